@@ -1,0 +1,5 @@
+"""Allow ``python -m mtlsguard``."""
+
+from mtlsguard.cli import main
+
+raise SystemExit(main())

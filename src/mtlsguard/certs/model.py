@@ -1,0 +1,241 @@
+"""The client certificate a request presented, and the one error type of ``mtlsguard.certs``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Final
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
+
+__all__ = ["REASONS", "CertificateError", "ClientCertificate"]
+
+#: Stable reason codes carried by :class:`CertificateError`. Callers (middleware, audit
+#: logs, alerting) may rely on these strings; new codes are only ever added.
+REASONS: Final = frozenset(
+    {
+        # extraction
+        "malformed",  # the header/environ value could not be decoded or parsed
+        "proxy_verification_failed",  # the proxy itself reported a failed verification
+        "untrusted_proxy",  # forwarded-certificate headers arrived from an untrusted peer
+        "ambiguous",  # several conflicting certificates were presented (e.g. duplicated headers)
+        "unknown_source",  # extract() was asked for a source it does not know
+        # verification
+        "fields_only",  # the proxy forwarded fields (DN, serial) but not the certificate
+        "expired",
+        "not_yet_valid",
+        "untrusted_issuer",
+        "revoked",
+        "revocation_unknown",  # no usable CRL for an issuer while revocation checking is required
+        "bad_key_usage",  # no clientAuth EKU, or keyUsage forbids digitalSignature
+        "weak_key",
+        "not_pinned",  # fingerprint pinning is configured and this certificate is not pinned
+        "invalid",  # any other path-validation failure
+    }
+)
+
+
+class CertificateError(ValueError):
+    """A client certificate could not be extracted or verified.
+
+    ``reason`` is one of :data:`REASONS` and is stable across releases; ``str(error)`` is a
+    human-readable explanation that never contains the full certificate.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        if reason not in REASONS:  # pragma: no cover - programming error
+            raise AssertionError(f"unknown CertificateError reason {reason!r}")
+        super().__init__(message)
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"CertificateError(reason={self.reason!r}, message={str(self)!r})"
+
+
+def _attr_values(name: x509.Name, oid: x509.ObjectIdentifier) -> list[str]:
+    return [str(attr.value) for attr in name.get_attributes_for_oid(oid)]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCertificate:
+    """What a request presented: the certificate itself, or only the fields a proxy forwarded.
+
+    Build one with :meth:`from_der` (the usual case) or :meth:`from_fields` (proxies that
+    forward only DN/serial/fingerprint; then ``der`` is ``None`` and a verification policy
+    refuses it with reason ``fields_only`` unless it explicitly allows field-only identities).
+    """
+
+    der: bytes | None
+    """DER encoding of the leaf certificate, or ``None`` for a field-only identity."""
+    sha256: str | None
+    """Lower-case hex SHA-256 of ``der`` (RFC 8705 ``x5t#S256`` before base64url)."""
+    serial: int | None
+    """Serial number as an integer (20-byte serials included)."""
+    subject: str
+    """Subject DN as an RFC 4514 string (most specific RDN first, as ``cryptography`` renders)."""
+    issuer: str
+    """Issuer DN as an RFC 4514 string."""
+    not_before: dt.datetime | None
+    """Start of validity, timezone-aware UTC."""
+    not_after: dt.datetime | None
+    """End of validity, timezone-aware UTC."""
+    common_name: str | None = None
+    """The subject's last commonName, if any."""
+    emails: tuple[str, ...] = ()
+    """rfc822Name SANs, then emailAddress attributes of the subject."""
+    dns_names: tuple[str, ...] = ()
+    """dNSName SANs."""
+    uris: tuple[str, ...] = ()
+    """uniformResourceIdentifier SANs."""
+    chain: tuple[bytes, ...] = ()
+    """DER of the intermediates forwarded with the leaf (leaf excluded), nearest first."""
+    proxy_verified: bool | None = None
+    """What the proxy said about its own verification: True, False, or None if it said nothing."""
+    source: str = ""
+    """The source name this identity was extracted from (``"nginx"``, ``"envoy"``...)."""
+    _certificate: x509.Certificate | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def spiffe_id(self) -> str | None:
+        """The first ``spiffe://`` URI SAN, if any."""
+        for uri in self.uris:
+            if uri.lower().startswith("spiffe://"):
+                return uri
+        return None
+
+    @property
+    def pem(self) -> str | None:
+        """PEM encoding of the leaf, or ``None`` for a field-only identity."""
+        cert = self.certificate
+        return None if cert is None else cert.public_bytes(Encoding.PEM).decode("ascii")
+
+    @property
+    def certificate(self) -> x509.Certificate | None:
+        """The parsed ``cryptography`` certificate, or ``None`` for a field-only identity."""
+        return self._certificate
+
+    @property
+    def fields_only(self) -> bool:
+        """True when the proxy forwarded fields but not the certificate."""
+        return self.der is None
+
+    @classmethod
+    def from_certificate(
+        cls,
+        cert: x509.Certificate,
+        *,
+        chain: tuple[x509.Certificate, ...] = (),
+        proxy_verified: bool | None = None,
+        source: str = "",
+        der: bytes | None = None,
+    ) -> ClientCertificate:
+        """Describe a parsed certificate.
+
+        :raises CertificateError: ``malformed`` if the certificate's fields cannot be decoded.
+        """
+        try:
+            der = der if der is not None else cert.public_bytes(Encoding.DER)
+            subject = cert.subject
+            emails: list[str] = []
+            dns: list[str] = []
+            uris: list[str] = []
+            try:
+                san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            except x509.ExtensionNotFound:
+                pass
+            else:
+                emails.extend(san.get_values_for_type(x509.RFC822Name))
+                dns.extend(san.get_values_for_type(x509.DNSName))
+                uris.extend(san.get_values_for_type(x509.UniformResourceIdentifier))
+            emails.extend(_attr_values(subject, NameOID.EMAIL_ADDRESS))
+            cns = _attr_values(subject, NameOID.COMMON_NAME)
+            return cls(
+                der=der,
+                sha256=hashlib.sha256(der).hexdigest(),
+                serial=cert.serial_number,
+                subject=subject.rfc4514_string(),
+                issuer=cert.issuer.rfc4514_string(),
+                not_before=cert.not_valid_before_utc,
+                not_after=cert.not_valid_after_utc,
+                common_name=cns[-1] if cns else None,
+                emails=tuple(emails),
+                dns_names=tuple(dns),
+                uris=tuple(uris),
+                chain=tuple(c.public_bytes(Encoding.DER) for c in chain),
+                proxy_verified=proxy_verified,
+                source=source,
+                _certificate=cert,
+            )
+        except CertificateError:
+            raise
+        except (ValueError, TypeError, UnicodeError) as exc:
+            raise CertificateError("malformed", f"certificate fields cannot be decoded: {exc}") from exc
+
+    @classmethod
+    def from_der(
+        cls,
+        der: bytes,
+        *,
+        chain: tuple[bytes, ...] = (),
+        proxy_verified: bool | None = None,
+        source: str = "",
+    ) -> ClientCertificate:
+        """Parse a DER leaf (and DER intermediates).
+
+        :raises CertificateError: ``malformed`` if any of them is not a valid certificate.
+        """
+        try:
+            leaf = x509.load_der_x509_certificate(der)
+            parsed_chain = tuple(x509.load_der_x509_certificate(c) for c in chain)
+        except (ValueError, TypeError) as exc:
+            raise CertificateError("malformed", f"not a DER X.509 certificate: {exc}") from exc
+        return cls.from_certificate(
+            leaf, chain=parsed_chain, proxy_verified=proxy_verified, source=source, der=der
+        )
+
+    @classmethod
+    def from_fields(
+        cls,
+        *,
+        subject: str,
+        issuer: str = "",
+        serial: int | None = None,
+        sha256: str | None = None,
+        not_before: dt.datetime | None = None,
+        not_after: dt.datetime | None = None,
+        emails: tuple[str, ...] = (),
+        dns_names: tuple[str, ...] = (),
+        uris: tuple[str, ...] = (),
+        proxy_verified: bool | None = None,
+        source: str = "",
+    ) -> ClientCertificate:
+        """Describe a field-only identity (``der`` is ``None``).
+
+        ``subject`` and ``issuer`` must already be RFC 4514 strings (see
+        :func:`mtlsguard.certs.dn.parse_dn`).
+        """
+        cn: str | None = None
+        # Read the CN back out of the RFC 4514 string with the real parser, never by splitting.
+        if subject:
+            from mtlsguard.certs.dn import parse_dn
+
+            cns = _attr_values(parse_dn(subject), NameOID.COMMON_NAME)
+            cn = cns[-1] if cns else None
+        return cls(
+            der=None,
+            sha256=sha256.lower() if sha256 else None,
+            serial=serial,
+            subject=subject,
+            issuer=issuer,
+            not_before=not_before,
+            not_after=not_after,
+            common_name=cn,
+            emails=emails,
+            dns_names=dns_names,
+            uris=uris,
+            proxy_verified=proxy_verified,
+            source=source,
+        )

@@ -1,0 +1,19 @@
+"""PLACEHOLDER: to be implemented (source gcp)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from mtlsguard.certs.model import ClientCertificate
+from mtlsguard.certs.sources.base import CertificateSource
+
+
+class GcpSource(CertificateSource):
+    """PLACEHOLDER."""
+
+    name = "gcp"
+    default_names: Mapping[str, str] = {}
+
+    def parse(self, values: Mapping[str, str | None], *, hops: int = 1) -> ClientCertificate | None:
+        """PLACEHOLDER."""
+        raise NotImplementedError

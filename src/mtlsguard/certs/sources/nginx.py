@@ -1,0 +1,25 @@
+"""PLACEHOLDER: to be implemented (nginx, ingress-nginx)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from mtlsguard.certs.model import ClientCertificate
+from mtlsguard.certs.sources.base import CertificateSource
+
+
+class NginxSource(CertificateSource):
+    """PLACEHOLDER."""
+
+    name = "nginx"
+    default_names: Mapping[str, str] = {}
+
+    def parse(self, values: Mapping[str, str | None], *, hops: int = 1) -> ClientCertificate | None:
+        """PLACEHOLDER."""
+        raise NotImplementedError
+
+
+class IngressNginxSource(NginxSource):
+    """PLACEHOLDER."""
+
+    name = "ingress-nginx"

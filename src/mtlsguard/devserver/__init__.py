@@ -1,0 +1,1 @@
+"""Embedded mTLS development server and the throwaway PKI it (and the tests) use."""
