@@ -42,6 +42,7 @@ def ensure_venv(venv_dir: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
+    """Run ``dev.py`` with ``argv`` (without the program name); return the exit code."""
     venv_dir = ROOT / ".venv"
     if len(argv) >= 2 and argv[0] == "--venv":
         venv_dir = (ROOT / argv[1]).resolve()
@@ -53,7 +54,10 @@ def main(argv: list[str]) -> int:
     try:
         python = ensure_venv(venv_dir)
     except subprocess.CalledProcessError as exc:
-        print(f"dev.py: installing into {venv_dir} failed ({exc.returncode}); see above", file=sys.stderr)
+        print(
+            f"dev.py: installing into {venv_dir} failed ({exc.returncode}); see above",
+            file=sys.stderr,
+        )
         return 2
     if command == "test":
         return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT)

@@ -30,7 +30,10 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_console_script_and_module_entry_point() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mtlsguard", "--version"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "mtlsguard", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0
     assert __version__ in result.stdout

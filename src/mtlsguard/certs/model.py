@@ -172,7 +172,9 @@ class ClientCertificate:
         except CertificateError:
             raise
         except (ValueError, TypeError, UnicodeError) as exc:
-            raise CertificateError("malformed", f"certificate fields cannot be decoded: {exc}") from exc
+            raise CertificateError(
+                "malformed", f"certificate fields cannot be decoded: {exc}"
+            ) from exc
 
     @classmethod
     def from_der(

@@ -137,7 +137,10 @@ class CertificateAuthority:
         return cls(cert=builder.sign(key, hashes.SHA256()), key=key)
 
     def intermediate(
-        self, subject: x509.Name | str = "mtlsguard Test Intermediate CA", *, key_type: KeyType = "ec"
+        self,
+        subject: x509.Name | str = "mtlsguard Test Intermediate CA",
+        *,
+        key_type: KeyType = "ec",
     ) -> CertificateAuthority:
         """Create an intermediate CA signed by this CA."""
         subject_name = name(subject, O="mtlsguard test") if isinstance(subject, str) else subject
@@ -234,9 +237,7 @@ class CertificateAuthority:
                 dns.append(host)
             else:
                 ips.append(host)
-        return self.issue(
-            hosts[0], dns_names=dns, ips=ips, eku=(ExtendedKeyUsageOID.SERVER_AUTH,)
-        )
+        return self.issue(hosts[0], dns_names=dns, ips=ips, eku=(ExtendedKeyUsageOID.SERVER_AUTH,))
 
     def revoke(self, cert: x509.Certificate, when: dt.datetime | None = None) -> None:
         """Mark ``cert`` revoked; it appears in the next :meth:`crl`."""
@@ -278,7 +279,9 @@ def _ca_extensions(
     builder: x509.CertificateBuilder, key: PrivateKey, issuer_key: PrivateKey, *, path_length: int
 ) -> x509.CertificateBuilder:
     return (
-        builder.add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        builder.add_extension(
+            x509.BasicConstraints(ca=True, path_length=path_length), critical=True
+        )
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,

@@ -54,7 +54,9 @@ def get_source(name: str) -> CertificateSource:
         return SOURCES[name]
     except KeyError:
         known = ", ".join(sorted(SOURCES))
-        raise CertificateError("unknown_source", f"unknown source {name!r}; known: {known}") from None
+        raise CertificateError(
+            "unknown_source", f"unknown source {name!r}; known: {known}"
+        ) from None
 
 
 def resolve_names(source: CertificateSource, names: Mapping[str, str] | None) -> Mapping[str, str]:

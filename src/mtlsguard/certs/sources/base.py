@@ -34,7 +34,7 @@ class CertificateSource(ABC):
     believed from a trusted peer (see :class:`~mtlsguard.certs.TrustedProxies`)."""
 
     def is_forwarded(self, request: RequestView) -> bool:
-        """Whether this request's values come from forwarded headers (default: :attr:`forwarded`)."""
+        """Whether this request's values are forwarded headers (default: :attr:`forwarded`)."""
         return self.forwarded
 
     def collect(self, request: RequestView, names: Mapping[str, str]) -> RawValues:

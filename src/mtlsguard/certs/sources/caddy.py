@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.sources.base import CertificateSource
@@ -12,7 +13,7 @@ class CaddySource(CertificateSource):
     """PLACEHOLDER."""
 
     name = "caddy"
-    default_names: Mapping[str, str] = {}
+    default_names: ClassVar[Mapping[str, str]] = {}
 
     def parse(self, values: Mapping[str, str | None], *, hops: int = 1) -> ClientCertificate | None:
         """PLACEHOLDER."""

@@ -1,0 +1,125 @@
+r"""Distinguished names as proxies forward them, parsed with ``cryptography`` (never split by hand).
+
+Two textual forms reach applications:
+
+* RFC 4514 / RFC 2253 (``CN=alice,O=Example\\, Inc.,C=US``): most specific RDN first, ``\\``
+  escapes, ``+`` joins the attributes of a multi-valued RDN. nginx >= 1.11.6
+  (``$ssl_client_s_dn``), Traefik, Envoy XFCC ``Subject=``, AWS ALB.
+* The legacy OpenSSL "oneline" form (``/C=US/O=Example, Inc./CN=alice``): most general RDN
+  first, ``/`` separated, no escaping. nginx ``$ssl_client_s_dn_legacy``, Apache, HAProxy
+  ``ssl_c_s_dn`` by default.
+
+Both are parsed into an ``x509.Name`` and rendered back with ``rfc4514_string()``, so that a
+DN forwarded by any proxy compares equal to the one ``cryptography`` computes from the
+certificate itself.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from mtlsguard.certs.model import CertificateError
+
+__all__ = ["normalize_dn", "parse_dn"]
+
+#: Attribute names proxies emit that RFC 4514's short list lacks.
+_EXTRA_NAMES: Final[dict[str, x509.ObjectIdentifier]] = {
+    "EMAILADDRESS": NameOID.EMAIL_ADDRESS,
+    "E": NameOID.EMAIL_ADDRESS,
+    "EMAIL": NameOID.EMAIL_ADDRESS,
+    "SERIALNUMBER": NameOID.SERIAL_NUMBER,
+    "SN": NameOID.SURNAME,
+    "GN": NameOID.GIVEN_NAME,
+    "GIVENNAME": NameOID.GIVEN_NAME,
+    "SURNAME": NameOID.SURNAME,
+    "TITLE": NameOID.TITLE,
+    "INITIALS": NameOID.INITIALS,
+    "PSEUDONYM": NameOID.PSEUDONYM,
+    "ORGANIZATIONIDENTIFIER": NameOID.ORGANIZATION_IDENTIFIER,
+    "BUSINESSCATEGORY": NameOID.BUSINESS_CATEGORY,
+    "POSTALCODE": NameOID.POSTAL_CODE,
+    "NAME": x509.ObjectIdentifier("2.5.4.41"),
+}
+
+#: RFC 4514's own short names, which cryptography only accepts in upper case.
+_RFC4514_KNOWN: Final[dict[str, x509.ObjectIdentifier]] = {
+    "CN": NameOID.COMMON_NAME,
+    "L": NameOID.LOCALITY_NAME,
+    "ST": NameOID.STATE_OR_PROVINCE_NAME,
+    "O": NameOID.ORGANIZATION_NAME,
+    "OU": NameOID.ORGANIZATIONAL_UNIT_NAME,
+    "C": NameOID.COUNTRY_NAME,
+    "STREET": NameOID.STREET_ADDRESS,
+    "DC": NameOID.DOMAIN_COMPONENT,
+    "UID": NameOID.USER_ID,
+}
+
+#: A legacy ``/``-separated DN: each component starts with ``/NAME=``; values may contain
+#: ``/`` only where not followed by something that looks like an attribute name and ``=``.
+_LEGACY_SPLIT: Final = re.compile(r"/(?=[A-Za-z][A-Za-z0-9.\-]*=)")
+
+#: RFC 4514 special characters to escape when re-encoding a legacy value.
+_ESCAPE: Final = re.compile(r'([,+"\\<>;=])')
+
+_MAX_DN: Final = 8192
+
+
+def _overrides(text: str) -> dict[str, x509.ObjectIdentifier]:
+    # cryptography matches attribute names case-sensitively; map whatever case the proxy used.
+    names: dict[str, x509.ObjectIdentifier] = {}
+    for match in re.finditer(r"(?:^|[,+/])\s*([A-Za-z][A-Za-z0-9\-]*)\s*=", text):
+        raw = match.group(1)
+        upper = raw.upper()
+        if upper in _EXTRA_NAMES:
+            names[raw] = _EXTRA_NAMES[upper]
+        elif upper in _RFC4514_KNOWN and raw != upper:
+            names[raw] = _RFC4514_KNOWN[upper]
+    return names
+
+
+def _legacy_to_rfc4514(text: str) -> str:
+    parts = [p for p in _LEGACY_SPLIT.split(text[1:]) if p]
+    if not parts:
+        raise CertificateError("malformed", "empty legacy DN")
+    rdns = []
+    for part in parts:
+        key, sep, value = part.partition("=")
+        if not sep or not key:
+            raise CertificateError("malformed", f"legacy DN component {part!r} has no '='")
+        escaped = _ESCAPE.sub(r"\\\1", value)
+        if escaped.startswith((" ", "#")):
+            escaped = "\\" + escaped
+        if escaped.endswith(" ") and not escaped.endswith("\\ "):
+            escaped = escaped[:-1] + "\\ "
+        rdns.append(f"{key}={escaped}")
+    # Legacy order is most general first; RFC 4514 is most specific first.
+    return ",".join(reversed(rdns))
+
+
+def parse_dn(text: str) -> x509.Name:
+    """Parse an RFC 4514/2253 or legacy slash-separated DN into an ``x509.Name``.
+
+    :raises CertificateError: ``malformed`` if ``text`` is not a DN in either form.
+    """
+    if len(text) > _MAX_DN:
+        raise CertificateError("malformed", "distinguished name is too long")
+    stripped = text.strip()
+    if not stripped:
+        return x509.Name([])
+    rfc = _legacy_to_rfc4514(stripped) if stripped.startswith("/") else stripped
+    try:
+        return x509.Name.from_rfc4514_string(rfc, _overrides(rfc))
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise CertificateError("malformed", f"not a distinguished name: {exc or 'syntax'}") from exc
+
+
+def normalize_dn(text: str) -> str:
+    """Return ``text`` (either form) as the RFC 4514 string ``cryptography`` would render.
+
+    :raises CertificateError: ``malformed`` if ``text`` is not a DN.
+    """
+    return parse_dn(text).rfc4514_string()
