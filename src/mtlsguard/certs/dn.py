@@ -112,9 +112,35 @@ def parse_dn(text: str) -> x509.Name:
         return x509.Name([])
     rfc = _legacy_to_rfc4514(stripped) if stripped.startswith("/") else stripped
     try:
-        return x509.Name.from_rfc4514_string(rfc, _overrides(rfc))
+        return _canonical(x509.Name.from_rfc4514_string(rfc, _overrides(rfc)))
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         raise CertificateError("malformed", f"not a distinguished name: {exc or 'syntax'}") from exc
+
+
+def _tlv_content(der: bytes) -> bytes:
+    # Content octets of one DER TLV (short or long definite length).
+    first = der[1]
+    return der[2:] if first < 0x80 else der[2 + (first & 0x7F) :]
+
+
+def _atv_der(attr: x509.NameAttribute[str | bytes]) -> bytes:
+    # DER of the AttributeTypeAndValue alone: unwrap the Name SEQUENCE and the RDN SET.
+    return _tlv_content(
+        _tlv_content(x509.Name([x509.RelativeDistinguishedName([attr])]).public_bytes())
+    )
+
+
+def _canonical(name: x509.Name) -> x509.Name:
+    # A multi-valued RDN is a DER SET OF: in a certificate its attributes are sorted by their
+    # encoding, and cryptography renders them in that order. Proxies print them in other
+    # orders (OpenSSL's RFC 2253 output reverses them), so sort the same way to compare.
+    if all(len(rdn) == 1 for rdn in name.rdns):
+        return name
+    rdns: list[x509.RelativeDistinguishedName] = [
+        x509.RelativeDistinguishedName(sorted(rdn, key=_atv_der)) if len(rdn) > 1 else rdn
+        for rdn in name.rdns
+    ]
+    return x509.Name(rdns)
 
 
 def normalize_dn(text: str) -> str:
