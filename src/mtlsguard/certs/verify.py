@@ -70,6 +70,13 @@ class VerifiedCertificate:
     revocation_checked: bool = False
     """True when a current CRL vouched for every certificate the policy checks."""
 
+    def __repr__(self) -> str:
+        return (
+            f"VerifiedCertificate(subject={self.subject!r}, sha256={self.sha256!r}, "
+            f"chain_length={len(self.chain)}, expires_at={self.expires_at.isoformat()!r}, "
+            f"revocation_checked={self.revocation_checked})"
+        )
+
     @property
     def sha256(self) -> str | None:
         """The leaf's hex SHA-256 fingerprint."""
