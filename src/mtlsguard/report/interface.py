@@ -1,0 +1,110 @@
+"""The report interface: what every format receives, and the two format base classes.
+
+Formats are pure functions of their input: they build a string and never decide severity,
+never read files and never write anything; the CLI writes what they return.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from mtlsguard.scan.model import Finding, ScanResult, Severity
+from mtlsguard.scan.suppression import Suppression
+
+__all__ = [
+    "RouteFormat",
+    "RouteReport",
+    "RuleMetadata",
+    "ScanFormat",
+    "ScanReport",
+    "ordered_findings",
+]
+
+
+class RuleMetadata(Protocol):
+    """What a format needs to know about a rule (``mtlsguard.scan.rules.all_rules()``)."""
+
+    @property
+    def rule_id(self) -> str:
+        """Rule id (``MG101``)."""
+
+    @property
+    def title(self) -> str:
+        """One-line summary."""
+
+    @property
+    def cwe(self) -> str:
+        """Primary CWE id (``CWE-306``), or ``""``."""
+
+    @property
+    def severity(self) -> Severity:
+        """The rule's default severity."""
+
+    @property
+    def doc(self) -> str:
+        """The rule's documentation (its module docstring)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanReport:
+    """Everything a scan report shows."""
+
+    result: ScanResult
+    """Reportable findings (after config, suppressions and baseline), routes and errors."""
+    rules: Sequence[RuleMetadata] = ()
+    """Metadata of every known rule, for SARIF rule descriptors and the docs."""
+    suppressed: Sequence[Suppression] = ()
+    """Findings suppressed inline, with their reasons."""
+    baselined: int = 0
+    """How many findings a baseline accepted (not shown individually)."""
+    fail_on: Severity | None = None
+    """The exit-code threshold, when the caller wants the summary to mention it."""
+
+
+@dataclass(frozen=True, slots=True)
+class RouteReport:
+    """A route inventory to show."""
+
+    result: ScanResult
+    """The scan whose ``routes`` are listed."""
+    baselined: frozenset[str] = frozenset()
+    """Keys (see ``mtlsguard.scan.baseline.route_keys``) of unprotected methods already accepted."""
+
+
+class ScanFormat(ABC):
+    """A scan report format."""
+
+    name: ClassVar[str]
+    """The ``--format`` value."""
+
+    @abstractmethod
+    def render(self, report: ScanReport) -> str:
+        """Return the whole report as text."""
+
+
+class RouteFormat(ABC):
+    """A route inventory format."""
+
+    name: ClassVar[str]
+    """The ``--format`` value of ``mtlsguard routes``."""
+
+    @abstractmethod
+    def render(self, report: RouteReport) -> str:
+        """Return the whole inventory as text."""
+
+
+def ordered_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """Most severe first, then by file, line and rule: the order every format uses."""
+    return sorted(
+        findings,
+        key=lambda f: (
+            -f.severity,
+            f.location.path if f.location else "",
+            f.location.line if f.location else 0,
+            f.rule_id,
+            f.route or "",
+        ),
+    )

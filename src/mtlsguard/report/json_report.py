@@ -1,0 +1,113 @@
+"""The JSON report: a stable, versioned schema for scripts and dashboards.
+
+Top level: ``schema`` (``"mtlsguard-scan"``), ``version`` (bumped only on incompatible change;
+fields are only ever added), ``tool``, ``root``, ``summary``, ``findings``, ``suppressed``,
+``routes`` and ``errors``. Findings are ordered most severe first.
+"""
+
+from __future__ import annotations
+
+import json
+
+from mtlsguard import __version__
+from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings
+from mtlsguard.scan.model import Finding, Location, Route, ScanResult, Severity
+
+__all__ = ["JSON_SCHEMA_VERSION", "JsonFormat", "finding_dict", "route_dict", "summary_dict"]
+
+JSON_SCHEMA_VERSION = 1
+
+
+def _location(location: Location | None) -> dict[str, object] | None:
+    if location is None:
+        return None
+    return {"path": location.path, "line": location.line, "column": location.column}
+
+
+def finding_dict(finding: Finding) -> dict[str, object]:
+    """A finding as a JSON object (every field, plus its baseline ``fingerprint``)."""
+    data: dict[str, object] = {
+        "rule_id": finding.rule_id,
+        "title": finding.title,
+        "cwe": finding.cwe,
+        "cwes": list(finding.cwes),
+        "severity": finding.severity.label,
+        "confidence": finding.confidence.label,
+        "location": _location(finding.location),
+        "route": finding.route,
+        "view": finding.view,
+        "view_kind": finding.view_kind,
+        "methods": list(finding.methods),
+        "evidence": finding.evidence,
+        "remediation": finding.remediation,
+        "fingerprint": finding.fingerprint,
+    }
+    if finding.web_request is not None:
+        data["web_request"] = finding.web_request
+    if finding.web_response is not None:
+        data["web_response"] = finding.web_response
+    return data
+
+
+def route_dict(route: Route) -> dict[str, object]:
+    """A route as a JSON object."""
+    return {
+        "pattern": route.pattern,
+        "name": route.name,
+        "view": route.view,
+        "location": _location(route.location),
+        "methods": list(route.methods),
+        "protections": [
+            {
+                "method": p.method,
+                "authenticated": p.authenticated,
+                "decided_by": p.decided_by,
+                "detail": p.detail,
+            }
+            for p in route.protections
+        ],
+    }
+
+
+def summary_dict(result: ScanResult) -> dict[str, object]:
+    """Counts: files and lines scanned, findings by severity, errors."""
+    by_severity = {severity.label: 0 for severity in sorted(Severity, reverse=True)}
+    for finding in result.findings:
+        by_severity[finding.severity.label] += 1
+    return {
+        "files_scanned": result.files_scanned,
+        "lines_scanned": result.lines_scanned,
+        "findings": len(result.findings),
+        "by_severity": by_severity,
+        "routes": len(result.routes),
+        "errors": len(result.errors),
+    }
+
+
+class JsonFormat(ScanFormat):
+    """``--format json``."""
+
+    name = "json"
+
+    def render(self, report: ScanReport) -> str:
+        """Return the report as indented JSON with a trailing newline."""
+        result = report.result
+        summary = summary_dict(result)
+        summary["suppressed"] = len(report.suppressed)
+        summary["baselined"] = report.baselined
+        document: dict[str, object] = {
+            "schema": "mtlsguard-scan",
+            "version": JSON_SCHEMA_VERSION,
+            "tool": {"name": "mtlsguard", "version": __version__},
+            "root": result.root,
+            "fail_on": report.fail_on.label if report.fail_on is not None else None,
+            "summary": summary,
+            "findings": [finding_dict(f) for f in ordered_findings(result.findings)],
+            "suppressed": [
+                {"reason": s.reason, "line": s.line, "finding": finding_dict(s.finding)}
+                for s in report.suppressed
+            ],
+            "routes": [route_dict(r) for r in result.routes],
+            "errors": [{"path": e.path, "message": e.message} for e in result.errors],
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

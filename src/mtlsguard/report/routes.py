@@ -1,0 +1,157 @@
+"""Route inventory formats for ``mtlsguard routes``: table, JSON and CSV.
+
+One line per route and method: the view, whether an unauthenticated request is refused, and
+what decided it (decorator, class, default, middleware). Unprotected methods that a routes
+baseline already accepts are marked ``open (baseline)`` rather than ``OPEN``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+from rich.table import Table
+from rich.text import Text
+
+from mtlsguard import __version__
+from mtlsguard.report.interface import RouteFormat, RouteReport
+from mtlsguard.report.json_report import route_dict
+from mtlsguard.report.text import make_console, printable
+from mtlsguard.scan.baseline import route_key, route_keys
+from mtlsguard.scan.model import Protection, Route
+
+__all__ = ["CSV_COLUMNS", "RouteCsvFormat", "RouteJsonFormat", "RouteTableFormat", "route_rows"]
+
+CSV_COLUMNS = (
+    "pattern",
+    "name",
+    "view",
+    "path",
+    "line",
+    "method",
+    "status",
+    "authenticated",
+    "decided_by",
+    "detail",
+)
+
+
+def _status(route: Route, protection: Protection, baselined: frozenset[str]) -> str:
+    if protection.authenticated is True:
+        return "authenticated"
+    if protection.authenticated is None:
+        return "unknown"
+    return "open (baseline)" if route_key(route, protection.method) in baselined else "OPEN"
+
+
+def route_rows(report: RouteReport) -> Iterator[dict[str, str]]:
+    """One row per route and method (a route without protections gets one ``unknown`` row)."""
+    for route in report.result.routes:
+        protections = route.protections or (Protection("*", None, "none", "not determined"),)
+        for protection in protections:
+            yield {
+                "pattern": route.pattern,
+                "name": route.name or "",
+                "view": route.view or "",
+                "path": route.location.path if route.location else "",
+                "line": str(route.location.line) if route.location else "",
+                "method": protection.method,
+                "status": _status(route, protection, report.baselined),
+                "authenticated": {True: "yes", False: "no", None: "unknown"}[
+                    protection.authenticated
+                ],
+                "decided_by": protection.decided_by,
+                "detail": protection.detail,
+            }
+
+
+_STATUS_STYLES = {
+    "authenticated": "green",
+    "unknown": "yellow",
+    "open (baseline)": "dim red",
+    "OPEN": "bold red",
+}
+
+
+class RouteTableFormat(RouteFormat):
+    """``--format table`` (the default for ``routes``)."""
+
+    name = "table"
+
+    def __init__(self, *, color: bool = False, width: int = 140) -> None:
+        self.color = color
+        self.width = width
+
+    def render(self, report: RouteReport) -> str:
+        """Return the inventory as a table, with a one-line summary under it."""
+        buffer = io.StringIO()
+        console = make_console(buffer, color=self.color, width=self.width)
+        table = Table(show_lines=False, header_style="bold", expand=False)
+        table.add_column("route", overflow="fold")
+        table.add_column("method", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        table.add_column("view", overflow="fold")
+        table.add_column("decided by", overflow="fold")
+        rows = list(route_rows(report))
+        for row in rows:
+            decided = row["decided_by"] + (f": {row['detail']}" if row["detail"] else "")
+            table.add_row(
+                printable(row["pattern"] or "/"),
+                printable(row["method"]),
+                Text(row["status"], style=_STATUS_STYLES[row["status"]]),
+                printable(row["view"]),
+                printable(decided),
+            )
+        console.print(table)
+        open_now = sum(1 for row in rows if row["status"] == "OPEN")
+        known = sum(1 for row in rows if row["status"] == "open (baseline)")
+        console.print(
+            f"{len(report.result.routes)} routes; {open_now} open methods"
+            + (f" (+{known} accepted by the baseline)" if known else "")
+        )
+        return buffer.getvalue()
+
+
+class RouteJsonFormat(RouteFormat):
+    """``--format json``: versioned like the scan report."""
+
+    name = "json"
+
+    def render(self, report: RouteReport) -> str:
+        """Return the inventory as indented JSON."""
+        routes = []
+        for route in report.result.routes:
+            data = route_dict(route)
+            data["open_methods"] = [
+                key.split(" ", 1)[0] for key in route_keys(route) if key not in report.baselined
+            ]
+            data["baselined_methods"] = [
+                key.split(" ", 1)[0] for key in route_keys(route) if key in report.baselined
+            ]
+            routes.append(data)
+        document = {
+            "schema": "mtlsguard-routes",
+            "version": 1,
+            "tool": {"name": "mtlsguard", "version": __version__},
+            "root": report.result.root,
+            "routes": routes,
+            "errors": [{"path": e.path, "message": e.message} for e in report.result.errors],
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+class RouteCsvFormat(RouteFormat):
+    """``--format csv``: one row per route and method, columns :data:`CSV_COLUMNS`."""
+
+    name = "csv"
+
+    def render(self, report: RouteReport) -> str:
+        """Return RFC 4180 CSV with a header row."""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        for row in route_rows(report):
+            writer.writerow(row)
+        return buffer.getvalue()

@@ -1,0 +1,253 @@
+"""SARIF 2.1.0 output, as DESIGN.md specifies it (and as GitHub code scanning reads it).
+
+One ``reportingDescriptor`` per rule id with ``properties.tags`` holding the CWE and
+``properties.security-severity``; each result has ``ruleId``, ``level`` (critical/high →
+``error``, medium → ``warning``, low/info → ``note``), a physical location relative to the
+scanned root (``uriBaseId`` ``SRCROOT``), a logical location naming the view, and
+``properties.route``. Dynamic findings add ``webRequest``/``webResponse``. Findings suppressed
+inline are kept with an ``inSource`` suppression carrying the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import quote
+
+from mtlsguard import __version__
+from mtlsguard.report.interface import RuleMetadata, ScanFormat, ScanReport, ordered_findings
+from mtlsguard.scan.model import Finding, ScanResult, Severity
+
+__all__ = [
+    "SARIF_SCHEMA_URI",
+    "SECURITY_SEVERITY",
+    "SOURCE_ROOT_ID",
+    "SarifFormat",
+    "sarif_level",
+]
+
+SARIF_SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+SOURCE_ROOT_ID = "SRCROOT"
+
+#: GitHub reads ``security-severity`` as a CVSS-like score: > 9.0 critical, 7.0-8.9 high,
+#: 4.0-6.9 medium, <= 3.9 low. One fixed score per severity keeps the mapping lossless.
+SECURITY_SEVERITY: dict[Severity, str] = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.0",
+}
+
+_LEVELS: dict[Severity, str] = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+
+
+def sarif_level(severity: Severity) -> str:
+    """The SARIF ``level`` of a severity."""
+    return _LEVELS[severity]
+
+
+def _cwe_tags(cwes: Sequence[str]) -> list[str]:
+    tags = ["security"]
+    for cwe in cwes:
+        if not cwe:
+            continue
+        tags.append(cwe)
+        number = cwe.upper().removeprefix("CWE-")
+        if number.isdigit():
+            # GitHub code scanning links this form to the CWE entry.
+            tags.append(f"external/cwe/cwe-{number}")
+    return list(dict.fromkeys(tags))
+
+
+def _first_paragraph(doc: str, fallback: str) -> str:
+    for paragraph in doc.strip().split("\n\n"):
+        text = " ".join(paragraph.split())
+        if text:
+            return text
+    return fallback
+
+
+def _descriptor(
+    rule_id: str, title: str, cwes: Sequence[str], severity: Severity, doc: str
+) -> dict[str, object]:
+    descriptor: dict[str, object] = {
+        "id": rule_id,
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": _first_paragraph(doc, title)},
+        "defaultConfiguration": {"level": sarif_level(severity)},
+        "properties": {
+            "tags": _cwe_tags(cwes),
+            "security-severity": SECURITY_SEVERITY[severity],
+        },
+    }
+    if doc.strip():
+        descriptor["help"] = {"text": doc.strip(), "markdown": doc.strip()}
+    return descriptor
+
+
+def _rule_descriptors(
+    rules: Sequence[RuleMetadata], findings: Sequence[Finding]
+) -> tuple[list[dict[str, object]], dict[str, int]]:
+    descriptors: list[dict[str, object]] = []
+    index: dict[str, int] = {}
+    for rule in sorted(rules, key=lambda r: r.rule_id):
+        if rule.rule_id in index:
+            continue
+        index[rule.rule_id] = len(descriptors)
+        descriptors.append(
+            _descriptor(rule.rule_id, rule.title, [rule.cwe], rule.severity, rule.doc)
+        )
+    # A finding whose rule is not in the metadata (a third-party rule, the tool's own MG001)
+    # still gets exactly one descriptor, built from the finding itself.
+    for finding in findings:
+        if finding.rule_id in index:
+            continue
+        index[finding.rule_id] = len(descriptors)
+        descriptors.append(
+            _descriptor(
+                finding.rule_id,
+                finding.title,
+                [finding.cwe, *finding.cwes],
+                finding.severity,
+                "",
+            )
+        )
+    return descriptors, index
+
+
+def _message(finding: Finding) -> str:
+    parts = [finding.title.rstrip(".") + "."]
+    if finding.route:
+        methods = f" ({', '.join(finding.methods)})" if finding.methods else ""
+        parts.append(f"Route: {finding.route}{methods}.")
+    if finding.evidence:
+        parts.append(f"Evidence: {finding.evidence}")
+    if finding.remediation:
+        parts.append(f"Fix: {finding.remediation}")
+    return " ".join(parts)
+
+
+def _result(finding: Finding, rule_index: int) -> dict[str, object]:
+    location: dict[str, object] = {}
+    if finding.location is not None:
+        region: dict[str, object] = {"startLine": max(1, finding.location.line)}
+        if finding.location.column > 1:
+            region["startColumn"] = finding.location.column
+        location["physicalLocation"] = {
+            "artifactLocation": {
+                "uri": quote(finding.location.path, safe="/"),
+                "uriBaseId": SOURCE_ROOT_ID,
+            },
+            "region": region,
+        }
+    if finding.view:
+        logical: dict[str, object] = {"fullyQualifiedName": finding.view}
+        logical["name"] = finding.view.rsplit(".", 1)[-1]
+        if finding.view_kind in {"function", "type"}:
+            logical["kind"] = finding.view_kind
+        location["logicalLocations"] = [logical]
+    properties: dict[str, object] = {
+        "severity": finding.severity.label,
+        "confidence": finding.confidence.label,
+        "cwe": finding.cwe,
+    }
+    if finding.route is not None:
+        properties["route"] = finding.route
+    if finding.methods:
+        properties["methods"] = list(finding.methods)
+    if finding.cwes:
+        properties["cwes"] = list(finding.cwes)
+    if finding.remediation:
+        properties["remediation"] = finding.remediation
+    result: dict[str, object] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": sarif_level(finding.severity),
+        "message": {"text": _message(finding)},
+        "partialFingerprints": {"mtlsguardFingerprint/v1": finding.fingerprint},
+        "properties": properties,
+    }
+    if location:
+        result["locations"] = [location]
+    if finding.web_request is not None:
+        result["webRequest"] = finding.web_request
+    if finding.web_response is not None:
+        result["webResponse"] = finding.web_response
+    return result
+
+
+def _root_uri(result: ScanResult) -> str:
+    uri = Path(result.root).as_uri() if Path(result.root).is_absolute() else result.root
+    return uri if uri.endswith("/") else uri + "/"
+
+
+class SarifFormat(ScanFormat):
+    """``--format sarif``: one run, one driver, every rule described."""
+
+    name = "sarif"
+
+    def render(self, report: ScanReport) -> str:
+        """Return the SARIF log as indented JSON with a trailing newline."""
+        scan = report.result
+        findings = ordered_findings(scan.findings)
+        suppressed = list(report.suppressed)
+        everything = findings + [s.finding for s in suppressed]
+        descriptors, index = _rule_descriptors(report.rules, everything)
+        results = [_result(f, index[f.rule_id]) for f in findings]
+        for item in suppressed:
+            entry = _result(item.finding, index[item.finding.rule_id])
+            entry["suppressions"] = [{"kind": "inSource", "justification": item.reason}]
+            results.append(entry)
+        notifications = [
+            {
+                "level": "warning",
+                "message": {"text": f"{error.path}: {error.message}"},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {
+                                "uri": quote(error.path, safe="/"),
+                                "uriBaseId": SOURCE_ROOT_ID,
+                            }
+                        }
+                    }
+                ],
+            }
+            for error in scan.errors
+        ]
+        run: dict[str, object] = {
+            "tool": {
+                "driver": {
+                    "name": "mtlsguard",
+                    "version": __version__,
+                    "semanticVersion": __version__,
+                    "rules": descriptors,
+                }
+            },
+            "originalUriBaseIds": {SOURCE_ROOT_ID: {"uri": _root_uri(scan)}},
+            "invocations": [
+                {
+                    "executionSuccessful": scan.files_scanned > 0 or not scan.errors,
+                    "toolExecutionNotifications": notifications,
+                }
+            ],
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+            "properties": {
+                "filesScanned": scan.files_scanned,
+                "linesScanned": scan.lines_scanned,
+                "baselined": report.baselined,
+            },
+        }
+        document = {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

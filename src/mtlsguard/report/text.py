@@ -1,0 +1,170 @@
+"""The terminal report: findings grouped by severity, each with its CWE, location and fix.
+
+Built with ``rich`` into a string. With ``color=False`` (not a TTY, a file, ``NO_COLOR``) the
+output has no escape sequences at all, so it can be piped, diffed and grepped.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from rich.console import Console, Group, RenderableType
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings
+from mtlsguard.scan.model import Finding, ScanResult, Severity
+
+__all__ = ["SEVERITY_STYLES", "TextFormat", "make_console", "printable"]
+
+SEVERITY_STYLES: dict[Severity, str] = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "bold yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def printable(value: str) -> str:
+    """``value`` with control characters shown escaped, as ``repr`` shows them.
+
+    Evidence and paths come from the scanned project; an escape sequence in them must not
+    reach the user's terminal.
+    """
+    if value.isprintable():
+        return value
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else repr(ch)[1:-1] for ch in value)
+
+
+def make_console(buffer: io.StringIO, *, color: bool, width: int) -> Console:
+    """A console that writes into ``buffer``; plain text unless ``color``."""
+    return Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        width=width,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        legacy_windows=False,
+    )
+
+
+def _counts(findings: Sequence[Finding]) -> str:
+    counts = dict.fromkeys(Severity, 0)
+    for finding in findings:
+        counts[finding.severity] += 1
+    parts = [f"{counts[s]} {s.label}" for s in sorted(Severity, reverse=True) if counts[s]]
+    return ", ".join(parts) if parts else "none"
+
+
+def _summary(report: ScanReport) -> RenderableType:
+    result = report.result
+    lines = Text()
+    lines.append("mtlsguard scan ", style="bold")
+    lines.append(printable(result.root))
+    lines.append("\n")
+    lines.append(
+        f"{result.files_scanned} files, {result.lines_scanned} lines scanned; "
+        f"{len(result.findings)} findings ({_counts(result.findings)})"
+    )
+    extras = []
+    if report.suppressed:
+        extras.append(f"{len(report.suppressed)} suppressed inline")
+    if report.baselined:
+        extras.append(f"{report.baselined} accepted by the baseline")
+    if result.errors:
+        extras.append(f"{len(result.errors)} files could not be scanned")
+    if extras:
+        lines.append("; " + "; ".join(extras))
+    if report.fail_on is not None:
+        failing = sum(1 for f in result.findings if f.severity >= report.fail_on)
+        lines.append(f"\nfail-on {report.fail_on.label}: {failing} findings at or above it")
+    return lines
+
+
+def _finding(finding: Finding) -> RenderableType:
+    style = SEVERITY_STYLES[finding.severity]
+    head = Text()
+    head.append(printable(finding.rule_id), style=style)
+    head.append("  ")
+    head.append(printable(finding.title), style="bold")
+    cwes = printable(", ".join(c for c in (finding.cwe, *finding.cwes) if c))
+    if cwes:
+        head.append(f"  [{cwes}]", style="magenta")
+    head.append(f"  confidence {finding.confidence.label}", style="dim")
+    details = Table.grid(padding=(0, 2))
+    details.add_column(style="dim", no_wrap=True)
+    details.add_column(overflow="fold")
+    if finding.location is not None:
+        details.add_row("location", printable(f"{finding.location.path}:{finding.location.line}"))
+    if finding.route is not None:
+        methods = f"  [{', '.join(finding.methods)}]" if finding.methods else ""
+        details.add_row("route", printable(f"{finding.route}{methods}"))
+    if finding.view:
+        details.add_row("view", printable(finding.view))
+    if finding.evidence:
+        details.add_row("evidence", printable(finding.evidence))
+    if finding.remediation:
+        details.add_row("fix", Text(printable(finding.remediation), style="green"))
+    return Group(head, details, Text(""))
+
+
+def _errors(result: ScanResult) -> RenderableType:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    for error in result.errors:
+        table.add_row(printable(error.path), printable(error.message))
+    return table
+
+
+class TextFormat(ScanFormat):
+    """``--format text`` (the default)."""
+
+    name = "text"
+
+    def __init__(self, *, color: bool = False, width: int = 100) -> None:
+        self.color = color
+        self.width = width
+
+    def render(self, report: ScanReport) -> str:
+        """Return the report; ANSI styles only when the format was built with ``color``."""
+        buffer = io.StringIO()
+        console = make_console(buffer, color=self.color, width=self.width)
+        console.print(_summary(report))
+        findings = ordered_findings(report.result.findings)
+        for severity in sorted(Severity, reverse=True):
+            group = [f for f in findings if f.severity is severity]
+            if not group:
+                continue
+            console.print()
+            console.print(
+                Rule(
+                    Text(f"{severity.label.upper()} ({len(group)})", SEVERITY_STYLES[severity]),
+                    align="left",
+                )
+            )
+            for finding in group:
+                console.print(_finding(finding))
+        if report.suppressed:
+            console.print(Rule("suppressed inline", align="left"))
+            for item in report.suppressed:
+                where = item.finding.location.path if item.finding.location else "?"
+                console.print(
+                    Text(
+                        printable(f"{item.finding.rule_id}  {where}:{item.line}  -- {item.reason}")
+                    )
+                )
+        if report.result.errors:
+            console.print()
+            console.print(Rule("not scanned", align="left"))
+            console.print(_errors(report.result))
+        if not findings:
+            console.print()
+            console.print(Text("No findings.", style="bold green"))
+        return buffer.getvalue()

@@ -1,0 +1,180 @@
+"""Project configuration: the ``[tool.mtlsguard]`` table of the scanned project's pyproject.toml.
+
+Keys (all optional)::
+
+    [tool.mtlsguard]
+    fail-on = "medium"                  # default threshold for the exit code (CLI wins)
+    exclude = ["legacy/**", "*/tests/*"]  # globs over paths relative to the project root
+    disable = ["MG205"]                 # rule ids whose findings are dropped
+    severity = { MG101 = "critical" }   # per-rule severity overrides
+
+A malformed file or an unknown key is a :class:`ConfigError` that names the file and the key;
+it is never silently ignored, because a typo in ``exclude`` or ``disable`` would otherwise
+change what the scan reports.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+
+from mtlsguard.scan.model import Finding, ScanResult, Severity
+
+__all__ = ["ConfigError", "ProjectConfig", "apply_config", "load_config", "parse_config"]
+
+_KEYS = ("fail-on", "exclude", "disable", "severity")
+_RULE_ID = re.compile(r"^[A-Z]+[0-9]+$")
+
+
+class ConfigError(ValueError):
+    """The project's ``[tool.mtlsguard]`` configuration is malformed; the message says where."""
+
+
+def _empty_overrides() -> Mapping[str, Severity]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectConfig:
+    """The scanned project's own settings for mtlsguard."""
+
+    fail_on: Severity | None = None
+    """Threshold for exit code 1 when the command line gives none."""
+    exclude: tuple[str, ...] = ()
+    """Glob patterns (POSIX, relative to the root); ``*`` also matches ``/``."""
+    disabled_rules: frozenset[str] = frozenset()
+    """Rule ids whose findings are dropped."""
+    severity_overrides: Mapping[str, Severity] = field(default_factory=_empty_overrides)
+    """Rule id to the severity the project wants instead of the rule's own."""
+    source: str | None = None
+    """The file this came from, for messages; ``None`` when there was none."""
+
+    def is_excluded(self, path: str) -> bool:
+        """True if ``path`` (relative, POSIX) or one of its parent directories matches."""
+        pure = PurePosixPath(path)
+        candidates = [str(pure), *(str(parent) for parent in pure.parents if str(parent) != ".")]
+        for pattern in self.exclude:
+            bare = pattern.rstrip("/")
+            variants = {bare, bare.removeprefix("**/"), bare.removesuffix("/**")}
+            for candidate in candidates:
+                if any(fnmatch.fnmatchcase(candidate, v) for v in variants if v):
+                    return True
+        return False
+
+
+def _string_list(value: object, key: str, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _rule_id(value: str, key: str, where: str) -> str:
+    rule_id = value.strip().upper()
+    if not _RULE_ID.match(rule_id):
+        raise ConfigError(f"{where}: '{key}' has {value!r}, which is not a rule id like 'MG101'")
+    return rule_id
+
+
+def _severity(value: object, key: str, where: str) -> Severity:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: '{key}' must be a severity name, got {value!r}")
+    try:
+        return Severity.parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: '{key}': {exc}") from None
+
+
+def parse_config(table: Mapping[str, object], source: str = "[tool.mtlsguard]") -> ProjectConfig:
+    """Validate a ``[tool.mtlsguard]`` table already loaded from TOML.
+
+    :raises ConfigError: for an unknown key or a value of the wrong type or range.
+    """
+    where = source
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(map(repr, unknown))} in [tool.mtlsguard]; "
+            f"valid keys are {', '.join(_KEYS)}"
+        )
+    fail_on = None
+    if "fail-on" in table:
+        fail_on = _severity(table["fail-on"], "fail-on", where)
+    exclude = _string_list(table["exclude"], "exclude", where) if "exclude" in table else ()
+    disabled: frozenset[str] = frozenset()
+    if "disable" in table:
+        names = _string_list(table["disable"], "disable", where)
+        disabled = frozenset(_rule_id(name, "disable", where) for name in names)
+    overrides: dict[str, Severity] = {}
+    if "severity" in table:
+        raw = table["severity"]
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{where}: 'severity' must be a table like {{ MG101 = \"high\" }}")
+        for name, value in raw.items():
+            rule_id = _rule_id(str(name), "severity", where)
+            overrides[rule_id] = _severity(value, f"severity.{name}", where)
+    return ProjectConfig(
+        fail_on=fail_on,
+        exclude=exclude,
+        disabled_rules=disabled,
+        severity_overrides=MappingProxyType(overrides),
+        source=source,
+    )
+
+
+def load_config(root: Path) -> ProjectConfig:
+    """Read ``[tool.mtlsguard]`` from ``root/pyproject.toml``; defaults when there is none.
+
+    :raises ConfigError: the file cannot be read, is not valid TOML, or the table is malformed.
+    """
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return ProjectConfig()
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table")
+    table = tool.get("mtlsguard")
+    if table is None:
+        return ProjectConfig(source=str(path))
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: 'tool.mtlsguard' must be a table")
+    return parse_config(table, str(path))
+
+
+def _keep(finding: Finding, config: ProjectConfig) -> bool:
+    if finding.rule_id in config.disabled_rules:
+        return False
+    return finding.location is None or not config.is_excluded(finding.location.path)
+
+
+def apply_config(result: ScanResult, config: ProjectConfig) -> ScanResult:
+    """Drop disabled rules and excluded paths, and apply severity overrides.
+
+    Routes and scan errors under excluded paths are dropped too.
+    """
+    findings = []
+    for finding in result.findings:
+        if not _keep(finding, config):
+            continue
+        override = config.severity_overrides.get(finding.rule_id)
+        if override is not None and override != finding.severity:
+            finding = replace(finding, severity=override)
+        findings.append(finding)
+    routes = tuple(
+        route
+        for route in result.routes
+        if route.location is None or not config.is_excluded(route.location.path)
+    )
+    errors = tuple(error for error in result.errors if not config.is_excluded(error.path))
+    return replace(result, findings=tuple(findings), routes=routes, errors=errors)

@@ -1,0 +1,257 @@
+"""Inline suppressions: ``# mtlsguard: ignore[MG101] -- reason`` next to a finding.
+
+A suppression applies to the finding's own line and, for a view, to every line of its
+decorators and ``def``/``class`` header; for any other statement, to every line of that
+statement. A reason after ``--`` is required: a suppression without one does not suppress and
+is itself reported (rule :data:`SUPPRESSION_WITHOUT_REASON`).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from mtlsguard.scan.model import Confidence, Finding, Location, ScanResult, Severity
+
+__all__ = [
+    "SUPPRESSION_WITHOUT_REASON",
+    "Suppression",
+    "SuppressionComment",
+    "SuppressionOutcome",
+    "ToolRule",
+    "apply_suppressions",
+    "parse_suppression_comments",
+]
+
+_COMMENT = re.compile(
+    r"#\s*mtlsguard:\s*ignore\[(?P<ids>[^\]]*)\](?P<rest>.*)$",
+)
+_REASON = re.compile(r"^\s*--\s*(?P<reason>.*?)\s*$")
+_RULE_ID = re.compile(r"^[A-Z]+[0-9]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRule:
+    """Metadata of a rule the tool itself applies (not a scanner rule module)."""
+
+    rule_id: str
+    """Rule id (``MG001``)."""
+    title: str
+    """One-line summary."""
+    cwe: str
+    """Primary CWE id, or ``""`` when the rule is not about a weakness."""
+    severity: Severity
+    """Default severity."""
+    doc: str
+    """Documentation in Markdown (what, why, example, fix)."""
+
+
+SUPPRESSION_WITHOUT_REASON = ToolRule(
+    rule_id="MG001",
+    title="Suppression comment without a reason",
+    cwe="",
+    severity=Severity.LOW,
+    doc="""Suppression comment without a reason.
+
+An inline suppression must say why the finding does not apply, so that a reviewer can judge
+it later. ``# mtlsguard: ignore[MG101]`` without ``-- reason`` does **not** suppress the
+finding; mtlsguard reports the finding and this one.
+
+Vulnerable example::
+
+    @api_view(["GET"])  # mtlsguard: ignore[MG101]
+    def health(request): ...
+
+Fix: give the reason after ``--``::
+
+    @api_view(["GET"])  # mtlsguard: ignore[MG101] -- public liveness probe, returns no data
+    def health(request): ...
+""",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionComment:
+    """One ``# mtlsguard: ignore[...]`` comment found in a source file."""
+
+    line: int
+    """1-based line of the comment."""
+    rule_ids: frozenset[str]
+    """Rule ids it names (upper-case)."""
+    reason: str
+    """The text after ``--``; empty when missing, which makes the comment ineffective."""
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """A finding that an inline comment suppressed, and why."""
+
+    finding: Finding
+    """The suppressed finding, unchanged."""
+    reason: str
+    """The justification given after ``--``."""
+    line: int
+    """Line of the suppression comment."""
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionOutcome:
+    """The result with suppressed findings removed, and what was suppressed."""
+
+    result: ScanResult
+    """Findings that remain (including MG001 for reason-less suppressions)."""
+    suppressed: tuple[Suppression, ...] = ()
+    """Findings that an inline comment with a reason suppressed."""
+
+
+def parse_suppression_comments(source: str) -> list[SuppressionComment]:
+    """Return every suppression comment in ``source``.
+
+    Only real comments count (``tokenize``), not text inside strings. Source that does not
+    tokenize falls back to a line-by-line search so a suppression still works in a file that
+    the scanner could partly read.
+    """
+    comments: list[tuple[int, str]] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                comments.append((token.start[0], token.string))
+    except (tokenize.TokenError, SyntaxError):
+        comments = [
+            (number, line[line.index("#") :])
+            for number, line in enumerate(source.splitlines(), start=1)
+            if "#" in line
+        ]
+    found = []
+    for line, text in comments:
+        match = _COMMENT.search(text)
+        if match is None:
+            continue
+        ids = frozenset(
+            part.strip().upper() for part in match.group("ids").split(",") if part.strip()
+        )
+        if not ids or not all(_RULE_ID.match(rule_id) for rule_id in ids):
+            continue
+        reason_match = _REASON.match(match.group("rest"))
+        reason = reason_match.group("reason") if reason_match else ""
+        found.append(SuppressionComment(line=line, rule_ids=ids, reason=reason))
+    return found
+
+
+def _anchor_groups(source: str) -> dict[int, frozenset[int]]:
+    """Map each line to the lines a suppression for a finding on it may sit on."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    groups: dict[int, frozenset[int]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+            header_end = max(node.lineno, node.body[0].lineno - 1) if node.body else node.lineno
+            lines = frozenset(range(first, header_end + 1))
+        elif isinstance(node, ast.stmt) and not hasattr(node, "body"):
+            lines = frozenset(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        else:
+            continue
+        for line in lines:
+            # The innermost statement wins: ast.walk visits outer nodes first.
+            groups[line] = lines
+    return groups
+
+
+def _reasonless_finding(path: str, comment: SuppressionComment, target: Finding) -> Finding:
+    rule = SUPPRESSION_WITHOUT_REASON
+    return Finding(
+        rule_id=rule.rule_id,
+        title=rule.title,
+        cwe=rule.cwe,
+        severity=rule.severity,
+        confidence=Confidence.HIGH,
+        location=Location(path=path, line=comment.line),
+        route=target.route,
+        view=target.view,
+        view_kind=target.view_kind,
+        evidence=f"ignore[{', '.join(sorted(comment.rule_ids))}] without '-- reason'",
+        remediation=(
+            f"Add the reason after '--': # mtlsguard: ignore[{target.rule_id}] -- why this "
+            "finding does not apply; until then the finding is reported."
+        ),
+    )
+
+
+def _read_source(root: Path, relative: str) -> str | None:
+    try:
+        path = (root / relative).resolve()
+        path.relative_to(root.resolve())
+        return path.read_text(encoding="utf-8")
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def apply_suppressions(
+    result: ScanResult,
+    root: Path,
+    *,
+    read_source: Callable[[Path, str], str | None] = _read_source,
+) -> SuppressionOutcome:
+    """Remove findings suppressed by an inline comment with a reason.
+
+    Only files that have findings are read. A comment naming the finding's rule but giving
+    no reason leaves the finding in place and adds one :data:`SUPPRESSION_WITHOUT_REASON`
+    finding at the comment (once per comment). Files that cannot be read suppress nothing.
+    """
+    by_path: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        if finding.location is not None:
+            by_path.setdefault(finding.location.path, []).append(finding)
+    files: dict[str, tuple[Mapping[int, list[SuppressionComment]], dict[int, frozenset[int]]]]
+    files = {}
+    for path in by_path:
+        source = read_source(root, path)
+        if source is None:
+            continue
+        comments = parse_suppression_comments(source)
+        if not comments:
+            continue
+        per_line: dict[int, list[SuppressionComment]] = {}
+        for comment in comments:
+            per_line.setdefault(comment.line, []).append(comment)
+        files[path] = (per_line, _anchor_groups(source))
+
+    kept: list[Finding] = []
+    suppressed: list[Suppression] = []
+    reasonless: dict[tuple[str, int], Finding] = {}
+    for finding in result.findings:
+        location = finding.location
+        if location is None or location.path not in files:
+            kept.append(finding)
+            continue
+        comments_at, groups = files[location.path]
+        candidates = _matching(comments_at, groups.get(location.line, {location.line}), finding)
+        with_reason = [c for c in candidates if c.reason]
+        if with_reason:
+            suppressed.append(Suppression(finding, with_reason[0].reason, with_reason[0].line))
+            continue
+        kept.append(finding)
+        for comment in candidates:
+            key = (location.path, comment.line)
+            reasonless.setdefault(key, _reasonless_finding(location.path, comment, finding))
+    kept.extend(reasonless.values())
+    return SuppressionOutcome(replace(result, findings=tuple(kept)), tuple(suppressed))
+
+
+def _matching(
+    per_line: Mapping[int, list[SuppressionComment]], lines: Iterable[int], finding: Finding
+) -> list[SuppressionComment]:
+    return [
+        comment
+        for line in sorted(lines)
+        for comment in per_line.get(line, ())
+        if finding.rule_id.upper() in comment.rule_ids
+    ]

@@ -1,0 +1,117 @@
+"""From a raw scan result to what the user is shown: config, suppressions, baseline, threshold.
+
+The order matters and is fixed here, once, for the CLI and the management command alike:
+project configuration (disabled rules, excluded paths, severity overrides) first, then inline
+suppressions, then the baseline; the exit-code threshold applies to what is left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from mtlsguard.scan.baseline import Baseline, BaselineKind, route_keys
+from mtlsguard.scan.config import ProjectConfig, apply_config
+from mtlsguard.scan.model import Finding, Route, ScanResult, Severity
+from mtlsguard.scan.suppression import Suppression, apply_suppressions
+
+__all__ = ["DEFAULT_FAIL_ON", "TriagedRoutes", "TriagedScan", "triage_routes", "triage_scan"]
+
+DEFAULT_FAIL_ON = Severity.HIGH
+
+
+@dataclass(frozen=True, slots=True)
+class TriagedScan:
+    """A scan after config, suppressions and baseline."""
+
+    result: ScanResult
+    """The result with only reportable findings (not suppressed, not in the baseline)."""
+    current: tuple[Finding, ...]
+    """Every finding before the baseline was applied (what ``--write-baseline`` records)."""
+    suppressed: tuple[Suppression, ...] = ()
+    """Findings that an inline comment with a reason suppressed."""
+    baselined: int = 0
+    """How many findings the baseline accepted."""
+    fail_on: Severity = DEFAULT_FAIL_ON
+    """The effective threshold."""
+
+    @property
+    def failing(self) -> tuple[Finding, ...]:
+        """Reportable findings at or above the threshold."""
+        return tuple(f for f in self.result.findings if f.severity >= self.fail_on)
+
+    @property
+    def nothing_scanned(self) -> bool:
+        """True when no file could be scanned (exit 2 rather than a clean result)."""
+        return self.result.files_scanned == 0
+
+
+def triage_scan(
+    raw: ScanResult,
+    root: Path,
+    config: ProjectConfig,
+    *,
+    baseline: Baseline | None = None,
+    fail_on: Severity | None = None,
+) -> TriagedScan:
+    """Apply ``config``, inline suppressions and ``baseline`` to ``raw``.
+
+    ``fail_on`` (the command line) wins over ``config.fail_on``, which wins over
+    :data:`DEFAULT_FAIL_ON`.
+    """
+    if baseline is not None and baseline.kind is not BaselineKind.FINDINGS:
+        raise ValueError("a routes baseline cannot filter findings")
+    configured = apply_config(raw, config)
+    outcome = apply_suppressions(configured, root)
+    current = outcome.result.findings
+    reportable = current
+    baselined = 0
+    if baseline is not None:
+        known = baseline.keys
+        reportable = tuple(f for f in current if f.fingerprint not in known)
+        baselined = len(current) - len(reportable)
+    threshold = fail_on or config.fail_on or DEFAULT_FAIL_ON
+    return TriagedScan(
+        result=replace(outcome.result, findings=reportable),
+        current=current,
+        suppressed=outcome.suppressed,
+        baselined=baselined,
+        fail_on=threshold,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TriagedRoutes:
+    """A route inventory after config and the routes baseline."""
+
+    result: ScanResult
+    """The result with routes under excluded paths removed."""
+    baselined: frozenset[str] = frozenset()
+    """Keys of unprotected route methods that the baseline accepts."""
+
+    @property
+    def new_unprotected(self) -> tuple[tuple[Route, str], ...]:
+        """``(route, key)`` for every unprotected route method not in the baseline."""
+        return tuple(
+            (route, key)
+            for route in self.result.routes
+            for key in route_keys(route)
+            if key not in self.baselined
+        )
+
+    @property
+    def nothing_scanned(self) -> bool:
+        """True when no file could be scanned (exit 2 rather than a clean inventory)."""
+        return self.result.files_scanned == 0
+
+
+def triage_routes(
+    raw: ScanResult, config: ProjectConfig, *, baseline: Baseline | None = None
+) -> TriagedRoutes:
+    """Apply ``config`` (excluded paths) and ``baseline`` to a route inventory."""
+    if baseline is not None and baseline.kind is not BaselineKind.ROUTES:
+        raise ValueError("a findings baseline cannot filter routes")
+    configured = apply_config(raw, config)
+    known = baseline.keys if baseline is not None else frozenset()
+    present = {key for route in configured.routes for key in route_keys(route)}
+    return TriagedRoutes(result=configured, baselined=frozenset(known & present))

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft4Validator, FormatChecker
+
+from mtlsguard.report.interface import ScanReport
+from mtlsguard.report.sarif import SECURITY_SEVERITY, SarifFormat
+from mtlsguard.scan.model import ScanResult, Severity
+from tests.report.sample import BILLING, HEADER_TRUST, INFO, PROBE, RULES, SUPPRESSED, sample_result
+
+SCHEMA_PATH = Path(__file__).parent.parent / "assets" / "sarif-schema-2.1.0.json"
+SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
+
+
+@pytest.fixture(scope="module")
+def validator() -> Draft4Validator:
+    raw = SCHEMA_PATH.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == SCHEMA_SHA256, "the official schema was modified"
+    schema = json.loads(raw)
+    Draft4Validator.check_schema(schema)
+    return Draft4Validator(schema, format_checker=FormatChecker())
+
+
+def render(result: ScanResult, **kwargs: Any) -> dict[str, Any]:
+    text = SarifFormat().render(ScanReport(result=result, rules=RULES, **kwargs))
+    assert text.endswith("\n")
+    return json.loads(text)
+
+
+def assert_valid(validator: Draft4Validator, log: dict[str, Any]) -> None:
+    errors = sorted(validator.iter_errors(log), key=lambda e: list(e.absolute_path))
+    assert errors == [], "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        sample_result(),
+        sample_result(findings=(), errors=(), routes=()),
+        sample_result(findings=(PROBE,)),
+        sample_result(root="relative/root"),
+    ],
+    ids=["full", "empty", "dynamic", "relative-root"],
+)
+def test_logs_validate_against_the_official_schema(
+    validator: Draft4Validator, result: ScanResult
+) -> None:
+    assert_valid(validator, render(result, suppressed=SUPPRESSED, baselined=2))
+
+
+def test_the_validator_is_not_vacuous(validator: Draft4Validator) -> None:
+    log = render(sample_result())
+    for mutate in (
+        lambda d: d["runs"][0]["results"][0].__setitem__("level", "critical"),
+        lambda d: d.__setitem__("version", "2.0.0"),
+        lambda d: d["runs"][0]["tool"]["driver"].pop("name"),
+        lambda d: d["runs"][0]["results"][0].__setitem__("unknownProperty", 1),
+        lambda d: d["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
+            "region"
+        ].__setitem__("startLine", 0),
+    ):
+        broken = copy.deepcopy(log)
+        mutate(broken)
+        assert not validator.is_valid(broken)
+
+
+def test_one_rule_descriptor_per_rule_id_with_cwe_tags_and_security_severity() -> None:
+    log = render(sample_result())
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert len(ids) == len(set(ids))
+    # every known rule, plus one built from the third-party finding MG999
+    assert set(ids) == {"MG101", "MG201", "MG301", "MG401", "MG999"}
+    by_id = {r["id"]: r for r in rules}
+    mg101 = by_id["MG101"]
+    assert "CWE-306" in mg101["properties"]["tags"]
+    assert "external/cwe/cwe-306" in mg101["properties"]["tags"]
+    assert mg101["properties"]["security-severity"] == "8.0"
+    assert mg101["defaultConfiguration"]["level"] == "error"
+    assert mg101["shortDescription"]["text"] == "View reachable with a client certificate only"
+    assert mg101["fullDescription"]["text"] == "View reachable with a client certificate only."
+    assert "```python" in mg101["help"]["markdown"]
+    assert by_id["MG301"]["properties"]["security-severity"] == "9.5"
+    assert by_id["MG999"]["properties"]["tags"][1] == "CWE-309"
+    for result in log["runs"][0]["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+def test_security_severity_scores_fall_in_githubs_bands() -> None:
+    bands = {
+        Severity.CRITICAL: (9.0, 10.0),
+        Severity.HIGH: (7.0, 8.9),
+        Severity.MEDIUM: (4.0, 6.9),
+        Severity.LOW: (0.1, 3.9),
+        Severity.INFO: (0.0, 0.0),
+    }
+    for severity, (low, high) in bands.items():
+        assert low <= float(SECURITY_SEVERITY[severity]) <= high
+
+
+def test_levels_follow_the_design_mapping() -> None:
+    log = render(sample_result())
+    levels = {r["ruleId"]: r["level"] for r in log["runs"][0]["results"]}
+    assert levels == {"MG301": "error", "MG101": "error", "MG201": "warning", "MG999": "note"}
+
+
+def test_result_locations_are_relative_with_a_base_and_name_the_view() -> None:
+    log = render(sample_result())
+    run = log["runs"][0]
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == "file:///srv/project/"
+    results = {r["ruleId"]: r for r in run["results"]}
+    billing = results["MG101"]
+    physical = billing["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"] == {"uri": "billing/views.py", "uriBaseId": "SRCROOT"}
+    assert physical["region"]["startLine"] == BILLING.location.line  # type: ignore[union-attr]
+    logical = billing["locations"][0]["logicalLocations"][0]
+    assert logical["fullyQualifiedName"] == "billing.views.BillingView"
+    assert logical["kind"] == "type"
+    assert billing["properties"]["route"] == "api/billing/<int:pk>/"
+    assert billing["properties"]["methods"] == ["GET", "POST"]
+    assert BILLING.remediation in billing["message"]["text"]
+    assert billing["partialFingerprints"]["mtlsguardFingerprint/v1"] == BILLING.fingerprint
+    header = results["MG301"]["locations"][0]["logicalLocations"][0]
+    assert header == {
+        "fullyQualifiedName": HEADER_TRUST.view,
+        "name": "cert_login",
+        "kind": "function",
+    }
+    # settings finding: no route property, no logical location
+    assert "route" not in results["MG201"]["properties"]
+    assert "logicalLocations" not in results["MG201"]["locations"][0]
+    # a path with a space and non-ASCII characters is percent-encoded, still relative
+    odd = results["MG999"]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert odd == "dir%20with%20space/%C3%BCn%C3%AF.py"
+    assert INFO.location is not None
+
+
+def test_dynamic_findings_carry_web_request_and_response() -> None:
+    log = render(sample_result(findings=(PROBE,)))
+    (result,) = log["runs"][0]["results"]
+    assert result["webRequest"]["method"] == "GET"
+    assert result["webResponse"]["statusCode"] == 200
+    assert "physicalLocation" not in result["locations"][0]
+    assert result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == PROBE.view
+
+
+def test_suppressed_findings_are_kept_with_their_justification() -> None:
+    log = render(sample_result(), suppressed=SUPPRESSED)
+    suppressed = [r for r in log["runs"][0]["results"] if "suppressions" in r]
+    assert len(suppressed) == 1
+    assert suppressed[0]["suppressions"] == [
+        {"kind": "inSource", "justification": "public liveness probe"}
+    ]
+    assert all("suppressions" not in r for r in log["runs"][0]["results"][:4])
+
+
+def test_scan_errors_become_tool_notifications() -> None:
+    log = render(sample_result())
+    invocation = log["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is True
+    (note,) = invocation["toolExecutionNotifications"]
+    assert "broken/views.py" in note["message"]["text"]
+    assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "SRCROOT"
