@@ -1,0 +1,118 @@
+"""Audit events on the ``mtlsguard.audit`` logger, and the optional database sink.
+
+Each event is one :class:`AuditRecord`: who (fingerprint, subject, serial, issuer, user), what
+(method, path -- never the query string), the outcome (status, decision, reason) and where
+from (peer, request id). Full certificates, headers, cookies and tokens are never recorded.
+The record is attached to the log record as ``record.audit`` (a dict) for structured handlers,
+and rendered as ``key=value`` pairs in the message for plain ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any, Final
+
+from mtlsguard.django.conf import AuditSettings
+
+__all__ = ["AUDIT_LOGGER", "AuditRecord", "clean_request_id", "emit", "emit_async"]
+
+#: The logger name; route it to your SIEM.
+AUDIT_LOGGER: Final = "mtlsguard.audit"
+logger = logging.getLogger(AUDIT_LOGGER)
+
+_REQUEST_ID = re.compile(r"\A[A-Za-z0-9._:/+=-]{1,128}\Z")
+_MAX_PATH: Final = 512
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One audited request."""
+
+    decision: str
+    """``allow`` or ``deny``."""
+    reason: str
+    """Why: a ``CertificateError`` reason, ``no_certificate``, ``throttled``, ``verified``..."""
+    status: int | None
+    """HTTP status of the response."""
+    method: str
+    """HTTP method."""
+    path: str
+    """Request path without the query string (which may carry tokens)."""
+    peer: str
+    """``REMOTE_ADDR`` of the connection."""
+    request_id: str
+    """The proxy's request id, or a generated UUID."""
+    fingerprint: str = ""
+    """SHA-256 of the presented certificate (even a refused one), if any."""
+    subject: str = ""
+    """Subject DN of the presented certificate."""
+    issuer: str = ""
+    """Issuer DN of the presented certificate."""
+    serial: str = ""
+    """Serial number, upper-case hex."""
+    user: str = ""
+    """Username the request was authenticated as, if any."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as a plain dict (for JSON log formatters)."""
+        return asdict(self)
+
+    def message(self) -> str:
+        """A one-line ``key=value`` rendering with values quoted where needed."""
+        parts = []
+        for key, value in asdict(self).items():
+            text = "" if value is None else str(value)
+            if not text or any(c in text for c in ' "=\\') or not text.isprintable():
+                text = '"' + text.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+            parts.append(f"{key}={text}")
+        return "mtlsguard " + " ".join(parts)
+
+
+def clean_request_id(value: str | None) -> str:
+    """The proxy's request id if it looks like one, else a new UUID (never log junk)."""
+    if value and _REQUEST_ID.match(value):
+        return value
+    return uuid.uuid4().hex
+
+
+def clip_path(path: str) -> str:
+    """Bound the logged path's length."""
+    return path if len(path) <= _MAX_PATH else path[: _MAX_PATH - 1] + "…"
+
+
+def _store(record: AuditRecord) -> None:
+    from mtlsguard.django.models import AuditEvent
+
+    AuditEvent.objects.create(**asdict(record))
+
+
+def _should_log(record: AuditRecord, options: AuditSettings) -> bool:
+    return options.enabled and (record.decision != "allow" or options.log_allowed)
+
+
+def emit(record: AuditRecord, options: AuditSettings) -> None:
+    """Log ``record`` (and store it when the database sink is on)."""
+    if not _should_log(record, options):
+        return
+    level = logging.INFO if record.decision == "allow" else logging.WARNING
+    logger.log(level, record.message(), extra={"audit": record.as_dict()})
+    if options.database:
+        try:
+            _store(record)
+        except Exception:  # an audit sink failure must not turn a response into a 500
+            logger.exception("mtlsguard: could not store audit event")
+
+
+async def emit_async(record: AuditRecord, options: AuditSettings) -> None:
+    """:func:`emit` for async code (the database write runs in a thread)."""
+    if not _should_log(record, options):
+        return
+    if not options.database:
+        emit(record, options)
+        return
+    from asgiref.sync import sync_to_async
+
+    await sync_to_async(emit, thread_sensitive=True)(record, options)

@@ -1,0 +1,183 @@
+"""``ClientCertificateBackend``: a verified client certificate -> a Django user.
+
+Add ``"mtlsguard.django.backends.ClientCertificateBackend"`` to ``AUTHENTICATION_BACKENDS``.
+The middleware calls ``authenticate(request, certificate=verified)`` with the
+:class:`~mtlsguard.certs.VerifiedCertificate` of the request; anything else (an unverified
+:class:`~mtlsguard.certs.ClientCertificate`, a string) never authenticates.
+
+How the user is found is ``MTLSGUARD["IDENTITY"]["MAPPING"]``:
+
+``binding`` (default)
+    The :class:`~mtlsguard.django.models.CertificateBinding` with the certificate's SHA-256
+    fingerprint, neither revoked nor expired.
+``email``
+    The first e-mail address of the certificate (SAN, then subject ``emailAddress``) against
+    the user model's e-mail field, case-insensitively; exactly one user must match.
+``spiffe`` / ``subject``
+    A username taken from the SPIFFE ID / subject DN, through ``PRINCIPAL_REGEX`` (group 1;
+    for ``subject`` the default is Spring Security's first-CN pattern), then
+    :meth:`~ClientCertificateBackend.clean_username`.
+
+Whatever the mapping: inactive users never authenticate, and a certificate whose binding was
+revoked never authenticates (so revoking a binding also works for the mapping modes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+from django.utils import timezone
+
+from mtlsguard.certs import ClientCertificate
+from mtlsguard.django.conf import IdentitySettings, get_settings
+from mtlsguard.django.models import CertificateBinding
+from mtlsguard.django.runtime import VerifiedCertificate, client_certificate_of
+
+__all__ = ["ClientCertificateBackend"]
+
+
+class ClientCertificateBackend(ModelBackend):
+    """Authenticate a request by its verified client certificate."""
+
+    create_unknown_user = False
+    """Create users for unknown usernames (``spiffe``/``subject`` mappings only)."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        certificate: VerifiedCertificate | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Return the active user the verified ``certificate`` maps to, or ``None``."""
+        cert = self._certificate(certificate)
+        if cert is None:
+            return None
+        identity = get_settings().identity
+        if identity.mapping == "binding":
+            return self._by_binding(cert)
+        if CertificateBinding.objects.filter(sha256=cert.sha256, revoked_at__isnull=False).exists():
+            return None
+        if identity.mapping == "email":
+            return self._by_email(cert)
+        username = self.principal(cert, identity)
+        if username is None:
+            return None
+        user_model = get_user_model()
+        created = False
+        if self.create_unknown_user:
+            user, created = user_model._default_manager.get_or_create(
+                **{user_model.USERNAME_FIELD: username}
+            )
+        else:
+            try:
+                user = user_model._default_manager.get_by_natural_key(username)
+            except user_model.DoesNotExist:
+                return None
+        user = self.configure_user(request, user, created=created)
+        return user if self.user_can_authenticate(user) else None
+
+    async def aauthenticate(
+        self,
+        request: HttpRequest | None,
+        certificate: VerifiedCertificate | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Async :meth:`authenticate` (same decisions, async ORM)."""
+        cert = self._certificate(certificate)
+        if cert is None:
+            return None
+        identity = get_settings().identity
+        if identity.mapping == "binding":
+            return await self._aby_binding(cert)
+        revoked = CertificateBinding.objects.filter(sha256=cert.sha256, revoked_at__isnull=False)
+        if await revoked.aexists():
+            return None
+        if identity.mapping == "email":
+            return await sync_to_async(self._by_email)(cert)
+        username = self.principal(cert, identity)
+        if username is None:
+            return None
+        user_model = get_user_model()
+        created = False
+        if self.create_unknown_user:
+            user, created = await user_model._default_manager.aget_or_create(
+                **{user_model.USERNAME_FIELD: username}
+            )
+        else:
+            try:
+                user = await user_model._default_manager.aget_by_natural_key(username)
+            except user_model.DoesNotExist:
+                return None
+        user = await self.aconfigure_user(request, user, created=created)
+        return user if self.user_can_authenticate(user) else None
+
+    # -- extension points -------------------------------------------------------------------
+
+    def principal(self, cert: ClientCertificate, identity: IdentitySettings) -> str | None:
+        """The username named by ``cert`` for the ``spiffe``/``subject`` mappings, or ``None``."""
+        value = cert.spiffe_id if identity.mapping == "spiffe" else cert.subject
+        if not value:
+            return None
+        if identity.principal_regex is not None:
+            match = identity.principal_regex.search(value)
+            if match is None or not match.group(1):
+                return None
+            value = match.group(1)
+        username = self.clean_username(value)
+        return username or None
+
+    def clean_username(self, username: str) -> str:
+        """Clean a username taken from a certificate before lookup (default: unchanged)."""
+        return username
+
+    def configure_user(self, request: HttpRequest | None, user: Any, created: bool = True) -> Any:
+        """Configure a user found or created from a certificate (default: unchanged)."""
+        return user
+
+    async def aconfigure_user(
+        self, request: HttpRequest | None, user: Any, created: bool = True
+    ) -> Any:
+        """Async :meth:`configure_user`."""
+        return await sync_to_async(self.configure_user)(request, user, created)
+
+    # -- internals --------------------------------------------------------------------------
+
+    @staticmethod
+    def _certificate(certificate: object) -> ClientCertificate | None:
+        if not isinstance(certificate, VerifiedCertificate):
+            return None  # only what verify() returned may authenticate
+        cert = client_certificate_of(certificate)
+        return None if cert.sha256 is None else cert
+
+    def _binding_user(self, binding: CertificateBinding | None, cert: ClientCertificate) -> Any:
+        if binding is None or not binding.is_active_at(timezone.now()):
+            return None
+        if cert.serial is None or binding.serial != format(cert.serial, "X"):
+            return None  # defence in depth: the row must describe this very certificate
+        user = binding.user
+        return user if self.user_can_authenticate(user) else None
+
+    def _by_binding(self, cert: ClientCertificate) -> Any:
+        binding = CertificateBinding.objects.select_related("user").filter(sha256=cert.sha256)
+        return self._binding_user(binding.first(), cert)
+
+    async def _aby_binding(self, cert: ClientCertificate) -> Any:
+        binding = CertificateBinding.objects.select_related("user").filter(sha256=cert.sha256)
+        return self._binding_user(await binding.afirst(), cert)
+
+    def _by_email(self, cert: ClientCertificate) -> Any:
+        if not cert.emails:
+            return None
+        user_model = get_user_model()
+        field = user_model.get_email_field_name()
+        matches = list(
+            user_model._default_manager.filter(**{f"{field}__iexact": cert.emails[0]})[:2]
+        )
+        if len(matches) != 1:
+            return None  # unknown, or ambiguous: never guess between two accounts
+        user = matches[0]
+        return user if self.user_can_authenticate(user) else None

@@ -1,0 +1,332 @@
+"""``ClientCertificateMiddleware``: the request's client certificate, verified, as ``request.user``.
+
+Place it after ``SessionMiddleware`` and ``AuthenticationMiddleware`` (check
+``mtlsguard.E001``). For every request it sets:
+
+* ``request.client_cert`` -- the :class:`~mtlsguard.certs.VerifiedCertificate`, or ``None``;
+* ``request.client_cert_error`` -- the :class:`~mtlsguard.certs.CertificateError` explaining
+  why a presented certificate was not accepted, or ``None``;
+* ``request.user`` -- the user the certificate maps to (through ``AUTHENTICATION_BACKENDS``),
+  when ``MTLSGUARD["AUTHENTICATE"]`` is on and it maps to one.
+
+Refusals happen before any view runs: 400 for malformed or untrusted forwarded headers, 401
+for a missing certificate and 403 for an invalid one where ``REQUIRED`` says a certificate is
+needed, 429 once failures are throttled. API paths get ``application/problem+json``; other
+paths go through Django's ``handler400`` / ``handler403``.
+
+:class:`ClientCertificateMiddleware` is stateless (no session, a user per request, like DRF's
+``RemoteUserAuthentication``). :class:`PersistentClientCertificateMiddleware` logs the user in
+once, rotating the session key, and logs out when the certificate changes or disappears.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponseBase
+
+from mtlsguard.certs import CertificateError
+from mtlsguard.django import runtime
+from mtlsguard.django.audit import AuditRecord, clean_request_id, clip_path, emit, emit_async
+from mtlsguard.django.conf import MtlsGuardSettings, get_settings
+from mtlsguard.django.inspection import Inspection, inspect_request
+from mtlsguard.django.responses import Refusal, refusal_response
+from mtlsguard.django.throttling import FailureThrottle
+
+__all__ = [
+    "SESSION_FINGERPRINT_KEY",
+    "ClientCertificateMiddleware",
+    "PersistentClientCertificateMiddleware",
+]
+
+logger = logging.getLogger("mtlsguard.django")
+
+#: Session key holding the fingerprint of the certificate a persistent login was made with.
+SESSION_FINGERPRINT_KEY = "_mtlsguard_cert_sha256"
+
+_BAD_INPUT = frozenset({"malformed", "ambiguous", "unknown_source"})
+
+GetResponse = Callable[[HttpRequest], Any]
+
+
+def decide(settings: MtlsGuardSettings, inspection: Inspection, path: str) -> Refusal | None:
+    """The refusal for a request, before throttling; ``None`` lets it through to the view."""
+    error = inspection.error
+    required = settings.is_required(path)
+    if error is not None and error.reason == "untrusted_proxy":
+        if settings.untrusted_headers == "reject":
+            return Refusal(400, error.reason, "Client-certificate headers from an untrusted peer.")
+        logger.warning("mtlsguard: ignored %s", error)
+        if required:
+            return Refusal(401, error.reason, "A verified client certificate is required.")
+        return None
+    if error is not None and error.reason in _BAD_INPUT:
+        if required:
+            return Refusal(400, error.reason, f"Unreadable client certificate: {error}")
+        return None
+    if error is not None:
+        if required:
+            return Refusal(403, error.reason, f"Client certificate refused: {error}")
+        return None
+    if inspection.verified is None and required:
+        return Refusal(401, "no_certificate", "A verified client certificate is required.")
+    return None
+
+
+def _untrusted(ins: Inspection) -> bool:
+    return ins.error is not None and ins.error.reason == "untrusted_proxy"
+
+
+class ClientCertificateMiddleware:
+    """Verify the client certificate of every request and map it to ``request.user``.
+
+    Stateless: nothing is stored in the session. Subclass and set :attr:`persistent` (see
+    :class:`PersistentClientCertificateMiddleware`) for browser apps that want a login.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    persistent = False
+    """Log the certificate's user in (session) instead of authenticating each request."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        if get_response is None:
+            raise ValueError("get_response must be provided.")
+        self.get_response = get_response
+        # Fail at startup, not at the first request: invalid settings or an unreadable CA
+        # bundle raise ImproperlyConfigured here.
+        runtime.policy(get_settings())
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    def __call__(self, request: HttpRequest) -> Any:
+        """Process one request."""
+        if self.is_async:
+            return self.__acall__(request)
+        settings = get_settings()
+        inspection = self._annotate(request, settings)
+        refusal = decide(settings, inspection, request.path_info)
+        refusal = self._throttle(settings, inspection, request, refusal)
+        user = None
+        if refusal is None:
+            user = self._identify(request, settings, inspection)
+            response: HttpResponseBase = self.get_response(request)
+        else:
+            response = refusal_response(request, refusal, api=settings.is_api(request.path_info))
+        record = self._record(request, settings, inspection, refusal, user, response.status_code)
+        if record is not None:
+            emit(record, settings.audit)
+        return response
+
+    def _identify(self, request: HttpRequest, settings: MtlsGuardSettings, ins: Inspection) -> Any:
+        if _untrusted(ins):
+            self._set_anonymous(request)
+            return None
+        user = None
+        if settings.authenticate and ins.verified is not None:
+            user = auth.authenticate(request, certificate=ins.verified)
+        if self.persistent:
+            return self._persist(request, ins, user)
+        self._set_user(request, user)
+        return user
+
+    def _persist(self, request: HttpRequest, ins: Inspection, user: Any) -> Any:
+        self._require_session(request)
+        fingerprint = ins.fingerprint if ins.verified is not None else None
+        bound = request.session.get(SESSION_FINGERPRINT_KEY)
+        current = request.user
+        if current.is_authenticated:
+            if user is not None and current.pk == user.pk and bound == fingerprint:
+                return current
+            if bound is None and user is None:
+                return None  # a login made another way, and no certificate claims anyone
+            # The certificate changed, vanished or no longer maps to this user (CWE-384).
+            auth.logout(request)
+        if user is None:
+            return None
+        auth.login(request, user)  # flushes or cycles the session key
+        request.session[SESSION_FINGERPRINT_KEY] = fingerprint
+        return user
+
+    def _throttle(
+        self,
+        settings: MtlsGuardSettings,
+        ins: Inspection,
+        request: HttpRequest,
+        refusal: Refusal | None,
+    ) -> Refusal | None:
+        # Only requests that failed pay for the cache round trip; valid certificates are
+        # never slowed down (and never locked out by someone else failing from their NAT).
+        if ins.error is None or not settings.throttle.enabled:
+            return refusal
+        throttle = FailureThrottle(settings.throttle)
+        peer = request.META.get("REMOTE_ADDR") or ""
+        wait = throttle.retry_after(peer, ins.fingerprint)
+        if wait is not None:
+            return Refusal(
+                429, "throttled", "Too many failed certificate authentications.", retry_after=wait
+            )
+        throttle.record_failure(peer, ins.fingerprint)
+        return refusal
+
+    # -- async --------------------------------------------------------------------------------
+
+    async def __acall__(self, request: HttpRequest) -> Any:
+        """Process one request (ASGI)."""
+        settings = get_settings()
+        inspection = self._annotate(request, settings)
+        refusal = decide(settings, inspection, request.path_info)
+        if inspection.error is not None and settings.throttle.enabled:
+            refusal = await sync_to_async(self._throttle, thread_sensitive=False)(
+                settings, inspection, request, refusal
+            )
+        user = None
+        if refusal is None:
+            user = await self._aidentify(request, settings, inspection)
+            get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+            response = await get_response(request)
+        else:
+            response = await sync_to_async(refusal_response, thread_sensitive=True)(
+                request, refusal, api=settings.is_api(request.path_info)
+            )
+        record = self._record(request, settings, inspection, refusal, user, response.status_code)
+        if record is not None:
+            await emit_async(record, settings.audit)
+        return response
+
+    async def _aidentify(
+        self, request: HttpRequest, settings: MtlsGuardSettings, ins: Inspection
+    ) -> Any:
+        if _untrusted(ins):
+            self._set_anonymous(request)
+            return None
+        user = None
+        if settings.authenticate and ins.verified is not None:
+            user = await auth.aauthenticate(request, certificate=ins.verified)
+        if self.persistent:
+            return await self._apersist(request, ins, user)
+        self._set_user(request, user)
+        return user
+
+    async def _apersist(self, request: HttpRequest, ins: Inspection, user: Any) -> Any:
+        self._require_session(request)
+        fingerprint = ins.fingerprint if ins.verified is not None else None
+        bound = await request.session.aget(SESSION_FINGERPRINT_KEY)
+        current = await request.auser()
+        if current.is_authenticated:
+            if user is not None and current.pk == user.pk and bound == fingerprint:
+                return current
+            if bound is None and user is None:
+                return None
+            await auth.alogout(request)
+        if user is None:
+            return None
+        await auth.alogin(request, user)
+        await request.session.aset(SESSION_FINGERPRINT_KEY, fingerprint)
+        return user
+
+    # -- shared -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _annotate(request: HttpRequest, settings: MtlsGuardSettings) -> Inspection:
+        inspection = inspect_request(request, settings)
+        request.client_cert = inspection.verified
+        request.client_cert_error = inspection.error
+        return inspection
+
+    @staticmethod
+    def _set_user(request: HttpRequest, user: Any) -> None:
+        if user is not None:
+            request.user = user
+
+            async def auser() -> Any:
+                return user
+
+            request.auser = auser
+        elif not hasattr(request, "user"):
+            request.user = AnonymousUser()
+
+    @staticmethod
+    def _set_anonymous(request: HttpRequest) -> None:
+        # Headers from an untrusted peer make the request untrusted: it must not fall back to
+        # the session's user (or any other identity) either.
+        anonymous = AnonymousUser()
+
+        async def auser() -> Any:
+            return anonymous
+
+        request.user = anonymous
+        request.auser = auser
+
+    @staticmethod
+    def _require_session(request: HttpRequest) -> None:
+        if not hasattr(request, "session") or not hasattr(request, "user"):
+            raise ImproperlyConfigured(
+                "PersistentClientCertificateMiddleware needs sessions and authentication: "
+                "put 'django.contrib.sessions.middleware.SessionMiddleware' and "
+                "'django.contrib.auth.middleware.AuthenticationMiddleware' before it in "
+                "MIDDLEWARE."
+            )
+
+    @staticmethod
+    def _record(
+        request: HttpRequest,
+        settings: MtlsGuardSettings,
+        ins: Inspection,
+        refusal: Refusal | None,
+        user: Any,
+        status: int,
+    ) -> AuditRecord | None:
+        if not settings.audit.enabled:
+            return None
+        if refusal is None and ins.presented is None and ins.error is None:
+            return None  # nothing certificate-related happened: not an audit event
+        error: CertificateError | None = ins.error
+        if refusal is not None:
+            reason = refusal.reason
+        elif error is not None:
+            reason = error.reason
+        elif user is None and settings.authenticate:
+            reason = "no_user"
+        else:
+            reason = "verified"
+        cert = ins.presented
+        header = settings.audit.request_id_header
+        request_id = request.headers.get(header) if header else None
+        return AuditRecord(
+            decision="deny" if refusal is not None else "allow",
+            reason=reason,
+            status=status,
+            method=(request.method or "")[:16],
+            path=clip_path(request.path),
+            peer=str(request.META.get("REMOTE_ADDR") or "")[:64],
+            request_id=clean_request_id(request_id),
+            fingerprint=(cert.sha256 or "") if cert else "",
+            subject=cert.subject if cert else "",
+            issuer=cert.issuer if cert else "",
+            serial=format(cert.serial, "X") if cert and cert.serial is not None else "",
+            user=user.get_username() if user is not None else "",
+        )
+
+
+class PersistentClientCertificateMiddleware(ClientCertificateMiddleware):
+    """Log the certificate's user in once; log out when the certificate changes or vanishes.
+
+    ``login()`` rotates the session key (session fixation, CWE-384) and the session remembers
+    the certificate's fingerprint: a request with another certificate, with none, or whose
+    certificate no longer maps to the user (binding revoked, user deactivated) ends the
+    session. A session made by a password login is left alone while no certificate claims a
+    user.
+    """
+
+    persistent = True

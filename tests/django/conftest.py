@@ -1,0 +1,90 @@
+"""Real Django for the app's tests: settings, a PKI on disk, clients that forward like nginx."""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import django
+import pytest
+from django.conf import settings as django_settings
+from django.test import AsyncClient, Client
+
+from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
+from tests.django.settings import SETTINGS
+
+if not django_settings.configured:
+    django_settings.configure(**SETTINGS)
+    django.setup()
+
+PROXY = "10.0.0.5"  # a trusted proxy (in TRUSTED_PROXIES below)
+STRANGER = "203.0.113.7"  # anyone else
+
+
+def nginx_headers(issued: IssuedCertificate | None, verify: str = "SUCCESS") -> dict[str, str]:
+    """What the nginx recipe forwards: $ssl_client_escaped_cert and $ssl_client_verify."""
+    if issued is None:
+        return {"X-SSL-Client-Verify": "NONE"}
+    return {
+        "X-SSL-Client-Cert": urllib.parse.quote(issued.cert_pem.decode("ascii"), safe=""),
+        "X-SSL-Client-Verify": verify,
+    }
+
+
+@pytest.fixture(scope="session")
+def ca_bundle(pki: TestPKI, pki_files: dict[str, Path]) -> Path:
+    """Root + intermediate: nginx forwards only the leaf, so the app trusts both CAs."""
+    path = pki_files["ca"].parent / "client-ca-bundle.pem"
+    path.write_bytes(pki_files["ca"].read_bytes() + pki_files["intermediate"].read_bytes())
+    return path
+
+
+def base_mtlsguard(ca_bundle: Path, crl: Path, **overrides: Any) -> dict[str, Any]:
+    conf: dict[str, Any] = {
+        "SOURCE": "nginx",
+        "TRUSTED_PROXIES": ["10.0.0.0/8"],
+        "CA_BUNDLE": str(ca_bundle),
+        "CRL_FILES": [str(crl)],
+        "REQUIRED": ["/api/", "/app/"],
+        "THROTTLE": {"ENABLED": False},
+    }
+    conf.update(overrides)
+    return conf
+
+
+@pytest.fixture
+def mtls_settings(settings: Any, ca_bundle: Path, pki_files: dict[str, Path]) -> Iterator[Any]:
+    """pytest-django's ``settings`` with a working MTLSGUARD; tests tweak ``settings.MTLSGUARD``."""
+    settings.MTLSGUARD = base_mtlsguard(ca_bundle, pki_files["crl"])
+    return settings
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class PeerAsyncClient(AsyncClient):
+    """AsyncClient whose requests come from ``peer`` and may carry raw (repeated) headers."""
+
+    def __init__(self, peer: str = PROXY, raw_headers: list[tuple[bytes, bytes]] | None = None):
+        super().__init__()
+        self.peer = peer
+        self.raw_headers = raw_headers or []
+
+    def _base_scope(self, **request: Any) -> dict[str, Any]:
+        scope: dict[str, Any] = super()._base_scope(**request)
+        scope["client"] = [self.peer, 50000]
+        scope["headers"] = list(scope["headers"]) + self.raw_headers
+        return scope
+
+
+@pytest.fixture
+def client_from_proxy() -> Client:
+    return Client(REMOTE_ADDR=PROXY)
