@@ -124,7 +124,8 @@ class Protection:
     authenticated: bool | None
     """True if an unauthenticated request is refused; None when it cannot be decided."""
     decided_by: str
-    """``decorator``, ``class``, ``default``, ``middleware`` or ``none``."""
+    """``decorator``, ``class``, ``default``, ``middleware``, ``inline`` (a ``request.user``
+    check in the view's body) or ``none``."""
     detail: str = ""
     """Human description (``@login_required``, ``IsAuthenticated (REST_FRAMEWORK default)``)."""
 

@@ -1,0 +1,96 @@
+"""The rule engine: front-end model -> protection semantics -> rules -> :class:`ScanResult`.
+
+:func:`scan_project` is the static entry point used by ``mtlsguard scan``/``routes``;
+:func:`run_rules` is the shared engine that runtime introspection will feed with its own
+:class:`~mtlsguard.scan.neutral.ProjectModel`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.model import Finding, ScanError, ScanResult
+from mtlsguard.scan.neutral import ProjectModel
+from mtlsguard.scan.rules import RuleMeta, all_rules
+from mtlsguard.scan.semantics import ProtectionAnalyzer
+from mtlsguard.scan.static.frontend import build_static_project
+
+__all__ = ["Progress", "analyze", "run_rules", "scan_project"]
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)`` callback; called once per rule (total = number of rules + 1)."""
+
+
+def analyze(project: ProjectModel) -> RuleContext:
+    """Compute the effective protection of every route of ``project``."""
+    analyzer = ProtectionAnalyzer(project)
+    routes = tuple(analyzer.analyze(route) for route in project.routes)
+    return RuleContext(project=project, routes=routes, analyzer=analyzer)
+
+
+def run_rules(
+    context: RuleContext,
+    rules: Iterable[RuleMeta] | None = None,
+    *,
+    progress: Progress | None = None,
+    offset: int = 0,
+    total: int | None = None,
+) -> tuple[Finding, ...]:
+    """Run ``rules`` (default: all) over ``context``; findings sorted by file, line, rule."""
+    selected = tuple(rules) if rules is not None else all_rules()
+    count = total if total is not None else len(selected)
+    findings: dict[tuple[str, str, str, int], Finding] = {}
+    for index, meta in enumerate(selected, start=1):
+        for finding in meta.check(context):
+            loc = finding.location
+            key = (
+                finding.fingerprint,
+                ",".join(finding.methods),
+                loc.path if loc else "",
+                loc.line if loc else 0,
+            )
+            findings.setdefault(key, finding)
+        if progress is not None:
+            progress(offset + index, count)
+    return tuple(
+        sorted(
+            findings.values(),
+            key=lambda f: (
+                f.location.path if f.location else "",
+                f.location.line if f.location else 0,
+                f.rule_id,
+                f.route or "",
+            ),
+        )
+    )
+
+
+def scan_project(root: Path, *, progress: Progress | None = None) -> ScanResult:
+    """Statically scan the Django project under ``root`` (never imports it).
+
+    Unreadable or unparsable files become :class:`ScanError` entries; the scan goes on.
+    A missing or non-directory ``root`` is reported the same way (nothing scanned).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return ScanResult(
+            root=str(root.absolute()),
+            errors=(ScanError(str(root), "not a directory"),),
+        )
+    rules = all_rules()
+    total = len(rules) + 1
+    static = build_static_project(root)
+    if progress is not None:
+        progress(1, total)
+    context = analyze(static.model)
+    findings = run_rules(context, rules, progress=progress, offset=1, total=total)
+    return ScanResult(
+        root=str(root.resolve()),
+        findings=findings,
+        routes=tuple(r.to_route() for r in context.routes),
+        errors=tuple(static.errors),
+        files_scanned=static.files_scanned,
+        lines_scanned=static.lines_scanned,
+    )

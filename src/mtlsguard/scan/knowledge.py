@@ -1,0 +1,198 @@
+"""What the scanner knows about Django, DRF and common third-party packages, by name.
+
+Names are matched on their last component within a known package (``django.``,
+``rest_framework.``, ...) so re-exports (``django.views.generic.DetailView`` and
+``django.views.generic.detail.DetailView``) and import aliases mean the same thing.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AUTH_DECORATORS",
+    "AUTH_MIXINS",
+    "DJANGO_VIEW_METHODS",
+    "DRF_GENERIC_METHODS",
+    "DRF_VIEWSET_ACTIONS",
+    "EXEMPT_DECORATORS",
+    "HTTP_METHODS",
+    "LOGIN_REQUIRED_MIDDLEWARE",
+    "SAFE_METHODS",
+    "VIEWSET_ROUTES",
+    "external_short",
+    "is_cert_key",
+]
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
+"""Handler method names of class-based views."""
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods DRF's ``SAFE_METHODS`` and ``*OrReadOnly`` permissions treat as reads."""
+
+KNOWN_PACKAGES = (
+    "django.",
+    "rest_framework.",
+    "braces.",
+    "guardian.",
+    "rules.",
+    "stronghold.",
+    "login_required.",
+    "django_otp.",
+    "oauth2_provider.",
+    "rest_framework_simplejwt.",
+    "knox.",
+)
+
+AUTH_DECORATORS = frozenset(
+    {
+        "login_required",
+        "permission_required",
+        "user_passes_test",
+        "staff_member_required",
+        "superuser_required",
+        "otp_required",
+        "permission_required_or_403",  # django-guardian
+        "user_login_required",
+        "active_login_required",
+    }
+)
+"""Function decorators that refuse anonymous users (``user_passes_test`` needs a real test)."""
+
+EXEMPT_DECORATORS = frozenset({"login_not_required", "public"})
+"""Decorators that exempt a view from a login-required middleware (``stronghold`` uses
+``public``)."""
+
+AUTH_MIXINS = frozenset(
+    {
+        "LoginRequiredMixin",
+        "PermissionRequiredMixin",
+        "UserPassesTestMixin",
+        "StaffuserRequiredMixin",
+        "SuperuserRequiredMixin",
+        "GroupRequiredMixin",
+        "MultiplePermissionsRequiredMixin",
+        "OTPRequiredMixin",
+    }
+)
+"""Class-based view mixins whose ``dispatch`` refuses anonymous users."""
+
+LOGIN_REQUIRED_MIDDLEWARE = frozenset(
+    {
+        "django.contrib.auth.middleware.LoginRequiredMiddleware",
+        "login_required.middleware.LoginRequiredMiddleware",
+        "stronghold.middleware.LoginRequiredMiddleware",
+        "django_glrm.middleware.GlobalLoginRequiredMiddleware",
+        "global_login_required.GlobalLoginRequiredMiddleware",
+    }
+)
+"""Middleware that makes every Django (non-DRF) view require a login."""
+
+DJANGO_VIEW_METHODS: dict[str, tuple[str, ...]] = {
+    "View": (),
+    "TemplateView": ("GET",),
+    "RedirectView": ("GET", "POST", "PUT", "PATCH", "DELETE"),
+    "DetailView": ("GET",),
+    "ListView": ("GET",),
+    "ArchiveIndexView": ("GET",),
+    "YearArchiveView": ("GET",),
+    "MonthArchiveView": ("GET",),
+    "DayArchiveView": ("GET",),
+    "DateDetailView": ("GET",),
+    "FormView": ("GET", "POST", "PUT"),
+    "CreateView": ("GET", "POST", "PUT"),
+    "UpdateView": ("GET", "POST", "PUT"),
+    "DeleteView": ("GET", "POST", "DELETE"),
+    "LoginView": ("GET", "POST"),
+    "LogoutView": ("POST",),
+    "PasswordChangeView": ("GET", "POST"),
+    "PasswordResetView": ("GET", "POST"),
+    "PasswordResetConfirmView": ("GET", "POST"),
+}
+"""HTTP methods answered by Django's generic views (besides OPTIONS)."""
+
+DRF_GENERIC_METHODS: dict[str, tuple[str, ...]] = {
+    "APIView": (),
+    "GenericAPIView": (),
+    "CreateAPIView": ("POST",),
+    "ListAPIView": ("GET",),
+    "RetrieveAPIView": ("GET",),
+    "DestroyAPIView": ("DELETE",),
+    "UpdateAPIView": ("PUT", "PATCH"),
+    "ListCreateAPIView": ("GET", "POST"),
+    "RetrieveUpdateAPIView": ("GET", "PUT", "PATCH"),
+    "RetrieveDestroyAPIView": ("GET", "DELETE"),
+    "RetrieveUpdateDestroyAPIView": ("GET", "PUT", "PATCH", "DELETE"),
+    "ObtainAuthToken": ("POST",),
+    "TokenObtainPairView": ("POST",),
+    "TokenRefreshView": ("POST",),
+}
+"""HTTP methods answered by DRF's generic API views."""
+
+DRF_VIEWSET_ACTIONS: dict[str, tuple[str, ...]] = {
+    "ViewSet": (),
+    "GenericViewSet": (),
+    "ModelViewSet": ("list", "create", "retrieve", "update", "partial_update", "destroy"),
+    "ReadOnlyModelViewSet": ("list", "retrieve"),
+    "ListModelMixin": ("list",),
+    "CreateModelMixin": ("create",),
+    "RetrieveModelMixin": ("retrieve",),
+    "UpdateModelMixin": ("update", "partial_update"),
+    "DestroyModelMixin": ("destroy",),
+}
+"""Standard actions provided by DRF viewsets and mixins."""
+
+VIEWSET_ROUTES: tuple[tuple[bool, tuple[tuple[str, str], ...]], ...] = (
+    (False, (("get", "list"), ("post", "create"))),
+    (
+        True,
+        (
+            ("get", "retrieve"),
+            ("put", "update"),
+            ("patch", "partial_update"),
+            ("delete", "destroy"),
+        ),
+    ),
+)
+"""DRF ``SimpleRouter`` routes: (detail, method -> action)."""
+
+_CERT_PREFIXES = (
+    "SSL_CLIENT",
+    "X_SSL_CLIENT",
+    "X_SSL_CERT",
+    "X_SSL_VERIFY",
+    "X_SSL_SUBJECT",
+    "X_SSL_ISSUER",
+    "X_SSL_USER",
+    "SSL_CLIENT_CERT",
+    "X_CLIENT_CERT",
+    "X_CLIENT_VERIFY",
+    "X_CLIENT_DN",
+    "X_CLIENT_S_DN",
+    "X_FORWARDED_CLIENT_CERT",
+    "X_FORWARDED_TLS_CLIENT_CERT",
+    "X_AMZN_MTLS",
+    "CLIENT_CERT",
+    "X_ARR_CLIENTCERT",
+    "CF_CLIENT_CERT",
+    "X_MTLS",
+)
+
+
+def is_cert_key(text: str) -> bool:
+    """True if ``text`` names a client-certificate header or environ key.
+
+    Accepts ``META`` spellings (``HTTP_X_SSL_CLIENT_VERIFY``), header spellings
+    (``X-SSL-Client-Verify``) and mod_ssl environ keys (``SSL_CLIENT_S_DN``).
+    """
+    if not text or len(text) > 64:
+        return False
+    key = text.upper().replace("-", "_")
+    if key.startswith("HTTP_"):
+        key = key[5:]
+    return key.startswith(_CERT_PREFIXES)
+
+
+def external_short(name: str) -> str | None:
+    """The last component of ``name`` if it lives in a known framework package, else None."""
+    if name.startswith(KNOWN_PACKAGES):
+        return name.rsplit(".", 1)[-1]
+    return None

@@ -1,0 +1,61 @@
+"""Helpers shared by rule modules: evidence text and small value evaluation."""
+
+from __future__ import annotations
+
+from mtlsguard.scan.neutral import BinOp, Const, Expr, IfExpr, Unary
+from mtlsguard.scan.semantics import RouteAnalysis
+
+__all__ = ["describe_protections", "number", "where"]
+
+
+def describe_protections(analysis: RouteAnalysis, *, only_open: bool = False) -> str:
+    """``GET, POST: AllowAny (DRF implicit default AllowAny)`` grouped by detail."""
+    groups: dict[str, list[str]] = {}
+    for p in analysis.protections:
+        if only_open and p.authenticated is not False:
+            continue
+        groups.setdefault(p.detail or p.decided_by, []).append(p.method)
+    return "; ".join(f"{', '.join(methods)}: {detail}" for detail, methods in groups.items())
+
+
+def where(analysis: RouteAnalysis) -> str:
+    """``billing.views.BillingView at billing/`` for messages."""
+    return f"{analysis.view or '?'} at /{analysis.route.pattern.lstrip('^/')}"
+
+
+def number(value: Expr) -> float | None:
+    """Evaluate a numeric constant expression (``60 * 60 * 24 * 30``); None if not constant."""
+    if isinstance(value, Const):
+        if isinstance(value.value, bool) or not isinstance(value.value, int | float):
+            return None
+        return float(value.value)
+    if isinstance(value, Unary) and value.op == "-":
+        inner = number(value.operand)
+        return None if inner is None else -inner
+    if isinstance(value, IfExpr):
+        a, b = number(value.body), number(value.orelse)
+        if a is None:
+            return b
+        if b is None:
+            return a
+        return max(a, b)
+    if isinstance(value, BinOp):
+        left, right = number(value.left), number(value.right)
+        if left is None or right is None:
+            return None
+        try:
+            if value.op == "+":
+                return left + right
+            if value.op == "-":
+                return left - right
+            if value.op == "*":
+                return left * right
+            if value.op == "/":
+                return left / right
+            if value.op == "//":
+                return left // right
+            if value.op == "**" and abs(right) < 64:
+                return float(left**right)
+        except (ZeroDivisionError, OverflowError):
+            return None
+    return None

@@ -1,0 +1,115 @@
+"""MG101 — Endpoint reachable without application authentication (CWE-306).
+
+**What.** A route whose view lets an anonymous caller through: no ``@login_required`` (or
+equivalent), no authenticating mixin that actually runs, a DRF view left on ``AllowAny`` —
+explicitly, through a composition such as ``IsAuthenticated | AllowAny``, through a custom
+permission whose ``has_permission`` returns ``True``, or through DRF's *implicit* default when
+``REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]`` is not set — and no login-required middleware.
+``IsAuthenticatedOrReadOnly`` is reported when the reads expose a model that belongs to a user.
+
+**Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
+trusted CA reaches these views. A certificate says who the machine is, not which application
+user is acting and what they may touch: missing authentication for a critical function
+(CWE-306).
+
+**Vulnerable**::
+
+    class AccountDetail(generics.RetrieveAPIView):
+        queryset = Account.objects.all()
+        serializer_class = AccountSerializer
+        permission_classes = [AllowAny]
+
+**Fix**::
+
+    class AccountDetail(generics.RetrieveAPIView):
+        serializer_class = AccountSerializer
+        permission_classes = [IsAuthenticated]
+
+        def get_queryset(self):
+            return Account.objects.filter(owner=self.request.user)
+
+For Django views use ``@login_required``/``LoginRequiredMixin`` (first in the bases) or
+``django.contrib.auth.middleware.LoginRequiredMiddleware``; for DRF set
+``DEFAULT_PERMISSION_CLASSES = ["rest_framework.permissions.IsAuthenticated"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.knowledge import SAFE_METHODS
+from mtlsguard.scan.model import Confidence, Finding, Severity
+from mtlsguard.scan.rules import get_rule, rule
+from mtlsguard.scan.rules._common import describe_protections, where
+from mtlsguard.scan.semantics import RouteAnalysis, model_of
+
+RULE_ID = "MG101"
+
+
+def _remediation(analysis: RouteAnalysis) -> str:
+    name = analysis.view or "the view"
+    if analysis.framework == "drf":
+        return (
+            f"Set permission_classes = [IsAuthenticated] (or a stricter class) on {name}, or "
+            "REST_FRAMEWORK['DEFAULT_PERMISSION_CLASSES'] = "
+            "['rest_framework.permissions.IsAuthenticated'] (DRF's implicit default is AllowAny); "
+            "authenticate the user behind the certificate with a real authentication class."
+        )
+    if analysis.view_kind == "type":
+        return (
+            f"Put LoginRequiredMixin (or PermissionRequiredMixin) first in the bases of {name}, "
+            "before View/generic views, or enable "
+            "django.contrib.auth.middleware.LoginRequiredMiddleware."
+        )
+    return (
+        f"Decorate {name} with @login_required (or @permission_required), or enable "
+        "django.contrib.auth.middleware.LoginRequiredMiddleware."
+    )
+
+
+def _sensitive_reads(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
+    cls = analysis.klass
+    if cls is None:
+        return True
+    for attr in ("queryset", "model"):
+        found = ctx.project.attribute(cls, attr)
+        if found is not None and ctx.owner_fields(model_of(found[1])):
+            return True
+    return False
+
+
+@rule(
+    RULE_ID,
+    title="Endpoint reachable without application authentication",
+    cwe="CWE-306",
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+)
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    """Report routes with methods an anonymous caller may use (mTLS-only gates: MG102)."""
+    meta = get_rule(RULE_ID)
+    for analysis in ctx.routes:
+        if analysis.framework == "admin" or analysis.public_by_design or analysis.cert_gate:
+            continue
+        open_methods = analysis.open_methods()
+        if not open_methods:
+            continue
+        severity = Severity.HIGH
+        protected = [p for p in analysis.protections if p.authenticated]
+        if protected and all(m in SAFE_METHODS for m in open_methods):
+            # *OrReadOnly: only a finding when the reads expose user-owned data.
+            if not _sensitive_reads(ctx, analysis):
+                continue
+            severity = Severity.MEDIUM
+        yield meta.finding(
+            location=analysis.location,
+            route=analysis.route.pattern,
+            view=analysis.view,
+            view_kind=analysis.view_kind,
+            methods=tuple(m for m in open_methods if m != "*"),
+            evidence=f"{where(analysis)}: {describe_protections(analysis, only_open=True)}",
+            remediation=_remediation(analysis),
+            severity=severity,
+            confidence=analysis.confidence,
+        )

@@ -1,0 +1,1 @@
+"""The static (AST) front-end: builds the neutral project model without importing the project."""

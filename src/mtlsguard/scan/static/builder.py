@@ -1,0 +1,212 @@
+"""Build neutral :class:`FunctionModel`/:class:`ClassModel` objects from the AST, on demand.
+
+Only definitions reached from routes, settings and what those refer to (decorators, bases,
+permission classes, models, callees) are modelled.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from mtlsguard.scan.facts import analyze_function
+from mtlsguard.scan.neutral import (
+    BinOp,
+    Call,
+    ClassModel,
+    Expr,
+    FunctionModel,
+    IfExpr,
+    Mapping,
+    ProjectModel,
+    Ref,
+    Seq,
+    Unary,
+)
+from mtlsguard.scan.static.source import ParsedModule, SourceTree
+
+__all__ = ["ModelBuilder", "refs_in"]
+
+
+def refs_in(expr: Expr) -> Iterator[str]:
+    """Every :class:`Ref` name inside ``expr``."""
+    stack: list[Expr] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Ref):
+            yield node.name
+        elif isinstance(node, Seq):
+            stack.extend(node.items)
+        elif isinstance(node, Mapping):
+            for key, value in node.items:
+                stack.extend((key, value))
+        elif isinstance(node, Call):
+            stack.append(node.func)
+            stack.extend(node.args)
+            stack.extend(v for _, v in node.kwargs)
+        elif isinstance(node, BinOp):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, Unary):
+            stack.append(node.operand)
+        elif isinstance(node, IfExpr):
+            stack.extend((node.body, node.orelse))
+
+
+def _c3(seqs: list[list[str]]) -> list[str] | None:
+    result: list[str] = []
+    seqs = [list(s) for s in seqs if s]
+    while seqs:
+        for seq in seqs:
+            head = seq[0]
+            if not any(head in s[1:] for s in seqs):
+                break
+        else:
+            return None  # inconsistent hierarchy: Python would raise TypeError
+        result.append(head)
+        seqs = [[x for x in s if x != head] for s in seqs]
+        seqs = [s for s in seqs if s]
+    return result
+
+
+class ModelBuilder:
+    """Fill a :class:`ProjectModel` with the definitions the scan reaches."""
+
+    def __init__(self, tree: SourceTree, project: ProjectModel) -> None:
+        self.tree = tree
+        self.project = project
+        self._pending: list[str] = []
+        self._done: set[str] = set()
+
+    def want(self, dotted: str) -> None:
+        """Queue ``dotted`` (and, for ``X.objects.all``, its owner ``X``) for modelling."""
+        if dotted not in self._done:
+            self._pending.append(dotted)
+
+    def drain(self) -> None:
+        """Model everything queued and, transitively, the project names it refers to."""
+        while self._pending:
+            dotted = self._pending.pop()
+            if dotted in self._done:
+                continue
+            self._done.add(dotted)
+            self.define(dotted)
+
+    def define(self, dotted: str) -> FunctionModel | ClassModel | None:
+        """Model the project definition ``dotted`` (trying shorter prefixes), if any."""
+        if dotted in self.project.functions:
+            return self.project.functions[dotted]
+        if dotted in self.project.classes:
+            return self.project.classes[dotted]
+        parts = dotted.split(".")
+        for cut in range(len(parts), 1, -1):
+            name = ".".join(parts[:cut])
+            if not self.tree.is_local(name):
+                return None
+            found = self.tree.lookup(name)
+            if found is None:
+                continue
+            module, node = found
+            canonical = f"{module.name}.{name.rsplit('.', 1)[-1]}"
+            if isinstance(node, ast.ClassDef):
+                return self.klass(module, node, canonical)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                return self.function(module, node, canonical)
+            return None
+        return None
+
+    def function(
+        self, module: ParsedModule, node: ast.FunctionDef | ast.AsyncFunctionDef, qual: str
+    ) -> FunctionModel:
+        """Model one function or method."""
+        existing = self.project.functions.get(qual)
+        if existing is not None:
+            return existing
+        resolve = lambda expr: self.tree.expr(module, expr)  # noqa: E731
+        facts = analyze_function(node, resolve, lambda name: self._constant(module, name))
+        decorators = tuple(self.tree.expr(module, d) for d in node.decorator_list)
+        args = node.args
+        model = FunctionModel(
+            qualname=qual,
+            location=module.location(node),
+            decorators=decorators,
+            params=tuple(a.arg for a in args.posonlyargs + args.args + args.kwonlyargs),
+            facts=facts,
+        )
+        self.project.functions[qual] = model
+        for decorator in decorators:
+            self._want_refs(decorator)
+        for name in facts.calls:
+            if not name.startswith("."):
+                self.want(name)
+        for lookup in facts.lookups:
+            if lookup.model:
+                self.want(lookup.model)
+        for branch in facts.permission_branches:
+            self._want_refs(branch.permissions)
+        for value in facts.returns:
+            self._want_refs(value)
+        return model
+
+    def klass(self, module: ParsedModule, node: ast.ClassDef, qual: str) -> ClassModel:
+        """Model one class (its project bases first, for the MRO)."""
+        existing = self.project.classes.get(qual)
+        if existing is not None:
+            return existing
+        bases = tuple(self.tree.expr(module, b) for b in node.bases)
+        # Placeholder breaks cycles (class A(B) / class B(A)) before recursing into bases.
+        placeholder = ClassModel(qualname=qual, location=module.location(node), mro=(qual,))
+        self.project.classes[qual] = placeholder
+        base_mros: list[list[str]] = []
+        names: list[str] = []
+        for base in bases:
+            if not isinstance(base, Ref):
+                continue
+            built = self.define(base.name)
+            if isinstance(built, ClassModel):
+                base_mros.append(list(built.mro))
+                names.append(built.qualname)
+            else:
+                base_mros.append([base.name])
+                names.append(base.name)
+        mro = _c3([*base_mros, names]) or [n for m in base_mros for n in m]
+        attributes: dict[str, Expr] = {}
+        lines: dict[str, int] = {}
+        methods: dict[str, FunctionModel] = {}
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        attributes[target.id] = self.tree.expr(module, stmt.value)
+                        lines[target.id] = stmt.lineno
+            elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                methods[stmt.name] = self.function(module, stmt, f"{qual}.{stmt.name}")
+        model = ClassModel(
+            qualname=qual,
+            location=module.location(node),
+            bases=bases,
+            mro=(qual, *mro),
+            attributes=attributes,
+            attribute_lines=lines,
+            methods=methods,
+            decorators=tuple(self.tree.expr(module, d) for d in node.decorator_list),
+        )
+        self.project.classes[qual] = model
+        for value in (*attributes.values(), *model.decorators):
+            self._want_refs(value)
+        return model
+
+    def _want_refs(self, expr: Expr) -> None:
+        for name in refs_in(expr):
+            if "." in name:
+                self.want(name)
+
+    def _constant(self, module: ParsedModule, name: str) -> str | None:
+        node = module.assigns.get(name)
+        if node is None and name in module.imports:
+            found = self.tree.lookup(module.imports[name])
+            if found is not None and isinstance(found[1], ast.expr):
+                node = found[1]
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        return None
