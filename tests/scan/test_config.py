@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mtlsguard.scan.config import (
+    ConfigError,
+    ProjectConfig,
+    apply_config,
+    load_config,
+    parse_config,
+)
+from mtlsguard.scan.model import (
+    Confidence,
+    Finding,
+    Location,
+    Route,
+    ScanError,
+    ScanResult,
+    Severity,
+)
+
+
+def write(root: Path, text: str) -> Path:
+    (root / "pyproject.toml").write_text(text, encoding="utf-8")
+    return root
+
+
+def test_full_table_is_parsed(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        """
+[project]
+name = "shop"
+
+[tool.mtlsguard]
+fail-on = "Medium"
+exclude = ["legacy/**", "*/migrations/*"]
+disable = ["mg205"]
+severity = { MG101 = "critical", MG301 = "low" }
+""",
+    )
+    config = load_config(tmp_path)
+    assert config.fail_on is Severity.MEDIUM
+    assert config.exclude == ("legacy/**", "*/migrations/*")
+    assert config.disabled_rules == frozenset({"MG205"})
+    assert dict(config.severity_overrides) == {"MG101": Severity.CRITICAL, "MG301": Severity.LOW}
+    assert config.source == str(tmp_path / "pyproject.toml")
+
+
+def test_missing_file_or_table_gives_defaults(tmp_path: Path) -> None:
+    assert load_config(tmp_path) == ProjectConfig()
+    write(tmp_path, '[project]\nname = "x"\n')
+    config = load_config(tmp_path)
+    assert config.fail_on is None
+    assert config.exclude == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[tool.mtlsguard\nfail-on = 1", "not valid TOML"),
+        ('[tool.mtlsguard]\nfail_on = "high"', "unknown key(s) 'fail_on'"),
+        ('[tool.mtlsguard]\nfail-on = "severe"', "unknown severity 'severe'"),
+        ("[tool.mtlsguard]\nfail-on = 3", "'fail-on' must be a severity name"),
+        ('[tool.mtlsguard]\nexclude = "legacy"', "'exclude' must be a list of strings"),
+        ("[tool.mtlsguard]\nexclude = [1]", "'exclude' must be a list of strings"),
+        ('[tool.mtlsguard]\ndisable = ["not a rule"]', "not a rule id"),
+        ('[tool.mtlsguard]\nseverity = "high"', "'severity' must be a table"),
+        ('[tool.mtlsguard]\nseverity = { MG101 = "urgent" }', "severity.MG101"),
+        ('[tool]\nmtlsguard = "on"', "'tool.mtlsguard' must be a table"),
+        ('tool = "x"', "'tool' must be a table"),
+    ],
+)
+def test_malformed_configuration_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path, text)
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path)
+    assert message in str(exc.value)
+    assert str(tmp_path / "pyproject.toml") in str(exc.value)
+
+
+def test_undecodable_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(b"[tool.mtlsguard]\nexclude = ['\xff']\n")
+    with pytest.raises(ConfigError, match=r"not valid TOML|cannot be read"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "excluded"),
+    [
+        ("legacy/**", "legacy/views.py", True),
+        ("legacy/**", "legacy/deep/views.py", True),
+        ("legacy", "legacy/views.py", True),
+        ("legacy/", "legacy/views.py", True),
+        ("legacy/**", "app/legacy.py", False),
+        ("*/migrations/*", "shop/migrations/0001.py", True),
+        ("**/tests/**", "tests/test_x.py", True),
+        ("**/tests/**", "shop/tests/test_x.py", True),
+        ("*.py", "anything/at/all.py", True),
+        ("shop/views.py", "shop/views.py", True),
+        ("shop/views.py", "shop/views.pyc", False),
+        ("Shop/*", "shop/views.py", False),
+    ],
+)
+def test_exclude_globs(pattern: str, path: str, excluded: bool) -> None:
+    assert ProjectConfig(exclude=(pattern,)).is_excluded(path) is excluded
+
+
+def finding(rule_id: str, path: str, severity: Severity = Severity.HIGH) -> Finding:
+    return Finding(
+        rule_id=rule_id,
+        title="t",
+        cwe="CWE-306",
+        severity=severity,
+        confidence=Confidence.HIGH,
+        location=Location(path, 3),
+        view=f"{path}.view",
+    )
+
+
+def test_apply_config_disables_excludes_and_overrides() -> None:
+    result = ScanResult(
+        root="/p",
+        findings=(
+            finding("MG101", "shop/views.py"),
+            finding("MG205", "shop/settings.py"),
+            finding("MG102", "legacy/views.py"),
+            finding("MG301", "shop/mw.py", Severity.CRITICAL),
+            Finding("MG401", "probe", "CWE-306", Severity.HIGH, Confidence.HIGH, None),
+        ),
+        routes=(
+            Route("a/", "shop.views.a", Location("shop/views.py", 1)),
+            Route("b/", "legacy.views.b", Location("legacy/views.py", 1)),
+            Route("c/", None, None),
+        ),
+        errors=(ScanError("legacy/broken.py", "syntax"), ScanError("shop/bad.py", "encoding")),
+        files_scanned=4,
+    )
+    config = parse_config(
+        {"exclude": ["legacy/**"], "disable": ["MG205"], "severity": {"MG101": "medium"}}
+    )
+    out = apply_config(result, config)
+    assert [(f.rule_id, f.severity) for f in out.findings] == [
+        ("MG101", Severity.MEDIUM),
+        ("MG301", Severity.CRITICAL),
+        ("MG401", Severity.HIGH),
+    ]
+    assert [r.pattern for r in out.routes] == ["a/", "c/"]
+    assert [e.path for e in out.errors] == ["shop/bad.py"]
+    assert out.files_scanned == 4
+    assert apply_config(result, ProjectConfig()) == result
+
+
+toml_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.sampled_from(["high", "LOW", "mg101", "MG101", "critical", "legacy/**", ""]),
+)
+toml_values = st.recursive(
+    toml_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=10,
+)
+tables = st.dictionaries(
+    st.sampled_from(["fail-on", "exclude", "disable", "severity", "other", "fail_on"]),
+    toml_values,
+    max_size=5,
+)
+
+
+@given(tables)
+def test_parse_config_accepts_or_raises_config_error_only(table: dict[str, object]) -> None:
+    try:
+        config = parse_config(table)
+    except ConfigError as exc:
+        error = str(exc)
+    else:
+        error = None
+    if error is not None:
+        assert error.startswith("[tool.mtlsguard]: ")
+        return
+    assert set(table) <= {"fail-on", "exclude", "disable", "severity"}
+    assert all(isinstance(pattern, str) for pattern in config.exclude)
+    assert all(isinstance(s, Severity) for s in config.severity_overrides.values())
+
+
+@pytest.fixture(scope="module")
+def fuzz_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz-config")
+
+
+@given(st.binary(max_size=200) | st.text(max_size=200).map(lambda s: "[tool.mtlsguard]\n" + s))
+def test_load_config_on_arbitrary_files_never_crashes(fuzz_root: Path, data: bytes | str) -> None:
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    (fuzz_root / "pyproject.toml").write_bytes(raw)
+    try:
+        config = load_config(fuzz_root)
+    except ConfigError as exc:
+        error = str(exc)
+    else:
+        error = None
+    if error is not None:
+        assert error.startswith(str(fuzz_root / "pyproject.toml"))
+        return
+    assert isinstance(config, ProjectConfig)
