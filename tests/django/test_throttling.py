@@ -1,0 +1,67 @@
+"""Failed certificate authentications are throttled per peer and per fingerprint (CWE-307)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from mtlsguard.devserver.pki import TestPKI
+from tests.django.conftest import PROXY, nginx_headers
+
+
+@pytest.fixture
+def throttled(mtls_settings: Any) -> Any:
+    mtls_settings.MTLSGUARD = {
+        **mtls_settings.MTLSGUARD,
+        "THROTTLE": {"ENABLED": True, "FAILURES": 3, "WINDOW": 2},
+    }
+    return mtls_settings
+
+
+@pytest.mark.django_db
+def test_429_after_the_configured_failures_then_recovery(throttled: Any, pki: TestPKI) -> None:
+    client = Client(REMOTE_ADDR=PROXY)
+    statuses = [
+        client.get("/api/whoami", headers=nginx_headers(pki.expired)).status_code for _ in range(4)
+    ]
+    assert statuses == [403, 403, 403, 429]
+    refused = client.get("/api/whoami", headers=nginx_headers(pki.expired))
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 2
+    assert refused.json()["reason"] == "throttled"
+    time.sleep(2.1)
+    assert client.get("/api/whoami", headers=nginx_headers(pki.expired)).status_code == 403
+
+
+@pytest.mark.django_db
+def test_per_fingerprint_limit_holds_across_peers(throttled: Any, pki: TestPKI) -> None:
+    for i in range(3):
+        peer = f"10.0.1.{i}"
+        assert (
+            Client(REMOTE_ADDR=peer)
+            .get("/api/whoami", headers=nginx_headers(pki.revoked))
+            .status_code
+            == 403
+        )
+    response = Client(REMOTE_ADDR="10.0.2.1").get("/api/whoami", headers=nginx_headers(pki.revoked))
+    assert response.status_code == 429
+
+
+@pytest.mark.django_db
+def test_valid_certificates_are_not_locked_out_by_failures_from_the_same_peer(
+    throttled: Any, pki: TestPKI
+) -> None:
+    client = Client(REMOTE_ADDR=PROXY)
+    for _ in range(4):
+        client.get("/api/whoami", headers=nginx_headers(pki.self_signed))
+    assert client.get("/api/whoami", headers=nginx_headers(pki.self_signed)).status_code == 429
+    assert client.get("/api/whoami", headers=nginx_headers(pki.client)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_missing_certificate_is_not_a_failure(throttled: Any) -> None:
+    client = Client(REMOTE_ADDR=PROXY)
+    assert {client.get("/api/whoami").status_code for _ in range(6)} == {401}
