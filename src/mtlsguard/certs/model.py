@@ -192,7 +192,8 @@ class ClientCertificate:
         try:
             leaf = x509.load_der_x509_certificate(der)
             parsed_chain = tuple(x509.load_der_x509_certificate(c) for c in chain)
-        except (ValueError, TypeError) as exc:
+        # x509.InvalidVersion (a bad version field) is not a ValueError.
+        except (ValueError, TypeError, x509.InvalidVersion) as exc:
             raise CertificateError("malformed", f"not a DER X.509 certificate: {exc}") from exc
         return cls.from_certificate(
             leaf, chain=parsed_chain, proxy_verified=proxy_verified, source=source, der=der

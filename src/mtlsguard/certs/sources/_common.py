@@ -124,7 +124,7 @@ def load_pem_bundle(text: str, what: str) -> list[x509.Certificate]:
         try:
             der = base64.b64decode(body, validate=True)
             certs.append(x509.load_der_x509_certificate(der))
-        except (binascii.Error, ValueError) as exc:
+        except (binascii.Error, ValueError, x509.InvalidVersion) as exc:
             raise CertificateError("malformed", f"{what} holds an invalid PEM certificate") from exc
     if not certs or text[end:].strip():
         raise CertificateError("malformed", f"{what} is not a PEM certificate")
