@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import threading
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -11,12 +13,16 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mtlsguard.certs import (
+    REASONS,
     CertificateError,
     ClientCertificate,
     VerificationPolicy,
     VerifiedCertificate,
+    extract,
     verify,
 )
 from mtlsguard.devserver.pki import (
@@ -271,6 +277,40 @@ def test_malformed_leaf_and_chain(pki: TestPKI) -> None:
     assert reason_of(garbage_chain, policy_for(pki)) == "malformed"
 
 
+def bad_version(der: bytes) -> bytes:
+    """The same certificate with X.509 version 8 (cryptography raises InvalidVersion)."""
+    index = der.find(bytes.fromhex("a003020102"))
+    assert index > 0
+    return der[: index + 4] + b"\x07" + der[index + 5 :]
+
+
+def test_invalid_version_is_malformed_not_a_crash(pki: TestPKI) -> None:
+    # Regression: x509.InvalidVersion is not a ValueError and escaped as a raw exception.
+    with pytest.raises(CertificateError) as info:
+        ClientCertificate.from_der(bad_version(pki.client.der))
+    assert info.value.reason == "malformed"
+    good = client_of(pki.client)
+    bad_chain = dataclasses.replace(good, chain=(bad_version(good.chain[0]),))
+    assert reason_of(bad_chain, policy_for(pki)) == "malformed"
+
+
+def test_invalid_version_through_nginx_extract(pki: TestPKI) -> None:
+    # Regression for the shared PEM loader used by the source parsers.
+    body = base64.b64encode(bad_version(pki.client.der)).decode()
+    pem = f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
+    headers = {"X-SSL-Client-Cert": urllib.parse.quote(pem), "X-SSL-Client-Verify": "SUCCESS"}
+    with pytest.raises(CertificateError) as info:
+        extract("nginx", headers)
+    assert info.value.reason == "malformed"
+
+
+def test_invalid_version_in_the_ca_bundle(tmp_path: Path, pki: TestPKI) -> None:
+    bundle = tmp_path / "ca.der"
+    bundle.write_bytes(bad_version(pki.root.cert.public_bytes(Encoding.DER)))
+    with pytest.raises(ValueError, match="does not hold valid certificates"):
+        VerificationPolicy.load(bundle)
+
+
 def test_expired_intermediate(pki: TestPKI) -> None:
     now = dt.datetime.now(dt.UTC)
     key = ec.generate_private_key(ec.SECP256R1())
@@ -493,3 +533,34 @@ def test_load_errors_name_the_file(tmp_path: Path) -> None:
         VerificationPolicy.load(junk)
     with pytest.raises(TypeError):
         VerificationPolicy(trust_anchors=("not a cert",))  # type: ignore[arg-type]
+
+
+# --- fuzzing -------------------------------------------------------------------------------
+
+
+@given(data=st.data())
+def test_mutated_certificates_never_verify_and_never_crash(
+    pki: TestPKI, data: st.DataObject
+) -> None:
+    original = pki.client.der
+    der = bytearray(original)
+    for _ in range(data.draw(st.integers(1, 4))):
+        index = data.draw(st.integers(0, len(der) - 1))
+        der[index] = data.draw(st.integers(0, 255))
+    chain = tuple(c.public_bytes(Encoding.DER) for c in pki.client.chain)
+    if data.draw(st.booleans()):
+        chain = (data.draw(st.binary(max_size=64)), *chain)
+    policy = _FUZZ_POLICIES.setdefault(id(pki), policy_for(pki, cache_size=0))
+    try:
+        cert = ClientCertificate.from_der(bytes(der), chain=chain)
+        result = verify(cert, policy)
+    except CertificateError as exc:
+        assert exc.reason in REASONS  # noqa: PT017 - any input, so both outcomes occur
+    else:
+        # Only an unchanged certificate may verify (extra garbage in the chain is ignored
+        # only if it parsed as a certificate, which random bytes do not).
+        assert bytes(der) == original
+        assert result.chain[0] == pki.client.cert
+
+
+_FUZZ_POLICIES: dict[int, VerificationPolicy] = {}

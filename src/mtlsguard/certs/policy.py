@@ -95,7 +95,7 @@ def load_certificates(
                 loaded = x509.load_pem_x509_certificates(data)
             else:
                 loaded = [x509.load_der_x509_certificate(data)]
-        except ValueError as exc:
+        except (ValueError, x509.InvalidVersion) as exc:
             raise ValueError(f"{origin} does not hold valid certificates: {exc}") from exc
         certs.extend(loaded)
     return tuple(certs)

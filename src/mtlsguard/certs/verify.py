@@ -189,7 +189,7 @@ def _parse(cert: ClientCertificate) -> tuple[x509.Certificate, list[x509.Certifi
     try:
         leaf = cert.certificate or x509.load_der_x509_certificate(cert.der)
         intermediates = [x509.load_der_x509_certificate(der) for der in cert.chain]
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:
         raise _fail("malformed", f"not a DER X.509 certificate: {exc}") from exc
     return leaf, intermediates
 
