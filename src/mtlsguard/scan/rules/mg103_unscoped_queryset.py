@@ -1,0 +1,148 @@
+"""MG103 — Authenticated view returns objects of every user: unscoped queryset (CWE-639).
+
+**What.** A DRF generic view or viewset, or a Django ``DetailView``/``UpdateView``/
+``DeleteView``/``ListView``, that requires a logged-in user but serves
+``Model.objects.all()`` (or ``model = Model``) for a model that belongs to a user (a
+``ForeignKey``/``OneToOneField`` to the user model, or an ``owner``/``user``-style relation),
+with no ``get_queryset()`` that filters by ``request.user`` and no object-level permission that
+checks the user.
+
+**Why.** Authorization bypass through a user-controlled key (CWE-639, BOLA/IDOR): any
+authenticated user — behind mTLS, any certificate holder mapped to a user — reads or changes
+another user's objects by changing the id in the URL.
+
+**Vulnerable**::
+
+    class InvoiceViewSet(viewsets.ModelViewSet):
+        queryset = Invoice.objects.all()
+        serializer_class = InvoiceSerializer
+        permission_classes = [IsAuthenticated]
+
+**Fix**::
+
+    class InvoiceViewSet(viewsets.ModelViewSet):
+        serializer_class = InvoiceSerializer
+        permission_classes = [IsAuthenticated]
+
+        def get_queryset(self):
+            return Invoice.objects.filter(owner=self.request.user)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.model import Confidence, Finding, Severity
+from mtlsguard.scan.neutral import Seq
+from mtlsguard.scan.rules import get_rule, rule
+from mtlsguard.scan.rules._common import where
+from mtlsguard.scan.semantics import RouteAnalysis, model_of, route_initkwarg, short_of
+
+RULE_ID = "MG103"
+_OBJECT_VIEWS = frozenset(
+    {
+        "DetailView",
+        "UpdateView",
+        "DeleteView",
+        "ListView",
+        "RetrieveAPIView",
+        "ListAPIView",
+        "UpdateAPIView",
+        "DestroyAPIView",
+        "ListCreateAPIView",
+        "RetrieveUpdateAPIView",
+        "RetrieveDestroyAPIView",
+        "RetrieveUpdateDestroyAPIView",
+        "ModelViewSet",
+        "ReadOnlyModelViewSet",
+        "GenericViewSet",
+        "GenericAPIView",
+        "RetrieveModelMixin",
+        "ListModelMixin",
+        "UpdateModelMixin",
+        "DestroyModelMixin",
+    }
+)
+_OBJECT_PERMISSIONS = frozenset({"DjangoObjectPermissions", "ObjectPermissionsFilter"})
+_SCOPING_METHODS = ("get_queryset", "get_object")
+
+
+def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> bool | None:
+    """True if a permission class checks ownership for every method; None if none is set."""
+    cls = analysis.klass
+    if cls is None:
+        return None
+    perms = route_initkwarg(analysis.route, "permission_classes")
+    if perms is None:
+        found = ctx.project.attribute(cls, "permission_classes")
+        perms = found[1] if found else None
+    if not isinstance(perms, Seq):
+        return None
+    for item in perms.items:
+        name = getattr(item, "name", None)
+        if name is None:
+            continue
+        if short_of(name) in _OBJECT_PERMISSIONS:
+            return True
+        perm_cls = ctx.project.classes.get(name)
+        if perm_cls is None:
+            continue
+        found_meth = ctx.project.method(perm_cls, "has_object_permission")
+        if found_meth is not None and found_meth[1].facts.mentions_user:
+            # IsOwnerOrReadOnly lets reads through: MG105 reports that.
+            return not found_meth[1].facts.safe_methods_shortcut
+    return None
+
+
+@rule(
+    RULE_ID,
+    title="Authenticated view serves every user's objects (unscoped queryset)",
+    cwe="CWE-639",
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+)
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    """Report authenticated object views whose queryset is not scoped to the user."""
+    meta = get_rule(RULE_ID)
+    for analysis in ctx.routes:
+        cls = analysis.klass
+        if cls is None or analysis.framework not in ("django", "drf"):
+            continue
+        if not any(p.authenticated for p in analysis.protections) and not analysis.cert_gate:
+            continue
+        if not any(short_of(e) in _OBJECT_VIEWS for e in cls.mro):
+            continue
+        if analysis.method_actions and {a for _, a in analysis.method_actions} <= {"create"}:
+            continue
+        if any(ctx.project.method(cls, m) for m in _SCOPING_METHODS):
+            scoped = [ctx.project.method(cls, m) for m in _SCOPING_METHODS]
+            if any(f is not None and f[1].facts.mentions_user for f in scoped):
+                continue
+        model = None
+        for attr in ("queryset", "model"):
+            found = ctx.project.attribute(cls, attr)
+            if found is not None:
+                model = model_of(found[1])
+                break
+        owners = ctx.owner_fields(model)
+        if not owners:
+            continue
+        if object_permission_checks_user(ctx, analysis) is not None:
+            continue
+        yield meta.finding(
+            location=analysis.location,
+            route=analysis.route.pattern,
+            view=analysis.view,
+            view_kind=analysis.view_kind,
+            methods=tuple(p.method for p in analysis.protections if p.method != "*"),
+            evidence=(
+                f"{where(analysis)}: queryset of {model} (owned via {', '.join(owners)}) is not "
+                "filtered by request.user"
+            ),
+            remediation=(
+                f"Override get_queryset() on {analysis.view} to return "
+                f"{short_of(model or 'Model')}.objects.filter({owners[0]}=self.request.user), "
+                "or add an object-level permission that compares the owner with request.user."
+            ),
+        )

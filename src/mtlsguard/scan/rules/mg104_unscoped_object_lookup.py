@@ -1,0 +1,92 @@
+"""MG104 — Object fetched by a URL id without checking its owner (CWE-639).
+
+**What.** A view that loads one object with ``get_object_or_404(Model, pk=pk)`` or
+``Model.objects.get(pk=...)`` using a URL keyword argument, where ``Model`` belongs to a user
+and neither the lookup nor its queryset mentions ``request.user``.
+
+**Why.** Authorization bypass through a user-controlled key (CWE-639, IDOR): the id in the URL
+is chosen by the caller, so any authenticated user (any certificate holder behind mTLS) reads
+or changes other users' objects by counting ids.
+
+**Vulnerable**::
+
+    @login_required
+    def invoice_detail(request, pk):
+        invoice = get_object_or_404(Invoice, pk=pk)
+        return render(request, "invoice.html", {"invoice": invoice})
+
+**Fix**::
+
+    @login_required
+    def invoice_detail(request, pk):
+        invoice = get_object_or_404(Invoice, pk=pk, owner=request.user)
+        return render(request, "invoice.html", {"invoice": invoice})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.knowledge import HTTP_METHODS
+from mtlsguard.scan.model import Confidence, Finding, Location, Severity
+from mtlsguard.scan.neutral import FunctionModel
+from mtlsguard.scan.rules import get_rule, rule
+from mtlsguard.scan.rules._common import where
+from mtlsguard.scan.semantics import RouteAnalysis, short_of
+
+RULE_ID = "MG104"
+_ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy", "get_object")
+
+
+def _handlers(ctx: RuleContext, analysis: RouteAnalysis) -> list[FunctionModel]:
+    if analysis.function is not None:
+        return [analysis.function]
+    cls = analysis.klass
+    if cls is None:
+        return []
+    names = [*HTTP_METHODS, *_ACTIONS, *(a for _, a in analysis.method_actions)]
+    found = []
+    for name in dict.fromkeys(names):
+        hit = ctx.project.method(cls, name)
+        if hit is not None:
+            found.append(hit[1])
+    return found
+
+
+@rule(
+    RULE_ID,
+    title="Object fetched by URL id without an owner check (IDOR)",
+    cwe="CWE-639",
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+)
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    """Report single-object lookups keyed by URL kwargs on user-owned models, unscoped."""
+    meta = get_rule(RULE_ID)
+    for analysis in ctx.routes:
+        if all(p.authenticated is False for p in analysis.protections) and not analysis.cert_gate:
+            continue  # wide open: MG101 already says anybody gets everything
+        for handler in _handlers(ctx, analysis):
+            for lookup in handler.facts.lookups:
+                if lookup.user_scoped:
+                    continue
+                owners = ctx.owner_fields(lookup.model)
+                if not owners:
+                    continue
+                yield meta.finding(
+                    location=Location(handler.location.path, lookup.line),
+                    route=analysis.route.pattern,
+                    view=analysis.view,
+                    view_kind=analysis.view_kind,
+                    evidence=(
+                        f"{where(analysis)}: {lookup.kind} on {lookup.model} by "
+                        f"{', '.join(lookup.url_kwargs)} in {short_of(handler.qualname)}() without "
+                        f"a request.user filter"
+                    ),
+                    remediation=(
+                        f"Add {owners[0]}=request.user to the lookup (get_object_or_404("
+                        f"{short_of(lookup.model or 'Model')}, pk=pk, {owners[0]}=request.user)) "
+                        "or fetch through request.user's related manager."
+                    ),
+                )

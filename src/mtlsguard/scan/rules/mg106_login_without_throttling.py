@@ -1,0 +1,121 @@
+"""MG106 — Login endpoint without throttling or lockout (CWE-307).
+
+**What.** A view that checks passwords — Django's ``LoginView``, DRF's ``ObtainAuthToken``,
+SimpleJWT's ``TokenObtainPairView``, or any view calling ``authenticate()`` — with no
+rate limit (``@ratelimit``, DRF ``throttle_classes`` or ``DEFAULT_THROTTLE_CLASSES``) and no
+lockout app (django-axes, django-defender) installed.
+
+**Why.** Improper restriction of excessive authentication attempts (CWE-307): passwords can be
+guessed online at full speed; an mTLS certificate does not limit how often its holder tries
+another user's password.
+
+**Vulnerable**::
+
+    urlpatterns = [path("api/token/", obtain_auth_token)]   # no throttling configured
+
+**Fix**::
+
+    class LoginThrottle(AnonRateThrottle):
+        rate = "5/min"
+
+    class TokenView(ObtainAuthToken):
+        throttle_classes = [LoginThrottle]
+
+or install ``django-axes`` (``axes`` in ``INSTALLED_APPS``, ``AxesMiddleware``, ``AxesBackend``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.model import Confidence, Finding, Severity
+from mtlsguard.scan.neutral import Mapping, Seq
+from mtlsguard.scan.rules import get_rule, rule
+from mtlsguard.scan.rules._common import where
+from mtlsguard.scan.semantics import RouteAnalysis, short_of
+
+RULE_ID = "MG106"
+_LOGIN_VIEWS = frozenset(
+    {
+        "LoginView",
+        "ObtainAuthToken",
+        "obtain_auth_token",
+        "TokenObtainPairView",
+        "TokenObtainSlidingView",
+        "KnoxLoginView",
+        "LoginAPIView",
+    }
+)
+_LOCKOUT_APPS = ("axes", "defender", "brutebuster", "django_brute_force")
+_RATELIMIT = frozenset({"ratelimit", "throttle", "rate_limit", "limits"})
+
+
+def _is_login(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
+    if analysis.view and short_of(analysis.view) in _LOGIN_VIEWS:
+        return True
+    if analysis.klass is not None:
+        if any(short_of(e) in _LOGIN_VIEWS for e in analysis.klass.mro):
+            return True
+        for name in ("post", "form_valid", "create"):
+            found = ctx.project.method(analysis.klass, name)
+            if found is not None and found[1].facts.authenticates:
+                return True
+    return analysis.function is not None and analysis.function.facts.authenticates
+
+
+def _throttled(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
+    decorators = list(analysis.route.wrappers)
+    if analysis.function is not None:
+        decorators.extend(analysis.function.decorators)
+    if analysis.klass is not None:
+        for entry in analysis.klass.mro:
+            local = ctx.project.classes.get(entry)
+            if local is not None:
+                decorators.extend(local.decorators)
+                for meth in local.methods.values():
+                    decorators.extend(meth.decorators)
+        found = ctx.project.attribute(analysis.klass, "throttle_classes")
+        if found is not None and not (isinstance(found[1], Seq) and not found[1].items):
+            return True
+    text = repr(decorators)
+    if any(word in text for word in _RATELIMIT):
+        return True
+    if analysis.framework == "drf" or (
+        analysis.klass and any(e.startswith("rest_framework") for e in analysis.klass.mro)
+    ):
+        drf = ctx.setting("REST_FRAMEWORK")
+        if drf is not None and isinstance(drf.value, Mapping):
+            default = drf.value.get("DEFAULT_THROTTLE_CLASSES")
+            if isinstance(default, Seq) and default.items:
+                return True
+    return False
+
+
+@rule(
+    RULE_ID,
+    title="Login endpoint without throttling or lockout",
+    cwe="CWE-307",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+)
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    """Report password-checking endpoints with no rate limit and no lockout app."""
+    meta = get_rule(RULE_ID)
+    if any(ctx.installed(app) for app in _LOCKOUT_APPS):
+        return
+    for analysis in ctx.routes:
+        if not _is_login(ctx, analysis) or _throttled(ctx, analysis):
+            continue
+        yield meta.finding(
+            location=analysis.location,
+            route=analysis.route.pattern,
+            view=analysis.view,
+            view_kind=analysis.view_kind,
+            evidence=f"{where(analysis)}: checks passwords; no throttle, rate limit or lockout",
+            remediation=(
+                "Throttle the login endpoint (DRF throttle_classes such as a 5/min "
+                "AnonRateThrottle, or django-ratelimit's @ratelimit) and add a lockout "
+                "(django-axes: 'axes' in INSTALLED_APPS, AxesMiddleware, AxesBackend)."
+            ),
+        )

@@ -1,0 +1,98 @@
+"""MG201 — Password validation missing or weak (CWE-521).
+
+**What.** ``AUTH_PASSWORD_VALIDATORS`` is empty, absent (Django's default is an empty list) in a
+project that uses ``django.contrib.auth``, or has no ``MinimumLengthValidator`` / sets its
+``min_length`` below 8.
+
+**Why.** Weak password requirements (CWE-521): users can choose ``1234``; behind mTLS, the
+password is often the only thing separating one certificate holder from another user's account.
+
+**Vulnerable**::
+
+    AUTH_PASSWORD_VALIDATORS = []
+
+**Fix**::
+
+    AUTH_PASSWORD_VALIDATORS = [
+        {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+        {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+         "OPTIONS": {"min_length": 12}},
+        {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+        {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    ]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.model import Confidence, Finding, Severity
+from mtlsguard.scan.neutral import Const, Mapping, Seq
+from mtlsguard.scan.rules import get_rule, rule
+from mtlsguard.scan.rules._common import number
+
+RULE_ID = "MG201"
+_MIN_LENGTH = 8
+_FIX = (
+    "Set AUTH_PASSWORD_VALIDATORS to Django's four validators with MinimumLengthValidator "
+    "OPTIONS {'min_length': 12}."
+)
+
+
+@rule(
+    RULE_ID,
+    title="Password validation missing or weak",
+    cwe="CWE-521",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+)
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    """Check ``AUTH_PASSWORD_VALIDATORS``."""
+    meta = get_rule(RULE_ID)
+    if ctx.project.settings is None or not ctx.installed("django.contrib.auth"):
+        return
+    setting = ctx.setting("AUTH_PASSWORD_VALIDATORS")
+    if setting is None:
+        yield meta.finding(
+            location=ctx.settings_location(),
+            evidence="AUTH_PASSWORD_VALIDATORS is not set (Django's default is no validation)",
+            remediation=_FIX,
+        )
+        return
+    confidence = Confidence.MEDIUM if setting.conditional else Confidence.HIGH
+    value = setting.value
+    if not isinstance(value, Seq):
+        return
+    if not value.items:
+        yield meta.finding(
+            location=setting.location,
+            evidence="AUTH_PASSWORD_VALIDATORS = [] (any password is accepted)",
+            remediation=_FIX,
+            confidence=confidence,
+        )
+        return
+    for item in value.items:
+        if not isinstance(item, Mapping):
+            return  # built dynamically: cannot judge
+        name = item.get("NAME")
+        if not (isinstance(name, Const) and isinstance(name.value, str)):
+            return
+        if name.value.endswith("MinimumLengthValidator"):
+            options = item.get("OPTIONS")
+            length = options.get("min_length") if isinstance(options, Mapping) else None
+            size = number(length) if length is not None else 8.0
+            if size is not None and size < _MIN_LENGTH:
+                yield meta.finding(
+                    location=setting.location,
+                    evidence=f"MinimumLengthValidator min_length = {size:g} (< {_MIN_LENGTH})",
+                    remediation=_FIX,
+                    confidence=confidence,
+                )
+            return
+    yield meta.finding(
+        location=setting.location,
+        evidence="AUTH_PASSWORD_VALIDATORS has no MinimumLengthValidator",
+        remediation=_FIX,
+        confidence=confidence,
+    )

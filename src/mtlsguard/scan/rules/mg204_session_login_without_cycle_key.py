@@ -1,0 +1,62 @@
+"""MG204 — Manual session login without rotating the session key (CWE-384).
+
+**What.** Code that checks a password (``authenticate()``/``check_password()``) and then marks
+the session as logged in by hand (``request.session["user_id"] = user.pk``) without calling
+``request.session.cycle_key()`` (or ``flush()``), and without Django's ``login()``, which
+rotates the key itself.
+
+**Why.** Session fixation (CWE-384): an attacker who planted a session id before login shares
+the victim's authenticated session afterwards.
+
+**Vulnerable**::
+
+    def login_view(request):
+        user = authenticate(request, username=..., password=...)
+        if user is not None:
+            request.session["user_id"] = user.pk
+            return redirect("home")
+
+**Fix**::
+
+    def login_view(request):
+        user = authenticate(request, username=..., password=...)
+        if user is not None:
+            login(request, user)      # rotates the session key
+            return redirect("home")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.model import Confidence, Finding, Severity
+from mtlsguard.scan.rules import get_rule, rule
+
+RULE_ID = "MG204"
+
+
+@rule(
+    RULE_ID,
+    title="Manual session login without cycle_key()",
+    cwe="CWE-384",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+)
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    """Report functions that authenticate and write the session without rotating its key."""
+    meta = get_rule(RULE_ID)
+    for func in ctx.project.functions.values():
+        facts = func.facts
+        if not (facts.authenticates and facts.sets_user) or facts.cycles_session:
+            continue
+        view_kind = "function"
+        yield meta.finding(
+            location=func.location,
+            view=func.qualname,
+            view_kind=view_kind,
+            evidence=f"{func.qualname} checks a password and writes request.session/request.user "
+            "without cycle_key() or login()",
+            remediation="Call django.contrib.auth.login(request, user) (it rotates the session "
+            "key), or request.session.cycle_key() before storing the user in the session.",
+        )

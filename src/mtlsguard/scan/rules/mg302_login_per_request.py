@@ -1,0 +1,66 @@
+"""MG302 — Middleware calls ``login()`` on every request from a header (CWE-384).
+
+**What.** Middleware whose request hook (``__call__``, ``process_request``, ``process_view``)
+calls ``django.contrib.auth.login()`` based on a request header such as a forwarded client
+certificate.
+
+**Why.** Session fixation and session confusion (CWE-384): each request rotates and rewrites the
+session, creates a session row, and a session cookie minted from a forged header keeps the
+identity afterwards even when the header is gone. DRF's ``RemoteUserAuthentication`` shows the
+right pattern: authenticate each request and never call ``login()``.
+
+**Vulnerable**::
+
+    class CertLoginMiddleware(MiddlewareMixin):
+        def process_request(self, request):
+            user = authenticate(request, dn=request.META["HTTP_X_SSL_CLIENT_S_DN"])
+            login(request, user)
+
+**Fix**: set ``request.user`` for the request only (``request.user = user``) from a verified
+certificate, or use ``mtlsguard.django``'s middleware, which never calls ``login()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.model import Confidence, Finding, Severity
+from mtlsguard.scan.rules import get_rule, rule
+from mtlsguard.scan.rules._components import components
+
+RULE_ID = "MG302"
+_HOOKS = ("__call__", "process_request", "process_view")
+
+
+@rule(
+    RULE_ID,
+    title="Middleware calls login() on every request",
+    cwe="CWE-384",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+)
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    """Report middleware whose request hooks call ``login()``."""
+    meta = get_rule(RULE_ID)
+    for kind, cls in components(ctx):
+        if kind != "middleware":
+            continue
+        for hook in _HOOKS:
+            found = ctx.project.method(cls, hook)
+            if found is None or not found[1].facts.calls_login:
+                continue
+            meth = found[1]
+            source = ", ".join(meth.facts.cert_keys) or "request data"
+            yield meta.finding(
+                location=meth.location,
+                view=cls.qualname,
+                view_kind="type",
+                evidence=f"{meth.qualname}() calls login() from {source} on every request",
+                remediation=(
+                    "Authenticate per request without login(): set request.user from the "
+                    "verified certificate (mtlsguard.django middleware), as DRF's "
+                    "RemoteUserAuthentication does."
+                ),
+            )
+            break
