@@ -133,11 +133,11 @@ def _backend_values(backend: EchoBackend) -> dict[str, str]:
 Started = tuple[int, ServerProcess, EchoBackend | None]
 
 
-def _start_nginx(stack: contextlib.ExitStack, run: Path, cert_dir: Path) -> Started:
+def _start_nginx(stack: contextlib.ExitStack, run: Path, cert_dir: Path, recipe: str) -> Started:
     nginx = require_binary("nginx", "/usr/sbin/nginx")
     backend = stack.enter_context(EchoBackend.running())
     port = free_port()
-    site = render_recipe("nginx-site.conf", _values(cert_dir, port, **_backend_values(backend)))
+    site = render_recipe(recipe, _values(cert_dir, port, **_backend_values(backend)))
     (run / "site.conf").write_text(site)
     # The recipe is a `server` block; this is the smallest main config around it.
     (run / "nginx.conf").write_text(
@@ -164,22 +164,22 @@ http {{
     return port, server, backend
 
 
-def _start_haproxy(stack: contextlib.ExitStack, run: Path, cert_dir: Path) -> Started:
+def _start_haproxy(stack: contextlib.ExitStack, run: Path, cert_dir: Path, recipe: str) -> Started:
     haproxy = require_binary("haproxy", "/usr/sbin/haproxy")
     backend = stack.enter_context(EchoBackend.running())
     port = free_port()
-    cfg = render_recipe("haproxy.cfg", _values(cert_dir, port, **_backend_values(backend)))
+    cfg = render_recipe(recipe, _values(cert_dir, port, **_backend_values(backend)))
     (run / "haproxy.cfg").write_text(cfg)
     argv = [haproxy, "-db", "-f", f"{run}/haproxy.cfg"]
     server = stack.enter_context(ServerProcess.running("haproxy", argv, port=port, run_dir=run))
     return port, server, backend
 
 
-def _start_caddy(stack: contextlib.ExitStack, run: Path, cert_dir: Path) -> Started:
+def _start_caddy(stack: contextlib.ExitStack, run: Path, cert_dir: Path, recipe: str) -> Started:
     caddy = require_binary("caddy", "/usr/bin/caddy")
     backend = stack.enter_context(EchoBackend.running())
     port = free_port()
-    cfg = render_recipe("Caddyfile", _values(cert_dir, port, **_backend_values(backend)))
+    cfg = render_recipe(recipe, _values(cert_dir, port, **_backend_values(backend)))
     (run / "Caddyfile").write_text(cfg)
     argv = [caddy, "run", "--config", f"{run}/Caddyfile", "--adapter", "caddyfile"]
     # Caddy keeps state under $HOME and the XDG directories: keep it in the run directory.
@@ -251,7 +251,9 @@ def _start_apache(stack: contextlib.ExitStack, run: Path, cert_dir: Path, recipe
 class Recipe:
     """A recipe of docs/deploy/ and what its documentation promises."""
 
-    start: Callable[[contextlib.ExitStack, Path, Path], Started]
+    file: str
+    """The recipe's file name in docs/deploy/."""
+    start: Callable[[contextlib.ExitStack, Path, Path, str], Started]
     source: str
     via: Literal["headers", "environ"]
     invalid: InvalidPromise
@@ -259,26 +261,38 @@ class Recipe:
 
 
 RECIPES: Mapping[str, Recipe] = {
-    "nginx": Recipe(_start_nginx, "nginx", "headers", "http-400", requires_certificate=False),
-    "haproxy": Recipe(
-        _start_haproxy, "haproxy", "headers", "forwarded-unverified", requires_certificate=False
+    "nginx": Recipe(
+        "nginx-site.conf", _start_nginx, "nginx", "headers", "http-400", requires_certificate=False
     ),
-    "caddy": Recipe(_start_caddy, "caddy", "headers", "tls-refused", requires_certificate=True),
+    "haproxy": Recipe(
+        "haproxy.cfg",
+        _start_haproxy,
+        "haproxy",
+        "headers",
+        "forwarded-unverified",
+        requires_certificate=False,
+    ),
+    "caddy": Recipe(
+        "Caddyfile", _start_caddy, "caddy", "headers", "tls-refused", requires_certificate=True
+    ),
     "apache-mod-wsgi": Recipe(
-        lambda stack, run, certs: _start_apache(stack, run, certs, "apache-mod-wsgi.conf"),
+        "apache-mod-wsgi.conf",
+        _start_apache,
         "apache",
         "environ",
         "tls-refused",
         requires_certificate=False,
     ),
     "apache-proxy": Recipe(
-        lambda stack, run, certs: _start_apache(stack, run, certs, "apache-proxy.conf"),
+        "apache-proxy.conf",
+        _start_apache,
         "apache",
         "headers",
         "tls-refused",
         requires_certificate=False,
     ),
 }
+"""Every recipe the tests run, by name (the ``deployment`` fixture's parameters)."""
 
 
 @pytest.fixture(scope="module", params=sorted(RECIPES))
@@ -290,7 +304,7 @@ def deployment(
     recipe = RECIPES[name]
     run = public_dir(public_tmp, name)
     with contextlib.ExitStack() as stack:
-        port, server, backend = recipe.start(stack, run, _cert_dir(run, pki_files))
+        port, server, backend = recipe.start(stack, run, _cert_dir(run, pki_files), recipe.file)
         yield Deployment(
             name=name,
             source=recipe.source,

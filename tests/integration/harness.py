@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-RECIPES = REPO / "docs" / "deploy"
+RECIPE_DIR = REPO / "docs" / "deploy"
 
 #: The placeholders a recipe may use (documented in docs/deploy/README.md).
 PLACEHOLDERS = frozenset(
@@ -46,7 +46,7 @@ def render_recipe(name: str, values: Mapping[str, str]) -> str:
     Fails on a placeholder the recipe uses but ``values`` lacks, or one that is not documented,
     so the recipes cannot drift from docs/deploy/README.md.
     """
-    text = (RECIPES / name).read_text(encoding="utf-8")
+    text = (RECIPE_DIR / name).read_text(encoding="utf-8")
     used = set(_PLACEHOLDER.findall(text))
     undocumented = used - PLACEHOLDERS
     assert not undocumented, f"{name} uses undocumented placeholders {sorted(undocumented)}"
