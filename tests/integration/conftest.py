@@ -126,19 +126,23 @@ def _values(cert_dir: Path, port: int, **extra: str) -> dict[str, str]:
     }
 
 
-def _backend_values(backend: EchoBackend) -> dict[str, str]:
-    return {"BACKEND_ADDR": "127.0.0.1", "BACKEND_PORT": str(backend.port)}
-
-
 Started = tuple[int, ServerProcess, EchoBackend | None]
+
+
+def _proxy_in_front_of_echo(
+    stack: contextlib.ExitStack, run: Path, cert_dir: Path, recipe: str, written_as: str
+) -> tuple[int, EchoBackend]:
+    """Start the echo backend, pick the proxy's port, write the rendered recipe to ``run``."""
+    backend = stack.enter_context(EchoBackend.running())
+    port = free_port()
+    values = _values(cert_dir, port, BACKEND_ADDR="127.0.0.1", BACKEND_PORT=str(backend.port))
+    (run / written_as).write_text(render_recipe(recipe, values))
+    return port, backend
 
 
 def _start_nginx(stack: contextlib.ExitStack, run: Path, cert_dir: Path, recipe: str) -> Started:
     nginx = require_binary("nginx", "/usr/sbin/nginx")
-    backend = stack.enter_context(EchoBackend.running())
-    port = free_port()
-    site = render_recipe(recipe, _values(cert_dir, port, **_backend_values(backend)))
-    (run / "site.conf").write_text(site)
+    port, backend = _proxy_in_front_of_echo(stack, run, cert_dir, recipe, "site.conf")
     # The recipe is a `server` block; this is the smallest main config around it.
     (run / "nginx.conf").write_text(
         f"""daemon off;
@@ -166,10 +170,7 @@ http {{
 
 def _start_haproxy(stack: contextlib.ExitStack, run: Path, cert_dir: Path, recipe: str) -> Started:
     haproxy = require_binary("haproxy", "/usr/sbin/haproxy")
-    backend = stack.enter_context(EchoBackend.running())
-    port = free_port()
-    cfg = render_recipe(recipe, _values(cert_dir, port, **_backend_values(backend)))
-    (run / "haproxy.cfg").write_text(cfg)
+    port, backend = _proxy_in_front_of_echo(stack, run, cert_dir, recipe, "haproxy.cfg")
     argv = [haproxy, "-db", "-f", f"{run}/haproxy.cfg"]
     server = stack.enter_context(ServerProcess.running("haproxy", argv, port=port, run_dir=run))
     return port, server, backend
@@ -177,10 +178,7 @@ def _start_haproxy(stack: contextlib.ExitStack, run: Path, cert_dir: Path, recip
 
 def _start_caddy(stack: contextlib.ExitStack, run: Path, cert_dir: Path, recipe: str) -> Started:
     caddy = require_binary("caddy", "/usr/bin/caddy")
-    backend = stack.enter_context(EchoBackend.running())
-    port = free_port()
-    cfg = render_recipe(recipe, _values(cert_dir, port, **_backend_values(backend)))
-    (run / "Caddyfile").write_text(cfg)
+    port, backend = _proxy_in_front_of_echo(stack, run, cert_dir, recipe, "Caddyfile")
     argv = [caddy, "run", "--config", f"{run}/Caddyfile", "--adapter", "caddyfile"]
     # Caddy keeps state under $HOME and the XDG directories: keep it in the run directory.
     env = {
@@ -222,21 +220,21 @@ MaxRequestWorkers 16
 
 def _start_apache(stack: contextlib.ExitStack, run: Path, cert_dir: Path, recipe: str) -> Started:
     apache = require_binary("apache2", "/usr/sbin/apache2")
-    port = free_port()
     modules = ["mpm_event", "authz_core", "headers", "ssl", "socache_shmcb"]
     backend: EchoBackend | None
     if recipe == "apache-mod-wsgi.conf":
         backend = None
+        port = free_port()
         app = public_dir(run, "app")
         shutil.copyfile(ECHO_WSGI, app / "wsgi.py")
         (app / "wsgi.py").chmod(0o644)
-        values = _values(cert_dir, port, APP_DIR=str(app))
+        (run / "site.conf").write_text(
+            render_recipe(recipe, _values(cert_dir, port, APP_DIR=str(app)))
+        )
         main = _apache_main(run, port, [*modules, "wsgi"]) + f"WSGISocketPrefix {run}/wsgi\n"
     else:
-        backend = stack.enter_context(EchoBackend.running())
-        values = _values(cert_dir, port, **_backend_values(backend))
+        port, backend = _proxy_in_front_of_echo(stack, run, cert_dir, recipe, "site.conf")
         main = _apache_main(run, port, [*modules, "proxy", "proxy_http"])
-    (run / "site.conf").write_text(render_recipe(recipe, values))
     (run / "httpd.conf").write_text(main + f"Include {run}/site.conf\n")
     argv = [apache, "-d", str(run), "-f", f"{run}/httpd.conf", "-DFOREGROUND"]
     server = stack.enter_context(
