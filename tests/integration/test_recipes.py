@@ -114,7 +114,7 @@ def test_valid_certificate_is_forwarded(deployment: Deployment, pki: TestPKI) ->
     assert cert.source == deployment.source
 
 
-@pytest.mark.parametrize("bad", ["expired", "self_signed"])
+@pytest.mark.parametrize("bad", ["expired", "not_yet_valid", "self_signed", "wrong_eku"])
 def test_invalid_certificate_never_passes_as_verified(
     deployment: Deployment, pki: TestPKI, bad: str
 ) -> None:
