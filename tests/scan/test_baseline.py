@@ -87,6 +87,12 @@ def test_threshold_precedence_cli_over_config_over_default(tmp_path: Path) -> No
     config = ProjectConfig(fail_on=Severity.MEDIUM)
     assert triage_scan(raw, tmp_path, config).failing == (WEAK,)
     assert triage_scan(raw, tmp_path, config, fail_on=Severity.CRITICAL).failing == ()
+    # INFO is the IntEnum value 0: it must still win over the config and the default
+    info = ScanResult(root=str(tmp_path), findings=(replace(WEAK, severity=Severity.INFO),))
+    assert (
+        triage_scan(info, tmp_path, ProjectConfig(), fail_on=Severity.INFO).fail_on is Severity.INFO
+    )
+    assert triage_scan(info, tmp_path, ProjectConfig(fail_on=Severity.INFO)).failing != ()
 
 
 def test_routes_baseline_accepts_known_open_methods_only() -> None:

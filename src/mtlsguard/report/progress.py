@@ -1,11 +1,15 @@
 """A progress bar on the terminal while a large tree is scanned (``rich.progress``).
 
-The engine calls the object with its progress; nothing is drawn unless the stream is a TTY and
-the tree is large enough for a bar to help (a bar that flashes for 50 ms is noise).
+The engine reports ``progress(done, total)`` in steps (parse, then one step per rule). How
+large a tree is shows only in how long it takes, so the bar appears only once a scan has run
+for :data:`SHOW_AFTER_SECONDS`: a small project never sees a bar flash by, a large one sees
+"parsing" and then the rules advance. Nothing is drawn unless enabled (a TTY, no
+``--no-progress``); the bar is transient and leaves nothing behind on the terminal.
 """
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 from typing import IO
 
@@ -14,29 +18,54 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
 
-__all__ = ["MIN_FILES_FOR_BAR", "TerminalProgress"]
+__all__ = ["SHOW_AFTER_SECONDS", "TerminalProgress"]
 
-MIN_FILES_FOR_BAR = 200
-"""Trees with fewer files than this get no bar."""
+SHOW_AFTER_SECONDS = 0.5
+"""Scans that finish sooner never show a bar."""
 
 
 class TerminalProgress:
-    """Context manager and progress callback: ``with TerminalProgress(sys.stderr) as p: ...``."""
+    """Context manager and engine progress callback.
 
-    def __init__(self, stream: IO[str], *, enabled: bool, min_files: int = MIN_FILES_FOR_BAR):
+    ``with TerminalProgress(sys.stderr, enabled=sys.stderr.isatty()) as progress:
+    scan_project(root, progress=progress)``
+    """
+
+    def __init__(
+        self,
+        stream: IO[str],
+        *,
+        enabled: bool,
+        show_after: float = SHOW_AFTER_SECONDS,
+        force_terminal: bool | None = None,
+    ) -> None:
         self.enabled = enabled
-        self.min_files = min_files
-        self._console = Console(file=stream, stderr=True, highlight=False)
+        self.show_after = show_after
+        self._console = Console(file=stream, force_terminal=force_terminal, highlight=False)
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
         self._progress: Progress | None = None
         self._task: TaskID | None = None
-        self.calls = 0
+        self._done = 0
+        self._total: int | None = None
+        self._finished = False
+
+    @property
+    def shown(self) -> bool:
+        """Whether the bar has been drawn."""
+        return self._progress is not None
 
     def __enter__(self) -> TerminalProgress:
+        if self.enabled:
+            self._timer = threading.Timer(self.show_after, self._show)
+            self._timer.daemon = True
+            self._timer.start()
         return self
 
     def __exit__(
@@ -45,26 +74,39 @@ class TerminalProgress:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
+        if self._timer is not None:
+            self._timer.cancel()
+        with self._lock:
+            self._finished = True
+            if self._progress is not None:
+                self._progress.stop()
 
-    def __call__(self, done: int, total: int, path: str = "") -> None:
-        """Record that ``done`` of ``total`` files are processed; ``path`` is the current one."""
-        self.calls += 1
-        if not self.enabled or total < self.min_files:
-            return
-        if self._progress is None:
+    def _description(self) -> str:
+        return "parsing the project" if self._done == 0 else "running rules"
+
+    def _show(self) -> None:
+        with self._lock:
+            if self._finished or self._progress is not None:
+                return
             self._progress = Progress(
-                TextColumn("scanning"),
+                SpinnerColumn(),
+                TextColumn("mtlsguard: {task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
-                TextColumn("{task.description}"),
                 console=self._console,
                 transient=True,
             )
             self._progress.start()
-            self._task = self._progress.add_task("", total=total)
-        assert self._task is not None
-        self._progress.update(self._task, completed=done, total=total, description=path[-60:])
+            self._task = self._progress.add_task(
+                self._description(), total=self._total, completed=self._done
+            )
+
+    def __call__(self, done: int, total: int) -> None:
+        """The engine's callback: ``done`` of ``total`` steps are complete."""
+        with self._lock:
+            self._done, self._total = done, total
+            if self._progress is not None and self._task is not None:
+                self._progress.update(
+                    self._task, completed=done, total=total, description=self._description()
+                )

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mtlsguard.report.interface import RuleMetadata
+from mtlsguard.report.markdown import docstring_to_markdown
 from mtlsguard.report.sarif import sarif_level
 
 __all__ = ["INDEX_NAME", "builtin_rules", "check_docs", "main", "render_rule_docs", "write_docs"]
@@ -59,8 +60,7 @@ def _page(rule: RuleMetadata) -> str:
         f"| CWE | {', '.join(_cwe_link(c) for c in cwes) if cwes else 'none'} |",
         f"| Suppress | `# mtlsguard: ignore[{rule.rule_id}] -- reason` |",
         "",
-        rule.doc.strip(),
-        "",
+        docstring_to_markdown(rule.doc),
     ]
     return "\n".join(lines)
 
@@ -82,9 +82,9 @@ def render_rule_docs(rules: Sequence[RuleMetadata]) -> dict[str, str]:
     ]
     for rule in ordered:
         cwes = ", ".join(_cwes(rule)) or "none"
+        title = rule.title.replace("|", "\\|")
         index.append(
-            f"| [{rule.rule_id}]({rule.rule_id}.md) | {rule.title} | {rule.severity.label} "
-            f"| {cwes} |"
+            f"| [{rule.rule_id}]({rule.rule_id}.md) | {title} | {rule.severity.label} | {cwes} |"
         )
     pages[INDEX_NAME] = "\n".join(index) + "\n"
     return pages

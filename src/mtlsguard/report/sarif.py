@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from mtlsguard import __version__
 from mtlsguard.report.interface import RuleMetadata, ScanFormat, ScanReport, ordered_findings
+from mtlsguard.report.markdown import docstring_to_markdown
 from mtlsguard.scan.model import Finding, ScanResult, Severity
 
 __all__ = [
@@ -91,7 +92,7 @@ def _descriptor(
         },
     }
     if doc.strip():
-        descriptor["help"] = {"text": doc.strip(), "markdown": doc.strip()}
+        descriptor["help"] = {"text": doc.strip(), "markdown": docstring_to_markdown(doc)}
     return descriptor
 
 

@@ -167,4 +167,8 @@ class TextFormat(ScanFormat):
         if not findings:
             console.print()
             console.print(Text("No findings.", style="bold green"))
-        return buffer.getvalue()
+        text = buffer.getvalue()
+        if self.color:
+            return text
+        # rich pads table cells to the console width; plain output should diff cleanly.
+        return "".join(line.rstrip() + "\n" for line in text.splitlines())

@@ -70,7 +70,10 @@ def triage_scan(
         known = baseline.keys
         reportable = tuple(f for f in current if f.fingerprint not in known)
         baselined = len(current) - len(reportable)
-    threshold = fail_on or config.fail_on or DEFAULT_FAIL_ON
+    # Severity.INFO is 0, so "or" would skip it: compare with None.
+    threshold = fail_on if fail_on is not None else config.fail_on
+    if threshold is None:
+        threshold = DEFAULT_FAIL_ON
     return TriagedScan(
         result=replace(outcome.result, findings=reportable),
         current=current,
