@@ -6,6 +6,7 @@ Place it after ``SessionMiddleware`` and ``AuthenticationMiddleware`` (check
 * ``request.client_cert`` -- the :class:`~mtlsguard.certs.VerifiedCertificate`, or ``None``;
 * ``request.client_cert_error`` -- the :class:`~mtlsguard.certs.CertificateError` explaining
   why a presented certificate was not accepted, or ``None``;
+* ``request.client_cert_user`` -- the user the certificate maps to, or ``None``;
 * ``request.user`` -- the user the certificate maps to (through ``AUTHENTICATION_BACKENDS``),
   when ``MTLSGUARD["AUTHENTICATE"]`` is on and it maps to one.
 
@@ -135,6 +136,7 @@ class ClientCertificateMiddleware:
         user = None
         if settings.authenticate and ins.verified is not None:
             user = auth.authenticate(request, certificate=ins.verified)
+        request.client_cert_user = user
         if self.persistent:
             return self._persist(request, ins, user)
         self._set_user(request, user)
@@ -150,6 +152,12 @@ class ClientCertificateMiddleware:
                 return current
             if bound is None and user is None:
                 return None  # a login made another way, and no certificate claims anyone
+            if bound is None and user is not None and current.pk == user.pk:
+                # The same user signed in another way (a second factor): keep that login,
+                # tie it to this certificate, and rotate the key on the privilege change.
+                request.session.cycle_key()
+                request.session[SESSION_FINGERPRINT_KEY] = fingerprint
+                return current
             # The certificate changed, vanished or no longer maps to this user (CWE-384).
             auth.logout(request)
         if user is None:
@@ -213,6 +221,7 @@ class ClientCertificateMiddleware:
         user = None
         if settings.authenticate and ins.verified is not None:
             user = await auth.aauthenticate(request, certificate=ins.verified)
+        request.client_cert_user = user
         if self.persistent:
             return await self._apersist(request, ins, user)
         self._set_user(request, user)
@@ -228,6 +237,10 @@ class ClientCertificateMiddleware:
                 return current
             if bound is None and user is None:
                 return None
+            if bound is None and user is not None and current.pk == user.pk:
+                await request.session.acycle_key()
+                await request.session.aset(SESSION_FINGERPRINT_KEY, fingerprint)
+                return current
             await auth.alogout(request)
         if user is None:
             return None
@@ -242,6 +255,7 @@ class ClientCertificateMiddleware:
         inspection = inspect_request(request, settings)
         request.client_cert = inspection.verified
         request.client_cert_error = inspection.error
+        request.client_cert_user = None
         return inspection
 
     @staticmethod
