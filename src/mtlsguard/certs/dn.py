@@ -58,9 +58,9 @@ _RFC4514_KNOWN: Final[dict[str, x509.ObjectIdentifier]] = {
     "UID": NameOID.USER_ID,
 }
 
-#: A legacy ``/``-separated DN: each component starts with ``/NAME=``; values may contain
-#: ``/`` only where not followed by something that looks like an attribute name and ``=``.
-_LEGACY_SPLIT: Final = re.compile(r"/(?=[A-Za-z][A-Za-z0-9.\-]*=)")
+#: The ``NAME=`` that starts each component of a legacy DN, after ``/`` (a new RDN) or ``+``
+#: (another attribute of the same RDN). A ``/`` or ``+`` not followed by one is value text.
+_LEGACY_KEY: Final = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*=")
 
 #: RFC 4514 special characters to escape when re-encoding a legacy value.
 _ESCAPE: Final = re.compile(r'([,+"\\<>;=])')
@@ -81,23 +81,69 @@ def _overrides(text: str) -> dict[str, x509.ObjectIdentifier]:
     return names
 
 
+#: OpenSSL's X509_NAME_oneline prints bytes outside printable ASCII as ``\xHH``.
+_ONELINE_BYTES: Final = re.compile(r"(?:\\x[0-9A-Fa-f]{2})+")
+
+
+def _decode_bytes(run: str) -> str:
+    # A run of \xHH is the UTF-8 encoding of non-ASCII characters (J\xC3\xBCrgen).
+    try:
+        return bytes.fromhex(run.replace("\\x", "")).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CertificateError(
+            "malformed", "legacy DN has escaped bytes that are not UTF-8"
+        ) from exc
+
+
+def _legacy_value(text: str, pos: int) -> tuple[str, int]:
+    # Read one value up to the next separator; OpenSSL 3 escapes "/" and "+" with "\".
+    chars: list[str] = []
+    while pos < len(text):
+        char = text[pos]
+        if char in "/+" and _LEGACY_KEY.match(text, pos + 1):
+            break
+        if char == "\\" and pos + 1 < len(text):
+            run = _ONELINE_BYTES.match(text, pos)
+            if run is not None:
+                chars.append(_decode_bytes(run.group()))
+                pos = run.end()
+            else:
+                chars.append(text[pos + 1])
+                pos += 2
+            continue
+        chars.append(char)
+        pos += 1
+    return "".join(chars), pos
+
+
+def _rfc4514_value(value: str) -> str:
+    escaped = _ESCAPE.sub(r"\\\1", value)
+    if escaped.startswith((" ", "#")):
+        escaped = "\\" + escaped
+    if escaped.endswith(" ") and not escaped.endswith("\\ "):
+        escaped = escaped[:-1] + "\\ "
+    return escaped
+
+
 def _legacy_to_rfc4514(text: str) -> str:
-    parts = [p for p in _LEGACY_SPLIT.split(text[1:]) if p]
-    if not parts:
-        raise CertificateError("malformed", "empty legacy DN")
-    rdns = []
-    for part in parts:
-        key, sep, value = part.partition("=")
-        if not sep or not key:
-            raise CertificateError("malformed", f"legacy DN component {part!r} has no '='")
-        escaped = _ESCAPE.sub(r"\\\1", value)
-        if escaped.startswith((" ", "#")):
-            escaped = "\\" + escaped
-        if escaped.endswith(" ") and not escaped.endswith("\\ "):
-            escaped = escaped[:-1] + "\\ "
-        rdns.append(f"{key}={escaped}")
-    # Legacy order is most general first; RFC 4514 is most specific first.
-    return ",".join(reversed(rdns))
+    # X509_NAME_oneline: "/C=US/O=Example, Inc./UID=a+CN=alice", most general RDN first.
+    rdns: list[list[str]] = []
+    pos, separator = 1, "/"
+    while True:
+        key = _LEGACY_KEY.match(text, pos)
+        if key is None:
+            raise CertificateError("malformed", f"legacy DN has no NAME= at offset {pos}")
+        value, pos = _legacy_value(text, key.end())
+        attribute = f"{key.group()}{_rfc4514_value(value)}"
+        if separator == "/":
+            rdns.append([attribute])
+        else:
+            rdns[-1].append(attribute)
+        if pos >= len(text):
+            break
+        separator, pos = text[pos], pos + 1
+    # RFC 4514 lists the most specific RDN first.
+    return ",".join("+".join(rdn) for rdn in reversed(rdns))
 
 
 def parse_dn(text: str) -> x509.Name:
