@@ -149,7 +149,7 @@ def _decorator_guard(func: FunctionNode) -> bool:
     """Guards in the body or in nested wrapper functions (decorator pattern)."""
     if _guard_blocks(func.body, lambda t: _mentions_attr(t, _AUTH_ATTRS)):
         return True
-    for node in _own_nodes(func):
+    for node in _own_nodes(func, nested=True):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _guard_blocks(
             node.body, lambda t: _mentions_attr(t, _AUTH_ATTRS)
         ):

@@ -404,7 +404,8 @@ class ProtectionAnalyzer:
         cert_notes = list(effects.cert)
         if facts.cert_guard:
             cert_notes.append(f"inline check of {', '.join(facts.cert_keys)}")
-        public = short_of(func.qualname) in PUBLIC_VIEWS or "login" in short_of(func.qualname)
+        name = short_of(func.qualname)
+        public = name in PUBLIC_VIEWS or "login" in name.lower() or func.facts.authenticates
         if effects.api_view is not None:
             return self._drf_function(route, func, effects, cert_notes, public)
         methods = effects.methods or ("*",)
@@ -444,7 +445,7 @@ class ProtectionAnalyzer:
             return Protection(method, True, "middleware", self.local_auth_middleware)
         detail = "no authentication check"
         if exempt:
-            detail = "exempted with @login_not_required"
+            detail = "exempt from login-required middleware (@login_not_required or public view)"
         if extra:
             detail = ", ".join(extra)
         if self.cert_middleware:
@@ -533,6 +534,7 @@ class ProtectionAnalyzer:
             trivial.extend(deco.trivial)
             handlers.update(name.upper() for name in local.methods if name in HTTP_METHODS)
         chain_auth, chain_cert, chain_trivial, public, terminal_methods = self._dispatch_chain(cls)
+        public = public or self._login_class(cls)
         auth.extend(chain_auth)
         cert_notes.extend(chain_cert)
         trivial.extend(chain_trivial)
@@ -581,6 +583,16 @@ class ProtectionAnalyzer:
             "; ".join(cert_notes) or self._cert_mw_note(),
             public,
         )
+
+    def _login_class(self, cls: ClassModel) -> bool:
+        """Login/token endpoints are public by design (MG106 looks at their throttling)."""
+        if any(short_of(e) in PUBLIC_VIEWS for e in cls.mro):
+            return True
+        for name in ("post", "create", "form_valid"):
+            found = self.project.method(cls, name)
+            if found is not None and found[1].facts.authenticates:
+                return True
+        return False
 
     def _dispatch_chain(
         self, cls: ClassModel
@@ -654,7 +666,7 @@ class ProtectionAnalyzer:
         chain_auth, chain_cert, _trivial, _public, _methods = self._dispatch_chain(cls)
         deco_auth.extend(chain_auth)
         pairs = self._drf_methods(route, cls)
-        public = any(short_of(e) in PUBLIC_VIEWS for e in cls.mro)
+        public = self._login_class(cls)
         protections: list[Protection] = []
         cert_notes = list(chain_cert)
         certain = True
@@ -800,9 +812,13 @@ class ProtectionAnalyzer:
         if isinstance(expr, IfExpr):
             a = self._permissions(expr.body, method, depth + 1)
             b = self._permissions(expr.orelse, method, depth + 1)
-            if a.allows_anon == b.allows_anon:
-                return _Verdict(a.allows_anon, f"{a.detail} or {b.detail}", a.cert or b.cert, False)
-            return _Verdict(None, f"{a.detail} or {b.detail} (decided at run time)", False, False)
+            detail = f"{a.detail} or {b.detail} (decided at run time)"
+            if a.allows_anon or b.allows_anon:
+                # Open in at least one configuration: report it, with low confidence.
+                return _Verdict(True, detail, a.cert or b.cert, False)
+            if a.allows_anon is False and b.allows_anon is False:
+                return _Verdict(False, detail, False, False)
+            return _Verdict(None, detail, False, False)
         if isinstance(expr, Ref):
             return self._permission_class(expr.name, method, depth)
         return _Verdict(None, "unknown permission value", certain=False)

@@ -109,8 +109,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         cls = analysis.klass
         if cls is None or analysis.framework not in ("django", "drf"):
             continue
-        if not any(p.authenticated for p in analysis.protections) and not analysis.cert_gate:
-            continue
+        if analysis.open_methods() and not analysis.cert_gate:
+            continue  # anonymous access is MG101's finding
         if not any(short_of(e) in _OBJECT_VIEWS for e in cls.mro):
             continue
         if analysis.method_actions and {a for _, a in analysis.method_actions} <= {"create"}:

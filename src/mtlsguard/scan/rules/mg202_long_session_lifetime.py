@@ -52,7 +52,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     yield meta.finding(
         location=age.location,
         evidence=(
-            f"SESSION_COOKIE_AGE = {seconds:g} s ({seconds / _ONE_DAY:.1f} days) and "
+            f"SESSION_COOKIE_AGE = {seconds:.0f} s ({seconds / _ONE_DAY:.1f} days) and "
             "SESSION_EXPIRE_AT_BROWSER_CLOSE is not True"
         ),
         remediation=(

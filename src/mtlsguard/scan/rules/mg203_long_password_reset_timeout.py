@@ -45,7 +45,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if seconds is not None and seconds > _ONE_DAY:
             yield meta.finding(
                 location=timeout.location,
-                evidence=f"PASSWORD_RESET_TIMEOUT = {seconds:g} s ({seconds / _ONE_DAY:.1f} days)",
+                evidence=(
+                    f"PASSWORD_RESET_TIMEOUT = {seconds:.0f} s ({seconds / _ONE_DAY:.1f} days)"
+                ),
                 remediation=fix,
             )
     days = ctx.setting("PASSWORD_RESET_TIMEOUT_DAYS")

@@ -83,13 +83,34 @@ class ModelBuilder:
             self._pending.append(dotted)
 
     def drain(self) -> None:
-        """Model everything queued and, transitively, the project names it refers to."""
-        while self._pending:
-            dotted = self._pending.pop()
-            if dotted in self._done:
-                continue
-            self._done.add(dotted)
-            self.define(dotted)
+        """Model everything queued and, transitively, the project names it refers to.
+
+        Every top-level function and class of each module parsed along the way is modelled
+        too (the file is parsed already, so module-wide rules such as JWT checks see it).
+        """
+        modelled: set[str] = set()
+        while True:
+            while self._pending:
+                dotted = self._pending.pop()
+                if dotted in self._done:
+                    continue
+                self._done.add(dotted)
+                self.define(dotted)
+            fresh = [
+                m
+                for name, m in list(self.tree.modules.items())
+                if m is not None and name not in modelled
+            ]
+            if not fresh:
+                return
+            for module in fresh:
+                modelled.add(module.name)
+                for name, node in module.defs.items():
+                    qual = f"{module.name}.{name}"
+                    if isinstance(node, ast.ClassDef):
+                        self.klass(module, node, qual)
+                    else:
+                        self.function(module, node, qual)
 
     def define(self, dotted: str) -> FunctionModel | ClassModel | None:
         """Model the project definition ``dotted`` (trying shorter prefixes), if any."""
