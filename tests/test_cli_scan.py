@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -321,3 +322,19 @@ def test_console_entry_point_never_shows_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == EXIT_ERROR
     assert result.stderr.startswith("mtlsguard: error: ")
     assert "Traceback" not in result.stderr
+
+
+def test_a_terminal_that_cannot_encode_the_output_still_gets_the_report(
+    project: Path, tmp_path: Path
+) -> None:
+    renamed = project.rename(tmp_path / "prøject")
+    result = subprocess.run(
+        [sys.executable, "-m", "mtlsguard", "scan", str(renamed)],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        check=False,
+    )
+    assert b"Traceback" not in result.stderr
+    assert result.returncode == EXIT_FINDINGS
+    assert b"pr\\xf8ject" in result.stdout
+    assert b"MG102" in result.stdout

@@ -211,7 +211,13 @@ def _load_baseline(path: Path | None, kind: BaselineKind) -> Baseline | None:
 
 def _write(path: Path | None, text: str, what: str) -> None:
     if path is None:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+        except UnicodeEncodeError:
+            # A terminal that cannot show a path or an evidence excerpt must not cost the report.
+            encoding = sys.stdout.encoding or "ascii"
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode(encoding, errors="backslashreplace"))
         sys.stdout.flush()
         return
     try:
@@ -230,6 +236,13 @@ def _run_engine(root: Path, args: argparse.Namespace) -> ScanResult:
             return scan_project(root, progress=progress)
     except OSError as exc:
         _fatal(f"cannot scan {root}: {exc}")
+    except Exception as exc:  # a crash inside the engine must not end in a traceback
+        if os.environ.get("MTLSGUARD_DEBUG"):
+            raise
+        _fatal(
+            f"internal error while scanning {root}: {type(exc).__name__}: {exc} "
+            "(please report it; MTLSGUARD_DEBUG=1 shows the traceback)"
+        )
 
 
 def _report_errors(result: ScanResult) -> None:
@@ -308,4 +321,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_routes(args)
     except KeyboardInterrupt:
         _fatal("interrupted")
+    except BrokenPipeError:
+        # `mtlsguard scan . | head`: the reader left; exit quietly like other Unix tools.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
     _fatal(f"unknown command {args.command!r}")  # pragma: no cover - argparse rejects first

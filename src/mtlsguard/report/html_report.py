@@ -8,11 +8,10 @@ forbids loading anything, so a report opened from a CI artifact cannot reach the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from html import escape
 
 from mtlsguard import __version__
-from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings
+from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings, severity_counts
 from mtlsguard.scan.model import Finding, Severity
 
 __all__ = ["HtmlFormat"]
@@ -42,13 +41,6 @@ background:#f6f8fa;padding:.3rem .5rem;border-radius:3px}code{font-size:.92em}
 
 def _e(value: object) -> str:
     return escape(str(value), quote=True)
-
-
-def _counts(findings: Iterable[Finding]) -> dict[Severity, int]:
-    counts = dict.fromkeys(Severity, 0)
-    for finding in findings:
-        counts[finding.severity] += 1
-    return counts
 
 
 def _finding_html(finding: Finding) -> str:
@@ -87,7 +79,7 @@ class HtmlFormat(ScanFormat):
         """Return a complete HTML5 document."""
         result = report.result
         findings = ordered_findings(result.findings)
-        counts = _counts(findings)
+        counts = severity_counts(findings)
         parts = [
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',

@@ -21,6 +21,7 @@ __all__ = [
     "ScanFormat",
     "ScanReport",
     "ordered_findings",
+    "severity_counts",
 ]
 
 
@@ -108,3 +109,11 @@ def ordered_findings(findings: Sequence[Finding]) -> list[Finding]:
             f.route or "",
         ),
     )
+
+
+def severity_counts(findings: Sequence[Finding]) -> dict[Severity, int]:
+    """How many findings of each severity, most severe first (zeros included)."""
+    counts = dict.fromkeys(sorted(Severity, reverse=True), 0)
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 from mtlsguard import __version__
-from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings
-from mtlsguard.scan.model import Finding, Location, Route, ScanResult, Severity
+from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings, severity_counts
+from mtlsguard.scan.model import Finding, Location, Route, ScanResult
 
 __all__ = ["JSON_SCHEMA_VERSION", "JsonFormat", "finding_dict", "route_dict", "summary_dict"]
 
@@ -71,9 +71,7 @@ def route_dict(route: Route) -> dict[str, object]:
 
 def summary_dict(result: ScanResult) -> dict[str, object]:
     """Counts: files and lines scanned, findings by severity, errors."""
-    by_severity = {severity.label: 0 for severity in sorted(Severity, reverse=True)}
-    for finding in result.findings:
-        by_severity[finding.severity.label] += 1
+    by_severity = {s.label: n for s, n in severity_counts(result.findings).items()}
     return {
         "files_scanned": result.files_scanned,
         "lines_scanned": result.lines_scanned,

@@ -14,7 +14,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings
+from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings, severity_counts
 from mtlsguard.scan.model import Finding, ScanResult, Severity
 
 __all__ = ["SEVERITY_STYLES", "TextFormat", "make_console", "printable"]
@@ -55,10 +55,7 @@ def make_console(buffer: io.StringIO, *, color: bool, width: int) -> Console:
 
 
 def _counts(findings: Sequence[Finding]) -> str:
-    counts = dict.fromkeys(Severity, 0)
-    for finding in findings:
-        counts[finding.severity] += 1
-    parts = [f"{counts[s]} {s.label}" for s in sorted(Severity, reverse=True) if counts[s]]
+    parts = [f"{n} {s.label}" for s, n in severity_counts(findings).items() if n]
     return ", ".join(parts) if parts else "none"
 
 
