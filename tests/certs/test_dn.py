@@ -167,7 +167,7 @@ _OIDS = [
 _VALUES = st.text(
     st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"), whitelist_characters=" "),
     min_size=1,
-    max_size=30,
+    max_size=15,  # cryptography limits a CN to 64 UTF-8 bytes
 ).filter(lambda v: v.strip())
 
 

@@ -154,6 +154,10 @@ def parse_dn(text: str) -> x509.Name:
     if len(text) > _MAX_DN:
         raise CertificateError("malformed", "distinguished name is too long")
     stripped = text.strip()
+    backslashes = len(stripped) - len(stripped.rstrip("\\"))
+    if backslashes % 2:
+        # The last backslash escaped the whitespace strip() removed ("CN=a\\ "): keep it.
+        stripped += text.lstrip()[len(stripped) : len(stripped) + 1]
     if not stripped:
         return x509.Name([])
     rfc = _legacy_to_rfc4514(stripped) if stripped.startswith("/") else stripped
