@@ -184,3 +184,29 @@ def environ_from_headers(headers: dict[str, str]) -> dict[str, str]:
 def utc(ts: int) -> dt.datetime:
     """An aware UTC datetime from a Unix timestamp."""
     return dt.datetime.fromtimestamp(ts, dt.UTC)
+
+
+def san_values(cert: x509.Certificate, kind: type[x509.GeneralName]) -> list[str]:
+    """The SANs of one type (``x509.DNSName``, ``x509.UniformResourceIdentifier``...), in order."""
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return []
+    return [str(v) for v in ext.value.get_values_for_type(kind)]  # type: ignore[arg-type]
+
+
+def assert_fields_identity(
+    identity: ClientCertificate | None, cert: x509.Certificate, *, proxy_verified: bool | None
+) -> None:
+    """Assert a field-only identity carrying ``cert``'s fingerprint, serial, DNs and validity."""
+    assert identity is not None
+    assert identity.fields_only
+    assert identity.der is None
+    assert identity.pem is None
+    assert identity.sha256 == hashlib.sha256(der(cert)).hexdigest()
+    assert identity.serial == cert.serial_number
+    assert identity.subject == cert.subject.rfc4514_string()
+    assert identity.issuer == cert.issuer.rfc4514_string()
+    assert identity.not_before == cert.not_valid_before_utc
+    assert identity.not_after == cert.not_valid_after_utc
+    assert identity.proxy_verified is proxy_verified

@@ -77,6 +77,7 @@ def test_verify_mode_fields_only(pki: TestPKI) -> None:
     identity = extract("aws-alb", verify_mode(issued, leaf=False))
     assert identity is not None
     assert identity.fields_only
+    assert identity.sha256 is None  # ALB sends no fingerprint in verify mode
     assert identity.serial == issued.cert.serial_number
     assert identity.subject == issued.cert.subject.rfc4514_string()
     assert identity.issuer == issued.cert.issuer.rfc4514_string()

@@ -19,6 +19,7 @@ from tests.certs.sources.proxykit import (
     kit,
     openssl_fields,
     pem,
+    san_values,
 )
 
 XFCC = "X-Forwarded-Client-Cert"
@@ -29,14 +30,6 @@ def envoy_url_encode(text: str) -> str:
     for raw, escaped in (("\n", "%0A"), (" ", "%20"), ("+", "%2B"), ("/", "%2F"), ("=", "%3D")):
         text = text.replace(raw, escaped)
     return text
-
-
-def sans(cert: x509.Certificate, kind: type[x509.GeneralName]) -> list[str]:
-    try:
-        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-    except x509.ExtensionNotFound:
-        return []
-    return [str(v) for v in ext.value.get_values_for_type(kind)]  # type: ignore[arg-type]
 
 
 def element(
@@ -61,9 +54,11 @@ def element(
         # Envoy: StrCat("Subject=\"", X509_NAME_print_ex(XN_FLAG_RFC2253), "\""), no escaping.
         parts.append(f'Subject="{openssl_fields(issued.cert).subject}"')
     if uri:
-        parts.extend(f"URI={u}" for u in sans(issued.cert, x509.UniformResourceIdentifier) or [""])
+        parts.extend(
+            f"URI={u}" for u in san_values(issued.cert, x509.UniformResourceIdentifier) or [""]
+        )
     if dns:
-        parts.extend(f"DNS={d}" for d in sans(issued.cert, x509.DNSName))
+        parts.extend(f"DNS={d}" for d in san_values(issued.cert, x509.DNSName))
     return ";".join(parts)
 
 

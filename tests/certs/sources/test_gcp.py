@@ -12,25 +12,19 @@ from mtlsguard.certs import SOURCES, CertificateError, extract
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
 from tests.certs.sources.proxykit import (
     SPIFFE_ID,
+    assert_fields_identity,
     assert_identity,
     assert_tricky_details,
     der,
     environ_from_headers,
     kit,
     openssl_fields,
+    san_values,
 )
 
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
-
-
-def sans(cert: x509.Certificate, kind: type[x509.GeneralName]) -> list[str]:
-    try:
-        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-    except x509.ExtensionNotFound:
-        return []
-    return [str(v) for v in ext.value.get_values_for_type(kind)]  # type: ignore[arg-type]
 
 
 def gcp_headers(issued: IssuedCertificate, *, verified: bool = True) -> dict[str, str]:
@@ -40,7 +34,7 @@ def gcp_headers(issued: IssuedCertificate, *, verified: bool = True) -> dict[str
     certificate that passed validation.
     """
     cert = issued.cert
-    uris = sans(cert, x509.UniformResourceIdentifier)
+    uris = san_values(cert, x509.UniformResourceIdentifier)
     spiffe = next((u for u in uris if u.startswith("spiffe://")), "")
     rfc3339 = "%Y-%m-%dT%H:%M:%S+00:00"
     return {
@@ -51,7 +45,9 @@ def gcp_headers(issued: IssuedCertificate, *, verified: bool = True) -> dict[str
         "X-Client-Cert-Serial-Number": openssl_fields(cert).serial,
         "X-Client-Cert-SPIFFE": spiffe,
         "X-Client-Cert-URI-SANs": ",".join(b64(u.encode()) for u in uris if u != spiffe),
-        "X-Client-Cert-DNSName-SANs": ",".join(b64(d.encode()) for d in sans(cert, x509.DNSName)),
+        "X-Client-Cert-DNSName-SANs": ",".join(
+            b64(d.encode()) for d in san_values(cert, x509.DNSName)
+        ),
         "X-Client-Cert-Valid-Not-Before": cert.not_valid_before_utc.strftime(rfc3339),
         "X-Client-Cert-Valid-Not-After": cert.not_valid_after_utc.strftime(rfc3339),
         "X-Client-Cert-Issuer-Dn": b64(cert.issuer.public_bytes()),
@@ -80,16 +76,10 @@ def test_verified_leaf_and_chain(pki: TestPKI) -> None:
 def test_fields_only_with_failed_validation(pki: TestPKI) -> None:
     issued = kit(pki).tricky
     identity = extract("gcp", gcp_headers(issued, verified=False))
+    assert_fields_identity(identity, issued.cert, proxy_verified=False)
     assert identity is not None
-    assert identity.fields_only
-    assert identity.proxy_verified is False
-    assert identity.sha256 == hashlib.sha256(issued.der).hexdigest()
-    assert identity.serial == issued.cert.serial_number
-    assert identity.subject == issued.cert.subject.rfc4514_string()
-    assert identity.issuer == issued.cert.issuer.rfc4514_string()
-    assert identity.not_after == issued.cert.not_valid_after_utc
     assert identity.spiffe_id == SPIFFE_ID
-    assert set(identity.uris) == set(sans(issued.cert, x509.UniformResourceIdentifier))
+    assert set(identity.uris) == set(san_values(issued.cert, x509.UniformResourceIdentifier))
     assert identity.dns_names == ("jm.clients.example.com",)
 
 

@@ -11,17 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+from collections.abc import Callable
 from typing import Final
 
 from cryptography import x509
 
 from mtlsguard.certs.model import CertificateError, ClientCertificate
+from mtlsguard.certs.sources._common import ProxyVerdict, settle
 
 __all__ = [
     "boolean_flag",
     "check_same_certificate",
     "name_from_der",
+    "optional_flag",
     "rfc3339_datetime",
+    "settle_presented",
     "sha256_hex",
 ]
 
@@ -45,6 +49,31 @@ def boolean_flag(value: str, what: str) -> bool:
     if text in _FALSE:
         return False
     raise CertificateError("malformed", f"{what} is not true/false")
+
+
+def optional_flag(value: str | None, what: str) -> bool | None:
+    """:func:`boolean_flag`, or ``None`` when the header is absent."""
+    return None if value is None else boolean_flag(value, what)
+
+
+def settle_presented(
+    presented: bool | None,
+    verdict: ProxyVerdict,
+    build: Callable[[bool | None], ClientCertificate] | None,
+    what: str,
+) -> ClientCertificate | None:
+    """:func:`~mtlsguard.certs.sources._common.settle` for proxies that also say "presented".
+
+    ``presented`` False (or a ``NONE`` verdict) means no certificate: ``None``, unless
+    something describing a certificate (``build``) or a success verdict came with it.
+
+    :raises CertificateError: ``ambiguous`` for that contradiction, else as ``settle``.
+    """
+    if presented is False or verdict is ProxyVerdict.NO_CERTIFICATE:
+        if build is not None or verdict is ProxyVerdict.SUCCESS:
+            raise CertificateError("ambiguous", f"{what} says no client certificate, yet sent one")
+        return None
+    return settle(verdict, build, what)
 
 
 def sha256_hex(value: str, what: str) -> str:

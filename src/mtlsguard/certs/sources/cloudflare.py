@@ -31,9 +31,14 @@ from mtlsguard.certs.sources._common import (
     hex_serial,
     openssl_verdict,
     present,
-    settle,
 )
-from mtlsguard.certs.sources._fields import boolean_flag, check_same_certificate, sha256_hex
+from mtlsguard.certs.sources._fields import (
+    boolean_flag,
+    check_same_certificate,
+    optional_flag,
+    settle_presented,
+    sha256_hex,
+)
 from mtlsguard.certs.sources.base import CertificateSource
 
 __all__ = ["CloudflareSource"]
@@ -126,27 +131,18 @@ class CloudflareSource(CertificateSource):
             ``ambiguous`` for contradictions; ``malformed`` for undecodable values.
         """
         value = {role: present(values.get(role)) for role in self.default_names}
-        describing = any(value[r] is not None for r in (*_FIELD_ROLES, "cert", "sha256"))
-        flag = value["presented"]
-        presented = None if flag is None else boolean_flag(flag, "cf-cert-presented")
+        presented = optional_flag(value["presented"], "cf-cert-presented")
         verdict = _verdict(value["verify"])
-        flag = value["revoked"]
-        revoked = None if flag is None else boolean_flag(flag, "cf-cert-revoked")
-        if presented is False or verdict is ProxyVerdict.NO_CERTIFICATE:
-            if describing or revoked or verdict is ProxyVerdict.SUCCESS:
-                raise CertificateError(
-                    "ambiguous", "Cloudflare says no client certificate, yet forwarded one"
-                )
-            return None
-        if revoked:
-            raise CertificateError("revoked", "Cloudflare reports the client certificate revoked")
+        revoked = optional_flag(value["revoked"], "cf-cert-revoked")
         build: Callable[[bool | None], ClientCertificate] | None = None
-        if describing:
+        if revoked or any(value[r] is not None for r in (*_FIELD_ROLES, "cert", "sha256")):
 
             def build(proxy_verified: bool | None) -> ClientCertificate:
+                if revoked:
+                    raise CertificateError("revoked", "Cloudflare reports the certificate revoked")
                 return self._identity(value, proxy_verified)
 
-        return settle(verdict, build, "Cloudflare")
+        return settle_presented(presented, verdict, build, "Cloudflare")
 
     def _identity(
         self, value: Mapping[str, str | None], proxy_verified: bool | None

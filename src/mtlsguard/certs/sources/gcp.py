@@ -31,12 +31,13 @@ from collections.abc import Callable, Mapping
 from typing import ClassVar, TypeVar
 
 from mtlsguard.certs.model import CertificateError, ClientCertificate
-from mtlsguard.certs.sources._common import ProxyVerdict, b64_der, hex_serial, present, settle
+from mtlsguard.certs.sources._common import ProxyVerdict, b64_der, hex_serial, present
 from mtlsguard.certs.sources._fields import (
-    boolean_flag,
     check_same_certificate,
     name_from_der,
+    optional_flag,
     rfc3339_datetime,
+    settle_presented,
 )
 from mtlsguard.certs.sources.base import CertificateSource
 from mtlsguard.certs.sources.rfc9440 import parse_byte_sequence, parse_byte_sequence_list
@@ -45,8 +46,11 @@ __all__ = ["GcpSource"]
 
 _T = TypeVar("_T")
 _NOT_PROVIDED = "client_cert_not_provided"
-_FIELD_ROLES = ("sha256", "serial", "spiffe", "uris", "dns", "not_before", "not_after")
-_DESCRIBING_ROLES = (*_FIELD_ROLES, "issuer", "subject", "cert", "chain")
+#: Every role that describes a certificate (all but present / verify / error).
+_DESCRIBING_ROLES = (
+    *("sha256", "serial", "spiffe", "uris", "dns", "not_before", "not_after"),
+    *("issuer", "subject", "cert", "chain"),
+)
 
 
 def _b64_text_list(value: str, what: str) -> tuple[str, ...]:
@@ -129,22 +133,12 @@ class GcpSource(CertificateSource):
             leaf); ``malformed`` for undecodable values.
         """
         value = {role: present(values.get(role)) for role in self.default_names}
-        describing = any(value[role] is not None for role in _DESCRIBING_ROLES)
-        flag = value["present"]
-        presented = None if flag is None else boolean_flag(flag, "GCP client_cert_present")
-        verified_flag = value["verify"]
-        verified = (
-            None
-            if verified_flag is None
-            else boolean_flag(verified_flag, "GCP client_cert_chain_verified")
-        )
-        errors = set((value["error"] or "").replace(" ", "").split(","))
-        if presented is False or (presented is None and _NOT_PROVIDED in errors):
-            if describing or verified:
-                raise CertificateError(
-                    "ambiguous", "GCP says no client certificate, yet forwarded one"
-                )
-            return None
+        presented = optional_flag(value["present"], "GCP client_cert_present")
+        verified = optional_flag(value["verify"], "GCP client_cert_chain_verified")
+        if presented is None and _NOT_PROVIDED in (value["error"] or "").replace(" ", "").split(
+            ","
+        ):
+            presented = False
         verdict = {
             True: ProxyVerdict.SUCCESS,
             False: ProxyVerdict.FAILED,
@@ -153,12 +147,12 @@ class GcpSource(CertificateSource):
         if value["cert"] is not None and verdict is ProxyVerdict.FAILED:
             raise CertificateError("ambiguous", "GCP forwarded a leaf for a failed verification")
         build: Callable[[bool | None], ClientCertificate] | None = None
-        if describing:
+        if any(value[role] is not None for role in _DESCRIBING_ROLES):
 
             def build(proxy_verified: bool | None) -> ClientCertificate:
                 return self._identity(value, proxy_verified)
 
-        return settle(verdict, build, "GCP load balancer")
+        return settle_presented(presented, verdict, build, "GCP load balancer")
 
     def _identity(
         self, value: Mapping[str, str | None], proxy_verified: bool | None
