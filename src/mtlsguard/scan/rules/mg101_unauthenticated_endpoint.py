@@ -97,7 +97,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue
         severity = Severity.HIGH
         protected = [p for p in analysis.protections if p.authenticated]
-        if protected and all(m in SAFE_METHODS for m in open_methods):
+        read_only = [
+            p for p in analysis.protections if p.authenticated is False and "ReadOnly" in p.detail
+        ]
+        if protected and read_only and all(m in SAFE_METHODS for m in open_methods):
             # *OrReadOnly: only a finding when the reads expose user-owned data.
             if not _sensitive_reads(ctx, analysis):
                 continue

@@ -110,6 +110,8 @@ class UrlConfWalker:
         skip_self: bool = False,
         single: bool = False,
     ) -> None:
+        if scope.depth > _MAX_INCLUDE_DEPTH:
+            return  # self-including or absurdly nested URLconf
         if single:
             self._entry(module, node, scope)
         elif isinstance(node, ast.List | ast.Tuple):
