@@ -131,8 +131,12 @@ class ClientCertificate:
         proxy_verified: bool | None = None,
         source: str = "",
         der: bytes | None = None,
+        chain_der: tuple[bytes, ...] | None = None,
     ) -> ClientCertificate:
         """Describe a parsed certificate.
+
+        ``der`` and ``chain_der``, when the caller already holds them, are the encodings of
+        ``cert`` and ``chain`` (saves re-encoding on the first-sight path).
 
         :raises CertificateError: ``malformed`` if the certificate's fields cannot be decoded.
         """
@@ -164,7 +168,11 @@ class ClientCertificate:
                 emails=tuple(emails),
                 dns_names=tuple(dns),
                 uris=tuple(uris),
-                chain=tuple(c.public_bytes(Encoding.DER) for c in chain),
+                chain=(
+                    chain_der
+                    if chain_der is not None
+                    else tuple(c.public_bytes(Encoding.DER) for c in chain)
+                ),
                 proxy_verified=proxy_verified,
                 source=source,
                 _certificate=cert,
@@ -196,7 +204,12 @@ class ClientCertificate:
         except (ValueError, TypeError, x509.InvalidVersion) as exc:
             raise CertificateError("malformed", f"not a DER X.509 certificate: {exc}") from exc
         return cls.from_certificate(
-            leaf, chain=parsed_chain, proxy_verified=proxy_verified, source=source, der=der
+            leaf,
+            chain=parsed_chain,
+            proxy_verified=proxy_verified,
+            source=source,
+            der=der,
+            chain_der=tuple(chain),
         )
 
     @classmethod

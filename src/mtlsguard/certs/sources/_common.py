@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from mtlsguard.certs.dn import normalize_dn
 from mtlsguard.certs.model import CertificateError, ClientCertificate
@@ -33,6 +32,7 @@ __all__ = [
     "hex_serial",
     "identity_from_pem",
     "load_pem_bundle",
+    "load_pem_pairs",
     "openssl_verdict",
     "present",
     "settle",
@@ -44,9 +44,10 @@ __all__ = [
 #: are refused before any decoding work, so a hostile client cannot make us parse megabytes.
 MAX_HEADER_BYTES = 64 * 1024
 
-_PEM_BLOCK = re.compile(
-    r"-----BEGIN CERTIFICATE-----(?P<body>[A-Za-z0-9+/=\s]*?)-----END CERTIFICATE-----"
-)
+_PEM_BEGIN: Final = "-----BEGIN CERTIFICATE-----"
+_PEM_END: Final = "-----END CERTIFICATE-----"
+# What may sit between the armour lines: base64 and (any) whitespace, as proxies mangle it.
+_PEM_BODY = re.compile(r"[A-Za-z0-9+/=\s]*")
 
 
 class RequestView:
@@ -113,22 +114,39 @@ def load_pem_bundle(text: str, what: str) -> list[x509.Certificate]:
 
     :raises CertificateError: ``malformed`` if there is no certificate or any block is bad.
     """
+    return [cert for _, cert in load_pem_pairs(text, what)]
+
+
+def load_pem_pairs(text: str, what: str) -> list[tuple[bytes, x509.Certificate]]:
+    """Like :func:`load_pem_bundle`, but each certificate comes with its DER encoding.
+
+    The armour is located with ``str.find`` rather than a regular expression: this runs on
+    every first-sight request, and a lazy regex scan cost more than parsing the certificate.
+
+    :raises CertificateError: ``malformed`` if there is no certificate or any block is bad.
+    """
     check_size(text, what)
-    certs: list[x509.Certificate] = []
+    pairs: list[tuple[bytes, x509.Certificate]] = []
     end = 0
-    for match in _PEM_BLOCK.finditer(text):
-        if text[end : match.start()].strip():
+    while (begin := text.find(_PEM_BEGIN, end)) >= 0:
+        if text[end:begin].strip():
             raise CertificateError("malformed", f"{what} has text between PEM blocks")
-        end = match.end()
-        body = "".join(match.group("body").split())
+        body_start = begin + len(_PEM_BEGIN)
+        body_end = text.find(_PEM_END, body_start)
+        if body_end < 0:
+            raise CertificateError("malformed", f"{what} is not a PEM certificate")
+        body = text[body_start:body_end]
+        if not _PEM_BODY.fullmatch(body):
+            raise CertificateError("malformed", f"{what} holds an invalid PEM certificate")
+        end = body_end + len(_PEM_END)
         try:
-            der = base64.b64decode(body, validate=True)
-            certs.append(x509.load_der_x509_certificate(der))
+            der = base64.b64decode("".join(body.split()), validate=True)
+            pairs.append((der, x509.load_der_x509_certificate(der)))
         except (binascii.Error, ValueError, x509.InvalidVersion) as exc:
             raise CertificateError("malformed", f"{what} holds an invalid PEM certificate") from exc
-    if not certs or text[end:].strip():
+    if not pairs or text[end:].strip():
         raise CertificateError("malformed", f"{what} is not a PEM certificate")
-    return certs
+    return pairs
 
 
 def b64_der(value: str, what: str) -> bytes:
@@ -375,19 +393,26 @@ def identity_from_pem(
         text = cert_text
 
         def build(proxy_verified: bool | None) -> ClientCertificate:
-            leaf, *chain = load_pem_bundle(text, what)
+            (leaf_der, leaf), *chain = load_pem_pairs(text, what)
             for extra in chain_texts:
-                chain.extend(load_pem_bundle(extra, f"{what} chain"))
+                chain.extend(load_pem_pairs(extra, f"{what} chain"))
             # mod_ssl's chain variables may repeat the leaf; keep intermediates only, once each.
-            seen = {leaf.fingerprint(hashes.SHA256())}
-            intermediates = []
-            for cert in chain:
-                digest = cert.fingerprint(hashes.SHA256())
-                if digest not in seen:
-                    seen.add(digest)
+            # Identical DER is an identical certificate (no need to hash each one).
+            seen = {leaf_der}
+            intermediates: list[x509.Certificate] = []
+            intermediate_ders: list[bytes] = []
+            for der, cert in chain:
+                if der not in seen:
+                    seen.add(der)
                     intermediates.append(cert)
+                    intermediate_ders.append(der)
             identity = ClientCertificate.from_certificate(
-                leaf, chain=tuple(intermediates), proxy_verified=proxy_verified, source=source
+                leaf,
+                chain=tuple(intermediates),
+                proxy_verified=proxy_verified,
+                source=source,
+                der=leaf_der,
+                chain_der=tuple(intermediate_ders),
             )
             fields.check_agrees(identity, what)
             return identity
