@@ -199,22 +199,20 @@ def _check_usage(leaf: x509.Certificate, policy: VerificationPolicy) -> None:
         extensions = leaf.extensions
     except ValueError as exc:  # duplicate or undecodable extensions
         raise _fail("malformed", f"certificate extensions cannot be decoded: {exc}") from exc
-    try:
-        eku: x509.ExtendedKeyUsage | None = extensions.get_extension_for_class(
-            x509.ExtendedKeyUsage
-        ).value
-    except x509.ExtensionNotFound:
-        eku = None
+    eku: x509.ExtendedKeyUsage | None = None
+    usage: x509.KeyUsage | None = None
+    for extension in extensions:  # one pass; get_extension_for_class scans once per call
+        value = extension.value
+        if isinstance(value, x509.ExtendedKeyUsage):
+            eku = value
+        elif isinstance(value, x509.KeyUsage):
+            usage = value
     if eku is None:
         if policy.require_client_auth_eku:
             raise _fail("bad_key_usage", "certificate has no extendedKeyUsage (clientAuth)")
     elif ExtendedKeyUsageOID.CLIENT_AUTH not in eku:
         raise _fail("bad_key_usage", "certificate's extendedKeyUsage does not permit clientAuth")
-    try:
-        usage = extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        return
-    if not usage.digital_signature:
+    if usage is not None and not usage.digital_signature:
         raise _fail("bad_key_usage", "certificate's keyUsage does not permit digitalSignature")
 
 
@@ -239,12 +237,6 @@ def _check_key(leaf: x509.Certificate, policy: VerificationPolicy) -> None:
         raise _fail("weak_key", "DSA client keys are not accepted")
     elif not isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
         raise _fail("invalid", f"{type(key).__name__} keys cannot sign a TLS handshake")
-
-
-def _verification_time(leaf: x509.Certificate, now: dt.datetime) -> dt.datetime:
-    # Inside the skew allowance the leaf may be a little outside its window; validate the
-    # path at the nearest instant inside it, which the window check above already accepted.
-    return min(max(now, leaf.not_valid_before_utc), leaf.not_valid_after_utc)
 
 
 def _map_path_error(
@@ -278,14 +270,17 @@ def _verify_certificate(
     leaf, intermediates = _parse(cert)
     _check_pin(cert.sha256 or hashlib.sha256(cert.der or b"").hexdigest(), policy)
     skew = policy.clock_skew
-    _check_window(leaf.not_valid_before_utc, leaf.not_valid_after_utc, now, skew, "certificate")
+    not_before, not_after = leaf.not_valid_before_utc, leaf.not_valid_after_utc
+    _check_window(not_before, not_after, now, skew, "certificate")
     _check_usage(leaf, policy)
     _check_key(leaf, policy)
     if len(intermediates) > policy.max_chain_depth:
         raise _fail(
             "invalid", f"{len(intermediates)} intermediates; at most {policy.max_chain_depth}"
         )
-    when = _verification_time(leaf, now)
+    # Inside the skew allowance the leaf may be a little outside its window; validate the
+    # path at the nearest instant inside it, which the window check above already accepted.
+    when = min(max(now, not_before), not_after)
     compiled = policy._compiled
     try:
         verified = compiled.verifier_at(when).verify(leaf, intermediates)
