@@ -19,6 +19,7 @@ SETTINGS: dict[str, Any] = {
         "django.contrib.messages",
         "django.contrib.admin",
         "mtlsguard.django",
+        "tests.drf",  # models for the DRF tests (tests/drf/models.py); shares this config
     ],
     "MIDDLEWARE": [
         "django.contrib.sessions.middleware.SessionMiddleware",

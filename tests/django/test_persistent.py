@@ -9,7 +9,6 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.utils import timezone
 
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.middleware import SESSION_FINGERPRINT_KEY
@@ -85,7 +84,8 @@ def test_certificate_disappearing_logs_out(persistent: Any, users: Any, pki: Tes
 def test_revoking_the_binding_ends_the_session(persistent: Any, users: Any, pki: TestPKI) -> None:
     client = Client(REMOTE_ADDR=PROXY)
     assert client.get("/api/whoami", headers=nginx_headers(pki.client)).json()["user"] == "alice"
-    CertificateBinding.objects.filter(user=users[0]).update(revoked_at=timezone.now())
+    for binding in CertificateBinding.objects.filter(user=users[0]):
+        binding.revoke()
     body = client.get("/api/whoami", headers=nginx_headers(pki.client)).json()
     assert (body["user"], body["session_user"]) == (None, None)
 

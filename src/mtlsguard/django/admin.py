@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from mtlsguard.certs import CertificateError, ClientCertificate
+from mtlsguard.django.identity_cache import identity_cache
 from mtlsguard.django.models import AuditEvent, CertificateBinding
 
 __all__ = ["AuditEventAdmin", "CertificateBindingAdmin", "CertificateBindingForm"]
@@ -112,6 +113,7 @@ class CertificateBindingAdmin(admin.ModelAdmin):
     def revoke_bindings(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         """Revoke every selected binding that is not revoked yet."""
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        identity_cache.clear()  # bulk updates send no signals
         self.message_user(request, f"Revoked {count} binding(s).", messages.SUCCESS)
 
 

@@ -14,5 +14,16 @@ class MtlsGuardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Register checks and the ``setting_changed`` receiver (both by import)."""
+        """Register checks and receivers; clear the identity cache when users or bindings change."""
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
         from mtlsguard.django import checks, conf  # noqa: F401
+        from mtlsguard.django.identity_cache import identity_cache
+        from mtlsguard.django.models import CertificateBinding
+
+        for model in (CertificateBinding, get_user_model()):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    identity_cache.clear, sender=model, dispatch_uid=f"mtlsguard-{model.__name__}"
+                )

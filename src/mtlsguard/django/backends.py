@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from mtlsguard.certs import ClientCertificate
 from mtlsguard.django.conf import IdentitySettings, get_settings
+from mtlsguard.django.identity_cache import MISS, identity_cache
 from mtlsguard.django.models import CertificateBinding
 from mtlsguard.django.runtime import VerifiedCertificate, client_certificate_of
 
@@ -57,6 +58,17 @@ class ClientCertificateBackend(ModelBackend):
         if cert is None:
             return None
         identity = get_settings().identity
+        key = (type(self), cert.sha256)
+        cached = identity_cache.get(key)
+        if cached is not MISS:
+            return cached
+        user = self._lookup(request, cert, identity)
+        identity_cache.put(key, user, identity.cache_ttl)
+        return user
+
+    def _lookup(
+        self, request: HttpRequest | None, cert: ClientCertificate, identity: IdentitySettings
+    ) -> Any:
         if identity.mapping == "binding":
             return self._by_binding(cert)
         if CertificateBinding.objects.filter(sha256=cert.sha256, revoked_at__isnull=False).exists():
@@ -91,6 +103,17 @@ class ClientCertificateBackend(ModelBackend):
         if cert is None:
             return None
         identity = get_settings().identity
+        key = (type(self), cert.sha256)
+        cached = identity_cache.get(key)
+        if cached is not MISS:
+            return cached
+        user = await self._alookup(request, cert, identity)
+        identity_cache.put(key, user, identity.cache_ttl)
+        return user
+
+    async def _alookup(
+        self, request: HttpRequest | None, cert: ClientCertificate, identity: IdentitySettings
+    ) -> Any:
         if identity.mapping == "binding":
             return await self._aby_binding(cert)
         revoked = CertificateBinding.objects.filter(sha256=cert.sha256, revoked_at__isnull=False)

@@ -24,6 +24,7 @@ be read or verified, so the middleware refuses to start instead of guessing)::
         "IDENTITY": {
             "MAPPING": "binding",             # binding | email | spiffe | subject
             "PRINCIPAL_REGEX": None,          # applied to the subject/SPIFFE ID; group 1 = name
+            "CACHE_TTL": 10,                  # seconds a certificate -> user answer is reused
         },
         "AUTHENTICATE": True,                 # map the certificate to request.user
         "REQUIRED": "all",                    # "off", "all", or a list of path prefixes
@@ -85,7 +86,7 @@ DEFAULTS: Final[Mapping[str, Any]] = {
         "FETCH_CRLS": False,
         "REQUIRE_CLIENT_AUTH_EKU": True,
     },
-    "IDENTITY": {"MAPPING": "binding", "PRINCIPAL_REGEX": None},
+    "IDENTITY": {"MAPPING": "binding", "PRINCIPAL_REGEX": None, "CACHE_TTL": 10},
     "AUTHENTICATE": True,
     "REQUIRED": "all",
     "API_PREFIXES": ["/api/"],
@@ -142,6 +143,10 @@ class IdentitySettings:
     -- the last two give a username, optionally through :attr:`principal_regex`."""
     principal_regex: re.Pattern[str] | None
     """Applied with ``search`` to the SPIFFE ID or subject; group 1 is the username."""
+    cache_ttl: int
+    """Seconds a certificate -> user answer is reused without the database (0: never). A
+    change to a binding or a user in this process clears the cache at once; other processes
+    see it within this many seconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,7 +382,11 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
     regex = _regex(i["PRINCIPAL_REGEX"], "'IDENTITY']['PRINCIPAL_REGEX'")
     if regex is None and i["MAPPING"] == "subject":
         regex = re.compile(DEFAULT_SUBJECT_REGEX)
-    identity = IdentitySettings(mapping=i["MAPPING"], principal_regex=regex)
+    identity = IdentitySettings(
+        mapping=i["MAPPING"],
+        principal_regex=regex,
+        cache_ttl=_int(i["CACHE_TTL"], "'IDENTITY']['CACHE_TTL'", 0),
+    )
 
     required_value = raw["REQUIRED"]
     required: Literal["off", "all"] | tuple[str, ...]

@@ -22,6 +22,7 @@ once, rotating the session key, and logs out when the certificate changes or dis
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -78,6 +79,11 @@ def decide(settings: MtlsGuardSettings, inspection: Inspection, path: str) -> Re
     if inspection.verified is None and required:
         return Refusal(401, "no_certificate", "A verified client certificate is required.")
     return None
+
+
+@functools.lru_cache(maxsize=32)
+def _meta_key(header: str) -> str:
+    return "HTTP_" + header.upper().replace("-", "_")
 
 
 def _untrusted(ins: Inspection) -> bool:
@@ -305,6 +311,8 @@ class ClientCertificateMiddleware:
             return None
         if refusal is None and ins.presented is None and ins.error is None:
             return None  # nothing certificate-related happened: not an audit event
+        if refusal is None and not settings.audit.log_allowed:
+            return None  # decided before building anything: this is the hot path
         error: CertificateError | None = ins.error
         if refusal is not None:
             reason = refusal.reason
@@ -316,7 +324,7 @@ class ClientCertificateMiddleware:
             reason = "verified"
         cert = ins.presented
         header = settings.audit.request_id_header
-        request_id = request.headers.get(header) if header else None
+        request_id = request.META.get(_meta_key(header)) if header else None
         return AuditRecord(
             decision="deny" if refusal is not None else "allow",
             reason=reason,

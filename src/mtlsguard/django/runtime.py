@@ -74,3 +74,6 @@ def reset() -> None:
     global _policy
     with _lock:
         _policy = None
+    from mtlsguard.django.identity_cache import identity_cache
+
+    identity_cache.clear()

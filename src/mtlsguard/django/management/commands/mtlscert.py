@@ -16,6 +16,7 @@ from mtlsguard.certs import CertificateError
 from mtlsguard.certs.policy import load_certificates, load_crls
 from mtlsguard.django.admin import certificate_from_pem
 from mtlsguard.django.conf import get_settings
+from mtlsguard.django.identity_cache import identity_cache
 from mtlsguard.django.models import AuditEvent, CertificateBinding
 
 
@@ -114,6 +115,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{prefix} matches several bindings; give more digits")
             bindings = bindings.filter(pk=matches[0].pk)
         count = bindings.update(revoked_at=timezone.now())
+        identity_cache.clear()  # bulk updates send no signals
         self.stdout.write(f"revoked {count} binding(s)")
 
     def _import_crl(self, crl_path: Path, ca_path: Path) -> None:
@@ -133,6 +135,7 @@ class Command(BaseCommand):
                         serial__in=serials[chunk : chunk + 500],
                         revoked_at__isnull=True,
                     ).update(revoked_at=timezone.now())
+        identity_cache.clear()
         self.stdout.write(f"revoked {revoked} binding(s) listed in {crl_path}")
 
     @staticmethod

@@ -1,0 +1,69 @@
+"""A bounded cache of certificate -> user answers, so the database stays off the hot path.
+
+Keyed on the backend class and the certificate's fingerprint; holds the user (or ``None`` for
+"maps to nobody") for ``IDENTITY["CACHE_TTL"]`` seconds. Any save or delete of a
+:class:`~mtlsguard.django.models.CertificateBinding` or a user in this process clears it
+(signals connected in ``apps.py``), and so do the bulk revocations of the admin action and
+``mtlscert``; other processes pick changes up within the TTL. Certificate revocation by CRL
+does not depend on it: ``verify()`` runs on every request.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Final
+
+__all__ = ["MISS", "IdentityCache", "identity_cache"]
+
+MISS: Final = object()
+"""Returned by :meth:`IdentityCache.get` when nothing (live) is cached."""
+
+
+class IdentityCache:
+    """Thread-safe LRU of ``key -> (user or None, expiry)``."""
+
+    def __init__(self, maxsize: int = 10_000) -> None:
+        self.maxsize = maxsize
+        self._data: OrderedDict[object, tuple[Any, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: object) -> Any:
+        """A private copy of the cached user, ``None``, or :data:`MISS`."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None:
+                return MISS
+            if entry[1] <= now:
+                del self._data[key]
+                return MISS
+            self._data.move_to_end(key)
+            user = entry[0]
+        # Each request gets its own instance: authenticate() sets attributes on it.
+        return None if user is None else copy.copy(user)
+
+    def put(self, key: object, user: Any, ttl: int) -> None:
+        """Remember ``user`` (or ``None``) for ``ttl`` seconds (0: do nothing)."""
+        if ttl <= 0:
+            return
+        stored = None if user is None else copy.copy(user)
+        with self._lock:
+            self._data[key] = (stored, time.monotonic() + ttl)
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def clear(self, *args: Any, **kwargs: Any) -> None:
+        """Forget everything (also usable as a signal receiver)."""
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+#: The process-wide cache used by :class:`~mtlsguard.django.backends.ClientCertificateBackend`.
+identity_cache = IdentityCache()
