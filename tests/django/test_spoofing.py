@@ -168,3 +168,36 @@ def test_any_forwarded_value_gets_a_4xx_never_a_500(
         )
     assert response.status_code in (400, 401, 403)
     assert response.json()["status"] == response.status_code
+
+
+def xfcc_element(issued: Any) -> str:
+    import hashlib
+    import urllib.parse
+
+    pem = urllib.parse.quote(issued.cert_pem.decode("ascii"), safe="")
+    return (
+        f'By=spiffe://example.com/envoy;Hash={hashlib.sha256(issued.der).hexdigest()};Cert="{pem}"'
+    )
+
+
+@pytest.mark.django_db
+def test_xfcc_with_several_elements_uses_the_nearest_trusted_hop(
+    mtls_settings: Any, alice: Any, pki: TestPKI
+) -> None:
+    bob = get_user_model().objects.create_user("bob")
+    CertificateBinding.objects.create(
+        user=bob, **CertificateBinding.fields_for(pki.other_client.cert)
+    )
+    mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "SOURCE": "envoy", "HOPS": 1}
+    # A client smuggled bob's (public) certificate in as the first element; the edge proxy
+    # appended alice's, from the handshake it really made.
+    header = xfcc_element(pki.other_client) + "," + xfcc_element(pki.client)
+    response = Client(REMOTE_ADDR=PROXY).get(
+        "/api/whoami", headers={"X-Forwarded-Client-Cert": header}
+    )
+    assert (response.status_code, response.json()["user"]) == (200, "alice")
+    # The same header from anyone but the proxy authenticates nobody.
+    spoofed = Client(REMOTE_ADDR=STRANGER).get(
+        "/api/whoami", headers={"X-Forwarded-Client-Cert": header}
+    )
+    assert (spoofed.status_code, spoofed.json()["reason"]) == (400, "untrusted_proxy")
