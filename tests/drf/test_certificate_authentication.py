@@ -1,0 +1,180 @@
+"""ClientCertificateAuthentication: DRF's three outcomes, 401 challenges, no session."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from django.test import Client
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+
+from mtlsguard.devserver.pki import TestPKI
+from mtlsguard.drf.authentication import ClientCertificateAuthentication
+from tests.django.conftest import PROXY, STRANGER, nginx_headers
+
+CHALLENGE = 'ClientCertificate realm="mtls"'
+
+
+def drf_request(pki_cert: Any, peer: str = PROXY) -> Request:
+    factory = APIRequestFactory()
+    raw = factory.get("/drf/whoami", headers=nginx_headers(pki_cert), REMOTE_ADDR=peer)
+    return Request(raw)
+
+
+@pytest.mark.django_db
+def test_three_outcomes_called_directly(
+    without_middleware: Any, users: dict[str, Any], pki: TestPKI
+) -> None:
+    auth = ClientCertificateAuthentication()
+    assert auth.authenticate(drf_request(None)) is None
+    user, verified = auth.authenticate(drf_request(pki.client))  # type: ignore[misc]
+    assert user == users["alice"]
+    assert verified.certificate.sha256 == pki.client.cert.fingerprint(hashes.SHA256()).hex()
+    with pytest.raises(AuthenticationFailed) as failed:
+        auth.authenticate(drf_request(pki.expired))
+    assert failed.value.get_codes() == "expired"
+
+
+@pytest.mark.django_db
+def test_no_certificate_is_401_with_challenge(
+    drf_settings: Any, get_as: Callable[..., Any]
+) -> None:
+    response = get_as("/drf/whoami", None)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == CHALLENGE
+
+
+@pytest.mark.django_db
+def test_bound_certificate_authenticates_and_reuses_the_middleware_result(
+    drf_settings: Any, users: dict[str, Any], pki: TestPKI, get_as: Callable[..., Any]
+) -> None:
+    response = get_as("/drf/whoami", pki.client)
+    assert response.status_code == 200
+    assert response.json() == {
+        "user": "alice",
+        "auth": "certificate",
+        "reused": True,
+        "session_key": None,
+    }
+    assert get_as("/drf/whoami", pki.other_client).json()["user"] == "bob"
+
+
+@pytest.mark.django_db
+def test_session_free(
+    drf_settings: Any, users: dict[str, Any], pki: TestPKI, client: Client
+) -> None:
+    assert client.get("/drf/whoami", headers=nginx_headers(pki.client)).status_code == 200
+    assert "sessionid" not in client.cookies
+    # nothing remembered: the next request without a certificate is anonymous again
+    assert client.get("/drf/whoami").status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("variant", "reason"),
+    [
+        ("expired", "expired"),
+        ("not_yet_valid", "not_yet_valid"),
+        ("self_signed", "untrusted_issuer"),
+        ("wrong_eku", "bad_key_usage"),
+        ("revoked", "revoked"),
+    ],
+)
+def test_refused_certificates_fail_with_401_and_their_reason(
+    drf_settings: Any,
+    users: dict[str, Any],
+    pki: TestPKI,
+    get_as: Callable[..., Any],
+    variant: str,
+    reason: str,
+) -> None:
+    response = get_as("/drf/whoami", getattr(pki, variant))
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == CHALLENGE
+    assert f"({reason})" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_valid_but_unbound_and_inactive_users_fail(
+    drf_settings: Any, users: dict[str, Any], pki: TestPKI, get_as: Callable[..., Any]
+) -> None:
+    carol = pki.intermediate.issue("carol")
+    response = get_as("/drf/whoami", carol)
+    assert response.status_code == 401
+    assert "not bound" in response.json()["detail"]
+    users["bob"].is_active = False
+    users["bob"].save()
+    assert get_as("/drf/whoami", pki.other_client).status_code == 401
+    assert get_as("/drf/whoami", pki.client).status_code == 200
+
+
+@pytest.mark.django_db
+def test_untrusted_peer_never_authenticates(
+    drf_settings: Any, users: dict[str, Any], pki: TestPKI
+) -> None:
+    forged = Client(REMOTE_ADDR=STRANGER)
+    # the middleware rejects forwarded headers from a stranger outright
+    assert forged.get("/drf/whoami", headers=nginx_headers(pki.client)).status_code == 400
+    # in "ignore" mode it lets the request through, and DRF refuses the claimed certificate
+    drf_settings.MTLSGUARD = {**drf_settings.MTLSGUARD, "UNTRUSTED_HEADERS": "ignore"}
+    response = forged.get("/drf/whoami", headers=nginx_headers(pki.client))
+    assert response.status_code == 401
+    assert "(untrusted_proxy)" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_without_middleware_same_decisions(
+    without_middleware: Any, users: dict[str, Any], pki: TestPKI, get_as: Callable[..., Any]
+) -> None:
+    ok = get_as("/drf/whoami", pki.client)
+    assert ok.status_code == 200
+    assert ok.json()["user"] == "alice"
+    assert ok.json()["reused"] is False
+    assert get_as("/drf/whoami", None).status_code == 401
+    assert get_as("/drf/whoami", pki.expired).status_code == 401
+    stranger = Client(REMOTE_ADDR=STRANGER).get("/drf/whoami", headers=nginx_headers(pki.client))
+    assert stranger.status_code == 401
+
+
+@pytest.mark.django_db
+def test_without_middleware_failures_are_audited_and_throttled(
+    without_middleware: Any,
+    users: dict[str, Any],
+    pki: TestPKI,
+    get_as: Callable[..., Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    without_middleware.MTLSGUARD = {
+        **without_middleware.MTLSGUARD,
+        "THROTTLE": {"ENABLED": True, "FAILURES": 2, "WINDOW": 60},
+    }
+    with caplog.at_level(logging.INFO, logger="mtlsguard.audit"):
+        statuses = [get_as("/drf/whoami", pki.revoked).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
+    throttled = get_as("/drf/whoami", pki.revoked)
+    assert 1 <= int(throttled["Retry-After"]) <= 60
+    events = [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]  # type: ignore[attr-defined]
+    assert [e["reason"] for e in events] == ["revoked", "revoked"]
+    assert events[0]["decision"] == "deny"
+    assert events[0]["fingerprint"] == pki.revoked.cert.fingerprint(hashes.SHA256()).hex()
+    assert events[0]["path"] == "/drf/whoami"
+    # a valid certificate from another client is unaffected
+    assert get_as("/drf/whoami", pki.client).status_code == 200
+
+
+@pytest.mark.django_db
+def test_enforce_csrf_for_browser_endpoints(
+    drf_settings: Any, users: dict[str, Any], pki: TestPKI
+) -> None:
+    browser = Client(REMOTE_ADDR=PROXY, enforce_csrf_checks=True)
+    headers = nginx_headers(pki.client)
+    assert browser.post("/drf/whoami", headers=headers).status_code == 200  # API: no CSRF
+    refused = browser.post("/drf/browser-whoami", headers=headers)
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    assert browser.get("/drf/browser-whoami", headers=headers).status_code == 200
