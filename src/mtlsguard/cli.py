@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import NoReturn, assert_never
 
 from mtlsguard import __version__
+from mtlsguard.devserver.commands import COMMANDS as DEVSERVER_COMMANDS
+from mtlsguard.devserver.commands import add_commands as add_devserver_commands
+from mtlsguard.devserver.commands import run_command as run_devserver_command
 from mtlsguard.report.html_report import HtmlFormat
 from mtlsguard.report.interface import RouteFormat, RouteReport, ScanFormat, ScanReport
 from mtlsguard.report.json_report import JsonFormat
@@ -143,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=RouteFormatChoice.TABLE.value,
         help="inventory format (default: table)",
     )
+    add_devserver_commands(commands)  # pki, devserver
     return parser
 
 
@@ -319,6 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_scan(args)
         if args.command == "routes":
             return _cmd_routes(args)
+        if args.command in DEVSERVER_COMMANDS:
+            return run_devserver_command(args)
     except KeyboardInterrupt:
         _fatal("interrupted")
     except BrokenPipeError:

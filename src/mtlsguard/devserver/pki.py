@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
     PrivateFormat,
+    load_pem_private_key,
 )
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -29,6 +30,7 @@ __all__ = [
     "KeyType",
     "PrivateKey",
     "TestPKI",
+    "load_private_key",
     "name",
 ]
 
@@ -44,6 +46,17 @@ def _new_key(key_type: KeyType, rsa_bits: int = 2048) -> PrivateKey:
     if key_type == "rsa":
         return rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
     return ec.generate_private_key(ec.SECP256R1())
+
+
+def load_private_key(pem: bytes) -> PrivateKey:
+    """Load an unencrypted PEM private key of a type this PKI issues (EC or RSA).
+
+    :raises ValueError: if ``pem`` is not such a key.
+    """
+    key = load_pem_private_key(pem, password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        raise ValueError(f"unsupported private key type {type(key).__name__}")
+    return key
 
 
 def name(common_name: str, **attrs: str) -> x509.Name:
@@ -111,6 +124,21 @@ class CertificateAuthority:
     """Intermediates above this CA, excluding the root (empty for a root)."""
     revoked: dict[int, dt.datetime] = field(default_factory=dict)
     """Serial numbers revoked by :meth:`revoke`, with their revocation time."""
+
+    @classmethod
+    def from_pem(
+        cls, cert_pem: bytes, key_pem: bytes, chain_pem: bytes = b""
+    ) -> CertificateAuthority:
+        """Load a CA saved earlier: its certificate, unencrypted key and intermediates above it.
+
+        :raises ValueError: if a PEM cannot be loaded or the key does not match the certificate.
+        """
+        cert = x509.load_pem_x509_certificate(cert_pem)
+        key = load_private_key(key_pem)
+        if cert.public_key() != key.public_key():
+            raise ValueError("the private key does not belong to the CA certificate")
+        chain = tuple(x509.load_pem_x509_certificates(chain_pem)) if chain_pem.strip() else ()
+        return cls(cert=cert, key=key, chain=chain)
 
     @classmethod
     def root(
@@ -227,7 +255,12 @@ class CertificateAuthority:
         cert = builder.sign(self.key, hashes.SHA256())
         return IssuedCertificate(cert=cert, key=key, chain=self._chain_for_leaf())
 
-    def issue_server(self, hosts: Sequence[str] = ("localhost", "127.0.0.1")) -> IssuedCertificate:
+    def issue_server(
+        self,
+        hosts: Sequence[str] = ("localhost", "127.0.0.1"),
+        *,
+        not_after: dt.datetime | None = None,
+    ) -> IssuedCertificate:
         """Issue a TLS server certificate for ``hosts`` (DNS names and IP addresses)."""
         dns, ips = [], []
         for host in hosts:
@@ -237,7 +270,13 @@ class CertificateAuthority:
                 dns.append(host)
             else:
                 ips.append(host)
-        return self.issue(hosts[0], dns_names=dns, ips=ips, eku=(ExtendedKeyUsageOID.SERVER_AUTH,))
+        return self.issue(
+            hosts[0],
+            dns_names=dns,
+            ips=ips,
+            eku=(ExtendedKeyUsageOID.SERVER_AUTH,),
+            not_after=not_after,
+        )
 
     def revoke(self, cert: x509.Certificate, when: dt.datetime | None = None) -> None:
         """Mark ``cert`` revoked; it appears in the next :meth:`crl`."""
@@ -248,8 +287,13 @@ class CertificateAuthority:
         *,
         last_update: dt.datetime | None = None,
         next_update: dt.datetime | None = None,
+        number: int | None = None,
     ) -> x509.CertificateRevocationList:
-        """Sign a CRL listing every serial passed to :meth:`revoke`."""
+        """Sign a CRL listing every serial passed to :meth:`revoke`.
+
+        ``number`` is the CRLNumber (it must grow with every CRL a CA publishes); the default
+        derives it from the number of revocations, which is enough for one-off test CRLs.
+        """
         now = _now()
         builder = (
             x509.CertificateRevocationListBuilder()
@@ -260,7 +304,10 @@ class CertificateAuthority:
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
                 critical=False,
             )
-            .add_extension(x509.CRLNumber(len(self.revoked) + 1), critical=False)
+            .add_extension(
+                x509.CRLNumber(number if number is not None else len(self.revoked) + 1),
+                critical=False,
+            )
         )
         for serial, when in sorted(self.revoked.items()):
             builder = builder.add_revoked_certificate(
