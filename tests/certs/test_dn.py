@@ -141,6 +141,7 @@ def test_malformed_dns_raise_certificate_error(text: str) -> None:
     assert info.value.reason == "malformed"
 
 
+@pytest.mark.timeout(900)  # 10,000 examples with CI=true
 @given(st.text(max_size=300))
 def test_parse_dn_is_total(text: str) -> None:
     try:
@@ -182,6 +183,7 @@ def names(draw: st.DrawFn) -> x509.Name:
     return x509.Name(rdns)
 
 
+@pytest.mark.timeout(900)  # 10,000 examples with CI=true
 @given(names())
 def test_round_trip_of_any_name(name: x509.Name) -> None:
     """cryptography's own rendering of any name parses back to that name."""

@@ -13,6 +13,7 @@ import functools
 import urllib.parse
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,6 +21,10 @@ from mtlsguard.certs import REASONS, CertificateError, ClientCertificate, extrac
 from mtlsguard.certs.sources import get_source
 from mtlsguard.devserver.pki import TestPKI
 from tests.certs.sources.proxykit import der, kit, openssl_fields, pem
+
+# With CI=true each test runs 10,000 examples; on a shared 2-core machine that can take longer
+# than the suite-wide 300 s timeout.
+pytestmark = pytest.mark.timeout(900)
 
 SOURCES_A = ("nginx", "ingress-nginx", "haproxy", "apache", "caddy", "traefik", "wsgi-ssl")
 
