@@ -12,16 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from mtlsguard.certs import CertificateError, ClientCertificate, VerificationPolicy, verify
 from mtlsguard.certs.crl import distribution_point_urls, parse_crl
-from mtlsguard.devserver.pki import CertificateAuthority, IssuedCertificate, TestPKI, name
-from tests.certs.test_verify import Clock, client_of, reason_of
+from mtlsguard.devserver.pki import CertificateAuthority, IssuedCertificate, TestPKI
+from tests.certs.test_verify import Clock, client_of, hand_built_leaf, reason_of
 
 
 def policy_for(pki: TestPKI, **options: object) -> VerificationPolicy:
@@ -221,35 +218,7 @@ def dp_ca() -> tuple[CertificateAuthority, CertificateAuthority]:
 
 
 def issue_with_dp(ca: CertificateAuthority, cn: str, *urls: str) -> IssuedCertificate:
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    points = [
-        x509.DistributionPoint(
-            full_name=[x509.UniformResourceIdentifier(u)],
-            relative_name=None,
-            reasons=None,
-            crl_issuer=None,
-        )
-        for u in urls
-    ]
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name(cn))
-        .issuer_name(ca.cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .add_extension(x509.CRLDistributionPoints(points), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
-            critical=False,
-        )
-        .sign(ca.key, hashes.SHA256())
-    )
-    return IssuedCertificate(cert=cert, key=key, chain=(ca.cert,))
+    return hand_built_leaf(ca, cn, crl_urls=urls)
 
 
 def dp_policy(root: CertificateAuthority, **options: object) -> VerificationPolicy:

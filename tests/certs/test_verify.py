@@ -67,11 +67,12 @@ def hand_built_leaf(
     *,
     digital_signature: bool = True,
     key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | None = None,
+    crl_urls: tuple[str, ...] = (),
 ) -> IssuedCertificate:
-    """A client certificate with only a CN (no SAN) and a chosen keyUsage."""
+    """A client certificate with only a CN (no SAN), a chosen keyUsage and CRL URLs."""
     key = key or ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(name(common_name))
         .issuer_name(ca.cert.subject)
@@ -99,8 +100,14 @@ def hand_built_leaf(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
             critical=False,
         )
-        .sign(ca.key, hashes.SHA256())
     )
+    if crl_urls:
+        points = [
+            x509.DistributionPoint([x509.UniformResourceIdentifier(u)], None, None, None)
+            for u in crl_urls
+        ]
+        builder = builder.add_extension(x509.CRLDistributionPoints(points), critical=False)
+    cert = builder.sign(ca.key, hashes.SHA256())
     return IssuedCertificate(cert=cert, key=key, chain=ca._chain_for_leaf())  # type: ignore[arg-type]
 
 
