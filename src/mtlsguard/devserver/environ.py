@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import ssl
+import threading
+from collections import OrderedDict
 from typing import Final
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-__all__ = ["TLS_ENVIRON_KEYS", "tls_environ"]
+__all__ = ["TLS_ENVIRON_KEYS", "ChainMemory", "tls_environ"]
+
+_ENCODING_DER: Final = 2  # _ssl.ENCODING_DER, for _ssl.Certificate.public_bytes before 3.13
 
 #: Every key :func:`tls_environ` may set besides ``SSL_CLIENT_CERT_CHAIN_n``.
 TLS_ENVIRON_KEYS: Final = frozenset(
@@ -54,32 +58,60 @@ def _openssl_time(when: dt.datetime) -> str:
     return f"{_MONTHS[when.month - 1]} {when.day:2d} {when:%H:%M:%S} {when.year} GMT"
 
 
-def _intermediates(sock: ssl.SSLSocket, leaf_der: bytes) -> list[bytes]:
+class ChainMemory:
+    """The verified intermediates of recently seen leaves, for resumed TLS 1.2 sessions.
+
+    A resumed session skips verification, and OpenSSL then has no verified chain to give;
+    the chain found at the full handshake that created the session is reused instead.
+    Bounded (least recently used entries are dropped) and thread-safe.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._chains: OrderedDict[bytes, tuple[bytes, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, leaf_der: bytes, chain: tuple[bytes, ...]) -> None:
+        """Record the chain verified for ``leaf_der``."""
+        with self._lock:
+            self._chains[leaf_der] = chain
+            self._chains.move_to_end(leaf_der)
+            while len(self._chains) > self._size:
+                self._chains.popitem(last=False)
+
+    def recall(self, leaf_der: bytes) -> tuple[bytes, ...]:
+        """The chain last verified for ``leaf_der``, or ``()``."""
+        with self._lock:
+            return self._chains.get(leaf_der, ())
+
+
+def _verified_intermediates(sock: ssl.SSLSocket, leaf_der: bytes) -> tuple[bytes, ...]:
     """DER of the verified chain between the leaf and the trust anchor.
 
     mod_ssl exports what the client sent; the dev server exports only what it verified, so
     nothing the client added without it being part of the path reaches the application.
     ``get_verified_chain`` is public from Python 3.13 and present on the C object before.
     """
-    sslobj = getattr(sock, "_sslobj", None)
     get_chain = getattr(sock, "get_verified_chain", None) or getattr(
-        sslobj, "get_verified_chain", None
+        getattr(sock, "_sslobj", None), "get_verified_chain", None
     )
     if get_chain is None:  # pragma: no cover - every supported CPython has it
-        return []
-    chain = get_chain() or []
+        return ()
     out = []
-    for element in chain:
-        der = element if isinstance(element, bytes) else element.public_bytes(ssl._ssl.ENCODING_DER)  # type: ignore[attr-defined]
+    for element in get_chain() or ():
+        der = element if isinstance(element, bytes) else element.public_bytes(_ENCODING_DER)
         cert = x509.load_der_x509_certificate(der)
         if der == leaf_der or cert.issuer == cert.subject:
             continue  # the leaf is SSL_CLIENT_CERT; a self-signed root is the trust anchor
         out.append(der)
-    return out
+    return tuple(out)
 
 
-def tls_environ(sock: ssl.SSLSocket) -> dict[str, str]:
+def tls_environ(sock: ssl.SSLSocket, chains: ChainMemory | None = None) -> dict[str, str]:
     """The mod_ssl variables for ``sock``, a server-side socket after a verified handshake.
+
+    ``chains`` supplies ``SSL_CLIENT_CERT_CHAIN_n`` for resumed sessions (see
+    :class:`ChainMemory`); without it a resumed session exports no chain, like mod_ssl.
 
     :raises ValueError: if the peer presented no certificate (the server context requires one,
         so this means the socket was not set up by the dev server).
@@ -103,7 +135,13 @@ def tls_environ(sock: ssl.SSLSocket) -> dict[str, str]:
         "SSL_CLIENT_V_START": _openssl_time(leaf.not_valid_before_utc),
         "SSL_CLIENT_V_END": _openssl_time(leaf.not_valid_after_utc),
     }
-    for index, der in enumerate(_intermediates(sock, leaf_der)):
+    if sock.session_reused:
+        chain = chains.recall(leaf_der) if chains is not None else ()
+    else:
+        chain = _verified_intermediates(sock, leaf_der)
+        if chains is not None:
+            chains.remember(leaf_der, chain)
+    for index, der in enumerate(chain):
         pem = x509.load_der_x509_certificate(der).public_bytes(Encoding.PEM)
         environ[f"SSL_CLIENT_CERT_CHAIN_{index}"] = pem.decode("ascii")
     return environ

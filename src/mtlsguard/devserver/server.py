@@ -31,10 +31,10 @@ from typing import Any, Final
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 from wsgiref.types import WSGIApplication
 
-from mtlsguard.devserver.environ import tls_environ
+from mtlsguard.devserver.environ import ChainMemory, tls_environ
 from mtlsguard.devserver.tls import ServerTLS, TLSConfigError
 
-__all__ = ["Limits", "MTLSServer", "serve"]
+__all__ = ["Limits", "MTLSServer", "RequestHeadTooLarge", "read_request_head", "serve"]
 
 logger = logging.getLogger("mtlsguard.devserver")
 
@@ -63,7 +63,9 @@ class Limits:
     """Connections handled at once; more are closed at once (and logged)."""
 
 
-class _HeadTooLarge(Exception):
+class RequestHeadTooLarge(Exception):
+    """The request line or head exceeds :class:`Limits`; ``status`` is 414 or 431."""
+
     def __init__(self, status: int) -> None:
         super().__init__(status)
         self.status = status
@@ -78,7 +80,7 @@ def _read_line(
     ``recv``, so a client dripping a byte at a time still runs into the deadline.
 
     :raises TimeoutError: when the deadline passes.
-    :raises _HeadTooLarge: when the line would exceed ``budget`` bytes.
+    :raises RequestHeadTooLarge: when the line would exceed ``budget`` bytes.
     """
     line = bytearray()
     while True:
@@ -92,10 +94,48 @@ def _read_line(
         newline = data.find(b"\n")
         take = len(data) if newline < 0 else newline + 1
         if len(line) + take > budget:
-            raise _HeadTooLarge(0)
+            raise RequestHeadTooLarge(0)
         line += rfile.read(take)
         if newline >= 0:
             return bytes(line)
+
+
+def read_request_head(
+    rfile: io.BufferedReader, sock: socket.socket, limits: Limits
+) -> bytes | None:
+    """Read the request line and headers, up to the blank line that ends them.
+
+    Up to four empty lines before the request line are skipped (RFC 9112, 2.2). The whole
+    head must arrive within ``limits.header_timeout``.
+
+    :returns: the head, or ``None`` when the client closed before completing it.
+    :raises RequestHeadTooLarge: 414 for a request line over ``limits.max_request_line``,
+        431 for a head over ``limits.max_header_bytes``.
+    :raises TimeoutError: when the deadline passes.
+    """
+    deadline = time.monotonic() + limits.header_timeout
+    head = bytearray()
+    blank_lines = 0
+    request_line = True
+    while True:
+        budget = limits.max_request_line if request_line else limits.max_header_bytes - len(head)
+        try:
+            line = _read_line(rfile, sock, deadline, budget)
+        except RequestHeadTooLarge:
+            raise RequestHeadTooLarge(414 if request_line else 431) from None
+        if not line.endswith(b"\n"):
+            return None  # EOF before the head was complete
+        if request_line and line in (b"\r\n", b"\n"):
+            blank_lines += 1
+            if blank_lines > 4:
+                return None
+            continue
+        head += line
+        if len(head) > limits.max_header_bytes:
+            raise RequestHeadTooLarge(431)
+        if not request_line and line in (b"\r\n", b"\n"):
+            return bytes(head)
+        request_line = False
 
 
 class _BodyReader(io.RawIOBase):
@@ -156,8 +196,8 @@ class _MTLSRequestHandler(WSGIRequestHandler):
     def handle(self) -> None:
         limits = self.server.limits
         try:
-            head = self._read_head(limits)
-        except _HeadTooLarge as exc:
+            head = read_request_head(self.rfile, self.connection, limits)
+        except RequestHeadTooLarge as exc:
             # What BaseHTTPRequestHandler sets before its own 414, so send_error can log.
             self.requestline, self.request_version, self.command = "", "HTTP/1.0", ""
             self.send_error(exc.status)
@@ -175,7 +215,6 @@ class _MTLSRequestHandler(WSGIRequestHandler):
         finally:
             self.rfile = real_rfile
         if self.request_version not in ("HTTP/1.0", "HTTP/1.1"):
-            self.request_version = "HTTP/1.0"
             self.send_error(400, "HTTP/1.0 or HTTP/1.1 required")
             return
         length = self._content_length(limits)
@@ -195,33 +234,6 @@ class _MTLSRequestHandler(WSGIRequestHandler):
         )
         handler.request_handler = self  # type: ignore[attr-defined]  # wsgiref logs through it
         handler.run(self.server.get_app())  # type: ignore[arg-type]
-
-    def _read_head(self, limits: Limits) -> bytes | None:
-        deadline = time.monotonic() + limits.header_timeout
-        head = bytearray()
-        blank_lines = 0
-        request_line = True
-        while True:
-            budget = (
-                limits.max_request_line if request_line else limits.max_header_bytes - len(head)
-            )
-            try:
-                line = _read_line(self.rfile, self.connection, deadline, budget)
-            except _HeadTooLarge:
-                raise _HeadTooLarge(414 if request_line else 431) from None
-            if not line.endswith(b"\n"):
-                return None  # EOF before the head was complete
-            if request_line and line in (b"\r\n", b"\n"):
-                blank_lines += 1  # RFC 9112 2.2: ignore a few empty lines before a request
-                if blank_lines > 4:
-                    return None
-                continue
-            head += line
-            if len(head) > limits.max_header_bytes:
-                raise _HeadTooLarge(431)
-            if not request_line and line in (b"\r\n", b"\n"):
-                return bytes(head)
-            request_line = False
 
     def _content_length(self, limits: Limits) -> int | None:
         """The body length to read, or ``None`` after answering an unacceptable request."""
@@ -248,8 +260,14 @@ class _MTLSRequestHandler(WSGIRequestHandler):
         for name in {key for key in self.headers if "_" in key}:
             del self.headers[name]
         environ: dict[str, str] = super().get_environ()
-        environ.update(tls_environ(self.connection))
+        environ.update(tls_environ(self.connection, self.server.chains))
         return environ
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Answer an error, always with a status line (never HTTP/0.9's bare body)."""
+        if getattr(self, "request_version", "HTTP/0.9") not in ("HTTP/1.0", "HTTP/1.1"):
+            self.request_version = "HTTP/1.0"
+        super().send_error(code, message, explain)
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.info("%s %s", self.address_string(), format % args)
@@ -287,6 +305,8 @@ class MTLSServer(socketserver.ThreadingMixIn, WSGIServer):
         """TLS handshakes refused so far (no, untrusted, expired or revoked certificate...)."""
         tls.context()  # fail before binding if the files are unusable
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.chains = ChainMemory()
+        """Verified chains by leaf, for ``SSL_CLIENT_CERT_CHAIN_n`` on resumed sessions."""
         self._slots = threading.BoundedSemaphore(self.limits.max_connections)
         self._active: dict[int, socket.socket] = {}
         self._active_lock = threading.Lock()
@@ -391,6 +411,9 @@ class MTLSServer(socketserver.ThreadingMixIn, WSGIServer):
         self._track(key, request)
         try:
             request.settimeout(self.limits.handshake_timeout)
+            # wsgiref writes the status line, headers and body separately; with Nagle's
+            # algorithm against the client's delayed ACK each response would stall ~40 ms.
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
                 context = self.tls.context()
             except TLSConfigError as exc:

@@ -70,7 +70,12 @@ class ServerTLS:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.verify_mode = ssl.CERT_REQUIRED
-        context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION
+        context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION | ssl.OP_NO_TICKET
+        # No TLS 1.3 tickets: every TLS 1.3 connection verifies its certificate in full.
+        # TLS 1.2 session-ID resumption cannot be switched off from Python; a resumed
+        # session only lives in this context's cache, and a changed CRL or CA file builds a
+        # new context (see context()), so a revoked certificate cannot resume either.
+        context.num_tickets = 0
         try:
             context.load_cert_chain(self.cert, self.key)
         except (OSError, ssl.SSLError) as exc:
