@@ -250,7 +250,7 @@ def test_fetched_crl_good_revoked_and_cached(
 
     clock = Clock()
     policy = dp_policy(root, clock=clock)
-    assert policy.revocation == "strict"
+    assert policy.revocation_mode == "strict"
     result = verify(client_of(good), policy)
     assert result.revocation_checked
     assert result.expires_at == crl.next_update_utc
@@ -274,7 +274,7 @@ def test_fetch_disabled_never_touches_the_network(
     root, inter = dp_ca
     issued = issue_with_dp(inter, "dp-off", crl_server.url("/never.crl"))
     policy = VerificationPolicy(trust_anchors=(root.cert,))
-    assert policy.revocation == "off"
+    assert policy.revocation_mode == "off"
     verify(client_of(issued), policy)
     assert crl_server.hits["/never.crl"] == 0
 

@@ -418,6 +418,15 @@ def test_cache_hit_returns_the_callers_identity(pki: TestPKI) -> None:
     assert second.chain is first.chain  # the verification itself came from the cache
 
 
+def test_cache_is_keyed_on_the_der_not_the_sha256_field(pki: TestPKI) -> None:
+    policy = policy_for(pki)
+    alice = client_of(pki.client)
+    verify(alice, policy)
+    # an inconsistent object claiming alice's fingerprint must not get alice's cached result
+    impostor = dataclasses.replace(client_of(pki.expired), sha256=alice.sha256)
+    assert reason_of(impostor, policy) == "expired"
+
+
 def test_cache_is_bounded_lru(pki: TestPKI) -> None:
     policy = policy_for(pki, cache_size=2)
     certs = [client_of(pki.client), client_of(pki.other_client), client_of(pki.wrong_eku)]
@@ -428,8 +437,8 @@ def test_cache_is_bounded_lru(pki: TestPKI) -> None:
     verify(certs[0], policy)  # touch: most recently used
     verify(cn_only, policy)  # evicts certs[1]
     assert len(policy._compiled.results) == 2
-    assert policy._compiled.results.get((certs[0].sha256, certs[0].chain), policy.clock())
-    assert policy._compiled.results.get((certs[1].sha256, certs[1].chain), policy.clock()) is None
+    assert policy._compiled.results.get((certs[0].der, certs[0].chain), policy.clock())
+    assert policy._compiled.results.get((certs[1].der, certs[1].chain), policy.clock()) is None
     policy.clear_cache()
     assert len(policy._compiled.results) == 0
 
@@ -479,7 +488,7 @@ def test_load_from_files(pki: TestPKI, pki_files: dict[str, Path]) -> None:
     policy = VerificationPolicy.load(pki_files["ca"], crls=pki_files["crl"])
     assert policy.trust_anchors == (pki.root.cert,)
     assert len(policy.crls) == 1
-    assert policy.revocation == "strict"  # CRLs configured: revocation on, like nginx ssl_crl
+    assert policy.revocation_mode == "strict"  # CRLs configured: revocation on, like nginx ssl_crl
     assert verify(client_of(pki.client), policy).revocation_checked
     assert reason_of(client_of(pki.revoked), policy) == "revoked"
 
@@ -490,7 +499,17 @@ def test_load_from_pem_bytes_and_text(pki: TestPKI, pki_files: dict[str, Path]) 
     assert VerificationPolicy.load(pem.decode()).trust_anchors == (pki.root.cert,)
     both = VerificationPolicy.load([pem, pki_files["intermediate"]])
     assert both.trust_anchors == (pki.root.cert, pki.intermediate.cert)
-    assert both.revocation == "off"
+    assert both.revocation_mode == "off"
+
+
+def test_default_revocation_follows_the_crls(pki: TestPKI) -> None:
+    policy = policy_for(pki)
+    assert policy.revocation is None
+    assert policy.revocation_mode == "off"
+    with_crl = policy.replace(crls=(pki.crl(),))
+    assert with_crl.revocation_mode == "strict"
+    assert reason_of(client_of(pki.revoked), with_crl) == "revoked"
+    assert with_crl.replace(revocation="soft").revocation_mode == "soft"
 
 
 def test_replace_builds_a_fresh_validated_policy(pki: TestPKI) -> None:

@@ -210,9 +210,7 @@ class VerificationPolicy:
         for crl in self.crls:
             if not isinstance(crl, x509.CertificateRevocationList):
                 raise TypeError("crls must be cryptography CertificateRevocationList objects")
-        if self.revocation is None:
-            set_(self, "revocation", "strict" if self.crls or self.fetch_crls else "off")
-        if self.revocation not in ("off", "soft", "strict"):
+        if self.revocation not in (None, "off", "soft", "strict"):
             raise ValueError(
                 f"revocation must be 'off', 'soft' or 'strict', not {self.revocation!r}"
             )
@@ -220,7 +218,7 @@ class VerificationPolicy:
             raise ValueError(
                 f"revocation_depth must be 'leaf' or 'chain', not {self.revocation_depth!r}"
             )
-        if self.revocation != "off" and not (self.crls or self.fetch_crls):
+        if self.revocation_mode != "off" and not (self.crls or self.fetch_crls):
             raise ValueError(
                 f"revocation={self.revocation!r} needs CRLs: pass crls=... or fetch_crls=True"
             )
@@ -245,6 +243,17 @@ class VerificationPolicy:
         if not isinstance(now, dt.datetime) or now.tzinfo is None:
             raise ValueError("clock() must return a timezone-aware datetime")
         set_(self, "_compiled", _CompiledPolicy(self))
+
+    @property
+    def revocation_mode(self) -> RevocationMode:
+        """The effective :data:`RevocationMode` (``revocation`` with ``None`` resolved).
+
+        Resolved on every read, so ``replace(crls=...)`` on a default policy turns revocation
+        checking on rather than keeping an "off" decided when there were no CRLs.
+        """
+        if self.revocation is not None:
+            return self.revocation
+        return "strict" if self.crls or self.fetch_crls else "off"
 
     @classmethod
     def load(

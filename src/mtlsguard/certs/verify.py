@@ -107,7 +107,8 @@ def verify(cert: ClientCertificate, policy: VerificationPolicy) -> VerifiedCerti
     if cert.der is None:
         return _verify_fields_only(cert, policy, now)
     compiled = policy._compiled
-    key = (cert.sha256, cert.chain)
+    # Keyed on the DER itself (not the sha256 field), and verified from that same DER below.
+    key = (cert.der, cert.chain)
     hit = compiled.results.get(key, now)
     if hit is not None:
         return hit if hit.certificate is cert else dataclasses.replace(hit, certificate=cert)
@@ -150,7 +151,7 @@ def _verify_fields_only(
     _check_pin(cert.sha256, policy)
     _check_window(cert.not_before, cert.not_after, now, policy.clock_skew, "certificate")
     checked = False
-    if policy.revocation != "off":
+    if policy.revocation_mode != "off":
         checked = _fields_only_revocation(cert, policy, now)
     expires = now + (policy.max_cache_ttl or _FIELDS_ONLY_TTL)
     if cert.not_after is not None:
@@ -179,7 +180,7 @@ def _fields_only_revocation(
                 raise _fail("revoked", f"serial {cert.serial:#x} is listed in {record.origin}")
             if record.is_current(now):
                 status = RevocationStatus.GOOD
-    if status is RevocationStatus.UNKNOWN and policy.revocation == "strict":
+    if status is RevocationStatus.UNKNOWN and policy.revocation_mode == "strict":
         raise _fail("revocation_unknown", "no current CRL signed by a trust anchor for the issuer")
     return status is RevocationStatus.GOOD
 
@@ -187,7 +188,8 @@ def _fields_only_revocation(
 def _parse(cert: ClientCertificate) -> tuple[x509.Certificate, list[x509.Certificate]]:
     assert cert.der is not None
     try:
-        leaf = cert.certificate or x509.load_der_x509_certificate(cert.der)
+        # Always the DER: it is what the cache is keyed on (parsing is lazy, ~2 us).
+        leaf = x509.load_der_x509_certificate(cert.der)
         intermediates = [x509.load_der_x509_certificate(der) for der in cert.chain]
     except (ValueError, x509.InvalidVersion) as exc:
         raise _fail("malformed", f"not a DER X.509 certificate: {exc}") from exc
@@ -268,7 +270,8 @@ def _verify_certificate(
     cert: ClientCertificate, policy: VerificationPolicy, now: dt.datetime
 ) -> VerifiedCertificate:
     leaf, intermediates = _parse(cert)
-    _check_pin(cert.sha256 or hashlib.sha256(cert.der or b"").hexdigest(), policy)
+    if policy.pinned_sha256:
+        _check_pin(hashlib.sha256(cert.der or b"").hexdigest(), policy)
     skew = policy.clock_skew
     not_before, not_after = leaf.not_valid_before_utc, leaf.not_valid_after_utc
     _check_window(not_before, not_after, now, skew, "certificate")
@@ -289,7 +292,7 @@ def _verify_certificate(
     chain = tuple(verified.chain)
     expires = min(c.not_valid_after_utc for c in chain) + skew
     checked = False
-    if policy.revocation != "off":
+    if policy.revocation_mode != "off":
         expires, checked = _check_revocation(chain, policy, now, expires)
     if policy.max_cache_ttl is not None:
         expires = min(expires, now + policy.max_cache_ttl)
@@ -326,7 +329,7 @@ def _check_revocation(
         if status is RevocationStatus.REVOKED:
             raise _fail("revoked", f"{name} is revoked: {detail}")
         if status is RevocationStatus.UNKNOWN:
-            if policy.revocation == "strict":
+            if policy.revocation_mode == "strict":
                 raise _fail("revocation_unknown", f"revocation status of {name} unknown: {detail}")
             all_good = False
             if compiled.fetcher is not None:
