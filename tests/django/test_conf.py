@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mtlsguard.django.conf import build_settings, get_settings
 from mtlsguard.django.runtime import build_policy
@@ -87,3 +89,58 @@ def test_settings_are_cached_and_reloaded_on_change(ca_bundle: Path) -> None:
         with override_settings(MTLSGUARD=minimal(ca_bundle, REQUIRED=["/api/"])):
             assert get_settings().required == ("/api/",)
         assert get_settings().required == "off"
+
+
+scalars = st.none() | st.booleans() | st.integers(-5, 5000) | st.text(max_size=12)
+nested_keys = st.sampled_from(
+    [
+        "MAPPING",
+        "PRINCIPAL_REGEX",
+        "CACHE_TTL",
+        "CLOCK_SKEW",
+        "PINNED_SHA256",
+        "REVOCATION",
+        "ENABLED",
+        "FAILURES",
+        "WINDOW",
+        "CACHE",
+        "DATABASE",
+        "cert",
+        "verify",
+        "X",
+    ]
+)
+settings_values = (
+    scalars
+    | st.lists(scalars, max_size=3)
+    | st.dictionaries(nested_keys, scalars | st.lists(scalars, max_size=2), max_size=3)
+)
+known_keys = st.sampled_from(
+    [
+        "SOURCE",
+        "HEADERS",
+        "TRUSTED_PROXIES",
+        "HOPS",
+        "CA_BUNDLE",
+        "CRL_FILES",
+        "VERIFY",
+        "IDENTITY",
+        "AUTHENTICATE",
+        "REQUIRED",
+        "API_PREFIXES",
+        "UNTRUSTED_HEADERS",
+        "AUDIT",
+        "THROTTLE",
+    ]
+)
+
+
+@given(st.dictionaries(known_keys, settings_values, max_size=6))
+def test_any_settings_dict_is_accepted_or_improperly_configured(conf: dict[str, Any]) -> None:
+    conf = {"SOURCE": "nginx", "CA_BUNDLE": "/nonexistent/ca.pem", **conf}
+    message = "MTLSGUARD"
+    try:
+        build_settings(conf)
+    except ImproperlyConfigured as exc:
+        message = str(exc)
+    assert message.startswith("MTLSGUARD")

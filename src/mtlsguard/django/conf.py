@@ -304,7 +304,7 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
     raw = _merge(user, DEFAULTS, "")
 
     source = raw["SOURCE"]
-    if source not in SOURCES:
+    if not isinstance(source, str) or source not in SOURCES:
         raise _fail(
             "'SOURCE'",
             f"is {source!r}" if source is not None else "is not set",

@@ -13,7 +13,7 @@ password, SSO...), and both must name the same user. A login made from the certi
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
@@ -25,9 +25,11 @@ from mtlsguard.django.conf import get_settings
 from mtlsguard.django.responses import Refusal, refusal_response
 
 __all__ = [
+    "amfa_refusal",
     "certificate_refusal",
     "certificate_required",
     "login_and_certificate_required",
+    "mfa_refusal",
     "respond",
     "second_factor_refusal",
 ]
@@ -89,53 +91,75 @@ def respond(request: HttpRequest, refusal: Refusal) -> Any:
     return refusal_response(request, refusal, api=get_settings().is_api(request.path_info))
 
 
-def certificate_required(view: View) -> View:
-    """Refuse the view unless the request presented a verified client certificate."""
-    if iscoroutinefunction(view):
+def mfa_refusal(request: HttpRequest) -> Refusal | None:
+    """:func:`second_factor_refusal` with the factors read from the session."""
+    _middleware_ran(request)
+    session = getattr(request, "session", None)
+    if session is None:
+        return second_factor_refusal(request, None, None)
+    return second_factor_refusal(
+        request, session.get(SESSION_KEY), session.get(BACKEND_SESSION_KEY)
+    )
 
-        async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            refusal = certificate_refusal(request)
+
+async def amfa_refusal(request: HttpRequest) -> Refusal | None:
+    """Async :func:`mfa_refusal` (sessions may live in the database)."""
+    _middleware_ran(request)
+    session = getattr(request, "session", None)
+    if session is None:
+        return second_factor_refusal(request, None, None)
+    return second_factor_refusal(
+        request, await session.aget(SESSION_KEY), await session.aget(BACKEND_SESSION_KEY)
+    )
+
+
+async def _acertificate_refusal(request: HttpRequest) -> Refusal | None:
+    return certificate_refusal(request)
+
+
+def _guard(
+    name: str,
+    doc: str,
+    check: Callable[[HttpRequest], Refusal | None],
+    acheck: Callable[[HttpRequest], Awaitable[Refusal | None]],
+) -> Callable[[View], View]:
+    """A decorator that answers ``check``'s refusal instead of calling the view."""
+
+    def decorator(view: View) -> View:
+        if iscoroutinefunction(view):
+
+            async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                refusal = await acheck(request)
+                if refusal is not None:
+                    return await sync_to_async(respond)(request, refusal)
+                return await view(request, *args, **kwargs)
+
+            wrapped: Any = functools.wraps(view)(async_wrapper)
+            return markcoroutinefunction(wrapped)  # type: ignore[no-any-return]
+
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            refusal = check(request)
             if refusal is not None:
-                return await sync_to_async(respond)(request, refusal)
-            return await view(request, *args, **kwargs)
+                return respond(request, refusal)
+            return view(request, *args, **kwargs)
 
-        wrapped: Any = functools.wraps(view)(async_wrapper)
-        return markcoroutinefunction(wrapped)  # type: ignore[no-any-return]
+        return functools.wraps(view)(wrapper)  # type: ignore[return-value]
 
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        refusal = certificate_refusal(request)
-        if refusal is not None:
-            return respond(request, refusal)
-        return view(request, *args, **kwargs)
-
-    return functools.wraps(view)(wrapper)  # type: ignore[return-value]
+    decorator.__name__ = decorator.__qualname__ = name
+    decorator.__doc__ = doc
+    return decorator
 
 
-def login_and_certificate_required(view: View) -> View:
-    """Refuse the view unless a verified certificate and a session login agree (CWE-308)."""
-    if iscoroutinefunction(view):
+certificate_required = _guard(
+    "certificate_required",
+    "Refuse the view unless the request presented a verified client certificate.",
+    certificate_refusal,
+    _acertificate_refusal,
+)
 
-        async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            _middleware_ran(request)
-            session = getattr(request, "session", None)
-            user_id = await session.aget(SESSION_KEY) if session is not None else None
-            backend = await session.aget(BACKEND_SESSION_KEY) if session is not None else None
-            refusal = second_factor_refusal(request, user_id, backend)
-            if refusal is not None:
-                return await sync_to_async(respond)(request, refusal)
-            return await view(request, *args, **kwargs)
-
-        wrapped: Any = functools.wraps(view)(async_wrapper)
-        return markcoroutinefunction(wrapped)  # type: ignore[no-any-return]
-
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        _middleware_ran(request)
-        session = getattr(request, "session", None)
-        user_id = session.get(SESSION_KEY) if session is not None else None
-        backend = session.get(BACKEND_SESSION_KEY) if session is not None else None
-        refusal = second_factor_refusal(request, user_id, backend)
-        if refusal is not None:
-            return respond(request, refusal)
-        return view(request, *args, **kwargs)
-
-    return functools.wraps(view)(wrapper)  # type: ignore[return-value]
+login_and_certificate_required = _guard(
+    "login_and_certificate_required",
+    "Refuse the view unless a verified certificate and a session login agree (CWE-308).",
+    mfa_refusal,
+    amfa_refusal,
+)

@@ -198,7 +198,13 @@ class ClientCertificateMiddleware:
     async def __acall__(self, request: HttpRequest) -> Any:
         """Process one request (ASGI)."""
         settings = get_settings()
-        inspection = self._annotate(request, settings)
+        if settings.verify.fetch_crls:
+            # verify() may download a CRL: keep network I/O off the event loop.
+            inspection = await sync_to_async(self._annotate, thread_sensitive=False)(
+                request, settings
+            )
+        else:
+            inspection = self._annotate(request, settings)  # CPU only, cached: run inline
         refusal = decide(settings, inspection, request.path_info)
         if inspection.error is not None and settings.throttle.enabled:
             refusal = await sync_to_async(self._throttle, thread_sensitive=False)(

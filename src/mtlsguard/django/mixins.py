@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest
 
-from mtlsguard.django.decorators import certificate_refusal, respond, second_factor_refusal
+from mtlsguard.django.decorators import amfa_refusal, certificate_refusal, mfa_refusal, respond
 
 __all__ = ["CertificateRequiredMixin", "LoginAndCertificateRequiredMixin"]
 
@@ -40,23 +40,16 @@ class LoginAndCertificateRequiredMixin:
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         """Check both factors, then dispatch as usual."""
         parent = super().dispatch  # type: ignore[misc]
-        session = getattr(request, "session", None)
         if getattr(self, "view_is_async", False):
 
             async def checked() -> Any:
-                user_id = await session.aget(SESSION_KEY) if session is not None else None
-                backend = await session.aget(BACKEND_SESSION_KEY) if session is not None else None
-                refusal = second_factor_refusal(request, user_id, backend)
+                refusal = await amfa_refusal(request)
                 if refusal is not None:
-                    from asgiref.sync import sync_to_async
-
                     return await sync_to_async(respond)(request, refusal)
                 return await parent(request, *args, **kwargs)
 
             return checked()
-        user_id = session.get(SESSION_KEY) if session is not None else None
-        backend = session.get(BACKEND_SESSION_KEY) if session is not None else None
-        refusal = second_factor_refusal(request, user_id, backend)
+        refusal = mfa_refusal(request)
         if refusal is not None:
             return respond(request, refusal)
         return parent(request, *args, **kwargs)
