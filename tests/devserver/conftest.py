@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
@@ -99,8 +99,18 @@ def client_context(
     return context
 
 
+class Address(Protocol):
+    """Anything with ``host`` and ``port``: a server object or a server process."""
+
+    @property
+    def host(self) -> str: ...
+
+    @property
+    def port(self) -> int: ...
+
+
 def https_request(
-    server: MTLSServer,
+    server: Address,
     context: ssl.SSLContext,
     method: str = "GET",
     path: str = "/",
