@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+DEMO_PKI = Path(os.environ.get("MTLSGUARD_DEMO_PKI", BASE_DIR.parent / "pki"))
 
 
 def _list(name: str, default: str = "") -> list[str]:
@@ -55,9 +56,10 @@ MTLSGUARD = {
     # "nginx" (or another proxy) forwards it in headers, believed from TRUSTED_PROXIES only.
     "SOURCE": os.environ.get("MTLSGUARD_SOURCE", "wsgi-ssl"),
     "TRUSTED_PROXIES": _list("MTLSGUARD_TRUSTED_PROXIES", "127.0.0.1,::1"),
-    # Root and intermediate(s) of the client CA: proxies forward only the leaf.
-    "CA_BUNDLE": os.environ.get("MTLSGUARD_CA_BUNDLE", str(BASE_DIR / "pki" / "client-ca.pem")),
-    "CRL_FILES": _list("MTLSGUARD_CRL_FILES"),
+    # Root and intermediate(s) of the client CA (proxies forward only the leaf), and its CRL.
+    # The defaults are the files of `mtlsguard pki init examples/pki` (see examples/README.md).
+    "CA_BUNDLE": os.environ.get("MTLSGUARD_CA_BUNDLE", str(DEMO_PKI / "ca-bundle.pem")),
+    "CRL_FILES": _list("MTLSGUARD_CRL_FILES", str(DEMO_PKI / "crl.pem")),
     "REQUIRED": "all",
     "API_PREFIXES": ["/api/", "/billing/"],
     "UNTRUSTED_HEADERS": "reject",

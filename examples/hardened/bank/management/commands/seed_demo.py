@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from cryptography import x509
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -32,6 +33,13 @@ CUSTOMERS = {
 }
 
 
+def _default_cert(name: str) -> str | None:
+    """``examples/pki/clients/NAME.pem`` (``mtlsguard pki issue examples/pki NAME``), if any."""
+    pki = Path(os.environ.get("MTLSGUARD_DEMO_PKI", settings.BASE_DIR.parent / "pki"))
+    path = pki / "clients" / f"{name}.pem"
+    return str(path) if path.is_file() else None
+
+
 class Command(BaseCommand):
     """Create (or refresh) alice and bob and their data."""
 
@@ -42,7 +50,7 @@ class Command(BaseCommand):
         for name in CUSTOMERS:
             parser.add_argument(
                 f"--{name}-cert",
-                default=os.environ.get(f"MTLSGUARD_DEMO_{name.upper()}_CERT"),
+                default=os.environ.get(f"MTLSGUARD_DEMO_{name.upper()}_CERT", _default_cert(name)),
                 help=f"PEM certificate to bind to {name}.",
             )
 
