@@ -10,6 +10,7 @@ import ssl
 import threading
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -318,3 +319,35 @@ def test_unusable_tls_files_fail_before_binding(
     for tls in cases:
         with pytest.raises(TLSConfigError):
             serve(app, tls=tls)
+
+
+def test_unread_request_bodies_do_not_destroy_the_response(
+    server_tls: ServerTLS, alice_context: ssl.SSLContext
+) -> None:
+    def refuses_early(environ: dict[str, object], start_response: Any) -> list[bytes]:
+        start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+        return [b"no"]  # never reads wsgi.input
+
+    with serve(refuses_early, tls=server_tls) as server:
+        for _ in range(5):
+            status, _, body = https_request(server, alice_context, "POST", body=b"x" * 300_000)
+            assert (status, body) == (401, b"no")
+
+
+def test_expect_100_continue_is_answered_before_the_body(
+    server: MTLSServer, app: RecordingApp, alice_context: ssl.SSLContext
+) -> None:
+    with (
+        socket.create_connection((server.host, server.port), timeout=TIMEOUT) as raw,
+        alice_context.wrap_socket(raw, server_hostname=server.host) as conn,
+    ):
+        conn.sendall(
+            b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"
+        )
+        assert conn.recv(4096) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        conn.sendall(b"hello")
+        response = b""
+        while chunk := conn.recv(4096):
+            response += chunk
+    assert response.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert app.bodies == [b"hello"]

@@ -142,10 +142,16 @@ class _BodyReader(io.RawIOBase):
     """``wsgi.input``: at most ``length`` bytes of body, all of them before ``deadline``."""
 
     def __init__(
-        self, rfile: io.BufferedReader, sock: socket.socket, length: int, deadline: float
+        self,
+        rfile: io.BufferedReader,
+        sock: socket.socket,
+        length: int,
+        deadline: float,
+        io_timeout: float,
     ) -> None:
         super().__init__()
-        self._rfile, self._sock, self._left, self._deadline = rfile, sock, length, deadline
+        self._rfile, self._sock, self._left = rfile, sock, length
+        self._deadline, self._io_timeout = deadline, io_timeout
 
     def readable(self) -> bool:
         return True
@@ -158,12 +164,26 @@ class _BodyReader(io.RawIOBase):
         if remaining <= 0:
             raise TimeoutError("request body deadline passed")
         self._sock.settimeout(remaining)
-        data = self._rfile.read1(min(len(view), self._left))
+        try:
+            data = self._rfile.read1(min(len(view), self._left))
+        finally:
+            self._sock.settimeout(self._io_timeout)  # what the response's sends expect
         view[: len(data)] = data
         self._left -= len(data)
         if not data:
             self._left = 0  # the client closed early; the application sees a short body
         return len(data)
+
+    def drain(self) -> None:
+        """Read and drop what the application left unread (bounded by length and deadline).
+
+        Closing a socket with unread input makes the kernel send a reset, which can destroy
+        the response before the client has read it.
+        """
+        scratch = bytearray(65536)
+        with contextlib.suppress(OSError):
+            while self.readinto(scratch):
+                pass
 
 
 class _ServerHandler(ServerHandler):
@@ -220,10 +240,21 @@ class _MTLSRequestHandler(WSGIRequestHandler):
         length = self._content_length(limits)
         if length is None:
             return
+        if (
+            self.request_version == "HTTP/1.1"
+            and self.headers.get("Expect", "").lower() == "100-continue"
+        ):
+            # The body is acceptable (checked above): tell the client to send it now rather
+            # than after its own timeout.
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         self.connection.settimeout(limits.io_timeout)
         environ = self.get_environ()
         body = _BodyReader(
-            self.rfile, self.connection, length, time.monotonic() + limits.body_timeout
+            self.rfile,
+            self.connection,
+            length,
+            time.monotonic() + limits.body_timeout,
+            limits.io_timeout,
         )
         handler = _ServerHandler(
             io.BufferedReader(body),
@@ -234,6 +265,7 @@ class _MTLSRequestHandler(WSGIRequestHandler):
         )
         handler.request_handler = self  # type: ignore[attr-defined]  # wsgiref logs through it
         handler.run(self.server.get_app())  # type: ignore[arg-type]
+        body.drain()
 
     def _content_length(self, limits: Limits) -> int | None:
         """The body length to read, or ``None`` after answering an unacceptable request."""
