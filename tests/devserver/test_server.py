@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -63,6 +64,12 @@ def test_verified_client_reaches_the_app_with_its_certificate(
     assert environ["SSL_CLIENT_S_DN"] == "CN=alice,OU=Billing,O=Example\\, Inc."
     assert environ["SSL_CLIENT_I_DN"] == leaf.issuer.rfc4514_string()
     assert environ["SSL_PROTOCOL"] in {"TLSv1.2", "TLSv1.3"}
+    for key, when in (
+        ("SSL_CLIENT_V_START", leaf.not_valid_before_utc),
+        ("SSL_CLIENT_V_END", leaf.not_valid_after_utc),
+    ):
+        parsed = dt.datetime.strptime(environ[key], "%b %d %H:%M:%S %Y GMT")
+        assert parsed.replace(tzinfo=dt.UTC) == when
 
 
 def test_rsa_pki_and_tls_1_2(rsa_pki: TestPKI, app: RecordingApp, tmp_path: Path) -> None:

@@ -37,25 +37,13 @@ TLS_ENVIRON_KEYS: Final = frozenset(
     }
 )
 
-_MONTHS: Final = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
+_MONTHS: Final = "JanFebMarAprMayJunJulAugSepOctNovDec"  # C-locale %b, whatever the locale
 
 
 def _openssl_time(when: dt.datetime) -> str:
     """``ASN1_TIME_print`` format, as mod_ssl exports it: ``Nov  3 09:05:00 2026 GMT``."""
-    return f"{_MONTHS[when.month - 1]} {when.day:2d} {when:%H:%M:%S} {when.year} GMT"
+    month = _MONTHS[3 * (when.month - 1) : 3 * when.month]
+    return f"{month} {when.day:2d} {when:%H:%M:%S} {when.year} GMT"
 
 
 class ChainMemory:
