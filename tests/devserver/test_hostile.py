@@ -210,7 +210,7 @@ def test_connection_cap_refuses_extra_connections_then_recovers(
     with serve(app, tls=server_tls, limits=limits) as server:
         hogs = [socket.create_connection((server.host, server.port)) for _ in range(2)]
         try:
-            time.sleep(0.2)  # both are now in their handshake threads
+            assert wait_for(lambda: len(server._active) == 2)  # both in their handshake threads
             with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
                 https_request(server, alice_context)
         finally:
