@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mtlsguard.certs import CertificateError, ClientCertificate, VerificationPolicy, verify
 from mtlsguard.certs.crl import distribution_point_urls, parse_crl
@@ -400,3 +403,47 @@ def test_http_redirect_is_followed(
     issued = issue_with_dp(inter, "dp-moved", crl_server.url("/old.crl"))
     assert verify(client_of(issued), dp_policy(root)).revocation_checked
     assert crl_server.hits["/new.crl"] == 1
+
+
+@given(st.binary(max_size=2048))
+def test_parse_crl_on_arbitrary_bytes_only_raises_value_error(data: bytes) -> None:
+    try:
+        crl = parse_crl(data)
+    except ValueError:
+        return
+    assert isinstance(crl, x509.CertificateRevocationList)
+
+
+@given(data=st.data())
+def test_mutated_crls_never_count(pki: TestPKI, data: st.DataObject) -> None:
+    # A CRL with any byte changed must never be taken as the issuer's (good or revoked).
+    original = _SIGNED_ONCE.setdefault(id(pki), pki.crl().public_bytes(Encoding.DER))
+    mutated = bytearray(original)
+    index = data.draw(st.integers(0, len(mutated) - 1))
+    mutated[index] = data.draw(st.integers(0, 255).filter(lambda b: b != original[index]))
+    try:
+        crl = parse_crl(bytes(mutated))
+    except ValueError:
+        return
+    # parse_crl decoded every field the checks read: the policy accepts it, verify decides
+    policy = policy_for(pki, crls=(crl,))
+    with pytest.raises(CertificateError) as info:
+        verify(client_of(pki.client), policy)
+    assert info.value.reason == "revocation_unknown"
+
+
+_SIGNED_ONCE: dict[int, bytes] = {}  # ECDSA signatures differ per signing: sign once per PKI
+
+
+def test_crl_that_loads_but_cannot_be_decoded_fails_at_construction(pki: TestPKI) -> None:
+    # cryptography parses lazily: this CRL loads, then raises TypeError on reading its issuer.
+    der = pki.crl().public_bytes(Encoding.DER)
+    cn_utf8 = bytes.fromhex("0603550403") + b"\x0c"  # OID commonName, then UTF8String tag
+    index = der.index(cn_utf8) + len(cn_utf8) - 1
+    broken = x509.load_der_x509_crl(der[:index] + b"\x03" + der[index + 1 :])  # BIT STRING
+    with pytest.raises(TypeError):
+        _ = broken.issuer
+    with pytest.raises(ValueError, match="CRL #0"):
+        policy_for(pki, crls=(broken,))
+    with pytest.raises(ValueError, match="malformed CRL"):
+        parse_crl(der[:index] + b"\x03" + der[index + 1 :])

@@ -39,6 +39,7 @@ __all__ = [
     "CrlIndex",
     "CrlRecord",
     "RevocationStatus",
+    "check_crl",
     "distribution_point_urls",
     "parse_crl",
     "revocation_status",
@@ -52,13 +53,35 @@ _MAX_REDIRECTS: Final = 3
 
 
 def parse_crl(data: bytes) -> x509.CertificateRevocationList:
-    """Load a CRL from DER or PEM bytes.
+    """Load a CRL from DER or PEM bytes, and decode every field revocation checks read.
 
-    :raises ValueError: if ``data`` is neither.
+    :raises ValueError: if ``data`` is not a well-formed CRL.
     """
-    if data.lstrip().startswith(b"-----BEGIN"):
-        return x509.load_pem_x509_crl(data)
-    return x509.load_der_x509_crl(data)
+    try:
+        if data.lstrip().startswith(b"-----BEGIN"):
+            crl = x509.load_pem_x509_crl(data)
+        else:
+            crl = x509.load_der_x509_crl(data)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"not a CRL: {exc}") from exc
+    check_crl(crl)
+    return crl
+
+
+def check_crl(crl: x509.CertificateRevocationList) -> None:
+    """Decode the fields revocation checks use, so a bad CRL fails now and not mid-request.
+
+    ``cryptography`` parses lazily: a CRL can load and then raise ``TypeError`` or
+    ``ValueError`` when its issuer name, dates or entries are first read.
+
+    :raises ValueError: naming what could not be decoded.
+    """
+    try:
+        _ = crl.issuer.rfc4514_string(), crl.last_update_utc, crl.next_update_utc
+        for entry in crl:
+            _ = entry.serial_number
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"malformed CRL: {exc}") from exc
 
 
 @dataclass(eq=False)
@@ -74,6 +97,7 @@ class CrlRecord:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        check_crl(self.crl)
         self.last_update = self.crl.last_update_utc
         self.next_update = self.crl.next_update_utc
 

@@ -348,7 +348,13 @@ class _CompiledPolicy:
             .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee_policy)
         )
         self.anchor_names = frozenset(a.subject for a in policy.trust_anchors)
-        self.crls = CrlIndex(CrlRecord(crl, f"CRL #{i}") for i, crl in enumerate(policy.crls))
+        records = []
+        for i, crl in enumerate(policy.crls):
+            try:
+                records.append(CrlRecord(crl, f"CRL #{i}"))
+            except ValueError as exc:
+                raise ValueError(f"CRL #{i} of the policy cannot be used: {exc}") from exc
+        self.crls = CrlIndex(records)
         self.fetcher = (
             CrlFetcher(timeout=policy.crl_fetch_timeout, max_bytes=policy.crl_fetch_max_bytes)
             if policy.fetch_crls
