@@ -182,3 +182,29 @@ def test_settings_found_through_wsgi_and_src_layout(tmp_path: Path) -> None:
     assert [r.pattern for r in result.routes] == ["p/"]
     assert result.routes[0].location is not None
     assert result.routes[0].location.path == "src/site_cfg/pages.py"
+
+
+def test_include_of_string_tuple_and_module_attribute(tmp_path: Path) -> None:
+    # Real-world forms (pretix): include(("pkg.urls", "ns")) and include((pkg.sub.urls, "ns")).
+    files = {
+        "app/sub/__init__.py": "",
+        "app/sub/urls.py": """\
+        from django.urls import path
+        from app import views
+        urlpatterns = [path("b/", views.b)]
+        """,
+        "app/urls.py": """\
+        from django.urls import path
+        from . import views
+        urlpatterns = [path("a/", views.a)]
+        """,
+        "proj/urls.py": """\
+        import app.sub.urls
+        from django.urls import include, re_path
+        urlpatterns = [
+            re_path(r"^one/", include(("app.urls", "one"), namespace="one")),
+            re_path(r"^two/", include((app.sub.urls, "two"))),
+        ]
+        """,
+    }
+    assert _routes(tmp_path, files) == {"^one/a/": "app.views.a", "^two/b/": "app.views.b"}

@@ -22,24 +22,7 @@ from mtlsguard.scan.semantics import ProtectionAnalyzer, RouteAnalysis
 __all__ = ["RuleContext"]
 
 _USER_MODELS = ("AUTH_USER_MODEL", "auth.User", "User", "get_user_model")
-_OWNER_NAMES = frozenset(
-    {
-        "owner",
-        "user",
-        "author",
-        "created_by",
-        "account_holder",
-        "customer",
-        "member",
-        "profile",
-        "tenant",
-        "organization",
-        "organisation",
-        "holder",
-        "patient",
-        "client",
-    }
-)
+_OWNER_NAMES = frozenset({"owner", "user", "author", "created_by", "account_holder"})
 _RELATIONS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"})
 
 
@@ -79,12 +62,12 @@ class RuleContext:
         """Fields of ``model`` that relate it to a user (owner FK), if it is a project model."""
         if model is None:
             return ()
-        cls = self.project.classes.get(model)
+        cls = self.project.class_named(model)
         if cls is None:
             return ()
         fields: list[str] = []
         for entry in cls.mro:
-            owner = self.project.classes.get(entry)
+            owner = self.project.class_named(entry)
             if owner is None:
                 continue
             for name, value in owner.attributes.items():
@@ -99,7 +82,7 @@ class RuleContext:
             if value is None:
                 continue
             for item in _const_strings(value.value):
-                cls = self.project.classes.get(item)
+                cls = self.project.class_named(item)
                 if cls is not None:
                     yield cls
 
@@ -130,4 +113,6 @@ def _is_user_relation(name: str, value: Expr) -> bool:
         text = target.func.name
     if any(text.endswith(u) for u in _USER_MODELS):
         return True
+    # A relation called owner/user is ownership even when it points at a profile model; a
+    # ``customer``/``organization`` FK to a non-user model is tenancy, not a user relation.
     return name in _OWNER_NAMES and bool(text)

@@ -59,6 +59,88 @@ def _own_nodes(func: FunctionNode, *, nested: bool = False) -> Iterator[ast.AST]
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+_SKIP_FIELDS = frozenset({"ctx", "op", "type_comment", "kind"})
+
+
+def _children_reversed(node: ast.AST) -> list[ast.AST]:
+    """Child nodes in reverse order, without ``ctx``/operator leaves (a hot path)."""
+    kind = type(node)
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = tuple(f for f in kind._fields if f not in _SKIP_FIELDS)
+        _CHILD_FIELDS[kind] = fields
+    children: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if value is None:
+            continue
+        if type(value) is list:
+            children.extend(v for v in value if isinstance(v, ast.AST))
+        elif isinstance(value, ast.AST):
+            children.append(value)
+    children.reverse()
+    return children
+
+
+def _is_user_slot(target: ast.expr) -> bool:
+    """``request.user = ...``, ``self.request.user = ...``, ``request.session[...] = ...``."""
+    if isinstance(target, ast.Attribute) and target.attr in ("user", "_cached_user"):
+        base = target.value
+        return (isinstance(base, ast.Name) and base.id == "request") or (
+            isinstance(base, ast.Attribute) and base.attr == "request"
+        )
+    if isinstance(target, ast.Subscript):
+        base = target.value
+        return isinstance(base, ast.Attribute) and base.attr == "session"
+    return False
+
+
+def _through_objects(node: ast.expr) -> bool:
+    """``Model.objects.filter`` / ``Model.objects.select_related().filter``."""
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Attribute):
+            if node.attr == "objects":
+                return True
+            node = node.value
+        else:
+            node = node.func
+    return False
+
+
+_REQUEST_INPUT = frozenset(
+    {
+        "GET",
+        "POST",
+        "data",
+        "query_params",
+        "method",
+        "META",
+        "headers",
+        "FILES",
+        "COOKIES",
+        "body",
+        "path",
+        "path_info",
+        "content_type",
+        "resolver_match",
+    }
+)
+
+
+def _request_context(func: FunctionNode) -> bool:
+    """``self.request.organizer`` & co: request attributes set server-side (tenancy)."""
+    for node in ast.walk(func):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "request"
+            and node.attr not in _REQUEST_INPUT
+        ):
+            return True
+    return False
+
+
 def _strings(node: ast.AST) -> Iterator[str]:
     for sub in ast.walk(node):
         if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
@@ -187,43 +269,56 @@ class _Analyzer:
         return keys
 
     def run(self) -> FunctionFacts:
+        """One walk over the body; the rarer, costlier checks only when the walk saw a hint."""
         func = self.func
         cert_keys: list[str] = []
-        tainted: set[str] = set()
         calls_login = sets_user = cycles = authenticates = trusted = False
+        mentions_user = auth_hint = safe_hint = has_nested = False
         lookups: list[ObjectLookup] = []
         jwts: list[JwtDecode] = []
         returns: list[Expr] = []
         supers: list[str] = []
         called: list[str] = []
-        for node in _own_nodes(func, nested=True):
-            if isinstance(node, ast.Assign | ast.AnnAssign):
-                value = node.value
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if value is not None and self.cert_key_of(value):
-                    tainted.update(t.id for t in targets if isinstance(t, ast.Name))
-                for target in targets:
-                    text = ast.unparse(target)
-                    if text in ("request.user", "request._cached_user", "self.request.user") or (
-                        text.startswith("request.session[")
-                    ):
-                        sets_user = True
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if is_cert_key(node.value):
-                    cert_keys.append(node.value)
-                elif node.value == "REMOTE_ADDR":
+        stack: list[tuple[ast.AST, bool]] = [(n, False) for n in reversed(func.body)]
+        while stack:
+            node, nested = stack.pop()
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                has_nested = True
+                nested = True
+            if isinstance(node, ast.Attribute):
+                attr = node.attr
+                if attr == "user":
+                    mentions_user = True
+                elif attr in _AUTH_ATTRS:
+                    auth_hint = True
+                elif attr == "SAFE_METHODS":
+                    safe_hint = True
+                elif "trusted" in attr.lower() or attr in ("remote_addr", "client_addr"):
                     trusted = True
             elif isinstance(node, ast.Name):
-                const = self.constant(node.id)
+                name_id = node.id
+                if name_id == "SAFE_METHODS":
+                    safe_hint = True
+                elif "trusted" in name_id.lower():
+                    trusted = True
+                const = self.constant(name_id)
                 if const is not None and is_cert_key(const):
                     cert_keys.append(const)
-                if "trusted" in node.id.lower():
-                    trusted = True
-            elif isinstance(node, ast.Attribute):
-                if "trusted" in node.attr.lower() or node.attr in ("remote_addr", "client_addr"):
-                    trusted = True
-            elif isinstance(node, ast.Return) and not self._in_nested(node):
-                returns.append(self.resolve(node.value) if node.value is not None else Const(None))
+            elif isinstance(node, ast.Constant):
+                if isinstance(node.value, str):
+                    if node.value == "REMOTE_ADDR":
+                        trusted = True
+                    elif node.value in SAFE_METHODS:
+                        safe_hint = True
+                    elif is_cert_key(node.value):
+                        cert_keys.append(node.value)
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                sets_user = sets_user or any(_is_user_slot(t) for t in targets)
+            elif isinstance(node, ast.Return):
+                if not nested:
+                    value = node.value
+                    returns.append(self.resolve(value) if value is not None else Const(None))
             elif isinstance(node, ast.Call):
                 name = self.callee(node)
                 if name:
@@ -240,37 +335,31 @@ class _Analyzer:
                 ):
                     jwts.append(self._jwt(node))
                 elif short in ("get_object_or_404", "get") or (
-                    short == "filter" and ".objects" in ast.unparse(node.func)
+                    short == "filter" and _through_objects(node.func)
                 ):
                     lookup = self._lookup(node, short)
                     if lookup is not None:
                         lookups.append(lookup)
+                func_node = node.func
                 if (
-                    isinstance(node.func, ast.Attribute)
-                    and isinstance(node.func.value, ast.Call)
-                    and isinstance(node.func.value.func, ast.Name)
-                    and node.func.value.func.id == "super"
+                    isinstance(func_node, ast.Attribute)
+                    and isinstance(func_node.value, ast.Call)
+                    and isinstance(func_node.value.func, ast.Name)
+                    and func_node.value.func.id == "super"
                 ):
-                    supers.append(node.func.attr)
+                    supers.append(func_node.attr)
                 if "ip_address" in short or "ip_network" in short:
                     trusted = True
-        auth_guard = _guard_blocks(func.body, lambda t: _mentions_attr(t, _AUTH_ATTRS))
+            stack.extend((child, nested) for child in _children_reversed(node))
 
-        def cert_test(test: ast.expr) -> bool:
-            if self.cert_key_of(test):
-                return True
-            return any(isinstance(n, ast.Name) and n.id in tainted for n in ast.walk(test))
-
-        cert_guard = bool(cert_keys) and _guard_blocks(func.body, cert_test, either=True)
-        if not cert_guard and cert_keys and not auth_guard:
-            # ``return X if verified else Forbidden`` / ``if ok: return view(...)`` shapes.
-            cert_guard = any(
-                isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                and _guard_blocks(node.body, cert_test, either=True)
-                for node in _own_nodes(func, nested=True)
-            )
+        auth_guard = False
+        if auth_hint:
+            auth_guard = _guard_blocks(func.body, lambda t: _mentions_attr(t, _AUTH_ATTRS))
+            if not auth_guard and has_nested:
+                auth_guard = _decorator_guard(func)
+        cert_guard = bool(cert_keys) and self._cert_guard(auth_guard)
         return FunctionFacts(
-            auth_guard=auth_guard or _decorator_guard(func),
+            auth_guard=auth_guard,
             cert_keys=tuple(dict.fromkeys(cert_keys)),
             cert_guard=cert_guard,
             trusted_proxy_check=trusted,
@@ -282,18 +371,42 @@ class _Analyzer:
             jwt_decodes=tuple(jwts),
             returns=tuple(returns),
             super_calls=tuple(dict.fromkeys(supers)),
-            mentions_user=any(
-                isinstance(n, ast.Attribute) and n.attr == "user"
-                for n in _own_nodes(func, nested=True)
-            ),
-            safe_methods_shortcut=self._safe_shortcut(),
+            mentions_user=mentions_user,
+            safe_methods_shortcut=safe_hint and self._safe_shortcut(),
             permission_branches=self._branches() if func.name == "get_permissions" else (),
-            user_scoped_queryset=func.name == "get_queryset" and _mentions_user(func),
+            user_scoped_queryset=func.name in ("get_queryset", "get_object")
+            and (mentions_user or _request_context(func)),
             calls=tuple(dict.fromkeys(called)),
         )
 
-    def _in_nested(self, target: ast.AST) -> bool:
-        return all(node is not target for node in _own_nodes(self.func))
+    def _cert_guard(self, auth_guard: bool) -> bool:
+        """A certificate-header check that refuses the request (taint through locals)."""
+        func = self.func
+        tainted: set[str] = set()
+        for node in _own_nodes(func, nested=True):
+            if (
+                isinstance(node, ast.Assign | ast.AnnAssign)
+                and node.value is not None
+                and self.cert_key_of(node.value)
+            ):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                tainted.update(t.id for t in targets if isinstance(t, ast.Name))
+
+        def cert_test(test: ast.expr) -> bool:
+            if self.cert_key_of(test):
+                return True
+            return any(isinstance(n, ast.Name) and n.id in tainted for n in ast.walk(test))
+
+        if _guard_blocks(func.body, cert_test, either=True):
+            return True
+        if auth_guard:
+            return False
+        # Decorator shape: the check lives in a nested wrapper function.
+        return any(
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and _guard_blocks(node.body, cert_test, either=True)
+            for node in _own_nodes(func, nested=True)
+        )
 
     def _jwt(self, call: ast.Call) -> JwtDecode:
         verify_off = allows_none = False
@@ -327,8 +440,7 @@ class _Analyzer:
             if not isinstance(call.func, ast.Attribute):
                 return None
             owner = call.func.value
-            text = ast.unparse(owner)
-            if ".objects" not in text and not text.startswith("objects"):
+            if not _through_objects(owner):
                 return None
             source = owner
             kind = short

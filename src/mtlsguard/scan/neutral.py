@@ -13,6 +13,7 @@ both become ``Ref("rest_framework.permissions.IsAuthenticated")``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mtlsguard.scan.model import Location
@@ -223,14 +224,20 @@ class FunctionFacts:
     permission_branches: tuple[PermissionBranch, ...] = ()
     """For ``get_permissions()`` overrides: what each branch returns."""
     user_scoped_queryset: bool = False
-    """For ``get_queryset()``: filters by the requesting user."""
+    """For ``get_queryset()``/``get_object()``: derives the objects from the request's
+    context — ``request.user`` or attributes middleware attached to the request
+    (``request.organizer``, ``request.tenant``) — rather than from the URL alone."""
     calls: tuple[str, ...] = ()
     """Resolved dotted names of everything called (``.method`` for unresolved attributes)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False, slots=True)
 class FunctionModel:
-    """A function or method definition."""
+    """A function or method definition.
+
+    Its :attr:`facts` are computed on first use (``loader``) so that the many functions a
+    scan never asks about (model methods, helpers) cost nothing beyond parsing.
+    """
 
     qualname: str
     """Dotted path (``billing.views.invoice`` or ``billing.views.InvoiceView.get``)."""
@@ -239,7 +246,24 @@ class FunctionModel:
     """Decorators, outermost first."""
     params: tuple[str, ...] = ()
     """Parameter names, in order."""
-    facts: FunctionFacts = field(default_factory=FunctionFacts)
+    precomputed: FunctionFacts | None = None
+    """Facts, when the front-end computed them up front."""
+    loader: Callable[[], FunctionFacts] | None = field(default=None, repr=False)
+    """Computes the facts on first use."""
+    hints: frozenset[str] | None = None
+    """Words present in the function's module (``jwt``, ``session``...); None = unknown.
+    Module-wide rules skip functions whose module cannot contain what they look for."""
+
+    @property
+    def facts(self) -> FunctionFacts:
+        """Security facts of the body (computed once)."""
+        if self.precomputed is None:
+            self.precomputed = self.loader() if self.loader is not None else FunctionFacts()
+        return self.precomputed
+
+    def may_mention(self, word: str) -> bool:
+        """False only if the module certainly does not contain ``word``."""
+        return self.hints is None or word in self.hints
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,11 +348,29 @@ class ProjectModel:
     """Every function and method seen, by dotted path."""
     classes: dict[str, ClassModel] = field(default_factory=dict)
     """Every class seen, by dotted path."""
+    loader: Callable[[str], object] | None = field(default=None, repr=False)
+    """Front-end hook that models a project definition on demand (returns it or None)."""
+
+    def class_named(self, name: str) -> ClassModel | None:
+        """The project class ``name`` (modelled on demand), or None if it is not ours."""
+        found = self.classes.get(name)
+        if found is None and self.loader is not None:
+            loaded = self.loader(name)
+            found = loaded if isinstance(loaded, ClassModel) else None
+        return found
+
+    def function_named(self, name: str) -> FunctionModel | None:
+        """The project function ``name`` (modelled on demand), or None if it is not ours."""
+        found = self.functions.get(name)
+        if found is None and self.loader is not None:
+            loaded = self.loader(name)
+            found = loaded if isinstance(loaded, FunctionModel) else None
+        return found
 
     def method(self, cls: ClassModel, name: str) -> tuple[ClassModel, FunctionModel] | None:
         """Find ``name`` along ``cls``'s MRO among project classes (first definer wins)."""
         for qual in cls.mro:
-            owner = self.classes.get(qual)
+            owner = self.class_named(qual)
             if owner is not None and name in owner.methods:
                 return owner, owner.methods[name]
         return None
@@ -336,7 +378,7 @@ class ProjectModel:
     def attribute(self, cls: ClassModel, name: str) -> tuple[ClassModel, Expr] | None:
         """Find the class attribute ``name`` along ``cls``'s MRO among project classes."""
         for qual in cls.mro:
-            owner = self.classes.get(qual)
+            owner = self.class_named(qual)
             if owner is not None and name in owner.attributes:
                 return owner, owner.attributes[name]
         return None

@@ -211,7 +211,7 @@ class ProtectionAnalyzer:
                 if name in LOGIN_REQUIRED_MIDDLEWARE:
                     self.login_middleware = name
                     continue
-                cls = self.project.classes.get(name)
+                cls = self.project.class_named(name)
                 if cls is None:
                     continue
                 guard = cert = False
@@ -269,8 +269,8 @@ class ProtectionAnalyzer:
                 (Protection("*", None, "none", "view could not be resolved"),),
                 Confidence.LOW,
             )
-        func = self.project.functions.get(target)
-        cls = self.project.classes.get(target)
+        func = self.project.function_named(target)
+        cls = self.project.class_named(target)
         if func is not None:
             return self._function_view(route, func)
         if cls is not None:
@@ -300,7 +300,7 @@ class ProtectionAnalyzer:
             return
         name = func.name
         short = func.short
-        local = self.project.functions.get(name)
+        local = self.project.function_named(name)
         label = f"@{short}"
         if local is not None and depth < 4 and external_short(name) is None:
             self._local_decorator(local, effects, depth, method_name)
@@ -375,7 +375,7 @@ class ProtectionAnalyzer:
             if short in AUTH_DECORATORS and short != "user_passes_test":
                 self._add_auth(effects, f"{label} wraps @{short}", method_name)
                 return
-            inner = self.project.functions.get(callee)
+            inner = self.project.function_named(callee)
             if inner is not None and inner is not func and depth < 4:
                 sub = _Effects()
                 self._local_decorator(inner, sub, depth + 1, None)
@@ -524,7 +524,7 @@ class ProtectionAnalyzer:
         handlers: set[str] = set()
         public = False
         for entry in cls.mro:
-            local = self.project.classes.get(entry)
+            local = self.project.class_named(entry)
             if local is None:
                 continue
             deco = self._effects(local.decorators)
@@ -605,7 +605,7 @@ class ProtectionAnalyzer:
         methods: set[str] = set()
         reached = True
         for entry in cls.mro:
-            local = self.project.classes.get(entry)
+            local = self.project.class_named(entry)
             if local is not None:
                 dispatch = local.methods.get("dispatch")
                 if dispatch is None or not reached:
@@ -660,7 +660,7 @@ class ProtectionAnalyzer:
         wrap = self._effects(route.wrappers)
         deco_auth = list(wrap.auth)
         for entry in cls.mro:
-            local = self.project.classes.get(entry)
+            local = self.project.class_named(entry)
             if local is not None:
                 deco_auth.extend(self._effects(local.decorators).auth)
         chain_auth, chain_cert, _trivial, _public, _methods = self._dispatch_chain(cls)
@@ -727,7 +727,7 @@ class ProtectionAnalyzer:
             return [(m.upper(), a) for m, a in route.actions]
         methods: set[str] = set()
         for entry in cls.mro:
-            local = self.project.classes.get(entry)
+            local = self.project.class_named(entry)
             if local is not None:
                 methods.update(n.upper() for n in local.methods if n in HTTP_METHODS)
             else:
@@ -825,7 +825,7 @@ class ProtectionAnalyzer:
 
     def _permission_class(self, name: str, method: str, depth: int) -> _Verdict:
         short = short_of(name)
-        cls = self.project.classes.get(name)
+        cls = self.project.class_named(name)
         if cls is None:
             if short in _ALLOW:
                 return _Verdict(True, short)
@@ -837,7 +837,7 @@ class ProtectionAnalyzer:
                 return _Verdict(True, "BasePermission.has_permission returns True")
             return _Verdict(None, short, certain=False)
         for entry in cls.mro:
-            local = self.project.classes.get(entry)
+            local = self.project.class_named(entry)
             if local is None:
                 if short_of(entry) in ("BasePermission", "object"):
                     return _Verdict(True, f"{short} does not override has_permission (allows all)")

@@ -61,11 +61,11 @@ def components(ctx: RuleContext) -> Iterator[tuple[str, ClassModel]]:
                 if isinstance(item, Ref)
             )
     for kind, name in listed:
-        cls = ctx.project.classes.get(name)
+        cls = ctx.project.class_named(name)
         if cls is not None and cls.qualname not in seen:
             seen.add(cls.qualname)
             yield kind, cls
-    for cls in ctx.project.classes.values():
+    for cls in list(ctx.project.classes.values()):
         if cls.qualname in seen:
             continue
         if any(short_of(entry) in _COMPONENT_BASES for entry in cls.mro[1:]):

@@ -85,7 +85,7 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
             continue
         if short_of(name) in _OBJECT_PERMISSIONS:
             return True
-        perm_cls = ctx.project.classes.get(name)
+        perm_cls = ctx.project.class_named(name)
         if perm_cls is None:
             continue
         found_meth = ctx.project.method(perm_cls, "has_object_permission")
@@ -105,6 +105,7 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Report authenticated object views whose queryset is not scoped to the user."""
     meta = get_rule(RULE_ID)
+    reported: set[str] = set()
     for analysis in ctx.routes:
         cls = analysis.klass
         if cls is None or analysis.framework not in ("django", "drf"):
@@ -115,21 +116,29 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue
         if analysis.method_actions and {a for _, a in analysis.method_actions} <= {"create"}:
             continue
-        if any(ctx.project.method(cls, m) for m in _SCOPING_METHODS):
-            scoped = [ctx.project.method(cls, m) for m in _SCOPING_METHODS]
-            if any(f is not None and f[1].facts.mentions_user for f in scoped):
-                continue
+        if cls.qualname in reported:
+            continue  # one finding per view class: the fix is there, not per route
+        scoped = [ctx.project.method(cls, m) for m in _SCOPING_METHODS]
+        if any(f is not None and f[1].facts.user_scoped_queryset for f in scoped):
+            continue
         model = None
         for attr in ("queryset", "model"):
             found = ctx.project.attribute(cls, attr)
             if found is not None:
                 model = model_of(found[1])
                 break
+        if model is None and scoped[0] is not None:
+            # No queryset attribute: the model get_queryset() returns.
+            for value in scoped[0][1].facts.returns:
+                model = model_of(value)
+                if model is not None:
+                    break
         owners = ctx.owner_fields(model)
         if not owners:
             continue
         if object_permission_checks_user(ctx, analysis) is not None:
             continue
+        reported.add(cls.qualname)
         yield meta.finding(
             location=analysis.location,
             route=analysis.route.pattern,

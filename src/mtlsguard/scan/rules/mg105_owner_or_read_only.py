@@ -64,7 +64,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         for item in perms.items:
             if not isinstance(item, Ref):
                 continue
-            perm = ctx.project.classes.get(item.name)
+            perm = ctx.project.class_named(item.name)
             if perm is None:
                 continue
             meth = ctx.project.method(perm, "has_object_permission")
@@ -73,7 +73,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if leaky is None:
             continue
         scoped = ctx.project.method(cls, "get_queryset")
-        if scoped is not None and scoped[1].facts.mentions_user:
+        if scoped is not None and scoped[1].facts.user_scoped_queryset:
             continue
         found_qs = ctx.project.attribute(cls, "queryset")
         model = model_of(found_qs[1]) if found_qs else None

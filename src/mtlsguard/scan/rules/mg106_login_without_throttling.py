@@ -70,7 +70,7 @@ def _throttled(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
         decorators.extend(analysis.function.decorators)
     if analysis.klass is not None:
         for entry in analysis.klass.mro:
-            local = ctx.project.classes.get(entry)
+            local = ctx.project.class_named(entry)
             if local is not None:
                 decorators.extend(local.decorators)
                 for meth in local.methods.values():

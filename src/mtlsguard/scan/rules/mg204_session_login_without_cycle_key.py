@@ -46,7 +46,9 @@ RULE_ID = "MG204"
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Report functions that authenticate and write the session without rotating its key."""
     meta = get_rule(RULE_ID)
-    for func in ctx.project.functions.values():
+    for func in list(ctx.project.functions.values()):
+        if not func.may_mention("session"):
+            continue
         facts = func.facts
         if not (facts.authenticates and facts.sets_user) or facts.cycles_session:
             continue

@@ -55,7 +55,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         keys: list[str] = []
         trusted = False
         for entry in cls.mro:
-            owner = ctx.project.classes.get(entry)
+            owner = ctx.project.class_named(entry)
             if owner is None:
                 continue
             for meth in owner.methods.values():

@@ -15,6 +15,7 @@ from mtlsguard.scan.neutral import (
     Call,
     ClassModel,
     Expr,
+    FunctionFacts,
     FunctionModel,
     IfExpr,
     Mapping,
@@ -76,6 +77,9 @@ class ModelBuilder:
         self.project = project
         self._pending: list[str] = []
         self._done: set[str] = set()
+        self._constants: dict[tuple[str, str], str | None] = {}
+        self._defined: dict[str, FunctionModel | ClassModel | None] = {}
+        project.loader = self.define
 
     def want(self, dotted: str) -> None:
         """Queue ``dotted`` (and, for ``X.objects.all``, its owner ``X``) for modelling."""
@@ -105,6 +109,8 @@ class ModelBuilder:
                 return
             for module in fresh:
                 modelled.add(module.name)
+                if not module.module_wide:
+                    continue
                 for name, node in module.defs.items():
                     qual = f"{module.name}.{name}"
                     if isinstance(node, ast.ClassDef):
@@ -113,7 +119,14 @@ class ModelBuilder:
                         self.function(module, node, qual)
 
     def define(self, dotted: str) -> FunctionModel | ClassModel | None:
-        """Model the project definition ``dotted`` (trying shorter prefixes), if any."""
+        """Model the project definition ``dotted`` (trying shorter prefixes), if any (memoised)."""
+        if dotted in self._defined:
+            return self._defined[dotted]
+        found = self._define(dotted)
+        self._defined[dotted] = found
+        return found
+
+    def _define(self, dotted: str) -> FunctionModel | ClassModel | None:
         if dotted in self.project.functions:
             return self.project.functions[dotted]
         if dotted in self.project.classes:
@@ -142,8 +155,14 @@ class ModelBuilder:
         existing = self.project.functions.get(qual)
         if existing is not None:
             return existing
-        resolve = lambda expr: self.tree.expr(module, expr)  # noqa: E731
-        facts = analyze_function(node, resolve, lambda name: self._constant(module, name))
+
+        def load() -> FunctionFacts:
+            return analyze_function(
+                node,
+                lambda expr: self.tree.expr(module, expr),
+                lambda name: self._constant(module, name),
+            )
+
         decorators = tuple(self.tree.expr(module, d) for d in node.decorator_list)
         args = node.args
         model = FunctionModel(
@@ -151,21 +170,10 @@ class ModelBuilder:
             location=module.location(node),
             decorators=decorators,
             params=tuple(a.arg for a in args.posonlyargs + args.args + args.kwonlyargs),
-            facts=facts,
+            loader=load,
+            hints=module.hints,
         )
         self.project.functions[qual] = model
-        for decorator in decorators:
-            self._want_refs(decorator)
-        for name in facts.calls:
-            if not name.startswith("."):
-                self.want(name)
-        for lookup in facts.lookups:
-            if lookup.model:
-                self.want(lookup.model)
-        for branch in facts.permission_branches:
-            self._want_refs(branch.permissions)
-        for value in facts.returns:
-            self._want_refs(value)
         return model
 
     def klass(self, module: ParsedModule, node: ast.ClassDef, qual: str) -> ClassModel:
@@ -223,6 +231,14 @@ class ModelBuilder:
                 self.want(name)
 
     def _constant(self, module: ParsedModule, name: str) -> str | None:
+        key = (module.name, name)
+        if key in self._constants:
+            return self._constants[key]
+        value = self._constant_uncached(module, name)
+        self._constants[key] = value
+        return value
+
+    def _constant_uncached(self, module: ParsedModule, name: str) -> str | None:
         node = module.assigns.get(name)
         if node is None and name in module.imports:
             found = self.tree.lookup(module.imports[name])

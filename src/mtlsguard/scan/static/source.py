@@ -27,7 +27,7 @@ from mtlsguard.scan.neutral import (
     Unknown,
 )
 
-__all__ = ["MAX_FILE_BYTES", "ParsedModule", "SourceTree"]
+__all__ = ["HINT_WORDS", "MAX_FILE_BYTES", "ParsedModule", "SourceTree"]
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Files larger than this are skipped with a scan error."""
@@ -45,6 +45,22 @@ _BINOPS: dict[type[ast.operator], str] = {
 }
 _UNARY: dict[type[ast.unaryop], str] = {ast.Invert: "~", ast.USub: "-", ast.Not: "not"}
 _MAX_DEPTH = 12
+HINT_WORDS = ("jwt", "session", "login", "authenticate", "SSL", "CERT", "Cert", "cert")
+"""Words recorded per module so module-wide rules can skip functions cheaply."""
+_MODULE_WIDE_TOKENS = (
+    b"jwt",
+    b"session[",
+    b"SSL_CLIENT",
+    b"SSL-Client",
+    b"CLIENT_CERT",
+    b"Client-Cert",
+    b"CLIENT_VERIFY",
+    b"Client-Verify",
+    b"Middleware",
+    b"Authentication",
+    b"Backend",
+    b"process_request",
+)
 
 
 @dataclass(slots=True)
@@ -67,6 +83,11 @@ class ParsedModule:
     """Top-level ``NAME = value`` (last one wins)."""
     star_imports: list[str] = field(default_factory=list)
     """Targets of ``from X import *``."""
+    module_wide: bool = False
+    """The source mentions something module-wide rules look for (JWT, sessions, certificate
+    headers, middleware), so every definition in it is modelled, not only reached ones."""
+    hints: frozenset[str] = frozenset()
+    """Which of :data:`HINT_WORDS` occur in the source."""
 
     def location(self, node: ast.AST) -> Location:
         """Location of ``node`` in this module."""
@@ -105,6 +126,9 @@ class SourceTree:
         self.lines_scanned = 0
         self._by_path: dict[Path, ParsedModule | None] = {}
         self._paths: dict[str, tuple[Path, bool] | None] = {}
+        self._canonical: dict[str, str] = {}
+        self._resolved: dict[tuple[str, str], str] = {}
+        self._exprs: dict[str, Expr] = {}
 
     # --- files ---------------------------------------------------------------------------
 
@@ -193,7 +217,10 @@ class SourceTree:
             return None
         self.files_scanned += 1
         self.lines_scanned += data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-        return self._index(ParsedModule(dotted, real, relpath, tree, is_package))
+        module = ParsedModule(dotted, real, relpath, tree, is_package)
+        module.module_wide = any(token in data for token in _MODULE_WIDE_TOKENS)
+        module.hints = frozenset(w for w in HINT_WORDS if w.encode() in data)
+        return self._index(module)
 
     def _error(self, relpath: str, message: str) -> None:
         self.errors.append(ScanError(relpath, message))
@@ -247,10 +274,18 @@ class SourceTree:
     # --- names ---------------------------------------------------------------------------
 
     def canonical(self, dotted: str, depth: int = 0) -> str:
-        """Follow imports and re-exports of a dotted name to where it is defined.
+        """Follow imports and re-exports of a dotted name to where it is defined (memoised).
 
         External names (not in the project) are returned as written.
         """
+        cached = self._canonical.get(dotted)
+        if cached is None:
+            cached = self._canonical_uncached(dotted, depth)
+            if depth == 0:
+                self._canonical[dotted] = cached
+        return cached
+
+    def _canonical_uncached(self, dotted: str, depth: int) -> str:
         if depth > _MAX_DEPTH:
             return dotted
         parts = dotted.split(".")
@@ -282,7 +317,15 @@ class SourceTree:
         return dotted
 
     def resolve_name(self, module: ParsedModule, name: str) -> str:
-        """Dotted path of the bare ``name`` as seen from ``module``."""
+        """Dotted path of the bare ``name`` as seen from ``module`` (memoised)."""
+        key = (module.name, name)
+        cached = self._resolved.get(key)
+        if cached is None:
+            cached = self._resolve_uncached(module, name)
+            self._resolved[key] = cached
+        return cached
+
+    def _resolve_uncached(self, module: ParsedModule, name: str) -> str:
         if name in module.defs or name in module.assigns:
             return f"{module.name}.{name}"
         target = module.imports.get(name)
@@ -307,7 +350,11 @@ class SourceTree:
         base = self.resolve_name(module, node.id)
         if not attrs:
             return base
-        return self.canonical(".".join([base, *reversed(attrs)]))
+        joined = ".".join([base, *reversed(attrs)])
+        if base == node.id and node.id not in module.imports:
+            # A local variable, parameter or builtin (``request.POST.get``): nothing to follow.
+            return joined
+        return self.canonical(joined)
 
     def lookup(self, dotted: str) -> tuple[ParsedModule, ast.AST] | None:
         """The module and top-level node (def, class or assigned value) named ``dotted``."""
@@ -394,9 +441,21 @@ class SourceTree:
         dotted = self.dotted_of(module, node)
         if dotted is None:
             return Unknown("attribute")
-        found = self.lookup(dotted) if "." in dotted else None
+        cached = self._exprs.get(dotted)
+        if cached is not None:
+            return cached
+        result: Expr = Ref(dotted)
+        root = dotted.split(".", 1)[0]
+        local = (
+            isinstance(node, ast.Attribute)
+            and root not in module.imports
+            and (self.module_path(root) is None)
+        )
+        found = self.lookup(dotted) if "." in dotted and not local else None
         if found is not None:
             owner, value = found
             if isinstance(value, ast.expr):
-                return self.expr(owner, value, depth + 1)
-        return Ref(dotted)
+                result = self.expr(owner, value, depth + 1)
+        if depth == 0 or isinstance(result, Ref):
+            self._exprs[dotted] = result
+        return result

@@ -128,7 +128,11 @@ class UrlConfWalker:
                 return  # ``urlpatterns = urlpatterns + [...]``: earlier statements counted
             self._named_patterns(module, node, scope)
         elif isinstance(node, ast.Attribute):
-            if node.attr == "urls":
+            dotted = self.tree.dotted_of(module, node)
+            if dotted is not None and self.tree.module_path(dotted) is not None:
+                # ``include((pretix.control.urls, "control"))``: a module, not router.urls
+                self._module(dotted, _Scope(scope.prefix, scope.wrappers, scope.depth + 1))
+            elif node.attr == "urls":
                 self._router(module, node.value, scope)
             else:
                 self._named_patterns(module, node, scope)
@@ -317,13 +321,24 @@ class UrlConfWalker:
             self._module(arg.value, scope)
         elif isinstance(arg, ast.Tuple | ast.List) and arg.elts:
             first = arg.elts[0]
+            if (
+                isinstance(arg, ast.Tuple)
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+            ):
+                self._module(first.value, scope)  # include(("app.urls", "app_name"))
+                return
             if isinstance(arg, ast.Tuple) and isinstance(
                 first, ast.List | ast.Name | ast.Attribute | ast.BinOp
             ):
                 self._patterns(module, first, scope, skip_self=False)
             else:
                 self._patterns(module, arg, scope)
-        elif isinstance(arg, ast.Attribute) and arg.attr == "urls":
+        elif (
+            isinstance(arg, ast.Attribute)
+            and arg.attr == "urls"
+            and self.tree.module_path(self.tree.dotted_of(module, arg) or "") is None
+        ):
             if self._is_admin_site(module, arg.value):
                 return
             self._router(module, arg.value, scope)
@@ -388,7 +403,7 @@ class UrlConfWalker:
         if isinstance(built, ClassModel):
             project = self.builder.project
             for entry in built.mro:
-                cls = project.classes.get(entry)
+                cls = project.class_named(entry)
                 if cls is None:
                     short = external_short(entry) or entry.rsplit(".", 1)[-1]
                     available.update(DRF_VIEWSET_ACTIONS.get(short, ()))

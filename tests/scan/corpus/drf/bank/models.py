@@ -19,3 +19,12 @@ class Currency(models.Model):
 
 class Article(models.Model):
     title = models.CharField(max_length=200)
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Voucher(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
+    code = models.CharField(max_length=20)

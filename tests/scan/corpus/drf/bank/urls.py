@@ -10,6 +10,9 @@ router.register(r"my-accounts", views.MyAccountViewSet, basename="my-account")
 router.register(r"transfers", views.PublicReadsViewSet, basename="transfer")
 router.register(r"admin-transfers", views.AdminDestroyViewSet, basename="admin-transfer")
 router.register(r"frozen", views.OpenActionViewSet, basename="frozen")
+router.register(r"tenant", views.TenantScopedViewSet, basename="tenant")
+router.register(r"vouchers", views.VoucherViewSet, basename="voucher")
+router.register(r"by-prefix/(?P<prefix>[A-Z]+)", views.UrlKwargScopedViewSet, basename="prefix")
 
 urlpatterns = [
     path("account-list/", views.AccountList.as_view()),

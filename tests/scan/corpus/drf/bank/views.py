@@ -5,7 +5,7 @@ from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated, I
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Account, Article, Currency, Transfer
+from .models import Account, Article, Currency, Transfer, Voucher
 from .permissions import AlwaysAllow, HasVerifiedClientCert, IsOwner, IsOwnerOrReadOnly, IsSignedIn, StaffOnly
 from .serializers import AccountSerializer
 
@@ -231,3 +231,23 @@ class InlineGuardAPI(APIView):  # expect: -
 @permission_classes([AllowAny])
 def webhook(request):  # expect: MG101
     return Response({})
+
+
+class TenantScopedViewSet(viewsets.ModelViewSet):  # expect: -
+    queryset = Account.objects.all()
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        return self.request.organization.accounts.all()
+
+
+class VoucherViewSet(viewsets.ReadOnlyModelViewSet):  # expect: -
+    queryset = Voucher.objects.all()
+    permission_classes = [IsAuthenticated]
+
+
+class UrlKwargScopedViewSet(viewsets.ReadOnlyModelViewSet):  # expect: MG103
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        return Account.objects.filter(iban__startswith=self.kwargs["prefix"])
