@@ -50,6 +50,7 @@ def test_event_fields_and_no_secrets(
         "issuer": pki.client.cert.issuer.rfc4514_string(),
         "serial": format(pki.client.cert.serial_number, "X"),
         "user": "alice",
+        "client": PROXY,
     }
     assert len(event["fingerprint"]) == 64
     text = record.getMessage()
@@ -115,3 +116,28 @@ def test_database_sink_from_async(mtls_settings: Any, alice: Any, pki: TestPKI) 
     async_to_sync(client.get)("/api/whoami", headers=nginx_headers(pki.revoked))
     rows = list(AuditEvent.objects.order_by("id").values_list("decision", "reason", "user"))
     assert rows == [("allow", "verified", "alice"), ("deny", "revoked", "")]
+
+
+@pytest.mark.parametrize(
+    ("peer", "xff", "client"),
+    [
+        (PROXY, "203.0.113.50", "203.0.113.50"),  # what the trusted proxy saw
+        (PROXY, "10.9.9.9, 203.0.113.50", "203.0.113.50"),  # leftmost: client-supplied
+        (PROXY, "not-an-ip", PROXY),
+        ("203.0.113.7", "192.0.2.1", "203.0.113.7"),  # an untrusted peer's XFF is ignored
+    ],
+)
+def test_client_address_comes_only_from_a_trusted_proxy(
+    mtls_settings: Any,
+    alice: Any,
+    pki: TestPKI,
+    caplog: pytest.LogCaptureFixture,
+    peer: str,
+    xff: str,
+    client: str,
+) -> None:
+    caplog.set_level(logging.INFO, logger="mtlsguard.audit")
+    headers = {"X-Forwarded-For": xff, **nginx_headers(pki.client)}
+    Client(REMOTE_ADDR=peer).get("/api/whoami", headers=headers)
+    [record] = records(caplog)
+    assert (record.audit["peer"], record.audit["client"]) == (peer, client)

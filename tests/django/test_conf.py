@@ -45,6 +45,7 @@ def test_defaults_are_the_safe_ones(ca_bundle: Path) -> None:
         ({"TRUSTED_PROXIES": ["10.0.0.1/8"]}, r"TRUSTED_PROXIES'\] is invalid"),
         ({"TRUSTED_PROXIES": ["proxy.internal"]}, r"TRUSTED_PROXIES"),
         ({"HOPS": 0}, r"HOPS'\] must be an integer >= 1"),
+        ({"CLIENT_IP_HEADER": "X Forwarded"}, r"CLIENT_IP_HEADER'\] is 'X Forwarded'"),
         ({"HEADERS": {"certificate": "X-Cert"}}, r"role\(s\) \['certificate'\]"),
         ({"REQUIRED": "api"}, r"REQUIRED'\] is 'api'"),
         ({"REQUIRED": ["api/"]}, r"path prefixes starting with '/'"),

@@ -65,3 +65,24 @@ def test_valid_certificates_are_not_locked_out_by_failures_from_the_same_peer(
 def test_missing_certificate_is_not_a_failure(throttled: Any) -> None:
     client = Client(REMOTE_ADDR=PROXY)
     assert {client.get("/api/whoami").status_code for _ in range(6)} == {401}
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_the_limit_is_per_client_address(throttled: Any, pki: TestPKI) -> None:
+    proxy = Client(REMOTE_ADDR=PROXY)
+
+    def attempt(client_ip: str, issued: Any) -> int:
+        headers = {**nginx_headers(issued), "X-Forwarded-For": f"198.51.100.99, {client_ip}"}
+        return proxy.get("/api/whoami", headers=headers).status_code
+
+    # Three failures from one client, each with a different certificate (so only the
+    # per-client counter can trip)...
+    assert [attempt("192.0.2.1", c) for c in (pki.expired, pki.revoked, pki.self_signed)] == [
+        403,
+        403,
+        403,
+    ]
+    assert attempt("192.0.2.1", pki.not_yet_valid) == 429
+    # ...do not throttle another client behind the same proxy. The leftmost XFF entry is
+    # whatever the client sent and is never used.
+    assert attempt("192.0.2.2", pki.not_yet_valid) == 403

@@ -55,6 +55,9 @@ class AuditRecord:
     """Serial number, upper-case hex."""
     user: str = ""
     """Username the request was authenticated as, if any."""
+    client: str = ""
+    """The client's address as a trusted proxy reported it (``CLIENT_IP_HEADER``), or the
+    peer."""
 
     def as_dict(self) -> dict[str, Any]:
         """The record as a plain dict (for JSON log formatters)."""

@@ -8,6 +8,7 @@ be read or verified, so the middleware refuses to start instead of guessing)::
         "HEADERS": {},                        # per-role header overrides {"cert": "X-Client-Cert"}
         "TRUSTED_PROXIES": [],                # CIDRs of the proxies; [] trusts nobody
         "HOPS": 1,                            # trusted proxies appending to multi-hop headers
+        "CLIENT_IP_HEADER": "X-Forwarded-For",  # client address from a trusted proxy, or None
         "CA_BUNDLE": None,                    # path (or list of paths) of the client CA PEMs
         "CRL_FILES": [],                      # PEM/DER CRL files checked on every verification
         "VERIFY": {
@@ -73,6 +74,7 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "HEADERS": {},
     "TRUSTED_PROXIES": [],
     "HOPS": 1,
+    "CLIENT_IP_HEADER": "X-Forwarded-For",
     "CA_BUNDLE": None,
     "CRL_FILES": [],
     "VERIFY": {
@@ -189,6 +191,9 @@ class MtlsGuardSettings:
     """Per-role header-name overrides passed to ``extract(names=...)``."""
     trusted_proxies: TrustedProxies
     """Peers whose forwarded-certificate headers are believed, and their hop count."""
+    client_ip_header: str | None
+    """Header in which a trusted proxy reports the client's address (``hops``-th entry from
+    the right), used for throttling and audit; ``None``: use the TCP peer."""
     ca_bundle: tuple[Path, ...]
     """PEM files holding the CAs client certificates must chain to."""
     crl_files: tuple[Path, ...]
@@ -270,6 +275,14 @@ def _strings(value: Any, key: str) -> tuple[str, ...]:
     ):
         raise _fail(key, f"must be a list of strings, not {value!r}", "Use a list of strings.")
     return tuple(str(v) for v in value)
+
+
+def _header_name(value: Any, key: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9-]+", value):
+        raise _fail(key, f"is {value!r}", "Use a header name like 'X-Request-ID', or None.")
+    return value
 
 
 def _choice(value: Any, key: str, choices: tuple[Any, ...]) -> Any:
@@ -406,9 +419,7 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
         )
 
     a = raw["AUDIT"]
-    request_id_header = a["REQUEST_ID_HEADER"]
-    if request_id_header is not None and not isinstance(request_id_header, str):
-        raise _fail("'AUDIT']['REQUEST_ID_HEADER'", "must be a header name or None", "Fix it.")
+    request_id_header = _header_name(a["REQUEST_ID_HEADER"], "'AUDIT']['REQUEST_ID_HEADER'")
     audit = AuditSettings(
         enabled=_bool(a["ENABLED"], "'AUDIT']['ENABLED'"),
         log_allowed=_bool(a["LOG_ALLOWED"], "'AUDIT']['LOG_ALLOWED'"),
@@ -429,6 +440,7 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
         source=source,
         headers=dict(headers),
         trusted_proxies=proxies,
+        client_ip_header=_header_name(raw["CLIENT_IP_HEADER"], "'CLIENT_IP_HEADER'"),
         ca_bundle=ca_bundle,
         crl_files=crl_files,
         verify=verify,

@@ -9,6 +9,8 @@ policy), so it runs inline in both the sync and the async middleware.
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from mtlsguard.django import runtime
 from mtlsguard.django.conf import MtlsGuardSettings
 from mtlsguard.django.runtime import VerifiedCertificate
 
-__all__ = ["Inspection", "inspect_request"]
+__all__ = ["Inspection", "client_address", "inspect_request", "meta_key"]
 
 logger = logging.getLogger("mtlsguard.django")
 
@@ -47,6 +49,38 @@ class Inspection:
 
 
 _NOTHING = Inspection(None, None, None)
+
+
+@functools.lru_cache(maxsize=64)
+def meta_key(header: str) -> str:
+    """The ``request.META`` key of HTTP header ``header``."""
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+def client_address(request: HttpRequest, settings: MtlsGuardSettings) -> str:
+    """The client's address: what a trusted proxy reports, else the TCP peer.
+
+    Behind a proxy every request comes from the proxy's address, so throttling "per peer"
+    needs the address the proxy saw: the ``hops``-th entry from the right of
+    ``CLIENT_IP_HEADER`` (entries further left are whatever the client sent). Only believed
+    from a trusted peer, and only if it is an IP address.
+    """
+    peer = str(request.META.get("REMOTE_ADDR") or "")
+    header = settings.client_ip_header
+    if header is None or not settings.trusted_proxies.is_trusted(peer):
+        return peer
+    value = request.META.get(meta_key(header))
+    if not isinstance(value, str):
+        return peer
+    entries = value.split(",")
+    hops = settings.trusted_proxies.hops
+    if len(entries) < hops:
+        return peer
+    candidate = entries[-hops].strip()
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return peer
 
 
 def _environ(request: HttpRequest, source: str) -> Mapping[str, Any]:

@@ -22,7 +22,6 @@ once, rotating the session key, and logs out when the certificate changes or dis
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -37,7 +36,7 @@ from mtlsguard.certs import CertificateError
 from mtlsguard.django import runtime
 from mtlsguard.django.audit import AuditRecord, clean_request_id, clip_path, emit, emit_async
 from mtlsguard.django.conf import MtlsGuardSettings, get_settings
-from mtlsguard.django.inspection import Inspection, inspect_request
+from mtlsguard.django.inspection import Inspection, client_address, inspect_request, meta_key
 from mtlsguard.django.responses import Refusal, refusal_response
 from mtlsguard.django.throttling import FailureThrottle
 
@@ -79,11 +78,6 @@ def decide(settings: MtlsGuardSettings, inspection: Inspection, path: str) -> Re
     if inspection.verified is None and required:
         return Refusal(401, "no_certificate", "A verified client certificate is required.")
     return None
-
-
-@functools.lru_cache(maxsize=32)
-def _meta_key(header: str) -> str:
-    return "HTTP_" + header.upper().replace("-", "_")
 
 
 def _untrusted(ins: Inspection) -> bool:
@@ -184,7 +178,7 @@ class ClientCertificateMiddleware:
         if ins.error is None or not settings.throttle.enabled:
             return refusal
         throttle = FailureThrottle(settings.throttle)
-        peer = request.META.get("REMOTE_ADDR") or ""
+        peer = client_address(request, settings)
         wait = throttle.retry_after(peer, ins.fingerprint)
         if wait is not None:
             return Refusal(
@@ -330,7 +324,7 @@ class ClientCertificateMiddleware:
             reason = "verified"
         cert = ins.presented
         header = settings.audit.request_id_header
-        request_id = request.META.get(_meta_key(header)) if header else None
+        request_id = request.META.get(meta_key(header)) if header else None
         return AuditRecord(
             decision="deny" if refusal is not None else "allow",
             reason=reason,
@@ -344,6 +338,7 @@ class ClientCertificateMiddleware:
             issuer=cert.issuer if cert else "",
             serial=format(cert.serial, "X") if cert and cert.serial is not None else "",
             user=user.get_username() if user is not None else "",
+            client=client_address(request, settings)[:64],
         )
 
 

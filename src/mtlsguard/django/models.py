@@ -118,6 +118,7 @@ class AuditEvent(models.Model):
     issuer = models.TextField(blank=True)
     serial = models.CharField(max_length=64, blank=True)
     user = models.CharField(max_length=150, blank=True)
+    client = models.CharField(max_length=64, blank=True)
 
     class Meta:
         """Model options."""
