@@ -1,0 +1,97 @@
+"""The engine is front-end agnostic, and the static front-end parses only what is reached."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mtlsguard.scan.engine import analyze, run_rules, scan_project
+from mtlsguard.scan.model import Location
+from mtlsguard.scan.neutral import (
+    Call,
+    ClassModel,
+    FunctionFacts,
+    FunctionModel,
+    ProjectModel,
+    Ref,
+    RouteModel,
+    Seq,
+)
+from tests.scan.projects import write_project
+
+
+def test_rules_run_on_a_hand_built_model_as_introspection_would_build_it() -> None:
+    # What ``manage.py mtlsguard`` will produce from the real resolver and classes: no AST.
+    loc = Location("billing/views.py", 10)
+    view = ClassModel(
+        qualname="billing.views.BillingView",
+        location=loc,
+        bases=(Ref("django.views.generic.base.View"),),
+        mro=("billing.views.BillingView", "django.views.generic.base.View"),
+        methods={
+            "get": FunctionModel(
+                "billing.views.BillingView.get",
+                Location("billing/views.py", 11),
+                precomputed=FunctionFacts(cert_keys=("HTTP_X_SSL_CLIENT_VERIFY",), cert_guard=True),
+            )
+        },
+    )
+    api = ClassModel(
+        qualname="accounts.api.AccountDetail",
+        location=Location("accounts/api.py", 5),
+        mro=("accounts.api.AccountDetail", "rest_framework.generics.RetrieveAPIView"),
+        attributes={"permission_classes": Seq((Ref("rest_framework.permissions.AllowAny"),))},
+    )
+    protected = FunctionModel(
+        "accounts.views.home",
+        Location("accounts/views.py", 3),
+        decorators=(Ref("django.contrib.auth.decorators.login_required"),),
+    )
+    project = ProjectModel(
+        root="/srv/app",
+        routes=[
+            RouteModel("billing/", "billing.views.BillingView", "type"),
+            RouteModel("accounts/<int:pk>/", "accounts.api.AccountDetail", "type"),
+            RouteModel("home/", "accounts.views.home", "function"),
+            RouteModel(
+                "wrapped/",
+                "accounts.views.home",
+                "function",
+                wrappers=(Call(Ref("django.contrib.auth.decorators.permission_required")),),
+            ),
+        ],
+        functions={protected.qualname: protected},
+        classes={view.qualname: view, api.qualname: api},
+    )
+    context = analyze(project)
+    found = {(f.rule_id, f.route) for f in run_rules(context)}
+    assert found == {("MG102", "billing/"), ("MG101", "accounts/<int:pk>/")}
+    routes = {r.route.pattern: r for r in context.routes}
+    assert routes["home/"].protections[0].authenticated is True
+    assert routes["wrapped/"].protections[0].detail == "@permission_required, @login_required"
+
+
+def test_only_reached_files_are_parsed(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": "from django.urls import path\nfrom app import views\n"
+            "urlpatterns = [path('v/', views.v)]\n",
+            "app/views.py": "def v(request):\n    return 1\n",
+            # Never imported by the URLconf or settings: not read, so its error is not seen.
+            "app/unused.py": "def broken(:\n",
+            "app/tests/test_big.py": "x = 1\n" * 5000,
+        },
+    )
+    result = scan_project(root)
+    assert result.errors == ()
+    assert result.files_scanned <= 5  # settings, urls, views and package __init__ files
+    assert result.lines_scanned < 50
+
+
+def test_progress_reports_every_step(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"proj/urls.py": "urlpatterns = []\n"})
+    calls: list[tuple[int, int]] = []
+    scan_project(root, progress=lambda done, total: calls.append((done, total)))
+    totals = {t for _d, t in calls}
+    assert len(totals) == 1
+    assert [d for d, _t in calls] == list(range(1, totals.pop() + 1))
