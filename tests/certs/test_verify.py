@@ -564,6 +564,7 @@ def test_load_errors_name_the_file(tmp_path: Path) -> None:
 # --- fuzzing -------------------------------------------------------------------------------
 
 
+@pytest.mark.timeout(900)  # 10,000 examples with CI=true
 @given(data=st.data())
 def test_mutated_certificates_never_verify_and_never_crash(
     pki: TestPKI, data: st.DataObject

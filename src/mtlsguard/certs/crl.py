@@ -62,7 +62,7 @@ def parse_crl(data: bytes) -> x509.CertificateRevocationList:
             crl = x509.load_pem_x509_crl(data)
         else:
             crl = x509.load_der_x509_crl(data)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, x509.InvalidVersion) as exc:  # InvalidVersion: no ValueError
         raise ValueError(f"not a CRL: {exc}") from exc
     check_crl(crl)
     return crl
@@ -80,7 +80,7 @@ def check_crl(crl: x509.CertificateRevocationList) -> None:
         _ = crl.issuer.rfc4514_string(), crl.last_update_utc, crl.next_update_utc
         for entry in crl:
             _ = entry.serial_number
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, x509.InvalidVersion) as exc:
         raise ValueError(f"malformed CRL: {exc}") from exc
 
 
