@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
@@ -269,16 +269,21 @@ def test_confirmation_claim_fuzz(value: Any) -> None:
         assert len(base64.urlsafe_b64decode(result + "=")) == 32
 
 
+FUZZ_OPTIONS = TokenSettings(
+    ("ES256",),
+    ec.generate_private_key(ec.SECP256R1())
+    .public_key()
+    .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    .decode(),
+)
+
+
 @given(st.text(max_size=300))
 def test_decode_jwt_fuzz_only_token_errors(token: str) -> None:
     from mtlsguard.drf.confirmation import decode_jwt
 
-    key = ec.generate_private_key(ec.SECP256R1()).public_key()
-    options = TokenSettings(
-        ("ES256",), key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
-    )
     with pytest.raises(TokenError):
-        decode_jwt(token, options)
+        decode_jwt(token, FUZZ_OPTIONS)
 
 
 @pytest.mark.parametrize(
@@ -309,3 +314,42 @@ def test_missing_token_settings_fail_loudly(
     del drf_settings.MTLSGUARD_TOKENS
     with pytest.raises(ImproperlyConfigured, match="MTLSGUARD_TOKENS"):
         token_settings()
+
+
+LATIN1 = st.characters(min_codepoint=0, max_codepoint=255, exclude_characters="\r\n")
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    header=st.one_of(
+        st.text(LATIN1, max_size=200),
+        st.text(LATIN1, max_size=200).map(lambda t: "Bearer " + t),
+        st.lists(st.text(LATIN1, max_size=40), min_size=3, max_size=3).map(
+            lambda parts: "Bearer " + ".".join(parts)
+        ),
+    ),
+    present=st.booleans(),
+)
+@pytest.mark.django_db
+def test_authorization_header_fuzz_never_errors(
+    drf_settings: Any, pki: TestPKI, header: str, present: bool
+) -> None:
+    """Whatever the Authorization header holds: None or AuthenticationFailed, never a crash."""
+    from rest_framework.exceptions import AuthenticationFailed
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    raw = APIRequestFactory().get(
+        "/drf/x",
+        headers=nginx_headers(pki.client if present else None),
+        HTTP_AUTHORIZATION=header,
+        REMOTE_ADDR=PROXY,
+    )
+    try:
+        result = CertificateBoundTokenAuthentication().authenticate(Request(raw))
+    except AuthenticationFailed as exc:
+        status = exc.status_code
+        assert status == 401
+    else:
+        assert result is None
+        assert not header.split() or header.split()[0].lower() != "bearer"
