@@ -353,3 +353,22 @@ def test_authorization_header_fuzz_never_errors(
     else:
         assert result is None
         assert not header.split() or header.split()[0].lower() != "bearer"
+
+
+@pytest.mark.django_db
+def test_tokens_without_certificate_behind_the_proxy_lock_nobody_out(
+    drf_settings: Any,
+    users: dict[str, Any],
+    pki: TestPKI,
+    client: Client,
+    make_token: Callable[..., str],
+) -> None:
+    drf_settings.MTLSGUARD = {
+        **drf_settings.MTLSGUARD,
+        "THROTTLE": {"ENABLED": True, "FAILURES": 2, "WINDOW": 60},
+    }
+    token = make_token("alice", pki.client)
+    # someone without a certificate keeps failing through the shared proxy address...
+    assert {call(client, token, None).status_code for _ in range(5)} == {401}
+    # ...and the proxy's other clients still get in
+    assert call(client, token, pki.client).status_code == 200

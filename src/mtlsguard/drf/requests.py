@@ -90,23 +90,27 @@ def _peer(raw: HttpRequest) -> str:
     return str(raw.META.get("REMOTE_ADDR") or "")
 
 
-def _throttle_peer(request: Request | HttpRequest, fingerprint: str | None) -> str:
-    # Behind a trusted proxy every client shares the proxy's address: counting failures per
-    # peer there would let one client lock everybody out. The certificate names the client.
+def _throttle_peer(request: Request | HttpRequest, fingerprint: str | None) -> str | None:
+    """The key standing for the client, or ``None`` when nothing identifies it.
+
+    Behind a trusted proxy every client shares the proxy's address: counting failures per
+    peer there would let one client lock everybody out, so the certificate names the client;
+    without one there is nothing to count against (and a certificate-bound credential cannot
+    succeed without its certificate anyway).
+    """
     peer = _peer(django_request(request))
-    if fingerprint and get_settings().trusted_proxies.is_trusted(peer):
-        return "certificate:" + fingerprint
-    return peer
+    if not get_settings().trusted_proxies.is_trusted(peer):
+        return peer
+    return "certificate:" + fingerprint if fingerprint else None
 
 
 def check_throttle(request: Request | HttpRequest, fingerprint: str | None) -> None:
     """Raise DRF's ``Throttled`` (429 + ``Retry-After``) while failures are throttled."""
     settings = get_settings()
-    if not settings.throttle.enabled:
+    peer = _throttle_peer(request, fingerprint)
+    if not settings.throttle.enabled or peer is None:
         return
-    wait = FailureThrottle(settings.throttle).retry_after(
-        _throttle_peer(request, fingerprint), fingerprint
-    )
+    wait = FailureThrottle(settings.throttle).retry_after(peer, fingerprint)
     if wait is not None:
         raise exceptions.Throttled(
             wait=wait, detail="Too many failed authentications.", code="throttled"
@@ -114,16 +118,11 @@ def check_throttle(request: Request | HttpRequest, fingerprint: str | None) -> N
 
 
 def throttle_failure(request: Request | HttpRequest, fingerprint: str | None) -> None:
-    """Count one failed authentication for the request's client (peer or certificate).
-
-    The peer is the connection's address, except behind a trusted proxy when a certificate
-    was presented: then the certificate's fingerprint stands for the client.
-    """
+    """Count one failed authentication for the request's client (see :func:`_throttle_peer`)."""
     settings = get_settings()
-    if settings.throttle.enabled:
-        FailureThrottle(settings.throttle).record_failure(
-            _throttle_peer(request, fingerprint), fingerprint
-        )
+    peer = _throttle_peer(request, fingerprint)
+    if settings.throttle.enabled and peer is not None:
+        FailureThrottle(settings.throttle).record_failure(peer, fingerprint)
 
 
 def audit_denial(
