@@ -98,8 +98,12 @@ def test_client_without_certificate_is_refused(
 ) -> None:
     caplog.set_level(logging.INFO, logger="mtlsguard.devserver")
     _refused(server, client_context(pki_files["ca"]))
-    assert wait_for(lambda: server.refused_handshakes == 1)
-    assert "PEER_DID_NOT_RETURN_A_CERTIFICATE" in caplog.text
+    # The server thread logs on its own schedule: wait for it, never race it.
+    assert wait_for(
+        lambda: (
+            "PEER_DID_NOT_RETURN_A_CERTIFICATE" in caplog.text and server.refused_handshakes == 1
+        )
+    )
     assert app.calls == 0
 
 
@@ -125,8 +129,9 @@ def test_bad_client_certificates_are_refused(
 ) -> None:
     caplog.set_level(logging.INFO, logger="mtlsguard.devserver")
     _refused(server, client_context(pki_files["ca"], getattr(pki, variant), tmp_path))
-    assert wait_for(lambda: server.refused_handshakes == 1)
-    assert f"TLS handshake refused: {why}" in caplog.text
+    assert wait_for(
+        lambda: f"TLS handshake refused: {why}" in caplog.text and server.refused_handshakes == 1
+    )
     assert app.calls == 0
 
 
@@ -155,8 +160,12 @@ def test_old_tls_versions_are_refused(
     alice_context.minimum_version = ssl.TLSVersion.TLSv1_1
     alice_context.maximum_version = ssl.TLSVersion.TLSv1_1
     _refused(server, alice_context)
-    assert wait_for(lambda: server.refused_handshakes == 1)
-    assert "TLS handshake refused: UNSUPPORTED_PROTOCOL" in caplog.text
+    assert wait_for(
+        lambda: (
+            "TLS handshake refused: UNSUPPORTED_PROTOCOL" in caplog.text
+            and server.refused_handshakes == 1
+        )
+    )
     assert app.calls == 0
 
 

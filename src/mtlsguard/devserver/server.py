@@ -457,9 +457,9 @@ class MTLSServer(socketserver.ThreadingMixIn, WSGIServer):
                 try:
                     conn.do_handshake()
                 except OSError as exc:  # ssl.SSLError, timeouts and resets alike
+                    logger.info("%s: TLS handshake refused: %s", client_address[0], _why(exc))
                     with self._active_lock:
                         self.refused_handshakes += 1
-                    logger.info("%s: TLS handshake refused: %s", client_address[0], _why(exc))
                     return
                 self.RequestHandlerClass(conn, client_address, self)  # type: ignore[arg-type]
                 _close_notify(conn)
