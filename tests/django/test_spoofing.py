@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
-from django.test import Client, override_settings
+from django.http import HttpResponse
+from django.test import Client, RequestFactory, override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
 from mtlsguard.devserver.pki import TestPKI
+from mtlsguard.django.middleware import ClientCertificateMiddleware
 from mtlsguard.django.models import CertificateBinding
 from tests.django.conftest import PROXY, STRANGER, PeerAsyncClient, nginx_headers
 
@@ -150,24 +154,48 @@ def test_browser_paths_use_djangos_error_handlers(mtls_settings: Any, pki: TestP
     assert not bad["Content-Type"].startswith("application/problem+json")
 
 
+@pytest.fixture(scope="module")
+def fuzz_middleware(ca_bundle: Any, pki_files: Any) -> Iterator[ClientCertificateMiddleware]:
+    """The real middleware in front of a trivial view, configured once for the fuzz test."""
+    from tests.django.conftest import base_mtlsguard
+
+    conf = base_mtlsguard(ca_bundle, pki_files["crl"], AUDIT={"ENABLED": False}, AUTHENTICATE=False)
+    with override_settings(MTLSGUARD=conf):
+        yield ClientCertificateMiddleware(lambda request: HttpResponse("ok"))
+
+
 @given(
     cert=st.one_of(
         st.text(max_size=300), st.binary(max_size=300).map(lambda b: b.decode("latin-1"))
     ),
     verify=st.sampled_from(["SUCCESS", "NONE", "FAILED:x", "", "garbage"]),
+    mutation=st.tuples(st.integers(0, 2000), st.integers(0, 2000), st.text(max_size=5)),
 )
 def test_any_forwarded_value_gets_a_4xx_never_a_500(
-    ca_bundle: Any, pki_files: Any, cert: str, verify: str
+    fuzz_middleware: ClientCertificateMiddleware,
+    pki: TestPKI,
+    cert: str,
+    verify: str,
+    mutation: tuple[int, int, str],
 ) -> None:
-    from tests.django.conftest import base_mtlsguard
-
-    with override_settings(MTLSGUARD=base_mtlsguard(ca_bundle, pki_files["crl"])):
-        client = Client(REMOTE_ADDR=PROXY, raise_request_exception=True)
-        response = client.get(
-            "/api/whoami", headers={"X-SSL-Client-Cert": cert, "X-SSL-Client-Verify": verify}
+    # Half random text, half a real forwarded certificate with a slice replaced.
+    real = nginx_headers(pki.client)["X-SSL-Client-Cert"]
+    start, length, replacement = mutation
+    near_miss = real[:start] + replacement + real[start + length :]
+    for value in (cert, near_miss):
+        request = RequestFactory().get(
+            "/api/whoami",
+            headers={"X-SSL-Client-Cert": value, "X-SSL-Client-Verify": verify},
+            REMOTE_ADDR=PROXY,
         )
-    assert response.status_code in (400, 401, 403)
-    assert response.json()["status"] == response.status_code
+        response = fuzz_middleware(request)
+        if response.status_code == 200:
+            # Only the unmodified certificate (an empty/identity mutation) may pass.
+            assert value == real
+            assert verify in ("SUCCESS", "")
+        else:
+            assert response.status_code in (400, 401, 403)
+            assert json.loads(response.content)["status"] == response.status_code
 
 
 def xfcc_element(issued: Any) -> str:
