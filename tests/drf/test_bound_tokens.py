@@ -372,3 +372,15 @@ def test_tokens_without_certificate_behind_the_proxy_lock_nobody_out(
     assert {call(client, token, None).status_code for _ in range(5)} == {401}
     # ...and the proxy's other clients still get in
     assert call(client, token, pki.client).status_code == 200
+
+
+def test_confirmation_must_be_canonical_base64url(pki: TestPKI) -> None:
+    digest = hashlib.sha256(pki.client.der).digest()
+    canonical = x5t_s256(pki.client.der)
+    assert confirmation_of({"cnf": {"x5t#S256": canonical}}) == canonical
+    standard = base64.b64encode(digest).decode().rstrip("=")
+    padded = base64.urlsafe_b64encode(digest).decode()
+    for bad in {standard, padded, canonical[:-1], canonical + "A"} - {canonical}:
+        with pytest.raises(TokenError) as refused:
+            confirmation_of({"cnf": {"x5t#S256": bad}})
+        assert refused.value.reason == "not_bound"
