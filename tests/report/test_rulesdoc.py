@@ -71,3 +71,16 @@ def test_check_command_exit_codes(tmp_path: Path) -> None:
     assert subprocess.run([*command, str(tmp_path)], capture_output=True).returncode == 0
     fresh = subprocess.run([*command, "--check", str(tmp_path)], capture_output=True)
     assert fresh.returncode == 0
+
+
+def test_the_documented_configuration_example_is_valid() -> None:
+    import tomllib
+
+    from mtlsguard.scan.config import parse_config
+
+    index = (DOCS / "README.md").read_text()
+    snippet = index.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = parse_config(tomllib.loads(snippet)["tool"]["mtlsguard"])
+    assert config.fail_on is Severity.MEDIUM
+    assert config.disabled_rules == {"MG205"}
+    assert config.is_excluded("legacy/views.py")

@@ -34,6 +34,35 @@ def builtin_rules() -> list[RuleMetadata]:
     return sorted(rules, key=lambda r: r.rule_id)
 
 
+_USAGE = (
+    "",
+    "## Suppressing a finding",
+    "",
+    "Put `# mtlsguard: ignore[MG101] -- reason` on the line the finding points to, or on one of",
+    "the view's decorator or `def`/`class` lines. Several ids are separated by commas. The reason",
+    "is required: a suppression without one does not suppress and is reported as MG001.",
+    "",
+    "## Project configuration",
+    "",
+    "```toml",
+    "[tool.mtlsguard]",
+    'fail-on = "medium"                   # threshold for exit code 1 (--fail-on wins)',
+    'exclude = ["legacy/**", "*/tests/*"] # globs over paths relative to the project root',
+    'disable = ["MG205"]                  # rules whose findings are dropped',
+    'severity = { MG101 = "critical" }    # per-rule severity overrides',
+    "```",
+    "",
+    "## Baselines",
+    "",
+    "`mtlsguard scan . --write-baseline mtlsguard-baseline.json` records today's findings;",
+    "`mtlsguard scan . --baseline mtlsguard-baseline.json` then reports and fails only on new",
+    "ones (keyed on rule, view and route, so moved lines stay known). `mtlsguard routes` takes",
+    "the same options for routes reachable without authentication.",
+    "",
+    "Exit codes: 0 nothing at or above the threshold, 1 findings, 2 usage or scan error.",
+)
+
+
 def _cwe_link(cwe: str) -> str:
     number = cwe.upper().removeprefix("CWE-")
     if not number.isdigit():
@@ -86,6 +115,7 @@ def render_rule_docs(rules: Sequence[RuleMetadata]) -> dict[str, str]:
         index.append(
             f"| [{rule.rule_id}]({rule.rule_id}.md) | {title} | {rule.severity.label} | {cwes} |"
         )
+    index.extend(_USAGE)
     pages[INDEX_NAME] = "\n".join(index) + "\n"
     return pages
 
