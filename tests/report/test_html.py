@@ -99,3 +99,18 @@ def test_no_findings() -> None:
     html = HtmlFormat().render(ScanReport(sample_result(findings=(), errors=())))
     assert "No findings." in html
     parse(html)
+
+
+def test_route_inventory_is_listed_with_status() -> None:
+    html = HtmlFormat().render(ScanReport(sample_result()))
+    assert '<h2 id="routes">Routes (3)</h2>' in html
+    rows = re.findall(
+        r"<tr><td><code>([^<]*)</code></td><td>([^<]*)</td><td><span[^>]*>(\w+)</span>", html
+    )
+    assert rows == [
+        ("/api/billing/&lt;int:pk&gt;/", "GET", "OPEN"),
+        ("/api/billing/&lt;int:pk&gt;/", "POST", "authenticated"),
+        ("/health/", "*", "unknown"),
+        ("/legacy/", "*", "unknown"),
+    ]
+    parse(html)

@@ -2,17 +2,19 @@
 
 Summary and counts by severity first, then findings grouped by route (findings without a
 route, such as settings, under "Project settings and code"), each with evidence and fix, then
-suppressed findings and files that could not be scanned. A Content-Security-Policy meta tag
-forbids loading anything, so a report opened from a CI artifact cannot reach the network.
+the route inventory, suppressed findings and files that could not be scanned. A
+Content-Security-Policy meta tag forbids loading anything, so a report opened from a CI
+artifact cannot reach the network.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from mtlsguard import __version__
 from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings, severity_counts
-from mtlsguard.scan.model import Finding, Severity
+from mtlsguard.scan.model import Finding, Protection, Route, Severity
 
 __all__ = ["HtmlFormat"]
 
@@ -70,6 +72,32 @@ def _finding_html(finding: Finding) -> str:
     )
 
 
+_STATUS = {True: ("authenticated", "low"), False: ("OPEN", "high"), None: ("unknown", "medium")}
+
+
+def _routes_html(routes: Sequence[Route]) -> str:
+    rows = []
+    for route in routes:
+        protections = route.protections or (Protection("*", None, "none", "not determined"),)
+        for protection in protections:
+            label, css = _STATUS[protection.authenticated]
+            decided = protection.decided_by + (
+                f": {protection.detail}" if protection.detail else ""
+            )
+            rows.append(
+                f"<tr><td><code>/{_e(route.pattern.lstrip('/'))}</code></td>"
+                f"<td>{_e(protection.method)}</td>"
+                f'<td><span class="sev {css}">{_e(label)}</span></td>'
+                f"<td><code>{_e(route.view or '?')}</code></td><td>{_e(decided)}</td></tr>"
+            )
+    return (
+        f'<h2 id="routes">Routes ({len(routes)})</h2><table class="counts">'
+        "<tr><th>Route</th><th>Method</th><th>Status</th><th>View</th><th>Decided by</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
 class HtmlFormat(ScanFormat):
     """``--format html``."""
 
@@ -120,6 +148,8 @@ class HtmlFormat(ScanFormat):
             )
             parts.extend(_finding_html(finding) for finding in items)
 
+        if result.routes:
+            parts.append(_routes_html(result.routes))
         if report.suppressed:
             parts.append('<h2 id="suppressed">Suppressed inline</h2><ul>')
             for item in report.suppressed:
