@@ -33,6 +33,27 @@ def nginx_headers(issued: IssuedCertificate | None, verify: str = "SUCCESS") -> 
     }
 
 
+#: The request-table cases that are TestPKI attributes (None: no certificate at all).
+CASE_CERTIFICATES: dict[str, str | None] = {
+    "none": None,
+    "expired": "expired",
+    "untrusted_issuer": "self_signed",
+    "revoked": "revoked",
+    "inactive_user": "other_client",
+    "bound": "client",
+}
+
+
+def case_certificate(
+    case: str, pki: TestPKI, **extra: IssuedCertificate
+) -> IssuedCertificate | None:
+    """The certificate a request-table case presents (``extra`` adds cases of the test's own)."""
+    if case in extra:
+        return extra[case]
+    attribute = CASE_CERTIFICATES[case]
+    return None if attribute is None else getattr(pki, attribute)
+
+
 @pytest.fixture(scope="session")
 def ca_bundle(pki: TestPKI, pki_files: dict[str, Path]) -> Path:
     """Root + intermediate: nginx forwards only the leaf, so the app trusts both CAs."""

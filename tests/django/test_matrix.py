@@ -18,7 +18,7 @@ from django.test import Client
 
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
 from mtlsguard.django.models import CertificateBinding
-from tests.django.conftest import PROXY, PeerAsyncClient, nginx_headers
+from tests.django.conftest import PROXY, PeerAsyncClient, case_certificate, nginx_headers
 
 STATELESS = "mtlsguard.django.middleware.ClientCertificateMiddleware"
 PERSISTENT = "mtlsguard.django.middleware.PersistentClientCertificateMiddleware"
@@ -80,21 +80,6 @@ def people(
     return {}
 
 
-def certificate_for(
-    name: str, pki: TestPKI, unbound: IssuedCertificate, revoked_binding: IssuedCertificate
-) -> IssuedCertificate | None:
-    return {
-        "none": None,
-        "expired": pki.expired,
-        "untrusted_issuer": pki.self_signed,
-        "revoked": pki.revoked,
-        "unbound": unbound,
-        "inactive_user": pki.other_client,
-        "binding_revoked": revoked_binding,
-        "bound": pki.client,
-    }[name]
-
-
 def audit_events(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
     return [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]
 
@@ -137,7 +122,7 @@ def test_matrix(
         mtls_settings.MIDDLEWARE = [
             m if m != STATELESS else PERSISTENT for m in mtls_settings.MIDDLEWARE
         ]
-    issued = certificate_for(case.name, pki, unbound, revoked_binding_cert)
+    issued = case_certificate(case.name, pki, unbound=unbound, binding_revoked=revoked_binding_cert)
     caplog.set_level(logging.INFO, logger="mtlsguard.audit")
 
     status, body, client = runner("/api/whoami", nginx_headers(issued))

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
-from tests.django.conftest import nginx_headers
+from tests.django.conftest import case_certificate, nginx_headers
 
 pytestmark = pytest.mark.integration
 
@@ -152,19 +152,6 @@ def server(kind: str, env: dict[str, str], directory: Path) -> Iterator[int]:
         log.close()
 
 
-def certificate(case: str, pki: TestPKI, unbound: IssuedCertificate) -> IssuedCertificate | None:
-    return {
-        "none": None,
-        "expired": pki.expired,
-        "untrusted_issuer": pki.self_signed,
-        "revoked": pki.revoked,
-        "unbound": unbound,
-        "inactive_user": pki.other_client,
-        "bound": pki.client,
-        "duplicated": pki.client,
-    }[case]
-
-
 def raw_request(port: int, source: str, headers: list[tuple[str, str]]) -> tuple[int, bytes]:
     """Send one GET with exactly these header lines (repeats included)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
@@ -190,7 +177,7 @@ def outcome(status: int, body: bytes) -> tuple[int, str | None, str | None]:
 def request_table(port: int, pki: TestPKI, unbound: IssuedCertificate) -> list[tuple[Any, ...]]:
     rows = []
     for case, origin, *_ in TABLE:
-        issued = certificate(case, pki, unbound)
+        issued = case_certificate(case, pki, unbound=unbound, duplicated=pki.client)
         headers = list(nginx_headers(issued).items())
         if case == "duplicated":
             # A client-sent copy next to the proxy's: gunicorn folds them with a comma,

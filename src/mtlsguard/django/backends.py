@@ -24,6 +24,7 @@ revoked never authenticates (so revoking a binding also works for the mapping mo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -41,6 +42,15 @@ from mtlsguard.django.runtime import VerifiedCertificate, client_certificate_of
 __all__ = ["ClientCertificateBackend"]
 
 
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """A database lookup still to be made for ``cert`` (then cached under ``key``)."""
+
+    cert: ClientCertificate
+    identity: IdentitySettings
+    key: tuple[type, str | None]
+
+
 class ClientCertificateBackend(ModelBackend):
     """Authenticate a request by its verified client certificate."""
 
@@ -54,17 +64,22 @@ class ClientCertificateBackend(ModelBackend):
         **kwargs: Any,
     ) -> Any:
         """Return the active user the verified ``certificate`` maps to, or ``None``."""
+        step = self._start(certificate)
+        if not isinstance(step, _Lookup):
+            return step
+        user = self._lookup(request, step.cert, step.identity)
+        identity_cache.put(step.key, user, step.identity.cache_ttl)
+        return user
+
+    def _start(self, certificate: object) -> Any:
+        """The answer without the database (a user or ``None``), or the :class:`_Lookup` to do."""
         cert = self._certificate(certificate)
         if cert is None:
             return None
         identity = get_settings().identity
         key = (type(self), cert.sha256)
         cached = identity_cache.get(key)
-        if cached is not MISS:
-            return cached
-        user = self._lookup(request, cert, identity)
-        identity_cache.put(key, user, identity.cache_ttl)
-        return user
+        return _Lookup(cert, identity, key) if cached is MISS else cached
 
     def _lookup(
         self, request: HttpRequest | None, cert: ClientCertificate, identity: IdentitySettings
@@ -99,16 +114,11 @@ class ClientCertificateBackend(ModelBackend):
         **kwargs: Any,
     ) -> Any:
         """Async :meth:`authenticate` (same decisions, async ORM)."""
-        cert = self._certificate(certificate)
-        if cert is None:
-            return None
-        identity = get_settings().identity
-        key = (type(self), cert.sha256)
-        cached = identity_cache.get(key)
-        if cached is not MISS:
-            return cached
-        user = await self._alookup(request, cert, identity)
-        identity_cache.put(key, user, identity.cache_ttl)
+        step = self._start(certificate)
+        if not isinstance(step, _Lookup):
+            return step
+        user = await self._alookup(request, step.cert, step.identity)
+        identity_cache.put(step.key, user, step.identity.cache_ttl)
         return user
 
     async def _alookup(
