@@ -1,0 +1,25 @@
+"""Fixtures of the probe tests: the example projects (from tests/examples) and their servers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.examples.conftest import Project, hardened, pki_env, vulnerable
+from tests.examples.test_over_mtls import RunningServer, start
+
+__all__ = ["hardened", "hardened_server", "pki_env", "vulnerable", "vulnerable_server"]
+
+
+@pytest.fixture(scope="module")
+def vulnerable_server(vulnerable: Project, pki_files: dict[str, Path]) -> Iterator[RunningServer]:
+    """examples/vulnerable under the embedded mTLS dev server."""
+    yield from start(vulnerable, pki_files)
+
+
+@pytest.fixture(scope="module")
+def hardened_server(hardened: Project, pki_files: dict[str, Path]) -> Iterator[RunningServer]:
+    """examples/hardened under the embedded mTLS dev server."""
+    yield from start(hardened, pki_files)

@@ -1,0 +1,76 @@
+"""The probe against both example projects under the embedded mTLS dev server (real TLS).
+
+alice (``client``) is identity A, bob (``other_client``) identity B; both projects are seeded
+with their accounts and invoices and bind those certificates. Exactly these findings:
+vulnerable → MG402 on every route (certificate only), MG404 on the account detail;
+hardened → none. The spoofable header needs the app reachable without its TLS layer (the
+dev server requires a certificate and passes it in the environ): see test_spoofing.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mtlsguard.scan.probe.config import Identity, ProbeConfig
+from mtlsguard.scan.probe.discovery import load_routes_json
+from mtlsguard.scan.probe.runner import ProbeResult, run_probe
+from tests.examples.test_over_mtls import RunningServer
+
+pytestmark = pytest.mark.integration
+
+ROUTES = """{"schema": "mtlsguard-routes", "version": 1, "routes": [
+ {"pattern": "billing/", "view": "bank.views.BillingView", "methods": ["GET"]},
+ {"pattern": "api/accounts/", "view": "bank.views.AccountList", "methods": ["GET"]},
+ {"pattern": "api/accounts/<int:pk>/", "view": "bank.views.AccountDetail", "methods": ["GET"]}
+]}"""
+
+
+def probe_config(port: int, pki_files: dict[str, Path], **extra: object) -> ProbeConfig:
+    return ProbeConfig(
+        base_url=f"https://127.0.0.1:{port}/",
+        identity=Identity("A", pki_files["client"], pki_files["client_key"]),
+        peer=Identity("B", pki_files["other_client"], pki_files["other_client_key"]),
+        cacert=pki_files["ca"],
+        timeout=15.0,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def probe(port: int, pki_files: dict[str, Path]) -> ProbeResult:
+    return run_probe(probe_config(port, pki_files), load_routes_json(ROUTES).endpoints)
+
+
+def found(result: ProbeResult) -> set[tuple[str, str | None]]:
+    return {(f.rule_id, f.route) for f in result.findings}
+
+
+def test_vulnerable_example(vulnerable_server: RunningServer, pki_files: dict[str, Path]) -> None:
+    result = probe(vulnerable_server.port, pki_files)
+    assert found(result) == {
+        ("MG402", "/billing/"),
+        ("MG402", "/api/accounts/"),
+        ("MG402", "/api/accounts/{pk}/"),
+        ("MG404", "/api/accounts/{pk}/"),
+    }
+    assert result.errors == ()
+    assert any("enforced at the TLS handshake" in note for note in result.notes)
+    bola = next(f for f in result.findings if f.rule_id == "MG404")
+    assert bola.view == "bank.views.AccountDetail"
+    assert "B's" in bola.evidence
+    assert bola.web_response is not None
+    assert bola.web_response["statusCode"] == 200
+    assert '"owner":"bob"' in str(bola.web_response["body"]).replace(" ", "")
+    assert result.score.grade == "F"
+    categories = {c.category.value: c for c in result.score.categories}
+    assert categories["BOLA"].score == 75
+    assert categories["Rate limiting"].score is None
+
+
+def test_hardened_example(hardened_server: RunningServer, pki_files: dict[str, Path]) -> None:
+    result = probe(hardened_server.port, pki_files)
+    assert found(result) == set()
+    assert result.errors == ()
+    assert (result.score.score, result.score.grade) == (100, "A")
+    assert result.paths >= 5  # 2 listings + bob's, alice's and a neighbour's account at least
