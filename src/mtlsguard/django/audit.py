@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from mtlsguard.django.conf import AuditSettings
 
-__all__ = ["AUDIT_LOGGER", "AuditRecord", "clean_request_id", "emit", "emit_async"]
+__all__ = ["AUDIT_LOGGER", "AuditRecord", "clean_request_id", "emit", "emit_async", "wanted"]
 
 #: The logger name; route it to your SIEM.
 AUDIT_LOGGER: Final = "mtlsguard.audit"
@@ -86,6 +86,13 @@ def clip_path(path: str) -> str:
     return path if len(path) <= _MAX_PATH else path[: _MAX_PATH - 1] + "…"
 
 
+def wanted(allowed: bool, options: AuditSettings) -> bool:
+    """Whether an event would go anywhere (checked before building it, on the hot path)."""
+    if not options.enabled or (allowed and not options.log_allowed):
+        return False
+    return options.database or logger.isEnabledFor(logging.INFO if allowed else logging.WARNING)
+
+
 def _store(record: AuditRecord) -> None:
     from mtlsguard.django.models import AuditEvent
 
@@ -101,7 +108,8 @@ def emit(record: AuditRecord, options: AuditSettings) -> None:
     if not _should_log(record, options):
         return
     level = logging.INFO if record.decision == "allow" else logging.WARNING
-    logger.log(level, record.message(), extra={"audit": record.as_dict()})
+    if logger.isEnabledFor(level):
+        logger.log(level, record.message(), extra={"audit": record.as_dict()})
     if options.database:
         try:
             _store(record)

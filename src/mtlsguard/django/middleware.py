@@ -35,6 +35,7 @@ from django.http import HttpRequest, HttpResponseBase
 from mtlsguard.certs import CertificateError
 from mtlsguard.django import runtime
 from mtlsguard.django.audit import AuditRecord, clean_request_id, clip_path, emit, emit_async
+from mtlsguard.django.audit import wanted as audit_wanted
 from mtlsguard.django.conf import MtlsGuardSettings, get_settings
 from mtlsguard.django.inspection import Inspection, client_address, inspect_request, meta_key
 from mtlsguard.django.responses import Refusal, refusal_response
@@ -307,11 +308,9 @@ class ClientCertificateMiddleware:
         user: Any,
         status: int,
     ) -> AuditRecord | None:
-        if not settings.audit.enabled:
-            return None
         if refusal is None and ins.presented is None and ins.error is None:
             return None  # nothing certificate-related happened: not an audit event
-        if refusal is None and not settings.audit.log_allowed:
+        if not audit_wanted(refusal is None, settings.audit):
             return None  # decided before building anything: this is the hot path
         error: CertificateError | None = ins.error
         if refusal is not None:
