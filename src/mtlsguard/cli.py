@@ -36,6 +36,9 @@ from mtlsguard.scan.baseline import (
 )
 from mtlsguard.scan.config import ConfigError, ProjectConfig, load_config
 from mtlsguard.scan.model import ScanResult, Severity
+from mtlsguard.scan.probe.command import COMMAND as PROBE_COMMAND
+from mtlsguard.scan.probe.command import add_command as add_probe_command
+from mtlsguard.scan.probe.command import run_command as run_probe_command
 from mtlsguard.scan.suppression import SUPPRESSION_WITHOUT_REASON
 from mtlsguard.scan.triage import triage_routes, triage_scan
 
@@ -146,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=RouteFormatChoice.TABLE.value,
         help="inventory format (default: table)",
     )
+    add_probe_command(commands)  # probe (logic in mtlsguard.scan.probe.command)
     add_devserver_commands(commands)  # pki, devserver
     return parser
 
@@ -323,6 +327,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_scan(args)
         if args.command == "routes":
             return _cmd_routes(args)
+        if args.command == PROBE_COMMAND:
+            return run_probe_command(args)
         if args.command in DEVSERVER_COMMANDS:
             return run_devserver_command(args)
     except KeyboardInterrupt:

@@ -11,7 +11,27 @@ IDs), :mod:`.forged` (proxy header sets), :mod:`.authentication`, :mod:`.spoofin
 
 from __future__ import annotations
 
-from mtlsguard.scan.probe.config import Identity, ProbeConfig
-from mtlsguard.scan.probe.runner import ProbeResult, probe, run_probe
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mtlsguard.scan.probe.config import Identity, ProbeConfig
+    from mtlsguard.scan.probe.runner import ProbeResult, probe, run_probe
 
 __all__ = ["Identity", "ProbeConfig", "ProbeResult", "probe", "run_probe"]
+
+# Loaded on first use: `mtlsguard --help` must not import httpx.
+_HOMES = {
+    "Identity": "config",
+    "ProbeConfig": "config",
+    "ProbeResult": "runner",
+    "probe": "runner",
+    "run_probe": "runner",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

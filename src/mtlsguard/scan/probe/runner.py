@@ -69,6 +69,8 @@ class ProbeResult:
     """Route templates probed."""
     paths: int = 0
     """Concrete paths observed."""
+    reached: int = 0
+    """Concrete paths where identity A's request got any HTTP response."""
 
     def scan_result(self) -> ScanResult:
         """The findings and errors as a :class:`ScanResult` for the report formats."""
@@ -83,6 +85,7 @@ class ProbeResult:
             "elapsed_seconds": round(self.elapsed, 3),
             "routes": self.routes,
             "paths": self.paths,
+            "reached": self.reached,
             "notes": list(self.notes),
         }
 
@@ -110,6 +113,7 @@ class _Run:
     total: int = 0
     anonymous_refused_by_tls: int = 0
     anonymous_reached: int = 0
+    reached: int = 0
 
     def __post_init__(self) -> None:
         a = self.config.identity
@@ -174,6 +178,8 @@ class _Run:
             self.anonymous_refused_by_tls += 1
         elif anonymous.status is not None:
             self.anonymous_reached += 1
+        if a_cert.status is not None:
+            self.reached += 1
         for exchange in obs.exchanges():
             self.record(exchange, expected_tls_refusal=exchange is anonymous and refused)
         self._tick()
@@ -305,6 +311,7 @@ async def probe(
             elapsed=time.monotonic() - started,
             routes=len(observed),
             paths=run.done,
+            reached=run.reached,
         )
 
 
