@@ -279,12 +279,24 @@ class _Analyzer:
         returns: list[Expr] = []
         supers: list[str] = []
         called: list[str] = []
-        stack: list[tuple[ast.AST, bool]] = [(n, False) for n in reversed(func.body)]
-        while stack:
-            node, nested = stack.pop()
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                has_nested = True
+        # Two stacks instead of (node, nested) tuples: this loop is the scanner's hot path.
+        stack: list[ast.AST] = list(reversed(func.body))
+        nested_stack: list[ast.AST] = []
+        nested = False
+        while stack or nested_stack:
+            if stack:
+                node = stack.pop()
+                if not nested and isinstance(
+                    node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+                ):
+                    has_nested = True
+                    nested_stack.append(node)  # walked after the body, flagged nested
+                    continue
+            else:
                 nested = True
+                stack = nested_stack
+                nested_stack = []
+                continue
             if isinstance(node, ast.Attribute):
                 attr = node.attr
                 if attr == "user":
@@ -334,8 +346,8 @@ class _Analyzer:
                     "jwt" in name.lower() or "jwt" in ast.unparse(node.func)
                 ):
                     jwts.append(self._jwt(node))
-                elif short in ("get_object_or_404", "get") or (
-                    short == "filter" and _through_objects(node.func)
+                elif short == "get_object_or_404" or (
+                    short in ("get", "filter") and _through_objects(node.func)
                 ):
                     lookup = self._lookup(node, short)
                     if lookup is not None:
@@ -350,7 +362,7 @@ class _Analyzer:
                     supers.append(func_node.attr)
                 if "ip_address" in short or "ip_network" in short:
                     trusted = True
-            stack.extend((child, nested) for child in _children_reversed(node))
+            stack.extend(_children_reversed(node))
 
         auth_guard = False
         if auth_hint:

@@ -47,7 +47,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     """Report functions that authenticate and write the session without rotating its key."""
     meta = get_rule(RULE_ID)
     for func in list(ctx.project.functions.values()):
-        if not func.may_mention("session"):
+        if not func.may_mention("session") or not (
+            func.may_mention("authenticate") or func.may_mention("check_password")
+        ):
             continue
         facts = func.facts
         if not (facts.authenticates and facts.sets_user) or facts.cycles_session:

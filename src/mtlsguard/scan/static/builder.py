@@ -26,7 +26,21 @@ from mtlsguard.scan.neutral import (
 )
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
-__all__ = ["ModelBuilder", "refs_in"]
+__all__ = ["DEEP_ATTRIBUTES", "ModelBuilder", "refs_in"]
+
+DEEP_ATTRIBUTES = frozenset(
+    {
+        "permission_classes",
+        "authentication_classes",
+        "throttle_classes",
+        "queryset",
+        "model",
+        "lookup_field",
+        "permission_required",
+        "login_url",
+    }
+)
+"""Class attributes whose values are resolved through other modules (constants inlined)."""
 
 
 def refs_in(expr: Expr) -> Iterator[str]:
@@ -159,7 +173,7 @@ class ModelBuilder:
         def load() -> FunctionFacts:
             return analyze_function(
                 node,
-                lambda expr: self.tree.expr(module, expr),
+                lambda expr: self.tree.expr(module, expr, shallow=True),
                 lambda name: self._constant(module, name),
             )
 
@@ -206,7 +220,10 @@ class ModelBuilder:
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 for target in targets:
                     if isinstance(target, ast.Name):
-                        attributes[target.id] = self.tree.expr(module, stmt.value)
+                        # Only attributes the semantics reads are resolved across modules;
+                        # the rest (form_class, template_name...) never parse another file.
+                        deep = target.id in DEEP_ATTRIBUTES
+                        attributes[target.id] = self.tree.expr(module, stmt.value, shallow=not deep)
                         lines[target.id] = stmt.lineno
             elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 methods[stmt.name] = self.function(module, stmt, f"{qual}.{stmt.name}")
@@ -221,8 +238,6 @@ class ModelBuilder:
             decorators=tuple(self.tree.expr(module, d) for d in node.decorator_list),
         )
         self.project.classes[qual] = model
-        for value in (*attributes.values(), *model.decorators):
-            self._want_refs(value)
         return model
 
     def _want_refs(self, expr: Expr) -> None:
@@ -241,9 +256,12 @@ class ModelBuilder:
     def _constant_uncached(self, module: ParsedModule, name: str) -> str | None:
         node = module.assigns.get(name)
         if node is None and name in module.imports:
-            found = self.tree.lookup(module.imports[name])
-            if found is not None and isinstance(found[1], ast.expr):
-                node = found[1]
+            # A constant imported from a module the scan parsed anyway (settings, a config
+            # module); never parse a file just to learn whether a name is a header string.
+            modname, _, attr = module.imports[name].rpartition(".")
+            other = self.tree.modules.get(modname)
+            if other is not None:
+                node = other.assigns.get(attr)
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         return None

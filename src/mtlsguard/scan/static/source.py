@@ -45,7 +45,17 @@ _BINOPS: dict[type[ast.operator], str] = {
 }
 _UNARY: dict[type[ast.unaryop], str] = {ast.Invert: "~", ast.USub: "-", ast.Not: "not"}
 _MAX_DEPTH = 12
-HINT_WORDS = ("jwt", "session", "login", "authenticate", "SSL", "CERT", "Cert", "cert")
+HINT_WORDS = (
+    "jwt",
+    "session",
+    "login",
+    "authenticate",
+    "check_password",
+    "SSL",
+    "CERT",
+    "Cert",
+    "cert",
+)
 """Words recorded per module so module-wide rules can skip functions cheaply."""
 _MODULE_WIDE_TOKENS = (
     b"jwt",
@@ -339,6 +349,30 @@ class SourceTree:
                 return self.resolve_name(star_mod, name)
         return name  # builtin or unknown
 
+    def _shallow_name(
+        self, module: ParsedModule, node: ast.Name | ast.Attribute, depth: int
+    ) -> Expr:
+        """Resolve through ``module``'s own import table only: never parses another file.
+
+        Function bodies use this: most names they call are never asked about again, and the
+        ones that are (decorators, models) are resolved fully on demand by the project model.
+        """
+        attrs: list[str] = []
+        base: ast.expr = node
+        while isinstance(base, ast.Attribute):
+            attrs.append(base.attr)
+            base = base.value
+        if not isinstance(base, ast.Name):
+            return Unknown("attribute")
+        name = base.id
+        if not attrs and name in module.assigns and name not in module.defs:
+            return self._expr(module, module.assigns[name], depth + 1, True)
+        if name in module.defs or name in module.assigns:
+            root = f"{module.name}.{name}"
+        else:
+            root = module.imports.get(name, name)
+        return Ref(".".join([root, *reversed(attrs)]))
+
     def dotted_of(self, module: ParsedModule, node: ast.expr) -> str | None:
         """Resolved dotted path of a ``Name`` or ``a.b.c`` attribute chain, else None."""
         attrs: list[str] = []
@@ -370,11 +404,17 @@ class SourceTree:
 
     # --- expressions ---------------------------------------------------------------------
 
-    def expr(self, module: ParsedModule, node: ast.expr | None, depth: int = 0) -> Expr:
+    def expr(
+        self, module: ParsedModule, node: ast.expr | None, depth: int = 0, *, shallow: bool = False
+    ) -> Expr:
         """Convert ``node`` into a resolved :data:`~mtlsguard.scan.neutral.Expr`.
 
-        Names bound to module-level values (``PERMS = [IsAuthenticated]``) are inlined.
+        Names bound to module-level values (``PERMS = [IsAuthenticated]``) are inlined. With
+        ``shallow`` only ``module``'s own imports are consulted (no other file is parsed).
         """
+        return self._expr(module, node, depth, shallow)
+
+    def _expr(self, module: ParsedModule, node: ast.expr | None, depth: int, shallow: bool) -> Expr:
         if node is None:
             return Const(None)
         if depth > _MAX_DEPTH:
@@ -385,25 +425,27 @@ class SourceTree:
                 return Const(value)
             return Unknown(type(value).__name__)
         if isinstance(node, ast.Name | ast.Attribute):
-            return self._name_expr(module, node, depth)
+            return self._name_expr(module, node, depth, shallow)
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
-            return Seq(tuple(self.expr(module, e, depth + 1) for e in node.elts))
+            return Seq(tuple(self._expr(module, e, depth + 1, shallow) for e in node.elts))
         if isinstance(node, ast.Dict):
             return Mapping(
                 tuple(
                     (
-                        self.expr(module, k, depth + 1) if k is not None else Unknown("**"),
-                        self.expr(module, v, depth + 1),
+                        self._expr(module, k, depth + 1, shallow)
+                        if k is not None
+                        else Unknown("**"),
+                        self._expr(module, v, depth + 1, shallow),
                     )
                     for k, v in zip(node.keys, node.values, strict=True)
                 )
             )
         if isinstance(node, ast.Call):
             return Call(
-                self.expr(module, node.func, depth + 1),
-                tuple(self.expr(module, a, depth + 1) for a in node.args),
+                self._expr(module, node.func, depth + 1, shallow),
+                tuple(self._expr(module, a, depth + 1, shallow) for a in node.args),
                 tuple(
-                    (kw.arg, self.expr(module, kw.value, depth + 1))
+                    (kw.arg, self._expr(module, kw.value, depth + 1, shallow))
                     for kw in node.keywords
                     if kw.arg is not None
                 ),
@@ -414,14 +456,17 @@ class SourceTree:
                 return Unknown("binop")
             return BinOp(
                 op,
-                self.expr(module, node.left, depth + 1),
-                self.expr(module, node.right, depth + 1),
+                self._expr(module, node.left, depth + 1, shallow),
+                self._expr(module, node.right, depth + 1, shallow),
             )
         if isinstance(node, ast.UnaryOp):
-            return Unary(_UNARY.get(type(node.op), "+"), self.expr(module, node.operand, depth + 1))
+            return Unary(
+                _UNARY.get(type(node.op), "+"), self._expr(module, node.operand, depth + 1, shallow)
+            )
         if isinstance(node, ast.IfExp):
             return IfExpr(
-                self.expr(module, node.body, depth + 1), self.expr(module, node.orelse, depth + 1)
+                self._expr(module, node.body, depth + 1, shallow),
+                self._expr(module, node.orelse, depth + 1, shallow),
             )
         if isinstance(node, ast.Lambda):
             body = node.body
@@ -430,14 +475,18 @@ class SourceTree:
             return Lambda()
         if isinstance(node, ast.BoolOp):
             # ``A or B`` for settings is a run-time choice between alternatives.
-            options = [self.expr(module, v, depth + 1) for v in node.values]
+            options = [self._expr(module, v, depth + 1, shallow) for v in node.values]
             result = options[-1]
             for option in reversed(options[:-1]):
                 result = IfExpr(option, result)
             return result
         return Unknown(type(node).__name__)
 
-    def _name_expr(self, module: ParsedModule, node: ast.Name | ast.Attribute, depth: int) -> Expr:
+    def _name_expr(
+        self, module: ParsedModule, node: ast.Name | ast.Attribute, depth: int, shallow: bool
+    ) -> Expr:
+        if shallow:
+            return self._shallow_name(module, node, depth)
         dotted = self.dotted_of(module, node)
         if dotted is None:
             return Unknown("attribute")
