@@ -60,12 +60,67 @@ def _attr_values(name: x509.Name, oid: x509.ObjectIdentifier) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class _Names:
+    """The textual identity of a certificate: DNs and SANs."""
+
+    subject: str = ""
+    issuer: str = ""
+    common_name: str | None = None
+    emails: tuple[str, ...] = ()
+    dns_names: tuple[str, ...] = ()
+    uris: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, cert: x509.Certificate) -> _Names:
+        """Decode ``cert``'s names; undecodable parts come out empty (never an exception)."""
+        try:
+            subject = cert.subject
+            subject_text = subject.rfc4514_string()
+            emails_in_subject = _attr_values(subject, NameOID.EMAIL_ADDRESS)
+            cns = _attr_values(subject, NameOID.COMMON_NAME)
+        except (ValueError, TypeError, UnicodeError):
+            subject_text, emails_in_subject, cns = "", [], []
+        try:
+            issuer = cert.issuer.rfc4514_string()
+        except (ValueError, TypeError, UnicodeError):
+            issuer = ""
+        emails: list[str] = []
+        dns: list[str] = []
+        uris: list[str] = []
+        try:
+            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        except x509.ExtensionNotFound:
+            pass
+        except (ValueError, TypeError, UnicodeError):
+            pass  # duplicate or undecodable extensions: no SAN-derived identity
+        else:
+            emails.extend(san.get_values_for_type(x509.RFC822Name))
+            dns.extend(san.get_values_for_type(x509.DNSName))
+            uris.extend(san.get_values_for_type(x509.UniformResourceIdentifier))
+        emails.extend(emails_in_subject)
+        return cls(
+            subject=subject_text,
+            issuer=issuer,
+            common_name=cns[-1] if cns else None,
+            emails=tuple(emails),
+            dns_names=tuple(dns),
+            uris=tuple(uris),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ClientCertificate:
     """What a request presented: the certificate itself, or only the fields a proxy forwarded.
 
     Build one with :meth:`from_der` (the usual case) or :meth:`from_fields` (proxies that
     forward only DN/serial/fingerprint; then ``der`` is ``None`` and a verification policy
     refuses it with reason ``fields_only`` unless it explicitly allows field-only identities).
+
+    The names (``subject``, ``issuer``, ``common_name``, ``emails``, ``dns_names``, ``uris``)
+    of a full certificate are decoded on first access and then kept: most requests only
+    need the fingerprint, and decoding names is the costliest part of describing a
+    certificate. Names that cannot be decoded read as empty, so they can never match an
+    identity mapping; they never raise.
     """
 
     der: bytes | None
@@ -74,29 +129,68 @@ class ClientCertificate:
     """Lower-case hex SHA-256 of ``der`` (RFC 8705 ``x5t#S256`` before base64url)."""
     serial: int | None
     """Serial number as an integer (20-byte serials included)."""
-    subject: str
-    """Subject DN as an RFC 4514 string (most specific RDN first, as ``cryptography`` renders)."""
-    issuer: str
-    """Issuer DN as an RFC 4514 string."""
     not_before: dt.datetime | None
     """Start of validity, timezone-aware UTC."""
     not_after: dt.datetime | None
     """End of validity, timezone-aware UTC."""
-    common_name: str | None = None
-    """The subject's last commonName, if any."""
-    emails: tuple[str, ...] = ()
-    """rfc822Name SANs, then emailAddress attributes of the subject."""
-    dns_names: tuple[str, ...] = ()
-    """dNSName SANs."""
-    uris: tuple[str, ...] = ()
-    """uniformResourceIdentifier SANs."""
     chain: tuple[bytes, ...] = ()
     """DER of the intermediates forwarded with the leaf (leaf excluded), nearest first."""
     proxy_verified: bool | None = None
     """What the proxy said about its own verification: True, False, or None if it said nothing."""
     source: str = ""
     """The source name this identity was extracted from (``"nginx"``, ``"envoy"``...)."""
+    _given_names: _Names | None = field(default=None, repr=False)
     _certificate: x509.Certificate | None = field(default=None, repr=False, compare=False)
+    _decoded: list[_Names] = field(
+        default_factory=list, init=False, repr=False, compare=False, hash=False
+    )
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientCertificate(subject={self.subject!r}, issuer={self.issuer!r}, "
+            f"serial={self.serial!r}, sha256={self.sha256!r}, source={self.source!r}, "
+            f"proxy_verified={self.proxy_verified!r}, fields_only={self.fields_only!r})"
+        )
+
+    @property
+    def _names(self) -> _Names:
+        if self._given_names is not None:
+            return self._given_names
+        if not self._decoded:
+            cert = self._certificate
+            # A benign race: two threads may both decode; either result is the same.
+            self._decoded.append(_Names.of(cert) if cert is not None else _Names())
+        return self._decoded[0]
+
+    @property
+    def subject(self) -> str:
+        """Subject DN, RFC 4514 (most specific RDN first, as ``cryptography`` renders it)."""
+        return self._names.subject
+
+    @property
+    def issuer(self) -> str:
+        """Issuer DN as an RFC 4514 string."""
+        return self._names.issuer
+
+    @property
+    def common_name(self) -> str | None:
+        """The subject's last commonName, if any."""
+        return self._names.common_name
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        """The rfc822Name SANs, then emailAddress attributes of the subject."""
+        return self._names.emails
+
+    @property
+    def dns_names(self) -> tuple[str, ...]:
+        """The dNSName SANs."""
+        return self._names.dns_names
+
+    @property
+    def uris(self) -> tuple[str, ...]:
+        """The uniformResourceIdentifier SANs."""
+        return self._names.uris
 
     @property
     def spiffe_id(self) -> str | None:
@@ -138,36 +232,16 @@ class ClientCertificate:
         ``der`` and ``chain_der``, when the caller already holds them, are the encodings of
         ``cert`` and ``chain`` (saves re-encoding on the first-sight path).
 
-        :raises CertificateError: ``malformed`` if the certificate's fields cannot be decoded.
+        :raises CertificateError: ``malformed`` if the serial or validity cannot be decoded.
         """
         try:
             der = der if der is not None else cert.public_bytes(Encoding.DER)
-            subject = cert.subject
-            emails: list[str] = []
-            dns: list[str] = []
-            uris: list[str] = []
-            try:
-                san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-            except x509.ExtensionNotFound:
-                pass
-            else:
-                emails.extend(san.get_values_for_type(x509.RFC822Name))
-                dns.extend(san.get_values_for_type(x509.DNSName))
-                uris.extend(san.get_values_for_type(x509.UniformResourceIdentifier))
-            emails.extend(_attr_values(subject, NameOID.EMAIL_ADDRESS))
-            cns = _attr_values(subject, NameOID.COMMON_NAME)
             return cls(
                 der=der,
                 sha256=hashlib.sha256(der).hexdigest(),
                 serial=cert.serial_number,
-                subject=subject.rfc4514_string(),
-                issuer=cert.issuer.rfc4514_string(),
                 not_before=cert.not_valid_before_utc,
                 not_after=cert.not_valid_after_utc,
-                common_name=cns[-1] if cns else None,
-                emails=tuple(emails),
-                dns_names=tuple(dns),
-                uris=tuple(uris),
                 chain=(
                     chain_der
                     if chain_der is not None
@@ -177,8 +251,6 @@ class ClientCertificate:
                 source=source,
                 _certificate=cert,
             )
-        except CertificateError:
-            raise
         except (ValueError, TypeError, UnicodeError) as exc:
             raise CertificateError(
                 "malformed", f"certificate fields cannot be decoded: {exc}"
@@ -232,6 +304,8 @@ class ClientCertificate:
 
         ``subject`` and ``issuer`` must already be RFC 4514 strings (see
         :func:`mtlsguard.certs.dn.parse_dn`).
+
+        :raises CertificateError: ``malformed`` if ``subject`` is not a DN.
         """
         cn: str | None = None
         # Read the CN back out of the RFC 4514 string with the real parser, never by splitting.
@@ -244,14 +318,16 @@ class ClientCertificate:
             der=None,
             sha256=sha256.lower() if sha256 else None,
             serial=serial,
-            subject=subject,
-            issuer=issuer,
             not_before=not_before,
             not_after=not_after,
-            common_name=cn,
-            emails=emails,
-            dns_names=dns_names,
-            uris=uris,
             proxy_verified=proxy_verified,
             source=source,
+            _given_names=_Names(
+                subject=subject,
+                issuer=issuer,
+                common_name=cn,
+                emails=emails,
+                dns_names=dns_names,
+                uris=uris,
+            ),
         )

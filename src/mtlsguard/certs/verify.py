@@ -289,6 +289,8 @@ def _verify_certificate(
         verified = compiled.verifier_at(when).verify(leaf, intermediates)
     except VerificationError as exc:
         raise _map_path_error(exc, intermediates, when) from exc
+    except ValueError as exc:  # a name or extension the path builder cannot decode
+        raise _fail("malformed", f"certificate cannot be decoded: {exc}") from exc
     chain = tuple(verified.chain)
     expires = min(c.not_valid_after_utc for c in chain) + skew
     checked = False

@@ -97,9 +97,23 @@ def check_size(value: str, what: str) -> None:
         raise CertificateError("malformed", f"{what} is longer than {MAX_HEADER_BYTES} bytes")
 
 
+#: The escapes a URL-encoded PEM is made of (nginx and ALB encode newline, space, ``+``,
+#: ``/`` and ``=``, upper case). Replacing them with ``str.replace`` is ~10x faster than
+#: ``urllib.parse.unquote``; anything else falls back to ``unquote``.
+_PEM_ESCAPES: Final = (("%0A", "\n"), ("%20", " "), ("%2B", "+"), ("%2F", "/"), ("%3D", "="))
+
+
 def url_decoded(value: str, what: str) -> str:
     """Percent-decode ``value`` (nginx ``$ssl_client_escaped_cert``, ALB); ``+`` stays ``+``."""
     check_size(value, what)
+    if "%25" not in value:
+        # Without an escaped '%', no replacement can create a new escape sequence, so when
+        # no '%' is left afterwards the result equals unquote()'s.
+        fast = value
+        for escape, char in _PEM_ESCAPES:
+            fast = fast.replace(escape, char)
+        if "%" not in fast:
+            return fast
     try:
         return urllib.parse.unquote(value, errors="strict")
     except UnicodeDecodeError as exc:
