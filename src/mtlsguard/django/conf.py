@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -56,6 +56,16 @@ from django.dispatch import receiver
 
 from mtlsguard.certs.proxies import TrustedProxies
 from mtlsguard.certs.sources import SOURCES
+from mtlsguard.django.validators import (
+    boolean,
+    choice,
+    fail,
+    header_name,
+    integer,
+    merge,
+    regex,
+    strings,
+)
 
 __all__ = [
     "DEFAULTS",
@@ -230,81 +240,6 @@ class MtlsGuardSettings:
         return path.startswith(self.api_prefixes)
 
 
-def _fail(key: str, problem: str, fix: str) -> ImproperlyConfigured:
-    return ImproperlyConfigured(f"MTLSGUARD[{key}] {problem}. {fix}")
-
-
-def _merge(user: Mapping[str, Any], defaults: Mapping[str, Any], prefix: str) -> dict[str, Any]:
-    unknown = sorted(set(user) - set(defaults))
-    if unknown:
-        raise _fail(
-            prefix or "...",
-            f"has unknown key(s) {unknown}",
-            f"Valid keys are {sorted(defaults)}; check the spelling (see docs/django.md).",
-        )
-    merged: dict[str, Any] = {}
-    for key, default in defaults.items():
-        value = user.get(key, default)
-        name = f"{prefix}{key!r}" if not prefix else f"{prefix}][{key!r}"
-        if isinstance(default, dict) and key in user:
-            if not isinstance(value, Mapping):
-                raise _fail(name, f"must be a dict, not {type(value).__name__}", "Use a dict.")
-            if key != "HEADERS":
-                value = _merge(value, default, name)
-        merged[key] = value
-    return merged
-
-
-def _bool(value: Any, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise _fail(key, f"must be True or False, not {value!r}", "Use a boolean.")
-    return value
-
-
-def _int(value: Any, key: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise _fail(key, f"must be an integer >= {minimum}, not {value!r}", "Fix the number.")
-    return value
-
-
-def _strings(value: Any, key: str) -> tuple[str, ...]:
-    if isinstance(value, str | Path):
-        value = [value]
-    if not isinstance(value, Sequence | set | frozenset) or not all(
-        isinstance(v, str | Path) for v in value
-    ):
-        raise _fail(key, f"must be a list of strings, not {value!r}", "Use a list of strings.")
-    return tuple(str(v) for v in value)
-
-
-def _header_name(value: Any, key: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9-]+", value):
-        raise _fail(key, f"is {value!r}", "Use a header name like 'X-Request-ID', or None.")
-    return value
-
-
-def _choice(value: Any, key: str, choices: tuple[Any, ...]) -> Any:
-    if value not in choices:
-        raise _fail(key, f"is {value!r}", f"Use one of {list(choices)}.")
-    return value
-
-
-def _regex(value: Any, key: str) -> re.Pattern[str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _fail(key, f"must be a regular expression string, not {value!r}", "Use a string.")
-    try:
-        pattern = re.compile(value)
-    except re.error as exc:
-        raise _fail(key, f"is not a valid regular expression ({exc})", "Fix the pattern.") from exc
-    if pattern.groups < 1:
-        raise _fail(key, "has no capturing group", "Put the username in group 1, e.g. CN=(.*?),")
-    return pattern
-
-
 def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
     """Validate a user ``MTLSGUARD`` dict (``None``: not set) into :class:`MtlsGuardSettings`.
 
@@ -314,11 +249,11 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
         user = {}
     if not isinstance(user, Mapping):
         raise ImproperlyConfigured("MTLSGUARD must be a dict (see docs/django.md).")
-    raw = _merge(user, DEFAULTS, "")
+    raw = merge(user, DEFAULTS, "")
 
     source = raw["SOURCE"]
     if not isinstance(source, str) or source not in SOURCES:
-        raise _fail(
+        raise fail(
             "'SOURCE'",
             f"is {source!r}" if source is not None else "is not set",
             f"Set it to the proxy or server that terminates TLS, one of {sorted(SOURCES)}.",
@@ -326,10 +261,10 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
     roles = SOURCES[source].default_names
     headers = raw["HEADERS"]
     if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in headers.items()):
-        raise _fail("'HEADERS'", "must map role names to header names", "Use strings.")
+        raise fail("'HEADERS'", "must map role names to header names", "Use strings.")
     unknown_roles = sorted(set(headers) - set(roles))
     if unknown_roles:
-        raise _fail(
+        raise fail(
             "'HEADERS'",
             f"names role(s) {unknown_roles} that source {source!r} does not have",
             f"Its roles are {sorted(roles)}.",
@@ -337,11 +272,11 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
 
     try:
         proxies = TrustedProxies(
-            _strings(raw["TRUSTED_PROXIES"], "'TRUSTED_PROXIES'"),
-            hops=_int(raw["HOPS"], "'HOPS'", 1),
+            strings(raw["TRUSTED_PROXIES"], "'TRUSTED_PROXIES'"),
+            hops=integer(raw["HOPS"], "'HOPS'", 1),
         )
     except (ValueError, TypeError) as exc:
-        raise _fail(
+        raise fail(
             "'TRUSTED_PROXIES'",
             f"is invalid: {exc}",
             "List the proxies' addresses or networks, e.g. ['10.0.0.0/8', '::1'].",
@@ -349,56 +284,55 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
 
     ca_value = raw["CA_BUNDLE"]
     if ca_value is None:
-        raise _fail(
+        raise fail(
             "'CA_BUNDLE'",
             "is not set",
             "Point it at the PEM file of the CA(s) that issue client certificates.",
         )
-    ca_bundle = tuple(Path(p) for p in _strings(ca_value, "'CA_BUNDLE'"))
-    crl_files = tuple(Path(p) for p in _strings(raw["CRL_FILES"], "'CRL_FILES'"))
+    ca_bundle = tuple(Path(p) for p in strings(ca_value, "'CA_BUNDLE'"))
+    crl_files = tuple(Path(p) for p in strings(raw["CRL_FILES"], "'CRL_FILES'"))
 
     v = raw["VERIFY"]
     pins = frozenset(
-        p.lower().replace(":", "")
-        for p in _strings(v["PINNED_SHA256"], "'VERIFY']['PINNED_SHA256'")
+        p.lower().replace(":", "") for p in strings(v["PINNED_SHA256"], "'VERIFY']['PINNED_SHA256'")
     )
     bad_pins = sorted(p for p in pins if not _SHA256_HEX.match(p))
     if bad_pins:
-        raise _fail(
+        raise fail(
             "'VERIFY']['PINNED_SHA256'",
             f"holds {bad_pins}, not SHA-256 hex fingerprints",
             "Use 64 hex digits (colons allowed), e.g. from `mtlscert list`.",
         )
     verify = VerifySettings(
-        clock_skew=_int(v["CLOCK_SKEW"], "'VERIFY']['CLOCK_SKEW'", 0),
-        min_rsa_bits=_int(v["MIN_RSA_BITS"], "'VERIFY']['MIN_RSA_BITS'", 1024),
-        min_ec_bits=_int(v["MIN_EC_BITS"], "'VERIFY']['MIN_EC_BITS'", 160),
+        clock_skew=integer(v["CLOCK_SKEW"], "'VERIFY']['CLOCK_SKEW'", 0),
+        min_rsa_bits=integer(v["MIN_RSA_BITS"], "'VERIFY']['MIN_RSA_BITS'", 1024),
+        min_ec_bits=integer(v["MIN_EC_BITS"], "'VERIFY']['MIN_EC_BITS'", 160),
         pinned_sha256=pins,
-        allow_fields_only=_bool(v["ALLOW_FIELDS_ONLY"], "'VERIFY']['ALLOW_FIELDS_ONLY'"),
-        revocation=_choice(
+        allow_fields_only=boolean(v["ALLOW_FIELDS_ONLY"], "'VERIFY']['ALLOW_FIELDS_ONLY'"),
+        revocation=choice(
             v["REVOCATION"], "'VERIFY']['REVOCATION'", (None, "off", "soft", "strict")
         ),
-        revocation_depth=_choice(
+        revocation_depth=choice(
             v["REVOCATION_DEPTH"], "'VERIFY']['REVOCATION_DEPTH'", ("leaf", "chain")
         ),
-        fetch_crls=_bool(v["FETCH_CRLS"], "'VERIFY']['FETCH_CRLS'"),
-        require_client_auth_eku=_bool(
+        fetch_crls=boolean(v["FETCH_CRLS"], "'VERIFY']['FETCH_CRLS'"),
+        require_client_auth_eku=boolean(
             v["REQUIRE_CLIENT_AUTH_EKU"], "'VERIFY']['REQUIRE_CLIENT_AUTH_EKU'"
         ),
     )
 
     i = raw["IDENTITY"]
     if i["MAPPING"] not in _MAPPINGS:
-        raise _fail(
+        raise fail(
             "'IDENTITY']['MAPPING'", f"is {i['MAPPING']!r}", f"Use one of {list(_MAPPINGS)}."
         )
-    regex = _regex(i["PRINCIPAL_REGEX"], "'IDENTITY']['PRINCIPAL_REGEX'")
-    if regex is None and i["MAPPING"] == "subject":
-        regex = re.compile(DEFAULT_SUBJECT_REGEX)
+    principal = regex(i["PRINCIPAL_REGEX"], "'IDENTITY']['PRINCIPAL_REGEX'")
+    if principal is None and i["MAPPING"] == "subject":
+        principal = re.compile(DEFAULT_SUBJECT_REGEX)
     identity = IdentitySettings(
         mapping=i["MAPPING"],
-        principal_regex=regex,
-        cache_ttl=_int(i["CACHE_TTL"], "'IDENTITY']['CACHE_TTL'", 0),
+        principal_regex=principal,
+        cache_ttl=integer(i["CACHE_TTL"], "'IDENTITY']['CACHE_TTL'", 0),
     )
 
     required_value = raw["REQUIRED"]
@@ -406,48 +340,48 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
     if required_value in ("off", "all"):
         required = required_value
     else:
-        required = _strings(required_value, "'REQUIRED'")
+        required = strings(required_value, "'REQUIRED'")
         if not required or not all(p.startswith("/") for p in required):
-            raise _fail(
+            raise fail(
                 "'REQUIRED'",
                 f"is {required_value!r}",
                 "Use 'off', 'all', or a non-empty list of path prefixes starting with '/'.",
             )
     if raw["UNTRUSTED_HEADERS"] not in ("reject", "ignore"):
-        raise _fail(
+        raise fail(
             "'UNTRUSTED_HEADERS'", f"is {raw['UNTRUSTED_HEADERS']!r}", "Use 'reject' or 'ignore'."
         )
 
     a = raw["AUDIT"]
-    request_id_header = _header_name(a["REQUEST_ID_HEADER"], "'AUDIT']['REQUEST_ID_HEADER'")
+    request_id_header = header_name(a["REQUEST_ID_HEADER"], "'AUDIT']['REQUEST_ID_HEADER'")
     audit = AuditSettings(
-        enabled=_bool(a["ENABLED"], "'AUDIT']['ENABLED'"),
-        log_allowed=_bool(a["LOG_ALLOWED"], "'AUDIT']['LOG_ALLOWED'"),
-        database=_bool(a["DATABASE"], "'AUDIT']['DATABASE'"),
-        retention_days=_int(a["RETENTION_DAYS"], "'AUDIT']['RETENTION_DAYS'", 1),
+        enabled=boolean(a["ENABLED"], "'AUDIT']['ENABLED'"),
+        log_allowed=boolean(a["LOG_ALLOWED"], "'AUDIT']['LOG_ALLOWED'"),
+        database=boolean(a["DATABASE"], "'AUDIT']['DATABASE'"),
+        retention_days=integer(a["RETENTION_DAYS"], "'AUDIT']['RETENTION_DAYS'", 1),
         request_id_header=request_id_header,
     )
     t = raw["THROTTLE"]
     if not isinstance(t["CACHE"], str):
-        raise _fail("'THROTTLE']['CACHE'", "must be a CACHES alias", "Use e.g. 'default'.")
+        raise fail("'THROTTLE']['CACHE'", "must be a CACHES alias", "Use e.g. 'default'.")
     throttle = ThrottleSettings(
-        enabled=_bool(t["ENABLED"], "'THROTTLE']['ENABLED'"),
-        failures=_int(t["FAILURES"], "'THROTTLE']['FAILURES'", 1),
-        window=_int(t["WINDOW"], "'THROTTLE']['WINDOW'", 1),
+        enabled=boolean(t["ENABLED"], "'THROTTLE']['ENABLED'"),
+        failures=integer(t["FAILURES"], "'THROTTLE']['FAILURES'", 1),
+        window=integer(t["WINDOW"], "'THROTTLE']['WINDOW'", 1),
         cache=t["CACHE"],
     )
     return MtlsGuardSettings(
         source=source,
         headers=dict(headers),
         trusted_proxies=proxies,
-        client_ip_header=_header_name(raw["CLIENT_IP_HEADER"], "'CLIENT_IP_HEADER'"),
+        client_ip_header=header_name(raw["CLIENT_IP_HEADER"], "'CLIENT_IP_HEADER'"),
         ca_bundle=ca_bundle,
         crl_files=crl_files,
         verify=verify,
         identity=identity,
-        authenticate=_bool(raw["AUTHENTICATE"], "'AUTHENTICATE'"),
+        authenticate=boolean(raw["AUTHENTICATE"], "'AUTHENTICATE'"),
         required=required,
-        api_prefixes=_strings(raw["API_PREFIXES"], "'API_PREFIXES'"),
+        api_prefixes=strings(raw["API_PREFIXES"], "'API_PREFIXES'"),
         untrusted_headers=raw["UNTRUSTED_HEADERS"],
         audit=audit,
         throttle=throttle,
