@@ -9,6 +9,9 @@ dev server requires a certificate and passes it in the environ): see test_spoofi
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ import pytest
 from mtlsguard.scan.probe.config import Identity, ProbeConfig
 from mtlsguard.scan.probe.discovery import load_routes_json
 from mtlsguard.scan.probe.runner import ProbeResult, run_probe
+from tests.examples.conftest import EXAMPLES
 from tests.examples.test_over_mtls import RunningServer
 
 pytestmark = pytest.mark.integration
@@ -74,3 +78,69 @@ def test_hardened_example(hardened_server: RunningServer, pki_files: dict[str, P
     assert result.errors == ()
     assert (result.score.score, result.score.grade) == (100, "A")
     assert result.paths >= 5  # 2 listings + bob's, alice's and a neighbour's account at least
+
+
+def test_cli_against_vulnerable_with_routes_from_the_static_inventory(
+    vulnerable_server: RunningServer, pki_files: dict[str, Path], tmp_path: Path
+) -> None:
+    routes = subprocess.run(
+        [sys.executable, "-m", "mtlsguard", "routes", str(EXAMPLES / "vulnerable"), "-f", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert routes.returncode == 1, routes.stderr  # open routes
+    (tmp_path / "routes.json").write_text(routes.stdout)
+    report = tmp_path / "probe.sarif"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mtlsguard",
+            "probe",
+            f"https://127.0.0.1:{vulnerable_server.port}/",
+            "--cert",
+            str(pki_files["client"]),
+            "--key",
+            str(pki_files["client_key"]),
+            "--peer-cert",
+            str(pki_files["other_client"]),
+            "--peer-key",
+            str(pki_files["other_client_key"]),
+            "--cacert",
+            str(pki_files["ca"]),
+            "--routes",
+            str(tmp_path / "routes.json"),
+            "--format",
+            "sarif",
+            "--output",
+            str(report),
+            "--fail-under",
+            "C",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    sarif = json.loads(report.read_text())
+    run = sarif["runs"][0]
+    results = {(r["ruleId"], r["properties"]["route"]) for r in run["results"]}
+    assert results == {
+        ("MG402", "/billing/"),
+        ("MG402", "/api/accounts/"),
+        ("MG402", "/api/accounts/{pk}/"),
+        ("MG404", "/api/accounts/{pk}/"),
+    }
+    bola = next(r for r in run["results"] if r["ruleId"] == "MG404")
+    assert bola["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == (
+        "bank.views.AccountDetail"
+    )
+    assert bola["webRequest"]["method"] == "GET"
+    assert bola["webResponse"]["statusCode"] == 200
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"MG401", "MG402", "MG403", "MG404"}
+    assert run["properties"]["probe"]["grade"] == "F"
+    # the PEM of the client certificate never appears in the report
+    assert "BEGIN CERTIFICATE" not in report.read_text()

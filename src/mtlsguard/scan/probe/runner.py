@@ -241,6 +241,10 @@ async def probe(
 
         findings: list[Finding] = []
         has_credentials = bool(config.identity.auth_header)
+        # Over plain http, A and B differ only by their credentials, if any.
+        distinguishable = config.peer is not None and (
+            run.tls or bool(config.identity.auth_header and config.peer.auth_header)
+        )
         for template, pairs in observed.items():
             view = views.get(template) or config.views.get(template)
             observations = [obs for _, obs in pairs]
@@ -250,7 +254,7 @@ async def probe(
             ):
                 if finding is not None:
                     findings.append(finding)
-            if config.peer is not None and template in details:
+            if distinguishable and template in details:
                 parent = collection_of(template) or ""
                 bola = read_across_identities(
                     pairs,
@@ -272,7 +276,7 @@ async def probe(
                         client,
                         obs,
                         forged_sets,
-                        identity=config.identity,
+                        identity=config.identity if run.tls else None,
                         tls_refuses_anonymous=refuses,
                         view=views.get(obs.template) or config.views.get(obs.template),
                     )
@@ -295,10 +299,13 @@ async def probe(
             run.notes.append(
                 "plain http: no client certificate can be presented; MG402 is not decided"
             )
-        if config.peer is None:
-            run.notes.append("no --peer-cert: BOLA (MG404) not tested")
+        if not distinguishable:
+            run.notes.append(
+                "BOLA (MG404) not tested: it needs a second identity (--peer-cert), and over "
+                "plain http credentials for both (--auth-header, --peer-auth-header)"
+            )
         tested = {Category.AUTHENTICATION}
-        if config.peer is not None:
+        if distinguishable:
             tested.add(Category.BOLA)
         ordered = sorted(findings, key=lambda f: (f.rule_id, f.route or ""))
         return ProbeResult(

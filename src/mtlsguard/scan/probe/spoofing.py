@@ -75,18 +75,22 @@ async def spoof(
     obs: Observation,
     forged_sets: Sequence[ForgedHeaders],
     *,
-    identity: Identity,
+    identity: Identity | None,
     tls_refuses_anonymous: bool,
     view: str | None,
 ) -> tuple[Finding | None, list[Exchange]]:
-    """Send every forged set for ``obs.path``; return MG403 (or ``None``) and the exchanges."""
+    """Send every forged set for ``obs.path``; return MG403 (or ``None``) and the exchanges.
+
+    ``identity`` is A (whose TLS connection carries the second variant), or ``None`` when no
+    certificate can be presented (plain http).
+    """
     attempts: list[SpoofAttempt] = []
     for forged in forged_sets:
         headers = dict(forged.headers)
         if not tls_refuses_anonymous:
             sent = await client.send(None, "GET", obs.path, headers)
             attempts.append(SpoofAttempt(forged, False, sent))
-        if identity.has_certificate and obs.b_full is not None:
+        if identity is not None and identity.has_certificate and obs.b_full is not None:
             sent = await client.send(identity, "GET", obs.path, headers)
             attempts.append(SpoofAttempt(forged, True, sent))
     exchanges = [a.exchange for a in attempts]
