@@ -162,16 +162,18 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _classify(exc: BaseException) -> tuple[FailureKind, str]:
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return "timeout", f"timed out ({type(exc).__name__})"
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
-        if isinstance(cause, ssl.SSLError):
+        if isinstance(cause, ssl.SSLError) and not isinstance(
+            cause, ssl.SSLWantReadError | ssl.SSLWantWriteError
+        ):
             detail = getattr(cause, "verify_message", None) or cause.reason or str(cause)
             return "tls", f"TLS failure: {detail}"
         cause = cause.__cause__ or cause.__context__
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return "timeout", f"timed out ({type(exc).__name__})"
     if isinstance(exc, httpx.RemoteProtocolError | httpx.LocalProtocolError | httpx.DecodingError):
         return "protocol", f"HTTP protocol error: {str(exc) or type(exc).__name__}"
     if isinstance(exc, httpx.TransportError | OSError):

@@ -323,14 +323,18 @@ async def probe(
 
 
 def _spoof_target(pairs: list[tuple[str, Observation]]) -> Observation | None:
-    """The path of a route to spoof: one where B (else A) got data, else the first."""
+    """The path of a route to spoof: one where B (else A) got data, else any A got an answer.
+
+    A route that never answered A (timeouts, resets, TLS failures) is not spoofed: its
+    failures are already reported, and 16 more requests would only repeat them.
+    """
     for _, obs in pairs:
         if obs.b_full is not None and obs.b_full.has_data:
             return obs
     for _, obs in pairs:
         if obs.a_full.status is not None:
             return obs
-    return pairs[0][1] if pairs else None
+    return None
 
 
 def run_probe(
