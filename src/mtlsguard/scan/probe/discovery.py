@@ -83,13 +83,15 @@ def django_pattern_to_template(pattern: str) -> str | None:
     Returns ``None`` for a regex that cannot be turned into a path (unnamed groups,
     alternations, quantifiers left after the named groups are replaced).
     """
-    text = _DJANGO_CONVERTER.sub(lambda m: "{" + m.group("name") + "}", pattern)
-    if text.startswith("^") or text.endswith("$") or "(?P<" in text:
+    text = pattern
+    if text.startswith("^") or text.endswith("$") or "(?P<" in text:  # re_path()
         text = _REGEX_GROUP.sub(lambda m: "{" + m.group("name") + "}", text)
         text = text.removeprefix("^").removesuffix("$").removesuffix(r"\Z")
         text = text.replace("\\/", "/").replace("\\.", ".").replace("\\-", "-")
         if re.search(r"[()\[\]|*+?^$\\]", text):
             return None
+    else:  # path(): <int:pk>
+        text = _DJANGO_CONVERTER.sub(lambda m: "{" + m.group("name") + "}", text)
     if any(c in text for c in "<>\r\n\t #"):
         return None
     return _normalise(text)
