@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import NoReturn, assert_never
 
 from mtlsguard import __version__
+from mtlsguard.demo.command import COMMAND as DEMO_COMMAND
+from mtlsguard.demo.command import add_command as add_demo_command
+from mtlsguard.demo.command import run_command as run_demo_command
 from mtlsguard.devserver.commands import COMMANDS as DEVSERVER_COMMANDS
 from mtlsguard.devserver.commands import add_commands as add_devserver_commands
 from mtlsguard.devserver.commands import run_command as run_devserver_command
@@ -150,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="inventory format (default: table)",
     )
     add_probe_command(commands)  # probe (logic in mtlsguard.scan.probe.command)
+    add_demo_command(commands)  # demo (logic in mtlsguard.demo)
     add_devserver_commands(commands)  # pki, devserver
     return parser
 
@@ -329,6 +333,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_routes(args)
         if args.command == PROBE_COMMAND:
             return run_probe_command(args)
+        if args.command == DEMO_COMMAND:
+            return run_demo_command(args)
         if args.command in DEVSERVER_COMMANDS:
             return run_devserver_command(args)
     except KeyboardInterrupt:

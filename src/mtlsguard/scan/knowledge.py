@@ -75,6 +75,10 @@ AUTH_MIXINS = frozenset(
 )
 """Class-based view mixins whose ``dispatch`` refuses anonymous users."""
 
+USER_SCOPING_MIXINS = frozenset({"mtlsguard.drf.mixins.OwnerScopedQuerysetMixin"})
+"""Mixins (full dotted names) whose ``get_queryset()`` filters by ``request.user``; they live
+outside the scanned tree, so their code is never parsed."""
+
 LOGIN_REQUIRED_MIDDLEWARE = frozenset(
     {
         "django.contrib.auth.middleware.LoginRequiredMiddleware",

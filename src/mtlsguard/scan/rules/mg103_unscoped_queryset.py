@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.knowledge import USER_SCOPING_MIXINS
 from mtlsguard.scan.model import Confidence, Finding, Severity
 from mtlsguard.scan.neutral import Seq
 from mtlsguard.scan.rules import get_rule, rule
@@ -118,6 +119,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue
         if cls.qualname in reported:
             continue  # one finding per view class: the fix is there, not per route
+        if USER_SCOPING_MIXINS.intersection(cls.mro):
+            continue  # mtlsguard's OwnerScopedQuerysetMixin filters by request.user
         scoped = [ctx.project.method(cls, m) for m in _SCOPING_METHODS]
         if any(f is not None and f[1].facts.user_scoped_queryset for f in scoped):
             continue

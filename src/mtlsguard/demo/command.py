@@ -1,0 +1,75 @@
+"""``mtlsguard demo``: argument parsing, output and exit codes.
+
+:mod:`mtlsguard.cli` registers the subcommand with :func:`add_command` and dispatches to
+:func:`run_command`. Exit codes: 0 the demo ran (its findings are the point, not a failure),
+2 it could not run (the message says why).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Final
+
+__all__ = ["COMMAND", "DEFAULT_OUTPUT_DIR", "add_command", "run_command"]
+
+COMMAND: Final = "demo"
+DEFAULT_OUTPUT_DIR: Final = Path("mtlsguard-demo")
+EXIT_OK: Final = 0
+EXIT_ERROR: Final = 2
+
+
+def add_command(commands: Any) -> None:
+    """Register ``demo`` on the top-level subparsers action."""
+    demo = commands.add_parser(
+        COMMAND,
+        help="scan and probe the vulnerable and hardened example apps over real mTLS",
+        description="Build a throwaway PKI, start the vulnerable and hardened example Django "
+        "projects on loopback under the embedded mTLS server, scan their source, probe them "
+        "with alice's certificate (and bob's for BOLA), print both side by side and write "
+        "HTML and SARIF reports. Everything it starts is stopped before it exits.",
+    )
+    demo.add_argument(
+        "--output-dir",
+        type=Path,
+        default=DEFAULT_OUTPUT_DIR,
+        metavar="DIR",
+        help=f"where the reports go (default: ./{DEFAULT_OUTPUT_DIR})",
+    )
+    demo.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def _say(line: str) -> None:
+    print(f"mtlsguard demo: {line}", file=sys.stderr, flush=True)
+
+
+def _error(message: str) -> int:
+    print(f"mtlsguard: error: demo: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run ``mtlsguard demo`` and return its exit code (Ctrl-C propagates, servers stopped)."""
+    from mtlsguard.demo.run import run_demo
+    from mtlsguard.demo.stage import DemoError
+    from mtlsguard.demo.summary import render_summary, write_reports
+    from mtlsguard.devserver.localca import PKIError
+    from mtlsguard.scan.probe.client import ProbeSetupError
+
+    output_dir: Path = args.output_dir
+    if output_dir.exists() and not output_dir.is_dir():
+        return _error(f"--output-dir {output_dir} exists and is not a directory")
+    try:
+        result = run_demo(say=None if args.quiet else _say)
+    except (DemoError, PKIError, ProbeSetupError) as exc:
+        return _error(str(exc))
+    except OSError as exc:
+        return _error(f"{type(exc).__name__}: {exc}")
+    try:
+        reports = write_reports(result, output_dir.absolute())
+    except OSError as exc:
+        return _error(f"cannot write the reports to {output_dir}: {exc.strerror or exc}")
+    sys.stdout.write(render_summary(result, reports))
+    sys.stdout.flush()
+    return EXIT_OK

@@ -1,0 +1,131 @@
+"""One example project's server process for the demo: ``python -m mtlsguard.demo.serve``.
+
+Runs inside the example project's directory with its settings (each project needs a process
+of its own: Django's settings are global). With ``--prepare`` it first migrates the project's
+throwaway SQLite database and runs ``seed_demo`` (alice, bob and their certificate
+bindings). Then it serves the project either over mutual TLS with the embedded dev server
+(``--pki DIR``: the certificate reaches Django in the WSGI environ) or over plain http
+(``--plain``: the app server as it sits behind a TLS-terminating proxy, reached directly).
+
+It prints one JSON line, ``{"url": ...}``, once it listens, and stops when its standard input
+closes (the demo ended, however it ended, even killed), on SIGTERM or on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import socketserver
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from wsgiref.types import WSGIApplication
+
+__all__ = ["PlainServer", "main"]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """wsgiref's handler without a log line per request (the demo prints its own summary)."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Drop request logs."""
+
+
+class PlainServer(socketserver.ThreadingMixIn, WSGIServer):
+    """A threaded plain-http WSGI server on loopback: the app server behind a proxy."""
+
+    daemon_threads = True
+
+    def server_bind(self) -> None:
+        """Bind without the reverse DNS lookup ``HTTPServer`` does."""
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+        self.setup_environ()
+
+
+def _prepare() -> None:
+    """Migrate the throwaway database and seed alice and bob (idempotent)."""
+    from django.core.management import call_command
+
+    # stdout carries the announcement line alone; the commands' chatter goes to the log.
+    call_command("migrate", "--noinput", verbosity=0, stdout=sys.stderr)
+    call_command("seed_demo", verbosity=0, stdout=sys.stderr)
+
+
+def _serve_plain(app: WSGIApplication, host: str) -> tuple[str, Any]:
+    server = PlainServer((host, 0), _QuietHandler)
+    server.set_app(app)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2})
+    thread.daemon = True
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    return f"http://{host}:{server.server_port}/", stop
+
+
+def _serve_tls(app: WSGIApplication, host: str, pki: Path) -> tuple[str, Any]:
+    from mtlsguard.devserver.server import serve
+    from mtlsguard.devserver.tls import ServerTLS
+
+    server = serve(app, tls=ServerTLS.from_pki(pki), host=host, port=0)
+    return server.url, server.shutdown
+
+
+def _wait_for_end() -> None:
+    """Block until stdin closes, SIGTERM or Ctrl-C."""
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    except (KeyboardInterrupt, OSError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Prepare and serve one example project until told to stop; return the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m mtlsguard.demo.serve")
+    parser.add_argument("--django-settings", required=True, metavar="MODULE")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--prepare", action="store_true", help="migrate and seed first")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--pki", type=Path, metavar="DIR", help="serve over mTLS with this PKI")
+    mode.add_argument("--plain", action="store_true", help="serve over plain http")
+    args = parser.parse_args(argv)
+
+    from mtlsguard.devserver.commands import load_django
+
+    try:
+        app = load_django(args.django_settings)
+        if args.prepare:
+            _prepare()
+        if args.plain:
+            url, stop = _serve_plain(app, args.host)
+        else:
+            url, stop = _serve_tls(app, args.host, args.pki)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # whatever the project raises: one line on stderr for the demo
+        print(f"cannot start {args.django_settings}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"url": url}), flush=True)
+    try:
+        _wait_for_end()
+    finally:
+        stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

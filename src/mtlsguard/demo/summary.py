@@ -1,0 +1,194 @@
+"""The demo's side-by-side summary (text) and its HTML and SARIF reports, one pair per side."""
+
+from __future__ import annotations
+
+import html
+import json
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+from mtlsguard.demo.run import DemoResult, SideResult
+from mtlsguard.report.html_report import HtmlFormat
+from mtlsguard.report.interface import ScanReport, ordered_findings
+from mtlsguard.report.sarif import SarifFormat
+from mtlsguard.scan.model import Finding, Severity
+from mtlsguard.scan.probe.discovery import django_pattern_to_template
+from mtlsguard.scan.probe.runner import ProbeResult
+
+__all__ = ["render_summary", "write_reports"]
+
+WIDTH: Final = 100
+_LABEL: Final = 30
+_COLUMN: Final = 34
+
+
+def _row(label: str, *cells: str) -> str:
+    return (f"  {label:<{_LABEL}}" + "".join(f"{c:<{_COLUMN}}" for c in cells)).rstrip()
+
+
+def _counts(findings: Sequence[Finding]) -> str:
+    counts: dict[Severity, int] = {}
+    for finding in findings:
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    if not counts:
+        return "none"
+    return ", ".join(f"{n} {s.label}" for s, n in sorted(counts.items(), reverse=True))
+
+
+def _route_of(finding: Finding) -> str:
+    route = finding.route or "(settings and code)"
+    template = django_pattern_to_template(route) if finding.route else None
+    return template or route
+
+
+def _by_route(side: SideResult) -> dict[str, list[str]]:
+    rows: dict[str, list[str]] = {}
+    for route in side.static.routes:
+        rows.setdefault(django_pattern_to_template(route.pattern) or route.pattern, [])
+    for _, finding in side.findings:
+        ids = rows.setdefault(_route_of(finding), [])
+        if finding.rule_id not in ids:
+            ids.append(finding.rule_id)
+    return rows
+
+
+def _finding_lines(source: str, finding: Finding) -> list[str]:
+    where = f" {finding.view}" if finding.view else ""
+    head = (
+        f"  {finding.severity.label.upper():<8} {finding.rule_id} {finding.cwe or '-':<8} "
+        f"{_route_of(finding)}{where}  [{source}]"
+    )
+    lines = [head]
+    wrap = textwrap.TextWrapper(width=WIDTH, subsequent_indent=" " * 14)
+    lines += wrap.wrap(f"    what:     {finding.title}")
+    evidence = finding.evidence if len(finding.evidence) <= 240 else finding.evidence[:239] + "…"
+    if evidence:
+        lines += wrap.wrap(f"    evidence: {evidence}")
+    if finding.remediation:
+        lines += wrap.wrap(f"    fix:      {finding.remediation}")
+    return lines
+
+
+def _probe_line(result: ProbeResult) -> str:
+    return f"{result.requests_sent} requests, {result.elapsed:.1f}s"
+
+
+def render_summary(result: DemoResult, reports: Sequence[Path] = ()) -> str:
+    """Both examples side by side: grades, findings per route, then each finding's fix."""
+    sides = result.sides
+    names = [s.name for s in sides]
+    lines = [
+        "mtlsguard demo: the same bank app twice, behind the same mutual TLS",
+        "  alice (identity A) and bob (identity B) both hold valid client certificates; the",
+        "  probe presents alice's and no application credentials, and tries bob's objects.",
+        "",
+        _row("", *names),
+        _row("Grade (probe score)", *(f"{s.score.grade}  ({s.score.score}/100)" for s in sides)),
+    ]
+    categories = [c.category for c in sides[0].score.categories]
+    for index, category in enumerate(categories):
+        cells = []
+        for side in sides:
+            scored = side.score.categories[index]
+            shown = "not tested" if scored.score is None else f"{scored.score}/100"
+            cells.append(f"{scored.grade:<4} {shown}")
+        lines.append(_row(f"  {category.value}", *cells))
+    lines += [
+        _row("Static scan", *(_counts(s.static.findings) for s in sides)),
+        _row("Probe over mTLS", *(_counts(s.mtls.findings) for s in sides)),
+        _row("Probe of the app port", *(_counts(s.origin.findings) for s in sides)),
+        _row("Probe traffic (mTLS)", *(_probe_line(s.mtls) for s in sides)),
+        "",
+        _row("Findings by route", *names),
+    ]
+    routes: list[str] = []
+    per_side = [_by_route(s) for s in sides]
+    for rows in per_side:
+        routes += [r for r in rows if r not in routes]
+    for route in routes:
+        lines.append(_row(route, *(" ".join(rows.get(route, [])) or "-" for rows in per_side)))
+    for side in sides:
+        ordered = ordered_findings([f for _, f in side.findings])
+        source = {id(f): label for label, f in side.findings}
+        lines += ["", f"What to fix in {side.name} ({len(ordered)} finding(s))"]
+        if not ordered:
+            lines.append(
+                "  nothing: a certificate alone gets no data, nobody reads another's objects, "
+                "forged proxy headers are not believed"
+            )
+        for finding in ordered:
+            lines += _finding_lines(source[id(finding)], finding)
+        notes = [*side.mtls.notes, *side.origin.notes]
+        errors = [*side.static.errors, *side.mtls.errors, *side.origin.errors]
+        for error in errors[:5]:
+            lines.append(f"  error: {error.path}: {error.message}")
+        if any("enforced at the TLS handshake" in n for n in notes):
+            lines.append("  note: mTLS is enforced at the handshake (no certificate, no request)")
+    lines += ["", f"Finished in {result.elapsed:.1f}s; the demo's servers are stopped."]
+    if reports:
+        lines.append("Reports:")
+        lines += [f"  {path}" for path in reports]
+    return "\n".join(lines) + "\n"
+
+
+def _report(side: SideResult) -> ScanReport:
+    from mtlsguard.scan.probe.rules import all_probe_rules
+    from mtlsguard.scan.rules import all_rules
+    from mtlsguard.scan.suppression import SUPPRESSION_WITHOUT_REASON
+
+    return ScanReport(
+        result=side.merged(),
+        rules=[*all_rules(), SUPPRESSION_WITHOUT_REASON, *all_probe_rules()],
+    )
+
+
+def _probe_summary(side: SideResult) -> dict[str, object]:
+    return {
+        "project": side.name,
+        **side.score.as_dict(),
+        "mtls": side.mtls.summary(),
+        "app_port": side.origin.summary(),
+    }
+
+
+def _html(side: SideResult) -> str:
+    page = HtmlFormat().render(_report(side))
+    score = side.score
+    rows = "".join(
+        f"<tr><td>{html.escape(c.category.value)}</td><td>{html.escape(c.grade)}</td>"
+        f"<td>{'not tested' if c.score is None else c.score}</td></tr>"
+        for c in score.categories
+    )
+    block = (
+        f"<section><h2>mtlsguard demo: {html.escape(side.name)} example, grade "
+        f"{html.escape(score.grade)} ({score.score}/100)</h2>"
+        "<p>Static scan of the source tree, and probes over mutual TLS (alice's certificate "
+        "without application credentials; alice against bob's objects) and of the app port "
+        "(forged forwarded-certificate headers).</p>"
+        f'<table class="counts"><tr><th>Category</th><th>Grade</th><th>Score</th></tr>{rows}'
+        "</table></section>"
+    )
+    return page.replace("<body>", "<body>" + block, 1)
+
+
+def _sarif(side: SideResult) -> str:
+    document = json.loads(SarifFormat().render(_report(side)))
+    document["runs"][0].setdefault("properties", {})["demo"] = _probe_summary(side)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_reports(result: DemoResult, directory: Path) -> list[Path]:
+    """Write ``<side>.html`` and ``<side>.sarif`` for each side into ``directory``.
+
+    :raises OSError: if the directory or a file cannot be written.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for side in result.sides:
+        for suffix, text in (("html", _html(side)), ("sarif", _sarif(side))):
+            path = directory / f"{side.name}.{suffix}"
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written
