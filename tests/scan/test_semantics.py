@@ -445,3 +445,26 @@ def test_certificate_check_plus_login_required_is_fine(tmp_path: Path) -> None:
     """
     result = scan(tmp_path, {"app/views.py": views, "proj/urls.py": URLS_FN})
     assert rule_ids(result) == set()
+
+
+def test_rest_framework_computed_at_run_time_is_undecided(tmp_path: Path) -> None:
+    # Weblate: REST_FRAMEWORK = get_drf_settings(...). Not the implicit AllowAny.
+    views = """\
+    from rest_framework.views import APIView
+    class V(APIView):
+        def get(self, request): pass
+    """
+    extra = "from app.conf import get_drf_settings\nREST_FRAMEWORK = get_drf_settings(True)\n"
+    result = scan(
+        tmp_path,
+        {
+            "app/views.py": views,
+            "proj/urls.py": URLS_CLS,
+            "app/conf.py": "def get_drf_settings(x): pass\n",
+        },
+        settings_extra=extra,
+    )
+    prot = protections(result, "v/")["GET"]
+    assert prot.authenticated is None
+    assert prot.decided_by == "default"
+    assert "MG101" not in rule_ids(result)

@@ -208,3 +208,24 @@ def test_include_of_string_tuple_and_module_attribute(tmp_path: Path) -> None:
         """,
     }
     assert _routes(tmp_path, files) == {"^one/a/": "app.views.a", "^two/b/": "app.views.b"}
+
+
+def test_settings_example_used_when_declared_settings_module_is_absent(tmp_path: Path) -> None:
+    # Weblate ships settings_example.py/settings_docker.py; wsgi.py names weblate.settings.
+    root = tmp_path / "repo"
+    pkg = root / "site_cfg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "wsgi.py").write_text(
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_cfg.settings')\n"
+    )
+    (pkg / "settings_test.py").write_text("ROOT_URLCONF = 'site_cfg.test_urls'\n")
+    (pkg / "settings_example.py").write_text("ROOT_URLCONF = 'site_cfg.urls'\n")
+    (pkg / "urls.py").write_text(
+        "from django.urls import path\nfrom . import pages\nurlpatterns = [path('p/', pages.p)]\n"
+    )
+    (pkg / "pages.py").write_text("def p(request): pass\n")
+    from mtlsguard.scan.engine import scan_project
+
+    result = scan_project(root)
+    assert [r.pattern for r in result.routes] == ["p/"]

@@ -37,6 +37,7 @@ from mtlsguard.scan.neutral import (
     RouteModel,
     Seq,
     Unary,
+    Unknown,
 )
 
 __all__ = ["PUBLIC_VIEWS", "ProtectionAnalyzer", "RouteAnalysis", "model_of", "short_of"]
@@ -230,6 +231,11 @@ class ProtectionAnalyzer:
                 elif cert:
                     self.cert_middleware = (name, ", ".join(dict.fromkeys(keys)))
         drf = self.settings.get("REST_FRAMEWORK")
+        if drf is not None and not isinstance(drf.value, Mapping):
+            # REST_FRAMEWORK = get_drf_settings(...): the default is decided at run time.
+            self.default_permissions = Unknown("REST_FRAMEWORK")
+            self.default_permission_source = "REST_FRAMEWORK computed at run time"
+            self.default_conditional = True
         if drf is not None and isinstance(drf.value, Mapping):
             perms = drf.value.get("DEFAULT_PERMISSION_CLASSES")
             if perms is not None:
@@ -821,6 +827,8 @@ class ProtectionAnalyzer:
             return _Verdict(None, detail, False, False)
         if isinstance(expr, Ref):
             return self._permission_class(expr.name, method, depth)
+        if isinstance(expr, Unknown) and expr.text == "REST_FRAMEWORK":
+            return _Verdict(None, "REST_FRAMEWORK default not statically known", certain=False)
         return _Verdict(None, "unknown permission value", certain=False)
 
     def _permission_class(self, name: str, method: str, depth: int) -> _Verdict:

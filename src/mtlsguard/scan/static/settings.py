@@ -60,7 +60,7 @@ def _walk(root: Path) -> tuple[list[Path], list[Path]]:
         for name in filenames:
             if name in _ENTRY_FILES:
                 entries.append(base / name)
-            if name == "settings.py" or (base.name == "settings" and name.endswith(".py")):
+            if name.endswith(".py") and (name.startswith("settings") or base.name == "settings"):
                 settings.append(base / name)
     return entries, settings
 
@@ -131,10 +131,22 @@ def _dotted_for(path: Path, search_roots: list[Path]) -> str | None:
     return None
 
 
+def _settings_rank(path: Path) -> tuple[int, str]:
+    """``settings.py`` first, then a settings package, ``settings_*.py``; test settings last."""
+    name = path.name
+    if "test" in name or "test" in path.parent.name:
+        return (3, str(path))
+    if name == "settings.py":
+        return (0, str(path))
+    if path.parent.name == "settings":
+        return (1, str(path))
+    return (2, str(path))
+
+
 def settings_candidates(layout: ProjectLayout) -> list[str]:
-    """Settings module names to try, best first."""
+    """Settings module names to try, best first (declared ones, then files named so)."""
     names = list(layout.settings_modules)
-    for path in layout.settings_files:
+    for path in sorted(layout.settings_files, key=_settings_rank):
         dotted = _dotted_for(path, layout.search_roots)
         if dotted:
             names.append(dotted)
