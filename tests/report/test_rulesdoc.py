@@ -7,6 +7,7 @@ from pathlib import Path
 from mtlsguard.report.markdown import docstring_to_markdown
 from mtlsguard.report.rulesdoc import builtin_rules, check_docs, render_rule_docs, write_docs
 from mtlsguard.scan.model import Severity
+from mtlsguard.scan.probe.rules import all_probe_rules
 from mtlsguard.scan.rules import all_rules
 from tests.report.sample import Rule
 
@@ -24,6 +25,7 @@ def test_docs_rules_is_up_to_date_with_the_rule_docstrings() -> None:
 def test_every_rule_has_a_page_and_an_index_row() -> None:
     pages = render_rule_docs(builtin_rules())
     ids = {rule.rule_id for rule in all_rules()} | {"MG001"}
+    ids |= {rule.rule_id for rule in all_probe_rules()}  # MG4xx: mtlsguard probe
     assert set(pages) == {f"{rule_id}.md" for rule_id in ids} | {"README.md"}
     for rule in all_rules():
         page = pages[f"{rule.rule_id}.md"]

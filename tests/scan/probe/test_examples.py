@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from mtlsguard.scan.probe.command import render
 from mtlsguard.scan.probe.config import Identity, ProbeConfig
 from mtlsguard.scan.probe.discovery import load_routes_json
 from mtlsguard.scan.probe.runner import ProbeResult, run_probe
@@ -70,6 +71,18 @@ def test_vulnerable_example(vulnerable_server: RunningServer, pki_files: dict[st
     categories = {c.category.value: c for c in result.score.categories}
     assert categories["BOLA"].score == 75
     assert categories["Rate limiting"].score is None
+    text = render(result, "text")
+    assert "Probe score: 0/100, grade F" in text
+    assert "BOLA            C    75/100" in text
+    assert "Rate limiting   n/a  not tested" in text
+    assert "BEGIN CERTIFICATE" not in text
+    print(text)
+    document = json.loads(render(result, "json"))
+    assert document["probe"]["grade"] == "F"
+    assert {f["rule_id"] for f in document["findings"]} == {"MG402", "MG404"}
+    page = render(result, "html")
+    assert "Probe score" in page
+    assert "grade F" in page
 
 
 def test_hardened_example(hardened_server: RunningServer, pki_files: dict[str, Path]) -> None:

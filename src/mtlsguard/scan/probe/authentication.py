@@ -72,7 +72,8 @@ def certificate_only(
                 "one certificate, no credentials given: pass --peer-cert or --auth-header to "
                 "confirm",
             )
-        refused = obs.anonymous.failure or f"{obs.anonymous.status}"
+        anonymous = obs.anonymous
+        refused = f"no response ({anonymous.failure})" if anonymous.failure else anonymous.status
         return MG402.finding(
             route=obs.template,
             view=view,

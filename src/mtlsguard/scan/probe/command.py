@@ -214,6 +214,9 @@ def render(result: ProbeResult, fmt: str, *, color: bool = False) -> str:
         )
         return page.replace("<body>", "<body>" + block, 1)
     text = TextFormat(color=color, width=100).render(report)
+    # The scan format's header speaks of files scanned; a probe has URLs and requests.
+    text = text.replace("mtlsguard scan ", "mtlsguard probe ", 1)
+    text = text.replace("0 files, 0 lines scanned; ", "", 1)
     return text.rstrip("\n") + "\n" + "\n".join(_score_lines(result)) + "\n"
 
 
