@@ -6,7 +6,38 @@ generated at session start.
 
 from __future__ import annotations
 
+import os
+import urllib.parse
 from typing import Any
+
+
+def postgres_database(url: str) -> dict[str, Any]:
+    """A ``DATABASES`` entry for a ``postgresql://user:password@host:port/name`` URL."""
+    parts = urllib.parse.urlsplit(url)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parts.path.lstrip("/"),
+        "USER": urllib.parse.unquote(parts.username or ""),
+        "PASSWORD": urllib.parse.unquote(parts.password or ""),
+        "HOST": parts.hostname or "127.0.0.1",
+        "PORT": str(parts.port or 5432),
+        "OPTIONS": {"connect_timeout": 10},
+        "TEST": {"NAME": f"test_{parts.path.lstrip('/')}_{os.getpid()}"},
+    }
+
+
+def _database() -> dict[str, Any]:
+    # MTLSGUARD_TEST_DB=postgres (set by .ci/run for the model-touching modules) runs the same
+    # tests on PostgreSQL; pytest-django creates and drops the test database.
+    if os.environ.get("MTLSGUARD_TEST_DB", "sqlite") != "postgres":
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+    url = os.environ.get("MTLSGUARD_TEST_POSTGRES")
+    if not url:
+        raise RuntimeError(
+            "MTLSGUARD_TEST_DB=postgres needs MTLSGUARD_TEST_POSTGRES (.ci/services)"
+        )
+    return postgres_database(url)
+
 
 SETTINGS: dict[str, Any] = {
     "DEBUG": False,
@@ -32,7 +63,7 @@ SETTINGS: dict[str, Any] = {
         "django.contrib.auth.backends.ModelBackend",
     ],
     "ROOT_URLCONF": "tests.django.urls",
-    "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+    "DATABASES": {"default": _database()},
     "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
     "TEMPLATES": [
         {
@@ -52,3 +83,8 @@ SETTINGS: dict[str, Any] = {
     "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
     "LOGGING_CONFIG": None,
 }
+
+if SETTINGS["DATABASES"]["default"]["ENGINE"].endswith("postgresql"):
+    # tests.drf has no migrations, and PostgreSQL cannot create its foreign keys to auth_user
+    # before auth's migrations ran; the PostgreSQL run covers tests/django only.
+    SETTINGS["INSTALLED_APPS"].remove("tests.drf")

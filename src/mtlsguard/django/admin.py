@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cryptography import x509
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -13,29 +12,16 @@ from django.utils import timezone
 
 from mtlsguard.certs import CertificateError, ClientCertificate
 from mtlsguard.django.identity_cache import identity_cache
-from mtlsguard.django.models import AuditEvent, CertificateBinding
+
+# certificate_from_pem lives with the models so that `mtlscert` works without django.contrib.admin.
+from mtlsguard.django.models import (
+    MAX_UPLOAD,
+    AuditEvent,
+    CertificateBinding,
+    certificate_from_pem,
+)
 
 __all__ = ["AuditEventAdmin", "CertificateBindingAdmin", "CertificateBindingForm"]
-
-MAX_UPLOAD = 64 * 1024
-
-
-def certificate_from_pem(data: bytes) -> ClientCertificate:
-    """The first certificate of a PEM upload.
-
-    :raises CertificateError: ``malformed`` if it is not PEM or holds no certificate.
-    """
-    if len(data) > MAX_UPLOAD:
-        raise CertificateError("malformed", f"the file is larger than {MAX_UPLOAD} bytes")
-    try:
-        text = data.decode("ascii")
-    except UnicodeDecodeError:
-        raise CertificateError("malformed", "the file is not a PEM (ASCII) certificate") from None
-    try:
-        certs = x509.load_pem_x509_certificates(text.encode("ascii"))
-    except ValueError as exc:
-        raise CertificateError("malformed", f"not a PEM certificate: {exc}") from None
-    return ClientCertificate.from_certificate(certs[0])
 
 
 class CertificateBindingForm(forms.ModelForm):

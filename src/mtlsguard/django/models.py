@@ -10,9 +10,30 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from mtlsguard.certs import ClientCertificate
+from mtlsguard.certs import CertificateError, ClientCertificate
 
-__all__ = ["AuditEvent", "CertificateBinding"]
+__all__ = ["MAX_UPLOAD", "AuditEvent", "CertificateBinding", "certificate_from_pem"]
+
+MAX_UPLOAD = 64 * 1024
+"""Largest PEM file accepted for a binding (admin upload, ``mtlscert bind``)."""
+
+
+def certificate_from_pem(data: bytes) -> ClientCertificate:
+    """The first certificate of a PEM upload.
+
+    :raises CertificateError: ``malformed`` if it is not PEM or holds no certificate.
+    """
+    if len(data) > MAX_UPLOAD:
+        raise CertificateError("malformed", f"the file is larger than {MAX_UPLOAD} bytes")
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        raise CertificateError("malformed", "the file is not a PEM (ASCII) certificate") from None
+    try:
+        certs = x509.load_pem_x509_certificates(text.encode("ascii"))
+    except ValueError as exc:
+        raise CertificateError("malformed", f"not a PEM certificate: {exc}") from None
+    return ClientCertificate.from_certificate(certs[0])
 
 
 class CertificateBindingQuerySet(models.QuerySet):

@@ -14,10 +14,9 @@ from django.utils import timezone
 
 from mtlsguard.certs import CertificateError
 from mtlsguard.certs.policy import load_certificates, load_crls
-from mtlsguard.django.admin import certificate_from_pem
 from mtlsguard.django.conf import get_settings
 from mtlsguard.django.identity_cache import identity_cache
-from mtlsguard.django.models import AuditEvent, CertificateBinding
+from mtlsguard.django.models import AuditEvent, CertificateBinding, certificate_from_pem
 
 
 class Command(BaseCommand):
