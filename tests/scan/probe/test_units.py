@@ -44,12 +44,13 @@ def finding(rule_id: str, confidence: Confidence | None = None):  # type: ignore
 
 def test_rules_have_docs_cwes_and_categories() -> None:
     rules = all_probe_rules()
-    assert [r.rule_id for r in rules] == ["MG401", "MG402", "MG403", "MG404"]
+    assert [r.rule_id for r in rules] == ["MG401", "MG402", "MG403", "MG404", "MG408"]
     assert {r.rule_id: r.cwe for r in rules} == {
         "MG401": "CWE-306",
         "MG402": "CWE-306",
         "MG403": "CWE-290",
         "MG404": "CWE-639",
+        "MG408": "CWE-347",
     }
     assert get_probe_rule("MG404").category is Category.BOLA
     for rule in rules:

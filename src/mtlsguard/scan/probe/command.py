@@ -83,6 +83,11 @@ def add_command(commands: Any) -> None:
         action="store_true",
         help="allow methods other than GET, HEAD and OPTIONS (the default probes never need it)",
     )
+    probe.add_argument(
+        "--credential-probes",
+        action="store_true",
+        help="also run the probes that use A's credentials (JWT tampering, MG408)",
+    )
     probe.add_argument("-f", "--format", choices=FORMATS, default="text")
     probe.add_argument("-o", "--output", type=Path, metavar="FILE")
     probe.add_argument("--fail-on", choices=_SEVERITIES, type=str.lower, metavar="SEVERITY")
@@ -169,6 +174,7 @@ def _config(args: argparse.Namespace) -> ProbeConfig:
         max_requests=args.max_requests,
         max_time=args.max_time,
         timeout=args.timeout,
+        credential_probes=args.credential_probes,
     )
 
 

@@ -66,3 +66,5 @@ class ProbeConfig:
     """Longest ``Retry-After`` honoured; a longer one ends retries for that request."""
     max_redirects: int = 5
     """Same-host redirects followed at most; a redirect off the target host is never followed."""
+    credential_probes: bool = False
+    """Opt-in probes that use A's credentials (JWT tampering)."""

@@ -37,6 +37,7 @@ from mtlsguard.scan.probe.observation import Observation
 from mtlsguard.scan.probe.rules import Category
 from mtlsguard.scan.probe.scoring import Score, score_findings
 from mtlsguard.scan.probe.spoofing import spoof
+from mtlsguard.scan.probe.tokens import jwt_tampering
 
 __all__ = ["IDS_PER_ROUTE", "ProbeResult", "Progress", "probe", "run_probe"]
 
@@ -290,6 +291,22 @@ async def probe(
                     run.record(exchange, expected_tls_refusal=refuses and anonymous)
                 if finding is not None:
                     findings.append(finding)
+        tested = {Category.AUTHENTICATION}
+        if config.credential_probes:
+            view_of = {t: views.get(t) or config.views.get(t) for t in observed}
+            jwt_findings, exchanges = await jwt_tampering(
+                client, _one_per_route(observed), config.identity, view_of
+            )
+            for exchange in exchanges:
+                run.record(exchange)
+            findings.extend(jwt_findings)
+            if exchanges:
+                tested.add(Category.SESSION)
+            else:
+                run.notes.append(
+                    "JWT tampering (MG408) not tested: no JWT in --auth-header, or no route "
+                    "where the token decides access"
+                )
         if refuses:
             run.notes.append(
                 "mTLS is enforced at the TLS handshake: every request without a client "
@@ -304,7 +321,6 @@ async def probe(
                 "BOLA (MG404) not tested: it needs a second identity (--peer-cert), and over "
                 "plain http credentials for both (--auth-header, --peer-auth-header)"
             )
-        tested = {Category.AUTHENTICATION}
         if distinguishable:
             tested.add(Category.BOLA)
         ordered = sorted(findings, key=lambda f: (f.rule_id, f.route or ""))
@@ -320,6 +336,16 @@ async def probe(
             paths=run.done,
             reached=run.reached,
         )
+
+
+def _one_per_route(observed: dict[str, list[tuple[str, Observation]]]) -> list[Observation]:
+    """Per route, the first path where A's credentials got data (else its first path)."""
+    chosen = []
+    for pairs in observed.values():
+        with_data = [obs for _, obs in pairs if obs.a_full.has_data]
+        if with_data or pairs:
+            chosen.append(with_data[0] if with_data else pairs[0][1])
+    return chosen
 
 
 def _spoof_target(pairs: list[tuple[str, Observation]]) -> Observation | None:
