@@ -4,9 +4,10 @@ Paths: ``/ok`` JSON; ``/slow`` answers after :attr:`HostileServer.slow_seconds`;
 sends one body byte every 0.2 s forever; ``/reset`` resets the connection (SO_LINGER 0);
 ``/error`` 500; ``/loop`` redirects to itself; ``/offhost`` redirects to another host;
 ``/huge`` streams :data:`HUGE_BYTES` bytes without a length (``huge_sent``: bytes each
-response got out before the client hung up); ``/retry`` answers 429 with
-``Retry-After: 1`` once per connection identity, then 200; ``/garbage`` answers bytes that are
-not HTTP. Every request's method and path is recorded; the client certificate is optional.
+response got out before the client hung up); ``/retry`` answers the first request 429 with
+``Retry-After: 1``, then 200; ``/garbage`` answers bytes that are not HTTP;
+``/openapi.json`` is :data:`OPENAPI`. Every request's method and path is recorded; the
+client certificate is optional.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from pathlib import Path
 from typing import Any
 
 HUGE_BYTES = 64 << 20
+OPENAPI = {
+    "openapi": "3.0.3",
+    "paths": {"/items/": {"get": {}, "post": {}}, "/items/{id}/": {"get": {}, "delete": {}}},
+}
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -49,7 +54,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _route(self) -> None:
         self._record()
         path = self.path.split("?", 1)[0]
-        if path in ("/ok", "/", "/items/"):
+        if path == "/openapi.json":
+            self._json(200, OPENAPI)
+        elif path in ("/ok", "/", "/items/"):
             self._json(200, [{"id": 7, "name": "seven"}])
         elif path.startswith("/items/"):
             self._json(200, {"id": path.strip("/").rsplit("/", 1)[-1]})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,6 +69,7 @@ def test_every_failure_is_reported_and_nothing_crashes(
     assert any("body larger than 262144 bytes" in m for m in errors["huge"]), text
     assert any("protocol" in m for m in errors["garbage"]), text
     assert "retry" not in errors, text  # Retry-After honoured, then 200
+    assert server.retry_seen >= 4  # one 429 and three identities' answers
     assert "ok" not in errors, text
     # the redirect off the host was never requested; the huge body was not read to its end
     assert all(not p.startswith("https://elsewhere") for _, p in server.requests)
@@ -125,3 +128,50 @@ def test_tls_failure_is_reported(
     assert any(
         "TLS failure: unable to get local issuer certificate" in e.message for e in result.errors
     ), result.errors
+
+
+def test_rate_is_respected(server: HostileServer, pki_files: dict[str, Path]) -> None:
+    paths = "\n".join(f"/items/{n}/" for n in range(6))
+    started = time.monotonic()
+    result = run_probe(config(server, pki_files, rate=20.0), load_path_list(paths).endpoints)
+    elapsed = time.monotonic() - started
+    assert result.requests_sent == len(server.requests) >= 18
+    assert elapsed >= (result.requests_sent - 1) / 20.0 * 0.95
+
+
+def test_cli_fetches_openapi_over_mtls_and_reports_json(
+    server: HostileServer, pki_files: dict[str, Path]
+) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mtlsguard",
+            "probe",
+            server.url,
+            "--cert",
+            str(pki_files["client"]),
+            "--key",
+            str(pki_files["client_key"]),
+            "--cacert",
+            str(pki_files["ca"]),
+            "--openapi",
+            server.url + "openapi.json",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr  # MG401: this server answers without a certificate
+    report = json.loads(done.stdout)
+    assert {(f["rule_id"], f["route"]) for f in report["findings"]} == {
+        ("MG401", "/items/"),
+        ("MG401", "/items/{id}/"),
+    }
+    assert report["probe"]["categories"]["BOLA"]["grade"] == "n/a"
+    assert ("GET", "/openapi.json") in server.requests
+    assert ("GET", "/items/7/") in server.requests
+    assert {method for method, _ in server.requests} == {"GET"}

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import ssl
 import time
 from collections.abc import Mapping
@@ -26,6 +25,7 @@ import httpx
 
 from mtlsguard import __version__
 from mtlsguard.scan.probe.config import SAFE_METHODS, Identity, ProbeConfig
+from mtlsguard.scan.probe.exchange import Exchange, FailureKind
 
 __all__ = [
     "Exchange",
@@ -39,9 +39,6 @@ __all__ = [
 
 USER_AGENT = f"mtlsguard-probe/{__version__}"
 
-FailureKind = str
-"""``tls``, ``timeout``, ``connection``, ``protocol``, ``redirects``, ``budget``, ``deadline``."""
-
 
 class ProbeSetupError(Exception):
     """The probe cannot start (unreadable certificate or key, bad URL); the message says why."""
@@ -49,71 +46,6 @@ class ProbeSetupError(Exception):
 
 class UnsafeMethodError(Exception):
     """A probe asked for a method outside GET/HEAD/OPTIONS without ``allow_unsafe_methods``."""
-
-
-@dataclass(frozen=True, slots=True)
-class Exchange:
-    """One request and what came back (or why nothing did)."""
-
-    identity: str
-    """Label of the identity that sent it (``A``, ``B``, ``anonymous``)."""
-    method: str
-    """Upper-case method."""
-    url: str
-    """Absolute URL of the last request (after same-host redirects)."""
-    request_headers: tuple[tuple[str, str], ...] = ()
-    """Headers the probe added (not redacted: redact before showing them)."""
-    status: int | None = None
-    """HTTP status, ``None`` when no response arrived."""
-    reason: str = ""
-    """Reason phrase."""
-    response_headers: tuple[tuple[str, str], ...] = ()
-    """Response headers as received."""
-    body: bytes = b""
-    """Response body, at most ``max_body`` bytes."""
-    truncated: bool = False
-    """The body was longer than ``max_body`` and the rest was not read."""
-    failure: str | None = None
-    """Why there is no (usable) response."""
-    failure_kind: FailureKind | None = None
-    """Machine-readable class of :attr:`failure`."""
-    note: str = ""
-    """What the client did on the way (a redirect it refused to follow, a Retry-After wait)."""
-    elapsed: float = 0.0
-    """Seconds from the first byte sent to the last byte read."""
-
-    @property
-    def ok(self) -> bool:
-        """A 2xx response arrived."""
-        return self.status is not None and 200 <= self.status < 300
-
-    def header(self, name: str) -> str | None:
-        """A response header, case-insensitively."""
-        lowered = name.lower()
-        for key, value in self.response_headers:
-            if key.lower() == lowered:
-                return value
-        return None
-
-    def json(self) -> object | None:
-        """The body as JSON, or ``None`` when it is not JSON (or was truncated)."""
-        if self.truncated or not self.body:
-            return None
-        try:
-            data: object = json.loads(self.body)
-        except (ValueError, RecursionError):
-            return None
-        return data
-
-    @property
-    def has_data(self) -> bool:
-        """A 2xx whose body carries content (a non-empty JSON value or non-blank text)."""
-        if not self.ok or not self.body.strip():
-            return False
-        data = self.json()
-        if data is None:
-            return True
-        return data not in ({}, [], "", None)
 
 
 def parse_auth_header(text: str) -> tuple[str, str]:
