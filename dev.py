@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Developer entry point that needs nothing but Python.
 
+    python3 dev.py demo [DEMO ARGS...]     create/reuse .venv, install, run `mtlsguard demo`
     python3 dev.py test [PYTEST ARGS...]   create/reuse .venv, install, run the whole test suite
 
 Options before the command:
@@ -61,6 +62,8 @@ def main(argv: list[str]) -> int:
         return 2
     if command == "test":
         return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT)
+    if command == "demo":
+        return subprocess.call([str(python), "-m", "mtlsguard", "demo", *rest], cwd=ROOT)
     print(f"dev.py: unknown command {command!r}\n{__doc__}", file=sys.stderr)
     return 2
 

@@ -184,25 +184,8 @@ def test_no_server_is_left_listening(demo: DemoRun) -> None:
 
 
 def test_interrupted_demo_stops_its_servers(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        demo_command(tmp_path / "reports"),
-        cwd=tmp_path,
-        env=demo_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    urls: dict[str, str] = {}
+    process, urls = start_and_wait_for_servers(tmp_path)
     try:
-        assert process.stderr is not None
-        deadline = time.monotonic() + DEMO_TIMEOUT
-        while len(urls) < 4 and time.monotonic() < deadline:
-            line = process.stderr.readline()
-            if not line:
-                break
-            found = SERVER_LINE.search(line)
-            if found:
-                urls[found.group(1)] = found.group(2)
         assert len(urls) == 4, "the demo did not announce its servers"
         assert not refuses(next(iter(urls.values())))  # listening right now
         process.send_signal(signal.SIGINT)  # Ctrl-C
@@ -215,6 +198,44 @@ def test_interrupted_demo_stops_its_servers(tmp_path: Path) -> None:
     assert "interrupted" in rest
     assert all(refuses(url) for url in urls.values()), urls
     assert not (tmp_path / "reports").exists()
+
+
+def start_and_wait_for_servers(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    process = subprocess.Popen(
+        demo_command(tmp_path / "reports"),
+        cwd=tmp_path,
+        env=demo_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    urls: dict[str, str] = {}
+    assert process.stderr is not None
+    deadline = time.monotonic() + DEMO_TIMEOUT
+    while len(urls) < 4 and time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        found = SERVER_LINE.search(line)
+        if found:
+            urls[found.group(1)] = found.group(2)
+    return process, urls
+
+
+def test_servers_stop_when_the_demo_is_killed(tmp_path: Path) -> None:
+    process, urls = start_and_wait_for_servers(tmp_path)
+    try:
+        assert len(urls) == 4, "the demo did not announce its servers"
+        process.kill()  # SIGKILL: no finally runs in the demo; its servers see stdin close
+        process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    deadline = time.monotonic() + 20
+    while not all(refuses(url) for url in urls.values()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert all(refuses(url) for url in urls.values()), urls
 
 
 def test_output_dir_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
