@@ -126,6 +126,8 @@ def test_hardened_origin_ignores_forged_headers(
     result = run_probe(config(hardened_origin, pki_files), load_path_list(PATHS).endpoints)
     assert result.findings == ()
     assert result.reached > 0
+    # the forged header sets were really sent (8 per route, no certificate over http)
+    assert result.requests_sent >= 3 * result.paths + 8 * result.routes
 
 
 @pytest.mark.parametrize("key_type", ["ec", "rsa"])

@@ -84,13 +84,25 @@ async def spoof(
     ``identity`` is A (whose TLS connection carries the second variant), or ``None`` when no
     certificate can be presented (plain http).
     """
+    # Send only what could confirm something: without a certificate when the app answered
+    # such a request without data; over A's connection when A lacks data or B's answer
+    # differs from A's (else "the answer became B's" cannot be told apart).
+    without = not tls_refuses_anonymous and (
+        obs.anonymous.status is not None and not obs.anonymous.has_data
+    )
+    over_a = (
+        identity is not None
+        and identity.has_certificate
+        and obs.b_full is not None
+        and (not obs.a_full.has_data or not same_content(obs.a_full, obs.b_full))
+    )
     attempts: list[SpoofAttempt] = []
     for forged in forged_sets:
         headers = dict(forged.headers)
-        if not tls_refuses_anonymous:
+        if without:
             sent = await client.send(None, "GET", obs.path, headers)
             attempts.append(SpoofAttempt(forged, False, sent))
-        if identity is not None and identity.has_certificate and obs.b_full is not None:
+        if over_a and identity is not None:
             sent = await client.send(identity, "GET", obs.path, headers)
             attempts.append(SpoofAttempt(forged, True, sent))
     exchanges = [a.exchange for a in attempts]
