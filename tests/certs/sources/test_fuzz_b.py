@@ -2,8 +2,9 @@
 
 Whatever arrives, each parser returns a ``ClientCertificate`` or ``None`` or raises
 ``CertificateError`` with a known reason; nothing else. Inputs are random text, structured
-near-valid headers (XFCC elements with real keys, quoting and escapes, then mutated), and
-real certificate material mixed with junk so the deep paths run too. The number of examples
+near-valid headers (XFCC elements with real keys, quoting and escapes, then mutated), real
+certificate material mixed with junk, and complete header sets as each proxy sends them
+with a few headers dropped or damaged, so the cross-checks run too. The number of examples
 comes from the conftest profile (10,000 in CI).
 """
 
@@ -24,6 +25,10 @@ from mtlsguard.certs.sources.envoy import tokenize_xfcc
 from mtlsguard.certs.sources.rfc9440 import parse_byte_sequence, parse_byte_sequence_list
 from mtlsguard.devserver.pki import TestPKI
 from tests.certs.sources.proxykit import der, kit, openssl_fields, pem
+from tests.certs.sources.test_aws_alb import passthrough, verify_mode
+from tests.certs.sources.test_cloudflare import forwarding, transform
+from tests.certs.sources.test_gcp import gcp_headers
+from tests.certs.sources.test_rfc9440 import sf_binary
 
 XFCC_KEYS = ("By", "Hash", "Cert", "Chain", "Subject", "URI", "DNS")
 TCHAR = string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~"
@@ -259,6 +264,7 @@ def test_structured_field_parsers_are_total(text: str) -> None:
 
 
 def source_roles(name: str) -> st.SearchStrategy[dict[str, str]]:
+    """Any subset of the source's headers, each with junk or real material of any kind."""
     names = SOURCES[name].default_names
     return st.dictionaries(
         st.sampled_from(sorted(names.values())),
@@ -267,21 +273,70 @@ def source_roles(name: str) -> st.SearchStrategy[dict[str, str]]:
     )
 
 
-@given(source_roles("rfc9440"))
+@functools.cache
+def header_sets() -> dict[str, list[dict[str, str]]]:
+    """Complete header sets exactly as each proxy sends them, built by the source tests."""
+    pki = _pki()
+    certs = [kit(pki).tricky, pki.client, pki.expired, pki.self_signed]
+    return {
+        "aws-alb": [verify_mode(i) for i in certs] + [passthrough(i) for i in certs],
+        "gcp": [gcp_headers(i, verified=v) for i in certs for v in (True, False)],
+        "cloudflare": [
+            forwarding(i) | transform(i, verified=i is not pki.self_signed) for i in certs
+        ]
+        + [transform(i, verified=False) for i in certs],
+        "rfc9440": [
+            {
+                "Client-Cert": sf_binary(i.der),
+                "Client-Cert-Chain": ", ".join(sf_binary(der(c)) for c in i.chain),
+            }
+            for i in certs
+        ],
+    }
+
+
+@functools.cache
+def _keys_of(keys: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(keys), max_size=3, unique=True)
+
+
+_damage = st.sampled_from(["drop", "replace", "mutate"])
+
+
+@st.composite
+def near_real_headers(draw: st.DrawFn, name: str) -> dict[str, str]:
+    """A real header set from ``name``'s proxy with up to three headers dropped or damaged."""
+    headers = dict(draw(st.sampled_from(header_sets()[name])))
+    for key in draw(_keys_of(tuple(sorted(headers)))):
+        action = draw(_damage)
+        if action == "drop":
+            del headers[key]
+        elif action == "replace":
+            headers[key] = draw(any_value)
+        else:
+            headers[key] = draw(mutated(st.just(headers[key])))
+    return headers
+
+
+def fuzzed_headers(name: str) -> st.SearchStrategy[dict[str, str]]:
+    return st.one_of(source_roles(name), st.deferred(lambda: near_real_headers(name)))
+
+
+@given(fuzzed_headers("rfc9440"))
 def test_rfc9440_source_is_total(headers: dict[str, str]) -> None:
     assert_total(lambda: extract("rfc9440", headers))
 
 
-@given(source_roles("aws-alb"))
+@given(fuzzed_headers("aws-alb"))
 def test_aws_alb_source_is_total(headers: dict[str, str]) -> None:
     assert_total(lambda: extract("aws-alb", headers))
 
 
-@given(source_roles("gcp"))
+@given(fuzzed_headers("gcp"))
 def test_gcp_source_is_total(headers: dict[str, str]) -> None:
     assert_total(lambda: extract("gcp", headers))
 
 
-@given(source_roles("cloudflare"))
+@given(fuzzed_headers("cloudflare"))
 def test_cloudflare_source_is_total(headers: dict[str, str]) -> None:
     assert_total(lambda: extract("cloudflare", headers))

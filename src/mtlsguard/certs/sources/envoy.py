@@ -213,7 +213,10 @@ class EnvoySource(CertificateSource):
     default_names: ClassVar[Mapping[str, str]] = {"cert": "X-Forwarded-Client-Cert"}
 
     def parse(self, values: Mapping[str, str | None], *, hops: int = 1) -> ClientCertificate | None:
-        """Identity from the XFCC element of the nearest trusted hop; ``None`` without XFCC.
+        """Identity from ``elements[-hops]``; ``None`` without XFCC.
+
+        That element was appended by the outermost of the ``hops`` trusted proxies, the one
+        that terminated the client's TLS; the ones right of it describe the proxies.
 
         An element with ``Cert`` (or ``Chain``) gives the full certificate, and every other
         key it carries must agree with it; without one, ``Hash``/``Subject``/``URI``/``DNS``
