@@ -126,10 +126,15 @@ class _Run:
     def tls(self) -> bool:
         return self.client.base_url.startswith("https:")
 
-    def _tick(self, planned: int = 0) -> None:
-        self.total += planned
-        if planned == 0:
-            self.done += 1
+    def _plan(self, paths: int) -> None:
+        self.total += paths
+        self._report()
+
+    def _step(self) -> None:
+        self.done += 1
+        self._report()
+
+    def _report(self) -> None:
         if self.progress is not None:
             self.progress(self.done, max(self.total, self.done))
 
@@ -183,7 +188,7 @@ class _Run:
             self.reached += 1
         for exchange in obs.exchanges():
             self.record(exchange, expected_tls_refusal=exchange is anonymous and refused)
-        self._tick()
+        self._step()
         return obs
 
 
@@ -211,7 +216,7 @@ async def probe(
         b_ids: dict[str, list[str]] = {}
         collections = [e.template for e in routes if not parameters(e.template)]
         details = [e.template for e in routes if parameters(e.template)]
-        run._tick(len(collections))
+        run._plan(len(collections))
         for template, obs in zip(
             collections,
             await asyncio.gather(*(run.observe(t, t) for t in collections)),
@@ -235,7 +240,7 @@ async def probe(
                     plans.append((template, object_id, path))
             if not ids:
                 run.notes.append(f"{template}: no ID seen to fill its parameters; not probed")
-        run._tick(len(plans))
+        run._plan(len(plans))
         results = await asyncio.gather(*(run.observe(t, p) for t, _, p in plans))
         for (template, object_id, _), obs in zip(plans, results, strict=True):
             observed.setdefault(template, []).append((object_id, obs))
