@@ -12,6 +12,7 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-from mtlsguard.certs import ClientCertificate
+from mtlsguard.certs import REASONS, CertificateError, ClientCertificate
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
 
 #: 20 content bytes in DER: the largest serial size RFC 5280 allows (cryptography caps at 159 bits).
@@ -210,3 +211,22 @@ def assert_fields_identity(
     assert identity.not_before == cert.not_valid_before_utc
     assert identity.not_after == cert.not_valid_after_utc
     assert identity.proxy_verified is proxy_verified
+
+
+def outcome(call: Callable[[], object]) -> object:
+    """What ``call`` returned, or the ``CertificateError`` it raised (anything else propagates)."""
+    try:
+        return call()
+    except CertificateError as exc:
+        return exc
+
+
+def assert_total(call: Callable[[], object]) -> None:
+    """``call`` returns an identity or ``None``, or raises a ``CertificateError`` with a known
+    reason and a message; nothing else (the contract every source's ``parse`` keeps)."""
+    result = outcome(call)
+    if isinstance(result, CertificateError):
+        assert result.reason in REASONS
+        assert str(result)
+    else:
+        assert result is None or isinstance(result, ClientCertificate)

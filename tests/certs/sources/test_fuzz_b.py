@@ -15,16 +15,15 @@ import functools
 import hashlib
 import string
 import urllib.parse
-from collections.abc import Callable
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mtlsguard.certs import REASONS, SOURCES, CertificateError, ClientCertificate, extract
+from mtlsguard.certs import SOURCES, CertificateError, extract
 from mtlsguard.certs.sources.envoy import tokenize_xfcc
 from mtlsguard.certs.sources.rfc9440 import parse_byte_sequence, parse_byte_sequence_list
 from mtlsguard.devserver.pki import TestPKI
-from tests.certs.sources.proxykit import der, kit, openssl_fields, pem
+from tests.certs.sources.proxykit import assert_total, der, kit, openssl_fields, outcome, pem
 from tests.certs.sources.test_aws_alb import passthrough, verify_mode
 from tests.certs.sources.test_cloudflare import forwarding, transform
 from tests.certs.sources.test_gcp import gcp_headers
@@ -33,23 +32,6 @@ from tests.certs.sources.test_rfc9440 import sf_binary
 XFCC_KEYS = ("By", "Hash", "Cert", "Chain", "Subject", "URI", "DNS")
 TCHAR = string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~"
 SPECIAL = ',;="\\ \t\r\n%:+/'
-
-
-def outcome(call: Callable[[], object]) -> object:
-    """What ``call`` returned, or the CertificateError it raised (anything else propagates)."""
-    try:
-        return call()
-    except CertificateError as exc:
-        return exc
-
-
-def assert_total(call: Callable[[], object]) -> None:
-    """``call`` returns an identity or None, or raises CertificateError; nothing else."""
-    result = outcome(call)
-    if isinstance(result, CertificateError):
-        assert result.reason in REASONS
-    else:
-        assert result is None or isinstance(result, ClientCertificate)
 
 
 @functools.cache
