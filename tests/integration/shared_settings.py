@@ -9,6 +9,7 @@ to observe in a test. Everything comes from the environment the test sets for ea
 ``MTLSGUARD_SHARED_REDIS``  redis:// URL (with the DB index) of the cache both nodes share
 ``MTLSGUARD_SHARED_DIR``    directory with ``bundle.pem`` (root + intermediate) and ``crl.pem``
 ``MTLSGUARD_SHARED_TTL``    ``IDENTITY["CACHE_TTL"]`` in seconds
+``MTLSGUARD_SHARED_AUTOBIND``  ``1``: the ``subject`` mapping with ``AutoBindingCertificateBackend``
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from hardened_site.settings import MTLSGUARD as _HARDENED
 from tests.django.settings import postgres_database
 
 _DIR = os.environ["MTLSGUARD_SHARED_DIR"]
+_AUTOBIND = os.environ.get("MTLSGUARD_SHARED_AUTOBIND") == "1"
+
+if _AUTOBIND:
+    AUTHENTICATION_BACKENDS = ["mtlsguard.django.autobind.AutoBindingCertificateBackend"]
 
 DATABASES = {"default": postgres_database(os.environ["MTLSGUARD_SHARED_DB"])}
 CACHES = {
@@ -40,7 +45,10 @@ MTLSGUARD: dict[str, Any] = {
     "TRUSTED_PROXIES": ["127.0.0.1"],
     "CA_BUNDLE": f"{_DIR}/bundle.pem",
     "CRL_FILES": [f"{_DIR}/crl.pem"],
-    "IDENTITY": {"MAPPING": "binding", "CACHE_TTL": int(os.environ["MTLSGUARD_SHARED_TTL"])},
+    "IDENTITY": {
+        "MAPPING": "subject" if _AUTOBIND else "binding",
+        "CACHE_TTL": int(os.environ["MTLSGUARD_SHARED_TTL"]),
+    },
     "AUDIT": {"ENABLED": True, "LOG_ALLOWED": True, "DATABASE": True},
     "THROTTLE": {"ENABLED": True, "FAILURES": 5, "WINDOW": 120, "CACHE": "default"},
 }

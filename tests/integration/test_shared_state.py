@@ -5,8 +5,9 @@ Redis cache backend, the audit's database sink) listen on different loopback por
 carry the certificate the way the nginx recipe forwards it, from 127.0.0.1, the trusted proxy.
 The tests show what only shared state gives: failures counted on one node throttle the client
 on the other, a revocation made through one node is refused by the other within
-``IDENTITY["CACHE_TTL"]`` without a restart, concurrent first requests with an unbound
-certificate bind nothing, and the audit table holds every decision of both nodes, in order.
+``IDENTITY["CACHE_TTL"]`` without a restart, concurrent first requests with a new
+certificate bind nothing (binding mapping) or exactly once (``AutoBindingCertificateBackend``
+on a second pair of nodes), and the audit table holds every decision of both nodes, in order.
 
 Needs PostgreSQL and Redis (``shared_services.py``): skipped with a reason when they are not
 configured, failed under ``MTLSGUARD_REQUIRE_SERVICES=1`` (``.ci/run``).
@@ -14,6 +15,7 @@ configured, failed under ``MTLSGUARD_REQUIRE_SERVICES=1`` (``.ci/run``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -84,17 +86,7 @@ class Cluster:
 
     def manage(self, *args: str) -> str:
         """Run ``manage.py`` of the hardened example with the nodes' settings; its stdout."""
-        done = subprocess.run(
-            [sys.executable, str(HARDENED / "manage.py"), *args],
-            env={**os.environ, **self.env},
-            cwd=HARDENED,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 0, f"manage.py {' '.join(args)}:\n{done.stdout}{done.stderr}"
-        return done.stdout
+        return _manage(self.env, *args)
 
     def bindings(self, sha256: str) -> list[tuple[object, ...]]:
         """Rows of the binding table for a fingerprint: ``(user id, revoked_at)``."""
@@ -103,6 +95,20 @@ class Cluster:
             "SELECT user_id, revoked_at FROM mtlsguard_certificatebinding WHERE sha256 = %s",
             sha256,
         )
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(HARDENED / "manage.py"), *args],
+        env={**os.environ, **env},
+        cwd=HARDENED,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"manage.py {' '.join(args)}:\n{done.stdout}{done.stderr}"
+    return done.stdout
 
 
 def _gunicorn(port: int) -> list[str]:
@@ -143,25 +149,40 @@ def cluster(
             "MTLSGUARD_SHARED_DIR": str(directory),
             "MTLSGUARD_SHARED_TTL": str(CACHE_TTL),
         }
-        setup = Cluster(Node("", 0, None), Node("", 0, None), database, env, directory)  # type: ignore[arg-type]
-        setup.manage("migrate", "--noinput", "-v", "0")
-        setup.manage(
+        _manage(env, "migrate", "--noinput", "-v", "0")
+        _manage(
+            env,
             "seed_demo",
             "--alice-cert",
             str(pki_files["client"]),
             "--bob-cert",
             str(pki_files["other_client"]),
         )
-        port_a, port_b = free_port(), free_port()
-        with (
-            ServerProcess.running(
-                "node-a", _gunicorn(port_a), port=port_a, run_dir=directory, env=env
-            ) as a,
-            ServerProcess.running(
-                "node-b", _gunicorn(port_b), port=port_b, run_dir=directory, env=env
-            ) as b,
-        ):
-            yield Cluster(Node("a", port_a, a), Node("b", port_b, b), database, env, directory)
+        with _nodes(env, directory) as (a, b):
+            yield Cluster(a, b, database, env, directory)
+
+
+@contextlib.contextmanager
+def _nodes(env: dict[str, str], directory: Path, prefix: str = "") -> Iterator[tuple[Node, Node]]:
+    """Node A and node B (gunicorn, 2 workers x 4 threads each) with ``env``; stopped on exit."""
+    port_a, port_b = free_port(), free_port()
+    with (
+        ServerProcess.running(
+            f"{prefix}node-a", _gunicorn(port_a), port=port_a, run_dir=directory, env=env
+        ) as a,
+        ServerProcess.running(
+            f"{prefix}node-b", _gunicorn(port_b), port=port_b, run_dir=directory, env=env
+        ) as b,
+    ):
+        yield Node("a", port_a, a), Node("b", port_b, b)
+
+
+@pytest.fixture
+def autobind_cluster(cluster: Cluster) -> Iterator[Cluster]:
+    """Two more nodes on the same database and Redis, with auto-binding (``subject`` mapping)."""
+    env = {**cluster.env, "MTLSGUARD_SHARED_AUTOBIND": "1"}
+    with _nodes(env, cluster.directory, prefix="autobind-") as (a, b):
+        yield dataclasses.replace(cluster, a=a, b=b, env=env)
 
 
 def _sha256(cert: IssuedCertificate) -> str:
@@ -243,23 +264,50 @@ def test_revocation_through_node_a_is_refused_on_node_b_within_the_cache_ttl(
     )
 
 
-def test_concurrent_first_requests_with_an_unbound_certificate_bind_nothing(
-    cluster: Cluster, pki: TestPKI
-) -> None:
-    # There is no auto-binding: a valid, never-bound certificate maps to nobody, on both
-    # nodes at once, and no request creates a binding or a user for it.
-    stranger = pki.intermediate.issue("carol", emails=["carol@example.com"])
-    barrier = threading.Barrier(20, timeout=30)
+def _first_requests(cluster: Cluster, cert: IssuedCertificate, each: int = 10) -> list[int]:
+    """``each`` requests per node with ``cert``, all released at once; their statuses."""
+    barrier = threading.Barrier(2 * each, timeout=30)
 
     def first_request(node: Node) -> int:
         barrier.wait()
-        return node.get(stranger, "192.0.2.30").status_code
+        return node.get(cert, "192.0.2.30").status_code
 
-    with ThreadPoolExecutor(20) as pool:
-        statuses = list(pool.map(first_request, [cluster.a, cluster.b] * 10))
+    with ThreadPoolExecutor(2 * each) as pool:
+        return list(pool.map(first_request, [cluster.a, cluster.b] * each))
+
+
+def test_concurrent_first_requests_without_auto_binding_bind_nothing(
+    cluster: Cluster, pki: TestPKI
+) -> None:
+    # The binding mapping never binds by itself: a valid, never-bound certificate maps to
+    # nobody, on both nodes at once, and no request creates a binding or a user for it.
+    stranger = pki.intermediate.issue("carol", emails=["carol@example.com"])
+    statuses = _first_requests(cluster, stranger)
     assert all(status in REFUSED for status in statuses), statuses
     assert cluster.bindings(_sha256(stranger)) == []
     assert query(cluster.database, "SELECT 1 FROM auth_user WHERE username = 'carol'") == []
+
+
+def test_concurrent_first_requests_with_auto_binding_create_exactly_one_binding(
+    autobind_cluster: Cluster, pki: TestPKI
+) -> None:
+    cluster = autobind_cluster
+    cluster.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import User; User.objects.create_user('dave')",
+    )
+    (dave_id,) = query(cluster.database, "SELECT id FROM auth_user WHERE username = 'dave'")[0]
+    laptop = pki.intermediate.issue("dave")  # the subject mapping: CN=dave is user dave
+    statuses = _first_requests(cluster, laptop)
+    assert statuses == [200] * len(statuses), (statuses, cluster.a.server.logs())
+    assert [row[0] for row in cluster.bindings(_sha256(laptop))] == [dave_id]
+    # The binding it made is the handle to revoke that one certificate on every node.
+    cluster.manage("mtlscert", "revoke", _sha256(laptop))
+    time.sleep(CACHE_TTL + 0.25)
+    statuses = _first_requests(cluster, laptop, each=4)
+    assert all(status in REFUSED for status in statuses), statuses
+    assert len(cluster.bindings(_sha256(laptop))) == 1
 
 
 def test_audit_trail_holds_every_decision_of_both_nodes_in_order(

@@ -152,6 +152,21 @@ def check_ca_bundle(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> 
     return []
 
 
+def _is_certificate_backend(path: str) -> bool:
+    """Whether ``path`` names ClientCertificateBackend or a subclass (e.g. auto-binding)."""
+    if path == BACKEND or path.endswith(".ClientCertificateBackend"):
+        return True
+    from django.utils.module_loading import import_string
+
+    from mtlsguard.django.backends import ClientCertificateBackend
+
+    try:
+        backend = import_string(path)
+    except ImportError:
+        return False
+    return isinstance(backend, type) and issubclass(backend, ClientCertificateBackend)
+
+
 @register(Tags.security)
 def check_authentication_backend(
     app_configs: Sequence[Any] | None = None, **kwargs: Any
@@ -161,7 +176,7 @@ def check_authentication_backend(
     if conf is None or not conf.authenticate or _installed_middleware() is None:
         return []
     backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", ()))
-    if any(b == BACKEND or b.endswith(".ClientCertificateBackend") for b in backends):
+    if any(_is_certificate_backend(b) for b in backends):
         return []
     return [
         Error(
