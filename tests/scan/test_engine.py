@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mtlsguard.scan.engine import analyze, run_rules, scan_project
 from mtlsguard.scan.model import Location
 from mtlsguard.scan.neutral import (
@@ -95,3 +97,20 @@ def test_progress_reports_every_step(tmp_path: Path) -> None:
     totals = {t for _d, t in calls}
     assert len(totals) == 1
     assert [d for d, _t in calls] == list(range(1, totals.pop() + 1))
+
+
+@pytest.mark.timeout(60)
+def test_one_file_reached_under_two_module_names_terminates(tmp_path: Path) -> None:
+    # Regression (label-studio): a module reached under two dotted names made the model
+    # builder's sweep loop forever, because it tracked module names instead of keys.
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": "from django.urls import path\nfrom app import views, alias\n"
+            "urlpatterns = [path('v/', views.v), path('w/', alias.v)]\n",
+            "app/views.py": "def v(request):\n    request.session['x'] = 1\n    return 1\n",
+        },
+    )
+    (root / "app" / "alias.py").symlink_to(root / "app" / "views.py")
+    result = scan_project(root)
+    assert sorted(r.pattern for r in result.routes) == ["v/", "w/"]

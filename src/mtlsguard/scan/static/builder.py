@@ -106,7 +106,8 @@ class ModelBuilder:
         Every top-level function and class of each module parsed along the way is modelled
         too (the file is parsed already, so module-wide rules such as JWT checks see it).
         """
-        modelled: set[str] = set()
+        seen_keys: set[str] = set()
+        modelled: set[int] = set()
         while True:
             while self._pending:
                 dotted = self._pending.pop()
@@ -114,15 +115,17 @@ class ModelBuilder:
                     continue
                 self._done.add(dotted)
                 self.define(dotted)
-            fresh = [
-                m
-                for name, m in list(self.tree.modules.items())
-                if m is not None and name not in modelled
-            ]
-            if not fresh:
+            # Keys, not module names: one file reached under two dotted names (a symlink, a
+            # src/ layout) is one module object listed under both keys.
+            fresh_keys = [k for k in list(self.tree.modules) if k not in seen_keys]
+            if not fresh_keys:
                 return
-            for module in fresh:
-                modelled.add(module.name)
+            seen_keys.update(fresh_keys)
+            for key in fresh_keys:
+                module = self.tree.modules[key]
+                if module is None or id(module) in modelled:
+                    continue
+                modelled.add(id(module))
                 if not module.module_wide:
                     continue
                 for name, node in module.defs.items():
