@@ -468,3 +468,35 @@ def test_rest_framework_computed_at_run_time_is_undecided(tmp_path: Path) -> Non
     assert prot.authenticated is None
     assert prot.decided_by == "default"
     assert "MG101" not in rule_ids(result)
+
+
+def test_project_login_middleware_global_or_path_dependent(tmp_path: Path) -> None:
+    middleware = """\
+    from django.shortcuts import redirect
+    class Everywhere:
+        def __init__(self, get_response):
+            self.get_response = get_response
+        def __call__(self, request):
+            if not request.user.is_authenticated:
+                return redirect("/login/")
+            return self.get_response(request)
+    class ControlOnly:
+        def __init__(self, get_response):
+            self.get_response = get_response
+        def __call__(self, request):
+            if request.path.startswith("/control/") and not request.user.is_authenticated:
+                return redirect("/login/")
+            return self.get_response(request)
+    """
+    files = {
+        "app/views.py": "def v(request): pass\n",
+        "proj/urls.py": URLS_FN,
+        "app/mw.py": middleware,
+    }
+    everywhere = scan(tmp_path / "a", files, settings_extra="MIDDLEWARE = ['app.mw.Everywhere']\n")
+    prot = protections(everywhere, "v/")["*"]
+    assert (prot.authenticated, prot.decided_by) == (True, "middleware")
+    partial = scan(tmp_path / "b", files, settings_extra="MIDDLEWARE = ['app.mw.ControlOnly']\n")
+    prot = protections(partial, "v/")["*"]
+    assert (prot.authenticated, prot.decided_by) == (None, "middleware")
+    assert "some paths" in prot.detail

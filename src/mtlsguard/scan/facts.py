@@ -108,6 +108,7 @@ def _through_objects(node: ast.expr) -> bool:
     return False
 
 
+_PATH_ATTRS = frozenset({"path", "path_info", "resolver_match", "url_name", "view_name"})
 _REQUEST_INPUT = frozenset(
     {
         "GET",
@@ -273,7 +274,7 @@ class _Analyzer:
         func = self.func
         cert_keys: list[str] = []
         calls_login = sets_user = cycles = authenticates = trusted = False
-        mentions_user = auth_hint = safe_hint = has_nested = False
+        mentions_user = auth_hint = safe_hint = has_nested = path_dependent = False
         lookups: list[ObjectLookup] = []
         jwts: list[JwtDecode] = []
         returns: list[Expr] = []
@@ -305,6 +306,8 @@ class _Analyzer:
                     auth_hint = True
                 elif attr == "SAFE_METHODS":
                     safe_hint = True
+                elif attr in _PATH_ATTRS:
+                    path_dependent = True
                 elif "trusted" in attr.lower() or attr in ("remote_addr", "client_addr"):
                     trusted = True
             elif isinstance(node, ast.Name):
@@ -389,6 +392,7 @@ class _Analyzer:
             user_scoped_queryset=func.name in ("get_queryset", "get_object")
             and (mentions_user or _request_context(func)),
             calls=tuple(dict.fromkeys(called)),
+            path_dependent=path_dependent,
         )
 
     def _cert_guard(self, auth_guard: bool) -> bool:

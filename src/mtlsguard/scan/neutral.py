@@ -229,6 +229,9 @@ class FunctionFacts:
     (``request.organizer``, ``request.tenant``) — rather than from the URL alone."""
     calls: tuple[str, ...] = ()
     """Resolved dotted names of everything called (``.method`` for unresolved attributes)."""
+    path_dependent: bool = False
+    """Looks at the request path or resolved URL (``request.path``, ``resolver_match``): a
+    middleware guard that only applies to some URLs."""
 
 
 @dataclass(eq=False, slots=True)

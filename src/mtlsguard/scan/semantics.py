@@ -189,6 +189,8 @@ class ProtectionAnalyzer:
         self.settings = project.settings
         self.login_middleware: str | None = None
         self.local_auth_middleware: str | None = None
+        self.local_auth_partial = False
+        """The project's login middleware only guards some paths (it looks at the URL)."""
         self.cert_middleware: tuple[str, str] | None = None
         self.default_permissions: Expr = Ref("rest_framework.permissions.AllowAny")
         self.default_permission_source = "DRF implicit default AllowAny"
@@ -215,7 +217,7 @@ class ProtectionAnalyzer:
                 cls = self.project.class_named(name)
                 if cls is None:
                     continue
-                guard = cert = False
+                guard = cert = partial = False
                 keys: list[str] = []
                 for meth in ("__call__", "process_request", "process_view"):
                     found = self.project.method(cls, meth)
@@ -223,11 +225,13 @@ class ProtectionAnalyzer:
                         continue
                     facts = found[1].facts
                     guard = guard or facts.auth_guard
+                    partial = partial or facts.path_dependent
                     if facts.cert_guard:
                         cert = True
                         keys.extend(facts.cert_keys)
                 if guard:
                     self.local_auth_middleware = name
+                    self.local_auth_partial = partial
                 elif cert:
                     self.cert_middleware = (name, ", ".join(dict.fromkeys(keys)))
         drf = self.settings.get("REST_FRAMEWORK")
@@ -448,6 +452,14 @@ class ProtectionAnalyzer:
         if not exempt and django and self.login_middleware:
             return Protection(method, True, "middleware", self.login_middleware)
         if not exempt and self.local_auth_middleware:
+            if self.local_auth_partial:
+                # It checks the user only for some URLs; which ones is decided at run time.
+                return Protection(
+                    method,
+                    None,
+                    "middleware",
+                    f"{self.local_auth_middleware} (only for some paths)",
+                )
             return Protection(method, True, "middleware", self.local_auth_middleware)
         detail = "no authentication check"
         if exempt:
