@@ -6,8 +6,9 @@ sends one body byte every 0.2 s forever; ``/reset`` resets the connection (SO_LI
 ``/huge`` streams :data:`HUGE_BYTES` bytes without a length (``huge_sent``: bytes each
 response got out before the client hung up); ``/retry`` answers the first request 429 with
 ``Retry-After: 1``, then 200; ``/garbage`` answers bytes that are not HTTP;
-``/openapi.json`` is :data:`OPENAPI`. Every request's method and path is recorded; the
-client certificate is optional.
+``/openapi.json`` is :data:`OPENAPI`; ``/login-cookie`` sets a session cookie
+(``cookies_received``: paths of requests that sent one back). Every request's method and
+path is recorded; the client certificate is optional.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _record(self) -> None:
         with self.server.lock:
             self.server.requests.append((self.command, self.path))
+            if self.headers.get("Cookie") is not None:
+                self.server.cookies_received.append(self.path)
 
     def _json(self, status: int, data: object, **headers: str) -> None:
         body = json.dumps(data).encode()
@@ -60,6 +63,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._json(200, [{"id": 7, "name": "seven"}])
         elif path.startswith("/items/"):
             self._json(200, {"id": path.strip("/").rsplit("/", 1)[-1]})
+        elif path == "/login-cookie":
+            self._json(200, {"id": 3}, Set_Cookie="sessionid=s3cret; Path=/")
         elif path == "/slow":
             time.sleep(self.server.slow_seconds)
             self._json(200, {"late": True})
@@ -126,6 +131,7 @@ class HostileServer(http.server.ThreadingHTTPServer):
         self.slow_seconds = 3.0
         self.huge_sent: list[int] = []
         self.retry_seen = 0
+        self.cookies_received: list[str] = []
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
         self.context.load_verify_locations(cafile=client_ca)
@@ -141,6 +147,8 @@ class HostileServer(http.server.ThreadingHTTPServer):
     def finish_request(self, request: Any, client_address: Any) -> None:
         """TLS handshake in the connection's thread, then HTTP."""
         request.settimeout(10)
+        # headers and body go out in separate writes: without this, delayed ACK adds 40 ms
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             conn = self.context.wrap_socket(request, server_side=True)
         except OSError:

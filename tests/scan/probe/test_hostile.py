@@ -175,3 +175,12 @@ def test_cli_fetches_openapi_over_mtls_and_reports_json(
     assert ("GET", "/openapi.json") in server.requests
     assert ("GET", "/items/7/") in server.requests
     assert {method for method, _ in server.requests} == {"GET"}
+
+
+def test_cookies_never_carry_over_between_requests(
+    server: HostileServer, pki_files: dict[str, Path]
+) -> None:
+    paths = "/login-cookie\n" + "\n".join(f"/items/{n}/" for n in range(5))
+    result = run_probe(config(server, pki_files, concurrency=1), load_path_list(paths).endpoints)
+    assert result.requests_sent > 10
+    assert server.cookies_received == []

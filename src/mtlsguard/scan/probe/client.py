@@ -18,6 +18,7 @@ import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
@@ -207,6 +208,9 @@ class ProbeClient:
             )
             client = httpx.AsyncClient(
                 verify=self._context(identity),
+                # No cookie jar: a session cookie set for one caller (credentials, forged
+                # headers) must never ride along on another caller's requests.
+                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
                 timeout=timeout,
                 limits=limits,
                 follow_redirects=False,
