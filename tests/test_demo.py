@@ -28,7 +28,9 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]
 SARIF_SCHEMA = ROOT / "tests" / "assets" / "sarif-schema-2.1.0.json"
 DEMO_TIMEOUT = 120  # the demo promises 60 s; a loaded CI machine gets slack, not a hang
-SERVER_LINE = re.compile(r"mtlsguard demo: (\w+ (?:over mTLS|app port)): (https?://[^\s]+)")
+SERVER_LINE = re.compile(
+    r"mtlsguard demo: \[\s*[\d.]+s\] (\w+ (?:over mTLS|app port)): (https?://[^\s]+)"
+)
 # What the vulnerable side must show, by source: missing authentication on billing with a
 # certificate only, BOLA on the accounts, the spoofable header; and the static scan's view.
 VULNERABLE = {

@@ -14,6 +14,7 @@ anyway stops when its standard input closes.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
 import tempfile
 import time
@@ -32,6 +33,8 @@ from mtlsguard.demo.stage import (
     build_pki,
     copy_project,
     examples_dir,
+    prepare_database,
+    run_side_by_side,
 )
 from mtlsguard.scan.model import Finding, ScanError, ScanResult
 from mtlsguard.scan.probe.config import Identity, ProbeConfig
@@ -43,7 +46,7 @@ from mtlsguard.scan.probe.scoring import Score, score_findings
 __all__ = ["STARTUP_TIMEOUT", "DemoResult", "SideResult", "run_demo"]
 
 STARTUP_TIMEOUT: Final = 40.0
-"""Seconds the four server processes get to migrate, seed and listen."""
+"""Seconds to migrate and seed both examples and for their four servers to listen."""
 PROBE_MAX_TIME: Final = 30.0
 """Seconds each probe run may take at most."""
 
@@ -128,40 +131,54 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _servers(workdir: Path, examples: Path, pki: Identities) -> list[ServerProcess]:
-    """Four processes: each project over mTLS and as the plain app server behind a proxy."""
-    servers = []
+def _stage(
+    workdir: Path, examples: Path, pki: Identities, deadline: float
+) -> tuple[list[ServerProcess], list[Iterator[Any]], list[tuple[Path, Path]]]:
+    """Per project: a copy, its database preparation, and two servers.
+
+    Over mTLS and as the plain app server behind a proxy; each server gets its own copy of the
+    prepared database (the second one is copied once the first is seeded).
+    """
+    servers: list[ServerProcess] = []
+    preparations: list[Iterator[Any]] = []
+    copies: list[tuple[Path, Path]] = []
     for name in PROJECTS:
-        for mode in ("mtls", "origin"):
-            project = copy_project(examples, name, workdir / mode)
-            env = {
-                "DJANGO_DB_PATH": str(project / "db.sqlite3"),
-                "MTLSGUARD_DEMO_PKI": str(pki.directory),
-                "MTLSGUARD_DEMO_ALICE_CERT": str(pki.alice[0]),
-                "MTLSGUARD_DEMO_BOB_CERT": str(pki.bob[0]),
-                "MTLSGUARD_CA_BUNDLE": str(pki.directory / "ca-bundle.pem"),
-                "MTLSGUARD_CRL_FILES": str(pki.directory / "crl.pem"),
-                "DJANGO_DEBUG": "",
-                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            }
-            if mode == "mtls":
-                env |= {"MTLSGUARD_SOURCE": "wsgi-ssl", "MTLSGUARD_TRUSTED_PROXIES": ""}
-                serve_args = ["--pki", str(pki.directory)]
-                label = f"{name} over mTLS"
-            else:
-                env |= {"MTLSGUARD_SOURCE": "nginx", "MTLSGUARD_TRUSTED_PROXIES": PROXY_ADDRESS}
-                serve_args = ["--plain"]
-                label = f"{name} app port"
+        project = copy_project(examples, name, workdir)
+        env = {
+            "MTLSGUARD_DEMO_PKI": str(pki.directory),
+            "MTLSGUARD_DEMO_ALICE_CERT": str(pki.alice[0]),
+            "MTLSGUARD_DEMO_BOB_CERT": str(pki.bob[0]),
+            "MTLSGUARD_CA_BUNDLE": str(pki.directory / "ca-bundle.pem"),
+            "MTLSGUARD_CRL_FILES": str(pki.directory / "crl.pem"),
+            "DJANGO_DEBUG": "",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        }
+        databases = {mode: workdir / f"{name}-{mode}.sqlite3" for mode in ("mtls", "origin")}
+        log = workdir / f"{name}-manage.log"
+        prepared = {**env, "DJANGO_DB_PATH": str(databases["mtls"])}
+        preparations.append(prepare_database(project, prepared, log, deadline, name=name))
+        copies.append((databases["mtls"], databases["origin"]))
+        settings = ["--django-settings", f"{name}_site.settings"]
+        modes = (
+            ("mtls", f"{name} over mTLS", ["--pki", str(pki.directory)], "wsgi-ssl", ""),
+            ("origin", f"{name} app port", ["--plain"], "nginx", PROXY_ADDRESS),
+        )
+        for mode, label, serve_args, source, proxies in modes:
             servers.append(
                 ServerProcess(
                     name=label,
                     project=project,
-                    args=["--django-settings", f"{name}_site.settings", "--prepare", *serve_args],
-                    env=env,
+                    args=[*settings, *serve_args],
+                    env={
+                        **env,
+                        "DJANGO_DB_PATH": str(databases[mode]),
+                        "MTLSGUARD_SOURCE": source,
+                        "MTLSGUARD_TRUSTED_PROXIES": proxies,
+                    },
                     log=workdir / f"{name}-{mode}.log",
                 )
             )
-    return servers
+    return servers, preparations, copies
 
 
 def _endpoints(result: ScanResult) -> list[Endpoint]:
@@ -233,26 +250,36 @@ def run_demo(workdir: Path | None = None, *, say: Say | None = None) -> DemoResu
     :raises ProbeSetupError: when a certificate or key of the PKI is unusable.
     :raises KeyboardInterrupt: on Ctrl-C or SIGTERM (after stopping the servers).
     """
-    tell = say or (lambda line: None)
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="mtlsguard-demo-") as tmp:
             return run_demo(Path(tmp), say=say)
     started = time.monotonic()
+
+    def tell(line: str) -> None:
+        if say is not None:
+            say(f"[{time.monotonic() - started:4.1f}s] {line}")
+
     examples = examples_dir()
     tell(f"examples from {examples}")
     pki = build_pki(workdir / "pki")
     tell(f"throwaway PKI in {pki.directory}: a local CA, alice's and bob's client certificates")
-    servers = _servers(workdir, examples, pki)
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    servers, preparations, copies = _stage(workdir, examples, pki, deadline)
     with _sigterm_as_interrupt():
         try:
+            # Django opens the database at the first request, so the servers start while the
+            # databases are prepared; nobody sends them a request before both are seeded.
             for server in servers:
                 server.start()
             tell("starting both examples under the embedded mTLS server and as plain app servers")
+            tell("migrating and seeding both examples (alice, bob, their certificate bindings)")
+            run_side_by_side(preparations)
+            for prepared, copy in copies:
+                shutil.copyfile(prepared, copy)
             statics = {}
             for name in PROJECTS:
                 statics[name] = _static_scan(examples / name)
                 tell(f"static scan of {name}: {len(statics[name].findings)} finding(s)")
-            deadline = time.monotonic() + STARTUP_TIMEOUT
             urls = {server.name: server.wait_ready(deadline) for server in servers}
             for label, url in urls.items():
                 tell(f"{label}: {url}")

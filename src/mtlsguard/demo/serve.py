@@ -1,11 +1,11 @@
 """One example project's server process for the demo: ``python -m mtlsguard.demo.serve``.
 
 Runs inside the example project's directory with its settings (each project needs a process
-of its own: Django's settings are global). With ``--prepare`` it first migrates the project's
-throwaway SQLite database and runs ``seed_demo`` (alice, bob and their certificate
-bindings). Then it serves the project either over mutual TLS with the embedded dev server
-(``--pki DIR``: the certificate reaches Django in the WSGI environ) or over plain http
-(``--plain``: the app server as it sits behind a TLS-terminating proxy, reached directly).
+of its own: Django's settings are global), on a database the demo has migrated and seeded
+with the project's own ``manage.py``. It serves the project either over mutual TLS with the
+embedded dev server (``--pki DIR``: the certificate reaches Django in the WSGI environ) or over
+plain http (``--plain``: the app server as it sits behind a TLS-terminating proxy, reached
+directly).
 
 It prints one JSON line, ``{"url": ...}``, once it listens, and stops when its standard input
 closes (the demo ended, however it ended, even killed), on SIGTERM or on Ctrl-C.
@@ -46,15 +46,6 @@ class PlainServer(socketserver.ThreadingMixIn, WSGIServer):
         self.server_name = str(host)
         self.server_port = int(port)
         self.setup_environ()
-
-
-def _prepare() -> None:
-    """Migrate the throwaway database and seed alice and bob (idempotent)."""
-    from django.core.management import call_command
-
-    # stdout carries the announcement line alone; the commands' chatter goes to the log.
-    call_command("migrate", "--noinput", verbosity=0, stdout=sys.stderr)
-    call_command("seed_demo", verbosity=0, stdout=sys.stderr)
 
 
 def _serve_plain(app: WSGIApplication, host: str) -> tuple[str, Any]:
@@ -98,7 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mtlsguard.demo.serve")
     parser.add_argument("--django-settings", required=True, metavar="MODULE")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--prepare", action="store_true", help="migrate and seed first")
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--pki", type=Path, metavar="DIR", help="serve over mTLS with this PKI")
     mode.add_argument("--plain", action="store_true", help="serve over plain http")
@@ -108,8 +98,6 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         app = load_django(args.django_settings)
-        if args.prepare:
-            _prepare()
         if args.plain:
             url, stop = _serve_plain(app, args.host)
         else:

@@ -33,6 +33,9 @@ __all__ = [
     "build_pki",
     "copy_project",
     "examples_dir",
+    "prepare_database",
+    "run_side_by_side",
+    "tail",
 ]
 
 PROJECTS: Final = ("vulnerable", "hardened")
@@ -102,6 +105,80 @@ def build_pki(directory: Path) -> Identities:
     )
 
 
+def _child_env(project: Path, extra: dict[str, str]) -> dict[str, str]:
+    """The environment of a process of ``project``: ours, ``extra``, the project importable."""
+    env = {
+        **os.environ,
+        **extra,
+        "PYTHONPATH": os.pathsep.join(
+            [str(project), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # manage.py and the server choose the project's
+    return env
+
+
+def prepare_database(
+    project: Path, env: dict[str, str], log: Path, deadline: float, *, name: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``manage.py migrate`` then ``manage.py seed_demo``: the project's own commands.
+
+    A generator that yields each running process (so the caller can stop it) and returns
+    once both succeeded; run several side by side with :func:`run_side_by_side`.
+
+    :raises DemoError: when a command fails or outlives ``deadline``; quotes the log.
+    """
+    for command in (("migrate", "--noinput"), ("seed_demo",)):
+        with log.open("ab") as out:
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter, the project's manage.py
+                [sys.executable, "manage.py", *command],
+                cwd=project,
+                env=_child_env(project, env),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+            )
+        yield process
+        try:
+            code = process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise DemoError(f"manage.py {command[0]} of {name} did not finish in time") from None
+        if code != 0:
+            raise DemoError(f"manage.py {command[0]} of {name} failed ({code}):\n{tail(log)}")
+
+
+def run_side_by_side(jobs: list[Iterator[subprocess.Popen[bytes]]]) -> None:
+    """Advance :func:`prepare_database` generators in lock step; kill what runs on any exit."""
+    running: list[subprocess.Popen[bytes]] = []
+    try:
+        while jobs:
+            started = []
+            for job in jobs:
+                process = next(job, None)
+                if process is not None:
+                    running.append(process)
+                    started.append(job)
+            jobs = started
+    finally:
+        for process in running:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def tail(log: Path, lines: int = 12) -> str:
+    """The last lines of a log file, indented."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "  (no log)"
+    last = text.strip().splitlines()[-lines:] or ["(empty log)"]
+    return "\n".join(f"  {line}" for line in last)
+
+
 @dataclass
 class ServerProcess:
     """One example project served by ``python -m mtlsguard.demo.serve`` in its own process."""
@@ -122,20 +199,11 @@ class ServerProcess:
 
     def start(self) -> None:
         """Launch the process (does not wait for it to listen: see :meth:`wait_ready`)."""
-        env = {
-            **os.environ,
-            **self.env,
-            "PYTHONPATH": os.pathsep.join(
-                [str(self.project), *filter(None, [os.environ.get("PYTHONPATH")])]
-            ),
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
-        env.pop("DJANGO_SETTINGS_MODULE", None)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 [sys.executable, "-m", "mtlsguard.demo.serve", *self.args],
                 cwd=self.project,
-                env=env,
+                env=_child_env(self.project, self.env),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
@@ -161,18 +229,9 @@ class ServerProcess:
             break
         if not isinstance(url, str):
             why = "did not start" if process.poll() is not None else "did not answer in time"
-            raise DemoError(f"the {self.name} server {why}:\n{self.log_tail()}")
+            raise DemoError(f"the {self.name} server {why}:\n{tail(self.log)}")
         self.url = url
         return url
-
-    def log_tail(self, lines: int = 12) -> str:
-        """The last lines of the process's stderr, indented."""
-        try:
-            text = self.log.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "  (no log)"
-        tail = text.strip().splitlines()[-lines:] or ["(empty log)"]
-        return "\n".join(f"  {line}" for line in tail)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Close its stdin (its signal to stop), then SIGTERM, then SIGKILL; wait for it."""
