@@ -7,8 +7,9 @@ sends one body byte every 0.2 s forever; ``/reset`` resets the connection (SO_LI
 response got out before the client hung up); ``/retry`` answers the first request 429 with
 ``Retry-After: 1``, then 200; ``/garbage`` answers bytes that are not HTTP;
 ``/openapi.json`` is :data:`OPENAPI`; ``/login-cookie`` sets a session cookie
-(``cookies_received``: paths of requests that sent one back). Every request's method and
-path is recorded; the client certificate is optional.
+(``cookies_received``: paths of requests that sent one back); ``/private`` redirects to a
+login page; ``/noslash`` to ``/noslash/``. Every request's method and path is recorded; the
+client certificate is optional.
 """
 
 from __future__ import annotations
@@ -63,6 +64,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._json(200, [{"id": 7, "name": "seven"}])
         elif path.startswith("/items/"):
             self._json(200, {"id": path.strip("/").rsplit("/", 1)[-1]})
+        elif path == "/private":
+            self._json(302, {}, Location="/accounts/login/?next=/private")
+        elif path == "/accounts/login/":
+            body = b"<html><form>username password</form></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif path == "/noslash":
+            self._json(301, {}, Location="/noslash/")
+        elif path == "/noslash/":
+            self._json(200, {"id": 1, "open": True})
         elif path == "/login-cookie":
             self._json(200, {"id": 3}, Set_Cookie="sessionid=s3cret; Path=/")
         elif path == "/slow":

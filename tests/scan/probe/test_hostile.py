@@ -184,3 +184,12 @@ def test_cookies_never_carry_over_between_requests(
     result = run_probe(config(server, pki_files, concurrency=1), load_path_list(paths).endpoints)
     assert result.requests_sent > 10
     assert server.cookies_received == []
+
+
+def test_a_login_page_behind_a_redirect_is_not_data(
+    server: HostileServer, pki_files: dict[str, Path]
+) -> None:
+    result = run_probe(config(server, pki_files), load_path_list("/private\n/noslash").endpoints)
+    assert ("GET", "/accounts/login/?next=/private") in server.requests
+    # /private sends everyone to the login page: nothing; /noslash only appends a slash
+    assert {(f.rule_id, f.route) for f in result.findings} == {("MG401", "/noslash")}

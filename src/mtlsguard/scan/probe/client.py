@@ -265,7 +265,7 @@ class ProbeClient:
             name, value = parse_auth_header(who.auth_header)
             sent_headers[name] = value
         sent_headers.update(headers or {})
-        url = self.url(path)
+        url = requested = self.url(path)
         note = ""
         retries = 0
         redirects = 0
@@ -285,7 +285,12 @@ class ProbeClient:
                 )
             async with self._slots:
                 exchange = await self._send_once(who, method, url, sent_headers)
-            exchange = replace(exchange, note=note, elapsed=time.monotonic() - started)
+            exchange = replace(
+                exchange,
+                note=note,
+                elapsed=time.monotonic() - started,
+                requested_url=requested if url != requested else None,
+            )
             if exchange.status in (429, 503) and retries < 2:
                 wait = _retry_after(exchange.header("Retry-After"))
                 if wait is not None and wait <= min(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 __all__ = ["Exchange", "FailureKind"]
 
@@ -39,6 +40,8 @@ class Exchange:
     """Machine-readable class of :attr:`failure`."""
     note: str = ""
     """What the client did on the way (a redirect it refused to follow, a Retry-After wait)."""
+    requested_url: str | None = None
+    """The URL first requested, when same-host redirects led to :attr:`url`."""
     elapsed: float = 0.0
     """Seconds from the first byte sent to the last byte read."""
 
@@ -67,9 +70,17 @@ class Exchange:
 
     @property
     def has_data(self) -> bool:
-        """A 2xx whose body carries content (a non-empty JSON value or non-blank text)."""
+        """A 2xx whose body carries content (a non-empty JSON value or non-blank text).
+
+        A 2xx reached through a redirect to another path (a login page, a landing page) is
+        not the requested endpoint's data; a redirect that only adds the trailing slash is.
+        """
         if not self.ok or not self.body.strip():
             return False
+        if self.requested_url is not None:
+            before = urlsplit(self.requested_url).path.rstrip("/")
+            if urlsplit(self.url).path.rstrip("/") != before:
+                return False
         data = self.json()
         if data is None:
             return True
