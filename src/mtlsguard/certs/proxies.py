@@ -24,6 +24,8 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Longest textual IPv6 address with an IPv4 tail and a generous zone id; anything longer is
 # garbage and is refused before the ipaddress module looks at it.
 _MAX_PEER_LENGTH: Final = 128
+#: Peer strings whose verdict :meth:`TrustedProxies.is_trusted` remembers (then starts afresh).
+_MAX_VERDICTS: Final = 4096
 
 
 class ProxyDecision(enum.Enum):
@@ -103,7 +105,7 @@ class TrustedProxies:
     :raises ValueError: on an entry that is not an address or network, or ``hops < 1``.
     """
 
-    __slots__ = ("_exact", "_hops", "_networks", "_unix_socket", "_v4", "_v6")
+    __slots__ = ("_exact", "_hops", "_networks", "_unix_socket", "_v4", "_v6", "_verdicts")
 
     def __init__(
         self,
@@ -137,6 +139,9 @@ class TrustedProxies:
                 n for n in parsed if n.num_addresses > 1 and isinstance(n, ipaddress.IPv6Network)
             ),
         )
+        # Parsing REMOTE_ADDR and testing the networks costs ~10 us per request; the answer
+        # for a peer string never changes, and behind a proxy it is nearly always the same.
+        set_(self, "_verdicts", {})
 
     _networks: tuple[IPNetwork, ...]
     _hops: int
@@ -144,6 +149,7 @@ class TrustedProxies:
     _exact: frozenset[ipaddress.IPv4Address | ipaddress.IPv6Address]
     _v4: tuple[ipaddress.IPv4Network, ...]
     _v6: tuple[ipaddress.IPv6Network, ...]
+    _verdicts: dict[str, bool]
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("TrustedProxies is immutable")
@@ -195,6 +201,15 @@ class TrustedProxies:
         """
         if not isinstance(peer, str):
             return False
+        verdict = self._verdicts.get(peer)
+        if verdict is None:
+            verdict = self._judge(peer)
+            if len(self._verdicts) >= _MAX_VERDICTS:
+                self._verdicts.clear()  # bounded: peers are many only without a proxy
+            self._verdicts[peer] = verdict
+        return verdict
+
+    def _judge(self, peer: str) -> bool:
         if self._unix_socket and (peer == "" or peer.startswith("unix:")):
             return True
         address = _parse_peer(peer)

@@ -36,6 +36,7 @@ from mtlsguard.certs import CertificateError
 from mtlsguard.django import runtime
 from mtlsguard.django.audit import AuditRecord, clean_request_id, clip_path, emit, emit_async
 from mtlsguard.django.audit import wanted as audit_wanted
+from mtlsguard.django.backends import authenticate_certificate
 from mtlsguard.django.conf import MtlsGuardSettings, get_settings
 from mtlsguard.django.inspection import Inspection, client_address, inspect_request, meta_key
 from mtlsguard.django.responses import Refusal, refusal_response
@@ -136,7 +137,7 @@ class ClientCertificateMiddleware:
             return None
         user = None
         if settings.authenticate and ins.verified is not None:
-            user = auth.authenticate(request, certificate=ins.verified)
+            user = authenticate_certificate(request, ins.verified)
         request.client_cert_user = user
         if self.persistent:
             return self._persist(request, ins, user)

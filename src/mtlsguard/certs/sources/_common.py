@@ -50,6 +50,11 @@ _PEM_END: Final = "-----END CERTIFICATE-----"
 _PEM_BODY = re.compile(r"[A-Za-z0-9+/=\s]*")
 
 
+#: Header name -> CGI ``HTTP_*`` key; names come from source defaults and settings, so few.
+_META_KEYS: dict[str, str] = {}
+_MAX_META_KEYS: Final = 1024
+
+
 class RequestView:
     """Case-insensitive read access to a request's headers and WSGI/ASGI environ.
 
@@ -83,7 +88,12 @@ class RequestView:
         """Return header ``name`` (any case), or ``None`` when absent."""
         if self._headers is not None:
             return self._headers.get(name.lower())
-        value = self._environ.get("HTTP_" + name.upper().replace("-", "_"))
+        key = _META_KEYS.get(name)
+        if key is None:
+            key = "HTTP_" + name.upper().replace("-", "_")
+            if len(_META_KEYS) < _MAX_META_KEYS:
+                _META_KEYS[name] = key
+        value = self._environ.get(key)
         return value if isinstance(value, str) else None
 
     def environ(self, key: str) -> Any:

@@ -1,0 +1,193 @@
+"""The hot-path shortcuts found by benchmarks/middleware_bench.py keep Django's behaviour.
+
+``authenticate_certificate`` replaces ``django.contrib.auth.authenticate`` in the middleware,
+``private_copy`` replaces ``copy.copy`` in the identity cache, ``AuditRecord.as_dict``
+replaces ``dataclasses.asdict``, and the binding lookup drops ``first()``'s ORDER BY.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from typing import Any
+
+import pytest
+from django.contrib import auth
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from mtlsguard.certs import ClientCertificate, VerifiedCertificate, verify
+from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
+from mtlsguard.django import runtime
+from mtlsguard.django.audit import AuditRecord
+from mtlsguard.django.backends import ClientCertificateBackend, authenticate_certificate
+from mtlsguard.django.conf import get_settings
+from mtlsguard.django.identity_cache import identity_cache, private_copy
+from mtlsguard.django.models import CertificateBinding
+
+OURS = "mtlsguard.django.backends.ClientCertificateBackend"
+MODEL = "django.contrib.auth.backends.ModelBackend"
+
+
+def verified(issued: IssuedCertificate) -> VerifiedCertificate:
+    cert = ClientCertificate.from_certificate(issued.cert, chain=issued.chain)
+    return verify(cert, runtime.policy(get_settings()))
+
+
+class RefusingBackend:
+    """Takes certificates and vetoes them all (PermissionDenied stops the search)."""
+
+    def authenticate(self, request: Any, certificate: Any = None) -> Any:
+        raise PermissionDenied
+
+
+class PasswordOnlyBackend:
+    """Does not take a certificate: both implementations must skip it, never call it."""
+
+    calls = 0
+
+    def authenticate(self, request: Any, username: str = "", password: str = "") -> Any:
+        PasswordOnlyBackend.calls += 1
+        raise AssertionError("called with a certificate")
+
+
+@pytest.fixture
+def alice(mtls_settings: Any, db: None, pki: TestPKI) -> Any:
+    user = get_user_model().objects.create_user("alice")
+    CertificateBinding.objects.create(user=user, **CertificateBinding.fields_for(pki.client.cert))
+    identity_cache.clear()
+    yield user
+    identity_cache.clear()
+
+
+def both_ways(certificate: Any) -> tuple[Any, Any, list[dict[str, Any]]]:
+    """Django's authenticate and ours, with the user_login_failed signals each sent."""
+    failures: list[dict[str, Any]] = []
+
+    def record(sender: Any, credentials: Any, request: Any, **kwargs: Any) -> None:
+        failures.append({"sender": sender, "credentials": credentials})
+
+    user_login_failed.connect(record)
+    try:
+        identity_cache.clear()
+        django_user = auth.authenticate(None, certificate=certificate)
+        identity_cache.clear()
+        our_user = authenticate_certificate(None, certificate)
+    finally:
+        user_login_failed.disconnect(record)
+    return django_user, our_user, failures
+
+
+def test_same_user_and_backend_as_django(alice: Any, pki: TestPKI) -> None:
+    django_user, our_user, failures = both_ways(verified(pki.client))
+    assert django_user == our_user == alice
+    assert django_user.backend == our_user.backend == OURS
+    assert failures == []
+
+
+def test_unbound_certificate_fails_and_signals_like_django(alice: Any, pki: TestPKI) -> None:
+    certificate = verified(pki.other_client)
+    django_user, our_user, failures = both_ways(certificate)
+    assert django_user is None
+    assert our_user is None
+    assert len(failures) == 2
+    assert failures[0] == failures[1]
+    assert failures[1]["sender"] == "django.contrib.auth"
+    assert failures[1]["credentials"] == {"certificate": certificate}
+
+
+@pytest.mark.parametrize(
+    ("backends", "expected"),
+    [
+        ([f"{__name__}.RefusingBackend", OURS], None),  # the veto stops the search
+        ([f"{__name__}.PasswordOnlyBackend", OURS], OURS),  # skipped, ours answers
+        ([MODEL], None),  # nobody takes a certificate
+        ([OURS, MODEL], OURS),
+    ],
+)
+def test_backend_list_follows_the_setting(
+    alice: Any, pki: TestPKI, mtls_settings: Any, backends: list[str], expected: str | None
+) -> None:
+    mtls_settings.AUTHENTICATION_BACKENDS = backends
+    django_user, our_user, _ = both_ways(verified(pki.client))
+    assert (django_user is None) == (our_user is None) == (expected is None)
+    if expected is not None:
+        assert django_user.backend == our_user.backend == expected
+    assert PasswordOnlyBackend.calls == 0
+
+
+def test_backend_cache_follows_a_settings_change(
+    alice: Any, pki: TestPKI, mtls_settings: Any
+) -> None:
+    assert authenticate_certificate(None, verified(pki.client)) == alice
+    mtls_settings.AUTHENTICATION_BACKENDS = [MODEL]
+    identity_cache.clear()
+    assert authenticate_certificate(None, verified(pki.client)) is None
+
+
+def test_private_copy_is_a_separate_instance(alice: Any, pki: TestPKI) -> None:
+    binding = CertificateBinding.objects.select_related("user").get(user=alice)
+    clone = private_copy(binding)
+    reference = copy.copy(binding)
+    assert type(clone) is CertificateBinding
+    assert clone == binding == reference
+    assert clone is not binding
+    # copy.copy also leaves pickling's "_django_version" behind; nothing else differs.
+    assert clone.__dict__.keys() == reference.__dict__.keys() - {"_django_version"}
+    assert clone._state is not binding._state
+    assert clone._state.db == binding._state.db
+    assert clone._state.adding is binding._state.adding is False
+    assert clone._state.fields_cache == binding._state.fields_cache
+    assert clone._state.fields_cache is not binding._state.fields_cache
+    assert clone.user == alice  # the select_related user came along, without a query
+    clone.label = "changed"
+    clone._state.fields_cache.clear()
+    assert binding.label != "changed"
+    assert binding._state.fields_cache  # the original keeps its cached user
+    assert private_copy(None) is None
+    plain = {"not": "a model"}
+    assert private_copy(plain) == plain
+    assert private_copy(plain) is not plain
+
+
+def test_cached_user_is_a_private_copy(alice: Any, pki: TestPKI) -> None:
+    first = authenticate_certificate(None, verified(pki.client))
+    second = authenticate_certificate(None, verified(pki.client))  # from the identity cache
+    assert first == second == alice
+    assert first is not second
+    first.first_name = "Mallory"
+    third = authenticate_certificate(None, verified(pki.client))
+    assert third.first_name == ""
+
+
+def test_binding_lookup_has_no_order_by(alice: Any, pki: TestPKI) -> None:
+    backend = ClientCertificateBackend()
+    with CaptureQueriesContext(connection) as queries:
+        assert backend._by_binding(verified(pki.client).certificate) == alice
+    assert len(queries) == 1
+    sql = queries[0]["sql"].upper()
+    assert "ORDER BY" not in sql
+    assert "LIMIT 1" in sql
+
+
+def test_audit_as_dict_equals_asdict() -> None:
+    record = AuditRecord(
+        decision="allow",
+        reason="verified",
+        status=200,
+        method="GET",
+        path="/api/x",
+        peer="10.0.0.5",
+        request_id="abc",
+        fingerprint="ab" * 32,
+        subject="CN=alice",
+        issuer="CN=ca",
+        serial="1F",
+        user="alice",
+        client="192.0.2.1",
+    )
+    assert record.as_dict() == dataclasses.asdict(record)
+    assert list(record.as_dict()) == [f.name for f in dataclasses.fields(AuditRecord)]
