@@ -174,18 +174,43 @@ def test_loaders_never_raise_anything_but_discovery_error(text: str) -> None:
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
     lambda inner: (
-        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5)
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
     ),
-    max_leaves=40,
+    max_leaves=20,
+)
+# Documents shaped like the real ones, so the fuzzing reaches past the first refusal.
+openapi_like = st.fixed_dictionaries(
+    {
+        "openapi": st.sampled_from(["3.0.3", "3.1.0", 3]),
+        "paths": st.dictionaries(st.text(max_size=20), json_values, max_size=5) | json_values,
+    }
+)
+routes_like = st.fixed_dictionaries(
+    {
+        "schema": st.just("mtlsguard-routes"),
+        "routes": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "pattern": st.text(max_size=30) | json_values,
+                    "methods": json_values,
+                    "view": json_values,
+                }
+            ),
+            max_size=5,
+        )
+        | json_values,
+    }
 )
 
 
-@given(json_values)
+@pytest.mark.timeout(900)
+@given(st.one_of(json_values, openapi_like, routes_like))
 def test_openapi_and_routes_of_arbitrary_json(value: object) -> None:
     text = json.dumps(value)
     for loader in (load_openapi, load_routes_json):
         with contextlib.suppress(DiscoveryError):
-            loader(text)
+            for endpoint in loader(text).endpoints:
+                assert endpoint.template.startswith("/")
     for found in harvest_ids(value):
         assert isinstance(found, str)
 
