@@ -2,7 +2,8 @@
 
 Paths: ``/ok`` JSON; ``/slow`` answers after :attr:`HostileServer.slow_seconds`; ``/drip``
 sends one body byte every 0.2 s forever; ``/reset`` resets the connection (SO_LINGER 0);
-``/error`` 500; ``/loop`` redirects to itself; ``/offhost`` redirects to another host;
+``/error`` 500; ``/loop`` redirects to itself; ``/offhost`` redirects to another host,
+``/badredirect`` to an unparsable URL;
 ``/huge`` streams :data:`HUGE_BYTES` bytes without a length (``huge_sent``: bytes each
 response got out before the client hung up); ``/retry`` answers the first request 429 with
 ``Retry-After: 1``, then 200; ``/garbage`` answers bytes that are not HTTP;
@@ -98,6 +99,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._json(500, {"error": "boom"})
         elif path == "/loop":
             self._json(302, {}, Location="/loop")
+        elif path == "/badredirect":
+            self._json(302, {}, Location="https://[::1/unterminated")
         elif path == "/offhost":
             self._json(302, {}, Location="https://elsewhere.invalid/steal")
         elif path == "/huge":

@@ -20,7 +20,9 @@ from tests.scan.probe.hostile import HUGE_BYTES, HostileServer
 
 pytestmark = pytest.mark.integration
 
-HOSTILE = "/ok\n/slow\n/drip\n/reset\n/error\n/loop\n/offhost\n/huge\n/retry\n/garbage\n"
+HOSTILE = (
+    "/ok\n/slow\n/drip\n/reset\n/error\n/loop\n/offhost\n/badredirect\n/huge\n/retry\n/garbage\n"
+)
 
 
 @pytest.fixture
@@ -67,6 +69,8 @@ def test_every_failure_is_reported_and_nothing_crashes(
     assert any("more than 5 redirects" in m for m in errors["loop"]), text
     assert any("elsewhere.invalid/steal not followed" in m for m in errors["offhost"]), text
     assert any("body larger than 262144 bytes" in m for m in errors["huge"]), text
+    # httpx refuses this Location itself; the client's own check covers what httpx lets by
+    assert any("Invalid URL in location" in m for m in errors["badredirect"]), text
     assert any("protocol" in m for m in errors["garbage"]), text
     assert "retry" not in errors, text  # Retry-After honoured, then 200
     assert server.retry_seen >= 4  # one 429 and three identities' answers

@@ -302,7 +302,17 @@ class ProbeClient:
                     continue
             location = exchange.header("Location")
             if exchange.status in (301, 302, 303, 307, 308) and location is not None:
-                target = urljoin(url, location)
+                # httpx 0.28 already refuses a malformed Location while reading the response;
+                # this guard keeps a ValueError from ending the run should that ever change.
+                try:
+                    target = urljoin(url, location)
+                    urlsplit(target).port  # noqa: B018 - raises on a malformed port
+                except ValueError:
+                    return replace(
+                        exchange,
+                        failure=f"unparsable redirect Location {location[:200]!r}",
+                        failure_kind="protocol",
+                    )
                 if not same_origin(target, self.base_url):
                     return replace(
                         exchange,
