@@ -254,3 +254,13 @@ def test_cli_usage_errors_exit_2(pki_files: dict[str, Path], tmp_path: Path) -> 
     assert done.returncode == 2
     assert "no response from the target" in done.stderr
     assert "connection failed" in done.stderr
+
+
+def test_cli_with_nothing_to_probe_exits_2(pki_files: dict[str, Path], tmp_path: Path) -> None:
+    (tmp_path / "paths.txt").write_text("POST /api/login/\n")
+    cert, key = str(pki_files["client"]), str(pki_files["client_key"])
+    done = run_cli(
+        "https://127.0.0.1:9/", "--cert", cert, "--key", key, "--paths", str(tmp_path / "paths.txt")
+    )
+    assert done.returncode == 2
+    assert "nothing was probed" in done.stderr

@@ -290,6 +290,13 @@ def run_command(args: argparse.Namespace) -> int:
             _fail(f"cannot write the report to {args.output}: {exc.strerror or exc}")
     for error in result.errors[:20]:
         print(f"mtlsguard: probe: {error.path}: {error.message}", file=sys.stderr)
+    if result.paths == 0:
+        print(
+            "mtlsguard: error: nothing was probed (no route answers GET, or no ID could fill "
+            "a route's parameters)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     if result.reached == 0:
         print("mtlsguard: error: no response from the target with A's certificate", file=sys.stderr)
         return EXIT_ERROR
