@@ -23,6 +23,7 @@ from mtlsguard.devserver.server import (
     serve,
 )
 from mtlsguard.devserver.tls import ServerTLS
+from tests.budget import secondary
 from tests.devserver.conftest import FAST_LIMITS, TIMEOUT, RecordingApp, https_request, wait_for
 
 pytestmark = pytest.mark.integration
@@ -287,6 +288,7 @@ PIECES = st.sampled_from(
 
 
 @pytest.mark.timeout(900)  # 10,000 examples with CI=true: ~2 min on a loaded 2-core machine
+@secondary()
 @given(data=st.one_of(st.binary(max_size=600), st.lists(PIECES, max_size=40).map(b"".join)))
 def test_request_head_reader_matches_its_model(data: bytes) -> None:
     assert read_head_from(data, SMALL) == expected_head(data, SMALL)

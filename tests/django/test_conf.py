@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from mtlsguard.django.conf import build_settings, get_settings
 from mtlsguard.django.runtime import build_policy
+from tests.budget import secondary
 
 
 def minimal(ca_bundle: Path, **extra: Any) -> dict[str, Any]:
@@ -136,6 +137,7 @@ known_keys = st.sampled_from(
 )
 
 
+@secondary()
 @given(st.dictionaries(known_keys, settings_values, max_size=6))
 def test_any_settings_dict_is_accepted_or_improperly_configured(conf: dict[str, Any]) -> None:
     conf = {"SOURCE": "nginx", "CA_BUNDLE": "/nonexistent/ca.pem", **conf}

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.middleware import ClientCertificateMiddleware
 from mtlsguard.django.models import CertificateBinding
+from tests.budget import secondary
 from tests.django.conftest import PROXY, STRANGER, PeerAsyncClient, nginx_headers
 
 
@@ -165,6 +166,7 @@ def fuzz_middleware(ca_bundle: Any, pki_files: Any) -> Iterator[ClientCertificat
         yield ClientCertificateMiddleware(lambda request: HttpResponse("ok"))
 
 
+@secondary()
 @given(
     cert=st.one_of(
         st.text(max_size=300), st.binary(max_size=300).map(lambda b: b.decode("latin-1"))

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
@@ -28,6 +28,7 @@ from mtlsguard.drf.confirmation import (
     confirmation_of,
     x5t_s256,
 )
+from tests.budget import secondary
 from tests.django.conftest import PROXY, nginx_headers
 from tests.drf.conftest import bearer
 
@@ -257,6 +258,7 @@ def test_x5t_s256_matches_openssl(pki_files: dict[str, Path], pki: TestPKI) -> N
     assert len(expected) == 43
 
 
+@secondary()
 @given(st.one_of(st.none(), st.integers(), st.text(), st.dictionaries(st.text(), st.text())))
 def test_confirmation_claim_fuzz(value: Any) -> None:
     try:
@@ -278,6 +280,7 @@ FUZZ_OPTIONS = TokenSettings(
 )
 
 
+@secondary()
 @given(st.text(max_size=300))
 def test_decode_jwt_fuzz_only_token_errors(token: str) -> None:
     from mtlsguard.drf.confirmation import decode_jwt
@@ -319,7 +322,7 @@ def test_missing_token_settings_fail_loudly(
 LATIN1 = st.characters(min_codepoint=0, max_codepoint=255, exclude_characters="\r\n")
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@secondary(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     header=st.one_of(
         st.text(LATIN1, max_size=200),

@@ -29,6 +29,7 @@ from mtlsguard.scan.model import (
     Severity,
 )
 from mtlsguard.scan.triage import triage_routes, triage_scan
+from tests.budget import secondary
 
 OPEN_VIEW = Finding(
     rule_id="MG101",
@@ -173,6 +174,7 @@ documents = st.fixed_dictionaries(
 )
 
 
+@secondary()
 @given(st.text(max_size=300) | documents.map(json.dumps))
 def test_parse_baseline_accepts_or_raises_baseline_error_only(text: str) -> None:
     try:

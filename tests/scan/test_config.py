@@ -22,6 +22,7 @@ from mtlsguard.scan.model import (
     ScanResult,
     Severity,
 )
+from tests.budget import secondary
 
 
 def write(root: Path, text: str) -> Path:
@@ -176,6 +177,7 @@ tables = st.dictionaries(
 )
 
 
+@secondary()
 @given(tables)
 def test_parse_config_accepts_or_raises_config_error_only(table: dict[str, object]) -> None:
     try:
@@ -197,6 +199,7 @@ def fuzz_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("fuzz-config")
 
 
+@secondary()
 @given(st.binary(max_size=200) | st.text(max_size=200).map(lambda s: "[tool.mtlsguard]\n" + s))
 def test_load_config_on_arbitrary_files_never_crashes(fuzz_root: Path, data: bytes | str) -> None:
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")

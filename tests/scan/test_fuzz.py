@@ -13,6 +13,7 @@ from mtlsguard.scan.knowledge import is_cert_key
 from mtlsguard.scan.model import ScanResult
 from mtlsguard.scan.neutral import BinOp, Const
 from mtlsguard.scan.rules._common import number
+from tests.budget import secondary
 from tests.scan.projects import write_project
 
 FRAGMENTS = [
@@ -65,6 +66,7 @@ def fuzz_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.timeout(3600)
+@secondary()
 @given(urls=source, views=source, settings=source)
 def test_scanner_never_crashes_on_arbitrary_source(
     fuzz_root: Path, urls: str, views: str, settings: str
@@ -83,11 +85,13 @@ def test_scanner_never_crashes_on_arbitrary_source(
         assert error.message
 
 
+@secondary()
 @given(st.text(max_size=80))
 def test_is_cert_key_total(text: str) -> None:
     assert isinstance(is_cert_key(text), bool)
 
 
+@secondary()
 @given(st.integers(-(10**6), 10**6), st.integers(-(10**6), 10**6), st.sampled_from("+-*/%&"))
 def test_number_evaluation_matches_python(a: int, b: int, op: str) -> None:
     value = number(BinOp(op, Const(a), Const(b)))

@@ -13,6 +13,7 @@ from mtlsguard.scan.suppression import (
     parse_suppression_comments,
 )
 from mtlsguard.scan.triage import triage_scan
+from tests.budget import secondary
 
 VIEWS = """\
 from django.http import HttpResponse
@@ -171,6 +172,7 @@ def test_comment_parser() -> None:
     ]
 
 
+@secondary()
 @given(st.text(max_size=300))
 def test_comment_parser_never_crashes(source: str) -> None:
     for comment in parse_suppression_comments(source):
@@ -179,6 +181,7 @@ def test_comment_parser_never_crashes(source: str) -> None:
         assert 1 <= comment.line <= source.count("\n") + source.count("\r") + 1
 
 
+@secondary()
 @given(st.text(max_size=200), st.integers(min_value=-3, max_value=50))
 def test_apply_suppressions_on_arbitrary_sources(source: str, line: int) -> None:
     target = finding("MG101", "f.py", line, "f.view")

@@ -23,6 +23,7 @@ from mtlsguard.scan.probe.discovery import (
     load_routes_json,
     parameters,
 )
+from tests.budget import secondary
 
 SPECTACULAR = {
     "openapi": "3.0.3",
@@ -162,6 +163,7 @@ def test_collection_and_fill() -> None:
     assert fill("/a/{x}/", {}) is None
 
 
+@secondary()
 @given(st.text(max_size=400))
 def test_loaders_never_raise_anything_but_discovery_error(text: str) -> None:
     for loader in (load_openapi, load_routes_json):
@@ -204,6 +206,7 @@ routes_like = st.fixed_dictionaries(
 
 
 @pytest.mark.timeout(900)
+@secondary()
 @given(st.one_of(json_values, openapi_like, routes_like))
 def test_openapi_and_routes_of_arbitrary_json(value: object) -> None:
     text = json.dumps(value)
@@ -215,6 +218,7 @@ def test_openapi_and_routes_of_arbitrary_json(value: object) -> None:
         assert isinstance(found, str)
 
 
+@secondary()
 @given(st.text(max_size=120))
 def test_django_patterns_give_a_path_or_none(pattern: str) -> None:
     template = django_pattern_to_template(pattern)

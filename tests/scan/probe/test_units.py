@@ -34,6 +34,7 @@ from mtlsguard.scan.probe.redact import (
 )
 from mtlsguard.scan.probe.rules import Category, all_probe_rules, get_probe_rule
 from mtlsguard.scan.probe.scoring import grade_for, grade_rank, score_findings
+from tests.budget import secondary
 
 
 def finding(rule_id: str, confidence: Confidence | None = None):  # type: ignore[no-untyped-def]
@@ -153,6 +154,7 @@ def test_web_request_and_response() -> None:
     assert failed == {"noResponseReceived": True, "reasonPhrase": "timed out"}
 
 
+@secondary()
 @given(st.text(max_size=3000))
 def test_redaction_never_lets_a_pem_through(text: str) -> None:
     body = text + "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----" + text
