@@ -10,7 +10,7 @@ import enum
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, assert_never
 
@@ -51,6 +51,9 @@ EXIT_ERROR = 2
 
 SEVERITY_NAMES = ("critical", "high", "medium", "low", "info")
 
+Engine = Callable[[Path], ScanResult]
+"""Builds a :class:`ScanResult` for a project root (static scan or runtime introspection)."""
+
 
 class ScanFormatChoice(enum.StrEnum):
     """``mtlsguard scan --format``."""
@@ -79,8 +82,18 @@ def _warn(message: str) -> None:
     print(f"mtlsguard: {message}", file=sys.stderr)
 
 
-def _add_common(command: argparse.ArgumentParser) -> None:
-    command.add_argument("path", metavar="PATH", type=Path, help="root of the Django project")
+def _add_common(command: argparse.ArgumentParser, *, path_default: Path | None = None) -> None:
+    if path_default is None:
+        command.add_argument("path", metavar="PATH", type=Path, help="root of the Django project")
+    else:
+        command.add_argument(
+            "path",
+            metavar="PATH",
+            type=Path,
+            nargs="?",
+            default=path_default,
+            help=f"root of the Django project (default: {path_default})",
+        )
     command.add_argument(
         "-o", "--output", metavar="FILE", type=Path, help="write the report to FILE, not stdout"
     )
@@ -121,7 +134,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="static scan of a Django project tree (never imports it)",
         description="Static scan of a Django/DRF project tree. The project is never imported.",
     )
-    _add_common(scan)
+    add_scan_arguments(scan)
+    routes = commands.add_parser(
+        "routes",
+        help="inventory: every route, its view and its effective protection",
+        description="List every route with its view, methods and effective protection. "
+        "Exits 1 when a method is reachable without authentication and not in --baseline.",
+    )
+    add_routes_arguments(routes)
+    add_probe_command(commands)  # probe (logic in mtlsguard.scan.probe.command)
+    add_demo_command(commands)  # demo (logic in mtlsguard.demo)
+    add_devserver_commands(commands)  # pki, devserver
+    return parser
+
+
+def add_scan_arguments(scan: argparse.ArgumentParser, *, path_default: Path | None = None) -> None:
+    """Register the ``scan`` options (shared with ``manage.py mtlsguard scan``)."""
+    _add_common(scan, path_default=path_default)
     scan.add_argument(
         "-f",
         "--format",
@@ -138,13 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
         f"{', '.join(SEVERITY_NAMES)} (default: [tool.mtlsguard] fail-on, else high)",
     )
 
-    routes = commands.add_parser(
-        "routes",
-        help="inventory: every route, its view and its effective protection",
-        description="List every route with its view, methods and effective protection. "
-        "Exits 1 when a method is reachable without authentication and not in --baseline.",
-    )
-    _add_common(routes)
+
+def add_routes_arguments(
+    routes: argparse.ArgumentParser, *, path_default: Path | None = None
+) -> None:
+    """Register the ``routes`` options (shared with ``manage.py mtlsguard routes``)."""
+    _add_common(routes, path_default=path_default)
     routes.add_argument(
         "-f",
         "--format",
@@ -152,10 +180,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=RouteFormatChoice.TABLE.value,
         help="inventory format (default: table)",
     )
-    add_probe_command(commands)  # probe (logic in mtlsguard.scan.probe.command)
-    add_demo_command(commands)  # demo (logic in mtlsguard.demo)
-    add_devserver_commands(commands)  # pki, devserver
-    return parser
 
 
 def _wants_color(args: argparse.Namespace) -> bool:
@@ -238,12 +262,14 @@ def _write(path: Path | None, text: str, what: str) -> None:
         _fatal(f"cannot write {what} to {path}: {exc.strerror or exc}")
 
 
-def _run_engine(root: Path, args: argparse.Namespace) -> ScanResult:
+def _run_engine(root: Path, args: argparse.Namespace, engine: Engine | None) -> ScanResult:
     # The engine and its rules load only when a scan runs, so `--help` stays quick.
     from mtlsguard.scan.engine import scan_project
 
     enabled = not args.no_progress and sys.stderr.isatty()
     try:
+        if engine is not None:
+            return engine(root)
         with TerminalProgress(sys.stderr, enabled=enabled) as progress:
             return scan_project(root, progress=progress)
     except OSError as exc:
@@ -272,13 +298,14 @@ def _nothing_scanned(root: Path, result: ScanResult) -> NoReturn:
     _fatal(f"no Django project found under {root} (no Python file could be scanned)")
 
 
-def _cmd_scan(args: argparse.Namespace) -> int:
+def run_scan(args: argparse.Namespace, engine: Engine | None = None) -> int:
+    """Run ``scan`` with parsed ``args``; ``engine`` replaces the static scan. Exit code."""
     root = _project_root(args.path)
     config = _load_config(root)
     baseline = _load_baseline(args.baseline, BaselineKind.FINDINGS)
     fail_on = Severity.parse(args.fail_on) if args.fail_on else None
     report_format = _scan_format(ScanFormatChoice(args.format), args)
-    raw = _run_engine(root, args)
+    raw = _run_engine(root, args, engine)
     triaged = triage_scan(raw, root, config, baseline=baseline, fail_on=fail_on)
     _report_errors(triaged.result)
     if triaged.nothing_scanned:
@@ -300,12 +327,13 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if triaged.failing else EXIT_OK
 
 
-def _cmd_routes(args: argparse.Namespace) -> int:
+def run_routes(args: argparse.Namespace, engine: Engine | None = None) -> int:
+    """Run ``routes`` with parsed ``args``; ``engine`` replaces the static scan. Exit code."""
     root = _project_root(args.path)
     config = _load_config(root)
     baseline = _load_baseline(args.baseline, BaselineKind.ROUTES)
     route_format = _route_format(RouteFormatChoice(args.format), args)
-    raw = _run_engine(root, args)
+    raw = _run_engine(root, args, engine)
     triaged = triage_routes(raw, config, baseline=baseline)
     _report_errors(triaged.result)
     if triaged.nothing_scanned:
@@ -328,9 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         if args.command == "scan":
-            return _cmd_scan(args)
+            return run_scan(args)
         if args.command == "routes":
-            return _cmd_routes(args)
+            return run_routes(args)
         if args.command == PROBE_COMMAND:
             return run_probe_command(args)
         if args.command == DEMO_COMMAND:

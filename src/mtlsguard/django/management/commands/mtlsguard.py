@@ -1,0 +1,58 @@
+"""``python manage.py mtlsguard scan|routes``: the scanner fed by the real URL resolver.
+
+Same options, formats and exit codes as ``mtlsguard scan``/``mtlsguard routes`` (the parsing
+and reporting code is :mod:`mtlsguard.cli`'s); only the model comes from the running project
+(:mod:`mtlsguard.django.introspect`) instead of the source tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from mtlsguard.cli import add_routes_arguments, add_scan_arguments, run_routes, run_scan
+from mtlsguard.django.introspect import introspect_project
+
+
+def _default_root() -> Path:
+    """``BASE_DIR`` when the settings define it, else the working directory (manage.py's)."""
+    base = getattr(settings, "BASE_DIR", None)
+    return Path(base) if base else Path.cwd()
+
+
+class Command(BaseCommand):
+    """Scan the running project: ``scan`` reports findings, ``routes`` lists protection."""
+
+    help = (
+        "Find endpoints whose only gate is mTLS, using the real URL resolver and view classes. "
+        "Exit codes: 0 nothing at or above the threshold, 1 findings, 2 usage or scan error."
+    )
+    # A project with failing system checks still gets scanned.
+    requires_system_checks: ClassVar[list[str]] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """Register the ``scan`` and ``routes`` subcommands with the CLI's own options."""
+        commands = parser.add_subparsers(dest="subcommand", metavar="COMMAND", required=True)
+        root = _default_root()
+        add_scan_arguments(
+            commands.add_parser("scan", help="findings for every route and setting"),
+            path_default=root,
+        )
+        add_routes_arguments(
+            commands.add_parser("routes", help="every route and its effective protection"),
+            path_default=root,
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Run the subcommand; a non-zero exit code leaves through :class:`SystemExit`."""
+        namespace = argparse.Namespace(**options)
+        if options["subcommand"] == "scan":
+            code = run_scan(namespace, engine=introspect_project)
+        else:
+            code = run_routes(namespace, engine=introspect_project)
+        if code:
+            raise SystemExit(code)
