@@ -116,3 +116,19 @@ def test_async_client_agrees(optional: Any, pki: TestPKI) -> None:
     assert get("/api/amfa", headers=nginx_headers(pki.client)).status_code == 200
     assert get("/app/cbv-amfa", headers=nginx_headers(pki.client)).status_code == 200
     assert get("/app/cbv-amfa").status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/api/mfa", "/api/amfa"])
+def test_session_invalidated_by_password_change_is_no_second_factor(
+    optional: Any, pki: TestPKI, path: str
+) -> None:
+    # The stateless middleware replaces request.user with the certificate's user, so Django
+    # never checks the session's auth hash; the second factor must still be a live login.
+    client = Client(REMOTE_ADDR=PROXY)
+    login(client, "alice")
+    assert client.get(path, headers=nginx_headers(pki.client)).status_code == 200
+    alice = get_user_model().objects.get(username="alice")
+    alice.set_password("changed-elsewhere-456")
+    alice.save()
+    response = client.get(path, headers=nginx_headers(pki.client))
+    assert (response.status_code, reason(response)) == (401, "login_required")

@@ -17,9 +17,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
-from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY, load_backend
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
 
 from mtlsguard.django.conf import get_settings
 from mtlsguard.django.responses import Refusal, refusal_response
@@ -91,15 +92,35 @@ def respond(request: HttpRequest, refusal: Refusal) -> Any:
     return refusal_response(request, refusal, api=get_settings().is_api(request.path_info))
 
 
+def _live_login(request: HttpRequest, session_user_id: Any, session_hash: Any) -> Any:
+    """``session_user_id`` if the session's auth hash still matches the certificate's user.
+
+    ``request.user`` is the certificate's user, so Django's own check of the session hash
+    (which ends sessions after a password change) never ran: a stale login is no factor.
+    """
+    user = getattr(request, "client_cert_user", None)
+    if user is None or session_user_id is None or str(session_user_id) != str(user.pk):
+        return session_user_id  # second_factor_refusal refuses these on its own
+    if not hasattr(user, "get_session_auth_hash"):
+        return session_user_id
+    if isinstance(session_hash, str) and session_hash:
+        hashes = [user.get_session_auth_hash()]
+        fallbacks = getattr(user, "get_session_auth_fallback_hash", None)
+        if fallbacks is not None:
+            hashes.extend(fallbacks())
+        if any(constant_time_compare(session_hash, h) for h in hashes):
+            return session_user_id
+    return None
+
+
 def mfa_refusal(request: HttpRequest) -> Refusal | None:
     """:func:`second_factor_refusal` with the factors read from the session."""
     _middleware_ran(request)
     session = getattr(request, "session", None)
     if session is None:
         return second_factor_refusal(request, None, None)
-    return second_factor_refusal(
-        request, session.get(SESSION_KEY), session.get(BACKEND_SESSION_KEY)
-    )
+    user_id = _live_login(request, session.get(SESSION_KEY), session.get(HASH_SESSION_KEY))
+    return second_factor_refusal(request, user_id, session.get(BACKEND_SESSION_KEY))
 
 
 async def amfa_refusal(request: HttpRequest) -> Refusal | None:
@@ -108,9 +129,10 @@ async def amfa_refusal(request: HttpRequest) -> Refusal | None:
     session = getattr(request, "session", None)
     if session is None:
         return second_factor_refusal(request, None, None)
-    return second_factor_refusal(
-        request, await session.aget(SESSION_KEY), await session.aget(BACKEND_SESSION_KEY)
+    user_id = _live_login(
+        request, await session.aget(SESSION_KEY), await session.aget(HASH_SESSION_KEY)
     )
+    return second_factor_refusal(request, user_id, await session.aget(BACKEND_SESSION_KEY))
 
 
 async def _acertificate_refusal(request: HttpRequest) -> Refusal | None:
