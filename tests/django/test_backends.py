@@ -146,3 +146,24 @@ def test_hooks_and_create_unknown_user(mtls_settings: Any, db: None, pki: TestPK
     async_user = async_to_sync(Creating().aauthenticate)(None, certificate=verified(pki.client))
     assert async_user == sync_user
     assert get_user_model().objects.filter(username="ALICE").count() == 1
+
+
+def test_subject_mapping_reads_the_cn_attribute_not_cn_text_inside_other_values(
+    mtls_settings: Any, users: dict[str, Any], pki: TestPKI
+) -> None:
+    # A CA may copy requester-chosen text into OU or emailAddress; "CN=alice" inside such a
+    # value must not name alice (RFC 4514 puts the CN after them when it is not last in DER).
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    set_identity(mtls_settings, MAPPING="subject", CACHE_TTL=0)
+    get_user_model().objects.create_user("mallory")
+    for attribute in (NameOID.ORGANIZATIONAL_UNIT_NAME, NameOID.EMAIL_ADDRESS):
+        subject = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COMMON_NAME, "mallory"),
+                x509.NameAttribute(attribute, "CN=alice"),
+            ]
+        )
+        issued = pki.intermediate.issue(subject)
+        assert both(ClientCertificateBackend(), verified(issued)).username == "mallory"

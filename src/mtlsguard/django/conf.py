@@ -116,8 +116,10 @@ DEFAULTS: Final[Mapping[str, Any]] = {
 Mapping_ = Literal["binding", "email", "spiffe", "subject"]
 _MAPPINGS: Final = ("binding", "email", "spiffe", "subject")
 _SHA256_HEX = re.compile(r"\A[0-9a-f]{64}\Z")
-#: Spring Security's default ``subjectPrincipalRegex``: the first CN of the subject.
-DEFAULT_SUBJECT_REGEX: Final = r"CN=((?:[^,\\]|\\.)*)"
+#: Spring Security's default ``subjectPrincipalRegex`` (the first CN of the subject), anchored
+#: to attribute boundaries: whole RFC 4514 attributes are skipped (escapes included) until one
+#: is ``CN=``, so "CN=" text inside another attribute's value (``OU=CN=admin``) never matches.
+DEFAULT_SUBJECT_REGEX: Final = r"\A(?:(?:[^,+\\]|\\.)*+[,+])*?CN=((?:[^,+\\]|\\.)*)"
 
 
 @dataclass(frozen=True, slots=True)
