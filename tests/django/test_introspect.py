@@ -13,12 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 
-from mtlsguard.django.introspect import (
-    _route_text,
-    _wrapped_chain,
-    _wrapper_expr,
+from mtlsguard.django.introspect_values import (
     dotted_name,
+    route_text,
     to_expr,
+    wrapped_chain,
+    wrapper_expr,
 )
 from mtlsguard.scan.neutral import BinOp, Call, Const, Mapping, Ref, Seq, Unary, Unknown
 
@@ -64,21 +64,21 @@ def test_settings_values() -> None:
 
 def test_wrappers_are_recognised_from_the_running_decorators() -> None:
     auth = "django.contrib.auth.decorators"
-    assert _wrapper_expr(login_required(_view)) == Ref(f"{auth}.login_required")
-    assert _wrapper_expr(login_not_required(_view)) == Ref(f"{auth}.login_not_required")
+    assert wrapper_expr(login_required(_view)) == Ref(f"{auth}.login_required")
+    assert wrapper_expr(login_not_required(_view)) == Ref(f"{auth}.login_not_required")
     staff = user_passes_test(lambda u: u.is_staff)(_view)
-    found = _wrapper_expr(staff)
+    found = wrapper_expr(staff)
     assert isinstance(found, Call)
     assert found.func == Ref(f"{auth}.user_passes_test")
 
-    chain = _wrapped_chain(logging_decorator(login_required(_view)))
+    chain = wrapped_chain(logging_decorator(login_required(_view)))
     assert len(chain) == 3
     assert chain[-1] is _view
     # functools.wraps copied _view's __qualname__; the code object still names the decorator.
-    assert _wrapper_expr(chain[0]) == Ref(f"{__name__}.logging_decorator")
+    assert wrapper_expr(chain[0]) == Ref(f"{__name__}.logging_decorator")
     # functools.wraps copies login_not_required's marker outwards: only its own layer counts.
     outer = logging_decorator(login_not_required(_view))
-    assert _wrapper_expr(outer) != Ref(f"{auth}.login_not_required")
+    assert wrapper_expr(outer) != Ref(f"{auth}.login_not_required")
 
 
 _SEGMENT = st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True)
@@ -99,4 +99,4 @@ def test_regex_routes_read_like_path_routes(
             regex += f"(?P<{group[0]}>{group[1]})/"
             expected += f"<{group[0]}>/"
     regex += "$"
-    assert _route_text(re_path(regex, _view).pattern) == expected
+    assert route_text(re_path(regex, _view).pattern) == expected
