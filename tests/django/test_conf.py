@@ -59,6 +59,7 @@ def test_defaults_are_the_safe_ones(ca_bundle: Path) -> None:
         ({"VERIFY": {"REVOCATION": "hard"}}, r"REVOCATION'\] is 'hard'"),
         ({"VERIFY": {"EXTRA": 1}}, r"unknown key\(s\) \['EXTRA'\]"),
         ({"THROTTLE": {"FAILURES": 0}}, r"FAILURES'\] must be an integer >= 1"),
+        ({"THROTTLE": {"CACHE": "redis"}}, r"names 'redis', which is not in CACHES"),
         ({"AUDIT": {"ENABLED": "yes"}}, r"ENABLED'\] must be True or False"),
         ({"AUDIT": []}, r"must be a dict"),
     ],

@@ -366,6 +366,16 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
     t = raw["THROTTLE"]
     if not isinstance(t["CACHE"], str):
         raise fail("'THROTTLE']['CACHE'", "must be a CACHES alias", "Use e.g. 'default'.")
+    from django.conf import settings as django_settings
+
+    aliases = sorted(getattr(django_settings, "CACHES", {}) or {"default": None})
+    if t["CACHE"] not in aliases:
+        # Caught here, not on the first failed login (where it would be a 500).
+        raise fail(
+            "'THROTTLE']['CACHE'",
+            f"names {t['CACHE']!r}, which is not in CACHES",
+            f"Use one of {aliases}; with several nodes, a shared cache (Redis, Memcached).",
+        )
     throttle = ThrottleSettings(
         enabled=boolean(t["ENABLED"], "'THROTTLE']['ENABLED'"),
         failures=integer(t["FAILURES"], "'THROTTLE']['FAILURES'", 1),
