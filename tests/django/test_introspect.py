@@ -100,3 +100,27 @@ def test_regex_routes_read_like_path_routes(
             expected += f"<{group[0]}>/"
     regex += "$"
     assert route_text(re_path(regex, _view).pattern) == expected
+
+
+def _back(expr: object) -> object:
+    """Inverse of to_expr for plain data (lists for every sequence)."""
+    if isinstance(expr, Const):
+        return expr.value
+    if isinstance(expr, Seq):
+        return [_back(item) for item in expr.items]
+    assert isinstance(expr, Mapping)
+    return {_back(k): _back(v) for k, v in expr.items}
+
+
+_PLAIN = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(_PLAIN)
+def test_plain_settings_values_survive_the_conversion(value: object) -> None:
+    assert _back(to_expr(value)) == value

@@ -46,7 +46,7 @@ def to_expr(value: object, depth: int = 0) -> Expr:
     DRF permission compositions (``IsAuthenticated | AllowAny``) are ``OperandHolder`` objects
     at run time; they become the same :class:`BinOp`/:class:`Unary` trees the AST gives.
     """
-    if depth > 8:
+    if depth > 32:  # a self-referencing value
         return Unknown("...")
     if value is None or isinstance(value, bool | int | float | str):
         return Const(value)
