@@ -59,6 +59,12 @@ def test_settings_values() -> None:
         )
     )
     assert isinstance(to_expr(datetime.timedelta(days=1)), Unknown)
+    looped: list[object] = []
+    looped.append(looped)  # a self-referencing value ends in Unknown, not RecursionError
+    expr = to_expr(looped)
+    while isinstance(expr, Seq):
+        expr = expr.items[0]
+    assert isinstance(expr, Unknown)
     assert dotted_name(IsAuthenticated) == f"{DRF}.IsAuthenticated"
 
 
