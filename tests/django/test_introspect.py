@@ -21,6 +21,7 @@ from mtlsguard.django.introspect_values import (
     wrapper_expr,
 )
 from mtlsguard.scan.neutral import BinOp, Call, Const, Mapping, Ref, Seq, Unary, Unknown
+from tests.budget import secondary
 
 DRF = "rest_framework.permissions"
 
@@ -92,6 +93,7 @@ _NAME = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True)
 _GROUP = st.sampled_from([r"[^/.]+", r"\d+", r"[0-9a-f-]+", r"[A-Z]+", r"(?:a|b)"])
 
 
+@secondary()
 @given(st.lists(st.tuples(_SEGMENT, st.one_of(st.none(), st.tuples(_NAME, _GROUP))), max_size=5))
 def test_regex_routes_read_like_path_routes(
     parts: list[tuple[str, tuple[str, str] | None]],
@@ -127,6 +129,7 @@ _PLAIN = st.recursive(
 )
 
 
+@secondary()
 @given(_PLAIN)
 def test_plain_settings_values_survive_the_conversion(value: object) -> None:
     assert _back(to_expr(value)) == value
