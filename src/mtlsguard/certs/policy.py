@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import (
     ClientVerifier,
     Criticality,
@@ -331,6 +332,27 @@ class ResultCache:
         return len(self._data)
 
 
+def _eku_allows_client_auth(
+    _policy: object, _cert: x509.Certificate, eku: x509.ExtendedKeyUsage
+) -> None:
+    if ExtendedKeyUsageOID.CLIENT_AUTH not in eku:
+        raise ValueError("extendedKeyUsage does not permit clientAuth")
+
+
+def _optional_eku_allows_client_auth(
+    _policy: object, cert: x509.Certificate, eku: x509.ExtendedKeyUsage | None
+) -> None:
+    if eku is not None:
+        _eku_allows_client_auth(_policy, cert, eku)
+
+
+def _key_usage_allows_signing(
+    _policy: object, _cert: x509.Certificate, usage: x509.KeyUsage | None
+) -> None:
+    if usage is not None and not usage.digital_signature:
+        raise ValueError("keyUsage does not permit digitalSignature")
+
+
 class _CompiledPolicy:
     """Per-policy state built once: trust store, policy builder, CRLs, caches."""
 
@@ -340,6 +362,20 @@ class _CompiledPolicy:
         # only a subject CN, so the end-entity policy lets it be absent (still checked if there).
         ee_policy = ExtensionPolicy.webpki_defaults_ee().may_be_present(
             x509.SubjectAlternativeName, Criticality.AGNOSTIC, None
+        )
+        # The usage rules run inside the path builder, on the one extension each needs, so a
+        # good certificate never pays for materialising all its extensions in Python;
+        # verify() re-checks in Python only after a failure, to name the reason.
+        if policy.require_client_auth_eku:
+            ee_policy = ee_policy.require_present(
+                x509.ExtendedKeyUsage, Criticality.AGNOSTIC, _eku_allows_client_auth
+            )
+        else:
+            ee_policy = ee_policy.may_be_present(
+                x509.ExtendedKeyUsage, Criticality.AGNOSTIC, _optional_eku_allows_client_auth
+            )
+        ee_policy = ee_policy.may_be_present(
+            x509.KeyUsage, Criticality.AGNOSTIC, _key_usage_allows_signing
         )
         self.builder = (
             PolicyBuilder()

@@ -275,8 +275,6 @@ def _verify_certificate(
     skew = policy.clock_skew
     not_before, not_after = leaf.not_valid_before_utc, leaf.not_valid_after_utc
     _check_window(not_before, not_after, now, skew, "certificate")
-    _check_usage(leaf, policy)
-    _check_key(leaf, policy)
     if len(intermediates) > policy.max_chain_depth:
         raise _fail(
             "invalid", f"{len(intermediates)} intermediates; at most {policy.max_chain_depth}"
@@ -288,9 +286,14 @@ def _verify_certificate(
     try:
         verified = compiled.verifier_at(when).verify(leaf, intermediates)
     except VerificationError as exc:
+        # The path builder enforces the usage rules too; name the reason from our own checks
+        # (in the documented order) rather than from its message.
+        _check_usage(leaf, policy)
+        _check_key(leaf, policy)
         raise _map_path_error(exc, intermediates, when) from exc
     except ValueError as exc:  # a name or extension the path builder cannot decode
         raise _fail("malformed", f"certificate cannot be decoded: {exc}") from exc
+    _check_key(leaf, policy)
     chain = tuple(verified.chain)
     expires = min(c.not_valid_after_utc for c in chain) + skew
     checked = False
