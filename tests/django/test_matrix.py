@@ -1,4 +1,4 @@
-"""The request matrix: certificate situation x (stateless, persistent), sync and async.
+"""The request matrix: certificate situation x (stateless, persistent, multi-factor) x sync/async.
 
 Every case goes through real Django (test client / AsyncClient), with real certificates from
 the session PKI forwarded exactly as the nginx recipe does, and asserts the status, the user
@@ -162,3 +162,45 @@ def _sha256(issued: IssuedCertificate) -> str:
     import hashlib
 
     return hashlib.sha256(issued.der).hexdigest()
+
+
+#: The same certificate situations under the multi-factor policy: alice has signed in with her
+#: password, then presents the case's certificate to a ``login_and_certificate_required`` view.
+#: Only her own, valid, bound certificate completes the second factor.
+MFA_EXPECTED = {
+    "none": (401, "no_certificate"),
+    "expired": (403, "expired"),
+    "untrusted_issuer": (403, "untrusted_issuer"),
+    "revoked": (403, "revoked"),
+    "unbound": (403, "no_user"),
+    "inactive_user": (403, "no_user"),
+    "binding_revoked": (403, "no_user"),
+    "bound": (200, None),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/mfa", "/api/amfa"], ids=["sync", "async"])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_matrix_multi_factor(
+    case: Case,
+    path: str,
+    mtls_settings: Any,
+    people: Any,
+    pki: TestPKI,
+    unbound: IssuedCertificate,
+    revoked_binding_cert: IssuedCertificate,
+) -> None:
+    issued = case_certificate(case.name, pki, unbound=unbound, binding_revoked=revoked_binding_cert)
+    client = Client(REMOTE_ADDR=PROXY)
+    signed_in = client.post("/public/login", {"username": "alice", "password": "alice-pw-123"})
+    assert signed_in.status_code == 200
+
+    response = client.get(path, headers=nginx_headers(issued))
+
+    expected_status, expected_reason = MFA_EXPECTED[case.name]
+    assert response.status_code == expected_status
+    if expected_reason is not None:
+        assert response.json()["reason"] == expected_reason
+    # Without the certificate factor the password session alone never reaches the view.
+    assert client.get(path).status_code == 401
