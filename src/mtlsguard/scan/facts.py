@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
 from mtlsguard.scan.neutral import (
@@ -44,8 +45,26 @@ _AUTH_ATTRS = frozenset(
     }
 )
 _NEGATIVE_ATTRS = frozenset({"is_anonymous"})
+_OBJECT_PERMISSION_CALLS = frozenset(
+    {"has_perm", "has_perms", "check_object_permissions", "has_object_permission", "has_permission"}
+)
 _SELF_PARAMS = frozenset({"self", "cls", "request", "args", "kwargs", "format"})
 _OWNER_WORDS = ("user", "owner", "author", "created_by", "account_holder", "member", "customer")
+
+
+def _object_permission_check(call: ast.Call, short: str) -> bool:
+    """A call that checks a permission on one object, not only on the model.
+
+    ``user.has_perm(perm, obj)`` (two arguments: Django's object-permission form),
+    ``self.check_object_permissions(request, obj)``, ``has_object_permission(...)``, and
+    ``obj.has_permission(request.user)`` (an object asked about a user, as label-studio does;
+    DRF's ``has_permission(request, view)`` mentions no user and does not count).
+    """
+    if short in ("has_perm", "has_perms"):
+        return len(call.args) >= 2
+    if short == "has_permission":
+        return any(_mentions_user(arg) for arg in call.args)
+    return True
 
 
 def _own_nodes(func: FunctionNode, *, nested: bool = False) -> Iterator[ast.AST]:
@@ -276,6 +295,7 @@ class _Analyzer:
         calls_login = sets_user = cycles = authenticates = trusted = False
         mentions_user = auth_hint = safe_hint = has_nested = path_dependent = False
         lookups: list[ObjectLookup] = []
+        object_checked = False
         jwts: list[JwtDecode] = []
         returns: list[Expr] = []
         supers: list[str] = []
@@ -355,6 +375,8 @@ class _Analyzer:
                     lookup = self._lookup(node, short)
                     if lookup is not None:
                         lookups.append(lookup)
+                elif short in _OBJECT_PERMISSION_CALLS and _object_permission_check(node, short):
+                    object_checked = True
                 func_node = node.func
                 if (
                     isinstance(func_node, ast.Attribute)
@@ -382,7 +404,11 @@ class _Analyzer:
             sets_user=sets_user,
             cycles_session=cycles or calls_login,
             authenticates=authenticates,
-            lookups=tuple(lookups),
+            # An object-level permission check in the same view authorizes what it fetched
+            # (user.has_perm(perm, obj), check_object_permissions, obj.has_permission(user)).
+            lookups=tuple(
+                replace(lk, user_scoped=True) if object_checked else lk for lk in lookups
+            ),
             jwt_decodes=tuple(jwts),
             returns=tuple(returns),
             super_calls=tuple(dict.fromkeys(supers)),
