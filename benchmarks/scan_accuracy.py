@@ -56,6 +56,14 @@ os.environ.setdefault("SEMGREP_SEND_METRICS", "off")
 
 CORPUS = REPO / "tests" / "scan" / "corpus"
 UNPROTECTED = {"MG101", "MG102"}
+DJANGO_STACK = (
+    "Django==5.2.19",
+    "djangorestframework==3.18.3",
+    "django-axes==8.3.1",
+    "django-otp==1.7.5",
+    "django-stronghold==0.4.0",
+)
+"""Installed into the peers' venv: the dev venv's Django/DRF and the corpus's third-party apps."""
 _MARK = "# expect:"
 Unit = tuple[str, str, int]
 """(project, path relative to the project, def/class line)."""
@@ -261,7 +269,8 @@ def main() -> None:
     """Run every tool on every corpus project and print precision/recall per tool."""
     ensure_peers()
     subprocess.run(
-        [peer_bin("pip"), "install", "-q", "Django==5.2.19", "djangorestframework==3.18.3"],
+        # The corpus projects' third-party apps too, so django-access-inspector can import them.
+        [peer_bin("pip"), "install", "-q", *DJANGO_STACK],
         check=True,
     )
     print("peers:", json.dumps(peer_versions()))
