@@ -132,7 +132,7 @@ def inspect_request(request: HttpRequest, settings: MtlsGuardSettings) -> Inspec
     peer = request.META.get("REMOTE_ADDR")
     try:
         view = RequestView(None, environ)
-        if source.is_forwarded(view):
+        if source.is_forwarded(view, names):
             decision = settings.trusted_proxies.decide(peer, source.has_values(view, names))
             if decision is ProxyDecision.NO_HEADERS:
                 return _NOTHING

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mtlsguard.certs import CertificateError, extract
-from mtlsguard.certs.sources import RequestView, get_source
+from mtlsguard.certs.sources import RequestView, get_source, resolve_names
 from mtlsguard.devserver.pki import TestPKI
 from tests.certs.sources.proxykit import (
     assert_identity,
@@ -117,6 +117,28 @@ def test_environ_beats_forged_headers(pki: TestPKI) -> None:
         mod_headers(pem(kit(pki).other.cert), "SUCCESS")
     )
     assert extract("apache", environ=forged) is None
+
+
+def test_trust_decision_and_values_read_use_the_same_names(pki: TestPKI) -> None:
+    """With overridden environ names, is_forwarded() and collect() must agree.
+
+    Regression: is_forwarded() looked at the default SSL_CLIENT_* keys (present: mod_ssl set
+    them) and said "direct", while collect() looked at the overridden keys (absent) and read
+    the client's forged X-SSL-Client-* headers, which the caller then believed unchecked.
+    """
+    source = get_source("apache")
+    environ = mod_ssl_environ(kit(pki).client)
+    environ |= environ_from_headers(mod_headers(pem(kit(pki).other.cert), "SUCCESS"))
+    names = resolve_names(source, {"cert": "SSL_CLIENT_CERT_X", "verify": "SSL_CLIENT_VERIFY_X"})
+    view = RequestView(None, environ)
+    values = dict(source.collect(view, names))
+    from_headers = values.get("cert") == environ["HTTP_X_SSL_CLIENT_CERT"]
+    assert from_headers
+    assert source.is_forwarded(view, names) is True  # so the caller applies TrustedProxies
+    # With the default names the environ is direct and the forged headers are not read.
+    default_values = dict(source.collect(view, source.default_names))
+    assert source.is_forwarded(view, source.default_names) is False
+    assert default_values.get("cert") == environ["SSL_CLIENT_CERT"]
 
 
 def test_environ_non_string_value_is_malformed() -> None:

@@ -45,13 +45,15 @@ class ApacheSource(ModSslEnvironSource):
             self.environ_text(request, names[role]) is not None for role in ("verify", "cert")
         )
 
-    def is_forwarded(self, request: RequestView) -> bool:
+    def is_forwarded(self, request: RequestView, names: Mapping[str, str] | None = None) -> bool:
         """False when mod_ssl's environ variables are present (direct TLS), else True."""
-        return not self._direct(request, self.default_names)
+        return not self._direct(request, self.default_names if names is None else names)
 
     def collect(self, request: RequestView, names: Mapping[str, str]) -> RawValues:
         """mod_ssl's environ when present; otherwise the forwarded headers as cert/verify."""
-        if self._direct(request, names):
+        # The same test as is_forwarded() with the same names: environ values are read only
+        # when the caller was told they are not forwarded (and skipped the proxy check).
+        if not self.is_forwarded(request, names):
             return self.collect_environ(request, names)
         return (
             ("cert", request.header(names["forwarded_cert"])),

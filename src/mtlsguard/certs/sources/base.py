@@ -33,8 +33,12 @@ class CertificateSource(ABC):
     """True when the values are request headers set by a proxy, so they may only be
     believed from a trusted peer (see :class:`~mtlsguard.certs.TrustedProxies`)."""
 
-    def is_forwarded(self, request: RequestView) -> bool:
-        """Whether this request's values are forwarded headers (default: :attr:`forwarded`)."""
+    def is_forwarded(self, request: RequestView, names: Mapping[str, str] | None = None) -> bool:
+        """Whether this request's values are forwarded headers (default: :attr:`forwarded`).
+
+        ``names`` are the role names in force (defaults when ``None``); pass the same mapping
+        as to :meth:`collect`, so the trust decision and the values read always agree.
+        """
         return self.forwarded
 
     def collect(self, request: RequestView, names: Mapping[str, str]) -> RawValues:
