@@ -11,6 +11,7 @@ Ids: ``MG1xx`` endpoint authentication/authorization, ``MG2xx`` settings and ses
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import re
@@ -24,14 +25,13 @@ from mtlsguard.scan.model import Confidence, Finding, Location, Severity
 if TYPE_CHECKING:
     from mtlsguard.scan.context import RuleContext
 
-__all__ = ["RuleCheck", "RuleMeta", "all_rules", "get_rule", "rule"]
+__all__ = ["RuleCheck", "RuleMeta", "all_rules", "get_rule", "import_rule_modules", "rule"]
 
 RuleCheck = Callable[["RuleContext"], Iterable[Finding]]
 """The signature of a rule's check function."""
 
 _RULE_ID = re.compile(r"MG[1-3]\d\d")
 _REGISTRY: dict[str, RuleMeta] = {}
-_LOADED = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,14 +126,20 @@ def rule(
     return register
 
 
-def _load() -> None:
-    global _LOADED
-    if _LOADED:
-        return
-    for info in pkgutil.iter_modules(__path__):
+@functools.cache
+def import_rule_modules(package: str) -> None:
+    """Import every ``mg*`` module of ``package`` once, so their rules register themselves.
+
+    Shared by this registry and the probe's (:mod:`mtlsguard.scan.probe.rules`).
+    """
+    path = importlib.import_module(package).__path__
+    for info in pkgutil.iter_modules(path):
         if info.name.startswith("mg"):
-            importlib.import_module(f"{__name__}.{info.name}")
-    _LOADED = True
+            importlib.import_module(f"{package}.{info.name}")
+
+
+def _load() -> None:
+    import_rule_modules(__name__)
 
 
 def all_rules() -> tuple[RuleMeta, ...]:

@@ -10,13 +10,12 @@ modules (:mod:`mtlsguard.scan.probe.authentication` ...), which build findings w
 from __future__ import annotations
 
 import enum
-import importlib
-import pkgutil
 import re
 import sys
 from dataclasses import dataclass
 
 from mtlsguard.scan.model import Confidence, Finding, Severity
+from mtlsguard.scan.rules import import_rule_modules
 
 __all__ = ["Category", "ProbeRule", "all_probe_rules", "get_probe_rule", "probe_rule"]
 
@@ -115,9 +114,7 @@ def probe_rule(
 
 
 def _load() -> None:
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("mg"):
-            importlib.import_module(f"{__name__}.{info.name}")
+    import_rule_modules(__name__)
 
 
 def all_probe_rules() -> tuple[ProbeRule, ...]:
