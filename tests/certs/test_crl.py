@@ -423,7 +423,9 @@ def test_parse_crl_on_arbitrary_bytes_only_raises_value_error(data: bytes) -> No
 @pytest.mark.timeout(900)  # 10,000 examples with CI=true
 @given(data=st.data())
 def test_mutated_crls_never_count(pki: TestPKI, data: st.DataObject) -> None:
-    # A CRL with any byte changed must never be taken as the issuer's (good or revoked).
+    # A CRL with any byte of its signed content changed must never be taken as the issuer's
+    # (good or revoked). Bytes outside it can change harmlessly: e.g. the signature BIT
+    # STRING's unused-bits count, which cryptography ignores when the padding bits are zero.
     original = _SIGNED_ONCE.setdefault(id(pki), pki.crl().public_bytes(Encoding.DER))
     mutated = bytearray(original)
     index = data.draw(st.integers(0, len(mutated) - 1))
@@ -432,6 +434,8 @@ def test_mutated_crls_never_count(pki: TestPKI, data: st.DataObject) -> None:
         record = CrlRecord(parse_crl(bytes(mutated)), "mutated")
     except ValueError:
         return
+    if _same_signed_content(record.crl, x509.load_der_x509_crl(original)):
+        return
     now = dt.datetime.now(dt.UTC)
     for leaf in (pki.client.cert, pki.revoked.cert):
         status, _, _ = revocation_status(leaf, pki.intermediate.cert, [record], now)
@@ -439,6 +443,35 @@ def test_mutated_crls_never_count(pki: TestPKI, data: st.DataObject) -> None:
 
 
 _SIGNED_ONCE: dict[int, bytes] = {}  # ECDSA signatures differ per signing: sign once per PKI
+
+
+def _same_signed_content(
+    mutated: x509.CertificateRevocationList, original: x509.CertificateRevocationList
+) -> bool:
+    return (
+        mutated.tbs_certlist_bytes == original.tbs_certlist_bytes
+        and mutated.signature == original.signature
+    )
+
+
+def test_signature_unused_bits_change_keeps_the_crl_authentic(pki: TestPKI) -> None:
+    # The case Hypothesis found: the BIT STRING header is not signed, and an unused-bits
+    # count of 1 over a signature ending in a zero bit decodes to the same signature bytes.
+    for _ in range(16):  # ECDSA signatures are random: find one whose last bit is zero
+        der = pki.crl().public_bytes(Encoding.DER)
+        if der[-1] & 1 == 0:
+            break
+    else:
+        pytest.skip("no signature ending in a zero bit in 16 signings (p = 2**-16)")
+    crl = x509.load_der_x509_crl(der)
+    header = der.rindex(b"\x03" + bytes([len(crl.signature) + 1]) + b"\x00")
+    mutated = bytearray(der)
+    mutated[header + 2] = 1
+    record = CrlRecord(parse_crl(bytes(mutated)), "unused-bits")
+    assert _same_signed_content(record.crl, crl)
+    now = dt.datetime.now(dt.UTC)
+    status, _, _ = revocation_status(pki.revoked.cert, pki.intermediate.cert, [record], now)
+    assert status is RevocationStatus.REVOKED
 
 
 def test_crl_that_loads_but_cannot_be_decoded_fails_at_construction(pki: TestPKI) -> None:
