@@ -203,6 +203,41 @@ def test_direct_clients_are_throttled_per_address(
     assert other.get("/drf/token-whoami", headers=headers).status_code == 401
 
 
+@pytest.mark.django_db
+def test_direct_clients_with_a_verified_certificate_are_throttled_per_certificate(
+    drf_settings: Any, users: dict[str, Any], pki: TestPKI, make_token: Callable[..., str]
+) -> None:
+    # Two mTLS clients behind one NAT address, TLS terminated by the app's own server
+    # (the dev server's environ): one keeps failing, the other must not be locked out.
+    drf_settings.MTLSGUARD = {
+        **drf_settings.MTLSGUARD,
+        "SOURCE": "wsgi-ssl",
+        "THROTTLE": {"ENABLED": True, "FAILURES": 2, "WINDOW": 60},
+    }
+    nat = "198.51.100.20"
+
+    def direct(issued: IssuedCertificate, token: str) -> int:
+        environ = {"SSL_CLIENT_VERIFY": "SUCCESS", "SSL_CLIENT_CERT": issued.cert_pem.decode()}
+        for n, intermediate in enumerate(issued.chain):
+            environ[f"SSL_CLIENT_CERT_CHAIN_{n}"] = intermediate.public_bytes(
+                Encoding.PEM
+            ).decode()
+        client = Client(REMOTE_ADDR=nat, **environ)
+        return int(client.get("/drf/token-whoami", headers=bearer(token)).status_code)
+
+    stolen = make_token("alice", pki.client)
+    assert [direct(pki.other_client, stolen) for _ in range(3)] == [401, 401, 429]
+    # the same address, another certificate: alice's own token still works
+    assert direct(pki.client, stolen) == 200
+    # and a client without a certificate from that address is counted per address
+    no_cert = Client(REMOTE_ADDR=nat)
+    statuses = [
+        no_cert.get("/drf/token-whoami", headers=bearer(stolen)).status_code for _ in range(3)
+    ]
+    assert statuses == [401, 401, 429]
+    assert direct(pki.client, stolen) == 200
+
+
 class DatabaseTokenAuthentication(CertificateBoundTokenAuthentication):
     """Opaque tokens resolved from a table, the way an introspection hook would."""
 

@@ -56,10 +56,6 @@ __all__ = [
 CERTIFICATE_CHALLENGE = 'ClientCertificate realm="mtls"'
 
 
-def _fingerprint(cert: RequestCertificate) -> str | None:
-    return cert.presented.sha256 if cert.presented is not None else None
-
-
 class ClientCertificateAuthentication(BaseAuthentication):
     """Authenticate the request as the user its verified client certificate maps to.
 
@@ -87,8 +83,8 @@ class ClientCertificateAuthentication(BaseAuthentication):
         cert = request_certificate(request)
         if cert.error is not None:
             if not cert.by_middleware:
-                check_throttle(request, _fingerprint(cert))
-                throttle_failure(request, _fingerprint(cert))
+                check_throttle(request, cert)
+                throttle_failure(request, cert)
                 audit_denial(request, cert.error.reason, certificate=cert.presented)
             raise exceptions.AuthenticationFailed(
                 f"Client certificate refused ({cert.error.reason}).", code=cert.error.reason
@@ -195,7 +191,7 @@ class CertificateBoundTokenAuthentication(BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode("ascii"):
             return None
         cert = request_certificate(request)
-        check_throttle(request, _fingerprint(cert))
+        check_throttle(request, cert)
         try:
             if len(header) != 2:
                 raise TokenError("malformed_token", "Authorization must be 'Bearer <token>'")
@@ -205,7 +201,7 @@ class CertificateBoundTokenAuthentication(BaseAuthentication):
                 raise TokenError("malformed_token", "the token is not ASCII") from None
             return self.authenticate_credentials(request, token, cert)
         except TokenError as exc:
-            throttle_failure(request, _fingerprint(cert))
+            throttle_failure(request, cert)
             audit_denial(request, exc.reason, certificate=cert.presented)
             raise exceptions.AuthenticationFailed(str(exc), code=exc.reason) from None
 

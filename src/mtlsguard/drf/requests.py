@@ -90,39 +90,48 @@ def _peer(raw: HttpRequest) -> str:
     return str(raw.META.get("REMOTE_ADDR") or "")
 
 
-def _throttle_peer(request: Request | HttpRequest, fingerprint: str | None) -> str | None:
-    """The key standing for the client, or ``None`` when nothing identifies it.
+def _throttle_subject(
+    request: Request | HttpRequest, cert: RequestCertificate
+) -> tuple[str, str | None] | None:
+    """The keys standing for the client, ``(peer, fingerprint)``, or ``None`` when none does.
 
-    Behind a trusted proxy every client shares the proxy's address: counting failures per
-    peer there would let one client lock everybody out, so the certificate names the client;
-    without one there is nothing to count against (and a certificate-bound credential cannot
-    succeed without its certificate anyway).
+    A verified certificate names the client wherever it connects from: counting its failures
+    per address would let one client behind a shared address (a NAT, an office egress, the
+    trusted proxy) lock everybody else there out. Without one, a direct client is counted
+    per address (a certificate that did not verify costs nothing to mint, so it cannot be
+    the key alone), and a client of the trusted proxy by the certificate it presented, if
+    any: the proxy's address is everybody's. With neither there is nothing to count against,
+    and a certificate-bound credential cannot succeed without its certificate anyway.
     """
+    verified = cert.verified.certificate.sha256 if cert.verified is not None else None
+    if verified:  # a field-only identity (no DER) has no fingerprint to key on
+        return "certificate:" + verified, verified
+    presented = cert.presented.sha256 if cert.presented is not None else None
     peer = _peer(django_request(request))
     if not get_settings().trusted_proxies.is_trusted(peer):
-        return peer
-    return "certificate:" + fingerprint if fingerprint else None
+        return peer, presented
+    return ("certificate:" + presented, presented) if presented else None
 
 
-def check_throttle(request: Request | HttpRequest, fingerprint: str | None) -> None:
+def check_throttle(request: Request | HttpRequest, cert: RequestCertificate) -> None:
     """Raise DRF's ``Throttled`` (429 + ``Retry-After``) while failures are throttled."""
     settings = get_settings()
-    peer = _throttle_peer(request, fingerprint)
-    if not settings.throttle.enabled or peer is None:
+    subject = _throttle_subject(request, cert)
+    if not settings.throttle.enabled or subject is None:
         return
-    wait = FailureThrottle(settings.throttle).retry_after(peer, fingerprint)
+    wait = FailureThrottle(settings.throttle).retry_after(*subject)
     if wait is not None:
         raise exceptions.Throttled(
             wait=wait, detail="Too many failed authentications.", code="throttled"
         )
 
 
-def throttle_failure(request: Request | HttpRequest, fingerprint: str | None) -> None:
-    """Count one failed authentication for the request's client (see :func:`_throttle_peer`)."""
+def throttle_failure(request: Request | HttpRequest, cert: RequestCertificate) -> None:
+    """Count one failed authentication for the request's client (keys: ``_throttle_subject``)."""
     settings = get_settings()
-    peer = _throttle_peer(request, fingerprint)
-    if settings.throttle.enabled and peer is not None:
-        FailureThrottle(settings.throttle).record_failure(peer, fingerprint)
+    subject = _throttle_subject(request, cert)
+    if settings.throttle.enabled and subject is not None:
+        FailureThrottle(settings.throttle).record_failure(*subject)
 
 
 def audit_denial(
