@@ -10,11 +10,19 @@ from hypothesis import HealthCheck, settings
 
 from mtlsguard.devserver.pki import TestPKI
 
-# Hypothesis profiles: "dev" (default, quick), "ci" (>= 10,000 examples per parser, selected
-# automatically when CI=true) and "deep" (HYPOTHESIS_PROFILE=deep, for a long local run).
+# Hypothesis profiles: "dev" (default, quick, random), "ci" (>= 10,000 examples per parser,
+# selected automatically when CI=true) and "deep" (HYPOTHESIS_PROFILE=deep, a long random run).
+# CI is derandomized so that a landing is reproducible: a failure there fails again on re-run
+# with the same code. The random exploration happens in dev and deep runs, whose failures
+# Hypothesis prints with a reproduction blob; each becomes a regression test.
 settings.register_profile("dev", max_examples=300, deadline=None)
 settings.register_profile(
-    "ci", max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci",
+    max_examples=10_000,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
     "deep", max_examples=200_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
