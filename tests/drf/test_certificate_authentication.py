@@ -178,3 +178,68 @@ def test_enforce_csrf_for_browser_endpoints(
     assert refused.status_code == 403
     assert "CSRF" in refused.json()["detail"]
     assert browser.get("/drf/browser-whoami", headers=headers).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("browser_headers", "status"),
+    [
+        ({}, 200),  # an API client: no Origin, no Fetch Metadata
+        ({"Origin": "http://testserver"}, 200),  # the site's own page
+        ({"Origin": "https://app.example.com"}, 200),  # CSRF_TRUSTED_ORIGINS, exact
+        ({"Origin": "https://admin.corp.example"}, 200),  # CSRF_TRUSTED_ORIGINS, wildcard
+        ({"Sec-Fetch-Site": "same-origin"}, 200),
+        ({"Sec-Fetch-Site": "none"}, 200),  # typed into the address bar
+        ({"Origin": "https://evil.example"}, 403),
+        ({"Origin": "http://app.example.com"}, 403),  # scheme matters
+        ({"Origin": "https://corp.example.evil.example"}, 403),
+        ({"Origin": "null"}, 403),  # sandboxed frame, data: URL
+        ({"Sec-Fetch-Site": "cross-site"}, 403),
+        ({"Sec-Fetch-Site": "same-site"}, 403),  # a sibling subdomain may be hostile
+        ({"Origin": "http://testserver", "Sec-Fetch-Site": "cross-site"}, 200),  # Origin decides
+    ],
+)
+def test_cross_site_browser_requests_are_refused_by_default(
+    drf_settings: Any,
+    users: dict[str, Any],
+    pki: TestPKI,
+    browser_headers: dict[str, str],
+    status: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A page on another site makes the user's browser POST with the user's certificate.
+    drf_settings.CSRF_TRUSTED_ORIGINS = ["https://app.example.com", "https://*.corp.example"]
+    client = Client(REMOTE_ADDR=PROXY)
+    headers = {**nginx_headers(pki.client), **browser_headers}
+    with caplog.at_level(logging.INFO, logger="mtlsguard.audit"):
+        response = client.post("/drf/whoami", headers=headers)
+    assert response.status_code == status, response.content
+    # safe methods are never refused, whatever the origin
+    assert client.get("/drf/whoami", headers=headers).status_code == 200
+    if status == 403:
+        assert "Cross-site request refused" in response.json()["detail"]
+        denials = [
+            r.audit  # type: ignore[attr-defined]
+            for r in caplog.records
+            if r.name == "mtlsguard.audit" and r.audit["decision"] == "deny"  # type: ignore[attr-defined]
+        ]
+        assert [(d["reason"], d["status"]) for d in denials] == [("cross_site", 403)]
+
+
+@pytest.mark.django_db
+def test_cross_site_check_can_be_turned_off_for_an_endpoint(
+    drf_settings: Any, users: dict[str, Any], pki: TestPKI
+) -> None:
+    client = Client(REMOTE_ADDR=PROXY)
+    headers = {**nginx_headers(pki.client), "Origin": "https://partner.example"}
+    assert client.post("/drf/whoami", headers=headers).status_code == 403
+    assert client.post("/drf/any-origin-whoami", headers=headers).status_code == 200
+
+
+@pytest.mark.django_db
+def test_disallowed_host_with_origin_is_refused_not_500(
+    drf_settings: Any, users: dict[str, Any], pki: TestPKI
+) -> None:
+    client = Client(REMOTE_ADDR=PROXY, HTTP_HOST="attacker.invalid")
+    headers = {**nginx_headers(pki.client), "Origin": "http://attacker.invalid"}
+    assert client.post("/drf/whoami", headers=headers).status_code in {400, 403}

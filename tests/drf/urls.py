@@ -64,6 +64,14 @@ class BrowserWhoAmI(WhoAmI):
     authentication_classes = (CsrfCertificateAuthentication,)
 
 
+class AnyOriginCertificateAuthentication(ClientCertificateAuthentication):
+    refuse_cross_site = False
+
+
+class AnyOriginWhoAmI(WhoAmI):
+    authentication_classes = (AnyOriginCertificateAuthentication,)
+
+
 class TokenWhoAmI(APIView):
     authentication_classes = TOKEN
     permission_classes = (IsAuthenticated,)
@@ -182,6 +190,7 @@ router.register("statements", StatementViewSet, basename="statement")
 urlpatterns = [
     path("drf/whoami", WhoAmI.as_view()),
     path("drf/browser-whoami", BrowserWhoAmI.as_view()),
+    path("drf/any-origin-whoami", AnyOriginWhoAmI.as_view()),
     path("drf/token-whoami", TokenWhoAmI.as_view()),
     path("drf/certificate-only", CertificateOnly.as_view()),
     path("drf/without-certificate", WithoutCertificate.as_view()),

@@ -29,6 +29,7 @@ from rest_framework.authentication import (
 from rest_framework.request import Request
 
 from mtlsguard.certs import ClientCertificate, VerifiedCertificate
+from mtlsguard.django.origin import cross_site_reason
 from mtlsguard.drf.confirmation import (
     BoundToken,
     TokenError,
@@ -68,10 +69,15 @@ class ClientCertificateAuthentication(BaseAuthentication):
     www_authenticate = CERTIFICATE_CHALLENGE
     """The ``WWW-Authenticate`` challenge sent with 401 responses."""
 
+    refuse_cross_site = True
+    """Refuse (403, reason ``cross_site``) unsafe requests that a browser sent from a foreign
+    origin (:func:`mtlsguard.django.origin.cross_site_reason`). Browsers present client
+    certificates on cross-site requests just as they send cookies; API clients that are not
+    browsers send no ``Origin`` and are unaffected."""
+
     enforce_csrf = False
-    """Check Django's CSRF token on unsafe methods. Browsers present client certificates on
-    cross-site requests just as they send cookies: turn this on for endpoints that browsers
-    call (API clients that are not browsers do not need it)."""
+    """Also require Django's CSRF token on unsafe methods, as DRF's ``SessionAuthentication``
+    does: for endpoints that browsers call from your own pages (with the token)."""
 
     def authenticate(self, request: Request) -> tuple[Any, VerifiedCertificate] | None:
         """The three outcomes: ``None``, ``AuthenticationFailed``, or ``(user, certificate)``.
@@ -109,6 +115,13 @@ class ClientCertificateAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "The client certificate is not bound to an active user.", code="no_user"
             )
+        if self.refuse_cross_site:
+            foreign = cross_site_reason(raw)
+            if foreign is not None:
+                audit_denial(
+                    request, "cross_site", status=403, certificate=verified.certificate, user=user
+                )
+                raise exceptions.PermissionDenied(f"Cross-site request refused: {foreign}.")
         if self.enforce_csrf:
             SessionAuthentication().enforce_csrf(request)
         return user, verified
