@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from mtlsguard.certs import CertificateError, ClientCertificate
-from mtlsguard.django.identity_cache import identity_cache
+from mtlsguard.django.identity_cache import invalidate
 
 # certificate_from_pem lives with the models so that `mtlscert` works without django.contrib.admin.
 from mtlsguard.django.models import (
@@ -99,7 +99,7 @@ class CertificateBindingAdmin(admin.ModelAdmin):
     def revoke_bindings(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         """Revoke every selected binding that is not revoked yet."""
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        identity_cache.clear()  # bulk updates send no signals
+        invalidate()  # bulk updates send no signals
         self.message_user(request, f"Revoked {count} binding(s).", messages.SUCCESS)
 
 

@@ -19,11 +19,9 @@ class MtlsGuardConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from mtlsguard.django import checks, conf  # noqa: F401
-        from mtlsguard.django.identity_cache import identity_cache
+        from mtlsguard.django.identity_cache import invalidate
         from mtlsguard.django.models import CertificateBinding
 
         for model in (CertificateBinding, get_user_model()):
             for signal in (post_save, post_delete):
-                signal.connect(
-                    identity_cache.clear, sender=model, dispatch_uid=f"mtlsguard-{model.__name__}"
-                )
+                signal.connect(invalidate, sender=model, dispatch_uid=f"mtlsguard-{model.__name__}")

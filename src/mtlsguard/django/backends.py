@@ -105,6 +105,8 @@ class _Lookup:
     cert: ClientCertificate
     identity: IdentitySettings
     key: tuple[type, str | None]
+    generation: int
+    """The identity cache's generation before the query (see :meth:`IdentityCache.put`)."""
 
 
 class ClientCertificateBackend(ModelBackend):
@@ -124,7 +126,7 @@ class ClientCertificateBackend(ModelBackend):
         if not isinstance(step, _Lookup):
             return step
         user = self._lookup(request, step.cert, step.identity)
-        identity_cache.put(step.key, user, step.identity.cache_ttl)
+        identity_cache.put(step.key, user, step.identity.cache_ttl, step.generation)
         return user
 
     def _start(self, certificate: object) -> Any:
@@ -134,8 +136,11 @@ class ClientCertificateBackend(ModelBackend):
             return None
         identity = get_settings().identity
         key = (type(self), cert.sha256)
+        # Read before the query: a revocation that clears the cache from here on makes put()
+        # drop this lookup's (possibly older) answer.
+        generation = identity_cache.generation
         cached = identity_cache.get(key)
-        return _Lookup(cert, identity, key) if cached is MISS else cached
+        return _Lookup(cert, identity, key, generation) if cached is MISS else cached
 
     def _lookup(
         self, request: HttpRequest | None, cert: ClientCertificate, identity: IdentitySettings
@@ -174,7 +179,7 @@ class ClientCertificateBackend(ModelBackend):
         if not isinstance(step, _Lookup):
             return step
         user = await self._alookup(request, step.cert, step.identity)
-        identity_cache.put(step.key, user, step.identity.cache_ttl)
+        identity_cache.put(step.key, user, step.identity.cache_ttl, step.generation)
         return user
 
     async def _alookup(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from mtlsguard.certs import CertificateError
 from mtlsguard.certs.policy import load_certificates, load_crls
 from mtlsguard.django.conf import get_settings
-from mtlsguard.django.identity_cache import identity_cache
+from mtlsguard.django.identity_cache import invalidate
 from mtlsguard.django.models import AuditEvent, CertificateBinding, certificate_from_pem
 
 
@@ -114,7 +114,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{prefix} matches several bindings; give more digits")
             bindings = bindings.filter(pk=matches[0].pk)
         count = bindings.update(revoked_at=timezone.now())
-        identity_cache.clear()  # bulk updates send no signals
+        invalidate()  # bulk updates send no signals
         self.stdout.write(f"revoked {count} binding(s)")
 
     def _import_crl(self, crl_path: Path, ca_path: Path) -> None:
@@ -134,7 +134,7 @@ class Command(BaseCommand):
                         serial__in=serials[chunk : chunk + 500],
                         revoked_at__isnull=True,
                     ).update(revoked_at=timezone.now())
-        identity_cache.clear()
+        invalidate()
         self.stdout.write(f"revoked {revoked} binding(s) listed in {crl_path}")
 
     @staticmethod
