@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,20 @@ def test_one_file_reached_under_two_module_names_terminates(tmp_path: Path) -> N
     (root / "app" / "alias.py").symlink_to(root / "app" / "views.py")
     result = scan_project(root)
     assert sorted(r.pattern for r in result.routes) == ["v/", "w/"]
+
+
+def test_collector_is_paused_during_the_scan_and_restored_after(tmp_path: Path) -> None:
+    # The scan keeps every parsed tree alive, so generation-2 collections only re-traverse
+    # them (half of pretix's scan time): the collector is off while scanning, on again after.
+    root = write_project(tmp_path, {"proj/urls.py": "urlpatterns = []\n"})
+    seen: list[bool] = []
+    scan_project(root, progress=lambda _done, _total: seen.append(gc.isenabled()))
+    assert seen
+    assert not any(seen)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        scan_project(root)
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()

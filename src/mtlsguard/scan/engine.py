@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mtlsguard.scan.context import RuleContext
@@ -67,13 +69,35 @@ def run_rules(
     )
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the duration of a scan.
+
+    A scan allocates millions of AST nodes and keeps every parsed tree until the end, so the
+    collector's generation-2 passes re-traverse an ever larger live heap for nothing: on
+    pretix that was half the scan's CPU time. Nothing is freed early by collecting, so peak
+    memory is unchanged; the collector resumes (if it was on) when the scan returns.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def scan_project(root: Path, *, progress: Progress | None = None) -> ScanResult:
     """Statically scan the Django project under ``root`` (never imports it).
 
     Unreadable or unparsable files become :class:`ScanError` entries; the scan goes on.
     A missing or non-directory ``root`` is reported the same way (nothing scanned).
     """
-    root = Path(root)
+    with _collector_paused():
+        return _scan(Path(root), progress)
+
+
+def _scan(root: Path, progress: Progress | None) -> ScanResult:
     if not root.is_dir():
         return ScanResult(
             root=str(root.absolute()),
