@@ -78,6 +78,10 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
     if perms is None:
         found = ctx.project.attribute(cls, "permission_classes")
         perms = found[1] if found else None
+    if perms is None and analysis.framework == "drf":
+        # No permission_classes anywhere in the project's MRO: DRF's APIView uses
+        # DEFAULT_PERMISSION_CLASSES, and get_object() runs their has_object_permission.
+        perms = ctx.analyzer.default_permissions
     if not isinstance(perms, Seq):
         return None
     for item in perms.items:
