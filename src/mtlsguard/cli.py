@@ -310,14 +310,17 @@ def run_scan(args: argparse.Namespace, engine: Engine | None = None) -> int:
     _report_errors(triaged.result)
     if triaged.nothing_scanned:
         _nothing_scanned(root, triaged.result)
+    from mtlsguard.scan.excerpt import read_excerpts
     from mtlsguard.scan.rules import all_rules
 
+    html = isinstance(report_format, HtmlFormat)
     report = ScanReport(
         result=triaged.result,
         rules=[*all_rules(), SUPPRESSION_WITHOUT_REASON],
         suppressed=triaged.suppressed,
         baselined=triaged.baselined,
         fail_on=triaged.fail_on,
+        excerpts=read_excerpts(root, triaged.result.findings) if html else (),
     )
     _write(args.output, report_format.render(report), "the report")
     if args.write_baseline is not None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import html
 import json
 import textwrap
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -141,6 +141,13 @@ def _report(side: SideResult) -> ScanReport:
     return ScanReport(
         result=side.merged(),
         rules=[*all_rules(), SUPPRESSION_WITHOUT_REASON, *all_probe_rules()],
+        grade=side.score,
+        notes=(
+            "Static scan of the source tree, and probes over mutual TLS (alice's certificate "
+            "without application credentials; alice against bob's objects) and of the app "
+            "port (forged forwarded-certificate headers).",
+        ),
+        title=f"mtlsguard demo: {side.name} example",
     )
 
 
@@ -154,23 +161,11 @@ def _probe_summary(side: SideResult) -> dict[str, object]:
 
 
 def _html(side: SideResult) -> str:
-    page = HtmlFormat().render(_report(side))
-    score = side.score
-    rows = "".join(
-        f"<tr><td>{html.escape(c.category.value)}</td><td>{html.escape(c.grade)}</td>"
-        f"<td>{'not tested' if c.score is None else c.score}</td></tr>"
-        for c in score.categories
-    )
-    block = (
-        f"<section><h2>mtlsguard demo: {html.escape(side.name)} example, grade "
-        f"{html.escape(score.grade)} ({score.score}/100)</h2>"
-        "<p>Static scan of the source tree, and probes over mutual TLS (alice's certificate "
-        "without application credentials; alice against bob's objects) and of the app port "
-        "(forged forwarded-certificate headers).</p>"
-        f'<table class="counts"><tr><th>Category</th><th>Grade</th><th>Score</th></tr>{rows}'
-        "</table></section>"
-    )
-    return page.replace("<body>", "<body>" + block, 1)
+    from mtlsguard.scan.excerpt import read_excerpts
+
+    report = _report(side)
+    excerpts = read_excerpts(side.source, report.result.findings)
+    return HtmlFormat().render(replace(report, excerpts=excerpts))
 
 
 def _sarif(side: SideResult) -> str:

@@ -1,81 +1,253 @@
 """A self-contained HTML report: one file, no external assets, no scripts, everything escaped.
 
-Summary and counts by severity first, then findings grouped by route (findings without a
-route, such as settings, under "Project settings and code"), each with evidence and fix, then
-the route inventory, suppressed findings and files that could not be scanned. A
-Content-Security-Policy meta tag forbids loading anything, so a report opened from a CI
-artifact cannot reach the network.
+Summary first (the probe's grade when probes ran, otherwise a note that a static scan has
+none; counts by severity; the fail-on verdict), then the probe's per-category scores, the
+findings grouped by route (findings without a route, such as settings, under "Project settings
+and code"), each with location, CWE links, evidence, the source excerpt it points at and its
+fix, then a fix list, the route inventory, suppressed findings and files that could not be
+scanned. The Content-Security-Policy (:mod:`mtlsguard.report.html_style`) forbids loading
+anything, so a report opened from a CI artifact cannot reach the network.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from html import escape
+from typing import Final
 
 from mtlsguard import __version__
-from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings, severity_counts
+from mtlsguard.report.html_style import CSP, CSS, bar_class
+from mtlsguard.report.interface import (
+    ProbeGrade,
+    ScanFormat,
+    ScanReport,
+    ordered_findings,
+    severity_counts,
+)
+from mtlsguard.scan.excerpt import SourceExcerpt
 from mtlsguard.scan.model import Finding, Protection, Route, Severity
 
 __all__ = ["HtmlFormat"]
 
-_NO_ROUTE = "Project settings and code"
-
-_CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;
-max-width:70rem;padding:0 1rem;color:#1b1f24;background:#fff}
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #d0d7de}
-table.counts{border-collapse:collapse}table.counts td,table.counts th{padding:.2rem .8rem;
-border:1px solid #d0d7de;text-align:left}
-.finding{border:1px solid #d0d7de;border-left-width:6px;border-radius:4px;padding:.5rem 1rem;
-margin:.8rem 0}
-.sev{display:inline-block;padding:0 .5rem;border-radius:3px;font-weight:600;color:#fff}
-.critical{border-left-color:#8b0000}.sev.critical{background:#8b0000}
-.high{border-left-color:#cf222e}.sev.high{background:#cf222e}
-.medium{border-left-color:#bf8700}.sev.medium{background:#bf8700}
-.low{border-left-color:#0969da}.sev.low{background:#0969da}
-.info{border-left-color:#6e7781}.sev.info{background:#6e7781}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:.5rem 0}
-dt{color:#57606a}dd{margin:0}pre{white-space:pre-wrap;word-break:break-word;margin:0;
-background:#f6f8fa;padding:.3rem .5rem;border-radius:3px}code{font-size:.92em}
-.fix{color:#116329}.muted{color:#57606a}
-"""
+_NO_ROUTE: Final = "Project settings and code"
+_CWE: Final = re.compile(r"CWE-([0-9]{1,6})")
+_STATUS: Final = {
+    True: ("authenticated", "auth"),
+    False: ("OPEN", "open"),
+    None: ("unknown", "unknown"),
+}
 
 
 def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def _finding_html(finding: Finding) -> str:
-    severity = finding.severity.label
-    cwes = ", ".join(c for c in (finding.cwe, *finding.cwes) if c)
+def _route_title(route: str) -> str:
+    return route if route == _NO_ROUTE else f"/{route.lstrip('/')}"
+
+
+def _cwe_links(finding: Finding) -> str:
+    links = []
+    for cwe in dict.fromkeys(c for c in (finding.cwe, *finding.cwes) if c):
+        match = _CWE.fullmatch(cwe)
+        if match is None:
+            links.append(_e(cwe))
+            continue
+        url = f"https://cwe.mitre.org/data/definitions/{match.group(1)}.html"
+        links.append(f'<a href="{url}" rel="noreferrer">{_e(cwe)}</a>')
+    return ", ".join(links)
+
+
+def _excerpt_html(excerpt: SourceExcerpt) -> str:
     rows = []
-    if finding.location is not None:
-        where = f"{finding.location.path}:{finding.location.line}"
-        rows.append(("Location", f"<code>{_e(where)}</code>"))
-    if finding.view:
-        rows.append(("View", f"<code>{_e(finding.view)}</code>"))
-    if finding.methods:
-        rows.append(("Methods", _e(", ".join(finding.methods))))
-    if cwes:
-        rows.append(("CWE", _e(cwes)))
-    rows.append(("Confidence", _e(finding.confidence.label)))
-    if finding.evidence:
-        rows.append(("Evidence", f"<pre>{_e(finding.evidence)}</pre>"))
-    if finding.remediation:
-        rows.append(("Fix", f'<span class="fix">{_e(finding.remediation)}</span>'))
-    body = "".join(f"<dt>{_e(name)}</dt><dd>{value}</dd>" for name, value in rows)
+    for number, line in enumerate(excerpt.lines, start=excerpt.start):
+        focus = " focus" if number == excerpt.focus else ""
+        rows.append(f'<span class="line{focus}"><span class="ln">{number}</span>{_e(line)}</span>')
+    if excerpt.cut:
+        rows.append('<span class="line"><span class="ln">…</span></span>')
     return (
-        f'<div class="finding {severity}">'
-        f'<div><span class="sev {severity}">{_e(severity)}</span> '
-        f"<strong>{_e(finding.rule_id)}</strong> {_e(finding.title)}</div>"
-        f"<dl>{body}</dl></div>"
+        '<h4>Code</h4><p class="excerpt-path">'
+        f"<code>{_e(excerpt.path)}:{excerpt.focus}</code></p>"
+        f'<pre class="source">{"".join(rows)}</pre>'
     )
 
 
-_STATUS = {True: ("authenticated", "low"), False: ("OPEN", "high"), None: ("unknown", "medium")}
+def _finding_html(
+    finding: Finding, anchor: str, excerpts: Mapping[tuple[str, int], SourceExcerpt]
+) -> str:
+    severity = finding.severity.label
+    facts = []
+    excerpt = None
+    if finding.location is not None:
+        where = f"{finding.location.path}:{finding.location.line}"
+        facts.append(("Location", f"<code>{_e(where)}</code>"))
+        excerpt = excerpts.get((finding.location.path, finding.location.line))
+    if finding.view:
+        facts.append(("View", f"<code>{_e(finding.view)}</code>"))
+    if finding.methods:
+        facts.append(("Methods", _e(", ".join(finding.methods))))
+    cwes = _cwe_links(finding)
+    if cwes:
+        facts.append(("CWE", cwes))
+    facts.append(("Confidence", _e(finding.confidence.label)))
+    parts = [
+        f'<article class="finding {severity}" id="{anchor}">',
+        f'<div><span class="sev {severity}">{_e(severity)}</span>'
+        f'<span class="rule">{_e(finding.rule_id)}</span>'
+        f'<span class="title">{_e(finding.title)}</span></div>',
+        '<dl class="facts">',
+        *(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts),
+        "</dl>",
+    ]
+    if finding.evidence:
+        parts.append(f"<h4>Evidence</h4><pre>{_e(finding.evidence)}</pre>")
+    if excerpt is not None:
+        parts.append(_excerpt_html(excerpt))
+    if finding.remediation:
+        parts.append(f'<div class="fix"><h4>Fix</h4><p>{_e(finding.remediation)}</p></div>')
+    parts.append("</article>")
+    return "".join(parts)
 
 
-def _routes_html(routes: Sequence[Route]) -> str:
+def _grade_card(grade: ProbeGrade | None) -> str:
+    if grade is None:
+        return (
+            '<div class="card grade"><div class="letter grade-none">&#8211;</div><div>'
+            '<div class="big">No probe grade</div><p>A static scan reads the source and '
+            "reports findings by severity. The A&#8211;F grade and the per-category scores come "
+            "from probes over real mutual TLS: <code>mtlsguard probe</code> or "
+            "<code>mtlsguard demo</code>.</p></div></div>"
+        )
+    letter = grade.grade if grade.grade in {"A", "B", "C", "D", "F"} else "none"
+    return (
+        f'<div class="card grade"><div class="letter grade-{letter}">{_e(grade.grade)}</div>'
+        f'<div><div class="big">Probe grade {_e(grade.grade)}</div>'
+        f"<p><strong>Probe score {grade.score}/100</strong> from probes over mutual TLS: "
+        "100 minus a cost per finding by severity; A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, "
+        "F below.</p></div></div>"
+    )
+
+
+def _counts_card(counts: Mapping[Severity, int]) -> str:
+    items = []
+    for severity, count in counts.items():
+        css = severity.label if count else "zero"
+        items.append(f'<li class="{css}"><span class="n">{count}</span>{severity.label}</li>')
+    return (
+        '<div class="card"><h3>Findings by severity</h3>'
+        f'<ul class="counts">{"".join(items)}</ul></div>'
+    )
+
+
+def _summary_html(report: ScanReport, findings: Sequence[Finding]) -> list[str]:
+    result = report.result
+    counts = severity_counts(findings)
+    parts = [
+        '<section id="summary"><h2>Summary</h2><div class="cards">',
+        _grade_card(report.grade),
+        _counts_card(counts),
+        "</div>",
+    ]
+    if report.fail_on is not None:
+        failing = sum(n for s, n in counts.items() if s >= report.fail_on)
+        css = "fail" if failing else "pass"
+        parts.append(
+            f'<p class="verdict {css}">{failing} finding(s) at or above the fail-on threshold '
+            f"({_e(report.fail_on.label)}).</p>"
+        )
+    stats = [f"{len(findings)} findings"]
+    if result.files_scanned or result.lines_scanned:
+        stats.insert(0, f"{result.files_scanned} files, {result.lines_scanned} lines scanned")
+    stats += [
+        f"{len(report.suppressed)} suppressed inline",
+        f"{report.baselined} accepted by the baseline",
+        f"{len(result.errors)} not scanned",
+    ]
+    parts.append(f'<p class="stats">{_e("; ".join(stats))}.</p></section>')
+    return parts
+
+
+def _categories_html(grade: ProbeGrade, notes: Sequence[str]) -> list[str]:
+    rows = []
+    for category in grade.categories:
+        if category.score is None:
+            shown = '<span class="muted">not tested</span>'
+        else:
+            tone = "" if category.score >= 90 else " warn" if category.score >= 60 else " bad"
+            shown = (
+                f'<span class="bar{tone}"><span class="{bar_class(category.score)}"></span>'
+                f"</span>{category.score}/100"
+            )
+        rows.append(
+            f"<tr><td>{_e(category.category)}</td><td>{_e(category.grade)}</td>"
+            f'<td>{shown}</td><td class="num">{category.findings}</td></tr>'
+        )
+    parts = [
+        '<section id="categories"><h2>Probe score by category</h2><table>',
+        "<tr><th>Category</th><th>Grade</th><th>Score</th><th>Findings</th></tr>",
+        *rows,
+        "</table>",
+    ]
+    if notes:
+        parts.append("<ul>")
+        parts.extend(f'<li class="muted">{_e(note)}</li>' for note in notes)
+        parts.append("</ul>")
+    parts.append("</section>")
+    return parts
+
+
+def _grouped(findings: Sequence[Finding]) -> dict[str, list[tuple[str, Finding]]]:
+    groups: dict[str, list[tuple[str, Finding]]] = {}
+    for number, finding in enumerate(findings, start=1):
+        route = finding.route if finding.route is not None else _NO_ROUTE
+        groups.setdefault(route, []).append((f"finding-{number}", finding))
+    return groups
+
+
+def _findings_html(
+    groups: Mapping[str, list[tuple[str, Finding]]], excerpts: Sequence[SourceExcerpt]
+) -> list[str]:
+    by_line = {(excerpt.path, excerpt.focus): excerpt for excerpt in excerpts}
+    parts = ['<section id="findings"><h2>Findings by route</h2>']
+    if not groups:
+        parts.append('<p class="muted">No findings.</p>')
+    for number, (route, items) in enumerate(groups.items(), start=1):
+        views = list(dict.fromkeys(f.view for _, f in items if f.view))
+        shown = f"<p>{_e(', '.join(views))}</p>" if views else ""
+        parts.append(
+            f'<section class="route" id="route-{number}"><header>'
+            f'<h3><code>{_e(_route_title(route))}</code> <span class="muted">'
+            f"({len(items)})</span></h3>{shown}</header>"
+        )
+        parts.extend(_finding_html(finding, anchor, by_line) for anchor, finding in items)
+        parts.append("</section>")
+    parts.append("</section>")
+    return parts
+
+
+def _fixes_html(groups: Mapping[str, list[tuple[str, Finding]]]) -> list[str]:
+    items = sorted(
+        ((anchor, route, f) for route, found in groups.items() for anchor, f in found),
+        key=lambda item: -item[2].severity,
+    )
+    parts = [
+        '<section id="fixes"><h2>Fix list</h2>'
+        '<p class="muted">Every finding with its fix, most severe first.</p><ol class="todo">'
+    ]
+    for anchor, route, finding in items:
+        severity = finding.severity.label
+        fix = _e(finding.remediation) if finding.remediation else "See the finding."
+        parts.append(
+            f'<li><span class="sev {severity}">{_e(severity)}</span>'
+            f'<a class="rule" href="#{anchor}">{_e(finding.rule_id)}</a>'
+            f'<span class="where">{_e(_route_title(route))}</span>: {fix}</li>'
+        )
+    parts.append("</ol></section>")
+    return parts
+
+
+def _routes_html(routes: Sequence[Route]) -> list[str]:
     rows = []
     for route in routes:
         protections = route.protections or (Protection("*", None, "none", "not determined"),)
@@ -87,15 +259,32 @@ def _routes_html(routes: Sequence[Route]) -> str:
             rows.append(
                 f"<tr><td><code>/{_e(route.pattern.lstrip('/'))}</code></td>"
                 f"<td>{_e(protection.method)}</td>"
-                f'<td><span class="sev {css}">{_e(label)}</span></td>'
+                f'<td><span class="tag {css}">{_e(label)}</span></td>'
                 f"<td><code>{_e(route.view or '?')}</code></td><td>{_e(decided)}</td></tr>"
             )
-    return (
-        f'<h2 id="routes">Routes ({len(routes)})</h2><table class="counts">'
-        "<tr><th>Route</th><th>Method</th><th>Status</th><th>View</th><th>Decided by</th></tr>"
-        + "".join(rows)
-        + "</table>"
-    )
+    return [
+        f'<section id="routes"><h2>Routes ({len(routes)})</h2><table>',
+        "<tr><th>Route</th><th>Method</th><th>Status</th><th>View</th><th>Decided by</th></tr>",
+        *rows,
+        "</table></section>",
+    ]
+
+
+def _toc(report: ScanReport, has_findings: bool) -> str:
+    entries = [("summary", "Summary")]
+    if report.grade is not None:
+        entries.append(("categories", "Probe score"))
+    entries.append(("findings", "Findings by route"))
+    if has_findings:
+        entries.append(("fixes", "Fix list"))
+    if report.result.routes:
+        entries.append(("routes", "Routes"))
+    if report.suppressed:
+        entries.append(("suppressed", "Suppressed"))
+    if report.result.errors:
+        entries.append(("errors", "Not scanned"))
+    links = "".join(f'<li><a href="#{anchor}">{name}</a></li>' for anchor, name in entries)
+    return f'<nav class="toc" aria-label="Contents"><ul class="page">{links}</ul></nav>'
 
 
 class HtmlFormat(ScanFormat):
@@ -107,64 +296,48 @@ class HtmlFormat(ScanFormat):
         """Return a complete HTML5 document."""
         result = report.result
         findings = ordered_findings(result.findings)
-        counts = severity_counts(findings)
+        groups = _grouped(findings)
+        heading = report.title or "Scan report"
         parts = [
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
-            '<meta http-equiv="Content-Security-Policy" '
-            "content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+            '<meta name="referrer" content="no-referrer">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>mtlsguard report: {_e(result.root)}</title>",
-            f"<style>{_CSS}</style></head><body>",
-            f"<h1>mtlsguard scan report</h1><p>Root: <code>{_e(result.root)}</code><br>",
-            f"{result.files_scanned} files, {result.lines_scanned} lines scanned; "
-            f"{len(findings)} findings; {len(report.suppressed)} suppressed inline; "
-            f"{report.baselined} accepted by the baseline; "
-            f"{len(result.errors)} files not scanned.",
+            f"<title>mtlsguard: {_e(heading)}: {_e(result.root)}</title>",
+            f"<style>{CSS}</style></head><body>",
+            '<header class="top"><div class="page"><div class="brand">mtlsguard</div>',
+            f'<h1>{_e(heading)}</h1><p class="target"><code>{_e(result.root)}</code></p>',
+            "</div></header>",
+            _toc(report, bool(findings)),
+            '<main class="page">',
+            *_summary_html(report, findings),
         ]
-        if report.fail_on is not None:
-            parts.append(f"<br>Fail-on threshold: {_e(report.fail_on.label)}")
-        parts.append('</p><h2 id="summary">Findings by severity</h2><table class="counts">')
-        parts.append("<tr><th>Severity</th><th>Findings</th></tr>")
-        for severity in sorted(Severity, reverse=True):
-            label = severity.label
-            parts.append(
-                f'<tr><td><span class="sev {label}">{label}</span></td>'
-                f"<td>{counts[severity]}</td></tr>"
-            )
-        parts.append("</table>")
-
-        groups: dict[str, list[Finding]] = {}
-        for finding in findings:
-            groups.setdefault(finding.route if finding.route is not None else _NO_ROUTE, [])
-            groups[finding.route if finding.route is not None else _NO_ROUTE].append(finding)
-        parts.append('<h2 id="findings">Findings by route</h2>')
-        if not groups:
-            parts.append('<p class="muted">No findings.</p>')
-        for route, items in groups.items():
-            title = route if route == _NO_ROUTE else f"/{route.lstrip('/')}"
-            parts.append(
-                f'<h3><code>{_e(title)}</code> <span class="muted">({len(items)})</span></h3>'
-            )
-            parts.extend(_finding_html(finding) for finding in items)
-
+        if report.grade is not None:
+            parts += _categories_html(report.grade, report.notes)
+        parts += _findings_html(groups, report.excerpts)
+        if findings:
+            parts += _fixes_html(groups)
         if result.routes:
-            parts.append(_routes_html(result.routes))
+            parts += _routes_html(result.routes)
         if report.suppressed:
-            parts.append('<h2 id="suppressed">Suppressed inline</h2><ul>')
+            parts.append('<section id="suppressed"><h2>Suppressed inline</h2><ul>')
             for item in report.suppressed:
                 where = item.finding.location.path if item.finding.location else "?"
                 parts.append(
-                    f"<li><strong>{_e(item.finding.rule_id)}</strong> "
+                    f'<li><span class="rule">{_e(item.finding.rule_id)}</span>'
                     f"<code>{_e(where)}:{item.line}</code>: {_e(item.reason)}</li>"
                 )
-            parts.append("</ul>")
+            parts.append("</ul></section>")
         if result.errors:
-            parts.append('<h2 id="errors">Not scanned</h2><ul>')
+            parts.append('<section id="errors"><h2>Not scanned</h2><ul>')
             parts.extend(
                 f"<li><code>{_e(error.path)}</code>: {_e(error.message)}</li>"
                 for error in result.errors
             )
-            parts.append("</ul>")
-        parts.append(f'<p class="muted">mtlsguard {_e(__version__)}</p></body></html>')
+            parts.append("</ul></section>")
+        parts.append(
+            f"<footer>mtlsguard {_e(__version__)}. Severities and grades are decided by the "
+            "rules and the probe score; this report only shows them.</footer></main></body></html>"
+        )
         return "\n".join(parts) + "\n"

@@ -11,10 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
+from mtlsguard.scan.excerpt import SourceExcerpt
 from mtlsguard.scan.model import Finding, ScanResult, Severity
 from mtlsguard.scan.suppression import Suppression
 
 __all__ = [
+    "CategoryGrade",
+    "ProbeGrade",
     "RouteFormat",
     "RouteReport",
     "RuleMetadata",
@@ -49,6 +52,42 @@ class RuleMetadata(Protocol):
         """The rule's documentation (its module docstring)."""
 
 
+class CategoryGrade(Protocol):
+    """One score category of a probe run (``mtlsguard.scan.probe.scoring.CategoryScore``)."""
+
+    @property
+    def category(self) -> str:
+        """Category name (``Authentication``, ``BOLA``...)."""
+
+    @property
+    def score(self) -> int | None:
+        """0-100, or ``None`` when the run could not test the category."""
+
+    @property
+    def grade(self) -> str:
+        """A-F, or ``n/a`` when not tested."""
+
+    @property
+    def findings(self) -> int:
+        """How many findings fell in the category."""
+
+
+class ProbeGrade(Protocol):
+    """The grade of a probe run (``mtlsguard.scan.probe.scoring.Score``)."""
+
+    @property
+    def score(self) -> int:
+        """Overall 0-100."""
+
+    @property
+    def grade(self) -> str:
+        """Overall A-F."""
+
+    @property
+    def categories(self) -> Sequence[CategoryGrade]:
+        """Every category, tested or not."""
+
+
 @dataclass(frozen=True, slots=True)
 class ScanReport:
     """Everything a scan report shows."""
@@ -63,6 +102,14 @@ class ScanReport:
     """How many findings a baseline accepted (not shown individually)."""
     fail_on: Severity | None = None
     """The exit-code threshold, when the caller wants the summary to mention it."""
+    grade: ProbeGrade | None = None
+    """The probe's grade and per-category scores, when probes ran; a static scan has none."""
+    notes: Sequence[str] = ()
+    """What the run observed that is not a finding (``mtlsguard probe`` notes)."""
+    title: str = ""
+    """Heading of a report that is not a plain scan (``mtlsguard demo: vulnerable example``)."""
+    excerpts: Sequence[SourceExcerpt] = ()
+    """Source lines around the findings' locations (``mtlsguard.scan.excerpt.read_excerpts``)."""
 
 
 @dataclass(frozen=True, slots=True)
