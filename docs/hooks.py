@@ -8,9 +8,12 @@
   (``../benchmarks/RESULTS.md``, which is right when the Markdown is read on a code host) are
   pointed at those pages. Any other link that leaves ``docs/`` is a warning, i.e. a failed
   strict build, naming this file.
-* The rule reference (``docs/rules/``, committed and kept in sync with the rules by
-  ``tests/report/test_rulesdoc.py``) gets one nav entry per rule page, so the navigation lists
-  whatever rules exist.
+* The nav entry of the rule reference (``docs/rules/``, committed and kept in sync with the
+  rules by ``tests/report/test_rulesdoc.py``) gets one child per rule page, so the navigation
+  lists whatever rules exist; nav entries of ``OPTIONAL_PAGES`` are dropped while the page
+  does not exist.
+* Every file a page includes with ``--8<--`` must come out of Markdown byte for byte (the
+  deployment pages promise the exact files the integration tests run).
 
 This file is excluded from the site (``exclude_docs``); ``tests/docs/test_cli_reference.py``
 loads it to check the generated reference against the parser.
@@ -19,6 +22,7 @@ loads it to check the generated reference against the parser.
 from __future__ import annotations
 
 import argparse
+import html as html_lib
 import logging
 import posixpath
 import re
@@ -34,13 +38,16 @@ CLI_PAGE = "cli.md"
 OUTSIDE_PAGES = {"benchmarks/RESULTS.md": "benchmarks.md"}
 """Repository files outside ``docs/`` published as site pages: repository path to site path."""
 
-RULES_NAV_TITLE = "Rule reference"
-"""Title of the nav entry (``rules/README.md``) that is expanded to every rule page."""
+OPTIONAL_PAGES = {"ci.md"}
+"""Nav entries of ``mkdocs.yml`` dropped while their page does not exist (written elsewhere)."""
 
 _WIDTH = 88
 """Line width of the usage blocks (fixed, so the page does not depend on the terminal)."""
 
 _LINK = re.compile(r"(\]\()([^)\s]+)(\))")
+_SNIPPET = re.compile(r'^--8<-- "([^"]+)"$', re.MULTILINE)
+_CODE = re.compile(r"<code>(.*?)</code>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -180,22 +187,27 @@ def render_cli_reference(parser: argparse.ArgumentParser) -> str:
 # -- MkDocs events ----------------------------------------------------------------------------
 
 
+def _nav_entries(entries: list[Any], docs: Path, rules: list[str]) -> list[Any]:
+    kept: list[Any] = []
+    for entry in entries:
+        target = next(iter(entry.values())) if isinstance(entry, dict) else entry
+        if isinstance(target, list):
+            kept.append({next(iter(entry)): _nav_entries(target, docs, rules)})
+        elif target in OPTIONAL_PAGES and not (docs / target).is_file():
+            continue
+        elif target == "rules/README.md":
+            title = next(iter(entry)) if isinstance(entry, dict) else "Rules"
+            kept.append({title: [target, *(f"rules/{rule}" for rule in rules)]})
+        else:
+            kept.append(entry)
+    return kept
+
+
 def on_config(config: Any) -> Any:
-    """Expand the rule reference's nav entry to the index plus one entry per rule page."""
+    """Adjust the nav: one entry per rule page; optional pages only when they exist."""
     docs = Path(config["docs_dir"])
     rules = sorted(p.name for p in (docs / "rules").glob("MG*.md"))
-    nav = config.get("nav") or []
-    for section in nav:
-        if not isinstance(section, dict):
-            continue
-        for children in section.values():
-            if not isinstance(children, list):
-                continue
-            for i, child in enumerate(children):
-                if isinstance(child, dict) and child.get(RULES_NAV_TITLE) == "rules/README.md":
-                    children[i] = {
-                        RULES_NAV_TITLE: ["rules/README.md", *(f"rules/{r}" for r in rules)]
-                    }
+    config["nav"] = _nav_entries(config.get("nav") or [], docs, rules)
     return config
 
 
@@ -242,4 +254,30 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         )
         return match.group(0)
 
+    included = _SNIPPET.findall(markdown)
+    if included:
+        _INCLUDED[src] = included
     return _LINK.sub(rewrite, markdown)
+
+
+_INCLUDED: dict[str, list[str]] = {}
+"""Page source path to the files it includes with ``--8<--`` (filled by on_page_markdown)."""
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """Warn unless every file a page includes appears in it byte for byte as a code block.
+
+    The deployment pages promise the exact files the integration tests run; Markdown
+    processing (tab expansion, a snippet marker inside an included file...) must not alter
+    them.
+    """
+    root = Path(config["config_file_path"]).parent
+    blocks = {html_lib.unescape(_TAG.sub("", code)) for code in _CODE.findall(html)}
+    for included in _INCLUDED.pop(page.file.src_uri, []):
+        if (root / included).read_text(encoding="utf-8") not in blocks:
+            log.warning(
+                "%s: the code block of %s is not the file verbatim",
+                page.file.src_uri,
+                included,
+            )
+    return html
