@@ -41,7 +41,7 @@ OUTSIDE_PAGES = {"benchmarks/RESULTS.md": "benchmarks.md"}
 OPTIONAL_PAGES = {"ci.md"}
 """Nav entries of ``mkdocs.yml`` dropped while their page does not exist (written elsewhere)."""
 
-_WIDTH = 88
+_WIDTH = 78
 """Line width of the usage blocks (fixed, so the page does not depend on the terminal)."""
 
 _LINK = re.compile(r"(\]\()([^)\s]+)(\))")
