@@ -8,7 +8,7 @@ analysis works with either front-end's name resolution. One walk per function; n
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
@@ -20,6 +20,7 @@ from mtlsguard.scan.neutral import (
     ObjectLookup,
     PermissionBranch,
     Ref,
+    SelfWrite,
     Seq,
     Unknown,
 )
@@ -49,6 +50,7 @@ _OBJECT_PERMISSION_CALLS = frozenset(
     {"has_perm", "has_perms", "check_object_permissions", "has_object_permission", "has_permission"}
 )
 _SELF_PARAMS = frozenset({"self", "cls", "request", "args", "kwargs", "format"})
+_REQUEST_SLOTS = frozenset({"request", "args", "kwargs"})
 _OWNER_WORDS = ("user", "owner", "author", "created_by", "account_holder", "member", "customer")
 
 
@@ -300,6 +302,8 @@ class _Analyzer:
         returns: list[Expr] = []
         supers: list[str] = []
         called: list[str] = []
+        self_reads: list[str] = []
+        self_writes: list[SelfWrite] = []
         # Two stacks instead of (node, nested) tuples: this loop is the scanner's hot path.
         stack: list[ast.AST] = list(reversed(func.body))
         nested_stack: list[ast.AST] = []
@@ -320,6 +324,9 @@ class _Analyzer:
                 continue
             if isinstance(node, ast.Attribute):
                 attr = node.attr
+                owner = node.value
+                if type(owner) is ast.Name and owner.id == "self" and attr not in _REQUEST_SLOTS:
+                    self_reads.append(attr)
                 if attr == "user":
                     mentions_user = True
                 elif attr in _AUTH_ATTRS:
@@ -350,6 +357,8 @@ class _Analyzer:
             elif isinstance(node, ast.Assign | ast.AnnAssign):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 sets_user = sets_user or any(_is_user_slot(t) for t in targets)
+                if node.value is not None:
+                    self_writes.extend(self._self_writes(targets, node.value))
             elif isinstance(node, ast.Return):
                 if not nested:
                     value = node.value
@@ -415,11 +424,35 @@ class _Analyzer:
             mentions_user=mentions_user,
             safe_methods_shortcut=safe_hint and self._safe_shortcut(),
             permission_branches=self._branches() if func.name == "get_permissions" else (),
-            user_scoped_queryset=func.name in ("get_queryset", "get_object")
+            user_scoped_queryset=func.name in ("get_queryset", "get_object", "filter_queryset")
             and (mentions_user or _request_context(func)),
             calls=tuple(dict.fromkeys(called)),
             path_dependent=path_dependent,
+            self_reads=tuple(dict.fromkeys(self_reads)),
+            self_writes=tuple(self_writes),
         )
+
+    def _self_writes(self, targets: Sequence[ast.expr], value: ast.expr) -> Iterator[SelfWrite]:
+        """``self.project = parse_path(request, ...)`` -> what the value is computed from."""
+        names = [
+            t.attr
+            for t in targets
+            if isinstance(t, ast.Attribute)
+            and isinstance(t.value, ast.Name)
+            and t.value.id == "self"
+        ]
+        if not names:
+            return
+        calls = tuple(
+            dict.fromkeys(
+                name
+                for sub in ast.walk(value)
+                if isinstance(sub, ast.Call) and (name := self.callee(sub))
+            )
+        )
+        user = _mentions_user(value)
+        for name in names:
+            yield SelfWrite(name, calls, user)
 
     def _cert_guard(self, auth_guard: bool) -> bool:
         """A certificate-header check that refuses the request (taint through locals)."""

@@ -35,6 +35,7 @@ __all__ = [
     "ProjectModel",
     "Ref",
     "RouteModel",
+    "SelfWrite",
     "Seq",
     "SettingValue",
     "SettingsModel",
@@ -190,6 +191,18 @@ class PermissionBranch:
 
 
 @dataclass(frozen=True, slots=True)
+class SelfWrite:
+    """``self.project = parse_path(request, ...)``: an attribute a method sets, and from what."""
+
+    name: str
+    """The attribute (``project``)."""
+    calls: tuple[str, ...]
+    """Resolved names of the calls in the assigned value (``.get_path_object`` for methods)."""
+    mentions_user: bool
+    """The assigned value refers to ``request.user`` itself (``for_user(request.user)``)."""
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionFacts:
     """Security-relevant facts about one function body, shared by both front-ends."""
 
@@ -232,6 +245,11 @@ class FunctionFacts:
     path_dependent: bool = False
     """Looks at the request path or resolved URL (``request.path``, ``resolver_match``): a
     middleware guard that only applies to some URLs."""
+    self_reads: tuple[str, ...] = ()
+    """Names read through ``self`` (``self.project``, ``self._get_project()``), minus the
+    request itself (``request``, ``kwargs``, ``args``)."""
+    self_writes: tuple[SelfWrite, ...] = ()
+    """``self.<name> = value`` assignments: where a view keeps a parent object."""
 
 
 @dataclass(eq=False, slots=True)

@@ -4,8 +4,12 @@
 ``DeleteView``/``ListView``, that requires a logged-in user but serves
 ``Model.objects.all()`` (or ``model = Model``) for a model that belongs to a user (a
 ``ForeignKey``/``OneToOneField`` to the user model, or an ``owner``/``user``-style relation),
-with no ``get_queryset()`` that filters by ``request.user`` and no object-level permission that
-checks the user.
+with no ``get_queryset()``/``filter_queryset()`` that filters by ``request.user`` (directly,
+through a helper method, or through a parent object the view fetched with a user check, such as
+``self.project.font_set`` after ``self.project = parse_path(request, ...)``) and no
+object-level permission that checks the user (on the view or in DRF's
+``DEFAULT_PERMISSION_CLASSES``). A parent counts as checked when the code that fetches it
+refers to ``request.user``; that it really refuses is assumed, not proven.
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, BOLA/IDOR): any
 authenticated user — behind mTLS, any certificate holder mapped to a user — reads or changes
@@ -38,6 +42,7 @@ from mtlsguard.scan.model import Confidence, Finding, Severity
 from mtlsguard.scan.neutral import Seq
 from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import where
+from mtlsguard.scan.rules._scoping import parent_scope
 from mtlsguard.scan.semantics import RouteAnalysis, model_of, route_initkwarg, short_of
 
 RULE_ID = "MG103"
@@ -66,7 +71,7 @@ _OBJECT_VIEWS = frozenset(
     }
 )
 _OBJECT_PERMISSIONS = frozenset({"DjangoObjectPermissions", "ObjectPermissionsFilter"})
-_SCOPING_METHODS = ("get_queryset", "get_object")
+_SCOPING_METHODS = ("get_queryset", "get_object", "filter_queryset")
 
 
 def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> bool | None:
@@ -128,6 +133,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         scoped = [ctx.project.method(cls, m) for m in _SCOPING_METHODS]
         if any(f is not None and f[1].facts.user_scoped_queryset for f in scoped):
             continue
+        if any(f is not None and parent_scope(ctx, cls, f[1]) for f in scoped):
+            continue  # children of a parent fetched with a user check (self.project.font_set)
         model = None
         for attr in ("queryset", "model"):
             found = ctx.project.attribute(cls, attr)
