@@ -1,0 +1,90 @@
+"""A committed copy of the distribution's sources, for tools that install mtlsguard themselves.
+
+pre-commit clones a hook repository at a revision and the GitHub Action installs from its own
+directory; both must see the working tree as it is now (uncommitted changes included), so the
+files that make up the distribution are copied into a fresh git repository and committed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What `pip install <dir>` and the hook/action manifests need; nothing else is copied.
+DISTRIBUTION = (
+    "pyproject.toml",
+    "README.md",
+    "LICENSE",
+    "CHANGELOG.md",
+    ".gitignore",
+    ".pre-commit-hooks.yaml",
+    "action.yml",
+    "src",
+    "examples",
+)
+_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "db.sqlite3", "pki", ".venv*")
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "mtlsguard tests",
+    "GIT_AUTHOR_EMAIL": "tests@mtlsguard.invalid",
+    "GIT_COMMITTER_NAME": "mtlsguard tests",
+    "GIT_COMMITTER_EMAIL": "tests@mtlsguard.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` with a fixed identity and no user or system configuration."""
+    env = {**os.environ, **GIT_ENV, "HOME": str(repo)}
+    done = subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
+        cwd=repo,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
+def commit_all(repo: Path) -> str:
+    """``git init`` (if needed), add every file and commit; return the commit's sha."""
+    if not (repo / ".git").exists():
+        git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "snapshot")
+    return git(repo, "rev-parse", "HEAD")
+
+
+def copy_example(name: str, target: Path) -> Path:
+    """Copy the example project ``name`` (vulnerable or hardened) into ``target``."""
+    shutil.copytree(ROOT / "examples" / name, target, ignore=_IGNORED, dirs_exist_ok=True)
+    return target
+
+
+@dataclass(frozen=True)
+class SourceSnapshot:
+    """A git repository holding the distribution's files as they are in the working tree."""
+
+    path: Path
+    rev: str
+
+
+@pytest.fixture(scope="session")
+def source_snapshot(tmp_path_factory: pytest.TempPathFactory) -> SourceSnapshot:
+    """The working tree's distribution files, committed in a throwaway repository."""
+    repo = tmp_path_factory.mktemp("mtlsguard-source")
+    for name in DISTRIBUTION:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, repo / name, ignore=_IGNORED)
+        else:
+            shutil.copy2(source, repo / name)
+    return SourceSnapshot(path=repo, rev=commit_all(repo))

@@ -1,0 +1,283 @@
+"""``action.yml``'s shell steps, run locally with a fake GitHub Actions environment.
+
+Each ``run:`` step is executed the way a runner executes it (``bash --noprofile --norc -eo
+pipefail``) with its ``env:`` evaluated from the inputs, and with ``GITHUB_ACTION_PATH``,
+``GITHUB_WORKSPACE``, ``GITHUB_STEP_SUMMARY``, ``GITHUB_OUTPUT`` and ``RUNNER_TEMP`` pointing at
+temporary files. The install step runs for real once per session: it installs a committed
+snapshot of this checkout into a fresh virtual environment (dependencies from the package
+index), whose ``python`` then plays the part of ``actions/setup-python``'s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import venv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft4Validator, FormatChecker
+
+from tests.packaging.conftest import ROOT, SourceSnapshot, copy_example
+
+pytestmark = pytest.mark.timeout(600)
+
+ACTION: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+SCHEMA_PATH = ROOT / "tests" / "assets" / "sarif-schema-2.1.0.json"
+SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
+_EXPRESSION = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
+
+
+def step(name: str) -> dict[str, Any]:
+    (found,) = [s for s in ACTION["runs"]["steps"] if s.get("name") == name]
+    return found
+
+
+def evaluate(value: str, inputs: dict[str, str]) -> str:
+    """``${{ inputs.NAME }}`` substituted; any other expression fails the test."""
+    result = _EXPRESSION.sub(lambda m: inputs[m.group(1)], value)
+    assert "${{" not in result, f"unsupported expression in {value!r}"
+    return result
+
+
+def with_defaults(**given: str) -> dict[str, str]:
+    inputs = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
+    for name, value in given.items():
+        key = name.replace("_", "-")
+        assert key in inputs, f"action.yml has no input {key}"
+        inputs[key] = value
+    return inputs
+
+
+@dataclass
+class StepRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    summary: str
+    outputs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Runner:
+    """A fake runner: the action's directory and a Python with mtlsguard installed."""
+
+    action_path: Path
+    bin_dir: Path
+
+    def run(self, name: str, workspace: Path, **given: str) -> StepRun:
+        definition = step(name)
+        assert definition["shell"] == "bash"
+        inputs = with_defaults(**given)
+        temp = workspace.parent / f"{workspace.name}-runner"
+        temp.mkdir(exist_ok=True)
+        summary, outputs = temp / "step_summary.md", temp / "github_output"
+        summary.write_text("", encoding="utf-8")
+        outputs.write_text("", encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+        env.update(
+            PATH=f"{self.bin_dir}{os.pathsep}{env.get('PATH', '')}",
+            GITHUB_ACTIONS="true",
+            GITHUB_ACTION_PATH=str(self.action_path),
+            GITHUB_WORKSPACE=str(workspace),
+            GITHUB_STEP_SUMMARY=str(summary),
+            GITHUB_OUTPUT=str(outputs),
+            RUNNER_TEMP=str(temp),
+        )
+        for key, value in (definition.get("env") or {}).items():
+            env[key] = evaluate(str(value), inputs)
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", definition["run"]],
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=540,
+            check=False,
+        )
+        lines = outputs.read_text(encoding="utf-8").splitlines()
+        return StepRun(
+            done.returncode,
+            done.stdout,
+            done.stderr,
+            summary.read_text(encoding="utf-8"),
+            dict(line.partition("=")[::2] for line in lines if line),
+        )
+
+
+@pytest.fixture(scope="session")
+def runner(tmp_path_factory: pytest.TempPathFactory, source_snapshot: SourceSnapshot) -> Runner:
+    environment = tmp_path_factory.mktemp("setup-python") / "venv"
+    venv.EnvBuilder(with_pip=True).create(environment)
+    fake = Runner(source_snapshot.path, environment / "bin")
+    workspace = tmp_path_factory.mktemp("install-workspace")
+    done = fake.run("Install mtlsguard", workspace)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^mtlsguard \d+\.\d+", done.stdout, re.MULTILINE), done.stdout
+    return fake
+
+
+@pytest.fixture(scope="module")
+def validator() -> Draft4Validator:
+    raw = SCHEMA_PATH.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == SCHEMA_SHA256, "the official schema was modified"
+    return Draft4Validator(json.loads(raw), format_checker=FormatChecker())
+
+
+def test_run_steps_take_inputs_only_through_env() -> None:
+    # `${{ inputs.x }}` inside a script is a shell-injection hole; env: is not.
+    for definition in ACTION["runs"]["steps"]:
+        if "run" in definition:
+            assert "${{" not in definition["run"], definition["name"]
+            for value in (definition.get("env") or {}).values():
+                evaluate(str(value), with_defaults())
+        else:
+            assert definition["uses"].startswith("actions/setup-python@"), definition
+    assert ACTION["runs"]["using"] == "composite"
+    for output in ACTION["outputs"].values():
+        assert output["value"].startswith("${{ steps.mtlsguard.outputs."), output
+
+
+def test_install_step_installs_the_actions_own_copy(runner: Runner, tmp_path: Path) -> None:
+    where = subprocess.run(
+        [str(runner.bin_dir / "python"), "-c", "import mtlsguard; print(mtlsguard.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert Path(where).is_relative_to(runner.bin_dir.parent), where
+    assert not Path(where).is_relative_to(ROOT), where
+
+
+def test_vulnerable_project_fails_with_sarif_summary_and_outputs(
+    runner: Runner, tmp_path: Path, validator: Draft4Validator
+) -> None:
+    workspace = tmp_path / "repo"
+    copy_example("vulnerable", workspace / "backend")
+    done = runner.run("Run mtlsguard", workspace, path="backend")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "::error::mtlsguard: findings at or above high" in done.stdout
+
+    sarif_path = workspace / "mtlsguard.sarif"
+    log = json.loads(sarif_path.read_text(encoding="utf-8"))
+    errors = [e.message for e in validator.iter_errors(log)]
+    assert errors == []
+    results = log["runs"][0]["results"]
+    assert {"MG101", "MG102"} <= {r["ruleId"] for r in results}
+    # Paths relative to the repository root, as code scanning matches them.
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results]
+    assert uris
+    assert all(uri.startswith("backend/") for uri in uris), uris
+    assert (workspace / "backend" / "bank" / "views.py").is_file()
+    assert log["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"] == workspace.as_uri() + "/"
+
+    assert "## mtlsguard" in done.summary
+    assert "| Severity | Rule | Finding | Location | Route |" in done.summary
+    assert re.search(
+        r"^\| critical \| MG102 \| .* \| `backend/bank/views\.py:\d+` \|", done.summary, re.M
+    )
+    assert "**Failed**: findings at or above high" in done.summary
+
+    assert done.outputs["sarif-file"] == "mtlsguard.sarif"
+    assert done.outputs["probe-sarif-file"] == ""
+    assert int(done.outputs["findings"]) == len(results)
+    high_or_critical = [r for r in results if r["properties"]["severity"] in {"critical", "high"}]
+    assert int(done.outputs["failing"]) == len(high_or_critical) >= 3
+    assert done.outputs["exit-code"] == "1"
+
+
+def test_hardened_project_passes(runner: Runner, tmp_path: Path) -> None:
+    workspace = copy_example("hardened", tmp_path / "repo")
+    done = runner.run("Run mtlsguard", workspace)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "**Passed**" in done.summary
+    assert "0 findings; fail-on high: 0 at or above it" in done.summary
+    assert done.outputs == {
+        "sarif-file": "mtlsguard.sarif",
+        "probe-sarif-file": "",
+        "grade": "",
+        "findings": "0",
+        "failing": "0",
+        "exit-code": "0",
+    }
+    log = json.loads((workspace / "mtlsguard.sarif").read_text(encoding="utf-8"))
+    assert log["runs"][0]["results"] == []
+
+
+def test_fail_on_input_sets_the_threshold(runner: Runner, tmp_path: Path) -> None:
+    # One medium finding (MG201): passes at the default (high), fails at medium.
+    workspace = copy_example("hardened", tmp_path / "repo")
+    with (workspace / "hardened_site" / "settings.py").open("a", encoding="utf-8") as handle:
+        handle.write("\nAUTH_PASSWORD_VALIDATORS = []\n")
+
+    high = runner.run("Run mtlsguard", workspace)
+    assert high.returncode == 0, high.stdout + high.stderr
+    assert high.outputs["findings"] == "1"
+    assert high.outputs["failing"] == "0"
+    assert "| medium | MG201 |" in high.summary
+
+    medium = runner.run("Run mtlsguard", workspace, fail_on="medium", sarif_file="out/m.sarif")
+    assert medium.returncode == 1, medium.stdout + medium.stderr
+    assert medium.outputs["failing"] == "1"
+    assert medium.outputs["sarif-file"] == "out/m.sarif"
+    assert json.loads((workspace / "out" / "m.sarif").read_text())["runs"][0]["results"]
+
+
+def test_fail_on_none_reports_without_failing(runner: Runner, tmp_path: Path) -> None:
+    workspace = copy_example("vulnerable", tmp_path / "repo")
+    done = runner.run("Run mtlsguard", workspace, fail_on="none")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert int(done.outputs["findings"]) >= 3
+    assert done.outputs["failing"] == ""
+    assert "fail-on none: findings do not fail the job" in done.summary
+    assert "| critical | MG102 |" in done.summary
+
+
+def test_scan_error_exits_2_with_the_reason_in_the_summary(runner: Runner, tmp_path: Path) -> None:
+    workspace = tmp_path / "repo"
+    workspace.mkdir()
+    done = runner.run("Run mtlsguard", workspace, path="no-such-dir")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.outputs["exit-code"] == "2"
+    assert "**Error** (exit code 2): mtlsguard: error: no-such-dir: no such file" in done.summary
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"fail_on": "severe"}, "input fail-on: 'severe' is not one of"),
+        ({"scan": "false"}, "nothing to do"),
+        ({"scan": "maybe"}, "input scan: 'maybe' is not true or false"),
+        ({"probe_url": "https://127.0.0.1:1/"}, "input probe-url needs cert and key"),
+    ],
+)
+def test_invalid_inputs_exit_2(
+    runner: Runner, tmp_path: Path, given: dict[str, str], message: str
+) -> None:
+    done = runner.run("Run mtlsguard", tmp_path, **given)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"::error::mtlsguard action: {message}" in done.stdout
+
+
+def test_the_same_glue_runs_in_process(tmp_path: Path) -> None:
+    # The module the step runs, imported from this checkout (no install): same contract.
+    from mtlsguard.ci.github_action import main
+
+    workspace = copy_example("vulnerable", tmp_path / "repo")
+    summary = tmp_path / "summary.md"
+    env = {
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "INPUT_PATH": str(workspace),
+        "INPUT_FAIL_ON": "critical",
+        "INPUT_SARIF_FILE": str(tmp_path / "scan.sarif"),
+    }
+    assert main(env) == 1
+    assert "| critical | MG102 |" in summary.read_text(encoding="utf-8")
