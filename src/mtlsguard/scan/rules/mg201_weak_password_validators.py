@@ -2,7 +2,9 @@
 
 **What.** ``AUTH_PASSWORD_VALIDATORS`` is empty, absent (Django's default is an empty list) in a
 project that uses ``django.contrib.auth``, or has no ``MinimumLengthValidator`` / sets its
-``min_length`` below 8.
+``min_length`` below 8. Any validator configured with ``OPTIONS`` ``min_length`` counts as a
+length validator (a project's own ``PasswordLengthValidator``); a project validator without
+that option is reported with low confidence, since its minimum is code the scan cannot see.
 
 **Why.** Weak password requirements (CWE-521): users can choose ``1234``; behind mTLS, the
 password is often the only thing separating one certificate holder from another user's account.
@@ -72,24 +74,43 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             confidence=confidence,
         )
         return
+    local: list[str] = []
     for item in value.items:
         if not isinstance(item, Mapping):
             return  # built dynamically: cannot judge
         name = item.get("NAME")
         if not (isinstance(name, Const) and isinstance(name.value, str)):
             return
-        if name.value.endswith("MinimumLengthValidator"):
-            options = item.get("OPTIONS")
-            length = options.get("min_length") if isinstance(options, Mapping) else None
+        options = item.get("OPTIONS")
+        length = options.get("min_length") if isinstance(options, Mapping) else None
+        django_length = name.value.endswith("MinimumLengthValidator")
+        if django_length or length is not None:
+            # Django's validator, or any validator told its minimum (label-studio's own
+            # users.validators.PasswordLengthValidator with OPTIONS min_length).
             size = number(length) if length is not None else 8.0
             if size is not None and size < _MIN_LENGTH:
                 yield meta.finding(
                     location=setting.location,
-                    evidence=f"MinimumLengthValidator min_length = {size:g} (< {_MIN_LENGTH})",
+                    evidence=f"{name.value} min_length = {size:g} (< {_MIN_LENGTH})",
                     remediation=_FIX,
                     confidence=confidence,
                 )
             return
+        if not name.value.startswith("django."):
+            local.append(name.value)
+    if local:
+        # A project validator may enforce a length we cannot see (its default is code).
+        yield meta.finding(
+            location=setting.location,
+            evidence=(
+                "AUTH_PASSWORD_VALIDATORS has no MinimumLengthValidator and no min_length "
+                f"option; whether {', '.join(local)} enforces a minimum length is not visible "
+                "statically"
+            ),
+            remediation=_FIX,
+            confidence=Confidence.LOW,
+        )
+        return
     yield meta.finding(
         location=setting.location,
         evidence="AUTH_PASSWORD_VALIDATORS has no MinimumLengthValidator",
