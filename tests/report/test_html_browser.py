@@ -114,32 +114,46 @@ def static_report(tmp_path: Path) -> Path:
 def graded_report(tmp_path: Path) -> Path:
     """The static scan plus the probe findings the demo reports on the vulnerable example."""
     static = scan_project(VULNERABLE)
+    # Worded as the probes word them (scan/probe/authentication.py, spoofing.py, bola.py).
     cert_only = get_probe_rule("MG402").finding(
         route="billing/",
         view="bank.views.BillingView",
-        evidence="GET /billing/ -> 200 with alice's client certificate and no credentials",
-        remediation="Require application authentication on /billing/, not only a certificate.",
+        evidence="GET /billing/ with only a client certificate: 200 with 196 bytes of data; "
+        "without the certificate: no response (TLS handshake refused); two different "
+        "certificates received the same data: the endpoint does not know who is calling",
+        remediation="Map the certificate to an application user and require authentication "
+        "(LoginRequiredMixin, DRF IsAuthenticated); scope data to request.user.",
     )
     forged = get_probe_rule("MG403").finding(
         route="billing/",
         view="bank.views.BillingView",
-        evidence="GET /billing/ on the app port with a forged X-SSL-Client-Verify: SUCCESS -> 200",
-        remediation="Believe certificate headers only from the proxy (MTLSGUARD TRUSTED_PROXIES).",
+        evidence="GET /billing/ with forged headers built from the certificate "
+        "sha256=3f9a4c1e0b7d2a65…: nginx headers without a certificate: 403 → 200 with "
+        "data (new access)",
+        remediation="Believe certificate headers only from the proxy's address (MTLSGUARD "
+        "TRUSTED_PROXIES, UNTRUSTED_HEADERS 'reject'); make the proxy overwrite them; never "
+        "expose the app server directly.",
     )
     bola = get_probe_rule("MG404").finding(
         route="api/accounts/<int:pk>/",
         view="bank.views.AccountDetail",
-        evidence="alice read bob's account: GET /api/accounts/2/ -> 200 with B's owner",
-        remediation="Scope the queryset to the requesting user (get_queryset filters by owner).",
+        evidence="GET /api/accounts/2/: the object carries B's owner; B gets 200, and A "
+        "(another valid identity) gets 200 with the same body",
+        remediation="Scope the queryset to request.user (OwnerScopedQuerysetMixin or "
+        "get_queryset) so another user's object is a 404, and add an object permission.",
     )
     probes = (cert_only, forged, bola)
     tested = {get_probe_rule(f.rule_id).category for f in probes}
-    result = replace(static, findings=(*static.findings, *probes))
+    # Shown relative to the checkout, so the README's screenshot names no local directory.
+    result = replace(static, root="examples/vulnerable", findings=(*static.findings, *probes))
     report = ScanReport(
         result=result,
         rules=[*all_rules(), *all_probe_rules()],
         grade=score_findings(probes, tested),
-        notes=("3 routes, 9 paths, 41 requests in 2.1s",),
+        notes=(
+            "Probe findings as mtlsguard demo reports them on this example; the page is built "
+            "by tests/report/test_html_browser.py without starting servers.",
+        ),
         title="mtlsguard demo: vulnerable example",
         excerpts=read_excerpts(VULNERABLE, result.findings),
     )

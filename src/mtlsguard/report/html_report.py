@@ -66,11 +66,7 @@ def _excerpt_html(excerpt: SourceExcerpt) -> str:
         rows.append(f'<span class="line{focus}"><span class="ln">{number}</span>{_e(line)}</span>')
     if excerpt.cut:
         rows.append('<span class="line"><span class="ln">…</span></span>')
-    return (
-        '<h4>Code</h4><p class="excerpt-path">'
-        f"<code>{_e(excerpt.path)}:{excerpt.focus}</code></p>"
-        f'<pre class="source">{"".join(rows)}</pre>'
-    )
+    return f'<h4>Code</h4><pre class="source">{"".join(rows)}</pre>'
 
 
 def _finding_html(
@@ -97,7 +93,7 @@ def _finding_html(
         f'<span class="rule">{_e(finding.rule_id)}</span>'
         f'<span class="title">{_e(finding.title)}</span></div>',
         '<dl class="facts">',
-        *(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts),
+        *(f"<div><dt>{name}</dt><dd>{value}</dd></div>" for name, value in facts),
         "</dl>",
     ]
     if finding.evidence:
@@ -214,10 +210,11 @@ def _findings_html(
         parts.append('<p class="muted">No findings.</p>')
     for number, (route, items) in enumerate(groups.items(), start=1):
         views = list(dict.fromkeys(f.view for _, f in items if f.view))
+        title = _NO_ROUTE if route == _NO_ROUTE else f"<code>{_e(_route_title(route))}</code>"
         shown = f"<p>{_e(', '.join(views))}</p>" if views else ""
         parts.append(
             f'<section class="route" id="route-{number}"><header>'
-            f'<h3><code>{_e(_route_title(route))}</code> <span class="muted">'
+            f'<h3>{title} <span class="muted">'
             f"({len(items)})</span></h3>{shown}</header>"
         )
         parts.extend(_finding_html(finding, anchor, by_line) for anchor, finding in items)
@@ -237,11 +234,14 @@ def _fixes_html(groups: Mapping[str, list[tuple[str, Finding]]]) -> list[str]:
     ]
     for anchor, route, finding in items:
         severity = finding.severity.label
+        where = _route_title(route)
+        if route == _NO_ROUTE and finding.location is not None:
+            where = f"{finding.location.path}:{finding.location.line}"
         fix = _e(finding.remediation) if finding.remediation else "See the finding."
         parts.append(
             f'<li><span class="sev {severity}">{_e(severity)}</span>'
             f'<a class="rule" href="#{anchor}">{_e(finding.rule_id)}</a>'
-            f'<span class="where">{_e(_route_title(route))}</span>: {fix}</li>'
+            f'<span class="where">{_e(where)}</span>: {fix}</li>'
         )
     parts.append("</ol></section>")
     return parts

@@ -41,7 +41,8 @@ code,pre{font-family:var(--mono);font-size:.86em}
 code{background:var(--soft);padding:.05rem .3rem;border-radius:4px;word-break:break-word}
 a{color:var(--accent)}
 nav.toc{border-bottom:1px solid var(--line);background:var(--soft)}
-nav.toc ul{list-style:none;margin:0 auto;padding:.55rem 1.5rem;display:flex;flex-wrap:wrap;gap:.4rem 1.4rem}
+nav.toc ul{list-style:none;margin:0 auto;padding:.55rem 1.5rem;display:flex;flex-wrap:wrap;
+gap:.4rem 1.4rem}
 nav.toc a{text-decoration:none;font-weight:550}
 .cards{display:grid;grid-template-columns:minmax(16rem,1fr) minmax(16rem,1.4fr);gap:1rem}
 .card{border:1px solid var(--line);border-radius:8px;padding:1rem 1.2rem;background:#fff}
@@ -89,8 +90,8 @@ font-weight:650;color:#fff;text-transform:uppercase;letter-spacing:.04em;vertica
 .finding.critical{border-left-color:var(--critical)}.finding.high{border-left-color:var(--high)}
 .finding.medium{border-left-color:var(--medium)}.finding.low{border-left-color:var(--low)}
 .finding .title{font-weight:600}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.6rem 0 0;
-font-size:.92rem}
+dl.facts{display:flex;flex-wrap:wrap;gap:.3rem 1.8rem;margin:.6rem 0 0;font-size:.92rem}
+dl.facts div{display:flex;gap:.45rem;align-items:baseline}
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
 pre{margin:0;white-space:pre-wrap;word-break:break-word;background:var(--soft);
 border:1px solid var(--line);border-radius:6px;padding:.5rem .7rem}
@@ -100,7 +101,6 @@ pre.source .ln{display:inline-block;width:3.2rem;padding-right:.8rem;text-align:
 color:var(--muted);user-select:none}
 pre.source .focus{background:#fff1c2}
 pre.source .focus .ln{color:var(--fg);font-weight:700}
-.excerpt-path{font-size:.85rem;color:var(--muted);margin:0 0 .25rem}
 .fix{border:1px solid #aceebb;background:#effcf2;border-radius:6px;padding:.55rem .8rem;
 margin-top:.9rem}
 .fix h4{margin:0 0 .2rem;color:var(--ok)}.fix p{margin:0}
