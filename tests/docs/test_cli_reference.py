@@ -2,14 +2,16 @@
 
 ``.ci/docs`` builds the site with ``mkdocs build --strict``, which checks links, anchors and
 the verbatim recipes; these tests check what a build cannot see: that the generated
-reference leaves out no command, option or help text of the parser, and that links out of
-docs/ are recognised.
+reference leaves out no command, option or help text of the parser, that links out of
+docs/ are recognised, and that every option the README and docs/ give an ``mtlsguard``
+command exists on that command.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -114,3 +116,32 @@ def test_links_out_of_docs_are_recognised(
 def test_every_published_outside_file_exists(hooks: ModuleType) -> None:
     for source in hooks.OUTSIDE_PAGES:
         assert (ROOT / source).is_file(), source
+
+
+_INVOCATION = re.compile(r"\bmtlsguard ((?:pki )?[a-z]+)\b(.*)")
+
+
+def _invocations(text: str) -> Iterator[tuple[str, str]]:
+    """``(command, arguments)`` of each ``mtlsguard COMMAND ...`` in ``text``: the rest of the
+    logical line (``\\`` continuations joined), up to a comment or the end of a code span."""
+    logical = re.sub(r"\\\n\s*", " ", text)
+    for line in logical.splitlines():
+        for match in _INVOCATION.finditer(line.split("  #", 1)[0]):
+            yield match.group(1), match.group(2).split("`", 1)[0]  # a code span ends there
+
+
+def test_options_the_docs_give_a_command_exist_on_that_command() -> None:
+    parser = build_parser()
+    commands = {p.prog.removeprefix("mtlsguard "): p for p in _parsers(parser) if p is not parser}
+    documents = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    checked = 0
+    for document in documents:
+        for command, rest in _invocations(document.read_text(encoding="utf-8")):
+            if command not in commands:
+                continue
+            known = {o for a in commands[command]._actions for o in a.option_strings}
+            for option in re.findall(r"(?<![\w-])--?[a-zA-Z][\w-]*", rest):
+                checked += 1
+                where = document.relative_to(ROOT)
+                assert option in known, f"{where}: mtlsguard {command} {option}"
+    assert checked > 20  # the README, probe.md and index.md give many
