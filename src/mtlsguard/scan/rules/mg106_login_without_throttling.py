@@ -2,8 +2,11 @@
 
 **What.** A view that checks passwords — Django's ``LoginView``, DRF's ``ObtainAuthToken``,
 SimpleJWT's ``TokenObtainPairView``, or any view calling ``authenticate()`` — with no
-rate limit (``@ratelimit``, DRF ``throttle_classes`` or ``DEFAULT_THROTTLE_CLASSES``) and no
-lockout app (django-axes, django-defender) installed.
+rate limit (``@ratelimit``, DRF ``throttle_classes`` or ``DEFAULT_THROTTLE_CLASSES``, or a
+rate-limit call such as ``check_rate_limit(...)`` in the view's methods or in its
+``form_class``) and no lockout app (django-axes, django-defender) installed. A view that creates
+the account (``create_user``/``set_password``) before authenticating with the password it was
+just given is a registration, not a login.
 
 **Why.** Improper restriction of excessive authentication attempts (CWE-307): passwords can be
 guessed online at full speed; an mTLS certificate does not limit how often its holder tries
@@ -30,7 +33,7 @@ from collections.abc import Iterator
 
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.model import Confidence, Finding, Severity
-from mtlsguard.scan.neutral import Mapping, Seq
+from mtlsguard.scan.neutral import ClassModel, FunctionModel, Mapping, Ref, Seq
 from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import where
 from mtlsguard.scan.semantics import RouteAnalysis, short_of
@@ -49,6 +52,18 @@ _LOGIN_VIEWS = frozenset(
 )
 _LOCKOUT_APPS = ("axes", "defender", "brutebuster", "django_brute_force")
 _RATELIMIT = frozenset({"ratelimit", "throttle", "rate_limit", "limits"})
+_SIGN_UP_CALLS = frozenset({"create_user", "create_superuser", "set_password"})
+
+
+def _checks_password(func: FunctionModel) -> bool:
+    """Calls ``authenticate()`` on a password that belongs to an existing account.
+
+    A registration or invitation view creates the account (``create_user``/``set_password``)
+    with the submitted password and then authenticates with it to sign the new user in:
+    nothing there can be guessed.
+    """
+    facts = func.facts
+    return facts.authenticates and not any(short_of(c) in _SIGN_UP_CALLS for c in facts.calls)
 
 
 def _is_login(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
@@ -59,9 +74,37 @@ def _is_login(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
             return True
         for name in ("post", "form_valid", "create"):
             found = ctx.project.method(analysis.klass, name)
-            if found is not None and found[1].facts.authenticates:
+            if found is not None and _checks_password(found[1]):
                 return True
-    return analysis.function is not None and analysis.function.facts.authenticates
+    return analysis.function is not None and _checks_password(analysis.function)
+
+
+def _limits_in_code(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
+    """A rate-limit call in the view's methods or in its ``form_class``.
+
+    Weblate's ``LoginForm.clean`` calls ``check_rate_limit("login", request)``.
+    """
+    classes: list[ClassModel] = []
+    functions: list[FunctionModel] = []
+    if analysis.function is not None:
+        functions.append(analysis.function)
+    if analysis.klass is not None:
+        classes.append(analysis.klass)
+        found = ctx.project.attribute(analysis.klass, "form_class")
+        if found is not None and isinstance(found[1], Ref):
+            form = ctx.project.class_named(found[1].name)
+            if form is not None:
+                classes.append(form)
+    for cls in classes:
+        for entry in cls.mro:
+            local = ctx.project.class_named(entry)
+            if local is not None:
+                functions.extend(local.methods.values())
+    return any(
+        any(word in short_of(call).lower() for word in _RATELIMIT)
+        for func in functions
+        for call in func.facts.calls
+    )
 
 
 def _throttled(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
@@ -80,6 +123,8 @@ def _throttled(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
             return True
     text = repr(decorators)
     if any(word in text for word in _RATELIMIT):
+        return True
+    if _limits_in_code(ctx, analysis):
         return True
     if analysis.framework == "drf" or (
         analysis.klass and any(e.startswith("rest_framework") for e in analysis.klass.mro)
