@@ -40,6 +40,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from mtlsguard.certs import ClientCertificate
+from mtlsguard.django.binding_lookup import binding_queryset, find_binding
 from mtlsguard.django.conf import IdentitySettings, get_settings
 from mtlsguard.django.identity_cache import MISS, identity_cache
 from mtlsguard.django.models import CertificateBinding
@@ -257,15 +258,14 @@ class ClientCertificateBackend(ModelBackend):
 
     @staticmethod
     def _binding_query(cert: ClientCertificate) -> Any:
-        # sha256 is unique: no ORDER BY (first() would add the model's "-created"), which
-        # spares the ORM ~20% of a first-sight lookup.
-        return (
-            CertificateBinding.objects.select_related("user")
-            .filter(sha256=cert.sha256)
-            .order_by()[:1]
-        )
+        assert cert.sha256 is not None
+        return binding_queryset(cert.sha256)
 
     def _by_binding(self, cert: ClientCertificate) -> Any:
+        assert cert.sha256 is not None
+        if type(self)._binding_query is ClientCertificateBackend._binding_query:
+            # The same query, compiled once per connection (most of a first sight's cost).
+            return self._binding_user(find_binding(cert.sha256), cert)
         found = list(self._binding_query(cert))
         return self._binding_user(found[0] if found else None, cert)
 

@@ -1,0 +1,81 @@
+"""``find_binding`` (the binding lookup compiled once per connection) answers like the ORM."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connections
+
+from mtlsguard.devserver.pki import TestPKI
+from mtlsguard.django.binding_lookup import binding_queryset, find_binding
+from mtlsguard.django.models import CertificateBinding
+
+
+def fields(instance: Any) -> dict[str, Any]:
+    return {k: v for k, v in instance.__dict__.items() if k != "_state"}
+
+
+@pytest.fixture
+def bindings(db: None, pki: TestPKI) -> list[CertificateBinding]:
+    user = get_user_model().objects.create_user("alice", email="alice@example.com")
+    bound = CertificateBinding.objects.create(
+        user=user, label="laptop", **CertificateBinding.fields_for(pki.client.cert)
+    )
+    revoked = CertificateBinding.objects.create(
+        user=user, **CertificateBinding.fields_for(pki.other_client.cert)
+    )
+    revoked.revoke()
+    return [bound, revoked]
+
+
+def test_same_instances_as_the_queryset(
+    bindings: list[CertificateBinding], django_assert_num_queries: Any
+) -> None:
+    for binding in bindings:
+        expected = next(iter(binding_queryset(binding.sha256)))
+        with django_assert_num_queries(1):
+            found = find_binding(binding.sha256)
+            assert found is not None
+            user = found.user  # joined: no second query
+        assert type(found) is CertificateBinding
+        assert fields(found) == fields(expected)
+        assert fields(user) == fields(expected.user)
+        assert found.not_after.tzinfo is not None
+        assert found._state.db == expected._state.db
+        assert found._state.adding is expected._state.adding is False
+        assert user._state.db == expected.user._state.db
+
+
+@pytest.mark.parametrize(
+    "fingerprint",
+    ["0" * 64, "' OR '1'='1", '" OR 1=1 --', "%s", "mtlsguard-binding-lookup-placeholder"],
+)
+def test_unknown_fingerprints_find_nothing(
+    bindings: list[CertificateBinding], fingerprint: str
+) -> None:
+    # The fingerprint is a bound parameter: SQL in it is only ever compared, never run.
+    assert find_binding(fingerprint) is None
+
+
+def test_each_thread_uses_its_own_connection(transactional_db: None, pki: TestPKI) -> None:
+    user = get_user_model().objects.create_user("alice")
+    binding = CertificateBinding.objects.create(
+        user=user, **CertificateBinding.fields_for(pki.client.cert)
+    )
+    assert find_binding(binding.sha256) == binding
+    found: list[Any] = []
+
+    def lookup() -> None:
+        try:
+            result = find_binding(binding.sha256)
+            found.append((result, result.user if result else None))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=lookup)
+    thread.start()
+    thread.join(10)
+    assert found == [(binding, user)]
