@@ -7,15 +7,26 @@ files that make up the distribution are copied into a fresh git repository and c
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
+import venv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from jsonschema import Draft4Validator, FormatChecker
+
+if TYPE_CHECKING:
+    from tests.packaging.action_runner import Runner
 
 ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_PATH = ROOT / "tests" / "assets" / "sarif-schema-2.1.0.json"
+SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 
 # What `pip install <dir>` and the hook/action manifests need; nothing else is copied.
 DISTRIBUTION = (
@@ -88,3 +99,26 @@ def source_snapshot(tmp_path_factory: pytest.TempPathFactory) -> SourceSnapshot:
         else:
             shutil.copy2(source, repo / name)
     return SourceSnapshot(path=repo, rev=commit_all(repo))
+
+
+@pytest.fixture(scope="session")
+def runner(tmp_path_factory: pytest.TempPathFactory, source_snapshot: SourceSnapshot) -> Runner:
+    """A fake runner whose install step ran for real: the snapshot in a fresh virtualenv."""
+    from tests.packaging.action_runner import Runner
+
+    environment = tmp_path_factory.mktemp("setup-python") / "venv"
+    venv.EnvBuilder(with_pip=True).create(environment)
+    fake = Runner(source_snapshot.path, environment / "bin")
+    workspace = tmp_path_factory.mktemp("install-workspace")
+    done = fake.run("Install mtlsguard", workspace)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^mtlsguard \d+\.\d+", done.stdout, re.MULTILINE), done.stdout
+    return fake
+
+
+@pytest.fixture(scope="session")
+def sarif_validator() -> Draft4Validator:
+    """The official SARIF 2.1.0 schema (tests/assets), checked to be unmodified."""
+    raw = SCHEMA_PATH.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == SCHEMA_SHA256, "the official schema was modified"
+    return Draft4Validator(json.loads(raw), format_checker=FormatChecker())

@@ -1,133 +1,25 @@
 """``action.yml``'s shell steps, run locally with a fake GitHub Actions environment.
 
-Each ``run:`` step is executed the way a runner executes it (``bash --noprofile --norc -eo
-pipefail``) with its ``env:`` evaluated from the inputs, and with ``GITHUB_ACTION_PATH``,
-``GITHUB_WORKSPACE``, ``GITHUB_STEP_SUMMARY``, ``GITHUB_OUTPUT`` and ``RUNNER_TEMP`` pointing at
-temporary files. The install step runs for real once per session: it installs a committed
-snapshot of this checkout into a fresh virtual environment (dependencies from the package
-index), whose ``python`` then plays the part of ``actions/setup-python``'s.
+The install step runs for real once per session (the ``runner`` fixture): it installs a
+committed snapshot of this checkout into a fresh virtual environment (dependencies from the
+package index), whose ``python`` then plays the part of ``actions/setup-python``'s. The other
+steps run against the example projects (see tests/packaging/action_runner.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
 import subprocess
-import venv
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
-from jsonschema import Draft4Validator, FormatChecker
+from jsonschema import Draft4Validator
 
-from tests.packaging.conftest import ROOT, SourceSnapshot, copy_example
+from tests.packaging.action_runner import ACTION, Runner, evaluate, with_defaults
+from tests.packaging.conftest import ROOT, copy_example
 
 pytestmark = pytest.mark.timeout(600)
-
-ACTION: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
-SCHEMA_PATH = ROOT / "tests" / "assets" / "sarif-schema-2.1.0.json"
-SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
-_EXPRESSION = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
-
-
-def step(name: str) -> dict[str, Any]:
-    (found,) = [s for s in ACTION["runs"]["steps"] if s.get("name") == name]
-    return found
-
-
-def evaluate(value: str, inputs: dict[str, str]) -> str:
-    """``${{ inputs.NAME }}`` substituted; any other expression fails the test."""
-    result = _EXPRESSION.sub(lambda m: inputs[m.group(1)], value)
-    assert "${{" not in result, f"unsupported expression in {value!r}"
-    return result
-
-
-def with_defaults(**given: str) -> dict[str, str]:
-    inputs = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
-    for name, value in given.items():
-        key = name.replace("_", "-")
-        assert key in inputs, f"action.yml has no input {key}"
-        inputs[key] = value
-    return inputs
-
-
-@dataclass
-class StepRun:
-    returncode: int
-    stdout: str
-    stderr: str
-    summary: str
-    outputs: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Runner:
-    """A fake runner: the action's directory and a Python with mtlsguard installed."""
-
-    action_path: Path
-    bin_dir: Path
-
-    def run(self, name: str, workspace: Path, **given: str) -> StepRun:
-        definition = step(name)
-        assert definition["shell"] == "bash"
-        inputs = with_defaults(**given)
-        temp = workspace.parent / f"{workspace.name}-runner"
-        temp.mkdir(exist_ok=True)
-        summary, outputs = temp / "step_summary.md", temp / "github_output"
-        summary.write_text("", encoding="utf-8")
-        outputs.write_text("", encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
-        env.update(
-            PATH=f"{self.bin_dir}{os.pathsep}{env.get('PATH', '')}",
-            GITHUB_ACTIONS="true",
-            GITHUB_ACTION_PATH=str(self.action_path),
-            GITHUB_WORKSPACE=str(workspace),
-            GITHUB_STEP_SUMMARY=str(summary),
-            GITHUB_OUTPUT=str(outputs),
-            RUNNER_TEMP=str(temp),
-        )
-        for key, value in (definition.get("env") or {}).items():
-            env[key] = evaluate(str(value), inputs)
-        done = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", definition["run"]],
-            cwd=workspace,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=540,
-            check=False,
-        )
-        lines = outputs.read_text(encoding="utf-8").splitlines()
-        return StepRun(
-            done.returncode,
-            done.stdout,
-            done.stderr,
-            summary.read_text(encoding="utf-8"),
-            dict(line.partition("=")[::2] for line in lines if line),
-        )
-
-
-@pytest.fixture(scope="session")
-def runner(tmp_path_factory: pytest.TempPathFactory, source_snapshot: SourceSnapshot) -> Runner:
-    environment = tmp_path_factory.mktemp("setup-python") / "venv"
-    venv.EnvBuilder(with_pip=True).create(environment)
-    fake = Runner(source_snapshot.path, environment / "bin")
-    workspace = tmp_path_factory.mktemp("install-workspace")
-    done = fake.run("Install mtlsguard", workspace)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert re.search(r"^mtlsguard \d+\.\d+", done.stdout, re.MULTILINE), done.stdout
-    return fake
-
-
-@pytest.fixture(scope="module")
-def validator() -> Draft4Validator:
-    raw = SCHEMA_PATH.read_bytes()
-    assert hashlib.sha256(raw).hexdigest() == SCHEMA_SHA256, "the official schema was modified"
-    return Draft4Validator(json.loads(raw), format_checker=FormatChecker())
 
 
 def test_run_steps_take_inputs_only_through_env() -> None:
@@ -157,7 +49,7 @@ def test_install_step_installs_the_actions_own_copy(runner: Runner, tmp_path: Pa
 
 
 def test_vulnerable_project_fails_with_sarif_summary_and_outputs(
-    runner: Runner, tmp_path: Path, validator: Draft4Validator
+    runner: Runner, tmp_path: Path, sarif_validator: Draft4Validator
 ) -> None:
     workspace = tmp_path / "repo"
     copy_example("vulnerable", workspace / "backend")
@@ -167,7 +59,7 @@ def test_vulnerable_project_fails_with_sarif_summary_and_outputs(
 
     sarif_path = workspace / "mtlsguard.sarif"
     log = json.loads(sarif_path.read_text(encoding="utf-8"))
-    errors = [e.message for e in validator.iter_errors(log)]
+    errors = [e.message for e in sarif_validator.iter_errors(log)]
     assert errors == []
     results = log["runs"][0]["results"]
     assert {"MG101", "MG102"} <= {r["ruleId"] for r in results}
