@@ -99,7 +99,7 @@ def load(browser: Any, path: Path) -> list[dict[str, Any]]:
     """Open ``path`` and return the console entries it logged (draining the log first)."""
     browser.get_log("browser")
     browser.get(path.as_uri())
-    browser.execute_script("return document.readyState")
+    assert browser.title.startswith("mtlsguard: "), browser.title  # not Chromium's error page
     return [e for e in browser.get_log("browser") if e["level"] in {"SEVERE", "WARNING"}]
 
 
