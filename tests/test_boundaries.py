@@ -9,7 +9,7 @@ from pathlib import Path
 
 import mtlsguard
 
-FRAMEWORK_FREE = ("certs", "scan", "report", "devserver.pki", "cli")
+FRAMEWORK_FREE = ("certs", "scan", "report", "devserver.pki", "cli", "ci")
 
 _BLOCKER = """
 import sys, importlib.abc

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 from jsonschema import Draft4Validator
 
 from tests.packaging.action_runner import ACTION, Runner, evaluate, with_defaults
@@ -173,3 +175,38 @@ def test_the_same_glue_runs_in_process(tmp_path: Path) -> None:
     }
     assert main(env) == 1
     assert "| critical | MG102 |" in summary.read_text(encoding="utf-8")
+
+
+def _table_names(markdown: str, heading: str) -> set[str]:
+    section = markdown.split(heading, 1)[1].split("\n#", 1)[0]
+    names: set[str] = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            names.update(re.findall(r"`([a-z-]+)`", line.split("|")[1]))
+    return names
+
+
+def test_docs_list_every_input_and_output() -> None:
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    assert _table_names(text, "### Inputs") == set(ACTION["inputs"])
+    assert _table_names(text, "### Outputs") == set(ACTION["outputs"])
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/ci.md"])
+def test_workflow_snippets_use_real_inputs_and_outputs(document: str) -> None:
+    text = (ROOT / document).read_text(encoding="utf-8")
+    snippets = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    steps = []
+    for snippet in snippets:
+        parsed = yaml.safe_load(textwrap.dedent(snippet))
+        if isinstance(parsed, list):
+            steps += parsed
+        elif isinstance(parsed, dict) and "jobs" in parsed:
+            steps += [s for job in parsed["jobs"].values() for s in job["steps"]]
+    ours = [s for s in steps if "/mtlsguard@" in s.get("uses", "")]
+    assert ours, f"no step of {document} uses the action"
+    for used in ours:
+        assert set(used["with"]) <= set(ACTION["inputs"]), used["with"]
+    referenced = set(re.findall(r"steps\.mtlsguard\.outputs\.([a-z-]+)", text))
+    assert referenced
+    assert referenced <= set(ACTION["outputs"])
