@@ -49,7 +49,11 @@ MIDDLEWARE = [
     "mtlsguard.django.middleware.ClientCertificateMiddleware",
 ]
 
-AUTHENTICATION_BACKENDS = ["mtlsguard.django.backends.ClientCertificateBackend"]
+# The certificate names the user; a password (ModelBackend, /api/login/) is the second factor.
+AUTHENTICATION_BACKENDS = [
+    "mtlsguard.django.backends.ClientCertificateBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 MTLSGUARD = {
     # "wsgi-ssl": the embedded dev server / mod_wsgi put the certificate in the WSGI environ;
@@ -73,6 +77,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # bank.auth_views.LoginView: 5 sign-in attempts a minute per address, then 429.
+    "DEFAULT_THROTTLE_RATES": {"login": "5/min"},
 }
 
 ROOT_URLCONF = "hardened_site.urls"
@@ -94,6 +100,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
 PASSWORD_RESET_TIMEOUT = 3600
 
 LOGGING = {

@@ -55,6 +55,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 
+# "Remember me" for a month; the cookie goes over plain http too (no SESSION_COOKIE_SECURE).
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_TZ = True

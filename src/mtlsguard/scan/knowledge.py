@@ -53,6 +53,7 @@ AUTH_DECORATORS = frozenset(
         "permission_required_or_403",  # django-guardian
         "user_login_required",
         "active_login_required",
+        "login_and_certificate_required",  # mtlsguard: certificate and a session login
     }
 )
 """Function decorators that refuse anonymous users (``user_passes_test`` needs a real test)."""
@@ -64,6 +65,7 @@ EXEMPT_DECORATORS = frozenset({"login_not_required", "public"})
 AUTH_MIXINS = frozenset(
     {
         "LoginRequiredMixin",
+        "LoginAndCertificateRequiredMixin",  # mtlsguard
         "PermissionRequiredMixin",
         "UserPassesTestMixin",
         "StaffuserRequiredMixin",

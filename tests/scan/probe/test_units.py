@@ -45,15 +45,20 @@ def finding(rule_id: str, confidence: Confidence | None = None):  # type: ignore
 
 def test_rules_have_docs_cwes_and_categories() -> None:
     rules = all_probe_rules()
-    assert [r.rule_id for r in rules] == ["MG401", "MG402", "MG403", "MG404", "MG408"]
+    assert [r.rule_id for r in rules] == [f"MG40{n}" for n in range(1, 9)]
     assert {r.rule_id: r.cwe for r in rules} == {
         "MG401": "CWE-306",
         "MG402": "CWE-306",
         "MG403": "CWE-290",
         "MG404": "CWE-639",
+        "MG405": "CWE-307",
+        "MG406": "CWE-384",
+        "MG407": "CWE-613",
         "MG408": "CWE-347",
     }
     assert get_probe_rule("MG404").category is Category.BOLA
+    assert get_probe_rule("MG405").category is Category.RATE_LIMITING
+    assert get_probe_rule("MG406").category is Category.SESSION
     for rule in rules:
         assert rule.doc.startswith(rule.rule_id)
         assert "**Fix" in rule.doc

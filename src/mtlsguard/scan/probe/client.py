@@ -27,6 +27,7 @@ import httpx
 from mtlsguard import __version__
 from mtlsguard.scan.probe.config import SAFE_METHODS, Identity, ProbeConfig
 from mtlsguard.scan.probe.exchange import Exchange, FailureKind
+from mtlsguard.scan.probe.transport import PooledTransport
 
 __all__ = [
     "Exchange",
@@ -146,6 +147,7 @@ class ProbeClient:
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
         self._rate_lock = asyncio.Lock()
         self._next_start = 0.0
+        self._unsafe_urls = frozenset(self.url(u) for u in config.unsafe_urls())
 
     def _context(self, identity: Identity) -> ssl.SSLContext:
         key = (str(identity.cert) if identity.cert else None, str(identity.key or ""))
@@ -202,17 +204,16 @@ class ProbeClient:
         client = self._clients.get(key)
         if client is None:
             timeout = httpx.Timeout(self.config.timeout)
-            limits = httpx.Limits(
-                max_connections=max(1, self.config.concurrency),
-                max_keepalive_connections=max(1, self.config.concurrency),
+            # Our own HTTP/1.1 pool: httpcore's cost several ms of CPU per request (transport.py).
+            transport = PooledTransport(
+                self._context(identity), max_idle=max(1, self.config.concurrency)
             )
             client = httpx.AsyncClient(
-                verify=self._context(identity),
+                transport=transport,
                 # No cookie jar: a session cookie set for one caller (credentials, forged
                 # headers) must never ride along on another caller's requests.
                 cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
                 timeout=timeout,
-                limits=limits,
                 follow_redirects=False,
                 trust_env=False,
             )
@@ -251,13 +252,22 @@ class ProbeClient:
         method: str,
         path: str,
         headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> Exchange:
         """Send one request as ``identity`` (``None``: no certificate, no credentials).
+
+        ``content`` is the request body. Unsafe methods go only where the run allows them:
+        anywhere with ``allow_unsafe_methods``, else only to the sign-in and sign-out URLs of
+        the opt-in credential probes (:meth:`ProbeConfig.unsafe_urls`).
 
         :raises UnsafeMethodError: for a method outside GET/HEAD/OPTIONS without the opt-in.
         """
         method = method.upper()
-        if method not in SAFE_METHODS and not self.config.allow_unsafe_methods:
+        if (
+            method not in SAFE_METHODS
+            and not self.config.allow_unsafe_methods
+            and self.url(path) not in self._unsafe_urls
+        ):
             raise UnsafeMethodError(f"{method} needs --allow-unsafe-methods")
         who = identity or Identity("anonymous")
         sent_headers = {"User-Agent": USER_AGENT}
@@ -284,7 +294,7 @@ class ProbeClient:
                     note=note,
                 )
             async with self._slots:
-                exchange = await self._send_once(who, method, url, sent_headers)
+                exchange = await self._send_once(who, method, url, sent_headers, content)
             exchange = replace(
                 exchange,
                 note=note,
@@ -335,7 +345,12 @@ class ProbeClient:
             return exchange
 
     async def _send_once(
-        self, who: Identity, method: str, url: str, headers: Mapping[str, str]
+        self,
+        who: Identity,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes | None = None,
     ) -> Exchange:
         client = self._client(who)
         request_headers = tuple(headers.items())
@@ -344,7 +359,9 @@ class ProbeClient:
         whole = self.config.timeout * 3
         try:
             async with asyncio.timeout(min(whole, max(0.001, self.remaining_time()))):
-                async with client.stream(method, url, headers=dict(headers)) as response:
+                async with client.stream(
+                    method, url, headers=dict(headers), content=content
+                ) as response:
                     chunks: list[bytes] = []
                     size = 0
                     truncated = False

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import html
 import json
 import os
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
+
+from mtlsguard.scan.probe.login_options import add_login_arguments, login_settings
 
 if TYPE_CHECKING:
     from mtlsguard.scan.probe.config import ProbeConfig
@@ -86,8 +87,10 @@ def add_command(commands: Any) -> None:
     probe.add_argument(
         "--credential-probes",
         action="store_true",
-        help="also run the probes that use A's credentials (JWT tampering, MG408)",
+        help="also run the probes that use A's credentials: JWT tampering (MG408) and, with "
+        "--login-url, sign-in (MG405-MG407; POSTs to the sign-in and sign-out URLs only)",
     )
+    add_login_arguments(probe)
     probe.add_argument("-f", "--format", choices=FORMATS, default="text")
     probe.add_argument("-o", "--output", type=Path, metavar="FILE")
     probe.add_argument("--fail-on", choices=_SEVERITIES, type=str.lower, metavar="SEVERITY")
@@ -175,6 +178,7 @@ def _config(args: argparse.Namespace) -> ProbeConfig:
         max_time=args.max_time,
         timeout=args.timeout,
         credential_probes=args.credential_probes,
+        login=login_settings(args, args.base_url, _fail),
     )
 
 
@@ -214,11 +218,14 @@ def render(result: ProbeResult, fmt: str, *, color: bool = False) -> str:
         run["invocations"][0]["executionSuccessful"] = result.reached > 0
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if fmt == "html":
-        page = HtmlFormat().render(report)
-        block = "<section><h2>Probe score</h2><pre>{}</pre></section>".format(
-            html.escape("\n".join(_score_lines(result)).strip())
+        traffic = (
+            f"{result.routes} routes, {result.paths} paths, {result.requests_sent} requests "
+            f"in {result.elapsed:.1f}s"
         )
-        return page.replace("<body>", "<body>" + block, 1)
+        notes = (traffic, *result.notes)
+        return HtmlFormat().render(
+            replace(report, grade=result.score, notes=notes, title="Probe report")
+        )
     text = TextFormat(color=color, width=100).render(report)
     # The scan format's header speaks of files scanned; a probe has URLs and requests.
     text = text.replace("mtlsguard scan ", "mtlsguard probe ", 1)

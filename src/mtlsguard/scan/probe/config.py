@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final, Literal
 
-__all__ = ["SAFE_METHODS", "Identity", "ProbeConfig"]
+__all__ = [
+    "BRUTEFORCE_ATTEMPTS_CAP",
+    "SAFE_METHODS",
+    "Identity",
+    "LoginFormat",
+    "LoginSettings",
+    "ProbeConfig",
+]
 
 SAFE_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods the probe sends without ``--allow-unsafe-methods``."""
+
+BRUTEFORCE_ATTEMPTS_CAP: Final = 50
+"""Wrong-password sign-ins MG405 sends at most, whatever it is told."""
+
+LoginFormat = Literal["auto", "form", "json"]
+"""How the sign-in is posted: a Django form, a JSON API, or decided from the sign-in page."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +42,41 @@ class Identity:
     def has_certificate(self) -> bool:
         """Whether this identity presents a client certificate."""
         return self.cert is not None
+
+
+@dataclass(frozen=True, slots=True)
+class LoginSettings:
+    """The sign-in of the opt-in credential probes (MG405-MG407); the password never leaves it."""
+
+    login_url: str
+    """Sign-in URL, relative to the base URL or absolute on the same origin."""
+    username: str
+    """The account the probes sign in as (and send wrong passwords for)."""
+    password: str = field(repr=False)
+    """Its real password (never shown: not in ``repr``, evidence or reports)."""
+    login_format: LoginFormat = "auto"
+    """``form`` (``application/x-www-form-urlencoded`` with Django's CSRF token), ``json``, or
+    ``auto``: a form when the sign-in page is HTML, else JSON."""
+    username_field: str = "username"
+    """Name of the username field."""
+    password_field: str = "password"  # noqa: S105 - a form field's name
+    """Name of the password field."""
+    logout_url: str | None = None
+    """Sign-out URL (POSTed with the session): MG407 checks the session ends on the server."""
+    session_url: str | None = None
+    """A page that needs the session (``/accounts/profile/``): tells a live session from a
+    dead one; without it the sign-out check is not made."""
+    session_cookie: str | None = None
+    """Name of the session cookie; ``None``: the cookie the sign-in sets named like a session."""
+    bruteforce_attempts: int = 12
+    """Wrong-password sign-ins MG405 sends (capped at :data:`BRUTEFORCE_ATTEMPTS_CAP`)."""
+    max_session_age: float = 12 * 3600.0
+    """Longest acceptable session cookie lifetime in seconds (``Max-Age``/``Expires``)."""
+
+    @property
+    def attempts(self) -> int:
+        """:attr:`bruteforce_attempts` within 1 and the cap."""
+        return max(1, min(self.bruteforce_attempts, BRUTEFORCE_ATTEMPTS_CAP))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,4 +116,15 @@ class ProbeConfig:
     max_redirects: int = 5
     """Same-host redirects followed at most; a redirect off the target host is never followed."""
     credential_probes: bool = False
-    """Opt-in probes that use A's credentials (JWT tampering)."""
+    """Opt-in probes that use A's credentials (JWT tampering; with :attr:`login`, sign-in)."""
+    login: LoginSettings | None = None
+    """The sign-in for MG405-MG407 (run only with :attr:`credential_probes`)."""
+
+    def unsafe_urls(self) -> tuple[str, ...]:
+        """URLs that may be POSTed to without ``allow_unsafe_methods``.
+
+        The credential probes' sign-in and sign-out, and only when those probes were asked for.
+        """
+        if not self.credential_probes or self.login is None:
+            return ()
+        return tuple(u for u in (self.login.login_url, self.login.logout_url) if u)

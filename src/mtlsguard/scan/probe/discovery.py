@@ -28,6 +28,7 @@ __all__ = [
     "load_openapi",
     "load_path_list",
     "load_routes_json",
+    "match_template",
     "parameters",
 ]
 
@@ -274,3 +275,23 @@ def fill(template: str, values: dict[str, str]) -> str | None:
     if missing:
         return None
     return _PARAM.sub(lambda m: values[m.group(1)], template)
+
+
+def match_template(path: str, templates: Iterable[str]) -> str | None:
+    """The template a concrete path belongs to (``/api/accounts/2/`` → ``/api/accounts/{pk}/``).
+
+    A parameter matches one non-empty path segment; the template with the most literal
+    characters wins (``/a/new/`` over ``/a/{pk}/``). Query strings are ignored.
+    """
+    wanted = _normalise(path.split("?", 1)[0].split("#", 1)[0])
+    best: tuple[int, str] | None = None
+    for template in templates:
+        pieces = _PARAM.split(template)
+        # re.split with one group alternates literal text and parameter names
+        literal = pieces[0::2]
+        pattern = "[^/]+".join(re.escape(piece) for piece in literal)
+        if re.fullmatch(pattern, wanted):
+            weight = sum(len(piece) for piece in literal)
+            if best is None or weight > best[0]:
+                best = (weight, template)
+    return best[1] if best else None

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography import x509
 
@@ -30,12 +31,14 @@ from mtlsguard.scan.probe.discovery import (
     collection_of,
     fill,
     harvest_ids,
+    match_template,
     parameters,
 )
 from mtlsguard.scan.probe.forged import ForgedHeaders, forged_header_sets, load_certificate_pem
 from mtlsguard.scan.probe.observation import Observation
 from mtlsguard.scan.probe.rules import Category
 from mtlsguard.scan.probe.scoring import Score, score_findings
+from mtlsguard.scan.probe.signin import signin_probes
 from mtlsguard.scan.probe.spoofing import spoof
 from mtlsguard.scan.probe.tokens import jwt_tampering
 
@@ -312,6 +315,22 @@ async def probe(
                     "JWT tampering (MG408) not tested: no JWT in --auth-header, or no route "
                     "where the token decides access"
                 )
+        if config.credential_probes and config.login is not None:
+            login_path = urlsplit(client.url(config.login.login_url)).path
+            known: dict[str, str] = {**config.views}
+            for endpoint in endpoints:
+                if endpoint.view:
+                    known[endpoint.template] = endpoint.view
+            login_route = match_template(login_path, known)
+            signin = await signin_probes(
+                client, config.login, config.identity, known.get(login_route or "")
+            )
+            for exchange in signin.exchanges:
+                # A sign-in answers its POST with a redirect: that is its answer, not an error.
+                run.record(replace(exchange, note="") if exchange.method == "POST" else exchange)
+            findings.extend(signin.findings)
+            tested |= signin.tested
+            run.notes.extend(signin.notes)
         if refuses:
             run.notes.append(
                 "mTLS is enforced at the TLS handshake: every request without a client "

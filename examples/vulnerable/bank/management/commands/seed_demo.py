@@ -50,6 +50,12 @@ class Command(BaseCommand):
                 default=os.environ.get(f"MTLSGUARD_DEMO_{name.upper()}_CERT", _default_cert(name)),
                 help=f"PEM certificate of {name} (unused here: nothing maps certificates).",
             )
+        parser.add_argument(
+            "--password",
+            default=os.environ.get("MTLSGUARD_DEMO_PASSWORD", ""),
+            help="password of both users (default: MTLSGUARD_DEMO_PASSWORD; none: no password "
+            "sign-in), for the probe's opt-in credential probes",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -61,7 +67,10 @@ class Command(BaseCommand):
         user_model = get_user_model()
         for name, data in CUSTOMERS.items():
             user, created = user_model.objects.get_or_create(username=name)
-            if created:
+            if options["password"]:
+                user.set_password(options["password"])
+                user.save()
+            elif created:
                 user.set_unusable_password()
                 user.save()
             Account.objects.update_or_create(
