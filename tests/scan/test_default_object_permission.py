@@ -47,14 +47,14 @@ urlpatterns = [path("api/exports/<int:pk>", views.ExportDetailAPI.as_view())]
 """
 
 
-def _mg103(tmp_path: Path, defaults: str) -> list[str]:
+def _mg103(tmp_path: Path, defaults: str, views: str = VIEWS) -> list[str]:
     root = write_project(
         tmp_path,
         {
             "app/models.py": MODELS,
             "app/api_permissions.py": PERMISSIONS,
             "app/serializers.py": "class ExportSerializer:\n    pass\n",
-            "app/views.py": VIEWS,
+            "app/views.py": views,
             "proj/urls.py": URLS,
         },
         settings_extra=f"REST_FRAMEWORK = {{'DEFAULT_PERMISSION_CLASSES': {defaults}}}\n",
@@ -74,3 +74,13 @@ def test_default_object_permission_that_checks_the_user_scopes_the_view(tmp_path
 def test_default_without_an_object_permission_is_still_reported(tmp_path: Path) -> None:
     defaults = "['rest_framework.permissions.IsAuthenticated']"
     assert _mg103(tmp_path, defaults) == ["app.views.ExportDetailAPI"]
+
+
+def test_object_permission_does_not_scope_a_list(tmp_path: Path) -> None:
+    # DRF runs has_object_permission in get_object() only: a ListCreateAPIView filtered by the
+    # URL's task id alone (label-studio's AnnotationDraftListAPI) lists anybody's objects.
+    views = VIEWS.replace("generics.RetrieveDestroyAPIView", "generics.ListCreateAPIView")
+    defaults = (
+        "['app.api_permissions.HasObjectPermission', 'rest_framework.permissions.IsAuthenticated']"
+    )
+    assert _mg103(tmp_path, defaults, views) == ["app.views.ExportDetailAPI"]

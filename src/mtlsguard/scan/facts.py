@@ -46,6 +46,7 @@ _AUTH_ATTRS = frozenset(
     }
 )
 _NEGATIVE_ATTRS = frozenset({"is_anonymous"})
+_STAFF_WORDS = ("staff", "superuser", "is_admin")
 _OBJECT_PERMISSION_CALLS = frozenset(
     {"has_perm", "has_perms", "check_object_permissions", "has_object_permission", "has_permission"}
 )
@@ -249,6 +250,38 @@ def _guard_blocks(
     return False
 
 
+def _staff_test(test: ast.expr) -> bool:
+    """``user.is_staff``, ``user.is_superuser``, ``user.has_active_staff_session(...)``."""
+    return any(
+        isinstance(n, ast.Attribute) and any(w in n.attr for w in _STAFF_WORDS)
+        for n in ast.walk(test)
+    )
+
+
+def _global_permission_test(test: ast.expr) -> bool:
+    """``user.has_perm("management.use")``: a permission asked about no object."""
+    return any(
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in ("has_perm", "has_perms")
+        and len(n.args) + len(n.keywords) == 1
+        for n in ast.walk(test)
+    )
+
+
+def _role_guard(func: FunctionNode) -> str:
+    """Which role a refusing guard in ``func`` (or a nested wrapper) requires, if any."""
+    bodies = [func.body] + [
+        n.body
+        for n in _own_nodes(func, nested=True)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    for test, role in ((_staff_test, "staff"), (_global_permission_test, "permission")):
+        if any(_guard_blocks(body, test) for body in bodies):
+            return role
+    return ""
+
+
 def _decorator_guard(func: FunctionNode) -> bool:
     """Guards in the body or in nested wrapper functions (decorator pattern)."""
     if _guard_blocks(func.body, lambda t: _mentions_attr(t, _AUTH_ATTRS)):
@@ -296,6 +329,7 @@ class _Analyzer:
         cert_keys: list[str] = []
         calls_login = sets_user = cycles = authenticates = trusted = False
         mentions_user = auth_hint = safe_hint = has_nested = path_dependent = False
+        role_hint = False
         lookups: list[ObjectLookup] = []
         object_checked = False
         jwts: list[JwtDecode] = []
@@ -337,6 +371,8 @@ class _Analyzer:
                     path_dependent = True
                 elif "trusted" in attr.lower() or attr in ("remote_addr", "client_addr"):
                     trusted = True
+                elif "staff" in attr or "superuser" in attr:
+                    role_hint = True
             elif isinstance(node, ast.Name):
                 name_id = node.id
                 if name_id == "SAFE_METHODS":
@@ -430,6 +466,7 @@ class _Analyzer:
             path_dependent=path_dependent,
             self_reads=tuple(dict.fromkeys(self_reads)),
             self_writes=tuple(self_writes),
+            role_guard=_role_guard(func) if auth_hint or role_hint else "",
         )
 
     def _self_writes(self, targets: Sequence[ast.expr], value: ast.expr) -> Iterator[SelfWrite]:

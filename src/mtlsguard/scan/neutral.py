@@ -250,6 +250,10 @@ class FunctionFacts:
     request itself (``request``, ``kwargs``, ``args``)."""
     self_writes: tuple[SelfWrite, ...] = ()
     """``self.<name> = value`` assignments: where a view keeps a parent object."""
+    role_guard: str = ""
+    """A guard (here or in a nested wrapper) that refuses users lacking a role: ``"staff"``
+    (``is_staff``, ``is_superuser``, a staff session) or ``"permission"`` (a global
+    ``has_perm("app.codename")``, no object); ``""`` if none."""
 
 
 @dataclass(eq=False, slots=True)

@@ -546,6 +546,15 @@ class ProtectionAnalyzer:
             if local is None:
                 continue
             deco = self._effects(local.decorators)
+            as_view = local.methods.get("as_view")
+            if as_view is not None:
+                # as_view() overridden to return the view wrapped in a decorator (pretix's
+                # AdministratorPermissionRequiredMixin: administrator_permission_required()(view)).
+                wrapped = self._effects(as_view.facts.returns)
+                deco.auth.extend(
+                    f"{a} in {short_of(local.qualname)}.as_view()" for a in wrapped.auth
+                )
+                deco.trivial.extend(wrapped.trivial)
             auth.extend(deco.auth)
             per_method.update(deco.per_method_auth)
             exempt = exempt or deco.exempt

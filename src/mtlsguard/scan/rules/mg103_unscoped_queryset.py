@@ -9,7 +9,12 @@ through a helper method, or through a parent object the view fetched with a user
 ``self.project.font_set`` after ``self.project = parse_path(request, ...)``) and no
 object-level permission that checks the user (on the view or in DRF's
 ``DEFAULT_PERMISSION_CLASSES``). A parent counts as checked when the code that fetches it
-refers to ``request.user``; that it really refuses is assumed, not proven.
+refers to ``request.user``; that it really refuses is assumed, not proven. Views only staff
+reach (``is_staff``/``is_superuser``/staff-session guards in a decorator, ``dispatch()`` or an
+``as_view()`` override, ``staff_member_required``, ``IsAdminUser``) are not reported; views
+behind a global permission (``has_perm("app.codename")`` with no object,
+``permission_required``) are reported with low confidence and medium severity, since whether
+ordinary users hold that permission is data, not code.
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, BOLA/IDOR): any
 authenticated user — behind mTLS, any certificate holder mapped to a user — reads or changes
@@ -39,9 +44,10 @@ from collections.abc import Iterator
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import USER_SCOPING_MIXINS
 from mtlsguard.scan.model import Confidence, Finding, Severity
-from mtlsguard.scan.neutral import Seq
+from mtlsguard.scan.neutral import ClassModel, Seq
 from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import where
+from mtlsguard.scan.rules._roles import permission_downgrade, role_gate
 from mtlsguard.scan.rules._scoping import parent_scope
 from mtlsguard.scan.semantics import RouteAnalysis, model_of, route_initkwarg, short_of
 
@@ -70,7 +76,27 @@ _OBJECT_VIEWS = frozenset(
         "DestroyModelMixin",
     }
 )
-_OBJECT_PERMISSIONS = frozenset({"DjangoObjectPermissions", "ObjectPermissionsFilter"})
+_OBJECT_PERMISSIONS = frozenset({"DjangoObjectPermissions"})
+_LIST_FILTERS = frozenset({"ObjectPermissionsFilter"})
+_LIST_VIEWS = frozenset(
+    {
+        "ListView",
+        "ListAPIView",
+        "ListCreateAPIView",
+        "ListModelMixin",
+        "ModelViewSet",
+        "ReadOnlyModelViewSet",
+    }
+)
+
+
+def _lists(analysis: RouteAnalysis, cls: ClassModel) -> bool:
+    """The route serves a list (DRF's object permissions never see its objects)."""
+    if analysis.method_actions:
+        return any(action == "list" for _, action in analysis.method_actions)
+    return any(short_of(entry) in _LIST_VIEWS for entry in cls.mro)
+
+
 _SCOPING_METHODS = ("get_queryset", "get_object", "filter_queryset")
 
 
@@ -89,10 +115,15 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
         perms = ctx.analyzer.default_permissions
     if not isinstance(perms, Seq):
         return None
+    lists = _lists(analysis, cls)
     for item in perms.items:
         name = getattr(item, "name", None)
         if name is None:
             continue
+        if short_of(name) in _LIST_FILTERS:
+            return True
+        if lists:
+            continue  # has_object_permission runs in get_object(), never on a list
         if short_of(name) in _OBJECT_PERMISSIONS:
             return True
         perm_cls = ctx.project.class_named(name)
@@ -152,8 +183,14 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue
         if object_permission_checks_user(ctx, analysis) is not None:
             continue
+        gate = role_gate(ctx, analysis)
+        if gate is not None and gate.role == "staff":
+            continue  # staff-only view: seeing every user's objects is its purpose
+        severity, confidence, note = permission_downgrade(gate) if gate else (None, None, "")
         reported.add(cls.qualname)
         yield meta.finding(
+            severity=severity,
+            confidence=confidence,
             location=analysis.location,
             route=analysis.route.pattern,
             view=analysis.view,
@@ -161,7 +198,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             methods=tuple(p.method for p in analysis.protections if p.method != "*"),
             evidence=(
                 f"{where(analysis)}: queryset of {model} (owned via {', '.join(owners)}) is not "
-                "filtered by request.user"
+                f"filtered by request.user{note}"
             ),
             remediation=(
                 f"Override get_queryset() on {analysis.view} to return "

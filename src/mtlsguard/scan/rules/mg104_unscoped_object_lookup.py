@@ -2,7 +2,8 @@
 
 **What.** A view that loads one object with ``get_object_or_404(Model, pk=pk)`` or
 ``Model.objects.get(pk=...)`` using a URL keyword argument, where ``Model`` belongs to a user
-and neither the lookup nor its queryset mentions ``request.user``.
+and neither the lookup nor its queryset mentions ``request.user``. Staff-only views are not
+reported and views behind a global permission get low confidence (see MG103).
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, IDOR): the id in the URL
 is chosen by the caller, so any authenticated user (any certificate holder behind mTLS) reads
@@ -33,6 +34,7 @@ from mtlsguard.scan.model import Confidence, Finding, Location, Severity
 from mtlsguard.scan.neutral import FunctionModel
 from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import where
+from mtlsguard.scan.rules._roles import permission_downgrade, role_gate
 from mtlsguard.scan.semantics import RouteAnalysis, short_of
 
 RULE_ID = "MG104"
@@ -67,6 +69,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     for analysis in ctx.routes:
         if all(p.authenticated is False for p in analysis.protections) and not analysis.cert_gate:
             continue  # wide open: MG101 already says anybody gets everything
+        gate = role_gate(ctx, analysis)
+        if gate is not None and gate.role == "staff":
+            continue  # staff-only view: any object is theirs to see
+        severity, confidence, note = permission_downgrade(gate) if gate else (None, None, "")
         for handler in _handlers(ctx, analysis):
             for lookup in handler.facts.lookups:
                 if lookup.user_scoped:
@@ -75,6 +81,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 if not owners:
                     continue
                 yield meta.finding(
+                    severity=severity,
+                    confidence=confidence,
                     location=Location(handler.location.path, lookup.line),
                     route=analysis.route.pattern,
                     view=analysis.view,
@@ -82,7 +90,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     evidence=(
                         f"{where(analysis)}: {lookup.kind} on {lookup.model} by "
                         f"{', '.join(lookup.url_kwargs)} in {short_of(handler.qualname)}() without "
-                        f"a request.user filter"
+                        f"a request.user filter{note}"
                     ),
                     remediation=(
                         f"Add {owners[0]}=request.user to the lookup (get_object_or_404("

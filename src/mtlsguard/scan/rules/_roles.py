@@ -1,0 +1,145 @@
+"""Views only a role reaches: staff/superusers, or holders of a global permission.
+
+The BOLA rules (MG103, MG104) ask whether *any* signed-in user can read other users'
+objects. Behind a staff gate that is the view's purpose (pretix's staff-session list,
+Weblate's site-wide team list), so those rules stay silent. Behind a global model permission
+(``has_perm("management.use")``, ``permission_required("app.view_x")``) it is Django's meaning
+of a global permission, but who holds it is data the scan cannot see: the finding stays, with
+lower confidence and severity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.model import Confidence, Severity
+from mtlsguard.scan.neutral import BinOp, Call, Expr, FunctionModel, Ref, Seq, Unary
+from mtlsguard.scan.semantics import RouteAnalysis, route_initkwarg, short_of
+
+__all__ = ["RoleGate", "permission_downgrade", "role_gate"]
+
+_STAFF_NAMES = frozenset(
+    {
+        "staff_member_required",
+        "superuser_required",
+        "IsAdminUser",
+        "StaffuserRequiredMixin",
+        "SuperuserRequiredMixin",
+        "StaffRequiredMixin",
+    }
+)
+_PERMISSION_NAMES = frozenset({"permission_required", "PermissionRequiredMixin"})
+_GATE_METHODS = ("as_view", "dispatch")
+_MAX_DEPTH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RoleGate:
+    """What restricts a view to a role."""
+
+    role: str
+    """``"staff"`` or ``"permission"``."""
+    source: str
+    """Where it is decided (``@management_access``, ``AdministratorPermissionRequiredMixin``)."""
+
+
+def _refs(expr: Expr) -> Iterator[Ref]:
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Ref):
+            yield node
+        elif isinstance(node, Call):
+            stack.append(node.func)
+            stack.extend(node.args)
+            stack.extend(v for _, v in node.kwargs)
+        elif isinstance(node, Seq):
+            stack.extend(node.items)
+        elif isinstance(node, BinOp):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, Unary):
+            stack.append(node.operand)
+
+
+def _function_role(ctx: RuleContext, func: FunctionModel, depth: int = 0) -> str:
+    facts = func.facts
+    if facts.role_guard:
+        return facts.role_guard
+    if depth >= _MAX_DEPTH:
+        return ""
+    for name in facts.calls:
+        inner = ctx.project.function_named(name)
+        if inner is not None and inner is not func:
+            role = _function_role(ctx, inner, depth + 1)
+            if role:
+                return role
+    return ""
+
+
+def _named_role(ctx: RuleContext, name: str) -> str:
+    short = short_of(name)
+    if short in _STAFF_NAMES:
+        return "staff"
+    if short in _PERMISSION_NAMES:
+        return "permission"
+    func = ctx.project.function_named(name)
+    return _function_role(ctx, func) if func is not None else ""
+
+
+def role_gate(ctx: RuleContext, analysis: RouteAnalysis) -> RoleGate | None:
+    """The strongest role gate in front of ``analysis``'s view (staff beats permission)."""
+    found: list[RoleGate] = []
+    decorators: list[Expr] = list(analysis.route.wrappers)
+    if analysis.function is not None:
+        decorators.extend(analysis.function.decorators)
+    cls = analysis.klass
+    if cls is not None:
+        for entry in cls.mro:
+            local = ctx.project.class_named(entry)
+            if local is None:
+                role = _named_role(ctx, entry)
+                if role:
+                    found.append(RoleGate(role, short_of(entry)))
+                continue
+            decorators.extend(local.decorators)
+            for name in _GATE_METHODS:
+                meth = local.methods.get(name)
+                if meth is None:
+                    continue
+                decorators.extend(meth.decorators)
+                role = _function_role(ctx, meth)
+                if role:
+                    found.append(RoleGate(role, f"{short_of(local.qualname)}.{name}()"))
+        perms = route_initkwarg(analysis.route, "permission_classes")
+        if perms is None:
+            attr = ctx.project.attribute(cls, "permission_classes")
+            perms = attr[1] if attr is not None else None
+        if isinstance(perms, Seq):
+            # Only classes every request must pass (a list is an AND); IsAdminUser | AllowAny
+            # restricts nobody.
+            for item in perms.items:
+                base = item.func if isinstance(item, Call) else item
+                if isinstance(base, Ref) and short_of(base.name) in _STAFF_NAMES:
+                    found.append(RoleGate("staff", short_of(base.name)))
+    for deco in decorators:
+        for ref in _refs(deco):
+            role = _named_role(ctx, ref.name)
+            if role:
+                found.append(RoleGate(role, f"@{short_of(ref.name)}"))
+    for wanted in ("staff", "permission"):
+        for gate in found:
+            if gate.role == wanted:
+                return gate
+    return None
+
+
+def permission_downgrade(gate: RoleGate) -> tuple[Severity, Confidence, str]:
+    """Severity, confidence and an evidence note for a finding behind a global permission."""
+    return (
+        Severity.MEDIUM,
+        Confidence.LOW,
+        f"; only users with a global permission reach it ({gate.source}): by design if that "
+        "permission belongs to a staff role, an IDOR if ordinary users hold it",
+    )
