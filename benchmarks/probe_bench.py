@@ -3,7 +3,7 @@
 Set up once (ApacheBench is Debian's ``apache2-utils``; ``.ci/run`` installs it too)::
 
     apt-get install -y apache2-utils        # ab 2.3: `-E` presents a client certificate
-    python3.11 -m venv .venv && .venv/bin/pip install -e '.[django,drf,probe]' gunicorn
+    python3.11 -m venv .venv && .venv/bin/pip install -e '.[django,drf,dev]'   # dev: gunicorn
 
 Run (from the repository root)::
 
