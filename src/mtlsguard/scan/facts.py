@@ -269,6 +269,24 @@ def _global_permission_test(test: ast.expr) -> bool:
     )
 
 
+def _role_branch_lines(func: FunctionNode) -> set[int]:
+    """Lines of calls made only when a staff or global-permission test passed.
+
+    ``if request.user.has_active_staff_session(...): get_object_or_404(Model, pk=pk)``: that
+    unscoped lookup is the staff branch (pretix's ``EditStaffSession.get_object``).
+    """
+    lines: set[int] = set()
+    for node in _own_nodes(func):
+        if not isinstance(node, ast.If):
+            continue
+        test = node.test
+        if _is_negative(test) or not (_staff_test(test) or _global_permission_test(test)):
+            continue
+        for stmt in node.body:
+            lines.update(n.lineno for n in ast.walk(stmt) if isinstance(n, ast.Call))
+    return lines
+
+
 def _role_guard(func: FunctionNode) -> str:
     """Which role a refusing guard in ``func`` (or a nested wrapper) requires, if any."""
     bodies = [func.body] + [
@@ -434,6 +452,7 @@ class _Analyzer:
                     trusted = True
             stack.extend(_children_reversed(node))
 
+        role_lines = _role_branch_lines(func) if lookups and (auth_hint or role_hint) else set()
         auth_guard = False
         if auth_hint:
             auth_guard = _guard_blocks(func.body, lambda t: _mentions_attr(t, _AUTH_ATTRS))
@@ -452,7 +471,8 @@ class _Analyzer:
             # An object-level permission check in the same view authorizes what it fetched
             # (user.has_perm(perm, obj), check_object_permissions, obj.has_permission(user)).
             lookups=tuple(
-                replace(lk, user_scoped=True) if object_checked else lk for lk in lookups
+                replace(lk, user_scoped=True) if object_checked or lk.line in role_lines else lk
+                for lk in lookups
             ),
             jwt_decodes=tuple(jwts),
             returns=tuple(returns),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from mtlsguard.scan.neutral import BinOp, Const, Expr, IfExpr, Unary
 from mtlsguard.scan.semantics import RouteAnalysis
 
-__all__ = ["describe_protections", "number", "where"]
+__all__ = ["UUID_NOTE", "describe_protections", "number", "uuid_keyed", "where"]
+
+_CONVERTER = re.compile(r"<(?:(?P<conv>[A-Za-z_][\w]*):)?(?P<name>[A-Za-z_]\w*)>")
 
 
 def describe_protections(analysis: RouteAnalysis, *, only_open: bool = False) -> str:
@@ -59,3 +63,25 @@ def number(value: Expr) -> float | None:
         except (ZeroDivisionError, OverflowError):
             return None
     return None
+
+
+def uuid_keyed(pattern: str, names: tuple[str, ...] | None = None) -> bool:
+    """The URL's object key is a ``<uuid:...>`` parameter (``names``: which ones; else the last).
+
+    A random UUID cannot be enumerated like an integer id, so an unscoped lookup by it leaks an
+    object only to someone who already has its link (a capability URL).
+    """
+    params = [(m.group("conv") or "str", m.group("name")) for m in _CONVERTER.finditer(pattern)]
+    if not params:
+        return False
+    if names is None:
+        return params[-1][0] == "uuid"
+    keyed = [conv for conv, name in params if name in names]
+    return bool(keyed) and all(conv == "uuid" for conv in keyed)
+
+
+UUID_NOTE = (
+    "; the key is a UUID from the URL: ids cannot be counted, but anyone holding a link gets "
+    "the object"
+)
+"""Evidence suffix for findings downgraded by :func:`uuid_keyed`."""

@@ -14,7 +14,9 @@ reach (``is_staff``/``is_superuser``/staff-session guards in a decorator, ``disp
 ``as_view()`` override, ``staff_member_required``, ``IsAdminUser``) are not reported; views
 behind a global permission (``has_perm("app.codename")`` with no object,
 ``permission_required``) are reported with low confidence and medium severity, since whether
-ordinary users hold that permission is data, not code.
+ordinary users hold that permission is data, not code. A detail view keyed by a
+``<uuid:...>`` URL parameter is reported with low confidence and medium severity (a random key
+cannot be enumerated; the link itself is the capability).
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, BOLA/IDOR): any
 authenticated user — behind mTLS, any certificate holder mapped to a user — reads or changes
@@ -46,7 +48,7 @@ from mtlsguard.scan.knowledge import USER_SCOPING_MIXINS
 from mtlsguard.scan.model import Confidence, Finding, Severity
 from mtlsguard.scan.neutral import ClassModel, Seq
 from mtlsguard.scan.rules import get_rule, rule
-from mtlsguard.scan.rules._common import where
+from mtlsguard.scan.rules._common import UUID_NOTE, uuid_keyed, where
 from mtlsguard.scan.rules._roles import permission_downgrade, role_gate
 from mtlsguard.scan.rules._scoping import parent_scope
 from mtlsguard.scan.semantics import RouteAnalysis, model_of, route_initkwarg, short_of
@@ -187,6 +189,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if gate is not None and gate.role == "staff":
             continue  # staff-only view: seeing every user's objects is its purpose
         severity, confidence, note = permission_downgrade(gate) if gate else (None, None, "")
+        if not _lists(analysis, cls) and uuid_keyed(analysis.route.pattern):
+            severity, confidence, note = Severity.MEDIUM, Confidence.LOW, note + UUID_NOTE
         reported.add(cls.qualname)
         yield meta.finding(
             severity=severity,

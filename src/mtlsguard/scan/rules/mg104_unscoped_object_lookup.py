@@ -3,7 +3,8 @@
 **What.** A view that loads one object with ``get_object_or_404(Model, pk=pk)`` or
 ``Model.objects.get(pk=...)`` using a URL keyword argument, where ``Model`` belongs to a user
 and neither the lookup nor its queryset mentions ``request.user``. Staff-only views are not
-reported and views behind a global permission get low confidence (see MG103).
+reported; views behind a global permission, and lookups keyed by a ``<uuid:...>`` URL
+parameter, get low confidence and medium severity (see MG103).
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, IDOR): the id in the URL
 is chosen by the caller, so any authenticated user (any certificate holder behind mTLS) reads
@@ -33,7 +34,7 @@ from mtlsguard.scan.knowledge import HTTP_METHODS
 from mtlsguard.scan.model import Confidence, Finding, Location, Severity
 from mtlsguard.scan.neutral import FunctionModel
 from mtlsguard.scan.rules import get_rule, rule
-from mtlsguard.scan.rules._common import where
+from mtlsguard.scan.rules._common import UUID_NOTE, uuid_keyed, where
 from mtlsguard.scan.rules._roles import permission_downgrade, role_gate
 from mtlsguard.scan.semantics import RouteAnalysis, short_of
 
@@ -80,9 +81,13 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 owners = ctx.owner_fields(lookup.model)
                 if not owners:
                     continue
+                found_sev, found_conf, found_note = severity, confidence, note
+                if uuid_keyed(analysis.route.pattern, lookup.url_kwargs):
+                    found_sev, found_conf = Severity.MEDIUM, Confidence.LOW
+                    found_note += UUID_NOTE
                 yield meta.finding(
-                    severity=severity,
-                    confidence=confidence,
+                    severity=found_sev,
+                    confidence=found_conf,
                     location=Location(handler.location.path, lookup.line),
                     route=analysis.route.pattern,
                     view=analysis.view,
@@ -90,7 +95,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     evidence=(
                         f"{where(analysis)}: {lookup.kind} on {lookup.model} by "
                         f"{', '.join(lookup.url_kwargs)} in {short_of(handler.qualname)}() without "
-                        f"a request.user filter{note}"
+                        f"a request.user filter{found_note}"
                     ),
                     remediation=(
                         f"Add {owners[0]}=request.user to the lookup (get_object_or_404("
