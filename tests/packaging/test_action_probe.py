@@ -1,6 +1,6 @@
 """``action.yml`` with ``probe-url``: the step probes the example apps over real mTLS.
 
-The apps run under the embedded mTLS dev server (the fixtures of tests/examples); the action's
+The apps run under the embedded mTLS dev server (the fixtures of tests/scan/probe); the action's
 step runs the mtlsguard that its install step put into a fresh virtual environment.
 """
 
@@ -8,31 +8,26 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft4Validator
 
-from tests.examples.conftest import Project, hardened, pki_env, vulnerable
-from tests.examples.test_over_mtls import RunningServer, start
+from tests.examples.test_over_mtls import RunningServer
 from tests.packaging.action_runner import Runner
 from tests.packaging.conftest import copy_example
+from tests.scan.probe.conftest import (
+    hardened,
+    hardened_server,
+    pki_env,
+    vulnerable,
+    vulnerable_server,
+)
 from tests.scan.probe.test_examples import ROUTES
 
-__all__ = ["hardened", "pki_env", "vulnerable"]
+__all__ = ["hardened", "hardened_server", "pki_env", "vulnerable", "vulnerable_server"]
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
-
-
-@pytest.fixture(scope="module")
-def vulnerable_app(vulnerable: Project, pki_files: dict[str, Path]) -> Iterator[RunningServer]:
-    yield from start(vulnerable, pki_files)
-
-
-@pytest.fixture(scope="module")
-def hardened_app(hardened: Project, pki_files: dict[str, Path]) -> Iterator[RunningServer]:
-    yield from start(hardened, pki_files)
 
 
 def probe_inputs(port: int, pki_files: dict[str, Path], routes: Path) -> dict[str, str]:
@@ -47,9 +42,9 @@ def probe_inputs(port: int, pki_files: dict[str, Path], routes: Path) -> dict[st
     }
 
 
-def test_scan_and_probe_of_the_vulnerable_app(
+def test_scan_and_probe_of_the_vulnerable_server(
     runner: Runner,
-    vulnerable_app: RunningServer,
+    vulnerable_server: RunningServer,
     pki_files: dict[str, Path],
     tmp_path: Path,
     sarif_validator: Draft4Validator,
@@ -64,7 +59,7 @@ def test_scan_and_probe_of_the_vulnerable_app(
         workspace,
         path="backend",
         probe_sarif_file="reports/probe.sarif",
-        **probe_inputs(vulnerable_app.port, pki_files, routes),
+        **probe_inputs(vulnerable_server.port, pki_files, routes),
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert done.outputs["sarif-file"] == "mtlsguard.sarif"
@@ -83,14 +78,14 @@ def test_scan_and_probe_of_the_vulnerable_app(
     )
 
     assert "### mtlsguard scan backend" in done.summary
-    assert f"### mtlsguard probe https://127.0.0.1:{vulnerable_app.port}/" in done.summary
+    assert f"### mtlsguard probe https://127.0.0.1:{vulnerable_server.port}/" in done.summary
     assert f"Probe grade: **{done.outputs['grade']}**" in done.summary
     assert "| critical | MG402 |" in done.summary
     assert "MG102" in scan_ids
 
 
-def test_probe_only_of_the_hardened_app_passes(
-    runner: Runner, hardened_app: RunningServer, pki_files: dict[str, Path], tmp_path: Path
+def test_probe_only_of_the_hardened_server_passes(
+    runner: Runner, hardened_server: RunningServer, pki_files: dict[str, Path], tmp_path: Path
 ) -> None:
     routes = tmp_path / "routes.json"
     routes.write_text(ROUTES, encoding="utf-8")
@@ -98,7 +93,7 @@ def test_probe_only_of_the_hardened_app_passes(
         "Run mtlsguard",
         tmp_path,
         scan="false",
-        **probe_inputs(hardened_app.port, pki_files, routes),
+        **probe_inputs(hardened_server.port, pki_files, routes),
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.outputs["sarif-file"] == ""

@@ -126,7 +126,7 @@ class ActionInputs:
         return ["--fail-on", "critical" if self.fail_on == "none" else self.fail_on]
 
 
-def rebase_sarif(document: dict[str, Any], root: Path, workspace: Path) -> None:
+def rebase_sarif(document: Mapping[str, Any], root: Path, workspace: Path) -> None:
     """Make ``SRCROOT``-relative URIs relative to ``workspace`` if ``root`` lies inside it.
 
     mtlsguard writes paths relative to the scanned root; GitHub code scanning matches paths
@@ -173,18 +173,26 @@ def _command(args: Sequence[str]) -> Outcome:
     return Outcome(done.returncode, (errors or lines or [""])[-1])
 
 
-def _fresh(path: Path) -> None:
-    # A stale log from an earlier run must not pass for this run's; a new directory is made.
-    path.unlink(missing_ok=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-
-
 def _read_sarif(path: Path) -> dict[str, Any] | None:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return document if isinstance(document, dict) else None
+
+
+def _sarif_command(
+    command: str, target: str, sarif_file: Path, inputs: ActionInputs, extra: Sequence[str]
+) -> RunSummary:
+    """Run ``mtlsguard COMMAND TARGET`` writing SARIF to ``sarif_file``; its summary section."""
+    # A stale log from an earlier run must not pass for this run's; a new directory is made.
+    sarif_file.unlink(missing_ok=True)
+    sarif_file.parent.mkdir(parents=True, exist_ok=True)
+    args = [command, target, "--format", "sarif", "--output", str(sarif_file), "--no-progress"]
+    outcome = _command([*args, *inputs.threshold_args(), *extra])
+    return RunSummary(
+        f"mtlsguard {command} {target}", outcome, _read_sarif(sarif_file), str(sarif_file)
+    )
 
 
 def _append(path: str | None, text: str) -> None:
@@ -201,32 +209,23 @@ def run_action(inputs: ActionInputs, env: Mapping[str, str]) -> int:
     sections: list[RunSummary] = []
     outputs: dict[str, str] = {"sarif-file": "", "probe-sarif-file": "", "grade": ""}
     if inputs.scan:
-        sarif_file = inputs.sarif_file
-        _fresh(sarif_file)
-        args = ["scan", inputs.path, "--format", "sarif", "--output", str(sarif_file)]
-        outcome = _command([*args, "--no-progress", *inputs.threshold_args(), *inputs.scan_args])
-        sarif = _read_sarif(sarif_file)
-        if sarif is not None:
-            rebase_sarif(sarif, Path(inputs.path), workspace)
-            sarif_file.write_text(json.dumps(sarif, indent=2, ensure_ascii=False) + "\n", "utf-8")
-            outputs["sarif-file"] = str(sarif_file)
-        sections.append(
-            RunSummary(f"mtlsguard scan {inputs.path}", outcome, sarif, str(sarif_file))
-        )
+        scan = _sarif_command("scan", inputs.path, inputs.sarif_file, inputs, inputs.scan_args)
+        if scan.sarif is not None:
+            rebase_sarif(scan.sarif, Path(inputs.path), workspace)
+            text = json.dumps(scan.sarif, indent=2, ensure_ascii=False) + "\n"
+            inputs.sarif_file.write_text(text, encoding="utf-8")
+            outputs["sarif-file"] = scan.sarif_file
+        sections.append(scan)
     if inputs.probe_url:
-        sarif_file = inputs.probe_sarif_file
-        _fresh(sarif_file)
-        args = ["probe", inputs.probe_url, "--format", "sarif", "--output", str(sarif_file)]
-        outcome = _command([*args, "--no-progress", *inputs.threshold_args(), *inputs.probe_args])
-        sarif = _read_sarif(sarif_file)
-        if sarif is not None:
-            outputs["probe-sarif-file"] = str(sarif_file)
-            for run in sarif.get("runs") or []:
-                probe = (run.get("properties") or {}).get("probe") or {}
-                outputs["grade"] = str(probe.get("grade", ""))
-        sections.append(
-            RunSummary(f"mtlsguard probe {inputs.probe_url}", outcome, sarif, str(sarif_file))
+        probe = _sarif_command(
+            "probe", inputs.probe_url, inputs.probe_sarif_file, inputs, inputs.probe_args
         )
+        if probe.sarif is not None:
+            outputs["probe-sarif-file"] = probe.sarif_file
+            for run in probe.sarif.get("runs") or []:
+                properties = (run.get("properties") or {}).get("probe") or {}
+                outputs["grade"] = str(properties.get("grade", ""))
+        sections.append(probe)
 
     rows = [row for s in sections if s.sarif is not None for row in result_rows(s.sarif)]
     codes = [s.outcome.exit_code for s in sections]

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from mtlsguard.scan.model import Severity
+
 __all__ = [
     "MAX_ROWS",
     "SEVERITIES",
@@ -21,8 +23,8 @@ __all__ = [
     "result_rows",
 ]
 
-SEVERITIES: Final = ("critical", "high", "medium", "low", "info")
-"""Severity names, most severe first."""
+SEVERITIES: Final = tuple(severity.label for severity in sorted(Severity, reverse=True))
+"""Severity names, most severe first (``critical`` ... ``info``)."""
 
 MAX_ROWS: Final = 50
 """Findings listed per run; the rest are counted (the SARIF log has them all)."""
