@@ -39,6 +39,7 @@ from mtlsguard.scan.baseline import (
 )
 from mtlsguard.scan.config import ConfigError, ProjectConfig, load_config
 from mtlsguard.scan.model import ScanResult, Severity
+from mtlsguard.scan.probe.combined import add_scan_probe_arguments
 from mtlsguard.scan.probe.command import COMMAND as PROBE_COMMAND
 from mtlsguard.scan.probe.command import add_command as add_probe_command
 from mtlsguard.scan.probe.command import run_command as run_probe_command
@@ -135,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Static scan of a Django/DRF project tree. The project is never imported.",
     )
     add_scan_arguments(scan)
+    add_scan_probe_arguments(scan)  # scan PATH --probe URL (mtlsguard.scan.probe.combined)
     routes = commands.add_parser(
         "routes",
         help="inventory: every route, its view and its effective protection",
@@ -306,6 +308,13 @@ def run_scan(args: argparse.Namespace, engine: Engine | None = None) -> int:
     fail_on = Severity.parse(args.fail_on) if args.fail_on else None
     report_format = _scan_format(ScanFormatChoice(args.format), args)
     raw = _run_engine(root, args, engine)
+    probed = merged = None
+    if getattr(args, "probe", None):  # scan --probe URL: merge the probe's findings per route
+        from mtlsguard.scan.probe.combined import merge_probe, probe_project
+
+        probed = probe_project(args, raw)
+        merged = merge_probe(raw, probed)
+        raw = merged.raw
     triaged = triage_scan(raw, root, config, baseline=baseline, fail_on=fail_on)
     _report_errors(triaged.result)
     if triaged.nothing_scanned:
@@ -322,12 +331,23 @@ def run_scan(args: argparse.Namespace, engine: Engine | None = None) -> int:
         fail_on=triaged.fail_on,
         excerpts=read_excerpts(root, triaged.result.findings) if html else (),
     )
-    _write(args.output, report_format.render(report), "the report")
+    failing = bool(triaged.failing)
+    if probed is not None and merged is not None:
+        from mtlsguard.scan.probe.combined import below_grade, decorate, with_probe
+
+        report = with_probe(report, probed)
+        text = decorate(
+            report_format.render(report), args.format, merged, triaged.result.findings, probed
+        )
+        failing = failing or below_grade(args, probed)
+    else:
+        text = report_format.render(report)
+    _write(args.output, text, "the report")
     if args.write_baseline is not None:
         _write(args.write_baseline, dump_baseline(findings_baseline(triaged.current)), "baseline")
         _warn(f"wrote {len(triaged.current)} finding(s) to baseline {args.write_baseline}")
         return EXIT_OK
-    return EXIT_FINDINGS if triaged.failing else EXIT_OK
+    return EXIT_FINDINGS if failing else EXIT_OK
 
 
 def run_routes(args: argparse.Namespace, engine: Engine | None = None) -> int:

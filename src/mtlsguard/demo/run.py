@@ -38,7 +38,11 @@ from mtlsguard.demo.stage import (
 )
 from mtlsguard.scan.model import Finding, ScanError, ScanResult
 from mtlsguard.scan.probe.config import Identity, ProbeConfig
-from mtlsguard.scan.probe.discovery import Endpoint, django_pattern_to_template
+from mtlsguard.scan.probe.discovery import (
+    Endpoint,
+    django_pattern_to_template,
+    endpoints_from_routes,
+)
 from mtlsguard.scan.probe.rules import Category
 from mtlsguard.scan.probe.runner import ProbeResult, probe
 from mtlsguard.scan.probe.scoring import Score, score_findings
@@ -183,12 +187,7 @@ def _stage(
 
 def _endpoints(result: ScanResult) -> list[Endpoint]:
     """The static route inventory as the probe's discovery (what ``--routes`` reads)."""
-    endpoints = []
-    for route in result.routes:
-        template = django_pattern_to_template(route.pattern)
-        if template is not None:
-            endpoints.append(Endpoint(template, route.methods or ("GET",), route.view))
-    return endpoints
+    return endpoints_from_routes(result.routes)
 
 
 def _static_scan(source: Path) -> ScanResult:

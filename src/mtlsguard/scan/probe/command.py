@@ -26,7 +26,16 @@ if TYPE_CHECKING:
     from mtlsguard.scan.probe.discovery import Endpoint
     from mtlsguard.scan.probe.runner import ProbeResult
 
-__all__ = ["COMMAND", "FORMATS", "add_command", "render", "run_command"]
+__all__ = [
+    "COMMAND",
+    "FORMATS",
+    "add_command",
+    "add_target_arguments",
+    "probe_config",
+    "render",
+    "run_command",
+    "score_lines",
+]
 
 COMMAND: Final = "probe"
 FORMATS: Final = ("text", "json", "sarif", "html")
@@ -61,17 +70,29 @@ def add_command(commands: Any) -> None:
         "OPTIONS unless --allow-unsafe-methods.",
     )
     probe.add_argument("base_url", metavar="BASE_URL", help="https://host:port/ of the app")
-    probe.add_argument("--cert", type=Path, required=True, help="client certificate of A (PEM)")
-    probe.add_argument("--key", type=Path, required=True, help="private key of A (PEM)")
-    probe.add_argument("--cacert", type=Path, help="CA that verifies the server (PEM)")
-    probe.add_argument("--peer-cert", type=Path, help="client certificate of B (PEM), for BOLA")
-    probe.add_argument("--peer-key", type=Path, help="private key of B (PEM)")
     found = probe.add_mutually_exclusive_group()
     found.add_argument("--openapi", metavar="FILE|URL", help="OpenAPI 3 document (JSON/YAML)")
     found.add_argument(
         "--routes", metavar="FILE", type=Path, help="`mtlsguard routes -f json` or a path list"
     )
     found.add_argument("--paths", metavar="FILE", type=Path, help="plain list, one path a line")
+    add_target_arguments(probe, cert_required=True)
+    probe.add_argument("-f", "--format", choices=FORMATS, default="text")
+    probe.add_argument("-o", "--output", type=Path, metavar="FILE")
+    probe.add_argument("--fail-on", choices=_SEVERITIES, type=str.lower, metavar="SEVERITY")
+    probe.add_argument("--fail-under", metavar="GRADE", help="exit 1 below this grade (A-F)")
+    probe.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
+
+
+def add_target_arguments(probe: Any, *, cert_required: bool) -> None:
+    """Register who the probe is and its bounds (shared with ``scan --probe``)."""
+    probe.add_argument(
+        "--cert", type=Path, required=cert_required, help="client certificate of A (PEM)"
+    )
+    probe.add_argument("--key", type=Path, required=cert_required, help="private key of A (PEM)")
+    probe.add_argument("--cacert", type=Path, help="CA that verifies the server (PEM)")
+    probe.add_argument("--peer-cert", type=Path, help="client certificate of B (PEM), for BOLA")
+    probe.add_argument("--peer-key", type=Path, help="private key of B (PEM)")
     probe.add_argument("--auth-header", metavar="H", help="A's credentials, 'Name: value'")
     probe.add_argument("--peer-auth-header", metavar="H", help="B's credentials, 'Name: value'")
     probe.add_argument("--concurrency", type=_positive_int, default=8, metavar="N")
@@ -91,11 +112,6 @@ def add_command(commands: Any) -> None:
         "--login-url, sign-in (MG405-MG407; POSTs to the sign-in and sign-out URLs only)",
     )
     add_login_arguments(probe)
-    probe.add_argument("-f", "--format", choices=FORMATS, default="text")
-    probe.add_argument("-o", "--output", type=Path, metavar="FILE")
-    probe.add_argument("--fail-on", choices=_SEVERITIES, type=str.lower, metavar="SEVERITY")
-    probe.add_argument("--fail-under", metavar="GRADE", help="exit 1 below this grade (A-F)")
-    probe.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
 
 
 def _fail(message: str) -> NoReturn:
@@ -156,7 +172,8 @@ def _endpoints(args: argparse.Namespace, config: ProbeConfig) -> list[Endpoint]:
     return list(inventory.endpoints)
 
 
-def _config(args: argparse.Namespace) -> ProbeConfig:
+def probe_config(args: argparse.Namespace, base_url: str) -> ProbeConfig:
+    """The :class:`ProbeConfig` the target options describe (usage errors exit 2)."""
     from mtlsguard.scan.probe.config import Identity, ProbeConfig
 
     if (args.peer_cert is None) != (args.peer_key is None):
@@ -167,7 +184,7 @@ def _config(args: argparse.Namespace) -> ProbeConfig:
     if args.peer_cert is not None:
         peer = Identity("B", args.peer_cert, args.peer_key, args.peer_auth_header)
     return ProbeConfig(
-        base_url=args.base_url,
+        base_url=base_url,
         identity=Identity("A", args.cert, args.key, args.auth_header),
         peer=peer,
         cacert=args.cacert,
@@ -178,11 +195,12 @@ def _config(args: argparse.Namespace) -> ProbeConfig:
         max_time=args.max_time,
         timeout=args.timeout,
         credential_probes=args.credential_probes,
-        login=login_settings(args, args.base_url, _fail),
+        login=login_settings(args, base_url, _fail),
     )
 
 
-def _score_lines(result: ProbeResult) -> list[str]:
+def score_lines(result: ProbeResult) -> list[str]:
+    """The score, per category, and the run's notes, as text lines."""
     score = result.score
     lines = [
         "",
@@ -230,7 +248,7 @@ def render(result: ProbeResult, fmt: str, *, color: bool = False) -> str:
     # The scan format's header speaks of files scanned; a probe has URLs and requests.
     text = text.replace("mtlsguard scan ", "mtlsguard probe ", 1)
     text = text.replace("0 files, 0 lines scanned; ", "", 1)
-    return text.rstrip("\n") + "\n" + "\n".join(_score_lines(result)) + "\n"
+    return text.rstrip("\n") + "\n" + "\n".join(score_lines(result)) + "\n"
 
 
 class _Bar:
@@ -277,7 +295,7 @@ def run_command(args: argparse.Namespace) -> int:
         fail_under = grade_rank(args.fail_under) if args.fail_under else None
     except ValueError as exc:
         _fail(str(exc))
-    config = _config(args)
+    config = probe_config(args, args.base_url)
     try:
         endpoints = _endpoints(args, config)
         enabled = not args.no_progress and sys.stderr.isatty()

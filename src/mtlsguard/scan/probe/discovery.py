@@ -14,7 +14,10 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from mtlsguard.scan.model import Route
 
 __all__ = [
     "DiscoveryError",
@@ -23,6 +26,7 @@ __all__ = [
     "candidate_ids",
     "collection_of",
     "django_pattern_to_template",
+    "endpoints_from_routes",
     "fill",
     "harvest_ids",
     "load_openapi",
@@ -182,6 +186,16 @@ def load_routes_json(text: str) -> Inventory:
             Endpoint(template, methods or ("GET",), view if isinstance(view, str) else None)
         )
     return _inventory(items, skipped)
+
+
+def endpoints_from_routes(routes: Iterable[Route]) -> list[Endpoint]:
+    """The static route inventory (``ScanResult.routes``) as the probe's discovery."""
+    endpoints = []
+    for route in routes:
+        template = django_pattern_to_template(route.pattern)
+        if template is not None:
+            endpoints.append(Endpoint(template, route.methods or ("GET",), route.view))
+    return endpoints
 
 
 def load_path_list(text: str) -> Inventory:
