@@ -132,3 +132,24 @@ def test_collector_is_paused_during_the_scan_and_restored_after(tmp_path: Path) 
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
         gc.enable()
+
+
+def test_function_named_without_parse_only_sees_files_already_read(tmp_path: Path) -> None:
+    # The BOLA heuristics chase callees with parse=False: on pretix, following every call of
+    # every dispatch() parsed 8k more lines (signals, checkout flow) for nothing.
+    from mtlsguard.scan.static.frontend import build_static_project
+
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": "from django.urls import path\nfrom app import views\n"
+            "urlpatterns = [path('v/', views.v)]\n",
+            "app/views.py": "from app import signals\ndef v(request):\n    return 1\n",
+            "app/signals.py": "def fire():\n    return 1\n",
+        },
+    )
+    project = build_static_project(root).model
+    assert project.function_named("app.signals.fire", parse=False) is None
+    assert project.function_named("app.views.v", parse=False) is not None
+    assert project.function_named("app.signals.fire") is not None
+    assert project.function_named("app.signals.fire", parse=False) is not None

@@ -375,6 +375,9 @@ class ProjectModel:
     """Every class seen, by dotted path."""
     loader: Callable[[str], object] | None = field(default=None, repr=False)
     """Front-end hook that models a project definition on demand (returns it or None)."""
+    peek: Callable[[str], object] | None = field(default=None, repr=False)
+    """Like :attr:`loader`, but only for definitions in files the front-end has already read
+    (never parses another file); None = same as :attr:`loader`."""
 
     def class_named(self, name: str) -> ClassModel | None:
         """The project class ``name`` (modelled on demand), or None if it is not ours."""
@@ -384,11 +387,16 @@ class ProjectModel:
             found = loaded if isinstance(loaded, ClassModel) else None
         return found
 
-    def function_named(self, name: str) -> FunctionModel | None:
-        """The project function ``name`` (modelled on demand), or None if it is not ours."""
+    def function_named(self, name: str, *, parse: bool = True) -> FunctionModel | None:
+        """The project function ``name`` (modelled on demand), or None if it is not ours.
+
+        With ``parse=False`` a function whose file the scan has not read yet counts as unknown
+        (heuristics that chase callees use it so as not to parse half the project).
+        """
         found = self.functions.get(name)
-        if found is None and self.loader is not None:
-            loaded = self.loader(name)
+        hook = self.loader if parse or self.peek is None else self.peek
+        if found is None and hook is not None:
+            loaded = hook(name)
             found = loaded if isinstance(loaded, FunctionModel) else None
         return found
 

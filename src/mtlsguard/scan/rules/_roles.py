@@ -64,13 +64,19 @@ def _refs(expr: Expr) -> Iterator[Ref]:
 
 
 def _function_role(ctx: RuleContext, func: FunctionModel, depth: int = 0) -> str:
+    """The role ``func`` or a project function it calls demands.
+
+    Callees are followed only into files the scan has read (decorators and ``as_view()``
+    wrappers are, by the protection analysis); ``dispatch()`` calls into the rest of the
+    project are not worth parsing it for.
+    """
     facts = func.facts
     if facts.role_guard:
         return facts.role_guard
     if depth >= _MAX_DEPTH:
         return ""
     for name in facts.calls:
-        inner = ctx.project.function_named(name)
+        inner = ctx.project.function_named(name, parse=False)
         if inner is not None and inner is not func:
             role = _function_role(ctx, inner, depth + 1)
             if role:
@@ -84,7 +90,7 @@ def _named_role(ctx: RuleContext, name: str) -> str:
         return "staff"
     if short in _PERMISSION_NAMES:
         return "permission"
-    func = ctx.project.function_named(name)
+    func = ctx.project.function_named(name, parse=False)
     return _function_role(ctx, func) if func is not None else ""
 
 

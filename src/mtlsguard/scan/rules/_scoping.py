@@ -40,7 +40,9 @@ def _callee_user_aware(ctx: RuleContext, cls: ClassModel | None, name: str, dept
         # A method of the view itself (or an attribute call the front-end left unresolved).
         hit = ctx.project.method(cls, short_of(name)) if cls is not None else None
         return hit is not None and user_aware(ctx, cls, hit[1], depth)
-    func = ctx.project.function_named(name)
+    # Direct callees of the view's own code may be read (parse_path lives in a helper
+    # module); deeper ones only if the scan has read their file anyway.
+    func = ctx.project.function_named(name, parse=depth <= 1)
     return func is not None and user_aware(ctx, None, func, depth)
 
 

@@ -94,6 +94,7 @@ class ModelBuilder:
         self._constants: dict[tuple[str, str], str | None] = {}
         self._defined: dict[str, FunctionModel | ClassModel | None] = {}
         project.loader = self.define
+        project.peek = self.define_parsed
 
     def want(self, dotted: str) -> None:
         """Queue ``dotted`` (and, for ``X.objects.all``, its owner ``X``) for modelling."""
@@ -142,6 +143,14 @@ class ModelBuilder:
         found = self._define(dotted)
         self._defined[dotted] = found
         return found
+
+    def define_parsed(self, dotted: str) -> FunctionModel | ClassModel | None:
+        """:meth:`define`, but only for a top-level definition of a module already parsed."""
+        modname, _, attr = dotted.rpartition(".")
+        module = self.tree.modules.get(modname)
+        if module is None or attr not in module.defs:
+            return None
+        return self.define(dotted)
 
     def _define(self, dotted: str) -> FunctionModel | ClassModel | None:
         if dotted in self.project.functions:
