@@ -18,9 +18,15 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from mtlsguard.certs import CertificateError, ClientCertificate, extract
+from mtlsguard.certs import CertificateError, ClientCertificate
 from mtlsguard.certs.proxies import ProxyDecision
-from mtlsguard.certs.sources import RequestView, get_source, resolve_names
+from mtlsguard.certs.sources import (
+    CertificateSource,
+    RequestView,
+    extract_collected,
+    get_source,
+    resolve_names,
+)
 from mtlsguard.certs.verify import verify
 from mtlsguard.django import runtime
 from mtlsguard.django.conf import MtlsGuardSettings
@@ -132,8 +138,15 @@ def inspect_request(request: HttpRequest, settings: MtlsGuardSettings) -> Inspec
     peer = request.META.get("REMOTE_ADDR")
     try:
         view = RequestView(None, environ)
+        # The values are read once, for the trust decision and for the parse (which is what
+        # extract() does with them); has_values() is "any value present" unless overridden.
+        values = source.collect(view, names)
         if source.is_forwarded(view, names):
-            decision = settings.trusted_proxies.decide(peer, source.has_values(view, names))
+            if type(source).has_values is CertificateSource.has_values:
+                present = any(value is not None for _, value in values)
+            else:
+                present = source.has_values(view, names)
+            decision = settings.trusted_proxies.decide(peer, present)
             if decision is ProxyDecision.NO_HEADERS:
                 return _NOTHING
             if decision is ProxyDecision.UNTRUSTED_WITH_HEADERS:
@@ -143,13 +156,7 @@ def inspect_request(request: HttpRequest, settings: MtlsGuardSettings) -> Inspec
                     "which is not in MTLSGUARD['TRUSTED_PROXIES']",
                 )
             _check_raw_headers(request, names)
-        presented = extract(
-            settings.source,
-            None,
-            environ,
-            names=settings.headers or None,
-            hops=settings.trusted_proxies.hops,
-        )
+        presented = extract_collected(source, values, hops=settings.trusted_proxies.hops)
     except CertificateError as exc:
         return Inspection(None, None, exc)
     except Exception:

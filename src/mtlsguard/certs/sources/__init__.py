@@ -22,7 +22,14 @@ from mtlsguard.certs.sources.rfc9440 import Rfc9440Source
 from mtlsguard.certs.sources.traefik import TraefikSource
 from mtlsguard.certs.sources.wsgi_ssl import WsgiSslSource
 
-__all__ = ["SOURCES", "CertificateSource", "RequestView", "extract", "get_source"]
+__all__ = [
+    "SOURCES",
+    "CertificateSource",
+    "RequestView",
+    "extract",
+    "extract_collected",
+    "get_source",
+]
 
 SOURCES: Mapping[str, CertificateSource] = {
     src.name: src
@@ -108,3 +115,18 @@ def extract(
     view = RequestView(headers, environ)
     values = src.collect(view, resolve_names(src, names))
     return _parse_cached(src.name, values, hops)
+
+
+def extract_collected(
+    source: CertificateSource, values: RawValues, *, hops: int = 1
+) -> ClientCertificate | None:
+    """:func:`extract` for values already read with ``source.collect(...)``.
+
+    For a caller that reads the values anyway, to decide whether to believe them (the Django
+    middleware): the same cached parse, without reading the request a second time.
+
+    :raises CertificateError: as :func:`extract`.
+    """
+    if hops < 1:
+        raise ValueError("hops must be at least 1")
+    return _parse_cached(source.name, values, hops)
