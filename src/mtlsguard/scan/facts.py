@@ -287,13 +287,15 @@ def _role_branch_lines(func: FunctionNode) -> set[int]:
     return lines
 
 
-def _role_guard(func: FunctionNode) -> str:
+def _role_guard(func: FunctionNode, *, nested: bool) -> str:
     """Which role a refusing guard in ``func`` (or a nested wrapper) requires, if any."""
-    bodies = [func.body] + [
-        n.body
-        for n in _own_nodes(func, nested=True)
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-    ]
+    bodies = [func.body]
+    if nested:
+        bodies.extend(
+            n.body
+            for n in _own_nodes(func, nested=True)
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        )
     for test, role in ((_staff_test, "staff"), (_global_permission_test, "permission")):
         if any(_guard_blocks(body, test) for body in bodies):
             return role
@@ -486,7 +488,7 @@ class _Analyzer:
             path_dependent=path_dependent,
             self_reads=tuple(dict.fromkeys(self_reads)),
             self_writes=tuple(self_writes),
-            role_guard=_role_guard(func) if auth_hint or role_hint else "",
+            role_guard=_role_guard(func, nested=has_nested) if auth_hint or role_hint else "",
         )
 
     def _self_writes(self, targets: Sequence[ast.expr], value: ast.expr) -> Iterator[SelfWrite]:
