@@ -19,7 +19,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
-from mtlsguard.scan.probe.login_options import add_login_arguments, login_settings
+from mtlsguard.scan.probe.login_options import (
+    add_login_arguments,
+    login_settings,
+    positive_float,
+)
 
 if TYPE_CHECKING:
     from mtlsguard.scan.probe.config import ProbeConfig
@@ -49,13 +53,6 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
     return value
 
 
@@ -96,10 +93,10 @@ def add_target_arguments(probe: Any, *, cert_required: bool) -> None:
     probe.add_argument("--auth-header", metavar="H", help="A's credentials, 'Name: value'")
     probe.add_argument("--peer-auth-header", metavar="H", help="B's credentials, 'Name: value'")
     probe.add_argument("--concurrency", type=_positive_int, default=8, metavar="N")
-    probe.add_argument("--rate", type=_positive_float, metavar="R", help="requests/s at most")
+    probe.add_argument("--rate", type=positive_float, metavar="R", help="requests/s at most")
     probe.add_argument("--max-requests", type=_positive_int, default=2000, metavar="N")
-    probe.add_argument("--max-time", type=_positive_float, default=300.0, metavar="S")
-    probe.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S")
+    probe.add_argument("--max-time", type=positive_float, default=300.0, metavar="S")
+    probe.add_argument("--timeout", type=positive_float, default=10.0, metavar="S")
     probe.add_argument(
         "--allow-unsafe-methods",
         action="store_true",

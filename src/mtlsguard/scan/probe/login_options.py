@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from mtlsguard.scan.probe.config import BRUTEFORCE_ATTEMPTS_CAP, LoginSettings
 
-__all__ = ["add_login_arguments", "login_settings"]
+__all__ = ["add_login_arguments", "login_settings", "positive_float"]
 
 
 def _attempts(text: str) -> int:
@@ -28,7 +28,8 @@ def _attempts(text: str) -> int:
     return value
 
 
-def _hours(text: str) -> float:
+def positive_float(text: str) -> float:
+    """A number greater than 0 (an argparse type)."""
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError("must be greater than 0")
@@ -72,7 +73,7 @@ def add_login_arguments(parser: Any) -> None:
     )
     group.add_argument(
         "--max-session-age",
-        type=_hours,
+        type=positive_float,
         default=12.0,
         metavar="HOURS",
         help="longest acceptable session cookie lifetime (default 12)",

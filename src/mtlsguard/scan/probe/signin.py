@@ -19,7 +19,7 @@ from mtlsguard.scan.probe.compare import same_content
 from mtlsguard.scan.probe.config import Identity, LoginSettings
 from mtlsguard.scan.probe.login import Cookies, LoginAttempt, SignIn, session_cookie_name
 from mtlsguard.scan.probe.redact import web_request, web_response
-from mtlsguard.scan.probe.rules import Category
+from mtlsguard.scan.probe.rules import Category, ProbeRule
 from mtlsguard.scan.probe.rules.mg405_login_bruteforce import RULE as MG405
 from mtlsguard.scan.probe.rules.mg406_session_fixation import RULE as MG406
 from mtlsguard.scan.probe.rules.mg407_session_cookie import RULE as MG407
@@ -72,6 +72,19 @@ class _Probes:
     def who(self) -> str:
         return repr(self.settings.username)
 
+    def _find(self, rule: ProbeRule, evidence: str, remediation: str, shown: Exchange) -> None:
+        self.report.findings.append(
+            rule.finding(
+                route=self.route,
+                view=self.view,
+                methods=("POST",),
+                evidence=evidence,
+                remediation=remediation,
+                web_request=web_request(shown),
+                web_response=web_response(shown),
+            )
+        )
+
     async def fixation(self) -> tuple[Cookies, LoginAttempt, str] | None:
         """MG406; return the signed-in session for MG407 (``None`` when sign-in failed)."""
         settings, flow = self.settings, self.flow
@@ -103,20 +116,15 @@ class _Probes:
         self.report.tested.add(Category.SESSION)
         if cookies.values.get(name) == presented:
             resent = any(c.name == name for c in attempt.set_cookies)
-            self.report.findings.append(
-                MG406.finding(
-                    route=self.route,
-                    view=self.view,
-                    methods=("POST",),
-                    evidence=f"the session cookie {name!r}, issued {issued}, was presented at "
-                    f"POST {self.route}; the sign-in as {self.who} succeeded "
-                    f"({attempt.exchange.status}) and the session id stayed the same "
-                    f"({'set again unchanged' if resent else 'no new session cookie'})",
-                    remediation="Sign in with django.contrib.auth.login(request, user) (it "
-                    "rotates the session key) or call request.session.cycle_key() first.",
-                    web_request=web_request(attempt.exchange),
-                    web_response=web_response(attempt.exchange),
-                )
+            self._find(
+                MG406,
+                f"the session cookie {name!r}, issued {issued}, was presented at "
+                f"POST {self.route}; the sign-in as {self.who} succeeded "
+                f"({attempt.exchange.status}) and the session id stayed the same "
+                f"({'set again unchanged' if resent else 'no new session cookie'})",
+                "Sign in with django.contrib.auth.login(request, user) (it rotates the session "
+                "key) or call request.session.cycle_key() first.",
+                attempt.exchange,
             )
         return cookies, attempt, name
 
@@ -168,19 +176,14 @@ class _Probes:
                 "not checked (name a page that needs the session)"
             )
         if problems:
-            self.report.findings.append(
-                MG407.finding(
-                    route=self.route,
-                    view=self.view,
-                    methods=("POST",),
-                    evidence=f"session cookie {name!r} set at sign-in: " + "; ".join(problems),
-                    remediation="SESSION_COOKIE_AGE of a working day or less with "
-                    "SESSION_EXPIRE_AT_BROWSER_CLOSE = True, SESSION_COOKIE_SECURE = True, "
-                    "SESSION_COOKIE_HTTPONLY = True, SESSION_COOKIE_SAMESITE = 'Lax'; sign out "
-                    "with django.contrib.auth.logout().",
-                    web_request=web_request(evidence),
-                    web_response=web_response(evidence),
-                )
+            self._find(
+                MG407,
+                f"session cookie {name!r} set at sign-in: " + "; ".join(problems),
+                "SESSION_COOKIE_AGE of a working day or less with "
+                "SESSION_EXPIRE_AT_BROWSER_CLOSE = True, SESSION_COOKIE_SECURE = True, "
+                "SESSION_COOKIE_HTTPONLY = True, SESSION_COOKIE_SAMESITE = 'Lax'; sign out "
+                "with django.contrib.auth.logout().",
+                evidence,
             )
 
     async def _logout_replay(self, cookies: Cookies) -> Exchange | None:
@@ -261,21 +264,15 @@ class _Probes:
             )
             return
         statuses = sorted({a.exchange.status for a in attempts if a.exchange.status})
-        last = attempts[-1].exchange
-        self.report.findings.append(
-            MG405.finding(
-                route=self.route,
-                view=self.view,
-                methods=("POST",),
-                evidence=f"{sent} wrong passwords for {self.who} at POST {self.route} were all "
-                f"answered {', '.join(map(str, statuses))} with no refusal, lockout or delay "
-                f"(slowest {max(a.exchange.elapsed for a in attempts):.2f}s); the real "
-                f"password signed in right after ({real.exchange.status})",
-                remediation="Throttle the sign-in (DRF ScopedRateThrottle at 5/min, "
-                "django-ratelimit, or django-axes lockout) and answer 429 with Retry-After.",
-                web_request=web_request(last),
-                web_response=web_response(last),
-            )
+        self._find(
+            MG405,
+            f"{sent} wrong passwords for {self.who} at POST {self.route} were all "
+            f"answered {', '.join(map(str, statuses))} with no refusal, lockout or delay "
+            f"(slowest {max(a.exchange.elapsed for a in attempts):.2f}s); the real "
+            f"password signed in right after ({real.exchange.status})",
+            "Throttle the sign-in (DRF ScopedRateThrottle at 5/min, django-ratelimit, or "
+            "django-axes lockout) and answer 429 with Retry-After.",
+            attempts[-1].exchange,
         )
 
     @staticmethod
