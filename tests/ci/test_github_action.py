@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from mtlsguard.ci.github_action import ActionInputs, InputError, rebase_sarif
+from mtlsguard.ci.github_action import (
+    ActionInputs,
+    InputError,
+    anchor_unlocated,
+    code_scanning_anchor,
+    rebase_sarif,
+)
 
 
 def sarif(uri: str) -> dict[str, Any]:
@@ -100,3 +106,31 @@ def test_fail_on_none_and_empty() -> None:
 def test_invalid_inputs(env: dict[str, str], message: str) -> None:
     with pytest.raises(InputError, match=message):
         ActionInputs.from_environ(env)
+
+
+def test_anchor_is_the_projects_manage_py_else_the_workflow_file(tmp_path: Path) -> None:
+    env = {
+        "GITHUB_REPOSITORY": "acme/api",
+        "GITHUB_WORKFLOW_REF": "acme/api/.github/workflows/security.yml@refs/heads/main",
+    }
+    (tmp_path / "backend").mkdir()
+    assert code_scanning_anchor(tmp_path / "backend", tmp_path, env) == (
+        ".github/workflows/security.yml"
+    )
+    (tmp_path / "backend" / "manage.py").write_text("", encoding="utf-8")
+    assert code_scanning_anchor(tmp_path / "backend", tmp_path, env) == "backend/manage.py"
+    assert code_scanning_anchor(tmp_path / "elsewhere", tmp_path, {}) is None
+
+
+def test_results_without_a_file_location_get_the_anchor() -> None:
+    located = {"ruleId": "MG101", "locations": sarif("a.py")["runs"][0]["results"][0]["locations"]}
+    logical = {"ruleId": "MG404", "locations": [{"logicalLocations": [{"name": "AccountDetail"}]}]}
+    bare = {"ruleId": "MG402", "webRequest": {"target": "https://app/billing/"}}
+    document = {"runs": [{"results": [located, logical, bare]}]}
+    assert anchor_unlocated(document, "backend/manage.py") == 2
+    physical = {"artifactLocation": {"uri": "backend/manage.py"}, "region": {"startLine": 1}}
+    assert bare["locations"] == [{"physicalLocation": physical}]
+    assert logical["locations"] == [
+        {"logicalLocations": [{"name": "AccountDetail"}], "physicalLocation": physical}
+    ]
+    assert located["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "a.py"

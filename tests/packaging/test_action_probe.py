@@ -70,6 +70,11 @@ def test_scan_and_probe_of_the_vulnerable_server(
     log = json.loads((workspace / "reports" / "probe.sarif").read_text(encoding="utf-8"))
     assert list(sarif_validator.iter_errors(log)) == []
     probe_ids = {r["ruleId"] for r in log["runs"][0]["results"]}
+    # Code scanning rejects a whole upload if one result has no file: the probe's findings are
+    # attached to the project's manage.py, relative to the repository root.
+    for result in log["runs"][0]["results"]:
+        physical = result["locations"][0]["physicalLocation"]
+        assert physical["artifactLocation"]["uri"] == "backend/manage.py"
     assert {"MG402", "MG404"} <= probe_ids
     scan = json.loads((workspace / "mtlsguard.sarif").read_text(encoding="utf-8"))
     scan_ids = {r["ruleId"] for r in scan["runs"][0]["results"]}

@@ -6,7 +6,8 @@
 - runs ``mtlsguard scan INPUT_PATH --format sarif`` (unless ``scan`` is ``false``) and, when
   ``probe-url`` is given, ``mtlsguard probe --format sarif`` with the certificate inputs;
 - rewrites result paths in the scan's SARIF to be relative to the repository root
-  (``GITHUB_WORKSPACE``), which is how code scanning matches them to files;
+  (``GITHUB_WORKSPACE``), which is how code scanning matches them to files, and attaches
+  results without a source location (the probe's) to :func:`code_scanning_anchor`;
 - appends a Markdown summary to ``$GITHUB_STEP_SUMMARY`` and sets the outputs in
   ``$GITHUB_OUTPUT`` (``sarif-file``, ``probe-sarif-file``, ``findings``, ``failing``,
   ``grade``, ``exit-code``);
@@ -35,7 +36,15 @@ from mtlsguard.ci.summary import (
     result_rows,
 )
 
-__all__ = ["ActionInputs", "InputError", "main", "rebase_sarif", "run_action"]
+__all__ = [
+    "ActionInputs",
+    "InputError",
+    "anchor_unlocated",
+    "code_scanning_anchor",
+    "main",
+    "rebase_sarif",
+    "run_action",
+]
 
 _SOURCE_ROOT: Final = "SRCROOT"
 _TRUE: Final = frozenset({"true", "yes", "1", "on"})
@@ -157,6 +166,48 @@ def rebase_sarif(document: Mapping[str, Any], root: Path, workspace: Path) -> No
             bases[_SOURCE_ROOT] = {"uri": base}
 
 
+def code_scanning_anchor(project: Path, workspace: Path, env: Mapping[str, str]) -> str | None:
+    """The repository file that results without a source location are attached to.
+
+    Code scanning rejects a whole upload if one result has no file location, and what the
+    probe finds over HTTP has none. The anchor is the project's ``manage.py`` if it lies in the
+    repository, else the workflow file that ran the action (``GITHUB_WORKFLOW_REF``), else none.
+    """
+    manage = project / "manage.py"
+    if manage.is_file():
+        try:
+            return manage.resolve().relative_to(workspace.resolve()).as_posix()
+        except ValueError:
+            pass
+    ref, repository = env.get("GITHUB_WORKFLOW_REF", ""), env.get("GITHUB_REPOSITORY", "")
+    if repository and ref.startswith(f"{repository}/") and "@" in ref:
+        return ref[len(repository) + 1 :].split("@", 1)[0]
+    return None
+
+
+def anchor_unlocated(document: Mapping[str, Any], anchor: str) -> int:
+    """Give every result without a physical location one at ``anchor``, line 1; how many."""
+    anchored = 0
+    for run in document.get("runs") or []:
+        for result in run.get("results") or []:
+            locations = result.get("locations") or []
+            if any("physicalLocation" in location for location in locations):
+                continue
+            physical = {"artifactLocation": {"uri": anchor}, "region": {"startLine": 1}}
+            if locations:
+                locations[0]["physicalLocation"] = physical
+            else:
+                result["locations"] = [{"physicalLocation": physical}]
+            anchored += 1
+    return anchored
+
+
+def _write_for_code_scanning(document: Mapping[str, Any], path: Path, anchor: str | None) -> None:
+    if anchor is not None:
+        anchor_unlocated(document, anchor)
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def _command(args: Sequence[str]) -> Outcome:
     print(f"$ mtlsguard {shlex.join(args)}", flush=True)
     done = subprocess.run(  # noqa: S603 - our own CLI, arguments from the workflow's inputs
@@ -208,12 +259,12 @@ def run_action(inputs: ActionInputs, env: Mapping[str, str]) -> int:
     workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
     sections: list[RunSummary] = []
     outputs: dict[str, str] = {"sarif-file": "", "probe-sarif-file": "", "grade": ""}
+    anchor = code_scanning_anchor(Path(inputs.path), workspace, env)
     if inputs.scan:
         scan = _sarif_command("scan", inputs.path, inputs.sarif_file, inputs, inputs.scan_args)
         if scan.sarif is not None:
             rebase_sarif(scan.sarif, Path(inputs.path), workspace)
-            text = json.dumps(scan.sarif, indent=2, ensure_ascii=False) + "\n"
-            inputs.sarif_file.write_text(text, encoding="utf-8")
+            _write_for_code_scanning(scan.sarif, inputs.sarif_file, anchor)
             outputs["sarif-file"] = scan.sarif_file
         sections.append(scan)
     if inputs.probe_url:
@@ -221,6 +272,7 @@ def run_action(inputs: ActionInputs, env: Mapping[str, str]) -> int:
             "probe", inputs.probe_url, inputs.probe_sarif_file, inputs, inputs.probe_args
         )
         if probe.sarif is not None:
+            _write_for_code_scanning(probe.sarif, inputs.probe_sarif_file, anchor)
             outputs["probe-sarif-file"] = probe.sarif_file
             for run in probe.sarif.get("runs") or []:
                 properties = (run.get("properties") or {}).get("probe") or {}
