@@ -153,3 +153,25 @@ def test_function_named_without_parse_only_sees_files_already_read(tmp_path: Pat
     assert project.function_named("app.views.v", parse=False) is not None
     assert project.function_named("app.signals.fire") is not None
     assert project.function_named("app.signals.fire", parse=False) is not None
+
+
+def test_canonical_name_of_a_top_level_definition_does_not_parse_its_file(tmp_path: Path) -> None:
+    # pretix parsed its 4,000-line base/settings.py only to learn that a name is defined there.
+    from mtlsguard.scan.static.source import SourceTree
+
+    for name, text in {
+        "app/__init__.py": "",
+        "app/big.py": "import os\n\nclass Thing:\n    pass\n\nLIMIT: int = 3\n"
+        "if os.environ:\n    def late():\n        pass\n",
+        "app/reexport.py": "from app.big import Thing as Renamed\n",
+    }.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    tree = SourceTree(tmp_path)
+    assert tree.canonical("app.big.Thing") == "app.big.Thing"
+    assert tree.canonical("app.big.LIMIT") == "app.big.LIMIT"
+    assert "app.big" not in tree.modules
+    assert tree.canonical("app.reexport.Renamed") == "app.big.Thing"
+    assert "app.big" not in tree.modules  # the re-export is parsed, its target is not
+    assert tree.canonical("app.big.late") == "app.big.late"  # indented: parsed to be sure
+    assert "app.big" in tree.modules

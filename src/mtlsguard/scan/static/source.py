@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,6 +140,7 @@ class SourceTree:
         self._canonical: dict[str, str] = {}
         self._resolved: dict[tuple[str, str], str] = {}
         self._exprs: dict[str, Expr] = {}
+        self._raw: dict[Path, bytes] = {}
 
     # --- files ---------------------------------------------------------------------------
 
@@ -301,8 +303,13 @@ class SourceTree:
         parts = dotted.split(".")
         for i in range(len(parts) - 1, 0, -1):
             modname = ".".join(parts[:i])
-            if self.module_path(modname) is None:
+            found = self.module_path(modname)
+            if found is None:
                 continue
+            if modname not in self.modules and self._defines_textually(found[0], parts[i]):
+                # Defined right there at top level: no need to parse the file just to learn
+                # that (pretix's 4,000-line base/settings.py was parsed for one class name).
+                return dotted
             module = self.load(modname)
             if module is None:
                 return dotted
@@ -325,6 +332,28 @@ class SourceTree:
                 return dotted
             return self.canonical(".".join([target, *rest]), depth + 1)
         return dotted
+
+    def _defines_textually(self, path: Path, name: str) -> bool:
+        """``def name``/``class name``/``name =`` starts a line of the (unparsed) file.
+
+        A line starting in column 0 is a top-level statement, which parsing would record in
+        ``defs``/``assigns`` too, so the answer of :meth:`canonical` is the same. Anything
+        else (re-exports, definitions inside ``if``/``try``) falls back to parsing.
+        """
+        data = self._raw.get(path)
+        if data is None:
+            try:
+                if path.stat().st_size > MAX_FILE_BYTES:
+                    return False
+                data = path.read_bytes()
+            except OSError:
+                return False
+            self._raw[path] = data
+        if not name.isidentifier():
+            return False
+        pattern = rb"^(?:(?:async[ \t]+)?def|class)[ \t]+%s\b|^%s[ \t]*(?::[^=\n]*)?=[^=]"
+        word = name.encode()
+        return re.search(pattern % (word, word), data, re.MULTILINE) is not None
 
     def resolve_name(self, module: ParsedModule, name: str) -> str:
         """Dotted path of the bare ``name`` as seen from ``module`` (memoised)."""
