@@ -93,6 +93,8 @@ class CrlRecord:
     """Where it came from (a file path, a URL, ``"<bytes>"``), for error messages."""
     last_update: dt.datetime = field(init=False)
     next_update: dt.datetime | None = field(init=False)
+    issuer: x509.Name = field(init=False)
+    """The CRL's issuer name, decoded once (``crl.issuer`` decodes it on every read)."""
     _signed_by: dict[bytes, bool] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -100,6 +102,7 @@ class CrlRecord:
         check_crl(self.crl)
         self.last_update = self.crl.last_update_utc
         self.next_update = self.crl.next_update_utc
+        self.issuer = self.crl.issuer
 
     def is_current(self, now: dt.datetime) -> bool:
         """True when ``now`` lies within ``[lastUpdate, nextUpdate)`` (no nextUpdate: stale)."""
@@ -137,17 +140,23 @@ def revocation_status(
     issuer: x509.Certificate,
     candidates: Iterable[CrlRecord],
     now: dt.datetime,
+    *,
+    issuer_name: x509.Name | None = None,
 ) -> tuple[RevocationStatus, dt.datetime | None, str]:
     """Check ``cert`` against the ``candidates`` CRLs that ``issuer`` really signed.
+
+    ``issuer_name`` is ``cert.issuer`` when the caller has decoded it already.
 
     :returns: the status, the earliest ``nextUpdate`` among the current CRLs consulted (when
         the answer must be re-checked), and a human-readable detail.
     """
     serial = cert.serial_number
+    if issuer_name is None:
+        issuer_name = cert.issuer
     good_until: dt.datetime | None = None
     seen_stale = seen_forged = False
     for record in candidates:
-        if record.crl.issuer != cert.issuer:
+        if record.issuer != issuer_name:
             continue
         if not record.is_signed_by(issuer):
             seen_forged = True
@@ -182,7 +191,7 @@ class CrlIndex:
     def __init__(self, records: Iterable[CrlRecord]) -> None:
         self._by_issuer: dict[x509.Name, list[CrlRecord]] = {}
         for record in records:
-            self._by_issuer.setdefault(record.crl.issuer, []).append(record)
+            self._by_issuer.setdefault(record.issuer, []).append(record)
 
     def __bool__(self) -> bool:
         return bool(self._by_issuer)
