@@ -131,6 +131,7 @@ class SourceTree:
     def __init__(self, root: Path, search_roots: list[Path] | None = None) -> None:
         self.root = root.resolve()
         self.search_roots = search_roots or [self.root]
+        self._search_strs = [str(base) for base in self.search_roots]
         self.modules: dict[str, ParsedModule | None] = {}
         self.errors: list[ScanError] = []
         self.files_scanned = 0
@@ -163,17 +164,19 @@ class SourceTree:
         parts = dotted.split(".")
         if not all(p.isidentifier() for p in parts):
             return None
-        for base in self.search_roots:
-            stem = base.joinpath(*parts)
-            init = stem / "__init__.py"
+        # Plain strings, not Path objects: this runs for every dotted prefix the scan meets
+        # (thousands on pretix), most of them misses.
+        for base in self._search_strs:
+            stem = os.path.join(base, *parts)
+            init = os.path.join(stem, "__init__.py")
             if os.path.lexists(init):
-                return init, True
-            file = stem.with_suffix(".py")
+                return Path(init), True
+            file = stem + ".py"
             if os.path.lexists(file):
-                return file, False
-            if stem.is_dir() and not parts[-1].startswith("."):
+                return Path(file), False
+            if os.path.isdir(stem) and not parts[-1].startswith("."):
                 # Namespace package (no __init__.py): a directory of modules.
-                return stem / "__init__.py", True
+                return Path(init), True
         return None
 
     def is_local(self, dotted: str) -> bool:
