@@ -209,6 +209,11 @@ def test_a_wrong_password_in_the_settings_tests_nothing(
     result = run_probe(config, [])
     assert not {"MG406", "MG407"} & set(evidence(result))
     assert any("did not succeed" in n for n in result.notes)
+    # not a "silent lockout": the real password never worked in this run
+    assert any(n.startswith("MG405 not decided") for n in result.notes), result.notes
+    assert not any("silent lockout" in n for n in result.notes)
+    rate = next(c for c in result.score.categories if c.category.value == "Rate limiting")
+    assert rate.score is None
     assert "not-it" not in repr(settings)
 
 
@@ -315,3 +320,12 @@ def test_login_options_read_the_password_without_showing_it(
             login_settings(_options(*argv), base, _fail)
         assert "from-env" not in str(raised.value)
     assert login_settings(_options(), base, _fail) is None
+
+
+def test_the_csrf_form_token_is_redacted_from_evidence() -> None:
+    from mtlsguard.scan.probe.redact import redact_body
+
+    page = '<form><input type="hidden" name="csrfmiddlewaretoken" value="Zx9secret"></form>'
+    shown = redact_body(page)
+    assert "Zx9secret" not in shown
+    assert 'name="csrfmiddlewaretoken" value="[redacted]"' in shown

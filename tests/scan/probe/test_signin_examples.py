@@ -96,6 +96,10 @@ def test_vulnerable_signin(vulnerable_signin: RunningServer, pki_files: dict[str
         report = render(result, fmt)
         assert PASSWORD not in report
         assert "mtlsguard-wrong-" not in report
+    # the wrong-password page is in the evidence, its CSRF form token is not
+    assert by_rule["MG405"].web_response is not None
+    page = str(by_rule["MG405"].web_response["body"])
+    assert 'name="csrfmiddlewaretoken" value="[redacted]"' in page
     sarif = json.loads(render(result, "sarif"))
     fixation = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "MG406")
     assert fixation["webRequest"]["method"] == "POST"

@@ -3,8 +3,8 @@
 Redacted: credential headers (``Authorization``, ``Cookie``, ``Set-Cookie`` values, API keys,
 CSRF and session tokens, anything named like a token or secret), every forwarded-certificate
 header the probe forged (replaced by the certificate's SHA-256 where known), and in bodies
-PEM blocks, JWTs and the values of JSON keys named like secrets. Bodies are cut to
-:data:`EVIDENCE_BODY_LIMIT` characters.
+PEM blocks, JWTs, Django's CSRF form token and the values of JSON keys named like secrets.
+Bodies are cut to :data:`EVIDENCE_BODY_LIMIT` characters.
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ _CERT_HEADER: Final = re.compile(
     r"x-arr-clientcert|x-ssl-cert)",
     re.I,
 )
+_FORM_TOKEN: Final = re.compile(
+    r"""(<input[^>]*name=["']csrfmiddlewaretoken["'][^>]*value=["'])[^"']*""", re.I
+)
 _PEM: Final = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(-----END [A-Z0-9 ]+-----|$)", re.S)
 _JWT: Final = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _JSON_SECRET: Final = re.compile(
@@ -85,8 +88,9 @@ def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def redact_body(text: str, limit: int = EVIDENCE_BODY_LIMIT) -> str:
-    """``text`` with PEM blocks, JWTs and secret-named JSON values replaced, cut to ``limit``."""
+    """``text`` without PEM blocks, JWTs, CSRF form tokens and secret JSON values; cut."""
     text = _PEM.sub("[PEM redacted]", text)
+    text = _FORM_TOKEN.sub(lambda m: m.group(1) + REDACTED, text)
     text = _JWT.sub("[JWT redacted]", text)
     text = _JSON_SECRET.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
     if len(text) > limit:

@@ -63,6 +63,7 @@ class _Probes:
     view: str | None
     tls: bool
     report: SignInReport
+    signed_in_once: bool = False
 
     @property
     def route(self) -> str:
@@ -130,6 +131,7 @@ class _Probes:
 
     def _signed_in(self, attempt: LoginAttempt) -> bool:
         if attempt.outcome == "accepted":
+            self.signed_in_once = True
             return True
         got = attempt.exchange
         shown = got.failure or f"{got.status} {got.reason}".strip()
@@ -255,6 +257,14 @@ class _Probes:
                     f"({self._status(real.exchange)}): the account or this address is locked "
                     "until the throttle's window ends"
                 )
+            return
+        if real.outcome != "accepted" and not self.signed_in_once:
+            self.report.tested.discard(Category.RATE_LIMITING)
+            self.report.notes.append(
+                f"MG405 not decided: the real password never signed in as {self.who} in this "
+                f"run ({self._status(real.exchange)}), so refusals cannot be told from wrong "
+                "passwords (check --login-url, --login-format and the password)"
+            )
             return
         if real.outcome != "accepted":
             self.report.notes.append(
