@@ -227,11 +227,17 @@ def run_ab(url: str, n: int, c: int, pki: dict[str, Path]) -> dict[str, Any]:
     }
 
 
-def run_engine(url: str, n: int, c: int, pki: dict[str, Path]) -> dict[str, Any]:
-    """The probe's engine in its own process (see :func:`engine_worker`)."""
+def run_engine(
+    url: str, n: int, c: int, pki: dict[str, Path], src: Path | None = None
+) -> dict[str, Any]:
+    """The probe's engine in its own process (see :func:`engine_worker`).
+
+    ``src``: import mtlsguard from this ``src`` directory instead (an older tree, to compare).
+    """
     command = [sys.executable, __file__, "--engine-worker", url, str(n), str(c), str(pki["ca"])]
     command += [str(pki["client"]), str(pki["client_key"])]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    env = {**os.environ, "PYTHONPATH": str(src)} if src is not None else None
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"engine worker failed: {done.stderr[-2000:]}")
     return dict(json.loads(done.stdout))
@@ -271,19 +277,25 @@ def engine_worker(argv: list[str]) -> None:
 
 
 def bench_rate(
-    port: int, workers: list[int], pki: dict[str, Path], n: int, c: int, rounds: int
+    port: int,
+    workers: list[int],
+    pki: dict[str, Path],
+    n: int,
+    c: int,
+    rounds: int,
+    src: Path | None = None,
 ) -> list[dict[str, Any]]:
     url = f"https://127.0.0.1:{port}{ENDPOINT}"
     base = f"https://127.0.0.1:{port}/"
     run_ab(url, max(200, n // 5), c, pki)  # warm-up: workers import, SQLite pages cached
-    run_engine(base, max(200, n // 5), c, pki)
+    run_engine(base, max(200, n // 5), c, pki, src)
     rows = []
     for index in range(rounds):
         row: dict[str, Any] = {"round": index + 1}
         order = ("ab", "probe") if index % 2 == 0 else ("probe", "ab")
         for tool in order:
             server_before = _cpu_seconds(workers)
-            got = run_ab(url, n, c, pki) if tool == "ab" else run_engine(base, n, c, pki)
+            got = run_ab(url, n, c, pki) if tool == "ab" else run_engine(base, n, c, pki, src)
             got["server_cpu_ms"] = (_cpu_seconds(workers) - server_before) / n * 1000
             if got["ok"] != n:
                 raise RuntimeError(f"{tool}: only {got['ok']} of {n} requests got a 2xx: {got}")
@@ -442,6 +454,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="ab/probe pairs (after warm-up)")
     parser.add_argument("--routes", type=int, default=1000, help="routes of the generated app")
     parser.add_argument("--skip-routes", action="store_true", help="the rate comparison only")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        help="import the probe's engine from this src/ directory (e.g. an older tree exported "
+        "with `git archive REV src | tar -x -C DIR`) to compare",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args(argv)
@@ -463,12 +481,15 @@ def main(argv: list[str] | None = None) -> int:
             port,
             workers,
         ):
-            rows = bench_rate(port, workers, pki, args.requests, args.concurrency, args.rounds)
+            rows = bench_rate(
+                port, workers, pki, args.requests, args.concurrency, args.rounds, args.src
+            )
         routes = None if args.skip_routes else bench_routes(directory, pki, args.routes)
     info["loadavg_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     ratio = statistics.median(r["ratio"] for r in rows)
     met = ratio >= TARGET
-    settings = {"requests": args.requests, "concurrency": args.concurrency, "rounds": args.rounds}
+    settings: dict[str, object] = {"requests": args.requests, "concurrency": args.concurrency}
+    settings.update(rounds=args.rounds, src=str(args.src or "installed"))
     if args.json:
         out = {"machine": info, "settings": settings, "rate": rows, "median_ratio": ratio}
         print(json.dumps({**out, "target_met": met, "routes": routes}, indent=2))
@@ -478,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
         f"GET {ENDPOINT} (examples/vulnerable) over mTLS, N={args.requests} per side per round, "
         f"C={args.concurrency}, keep-alive both, TLS {rows[0]['ab']['tls']}"
     )
+    if args.src is not None:
+        print(f"probe engine imported from {args.src}")
     for row in rows:
         print_round(row)
     ab_rps = statistics.median(r["ab"]["rps"] for r in rows)
