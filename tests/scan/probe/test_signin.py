@@ -329,3 +329,56 @@ def test_the_csrf_form_token_is_redacted_from_evidence() -> None:
     shown = redact_body(page)
     assert "Zx9secret" not in shown
     assert 'name="csrfmiddlewaretoken" value="[redacted]"' in shown
+
+
+@pytest.fixture
+def django_site(tmp_path: Path) -> Iterator[str]:
+    """tests/scan/probe/django_login_site.py: Django's own LoginView and LogoutView."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("django_login_site.py")),
+            str(tmp_path / "db.sqlite3"),
+            PASSWORD,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), "the Django site did not start"
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_djangos_own_login_form(django_site: str, pki_files: dict[str, Path]) -> None:
+    settings = LoginSettings(
+        "/accounts/login/",
+        "alice",
+        PASSWORD,
+        logout_url="/accounts/logout/",
+        session_url="/accounts/profile/",
+        bruteforce_attempts=4,
+    )
+    config = ProbeConfig(
+        base_url=django_site,
+        identity=Identity("A", pki_files["client"], pki_files["client_key"]),
+        credential_probes=True,
+        login=settings,
+    )
+    result = run_probe(config, [])
+    # login() rotates the key, the cookie is HttpOnly/Lax/8 h, LogoutView flushes the session;
+    # nothing limits wrong passwords
+    assert set(evidence(result)) == {"MG405"}, (result.findings, result.notes)
+    assert "4 wrong passwords for 'alice'" in evidence(result)["MG405"]
+    assert [n for n in result.notes if "sign-out" in n or "sign-in" in n] == [], result.notes
+    assert result.errors == ()
+    session = next(c for c in result.score.categories if c.category.value == "Session")
+    assert session.score == 100
