@@ -13,6 +13,9 @@ Run (from the repository root)::
     .venv-bench/bin/python benchmarks/middleware_bench.py --quick   # smoke run
     .venv-bench/bin/python benchmarks/middleware_bench.py --json    # machine-readable
     .venv/bin/python benchmarks/middleware_bench.py --no-peers      # without the peers
+    # the mtlsguard stacks also on an older tree, in the same run (before/after a change):
+    git archive REV src | tar -x -C /tmp/old && \
+    .venv/bin/python benchmarks/middleware_bench.py --no-peers --compare-src /tmp/old/src
 
 What is measured: one ``GET /api/hello/`` (a DRF ``APIView`` answering ``{"user": ...}`` with
 ``JSONRenderer``) called as a raw WSGI request on Django's ``WSGIHandler`` -- the environ is
@@ -438,18 +441,33 @@ def make_config(directory: Path, fresh: int) -> dict[str, Any]:
     }
 
 
+#: Suffix of a stack run on the tree given with ``--compare-src``.
+OLD = " @old"
+
+
 class WorkerProcess:
-    """The parent's handle on one worker."""
+    """The parent's handle on one worker (``stack + OLD``: the same stack on the old tree)."""
+
+    compare_src: str | None = None
+    """``src`` directory of the older tree (``--compare-src``)."""
 
     def __init__(self, stack: str, config_path: Path, log: Path) -> None:
         self.stack = stack
         self.log = log
+        env = dict(os.environ)
+        if stack.endswith(OLD):
+            assert self.compare_src is not None
+            stack = stack.removesuffix(OLD)
+            env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (self.compare_src, env.get("PYTHONPATH")) if p
+            )
         self.process = subprocess.Popen(
             [sys.executable, __file__, "--worker", stack, "--config", str(config_path)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log.open("w"),
             text=True,
+            env=env,
         )
 
     def ask(self, command: str | None = None) -> Any:
@@ -481,7 +499,8 @@ def workers(stacks: list[str], config: dict[str, Any]) -> Iterator[dict[str, Wor
         started: dict[str, WorkerProcess] = {}
         try:
             for stack in stacks:
-                started[stack] = WorkerProcess(stack, config_path, Path(tmp) / f"{stack}.log")
+                log = Path(tmp) / f"{stack.replace(' ', '_')}.log"
+                started[stack] = WorkerProcess(stack, config_path, log)
             for handle in started.values():
                 if handle.ask() != "ready":
                     raise RuntimeError(f"worker {handle.stack!r} did not start")
@@ -584,6 +603,11 @@ def main(argv: list[str] | None = None) -> int:
         "--stacks",
         help="comma-separated subset of: " + ", ".join(STACKS) + " (bare and mtlsguard always run)",
     )
+    parser.add_argument(
+        "--compare-src",
+        metavar="DIR",
+        help="also run the mtlsguard stacks with DIR (an older tree's src/) first on PYTHONPATH",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--config", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -600,6 +624,9 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown stacks {sorted(unknown)}")
         stacks = [s for s in stacks if s in wanted]
+    if args.compare_src:
+        WorkerProcess.compare_src = str(Path(args.compare_src).resolve())
+        stacks += [s + OLD for s in stacks if s in ("mtlsguard", "first sight")]
     if any(s in PEER_STACKS for s in stacks) and not all(
         importlib.util.find_spec(m) for m in ("mtls_auth", "django_ssl_auth")
     ):
