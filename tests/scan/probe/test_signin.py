@@ -94,11 +94,16 @@ class SignInServer(http.server.ThreadingHTTPServer):
                     server.failures += 1 if not right else 0
                     self._send(401, {"detail": "wrong username or password"})
                     return
-                # "adopt" keeps a session id the client brought, like a permissive store
-                if server.mode != "adopt" or not sid:
+                # "adopt" keeps a session id the client brought, like a permissive store;
+                # "-quiet": without setting the cookie again; "ignore" signs in a new id and
+                # forgets to send it when the client already had one
+                brought = sid
+                if not server.mode.startswith("adopt") or not sid:
                     sid = secrets.token_hex(16)
                 server.sessions[sid] = "alice"
-                self._send(200, {"user": "alice"}, f"SID={sid}; Path=/; SameSite=None")
+                quiet = brought and server.mode in {"adopt-quiet", "ignore"}
+                cookie = None if quiet else f"SID={sid}; Path=/; SameSite=None"
+                self._send(200, {"user": "alice"}, cookie)
 
         super().__init__(("127.0.0.1", 0), Handler)
 
@@ -124,15 +129,8 @@ def serve() -> Iterator[Any]:
 
 
 def probe(server: SignInServer, pki_files: dict[str, Path], **login: Any) -> ProbeResult:
-    settings = LoginSettings(
-        "/login",
-        "alice",
-        PASSWORD,
-        logout_url="/logout",
-        session_url="/me",
-        bruteforce_attempts=6,
-        **login,
-    )
+    options = {"logout_url": "/logout", "session_url": "/me", "bruteforce_attempts": 6, **login}
+    settings = LoginSettings("/login", "alice", PASSWORD, **options)
     config = ProbeConfig(
         base_url=server.url,
         identity=Identity("A", pki_files["client"], pki_files["client_key"]),
@@ -159,6 +157,19 @@ def test_a_made_up_session_id_adopted_at_sign_in_is_fixation(
     assert "no Secure" not in found["MG407"]
     assert "sign-out" not in found["MG407"]  # /logout ends the session on the server
     assert "MG405" in found  # no throttle at all
+
+
+def test_an_id_kept_without_a_new_cookie_needs_the_session_url_to_confirm(
+    serve: Any, pki_files: dict[str, Path]
+) -> None:
+    adopted = probe(serve("adopt-quiet"), pki_files)
+    assert "/me answers it as signed in (200)" in evidence(adopted)["MG406"]
+    ignored = probe(serve("ignore"), pki_files)
+    assert "MG406" not in evidence(ignored)
+    assert any("MG406 not confirmed" in n for n in ignored.notes), ignored.notes
+    unconfirmed = probe(serve("adopt-quiet"), pki_files, session_url=None)
+    mg406 = next(f for f in unconfirmed.findings if f.rule_id == "MG406")
+    assert mg406.confidence.label == "medium"
 
 
 def test_a_server_that_rotates_has_no_fixation(serve: Any, pki_files: dict[str, Path]) -> None:

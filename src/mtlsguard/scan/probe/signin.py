@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Final
 
-from mtlsguard.scan.model import Finding
+from mtlsguard.scan.model import Confidence, Finding
 from mtlsguard.scan.probe.client import Exchange, ProbeClient
 from mtlsguard.scan.probe.compare import same_content
 from mtlsguard.scan.probe.config import Identity, LoginSettings
@@ -73,12 +73,20 @@ class _Probes:
     def who(self) -> str:
         return repr(self.settings.username)
 
-    def _find(self, rule: ProbeRule, evidence: str, remediation: str, shown: Exchange) -> None:
+    def _find(
+        self,
+        rule: ProbeRule,
+        evidence: str,
+        remediation: str,
+        shown: Exchange,
+        confidence: Confidence | None = None,
+    ) -> None:
         self.report.findings.append(
             rule.finding(
                 route=self.route,
                 view=self.view,
                 methods=("POST",),
+                confidence=confidence,
                 evidence=evidence,
                 remediation=remediation,
                 web_request=web_request(shown),
@@ -107,7 +115,8 @@ class _Probes:
                     "MG406 and MG407 not tested"
                 )
                 return None
-            cookies = Cookies({**cookies.values, name: "mtlsguardfixation" + secrets.token_hex(8)})
+            planted = "mtlsguardfixation" + secrets.token_hex(8)
+            cookies = Cookies({**cookies.values, name: planted}, dict(cookies.last_set))
             _, token = await flow.open_page(cookies)
             issued = "chosen by the probe (the server issued none before sign-in)"
         presented = cookies.values[name]
@@ -116,18 +125,42 @@ class _Probes:
             return None
         self.report.tested.add(Category.SESSION)
         if cookies.values.get(name) == presented:
-            resent = any(c.name == name for c in attempt.set_cookies)
-            self._find(
-                MG406,
-                f"the session cookie {name!r}, issued {issued}, was presented at "
-                f"POST {self.route}; the sign-in as {self.who} succeeded "
-                f"({attempt.exchange.status}) and the session id stayed the same "
-                f"({'set again unchanged' if resent else 'no new session cookie'})",
-                "Sign in with django.contrib.auth.login(request, user) (it rotates the session "
-                "key) or call request.session.cycle_key() first.",
-                attempt.exchange,
-            )
+            await self._fixed(cookies, attempt, name, issued)
         return cookies, attempt, name
+
+    async def _fixed(self, cookies: Cookies, attempt: LoginAttempt, name: str, issued: str) -> None:
+        """MG406 for a session id that stayed the same across a successful sign-in.
+
+        The server set the same id again: confirmed. It set none: confirmed when
+        ``session_url`` shows the presented id signed in, medium confidence without one.
+        """
+        resent = any(c.name == name for c in attempt.set_cookies)
+        confidence = Confidence.HIGH
+        how = "set again unchanged" if resent else "no new session cookie"
+        session_url = self.settings.session_url
+        if not resent and session_url:
+            live = await self.flow.get_with(session_url, cookies)
+            without = await self.flow.get_with(session_url, None)
+            if not live.has_data or same_content(live, without):
+                self.report.notes.append(
+                    f"sign-in set no new {name!r} cookie, but {session_url} does not show the "
+                    "presented id signed in: MG406 not confirmed"
+                )
+                return
+            how += f"; {session_url} answers it as signed in ({live.status})"
+        elif not resent:
+            confidence = Confidence.MEDIUM
+            how += "; give --session-url to confirm it is signed in"
+        self._find(
+            MG406,
+            f"the session cookie {name!r}, issued {issued}, was presented at "
+            f"POST {self.route}; the sign-in as {self.who} succeeded "
+            f"({attempt.exchange.status}) and the session id stayed the same ({how})",
+            "Sign in with django.contrib.auth.login(request, user) (it rotates the session key) "
+            "or call request.session.cycle_key() first.",
+            attempt.exchange,
+            confidence,
+        )
 
     def _signed_in(self, attempt: LoginAttempt) -> bool:
         if attempt.outcome == "accepted":
