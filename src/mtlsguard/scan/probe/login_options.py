@@ -111,7 +111,6 @@ def login_settings(
 
     ``fail(message)`` reports a usage error and does not return.
     """
-    fail_ = fail
     if args.login_url is None:
         stray = [
             name
@@ -119,21 +118,21 @@ def login_settings(
             if getattr(args, name) is not None
         ]
         if stray:
-            fail_(f"--{stray[0].replace('_', '-')} needs --login-url")
+            fail(f"--{stray[0].replace('_', '-')} needs --login-url")
         return None
     if not args.credential_probes:
-        fail_("--login-url needs --credential-probes (the sign-in probes POST to it)")
+        fail("--login-url needs --credential-probes (the sign-in probes POST to it)")
     for option, url in (("--login-url", args.login_url), ("--logout-url", args.logout_url)):
         if url and urlsplit(url).scheme and not _same_origin(url, base_url):
-            fail_(f"{option} must be on the probed site ({base_url})")
+            fail(f"{option} must be on the probed site ({base_url})")
     user, password = args.username, None
     if args.credentials_file is not None:
-        file_user, password = _credentials_file(args.credentials_file, fail_)
+        file_user, password = _credentials_file(args.credentials_file, fail)
         user = user or file_user
     if args.password_env is not None:
         password = os.environ.get(args.password_env)
         if password is None:
-            fail_(f"--password-env {args.password_env}: the variable is not set")
+            fail(f"--password-env {args.password_env}: the variable is not set")
     elif args.password is not None:
         password = args.password
         print(
@@ -142,9 +141,9 @@ def login_settings(
             file=sys.stderr,
         )
     if not user:
-        fail_("--login-url needs --username (or a credentials file)")
+        fail("--login-url needs --username (or a credentials file)")
     if not password:
-        fail_("--login-url needs a password: --password-env VAR, --credentials-file or --password")
+        fail("--login-url needs a password: --password-env VAR, --credentials-file or --password")
     return LoginSettings(
         login_url=args.login_url,
         username=user,
