@@ -79,3 +79,29 @@ def test_each_thread_uses_its_own_connection(transactional_db: None, pki: TestPK
     thread.start()
     thread.join(10)
     assert found == [(binding, user)]
+
+
+def test_an_overridden_binding_query_is_still_used(
+    mtls_settings: Any, bindings: list[CertificateBinding], pki: TestPKI
+) -> None:
+    from asgiref.sync import async_to_sync
+
+    from mtlsguard.certs import ClientCertificate, verify
+    from mtlsguard.django import runtime
+    from mtlsguard.django.backends import ClientCertificateBackend
+    from mtlsguard.django.conf import get_settings
+
+    class NoLabelledBindings(ClientCertificateBackend):
+        @staticmethod
+        def _binding_query(cert: ClientCertificate) -> Any:
+            return CertificateBinding.objects.select_related("user").filter(
+                sha256=cert.sha256, label=""
+            )
+
+    certificate = verify(
+        ClientCertificate.from_certificate(pki.client.cert), runtime.policy(get_settings())
+    )
+    assert ClientCertificateBackend().authenticate(None, certificate=certificate) is not None
+    # The client's binding has a label, so the subclass's own query finds nothing.
+    assert NoLabelledBindings().authenticate(None, certificate=certificate) is None
+    assert async_to_sync(NoLabelledBindings().aauthenticate)(None, certificate=certificate) is None

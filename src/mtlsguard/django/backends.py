@@ -270,6 +270,11 @@ class ClientCertificateBackend(ModelBackend):
         return self._binding_user(found[0] if found else None, cert)
 
     async def _aby_binding(self, cert: ClientCertificate) -> Any:
+        assert cert.sha256 is not None
+        if type(self)._binding_query is ClientCertificateBackend._binding_query:
+            # As the async ORM runs a query: in the thread-sensitive executor.
+            binding = await sync_to_async(find_binding)(cert.sha256)
+            return self._binding_user(binding, cert)
         found = [binding async for binding in self._binding_query(cert)]
         return self._binding_user(found[0] if found else None, cert)
 
