@@ -84,7 +84,9 @@ def test_usage_and_defaults_do_not_depend_on_the_terminal(
     monkeypatch.setenv("COLUMNS", "40")
     assert hooks.render_cli_reference(build_parser()) == wide
     probe = _section(wide, "mtlsguard probe")
-    assert "| `--max-requests` | `N` | `2000` |" in probe  # a default the help text omits
+    # a default the help text states is not repeated; one it omits gets the column
+    assert "| `--max-requests` | `N` |  | stop after N requests in all (default 2000) |" in probe
+    assert "| `--key-type` | `ec` \\| `rsa` | `ec` |" in wide
     assert "Exactly one of `--app`, `--django-settings`." in _section(wide, "mtlsguard devserver")
 
 

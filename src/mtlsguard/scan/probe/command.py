@@ -74,9 +74,22 @@ def add_command(commands: Any) -> None:
     )
     found.add_argument("--paths", metavar="FILE", type=Path, help="plain list, one path a line")
     add_target_arguments(probe, cert_required=True)
-    probe.add_argument("-f", "--format", choices=FORMATS, default="text")
-    probe.add_argument("-o", "--output", type=Path, metavar="FILE")
-    probe.add_argument("--fail-on", choices=_SEVERITIES, type=str.lower, metavar="SEVERITY")
+    probe.add_argument(
+        "-f", "--format", choices=FORMATS, default="text", help="report format (default: text)"
+    )
+    probe.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write the report to FILE, not stdout"
+    )
+    probe.add_argument(
+        "--fail-on",
+        choices=_SEVERITIES,
+        type=str.lower,
+        metavar="SEVERITY",
+        help=(
+            "exit 1 when a finding is at or above SEVERITY: critical, high, medium, low, "
+            "info (default: high, unless only --fail-under is given)"
+        ),
+    )
     probe.add_argument("--fail-under", metavar="GRADE", help="exit 1 below this grade (A-F)")
     probe.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
 
@@ -92,11 +105,35 @@ def add_target_arguments(probe: Any, *, cert_required: bool) -> None:
     probe.add_argument("--peer-key", type=Path, help="private key of B (PEM)")
     probe.add_argument("--auth-header", metavar="H", help="A's credentials, 'Name: value'")
     probe.add_argument("--peer-auth-header", metavar="H", help="B's credentials, 'Name: value'")
-    probe.add_argument("--concurrency", type=_positive_int, default=8, metavar="N")
+    probe.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=8,
+        metavar="N",
+        help="requests in flight at most (default 8)",
+    )
     probe.add_argument("--rate", type=positive_float, metavar="R", help="requests/s at most")
-    probe.add_argument("--max-requests", type=_positive_int, default=2000, metavar="N")
-    probe.add_argument("--max-time", type=positive_float, default=300.0, metavar="S")
-    probe.add_argument("--timeout", type=positive_float, default=10.0, metavar="S")
+    probe.add_argument(
+        "--max-requests",
+        type=_positive_int,
+        default=2000,
+        metavar="N",
+        help="stop after N requests in all (default 2000)",
+    )
+    probe.add_argument(
+        "--max-time",
+        type=positive_float,
+        default=300.0,
+        metavar="S",
+        help="stop after S seconds in all (default 300)",
+    )
+    probe.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=10.0,
+        metavar="S",
+        help="seconds to wait for one answer (default 10)",
+    )
     probe.add_argument(
         "--allow-unsafe-methods",
         action="store_true",

@@ -56,9 +56,27 @@ def add_login_arguments(parser: Any) -> None:
         type=Path,
         help='JSON {"username": ..., "password": ...} or one line user:password',
     )
-    group.add_argument("--login-format", choices=("auto", "form", "json"), default="auto")
-    group.add_argument("--username-field", default="username", metavar="NAME")
-    group.add_argument("--password-field", default="password", metavar="NAME")
+    group.add_argument(
+        "--login-format",
+        choices=("auto", "form", "json"),
+        default="auto",
+        help=(
+            "form (HTML form, Django's CSRF token sent back) or json; auto: form when "
+            "the sign-in page is HTML (default)"
+        ),
+    )
+    group.add_argument(
+        "--username-field",
+        default="username",
+        metavar="NAME",
+        help="form/JSON field of the username (default: username)",
+    )
+    group.add_argument(
+        "--password-field",
+        default="password",
+        metavar="NAME",
+        help="form/JSON field of the password (default: password)",
+    )
     group.add_argument("--logout-url", metavar="URL", help="sign-out URL (POST)")
     group.add_argument(
         "--session-url", metavar="URL", help="a page that needs the session (sign-out check)"
