@@ -105,3 +105,26 @@ def test_an_overridden_binding_query_is_still_used(
     # The client's binding has a label, so the subclass's own query finds nothing.
     assert NoLabelledBindings().authenticate(None, certificate=certificate) is None
     assert async_to_sync(NoLabelledBindings().aauthenticate)(None, certificate=certificate) is None
+
+
+def test_the_compiled_lookup_does_not_keep_a_connection_alive(transactional_db: None) -> None:
+    # Under ASGI a connection can live for one request: the compiled lookup (whose compiler
+    # refers to its connection) must go with it.
+    import gc
+    import weakref
+
+    refs: list[Any] = []
+
+    def lookup() -> None:
+        refs.append(weakref.ref(connections["default"]))
+        try:
+            assert find_binding("0" * 64) is None
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=lookup)
+    thread.start()
+    thread.join(10)
+    del thread
+    gc.collect()
+    assert refs[0]() is None

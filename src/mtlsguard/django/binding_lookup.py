@@ -13,8 +13,6 @@ compile to the expected shape (one parameter, no annotations), lookups use the `
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -53,8 +51,11 @@ class _CompiledLookup:
     populators: tuple[Any, ...]
 
 
-_compiled: weakref.WeakKeyDictionary[Any, _CompiledLookup | None] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+#: Attribute of the connection (``DatabaseWrapper``) holding its compiled lookup: the compiler
+#: refers to its connection, so a table keyed on connections would keep every one alive; on
+#: the connection it lives and dies with it. Connections are per thread (or async context),
+#: so no lock is needed.
+_ATTRIBUTE: Final = "_mtlsguard_binding_lookup"
 
 
 def _compile(alias: str) -> _CompiledLookup | None:
@@ -90,11 +91,10 @@ def find_binding(sha256: str) -> CertificateBinding | None:
     alias = router.db_for_read(CertificateBinding)
     connection = connections[alias]
     try:
-        compiled = _compiled[connection]
-    except KeyError:
+        compiled = getattr(connection, _ATTRIBUTE)
+    except AttributeError:
         compiled = _compile(alias)
-        with _lock:
-            _compiled[connection] = compiled
+        setattr(connection, _ATTRIBUTE, compiled)
     if compiled is None:
         found = list(binding_queryset(sha256))
         return found[0] if found else None
