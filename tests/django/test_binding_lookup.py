@@ -128,3 +128,22 @@ def test_the_compiled_lookup_does_not_keep_a_connection_alive(transactional_db: 
     del thread
     gc.collect()
     assert refs[0]() is None
+
+
+def test_unexpected_compiler_internals_fall_back_to_the_queryset(
+    bindings: list[CertificateBinding], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mtlsguard.django import binding_lookup
+
+    def changed_internals(*args: Any) -> Any:
+        raise AttributeError("klass_info")
+
+    monkeypatch.setattr(binding_lookup, "_compiled_lookup", changed_internals)
+    monkeypatch.delattr(connections["default"], binding_lookup._ATTRIBUTE, raising=False)
+    try:
+        found = find_binding(bindings[0].sha256)
+        assert found == bindings[0]
+        assert fields(found.user) == fields(bindings[0].user)
+        assert getattr(connections["default"], binding_lookup._ATTRIBUTE) is None
+    finally:
+        delattr(connections["default"], binding_lookup._ATTRIBUTE)

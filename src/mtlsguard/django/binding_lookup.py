@@ -18,7 +18,11 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from django.db import connections, router
-from django.db.models.query import get_related_populators
+
+try:
+    from django.db.models.query import get_related_populators
+except ImportError:  # pragma: no cover - a Django without it: always use the QuerySet
+    get_related_populators = None
 
 from mtlsguard.django.models import CertificateBinding
 
@@ -59,9 +63,20 @@ _ATTRIBUTE: Final = "_mtlsguard_binding_lookup"
 
 
 def _compile(alias: str) -> _CompiledLookup | None:
+    if get_related_populators is None:
+        return None
     compiler = binding_queryset(_PLACEHOLDER).query.get_compiler(using=alias)
     sql, params = compiler.as_sql()
-    params = tuple(params)
+    try:
+        return _compiled_lookup(compiler, sql, tuple(params), alias)
+    except (AttributeError, KeyError, IndexError, TypeError):
+        # The compiler's internals are not what this Django version had: use the QuerySet.
+        return None
+
+
+def _compiled_lookup(
+    compiler: Any, sql: str, params: tuple[Any, ...], alias: str
+) -> _CompiledLookup | None:
     if params.count(_PLACEHOLDER) != 1 or compiler.annotation_col_map or compiler.has_extra_select:
         return None
     klass_info = compiler.klass_info
