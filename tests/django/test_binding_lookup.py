@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import django
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connections
 
 from mtlsguard.devserver.pki import TestPKI
+from mtlsguard.django import binding_lookup
 from mtlsguard.django.binding_lookup import binding_queryset, find_binding
 from mtlsguard.django.models import CertificateBinding
 
@@ -47,6 +49,9 @@ def test_same_instances_as_the_queryset(
         assert found._state.db == expected._state.db
         assert found._state.adding is expected._state.adding is False
         assert user._state.db == expected.user._state.db
+    compiled = getattr(connections["default"], binding_lookup._ATTRIBUTE)
+    # The speed-up is for Django 5.2 (6.1's fetch modes make it fall back to the QuerySet).
+    assert (compiled is not None) == (django.VERSION < (6, 1))
 
 
 @pytest.mark.parametrize(
@@ -133,8 +138,6 @@ def test_the_compiled_lookup_does_not_keep_a_connection_alive(transactional_db: 
 def test_unexpected_compiler_internals_fall_back_to_the_queryset(
     bindings: list[CertificateBinding], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mtlsguard.django import binding_lookup
-
     def changed_internals(*args: Any) -> Any:
         raise AttributeError("klass_info")
 
