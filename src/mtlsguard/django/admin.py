@@ -98,8 +98,9 @@ class CertificateBindingAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke selected bindings", permissions=["change"])
     def revoke_bindings(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         """Revoke every selected binding that is not revoked yet."""
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        invalidate()  # bulk updates send no signals
+        pending = queryset.filter(revoked_at__isnull=True)
+        count = pending.update(revoked_at=timezone.now())
+        invalidate(using=pending.db)  # bulk updates send no signals (the write database)
         self.message_user(request, f"Revoked {count} binding(s).", messages.SUCCESS)
 
 

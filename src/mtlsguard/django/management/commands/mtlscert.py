@@ -114,7 +114,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{prefix} matches several bindings; give more digits")
             bindings = bindings.filter(pk=matches[0].pk)
         count = bindings.update(revoked_at=timezone.now())
-        invalidate()  # bulk updates send no signals
+        invalidate(using=bindings.db)  # bulk updates send no signals
         self.stdout.write(f"revoked {count} binding(s)")
 
     def _import_crl(self, crl_path: Path, ca_path: Path) -> None:
