@@ -219,9 +219,7 @@ def test_direct_clients_with_a_verified_certificate_are_throttled_per_certificat
     def direct(issued: IssuedCertificate, token: str) -> int:
         environ = {"SSL_CLIENT_VERIFY": "SUCCESS", "SSL_CLIENT_CERT": issued.cert_pem.decode()}
         for n, intermediate in enumerate(issued.chain):
-            environ[f"SSL_CLIENT_CERT_CHAIN_{n}"] = intermediate.public_bytes(
-                Encoding.PEM
-            ).decode()
+            environ[f"SSL_CLIENT_CERT_CHAIN_{n}"] = intermediate.public_bytes(Encoding.PEM).decode()
         client = Client(REMOTE_ADDR=nat, **environ)
         return int(client.get("/drf/token-whoami", headers=bearer(token)).status_code)
 
