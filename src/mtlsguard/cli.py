@@ -21,13 +21,7 @@ from mtlsguard.demo.command import run_command as run_demo_command
 from mtlsguard.devserver.commands import COMMANDS as DEVSERVER_COMMANDS
 from mtlsguard.devserver.commands import add_commands as add_devserver_commands
 from mtlsguard.devserver.commands import run_command as run_devserver_command
-from mtlsguard.report.html_report import HtmlFormat
 from mtlsguard.report.interface import RouteFormat, RouteReport, ScanFormat, ScanReport
-from mtlsguard.report.json_report import JsonFormat
-from mtlsguard.report.progress import TerminalProgress
-from mtlsguard.report.routes import RouteCsvFormat, RouteJsonFormat, RouteTableFormat
-from mtlsguard.report.sarif import SarifFormat
-from mtlsguard.report.text import TextFormat
 from mtlsguard.scan.baseline import (
     Baseline,
     BaselineError,
@@ -195,6 +189,12 @@ def _width(args: argparse.Namespace, default: int) -> int:
 
 
 def _scan_format(choice: ScanFormatChoice, args: argparse.Namespace) -> ScanFormat:
+    # Each format is imported when chosen: a JSON or SARIF run in CI never loads rich.
+    from mtlsguard.report.html_report import HtmlFormat
+    from mtlsguard.report.json_report import JsonFormat
+    from mtlsguard.report.sarif import SarifFormat
+    from mtlsguard.report.text import TextFormat
+
     match choice:
         case ScanFormatChoice.TEXT:
             return TextFormat(color=_wants_color(args), width=_width(args, 100))
@@ -209,6 +209,8 @@ def _scan_format(choice: ScanFormatChoice, args: argparse.Namespace) -> ScanForm
 
 
 def _route_format(choice: RouteFormatChoice, args: argparse.Namespace) -> RouteFormat:
+    from mtlsguard.report.routes import RouteCsvFormat, RouteJsonFormat, RouteTableFormat
+
     match choice:
         case RouteFormatChoice.TABLE:
             return RouteTableFormat(color=_wants_color(args), width=_width(args, 140))
@@ -272,7 +274,11 @@ def _run_engine(root: Path, args: argparse.Namespace, engine: Engine | None) -> 
     try:
         if engine is not None:
             return engine(root)
-        with TerminalProgress(sys.stderr, enabled=enabled) as progress:
+        if not enabled:
+            return scan_project(root)
+        from mtlsguard.report.progress import TerminalProgress
+
+        with TerminalProgress(sys.stderr, enabled=True) as progress:
             return scan_project(root, progress=progress)
     except OSError as exc:
         _fatal(f"cannot scan {root}: {exc}")
@@ -322,7 +328,7 @@ def run_scan(args: argparse.Namespace, engine: Engine | None = None) -> int:
     from mtlsguard.scan.excerpt import read_excerpts
     from mtlsguard.scan.rules import all_rules
 
-    html = isinstance(report_format, HtmlFormat)
+    html = ScanFormatChoice(args.format) is ScanFormatChoice.HTML
     report = ScanReport(
         result=triaged.result,
         rules=[*all_rules(), SUPPRESSION_WITHOUT_REASON],

@@ -13,12 +13,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final, NoReturn, cast
+from typing import TYPE_CHECKING, Any, Final, NoReturn, cast
 from wsgiref.types import WSGIApplication
 
-from mtlsguard.devserver.localca import DEFAULT_SERVER_HOSTS, LocalCA, PKIError
-from mtlsguard.devserver.server import Limits, MTLSServer
-from mtlsguard.devserver.tls import ServerTLS, TLSConfigError
+from mtlsguard.devserver import DEFAULT_SERVER_HOSTS
+
+if TYPE_CHECKING:
+    from mtlsguard.devserver.tls import ServerTLS
+
+# The PKI, TLS and server modules (and cryptography behind them) are imported by the functions
+# that run a command: building the parser for `mtlsguard scan` must not pay for them.
 
 __all__ = [
     "COMMANDS",
@@ -137,6 +141,8 @@ def add_commands(commands: Any) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run a ``pki`` or ``devserver`` command; errors print one line and return 2."""
+    from mtlsguard.devserver.localca import PKIError
+
     try:
         if args.command == "pki":
             return _run_pki(args)
@@ -153,6 +159,8 @@ def _fail(message: str) -> NoReturn:
 
 
 def _run_pki(args: argparse.Namespace) -> int:
+    from mtlsguard.devserver.localca import LocalCA
+
     action = args.pki_action
     if action == "init":
         ca = LocalCA.init(
@@ -212,6 +220,9 @@ def tls_from(args: argparse.Namespace) -> ServerTLS:
 
     :raises UsageError: for a missing or contradictory combination, or an unusable PKI.
     """
+    from mtlsguard.devserver.localca import LocalCA
+    from mtlsguard.devserver.tls import ServerTLS
+
     files = (args.cert, args.key, args.cacert, args.crl)
     if args.pki is not None:
         if any(f is not None for f in files):
@@ -313,6 +324,9 @@ def run_server(
 ) -> int:
     """Serve in the foreground until Ctrl-C or SIGTERM (also used by ``runmtlsserver``)."""
     import signal
+
+    from mtlsguard.devserver.server import Limits, MTLSServer
+    from mtlsguard.devserver.tls import TLSConfigError
 
     if args.max_connections < 1 or args.timeout <= 0:
         raise UsageError("--max-connections and --timeout must be positive")

@@ -31,6 +31,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from mtlsguard.devserver import DEFAULT_SERVER_HOSTS
 from mtlsguard.devserver.pki import (
     CertificateAuthority,
     IssuedCertificate,
@@ -49,8 +50,6 @@ __all__ = [
 #: Value of ``state.json``'s ``format`` key; a different value is refused, not guessed at.
 STATE_FORMAT: Final = "mtlsguard-pki/1"
 
-#: Names the server certificate covers unless told otherwise.
-DEFAULT_SERVER_HOSTS: Final = ("localhost", "127.0.0.1", "::1")
 
 #: Client names become file names, so they are restricted to a safe alphabet.
 _CLIENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

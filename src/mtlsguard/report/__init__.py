@@ -4,18 +4,41 @@ Every format is a pure function of its input (:class:`ScanReport` or :class:`Rou
 builds a string; none decides severity, reads the scanned files or writes anything.
 """
 
-from mtlsguard.report.html_report import HtmlFormat
-from mtlsguard.report.interface import (
-    RouteFormat,
-    RouteReport,
-    RuleMetadata,
-    ScanFormat,
-    ScanReport,
-)
-from mtlsguard.report.json_report import JsonFormat
-from mtlsguard.report.routes import RouteCsvFormat, RouteJsonFormat, RouteTableFormat
-from mtlsguard.report.sarif import SarifFormat
-from mtlsguard.report.text import TextFormat
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mtlsguard.report.html_report import HtmlFormat
+    from mtlsguard.report.interface import (
+        RouteFormat,
+        RouteReport,
+        RuleMetadata,
+        ScanFormat,
+        ScanReport,
+    )
+    from mtlsguard.report.json_report import JsonFormat
+    from mtlsguard.report.routes import RouteCsvFormat, RouteJsonFormat, RouteTableFormat
+    from mtlsguard.report.sarif import SarifFormat
+    from mtlsguard.report.text import TextFormat
+
+# Each name is imported on first use (PEP 562): a JSON run must not import rich or the HTML
+# templates just because they live in the same package.
+_MODULES = {
+    "HtmlFormat": "html_report",
+    "JsonFormat": "json_report",
+    "RouteCsvFormat": "routes",
+    "RouteFormat": "interface",
+    "RouteJsonFormat": "routes",
+    "RouteReport": "interface",
+    "RouteTableFormat": "routes",
+    "RuleMetadata": "interface",
+    "SarifFormat": "sarif",
+    "ScanFormat": "interface",
+    "ScanReport": "interface",
+    "TextFormat": "text",
+}
 
 __all__ = [
     "HtmlFormat",
@@ -31,3 +54,10 @@ __all__ = [
     "ScanReport",
     "TextFormat",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

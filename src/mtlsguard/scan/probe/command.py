@@ -11,7 +11,6 @@ only the grade counts), 2 usage error or no response from the target at all.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -184,6 +183,8 @@ def _endpoints(args: argparse.Namespace, config: ProbeConfig) -> list[Endpoint]:
         if args.openapi:
             source = str(args.openapi)
             if source.startswith(("http://", "https://")):
+                import asyncio
+
                 text = asyncio.run(_fetch(config, source))
             else:
                 text = _read(Path(source), "OpenAPI document")
