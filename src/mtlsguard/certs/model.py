@@ -144,6 +144,13 @@ class ClientCertificate:
     _decoded: list[_Names] = field(
         default_factory=list, init=False, repr=False, compare=False, hash=False
     )
+    # The parsed leaf and intermediates, set only by the constructors below when they are
+    # known to be the certificates of ``der`` and ``chain`` (and the dates were read from that
+    # leaf), so verify() need not parse them again. ``init=False``: ``dataclasses.replace()``
+    # and direct construction leave it ``None``, and verify() then parses ``der`` itself.
+    _parsed: tuple[x509.Certificate, tuple[x509.Certificate, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False, hash=False
+    )
 
     def __repr__(self) -> str:
         return (
@@ -234,9 +241,10 @@ class ClientCertificate:
 
         :raises CertificateError: ``malformed`` if the serial or validity cannot be decoded.
         """
+        consistent = der is None and chain_der is None  # encodings computed here
         try:
             der = der if der is not None else cert.public_bytes(Encoding.DER)
-            return cls(
+            identity = cls(
                 der=der,
                 sha256=hashlib.sha256(der).hexdigest(),
                 serial=cert.serial_number,
@@ -255,6 +263,36 @@ class ClientCertificate:
             raise CertificateError(
                 "malformed", f"certificate fields cannot be decoded: {exc}"
             ) from exc
+        if consistent:
+            object.__setattr__(identity, "_parsed", (cert, chain))
+        return identity
+
+    @classmethod
+    def _from_parsed(
+        cls,
+        cert: x509.Certificate,
+        der: bytes,
+        chain: tuple[x509.Certificate, ...],
+        chain_der: tuple[bytes, ...],
+        *,
+        proxy_verified: bool | None,
+        source: str,
+    ) -> ClientCertificate:
+        """:meth:`from_certificate` for certificates parsed from exactly ``der``/``chain_der``.
+
+        Only for callers that parsed each certificate from the given DER themselves: the
+        parsed objects are then kept for :func:`~mtlsguard.certs.verify`.
+        """
+        identity = cls.from_certificate(
+            cert,
+            chain=chain,
+            proxy_verified=proxy_verified,
+            source=source,
+            der=der,
+            chain_der=chain_der,
+        )
+        object.__setattr__(identity, "_parsed", (cert, chain))
+        return identity
 
     @classmethod
     def from_der(
@@ -275,13 +313,8 @@ class ClientCertificate:
         # x509.InvalidVersion (a bad version field) is not a ValueError.
         except (ValueError, TypeError, x509.InvalidVersion) as exc:
             raise CertificateError("malformed", f"not a DER X.509 certificate: {exc}") from exc
-        return cls.from_certificate(
-            leaf,
-            chain=parsed_chain,
-            proxy_verified=proxy_verified,
-            source=source,
-            der=der,
-            chain_der=tuple(chain),
+        return cls._from_parsed(
+            leaf, der, parsed_chain, tuple(chain), proxy_verified=proxy_verified, source=source
         )
 
     @classmethod

@@ -447,13 +447,14 @@ def identity_from_pem(
                     seen.add(der)
                     intermediates.append(cert)
                     intermediate_ders.append(der)
-            identity = ClientCertificate.from_certificate(
+            # Each certificate was parsed from exactly its DER (load_pem_pairs).
+            identity = ClientCertificate._from_parsed(
                 leaf,
-                chain=tuple(intermediates),
+                leaf_der,
+                tuple(intermediates),
+                tuple(intermediate_ders),
                 proxy_verified=proxy_verified,
                 source=source,
-                der=leaf_der,
-                chain_der=tuple(intermediate_ders),
             )
             fields.check_agrees(identity, what)
             return identity
