@@ -595,3 +595,24 @@ def test_mutated_certificates_never_verify_and_never_crash(
 
 
 _FUZZ_POLICIES: dict[int, VerificationPolicy] = {}
+
+
+def test_duplicate_extensions_are_refused_never_raised(pki: TestPKI) -> None:
+    # Found by the mutation fuzzer: cryptography raises DuplicateExtension, which is not a
+    # ValueError, when a certificate's extensions are read; it must become a refusal.
+    issued = pki.intermediate.issue("dup", emails=["dup@example.com"])
+    der = issued.der
+    ski, san = bytes.fromhex("0603551d0e"), bytes.fromhex("0603551d11")
+    assert der.count(ski) == 1
+    assert der.count(san) == 1
+    duplicated = der.replace(ski, san)  # a second subjectAltName (signature now broken too)
+    with pytest.raises(x509.DuplicateExtension):
+        _ = x509.load_der_x509_certificate(duplicated).extensions
+    cert = ClientCertificate.from_der(
+        duplicated, chain=(pki.intermediate.cert.public_bytes(Encoding.DER),)
+    )
+    assert cert.subject == "CN=dup"  # names still readable (for the audit record)...
+    assert cert.emails == ()  # ...but nothing is taken from the ambiguous extensions
+    with pytest.raises(CertificateError) as refused:
+        verify(cert, policy_for(pki, cache_size=0))
+    assert refused.value.reason in REASONS

@@ -203,6 +203,32 @@ def test_any_forwarded_value_gets_a_4xx_never_a_500(
             assert json.loads(response.content)["status"] == response.status_code
 
 
+@pytest.mark.django_db
+def test_a_certificate_with_duplicate_extensions_is_refused_and_audited_not_a_500(
+    mtls_settings: Any, pki: TestPKI, caplog: pytest.LogCaptureFixture
+) -> None:
+    import urllib.parse
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    # A second subjectAltName where the subjectKeyIdentifier was (the mutation fuzzer's find):
+    # reading the extensions raises cryptography's DuplicateExtension, not a ValueError.
+    der = pki.intermediate.issue("dup", emails=["dup@example.com"]).der
+    duplicated = der.replace(bytes.fromhex("0603551d0e"), bytes.fromhex("0603551d11"))
+    from cryptography import x509
+
+    pem = x509.load_der_x509_certificate(duplicated).public_bytes(Encoding.PEM).decode()
+    headers = {
+        "X-SSL-Client-Cert": urllib.parse.quote(pem, safe=""),
+        "X-SSL-Client-Verify": "SUCCESS",
+    }
+    with caplog.at_level(logging.INFO, logger="mtlsguard.audit"):
+        response = Client(REMOTE_ADDR=PROXY).get("/api/whoami", headers=headers)
+    assert response.status_code == 400
+    denials = [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]  # type: ignore[attr-defined]
+    assert [(d["reason"], d["subject"]) for d in denials] == [("malformed", "CN=dup")]
+
+
 def xfcc_element(issued: Any) -> str:
     import urllib.parse
 

@@ -208,8 +208,8 @@ def distribution_point_urls(cert: x509.Certificate) -> list[str]:
     """
     try:
         ext = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints)
-    except x509.ExtensionNotFound:
-        return []
+    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError):
+        return []  # none, or duplicate/undecodable extensions: nothing to fetch
     urls: list[str] = []
     for point in ext.value:
         if point.crl_issuer or not point.full_name:

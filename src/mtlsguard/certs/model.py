@@ -91,7 +91,7 @@ class _Names:
             san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         except x509.ExtensionNotFound:
             pass
-        except (ValueError, TypeError, UnicodeError):
+        except (ValueError, TypeError, UnicodeError, x509.DuplicateExtension):
             pass  # duplicate or undecodable extensions: no SAN-derived identity
         else:
             emails.extend(san.get_values_for_type(x509.RFC822Name))

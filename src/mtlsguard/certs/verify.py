@@ -204,7 +204,7 @@ def _parse(cert: ClientCertificate) -> tuple[x509.Certificate, list[x509.Certifi
 def _check_usage(leaf: x509.Certificate, policy: VerificationPolicy) -> None:
     try:
         extensions = leaf.extensions
-    except ValueError as exc:  # duplicate or undecodable extensions
+    except (ValueError, x509.DuplicateExtension) as exc:  # duplicate or undecodable
         raise _fail("malformed", f"certificate extensions cannot be decoded: {exc}") from exc
     eku: x509.ExtendedKeyUsage | None = None
     usage: x509.KeyUsage | None = None

@@ -37,7 +37,7 @@ def identity_markers(certificate: x509.Certificate) -> frozenset[str]:
             markers.add(value.strip().lower())
     try:
         sans = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
+    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError):
         return frozenset(markers)
     for email in sans.get_values_for_type(x509.RFC822Name):
         markers.add(email.lower())

@@ -70,7 +70,7 @@ def forged_header_sets(chain: list[x509.Certificate]) -> list[ForgedHeaders]:
             f"URI={_xfcc_quote(u)}"
             for u in sans.get_values_for_type(x509.UniformResourceIdentifier)
         ]
-    except x509.ExtensionNotFound:
+    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError):
         pass
     sets: list[tuple[str, list[tuple[str, str]]]] = [
         (
