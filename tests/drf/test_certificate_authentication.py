@@ -243,3 +243,16 @@ def test_disallowed_host_with_origin_is_refused_not_500(
     client = Client(REMOTE_ADDR=PROXY, HTTP_HOST="attacker.invalid")
     headers = {**nginx_headers(pki.client), "Origin": "http://attacker.invalid"}
     assert client.post("/drf/whoami", headers=headers).status_code in {400, 403}
+    # Django's middleware answers that request 400 before authentication runs; called
+    # directly, the check itself must not raise either, and the Host-derived origin (not in
+    # ALLOWED_HOSTS) is never "this site's".
+    from django.test import RequestFactory
+
+    from mtlsguard.django.origin import cross_site_reason
+
+    request = RequestFactory().post(
+        "/drf/whoami", HTTP_HOST="attacker.invalid", HTTP_ORIGIN="http://attacker.invalid"
+    )
+    reason = cross_site_reason(request)
+    assert reason is not None
+    assert "http://attacker.invalid" in reason
