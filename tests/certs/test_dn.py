@@ -172,15 +172,42 @@ _VALUES = st.text(
 ).filter(lambda v: v.strip())
 
 
+#: domainComponent and emailAddress are IA5String (RFC 4519, RFC 5280 appendix A): ASCII only.
+#: cryptography refuses to encode anything else, so a certificate can never carry it.
+_IA5_OIDS = frozenset({NameOID.DOMAIN_COMPONENT, NameOID.EMAIL_ADDRESS})
+_IA5_VALUES = st.text(
+    st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=15
+).filter(lambda v: v.strip())
+
+
 @st.composite
 def names(draw: st.DrawFn) -> x509.Name:
     rdns = []
     for _ in range(draw(st.integers(min_value=1, max_value=5))):
         oids = draw(st.lists(st.sampled_from(_OIDS), min_size=1, max_size=3, unique=True))
         rdns.append(
-            x509.RelativeDistinguishedName([x509.NameAttribute(o, draw(_VALUES)) for o in oids])
+            x509.RelativeDistinguishedName(
+                [
+                    x509.NameAttribute(o, draw(_IA5_VALUES if o in _IA5_OIDS else _VALUES))
+                    for o in oids
+                ]
+            )
         )
     return x509.Name(rdns)
+
+
+def test_ia5_attributes_are_generated_as_ascii_only() -> None:
+    """Regression: ``DC=¡`` was generated, which no certificate can carry (not an IA5String)."""
+    with pytest.raises(ValueError, match="IA5String"):
+        x509.Name(
+            [x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.DOMAIN_COMPONENT, "¡")])]
+        ).public_bytes()
+
+    @given(names())
+    def encodable(name: x509.Name) -> None:
+        name.public_bytes()  # raises for a value the standard does not allow
+
+    encodable()
 
 
 @pytest.mark.timeout(900)  # 10,000 examples with CI=true
