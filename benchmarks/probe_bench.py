@@ -25,7 +25,7 @@ same client certificate (``ab -E client-with-key.pem``; the probe's identity A),
 (TLS 1.3, certificate verified by the server), the same concurrency ``C``, keep-alive on both
 (``ab -k``: HTTP/1.0 + ``Connection: keep-alive``; the probe: HTTP/1.1 pooled connections),
 ``N`` requests each. The probe side is the probe's real engine,
-:meth:`mtlsguard.scan.probe.client.ProbeClient.send` -- every bound and check it applies in a
+:meth:`mtlsguard.probe.client.ProbeClient.send` -- every bound and check it applies in a
 probe run -- driven the way the runner drives it (``asyncio.gather`` over all requests; the
 client's semaphore keeps ``C`` in flight), with ``concurrency=C`` and ``max_requests=N``
 (the bounds are raised, not removed). Each side runs in its own process; ab's figure is its
@@ -246,8 +246,8 @@ def run_engine(
 def engine_worker(argv: list[str]) -> None:
     """``N`` GETs of :data:`ENDPOINT` through ``ProbeClient.send`` at concurrency ``C``."""
     url, n, c, cacert, cert, key = argv[0], int(argv[1]), int(argv[2]), *argv[3:6]
-    from mtlsguard.scan.probe.client import ProbeClient
-    from mtlsguard.scan.probe.config import Identity, ProbeConfig
+    from mtlsguard.probe.client import ProbeClient
+    from mtlsguard.probe.config import Identity, ProbeConfig
 
     identity = Identity("A", Path(cert), Path(key))
     config = ProbeConfig(

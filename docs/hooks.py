@@ -215,7 +215,7 @@ def on_files(files: Any, config: Any) -> Any:
     """Add the generated pages: the CLI reference and the published outside files."""
     from mkdocs.structure.files import File
 
-    from mtlsguard.cli import build_parser
+    from mtlsguard.cli.main import build_parser
 
     files.append(File.generated(config, CLI_PAGE, content=render_cli_reference(build_parser())))
     root = Path(config["config_file_path"]).parent

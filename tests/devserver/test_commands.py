@@ -20,7 +20,7 @@ from typing import IO
 
 import pytest
 
-from mtlsguard.cli import main
+from mtlsguard.cli.main import main
 from mtlsguard.devserver.commands import UsageError, parse_addrport
 from mtlsguard.devserver.localca import LocalCA
 from tests.devserver.conftest import https_request, wait_for

@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import PolicyBuilder, Store
 
-from mtlsguard.cli import main
+from mtlsguard.cli.main import main
 from mtlsguard.devserver.localca import LocalCA, PKIError
 from mtlsguard.devserver.pki import load_private_key
 from mtlsguard.devserver.server import MTLSServer, serve

@@ -13,14 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 
-from mtlsguard.django.introspect_values import (
+from mtlsguard.django.scanner.values import (
     dotted_name,
     route_text,
     to_expr,
     wrapped_chain,
     wrapper_expr,
 )
-from mtlsguard.scan.neutral import BinOp, Call, Const, Mapping, Ref, Seq, Unary, Unknown
+from mtlsguard.scan.project_model import BinOp, Call, Const, Mapping, Ref, Seq, Unary, Unknown
 from tests.budget import secondary
 
 DRF = "rest_framework.permissions"

@@ -18,7 +18,7 @@ from types import ModuleType
 
 import pytest
 
-from mtlsguard.cli import build_parser
+from mtlsguard.cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 

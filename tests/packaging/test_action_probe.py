@@ -1,6 +1,6 @@
 """``action.yml`` with ``probe-url``: the step probes the example apps over real mTLS.
 
-The apps run under the embedded mTLS dev server (the fixtures of tests/scan/probe); the action's
+The apps run under the embedded mTLS dev server (the fixtures of tests/probe); the action's
 step runs the mtlsguard that its install step put into a fresh virtual environment.
 """
 
@@ -16,14 +16,14 @@ from jsonschema import Draft4Validator
 from tests.examples.test_over_mtls import RunningServer
 from tests.packaging.action_runner import Runner
 from tests.packaging.conftest import copy_example
-from tests.scan.probe.conftest import (
+from tests.probe.conftest import (
     hardened,
     hardened_server,
     pki_env,
     vulnerable,
     vulnerable_server,
 )
-from tests.scan.probe.test_examples import ROUTES
+from tests.probe.test_examples import ROUTES
 
 __all__ = ["hardened", "hardened_server", "pki_env", "vulnerable", "vulnerable_server"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mtlsguard.scan.model import (
+from mtlsguard.findings.model import (
     Confidence,
     Finding,
     Location,

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
+from mtlsguard.findings.model import Severity
 from mtlsguard.report.html_report import HtmlFormat
 from mtlsguard.report.interface import ScanReport
 from mtlsguard.scan.excerpt import SourceExcerpt
-from mtlsguard.scan.model import Severity
 from tests.report.sample import BILLING, PROBE, RULES, SUPPRESSED, VALIDATORS, sample_result
 
 

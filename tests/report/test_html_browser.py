@@ -24,13 +24,13 @@ from typing import Any, NoReturn
 
 import pytest
 
-from mtlsguard.cli import main
+from mtlsguard.cli.main import main
+from mtlsguard.probe.rules import all_probe_rules, get_probe_rule
+from mtlsguard.probe.scoring import score_findings
 from mtlsguard.report.html_report import HtmlFormat
 from mtlsguard.report.interface import ScanReport
 from mtlsguard.scan.engine import scan_project
 from mtlsguard.scan.excerpt import read_excerpts
-from mtlsguard.scan.probe.rules import all_probe_rules, get_probe_rule
-from mtlsguard.scan.probe.scoring import score_findings
 from mtlsguard.scan.rules import all_rules
 
 pytestmark = pytest.mark.timeout(90)

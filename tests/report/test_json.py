@@ -4,9 +4,9 @@ import json
 from typing import Any
 
 from mtlsguard import __version__
+from mtlsguard.findings.model import Severity
 from mtlsguard.report.interface import ScanReport
 from mtlsguard.report.json_report import JSON_SCHEMA_VERSION, JsonFormat
-from mtlsguard.scan.model import Severity
 from tests.report.sample import BILLING, PROBE, RULES, SUPPRESSED, sample_result
 
 

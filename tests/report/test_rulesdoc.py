@@ -4,10 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mtlsguard.findings.model import Severity
+from mtlsguard.probe.rules import all_probe_rules
 from mtlsguard.report.markdown import docstring_to_markdown
 from mtlsguard.report.rulesdoc import builtin_rules, check_docs, render_rule_docs, write_docs
-from mtlsguard.scan.model import Severity
-from mtlsguard.scan.probe.rules import all_probe_rules
 from mtlsguard.scan.rules import all_rules
 from tests.report.sample import Rule
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft4Validator, FormatChecker
 
+from mtlsguard.findings.model import ScanResult, Severity
 from mtlsguard.report.interface import ScanReport
 from mtlsguard.report.sarif import SECURITY_SEVERITY, SarifFormat
-from mtlsguard.scan.model import ScanResult, Severity
 from tests.report.sample import BILLING, HEADER_TRUST, INFO, PROBE, RULES, SUPPRESSED, sample_result
 
 SCHEMA_PATH = Path(__file__).parent.parent / "assets" / "sarif-schema-2.1.0.json"

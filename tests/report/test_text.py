@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import re
 
+from mtlsguard.findings.model import Severity
 from mtlsguard.report.interface import ScanReport
 from mtlsguard.report.text import TextFormat
-from mtlsguard.scan.model import Severity
 from tests.report.sample import BILLING, HEADER_TRUST, RULES, SUPPRESSED, sample_result
 
 ANSI = re.compile(r"\x1b\[")

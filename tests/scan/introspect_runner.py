@@ -19,7 +19,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from mtlsguard.django.introspect import introspect_project
+    from mtlsguard.django.scanner.project import introspect_project
 
     result = introspect_project(project)
     json.dump(

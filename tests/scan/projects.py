@@ -5,8 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from mtlsguard.findings.model import Protection, ScanResult
 from mtlsguard.scan.engine import scan_project
-from mtlsguard.scan.model import Protection, ScanResult
 
 SETTINGS = """\
 SECRET_KEY = "test"

@@ -8,6 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mtlsguard.findings.model import (
+    Confidence,
+    Finding,
+    Location,
+    Protection,
+    Route,
+    ScanResult,
+    Severity,
+)
 from mtlsguard.scan.baseline import (
     BaselineError,
     BaselineKind,
@@ -19,15 +28,6 @@ from mtlsguard.scan.baseline import (
     routes_baseline,
 )
 from mtlsguard.scan.config import ProjectConfig
-from mtlsguard.scan.model import (
-    Confidence,
-    Finding,
-    Location,
-    Protection,
-    Route,
-    ScanResult,
-    Severity,
-)
 from mtlsguard.scan.triage import triage_routes, triage_scan
 from tests.budget import secondary
 

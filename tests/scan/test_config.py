@@ -6,14 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mtlsguard.scan.config import (
-    ConfigError,
-    ProjectConfig,
-    apply_config,
-    load_config,
-    parse_config,
-)
-from mtlsguard.scan.model import (
+from mtlsguard.findings.model import (
     Confidence,
     Finding,
     Location,
@@ -21,6 +14,13 @@ from mtlsguard.scan.model import (
     ScanError,
     ScanResult,
     Severity,
+)
+from mtlsguard.scan.config import (
+    ConfigError,
+    ProjectConfig,
+    apply_config,
+    load_config,
+    parse_config,
 )
 from tests.budget import secondary
 

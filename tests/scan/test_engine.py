@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from mtlsguard.findings.model import Location
 from mtlsguard.scan.engine import analyze, run_rules, scan_project
-from mtlsguard.scan.model import Location
-from mtlsguard.scan.neutral import (
+from mtlsguard.scan.project_model import (
     Call,
     ClassModel,
     FunctionFacts,

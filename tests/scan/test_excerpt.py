@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from mtlsguard.scan import excerpt as excerpt_module
+import mtlsguard.scan.excerpt as excerpt_module
+from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.scan.excerpt import MAX_LINE_CHARS, MAX_LINES_AFTER, read_excerpts
-from mtlsguard.scan.model import Confidence, Finding, Location, Severity
 
 VIEWS = '''"""Views."""
 from django.contrib.auth.decorators import login_required

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mtlsguard.findings.model import ScanResult
 from mtlsguard.scan.engine import scan_project
 from mtlsguard.scan.knowledge import is_cert_key
-from mtlsguard.scan.model import ScanResult
-from mtlsguard.scan.neutral import BinOp, Const
+from mtlsguard.scan.project_model import BinOp, Const
 from mtlsguard.scan.rules._common import number
 from tests.budget import secondary
 from tests.scan.projects import write_project

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mtlsguard.findings.model import Confidence, Severity
 from mtlsguard.scan.engine import scan_project
-from mtlsguard.scan.model import Confidence, Severity
 from tests.scan.projects import write_project
 
 MODELS = """\

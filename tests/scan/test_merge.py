@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from mtlsguard.findings.model import Confidence, Finding, Location, Route, Severity
+from mtlsguard.probe.rules import get_probe_rule
 from mtlsguard.scan.merge import merge_findings
-from mtlsguard.scan.model import Confidence, Finding, Location, Route, Severity
-from mtlsguard.scan.probe.rules import get_probe_rule
 
 
 def static(rule_id: str, route: str | None, view: str | None, **extra: object) -> Finding:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from mtlsguard.scan.model import Severity
+from mtlsguard.findings.model import Severity
 from mtlsguard.scan.rules import all_rules, get_rule, rule
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from mtlsguard.findings.model import Confidence, Severity
 from mtlsguard.scan.engine import scan_project
-from mtlsguard.scan.model import Confidence, Severity
 from tests.scan.projects import write_project
 
 MODELS = """\

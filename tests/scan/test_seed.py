@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mtlsguard.findings.model import Severity
 from mtlsguard.scan.engine import scan_project
-from mtlsguard.scan.model import Severity
 
 SEED = Path(__file__).parent / "corpus" / "seed"
 

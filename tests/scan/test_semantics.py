@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mtlsguard.scan.model import Confidence
+from mtlsguard.findings.model import Confidence
 from tests.scan.projects import protections, rule_ids, scan
 
 URLS_FN = """\

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mtlsguard.scan.model import Confidence
+from mtlsguard.findings.model import Confidence
 from tests.scan.projects import protections, scan
 
 URLS = """\

@@ -5,8 +5,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mtlsguard.findings.model import Confidence, Finding, Location, ScanResult, Severity
 from mtlsguard.scan.config import ProjectConfig
-from mtlsguard.scan.model import Confidence, Finding, Location, ScanResult, Severity
 from mtlsguard.scan.suppression import (
     SUPPRESSION_WITHOUT_REASON,
     apply_suppressions,

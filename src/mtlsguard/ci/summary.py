@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from mtlsguard.scan.model import Severity
+from mtlsguard.findings.model import Severity
 
 __all__ = [
     "MAX_ROWS",

@@ -55,7 +55,7 @@ def run_command(args: argparse.Namespace) -> int:
     from mtlsguard.demo.stage import DemoError
     from mtlsguard.demo.summary import render_summary, write_reports
     from mtlsguard.devserver.localca import PKIError
-    from mtlsguard.scan.probe.client import ProbeSetupError
+    from mtlsguard.probe.client import ProbeSetupError
 
     output_dir: Path = args.output_dir
     if output_dir.exists() and not output_dir.is_dir():

@@ -36,16 +36,16 @@ from mtlsguard.demo.stage import (
     prepare_database,
     run_side_by_side,
 )
-from mtlsguard.scan.model import Finding, ScanError, ScanResult
-from mtlsguard.scan.probe.config import Identity, ProbeConfig
-from mtlsguard.scan.probe.discovery import (
+from mtlsguard.findings.model import Finding, ScanError, ScanResult
+from mtlsguard.probe.config import Identity, ProbeConfig
+from mtlsguard.probe.discovery import (
     Endpoint,
     django_pattern_to_template,
     endpoints_from_routes,
 )
-from mtlsguard.scan.probe.rules import Category
-from mtlsguard.scan.probe.runner import ProbeResult, probe
-from mtlsguard.scan.probe.scoring import Score, score_findings
+from mtlsguard.probe.rules import Category
+from mtlsguard.probe.runner import ProbeResult, probe
+from mtlsguard.probe.scoring import Score, score_findings
 
 __all__ = ["STARTUP_TIMEOUT", "DemoResult", "SideResult", "run_demo"]
 

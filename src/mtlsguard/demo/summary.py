@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Final
 
 from mtlsguard.demo.run import DemoResult, SideResult
+from mtlsguard.findings.model import Finding, Severity
+from mtlsguard.probe.discovery import django_pattern_to_template
+from mtlsguard.probe.runner import ProbeResult
 from mtlsguard.report.html_report import HtmlFormat
 from mtlsguard.report.interface import ScanReport, ordered_findings
 from mtlsguard.report.sarif import SarifFormat
-from mtlsguard.scan.model import Finding, Severity
-from mtlsguard.scan.probe.discovery import django_pattern_to_template
-from mtlsguard.scan.probe.runner import ProbeResult
 
 __all__ = ["render_summary", "write_reports"]
 
@@ -134,7 +134,7 @@ def render_summary(result: DemoResult, reports: Sequence[Path] = ()) -> str:
 
 
 def _report(side: SideResult) -> ScanReport:
-    from mtlsguard.scan.probe.rules import all_probe_rules
+    from mtlsguard.probe.rules import all_probe_rules
     from mtlsguard.scan.rules import all_rules
     from mtlsguard.scan.suppression import SUPPRESSION_WITHOUT_REASON
 

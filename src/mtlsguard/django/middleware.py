@@ -38,7 +38,12 @@ from mtlsguard.django.audit import AuditRecord, clean_request_id, clip_path, emi
 from mtlsguard.django.audit import wanted as audit_wanted
 from mtlsguard.django.backends import authenticate_certificate
 from mtlsguard.django.conf import MtlsGuardSettings, get_settings
-from mtlsguard.django.inspection import Inspection, client_address, inspect_request, meta_key
+from mtlsguard.django.request_certificate import (
+    Inspection,
+    client_address,
+    inspect_request,
+    meta_key,
+)
 from mtlsguard.django.responses import Refusal, refusal_response
 from mtlsguard.django.throttling import FailureThrottle
 

@@ -37,7 +37,7 @@ from mtlsguard.drf.confirmation import (
     decode_jwt,
     thumbprint_matches,
 )
-from mtlsguard.drf.requests import (
+from mtlsguard.drf.request_certificate import (
     RequestCertificate,
     audit_denial,
     check_throttle,

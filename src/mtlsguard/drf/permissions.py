@@ -12,7 +12,7 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from mtlsguard.drf.requests import verified_certificate
+from mtlsguard.drf.request_certificate import verified_certificate
 
 __all__ = ["DEFAULT_OWNER_FIELDS", "HasVerifiedClientCertificate", "IsOwner", "owner_field"]
 

@@ -17,6 +17,7 @@ from html import escape
 from typing import Final
 
 from mtlsguard import __version__
+from mtlsguard.findings.model import Finding, Protection, Route, Severity
 from mtlsguard.report.html_style import CSP, CSS, bar_class
 from mtlsguard.report.interface import (
     ProbeGrade,
@@ -26,7 +27,6 @@ from mtlsguard.report.interface import (
     severity_counts,
 )
 from mtlsguard.scan.excerpt import SourceExcerpt
-from mtlsguard.scan.model import Finding, Protection, Route, Severity
 
 __all__ = ["HtmlFormat"]
 

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
+from mtlsguard.findings.model import Finding, ScanResult, Severity
 from mtlsguard.scan.excerpt import SourceExcerpt
-from mtlsguard.scan.model import Finding, ScanResult, Severity
 from mtlsguard.scan.suppression import Suppression
 
 __all__ = [
@@ -53,7 +53,7 @@ class RuleMetadata(Protocol):
 
 
 class CategoryGrade(Protocol):
-    """One score category of a probe run (``mtlsguard.scan.probe.scoring.CategoryScore``)."""
+    """One score category of a probe run (``mtlsguard.probe.scoring.CategoryScore``)."""
 
     @property
     def category(self) -> str:
@@ -73,7 +73,7 @@ class CategoryGrade(Protocol):
 
 
 class ProbeGrade(Protocol):
-    """The grade of a probe run (``mtlsguard.scan.probe.scoring.Score``)."""
+    """The grade of a probe run (``mtlsguard.probe.scoring.Score``)."""
 
     @property
     def score(self) -> int:

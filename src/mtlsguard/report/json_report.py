@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 from mtlsguard import __version__
+from mtlsguard.findings.model import Finding, Location, Route, ScanResult
 from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings, severity_counts
-from mtlsguard.scan.model import Finding, Location, Route, ScanResult
 
 __all__ = ["JSON_SCHEMA_VERSION", "JsonFormat", "finding_dict", "route_dict", "summary_dict"]
 

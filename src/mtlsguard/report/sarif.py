@@ -16,9 +16,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from mtlsguard import __version__
+from mtlsguard.findings.model import Finding, ScanResult, Severity
 from mtlsguard.report.interface import RuleMetadata, ScanFormat, ScanReport, ordered_findings
 from mtlsguard.report.markdown import docstring_to_markdown
-from mtlsguard.scan.model import Finding, ScanResult, Severity
 
 __all__ = [
     "SARIF_SCHEMA_URI",

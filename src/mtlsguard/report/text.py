@@ -14,8 +14,8 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from mtlsguard.findings.model import Finding, ScanResult, Severity
 from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings, severity_counts
-from mtlsguard.scan.model import Finding, ScanResult, Severity
 
 __all__ = ["SEVERITY_STYLES", "TextFormat", "make_console", "printable"]
 

@@ -1,26 +1,5 @@
-"""The scanner: rules, static analysis, URLconf introspection, HTTP probes, scoring.
+"""Static analysis of a Django/DRF source tree: project model, front-ends, analyses, rules.
 
-Never imports Django, DRF or the scanned project.
+The scanned project is never imported. This package never imports Django, DRF, argparse or
+the report, app and CLI layers; its results are :mod:`mtlsguard.findings` values.
 """
-
-from mtlsguard.scan.model import (
-    Confidence,
-    Finding,
-    Location,
-    Protection,
-    Route,
-    ScanError,
-    ScanResult,
-    Severity,
-)
-
-__all__ = [
-    "Confidence",
-    "Finding",
-    "Location",
-    "Protection",
-    "Route",
-    "ScanError",
-    "ScanResult",
-    "Severity",
-]

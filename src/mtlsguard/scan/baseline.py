@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from mtlsguard.scan.model import Finding, Route
+from mtlsguard.findings.model import Finding, Route
 
 __all__ = [
     "BASELINE_VERSION",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
-from mtlsguard.scan.model import Finding, ScanResult, Severity
+from mtlsguard.findings.model import Finding, ScanResult, Severity
 
 __all__ = ["ConfigError", "ProjectConfig", "apply_config", "load_config", "parse_config"]
 

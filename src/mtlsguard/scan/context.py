@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from mtlsguard.scan.model import Location
-from mtlsguard.scan.neutral import (
+from mtlsguard.findings.model import Location
+from mtlsguard.scan.project_model import (
     BinOp,
     Call,
     ClassModel,

@@ -2,7 +2,7 @@
 
 :func:`scan_project` is the static entry point used by ``mtlsguard scan``/``routes``;
 :func:`run_rules` is the shared engine that runtime introspection will feed with its own
-:class:`~mtlsguard.scan.neutral.ProjectModel`.
+:class:`~mtlsguard.scan.project_model.ProjectModel`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from mtlsguard.findings.model import Finding, ScanError, ScanResult
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.model import Finding, ScanError, ScanResult
-from mtlsguard.scan.neutral import ProjectModel
+from mtlsguard.scan.project_model import ProjectModel
 from mtlsguard.scan.rules import RuleMeta, all_rules
 from mtlsguard.scan.semantics import ProtectionAnalyzer
 from mtlsguard.scan.static.frontend import build_static_project

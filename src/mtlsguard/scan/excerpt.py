@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from mtlsguard.scan.model import Finding
+from mtlsguard.findings.model import Finding
 
 __all__ = [
     "MAX_EXCERPTS",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
-from mtlsguard.scan.neutral import (
+from mtlsguard.scan.project_model import (
     Const,
     Expr,
     FunctionFacts,

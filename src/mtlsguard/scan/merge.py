@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
-from mtlsguard.scan.model import Finding, Route
-from mtlsguard.scan.probe.discovery import django_pattern_to_template, match_template
+from mtlsguard.findings.model import Finding, Route
+from mtlsguard.probe.discovery import django_pattern_to_template, match_template
 
 __all__ = ["CONFIRMS", "MergedFinding", "merge_findings"]
 

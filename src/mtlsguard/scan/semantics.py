@@ -1,6 +1,6 @@
 """Protection semantics: who may call each route and method, and what decided it.
 
-Only the neutral model (:mod:`mtlsguard.scan.neutral`) is used here, so the static front-end
+Only the neutral model (:mod:`mtlsguard.scan.project_model`) is used here, so the static front-end
 and runtime introspection share these semantics. The answer for each method is tri-state:
 anonymous callers refused (``authenticated=True``), allowed (``False``) or undecidable
 (``None``), plus whether the only gate is a client-certificate header (mTLS alone).
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mtlsguard.findings.model import Confidence, Location, Protection, Route
 from mtlsguard.scan.knowledge import (
     AUTH_DECORATORS,
     AUTH_MIXINS,
@@ -21,8 +22,7 @@ from mtlsguard.scan.knowledge import (
     SAFE_METHODS,
     external_short,
 )
-from mtlsguard.scan.model import Confidence, Location, Protection, Route
-from mtlsguard.scan.neutral import (
+from mtlsguard.scan.project_model import (
     BinOp,
     Call,
     ClassModel,
@@ -170,7 +170,7 @@ class RouteAnalysis:
         return tuple(p.method for p in self.protections if p.authenticated is False)
 
     def to_route(self) -> Route:
-        """The public :class:`~mtlsguard.scan.model.Route` record."""
+        """The public :class:`~mtlsguard.findings.model.Route` record."""
         return Route(
             pattern=self.route.pattern,
             view=self.view,

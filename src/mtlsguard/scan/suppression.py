@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mtlsguard.scan.model import Confidence, Finding, Location, ScanResult, Severity
+from mtlsguard.findings.model import Confidence, Finding, Location, ScanResult, Severity
 
 __all__ = [
     "SUPPRESSION_WITHOUT_REASON",

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mtlsguard.scan.model import Confidence, Finding, Location, Severity
+from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 
 if TYPE_CHECKING:
     from mtlsguard.scan.context import RuleContext
@@ -130,7 +130,7 @@ def rule(
 def import_rule_modules(package: str) -> None:
     """Import every ``mg*`` module of ``package`` once, so their rules register themselves.
 
-    Shared by this registry and the probe's (:mod:`mtlsguard.scan.probe.rules`).
+    Shared by this registry and the probe's (:mod:`mtlsguard.probe.rules`).
     """
     path = importlib.import_module(package).__path__
     for info in pkgutil.iter_modules(path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.neutral import ClassModel, Const, Mapping, Ref, Seq
+from mtlsguard.scan.project_model import ClassModel, Const, Mapping, Ref, Seq
 from mtlsguard.scan.semantics import short_of
 
 __all__ = ["components"]

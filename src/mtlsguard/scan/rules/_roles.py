@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from mtlsguard.findings.model import Confidence, Severity
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.model import Confidence, Severity
-from mtlsguard.scan.neutral import BinOp, Call, Expr, FunctionModel, Ref, Seq, Unary
+from mtlsguard.scan.project_model import BinOp, Call, Expr, FunctionModel, Ref, Seq, Unary
 from mtlsguard.scan.semantics import RouteAnalysis, route_initkwarg, short_of
 
 __all__ = ["RoleGate", "permission_downgrade", "role_gate"]

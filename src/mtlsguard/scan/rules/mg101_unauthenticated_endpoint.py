@@ -37,9 +37,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import SAFE_METHODS
-from mtlsguard.scan.model import Confidence, Finding, Severity
 from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import describe_protections, where
 from mtlsguard.scan.semantics import RouteAnalysis, model_of

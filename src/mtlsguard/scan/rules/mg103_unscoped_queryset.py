@@ -43,10 +43,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import USER_SCOPING_MIXINS
-from mtlsguard.scan.model import Confidence, Finding, Severity
-from mtlsguard.scan.neutral import ClassModel, Seq
+from mtlsguard.scan.project_model import ClassModel, Seq
 from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import UUID_NOTE, uuid_keyed, where
 from mtlsguard.scan.rules._roles import permission_downgrade, role_gate

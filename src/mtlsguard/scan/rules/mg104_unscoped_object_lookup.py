@@ -29,10 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS
-from mtlsguard.scan.model import Confidence, Finding, Location, Severity
-from mtlsguard.scan.neutral import FunctionModel
+from mtlsguard.scan.project_model import FunctionModel
 from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import UUID_NOTE, uuid_keyed, where
 from mtlsguard.scan.rules._roles import permission_downgrade, role_gate

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.model import Confidence, Finding, Severity
-from mtlsguard.scan.neutral import Ref, Seq
+from mtlsguard.scan.project_model import Ref, Seq
 from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import where
 from mtlsguard.scan.semantics import model_of, route_initkwarg, short_of

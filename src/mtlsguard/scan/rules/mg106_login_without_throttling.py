@@ -31,9 +31,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.model import Confidence, Finding, Severity
-from mtlsguard.scan.neutral import ClassModel, FunctionModel, Mapping, Ref, Seq
+from mtlsguard.scan.project_model import ClassModel, FunctionModel, Mapping, Ref, Seq
 from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import where
 from mtlsguard.scan.semantics import RouteAnalysis, short_of

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.model import Confidence, Finding, Severity
-from mtlsguard.scan.neutral import Const
+from mtlsguard.scan.project_model import Const
 from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import number
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.model import Confidence, Finding, Severity
 from mtlsguard.scan.rules import get_rule, rule
 
 RULE_ID = "MG205"

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.model import Confidence, Finding, Location, Severity
 from mtlsguard.scan.rules import get_rule, rule
 
 RULE_ID = "MG303"

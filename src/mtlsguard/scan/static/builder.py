@@ -10,7 +10,7 @@ import ast
 from collections.abc import Iterator
 
 from mtlsguard.scan.facts import analyze_function
-from mtlsguard.scan.neutral import (
+from mtlsguard.scan.project_model import (
     BinOp,
     Call,
     ClassModel,

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mtlsguard.scan.model import ScanError
-from mtlsguard.scan.neutral import Const, Mapping, ProjectModel, Seq, SettingsModel
+from mtlsguard.findings.model import ScanError
+from mtlsguard.scan.project_model import Const, Mapping, ProjectModel, Seq, SettingsModel
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.settings import discover, evaluate_settings, settings_candidates
 from mtlsguard.scan.static.source import SourceTree

@@ -6,7 +6,16 @@ import ast
 import os
 from pathlib import Path
 
-from mtlsguard.scan.neutral import BinOp, Call, Expr, IfExpr, Ref, Seq, SettingsModel, SettingValue
+from mtlsguard.scan.project_model import (
+    BinOp,
+    Call,
+    Expr,
+    IfExpr,
+    Ref,
+    Seq,
+    SettingsModel,
+    SettingValue,
+)
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
 __all__ = ["SKIP_DIRS", "ProjectLayout", "discover", "evaluate_settings"]

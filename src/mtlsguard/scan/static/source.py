@@ -1,7 +1,7 @@
 """Safe, lazy loading of the scanned project's modules and name resolution across them.
 
 Each file is read and parsed at most once, and only when the settings or URLconf reach it. A
-file that cannot be read or parsed becomes a :class:`~mtlsguard.scan.model.ScanError` and the
+file that cannot be read or parsed becomes a :class:`~mtlsguard.findings.model.ScanError` and the
 scan goes on without it. Nothing here imports the scanned project.
 """
 
@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mtlsguard.scan.model import Location, ScanError
-from mtlsguard.scan.neutral import (
+from mtlsguard.findings.model import Location, ScanError
+from mtlsguard.scan.project_model import (
     BinOp,
     Call,
     Const,
@@ -439,7 +439,7 @@ class SourceTree:
     def expr(
         self, module: ParsedModule, node: ast.expr | None, depth: int = 0, *, shallow: bool = False
     ) -> Expr:
-        """Convert ``node`` into a resolved :data:`~mtlsguard.scan.neutral.Expr`.
+        """Convert ``node`` into a resolved :data:`~mtlsguard.scan.project_model.Expr`.
 
         Names bound to module-level values (``PERMS = [IsAuthenticated]``) are inlined. With
         ``shallow`` only ``module``'s own imports are consulted (no other file is parsed).

@@ -12,9 +12,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from mtlsguard.findings.model import Location
 from mtlsguard.scan.knowledge import DRF_VIEWSET_ACTIONS, VIEWSET_ROUTES, external_short
-from mtlsguard.scan.model import Location
-from mtlsguard.scan.neutral import (
+from mtlsguard.scan.project_model import (
     Call,
     ClassModel,
     Const,

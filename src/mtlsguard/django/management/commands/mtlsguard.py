@@ -2,7 +2,7 @@
 
 Same options, formats and exit codes as ``mtlsguard scan``/``mtlsguard routes`` (the parsing
 and reporting code is :mod:`mtlsguard.cli`'s); only the model comes from the running project
-(:mod:`mtlsguard.django.introspect`) instead of the source tree.
+(:mod:`mtlsguard.django.scanner.project`) instead of the source tree.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from mtlsguard.cli import add_routes_arguments, add_scan_arguments, run_routes, run_scan
-from mtlsguard.django.introspect import introspect_project
+from mtlsguard.cli.main import add_routes_arguments, add_scan_arguments, run_routes, run_scan
+from mtlsguard.django.scanner.project import introspect_project
 
 
 def _default_root() -> Path:

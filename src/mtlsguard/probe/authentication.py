@@ -1,0 +1,89 @@
+"""Probes (1) and (2): is mTLS enforced at all, and is it the only thing standing guard.
+
+(1) MG401: a request without a certificate gets a 2xx with data.
+(2) MG402: a request with a valid certificate and no application credentials gets a 2xx with
+data (while a certificate-less one does not) and either the run has credentials
+(``--auth-header``: this endpoint did not need them) or two certificates got the same data (the
+endpoint does not know who calls). With one certificate and no credentials: low confidence.
+Over plain ``http://`` no certificate can be presented, so MG402 is not decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mtlsguard.findings.model import Confidence, Finding
+from mtlsguard.probe.compare import same_content
+from mtlsguard.probe.observation import Observation
+from mtlsguard.probe.redact import web_request, web_response
+from mtlsguard.probe.rules.mg401_mtls_not_enforced import RULE as MG401
+from mtlsguard.probe.rules.mg402_certificate_only import RULE as MG402
+
+__all__ = ["certificate_only", "mtls_not_enforced"]
+
+
+def mtls_not_enforced(observations: Sequence[Observation], view: str | None) -> Finding | None:
+    """MG401 for a template, from its observations."""
+    for obs in observations:
+        if obs.anonymous.has_data:
+            return MG401.finding(
+                route=obs.template,
+                view=view,
+                evidence=f"GET {obs.path} without a client certificate or credentials: "
+                f"{obs.anonymous.status} with {len(obs.anonymous.body)} bytes of data",
+                remediation="Require a verified client certificate for this endpoint and "
+                "authenticate the application user; never expose the app server directly.",
+                web_request=web_request(obs.anonymous),
+                web_response=web_response(obs.anonymous),
+            )
+    return None
+
+
+def certificate_only(
+    observations: Sequence[Observation],
+    view: str | None,
+    *,
+    has_credentials: bool,
+    tls: bool,
+) -> Finding | None:
+    """MG402 for a template, from its observations."""
+    if not tls:
+        return None
+    for obs in observations:
+        cert = obs.a_cert
+        if not cert.has_data or obs.anonymous.has_data:
+            continue
+        if has_credentials:
+            confidence, why = (
+                Confidence.HIGH,
+                "the run has application credentials, and this endpoint did not ask for them",
+            )
+        elif obs.b_cert is not None:
+            if not same_content(cert, obs.b_cert):
+                continue  # the answer depends on who calls: the app knows the caller
+            confidence, why = (
+                Confidence.HIGH,
+                "two different certificates received the same data: the endpoint does not "
+                "know who is calling",
+            )
+        else:
+            confidence, why = (
+                Confidence.LOW,
+                "one certificate, no credentials given: pass --peer-cert or --auth-header to "
+                "confirm",
+            )
+        anonymous = obs.anonymous
+        refused = f"no response ({anonymous.failure})" if anonymous.failure else anonymous.status
+        return MG402.finding(
+            route=obs.template,
+            view=view,
+            confidence=confidence,
+            evidence=f"GET {obs.path} with only a client certificate: {cert.status} with "
+            f"{len(cert.body)} bytes of data; without the certificate: {refused}; {why}",
+            remediation="Map the certificate to an application user and require "
+            "authentication (LoginRequiredMixin, DRF IsAuthenticated); scope data to "
+            "request.user.",
+            web_request=web_request(cert),
+            web_response=web_response(cert),
+        )
+    return None

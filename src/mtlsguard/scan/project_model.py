@@ -1,0 +1,417 @@
+"""The neutral project model: routes, views, classes and settings, whoever built them.
+
+Two front-ends fill it: the static one (:mod:`mtlsguard.scan.static`, AST only, never imports
+the scanned project) and, later, runtime introspection under ``manage.py mtlsguard`` (the real
+URL resolver and classes). Protection semantics (:mod:`mtlsguard.scan.semantics`) and the rules
+(:mod:`mtlsguard.scan.rules`) only ever see this model, so both modes share one rule engine.
+
+Values the rules care about (decorator arguments, ``permission_classes``, settings) are kept as
+a tiny expression tree (:data:`Expr`) with every name already resolved to a dotted path, so
+``from rest_framework import permissions as p; p.IsAuthenticated`` and the real class object
+both become ``Ref("rest_framework.permissions.IsAuthenticated")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mtlsguard.findings.model import Location
+
+__all__ = [
+    "BinOp",
+    "Call",
+    "ClassModel",
+    "Const",
+    "Expr",
+    "FunctionFacts",
+    "FunctionModel",
+    "IfExpr",
+    "JwtDecode",
+    "Lambda",
+    "Mapping",
+    "ObjectLookup",
+    "PermissionBranch",
+    "ProjectModel",
+    "Ref",
+    "RouteModel",
+    "SelfWrite",
+    "Seq",
+    "SettingValue",
+    "SettingsModel",
+    "Unary",
+    "Unknown",
+]
+
+
+# --- expressions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A resolved name: ``django.contrib.auth.decorators.login_required`` or a project path."""
+
+    name: str
+    """Dotted path (external names keep the path they were imported by)."""
+
+    @property
+    def short(self) -> str:
+        """Last component (``login_required``)."""
+        return self.name.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A literal: str, int, float, bool or None."""
+
+    value: str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Seq:
+    """A list, tuple or set display."""
+
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    """A dict display; keys that are not constants are :class:`Unknown`."""
+
+    items: tuple[tuple[Expr, Expr], ...]
+
+    def get(self, key: str) -> Expr | None:
+        """Value for the constant string ``key``, if present."""
+        for k, v in self.items:
+            if isinstance(k, Const) and k.value == key:
+                return v
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call: ``login_required(login_url="/x")``, ``IsAuthenticated()``, ``X.as_view()``."""
+
+    func: Expr
+    args: tuple[Expr, ...] = ()
+    kwargs: tuple[tuple[str, Expr], ...] = ()
+
+    def kwarg(self, name: str) -> Expr | None:
+        """The keyword argument ``name``, if given."""
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    """A binary operator: ``&``, ``|``, ``+``, ``*``, ``-``, ``/``, ``//``, ``%``, ``**``."""
+
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    """A unary operator: ``~``, ``-``, ``not``."""
+
+    op: str
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class IfExpr:
+    """``a if cond else b`` (or any value decided at run time between alternatives)."""
+
+    body: Expr
+    orelse: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Lambda:
+    """A lambda; ``constant`` is set when its body is a literal (``lambda u: True``)."""
+
+    constant: Const | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """Something the front-end could not express; ``text`` is a short source excerpt."""
+
+    text: str = ""
+
+
+Expr = Ref | Const | Seq | Mapping | Call | BinOp | Unary | IfExpr | Lambda | Unknown
+"""A resolved, framework-free value."""
+
+
+# --- code facts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectLookup:
+    """A single-object ORM fetch in a view body (``get_object_or_404(Account, pk=pk)``)."""
+
+    line: int
+    """1-based line of the call."""
+    kind: str
+    """``get_object_or_404``, ``get`` or ``filter``."""
+    model: str | None
+    """Dotted path of the model, when known."""
+    url_kwargs: tuple[str, ...]
+    """View parameters (URL kwargs) used in the lookup."""
+    user_scoped: bool
+    """True if the lookup or its queryset mentions ``request.user``/``self.request.user``."""
+
+
+@dataclass(frozen=True, slots=True)
+class JwtDecode:
+    """A ``jwt.decode(...)`` call."""
+
+    line: int
+    verify_disabled: bool
+    """``options={"verify_signature": False}`` or ``verify=False``."""
+    allows_none: bool
+    """``"none"`` among the accepted algorithms."""
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionBranch:
+    """One branch of a ``get_permissions()`` override.
+
+    ``actions``/``methods`` are the viewset actions or HTTP methods the branch applies to;
+    both ``None`` means "every other case" (the ``else`` or fall-through).
+    """
+
+    permissions: Expr
+    actions: tuple[str, ...] | None = None
+    methods: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SelfWrite:
+    """``self.project = parse_path(request, ...)``: an attribute a method sets, and from what."""
+
+    name: str
+    """The attribute (``project``)."""
+    calls: tuple[str, ...]
+    """Resolved names of the calls in the assigned value (``.get_path_object`` for methods)."""
+    mentions_user: bool
+    """The assigned value refers to ``request.user`` itself (``for_user(request.user)``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionFacts:
+    """Security-relevant facts about one function body, shared by both front-ends."""
+
+    auth_guard: bool = False
+    """An inline ``request.user.is_authenticated`` (or staff/perm) check that returns/raises."""
+    cert_keys: tuple[str, ...] = ()
+    """Certificate headers/environ keys read (``HTTP_X_SSL_CLIENT_VERIFY``, ``SSL_CLIENT_S_DN``)."""
+    cert_guard: bool = False
+    """A certificate-header check that returns/raises (an mTLS-only gate)."""
+    trusted_proxy_check: bool = False
+    """Compares ``REMOTE_ADDR``/peer address or a trusted-proxy setting before believing."""
+    calls_login: bool = False
+    """Calls ``django.contrib.auth.login``."""
+    sets_user: bool = False
+    """Assigns ``request.user`` or ``request.session[...]`` from request data."""
+    cycles_session: bool = False
+    """Calls ``request.session.cycle_key()``/``flush()`` (or ``login()``, which does)."""
+    authenticates: bool = False
+    """Calls ``authenticate()`` or ``check_password()`` (a credential check)."""
+    lookups: tuple[ObjectLookup, ...] = ()
+    """Single-object ORM fetches."""
+    jwt_decodes: tuple[JwtDecode, ...] = ()
+    """``jwt.decode`` calls."""
+    returns: tuple[Expr, ...] = ()
+    """Every returned value (``Const(True)`` for ``return True``); empty if none."""
+    super_calls: tuple[str, ...] = ()
+    """Method names called through ``super()`` (``dispatch``)."""
+    mentions_user: bool = False
+    """The body refers to ``request.user``/``self.request.user``."""
+    safe_methods_shortcut: bool = False
+    """``if request.method in SAFE_METHODS: return True`` (read access for anybody)."""
+    permission_branches: tuple[PermissionBranch, ...] = ()
+    """For ``get_permissions()`` overrides: what each branch returns."""
+    user_scoped_queryset: bool = False
+    """For ``get_queryset()``/``get_object()``: derives the objects from the request's
+    context — ``request.user`` or attributes middleware attached to the request
+    (``request.organizer``, ``request.tenant``) — rather than from the URL alone."""
+    calls: tuple[str, ...] = ()
+    """Resolved dotted names of everything called (``.method`` for unresolved attributes)."""
+    path_dependent: bool = False
+    """Looks at the request path or resolved URL (``request.path``, ``resolver_match``): a
+    middleware guard that only applies to some URLs."""
+    self_reads: tuple[str, ...] = ()
+    """Names read through ``self`` (``self.project``, ``self._get_project()``), minus the
+    request itself (``request``, ``kwargs``, ``args``)."""
+    self_writes: tuple[SelfWrite, ...] = ()
+    """``self.<name> = value`` assignments: where a view keeps a parent object."""
+    role_guard: str = ""
+    """A guard (here or in a nested wrapper) that refuses users lacking a role: ``"staff"``
+    (``is_staff``, ``is_superuser``, a staff session) or ``"permission"`` (a global
+    ``has_perm("app.codename")``, no object); ``""`` if none."""
+
+
+@dataclass(eq=False, slots=True)
+class FunctionModel:
+    """A function or method definition.
+
+    Its :attr:`facts` are computed on first use (``loader``) so that the many functions a
+    scan never asks about (model methods, helpers) cost nothing beyond parsing.
+    """
+
+    qualname: str
+    """Dotted path (``billing.views.invoice`` or ``billing.views.InvoiceView.get``)."""
+    location: Location
+    decorators: tuple[Expr, ...] = ()
+    """Decorators, outermost first."""
+    params: tuple[str, ...] = ()
+    """Parameter names, in order."""
+    precomputed: FunctionFacts | None = None
+    """Facts, when the front-end computed them up front."""
+    loader: Callable[[], FunctionFacts] | None = field(default=None, repr=False)
+    """Computes the facts on first use."""
+    hints: frozenset[str] | None = None
+    """Words present in the function's module (``jwt``, ``session``...); None = unknown.
+    Module-wide rules skip functions whose module cannot contain what they look for."""
+
+    @property
+    def facts(self) -> FunctionFacts:
+        """Security facts of the body (computed once)."""
+        if self.precomputed is None:
+            self.precomputed = self.loader() if self.loader is not None else FunctionFacts()
+        return self.precomputed
+
+    def may_mention(self, word: str) -> bool:
+        """False only if the module certainly does not contain ``word``."""
+        return self.hints is None or word in self.hints
+
+
+@dataclass(frozen=True, slots=True)
+class ClassModel:
+    """A class definition from the project (external bases are only names)."""
+
+    qualname: str
+    location: Location
+    bases: tuple[Expr, ...] = ()
+    """Declared bases, resolved, in order."""
+    mro: tuple[str, ...] = ()
+    """Linearised MRO (C3) as dotted paths, starting with the class itself; external classes
+    appear by name and are not expanded."""
+    attributes: dict[str, Expr] = field(default_factory=dict)
+    """Class-level assignments (``permission_classes``, ``queryset``, ``model``...)."""
+    attribute_lines: dict[str, int] = field(default_factory=dict)
+    """Line of each attribute assignment."""
+    methods: dict[str, FunctionModel] = field(default_factory=dict)
+    decorators: tuple[Expr, ...] = ()
+    """Class decorators, outermost first."""
+
+
+# --- routes and settings -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RouteModel:
+    """One URL pattern as the front-end saw it."""
+
+    pattern: str
+    """Full pattern after include() prefixes."""
+    target: str | None
+    """Dotted path of the view function or class; ``None`` if unresolved."""
+    kind: str | None = None
+    """``function`` or ``type``."""
+    name: str | None = None
+    wrappers: tuple[Expr, ...] = ()
+    """Decorators applied where the route is declared (``login_required(views.x)``)."""
+    initkwargs: tuple[tuple[str, Expr], ...] = ()
+    """``as_view(**initkwargs)`` (``permission_classes=[...]`` overrides the class)."""
+    actions: tuple[tuple[str, str], ...] = ()
+    """ViewSet ``method -> action`` mapping (lower-case method)."""
+    extra_action: str | None = None
+    """Name of the ``@action`` method this route serves."""
+    declared_at: Location | None = None
+    """Where the route is declared (urls.py line)."""
+    admin: bool = False
+    """True for ``admin.site.urls``."""
+
+
+@dataclass(frozen=True, slots=True)
+class SettingValue:
+    """One Django setting."""
+
+    value: Expr
+    location: Location
+    conditional: bool = False
+    """Assigned under an ``if``/``try`` or by a conditional expression."""
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsModel:
+    """The effective settings of the project (later assignments win)."""
+
+    module: str
+    """Dotted name of the settings module."""
+    values: dict[str, SettingValue] = field(default_factory=dict)
+
+    def get(self, name: str) -> SettingValue | None:
+        """The setting ``name``, if assigned."""
+        return self.values.get(name)
+
+
+@dataclass(slots=True)
+class ProjectModel:
+    """Everything a front-end learnt about one project."""
+
+    root: str
+    settings: SettingsModel | None = None
+    routes: list[RouteModel] = field(default_factory=list)
+    functions: dict[str, FunctionModel] = field(default_factory=dict)
+    """Every function and method seen, by dotted path."""
+    classes: dict[str, ClassModel] = field(default_factory=dict)
+    """Every class seen, by dotted path."""
+    loader: Callable[[str], object] | None = field(default=None, repr=False)
+    """Front-end hook that models a project definition on demand (returns it or None)."""
+    peek: Callable[[str], object] | None = field(default=None, repr=False)
+    """Like :attr:`loader`, but only for definitions in files the front-end has already read
+    (never parses another file); None = same as :attr:`loader`."""
+
+    def class_named(self, name: str) -> ClassModel | None:
+        """The project class ``name`` (modelled on demand), or None if it is not ours."""
+        found = self.classes.get(name)
+        if found is None and self.loader is not None:
+            loaded = self.loader(name)
+            found = loaded if isinstance(loaded, ClassModel) else None
+        return found
+
+    def function_named(self, name: str, *, parse: bool = True) -> FunctionModel | None:
+        """The project function ``name`` (modelled on demand), or None if it is not ours.
+
+        With ``parse=False`` a function whose file the scan has not read yet counts as unknown
+        (heuristics that chase callees use it so as not to parse half the project).
+        """
+        found = self.functions.get(name)
+        hook = self.loader if parse or self.peek is None else self.peek
+        if found is None and hook is not None:
+            loaded = hook(name)
+            found = loaded if isinstance(loaded, FunctionModel) else None
+        return found
+
+    def method(self, cls: ClassModel, name: str) -> tuple[ClassModel, FunctionModel] | None:
+        """Find ``name`` along ``cls``'s MRO among project classes (first definer wins)."""
+        for qual in cls.mro:
+            owner = self.class_named(qual)
+            if owner is not None and name in owner.methods:
+                return owner, owner.methods[name]
+        return None
+
+    def attribute(self, cls: ClassModel, name: str) -> tuple[ClassModel, Expr] | None:
+        """Find the class attribute ``name`` along ``cls``'s MRO among project classes."""
+        for qual in cls.mro:
+            owner = self.class_named(qual)
+            if owner is not None and name in owner.attributes:
+                return owner, owner.attributes[name]
+        return None
