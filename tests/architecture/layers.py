@@ -89,9 +89,10 @@ def module_cycles(found: Iterable[Import]) -> list[list[str]]:
     """Import cycles between modules, ``TYPE_CHECKING`` and function-local imports included.
 
     A cycle hidden in a function body or behind ``TYPE_CHECKING`` still ties two modules
-    together: neither can be understood, moved or tested without the other. A package's ``__init__`` re-exporting its own submodules is not counted as an edge from
-    the submodules back to the package: importing ``mtlsguard.certs.model`` runs
-    ``mtlsguard/certs/__init__.py`` first by construction.
+    together: neither can be understood, moved or tested without the other. A package's
+    ``__init__`` re-exporting its own submodules is not counted as an edge from the submodules
+    back to the package: importing ``mtlsguard.certs.model`` runs ``mtlsguard/certs/__init__.py``
+    first by construction.
     """
     modules: set[str] = set()
     edges: dict[str, set[str]] = defaultdict(set)
