@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from mtlsguard.cli.probe import render
-from mtlsguard.probe.rules import Category, get_probe_rule
+from mtlsguard.findings.registry import get_rule
+from mtlsguard.probe.rules import Category, load
 from mtlsguard.probe.runner import ProbeResult
 from mtlsguard.probe.scoring import score_findings
 
+load()
+
 
 def test_probe_html_shows_grade_categories_and_notes() -> None:
-    bola = get_probe_rule("MG404").finding(
+    bola = get_rule("MG404").finding(
         route="/api/accounts/{pk}/",
         view="bank.views.AccountDetail",
         evidence="GET /api/accounts/2/: <b>B's</b> object",

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.findings.model import Confidence
+from mtlsguard.findings.registry import get_rule
 from mtlsguard.probe.bola import owned_by_b
 from mtlsguard.probe.client import (
     Exchange,
@@ -32,19 +33,19 @@ from mtlsguard.probe.redact import (
     web_request,
     web_response,
 )
-from mtlsguard.probe.rules import Category, all_probe_rules, get_probe_rule
+from mtlsguard.probe.rules import Category, category_of, probe_rules
 from mtlsguard.probe.scoring import grade_for, grade_rank, score_findings
 from tests.budget import secondary
 
 
 def finding(rule_id: str, confidence: Confidence | None = None):  # type: ignore[no-untyped-def]
-    return get_probe_rule(rule_id).finding(
+    return get_rule(rule_id).finding(
         route="/r/", evidence="e", remediation="r", confidence=confidence
     )
 
 
 def test_rules_have_docs_cwes_and_categories() -> None:
-    rules = all_probe_rules()
+    rules = probe_rules()
     assert [r.rule_id for r in rules] == [f"MG40{n}" for n in range(1, 9)]
     assert {r.rule_id: r.cwe for r in rules} == {
         "MG401": "CWE-306",
@@ -56,9 +57,9 @@ def test_rules_have_docs_cwes_and_categories() -> None:
         "MG407": "CWE-613",
         "MG408": "CWE-347",
     }
-    assert get_probe_rule("MG404").category is Category.BOLA
-    assert get_probe_rule("MG405").category is Category.RATE_LIMITING
-    assert get_probe_rule("MG406").category is Category.SESSION
+    assert category_of("MG404") is Category.BOLA
+    assert category_of("MG405") is Category.RATE_LIMITING
+    assert category_of("MG406") is Category.SESSION
     for rule in rules:
         assert rule.doc.startswith(rule.rule_id)
         assert "**Fix" in rule.doc

@@ -25,13 +25,14 @@ from typing import Any, NoReturn
 import pytest
 
 from mtlsguard.cli.main import main
-from mtlsguard.probe.rules import all_probe_rules, get_probe_rule
+from mtlsguard.findings.registry import get_rule
+from mtlsguard.probe.rules import category_of, probe_rules
 from mtlsguard.probe.scoring import score_findings
 from mtlsguard.report.html_report import HtmlFormat
 from mtlsguard.report.interface import ScanReport
 from mtlsguard.scan.engine import scan_project
 from mtlsguard.scan.excerpt import read_excerpts
-from mtlsguard.scan.rules import all_rules
+from mtlsguard.scan.rules import static_rules
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -115,7 +116,7 @@ def graded_report(tmp_path: Path) -> Path:
     """The static scan plus the probe findings the demo reports on the vulnerable example."""
     static = scan_project(VULNERABLE)
     # Worded as the probes word them (scan/probe/authentication.py, spoofing.py, bola.py).
-    cert_only = get_probe_rule("MG402").finding(
+    cert_only = get_rule("MG402").finding(
         route="billing/",
         view="bank.views.BillingView",
         evidence="GET /billing/ with only a client certificate: 200 with 196 bytes of data; "
@@ -124,7 +125,7 @@ def graded_report(tmp_path: Path) -> Path:
         remediation="Map the certificate to an application user and require authentication "
         "(LoginRequiredMixin, DRF IsAuthenticated); scope data to request.user.",
     )
-    forged = get_probe_rule("MG403").finding(
+    forged = get_rule("MG403").finding(
         route="billing/",
         view="bank.views.BillingView",
         evidence="GET /billing/ with forged headers built from the certificate "
@@ -134,7 +135,7 @@ def graded_report(tmp_path: Path) -> Path:
         "TRUSTED_PROXIES, UNTRUSTED_HEADERS 'reject'); make the proxy overwrite them; never "
         "expose the app server directly.",
     )
-    bola = get_probe_rule("MG404").finding(
+    bola = get_rule("MG404").finding(
         route="api/accounts/<int:pk>/",
         view="bank.views.AccountDetail",
         evidence="GET /api/accounts/2/: the object carries B's owner; B gets 200, and A "
@@ -143,12 +144,12 @@ def graded_report(tmp_path: Path) -> Path:
         "get_queryset) so another user's object is a 404, and add an object permission.",
     )
     probes = (cert_only, forged, bola)
-    tested = {get_probe_rule(f.rule_id).category for f in probes}
+    tested = {category_of(f.rule_id) for f in probes}
     # Shown relative to the checkout, so the README's screenshot names no local directory.
     result = replace(static, root="examples/vulnerable", findings=(*static.findings, *probes))
     report = ScanReport(
         result=result,
-        rules=[*all_rules(), *all_probe_rules()],
+        rules=[*static_rules(), *probe_rules()],
         grade=score_findings(probes, tested),
         notes=(
             "Probe findings as mtlsguard demo reports them on this example; the page is built "

@@ -5,10 +5,10 @@ import sys
 from pathlib import Path
 
 from mtlsguard.findings.model import Severity
-from mtlsguard.probe.rules import all_probe_rules
+from mtlsguard.probe.rules import probe_rules
 from mtlsguard.report.markdown import docstring_to_markdown
 from mtlsguard.report.rulesdoc import builtin_rules, check_docs, render_rule_docs, write_docs
-from mtlsguard.scan.rules import all_rules
+from mtlsguard.scan.rules import static_rules
 from tests.report.sample import Rule
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules"
@@ -24,10 +24,10 @@ def test_docs_rules_is_up_to_date_with_the_rule_docstrings() -> None:
 
 def test_every_rule_has_a_page_and_an_index_row() -> None:
     pages = render_rule_docs(builtin_rules())
-    ids = {rule.rule_id for rule in all_rules()} | {"MG001"}
-    ids |= {rule.rule_id for rule in all_probe_rules()}  # MG4xx: mtlsguard probe
+    ids = {rule.rule_id for rule in static_rules()} | {"MG001"}
+    ids |= {rule.rule_id for rule in probe_rules()}  # MG4xx: mtlsguard probe
     assert set(pages) == {f"{rule_id}.md" for rule_id in ids} | {"README.md"}
-    for rule in all_rules():
+    for rule in static_rules():
         page = pages[f"{rule.rule_id}.md"]
         assert page.splitlines()[2] == f"# {rule.rule_id}: {rule.title}"
         assert f"definitions/{rule.cwe.removeprefix('CWE-')}.html" in page

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Route, Severity
-from mtlsguard.probe.rules import get_probe_rule
+from mtlsguard.findings.registry import get_rule
+from mtlsguard.probe.rules import load as load_probe_rules
 from mtlsguard.scan.merge import merge_findings
+
+load_probe_rules()
 
 
 def static(rule_id: str, route: str | None, view: str | None, **extra: object) -> Finding:
@@ -23,7 +26,7 @@ def static(rule_id: str, route: str | None, view: str | None, **extra: object) -
 
 
 def dynamic(rule_id: str, route: str, view: str | None = None) -> Finding:
-    return get_probe_rule(rule_id).finding(
+    return get_rule(rule_id).finding(
         route=route,
         view=view,
         evidence=f"{rule_id} saw it",

@@ -326,12 +326,12 @@ def run_scan(args: argparse.Namespace, engine: Engine | None = None) -> int:
     if triaged.nothing_scanned:
         _nothing_scanned(root, triaged.result)
     from mtlsguard.scan.excerpt import read_excerpts
-    from mtlsguard.scan.rules import all_rules
+    from mtlsguard.scan.rules import static_rules
 
     html = ScanFormatChoice(args.format) is ScanFormatChoice.HTML
     report = ScanReport(
         result=triaged.result,
-        rules=[*all_rules(), SUPPRESSION_WITHOUT_REASON],
+        rules=[*static_rules(), SUPPRESSION_WITHOUT_REASON],
         suppressed=triaged.suppressed,
         baselined=triaged.baselined,
         fail_on=triaged.fail_on,

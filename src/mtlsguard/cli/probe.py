@@ -252,14 +252,14 @@ def score_lines(result: ProbeResult) -> list[str]:
 
 def render(result: ProbeResult, fmt: str, *, color: bool = False) -> str:
     """The report in ``fmt`` (text, json, sarif, html) with the score added."""
-    from mtlsguard.probe.rules import all_probe_rules
+    from mtlsguard.probe.rules import probe_rules
     from mtlsguard.report.html_report import HtmlFormat
     from mtlsguard.report.interface import ScanReport
     from mtlsguard.report.json_report import JsonFormat
     from mtlsguard.report.sarif import SarifFormat
     from mtlsguard.report.text import TextFormat
 
-    report = ScanReport(result=result.scan_result(), rules=all_probe_rules())
+    report = ScanReport(result=result.scan_result(), rules=probe_rules())
     if fmt == "json":
         document = json.loads(JsonFormat().render(report))
         document["probe"] = result.summary()

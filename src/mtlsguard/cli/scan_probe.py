@@ -107,14 +107,14 @@ def merge_probe(static: ScanResult, probe: ProbeResult) -> MergedScan:
 def with_probe(report: ScanReport, probe: ProbeResult) -> ScanReport:
     """``report`` with the probe's rules, errors (``probe: ...``), grade and notes added."""
     from mtlsguard.findings.model import ScanError
-    from mtlsguard.probe.rules import all_probe_rules
+    from mtlsguard.probe.rules import probe_rules
 
     errors = tuple(ScanError(e.path, f"probe: {e.message}") for e in probe.errors)
     result = replace(report.result, errors=(*report.result.errors, *errors))
     return replace(
         report,
         result=result,
-        rules=[*report.rules, *all_probe_rules()],
+        rules=[*report.rules, *probe_rules()],
         grade=probe.score,
         notes=(*report.notes, *probe.notes),
     )

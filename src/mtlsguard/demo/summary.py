@@ -134,13 +134,13 @@ def render_summary(result: DemoResult, reports: Sequence[Path] = ()) -> str:
 
 
 def _report(side: SideResult) -> ScanReport:
-    from mtlsguard.probe.rules import all_probe_rules
-    from mtlsguard.scan.rules import all_rules
+    from mtlsguard.probe.rules import probe_rules
+    from mtlsguard.scan.rules import static_rules
     from mtlsguard.scan.suppression import SUPPRESSION_WITHOUT_REASON
 
     return ScanReport(
         result=side.merged(),
-        rules=[*all_rules(), SUPPRESSION_WITHOUT_REASON, *all_probe_rules()],
+        rules=[*static_rules(), SUPPRESSION_WITHOUT_REASON, *probe_rules()],
         grade=side.score,
         notes=(
             "Static scan of the source tree, and probes over mutual TLS (alice's certificate "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
-from mtlsguard.probe.rules import Category, get_probe_rule
+from mtlsguard.probe.rules import Category, category_of
 
 __all__ = [
     "GRADES",
@@ -112,7 +112,7 @@ def score_findings(findings: Sequence[Finding], tested: Iterable[Category]) -> S
     tested_set = set(tested)
     by_category: dict[Category, list[Finding]] = {c: [] for c in Category}
     for finding in findings:
-        by_category[get_probe_rule(finding.rule_id).category].append(finding)
+        by_category[category_of(finding.rule_id)].append(finding)
     categories = tuple(
         CategoryScore(
             category,

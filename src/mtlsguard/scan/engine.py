@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mtlsguard.findings.model import Finding, ScanError, ScanResult
+from mtlsguard.findings.registry import Rule
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import ProjectModel
-from mtlsguard.scan.rules import RuleMeta, all_rules
+from mtlsguard.scan.rules import static_rules
 from mtlsguard.scan.semantics import ProtectionAnalyzer
 from mtlsguard.scan.static.frontend import build_static_project
 
@@ -34,18 +35,19 @@ def analyze(project: ProjectModel) -> RuleContext:
 
 def run_rules(
     context: RuleContext,
-    rules: Iterable[RuleMeta] | None = None,
+    rules: Iterable[Rule] | None = None,
     *,
     progress: Progress | None = None,
     offset: int = 0,
     total: int | None = None,
 ) -> tuple[Finding, ...]:
     """Run ``rules`` (default: all) over ``context``; findings sorted by file, line, rule."""
-    selected = tuple(rules) if rules is not None else all_rules()
+    selected = tuple(rules) if rules is not None else static_rules()
     count = total if total is not None else len(selected)
     findings: dict[tuple[str, str, str, int], Finding] = {}
     for index, meta in enumerate(selected, start=1):
-        for finding in meta.check(context):
+        assert meta.check is not None, f"{meta.rule_id} is not a static rule"
+        for finding in meta.check(context, meta):
             loc = finding.location
             key = (
                 finding.fingerprint,
@@ -103,7 +105,7 @@ def _scan(root: Path, progress: Progress | None) -> ScanResult:
             root=str(root.absolute()),
             errors=(ScanError(str(root), "not a directory"),),
         )
-    rules = all_rules()
+    rules = static_rules()
     total = len(rules) + 1
     static = build_static_project(root)
     if progress is not None:

@@ -16,14 +16,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mtlsguard.findings.model import Confidence, Finding, Location, ScanResult, Severity
+from mtlsguard.findings.model import Confidence, Finding, Location, ScanResult
+from mtlsguard.scan.rules.mg001_suppression_without_reason import RULE as SUPPRESSION_WITHOUT_REASON
 
 __all__ = [
     "SUPPRESSION_WITHOUT_REASON",
     "Suppression",
     "SuppressionComment",
     "SuppressionOutcome",
-    "ToolRule",
     "apply_suppressions",
     "parse_suppression_comments",
 ]
@@ -33,46 +33,6 @@ _COMMENT = re.compile(
 )
 _REASON = re.compile(r"^\s*--\s*(?P<reason>.*?)\s*$")
 _RULE_ID = re.compile(r"^[A-Z]+[0-9]+$")
-
-
-@dataclass(frozen=True, slots=True)
-class ToolRule:
-    """Metadata of a rule the tool itself applies (not a scanner rule module)."""
-
-    rule_id: str
-    """Rule id (``MG001``)."""
-    title: str
-    """One-line summary."""
-    cwe: str
-    """Primary CWE id, or ``""`` when the rule is not about a weakness."""
-    severity: Severity
-    """Default severity."""
-    doc: str
-    """Documentation in Markdown (what, why, example, fix)."""
-
-
-SUPPRESSION_WITHOUT_REASON = ToolRule(
-    rule_id="MG001",
-    title="Suppression comment without a reason",
-    cwe="",
-    severity=Severity.LOW,
-    doc="""Suppression comment without a reason.
-
-An inline suppression must say why the finding does not apply, so that a reviewer can judge
-it later. ``# mtlsguard: ignore[MG101]`` without ``-- reason`` does **not** suppress the
-finding; mtlsguard reports the finding and this one.
-
-Vulnerable example::
-
-    @api_view(["GET"])  # mtlsguard: ignore[MG101]
-    def health(request): ...
-
-Fix: give the reason after ``--``::
-
-    @api_view(["GET"])  # mtlsguard: ignore[MG101] -- public liveness probe, returns no data
-    def health(request): ...
-""",
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from mtlsguard.findings.model import Confidence, Finding
+from mtlsguard.findings.registry import Rule
 from mtlsguard.probe.client import Exchange, ProbeClient
 from mtlsguard.probe.compare import same_content
 from mtlsguard.probe.config import Identity, LoginSettings
 from mtlsguard.probe.redact import web_request, web_response
-from mtlsguard.probe.rules import Category, ProbeRule
+from mtlsguard.probe.rules import Category
 from mtlsguard.probe.rules.mg405_login_bruteforce import RULE as MG405
 from mtlsguard.probe.rules.mg406_session_fixation import RULE as MG406
 from mtlsguard.probe.rules.mg407_session_cookie import RULE as MG407
@@ -75,7 +76,7 @@ class _Probes:
 
     def _find(
         self,
-        rule: ProbeRule,
+        rule: Rule,
         evidence: str,
         remediation: str,
         shown: Exchange,

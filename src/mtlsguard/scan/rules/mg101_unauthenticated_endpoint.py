@@ -38,9 +38,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import SAFE_METHODS
-from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import describe_protections, where
 from mtlsguard.scan.semantics import RouteAnalysis, model_of
 
@@ -86,9 +86,8 @@ def _sensitive_reads(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     severity=Severity.HIGH,
     confidence=Confidence.HIGH,
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report routes with methods an anonymous caller may use (mTLS-only gates: MG102)."""
-    meta = get_rule(RULE_ID)
     for analysis in ctx.routes:
         if analysis.framework == "admin" or analysis.public_by_design or analysis.cert_gate:
             continue

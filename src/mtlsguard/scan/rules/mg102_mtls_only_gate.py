@@ -34,8 +34,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import describe_protections, where
 
 RULE_ID = "MG102"
@@ -49,9 +49,8 @@ RULE_ID = "MG102"
     confidence=Confidence.HIGH,
     cwes=("CWE-287", "CWE-308"),
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report routes whose only access decision is a certificate header/environ check."""
-    meta = get_rule(RULE_ID)
     for analysis in ctx.routes:
         if not analysis.cert_gate:
             continue

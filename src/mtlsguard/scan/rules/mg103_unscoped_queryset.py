@@ -44,10 +44,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import USER_SCOPING_MIXINS
 from mtlsguard.scan.project_model import ClassModel, Seq
-from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import UUID_NOTE, uuid_keyed, where
 from mtlsguard.scan.rules._roles import permission_downgrade, role_gate
 from mtlsguard.scan.rules._scoping import parent_scope
@@ -145,9 +145,8 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report authenticated object views whose queryset is not scoped to the user."""
-    meta = get_rule(RULE_ID)
     reported: set[str] = set()
     for analysis in ctx.routes:
         cls = analysis.klass

@@ -30,10 +30,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
+from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS
 from mtlsguard.scan.project_model import FunctionModel
-from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import UUID_NOTE, uuid_keyed, where
 from mtlsguard.scan.rules._roles import permission_downgrade, role_gate
 from mtlsguard.scan.semantics import RouteAnalysis, short_of
@@ -64,9 +64,8 @@ def _handlers(ctx: RuleContext, analysis: RouteAnalysis) -> list[FunctionModel]:
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report single-object lookups keyed by URL kwargs on user-owned models, unscoped."""
-    meta = get_rule(RULE_ID)
     for analysis in ctx.routes:
         if all(p.authenticated is False for p in analysis.protections) and not analysis.cert_gate:
             continue  # wide open: MG101 already says anybody gets everything

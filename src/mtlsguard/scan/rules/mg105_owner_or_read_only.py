@@ -31,9 +31,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import Ref, Seq
-from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import where
 from mtlsguard.scan.semantics import model_of, route_initkwarg, short_of
 
@@ -47,9 +47,8 @@ RULE_ID = "MG105"
     severity=Severity.MEDIUM,
     confidence=Confidence.MEDIUM,
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report views using an IsOwnerOrReadOnly-style permission on user-owned, unscoped data."""
-    meta = get_rule(RULE_ID)
     for analysis in ctx.routes:
         cls = analysis.klass
         if cls is None or analysis.framework != "drf":

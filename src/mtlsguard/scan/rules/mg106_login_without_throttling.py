@@ -32,9 +32,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, Mapping, Ref, Seq
-from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import where
 from mtlsguard.scan.semantics import RouteAnalysis, short_of
 
@@ -144,9 +144,8 @@ def _throttled(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     severity=Severity.MEDIUM,
     confidence=Confidence.MEDIUM,
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report password-checking endpoints with no rate limit and no lockout app."""
-    meta = get_rule(RULE_ID)
     if any(ctx.installed(app) for app in _LOCKOUT_APPS):
         return
     for analysis in ctx.routes:

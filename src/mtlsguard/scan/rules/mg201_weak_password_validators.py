@@ -29,13 +29,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.findings.registry import Rule, RuleOption, rule
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import Const, Mapping, Seq
-from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import number
 
 RULE_ID = "MG201"
-_MIN_LENGTH = 8
+_MIN_LENGTH = RuleOption(
+    "min-length", 8, "MinimumLengthValidator min_length below this is reported"
+)
 _FIX = (
     "Set AUTH_PASSWORD_VALIDATORS to Django's four validators with MinimumLengthValidator "
     "OPTIONS {'min_length': 12}."
@@ -48,10 +50,11 @@ _FIX = (
     cwe="CWE-521",
     severity=Severity.MEDIUM,
     confidence=Confidence.HIGH,
+    options=(_MIN_LENGTH,),
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Check ``AUTH_PASSWORD_VALIDATORS``."""
-    meta = get_rule(RULE_ID)
+    minimum = meta.option(_MIN_LENGTH.name, int)
     if ctx.project.settings is None or not ctx.installed("django.contrib.auth"):
         return
     setting = ctx.setting("AUTH_PASSWORD_VALIDATORS")
@@ -88,10 +91,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             # Django's validator, or any validator told its minimum (label-studio's own
             # users.validators.PasswordLengthValidator with OPTIONS min_length).
             size = number(length) if length is not None else 8.0
-            if size is not None and size < _MIN_LENGTH:
+            if size is not None and size < minimum:
                 yield meta.finding(
                     location=setting.location,
-                    evidence=f"{name.value} min_length = {size:g} (< {_MIN_LENGTH})",
+                    evidence=f"{name.value} min_length = {size:g} (< {minimum})",
                     remediation=_FIX,
                     confidence=confidence,
                 )

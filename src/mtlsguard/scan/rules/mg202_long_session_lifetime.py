@@ -21,13 +21,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.findings.registry import Rule, RuleOption, rule
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import Const
-from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import number
 
 RULE_ID = "MG202"
 _ONE_DAY = 86_400
+_LIMIT = RuleOption(
+    "max-age-seconds", _ONE_DAY, "SESSION_COOKIE_AGE above this (seconds) is reported"
+)
 
 
 @rule(
@@ -36,15 +39,16 @@ _ONE_DAY = 86_400
     cwe="CWE-613",
     severity=Severity.LOW,
     confidence=Confidence.HIGH,
+    options=(_LIMIT,),
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Check ``SESSION_COOKIE_AGE`` against ``SESSION_EXPIRE_AT_BROWSER_CLOSE``."""
-    meta = get_rule(RULE_ID)
+    limit = meta.option(_LIMIT.name, int)
     age = ctx.setting("SESSION_COOKIE_AGE")
     if age is None:
         return
     seconds = number(age.value)
-    if seconds is None or seconds <= _ONE_DAY:
+    if seconds is None or seconds <= limit:
         return
     close = ctx.setting("SESSION_EXPIRE_AT_BROWSER_CLOSE")
     if close is not None and isinstance(close.value, Const) and close.value.value is True:

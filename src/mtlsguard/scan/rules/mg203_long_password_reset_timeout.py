@@ -20,12 +20,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.findings.registry import Rule, RuleOption, rule
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._common import number
 
 RULE_ID = "MG203"
 _ONE_DAY = 86_400
+_LIMIT = RuleOption(
+    "max-timeout-seconds", _ONE_DAY, "PASSWORD_RESET_TIMEOUT above this (seconds) is reported"
+)
 
 
 @rule(
@@ -34,15 +37,16 @@ _ONE_DAY = 86_400
     cwe="CWE-640",
     severity=Severity.LOW,
     confidence=Confidence.HIGH,
+    options=(_LIMIT,),
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Check ``PASSWORD_RESET_TIMEOUT`` (and the legacy ``..._DAYS``)."""
-    meta = get_rule(RULE_ID)
+    limit = meta.option(_LIMIT.name, int)
     fix = "Set PASSWORD_RESET_TIMEOUT to 3600 (one hour) or at most 86400."
     timeout = ctx.setting("PASSWORD_RESET_TIMEOUT")
     if timeout is not None:
         seconds = number(timeout.value)
-        if seconds is not None and seconds > _ONE_DAY:
+        if seconds is not None and seconds > limit:
             yield meta.finding(
                 location=timeout.location,
                 evidence=(

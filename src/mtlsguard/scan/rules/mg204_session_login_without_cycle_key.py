@@ -30,8 +30,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.rules import get_rule, rule
 
 RULE_ID = "MG204"
 
@@ -43,9 +43,8 @@ RULE_ID = "MG204"
     severity=Severity.MEDIUM,
     confidence=Confidence.MEDIUM,
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report functions that authenticate and write the session without rotating its key."""
-    meta = get_rule(RULE_ID)
     for func in list(ctx.project.functions.values()):
         if not func.may_mention("session") or not (
             func.may_mention("authenticate") or func.may_mention("check_password")

@@ -23,11 +23,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.findings.registry import Rule, RuleOption, rule
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.rules import get_rule, rule
 
 RULE_ID = "MG205"
-_MFA_APPS = ("django_otp", "two_factor", "allauth.mfa", "trench", "django_mfa", "mfa", "otp_")
+_MFA_APPS = RuleOption(
+    "mfa-apps",
+    ("django_otp", "two_factor", "allauth.mfa", "trench", "django_mfa", "mfa", "otp_"),
+    "INSTALLED_APPS prefixes that count as a second factor for the admin",
+)
 
 
 @rule(
@@ -36,11 +40,11 @@ _MFA_APPS = ("django_otp", "two_factor", "allauth.mfa", "trench", "django_mfa", 
     cwe="CWE-309",
     severity=Severity.INFO,
     confidence=Confidence.MEDIUM,
+    options=(_MFA_APPS,),
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report the admin route when no second-factor app is installed."""
-    meta = get_rule(RULE_ID)
-    if any(ctx.installed(app) for app in _MFA_APPS):
+    if any(ctx.installed(app) for app in meta.option(_MFA_APPS.name, tuple)):
         return
     for analysis in ctx.routes:
         if analysis.framework != "admin":

@@ -33,8 +33,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._components import components
 
 RULE_ID = "MG301"
@@ -48,9 +48,8 @@ RULE_ID = "MG301"
     confidence=Confidence.HIGH,
     cwes=("CWE-287",),
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report request-path components that read certificate headers with no proxy check."""
-    meta = get_rule(RULE_ID)
     for kind, cls in components(ctx):
         keys: list[str] = []
         trusted = False

@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.rules import get_rule, rule
 from mtlsguard.scan.rules._components import components
 
 RULE_ID = "MG302"
@@ -40,9 +40,8 @@ _HOOKS = ("__call__", "process_request", "process_view")
     severity=Severity.MEDIUM,
     confidence=Confidence.HIGH,
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report middleware whose request hooks call ``login()``."""
-    meta = get_rule(RULE_ID)
     for kind, cls in components(ctx):
         if kind != "middleware":
             continue

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
+from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.rules import get_rule, rule
 
 RULE_ID = "MG303"
 
@@ -35,9 +35,8 @@ RULE_ID = "MG303"
     severity=Severity.HIGH,
     confidence=Confidence.HIGH,
 )
-def check(ctx: RuleContext) -> Iterator[Finding]:
+def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report ``jwt.decode`` calls that skip verification or accept ``alg: none``."""
-    meta = get_rule(RULE_ID)
     for func in list(ctx.project.functions.values()):
         if not func.may_mention("jwt"):
             continue
