@@ -5,9 +5,9 @@ import io
 import json
 import re
 
+from mtlsguard.app.baseline import route_keys
 from mtlsguard.report.interface import RouteReport
 from mtlsguard.report.routes import CSV_COLUMNS, RouteCsvFormat, RouteJsonFormat, RouteTableFormat
-from mtlsguard.scan.baseline import route_keys
 from tests.report.sample import ROUTES, sample_result
 
 

@@ -78,7 +78,7 @@ def test_check_command_exit_codes(tmp_path: Path) -> None:
 def test_the_documented_configuration_example_is_valid() -> None:
     import tomllib
 
-    from mtlsguard.scan.config import parse_config
+    from mtlsguard.app.config import parse_config
 
     index = (DOCS / "README.md").read_text()
     snippet = index.split("```toml\n", 1)[1].split("```", 1)[0]

@@ -5,14 +5,14 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mtlsguard.app.config import ProjectConfig
+from mtlsguard.app.triage import triage_scan
 from mtlsguard.findings.model import Confidence, Finding, Location, ScanResult, Severity
-from mtlsguard.scan.config import ProjectConfig
 from mtlsguard.scan.suppression import (
     SUPPRESSION_WITHOUT_REASON,
     apply_suppressions,
     parse_suppression_comments,
 )
-from mtlsguard.scan.triage import triage_scan
 from tests.budget import secondary
 
 VIEWS = """\

@@ -15,6 +15,17 @@ from pathlib import Path
 from typing import NoReturn, assert_never
 
 from mtlsguard import __version__
+from mtlsguard.app.baseline import (
+    Baseline,
+    BaselineError,
+    BaselineKind,
+    dump_baseline,
+    findings_baseline,
+    load_baseline,
+    routes_baseline,
+)
+from mtlsguard.app.config import ConfigError, ProjectConfig, load_config
+from mtlsguard.app.triage import triage_routes, triage_scan
 from mtlsguard.cli.probe import COMMAND as PROBE_COMMAND
 from mtlsguard.cli.probe import add_command as add_probe_command
 from mtlsguard.cli.probe import run_command as run_probe_command
@@ -27,18 +38,7 @@ from mtlsguard.devserver.commands import add_commands as add_devserver_commands
 from mtlsguard.devserver.commands import run_command as run_devserver_command
 from mtlsguard.findings.model import ScanResult, Severity
 from mtlsguard.report.interface import RouteFormat, RouteReport, ScanFormat, ScanReport
-from mtlsguard.scan.baseline import (
-    Baseline,
-    BaselineError,
-    BaselineKind,
-    dump_baseline,
-    findings_baseline,
-    load_baseline,
-    routes_baseline,
-)
-from mtlsguard.scan.config import ConfigError, ProjectConfig, load_config
 from mtlsguard.scan.suppression import SUPPRESSION_WITHOUT_REASON
-from mtlsguard.scan.triage import triage_routes, triage_scan
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

@@ -1,7 +1,7 @@
 """``mtlsguard scan PATH --probe URL``: the static scan and the probe in one merged report.
 
 The static scan's route inventory is the probe's discovery; the probe's findings are merged
-into the static ones per route (:mod:`mtlsguard.scan.merge`) before config, inline
+into the static ones per route (:mod:`mtlsguard.app.merge`) before config, inline
 suppressions and the baseline apply, so ``--fail-on`` and ``--baseline`` act on the merged
 set. Every format carries both sides: the evidence line of a merged entry names the static
 rule and location and the probe rule; JSON adds ``static``/``dynamic`` lists to each merged
@@ -23,10 +23,10 @@ from urllib.parse import quote
 from mtlsguard.findings.model import ScanResult
 
 if TYPE_CHECKING:
+    from mtlsguard.app.merge import MergedFinding
     from mtlsguard.findings.model import Finding
     from mtlsguard.probe.runner import ProbeResult
     from mtlsguard.report.interface import ScanReport
-    from mtlsguard.scan.merge import MergedFinding
 
 __all__ = [
     "MergedScan",
@@ -97,7 +97,7 @@ class MergedScan:
 
 def merge_probe(static: ScanResult, probe: ProbeResult) -> MergedScan:
     """Merge ``probe``'s findings into the raw static ``static`` result."""
-    from mtlsguard.scan.merge import merge_findings
+    from mtlsguard.app.merge import merge_findings
 
     entries = merge_findings(static.findings, static.routes, probe.findings)
     raw = replace(static, findings=tuple(e.finding for e in entries))

@@ -192,9 +192,9 @@ def _endpoints(result: ScanResult) -> list[Endpoint]:
 
 def _static_scan(source: Path) -> ScanResult:
     """``mtlsguard scan`` of one example tree: engine, then config and inline suppressions."""
-    from mtlsguard.scan.config import load_config
+    from mtlsguard.app.config import load_config
+    from mtlsguard.app.triage import triage_scan
     from mtlsguard.scan.engine import scan_project
-    from mtlsguard.scan.triage import triage_scan
 
     raw = scan_project(source)
     return triage_scan(raw, source, load_config(source)).result

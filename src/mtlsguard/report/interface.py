@@ -119,7 +119,7 @@ class RouteReport:
     result: ScanResult
     """The scan whose ``routes`` are listed."""
     baselined: frozenset[str] = frozenset()
-    """Keys (see ``mtlsguard.scan.baseline.route_keys``) of unprotected methods already accepted."""
+    """Keys (see ``mtlsguard.app.baseline.route_keys``) of unprotected methods already accepted."""
 
 
 class ScanFormat(ABC):

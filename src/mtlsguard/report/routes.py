@@ -16,11 +16,11 @@ from rich.table import Table
 from rich.text import Text
 
 from mtlsguard import __version__
+from mtlsguard.app.baseline import route_key, route_keys
 from mtlsguard.findings.model import Protection, Route
 from mtlsguard.report.interface import RouteFormat, RouteReport
 from mtlsguard.report.json_report import route_dict
 from mtlsguard.report.text import make_console, printable
-from mtlsguard.scan.baseline import route_key, route_keys
 
 __all__ = ["CSV_COLUMNS", "RouteCsvFormat", "RouteJsonFormat", "RouteTableFormat", "route_rows"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from mtlsguard.app.baseline import Baseline, BaselineKind, route_keys
+from mtlsguard.app.config import ProjectConfig, apply_config
 from mtlsguard.findings.model import Finding, Route, ScanResult, Severity
-from mtlsguard.scan.baseline import Baseline, BaselineKind, route_keys
-from mtlsguard.scan.config import ProjectConfig, apply_config
 from mtlsguard.scan.suppression import Suppression, apply_suppressions
 
 __all__ = ["DEFAULT_FAIL_ON", "TriagedRoutes", "TriagedScan", "triage_routes", "triage_scan"]

@@ -6,6 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mtlsguard.app.config import (
+    ConfigError,
+    ProjectConfig,
+    apply_config,
+    load_config,
+    parse_config,
+)
 from mtlsguard.findings.model import (
     Confidence,
     Finding,
@@ -14,13 +21,6 @@ from mtlsguard.findings.model import (
     ScanError,
     ScanResult,
     Severity,
-)
-from mtlsguard.scan.config import (
-    ConfigError,
-    ProjectConfig,
-    apply_config,
-    load_config,
-    parse_config,
 )
 from tests.budget import secondary
 

@@ -8,16 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mtlsguard.findings.model import (
-    Confidence,
-    Finding,
-    Location,
-    Protection,
-    Route,
-    ScanResult,
-    Severity,
-)
-from mtlsguard.scan.baseline import (
+from mtlsguard.app.baseline import (
     BaselineError,
     BaselineKind,
     dump_baseline,
@@ -27,8 +18,17 @@ from mtlsguard.scan.baseline import (
     route_keys,
     routes_baseline,
 )
-from mtlsguard.scan.config import ProjectConfig
-from mtlsguard.scan.triage import triage_routes, triage_scan
+from mtlsguard.app.config import ProjectConfig
+from mtlsguard.app.triage import triage_routes, triage_scan
+from mtlsguard.findings.model import (
+    Confidence,
+    Finding,
+    Location,
+    Protection,
+    Route,
+    ScanResult,
+    Severity,
+)
 from tests.budget import secondary
 
 OPEN_VIEW = Finding(

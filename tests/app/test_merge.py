@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from mtlsguard.app.merge import merge_findings
 from mtlsguard.findings.model import Confidence, Finding, Location, Route, Severity
 from mtlsguard.findings.registry import get_rule
 from mtlsguard.probe.rules import load as load_probe_rules
-from mtlsguard.scan.merge import merge_findings
 
 load_probe_rules()
 
