@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from mtlsguard.cli.probe import render
 from mtlsguard.probe.config import Identity, ProbeConfig
 from mtlsguard.probe.discovery import load_routes_json
 from mtlsguard.probe.runner import ProbeResult, run_probe
 from tests.examples.conftest import EXAMPLES
 from tests.examples.test_over_mtls import RunningServer
+from tests.factories import render_probe as render
 
 pytestmark = pytest.mark.integration
 

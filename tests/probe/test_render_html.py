@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from mtlsguard.cli.probe import render
 from mtlsguard.findings.registry import get_rule
 from mtlsguard.probe.rules import Category, load
 from mtlsguard.probe.runner import ProbeResult
 from mtlsguard.probe.scoring import score_findings
+from tests.factories import render_probe as render
 
 load()
 

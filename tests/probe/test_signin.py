@@ -281,7 +281,7 @@ def _options(*argv: str) -> Any:
     parser = argparse.ArgumentParser()
     parser.add_argument("--credential-probes", action="store_true")
     add_login_arguments(parser)
-    return parser.parse_args(list(argv))
+    return vars(parser.parse_args(list(argv)))
 
 
 def _fail(message: str) -> Any:

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from mtlsguard.cli.probe import render
 from mtlsguard.probe.config import LoginSettings
 from mtlsguard.probe.discovery import load_routes_json
 from mtlsguard.probe.runner import ProbeResult, run_probe
 from tests.examples.conftest import Project
 from tests.examples.test_over_mtls import RunningServer, start
+from tests.factories import render_probe as render
 from tests.probe.test_examples import probe_config
 
 pytestmark = pytest.mark.integration

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from mtlsguard.findings import registry
+from mtlsguard.findings.assessment import Suppression
 from mtlsguard.findings.model import (
     Confidence,
     Finding,
@@ -14,17 +14,24 @@ from mtlsguard.findings.model import (
     ScanResult,
     Severity,
 )
-from mtlsguard.scan.suppression import Suppression
 
 
-@dataclass(frozen=True)
-class Rule:
-    rule_id: str
-    title: str
-    cwe: str
-    severity: Severity
-    doc: str
-    cwes: tuple[str, ...] = ()
+def Rule(
+    rule_id: str, title: str, cwe: str, severity: Severity, doc: str, cwes: tuple[str, ...] = ()
+) -> registry.Rule:
+    """A registry rule for the format tests (never registered)."""
+    kind = registry.RuleKind.PROBE if rule_id.startswith("MG4") else registry.RuleKind.STATIC
+    return registry.Rule(
+        rule_id=rule_id,
+        title=title,
+        cwe=cwe,
+        severity=severity,
+        confidence=Confidence.HIGH,
+        kind=kind,
+        doc=doc,
+        module="tests.report.sample",
+        cwes=cwes,
+    )
 
 
 RULES = (

@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
+from mtlsguard.findings.assessment import Assessment, SourceExcerpt
 from mtlsguard.findings.model import Severity
 from mtlsguard.report.html_report import HtmlFormat
-from mtlsguard.report.interface import ScanReport
-from mtlsguard.scan.excerpt import SourceExcerpt
 from tests.report.sample import BILLING, PROBE, RULES, SUPPRESSED, VALIDATORS, sample_result
 
 
@@ -43,7 +42,7 @@ def parse(html: str) -> Collector:
 
 def test_document_is_well_formed_and_self_contained() -> None:
     html = HtmlFormat().render(
-        ScanReport(sample_result(), RULES, SUPPRESSED, baselined=1, fail_on=Severity.HIGH)
+        Assessment(sample_result(), RULES, SUPPRESSED, baselined=1, fail_on=Severity.HIGH)
     )
     assert html.startswith("<!DOCTYPE html>")
     doc = parse(html)
@@ -68,7 +67,7 @@ def test_document_is_well_formed_and_self_contained() -> None:
 
 
 def test_summary_counts_and_findings_grouped_by_route() -> None:
-    html = HtmlFormat().render(ScanReport(sample_result(findings=(BILLING, VALIDATORS, PROBE))))
+    html = HtmlFormat().render(Assessment(sample_result(findings=(BILLING, VALIDATORS, PROBE))))
     text = " ".join("".join(parse(html).text).split())
     assert "3 findings" in text
     counts = {label: n for n, label in re.findall(r'<span class="n">(\d+)</span>(\w+)</li>', html)}
@@ -95,7 +94,7 @@ def test_everything_from_the_scanned_project_is_escaped() -> None:
         view="x<y",
     )
     html = HtmlFormat().render(
-        ScanReport(sample_result(root="/tmp/<root>", findings=(evil,)), suppressed=SUPPRESSED)
+        Assessment(sample_result(root="/tmp/<root>", findings=(evil,)), suppressed=SUPPRESSED)
     )
     doc = parse(html)
     assert not {tag for tag, _ in doc.tags} & {"script", "img", "b"}
@@ -107,13 +106,13 @@ def test_everything_from_the_scanned_project_is_escaped() -> None:
 
 
 def test_no_findings() -> None:
-    html = HtmlFormat().render(ScanReport(sample_result(findings=(), errors=())))
+    html = HtmlFormat().render(Assessment(sample_result(findings=(), errors=())))
     assert "No findings." in html
     parse(html)
 
 
 def test_route_inventory_is_listed_with_status() -> None:
-    html = HtmlFormat().render(ScanReport(sample_result()))
+    html = HtmlFormat().render(Assessment(sample_result()))
     assert '<section id="routes"><h2>Routes (3)</h2>' in html
     rows = re.findall(
         r"<tr><td><code>([^<]*)</code></td><td>([^<]*)</td><td><span[^>]*>(\w+)</span>", html
@@ -157,7 +156,7 @@ EXCERPT = SourceExcerpt(
 
 
 def test_static_scan_says_there_is_no_grade() -> None:
-    html = HtmlFormat().render(ScanReport(sample_result(), fail_on=Severity.HIGH))
+    html = HtmlFormat().render(Assessment(sample_result(), fail_on=Severity.HIGH))
     text = " ".join("".join(parse(html).text).split())
     assert "No probe grade" in text
     assert "mtlsguard probe" in text
@@ -166,7 +165,7 @@ def test_static_scan_says_there_is_no_grade() -> None:
 
 
 def test_grade_and_category_scores() -> None:
-    report = ScanReport(
+    report = Assessment(
         sample_result(findings=(PROBE,)), grade=GRADE, notes=("mTLS enforced",), title="Probe"
     )
     html = HtmlFormat().render(report)
@@ -184,7 +183,7 @@ def test_grade_and_category_scores() -> None:
 
 
 def test_excerpt_cwe_links_and_fix_list() -> None:
-    report = ScanReport(sample_result(findings=(BILLING, VALIDATORS)), excerpts=(EXCERPT,))
+    report = Assessment(sample_result(findings=(BILLING, VALIDATORS)), excerpts=(EXCERPT,))
     html = HtmlFormat().render(report)
     assert '<span class="line focus"><span class="ln">12</span>class BillingView' in html
     assert '<span class="ln">11</span>@decorate' in html
@@ -213,7 +212,7 @@ def test_hostile_names_excerpts_grades_and_cwes_are_escaped() -> None:
     )
     excerpt = replace(EXCERPT, lines=(script, '</pre><img src=x onerror="alert(2)">'))
     grade = Grade(0, script, (Category(script, 10, script, 1),))
-    report = ScanReport(
+    report = Assessment(
         sample_result(findings=(evil,), routes=(), errors=()),
         grade=grade,
         notes=(script,),

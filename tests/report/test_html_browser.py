@@ -25,11 +25,11 @@ from typing import Any, NoReturn
 import pytest
 
 from mtlsguard.cli.main import main
+from mtlsguard.findings.assessment import Assessment
 from mtlsguard.findings.registry import get_rule
 from mtlsguard.probe.rules import category_of, probe_rules
 from mtlsguard.probe.scoring import score_findings
 from mtlsguard.report.html_report import HtmlFormat
-from mtlsguard.report.interface import ScanReport
 from mtlsguard.scan.engine import scan_project
 from mtlsguard.scan.excerpt import read_excerpts
 from mtlsguard.scan.rules import static_rules
@@ -147,7 +147,7 @@ def graded_report(tmp_path: Path) -> Path:
     tested = {category_of(f.rule_id) for f in probes}
     # Shown relative to the checkout, so the README's screenshot names no local directory.
     result = replace(static, root="examples/vulnerable", findings=(*static.findings, *probes))
-    report = ScanReport(
+    report = Assessment(
         result=result,
         rules=[*static_rules(), *probe_rules()],
         grade=score_findings(probes, tested),

@@ -4,15 +4,15 @@ import json
 from typing import Any
 
 from mtlsguard import __version__
+from mtlsguard.findings.assessment import Assessment
 from mtlsguard.findings.model import Severity
-from mtlsguard.report.interface import ScanReport
 from mtlsguard.report.json_report import JSON_SCHEMA_VERSION, JsonFormat
 from tests.report.sample import BILLING, PROBE, RULES, SUPPRESSED, sample_result
 
 
 def render(**kwargs: Any) -> dict[str, Any]:
     result = kwargs.pop("result", sample_result())
-    return json.loads(JsonFormat().render(ScanReport(result=result, rules=RULES, **kwargs)))
+    return json.loads(JsonFormat().render(Assessment(result=result, rules=RULES, **kwargs)))
 
 
 def test_top_level_schema_is_versioned_and_stable() -> None:
@@ -90,5 +90,5 @@ def test_routes_errors_and_suppressions_are_listed() -> None:
 
 
 def test_non_ascii_survives() -> None:
-    text = JsonFormat().render(ScanReport(result=sample_result()))
+    text = JsonFormat().render(Assessment(result=sample_result()))
     assert "dir with space/ünï.py" in text

@@ -6,13 +6,13 @@ import json
 import re
 
 from mtlsguard.app.baseline import route_keys
-from mtlsguard.report.interface import RouteReport
+from mtlsguard.findings.assessment import RouteInventory
 from mtlsguard.report.routes import CSV_COLUMNS, RouteCsvFormat, RouteJsonFormat, RouteTableFormat
 from tests.report.sample import ROUTES, sample_result
 
 
 def test_csv_has_one_row_per_route_and_method() -> None:
-    text = RouteCsvFormat().render(RouteReport(sample_result()))
+    text = RouteCsvFormat().render(RouteInventory(sample_result()))
     rows = list(csv.DictReader(io.StringIO(text)))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [(r["pattern"], r["method"], r["status"]) for r in rows] == [
@@ -33,16 +33,16 @@ def test_csv_has_one_row_per_route_and_method() -> None:
 
 def test_baselined_open_methods_are_marked_not_open() -> None:
     known = frozenset(route_keys(ROUTES[0]))
-    text = RouteCsvFormat().render(RouteReport(sample_result(), baselined=known))
+    text = RouteCsvFormat().render(RouteInventory(sample_result(), baselined=known))
     statuses = [r["status"] for r in csv.DictReader(io.StringIO(text))]
     assert statuses[0] == "open (baseline)"
-    doc = json.loads(RouteJsonFormat().render(RouteReport(sample_result(), baselined=known)))
+    doc = json.loads(RouteJsonFormat().render(RouteInventory(sample_result(), baselined=known)))
     assert doc["routes"][0]["open_methods"] == []
     assert doc["routes"][0]["baselined_methods"] == ["GET"]
 
 
 def test_json_is_versioned_and_lists_open_methods() -> None:
-    doc = json.loads(RouteJsonFormat().render(RouteReport(sample_result())))
+    doc = json.loads(RouteJsonFormat().render(RouteInventory(sample_result())))
     assert doc["schema"] == "mtlsguard-routes"
     assert doc["version"] == 1
     assert doc["root"] == "/srv/project"
@@ -55,10 +55,10 @@ def test_json_is_versioned_and_lists_open_methods() -> None:
 
 
 def test_table_lists_each_route_and_summarises() -> None:
-    text = RouteTableFormat(color=False).render(RouteReport(sample_result()))
+    text = RouteTableFormat(color=False).render(RouteInventory(sample_result()))
     assert "\x1b[" not in text
     assert re.search(r"api/billing/<int:pk>/\s+│\s+GET\s+│\s+OPEN", text)
     assert "3 routes; 1 open methods" in text
     assert "class: AllowAny" in text
-    colored = RouteTableFormat(color=True).render(RouteReport(sample_result()))
+    colored = RouteTableFormat(color=True).render(RouteInventory(sample_result()))
     assert "\x1b[" in colored

@@ -4,10 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mtlsguard.app.rules import builtin_rules
 from mtlsguard.findings.model import Severity
 from mtlsguard.probe.rules import probe_rules
 from mtlsguard.report.markdown import docstring_to_markdown
-from mtlsguard.report.rulesdoc import builtin_rules, check_docs, render_rule_docs, write_docs
+from mtlsguard.report.rulesdoc import check_docs, render_rule_docs, write_docs
 from mtlsguard.scan.rules import static_rules
 from tests.report.sample import Rule
 
@@ -17,7 +18,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules"
 def test_docs_rules_is_up_to_date_with_the_rule_docstrings() -> None:
     problems = check_docs(DOCS, builtin_rules())
     assert problems == [], (
-        "docs/rules/ is stale; run: python -m mtlsguard.report.rulesdoc docs/rules\n"
+        "docs/rules/ is stale; run: python -m mtlsguard.cli.rulesdoc docs/rules\n"
         + "\n".join(problems)
     )
 
@@ -66,7 +67,7 @@ def test_literal_blocks_become_fenced_code() -> None:
 
 
 def test_check_command_exit_codes(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "mtlsguard.report.rulesdoc"]
+    command = [sys.executable, "-m", "mtlsguard.cli.rulesdoc"]
     stale = subprocess.run([*command, "--check", str(tmp_path)], capture_output=True, text=True)
     assert stale.returncode == 1
     assert "regenerate with" in stale.stderr

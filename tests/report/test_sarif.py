@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft4Validator, FormatChecker
 
+from mtlsguard.findings.assessment import Assessment
 from mtlsguard.findings.model import ScanResult, Severity
-from mtlsguard.report.interface import ScanReport
 from mtlsguard.report.sarif import SECURITY_SEVERITY, SarifFormat
 from tests.report.sample import BILLING, HEADER_TRUST, INFO, PROBE, RULES, SUPPRESSED, sample_result
 
@@ -28,7 +28,7 @@ def validator() -> Draft4Validator:
 
 
 def render(result: ScanResult, **kwargs: Any) -> dict[str, Any]:
-    text = SarifFormat().render(ScanReport(result=result, rules=RULES, **kwargs))
+    text = SarifFormat().render(Assessment(result=result, rules=RULES, **kwargs))
     assert text.endswith("\n")
     return json.loads(text)
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import re
 
+from mtlsguard.findings.assessment import Assessment
 from mtlsguard.findings.model import Severity
-from mtlsguard.report.interface import ScanReport
 from mtlsguard.report.text import TextFormat
 from tests.report.sample import BILLING, HEADER_TRUST, RULES, SUPPRESSED, sample_result
 
@@ -12,7 +12,7 @@ ANSI = re.compile(r"\x1b\[")
 
 def test_plain_output_has_no_escape_sequences_and_every_detail() -> None:
     text = TextFormat(color=False).render(
-        ScanReport(sample_result(), RULES, SUPPRESSED, baselined=2, fail_on=Severity.HIGH)
+        Assessment(sample_result(), RULES, SUPPRESSED, baselined=2, fail_on=Severity.HIGH)
     )
     assert not ANSI.search(text)
     flat = " ".join(text.split())
@@ -34,7 +34,7 @@ def test_plain_output_has_no_escape_sequences_and_every_detail() -> None:
 
 
 def test_findings_are_grouped_by_severity_most_severe_first() -> None:
-    text = TextFormat().render(ScanReport(sample_result()))
+    text = TextFormat().render(Assessment(sample_result()))
     headers = [m.group(1) for m in re.finditer(r"(CRITICAL|HIGH|MEDIUM|LOW|INFO) \(\d+\)", text)]
     assert headers == ["CRITICAL", "HIGH", "MEDIUM", "INFO"]
     assert text.index(HEADER_TRUST.remediation) < text.index(BILLING.remediation)
@@ -42,7 +42,7 @@ def test_findings_are_grouped_by_severity_most_severe_first() -> None:
 
 
 def test_color_output_uses_ansi_styles() -> None:
-    text = TextFormat(color=True).render(ScanReport(sample_result()))
+    text = TextFormat(color=True).render(Assessment(sample_result()))
     assert ANSI.search(text)
     assert "MG301" in text
 
@@ -54,12 +54,12 @@ def test_untrusted_text_is_not_interpreted_as_markup() -> None:
             "evidence": "[bold red]x[/] \x1b[31m",
         }
     )
-    text = TextFormat(color=False).render(ScanReport(sample_result(findings=(evil,))))
+    text = TextFormat(color=False).render(Assessment(sample_result(findings=(evil,))))
     assert "[bold red]x[/]" in text
     assert "\x1b" not in text  # control characters from the scanned code never reach a terminal
 
 
 def test_no_findings_says_so() -> None:
-    text = TextFormat().render(ScanReport(sample_result(findings=(), errors=())))
+    text = TextFormat().render(Assessment(sample_result(findings=(), errors=())))
     assert "0 findings (none)" in text
     assert "No findings." in text

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from mtlsguard.findings.assessment import route_key, route_keys, unprotected_methods
 from mtlsguard.findings.model import Finding, Route
 
 __all__ = [
@@ -83,21 +84,6 @@ def findings_baseline(findings: Iterable[Finding]) -> Baseline:
             },
         )
     return Baseline(BaselineKind.FINDINGS, tuple(sorted(described.items())))
-
-
-def unprotected_methods(route: Route) -> tuple[str, ...]:
-    """Methods of ``route`` that an unauthenticated request reaches (``authenticated is False``)."""
-    return tuple(p.method for p in route.protections if p.authenticated is False)
-
-
-def route_key(route: Route, method: str) -> str:
-    """Baseline key of one method of ``route``: ``GET api/x/ -> app.views.x``."""
-    return f"{method} {route.pattern} -> {route.view or '?'}"
-
-
-def route_keys(route: Route) -> tuple[str, ...]:
-    """Baseline keys of the unprotected methods of ``route``."""
-    return tuple(route_key(route, method) for method in unprotected_methods(route))
 
 
 def routes_baseline(routes: Iterable[Route]) -> Baseline:

@@ -5,8 +5,11 @@ Keys (all optional)::
     [tool.mtlsguard]
     fail-on = "medium"                  # default threshold for the exit code (CLI wins)
     exclude = ["legacy/**", "*/tests/*"]  # globs over paths relative to the project root
-    disable = ["MG205"]                 # rule ids whose findings are dropped
+    disable = ["MG205"]                 # rule ids (or prefixes) that never run
     severity = { MG101 = "critical" }   # per-rule severity overrides
+
+    [tool.mtlsguard.options.MG202]      # per-rule options (``mtlsguard`` docs list them)
+    max-age-seconds = 43200
 
 A malformed file or an unknown key is a :class:`ConfigError` that names the file and the key;
 it is never silently ignored, because a typo in ``exclude`` or ``disable`` would otherwise
@@ -24,10 +27,11 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
 from mtlsguard.findings.model import Finding, ScanResult, Severity
+from mtlsguard.findings.registry import RuleSelection
 
 __all__ = ["ConfigError", "ProjectConfig", "apply_config", "load_config", "parse_config"]
 
-_KEYS = ("fail-on", "exclude", "disable", "severity")
+_KEYS = ("fail-on", "exclude", "disable", "severity", "options")
 _RULE_ID = re.compile(r"^[A-Z]+[0-9]+$")
 
 
@@ -36,6 +40,10 @@ class ConfigError(ValueError):
 
 
 def _empty_overrides() -> Mapping[str, Severity]:
+    return MappingProxyType({})
+
+
+def _empty_options() -> Mapping[str, Mapping[str, object]]:
     return MappingProxyType({})
 
 
@@ -51,8 +59,14 @@ class ProjectConfig:
     """Rule ids whose findings are dropped."""
     severity_overrides: Mapping[str, Severity] = field(default_factory=_empty_overrides)
     """Rule id to the severity the project wants instead of the rule's own."""
+    rule_options: Mapping[str, Mapping[str, object]] = field(default_factory=_empty_options)
+    """Rule id to option values (``[tool.mtlsguard.options.MG202]``), checked by the rule."""
     source: str | None = None
     """The file this came from, for messages; ``None`` when there was none."""
+
+    def selection(self) -> RuleSelection:
+        """The rules this configuration lets run (``disable``) and their options."""
+        return RuleSelection(ignore=self.disabled_rules, options=self.rule_options)
 
     def is_excluded(self, path: str) -> bool:
         """True if ``path`` (relative, POSIX) or one of its parent directories matches."""
@@ -117,11 +131,22 @@ def parse_config(table: Mapping[str, object], source: str = "[tool.mtlsguard]") 
         for name, value in raw.items():
             rule_id = _rule_id(str(name), "severity", where)
             overrides[rule_id] = _severity(value, f"severity.{name}", where)
+    options: dict[str, Mapping[str, object]] = {}
+    if "options" in table:
+        raw = table["options"]
+        if not isinstance(raw, Mapping) or not all(isinstance(v, Mapping) for v in raw.values()):
+            raise ConfigError(
+                f"{where}: 'options' must hold one table per rule, like "
+                "[tool.mtlsguard.options.MG202] max-age-seconds = 43200"
+            )
+        for name, values in raw.items():
+            options[_rule_id(str(name), "options", where)] = MappingProxyType(dict(values))
     return ProjectConfig(
         fail_on=fail_on,
         exclude=exclude,
         disabled_rules=disabled,
         severity_overrides=MappingProxyType(overrides),
+        rule_options=MappingProxyType(options),
         source=source,
     )
 

@@ -28,7 +28,7 @@ from typing import Final
 from mtlsguard.findings.model import Finding, Route
 from mtlsguard.probe.discovery import django_pattern_to_template, match_template
 
-__all__ = ["CONFIRMS", "MergedFinding", "merge_findings"]
+__all__ = ["CONFIRMS", "MergedFinding", "RouteIndex", "merge_findings"]
 
 CONFIRMS: Final[Mapping[str, frozenset[str]]] = {
     "MG401": frozenset({"MG101", "MG102"}),
@@ -83,7 +83,7 @@ def _combine(static: Finding, dynamic: Sequence[Finding]) -> Finding:
     )
 
 
-class _RouteIndex:
+class RouteIndex:
     """Static patterns by probe template, and by view."""
 
     def __init__(self, routes: Iterable[Route]) -> None:
@@ -117,9 +117,9 @@ def merge_findings(
     static: Sequence[Finding], routes: Sequence[Route], dynamic: Sequence[Finding]
 ) -> list[MergedFinding]:
     """Merge ``dynamic`` (MG4xx) into ``static`` per route and problem; see the module doc."""
-    index = _RouteIndex(routes)
+    index = RouteIndex(routes)
     confirming: dict[int, list[Finding]] = {}
-    lone: list[Finding] = []
+    lone: list[tuple[Finding, Finding]] = []  # (as shown, as the probe reported it)
     for finding in dynamic:
         pattern = index.static_pattern(finding.route)
         if pattern is None and finding.view and finding.view in index.by_view:
@@ -140,7 +140,7 @@ def merge_findings(
             confirming.setdefault(chosen, []).append(finding)
         else:
             shown = replace(finding, route=pattern) if pattern is not None else finding
-            lone.append(shown)
+            lone.append((shown, finding))
     merged: list[MergedFinding] = []
     for i, finding in enumerate(static):
         extra = confirming.get(i)
@@ -151,5 +151,5 @@ def merge_findings(
             merged.append(MergedFinding(entry, (finding,), tuple(extra)))
         else:
             merged.append(MergedFinding(finding, (finding,)))
-    merged += [MergedFinding(f, (), (f,)) for f in lone]
+    merged += [MergedFinding(shown, (), (original,)) for shown, original in lone]
     return merged

@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -123,36 +123,37 @@ def _credentials_file(path: Path, fail: Callable[[str], NoReturn]) -> tuple[str 
 
 
 def login_settings(
-    args: argparse.Namespace, base_url: str, fail: Callable[[str], NoReturn]
+    options: Mapping[str, Any], base_url: str, fail: Callable[[str], NoReturn]
 ) -> LoginSettings | None:
     """The :class:`LoginSettings` the options describe, or ``None`` without ``--login-url``.
 
     ``fail(message)`` reports a usage error and does not return.
     """
-    if args.login_url is None:
+    if options["login_url"] is None:
         stray = [
             name
             for name in ("username", "password", "password_env", "credentials_file", "logout_url")
-            if getattr(args, name) is not None
+            if options.get(name) is not None
         ]
         if stray:
             fail(f"--{stray[0].replace('_', '-')} needs --login-url")
         return None
-    if not args.credential_probes:
+    if not options["credential_probes"]:
         fail("--login-url needs --credential-probes (the sign-in probes POST to it)")
-    for option, url in (("--login-url", args.login_url), ("--logout-url", args.logout_url)):
+    urls = (("--login-url", options["login_url"]), ("--logout-url", options["logout_url"]))
+    for option, url in urls:
         if url and urlsplit(url).scheme and not _same_origin(url, base_url):
             fail(f"{option} must be on the probed site ({base_url})")
-    user, password = args.username, None
-    if args.credentials_file is not None:
-        file_user, password = _credentials_file(args.credentials_file, fail)
+    user, password = options["username"], None
+    if options["credentials_file"] is not None:
+        file_user, password = _credentials_file(options["credentials_file"], fail)
         user = user or file_user
-    if args.password_env is not None:
-        password = os.environ.get(args.password_env)
+    if options["password_env"] is not None:
+        password = os.environ.get(options["password_env"])
         if password is None:
-            fail(f"--password-env {args.password_env}: the variable is not set")
-    elif args.password is not None:
-        password = args.password
+            fail(f"--password-env {options['password_env']}: the variable is not set")
+    elif options["password"] is not None:
+        password = options["password"]
         print(
             "mtlsguard: warning: --password is visible to other users of this machine "
             "(process list, shell history); prefer --password-env",
@@ -163,17 +164,17 @@ def login_settings(
     if not password:
         fail("--login-url needs a password: --password-env VAR, --credentials-file or --password")
     return LoginSettings(
-        login_url=args.login_url,
+        login_url=options["login_url"],
         username=user,
         password=password,
-        login_format=args.login_format,
-        username_field=args.username_field,
-        password_field=args.password_field,
-        logout_url=args.logout_url,
-        session_url=args.session_url,
-        session_cookie=args.session_cookie,
-        bruteforce_attempts=args.bruteforce_attempts,
-        max_session_age=args.max_session_age * 3600.0,
+        login_format=options["login_format"],
+        username_field=options["username_field"],
+        password_field=options["password_field"],
+        logout_url=options["logout_url"],
+        session_url=options["session_url"],
+        session_cookie=options["session_cookie"],
+        bruteforce_attempts=options["bruteforce_attempts"],
+        max_session_age=float(options["max_session_age"]) * 3600.0,
     )
 
 

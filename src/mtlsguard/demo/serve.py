@@ -13,7 +13,6 @@ closes (the demo ended, however it ended, even killed), on SIGTERM or on Ctrl-C.
 
 from __future__ import annotations
 
-import argparse
 import json
 import signal
 import socketserver
@@ -85,27 +84,38 @@ def _wait_for_end() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Prepare and serve one example project until told to stop; return the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m mtlsguard.demo.serve")
-    parser.add_argument("--django-settings", required=True, metavar="MODULE")
-    parser.add_argument("--host", default="127.0.0.1")
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--pki", type=Path, metavar="DIR", help="serve over mTLS with this PKI")
-    mode.add_argument("--plain", action="store_true", help="serve over plain http")
-    args = parser.parse_args(argv)
+    """Prepare and serve one example project until told to stop; return the exit code.
+
+    ``argv`` is one JSON object (the demo starts this process; it is not a user's command):
+    ``{"settings": MODULE, "pki": DIR}`` serves over mTLS with the PKI in ``DIR``,
+    ``{"settings": MODULE, "plain": true}`` over plain http; ``"host"`` defaults to
+    ``127.0.0.1``.
+    """
+    raw = sys.argv[1:] if argv is None else argv
+    try:
+        spec = json.loads(raw[0]) if len(raw) == 1 else None
+    except ValueError:
+        spec = None
+    if not isinstance(spec, dict) or not isinstance(spec.get("settings"), str):
+        print(
+            'usage: python -m mtlsguard.demo.serve \'{"settings": MODULE, "pki": DIR}\'',
+            file=sys.stderr,
+        )
+        return 2
+    settings, host = spec["settings"], str(spec.get("host", "127.0.0.1"))
 
     from mtlsguard.devserver.commands import load_django
 
     try:
-        app = load_django(args.django_settings)
-        if args.plain:
-            url, stop = _serve_plain(app, args.host)
+        app = load_django(settings)
+        if spec.get("plain"):
+            url, stop = _serve_plain(app, host)
         else:
-            url, stop = _serve_tls(app, args.host, args.pki)
+            url, stop = _serve_tls(app, host, Path(str(spec["pki"])))
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # whatever the project raises: one line on stderr for the demo
-        print(f"cannot start {args.django_settings}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"cannot start {settings}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     print(json.dumps({"url": url}), flush=True)
     try:

@@ -187,8 +187,9 @@ class ServerProcess:
     """What the demo calls it (``vulnerable over mTLS``)."""
     project: Path
     """The (copied) project directory, the process's working directory."""
-    args: list[str]
-    """Arguments of ``mtlsguard.demo.serve`` (settings, ``--pki DIR`` or ``--plain``)."""
+    spec: dict[str, object]
+    """What ``mtlsguard.demo.serve`` serves: ``settings`` and ``pki`` (a directory) or
+    ``plain`` (see :func:`mtlsguard.demo.serve.main`)."""
     env: dict[str, str]
     """Extra environment (database path, PKI, mtlsguard settings)."""
     log: Path
@@ -201,7 +202,7 @@ class ServerProcess:
         """Launch the process (does not wait for it to listen: see :meth:`wait_ready`)."""
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", "mtlsguard.demo.serve", *self.args],
+                [sys.executable, "-m", "mtlsguard.demo.serve", json.dumps(self.spec)],
                 cwd=self.project,
                 env=_child_env(self.project, self.env),
                 stdin=subprocess.PIPE,

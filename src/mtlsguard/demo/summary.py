@@ -1,23 +1,25 @@
-"""The demo's side-by-side summary (text) and its HTML and SARIF reports, one pair per side."""
+"""The demo's side-by-side summary (text) and its HTML and SARIF reports, one pair per side.
+
+Pure functions of :class:`~mtlsguard.demo.result.DemoResult`: each side's reports render the
+side's assessment with the report formats; the caller writes them.
+"""
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
-from mtlsguard.demo.run import DemoResult, SideResult
+from mtlsguard.demo.result import DemoResult, SideResult
+from mtlsguard.findings.assessment import ordered_findings
 from mtlsguard.findings.model import Finding, Severity
 from mtlsguard.probe.discovery import django_pattern_to_template
 from mtlsguard.probe.runner import ProbeResult
 from mtlsguard.report.html_report import HtmlFormat
-from mtlsguard.report.interface import ScanReport, ordered_findings
 from mtlsguard.report.sarif import SarifFormat
 
-__all__ = ["render_summary", "write_reports"]
+__all__ = ["render_summary", "report_documents"]
 
 WIDTH: Final = 100
 _LABEL: Final = 30
@@ -133,57 +135,10 @@ def render_summary(result: DemoResult, reports: Sequence[Path] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _report(side: SideResult) -> ScanReport:
-    from mtlsguard.probe.rules import probe_rules
-    from mtlsguard.scan.rules import static_rules
-    from mtlsguard.scan.suppression import SUPPRESSION_WITHOUT_REASON
-
-    return ScanReport(
-        result=side.merged(),
-        rules=[*static_rules(), SUPPRESSION_WITHOUT_REASON, *probe_rules()],
-        grade=side.score,
-        notes=(
-            "Static scan of the source tree, and probes over mutual TLS (alice's certificate "
-            "without application credentials; alice against bob's objects) and of the app "
-            "port (forged forwarded-certificate headers).",
-        ),
-        title=f"mtlsguard demo: {side.name} example",
-    )
-
-
-def _probe_summary(side: SideResult) -> dict[str, object]:
-    return {
-        "project": side.name,
-        **side.score.as_dict(),
-        "mtls": side.mtls.summary(),
-        "app_port": side.origin.summary(),
-    }
-
-
-def _html(side: SideResult) -> str:
-    from mtlsguard.scan.excerpt import read_excerpts
-
-    report = _report(side)
-    excerpts = read_excerpts(side.source, report.result.findings)
-    return HtmlFormat().render(replace(report, excerpts=excerpts))
-
-
-def _sarif(side: SideResult) -> str:
-    document = json.loads(SarifFormat().render(_report(side)))
-    document["runs"][0].setdefault("properties", {})["demo"] = _probe_summary(side)
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def write_reports(result: DemoResult, directory: Path) -> list[Path]:
-    """Write ``<side>.html`` and ``<side>.sarif`` for each side into ``directory``.
-
-    :raises OSError: if the directory or a file cannot be written.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
+def report_documents(result: DemoResult) -> list[tuple[str, str]]:
+    """``(file name, text)`` of each side's HTML and SARIF report: ``<side>.html``/``.sarif``."""
+    documents = []
     for side in result.sides:
-        for suffix, text in (("html", _html(side)), ("sarif", _sarif(side))):
-            path = directory / f"{side.name}.{suffix}"
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
-    return written
+        documents.append((f"{side.name}.html", HtmlFormat().render(side.assessment)))
+        documents.append((f"{side.name}.sarif", SarifFormat().render(side.assessment)))
+    return documents

@@ -1,7 +1,8 @@
-"""Output formats for scan results and route inventories: text, JSON, SARIF, HTML, CSV.
+"""Output formats of an assessment and of a route inventory: text, JSON, SARIF, HTML, CSV.
 
-Every format is a pure function of its input (:class:`ScanReport` or :class:`RouteReport`) that
-builds a string; none decides severity, reads the scanned files or writes anything.
+Every format is a pure function of its input (:class:`~mtlsguard.findings.assessment.Assessment`
+or :class:`~mtlsguard.findings.assessment.RouteInventory`) that builds a string; none decides
+severity, reads the scanned files or writes anything.
 """
 
 from __future__ import annotations
@@ -11,13 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mtlsguard.report.html_report import HtmlFormat
-    from mtlsguard.report.interface import (
-        RouteFormat,
-        RouteReport,
-        RuleMetadata,
-        ScanFormat,
-        ScanReport,
-    )
+    from mtlsguard.report.interface import RouteFormat, ScanFormat
     from mtlsguard.report.json_report import JsonFormat
     from mtlsguard.report.routes import RouteCsvFormat, RouteJsonFormat, RouteTableFormat
     from mtlsguard.report.sarif import SarifFormat
@@ -31,12 +26,9 @@ _MODULES = {
     "RouteCsvFormat": "routes",
     "RouteFormat": "interface",
     "RouteJsonFormat": "routes",
-    "RouteReport": "interface",
     "RouteTableFormat": "routes",
-    "RuleMetadata": "interface",
     "SarifFormat": "sarif",
     "ScanFormat": "interface",
-    "ScanReport": "interface",
     "TextFormat": "text",
 }
 
@@ -46,12 +38,9 @@ __all__ = [
     "RouteCsvFormat",
     "RouteFormat",
     "RouteJsonFormat",
-    "RouteReport",
     "RouteTableFormat",
-    "RuleMetadata",
     "SarifFormat",
     "ScanFormat",
-    "ScanReport",
     "TextFormat",
 ]
 

@@ -17,16 +17,18 @@ from html import escape
 from typing import Final
 
 from mtlsguard import __version__
-from mtlsguard.findings.model import Finding, Protection, Route, Severity
-from mtlsguard.report.html_style import CSP, CSS, bar_class
-from mtlsguard.report.interface import (
-    ProbeGrade,
-    ScanFormat,
-    ScanReport,
+from mtlsguard.findings.assessment import (
+    Assessment,
+    Grade,
+    MergedParts,
+    SourceExcerpt,
+    describe_part,
     ordered_findings,
     severity_counts,
 )
-from mtlsguard.scan.excerpt import SourceExcerpt
+from mtlsguard.findings.model import Finding, Protection, Route, Severity
+from mtlsguard.report.html_style import CSP, CSS, bar_class
+from mtlsguard.report.interface import ScanFormat
 
 __all__ = ["HtmlFormat"]
 
@@ -70,7 +72,10 @@ def _excerpt_html(excerpt: SourceExcerpt) -> str:
 
 
 def _finding_html(
-    finding: Finding, anchor: str, excerpts: Mapping[tuple[str, int], SourceExcerpt]
+    finding: Finding,
+    anchor: str,
+    excerpts: Mapping[tuple[str, int], SourceExcerpt],
+    parts: MergedParts | None,
 ) -> str:
     severity = finding.severity.label
     facts = []
@@ -87,7 +92,11 @@ def _finding_html(
     if cwes:
         facts.append(("CWE", cwes))
     facts.append(("Confidence", _e(finding.confidence.label)))
-    parts = [
+    if parts is not None:
+        for side, found in (("Static scan saw", parts.static), ("Probe saw", parts.dynamic)):
+            seen = "; ".join(describe_part(f) for f in found)
+            facts.append((side, f"<code>{_e(seen)}</code>"))
+    html = [
         f'<article class="finding {severity}" id="{anchor}">',
         f'<div><span class="sev {severity}">{_e(severity)}</span>'
         f'<span class="rule">{_e(finding.rule_id)}</span>'
@@ -97,16 +106,16 @@ def _finding_html(
         "</dl>",
     ]
     if finding.evidence:
-        parts.append(f"<h4>Evidence</h4><pre>{_e(finding.evidence)}</pre>")
+        html.append(f"<h4>Evidence</h4><pre>{_e(finding.evidence)}</pre>")
     if excerpt is not None:
-        parts.append(_excerpt_html(excerpt))
+        html.append(_excerpt_html(excerpt))
     if finding.remediation:
-        parts.append(f'<div class="fix"><h4>Fix</h4><p>{_e(finding.remediation)}</p></div>')
-    parts.append("</article>")
-    return "".join(parts)
+        html.append(f'<div class="fix"><h4>Fix</h4><p>{_e(finding.remediation)}</p></div>')
+    html.append("</article>")
+    return "".join(html)
 
 
-def _grade_card(grade: ProbeGrade | None) -> str:
+def _grade_card(grade: Grade | None) -> str:
     if grade is None:
         return (
             '<div class="card grade"><div class="letter grade-none">&#8211;</div><div>'
@@ -136,7 +145,7 @@ def _counts_card(counts: Mapping[Severity, int]) -> str:
     )
 
 
-def _summary_html(report: ScanReport, findings: Sequence[Finding]) -> list[str]:
+def _summary_html(report: Assessment, findings: Sequence[Finding]) -> list[str]:
     result = report.result
     counts = severity_counts(findings)
     parts = [
@@ -164,7 +173,7 @@ def _summary_html(report: ScanReport, findings: Sequence[Finding]) -> list[str]:
     return parts
 
 
-def _categories_html(grade: ProbeGrade, notes: Sequence[str]) -> list[str]:
+def _categories_html(grade: Grade, notes: Sequence[str]) -> list[str]:
     rows = []
     for category in grade.categories:
         if category.score is None:
@@ -202,9 +211,9 @@ def _grouped(findings: Sequence[Finding]) -> dict[str, list[tuple[str, Finding]]
 
 
 def _findings_html(
-    groups: Mapping[str, list[tuple[str, Finding]]], excerpts: Sequence[SourceExcerpt]
+    groups: Mapping[str, list[tuple[str, Finding]]], report: Assessment
 ) -> list[str]:
-    by_line = {(excerpt.path, excerpt.focus): excerpt for excerpt in excerpts}
+    by_line = {(excerpt.path, excerpt.focus): excerpt for excerpt in report.excerpts}
     parts = ['<section id="findings"><h2>Findings by route</h2>']
     if not groups:
         parts.append('<p class="muted">No findings.</p>')
@@ -217,7 +226,10 @@ def _findings_html(
             f'<h3>{title} <span class="muted">'
             f"({len(items)})</span></h3>{shown}</header>"
         )
-        parts.extend(_finding_html(finding, anchor, by_line) for anchor, finding in items)
+        parts.extend(
+            _finding_html(finding, anchor, by_line, report.parts_of(finding))
+            for anchor, finding in items
+        )
         parts.append("</section>")
     parts.append("</section>")
     return parts
@@ -270,7 +282,7 @@ def _routes_html(routes: Sequence[Route]) -> list[str]:
     ]
 
 
-def _toc(report: ScanReport, has_findings: bool) -> str:
+def _toc(report: Assessment, has_findings: bool) -> str:
     entries = [("summary", "Summary")]
     if report.grade is not None:
         entries.append(("categories", "Probe score"))
@@ -292,7 +304,7 @@ class HtmlFormat(ScanFormat):
 
     name = "html"
 
-    def render(self, report: ScanReport) -> str:
+    def render(self, report: Assessment) -> str:
         """Return a complete HTML5 document."""
         result = report.result
         findings = ordered_findings(result.findings)
@@ -314,8 +326,9 @@ class HtmlFormat(ScanFormat):
             *_summary_html(report, findings),
         ]
         if report.grade is not None:
-            parts += _categories_html(report.grade, report.notes)
-        parts += _findings_html(groups, report.excerpts)
+            notes = [report.traffic, *report.notes] if report.traffic else list(report.notes)
+            parts += _categories_html(report.grade, notes)
+        parts += _findings_html(groups, report)
         if findings:
             parts += _fixes_html(groups)
         if result.routes:

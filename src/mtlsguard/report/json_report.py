@@ -2,7 +2,9 @@
 
 Top level: ``schema`` (``"mtlsguard-scan"``), ``version`` (bumped only on incompatible change;
 fields are only ever added), ``tool``, ``root``, ``summary``, ``findings``, ``suppressed``,
-``routes`` and ``errors``. Findings are ordered most severe first.
+``routes`` and ``errors``, plus the run's sections (``probe``: the probe's score and traffic)
+when it has them. Findings are ordered most severe first; a finding that both the static scan
+and the probe saw (``scan --probe``) lists its parts under ``static`` and ``dynamic``.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import json
 
 from mtlsguard import __version__
+from mtlsguard.findings.assessment import Assessment, ordered_findings, severity_counts
 from mtlsguard.findings.model import Finding, Location, Route, ScanResult
-from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings, severity_counts
+from mtlsguard.report.interface import ScanFormat
 
 __all__ = ["JSON_SCHEMA_VERSION", "JsonFormat", "finding_dict", "route_dict", "summary_dict"]
 
@@ -46,6 +49,15 @@ def finding_dict(finding: Finding) -> dict[str, object]:
         data["web_request"] = finding.web_request
     if finding.web_response is not None:
         data["web_response"] = finding.web_response
+    return data
+
+
+def _reported(finding: Finding, report: Assessment) -> dict[str, object]:
+    data = finding_dict(finding)
+    parts = report.parts_of(finding)
+    if parts is not None:
+        data["static"] = [finding_dict(f) for f in parts.static]
+        data["dynamic"] = [finding_dict(f) for f in parts.dynamic]
     return data
 
 
@@ -87,7 +99,7 @@ class JsonFormat(ScanFormat):
 
     name = "json"
 
-    def render(self, report: ScanReport) -> str:
+    def render(self, report: Assessment) -> str:
         """Return the report as indented JSON with a trailing newline."""
         result = report.result
         summary = summary_dict(result)
@@ -100,7 +112,7 @@ class JsonFormat(ScanFormat):
             "root": result.root,
             "fail_on": report.fail_on.label if report.fail_on is not None else None,
             "summary": summary,
-            "findings": [finding_dict(f) for f in ordered_findings(result.findings)],
+            "findings": [_reported(f, report) for f in ordered_findings(result.findings)],
             "suppressed": [
                 {"reason": s.reason, "line": s.line, "finding": finding_dict(s.finding)}
                 for s in report.suppressed
@@ -108,4 +120,6 @@ class JsonFormat(ScanFormat):
             "routes": [route_dict(r) for r in result.routes],
             "errors": [{"path": e.path, "message": e.message} for e in result.errors],
         }
+        for name, section in report.sections.items():
+            document[name] = dict(section)
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -16,9 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from mtlsguard import __version__
-from mtlsguard.app.baseline import route_key, route_keys
+from mtlsguard.findings.assessment import RouteInventory, route_key, route_keys
 from mtlsguard.findings.model import Protection, Route
-from mtlsguard.report.interface import RouteFormat, RouteReport
+from mtlsguard.report.interface import RouteFormat
 from mtlsguard.report.json_report import route_dict
 from mtlsguard.report.text import make_console, printable
 
@@ -46,7 +46,7 @@ def _status(route: Route, protection: Protection, baselined: frozenset[str]) -> 
     return "open (baseline)" if route_key(route, protection.method) in baselined else "OPEN"
 
 
-def route_rows(report: RouteReport) -> Iterator[dict[str, str]]:
+def route_rows(report: RouteInventory) -> Iterator[dict[str, str]]:
     """One row per route and method (a route without protections gets one ``unknown`` row)."""
     for route in report.result.routes:
         protections = route.protections or (Protection("*", None, "none", "not determined"),)
@@ -84,7 +84,7 @@ class RouteTableFormat(RouteFormat):
         self.color = color
         self.width = width
 
-    def render(self, report: RouteReport) -> str:
+    def render(self, report: RouteInventory) -> str:
         """Return the inventory as a table, with a one-line summary under it."""
         buffer = io.StringIO()
         console = make_console(buffer, color=self.color, width=self.width)
@@ -119,7 +119,7 @@ class RouteJsonFormat(RouteFormat):
 
     name = "json"
 
-    def render(self, report: RouteReport) -> str:
+    def render(self, report: RouteInventory) -> str:
         """Return the inventory as indented JSON."""
         routes = []
         for route in report.result.routes:
@@ -147,7 +147,7 @@ class RouteCsvFormat(RouteFormat):
 
     name = "csv"
 
-    def render(self, report: RouteReport) -> str:
+    def render(self, report: RouteInventory) -> str:
         """Return RFC 4180 CSV with a header row."""
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")

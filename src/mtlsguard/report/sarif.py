@@ -5,7 +5,10 @@ One ``reportingDescriptor`` per rule id with ``properties.tags`` holding the CWE
 ``error``, medium → ``warning``, low/info → ``note``), a physical location relative to the
 scanned root (``uriBaseId`` ``SRCROOT``), a logical location naming the view, and
 ``properties.route``. Dynamic findings add ``webRequest``/``webResponse``. Findings suppressed
-inline are kept with an ``inSource`` suppression carrying the reason.
+inline are kept with an ``inSource`` suppression carrying the reason. A finding both the static
+scan and the probe saw (``scan --probe``) lists each side's location under
+``relatedLocations`` and their rule ids under ``properties.merged``; the run's sections (the
+probe's score) go under ``runs[0].properties``.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from mtlsguard import __version__
+from mtlsguard.findings.assessment import Assessment, MergedParts, ordered_findings
 from mtlsguard.findings.model import Finding, ScanResult, Severity
-from mtlsguard.report.interface import RuleMetadata, ScanFormat, ScanReport, ordered_findings
+from mtlsguard.findings.registry import Rule
+from mtlsguard.report.interface import ScanFormat
 from mtlsguard.report.markdown import docstring_to_markdown
 
 __all__ = [
@@ -97,7 +102,7 @@ def _descriptor(
 
 
 def _rule_descriptors(
-    rules: Sequence[RuleMetadata], findings: Sequence[Finding]
+    rules: Sequence[Rule], findings: Sequence[Finding]
 ) -> tuple[list[dict[str, object]], dict[str, int]]:
     descriptors: list[dict[str, object]] = []
     index: dict[str, int] = {}
@@ -187,6 +192,30 @@ def _result(finding: Finding, rule_index: int) -> dict[str, object]:
     return result
 
 
+def _related(parts: MergedParts) -> list[dict[str, object]]:
+    related: list[dict[str, object]] = []
+    for side, findings in (("static", parts.static), ("dynamic", parts.dynamic)):
+        for finding in findings:
+            item: dict[str, object] = {
+                "id": len(related) + 1,
+                "message": {"text": f"{side} {finding.rule_id}: {finding.evidence}"},
+            }
+            if finding.location is not None:
+                item["physicalLocation"] = {
+                    "artifactLocation": {
+                        "uri": quote(finding.location.path, safe="/"),
+                        "uriBaseId": SOURCE_ROOT_ID,
+                    },
+                    "region": {"startLine": max(1, finding.location.line)},
+                }
+            elif finding.route:
+                item["logicalLocations"] = [
+                    {"fullyQualifiedName": finding.route, "kind": "resource"}
+                ]
+            related.append(item)
+    return related
+
+
 def _root_uri(result: ScanResult) -> str:
     uri = Path(result.root).as_uri() if Path(result.root).is_absolute() else result.root
     return uri if uri.endswith("/") else uri + "/"
@@ -197,14 +226,26 @@ class SarifFormat(ScanFormat):
 
     name = "sarif"
 
-    def render(self, report: ScanReport) -> str:
+    def render(self, report: Assessment) -> str:
         """Return the SARIF log as indented JSON with a trailing newline."""
         scan = report.result
         findings = ordered_findings(scan.findings)
         suppressed = list(report.suppressed)
         everything = findings + [s.finding for s in suppressed]
         descriptors, index = _rule_descriptors(report.rules, everything)
-        results = [_result(f, index[f.rule_id]) for f in findings]
+        results = []
+        for finding in findings:
+            entry = _result(finding, index[finding.rule_id])
+            parts = report.parts_of(finding)
+            if parts is not None:
+                entry["relatedLocations"] = _related(parts)
+                properties = entry["properties"]
+                assert isinstance(properties, dict)
+                properties["merged"] = {
+                    "static": [f.rule_id for f in parts.static],
+                    "dynamic": [f.rule_id for f in parts.dynamic],
+                }
+            results.append(entry)
         for item in suppressed:
             entry = _result(item.finding, index[item.finding.rule_id])
             entry["suppressions"] = [{"kind": "inSource", "justification": item.reason}]
@@ -238,7 +279,7 @@ class SarifFormat(ScanFormat):
             "originalUriBaseIds": {SOURCE_ROOT_ID: {"uri": _root_uri(scan)}},
             "invocations": [
                 {
-                    "executionSuccessful": scan.files_scanned > 0 or not scan.errors,
+                    "executionSuccessful": report.successful,
                     "toolExecutionNotifications": notifications,
                 }
             ],
@@ -248,6 +289,7 @@ class SarifFormat(ScanFormat):
                 "filesScanned": scan.files_scanned,
                 "linesScanned": scan.lines_scanned,
                 "baselined": report.baselined,
+                **{name: dict(section) for name, section in report.sections.items()},
             },
         }
         document = {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}

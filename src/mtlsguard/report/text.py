@@ -1,5 +1,8 @@
 """The terminal report: findings grouped by severity, each with its CWE, location and fix.
 
+A probe's run adds its grade, per-category scores and notes at the end; a merged run
+(``scan --probe``) shows under each confirmed finding what the static scan and the probe saw.
+
 Built with ``rich`` into a string. With ``color=False`` (not a TTY, a file, ``NO_COLOR``) the
 output has no escape sequences at all, so it can be piped, diffed and grepped.
 """
@@ -14,10 +17,19 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from mtlsguard.findings.assessment import (
+    Assessment,
+    Grade,
+    MergedParts,
+    RunKind,
+    describe_part,
+    ordered_findings,
+    severity_counts,
+)
 from mtlsguard.findings.model import Finding, ScanResult, Severity
-from mtlsguard.report.interface import ScanFormat, ScanReport, ordered_findings, severity_counts
+from mtlsguard.report.interface import ScanFormat
 
-__all__ = ["SEVERITY_STYLES", "TextFormat", "make_console", "printable"]
+__all__ = ["SEVERITY_STYLES", "TextFormat", "make_console", "printable", "score_lines"]
 
 SEVERITY_STYLES: dict[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -59,32 +71,52 @@ def _counts(findings: Sequence[Finding]) -> str:
     return ", ".join(parts) if parts else "none"
 
 
-def _summary(report: ScanReport) -> RenderableType:
+def _summary(report: Assessment) -> RenderableType:
     result = report.result
+    probe_only = report.kind is RunKind.PROBE
     lines = Text()
-    lines.append("mtlsguard scan ", style="bold")
+    lines.append("mtlsguard probe " if probe_only else "mtlsguard scan ", style="bold")
     lines.append(printable(result.root))
     lines.append("\n")
-    lines.append(
-        f"{result.files_scanned} files, {result.lines_scanned} lines scanned; "
-        f"{len(result.findings)} findings ({_counts(result.findings)})"
-    )
+    count = len(result.findings)
+    findings = f"{count} finding{'' if count == 1 else 's'} ({_counts(result.findings)})"
+    if probe_only:
+        lines.append(findings)
+    else:
+        lines.append(
+            f"{result.files_scanned} files, {result.lines_scanned} lines scanned; {findings}"
+        )
     extras = []
     if report.suppressed:
         extras.append(f"{len(report.suppressed)} suppressed inline")
     if report.baselined:
         extras.append(f"{report.baselined} accepted by the baseline")
     if result.errors:
-        extras.append(f"{len(result.errors)} files could not be scanned")
+        what = "requests or routes failed" if probe_only else "files could not be scanned"
+        extras.append(f"{len(result.errors)} {what}")
     if extras:
         lines.append("; " + "; ".join(extras))
     if report.fail_on is not None:
-        failing = sum(1 for f in result.findings if f.severity >= report.fail_on)
-        lines.append(f"\nfail-on {report.fail_on.label}: {failing} findings at or above it")
+        lines.append(
+            f"\nfail-on {report.fail_on.label}: {len(report.failing)} findings at or above it"
+        )
     return lines
 
 
-def _finding(finding: Finding) -> RenderableType:
+def score_lines(grade: Grade, notes: Sequence[str], traffic: str = "") -> list[str]:
+    """The probe grade, its categories and the run's notes, as plain lines."""
+    lines = [
+        f"Probe score: {grade.score}/100, grade {grade.grade}"
+        + (f"   ({traffic})" if traffic else "")
+    ]
+    for category in grade.categories:
+        shown = "not tested" if category.score is None else f"{category.score}/100"
+        lines.append(f"  {category.category:<15} {category.grade:<4} {shown}")
+    lines += [f"  note: {note}" for note in notes]
+    return lines
+
+
+def _finding(finding: Finding, parts: MergedParts | None) -> RenderableType:
     style = SEVERITY_STYLES[finding.severity]
     head = Text()
     head.append(printable(finding.rule_id), style=style)
@@ -106,6 +138,10 @@ def _finding(finding: Finding) -> RenderableType:
         details.add_row("view", printable(finding.view))
     if finding.evidence:
         details.add_row("evidence", printable(finding.evidence))
+    if parts is not None:
+        for side, found in (("static", parts.static), ("probe", parts.dynamic)):
+            seen = "; ".join(describe_part(f) for f in found)
+            details.add_row(f"{side} saw", printable(seen))
     if finding.remediation:
         details.add_row("fix", Text(printable(finding.remediation), style="green"))
     return Group(head, details, Text(""))
@@ -129,7 +165,7 @@ class TextFormat(ScanFormat):
         self.color = color
         self.width = width
 
-    def render(self, report: ScanReport) -> str:
+    def render(self, report: Assessment) -> str:
         """Return the report; ANSI styles only when the format was built with ``color``."""
         buffer = io.StringIO()
         console = make_console(buffer, color=self.color, width=self.width)
@@ -147,7 +183,7 @@ class TextFormat(ScanFormat):
                 )
             )
             for finding in group:
-                console.print(_finding(finding))
+                console.print(_finding(finding, report.parts_of(finding)))
         if report.suppressed:
             console.print(Rule("suppressed inline", align="left"))
             for item in report.suppressed:
@@ -159,11 +195,20 @@ class TextFormat(ScanFormat):
                 )
         if report.result.errors:
             console.print()
-            console.print(Rule("not scanned", align="left"))
+            failed = "failed requests" if report.kind is RunKind.PROBE else "not scanned"
+            console.print(Rule(failed, align="left"))
             console.print(_errors(report.result))
         if not findings:
             console.print()
             console.print(Text("No findings.", style="bold green"))
+        if report.grade is not None:
+            console.print()
+            for line in score_lines(report.grade, report.notes, report.traffic):
+                console.print(Text(printable(line)))
+        elif report.notes:
+            console.print()
+            for note in report.notes:
+                console.print(Text(printable(f"note: {note}")))
         text = buffer.getvalue()
         if self.color:
             return text

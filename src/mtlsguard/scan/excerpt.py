@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from mtlsguard.findings.assessment import SourceExcerpt
 from mtlsguard.findings.model import Finding
 
 __all__ = [
@@ -46,22 +46,6 @@ _VISIBLE: Final = {
     for code in (0x061C, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 }
 _CLOSERS: Final = (")", "]", "}")
-
-
-@dataclass(frozen=True, slots=True)
-class SourceExcerpt:
-    """Consecutive lines of one scanned file around a finding's line."""
-
-    path: str
-    """File relative to the scanned root, as in :attr:`Location.path`."""
-    focus: int
-    """The 1-based line the finding points at."""
-    start: int
-    """1-based number of the first line in :attr:`lines`."""
-    lines: tuple[str, ...]
-    """The lines, without line endings, made safe to show (see the module docstring)."""
-    cut: bool = False
-    """True when the block goes on past the last line shown."""
 
 
 def _visible(line: str) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from mtlsguard.findings.assessment import Suppression
 from mtlsguard.findings.model import Confidence, Finding, Location, ScanResult
 from mtlsguard.scan.rules.mg001_suppression_without_reason import RULE as SUPPRESSION_WITHOUT_REASON
 
@@ -45,18 +46,6 @@ class SuppressionComment:
     """Rule ids it names (upper-case)."""
     reason: str
     """The text after ``--``; empty when missing, which makes the comment ineffective."""
-
-
-@dataclass(frozen=True, slots=True)
-class Suppression:
-    """A finding that an inline comment suppressed, and why."""
-
-    finding: Finding
-    """The suppressed finding, unchanged."""
-    reason: str
-    """The justification given after ``--``."""
-    line: int
-    """Line of the suppression comment."""
 
 
 @dataclass(frozen=True, slots=True)

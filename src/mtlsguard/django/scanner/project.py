@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,8 @@ from mtlsguard.django.scanner.values import (
     wrapped_chain,
 )
 from mtlsguard.findings.model import Location, ScanResult
-from mtlsguard.scan.engine import analyze, run_rules
+from mtlsguard.findings.registry import Rule
+from mtlsguard.scan.engine import Progress, analyze, run_rules
 from mtlsguard.scan.project_model import (
     ClassModel,
     ProjectModel,
@@ -270,11 +271,17 @@ def build_runtime_project(root: Path) -> RuntimeProject:
     return RuntimeProject(model, introspector.tree)
 
 
-def introspect_project(root: Path) -> ScanResult:
-    """Run every rule over the running project: the runtime twin of ``scan_project``."""
+def introspect_project(
+    root: Path, rules: Sequence[Rule] | None = None, progress: Progress | None = None
+) -> ScanResult:
+    """Run ``rules`` (default: every static rule) over the running project.
+
+    The runtime twin of :func:`mtlsguard.scan.engine.scan_project`, with the signature of the
+    run layer's engine (:data:`mtlsguard.app.static.Engine`).
+    """
     runtime = build_runtime_project(root)
     context = analyze(runtime.model)
-    findings = run_rules(context)
+    findings = run_rules(context, rules, progress=progress)
     return ScanResult(
         root=str(Path(root).resolve()),
         findings=findings,

@@ -1,20 +1,20 @@
 """``python manage.py mtlsguard scan|routes``: the scanner fed by the real URL resolver.
 
-Same options, formats and exit codes as ``mtlsguard scan``/``mtlsguard routes`` (the parsing
-and reporting code is :mod:`mtlsguard.cli`'s); only the model comes from the running project
-(:mod:`mtlsguard.django.scanner.project`) instead of the source tree.
+Same options, formats and exit codes as ``mtlsguard scan``/``mtlsguard routes`` (the options
+are :mod:`mtlsguard.cli.scan`'s, ``--probe`` included); only the model comes from the running
+project (:mod:`mtlsguard.django.scanner`) instead of the source tree. The run is the run
+layer's (:mod:`mtlsguard.app`), with the live resolver as its engine.
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from mtlsguard.cli.main import add_routes_arguments, add_scan_arguments, run_routes, run_scan
+from mtlsguard.cli.scan import add_routes_arguments, add_scan_arguments, report_routes, report_scan
 from mtlsguard.django.scanner.project import introspect_project
 
 
@@ -49,10 +49,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Run the subcommand; a non-zero exit code leaves through :class:`SystemExit`."""
-        namespace = argparse.Namespace(**options)
-        if options["subcommand"] == "scan":
-            code = run_scan(namespace, engine=introspect_project)
-        else:
-            code = run_routes(namespace, engine=introspect_project)
+        report = report_scan if options["subcommand"] == "scan" else report_routes
+        code = report(options, engine=introspect_project)
         if code:
             raise SystemExit(code)

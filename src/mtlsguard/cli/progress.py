@@ -1,4 +1,4 @@
-"""A progress bar on the terminal while a large tree is scanned (``rich.progress``).
+"""Progress bars on the terminal while a large tree is scanned or a probe runs (``rich``).
 
 The engine reports ``progress(done, total)`` in steps (parse, then one step per rule). How
 large a tree is shows only in how long it takes, so the bar appears only once a scan has run
@@ -24,7 +24,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-__all__ = ["SHOW_AFTER_SECONDS", "TerminalProgress"]
+__all__ = ["SHOW_AFTER_SECONDS", "ProbeProgress", "TerminalProgress"]
 
 SHOW_AFTER_SECONDS = 0.5
 """Scans that finish sooner never show a bar."""
@@ -110,3 +110,34 @@ class TerminalProgress:
                 self._progress.update(
                     self._task, completed=done, total=total, description=self._description()
                 )
+
+
+class ProbeProgress:
+    """A transient bar over the concrete paths a probe requests (only when enabled)."""
+
+    def __init__(self, stream: IO[str], *, enabled: bool) -> None:
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+        if enabled:
+            self._progress = Progress(
+                TextColumn("mtlsguard probe"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(file=stream),
+                transient=True,
+            )
+
+    def __enter__(self) -> ProbeProgress:
+        if self._progress is not None:
+            self._progress.start()
+            self._task = self._progress.add_task("probe", total=None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        """The probe's callback: ``done`` of ``total`` concrete paths are complete."""
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=done, total=total)

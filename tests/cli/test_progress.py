@@ -3,7 +3,7 @@ from __future__ import annotations
 import io
 import time
 
-from mtlsguard.report.progress import TerminalProgress
+from mtlsguard.cli.progress import TerminalProgress
 
 
 def test_bar_is_drawn_on_a_terminal_once_the_scan_is_slow() -> None:

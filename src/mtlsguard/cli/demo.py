@@ -1,8 +1,9 @@
 """``mtlsguard demo``: argument parsing, output and exit codes.
 
-:mod:`mtlsguard.cli` registers the subcommand with :func:`add_command` and dispatches to
-:func:`run_command`. Exit codes: 0 the demo ran (its findings are the point, not a failure),
-2 it could not run (the message says why).
+:mod:`mtlsguard.cli.main` registers the subcommand with :func:`add_command` and dispatches
+to :func:`run_command`; the run is :func:`mtlsguard.app.demo.run_demo`. Exit codes: 0 the
+demo ran (its findings are the point, not a failure), 2 it could not run (the message says
+why).
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
+from mtlsguard.cli.exit_codes import EXIT_ERROR, EXIT_OK
+
 __all__ = ["COMMAND", "DEFAULT_OUTPUT_DIR", "add_command", "run_command"]
 
 COMMAND: Final = "demo"
 DEFAULT_OUTPUT_DIR: Final = Path("mtlsguard-demo")
-EXIT_OK: Final = 0
-EXIT_ERROR: Final = 2
 
 
 def add_command(commands: Any) -> None:
@@ -45,15 +46,17 @@ def _say(line: str) -> None:
 
 
 def _error(message: str) -> int:
+    # Not output.fatal: the demo's own errors name it, and the exit code is returned.
     print(f"mtlsguard: error: demo: {message}", file=sys.stderr)
     return EXIT_ERROR
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Run ``mtlsguard demo`` and return its exit code (Ctrl-C propagates, servers stopped)."""
-    from mtlsguard.demo.run import run_demo
+    from mtlsguard.app.demo import run_demo
+    from mtlsguard.app.errors import RunError
     from mtlsguard.demo.stage import DemoError
-    from mtlsguard.demo.summary import render_summary, write_reports
+    from mtlsguard.demo.summary import render_summary, report_documents
     from mtlsguard.devserver.localca import PKIError
     from mtlsguard.probe.client import ProbeSetupError
 
@@ -62,12 +65,18 @@ def run_command(args: argparse.Namespace) -> int:
         return _error(f"--output-dir {output_dir} exists and is not a directory")
     try:
         result = run_demo(say=None if args.quiet else _say)
-    except (DemoError, PKIError, ProbeSetupError) as exc:
+    except (DemoError, PKIError, ProbeSetupError, RunError) as exc:
         return _error(str(exc))
     except OSError as exc:
         return _error(f"{type(exc).__name__}: {exc}")
+    directory = output_dir.absolute()
+    reports = []
     try:
-        reports = write_reports(result, output_dir.absolute())
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, text in report_documents(result):
+            path = directory / name
+            path.write_text(text, encoding="utf-8")
+            reports.append(path)
     except OSError as exc:
         return _error(f"cannot write the reports to {output_dir}: {exc.strerror or exc}")
     sys.stdout.write(render_summary(result, reports))

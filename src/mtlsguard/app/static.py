@@ -1,0 +1,218 @@
+"""A static run: scan a project (its source, or its live resolver), triage, assess.
+
+``mtlsguard scan``/``routes`` read the source tree; ``manage.py mtlsguard`` passes an
+:data:`Engine` that builds the same result from the running project. Either way the order is
+fixed here: the project's configuration picks the rules *before* they run, then its path
+exclusions and severity overrides, inline suppressions and the baseline apply; the threshold
+decides what fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mtlsguard.app.baseline import Baseline, BaselineError, BaselineKind, load_baseline
+from mtlsguard.app.config import ConfigError, ProjectConfig, load_config
+from mtlsguard.app.errors import RunError
+from mtlsguard.app.rules import known_rules
+from mtlsguard.app.triage import TriagedScan, triage_routes, triage_scan
+from mtlsguard.findings.assessment import Assessment, RouteInventory, RunKind
+from mtlsguard.findings.model import Finding, Route, ScanResult, Severity
+from mtlsguard.findings.registry import EVERY_RULE, RegistryError, Rule, RuleSelection
+from mtlsguard.scan.engine import Progress, scan_project
+from mtlsguard.scan.excerpt import read_excerpts
+from mtlsguard.scan.rules import static_rules
+
+__all__ = [
+    "Engine",
+    "RoutesOutcome",
+    "StaticOutcome",
+    "StaticRun",
+    "assess_static",
+    "baseline_file",
+    "nothing_scanned",
+    "project_config",
+    "project_root",
+    "run_routes",
+    "run_static",
+    "scan_raw",
+]
+
+Engine = Callable[[Path, Sequence[Rule], Progress | None], ScanResult]
+"""Builds the raw result of a project root with the given rules (static or runtime)."""
+
+
+def _static_engine(root: Path, rules: Sequence[Rule], progress: Progress | None) -> ScanResult:
+    return scan_project(root, rules=rules, progress=progress)
+
+
+@dataclass(frozen=True, slots=True)
+class StaticRun:
+    """What a static run is told: the project, how to judge it and how to report it."""
+
+    root: Path
+    """Root of the Django project (a directory)."""
+    baseline: Path | None = None
+    """A findings (or routes) baseline file whose entries are accepted."""
+    fail_on: Severity | None = None
+    """Threshold for failing; ``None``: the project's ``fail-on``, else ``high``."""
+    selection: RuleSelection = field(default=EVERY_RULE)
+    """Rules the caller selects, on top of the project's configuration."""
+    excerpts: bool = False
+    """Read the source lines around each finding (the HTML report shows them)."""
+    engine: Engine = _static_engine
+    """What builds the raw result (the static front-end unless the live resolver is used)."""
+    progress: Progress | None = None
+    """Called as the scan advances (a terminal progress bar)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaticOutcome:
+    """A static run's assessment and what ``--write-baseline`` records."""
+
+    assessment: Assessment
+    """What every format renders."""
+    current: tuple[Finding, ...]
+    """Every finding before the baseline was applied."""
+
+    @property
+    def failing(self) -> bool:
+        """Findings at or above the threshold remain."""
+        return bool(self.assessment.failing)
+
+
+@dataclass(frozen=True, slots=True)
+class RoutesOutcome:
+    """The route inventory and the unprotected route methods no baseline accepts."""
+
+    inventory: RouteInventory
+    """What the route formats render."""
+    new_unprotected: tuple[tuple[Route, str], ...]
+    """``(route, key)`` of each open route method that is not in the baseline."""
+
+
+def project_root(path: Path) -> Path:
+    """``path`` resolved, if it is an existing directory.
+
+    :raises RunError: when it does not exist, is not a directory or cannot be resolved.
+    """
+    if not path.exists():
+        raise RunError(f"{path}: no such file or directory")
+    if not path.is_dir():
+        raise RunError(f"{path}: not a directory; give the root of the Django project")
+    try:
+        return path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        raise RunError(f"{path}: cannot be resolved: {exc}") from exc
+
+
+def project_config(root: Path) -> ProjectConfig:
+    """The project's ``[tool.mtlsguard]`` configuration.
+
+    :raises RunError: when it is malformed.
+    """
+    try:
+        return load_config(root)
+    except ConfigError as exc:
+        raise RunError(str(exc)) from exc
+
+
+def baseline_file(path: Path | None, kind: BaselineKind) -> Baseline | None:
+    """The baseline at ``path`` (``None`` without one).
+
+    :raises RunError: when it cannot be read, is malformed or of the other kind.
+    """
+    if path is None:
+        return None
+    try:
+        return load_baseline(path, kind)
+    except BaselineError as exc:
+        raise RunError(str(exc)) from exc
+
+
+def _rules(config: ProjectConfig, selection: RuleSelection) -> tuple[Rule, ...]:
+    try:
+        chosen = config.selection().apply(static_rules())
+        return selection.apply(chosen)
+    except RegistryError as exc:
+        where = config.source or "[tool.mtlsguard]"
+        raise RunError(f"{where}: {exc}") from exc
+
+
+def scan_raw(run: StaticRun, root: Path, config: ProjectConfig) -> ScanResult:
+    """The raw result of ``run``'s engine with the selected rules.
+
+    :raises RunError: when the tree cannot be read or the engine fails (never a traceback,
+        unless ``MTLSGUARD_DEBUG`` is set).
+    """
+    try:
+        return run.engine(root, _rules(config, run.selection), run.progress)
+    except RunError:
+        raise
+    except OSError as exc:
+        raise RunError(f"cannot scan {root}: {exc}") from exc
+    except Exception as exc:  # a crash inside the engine must not end in a traceback
+        if os.environ.get("MTLSGUARD_DEBUG"):
+            raise
+        raise RunError(
+            f"internal error while scanning {root}: {type(exc).__name__}: {exc} "
+            "(please report it; MTLSGUARD_DEBUG=1 shows the traceback)"
+        ) from exc
+
+
+def nothing_scanned(root: Path, result: ScanResult) -> RunError:
+    """The error of a run that could read no Python file of ``root``."""
+    if result.errors:
+        return RunError(f"nothing under {root} could be scanned")
+    return RunError(f"no Django project found under {root} (no Python file could be scanned)")
+
+
+def assess_static(
+    triaged: TriagedScan, root: Path, *, excerpts: bool, kind: RunKind = RunKind.STATIC
+) -> Assessment:
+    """The assessment of a triaged static result."""
+    result = triaged.result
+    return Assessment(
+        result=result,
+        kind=kind,
+        rules=known_rules(),
+        suppressed=triaged.suppressed,
+        baselined=triaged.baselined,
+        fail_on=triaged.fail_on,
+        excerpts=read_excerpts(root, result.findings) if excerpts else (),
+        successful=result.files_scanned > 0 or not result.errors,
+    )
+
+
+def run_static(run: StaticRun) -> StaticOutcome:
+    """Scan, triage and assess ``run``'s project.
+
+    :raises RunError: for a missing project, a bad configuration or baseline, a scan that
+        could not read any file, or a crash of the engine.
+    """
+    root = project_root(run.root)
+    config = project_config(root)
+    baseline = baseline_file(run.baseline, BaselineKind.FINDINGS)
+    raw = scan_raw(run, root, config)
+    triaged = triage_scan(raw, root, config, baseline=baseline, fail_on=run.fail_on)
+    if triaged.nothing_scanned:
+        raise nothing_scanned(root, triaged.result)
+    return StaticOutcome(assess_static(triaged, root, excerpts=run.excerpts), triaged.current)
+
+
+def run_routes(run: StaticRun) -> RoutesOutcome:
+    """The route inventory of ``run``'s project, with the routes baseline applied.
+
+    :raises RunError: as :func:`run_static`.
+    """
+    root = project_root(run.root)
+    config = project_config(root)
+    baseline = baseline_file(run.baseline, BaselineKind.ROUTES)
+    raw = scan_raw(run, root, config)
+    triaged = triage_routes(raw, config, baseline=baseline)
+    if triaged.nothing_scanned:
+        raise nothing_scanned(root, triaged.result)
+    return RoutesOutcome(RouteInventory(triaged.result, triaged.baselined), triaged.new_unprotected)

@@ -1,0 +1,223 @@
+"""``mtlsguard scan`` and ``mtlsguard routes``: their options, and the runs they describe.
+
+The same options serve ``python manage.py mtlsguard scan|routes``, which passes the live
+resolver as the engine. The runs themselves are :mod:`mtlsguard.app.static` and
+:mod:`mtlsguard.app.combined` (``scan --probe``); this module turns options into their inputs
+and their outcomes into reports, baselines and exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mtlsguard.app.errors import RunError
+from mtlsguard.app.static import Engine, StaticRun
+from mtlsguard.cli.exit_codes import EXIT_FINDINGS, EXIT_OK
+from mtlsguard.cli.formats import RouteFormatChoice, ScanFormatChoice, route_format, scan_format
+from mtlsguard.cli.output import fatal, warn, write
+from mtlsguard.findings.model import ScanResult, Severity
+
+__all__ = [
+    "SEVERITY_NAMES",
+    "add_routes_arguments",
+    "add_scan_arguments",
+    "report_routes",
+    "report_scan",
+    "run_routes",
+    "run_scan",
+    "static_run",
+]
+
+SEVERITY_NAMES = tuple(s.label for s in sorted(Severity, reverse=True))
+"""``critical`` ... ``info``."""
+
+
+def _add_common(command: argparse.ArgumentParser, *, path_default: Path | None = None) -> None:
+    if path_default is None:
+        command.add_argument("path", metavar="PATH", type=Path, help="root of the Django project")
+    else:
+        command.add_argument(
+            "path",
+            metavar="PATH",
+            type=Path,
+            nargs="?",
+            default=path_default,
+            help=f"root of the Django project (default: {path_default})",
+        )
+    command.add_argument(
+        "-o", "--output", metavar="FILE", type=Path, help="write the report to FILE, not stdout"
+    )
+    command.add_argument(
+        "--baseline",
+        metavar="FILE",
+        type=Path,
+        help="accept everything recorded in FILE; only new problems are reported and fail",
+    )
+    command.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        type=Path,
+        help="record every current problem in FILE (a later --baseline FILE accepts them) "
+        "and exit 0",
+    )
+    command.add_argument(
+        "--no-progress", action="store_true", help="never draw a progress bar on the terminal"
+    )
+
+
+def add_scan_arguments(scan: argparse.ArgumentParser, *, path_default: Path | None = None) -> None:
+    """Register the ``scan`` options, ``--probe`` and its target options included."""
+    from mtlsguard.cli.probe import add_target_arguments
+
+    _add_common(scan, path_default=path_default)
+    scan.add_argument(
+        "-f",
+        "--format",
+        choices=[c.value for c in ScanFormatChoice],
+        default=ScanFormatChoice.TEXT.value,
+        help="report format (default: text)",
+    )
+    scan.add_argument(
+        "--fail-on",
+        metavar="SEVERITY",
+        choices=SEVERITY_NAMES,
+        type=str.lower,
+        help="exit 1 when a finding is at or above SEVERITY: "
+        f"{', '.join(SEVERITY_NAMES)} (default: [tool.mtlsguard] fail-on, else high)",
+    )
+    scan.add_argument(
+        "--probe",
+        metavar="URL",
+        help="also probe the running application at URL over mTLS with the scanned routes and "
+        "merge the findings per route; needs --cert and --key (the probe's options below)",
+    )
+    add_target_arguments(scan, cert_required=False)
+    scan.add_argument("--fail-under", metavar="GRADE", help="exit 1 below this probe grade (A-F)")
+
+
+def add_routes_arguments(
+    routes: argparse.ArgumentParser, *, path_default: Path | None = None
+) -> None:
+    """Register the ``routes`` options."""
+    _add_common(routes, path_default=path_default)
+    routes.add_argument(
+        "-f",
+        "--format",
+        choices=[c.value for c in RouteFormatChoice],
+        default=RouteFormatChoice.TABLE.value,
+        help="inventory format (default: table)",
+    )
+
+
+def static_run(options: Mapping[str, Any], engine: Engine | None = None) -> StaticRun:
+    """The static run that parsed ``options`` (``vars(args)`` or Django's ``options``)."""
+    fail_on = options.get("fail_on")
+    html = options.get("format") == ScanFormatChoice.HTML.value
+    run = StaticRun(
+        root=Path(options["path"]),
+        baseline=options.get("baseline"),
+        fail_on=Severity.parse(fail_on) if fail_on else None,
+        excerpts=html,
+    )
+    return run if engine is None else _with_engine(run, engine)
+
+
+def _with_engine(run: StaticRun, engine: Engine) -> StaticRun:
+    from dataclasses import replace
+
+    return replace(run, engine=engine)
+
+
+def _report_errors(result: ScanResult, *, probed: bool = False) -> None:
+    if result.errors:
+        if probed:
+            warn(f"{len(result.errors)} file(s) or probe request(s) failed and were skipped:")
+        else:
+            warn(f"{len(result.errors)} file(s) could not be scanned and were skipped:")
+        for error in result.errors[:20]:
+            print(f"  {error.path}: {error.message}", file=sys.stderr)
+        if len(result.errors) > 20:
+            print(f"  ... and {len(result.errors) - 20} more (see the report)", file=sys.stderr)
+
+
+def _progress_enabled(options: Mapping[str, Any]) -> bool:
+    return not options.get("no_progress") and sys.stderr.isatty()
+
+
+def report_scan(options: Mapping[str, Any], engine: Engine | None = None) -> int:
+    """Run the scan ``options`` describe (merged with a probe under ``--probe``); exit code."""
+    from dataclasses import replace
+
+    from mtlsguard.app.baseline import dump_baseline, findings_baseline
+    from mtlsguard.app.combined import run_combined
+    from mtlsguard.app.static import run_static
+    from mtlsguard.cli.progress import TerminalProgress
+
+    output = options.get("output")
+    report_format = scan_format(ScanFormatChoice(options["format"]), output)
+    run = static_run(options, engine)
+    probe_url = options.get("probe")
+    if probe_url and (options.get("cert") is None or options.get("key") is None):
+        fatal("--probe needs --cert and --key (the client certificate of identity A)")
+    try:
+        with TerminalProgress(sys.stderr, enabled=_progress_enabled(options)) as progress:
+            run = replace(run, progress=progress)
+            if probe_url:
+                from mtlsguard.cli.probe import probe_config
+
+                config = probe_config(options, probe_url)
+                combined = run_combined(run, config, fail_under=options.get("fail_under"))
+                outcome, failing = combined.static, combined.failing
+            else:
+                outcome = run_static(run)
+                failing = outcome.failing
+    except RunError as exc:
+        fatal(str(exc))
+    _report_errors(outcome.assessment.result, probed=bool(probe_url))
+    write(output, report_format.render(outcome.assessment))
+    baseline_path = options.get("write_baseline")
+    if baseline_path is not None:
+        write(baseline_path, dump_baseline(findings_baseline(outcome.current)), "baseline")
+        warn(f"wrote {len(outcome.current)} finding(s) to baseline {baseline_path}")
+        return EXIT_OK
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def report_routes(options: Mapping[str, Any], engine: Engine | None = None) -> int:
+    """Run the route inventory ``options`` describe; exit code."""
+    from dataclasses import replace
+
+    from mtlsguard.app.baseline import dump_baseline, routes_baseline
+    from mtlsguard.app.static import run_routes as app_run_routes
+    from mtlsguard.cli.progress import TerminalProgress
+
+    output = options.get("output")
+    inventory_format = route_format(RouteFormatChoice(options["format"]), output)
+    try:
+        with TerminalProgress(sys.stderr, enabled=_progress_enabled(options)) as progress:
+            outcome = app_run_routes(replace(static_run(options, engine), progress=progress))
+    except RunError as exc:
+        fatal(str(exc))
+    _report_errors(outcome.inventory.result)
+    write(output, inventory_format.render(outcome.inventory), "the inventory")
+    baseline_path = options.get("write_baseline")
+    if baseline_path is not None:
+        accepted = routes_baseline(outcome.inventory.result.routes)
+        write(baseline_path, dump_baseline(accepted), "baseline")
+        warn(f"wrote {len(accepted.entries)} open route method(s) to {baseline_path}")
+        return EXIT_OK
+    return EXIT_FINDINGS if outcome.new_unprotected else EXIT_OK
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    """``mtlsguard scan`` with parsed ``args``; the exit code."""
+    return report_scan(vars(args))
+
+
+def run_routes(args: argparse.Namespace) -> int:
+    """``mtlsguard routes`` with parsed ``args``; the exit code."""
+    return report_routes(vars(args))
