@@ -1,65 +1,93 @@
-"""mtlsguard.ci.github_action: inputs and SARIF paths (the step itself: tests/packaging)."""
+"""The Action's step: inputs, and SARIF that code scanning matches (the step itself:
+tests/packaging)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mtlsguard.ci.github_action import (
-    ActionInputs,
-    InputError,
-    anchor_unlocated,
-    code_scanning_anchor,
-    rebase_sarif,
-)
+from mtlsguard.cli.github_action import ActionInputs, InputError, code_scanning_anchor
+from mtlsguard.findings.assessment import Assessment
+from mtlsguard.findings.model import Confidence, Finding, Location, ScanError, ScanResult, Severity
+from mtlsguard.report.sarif import SarifFormat
 
 
-def sarif(uri: str) -> dict[str, Any]:
-    def location() -> dict[str, Any]:
-        return {"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "SRCROOT"}}}
+def _finding(rule: str, location: Location | None) -> Finding:
+    return Finding(
+        rule_id=rule,
+        title=f"title of {rule}",
+        cwe="CWE-306",
+        severity=Severity.HIGH,
+        confidence=Confidence.HIGH,
+        location=location,
+        route="billing/",
+        web_request={"method": "GET", "target": "https://app/billing/"}
+        if location is None
+        else None,
+    )
 
-    return {
-        "runs": [
-            {
-                "originalUriBaseIds": {"SRCROOT": {"uri": "file:///elsewhere/"}},
-                "results": [{"ruleId": "MG101", "locations": [location()]}],
-                "invocations": [{"toolExecutionNotifications": [{"locations": [location()]}]}],
-            }
-        ]
-    }
+
+def _sarif(root: Path, **options: Any) -> dict[str, Any]:
+    result = ScanResult(
+        root=str(root),
+        findings=(_finding("MG101", Location("bank/views.py", 7)), _finding("MG402", None)),
+        errors=(ScanError("bank/broken.py", "syntax error"),),
+        files_scanned=2,
+    )
+    document: dict[str, Any] = json.loads(SarifFormat(**options).render(Assessment(result)))
+    return document
 
 
-def uris(document: dict[str, Any]) -> list[str]:
+def _uris(document: dict[str, Any]) -> list[str | None]:
+    """The URIs of MG101 (located), MG402 (a probe's, no location) and the scan error."""
     run = document["runs"][0]
     notification = run["invocations"][0]["toolExecutionNotifications"][0]
-    return [
-        item["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-        for item in (run["results"][0], notification)
+    by_rule = {result["ruleId"]: result for result in run["results"]}
+    uris = [
+        (by_rule[rule].get("locations") or [{}])[0]
+        .get("physicalLocation", {})
+        .get("artifactLocation", {})
+        .get("uri")
+        for rule in ("MG101", "MG402")
     ]
+    return [*uris, notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]]
 
 
-def test_rebase_prefixes_the_project_directory(tmp_path: Path) -> None:
+def test_paths_relative_to_the_scanned_root_by_default(tmp_path: Path) -> None:
+    document = _sarif(tmp_path / "backend")
+    assert _uris(document) == ["bank/views.py", None, "bank/broken.py"]
+    base = document["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"]
+    assert base == (tmp_path / "backend").as_uri() + "/"
+
+
+def test_paths_relative_to_the_repository_for_code_scanning(tmp_path: Path) -> None:
     (tmp_path / "backend").mkdir()
-    document = sarif("bank/views.py")
-    rebase_sarif(document, tmp_path / "backend", tmp_path)
-    assert uris(document) == ["backend/bank/views.py"] * 2
-    assert document["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"] == tmp_path.as_uri() + "/"
+    document = _sarif(tmp_path / "backend", repository=tmp_path, anchor="backend/manage.py")
+    assert _uris(document) == [
+        "backend/bank/views.py",
+        "backend/manage.py",
+        "backend/bank/broken.py",
+    ]
+    run = document["runs"][0]
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == tmp_path.as_uri() + "/"
+    (probe,) = [result for result in run["results"] if result["ruleId"] == "MG402"]
+    assert probe["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
+    assert probe["webRequest"]["target"] == "https://app/billing/"
 
 
-def test_rebase_of_the_repository_root_keeps_paths(tmp_path: Path) -> None:
-    document = sarif("bank/views.py")
-    rebase_sarif(document, tmp_path, tmp_path)
-    assert uris(document) == ["bank/views.py"] * 2
+def test_a_project_at_the_repository_root_keeps_its_paths(tmp_path: Path) -> None:
+    assert _uris(_sarif(tmp_path, repository=tmp_path))[::2] == ["bank/views.py", "bank/broken.py"]
 
 
-def test_rebase_leaves_a_project_outside_the_repository_alone(tmp_path: Path) -> None:
+def test_a_project_outside_the_repository_keeps_its_own_root(tmp_path: Path) -> None:
     (tmp_path / "repo").mkdir()
-    (tmp_path / "other").mkdir()
-    document = sarif("bank/views.py")
-    rebase_sarif(document, tmp_path / "other", tmp_path / "repo")
-    assert document == sarif("bank/views.py")
+    document = _sarif(tmp_path / "other", repository=tmp_path / "repo")
+    assert _uris(document)[::2] == ["bank/views.py", "bank/broken.py"]
+    base = document["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"]
+    assert base == (tmp_path / "other").as_uri() + "/"
 
 
 def test_inputs_defaults_and_probe_arguments() -> None:
@@ -120,17 +148,3 @@ def test_anchor_is_the_projects_manage_py_else_the_workflow_file(tmp_path: Path)
     (tmp_path / "backend" / "manage.py").write_text("", encoding="utf-8")
     assert code_scanning_anchor(tmp_path / "backend", tmp_path, env) == "backend/manage.py"
     assert code_scanning_anchor(tmp_path / "elsewhere", tmp_path, {}) is None
-
-
-def test_results_without_a_file_location_get_the_anchor() -> None:
-    located = {"ruleId": "MG101", "locations": sarif("a.py")["runs"][0]["results"][0]["locations"]}
-    logical = {"ruleId": "MG404", "locations": [{"logicalLocations": [{"name": "AccountDetail"}]}]}
-    bare = {"ruleId": "MG402", "webRequest": {"target": "https://app/billing/"}}
-    document = {"runs": [{"results": [located, logical, bare]}]}
-    assert anchor_unlocated(document, "backend/manage.py") == 2
-    physical = {"artifactLocation": {"uri": "backend/manage.py"}, "region": {"startLine": 1}}
-    assert bare["locations"] == [{"physicalLocation": physical}]
-    assert logical["locations"] == [
-        {"logicalLocations": [{"name": "AccountDetail"}], "physicalLocation": physical}
-    ]
-    assert located["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "a.py"

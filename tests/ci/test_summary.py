@@ -1,49 +1,36 @@
-"""mtlsguard.ci.summary: the job summary is a pure function of SARIF logs."""
+"""mtlsguard.ci.summary: the job summary is a pure function of the runs' assessments."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from mtlsguard.ci.summary import (
-    MAX_ROWS,
-    Outcome,
-    RunSummary,
-    at_or_above,
-    render_summary,
-    result_rows,
-)
+from mtlsguard.ci.summary import MAX_ROWS, RunSummary, at_or_above, render_summary, result_rows
+from mtlsguard.findings.assessment import Assessment
+from mtlsguard.findings.model import Confidence, Finding, Location, ScanResult, Severity
+from mtlsguard.probe.rules import Category
+from mtlsguard.probe.scoring import CategoryScore, Score
 
 
-def result(rule: str, severity: str, **extra: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "ruleId": rule,
-        "message": {"text": f"Title of {rule}. Route: x/. Evidence: e"},
-        "properties": {"severity": severity, **extra.pop("properties", {})},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": "app/views.py", "uriBaseId": "SRCROOT"},
-                    "region": {"startLine": 7},
-                }
-            }
-        ],
+def finding(rule: str, severity: str, **extra: object) -> Finding:
+    values: dict[str, object] = {
+        "rule_id": rule,
+        "title": f"Title of {rule}",
+        "cwe": "CWE-306",
+        "severity": Severity.parse(severity),
+        "confidence": Confidence.HIGH,
+        "location": Location("app/views.py", 7),
+        "route": "x/",
     }
-    entry.update(extra)
-    return entry
+    values.update(extra)
+    return Finding(**values)  # type: ignore[arg-type]
 
 
-def log(*results: dict[str, Any], **run_properties: Any) -> dict[str, Any]:
-    return {"version": "2.1.0", "runs": [{"results": list(results), "properties": run_properties}]}
+def assessed(*findings: Finding, **extra: object) -> Assessment:
+    return Assessment(ScanResult(root="/repo/app", findings=findings), **extra)  # type: ignore[arg-type]
 
 
-def test_rows_most_severe_first_without_suppressed_results() -> None:
-    sarif = log(
-        result("MG202", "low"),
-        result("MG102", "critical"),
-        result("MG101", "high", suppressions=[{"kind": "inSource", "justification": "why"}]),
-        result("MG201", "medium"),
+def test_rows_most_severe_first() -> None:
+    rows = result_rows(
+        assessed(finding("MG202", "low"), finding("MG102", "critical"), finding("MG201", "medium"))
     )
-    rows = result_rows(sarif)
     assert [(r.rule_id, r.severity) for r in rows] == [
         ("MG102", "critical"),
         ("MG201", "medium"),
@@ -51,17 +38,27 @@ def test_rows_most_severe_first_without_suppressed_results() -> None:
     ]
     assert rows[0].title == "Title of MG102"
     assert rows[0].location == "app/views.py:7"
+    assert result_rows(assessed(finding("MG101", "high")), "backend/")[0].location == (
+        "backend/app/views.py:7"
+    )
     assert at_or_above(rows, "critical") == 1
     assert at_or_above(rows, "medium") == 2
     assert at_or_above(rows, "info") == 3
 
 
 def test_probe_results_show_the_request_and_the_grade() -> None:
-    probe = result("MG402", "critical", properties={"route": "/billing/"})
-    del probe["locations"]
-    probe["webRequest"] = {"method": "GET", "target": "https://app/billing/"}
-    sarif = log(probe, probe={"grade": "F", "score": 12})
-    text = render_summary([RunSummary("mtlsguard probe https://app/", Outcome(1), sarif)], "high")
+    probe = finding(
+        "MG402",
+        "critical",
+        location=None,
+        route="/billing/",
+        web_request={"method": "GET", "target": "https://app/billing/"},
+    )
+    grade = Score(12, (CategoryScore(Category.AUTHENTICATION, 12, 1),))
+    text = render_summary(
+        [RunSummary("mtlsguard probe https://app/", 1, assessment=assessed(probe, grade=grade))],
+        "high",
+    )
     assert "Probe grade: **F** (12/100)" in text
     assert (
         "| critical | MG402 | Title of MG402 | `GET https://app/billing/` | `/billing/` |" in text
@@ -71,9 +68,8 @@ def test_probe_results_show_the_request_and_the_grade() -> None:
 
 
 def test_cells_stay_in_their_column() -> None:
-    hostile = result("MG101", "high", properties={"route": "a|b\n| injected |"})
-    hostile["message"]["text"] = "Pipe | in\ntitle. rest"
-    text = render_summary([RunSummary("scan", Outcome(1), log(hostile))], "high")
+    hostile = finding("MG101", "high", route="a|b\n| injected |", title="Pipe | in\ntitle")
+    text = render_summary([RunSummary("scan", 1, assessment=assessed(hostile))], "high")
     (row,) = [line for line in text.splitlines() if line.startswith("| high")]
     assert (
         row == "| high | MG101 | Pipe \\| in title | `app/views.py:7` | `a\\|b \\| injected \\|` |"
@@ -81,16 +77,15 @@ def test_cells_stay_in_their_column() -> None:
 
 
 def test_long_lists_are_cut_with_a_count() -> None:
-    sarif = log(*(result(f"MG{100 + i}", "high") for i in range(MAX_ROWS + 7)))
-    text = render_summary([RunSummary("scan", Outcome(1), sarif, "out.sarif")], "high")
+    many = assessed(*(finding(f"MG{100 + i}", "high") for i in range(MAX_ROWS + 7)))
+    text = render_summary([RunSummary("scan", 1, assessment=many, sarif_file="out.sarif")], "high")
     assert sum(1 for line in text.splitlines() if line.startswith("| high |")) == MAX_ROWS
     assert "... and 7 more in `out.sarif`." in text
 
 
-def test_error_and_missing_log() -> None:
+def test_an_error_without_an_assessment() -> None:
     text = render_summary(
-        [RunSummary("mtlsguard scan x", Outcome(2, "mtlsguard: error: x: no such file"), None)],
-        "high",
+        [RunSummary("mtlsguard scan x", 2, "mtlsguard: error: x: no such file")], "high"
     )
     assert "### mtlsguard scan x" in text
     assert "**Error** (exit code 2): mtlsguard: error: x: no such file" in text
@@ -98,9 +93,9 @@ def test_error_and_missing_log() -> None:
 
 
 def test_threshold_wording() -> None:
-    sarif = log(result("MG201", "medium"))
-    none = render_summary([RunSummary("scan", Outcome(0), sarif)], "none")
+    one = assessed(finding("MG201", "medium"))
+    none = render_summary([RunSummary("scan", 0, assessment=one)], "none")
     assert "1 finding (1 medium); fail-on none: findings do not fail the job" in none
-    project = render_summary([RunSummary("scan", Outcome(0), sarif)], "")
+    project = render_summary([RunSummary("scan", 0, assessment=one)], "")
     assert "1 finding (1 medium)\n" in project
     assert "**Passed**" in project

@@ -162,7 +162,7 @@ def test_invalid_inputs_exit_2(
 
 def test_the_same_glue_runs_in_process(tmp_path: Path) -> None:
     # The module the step runs, imported from this checkout (no install): same contract.
-    from mtlsguard.ci.github_action import main
+    from mtlsguard.cli.github_action import main
 
     workspace = copy_example("vulnerable", tmp_path / "repo")
     summary = tmp_path / "summary.md"

@@ -1,21 +1,22 @@
-"""Markdown job summary of mtlsguard SARIF logs (GitHub's ``$GITHUB_STEP_SUMMARY``).
+"""The Markdown job summary of the GitHub Action (``$GITHUB_STEP_SUMMARY``).
 
-Pure functions of SARIF documents written by ``mtlsguard scan`` or ``mtlsguard probe``: the
-severity of each result is read from ``properties.severity``, never decided here.
+A pure function of the runs' assessments: one section per run (scan, probe) with its status,
+counts, the probe grade and a table of findings, most severe first. Severity is read from the
+findings, never decided here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
-from mtlsguard.findings.model import Severity
+from mtlsguard.findings.assessment import Assessment, ordered_findings
+from mtlsguard.findings.model import Finding, Severity
 
 __all__ = [
     "MAX_ROWS",
     "SEVERITIES",
-    "Outcome",
     "ResultRow",
     "RunSummary",
     "at_or_above",
@@ -32,42 +33,66 @@ MAX_ROWS: Final = 50
 
 @dataclass(frozen=True, slots=True)
 class ResultRow:
-    """One unsuppressed SARIF result, as the summary table shows it."""
+    """One reportable finding, as the summary table shows it."""
 
     rule_id: str
     """The rule id, e.g. ``MG102``."""
     severity: str
     """One of :data:`SEVERITIES`."""
     title: str
-    """The first sentence of the result's message."""
+    """The finding's title."""
     location: str
-    """``path:line`` relative to the scanned root, the request URL of a probe, or empty."""
+    """``path:line`` relative to the repository, the request of a probe, or empty."""
     route: str
     """The URL pattern, or empty."""
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
-    """How one mtlsguard command ended."""
-
-    exit_code: int
-    """0 nothing at or above the threshold, 1 findings, 2 usage or scan error."""
-    message: str = ""
-    """Why the command failed (exit code 2), for the summary."""
-
-
-@dataclass(frozen=True, slots=True)
 class RunSummary:
-    """One command's section of the job summary."""
+    """One run's section of the job summary."""
 
     heading: str
     """E.g. ``mtlsguard scan backend``."""
-    outcome: Outcome
-    """How the command ended."""
-    sarif: Mapping[str, Any] | None
-    """The SARIF log it wrote, or ``None`` if it wrote none."""
+    exit_code: int
+    """0 nothing at or above the threshold, 1 findings, 2 usage or scan error."""
+    message: str = ""
+    """Why the run failed (exit code 2)."""
+    assessment: Assessment | None = None
+    """What the run concluded; ``None`` when it could not run."""
     sarif_file: str = ""
-    """Where the log was written (shown in the summary)."""
+    """Where its SARIF log was written."""
+    path_prefix: str = ""
+    """The scanned root's place in the repository (``backend/``), for locations."""
+
+
+def _location(finding: Finding, prefix: str) -> str:
+    if finding.location is not None:
+        return f"{prefix}{finding.location.path}:{finding.location.line}"
+    request = finding.web_request or {}
+    target = request.get("target")
+    if target:
+        return f"{request.get('method', 'GET')} {target}"
+    return ""
+
+
+def result_rows(assessment: Assessment, path_prefix: str = "") -> list[ResultRow]:
+    """The reportable findings of ``assessment``, most severe first."""
+    return [
+        ResultRow(
+            rule_id=finding.rule_id,
+            severity=finding.severity.label,
+            title=finding.title,
+            location=_location(finding, path_prefix),
+            route=finding.route or "",
+        )
+        for finding in ordered_findings(assessment.result.findings)
+    ]
+
+
+def at_or_above(rows: Sequence[ResultRow], threshold: str) -> int:
+    """How many of ``rows`` are at or above the severity ``threshold``."""
+    limit = SEVERITIES.index(threshold)
+    return sum(1 for row in rows if SEVERITIES.index(row.severity) <= limit)
 
 
 def _cell(text: str) -> str:
@@ -79,50 +104,6 @@ def _code(text: str) -> str:
     return f"`{_cell(text).replace('`', '')}`" if text else ""
 
 
-def _location(result: Mapping[str, Any]) -> str:
-    for location in result.get("locations") or []:
-        physical = location.get("physicalLocation") or {}
-        uri = (physical.get("artifactLocation") or {}).get("uri")
-        if uri:
-            line = (physical.get("region") or {}).get("startLine")
-            return f"{uri}:{line}" if line else str(uri)
-    request = result.get("webRequest") or {}
-    target = request.get("target")
-    if target:
-        return f"{request.get('method', 'GET')} {target}"
-    return ""
-
-
-def result_rows(sarif: Mapping[str, Any]) -> list[ResultRow]:
-    """The unsuppressed results of every run of ``sarif``, most severe first."""
-    rows: list[ResultRow] = []
-    for run in sarif.get("runs") or []:
-        for result in run.get("results") or []:
-            if result.get("suppressions"):
-                continue
-            properties = result.get("properties") or {}
-            severity = str(properties.get("severity", "info"))
-            message = str((result.get("message") or {}).get("text", ""))
-            title = message.split(". ", 1)[0].rstrip(".")
-            rows.append(
-                ResultRow(
-                    rule_id=str(result.get("ruleId", "")),
-                    severity=severity if severity in SEVERITIES else "info",
-                    title=title,
-                    location=_location(result),
-                    route=str(properties.get("route", "")),
-                )
-            )
-    rows.sort(key=lambda row: (SEVERITIES.index(row.severity), row.rule_id, row.location))
-    return rows
-
-
-def at_or_above(rows: Sequence[ResultRow], threshold: str) -> int:
-    """How many of ``rows`` are at or above the severity ``threshold``."""
-    limit = SEVERITIES.index(threshold)
-    return sum(1 for row in rows if SEVERITIES.index(row.severity) <= limit)
-
-
 def _counts(rows: Sequence[ResultRow]) -> str:
     parts = []
     for severity in SEVERITIES:
@@ -132,30 +113,35 @@ def _counts(rows: Sequence[ResultRow]) -> str:
     return ", ".join(parts)
 
 
-def _grade(sarif: Mapping[str, Any]) -> str:
-    for run in sarif.get("runs") or []:
-        probe = (run.get("properties") or {}).get("probe")
-        if isinstance(probe, Mapping) and probe.get("grade"):
-            score = probe.get("score")
-            suffix = f" ({score}/100)" if score is not None else ""
-            return f"Probe grade: **{probe['grade']}**{suffix}"
-    return ""
-
-
-def _status(outcome: Outcome, fail_on: str) -> str:
-    if outcome.exit_code == 2:
-        detail = f": {_cell(outcome.message)}" if outcome.message else ""
+def _status(run: RunSummary, fail_on: str) -> str:
+    if run.exit_code == 2:
+        detail = f": {_cell(run.message)}" if run.message else ""
         return f"**Error** (exit code 2){detail}"
-    if outcome.exit_code == 1:
+    if run.exit_code == 1:
         return f"**Failed**: findings at or above {fail_on or 'the threshold'}"
     return "**Passed**"
 
 
+def _table(rows: Sequence[ResultRow], sarif_file: str) -> list[str]:
+    lines = [
+        "",
+        "| Severity | Rule | Finding | Location | Route |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in rows[:MAX_ROWS]:
+        cells = (row.severity, row.rule_id, _cell(row.title), _code(row.location), _code(row.route))
+        lines.append("| " + " | ".join(cells) + " |")
+    if len(rows) > MAX_ROWS:
+        lines += ["", f"... and {len(rows) - MAX_ROWS} more in `{sarif_file}`."]
+    return lines
+
+
 def _section(run: RunSummary, fail_on: str) -> list[str]:
-    lines = [f"### {run.heading}", "", _status(run.outcome, fail_on)]
-    if run.sarif is None:
+    lines = [f"### {run.heading}", "", _status(run, fail_on)]
+    assessment = run.assessment
+    if assessment is None:
         return [*lines, ""]
-    rows = result_rows(run.sarif)
+    rows = result_rows(assessment, run.path_prefix)
     counted = f"{len(rows)} finding{'' if len(rows) == 1 else 's'}"
     if rows:
         counted += f" ({_counts(rows)})"
@@ -164,26 +150,11 @@ def _section(run: RunSummary, fail_on: str) -> list[str]:
     elif fail_on == "none":
         counted += "; fail-on none: findings do not fail the job"
     lines += ["", counted]
-    grade = _grade(run.sarif)
-    if grade:
-        lines += ["", grade]
+    if assessment.grade is not None:
+        grade = assessment.grade
+        lines += ["", f"Probe grade: **{grade.grade}** ({grade.score}/100)"]
     if rows:
-        lines += [
-            "",
-            "| Severity | Rule | Finding | Location | Route |",
-            "| --- | --- | --- | --- | --- |",
-        ]
-        for row in rows[:MAX_ROWS]:
-            cells = (
-                row.severity,
-                row.rule_id,
-                _cell(row.title),
-                _code(row.location),
-                _code(row.route),
-            )
-            lines.append("| " + " | ".join(cells) + " |")
-        if len(rows) > MAX_ROWS:
-            lines += ["", f"... and {len(rows) - MAX_ROWS} more in `{run.sarif_file}`."]
+        lines += _table(rows, run.sarif_file)
     if run.sarif_file:
         lines += ["", f"SARIF: `{run.sarif_file}`"]
     return [*lines, ""]

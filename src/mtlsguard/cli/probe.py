@@ -23,7 +23,14 @@ from mtlsguard.cli.output import fatal, warn, write
 from mtlsguard.cli.signin_options import add_login_arguments, login_settings, positive_float
 from mtlsguard.findings.model import Severity
 
-__all__ = ["COMMAND", "add_command", "add_target_arguments", "probe_config", "run_command"]
+__all__ = [
+    "COMMAND",
+    "add_command",
+    "add_target_arguments",
+    "probe_config",
+    "probe_outcome",
+    "run_command",
+]
 
 COMMAND: Final = "probe"
 _SEVERITIES: Final = tuple(s.label for s in sorted(Severity, reverse=True))
@@ -162,36 +169,44 @@ def probe_config(options: Mapping[str, Any], base_url: str) -> Any:
     )
 
 
-def _route_source(args: argparse.Namespace) -> Any:
+def _route_source(options: Mapping[str, Any]) -> Any:
     from mtlsguard.app.probe import RouteSource, RouteSourceKind
 
-    if args.openapi:
-        return RouteSource(RouteSourceKind.OPENAPI, str(args.openapi))
-    if args.routes:
-        return RouteSource(RouteSourceKind.ROUTES, str(args.routes))
-    if args.paths:
-        return RouteSource(RouteSourceKind.PATHS, str(args.paths))
+    for kind in RouteSourceKind:
+        location = options.get(kind.value)
+        if location:
+            return RouteSource(kind, str(location))
     return None
+
+
+def probe_outcome(options: Mapping[str, Any]) -> Any:
+    """The :class:`~mtlsguard.app.probe.ProbeOutcome` of the probe ``options`` describe.
+
+    :raises RunError: when the run cannot start (unusable files, unreadable routes).
+    """
+    from mtlsguard.app.probe import ProbeRun, run_probe_command
+    from mtlsguard.cli.progress import ProbeProgress
+
+    config = probe_config(options, options["base_url"])
+    enabled = not options.get("no_progress") and sys.stderr.isatty()
+    with ProbeProgress(sys.stderr, enabled=enabled) as bar:
+        run = ProbeRun(
+            config=config,
+            routes=_route_source(options),
+            fail_on=Severity.parse(options["fail_on"]) if options.get("fail_on") else None,
+            fail_under=options.get("fail_under"),
+            progress=bar,
+        )
+        return run_probe_command(run)
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Run ``mtlsguard probe`` and return its exit code."""
     from mtlsguard.app.errors import RunError
-    from mtlsguard.app.probe import ProbeRun, run_probe_command
-    from mtlsguard.cli.progress import ProbeProgress
 
     report_format = scan_format(ScanFormatChoice(args.format), args.output)
-    config = probe_config(vars(args), args.base_url)
     try:
-        with ProbeProgress(sys.stderr, enabled=not args.no_progress and sys.stderr.isatty()) as bar:
-            run = ProbeRun(
-                config=config,
-                routes=_route_source(args),
-                fail_on=Severity.parse(args.fail_on) if args.fail_on else None,
-                fail_under=args.fail_under,
-                progress=bar,
-            )
-            outcome = run_probe_command(run)
+        outcome = probe_outcome(vars(args))
     except RunError as exc:
         fatal(str(exc))
     for skipped in outcome.skipped[:10]:

@@ -29,6 +29,7 @@ __all__ = [
     "report_scan",
     "run_routes",
     "run_scan",
+    "scan_outcome",
     "static_run",
 ]
 
@@ -148,36 +149,46 @@ def _progress_enabled(options: Mapping[str, Any]) -> bool:
     return not options.get("no_progress") and sys.stderr.isatty()
 
 
-def report_scan(options: Mapping[str, Any], engine: Engine | None = None) -> int:
-    """Run the scan ``options`` describe (merged with a probe under ``--probe``); exit code."""
+def scan_outcome(options: Mapping[str, Any], engine: Engine | None = None) -> Any:
+    """The outcome of the scan ``options`` describe, and whether it fails.
+
+    Returns ``(StaticOutcome, failing)``; ``--probe`` merges a probe into it.
+
+    :raises RunError: when the run cannot do its work. Usage errors exit 2.
+    """
     from dataclasses import replace
 
-    from mtlsguard.app.baseline import dump_baseline, findings_baseline
     from mtlsguard.app.combined import run_combined
     from mtlsguard.app.static import run_static
     from mtlsguard.cli.progress import TerminalProgress
 
-    output = options.get("output")
-    report_format = scan_format(ScanFormatChoice(options["format"]), output)
     run = static_run(options, engine)
     probe_url = options.get("probe")
     if probe_url and (options.get("cert") is None or options.get("key") is None):
         fatal("--probe needs --cert and --key (the client certificate of identity A)")
-    try:
-        with TerminalProgress(sys.stderr, enabled=_progress_enabled(options)) as progress:
-            run = replace(run, progress=progress)
-            if probe_url:
-                from mtlsguard.cli.probe import probe_config
+    with TerminalProgress(sys.stderr, enabled=_progress_enabled(options)) as progress:
+        run = replace(run, progress=progress)
+        if probe_url:
+            from mtlsguard.cli.probe import probe_config
 
-                config = probe_config(options, probe_url)
-                combined = run_combined(run, config, fail_under=options.get("fail_under"))
-                outcome, failing = combined.static, combined.failing
-            else:
-                outcome = run_static(run)
-                failing = outcome.failing
+            config = probe_config(options, probe_url)
+            combined = run_combined(run, config, fail_under=options.get("fail_under"))
+            return combined.static, combined.failing
+        outcome = run_static(run)
+        return outcome, outcome.failing
+
+
+def report_scan(options: Mapping[str, Any], engine: Engine | None = None) -> int:
+    """Run the scan ``options`` describe (merged with a probe under ``--probe``); exit code."""
+    from mtlsguard.app.baseline import dump_baseline, findings_baseline
+
+    output = options.get("output")
+    report_format = scan_format(ScanFormatChoice(options["format"]), output)
+    try:
+        outcome, failing = scan_outcome(options, engine)
     except RunError as exc:
         fatal(str(exc))
-    _report_errors(outcome.assessment.result, probed=bool(probe_url))
+    _report_errors(outcome.assessment.result, probed=bool(options.get("probe")))
     write(output, report_format.render(outcome.assessment))
     baseline_path = options.get("write_baseline")
     if baseline_path is not None:

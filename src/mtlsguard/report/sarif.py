@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -143,19 +144,43 @@ def _message(finding: Finding) -> str:
     return " ".join(parts)
 
 
-def _result(finding: Finding, rule_index: int) -> dict[str, object]:
+@dataclass(frozen=True, slots=True)
+class _Artifacts:
+    """How file paths relative to the scanned root become SARIF artifact locations."""
+
+    prefix: str = ""
+    """Path of the scanned root below ``SRCROOT`` (``backend/``), or empty."""
+    anchor: str | None = None
+    """A file below ``SRCROOT`` for results that have no source location, if any."""
+
+    def location(self, path: str) -> dict[str, object]:
+        if "://" in path:  # a probe error names a URL, not a file
+            return {"uri": path}
+        return {"uri": quote(self.prefix + path, safe="/"), "uriBaseId": SOURCE_ROOT_ID}
+
+    def anchored(self) -> dict[str, object] | None:
+        if self.anchor is None:
+            return None
+        return {
+            "artifactLocation": {"uri": quote(self.anchor, safe="/"), "uriBaseId": SOURCE_ROOT_ID},
+            "region": {"startLine": 1},
+        }
+
+
+def _result(finding: Finding, rule_index: int, artifacts: _Artifacts) -> dict[str, object]:
     location: dict[str, object] = {}
     if finding.location is not None:
         region: dict[str, object] = {"startLine": max(1, finding.location.line)}
         if finding.location.column > 1:
             region["startColumn"] = finding.location.column
         location["physicalLocation"] = {
-            "artifactLocation": {
-                "uri": quote(finding.location.path, safe="/"),
-                "uriBaseId": SOURCE_ROOT_ID,
-            },
+            "artifactLocation": artifacts.location(finding.location.path),
             "region": region,
         }
+    else:
+        anchored = artifacts.anchored()
+        if anchored is not None:
+            location["physicalLocation"] = anchored
     if finding.view:
         logical: dict[str, object] = {"fullyQualifiedName": finding.view}
         logical["name"] = finding.view.rsplit(".", 1)[-1]
@@ -192,7 +217,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, object]:
     return result
 
 
-def _related(parts: MergedParts) -> list[dict[str, object]]:
+def _related(parts: MergedParts, artifacts: _Artifacts) -> list[dict[str, object]]:
     related: list[dict[str, object]] = []
     for side, findings in (("static", parts.static), ("dynamic", parts.dynamic)):
         for finding in findings:
@@ -202,10 +227,7 @@ def _related(parts: MergedParts) -> list[dict[str, object]]:
             }
             if finding.location is not None:
                 item["physicalLocation"] = {
-                    "artifactLocation": {
-                        "uri": quote(finding.location.path, safe="/"),
-                        "uriBaseId": SOURCE_ROOT_ID,
-                    },
+                    "artifactLocation": artifacts.location(finding.location.path),
                     "region": {"startLine": max(1, finding.location.line)},
                 }
             elif finding.route:
@@ -222,9 +244,32 @@ def _root_uri(result: ScanResult) -> str:
 
 
 class SarifFormat(ScanFormat):
-    """``--format sarif``: one run, one driver, every rule described."""
+    """``--format sarif``: one run, one driver, every rule described.
+
+    By default paths are relative to the scanned root (``SRCROOT``). For GitHub code scanning,
+    which matches paths relative to the repository, ``repository`` names the repository's
+    root: ``SRCROOT`` becomes it and every path gets the scanned root's place in it
+    (``backend/``); ``anchor`` (a file relative to the repository) gives results without a
+    source location one, since code scanning rejects an upload with a result that has none.
+    """
 
     name = "sarif"
+
+    def __init__(self, *, repository: Path | None = None, anchor: str | None = None) -> None:
+        self.repository = repository
+        self.anchor = anchor
+
+    def _artifacts(self, scan: ScanResult) -> tuple[_Artifacts, str]:
+        if self.repository is not None and Path(scan.root).is_absolute():
+            try:
+                inside = Path(scan.root).resolve().relative_to(self.repository.resolve())
+            except ValueError:
+                pass  # outside the repository: nothing code scanning could match anyway
+            else:
+                prefix = "" if inside == Path() else inside.as_posix() + "/"
+                base = self.repository.resolve().as_uri().rstrip("/") + "/"
+                return _Artifacts(prefix, self.anchor), base
+        return _Artifacts(anchor=self.anchor), _root_uri(scan)
 
     def render(self, report: Assessment) -> str:
         """Return the SARIF log as indented JSON with a trailing newline."""
@@ -233,12 +278,13 @@ class SarifFormat(ScanFormat):
         suppressed = list(report.suppressed)
         everything = findings + [s.finding for s in suppressed]
         descriptors, index = _rule_descriptors(report.rules, everything)
+        artifacts, root_uri = self._artifacts(scan)
         results = []
         for finding in findings:
-            entry = _result(finding, index[finding.rule_id])
+            entry = _result(finding, index[finding.rule_id], artifacts)
             parts = report.parts_of(finding)
             if parts is not None:
-                entry["relatedLocations"] = _related(parts)
+                entry["relatedLocations"] = _related(parts, artifacts)
                 properties = entry["properties"]
                 assert isinstance(properties, dict)
                 properties["merged"] = {
@@ -247,7 +293,7 @@ class SarifFormat(ScanFormat):
                 }
             results.append(entry)
         for item in suppressed:
-            entry = _result(item.finding, index[item.finding.rule_id])
+            entry = _result(item.finding, index[item.finding.rule_id], artifacts)
             entry["suppressions"] = [{"kind": "inSource", "justification": item.reason}]
             results.append(entry)
         notifications = [
@@ -255,14 +301,7 @@ class SarifFormat(ScanFormat):
                 "level": "warning",
                 "message": {"text": f"{error.path}: {error.message}"},
                 "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {
-                                "uri": quote(error.path, safe="/"),
-                                "uriBaseId": SOURCE_ROOT_ID,
-                            }
-                        }
-                    }
+                    {"physicalLocation": {"artifactLocation": artifacts.location(error.path)}}
                 ],
             }
             for error in scan.errors
@@ -276,7 +315,7 @@ class SarifFormat(ScanFormat):
                     "rules": descriptors,
                 }
             },
-            "originalUriBaseIds": {SOURCE_ROOT_ID: {"uri": _root_uri(scan)}},
+            "originalUriBaseIds": {SOURCE_ROOT_ID: {"uri": root_uri}},
             "invocations": [
                 {
                     "executionSuccessful": report.successful,

@@ -1,52 +1,41 @@
 """The GitHub Action's step: scan and/or probe, SARIF, job summary, outputs, exit code.
 
 ``action.yml`` passes its inputs as ``INPUT_*`` environment variables (``probe-url`` is
-``INPUT_PROBE_URL``) and runs ``python -m mtlsguard.ci.github_action``. The step
+``INPUT_PROBE_URL``) and runs ``python -m mtlsguard.cli.github_action``. The step
 
-- runs ``mtlsguard scan INPUT_PATH --format sarif`` (unless ``scan`` is ``false``) and, when
-  ``probe-url`` is given, ``mtlsguard probe --format sarif`` with the certificate inputs;
-- rewrites result paths in the scan's SARIF to be relative to the repository root
-  (``GITHUB_WORKSPACE``), which is how code scanning matches them to files, and attaches
-  results without a source location (the probe's) to :func:`code_scanning_anchor`;
-- appends a Markdown summary to ``$GITHUB_STEP_SUMMARY`` and sets the outputs in
-  ``$GITHUB_OUTPUT`` (``sarif-file``, ``probe-sarif-file``, ``findings``, ``failing``,
-  ``grade``, ``exit-code``);
-- exits 2 if a command could not run, else 1 if one found something at or above ``fail-on``
-  (``none``: findings never fail the step), else 0.
+- parses ``scan``'s and ``probe``'s arguments (``path``, ``scan-args``, ``probe-url``, the
+  certificate inputs, ``probe-args``, ``fail-on``) with the command line's own parsers and runs
+  them through the run layer (:mod:`mtlsguard.app`), in this process;
+- writes each run's SARIF with paths relative to the repository root (``GITHUB_WORKSPACE``),
+  which is how code scanning matches them to files, and with results that have no source
+  location (the probe's) attached to :func:`code_scanning_anchor`;
+- appends a Markdown summary to ``$GITHUB_STEP_SUMMARY`` (:mod:`mtlsguard.ci.summary`) and
+  sets the outputs in ``$GITHUB_OUTPUT`` (``sarif-file``, ``probe-sarif-file``, ``findings``,
+  ``failing``, ``grade``, ``exit-code``);
+- exits 2 if a run could not do its work, else 1 if one found something at or above
+  ``fail-on`` (``none``: findings never fail the step), else 0.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import io
 import os
 import shlex
-import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from mtlsguard.ci.summary import (
-    SEVERITIES,
-    Outcome,
-    RunSummary,
-    at_or_above,
-    render_summary,
-    result_rows,
-)
+from mtlsguard.app.errors import RunError
+from mtlsguard.ci.summary import SEVERITIES, RunSummary, at_or_above, render_summary, result_rows
+from mtlsguard.cli.exit_codes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from mtlsguard.findings.assessment import Assessment
+from mtlsguard.report.sarif import SarifFormat
 
-__all__ = [
-    "ActionInputs",
-    "InputError",
-    "anchor_unlocated",
-    "code_scanning_anchor",
-    "main",
-    "rebase_sarif",
-    "run_action",
-]
+__all__ = ["ActionInputs", "InputError", "code_scanning_anchor", "main", "run_action"]
 
-_SOURCE_ROOT: Final = "SRCROOT"
 _TRUE: Final = frozenset({"true", "yes", "1", "on"})
 _FALSE: Final = frozenset({"false", "no", "0", "off", ""})
 
@@ -135,37 +124,6 @@ class ActionInputs:
         return ["--fail-on", "critical" if self.fail_on == "none" else self.fail_on]
 
 
-def rebase_sarif(document: Mapping[str, Any], root: Path, workspace: Path) -> None:
-    """Make ``SRCROOT``-relative URIs relative to ``workspace`` if ``root`` lies inside it.
-
-    mtlsguard writes paths relative to the scanned root; GitHub code scanning matches paths
-    relative to the repository, so a project in ``backend/`` needs ``backend/`` in front.
-    """
-    try:
-        prefix = root.resolve().relative_to(workspace.resolve()).as_posix()
-    except ValueError:
-        return  # outside the repository: nothing code scanning could match anyway
-    base = workspace.resolve().as_uri().rstrip("/") + "/"
-
-    def visit(node: object) -> None:
-        if isinstance(node, dict):
-            relative = node.get("uriBaseId") == _SOURCE_ROOT and isinstance(node.get("uri"), str)
-            if relative and prefix != ".":
-                node["uri"] = f"{prefix}/{node['uri']}"
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    for run in document.get("runs") or []:
-        visit(run.get("results"))
-        visit(run.get("invocations"))
-        bases = run.get("originalUriBaseIds")
-        if isinstance(bases, dict) and _SOURCE_ROOT in bases:
-            bases[_SOURCE_ROOT] = {"uri": base}
-
-
 def code_scanning_anchor(project: Path, workspace: Path, env: Mapping[str, str]) -> str | None:
     """The repository file that results without a source location are attached to.
 
@@ -185,65 +143,79 @@ def code_scanning_anchor(project: Path, workspace: Path, env: Mapping[str, str])
     return None
 
 
-def anchor_unlocated(document: Mapping[str, Any], anchor: str) -> int:
-    """Give every result without a physical location one at ``anchor``, line 1; how many."""
-    anchored = 0
-    for run in document.get("runs") or []:
-        for result in run.get("results") or []:
-            locations = result.get("locations") or []
-            if any("physicalLocation" in location for location in locations):
-                continue
-            physical = {"artifactLocation": {"uri": anchor}, "region": {"startLine": 1}}
-            if locations:
-                locations[0]["physicalLocation"] = physical
-            else:
-                result["locations"] = [{"physicalLocation": physical}]
-            anchored += 1
-    return anchored
+@dataclass(frozen=True, slots=True)
+class _Ran:
+    """One run's outcome, as the step needs it."""
+
+    exit_code: int
+    message: str = ""
+    assessment: Assessment | None = None
 
 
-def _write_for_code_scanning(document: Mapping[str, Any], path: Path, anchor: str | None) -> None:
-    if anchor is not None:
-        anchor_unlocated(document, anchor)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+def _parse(argv: Sequence[str]) -> dict[str, Any] | str:
+    """``argv`` parsed by the command line's own parser, or the usage error it reported."""
+    from mtlsguard.cli.main import build_parser
 
-
-def _command(args: Sequence[str]) -> Outcome:
-    print(f"$ mtlsguard {shlex.join(args)}", flush=True)
-    done = subprocess.run(  # noqa: S603 - our own CLI, arguments from the workflow's inputs
-        [sys.executable, "-m", "mtlsguard", *args],
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    if done.stderr:
-        sys.stderr.write(done.stderr)
-        sys.stderr.flush()
-    lines = done.stderr.strip().splitlines()
-    errors = [line for line in lines if "error" in line.lower()]
-    return Outcome(done.returncode, (errors or lines or [""])[-1])
-
-
-def _read_sarif(path: Path) -> dict[str, Any] | None:
+    captured = io.StringIO()
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return document if isinstance(document, dict) else None
+        with contextlib.redirect_stderr(captured):
+            return vars(build_parser().parse_args(list(argv)))
+    except SystemExit:
+        lines = captured.getvalue().strip().splitlines()
+        return lines[-1] if lines else f"invalid arguments: {shlex.join(argv)}"
 
 
-def _sarif_command(
-    command: str, target: str, sarif_file: Path, inputs: ActionInputs, extra: Sequence[str]
+def _guarded(run: Callable[[], _Ran]) -> _Ran:
+    try:
+        return run()
+    except RunError as exc:
+        return _Ran(EXIT_ERROR, f"mtlsguard: error: {exc}")
+    except SystemExit as exc:  # a usage error the option checks reported on stderr
+        return _Ran(exc.code if isinstance(exc.code, int) else EXIT_ERROR, "invalid arguments")
+
+
+def _scan(options: Mapping[str, Any]) -> _Ran:
+    from mtlsguard.cli.scan import scan_outcome
+
+    outcome, failing = scan_outcome(options)
+    return _Ran(EXIT_FINDINGS if failing else EXIT_OK, "", outcome.assessment)
+
+
+def _probe(options: Mapping[str, Any]) -> _Ran:
+    from mtlsguard.cli.probe import probe_outcome
+
+    outcome = probe_outcome(options)
+    if outcome.incomplete is not None:
+        return _Ran(EXIT_ERROR, f"mtlsguard: error: {outcome.incomplete}", outcome.assessment)
+    return _Ran(EXIT_FINDINGS if outcome.failing else EXIT_OK, "", outcome.assessment)
+
+
+def _section(
+    command: str, argv: Sequence[str], sarif_file: Path, workspace: Path, anchor: str | None
 ) -> RunSummary:
-    """Run ``mtlsguard COMMAND TARGET`` writing SARIF to ``sarif_file``; its summary section."""
-    # A stale log from an earlier run must not pass for this run's; a new directory is made.
+    """Run ``mtlsguard COMMAND ...`` in this process; write its SARIF; its summary section."""
+    heading = f"mtlsguard {command} {argv[1]}"
+    print(f"$ mtlsguard {shlex.join(argv)}", flush=True)
+    # A stale log from an earlier run must not pass for this run's.
     sarif_file.unlink(missing_ok=True)
+    options = _parse(argv)
+    if isinstance(options, str):
+        ran = _Ran(EXIT_ERROR, options)
+    else:
+        ran = _guarded(lambda: (_scan if command == "scan" else _probe)(options))
+    if ran.message:
+        print(ran.message, file=sys.stderr, flush=True)
+    if ran.assessment is None:
+        return RunSummary(heading, ran.exit_code, ran.message)
+    sarif = SarifFormat(repository=workspace, anchor=anchor).render(ran.assessment)
     sarif_file.parent.mkdir(parents=True, exist_ok=True)
-    args = [command, target, "--format", "sarif", "--output", str(sarif_file), "--no-progress"]
-    outcome = _command([*args, *inputs.threshold_args(), *extra])
-    return RunSummary(
-        f"mtlsguard {command} {target}", outcome, _read_sarif(sarif_file), str(sarif_file)
-    )
+    sarif_file.write_text(sarif, encoding="utf-8")
+    prefix = ""
+    if command == "scan":
+        with contextlib.suppress(ValueError):
+            inside = Path(argv[1]).resolve().relative_to(workspace.resolve()).as_posix()
+            prefix = "" if inside == "." else inside + "/"
+    return RunSummary(heading, ran.exit_code, ran.message, ran.assessment, str(sarif_file), prefix)
 
 
 def _append(path: str | None, text: str) -> None:
@@ -255,38 +227,38 @@ def _append(path: str | None, text: str) -> None:
 
 
 def run_action(inputs: ActionInputs, env: Mapping[str, str]) -> int:
-    """Run the commands the inputs ask for; write summary and outputs. Exit code."""
+    """Run what the inputs ask for; write SARIF, summary and outputs. Exit code."""
     workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
     sections: list[RunSummary] = []
     outputs: dict[str, str] = {"sarif-file": "", "probe-sarif-file": "", "grade": ""}
     anchor = code_scanning_anchor(Path(inputs.path), workspace, env)
+    threshold = inputs.threshold_args()
     if inputs.scan:
-        scan = _sarif_command("scan", inputs.path, inputs.sarif_file, inputs, inputs.scan_args)
-        if scan.sarif is not None:
-            rebase_sarif(scan.sarif, Path(inputs.path), workspace)
-            _write_for_code_scanning(scan.sarif, inputs.sarif_file, anchor)
-            outputs["sarif-file"] = scan.sarif_file
+        argv = ["scan", inputs.path, *inputs.scan_args, *threshold, "--no-progress"]
+        scan = _section("scan", argv, inputs.sarif_file, workspace, anchor)
+        outputs["sarif-file"] = scan.sarif_file
         sections.append(scan)
     if inputs.probe_url:
-        probe = _sarif_command(
-            "probe", inputs.probe_url, inputs.probe_sarif_file, inputs, inputs.probe_args
-        )
-        if probe.sarif is not None:
-            _write_for_code_scanning(probe.sarif, inputs.probe_sarif_file, anchor)
-            outputs["probe-sarif-file"] = probe.sarif_file
-            for run in probe.sarif.get("runs") or []:
-                properties = (run.get("properties") or {}).get("probe") or {}
-                outputs["grade"] = str(properties.get("grade", ""))
+        argv = ["probe", inputs.probe_url, *inputs.probe_args, *threshold, "--no-progress"]
+        probe = _section("probe", argv, inputs.probe_sarif_file, workspace, anchor)
+        outputs["probe-sarif-file"] = probe.sarif_file
+        if probe.assessment is not None and probe.assessment.grade is not None:
+            outputs["grade"] = probe.assessment.grade.grade
         sections.append(probe)
 
-    rows = [row for s in sections if s.sarif is not None for row in result_rows(s.sarif)]
-    codes = [s.outcome.exit_code for s in sections]
-    if 2 in codes or any(code not in {0, 1} for code in codes):
-        exit_code = 2
-    elif 1 in codes and inputs.fail_on != "none":
-        exit_code = 1
+    rows = [
+        row
+        for s in sections
+        if s.assessment is not None
+        for row in result_rows(s.assessment, s.path_prefix)
+    ]
+    codes = [s.exit_code for s in sections]
+    if EXIT_ERROR in codes or any(code not in {EXIT_OK, EXIT_FINDINGS} for code in codes):
+        exit_code = EXIT_ERROR
+    elif EXIT_FINDINGS in codes and inputs.fail_on != "none":
+        exit_code = EXIT_FINDINGS
     else:
-        exit_code = 0
+        exit_code = EXIT_OK
     outputs["findings"] = str(len(rows))
     outputs["failing"] = (
         str(at_or_above(rows, inputs.fail_on)) if inputs.fail_on in SEVERITIES else ""
@@ -295,21 +267,21 @@ def run_action(inputs: ActionInputs, env: Mapping[str, str]) -> int:
     _append(env.get("GITHUB_STEP_SUMMARY"), render_summary(sections, inputs.fail_on))
     if env.get("GITHUB_OUTPUT"):
         _append(env["GITHUB_OUTPUT"], "".join(f"{k}={v}\n" for k, v in outputs.items()))
-    if exit_code == 1:
+    if exit_code == EXIT_FINDINGS:
         print(f"::error::mtlsguard: findings at or above {inputs.fail_on or 'the threshold'}")
-    elif exit_code == 2:
+    elif exit_code == EXIT_ERROR:
         print("::error::mtlsguard could not complete; see the log above")
     return exit_code
 
 
 def main(env: Mapping[str, str] | None = None) -> int:
-    """Entry point of ``python -m mtlsguard.ci.github_action``."""
+    """Entry point of ``python -m mtlsguard.cli.github_action``."""
     environ = os.environ if env is None else env
     try:
         inputs = ActionInputs.from_environ(environ)
     except InputError as exc:
         print(f"::error::mtlsguard action: {exc}")
-        return 2
+        return EXIT_ERROR
     return run_action(inputs, environ)
 
 
