@@ -1,14 +1,17 @@
-"""Shared fixtures: a throwaway PKI generated once per test session, and Hypothesis profiles."""
+"""Shared fixtures: a throwaway PKI, the seeded example projects and their mTLS servers (once
+per test session), and the Hypothesis profiles."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from mtlsguard.devserver.pki import TestPKI
+from tests.example_apps import Project, RunningServer, seeded, start
 
 # Hypothesis profiles: "dev" (default, quick, random), "ci" (>= 10,000 examples per parser,
 # selected automatically when CI=true) and "deep" (HYPOTHESIS_PROFILE=deep, a long random run).
@@ -48,3 +51,43 @@ def rsa_pki() -> TestPKI:
 def pki_files(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """``pki`` written to disk (``ca.pem``, ``client.pem``/``client.key``, ``crl.pem``, ...)."""
     return pki.write(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def pki_env(
+    pki: TestPKI, pki_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """The environment that points the example projects at ``pki_files``."""
+    directory = tmp_path_factory.mktemp("examples-pki")
+    bundle = directory / "client-ca.pem"
+    bundle.write_bytes(pki_files["ca"].read_bytes() + pki_files["intermediate"].read_bytes())
+    return {
+        "MTLSGUARD_CA_BUNDLE": str(bundle),
+        "MTLSGUARD_CRL_FILES": str(pki_files["crl"]),
+        "MTLSGUARD_DEMO_ALICE_CERT": str(pki_files["client"]),
+        "MTLSGUARD_DEMO_BOB_CERT": str(pki_files["other_client"]),
+    }
+
+
+@pytest.fixture(scope="session")
+def vulnerable(pki_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """examples/vulnerable with its own database, seeded with alice, bob and their objects."""
+    return seeded("vulnerable", pki_env, tmp_path_factory.mktemp("vulnerable"))
+
+
+@pytest.fixture(scope="session")
+def hardened(pki_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """examples/hardened, likewise (seeded twice: ``seed_demo`` is idempotent)."""
+    return seeded("hardened", pki_env, tmp_path_factory.mktemp("hardened"), seeds=2)
+
+
+@pytest.fixture(scope="session")
+def vulnerable_server(vulnerable: Project, pki_files: dict[str, Path]) -> Iterator[RunningServer]:
+    """examples/vulnerable under the embedded mTLS dev server, once per test session."""
+    yield from start(vulnerable, pki_files)
+
+
+@pytest.fixture(scope="session")
+def hardened_server(hardened: Project, pki_files: dict[str, Path]) -> Iterator[RunningServer]:
+    """examples/hardened under the embedded mTLS dev server, once per test session."""
+    yield from start(hardened, pki_files)

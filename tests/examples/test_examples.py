@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mtlsguard.devserver.pki import TestPKI
-from tests.examples.conftest import PROXY, STRANGER, Project, cert_headers, dev_server
+from tests.example_apps import PROXY, STRANGER, Project, cert_headers, dev_server
 
 
 def owners(response: dict[str, Any]) -> set[str]:

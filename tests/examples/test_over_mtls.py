@@ -8,101 +8,17 @@ the hardened one does not.
 
 from __future__ import annotations
 
-import http.client
-import json
-import re
-import signal
 import ssl
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.examples.conftest import Project, cert_headers
+from tests.example_apps import Project, RunningServer, cert_headers
 
 pytestmark = pytest.mark.integration
 
 TIMEOUT = 20.0
-
-
-class RunningServer:
-    def __init__(self, process: subprocess.Popen[str], port: int) -> None:
-        self.process = process
-        self.port = port
-
-    def get(
-        self, context: ssl.SSLContext, path: str, headers: dict[str, str] | None = None
-    ) -> tuple[int, Any]:
-        conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=context, timeout=TIMEOUT)
-        try:
-            conn.request("GET", path, headers=headers or {})
-            response = conn.getresponse()
-            body = response.read().decode()
-            is_json = "json" in (response.getheader("Content-Type") or "")
-            return response.status, json.loads(body) if is_json else body
-        finally:
-            conn.close()
-
-
-def start(project: Project, pki_files: dict[str, Path]) -> Iterator[RunningServer]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mtlsguard",
-            "devserver",
-            "--django-settings",
-            project.env["DJANGO_SETTINGS_MODULE"],
-            "--port",
-            "0",
-            "--cert",
-            str(pki_files["server"]),
-            "--key",
-            str(pki_files["server_key"]),
-            "--cacert",
-            str(pki_files["ca"]),
-            "--crl",
-            str(pki_files["crl"]),
-        ],
-        cwd=project.directory,
-        env=project.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        deadline = time.monotonic() + 60
-        port = None
-        while port is None and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            found = re.search(r"https://127\.0\.0\.1:(\d+)/", line)
-            port = int(found.group(1)) if found else None
-        assert port is not None, "the dev server did not announce its address"
-        yield RunningServer(process, port)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@pytest.fixture(scope="module")
-def vulnerable_server(vulnerable: Project, pki_files: dict[str, Path]) -> Iterator[RunningServer]:
-    yield from start(vulnerable, pki_files)
-
-
-@pytest.fixture(scope="module")
-def hardened_server(hardened: Project, pki_files: dict[str, Path]) -> Iterator[RunningServer]:
-    yield from start(hardened, pki_files)
 
 
 def presenting(pki_files: dict[str, Path], name: str) -> ssl.SSLContext:

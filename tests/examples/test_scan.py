@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from tests.examples.conftest import EXAMPLES
+from tests.example_apps import EXAMPLES
 
 
 def test_scanner_reports_the_vulnerable_example() -> None:

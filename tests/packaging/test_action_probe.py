@@ -1,7 +1,8 @@
 """``action.yml`` with ``probe-url``: the step probes the example apps over real mTLS.
 
-The apps run under the embedded mTLS dev server (the fixtures of tests/probe); the action's
-step runs the mtlsguard that its install step put into a fresh virtual environment.
+The apps run under the embedded mTLS dev server (the session fixtures of tests/conftest.py);
+the action's step runs the mtlsguard that its install step put into a fresh virtual
+environment.
 """
 
 from __future__ import annotations
@@ -13,19 +14,10 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft4Validator
 
-from tests.examples.test_over_mtls import RunningServer
+from tests.example_apps import RunningServer
 from tests.packaging.action_runner import Runner
 from tests.packaging.conftest import copy_example
-from tests.probe.conftest import (
-    hardened,
-    hardened_server,
-    pki_env,
-    vulnerable,
-    vulnerable_server,
-)
 from tests.probe.test_examples import ROUTES
-
-__all__ = ["hardened", "hardened_server", "pki_env", "vulnerable", "vulnerable_server"]
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 

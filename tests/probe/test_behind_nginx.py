@@ -20,7 +20,7 @@ import pytest
 from mtlsguard.probe.config import Identity, ProbeConfig
 from mtlsguard.probe.discovery import load_path_list
 from mtlsguard.probe.runner import ProbeResult, run_probe
-from tests.examples.conftest import Project
+from tests.example_apps import Project
 from tests.integration.harness import (
     ServerProcess,
     free_port,

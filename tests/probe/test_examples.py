@@ -19,8 +19,7 @@ import pytest
 from mtlsguard.probe.config import Identity, ProbeConfig
 from mtlsguard.probe.discovery import load_routes_json
 from mtlsguard.probe.runner import ProbeResult, run_probe
-from tests.examples.conftest import EXAMPLES
-from tests.examples.test_over_mtls import RunningServer
+from tests.example_apps import EXAMPLES, RunningServer
 from tests.factories import render_probe as render
 
 pytestmark = pytest.mark.integration

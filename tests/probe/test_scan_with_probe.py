@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.examples.conftest import EXAMPLES
-from tests.examples.test_over_mtls import RunningServer
+from tests.example_apps import EXAMPLES, RunningServer
 from tests.probe.test_signin_examples import PASSWORD, vulnerable_signin
 
 __all__ = ["vulnerable_signin"]

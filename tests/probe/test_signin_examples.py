@@ -21,8 +21,7 @@ import pytest
 from mtlsguard.probe.config import LoginSettings
 from mtlsguard.probe.discovery import load_routes_json
 from mtlsguard.probe.runner import ProbeResult, run_probe
-from tests.examples.conftest import Project
-from tests.examples.test_over_mtls import RunningServer, start
+from tests.example_apps import Project, RunningServer, start
 from tests.factories import render_probe as render
 from tests.probe.test_examples import probe_config
 

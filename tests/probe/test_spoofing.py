@@ -30,7 +30,7 @@ from mtlsguard.probe.config import Identity, ProbeConfig
 from mtlsguard.probe.discovery import load_path_list
 from mtlsguard.probe.forged import forged_header_sets
 from mtlsguard.probe.runner import run_probe
-from tests.examples.conftest import PROXY, Project
+from tests.example_apps import PROXY, Project
 
 PATHS = "/billing/\n/api/accounts/\n/api/accounts/<int:pk>/\n"
 

@@ -204,11 +204,11 @@ class TextFormat(ScanFormat):
         if report.grade is not None:
             console.print()
             for line in score_lines(report.grade, report.notes, report.traffic):
-                console.print(Text(printable(line)))
+                console.print(Text(printable(line)), soft_wrap=True)
         elif report.notes:
             console.print()
             for note in report.notes:
-                console.print(Text(printable(f"note: {note}")))
+                console.print(Text(printable(f"note: {note}")), soft_wrap=True)
         text = buffer.getvalue()
         if self.color:
             return text
