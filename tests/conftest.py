@@ -35,6 +35,23 @@ settings.load_profile(
 )
 
 
+#: Tests that take seconds each: building and installing packages, the whole demo, real proxies.
+#: ``python3 dev.py test -m "not slow and not fuzz"`` is the quick run while editing; CI and
+#: the README's command run everything.
+SLOW_PATHS = ("tests/packaging/", "tests/test_demo.py", "tests/integration/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark Hypothesis tests ``fuzz`` and the tests under :data:`SLOW_PATHS` ``slow``."""
+    root = Path(str(config.rootpath))
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.fuzz)
+        relative = Path(str(item.path)).relative_to(root).as_posix()
+        if relative.startswith(SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def pki() -> TestPKI:
     """An EC PKI: root -> intermediate -> server/client certificates and every bad variant."""

@@ -156,7 +156,7 @@ def test_apply_config_disables_excludes_and_overrides() -> None:
     assert apply_config(result, ProjectConfig()) == result
 
 
-# Flat, small strategies: 10,000 CI examples stay well inside the per-test timeout, and
+# Flat, small strategies: the CI budget (1,000 examples) stays well inside the timeout, and
 # deeper nesting meets the same type checks as one level does.
 toml_scalars = st.one_of(
     st.none(),

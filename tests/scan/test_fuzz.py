@@ -61,7 +61,7 @@ source = st.lists(st.sampled_from(FRAGMENTS), max_size=8).map("".join) | st.text
 @pytest.fixture(scope="module")
 def fuzz_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # One directory reused by every example: rewriting three files is cheaper than a fresh
-    # tree each time, which keeps the CI profile (10,000 examples) within the time limit.
+    # tree each time, which keeps the CI budget (1,000 examples, tests/budget.py) quick.
     return tmp_path_factory.mktemp("fuzz")
 
 
