@@ -15,7 +15,7 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Final
 
-from mtlsguard.certs.model import CertificateError
+from mtlsguard.certs.errors import CertificateError
 
 __all__ = ["ProxyDecision", "TrustedProxies"]
 

@@ -6,7 +6,8 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from mtlsguard.certs.model import CertificateError, ClientCertificate
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.sources._common import RequestView
 from mtlsguard.certs.sources.apache import ApacheSource
 from mtlsguard.certs.sources.asgi import AsgiTlsSource

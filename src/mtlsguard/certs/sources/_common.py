@@ -20,7 +20,8 @@ from typing import Any, Final
 from cryptography import x509
 
 from mtlsguard.certs.dn import normalize_dn
-from mtlsguard.certs.model import CertificateError, ClientCertificate
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
 
 __all__ = [
     "MAX_HEADER_BYTES",

@@ -16,7 +16,8 @@ from typing import Final
 
 from cryptography import x509
 
-from mtlsguard.certs.model import CertificateError, ClientCertificate
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.sources._common import ProxyVerdict, settle
 
 __all__ = [

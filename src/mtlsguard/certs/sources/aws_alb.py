@@ -23,7 +23,8 @@ from collections.abc import Mapping
 from typing import ClassVar, Final
 
 from mtlsguard.certs.dn import normalize_dn
-from mtlsguard.certs.model import CertificateError, ClientCertificate
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.sources._common import (
     certificate_from_pem_bundle,
     hex_serial,

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Final
 
 from mtlsguard.certs.dn import normalize_dn
-from mtlsguard.certs.model import CertificateError, ClientCertificate
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.sources._common import check_size, load_pem_bundle, present, url_decoded
 from mtlsguard.certs.sources._fields import check_same_certificate, sha256_hex
 from mtlsguard.certs.sources.base import CertificateSource

@@ -30,7 +30,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import ClassVar, TypeVar
 
-from mtlsguard.certs.model import CertificateError, ClientCertificate
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.sources._common import ProxyVerdict, b64_der, hex_serial, present
 from mtlsguard.certs.sources._fields import (
     check_same_certificate,

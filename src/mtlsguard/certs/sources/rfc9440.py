@@ -17,7 +17,8 @@ import string
 from collections.abc import Mapping
 from typing import ClassVar, Final
 
-from mtlsguard.certs.model import CertificateError, ClientCertificate
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.sources._common import b64_der, check_size, present
 from mtlsguard.certs.sources.base import CertificateSource
 

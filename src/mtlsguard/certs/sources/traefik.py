@@ -31,7 +31,8 @@ from typing import ClassVar, Final
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from mtlsguard.certs.model import CertificateError, ClientCertificate
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.sources._common import b64_der, check_size, present
 from mtlsguard.certs.sources.base import CertificateSource
 
