@@ -8,7 +8,6 @@ from typing import Any
 
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate
-from mtlsguard.certs.sources._common import RequestView
 from mtlsguard.certs.sources.apache import ApacheSource
 from mtlsguard.certs.sources.asgi import AsgiTlsSource
 from mtlsguard.certs.sources.aws_alb import AwsAlbSource
@@ -21,6 +20,7 @@ from mtlsguard.certs.sources.haproxy import HaproxySource
 from mtlsguard.certs.sources.nginx import IngressNginxSource, NginxSource
 from mtlsguard.certs.sources.rfc9440 import Rfc9440Source
 from mtlsguard.certs.sources.traefik import TraefikSource
+from mtlsguard.certs.sources.view import RequestView
 from mtlsguard.certs.sources.wsgi_ssl import WsgiSslSource
 
 __all__ = [

@@ -21,14 +21,14 @@ from typing import Any, ClassVar
 
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate
-from mtlsguard.certs.sources._common import (
+from mtlsguard.certs.sources._verdict import (
     ForwardedFields,
     ProxyVerdict,
-    RequestView,
     identity_from_pem,
     present,
 )
 from mtlsguard.certs.sources.base import CertificateSource, RawValues
+from mtlsguard.certs.sources.view import RequestView
 
 __all__ = ["AsgiTlsSource"]
 

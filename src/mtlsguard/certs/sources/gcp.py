@@ -32,7 +32,7 @@ from typing import ClassVar, TypeVar
 
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate
-from mtlsguard.certs.sources._common import ProxyVerdict, b64_der, hex_serial, present
+from mtlsguard.certs.sources._decoding import b64_der
 from mtlsguard.certs.sources._fields import (
     check_same_certificate,
     name_from_der,
@@ -40,6 +40,7 @@ from mtlsguard.certs.sources._fields import (
     rfc3339_datetime,
     settle_presented,
 )
+from mtlsguard.certs.sources._verdict import ProxyVerdict, hex_serial, present
 from mtlsguard.certs.sources.base import CertificateSource
 from mtlsguard.certs.sources.rfc9440 import parse_byte_sequence, parse_byte_sequence_list
 

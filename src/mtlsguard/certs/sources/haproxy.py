@@ -20,13 +20,8 @@ from typing import ClassVar
 
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate
-from mtlsguard.certs.sources._common import (
-    ProxyVerdict,
-    b64_der,
-    present,
-    settle,
-    single_value,
-)
+from mtlsguard.certs.sources._decoding import b64_der
+from mtlsguard.certs.sources._verdict import ProxyVerdict, present, settle, single_value
 from mtlsguard.certs.sources.base import CertificateSource
 
 __all__ = ["HaproxySource"]
