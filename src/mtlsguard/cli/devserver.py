@@ -2,7 +2,7 @@
 
 :mod:`mtlsguard.cli.main` registers these subcommands with :func:`add_commands` and dispatches
 to :func:`run_command`; ``manage.py runmtlsserver`` shares :func:`add_tls_arguments`,
-:func:`add_limit_arguments`, :func:`parse_addrport`, :func:`tls_from` and :func:`limits_from`.
+:func:`add_limit_arguments`, :func:`parse_addrport` and :func:`limits_from`.
 What the commands do lives in :mod:`mtlsguard.devserver` (:class:`~mtlsguard.devserver.localca.
 LocalCA`, :mod:`mtlsguard.devserver.launch`), called with typed values.
 """
@@ -18,7 +18,6 @@ from mtlsguard.devserver import DEFAULT_SERVER_HOSTS, UsageError
 
 if TYPE_CHECKING:
     from mtlsguard.devserver.server import Limits
-    from mtlsguard.devserver.tls import ServerTLS
 
 # The PKI, TLS and server modules (and cryptography behind them) are imported by the functions
 # that run a command: building the parser for `mtlsguard scan` must not pay for them.
@@ -33,7 +32,6 @@ __all__ = [
     "limits_from",
     "parse_addrport",
     "run_command",
-    "tls_from",
 ]
 
 #: The top-level subcommands this module handles.
@@ -158,31 +156,18 @@ def parse_addrport(value: str, default_host: str = "127.0.0.1") -> tuple[str, in
     return host, int(port_text)
 
 
-def limits_from(args: argparse.Namespace) -> Limits:
+def limits_from(max_connections: int, timeout: float) -> Limits:
     """The connection limits ``--max-connections`` and ``--timeout`` describe.
 
     :raises UsageError: for values that are not positive.
     """
     from mtlsguard.devserver.server import Limits
 
-    if args.max_connections < 1 or args.timeout <= 0:
+    if max_connections < 1 or timeout <= 0:
         raise UsageError("--max-connections and --timeout must be positive")
     return Limits(
-        handshake_timeout=args.timeout,
-        header_timeout=args.timeout,
-        max_connections=args.max_connections,
+        handshake_timeout=timeout, header_timeout=timeout, max_connections=max_connections
     )
-
-
-def tls_from(args: argparse.Namespace) -> ServerTLS:
-    """The TLS files ``--pki`` or ``--cert/--key/--cacert/--crl`` describe.
-
-    :raises UsageError: for a missing or contradictory combination.
-    :raises PKIError: for an unusable PKI directory.
-    """
-    from mtlsguard.devserver.launch import server_tls
-
-    return server_tls(pki=args.pki, cert=args.cert, key=args.key, cacert=args.cacert, crl=args.crl)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -259,12 +244,13 @@ def _run_pki(args: argparse.Namespace) -> int:
 
 
 def _run_devserver(args: argparse.Namespace) -> int:
-    from mtlsguard.devserver.launch import load_app, load_django, serve_until_stopped
+    from mtlsguard.devserver.launch import load_app, load_django, serve_until_stopped, server_tls
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, not {args.port}")
-    limits = limits_from(args)
-    tls = tls_from(args)  # report TLS usage errors before importing the application
+    limits = limits_from(args.max_connections, args.timeout)
+    # Report TLS usage errors before importing the application.
+    tls = server_tls(pki=args.pki, cert=args.cert, key=args.key, cacert=args.cacert, crl=args.crl)
     app = load_django(args.django_settings) if args.django_settings else load_app(args.app)
 
     def announce(line: str) -> None:

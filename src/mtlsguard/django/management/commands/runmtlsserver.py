@@ -9,7 +9,6 @@ No autoreload and no static files: restart it after code changes. The options ar
 
 from __future__ import annotations
 
-import argparse
 from typing import Any, ClassVar, cast
 from wsgiref.types import WSGIApplication
 
@@ -21,10 +20,9 @@ from mtlsguard.cli.devserver import (
     add_tls_arguments,
     limits_from,
     parse_addrport,
-    tls_from,
 )
 from mtlsguard.devserver import UsageError
-from mtlsguard.devserver.launch import load_django, serve_until_stopped
+from mtlsguard.devserver.launch import load_django, serve_until_stopped, server_tls
 from mtlsguard.devserver.localca import PKIError
 
 __all__ = ["Command", "django_application"]
@@ -64,13 +62,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Check the project, then serve until Ctrl-C."""
-        # Django hands the parsed options over as a dict; the shared readers take the
-        # namespace argparse made them from.
-        parsed = argparse.Namespace(**options)
         try:
             host, port = parse_addrport(options["addrport"])
-            limits = limits_from(parsed)
-            tls = tls_from(parsed)
+            limits = limits_from(options["max_connections"], options["timeout"])
+            tls = server_tls(
+                pki=options["pki"],
+                cert=options["cert"],
+                key=options["key"],
+                cacert=options["cacert"],
+                crl=options["crl"],
+            )
             self.check(display_num_errors=True)
             app = cast(WSGIApplication, get_internal_wsgi_application())
 
