@@ -27,13 +27,8 @@ from mtlsguard.certs import (
     verify,
 )
 from mtlsguard.certs.verifier import verifier_for
-from mtlsguard.devserver.pki import (
-    CertificateAuthority,
-    IssuedCertificate,
-    TestPKI,
-    _ca_extensions,
-    name,
-)
+from mtlsguard.devserver.authority import _ca_extensions
+from mtlsguard.devserver.pki import CertificateAuthority, IssuedCertificate, TestPKI, name
 
 
 class Clock:
