@@ -112,6 +112,9 @@ def reader(settings: MtlsGuardSettings) -> CertificateReader:
 
     :raises ImproperlyConfigured: as :func:`build_policy`.
     """
+    current = _compiled  # the per-request path: no call when the settings are unchanged
+    if current is not None and current.settings is settings:
+        return current.reader
     return _current(settings).reader
 
 
