@@ -85,9 +85,9 @@ def _middleware_outcome(raw: HttpRequest) -> CertificateOutcome | None:
 def request_certificate(request: Request | HttpRequest) -> RequestCertificate:
     """The request's certificate: the middleware's result, else one reading (cached)."""
     raw = django_request(request)
-    by_middleware = _middleware_outcome(raw)
-    if by_middleware is not None:
-        return RequestCertificate(by_middleware, by_middleware=True)
+    middleware_outcome = _middleware_outcome(raw)
+    if middleware_outcome is not None:
+        return RequestCertificate(middleware_outcome, by_middleware=True)
     cached = getattr(raw, _CACHE_ATTR, None)
     if isinstance(cached, RequestCertificate):
         return cached
