@@ -20,8 +20,8 @@ from typing import IO
 
 import pytest
 
-from mtlsguard.cli.main import main
 from mtlsguard.cli.devserver import parse_addrport
+from mtlsguard.cli.main import main
 from mtlsguard.devserver import UsageError
 from mtlsguard.devserver.localca import LocalCA
 from tests.devserver.conftest import https_request, wait_for
