@@ -26,6 +26,7 @@ from mtlsguard.certs.crl import (
     parse_crl,
     revocation_status,
 )
+from mtlsguard.certs.verifier import verifier_for
 from mtlsguard.devserver.pki import CertificateAuthority, IssuedCertificate, TestPKI
 from tests.certs.test_verify import Clock, client_of, hand_built_leaf, reason_of
 
@@ -266,7 +267,7 @@ def test_fetched_crl_good_revoked_and_cached(
     assert reason_of(client_of(bad), policy) == "revoked"
     assert crl_server.hits["/inter.crl"] == 1  # second certificate reused the fetched CRL
 
-    policy._compiled.results.clear()  # results gone, the fetched CRL stays until nextUpdate
+    verifier_for(policy).results.clear()  # results gone, the fetched CRL stays until nextUpdate
     verify(client_of(good), policy)
     assert crl_server.hits["/inter.crl"] == 1
 

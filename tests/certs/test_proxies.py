@@ -162,3 +162,28 @@ def test_is_trusted_agrees_with_ipaddress(
         expected_addr.version == n.version and expected_addr in n for n in PROXIES.networks
     )
     assert PROXIES.is_trusted(str(address)) is expected
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded_for", "reported"),
+    [
+        ("10.0.0.1", "203.0.113.1, 192.0.2.7, 10.0.0.9", "192.0.2.7"),  # hops=2: 2nd from right
+        ("10.0.0.1", " 2001:db8::1 , 10.0.0.9", "2001:db8::1"),
+        ("10.0.0.1", "10.0.0.9", None),  # fewer entries than hops
+        ("10.0.0.1", "not-an-ip, 10.0.0.9", None),
+        ("10.0.0.1", None, None),
+        ("11.0.0.1", "192.0.2.7, 10.0.0.9", None),  # an untrusted peer's header is its own
+        (None, "192.0.2.7, 10.0.0.9", None),
+    ],
+)
+def test_forwarded_client_is_believed_only_from_a_trusted_peer(
+    peer: str | None, forwarded_for: str | None, reported: str | None
+) -> None:
+    assert PROXIES.forwarded_client(peer, forwarded_for) == reported
+    assert PROXIES.client_address(peer, forwarded_for) == (reported or peer or "")
+
+
+@given(st.text(max_size=200), st.text(max_size=200))
+def test_client_address_never_raises(peer: str, forwarded_for: str) -> None:
+    address = PROXIES.client_address(peer, forwarded_for)
+    assert address == peer or ipaddress.ip_address(address)

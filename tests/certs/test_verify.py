@@ -19,19 +19,16 @@ from hypothesis import strategies as st
 from mtlsguard.certs import (
     REASONS,
     CertificateError,
+    CertificateVerifier,
     ClientCertificate,
     VerificationPolicy,
     VerifiedCertificate,
     extract,
     verify,
 )
-from mtlsguard.devserver.pki import (
-    CertificateAuthority,
-    IssuedCertificate,
-    TestPKI,
-    _ca_extensions,
-    name,
-)
+from mtlsguard.certs.verifier import verifier_for
+from mtlsguard.devserver.authority import _ca_extensions
+from mtlsguard.devserver.pki import CertificateAuthority, IssuedCertificate, TestPKI, name
 
 
 class Clock:
@@ -432,15 +429,15 @@ def test_cache_is_bounded_lru(pki: TestPKI) -> None:
     certs = [client_of(pki.client), client_of(pki.other_client), client_of(pki.wrong_eku)]
     verify(certs[0], policy)
     verify(certs[1], policy)
-    assert len(policy._compiled.results) == 2
+    assert len(verifier_for(policy).results) == 2
     cn_only = client_of(hand_built_leaf(pki.intermediate, "third"))
     verify(certs[0], policy)  # touch: most recently used
     verify(cn_only, policy)  # evicts certs[1]
-    assert len(policy._compiled.results) == 2
-    assert policy._compiled.results.get((certs[0].der, certs[0].chain), policy.clock())
-    assert policy._compiled.results.get((certs[1].der, certs[1].chain), policy.clock()) is None
+    assert len(verifier_for(policy).results) == 2
+    assert verifier_for(policy).results.get((certs[0].der, certs[0].chain), policy.clock())
+    assert verifier_for(policy).results.get((certs[1].der, certs[1].chain), policy.clock()) is None
     policy.clear_cache()
-    assert len(policy._compiled.results) == 0
+    assert len(verifier_for(policy).results) == 0
 
 
 def test_cache_disabled(pki: TestPKI) -> None:
@@ -452,7 +449,30 @@ def test_cache_disabled(pki: TestPKI) -> None:
 def test_verifier_is_built_once_per_policy_and_second(pki: TestPKI) -> None:
     policy = policy_for(pki)
     now = dt.datetime.now(dt.UTC)
-    assert policy._compiled.verifier_at(now) is policy._compiled.verifier_at(now)
+    assert verifier_for(policy) is verifier_for(policy)
+    assert verifier_for(policy).verifier_at(now) is verifier_for(policy).verifier_at(now)
+
+
+def test_a_verifier_built_by_hand_has_its_own_cache(pki: TestPKI) -> None:
+    policy = policy_for(pki)
+    own = CertificateVerifier(policy)
+    alice = client_of(pki.client)
+    assert own.verify(alice).sha256 == verify(alice, policy).sha256
+    assert len(own.results) == len(verifier_for(policy).results) == 1
+    policy.clear_cache()  # the shared verifier's cache only
+    assert (len(own.results), len(verifier_for(policy).results)) == (1, 0)
+    own.clear_cache()
+    assert len(own.results) == 0
+    with pytest.raises(CertificateError) as refused:
+        own.verify(client_of(pki.expired))
+    assert refused.value.reason == "expired"
+
+
+def test_the_policy_is_a_value_that_builds_no_verifier(pki: TestPKI) -> None:
+    policy = policy_for(pki)
+    assert policy._shared_verifier == []  # nothing compiled until a verification needs it
+    verify(client_of(pki.client), policy)
+    assert policy.replace(clock_skew=dt.timedelta(seconds=1))._shared_verifier == []
 
 
 def test_concurrent_verification(pki: TestPKI) -> None:
@@ -517,7 +537,7 @@ def test_replace_builds_a_fresh_validated_policy(pki: TestPKI) -> None:
     verify(client_of(pki.client), policy)
     stricter = policy.replace(min_ec_bits=384)
     assert stricter is not policy
-    assert len(stricter._compiled.results) == 0
+    assert len(verifier_for(stricter).results) == 0
     assert reason_of(client_of(pki.client), stricter) == "weak_key"
     with pytest.raises(ValueError, match="clock_skew"):
         policy.replace(clock_skew=dt.timedelta(days=2))

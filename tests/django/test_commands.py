@@ -110,3 +110,24 @@ def test_prune_audit(db: None) -> None:
     assert "deleted 1" in mtlscert("prune-audit", "--days", "90")
     assert list(AuditEvent.objects.all()) == [fresh]
     assert not AuditEvent.objects.filter(pk=old.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--pki", "{missing}"], "holds no mtlsguard PKI"),  # a PKIError, not a traceback
+        (["--pki", "{pki}", "--timeout", "0"], "must be positive"),
+        (["--pki", "{pki}", "--cert", "c.pem"], "not both"),
+        (["--cert", "c.pem"], "missing --key, --cacert"),
+        (["not-a-port", "--pki", "{pki}"], "is not PORT, HOST:PORT"),
+    ],
+)
+def test_runmtlsserver_usage_errors_are_command_errors(
+    tmp_path: Path, options: list[str], message: str
+) -> None:
+    from mtlsguard.devserver.localca import LocalCA
+
+    pki = LocalCA.init(tmp_path / "pki").directory
+    filled = [o.format(pki=pki, missing=tmp_path / "missing") for o in options]
+    with pytest.raises(CommandError, match=message):
+        call_command("runmtlsserver", *filled, stdout=StringIO())

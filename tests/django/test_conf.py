@@ -148,3 +148,16 @@ def test_any_settings_dict_is_accepted_or_improperly_configured(conf: dict[str, 
     except ImproperlyConfigured as exc:
         message = str(exc)
     assert message.startswith("MTLSGUARD")
+
+
+def test_reload_settings_drops_what_was_compiled_from_them(mtls_settings: Any) -> None:
+    from mtlsguard.django import runtime
+    from mtlsguard.django.conf import reload_settings
+    from mtlsguard.django.identity_cache import identity_cache
+
+    reader = runtime.reader(get_settings())
+    identity_cache.put("a certificate", None, ttl=60, generation=identity_cache.generation)
+    assert len(identity_cache) == 1
+    reload_settings()  # a direct call, not Django's setting_changed signal
+    assert len(identity_cache) == 0
+    assert runtime.reader(get_settings()) is not reader

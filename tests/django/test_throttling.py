@@ -86,3 +86,49 @@ def test_behind_a_proxy_the_limit_is_per_client_address(throttled: Any, pki: Tes
     # ...do not throttle another client behind the same proxy. The leftmost XFF entry is
     # whatever the client sent and is never used.
     assert attempt("192.0.2.2", pki.not_yet_valid) == 403
+
+
+@pytest.mark.parametrize(
+    ("peer", "xff", "certificate", "expected"),
+    [
+        # a verified certificate: its fingerprint only, wherever it comes from
+        (PROXY, "192.0.2.1", "verified", (None, "fp")),
+        ("198.51.100.7", None, "verified", (None, "fp")),
+        # a direct client: its address, and what it presented
+        ("198.51.100.7", "192.0.2.1", "refused", ("198.51.100.7", "fp")),
+        ("198.51.100.7", None, None, ("198.51.100.7", None)),
+        # behind the proxy: the address it reported, never its own
+        (PROXY, "6.6.6.6, 192.0.2.1", "refused", ("192.0.2.1", "fp")),
+        (PROXY, None, "refused", (None, "fp")),
+        (PROXY, "not an address", None, (None, None)),
+    ],
+)
+def test_failure_subjects_is_the_one_policy(
+    mtls_settings: Any,
+    pki: TestPKI,
+    peer: str,
+    xff: str | None,
+    certificate: str | None,
+    expected: tuple[str | None, str | None],
+) -> None:
+    from django.test import RequestFactory
+
+    from mtlsguard.certs import CertificateError, ClientCertificate, verify
+    from mtlsguard.certs.request import CertificateOutcome
+    from mtlsguard.django import runtime
+    from mtlsguard.django.conf import get_settings
+    from mtlsguard.django.throttling import FailureSubjects, failure_subjects
+
+    settings = get_settings()
+    cert = ClientCertificate.from_certificate(pki.client.cert)
+    outcome = {
+        None: CertificateOutcome(None, None, None),
+        "refused": CertificateOutcome(cert, None, CertificateError("revoked", "revoked")),
+        "verified": CertificateOutcome(cert, verify(cert, runtime.policy(settings)), None),
+    }[certificate]
+    headers = {"X-Forwarded-For": xff} if xff else {}
+    request = RequestFactory().get("/", headers=headers, REMOTE_ADDR=peer)
+    address, fingerprint = expected
+    assert failure_subjects(request, settings, outcome) == FailureSubjects(
+        address, cert.sha256 if fingerprint else None
+    )

@@ -22,7 +22,7 @@ from typing import Final
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from mtlsguard.certs.model import CertificateError
+from mtlsguard.certs.errors import CertificateError
 
 __all__ = ["normalize_dn", "parse_dn"]
 

@@ -1,58 +1,25 @@
-"""The client certificate a request presented, and the one error type of ``mtlsguard.certs``."""
+"""The client certificate a request presented, and what a verification made of it.
+
+:class:`ClientCertificate` is what extraction yields; :class:`VerifiedCertificate` is what
+:func:`~mtlsguard.certs.verify` returns. Both are plain values: the policy, the verifier and
+its cache all refer to them, so they live below all three. (``CertificateError`` lives in
+:mod:`mtlsguard.certs.errors`; it is re-exported here for older imports.)
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from typing import Final
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-__all__ = ["REASONS", "CertificateError", "ClientCertificate"]
+from mtlsguard.certs.dn import parse_dn
+from mtlsguard.certs.errors import REASONS, CertificateError
 
-#: Stable reason codes carried by :class:`CertificateError`. Callers (middleware, audit
-#: logs, alerting) may rely on these strings; new codes are only ever added.
-REASONS: Final = frozenset(
-    {
-        # extraction
-        "malformed",  # the header/environ value could not be decoded or parsed
-        "proxy_verification_failed",  # the proxy itself reported a failed verification
-        "untrusted_proxy",  # forwarded-certificate headers arrived from an untrusted peer
-        "ambiguous",  # several conflicting certificates were presented (e.g. duplicated headers)
-        "unknown_source",  # extract() was asked for a source it does not know
-        # verification
-        "fields_only",  # the proxy forwarded fields (DN, serial) but not the certificate
-        "expired",
-        "not_yet_valid",
-        "untrusted_issuer",
-        "revoked",
-        "revocation_unknown",  # no usable CRL for an issuer while revocation checking is required
-        "bad_key_usage",  # no clientAuth EKU, or keyUsage forbids digitalSignature
-        "weak_key",
-        "not_pinned",  # fingerprint pinning is configured and this certificate is not pinned
-        "invalid",  # any other path-validation failure
-    }
-)
-
-
-class CertificateError(ValueError):
-    """A client certificate could not be extracted or verified.
-
-    ``reason`` is one of :data:`REASONS` and is stable across releases; ``str(error)`` is a
-    human-readable explanation that never contains the full certificate.
-    """
-
-    def __init__(self, reason: str, message: str) -> None:
-        if reason not in REASONS:  # pragma: no cover - programming error
-            raise AssertionError(f"unknown CertificateError reason {reason!r}")
-        super().__init__(message)
-        self.reason = reason
-
-    def __repr__(self) -> str:
-        return f"CertificateError(reason={self.reason!r}, message={str(self)!r})"
+__all__ = ["REASONS", "CertificateError", "ClientCertificate", "VerifiedCertificate"]
 
 
 def _attr_values(name: x509.Name, oid: x509.ObjectIdentifier) -> list[str]:
@@ -343,8 +310,6 @@ class ClientCertificate:
         cn: str | None = None
         # Read the CN back out of the RFC 4514 string with the real parser, never by splitting.
         if subject:
-            from mtlsguard.certs.dn import parse_dn
-
             cns = _attr_values(parse_dn(subject), NameOID.COMMON_NAME)
             cn = cns[-1] if cns else None
         return cls(
@@ -364,3 +329,40 @@ class ClientCertificate:
                 uris=uris,
             ),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedCertificate:
+    """A client certificate that passed a :class:`~mtlsguard.certs.VerificationPolicy`."""
+
+    certificate: ClientCertificate
+    """The identity as extracted (subject, SANs, fingerprint...)."""
+    chain: tuple[x509.Certificate, ...]
+    """The verified path, leaf first, trust anchor last; empty for an allowed field-only
+    identity."""
+    expires_at: dt.datetime
+    """When this result stops being valid: re-verify after it (the cache does so itself)."""
+    revocation_checked: bool = False
+    """True when a current CRL vouched for every certificate the policy checks."""
+
+    def __repr__(self) -> str:
+        return (
+            f"VerifiedCertificate(subject={self.subject!r}, sha256={self.sha256!r}, "
+            f"chain_length={len(self.chain)}, expires_at={self.expires_at.isoformat()!r}, "
+            f"revocation_checked={self.revocation_checked})"
+        )
+
+    @property
+    def sha256(self) -> str | None:
+        """The leaf's hex SHA-256 fingerprint."""
+        return self.certificate.sha256
+
+    @property
+    def subject(self) -> str:
+        """The leaf's subject DN (RFC 4514)."""
+        return self.certificate.subject
+
+    @property
+    def trust_anchor(self) -> x509.Certificate | None:
+        """The CA certificate the chain ended at (``None`` for a field-only identity)."""
+        return self.chain[-1] if self.chain else None

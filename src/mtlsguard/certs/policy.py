@@ -1,9 +1,11 @@
 """What "verified" means for a deployment: :class:`VerificationPolicy`.
 
-A policy is immutable and validated when it is built; change one with
-:meth:`VerificationPolicy.replace`. Building it also compiles it once: the trust store, the
-``cryptography`` policy builder, the CRL index and the result cache live with the policy, so
-:func:`mtlsguard.certs.verify` does no set-up work per call.
+A policy is an immutable value, validated when it is built; change one with
+:meth:`VerificationPolicy.replace`. It does no verification itself: the trust store, the
+``cryptography`` path builder, the CRL index and the result cache belong to the
+:class:`~mtlsguard.certs.verifier.CertificateVerifier` built from it (as ``cryptography``
+keeps ``PolicyBuilder`` apart from the verifier it builds), so :func:`mtlsguard.certs.verify`
+does no set-up work per call.
 """
 
 from __future__ import annotations
@@ -12,27 +14,14 @@ import dataclasses
 import datetime as dt
 import os
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID
-from cryptography.x509.verification import (
-    ClientVerifier,
-    Criticality,
-    ExtensionPolicy,
-    PolicyBuilder,
-    Store,
-)
 
-from mtlsguard.certs.crl import CrlFetcher, CrlIndex, CrlRecord, parse_crl
-
-if TYPE_CHECKING:
-    from mtlsguard.certs.verify import VerifiedCertificate
+from mtlsguard.certs.crl import check_crl, parse_crl
 
 __all__ = [
     "PemSource",
@@ -151,7 +140,8 @@ class VerificationPolicy:
                                          clock_skew=dt.timedelta(seconds=30))
         stricter = policy.replace(revocation="strict", revocation_depth="chain")
 
-    Equality is identity: each policy owns its compiled verifier and its result cache.
+    Equality is identity: :func:`~mtlsguard.certs.verify` keeps one shared verifier (and its
+    result cache) per policy object.
 
     :raises ValueError: on any inconsistent or unusable setting, with a message saying which.
     """
@@ -196,7 +186,11 @@ class VerificationPolicy:
     expires or a CRL consulted reaches its ``nextUpdate``, whichever is first."""
     clock: Callable[[], dt.datetime] = _utcnow
     """Returns the current time as an aware datetime (injectable for tests)."""
-    _compiled: _CompiledPolicy = field(init=False, repr=False)
+    _shared_verifier: list[Any] = field(init=False, repr=False, compare=False, default_factory=list)
+    """Holds (never builds) the verifier :func:`~mtlsguard.certs.verifier.verifier_for` made
+    for this policy: one attribute read per :func:`~mtlsguard.certs.verify` call, no global
+    registry, and :meth:`clear_cache` can reach it without this module importing the
+    verifier. ``replace()`` starts with an empty slot."""
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -208,9 +202,13 @@ class VerificationPolicy:
                 raise TypeError("trust_anchors must be cryptography x509.Certificate objects")
         set_(self, "trust_anchors", anchors)
         set_(self, "crls", tuple(self.crls))
-        for crl in self.crls:
+        for i, crl in enumerate(self.crls):
             if not isinstance(crl, x509.CertificateRevocationList):
                 raise TypeError("crls must be cryptography CertificateRevocationList objects")
+            try:
+                check_crl(crl)  # fail here, not at the first verification that reads it
+            except ValueError as exc:
+                raise ValueError(f"CRL #{i} of the policy cannot be used: {exc}") from exc
         if self.revocation not in (None, "off", "soft", "strict"):
             raise ValueError(
                 f"revocation must be 'off', 'soft' or 'strict', not {self.revocation!r}"
@@ -243,7 +241,6 @@ class VerificationPolicy:
         now = self.clock()
         if not isinstance(now, dt.datetime) or now.tzinfo is None:
             raise ValueError("clock() must return a timezone-aware datetime")
-        set_(self, "_compiled", _CompiledPolicy(self))
 
     @property
     def revocation_mode(self) -> RevocationMode:
@@ -287,126 +284,11 @@ class VerificationPolicy:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     def clear_cache(self) -> None:
-        """Forget every cached verification result and fetched CRL of this policy."""
-        self._compiled.results.clear()
-        if self._compiled.fetcher is not None:
-            self._compiled.fetcher.clear()
+        """Forget every cached verification result and fetched CRL of this policy.
 
-
-class ResultCache:
-    """A bounded, thread-safe LRU of verification results that expire."""
-
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._data: OrderedDict[object, tuple[VerifiedCertificate, dt.datetime]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: object, now: dt.datetime) -> VerifiedCertificate | None:
-        """The live result for ``key``, or ``None`` (expired entries are dropped)."""
-        with self._lock:
-            entry = self._data.get(key)
-            if entry is None:
-                return None
-            if now >= entry[1]:
-                del self._data[key]
-                return None
-            self._data.move_to_end(key)
-            return entry[0]
-
-    def put(self, key: object, value: VerifiedCertificate, until: dt.datetime) -> None:
-        """Remember ``value`` until ``until`` (evicting the least recently used)."""
-        if self.maxsize == 0:
-            return
-        with self._lock:
-            self._data[key] = (value, until)
-            self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        """Drop everything."""
-        with self._lock:
-            self._data.clear()
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-
-def _eku_allows_client_auth(
-    _policy: object, _cert: x509.Certificate, eku: x509.ExtendedKeyUsage
-) -> None:
-    if ExtendedKeyUsageOID.CLIENT_AUTH not in eku:
-        raise ValueError("extendedKeyUsage does not permit clientAuth")
-
-
-def _optional_eku_allows_client_auth(
-    _policy: object, cert: x509.Certificate, eku: x509.ExtendedKeyUsage | None
-) -> None:
-    if eku is not None:
-        _eku_allows_client_auth(_policy, cert, eku)
-
-
-def _key_usage_allows_signing(
-    _policy: object, _cert: x509.Certificate, usage: x509.KeyUsage | None
-) -> None:
-    if usage is not None and not usage.digital_signature:
-        raise ValueError("keyUsage does not permit digitalSignature")
-
-
-class _CompiledPolicy:
-    """Per-policy state built once: trust store, policy builder, CRLs, caches."""
-
-    def __init__(self, policy: VerificationPolicy) -> None:
-        store = Store(list(policy.trust_anchors))
-        # webpki's client profile insists on a subjectAltName; many client certificates carry
-        # only a subject CN, so the end-entity policy lets it be absent (still checked if there).
-        ee_policy = ExtensionPolicy.webpki_defaults_ee().may_be_present(
-            x509.SubjectAlternativeName, Criticality.AGNOSTIC, None
-        )
-        # The usage rules run inside the path builder, on the one extension each needs, so a
-        # good certificate never pays for materialising all its extensions in Python;
-        # verify() re-checks in Python only after a failure, to name the reason.
-        if policy.require_client_auth_eku:
-            ee_policy = ee_policy.require_present(
-                x509.ExtendedKeyUsage, Criticality.AGNOSTIC, _eku_allows_client_auth
-            )
-        else:
-            ee_policy = ee_policy.may_be_present(
-                x509.ExtendedKeyUsage, Criticality.AGNOSTIC, _optional_eku_allows_client_auth
-            )
-        ee_policy = ee_policy.may_be_present(
-            x509.KeyUsage, Criticality.AGNOSTIC, _key_usage_allows_signing
-        )
-        self.builder = (
-            PolicyBuilder()
-            .store(store)
-            .max_chain_depth(policy.max_chain_depth)
-            .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee_policy)
-        )
-        self.anchor_names = frozenset(a.subject for a in policy.trust_anchors)
-        records = []
-        for i, crl in enumerate(policy.crls):
-            try:
-                records.append(CrlRecord(crl, f"CRL #{i}"))
-            except ValueError as exc:
-                raise ValueError(f"CRL #{i} of the policy cannot be used: {exc}") from exc
-        self.crls = CrlIndex(records)
-        self.fetcher = (
-            CrlFetcher(timeout=policy.crl_fetch_timeout, max_bytes=policy.crl_fetch_max_bytes)
-            if policy.fetch_crls
-            else None
-        )
-        self.results = ResultCache(policy.cache_size)
-        self._verifier: tuple[int, ClientVerifier] | None = None
-
-    def verifier_at(self, when: dt.datetime) -> ClientVerifier:
-        """A client verifier for time ``when`` (to the second), reused within that second."""
-        second = int(when.timestamp())
-        cached = self._verifier
-        if cached is not None and cached[0] == second:
-            return cached[1]
-        verifier = self.builder.time(
-            dt.datetime.fromtimestamp(second, dt.UTC)
-        ).build_client_verifier()
-        self._verifier = (second, verifier)  # benign race: any thread's result is correct
-        return verifier
+        That is, of the shared verifier :func:`~mtlsguard.certs.verify` uses; a
+        :class:`~mtlsguard.certs.verifier.CertificateVerifier` built by hand has its own
+        ``clear_cache()``.
+        """
+        for verifier in self._shared_verifier:
+            verifier.clear_cache()

@@ -15,7 +15,7 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Final
 
-from mtlsguard.certs.model import CertificateError
+from mtlsguard.certs.errors import CertificateError
 
 __all__ = ["ProxyDecision", "TrustedProxies"]
 
@@ -234,6 +234,38 @@ class TrustedProxies:
         if self.is_trusted(peer):
             return ProxyDecision.BELIEVE
         return ProxyDecision.UNTRUSTED_WITH_HEADERS
+
+    def forwarded_client(self, peer: str | None, forwarded_for: str | None) -> str | None:
+        """The client's address as a trusted proxy reported it, or ``None``.
+
+        Behind a proxy every request comes from the proxy's address, so anything "per client"
+        (throttling, audit) needs the address the proxy saw: the :attr:`hops`-th entry from
+        the right of ``forwarded_for`` (an ``X-Forwarded-For`` value; entries further left are
+        whatever the client sent). Believed only from a trusted ``peer``, and only if it is
+        an IP address. Never raises.
+
+        >>> proxies = TrustedProxies(["10.0.0.0/8"])
+        >>> proxies.forwarded_client("10.0.0.5", "6.6.6.6, 192.0.2.7")
+        '192.0.2.7'
+        >>> proxies.forwarded_client("203.0.113.9", "192.0.2.7") is None
+        True
+        """
+        if not isinstance(forwarded_for, str) or not self.is_trusted(peer):
+            return None
+        entries = forwarded_for.split(",")
+        if len(entries) < self._hops:
+            return None
+        try:
+            return str(ipaddress.ip_address(entries[-self._hops].strip()))
+        except ValueError:
+            return None
+
+    def client_address(self, peer: str | None, forwarded_for: str | None) -> str:
+        """:meth:`forwarded_client`, else the TCP ``peer`` (``""`` when unknown)."""
+        reported = self.forwarded_client(peer, forwarded_for)
+        if reported is not None:
+            return reported
+        return peer if isinstance(peer, str) else ""
 
     def check(self, peer: str | None, has_forwarded_headers: bool) -> bool:
         """Like :meth:`decide`, but impossible to misuse.

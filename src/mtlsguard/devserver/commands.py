@@ -1,374 +1,41 @@
-"""``mtlsguard pki ...`` and ``mtlsguard devserver``: argument parsing and exit codes only.
+"""Transitional: the ``pki`` / ``devserver`` command lines moved to :mod:`mtlsguard.cli.devserver`.
 
-:mod:`mtlsguard.cli` registers these subcommands with :func:`add_commands` and dispatches to
-:func:`run_command`. Django is imported only when ``--django-settings`` is used.
+What the commands do is in :mod:`mtlsguard.devserver.launch` (``load_app``, ``load_django``,
+``server_tls``, ``serve_until_stopped``) and :mod:`mtlsguard.devserver.localca`. This module
+only keeps the old import paths working until ``mtlsguard/cli/main.py`` and
+``mtlsguard/demo/serve.py`` import from the new homes; then delete it. It is the one import
+of a higher layer left in ``devserver/`` (the layering test names it).
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import logging
-import os
-import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, NoReturn, cast
-from wsgiref.types import WSGIApplication
+from typing import TYPE_CHECKING, Any
 
-from mtlsguard.devserver import DEFAULT_SERVER_HOSTS
+if TYPE_CHECKING:  # the real types for type checkers; at run time __getattr__ serves them
+    from mtlsguard.cli.devserver import COMMANDS, add_commands, parse_addrport, run_command
+    from mtlsguard.devserver import UsageError
+    from mtlsguard.devserver.launch import load_app, load_django
 
-if TYPE_CHECKING:
-    from mtlsguard.devserver.tls import ServerTLS
-
-# The PKI, TLS and server modules (and cryptography behind them) are imported by the functions
-# that run a command: building the parser for `mtlsguard scan` must not pay for them.
-
-__all__ = [
+__all__ = [  # every one resolved lazily by __getattr__
     "COMMANDS",
     "UsageError",
     "add_commands",
-    "add_limit_arguments",
-    "add_tls_arguments",
     "load_app",
     "load_django",
     "parse_addrport",
     "run_command",
-    "run_server",
-    "tls_from",
 ]
 
-#: The top-level subcommands this module handles.
-COMMANDS: Final = frozenset({"pki", "devserver"})
 
-EXIT_OK: Final = 0
-EXIT_ERROR: Final = 2
-DEFAULT_PORT: Final = 8443
-
-
-class UsageError(Exception):
-    """The command line cannot be carried out; the message says why."""
-
-
-def add_tls_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--pki DIR`` or ``--cert/--key/--cacert [--crl]`` (shared with ``runmtlsserver``)."""
-    group = parser.add_argument_group("TLS (either --pki, or --cert, --key and --cacert)")
-    group.add_argument(
-        "--pki", metavar="DIR", type=Path, help="directory made by `mtlsguard pki init`"
-    )
-    group.add_argument("--cert", type=Path, help="server certificate (PEM, leaf first)")
-    group.add_argument("--key", type=Path, help="server private key (PEM)")
-    group.add_argument("--cacert", type=Path, help="CA(s) that client certificates must chain to")
-    group.add_argument("--crl", type=Path, help="CRL of the client certificates' issuer (PEM)")
-
-
-def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--max-connections`` and ``--timeout`` (shared with ``runmtlsserver``)."""
-    parser.add_argument(
-        "--max-connections",
-        type=int,
-        default=64,
-        metavar="N",
-        help="connections handled at once (default: 64)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=10.0,
-        metavar="S",
-        help="seconds for the TLS handshake and for the request head (default: 10)",
-    )
-
-
-def add_commands(commands: Any) -> None:
-    """Register ``pki`` and ``devserver`` on the top-level subparsers action."""
-    pki = commands.add_parser(
-        "pki",
-        help="throwaway local CA for mTLS: init, issue, revoke, crl",
-        description="A local CA for development: root + intermediate, a server certificate "
-        "for localhost/127.0.0.1/::1, client certificates, revocation and a signed CRL. "
-        "Keys are unencrypted (mode 0600): never use it for production trust.",
-    )
-    actions = pki.add_subparsers(dest="pki_action", metavar="ACTION", required=True)
-    init = actions.add_parser("init", help="create the CA, server certificate and CRL in DIR")
-    init.add_argument("dir", metavar="DIR", type=Path)
-    init.add_argument("--force", action="store_true", help="replace an existing CA in DIR")
-    init.add_argument(
-        "--server-host",
-        action="append",
-        metavar="HOST",
-        help="name or address for the server certificate (repeatable; default: "
-        f"{', '.join(DEFAULT_SERVER_HOSTS)})",
-    )
-    init.add_argument("--key-type", choices=("ec", "rsa"), default="ec")
-    issue = actions.add_parser("issue", help="issue the client certificate DIR/clients/NAME.pem")
-    issue.add_argument("dir", metavar="DIR", type=Path)
-    issue.add_argument("name", metavar="NAME", help="commonName and file name of the client")
-    issue.add_argument("--email", action="append", default=[], help="rfc822Name SAN (repeatable)")
-    issue.add_argument("--uri", action="append", default=[], help="URI SAN, e.g. a SPIFFE ID")
-    issue.add_argument("--dns", action="append", default=[], help="dNSName SAN (repeatable)")
-    issue.add_argument("--days", type=int, default=90, help="validity in days (default: 90)")
-    issue.add_argument("--key-type", choices=("ec", "rsa"), default="ec")
-    issue.add_argument(
-        "--force", action="store_true", help="re-issue an existing NAME (revokes the old one)"
-    )
-    revoke = actions.add_parser("revoke", help="revoke NAME's certificate and re-sign the CRL")
-    revoke.add_argument("dir", metavar="DIR", type=Path)
-    revoke.add_argument("name", metavar="NAME")
-    crl = actions.add_parser("crl", help="re-sign DIR/crl.pem (valid 30 days)")
-    crl.add_argument("dir", metavar="DIR", type=Path)
-
-    devserver = commands.add_parser(
-        "devserver",
-        help="serve a WSGI app or Django project over mTLS on loopback",
-        description="Serve a WSGI application over TLS, requiring a client certificate "
-        "verified against the CA (and CRL). The certificate reaches the application in the "
-        "WSGI environ like Apache mod_ssl (SSL_CLIENT_CERT, SSL_CLIENT_VERIFY, ...), never in "
-        "headers: configure mtlsguard with SOURCE 'wsgi-ssl'. For development only.",
-    )
-    target = devserver.add_mutually_exclusive_group(required=True)
-    target.add_argument("--app", metavar="MODULE:CALLABLE", help="the WSGI application")
-    target.add_argument(
-        "--django-settings", metavar="MODULE", help="serve this Django project's WSGI app"
-    )
-    devserver.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
-    devserver.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port, 0 for any (default: {DEFAULT_PORT})"
-    )
-    add_tls_arguments(devserver)
-    add_limit_arguments(devserver)
-
-
-def run_command(args: argparse.Namespace) -> int:
-    """Run a ``pki`` or ``devserver`` command; errors print one line and return 2."""
-    from mtlsguard.devserver.localca import PKIError
-
-    try:
-        if args.command == "pki":
-            return _run_pki(args)
-        if args.command == "devserver":
-            return _run_devserver(args)
-    except (PKIError, UsageError) as exc:
-        _fail(str(exc))
-    raise AssertionError(f"not a devserver command: {args.command!r}")  # pragma: no cover
-
-
-def _fail(message: str) -> NoReturn:
-    print(f"mtlsguard: error: {message}", file=sys.stderr)
-    raise SystemExit(EXIT_ERROR)
-
-
-def _run_pki(args: argparse.Namespace) -> int:
-    from mtlsguard.devserver.localca import LocalCA
-
-    action = args.pki_action
-    if action == "init":
-        ca = LocalCA.init(
-            args.dir,
-            force=args.force,
-            server_hosts=args.server_host or DEFAULT_SERVER_HOSTS,
-            key_type=args.key_type,
-        )
-        print(f"created a local CA in {ca.directory}")
-        print(f"  trust for the server (clients, curl --cacert): {ca.ca_cert}")
-        print(f"  trust for clients (servers, proxies):          {ca.ca_bundle}")
-        print(f"  server certificate / key:                      {ca.server_cert} {ca.server_key}")
-        print(f"  CRL:                                           {ca.crl_path}")
-        print(f"next: mtlsguard pki issue {ca.directory} alice --email alice@example.com")
-        return EXIT_OK
-    ca = LocalCA.open(args.dir)
-    if action == "issue":
-        issued = ca.issue(
-            args.name,
-            emails=args.email,
-            uris=args.uri,
-            dns_names=args.dns,
-            days=args.days,
-            key_type=args.key_type,
-            force=args.force,
-        )
-        print(
-            f"issued {issued.name} (serial {issued.certificate.serial_number:x}, "
-            f"valid until {issued.certificate.not_valid_after_utc:%Y-%m-%d})"
-        )
-        print(f"  certificate: {issued.cert_path}")
-        print(f"  key:         {issued.key_path}")
-        print(
-            f"  try: curl --cacert {ca.ca_cert} --cert {issued.cert_path} "
-            f"--key {issued.key_path} https://localhost:{DEFAULT_PORT}/"
-        )
-        return EXIT_OK
-    if action == "revoke":
-        when = ca.revoke(args.name)
-        print(f"revoked {args.name} at {when:%Y-%m-%d %H:%M:%S}Z; CRL #{ca.crl_number} written")
-        return EXIT_OK
-    if action == "crl":
-        crl = ca.write_crl()
-        print(
-            f"wrote {ca.crl_path} (CRL #{ca.crl_number}, {len(list(crl))} revoked, "
-            f"next update {crl.next_update_utc:%Y-%m-%d})"
-        )
-        return EXIT_OK
-    raise UsageError(f"unknown pki action {action!r}")  # pragma: no cover - argparse refuses
-
-
-def tls_from(args: argparse.Namespace) -> ServerTLS:
-    """The :class:`~mtlsguard.devserver.tls.ServerTLS` the TLS arguments describe.
-
-    With ``--pki``, a CRL that expires within a day is re-signed first (an expired CRL would
-    make every handshake fail).
-
-    :raises UsageError: for a missing or contradictory combination, or an unusable PKI.
-    """
-    from mtlsguard.devserver.localca import LocalCA
-    from mtlsguard.devserver.tls import ServerTLS
-
-    files = (args.cert, args.key, args.cacert, args.crl)
-    if args.pki is not None:
-        if any(f is not None for f in files):
-            raise UsageError("give either --pki or --cert/--key/--cacert/--crl, not both")
-        LocalCA.open(args.pki).refresh_crl()
-        return ServerTLS.from_pki(args.pki)
-    missing = [
-        flag
-        for flag, value in (("--cert", args.cert), ("--key", args.key), ("--cacert", args.cacert))
-        if value is None
-    ]
-    if missing:
-        raise UsageError(
-            f"missing {', '.join(missing)}: give --pki DIR (see `mtlsguard pki init`) "
-            "or all of --cert, --key and --cacert"
-        )
-    return ServerTLS(cert=args.cert, key=args.key, cacert=args.cacert, crl=args.crl)
-
-
-def load_app(spec: str) -> WSGIApplication:
-    """Import ``module:attribute`` (the current directory is importable, as with gunicorn).
-
-    :raises UsageError: if it cannot be imported or is not callable.
-    """
-    module_name, sep, attribute = spec.partition(":")
-    if not sep or not module_name or not attribute:
-        raise UsageError(f"--app must look like MODULE:CALLABLE, not {spec!r}")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        target: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise UsageError(f"cannot import {module_name!r}: {exc}") from exc
-    for part in attribute.split("."):
-        try:
-            target = getattr(target, part)
-        except AttributeError:
-            raise UsageError(f"{module_name!r} has no attribute {attribute!r}") from None
-    if not callable(target):
-        raise UsageError(f"{spec} is not callable")
-    return cast(WSGIApplication, target)
-
-
-def load_django(settings_module: str) -> WSGIApplication:
-    """The WSGI application of the Django project configured by ``settings_module``.
-
-    :raises UsageError: if Django is missing or the project cannot be set up.
-    """
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        # Django is only imported under mtlsguard.django (an import boundary of the design).
-        from mtlsguard.django.management.commands.runmtlsserver import django_application
-    except ImportError as exc:
-        raise UsageError("Django is not installed: pip install 'mtlsguard[django]'") from exc
-    try:
-        return django_application(settings_module)
-    except Exception as exc:  # whatever the project's settings raise, say which and stop
-        raise UsageError(
-            f"cannot load Django settings {settings_module!r}: {type(exc).__name__}: {exc}"
-        ) from exc
-
-
-def parse_addrport(value: str, default_host: str = "127.0.0.1") -> tuple[str, int]:
-    """``PORT``, ``HOST:PORT`` or ``[IPv6]:PORT`` as ``runserver`` takes them.
-
-    :raises UsageError: if ``value`` is none of these.
-    """
-    host, port_text = default_host, value
-    if value.startswith("["):
-        inner, sep, rest = value[1:].partition("]")
-        if not sep or not rest.startswith(":"):
-            raise UsageError(f"{value!r} is not [IPv6]:PORT")
-        host, port_text = inner, rest[1:]
-    elif ":" in value:
-        host, _, port_text = value.rpartition(":")
-    if not host or not port_text.isdigit() or not port_text.isascii() or int(port_text) > 65535:
-        raise UsageError(f"{value!r} is not PORT, HOST:PORT or [IPv6]:PORT")
-    return host, int(port_text)
-
-
-def configure_logging() -> None:
-    """Request and handshake log lines on stderr, once."""
-    log = logging.getLogger("mtlsguard.devserver")
-    if not log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[%(asctime)s] %(message)s", "%H:%M:%S"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
-
-
-def run_server(
-    app: WSGIApplication,
-    args: argparse.Namespace,
-    host: str,
-    port: int,
-    announce: Callable[[str], None],
-) -> int:
-    """Serve in the foreground until Ctrl-C or SIGTERM (also used by ``runmtlsserver``)."""
-    import signal
-
-    from mtlsguard.devserver.server import Limits, MTLSServer
-    from mtlsguard.devserver.tls import TLSConfigError
-
-    if args.max_connections < 1 or args.timeout <= 0:
-        raise UsageError("--max-connections and --timeout must be positive")
-    limits = Limits(
-        handshake_timeout=args.timeout,
-        header_timeout=args.timeout,
-        max_connections=args.max_connections,
-    )
-    tls = tls_from(args)
-    try:
-        server = MTLSServer((host, port), app, tls=tls, limits=limits)
-    except TLSConfigError as exc:
-        raise UsageError(str(exc)) from exc
-    except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-    configure_logging()
-
-    def _terminate(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _terminate)
-    crl = f", CRL {tls.crl}" if tls.crl is not None else ", no CRL"
-    announce(
-        f"serving {server.url} over mTLS (client certificates from {tls.cacert}{crl}); "
-        "Ctrl-C to stop"
-    )
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
-    return EXIT_OK
-
-
-def _run_devserver(args: argparse.Namespace) -> int:
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port must be between 0 and 65535, not {args.port}")
-    tls_from(args)  # report TLS usage errors before importing the application
-    app = load_django(args.django_settings) if args.django_settings else load_app(args.app)
-
-    def announce(line: str) -> None:
-        print(f"mtlsguard devserver: {line}", flush=True)
-
-    return run_server(app, args, args.host, args.port, announce)
+def __getattr__(name: str) -> Any:
+    # Resolved on first use, not at import time: mtlsguard.cli.main imports this module while
+    # mtlsguard.cli initialises, so importing mtlsguard.cli here eagerly would be a cycle; and
+    # `mtlsguard scan` must not pay for the dev server's modules (cryptography) at start-up.
+    # import_module returns the module itself: `import a.b.c` would reach it through the
+    # attribute `a.b`, which is not set while mtlsguard.cli is still initialising.
+    if name in ("COMMANDS", "add_commands", "parse_addrport", "run_command"):
+        return getattr(importlib.import_module("mtlsguard.cli.devserver"), name)
+    if name in ("UsageError", "load_app", "load_django"):
+        return getattr(importlib.import_module("mtlsguard.devserver.launch"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

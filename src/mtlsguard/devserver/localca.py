@@ -3,7 +3,7 @@
 "mkcert for mutual TLS": a root and an intermediate CA, a server certificate for the loopback
 names, client certificates, revocation and a signed CRL. Everything lives in one directory::
 
-    state.json              serials, subjects, revocations, the CRL number (format below)
+    state.json              serials, subjects, revocations, the CRL number (ca_directory.py)
     ca.pem / ca.key         root CA                  (keys are always mode 0600)
     intermediate.pem/.key   intermediate CA that issues every leaf
     ca-bundle.pem           root + intermediate: what a server or proxy trusts for clients
@@ -17,26 +17,36 @@ The keys are unencrypted: this CA is for development and tests, never for produc
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from mtlsguard.devserver import DEFAULT_SERVER_HOSTS
-from mtlsguard.devserver.pki import (
+from mtlsguard.devserver.authority import (
     CertificateAuthority,
     IssuedCertificate,
     KeyType,
     name,
+    utc_now,
+)
+from mtlsguard.devserver.ca_directory import (
+    STATE_FORMAT,
+    PKIError,
+    check_state,
+    describe,
+    iso,
+    locked,
+    pem,
+    remove_clients,
+    write_atomic,
+    write_issued,
 )
 
 __all__ = [
@@ -47,10 +57,6 @@ __all__ = [
     "PKIError",
 ]
 
-#: Value of ``state.json``'s ``format`` key; a different value is refused, not guessed at.
-STATE_FORMAT: Final = "mtlsguard-pki/1"
-
-
 #: Client names become file names, so they are restricted to a safe alphabet.
 _CLIENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -58,10 +64,6 @@ _CLIENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MAX_DAYS: Final = 825
 
 _ORGANIZATION = "mtlsguard local"
-
-
-class PKIError(Exception):
-    """A PKI directory operation failed; the message says what to do about it."""
 
 
 @dataclass(frozen=True)
@@ -76,45 +78,6 @@ class IssuedClient:
     """``clients/NAME.key`` (mode 0600)."""
     certificate: x509.Certificate
     """The leaf certificate."""
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def _iso(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).isoformat()
-
-
-def _pem(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(Encoding.PEM)
-
-
-def _describe(cert: x509.Certificate) -> dict[str, Any]:
-    return {
-        "serial": format(cert.serial_number, "x"),
-        "subject": cert.subject.rfc4514_string(),
-        "sha256": cert.fingerprint(hashes.SHA256()).hex(),
-        "not_after": _iso(cert.not_valid_after_utc),
-    }
-
-
-def _write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Write ``data`` to a temporary file with ``mode`` and rename it over ``path``."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.fchmod(fd, mode)  # O_CREAT's mode is filtered by the umask; keys must be exactly 0600
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-
-
-def _write_issued(issued: IssuedCertificate, cert_path: Path, key_path: Path) -> None:
-    _write_atomic(key_path, issued.key_pem, mode=0o600)
-    _write_atomic(cert_path, issued.chain_pem)
 
 
 class LocalCA:
@@ -204,7 +167,7 @@ class LocalCA:
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise PKIError(f"cannot create {directory}: {exc.strerror or exc}") from exc
-        with _locked(directory):
+        with locked(directory):
             existing = [
                 p.name for p in (directory / "state.json", directory / "ca.key") if p.exists()
             ]
@@ -221,22 +184,22 @@ class LocalCA:
                 name("mtlsguard local intermediate CA", O=_ORGANIZATION, OU=owner),
                 key_type=key_type,
             )
-            server = inter.issue_server(hosts, not_after=_now() + dt.timedelta(days=MAX_DAYS))
+            server = inter.issue_server(hosts, not_after=utc_now() + dt.timedelta(days=MAX_DAYS))
             try:
                 if force:
-                    _remove_clients(directory / "clients")
-                _write_atomic(directory / "ca.key", _key_pem(root), mode=0o600)
-                _write_atomic(directory / "ca.pem", _pem(root.cert))
-                _write_atomic(directory / "intermediate.key", _key_pem(inter), mode=0o600)
-                _write_atomic(directory / "intermediate.pem", _pem(inter.cert))
-                _write_atomic(directory / "ca-bundle.pem", _pem(root.cert) + _pem(inter.cert))
-                _write_issued(server, directory / "server.pem", directory / "server.key")
+                    remove_clients(directory / "clients")
+                write_atomic(directory / "ca.key", _key_pem(root), mode=0o600)
+                write_atomic(directory / "ca.pem", pem(root.cert))
+                write_atomic(directory / "intermediate.key", _key_pem(inter), mode=0o600)
+                write_atomic(directory / "intermediate.pem", pem(inter.cert))
+                write_atomic(directory / "ca-bundle.pem", pem(root.cert) + pem(inter.cert))
+                write_issued(server, directory / "server.pem", directory / "server.key")
                 state: dict[str, Any] = {
                     "format": STATE_FORMAT,
-                    "created": _iso(_now()),
-                    "root": _describe(root.cert),
-                    "intermediate": _describe(inter.cert),
-                    "server": {**_describe(server.cert), "hosts": hosts},
+                    "created": iso(utc_now()),
+                    "root": describe(root.cert),
+                    "intermediate": describe(inter.cert),
+                    "server": {**describe(server.cert), "hosts": hosts},
                     "clients": {},
                     "revoked": [],
                     "crl_number": 0,
@@ -265,7 +228,7 @@ class LocalCA:
             raise PKIError(f"cannot read {path}: {exc}") from exc
         try:
             state = json.loads(raw)
-            _check_state(state)
+            check_state(state)
         except (ValueError, TypeError, KeyError) as exc:
             raise PKIError(f"{path} is not a valid mtlsguard PKI state file: {exc}") from exc
         return cls(directory, state)
@@ -295,7 +258,7 @@ class LocalCA:
             )
         if not 1 <= days <= MAX_DAYS:
             raise PKIError(f"--days must be between 1 and {MAX_DAYS}, not {days}")
-        with _locked(self.directory):
+        with locked(self.directory):
             self._reload()
             previous = self._state["clients"].get(client)
             if previous is not None and not force:
@@ -310,7 +273,7 @@ class LocalCA:
                     emails=emails,
                     uris=uris,
                     dns_names=dns_names,
-                    not_after=_now() + dt.timedelta(days=days),
+                    not_after=utc_now() + dt.timedelta(days=days),
                     key_type=key_type,
                 )
             except ValueError as exc:
@@ -318,11 +281,11 @@ class LocalCA:
             cert_path, key_path = self.client_paths(client)
             try:
                 cert_path.parent.mkdir(mode=0o700, exist_ok=True)
-                _write_issued(issued, cert_path, key_path)
+                write_issued(issued, cert_path, key_path)
                 if previous is not None and previous.get("revoked_at") is None:
                     self._record_revocation(client, previous["serial"])
                 self._state["clients"][client] = {
-                    **_describe(issued.cert),
+                    **describe(issued.cert),
                     "emails": list(emails),
                     "uris": list(uris),
                     "dns": list(dns_names),
@@ -342,7 +305,7 @@ class LocalCA:
         :returns: the revocation time.
         :raises PKIError: if no such client exists or it is already revoked.
         """
-        with _locked(self.directory):
+        with locked(self.directory):
             self._reload()
             entry = self._state["clients"].get(client)
             if entry is None:
@@ -351,7 +314,7 @@ class LocalCA:
             if entry.get("revoked_at") is not None:
                 raise PKIError(f"{client!r} was already revoked at {entry['revoked_at']}")
             when = self._record_revocation(client, entry["serial"])
-            entry["revoked_at"] = _iso(when)
+            entry["revoked_at"] = iso(when)
             try:
                 self._publish_crl(self._intermediate())
             except OSError as exc:
@@ -363,7 +326,7 @@ class LocalCA:
 
         :raises PKIError: if the directory cannot be written.
         """
-        with _locked(self.directory):
+        with locked(self.directory):
             self._reload()
             try:
                 return self._publish_crl(self._intermediate())
@@ -381,7 +344,7 @@ class LocalCA:
             next_update = crl.next_update_utc
         except (OSError, ValueError):
             next_update = None
-        if next_update is not None and next_update - _now() > margin:
+        if next_update is not None and next_update - utc_now() > margin:
             return False
         self.write_crl()
         return True
@@ -403,29 +366,29 @@ class LocalCA:
 
     def _record_revocation(self, client: str, serial_hex: str) -> dt.datetime:
         # Backdated a little so a CRL signed right now already covers it on every clock.
-        when = _now() - dt.timedelta(seconds=5)
+        when = utc_now() - dt.timedelta(seconds=5)
         self._state["revoked"].append(
-            {"serial": serial_hex, "name": client, "revoked_at": _iso(when)}
+            {"serial": serial_hex, "name": client, "revoked_at": iso(when)}
         )
         return when
 
     def _publish_crl(self, inter: CertificateAuthority) -> x509.CertificateRevocationList:
         inter.revoked.update(self.revoked_serials)
         number = int(self._state["crl_number"]) + 1
-        now = _now()
+        current = utc_now()
         crl = inter.crl(
-            last_update=now - dt.timedelta(minutes=5),
-            next_update=now + dt.timedelta(days=30),
+            last_update=current - dt.timedelta(minutes=5),
+            next_update=current + dt.timedelta(days=30),
             number=number,
         )
-        _write_atomic(self.crl_path, crl.public_bytes(Encoding.PEM))
+        write_atomic(self.crl_path, crl.public_bytes(Encoding.PEM))
         self._state["crl_number"] = number
         self._save()
         return crl
 
     def _save(self) -> None:
         data = json.dumps(self._state, indent=2, sort_keys=True) + "\n"
-        _write_atomic(self.state_path, data.encode("utf-8"))
+        write_atomic(self.state_path, data.encode("utf-8"))
 
 
 def _key_pem(ca: CertificateAuthority) -> bytes:
@@ -436,40 +399,3 @@ def _owner() -> str:
     user = os.environ.get("USER") or os.environ.get("LOGNAME") or "developer"
     host = os.uname().nodename or "localhost"
     return f"{user}@{host}"[:64]
-
-
-def _remove_clients(clients: Path) -> None:
-    if clients.is_dir():
-        for item in clients.iterdir():
-            if item.suffix in {".pem", ".key"}:
-                item.unlink()
-
-
-def _check_state(state: Any) -> None:
-    if not isinstance(state, dict):
-        raise TypeError("not a JSON object")
-    if state.get("format") != STATE_FORMAT:
-        raise ValueError(f"format is {state.get('format')!r}, expected {STATE_FORMAT!r}")
-    if not isinstance(state["clients"], dict) or not isinstance(state["revoked"], list):
-        raise TypeError("clients must be an object and revoked a list")
-    for entry in state["revoked"]:
-        int(entry["serial"], 16)
-        dt.datetime.fromisoformat(entry["revoked_at"])
-    for entry in state["clients"].values():
-        int(entry["serial"], 16)
-    if not isinstance(state["crl_number"], int) or state["crl_number"] < 0:
-        raise ValueError("crl_number must be a non-negative integer")
-
-
-@contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    """Serialize mutations of one PKI directory across processes (``flock`` on ``.lock``)."""
-    try:
-        fd = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:
-        raise PKIError(f"cannot lock {directory}: {exc.strerror or exc}") from exc
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)

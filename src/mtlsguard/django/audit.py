@@ -5,6 +5,9 @@ Each event is one :class:`AuditRecord`: who (fingerprint, subject, serial, issue
 from (peer, request id). Full certificates, headers, cookies and tokens are never recorded.
 The record is attached to the log record as ``record.audit`` (a dict) for structured handlers,
 and rendered as ``key=value`` pairs in the message for plain ones.
+
+:func:`audit_record` is the one place a record is built from a request, so the middleware
+and the DRF classes fill every field alike (the client address, the request id...).
 """
 
 from __future__ import annotations
@@ -15,9 +18,22 @@ import uuid
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
-from mtlsguard.django.conf import AuditSettings
+from django.http import HttpRequest
 
-__all__ = ["AUDIT_LOGGER", "AuditRecord", "clean_request_id", "emit", "emit_async", "wanted"]
+from mtlsguard.certs.request import CertificateOutcome
+from mtlsguard.django.conf import AuditSettings, MtlsGuardSettings
+from mtlsguard.django.request_certificate import client_address, meta_key, peer_address
+
+__all__ = [
+    "AUDIT_LOGGER",
+    "AuditRecord",
+    "audit_record",
+    "clean_request_id",
+    "clip_path",
+    "emit",
+    "emit_async",
+    "wanted",
+]
 
 #: The logger name; route it to your SIEM.
 AUDIT_LOGGER: Final = "mtlsguard.audit"
@@ -89,6 +105,43 @@ def clean_request_id(value: str | None) -> str:
 def clip_path(path: str) -> str:
     """Bound the logged path's length."""
     return path if len(path) <= _MAX_PATH else path[: _MAX_PATH - 1] + "…"
+
+
+def audit_record(
+    request: HttpRequest,
+    settings: MtlsGuardSettings,
+    outcome: CertificateOutcome,
+    *,
+    allowed: bool,
+    reason: str,
+    status: int | None,
+    user: Any = None,
+) -> AuditRecord:
+    """The audit record of ``request``, whose certificate reading gave ``outcome``.
+
+    :param allowed: the decision (``allow`` or ``deny``).
+    :param reason: why (a ``CertificateError`` reason, ``no_user``, ``throttled``...).
+    :param status: the response's HTTP status.
+    :param user: the user the request was authenticated as, if any.
+    """
+    cert = outcome.presented
+    meta = request.META
+    header = settings.audit.request_id_header
+    return AuditRecord(
+        decision="allow" if allowed else "deny",
+        reason=reason,
+        status=status,
+        method=(request.method or "")[:16],
+        path=clip_path(request.path),
+        peer=peer_address(request)[:64],
+        request_id=clean_request_id(meta.get(meta_key(header)) if header else None),
+        fingerprint=(cert.sha256 or "") if cert else "",
+        subject=cert.subject if cert else "",
+        issuer=cert.issuer if cert else "",
+        serial=format(cert.serial, "X") if cert and cert.serial is not None else "",
+        user=user.get_username() if user is not None else "",
+        client=client_address(request, settings)[:64],
+    )
 
 
 def wanted(allowed: bool, options: AuditSettings) -> bool:

@@ -38,12 +38,17 @@ be read or verified, so the middleware refuses to start instead of guessing)::
 
 :func:`get_settings` validates the dict the first time it is needed and raises
 ``ImproperlyConfigured`` with the exact key and how to fix it; the result is cached and
-dropped when Django's ``setting_changed`` signal reports a change of ``MTLSGUARD``.
+dropped when Django's ``setting_changed`` signal reports a change of ``MTLSGUARD``, after
+which :data:`settings_reloaded` is sent so that whatever was compiled from the old settings
+(:mod:`mtlsguard.django.runtime` connects to it) is dropped too.
+
+The nested sections (``VERIFY``, ``IDENTITY``, ``AUDIT``, ``THROTTLE``) are validated by their
+own dataclasses in :mod:`mtlsguard.django.settings_sections`; this module validates the
+top-level keys and composes the result.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,31 +57,37 @@ from typing import Any, Final, Literal
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from mtlsguard.certs.proxies import TrustedProxies
 from mtlsguard.certs.sources import SOURCES
-from mtlsguard.django.validators import (
-    boolean,
-    choice,
-    fail,
-    header_name,
-    integer,
-    merge,
-    regex,
-    strings,
+from mtlsguard.django.settings_sections import (
+    DEFAULT_SUBJECT_REGEX,
+    AuditSettings,
+    IdentitySettings,
+    Mapping_,
+    ThrottleSettings,
+    VerifySettings,
 )
+from mtlsguard.django.validators import boolean, fail, header_name, integer, merge, strings
 
 __all__ = [
     "DEFAULTS",
+    "DEFAULT_SUBJECT_REGEX",
     "AuditSettings",
     "IdentitySettings",
+    "Mapping_",
     "MtlsGuardSettings",
     "ThrottleSettings",
     "VerifySettings",
+    "build_settings",
     "get_settings",
     "reload_settings",
+    "settings_reloaded",
 ]
+
+settings_reloaded: Final = Signal()
+"""Sent (no arguments) by :func:`reload_settings` after the cached settings were dropped."""
 
 #: The documented defaults; user values are merged over them key by key (nested dicts too).
 DEFAULTS: Final[Mapping[str, Any]] = {
@@ -112,85 +123,6 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     },
     "THROTTLE": {"ENABLED": True, "FAILURES": 20, "WINDOW": 300, "CACHE": "default"},
 }
-
-Mapping_ = Literal["binding", "email", "spiffe", "subject"]
-_MAPPINGS: Final = ("binding", "email", "spiffe", "subject")
-_SHA256_HEX = re.compile(r"\A[0-9a-f]{64}\Z")
-#: Spring Security's default ``subjectPrincipalRegex`` (the first CN of the subject), anchored
-#: to attribute boundaries: whole RFC 4514 attributes are skipped (escapes included) until one
-#: is ``CN=``, so "CN=" text inside another attribute's value (``OU=CN=admin``) never matches.
-DEFAULT_SUBJECT_REGEX: Final = r"\A(?:(?:[^,+\\]|\\.)*+[,+])*?CN=((?:[^,+\\]|\\.)*)"
-
-
-@dataclass(frozen=True, slots=True)
-class VerifySettings:
-    """``MTLSGUARD["VERIFY"]``: options of the verification policy."""
-
-    clock_skew: int
-    """Seconds of tolerance on both ends of the validity window."""
-    min_rsa_bits: int
-    """Smallest accepted RSA modulus."""
-    min_ec_bits: int
-    """Smallest accepted EC curve size."""
-    pinned_sha256: frozenset[str]
-    """If non-empty, only these (lower-case hex) fingerprints are accepted."""
-    allow_fields_only: bool
-    """Accept identities for which the proxy forwarded fields but not the certificate."""
-    revocation: Literal["off", "soft", "strict"] | None
-    """Revocation mode of :class:`~mtlsguard.certs.VerificationPolicy` (``None``: strict when
-    CRLs are configured or fetched, off otherwise)."""
-    revocation_depth: Literal["leaf", "chain"]
-    """Check the leaf only, or every intermediate too."""
-    fetch_crls: bool
-    """Fetch CRLs from the certificates' HTTP distribution points."""
-    require_client_auth_eku: bool
-    """Require an extendedKeyUsage with clientAuth."""
-
-
-@dataclass(frozen=True, slots=True)
-class IdentitySettings:
-    """``MTLSGUARD["IDENTITY"]``: how a verified certificate becomes a user."""
-
-    mapping: Mapping_
-    """``binding`` (a :class:`CertificateBinding` row), ``email`` (first e-mail SAN matched
-    against the user model's e-mail field), ``spiffe`` (SPIFFE ID) or ``subject`` (subject DN)
-    -- the last two give a username, optionally through :attr:`principal_regex`."""
-    principal_regex: re.Pattern[str] | None
-    """Applied with ``search`` to the SPIFFE ID or subject; group 1 is the username."""
-    cache_ttl: int
-    """Seconds a certificate -> user answer is reused without the database (0: never). A
-    change to a binding or a user in this process clears the cache at once; other processes
-    see it within this many seconds."""
-
-
-@dataclass(frozen=True, slots=True)
-class AuditSettings:
-    """``MTLSGUARD["AUDIT"]``: the audit trail."""
-
-    enabled: bool
-    """Emit events on the ``mtlsguard.audit`` logger."""
-    log_allowed: bool
-    """Also log allowed requests (denied ones are always logged when enabled)."""
-    database: bool
-    """Also store events as :class:`~mtlsguard.django.models.AuditEvent` rows."""
-    retention_days: int
-    """Age after which ``mtlscert prune-audit`` deletes rows."""
-    request_id_header: str | None
-    """Header carrying the request id set by the proxy; a UUID is generated otherwise."""
-
-
-@dataclass(frozen=True, slots=True)
-class ThrottleSettings:
-    """``MTLSGUARD["THROTTLE"]``: limits on failed certificate authentications (CWE-307)."""
-
-    enabled: bool
-    """Count failures and answer 429 once a peer or fingerprint exceeds :attr:`failures`."""
-    failures: int
-    """Failures allowed per window, per peer address and per certificate fingerprint."""
-    window: int
-    """Window length in seconds (fixed window, starting with the first failure)."""
-    cache: str
-    """Alias in ``CACHES``; use a shared cache (Redis, Memcached) with several nodes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,17 +174,7 @@ class MtlsGuardSettings:
         return path.startswith(self.api_prefixes)
 
 
-def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
-    """Validate a user ``MTLSGUARD`` dict (``None``: not set) into :class:`MtlsGuardSettings`.
-
-    :raises ImproperlyConfigured: naming the key at fault and how to fix it.
-    """
-    if user is None:
-        user = {}
-    if not isinstance(user, Mapping):
-        raise ImproperlyConfigured("MTLSGUARD must be a dict (see docs/django.md).")
-    raw = merge(user, DEFAULTS, "")
-
+def _source(raw: Mapping[str, Any]) -> str:
     source = raw["SOURCE"]
     if not isinstance(source, str) or source not in SOURCES:
         raise fail(
@@ -260,6 +182,10 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
             f"is {source!r}" if source is not None else "is not set",
             f"Set it to the proxy or server that terminates TLS, one of {sorted(SOURCES)}.",
         )
+    return source
+
+
+def _headers(raw: Mapping[str, Any], source: str) -> dict[str, str]:
     roles = SOURCES[source].default_names
     headers = raw["HEADERS"]
     if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in headers.items()):
@@ -271,9 +197,12 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
             f"names role(s) {unknown_roles} that source {source!r} does not have",
             f"Its roles are {sorted(roles)}.",
         )
+    return dict(headers)
 
+
+def _trusted_proxies(raw: Mapping[str, Any]) -> TrustedProxies:
     try:
-        proxies = TrustedProxies(
+        return TrustedProxies(
             strings(raw["TRUSTED_PROXIES"], "'TRUSTED_PROXIES'"),
             hops=integer(raw["HOPS"], "'HOPS'", 1),
         )
@@ -284,6 +213,8 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
             "List the proxies' addresses or networks, e.g. ['10.0.0.0/8', '::1'].",
         ) from None
 
+
+def _ca_bundle(raw: Mapping[str, Any]) -> tuple[Path, ...]:
     ca_value = raw["CA_BUNDLE"]
     if ca_value is None:
         raise fail(
@@ -291,100 +222,61 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
             "is not set",
             "Point it at the PEM file of the CA(s) that issue client certificates.",
         )
-    ca_bundle = tuple(Path(p) for p in strings(ca_value, "'CA_BUNDLE'"))
-    crl_files = tuple(Path(p) for p in strings(raw["CRL_FILES"], "'CRL_FILES'"))
+    return tuple(Path(p) for p in strings(ca_value, "'CA_BUNDLE'"))
 
-    v = raw["VERIFY"]
-    pins = frozenset(
-        p.lower().replace(":", "") for p in strings(v["PINNED_SHA256"], "'VERIFY']['PINNED_SHA256'")
-    )
-    bad_pins = sorted(p for p in pins if not _SHA256_HEX.match(p))
-    if bad_pins:
-        raise fail(
-            "'VERIFY']['PINNED_SHA256'",
-            f"holds {bad_pins}, not SHA-256 hex fingerprints",
-            "Use 64 hex digits (colons allowed), e.g. from `mtlscert list`.",
-        )
-    verify = VerifySettings(
-        clock_skew=integer(v["CLOCK_SKEW"], "'VERIFY']['CLOCK_SKEW'", 0),
-        min_rsa_bits=integer(v["MIN_RSA_BITS"], "'VERIFY']['MIN_RSA_BITS'", 1024),
-        min_ec_bits=integer(v["MIN_EC_BITS"], "'VERIFY']['MIN_EC_BITS'", 160),
-        pinned_sha256=pins,
-        allow_fields_only=boolean(v["ALLOW_FIELDS_ONLY"], "'VERIFY']['ALLOW_FIELDS_ONLY'"),
-        revocation=choice(
-            v["REVOCATION"], "'VERIFY']['REVOCATION'", (None, "off", "soft", "strict")
-        ),
-        revocation_depth=choice(
-            v["REVOCATION_DEPTH"], "'VERIFY']['REVOCATION_DEPTH'", ("leaf", "chain")
-        ),
-        fetch_crls=boolean(v["FETCH_CRLS"], "'VERIFY']['FETCH_CRLS'"),
-        require_client_auth_eku=boolean(
-            v["REQUIRE_CLIENT_AUTH_EKU"], "'VERIFY']['REQUIRE_CLIENT_AUTH_EKU'"
-        ),
-    )
 
-    i = raw["IDENTITY"]
-    if i["MAPPING"] not in _MAPPINGS:
-        raise fail(
-            "'IDENTITY']['MAPPING'", f"is {i['MAPPING']!r}", f"Use one of {list(_MAPPINGS)}."
-        )
-    principal = regex(i["PRINCIPAL_REGEX"], "'IDENTITY']['PRINCIPAL_REGEX'")
-    if principal is None and i["MAPPING"] == "subject":
-        principal = re.compile(DEFAULT_SUBJECT_REGEX)
-    identity = IdentitySettings(
-        mapping=i["MAPPING"],
-        principal_regex=principal,
-        cache_ttl=integer(i["CACHE_TTL"], "'IDENTITY']['CACHE_TTL'", 0),
-    )
-
+def _required(raw: Mapping[str, Any]) -> Literal["off", "all"] | tuple[str, ...]:
     required_value = raw["REQUIRED"]
-    required: Literal["off", "all"] | tuple[str, ...]
     if required_value in ("off", "all"):
-        required = required_value
-    else:
-        required = strings(required_value, "'REQUIRED'")
-        if not required or not all(p.startswith("/") for p in required):
-            raise fail(
-                "'REQUIRED'",
-                f"is {required_value!r}",
-                "Use 'off', 'all', or a non-empty list of path prefixes starting with '/'.",
-            )
+        return required_value  # type: ignore[no-any-return]
+    required = strings(required_value, "'REQUIRED'")
+    if not required or not all(p.startswith("/") for p in required):
+        raise fail(
+            "'REQUIRED'",
+            f"is {required_value!r}",
+            "Use 'off', 'all', or a non-empty list of path prefixes starting with '/'.",
+        )
+    return required
+
+
+def _untrusted_headers(raw: Mapping[str, Any]) -> Literal["reject", "ignore"]:
     if raw["UNTRUSTED_HEADERS"] not in ("reject", "ignore"):
         raise fail(
             "'UNTRUSTED_HEADERS'", f"is {raw['UNTRUSTED_HEADERS']!r}", "Use 'reject' or 'ignore'."
         )
+    return raw["UNTRUSTED_HEADERS"]  # type: ignore[no-any-return]
 
-    a = raw["AUDIT"]
-    request_id_header = header_name(a["REQUEST_ID_HEADER"], "'AUDIT']['REQUEST_ID_HEADER'")
-    audit = AuditSettings(
-        enabled=boolean(a["ENABLED"], "'AUDIT']['ENABLED'"),
-        log_allowed=boolean(a["LOG_ALLOWED"], "'AUDIT']['LOG_ALLOWED'"),
-        database=boolean(a["DATABASE"], "'AUDIT']['DATABASE'"),
-        retention_days=integer(a["RETENTION_DAYS"], "'AUDIT']['RETENTION_DAYS'", 1),
-        request_id_header=request_id_header,
-    )
-    t = raw["THROTTLE"]
-    if not isinstance(t["CACHE"], str):
-        raise fail("'THROTTLE']['CACHE'", "must be a CACHES alias", "Use e.g. 'default'.")
+
+def _cache_aliases() -> list[str]:
     from django.conf import settings as django_settings
 
-    aliases = sorted(getattr(django_settings, "CACHES", {}) or {"default": None})
-    if t["CACHE"] not in aliases:
-        # Caught here, not on the first failed login (where it would be a 500).
-        raise fail(
-            "'THROTTLE']['CACHE'",
-            f"names {t['CACHE']!r}, which is not in CACHES",
-            f"Use one of {aliases}; with several nodes, a shared cache (Redis, Memcached).",
-        )
-    throttle = ThrottleSettings(
-        enabled=boolean(t["ENABLED"], "'THROTTLE']['ENABLED'"),
-        failures=integer(t["FAILURES"], "'THROTTLE']['FAILURES'", 1),
-        window=integer(t["WINDOW"], "'THROTTLE']['WINDOW'", 1),
-        cache=t["CACHE"],
-    )
+    return sorted(getattr(django_settings, "CACHES", {}) or {"default": None})
+
+
+def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
+    """Validate a user ``MTLSGUARD`` dict (``None``: not set) into :class:`MtlsGuardSettings`.
+
+    :raises ImproperlyConfigured: naming the key at fault and how to fix it.
+    """
+    if user is None:
+        user = {}
+    if not isinstance(user, Mapping):
+        raise ImproperlyConfigured("MTLSGUARD must be a dict (see docs/django.md).")
+    raw = merge(user, DEFAULTS, "")
+    source = _source(raw)
+    headers = _headers(raw, source)
+    proxies = _trusted_proxies(raw)
+    ca_bundle = _ca_bundle(raw)
+    crl_files = tuple(Path(p) for p in strings(raw["CRL_FILES"], "'CRL_FILES'"))
+    verify = VerifySettings.from_raw(raw["VERIFY"])
+    identity = IdentitySettings.from_raw(raw["IDENTITY"])
+    required = _required(raw)
+    untrusted_headers = _untrusted_headers(raw)
+    audit = AuditSettings.from_raw(raw["AUDIT"])
+    throttle = ThrottleSettings.from_raw(raw["THROTTLE"], _cache_aliases())
     return MtlsGuardSettings(
         source=source,
-        headers=dict(headers),
+        headers=headers,
         trusted_proxies=proxies,
         client_ip_header=header_name(raw["CLIENT_IP_HEADER"], "'CLIENT_IP_HEADER'"),
         ca_bundle=ca_bundle,
@@ -394,7 +286,7 @@ def build_settings(user: Mapping[str, Any] | None) -> MtlsGuardSettings:
         authenticate=boolean(raw["AUTHENTICATE"], "'AUTHENTICATE'"),
         required=required,
         api_prefixes=strings(raw["API_PREFIXES"], "'API_PREFIXES'"),
-        untrusted_headers=raw["UNTRUSTED_HEADERS"],
+        untrusted_headers=untrusted_headers,
         audit=audit,
         throttle=throttle,
         raw=raw,
@@ -423,13 +315,15 @@ def get_settings() -> MtlsGuardSettings:
 
 
 def reload_settings() -> None:
-    """Forget the cached settings (and what was built from them) so they are re-read."""
+    """Forget the cached settings (and what was built from them) so they are re-read.
+
+    Sends :data:`settings_reloaded` afterwards; modules that compile something from the
+    settings connect to it, so this module needs to know none of them.
+    """
     global _cached
     with _lock:
         _cached = None
-    from mtlsguard.django import runtime
-
-    runtime.reset()
+    settings_reloaded.send(sender=MtlsGuardSettings)
 
 
 @receiver(setting_changed)

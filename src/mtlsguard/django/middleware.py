@@ -7,6 +7,9 @@ Place it after ``SessionMiddleware`` and ``AuthenticationMiddleware`` (check
 * ``request.client_cert_error`` -- the :class:`~mtlsguard.certs.CertificateError` explaining
   why a presented certificate was not accepted, or ``None``;
 * ``request.client_cert_user`` -- the user the certificate maps to, or ``None``;
+* ``request.client_cert_outcome`` -- the whole
+  :class:`~mtlsguard.certs.request.CertificateOutcome` (what was presented, even when it was
+  refused), which the DRF classes reuse;
 * ``request.user`` -- the user the certificate maps to (through ``AUTHENTICATION_BACKENDS``),
   when ``MTLSGUARD["AUTHENTICATE"]`` is on and it maps to one.
 
@@ -32,20 +35,15 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponseBase
 
-from mtlsguard.certs import CertificateError
+from mtlsguard.certs.request import CertificateOutcome
 from mtlsguard.django import runtime
-from mtlsguard.django.audit import AuditRecord, clean_request_id, clip_path, emit, emit_async
+from mtlsguard.django.audit import AuditRecord, audit_record, emit, emit_async
 from mtlsguard.django.audit import wanted as audit_wanted
 from mtlsguard.django.backends import authenticate_certificate
 from mtlsguard.django.conf import MtlsGuardSettings, get_settings
-from mtlsguard.django.request_certificate import (
-    Inspection,
-    client_address,
-    inspect_request,
-    meta_key,
-)
+from mtlsguard.django.request_certificate import inspect_request
 from mtlsguard.django.responses import Refusal, refusal_response
-from mtlsguard.django.throttling import FailureThrottle
+from mtlsguard.django.throttling import FailureThrottle, failure_subjects
 
 __all__ = [
     "SESSION_FINGERPRINT_KEY",
@@ -63,14 +61,20 @@ _BAD_INPUT = frozenset({"malformed", "ambiguous", "unknown_source"})
 GetResponse = Callable[[HttpRequest], Any]
 
 
-def decide(settings: MtlsGuardSettings, inspection: Inspection, path: str) -> Refusal | None:
+def decide(
+    settings: MtlsGuardSettings, inspection: CertificateOutcome, path: str
+) -> Refusal | None:
     """The refusal for a request, before throttling; ``None`` lets it through to the view."""
     error = inspection.error
     required = settings.is_required(path)
     if error is not None and error.reason == "untrusted_proxy":
         if settings.untrusted_headers == "reject":
             return Refusal(400, error.reason, "Client-certificate headers from an untrusted peer.")
-        logger.warning("mtlsguard: ignored %s", error)
+        logger.warning(
+            "mtlsguard: ignored %s (add the peer to MTLSGUARD['TRUSTED_PROXIES'] if it is "
+            "your proxy)",
+            error,
+        )
         if required:
             return Refusal(401, error.reason, "A verified client certificate is required.")
         return None
@@ -85,10 +89,6 @@ def decide(settings: MtlsGuardSettings, inspection: Inspection, path: str) -> Re
     if inspection.verified is None and required:
         return Refusal(401, "no_certificate", "A verified client certificate is required.")
     return None
-
-
-def _untrusted(ins: Inspection) -> bool:
-    return ins.error is not None and ins.error.reason == "untrusted_proxy"
 
 
 class ClientCertificateMiddleware:
@@ -110,7 +110,7 @@ class ClientCertificateMiddleware:
         self.get_response = get_response
         # Fail at startup, not at the first request: invalid settings or an unreadable CA
         # bundle raise ImproperlyConfigured here.
-        runtime.policy(get_settings())
+        runtime.reader(get_settings())
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
             markcoroutinefunction(self)
@@ -136,8 +136,10 @@ class ClientCertificateMiddleware:
             emit(record, settings.audit)
         return response
 
-    def _identify(self, request: HttpRequest, settings: MtlsGuardSettings, ins: Inspection) -> Any:
-        if _untrusted(ins):
+    def _identify(
+        self, request: HttpRequest, settings: MtlsGuardSettings, ins: CertificateOutcome
+    ) -> Any:
+        if ins.untrusted:
             self._set_anonymous(request)
             return None
         user = None
@@ -149,7 +151,7 @@ class ClientCertificateMiddleware:
         self._set_user(request, user)
         return user
 
-    def _persist(self, request: HttpRequest, ins: Inspection, user: Any) -> Any:
+    def _persist(self, request: HttpRequest, ins: CertificateOutcome, user: Any) -> Any:
         self._require_session(request)
         fingerprint = ins.fingerprint if ins.verified is not None else None
         bound = request.session.get(SESSION_FINGERPRINT_KEY)
@@ -176,7 +178,7 @@ class ClientCertificateMiddleware:
     def _throttle(
         self,
         settings: MtlsGuardSettings,
-        ins: Inspection,
+        ins: CertificateOutcome,
         request: HttpRequest,
         refusal: Refusal | None,
     ) -> Refusal | None:
@@ -185,13 +187,13 @@ class ClientCertificateMiddleware:
         if ins.error is None or not settings.throttle.enabled:
             return refusal
         throttle = FailureThrottle(settings.throttle)
-        peer = client_address(request, settings)
-        wait = throttle.retry_after(peer, ins.fingerprint)
+        subjects = failure_subjects(request, settings, ins)
+        wait = throttle.check(subjects)
         if wait is not None:
             return Refusal(
                 429, "throttled", "Too many failed certificate authentications.", retry_after=wait
             )
-        throttle.record_failure(peer, ins.fingerprint)
+        throttle.record(subjects)
         return refusal
 
     # -- async --------------------------------------------------------------------------------
@@ -226,9 +228,9 @@ class ClientCertificateMiddleware:
         return response
 
     async def _aidentify(
-        self, request: HttpRequest, settings: MtlsGuardSettings, ins: Inspection
+        self, request: HttpRequest, settings: MtlsGuardSettings, ins: CertificateOutcome
     ) -> Any:
-        if _untrusted(ins):
+        if ins.untrusted:
             self._set_anonymous(request)
             return None
         user = None
@@ -240,7 +242,7 @@ class ClientCertificateMiddleware:
         self._set_user(request, user)
         return user
 
-    async def _apersist(self, request: HttpRequest, ins: Inspection, user: Any) -> Any:
+    async def _apersist(self, request: HttpRequest, ins: CertificateOutcome, user: Any) -> Any:
         self._require_session(request)
         fingerprint = ins.fingerprint if ins.verified is not None else None
         bound = await request.session.aget(SESSION_FINGERPRINT_KEY)
@@ -264,12 +266,13 @@ class ClientCertificateMiddleware:
     # -- shared -------------------------------------------------------------------------------
 
     @staticmethod
-    def _annotate(request: HttpRequest, settings: MtlsGuardSettings) -> Inspection:
-        inspection = inspect_request(request, settings)
-        request.client_cert = inspection.verified
-        request.client_cert_error = inspection.error
+    def _annotate(request: HttpRequest, settings: MtlsGuardSettings) -> CertificateOutcome:
+        outcome = inspect_request(request, settings)
+        request.client_cert = outcome.verified
+        request.client_cert_error = outcome.error
         request.client_cert_user = None
-        return inspection
+        request.client_cert_outcome = outcome
+        return outcome
 
     @staticmethod
     def _set_user(request: HttpRequest, user: Any) -> None:
@@ -309,7 +312,7 @@ class ClientCertificateMiddleware:
     def _record(
         request: HttpRequest,
         settings: MtlsGuardSettings,
-        ins: Inspection,
+        ins: CertificateOutcome,
         refusal: Refusal | None,
         user: Any,
         status: int,
@@ -318,32 +321,16 @@ class ClientCertificateMiddleware:
             return None  # nothing certificate-related happened: not an audit event
         if not audit_wanted(refusal is None, settings.audit):
             return None  # decided before building anything: this is the hot path
-        error: CertificateError | None = ins.error
         if refusal is not None:
             reason = refusal.reason
-        elif error is not None:
-            reason = error.reason
+        elif ins.error is not None:
+            reason = ins.error.reason
         elif user is None and settings.authenticate:
             reason = "no_user"
         else:
             reason = "verified"
-        cert = ins.presented
-        header = settings.audit.request_id_header
-        request_id = request.META.get(meta_key(header)) if header else None
-        return AuditRecord(
-            decision="deny" if refusal is not None else "allow",
-            reason=reason,
-            status=status,
-            method=(request.method or "")[:16],
-            path=clip_path(request.path),
-            peer=str(request.META.get("REMOTE_ADDR") or "")[:64],
-            request_id=clean_request_id(request_id),
-            fingerprint=(cert.sha256 or "") if cert else "",
-            subject=cert.subject if cert else "",
-            issuer=cert.issuer if cert else "",
-            serial=format(cert.serial, "X") if cert and cert.serial is not None else "",
-            user=user.get_username() if user is not None else "",
-            client=client_address(request, settings)[:64],
+        return audit_record(
+            request, settings, ins, allowed=refusal is None, reason=reason, status=status, user=user
         )
 
 

@@ -1,26 +1,45 @@
-"""What the settings compile to, built once per process: the verification policy.
+"""What the settings compile to, built once per process: the policy, verifier and reader.
 
-Building a :class:`~mtlsguard.certs.VerificationPolicy` reads the CA bundle and CRLs and
-compiles a verifier, so it happens once (at the first request, or when the middleware is
-instantiated) and again only after :func:`reset` (``setting_changed`` calls it).
+Building a :class:`~mtlsguard.certs.VerificationPolicy` reads the CA bundle and CRLs, and its
+verifier compiles a path builder, so this happens once (at the first request, or when the
+middleware is instantiated) and again only after :func:`reset`, which runs whenever
+:func:`~mtlsguard.django.conf.reload_settings` announces new settings (``settings_reloaded``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
+from django.dispatch import receiver
 
-from mtlsguard.certs import ClientCertificate
+from mtlsguard.certs import ClientCertificate, VerifiedCertificate
 from mtlsguard.certs.policy import VerificationPolicy
-from mtlsguard.certs.verify import VerifiedCertificate
-from mtlsguard.django.conf import MtlsGuardSettings
+from mtlsguard.certs.request import CertificateReader
+from mtlsguard.certs.verifier import verifier_for
+from mtlsguard.django.conf import MtlsGuardSettings, settings_reloaded
+from mtlsguard.django.identity_cache import identity_cache
 
-__all__ = ["VerifiedCertificate", "build_policy", "client_certificate_of", "policy", "reset"]
+__all__ = [
+    "VerifiedCertificate",
+    "build_policy",
+    "client_certificate_of",
+    "policy",
+    "reader",
+    "reset",
+]
+
+
+class _Compiled(NamedTuple):
+    settings: MtlsGuardSettings
+    policy: VerificationPolicy
+    reader: CertificateReader
+
 
 _lock = threading.Lock()
-_policy: tuple[MtlsGuardSettings, VerificationPolicy] | None = None
+_compiled: _Compiled | None = None
 
 
 def client_certificate_of(verified: VerifiedCertificate) -> ClientCertificate:
@@ -57,23 +76,56 @@ def build_policy(settings: MtlsGuardSettings) -> VerificationPolicy:
         ) from exc
 
 
-def policy(settings: MtlsGuardSettings) -> VerificationPolicy:
-    """The compiled policy for ``settings`` (built on first use, then reused)."""
-    global _policy
-    current = _policy
-    if current is not None and current[0] is settings:
-        return current[1]
+def _compile(settings: MtlsGuardSettings) -> _Compiled:
+    built = build_policy(settings)
+    verifier_for(built)  # the path builder is compiled now, not on the first request
+    request_reader = CertificateReader(
+        settings.source,
+        built,
+        trusted_proxies=settings.trusted_proxies,
+        names=settings.headers or None,
+    )
+    return _Compiled(settings, built, request_reader)
+
+
+def _current(settings: MtlsGuardSettings) -> _Compiled:
+    global _compiled
+    current = _compiled
+    if current is not None and current.settings is settings:
+        return current
     with _lock:
-        if _policy is None or _policy[0] is not settings:
-            _policy = (settings, build_policy(settings))
-        return _policy[1]
+        if _compiled is None or _compiled.settings is not settings:
+            _compiled = _compile(settings)
+        return _compiled
+
+
+def policy(settings: MtlsGuardSettings) -> VerificationPolicy:
+    """The compiled policy for ``settings`` (built on first use, then reused).
+
+    :raises ImproperlyConfigured: as :func:`build_policy`.
+    """
+    return _current(settings).policy
+
+
+def reader(settings: MtlsGuardSettings) -> CertificateReader:
+    """The request reader for ``settings`` (source, header names, proxies, policy).
+
+    :raises ImproperlyConfigured: as :func:`build_policy`.
+    """
+    current = _compiled  # the per-request path: no call when the settings are unchanged
+    if current is not None and current.settings is settings:
+        return current.reader
+    return _current(settings).reader
 
 
 def reset() -> None:
-    """Forget the compiled policy (its result cache goes with it)."""
-    global _policy
+    """Forget what was compiled (the verifier's result cache goes with it)."""
+    global _compiled
     with _lock:
-        _policy = None
-    from mtlsguard.django.identity_cache import identity_cache
-
+        _compiled = None
     identity_cache.clear()
+
+
+@receiver(settings_reloaded, dispatch_uid="mtlsguard.django.runtime.reset")
+def _on_settings_reloaded(**kwargs: Any) -> None:
+    reset()

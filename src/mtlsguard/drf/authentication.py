@@ -29,6 +29,7 @@ from rest_framework.authentication import (
 from rest_framework.request import Request
 
 from mtlsguard.certs import ClientCertificate, VerifiedCertificate
+from mtlsguard.certs.request import CertificateOutcome
 from mtlsguard.django.origin import cross_site_reason
 from mtlsguard.drf.confirmation import (
     BoundToken,
@@ -91,7 +92,7 @@ class ClientCertificateAuthentication(BaseAuthentication):
             if not cert.by_middleware:
                 check_throttle(request, cert)
                 throttle_failure(request, cert)
-                audit_denial(request, cert.error.reason, certificate=cert.presented)
+                audit_denial(request, cert.outcome, cert.error.reason)
             raise exceptions.AuthenticationFailed(
                 f"Client certificate refused ({cert.error.reason}).", code=cert.error.reason
             )
@@ -107,20 +108,19 @@ class ClientCertificateAuthentication(BaseAuthentication):
         :raises AuthenticationFailed: ``no_user`` when it maps to no active user.
         """
         raw = django_request(request)
+        outcome = CertificateOutcome(verified.certificate, verified, None)
         user = getattr(raw, "client_cert_user", None)
         if user is None:
             user = auth.authenticate(request=raw, certificate=verified)
         if user is None or not getattr(user, "is_active", False):
-            audit_denial(request, "no_user", certificate=verified.certificate)
+            audit_denial(request, outcome, "no_user")
             raise exceptions.AuthenticationFailed(
                 "The client certificate is not bound to an active user.", code="no_user"
             )
         if self.refuse_cross_site:
             foreign = cross_site_reason(raw)
             if foreign is not None:
-                audit_denial(
-                    request, "cross_site", status=403, certificate=verified.certificate, user=user
-                )
+                audit_denial(request, outcome, "cross_site", status=403, user=user)
                 raise exceptions.PermissionDenied(f"Cross-site request refused: {foreign}.")
         if self.enforce_csrf:
             SessionAuthentication().enforce_csrf(request)
@@ -215,7 +215,7 @@ class CertificateBoundTokenAuthentication(BaseAuthentication):
             return self.authenticate_credentials(request, token, cert)
         except TokenError as exc:
             throttle_failure(request, cert)
-            audit_denial(request, exc.reason, certificate=cert.presented)
+            audit_denial(request, cert.outcome, exc.reason)
             raise exceptions.AuthenticationFailed(str(exc), code=exc.reason) from None
 
     def authenticate_credentials(

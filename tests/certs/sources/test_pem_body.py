@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mtlsguard.certs.model import CertificateError
-from mtlsguard.certs.sources._common import _pem_body_der
+from mtlsguard.certs.sources._decoding import _pem_body_der
 
 _BODY = re.compile(r"[A-Za-z0-9+/=\s]*")  # what the general path accepts before decoding
 

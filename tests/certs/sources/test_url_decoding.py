@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mtlsguard.certs.model import CertificateError
-from mtlsguard.certs.sources._common import _qp_url_decoded, url_decoded
+from mtlsguard.certs.sources._decoding import _qp_url_decoded, url_decoded
 from mtlsguard.devserver.pki import TestPKI
 
 _PIECES = st.sampled_from(

@@ -6,8 +6,8 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from mtlsguard.certs.model import CertificateError, ClientCertificate
-from mtlsguard.certs.sources._common import RequestView
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.sources.apache import ApacheSource
 from mtlsguard.certs.sources.asgi import AsgiTlsSource
 from mtlsguard.certs.sources.aws_alb import AwsAlbSource
@@ -20,6 +20,7 @@ from mtlsguard.certs.sources.haproxy import HaproxySource
 from mtlsguard.certs.sources.nginx import IngressNginxSource, NginxSource
 from mtlsguard.certs.sources.rfc9440 import Rfc9440Source
 from mtlsguard.certs.sources.traefik import TraefikSource
+from mtlsguard.certs.sources.view import RequestView
 from mtlsguard.certs.sources.wsgi_ssl import WsgiSslSource
 
 __all__ = [
@@ -81,10 +82,13 @@ def resolve_names(source: CertificateSource, names: Mapping[str, str] | None) ->
 
 
 @functools.lru_cache(maxsize=4096)
-def _parse_cached(name: str, values: RawValues, hops: int) -> ClientCertificate | None:
-    # Keyed on the raw values, so a repeat request costs one dict lookup. Errors are not
-    # cached (lru_cache does not cache exceptions), which is what we want for hostile input.
-    return SOURCES[name].parse(dict(values), hops=hops)
+def _parse_cached(
+    source: CertificateSource, values: RawValues, hops: int
+) -> ClientCertificate | None:
+    # Keyed on the raw values, so a repeat request costs one dict lookup (sources hash by
+    # identity: the registered ones are singletons). Errors are not cached (lru_cache does
+    # not cache exceptions), which is what we want for hostile input.
+    return source.parse(dict(values), hops=hops)
 
 
 def extract(
@@ -114,7 +118,7 @@ def extract(
         raise ValueError("hops must be at least 1")
     view = RequestView(headers, environ)
     values = src.collect(view, resolve_names(src, names))
-    return _parse_cached(src.name, values, hops)
+    return _parse_cached(src, values, hops)
 
 
 def extract_collected(
@@ -129,4 +133,4 @@ def extract_collected(
     """
     if hops < 1:
         raise ValueError("hops must be at least 1")
-    return _parse_cached(source.name, values, hops)
+    return _parse_cached(source, values, hops)

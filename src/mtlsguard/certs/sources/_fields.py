@@ -16,8 +16,9 @@ from typing import Final
 
 from cryptography import x509
 
-from mtlsguard.certs.model import CertificateError, ClientCertificate
-from mtlsguard.certs.sources._common import ProxyVerdict, settle
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
+from mtlsguard.certs.sources._verdict import ProxyVerdict, settle
 
 __all__ = [
     "boolean_flag",
@@ -62,7 +63,7 @@ def settle_presented(
     build: Callable[[bool | None], ClientCertificate] | None,
     what: str,
 ) -> ClientCertificate | None:
-    """:func:`~mtlsguard.certs.sources._common.settle` for proxies that also say "presented".
+    """:func:`~mtlsguard.certs.sources._verdict.settle` for proxies that also say "presented".
 
     ``presented`` False (or a ``NONE`` verdict) means no certificate: ``None``, unless
     something describing a certificate (``build``) or a success verdict came with it.

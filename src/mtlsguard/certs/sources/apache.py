@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from mtlsguard.certs.sources._common import RequestView
 from mtlsguard.certs.sources.base import RawValues
+from mtlsguard.certs.sources.view import RequestView
 from mtlsguard.certs.sources.wsgi_ssl import ModSslEnvironSource
 
 __all__ = ["ApacheSource"]

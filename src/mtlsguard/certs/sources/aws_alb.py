@@ -23,15 +23,15 @@ from collections.abc import Mapping
 from typing import ClassVar, Final
 
 from mtlsguard.certs.dn import normalize_dn
-from mtlsguard.certs.model import CertificateError, ClientCertificate
-from mtlsguard.certs.sources._common import (
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
+from mtlsguard.certs.sources._decoding import (
     certificate_from_pem_bundle,
-    hex_serial,
     load_pem_bundle,
-    present,
     url_decoded,
 )
 from mtlsguard.certs.sources._fields import check_same_certificate, rfc3339_datetime
+from mtlsguard.certs.sources._verdict import hex_serial, present
 from mtlsguard.certs.sources.base import CertificateSource
 
 __all__ = ["AwsAlbSource"]

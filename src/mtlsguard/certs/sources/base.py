@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from mtlsguard.certs.model import ClientCertificate
-from mtlsguard.certs.sources._common import RequestView
+from mtlsguard.certs.sources.view import RequestView
 
 __all__ = ["CertificateSource", "RawValues"]
 

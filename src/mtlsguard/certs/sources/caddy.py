@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from mtlsguard.certs.model import ClientCertificate
-from mtlsguard.certs.sources._common import b64_der, present, single_value
+from mtlsguard.certs.sources._decoding import b64_der
+from mtlsguard.certs.sources._verdict import present, single_value
 from mtlsguard.certs.sources.base import CertificateSource
 
 __all__ = ["CaddySource"]

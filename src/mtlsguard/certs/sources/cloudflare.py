@@ -24,14 +24,9 @@ from collections.abc import Callable, Mapping
 from typing import ClassVar, Final
 
 from mtlsguard.certs.dn import normalize_dn
-from mtlsguard.certs.model import CertificateError, ClientCertificate
-from mtlsguard.certs.sources._common import (
-    ProxyVerdict,
-    b64_der,
-    hex_serial,
-    openssl_verdict,
-    present,
-)
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
+from mtlsguard.certs.sources._decoding import b64_der
 from mtlsguard.certs.sources._fields import (
     boolean_flag,
     check_same_certificate,
@@ -39,6 +34,7 @@ from mtlsguard.certs.sources._fields import (
     settle_presented,
     sha256_hex,
 )
+from mtlsguard.certs.sources._verdict import ProxyVerdict, hex_serial, openssl_verdict, present
 from mtlsguard.certs.sources.base import CertificateSource
 
 __all__ = ["CloudflareSource"]

@@ -30,9 +30,11 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Final
 
 from mtlsguard.certs.dn import normalize_dn
-from mtlsguard.certs.model import CertificateError, ClientCertificate
-from mtlsguard.certs.sources._common import check_size, load_pem_bundle, present, url_decoded
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
+from mtlsguard.certs.sources._decoding import check_size, load_pem_bundle, url_decoded
 from mtlsguard.certs.sources._fields import check_same_certificate, sha256_hex
+from mtlsguard.certs.sources._verdict import present
 from mtlsguard.certs.sources.base import CertificateSource
 
 __all__ = ["EnvoySource", "XfccElement", "parse_xfcc", "tokenize_xfcc"]

@@ -30,8 +30,9 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import ClassVar, TypeVar
 
-from mtlsguard.certs.model import CertificateError, ClientCertificate
-from mtlsguard.certs.sources._common import ProxyVerdict, b64_der, hex_serial, present
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
+from mtlsguard.certs.sources._decoding import b64_der
 from mtlsguard.certs.sources._fields import (
     check_same_certificate,
     name_from_der,
@@ -39,6 +40,7 @@ from mtlsguard.certs.sources._fields import (
     rfc3339_datetime,
     settle_presented,
 )
+from mtlsguard.certs.sources._verdict import ProxyVerdict, hex_serial, present
 from mtlsguard.certs.sources.base import CertificateSource
 from mtlsguard.certs.sources.rfc9440 import parse_byte_sequence, parse_byte_sequence_list
 

@@ -18,14 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from mtlsguard.certs.model import CertificateError, ClientCertificate
-from mtlsguard.certs.sources._common import (
-    ProxyVerdict,
-    b64_der,
-    present,
-    settle,
-    single_value,
-)
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
+from mtlsguard.certs.sources._decoding import b64_der
+from mtlsguard.certs.sources._verdict import ProxyVerdict, present, settle, single_value
 from mtlsguard.certs.sources.base import CertificateSource
 
 __all__ = ["HaproxySource"]

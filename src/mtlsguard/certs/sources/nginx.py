@@ -24,13 +24,13 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from mtlsguard.certs.model import ClientCertificate
-from mtlsguard.certs.sources._common import (
+from mtlsguard.certs.sources._decoding import url_decoded
+from mtlsguard.certs.sources._verdict import (
     ForwardedFields,
     identity_from_pem,
     openssl_verdict,
     present,
     single_value,
-    url_decoded,
 )
 from mtlsguard.certs.sources.base import CertificateSource
 

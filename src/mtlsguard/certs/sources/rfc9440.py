@@ -17,8 +17,10 @@ import string
 from collections.abc import Mapping
 from typing import ClassVar, Final
 
-from mtlsguard.certs.model import CertificateError, ClientCertificate
-from mtlsguard.certs.sources._common import b64_der, check_size, present
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
+from mtlsguard.certs.sources._decoding import b64_der, check_size
+from mtlsguard.certs.sources._verdict import present
 from mtlsguard.certs.sources.base import CertificateSource
 
 __all__ = ["Rfc9440Source", "parse_byte_sequence", "parse_byte_sequence_list"]

@@ -31,8 +31,10 @@ from typing import ClassVar, Final
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from mtlsguard.certs.model import CertificateError, ClientCertificate
-from mtlsguard.certs.sources._common import b64_der, check_size, present
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
+from mtlsguard.certs.sources._decoding import b64_der, check_size
+from mtlsguard.certs.sources._verdict import present
 from mtlsguard.certs.sources.base import CertificateSource
 
 __all__ = ["TraefikSource", "parse_info"]

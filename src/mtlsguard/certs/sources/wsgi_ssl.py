@@ -19,16 +19,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from mtlsguard.certs.model import CertificateError, ClientCertificate
-from mtlsguard.certs.sources._common import (
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
+from mtlsguard.certs.sources._verdict import (
     ForwardedFields,
-    RequestView,
     identity_from_pem,
     openssl_verdict,
     present,
     single_value,
 )
 from mtlsguard.certs.sources.base import CertificateSource, RawValues
+from mtlsguard.certs.sources.view import RequestView
 
 __all__ = ["ModSslEnvironSource", "WsgiSslSource"]
 

@@ -2,26 +2,28 @@
 
 Like ``runserver``, but over TLS with a required, verified client certificate, handed to the
 project in the WSGI environ as Apache mod_ssl does (set ``MTLSGUARD["SOURCE"] = "wsgi-ssl"``).
-No autoreload and no static files: restart it after code changes.
+No autoreload and no static files: restart it after code changes. The options are those of
+``mtlsguard devserver`` (:mod:`mtlsguard.cli.devserver`); the serving is
+:func:`mtlsguard.devserver.launch.serve_until_stopped`.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 from typing import Any, ClassVar, cast
 from wsgiref.types import WSGIApplication
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.servers.basehttp import get_internal_wsgi_application
 
-from mtlsguard.devserver.commands import (
-    UsageError,
+from mtlsguard.cli.devserver import (
     add_limit_arguments,
     add_tls_arguments,
+    limits_from,
     parse_addrport,
-    run_server,
 )
+from mtlsguard.devserver import UsageError
+from mtlsguard.devserver.launch import load_django, serve_until_stopped, server_tls
+from mtlsguard.devserver.localca import PKIError
 
 __all__ = ["Command", "django_application"]
 
@@ -31,12 +33,10 @@ DEFAULT_ADDRPORT = "127.0.0.1:8443"
 def django_application(settings_module: str) -> WSGIApplication:
     """Set up Django with ``settings_module`` and return the project's WSGI application.
 
-    Used by ``mtlsguard devserver --django-settings``, outside ``manage.py``.
+    :raises UsageError: if the project cannot be set up (see
+        :func:`mtlsguard.devserver.launch.load_django`, which this is).
     """
-    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
-    from django.core.wsgi import get_wsgi_application
-
-    return cast(WSGIApplication, get_wsgi_application())
+    return load_django(settings_module)
 
 
 class Command(BaseCommand):
@@ -62,9 +62,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Check the project, then serve until Ctrl-C."""
-        namespace = argparse.Namespace(**options)
         try:
             host, port = parse_addrport(options["addrport"])
+            limits = limits_from(options["max_connections"], options["timeout"])
+            tls = server_tls(
+                pki=options["pki"],
+                cert=options["cert"],
+                key=options["key"],
+                cacert=options["cacert"],
+                crl=options["crl"],
+            )
             self.check(display_num_errors=True)
             app = cast(WSGIApplication, get_internal_wsgi_application())
 
@@ -72,6 +79,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"runmtlsserver: {line}")
                 self.stdout.flush()
 
-            run_server(app, namespace, host, port, announce)
-        except UsageError as exc:
+            serve_until_stopped(
+                app, tls=tls, host=host, port=port, limits=limits, announce=announce
+            )
+        except (PKIError, UsageError) as exc:
             raise CommandError(str(exc)) from exc

@@ -1,255 +1,37 @@
-"""Shared plumbing for source parsers: request view and certificate decoders.
+"""The proxy's verdict, forwarded DN fields, and the one place that turns them into an identity.
 
-Everything here is framework-free and total: it returns a value or raises
-:class:`~mtlsguard.certs.model.CertificateError`, never anything else.
+Shared by the sources that forward a certificate beside an OpenSSL-style verdict (nginx,
+ingress-nginx, HAProxy, Apache, Caddy, Traefik, the dev server, ASGI): :func:`settle` gives
+every one of them the same semantics for (certificate or fields, verdict). Every function is
+total: it returns a value or raises :class:`~mtlsguard.certs.CertificateError`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import enum
 import hashlib
-import re
 import string
-import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from cryptography import x509
 
 from mtlsguard.certs.dn import normalize_dn
-from mtlsguard.certs.model import CertificateError, ClientCertificate
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate
+from mtlsguard.certs.sources._decoding import check_size, load_pem_pairs
 
 __all__ = [
-    "MAX_HEADER_BYTES",
     "ForwardedFields",
     "ProxyVerdict",
-    "RequestView",
-    "b64_der",
-    "certificate_from_pem_bundle",
     "hex_serial",
     "identity_from_pem",
-    "load_pem_bundle",
-    "load_pem_pairs",
     "openssl_verdict",
     "present",
     "settle",
     "single_value",
-    "url_decoded",
 ]
-
-#: Upper bound on one forwarded-certificate value; real chains are a few KiB. Larger values
-#: are refused before any decoding work, so a hostile client cannot make us parse megabytes.
-MAX_HEADER_BYTES = 64 * 1024
-
-_PEM_BEGIN: Final = "-----BEGIN CERTIFICATE-----"
-_PEM_END: Final = "-----END CERTIFICATE-----"
-# What may sit between the armour lines: base64 and (any) whitespace, as proxies mangle it.
-_PEM_BODY = re.compile(r"[A-Za-z0-9+/=\s]*")
-
-
-#: Header name -> CGI ``HTTP_*`` key; names come from source defaults and settings, so few.
-_META_KEYS: dict[str, str] = {}
-_MAX_META_KEYS: Final = 1024
-
-
-class RequestView:
-    """Case-insensitive read access to a request's headers and WSGI/ASGI environ.
-
-    ``headers`` is any mapping of header names to values (Django's ``request.headers``,
-    a plain dict, ...). When it is ``None``, header lookups fall back to CGI-style
-    ``HTTP_*`` keys of ``environ`` (Django's ``request.META``).
-    """
-
-    __slots__ = ("_environ", "_headers")
-
-    def __init__(
-        self,
-        headers: Mapping[str, str] | None = None,
-        environ: Mapping[str, Any] | None = None,
-    ) -> None:
-        self._environ: Mapping[str, Any] = environ if environ is not None else {}
-        lowered: dict[str, str] = {}
-        if headers is not None:
-            for key, value in headers.items():
-                k = key.lower()
-                if k in lowered and lowered[k] != value:
-                    raise CertificateError(
-                        "ambiguous", f"header {key!r} appears more than once with different values"
-                    )
-                lowered[k] = value
-            self._headers: dict[str, str] | None = lowered
-        else:
-            self._headers = None
-
-    def header(self, name: str) -> str | None:
-        """Return header ``name`` (any case), or ``None`` when absent."""
-        if self._headers is not None:
-            return self._headers.get(name.lower())
-        key = _META_KEYS.get(name)
-        if key is None:
-            key = "HTTP_" + name.upper().replace("-", "_")
-            if len(_META_KEYS) < _MAX_META_KEYS:
-                _META_KEYS[name] = key
-        value = self._environ.get(key)
-        return value if isinstance(value, str) else None
-
-    def environ(self, key: str) -> Any:
-        """Return the environ/scope entry ``key`` exactly as given, or ``None``."""
-        return self._environ.get(key)
-
-
-def check_size(value: str, what: str) -> None:
-    """Refuse values over :data:`MAX_HEADER_BYTES` with ``malformed``."""
-    if len(value) > MAX_HEADER_BYTES:
-        raise CertificateError("malformed", f"{what} is longer than {MAX_HEADER_BYTES} bytes")
-
-
-#: The escapes a URL-encoded PEM is made of (nginx and ALB encode newline, space, ``+``,
-#: ``/`` and ``=``, upper case). Replacing them with ``str.replace`` is ~10x faster than
-#: ``urllib.parse.unquote``; anything else falls back to ``unquote``.
-_PEM_ESCAPES: Final = (("%0A", "\n"), ("%20", " "), ("%2B", "+"), ("%2F", "/"), ("%3D", "="))
-
-
-#: Swaps ``%`` and ``=``, so that ``binascii.a2b_qp`` (quoted-printable: ``=XX``) decodes
-#: ``%XX`` escapes in one C pass.
-_PERCENT_AS_QP: Final = bytes.maketrans(b"%=", b"=%")
-
-
-def _qp_url_decoded(value: str) -> str | None:
-    """``unquote(value, errors="strict")`` in one C pass, or ``None`` to take the other paths.
-
-    It answers for an ASCII value without ``=``, CR or LF whose every ``%`` starts a valid
-    ``%XX`` escape decoding to UTF-8: nginx's escaping of a PEM.
-
-    ``a2b_qp`` decodes ``=XX`` (either case of hex digits) exactly as ``unquote_to_bytes``
-    decodes ``%XX``, and copies every other byte except in three cases: ``=`` + CR/LF (a soft
-    line break; excluded, there is no CR or LF), ``==`` (one ``=`` out of two) and ``=`` not
-    followed by two hex digits (kept, or dropped at the end). Each ``=`` of the translated
-    input shortens the output by exactly 2 only when it starts a valid escape, by less
-    otherwise, so the length check below admits exactly the inputs where the two agree. For
-    an ASCII string ``unquote`` is ``unquote_to_bytes(value).decode("utf-8", errors)``.
-    """
-    if not value.isascii() or "=" in value or "\n" in value or "\r" in value:
-        return None
-    data = value.encode("ascii").translate(_PERCENT_AS_QP)
-    decoded = binascii.a2b_qp(data)
-    if len(decoded) != len(data) - 2 * value.count("%"):
-        return None  # an invalid escape: unquote() keeps it, a2b_qp does not always
-    try:
-        return decoded.decode("utf-8")
-    except UnicodeDecodeError:
-        return None  # the caller's unquote() gives the verdict
-
-
-def url_decoded(value: str, what: str) -> str:
-    """Percent-decode ``value`` (nginx ``$ssl_client_escaped_cert``, ALB); ``+`` stays ``+``."""
-    check_size(value, what)
-    fastest = _qp_url_decoded(value)
-    if fastest is not None:
-        return fastest
-    if "%25" not in value:
-        # Without an escaped '%', no replacement can create a new escape sequence, so when
-        # no '%' is left afterwards the result equals unquote()'s.
-        fast = value
-        for escape, char in _PEM_ESCAPES:
-            fast = fast.replace(escape, char)
-        if "%" not in fast:
-            return fast
-    try:
-        return urllib.parse.unquote(value, errors="strict")
-    except UnicodeDecodeError as exc:
-        raise CertificateError("malformed", f"{what} is not valid percent-encoded UTF-8") from exc
-
-
-def load_pem_bundle(text: str, what: str) -> list[x509.Certificate]:
-    """Load one or more concatenated PEM certificates, leaf first.
-
-    Tolerates the whitespace mangling proxies apply (tabs or spaces instead of newlines,
-    as in nginx's deprecated ``$ssl_client_cert``).
-
-    :raises CertificateError: ``malformed`` if there is no certificate or any block is bad.
-    """
-    return [cert for _, cert in load_pem_pairs(text, what)]
-
-
-def _pem_body_der(body: str, what: str) -> bytes:
-    """The DER of a PEM body (base64 with any whitespace), strictly decoded.
-
-    :raises CertificateError: ``malformed`` for anything but base64 and whitespace.
-    :raises binascii.Error: for base64 that does not decode (bad padding).
-    """
-    try:
-        # The usual body (64-character lines, "\n" only) in two C passes. Strict decoding
-        # accepts exactly what the general path below accepts for such a body, with the same
-        # result (b64decode(validate=True) is a2b_base64(strict_mode=True)), so any failure
-        # here just means: take the general path, which gives the verdict.
-        return binascii.a2b_base64(body.replace("\n", ""), strict_mode=True)
-    except ValueError:
-        pass
-    if not _PEM_BODY.fullmatch(body):
-        raise CertificateError("malformed", f"{what} holds an invalid PEM certificate")
-    return base64.b64decode("".join(body.split()), validate=True)
-
-
-def load_pem_pairs(text: str, what: str) -> list[tuple[bytes, x509.Certificate]]:
-    """Like :func:`load_pem_bundle`, but each certificate comes with its DER encoding.
-
-    The armour is located with ``str.find`` rather than a regular expression: this runs on
-    every first-sight request, and a lazy regex scan cost more than parsing the certificate.
-
-    :raises CertificateError: ``malformed`` if there is no certificate or any block is bad.
-    """
-    check_size(text, what)
-    pairs: list[tuple[bytes, x509.Certificate]] = []
-    end = 0
-    while (begin := text.find(_PEM_BEGIN, end)) >= 0:
-        if text[end:begin].strip():
-            raise CertificateError("malformed", f"{what} has text between PEM blocks")
-        body_start = begin + len(_PEM_BEGIN)
-        body_end = text.find(_PEM_END, body_start)
-        if body_end < 0:
-            raise CertificateError("malformed", f"{what} is not a PEM certificate")
-        body = text[body_start:body_end]
-        end = body_end + len(_PEM_END)
-        try:
-            der = _pem_body_der(body, what)
-            pairs.append((der, x509.load_der_x509_certificate(der)))
-        except (binascii.Error, ValueError, x509.InvalidVersion) as exc:
-            raise CertificateError("malformed", f"{what} holds an invalid PEM certificate") from exc
-    if not pairs or text[end:].strip():
-        raise CertificateError("malformed", f"{what} is not a PEM certificate")
-    return pairs
-
-
-def b64_der(value: str, what: str) -> bytes:
-    """Decode standard base64 (padding optional, no whitespace inside) to DER bytes."""
-    check_size(value, what)
-    value = value.strip()
-    if not value:
-        raise CertificateError("malformed", f"{what} is empty")
-    padded = value + "=" * (-len(value) % 4)
-    try:
-        return base64.b64decode(padded, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise CertificateError("malformed", f"{what} is not valid base64") from exc
-
-
-def certificate_from_pem_bundle(
-    text: str, what: str, *, proxy_verified: bool | None, source: str
-) -> ClientCertificate:
-    """Leaf + chain from a PEM bundle (leaf first)."""
-    leaf, *chain = load_pem_bundle(text, what)
-    return ClientCertificate.from_certificate(
-        leaf, chain=tuple(chain), proxy_verified=proxy_verified, source=source
-    )
-
-
-# --- Shared by the "sources A" parsers (nginx, ingress-nginx, haproxy, apache, caddy, traefik,
-# --- wsgi-ssl, asgi): the proxy's verdict, forwarded DN fields, and the one place that turns
-# --- (certificate or fields, verdict) into an identity with the common semantics.
 
 
 class ProxyVerdict(enum.Enum):

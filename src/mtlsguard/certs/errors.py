@@ -1,0 +1,53 @@
+"""The one error type of ``mtlsguard.certs`` and its stable reason codes.
+
+Every module of the package raises :class:`CertificateError`, and the lowest of them (the DN
+parser) needs it too, so it lives here, below everything else, rather than beside the
+certificate model.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["REASONS", "CertificateError"]
+
+#: Stable reason codes carried by :class:`CertificateError`. Callers (middleware, audit
+#: logs, alerting) may rely on these strings; new codes are only ever added.
+REASONS: Final = frozenset(
+    {
+        # extraction
+        "malformed",  # the header/environ value could not be decoded or parsed
+        "proxy_verification_failed",  # the proxy itself reported a failed verification
+        "untrusted_proxy",  # forwarded-certificate headers arrived from an untrusted peer
+        "ambiguous",  # several conflicting certificates were presented (e.g. duplicated headers)
+        "unknown_source",  # extract() was asked for a source it does not know
+        # verification
+        "fields_only",  # the proxy forwarded fields (DN, serial) but not the certificate
+        "expired",
+        "not_yet_valid",
+        "untrusted_issuer",
+        "revoked",
+        "revocation_unknown",  # no usable CRL for an issuer while revocation checking is required
+        "bad_key_usage",  # no clientAuth EKU, or keyUsage forbids digitalSignature
+        "weak_key",
+        "not_pinned",  # fingerprint pinning is configured and this certificate is not pinned
+        "invalid",  # any other path-validation failure
+    }
+)
+
+
+class CertificateError(ValueError):
+    """A client certificate could not be extracted or verified.
+
+    ``reason`` is one of :data:`REASONS` and is stable across releases; ``str(error)`` is a
+    human-readable explanation that never contains the full certificate.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        if reason not in REASONS:  # pragma: no cover - programming error
+            raise AssertionError(f"unknown CertificateError reason {reason!r}")
+        super().__init__(message)
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"CertificateError(reason={self.reason!r}, message={str(self)!r})"

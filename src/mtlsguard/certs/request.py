@@ -1,0 +1,260 @@
+"""Read one request's client certificate: collect -> believe -> extract -> verify.
+
+The trusted-proxy rule lives here, once, for every framework: forwarded-certificate headers
+are read only when the TCP peer is a trusted proxy; from anyone else they make the request
+untrusted (``untrusted_proxy``) and never fall back to another identity. A WSGI app, an ASGI
+app, the Django middleware and the DRF classes all call :class:`CertificateReader`::
+
+    reader = CertificateReader("nginx", policy, trusted_proxies=TrustedProxies(["10.0.0.0/8"]))
+    outcome = reader.read_wsgi(environ)          # or reader.read_asgi(scope)
+    if outcome.verified is None:
+        ...  # outcome.error says why (or nothing was presented: error is None)
+
+Reading never raises for anything a client can send: every failure is a
+:class:`~mtlsguard.certs.CertificateError` in :attr:`CertificateOutcome.error`, with a stable
+reason. Everything is CPU-only and cached below (the parse on the raw header bytes, the
+verification on the DER and the policy), so it can run inline on an event loop unless the
+policy fetches CRLs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.model import ClientCertificate, VerifiedCertificate
+from mtlsguard.certs.policy import VerificationPolicy
+from mtlsguard.certs.proxies import ProxyDecision, TrustedProxies
+from mtlsguard.certs.sources import (
+    CertificateSource,
+    RequestView,
+    extract_collected,
+    get_source,
+    resolve_names,
+)
+from mtlsguard.certs.verifier import CertificateVerifier, verifier_for
+
+__all__ = [
+    "NOTHING_PRESENTED",
+    "CertificateOutcome",
+    "CertificateReader",
+    "check_raw_headers",
+    "scope_headers",
+    "scope_peer",
+]
+
+logger = logging.getLogger("mtlsguard.certs")
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateOutcome:
+    """What reading a request's client certificate found.
+
+    Exactly one of three shapes: nothing presented (all ``None``); presented and verified
+    (``verified`` set, ``error`` ``None``); refused (``error`` set, and ``presented`` too when
+    the certificate was extracted but did not verify).
+    """
+
+    presented: ClientCertificate | None
+    """The certificate extracted from a believed source (even if it then failed to verify)."""
+    verified: VerifiedCertificate | None
+    """The verification result; ``None`` unless the certificate verified."""
+    error: CertificateError | None
+    """Why there is no verified certificate although something was presented."""
+
+    @property
+    def fingerprint(self) -> str | None:
+        """SHA-256 of the presented certificate, if any."""
+        return None if self.presented is None else self.presented.sha256
+
+    @property
+    def untrusted(self) -> bool:
+        """Whether certificate headers came from a peer that is not a trusted proxy."""
+        return self.error is not None and self.error.reason == "untrusted_proxy"
+
+
+NOTHING_PRESENTED: Final = CertificateOutcome(None, None, None)
+"""The outcome of a request that presented no certificate."""
+
+
+def scope_peer(scope: Mapping[str, Any]) -> str | None:
+    """The TCP peer of an ASGI connection scope (``scope["client"][0]``), if known."""
+    client = scope.get("client")
+    if isinstance(client, list | tuple) and client and isinstance(client[0], str):
+        return client[0]
+    return None
+
+
+def scope_headers(scope: Mapping[str, Any]) -> dict[str, str]:
+    """The request headers of an ASGI scope as ``{lower-case name: value}``.
+
+    Repeated headers are joined with ``","`` as HTTP allows (and as Django's ASGI handler
+    does); :func:`check_raw_headers` refuses repeated certificate headers before that matters.
+    Undecodable entries are skipped.
+    """
+    headers: dict[str, str] = {}
+    for entry in scope.get("headers") or ():
+        try:
+            raw_name, raw_value = entry
+            name = bytes(raw_name).decode("latin-1").lower()
+            value = bytes(raw_value).decode("latin-1")
+        except (TypeError, ValueError):
+            continue
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    return headers
+
+
+def check_raw_headers(raw_headers: Iterable[Any], names: Mapping[str, str]) -> None:
+    """Refuse duplicated or underscore-spelled certificate headers in an ASGI header list.
+
+    ASGI servers pass every header line through; a framework that folds ``X_SSL_Client_Cert``
+    into ``X-SSL-Client-Cert`` (Django does) or joins repeats with commas would let a client
+    slip a value past a proxy that only overwrites the canonical spelling. WSGI servers fold
+    headers before the application sees them; there the joined value fails to parse instead.
+
+    :param raw_headers: ``scope["headers"]``, ``(name, value)`` byte pairs.
+    :param names: the header names in force, by role.
+    :raises CertificateError: ``ambiguous``.
+    """
+    wanted = {name.lower() for name in names.values()}
+    seen: dict[str, int] = {}
+    for entry in raw_headers:
+        try:
+            header = bytes(entry[0]).decode("latin-1").lower()
+        except (TypeError, ValueError, IndexError):
+            continue
+        canonical = header.replace("_", "-")
+        if canonical not in wanted:
+            continue
+        if "_" in header:
+            raise CertificateError(
+                "ambiguous", f"certificate header spelled with underscores: {header[:64]!r}"
+            )
+        seen[canonical] = seen.get(canonical, 0) + 1
+        if seen[canonical] > 1:
+            raise CertificateError("ambiguous", f"certificate header {header!r} repeated")
+
+
+class CertificateReader:
+    """Reads, believes (or not) and verifies the client certificate of requests.
+
+    Built once per configuration; :meth:`read` is thread-safe and cheap on repeats.
+
+    :param source: one of :data:`~mtlsguard.certs.SOURCES` (``"nginx"``, ``"envoy"``...), or
+        a :class:`~mtlsguard.certs.sources.CertificateSource` of your own.
+    :param policy: what "verified" means (its shared verifier is used), or a verifier.
+    :param trusted_proxies: the peers whose forwarded headers are believed (default: none).
+    :param names: per-role header-name overrides, as for :func:`~mtlsguard.certs.extract`.
+    :raises CertificateError: ``unknown_source`` for an unknown source.
+    :raises ValueError: when ``names`` names a role the source does not have.
+    """
+
+    __slots__ = ("_names", "_own_has_values", "_source", "_verifier", "trusted_proxies")
+
+    def __init__(
+        self,
+        source: str | CertificateSource,
+        policy: VerificationPolicy | CertificateVerifier,
+        *,
+        trusted_proxies: TrustedProxies | None = None,
+        names: Mapping[str, str] | None = None,
+    ) -> None:
+        self._source = get_source(source) if isinstance(source, str) else source
+        self._names: Mapping[str, str] = resolve_names(self._source, names)
+        self._verifier = policy if isinstance(policy, CertificateVerifier) else verifier_for(policy)
+        self.trusted_proxies: TrustedProxies = trusted_proxies or TrustedProxies()
+        """The peers whose forwarded-certificate headers are believed."""
+        # has_values() is "any collected value present" unless a source overrides it; then
+        # the values read for the parse answer it without reading the request again.
+        self._own_has_values = type(self._source).has_values is not CertificateSource.has_values
+
+    @property
+    def source(self) -> str:
+        """The source's name."""
+        return self._source.name
+
+    @property
+    def names(self) -> Mapping[str, str]:
+        """The header names (or environ keys) in force, by role."""
+        return self._names
+
+    def read_wsgi(self, environ: Mapping[str, Any]) -> CertificateOutcome:
+        """:meth:`read` for a WSGI environ (peer ``REMOTE_ADDR``, headers ``HTTP_*``)."""
+        peer = environ.get("REMOTE_ADDR")
+        return self.read(peer=peer if isinstance(peer, str) else None, environ=environ)
+
+    def read_asgi(self, scope: Mapping[str, Any]) -> CertificateOutcome:
+        """:meth:`read` for an ASGI ``http`` scope (peer ``scope["client"]``, raw headers)."""
+        return self.read(peer=scope_peer(scope), headers=scope_headers(scope), scope=scope)
+
+    def read(
+        self,
+        *,
+        peer: str | None,
+        environ: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        scope: Mapping[str, Any] | None = None,
+    ) -> CertificateOutcome:
+        """Extract, believe (or not) and verify one request's client certificate.
+
+        :param peer: the TCP peer's address (``REMOTE_ADDR``), never anything from a header.
+        :param environ: the WSGI environ (or Django's ``request.META``): ``HTTP_*`` header
+            keys, and the mod_ssl / dev-server variables of the environ sources.
+        :param headers: the request headers, if not taken from ``environ`` (any case).
+        :param scope: the ASGI scope: read by the ``asgi`` source (TLS extension), and its
+            raw header list is checked for repeated or underscore-spelled certificate headers.
+        :returns: the outcome; never raises for anything a client can send.
+        """
+        try:
+            presented = self._extract(peer, environ, headers, scope)
+        except CertificateError as exc:
+            return CertificateOutcome(None, None, exc)
+        except Exception:
+            # A parser must only raise CertificateError; if one does not, fail closed with a
+            # 4xx rather than a 500, and leave the traceback for the operator.
+            logger.exception("mtlsguard: certificate source %r failed unexpectedly", self.source)
+            return CertificateOutcome(
+                None, None, CertificateError("malformed", "unreadable certificate")
+            )
+        if presented is None:
+            return NOTHING_PRESENTED
+        try:
+            verified = self._verifier.verify(presented)
+        except CertificateError as exc:
+            return CertificateOutcome(presented, None, exc)
+        return CertificateOutcome(presented, verified, None)
+
+    def _extract(
+        self,
+        peer: str | None,
+        environ: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        scope: Mapping[str, Any] | None,
+    ) -> ClientCertificate | None:
+        source, names = self._source, self._names
+        # The asgi source reads the connection scope; every other source the environ/headers.
+        where = scope if source.name == "asgi" and scope is not None else environ
+        view = RequestView(headers, where)
+        # The values are read once, for the trust decision and for the parse (which is what
+        # extract() does with them).
+        values = source.collect(view, names)
+        if source.is_forwarded(view, names):
+            if self._own_has_values:
+                present = source.has_values(view, names)
+            else:
+                present = any(value is not None for _, value in values)
+            decision = self.trusted_proxies.decide(peer, present)
+            if decision is ProxyDecision.NO_HEADERS:
+                return None
+            if decision is ProxyDecision.UNTRUSTED_WITH_HEADERS:
+                raise CertificateError(
+                    "untrusted_proxy",
+                    f"client-certificate headers from {str(peer)[:64]!r}, "
+                    "which is not a trusted proxy",
+                )
+            if scope is not None:
+                check_raw_headers(scope.get("headers") or (), names)
+        return extract_collected(source, values, hops=self.trusted_proxies.hops)
