@@ -301,18 +301,3 @@ def test_parse_addrport(value: str, expected: tuple[str, int]) -> None:
 def test_parse_addrport_refuses(value: str) -> None:
     with pytest.raises(UsageError):
         parse_addrport(value)
-
-
-def test_the_transitional_import_paths_still_resolve() -> None:
-    # mtlsguard/cli/main.py and mtlsguard/demo/serve.py import these until they move to
-    # mtlsguard.cli.devserver / mtlsguard.devserver.launch; then devserver/commands.py goes.
-    from mtlsguard import devserver
-    from mtlsguard.cli import devserver as cli_devserver
-    from mtlsguard.devserver import commands, launch
-
-    assert commands.COMMANDS is cli_devserver.COMMANDS
-    assert commands.run_command is cli_devserver.run_command
-    assert commands.load_django is launch.load_django
-    assert commands.UsageError is devserver.UsageError
-    with pytest.raises(AttributeError):
-        _ = commands.no_such_name

@@ -10,10 +10,11 @@ LocalCA`, :mod:`mtlsguard.devserver.launch`), called with typed values.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final
 
+from mtlsguard.cli.exit_codes import EXIT_OK
+from mtlsguard.cli.output import fatal
 from mtlsguard.devserver import DEFAULT_SERVER_HOSTS, UsageError
 
 if TYPE_CHECKING:
@@ -37,8 +38,6 @@ __all__ = [
 #: The top-level subcommands this module handles.
 COMMANDS: Final = frozenset({"pki", "devserver"})
 
-EXIT_OK: Final = 0
-EXIT_ERROR: Final = 2
 DEFAULT_PORT: Final = 8443
 
 
@@ -180,13 +179,8 @@ def run_command(args: argparse.Namespace) -> int:
         if args.command == "devserver":
             return _run_devserver(args)
     except (PKIError, UsageError) as exc:
-        _fail(str(exc))
+        fatal(str(exc))
     raise AssertionError(f"not a devserver command: {args.command!r}")  # pragma: no cover
-
-
-def _fail(message: str) -> NoReturn:
-    print(f"mtlsguard: error: {message}", file=sys.stderr)
-    raise SystemExit(EXIT_ERROR)
 
 
 def _run_pki(args: argparse.Namespace) -> int:

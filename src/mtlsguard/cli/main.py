@@ -15,15 +15,15 @@ from mtlsguard import __version__
 from mtlsguard.cli.demo import COMMAND as DEMO_COMMAND
 from mtlsguard.cli.demo import add_command as add_demo_command
 from mtlsguard.cli.demo import run_command as run_demo_command
+from mtlsguard.cli.devserver import COMMANDS as DEVSERVER_COMMANDS
+from mtlsguard.cli.devserver import add_commands as add_devserver_commands
+from mtlsguard.cli.devserver import run_command as run_devserver_command
 from mtlsguard.cli.exit_codes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from mtlsguard.cli.output import fatal
 from mtlsguard.cli.probe import COMMAND as PROBE_COMMAND
 from mtlsguard.cli.probe import add_command as add_probe_command
 from mtlsguard.cli.probe import run_command as run_probe_command
 from mtlsguard.cli.scan import add_routes_arguments, add_scan_arguments, run_routes, run_scan
-from mtlsguard.devserver.commands import COMMANDS as DEVSERVER_COMMANDS
-from mtlsguard.devserver.commands import add_commands as add_devserver_commands
-from mtlsguard.devserver.commands import run_command as run_devserver_command
 
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "build_parser", "main"]
 

@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     settings, host = spec["settings"], str(spec.get("host", "127.0.0.1"))
 
-    from mtlsguard.devserver.commands import load_django
+    from mtlsguard.devserver.launch import load_django
 
     try:
         app = load_django(settings)
