@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from mtlsguard.cli.output import terminal_width, wants_color
-from mtlsguard.report.interface import RouteFormat, ScanFormat
+
+if TYPE_CHECKING:
+    from mtlsguard.report.interface import RouteFormat, ScanFormat
 
 __all__ = ["RouteFormatChoice", "ScanFormatChoice", "route_format", "scan_format"]
 

@@ -15,13 +15,17 @@ import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from mtlsguard.cli.exit_codes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from mtlsguard.cli.formats import ScanFormatChoice, scan_format
 from mtlsguard.cli.output import fatal, warn, write
 from mtlsguard.cli.signin_options import add_login_arguments, login_settings, positive_float
 from mtlsguard.findings.model import Severity
+
+if TYPE_CHECKING:  # the probe's modules load only when a probe runs
+    from mtlsguard.app.probe import ProbeOutcome, RouteSource
+    from mtlsguard.probe.config import ProbeConfig
 
 __all__ = [
     "COMMAND",
@@ -139,7 +143,7 @@ def add_target_arguments(probe: Any, *, cert_required: bool) -> None:
     add_login_arguments(probe)
 
 
-def probe_config(options: Mapping[str, Any], base_url: str) -> Any:
+def probe_config(options: Mapping[str, Any], base_url: str) -> ProbeConfig:
     """The :class:`~mtlsguard.probe.config.ProbeConfig` the target options describe.
 
     Usage errors exit 2.
@@ -169,7 +173,7 @@ def probe_config(options: Mapping[str, Any], base_url: str) -> Any:
     )
 
 
-def _route_source(options: Mapping[str, Any]) -> Any:
+def _route_source(options: Mapping[str, Any]) -> RouteSource | None:
     from mtlsguard.app.probe import RouteSource, RouteSourceKind
 
     for kind in RouteSourceKind:
@@ -179,7 +183,7 @@ def _route_source(options: Mapping[str, Any]) -> Any:
     return None
 
 
-def probe_outcome(options: Mapping[str, Any]) -> Any:
+def probe_outcome(options: Mapping[str, Any]) -> ProbeOutcome:
     """The :class:`~mtlsguard.app.probe.ProbeOutcome` of the probe ``options`` describe.
 
     :raises RunError: when the run cannot start (unusable files, unreadable routes).

@@ -11,15 +11,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mtlsguard.app.errors import RunError
-from mtlsguard.app.static import Engine, StaticRun
 from mtlsguard.cli.exit_codes import EXIT_FINDINGS, EXIT_OK
 from mtlsguard.cli.formats import RouteFormatChoice, ScanFormatChoice, route_format, scan_format
 from mtlsguard.cli.output import fatal, warn, write
 from mtlsguard.findings.model import ScanResult, Severity
+
+if TYPE_CHECKING:  # the run layer loads when a command runs: `mtlsguard --help` stays quick
+    from mtlsguard.app.static import Engine, StaticOutcome, StaticRun
 
 __all__ = [
     "SEVERITY_NAMES",
@@ -116,21 +118,16 @@ def add_routes_arguments(
 
 def static_run(options: Mapping[str, Any], engine: Engine | None = None) -> StaticRun:
     """The static run that parsed ``options`` (``vars(args)`` or Django's ``options``)."""
+    from mtlsguard.app.static import StaticRun
+
     fail_on = options.get("fail_on")
-    html = options.get("format") == ScanFormatChoice.HTML.value
     run = StaticRun(
         root=Path(options["path"]),
         baseline=options.get("baseline"),
         fail_on=Severity.parse(fail_on) if fail_on else None,
-        excerpts=html,
+        excerpts=options.get("format") == ScanFormatChoice.HTML.value,
     )
-    return run if engine is None else _with_engine(run, engine)
-
-
-def _with_engine(run: StaticRun, engine: Engine) -> StaticRun:
-    from dataclasses import replace
-
-    return replace(run, engine=engine)
+    return run if engine is None else replace(run, engine=engine)
 
 
 def _report_errors(result: ScanResult, *, probed: bool = False) -> None:
@@ -149,15 +146,15 @@ def _progress_enabled(options: Mapping[str, Any]) -> bool:
     return not options.get("no_progress") and sys.stderr.isatty()
 
 
-def scan_outcome(options: Mapping[str, Any], engine: Engine | None = None) -> Any:
+def scan_outcome(
+    options: Mapping[str, Any], engine: Engine | None = None
+) -> tuple[StaticOutcome, bool]:
     """The outcome of the scan ``options`` describe, and whether it fails.
 
-    Returns ``(StaticOutcome, failing)``; ``--probe`` merges a probe into it.
+    ``--probe`` merges a probe into it.
 
     :raises RunError: when the run cannot do its work. Usage errors exit 2.
     """
-    from dataclasses import replace
-
     from mtlsguard.app.combined import run_combined
     from mtlsguard.app.static import run_static
     from mtlsguard.cli.progress import TerminalProgress
@@ -181,6 +178,7 @@ def scan_outcome(options: Mapping[str, Any], engine: Engine | None = None) -> An
 def report_scan(options: Mapping[str, Any], engine: Engine | None = None) -> int:
     """Run the scan ``options`` describe (merged with a probe under ``--probe``); exit code."""
     from mtlsguard.app.baseline import dump_baseline, findings_baseline
+    from mtlsguard.app.errors import RunError
 
     output = options.get("output")
     report_format = scan_format(ScanFormatChoice(options["format"]), output)
@@ -200,9 +198,8 @@ def report_scan(options: Mapping[str, Any], engine: Engine | None = None) -> int
 
 def report_routes(options: Mapping[str, Any], engine: Engine | None = None) -> int:
     """Run the route inventory ``options`` describe; exit code."""
-    from dataclasses import replace
-
     from mtlsguard.app.baseline import dump_baseline, routes_baseline
+    from mtlsguard.app.errors import RunError
     from mtlsguard.app.static import run_routes as app_run_routes
     from mtlsguard.cli.progress import TerminalProgress
 

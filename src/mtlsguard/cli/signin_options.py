@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from mtlsguard.probe.config import BRUTEFORCE_ATTEMPTS_CAP, LoginSettings
+from mtlsguard.probe.config import BRUTEFORCE_ATTEMPTS_CAP, LoginSettings  # no I/O, no httpx
 
 __all__ = ["add_login_arguments", "login_settings", "positive_float"]
 

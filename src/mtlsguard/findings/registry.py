@@ -18,7 +18,6 @@ names a module (or any object) whose import registers rules with this module's f
 from __future__ import annotations
 
 import enum
-import importlib.metadata
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -344,6 +343,8 @@ def load_plugins() -> None:
     if _plugins_loaded:
         return
     _plugins_loaded = True
+    import importlib.metadata  # only when rules are listed: `mtlsguard --help` stays quick
+
     for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             entry.load()
