@@ -2,13 +2,13 @@
 
 One pooled ``httpx.AsyncClient`` per identity (a client certificate is bound to the TLS
 connection, so identities never share a pool). Every request goes through
-:meth:`ProbeClient.send`, which enforces for the whole run: the method allow-list (GET, HEAD,
-OPTIONS unless unsafe methods are allowed), and the run's bounds (:mod:`.bounds`:
-``max_requests`` with retries counted, the deadline, the rate, the concurrency). Redirects are followed by hand, only to the target's own scheme,
-host and port; ``Retry-After`` on 429/503 is honoured up to a bound; bodies are read up to
-``max_body`` bytes. A failure of any kind (TLS, timeout, reset, protocol error) becomes an
-:class:`Exchange` with ``failure`` set (:func:`~.exchange.classify_failure` names it): nothing
-a server does raises out of ``send``.
+:meth:`ProbeClient.send`, which enforces for the whole run the method allow-list (GET, HEAD,
+OPTIONS unless unsafe methods are allowed) and the run's bounds (:mod:`.bounds`:
+``max_requests`` with retries counted, the deadline, the rate, the concurrency). Redirects are
+followed by hand, only to the target's own scheme, host and port; ``Retry-After`` on 429/503
+is honoured up to a bound; bodies are read up to ``max_body`` bytes. A failure of any kind
+(TLS, timeout, reset, protocol error) becomes an :class:`Exchange` with ``failure`` set
+(:func:`~.exchange.classify_failure` names it): nothing a server does raises out of ``send``.
 """
 
 from __future__ import annotations
