@@ -13,16 +13,15 @@ from mtlsguard.probe.discovery import (
     MAX_ENDPOINTS,
     DiscoveryError,
     Endpoint,
-    candidate_ids,
     collection_of,
     django_pattern_to_template,
     fill,
-    harvest_ids,
     load_openapi,
     load_path_list,
     load_routes_json,
     parameters,
 )
+from mtlsguard.probe.ids import candidate_ids, harvest_ids
 from tests.budget import secondary
 
 SPECTACULAR = {

@@ -23,8 +23,8 @@ import pytest
 
 from mtlsguard.probe.client import ProbeClient, UnsafeMethodError
 from mtlsguard.probe.config import Identity, LoginSettings, ProbeConfig
+from mtlsguard.probe.phases.signin.session import parse_set_cookie, session_cookie_name
 from mtlsguard.probe.runner import ProbeResult, run_probe
-from mtlsguard.probe.signin.session import parse_set_cookie, session_cookie_name
 
 PASSWORD = "the-real-one"
 
