@@ -6,7 +6,6 @@ sent); the selection end to end on a real TLS server that counts what reaches it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +27,7 @@ from mtlsguard.probe.rules import Category, probe_rules
 from mtlsguard.probe.runner import PHASES, run_probe
 from mtlsguard.probe.state import Certificates
 from tests.probe.hostile import HostileServer
+from tests.probe.test_hostile import config
 
 OBSERVATIONS = (observe_collection_routes, observe_detail_routes)
 
@@ -50,7 +50,7 @@ def test_a_phase_tests_the_categories_of_its_rules() -> None:
 
 
 def test_every_need_a_phase_has_is_met_by_the_run_or_an_earlier_phase() -> None:
-    facts = {Need.COLLECTIONS_OBSERVED, Need.DETAILS_OBSERVED}
+    facts = {Need.COLLECTIONS_OBSERVED, Need.ROUTES_OBSERVED}
     established: set[Need] = set()
     for step in PHASES:
         assert step.needs & facts <= established, step.name
@@ -82,12 +82,9 @@ def test_missing_prerequisites(pki_files: dict[str, Path]) -> None:
     # plain http, one identity without a certificate: MG402, MG403 and MG404 cannot run
     config = ProbeConfig(base_url="http://127.0.0.1:9/", identity=Identity("A"))
     state = RunState(config, ProbeClient(config), [], Certificates.read(config))
-    observed = {Need.COLLECTIONS_OBSERVED, Need.DETAILS_OBSERVED}
+    observed = {Need.COLLECTIONS_OBSERVED, Need.ROUTES_OBSERVED}
     assert probe_mtls_enforcement.missing(state, observed) == []
-    assert probe_mtls_enforcement.missing(state, set()) == [
-        Need.COLLECTIONS_OBSERVED,
-        Need.DETAILS_OBSERVED,
-    ]
+    assert probe_mtls_enforcement.missing(state, set()) == [Need.ROUTES_OBSERVED]
     assert probe_certificate_only.missing(state, observed) == [Need.TLS]
     assert probe_forged_headers.missing(state, observed) == [Need.CLIENT_CERTIFICATE]
     assert probe_bola.missing(state, observed) == [Need.SECOND_IDENTITY]
@@ -144,28 +141,9 @@ def test_the_loop_keeps_only_allowed_findings_and_adds_skip_notes_last() -> None
     assert tested == {Category.AUTHENTICATION}
 
 
-@pytest.fixture
-def server(pki_files: dict[str, Path]) -> Iterator[HostileServer]:
-    with HostileServer(pki_files["server"], pki_files["server_key"], pki_files["ca"]) as running:
-        yield running
-
-
-def hostile_config(
-    server: HostileServer, pki_files: dict[str, Path], selection: RuleSelection = EVERY_RULE
-) -> ProbeConfig:
-    return ProbeConfig(
-        base_url=server.url,
-        identity=Identity("A", pki_files["client"], pki_files["client_key"]),
-        peer=Identity("B", pki_files["other_client"], pki_files["other_client_key"]),
-        cacert=pki_files["ca"],
-        timeout=5.0,
-        selection=selection,
-    )
-
-
 @pytest.mark.integration
 def test_ignoring_mg403_sends_no_forged_header(
-    server: HostileServer, pki_files: dict[str, Path]
+    hostile_server: HostileServer, pki_files: dict[str, Path]
 ) -> None:
     forged = {
         name.lower()
@@ -175,31 +153,31 @@ def test_ignoring_mg403_sends_no_forged_header(
     endpoints = load_path_list("/needs-cert\n").endpoints
 
     # by default: 403 without a certificate, so each of the 8 header sets is tried without one
-    default = run_probe(hostile_config(server, pki_files), endpoints)
+    default = run_probe(config(hostile_server, pki_files), endpoints)
     assert {f.rule_id for f in default.findings} == {"MG402"}
-    assert default.requests_sent == len(server.requests) == 3 + 8
-    assert sum(bool(h & forged) for h in server.header_names) == 8
+    assert default.requests_sent == len(hostile_server.requests) == 3 + 8
+    assert sum(bool(h & forged) for h in hostile_server.header_names) == 8
 
-    server.requests.clear()
-    server.header_names.clear()
+    hostile_server.requests.clear()
+    hostile_server.header_names.clear()
     ignored = RuleSelection(ignore=frozenset({"MG403"}))
-    result = run_probe(hostile_config(server, pki_files, ignored), endpoints)
+    result = run_probe(config(hostile_server, pki_files, selection=ignored), endpoints)
     assert {f.rule_id for f in result.findings} == {"MG402"}
-    assert result.requests_sent == len(server.requests) == 3  # nobody, A, B
-    assert not any(h & forged for h in server.header_names)
+    assert result.requests_sent == len(hostile_server.requests) == 3  # nobody, A, B
+    assert not any(h & forged for h in hostile_server.header_names)
     assert "forged headers" not in result.phases
 
 
 @pytest.mark.integration
 def test_selecting_one_rule_sends_only_what_it_needs(
-    server: HostileServer, pki_files: dict[str, Path]
+    hostile_server: HostileServer, pki_files: dict[str, Path]
 ) -> None:
     endpoints = load_path_list("/needs-cert\n/items/\n/items/{id}/\n").endpoints
     only_mg404 = RuleSelection(select=frozenset({"MG404"}))
-    result = run_probe(hostile_config(server, pki_files, only_mg404), endpoints)
+    result = run_probe(config(hostile_server, pki_files, selection=only_mg404), endpoints)
     assert result.phases == ("collection routes", "detail routes", "BOLA")
     assert result.findings == ()  # the hostile server's objects name nobody
     # observations only: three callers for two listings and the IDs 7, 6 and 8 of the detail
-    assert result.requests_sent == len(server.requests) == 3 * (2 + 3)
+    assert result.requests_sent == len(hostile_server.requests) == 3 * (2 + 3)
     tested = {c.category for c in result.score.categories if c.score is not None}
     assert tested == {Category.BOLA}

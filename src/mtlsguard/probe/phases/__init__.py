@@ -40,7 +40,7 @@ class Need(enum.Enum):
     CREDENTIAL_PROBES = "the opt-in credential probes (--credential-probes)"
     SIGN_IN = "a sign-in to test (--login-url)"
     COLLECTIONS_OBSERVED = "observations of the collection routes (and the IDs they list)"
-    DETAILS_OBSERVED = "observations of the detail routes"
+    ROUTES_OBSERVED = "observations of every route (listings, and detail paths filled from them)"
 
     def holds(self, state: RunState, established: Collection[Need]) -> bool:
         """Whether this prerequisite holds for the run in ``state``.
@@ -59,7 +59,7 @@ class Need(enum.Enum):
                 return config.credential_probes
             case Need.SIGN_IN:
                 return config.login is not None
-            case Need.COLLECTIONS_OBSERVED | Need.DETAILS_OBSERVED:
+            case Need.COLLECTIONS_OBSERVED | Need.ROUTES_OBSERVED:
                 return self in established
             case _:  # pragma: no cover - every member is handled above
                 assert_never(self)

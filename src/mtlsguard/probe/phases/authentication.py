@@ -29,7 +29,6 @@ __all__ = [
     "probe_mtls_enforcement",
 ]
 
-_OBSERVED = (Need.COLLECTIONS_OBSERVED, Need.DETAILS_OBSERVED)
 
 
 def mtls_not_enforced(observations: Sequence[Observation], view: str | None) -> Finding | None:
@@ -99,7 +98,7 @@ def certificate_only(
     return None
 
 
-@phase("mTLS enforcement", rules=[MG401], needs=_OBSERVED)
+@phase("mTLS enforcement", rules=[MG401], needs=[Need.ROUTES_OBSERVED])
 async def probe_mtls_enforcement(state: RunState) -> Outcome:
     """MG401 on every observed route."""
     findings = (
@@ -112,7 +111,7 @@ async def probe_mtls_enforcement(state: RunState) -> Outcome:
 @phase(
     "certificate only",
     rules=[MG402],
-    needs=[Need.TLS, *_OBSERVED],
+    needs=[Need.TLS, Need.ROUTES_OBSERVED],
     skipped_note="plain http: no client certificate can be presented; MG402 is not decided",
 )
 async def probe_certificate_only(state: RunState) -> Outcome:

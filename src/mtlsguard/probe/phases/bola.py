@@ -63,7 +63,7 @@ def read_across_identities(
 @phase(
     "BOLA",
     rules=[MG404],
-    needs=[Need.SECOND_IDENTITY, Need.COLLECTIONS_OBSERVED, Need.DETAILS_OBSERVED],
+    needs=[Need.SECOND_IDENTITY, Need.ROUTES_OBSERVED],
     skipped_note="BOLA (MG404) not tested: it needs a second identity (--peer-cert), and over "
     "plain http credentials for both (--auth-header, --peer-auth-header)",
 )

@@ -38,7 +38,7 @@ def plan_paths(state: RunState) -> tuple[list[tuple[str, str, str]], list[str]]:
 @phase(
     "detail routes",
     needs=[Need.COLLECTIONS_OBSERVED],
-    establishes=[Need.DETAILS_OBSERVED],
+    establishes=[Need.ROUTES_OBSERVED],
 )
 async def observe_detail_routes(state: RunState) -> Outcome:
     """Observe the planned paths of every detail route."""

@@ -151,7 +151,7 @@ def spoof_target(pairs: Sequence[tuple[str, Observation]]) -> Observation | None
 @phase(
     "forged headers",
     rules=[MG403],
-    needs=[Need.CLIENT_CERTIFICATE, Need.COLLECTIONS_OBSERVED, Need.DETAILS_OBSERVED],
+    needs=[Need.CLIENT_CERTIFICATE, Need.ROUTES_OBSERVED],
 )
 async def probe_forged_headers(state: RunState) -> Outcome:
     """MG403 on one path per observed route, every route at once."""

@@ -140,7 +140,7 @@ def one_per_route(observed: Mapping[str, Sequence[tuple[str, Observation]]]) -> 
 @phase(
     "JWT tampering",
     rules=[MG408],
-    needs=[Need.CREDENTIAL_PROBES, Need.COLLECTIONS_OBSERVED, Need.DETAILS_OBSERVED],
+    needs=[Need.CREDENTIAL_PROBES, Need.ROUTES_OBSERVED],
 )
 async def probe_jwt_tampering(state: RunState) -> Outcome:
     """MG408 on one path per observed route; Session is tested only if a token was tampered."""
