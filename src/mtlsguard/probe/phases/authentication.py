@@ -30,7 +30,6 @@ __all__ = [
 ]
 
 
-
 def mtls_not_enforced(observations: Sequence[Observation], view: str | None) -> Finding | None:
     """MG401 for a template, from its observations."""
     for obs in observations:
