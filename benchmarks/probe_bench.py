@@ -11,6 +11,7 @@ Run (from the repository root)::
     .venv/bin/python benchmarks/probe_bench.py --quick     # smoke run
     .venv/bin/python benchmarks/probe_bench.py --json      # machine-readable
     .venv/bin/python benchmarks/probe_bench.py --skip-routes   # the rate comparison only
+    .venv/bin/python benchmarks/probe_bench.py --src DIR/src   # an older tree's mtlsguard
 
 Set-up made by the script (in a temporary directory, removed afterwards): a throwaway PKI from
 :class:`mtlsguard.devserver.pki.TestPKI` (EC P-256; root -> intermediate -> server and two
@@ -391,12 +392,17 @@ def write_routes_project(directory: Path, count: int) -> Path:
     return directory
 
 
-def bench_routes(directory: Path, pki: dict[str, Path], count: int) -> dict[str, Any]:
+def bench_routes(
+    directory: Path, pki: dict[str, Path], count: int, src: Path | None = None
+) -> dict[str, Any]:
+    """The 1,000-route probe, timed end to end (``src``: the ``mtlsguard`` of that tree)."""
     project = write_routes_project(directory / "routes-project", count)
     routes_file = directory / "routes.json"
     mtlsguard = str(BIN / "mtlsguard")
     listing = [mtlsguard, "routes", str(project), "--format", "json", "--output", str(routes_file)]
-    done = subprocess.run(listing, capture_output=True, text=True, check=False)
+    # PYTHONPATH comes before the installed (editable) package: an older tree is imported.
+    cli_env = {**os.environ, "PYTHONPATH": str(src)} if src is not None else None
+    done = subprocess.run(listing, capture_output=True, text=True, check=False, env=cli_env)
     if done.returncode not in (0, 1):  # 1: open routes were found (all of them are open)
         raise RuntimeError(f"mtlsguard routes failed ({done.returncode}): {done.stderr[-2000:]}")
     listed = len(json.loads(routes_file.read_text())["routes"])
@@ -418,7 +424,7 @@ def bench_routes(directory: Path, pki: dict[str, Path], count: int) -> dict[str,
         ]
         cpu_before = _children_cpu()
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        done = subprocess.run(command, capture_output=True, text=True, check=False, env=cli_env)
         wall = time.perf_counter() - started
         cpu = _children_cpu() - cpu_before
     if done.returncode not in (0, 1):
@@ -457,8 +463,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--src",
         type=Path,
-        help="import the probe's engine from this src/ directory (e.g. an older tree exported "
-        "with `git archive REV src | tar -x -C DIR`) to compare",
+        help="import mtlsguard from this src/ directory (e.g. an older tree exported with "
+        "`git archive REV src | tar -x -C DIR`) to compare: the engine of the rate rounds and "
+        "the `mtlsguard` of the 1,000-route run",
     )
     parser.add_argument("--quick", action="store_true", help="smoke run")
     parser.add_argument("--json", action="store_true", help="print JSON only")
@@ -484,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = bench_rate(
                 port, workers, pki, args.requests, args.concurrency, args.rounds, args.src
             )
-        routes = None if args.skip_routes else bench_routes(directory, pki, args.routes)
+        routes = None if args.skip_routes else bench_routes(directory, pki, args.routes, args.src)
     info["loadavg_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     ratio = statistics.median(r["ratio"] for r in rows)
     met = ratio >= TARGET
@@ -500,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         f"C={args.concurrency}, keep-alive both, TLS {rows[0]['ab']['tls']}"
     )
     if args.src is not None:
-        print(f"probe engine imported from {args.src}")
+        print(f"mtlsguard (engine and 1,000-route run) imported from {args.src}")
     for row in rows:
         print_round(row)
     ab_rps = statistics.median(r["ab"]["rps"] for r in rows)

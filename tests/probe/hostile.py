@@ -9,8 +9,10 @@ response got out before the client hung up); ``/retry`` answers the first reques
 ``Retry-After: 1``, then 200; ``/garbage`` answers bytes that are not HTTP;
 ``/openapi.json`` is :data:`OPENAPI`; ``/login-cookie`` sets a session cookie
 (``cookies_received``: paths of requests that sent one back); ``/private`` redirects to a
-login page; ``/noslash`` to ``/noslash/``. Every request's method and path is recorded; the
-client certificate is optional.
+login page; ``/noslash`` to ``/noslash/``; ``/needs-cert`` answers 403 without a client
+certificate and the same JSON to every certificate. Every request's method and path is
+recorded (``requests``) with its header names (``header_names``); the client certificate is
+optional.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _record(self) -> None:
         with self.server.lock:
             self.server.requests.append((self.command, self.path))
+            self.server.header_names.append(frozenset(k.lower() for k in self.headers))
             if self.headers.get("Cookie") is not None:
                 self.server.cookies_received.append(self.path)
 
@@ -65,6 +68,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._json(200, [{"id": 7, "name": "seven"}])
         elif path.startswith("/items/"):
             self._json(200, {"id": path.strip("/").rsplit("/", 1)[-1]})
+        elif path == "/needs-cert":
+            if self.connection.getpeercert():
+                self._json(200, [{"id": 7, "name": "seven"}])
+            else:
+                self._json(403, {"detail": "client certificate required"})
         elif path == "/private":
             self._json(302, {}, Location="/accounts/login/?next=/private")
         elif path == "/accounts/login/":
@@ -144,6 +152,7 @@ class HostileServer(http.server.ThreadingHTTPServer):
 
     def __init__(self, cert: Path, key: Path, client_ca: Path) -> None:
         self.requests: list[tuple[str, str]] = []
+        self.header_names: list[frozenset[str]] = []
         self.lock = threading.Lock()
         self.slow_seconds = 3.0
         self.huge_sent: list[int] = []

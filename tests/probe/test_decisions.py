@@ -6,11 +6,11 @@ The integration tests show them on real servers; these pin down each rule's edge
 from __future__ import annotations
 
 from mtlsguard.findings.model import Confidence
-from mtlsguard.probe.authentication import certificate_only, mtls_not_enforced
 from mtlsguard.probe.client import Exchange
 from mtlsguard.probe.forged import ForgedHeaders
 from mtlsguard.probe.observation import Observation
-from mtlsguard.probe.spoofing import SpoofAttempt, believed_headers
+from mtlsguard.probe.phases.authentication import certificate_only, mtls_not_enforced
+from mtlsguard.probe.phases.spoofing import SpoofAttempt, believed_headers
 
 URL = "https://h/r/"
 

@@ -13,16 +13,16 @@ from mtlsguard.probe.discovery import (
     MAX_ENDPOINTS,
     DiscoveryError,
     Endpoint,
-    candidate_ids,
     collection_of,
     django_pattern_to_template,
     fill,
-    harvest_ids,
     load_openapi,
     load_path_list,
     load_routes_json,
     parameters,
 )
+from mtlsguard.probe.exchange import Exchange
+from mtlsguard.probe.ids import HarvestedIds, candidate_ids, harvest_ids
 from tests.budget import secondary
 
 SPECTACULAR = {
@@ -152,6 +152,27 @@ def test_harvest_ids_from_nested_json() -> None:
 def test_candidate_ids_add_unseen_neighbours() -> None:
     assert candidate_ids(["2", "5", "abc"]) == ["2", "5", "abc", "1", "3", "4", "6"]
     assert candidate_ids(["1"]) == ["1", "2"]  # no 0
+
+
+def listing(body: bytes, who: str) -> Exchange:
+    return Exchange(who, "GET", "https://h/", status=200, body=body)
+
+
+def test_harvested_ids_per_listing_and_identity() -> None:
+    ids = HarvestedIds()
+    ids.add_listing("/a/", listing(b'[{"id": 1}]', "A"), listing(b'[{"id": 2}]', "B"))
+    ids.add_listing("/b/", listing(b'[{"id": 7}]', "A"), listing(b"[]", "B"))
+    ids.add_listing("/c/", listing(b'[{"id": 9}]', "A"), None)  # a run without B
+    assert ids.seen_for("/a/{pk}/") == ["2", "1"]  # B's first
+    assert ids.listings("/a/{pk}/") == (["2"], ["1"])
+    # B's listing of /b/ showed no ID: filling falls back to every listing of B, while
+    # ownership keeps to /b/'s own (an ID of another listing says nothing about its owner)
+    assert ids.seen_for("/b/{pk}/") == ["2", "7"]
+    assert ids.listings("/b/{pk}/") == ([], ["7"])
+    # a route whose listing was never observed: every listing, both ways
+    assert ids.seen_for("/x/{pk}/") == ["2", "1", "7", "9"]
+    assert ids.listings("/x/{pk}/") == (["2"], ["1", "7", "9"])
+    assert ids.listings("/c/{pk}/") == (["2"], ["9"])
 
 
 def test_collection_and_fill() -> None:

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,12 +22,6 @@ pytestmark = pytest.mark.integration
 HOSTILE = (
     "/ok\n/slow\n/drip\n/reset\n/error\n/loop\n/offhost\n/badredirect\n/huge\n/retry\n/garbage\n"
 )
-
-
-@pytest.fixture
-def server(pki_files: dict[str, Path]) -> Iterator[HostileServer]:
-    with HostileServer(pki_files["server"], pki_files["server_key"], pki_files["ca"]) as running:
-        yield running
 
 
 def config(server: HostileServer, pki_files: dict[str, Path], **extra: object) -> ProbeConfig:
@@ -55,10 +48,10 @@ def messages(result: object) -> dict[str, list[str]]:
 
 
 def test_every_failure_is_reported_and_nothing_crashes(
-    server: HostileServer, pki_files: dict[str, Path]
+    hostile_server: HostileServer, pki_files: dict[str, Path]
 ) -> None:
     started = time.monotonic()
-    result = run_probe(config(server, pki_files), load_path_list(HOSTILE).endpoints)
+    result = run_probe(config(hostile_server, pki_files), load_path_list(HOSTILE).endpoints)
     elapsed = time.monotonic() - started
     errors = messages(result)
     text = json.dumps(errors)
@@ -73,18 +66,18 @@ def test_every_failure_is_reported_and_nothing_crashes(
     assert any("Invalid URL in location" in m for m in errors["badredirect"]), text
     assert any("protocol" in m for m in errors["garbage"]), text
     assert "retry" not in errors, text  # Retry-After honoured, then 200
-    assert server.retry_seen >= 4  # one 429 and three identities' answers
+    assert hostile_server.retry_seen >= 4  # one 429 and three identities' answers
     assert "ok" not in errors, text
     # the redirect off the host was never requested; the huge body was not read to its end
-    assert all(not p.startswith("https://elsewhere") for _, p in server.requests)
-    assert server.huge_sent
-    assert max(server.huge_sent) < HUGE_BYTES // 2
+    assert all(not p.startswith("https://elsewhere") for _, p in hostile_server.requests)
+    assert hostile_server.huge_sent
+    assert max(hostile_server.huge_sent) < HUGE_BYTES // 2
     assert elapsed < 60
     assert result.reached > 0
 
 
 def test_only_safe_methods_without_the_flag(
-    server: HostileServer, pki_files: dict[str, Path]
+    hostile_server: HostileServer, pki_files: dict[str, Path]
 ) -> None:
     document = {
         "openapi": "3.0.3",
@@ -94,57 +87,68 @@ def test_only_safe_methods_without_the_flag(
         },
     }
     inventory = load_openapi(json.dumps(document))
-    result = run_probe(config(server, pki_files), inventory.endpoints)
-    methods = {method for method, _ in server.requests}
+    result = run_probe(config(hostile_server, pki_files), inventory.endpoints)
+    methods = {method for method, _ in hostile_server.requests}
     assert methods == {"GET"}
-    assert ("GET", "/items/7/") in server.requests  # the ID came from the listing
+    assert ("GET", "/items/7/") in hostile_server.requests  # the ID came from the listing
     assert result.reached > 0
 
 
-def test_max_requests_is_a_hard_bound(server: HostileServer, pki_files: dict[str, Path]) -> None:
+def test_max_requests_is_a_hard_bound(
+    hostile_server: HostileServer, pki_files: dict[str, Path]
+) -> None:
     paths = "\n".join(f"/items/{n}/" for n in range(50))
-    result = run_probe(config(server, pki_files, max_requests=17), load_path_list(paths).endpoints)
+    result = run_probe(
+        config(hostile_server, pki_files, max_requests=17), load_path_list(paths).endpoints
+    )
     assert result.requests_sent == 17
-    assert len(server.requests) <= 17
+    assert len(hostile_server.requests) <= 17
     assert any("max-requests" in e.message for e in result.errors)
 
 
-def test_max_time_is_a_hard_bound(server: HostileServer, pki_files: dict[str, Path]) -> None:
-    server.slow_seconds = 0.5
+def test_max_time_is_a_hard_bound(
+    hostile_server: HostileServer, pki_files: dict[str, Path]
+) -> None:
+    hostile_server.slow_seconds = 0.5
     paths = "\n".join(["/slow"] * 1) + "\n" + "\n".join(f"/items/{n}/" for n in range(40))
     started = time.monotonic()
     result = run_probe(
-        config(server, pki_files, max_time=1.5, concurrency=1), load_path_list(paths).endpoints
+        config(hostile_server, pki_files, max_time=1.5, concurrency=1),
+        load_path_list(paths).endpoints,
     )
     assert time.monotonic() - started < 6
     assert any("max-time" in e.message for e in result.errors)
 
 
 def test_tls_failure_is_reported(
-    server: HostileServer, rsa_pki: TestPKI, tmp_path: Path, pki_files: dict[str, Path]
+    hostile_server: HostileServer, rsa_pki: TestPKI, tmp_path: Path, pki_files: dict[str, Path]
 ) -> None:
     wrong_ca = tmp_path / "other-ca.pem"  # the server's certificate does not chain to it
     wrong_ca.write_bytes(rsa_pki.root.cert.public_bytes(Encoding.PEM))
-    result = run_probe(config(server, pki_files, cacert=wrong_ca), load_path_list("/ok").endpoints)
+    result = run_probe(
+        config(hostile_server, pki_files, cacert=wrong_ca), load_path_list("/ok").endpoints
+    )
     assert result.reached == 0
     assert result.findings == ()
-    assert server.requests == []
+    assert hostile_server.requests == []
     assert any(
         "TLS failure: unable to get local issuer certificate" in e.message for e in result.errors
     ), result.errors
 
 
-def test_rate_is_respected(server: HostileServer, pki_files: dict[str, Path]) -> None:
+def test_rate_is_respected(hostile_server: HostileServer, pki_files: dict[str, Path]) -> None:
     paths = "\n".join(f"/items/{n}/" for n in range(6))
     started = time.monotonic()
-    result = run_probe(config(server, pki_files, rate=20.0), load_path_list(paths).endpoints)
+    result = run_probe(
+        config(hostile_server, pki_files, rate=20.0), load_path_list(paths).endpoints
+    )
     elapsed = time.monotonic() - started
-    assert result.requests_sent == len(server.requests) >= 18
+    assert result.requests_sent == len(hostile_server.requests) >= 18
     assert elapsed >= (result.requests_sent - 1) / 20.0 * 0.95
 
 
 def test_cli_fetches_openapi_over_mtls_and_reports_json(
-    server: HostileServer, pki_files: dict[str, Path]
+    hostile_server: HostileServer, pki_files: dict[str, Path]
 ) -> None:
     done = subprocess.run(
         [
@@ -152,7 +156,7 @@ def test_cli_fetches_openapi_over_mtls_and_reports_json(
             "-m",
             "mtlsguard",
             "probe",
-            server.url,
+            hostile_server.url,
             "--cert",
             str(pki_files["client"]),
             "--key",
@@ -160,7 +164,7 @@ def test_cli_fetches_openapi_over_mtls_and_reports_json(
             "--cacert",
             str(pki_files["ca"]),
             "--openapi",
-            server.url + "openapi.json",
+            hostile_server.url + "openapi.json",
             "--format",
             "json",
         ],
@@ -176,24 +180,28 @@ def test_cli_fetches_openapi_over_mtls_and_reports_json(
         ("MG401", "/items/{id}/"),
     }
     assert report["probe"]["categories"]["BOLA"]["grade"] == "n/a"
-    assert ("GET", "/openapi.json") in server.requests
-    assert ("GET", "/items/7/") in server.requests
-    assert {method for method, _ in server.requests} == {"GET"}
+    assert ("GET", "/openapi.json") in hostile_server.requests
+    assert ("GET", "/items/7/") in hostile_server.requests
+    assert {method for method, _ in hostile_server.requests} == {"GET"}
 
 
 def test_cookies_never_carry_over_between_requests(
-    server: HostileServer, pki_files: dict[str, Path]
+    hostile_server: HostileServer, pki_files: dict[str, Path]
 ) -> None:
     paths = "/login-cookie\n" + "\n".join(f"/items/{n}/" for n in range(5))
-    result = run_probe(config(server, pki_files, concurrency=1), load_path_list(paths).endpoints)
+    result = run_probe(
+        config(hostile_server, pki_files, concurrency=1), load_path_list(paths).endpoints
+    )
     assert result.requests_sent > 10
-    assert server.cookies_received == []
+    assert hostile_server.cookies_received == []
 
 
 def test_a_login_page_behind_a_redirect_is_not_data(
-    server: HostileServer, pki_files: dict[str, Path]
+    hostile_server: HostileServer, pki_files: dict[str, Path]
 ) -> None:
-    result = run_probe(config(server, pki_files), load_path_list("/private\n/noslash").endpoints)
-    assert ("GET", "/accounts/login/?next=/private") in server.requests
+    result = run_probe(
+        config(hostile_server, pki_files), load_path_list("/private\n/noslash").endpoints
+    )
+    assert ("GET", "/accounts/login/?next=/private") in hostile_server.requests
     # /private sends everyone to the login page: nothing; /noslash only appends a slash
     assert {(f.rule_id, f.route) for f in result.findings} == {("MG401", "/noslash")}

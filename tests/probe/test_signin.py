@@ -21,10 +21,11 @@ from typing import Any
 
 import pytest
 
+from mtlsguard.findings.registry import EVERY_RULE, RuleSelection
 from mtlsguard.probe.client import ProbeClient, UnsafeMethodError
 from mtlsguard.probe.config import Identity, LoginSettings, ProbeConfig
+from mtlsguard.probe.phases.signin.session import parse_set_cookie, session_cookie_name
 from mtlsguard.probe.runner import ProbeResult, run_probe
-from mtlsguard.probe.signin.session import parse_set_cookie, session_cookie_name
 
 PASSWORD = "the-real-one"
 
@@ -128,7 +129,12 @@ def serve() -> Iterator[Any]:
         server.server_close()
 
 
-def probe(server: SignInServer, pki_files: dict[str, Path], **login: Any) -> ProbeResult:
+def probe(
+    server: SignInServer,
+    pki_files: dict[str, Path],
+    selection: RuleSelection = EVERY_RULE,
+    **login: Any,
+) -> ProbeResult:
     options = {"logout_url": "/logout", "session_url": "/me", "bruteforce_attempts": 6, **login}
     settings = LoginSettings("/login", "alice", PASSWORD, **options)
     config = ProbeConfig(
@@ -137,6 +143,7 @@ def probe(server: SignInServer, pki_files: dict[str, Path], **login: Any) -> Pro
         credential_probes=True,
         login=settings,
         timeout=10.0,
+        selection=selection,
     )
     return run_probe(config, [])
 
@@ -178,6 +185,30 @@ def test_a_server_that_rotates_has_no_fixation(serve: Any, pki_files: dict[str, 
     assert "MG406" not in evidence(result)
     # POSTs went to the sign-in and sign-out URLs only
     assert {path for method, path in server.methods if method == "POST"} == {"/login", "/logout"}
+
+
+def test_only_the_selected_sign_in_probes_run(serve: Any, pki_files: dict[str, Path]) -> None:
+    # MG405 alone: six wrong passwords and the real one; no fixation, cookie or sign-out check
+    server = serve("adopt")
+    result = probe(server, pki_files, RuleSelection(select=frozenset({"MG405"})))
+    assert set(evidence(result)) == {"MG405"}
+    assert [m for m in server.methods if m[0] == "POST"] == [("POST", "/login")] * 7
+    assert {path for _, path in server.methods} == {"/login"}  # GET: the sign-in page
+    assert result.phases == ("sign-in",)
+    # without MG405 no wrong password is sent, and the rest still runs
+    server = serve("adopt")
+    result = probe(server, pki_files, RuleSelection(ignore=frozenset({"MG405"})))
+    assert set(evidence(result)) == {"MG406", "MG407"}
+    assert server.failures == 0
+    assert ("POST", "/logout") in server.methods
+    # MG407 alone signs in through the fixation flow but leaves its check out
+    server = serve("adopt")
+    result = probe(server, pki_files, RuleSelection(select=frozenset({"MG407"})))
+    assert set(evidence(result)) == {"MG407"}
+    assert server.failures == 0
+    categories = {c.category.value: c.score for c in result.score.categories}
+    assert categories["Rate limiting"] is None
+    assert categories["Session"] is not None
 
 
 def test_a_lockout_is_not_a_finding_and_the_run_says_the_account_is_locked(

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 
 from mtlsguard.certs import extract
 from mtlsguard.devserver.pki import TestPKI
+from mtlsguard.findings.registry import EVERY_RULE, RuleSelection
 from mtlsguard.probe.config import Identity, ProbeConfig
 from mtlsguard.probe.discovery import load_path_list
 from mtlsguard.probe.forged import forged_header_sets
@@ -87,12 +88,15 @@ def hardened_origin(hardened: Project) -> Iterator[int]:
     yield from gunicorn(hardened, {"MTLSGUARD_SOURCE": "nginx", "MTLSGUARD_TRUSTED_PROXIES": PROXY})
 
 
-def config(port: int, pki_files: dict[str, Path]) -> ProbeConfig:
+def config(
+    port: int, pki_files: dict[str, Path], selection: RuleSelection = EVERY_RULE
+) -> ProbeConfig:
     return ProbeConfig(
         base_url=f"http://127.0.0.1:{port}/",
         identity=Identity("A", pki_files["client"], pki_files["client_key"]),
         peer=Identity("B", pki_files["other_client"], pki_files["other_client_key"]),
         timeout=15.0,
+        selection=selection,
     )
 
 
@@ -131,6 +135,22 @@ def test_hardened_origin_ignores_forged_headers(
     assert (result.routes, result.paths) == (2, 2)
     assert result.requests_sent == 3 * 2 + 8 * 2
     assert any("/api/accounts/{pk}/: no ID seen" in note for note in result.notes)
+
+
+@pytest.mark.integration
+def test_ignoring_mg403_leaves_the_forged_headers_unsent(
+    hardened_origin: int, vulnerable_origin: int, pki_files: dict[str, Path]
+) -> None:
+    ignored = RuleSelection(ignore=frozenset({"MG403"}))
+    endpoints = load_path_list(PATHS).endpoints
+    hardened = run_probe(config(hardened_origin, pki_files, ignored), endpoints)
+    assert hardened.requests_sent == 3 * 2  # the observations alone, no 8 * 2 forged sets
+    vulnerable = run_probe(config(vulnerable_origin, pki_files, ignored), endpoints)
+    assert {(f.rule_id, f.route) for f in vulnerable.findings} == {
+        ("MG401", "/api/accounts/"),
+        ("MG401", "/api/accounts/{pk}/"),
+    }
+    assert vulnerable.requests_sent == 3 * vulnerable.paths
 
 
 @pytest.mark.parametrize("key_type", ["ec", "rsa"])

@@ -15,8 +15,8 @@ import pytest
 
 from mtlsguard.probe.config import Identity, ProbeConfig
 from mtlsguard.probe.discovery import load_path_list
+from mtlsguard.probe.phases.tokens import find_jwt, tampered_tokens
 from mtlsguard.probe.runner import run_probe
-from mtlsguard.probe.tokens import find_jwt, tampered_tokens
 
 KEY = "server-side-secret-of-at-least-32-bytes!"
 TOKEN = jwt.encode({"sub": "alice"}, KEY, algorithm="HS256")

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.findings.model import Confidence
 from mtlsguard.findings.registry import get_rule
-from mtlsguard.probe.bola import owned_by_b
 from mtlsguard.probe.client import (
     Exchange,
     ProbeClient,
@@ -24,8 +23,9 @@ from mtlsguard.probe.client import (
     parse_auth_header,
     same_origin,
 )
-from mtlsguard.probe.compare import identity_markers, names_identity, same_content
+from mtlsguard.probe.compare import same_content
 from mtlsguard.probe.config import Identity, ProbeConfig
+from mtlsguard.probe.ownership import identity_markers, names_identity, owned_by_b
 from mtlsguard.probe.redact import (
     REDACTED,
     redact_body,

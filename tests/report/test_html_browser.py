@@ -115,7 +115,7 @@ def static_report(tmp_path: Path) -> Path:
 def graded_report(tmp_path: Path) -> Path:
     """The static scan plus the probe findings the demo reports on the vulnerable example."""
     static = scan_project(VULNERABLE)
-    # Worded as the probes word them (scan/probe/authentication.py, spoofing.py, bola.py).
+    # Worded as the probes word them (probe/phases/authentication.py, spoofing.py, bola.py).
     cert_only = get_rule("MG402").finding(
         route="billing/",
         view="bank.views.BillingView",

@@ -2,12 +2,13 @@
 
 One pooled ``httpx.AsyncClient`` per identity (a client certificate is bound to the TLS
 connection, so identities never share a pool). Every request goes through
-:meth:`ProbeClient.send`, which enforces for the whole run: the method allow-list (GET, HEAD,
-OPTIONS unless unsafe methods are allowed), ``max_requests`` (retries count), the deadline,
-the rate and the concurrency. Redirects are followed by hand, only to the target's own scheme,
-host and port; ``Retry-After`` on 429/503 is honoured up to a bound; bodies are read up to
-``max_body`` bytes. A failure of any kind (TLS, timeout, reset, protocol error) becomes an
-:class:`Exchange` with ``failure`` set: nothing a server does raises out of ``send``.
+:meth:`ProbeClient.send`, which enforces for the whole run the method allow-list (GET, HEAD,
+OPTIONS unless unsafe methods are allowed) and the run's bounds (:mod:`.bounds`:
+``max_requests`` with retries counted, the deadline, the rate, the concurrency). Redirects are
+followed by hand, only to the target's own scheme, host and port; ``Retry-After`` on 429/503
+is honoured up to a bound; bodies are read up to ``max_body`` bytes. A failure of any kind
+(TLS, timeout, reset, protocol error) becomes an :class:`Exchange` with ``failure`` set
+(:func:`~.exchange.classify_failure` names it): nothing a server does raises out of ``send``.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ import email.utils
 import ssl
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from mtlsguard import __version__
+from mtlsguard.probe.bounds import RunBounds
 from mtlsguard.probe.config import SAFE_METHODS, Identity, ProbeConfig
-from mtlsguard.probe.exchange import Exchange, FailureKind
+from mtlsguard.probe.exchange import Exchange, FailureKind, classify_failure
 from mtlsguard.probe.transport import DiscardingCookieJar, PooledTransport
 
 __all__ = [
@@ -94,34 +96,6 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _classify(exc: BaseException) -> tuple[FailureKind, str]:
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return "timeout", f"timed out ({type(exc).__name__})"
-    seen: set[int] = set()
-    cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        if isinstance(cause, ssl.SSLError) and not isinstance(
-            cause, ssl.SSLWantReadError | ssl.SSLWantWriteError
-        ):
-            detail = getattr(cause, "verify_message", None) or cause.reason or str(cause)
-            return "tls", f"TLS failure: {detail}"
-        cause = cause.__cause__ or cause.__context__
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.LocalProtocolError | httpx.DecodingError):
-        return "protocol", f"HTTP protocol error: {str(exc) or type(exc).__name__}"
-    if isinstance(exc, httpx.TransportError | OSError):
-        return "connection", f"connection failed: {str(exc) or type(exc).__name__}"
-    return "protocol", f"{type(exc).__name__}: {exc}"
-
-
-@dataclass(slots=True)
-class _Budget:
-    limit: int
-    deadline: float
-    sent: int = 0
-    exhausted: bool = field(default=False)
-
-
 class ProbeClient:
     """Sends the probe's requests; use as ``async with ProbeClient(config) as client``."""
 
@@ -143,10 +117,7 @@ class ProbeClient:
         # One pool per certificate: the certificate belongs to the TLS connection.
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._parsed_urls: dict[str, httpx.URL] = {}
-        self._budget = _Budget(config.max_requests, time.monotonic() + config.max_time)
-        self._slots = asyncio.Semaphore(max(1, config.concurrency))
-        self._rate_lock = asyncio.Lock()
-        self._next_start = 0.0
+        self._bounds = RunBounds(config)
         self._unsafe_urls = frozenset(self.url(u) for u in config.unsafe_urls())
 
     def _context(self, identity: Identity) -> ssl.SSLContext:
@@ -175,12 +146,12 @@ class ProbeClient:
     @property
     def requests_sent(self) -> int:
         """Requests sent so far (retries and redirects included)."""
-        return self._budget.sent
+        return self._bounds.sent
 
     @property
     def budget_exhausted(self) -> bool:
         """A request was refused because ``max_requests`` or ``max_time`` was reached."""
-        return self._budget.exhausted
+        return self._bounds.exhausted
 
     async def __aenter__(self) -> ProbeClient:
         return self
@@ -235,25 +206,7 @@ class ProbeClient:
 
     def remaining_time(self) -> float:
         """Seconds left before the run's deadline."""
-        return self._budget.deadline - time.monotonic()
-
-    async def _take_request(self) -> FailureKind | None:
-        budget = self._budget
-        if time.monotonic() >= budget.deadline:
-            budget.exhausted = True
-            return "deadline"
-        if budget.sent >= budget.limit:
-            budget.exhausted = True
-            return "budget"
-        budget.sent += 1
-        if self.config.rate:
-            async with self._rate_lock:
-                now = time.monotonic()
-                wait = self._next_start - now
-                self._next_start = max(now, self._next_start) + 1.0 / self.config.rate
-            if wait > 0:
-                await asyncio.sleep(wait)
-        return None
+        return self._bounds.remaining_time()
 
     async def send(
         self,
@@ -290,7 +243,7 @@ class ProbeClient:
         redirects = 0
         started = time.monotonic()
         while True:
-            refused = await self._take_request()
+            refused = await self._bounds.take()
             if refused is not None:
                 why = "max-requests" if refused == "budget" else "max-time"
                 return Exchange(
@@ -302,7 +255,7 @@ class ProbeClient:
                     failure_kind=refused,
                     note=note,
                 )
-            async with self._slots:
+            async with self._bounds.slots:
                 exchange = await self._send_once(who, method, url, sent_headers, content)
             exchange = replace(
                 exchange,
@@ -395,7 +348,7 @@ class ProbeClient:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # every transport failure is a result, never a crash
-            kind, message = _classify(exc)
+            kind, message = classify_failure(exc)
             if isinstance(exc, TimeoutError):
                 kind, message = "timeout", f"no complete response within {whole:g}s"
             return Exchange(

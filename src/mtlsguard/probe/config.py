@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
+from mtlsguard.findings.registry import EVERY_RULE, RuleSelection
+
 __all__ = [
     "BRUTEFORCE_ATTEMPTS_CAP",
     "SAFE_METHODS",
@@ -42,6 +44,10 @@ class Identity:
     def has_certificate(self) -> bool:
         """Whether this identity presents a client certificate."""
         return self.cert is not None
+
+    def without_credentials(self) -> Identity:
+        """The same caller presenting only its certificate (no :attr:`auth_header`)."""
+        return Identity(self.label, self.cert, self.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +125,10 @@ class ProbeConfig:
     """Opt-in probes that use A's credentials (JWT tampering; with :attr:`login`, sign-in)."""
     login: LoginSettings | None = None
     """The sign-in for MG405-MG407 (run only with :attr:`credential_probes`)."""
+    selection: RuleSelection = EVERY_RULE
+    """Which MG4xx rules may run (``select``/``ignore``), decided before any request: a phase
+    none of whose rules is allowed sends nothing, and a finding of a rule that is not allowed
+    never appears."""
 
     def unsafe_urls(self) -> tuple[str, ...]:
         """URLs that may be POSTed to without ``allow_unsafe_methods``.

@@ -3,15 +3,14 @@
 A *template* is a path relative to the base URL with ``{name}`` parameters
 (``/api/accounts/{pk}/``). Django patterns (``api/accounts/<int:pk>/``, ``re_path`` regexes
 with named groups) become templates; patterns that cannot be (unnamed regex groups) are
-skipped and counted. Parameters are filled from IDs harvested from responses
-(:func:`harvest_ids`) and their integer neighbours (:func:`candidate_ids`).
+skipped and counted. Parameters are filled (:func:`fill`) with IDs harvested from responses
+(:mod:`mtlsguard.probe.ids`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
@@ -23,12 +22,10 @@ __all__ = [
     "DiscoveryError",
     "Endpoint",
     "Inventory",
-    "candidate_ids",
     "collection_of",
     "django_pattern_to_template",
     "endpoints_from_routes",
     "fill",
-    "harvest_ids",
     "load_openapi",
     "load_path_list",
     "load_routes_json",
@@ -42,7 +39,6 @@ _DJANGO_CONVERTER: Final = re.compile(
     r"<(?:(?P<conv>[A-Za-z_][A-Za-z0-9_]*):)?(?P<name>[A-Za-z_]\w*)>"
 )
 _REGEX_GROUP: Final = re.compile(r"\(\?P<(?P<name>[A-Za-z_]\w*)>(?:[^()\\]|\\.|\([^()]*\))*\)")
-_ID_KEYS: Final = re.compile(r"^(id|pk|uuid|slug|.*_id|.*Id)$")
 _HTTP_METHODS: Final = ("get", "head", "options", "post", "put", "patch", "delete")
 
 
@@ -230,57 +226,6 @@ def collection_of(template: str) -> str | None:
     match = matches[-1]
     prefix = template[: match.start()]
     return prefix if prefix.endswith("/") and not _PARAM.search(prefix) else None
-
-
-def _is_id(value: object) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return 0 <= value < 1 << 63
-    if isinstance(value, str) and 0 < len(value) <= 64:
-        if value.isdigit():
-            return True
-        try:
-            uuid.UUID(value)
-        except ValueError:
-            return bool(re.fullmatch(r"[A-Za-z0-9_-]+", value))
-        return True
-    return False
-
-
-def harvest_ids(data: object, *, limit: int = 200) -> list[str]:
-    """IDs seen in a JSON value: values of ``id``/``pk``/``uuid``/``slug``/``*_id`` keys.
-
-    Walks at most a few thousand nodes, keeps the first ``limit`` distinct IDs in order.
-    """
-    found: dict[str, None] = {}
-    budget = 10_000
-    stack: list[object] = [data]
-    while stack and budget > 0 and len(found) < limit:
-        budget -= 1
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if isinstance(key, str) and _ID_KEYS.match(key) and _is_id(value):
-                    found.setdefault(str(value), None)
-            stack.extend(reversed([v for v in node.values() if isinstance(v, dict | list)]))
-        elif isinstance(node, list):
-            stack.extend(reversed([v for v in node if isinstance(v, dict | list)]))
-    return list(found)[:limit]
-
-
-def candidate_ids(seen: Iterable[str], *, neighbours: int = 1) -> list[str]:
-    """The seen IDs followed by integer neighbours not seen (``3`` → ``2``, ``4``)."""
-    ordered = list(dict.fromkeys(seen))
-    numbers = sorted({int(i) for i in ordered if i.isdigit() and len(i) < 19})
-    extra: list[str] = []
-    for n in numbers:
-        for delta in range(1, neighbours + 1):
-            for candidate in (n - delta, n + delta):
-                text = str(candidate)
-                if candidate > 0 and text not in ordered and text not in extra:
-                    extra.append(text)
-    return ordered + extra
 
 
 def fill(template: str, values: dict[str, str]) -> str | None:

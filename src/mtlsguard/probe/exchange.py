@@ -1,12 +1,15 @@
-"""One request the probe sent and what came back (or why nothing did)."""
+"""One request the probe sent and what came back (or why nothing did); how failures are named."""
 
 from __future__ import annotations
 
 import json
+import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["Exchange", "FailureKind"]
+import httpx
+
+__all__ = ["Exchange", "FailureKind", "classify_failure"]
 
 FailureKind = str
 """``tls``, ``timeout``, ``connection``, ``protocol``, ``redirects``, ``budget``, ``deadline``."""
@@ -85,3 +88,28 @@ class Exchange:
         if data is None:
             return True
         return data not in ({}, [], "", None)
+
+
+def classify_failure(exc: BaseException) -> tuple[FailureKind, str]:
+    """The :data:`FailureKind` of an exception raised while sending, and a message for the report.
+
+    A TLS alert may arrive wrapped in httpx's and asyncio's own errors: the cause chain is
+    searched for the :class:`ssl.SSLError` first.
+    """
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return "timeout", f"timed out ({type(exc).__name__})"
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ssl.SSLError) and not isinstance(
+            cause, ssl.SSLWantReadError | ssl.SSLWantWriteError
+        ):
+            detail = getattr(cause, "verify_message", None) or cause.reason or str(cause)
+            return "tls", f"TLS failure: {detail}"
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.LocalProtocolError | httpx.DecodingError):
+        return "protocol", f"HTTP protocol error: {str(exc) or type(exc).__name__}"
+    if isinstance(exc, httpx.TransportError | OSError):
+        return "connection", f"connection failed: {str(exc) or type(exc).__name__}"
+    return "protocol", f"{type(exc).__name__}: {exc}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -51,7 +52,7 @@ def _xfcc_quote(value: str) -> str:
     return f'"{value}"'
 
 
-def forged_header_sets(chain: list[x509.Certificate]) -> list[ForgedHeaders]:
+def forged_header_sets(chain: Sequence[x509.Certificate]) -> list[ForgedHeaders]:
     """Every proxy's header set for ``chain`` (leaf first)."""
     leaf = chain[0]
     der = leaf.public_bytes(Encoding.DER)

@@ -1,12 +1,14 @@
-"""What the probe saw at one concrete path, once per caller."""
+"""What the probe saw at one concrete path, once per caller, and how it looks."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
-from mtlsguard.probe.client import Exchange
+from mtlsguard.probe.client import Exchange, ProbeClient
+from mtlsguard.probe.config import ProbeConfig
 
-__all__ = ["Observation"]
+__all__ = ["Observation", "observe"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +37,24 @@ class Observation:
             if exchange is not None and all(exchange is not other for other in seen):
                 seen.append(exchange)
         return seen
+
+
+async def observe(
+    client: ProbeClient, config: ProbeConfig, template: str, path: str
+) -> Observation:
+    """GET ``path`` as every caller: nobody, A's certificate alone, A with credentials, B alike.
+
+    A caller without credentials is asked once (its certificate-only answer is its full one).
+    """
+    send = client.send
+    a = config.identity
+    anonymous, a_cert = await asyncio.gather(
+        send(None, "GET", path), send(a.without_credentials(), "GET", path)
+    )
+    a_full = await send(a, "GET", path) if a.auth_header else a_cert
+    b_cert = b_full = None
+    b = config.peer
+    if b is not None:
+        b_cert = await send(b.without_credentials(), "GET", path)
+        b_full = await send(b, "GET", path) if b.auth_header else b_cert
+    return Observation(template, path, anonymous, a_cert, a_full, b_cert, b_full)

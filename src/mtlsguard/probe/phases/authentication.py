@@ -1,4 +1,4 @@
-"""Probes (1) and (2): is mTLS enforced at all, and is it the only thing standing guard.
+"""Phases: is mTLS enforced at all (MG401), and is it the only thing standing guard (MG402).
 
 (1) MG401: a request without a certificate gets a 2xx with data.
 (2) MG402: a request with a valid certificate and no application credentials gets a 2xx with
@@ -6,6 +6,8 @@ data (while a certificate-less one does not) and either the run has credentials
 (``--auth-header``: this endpoint did not need them) or two certificates got the same data (the
 endpoint does not know who calls). With one certificate and no credentials: low confidence.
 Over plain ``http://`` no certificate can be presented, so MG402 is not decided.
+
+Both decide from the observations of every route (no request of their own).
 """
 
 from __future__ import annotations
@@ -15,11 +17,17 @@ from collections.abc import Sequence
 from mtlsguard.findings.model import Confidence, Finding
 from mtlsguard.probe.compare import same_content
 from mtlsguard.probe.observation import Observation
+from mtlsguard.probe.phases import Need, Outcome, RunState, phase
 from mtlsguard.probe.redact import web_request, web_response
 from mtlsguard.probe.rules.mg401_mtls_not_enforced import RULE as MG401
 from mtlsguard.probe.rules.mg402_certificate_only import RULE as MG402
 
-__all__ = ["certificate_only", "mtls_not_enforced"]
+__all__ = [
+    "certificate_only",
+    "mtls_not_enforced",
+    "probe_certificate_only",
+    "probe_mtls_enforcement",
+]
 
 
 def mtls_not_enforced(observations: Sequence[Observation], view: str | None) -> Finding | None:
@@ -87,3 +95,34 @@ def certificate_only(
             web_response=web_response(cert),
         )
     return None
+
+
+@phase("mTLS enforcement", rules=[MG401], needs=[Need.ROUTES_OBSERVED])
+async def probe_mtls_enforcement(state: RunState) -> Outcome:
+    """MG401 on every observed route."""
+    findings = (
+        mtls_not_enforced([obs for _, obs in pairs], state.view_of(template))
+        for template, pairs in state.observed.items()
+    )
+    return Outcome(tuple(f for f in findings if f is not None))
+
+
+@phase(
+    "certificate only",
+    rules=[MG402],
+    needs=[Need.TLS, Need.ROUTES_OBSERVED],
+    skipped_note="plain http: no client certificate can be presented; MG402 is not decided",
+)
+async def probe_certificate_only(state: RunState) -> Outcome:
+    """MG402 on every observed route."""
+    has_credentials = bool(state.config.identity.auth_header)
+    findings = (
+        certificate_only(
+            [obs for _, obs in pairs],
+            state.view_of(template),
+            has_credentials=has_credentials,
+            tls=state.tls,
+        )
+        for template, pairs in state.observed.items()
+    )
+    return Outcome(tuple(f for f in findings if f is not None))

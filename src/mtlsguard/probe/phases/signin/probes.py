@@ -1,9 +1,11 @@
-"""Opt-in probe (5), sign-in: MG406 session fixation, MG407 session cookie, MG405 brute force.
+"""The sign-in probes: MG406 session fixation, MG407 session cookie, MG405 brute force.
 
 Run only with ``credential_probes`` and :class:`~mtlsguard.probe.config.LoginSettings`;
 POSTs go only to the sign-in and sign-out URLs. Order matters: the probes that need a working
 sign-in (MG406, MG407) run first, the wrong passwords (MG405) last, since a throttle or a
 lockout they trigger may refuse the real password for a while afterwards -- the run says so.
+A probe whose rule the selection does not allow is not run (MG407 still signs in through
+the MG406 flow, whose own check is then left out).
 """
 
 from __future__ import annotations
@@ -14,16 +16,16 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from mtlsguard.findings.model import Confidence, Finding
-from mtlsguard.findings.registry import Rule
+from mtlsguard.findings.registry import EVERY_RULE, Rule, RuleSelection
 from mtlsguard.probe.client import Exchange, ProbeClient
 from mtlsguard.probe.compare import same_content
 from mtlsguard.probe.config import Identity, LoginSettings
+from mtlsguard.probe.phases.signin.session import Cookies, LoginAttempt, SignIn, session_cookie_name
 from mtlsguard.probe.redact import web_request, web_response
 from mtlsguard.probe.rules import Category
 from mtlsguard.probe.rules.mg405_login_bruteforce import RULE as MG405
 from mtlsguard.probe.rules.mg406_session_fixation import RULE as MG406
 from mtlsguard.probe.rules.mg407_session_cookie import RULE as MG407
-from mtlsguard.probe.signin.session import Cookies, LoginAttempt, SignIn, session_cookie_name
 
 __all__ = ["SignInReport", "signin_probes"]
 
@@ -64,6 +66,7 @@ class _Probes:
     view: str | None
     tls: bool
     report: SignInReport
+    selection: RuleSelection = EVERY_RULE
     signed_in_once: bool = False
 
     @property
@@ -125,7 +128,7 @@ class _Probes:
         if not self._signed_in(attempt):
             return None
         self.report.tested.add(Category.SESSION)
-        if cookies.values.get(name) == presented:
+        if cookies.values.get(name) == presented and self.selection.allows(MG406.rule_id):
             await self._fixed(cookies, attempt, name, issued)
         return cookies, attempt, name
 
@@ -346,15 +349,24 @@ class _Probes:
 
 
 async def signin_probes(
-    client: ProbeClient, settings: LoginSettings, identity: Identity, view: str | None
+    client: ProbeClient,
+    settings: LoginSettings,
+    identity: Identity,
+    view: str | None,
+    *,
+    selection: RuleSelection = EVERY_RULE,
 ) -> SignInReport:
-    """MG406, MG407 and MG405 against one sign-in, as ``identity``'s certificate."""
+    """MG406, MG407 and MG405 (those ``selection`` allows) against one sign-in, as ``identity``."""
     report = SignInReport()
     flow = SignIn(client, settings, identity)
-    probes = _Probes(flow, settings, view, client.base_url.startswith("https:"), report)
-    session = await probes.fixation()
-    if session is not None:
+    tls = client.base_url.startswith("https:")
+    probes = _Probes(flow, settings, view, tls, report, selection)
+    session = None
+    if selection.allows(MG406.rule_id) or selection.allows(MG407.rule_id):
+        session = await probes.fixation()
+    if session is not None and selection.allows(MG407.rule_id):
         await probes.cookie(*session)
-    await probes.bruteforce()
+    if selection.allows(MG405.rule_id):
+        await probes.bruteforce()
     report.exchanges = list(flow.sent)
     return report

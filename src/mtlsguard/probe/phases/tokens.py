@@ -1,8 +1,8 @@
-"""Opt-in probe (5), MG408: tampered JWTs (``alg: none``, stripped or ignored signatures).
+"""Opt-in phase MG408: tampered JWTs (``alg: none``, stripped or ignored signatures).
 
-Runs only with ``credential_probes`` and a JWT in A's auth header, on paths where the token
-matters (A's certificate alone gets no data, the token does). Tokens are built with base64
-and JSON only; no key is ever needed to forge them.
+Runs only with ``credential_probes`` and a JWT in A's auth header, on one path per route
+(:func:`one_per_route`) where the token matters (A's certificate alone gets no data, the
+token does). Tokens are built with base64 and JSON only; no key is ever needed to forge them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -19,10 +19,19 @@ from mtlsguard.probe.client import Exchange, ProbeClient, parse_auth_header
 from mtlsguard.probe.compare import same_content
 from mtlsguard.probe.config import Identity
 from mtlsguard.probe.observation import Observation
+from mtlsguard.probe.phases import Need, Outcome, RunState, phase
 from mtlsguard.probe.redact import web_request, web_response
+from mtlsguard.probe.rules import Category
 from mtlsguard.probe.rules.mg408_jwt_tampering import RULE as MG408
 
-__all__ = ["TamperedToken", "find_jwt", "jwt_tampering", "tampered_tokens"]
+__all__ = [
+    "TamperedToken",
+    "find_jwt",
+    "jwt_tampering",
+    "one_per_route",
+    "probe_jwt_tampering",
+    "tampered_tokens",
+]
 
 _JWT: Final = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
@@ -78,7 +87,7 @@ async def jwt_tampering(
     client: ProbeClient,
     observations: Sequence[Observation],
     identity: Identity,
-    view_of: dict[str, str | None],
+    view_of: Callable[[str], str | None],
 ) -> tuple[list[Finding], list[Exchange]]:
     """MG408 per route where the token decides access; return findings and exchanges."""
     if not identity.auth_header:
@@ -88,7 +97,7 @@ async def jwt_tampering(
     variants = tampered_tokens(token) if token else []
     findings: list[Finding] = []
     sent: list[Exchange] = []
-    cert_only = Identity(identity.label, identity.cert, identity.key)
+    cert_only = identity.without_credentials()
     for obs in observations:
         if not obs.a_full.has_data or obs.a_cert.has_data or obs.a_full is obs.a_cert:
             continue
@@ -106,7 +115,7 @@ async def jwt_tampering(
             findings.append(
                 MG408.finding(
                     route=obs.template,
-                    view=view_of.get(obs.template),
+                    view=view_of(obs.template),
                     evidence=f"GET {obs.path}: without the token {obs.a_cert.status}, with it "
                     f"{obs.a_full.status}; tampered tokens answered with the same data: {how}",
                     remediation="Verify JWT signatures with a fixed algorithm list "
@@ -116,3 +125,34 @@ async def jwt_tampering(
                 )
             )
     return findings, sent
+
+
+def one_per_route(observed: Mapping[str, Sequence[tuple[str, Observation]]]) -> list[Observation]:
+    """Per route, the first path where A's credentials got data (else its first path)."""
+    chosen = []
+    for pairs in observed.values():
+        with_data = [obs for _, obs in pairs if obs.a_full.has_data]
+        if with_data or pairs:
+            chosen.append(with_data[0] if with_data else pairs[0][1])
+    return chosen
+
+
+@phase(
+    "JWT tampering",
+    rules=[MG408],
+    needs=[Need.CREDENTIAL_PROBES, Need.ROUTES_OBSERVED],
+)
+async def probe_jwt_tampering(state: RunState) -> Outcome:
+    """MG408 on one path per observed route; Session is tested only if a token was tampered."""
+    findings, exchanges = await jwt_tampering(
+        state.client, one_per_route(state.observed), state.config.identity, state.view_of
+    )
+    for exchange in exchanges:
+        state.record(exchange)
+    if exchanges:
+        return Outcome(tuple(findings), tested=frozenset({Category.SESSION}))
+    note = (
+        "JWT tampering (MG408) not tested: no JWT in --auth-header, or no route where the "
+        "token decides access"
+    )
+    return Outcome(tuple(findings), (note,), tested=frozenset())

@@ -1,6 +1,7 @@
-"""Probe (3), MG403: whether the app believes forwarded-certificate headers a client sends.
+"""Phase MG403: whether the app believes forwarded-certificate headers a client sends.
 
-For one path per route, every proxy's header set (:mod:`mtlsguard.probe.forged`) is sent
+For one path per route (:func:`spoof_target`), every proxy's header set
+(:mod:`mtlsguard.probe.forged`) is sent
 
 * without a certificate, naming ``B`` (or ``A`` without a second identity): the headers are
   believed when a request that got no data without them now gets data ("new access");
@@ -9,11 +10,12 @@ For one path per route, every proxy's header set (:mod:`mtlsguard.probe.forged`)
   data it did not get before.
 
 When certificate-less handshakes are refused, the first variant cannot reach the app and is
-skipped.
+skipped. The headers are built from a real certificate, so the phase needs ``A``'s.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,12 +23,19 @@ from mtlsguard.findings.model import Finding
 from mtlsguard.probe.client import Exchange, ProbeClient
 from mtlsguard.probe.compare import same_content
 from mtlsguard.probe.config import Identity
-from mtlsguard.probe.forged import ForgedHeaders
+from mtlsguard.probe.forged import ForgedHeaders, forged_header_sets
 from mtlsguard.probe.observation import Observation
+from mtlsguard.probe.phases import Need, Outcome, RunState, phase
 from mtlsguard.probe.redact import web_request, web_response
 from mtlsguard.probe.rules.mg403_forged_certificate_header import RULE as MG403
 
-__all__ = ["SpoofAttempt", "believed_headers", "spoof"]
+__all__ = [
+    "SpoofAttempt",
+    "believed_headers",
+    "probe_forged_headers",
+    "spoof",
+    "spoof_target",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,3 +131,53 @@ async def spoof(
         web_response=web_response(first.exchange),
     )
     return finding, exchanges
+
+
+def spoof_target(pairs: Sequence[tuple[str, Observation]]) -> Observation | None:
+    """The path of a route to spoof: one where B (else A) got data, else any A got an answer.
+
+    A route that never answered A (timeouts, resets, TLS failures) is not spoofed: its
+    failures are already reported, and 16 more requests would only repeat them.
+    """
+    for _, obs in pairs:
+        if obs.b_full is not None and obs.b_full.has_data:
+            return obs
+    for _, obs in pairs:
+        if obs.a_full.status is not None:
+            return obs
+    return None
+
+
+@phase(
+    "forged headers",
+    rules=[MG403],
+    needs=[Need.CLIENT_CERTIFICATE, Need.ROUTES_OBSERVED],
+)
+async def probe_forged_headers(state: RunState) -> Outcome:
+    """MG403 on one path per observed route, every route at once."""
+    chains = state.certificates
+    forged_sets = forged_header_sets(chains.b or chains.a)
+    refuses = state.refuses_anonymous
+    targets = [spoof_target(pairs) for pairs in state.observed.values()]
+    outcomes = await asyncio.gather(
+        *(
+            spoof(
+                state.client,
+                obs,
+                forged_sets,
+                identity=state.config.identity if state.tls else None,
+                tls_refuses_anonymous=refuses,
+                view=state.view_of(obs.template),
+            )
+            for obs in targets
+            if obs is not None
+        )
+    )
+    findings = []
+    for finding, exchanges in outcomes:
+        for exchange in exchanges:
+            anonymous = exchange.identity == "anonymous"
+            state.record(exchange, expected_tls_refusal=refuses and anonymous)
+        if finding is not None:
+            findings.append(finding)
+    return Outcome(tuple(findings))
