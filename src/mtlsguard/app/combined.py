@@ -143,8 +143,12 @@ def run_combined(
     project = project_config(root)
     baseline = baseline_file(run.baseline, BaselineKind.FINDINGS)
     static = scan_raw(run, root, project)
+    # The project's configuration picks the probe's rules too (``disable = ["MG403"]``).
+    selection = project.selection()
     try:
-        probed = run_probe(config, endpoints_from_routes(static.routes))
+        probed = run_probe(
+            replace(config, selection=selection), endpoints_from_routes(static.routes)
+        )
     except ProbeSetupError as exc:
         raise RunError(str(exc)) from exc
     if probed.reached == 0:

@@ -1,0 +1,48 @@
+"""app.combined: the static scan and the probe of the same project, merged per route."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mtlsguard.app.combined import run_combined
+from mtlsguard.app.static import StaticRun
+from mtlsguard.findings.assessment import RunKind
+from mtlsguard.probe.config import Identity, ProbeConfig
+from tests.example_apps import EXAMPLES, RunningServer
+
+pytestmark = pytest.mark.integration
+
+
+def _config(port: int, pki_files: dict[str, Path]) -> ProbeConfig:
+    return ProbeConfig(
+        base_url=f"https://127.0.0.1:{port}/",
+        identity=Identity("A", pki_files["client"], pki_files["client_key"]),
+        peer=Identity("B", pki_files["other_client"], pki_files["other_client_key"]),
+        cacert=pki_files["ca"],
+        timeout=15.0,
+    )
+
+
+def test_the_projects_configuration_selects_the_probes_rules_too(
+    vulnerable_server: RunningServer, pki_files: dict[str, Path], tmp_path: Path
+) -> None:
+    project = tmp_path / "vulnerable"
+    shutil.copytree(EXAMPLES / "vulnerable", project, ignore=shutil.ignore_patterns("*.sqlite3"))
+    config = _config(vulnerable_server.port, pki_files)
+
+    everything = run_combined(StaticRun(project), config)
+    assert "BOLA" in everything.probe.phases
+    assert "MG404" in {f.rule_id for f in everything.static.assessment.result.findings}
+
+    (project / "pyproject.toml").write_text('[tool.mtlsguard]\ndisable = ["MG403", "MG404"]\n')
+    without = run_combined(StaticRun(project), config)
+    assert "BOLA" not in without.probe.phases
+    assert "forged headers" not in without.probe.phases
+    assessment = without.static.assessment
+    assert assessment.kind is RunKind.COMBINED
+    assert "MG404" not in {f.rule_id for f in assessment.result.findings}
+    # BOLA reads the observations; the forged headers are requests of their own.
+    assert without.probe.requests_sent < everything.probe.requests_sent
