@@ -195,8 +195,19 @@ def assess_probe(
     )
 
 
+_OBSERVING = frozenset({"collection routes", "detail routes"})
+
+
 def incomplete_reason(result: ProbeResult) -> str | None:
-    """Why a probe run did not do its work, or ``None`` when it reached the target."""
+    """Why a probe run did not do its work, or ``None`` when it reached the target.
+
+    A run whose rule selection needed no route observed (only the sign-in probes) is judged
+    by the phases that ran, not by the paths it observed.
+    """
+    if not result.phases:
+        return "no probe ran: the rule selection leaves no probe rule"
+    if not _OBSERVING & set(result.phases):
+        return None
     if result.paths == 0:
         return "nothing was probed (no route answers GET, or no ID could fill a route's parameters)"
     if result.reached == 0:
