@@ -100,6 +100,30 @@ def test_progress_reports_every_step(tmp_path: Path) -> None:
     assert [d for d, _t in calls] == list(range(1, totals.pop() + 1))
 
 
+def test_scan_project_runs_only_the_rules_it_is_given(tmp_path: Path) -> None:
+    # The run layer applies the RuleSelection before any rule runs and hands in the result.
+    from mtlsguard.findings.registry import RuleSelection
+    from mtlsguard.scan.rules import static_rules
+
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": "from django.urls import path\nfrom app import views\n"
+            "urlpatterns = [path('v/', views.v)]\n",
+            "app/views.py": "def v(request):\n    return 1\n",
+        },
+    )
+    everything = scan_project(root)
+    assert "MG101" in {f.rule_id for f in everything.findings}
+    selected = RuleSelection(ignore=frozenset({"MG101"})).apply(static_rules())
+    calls: list[tuple[int, int]] = []
+    result = scan_project(root, rules=selected, progress=lambda d, t: calls.append((d, t)))
+    assert "MG101" not in {f.rule_id for f in result.findings}
+    assert calls[-1] == (len(selected) + 1, len(selected) + 1)
+    assert result.routes == everything.routes
+    assert scan_project(root, rules=()).findings == ()
+
+
 @pytest.mark.timeout(60)
 def test_one_file_reached_under_two_module_names_terminates(tmp_path: Path) -> None:
     # Regression (label-studio): a module reached under two dotted names made the model

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -89,23 +89,32 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def scan_project(root: Path, *, progress: Progress | None = None) -> ScanResult:
+def scan_project(
+    root: Path,
+    *,
+    rules: Sequence[Rule] | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
     """Statically scan the Django project under ``root`` (never imports it).
+
+    ``rules`` are the static rules to run, already selected and configured by the caller
+    (:meth:`~mtlsguard.findings.registry.RuleSelection.apply`); ``None`` runs every static
+    rule with its defaults. Routes and errors do not depend on the rules.
 
     Unreadable or unparsable files become :class:`ScanError` entries; the scan goes on.
     A missing or non-directory ``root`` is reported the same way (nothing scanned).
     """
+    selected = tuple(rules) if rules is not None else static_rules()
     with _collector_paused():
-        return _scan(Path(root), progress)
+        return _scan(Path(root), selected, progress)
 
 
-def _scan(root: Path, progress: Progress | None) -> ScanResult:
+def _scan(root: Path, rules: tuple[Rule, ...], progress: Progress | None) -> ScanResult:
     if not root.is_dir():
         return ScanResult(
             root=str(root.absolute()),
             errors=(ScanError(str(root), "not a directory"),),
         )
-    rules = static_rules()
     total = len(rules) + 1
     static = build_static_project(root)
     if progress is not None:
