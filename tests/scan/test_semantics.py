@@ -500,3 +500,47 @@ def test_project_login_middleware_global_or_path_dependent(tmp_path: Path) -> No
     prot = protections(partial, "v/")["*"]
     assert (prot.authenticated, prot.decided_by) == (None, "middleware")
     assert "some paths" in prot.detail
+
+
+CONCATENATED_MIDDLEWARE = """\
+BASE_MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]
+MIDDLEWARE = BASE_MIDDLEWARE + [{entry!r}]
+"""
+
+
+def test_login_required_middleware_in_a_concatenated_list_protects(tmp_path: Path) -> None:
+    # Regression: MIDDLEWARE = BASE + [...] is a BinOp; only a plain list used to be read,
+    # so Django's LoginRequiredMiddleware there went unseen and every view was reported.
+    mw = CONCATENATED_MIDDLEWARE.format(
+        entry="django.contrib.auth.middleware.LoginRequiredMiddleware"
+    )
+    files = {"app/views.py": "def v(request): pass\n", "proj/urls.py": URLS_FN}
+    result = scan(tmp_path, files, settings_extra=mw)
+    prot = protections(result, "v/")["*"]
+    assert (prot.authenticated, prot.decided_by) == (True, "middleware")
+    assert "MG101" not in rule_ids(result)
+
+
+def test_certificate_middleware_in_a_concatenated_list_is_read(tmp_path: Path) -> None:
+    # Regression: the same BinOp hid a project middleware from the front-end (never parsed)
+    # and from the protection analysis: MG101 instead of MG102, and no MG301 at all.
+    middleware = """\
+    from django.http import HttpResponseForbidden
+    class CertGate:
+        def __init__(self, get_response):
+            self.get_response = get_response
+        def __call__(self, request):
+            if request.META.get("HTTP_X_SSL_CLIENT_VERIFY") != "SUCCESS":
+                return HttpResponseForbidden()
+            return self.get_response(request)
+    """
+    files = {
+        "app/views.py": "def v(request): pass\n",
+        "proj/urls.py": URLS_FN,
+        "app/gate.py": middleware,
+    }
+    result = scan(
+        tmp_path, files, settings_extra=CONCATENATED_MIDDLEWARE.format(entry="app.gate.CertGate")
+    )
+    assert {"MG102", "MG301"} <= rule_ids(result)
+    assert "MG101" not in rule_ids(result)

@@ -7,15 +7,14 @@ from dataclasses import dataclass
 
 from mtlsguard.findings.model import Location
 from mtlsguard.scan.project_model import (
-    BinOp,
     Call,
     ClassModel,
     Const,
     Expr,
     ProjectModel,
     Ref,
-    Seq,
     SettingValue,
+    string_constants,
 )
 from mtlsguard.scan.semantics import ProtectionAnalyzer, RouteAnalysis
 
@@ -53,7 +52,7 @@ class RuleContext:
             value = self.setting(key)
             if value is None:
                 continue
-            for item in _const_strings(value.value):
+            for item in string_constants(value.value):
                 if item.startswith(prefix):
                     return True
         return False
@@ -81,21 +80,10 @@ class RuleContext:
             value = self.setting(key)
             if value is None:
                 continue
-            for item in _const_strings(value.value):
+            for item in string_constants(value.value):
                 cls = self.project.class_named(item)
                 if cls is not None:
                     yield cls
-
-
-def _const_strings(value: Expr) -> Iterator[str]:
-    if isinstance(value, Const) and isinstance(value.value, str):
-        yield value.value
-    elif isinstance(value, Seq):
-        for item in value.items:
-            yield from _const_strings(item)
-    elif isinstance(value, BinOp):
-        yield from _const_strings(value.left)
-        yield from _const_strings(value.right)
 
 
 def _is_user_relation(name: str, value: Expr) -> bool:

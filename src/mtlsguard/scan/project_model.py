@@ -13,7 +13,7 @@ both become ``Ref("rest_framework.permissions.IsAuthenticated")``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
@@ -41,6 +41,7 @@ __all__ = [
     "SettingsModel",
     "Unary",
     "Unknown",
+    "string_constants",
 ]
 
 
@@ -145,6 +146,27 @@ class Unknown:
 
 Expr = Ref | Const | Seq | Mapping | Call | BinOp | Unary | IfExpr | Lambda | Unknown
 """A resolved, framework-free value."""
+
+
+def string_constants(expr: Expr) -> Iterator[str]:
+    """Every string constant of a settings-like value, left to right.
+
+    Looks through lists, both sides of a concatenation (``BASE_MIDDLEWARE + [...]``, ``+=``)
+    and dict values (``REST_FRAMEWORK``), never into calls or run-time alternatives: those
+    strings are not entries of the value itself.
+    """
+    if isinstance(expr, Const):
+        if isinstance(expr.value, str):
+            yield expr.value
+    elif isinstance(expr, Seq):
+        for item in expr.items:
+            yield from string_constants(item)
+    elif isinstance(expr, BinOp):
+        yield from string_constants(expr.left)
+        yield from string_constants(expr.right)
+    elif isinstance(expr, Mapping):
+        for _key, value in expr.items:
+            yield from string_constants(value)
 
 
 # --- code facts ----------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from mtlsguard.scan.project_model import (
     Seq,
     Unary,
     Unknown,
+    string_constants,
 )
 
 __all__ = ["PUBLIC_VIEWS", "ProtectionAnalyzer", "RouteAnalysis", "model_of", "short_of"]
@@ -205,12 +206,9 @@ class ProtectionAnalyzer:
             return
         for key in ("MIDDLEWARE", "MIDDLEWARE_CLASSES"):
             entry = self.settings.get(key)
-            if entry is None or not isinstance(entry.value, Seq):
+            if entry is None:
                 continue
-            for item in entry.value.items:
-                if not (isinstance(item, Const) and isinstance(item.value, str)):
-                    continue
-                name = item.value
+            for name in string_constants(entry.value):
                 if name in LOGIN_REQUIRED_MIDDLEWARE:
                     self.login_middleware = name
                     continue

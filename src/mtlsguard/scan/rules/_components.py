@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.project_model import ClassModel, Const, Mapping, Ref, Seq
+from mtlsguard.scan.project_model import ClassModel, Mapping, Ref, Seq, string_constants
 from mtlsguard.scan.semantics import short_of
 
 __all__ = ["components"]
@@ -35,21 +35,13 @@ def components(ctx: RuleContext) -> Iterator[tuple[str, ClassModel]]:
         ("AUTHENTICATION_BACKENDS", "authentication backend"),
     ):
         value = ctx.setting(key)
-        if value is not None and isinstance(value.value, Seq):
-            listed.extend(
-                (kind, item.value)
-                for item in value.value.items
-                if isinstance(item, Const) and isinstance(item.value, str)
-            )
+        if value is not None:
+            listed.extend((kind, name) for name in string_constants(value.value))
     drf = ctx.setting("REST_FRAMEWORK")
     if drf is not None and isinstance(drf.value, Mapping):
         auth = drf.value.get("DEFAULT_AUTHENTICATION_CLASSES")
-        if isinstance(auth, Seq):
-            listed.extend(
-                ("DRF authentication class", item.value)
-                for item in auth.items
-                if isinstance(item, Const) and isinstance(item.value, str)
-            )
+        if auth is not None:
+            listed.extend(("DRF authentication class", name) for name in string_constants(auth))
     for analysis in ctx.routes:
         if analysis.klass is None:
             continue
