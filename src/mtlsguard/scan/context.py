@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mtlsguard.findings.model import Location
+from mtlsguard.scan.analysis.protection import ProtectionAnalyzer
+from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.project_model import (
     Call,
     ClassModel,
@@ -16,7 +18,6 @@ from mtlsguard.scan.project_model import (
     SettingValue,
     string_constants,
 )
-from mtlsguard.scan.semantics import ProtectionAnalyzer, RouteAnalysis
 
 __all__ = ["RuleContext"]
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from mtlsguard.findings.model import Finding, ScanError, ScanResult
 from mtlsguard.findings.registry import Rule
+from mtlsguard.scan.analysis.protection import ProtectionAnalyzer
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import ProjectModel
 from mtlsguard.scan.rules import static_rules
-from mtlsguard.scan.semantics import ProtectionAnalyzer
 from mtlsguard.scan.static.frontend import build_static_project
 
 __all__ = ["Progress", "analyze", "run_rules", "scan_project"]

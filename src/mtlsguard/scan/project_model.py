@@ -2,7 +2,7 @@
 
 Two front-ends fill it: the static one (:mod:`mtlsguard.scan.static`, AST only, never imports
 the scanned project) and, later, runtime introspection under ``manage.py mtlsguard`` (the real
-URL resolver and classes). Protection semantics (:mod:`mtlsguard.scan.semantics`) and the rules
+URL resolver and classes). The analyses (:mod:`mtlsguard.scan.analysis`) and the rules
 (:mod:`mtlsguard.scan.rules`) only ever see this model, so both modes share one rule engine.
 
 Values the rules care about (decorator arguments, ``permission_classes``, settings) are kept as
@@ -41,6 +41,8 @@ __all__ = [
     "SettingsModel",
     "Unary",
     "Unknown",
+    "model_of",
+    "ref_names",
     "string_constants",
 ]
 
@@ -146,6 +148,42 @@ class Unknown:
 
 Expr = Ref | Const | Seq | Mapping | Call | BinOp | Unary | IfExpr | Lambda | Unknown
 """A resolved, framework-free value."""
+
+
+def ref_names(expr: Expr) -> Iterator[str]:
+    """The name of every :class:`Ref` inside ``expr`` (calls, displays, operators, branches)."""
+    stack: list[Expr] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Ref):
+            yield node.name
+        elif isinstance(node, Seq):
+            stack.extend(node.items)
+        elif isinstance(node, Mapping):
+            for key, value in node.items:
+                stack.extend((key, value))
+        elif isinstance(node, Call):
+            stack.append(node.func)
+            stack.extend(node.args)
+            stack.extend(v for _, v in node.kwargs)
+        elif isinstance(node, BinOp):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, Unary):
+            stack.append(node.operand)
+        elif isinstance(node, IfExpr):
+            stack.extend((node.body, node.orelse))
+
+
+def model_of(value: Expr | None) -> str | None:
+    """The model named by a ``queryset``/``model`` value (``Account.objects.all()``)."""
+    while isinstance(value, Call):
+        value = value.func
+    if isinstance(value, Ref):
+        parts = value.name.split(".")
+        if "objects" in parts:
+            return ".".join(parts[: parts.index("objects")])
+        return value.name
+    return None
 
 
 def string_constants(expr: Expr) -> Iterator[str]:
@@ -359,6 +397,13 @@ class RouteModel:
     """Where the route is declared (urls.py line)."""
     admin: bool = False
     """True for ``admin.site.urls``."""
+
+    def initkwarg(self, name: str) -> Expr | None:
+        """``as_view(name=...)`` as given where the route is declared, if it was."""
+        for key, value in self.initkwargs:
+            if key == name:
+                return value
+        return None
 
 
 @dataclass(frozen=True, slots=True)

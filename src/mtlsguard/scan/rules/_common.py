@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.project_model import BinOp, Const, Expr, IfExpr, Unary
-from mtlsguard.scan.semantics import RouteAnalysis
 
 __all__ = ["UUID_NOTE", "describe_protections", "number", "uuid_keyed", "where"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import ClassModel, Mapping, Ref, Seq, string_constants
-from mtlsguard.scan.semantics import short_of
 
 __all__ = ["components"]
 

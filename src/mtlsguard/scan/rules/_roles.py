@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mtlsguard.findings.model import Confidence, Severity
+from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import BinOp, Call, Expr, FunctionModel, Ref, Seq, Unary
-from mtlsguard.scan.semantics import RouteAnalysis, route_initkwarg, short_of
 
 __all__ = ["RoleGate", "permission_downgrade", "role_gate"]
 
@@ -118,7 +119,7 @@ def role_gate(ctx: RuleContext, analysis: RouteAnalysis) -> RoleGate | None:
                 role = _function_role(ctx, meth)
                 if role:
                     found.append(RoleGate(role, f"{short_of(local.qualname)}.{name}()"))
-        perms = route_initkwarg(analysis.route, "permission_classes")
+        perms = analysis.route.initkwarg("permission_classes")
         if perms is None:
             attr = ctx.project.attribute(cls, "permission_classes")
             perms = attr[1] if attr is not None else None

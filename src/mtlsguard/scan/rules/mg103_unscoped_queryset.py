@@ -45,13 +45,13 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.knowledge import USER_SCOPING_MIXINS
-from mtlsguard.scan.project_model import ClassModel, Seq
+from mtlsguard.scan.knowledge import USER_SCOPING_MIXINS, short_of
+from mtlsguard.scan.project_model import ClassModel, Seq, model_of
 from mtlsguard.scan.rules._common import UUID_NOTE, uuid_keyed, where
 from mtlsguard.scan.rules._roles import permission_downgrade, role_gate
 from mtlsguard.scan.rules._scoping import parent_scope
-from mtlsguard.scan.semantics import RouteAnalysis, model_of, route_initkwarg, short_of
 
 RULE_ID = "MG103"
 _OBJECT_VIEWS = frozenset(
@@ -107,14 +107,14 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
     cls = analysis.klass
     if cls is None:
         return None
-    perms = route_initkwarg(analysis.route, "permission_classes")
+    perms = analysis.route.initkwarg("permission_classes")
     if perms is None:
         found = ctx.project.attribute(cls, "permission_classes")
         perms = found[1] if found else None
     if perms is None and analysis.framework == "drf":
         # No permission_classes anywhere in the project's MRO: DRF's APIView uses
         # DEFAULT_PERMISSION_CLASSES, and get_object() runs their has_object_permission.
-        perms = ctx.analyzer.default_permissions
+        perms = ctx.analyzer.configuration.default_permissions
     if not isinstance(perms, Seq):
         return None
     lists = _lists(analysis, cls)

@@ -31,12 +31,12 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.knowledge import HTTP_METHODS
+from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import FunctionModel
 from mtlsguard.scan.rules._common import UUID_NOTE, uuid_keyed, where
 from mtlsguard.scan.rules._roles import permission_downgrade, role_gate
-from mtlsguard.scan.semantics import RouteAnalysis, short_of
 
 RULE_ID = "MG104"
 _ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy", "get_object")

@@ -33,9 +33,9 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.project_model import Ref, Seq
+from mtlsguard.scan.knowledge import short_of
+from mtlsguard.scan.project_model import Ref, Seq, model_of
 from mtlsguard.scan.rules._common import where
-from mtlsguard.scan.semantics import model_of, route_initkwarg, short_of
 
 RULE_ID = "MG105"
 
@@ -53,7 +53,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         cls = analysis.klass
         if cls is None or analysis.framework != "drf":
             continue
-        perms = route_initkwarg(analysis.route, "permission_classes")
+        perms = analysis.route.initkwarg("permission_classes")
         if perms is None:
             found = ctx.project.attribute(cls, "permission_classes")
             perms = found[1] if found else None
