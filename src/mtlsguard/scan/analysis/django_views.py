@@ -167,7 +167,9 @@ class DjangoViews:
 
     def _handler_checks(self, cls: ClassModel, gates: _ClassGates) -> None:
         """Decorators and inline checks on each handler (``get``, ``post``...)."""
-        for method in list(gates.handlers):
+        # Sorted: the certificate notes become evidence text, which must not change from one
+        # run to the next (set order follows the per-process string hash seed).
+        for method in sorted(gates.handlers):
             found = self.project.method(cls, method.lower())
             if found is None:
                 continue
