@@ -42,7 +42,6 @@ __all__ = [
     "Unary",
     "Unknown",
     "model_of",
-    "ref_names",
     "string_constants",
 ]
 
@@ -148,30 +147,6 @@ class Unknown:
 
 Expr = Ref | Const | Seq | Mapping | Call | BinOp | Unary | IfExpr | Lambda | Unknown
 """A resolved, framework-free value."""
-
-
-def ref_names(expr: Expr) -> Iterator[str]:
-    """The name of every :class:`Ref` inside ``expr`` (calls, displays, operators, branches)."""
-    stack: list[Expr] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Ref):
-            yield node.name
-        elif isinstance(node, Seq):
-            stack.extend(node.items)
-        elif isinstance(node, Mapping):
-            for key, value in node.items:
-                stack.extend((key, value))
-        elif isinstance(node, Call):
-            stack.append(node.func)
-            stack.extend(node.args)
-            stack.extend(v for _, v in node.kwargs)
-        elif isinstance(node, BinOp):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, Unary):
-            stack.append(node.operand)
-        elif isinstance(node, IfExpr):
-            stack.extend((node.body, node.orelse))
 
 
 def model_of(value: Expr | None) -> str | None:
