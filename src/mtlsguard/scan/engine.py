@@ -1,8 +1,8 @@
-"""The rule engine: front-end model -> protection semantics -> rules -> :class:`ScanResult`.
+"""The rule engine: front-end model -> route analysis -> rules -> :class:`ScanResult`.
 
-:func:`scan_project` is the static entry point used by ``mtlsguard scan``/``routes``;
-:func:`run_rules` is the shared engine that runtime introspection will feed with its own
-:class:`~mtlsguard.scan.project_model.ProjectModel`.
+:func:`scan_project` is the static entry point (the run layer hands in the rules it selected);
+:func:`analyze` and :func:`run_rules` are the shared engine that runtime introspection
+(``manage.py mtlsguard``) feeds with its own :class:`~mtlsguard.scan.project_model.ProjectModel`.
 """
 
 from __future__ import annotations

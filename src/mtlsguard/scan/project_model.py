@@ -41,7 +41,6 @@ __all__ = [
     "SettingsModel",
     "Unary",
     "Unknown",
-    "model_of",
     "string_constants",
 ]
 
@@ -147,18 +146,6 @@ class Unknown:
 
 Expr = Ref | Const | Seq | Mapping | Call | BinOp | Unary | IfExpr | Lambda | Unknown
 """A resolved, framework-free value."""
-
-
-def model_of(value: Expr | None) -> str | None:
-    """The model named by a ``queryset``/``model`` value (``Account.objects.all()``)."""
-    while isinstance(value, Call):
-        value = value.func
-    if isinstance(value, Ref):
-        parts = value.name.split(".")
-        if "objects" in parts:
-            return ".".join(parts[: parts.index("objects")])
-        return value.name
-    return None
 
 
 def string_constants(expr: Expr) -> Iterator[str]:

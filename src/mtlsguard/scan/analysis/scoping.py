@@ -32,7 +32,14 @@ from mtlsguard.scan.project_model import (
     SelfWrite,
 )
 
-__all__ = ["SCOPING_METHODS", "owner_fields", "parent_scope", "queryset_scope", "user_aware"]
+__all__ = [
+    "SCOPING_METHODS",
+    "model_of",
+    "owner_fields",
+    "parent_scope",
+    "queryset_scope",
+    "user_aware",
+]
 
 SCOPING_METHODS = ("get_queryset", "get_object", "filter_queryset")
 """Methods of a view that decide which objects it serves."""
@@ -40,6 +47,18 @@ _MAX_DEPTH = 3
 _USER_MODELS = ("AUTH_USER_MODEL", "auth.User", "User", "get_user_model")
 _OWNER_NAMES = frozenset({"owner", "user", "author", "created_by", "account_holder"})
 _RELATIONS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"})
+
+
+def model_of(value: Expr | None) -> str | None:
+    """The model named by a ``queryset``/``model`` value (``Account.objects.all()``)."""
+    while isinstance(value, Call):
+        value = value.func
+    if isinstance(value, Ref):
+        parts = value.name.split(".")
+        if "objects" in parts:
+            return ".".join(parts[: parts.index("objects")])
+        return value.name
+    return None
 
 
 def owner_fields(project: ProjectModel, model: str | None) -> tuple[str, ...]:

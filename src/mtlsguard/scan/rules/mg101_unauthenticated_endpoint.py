@@ -40,9 +40,9 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.analysis.scoping import model_of
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import SAFE_METHODS
-from mtlsguard.scan.project_model import model_of
 from mtlsguard.scan.rules._common import describe_protections, where
 
 RULE_ID = "MG101"

@@ -47,9 +47,10 @@ from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.analysis.scoping import model_of
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import ClassModel, Seq, model_of
+from mtlsguard.scan.project_model import ClassModel, Seq
 from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
 
 RULE_ID = "MG103"

@@ -33,9 +33,10 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.permissions import view_permission_classes
+from mtlsguard.scan.analysis.scoping import model_of
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import Ref, Seq, model_of
+from mtlsguard.scan.project_model import Ref, Seq
 from mtlsguard.scan.rules._common import where
 
 RULE_ID = "MG105"
