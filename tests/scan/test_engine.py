@@ -22,6 +22,14 @@ from mtlsguard.scan.project_model import (
 from tests.scan.projects import write_project
 
 
+ONE_VIEW = {
+    "proj/urls.py": "from django.urls import path\nfrom app import views\n"
+    "urlpatterns = [path('v/', views.v)]\n",
+    "app/views.py": "def v(request):\n    return 1\n",
+}
+"""A URLconf with one unprotected function view."""
+
+
 def test_rules_run_on_a_hand_built_model_as_introspection_would_build_it() -> None:
     # What ``manage.py mtlsguard`` will produce from the real resolver and classes: no AST.
     loc = Location("billing/views.py", 10)
@@ -77,9 +85,7 @@ def test_only_reached_files_are_parsed(tmp_path: Path) -> None:
     root = write_project(
         tmp_path,
         {
-            "proj/urls.py": "from django.urls import path\nfrom app import views\n"
-            "urlpatterns = [path('v/', views.v)]\n",
-            "app/views.py": "def v(request):\n    return 1\n",
+            **ONE_VIEW,
             # Never imported by the URLconf or settings: not read, so its error is not seen.
             "app/unused.py": "def broken(:\n",
             "app/tests/test_big.py": "x = 1\n" * 5000,
@@ -105,14 +111,7 @@ def test_scan_project_runs_only_the_rules_it_is_given(tmp_path: Path) -> None:
     from mtlsguard.findings.registry import RuleSelection
     from mtlsguard.scan.rules import static_rules
 
-    root = write_project(
-        tmp_path,
-        {
-            "proj/urls.py": "from django.urls import path\nfrom app import views\n"
-            "urlpatterns = [path('v/', views.v)]\n",
-            "app/views.py": "def v(request):\n    return 1\n",
-        },
-    )
+    root = write_project(tmp_path, ONE_VIEW)
     everything = scan_project(root)
     assert "MG101" in {f.rule_id for f in everything.findings}
     selected = RuleSelection(ignore=frozenset({"MG101"})).apply(static_rules())

@@ -21,7 +21,7 @@ from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, RouteModel
 
-__all__ = ["DjangoViews"]
+__all__ = ["DjangoViews", "FunctionView", "function_gate"]
 
 
 @dataclass(slots=True)
@@ -42,6 +42,32 @@ class _ClassGates:
         self.trivial.extend(effects.trivial)
 
 
+@dataclass(frozen=True, slots=True)
+class FunctionView:
+    """A route served by a project function, with what its decorators and body say."""
+
+    route: RouteModel
+    func: FunctionModel
+    effects: DecoratorEffects
+    """The decorators' effect, route wrappers included."""
+    cert_notes: list[str]
+    """Certificate checks in the decorators or the body."""
+    public: bool
+    """Public by design (a login or health view)."""
+
+
+def function_gate(method: str, effects: DecoratorEffects, func: FunctionModel) -> Protection | None:
+    """What a view function's own decorators or inline ``request.user`` check decide, if any.
+
+    DRF's ``@api_view`` functions are Django views underneath: the same gates come first.
+    """
+    if effects.auth:
+        return Protection(method, True, "decorator", ", ".join(effects.auth))
+    if func.facts.auth_guard:
+        return Protection(method, True, "inline", "request.user check in body")
+    return None
+
+
 class DjangoViews:
     """Analyses Django function views and class-based views of one project."""
 
@@ -55,38 +81,15 @@ class DjangoViews:
         self.configuration = configuration
         self.decorators = decorators
 
-    def function_view(
-        self,
-        route: RouteModel,
-        func: FunctionModel,
-        effects: DecoratorEffects,
-        cert_notes: list[str],
-        public: bool,
-    ) -> RouteAnalysis:
-        """A function view; ``effects`` are its decorators' (route wrappers included)."""
-        protections: list[Protection] = []
-        for method in effects.methods or ("*",):
-            if effects.auth:
-                protections.append(Protection(method, True, "decorator", ", ".join(effects.auth)))
-            elif func.facts.auth_guard:
-                protections.append(Protection(method, True, "inline", "request.user check in body"))
-            else:
-                protections.append(self.fallback(method, effects.exempt, effects.trivial))
-        cert_gate = bool(cert_notes or self.configuration.cert_middleware) and any_open(protections)
-        return RouteAnalysis(
-            route=route,
-            view=func.qualname,
-            view_kind="function",
-            location=func.location,
-            function=func,
-            klass=None,
-            framework="django",
-            protections=tuple(protections),
-            confidence=confidence_of(protections),
-            cert_gate=cert_gate,
-            cert_evidence="; ".join(cert_notes) or self.configuration.cert_middleware_note(),
-            public_by_design=public,
-        )
+    def function_view(self, view: FunctionView) -> RouteAnalysis:
+        """A function view."""
+        effects = view.effects
+        protections = [
+            function_gate(method, effects, view.func)
+            or self.fallback(method, effects.exempt, effects.trivial)
+            for method in effects.methods or ("*",)
+        ]
+        return self._analysis(view.route, view.func, protections, view.cert_notes, view.public)
 
     def class_view(self, route: RouteModel, cls: ClassModel) -> RouteAnalysis:
         """A Django class-based view."""
@@ -107,19 +110,26 @@ class DjangoViews:
                 protections.append(Protection(method, True, "decorator", gates.per_method[method]))
             else:
                 protections.append(self.fallback(method, gates.exempt or public, gates.trivial))
-        cert_gate = bool(gates.cert or self.configuration.cert_middleware) and any_open(protections)
-        return RouteAnalysis(
-            route=route,
-            view=cls.qualname,
-            view_kind="type",
-            location=cls.location,
-            function=None,
-            klass=cls,
-            framework="django",
-            protections=tuple(protections),
-            confidence=confidence_of(protections),
-            cert_gate=cert_gate,
-            cert_evidence="; ".join(gates.cert) or self.configuration.cert_middleware_note(),
+        return self._analysis(route, cls, protections, gates.cert, public)
+
+    def _analysis(
+        self,
+        route: RouteModel,
+        view: FunctionModel | ClassModel,
+        protections: list[Protection],
+        cert_notes: list[str],
+        public: bool,
+    ) -> RouteAnalysis:
+        """Certificate checks on the way (or in middleware) make an open view mTLS-only."""
+        config = self.configuration
+        return RouteAnalysis.of_view(
+            route,
+            view,
+            "django",
+            protections,
+            confidence_of(protections),
+            cert_gate=bool(cert_notes or config.cert_middleware) and any_open(protections),
+            cert_evidence="; ".join(cert_notes) or config.cert_middleware_note(),
             public_by_design=public,
         )
 

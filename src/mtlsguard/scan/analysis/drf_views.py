@@ -15,9 +15,8 @@ from __future__ import annotations
 from typing import TypeGuard
 
 from mtlsguard.findings.model import Confidence, Protection
-from mtlsguard.scan.analysis.configuration import ProjectConfiguration
-from mtlsguard.scan.analysis.decorators import DecoratorEffects, DecoratorReader
 from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view
+from mtlsguard.scan.analysis.django_views import DjangoViews, FunctionView, function_gate
 from mtlsguard.scan.analysis.permissions import PermissionAlgebra, view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
 from mtlsguard.scan.knowledge import DRF_GENERIC_METHODS, HTTP_METHODS, short_of
@@ -27,7 +26,6 @@ from mtlsguard.scan.project_model import (
     Expr,
     FunctionModel,
     PermissionBranch,
-    ProjectModel,
     Ref,
     RouteModel,
     Seq,
@@ -46,27 +44,16 @@ def is_drf_class(cls: ClassModel) -> bool:
 class DrfViews:
     """Analyses DRF function and class views of one project."""
 
-    def __init__(
-        self,
-        project: ProjectModel,
-        configuration: ProjectConfiguration,
-        decorators: DecoratorReader,
-        permissions: PermissionAlgebra,
-    ) -> None:
-        self.project = project
-        self.configuration = configuration
-        self.decorators = decorators
+    def __init__(self, django: DjangoViews, permissions: PermissionAlgebra) -> None:
+        # A DRF view is a Django view underneath: the same project, settings and decorators.
+        self.project = django.project
+        self.configuration = django.configuration
+        self.decorators = django.decorators
         self.permissions = permissions
 
-    def function_view(
-        self,
-        route: RouteModel,
-        func: FunctionModel,
-        effects: DecoratorEffects,
-        cert_notes: list[str],
-        public: bool,
-    ) -> RouteAnalysis:
-        """An ``@api_view`` function; ``effects`` are its decorators' (route wrappers too)."""
+    def function_view(self, view: FunctionView) -> RouteAnalysis:
+        """An ``@api_view`` function."""
+        func, effects, cert_notes = view.func, view.effects, list(view.cert_notes)
         config = self.configuration
         perms, decided, source = effects.permissions, "decorator", "@permission_classes"
         if perms is None:
@@ -79,11 +66,9 @@ class DrfViews:
         certain = True
         cert = False
         for method in effects.api_view or ("GET",):
-            if effects.auth:
-                protections.append(Protection(method, True, "decorator", ", ".join(effects.auth)))
-                continue
-            if func.facts.auth_guard:
-                protections.append(Protection(method, True, "inline", "request.user check in body"))
+            gate = function_gate(method, effects, func)
+            if gate is not None:
+                protections.append(gate)
                 continue
             verdict = self.permissions.verdict(perms, method)
             certain = certain and verdict.certain
@@ -94,19 +79,15 @@ class DrfViews:
         confidence = confidence_of(protections)
         if not certain or (decided == "default" and config.default_conditional):
             confidence = min(confidence, Confidence.LOW)
-        return RouteAnalysis(
-            route=route,
-            view=func.qualname,
-            view_kind="function",
-            location=func.location,
-            function=func,
-            klass=None,
-            framework="drf",
-            protections=tuple(protections),
-            confidence=confidence,
+        return RouteAnalysis.of_view(
+            view.route,
+            func,
+            "drf",
+            protections,
+            confidence,
             cert_gate=bool(cert_notes) and any_open(protections),
             cert_evidence="; ".join(cert_notes),
-            public_by_design=public,
+            public_by_design=view.public,
             auth_disabled=self._auth_disabled(effects.authentication),
         )
 
@@ -151,16 +132,12 @@ class DrfViews:
         confidence = confidence_of(protections)
         if not certain or (from_default and self.configuration.default_conditional):
             confidence = min(confidence, Confidence.LOW)
-        return RouteAnalysis(
-            route=route,
-            view=cls.qualname,
-            view_kind="type",
-            location=cls.location,
-            function=None,
-            klass=cls,
-            framework="drf",
-            protections=tuple(protections),
-            confidence=confidence,
+        return RouteAnalysis.of_view(
+            route,
+            cls,
+            "drf",
+            protections,
+            confidence,
             cert_gate=bool(cert_notes) and any_open(protections),
             cert_evidence="; ".join(dict.fromkeys(cert_notes)),
             public_by_design=public,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from mtlsguard.findings.model import Confidence, Protection
 from mtlsguard.scan.analysis.configuration import ProjectConfiguration
 from mtlsguard.scan.analysis.decorators import DecoratorReader
-from mtlsguard.scan.analysis.django_views import DjangoViews
+from mtlsguard.scan.analysis.django_views import DjangoViews, FunctionView
 from mtlsguard.scan.analysis.drf_views import DrfViews, is_drf_class
 from mtlsguard.scan.analysis.permissions import PermissionAlgebra
 from mtlsguard.scan.analysis.route import RouteAnalysis
@@ -31,7 +31,7 @@ class ProtectionAnalyzer:
         self.decorators = DecoratorReader(project)
         self.permissions = PermissionAlgebra(project)
         self.django = DjangoViews(project, self.configuration, self.decorators)
-        self.drf = DrfViews(project, self.configuration, self.decorators, self.permissions)
+        self.drf = DrfViews(self.django, self.permissions)
 
     def analyze(self, route: RouteModel) -> RouteAnalysis:
         """Protection of ``route`` per HTTP method."""
@@ -58,9 +58,10 @@ class ProtectionAnalyzer:
             cert_notes.append(f"inline check of {', '.join(facts.cert_keys)}")
         name = short_of(func.qualname)
         public = name in PUBLIC_VIEWS or "login" in name.lower() or facts.authenticates
+        view = FunctionView(route, func, effects, cert_notes, public)
         if effects.api_view is not None:
-            return self.drf.function_view(route, func, effects, cert_notes, public)
-        return self.django.function_view(route, func, effects, cert_notes, public)
+            return self.drf.function_view(view)
+        return self.django.function_view(view)
 
     def _external_view(self, route: RouteModel, target: str) -> RouteAnalysis:
         """A view outside the project (a package's): its name and the route's wrappers."""
@@ -73,43 +74,24 @@ class ProtectionAnalyzer:
             protection = Protection("*", False, "none", f"{short} is public by design")
         else:
             protection = Protection("*", None, "none", f"external view {target}")
-        return RouteAnalysis(
-            route=route,
+        return RouteAnalysis.at_declaration(
+            route,
+            "unknown",
+            protection,
+            Confidence.LOW,
             view=target,
             view_kind=route.kind,
-            location=route.declared_at,
-            function=None,
-            klass=None,
-            framework="unknown",
-            protections=(protection,),
-            confidence=Confidence.LOW,
             public_by_design=public,
         )
 
 
 def _admin(route: RouteModel) -> RouteAnalysis:
-    return RouteAnalysis(
-        route=route,
-        view=route.target,
-        view_kind="type",
-        location=route.declared_at,
-        function=None,
-        klass=None,
-        framework="admin",
-        protections=(Protection("*", True, "class", "Django admin: staff login required"),),
-        confidence=Confidence.HIGH,
+    staff = Protection("*", True, "class", "Django admin: staff login required")
+    return RouteAnalysis.at_declaration(
+        route, "admin", staff, Confidence.HIGH, view=route.target, view_kind="type"
     )
 
 
 def _unresolved(route: RouteModel) -> RouteAnalysis:
-    return RouteAnalysis(
-        route=route,
-        view=None,
-        view_kind=None,
-        location=route.declared_at,
-        function=None,
-        klass=None,
-        framework="unknown",
-        protections=(Protection("*", None, "none", "view could not be resolved"),),
-        confidence=Confidence.LOW,
-    )
+    unknown = Protection("*", None, "none", "view could not be resolved")
+    return RouteAnalysis.at_declaration(route, "unknown", unknown, Confidence.LOW)

@@ -7,7 +7,7 @@ gate is a client-certificate header (mTLS alone) and how sure the analysis is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from mtlsguard.findings.model import Confidence, Location, Protection, Route
@@ -42,6 +42,66 @@ class RouteAnalysis:
     """DRF ``authentication_classes = []``."""
     method_actions: tuple[tuple[str, str], ...] = ()
     """(HTTP method, viewset action) pairs when the view is a viewset."""
+
+    @classmethod
+    def of_view(
+        cls,
+        route: RouteModel,
+        view: FunctionModel | ClassModel,
+        framework: str,
+        protections: Sequence[Protection],
+        confidence: Confidence,
+        *,
+        cert_gate: bool = False,
+        cert_evidence: str = "",
+        public_by_design: bool = False,
+        auth_disabled: bool = False,
+        method_actions: tuple[tuple[str, str], ...] = (),
+    ) -> RouteAnalysis:
+        """The analysis of a route served by a project function or class ``view``."""
+        function = view if isinstance(view, FunctionModel) else None
+        return cls(
+            route=route,
+            view=view.qualname,
+            view_kind="function" if function is not None else "type",
+            location=view.location,
+            function=function,
+            klass=view if isinstance(view, ClassModel) else None,
+            framework=framework,
+            protections=tuple(protections),
+            confidence=confidence,
+            cert_gate=cert_gate,
+            cert_evidence=cert_evidence,
+            public_by_design=public_by_design,
+            auth_disabled=auth_disabled,
+            method_actions=method_actions,
+        )
+
+    @classmethod
+    def at_declaration(
+        cls,
+        route: RouteModel,
+        framework: str,
+        protection: Protection,
+        confidence: Confidence,
+        *,
+        view: str | None = None,
+        view_kind: str | None = None,
+        public_by_design: bool = False,
+    ) -> RouteAnalysis:
+        """The analysis of a route whose view is not project code (located at the route)."""
+        return cls(
+            route=route,
+            view=view,
+            view_kind=view_kind,
+            location=route.declared_at,
+            function=None,
+            klass=None,
+            framework=framework,
+            protections=(protection,),
+            confidence=confidence,
+            public_by_design=public_by_design,
+        )
 
     @property
     def methods(self) -> tuple[str, ...]:
