@@ -21,7 +21,6 @@ from mtlsguard.scan.project_model import (
 )
 from tests.scan.projects import write_project
 
-
 ONE_VIEW = {
     "proj/urls.py": "from django.urls import path\nfrom app import views\n"
     "urlpatterns = [path('v/', views.v)]\n",
