@@ -12,5 +12,12 @@ facade) is decided by:
   classes);
 * :mod:`.route` — the result, :class:`~mtlsguard.scan.analysis.route.RouteAnalysis`.
 
+Analyses several rules share, computed once (per route, view class or project) and read through
+:class:`~mtlsguard.scan.context.RuleContext`:
+
+* :mod:`.roles` — the staff or global-permission gate in front of a view;
+* :mod:`.scoping` — which models belong to a user, and what scopes a view's queryset to one;
+* :mod:`.components` — the project's middleware, auth backends and DRF authentication classes.
+
 Only the neutral model is read, so the static front-end and runtime introspection share them.
 """
