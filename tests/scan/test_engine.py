@@ -21,6 +21,13 @@ from mtlsguard.scan.project_model import (
 )
 from tests.scan.projects import write_project
 
+ONE_VIEW = {
+    "proj/urls.py": "from django.urls import path\nfrom app import views\n"
+    "urlpatterns = [path('v/', views.v)]\n",
+    "app/views.py": "def v(request):\n    return 1\n",
+}
+"""A URLconf with one unprotected function view."""
+
 
 def test_rules_run_on_a_hand_built_model_as_introspection_would_build_it() -> None:
     # What ``manage.py mtlsguard`` will produce from the real resolver and classes: no AST.
@@ -77,9 +84,7 @@ def test_only_reached_files_are_parsed(tmp_path: Path) -> None:
     root = write_project(
         tmp_path,
         {
-            "proj/urls.py": "from django.urls import path\nfrom app import views\n"
-            "urlpatterns = [path('v/', views.v)]\n",
-            "app/views.py": "def v(request):\n    return 1\n",
+            **ONE_VIEW,
             # Never imported by the URLconf or settings: not read, so its error is not seen.
             "app/unused.py": "def broken(:\n",
             "app/tests/test_big.py": "x = 1\n" * 5000,
@@ -98,6 +103,23 @@ def test_progress_reports_every_step(tmp_path: Path) -> None:
     totals = {t for _d, t in calls}
     assert len(totals) == 1
     assert [d for d, _t in calls] == list(range(1, totals.pop() + 1))
+
+
+def test_scan_project_runs_only_the_rules_it_is_given(tmp_path: Path) -> None:
+    # The run layer applies the RuleSelection before any rule runs and hands in the result.
+    from mtlsguard.findings.registry import RuleSelection
+    from mtlsguard.scan.rules import static_rules
+
+    root = write_project(tmp_path, ONE_VIEW)
+    everything = scan_project(root)
+    assert "MG101" in {f.rule_id for f in everything.findings}
+    selected = RuleSelection(ignore=frozenset({"MG101"})).apply(static_rules())
+    calls: list[tuple[int, int]] = []
+    result = scan_project(root, rules=selected, progress=lambda d, t: calls.append((d, t)))
+    assert "MG101" not in {f.rule_id for f in result.findings}
+    assert calls[-1] == (len(selected) + 1, len(selected) + 1)
+    assert result.routes == everything.routes
+    assert scan_project(root, rules=()).findings == ()
 
 
 @pytest.mark.timeout(60)

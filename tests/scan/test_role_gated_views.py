@@ -150,3 +150,26 @@ def test_authentication_only_gates_are_still_reported(tmp_path: Path, decorator:
         "MG103": (Severity.HIGH, Confidence.MEDIUM),
         "MG104": (Severity.HIGH, Confidence.MEDIUM),
     }
+
+
+def test_the_role_gate_of_a_route_is_computed_once_for_every_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # MG103 and MG104 both ask for the gate of the list route: the context computes it once
+    # and both rules read the same answer.
+    import mtlsguard.scan.context as context
+
+    calls: list[str] = []
+    real = context.role_gate
+
+    def counting(project: object, analysis: object) -> object:
+        calls.append(analysis.route.pattern)  # type: ignore[attr-defined]
+        return real(project, analysis)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(context, "role_gate", counting)
+    found = _findings(tmp_path, "permission", "management_access")
+    assert found == {
+        "MG103": (Severity.MEDIUM, Confidence.LOW),
+        "MG104": (Severity.MEDIUM, Confidence.LOW),
+    }
+    assert sorted(calls) == ["sessions/", "sessions/<int:pk>/"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mtlsguard.findings.model import Confidence
-from tests.scan.projects import protections, rule_ids, scan
+from tests.scan.projects import protections, rule_ids, scan, write_project
 
 URLS_FN = """\
 from django.urls import path
@@ -500,3 +500,94 @@ def test_project_login_middleware_global_or_path_dependent(tmp_path: Path) -> No
     prot = protections(partial, "v/")["*"]
     assert (prot.authenticated, prot.decided_by) == (None, "middleware")
     assert "some paths" in prot.detail
+
+
+CONCATENATED_MIDDLEWARE = """\
+BASE_MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]
+MIDDLEWARE = BASE_MIDDLEWARE + [{entry!r}]
+"""
+
+
+def test_login_required_middleware_in_a_concatenated_list_protects(tmp_path: Path) -> None:
+    # Regression: MIDDLEWARE = BASE + [...] is a BinOp; only a plain list used to be read,
+    # so Django's LoginRequiredMiddleware there went unseen and every view was reported.
+    mw = CONCATENATED_MIDDLEWARE.format(
+        entry="django.contrib.auth.middleware.LoginRequiredMiddleware"
+    )
+    files = {"app/views.py": "def v(request): pass\n", "proj/urls.py": URLS_FN}
+    result = scan(tmp_path, files, settings_extra=mw)
+    prot = protections(result, "v/")["*"]
+    assert (prot.authenticated, prot.decided_by) == (True, "middleware")
+    assert "MG101" not in rule_ids(result)
+
+
+def test_certificate_middleware_in_a_concatenated_list_is_read(tmp_path: Path) -> None:
+    # Regression: the same BinOp hid a project middleware from the front-end (never parsed)
+    # and from the protection analysis: MG101 instead of MG102, and no MG301 at all.
+    middleware = """\
+    from django.http import HttpResponseForbidden
+    class CertGate:
+        def __init__(self, get_response):
+            self.get_response = get_response
+        def __call__(self, request):
+            if request.META.get("HTTP_X_SSL_CLIENT_VERIFY") != "SUCCESS":
+                return HttpResponseForbidden()
+            return self.get_response(request)
+    """
+    files = {
+        "app/views.py": "def v(request): pass\n",
+        "proj/urls.py": URLS_FN,
+        "app/gate.py": middleware,
+    }
+    result = scan(
+        tmp_path, files, settings_extra=CONCATENATED_MIDDLEWARE.format(entry="app.gate.CertGate")
+    )
+    assert {"MG102", "MG301"} <= rule_ids(result)
+    assert "MG101" not in rule_ids(result)
+
+
+def test_evidence_of_per_handler_certificate_checks_does_not_depend_on_hash_seed(
+    tmp_path: Path,
+) -> None:
+    # Regression: handlers were visited in set order, which changes with PYTHONHASHSEED, so
+    # the same project gave "get() ...; post() ..." in one run and the reverse in another.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    views = """\
+    from django.http import HttpResponseForbidden
+    from django.views import View
+    class V(View):
+        def get(self, request):
+            if request.META.get("HTTP_X_SSL_CLIENT_VERIFY") != "SUCCESS":
+                return HttpResponseForbidden()
+        def post(self, request):
+            if request.META.get("HTTP_X_SSL_CLIENT_S_DN") is None:
+                return HttpResponseForbidden()
+        def put(self, request):
+            if request.META.get("HTTP_X_SSL_CLIENT_CERT") is None:
+                return HttpResponseForbidden()
+    """
+    root = write_project(tmp_path, {"app/views.py": views, "proj/urls.py": URLS_CLS})
+    script = (
+        "import json, sys\n"
+        "from mtlsguard.scan.engine import scan_project\n"
+        "result = scan_project(sys.argv[1])\n"
+        "print(json.dumps([f.evidence for f in result.findings if f.rule_id == 'MG102']))\n"
+    )
+    seen = set()
+    for seed in range(6):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        out = subprocess.run(
+            [sys.executable, "-c", script, str(root)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        ).stdout
+        seen.add(tuple(json.loads(out)))
+    assert len(seen) == 1, seen
+    (evidence,) = seen.pop()
+    assert evidence.index("get()") < evidence.index("post()") < evidence.index("put()")

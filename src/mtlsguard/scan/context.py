@@ -1,29 +1,38 @@
-"""What a rule sees: the neutral project model and the analysed routes."""
+"""What a rule sees: the neutral project model, the analysed routes and the shared analyses.
+
+Analyses several rules need — the role gate in front of a route, what scopes a view's
+queryset to the user, which fields make a model a user's, the project's request-path
+components — are computed on first use and kept here, so each is derived once per route (or
+view class, model, project) whichever rule asks first, and a rule module holds only its
+judgement.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
-from mtlsguard.scan.project_model import (
-    BinOp,
-    Call,
-    ClassModel,
-    Const,
-    Expr,
-    ProjectModel,
-    Ref,
-    Seq,
-    SettingValue,
-)
-from mtlsguard.scan.semantics import ProtectionAnalyzer, RouteAnalysis
+from mtlsguard.scan.analysis.components import components
+from mtlsguard.scan.analysis.protection import ProtectionAnalyzer
+from mtlsguard.scan.analysis.roles import RoleGate, role_gate
+from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.analysis.scoping import owner_fields, queryset_scope
+from mtlsguard.scan.project_model import ClassModel, ProjectModel, SettingValue, string_constants
 
 __all__ = ["RuleContext"]
 
-_USER_MODELS = ("AUTH_USER_MODEL", "auth.User", "User", "get_user_model")
-_OWNER_NAMES = frozenset({"owner", "user", "author", "created_by", "account_holder"})
-_RELATIONS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"})
+
+@dataclass(slots=True)
+class _Shared:
+    """Results of the shared analyses, filled on first use."""
+
+    role_gates: dict[int, tuple[RouteAnalysis, RoleGate | None]] = field(default_factory=dict)
+    """By ``id()`` of the route analysis, which is kept with its gate so the id stays its."""
+    queryset_scopes: dict[str, str | None] = field(default_factory=dict)
+    """By view class."""
+    owner_fields: dict[str | None, tuple[str, ...]] = field(default_factory=dict)
+    """By model."""
+    components: tuple[tuple[str, ClassModel], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +42,7 @@ class RuleContext:
     project: ProjectModel
     routes: tuple[RouteAnalysis, ...]
     analyzer: ProtectionAnalyzer
+    _shared: _Shared = field(default_factory=_Shared, repr=False, compare=False)
 
     def setting(self, name: str) -> SettingValue | None:
         """The setting ``name`` from the project's settings, if any."""
@@ -53,66 +63,35 @@ class RuleContext:
             value = self.setting(key)
             if value is None:
                 continue
-            for item in _const_strings(value.value):
+            for item in string_constants(value.value):
                 if item.startswith(prefix):
                     return True
         return False
 
     def owner_fields(self, model: str | None) -> tuple[str, ...]:
         """Fields of ``model`` that relate it to a user (owner FK), if it is a project model."""
-        if model is None:
-            return ()
-        cls = self.project.class_named(model)
-        if cls is None:
-            return ()
-        fields: list[str] = []
-        for entry in cls.mro:
-            owner = self.project.class_named(entry)
-            if owner is None:
-                continue
-            for name, value in owner.attributes.items():
-                if _is_user_relation(name, value):
-                    fields.append(name)
-        return tuple(dict.fromkeys(fields))
+        cache = self._shared.owner_fields
+        if model not in cache:
+            cache[model] = owner_fields(self.project, model)
+        return cache[model]
 
-    def middleware_classes(self) -> Iterator[ClassModel]:
-        """Project classes listed in ``MIDDLEWARE``."""
-        for key in ("MIDDLEWARE", "MIDDLEWARE_CLASSES"):
-            value = self.setting(key)
-            if value is None:
-                continue
-            for item in _const_strings(value.value):
-                cls = self.project.class_named(item)
-                if cls is not None:
-                    yield cls
+    def role_gate(self, analysis: RouteAnalysis) -> RoleGate | None:
+        """The strongest role gate (staff, then a global permission) in front of the route."""
+        cache = self._shared.role_gates
+        cached = cache.get(id(analysis))
+        if cached is None or cached[0] is not analysis:
+            cached = cache[id(analysis)] = (analysis, role_gate(self.project, analysis))
+        return cached[1]
 
+    def queryset_scope(self, cls: ClassModel) -> str | None:
+        """What limits the view class ``cls``'s objects to the requesting user's, if anything."""
+        cache = self._shared.queryset_scopes
+        if cls.qualname not in cache:
+            cache[cls.qualname] = queryset_scope(self.project, cls)
+        return cache[cls.qualname]
 
-def _const_strings(value: Expr) -> Iterator[str]:
-    if isinstance(value, Const) and isinstance(value.value, str):
-        yield value.value
-    elif isinstance(value, Seq):
-        for item in value.items:
-            yield from _const_strings(item)
-    elif isinstance(value, BinOp):
-        yield from _const_strings(value.left)
-        yield from _const_strings(value.right)
-
-
-def _is_user_relation(name: str, value: Expr) -> bool:
-    if not (isinstance(value, Call) and isinstance(value.func, Ref)):
-        return False
-    if value.func.short not in _RELATIONS:
-        return False
-    target = value.args[0] if value.args else value.kwarg("to")
-    text = ""
-    if isinstance(target, Ref):
-        text = target.name
-    elif isinstance(target, Const) and isinstance(target.value, str):
-        text = target.value
-    elif isinstance(target, Call) and isinstance(target.func, Ref):
-        text = target.func.name
-    if any(text.endswith(u) for u in _USER_MODELS):
-        return True
-    # A relation called owner/user is ownership even when it points at a profile model; a
-    # ``customer``/``organization`` FK to a non-user model is tenancy, not a user relation.
-    return name in _OWNER_NAMES and bool(text)
+    def components(self) -> tuple[tuple[str, ClassModel], ...]:
+        """``(kind, class)`` of the project's middleware, auth backends and DRF auth classes."""
+        if self._shared.components is None:
+            self._shared.components = components(self.project, self.routes)
+        return self._shared.components

@@ -1,8 +1,8 @@
-"""The rule engine: front-end model -> protection semantics -> rules -> :class:`ScanResult`.
+"""The rule engine: front-end model -> route analysis -> rules -> :class:`ScanResult`.
 
-:func:`scan_project` is the static entry point used by ``mtlsguard scan``/``routes``;
-:func:`run_rules` is the shared engine that runtime introspection will feed with its own
-:class:`~mtlsguard.scan.project_model.ProjectModel`.
+:func:`scan_project` is the static entry point (the run layer hands in the rules it selected);
+:func:`analyze` and :func:`run_rules` are the shared engine that runtime introspection
+(``manage.py mtlsguard``) feeds with its own :class:`~mtlsguard.scan.project_model.ProjectModel`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 
 from mtlsguard.findings.model import Finding, ScanError, ScanResult
 from mtlsguard.findings.registry import Rule
+from mtlsguard.scan.analysis.protection import ProtectionAnalyzer
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import ProjectModel
 from mtlsguard.scan.rules import static_rules
-from mtlsguard.scan.semantics import ProtectionAnalyzer
 from mtlsguard.scan.static.frontend import build_static_project
 
 __all__ = ["Progress", "analyze", "run_rules", "scan_project"]
@@ -90,16 +90,23 @@ def _collector_paused() -> Iterator[None]:
 
 
 def scan_project(
-    root: Path, *, rules: Sequence[Rule] | None = None, progress: Progress | None = None
+    root: Path,
+    *,
+    rules: Sequence[Rule] | None = None,
+    progress: Progress | None = None,
 ) -> ScanResult:
     """Statically scan the Django project under ``root`` (never imports it).
 
-    ``rules`` are the already-selected static rules (default: every one). Unreadable or
-    unparsable files become :class:`ScanError` entries; the scan goes on. A missing or
-    non-directory ``root`` is reported the same way (nothing scanned).
+    ``rules`` are the static rules to run, already selected and configured by the caller
+    (:meth:`~mtlsguard.findings.registry.RuleSelection.apply`); ``None`` runs every static
+    rule with its defaults. Routes and errors do not depend on the rules.
+
+    Unreadable or unparsable files become :class:`ScanError` entries; the scan goes on.
+    A missing or non-directory ``root`` is reported the same way (nothing scanned).
     """
+    selected = tuple(rules) if rules is not None else static_rules()
     with _collector_paused():
-        return _scan(Path(root), static_rules() if rules is None else tuple(rules), progress)
+        return _scan(Path(root), selected, progress)
 
 
 def _scan(root: Path, rules: tuple[Rule, ...], progress: Progress | None) -> ScanResult:

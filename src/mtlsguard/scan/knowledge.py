@@ -16,10 +16,13 @@ __all__ = [
     "EXEMPT_DECORATORS",
     "HTTP_METHODS",
     "LOGIN_REQUIRED_MIDDLEWARE",
+    "PUBLIC_VIEWS",
     "SAFE_METHODS",
+    "USER_SCOPING_MIXINS",
     "VIEWSET_ROUTES",
     "external_short",
     "is_cert_key",
+    "short_of",
 ]
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
@@ -91,6 +94,40 @@ LOGIN_REQUIRED_MIDDLEWARE = frozenset(
     }
 )
 """Middleware that makes every Django (non-DRF) view require a login."""
+
+PUBLIC_VIEWS = frozenset(
+    {
+        "LoginView",
+        "LogoutView",
+        "PasswordResetView",
+        "PasswordResetDoneView",
+        "PasswordResetConfirmView",
+        "PasswordResetCompleteView",
+        "ObtainAuthToken",
+        "obtain_auth_token",
+        "TokenObtainPairView",
+        "TokenRefreshView",
+        "TokenVerifyView",
+        "TokenObtainSlidingView",
+        "SignupView",
+        "RegisterView",
+        "LoginAPIView",
+        "login",
+        "logout",
+        "signup",
+        "register",
+        "password_reset",
+        "healthz",
+        "health",
+        "ping",
+        "robots_txt",
+        "favicon",
+        "JavaScriptCatalog",
+        "set_language",
+        "serve",
+    }
+)
+"""Views that are public by design (login forms, token endpoints, health checks)."""
 
 DJANGO_VIEW_METHODS: dict[str, tuple[str, ...]] = {
     "View": (),
@@ -195,6 +232,11 @@ def is_cert_key(text: str) -> bool:
     if key.startswith("HTTP_"):
         key = key[5:]
     return key.startswith(_CERT_PREFIXES)
+
+
+def short_of(name: str) -> str:
+    """Last component of a dotted path (``login_required``)."""
+    return name.rsplit(".", 1)[-1]
 
 
 def external_short(name: str) -> str | None:

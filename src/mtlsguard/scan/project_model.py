@@ -2,7 +2,7 @@
 
 Two front-ends fill it: the static one (:mod:`mtlsguard.scan.static`, AST only, never imports
 the scanned project) and, later, runtime introspection under ``manage.py mtlsguard`` (the real
-URL resolver and classes). Protection semantics (:mod:`mtlsguard.scan.semantics`) and the rules
+URL resolver and classes). The analyses (:mod:`mtlsguard.scan.analysis`) and the rules
 (:mod:`mtlsguard.scan.rules`) only ever see this model, so both modes share one rule engine.
 
 Values the rules care about (decorator arguments, ``permission_classes``, settings) are kept as
@@ -13,7 +13,7 @@ both become ``Ref("rest_framework.permissions.IsAuthenticated")``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
@@ -41,6 +41,7 @@ __all__ = [
     "SettingsModel",
     "Unary",
     "Unknown",
+    "string_constants",
 ]
 
 
@@ -145,6 +146,27 @@ class Unknown:
 
 Expr = Ref | Const | Seq | Mapping | Call | BinOp | Unary | IfExpr | Lambda | Unknown
 """A resolved, framework-free value."""
+
+
+def string_constants(expr: Expr) -> Iterator[str]:
+    """Every string constant of a settings-like value, left to right.
+
+    Looks through lists, both sides of a concatenation (``BASE_MIDDLEWARE + [...]``, ``+=``)
+    and dict values (``REST_FRAMEWORK``), never into calls or run-time alternatives: those
+    strings are not entries of the value itself.
+    """
+    if isinstance(expr, Const):
+        if isinstance(expr.value, str):
+            yield expr.value
+    elif isinstance(expr, Seq):
+        for item in expr.items:
+            yield from string_constants(item)
+    elif isinstance(expr, BinOp):
+        yield from string_constants(expr.left)
+        yield from string_constants(expr.right)
+    elif isinstance(expr, Mapping):
+        for _key, value in expr.items:
+            yield from string_constants(value)
 
 
 # --- code facts ----------------------------------------------------------------------------
@@ -337,6 +359,13 @@ class RouteModel:
     """Where the route is declared (urls.py line)."""
     admin: bool = False
     """True for ``admin.site.urls``."""
+
+    def initkwarg(self, name: str) -> Expr | None:
+        """``as_view(name=...)`` as given where the route is declared, if it was."""
+        for key, value in self.initkwargs:
+            if key == name:
+                return value
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,6 @@ from mtlsguard.django.scanner.values import (
     import_dotted,
     route_text,
     route_wrappers,
-    string_constants,
     to_expr,
     wrapped_chain,
 )
@@ -49,6 +48,7 @@ from mtlsguard.scan.project_model import (
     RouteModel,
     SettingsModel,
     SettingValue,
+    string_constants,
 )
 from mtlsguard.scan.static.builder import DEEP_ATTRIBUTES, ModelBuilder
 from mtlsguard.scan.static.settings import discover, evaluate_settings

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ __all__ = [
     "import_dotted",
     "route_text",
     "route_wrappers",
-    "string_constants",
     "to_expr",
     "wrapped_chain",
     "wrapper_expr",
@@ -114,18 +112,6 @@ def route_text(pattern: object) -> str:
         return text
     text = _GROUP.sub(lambda m: f"<{m.group(1)}>", text.removeprefix("^").removesuffix("$"))
     return text.replace("\\.", ".")
-
-
-def string_constants(expr: Expr) -> Iterator[str]:
-    """Every string constant inside ``expr``."""
-    if isinstance(expr, Const) and isinstance(expr.value, str):
-        yield expr.value
-    elif isinstance(expr, Seq):
-        for item in expr.items:
-            yield from string_constants(item)
-    elif isinstance(expr, Mapping):
-        for _key, item in expr.items:
-            yield from string_constants(item)
 
 
 def wrapped_chain(callback: object) -> list[Any]:

@@ -1,13 +1,22 @@
-"""Helpers shared by rule modules: evidence text and small value evaluation."""
+"""Helpers shared by rule modules: evidence text, small value evaluation, shared downgrades."""
 
 from __future__ import annotations
 
 import re
 
+from mtlsguard.findings.model import Confidence, Severity
+from mtlsguard.scan.analysis.roles import RoleGate
+from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.project_model import BinOp, Const, Expr, IfExpr, Unary
-from mtlsguard.scan.semantics import RouteAnalysis
 
-__all__ = ["UUID_NOTE", "describe_protections", "number", "uuid_keyed", "where"]
+__all__ = [
+    "UUID_NOTE",
+    "describe_protections",
+    "number",
+    "permission_downgrade",
+    "uuid_keyed",
+    "where",
+]
 
 _CONVERTER = re.compile(r"<(?:(?P<conv>[A-Za-z_][\w]*):)?(?P<name>[A-Za-z_]\w*)>")
 
@@ -85,3 +94,20 @@ UUID_NOTE = (
     "the object"
 )
 """Evidence suffix for findings downgraded by :func:`uuid_keyed`."""
+
+
+def permission_downgrade(gate: RoleGate | None) -> tuple[Severity | None, Confidence | None, str]:
+    """Severity, confidence and evidence note of a BOLA finding behind ``gate``.
+
+    Behind a global permission (``has_perm("app.codename")``) it is Django's meaning of a global
+    permission, but who holds it is data the scan cannot see: the finding stays, with lower
+    confidence and severity. Without a gate: the rule's defaults (``None``) and no note.
+    """
+    if gate is None:
+        return None, None, ""
+    return (
+        Severity.MEDIUM,
+        Confidence.LOW,
+        f"; only users with a global permission reach it ({gate.source}): by design if that "
+        "permission belongs to a staff role, an IDOR if ordinary users hold it",
+    )

@@ -39,10 +39,11 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.analysis.scoping import model_of
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import SAFE_METHODS
 from mtlsguard.scan.rules._common import describe_protections, where
-from mtlsguard.scan.semantics import RouteAnalysis, model_of
 
 RULE_ID = "MG101"
 

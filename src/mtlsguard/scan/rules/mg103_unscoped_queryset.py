@@ -45,13 +45,13 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.permissions import view_permission_classes
+from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.analysis.scoping import model_of
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.knowledge import USER_SCOPING_MIXINS
+from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import ClassModel, Seq
-from mtlsguard.scan.rules._common import UUID_NOTE, uuid_keyed, where
-from mtlsguard.scan.rules._roles import permission_downgrade, role_gate
-from mtlsguard.scan.rules._scoping import parent_scope
-from mtlsguard.scan.semantics import RouteAnalysis, model_of, route_initkwarg, short_of
+from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
 
 RULE_ID = "MG103"
 _OBJECT_VIEWS = frozenset(
@@ -99,7 +99,22 @@ def _lists(analysis: RouteAnalysis, cls: ClassModel) -> bool:
     return any(short_of(entry) in _LIST_VIEWS for entry in cls.mro)
 
 
-_SCOPING_METHODS = ("get_queryset", "get_object", "filter_queryset")
+def _served_model(ctx: RuleContext, cls: ClassModel) -> str | None:
+    """The model of the ``queryset``/``model`` attribute, else the one get_queryset() returns."""
+    for attr in ("queryset", "model"):
+        found = ctx.project.attribute(cls, attr)
+        if found is not None:
+            model = model_of(found[1])
+            if model is not None:
+                return model
+            break
+    method = ctx.project.method(cls, "get_queryset")
+    if method is not None:
+        for value in method[1].facts.returns:
+            model = model_of(value)
+            if model is not None:
+                return model
+    return None
 
 
 def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> bool | None:
@@ -107,14 +122,12 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
     cls = analysis.klass
     if cls is None:
         return None
-    perms = route_initkwarg(analysis.route, "permission_classes")
-    if perms is None:
-        found = ctx.project.attribute(cls, "permission_classes")
-        perms = found[1] if found else None
+    declared = view_permission_classes(ctx.project, analysis.route, cls)
+    perms = declared[0] if declared is not None else None
     if perms is None and analysis.framework == "drf":
         # No permission_classes anywhere in the project's MRO: DRF's APIView uses
         # DEFAULT_PERMISSION_CLASSES, and get_object() runs their has_object_permission.
-        perms = ctx.analyzer.default_permissions
+        perms = ctx.analyzer.configuration.default_permissions
     if not isinstance(perms, Seq):
         return None
     lists = _lists(analysis, cls)
@@ -160,34 +173,18 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             continue
         if cls.qualname in reported:
             continue  # one finding per view class: the fix is there, not per route
-        if USER_SCOPING_MIXINS.intersection(cls.mro):
-            continue  # mtlsguard's OwnerScopedQuerysetMixin filters by request.user
-        scoped = [ctx.project.method(cls, m) for m in _SCOPING_METHODS]
-        if any(f is not None and f[1].facts.user_scoped_queryset for f in scoped):
-            continue
-        if any(f is not None and parent_scope(ctx, cls, f[1]) for f in scoped):
-            continue  # children of a parent fetched with a user check (self.project.font_set)
-        model = None
-        for attr in ("queryset", "model"):
-            found = ctx.project.attribute(cls, attr)
-            if found is not None:
-                model = model_of(found[1])
-                break
-        if model is None and scoped[0] is not None:
-            # No queryset attribute: the model get_queryset() returns.
-            for value in scoped[0][1].facts.returns:
-                model = model_of(value)
-                if model is not None:
-                    break
+        if ctx.queryset_scope(cls) is not None:
+            continue  # scoped by a mixin, get_queryset() & co, or a parent fetched with a check
+        model = _served_model(ctx, cls)
         owners = ctx.owner_fields(model)
         if not owners:
             continue
         if object_permission_checks_user(ctx, analysis) is not None:
             continue
-        gate = role_gate(ctx, analysis)
+        gate = ctx.role_gate(analysis)
         if gate is not None and gate.role == "staff":
             continue  # staff-only view: seeing every user's objects is its purpose
-        severity, confidence, note = permission_downgrade(gate) if gate else (None, None, "")
+        severity, confidence, note = permission_downgrade(gate)
         if not _lists(analysis, cls) and uuid_keyed(analysis.route.pattern):
             severity, confidence, note = Severity.MEDIUM, Confidence.LOW, note + UUID_NOTE
         reported.add(cls.qualname)

@@ -31,12 +31,11 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.knowledge import HTTP_METHODS
+from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import FunctionModel
-from mtlsguard.scan.rules._common import UUID_NOTE, uuid_keyed, where
-from mtlsguard.scan.rules._roles import permission_downgrade, role_gate
-from mtlsguard.scan.semantics import RouteAnalysis, short_of
+from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
 
 RULE_ID = "MG104"
 _ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy", "get_object")
@@ -69,10 +68,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     for analysis in ctx.routes:
         if all(p.authenticated is False for p in analysis.protections) and not analysis.cert_gate:
             continue  # wide open: MG101 already says anybody gets everything
-        gate = role_gate(ctx, analysis)
+        gate = ctx.role_gate(analysis)
         if gate is not None and gate.role == "staff":
             continue  # staff-only view: any object is theirs to see
-        severity, confidence, note = permission_downgrade(gate) if gate else (None, None, "")
+        severity, confidence, note = permission_downgrade(gate)
         for handler in _handlers(ctx, analysis):
             for lookup in handler.facts.lookups:
                 if lookup.user_scoped:

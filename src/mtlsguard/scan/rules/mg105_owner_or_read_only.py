@@ -32,10 +32,12 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.permissions import view_permission_classes
+from mtlsguard.scan.analysis.scoping import model_of
 from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Ref, Seq
 from mtlsguard.scan.rules._common import where
-from mtlsguard.scan.semantics import model_of, route_initkwarg, short_of
 
 RULE_ID = "MG105"
 
@@ -53,10 +55,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         cls = analysis.klass
         if cls is None or analysis.framework != "drf":
             continue
-        perms = route_initkwarg(analysis.route, "permission_classes")
-        if perms is None:
-            found = ctx.project.attribute(cls, "permission_classes")
-            perms = found[1] if found else None
+        declared = view_permission_classes(ctx.project, analysis.route, cls)
+        perms = declared[0] if declared is not None else None
         if not isinstance(perms, Seq):
             continue
         leaky = None

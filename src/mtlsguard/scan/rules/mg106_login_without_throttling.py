@@ -33,10 +33,11 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, Mapping, Ref, Seq
 from mtlsguard.scan.rules._common import where
-from mtlsguard.scan.semantics import RouteAnalysis, short_of
 
 RULE_ID = "MG106"
 _LOGIN_VIEWS = frozenset(

@@ -35,7 +35,6 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.rules._components import components
 
 RULE_ID = "MG301"
 
@@ -50,7 +49,7 @@ RULE_ID = "MG301"
 )
 def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report request-path components that read certificate headers with no proxy check."""
-    for kind, cls in components(ctx):
+    for kind, cls in ctx.components():
         keys: list[str] = []
         trusted = False
         for entry in cls.mro:

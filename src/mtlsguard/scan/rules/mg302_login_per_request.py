@@ -27,7 +27,6 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.rules._components import components
 
 RULE_ID = "MG302"
 _HOOKS = ("__call__", "process_request", "process_view")
@@ -42,7 +41,7 @@ _HOOKS = ("__call__", "process_request", "process_view")
 )
 def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report middleware whose request hooks call ``login()``."""
-    for kind, cls in components(ctx):
+    for kind, cls in ctx.components():
         if kind != "middleware":
             continue
         for hook in _HOOKS:

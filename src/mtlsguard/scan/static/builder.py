@@ -7,26 +7,19 @@ permission classes, models, callees) are modelled.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 
 from mtlsguard.scan.facts import analyze_function
 from mtlsguard.scan.project_model import (
-    BinOp,
-    Call,
     ClassModel,
     Expr,
     FunctionFacts,
     FunctionModel,
-    IfExpr,
-    Mapping,
     ProjectModel,
     Ref,
-    Seq,
-    Unary,
 )
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
-__all__ = ["DEEP_ATTRIBUTES", "ModelBuilder", "refs_in"]
+__all__ = ["DEEP_ATTRIBUTES", "ModelBuilder"]
 
 DEEP_ATTRIBUTES = frozenset(
     {
@@ -41,30 +34,6 @@ DEEP_ATTRIBUTES = frozenset(
     }
 )
 """Class attributes whose values are resolved through other modules (constants inlined)."""
-
-
-def refs_in(expr: Expr) -> Iterator[str]:
-    """Every :class:`Ref` name inside ``expr``."""
-    stack: list[Expr] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Ref):
-            yield node.name
-        elif isinstance(node, Seq):
-            stack.extend(node.items)
-        elif isinstance(node, Mapping):
-            for key, value in node.items:
-                stack.extend((key, value))
-        elif isinstance(node, Call):
-            stack.append(node.func)
-            stack.extend(node.args)
-            stack.extend(v for _, v in node.kwargs)
-        elif isinstance(node, BinOp):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, Unary):
-            stack.append(node.operand)
-        elif isinstance(node, IfExpr):
-            stack.extend((node.body, node.orelse))
 
 
 def _c3(seqs: list[list[str]]) -> list[str] | None:
@@ -251,11 +220,6 @@ class ModelBuilder:
         )
         self.project.classes[qual] = model
         return model
-
-    def _want_refs(self, expr: Expr) -> None:
-        for name in refs_in(expr):
-            if "." in name:
-                self.want(name)
 
     def _constant(self, module: ParsedModule, name: str) -> str | None:
         key = (module.name, name)

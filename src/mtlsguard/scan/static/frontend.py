@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from mtlsguard.findings.model import ScanError
-from mtlsguard.scan.project_model import Const, Mapping, ProjectModel, Seq, SettingsModel
+from mtlsguard.scan.project_model import (
+    Const,
+    Mapping,
+    ProjectModel,
+    SettingsModel,
+    string_constants,
+)
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.settings import discover, evaluate_settings, settings_candidates
 from mtlsguard.scan.static.source import SourceTree
@@ -31,14 +36,6 @@ class StaticProject:
     errors: list[ScanError]
     files_scanned: int
     lines_scanned: int
-
-
-def _strings(value: object) -> Iterator[str]:
-    if isinstance(value, Const) and isinstance(value.value, str):
-        yield value.value
-    elif isinstance(value, Seq):
-        for item in value.items:
-            yield from _strings(item)
 
 
 def _pick_settings(tree: SourceTree, candidates: list[str]) -> SettingsModel | None:
@@ -79,13 +76,15 @@ def build_static_project(root: Path) -> StaticProject:
         for name in _CODE_SETTINGS:
             entry = settings.get(name)
             if entry is not None:
-                for dotted in _strings(entry.value):
+                for dotted in string_constants(entry.value):
                     builder.want(dotted)
         drf = settings.get("REST_FRAMEWORK")
         if drf is not None and isinstance(drf.value, Mapping):
             for key in _DRF_CODE_KEYS:
                 item = drf.value.get(key)
-                for dotted in _strings(item):
+                if item is None:
+                    continue
+                for dotted in string_constants(item):
                     builder.want(dotted)
     if urlconf is not None:
         project.routes = UrlConfWalker(tree, builder).walk(urlconf)

@@ -16,7 +16,8 @@ from mtlsguard.scan.project_model import (
     SettingsModel,
     SettingValue,
 )
-from mtlsguard.scan.static.source import ParsedModule, SourceTree
+from mtlsguard.scan.static.modules import ParsedModule, absolute_import
+from mtlsguard.scan.static.source import SourceTree
 
 __all__ = ["SKIP_DIRS", "ProjectLayout", "discover", "evaluate_settings"]
 
@@ -202,7 +203,7 @@ def _statements(
 ) -> None:
     for stmt in body:
         if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
-            star = tree.load(tree._absolute(module, stmt.module, stmt.level))
+            star = tree.load(absolute_import(module, stmt.module, stmt.level))
             if star is not None:
                 _evaluate(tree, star, values, conditional=conditional, seen=seen)
         elif isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:

@@ -4,7 +4,7 @@ Understands ``path``/``re_path``/``url``, ``include()`` of modules, module objec
 ``(patterns, app_name)`` tuples, lists and ``admin.site.urls``, ``urlpatterns +=``/``.append``/
 ``.extend``/list concatenation, ``i18n_patterns``/``format_suffix_patterns``, views wrapped by
 decorators in urls.py, ``View.as_view(**initkwargs)``, ``ViewSet.as_view({...})`` and DRF
-routers (``router.register`` + ``router.urls``, with ``@action`` routes).
+routers' ``router.urls`` (whose routes :mod:`~mtlsguard.scan.static.routers` derives).
 """
 
 from __future__ import annotations
@@ -13,18 +13,9 @@ import ast
 from dataclasses import dataclass
 
 from mtlsguard.findings.model import Location
-from mtlsguard.scan.knowledge import DRF_VIEWSET_ACTIONS, VIEWSET_ROUTES, external_short
-from mtlsguard.scan.project_model import (
-    Call,
-    ClassModel,
-    Const,
-    Expr,
-    Mapping,
-    Ref,
-    RouteModel,
-    Seq,
-)
+from mtlsguard.scan.project_model import ClassModel, Const, Expr, Mapping, RouteModel
 from mtlsguard.scan.static.builder import ModelBuilder
+from mtlsguard.scan.static.routers import RouterRoutes, join_route
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
 __all__ = ["UrlConfWalker"]
@@ -40,14 +31,6 @@ class _Scope:
     depth: int
 
 
-def _join(prefix: str, route: str) -> str:
-    if prefix.endswith("$"):
-        prefix = prefix[:-1]
-    if prefix and route.startswith("^"):
-        route = route[1:]
-    return prefix + route
-
-
 class UrlConfWalker:
     """Walk a URLconf and its includes, producing routes and queuing their views."""
 
@@ -56,6 +39,7 @@ class UrlConfWalker:
         self.builder = builder
         self.routes: list[RouteModel] = []
         self._active: set[str] = set()
+        self._routers = RouterRoutes(tree, builder)
 
     def walk(self, urlconf: str) -> list[RouteModel]:
         """Routes of the URLconf module ``urlconf`` (and everything it includes)."""
@@ -191,7 +175,7 @@ class UrlConfWalker:
             if isinstance(name_node, ast.Constant) and isinstance(name_node.value, str)
             else None
         )
-        pattern = _join(scope.prefix, route)
+        pattern = join_route(scope.prefix, route)
         self._view(module, view_node, pattern, name, scope, module.location(node))
 
     def _view(
@@ -355,141 +339,9 @@ class UrlConfWalker:
         dotted = self.tree.dotted_of(module, node) or ""
         return dotted.endswith(("admin.site", "admin.sites.site")) or dotted.endswith("_site")
 
-    # --- DRF routers ---------------------------------------------------------------------
-
     def _router(self, module: ParsedModule, node: ast.expr, scope: _Scope) -> None:
-        dotted = self.tree.dotted_of(module, node)
-        if dotted is None:
-            return
-        found = self.tree.lookup(dotted)
-        if found is None:
-            return
-        owner, _value = found
-        var = dotted.rsplit(".", 1)[-1]
-        for stmt in owner.tree.body:
-            if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
-                continue
-            call = stmt.value
-            func = call.func
-            if not (
-                isinstance(func, ast.Attribute)
-                and func.attr == "register"
-                and isinstance(func.value, ast.Name)
-                and func.value.id == var
-                and len(call.args) >= 2
-            ):
-                continue
-            prefix_node, viewset_node = call.args[0], call.args[1]
-            if not (isinstance(prefix_node, ast.Constant) and isinstance(prefix_node.value, str)):
-                continue
-            target = self.tree.dotted_of(owner, viewset_node)
-            if target is None:
-                continue
-            basename = None
-            for kw in call.keywords:
-                if kw.arg in ("basename", "base_name") and isinstance(kw.value, ast.Constant):
-                    basename = str(kw.value.value)
-            self._register(prefix_node.value, target, basename, scope, owner.location(call))
-
-    def _register(
-        self, prefix: str, target: str, basename: str | None, scope: _Scope, declared: Location
-    ) -> None:
-        built = self.builder.define(target)
-        qual = built.qualname if built is not None else target
-        self.builder.want(qual)
-        available: set[str] = set()
-        lookup = "pk"
-        extra: list[tuple[str, bool, tuple[str, ...], str]] = []
-        if isinstance(built, ClassModel):
-            project = self.builder.project
-            for entry in built.mro:
-                cls = project.class_named(entry)
-                if cls is None:
-                    short = external_short(entry) or entry.rsplit(".", 1)[-1]
-                    available.update(DRF_VIEWSET_ACTIONS.get(short, ()))
-                    continue
-                for meth_name, meth in cls.methods.items():
-                    if meth_name in (
-                        "list",
-                        "create",
-                        "retrieve",
-                        "update",
-                        "partial_update",
-                        "destroy",
-                    ):
-                        available.add(meth_name)
-                    for deco in meth.decorators:
-                        spec = _action_spec(deco, meth_name)
-                        if spec is not None and all(e[0] != meth_name for e in extra):
-                            extra.append(spec)
-            found = self.builder.project.attribute(built, "lookup_field")
-            if (
-                found is not None
-                and isinstance(found[1], Const)
-                and isinstance(found[1].value, str)
-            ):
-                lookup = found[1].value
-        else:
-            available.update(("list", "create", "retrieve", "update", "partial_update", "destroy"))
-        base = _join(scope.prefix, prefix.strip("^$"))
-        if base and not base.endswith("/"):
-            base += "/"
-        name_base = basename or prefix.strip("^$/").replace("/", "-") or None
-        for detail, mapping in VIEWSET_ROUTES:
-            actions = tuple((m, a) for m, a in mapping if a in available)
-            if not actions:
-                continue
-            pattern = f"{base}<{lookup}>/" if detail else base
-            suffix = "detail" if detail else "list"
-            self._add(
-                RouteModel(
-                    pattern=pattern,
-                    target=qual,
-                    kind="type",
-                    name=f"{name_base}-{suffix}" if name_base else None,
-                    wrappers=scope.wrappers,
-                    actions=actions,
-                    declared_at=declared,
-                )
-            )
-        for action_name, detail, methods, url_path in extra:
-            pattern = f"{base}<{lookup}>/{url_path}/" if detail else f"{base}{url_path}/"
-            self._add(
-                RouteModel(
-                    pattern=pattern,
-                    target=qual,
-                    kind="type",
-                    name=f"{name_base}-{url_path}" if name_base else None,
-                    wrappers=scope.wrappers,
-                    actions=tuple((m.lower(), action_name) for m in methods),
-                    extra_action=action_name,
-                    declared_at=declared,
-                )
-            )
+        """``router.urls``: the routes of every viewset registered on ``router``."""
+        self.routes.extend(self._routers.routes(module, node, scope.prefix, scope.wrappers))
 
     def _add(self, route: RouteModel) -> None:
         self.routes.append(route)
-
-
-def _action_spec(deco: Expr, method: str) -> tuple[str, bool, tuple[str, ...], str] | None:
-    """``@action(detail=True, methods=["post"], url_path="x")`` -> (name, detail, methods, path)."""
-    if not isinstance(deco, Call) or not isinstance(deco.func, Ref):
-        return None
-    short = deco.func.short
-    if short not in ("action", "detail_route", "list_route"):
-        return None
-    detail = short == "detail_route"
-    detail_arg = deco.kwarg("detail")
-    if isinstance(detail_arg, Const):
-        detail = bool(detail_arg.value)
-    methods: tuple[str, ...] = ("GET",)
-    methods_arg = deco.kwarg("methods")
-    if isinstance(methods_arg, Seq):
-        methods = tuple(
-            str(m.value).upper() for m in methods_arg.items if isinstance(m, Const) and m.value
-        )
-    url_path = method
-    path_arg = deco.kwarg("url_path")
-    if isinstance(path_arg, Const) and isinstance(path_arg.value, str):
-        url_path = path_arg.value
-    return method, detail, methods, url_path

@@ -1,11 +1,13 @@
 """Views only a role reaches: staff/superusers, or holders of a global permission.
 
-The BOLA rules (MG103, MG104) ask whether *any* signed-in user can read other users'
-objects. Behind a staff gate that is the view's purpose (pretix's staff-session list,
-Weblate's site-wide team list), so those rules stay silent. Behind a global model permission
-(``has_perm("management.use")``, ``permission_required("app.view_x")``) it is Django's meaning
-of a global permission, but who holds it is data the scan cannot see: the finding stays, with
-lower confidence and severity.
+A role gate is a staff check (``is_staff``/``is_superuser``/a staff session in a decorator,
+``dispatch()`` or an ``as_view()`` override, ``staff_member_required``, ``IsAdminUser`` among
+the permission classes every request must pass, staff mixins) or a global permission
+(``has_perm("management.use")`` with no object, ``permission_required``). Project functions
+are followed a few calls deep, but only into files the scan has read. The BOLA rules (MG103,
+MG104) read the gate through :meth:`~mtlsguard.scan.context.RuleContext.role_gate`: behind a
+staff gate, seeing every user's objects is the view's purpose; behind a global permission, who
+holds it is data the scan cannot see.
 """
 
 from __future__ import annotations
@@ -13,12 +15,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from mtlsguard.findings.model import Confidence, Severity
-from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.project_model import BinOp, Call, Expr, FunctionModel, Ref, Seq, Unary
-from mtlsguard.scan.semantics import RouteAnalysis, route_initkwarg, short_of
+from mtlsguard.scan.analysis.permissions import view_permission_classes
+from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.knowledge import short_of
+from mtlsguard.scan.project_model import (
+    BinOp,
+    Call,
+    Expr,
+    FunctionModel,
+    ProjectModel,
+    Ref,
+    Seq,
+    Unary,
+)
 
-__all__ = ["RoleGate", "permission_downgrade", "role_gate"]
+__all__ = ["RoleGate", "role_gate"]
 
 _STAFF_NAMES = frozenset(
     {
@@ -46,6 +57,7 @@ class RoleGate:
 
 
 def _refs(expr: Expr) -> Iterator[Ref]:
+    """References a decorator certainly applies: not those of a branch chosen at run time."""
     stack = [expr]
     while stack:
         node = stack.pop()
@@ -63,7 +75,7 @@ def _refs(expr: Expr) -> Iterator[Ref]:
             stack.append(node.operand)
 
 
-def _function_role(ctx: RuleContext, func: FunctionModel, depth: int = 0) -> str:
+def _function_role(project: ProjectModel, func: FunctionModel, depth: int = 0) -> str:
     """The role ``func`` or a project function it calls demands.
 
     Callees are followed only into files the scan has read (decorators and ``as_view()``
@@ -76,25 +88,25 @@ def _function_role(ctx: RuleContext, func: FunctionModel, depth: int = 0) -> str
     if depth >= _MAX_DEPTH:
         return ""
     for name in facts.calls:
-        inner = ctx.project.function_named(name, parse=False)
+        inner = project.function_named(name, parse=False)
         if inner is not None and inner is not func:
-            role = _function_role(ctx, inner, depth + 1)
+            role = _function_role(project, inner, depth + 1)
             if role:
                 return role
     return ""
 
 
-def _named_role(ctx: RuleContext, name: str) -> str:
+def _named_role(project: ProjectModel, name: str) -> str:
     short = short_of(name)
     if short in _STAFF_NAMES:
         return "staff"
     if short in _PERMISSION_NAMES:
         return "permission"
-    func = ctx.project.function_named(name, parse=False)
-    return _function_role(ctx, func) if func is not None else ""
+    func = project.function_named(name, parse=False)
+    return _function_role(project, func) if func is not None else ""
 
 
-def role_gate(ctx: RuleContext, analysis: RouteAnalysis) -> RoleGate | None:
+def role_gate(project: ProjectModel, analysis: RouteAnalysis) -> RoleGate | None:
     """The strongest role gate in front of ``analysis``'s view (staff beats permission)."""
     found: list[RoleGate] = []
     decorators: list[Expr] = list(analysis.route.wrappers)
@@ -103,9 +115,9 @@ def role_gate(ctx: RuleContext, analysis: RouteAnalysis) -> RoleGate | None:
     cls = analysis.klass
     if cls is not None:
         for entry in cls.mro:
-            local = ctx.project.class_named(entry)
+            local = project.class_named(entry)
             if local is None:
-                role = _named_role(ctx, entry)
+                role = _named_role(project, entry)
                 if role:
                     found.append(RoleGate(role, short_of(entry)))
                 continue
@@ -115,13 +127,11 @@ def role_gate(ctx: RuleContext, analysis: RouteAnalysis) -> RoleGate | None:
                 if meth is None:
                     continue
                 decorators.extend(meth.decorators)
-                role = _function_role(ctx, meth)
+                role = _function_role(project, meth)
                 if role:
                     found.append(RoleGate(role, f"{short_of(local.qualname)}.{name}()"))
-        perms = route_initkwarg(analysis.route, "permission_classes")
-        if perms is None:
-            attr = ctx.project.attribute(cls, "permission_classes")
-            perms = attr[1] if attr is not None else None
+        declared = view_permission_classes(project, analysis.route, cls)
+        perms = declared[0] if declared is not None else None
         if isinstance(perms, Seq):
             # Only classes every request must pass (a list is an AND); IsAdminUser | AllowAny
             # restricts nobody.
@@ -131,7 +141,7 @@ def role_gate(ctx: RuleContext, analysis: RouteAnalysis) -> RoleGate | None:
                     found.append(RoleGate("staff", short_of(base.name)))
     for deco in decorators:
         for ref in _refs(deco):
-            role = _named_role(ctx, ref.name)
+            role = _named_role(project, ref.name)
             if role:
                 found.append(RoleGate(role, f"@{short_of(ref.name)}"))
     for wanted in ("staff", "permission"):
@@ -139,13 +149,3 @@ def role_gate(ctx: RuleContext, analysis: RouteAnalysis) -> RoleGate | None:
             if gate.role == wanted:
                 return gate
     return None
-
-
-def permission_downgrade(gate: RoleGate) -> tuple[Severity, Confidence, str]:
-    """Severity, confidence and an evidence note for a finding behind a global permission."""
-    return (
-        Severity.MEDIUM,
-        Confidence.LOW,
-        f"; only users with a global permission reach it ({gate.source}): by design if that "
-        "permission belongs to a staff role, an IDOR if ordinary users hold it",
-    )

@@ -1,0 +1,171 @@
+"""What the settings decide for every route: gates in ``MIDDLEWARE`` and DRF's defaults.
+
+Read once per project. A login-required middleware (Django's ``LoginRequiredMiddleware`` and its
+third-party predecessors) or a project middleware that refuses anonymous users protects every
+Django view that does not opt out; a project middleware that only checks a certificate header
+is an mTLS-only gate. ``REST_FRAMEWORK`` gives the permission classes of every DRF view that
+sets none (DRF's implicit default is ``AllowAny``) and may switch authentication off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from mtlsguard.scan.knowledge import LOGIN_REQUIRED_MIDDLEWARE
+from mtlsguard.scan.project_model import (
+    BinOp,
+    Const,
+    Expr,
+    IfExpr,
+    Mapping,
+    ProjectModel,
+    Ref,
+    Seq,
+    SettingValue,
+    Unknown,
+    string_constants,
+)
+
+__all__ = ["ProjectConfiguration"]
+
+_MIDDLEWARE_HOOKS = ("__call__", "process_request", "process_view")
+_ALLOW_ANY: Expr = Ref("rest_framework.permissions.AllowAny")
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectConfiguration:
+    """Project-wide protection decided by the settings."""
+
+    login_middleware: str | None = None
+    """A known login-required middleware in ``MIDDLEWARE`` (covers Django views, not DRF)."""
+    local_auth_middleware: str | None = None
+    """A project middleware whose request hook refuses anonymous users."""
+    local_auth_partial: bool = False
+    """:attr:`local_auth_middleware` only guards some paths (it looks at the URL)."""
+    cert_middleware: tuple[str, str] | None = None
+    """(middleware, certificate keys) of a project middleware that only checks a certificate."""
+    default_permissions: Expr = _ALLOW_ANY
+    """DRF's ``DEFAULT_PERMISSION_CLASSES`` (as class references)."""
+    default_permission_source: str = "DRF implicit default AllowAny"
+    """Where :attr:`default_permissions` comes from, for evidence."""
+    default_conditional: bool = False
+    """The DRF default is decided at run time (an ``if``, an environment lookup)."""
+    default_auth_disabled: bool = False
+    """``DEFAULT_AUTHENTICATION_CLASSES = []``."""
+
+    @classmethod
+    def of(cls, project: ProjectModel) -> ProjectConfiguration:
+        """Read the configuration from ``project``'s settings (defaults without settings)."""
+        settings = project.settings
+        if settings is None:
+            return cls()
+        gates = _MiddlewareGates()
+        for key in ("MIDDLEWARE", "MIDDLEWARE_CLASSES"):
+            entry = settings.get(key)
+            if entry is not None:
+                gates.read(project, string_constants(entry.value))
+        drf = _DrfDefaults.of(settings.get("REST_FRAMEWORK"))
+        return cls(
+            login_middleware=gates.login,
+            local_auth_middleware=gates.local,
+            local_auth_partial=gates.partial,
+            cert_middleware=gates.cert,
+            default_permissions=drf.permissions,
+            default_permission_source=drf.source,
+            default_conditional=drf.conditional,
+            default_auth_disabled=drf.auth_disabled,
+        )
+
+    def cert_middleware_note(self) -> str:
+        """Evidence for a certificate-only middleware, or ``""``."""
+        if self.cert_middleware is None:
+            return ""
+        return f"middleware {self.cert_middleware[0]} checks {self.cert_middleware[1]}"
+
+
+@dataclass(slots=True)
+class _MiddlewareGates:
+    """Gates found in ``MIDDLEWARE`` so far (a later entry of a kind replaces an earlier one)."""
+
+    login: str | None = None
+    local: str | None = None
+    partial: bool = False
+    cert: tuple[str, str] | None = None
+
+    def read(self, project: ProjectModel, names: Iterable[str]) -> None:
+        for name in names:
+            if name in LOGIN_REQUIRED_MIDDLEWARE:
+                self.login = name
+                continue
+            cls = project.class_named(name)
+            if cls is None:
+                continue
+            guard = cert = partial = False
+            keys: list[str] = []
+            for hook in _MIDDLEWARE_HOOKS:
+                method = project.method(cls, hook)
+                if method is None:
+                    continue
+                facts = method[1].facts
+                guard = guard or facts.auth_guard
+                partial = partial or facts.path_dependent
+                if facts.cert_guard:
+                    cert = True
+                    keys.extend(facts.cert_keys)
+            if guard:
+                self.local = name
+                self.partial = partial
+            elif cert:
+                self.cert = (name, ", ".join(dict.fromkeys(keys)))
+
+
+@dataclass(frozen=True, slots=True)
+class _DrfDefaults:
+    permissions: Expr = _ALLOW_ANY
+    source: str = "DRF implicit default AllowAny"
+    conditional: bool = False
+    auth_disabled: bool = False
+
+    @classmethod
+    def of(cls, setting: SettingValue | None) -> _DrfDefaults:
+        if setting is None:
+            return cls()
+        if not isinstance(setting.value, Mapping):
+            # REST_FRAMEWORK = get_drf_settings(...): the default is decided at run time.
+            return cls(Unknown("REST_FRAMEWORK"), "REST_FRAMEWORK computed at run time", True)
+        defaults = cls()
+        perms = setting.value.get("DEFAULT_PERMISSION_CLASSES")
+        if perms is not None:
+            defaults = cls(
+                _strings_to_refs(perms),
+                "REST_FRAMEWORK DEFAULT_PERMISSION_CLASSES",
+                setting.conditional or _has_ifexpr(perms),
+            )
+        auth = setting.value.get("DEFAULT_AUTHENTICATION_CLASSES")
+        if isinstance(auth, Seq) and not auth.items:
+            defaults = replace(defaults, auth_disabled=True)
+        return defaults
+
+
+def _strings_to_refs(value: Expr) -> Expr:
+    """Settings name classes by dotted string; the permission algebra wants references."""
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return Ref(value.value)
+    if isinstance(value, Seq):
+        return Seq(tuple(_strings_to_refs(v) for v in value.items))
+    if isinstance(value, IfExpr):
+        return IfExpr(_strings_to_refs(value.body), _strings_to_refs(value.orelse))
+    if isinstance(value, BinOp):
+        return BinOp(value.op, _strings_to_refs(value.left), _strings_to_refs(value.right))
+    return value
+
+
+def _has_ifexpr(value: Expr) -> bool:
+    if isinstance(value, IfExpr):
+        return True
+    if isinstance(value, Seq):
+        return any(_has_ifexpr(v) for v in value.items)
+    if isinstance(value, BinOp):
+        return _has_ifexpr(value.left) or _has_ifexpr(value.right)
+    return False

@@ -1,0 +1,102 @@
+"""Which mixins and ``dispatch()`` overrides of a class-based view actually run.
+
+Shared by Django and DRF class views. A request enters at the first ``dispatch`` of the MRO;
+each project override runs the next one only if it calls ``super().dispatch()``, and Django's
+``View.dispatch`` (any generic view) never calls ``super()``. So an authenticating mixin placed
+*after* the generic view in the bases (``class V(DetailView, LoginRequiredMixin)``) never runs:
+it is not counted. ``UserPassesTestMixin`` counts only when its ``test_func`` looks at the user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mtlsguard.scan.analysis.decorators import DecoratorReader
+from mtlsguard.scan.knowledge import AUTH_MIXINS, DJANGO_VIEW_METHODS, PUBLIC_VIEWS, short_of
+from mtlsguard.scan.project_model import ClassModel, Const, ProjectModel
+
+__all__ = ["DispatchChain", "dispatch_chain", "is_login_view"]
+
+
+@dataclass(slots=True)
+class DispatchChain:
+    """What runs on the way from ``as_view()`` to the handler."""
+
+    auth: list[str] = field(default_factory=list)
+    """Mixins and ``dispatch()`` checks that refuse anonymous users."""
+    cert: list[str] = field(default_factory=list)
+    """``dispatch()`` overrides that check a certificate header."""
+    trivial: list[str] = field(default_factory=list)
+    """Checks that let everybody through (a ``test_func`` that ignores the user)."""
+    public: bool = False
+    """The generic view is public by design (``LoginView``)."""
+    methods: set[str] = field(default_factory=set)
+    """HTTP methods the generic view answers."""
+
+
+def dispatch_chain(
+    project: ProjectModel, decorators: DecoratorReader, cls: ClassModel
+) -> DispatchChain:
+    """Walk ``cls``'s MRO as ``dispatch`` would: stop at the first one not calling super()."""
+    chain = DispatchChain()
+    reached = True
+    for entry in cls.mro:
+        local = project.class_named(entry)
+        if local is not None:
+            dispatch = local.methods.get("dispatch")
+            if dispatch is None or not reached:
+                continue
+            owner = short_of(local.qualname)
+            chain.auth.extend(decorators.effects(dispatch.decorators).auth)
+            facts = dispatch.facts
+            if facts.auth_guard:
+                chain.auth.append(f"request.user check in {owner}.dispatch()")
+            if facts.cert_guard:
+                chain.cert.append(f"{owner}.dispatch() checks {', '.join(facts.cert_keys)}")
+            if "dispatch" not in facts.super_calls:
+                reached = False
+            continue
+        short = short_of(entry)
+        if short in DJANGO_VIEW_METHODS:
+            chain.methods.update(DJANGO_VIEW_METHODS[short])
+            chain.public = chain.public or short in PUBLIC_VIEWS
+            reached = False  # View.dispatch never calls super(): later mixins never run
+            continue
+        if reached and short in AUTH_MIXINS:
+            _mixin(project, cls, short, chain)
+    return chain
+
+
+def _mixin(project: ProjectModel, cls: ClassModel, short: str, chain: DispatchChain) -> None:
+    if short != "UserPassesTestMixin":
+        chain.auth.append(short)
+        return
+    why_not = _test_func_ignores_user(project, cls)
+    if why_not is None:
+        chain.auth.append(short)
+    else:
+        chain.trivial.append(why_not)
+
+
+def _test_func_ignores_user(project: ProjectModel, cls: ClassModel) -> str | None:
+    """None if ``test_func`` checks the user; otherwise why it does not."""
+    found = project.method(cls, "test_func")
+    if found is None:
+        return None  # Django raises NotImplementedError: nobody gets in
+    facts = found[1].facts
+    if facts.returns and all(isinstance(r, Const) and r.value for r in facts.returns):
+        return "UserPassesTestMixin.test_func always returns True"
+    if not facts.mentions_user:
+        return "UserPassesTestMixin.test_func does not look at the user"
+    return None
+
+
+def is_login_view(project: ProjectModel, cls: ClassModel) -> bool:
+    """Login/token endpoints are public by design (MG106 looks at their throttling)."""
+    if any(short_of(e) in PUBLIC_VIEWS for e in cls.mro):
+        return True
+    for name in ("post", "create", "form_valid"):
+        found = project.method(cls, name)
+        if found is not None and found[1].facts.authenticates:
+            return True
+    return False

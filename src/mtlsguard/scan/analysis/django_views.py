@@ -1,0 +1,194 @@
+"""Django views (not DRF): who may call a function view or a class-based view.
+
+A function view is protected by an authenticating decorator (on the ``def`` or applied in
+``urls.py``) or by an inline ``request.user`` check that refuses. A class-based view by a
+class decorator, an ``as_view()`` override returning a decorated view, a mixin or ``dispatch()``
+check that really runs (:mod:`~mtlsguard.scan.analysis.dispatch`), or a per-handler decorator or
+check (then per method). Otherwise a login-required middleware decides, unless the view opts out
+(``@login_not_required``) or is public by design; without one, the view is open. A certificate
+header check anywhere on the way, with no user check, is an mTLS-only gate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mtlsguard.findings.model import Protection
+from mtlsguard.scan.analysis.configuration import ProjectConfiguration
+from mtlsguard.scan.analysis.decorators import DecoratorEffects, DecoratorReader
+from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view
+from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
+from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
+from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, RouteModel
+
+__all__ = ["DjangoViews", "FunctionView", "function_gate"]
+
+
+@dataclass(slots=True)
+class _ClassGates:
+    """Everything found on the way to a class-based view's handlers."""
+
+    auth: list[str] = field(default_factory=list)
+    per_method: dict[str, str] = field(default_factory=dict)
+    cert: list[str] = field(default_factory=list)
+    trivial: list[str] = field(default_factory=list)
+    exempt: bool = False
+    handlers: set[str] = field(default_factory=set)
+
+    def add(self, effects: DecoratorEffects) -> None:
+        self.auth.extend(effects.auth)
+        self.per_method.update(effects.per_method_auth)
+        self.exempt = self.exempt or effects.exempt
+        self.trivial.extend(effects.trivial)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionView:
+    """A route served by a project function, with what its decorators and body say."""
+
+    route: RouteModel
+    func: FunctionModel
+    effects: DecoratorEffects
+    """The decorators' effect, route wrappers included."""
+    cert_notes: list[str]
+    """Certificate checks in the decorators or the body."""
+    public: bool
+    """Public by design (a login or health view)."""
+
+
+def function_gate(method: str, effects: DecoratorEffects, func: FunctionModel) -> Protection | None:
+    """What a view function's own decorators or inline ``request.user`` check decide, if any.
+
+    DRF's ``@api_view`` functions are Django views underneath: the same gates come first.
+    """
+    if effects.auth:
+        return Protection(method, True, "decorator", ", ".join(effects.auth))
+    if func.facts.auth_guard:
+        return Protection(method, True, "inline", "request.user check in body")
+    return None
+
+
+class DjangoViews:
+    """Analyses Django function views and class-based views of one project."""
+
+    def __init__(
+        self,
+        project: ProjectModel,
+        configuration: ProjectConfiguration,
+        decorators: DecoratorReader,
+    ) -> None:
+        self.project = project
+        self.configuration = configuration
+        self.decorators = decorators
+
+    def function_view(self, view: FunctionView) -> RouteAnalysis:
+        """A function view."""
+        effects = view.effects
+        protections = [
+            function_gate(method, effects, view.func)
+            or self.fallback(method, effects.exempt, effects.trivial)
+            for method in effects.methods or ("*",)
+        ]
+        return self._analysis(view.route, view.func, protections, view.cert_notes, view.public)
+
+    def class_view(self, route: RouteModel, cls: ClassModel) -> RouteAnalysis:
+        """A Django class-based view."""
+        gates = self._class_gates(route, cls)
+        chain = dispatch_chain(self.project, self.decorators, cls)
+        public = chain.public or is_login_view(self.project, cls)
+        gates.auth.extend(chain.auth)
+        gates.cert.extend(chain.cert)
+        gates.trivial.extend(chain.trivial)
+        gates.handlers.update(chain.methods)
+        self._handler_checks(cls, gates)
+        protections: list[Protection] = []
+        for method in tuple(sorted(gates.handlers)) or ("*",):
+            if gates.auth:
+                detail = ", ".join(dict.fromkeys(gates.auth))
+                protections.append(Protection(method, True, "class", detail))
+            elif method in gates.per_method:
+                protections.append(Protection(method, True, "decorator", gates.per_method[method]))
+            else:
+                protections.append(self.fallback(method, gates.exempt or public, gates.trivial))
+        return self._analysis(route, cls, protections, gates.cert, public)
+
+    def _analysis(
+        self,
+        route: RouteModel,
+        view: FunctionModel | ClassModel,
+        protections: list[Protection],
+        cert_notes: list[str],
+        public: bool,
+    ) -> RouteAnalysis:
+        """Certificate checks on the way (or in middleware) make an open view mTLS-only."""
+        config = self.configuration
+        return RouteAnalysis.of_view(
+            route,
+            view,
+            "django",
+            protections,
+            confidence_of(protections),
+            cert_gate=bool(cert_notes or config.cert_middleware) and any_open(protections),
+            cert_evidence="; ".join(cert_notes) or config.cert_middleware_note(),
+            public_by_design=public,
+        )
+
+    def fallback(self, method: str, exempt: bool, trivial: list[str]) -> Protection:
+        """No protection in the view itself: a middleware decides, or nothing does."""
+        config = self.configuration
+        if not exempt and config.login_middleware:
+            return Protection(method, True, "middleware", config.login_middleware)
+        if not exempt and config.local_auth_middleware:
+            if config.local_auth_partial:
+                # It checks the user only for some URLs; which ones is decided at run time.
+                detail = f"{config.local_auth_middleware} (only for some paths)"
+                return Protection(method, None, "middleware", detail)
+            return Protection(method, True, "middleware", config.local_auth_middleware)
+        detail = "no authentication check"
+        if exempt:
+            detail = "exempt from login-required middleware (@login_not_required or public view)"
+        if trivial:
+            detail = ", ".join(trivial)
+        if config.cert_middleware:
+            detail += f"; only {config.cert_middleware[0]} checks a certificate header"
+        return Protection(method, False, "none", detail)
+
+    def _class_gates(self, route: RouteModel, cls: ClassModel) -> _ClassGates:
+        """Route wrappers, class decorators, ``as_view()`` overrides and handler names."""
+        wrap = self.decorators.effects(route.wrappers)
+        gates = _ClassGates(cert=list(wrap.cert))
+        gates.add(wrap)
+        for entry in cls.mro:
+            local = self.project.class_named(entry)
+            if local is None:
+                continue
+            deco = self.decorators.effects(local.decorators)
+            as_view = local.methods.get("as_view")
+            if as_view is not None:
+                # as_view() overridden to return the view wrapped in a decorator (pretix's
+                # AdministratorPermissionRequiredMixin: administrator_permission_required()(view)).
+                wrapped = self.decorators.effects(as_view.facts.returns)
+                owner = short_of(local.qualname)
+                deco.auth.extend(f"{a} in {owner}.as_view()" for a in wrapped.auth)
+                deco.trivial.extend(wrapped.trivial)
+            gates.add(deco)
+            gates.handlers.update(name.upper() for name in local.methods if name in HTTP_METHODS)
+        return gates
+
+    def _handler_checks(self, cls: ClassModel, gates: _ClassGates) -> None:
+        """Decorators and inline checks on each handler (``get``, ``post``...)."""
+        # Sorted: the certificate notes become evidence text, which must not change from one
+        # run to the next (set order follows the per-process string hash seed).
+        for method in sorted(gates.handlers):
+            found = self.project.method(cls, method.lower())
+            if found is None:
+                continue
+            meth = found[1]
+            name = short_of(meth.qualname)
+            sub = self.decorators.effects(meth.decorators)
+            if sub.auth:
+                gates.per_method.setdefault(method, sub.auth[0])
+            if meth.facts.auth_guard:
+                gates.per_method.setdefault(method, f"request.user check in {name}()")
+            if meth.facts.cert_guard:
+                gates.cert.append(f"{name}() checks {', '.join(meth.facts.cert_keys)}")

@@ -1,0 +1,213 @@
+"""DRF views: who may call an ``@api_view`` function, an ``APIView`` or a viewset action.
+
+Per method (per action for a viewset route) the first of these decides: an authenticating
+decorator or ``dispatch()`` check on the view (Django's, which DRF's ``dispatch`` still runs),
+an inline ``request.user`` check in the handler, then the permission classes — an
+``@action(permission_classes=...)``, the branch of a ``get_permissions()`` override that
+applies, ``as_view(permission_classes=...)``, the class attribute, or ``REST_FRAMEWORK``'s
+``DEFAULT_PERMISSION_CLASSES`` (DRF's implicit default is ``AllowAny``) — evaluated by
+:mod:`~mtlsguard.scan.analysis.permissions`. Django's login-required middleware never covers a
+DRF view (``APIView.as_view()`` marks it exempt).
+"""
+
+from __future__ import annotations
+
+from typing import TypeGuard
+
+from mtlsguard.findings.model import Confidence, Protection
+from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view
+from mtlsguard.scan.analysis.django_views import DjangoViews, FunctionView, function_gate
+from mtlsguard.scan.analysis.permissions import PermissionAlgebra, view_permission_classes
+from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
+from mtlsguard.scan.knowledge import DRF_GENERIC_METHODS, HTTP_METHODS, short_of
+from mtlsguard.scan.project_model import (
+    Call,
+    ClassModel,
+    Expr,
+    FunctionModel,
+    PermissionBranch,
+    Ref,
+    RouteModel,
+    Seq,
+)
+
+__all__ = ["DrfViews", "is_drf_class"]
+
+_Handler = tuple[ClassModel, FunctionModel]
+
+
+def is_drf_class(cls: ClassModel) -> bool:
+    """A view class built on DRF (``APIView``, generic views, viewsets)."""
+    return any(e.startswith("rest_framework.") for e in cls.mro)
+
+
+class DrfViews:
+    """Analyses DRF function and class views of one project."""
+
+    def __init__(self, django: DjangoViews, permissions: PermissionAlgebra) -> None:
+        # A DRF view is a Django view underneath: the same project, settings and decorators.
+        self.project = django.project
+        self.configuration = django.configuration
+        self.decorators = django.decorators
+        self.permissions = permissions
+
+    def function_view(self, view: FunctionView) -> RouteAnalysis:
+        """An ``@api_view`` function."""
+        func, effects, cert_notes = view.func, view.effects, list(view.cert_notes)
+        config = self.configuration
+        perms, decided, source = effects.permissions, "decorator", "@permission_classes"
+        if perms is None:
+            perms, decided, source = (
+                config.default_permissions,
+                "default",
+                config.default_permission_source,
+            )
+        protections: list[Protection] = []
+        certain = True
+        cert = False
+        for method in effects.api_view or ("GET",):
+            gate = function_gate(method, effects, func)
+            if gate is not None:
+                protections.append(gate)
+                continue
+            verdict = self.permissions.verdict(perms, method)
+            certain = certain and verdict.certain
+            cert = cert or verdict.cert
+            protections.append(verdict.protection(method, decided, source))
+        if cert:
+            cert_notes.append("permission class checks only a certificate header")
+        confidence = confidence_of(protections)
+        if not certain or (decided == "default" and config.default_conditional):
+            confidence = min(confidence, Confidence.LOW)
+        return RouteAnalysis.of_view(
+            view.route,
+            func,
+            "drf",
+            protections,
+            confidence,
+            cert_gate=bool(cert_notes) and any_open(protections),
+            cert_evidence="; ".join(cert_notes),
+            public_by_design=view.public,
+            auth_disabled=self._auth_disabled(effects.authentication),
+        )
+
+    def class_view(self, route: RouteModel, cls: ClassModel) -> RouteAnalysis:
+        """An ``APIView``, generic view or viewset (one route of it)."""
+        deco_auth = list(self.decorators.effects(route.wrappers).auth)
+        for entry in cls.mro:
+            local = self.project.class_named(entry)
+            if local is not None:
+                deco_auth.extend(self.decorators.effects(local.decorators).auth)
+        chain = dispatch_chain(self.project, self.decorators, cls)
+        deco_auth.extend(chain.auth)
+        pairs = self._methods(route, cls)
+        public = is_login_view(self.project, cls)
+        protections: list[Protection] = []
+        cert_notes = list(chain.cert)
+        certain = True
+        from_default = False
+        for method, action in pairs:
+            handler = self.project.method(cls, action or method.lower())
+            if deco_auth:
+                protections.append(Protection(method, True, "decorator", ", ".join(deco_auth)))
+                continue
+            if handler is not None and handler[1].facts.auth_guard:
+                detail = f"request.user check in {action or method.lower()}()"
+                protections.append(Protection(method, True, "inline", detail))
+                continue
+            perms, decided, source = self._permission_classes(route, cls, method, action, handler)
+            from_default = from_default or decided == "default"
+            verdict = self.permissions.verdict(perms, method)
+            certain = certain and verdict.certain
+            if verdict.cert:
+                cert_notes.append(f"{source} checks only a certificate header")
+            if handler is not None and handler[1].facts.cert_guard:
+                keys = ", ".join(handler[1].facts.cert_keys)
+                cert_notes.append(f"{short_of(handler[1].qualname)}() checks {keys}")
+            protections.append(verdict.protection(method, decided, source))
+        authentication = route.initkwarg("authentication_classes")
+        if authentication is None:
+            found = self.project.attribute(cls, "authentication_classes")
+            authentication = found[1] if found else None
+        confidence = confidence_of(protections)
+        if not certain or (from_default and self.configuration.default_conditional):
+            confidence = min(confidence, Confidence.LOW)
+        return RouteAnalysis.of_view(
+            route,
+            cls,
+            "drf",
+            protections,
+            confidence,
+            cert_gate=bool(cert_notes) and any_open(protections),
+            cert_evidence="; ".join(dict.fromkeys(cert_notes)),
+            public_by_design=public,
+            auth_disabled=self._auth_disabled(authentication),
+            method_actions=tuple((m, a) for m, a in pairs if a),
+        )
+
+    def _auth_disabled(self, authentication: Expr | None) -> bool:
+        """``authentication_classes = []`` on the view, or by default."""
+        if authentication is None:
+            return self.configuration.default_auth_disabled
+        return isinstance(authentication, Seq) and not authentication.items
+
+    def _methods(self, route: RouteModel, cls: ClassModel) -> list[tuple[str, str | None]]:
+        """(method, viewset action) pairs the route answers."""
+        if route.actions:
+            return [(m.upper(), a) for m, a in route.actions]
+        methods: set[str] = set()
+        for entry in cls.mro:
+            local = self.project.class_named(entry)
+            if local is not None:
+                methods.update(n.upper() for n in local.methods if n in HTTP_METHODS)
+            else:
+                methods.update(DRF_GENERIC_METHODS.get(short_of(entry), ()))
+        return [(m, None) for m in sorted(methods)] or [("*", None)]
+
+    def _permission_classes(
+        self,
+        route: RouteModel,
+        cls: ClassModel,
+        method: str,
+        action: str | None,
+        handler: _Handler | None,
+    ) -> tuple[Expr, str, str]:
+        """(permission classes, decided by, source) for one method or action."""
+        if handler is not None:
+            for deco in handler[1].decorators:
+                if _is_action(deco):
+                    perms = deco.kwarg("permission_classes")
+                    if perms is not None:
+                        return perms, "decorator", f"@action(permission_classes=...) on {action}"
+        declared = view_permission_classes(self.project, route, cls)
+        if declared is not None:
+            class_perms, decided, source = declared[0], "class", declared[1]
+        else:
+            config = self.configuration
+            class_perms, decided = config.default_permissions, "default"
+            source = config.default_permission_source
+        override = self.project.method(cls, "get_permissions")
+        if override is not None:
+            for branch in override[1].facts.permission_branches:
+                if not _applies(branch, method, action):
+                    continue
+                perms = branch.permissions
+                if isinstance(perms, Ref) and perms.name == "self.permission_classes":
+                    return class_perms, decided, source
+                return perms, "class", f"get_permissions() for {action or method}"
+        return class_perms, decided, source
+
+
+def _applies(branch: PermissionBranch, method: str, action: str | None) -> bool:
+    """True if this ``get_permissions()`` branch decides for ``method``/``action``."""
+    return (
+        (branch.actions is None and branch.methods is None)
+        or (branch.actions is not None and action is not None and action in branch.actions)
+        or (branch.methods is not None and method in branch.methods)
+        or (branch.actions == ("?",))
+    )
+
+
+def _is_action(deco: Expr) -> TypeGuard[Call]:
+    """``@action(...)`` (a viewset's extra action, which may set its own permissions)."""
+    return isinstance(deco, Call) and isinstance(deco.func, Ref) and deco.func.short == "action"

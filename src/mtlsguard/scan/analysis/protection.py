@@ -1,0 +1,97 @@
+"""Who may call each route: the facade that hands a route to the analyser of its kind.
+
+The Django admin requires a staff login; an unresolved view is undecidable; a project function
+is a Django view or, under ``@api_view``, a DRF one; a project class is a DRF view when DRF is in
+its MRO, else a Django class-based view; a view outside the project is judged by name only
+(public by design, or unknown) and by the decorators the URLconf wraps it in.
+"""
+
+from __future__ import annotations
+
+from mtlsguard.findings.model import Confidence, Protection
+from mtlsguard.scan.analysis.configuration import ProjectConfiguration
+from mtlsguard.scan.analysis.decorators import DecoratorReader
+from mtlsguard.scan.analysis.django_views import DjangoViews, FunctionView
+from mtlsguard.scan.analysis.drf_views import DrfViews, is_drf_class
+from mtlsguard.scan.analysis.permissions import PermissionAlgebra
+from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.knowledge import PUBLIC_VIEWS, short_of
+from mtlsguard.scan.project_model import FunctionModel, ProjectModel, RouteModel
+
+__all__ = ["ProtectionAnalyzer"]
+
+
+class ProtectionAnalyzer:
+    """Computes :class:`RouteAnalysis` for routes of one :class:`ProjectModel`."""
+
+    def __init__(self, project: ProjectModel) -> None:
+        self.project = project
+        self.configuration = ProjectConfiguration.of(project)
+        """What the settings decide for every route (middleware, DRF defaults)."""
+        self.decorators = DecoratorReader(project)
+        self.permissions = PermissionAlgebra(project)
+        self.django = DjangoViews(project, self.configuration, self.decorators)
+        self.drf = DrfViews(self.django, self.permissions)
+
+    def analyze(self, route: RouteModel) -> RouteAnalysis:
+        """Protection of ``route`` per HTTP method."""
+        if route.admin:
+            return _admin(route)
+        target = route.target
+        if target is None:
+            return _unresolved(route)
+        func = self.project.function_named(target)
+        cls = self.project.class_named(target)
+        if func is not None:
+            return self._function_view(route, func)
+        if cls is not None:
+            if is_drf_class(cls):
+                return self.drf.class_view(route, cls)
+            return self.django.class_view(route, cls)
+        return self._external_view(route, target)
+
+    def _function_view(self, route: RouteModel, func: FunctionModel) -> RouteAnalysis:
+        effects = self.decorators.effects(route.wrappers + func.decorators)
+        facts = func.facts
+        cert_notes = list(effects.cert)
+        if facts.cert_guard:
+            cert_notes.append(f"inline check of {', '.join(facts.cert_keys)}")
+        name = short_of(func.qualname)
+        public = name in PUBLIC_VIEWS or "login" in name.lower() or facts.authenticates
+        view = FunctionView(route, func, effects, cert_notes, public)
+        if effects.api_view is not None:
+            return self.drf.function_view(view)
+        return self.django.function_view(view)
+
+    def _external_view(self, route: RouteModel, target: str) -> RouteAnalysis:
+        """A view outside the project (a package's): its name and the route's wrappers."""
+        short = short_of(target)
+        effects = self.decorators.effects(route.wrappers)
+        public = short in PUBLIC_VIEWS
+        if effects.auth:
+            protection = Protection("*", True, "decorator", ", ".join(effects.auth))
+        elif public:
+            protection = Protection("*", False, "none", f"{short} is public by design")
+        else:
+            protection = Protection("*", None, "none", f"external view {target}")
+        return RouteAnalysis.at_declaration(
+            route,
+            "unknown",
+            protection,
+            Confidence.LOW,
+            view=target,
+            view_kind=route.kind,
+            public_by_design=public,
+        )
+
+
+def _admin(route: RouteModel) -> RouteAnalysis:
+    staff = Protection("*", True, "class", "Django admin: staff login required")
+    return RouteAnalysis.at_declaration(
+        route, "admin", staff, Confidence.HIGH, view=route.target, view_kind="type"
+    )
+
+
+def _unresolved(route: RouteModel) -> RouteAnalysis:
+    unknown = Protection("*", None, "none", "view could not be resolved")
+    return RouteAnalysis.at_declaration(route, "unknown", unknown, Confidence.LOW)

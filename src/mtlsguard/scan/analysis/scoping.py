@@ -1,0 +1,172 @@
+"""Which objects belong to a user, and whether a view's queryset is scoped to the user.
+
+Shared by the BOLA rules (MG101's read-only check, MG103, MG104, MG105). A model belongs to a
+user when it (or a project base) has a ``ForeignKey``/``OneToOneField``/``ManyToManyField`` to
+the user model, or an ``owner``/``user``-style relation. A view's queryset is scoped when an
+owner-scoping mixin filters it, when ``get_queryset()``/``get_object()``/``filter_queryset()``
+derive it from ``request.user`` or the request's context, or through a parent object.
+
+A view often lists the children of a parent it fetched with an access check of its own:
+Weblate's ``self.project = parse_path(request, ...)`` in ``setup()`` then
+``self.project.font_set``; label-studio's ``filter(project=self._get_project())`` where the
+helper reads ``Project.objects.for_user(self.request.user)``. The queryset never names
+``request.user``, yet it only holds objects of a parent the user may see. Followed here:
+``self.<method>()`` helpers and ``self.<attr>`` values set by any method of the view's
+project classes, into project functions, a few calls deep. "User-aware" means the code
+refers to ``request.user``; whether it *denies* is not proven (a heuristic, see MG103).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mtlsguard.scan.knowledge import USER_SCOPING_MIXINS, short_of
+from mtlsguard.scan.project_model import (
+    Call,
+    ClassModel,
+    Const,
+    Expr,
+    FunctionModel,
+    ProjectModel,
+    Ref,
+    SelfWrite,
+)
+
+__all__ = [
+    "SCOPING_METHODS",
+    "model_of",
+    "owner_fields",
+    "parent_scope",
+    "queryset_scope",
+    "user_aware",
+]
+
+SCOPING_METHODS = ("get_queryset", "get_object", "filter_queryset")
+"""Methods of a view that decide which objects it serves."""
+_MAX_DEPTH = 3
+_USER_MODELS = ("AUTH_USER_MODEL", "auth.User", "User", "get_user_model")
+_OWNER_NAMES = frozenset({"owner", "user", "author", "created_by", "account_holder"})
+_RELATIONS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"})
+
+
+def model_of(value: Expr | None) -> str | None:
+    """The model named by a ``queryset``/``model`` value (``Account.objects.all()``)."""
+    while isinstance(value, Call):
+        value = value.func
+    if isinstance(value, Ref):
+        parts = value.name.split(".")
+        if "objects" in parts:
+            return ".".join(parts[: parts.index("objects")])
+        return value.name
+    return None
+
+
+def owner_fields(project: ProjectModel, model: str | None) -> tuple[str, ...]:
+    """Fields of ``model`` that relate it to a user (owner FK), if it is a project model."""
+    if model is None:
+        return ()
+    cls = project.class_named(model)
+    if cls is None:
+        return ()
+    fields: list[str] = []
+    for entry in cls.mro:
+        owner = project.class_named(entry)
+        if owner is None:
+            continue
+        for name, value in owner.attributes.items():
+            if _is_user_relation(name, value):
+                fields.append(name)
+    return tuple(dict.fromkeys(fields))
+
+
+def _is_user_relation(name: str, value: Expr) -> bool:
+    if not (isinstance(value, Call) and isinstance(value.func, Ref)):
+        return False
+    if value.func.short not in _RELATIONS:
+        return False
+    target = value.args[0] if value.args else value.kwarg("to")
+    text = ""
+    if isinstance(target, Ref):
+        text = target.name
+    elif isinstance(target, Const) and isinstance(target.value, str):
+        text = target.value
+    elif isinstance(target, Call) and isinstance(target.func, Ref):
+        text = target.func.name
+    if any(text.endswith(u) for u in _USER_MODELS):
+        return True
+    # A relation called owner/user is ownership even when it points at a profile model; a
+    # ``customer``/``organization`` FK to a non-user model is tenancy, not a user relation.
+    return name in _OWNER_NAMES and bool(text)
+
+
+def queryset_scope(project: ProjectModel, cls: ClassModel) -> str | None:
+    """What limits ``cls``'s objects to those of the requesting user, if anything does.
+
+    Cheapest evidence first: a scoping mixin, then a scoping method that looks at the request,
+    then a parent object fetched with a user check (which may read helper modules).
+    """
+    mixin = USER_SCOPING_MIXINS.intersection(cls.mro)
+    if mixin:
+        return short_of(min(mixin))  # mtlsguard's OwnerScopedQuerysetMixin
+    methods = [project.method(cls, name) for name in SCOPING_METHODS]
+    for found in methods:
+        if found is not None and found[1].facts.user_scoped_queryset:
+            return f"{short_of(found[1].qualname)}() filters by the request's user"
+    for found in methods:
+        if found is not None:
+            parent = parent_scope(project, cls, found[1])
+            if parent:
+                return parent
+    return None
+
+
+def user_aware(
+    project: ProjectModel, cls: ClassModel | None, func: FunctionModel, depth: int = 0
+) -> bool:
+    """``func`` refers to ``request.user``, or calls project code (methods of ``cls``) that does."""
+    facts = func.facts
+    if facts.mentions_user:
+        return True
+    if depth >= _MAX_DEPTH:
+        return False
+    return any(_callee_user_aware(project, cls, name, depth + 1) for name in facts.calls)
+
+
+def _callee_user_aware(
+    project: ProjectModel, cls: ClassModel | None, name: str, depth: int
+) -> bool:
+    if name.startswith(("self.", ".")):
+        # A method of the view itself (or an attribute call the front-end left unresolved).
+        hit = project.method(cls, short_of(name)) if cls is not None else None
+        return hit is not None and user_aware(project, cls, hit[1], depth)
+    # Direct callees of the view's own code may be read (parse_path lives in a helper
+    # module); deeper ones only if the scan has read their file anyway.
+    func = project.function_named(name, parse=depth <= 1)
+    return func is not None and user_aware(project, None, func, depth)
+
+
+def _writes(project: ProjectModel, cls: ClassModel, name: str) -> Iterator[SelfWrite]:
+    for qual in cls.mro:
+        owner = project.class_named(qual)
+        if owner is None:
+            continue
+        for meth in owner.methods.values():
+            for write in meth.facts.self_writes:
+                if write.name == name:
+                    yield write
+
+
+def parent_scope(project: ProjectModel, cls: ClassModel, func: FunctionModel) -> str | None:
+    """What scopes ``func``'s queryset to the user through a parent (``self.project``), if any."""
+    for name in func.facts.self_reads:
+        hit = project.method(cls, name)
+        if hit is not None:
+            if user_aware(project, cls, hit[1], 1):
+                return f"self.{name}()"
+            continue
+        for write in _writes(project, cls, name):
+            if write.mentions_user or any(
+                _callee_user_aware(project, cls, call, 1) for call in write.calls
+            ):
+                return f"self.{name}"
+    return None

@@ -1,0 +1,86 @@
+"""Security facts of one function body, from its AST (shared by both front-ends).
+
+The static front-end hands in the parsed definition; runtime introspection hands in the same
+source file's definition. Names are resolved through a callback so the same analysis works with
+either front-end's name resolution. No regexes.
+
+Two steps: one walk over the body feeds the collectors registered per node type
+(:mod:`.walk`, :mod:`.collectors`); then the costlier questions that re-read the body — is
+there a guard that refuses, which branch of ``get_permissions()`` applies (:mod:`.guards`,
+:mod:`.branches`) — are asked only when the walk saw a hint that the answer may be yes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from mtlsguard.scan.facts import collectors as _collectors  # noqa: F401  (registers them)
+from mtlsguard.scan.facts.branches import permission_branches
+from mtlsguard.scan.facts.guards import (
+    auth_guard,
+    cert_guard,
+    request_context,
+    role_branch_lines,
+    role_guard,
+    safe_methods_shortcut,
+)
+from mtlsguard.scan.facts.syntax import FunctionNode
+from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
+from mtlsguard.scan.project_model import FunctionFacts
+
+__all__ = ["Resolver", "analyze_function"]
+
+_SCOPING_METHODS = ("get_queryset", "get_object", "filter_queryset")
+
+
+def analyze_function(
+    func: FunctionNode,
+    resolve: Resolver,
+    constant: Callable[[str], str | None] = lambda _name: None,
+) -> FunctionFacts:
+    """Compute :class:`FunctionFacts` for ``func``.
+
+    :param resolve: resolves an expression of ``func``'s module to an :data:`Expr`.
+    :param constant: value of a module-level string constant, by name (for header names kept
+        in constants such as ``CERT_HEADER = "HTTP_X_SSL_CLIENT_S_DN"``).
+    """
+    walk = FunctionWalk(func, resolve, constant)
+    walk.run()
+    hints = walk.hints
+    # A staff or global-permission hint is worth the role checks; ``auth`` covers is_staff.
+    role_hint = "auth" in hints or "role" in hints
+    role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
+    guarded = "auth" in hints and auth_guard(func, nested=walk.has_nested)
+    mentions_user = "user" in hints
+    return FunctionFacts(
+        auth_guard=guarded,
+        cert_keys=tuple(dict.fromkeys(walk.cert_keys)),
+        cert_guard=bool(walk.cert_keys) and cert_guard(func, constant, auth_guard=guarded),
+        trusted_proxy_check="trusted" in hints,
+        calls_login=walk.calls_login,
+        sets_user=walk.sets_user,
+        cycles_session=walk.cycles or walk.calls_login,
+        authenticates=walk.authenticates,
+        # An object-level permission check in the same view authorizes what it fetched
+        # (user.has_perm(perm, obj), check_object_permissions, obj.has_permission(user)).
+        lookups=tuple(
+            replace(lk, user_scoped=True) if walk.object_checked or lk.line in role_lines else lk
+            for lk in walk.lookups
+        ),
+        jwt_decodes=tuple(walk.jwts),
+        returns=tuple(walk.returns),
+        super_calls=tuple(dict.fromkeys(walk.supers)),
+        mentions_user=mentions_user,
+        safe_methods_shortcut="safe" in hints and safe_methods_shortcut(func),
+        permission_branches=(
+            permission_branches(func, resolve) if func.name == "get_permissions" else ()
+        ),
+        user_scoped_queryset=func.name in _SCOPING_METHODS
+        and (mentions_user or request_context(func)),
+        calls=tuple(dict.fromkeys(walk.called)),
+        path_dependent="path" in hints,
+        self_reads=tuple(dict.fromkeys(walk.self_reads)),
+        self_writes=tuple(walk.self_writes),
+        role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
+    )

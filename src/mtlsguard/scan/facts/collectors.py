@@ -1,0 +1,333 @@
+"""The fact collectors: one function per fact, registered for the nodes or callees it wants.
+
+Importing this module registers them with :mod:`mtlsguard.scan.facts.walk`. A new fact is a new
+collector here (``@collects(ast.X)`` or ``@on_call("name")``) and a field of
+:class:`~mtlsguard.scan.project_model.FunctionFacts`; the walk itself does not change.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Sequence
+
+from mtlsguard.scan.facts.syntax import mentions_user, strings, through_objects
+from mtlsguard.scan.facts.walk import CALL_COLLECTORS, FunctionWalk, collects, on_call
+from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
+from mtlsguard.scan.project_model import Const, JwtDecode, ObjectLookup, Ref, SelfWrite
+
+__all__: list[str] = []
+
+AUTH_ATTRS = frozenset(
+    {
+        "is_authenticated",
+        "is_anonymous",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "has_perm",
+        "has_perms",
+        "has_module_perms",
+        "groups",
+    }
+)
+"""Attributes of a user that an authentication or authorization check reads."""
+_PATH_ATTRS = frozenset({"path", "path_info", "resolver_match", "url_name", "view_name"})
+_REQUEST_SLOTS = frozenset({"request", "args", "kwargs"})
+_OWNER_WORDS = ("user", "owner", "author", "created_by", "account_holder", "member", "customer")
+_MAX_CACHED_TEXT = 64
+"""Longer strings are never certificate keys (docstrings): not worth remembering."""
+
+
+# --- hints from names, attributes and literals ---------------------------------------------
+
+
+def _attribute_hint(attr: str) -> str:
+    """The hint an attribute name gives, or ``""`` (the first matching kind wins)."""
+    if attr == "user":
+        return "user"
+    if attr in AUTH_ATTRS:
+        return "auth"
+    if attr == "SAFE_METHODS":
+        return "safe"
+    if attr in _PATH_ATTRS:
+        return "path"
+    if "trusted" in attr.lower() or attr in ("remote_addr", "client_addr"):
+        return "trusted"
+    if "staff" in attr or "superuser" in attr:
+        return "role"
+    return ""
+
+
+_ATTRIBUTE_HINTS: dict[str, str] = {}
+"""Memo of :func:`_attribute_hint`: attribute names repeat across a project."""
+
+
+@collects(ast.Attribute)
+def _attribute_hints(walk: FunctionWalk, nodes: list[ast.Attribute]) -> None:
+    hints = walk.hints
+    memo = _ATTRIBUTE_HINTS
+    for node in nodes:
+        hint = memo.get(node.attr)
+        if hint is None:
+            hint = memo[node.attr] = _attribute_hint(node.attr)
+        if hint:
+            hints.add(hint)
+
+
+@collects(ast.Name)
+def _name_hints(walk: FunctionWalk, nodes: list[ast.Name]) -> None:
+    for node in nodes:
+        if node.id == "SAFE_METHODS":
+            walk.hints.add("safe")
+        elif "trusted" in node.id.lower():
+            walk.hints.add("trusted")
+
+
+@collects(ast.Constant)
+def _literal_hints(walk: FunctionWalk, nodes: list[ast.Constant]) -> None:
+    for node in nodes:
+        if node.value == "REMOTE_ADDR":
+            walk.hints.add("trusted")
+        elif type(node.value) is str and node.value in SAFE_METHODS:
+            walk.hints.add("safe")
+
+
+_CERT_KEYS: dict[str, bool] = {}
+"""Memo of :func:`~mtlsguard.scan.knowledge.is_cert_key` for short strings."""
+
+
+def _cert_key(text: str) -> bool:
+    known = _CERT_KEYS.get(text)
+    if known is None:
+        known = is_cert_key(text)
+        if len(text) <= _MAX_CACHED_TEXT:
+            _CERT_KEYS[text] = known
+    return known
+
+
+@collects(ast.Name, ast.Constant)
+def _certificate_keys(walk: FunctionWalk, nodes: list[ast.Name | ast.Constant]) -> None:
+    """Certificate headers read, literally or through a module constant (``CERT_HEADER``)."""
+    keys = walk.cert_keys
+    for node in nodes:
+        if type(node) is ast.Name:
+            value = walk.constant(node.id)
+            if value is not None and _cert_key(value):
+                keys.append(value)
+        elif type(node.value) is str and _cert_key(node.value):  # type: ignore[union-attr]
+            keys.append(node.value)  # type: ignore[union-attr]
+
+
+# --- what the body reads and writes through self and request --------------------------------
+
+
+@collects(ast.Attribute)
+def _self_reads(walk: FunctionWalk, nodes: list[ast.Attribute]) -> None:
+    reads = walk.self_reads
+    for node in nodes:
+        owner = node.value
+        if type(owner) is ast.Name and owner.id == "self" and node.attr not in _REQUEST_SLOTS:
+            reads.append(node.attr)
+
+
+@collects(ast.Assign, ast.AnnAssign)
+def _assignments(walk: FunctionWalk, nodes: list[ast.Assign | ast.AnnAssign]) -> None:
+    """``request.user = ...`` (a user from request data) and ``self.x = ...`` (a parent)."""
+    for node in nodes:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        walk.sets_user = walk.sets_user or any(_is_user_slot(t) for t in targets)
+        if node.value is not None:
+            walk.self_writes.extend(_self_writes(walk, targets, node.value))
+
+
+def _is_user_slot(target: ast.expr) -> bool:
+    """``request.user = ...``, ``self.request.user = ...``, ``request.session[...] = ...``."""
+    if isinstance(target, ast.Attribute) and target.attr in ("user", "_cached_user"):
+        base = target.value
+        return (isinstance(base, ast.Name) and base.id == "request") or (
+            isinstance(base, ast.Attribute) and base.attr == "request"
+        )
+    if isinstance(target, ast.Subscript):
+        base = target.value
+        return isinstance(base, ast.Attribute) and base.attr == "session"
+    return False
+
+
+def _self_writes(
+    walk: FunctionWalk, targets: Sequence[ast.expr], value: ast.expr
+) -> Iterator[SelfWrite]:
+    """``self.project = parse_path(request, ...)`` -> what the value is computed from."""
+    names = [
+        t.attr
+        for t in targets
+        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+    ]
+    if not names:
+        return
+    calls = tuple(
+        dict.fromkeys(
+            name
+            for sub in ast.walk(value)
+            if isinstance(sub, ast.Call) and (name := walk.callee(sub))
+        )
+    )
+    user = mentions_user(value)
+    for name in names:
+        yield SelfWrite(name, calls, user)
+
+
+@collects(ast.Return, nested=False)
+def _returns(walk: FunctionWalk, nodes: list[ast.Return]) -> None:
+    """Values the function itself returns (not its nested wrappers)."""
+    for node in nodes:
+        walk.returns.append(walk.resolve(node.value) if node.value is not None else Const(None))
+
+
+# --- calls -----------------------------------------------------------------------------------
+
+
+def _callee_hint(short: str) -> str:
+    return "trusted" if "ip_address" in short or "ip_network" in short else ""
+
+
+_CALLEE_HINTS: dict[str, str] = {}
+"""Memo of :func:`_callee_hint`."""
+
+
+@collects(ast.Call)
+def _calls(walk: FunctionWalk, nodes: list[ast.Call]) -> None:
+    """Resolve every call once; hand it to the call collectors that want its callee."""
+    wanted = CALL_COLLECTORS
+    memo = _CALLEE_HINTS
+    for node in nodes:
+        name = walk.callee(node)
+        if name:
+            walk.called.append(name)
+        short = name.rsplit(".", 1)[-1]
+        for collect in wanted.get(short, ()):
+            collect(walk, node, name)
+        hint = memo.get(short)
+        if hint is None:
+            hint = memo[short] = _callee_hint(short)
+        if hint:
+            walk.hints.add(hint)
+
+
+@collects(ast.Call)
+def _super_calls(walk: FunctionWalk, nodes: list[ast.Call]) -> None:
+    """``super().dispatch(...)``: which methods hand on to the next class of the MRO."""
+    for node in nodes:
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Call)
+            and isinstance(func.value.func, ast.Name)
+            and func.value.func.id == "super"
+        ):
+            walk.supers.append(func.attr)
+
+
+@on_call("login")
+def _login(walk: FunctionWalk, _call: ast.Call, name: str) -> None:
+    if name in ("django.contrib.auth.login", "login") or name.endswith("auth.login"):
+        walk.calls_login = True
+
+
+@on_call("cycle_key", "flush")
+def _session_cycle(walk: FunctionWalk, _call: ast.Call, _name: str) -> None:
+    walk.cycles = True
+
+
+@on_call("authenticate", "check_password")
+def _credential_check(walk: FunctionWalk, _call: ast.Call, _name: str) -> None:
+    walk.authenticates = True
+
+
+@on_call("decode")
+def _jwt_decode(walk: FunctionWalk, call: ast.Call, name: str) -> None:
+    if "jwt" not in name.lower() and "jwt" not in ast.unparse(call.func):
+        return
+    verify_off = allows_none = False
+    for kw in call.keywords:
+        if kw.arg == "verify" and isinstance(kw.value, ast.Constant) and kw.value.value is False:
+            verify_off = True
+        elif kw.arg == "options" and isinstance(kw.value, ast.Dict):
+            for k, v in zip(kw.value.keys, kw.value.values, strict=True):
+                if (
+                    isinstance(k, ast.Constant)
+                    and k.value == "verify_signature"
+                    and isinstance(v, ast.Constant)
+                    and v.value is False
+                ):
+                    verify_off = True
+        elif kw.arg == "algorithms":
+            allows_none = any(s.lower() == "none" for s in strings(kw.value))
+    walk.jwts.append(JwtDecode(call.lineno, verify_off, allows_none))
+
+
+@on_call(
+    "has_perm", "has_perms", "has_permission", "check_object_permissions", "has_object_permission"
+)
+def _object_permission(walk: FunctionWalk, call: ast.Call, name: str) -> None:
+    """A call that checks a permission on one object, not only on the model.
+
+    ``user.has_perm(perm, obj)`` (two arguments: Django's object-permission form),
+    ``self.check_object_permissions(request, obj)``, ``has_object_permission(...)``, and
+    ``obj.has_permission(request.user)`` (an object asked about a user, as label-studio does;
+    DRF's ``has_permission(request, view)`` mentions no user and does not count).
+    """
+    short = name.rsplit(".", 1)[-1]
+    if short in ("has_perm", "has_perms"):
+        checked = len(call.args) >= 2
+    elif short == "has_permission":
+        checked = any(mentions_user(arg) for arg in call.args)
+    else:
+        checked = True
+    walk.object_checked = walk.object_checked or checked
+
+
+@on_call("get_object_or_404", "get", "filter")
+def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
+    """A single-object ORM fetch keyed by URL kwargs (``get_object_or_404(M, pk=pk)``)."""
+    short = name.rsplit(".", 1)[-1]
+    if short == "get_object_or_404":
+        if not call.args:
+            return
+        source: ast.expr = call.args[0]
+    else:
+        if not isinstance(call.func, ast.Attribute) or not through_objects(call.func.value):
+            return
+        source = call.func.value
+    used = _url_kwargs_used(walk, call)
+    scoped = mentions_user(call) or any(
+        kw.arg and any(w in kw.arg for w in _OWNER_WORDS) for kw in call.keywords
+    )
+    value = walk.resolve(_model_expr(source))
+    model = value.name if isinstance(value, Ref) else None
+    if used:
+        walk.lookups.append(ObjectLookup(call.lineno, short, model, used, scoped))
+
+
+def _url_kwargs_used(walk: FunctionWalk, call: ast.Call) -> tuple[str, ...]:
+    """URL kwargs among the call's arguments (``pk``, ``self.kwargs["slug"]``)."""
+    used: list[str] = []
+    for arg in [*call.args, *(kw.value for kw in call.keywords)]:
+        for node in ast.walk(arg):
+            if isinstance(node, ast.Name) and node.id in walk.url_params:
+                used.append(node.id)
+            elif isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("kwargs"):
+                used.append(ast.unparse(node.slice).strip("'\""))
+    return tuple(dict.fromkeys(used))
+
+
+def _model_expr(source: ast.expr) -> ast.expr:
+    """``Model`` from ``Model.objects.select_related(...)`` (or the expression itself)."""
+    base = source
+    while isinstance(base, ast.Attribute | ast.Call):
+        if isinstance(base, ast.Call):
+            base = base.func
+        elif base.attr == "objects":
+            return base.value
+        else:
+            base = base.value
+    return base

@@ -1,0 +1,259 @@
+"""Guards: whether the body refuses a request unless a user, role or certificate check passes.
+
+These re-read the body, so they run only when the walk saw a hint (a ``request.user``
+attribute, ``is_staff``, a certificate key) — see :func:`mtlsguard.scan.facts.analyze_function`.
+A guard is an ``if`` whose failing branch returns or raises (a refusal); in a decorator, the
+guard may sit in the nested wrapper function.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from mtlsguard.scan.facts.collectors import AUTH_ATTRS
+from mtlsguard.scan.facts.syntax import FunctionNode, mentions_attr, own_nodes, strings
+from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
+
+__all__ = [
+    "auth_guard",
+    "cert_guard",
+    "request_context",
+    "role_branch_lines",
+    "role_guard",
+    "safe_methods_shortcut",
+]
+
+_NEGATIVE_ATTRS = frozenset({"is_anonymous"})
+_STAFF_WORDS = ("staff", "superuser", "is_admin")
+_REQUEST_INPUT = frozenset(
+    {
+        "GET",
+        "POST",
+        "data",
+        "query_params",
+        "method",
+        "META",
+        "headers",
+        "FILES",
+        "COOKIES",
+        "body",
+        "path",
+        "path_info",
+        "content_type",
+        "resolver_match",
+    }
+)
+
+
+def request_context(func: FunctionNode) -> bool:
+    """``self.request.organizer`` & co: request attributes set server-side (tenancy)."""
+    for node in ast.walk(func):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "request"
+            and node.attr not in _REQUEST_INPUT
+        ):
+            return True
+    return False
+
+
+def _is_negative(test: ast.expr) -> bool:
+    """``not x.is_authenticated``, ``x.is_anonymous``, ``x.is_authenticated is False``."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return not _is_negative(test.operand)
+    if isinstance(test, ast.Compare) and len(test.comparators) == 1:
+        right = test.comparators[0]
+        if isinstance(right, ast.Constant) and right.value in (False, None):
+            return not _is_negative(test.left)
+    if isinstance(test, ast.BoolOp):
+        return any(_is_negative(v) for v in test.values if mentions_attr(v, AUTH_ATTRS))
+    return mentions_attr(test, _NEGATIVE_ATTRS)
+
+
+def _exits(body: list[ast.stmt]) -> bool:
+    return any(isinstance(s, ast.Return | ast.Raise) for s in body)
+
+
+def _denies(stmt: ast.stmt) -> bool:
+    """A ``raise`` or a ``return`` of something that looks like a refusal."""
+    if isinstance(stmt, ast.Raise):
+        return True
+    if isinstance(stmt, ast.Return) and stmt.value is not None:
+        text = ast.unparse(stmt.value).lower()
+        return any(
+            w in text
+            for w in (
+                "redirect",
+                "forbidden",
+                "401",
+                "403",
+                "unauthorized",
+                "permissiondenied",
+                "login",
+                "denied",
+                "not_authenticated",
+            )
+        )
+    return False
+
+
+def _guard_blocks(
+    body: list[ast.stmt], test_ok: Callable[[ast.expr], bool], *, either: bool = False
+) -> bool:
+    """An ``if`` among ``body``'s statements whose failing branch returns or raises.
+
+    With ``either`` the polarity of the test is unknown (``header != "SUCCESS"``), so a refusal
+    in any branch, or right after the ``if``, counts.
+    """
+    for index, stmt in enumerate(body):
+        if isinstance(stmt, ast.Try | ast.With):
+            if _guard_blocks(stmt.body, test_ok, either=either):
+                return True
+            continue
+        if not isinstance(stmt, ast.If) or not test_ok(stmt.test):
+            continue
+        if either:
+            after = body[index + 1] if index + 1 < len(body) else None
+            if any(_denies(s) for s in stmt.body + stmt.orelse) or (
+                after is not None and _denies(after)
+            ):
+                return True
+            continue
+        if _is_negative(stmt.test):
+            if _exits(stmt.body):
+                return True
+        elif (stmt.orelse and any(_denies(s) for s in stmt.orelse)) or (
+            not stmt.orelse and index + 1 < len(body) and _denies(body[index + 1])
+        ):
+            return True
+    return False
+
+
+def _staff_test(test: ast.expr) -> bool:
+    """``user.is_staff``, ``user.is_superuser``, ``user.has_active_staff_session(...)``."""
+    return any(
+        isinstance(n, ast.Attribute) and any(w in n.attr for w in _STAFF_WORDS)
+        for n in ast.walk(test)
+    )
+
+
+def _global_permission_test(test: ast.expr) -> bool:
+    """``user.has_perm("management.use")``: a permission asked about no object."""
+    return any(
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in ("has_perm", "has_perms")
+        and len(n.args) + len(n.keywords) == 1
+        for n in ast.walk(test)
+    )
+
+
+def role_branch_lines(func: FunctionNode) -> set[int]:
+    """Lines of calls made only when a staff or global-permission test passed.
+
+    ``if request.user.has_active_staff_session(...): get_object_or_404(Model, pk=pk)``: that
+    unscoped lookup is the staff branch (pretix's ``EditStaffSession.get_object``).
+    """
+    lines: set[int] = set()
+    for node in own_nodes(func):
+        if not isinstance(node, ast.If):
+            continue
+        test = node.test
+        if _is_negative(test) or not (_staff_test(test) or _global_permission_test(test)):
+            continue
+        for stmt in node.body:
+            lines.update(n.lineno for n in ast.walk(stmt) if isinstance(n, ast.Call))
+    return lines
+
+
+def role_guard(func: FunctionNode, *, nested: bool) -> str:
+    """Which role a refusing guard in ``func`` (or a nested wrapper) requires, if any."""
+    bodies = [func.body]
+    if nested:
+        bodies.extend(
+            n.body
+            for n in own_nodes(func, nested=True)
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        )
+    for test, role in ((_staff_test, "staff"), (_global_permission_test, "permission")):
+        if any(_guard_blocks(body, test) for body in bodies):
+            return role
+    return ""
+
+
+def auth_guard(func: FunctionNode, *, nested: bool) -> bool:
+    """A user check that refuses, in the body or (``nested``) in a nested wrapper."""
+    if _guard_blocks(func.body, _user_test):
+        return True
+    if not nested:
+        return False
+    return any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and _guard_blocks(node.body, _user_test)
+        for node in own_nodes(func, nested=True)
+    )
+
+
+def _user_test(test: ast.expr) -> bool:
+    return mentions_attr(test, AUTH_ATTRS)
+
+
+def cert_guard(
+    func: FunctionNode, constant: Callable[[str], str | None], *, auth_guard: bool
+) -> bool:
+    """A certificate-header check that refuses the request (taint through locals).
+
+    ``constant`` gives module-level string constants by name (``CERT_HEADER``).
+    """
+
+    def keys_in(node: ast.AST) -> bool:
+        return any(is_cert_key(s) for s in strings(node)) or any(
+            isinstance(sub, ast.Name)
+            and (value := constant(sub.id)) is not None
+            and is_cert_key(value)
+            for sub in ast.walk(node)
+        )
+
+    tainted: set[str] = set()
+    for node in own_nodes(func, nested=True):
+        if (
+            isinstance(node, ast.Assign | ast.AnnAssign)
+            and node.value is not None
+            and keys_in(node.value)
+        ):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            tainted.update(t.id for t in targets if isinstance(t, ast.Name))
+
+    def cert_test(test: ast.expr) -> bool:
+        if keys_in(test):
+            return True
+        return any(isinstance(n, ast.Name) and n.id in tainted for n in ast.walk(test))
+
+    if _guard_blocks(func.body, cert_test, either=True):
+        return True
+    if auth_guard:
+        return False
+    # Decorator shape: the check lives in a nested wrapper function.
+    return any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and _guard_blocks(node.body, cert_test, either=True)
+        for node in own_nodes(func, nested=True)
+    )
+
+
+def safe_methods_shortcut(func: FunctionNode) -> bool:
+    """``if request.method in SAFE_METHODS: return True`` (read access for anybody)."""
+    for node in own_nodes(func):
+        if not isinstance(node, ast.If):
+            continue
+        if "SAFE_METHODS" in ast.unparse(node.test) or set(strings(node.test)) & SAFE_METHODS:
+            for stmt in node.body:
+                if (
+                    isinstance(stmt, ast.Return)
+                    and isinstance(stmt.value, ast.Constant)
+                    and stmt.value.value is True
+                ):
+                    return True
+    return False

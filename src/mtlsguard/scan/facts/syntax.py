@@ -1,0 +1,64 @@
+"""Small questions about AST nodes that several collectors and guards ask."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+__all__ = [
+    "DEFINITIONS",
+    "FunctionNode",
+    "mentions_attr",
+    "mentions_user",
+    "own_nodes",
+    "strings",
+    "through_objects",
+]
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+"""What a fact collection is about."""
+
+DEFINITIONS: frozenset[type[ast.AST]] = frozenset(
+    {ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda}
+)
+"""Node types that open a nested scope (a wrapper inside a decorator, a lambda)."""
+
+
+def own_nodes(func: FunctionNode, *, nested: bool = False) -> Iterator[ast.AST]:
+    """Walk ``func``'s body; skip nested defs and lambdas unless ``nested``."""
+    stack: list[ast.AST] = list(reversed(func.body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not nested and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def strings(node: ast.AST) -> Iterator[str]:
+    """Every string literal inside ``node``."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            yield sub.value
+
+
+def mentions_attr(node: ast.AST, names: frozenset[str]) -> bool:
+    """``node`` reads one of the attributes ``names`` somewhere."""
+    return any(isinstance(n, ast.Attribute) and n.attr in names for n in ast.walk(node))
+
+
+def mentions_user(node: ast.AST) -> bool:
+    """``node`` refers to ``<something>.user`` (``request.user``, ``self.request.user``)."""
+    return any(isinstance(n, ast.Attribute) and n.attr == "user" for n in ast.walk(node))
+
+
+def through_objects(node: ast.expr) -> bool:
+    """``Model.objects.filter`` / ``Model.objects.select_related().filter``."""
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Attribute):
+            if node.attr == "objects":
+                return True
+            node = node.value
+        else:
+            node = node.func
+    return False

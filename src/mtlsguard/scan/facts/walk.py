@@ -1,0 +1,231 @@
+"""One walk over a function body that feeds the collectors registered per AST node type.
+
+As Bandit's test set maps node types to the plugins that want them, a collector declares the
+node types it wants with :func:`collects` (and a call collector the callee names it wants with
+:func:`on_call`); the walk only sorts nodes into those collectors' lists, so it never changes
+when a fact is added. The walk is the scanner's hot path: a node costs one dict lookup by
+``type(node)`` and, for wanted types, a list append; each collector then loops over its own
+nodes, in walk order.
+
+Walk order: the function's own body first, in source order; then nested functions and lambdas
+(decorator wrappers), the last one first. A collector registered with ``nested=False`` sees the
+own body only.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from mtlsguard.scan.facts.syntax import DEFINITIONS, FunctionNode
+from mtlsguard.scan.project_model import Expr, JwtDecode, ObjectLookup, Ref, SelfWrite
+
+__all__ = [
+    "CALL_COLLECTORS",
+    "HINTS",
+    "CallCollector",
+    "Collector",
+    "FunctionWalk",
+    "Resolver",
+    "collects",
+    "on_call",
+]
+
+Resolver = Callable[[ast.expr], Expr]
+"""Turns an expression of the analysed module into a resolved :data:`Expr`."""
+
+_SELF_PARAMS = frozenset({"self", "cls", "request", "args", "kwargs", "format"})
+
+HINTS = frozenset({"user", "auth", "safe", "path", "trusted", "role"})
+"""``user``: refers to ``.user``; ``auth``: reads ``is_authenticated``/``is_staff``/``has_perm``
+& co; ``safe``: mentions ``SAFE_METHODS`` or a safe method name; ``path``: looks at the request
+path; ``trusted``: checks the peer address or a trusted-proxy setting; ``role``: mentions staff
+or superusers."""
+
+
+class FunctionWalk:
+    """What the collectors learn about one function body (their shared, mutable state)."""
+
+    __slots__ = (
+        "authenticates",
+        "called",
+        "calls_login",
+        "cert_keys",
+        "constant",
+        "cycles",
+        "func",
+        "has_nested",
+        "hints",
+        "jwts",
+        "lookups",
+        "object_checked",
+        "resolve",
+        "returns",
+        "self_reads",
+        "self_writes",
+        "sets_user",
+        "supers",
+        "url_params",
+    )
+
+    def __init__(
+        self, func: FunctionNode, resolve: Resolver, constant: Callable[[str], str | None]
+    ) -> None:
+        self.func = func
+        self.resolve = resolve
+        """Resolves an expression of the function's module (names to dotted paths)."""
+        self.constant = constant
+        """Value of a module-level string constant, by name."""
+        args = func.args
+        params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+        self.url_params = {p for p in params if p not in _SELF_PARAMS}
+        """Parameters that carry URL kwargs (not ``self``/``request``/``*args``...)."""
+        self.hints: set[str] = set()
+        """Cheap signs seen on the way (:data:`HINTS`); some decide whether a costlier check
+        of the body is worth running."""
+        self.has_nested = self.sets_user = self.calls_login = self.cycles = False
+        self.authenticates = self.object_checked = False
+        self.cert_keys: list[str] = []
+        self.lookups: list[ObjectLookup] = []
+        self.jwts: list[JwtDecode] = []
+        self.returns: list[Expr] = []
+        self.supers: list[str] = []
+        self.called: list[str] = []
+        self.self_reads: list[str] = []
+        self.self_writes: list[SelfWrite] = []
+
+    def callee(self, call: ast.Call) -> str:
+        """Resolved dotted name of what ``call`` calls (``.attr`` when unresolved, else ``""``)."""
+        value = self.resolve(call.func)
+        if isinstance(value, Ref):
+            return value.name
+        if isinstance(call.func, ast.Attribute):
+            return "." + call.func.attr
+        return ""
+
+    def run(self) -> None:
+        """Walk the body once and hand every collector its nodes."""
+        buckets: list[list[Any]] = [[] for _ in _COLLECTORS]
+        nested: list[ast.AST] = []
+        _sort(list(reversed(self.func.body)), _OWN_ROUTES, buckets, nested)
+        if nested:
+            self.has_nested = True
+            _sort(nested, _NESTED_ROUTES, buckets, None)
+        for collect, nodes in zip(_COLLECTORS, buckets, strict=True):
+            if nodes:
+                collect(self, nodes)
+
+
+def _sort(
+    stack: list[Any],
+    routes: dict[type[ast.AST], tuple[int, ...]],
+    buckets: list[list[Any]],
+    defer: list[ast.AST] | None,
+) -> None:
+    """Depth-first, in source order: each node into the buckets of the collectors wanting it.
+
+    With ``defer``, nested functions and lambdas are set aside there instead of entered.
+    """
+    children = _CHILDREN
+    pop = stack.pop
+    push = stack.append
+    push_all = stack.extend
+    while stack:
+        node = pop()
+        kind = type(node)
+        if defer is not None and kind in DEFINITIONS:
+            defer.append(node)
+            continue
+        route = routes.get(kind)
+        if route is not None:
+            for index in route:
+                buckets[index].append(node)
+        fields = children.get(kind)
+        if fields is None:
+            fields = children[kind] = _child_fields(kind)
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                push_all(reversed(value))
+            elif value is not None:
+                push(value)
+
+
+_CHILDREN: dict[type, tuple[str, ...]] = {}
+"""Node type -> the fields that may hold child nodes, last first (so the first pops first)."""
+_LEAF_FIELDS = frozenset(
+    {
+        # Never child nodes: contexts and operators (no collector wants them) ...
+        "ctx",
+        "op",
+        "ops",
+        "type_comment",
+        "kind",
+        # ... and names, numbers and flags.
+        "id",
+        "attr",
+        "arg",
+        "name",
+        "asname",
+        "module",
+        "level",
+        "is_async",
+        "conversion",
+        "simple",
+    }
+)
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of ``kind`` worth looking into; none for a constant or a non-node.
+
+    A value that is not a node (``None`` among ``Dict.keys``, a name in ``Global.names``) may
+    still be pushed; it has no route and no fields, so it is passed over.
+    """
+    if kind is ast.Constant or not issubclass(kind, ast.AST):
+        return ()
+    return tuple(reversed([f for f in kind._fields if f not in _LEAF_FIELDS]))
+
+
+Collector = Callable[[FunctionWalk, list[Any]], None]
+"""``collector(walk, nodes)``: learns from every node of its types, in walk order."""
+CallCollector = Callable[[FunctionWalk, ast.Call, str], None]
+"""``collector(walk, call, callee)``: learns from one call of a wanted name."""
+
+_COLLECTORS: list[Collector] = []
+_OWN_ROUTES: dict[type[ast.AST], tuple[int, ...]] = {}
+"""Node type -> indexes in :data:`_COLLECTORS` (the function's own body)."""
+_NESTED_ROUTES: dict[type[ast.AST], tuple[int, ...]] = {}
+"""The same for nested functions and lambdas."""
+CALL_COLLECTORS: dict[str, list[CallCollector]] = {}
+"""Last component of a callee's name -> the call collectors that want it."""
+
+_C = TypeVar("_C", bound=Collector)
+_K = TypeVar("_K", bound=CallCollector)
+
+
+def collects(*node_types: type[ast.AST], nested: bool = True) -> Callable[[_C], _C]:
+    """Register the decorated collector for ``node_types`` (own body only unless ``nested``)."""
+
+    def register(collector: _C) -> _C:
+        index = len(_COLLECTORS)
+        _COLLECTORS.append(collector)
+        for kind in node_types:
+            _OWN_ROUTES[kind] = (*_OWN_ROUTES.get(kind, ()), index)
+            if nested:
+                _NESTED_ROUTES[kind] = (*_NESTED_ROUTES.get(kind, ()), index)
+        return collector
+
+    return register
+
+
+def on_call(*shorts: str) -> Callable[[_K], _K]:
+    """Register the decorated call collector for callees whose last name is one of ``shorts``."""
+
+    def register(collector: _K) -> _K:
+        for short in shorts:
+            CALL_COLLECTORS.setdefault(short, []).append(collector)
+        return collector
+
+    return register

@@ -1,0 +1,256 @@
+"""The scanned project's files: find a module, read and parse it once, index its top level.
+
+Each file is read and parsed at most once, and only when the settings or URLconf reach it. A
+file that cannot be read or parsed becomes a :class:`~mtlsguard.findings.model.ScanError` and the
+scan goes on without it. Nothing here imports the scanned project.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mtlsguard.findings.model import Location, ScanError
+
+__all__ = ["HINT_WORDS", "MAX_FILE_BYTES", "ModuleFiles", "ParsedModule", "absolute_import"]
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""Files larger than this are skipped with a scan error."""
+
+HINT_WORDS = (
+    "jwt",
+    "session",
+    "login",
+    "authenticate",
+    "check_password",
+    "SSL",
+    "CERT",
+    "Cert",
+    "cert",
+)
+"""Words recorded per module so module-wide rules can skip functions cheaply."""
+_MODULE_WIDE_TOKENS = (
+    b"jwt",
+    b"session[",
+    b"SSL_CLIENT",
+    b"SSL-Client",
+    b"CLIENT_CERT",
+    b"Client-Cert",
+    b"CLIENT_VERIFY",
+    b"Client-Verify",
+    b"Middleware",
+    b"Authentication",
+    b"Backend",
+    b"process_request",
+)
+
+
+@dataclass(slots=True)
+class ParsedModule:
+    """One parsed module and its top-level symbol table."""
+
+    name: str
+    """Dotted module name."""
+    path: Path
+    relpath: str
+    """POSIX path relative to the scanned root."""
+    tree: ast.Module
+    is_package: bool
+    imports: dict[str, str] = field(default_factory=dict)
+    """Local name -> dotted target (``views`` -> ``billing.views``)."""
+    defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = field(
+        default_factory=dict
+    )
+    assigns: dict[str, ast.expr] = field(default_factory=dict)
+    """Top-level ``NAME = value`` (last one wins)."""
+    star_imports: list[str] = field(default_factory=list)
+    """Targets of ``from X import *``."""
+    module_wide: bool = False
+    """The source mentions something module-wide rules look for (JWT, sessions, certificate
+    headers, middleware), so every definition in it is modelled, not only reached ones."""
+    hints: frozenset[str] = frozenset()
+    """Which of :data:`HINT_WORDS` occur in the source."""
+
+    def location(self, node: ast.AST) -> Location:
+        """Location of ``node`` in this module."""
+        return Location(
+            self.relpath, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+        )
+
+
+def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements at module level, descending into ``if``/``try``/``with`` blocks."""
+    out: list[ast.stmt] = []
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        out.append(stmt)
+        if isinstance(stmt, ast.If):
+            stack.extend(reversed(stmt.body + stmt.orelse))
+        elif isinstance(stmt, ast.Try):
+            stack.extend(reversed(stmt.body + stmt.orelse + stmt.finalbody))
+            for handler in stmt.handlers:
+                stack.extend(reversed(handler.body))
+        elif isinstance(stmt, ast.With):
+            stack.extend(reversed(stmt.body))
+    return out
+
+
+class ModuleFiles:
+    """Module lookup, reading and parsing under the search roots (the bottom layer)."""
+
+    def __init__(self, root: Path, search_roots: list[Path] | None = None) -> None:
+        self.root = root.resolve()
+        self.search_roots = search_roots or [self.root]
+        self._search_strs = [str(base) for base in self.search_roots]
+        self.modules: dict[str, ParsedModule | None] = {}
+        """Modules parsed (or found unreadable), by dotted name."""
+        self.errors: list[ScanError] = []
+        self.files_scanned = 0
+        self.lines_scanned = 0
+        self._by_path: dict[Path, ParsedModule | None] = {}
+        self._paths: dict[str, tuple[Path, bool] | None] = {}
+
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the root, POSIX style."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def module_path(self, dotted: str) -> tuple[Path, bool] | None:
+        """File of the project module ``dotted`` and whether it is a package (memoised)."""
+        if dotted in self._paths:
+            return self._paths[dotted]
+        found = self._find(dotted)
+        self._paths[dotted] = found
+        return found
+
+    def _find(self, dotted: str) -> tuple[Path, bool] | None:
+        parts = dotted.split(".")
+        if not all(p.isidentifier() for p in parts):
+            return None
+        # Plain strings, not Path objects: this runs for every dotted prefix the scan meets
+        # (thousands on pretix), most of them misses.
+        for base in self._search_strs:
+            stem = os.path.join(base, *parts)
+            init = os.path.join(stem, "__init__.py")
+            if os.path.lexists(init):
+                return Path(init), True
+            file = stem + ".py"
+            if os.path.lexists(file):
+                return Path(file), False
+            if os.path.isdir(stem) and not parts[-1].startswith("."):
+                # Namespace package (no __init__.py): a directory of modules.
+                return Path(init), True
+        return None
+
+    def is_local(self, dotted: str) -> bool:
+        """True if ``dotted`` (or its module prefix) is part of the scanned project."""
+        parts = dotted.split(".")
+        return any(self.module_path(".".join(parts[:i])) for i in range(len(parts), 0, -1))
+
+    def load(self, dotted: str) -> ParsedModule | None:
+        """Parse the project module ``dotted`` once; None if external or unreadable."""
+        if dotted in self.modules:
+            return self.modules[dotted]
+        found = self.module_path(dotted)
+        module = None
+        if found is not None:
+            module = self.parse_file(found[0], dotted, is_package=found[1])
+        self.modules[dotted] = module
+        return module
+
+    def parse_file(self, path: Path, dotted: str, *, is_package: bool) -> ParsedModule | None:
+        """Read and parse ``path``; record a scan error and return None if that fails."""
+        relpath = self.rel(path)
+        if not os.path.lexists(path) and is_package:
+            tree = ast.Module(body=[], type_ignores=[])
+            return self._index(ParsedModule(dotted, path, relpath, tree, True))
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:
+            self._error(relpath, f"cannot resolve file (symlink loop or dangling link): {exc}")
+            return None
+        if real in self._by_path:
+            return self._by_path[real]
+        module = self._read(real, relpath, dotted, is_package)
+        self._by_path[real] = module
+        return module
+
+    def _read(self, real: Path, relpath: str, dotted: str, is_package: bool) -> ParsedModule | None:
+        try:
+            size = real.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self._error(relpath, f"file too large ({size} bytes > {MAX_FILE_BYTES})")
+                return None
+            data = real.read_bytes()
+        except OSError as exc:
+            self._error(relpath, f"cannot read file: {exc.strerror or exc}")
+            return None
+        try:
+            tree = ast.parse(data, filename=relpath)
+        except SyntaxError as exc:
+            self._error(relpath, f"syntax error at line {exc.lineno}: {exc.msg}")
+            return None
+        except (ValueError, UnicodeDecodeError) as exc:
+            self._error(relpath, f"cannot decode or parse file: {exc}")
+            return None
+        self.files_scanned += 1
+        self.lines_scanned += data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+        module = ParsedModule(dotted, real, relpath, tree, is_package)
+        module.module_wide = any(token in data for token in _MODULE_WIDE_TOKENS)
+        module.hints = frozenset(w for w in HINT_WORDS if w.encode() in data)
+        return self._index(module)
+
+    def _error(self, relpath: str, message: str) -> None:
+        self.errors.append(ScanError(relpath, message))
+
+    def _index(self, module: ParsedModule) -> ParsedModule:
+        for stmt in _top_level(module.tree.body):
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname:
+                        module.imports[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        module.imports[top] = top
+            elif isinstance(stmt, ast.ImportFrom):
+                base = absolute_import(module, stmt.module, stmt.level)
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        module.star_imports.append(base)
+                    else:
+                        target = f"{base}.{alias.name}" if base else alias.name
+                        module.imports[alias.asname or alias.name] = target
+            elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                module.defs[stmt.name] = stmt
+                module.imports.pop(stmt.name, None)
+            elif isinstance(stmt, ast.Assign):
+                for tgt in stmt.targets:
+                    if isinstance(tgt, ast.Name):
+                        module.assigns[tgt.id] = stmt.value
+            elif (
+                isinstance(stmt, ast.AnnAssign)
+                and stmt.value is not None
+                and isinstance(stmt.target, ast.Name)
+            ):
+                module.assigns[stmt.target.id] = stmt.value
+        return module
+
+
+def absolute_import(module: ParsedModule, name: str | None, level: int) -> str:
+    """The dotted module a ``from <level dots><name> import ...`` in ``module`` names."""
+    if level == 0:
+        return name or ""
+    package = module.name.split(".")
+    if not module.is_package:
+        package = package[:-1]
+    if level > 1:
+        package = package[: len(package) - (level - 1)]
+    base = ".".join(package)
+    if name:
+        return f"{base}.{name}" if base else name
+    return base
