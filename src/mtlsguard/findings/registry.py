@@ -265,18 +265,21 @@ def register(
     cwes: tuple[str, ...] = (),
     category: str | None = None,
     options: tuple[RuleOption, ...] = (),
+    check: RuleCheck | None = None,
 ) -> Rule:
-    """Register and return a rule without a check function (probe and tool rules).
+    """Register and return a rule (probe and tool rules; static rules use :func:`rule`).
 
     ``module`` is the defining module's ``__name__``; its docstring is the documentation.
 
     :raises RegistryError: for a malformed or duplicate id, a module without a docstring, a
-        probe rule without a category or malformed options.
+        probe rule without a category, a static rule without a check, or malformed options.
     """
     _check_id(rule_id, kind, module)
     _check_options(rule_id, options)
     if kind is RuleKind.PROBE and not category:
         raise RegistryError(f"probe rule {rule_id} needs a score category")
+    if (kind is RuleKind.STATIC) != (check is not None):
+        raise RegistryError(f"rule {rule_id}: a check function goes with static rules only")
     return _add(
         Rule(
             rule_id=rule_id,
@@ -290,6 +293,7 @@ def register(
             cwes=cwes,
             category=category,
             options=options,
+            check=check,
         )
     )
 
@@ -311,23 +315,17 @@ def rule(
     """
 
     def decorate(check: RuleCheck) -> RuleCheck:
-        module = check.__module__
-        _check_id(rule_id, RuleKind.STATIC, module)
-        _check_options(rule_id, options)
-        _add(
-            Rule(
-                rule_id=rule_id,
-                title=title,
-                cwe=cwe,
-                severity=severity,
-                confidence=confidence,
-                kind=RuleKind.STATIC,
-                doc=_module_doc(module, rule_id),
-                module=module,
-                cwes=cwes,
-                options=options,
-                check=check,
-            )
+        register(
+            check.__module__,
+            rule_id,
+            title=title,
+            cwe=cwe,
+            severity=severity,
+            kind=RuleKind.STATIC,
+            confidence=confidence,
+            cwes=cwes,
+            options=options,
+            check=check,
         )
         return check
 
