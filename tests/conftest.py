@@ -1,11 +1,13 @@
-"""Shared fixtures: a throwaway PKI, the seeded example projects and their mTLS servers (once
-per test session), and the Hypothesis profiles."""
+"""Shared fixtures: a throwaway PKI, alice and bob bound to its client certificates (Django
+tests), the seeded example projects and their mTLS servers (once per test session), and the
+Hypothesis profiles."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -62,6 +64,28 @@ def pki() -> TestPKI:
 def rsa_pki() -> TestPKI:
     """The same PKI with RSA-2048 keys."""
     return TestPKI.create(key_type="rsa")
+
+
+@pytest.fixture
+def alice(db: None, pki: TestPKI) -> Any:
+    """User alice (password ``alice-pw-123``), bound to ``pki.client``."""
+    from tests.factories import bound_user  # not at the top: it loads the formats and probe
+
+    return bound_user("alice", pki.client, password="alice-pw-123")
+
+
+@pytest.fixture
+def bob(db: None, pki: TestPKI) -> Any:
+    """User bob (password ``bob-pw-123``), bound to ``pki.other_client``."""
+    from tests.factories import bound_user
+
+    return bound_user("bob", pki.other_client, password="bob-pw-123")
+
+
+@pytest.fixture
+def users(alice: Any, bob: Any) -> dict[str, Any]:
+    """alice and bob by name."""
+    return {"alice": alice, "bob": bob}
 
 
 @pytest.fixture(scope="session")

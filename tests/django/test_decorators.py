@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
-from mtlsguard.django.models import CertificateBinding
 from tests.django.conftest import PROXY, PeerAsyncClient, nginx_headers
 
 STATELESS = "mtlsguard.django.middleware.ClientCertificateMiddleware"
@@ -18,13 +17,10 @@ PERSISTENT = "mtlsguard.django.middleware.PersistentClientCertificateMiddleware"
 
 
 @pytest.fixture
-def optional(mtls_settings: Any, db: None, pki: TestPKI) -> Any:
-    """REQUIRED off: the decorators, not the middleware, decide."""
+def optional(mtls_settings: Any, alice: Any) -> Any:
+    """REQUIRED off: the decorators, not the middleware, decide. bob has no certificate."""
     mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "REQUIRED": "off"}
-    manager = get_user_model().objects
-    alice = manager.create_user("alice", password="alice-pw-123")
-    manager.create_user("bob", password="bob-pw-123")
-    CertificateBinding.objects.create(user=alice, **CertificateBinding.fields_for(pki.client.cert))
+    get_user_model().objects.create_user("bob", password="bob-pw-123")
     return mtls_settings
 
 

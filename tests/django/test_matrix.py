@@ -17,8 +17,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
-from mtlsguard.django.models import CertificateBinding
 from tests.django.conftest import PROXY, PeerAsyncClient, case_certificate, nginx_headers
+from tests.factories import bind, bound_user
 
 STATELESS = "mtlsguard.django.middleware.ClientCertificateMiddleware"
 PERSISTENT = "mtlsguard.django.middleware.PersistentClientCertificateMiddleware"
@@ -57,25 +57,18 @@ def revoked_binding_cert(pki: TestPKI) -> IssuedCertificate:
 
 @pytest.fixture
 def people(
-    db: None, pki: TestPKI, revoked_binding_cert: IssuedCertificate
+    alice: Any, pki: TestPKI, revoked_binding_cert: IssuedCertificate
 ) -> dict[str, IssuedCertificate | None]:
-    users = get_user_model().objects
-    alice = users.create_user("alice", password="alice-pw-123")
-    carol = users.create_user("carol", is_active=False)
-    erin = users.create_user("erin")
-    CertificateBinding.objects.create(user=alice, **CertificateBinding.fields_for(pki.client.cert))
-    CertificateBinding.objects.create(
-        user=carol, **CertificateBinding.fields_for(pki.other_client.cert)
-    )
+    bound_user("carol", pki.other_client, is_active=False)
     # The expired/revoked/rogue certificates are bound to alice: verification must still fail.
     for issued in (pki.expired, pki.revoked, pki.self_signed):
-        CertificateBinding.objects.create(user=alice, **CertificateBinding.fields_for(issued.cert))
+        bind(alice, issued)
     from django.utils import timezone
 
-    CertificateBinding.objects.create(
-        user=erin,
+    bind(
+        get_user_model().objects.create_user("erin"),
+        revoked_binding_cert,
         revoked_at=timezone.now(),
-        **CertificateBinding.fields_for(revoked_binding_cert.cert),
     )
     return {}
 

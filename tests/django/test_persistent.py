@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from mtlsguard.devserver.pki import TestPKI
@@ -25,18 +24,6 @@ def persistent(mtls_settings: Any) -> Any:
         m if m != STATELESS else PERSISTENT for m in mtls_settings.MIDDLEWARE
     ]
     return mtls_settings
-
-
-@pytest.fixture
-def users(db: None, pki: TestPKI) -> tuple[Any, Any]:
-    manager = get_user_model().objects
-    alice = manager.create_user("alice", password="alice-pw-123")
-    bob = manager.create_user("bob", password="bob-pw-123")
-    CertificateBinding.objects.create(user=alice, **CertificateBinding.fields_for(pki.client.cert))
-    CertificateBinding.objects.create(
-        user=bob, **CertificateBinding.fields_for(pki.other_client.cert)
-    )
-    return alice, bob
 
 
 def test_logs_in_once_and_keeps_the_session(persistent: Any, users: Any, pki: TestPKI) -> None:
@@ -84,7 +71,7 @@ def test_certificate_disappearing_logs_out(persistent: Any, users: Any, pki: Tes
 def test_revoking_the_binding_ends_the_session(persistent: Any, users: Any, pki: TestPKI) -> None:
     client = Client(REMOTE_ADDR=PROXY)
     assert client.get("/api/whoami", headers=nginx_headers(pki.client)).json()["user"] == "alice"
-    for binding in CertificateBinding.objects.filter(user=users[0]):
+    for binding in CertificateBinding.objects.filter(user=users["alice"]):
         binding.revoke()
     body = client.get("/api/whoami", headers=nginx_headers(pki.client)).json()
     assert (body["user"], body["session_user"]) == (None, None)

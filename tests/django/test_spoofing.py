@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 from hypothesis import given
@@ -18,16 +17,8 @@ from hypothesis import strategies as st
 
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.middleware import ClientCertificateMiddleware
-from mtlsguard.django.models import CertificateBinding
 from tests.budget import secondary
 from tests.django.conftest import PROXY, STRANGER, PeerAsyncClient, nginx_headers
-
-
-@pytest.fixture
-def alice(db: None, pki: TestPKI) -> Any:
-    user = get_user_model().objects.create_user("alice", password="alice-pw-123")
-    CertificateBinding.objects.create(user=user, **CertificateBinding.fields_for(pki.client.cert))
-    return user
 
 
 @pytest.mark.django_db
@@ -243,12 +234,8 @@ def xfcc_element(issued: Any) -> str:
 
 @pytest.mark.django_db
 def test_xfcc_with_several_elements_uses_the_nearest_trusted_hop(
-    mtls_settings: Any, alice: Any, pki: TestPKI
+    mtls_settings: Any, alice: Any, bob: Any, pki: TestPKI
 ) -> None:
-    bob = get_user_model().objects.create_user("bob")
-    CertificateBinding.objects.create(
-        user=bob, **CertificateBinding.fields_for(pki.other_client.cert)
-    )
     mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "SOURCE": "envoy", "HOPS": 1}
     # A client smuggled bob's (public) certificate in as the first element; the edge proxy
     # appended alice's, from the handshake it really made.
