@@ -95,15 +95,18 @@ def pki_files(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 
 
 @pytest.fixture(scope="session")
-def pki_env(
-    pki: TestPKI, pki_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, str]:
+def ca_bundle(pki_files: dict[str, Path]) -> Path:
+    """Root + intermediate: nginx forwards only the leaf, so the app trusts both CAs."""
+    path = pki_files["ca"].parent / "client-ca-bundle.pem"
+    path.write_bytes(pki_files["ca"].read_bytes() + pki_files["intermediate"].read_bytes())
+    return path
+
+
+@pytest.fixture(scope="session")
+def pki_env(ca_bundle: Path, pki_files: dict[str, Path]) -> dict[str, str]:
     """The environment that points the example projects at ``pki_files``."""
-    directory = tmp_path_factory.mktemp("examples-pki")
-    bundle = directory / "client-ca.pem"
-    bundle.write_bytes(pki_files["ca"].read_bytes() + pki_files["intermediate"].read_bytes())
     return {
-        "MTLSGUARD_CA_BUNDLE": str(bundle),
+        "MTLSGUARD_CA_BUNDLE": str(ca_bundle),
         "MTLSGUARD_CRL_FILES": str(pki_files["crl"]),
         "MTLSGUARD_DEMO_ALICE_CERT": str(pki_files["client"]),
         "MTLSGUARD_DEMO_BOB_CERT": str(pki_files["other_client"]),

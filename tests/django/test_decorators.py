@@ -10,10 +10,14 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
-from tests.django.conftest import PROXY, PeerAsyncClient, nginx_headers
-
-STATELESS = "mtlsguard.django.middleware.ClientCertificateMiddleware"
-PERSISTENT = "mtlsguard.django.middleware.PersistentClientCertificateMiddleware"
+from tests.django.conftest import (
+    PERSISTENT,
+    PROXY,
+    STATELESS,
+    PeerAsyncClient,
+    nginx_headers,
+    use_middleware,
+)
 
 
 @pytest.fixture
@@ -72,7 +76,7 @@ def mfa_table(path: str, pki: TestPKI) -> list[tuple[str, int, str | None]]:
 def test_login_and_certificate_required(
     optional: Any, pki: TestPKI, path: str, middleware: str
 ) -> None:
-    optional.MIDDLEWARE = [m if m != STATELESS else middleware for m in optional.MIDDLEWARE]
+    use_middleware(optional, middleware)
     # With the persistent middleware, bob's password session ends when alice's certificate
     # arrives (she is then signed in by certificate only, which is not a second factor).
     differ = (403, "identity_mismatch") if middleware == STATELESS else (401, "login_required")
@@ -92,7 +96,7 @@ def test_mfa_mixin(optional: Any, pki: TestPKI, path: str) -> None:
 
 
 def test_certificate_login_is_not_a_second_factor(optional: Any, pki: TestPKI) -> None:
-    optional.MIDDLEWARE = [m if m != STATELESS else PERSISTENT for m in optional.MIDDLEWARE]
+    use_middleware(optional, PERSISTENT)
     client = Client(REMOTE_ADDR=PROXY)
     # The persistent middleware logs alice in from her certificate alone...
     assert client.get("/public/whoami", headers=nginx_headers(pki.client)).json()["user"] == "alice"

@@ -17,11 +17,15 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
-from tests.django.conftest import PROXY, PeerAsyncClient, case_certificate, nginx_headers
+from tests.django.conftest import (
+    PERSISTENT,
+    PROXY,
+    PeerAsyncClient,
+    case_certificate,
+    nginx_headers,
+    use_middleware,
+)
 from tests.factories import bind, bound_user
-
-STATELESS = "mtlsguard.django.middleware.ClientCertificateMiddleware"
-PERSISTENT = "mtlsguard.django.middleware.PersistentClientCertificateMiddleware"
 
 
 @dataclass(frozen=True)
@@ -112,9 +116,7 @@ def test_matrix(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     if mode == "persistent":
-        mtls_settings.MIDDLEWARE = [
-            m if m != STATELESS else PERSISTENT for m in mtls_settings.MIDDLEWARE
-        ]
+        use_middleware(mtls_settings, PERSISTENT)
     issued = case_certificate(case.name, pki, unbound=unbound, binding_revoked=revoked_binding_cert)
     caplog.set_level(logging.INFO, logger="mtlsguard.audit")
 

@@ -12,17 +12,12 @@ from django.test import Client
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.middleware import SESSION_FINGERPRINT_KEY
 from mtlsguard.django.models import CertificateBinding
-from tests.django.conftest import PROXY, PeerAsyncClient, nginx_headers
-
-STATELESS = "mtlsguard.django.middleware.ClientCertificateMiddleware"
-PERSISTENT = "mtlsguard.django.middleware.PersistentClientCertificateMiddleware"
+from tests.django.conftest import PERSISTENT, PROXY, PeerAsyncClient, nginx_headers, use_middleware
 
 
 @pytest.fixture
 def persistent(mtls_settings: Any) -> Any:
-    mtls_settings.MIDDLEWARE = [
-        m if m != STATELESS else PERSISTENT for m in mtls_settings.MIDDLEWARE
-    ]
+    use_middleware(mtls_settings, PERSISTENT)
     return mtls_settings
 
 

@@ -29,7 +29,6 @@ from tests.django.conftest import (  # noqa: F401  (fixtures, re-exported for th
     PROXY,
     _clear_cache,
     base_mtlsguard,
-    ca_bundle,
     mtls_settings,
     nginx_headers,
 )
