@@ -31,6 +31,11 @@ def use_middleware(settings: Any, middleware: str) -> None:
     settings.MIDDLEWARE = [middleware if m == STATELESS else m for m in settings.MIDDLEWARE]
 
 
+def audit_events(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    """The audit events (each record's ``audit`` dict) captured so far, oldest first."""
+    return [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]  # type: ignore[attr-defined]
+
+
 def nginx_headers(issued: IssuedCertificate | None, verify: str = "SUCCESS") -> dict[str, str]:
     """What the nginx recipe forwards: $ssl_client_escaped_cert and $ssl_client_verify."""
     if issued is None:

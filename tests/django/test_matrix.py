@@ -21,6 +21,7 @@ from tests.django.conftest import (
     PERSISTENT,
     PROXY,
     PeerAsyncClient,
+    audit_events,
     case_certificate,
     nginx_headers,
     use_middleware,
@@ -75,10 +76,6 @@ def people(
         revoked_at=timezone.now(),
     )
     return {}
-
-
-def audit_events(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
-    return [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]
 
 
 def run_sync(path: str, headers: dict[str, str]) -> tuple[int, dict[str, Any], Client]:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.middleware import ClientCertificateMiddleware
 from tests.budget import secondary
-from tests.django.conftest import PROXY, STRANGER, PeerAsyncClient, nginx_headers
+from tests.django.conftest import PROXY, STRANGER, PeerAsyncClient, audit_events, nginx_headers
 
 
 @pytest.mark.django_db
@@ -32,7 +32,7 @@ def test_headers_from_untrusted_peer_are_rejected(
     if path.startswith("/api/"):
         assert response["Content-Type"] == "application/problem+json"
         assert response.json()["reason"] == "untrusted_proxy"
-    [event] = [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]
+    [event] = audit_events(caplog)
     assert (event["decision"], event["reason"], event["peer"]) == (
         "deny",
         "untrusted_proxy",
@@ -219,7 +219,7 @@ def test_a_certificate_with_duplicate_extensions_is_refused_and_audited_not_a_50
     with caplog.at_level(logging.INFO, logger="mtlsguard.audit"):
         response = Client(REMOTE_ADDR=PROXY).get("/api/whoami", headers=headers)
     assert response.status_code == 400
-    denials = [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]  # type: ignore[attr-defined]
+    denials = audit_events(caplog)
     assert [(d["reason"], d["subject"]) for d in denials] == [("malformed", "CN=dup")]
 
 
