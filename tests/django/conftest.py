@@ -31,6 +31,14 @@ def use_middleware(settings: Any, middleware: str) -> None:
     settings.MIDDLEWARE = [middleware if m == STATELESS else m for m in settings.MIDDLEWARE]
 
 
+def sign_in(client: Client, username: str) -> None:
+    """Log ``username`` in with a password (``NAME-pw-123``, as the alice/bob fixtures set it)."""
+    response = client.post(
+        "/public/login", {"username": username, "password": f"{username}-pw-123"}
+    )
+    assert response.status_code == 200
+
+
 def audit_events(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
     """The audit events (each record's ``audit`` dict) captured so far, oldest first."""
     return [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from tests.django.conftest import (
     STATELESS,
     PeerAsyncClient,
     nginx_headers,
+    sign_in,
     use_middleware,
 )
 
@@ -47,18 +48,11 @@ def test_certificate_required(optional: Any, pki: TestPKI, path: str) -> None:
         assert (missing.status_code, bad.status_code) == (403, 403)
 
 
-def login(client: Client, username: str) -> None:
-    response = client.post(
-        "/public/login", {"username": username, "password": f"{username}-pw-123"}
-    )
-    assert response.status_code == 200
-
-
 def mfa_table(path: str, pki: TestPKI) -> list[tuple[str, int, str | None]]:
     def run(user: str | None, cert: IssuedCertificate | None) -> tuple[int, str | None]:
         client = Client(REMOTE_ADDR=PROXY)
         if user:
-            login(client, user)
+            sign_in(client, user)
         response = client.get(path, headers=nginx_headers(cert) if cert else {})
         return response.status_code, reason(response)
 
@@ -125,7 +119,7 @@ def test_session_invalidated_by_password_change_is_no_second_factor(
     # The stateless middleware replaces request.user with the certificate's user, so Django
     # never checks the session's auth hash; the second factor must still be a live login.
     client = Client(REMOTE_ADDR=PROXY)
-    login(client, "alice")
+    sign_in(client, "alice")
     assert client.get(path, headers=nginx_headers(pki.client)).status_code == 200
     alice = get_user_model().objects.get(username="alice")
     alice.set_password("changed-elsewhere-456")

@@ -24,6 +24,7 @@ from tests.django.conftest import (
     audit_events,
     case_certificate,
     nginx_headers,
+    sign_in,
     use_middleware,
 )
 from tests.factories import bind, bound_user
@@ -185,8 +186,7 @@ def test_matrix_multi_factor(
 ) -> None:
     issued = case_certificate(case.name, pki, unbound=unbound, binding_revoked=revoked_binding_cert)
     client = Client(REMOTE_ADDR=PROXY)
-    signed_in = client.post("/public/login", {"username": "alice", "password": "alice-pw-123"})
-    assert signed_in.status_code == 200
+    sign_in(client, "alice")
 
     response = client.get(path, headers=nginx_headers(issued))
 

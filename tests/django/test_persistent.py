@@ -12,7 +12,14 @@ from django.test import Client
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.middleware import SESSION_FINGERPRINT_KEY
 from mtlsguard.django.models import CertificateBinding
-from tests.django.conftest import PERSISTENT, PROXY, PeerAsyncClient, nginx_headers, use_middleware
+from tests.django.conftest import (
+    PERSISTENT,
+    PROXY,
+    PeerAsyncClient,
+    nginx_headers,
+    sign_in,
+    use_middleware,
+)
 
 
 @pytest.fixture
@@ -76,10 +83,7 @@ def test_password_session_survives_requests_without_certificate(
     persistent: Any, users: Any, pki: TestPKI
 ) -> None:
     client = Client(REMOTE_ADDR=PROXY)
-    assert (
-        client.post("/public/login", {"username": "bob", "password": "bob-pw-123"}).status_code
-        == 200
-    )
+    sign_in(client, "bob")
     assert client.get("/public/whoami").json()["user"] == "bob"
     # A certificate that maps to someone else replaces the password login.
     assert client.get("/public/whoami", headers=nginx_headers(pki.client)).json()["user"] == "alice"

@@ -18,7 +18,14 @@ from hypothesis import strategies as st
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.middleware import ClientCertificateMiddleware
 from tests.budget import secondary
-from tests.django.conftest import PROXY, STRANGER, PeerAsyncClient, audit_events, nginx_headers
+from tests.django.conftest import (
+    PROXY,
+    STRANGER,
+    PeerAsyncClient,
+    audit_events,
+    nginx_headers,
+    sign_in,
+)
 
 
 @pytest.mark.django_db
@@ -47,10 +54,7 @@ def test_ignore_mode_never_falls_back_to_the_session_user(
 ) -> None:
     mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "UNTRUSTED_HEADERS": "ignore"}
     client = Client(REMOTE_ADDR=STRANGER)
-    assert (
-        client.post("/public/login", {"username": "alice", "password": "alice-pw-123"}).status_code
-        == 200
-    )
+    sign_in(client, "alice")
     # The session alone identifies alice on a public path...
     assert client.get("/public/whoami").json()["user"] == "alice"
     # ...but once forged certificate headers arrive from this untrusted peer, nobody is.
