@@ -132,10 +132,7 @@ def _gunicorn(port: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def cluster(
-    pki: TestPKI,
-    pki_files: dict[str, Path],
-    ca_bundle: Path,
-    tmp_path_factory: pytest.TempPathFactory,
+    pki_files: dict[str, Path], ca_bundle: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
     """Migrate and seed a fresh database, then run node A and node B on it and on Redis."""
     directory = tmp_path_factory.mktemp("two-node")
