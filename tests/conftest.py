@@ -1,11 +1,13 @@
-"""Shared fixtures: a throwaway PKI, the seeded example projects and their mTLS servers (once
-per test session), and the Hypothesis profiles."""
+"""Shared fixtures: a throwaway PKI, alice and bob bound to its client certificates (Django
+tests), the seeded example projects and their mTLS servers (once per test session), and the
+Hypothesis profiles."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -64,6 +66,28 @@ def rsa_pki() -> TestPKI:
     return TestPKI.create(key_type="rsa")
 
 
+@pytest.fixture
+def alice(db: None, pki: TestPKI) -> Any:
+    """User alice (password ``alice-pw-123``), bound to ``pki.client``."""
+    from tests.factories import bound_user  # not at the top: it loads the formats and probe
+
+    return bound_user("alice", pki.client, password="alice-pw-123")
+
+
+@pytest.fixture
+def bob(db: None, pki: TestPKI) -> Any:
+    """User bob (password ``bob-pw-123``), bound to ``pki.other_client``."""
+    from tests.factories import bound_user
+
+    return bound_user("bob", pki.other_client, password="bob-pw-123")
+
+
+@pytest.fixture
+def users(alice: Any, bob: Any) -> dict[str, Any]:
+    """alice and bob by name."""
+    return {"alice": alice, "bob": bob}
+
+
 @pytest.fixture(scope="session")
 def pki_files(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """``pki`` written to disk (``ca.pem``, ``client.pem``/``client.key``, ``crl.pem``, ...)."""
@@ -71,15 +95,18 @@ def pki_files(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 
 
 @pytest.fixture(scope="session")
-def pki_env(
-    pki: TestPKI, pki_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, str]:
+def ca_bundle(pki_files: dict[str, Path]) -> Path:
+    """Root + intermediate: nginx forwards only the leaf, so the app trusts both CAs."""
+    path = pki_files["ca"].parent / "client-ca-bundle.pem"
+    path.write_bytes(pki_files["ca"].read_bytes() + pki_files["intermediate"].read_bytes())
+    return path
+
+
+@pytest.fixture(scope="session")
+def pki_env(ca_bundle: Path, pki_files: dict[str, Path]) -> dict[str, str]:
     """The environment that points the example projects at ``pki_files``."""
-    directory = tmp_path_factory.mktemp("examples-pki")
-    bundle = directory / "client-ca.pem"
-    bundle.write_bytes(pki_files["ca"].read_bytes() + pki_files["intermediate"].read_bytes())
     return {
-        "MTLSGUARD_CA_BUNDLE": str(bundle),
+        "MTLSGUARD_CA_BUNDLE": str(ca_bundle),
         "MTLSGUARD_CRL_FILES": str(pki_files["crl"]),
         "MTLSGUARD_DEMO_ALICE_CERT": str(pki_files["client"]),
         "MTLSGUARD_DEMO_BOB_CERT": str(pki_files["other_client"]),

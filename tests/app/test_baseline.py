@@ -21,8 +21,6 @@ from mtlsguard.app.baseline import (
 from mtlsguard.app.config import ProjectConfig
 from mtlsguard.app.triage import triage_routes, triage_scan
 from mtlsguard.findings.model import (
-    Confidence,
-    Finding,
     Location,
     Protection,
     Route,
@@ -30,23 +28,20 @@ from mtlsguard.findings.model import (
     Severity,
 )
 from tests.budget import secondary
+from tests.factories import finding
 
-OPEN_VIEW = Finding(
-    rule_id="MG101",
+OPEN_VIEW = finding(
+    "MG101",
     title="open",
-    cwe="CWE-306",
-    severity=Severity.HIGH,
-    confidence=Confidence.HIGH,
     location=Location("shop/views.py", 10),
     route="orders/<int:pk>/",
     view="shop.views.OrderView",
 )
-WEAK = Finding(
-    rule_id="MG201",
+WEAK = finding(
+    "MG201",
+    Severity.MEDIUM,
     title="weak validators",
     cwe="CWE-521",
-    severity=Severity.MEDIUM,
-    confidence=Confidence.HIGH,
     location=Location("shop/settings.py", 40),
 )
 

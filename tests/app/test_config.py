@@ -14,8 +14,6 @@ from mtlsguard.app.config import (
     parse_config,
 )
 from mtlsguard.findings.model import (
-    Confidence,
-    Finding,
     Location,
     Route,
     ScanError,
@@ -23,6 +21,7 @@ from mtlsguard.findings.model import (
     Severity,
 )
 from tests.budget import secondary
+from tests.factories import finding
 
 
 def write(root: Path, text: str) -> Path:
@@ -111,27 +110,15 @@ def test_exclude_globs(pattern: str, path: str, excluded: bool) -> None:
     assert ProjectConfig(exclude=(pattern,)).is_excluded(path) is excluded
 
 
-def finding(rule_id: str, path: str, severity: Severity = Severity.HIGH) -> Finding:
-    return Finding(
-        rule_id=rule_id,
-        title="t",
-        cwe="CWE-306",
-        severity=severity,
-        confidence=Confidence.HIGH,
-        location=Location(path, 3),
-        view=f"{path}.view",
-    )
-
-
 def test_apply_config_disables_excludes_and_overrides() -> None:
     result = ScanResult(
         root="/p",
         findings=(
-            finding("MG101", "shop/views.py"),
-            finding("MG205", "shop/settings.py"),
-            finding("MG102", "legacy/views.py"),
-            finding("MG301", "shop/mw.py", Severity.CRITICAL),
-            Finding("MG401", "probe", "CWE-306", Severity.HIGH, Confidence.HIGH, None),
+            finding("MG101", location=Location("shop/views.py", 3)),
+            finding("MG205", location=Location("shop/settings.py", 3)),
+            finding("MG102", location=Location("legacy/views.py", 3)),
+            finding("MG301", Severity.CRITICAL, location=Location("shop/mw.py", 3)),
+            finding("MG401", location=None),
         ),
         routes=(
             Route("a/", "shop.views.a", Location("shop/views.py", 1)),

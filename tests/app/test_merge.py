@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from mtlsguard.app.merge import merge_findings
-from mtlsguard.findings.model import Confidence, Finding, Location, Route, Severity
+from mtlsguard.findings.model import Confidence, Finding, Route, Severity
 from mtlsguard.findings.registry import get_rule
 from mtlsguard.probe.rules import load as load_probe_rules
+from tests.factories import finding
 
 load_probe_rules()
 
 
-def static(rule_id: str, route: str | None, view: str | None, **extra: object) -> Finding:
-    return Finding(
-        rule_id=rule_id,
-        title=rule_id,
-        cwe="CWE-306",
-        severity=extra.pop("severity", Severity.HIGH),  # type: ignore[arg-type]
+def static(
+    rule_id: str, route: str | None, view: str | None, severity: Severity = Severity.HIGH
+) -> Finding:
+    """A scanner's finding (medium confidence, at app/views.py:7) for the probe to confirm."""
+    return finding(
+        rule_id,
+        severity,
         confidence=Confidence.MEDIUM,
-        location=Location("app/views.py", 7),
         route=route,
         view=view,
         evidence=f"{rule_id} evidence",

@@ -28,7 +28,8 @@ from mtlsguard.certs.crl import (
 )
 from mtlsguard.certs.verifier import verifier_for
 from mtlsguard.devserver.pki import CertificateAuthority, IssuedCertificate, TestPKI
-from tests.certs.test_verify import Clock, client_of, hand_built_leaf, reason_of
+from tests.certs.test_verify import Clock, hand_built_leaf, reason_of
+from tests.factories import client_of
 
 
 def policy_for(pki: TestPKI, **options: object) -> VerificationPolicy:

@@ -29,6 +29,7 @@ from mtlsguard.certs import (
 from mtlsguard.certs.verifier import verifier_for
 from mtlsguard.devserver.authority import _ca_extensions
 from mtlsguard.devserver.pki import CertificateAuthority, IssuedCertificate, TestPKI, name
+from tests.factories import client_of
 
 
 class Clock:
@@ -42,10 +43,6 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += dt.timedelta(**delta)
-
-
-def client_of(issued: IssuedCertificate, **kw: object) -> ClientCertificate:
-    return ClientCertificate.from_certificate(issued.cert, chain=issued.chain, **kw)  # type: ignore[arg-type]
 
 
 def policy_for(pki: TestPKI, **options: object) -> VerificationPolicy:

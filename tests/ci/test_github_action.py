@@ -11,29 +11,23 @@ import pytest
 
 from mtlsguard.cli.github_action import ActionInputs, InputError, code_scanning_anchor
 from mtlsguard.findings.assessment import Assessment
-from mtlsguard.findings.model import Confidence, Finding, Location, ScanError, ScanResult, Severity
+from mtlsguard.findings.model import Location, ScanError, ScanResult
 from mtlsguard.report.sarif import SarifFormat
-
-
-def _finding(rule: str, location: Location | None) -> Finding:
-    return Finding(
-        rule_id=rule,
-        title=f"title of {rule}",
-        cwe="CWE-306",
-        severity=Severity.HIGH,
-        confidence=Confidence.HIGH,
-        location=location,
-        route="billing/",
-        web_request={"method": "GET", "target": "https://app/billing/"}
-        if location is None
-        else None,
-    )
+from tests.factories import finding
 
 
 def _sarif(root: Path, **options: Any) -> dict[str, Any]:
     result = ScanResult(
         root=str(root),
-        findings=(_finding("MG101", Location("bank/views.py", 7)), _finding("MG402", None)),
+        findings=(
+            finding("MG101", location=Location("bank/views.py", 7), route="billing/"),
+            finding(
+                "MG402",
+                location=None,
+                route="billing/",
+                web_request={"method": "GET", "target": "https://app/billing/"},
+            ),
+        ),
         errors=(ScanError("bank/broken.py", "syntax error"),),
         files_scanned=2,
     )

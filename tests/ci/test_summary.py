@@ -4,23 +4,10 @@ from __future__ import annotations
 
 from mtlsguard.ci.summary import MAX_ROWS, RunSummary, at_or_above, render_summary, result_rows
 from mtlsguard.findings.assessment import Assessment
-from mtlsguard.findings.model import Confidence, Finding, Location, ScanResult, Severity
+from mtlsguard.findings.model import Finding, ScanResult
 from mtlsguard.probe.rules import Category
 from mtlsguard.probe.scoring import CategoryScore, Score
-
-
-def finding(rule: str, severity: str, **extra: object) -> Finding:
-    values: dict[str, object] = {
-        "rule_id": rule,
-        "title": f"Title of {rule}",
-        "cwe": "CWE-306",
-        "severity": Severity.parse(severity),
-        "confidence": Confidence.HIGH,
-        "location": Location("app/views.py", 7),
-        "route": "x/",
-    }
-    values.update(extra)
-    return Finding(**values)  # type: ignore[arg-type]
+from tests.factories import finding
 
 
 def assessed(*findings: Finding, **extra: object) -> Assessment:

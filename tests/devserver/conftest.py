@@ -17,6 +17,7 @@ from mtlsguard.certs import CertificateError, extract
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
 from mtlsguard.devserver.server import Limits, MTLSServer, serve
 from mtlsguard.devserver.tls import ServerTLS
+from tests.factories import presenting, tls_client
 
 TIMEOUT = 5.0  # every client operation in these tests is bounded
 
@@ -90,13 +91,12 @@ def server(app: RecordingApp, server_tls: ServerTLS) -> Iterator[MTLSServer]:
 def client_context(
     ca: Path, issued: IssuedCertificate | None = None, directory: Path | None = None
 ) -> ssl.SSLContext:
-    """A client context trusting ``ca`` and presenting ``issued`` (leaf + chain) if given."""
-    context = ssl.create_default_context(cafile=str(ca))
-    if issued is not None:
-        assert directory is not None
-        cert_path, key_path = issued.write(directory, f"c{issued.cert.serial_number:x}")
-        context.load_cert_chain(cert_path, key_path)
-    return context
+    """A client context trusting ``ca`` and presenting ``issued`` (leaf + chain, written to
+    ``directory``) if given."""
+    if issued is None:
+        return tls_client(ca)
+    assert directory is not None
+    return tls_client(ca, issued.write(directory, f"c{issued.cert.serial_number:x}"))
 
 
 class Address(Protocol):
@@ -140,6 +140,4 @@ def wait_for(condition: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
 @pytest.fixture
 def alice_context(pki: TestPKI, pki_files: dict[str, Path]) -> ssl.SSLContext:
     """Presents the session PKI's valid ``client`` (alice)."""
-    context = ssl.create_default_context(cafile=str(pki_files["ca"]))
-    context.load_cert_chain(pki_files["client"], pki_files["client_key"])
-    return context
+    return presenting(pki_files, "client")

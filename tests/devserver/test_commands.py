@@ -25,6 +25,7 @@ from mtlsguard.cli.main import main
 from mtlsguard.devserver import UsageError
 from mtlsguard.devserver.localca import LocalCA
 from tests.devserver.conftest import https_request, wait_for
+from tests.factories import tls_client
 
 pytestmark = pytest.mark.integration
 
@@ -104,9 +105,7 @@ def local_ca(tmp_path_factory: pytest.TempPathFactory) -> LocalCA:
 
 @pytest.fixture
 def alice(local_ca: LocalCA) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=str(local_ca.ca_cert))
-    context.load_cert_chain(*local_ca.client_paths("alice"))
-    return context
+    return tls_client(local_ca.ca_cert, local_ca.client_paths("alice"))
 
 
 class Running:

@@ -20,6 +20,7 @@ from mtlsguard.devserver.pki import load_private_key
 from mtlsguard.devserver.server import MTLSServer, serve
 from mtlsguard.devserver.tls import ServerTLS
 from tests.devserver.conftest import TIMEOUT, RecordingApp, https_request
+from tests.factories import tls_client
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -235,8 +236,9 @@ def test_revocation_takes_effect_on_a_running_server(
     ca_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(capsys, "pki", "issue", str(ca_dir), "alice")[0] == 0
-    context = ssl.create_default_context(cafile=str(ca_dir / "ca.pem"))
-    context.load_cert_chain(ca_dir / "clients" / "alice.pem", ca_dir / "clients" / "alice.key")
+    context = tls_client(
+        ca_dir / "ca.pem", (ca_dir / "clients" / "alice.pem", ca_dir / "clients" / "alice.key")
+    )
     context.maximum_version = ssl.TLSVersion.TLSv1_2  # so a session could be resumed
     app = RecordingApp()
     with serve(app, tls=ServerTLS.from_pki(ca_dir)) as server:

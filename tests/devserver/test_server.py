@@ -27,6 +27,7 @@ from tests.devserver.conftest import (
     https_request,
     wait_for,
 )
+from tests.factories import presenting
 
 pytestmark = pytest.mark.integration
 
@@ -305,9 +306,8 @@ def test_ipv6_loopback(
         pytest.skip("::1 is not configured here")
     # The session PKI's server certificate names localhost and 127.0.0.1 only; connect by
     # address and check the name separately.
-    context = ssl.create_default_context(cafile=str(pki_files["ca"]))
+    context = presenting(pki_files, "client")
     context.check_hostname = False
-    context.load_cert_chain(pki_files["client"], pki_files["client_key"])
     with server:
         assert server.url == f"https://[::1]:{server.port}/"
         assert https_request(server, context)[0] == 200

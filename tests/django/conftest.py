@@ -22,6 +22,27 @@ if not django_settings.configured:
 PROXY = "10.0.0.5"  # a trusted proxy (in TRUSTED_PROXIES below)
 STRANGER = "203.0.113.7"  # anyone else
 
+STATELESS = "mtlsguard.django.middleware.ClientCertificateMiddleware"
+PERSISTENT = "mtlsguard.django.middleware.PersistentClientCertificateMiddleware"
+
+
+def use_middleware(settings: Any, middleware: str) -> None:
+    """Put ``middleware`` (e.g. :data:`PERSISTENT`) where the stateless middleware stands."""
+    settings.MIDDLEWARE = [middleware if m == STATELESS else m for m in settings.MIDDLEWARE]
+
+
+def sign_in(client: Client, username: str) -> None:
+    """Log ``username`` in with a password (``NAME-pw-123``, as the alice/bob fixtures set it)."""
+    response = client.post(
+        "/public/login", {"username": username, "password": f"{username}-pw-123"}
+    )
+    assert response.status_code == 200
+
+
+def audit_events(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    """The audit events (each record's ``audit`` dict) captured so far, oldest first."""
+    return [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]  # type: ignore[attr-defined]
+
 
 def nginx_headers(issued: IssuedCertificate | None, verify: str = "SUCCESS") -> dict[str, str]:
     """What the nginx recipe forwards: $ssl_client_escaped_cert and $ssl_client_verify."""
@@ -52,14 +73,6 @@ def case_certificate(
         return extra[case]
     attribute = CASE_CERTIFICATES[case]
     return None if attribute is None else getattr(pki, attribute)
-
-
-@pytest.fixture(scope="session")
-def ca_bundle(pki: TestPKI, pki_files: dict[str, Path]) -> Path:
-    """Root + intermediate: nginx forwards only the leaf, so the app trusts both CAs."""
-    path = pki_files["ca"].parent / "client-ca-bundle.pem"
-    path.write_bytes(pki_files["ca"].read_bytes() + pki_files["intermediate"].read_bytes())
-    return path
 
 
 def base_mtlsguard(ca_bundle: Path, crl: Path, **overrides: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from django.test import Client
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.models import CertificateBinding
 from tests.django.conftest import PROXY
+from tests.factories import bind
 
 
 @pytest.fixture
@@ -53,10 +54,7 @@ def test_upload_of_junk_is_a_form_error(admin_client: Client) -> None:
 
 
 def test_revoke_action(admin_client: Client, pki: TestPKI) -> None:
-    alice = get_user_model().objects.create_user("alice")
-    binding = CertificateBinding.objects.create(
-        user=alice, **CertificateBinding.fields_for(pki.client.cert)
-    )
+    binding = bind(get_user_model().objects.create_user("alice"), pki.client)
     response = admin_client.post(
         "/admin/mtlsguard/certificatebinding/",
         {"action": "revoke_bindings", "_selected_action": [binding.pk]},

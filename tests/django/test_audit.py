@@ -6,19 +6,11 @@ import logging
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from mtlsguard.devserver.pki import TestPKI
-from mtlsguard.django.models import AuditEvent, CertificateBinding
+from mtlsguard.django.models import AuditEvent
 from tests.django.conftest import PROXY, nginx_headers
-
-
-@pytest.fixture
-def alice(db: None, pki: TestPKI) -> Any:
-    user = get_user_model().objects.create_user("alice")
-    CertificateBinding.objects.create(user=user, **CertificateBinding.fields_for(pki.client.cert))
-    return user
 
 
 def records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:

@@ -13,6 +13,7 @@ from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.autobind import AutoBindingCertificateBackend
 from mtlsguard.django.models import CertificateBinding
 from tests.django.conftest import nginx_headers
+from tests.factories import bound_user, verified
 
 AUTO = "mtlsguard.django.autobind.AutoBindingCertificateBackend"
 
@@ -59,12 +60,8 @@ def test_repeat_requests_after_a_cache_expiry_do_not_duplicate(
 def test_a_certificate_bound_to_someone_else_authenticates_nobody(
     auto: Any, client_from_proxy: Client, pki: TestPKI
 ) -> None:
-    manager = get_user_model().objects
-    manager.create_user("alice")
-    mallory = manager.create_user("mallory")
-    CertificateBinding.objects.create(
-        user=mallory, **CertificateBinding.fields_for(pki.client.cert)
-    )
+    get_user_model().objects.create_user("alice")
+    mallory = bound_user("mallory", pki.client)
     assert whoami(client_from_proxy, pki, "client") is None
     assert CertificateBinding.objects.get().user == mallory
 
@@ -84,14 +81,9 @@ def test_unknown_or_inactive_users_and_other_mappings_bind_nothing(
 def test_without_a_request_the_backend_authenticates_without_binding(
     auto: Any, pki: TestPKI
 ) -> None:
-    from mtlsguard.certs import ClientCertificate, verify
-    from mtlsguard.django import runtime
-    from mtlsguard.django.conf import get_settings
-
     alice = get_user_model().objects.create_user("alice")
-    cert = ClientCertificate.from_certificate(pki.client.cert, chain=pki.client.chain)
-    verified = verify(cert, runtime.policy(get_settings()))
-    assert AutoBindingCertificateBackend().authenticate(None, certificate=verified) == alice
+    certificate = verified(pki.client)
+    assert AutoBindingCertificateBackend().authenticate(None, certificate=certificate) == alice
     assert not CertificateBinding.objects.exists()
 
 

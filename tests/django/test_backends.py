@@ -10,17 +10,10 @@ from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from mtlsguard.certs import ClientCertificate, VerifiedCertificate, verify
-from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
-from mtlsguard.django import runtime
+from mtlsguard.certs import ClientCertificate
+from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.backends import ClientCertificateBackend
-from mtlsguard.django.conf import get_settings
-from mtlsguard.django.models import CertificateBinding
-
-
-def verified(issued: IssuedCertificate) -> VerifiedCertificate:
-    cert = ClientCertificate.from_certificate(issued.cert, chain=issued.chain)
-    return verify(cert, runtime.policy(get_settings()))
+from tests.factories import bind, verified
 
 
 def both(backend: ClientCertificateBackend, certificate: Any) -> Any:
@@ -49,33 +42,25 @@ def set_identity(mtls_settings: Any, **identity: Any) -> None:
 
 def test_binding_mapping(mtls_settings: Any, users: dict[str, Any], pki: TestPKI) -> None:
     backend = ClientCertificateBackend()
-    binding = CertificateBinding.objects.create(
-        user=users["alice"], **CertificateBinding.fields_for(pki.client.cert)
-    )
+    binding = bind(users["alice"], pki.client)
     assert both(backend, verified(pki.client)) == users["alice"]
     binding.revoke()
     assert both(backend, verified(pki.client)) is None
-    CertificateBinding.objects.create(
-        user=users["bob"], **CertificateBinding.fields_for(pki.other_client.cert)
-    )
+    bind(users["bob"], pki.other_client)
     assert both(backend, verified(pki.other_client)) is None  # inactive user
 
 
 def test_expired_binding_never_authenticates(
     mtls_settings: Any, users: dict[str, Any], pki: TestPKI
 ) -> None:
-    fields = CertificateBinding.fields_for(pki.client.cert)
-    fields["not_after"] = timezone.now() - dt.timedelta(seconds=1)
-    CertificateBinding.objects.create(user=users["alice"], **fields)
+    bind(users["alice"], pki.client, not_after=timezone.now() - dt.timedelta(seconds=1))
     assert both(ClientCertificateBackend(), verified(pki.client)) is None
 
 
 def test_only_verified_certificates_authenticate(
     mtls_settings: Any, users: dict[str, Any], pki: TestPKI
 ) -> None:
-    CertificateBinding.objects.create(
-        user=users["alice"], **CertificateBinding.fields_for(pki.client.cert)
-    )
+    bind(users["alice"], pki.client)
     backend = ClientCertificateBackend()
     unverified = ClientCertificate.from_certificate(pki.client.cert)
     assert both(backend, unverified) is None
@@ -98,11 +83,7 @@ def test_mapping_respects_revoked_bindings(
     mtls_settings: Any, users: dict[str, Any], pki: TestPKI
 ) -> None:
     set_identity(mtls_settings, MAPPING="email")
-    CertificateBinding.objects.create(
-        user=users["alice"],
-        revoked_at=timezone.now(),
-        **CertificateBinding.fields_for(pki.client.cert),
-    )
+    bind(users["alice"], pki.client, revoked_at=timezone.now())
     assert both(ClientCertificateBackend(), verified(pki.client)) is None
 
 

@@ -14,6 +14,7 @@ from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django import binding_lookup
 from mtlsguard.django.binding_lookup import binding_queryset, find_binding
 from mtlsguard.django.models import CertificateBinding
+from tests.factories import bind, verified
 
 
 def fields(instance: Any) -> dict[str, Any]:
@@ -23,12 +24,8 @@ def fields(instance: Any) -> dict[str, Any]:
 @pytest.fixture
 def bindings(db: None, pki: TestPKI) -> list[CertificateBinding]:
     user = get_user_model().objects.create_user("alice", email="alice@example.com")
-    bound = CertificateBinding.objects.create(
-        user=user, label="laptop", **CertificateBinding.fields_for(pki.client.cert)
-    )
-    revoked = CertificateBinding.objects.create(
-        user=user, **CertificateBinding.fields_for(pki.other_client.cert)
-    )
+    bound = bind(user, pki.client, label="laptop")
+    revoked = bind(user, pki.other_client)
     revoked.revoke()
     return [bound, revoked]
 
@@ -67,9 +64,7 @@ def test_unknown_fingerprints_find_nothing(
 
 def test_each_thread_uses_its_own_connection(transactional_db: None, pki: TestPKI) -> None:
     user = get_user_model().objects.create_user("alice")
-    binding = CertificateBinding.objects.create(
-        user=user, **CertificateBinding.fields_for(pki.client.cert)
-    )
+    binding = bind(user, pki.client)
     assert find_binding(binding.sha256) == binding
     found: list[Any] = []
 
@@ -91,10 +86,8 @@ def test_an_overridden_binding_query_is_still_used(
 ) -> None:
     from asgiref.sync import async_to_sync
 
-    from mtlsguard.certs import ClientCertificate, verify
-    from mtlsguard.django import runtime
+    from mtlsguard.certs import ClientCertificate
     from mtlsguard.django.backends import ClientCertificateBackend
-    from mtlsguard.django.conf import get_settings
 
     class NoLabelledBindings(ClientCertificateBackend):
         @staticmethod
@@ -103,9 +96,7 @@ def test_an_overridden_binding_query_is_still_used(
                 sha256=cert.sha256, label=""
             )
 
-    certificate = verify(
-        ClientCertificate.from_certificate(pki.client.cert), runtime.policy(get_settings())
-    )
+    certificate = verified(pki.client)
     assert ClientCertificateBackend().authenticate(None, certificate=certificate) is not None
     # The client's binding has a label, so the subclass's own query finds nothing.
     assert NoLabelledBindings().authenticate(None, certificate=certificate) is None

@@ -16,6 +16,7 @@ from django.utils import timezone
 from mtlsguard.certs import ClientCertificate
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.models import AuditEvent, CertificateBinding
+from tests.factories import bind
 
 
 def mtlscert(*args: str) -> str:
@@ -26,6 +27,7 @@ def mtlscert(*args: str) -> str:
 
 @pytest.fixture
 def alice(db: None) -> Any:
+    """alice without a certificate: these tests bind one with the command."""
     return get_user_model().objects.create_user("alice")
 
 
@@ -82,7 +84,7 @@ def test_import_crl_revokes_listed_bindings(
 ) -> None:
     mtlscert("bind", "alice", str(pki_files["client"]))
     # The revoked certificate was bound before it was revoked (bind refuses nothing else).
-    CertificateBinding.objects.create(user=alice, **CertificateBinding.fields_for(pki.revoked.cert))
+    bind(alice, pki.revoked)
     out = mtlscert("import-crl", str(pki_files["crl"]), "--ca", str(pki_files["intermediate"]))
     assert "revoked 1" in out
     states = dict(CertificateBinding.objects.values_list("subject", "revoked_at"))
@@ -93,7 +95,7 @@ def test_import_crl_revokes_listed_bindings(
 def test_import_crl_checks_the_signature(
     alice: Any, pki: TestPKI, pki_files: dict[str, Path], tmp_path: Path
 ) -> None:
-    CertificateBinding.objects.create(user=alice, **CertificateBinding.fields_for(pki.revoked.cert))
+    bind(alice, pki.revoked)
     # A CRL from the root, with the right name but presented with the wrong CA, is refused.
     wrong_ca = tmp_path / "root.pem"
     wrong_ca.write_bytes(pki.root.cert.public_bytes(Encoding.PEM))

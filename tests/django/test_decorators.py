@@ -10,21 +10,22 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
-from mtlsguard.django.models import CertificateBinding
-from tests.django.conftest import PROXY, PeerAsyncClient, nginx_headers
-
-STATELESS = "mtlsguard.django.middleware.ClientCertificateMiddleware"
-PERSISTENT = "mtlsguard.django.middleware.PersistentClientCertificateMiddleware"
+from tests.django.conftest import (
+    PERSISTENT,
+    PROXY,
+    STATELESS,
+    PeerAsyncClient,
+    nginx_headers,
+    sign_in,
+    use_middleware,
+)
 
 
 @pytest.fixture
-def optional(mtls_settings: Any, db: None, pki: TestPKI) -> Any:
-    """REQUIRED off: the decorators, not the middleware, decide."""
+def optional(mtls_settings: Any, alice: Any) -> Any:
+    """REQUIRED off: the decorators, not the middleware, decide. bob has no certificate."""
     mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "REQUIRED": "off"}
-    manager = get_user_model().objects
-    alice = manager.create_user("alice", password="alice-pw-123")
-    manager.create_user("bob", password="bob-pw-123")
-    CertificateBinding.objects.create(user=alice, **CertificateBinding.fields_for(pki.client.cert))
+    get_user_model().objects.create_user("bob", password="bob-pw-123")
     return mtls_settings
 
 
@@ -47,18 +48,11 @@ def test_certificate_required(optional: Any, pki: TestPKI, path: str) -> None:
         assert (missing.status_code, bad.status_code) == (403, 403)
 
 
-def login(client: Client, username: str) -> None:
-    response = client.post(
-        "/public/login", {"username": username, "password": f"{username}-pw-123"}
-    )
-    assert response.status_code == 200
-
-
 def mfa_table(path: str, pki: TestPKI) -> list[tuple[str, int, str | None]]:
     def run(user: str | None, cert: IssuedCertificate | None) -> tuple[int, str | None]:
         client = Client(REMOTE_ADDR=PROXY)
         if user:
-            login(client, user)
+            sign_in(client, user)
         response = client.get(path, headers=nginx_headers(cert) if cert else {})
         return response.status_code, reason(response)
 
@@ -76,7 +70,7 @@ def mfa_table(path: str, pki: TestPKI) -> list[tuple[str, int, str | None]]:
 def test_login_and_certificate_required(
     optional: Any, pki: TestPKI, path: str, middleware: str
 ) -> None:
-    optional.MIDDLEWARE = [m if m != STATELESS else middleware for m in optional.MIDDLEWARE]
+    use_middleware(optional, middleware)
     # With the persistent middleware, bob's password session ends when alice's certificate
     # arrives (she is then signed in by certificate only, which is not a second factor).
     differ = (403, "identity_mismatch") if middleware == STATELESS else (401, "login_required")
@@ -96,7 +90,7 @@ def test_mfa_mixin(optional: Any, pki: TestPKI, path: str) -> None:
 
 
 def test_certificate_login_is_not_a_second_factor(optional: Any, pki: TestPKI) -> None:
-    optional.MIDDLEWARE = [m if m != STATELESS else PERSISTENT for m in optional.MIDDLEWARE]
+    use_middleware(optional, PERSISTENT)
     client = Client(REMOTE_ADDR=PROXY)
     # The persistent middleware logs alice in from her certificate alone...
     assert client.get("/public/whoami", headers=nginx_headers(pki.client)).json()["user"] == "alice"
@@ -125,7 +119,7 @@ def test_session_invalidated_by_password_change_is_no_second_factor(
     # The stateless middleware replaces request.user with the certificate's user, so Django
     # never checks the session's auth hash; the second factor must still be a live login.
     client = Client(REMOTE_ADDR=PROXY)
-    login(client, "alice")
+    sign_in(client, "alice")
     assert client.get(path, headers=nginx_headers(pki.client)).status_code == 200
     alice = get_user_model().objects.get(username="alice")
     alice.set_password("changed-elsewhere-456")

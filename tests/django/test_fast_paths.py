@@ -9,32 +9,25 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib import auth
-from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mtlsguard.certs import ClientCertificate, VerifiedCertificate, verify
-from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
-from mtlsguard.django import runtime
+from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.audit import AuditRecord
 from mtlsguard.django.backends import ClientCertificateBackend, authenticate_certificate
-from mtlsguard.django.conf import get_settings
 from mtlsguard.django.identity_cache import identity_cache, private_copy
 from mtlsguard.django.models import CertificateBinding
+from tests.factories import verified
 
 OURS = "mtlsguard.django.backends.ClientCertificateBackend"
 MODEL = "django.contrib.auth.backends.ModelBackend"
-
-
-def verified(issued: IssuedCertificate) -> VerifiedCertificate:
-    cert = ClientCertificate.from_certificate(issued.cert, chain=issued.chain)
-    return verify(cert, runtime.policy(get_settings()))
 
 
 class RefusingBackend:
@@ -55,11 +48,10 @@ class PasswordOnlyBackend:
 
 
 @pytest.fixture
-def alice(mtls_settings: Any, db: None, pki: TestPKI) -> Any:
-    user = get_user_model().objects.create_user("alice")
-    CertificateBinding.objects.create(user=user, **CertificateBinding.fields_for(pki.client.cert))
+def alice(mtls_settings: Any, alice: Any) -> Iterator[Any]:
+    """The shared alice, with the app configured and the identity cache empty around the test."""
     identity_cache.clear()
-    yield user
+    yield alice
     identity_cache.clear()
 
 

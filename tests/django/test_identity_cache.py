@@ -6,21 +6,18 @@ import time
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.models import CertificateBinding
 from tests.django.conftest import PROXY, nginx_headers
+from tests.factories import verified
 
 
 @pytest.fixture
-def alice_binding(db: None, pki: TestPKI) -> CertificateBinding:
-    user = get_user_model().objects.create_user("alice")
-    return CertificateBinding.objects.create(
-        user=user, **CertificateBinding.fields_for(pki.client.cert)
-    )
+def alice_binding(alice: Any) -> CertificateBinding:
+    return CertificateBinding.objects.get(user=alice)
 
 
 def whoami(pki: TestPKI) -> Any:
@@ -84,17 +81,12 @@ def test_changes_made_elsewhere_apply_within_the_ttl(
 def test_cached_users_are_private_copies(
     mtls_settings: Any, alice_binding: CertificateBinding, pki: TestPKI
 ) -> None:
-    from mtlsguard.certs import ClientCertificate, verify
-    from mtlsguard.django import runtime
     from mtlsguard.django.backends import ClientCertificateBackend
-    from mtlsguard.django.conf import get_settings
 
-    verified = verify(
-        ClientCertificate.from_certificate(pki.client.cert), runtime.policy(get_settings())
-    )
+    certificate = verified(pki.client)
     backend = ClientCertificateBackend()
-    first = backend.authenticate(None, certificate=verified)
+    first = backend.authenticate(None, certificate=certificate)
     first.first_name = "mutated by a view"
-    second = backend.authenticate(None, certificate=verified)
+    second = backend.authenticate(None, certificate=certificate)
     assert second is not first
     assert second.first_name == ""

@@ -24,13 +24,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections, transaction
 
-from mtlsguard.certs import ClientCertificate, VerifiedCertificate, verify
+from mtlsguard.certs import ClientCertificate, VerifiedCertificate
 from mtlsguard.devserver.pki import TestPKI
-from mtlsguard.django import runtime
 from mtlsguard.django.backends import ClientCertificateBackend
-from mtlsguard.django.conf import get_settings
 from mtlsguard.django.identity_cache import MISS, identity_cache
 from mtlsguard.django.models import CertificateBinding
+from tests.factories import bind, verified
 
 WAIT = 10  # seconds; only reached if the test is broken
 
@@ -54,20 +53,12 @@ class PausingBackend(ClientCertificateBackend):
 @pytest.fixture
 def binding(mtls_settings: Any, transactional_db: None, pki: TestPKI) -> Iterator[Any]:
     mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "IDENTITY": {"CACHE_TTL": 600}}
-    user = get_user_model().objects.create_user("alice")
-    row = CertificateBinding.objects.create(
-        user=user, **CertificateBinding.fields_for(pki.client.cert)
-    )
+    row = bind(get_user_model().objects.create_user("alice"), pki.client)
     PausingBackend.looked_up, PausingBackend.proceed = threading.Event(), threading.Event()
     identity_cache.clear()
     yield row
     PausingBackend.pause = False
     identity_cache.clear()
-
-
-def verified(pki: TestPKI) -> VerifiedCertificate:
-    cert = ClientCertificate.from_certificate(pki.client.cert)
-    return verify(cert, runtime.policy(get_settings()))
 
 
 def race(certificate: VerifiedCertificate, change: Callable[[], None]) -> Any:
@@ -119,7 +110,7 @@ def deactivate(row: CertificateBinding) -> None:
 def test_a_change_during_a_lookup_is_not_undone_by_it(
     binding: CertificateBinding, pki: TestPKI, change: Callable[[CertificateBinding], None]
 ) -> None:
-    certificate = verified(pki)
+    certificate = verified(pki.client)
     key = (PausingBackend, certificate.certificate.sha256)
     raced = race(certificate, lambda: change(binding))
     assert raced is not None
@@ -129,7 +120,7 @@ def test_a_change_during_a_lookup_is_not_undone_by_it(
 
 
 def test_a_lookup_without_a_change_is_cached(binding: CertificateBinding, pki: TestPKI) -> None:
-    certificate = verified(pki)
+    certificate = verified(pki.client)
     raced = race(certificate, lambda: None)
     assert raced.get_username() == "alice"
     cached = identity_cache.get((PausingBackend, certificate.certificate.sha256))
@@ -145,7 +136,7 @@ def test_a_lookup_without_a_change_is_cached(binding: CertificateBinding, pki: T
 def test_a_revocation_inside_a_transaction_is_applied_at_commit(
     binding: CertificateBinding, pki: TestPKI
 ) -> None:
-    certificate = verified(pki)
+    certificate = verified(pki.client)
     key = (PausingBackend, certificate.certificate.sha256)
     with transaction.atomic():
         binding.revoke()  # clears the cache now, but other connections see it only at commit

@@ -17,11 +17,17 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
-from mtlsguard.django.models import CertificateBinding
-from tests.django.conftest import PROXY, PeerAsyncClient, case_certificate, nginx_headers
-
-STATELESS = "mtlsguard.django.middleware.ClientCertificateMiddleware"
-PERSISTENT = "mtlsguard.django.middleware.PersistentClientCertificateMiddleware"
+from tests.django.conftest import (
+    PERSISTENT,
+    PROXY,
+    PeerAsyncClient,
+    audit_events,
+    case_certificate,
+    nginx_headers,
+    sign_in,
+    use_middleware,
+)
+from tests.factories import bind, bound_user
 
 
 @dataclass(frozen=True)
@@ -57,31 +63,20 @@ def revoked_binding_cert(pki: TestPKI) -> IssuedCertificate:
 
 @pytest.fixture
 def people(
-    db: None, pki: TestPKI, revoked_binding_cert: IssuedCertificate
+    alice: Any, pki: TestPKI, revoked_binding_cert: IssuedCertificate
 ) -> dict[str, IssuedCertificate | None]:
-    users = get_user_model().objects
-    alice = users.create_user("alice", password="alice-pw-123")
-    carol = users.create_user("carol", is_active=False)
-    erin = users.create_user("erin")
-    CertificateBinding.objects.create(user=alice, **CertificateBinding.fields_for(pki.client.cert))
-    CertificateBinding.objects.create(
-        user=carol, **CertificateBinding.fields_for(pki.other_client.cert)
-    )
+    bound_user("carol", pki.other_client, is_active=False)
     # The expired/revoked/rogue certificates are bound to alice: verification must still fail.
     for issued in (pki.expired, pki.revoked, pki.self_signed):
-        CertificateBinding.objects.create(user=alice, **CertificateBinding.fields_for(issued.cert))
+        bind(alice, issued)
     from django.utils import timezone
 
-    CertificateBinding.objects.create(
-        user=erin,
+    bind(
+        get_user_model().objects.create_user("erin"),
+        revoked_binding_cert,
         revoked_at=timezone.now(),
-        **CertificateBinding.fields_for(revoked_binding_cert.cert),
     )
     return {}
-
-
-def audit_events(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
-    return [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]
 
 
 def run_sync(path: str, headers: dict[str, str]) -> tuple[int, dict[str, Any], Client]:
@@ -119,9 +114,7 @@ def test_matrix(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     if mode == "persistent":
-        mtls_settings.MIDDLEWARE = [
-            m if m != STATELESS else PERSISTENT for m in mtls_settings.MIDDLEWARE
-        ]
+        use_middleware(mtls_settings, PERSISTENT)
     issued = case_certificate(case.name, pki, unbound=unbound, binding_revoked=revoked_binding_cert)
     caplog.set_level(logging.INFO, logger="mtlsguard.audit")
 
@@ -193,8 +186,7 @@ def test_matrix_multi_factor(
 ) -> None:
     issued = case_certificate(case.name, pki, unbound=unbound, binding_revoked=revoked_binding_cert)
     client = Client(REMOTE_ADDR=PROXY)
-    signed_in = client.post("/public/login", {"username": "alice", "password": "alice-pw-123"})
-    assert signed_in.status_code == 200
+    sign_in(client, "alice")
 
     response = client.get(path, headers=nginx_headers(issued))
 

@@ -7,36 +7,25 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.middleware import SESSION_FINGERPRINT_KEY
 from mtlsguard.django.models import CertificateBinding
-from tests.django.conftest import PROXY, PeerAsyncClient, nginx_headers
-
-STATELESS = "mtlsguard.django.middleware.ClientCertificateMiddleware"
-PERSISTENT = "mtlsguard.django.middleware.PersistentClientCertificateMiddleware"
+from tests.django.conftest import (
+    PERSISTENT,
+    PROXY,
+    PeerAsyncClient,
+    nginx_headers,
+    sign_in,
+    use_middleware,
+)
 
 
 @pytest.fixture
 def persistent(mtls_settings: Any) -> Any:
-    mtls_settings.MIDDLEWARE = [
-        m if m != STATELESS else PERSISTENT for m in mtls_settings.MIDDLEWARE
-    ]
+    use_middleware(mtls_settings, PERSISTENT)
     return mtls_settings
-
-
-@pytest.fixture
-def users(db: None, pki: TestPKI) -> tuple[Any, Any]:
-    manager = get_user_model().objects
-    alice = manager.create_user("alice", password="alice-pw-123")
-    bob = manager.create_user("bob", password="bob-pw-123")
-    CertificateBinding.objects.create(user=alice, **CertificateBinding.fields_for(pki.client.cert))
-    CertificateBinding.objects.create(
-        user=bob, **CertificateBinding.fields_for(pki.other_client.cert)
-    )
-    return alice, bob
 
 
 def test_logs_in_once_and_keeps_the_session(persistent: Any, users: Any, pki: TestPKI) -> None:
@@ -84,7 +73,7 @@ def test_certificate_disappearing_logs_out(persistent: Any, users: Any, pki: Tes
 def test_revoking_the_binding_ends_the_session(persistent: Any, users: Any, pki: TestPKI) -> None:
     client = Client(REMOTE_ADDR=PROXY)
     assert client.get("/api/whoami", headers=nginx_headers(pki.client)).json()["user"] == "alice"
-    for binding in CertificateBinding.objects.filter(user=users[0]):
+    for binding in CertificateBinding.objects.filter(user=users["alice"]):
         binding.revoke()
     body = client.get("/api/whoami", headers=nginx_headers(pki.client)).json()
     assert (body["user"], body["session_user"]) == (None, None)
@@ -94,10 +83,7 @@ def test_password_session_survives_requests_without_certificate(
     persistent: Any, users: Any, pki: TestPKI
 ) -> None:
     client = Client(REMOTE_ADDR=PROXY)
-    assert (
-        client.post("/public/login", {"username": "bob", "password": "bob-pw-123"}).status_code
-        == 200
-    )
+    sign_in(client, "bob")
     assert client.get("/public/whoami").json()["user"] == "bob"
     # A certificate that maps to someone else replaces the password login.
     assert client.get("/public/whoami", headers=nginx_headers(pki.client)).json()["user"] == "alice"

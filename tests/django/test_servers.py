@@ -65,12 +65,13 @@ def run(env: dict[str, str], *args: str) -> None:
 
 @pytest.fixture(scope="module")
 def project(
-    pki: TestPKI, pki_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+    pki: TestPKI,
+    pki_files: dict[str, Path],
+    ca_bundle: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, Any]:
     directory = tmp_path_factory.mktemp("servers")
-    (directory / "bundle.pem").write_bytes(
-        pki_files["ca"].read_bytes() + pki_files["intermediate"].read_bytes()
-    )
+    (directory / "bundle.pem").write_bytes(ca_bundle.read_bytes())
     (directory / "crl.pem").write_bytes(pki_files["crl"].read_bytes())
     env = {
         **os.environ,

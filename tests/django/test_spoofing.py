@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 from hypothesis import given
@@ -18,16 +17,15 @@ from hypothesis import strategies as st
 
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.django.middleware import ClientCertificateMiddleware
-from mtlsguard.django.models import CertificateBinding
 from tests.budget import secondary
-from tests.django.conftest import PROXY, STRANGER, PeerAsyncClient, nginx_headers
-
-
-@pytest.fixture
-def alice(db: None, pki: TestPKI) -> Any:
-    user = get_user_model().objects.create_user("alice", password="alice-pw-123")
-    CertificateBinding.objects.create(user=user, **CertificateBinding.fields_for(pki.client.cert))
-    return user
+from tests.django.conftest import (
+    PROXY,
+    STRANGER,
+    PeerAsyncClient,
+    audit_events,
+    nginx_headers,
+    sign_in,
+)
 
 
 @pytest.mark.django_db
@@ -41,7 +39,7 @@ def test_headers_from_untrusted_peer_are_rejected(
     if path.startswith("/api/"):
         assert response["Content-Type"] == "application/problem+json"
         assert response.json()["reason"] == "untrusted_proxy"
-    [event] = [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]
+    [event] = audit_events(caplog)
     assert (event["decision"], event["reason"], event["peer"]) == (
         "deny",
         "untrusted_proxy",
@@ -56,10 +54,7 @@ def test_ignore_mode_never_falls_back_to_the_session_user(
 ) -> None:
     mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "UNTRUSTED_HEADERS": "ignore"}
     client = Client(REMOTE_ADDR=STRANGER)
-    assert (
-        client.post("/public/login", {"username": "alice", "password": "alice-pw-123"}).status_code
-        == 200
-    )
+    sign_in(client, "alice")
     # The session alone identifies alice on a public path...
     assert client.get("/public/whoami").json()["user"] == "alice"
     # ...but once forged certificate headers arrive from this untrusted peer, nobody is.
@@ -228,7 +223,7 @@ def test_a_certificate_with_duplicate_extensions_is_refused_and_audited_not_a_50
     with caplog.at_level(logging.INFO, logger="mtlsguard.audit"):
         response = Client(REMOTE_ADDR=PROXY).get("/api/whoami", headers=headers)
     assert response.status_code == 400
-    denials = [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]  # type: ignore[attr-defined]
+    denials = audit_events(caplog)
     assert [(d["reason"], d["subject"]) for d in denials] == [("malformed", "CN=dup")]
 
 
@@ -243,12 +238,8 @@ def xfcc_element(issued: Any) -> str:
 
 @pytest.mark.django_db
 def test_xfcc_with_several_elements_uses_the_nearest_trusted_hop(
-    mtls_settings: Any, alice: Any, pki: TestPKI
+    mtls_settings: Any, alice: Any, bob: Any, pki: TestPKI
 ) -> None:
-    bob = get_user_model().objects.create_user("bob")
-    CertificateBinding.objects.create(
-        user=bob, **CertificateBinding.fields_for(pki.other_client.cert)
-    )
     mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "SOURCE": "envoy", "HOPS": 1}
     # A client smuggled bob's (public) certificate in as the first element; the edge proxy
     # appended alice's, from the handshake it really made.

@@ -10,6 +10,7 @@ from django.test import Client
 
 from mtlsguard.devserver.pki import TestPKI
 from tests.django.conftest import PROXY, nginx_headers
+from tests.factories import verified
 
 
 @pytest.fixture
@@ -113,18 +114,18 @@ def test_failure_subjects_is_the_one_policy(
 ) -> None:
     from django.test import RequestFactory
 
-    from mtlsguard.certs import CertificateError, ClientCertificate, verify
+    from mtlsguard.certs import CertificateError
     from mtlsguard.certs.request import CertificateOutcome
-    from mtlsguard.django import runtime
     from mtlsguard.django.conf import get_settings
     from mtlsguard.django.throttling import FailureSubjects, failure_subjects
 
     settings = get_settings()
-    cert = ClientCertificate.from_certificate(pki.client.cert)
+    checked = verified(pki.client)
+    cert = checked.certificate
     outcome = {
         None: CertificateOutcome(None, None, None),
         "refused": CertificateOutcome(cert, None, CertificateError("revoked", "revoked")),
-        "verified": CertificateOutcome(cert, verify(cert, runtime.policy(settings)), None),
+        "verified": CertificateOutcome(cert, checked, None),
     }[certificate]
     headers = {"X-Forwarded-For": xff} if xff else {}
     request = RequestFactory().get("/", headers=headers, REMOTE_ADDR=peer)

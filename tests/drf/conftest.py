@@ -23,13 +23,12 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from django.test import Client
 
-from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
+from mtlsguard.devserver.pki import IssuedCertificate
 from mtlsguard.drf.confirmation import x5t_s256
 from tests.django.conftest import (  # noqa: F401  (fixtures, re-exported for this directory)
     PROXY,
     _clear_cache,
     base_mtlsguard,
-    ca_bundle,
     mtls_settings,
     nginx_headers,
 )
@@ -69,22 +68,6 @@ def without_middleware(drf_settings: Any) -> Any:
     """The same project without ClientCertificateMiddleware: the DRF classes inspect alone."""
     drf_settings.MIDDLEWARE = [m for m in drf_settings.MIDDLEWARE if not m.startswith("mtlsguard.")]
     return drf_settings
-
-
-@pytest.fixture
-def users(db: None, pki: TestPKI) -> dict[str, Any]:
-    """alice (bound to pki.client) and bob (bound to pki.other_client)."""
-    from django.contrib.auth.models import User
-
-    from mtlsguard.django.models import CertificateBinding
-
-    alice = User.objects.create_user("alice")
-    bob = User.objects.create_user("bob")
-    CertificateBinding.objects.create(user=alice, **CertificateBinding.fields_for(pki.client.cert))
-    CertificateBinding.objects.create(
-        user=bob, **CertificateBinding.fields_for(pki.other_client.cert)
-    )
-    return {"alice": alice, "bob": bob}
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from mtlsguard.drf.confirmation import (
     x5t_s256,
 )
 from tests.budget import secondary
-from tests.django.conftest import PROXY, nginx_headers
+from tests.django.conftest import PROXY, audit_events, nginx_headers
 from tests.drf.conftest import bearer
 
 BEARER = 'Bearer realm="api"'
@@ -178,11 +178,7 @@ def test_failed_tokens_are_throttled_per_certificate_behind_the_proxy(
     assert call(client, make_token("bob", pki.other_client), pki.other_client).status_code == 429
     # ...but other clients behind the same proxy are not locked out
     assert call(client, make_token("alice", pki.client), pki.client).status_code == 200
-    denials = [
-        r.audit  # type: ignore[attr-defined]
-        for r in caplog.records
-        if r.name == "mtlsguard.audit" and r.audit["decision"] == "deny"  # type: ignore[attr-defined]
-    ]
+    denials = [e for e in audit_events(caplog) if e["decision"] == "deny"]
     assert [d["reason"] for d in denials] == ["binding_mismatch"] * 3
     assert stolen not in caplog.text  # tokens are never logged
 

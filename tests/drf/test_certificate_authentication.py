@@ -15,7 +15,7 @@ from rest_framework.test import APIRequestFactory
 
 from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.drf.authentication import ClientCertificateAuthentication
-from tests.django.conftest import PROXY, STRANGER, nginx_headers
+from tests.django.conftest import PROXY, STRANGER, audit_events, nginx_headers
 
 CHALLENGE = 'ClientCertificate realm="mtls"'
 
@@ -158,7 +158,7 @@ def test_without_middleware_failures_are_audited_and_throttled(
     assert statuses == [401, 401, 429]
     throttled = get_as("/drf/whoami", pki.revoked)
     assert 1 <= int(throttled["Retry-After"]) <= 60
-    events = [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]  # type: ignore[attr-defined]
+    events = audit_events(caplog)
     assert [e["reason"] for e in events] == ["revoked", "revoked"]
     assert events[0]["decision"] == "deny"
     assert events[0]["fingerprint"] == pki.revoked.cert.fingerprint(hashes.SHA256()).hex()
@@ -218,11 +218,7 @@ def test_cross_site_browser_requests_are_refused_by_default(
     assert client.get("/drf/whoami", headers=headers).status_code == 200
     if status == 403:
         assert "Cross-site request refused" in response.json()["detail"]
-        denials = [
-            r.audit  # type: ignore[attr-defined]
-            for r in caplog.records
-            if r.name == "mtlsguard.audit" and r.audit["decision"] == "deny"  # type: ignore[attr-defined]
-        ]
+        denials = [e for e in audit_events(caplog) if e["decision"] == "deny"]
         assert [(d["reason"], d["status"]) for d in denials] == [("cross_site", 403)]
 
 

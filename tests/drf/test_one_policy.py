@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from django.test import Client
 
 from mtlsguard.devserver.pki import IssuedCertificate, TestPKI
-from tests.django.conftest import PROXY, STRANGER, nginx_headers
+from tests.django.conftest import PROXY, STRANGER, audit_events, nginx_headers
 
 PATHS = ("middleware", "drf")
 #: nginx refused the client's certificate itself and forwards only its verdict: there is no
@@ -64,7 +64,7 @@ def test_denials_are_audited_with_the_same_fields(
 ) -> None:
     with caplog.at_level(logging.INFO, logger="mtlsguard.audit"):
         status = _get(pki.revoked, client_ip="192.0.2.10", **{"X-Request-ID": "req-42"})
-    events = [r.audit for r in caplog.records if r.name == "mtlsguard.audit"]  # type: ignore[attr-defined]
+    events = audit_events(caplog)
     assert len(events) == 1
     event = events[0]
     # The middleware refuses an invalid certificate with 403, DRF's authentication with 401;

@@ -15,16 +15,11 @@ from typing import Any
 import pytest
 
 from tests.example_apps import Project, RunningServer, cert_headers
+from tests.factories import presenting, tls_client
 
 pytestmark = pytest.mark.integration
 
 TIMEOUT = 20.0
-
-
-def presenting(pki_files: dict[str, Path], name: str) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=str(pki_files["ca"]))
-    context.load_cert_chain(pki_files[name], pki_files[f"{name}_key"])
-    return context
 
 
 def account_ids(project: Project) -> dict[str, int]:
@@ -70,7 +65,7 @@ def test_hardened_over_real_mtls(
 def test_hardened_dev_server_refuses_handshakes_without_a_valid_certificate(
     hardened_server: RunningServer, pki_files: dict[str, Path]
 ) -> None:
-    anonymous = ssl.create_default_context(cafile=str(pki_files["ca"]))
+    anonymous = tls_client(pki_files["ca"])
     with pytest.raises((ssl.SSLError, ConnectionError)):
         hardened_server.get(anonymous, "/billing/")
     with pytest.raises((ssl.SSLError, ConnectionError)):

@@ -132,13 +132,11 @@ def _gunicorn(port: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def cluster(
-    pki: TestPKI, pki_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+    pki_files: dict[str, Path], ca_bundle: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
     """Migrate and seed a fresh database, then run node A and node B on it and on Redis."""
     directory = tmp_path_factory.mktemp("two-node")
-    (directory / "bundle.pem").write_bytes(
-        pki_files["ca"].read_bytes() + pki_files["intermediate"].read_bytes()
-    )
+    (directory / "bundle.pem").write_bytes(ca_bundle.read_bytes())
     (directory / "crl.pem").write_bytes(pki_files["crl"].read_bytes())
     with scratch_database() as database, scratch_redis() as cache:
         env = {

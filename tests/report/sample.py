@@ -6,7 +6,6 @@ from mtlsguard.findings import registry
 from mtlsguard.findings.assessment import Suppression
 from mtlsguard.findings.model import (
     Confidence,
-    Finding,
     Location,
     Protection,
     Route,
@@ -14,6 +13,7 @@ from mtlsguard.findings.model import (
     ScanResult,
     Severity,
 )
+from tests.factories import finding
 
 
 def Rule(
@@ -49,12 +49,9 @@ RULES = (
     Rule("MG401", "Probe: open with a certificate", "CWE-306", Severity.HIGH, "Probe."),
 )
 
-BILLING = Finding(
-    rule_id="MG101",
+BILLING = finding(
+    "MG101",
     title="View reachable with a client certificate only",
-    cwe="CWE-306",
-    severity=Severity.HIGH,
-    confidence=Confidence.HIGH,
     location=Location("billing/views.py", 12),
     route="api/billing/<int:pk>/",
     view="billing.views.BillingView",
@@ -64,11 +61,11 @@ BILLING = Finding(
     methods=("GET", "POST"),
     cwes=("CWE-287",),
 )
-HEADER_TRUST = Finding(
-    rule_id="MG301",
+HEADER_TRUST = finding(
+    "MG301",
+    Severity.CRITICAL,
     title="Certificate header trusted",
     cwe="CWE-290",
-    severity=Severity.CRITICAL,
     confidence=Confidence.MEDIUM,
     location=Location("core/middleware.py", 5, 1),
     view="core.middleware.cert_login",
@@ -76,30 +73,26 @@ HEADER_TRUST = Finding(
     evidence="request.META['HTTP_X_SSL_CLIENT_S_DN']",
     remediation="Check the peer address against TRUSTED_PROXIES first.",
 )
-VALIDATORS = Finding(
-    rule_id="MG201",
+VALIDATORS = finding(
+    "MG201",
+    Severity.MEDIUM,
     title="Weak password validators",
     cwe="CWE-521",
-    severity=Severity.MEDIUM,
-    confidence=Confidence.HIGH,
     location=Location("proj/settings.py", 40, 1),
     evidence="AUTH_PASSWORD_VALIDATORS = []",
     remediation="Enable Django's four default validators.",
 )
-INFO = Finding(
-    rule_id="MG999",
+INFO = finding(
+    "MG999",
+    Severity.INFO,
     title="Something from a third-party rule",
     cwe="CWE-309",
-    severity=Severity.INFO,
     confidence=Confidence.LOW,
     location=Location("dir with space/ünï.py", 3),
 )
-PROBE = Finding(
-    rule_id="MG401",
+PROBE = finding(
+    "MG401",
     title="Probe: open with a certificate",
-    cwe="CWE-306",
-    severity=Severity.HIGH,
-    confidence=Confidence.HIGH,
     location=None,
     route="api/accounts/",
     view="accounts.views.AccountViewSet",
@@ -147,12 +140,9 @@ def sample_result(root: str = "/srv/project", **changes: object) -> ScanResult:
 
 SUPPRESSED = (
     Suppression(
-        Finding(
-            rule_id="MG101",
+        finding(
+            "MG101",
             title="View reachable with a client certificate only",
-            cwe="CWE-306",
-            severity=Severity.HIGH,
-            confidence=Confidence.HIGH,
             location=Location("core/views.py", 3),
             route="health/",
             view="core.views.health",
