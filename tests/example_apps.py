@@ -113,45 +113,42 @@ class RunningServer:
             conn.close()
 
 
-def start(project: Project, pki_files: dict[str, Path]) -> Iterator[RunningServer]:
-    """Serve ``project`` until the generator is closed (a fixture's teardown)."""
+def serving(
+    command: list[str],
+    project: Project,
+    announcement: str,
+    *,
+    on_stderr: bool = False,
+    env: dict[str, str] | None = None,
+) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """Run ``command`` in ``project`` until the generator is closed; yield it and its port.
+
+    The port is read from the first line of its stdout (stderr with ``on_stderr``) that
+    matches ``announcement`` (a regex whose group 1 is the port), within 60 seconds. The other
+    stream goes to /dev/null: a pipe nobody reads would fill up and stall a busy server.
+    """
+    announced, quiet = (subprocess.PIPE, subprocess.DEVNULL)
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mtlsguard",
-            "devserver",
-            "--django-settings",
-            project.env["DJANGO_SETTINGS_MODULE"],
-            "--port",
-            "0",
-            "--cert",
-            str(pki_files["server"]),
-            "--key",
-            str(pki_files["server_key"]),
-            "--cacert",
-            str(pki_files["ca"]),
-            "--crl",
-            str(pki_files["crl"]),
-        ],
+        command,
         cwd=project.directory,
-        env=project.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        env={**project.env, **(env or {})},
+        stdout=quiet if on_stderr else announced,
+        stderr=announced if on_stderr else quiet,
         text=True,
     )
+    stream = process.stderr if on_stderr else process.stdout
     try:
-        assert process.stdout is not None
+        assert stream is not None
         deadline = time.monotonic() + 60
         port = None
         while port is None and time.monotonic() < deadline:
-            line = process.stdout.readline()
+            line = stream.readline()
             if not line:
                 break
-            found = re.search(r"https://127\.0\.0\.1:(\d+)/", line)
+            found = re.search(announcement, line)
             port = int(found.group(1)) if found else None
-        assert port is not None, "the dev server did not announce its address"
-        yield RunningServer(process, port)
+        assert port is not None, f"{command[2:4]} did not announce its address"
+        yield process, port
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -159,6 +156,30 @@ def start(project: Project, pki_files: dict[str, Path]) -> Iterator[RunningServe
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def start(project: Project, pki_files: dict[str, Path]) -> Iterator[RunningServer]:
+    """Serve ``project`` under the embedded mTLS dev server until the generator is closed."""
+    command = [
+        sys.executable,
+        "-m",
+        "mtlsguard",
+        "devserver",
+        "--django-settings",
+        project.env["DJANGO_SETTINGS_MODULE"],
+        "--port",
+        "0",
+        "--cert",
+        str(pki_files["server"]),
+        "--key",
+        str(pki_files["server_key"]),
+        "--cacert",
+        str(pki_files["ca"]),
+        "--crl",
+        str(pki_files["crl"]),
+    ]
+    for process, port in serving(command, project, r"https://127\.0\.0\.1:(\d+)/"):
+        yield RunningServer(process, port)
 
 
 def seeded(name: str, pki_env: dict[str, str], tmp: Path, *, seeds: int = 1) -> Project:

@@ -17,6 +17,7 @@ from mtlsguard.certs import ClientCertificate, VerifiedCertificate, verify
 from mtlsguard.devserver.pki import IssuedCertificate
 from mtlsguard.findings.assessment import Assessment
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
+from mtlsguard.probe.config import Identity, ProbeConfig
 from mtlsguard.probe.runner import ProbeResult
 from mtlsguard.report.html_report import HtmlFormat
 from mtlsguard.report.json_report import JsonFormat
@@ -116,3 +117,18 @@ def render(assessment: Assessment, fmt: str) -> str:
 def render_probe(result: ProbeResult, fmt: str) -> str:
     """A probe result as ``mtlsguard probe --format FMT`` renders it (default threshold)."""
     return render(assess_probe(result, fail_on=Severity.HIGH, fail_under=None), fmt)
+
+
+# --- probe runs ----------------------------------------------------------------------------
+
+
+def probe_config(port: int, pki_files: Mapping[str, Path], **extra: Any) -> ProbeConfig:
+    """A probe of ``https://127.0.0.1:PORT/`` as alice (A) with bob (B) for BOLA."""
+    return ProbeConfig(
+        base_url=f"https://127.0.0.1:{port}/",
+        identity=Identity("A", pki_files["client"], pki_files["client_key"]),
+        peer=Identity("B", pki_files["other_client"], pki_files["other_client_key"]),
+        cacert=pki_files["ca"],
+        timeout=15.0,
+        **extra,
+    )

@@ -10,20 +10,10 @@ import pytest
 from mtlsguard.app.combined import run_combined
 from mtlsguard.app.static import StaticRun
 from mtlsguard.findings.assessment import RunKind
-from mtlsguard.probe.config import Identity, ProbeConfig
 from tests.example_apps import EXAMPLES, RunningServer
+from tests.factories import probe_config
 
 pytestmark = pytest.mark.integration
-
-
-def _config(port: int, pki_files: dict[str, Path]) -> ProbeConfig:
-    return ProbeConfig(
-        base_url=f"https://127.0.0.1:{port}/",
-        identity=Identity("A", pki_files["client"], pki_files["client_key"]),
-        peer=Identity("B", pki_files["other_client"], pki_files["other_client_key"]),
-        cacert=pki_files["ca"],
-        timeout=15.0,
-    )
 
 
 def test_the_projects_configuration_selects_the_probes_rules_too(
@@ -31,7 +21,7 @@ def test_the_projects_configuration_selects_the_probes_rules_too(
 ) -> None:
     project = tmp_path / "vulnerable"
     shutil.copytree(EXAMPLES / "vulnerable", project, ignore=shutil.ignore_patterns("*.sqlite3"))
-    config = _config(vulnerable_server.port, pki_files)
+    config = probe_config(vulnerable_server.port, pki_files)
 
     everything = run_combined(StaticRun(project), config)
     assert "BOLA" in everything.probe.phases

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from mtlsguard.probe.config import Identity, ProbeConfig
 from mtlsguard.probe.discovery import load_routes_json
 from mtlsguard.probe.runner import ProbeResult, run_probe
 from tests.example_apps import EXAMPLES, RunningServer
+from tests.factories import probe_config
 from tests.factories import render_probe as render
 
 pytestmark = pytest.mark.integration
@@ -29,17 +29,6 @@ ROUTES = """{"schema": "mtlsguard-routes", "version": 1, "routes": [
  {"pattern": "api/accounts/", "view": "bank.views.AccountList", "methods": ["GET"]},
  {"pattern": "api/accounts/<int:pk>/", "view": "bank.views.AccountDetail", "methods": ["GET"]}
 ]}"""
-
-
-def probe_config(port: int, pki_files: dict[str, Path], **extra: object) -> ProbeConfig:
-    return ProbeConfig(
-        base_url=f"https://127.0.0.1:{port}/",
-        identity=Identity("A", pki_files["client"], pki_files["client_key"]),
-        peer=Identity("B", pki_files["other_client"], pki_files["other_client_key"]),
-        cacert=pki_files["ca"],
-        timeout=15.0,
-        **extra,  # type: ignore[arg-type]
-    )
 
 
 def probe(port: int, pki_files: dict[str, Path]) -> ProbeResult:

@@ -22,8 +22,8 @@ from mtlsguard.probe.config import LoginSettings
 from mtlsguard.probe.discovery import load_routes_json
 from mtlsguard.probe.runner import ProbeResult, run_probe
 from tests.example_apps import Project, RunningServer, start
+from tests.factories import probe_config
 from tests.factories import render_probe as render
-from tests.probe.test_examples import probe_config
 
 pytestmark = pytest.mark.integration
 

@@ -13,11 +13,7 @@ it was built from.
 
 from __future__ import annotations
 
-import re
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,51 +27,28 @@ from mtlsguard.probe.config import Identity, ProbeConfig
 from mtlsguard.probe.discovery import load_path_list
 from mtlsguard.probe.forged import forged_header_sets
 from mtlsguard.probe.runner import run_probe
-from tests.example_apps import PROXY, Project
+from tests.example_apps import PROXY, Project, serving
 
 PATHS = "/billing/\n/api/accounts/\n/api/accounts/<int:pk>/\n"
 
 
 def gunicorn(project: Project, env: dict[str, str] | None = None) -> Iterator[int]:
     module = project.env["DJANGO_SETTINGS_MODULE"].replace(".settings", ".wsgi")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            f"{module}:application",
-            "--bind",
-            "127.0.0.1:0",
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-        ],
-        cwd=project.directory,
-        env={**project.env, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        deadline = time.monotonic() + 60
-        port = None
-        while port is None and time.monotonic() < deadline:
-            line = process.stderr.readline()
-            if not line:
-                break
-            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
-            port = int(found.group(1)) if found else None
-        assert port is not None, "gunicorn did not announce its address"
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        f"{module}:application",
+        "--bind",
+        "127.0.0.1:0",
+        "--workers",
+        "1",
+        "--threads",
+        "4",
+    ]
+    announcement = r"Listening at: http://127\.0\.0\.1:(\d+)"
+    for _, port in serving(command, project, announcement, on_stderr=True, env=env):
         yield port
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

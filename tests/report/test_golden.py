@@ -25,9 +25,8 @@ from mtlsguard.app.probe import ProbeRun, RouteSource, RouteSourceKind, run_prob
 from mtlsguard.app.static import StaticRun, run_static
 from mtlsguard.findings.assessment import Assessment, MergedParts
 from mtlsguard.findings.model import Finding, Severity
-from mtlsguard.probe.config import Identity, ProbeConfig
 from tests.example_apps import EXAMPLES, RunningServer
-from tests.factories import render
+from tests.factories import probe_config, render
 
 pytestmark = pytest.mark.integration
 
@@ -81,16 +80,6 @@ def check(name: str, fmt: str, assessment: Assessment, port: int | None) -> None
     assert path.is_file(), f"{path} missing: run with MTLSGUARD_UPDATE_GOLDEN=1"
     expected = path.read_text(encoding="utf-8")
     assert text == expected, f"{path.name} differs; MTLSGUARD_UPDATE_GOLDEN=1 shows the change"
-
-
-def probe_config(port: int, pki_files: dict[str, Path]) -> ProbeConfig:
-    return ProbeConfig(
-        base_url=f"https://127.0.0.1:{port}/",
-        identity=Identity("A", pki_files["client"], pki_files["client_key"]),
-        peer=Identity("B", pki_files["other_client"], pki_files["other_client_key"]),
-        cacert=pki_files["ca"],
-        timeout=15.0,
-    )
 
 
 @pytest.fixture(scope="module")
