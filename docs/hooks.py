@@ -1,6 +1,6 @@
 """MkDocs hooks of the documentation site (``hooks:`` in ``mkdocs.yml``).
 
-* ``cli.md`` is generated at build time from :func:`mtlsguard.cli.build_parser`, so the CLI
+* ``cli.md`` is generated at build time from :func:`mtlsguard.cli.main.build_parser`, so the CLI
   reference is the parser itself: an option added, renamed or removed there changes the page,
   and a link to a section that no longer exists fails ``mkdocs build --strict``.
 * Files outside ``docs/`` that the site publishes (``OUTSIDE_PAGES``, e.g.
@@ -166,7 +166,7 @@ def render_cli_reference(parser: argparse.ArgumentParser) -> str:
     lines = [
         "# CLI reference",
         "",
-        "Generated from the argument parser (`mtlsguard.cli.build_parser`) each time the site",
+        "Generated from the argument parser (`mtlsguard.cli.main.build_parser`) each time the site",
         "is built, so it always matches `mtlsguard --help` and `mtlsguard COMMAND --help` of",
         "this version.",
         "",

@@ -142,3 +142,22 @@ def test_anchor_is_the_projects_manage_py_else_the_workflow_file(tmp_path: Path)
     (tmp_path / "backend" / "manage.py").write_text("", encoding="utf-8")
     assert code_scanning_anchor(tmp_path / "backend", tmp_path, env) == "backend/manage.py"
     assert code_scanning_anchor(tmp_path / "elsewhere", tmp_path, {}) is None
+
+
+def test_a_probes_results_are_anchored_to_a_file_of_the_repository(tmp_path: Path) -> None:
+    """The probe's root is its target URL; the anchor must still resolve in the repository
+    (regression: it resolved against the URL, https://app/backend/manage.py)."""
+    result = ScanResult(root="https://app/", findings=(finding("MG402", location=None),))
+    sarif = SarifFormat(repository=tmp_path, anchor="backend/manage.py").render(Assessment(result))
+    run = json.loads(sarif)["runs"][0]
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == tmp_path.as_uri() + "/"
+    artifact = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact == {"uri": "backend/manage.py", "uriBaseId": "SRCROOT"}
+
+
+def test_outside_the_repository_the_anchor_is_relative_to_it(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    result = ScanResult(root=str(tmp_path / "other"), findings=(finding("MG402", location=None),))
+    sarif = SarifFormat(repository=tmp_path / "repo", anchor="w.yml").render(Assessment(result))
+    artifact = json.loads(sarif)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert artifact["artifactLocation"] == {"uri": "w.yml"}

@@ -338,3 +338,48 @@ def test_a_terminal_that_cannot_encode_the_output_still_gets_the_report(
     assert result.returncode == EXIT_FINDINGS
     assert b"pr\\xf8ject" in result.stdout
     assert b"MG102" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('disable = ["MG999"]', "no rule matches 'MG999'"),
+        ('disable = ["XY"]', "which is not a rule id like 'MG101'"),
+        ("[tool.mtlsguard.options.MG999]\nx = 10", "no rule matches 'MG999'"),
+        ("[tool.mtlsguard.options.MG202]\nmax-age = 10", "MG202 has no option 'max-age'"),
+        ('[tool.mtlsguard.options.MG405]\nattempts = "x"', "MG405 has no option 'attempts'"),
+        ('[tool.mtlsguard.options.MG202]\nmax-age-seconds = "x"', "must be int"),
+    ],
+)
+def test_a_rule_or_option_nobody_knows_is_a_configuration_error(
+    project: Path, capsys: pytest.CaptureFixture[str], table: str, message: str
+) -> None:
+    """A typo in ``disable`` or an option table must not leave a rule running unnoticed."""
+    if not table.startswith("["):
+        table = "[tool.mtlsguard]\n" + table
+    (project / "pyproject.toml").write_text(table + "\n")
+    code, _, err = run(capsys, "scan", project)
+    assert code == EXIT_ERROR
+    assert message in err
+    assert "pyproject.toml" in err
+
+
+def test_disable_takes_rule_ids_and_prefixes(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "pyproject.toml").write_text('[tool.mtlsguard]\ndisable = ["MG1"]\n')
+    code, out, _ = run(capsys, "scan", project, "--format", "json")
+    assert code == EXIT_OK
+    assert not [f for f in json.loads(out)["findings"] if f["rule_id"].startswith("MG1")]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--fail-under", "B"], ["--cert", "a.pem"], ["--credential-probes"]],
+)
+def test_probe_options_without_probe_are_a_usage_error(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, _, err = run(capsys, "scan", project, *argv)
+    assert code == EXIT_ERROR
+    assert "needs --probe URL" in err

@@ -159,7 +159,13 @@ def test_without_middleware_failures_are_audited_and_throttled(
     throttled = get_as("/drf/whoami", pki.revoked)
     assert 1 <= int(throttled["Retry-After"]) <= 60
     events = audit_events(caplog)
-    assert [e["reason"] for e in events] == ["revoked", "revoked"]
+    # every decision is audited, the refusals while throttled (429) included
+    assert [(e["reason"], e["status"]) for e in events] == [
+        ("revoked", 401),
+        ("revoked", 401),
+        ("throttled", 429),
+        ("throttled", 429),
+    ]
     assert events[0]["decision"] == "deny"
     assert events[0]["fingerprint"] == pki.revoked.cert.fingerprint(hashes.SHA256()).hex()
     assert events[0]["path"] == "/drf/whoami"

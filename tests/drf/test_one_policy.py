@@ -128,3 +128,18 @@ def test_a_direct_client_is_counted_by_its_address(
     statuses = [_get(pki.client, peer=STRANGER) for _ in range(4)]
     assert 429 not in statuses[:3]
     assert statuses[3] == 429
+
+
+@pytest.mark.django_db
+def test_a_throttled_refusal_is_audited_on_both_paths(
+    path: str, throttle: None, users: dict[str, Any], pki: TestPKI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every decision is an audit event, the 429 included (regression: DRF raised Throttled
+    before it audited anything)."""
+    with caplog.at_level(logging.INFO, logger="mtlsguard.audit"):
+        statuses = [_get(pki.revoked, client_ip="192.0.2.7") for _ in range(4)]
+    assert statuses[3] == 429
+    events = audit_events(caplog)
+    assert len(events) == 4
+    assert (events[3]["reason"], events[3]["status"]) == ("throttled", 429)
+    assert events[3]["client"] == "192.0.2.7"

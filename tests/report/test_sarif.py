@@ -167,3 +167,35 @@ def test_scan_errors_become_tool_notifications() -> None:
     (note,) = invocation["toolExecutionNotifications"]
     assert "broken/views.py" in note["message"]["text"]
     assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "SRCROOT"
+
+
+def test_every_logical_location_has_a_kind() -> None:
+    """DESIGN.md: each result names the view with kind ``function`` or ``type``, probe
+    results too (regression: the probe's findings lost their kind and methods)."""
+    from mtlsguard.findings.registry import get_rule
+    from mtlsguard.probe.rules import load, probe_finding
+
+    load()
+    findings = (
+        probe_finding(
+            get_rule("MG402"),
+            route="/billing/",
+            view="bank.views.BillingView",
+            evidence="e",
+            remediation="r",
+        ),
+        probe_finding(
+            get_rule("MG404"),
+            route="/a/{pk}/",
+            view="bank.views.account",
+            evidence="e",
+            remediation="r",
+        ),
+    )
+    document = json.loads(
+        SarifFormat().render(Assessment(ScanResult(root="https://app/", findings=findings)))
+    )
+    results = document["runs"][0]["results"]
+    kinds = [loc["kind"] for r in results for loc in r["locations"][0]["logicalLocations"]]
+    assert sorted(kinds) == ["function", "type"]
+    assert all(r["properties"]["methods"] == ["GET"] for r in results)

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from mtlsguard.app.baseline import BaselineKind
 from mtlsguard.app.errors import RunError
 from mtlsguard.app.merge import MergedFinding, RouteIndex, merge_findings
-from mtlsguard.app.probe import below_grade, check_grade, traffic
+from mtlsguard.app.probe import below_grade, check_grade, incomplete_reason, traffic
 from mtlsguard.app.static import (
     StaticOutcome,
     StaticRun,
@@ -151,9 +151,10 @@ def run_combined(
         )
     except ProbeSetupError as exc:
         raise RunError(str(exc)) from exc
-    if probed.reached == 0:
+    incomplete = incomplete_reason(probed)
+    if incomplete is not None:
         errors = "".join(f"\n  {e.path}: {e.message}" for e in probed.errors[:20])
-        raise RunError(f"no response from {config.base_url} with A's certificate{errors}")
+        raise RunError(f"probe of {config.base_url}: {incomplete}{errors}")
     combined = combine(static, [("probe", probed)])
     triaged = triage_scan(combined.raw, root, project, baseline=baseline, fail_on=run.fail_on)
     if triaged.nothing_scanned:

@@ -42,6 +42,7 @@ __all__ = [
     "assess_probe",
     "below_grade",
     "check_grade",
+    "incomplete_reason",
     "run_probe_command",
     "traffic",
 ]
@@ -120,8 +121,13 @@ def check_grade(grade: str | None) -> str | None:
 
 
 def below_grade(result: ProbeResult, fail_under: str | None) -> bool:
-    """``fail_under`` was given and the probe's grade is worse."""
-    return fail_under is not None and grade_rank(result.score.grade) > grade_rank(fail_under)
+    """``fail_under`` was given and the probe's grade is worse, or there is none.
+
+    A run that tested no category has no grade (``n/a``); it cannot meet a threshold.
+    """
+    if fail_under is None:
+        return False
+    return not result.score.tested or grade_rank(result.score.grade) > grade_rank(fail_under)
 
 
 def traffic(result: ProbeResult) -> str:
@@ -195,18 +201,16 @@ def assess_probe(
     )
 
 
-_OBSERVING = frozenset({"collection routes", "detail routes"})
-
-
 def incomplete_reason(result: ProbeResult) -> str | None:
-    """Why a probe run did not do its work, or ``None`` when it reached the target.
+    """Why a probe run did not do its work, or ``None`` when it did.
 
-    A run whose rule selection needed no route observed (only the sign-in probes) is judged
-    by the phases that ran, not by the paths it observed.
+    The one judgement for every kind of run (``probe``, ``scan --probe``). A run whose rule
+    selection needed no route observed (only the sign-in probes) is judged by the phases
+    that ran, not by the paths it observed.
     """
     if not result.phases:
         return "no probe ran: the rule selection leaves no probe rule"
-    if not _OBSERVING & set(result.phases):
+    if not result.observed_routes:
         return None
     if result.paths == 0:
         return "nothing was probed (no route answers GET, or no ID could fill a route's parameters)"
@@ -223,6 +227,7 @@ def run_probe_command(
     :raises RunError: for an unusable certificate, key or CA file, or an unreadable route source.
     """
     fail_under = check_grade(run.fail_under)
+    known_rules()  # a broken rule plugin stops the run before any request
     endpoints: Sequence[Endpoint] = ()
     skipped: tuple[str, ...] = ()
     if run.routes is not None:

@@ -6,21 +6,43 @@ one of them (SARIF rule descriptors) and the docs are generated from the built-i
 
 from __future__ import annotations
 
-from mtlsguard.findings.registry import Rule, all_rules
+from mtlsguard.app.errors import RunError
+from mtlsguard.findings.registry import RegistryError, Rule, RuleSelection, all_rules
 from mtlsguard.probe.rules import load as load_probe_rules
 from mtlsguard.scan.rules import load as load_static_rules
 
-__all__ = ["builtin_rules", "known_rules"]
+__all__ = ["builtin_rules", "check_selection", "known_rules"]
 
 
 def known_rules() -> tuple[Rule, ...]:
     """Every registered rule, built-in and plugin, sorted by id.
 
-    :raises RegistryError: when a plugin fails to load.
+    :raises RunError: when a rule plugin fails to load (before the run does anything).
     """
     load_static_rules()
     load_probe_rules()
-    return all_rules()
+    try:
+        return all_rules()
+    except RegistryError as exc:
+        raise RunError(str(exc)) from exc
+
+
+def check_selection(selection: RuleSelection, where: str) -> None:
+    """Refuse a selection that names a rule nobody knows or an option a rule does not declare.
+
+    A typo in ``disable`` or in an option table must not quietly leave a rule running or a
+    threshold at its default.
+
+    :raises RunError: naming ``where`` the selection came from.
+    """
+    rules = known_rules()
+    unknown = selection.unknown(r.rule_id for r in rules)
+    if unknown:
+        raise RunError(f"{where}: no rule matches {', '.join(map(repr, unknown))}")
+    try:
+        selection.apply(rules)
+    except RegistryError as exc:
+        raise RunError(f"{where}: {exc}") from exc
 
 
 def builtin_rules() -> tuple[Rule, ...]:

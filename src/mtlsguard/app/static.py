@@ -9,7 +9,6 @@ decides what fails.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +16,11 @@ from pathlib import Path
 from mtlsguard.app.baseline import Baseline, BaselineError, BaselineKind, load_baseline
 from mtlsguard.app.config import ConfigError, ProjectConfig, load_config
 from mtlsguard.app.errors import RunError
-from mtlsguard.app.rules import known_rules
+from mtlsguard.app.rules import check_selection, known_rules
 from mtlsguard.app.triage import TriagedScan, triage_routes, triage_scan
 from mtlsguard.findings.assessment import Assessment, RouteInventory, RunKind
 from mtlsguard.findings.model import Finding, Route, ScanResult, Severity
-from mtlsguard.findings.registry import EVERY_RULE, RegistryError, Rule, RuleSelection
+from mtlsguard.findings.registry import EVERY_RULE, Rule, RuleSelection
 from mtlsguard.scan.engine import Progress, scan_project
 from mtlsguard.scan.excerpt import read_excerpts
 from mtlsguard.scan.rules import static_rules
@@ -39,6 +38,7 @@ __all__ = [
     "run_routes",
     "run_static",
     "scan_raw",
+    "selected_rules",
 ]
 
 Engine = Callable[[Path, Sequence[Rule], Progress | None], ScanResult]
@@ -133,34 +133,29 @@ def baseline_file(path: Path | None, kind: BaselineKind) -> Baseline | None:
         raise RunError(str(exc)) from exc
 
 
-def _rules(config: ProjectConfig, selection: RuleSelection) -> tuple[Rule, ...]:
-    try:
-        chosen = config.selection().apply(static_rules())
-        return selection.apply(chosen)
-    except RegistryError as exc:
-        where = config.source or "[tool.mtlsguard]"
-        raise RunError(f"{where}: {exc}") from exc
+def selected_rules(config: ProjectConfig, selection: RuleSelection) -> tuple[Rule, ...]:
+    """The static rules the project's configuration and the caller's selection let run.
+
+    :raises RunError: when a rule plugin fails to load, or either selection names a rule or
+        an option that does not exist (a typo must not leave a rule running unnoticed).
+    """
+    project = config.selection()
+    check_selection(project, config.source or "[tool.mtlsguard]")
+    check_selection(selection, "the rule selection")
+    return selection.apply(project.apply(static_rules()))
 
 
 def scan_raw(run: StaticRun, root: Path, config: ProjectConfig) -> ScanResult:
     """The raw result of ``run``'s engine with the selected rules.
 
-    :raises RunError: when the tree cannot be read or the engine fails (never a traceback,
-        unless ``MTLSGUARD_DEBUG`` is set).
+    :raises RunError: for a bad selection (:func:`selected_rules`) or a tree that cannot be
+        read. Anything else the engine raises is a bug, left to the command line to report.
     """
+    rules = selected_rules(config, run.selection)
     try:
-        return run.engine(root, _rules(config, run.selection), run.progress)
-    except RunError:
-        raise
+        return run.engine(root, rules, run.progress)
     except OSError as exc:
         raise RunError(f"cannot scan {root}: {exc}") from exc
-    except Exception as exc:  # a crash inside the engine must not end in a traceback
-        if os.environ.get("MTLSGUARD_DEBUG"):
-            raise
-        raise RunError(
-            f"internal error while scanning {root}: {type(exc).__name__}: {exc} "
-            "(please report it; MTLSGUARD_DEBUG=1 shows the traceback)"
-        ) from exc
 
 
 def nothing_scanned(root: Path, result: ScanResult) -> RunError:

@@ -172,12 +172,38 @@ def _guarded(run: Callable[[], _Ran]) -> _Ran:
         return _Ran(EXIT_ERROR, f"mtlsguard: error: {exc}")
     except SystemExit as exc:  # a usage error the option checks reported on stderr
         return _Ran(exc.code if isinstance(exc.code, int) else EXIT_ERROR, "invalid arguments")
+    except Exception as exc:  # a bug: one line, exit 2 and a summary, never a traceback
+        if os.environ.get("MTLSGUARD_DEBUG"):
+            raise
+        return _Ran(
+            EXIT_ERROR,
+            f"mtlsguard: error: internal error: {type(exc).__name__}: {exc} (please report it; "
+            "MTLSGUARD_DEBUG=1 shows the traceback)",
+        )
+
+
+#: Options the action sets itself from its inputs (``sarif-file``); an ``-o`` or ``-f`` in
+#: ``scan-args``/``probe-args`` would send the SARIF log somewhere the step never reads.
+_OWN_OPTIONS: Final = {"output": "--output", "format": "--format"}
+
+
+def _own_options(options: Mapping[str, Any]) -> str | None:
+    for key, flag in _OWN_OPTIONS.items():
+        if key == "format" and options.get(key) in {None, "text"}:
+            continue
+        if key == "output" and options.get(key) is None:
+            continue
+        return f"{flag} is set by the action (input sarif-file); remove it from the arguments"
+    return None
 
 
 def _scan(options: Mapping[str, Any]) -> _Ran:
-    from mtlsguard.cli.scan import scan_outcome
+    from mtlsguard.cli.scan import scan_outcome, write_baseline
 
     outcome, failing = scan_outcome(options)
+    if options.get("write_baseline") is not None:
+        write_baseline(options["write_baseline"], outcome)  # as the command: recorded, exit 0
+        failing = False
     return _Ran(EXIT_FINDINGS if failing else EXIT_OK, "", outcome.assessment)
 
 
@@ -201,6 +227,8 @@ def _section(
     options = _parse(argv)
     if isinstance(options, str):
         ran = _Ran(EXIT_ERROR, options)
+    elif (refused := _own_options(options)) is not None:
+        ran = _Ran(EXIT_ERROR, f"mtlsguard: error: {command}-args: {refused}")
     else:
         ran = _guarded(lambda: (_scan if command == "scan" else _probe)(options))
     if ran.message:
@@ -282,7 +310,13 @@ def main(env: Mapping[str, str] | None = None) -> int:
     except InputError as exc:
         print(f"::error::mtlsguard action: {exc}")
         return EXIT_ERROR
-    return run_action(inputs, environ)
+    try:
+        return run_action(inputs, environ)
+    except Exception as exc:  # writing the summary or outputs failed: say so, exit 2
+        if environ.get("MTLSGUARD_DEBUG"):
+            raise
+        print(f"::error::mtlsguard action: internal error: {type(exc).__name__}: {exc}")
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from mtlsguard.cli.devserver import COMMANDS as DEVSERVER_COMMANDS
 from mtlsguard.cli.devserver import add_commands as add_devserver_commands
 from mtlsguard.cli.devserver import run_command as run_devserver_command
 from mtlsguard.cli.exit_codes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from mtlsguard.cli.output import fatal
+from mtlsguard.cli.output import fatal, internal_error
 from mtlsguard.cli.probe import COMMAND as PROBE_COMMAND
 from mtlsguard.cli.probe import add_command as add_probe_command
 from mtlsguard.cli.probe import run_command as run_probe_command
@@ -91,9 +91,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_ERROR
     except Exception as exc:  # a bug must end in one line and exit 2, never a traceback
-        if os.environ.get("MTLSGUARD_DEBUG"):
-            raise
-        fatal(
-            f"internal error: {type(exc).__name__}: {exc} "
-            "(please report it; MTLSGUARD_DEBUG=1 shows the traceback)"
-        )
+        internal_error(exc)

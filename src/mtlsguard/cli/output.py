@@ -14,13 +14,26 @@ from typing import NoReturn
 
 from mtlsguard.cli.exit_codes import EXIT_ERROR
 
-__all__ = ["fatal", "terminal_width", "wants_color", "warn", "write"]
+__all__ = ["fatal", "internal_error", "terminal_width", "wants_color", "warn", "write"]
 
 
 def fatal(message: str) -> NoReturn:
     """Print ``message`` as an error and exit with :data:`EXIT_ERROR`."""
     print(f"mtlsguard: error: {message}", file=sys.stderr)
     raise SystemExit(EXIT_ERROR)
+
+
+def internal_error(exc: Exception) -> NoReturn:
+    """A bug reached the user: one line and :data:`EXIT_ERROR`, never a traceback.
+
+    ``MTLSGUARD_DEBUG=1`` raises ``exc`` again, so the traceback can be reported.
+    """
+    if os.environ.get("MTLSGUARD_DEBUG"):
+        raise exc
+    fatal(
+        f"internal error: {type(exc).__name__}: {exc} "
+        "(please report it; MTLSGUARD_DEBUG=1 shows the traceback)"
+    )
 
 
 def warn(message: str) -> None:

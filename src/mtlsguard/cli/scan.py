@@ -33,10 +33,26 @@ __all__ = [
     "run_scan",
     "scan_outcome",
     "static_run",
+    "write_baseline",
 ]
 
 SEVERITY_NAMES = tuple(s.label for s in sorted(Severity, reverse=True))
 """``critical`` ... ``info``."""
+
+#: ``scan`` options that only mean something with ``--probe`` (and have no default).
+_PROBE_ONLY = (
+    "fail_under",
+    "cert",
+    "key",
+    "cacert",
+    "peer_cert",
+    "peer_key",
+    "auth_header",
+    "peer_auth_header",
+    "credential_probes",
+    "allow_unsafe_methods",
+    "login_url",
+)
 
 
 def _add_common(command: argparse.ArgumentParser, *, path_default: Path | None = None) -> None:
@@ -163,6 +179,10 @@ def scan_outcome(
     probe_url = options.get("probe")
     if probe_url and (options.get("cert") is None or options.get("key") is None):
         fatal("--probe needs --cert and --key (the client certificate of identity A)")
+    if not probe_url:
+        stray = [name for name in _PROBE_ONLY if options.get(name)]
+        if stray:
+            fatal(f"--{stray[0].replace('_', '-')} needs --probe URL (it is a probe option)")
     with TerminalProgress(sys.stderr, enabled=_progress_enabled(options)) as progress:
         run = replace(run, progress=progress)
         if probe_url:
@@ -177,7 +197,6 @@ def scan_outcome(
 
 def report_scan(options: Mapping[str, Any], engine: Engine | None = None) -> int:
     """Run the scan ``options`` describe (merged with a probe under ``--probe``); exit code."""
-    from mtlsguard.app.baseline import dump_baseline, findings_baseline
     from mtlsguard.app.errors import RunError
 
     output = options.get("output")
@@ -190,10 +209,17 @@ def report_scan(options: Mapping[str, Any], engine: Engine | None = None) -> int
     write(output, report_format.render(outcome.assessment))
     baseline_path = options.get("write_baseline")
     if baseline_path is not None:
-        write(baseline_path, dump_baseline(findings_baseline(outcome.current)), "baseline")
-        warn(f"wrote {len(outcome.current)} finding(s) to baseline {baseline_path}")
+        write_baseline(baseline_path, outcome)
         return EXIT_OK
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def write_baseline(path: Path, outcome: StaticOutcome) -> None:
+    """Record every current finding of ``outcome`` in the baseline file ``path``."""
+    from mtlsguard.app.baseline import dump_baseline, findings_baseline
+
+    write(path, dump_baseline(findings_baseline(outcome.current)), "baseline")
+    warn(f"wrote {len(outcome.current)} finding(s) to baseline {path}")
 
 
 def report_routes(options: Mapping[str, Any], engine: Engine | None = None) -> int:

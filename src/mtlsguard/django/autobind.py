@@ -25,7 +25,7 @@ from django.http import HttpRequest
 
 from mtlsguard.django.backends import ClientCertificateBackend
 from mtlsguard.django.models import CertificateBinding
-from mtlsguard.django.runtime import VerifiedCertificate, client_certificate_of
+from mtlsguard.django.runtime import VerifiedCertificate
 
 __all__ = ["AutoBindingCertificateBackend"]
 
@@ -44,7 +44,7 @@ class AutoBindingCertificateBackend(ClientCertificateBackend):
             return user  # refused by the backend right after: bind nothing
         if not isinstance(verified, VerifiedCertificate):
             return user
-        cert = client_certificate_of(verified)
+        cert = verified.certificate
         if cert.sha256 is None:
             return user  # a field-only identity has no fingerprint to bind
         # INSERT ... ON CONFLICT DO NOTHING, then read the row: one winner among concurrent

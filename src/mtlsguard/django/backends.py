@@ -44,7 +44,7 @@ from mtlsguard.django.binding_lookup import binding_queryset, find_binding
 from mtlsguard.django.conf import IdentitySettings, get_settings
 from mtlsguard.django.identity_cache import MISS, identity_cache
 from mtlsguard.django.models import CertificateBinding
-from mtlsguard.django.runtime import VerifiedCertificate, client_certificate_of
+from mtlsguard.django.runtime import VerifiedCertificate
 
 __all__ = ["ClientCertificateBackend", "authenticate_certificate"]
 
@@ -245,7 +245,7 @@ class ClientCertificateBackend(ModelBackend):
     def _certificate(certificate: object) -> ClientCertificate | None:
         if not isinstance(certificate, VerifiedCertificate):
             return None  # only what verify() returned may authenticate
-        cert = client_certificate_of(certificate)
+        cert = certificate.certificate
         return None if cert.sha256 is None else cert
 
     def _binding_user(self, binding: CertificateBinding | None, cert: ClientCertificate) -> Any:

@@ -61,11 +61,9 @@ _BAD_INPUT = frozenset({"malformed", "ambiguous", "unknown_source"})
 GetResponse = Callable[[HttpRequest], Any]
 
 
-def decide(
-    settings: MtlsGuardSettings, inspection: CertificateOutcome, path: str
-) -> Refusal | None:
+def decide(settings: MtlsGuardSettings, outcome: CertificateOutcome, path: str) -> Refusal | None:
     """The refusal for a request, before throttling; ``None`` lets it through to the view."""
-    error = inspection.error
+    error = outcome.error
     required = settings.is_required(path)
     if error is not None and error.reason == "untrusted_proxy":
         if settings.untrusted_headers == "reject":
@@ -86,7 +84,7 @@ def decide(
         if required:
             return Refusal(403, error.reason, f"Client certificate refused: {error}")
         return None
-    if inspection.verified is None and required:
+    if outcome.verified is None and required:
         return Refusal(401, "no_certificate", "A verified client certificate is required.")
     return None
 
@@ -122,16 +120,16 @@ class ClientCertificateMiddleware:
         if self.is_async:
             return self.__acall__(request)
         settings = get_settings()
-        inspection = self._annotate(request, settings)
-        refusal = decide(settings, inspection, request.path_info)
-        refusal = self._throttle(settings, inspection, request, refusal)
+        outcome = self._annotate(request, settings)
+        refusal = decide(settings, outcome, request.path_info)
+        refusal = self._throttle(settings, outcome, request, refusal)
         user = None
         if refusal is None:
-            user = self._identify(request, settings, inspection)
+            user = self._identify(request, settings, outcome)
             response: HttpResponseBase = self.get_response(request)
         else:
             response = refusal_response(request, refusal, api=settings.is_api(request.path_info))
-        record = self._record(request, settings, inspection, refusal, user, response.status_code)
+        record = self._record(request, settings, outcome, refusal, user, response.status_code)
         if record is not None:
             emit(record, settings.audit)
         return response
@@ -203,26 +201,24 @@ class ClientCertificateMiddleware:
         settings = get_settings()
         if settings.verify.fetch_crls:
             # verify() may download a CRL: keep network I/O off the event loop.
-            inspection = await sync_to_async(self._annotate, thread_sensitive=False)(
-                request, settings
-            )
+            outcome = await sync_to_async(self._annotate, thread_sensitive=False)(request, settings)
         else:
-            inspection = self._annotate(request, settings)  # CPU only, cached: run inline
-        refusal = decide(settings, inspection, request.path_info)
-        if inspection.error is not None and settings.throttle.enabled:
+            outcome = self._annotate(request, settings)  # CPU only, cached: run inline
+        refusal = decide(settings, outcome, request.path_info)
+        if outcome.error is not None and settings.throttle.enabled:
             refusal = await sync_to_async(self._throttle, thread_sensitive=False)(
-                settings, inspection, request, refusal
+                settings, outcome, request, refusal
             )
         user = None
         if refusal is None:
-            user = await self._aidentify(request, settings, inspection)
+            user = await self._aidentify(request, settings, outcome)
             get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
             response = await get_response(request)
         else:
             response = await sync_to_async(refusal_response, thread_sensitive=True)(
                 request, refusal, api=settings.is_api(request.path_info)
             )
-        record = self._record(request, settings, inspection, refusal, user, response.status_code)
+        record = self._record(request, settings, outcome, refusal, user, response.status_code)
         if record is not None:
             await emit_async(record, settings.audit)
         return response

@@ -23,16 +23,12 @@ from mtlsguard.django.conf import MtlsGuardSettings
 __all__ = [
     "NOTHING_PRESENTED",
     "CertificateOutcome",
-    "Inspection",
     "client_address",
     "forwarded_for",
     "inspect_request",
     "meta_key",
     "peer_address",
 ]
-
-Inspection = CertificateOutcome
-"""The earlier name of :class:`~mtlsguard.certs.request.CertificateOutcome`."""
 
 
 @functools.lru_cache(maxsize=64)

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import ImproperlyConfigured
 from django.dispatch import receiver
 
-from mtlsguard.certs import ClientCertificate, VerifiedCertificate
+from mtlsguard.certs import VerifiedCertificate
 from mtlsguard.certs.policy import VerificationPolicy
 from mtlsguard.certs.request import CertificateReader
 from mtlsguard.certs.verifier import verifier_for
@@ -25,7 +25,6 @@ from mtlsguard.django.identity_cache import identity_cache
 __all__ = [
     "VerifiedCertificate",
     "build_policy",
-    "client_certificate_of",
     "policy",
     "reader",
     "reset",
@@ -40,11 +39,6 @@ class _Compiled(NamedTuple):
 
 _lock = threading.Lock()
 _compiled: _Compiled | None = None
-
-
-def client_certificate_of(verified: VerifiedCertificate) -> ClientCertificate:
-    """The :class:`ClientCertificate` a verification result is about."""
-    return verified.certificate
 
 
 def build_policy(settings: MtlsGuardSettings) -> VerificationPolicy:

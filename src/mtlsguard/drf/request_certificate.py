@@ -110,6 +110,8 @@ def verified_certificate(request: Request | HttpRequest) -> VerifiedCertificate 
 def check_throttle(request: Request | HttpRequest, cert: RequestCertificate) -> None:
     """Raise DRF's ``Throttled`` (429 + ``Retry-After``) while failures are throttled.
 
+    The refusal is audited (reason ``throttled``, status 429) as the middleware audits its own.
+
     :raises Throttled: when a subject of :func:`failure_subjects` is over the limit.
     """
     settings = get_settings()
@@ -118,6 +120,7 @@ def check_throttle(request: Request | HttpRequest, cert: RequestCertificate) -> 
     subjects = failure_subjects(django_request(request), settings, cert.outcome)
     wait = FailureThrottle(settings.throttle).check(subjects)
     if wait is not None:
+        audit_denial(request, cert.outcome, "throttled", status=429)
         raise exceptions.Throttled(
             wait=wait, detail="Too many failed authentications.", code="throttled"
         )

@@ -3,8 +3,8 @@
 A rule is registered once, by the module that defines it (Bandit's ``@test_id``, Schemathesis'
 ``@check``): static rules with the :func:`rule` decorator on their check function, probe rules
 and tool rules with :func:`register` (their detection lives in a probe phase or in the tool).
-The rule module's *docstring* is the rule's documentation, so the docs, SARIF ``help`` and
-``mtlsguard rules`` all show the same text.
+The rule module's *docstring* is the rule's documentation, so the generated pages in
+``docs/rules/`` and SARIF's ``help`` show the same text.
 
 What a run may execute is a :class:`RuleSelection` applied *before* any rule runs: ``select`` and
 ``ignore`` (rule ids or id prefixes) and per-rule option values that replace the defaults the
@@ -340,17 +340,18 @@ def load_plugins() -> None:
     global _plugins_loaded
     if _plugins_loaded:
         return
-    _plugins_loaded = True
     import importlib.metadata  # only when rules are listed: `mtlsguard --help` stays quick
 
     for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             entry.load()
         except Exception as exc:
+            # Not marked loaded: every later call says so again instead of going on without it.
             raise RegistryError(
                 f"the rule plugin {entry.name!r} ({entry.value}) failed to load: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
+    _plugins_loaded = True
 
 
 def all_rules(kind: RuleKind | None = None) -> tuple[Rule, ...]:

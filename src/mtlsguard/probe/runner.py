@@ -79,6 +79,9 @@ class ProbeResult:
     """Concrete paths where identity A's request got any HTTP response."""
     phases: tuple[str, ...] = ()
     """Names of the phases that ran, in order (the rule selection and prerequisites decide)."""
+    observed_routes: bool = False
+    """Whether the run set out to observe the routes (some chosen phase needed them); such a
+    run that observed or reached nothing did not do its work."""
 
     def scan_result(self) -> ScanResult:
         """The findings and errors as a :class:`ScanResult` for the report formats."""
@@ -146,6 +149,7 @@ async def probe(
             paths=state.done,
             reached=state.reached,
             phases=tuple(ran),
+            observed_routes=Need.COLLECTIONS_OBSERVED in established,
         )
 
 

@@ -91,9 +91,14 @@ class Score:
     """Every category, in :class:`Category` order."""
 
     @property
+    def tested(self) -> bool:
+        """Whether the run tested any category at all."""
+        return any(c.score is not None for c in self.categories)
+
+    @property
     def grade(self) -> str:
-        """Overall A-F."""
-        return grade_for(self.score)
+        """Overall A-F; ``n/a`` when no category was tested (nothing earned a grade)."""
+        return grade_for(self.score) if self.tested else "n/a"
 
     def as_dict(self) -> dict[str, object]:
         """JSON-friendly form."""

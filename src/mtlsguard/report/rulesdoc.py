@@ -10,6 +10,7 @@ so a test can regenerate them and compare.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,9 +40,16 @@ _USAGE = (
     "[tool.mtlsguard]",
     'fail-on = "medium"                   # threshold for exit code 1 (--fail-on wins)',
     'exclude = ["legacy/**", "*/tests/*"] # globs over paths relative to the project root',
-    'disable = ["MG205"]                  # rules whose findings are dropped',
+    'disable = ["MG205"]                  # rules (ids or prefixes like "MG2") that never run',
     'severity = { MG101 = "critical" }    # per-rule severity overrides',
+    "",
+    "[tool.mtlsguard.options.MG202]       # a rule's options (each rule's page lists them)",
+    "max-age-seconds = 43200",
     "```",
+    "",
+    "`disable` also applies to the probe of `mtlsguard scan --probe` (a disabled probe rule sends",
+    "no request). A rule id or an option that no rule has is an error (exit code 2), never",
+    "ignored.",
     "",
     "## Baselines",
     "",
@@ -82,7 +90,27 @@ def _page(rule: Rule) -> str:
         "",
         docstring_to_markdown(rule.doc),
     ]
+    if rule.options:
+        lines += [
+            "",
+            "## Options",
+            "",
+            f"Set in `[tool.mtlsguard.options.{rule.rule_id}]` of the project's `pyproject.toml`.",
+            "",
+            "| Option | Default | What it changes |",
+            "| --- | --- | --- |",
+        ]
+        lines += [f"| `{o.name}` | `{_toml(o.default)}` | {o.doc} |" for o in rule.options]
+        lines.append("")
     return "\n".join(lines)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(json.dumps(v) for v in value) + "]"
+    return json.dumps(value) if isinstance(value, str) else str(value)
 
 
 def render_rule_docs(rules: Sequence[Rule]) -> dict[str, str]:

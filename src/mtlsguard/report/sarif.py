@@ -151,7 +151,9 @@ class _Artifacts:
     prefix: str = ""
     """Path of the scanned root below ``SRCROOT`` (``backend/``), or empty."""
     anchor: str | None = None
-    """A file below ``SRCROOT`` for results that have no source location, if any."""
+    """A file for results that have no source location, if any."""
+    anchor_base: str | None = SOURCE_ROOT_ID
+    """The ``uriBaseId`` the anchor is relative to; ``None``: the repository (no base)."""
 
     def location(self, path: str) -> dict[str, object]:
         if "://" in path:  # a probe error names a URL, not a file
@@ -161,10 +163,10 @@ class _Artifacts:
     def anchored(self) -> dict[str, object] | None:
         if self.anchor is None:
             return None
-        return {
-            "artifactLocation": {"uri": quote(self.anchor, safe="/"), "uriBaseId": SOURCE_ROOT_ID},
-            "region": {"startLine": 1},
-        }
+        artifact: dict[str, object] = {"uri": quote(self.anchor, safe="/")}
+        if self.anchor_base is not None:
+            artifact["uriBaseId"] = self.anchor_base
+        return {"artifactLocation": artifact, "region": {"startLine": 1}}
 
 
 def _result(finding: Finding, rule_index: int, artifacts: _Artifacts) -> dict[str, object]:
@@ -260,16 +262,23 @@ class SarifFormat(ScanFormat):
         self.anchor = anchor
 
     def _artifacts(self, scan: ScanResult) -> tuple[_Artifacts, str]:
-        if self.repository is not None and Path(scan.root).is_absolute():
-            try:
-                inside = Path(scan.root).resolve().relative_to(self.repository.resolve())
-            except ValueError:
-                pass  # outside the repository: nothing code scanning could match anyway
-            else:
-                prefix = "" if inside == Path() else inside.as_posix() + "/"
-                base = self.repository.resolve().as_uri().rstrip("/") + "/"
-                return _Artifacts(prefix, self.anchor), base
-        return _Artifacts(anchor=self.anchor), _root_uri(scan)
+        """Where paths start (``SRCROOT``) and how they and the anchor are written."""
+        if self.repository is None:
+            return _Artifacts(anchor=self.anchor), _root_uri(scan)
+        repository = self.repository.resolve()
+        base = repository.as_uri().rstrip("/") + "/"
+        if not Path(scan.root).is_absolute():
+            # A probe's root is the target URL: its results have no file but the anchor,
+            # which is a file of the repository.
+            return _Artifacts(anchor=self.anchor), base
+        try:
+            inside = Path(scan.root).resolve().relative_to(repository)
+        except ValueError:
+            # Outside the repository: paths stay relative to the scanned root; the anchor is
+            # written relative to the repository (no base), as code scanning reads it.
+            return _Artifacts(anchor=self.anchor, anchor_base=None), _root_uri(scan)
+        prefix = "" if inside == Path() else inside.as_posix() + "/"
+        return _Artifacts(prefix, self.anchor), base
 
     def render(self, report: Assessment) -> str:
         """Return the SARIF log as indented JSON with a trailing newline."""

@@ -19,6 +19,7 @@ from mtlsguard.probe.compare import same_content
 from mtlsguard.probe.observation import Observation
 from mtlsguard.probe.phases import Need, Outcome, RunState, phase
 from mtlsguard.probe.redact import web_request, web_response
+from mtlsguard.probe.rules import probe_finding
 from mtlsguard.probe.rules.mg401_mtls_not_enforced import RULE as MG401
 from mtlsguard.probe.rules.mg402_certificate_only import RULE as MG402
 
@@ -34,7 +35,8 @@ def mtls_not_enforced(observations: Sequence[Observation], view: str | None) -> 
     """MG401 for a template, from its observations."""
     for obs in observations:
         if obs.anonymous.has_data:
-            return MG401.finding(
+            return probe_finding(
+                MG401,
                 route=obs.template,
                 view=view,
                 evidence=f"GET {obs.path} without a client certificate or credentials: "
@@ -82,7 +84,8 @@ def certificate_only(
             )
         anonymous = obs.anonymous
         refused = f"no response ({anonymous.failure})" if anonymous.failure else anonymous.status
-        return MG402.finding(
+        return probe_finding(
+            MG402,
             route=obs.template,
             view=view,
             confidence=confidence,

@@ -17,6 +17,7 @@ from mtlsguard.probe.observation import Observation
 from mtlsguard.probe.ownership import identity_markers, owned_by_b
 from mtlsguard.probe.phases import Need, Outcome, RunState, phase
 from mtlsguard.probe.redact import web_request, web_response
+from mtlsguard.probe.rules import probe_finding
 from mtlsguard.probe.rules.mg404_bola import RULE as MG404
 
 __all__ = ["probe_bola", "read_across_identities"]
@@ -47,7 +48,8 @@ def read_across_identities(
         )
         if why is None or not same_content(obs.a_full, reference):
             continue
-        return MG404.finding(
+        return probe_finding(
+            MG404,
             route=obs.template,
             view=view,
             evidence=f"GET {obs.path}: {why}; B gets {reference.status}, and A (another valid "

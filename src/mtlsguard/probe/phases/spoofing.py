@@ -27,6 +27,7 @@ from mtlsguard.probe.forged import ForgedHeaders, forged_header_sets
 from mtlsguard.probe.observation import Observation
 from mtlsguard.probe.phases import Need, Outcome, RunState, phase
 from mtlsguard.probe.redact import web_request, web_response
+from mtlsguard.probe.rules import probe_finding
 from mtlsguard.probe.rules.mg403_forged_certificate_header import RULE as MG403
 
 __all__ = [
@@ -119,7 +120,8 @@ async def spoof(
     if not believed:
         return None, exchanges
     first = next(a for a in attempts if _believed(a, obs) is not None)
-    finding = MG403.finding(
+    finding = probe_finding(
+        MG403,
         route=obs.template,
         view=view,
         evidence=f"GET {obs.path} with forged headers built from the certificate "

@@ -21,7 +21,7 @@ from mtlsguard.probe.config import Identity
 from mtlsguard.probe.observation import Observation
 from mtlsguard.probe.phases import Need, Outcome, RunState, phase
 from mtlsguard.probe.redact import web_request, web_response
-from mtlsguard.probe.rules import Category
+from mtlsguard.probe.rules import Category, probe_finding
 from mtlsguard.probe.rules.mg408_jwt_tampering import RULE as MG408
 
 __all__ = [
@@ -113,7 +113,8 @@ async def jwt_tampering(
             how = ", ".join(v.how for v, _ in accepted)
             first = accepted[0][1]
             findings.append(
-                MG408.finding(
+                probe_finding(
+                    MG408,
                     route=obs.template,
                     view=view_of(obs.template),
                     evidence=f"GET {obs.path}: without the token {obs.a_cert.status}, with it "

@@ -13,10 +13,10 @@ import functools
 import importlib
 import pkgutil
 
-from mtlsguard.findings.model import Confidence, Severity
+from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, RuleKind, RuleOption, all_rules, get_rule, register
 
-__all__ = ["Category", "category_of", "load", "probe_rule", "probe_rules"]
+__all__ = ["Category", "category_of", "load", "probe_finding", "probe_rule", "probe_rules"]
 
 
 class Category(enum.StrEnum):
@@ -82,3 +82,46 @@ def category_of(rule_id: str) -> Category:
     if meta.category is None:
         raise KeyError(f"{rule_id} is not a probe rule")
     return Category(meta.category)
+
+
+def view_kind_of(view: str | None) -> str | None:
+    """``type`` for a class-based view, ``function`` for a function view, by Python's naming.
+
+    The probe knows a view only by the dotted name the route inventory gave it; classes are
+    capitalised (``bank.views.BillingView``), functions are not (``bank.views.billing``).
+    """
+    if not view:
+        return None
+    return "type" if view.rsplit(".", 1)[-1][:1].isupper() else "function"
+
+
+def probe_finding(
+    rule: Rule,
+    *,
+    route: str,
+    evidence: str,
+    remediation: str,
+    view: str | None = None,
+    methods: tuple[str, ...] = ("GET",),
+    confidence: Confidence | None = None,
+    severity: Severity | None = None,
+    web_request: dict[str, object] | None = None,
+    web_response: dict[str, object] | None = None,
+) -> Finding:
+    """A dynamic finding of probe rule ``rule``.
+
+    No source location; the methods the probe sent (``GET`` unless said); the view's kind,
+    which SARIF's logical location carries.
+    """
+    return rule.finding(
+        route=route,
+        evidence=evidence,
+        remediation=remediation,
+        view=view,
+        view_kind=view_kind_of(view),
+        methods=methods,
+        confidence=confidence,
+        severity=severity,
+        web_request=web_request,
+        web_response=web_response,
+    )

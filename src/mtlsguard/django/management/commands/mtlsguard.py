@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from mtlsguard.cli.output import internal_error
 from mtlsguard.cli.scan import add_routes_arguments, add_scan_arguments, report_routes, report_scan
 from mtlsguard.django.scanner.project import introspect_project
 
@@ -50,6 +51,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         """Run the subcommand; a non-zero exit code leaves through :class:`SystemExit`."""
         report = report_scan if options["subcommand"] == "scan" else report_routes
-        code = report(options, engine=introspect_project)
+        try:
+            code = report(options, engine=introspect_project)
+        except Exception as exc:  # as the command line: one line and exit 2, no traceback
+            internal_error(exc)
         if code:
             raise SystemExit(code)

@@ -22,7 +22,7 @@ from mtlsguard.probe.compare import same_content
 from mtlsguard.probe.config import Identity, LoginSettings
 from mtlsguard.probe.phases.signin.session import Cookies, LoginAttempt, SignIn, session_cookie_name
 from mtlsguard.probe.redact import web_request, web_response
-from mtlsguard.probe.rules import Category
+from mtlsguard.probe.rules import Category, probe_finding
 from mtlsguard.probe.rules.mg405_login_bruteforce import RULE as MG405
 from mtlsguard.probe.rules.mg406_session_fixation import RULE as MG406
 from mtlsguard.probe.rules.mg407_session_cookie import RULE as MG407
@@ -86,7 +86,8 @@ class _Probes:
         confidence: Confidence | None = None,
     ) -> None:
         self.report.findings.append(
-            rule.finding(
+            probe_finding(
+                rule,
                 route=self.route,
                 view=self.view,
                 methods=("POST",),

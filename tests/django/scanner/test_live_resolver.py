@@ -1,6 +1,6 @@
 """``manage.py mtlsguard``: runtime introspection through the shared rule engine.
 
-Every project runs in its own interpreter (``tests/scan/introspect_runner.py`` or the real
+Every project runs in its own interpreter (``tests/django/scanner/runner.py`` or the real
 ``manage.py``) with its own ``DJANGO_SETTINGS_MODULE``, so settings never collide with each
 other or with ``tests/django``.
 """
@@ -20,7 +20,7 @@ import pytest
 from mtlsguard.scan.engine import scan_project
 from tests.scan.corpus_labels import CORPUS, read_labels
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 RUNTIME_CORPUS = REPO / "tests" / "introspect_corpus"
 EXAMPLES = REPO / "examples"
 
@@ -53,7 +53,7 @@ def _env(settings_module: str) -> dict[str, str]:
 def introspect(project: Path, settings_module: str) -> dict[str, Any]:
     """Findings and routes of ``project`` as the runtime front-end sees them."""
     done = subprocess.run(
-        [sys.executable, "-m", "tests.scan.introspect_runner", str(project), settings_module],
+        [sys.executable, "-m", "tests.django.scanner.runner", str(project), settings_module],
         cwd=REPO,
         env=_env(settings_module),
         capture_output=True,

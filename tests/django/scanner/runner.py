@@ -1,6 +1,6 @@
 """Run in a subprocess: introspect one Django project and print its findings/routes as JSON.
 
-``python -m tests.scan.introspect_runner PROJECT_DIR SETTINGS_MODULE`` (from the repo root).
+``python -m tests.django.scanner.runner PROJECT_DIR SETTINGS_MODULE`` (from the repo root).
 Each project gets its own interpreter so its settings never meet another project's.
 """
 
