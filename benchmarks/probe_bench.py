@@ -247,8 +247,12 @@ def run_engine(
 def engine_worker(argv: list[str]) -> None:
     """``N`` GETs of :data:`ENDPOINT` through ``ProbeClient.send`` at concurrency ``C``."""
     url, n, c, cacert, cert, key = argv[0], int(argv[1]), int(argv[2]), *argv[3:6]
-    from mtlsguard.probe.client import ProbeClient
-    from mtlsguard.probe.config import Identity, ProbeConfig
+    try:
+        from mtlsguard.probe.client import ProbeClient
+        from mtlsguard.probe.config import Identity, ProbeConfig
+    except ModuleNotFoundError:  # --src of a tree from before the probe left mtlsguard.scan
+        from mtlsguard.scan.probe.client import ProbeClient  # type: ignore[no-redef]
+        from mtlsguard.scan.probe.config import Identity, ProbeConfig  # type: ignore[no-redef]
 
     identity = Identity("A", Path(cert), Path(key))
     config = ProbeConfig(

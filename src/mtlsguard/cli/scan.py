@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from mtlsguard.findings.model import ScanResult, Severity
 
 if TYPE_CHECKING:  # the run layer loads when a command runs: `mtlsguard --help` stays quick
     from mtlsguard.app.static import Engine, StaticOutcome, StaticRun
+    from mtlsguard.scan.engine import Progress
 
 __all__ = [
     "SEVERITY_NAMES",
@@ -158,8 +160,13 @@ def _report_errors(result: ScanResult, *, probed: bool = False) -> None:
             print(f"  ... and {len(result.errors) - 20} more (see the report)", file=sys.stderr)
 
 
-def _progress_enabled(options: Mapping[str, Any]) -> bool:
-    return not options.get("no_progress") and sys.stderr.isatty()
+def _progress(options: Mapping[str, Any]) -> AbstractContextManager[Progress | None]:
+    """A progress bar on a terminal (rich loads only then), else nothing."""
+    if options.get("no_progress") or not sys.stderr.isatty():
+        return nullcontext()
+    from mtlsguard.cli.progress import TerminalProgress
+
+    return TerminalProgress(sys.stderr, enabled=True)
 
 
 def scan_outcome(
@@ -171,9 +178,7 @@ def scan_outcome(
 
     :raises RunError: when the run cannot do its work. Usage errors exit 2.
     """
-    from mtlsguard.app.combined import run_combined
     from mtlsguard.app.static import run_static
-    from mtlsguard.cli.progress import TerminalProgress
 
     run = static_run(options, engine)
     probe_url = options.get("probe")
@@ -183,9 +188,11 @@ def scan_outcome(
         stray = [name for name in _PROBE_ONLY if options.get(name)]
         if stray:
             fatal(f"--{stray[0].replace('_', '-')} needs --probe URL (it is a probe option)")
-    with TerminalProgress(sys.stderr, enabled=_progress_enabled(options)) as progress:
+    with _progress(options) as progress:
         run = replace(run, progress=progress)
         if probe_url:
+            # The probe (httpx, asyncio) loads only when asked for: a static scan stays lean.
+            from mtlsguard.app.combined import run_combined
             from mtlsguard.cli.probe import probe_config
 
             config = probe_config(options, probe_url)
@@ -227,12 +234,11 @@ def report_routes(options: Mapping[str, Any], engine: Engine | None = None) -> i
     from mtlsguard.app.baseline import dump_baseline, routes_baseline
     from mtlsguard.app.errors import RunError
     from mtlsguard.app.static import run_routes as app_run_routes
-    from mtlsguard.cli.progress import TerminalProgress
 
     output = options.get("output")
     inventory_format = route_format(RouteFormatChoice(options["format"]), output)
     try:
-        with TerminalProgress(sys.stderr, enabled=_progress_enabled(options)) as progress:
+        with _progress(options) as progress:
             outcome = app_run_routes(replace(static_run(options, engine), progress=progress))
     except RunError as exc:
         fatal(str(exc))
