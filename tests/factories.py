@@ -132,3 +132,23 @@ def probe_config(port: int, pki_files: Mapping[str, Path], **extra: Any) -> Prob
         timeout=15.0,
         **extra,
     )
+
+
+def identity_args(pki_files: Mapping[str, Path], *, peer: bool = True) -> list[str]:
+    """``--cert/--key/--cacert`` of alice (A), and ``--peer-cert/--peer-key`` of bob (B)."""
+    args = [
+        "--cert",
+        str(pki_files["client"]),
+        "--key",
+        str(pki_files["client_key"]),
+        "--cacert",
+        str(pki_files["ca"]),
+    ]
+    if peer:
+        args += [
+            "--peer-cert",
+            str(pki_files["other_client"]),
+            "--peer-key",
+            str(pki_files["other_client_key"]),
+        ]
+    return args

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.example_apps import EXAMPLES, RunningServer
+from tests.factories import identity_args
 from tests.probe.test_signin_examples import PASSWORD, vulnerable_signin
 
 __all__ = ["vulnerable_signin"]
@@ -39,16 +40,7 @@ def scan_probe(
             str(EXAMPLES / "vulnerable"),
             "--probe",
             f"https://127.0.0.1:{server.port}/",
-            "--cert",
-            str(pki_files["client"]),
-            "--key",
-            str(pki_files["client_key"]),
-            "--peer-cert",
-            str(pki_files["other_client"]),
-            "--peer-key",
-            str(pki_files["other_client_key"]),
-            "--cacert",
-            str(pki_files["ca"]),
+            *identity_args(pki_files),
             "--timeout",
             "15",
             *extra,

@@ -19,7 +19,7 @@ import pytest
 from mtlsguard.probe.discovery import load_routes_json
 from mtlsguard.probe.runner import ProbeResult, run_probe
 from tests.example_apps import EXAMPLES, RunningServer
-from tests.factories import probe_config
+from tests.factories import identity_args, probe_config
 from tests.factories import render_probe as render
 
 pytestmark = pytest.mark.integration
@@ -101,16 +101,7 @@ def test_cli_against_vulnerable_with_routes_from_the_static_inventory(
             "mtlsguard",
             "probe",
             f"https://127.0.0.1:{vulnerable_server.port}/",
-            "--cert",
-            str(pki_files["client"]),
-            "--key",
-            str(pki_files["client_key"]),
-            "--peer-cert",
-            str(pki_files["other_client"]),
-            "--peer-key",
-            str(pki_files["other_client_key"]),
-            "--cacert",
-            str(pki_files["ca"]),
+            *identity_args(pki_files),
             "--routes",
             str(tmp_path / "routes.json"),
             "--format",

@@ -15,6 +15,7 @@ from mtlsguard.devserver.pki import TestPKI
 from mtlsguard.probe.config import Identity, ProbeConfig
 from mtlsguard.probe.discovery import load_openapi, load_path_list
 from mtlsguard.probe.runner import run_probe
+from tests.factories import identity_args
 from tests.probe.hostile import HUGE_BYTES, HostileServer
 
 pytestmark = pytest.mark.integration
@@ -157,12 +158,7 @@ def test_cli_fetches_openapi_over_mtls_and_reports_json(
             "mtlsguard",
             "probe",
             hostile_server.url,
-            "--cert",
-            str(pki_files["client"]),
-            "--key",
-            str(pki_files["client_key"]),
-            "--cacert",
-            str(pki_files["ca"]),
+            *identity_args(pki_files, peer=False),
             "--openapi",
             hostile_server.url + "openapi.json",
             "--format",

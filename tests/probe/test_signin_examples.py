@@ -22,7 +22,7 @@ from mtlsguard.probe.config import LoginSettings
 from mtlsguard.probe.discovery import load_routes_json
 from mtlsguard.probe.runner import ProbeResult, run_probe
 from tests.example_apps import Project, RunningServer, start
-from tests.factories import probe_config
+from tests.factories import identity_args, probe_config
 from tests.factories import render_probe as render
 
 pytestmark = pytest.mark.integration
@@ -134,12 +134,7 @@ def test_cli_signin_options(vulnerable_signin: RunningServer, pki_files: dict[st
         "mtlsguard",
         "probe",
         f"https://127.0.0.1:{vulnerable_signin.port}/",
-        "--cert",
-        str(pki_files["client"]),
-        "--key",
-        str(pki_files["client_key"]),
-        "--cacert",
-        str(pki_files["ca"]),
+        *identity_args(pki_files, peer=False),
     ]
     signin = [
         "--login-url",
