@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from mtlsguard.app.combined import combine
+from mtlsguard.app.rules import rules_of
 from mtlsguard.app.static import StaticRun, run_static
 from mtlsguard.demo.result import PROBE_MTLS, PROBE_ORIGIN, STATIC, DemoResult, SideResult
 from mtlsguard.demo.servers import sigterm_as_interrupt, stage_servers
@@ -75,6 +76,7 @@ def _side(name: str, static: Assessment, mtls: ProbeResult, origin: ProbeResult)
     assessment = replace(
         static,
         kind=RunKind.COMBINED,
+        rules=rules_of(RunKind.COMBINED),
         result=combined.raw,
         grade=combined.score,
         notes=(_NOTE,),

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Final
 
 from mtlsguard.app.errors import RunError
-from mtlsguard.app.rules import known_rules
+from mtlsguard.app.rules import known_rules, rules_of
 from mtlsguard.findings.assessment import Assessment, RunKind
 from mtlsguard.findings.model import Severity
 from mtlsguard.probe.client import ProbeClient, ProbeSetupError
@@ -189,7 +189,7 @@ def assess_probe(
     return Assessment(
         result=result.scan_result(),
         kind=RunKind.PROBE,
-        rules=known_rules(),
+        rules=rules_of(RunKind.PROBE),
         fail_on=fail_on,
         fail_under=fail_under,
         grade=result.score,

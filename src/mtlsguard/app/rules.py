@@ -7,11 +7,12 @@ one of them (SARIF rule descriptors) and the docs are generated from the built-i
 from __future__ import annotations
 
 from mtlsguard.app.errors import RunError
-from mtlsguard.findings.registry import RegistryError, Rule, RuleSelection, all_rules
+from mtlsguard.findings.assessment import RunKind
+from mtlsguard.findings.registry import RegistryError, Rule, RuleKind, RuleSelection, all_rules
 from mtlsguard.probe.rules import load as load_probe_rules
 from mtlsguard.scan.rules import load as load_static_rules
 
-__all__ = ["builtin_rules", "check_selection", "known_rules"]
+__all__ = ["builtin_rules", "check_selection", "known_rules", "rules_of"]
 
 
 def known_rules() -> tuple[Rule, ...]:
@@ -25,6 +26,22 @@ def known_rules() -> tuple[Rule, ...]:
         return all_rules()
     except RegistryError as exc:
         raise RunError(str(exc)) from exc
+
+
+def rules_of(kind: RunKind) -> tuple[Rule, ...]:
+    """The rules a run of ``kind`` can report (its SARIF rule descriptors).
+
+    A static run: the static rules and the tool's (MG001); a probe: the probe's; a combined
+    run: every rule.
+
+    :raises RunError: when a rule plugin fails to load.
+    """
+    wanted = {
+        RunKind.STATIC: {RuleKind.STATIC, RuleKind.TOOL},
+        RunKind.PROBE: {RuleKind.PROBE},
+        RunKind.COMBINED: set(RuleKind),
+    }[kind]
+    return tuple(r for r in known_rules() if r.kind in wanted)
 
 
 def check_selection(selection: RuleSelection, where: str) -> None:

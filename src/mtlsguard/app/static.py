@@ -16,7 +16,7 @@ from pathlib import Path
 from mtlsguard.app.baseline import Baseline, BaselineError, BaselineKind, load_baseline
 from mtlsguard.app.config import ConfigError, ProjectConfig, load_config
 from mtlsguard.app.errors import RunError
-from mtlsguard.app.rules import check_selection, known_rules
+from mtlsguard.app.rules import check_selection, rules_of
 from mtlsguard.app.triage import TriagedScan, triage_routes, triage_scan
 from mtlsguard.findings.assessment import Assessment, RouteInventory, RunKind
 from mtlsguard.findings.model import Finding, Route, ScanResult, Severity
@@ -173,7 +173,7 @@ def assess_static(
     return Assessment(
         result=result,
         kind=kind,
-        rules=known_rules(),
+        rules=rules_of(kind),
         suppressed=triaged.suppressed,
         baselined=triaged.baselined,
         fail_on=triaged.fail_on,
