@@ -24,6 +24,7 @@ from tests.integration.harness import (
     ServerProcess,
     free_port,
     mtls_request,
+    nginx_main_config,
     public_dir,
     render_recipe,
     require_binary,
@@ -141,27 +142,10 @@ def _proxy_in_front_of_echo(
 
 
 def _start_nginx(stack: contextlib.ExitStack, run: Path, cert_dir: Path, recipe: str) -> Started:
-    nginx = require_binary("nginx", "/usr/sbin/nginx")
+    require_binary("nginx", "/usr/sbin/nginx")  # skip before anything starts when absent
     port, backend = _proxy_in_front_of_echo(stack, run, cert_dir, recipe, "site.conf")
     # The recipe is a `server` block; this is the smallest main config around it.
-    (run / "nginx.conf").write_text(
-        f"""daemon off;
-worker_processes 1;
-pid {run}/nginx.pid;
-error_log {run}/error.log info;
-events {{ worker_connections 64; }}
-http {{
-    access_log {run}/access.log;
-    client_body_temp_path {run}/client_body;
-    proxy_temp_path {run}/proxy;
-    fastcgi_temp_path {run}/fastcgi;
-    uwsgi_temp_path {run}/uwsgi;
-    scgi_temp_path {run}/scgi;
-    include {run}/site.conf;
-}}
-"""
-    )
-    argv = [nginx, "-e", f"{run}/error.log", "-p", str(run), "-c", f"{run}/nginx.conf"]
+    argv = nginx_main_config(run)
     server = stack.enter_context(
         ServerProcess.running("nginx", argv, port=port, run_dir=run, extra_logs=[run / "error.log"])
     )

@@ -56,6 +56,33 @@ def render_recipe(name: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
 
+def nginx_main_config(run: Path, site: str = "site.conf") -> list[str]:
+    """Write the smallest nginx main config around the recipe ``run/site``; nginx's argv.
+
+    The recipes in docs/deploy/ are ``server`` blocks; this is the rest nginx needs to run
+    them unprivileged from ``run`` (temp paths, pid and logs there, in the foreground).
+    """
+    (run / "nginx.conf").write_text(
+        f"""daemon off;
+worker_processes 1;
+pid {run}/nginx.pid;
+error_log {run}/error.log info;
+events {{ worker_connections 64; }}
+http {{
+    access_log {run}/access.log;
+    client_body_temp_path {run}/client_body;
+    proxy_temp_path {run}/proxy;
+    fastcgi_temp_path {run}/fastcgi;
+    uwsgi_temp_path {run}/uwsgi;
+    scgi_temp_path {run}/scgi;
+    include {run}/{site};
+}}
+"""
+    )
+    nginx = require_binary("nginx", "/usr/sbin/nginx")
+    return [nginx, "-e", f"{run}/error.log", "-p", str(run), "-c", f"{run}/nginx.conf"]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

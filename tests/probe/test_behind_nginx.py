@@ -24,6 +24,7 @@ from tests.example_apps import Project
 from tests.integration.harness import (
     ServerProcess,
     free_port,
+    nginx_main_config,
     public_dir,
     render_recipe,
     require_binary,
@@ -37,7 +38,7 @@ pytestmark = pytest.mark.integration
 def behind_nginx(
     project: Project, pki_files: dict[str, Path], run: Path, env: dict[str, str] | None = None
 ) -> Iterator[int]:
-    nginx = require_binary("nginx", "/usr/sbin/nginx")
+    require_binary("nginx", "/usr/sbin/nginx")  # skip before anything starts when absent
     with contextlib.ExitStack() as stack:
         backend = stack.enter_context(contextlib.contextmanager(gunicorn)(project, env))
         certs = public_dir(run, "certs")
@@ -53,24 +54,7 @@ def behind_nginx(
             "BACKEND_PORT": str(backend),
         }
         (run / "site.conf").write_text(render_recipe("nginx-site.conf", values))
-        (run / "nginx.conf").write_text(
-            f"""daemon off;
-worker_processes 1;
-pid {run}/nginx.pid;
-error_log {run}/error.log info;
-events {{ worker_connections 64; }}
-http {{
-    access_log {run}/access.log;
-    client_body_temp_path {run}/client_body;
-    proxy_temp_path {run}/proxy;
-    fastcgi_temp_path {run}/fastcgi;
-    uwsgi_temp_path {run}/uwsgi;
-    scgi_temp_path {run}/scgi;
-    include {run}/site.conf;
-}}
-"""
-        )
-        argv = [nginx, "-e", f"{run}/error.log", "-p", str(run), "-c", f"{run}/nginx.conf"]
+        argv = nginx_main_config(run)
         stack.enter_context(
             ServerProcess.running(
                 "nginx", argv, port=port, run_dir=run, extra_logs=[run / "error.log"]
