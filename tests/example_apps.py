@@ -127,13 +127,12 @@ def serving(
     matches ``announcement`` (a regex whose group 1 is the port), within 60 seconds. The other
     stream goes to /dev/null: a pipe nobody reads would fill up and stall a busy server.
     """
-    announced, quiet = (subprocess.PIPE, subprocess.DEVNULL)
     process = subprocess.Popen(
         command,
         cwd=project.directory,
         env={**project.env, **(env or {})},
-        stdout=quiet if on_stderr else announced,
-        stderr=announced if on_stderr else quiet,
+        stdout=subprocess.DEVNULL if on_stderr else subprocess.PIPE,
+        stderr=subprocess.PIPE if on_stderr else subprocess.DEVNULL,
         text=True,
     )
     stream = process.stderr if on_stderr else process.stdout

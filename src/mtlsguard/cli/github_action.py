@@ -182,19 +182,20 @@ def _guarded(run: Callable[[], _Ran]) -> _Ran:
         )
 
 
-#: Options the action sets itself from its inputs (``sarif-file``); an ``-o`` or ``-f`` in
-#: ``scan-args``/``probe-args`` would send the SARIF log somewhere the step never reads.
-_OWN_OPTIONS: Final = {"output": "--output", "format": "--format"}
-
-
 def _own_options(options: Mapping[str, Any]) -> str | None:
-    for key, flag in _OWN_OPTIONS.items():
-        if key == "format" and options.get(key) in {None, "text"}:
-            continue
-        if key == "output" and options.get(key) is None:
-            continue
-        return f"{flag} is set by the action (input sarif-file); remove it from the arguments"
-    return None
+    """Why ``options`` may not run in the step, or ``None``.
+
+    ``-o``/``-f`` in ``scan-args``/``probe-args`` would send the SARIF log somewhere the step
+    never reads (the action sets it: ``sarif-file``).
+    """
+    flag = None
+    if options.get("output") is not None:
+        flag = "--output"
+    elif options.get("format") not in (None, "text"):  # text is the parsers' default
+        flag = "--format"
+    if flag is None:
+        return None
+    return f"{flag} is set by the action (input sarif-file); remove it from the arguments"
 
 
 def _scan(options: Mapping[str, Any]) -> _Ran:
