@@ -19,6 +19,7 @@ from pathlib import Path
 from mtlsguard.findings.assessment import Suppression
 from mtlsguard.findings.model import Confidence, Finding, Location, ScanResult
 from mtlsguard.scan.rules.mg001_suppression_without_reason import RULE as SUPPRESSION_WITHOUT_REASON
+from mtlsguard.scan.static.parsing import parse_python
 
 __all__ = [
     "SUPPRESSION_WITHOUT_REASON",
@@ -97,7 +98,7 @@ def parse_suppression_comments(source: str) -> list[SuppressionComment]:
 def _anchor_groups(source: str) -> dict[int, frozenset[int]]:
     """Map each line to the lines a suppression for a finding on it may sit on."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError):
         return {}
     groups: dict[int, frozenset[int]] = {}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mtlsguard.findings.model import Location, ScanError
+from mtlsguard.scan.static.parsing import parse_python
 
 __all__ = ["HINT_WORDS", "MAX_FILE_BYTES", "ModuleFiles", "ParsedModule", "absolute_import"]
 
@@ -191,7 +192,7 @@ class ModuleFiles:
             self._error(relpath, f"cannot read file: {exc.strerror or exc}")
             return None
         try:
-            tree = ast.parse(data, filename=relpath)
+            tree = parse_python(data, relpath)
         except SyntaxError as exc:
             self._error(relpath, f"syntax error at line {exc.lineno}: {exc.msg}")
             return None

@@ -17,6 +17,7 @@ from mtlsguard.scan.project_model import (
     SettingValue,
 )
 from mtlsguard.scan.static.modules import ParsedModule, absolute_import
+from mtlsguard.scan.static.parsing import parse_python
 from mtlsguard.scan.static.source import SourceTree
 
 __all__ = ["SKIP_DIRS", "ProjectLayout", "discover", "evaluate_settings"]
@@ -80,7 +81,7 @@ def _settings_from_entry(path: Path) -> str | None:
         data = path.read_bytes()
         if b"DJANGO_SETTINGS_MODULE" not in data:
             return None
-        tree = ast.parse(data)
+        tree = parse_python(data, str(path))
     except (OSError, SyntaxError, ValueError):
         return None
     for node in ast.walk(tree):
