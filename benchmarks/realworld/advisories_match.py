@@ -1,0 +1,156 @@
+"""Does a scan report point at an advisory's vulnerable view?
+
+The rule, applied to every finding of a report (``mtlsguard scan --format json``):
+
+* **By location.** Each vulnerable view of an advisory is a file (relative to the repository
+  root) and a name: ``Name`` (a top-level class or function), ``Class.method``, or ``*`` (the
+  whole file, for settings and middleware). The name is looked up in *that* tree's copy of the
+  file with :mod:`ast`; its span runs from its first decorator to its last line. A finding
+  matches when its location's file (relative to the scanned root, which may be a sub-directory
+  of the repository such as ``src/``) is the view's file and its line lies inside the span.
+* **By view.** A finding whose ``view`` is the dotted path of the view (module from the file
+  path under the scanned root, then the name), or a dotted path under it, matches too: the
+  report may locate a finding on a base class or a URLconf while naming the view it is about.
+* **By route.** A view given as ``route`` (the URL pattern as the project's urls.py writes it,
+  for a third-party callable such as ``django.views.static.serve``) matches a finding whose
+  route is that pattern or ends in ``/`` + that pattern.
+
+Findings of severity ``info`` do not count: the scanner uses them for remarks, not for
+problems. The same rule tells whether the scanner's route inventory contains the view (a route
+whose location or view matches, or whose pattern matches a ``route`` view).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+Json = Mapping[str, Any]
+COUNTED_SEVERITIES = frozenset({"critical", "high", "medium", "low"})
+
+
+@dataclass(frozen=True)
+class ViewSpan:
+    """Where one vulnerable view is in one tree."""
+
+    file: str
+    """Path relative to the repository root."""
+    name: str
+    """``Name``, ``Class.method``, ``*``, or empty for a route-only view."""
+    route: str
+    """URL pattern for a route-only view, else empty."""
+    first: int
+    last: int
+    found: bool
+    """False when the file or the name is not in this tree (removed by the fix, or a typo)."""
+
+
+def _definition(body: Sequence[ast.stmt], name: str) -> ast.AST | None:
+    for node in body:
+        is_def = isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        if is_def and node.name == name:
+            return node
+    return None
+
+
+def _span(node: ast.AST) -> tuple[int, int]:
+    decorators = getattr(node, "decorator_list", [])
+    first = min([d.lineno for d in decorators] + [node.lineno])  # type: ignore[attr-defined]
+    return first, node.end_lineno or node.lineno  # type: ignore[attr-defined]
+
+
+def locate(tree: Path, view: Json) -> ViewSpan:
+    """The span of ``view`` (an entry of an advisory's ``views``) in ``tree``."""
+    file = str(view["file"])
+    name = str(view.get("name", ""))
+    route = str(view.get("route", ""))
+    path = tree / file
+    if not name:
+        return ViewSpan(file, name, route, 0, 0, found=path.is_file())
+    if not path.is_file():
+        return ViewSpan(file, name, route, 0, 0, found=False)
+    source = path.read_bytes()
+    if name == "*":
+        return ViewSpan(file, name, route, 1, source.count(b"\n") + 1, found=True)
+    try:
+        module = ast.parse(source)
+    except SyntaxError:
+        return ViewSpan(file, name, route, 0, 0, found=False)
+    body: Sequence[ast.stmt] = module.body
+    node: ast.AST | None = None
+    for part in name.split("."):
+        node = _definition(body, part)
+        if node is None:
+            return ViewSpan(file, name, route, 0, 0, found=False)
+        body = getattr(node, "body", [])
+    assert node is not None
+    first, last = _span(node)
+    return ViewSpan(file, name, route, first, last, found=True)
+
+
+def _repo_path(location: Json | None, scan_root: str) -> str:
+    if not location:
+        return ""
+    path = str(location.get("path", ""))
+    return str(PurePosixPath(scan_root) / path) if scan_root not in ("", ".") else path
+
+
+def _dotted(span: ViewSpan, scan_root: str) -> str:
+    pure = PurePosixPath(span.file)
+    if scan_root not in ("", "."):
+        try:
+            pure = pure.relative_to(scan_root)
+        except ValueError:
+            return ""
+    parts = list(pure.with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join([*parts, span.name]) if span.name not in ("", "*") else ""
+
+
+def _route_matches(route: str, pattern: str) -> bool:
+    route = route.lstrip("^/")
+    pattern = pattern.lstrip("^/")
+    return route == pattern or route.endswith("/" + pattern)
+
+
+def points_at(item: Json, span: ViewSpan, scan_root: str) -> bool:
+    """True when a finding or a route of a report is about ``span``."""
+    if span.route and _route_matches(
+        str(item.get("route") or item.get("pattern") or ""), span.route
+    ):
+        return True
+    if not span.found or not span.name:
+        return False
+    location = item.get("location")
+    if _repo_path(location, scan_root) == span.file and location is not None:
+        line = int(location.get("line") or 0)
+        if span.first <= line <= span.last:
+            return True
+    dotted = _dotted(span, scan_root)
+    view = str(item.get("view") or "")
+    return bool(dotted) and (view == dotted or view.startswith(dotted + "."))
+
+
+def matching_findings(report: Json, spans: Iterable[ViewSpan], scan_root: str) -> list[Json]:
+    """The counted findings of ``report`` that point at any of ``spans``."""
+    spans = list(spans)
+    return [
+        finding
+        for finding in report.get("findings", [])
+        if finding.get("severity") in COUNTED_SEVERITIES
+        and any(points_at(finding, span, scan_root) for span in spans)
+    ]
+
+
+def routed(report: Json, spans: Iterable[ViewSpan], scan_root: str) -> int:
+    """How many routes of the report's inventory lead to any of ``spans``."""
+    spans = list(spans)
+    return sum(
+        1
+        for route in report.get("routes", [])
+        if any(points_at(route, span, scan_root) for span in spans)
+    )
