@@ -265,7 +265,8 @@ def print_result(result: AdvisoryResult) -> None:
                 f"  {'':<10} matching: {', '.join(rules[:6])}" + (" ..." if len(rules) > 6 else "")
             )
     print(
-        f"  detected at vulnerable: {_yes_no(result.detected)}; gone at fixed: {_yes_no(result.gone)}"
+        f"  detected at vulnerable: {_yes_no(result.detected)}; "
+        f"gone at fixed: {_yes_no(result.gone)}"
     )
 
 

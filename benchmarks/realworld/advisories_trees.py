@@ -122,7 +122,7 @@ def _wanted(path: str) -> bool:
 
 
 def _write_blobs(git_dir: Path, ref: str, dest: Path) -> int:
-    """Write the wanted blobs of ``ref`` under ``dest``; blobs absent from the mirror are skipped."""
+    """Write the wanted blobs of ``ref`` under ``dest``, skipping blobs the mirror lacks."""
     listing = _git(git_dir, "ls-tree", "-r", "-l", "-z", ref)
     entries: list[tuple[str, str]] = []
     for record in listing.decode(errors="surrogateescape").split("\0"):
