@@ -14,7 +14,11 @@ wants the findings of what *could* be read) and decides with ``advisories_match`
 * **detected** -- the vulnerable tree's report has a counted finding pointing at a vulnerable
   view (by file and enclosing definition, by the finding's view path, or by route);
 * **gone** -- the fixed tree's report has no finding of those same rules pointing at the
-  vulnerable views (looked up again in the fixed tree) or at the advisory's ``fixed_views``.
+  vulnerable views (looked up again in the fixed tree) or at the advisory's ``fixed_views``
+  (not judged when the advisory says ``"fix_changes_code": false``: a documentation-only fix).
+
+Each raw report is kept beside the trees, ``benchmarks/.cache/realworld/<id>/<side>.json``, for
+whoever analyses a miss.
 
 Totals: detection rate over the in-scope advisories whose trees were obtained and scanned,
 gone-at-fixed rate over the detected ones. Nothing is compared with a stored answer: every
@@ -196,6 +200,7 @@ def run_side(
     result.exit_code, result.seconds, result.scan_error = code, round(seconds, 2), error
     if report is None:
         return result, spans
+    (where.parent / f"{side}.json").write_text(json.dumps(report, indent=1) + "\n")
     result.findings = len(report.get("findings", []))
     result.routes = len(report.get("routes", []))
     result.report_errors = [_describe(e) for e in report.get("errors", [])]
@@ -232,7 +237,8 @@ def run_advisory(scanner: Scanner, advisory: Json, *, offline: bool) -> Advisory
     scanned = not vulnerable.unavailable and not vulnerable.scan_error
     if scanned:
         result.detected = bool(vulnerable.matched)
-    if result.detected and not fixed.unavailable and not fixed.scan_error:
+    fix_in_code = advisory.get("fix_changes_code", True)
+    if result.detected and fix_in_code and not fixed.unavailable and not fixed.scan_error:
         rules = {m["rule_id"] for m in vulnerable.matched}
         result.gone = not any(m["rule_id"] in rules for m in fixed.matched)
     return result

@@ -3,9 +3,10 @@
 The rule, applied to every finding of a report (``mtlsguard scan --format json``):
 
 * **By location.** Each vulnerable view of an advisory is a file (relative to the repository
-  root) and a name: ``Name`` (a top-level class or function), ``Class.method``, or ``*`` (the
-  whole file, for settings and middleware). The name is looked up in *that* tree's copy of the
-  file with :mod:`ast`; its span runs from its first decorator to its last line. A finding
+  root) and a name: ``Name`` (a top-level class or function), ``Class.method``, or, in a
+  settings module, a setting's name (its top-level assignments and the top-level ``if NAME:``
+  blocks that test it). The name is looked up in *that* tree's copy of the file with
+  :mod:`ast`; a definition's span runs from its first decorator to its last line. A finding
   matches when its location's file (relative to the scanned root, which may be a sub-directory
   of the repository such as ``src/``) is the view's file and its line lies inside the span.
 * **By view.** A finding whose ``view`` is the dotted path of the view (module from the file
@@ -39,11 +40,11 @@ class ViewSpan:
     file: str
     """Path relative to the repository root."""
     name: str
-    """``Name``, ``Class.method``, ``*``, or empty for a route-only view."""
+    """``Name``, ``Class.method``, a setting's name, or empty for a route-only view."""
     route: str
     """URL pattern for a route-only view, else empty."""
-    first: int
-    last: int
+    ranges: tuple[tuple[int, int], ...]
+    """First and last line of each statement that makes up the view."""
     found: bool
     """False when the file or the name is not in this tree (removed by the fix, or a typo)."""
 
@@ -62,33 +63,48 @@ def _span(node: ast.AST) -> tuple[int, int]:
     return first, node.end_lineno or node.lineno  # type: ignore[attr-defined]
 
 
+def _setting(body: Sequence[ast.stmt], name: str) -> list[tuple[int, int]]:
+    """Top-level assignments to ``name`` and top-level ``if`` blocks whose test reads it."""
+    ranges = []
+    for node in body:
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+            targets = [node.target]
+        hit = any(isinstance(t, ast.Name) and t.id == name for t in targets)
+        if isinstance(node, ast.If):
+            hit = any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.test))
+        if hit:
+            ranges.append((node.lineno, node.end_lineno or node.lineno))
+    return ranges
+
+
 def locate(tree: Path, view: Json) -> ViewSpan:
     """The span of ``view`` (an entry of an advisory's ``views``) in ``tree``."""
     file = str(view["file"])
     name = str(view.get("name", ""))
     route = str(view.get("route", ""))
     path = tree / file
+    missing = ViewSpan(file, name, route, (), found=False)
     if not name:
-        return ViewSpan(file, name, route, 0, 0, found=path.is_file())
+        return ViewSpan(file, name, route, (), found=path.is_file())
     if not path.is_file():
-        return ViewSpan(file, name, route, 0, 0, found=False)
-    source = path.read_bytes()
-    if name == "*":
-        return ViewSpan(file, name, route, 1, source.count(b"\n") + 1, found=True)
+        return missing
     try:
-        module = ast.parse(source)
+        module = ast.parse(path.read_bytes())
     except SyntaxError:
-        return ViewSpan(file, name, route, 0, 0, found=False)
+        return missing
     body: Sequence[ast.stmt] = module.body
     node: ast.AST | None = None
     for part in name.split("."):
         node = _definition(body, part)
         if node is None:
-            return ViewSpan(file, name, route, 0, 0, found=False)
+            settings = _setting(module.body, name)
+            return ViewSpan(file, name, route, tuple(settings), found=True) if settings else missing
         body = getattr(node, "body", [])
     assert node is not None
-    first, last = _span(node)
-    return ViewSpan(file, name, route, first, last, found=True)
+    return ViewSpan(file, name, route, (_span(node),), found=True)
 
 
 def _repo_path(location: Json | None, scan_root: str) -> str:
@@ -108,7 +124,7 @@ def _dotted(span: ViewSpan, scan_root: str) -> str:
     parts = list(pure.with_suffix("").parts)
     if parts and parts[-1] == "__init__":
         parts.pop()
-    return ".".join([*parts, span.name]) if span.name not in ("", "*") else ""
+    return ".".join([*parts, span.name]) if span.name else ""
 
 
 def _route_matches(route: str, pattern: str) -> bool:
@@ -128,7 +144,7 @@ def points_at(item: Json, span: ViewSpan, scan_root: str) -> bool:
     location = item.get("location")
     if _repo_path(location, scan_root) == span.file and location is not None:
         line = int(location.get("line") or 0)
-        if span.first <= line <= span.last:
+        if any(first <= line <= last for first, last in span.ranges):
             return True
     dotted = _dotted(span, scan_root)
     view = str(item.get("view") or "")
