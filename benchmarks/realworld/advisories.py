@@ -20,8 +20,12 @@ wants the findings of what *could* be read) and decides with ``advisories_match`
 Each raw report is kept beside the trees, ``benchmarks/.cache/realworld/<id>/<side>.json``, for
 whoever analyses a miss.
 
-Totals: detection rate over the in-scope advisories whose trees were obtained and scanned,
-gone-at-fixed rate over the detected ones. Nothing is compared with a stored answer: every
+"Detected" counts only findings whose rule fits the advisory's bug class (an authentication
+rule for a missing login, an authorization rule for an IDOR...); the same numbers for findings
+of any rule are printed beside them ("any rule"), since a finding on the right view for the
+wrong reason does not survive a fix any better than noise. Totals: detection rate over the
+in-scope advisories whose trees were obtained and scanned, gone-at-fixed rate over the detected
+ones. Nothing is compared with a stored answer: every
 number comes from the scans of this run.
 """
 
@@ -40,7 +44,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from advisories_match import ViewSpan, locate, matching_findings, routed
+from advisories_match import ViewSpan, consistent, locate, matching_findings, routed
 from advisories_trees import TreeUnavailable, link, obtain
 
 HERE = Path(__file__).resolve().parent
@@ -86,9 +90,15 @@ class AdvisoryResult:
     vulnerable: SideResult
     fixed: SideResult
     detected: bool | None = None
-    """None when the vulnerable tree was not scanned."""
+    """A finding of a rule consistent with the bug class points at a vulnerable view.
+
+    None when the vulnerable tree was not scanned."""
+    detected_any: bool | None = None
+    """A finding of any rule points at a vulnerable view (possibly for a wrong reason)."""
     gone: bool | None = None
     """None unless detected and the fixed tree was scanned."""
+    gone_any: bool | None = None
+    """Like ``gone`` for the findings counted by ``detected_any``."""
 
 
 class Scanner:
@@ -234,13 +244,18 @@ def run_advisory(scanner: Scanner, advisory: Json, *, offline: bool) -> Advisory
         vulnerable=vulnerable,
         fixed=fixed,
     )
-    scanned = not vulnerable.unavailable and not vulnerable.scan_error
-    if scanned:
-        result.detected = bool(vulnerable.matched)
-    fix_in_code = advisory.get("fix_changes_code", True)
-    if result.detected and fix_in_code and not fixed.unavailable and not fixed.scan_error:
-        rules = {m["rule_id"] for m in vulnerable.matched}
-        result.gone = not any(m["rule_id"] in rules for m in fixed.matched)
+    if vulnerable.unavailable or vulnerable.scan_error:
+        return result
+    right = {m["rule_id"] for m in vulnerable.matched if consistent(m["rule_id"], result.bug_class)}
+    every = {m["rule_id"] for m in vulnerable.matched}
+    result.detected, result.detected_any = bool(right), bool(every)
+    if not advisory.get("fix_changes_code", True) or fixed.unavailable or fixed.scan_error:
+        return result
+    left = {m["rule_id"] for m in fixed.matched}
+    if right:
+        result.gone = not right & left
+    if every:
+        result.gone_any = not every & left
     return result
 
 
@@ -271,9 +286,14 @@ def print_result(result: AdvisoryResult) -> None:
                 f"  {'':<10} matching: {', '.join(rules[:6])}" + (" ..." if len(rules) > 6 else "")
             )
     print(
-        f"  detected at vulnerable: {_yes_no(result.detected)}; "
-        f"gone at fixed: {_yes_no(result.gone)}"
+        f"  detected at vulnerable: {_yes_no(result.detected)} "
+        f"(any rule: {_yes_no(result.detected_any)}); gone at fixed: {_yes_no(result.gone)} "
+        f"(any rule: {_yes_no(result.gone_any)})"
     )
+
+
+def _rate(part: Sequence[object], whole: Sequence[object]) -> float | None:
+    return round(len(part) / len(whole), 3) if whole else None
 
 
 def totals(results: Sequence[AdvisoryResult]) -> dict[str, Any]:
@@ -283,17 +303,25 @@ def totals(results: Sequence[AdvisoryResult]) -> dict[str, Any]:
     detected = [r for r in scanned if r.detected]
     judged = [r for r in detected if r.gone is not None]
     gone = [r for r in judged if r.gone]
-    out_detected = [r for r in results if not r.in_scope and r.detected]
+    detected_any = [r for r in scanned if r.detected_any]
+    judged_any = [r for r in detected_any if r.gone_any is not None]
+    gone_any = [r for r in judged_any if r.gone_any]
+    out_detected = [r for r in results if not r.in_scope and r.detected_any]
     return {
         "advisories": len(results),
         "in_scope": len(in_scope),
         "in_scope_scanned": len(scanned),
         "detected": len(detected),
-        "detection_rate": round(len(detected) / len(scanned), 3) if scanned else None,
-        "fixed_scanned": len(judged),
+        "detection_rate": _rate(detected, scanned),
+        "gone_judged": len(judged),
         "gone": len(gone),
-        "gone_rate": round(len(gone) / len(judged), 3) if judged else None,
-        "out_of_scope_detected": len(out_detected),
+        "gone_rate": _rate(gone, judged),
+        "detected_any_rule": len(detected_any),
+        "detection_rate_any_rule": _rate(detected_any, scanned),
+        "gone_any_rule_judged": len(judged_any),
+        "gone_any_rule": len(gone_any),
+        "gone_rate_any_rule": _rate(gone_any, judged_any),
+        "out_of_scope_detected_any_rule": len(out_detected),
         "unobtainable": [r.id for r in results if r.vulnerable.unavailable or r.fixed.unavailable],
         "scan_failed": [r.id for r in results if r.vulnerable.scan_error or r.fixed.scan_error],
     }

@@ -16,6 +16,15 @@ The rule, applied to every finding of a report (``mtlsguard scan --format json``
   for a third-party callable such as ``django.views.static.serve``) matches a finding whose
   route is that pattern or ends in ``/`` + that pattern.
 
+A matching finding is *consistent* with the advisory when its rule is of the advisory's kind of
+bug (``consistent``): an authentication rule (MG101, MG102) for ``missing-authn``, an
+authentication or certificate-handling rule (MG102, MG3xx) for ``header-trust``, and an
+authorization rule -- any MG1xx other than MG101, MG102 and MG106 (unauthenticated, mTLS-only,
+login throttling) -- for the authorization classes (IDOR, unscoped lists, weak permissions,
+privilege escalation). An MG101 "no authentication" finding on a view that *is* authenticated
+and whose bug is a missing object permission lands on the right view for a wrong reason, and
+it stays after the fix; the benchmark counts it, but apart.
+
 Findings of severity ``info`` do not count: the scanner uses them for remarks, not for
 problems. The same rule tells whether the scanner's route inventory contains the view (a route
 whose location or view matches, or whose pattern matches a ``route`` view).
@@ -149,6 +158,21 @@ def points_at(item: Json, span: ViewSpan, scan_root: str) -> bool:
     dotted = _dotted(span, scan_root)
     view = str(item.get("view") or "")
     return bool(dotted) and (view == dotted or view.startswith(dotted + "."))
+
+
+AUTHENTICATION_RULES = frozenset({"MG101", "MG102"})
+NOT_AUTHORIZATION_RULES = frozenset({"MG101", "MG102", "MG106"})
+
+
+def consistent(rule_id: str, bug_class: str) -> bool:
+    """Whether a finding of ``rule_id`` describes a bug of ``bug_class`` (see the module doc)."""
+    if bug_class == "missing-authn":
+        return rule_id in AUTHENTICATION_RULES
+    if bug_class == "header-trust":
+        return rule_id == "MG102" or rule_id.startswith("MG3")
+    if bug_class == "data-exposure":
+        return True
+    return rule_id.startswith("MG1") and rule_id not in NOT_AUTHORIZATION_RULES
 
 
 def matching_findings(report: Json, spans: Iterable[ViewSpan], scan_root: str) -> list[Json]:
