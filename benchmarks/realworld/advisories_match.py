@@ -13,10 +13,11 @@ The rule, applied to every finding of a report (``mtlsguard scan --format json``
   path under the scanned root, then the name), or a dotted path under it, matches too: the
   report may locate a finding on a base class or a URLconf while naming the view it is about.
 * **By handler.** For a ``Class.method`` view, an item naming the class as its view that is
-  about that handler: for an HTTP method handler (``get``, ``post``, ...) an item whose
-  ``methods`` include that method; otherwise an item whose route has a path segment equal to
-  the method name (DRF's default ``@action`` URL, ``_`` or ``-``). The inventory and
-  class-level findings are located on the class line, not the handler's.
+  about that handler: for an HTTP method handler (``get``, ``post``, ...) or a DRF viewset
+  action (``list``, ``retrieve``, ``create``, ``update``, ``partial_update``, ``destroy``) an
+  item whose ``methods`` include the method it serves; otherwise an item whose route has a
+  path segment equal to the method name (DRF's default ``@action`` URL, ``_`` or ``-``). The
+  inventory and class-level findings are located on the class line, not the handler's.
 * **By route.** A view given as ``route`` (the URL pattern as the project's urls.py writes it,
   for a third-party callable such as ``django.views.static.serve``) matches a finding whose
   route is that pattern or ends in ``/`` + that pattern.
@@ -167,13 +168,22 @@ def points_at(item: Json, span: ViewSpan, scan_root: str) -> bool:
     owner, _, method = dotted.rpartition(".")
     if "." in span.name and view == owner:
         if method in HTTP_HANDLERS:
-            return method.upper() in {str(m).upper() for m in item.get("methods") or ()}
+            return HTTP_HANDLERS[method] in {str(m).upper() for m in item.get("methods") or ()}
         segments = str(item.get("route") or item.get("pattern") or "").strip("^$/").split("/")
         return method in segments or method.replace("_", "-") in segments
     return False
 
 
-HTTP_HANDLERS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+HTTP_HANDLERS = {
+    **{verb: verb.upper() for verb in ("get", "post", "put", "patch", "delete", "head", "options")},
+    # DRF viewset actions and the method their router maps them to.
+    "list": "GET",
+    "retrieve": "GET",
+    "create": "POST",
+    "update": "PUT",
+    "partial_update": "PATCH",
+    "destroy": "DELETE",
+}
 AUTHENTICATION_RULES = frozenset({"MG101", "MG102"})
 NOT_AUTHORIZATION_RULES = frozenset({"MG101", "MG102", "MG106"})
 
