@@ -66,8 +66,10 @@ class ViewSpan:
 
 def _definition(body: Sequence[ast.stmt], name: str) -> ast.AST | None:
     for node in body:
-        is_def = isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-        if is_def and node.name == name:
+        if (
+            isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.name == name
+        ):
             return node
     return None
 

@@ -146,11 +146,11 @@ def _write_blobs(git_dir: Path, ref: str, dest: Path) -> int:
         offset = newline + 1
         if header[-1] == b"missing":
             continue
-        size = int(header[2])
+        length = int(header[2])
         target = dest / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(batch[offset : offset + size])
-        offset += size + 1
+        target.write_bytes(batch[offset : offset + length])
+        offset += length + 1
         written += 1
     return written
 
@@ -163,8 +163,8 @@ def obtain(repo: str, ref: str, *, allow_network: bool = True) -> Tree:
     dest = TREES / f"{_slug(repo)}@{ref.replace('/', '_')}"
     stamp = dest / ".complete"
     if stamp.is_file():
-        source, _, files = stamp.read_text().partition("\n")
-        return Tree(dest, int(files or 0), source, cached=True)
+        source, _, count = stamp.read_text().partition("\n")
+        return Tree(dest, int(count or 0), source, cached=True)
     git_dir = history(repo, ref, allow_network=allow_network)
     if dest.exists():
         shutil.rmtree(dest)
