@@ -16,8 +16,10 @@ The rule, applied to every finding of a report (``mtlsguard scan --format json``
   about that handler: for an HTTP method handler (``get``, ``post``, ...) or a DRF viewset
   action (``list``, ``retrieve``, ``create``, ``update``, ``partial_update``, ``destroy``) an
   item whose ``methods`` include the method it serves; otherwise an item whose route has a
-  path segment equal to the method name (DRF's default ``@action`` URL, ``_`` or ``-``). The
-  inventory and class-level findings are located on the class line, not the handler's.
+  path segment equal to the method name (DRF's default ``@action`` URL, ``_`` or ``-``); for a
+  helper the view's entry names the HTTP ``methods`` that run it (``"methods": ["GET"]`` for a
+  context helper of a detail page). The inventory and class-level findings are located on the
+  class line, not the handler's.
 * **By route.** A view given as ``route`` (the URL pattern as the project's urls.py writes it,
   for a third-party callable such as ``django.views.static.serve``) matches a finding whose
   route is that pattern or ends in ``/`` + that pattern.
@@ -62,6 +64,8 @@ class ViewSpan:
     """First and last line of each statement that makes up the view."""
     found: bool
     """False when the file or the name is not in this tree (removed by the fix, or a typo)."""
+    methods: frozenset[str] = frozenset()
+    """HTTP methods that run a ``Class.helper`` view (from the advisory's entry)."""
 
 
 def _definition(body: Sequence[ast.stmt], name: str) -> ast.AST | None:
@@ -102,10 +106,11 @@ def locate(tree: Path, view: Json) -> ViewSpan:
     file = str(view["file"])
     name = str(view.get("name", ""))
     route = str(view.get("route", ""))
+    methods = frozenset(str(m).upper() for m in view.get("methods", ()))
     path = tree / file
-    missing = ViewSpan(file, name, route, (), found=False)
+    missing = ViewSpan(file, name, route, (), found=False, methods=methods)
     if not name:
-        return ViewSpan(file, name, route, (), found=path.is_file())
+        return ViewSpan(file, name, route, (), found=path.is_file(), methods=methods)
     if not path.is_file():
         return missing
     try:
@@ -118,10 +123,12 @@ def locate(tree: Path, view: Json) -> ViewSpan:
         node = _definition(body, part)
         if node is None:
             settings = _setting(module.body, name)
-            return ViewSpan(file, name, route, tuple(settings), found=True) if settings else missing
+            if not settings:
+                return missing
+            return ViewSpan(file, name, route, tuple(settings), found=True, methods=methods)
         body = getattr(node, "body", [])
     assert node is not None
-    return ViewSpan(file, name, route, (_span(node),), found=True)
+    return ViewSpan(file, name, route, (_span(node),), found=True, methods=methods)
 
 
 def _repo_path(location: Json | None, scan_root: str) -> str:
@@ -169,8 +176,11 @@ def points_at(item: Json, span: ViewSpan, scan_root: str) -> bool:
         return True
     owner, _, method = dotted.rpartition(".")
     if "." in span.name and view == owner:
+        served = {str(m).upper() for m in item.get("methods") or ()}
         if method in HTTP_HANDLERS:
-            return HTTP_HANDLERS[method] in {str(m).upper() for m in item.get("methods") or ()}
+            return HTTP_HANDLERS[method] in served
+        if span.methods:
+            return bool(span.methods & served)
         segments = str(item.get("route") or item.get("pattern") or "").strip("^$/").split("/")
         return method in segments or method.replace("_", "-") in segments
     return False
