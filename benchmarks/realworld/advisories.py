@@ -87,6 +87,8 @@ class AdvisoryResult:
     project: str
     bug_class: str
     in_scope: bool
+    published: bool
+    """A GHSA/CVE advisory (False for a security release note or pull request)."""
     vulnerable: SideResult
     fixed: SideResult
     detected: bool | None = None
@@ -241,6 +243,7 @@ def run_advisory(scanner: Scanner, advisory: Json, *, offline: bool) -> Advisory
         project=str(advisory["project"]),
         bug_class=str(advisory["bug_class"]),
         in_scope=bool(advisory["in_scope"]),
+        published="advisory_kind" not in advisory,
         vulnerable=vulnerable,
         fixed=fixed,
     )
@@ -307,6 +310,8 @@ def totals(results: Sequence[AdvisoryResult]) -> dict[str, Any]:
     judged_any = [r for r in detected_any if r.gone_any is not None]
     gone_any = [r for r in judged_any if r.gone_any]
     out_detected = [r for r in results if not r.in_scope and r.detected_any]
+    published = [r for r in scanned if r.published]
+    published_detected = [r for r in published if r.detected]
     return {
         "advisories": len(results),
         "in_scope": len(in_scope),
@@ -322,6 +327,9 @@ def totals(results: Sequence[AdvisoryResult]) -> dict[str, Any]:
         "gone_any_rule": len(gone_any),
         "gone_rate_any_rule": _rate(gone_any, judged_any),
         "out_of_scope_detected_any_rule": len(out_detected),
+        "published_in_scope_scanned": len(published),
+        "published_detected": len(published_detected),
+        "published_detection_rate": _rate(published_detected, published),
         "unobtainable": [r.id for r in results if r.vulnerable.unavailable or r.fixed.unavailable],
         "scan_failed": [r.id for r in results if r.vulnerable.scan_error or r.fixed.scan_error],
     }
