@@ -164,7 +164,7 @@ def _describe(item: Any) -> str:
     if isinstance(item, Mapping):
         parts = [
             str(item.get(k))
-            for k in ("path", "pattern", "item", "reason", "message")
+            for k in ("kind", "item", "pattern", "path", "reason", "message")
             if item.get(k)
         ]
         return ": ".join(parts) or json.dumps(item, sort_keys=True)
@@ -173,7 +173,8 @@ def _describe(item: Any) -> str:
 
 def _context(report: Json) -> tuple[str, str, list[str]]:
     """Settings module, URLconf and unresolved items, wherever this scanner version puts them."""
-    places = [report, report.get("summary", {}), report.get("project", {}) or {}]
+    places = [report, report.get("resolution") or {}, report.get("summary") or {}]
+    places.append(report.get("project") or {})
     settings = urlconf = ""
     unresolved: list[str] = []
     for place in places:
@@ -282,6 +283,12 @@ def print_result(result: AdvisoryResult) -> None:
             f"{len(side.report_errors)} errors, {len(side.unresolved)} unresolved"
             + (f"; scan failed: {side.scan_error}" if side.scan_error else "")
         )
+        if side.settings or side.urlconf:
+            print(f"  {'':<10} settings {side.settings or '?'}, URLconf {side.urlconf or '?'}")
+        for item in side.unresolved[:3]:
+            print(f"  {'':<10} unresolved: {item[:150]}")
+        if len(side.unresolved) > 3:
+            print(f"  {'':<10} ... and {len(side.unresolved) - 3} more unresolved")
         if side.views_missing:
             print(f"  {'':<10} views not in this tree: {', '.join(side.views_missing)}")
         if rules:
