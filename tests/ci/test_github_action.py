@@ -52,7 +52,8 @@ def _uris(document: dict[str, Any]) -> list[str | None]:
 
 def test_paths_relative_to_the_scanned_root_by_default(tmp_path: Path) -> None:
     document = _sarif(tmp_path / "backend")
-    assert _uris(document) == ["bank/views.py", None, "bank/broken.py"]
+    # before: the probe's MG402 had no physical location (None) and code scanning refused it
+    assert _uris(document) == ["bank/views.py", "billing/", "bank/broken.py"]
     base = document["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"]
     assert base == (tmp_path / "backend").as_uri() + "/"
 
