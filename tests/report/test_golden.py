@@ -26,8 +26,8 @@ from mtlsguard.app.static import StaticRun, run_static
 from mtlsguard.findings.assessment import Assessment, MergedParts
 from mtlsguard.findings.model import Finding, Severity
 from tests.example_apps import EXAMPLES, RunningServer
-from tests.report.code_scanning import assert_uploadable
 from tests.factories import probe_config, render
+from tests.report.code_scanning import assert_uploadable
 
 pytestmark = pytest.mark.integration
 

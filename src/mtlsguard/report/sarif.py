@@ -127,8 +127,11 @@ def _finding_rule(finding: Finding) -> Rule:
 def _rule_descriptors(
     rules: Sequence[Rule], findings: Sequence[Finding]
 ) -> tuple[list[dict[str, object]], dict[str, int]]:
-    """One descriptor per rule id; a rule's level and security-severity are those of the most
-    severe of its results (a finding the merged scan raised to critical shows as critical)."""
+    """One descriptor per rule id, and the index of each.
+
+    A rule's level and security-severity are those of the most severe of its results: a
+    finding the merged scan raised to critical shows as critical.
+    """
     shown: dict[str, Severity] = {}
     for finding in findings:
         shown[finding.rule_id] = max(finding.severity, shown.get(finding.rule_id, Severity.INFO))
