@@ -12,10 +12,18 @@ from pathlib import Path
 
 from mtlsguard.app.baseline import Baseline, BaselineKind, route_keys
 from mtlsguard.app.config import ProjectConfig, apply_config
-from mtlsguard.findings.model import Finding, Route, ScanResult, Severity
+from mtlsguard.findings.assessment import Assessment
+from mtlsguard.findings.model import Confidence, Finding, Route, ScanResult, Severity
 from mtlsguard.scan.suppression import Suppression, apply_suppressions
 
-__all__ = ["DEFAULT_FAIL_ON", "TriagedRoutes", "TriagedScan", "triage_routes", "triage_scan"]
+__all__ = [
+    "DEFAULT_FAIL_ON",
+    "TriagedRoutes",
+    "TriagedScan",
+    "shown_findings",
+    "triage_routes",
+    "triage_scan",
+]
 
 DEFAULT_FAIL_ON = Severity.HIGH
 
@@ -118,3 +126,23 @@ def triage_routes(
     known = baseline.keys if baseline is not None else frozenset()
     present = {key for route in configured.routes for key in route_keys(route)}
     return TriagedRoutes(result=configured, baselined=frozenset(known & present))
+
+
+def shown_findings(
+    assessment: Assessment, severity: str | None = None, confidence: str | None = None
+) -> Assessment:
+    """``assessment`` with only the findings at or above ``severity`` and ``confidence``.
+
+    The display filters of ``--severity``/``--confidence`` (Bandit's ``-l``/``-i``): what is
+    not shown does not fail either. Without a filter, ``assessment`` itself is returned.
+    """
+    if severity is None and confidence is None:
+        return assessment
+    least_severe = Severity.parse(severity) if severity else Severity.INFO
+    least_sure = Confidence[confidence.upper()] if confidence else Confidence.LOW
+    kept = tuple(
+        f
+        for f in assessment.result.findings
+        if f.severity >= least_severe and f.confidence >= least_sure
+    )
+    return replace(assessment, result=replace(assessment.result, findings=kept))

@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     scan = commands.add_parser(
         "scan",
+        usage="mtlsguard scan [options] PATH",
         help="static scan of a Django project tree (never imports it)",
         description="Static scan of a Django/DRF project tree. The project is never imported.",
     )

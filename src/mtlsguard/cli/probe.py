@@ -89,8 +89,11 @@ def add_command(commands: Any) -> None:
     probe.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
 
 
-def add_target_arguments(probe: Any, *, cert_required: bool) -> None:
-    """Register who the probe is and its bounds (shared with ``scan --probe``)."""
+def add_target_arguments(probe: Any, *, cert_required: bool, parser: Any = None) -> None:
+    """Register who the probe is and its bounds (shared with ``scan --probe``).
+
+    ``probe`` may be an argument group of ``parser``, which then gets the sign-in group.
+    """
     probe.add_argument(
         "--cert", type=Path, required=cert_required, help="client certificate of A (PEM)"
     )
@@ -140,7 +143,7 @@ def add_target_arguments(probe: Any, *, cert_required: bool) -> None:
         help="also run the probes that use A's credentials: JWT tampering (MG408) and, with "
         "--login-url, sign-in (MG405-MG407; POSTs to the sign-in and sign-out URLs only)",
     )
-    add_login_arguments(probe)
+    add_login_arguments(probe if parser is None else parser)
 
 
 def probe_config(options: Mapping[str, Any], base_url: str) -> ProbeConfig:
