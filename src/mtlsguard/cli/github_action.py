@@ -188,8 +188,13 @@ def _own_options(options: Mapping[str, Any]) -> str | None:
     ``-o``/``-f`` in ``scan-args``/``probe-args`` would send the SARIF log somewhere the step
     never reads (the action sets it: ``sarif-file``).
     """
+    from mtlsguard.cli.report_options import EXTRA_OUTPUTS
+
     flag = None
-    if options.get("output") is not None:
+    extra = [name for name in EXTRA_OUTPUTS if options.get(name) is not None]
+    if extra:
+        flag = f"--{extra[0].replace('_', '-')}"
+    elif options.get("output") is not None:
         flag = "--output"
     elif options.get("format") not in (None, "text"):  # text is the parsers' default
         flag = "--format"

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from mtlsguard.cli.exit_codes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from mtlsguard.cli.formats import ScanFormatChoice, scan_format
-from mtlsguard.cli.output import fatal, warn, write
+from mtlsguard.cli.output import fatal, warn
+from mtlsguard.cli.report_options import add_report_arguments, report_targets, write_reports
 from mtlsguard.cli.signin_options import add_login_arguments, login_settings, positive_float
 from mtlsguard.findings.model import Severity
 
@@ -65,16 +65,7 @@ def add_command(commands: Any) -> None:
     )
     found.add_argument("--paths", metavar="FILE", type=Path, help="plain list, one path a line")
     add_target_arguments(probe, cert_required=True)
-    probe.add_argument(
-        "-f",
-        "--format",
-        choices=[c.value for c in ScanFormatChoice],
-        default="text",
-        help="report format (default: text)",
-    )
-    probe.add_argument(
-        "-o", "--output", type=Path, metavar="FILE", help="write the report to FILE, not stdout"
-    )
+    add_report_arguments(probe)
     probe.add_argument(
         "--fail-on",
         choices=_SEVERITIES,
@@ -211,14 +202,14 @@ def run_command(args: argparse.Namespace) -> int:
     """Run ``mtlsguard probe`` and return its exit code."""
     from mtlsguard.app.errors import RunError
 
-    report_format = scan_format(ScanFormatChoice(args.format), args.output)
+    report_targets(vars(args))  # usage errors before the run
     try:
         outcome = probe_outcome(vars(args))
     except RunError as exc:
         fatal(str(exc))
     for skipped in outcome.skipped[:10]:
         warn(f"skipped {skipped}")
-    write(args.output, report_format.render(outcome.assessment))
+    write_reports(vars(args), outcome.assessment)
     for error in outcome.result.errors[:20]:
         warn(f"probe: {error.path}: {error.message}")
     if outcome.incomplete is not None:

@@ -18,7 +18,15 @@ from mtlsguard.findings.registry import Rule
 from mtlsguard.report.markdown import docstring_to_markdown
 from mtlsguard.report.sarif import sarif_level
 
-__all__ = ["GENERATOR", "INDEX_NAME", "check_docs", "render_rule_docs", "write_docs"]
+__all__ = [
+    "GENERATOR",
+    "INDEX_NAME",
+    "check_docs",
+    "render_rule_docs",
+    "rule_list",
+    "rule_page",
+    "write_docs",
+]
 
 INDEX_NAME = "README.md"
 GENERATOR = "python -m mtlsguard.cli.rulesdoc docs/rules"
@@ -75,11 +83,17 @@ def _cwes(rule: Rule) -> list[str]:
 
 
 def _page(rule: Rule) -> str:
+    return f"{_HEADER}\n\n{rule_page(rule)}"
+
+
+def rule_page(rule: Rule) -> str:
+    """The rule's reference page (Markdown), as ``docs/rules/`` and ``mtlsguard rules`` show it.
+
+    Its body is the docstring that SARIF's ``help`` carries.
+    """
     cwes = _cwes(rule)
     level = sarif_level(rule.severity)
     lines = [
-        _HEADER,
-        "",
         f"# {rule.rule_id}: {rule.title}",
         "",
         "| | |",
@@ -103,6 +117,19 @@ def _page(rule: Rule) -> str:
         lines += [f"| `{o.name}` | `{_toml(o.default)}` | {o.doc} |" for o in rule.options]
         lines.append("")
     return "\n".join(lines)
+
+
+def rule_list(rules: Sequence[Rule], width: int = 100) -> str:
+    """``mtlsguard rules``: one line per rule (id, severity, kind, title) in ``width`` columns."""
+    lines = []
+    for rule in sorted(rules, key=lambda r: r.rule_id):
+        head = f"{rule.rule_id:<8} {rule.severity.label:<9} {rule.kind.value:<7} "
+        room = max(20, width - len(head))
+        title = rule.title if len(rule.title) <= room else rule.title[: room - 3] + "..."
+        lines.append(head + title)
+    lines.append("")
+    lines.append("`mtlsguard rules ID` shows a rule's documentation (the same as docs/rules/).")
+    return "\n".join(lines) + "\n"
 
 
 def _toml(value: object) -> str:
