@@ -161,3 +161,17 @@ def test_every_sarif_uploads_to_code_scanning_as_is(
         assert bola["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
             "bank/views.py"
         )
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_every_json_report_matches_the_shipped_schema(
+    assessments: dict[str, Assessment], run: str
+) -> None:
+    import json
+
+    import jsonschema
+
+    from mtlsguard.report.json_report import json_schema
+
+    document = json.loads(render(assessments[run], "json"))
+    jsonschema.Draft202012Validator(json_schema()).validate(document)
