@@ -163,3 +163,39 @@ def test_config_search_stops_at_the_repository_root(
     )
     (project / ".git").mkdir()
     assert rule_ids(run(capsys, "scan", project, "-f", "json")[1]) == ["MG101", "MG102"]
+
+
+def test_stale_and_misspelt_suppressions_are_reported_and_can_fail_ci(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``ignore[MG1O1]`` and a suppression of a fixed view were accepted silently."""
+    views = project / "shop" / "views.py"
+    views.write_text(
+        views.read_text().replace(
+            "def account(request):",
+            "def account(request):  # mtlsguard: ignore[MG101, MG1O1] -- fixed long ago",
+        ),
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "scan", project, "-f", "concise")
+    assert code == EXIT_FINDINGS
+    stale = [line for line in out.splitlines() if " MG002 " in line]
+    assert stale == [
+        "shop/views.py:14:1: MG002 [low] Unused or unknown suppression: "
+        "ignore[MG101]: MG101 reported nothing here",
+        "shop/views.py:14:1: MG002 [low] Unused or unknown suppression: "
+        "ignore[MG1O1]: no rule has the id MG1O1",
+    ]
+    # low by default: it fails CI when the project says so
+    (project / "pyproject.toml").write_text(
+        '[tool.mtlsguard]\nseverity = { MG002 = "high" }\ndisable = ["MG1"]\n', encoding="utf-8"
+    )
+    code, out, _ = run(capsys, "scan", project, "-f", "json")
+    assert code == EXIT_FINDINGS
+    assert {f["severity"] for f in json.loads(out)["findings"] if f["rule_id"] == "MG002"} == {
+        "high"
+    }
+    (project / "pyproject.toml").write_text(
+        '[tool.mtlsguard]\ndisable = ["MG002", "MG1"]\n', encoding="utf-8"
+    )
+    assert "MG002" not in run(capsys, "scan", project, "-f", "concise")[1]

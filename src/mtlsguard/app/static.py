@@ -16,14 +16,15 @@ from pathlib import Path
 from mtlsguard.app.baseline import Baseline, BaselineError, BaselineKind, load_baseline
 from mtlsguard.app.config import ConfigError, ProjectConfig, load_config, load_config_file
 from mtlsguard.app.errors import RunError
-from mtlsguard.app.rules import check_selection, rules_of
+from mtlsguard.app.rules import check_selection, known_rules, rules_of
 from mtlsguard.app.triage import TriagedScan, triage_routes, triage_scan
 from mtlsguard.findings.assessment import Assessment, RouteInventory, RunKind
 from mtlsguard.findings.model import Finding, Route, ScanResult, Severity
-from mtlsguard.findings.registry import EVERY_RULE, Rule, RuleSelection
+from mtlsguard.findings.registry import EVERY_RULE, Rule, RuleKind, RuleSelection
 from mtlsguard.scan.engine import Progress, scan_project
 from mtlsguard.scan.excerpt import read_excerpts
 from mtlsguard.scan.rules import static_rules
+from mtlsguard.scan.suppression import RuleIds
 
 __all__ = [
     "Engine",
@@ -39,6 +40,7 @@ __all__ = [
     "run_static",
     "scan_raw",
     "selected_rules",
+    "suppression_rule_ids",
 ]
 
 Engine = Callable[[Path, Sequence[Rule], Progress | None], ScanResult]
@@ -149,6 +151,23 @@ def selected_rules(config: ProjectConfig, selection: RuleSelection) -> tuple[Rul
     return selection.apply(project.apply(static_rules()))
 
 
+def suppression_rule_ids(
+    config: ProjectConfig, selection: RuleSelection, raw: ScanResult
+) -> RuleIds:
+    """What judges the suppressions of ``raw``.
+
+    Every rule id, the ids that ran (the selected static rules and the tool's own), and the
+    views' files to check beyond the findings'.
+    """
+    ran = {r.rule_id for r in selected_rules(config, selection)}
+    ran |= {r.rule_id for r in known_rules() if r.kind is RuleKind.TOOL}
+    return RuleIds(
+        known=frozenset(r.rule_id for r in known_rules()),
+        ran=frozenset(ran),
+        checked=frozenset(r.location.path for r in raw.routes if r.location is not None),
+    )
+
+
 def scan_raw(run: StaticRun, root: Path, config: ProjectConfig) -> ScanResult:
     """The raw result of ``run``'s engine with the selected rules.
 
@@ -196,7 +215,10 @@ def run_static(run: StaticRun) -> StaticOutcome:
     config = project_config(root, run.config)
     baseline = baseline_file(run.baseline, BaselineKind.FINDINGS)
     raw = scan_raw(run, root, config)
-    triaged = triage_scan(raw, root, config, baseline=baseline, fail_on=run.fail_on)
+    rule_ids = suppression_rule_ids(config, run.selection, raw)
+    triaged = triage_scan(
+        raw, root, config, baseline=baseline, fail_on=run.fail_on, rule_ids=rule_ids
+    )
     if triaged.nothing_scanned:
         raise nothing_scanned(root, triaged.result)
     assessment = assess_static(triaged, root, excerpts=run.excerpts)

@@ -14,7 +14,12 @@ from mtlsguard.app.baseline import Baseline, BaselineKind, route_keys
 from mtlsguard.app.config import ProjectConfig, apply_config
 from mtlsguard.findings.assessment import Assessment
 from mtlsguard.findings.model import Confidence, Finding, Route, ScanResult, Severity
-from mtlsguard.scan.suppression import Suppression, apply_suppressions
+from mtlsguard.scan.suppression import (
+    UNUSED_SUPPRESSION,
+    RuleIds,
+    Suppression,
+    apply_suppressions,
+)
 
 __all__ = [
     "DEFAULT_FAIL_ON",
@@ -61,16 +66,23 @@ def triage_scan(
     *,
     baseline: Baseline | None = None,
     fail_on: Severity | None = None,
+    rule_ids: RuleIds | None = None,
 ) -> TriagedScan:
     """Apply ``config``, inline suppressions and ``baseline`` to ``raw``.
 
     ``fail_on`` (the command line) wins over ``config.fail_on``, which wins over
-    :data:`DEFAULT_FAIL_ON`.
+    :data:`DEFAULT_FAIL_ON`. With ``rule_ids``, unused and unknown suppressions are reported
+    (MG002) unless the configuration disables that rule.
     """
     if baseline is not None and baseline.kind is not BaselineKind.FINDINGS:
         raise ValueError("a routes baseline cannot filter findings")
     configured = apply_config(raw, config)
-    outcome = apply_suppressions(configured, root)
+    if not config.selection().allows(UNUSED_SUPPRESSION.rule_id):
+        rule_ids = None
+    outcome = apply_suppressions(configured, root, rule_ids=rule_ids)
+    if rule_ids is not None:
+        # MG002 findings take the project's severity override like any other finding.
+        outcome = replace(outcome, result=apply_config(outcome.result, config))
     current = outcome.result.findings
     reportable = current
     baselined = 0

@@ -255,9 +255,12 @@ def _concise_line(finding: Finding) -> str:
         where = f"{finding.location.path}:{finding.location.line}:{finding.location.column}"
     else:
         where = finding.route or "-"
-    route = f" ({finding.route})" if finding.route and finding.location is not None else ""
+    if finding.route and finding.location is not None:
+        detail = f" ({finding.route})"
+    else:  # no route to tell findings apart (a setting, a suppression): the evidence does
+        detail = f": {finding.evidence}" if finding.evidence and not finding.route else ""
     severity = finding.severity.label
-    return printable(f"{where}: {finding.rule_id} [{severity}] {finding.title}{route}")
+    return printable(f"{where}: {finding.rule_id} [{severity}] {finding.title}{detail}")
 
 
 class ConciseFormat(ScanFormat):
