@@ -74,9 +74,9 @@ def test_concise_is_one_line_per_finding(project: Path, capsys: pytest.CaptureFi
     assert code == EXIT_FINDINGS
     assert lines[:2] == [
         "shop/views.py:18:1: MG102 [critical] Endpoint relies solely on an mTLS "
-        "client-certificate header (cert/)",
+        "client-certificate header (/cert/)",
         "shop/views.py:5:1: MG101 [high] Endpoint reachable without application "
-        "authentication (orders/)",
+        "authentication (/orders/)",
     ]
     assert lines[2] == "Found 2 findings (1 critical, 1 high); 2 at or above high."
 

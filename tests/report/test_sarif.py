@@ -282,3 +282,18 @@ def test_builtin_rules_link_their_docs_page() -> None:
         assert by_id[rule.rule_id]["helpUri"].endswith(f"/rules/{rule.rule_id}/")
         assert (docs / f"{rule.rule_id}.md").is_file()
     assert_uploadable(log)
+
+
+def test_messages_are_sentences_and_regex_routes_read_as_paths() -> None:
+    """Before: "... HTTP_X_SSL_CLIENT_VERIFY check Fix: ..." and ``Route: ^api/...$``."""
+    regex = replace(
+        BILLING,
+        route="^api/v1/organizers/(?P<organizer>[^/]+)/$",
+        evidence="only an inline check",
+        remediation="Require a user",
+    )
+    (result,) = render(sample_result(findings=(regex,)))["runs"][0]["results"]
+    text = result["message"]["text"]
+    assert "Evidence: only an inline check. Fix: Require a user." in text
+    assert "Route: /api/v1/organizers/<organizer>/ (GET, POST)." in text
+    assert result["properties"]["route"] == regex.route  # the data keeps the pattern

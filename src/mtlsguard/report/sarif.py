@@ -25,6 +25,7 @@ from mtlsguard.findings.model import Finding, Location, ScanResult, Severity
 from mtlsguard.findings.registry import DOCUMENTATION_URL, Rule, RuleKind
 from mtlsguard.report.interface import ScanFormat
 from mtlsguard.report.markdown import docstring_to_markdown
+from mtlsguard.report.wording import readable_route, sentence
 
 __all__ = [
     "SARIF_SCHEMA_URI",
@@ -150,14 +151,15 @@ def _rule_descriptors(
 
 
 def _message(finding: Finding) -> str:
-    parts = [finding.title.rstrip(".") + "."]
+    parts = [sentence(finding.title)]
     if finding.route:
         methods = f" ({', '.join(finding.methods)})" if finding.methods else ""
-        parts.append(f"Route: {finding.route}{methods}.")
+        parts.append(f"Route: {readable_route(finding.route)}{methods}.")
     if finding.evidence:
-        parts.append(f"Evidence: {finding.evidence}")
+        # before: "... check Fix: ..." (the evidence had no full stop)
+        parts.append(f"Evidence: {sentence(finding.evidence)}")
     if finding.remediation:
-        parts.append(f"Fix: {finding.remediation}")
+        parts.append(f"Fix: {sentence(finding.remediation)}")
     return " ".join(parts)
 
 

@@ -28,13 +28,13 @@ from mtlsguard.findings.assessment import (
 )
 from mtlsguard.findings.model import Finding, ScanResult, Severity
 from mtlsguard.report.interface import ScanFormat
+from mtlsguard.report.wording import plural, readable_route
 
 __all__ = [
     "SEVERITY_STYLES",
     "ConciseFormat",
     "TextFormat",
     "make_console",
-    "plural",
     "printable",
     "score_lines",
 ]
@@ -78,11 +78,6 @@ def make_console(buffer: io.StringIO, *, color: bool, width: int) -> Console:
     )
 
 
-def plural(count: int, noun: str) -> str:
-    """``1 finding``, ``2 findings``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def _counts(findings: Sequence[Finding]) -> str:
     parts = [f"{n} {s.label}" for s, n in severity_counts(findings).items() if n]
     return ", ".join(parts) if parts else "none"
@@ -123,7 +118,8 @@ def _errors_summary(report: Assessment) -> str:
     errors = report.result.errors
     probed = sum(1 for e in errors if "://" in e.path)
     if report.kind is RunKind.PROBE:
-        return f"{plural(len(errors), 'request or route')} failed"
+        what = "request or route" if len(errors) == 1 else "requests or routes"
+        return f"{len(errors)} {what} failed"
     parts = []
     if len(errors) - probed:
         files = plural(len(errors) - probed, "file")
@@ -163,7 +159,7 @@ def _finding(finding: Finding, parts: MergedParts | None) -> RenderableType:
         details.add_row("location", printable(f"{finding.location.path}:{finding.location.line}"))
     if finding.route is not None:
         methods = f"  [{', '.join(finding.methods)}]" if finding.methods else ""
-        details.add_row("route", printable(f"{finding.route}{methods}"))
+        details.add_row("route", printable(f"{readable_route(finding.route)}{methods}"))
     if finding.view:
         details.add_row("view", printable(finding.view))
     if finding.evidence:
@@ -254,9 +250,9 @@ def _concise_line(finding: Finding) -> str:
     if finding.location is not None:
         where = f"{finding.location.path}:{finding.location.line}:{finding.location.column}"
     else:
-        where = finding.route or "-"
+        where = readable_route(finding.route) if finding.route else "-"
     if finding.route and finding.location is not None:
-        detail = f" ({finding.route})"
+        detail = f" ({readable_route(finding.route)})"
     else:  # no route to tell findings apart (a setting, a suppression): the evidence does
         detail = f": {finding.evidence}" if finding.evidence and not finding.route else ""
     severity = finding.severity.label
