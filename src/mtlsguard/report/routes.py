@@ -77,8 +77,10 @@ def route_rows(report: RouteInventory) -> Iterator[dict[str, str]]:
 
 
 def wrap_at(text: str, separator: str, width: int) -> str:
-    """``text`` in lines of at most ``width`` characters, broken after ``separator`` only
-    (a single part longer than ``width`` stays whole)."""
+    """``text`` in lines of at most ``width`` characters, broken after ``separator`` only.
+
+    A single part longer than ``width`` stays whole: a name is never cut mid-word.
+    """
     lines = [""]
     for piece in re.split(f"(?<={re.escape(separator)})", text):
         if lines[-1] and len(lines[-1]) + len(piece) > width:
