@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from mtlsguard.cli.exit_codes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from mtlsguard.cli.key_password import add_key_password_arguments, key_password
 from mtlsguard.cli.output import fatal, warn
 from mtlsguard.cli.report_options import add_report_arguments, report_targets, write_reports
 from mtlsguard.cli.signin_options import add_login_arguments, login_settings, positive_float
@@ -92,6 +93,7 @@ def add_target_arguments(probe: Any, *, cert_required: bool, parser: Any = None)
     probe.add_argument("--cacert", type=Path, help="CA that verifies the server (PEM)")
     probe.add_argument("--peer-cert", type=Path, help="client certificate of B (PEM), for BOLA")
     probe.add_argument("--peer-key", type=Path, help="private key of B (PEM)")
+    add_key_password_arguments(probe)
     probe.add_argument("--auth-header", metavar="H", help="A's credentials, 'Name: value'")
     probe.add_argument("--peer-auth-header", metavar="H", help="B's credentials, 'Name: value'")
     probe.add_argument(
@@ -150,10 +152,22 @@ def probe_config(options: Mapping[str, Any], base_url: str) -> ProbeConfig:
         fatal("--peer-auth-header needs --peer-cert and --peer-key")
     peer = None
     if options["peer_cert"] is not None:
-        peer = Identity("B", options["peer_cert"], options["peer_key"], options["peer_auth_header"])
+        peer = Identity(
+            "B",
+            options["peer_cert"],
+            options["peer_key"],
+            options["peer_auth_header"],
+            key_password=key_password(options, "peer-key"),
+        )
     return ProbeConfig(
         base_url=base_url,
-        identity=Identity("A", options["cert"], options["key"], options["auth_header"]),
+        identity=Identity(
+            "A",
+            options["cert"],
+            options["key"],
+            options["auth_header"],
+            key_password=key_password(options),
+        ),
         peer=peer,
         cacert=options["cacert"],
         allow_unsafe_methods=options["allow_unsafe_methods"],

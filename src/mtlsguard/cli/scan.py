@@ -62,6 +62,10 @@ _PROBE_ONLY = (
     "credential_probes",
     "allow_unsafe_methods",
     "login_url",
+    "key_password_env",
+    "key_password_file",
+    "peer_key_password_env",
+    "peer_key_password_file",
 )
 
 
