@@ -142,7 +142,7 @@ def test_vulnerable_side_shows_the_three_holes_with_cwe_and_fix(demo: DemoRun) -
 def test_hardened_side_shows_none_of_them(demo: DemoRun) -> None:
     section = demo.section("hardened")
     assert rule_routes(section) == set(), section
-    assert "(0 finding(s))" in section
+    assert "(0 findings)" in section
     row = re.search(r"^  /billing/\s+(.+?)\s{2,}(\S+)\s*$", demo.stdout, re.M)
     assert row is not None
     assert row.group(2) == "-"
