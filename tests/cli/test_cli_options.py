@@ -199,3 +199,19 @@ def test_stale_and_misspelt_suppressions_are_reported_and_can_fail_ci(
         '[tool.mtlsguard]\ndisable = ["MG002", "MG1"]\n', encoding="utf-8"
     )
     assert "MG002" not in run(capsys, "scan", project, "-f", "concise")[1]
+
+
+def test_routes_takes_the_format_from_the_extension_and_a_config(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inventory = tmp_path / "routes.json"
+    assert run(capsys, "routes", project, "-o", inventory)[0] == EXIT_OK
+    assert {r["pattern"] for r in json.loads(inventory.read_text())["routes"]} >= {"orders/"}
+    table = tmp_path / "routes.csv"
+    run(capsys, "routes", project, "-o", table)
+    assert table.read_text().startswith("pattern,name,view,")
+    config = tmp_path / "cfg.toml"
+    config.write_text('[tool.mtlsguard]\nexclude = ["shop/**"]\n', encoding="utf-8")
+    code, out, _ = run(capsys, "routes", project, "--config", config, "-f", "json")
+    assert code == EXIT_OK
+    assert json.loads(out)["routes"] == []
