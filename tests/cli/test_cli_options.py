@@ -215,3 +215,20 @@ def test_routes_takes_the_format_from_the_extension_and_a_config(
     code, out, _ = run(capsys, "routes", project, "--config", config, "-f", "json")
     assert code == EXIT_OK
     assert json.loads(out)["routes"] == []
+
+
+def test_suppressions_in_excluded_files_are_not_judged(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    views = project / "shop" / "views.py"
+    views.write_text(
+        views.read_text().replace(
+            "def account(request):", "def account(request):  # mtlsguard: ignore[MG101] -- old"
+        ),
+        encoding="utf-8",
+    )
+    assert "MG002" in run(capsys, "scan", project, "-f", "concise")[1]
+    (project / "pyproject.toml").write_text(
+        '[tool.mtlsguard]\nexclude = ["shop/**"]\n', encoding="utf-8"
+    )
+    assert "MG002" not in run(capsys, "scan", project, "-f", "concise")[1]

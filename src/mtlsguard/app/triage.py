@@ -79,6 +79,9 @@ def triage_scan(
     configured = apply_config(raw, config)
     if not config.selection().allows(UNUSED_SUPPRESSION.rule_id):
         rule_ids = None
+    elif rule_ids is not None:  # an excluded file is not read, so its comments are not judged
+        checked = frozenset(p for p in rule_ids.checked if not config.is_excluded(p))
+        rule_ids = replace(rule_ids, checked=checked)
     outcome = apply_suppressions(configured, root, rule_ids=rule_ids)
     if rule_ids is not None:
         # MG002 findings take the project's severity override like any other finding.
