@@ -204,13 +204,15 @@ def _own_options(options: Mapping[str, Any]) -> str | None:
 
 
 def _scan(options: Mapping[str, Any]) -> _Ran:
-    from mtlsguard.cli.scan import scan_outcome, write_baseline
+    from mtlsguard.cli.scan import scan_outcome, shown_and_failing, write_baseline
 
     outcome, failing = scan_outcome(options)
+    # scan-args --severity/--confidence/--exit-zero act as on the command line
+    shown, failing = shown_and_failing(options, outcome.assessment, failing)
     if options.get("write_baseline") is not None:
         write_baseline(options["write_baseline"], outcome)  # as the command: recorded, exit 0
         failing = False
-    return _Ran(EXIT_FINDINGS if failing else EXIT_OK, "", outcome.assessment)
+    return _Ran(EXIT_FINDINGS if failing else EXIT_OK, "", shown)
 
 
 def _probe(options: Mapping[str, Any]) -> _Ran:

@@ -30,6 +30,7 @@ from mtlsguard.findings.model import ScanResult, Severity
 
 if TYPE_CHECKING:  # the run layer loads when a command runs: `mtlsguard --help` stays quick
     from mtlsguard.app.static import Engine, StaticOutcome, StaticRun
+    from mtlsguard.findings.assessment import Assessment
     from mtlsguard.scan.engine import Progress
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "run_routes",
     "run_scan",
     "scan_outcome",
+    "shown_and_failing",
     "static_run",
     "write_baseline",
 ]
@@ -218,7 +220,8 @@ def add_routes_arguments(
         "--fail-on-open",
         action="store_true",
         help="exit 1 when a route method is reachable without authentication and not in "
-        "--baseline (default: exit 0; the inventory is a report, public pages are normal)",
+        "--baseline (without it: exit 0, public pages are normal, unless --baseline is given "
+        "and a new open method appears)",
     )
     _add_baseline(routes)
     routes.add_argument(
@@ -313,21 +316,33 @@ def report_scan(options: Mapping[str, Any], engine: Engine | None = None) -> int
         outcome, failing = scan_outcome(options, engine)
     except RunError as exc:
         fatal(str(exc))
-    from mtlsguard.app.triage import shown_findings
-
-    assessment = outcome.assessment
     if options.get("verbose"):
         warn(f"configuration: {outcome.config_source or 'none (defaults)'}")
-    shown = shown_findings(assessment, options.get("severity"), options.get("confidence"))
-    if shown is not assessment:
-        failing = bool(shown.failing)
-    _report_errors(assessment.result, options)
+    shown, failing = shown_and_failing(options, outcome.assessment, failing)
+    _report_errors(outcome.assessment.result, options)
     write_reports(options, shown)
     baseline_path = options.get("write_baseline")
     if baseline_path is not None:
         write_baseline(baseline_path, outcome, quiet=bool(options.get("quiet")))
         return EXIT_OK
-    return EXIT_FINDINGS if failing and not options.get("exit_zero") else EXIT_OK
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def shown_and_failing(
+    options: Mapping[str, Any], assessment: Assessment, failing: bool
+) -> tuple[Assessment, bool]:
+    """What the reports show (``--severity``/``--confidence``) and whether the run fails.
+
+    What is not shown does not fail; a probe grade below ``--fail-under`` still does;
+    ``--exit-zero`` never fails on findings.
+    """
+    from mtlsguard.app.triage import shown_findings
+
+    shown = shown_findings(assessment, options.get("severity"), options.get("confidence"))
+    if shown is not assessment:
+        below_grade = failing and not assessment.failing
+        failing = bool(shown.failing) or below_grade
+    return shown, failing and not options.get("exit_zero")
 
 
 def write_baseline(path: Path, outcome: StaticOutcome, *, quiet: bool = False) -> None:
