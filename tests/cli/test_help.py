@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ import pytest
 from mtlsguard.cli.main import EXIT_OK, main
 
 HELP = Path(__file__).resolve().parents[1] / "assets" / "help"
+SNAPSHOT_PYTHON = (3, 11)
+"""The Python whose argparse wrote the ``--help`` snapshots."""
 
 
 def output(capsys: pytest.CaptureFixture[str], *args: str) -> str:
@@ -38,6 +41,8 @@ def test_help_reads_well_at_100_columns(
     path = HELP / name
     if os.environ.get("MTLSGUARD_UPDATE_GOLDEN"):
         path.write_text(text, encoding="utf-8")
+    if name.endswith("-help.txt") and sys.version_info[:2] != SNAPSHOT_PYTHON:
+        pytest.skip("argparse words its help differently on other Pythons (widths checked)")
     assert text == path.read_text(encoding="utf-8"), f"{name} differs; see the diff"
 
 
