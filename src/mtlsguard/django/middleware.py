@@ -146,7 +146,7 @@ class ClientCertificateMiddleware:
         request.client_cert_user = user
         if self.persistent:
             return self._persist(request, ins, user)
-        self._set_user(request, user)
+        self._set_user(request, settings, user)
         return user
 
     def _persist(self, request: HttpRequest, ins: CertificateOutcome, user: Any) -> Any:
@@ -235,7 +235,7 @@ class ClientCertificateMiddleware:
         request.client_cert_user = user
         if self.persistent:
             return await self._apersist(request, ins, user)
-        self._set_user(request, user)
+        self._set_user(request, settings, user)
         return user
 
     async def _apersist(self, request: HttpRequest, ins: CertificateOutcome, user: Any) -> Any:
@@ -270,8 +270,8 @@ class ClientCertificateMiddleware:
         request.client_cert_outcome = outcome
         return outcome
 
-    @staticmethod
-    def _set_user(request: HttpRequest, user: Any) -> None:
+    @classmethod
+    def _set_user(cls, request: HttpRequest, settings: MtlsGuardSettings, user: Any) -> None:
         if user is not None:
             request.user = user
 
@@ -279,6 +279,10 @@ class ClientCertificateMiddleware:
                 return user
 
             request.auser = auser
+        elif settings.authenticate and settings.is_required(request.path_info):
+            # Where a certificate is required it is the identity: a valid certificate that
+            # maps to nobody is anonymous, and never rides on another user's session cookie.
+            cls._set_anonymous(request)
         elif not hasattr(request, "user"):
             request.user = AnonymousUser()
 
