@@ -204,7 +204,7 @@ MaxRequestWorkers 16
 
 def _start_apache(stack: contextlib.ExitStack, run: Path, cert_dir: Path, recipe: str) -> Started:
     apache = require_binary("apache2", "/usr/sbin/apache2")
-    modules = ["mpm_event", "authz_core", "headers", "ssl", "socache_shmcb"]
+    modules = ["mpm_event", "authz_core", "headers", "setenvif", "ssl", "socache_shmcb"]
     backend: EchoBackend | None
     if recipe == "apache-mod-wsgi.conf":
         backend = None

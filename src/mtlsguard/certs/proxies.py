@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-from collections.abc import Iterable
-from typing import Final
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
 
 from mtlsguard.certs.errors import CertificateError
 
-__all__ = ["ProxyDecision", "TrustedProxies"]
+__all__ = ["ProxyDecision", "TrustedProxies", "rewritten_peer"]
+
+logger = logging.getLogger("mtlsguard.certs")
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -281,3 +284,75 @@ class TrustedProxies:
                 f"forwarded client-certificate headers from untrusted peer {str(peer)[:64]!r}",
             )
         return decision is ProxyDecision.BELIEVE
+
+
+_warned: set[str] = set()
+
+
+def _forwarded_entries(value: Any) -> list[str]:
+    if not isinstance(value, str) or len(value) > 4096:
+        return []
+    return [entry.strip() for entry in value.split(",")]
+
+
+def rewritten_peer(
+    environ: Mapping[str, Any] | None,
+    *,
+    client: tuple[str, int] | None = None,
+    forwarded_for: str | None = None,
+) -> str | None:
+    """Why the peer address the server reports is not the TCP peer, or ``None``.
+
+    Some application servers replace the peer address with one taken from the request:
+    uvicorn's proxy headers (``--forwarded-allow-ips``) and werkzeug's ``ProxyFix`` from
+    ``X-Forwarded-For``, gunicorn's ``--proxy-protocol`` from the PROXY line. Then
+    ``REMOTE_ADDR`` is whatever the client claimed (``127.0.0.1``) when the server trusts
+    too many peers, and the trusted-proxy decision cannot be made from it. Detected from what
+    the server leaves behind: gunicorn's ``PROXY_ADDR``, ProxyFix's saved original, and for
+    uvicorn a client ``(host, port)`` that is an ``X-Forwarded-For`` entry (a real TCP peer
+    never has port 0, and is never the client its proxy reports with the same port).
+    Cheap and never raises; the first detection of each kind is logged as a warning.
+
+    :param environ: a WSGI environ or Django's ``request.META`` (``REMOTE_ADDR``,
+        ``REMOTE_PORT``, ``HTTP_X_FORWARDED_FOR``).
+    :param client: for a bare ASGI scope, ``scope["client"]``; ``forwarded_for`` then is
+        its ``X-Forwarded-For`` header.
+    """
+    why = None
+    if environ is not None:
+        if "PROXY_ADDR" in environ and "PROXY_PROTOCOL" in environ:
+            why = "gunicorn --proxy-protocol set REMOTE_ADDR from the PROXY line"
+        elif "werkzeug.proxy_fix.orig" in environ:
+            original = environ["werkzeug.proxy_fix.orig"]
+            if isinstance(original, Mapping) and original.get("REMOTE_ADDR") != environ.get(
+                "REMOTE_ADDR"
+            ):
+                why = "werkzeug ProxyFix set REMOTE_ADDR from X-Forwarded-For"
+        if why is None and client is None and "HTTP_X_FORWARDED_FOR" in environ:
+            host, port = environ.get("REMOTE_ADDR"), environ.get("REMOTE_PORT")
+            if isinstance(host, str):
+                client = (
+                    host,
+                    int(port) if isinstance(port, int | str) and str(port).isdigit() else -1,
+                )
+                forwarded_for = environ["HTTP_X_FORWARDED_FOR"]
+    if why is None and client is not None and forwarded_for is not None:
+        host, port = client
+        entries = _forwarded_entries(forwarded_for)
+        if (port == 0 and host in entries) or any(
+            entry in (f"{host}:{port}", f"[{host}]:{port}") for entry in entries
+        ):
+            why = (
+                "the ASGI server set the client address from X-Forwarded-For "
+                "(uvicorn --proxy-headers with --forwarded-allow-ips)"
+            )
+    if why is not None and why not in _warned:
+        _warned.add(why)
+        logger.warning(
+            "mtlsguard: %s; forwarded client-certificate headers are refused because the "
+            "peer address cannot be trusted. Let the app server keep the TCP peer (uvicorn "
+            "--no-proxy-headers, gunicorn without --proxy-protocol) and let mtlsguard read "
+            "X-Forwarded-For from TRUSTED_PROXIES (docs/deploy/app-servers.md).",
+            why,
+        )
+    return why

@@ -27,7 +27,7 @@ from typing import Any, Final
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate, VerifiedCertificate
 from mtlsguard.certs.policy import VerificationPolicy
-from mtlsguard.certs.proxies import ProxyDecision, TrustedProxies
+from mtlsguard.certs.proxies import ProxyDecision, TrustedProxies, rewritten_peer
 from mtlsguard.certs.sources import (
     CertificateSource,
     RequestView,
@@ -138,6 +138,22 @@ def check_raw_headers(raw_headers: Iterable[Any], names: Mapping[str, str]) -> N
             raise CertificateError("ambiguous", f"certificate header {header!r} repeated")
 
 
+def _rewritten_from_scope(
+    headers: Mapping[str, str] | None, scope: Mapping[str, Any] | None
+) -> str | None:
+    if scope is None:
+        return None
+    client = scope.get("client")
+    if not (isinstance(client, list | tuple) and len(client) == 2):
+        return None
+    host, port = client
+    if not isinstance(host, str) or not isinstance(port, int):
+        return None
+    if headers is None:
+        headers = scope_headers(scope)
+    return rewritten_peer(None, client=(host, port), forwarded_for=headers.get("x-forwarded-for"))
+
+
 class CertificateReader:
     """Reads, believes (or not) and verifies the client certificate of requests.
 
@@ -227,6 +243,17 @@ class CertificateReader:
             return CertificateOutcome(presented, None, exc)
         return CertificateOutcome(presented, verified, None)
 
+    @staticmethod
+    def _rewritten(
+        environ: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        scope: Mapping[str, Any] | None,
+    ) -> str | None:
+        # Only asked once the peer would be believed: the price of a trusted request.
+        if environ is not None:
+            return rewritten_peer(environ)
+        return _rewritten_from_scope(headers, scope)
+
     def _extract(
         self,
         peer: str | None,
@@ -254,6 +281,12 @@ class CertificateReader:
                     "untrusted_proxy",
                     f"client-certificate headers from {str(peer)[:64]!r}, "
                     "which is not a trusted proxy",
+                )
+            rewritten = self._rewritten(environ, headers, scope)
+            if rewritten is not None:
+                raise CertificateError(
+                    "untrusted_proxy",
+                    f"the peer address {str(peer)[:64]!r} cannot be trusted: {rewritten}",
                 )
             if scope is not None:
                 check_raw_headers(scope.get("headers") or (), names)
