@@ -138,6 +138,18 @@ def check_raw_headers(raw_headers: Iterable[Any], names: Mapping[str, str]) -> N
             raise CertificateError("ambiguous", f"certificate header {header!r} repeated")
 
 
+def _spelling_error(
+    scope: Mapping[str, Any] | None, names: Mapping[str, str]
+) -> CertificateError | None:
+    if scope is None:
+        return None
+    try:
+        check_raw_headers(scope.get("headers") or (), names)
+    except CertificateError as exc:
+        return exc
+    return None
+
+
 def _rewritten_from_scope(
     headers: Mapping[str, str] | None, scope: Mapping[str, Any] | None
 ) -> str | None:
@@ -273,7 +285,11 @@ class CertificateReader:
                 present = source.has_values(view, names)
             else:
                 present = any(value is not None for _, value in values)
-            decision = self.trusted_proxies.decide(peer, present)
+            # Under ASGI the names are visible as sent: a role header under another spelling
+            # (X-SSL-Client_Cert) counts as presented, and is refused below, even when the
+            # framework dropped it instead of folding it into the canonical key.
+            spelling = _spelling_error(scope, names)
+            decision = self.trusted_proxies.decide(peer, present or spelling is not None)
             if decision is ProxyDecision.NO_HEADERS:
                 return None
             if decision is ProxyDecision.UNTRUSTED_WITH_HEADERS:
@@ -288,6 +304,6 @@ class CertificateReader:
                     "untrusted_proxy",
                     f"the peer address {str(peer)[:64]!r} cannot be trusted: {rewritten}",
                 )
-            if scope is not None:
-                check_raw_headers(scope.get("headers") or (), names)
+            if spelling is not None:
+                raise spelling
         return extract_collected(source, values, hops=self.trusted_proxies.hops)
