@@ -6,14 +6,26 @@ from (peer, request id). Full certificates, headers, cookies and tokens are neve
 The record is attached to the log record as ``record.audit`` (a dict) for structured handlers,
 and rendered as ``key=value`` pairs in the message for plain ones.
 
+The handlers of the ``mtlsguard.audit`` logger run off the request path: :data:`audit_queue`
+moves them behind a :class:`logging.handlers.QueueHandler` and a
+:class:`~logging.handlers.QueueListener` thread (the message is rendered there too), so an
+allowed request pays for building the record and one queue put. Records propagate to parent
+loggers as before. The queue is drained before the process exits (``atexit``), and
+:func:`flush` drains it on demand; the database sink stays synchronous.
+
 :func:`audit_record` is the one place a record is built from a request, so the middleware
 and the DRF classes fill every field alike (the client address, the request id...).
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import logging.handlers
+import os
+import queue
 import re
+import threading
 import uuid
 from dataclasses import dataclass, fields
 from typing import Any, Final
@@ -30,8 +42,10 @@ __all__ = [
     "audit_record",
     "clean_request_id",
     "clip_path",
+    "audit_queue",
     "emit",
     "emit_async",
+    "flush",
     "wanted",
 ]
 
@@ -161,13 +175,123 @@ def _should_log(record: AuditRecord, options: AuditSettings) -> bool:
     return options.enabled and (record.decision != "allow" or options.log_allowed)
 
 
+class _Message:
+    """A log message rendered only when a handler formats it (in the listener thread)."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: AuditRecord) -> None:
+        self._record = record
+
+    def __str__(self) -> str:
+        return self._record.message()
+
+
+class _Enqueue(logging.handlers.QueueHandler):
+    """A ``QueueHandler`` that hands the record over as it is: same process, nothing to pickle,
+    and the message is formatted by the real handler in the listener thread."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
+class AuditQueue:
+    """Runs the audit logger's handlers in a background thread.
+
+    On first use in a process (and whenever the logger's handlers change, e.g. a new
+    ``LOGGING`` configuration or a fork) the handlers of ``mtlsguard.audit`` are moved to a
+    :class:`~logging.handlers.QueueListener` and replaced by one queue handler. With no
+    handlers of its own the logger is left alone (records only propagate).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = 0
+        self._handler: _Enqueue | None = None
+        self._listener: logging.handlers.QueueListener | None = None
+        self._moved: tuple[logging.Handler, ...] = ()
+        self._registered = 0
+
+    def route(self, audit_logger: logging.Logger) -> None:
+        """Make sure ``audit_logger``'s handlers run behind the queue (cheap when they do)."""
+        handlers = audit_logger.handlers
+        if not handlers or (
+            len(handlers) == 1 and handlers[0] is self._handler and self._pid == os.getpid()
+        ):
+            return
+        with self._lock:
+            self._install(audit_logger)
+
+    def _install(self, audit_logger: logging.Logger) -> None:
+        current = list(audit_logger.handlers)
+        if not current:
+            return
+        ours = self._handler
+        forked = self._pid != os.getpid()
+        if ours is not None and ours in current:
+            moved = [*self._moved, *(h for h in current if h is not ours)]
+        else:
+            moved = current
+        if not forked:
+            self._stop_listener()
+        channel: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        handler = _Enqueue(channel)
+        listener = logging.handlers.QueueListener(channel, *moved, respect_handler_level=True)
+        listener.start()
+        self._handler, self._listener, self._moved = handler, listener, tuple(moved)
+        self._pid = os.getpid()
+        for old in current:
+            audit_logger.removeHandler(old)
+        audit_logger.addHandler(handler)
+        if self._registered != self._pid:
+            self._registered = self._pid
+            atexit.register(self.flush)
+
+    def _stop_listener(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None and listener._thread is not None:
+            listener.stop()  # processes every record queued so far, then joins the thread
+
+    def flush(self) -> None:
+        """Deliver every queued record now (also run at interpreter exit)."""
+        with self._lock:
+            if self._pid != os.getpid() or self._listener is None:
+                return
+            listener = self._listener
+            listener.stop()
+            listener.start()
+
+
+audit_queue = AuditQueue()
+"""The process's audit queue (see :class:`AuditQueue`)."""
+
+
+def flush() -> None:
+    """Deliver every audit record queued so far to the audit logger's handlers."""
+    audit_queue.flush()
+
+
 def emit(record: AuditRecord, options: AuditSettings) -> None:
     """Log ``record`` (and store it when the database sink is on)."""
     if not _should_log(record, options):
         return
     level = logging.INFO if record.decision == "allow" else logging.WARNING
     if logger.isEnabledFor(level):
-        logger.log(level, record.message(), extra={"audit": record.as_dict()})
+        audit_queue.route(logger)
+        # makeRecord + handle is logger.log() without findCaller()'s walk up the stack: the
+        # caller is always this function.
+        logger.handle(
+            logger.makeRecord(
+                AUDIT_LOGGER,
+                level,
+                __file__,
+                0,
+                _Message(record),
+                None,
+                None,
+                extra={"audit": record.as_dict()},
+            )
+        )
     if options.database:
         try:
             _store(record)
