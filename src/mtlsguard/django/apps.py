@@ -1,4 +1,5 @@
-"""App configuration: registers the system checks and the settings-reload signal."""
+"""App configuration: registers the system checks (``checks``, ``checks_server``) and the
+settings-reload signal."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ class MtlsGuardConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
-        from mtlsguard.django import checks, conf  # noqa: F401
+        from mtlsguard.django import checks, checks_server, conf  # noqa: F401
         from mtlsguard.django.identity_cache import invalidate
         from mtlsguard.django.models import CertificateBinding
 
