@@ -50,9 +50,9 @@ def test_check_is_registered_and_warns(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_manage_py_check_reports_it_for_a_real_process(tmp_path: Path) -> None:
     script = (
-        "import sys; sys.path.insert(0, %r); import tests.django.conftest; "
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); import tests.django.conftest; "
         "from django.core.management import call_command; "
-        "call_command('check', '--tag', 'security')" % str(ROOT)
+        "call_command('check', '--tag', 'security')"
     )
     done = subprocess.run(
         [sys.executable, "-c", script, "--forwarded-allow-ips", "*"],

@@ -17,7 +17,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from tests.integration.harness import REPO, ServerProcess, _missing, free_port
 
 #: Server name -> the pip requirement installed for it (None: already in the dev venv).
@@ -154,6 +153,3 @@ def skip_unless_installable(kind: str) -> None:
     requirement = PINNED[kind]
     if requirement is not None:
         installed(requirement)
-
-
-

@@ -157,7 +157,9 @@ def _body(outcome: Response | Refused) -> dict[str, object] | None:
     return None
 
 
-def test_the_stack_serves_a_real_certificate(stack: Stack, pki: TestPKI, pki_files: dict[str, Path]) -> None:
+def test_the_stack_serves_a_real_certificate(
+    stack: Stack, pki: TestPKI, pki_files: dict[str, Path]
+) -> None:
     outcome = stack.get("/api/whoami", [], (pki_files["client"], pki_files["client_key"]))
     body = _body(outcome)
     assert body is not None, f"{outcome!r}\n{stack.proxy.logs()}\n{stack.server.process.logs()}"
@@ -167,8 +169,13 @@ def test_the_stack_serves_a_real_certificate(stack: Stack, pki: TestPKI, pki_fil
 
 @pytest.mark.parametrize(
     "attack",
-    ["mixed-spelling+connection", "mixed-spelling+smuggled-verdict", "all-tricks", "underscores",
-     "odd-case-mix"],
+    [
+        "mixed-spelling+connection",
+        "mixed-spelling+smuggled-verdict",
+        "all-tricks",
+        "underscores",
+        "odd-case-mix",
+    ],
 )
 @pytest.mark.parametrize("path", ["/api/whoami", "/public/whoami"])
 def test_forged_spellings_never_impersonate(

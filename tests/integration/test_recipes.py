@@ -323,7 +323,8 @@ def test_connection_header_cannot_delete_what_the_proxy_sets(
     # without the trick.
     baseline = deployment.request(presented)
     if isinstance(baseline, Refused):
-        assert deployment.requires_certificate and presented is None
+        assert deployment.requires_certificate
+        assert presented is None
         return
     clean = deployment.received(_response(baseline, deployment))
     received = deployment.received(

@@ -1,5 +1,4 @@
-"""App configuration: registers the system checks (``checks``, ``checks_server``) and the
-settings-reload signal."""
+"""App configuration: registers the system checks and the settings-reload signal."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ import logging
 import logging.handlers
 import os
 import queue
+import random
 import re
 import threading
 import uuid
@@ -32,17 +33,19 @@ from typing import Any, Final
 
 from django.http import HttpRequest
 
+from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.request import CertificateOutcome
 from mtlsguard.django.conf import AuditSettings, MtlsGuardSettings
-from mtlsguard.django.request_certificate import client_address, meta_key, peer_address
+from mtlsguard.django.request_certificate import forwarded_for, meta_key, peer_address
 
 __all__ = [
     "AUDIT_LOGGER",
     "AuditRecord",
+    "audit_queue",
     "audit_record",
+    "audit_request",
     "clean_request_id",
     "clip_path",
-    "audit_queue",
     "emit",
     "emit_async",
     "flush",
@@ -53,6 +56,7 @@ __all__ = [
 AUDIT_LOGGER: Final = "mtlsguard.audit"
 logger = logging.getLogger(AUDIT_LOGGER)
 
+_random_bits = random.getrandbits
 _REQUEST_ID = re.compile(r"\A[A-Za-z0-9._:/+=-]{1,128}\Z")
 _MAX_PATH: Final = 512
 
@@ -110,10 +114,15 @@ _FIELD_NAMES: Final = tuple(f.name for f in fields(AuditRecord))
 
 
 def clean_request_id(value: str | None) -> str:
-    """The proxy's request id if it looks like one, else a new UUID (never log junk)."""
+    """The proxy's request id if it looks like one, else a new random id (never log junk).
+
+    The new id has the form of ``uuid.uuid4().hex`` (32 hex digits, version 4) but comes from
+    :mod:`random`, which is reseeded in every forked child: ``os.urandom`` would release the
+    GIL on every request and hand it to the audit writer thread mid-request.
+    """
     if value and _REQUEST_ID.match(value):
         return value
-    return uuid.uuid4().hex
+    return uuid.UUID(int=_random_bits(128), version=4).hex
 
 
 def clip_path(path: str) -> str:
@@ -138,23 +147,72 @@ def audit_record(
     :param status: the response's HTTP status.
     :param user: the user the request was authenticated as, if any.
     """
-    cert = outcome.presented
+    return _capture(request, settings, outcome, allowed, reason, status, user).build()
+
+
+@dataclass(frozen=True, slots=True)
+class _Captured:
+    """What a record is built from, read from the request at once (cheap, plain values).
+
+    It is built into an :class:`AuditRecord` where needed (in the listener thread, for the log).
+    """
+
+    settings: MtlsGuardSettings
+    cert: ClientCertificate | None
+    allowed: bool
+    reason: str
+    status: int | None
+    method: str
+    path: str
+    peer: str
+    request_id: str | None
+    forwarded_for: str | None
+    user: str
+
+    def build(self) -> AuditRecord:
+        cert = self.cert
+        client = self.settings.trusted_proxies.client_address(self.peer, self.forwarded_for)
+        return AuditRecord(
+            decision="allow" if self.allowed else "deny",
+            reason=self.reason,
+            status=self.status,
+            method=self.method[:16],
+            path=clip_path(self.path),
+            peer=self.peer[:64],
+            request_id=clean_request_id(self.request_id),
+            fingerprint=(cert.sha256 or "") if cert else "",
+            subject=cert.subject if cert else "",
+            issuer=cert.issuer if cert else "",
+            serial=format(cert.serial, "X") if cert and cert.serial is not None else "",
+            user=self.user,
+            client=client[:64],
+        )
+
+
+def _capture(
+    request: HttpRequest,
+    settings: MtlsGuardSettings,
+    outcome: CertificateOutcome,
+    allowed: bool,
+    reason: str,
+    status: int | None,
+    user: Any,
+) -> _Captured:
     meta = request.META
     header = settings.audit.request_id_header
-    return AuditRecord(
-        decision="allow" if allowed else "deny",
-        reason=reason,
-        status=status,
-        method=(request.method or "")[:16],
-        path=clip_path(request.path),
-        peer=peer_address(request)[:64],
-        request_id=clean_request_id(meta.get(meta_key(header)) if header else None),
-        fingerprint=(cert.sha256 or "") if cert else "",
-        subject=cert.subject if cert else "",
-        issuer=cert.issuer if cert else "",
-        serial=format(cert.serial, "X") if cert and cert.serial is not None else "",
-        user=user.get_username() if user is not None else "",
-        client=client_address(request, settings)[:64],
+    request_id = meta.get(meta_key(header)) if header else None
+    return _Captured(
+        settings,
+        outcome.presented,
+        allowed,
+        reason,
+        status,
+        request.method or "",
+        request.path,
+        peer_address(request),
+        request_id if isinstance(request_id, str) else None,
+        forwarded_for(request, settings),
+        user.get_username() if user is not None else "",
     )
 
 
@@ -188,11 +246,46 @@ class _Message:
 
 
 class _Enqueue(logging.handlers.QueueHandler):
-    """A ``QueueHandler`` that hands the record over as it is: same process, nothing to pickle,
-    and the message is formatted by the real handler in the listener thread."""
+    """A ``QueueHandler`` that hands the record over as it is.
+
+    Same process, nothing to pickle: the message is formatted by the real handler, in the
+    listener thread.
+    """
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         return record
+
+
+class _Deferred:
+    """An audit event queued before its record was built (see :meth:`AuditQueue.submit`)."""
+
+    __slots__ = ("captured", "level")
+
+    def __init__(self, level: int, captured: _Captured) -> None:
+        self.level, self.captured = level, captured
+
+
+class _Listener(logging.handlers.QueueListener):
+    """Builds deferred events into log records, in the listener thread."""
+
+    def prepare(self, record: Any) -> Any:
+        if isinstance(record, _Deferred):
+            return _log_record(record.level, record.captured.build())
+        return record
+
+
+def _log_record(level: int, record: AuditRecord) -> logging.LogRecord:
+    # makeRecord without findCaller()'s walk up the stack: the caller is always this module.
+    return logger.makeRecord(
+        AUDIT_LOGGER,
+        level,
+        __file__,
+        0,
+        _Message(record),
+        (),
+        None,
+        extra={"audit": record.as_dict()},
+    )
 
 
 class AuditQueue:
@@ -208,7 +301,7 @@ class AuditQueue:
         self._lock = threading.Lock()
         self._pid = 0
         self._handler: _Enqueue | None = None
-        self._listener: logging.handlers.QueueListener | None = None
+        self._listener: _Listener | None = None
         self._moved: tuple[logging.Handler, ...] = ()
         self._registered = 0
 
@@ -236,7 +329,7 @@ class AuditQueue:
             self._stop_listener()
         channel: queue.SimpleQueue[Any] = queue.SimpleQueue()
         handler = _Enqueue(channel)
-        listener = logging.handlers.QueueListener(channel, *moved, respect_handler_level=True)
+        listener = _Listener(channel, *moved, respect_handler_level=True)
         listener.start()
         self._handler, self._listener, self._moved = handler, listener, tuple(moved)
         self._pid = os.getpid()
@@ -246,6 +339,29 @@ class AuditQueue:
         if self._registered != self._pid:
             self._registered = self._pid
             atexit.register(self.flush)
+
+    def submit(self, level: int, captured: _Captured) -> bool:
+        """Queue an event whose record is built in the listener thread, if nothing is lost.
+
+        Only when the audit logger's one handler is this queue's, it has no filters and does
+        not propagate (a ``LOGGING`` entry with ``"propagate": False``): then the listener's
+        handlers are all that would see the record. Otherwise ``False``: log it as usual.
+        """
+        audit_logger = logger
+        self.route(audit_logger)
+        handler = self._handler
+        handlers = audit_logger.handlers
+        if (
+            handler is None
+            or audit_logger.propagate
+            or audit_logger.filters
+            or handler.filters
+            or len(handlers) != 1
+            or handlers[0] is not handler
+        ):
+            return False
+        handler.queue.put_nowait(_Deferred(level, captured))
+        return True
 
     def _stop_listener(self) -> None:
         listener, self._listener = self._listener, None
@@ -278,25 +394,38 @@ def emit(record: AuditRecord, options: AuditSettings) -> None:
     level = logging.INFO if record.decision == "allow" else logging.WARNING
     if logger.isEnabledFor(level):
         audit_queue.route(logger)
-        # makeRecord + handle is logger.log() without findCaller()'s walk up the stack: the
-        # caller is always this function.
-        logger.handle(
-            logger.makeRecord(
-                AUDIT_LOGGER,
-                level,
-                __file__,
-                0,
-                _Message(record),
-                None,
-                None,
-                extra={"audit": record.as_dict()},
-            )
-        )
+        logger.handle(_log_record(level, record))
     if options.database:
         try:
             _store(record)
         except Exception:  # an audit sink failure must not turn a response into a 500
             logger.exception("mtlsguard: could not store audit event")
+
+
+def audit_request(
+    request: HttpRequest,
+    settings: MtlsGuardSettings,
+    outcome: CertificateOutcome,
+    *,
+    allowed: bool,
+    reason: str,
+    status: int | None,
+    user: Any = None,
+) -> None:
+    """:func:`audit_record` + :func:`emit`, off the request path where possible.
+
+    The record is built in the listener thread when it only goes to the audit logger's own
+    handlers (the hot path of an allowed request); otherwise here, as :func:`emit` needs it.
+    """
+    options = settings.audit
+    if not wanted(allowed, options):
+        return
+    captured = _capture(request, settings, outcome, allowed, reason, status, user)
+    if not options.database:
+        level = logging.INFO if allowed else logging.WARNING
+        if audit_queue.submit(level, captured):
+            return
+    emit(captured.build(), options)
 
 
 async def emit_async(record: AuditRecord, options: AuditSettings) -> None:
