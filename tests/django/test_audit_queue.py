@@ -29,7 +29,8 @@ class _Collect(logging.Handler):
         self.events: list[tuple[str, dict[str, Any], str]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.events.append((threading.current_thread().name, record.audit, record.getMessage()))  # type: ignore[attr-defined]
+        audit_dict = getattr(record, "audit", {})
+        self.events.append((threading.current_thread().name, audit_dict, record.getMessage()))
 
 
 @pytest.mark.django_db
@@ -112,3 +113,29 @@ def test_records_queued_at_exit_are_written(tmp_path: Path) -> None:
     lines = log.read_text().splitlines()
     assert len(lines) == count
     assert all(line.startswith("mtlsguard decision=allow") for line in lines)
+
+
+def test_close_drains_and_puts_the_handlers_back() -> None:
+    from mtlsguard.django.audit_sink import AuditQueue
+
+    sink = AuditQueue()
+    own = logging.getLogger("mtlsguard.tests.audit-sink")
+    own.propagate = False
+    own.setLevel(logging.INFO)
+    collect = _Collect()
+    own.addHandler(collect)
+    try:
+        for index in range(20):
+            sink.route(own)
+            own.info("event %d", index)
+        assert own.handlers != [collect]  # behind the queue
+        sink.close()
+        assert own.handlers == [collect]  # put back: later records are handled at once
+        own.info("after close")
+        sink.route(own)  # closed: never starts a thread again (interpreter shutdown)
+        assert own.handlers == [collect]
+        messages = [record[2] for record in collect.events]
+        assert messages == [f"event {index}" for index in range(20)] + ["after close"]
+        assert collect.events[-1][0] == threading.current_thread().name
+    finally:
+        own.removeHandler(collect)

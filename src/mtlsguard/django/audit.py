@@ -6,12 +6,10 @@ from (peer, request id). Full certificates, headers, cookies and tokens are neve
 The record is attached to the log record as ``record.audit`` (a dict) for structured handlers,
 and rendered as ``key=value`` pairs in the message for plain ones.
 
-The handlers of the ``mtlsguard.audit`` logger run off the request path: :data:`audit_queue`
-moves them behind a :class:`logging.handlers.QueueHandler` and a
-:class:`~logging.handlers.QueueListener` thread (the message is rendered there too), so an
-allowed request pays for building the record and one queue put. Records propagate to parent
-loggers as before. The queue is drained before the process exits (``atexit``), and
-:func:`flush` drains it on demand; the database sink stays synchronous.
+The handlers of the ``mtlsguard.audit`` logger run off the request path, in the thread of
+:data:`~mtlsguard.django.audit_sink.audit_queue` (the message is rendered there too, and the
+record itself is built there when it goes nowhere else); queued records are written before the
+process exits, and :func:`flush` writes them on demand. The database sink stays synchronous.
 
 :func:`audit_record` is the one place a record is built from a request, so the middleware
 and the DRF classes fill every field alike (the client address, the request id...).
@@ -19,14 +17,9 @@ and the DRF classes fill every field alike (the client address, the request id..
 
 from __future__ import annotations
 
-import atexit
 import logging
-import logging.handlers
-import os
-import queue
 import random
 import re
-import threading
 import uuid
 from dataclasses import dataclass, fields
 from typing import Any, Final
@@ -35,6 +28,7 @@ from django.http import HttpRequest
 
 from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.request import CertificateOutcome
+from mtlsguard.django.audit_sink import audit_queue
 from mtlsguard.django.conf import AuditSettings, MtlsGuardSettings
 from mtlsguard.django.request_certificate import forwarded_for, meta_key, peer_address
 
@@ -245,35 +239,6 @@ class _Message:
         return self._record.message()
 
 
-class _Enqueue(logging.handlers.QueueHandler):
-    """A ``QueueHandler`` that hands the record over as it is.
-
-    Same process, nothing to pickle: the message is formatted by the real handler, in the
-    listener thread.
-    """
-
-    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
-        return record
-
-
-class _Deferred:
-    """An audit event queued before its record was built (see :meth:`AuditQueue.submit`)."""
-
-    __slots__ = ("captured", "level")
-
-    def __init__(self, level: int, captured: _Captured) -> None:
-        self.level, self.captured = level, captured
-
-
-class _Listener(logging.handlers.QueueListener):
-    """Builds deferred events into log records, in the listener thread."""
-
-    def prepare(self, record: Any) -> Any:
-        if isinstance(record, _Deferred):
-            return _log_record(record.level, record.captured.build())
-        return record
-
-
 def _log_record(level: int, record: AuditRecord) -> logging.LogRecord:
     # makeRecord without findCaller()'s walk up the stack: the caller is always this module.
     return logger.makeRecord(
@@ -288,103 +253,13 @@ def _log_record(level: int, record: AuditRecord) -> logging.LogRecord:
     )
 
 
-class AuditQueue:
-    """Runs the audit logger's handlers in a background thread.
-
-    On first use in a process (and whenever the logger's handlers change, e.g. a new
-    ``LOGGING`` configuration or a fork) the handlers of ``mtlsguard.audit`` are moved to a
-    :class:`~logging.handlers.QueueListener` and replaced by one queue handler. With no
-    handlers of its own the logger is left alone (records only propagate).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pid = 0
-        self._handler: _Enqueue | None = None
-        self._listener: _Listener | None = None
-        self._moved: tuple[logging.Handler, ...] = ()
-        self._registered = 0
-
-    def route(self, audit_logger: logging.Logger) -> None:
-        """Make sure ``audit_logger``'s handlers run behind the queue (cheap when they do)."""
-        handlers = audit_logger.handlers
-        if not handlers or (
-            len(handlers) == 1 and handlers[0] is self._handler and self._pid == os.getpid()
-        ):
-            return
-        with self._lock:
-            self._install(audit_logger)
-
-    def _install(self, audit_logger: logging.Logger) -> None:
-        current = list(audit_logger.handlers)
-        if not current:
-            return
-        ours = self._handler
-        forked = self._pid != os.getpid()
-        if ours is not None and ours in current:
-            moved = [*self._moved, *(h for h in current if h is not ours)]
-        else:
-            moved = current
-        if not forked:
-            self._stop_listener()
-        channel: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        handler = _Enqueue(channel)
-        listener = _Listener(channel, *moved, respect_handler_level=True)
-        listener.start()
-        self._handler, self._listener, self._moved = handler, listener, tuple(moved)
-        self._pid = os.getpid()
-        for old in current:
-            audit_logger.removeHandler(old)
-        audit_logger.addHandler(handler)
-        if self._registered != self._pid:
-            self._registered = self._pid
-            atexit.register(self.flush)
-
-    def submit(self, level: int, captured: _Captured) -> bool:
-        """Queue an event whose record is built in the listener thread, if nothing is lost.
-
-        Only when the audit logger's one handler is this queue's, it has no filters and does
-        not propagate (a ``LOGGING`` entry with ``"propagate": False``): then the listener's
-        handlers are all that would see the record. Otherwise ``False``: log it as usual.
-        """
-        audit_logger = logger
-        self.route(audit_logger)
-        handler = self._handler
-        handlers = audit_logger.handlers
-        if (
-            handler is None
-            or audit_logger.propagate
-            or audit_logger.filters
-            or handler.filters
-            or len(handlers) != 1
-            or handlers[0] is not handler
-        ):
-            return False
-        handler.queue.put_nowait(_Deferred(level, captured))
-        return True
-
-    def _stop_listener(self) -> None:
-        listener, self._listener = self._listener, None
-        if listener is not None and listener._thread is not None:
-            listener.stop()  # processes every record queued so far, then joins the thread
-
-    def flush(self) -> None:
-        """Deliver every queued record now (also run at interpreter exit)."""
-        with self._lock:
-            if self._pid != os.getpid() or self._listener is None:
-                return
-            listener = self._listener
-            listener.stop()
-            listener.start()
-
-
-audit_queue = AuditQueue()
-"""The process's audit queue (see :class:`AuditQueue`)."""
-
-
 def flush() -> None:
     """Deliver every audit record queued so far to the audit logger's handlers."""
     audit_queue.flush()
+
+
+def _deferred_record(level: int, captured: _Captured) -> logging.LogRecord:
+    return _log_record(level, captured.build())
 
 
 def emit(record: AuditRecord, options: AuditSettings) -> None:
@@ -423,7 +298,7 @@ def audit_request(
     captured = _capture(request, settings, outcome, allowed, reason, status, user)
     if not options.database:
         level = logging.INFO if allowed else logging.WARNING
-        if audit_queue.submit(level, captured):
+        if audit_queue.submit(logger, _deferred_record, level, captured):
             return
     emit(captured.build(), options)
 
