@@ -289,10 +289,30 @@ class TrustedProxies:
 _warned: set[str] = set()
 
 
-def _forwarded_entries(value: Any) -> list[str]:
-    if not isinstance(value, str) or len(value) > 4096:
-        return []
-    return [entry.strip() for entry in value.split(",")]
+def _environ_rewrite(environ: Mapping[str, Any]) -> str | None:
+    if "PROXY_ADDR" in environ and "PROXY_PROTOCOL" in environ:
+        return "gunicorn --proxy-protocol set REMOTE_ADDR from the PROXY line"
+    original = environ.get("werkzeug.proxy_fix.orig")
+    if isinstance(original, Mapping) and original.get("REMOTE_ADDR") != environ.get("REMOTE_ADDR"):
+        return "werkzeug ProxyFix set REMOTE_ADDR from X-Forwarded-For"
+    return None
+
+
+def _client_from_forwarded_for(client: tuple[str, int], forwarded_for: str) -> str | None:
+    host, port = client
+    if port < 0 or len(forwarded_for) > 4096:
+        return None
+    if port != 0 and f":{port}" not in forwarded_for:
+        return None  # the common case, a real peer: one substring test
+    entries = [entry.strip() for entry in forwarded_for.split(",")]
+    if (port == 0 and host in entries) or any(
+        entry in (f"{host}:{port}", f"[{host}]:{port}") for entry in entries
+    ):
+        return (
+            "the ASGI server set the client address from X-Forwarded-For "
+            "(uvicorn --proxy-headers with --forwarded-allow-ips)"
+        )
+    return None
 
 
 def rewritten_peer(
@@ -320,32 +340,14 @@ def rewritten_peer(
     """
     why = None
     if environ is not None:
-        if "PROXY_ADDR" in environ and "PROXY_PROTOCOL" in environ:
-            why = "gunicorn --proxy-protocol set REMOTE_ADDR from the PROXY line"
-        elif "werkzeug.proxy_fix.orig" in environ:
-            original = environ["werkzeug.proxy_fix.orig"]
-            if isinstance(original, Mapping) and original.get("REMOTE_ADDR") != environ.get(
-                "REMOTE_ADDR"
-            ):
-                why = "werkzeug ProxyFix set REMOTE_ADDR from X-Forwarded-For"
-        if why is None and client is None and "HTTP_X_FORWARDED_FOR" in environ:
+        why = _environ_rewrite(environ)
+        if why is None and client is None:
+            forwarded_for = environ.get("HTTP_X_FORWARDED_FOR")
             host, port = environ.get("REMOTE_ADDR"), environ.get("REMOTE_PORT")
-            if isinstance(host, str):
-                client = (
-                    host,
-                    int(port) if isinstance(port, int | str) and str(port).isdigit() else -1,
-                )
-                forwarded_for = environ["HTTP_X_FORWARDED_FOR"]
-    if why is None and client is not None and forwarded_for is not None:
-        host, port = client
-        entries = _forwarded_entries(forwarded_for)
-        if (port == 0 and host in entries) or any(
-            entry in (f"{host}:{port}", f"[{host}]:{port}") for entry in entries
-        ):
-            why = (
-                "the ASGI server set the client address from X-Forwarded-For "
-                "(uvicorn --proxy-headers with --forwarded-allow-ips)"
-            )
+            if isinstance(host, str) and isinstance(port, int | str):
+                client = (host, int(port) if str(port).isdigit() else -1)
+    if why is None and client is not None and isinstance(forwarded_for, str):
+        why = _client_from_forwarded_for(client, forwarded_for)
     if why is not None and why not in _warned:
         _warned.add(why)
         logger.warning(

@@ -35,6 +35,7 @@ from mtlsguard.certs.sources import (
     get_source,
     resolve_names,
 )
+from mtlsguard.certs.sources.base import RawValues
 from mtlsguard.certs.verifier import CertificateVerifier, verifier_for
 
 __all__ = [
@@ -180,7 +181,14 @@ class CertificateReader:
     :raises ValueError: when ``names`` names a role the source does not have.
     """
 
-    __slots__ = ("_names", "_own_has_values", "_source", "_verifier", "trusted_proxies")
+    __slots__ = (
+        "_meta_keys",
+        "_names",
+        "_own_has_values",
+        "_source",
+        "_verifier",
+        "trusted_proxies",
+    )
 
     def __init__(
         self,
@@ -198,6 +206,14 @@ class CertificateReader:
         # has_values() is "any collected value present" unless a source overrides it; then
         # the values read for the parse answer it without reading the request again.
         self._own_has_values = type(self._source).has_values is not CertificateSource.has_values
+        # The default collect() reads one header per role; from a WSGI environ that is one
+        # dict lookup per role, with the CGI keys computed here once.
+        self._meta_keys: tuple[tuple[str, str], ...] | None = None
+        if type(self._source).collect is CertificateSource.collect and self._source.name != "asgi":
+            self._meta_keys = tuple(
+                (role, "HTTP_" + header.upper().replace("-", "_"))
+                for role, header in self._names.items()
+            )
 
     @property
     def source(self) -> str:
@@ -279,7 +295,14 @@ class CertificateReader:
         view = RequestView(headers, where)
         # The values are read once, for the trust decision and for the parse (which is what
         # extract() does with them).
-        values = source.collect(view, names)
+        meta_keys = self._meta_keys
+        if meta_keys is not None and headers is None and where is not None:
+            values: RawValues = tuple(
+                (role, value if isinstance(value := where.get(key), str) else None)
+                for role, key in meta_keys
+            )
+        else:
+            values = source.collect(view, names)
         if source.is_forwarded(view, names):
             if self._own_has_values:
                 present = source.has_values(view, names)
