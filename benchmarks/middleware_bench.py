@@ -645,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
         stacks = [s for s in stacks if s in wanted]
     if args.compare_src:
         WorkerProcess.compare_src = str(Path(args.compare_src).resolve())
-        stacks += [s + OLD for s in stacks if s in ("mtlsguard", "first sight")]
+        stacks += [s + OLD for s in stacks if s in (*AUDIT_PAIR, "first sight")]
     if any(s in PEER_STACKS for s in stacks) and not all(
         importlib.util.find_spec(m) for m in ("mtls_auth", "django_ssl_auth")
     ):
