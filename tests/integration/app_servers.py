@@ -53,6 +53,7 @@ def installed(requirement: str) -> Path:
             "install",
             "-q",
             "--no-deps",
+            "--upgrade",
             "--target",
             str(target),
             requirement,
@@ -146,10 +147,3 @@ def app_server(
         kind, server_argv(kind, port, extra), port=port, run_dir=run_dir, env=full_env
     ) as process:
         yield AppServer(kind, port, process)
-
-
-def skip_unless_installable(kind: str) -> None:
-    """Install ``kind``'s pinned version now (skip/fail early when impossible)."""
-    requirement = PINNED[kind]
-    if requirement is not None:
-        installed(requirement)
