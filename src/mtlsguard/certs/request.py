@@ -225,6 +225,13 @@ class CertificateReader:
             verified = self._verifier.verify(presented)
         except CertificateError as exc:
             return CertificateOutcome(presented, None, exc)
+        except Exception:
+            # The verifier maps every decoding error to ``malformed``; a verifier of the
+            # caller's own (or a future bug) must not turn a client's certificate into a 500.
+            logger.exception("mtlsguard: certificate verification failed unexpectedly")
+            return CertificateOutcome(
+                presented, None, CertificateError("malformed", "unverifiable certificate")
+            )
         return CertificateOutcome(presented, verified, None)
 
     def _extract(

@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import itertools
+import logging
 import threading
 from collections import OrderedDict
 from typing import Final
@@ -32,8 +33,10 @@ from cryptography.x509.verification import (
 )
 
 from mtlsguard.certs.checks import (
+    DECODING_ERRORS,
     check_key,
     check_pin,
+    check_subject_email_constraints,
     check_usage,
     check_window,
     parse_certificates,
@@ -56,6 +59,8 @@ __all__ = ["CertificateVerifier", "ResultCache", "verifier_for"]
 
 # With CRL fetching on, a "could not tell" answer is re-checked this soon rather than cached
 # for the certificate's lifetime: the CRL server may be back, and may list it.
+logger = logging.getLogger("mtlsguard.certs")
+
 _UNKNOWN_RECHECK: Final = dt.timedelta(seconds=60)
 _FIELDS_ONLY_TTL: Final = dt.timedelta(minutes=5)
 
@@ -215,7 +220,17 @@ class CertificateVerifier:
         hit = self.results.get(key, now)
         if hit is not None:
             return hit if hit.certificate is cert else dataclasses.replace(hit, certificate=cert)
-        result = self._verify_certificate(cert, now)
+        try:
+            result = self._verify_certificate(cert, now)
+        except CertificateError:
+            raise
+        except DECODING_ERRORS as exc:  # a field decoded lazily, outside the known places
+            raise CertificateError("malformed", f"certificate cannot be decoded: {exc}") from exc
+        except Exception as exc:
+            # The boundary: whatever a future cryptography raises for a client's bytes is a
+            # refusal with a stable reason (audited and throttled by the caller), never a 500.
+            logger.exception("mtlsguard: verifying a certificate failed unexpectedly")
+            raise CertificateError("malformed", "certificate cannot be verified") from exc
         self.results.put(key, result, result.expires_at)
         return result
 
@@ -249,10 +264,11 @@ class CertificateVerifier:
             check_usage(leaf, policy)
             check_key(leaf, policy)
             raise path_error(exc, intermediates, when) from exc
-        except ValueError as exc:  # a name or extension the path builder cannot decode
+        except DECODING_ERRORS as exc:  # a name or extension the path builder cannot decode
             raise CertificateError("malformed", f"certificate cannot be decoded: {exc}") from exc
         check_key(leaf, policy)
         chain = tuple(verified.chain)
+        check_subject_email_constraints(chain)
         # chain[0] is the leaf, whose notAfter is read already.
         expires = min([not_after, *(c.not_valid_after_utc for c in chain[1:])]) + skew
         checked = False
