@@ -50,6 +50,7 @@ from mtlsguard.certs.crl import (
     distribution_point_urls,
     revocation_status,
 )
+from mtlsguard.certs.crl_scope import removed_from_crl
 from mtlsguard.certs.dn import parse_dn
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate, VerifiedCertificate
@@ -365,11 +366,16 @@ class CertificateVerifier:
             for record in self.crls.for_issuer(issuer_name) if issuer_name else []:
                 if not any(record.is_signed_by(a) for a in anchors):
                     continue
-                if record.crl.get_revoked_certificate_by_serial_number(cert.serial) is not None:
+                if record.scope.unusable is not None:
+                    continue
+                entry = record.crl.get_revoked_certificate_by_serial_number(cert.serial)
+                if entry is not None and not (record.scope.delta and removed_from_crl(entry)):
                     raise CertificateError(
                         "revoked", f"serial {cert.serial:#x} is listed in {record.origin}"
                     )
-                if record.is_current(now):
+                # Without the certificate its kind and distribution points are unknown: only
+                # a complete CRL with no IssuingDistributionPoint vouches for it.
+                if record.is_current(now) and record.scope.complete and record.scope.idp is None:
                     status = RevocationStatus.GOOD
         if status is RevocationStatus.UNKNOWN and self.policy.revocation_mode == "strict":
             raise CertificateError(
