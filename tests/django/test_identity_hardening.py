@@ -1,0 +1,196 @@
+"""Issue 14 through the real request path: a Django test client forwarding like nginx.
+
+Name constraints on subject e-mails (2), undecodable SANs (5), the SPIFFE mapping (8) and
+CRLs imported with ``mtlscert import-crl`` for the mapping modes (9).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+
+from mtlsguard.devserver.pki import CertificateAuthority, IssuedCertificate, TestPKI
+from tests.certs.builders import EDI_PARTY_SAN, X400_SAN, constrained_intermediate, leaf, subject
+from tests.django.conftest import PROXY, audit_events, nginx_headers
+
+
+def with_bundle(
+    mtls_settings: Any, tmp_path: Path, *cas: CertificateAuthority, **conf: Any
+) -> None:
+    """Trust ``cas`` too (nginx forwards only the leaf, so the app's bundle holds them).
+
+    No CRL files unless ``conf`` gives some: the extra CAs publish none.
+    """
+    bundle = tmp_path / "bundle.pem"
+    extra = b"".join(ca.cert.public_bytes(Encoding.PEM) for ca in cas)
+    bundle.write_bytes(Path(mtls_settings.MTLSGUARD["CA_BUNDLE"]).read_bytes() + extra)
+    mtls_settings.MTLSGUARD = {
+        **mtls_settings.MTLSGUARD,
+        "CA_BUNDLE": str(bundle),
+        "CRL_FILES": [],
+        **conf,
+    }
+
+
+def whoami(issued: IssuedCertificate) -> Any:
+    return Client(REMOTE_ADDR=PROXY).get("/api/whoami", headers=nginx_headers(issued))
+
+
+# --- 2: rfc822 name constraints bind the subject's emailAddress ----------------------------
+
+
+@pytest.mark.django_db
+def test_constrained_partner_ca_cannot_log_in_as_admin_by_subject_email(
+    mtls_settings: Any, tmp_path: Path, pki: TestPKI
+) -> None:
+    partner = constrained_intermediate(
+        pki.root, "Partner CA", permitted=[x509.RFC822Name("partner.com")]
+    )
+    with_bundle(mtls_settings, tmp_path, partner, IDENTITY={"MAPPING": "email"})
+    manager = get_user_model().objects
+    manager.create_user("admin", email="admin@example.com")
+    partner_user = manager.create_user("pat", email="pat@partner.com")
+
+    forged = leaf(partner, subject("admin", email="admin@example.com"))  # no SAN
+    response = whoami(forged)
+    assert response.status_code == 403
+    assert response.json()["reason"] == "invalid"
+
+    allowed = whoami(leaf(partner, subject("pat", email="pat@partner.com")))
+    assert allowed.status_code == 200
+    assert allowed.json()["user"] == partner_user.username
+
+
+# --- 5: an x400Address / ediPartyName SAN is malformed, audited and throttled, never a 500 --
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("raw", [EDI_PARTY_SAN, X400_SAN], ids=["ediPartyName", "x400Address"])
+def test_unsupported_san_is_a_clean_refusal_with_audit_and_throttle(
+    mtls_settings: Any, pki: TestPKI, caplog: pytest.LogCaptureFixture, raw: bytes
+) -> None:
+    mtls_settings.MTLSGUARD = {
+        **mtls_settings.MTLSGUARD,
+        "THROTTLE": {"ENABLED": True, "FAILURES": 2, "WINDOW": 60},
+    }
+    issued = leaf(pki.intermediate, subject("edi"), raw_san=raw)
+    caplog.set_level(logging.INFO, logger="mtlsguard.audit")
+    client = Client(REMOTE_ADDR=PROXY)  # counted by the fingerprint presented
+    statuses = [
+        client.get("/api/whoami", headers=nginx_headers(issued)).status_code for _ in range(3)
+    ]
+    assert statuses == [400, 400, 429]
+    events = audit_events(caplog)
+    assert [e["reason"] for e in events] == ["malformed", "malformed", "throttled"]
+    assert events[0]["subject"] == "CN=edi,O=mtlsguard test"
+    assert events[0]["fingerprint"]
+    cache.clear()
+
+
+# --- 8: SPIFFE ---------------------------------------------------------------------------
+
+
+def spiffe_user(name: str = "alice") -> Any:
+    return get_user_model().objects.create_user(name)
+
+
+SA_REGEX = r"spiffe://example\.com/ns/billing/sa/([a-z]+)"
+
+
+@pytest.mark.django_db
+def test_principal_regex_is_matched_against_the_whole_id(
+    mtls_settings: Any, tmp_path: Path, pki: TestPKI
+) -> None:
+    spiffe_user()
+    loose = r"example\.com/ns/billing/sa/([a-z]+)"  # what search() used to find anywhere
+    with_bundle(mtls_settings, tmp_path, IDENTITY={"MAPPING": "spiffe", "PRINCIPAL_REGEX": loose})
+    evil = pki.intermediate.issue(
+        "e", uris=["spiffe://evil.test/x/example.com/ns/billing/sa/alice"]
+    )
+    assert whoami(evil).json()["user"] is None
+    with_bundle(
+        mtls_settings, tmp_path, IDENTITY={"MAPPING": "spiffe", "PRINCIPAL_REGEX": SA_REGEX}
+    )
+    assert whoami(pki.client).json()["user"] == "alice"
+    assert whoami(evil).json()["user"] is None
+
+
+@pytest.mark.django_db
+def test_an_svid_has_exactly_one_uri_san(mtls_settings: Any, tmp_path: Path, pki: TestPKI) -> None:
+    spiffe_user()
+    with_bundle(
+        mtls_settings, tmp_path, IDENTITY={"MAPPING": "spiffe", "PRINCIPAL_REGEX": SA_REGEX}
+    )
+    two = pki.intermediate.issue(
+        "two", uris=["https://example.com/me", "spiffe://example.com/ns/billing/sa/alice"]
+    )
+    assert whoami(two).status_code == 200
+    assert whoami(two).json()["user"] is None
+    one = pki.intermediate.issue("one", uris=["spiffe://example.com/ns/billing/sa/alice"])
+    assert whoami(one).json()["user"] == "alice"
+
+
+@pytest.mark.django_db
+def test_a_trust_domain_is_bound_to_its_ca(
+    mtls_settings: Any, tmp_path: Path, pki: TestPKI
+) -> None:
+    spiffe_user()
+    other_team = pki.root.intermediate("Other Team CA")
+    inter_cn = pki.intermediate.cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[
+        0
+    ].value
+    identity = {
+        "MAPPING": "spiffe",
+        "PRINCIPAL_REGEX": SA_REGEX,
+        "SPIFFE_TRUST_DOMAINS": {"example.com": inter_cn},
+    }
+    with_bundle(mtls_settings, tmp_path, other_team, IDENTITY=identity)
+    minted = other_team.issue("x", uris=["spiffe://example.com/ns/billing/sa/alice"])
+    assert whoami(minted).status_code == 200  # a valid certificate of a trusted CA...
+    assert whoami(minted).json()["user"] is None  # ...that may not speak for example.com
+    assert whoami(pki.client).json()["user"] == "alice"
+    # by fingerprint as well; and a trust domain that is not listed maps to nobody
+    fingerprint = other_team.cert.fingerprint(hashes.SHA256()).hex()
+    identity["SPIFFE_TRUST_DOMAINS"] = {"example.com": fingerprint}
+    with_bundle(mtls_settings, tmp_path, other_team, IDENTITY=identity)
+    assert whoami(minted).json()["user"] == "alice"
+    assert whoami(pki.client).json()["user"] is None
+
+
+# --- 9: mtlscert import-crl takes effect on the mapping modes without a restart ----------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("mapping", "regex"),
+    [("email", None), ("subject", None), ("spiffe", SA_REGEX)],
+)
+def test_import_crl_revokes_mapped_certificates_at_once(
+    mtls_settings: Any, tmp_path: Path, pki: TestPKI, mapping: str, regex: str | None
+) -> None:
+    get_user_model().objects.create_user("alice", email="alice@example.com")
+    identity: dict[str, Any] = {"MAPPING": mapping, "CACHE_TTL": 300}
+    if regex:
+        identity["PRINCIPAL_REGEX"] = regex
+    # The app's own CRL file does not list alice (she is revoked later, by the import).
+    with_bundle(mtls_settings, tmp_path, IDENTITY=identity)
+    assert whoami(pki.client).json()["user"] == "alice"  # and now cached for 300 s
+    ca = CertificateAuthority(cert=pki.intermediate.cert, key=pki.intermediate.key)
+    ca.revoke(pki.client.cert)
+    crl_file = tmp_path / "new.crl"
+    crl_file.write_bytes(ca.crl().public_bytes(Encoding.PEM))
+    ca_file = tmp_path / "issuer.pem"
+    ca_file.write_bytes(pki.intermediate.cert.public_bytes(Encoding.PEM))
+    call_command("mtlscert", "import-crl", str(crl_file), "--ca", str(ca_file))
+    assert whoami(pki.client).json()["user"] is None
+    assert whoami(pki.other_client).status_code == 200
