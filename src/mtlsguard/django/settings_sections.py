@@ -112,7 +112,7 @@ class IdentitySettings:
     spiffe_trust_domains: Mapping[str, tuple[str, ...]]
     """``spiffe`` mapping: trust domain -> the CA(s) allowed to issue its IDs (fingerprint,
     subject DN or CN of a CA in the verified chain). Empty: any trusted CA may issue any
-    trust domain (``mtlsguard.W012`` with ``--deploy``)."""
+    trust domain (``mtlsguard.W008`` with ``--deploy``)."""
 
     @classmethod
     def from_raw(cls, i: Mapping[str, Any]) -> IdentitySettings:
