@@ -27,7 +27,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 from mtlsguard.certs.sources import get_source
-from mtlsguard.django import dangerous_settings  # noqa: F401  (registers its checks)
+from mtlsguard.django import dangerous_settings, ownership  # noqa: F401  (register checks)
 from mtlsguard.django.conf import build_settings
 
 __all__ = [
