@@ -7,6 +7,7 @@ CRLs imported with ``mtlscert import-crl`` for the mapping modes (9).
 from __future__ import annotations
 
 import logging
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.test import Client
 from mtlsguard.devserver.pki import CertificateAuthority, IssuedCertificate, TestPKI
 from tests.certs.builders import EDI_PARTY_SAN, X400_SAN, constrained_intermediate, leaf, subject
 from tests.django.conftest import PROXY, audit_events, nginx_headers
+from tests.factories import bind
 
 
 def with_bundle(
@@ -194,3 +196,53 @@ def test_import_crl_revokes_mapped_certificates_at_once(
     call_command("mtlscert", "import-crl", str(crl_file), "--ca", str(ca_file))
     assert whoami(pki.client).json()["user"] is None
     assert whoami(pki.other_client).status_code == 200
+
+
+# --- 9: mod_wsgi's latin-1 environ and mod_ssl's RFC 2253 escaping -------------------------
+
+TRICKY_NAMES = ['Jürgen, "Boss"; +x', "Zoë <ops>", "a\\b#c", "\u6771\u4eac"]
+
+
+def mod_ssl_dn(issued: IssuedCertificate, nameopt: str) -> str:
+    """SSL_CLIENT_S_DN as mod_ssl computes it, as mod_wsgi hands it over (latin-1 text).
+
+    mod_ssl prints with ``XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB`` (``-nameopt
+    RFC2253,-esc_msb``), or ``X509_NAME_oneline`` with ``+LegacyDNStringFormat``.
+    """
+    out = subprocess.run(
+        ["openssl", "x509", "-noout", "-subject", "-nameopt", nameopt],
+        input=issued.cert_pem,
+        capture_output=True,
+        check=True,
+    ).stdout
+    return out.split(b"=", 1)[1].strip().decode("latin-1")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("nameopt", ["RFC2253,-esc_msb", "compat"])
+@pytest.mark.parametrize("common_name", TRICKY_NAMES)
+def test_mod_wsgi_environ_dn_with_non_ascii_and_escapes_is_not_ambiguous(
+    mtls_settings: Any, pki: TestPKI, nameopt: str, common_name: str
+) -> None:
+    mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "SOURCE": "apache"}
+    issued = pki.intermediate.issue(
+        x509.Name(
+            [
+                x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, "Example, Inc."),
+                x509.NameAttribute(x509.NameOID.COMMON_NAME, common_name),
+            ]
+        )
+    )
+    bind(get_user_model().objects.create_user("tricky"), issued)
+    environ = {
+        "SSL_CLIENT_VERIFY": "SUCCESS",
+        "SSL_CLIENT_CERT": issued.cert_pem.decode("ascii"),
+        "SSL_CLIENT_S_DN": mod_ssl_dn(issued, nameopt),
+        "SSL_CLIENT_I_DN": mod_ssl_dn(
+            IssuedCertificate(cert=pki.intermediate.cert, key=pki.intermediate.key), nameopt
+        ),
+    }
+    response = Client(**environ).get("/api/whoami")
+    assert response.status_code == 200, response.content
+    assert response.json()["error"] is None
+    assert response.json()["user"] == "tricky"
