@@ -20,9 +20,9 @@ policy fetches CRLs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate, VerifiedCertificate
@@ -41,12 +41,17 @@ __all__ = [
     "NOTHING_PRESENTED",
     "CertificateOutcome",
     "CertificateReader",
+    "VerificationGate",
     "check_raw_headers",
     "scope_headers",
     "scope_peer",
 ]
 
 logger = logging.getLogger("mtlsguard.certs")
+
+VerificationGate: TypeAlias = Callable[[ClientCertificate], CertificateError | None]
+"""Asked before a certificate the verifier has not verified before is verified: returns an
+error to refuse it without the work (a throttle), or ``None`` to go on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +202,7 @@ class CertificateReader:
         environ: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         scope: Mapping[str, Any] | None = None,
+        gate: VerificationGate | None = None,
     ) -> CertificateOutcome:
         """Extract, believe (or not) and verify one request's client certificate.
 
@@ -206,6 +212,8 @@ class CertificateReader:
         :param headers: the request headers, if not taken from ``environ`` (any case).
         :param scope: the ASGI scope: read by the ``asgi`` source (TLS extension), and its
             raw header list is checked for repeated or underscore-spelled certificate headers.
+        :param gate: asked before verifying a certificate that is not in the verifier's
+            cache; an error it returns is the outcome (e.g. ``throttled``), unverified.
         :returns: the outcome; never raises for anything a client can send.
         """
         try:
@@ -221,6 +229,10 @@ class CertificateReader:
             )
         if presented is None:
             return NOTHING_PRESENTED
+        if gate is not None and self._verifier.cached(presented) is None:
+            refused = gate(presented)
+            if refused is not None:
+                return CertificateOutcome(presented, None, refused)
         try:
             verified = self._verifier.verify(presented)
         except CertificateError as exc:

@@ -203,6 +203,12 @@ class CertificateVerifier:
         if self.fetcher is not None:
             self.fetcher.clear()
 
+    def cached(self, cert: ClientCertificate) -> VerifiedCertificate | None:
+        """The live cached result for ``cert``, or ``None`` (nothing is verified here)."""
+        if cert.der is None:
+            return None
+        return self.results.get((cert.der, cert.chain), self.policy.clock())
+
     def verify(self, cert: ClientCertificate) -> VerifiedCertificate:
         """Verify ``cert`` (see :func:`mtlsguard.certs.verify` for the checks, in order).
 
