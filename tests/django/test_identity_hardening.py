@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -246,3 +247,34 @@ def test_mod_wsgi_environ_dn_with_non_ascii_and_escapes_is_not_ambiguous(
     assert response.status_code == 200, response.content
     assert response.json()["error"] is None
     assert response.json()["user"] == "tricky"
+
+
+# --- 9: QuerySet.update() sends no signals: bounded by CACHE_TTL, or invalidate() at once --
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", ["deactivate user", "revoke binding"])
+def test_bulk_updates_are_seen_within_the_cache_ttl(
+    mtls_settings: Any, alice: Any, pki: TestPKI, change: str
+) -> None:
+    from django.utils import timezone
+
+    from mtlsguard.django.identity_cache import invalidate
+    from mtlsguard.django.models import CertificateBinding
+
+    mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "IDENTITY": {"CACHE_TTL": 1}}
+    assert whoami(pki.client).json()["user"] == "alice"
+    if change == "deactivate user":
+        get_user_model().objects.filter(pk=alice.pk).update(is_active=False)
+    else:
+        CertificateBinding.objects.filter(user=alice).update(revoked_at=timezone.now())
+    time.sleep(1.05)  # the documented bound: CACHE_TTL seconds
+    assert whoami(pki.client).json()["user"] is None
+    # and at once after invalidate() (what mtlscert and the admin's bulk actions call)
+    get_user_model().objects.filter(pk=alice.pk).update(is_active=True)
+    CertificateBinding.objects.filter(user=alice).update(revoked_at=None)
+    mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "IDENTITY": {"CACHE_TTL": 600}}
+    assert whoami(pki.client).json()["user"] == "alice"
+    get_user_model().objects.filter(pk=alice.pk).update(is_active=False)
+    invalidate()
+    assert whoami(pki.client).json()["user"] is None

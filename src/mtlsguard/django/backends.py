@@ -109,8 +109,6 @@ class _Lookup:
     """A database lookup still to be made for ``cert`` (then cached under ``key``)."""
 
     cert: ClientCertificate
-    chain: tuple[Any, ...]
-    """The verified path (leaf first), for the SPIFFE trust-domain binding."""
     identity: IdentitySettings
     key: tuple[type, str | None]
     generation: int
@@ -133,7 +131,7 @@ class ClientCertificateBackend(ModelBackend):
         step = self._start(certificate)
         if not isinstance(step, _Lookup):
             return step
-        user = self._lookup(request, step.cert, step.identity, step.chain)
+        user = self._lookup(request, step.cert, step.identity)
         identity_cache.put(step.key, user, step.identity.cache_ttl, step.generation)
         return user
 
@@ -151,14 +149,12 @@ class ClientCertificateBackend(ModelBackend):
         cached = identity_cache.get(key)
         if cached is not MISS:
             return cached
-        return _Lookup(cert, certificate.chain, identity, key, generation)
+        if not self._trust_domain_allowed(cert, identity, certificate.chain):
+            return None  # decided without the database: nothing to cache
+        return _Lookup(cert, identity, key, generation)
 
     def _lookup(
-        self,
-        request: HttpRequest | None,
-        cert: ClientCertificate,
-        identity: IdentitySettings,
-        chain: tuple[Any, ...] = (),
+        self, request: HttpRequest | None, cert: ClientCertificate, identity: IdentitySettings
     ) -> Any:
         if identity.mapping == "binding":
             return self._by_binding(cert)
@@ -168,8 +164,6 @@ class ClientCertificateBackend(ModelBackend):
             return None
         if identity.mapping == "email":
             return self._by_email(cert)
-        if not self._trust_domain_allowed(cert, identity, chain):
-            return None
         username = self.principal(cert, identity)
         if username is None:
             return None
@@ -197,16 +191,12 @@ class ClientCertificateBackend(ModelBackend):
         step = self._start(certificate)
         if not isinstance(step, _Lookup):
             return step
-        user = await self._alookup(request, step.cert, step.identity, step.chain)
+        user = await self._alookup(request, step.cert, step.identity)
         identity_cache.put(step.key, user, step.identity.cache_ttl, step.generation)
         return user
 
     async def _alookup(
-        self,
-        request: HttpRequest | None,
-        cert: ClientCertificate,
-        identity: IdentitySettings,
-        chain: tuple[Any, ...] = (),
+        self, request: HttpRequest | None, cert: ClientCertificate, identity: IdentitySettings
     ) -> Any:
         if identity.mapping == "binding":
             return await self._aby_binding(cert)
@@ -215,8 +205,6 @@ class ClientCertificateBackend(ModelBackend):
             return None
         if identity.mapping == "email":
             return await sync_to_async(self._by_email)(cert)
-        if not self._trust_domain_allowed(cert, identity, chain):
-            return None
         username = self.principal(cert, identity)
         if username is None:
             return None
