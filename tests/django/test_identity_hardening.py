@@ -278,3 +278,29 @@ def test_bulk_updates_are_seen_within_the_cache_ttl(
     get_user_model().objects.filter(pk=alice.pk).update(is_active=False)
     invalidate()
     assert whoami(pki.client).json()["user"] is None
+
+
+# --- 3: a CRL that does not cover the certificate never lets a revoked one in -------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["delta", "only CA certificates", "unknown critical"])
+def test_a_partial_crl_file_fails_closed_for_a_revoked_certificate(
+    mtls_settings: Any, tmp_path: Path, pki: TestPKI, kind: str
+) -> None:
+    from tests.certs.builders import idp, scoped_crl
+
+    extension = {
+        "delta": (x509.DeltaCRLIndicator(1), True),
+        "only CA certificates": idp(only_ca=True),
+        "unknown critical": (
+            x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.55555.9"), b"\x05\x00"),
+            True,
+        ),
+    }[kind]
+    crl = tmp_path / "partial.crl"
+    crl.write_bytes(scoped_crl(pki.intermediate, extensions=[extension]).public_bytes(Encoding.PEM))
+    mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "CRL_FILES": [str(crl)]}
+    response = whoami(pki.revoked)
+    assert response.status_code == 403
+    assert response.json()["reason"] == "revocation_unknown"
