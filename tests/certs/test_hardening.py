@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from mtlsguard.certs import CertificateError, ClientCertificate, VerificationPolicy, verify
 from mtlsguard.certs.checks import check_subject_email_constraints
-from mtlsguard.devserver.pki import CertificateAuthority, TestPKI
+from mtlsguard.devserver.pki import CertificateAuthority, IssuedCertificate, TestPKI
 from tests.certs.builders import (
     EDI_PARTY_SAN,
     X400_SAN,
@@ -95,3 +96,34 @@ def test_unsupported_general_names_are_malformed_never_raised(pki: TestPKI, raw:
     assert cert.emails == cert.uris == ()
     policy = VerificationPolicy(trust_anchors=(pki.root.cert,))
     assert reason(cert, policy) == "malformed"
+
+
+def test_the_reader_gate_runs_before_verification_and_never_on_a_cache_hit(
+    pki: TestPKI,
+) -> None:
+    from mtlsguard.certs.request import CertificateReader
+
+    policy = VerificationPolicy(trust_anchors=(pki.root.cert,))
+    reader = CertificateReader("wsgi-ssl", policy)
+    asked: list[str | None] = []
+
+    def refuse(cert: ClientCertificate) -> CertificateError | None:
+        asked.append(cert.sha256)
+        return CertificateError("throttled", "over the limit")
+
+    def environ(issued: IssuedCertificate) -> dict[str, str]:
+        return {
+            "SSL_CLIENT_VERIFY": "SUCCESS",
+            "SSL_CLIENT_CERT": issued.cert_pem.decode(),
+            "SSL_CLIENT_CERT_CHAIN_0": pki.intermediate.cert.public_bytes(Encoding.PEM).decode(),
+        }
+
+    refused = reader.read(peer=None, environ=environ(pki.client), gate=refuse)
+    assert refused.error is not None
+    assert refused.error.reason == "throttled"
+    assert refused.presented is not None
+    assert asked == [refused.presented.sha256]
+    assert reader.read(peer=None, environ=environ(pki.client)).verified is not None
+    again = reader.read(peer=None, environ=environ(pki.client), gate=refuse)
+    assert again.verified is not None  # verified before: the gate is not asked
+    assert len(asked) == 1

@@ -247,7 +247,7 @@ def distribution_point_urls(cert: x509.Certificate) -> list[str]:
     """
     try:
         ext = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints)
-    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError):
+    except (x509.ExtensionNotFound, ValueError, x509.UnsupportedGeneralNameType):
         return []  # none, or duplicate/undecodable extensions: nothing to fetch
     urls: list[str] = []
     for point in ext.value:

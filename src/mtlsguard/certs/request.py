@@ -50,8 +50,8 @@ __all__ = [
 logger = logging.getLogger("mtlsguard.certs")
 
 VerificationGate: TypeAlias = Callable[[ClientCertificate], CertificateError | None]
-"""Asked before a certificate the verifier has not verified before is verified: returns an
-error to refuse it without the work (a throttle), or ``None`` to go on."""
+"""Asked before a full certificate the verifier has not verified before is verified: returns
+an error to refuse it without the work (a throttle), or ``None`` to go on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,12 +229,8 @@ class CertificateReader:
             )
         if presented is None:
             return NOTHING_PRESENTED
-        if gate is not None and self._verifier.cached(presented) is None:
-            refused = gate(presented)
-            if refused is not None:
-                return CertificateOutcome(presented, None, refused)
         try:
-            verified = self._verifier.verify(presented)
+            verified = self._verifier.verify(presented, before=gate)
         except CertificateError as exc:
             return CertificateOutcome(presented, None, exc)
         except Exception:

@@ -19,6 +19,7 @@ import itertools
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Final
 
 from cryptography import x509
@@ -203,15 +204,17 @@ class CertificateVerifier:
         if self.fetcher is not None:
             self.fetcher.clear()
 
-    def cached(self, cert: ClientCertificate) -> VerifiedCertificate | None:
-        """The live cached result for ``cert``, or ``None`` (nothing is verified here)."""
-        if cert.der is None:
-            return None
-        return self.results.get((cert.der, cert.chain), self.policy.clock())
-
-    def verify(self, cert: ClientCertificate) -> VerifiedCertificate:
+    def verify(
+        self,
+        cert: ClientCertificate,
+        *,
+        before: Callable[[ClientCertificate], CertificateError | None] | None = None,
+    ) -> VerifiedCertificate:
         """Verify ``cert`` (see :func:`mtlsguard.certs.verify` for the checks, in order).
 
+        :param before: asked when a full certificate is not in the cache, before any of the
+            work (parsing the chain, path building, CRLs); an error it returns is raised
+            instead (a throttle refusing the client). Cache hits never call it.
         :returns: the verified certificate, possibly from the cache.
         :raises CertificateError: with the reason of the first check that failed.
         """
@@ -227,6 +230,10 @@ class CertificateVerifier:
         hit = self.results.get(key, now)
         if hit is not None:
             return hit if hit.certificate is cert else dataclasses.replace(hit, certificate=cert)
+        if before is not None:
+            refused = before(cert)
+            if refused is not None:
+                raise refused
         try:
             result = self._verify_certificate(cert, now)
         except CertificateError:
