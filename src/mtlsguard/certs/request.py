@@ -20,9 +20,9 @@ policy fetches CRLs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate, VerifiedCertificate
@@ -42,12 +42,17 @@ __all__ = [
     "NOTHING_PRESENTED",
     "CertificateOutcome",
     "CertificateReader",
+    "VerificationGate",
     "check_raw_headers",
     "scope_headers",
     "scope_peer",
 ]
 
 logger = logging.getLogger("mtlsguard.certs")
+
+VerificationGate: TypeAlias = Callable[[ClientCertificate], CertificateError | None]
+"""Asked before a full certificate the verifier has not verified before is verified: returns
+an error to refuse it without the work (a throttle), or ``None`` to go on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +246,7 @@ class CertificateReader:
         environ: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         scope: Mapping[str, Any] | None = None,
+        gate: VerificationGate | None = None,
     ) -> CertificateOutcome:
         """Extract, believe (or not) and verify one request's client certificate.
 
@@ -250,6 +256,8 @@ class CertificateReader:
         :param headers: the request headers, if not taken from ``environ`` (any case).
         :param scope: the ASGI scope: read by the ``asgi`` source (TLS extension), and its
             raw header list is checked for repeated or underscore-spelled certificate headers.
+        :param gate: asked before verifying a certificate that is not in the verifier's
+            cache; an error it returns is the outcome (e.g. ``throttled``), unverified.
         :returns: the outcome; never raises for anything a client can send.
         """
         try:
@@ -266,9 +274,16 @@ class CertificateReader:
         if presented is None:
             return NOTHING_PRESENTED
         try:
-            verified = self._verifier.verify(presented)
+            verified = self._verifier.verify(presented, before=gate)
         except CertificateError as exc:
             return CertificateOutcome(presented, None, exc)
+        except Exception:
+            # The verifier maps every decoding error to ``malformed``; a verifier of the
+            # caller's own (or a future bug) must not turn a client's certificate into a 500.
+            logger.exception("mtlsguard: certificate verification failed unexpectedly")
+            return CertificateOutcome(
+                presented, None, CertificateError("malformed", "unverifiable certificate")
+            )
         return CertificateOutcome(presented, verified, None)
 
     @staticmethod
