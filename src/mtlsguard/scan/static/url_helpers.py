@@ -1,0 +1,70 @@
+"""URL-level helpers the URLconf walker recognises by shape, not by package.
+
+Projects wrap whole lists of patterns: Wagtail's ``decorate_urlpatterns(urlpatterns,
+require_admin_access)``, django-decorator-include's ``decorator_include(login_required,
+"app.urls")``, django-required's ``required(login_required, patterns)``, or a loop that
+rebinds each pattern's callback (``for p in urlpatterns: p.callback = staff(p.callback)``).
+Each wrapper is recorded on every route it covers as if it decorated the view.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+__all__ = ["DEV_ONLY_HELPERS", "DEV_ONLY_PACKAGES", "ListWrapper", "list_wrapper", "loop_wrapper"]
+
+DEV_ONLY_HELPERS = frozenset({"static", "staticfiles_urlpatterns", "debug_toolbar_urls"})
+"""Calls that add development-only patterns (static files, the debug toolbar): no routes
+in production, so nothing is unresolved when they are skipped."""
+
+DEV_ONLY_PACKAGES = frozenset({"debug_toolbar", "silk", "django_browser_reload"})
+"""Packages whose URLs only development setups include (under ``if settings.DEBUG``): when
+they are not installed where the scanner runs, their ``include()`` is not unresolved."""
+
+_CALLBACK_ATTRS = frozenset({"callback", "_callback"})
+
+
+@dataclass(frozen=True, slots=True)
+class ListWrapper:
+    """A call that applies ``wrapper`` to every pattern of ``patterns``."""
+
+    patterns: ast.expr
+    """The patterns (a list, a name, or a module for ``decorator_include``)."""
+    wrapper: ast.expr
+    """The decorator applied to each view."""
+    include: bool
+    """``decorator_include``: ``patterns`` is what ``include()`` would take."""
+
+
+def _short(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def list_wrapper(call: ast.Call) -> ListWrapper | None:
+    """The wrapper a pattern-list helper call applies, if ``call`` is one."""
+    name = _short(call.func)
+    if len(call.args) < 2:
+        return None
+    if name == "decorator_include":
+        return ListWrapper(call.args[1], call.args[0], include=True)
+    if name == "required":
+        return ListWrapper(call.args[1], call.args[0], include=False)
+    if "decorate" in name and ("pattern" in name or "url" in name):
+        return ListWrapper(call.args[0], call.args[1], include=False)
+    return None
+
+
+def loop_wrapper(loop: ast.For) -> ast.expr | None:
+    """``for p in urlpatterns: p.callback = wrapper(p.callback)``: the wrapper, if so."""
+    if not (isinstance(loop.iter, ast.Name) and loop.iter.id == "urlpatterns"):
+        return None
+    for stmt in ast.walk(loop):
+        if not isinstance(stmt, ast.Assign) or not isinstance(stmt.value, ast.Call):
+            continue
+        target = stmt.targets[0]
+        if isinstance(target, ast.Attribute) and target.attr in _CALLBACK_ATTRS:
+            return stmt.value.func
+    return None
