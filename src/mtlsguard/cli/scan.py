@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the run layer loads when a command runs: `mtlsguard --help`
 
 __all__ = [
     "SEVERITY_NAMES",
+    "add_resolution_arguments",
     "add_routes_arguments",
     "add_scan_arguments",
     "report_routes",
@@ -88,6 +89,46 @@ def _add_common(command: argparse.ArgumentParser, *, path_default: Path | None =
     command.add_argument(
         "--no-progress", action="store_true", help="never draw a progress bar on the terminal"
     )
+    add_resolution_arguments(command, live=path_default is not None)
+
+
+def add_resolution_arguments(command: argparse.ArgumentParser, *, live: bool = False) -> None:
+    """Register how the project is resolved (``--settings``, ``--urlconf``, ``--allow-partial``...).
+
+    ``--settings`` and ``--site-packages`` serve the static front-end only.
+
+    Under ``manage.py mtlsguard`` (``live``) Django's own ``--settings`` applies and installed
+    packages are the running ones, so only ``--urlconf`` and ``--allow-partial`` are added.
+    """
+    group = command.add_argument_group("project resolution")
+    if not live:
+        group.add_argument(
+            "--settings",
+            metavar="MODULE",
+            help="settings module to evaluate (default: DJANGO_SETTINGS_MODULE as manage.py, "
+            "wsgi.py, asgi.py or the pytest/tox configuration set it)",
+        )
+    group.add_argument(
+        "--urlconf",
+        metavar="MODULE",
+        help="root URLconf to walk instead of the settings' ROOT_URLCONF",
+    )
+    if not live:
+        group.add_argument(
+            "--site-packages",
+            metavar="DIR",
+            type=Path,
+            action="append",
+            default=[],
+            help="read include()d URLconfs of installed packages from DIR first (repeatable; "
+            "then a virtualenv in the project, then this interpreter's site-packages)",
+        )
+    group.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="report what could not be resolved (unparsable files on a route's path, a "
+        "missing settings module, URLconf or include()) and go on, instead of exit 2",
+    )
 
 
 def add_scan_arguments(scan: argparse.ArgumentParser, *, path_default: Path | None = None) -> None:
@@ -136,7 +177,8 @@ def add_routes_arguments(
 
 def static_run(options: Mapping[str, Any], engine: Engine | None = None) -> StaticRun:
     """The static run that parsed ``options`` (``vars(args)`` or Django's ``options``)."""
-    from mtlsguard.app.static import StaticRun
+    from mtlsguard.app.static import StaticRun, static_engine
+    from mtlsguard.scan.engine import Resolution
 
     fail_on = options.get("fail_on")
     run = StaticRun(
@@ -144,8 +186,16 @@ def static_run(options: Mapping[str, Any], engine: Engine | None = None) -> Stat
         baseline=options.get("baseline"),
         fail_on=Severity.parse(fail_on) if fail_on else None,
         excerpts=options.get("format") == ScanFormatChoice.HTML.value,
+        allow_partial=bool(options.get("allow_partial")),
     )
-    return run if engine is None else replace(run, engine=engine)
+    if engine is None:
+        resolution = Resolution(
+            settings=options.get("settings"),
+            urlconf=options.get("urlconf"),
+            site_packages=tuple(options.get("site_packages") or ()),
+        )
+        engine = static_engine(resolution)
+    return replace(run, engine=engine)
 
 
 def _report_errors(result: ScanResult, *, probed: bool = False) -> None:

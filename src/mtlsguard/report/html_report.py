@@ -29,6 +29,7 @@ from mtlsguard.findings.assessment import (
 from mtlsguard.findings.model import Finding, Protection, Route, Severity
 from mtlsguard.report.html_style import CSP, CSS, bar_class
 from mtlsguard.report.interface import ScanFormat
+from mtlsguard.report.resolution import resolution_lines
 
 __all__ = ["HtmlFormat"]
 
@@ -169,7 +170,13 @@ def _summary_html(report: Assessment, findings: Sequence[Finding]) -> list[str]:
         f"{report.baselined} accepted by the baseline",
         f"{len(result.errors)} not scanned",
     ]
-    parts.append(f'<p class="stats">{_e("; ".join(stats))}.</p></section>')
+    lines = resolution_lines(result)
+    resolution = "".join(f"<li>{_e(line.strip())}</li>" for line in lines)
+    parts.append(
+        f'<p class="stats">{_e("; ".join(stats))}.</p>'
+        + (f'<ul class="resolution">{resolution}</ul>' if lines else "")
+        + "</section>"
+    )
     return parts
 
 

@@ -28,6 +28,7 @@ from mtlsguard.findings.assessment import (
 )
 from mtlsguard.findings.model import Finding, ScanResult, Severity
 from mtlsguard.report.interface import ScanFormat
+from mtlsguard.report.resolution import resolution_lines
 
 __all__ = ["SEVERITY_STYLES", "TextFormat", "make_console", "printable", "score_lines"]
 
@@ -170,6 +171,8 @@ class TextFormat(ScanFormat):
         buffer = io.StringIO()
         console = make_console(buffer, color=self.color, width=self.width)
         console.print(_summary(report))
+        for line in resolution_lines(report.result):
+            console.print(Text(printable(line)), soft_wrap=True)
         findings = ordered_findings(report.result.findings)
         for severity in sorted(Severity, reverse=True):
             group = [f for f in findings if f.severity is severity]
