@@ -102,12 +102,26 @@ class _Resolver:
     def settings(self) -> SettingsModel | None:
         wanted = self.resolution.settings
         if wanted is None:
-            return _pick_settings(self.tree, settings_candidates(self.layout), self.unresolved)
+            found = _pick_settings(self.tree, settings_candidates(self.layout), self.unresolved)
+            for declared in self.layout.settings_modules:
+                if self.tree.module_path(declared) is None:
+                    where = self.layout.declared_in.get(declared, "an entry point")
+                    self.unresolved.append(
+                        Unresolved(
+                            "settings",
+                            declared,
+                            f"DJANGO_SETTINGS_MODULE in {where} names a module that is not in "
+                            "the project; pass --settings MODULE",
+                        )
+                    )
+            return found
         settings = evaluate_settings(self.tree, wanted, self.unresolved)
         if settings is None:
             self.unresolved.append(
                 Unresolved("settings", wanted, "the --settings module is not in the project")
             )
+            # The partial result (--allow-partial) is still the project's own settings.
+            settings = _pick_settings(self.tree, settings_candidates(self.layout), [])
         return settings
 
     def urlconf(self, settings: SettingsModel) -> str | None:
@@ -205,7 +219,7 @@ def build_static_project(root: Path, resolution: Resolution | None = None) -> St
         run.want_settings_code(settings)
     elif run.resolution.urlconf is not None:
         urlconf = run.resolution.urlconf
-    elif run.resolution.settings is None and run.layout.python_files and has_django_views(root):
+    elif run.layout.python_files and has_django_views(root):
         run.reusable_app(walker)
     if urlconf is not None:
         run.project.routes = walker.walk(urlconf)

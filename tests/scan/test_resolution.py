@@ -1,0 +1,186 @@
+"""Static resolution on the shapes real projects take (tests/scan/resolution_corpus).
+
+Each case is a minimal reproduction of a pattern that broke the static front-end: settings
+assembled by django-split-settings, item assignment and ``.update()``, environment defaults,
+``include()`` of installed packages, imported pattern lists and URL-level wrappers, reusable
+apps. What must be seen is asserted route by route; what cannot be seen must be unresolved.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from mtlsguard.findings.model import Protection, ScanResult
+from mtlsguard.scan.engine import Resolution, scan_project
+from tests.scan.projects import write_project
+
+CORPUS = Path(__file__).parent / "resolution_corpus"
+SITE = CORPUS / "_site"
+
+
+def _protection(result: ScanResult, pattern: str) -> Protection:
+    for route in result.routes:
+        if route.pattern == pattern:
+            return route.protections[0]
+    raise AssertionError(f"no route {pattern!r} in {[r.pattern for r in result.routes]}")
+
+
+def test_split_settings_with_item_assignment_and_a_concatenated_urlconf() -> None:
+    result = scan_project(CORPUS / "splitsettings")
+    assert (result.settings_module, result.urlconf) == ("conf.settings", "conf.urls")
+    assert result.unresolved == ()
+    protection = _protection(result, "notes/")
+    # REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = ... in a split-settings component
+    assert protection.authenticated is True
+    assert "IsAuthenticated" in protection.detail
+
+
+def test_environment_default_urlconf_and_update_are_taken_and_said() -> None:
+    result = scan_project(CORPUS / "envurlconf")
+    assert (result.settings_module, result.urlconf) == (
+        "site_conf.settings",
+        "site_conf.public_urls",
+    )
+    assert result.assumptions == (
+        "ROOT_URLCONF is read from $DJANGO_URLCONF; its default site_conf.public_urls was used",
+    )
+    assert "IsAdminUser" in _protection(result, "status/").detail
+
+
+def test_include_of_installed_packages_is_read_from_the_environment() -> None:
+    result = scan_project(CORPUS / "installed", resolution=Resolution(site_packages=(SITE,)))
+    patterns = {r.pattern: r.view for r in result.routes}
+    assert patterns["accounts/login/"] == "django.contrib.auth.views.LoginView"
+    assert patterns["reports/daily/"] == "vendored_reports.views.daily"
+    assert patterns["reports/export/"] == "vendored_reports.views.ExportView"
+    assert result.unresolved == ()
+
+
+def test_an_include_that_is_installed_nowhere_is_unresolved_with_the_reason() -> None:
+    result = scan_project(CORPUS / "installed", resolution=Resolution(interpreter=True))
+    assert [(u.kind, u.item) for u in result.unresolved] == [("include", "vendored_reports.urls")]
+    unresolved = result.unresolved[0]
+    assert "--site-packages" in unresolved.reason
+    assert unresolved.location is not None
+    assert (unresolved.location.path, unresolved.location.line) == ("shop/urls.py", 6)
+    # Django's own include() still resolves from this interpreter's site-packages.
+    assert "accounts/login/" in {r.pattern for r in result.routes}
+
+
+def test_imported_pattern_lists_and_url_level_wrappers_cover_every_route() -> None:
+    result = scan_project(CORPUS / "wrappers")
+    assert result.unresolved == ()
+    views = {r.pattern: r.view for r in result.routes}
+    assert views == {
+        "home/": "desk.views.home",
+        "legacy/": "desk.views.legacy",
+        "desk/": "desk.views.desk",
+        "desk/stats/": "desk.views.stats",
+        "extra/": "desk.views.ReportView",
+        "feed/": "desk.views.LatestFeed",
+    }
+    for pattern in views:
+        # decorate_urlpatterns(urlpatterns, login_required) wraps every view
+        assert _protection(result, pattern).authenticated is True, pattern
+    # the loop in desk/admin_urls.py rebinding each callback
+    assert "staff_member_required" in _protection(result, "desk/stats/").detail
+
+
+def test_a_reusable_app_is_scanned_through_its_own_urlconf_with_stated_assumptions() -> None:
+    result = scan_project(CORPUS / "reusable_urls")
+    assert result.settings_module is None
+    assert [r.pattern for r in result.routes] == ["invoices/<int:pk>/"]
+    assert any("reusable app" in a for a in result.assumptions)
+    assert any("invoicing.urls" in a for a in result.assumptions)
+    assert {f.rule_id for f in result.findings} >= {"MG101"}
+
+
+def test_a_reusable_app_without_urlconf_lists_its_views_unrouted() -> None:
+    result = scan_project(CORPUS / "reusable_views")
+    assert [(r.pattern, r.view) for r in result.routes] == [
+        ("<unrouted>/widgets.views.WidgetList", "widgets.views.WidgetList")
+    ]
+    assert any("<unrouted>" in a for a in result.assumptions)
+
+
+def test_settings_and_urlconf_overrides(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/other_settings.py": 'ROOT_URLCONF = "proj.urls"\nINSTALLED_APPS = []\n',
+            "proj/urls.py": "urlpatterns = []\n",
+            "proj/api_urls.py": """\
+                from django.urls import path
+                from app import views
+                urlpatterns = [path("only/", views.only)]
+            """,
+            "app/views.py": "def only(request):\n    return None\n",
+        },
+    )
+    result = scan_project(
+        root, resolution=Resolution(settings="proj.other_settings", urlconf="proj.api_urls")
+    )
+    assert (result.settings_module, result.urlconf) == ("proj.other_settings", "proj.api_urls")
+    assert [r.pattern for r in result.routes] == ["only/"]
+
+
+def test_a_missing_settings_module_or_urlconf_is_unresolved(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"proj/urls.py": "urlpatterns = []\n"})
+    result = scan_project(root, resolution=Resolution(settings="proj.nope", urlconf="proj.gone"))
+    assert [(u.kind, u.item) for u in result.unresolved] == [
+        ("settings", "proj.nope"),
+        ("urlconf", "proj.gone"),
+    ]
+
+
+def test_a_computed_root_urlconf_is_unresolved(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {"proj/urls.py": "urlpatterns = []\n"},
+        settings_extra="ROOT_URLCONF = pick_urlconf()\n",
+    )
+    result = scan_project(root)
+    assert [(u.kind, u.item) for u in result.unresolved] == [("urlconf", "ROOT_URLCONF")]
+    assert "--urlconf" in result.unresolved[0].reason
+
+
+def test_settings_module_from_tox_and_pyproject(tmp_path: Path) -> None:
+    files = {
+        "conf/__init__.py": "",
+        "conf/live.py": 'ROOT_URLCONF = "conf.urls"\nINSTALLED_APPS = []\n',
+        "conf/urls.py": "urlpatterns = []\n",
+    }
+    for config, text in (
+        ("tox.ini", "[testenv]\nsetenv =\n    DJANGO_SETTINGS_MODULE=conf.live\n"),
+        ("pyproject.toml", '[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "conf.live"\n'),
+        ("setup.cfg", "[tool:pytest]\nDJANGO_SETTINGS_MODULE = conf.live\n"),
+    ):
+        root = tmp_path / config.replace(".", "_")
+        for name, body in {**files, config: text}.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(textwrap.dedent(body))
+        assert scan_project(root).settings_module == "conf.live", config
+
+
+def test_unresolved_urlpatterns_calls_are_listed_and_dev_helpers_are_not(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.conf import settings
+                from django.conf.urls.static import static
+                from django.urls import path
+                from app import plugins, views
+                urlpatterns = [path("a/", views.a)]
+                urlpatterns += plugins.collect_urls()
+                urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+            """,
+            "app/views.py": "def a(request):\n    return None\n",
+            "app/plugins.py": "def collect_urls():\n    return []\n",
+        },
+    )
+    result = scan_project(root)
+    assert [(u.kind, u.item) for u in result.unresolved] == [
+        ("urlpatterns", "plugins.collect_urls()")
+    ]
