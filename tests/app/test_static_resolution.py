@@ -22,6 +22,9 @@ CORPUS = Path(__file__).parent.parent / "scan" / "resolution_corpus"
 
 VIEWS = "from django.http import HttpResponse\n\ndef a(request):\n    return HttpResponse()\n"
 URLS = 'from django.urls import path\nfrom app import views\nurlpatterns = [path("a/", views.a)]\n'
+MISSING_INCLUDE = (
+    'from django.urls import include\nurlpatterns += [path("p/", include("nopkg.urls"))]\n'
+)
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
@@ -76,10 +79,7 @@ SILENT_CASES = [
         id="missing-urlconf",
     ),
     pytest.param(
-        {
-            "proj/urls.py": URLS
-            + 'from django.urls import include\nurlpatterns += [path("p/", include("nopkg.urls"))]\n'
-        },
+        {"proj/urls.py": URLS + MISSING_INCLUDE},
         "",
         [],
         "proj/urls.py:5: include nopkg.urls: not found in the project nor in the environment",
@@ -139,16 +139,14 @@ def test_every_format_says_what_was_used_and_what_is_unresolved(
 ) -> None:
     root = _project(
         tmp_path,
-        {
-            "proj/urls.py": URLS
-            + 'from django.urls import include\nurlpatterns += [path("p/", include("nopkg.urls"))]\n'
-        },
+        {"proj/urls.py": URLS + MISSING_INCLUDE},
     )
     partial = ("--allow-partial",)
     for fmt in ("text", "html"):
         _code, out, _ = _run(capsys, "scan", root, *partial, "-f", fmt)
         assert "settings: proj.settings; URLconf: proj.urls" in out, fmt
-        assert "unresolved" in out and "nopkg.urls" in out, fmt
+        assert "unresolved" in out, fmt
+        assert "nopkg.urls" in out, fmt
     _code, out, _ = _run(capsys, "scan", root, *partial, "-f", "sarif")
     run = json.loads(out)["runs"][0]
     assert run["properties"]["resolution"]["urlconf"] == "proj.urls"
@@ -170,12 +168,14 @@ def test_site_packages_option_resolves_an_installed_include(
 ) -> None:
     root = CORPUS / "installed"
     code, _out, err = _run(capsys, "routes", root, "-f", "json")
-    assert code == EXIT_ERROR and "vendored_reports.urls" in err
+    assert code == EXIT_ERROR
+    assert "vendored_reports.urls" in err
     code, out, _err = _run(
         capsys, "routes", root, "-f", "json", "--site-packages", CORPUS / "_site"
     )
     patterns = [r["pattern"] for r in json.loads(out)["routes"]]
-    assert "reports/export/" in patterns and "accounts/login/" in patterns
+    assert "reports/export/" in patterns
+    assert "accounts/login/" in patterns
     assert code in (EXIT_OK, EXIT_FINDINGS)
 
 
