@@ -68,3 +68,24 @@ def loop_wrapper(loop: ast.For) -> ast.expr | None:
         if isinstance(target, ast.Attribute) and target.attr in _CALLBACK_ATTRS:
             return stmt.value.func
     return None
+
+
+_ROUTE_CALLS = frozenset({"path", "re_path", "url", "include", "register", "import_module"})
+_MUTATORS = frozenset({"append", "extend", "insert"})
+
+
+def adds_routes_at_run_time(loop: ast.For | ast.While) -> bool:
+    """A module-level loop that builds routes the scanner cannot enumerate.
+
+    ``for app in apps.get_app_configs(): ... include(...)``, ``router.register`` or
+    ``import_module(app.name + ".urls")`` for each plugin, or appending to a pattern list:
+    what it adds depends on what is installed when the project runs.
+    """
+    for node in ast.walk(loop):
+        if isinstance(node, ast.AugAssign):
+            return True
+        if isinstance(node, ast.Call):
+            name = _short(node.func)
+            if name in _ROUTE_CALLS or name in _MUTATORS:
+                return True
+    return False

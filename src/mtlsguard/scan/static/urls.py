@@ -32,11 +32,23 @@ from mtlsguard.scan.static.url_entries import (
 from mtlsguard.scan.static.url_helpers import (
     DEV_ONLY_HELPERS,
     DEV_ONLY_PACKAGES,
+    adds_routes_at_run_time,
     list_wrapper,
     loop_wrapper,
 )
 
 __all__ = ["UrlConfWalker"]
+
+_LOOP = (
+    "routes added by a loop at run time (installed apps or plugins discovered when the project "
+    "runs); `manage.py mtlsguard` sees them"
+)
+
+
+def _loop_header(loop: ast.For | ast.While) -> str:
+    if isinstance(loop, ast.For):
+        return f"for {excerpt(loop.target)} in {excerpt(loop.iter)}"
+    return f"while {excerpt(loop.test)}"
 
 
 class UrlConfWalker(EntryWalker):
@@ -141,10 +153,12 @@ class UrlConfWalker(EntryWalker):
         elif isinstance(stmt, ast.If | ast.Try):
             for sub in stmt.body + stmt.orelse:
                 self._statement(module, sub, scope)
-        elif isinstance(stmt, ast.For):
-            wrapper = loop_wrapper(stmt)
+        elif isinstance(stmt, ast.For | ast.While):
+            wrapper = loop_wrapper(stmt) if isinstance(stmt, ast.For) else None
             if wrapper is not None:
                 self._wrap_module_routes(self.tree.expr(module, wrapper))
+            elif adds_routes_at_run_time(stmt):
+                self._note("urlpatterns", _loop_header(stmt), _LOOP, module.location(stmt))
 
     def _patterns(
         self,
