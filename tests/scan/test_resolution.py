@@ -184,3 +184,60 @@ def test_unresolved_urlpatterns_calls_are_listed_and_dev_helpers_are_not(tmp_pat
     assert [(u.kind, u.item) for u in result.unresolved] == [
         ("urlpatterns", "plugins.collect_urls()")
     ]
+
+
+def test_admin_site_urls_list_every_registered_model_and_get_urls_additions() -> None:
+    result = scan_project(CORPUS / "adminhooks")
+    assert result.unresolved == ()
+    patterns = [r.pattern for r in result.routes]
+    assert len(patterns) == len(set(patterns))
+    for pattern in (
+        "admin/",
+        "admin/login/",
+        "admin/auth/user/<path:object_id>/change/",  # django.contrib.auth.admin, installed
+        "admin/auth/user/<id>/password/",  # UserAdmin.get_urls()
+        "admin/shop/order/add/",  # admin.site.register(Order, OrderAdmin)
+        "admin/shop/customer/<path:object_id>/delete/",  # @admin.register(Customer)
+        "admin/shop/",
+    ):
+        assert _protection(result, pattern).authenticated is True, pattern
+    # OrderAdmin.get_urls(): admin_view(...) is staff only, a bare self.feed is not
+    assert _protection(result, "admin/shop/order/export/").authenticated is True
+    assert _protection(result, "admin/shop/order/public-feed/").authenticated is False
+
+
+def test_admin_url_hooks_are_walked_before_the_list_is_decorated() -> None:
+    result = scan_project(CORPUS / "adminhooks")
+    views = {r.pattern: r.view for r in result.routes if r.pattern.startswith("cms/")}
+    assert views == {
+        "cms/": "cms.views.dashboard",
+        "cms/pages/": "pages.views.page_list",  # @hooks.register("register_admin_urls")
+        "cms/login/": "cms.views.login",
+    }
+    assert "require_admin_access" in _protection(result, "cms/pages/").detail
+    assert _protection(result, "cms/login/").authenticated is False
+
+
+def test_a_loop_that_adds_routes_at_run_time_is_unresolved(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                import importlib
+                from django.apps import apps
+                from django.urls import include, path
+                from app import views
+                plugin_patterns = []
+                for app in apps.get_app_configs():
+                    plugin_patterns.append(path("", include(app.name + ".urls")))
+                urlpatterns = [path("a/", views.a)] + plugin_patterns
+            """,
+            "app/views.py": "def a(request):\n    return None\n",
+        },
+    )
+    result = scan_project(root)
+    assert [r.pattern for r in result.routes] == ["a/"]
+    assert [(u.kind, u.item) for u in result.unresolved] == [
+        ("urlpatterns", "for app in apps.get_app_configs()")
+    ]
+    assert "manage.py mtlsguard" in result.unresolved[0].reason

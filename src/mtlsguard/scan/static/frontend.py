@@ -18,6 +18,7 @@ from mtlsguard.scan.project_model import (
     SettingsModel,
     string_constants,
 )
+from mtlsguard.scan.static.admin_site import AdminSiteRoutes
 from mtlsguard.scan.static.apps import app_views, has_django_views, urlconf_modules
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.environment import environment_paths
@@ -181,9 +182,12 @@ class _Resolver:
         )
         environment = SourceTree(self.root, paths) if paths else None
         self._environment = environment
-        return UrlConfWalker(
+        walker = UrlConfWalker(
             self.tree, self.builder, environment=environment, unresolved=self.unresolved
         )
+        trees = [self.tree, *([environment] if environment is not None else [])]
+        walker.list_admin_site(AdminSiteRoutes(trees, self.project.settings))
+        return walker
 
     def reusable_app(self, walker: UrlConfWalker) -> None:
         self.assumptions.append(_APP_ASSUMPTION)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from mtlsguard.findings.model import Location, Unresolved
 from mtlsguard.scan.project_model import ClassModel, Const, Expr, Mapping, RouteModel
+from mtlsguard.scan.static.admin_site import ADMIN_SITE, AdminSiteRoutes
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.routers import join_route
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
@@ -77,6 +78,8 @@ class EntryWalker(ABC):
         self.routes: list[RouteModel] = []
         self.other_tree: SourceTree | None = None
         """The other walker's tree (the environment's for the project's, and back)."""
+        self.admin_site: AdminSiteRoutes | None = None
+        """Registrations on ``admin.site``: its URLs become one route per admin view."""
 
     @abstractmethod
     def _patterns(
@@ -172,7 +175,8 @@ class EntryWalker(ABC):
             return
         if isinstance(node, ast.Attribute) and node.attr == "urls":
             if self._is_admin_site(module, node.value):
-                self._admin_route(pattern, name, declared)
+                default = self._is_default_site(module, node.value)
+                self._admin_route(pattern, name, declared, expand=default)
             else:
                 self._router(module, node.value, inner)
             return
@@ -296,6 +300,10 @@ class EntryWalker(ABC):
                 return "function"
         return None
 
+    def _is_default_site(self, module: ParsedModule, node: ast.expr) -> bool:
+        dotted = self.tree.dotted_of(module, node) or ""
+        return dotted.endswith(("admin.site", "admin.sites.site"))
+
     def _is_admin_site(self, module: ParsedModule, node: ast.expr) -> bool:
         dotted = self.tree.dotted_of(module, node) or ""
         return dotted.endswith(("admin.site", "admin.sites.site")) or dotted.endswith("_site")
@@ -303,11 +311,21 @@ class EntryWalker(ABC):
     def _add(self, route: RouteModel) -> None:
         self.routes.append(route)
 
-    def _admin_route(self, pattern: str, name: str | None, declared: Location | None) -> None:
+    def _admin_route(
+        self, pattern: str, name: str | None, declared: Location | None, *, expand: bool
+    ) -> None:
+        """``admin.site.urls`` under ``pattern``: every view of the site, or its index alone.
+
+        Only the default site (``expand``) is expanded: its registrations are known.
+        """
+        if expand and self.admin_site is not None:
+            for route in self.admin_site.routes(pattern, declared):
+                self._add(route)
+            return
         self._add(
             RouteModel(
                 pattern=pattern,
-                target="django.contrib.admin.sites.AdminSite",
+                target=ADMIN_SITE,
                 kind="type",
                 name=name,
                 declared_at=declared,

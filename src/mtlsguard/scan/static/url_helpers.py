@@ -89,3 +89,17 @@ def adds_routes_at_run_time(loop: ast.For | ast.While) -> bool:
             if name in _ROUTE_CALLS or name in _MUTATORS:
                 return True
     return False
+
+
+def hook_loop(loop: ast.For) -> str | None:
+    """``for fn in hooks.get_hooks("register_admin_urls")``: the hook's name, if so."""
+    call = loop.iter
+    if (
+        isinstance(call, ast.Call)
+        and _short(call.func) == "get_hooks"
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+        and isinstance(call.args[0].value, str)
+    ):
+        return call.args[0].value
+    return None

@@ -17,6 +17,7 @@ import dataclasses
 
 from mtlsguard.findings.model import Unresolved
 from mtlsguard.scan.project_model import Expr, RouteModel
+from mtlsguard.scan.static.admin_site import AdminSiteRoutes
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.routers import RouterRoutes
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
@@ -33,6 +34,7 @@ from mtlsguard.scan.static.url_helpers import (
     DEV_ONLY_HELPERS,
     DEV_ONLY_PACKAGES,
     adds_routes_at_run_time,
+    hook_loop,
     list_wrapper,
     loop_wrapper,
 )
@@ -77,6 +79,12 @@ class UrlConfWalker(EntryWalker):
             )
             self.other_tree = environment
 
+    def list_admin_site(self, admin_site: AdminSiteRoutes) -> None:
+        """Expand ``admin.site.urls`` into every admin view, from ``admin_site``'s registrations."""
+        self.admin_site = admin_site
+        if self._other is not None:
+            self._other.admin_site = admin_site
+
     def walk(self, urlconf: str) -> list[RouteModel]:
         """Routes of the URLconf module ``urlconf`` (and everything it includes)."""
         if not self.knows(urlconf) and not (self._other and self._other.knows(urlconf)):
@@ -109,6 +117,14 @@ class UrlConfWalker(EntryWalker):
         finally:
             self._active.discard(name)
             self._starts.pop()
+
+    def _hook_routes(self, hook: str, scope: UrlScope) -> None:
+        """Routes the installed apps' ``@hooks.register(hook)`` functions return."""
+        assert self.admin_site is not None
+        for tree, module, value in self.admin_site.hook_functions(hook):
+            walker = self if tree is self.tree else self._other
+            if walker is not None:
+                walker._patterns(module, value, scope.deeper(module.location(value)))
 
     def _is_module(self, dotted: str) -> bool:
         """``dotted`` is a module of the project or of the environment."""
@@ -155,8 +171,11 @@ class UrlConfWalker(EntryWalker):
                 self._statement(module, sub, scope)
         elif isinstance(stmt, ast.For | ast.While):
             wrapper = loop_wrapper(stmt) if isinstance(stmt, ast.For) else None
+            hook = hook_loop(stmt) if isinstance(stmt, ast.For) else None
             if wrapper is not None:
                 self._wrap_module_routes(self.tree.expr(module, wrapper))
+            elif hook is not None and self.admin_site is not None:
+                self._hook_routes(hook, scope)
             elif adds_routes_at_run_time(stmt):
                 self._note("urlpatterns", _loop_header(stmt), _LOOP, module.location(stmt))
 
@@ -286,7 +305,8 @@ class UrlConfWalker(EntryWalker):
             and not self._is_module(self.tree.dotted_of(module, arg) or "")
         ):
             if self._is_admin_site(module, arg.value):
-                self._admin_route(scope.prefix, None, scope.at)
+                default = self._is_default_site(module, arg.value)
+                self._admin_route(scope.prefix, None, scope.at, expand=default)
                 return
             self._router(module, arg.value, scope)
         elif isinstance(arg, ast.Name | ast.Attribute):
