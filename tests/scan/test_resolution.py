@@ -241,3 +241,24 @@ def test_a_loop_that_adds_routes_at_run_time_is_unresolved(tmp_path: Path) -> No
         ("urlpatterns", "for app in apps.get_app_configs()")
     ]
     assert "manage.py mtlsguard" in result.unresolved[0].reason
+
+
+def test_an_object_that_builds_its_urls_at_run_time_is_unresolved(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import path
+                from ninja import NinjaAPI
+                from app import views
+                api = NinjaAPI()
+                api.add_router("/items/", views.router)
+                urlpatterns = [path("a/", views.a), path("api/", api.urls)]
+            """,
+            "app/views.py": "router = None\n\ndef a(request):\n    return None\n",
+        },
+    )
+    result = scan_project(root)
+    assert [r.pattern for r in result.routes] == ["a/"]
+    assert [(u.kind, u.item) for u in result.unresolved] == [("urlpatterns", "api.urls")]
+    assert "run time" in result.unresolved[0].reason

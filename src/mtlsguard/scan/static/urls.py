@@ -342,4 +342,15 @@ class UrlConfWalker(EntryWalker):
                 module.location(node),
             )
             return
-        self.routes.extend(self._routers.routes(module, node, scope.prefix, scope.wrappers))
+        routes = self._routers.routes(module, node, scope.prefix, scope.wrappers)
+        if not routes:
+            # django-ninja's NinjaAPI().urls, tastypie's Api().urls, or a router filled in a
+            # loop: URLs exist at run time, none that the scanner can enumerate.
+            self._note(
+                "urlpatterns",
+                f"{excerpt(node)}.urls",
+                "an object that builds its URLs at run time (no router.register() the scanner "
+                "can see)",
+                module.location(node),
+            )
+        self.routes.extend(routes)
