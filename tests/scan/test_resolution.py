@@ -262,3 +262,49 @@ def test_an_object_that_builds_its_urls_at_run_time_is_unresolved(tmp_path: Path
     assert [r.pattern for r in result.routes] == ["a/"]
     assert [(u.kind, u.item) for u in result.unresolved] == [("urlpatterns", "api.urls")]
     assert "run time" in result.unresolved[0].reason
+
+
+def test_imported_urlpatterns_are_extended_and_a_urlconf_without_them_is_unresolved(
+    tmp_path: Path,
+) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import include, path
+                from proj.base_urls import urlpatterns
+                from app import views
+                urlpatterns += [path("b/", views.b), path("x/", include("app.urls"))]
+            """,
+            "proj/base_urls.py": """\
+                from django.urls import path
+                from app import views
+                urlpatterns = [path("a/", views.a)]
+            """,
+            "app/urls.py": "app_name = 'app'\n",
+            "app/views.py": "def a(request):\n    pass\n\ndef b(request):\n    pass\n",
+        },
+    )
+    result = scan_project(root)
+    assert [r.pattern for r in result.routes] == ["a/", "b/"]
+    assert [(u.kind, u.item, u.reason) for u in result.unresolved] == [
+        ("urlpatterns", "app.urls", "the URLconf defines no urlpatterns")
+    ]
+
+
+def test_a_missing_star_imported_settings_base_is_unresolved_unless_guarded(
+    tmp_path: Path,
+) -> None:
+    root = write_project(
+        tmp_path,
+        {"proj/urls.py": "urlpatterns = []\n"},
+        settings_extra="""\
+            from .missing_base import *
+            try:
+                from .local import *
+            except ImportError:
+                pass
+        """,
+    )
+    result = scan_project(root)
+    assert [(u.kind, u.item) for u in result.unresolved] == [("settings", "proj.missing_base")]

@@ -75,16 +75,25 @@ class StaticProject:
 def _pick_settings(
     tree: SourceTree, candidates: list[str], notes: list[Unresolved]
 ) -> SettingsModel | None:
-    fallback: SettingsModel | None = None
+    """The first candidate that sets ``ROOT_URLCONF`` (else the first with ``INSTALLED_APPS``).
+
+    Only the chosen module's unresolved items are added to ``notes``.
+    """
+    fallback: tuple[SettingsModel, list[Unresolved]] | None = None
     for name in candidates:
-        settings = evaluate_settings(tree, name, notes)
+        own: list[Unresolved] = []
+        settings = evaluate_settings(tree, name, own)
         if settings is None:
             continue
         if settings.get("ROOT_URLCONF") is not None:
+            notes.extend(own)
             return settings
         if fallback is None and settings.get("INSTALLED_APPS") is not None:
-            fallback = settings
-    return fallback
+            fallback = (settings, own)
+    if fallback is None:
+        return None
+    notes.extend(fallback[1])
+    return fallback[0]
 
 
 class _Resolver:

@@ -76,6 +76,8 @@ class _Evaluator:
         self.notes = notes
         self.values: dict[str, SettingValue] = {}
         self.seen: set[str] = set()
+        self.guarded = 0
+        """Depth of ``try`` bodies around the statement (a failed import is expected there)."""
 
     def module(self, module: ParsedModule, *, conditional: bool) -> None:
         if module.name in self.seen:
@@ -89,9 +91,20 @@ class _Evaluator:
 
     def statement(self, module: ParsedModule, stmt: ast.stmt, conditional: bool) -> None:
         if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
-            star = self.tree.load(absolute_import(module, stmt.module, stmt.level))
+            name = absolute_import(module, stmt.module, stmt.level)
+            star = self.tree.load(name)
             if star is not None:
                 self.module(star, conditional=conditional)
+            elif stmt.level and not self.guarded and self.tree.module_path(name) is None:
+                # ``from .base import *`` outside try/except ImportError: Django would fail
+                self.notes.append(
+                    Unresolved(
+                        "settings",
+                        name,
+                        f"{module.name} star-imports a settings module that is not in the project",
+                        module.location(stmt),
+                    )
+                )
         elif isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for target in targets:
@@ -105,7 +118,11 @@ class _Evaluator:
             self.statements(module, stmt.body, True)
             self.statements(module, stmt.orelse, True)
         elif isinstance(stmt, ast.Try):
-            self.statements(module, stmt.body, conditional)
+            self.guarded += 1  # try: from .local import * / except ImportError: pass
+            try:
+                self.statements(module, stmt.body, conditional)
+            finally:
+                self.guarded -= 1
             for handler in stmt.handlers:
                 self.statements(module, handler.body, True)
             self.statements(module, stmt.orelse + stmt.finalbody, conditional)

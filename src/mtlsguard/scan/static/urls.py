@@ -112,11 +112,22 @@ class UrlConfWalker(EntryWalker):
         self._active.add(name)
         self._starts.append(len(self.routes))
         try:
+            self._inherited_patterns(module, scope)
             for stmt in module.tree.body:
                 self._statement(module, stmt, scope)
         finally:
             self._active.discard(name)
             self._starts.pop()
+
+    def _inherited_patterns(self, module: ParsedModule, scope: UrlScope) -> None:
+        """``from .base_urls import urlpatterns`` (or ``*``): the patterns ``+=`` extends."""
+        if "urlpatterns" in module.assigns:
+            return
+        target = self.tree.resolve_name(module, "urlpatterns")
+        if target != "urlpatterns":
+            self._dotted_patterns(target, scope.deeper())
+        else:
+            self._note("urlpatterns", module.name, "the URLconf defines no urlpatterns", scope.at)
 
     def _hook_routes(self, hook: str, scope: UrlScope) -> None:
         """Routes the installed apps' ``@hooks.register(hook)`` functions return."""
