@@ -308,3 +308,12 @@ def test_a_missing_star_imported_settings_base_is_unresolved_unless_guarded(
     )
     result = scan_project(root)
     assert [(u.kind, u.item) for u in result.unresolved] == [("settings", "proj.missing_base")]
+
+
+def test_django_cms_apphooks_are_mounted_under_their_cms_page() -> None:
+    result = scan_project(CORPUS / "cmssite", resolution=Resolution(site_packages=(SITE,)))
+    assert result.unresolved == ()
+    views = {r.pattern: r.view for r in result.routes}
+    assert views["<cms-page>/<int:poll_id>/vote/"] == "polls.views.vote"
+    assert views["^(?P<slug>[0-9A-Za-z-_.//]+)/$"] == "cms.views.details"
+    assert _protection(result, "<cms-page>/<int:poll_id>/vote/").authenticated is False

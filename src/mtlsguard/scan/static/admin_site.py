@@ -12,7 +12,6 @@ the project or the environment. Every route is an admin route (staff only, as th
 from __future__ import annotations
 
 import ast
-import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from mtlsguard.findings.model import Location
 from mtlsguard.scan.project_model import RouteModel, SettingsModel, string_constants
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
-__all__ = ["ADMIN_SITE", "AdminRegistration", "AdminSiteRoutes"]
+__all__ = ["ADMIN_SITE", "AdminRegistration", "AdminSiteRoutes", "app_package"]
 
 ADMIN_SITE = "django.contrib.admin.sites.AdminSite"
 _SITE_VIEWS = (
@@ -56,7 +55,7 @@ class AdminRegistration:
     """The ``admin`` module that registered it."""
 
 
-def _app_package(entry: str) -> str:
+def app_package(entry: str) -> str:
     """``myapp.apps.MyAppConfig`` -> ``myapp``; ``django.contrib.auth`` stays."""
     parts = entry.split(".")
     if len(parts) >= 3 and parts[-2] == "apps" and parts[-1][:1].isupper():
@@ -85,7 +84,7 @@ class AdminSiteRoutes:
         return self._registrations
 
     def _of_app(self, entry: str) -> Iterator[AdminRegistration]:
-        name = f"{_app_package(entry)}.admin"
+        name = f"{app_package(entry)}.admin"
         for tree in self.trees:
             if tree.module_path(name) is None:
                 continue
@@ -121,24 +120,6 @@ class AdminSiteRoutes:
             package = package[:-1]
         label = package[-1] if package else module.name.split(".")[-2]
         return AdminRegistration(label, parts[-1].lower(), admin_class, module)
-
-    def hook_functions(self, hook: str) -> Iterator[tuple[SourceTree, ParsedModule, ast.expr]]:
-        """What each ``@hooks.register(hook)`` function of an installed app returns.
-
-        Wagtail's ``for fn in hooks.get_hooks("register_admin_urls"): urlpatterns += fn()``
-        adds these; each value comes with the tree and module it is read in (a returned
-        local name is replaced by what the function assigned to it).
-        """
-        for app in self.apps:
-            name = f"{_app_package(app)}.wagtail_hooks"
-            tree = next((t for t in self.trees if t.module_path(name) is not None), None)
-            module = tree.load(name) if tree is not None else None
-            if tree is None or module is None:
-                continue
-            for node in module.tree.body:
-                if isinstance(node, ast.FunctionDef) and _registers_hook(node, hook):
-                    for value in _returned(node):
-                        yield tree, module, value
 
     def routes(self, prefix: str, declared: Location | None) -> list[RouteModel]:
         """Every route ``admin.site.urls`` serves under ``prefix``."""
@@ -209,46 +190,6 @@ def _is_register(func: ast.expr) -> bool:
     if isinstance(owner, ast.Attribute):
         return owner.attr == "site"
     return isinstance(owner, ast.Name) and owner.id in ("admin", "site")
-
-
-def _registers_hook(func: ast.FunctionDef, hook: str) -> bool:
-    """``@hooks.register("register_admin_urls")`` on ``func``."""
-    return any(
-        isinstance(d, ast.Call)
-        and isinstance(d.func, ast.Attribute)
-        and d.func.attr == "register"
-        and bool(d.args)
-        and isinstance(d.args[0], ast.Constant)
-        and d.args[0].value == hook
-        for d in func.decorator_list
-    )
-
-
-def _returned(func: ast.FunctionDef) -> Iterator[ast.expr]:
-    """The values ``func`` returns, a returned local name replaced by its assigned value."""
-    local: dict[str, ast.expr] = {}
-    for node in ast.walk(func):
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            local[node.targets[0].id] = node.value
-    for node in ast.walk(func):
-        if isinstance(node, ast.Return) and node.value is not None:
-            value: ast.expr = _Inline(local).visit(copy.deepcopy(node.value))
-            yield value
-
-
-class _Inline(ast.NodeTransformer):
-    """Replace the function's local names by the values assigned to them (a few levels)."""
-
-    def __init__(self, local: dict[str, ast.expr], depth: int = 0) -> None:
-        self.local = local
-        self.depth = depth
-
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        value = self.local.get(node.id)
-        if value is None or self.depth > 3:
-            return node
-        inlined: ast.AST = _Inline(self.local, self.depth + 1).visit(copy.deepcopy(value))
-        return inlined
 
 
 def _is_admin_view(func: ast.expr) -> bool:

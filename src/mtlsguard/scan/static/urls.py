@@ -18,8 +18,9 @@ import dataclasses
 from mtlsguard.findings.model import Unresolved
 from mtlsguard.scan.project_model import Expr, RouteModel
 from mtlsguard.scan.static.admin_site import AdminSiteRoutes
+from mtlsguard.scan.static.app_hooks import CMS_PAGE, cms_apphook_urls, hook_functions
 from mtlsguard.scan.static.builder import ModelBuilder
-from mtlsguard.scan.static.routers import RouterRoutes
+from mtlsguard.scan.static.routers import RouterRoutes, join_route
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 from mtlsguard.scan.static.url_entries import (
     MAX_INCLUDE_DEPTH,
@@ -132,10 +133,24 @@ class UrlConfWalker(EntryWalker):
     def _hook_routes(self, hook: str, scope: UrlScope) -> None:
         """Routes the installed apps' ``@hooks.register(hook)`` functions return."""
         assert self.admin_site is not None
-        for tree, module, value in self.admin_site.hook_functions(hook):
+        for tree, module, value in hook_functions(self.admin_site, hook):
             walker = self if tree is self.tree else self._other
             if walker is not None:
                 walker._patterns(module, value, scope.deeper(module.location(value)))
+
+    def _apphook_routes(self, scope: UrlScope) -> None:
+        """Django CMS ``get_app_patterns()``: each apphook's URLconf under its CMS page."""
+        assert self.admin_site is not None
+        page = UrlScope(join_route(scope.prefix, CMS_PAGE), scope.wrappers, scope.depth + 1)
+        for tree, module, value in cms_apphook_urls(self.admin_site):
+            walker = self if tree is self.tree else self._other
+            if walker is None:
+                continue
+            at = module.location(value)
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                walker._module(value.value, page.deeper(at))
+            else:
+                walker._patterns(module, value, page.deeper(at))
 
     def _is_module(self, dotted: str) -> bool:
         """``dotted`` is a module of the project or of the environment."""
@@ -257,6 +272,8 @@ class UrlConfWalker(EntryWalker):
                 self._include(module, include, scope.wrapped(wrapper))
             else:
                 self._patterns(module, first, scope.wrapped(wrapper))
+        elif short == "get_app_patterns" and self.admin_site is not None:
+            self._apphook_routes(scope)
         elif short not in DEV_ONLY_HELPERS:
             self._note(
                 "urlpatterns",
