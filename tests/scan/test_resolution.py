@@ -317,3 +317,34 @@ def test_django_cms_apphooks_are_mounted_under_their_cms_page() -> None:
     assert views["<cms-page>/<int:poll_id>/vote/"] == "polls.views.vote"
     assert views["^(?P<slug>[0-9A-Za-z-_.//]+)/$"] == "cms.views.details"
     assert _protection(result, "<cms-page>/<int:poll_id>/vote/").authenticated is False
+
+
+def test_include_wrappers_apply_to_every_included_route(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from decorator_include import decorator_include
+                from django.contrib.auth.decorators import login_required
+                from django.urls import include, path
+                from required import required
+                from app import urls as app_urls
+                urlpatterns = [
+                    path("d/", decorator_include(login_required, "app.urls")),
+                    path("r/", include(required(login_required, app_urls.urlpatterns))),
+                ]
+            """,
+            "app/urls.py": """\
+                from django.urls import path
+                from app import views
+                urlpatterns = [path("v/", views.v)]
+            """,
+            "app/views.py": "def v(request):\n    return None\n",
+        },
+    )
+    result = scan_project(root)
+    assert result.unresolved == ()
+    for pattern in ("d/v/", "r/v/"):
+        protection = _protection(result, pattern)
+        assert protection.authenticated is True, pattern
+        assert "login_required" in protection.detail

@@ -199,6 +199,10 @@ def static_run(options: Mapping[str, Any], engine: Engine | None = None) -> Stat
 
 
 def _report_errors(result: ScanResult, *, probed: bool = False) -> None:
+    if result.unresolved:  # only with --allow-partial: otherwise the run stopped with exit 2
+        warn(f"partial scan: {len(result.unresolved)} item(s) could not be resolved:")
+        for item in result.unresolved[:20]:
+            print(f"  {item.describe()}", file=sys.stderr)
     if result.errors:
         if probed:
             warn(f"{len(result.errors)} file(s) or probe request(s) failed and were skipped:")

@@ -19,6 +19,7 @@ from mtlsguard.scan.static.admin_site import ADMIN_SITE, AdminSiteRoutes
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.routers import join_route
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
+from mtlsguard.scan.static.url_helpers import list_wrapper
 
 __all__ = [
     "MAX_INCLUDE_DEPTH",
@@ -155,6 +156,9 @@ class EntryWalker(ABC):
             short = self._short(module, node.func)
             if short == "include":
                 self._include(module, node, inner)
+                return
+            if list_wrapper(node) is not None:  # decorator_include(login_required, "a.urls")
+                self._patterns(module, node, inner)
                 return
             if short == "as_view" and isinstance(node.func, ast.Attribute):
                 self._class_view(module, node, pattern, name, scope, declared, wrappers)

@@ -345,6 +345,8 @@ class UrlConfWalker(EntryWalker):
                 self._module(dotted, scope)
             else:
                 self._named_patterns(module, arg, scope)
+        elif isinstance(arg, ast.Call):
+            self._patterns(module, arg, scope)  # include(required(login_required, patterns))
         else:
             self._note("include", excerpt(node), NOT_STATIC, scope.at)
 
