@@ -348,3 +348,35 @@ def test_include_wrappers_apply_to_every_included_route(tmp_path: Path) -> None:
         protection = _protection(result, pattern)
         assert protection.authenticated is True, pattern
         assert "login_required" in protection.detail
+
+
+def test_development_static_routes_follow_debug_and_routes_fold_module_constants(
+    tmp_path: Path,
+) -> None:
+    urls = """\
+        from django.conf import settings
+        from django.conf.urls.static import static
+        from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+        from django.urls import re_path
+        from app import views
+        if getattr(settings, "APPEND_SLASH", True):
+            serve_pattern = r"^((?:[\\w\\-]+/)*)$"
+        else:
+            serve_pattern = r"^([\\w\\-/]*)$"
+        urlpatterns = [re_path(serve_pattern, views.serve)]
+        urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+        urlpatterns += staticfiles_urlpatterns()
+    """
+    files = {"proj/urls.py": urls, "app/views.py": "def serve(request, path):\n    pass\n"}
+    extra = 'MEDIA_URL = "/media/"\nSTATIC_URL = "/static/"\n'
+    debug = scan_project(
+        write_project(tmp_path / "dev", files, settings_extra=extra + "DEBUG = True\n")
+    )
+    assert [(r.pattern, r.view) for r in debug.routes] == [
+        (r"^((?:[\w\-]+/)*)$", "app.views.serve"),
+        (r"^media/(?P<path>.*)$", "django.views.static.serve"),
+        (r"^static/(?P<path>.*)$", "django.contrib.staticfiles.views.serve"),
+    ]
+    production = scan_project(write_project(tmp_path / "prod", files, settings_extra=extra))
+    assert [r.pattern for r in production.routes] == [r"^((?:[\w\-]+/)*)$"]
+    assert production.unresolved == ()

@@ -68,6 +68,8 @@ class AdminSiteRoutes:
 
     def __init__(self, trees: list[SourceTree], settings: SettingsModel | None) -> None:
         self.trees = trees
+        self.settings = settings
+        """The settings evaluated (``DEBUG`` decides the development-only routes)."""
         installed = settings.get("INSTALLED_APPS") if settings is not None else None
         self.apps = list(string_constants(installed.value)) if installed is not None else []
         self._registrations: list[AdminRegistration] | None = None

@@ -10,7 +10,11 @@ Each wrapper is recorded on every route it covers as if it decorated the view.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
+
+from mtlsguard.scan.project_model import Const, SettingsModel
+from mtlsguard.scan.static.folding import static_string
 
 __all__ = ["DEV_ONLY_HELPERS", "DEV_ONLY_PACKAGES", "ListWrapper", "list_wrapper", "loop_wrapper"]
 
@@ -103,3 +107,36 @@ def hook_loop(loop: ast.For) -> str | None:
     ):
         return call.args[0].value
     return None
+
+
+_STATIC_VIEWS = {
+    "static": "django.views.static.serve",
+    "staticfiles_urlpatterns": "django.contrib.staticfiles.views.serve",
+}
+
+
+def development_route(call: ast.Call, settings: SettingsModel | None) -> tuple[str, str] | None:
+    """The route ``static(prefix)``/``staticfiles_urlpatterns()`` adds, and its view.
+
+    Only with ``DEBUG = True`` in the settings and a local prefix, as Django's helpers do:
+    ``^media/(?P<path>.*)$`` served by ``django.views.static.serve``.
+    """
+    name = _short(call.func)
+    debug = settings.get("DEBUG") if settings is not None else None
+    if name not in _STATIC_VIEWS or debug is None or debug.value != Const(True) or settings is None:
+        return None
+    if name == "static":
+        prefix_node = call.args[0] if call.args else None
+    else:
+        prefix_node = call.args[0] if call.args else ast.Name("STATIC_URL")
+    if isinstance(prefix_node, ast.Attribute):
+        prefix_node = ast.Name(prefix_node.attr)  # settings.MEDIA_URL
+    prefix: str | None = None
+    if isinstance(prefix_node, ast.Constant) and isinstance(prefix_node.value, str):
+        prefix = prefix_node.value
+    elif isinstance(prefix_node, ast.Name):
+        setting = settings.get(prefix_node.id)
+        prefix = static_string(setting.value) if setting is not None else None
+    if not prefix or "://" in prefix or prefix.startswith("//"):
+        return None
+    return rf"^{re.escape(prefix.lstrip('/'))}(?P<path>.*)$", _STATIC_VIEWS[name]

@@ -35,6 +35,7 @@ from mtlsguard.scan.static.url_helpers import (
     DEV_ONLY_HELPERS,
     DEV_ONLY_PACKAGES,
     adds_routes_at_run_time,
+    development_route,
     hook_loop,
     list_wrapper,
     loop_wrapper,
@@ -137,6 +138,25 @@ class UrlConfWalker(EntryWalker):
             walker = self if tree is self.tree else self._other
             if walker is not None:
                 walker._patterns(module, value, scope.deeper(module.location(value)))
+
+    def _development_routes(self, module: ParsedModule, node: ast.Call, scope: UrlScope) -> None:
+        """``static(settings.MEDIA_URL)``, ``staticfiles_urlpatterns()`` under ``DEBUG = True``.
+
+        Without it (production settings) Django's helpers add nothing, and neither does this.
+        """
+        settings = self.admin_site.settings if self.admin_site is not None else None
+        found = development_route(node, settings)
+        if found is not None:
+            pattern, view = found
+            self._add(
+                RouteModel(
+                    pattern=join_route(scope.prefix, pattern),
+                    target=view,
+                    kind="function",
+                    wrappers=scope.wrappers,
+                    declared_at=module.location(node),
+                )
+            )
 
     def _apphook_routes(self, scope: UrlScope) -> None:
         """Django CMS ``get_app_patterns()``: each apphook's URLconf under its CMS page."""
@@ -272,9 +292,11 @@ class UrlConfWalker(EntryWalker):
                 self._include(module, include, scope.wrapped(wrapper))
             else:
                 self._patterns(module, first, scope.wrapped(wrapper))
+        elif short in DEV_ONLY_HELPERS:
+            self._development_routes(module, node, scope)
         elif short == "get_app_patterns" and self.admin_site is not None:
             self._apphook_routes(scope)
-        elif short not in DEV_ONLY_HELPERS:
+        else:
             self._note(
                 "urlpatterns",
                 excerpt(node),
