@@ -380,3 +380,36 @@ def test_development_static_routes_follow_debug_and_routes_fold_module_constants
     production = scan_project(write_project(tmp_path / "prod", files, settings_extra=extra))
     assert [r.pattern for r in production.routes] == [r"^((?:[\w\-]+/)*)$"]
     assert production.unresolved == ()
+
+
+def test_conditional_pattern_lists_and_the_default_router_root(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import include, path
+                from rest_framework.routers import DefaultRouter
+                from app import views
+                METRICS = True
+                router = DefaultRouter()
+                router.register("items", views.ItemViewSet)
+                metrics = [path("metrics/", views.metrics)] if METRICS else []
+                urlpatterns = [path("api/", include(router.urls)), *metrics]
+            """,
+            "app/views.py": """\
+                from rest_framework import viewsets
+                def metrics(request):
+                    pass
+                class ItemViewSet(viewsets.ReadOnlyModelViewSet):
+                    pass
+            """,
+        },
+    )
+    result = scan_project(root)
+    assert result.unresolved == ()
+    assert [(r.pattern, r.view) for r in result.routes] == [
+        ("api/", "rest_framework.routers.APIRootView"),
+        ("api/items/", "app.views.ItemViewSet"),
+        ("api/items/<pk>/", "app.views.ItemViewSet"),
+        ("metrics/", "app.views.metrics"),
+    ]

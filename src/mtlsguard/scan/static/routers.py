@@ -17,8 +17,10 @@ from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, Ref, Rou
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
-__all__ = ["RouterRoutes", "join_route"]
+__all__ = ["API_ROOT_VIEW", "RouterRoutes", "join_route"]
 
+API_ROOT_VIEW = "rest_framework.routers.APIRootView"
+"""The view of a ``DefaultRouter``'s root route."""
 _STANDARD_ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy")
 
 
@@ -69,7 +71,21 @@ class RouterRoutes:
             return []
         owner = found[0]
         routes: list[RouteModel] = []
-        for call in _registrations(owner, dotted.rsplit(".", 1)[-1]):
+        calls = list(_registrations(owner, dotted.rsplit(".", 1)[-1]))
+        created = found[1]
+        if calls and isinstance(created, ast.Call) and _short(created.func) == "DefaultRouter":
+            # DefaultRouter serves an API root view listing the registered viewsets.
+            routes.append(
+                RouteModel(
+                    pattern=prefix,
+                    target=API_ROOT_VIEW,
+                    kind="type",
+                    name="api-root",
+                    wrappers=wrappers,
+                    declared_at=owner.location(created),
+                )
+            )
+        for call in calls:
             route_prefix, viewset_node = call.args[0], call.args[1]
             assert isinstance(route_prefix, ast.Constant)
             target = self.tree.dotted_of(owner, viewset_node)
@@ -155,6 +171,12 @@ class RouterRoutes:
         if found is not None and isinstance(found[1], Const) and isinstance(found[1].value, str):
             shape.lookup = found[1].value
         return shape
+
+
+def _short(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _registrations(module: ParsedModule, var: str) -> Iterator[ast.Call]:

@@ -260,6 +260,10 @@ class UrlConfWalker(EntryWalker):
                 self._router(module, node.value, scope)
             else:
                 self._named_patterns(module, node, scope)
+        elif isinstance(node, ast.IfExp):
+            # ``[path(...)] if FEATURE else []``: either may be served, so both are listed
+            self._patterns(module, node.body, scope, skip_self=skip_self)
+            self._patterns(module, node.orelse, scope, skip_self=skip_self)
         elif isinstance(node, ast.Call):
             short = self._short(module, node.func)
             if short in ("i18n_patterns", "format_suffix_patterns", "patterns"):
