@@ -413,3 +413,29 @@ def test_conditional_pattern_lists_and_the_default_router_root(tmp_path: Path) -
         ("api/items/<pk>/", "app.views.ItemViewSet"),
         ("metrics/", "app.views.metrics"),
     ]
+
+
+def test_a_named_pattern_list_extended_later_in_its_module_is_followed(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import include, path
+                from app import api_urls
+                urlpatterns = [path("api/", include(api_urls.api_patterns))]
+            """,
+            "app/api_urls.py": """\
+                from django.conf import settings
+                from django.urls import path
+                from app import views
+                api_patterns = [path("a/", views.a)]
+                if settings.DEBUG:
+                    api_patterns += [path("local/", views.local)]
+                api_patterns.append(path("b/", views.b))
+            """,
+            "app/views.py": "".join(f"def {v}(r):\n    pass\n" for v in ("a", "b", "local")),
+        },
+    )
+    result = scan_project(root)
+    assert result.unresolved == ()
+    assert [r.pattern for r in result.routes] == ["api/a/", "api/local/", "api/b/"]

@@ -140,3 +140,57 @@ def development_route(call: ast.Call, settings: SettingsModel | None) -> tuple[s
     if not prefix or "://" in prefix or prefix.startswith("//"):
         return None
     return rf"^{re.escape(prefix.lstrip('/'))}(?P<path>.*)$", _STATIC_VIEWS[name]
+
+
+@dataclass(frozen=True, slots=True)
+class ListMutation:
+    """A module-level statement that adds to a named pattern list (``extra += [...]``)."""
+
+    statement: ast.stmt
+    value: ast.expr | None
+    """What it adds; None for a loop that adds what only the run knows."""
+    single: bool = False
+    """``.append``/``.insert``: one pattern, not a list."""
+
+
+def _mutates(node: ast.AST, name: str) -> ListMutation | None:
+    if (
+        isinstance(node, ast.AugAssign)
+        and isinstance(node.target, ast.Name)
+        and node.target.id == name
+        and isinstance(node.op, ast.Add)
+    ):
+        return ListMutation(node, node.value)
+    call = node.value if isinstance(node, ast.Expr) else None
+    if (
+        isinstance(node, ast.Expr)
+        and isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == name
+        and call.func.attr in _MUTATORS
+        and call.args
+    ):
+        return ListMutation(node, call.args[-1], single=call.func.attr != "extend")
+    return None
+
+
+def list_mutations(body: list[ast.stmt], name: str) -> list[ListMutation]:
+    """Module-level additions to the list ``name``, in order (``if``/``try`` bodies included)."""
+    found: list[ListMutation] = []
+    pending = list(body)
+    while pending:
+        stmt = pending.pop(0)
+        if isinstance(stmt, ast.If):
+            pending[:0] = [*stmt.body, *stmt.orelse]
+        elif isinstance(stmt, ast.Try):
+            handlers = [s for h in stmt.handlers for s in h.body]
+            pending[:0] = [*stmt.body, *handlers, *stmt.orelse, *stmt.finalbody]
+        elif isinstance(stmt, ast.For | ast.While):
+            if any(_mutates(node, name) for node in ast.walk(stmt)):
+                found.append(ListMutation(stmt, None))
+        else:
+            mutation = _mutates(stmt, name)
+            if mutation is not None:
+                found.append(mutation)
+    return found

@@ -37,6 +37,7 @@ from mtlsguard.scan.static.url_helpers import (
     adds_routes_at_run_time,
     development_route,
     hook_loop,
+    list_mutations,
     list_wrapper,
     loop_wrapper,
 )
@@ -308,6 +309,17 @@ class UrlConfWalker(EntryWalker):
                 module.location(node),
             )
 
+    def _extended(self, module: ParsedModule, name: str, scope: UrlScope) -> None:
+        """``extra += [...]``/``extra.append(...)`` after ``extra = [...]`` in its module."""
+        for mutation in list_mutations(module.tree.body, name):
+            where = module.location(mutation.statement)
+            if mutation.value is None:
+                loop = mutation.statement
+                assert isinstance(loop, ast.For | ast.While)
+                self._note("urlpatterns", _loop_header(loop), _LOOP, where)
+            else:
+                self._patterns(module, mutation.value, scope, single=mutation.single)
+
     def _named_patterns(self, module: ParsedModule, node: ast.expr, scope: UrlScope) -> None:
         dotted = self.tree.dotted_of(module, node)
         if dotted is None:
@@ -324,6 +336,7 @@ class UrlConfWalker(EntryWalker):
         found = self.tree.lookup(dotted)
         if found is not None and isinstance(found[1], ast.expr):
             self._patterns(found[0], found[1], scope)
+            self._extended(found[0], attr, scope)
         elif self.tree.module_path(dotted) is not None:
             self._module(dotted, scope)
         elif delegate and self._other is not None and self._other.knows(dotted):
