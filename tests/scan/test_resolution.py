@@ -439,3 +439,38 @@ def test_a_named_pattern_list_extended_later_in_its_module_is_followed(tmp_path:
     result = scan_project(root)
     assert result.unresolved == ()
     assert [r.pattern for r in result.routes] == ["api/a/", "api/local/", "api/b/"]
+
+
+def test_router_lookups_follow_lookup_url_kwarg_and_lookup_fields(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import include, path
+                from rest_framework.routers import DefaultRouter
+                from app import views
+                class ProjectRouter(DefaultRouter):
+                    pass
+                router = ProjectRouter()
+                router.register("events", views.EventViewSet)
+                router.register("components", views.ComponentViewSet)
+                urlpatterns = [path("api/", include(router.urls))]
+            """,
+            "app/views.py": """\
+                from rest_framework import viewsets
+                class EventViewSet(viewsets.ReadOnlyModelViewSet):
+                    lookup_field = "slug"
+                    lookup_url_kwarg = "event"
+                class ComponentViewSet(viewsets.ReadOnlyModelViewSet):
+                    lookup_fields = ("project__slug", "slug")
+            """,
+        },
+    )
+    patterns = [r.pattern for r in scan_project(root).routes]
+    assert patterns == [
+        "api/",
+        "api/events/",
+        "api/events/<event>/",
+        "api/components/",
+        "api/components/<project__slug>/<slug>/",
+    ]
