@@ -127,7 +127,18 @@ class _Evaluator:
                 self.statements(module, handler.body, True)
             self.statements(module, stmt.orelse + stmt.finalbody, conditional)
         elif isinstance(stmt, ast.With):
-            self.statements(module, stmt.body, conditional)
+            # ``with suppress(ImportError): from .override_settings import *``
+            guard = any(
+                isinstance(item.context_expr, ast.Call)
+                and isinstance(item.context_expr.func, ast.Name | ast.Attribute)
+                and ast.unparse(item.context_expr.func).endswith("suppress")
+                for item in stmt.items
+            )
+            self.guarded += guard
+            try:
+                self.statements(module, stmt.body, conditional)
+            finally:
+                self.guarded -= guard
 
     def assign(
         self,
