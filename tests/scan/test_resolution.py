@@ -476,3 +476,11 @@ def test_router_lookups_follow_lookup_url_kwarg_and_lookup_fields(tmp_path: Path
         "api/components/",
         "api/components/<project__slug>/<slug>/",
     ]
+
+
+def test_an_admin_site_is_one_mg205_finding_however_many_admin_views_it_serves() -> None:
+    result = scan_project(CORPUS / "adminhooks")
+    admin_routes = [r for r in result.routes if r.pattern.startswith("admin/")]
+    assert len(admin_routes) > 30
+    mg205 = [f for f in result.findings if f.rule_id == "MG205"]
+    assert [(f.route, f.location.line if f.location else None) for f in mg205] == [("admin/", 7)]

@@ -129,14 +129,16 @@ class AdminSiteRoutes:
         labels: list[str] = []
         for registration in self.registrations():
             base = f"{prefix}{registration.app_label}/{registration.model}/"
-            routes += self._custom_urls(registration, base)
+            routes += self._custom_urls(registration, base, declared)
             routes += [self._route(base + view, declared) for view in _MODEL_VIEWS]
             if registration.app_label not in labels:
                 labels.append(registration.app_label)
         routes += [self._route(f"{prefix}{label}/", declared) for label in labels]
         return routes
 
-    def _custom_urls(self, registration: AdminRegistration, base: str) -> list[RouteModel]:
+    def _custom_urls(
+        self, registration: AdminRegistration, base: str, mount: Location | None
+    ) -> list[RouteModel]:
         """Routes a ``ModelAdmin.get_urls()`` override adds before the standard ones."""
         if registration.admin_class is None:
             return []
@@ -148,12 +150,18 @@ class AdminSiteRoutes:
             assert isinstance(node, ast.ClassDef)
             for stmt in node.body:
                 if isinstance(stmt, ast.FunctionDef) and stmt.name == "get_urls":
-                    return list(self._get_urls(owner, stmt, base, registration.admin_class))
+                    added = self._get_urls(owner, stmt, base, registration.admin_class, mount)
+                    return list(added)
             return []
         return []
 
     def _get_urls(
-        self, module: ParsedModule, method: ast.FunctionDef, base: str, admin_class: str
+        self,
+        module: ParsedModule,
+        method: ast.FunctionDef,
+        base: str,
+        admin_class: str,
+        mount: Location | None,
     ) -> Iterator[RouteModel]:
         for node in ast.walk(method):
             if not (isinstance(node, ast.Call) and len(node.args) >= 2):
@@ -168,7 +176,7 @@ class AdminSiteRoutes:
             view = node.args[1]
             declared = module.location(node)
             if isinstance(view, ast.Call) and _is_admin_view(view.func):
-                yield self._route(pattern, declared)
+                yield self._route(pattern, mount)  # part of the admin site mounted there
                 continue
             target = _self_method(view, admin_class)
             yield RouteModel(
