@@ -145,13 +145,17 @@ def test_a_computed_root_urlconf_is_unresolved(tmp_path: Path) -> None:
     assert "--urlconf" in result.unresolved[0].reason
 
 
-def test_settings_module_from_tox_and_pyproject(tmp_path: Path) -> None:
+def test_settings_module_from_entry_points_and_test_runner_configuration(tmp_path: Path) -> None:
     files = {
         "conf/__init__.py": "",
         "conf/live.py": 'ROOT_URLCONF = "conf.urls"\nINSTALLED_APPS = []\n',
         "conf/urls.py": "urlpatterns = []\n",
     }
     for config, text in (
+        (
+            "manage.py",
+            'import os\nos.environ["DJANGO_SETTINGS_MODULE"] = os.getenv("DSM", "conf.live")\n',
+        ),
         ("tox.ini", "[testenv]\nsetenv =\n    DJANGO_SETTINGS_MODULE=conf.live\n"),
         ("pyproject.toml", '[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "conf.live"\n'),
         ("setup.cfg", "[tool:pytest]\nDJANGO_SETTINGS_MODULE = conf.live\n"),
