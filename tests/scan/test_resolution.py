@@ -488,3 +488,46 @@ def test_an_admin_site_is_one_mg205_finding_however_many_admin_views_it_serves()
     assert len(admin_routes) > 30
     mg205 = [f for f in result.findings if f.rule_id == "MG205"]
     assert [(f.route, f.location.line if f.location else None) for f in mg205] == [("admin/", 7)]
+
+
+def test_settings_decide_url_branches_and_build_routes(tmp_path: Path) -> None:
+    urls = """\
+        import os
+        from django.conf import settings
+        from django.urls import include, path, re_path
+        from app import views
+        URL_PREFIX = settings.URL_PREFIX
+        WIDGET = "<slug:name>.<str:ext>"
+        real = [
+            path(f"widgets/{WIDGET}", views.a),
+            re_path(r"^data/" + settings.AVATAR_PATH + r"/(?P<path>.*)$", views.a),
+        ]
+        if "app.gitexport" in settings.INSTALLED_APPS:
+            real += [path("git/", views.a)]
+        if "app.saml" in settings.INSTALLED_APPS:
+            real += [path("saml/", views.a)]
+        if os.environ.get("EXTRA"):
+            real += [path("extra/", views.a)]
+        if not URL_PREFIX:
+            urlpatterns = real
+        else:
+            urlpatterns = [path(URL_PREFIX, include(real))]
+    """
+    extra = """\
+        URL_PREFIX = ""
+        AVATAR_PATH = "avatars"
+        INSTALLED_APPS += ["app.gitexport"]
+    """
+    root = write_project(
+        tmp_path,
+        {"proj/urls.py": urls, "app/views.py": "def a(r):\n    pass\n"},
+        settings_extra=extra,
+    )
+    result = scan_project(root)
+    assert result.unresolved == ()
+    assert [r.pattern for r in result.routes] == [
+        "widgets/<slug:name>.<str:ext>",
+        r"^data/avatars/(?P<path>.*)$",
+        "git/",
+        "extra/",  # decided by the environment at run time: listed
+    ]

@@ -51,7 +51,8 @@ def _env_default(node: ast.Call) -> ast.expr | None:
 def fold_string(node: ast.expr | None, values: NameValue, depth: int = 0) -> str | None:
     """The string ``node`` evaluates to without running anything, else None.
 
-    ``values`` gives the string value of a bare name (a module's constants, or a callback).
+    ``values`` gives the string value of a bare name (a module's constants), or is a callback
+    that also receives dotted names (``settings.AVATAR_PATH``).
     """
     if node is None or depth > 8:
         return None
@@ -59,6 +60,8 @@ def fold_string(node: ast.expr | None, values: NameValue, depth: int = 0) -> str
         return node.value if isinstance(node.value, str) else None
     if isinstance(node, ast.Name):
         return _name(values, node.id, depth)
+    if isinstance(node, ast.Attribute) and callable(values):
+        return values(ast.unparse(node))  # settings.AVATAR_PATH: the callback knows settings
     if isinstance(node, ast.BinOp):
         left = fold_string(node.left, values, depth + 1)
         if left is None:

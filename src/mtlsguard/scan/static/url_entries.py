@@ -17,6 +17,7 @@ from mtlsguard.findings.model import Location, Unresolved
 from mtlsguard.scan.project_model import ClassModel, Const, Expr, Mapping, RouteModel
 from mtlsguard.scan.static.admin_site import ADMIN_SITE, AdminSiteRoutes
 from mtlsguard.scan.static.builder import ModelBuilder
+from mtlsguard.scan.static.conditions import StaticValues
 from mtlsguard.scan.static.folding import fold_string
 from mtlsguard.scan.static.routers import join_route
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
@@ -67,30 +68,6 @@ class UrlScope:
         return UrlScope(self.prefix, (*self.wrappers, wrapper), self.depth, self.at)
 
 
-def _first_assignment(module: ParsedModule, name: str) -> ast.expr | None:
-    """The first module-level value of ``name`` (the ``if`` branch of an ``if``/``else``)."""
-    pending: list[ast.stmt] = list(module.tree.body)
-    while pending:
-        stmt = pending.pop(0)
-        if isinstance(stmt, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in stmt.targets
-        ):
-            return stmt.value
-        if isinstance(stmt, ast.If):
-            pending[:0] = [*stmt.body, *stmt.orelse]
-        elif isinstance(stmt, ast.Try):
-            pending[:0] = [*stmt.body, *(s for h in stmt.handlers for s in h.body)]
-    return None
-
-
-def _route_text(module: ParsedModule, node: ast.expr) -> str:
-    """A route built from module constants (``serve_pattern``, ``PREFIX + "x/"``)."""
-    if isinstance(node, ast.Name):
-        node = _first_assignment(module, node.id) or node
-    folded = fold_string(node, module.assigns)
-    return folded if folded is not None else "<dynamic>"
-
-
 class EntryWalker(ABC):
     """Routes from URL entries; the walker of lists and modules subclasses it."""
 
@@ -104,6 +81,8 @@ class EntryWalker(ABC):
         self.routes: list[RouteModel] = []
         self.other_tree: SourceTree | None = None
         """The other walker's tree (the environment's for the project's, and back)."""
+        self.values: StaticValues | None = None
+        """Module constants and settings, for routes and ``if`` tests (None: constants only)."""
         self.admin_site: AdminSiteRoutes | None = None
         """Registrations on ``admin.site``: its URLs become one route per admin view."""
 
@@ -126,6 +105,14 @@ class EntryWalker(ABC):
     @abstractmethod
     def _router(self, module: ParsedModule, node: ast.expr, scope: UrlScope) -> None:
         """Routes of ``router.urls``."""
+
+    def _route_text(self, module: ParsedModule, node: ast.expr) -> str:
+        """A route built from module constants or settings (``serve_pattern``, ``PREFIX``)."""
+        if self.values is not None:
+            text = self.values.string(module, node)
+        else:
+            text = fold_string(node, module.assigns)
+        return text if text is not None else "<dynamic>"
 
     def _note(self, kind: str, item: str, reason: str, at: Location | None) -> None:
         found = Unresolved(kind, item, reason, at)
@@ -156,7 +143,7 @@ class EntryWalker(ABC):
         if isinstance(route_node, ast.Constant) and isinstance(route_node.value, str):
             route = route_node.value
         elif route_node is not None:
-            route = _route_text(module, route_node)
+            route = self._route_text(module, route_node)
         name_node = kwargs.get("name")
         name = (
             name_node.value

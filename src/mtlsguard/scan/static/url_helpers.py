@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mtlsguard.scan.project_model import Const, SettingsModel
@@ -175,14 +176,21 @@ def _mutates(node: ast.AST, name: str) -> ListMutation | None:
     return None
 
 
-def list_mutations(body: list[ast.stmt], name: str) -> list[ListMutation]:
-    """Module-level additions to the list ``name``, in order (``if``/``try`` bodies included)."""
+def list_mutations(
+    body: list[ast.stmt], name: str, truth: Callable[[ast.expr], bool | None] | None = None
+) -> list[ListMutation]:
+    """Module-level additions to the list ``name``, in order (``if``/``try`` bodies included).
+
+    ``truth`` decides an ``if`` test where it can (the settings): only that branch counts.
+    """
     found: list[ListMutation] = []
     pending = list(body)
     while pending:
         stmt = pending.pop(0)
         if isinstance(stmt, ast.If):
-            pending[:0] = [*stmt.body, *stmt.orelse]
+            holds = truth(stmt.test) if truth is not None else None
+            taken = {True: stmt.body, False: stmt.orelse, None: [*stmt.body, *stmt.orelse]}
+            pending[:0] = taken[holds]
         elif isinstance(stmt, ast.Try):
             handlers = [s for h in stmt.handlers for s in h.body]
             pending[:0] = [*stmt.body, *handlers, *stmt.orelse, *stmt.finalbody]

@@ -20,6 +20,7 @@ from mtlsguard.scan.project_model import Expr, RouteModel
 from mtlsguard.scan.static.admin_site import AdminSiteRoutes
 from mtlsguard.scan.static.app_hooks import CMS_PAGE, cms_apphook_urls, hook_functions
 from mtlsguard.scan.static.builder import ModelBuilder
+from mtlsguard.scan.static.conditions import StaticValues
 from mtlsguard.scan.static.routers import RouterRoutes, join_route
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 from mtlsguard.scan.static.url_entries import (
@@ -83,10 +84,16 @@ class UrlConfWalker(EntryWalker):
             self.other_tree = environment
 
     def list_admin_site(self, admin_site: AdminSiteRoutes) -> None:
-        """Expand ``admin.site.urls`` into every admin view, from ``admin_site``'s registrations."""
+        """Read the installed apps and settings of ``admin_site`` from now on.
+
+        ``admin.site.urls`` becomes every admin view; ``if settings.X`` tests and routes built
+        from settings are evaluated.
+        """
         self.admin_site = admin_site
+        self.values = StaticValues(self.tree, admin_site.settings)
         if self._other is not None:
             self._other.admin_site = admin_site
+            self._other.values = StaticValues(self._other.tree, admin_site.settings)
 
     def walk(self, urlconf: str) -> list[RouteModel]:
         """Routes of the URLconf module ``urlconf`` (and everything it includes)."""
@@ -213,7 +220,13 @@ class UrlConfWalker(EntryWalker):
                 and stmt.value.args
             ):
                 self._patterns(module, stmt.value.args[-1], scope, single=func.attr != "extend")
-        elif isinstance(stmt, ast.If | ast.Try):
+        elif isinstance(stmt, ast.If):
+            # The branch the evaluated settings take; both when it cannot be known.
+            holds = self.values.truth(module, stmt.test) if self.values is not None else None
+            taken = {True: stmt.body, False: stmt.orelse, None: stmt.body + stmt.orelse}[holds]
+            for sub in taken:
+                self._statement(module, sub, scope)
+        elif isinstance(stmt, ast.Try):
             for sub in stmt.body + stmt.orelse:
                 self._statement(module, sub, scope)
         elif isinstance(stmt, ast.For | ast.While):
@@ -311,7 +324,9 @@ class UrlConfWalker(EntryWalker):
 
     def _extended(self, module: ParsedModule, name: str, scope: UrlScope) -> None:
         """``extra += [...]``/``extra.append(...)`` after ``extra = [...]`` in its module."""
-        for mutation in list_mutations(module.tree.body, name):
+        values = self.values
+        truth = (lambda test: values.truth(module, test)) if values is not None else None
+        for mutation in list_mutations(module.tree.body, name, truth):
             where = module.location(mutation.statement)
             if mutation.value is None:
                 loop = mutation.statement
