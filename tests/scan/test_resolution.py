@@ -531,3 +531,28 @@ def test_settings_decide_url_branches_and_build_routes(tmp_path: Path) -> None:
         "git/",
         "extra/",  # decided by the environment at run time: listed
     ]
+
+
+def test_malformed_split_settings_and_runner_configuration_are_unresolved_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": "urlpatterns = []\n",
+            "pytest.ini": "[pytest\nDJANGO_SETTINGS_MODULE = broken\n",
+            "pyproject.toml": "[tool.pytest.ini_options\n",
+        },
+        settings_extra="""\
+            from split_settings.tools import include
+            include("/etc/absolute.py", "", "../outside/*.py", NAME_FROM_ENV)
+        """,
+    )
+    result = scan_project(root)
+    assert result.settings_module == "proj.settings"
+    assert [(u.kind, u.item) for u in result.unresolved] == [
+        ("settings", "/etc/absolute.py"),
+        ("settings", ""),
+        ("settings", "../outside/*.py"),
+        ("settings", "NAME_FROM_ENV"),
+    ]

@@ -271,7 +271,10 @@ class _Evaluator:
                     )
                 )
                 continue
-            matches = sorted(base.glob(pattern)) if pattern else []
+            try:
+                matches = sorted(base.glob(pattern)) if pattern else []
+            except (NotImplementedError, ValueError, OSError):  # absolute or malformed pattern
+                matches = []
             if not matches and not optional:
                 self.notes.append(
                     Unresolved(
