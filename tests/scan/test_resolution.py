@@ -556,3 +556,18 @@ def test_malformed_split_settings_and_runner_configuration_are_unresolved_not_a_
         ("settings", "../outside/*.py"),
         ("settings", "NAME_FROM_ENV"),
     ]
+
+
+def test_a_missing_test_settings_module_does_not_matter_when_a_declared_one_is_used(
+    tmp_path: Path,
+) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": "urlpatterns = []\n",
+            "pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = gone\n",
+        },
+    )
+    result = scan_project(root)
+    assert result.settings_module == "proj.settings"
+    assert result.unresolved == ()

@@ -108,11 +108,15 @@ class _Resolver:
         self.builder = ModelBuilder(self.tree, self.project)
         self.unresolved: list[Unresolved] = []
         self.assumptions: list[str] = []
+        self.environment: SourceTree | None = None
+        """Installed packages (``--site-packages``, a project venv, this interpreter's)."""
 
     def settings(self) -> SettingsModel | None:
         wanted = self.resolution.settings
         if wanted is None:
             found = _pick_settings(self.tree, settings_candidates(self.layout), self.unresolved)
+            if found is not None and found.module in self.layout.settings_modules:
+                return found  # a declared module (another may name test settings elsewhere)
             for declared in self.layout.settings_modules:
                 if self.tree.module_path(declared) is None:
                     where = self.layout.declared_in.get(declared, "an entry point")
@@ -190,7 +194,7 @@ class _Resolver:
             interpreter=self.resolution.interpreter,
         )
         environment = SourceTree(self.root, paths) if paths else None
-        self._environment = environment
+        self.environment = environment
         walker = UrlConfWalker(
             self.tree, self.builder, environment=environment, unresolved=self.unresolved
         )
@@ -215,7 +219,7 @@ class _Resolver:
             self.assumptions.append("the app has no URLconf: each view is listed as <unrouted>")
 
     def errors(self) -> list[ScanError]:
-        environment = getattr(self, "_environment", None)
+        environment = self.environment
         return self.tree.errors + (environment.errors if environment is not None else [])
 
 
