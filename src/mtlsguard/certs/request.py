@@ -27,7 +27,7 @@ from typing import Any, Final
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate, VerifiedCertificate
 from mtlsguard.certs.policy import VerificationPolicy
-from mtlsguard.certs.proxies import ProxyDecision, TrustedProxies
+from mtlsguard.certs.proxies import ProxyDecision, TrustedProxies, rewritten_peer
 from mtlsguard.certs.sources import (
     CertificateSource,
     RequestView,
@@ -35,6 +35,7 @@ from mtlsguard.certs.sources import (
     get_source,
     resolve_names,
 )
+from mtlsguard.certs.sources.base import RawValues
 from mtlsguard.certs.verifier import CertificateVerifier, verifier_for
 
 __all__ = [
@@ -138,6 +139,34 @@ def check_raw_headers(raw_headers: Iterable[Any], names: Mapping[str, str]) -> N
             raise CertificateError("ambiguous", f"certificate header {header!r} repeated")
 
 
+def _spelling_error(
+    scope: Mapping[str, Any] | None, names: Mapping[str, str]
+) -> CertificateError | None:
+    if scope is None:
+        return None
+    try:
+        check_raw_headers(scope.get("headers") or (), names)
+    except CertificateError as exc:
+        return exc
+    return None
+
+
+def _rewritten_from_scope(
+    headers: Mapping[str, str] | None, scope: Mapping[str, Any] | None
+) -> str | None:
+    if scope is None:
+        return None
+    client = scope.get("client")
+    if not (isinstance(client, list | tuple) and len(client) == 2):
+        return None
+    host, port = client
+    if not isinstance(host, str) or not isinstance(port, int):
+        return None
+    if headers is None:
+        headers = scope_headers(scope)
+    return rewritten_peer(None, client=(host, port), forwarded_for=headers.get("x-forwarded-for"))
+
+
 class CertificateReader:
     """Reads, believes (or not) and verifies the client certificate of requests.
 
@@ -152,7 +181,14 @@ class CertificateReader:
     :raises ValueError: when ``names`` names a role the source does not have.
     """
 
-    __slots__ = ("_names", "_own_has_values", "_source", "_verifier", "trusted_proxies")
+    __slots__ = (
+        "_meta_keys",
+        "_names",
+        "_own_has_values",
+        "_source",
+        "_verifier",
+        "trusted_proxies",
+    )
 
     def __init__(
         self,
@@ -170,6 +206,14 @@ class CertificateReader:
         # has_values() is "any collected value present" unless a source overrides it; then
         # the values read for the parse answer it without reading the request again.
         self._own_has_values = type(self._source).has_values is not CertificateSource.has_values
+        # The default collect() reads one header per role; from a WSGI environ that is one
+        # dict lookup per role, with the CGI keys computed here once.
+        self._meta_keys: tuple[tuple[str, str], ...] | None = None
+        if type(self._source).collect is CertificateSource.collect and self._source.name != "asgi":
+            self._meta_keys = tuple(
+                (role, "HTTP_" + header.upper().replace("-", "_"))
+                for role, header in self._names.items()
+            )
 
     @property
     def source(self) -> str:
@@ -227,6 +271,17 @@ class CertificateReader:
             return CertificateOutcome(presented, None, exc)
         return CertificateOutcome(presented, verified, None)
 
+    @staticmethod
+    def _rewritten(
+        environ: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        scope: Mapping[str, Any] | None,
+    ) -> str | None:
+        # Only asked once the peer would be believed: the price of a trusted request.
+        if environ is not None:
+            return rewritten_peer(environ)
+        return _rewritten_from_scope(headers, scope)
+
     def _extract(
         self,
         peer: str | None,
@@ -240,13 +295,24 @@ class CertificateReader:
         view = RequestView(headers, where)
         # The values are read once, for the trust decision and for the parse (which is what
         # extract() does with them).
-        values = source.collect(view, names)
+        meta_keys = self._meta_keys
+        if meta_keys is not None and headers is None and where is not None:
+            values: RawValues = tuple(
+                (role, value if isinstance(value := where.get(key), str) else None)
+                for role, key in meta_keys
+            )
+        else:
+            values = source.collect(view, names)
         if source.is_forwarded(view, names):
             if self._own_has_values:
                 present = source.has_values(view, names)
             else:
                 present = any(value is not None for _, value in values)
-            decision = self.trusted_proxies.decide(peer, present)
+            # Under ASGI the names are visible as sent: a role header under another spelling
+            # (X-SSL-Client_Cert) counts as presented, and is refused below, even when the
+            # framework dropped it instead of folding it into the canonical key.
+            spelling = _spelling_error(scope, names)
+            decision = self.trusted_proxies.decide(peer, present or spelling is not None)
             if decision is ProxyDecision.NO_HEADERS:
                 return None
             if decision is ProxyDecision.UNTRUSTED_WITH_HEADERS:
@@ -255,6 +321,12 @@ class CertificateReader:
                     f"client-certificate headers from {str(peer)[:64]!r}, "
                     "which is not a trusted proxy",
                 )
-            if scope is not None:
-                check_raw_headers(scope.get("headers") or (), names)
+            rewritten = self._rewritten(environ, headers, scope)
+            if rewritten is not None:
+                raise CertificateError(
+                    "untrusted_proxy",
+                    f"the peer address {str(peer)[:64]!r} cannot be trusted: {rewritten}",
+                )
+            if spelling is not None:
+                raise spelling
         return extract_collected(source, values, hops=self.trusted_proxies.hops)
