@@ -263,7 +263,7 @@ def test_routes_formats_and_routes_baseline(
     assert "'findings' baseline" in err
 
 
-def test_a_broken_file_is_reported_and_the_scan_goes_on(
+def test_a_broken_file_fails_the_scan_unless_partial_results_are_allowed(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (project / "shop" / "broken.py").write_text("def x(:\n")
@@ -273,6 +273,10 @@ def test_a_broken_file_is_reported_and_the_scan_goes_on(
         + urls.read_text().replace("]\n", '    path("broken/", broken.x),\n]\n')
     )
     code, out, err = run(capsys, "scan", project, "--format", "json")
+    assert code == EXIT_ERROR  # a file on a route's path that does not parse: never a pass
+    assert out == ""
+    assert "shop/broken.py: could not be scanned: syntax error" in err
+    code, out, err = run(capsys, "scan", project, "--format", "json", "--allow-partial")
     doc = json.loads(out)
     assert code == EXIT_FINDINGS
     assert [e["path"] for e in doc["errors"]] == ["shop/broken.py"]

@@ -14,14 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mtlsguard.app.baseline import Baseline, BaselineError, BaselineKind, load_baseline
-from mtlsguard.app.config import ConfigError, ProjectConfig, load_config, load_config_file
+from mtlsguard.app.config import (
+    ConfigError,
+    ProjectConfig,
+    apply_config,
+    load_config,
+    load_config_file,
+)
 from mtlsguard.app.errors import RunError
 from mtlsguard.app.rules import check_selection, known_rules, rules_of
 from mtlsguard.app.triage import TriagedScan, triage_routes, triage_scan
 from mtlsguard.findings.assessment import Assessment, RouteInventory, RunKind
 from mtlsguard.findings.model import Finding, Route, ScanResult, Severity
 from mtlsguard.findings.registry import EVERY_RULE, Rule, RuleKind, RuleSelection
-from mtlsguard.scan.engine import Progress, scan_project
+from mtlsguard.scan.engine import Progress, Resolution, scan_project
 from mtlsguard.scan.excerpt import read_excerpts
 from mtlsguard.scan.rules import static_rules
 from mtlsguard.scan.suppression import RuleIds
@@ -36,10 +42,12 @@ __all__ = [
     "nothing_scanned",
     "project_config",
     "project_root",
+    "require_complete",
     "run_routes",
     "run_static",
     "scan_raw",
     "selected_rules",
+    "static_engine",
     "suppression_rule_ids",
 ]
 
@@ -49,6 +57,15 @@ Engine = Callable[[Path, Sequence[Rule], Progress | None], ScanResult]
 
 def _static_engine(root: Path, rules: Sequence[Rule], progress: Progress | None) -> ScanResult:
     return scan_project(root, rules=rules, progress=progress)
+
+
+def static_engine(resolution: Resolution) -> Engine:
+    """The static front-end with ``resolution``'s overrides (``--settings``, ``--urlconf``...)."""
+
+    def engine(root: Path, rules: Sequence[Rule], progress: Progress | None) -> ScanResult:
+        return scan_project(root, rules=rules, progress=progress, resolution=resolution)
+
+    return engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +86,10 @@ class StaticRun:
     """What builds the raw result (the static front-end unless the live resolver is used)."""
     progress: Progress | None = None
     """Called as the scan advances (a terminal progress bar)."""
+    allow_partial: bool = False
+    """Report what could not be resolved and go on (``--allow-partial``), instead of failing
+    the run: an unparsable file on a route's path, an unresolved settings module, URLconf or
+    ``include()``, no route in a tree with views."""
     config: Path | None = None
     """The file holding ``[tool.mtlsguard]`` (``--config``); ``None``: found from the root up."""
 
@@ -176,9 +197,33 @@ def scan_raw(run: StaticRun, root: Path, config: ProjectConfig) -> ScanResult:
     """
     rules = selected_rules(config, run.selection)
     try:
-        return run.engine(root, rules, run.progress)
+        raw = run.engine(root, rules, run.progress)
     except OSError as exc:
         raise RunError(f"cannot scan {root}: {exc}") from exc
+    if not run.allow_partial:
+        require_complete(apply_config(raw, config), root)
+    return raw
+
+
+def require_complete(result: ScanResult, root: Path) -> None:
+    """Fail a run whose scan is partial: a security gate never passes on what it did not see.
+
+    :raises RunError: listing every unresolved item and unscanned file (up to 20), the
+        settings module and URLconf used, and how to go on.
+    """
+    problems = [u.describe() for u in result.unresolved]
+    problems += [f"{e.path}: could not be scanned: {e.message}" for e in result.errors]
+    if not problems:
+        return
+    used = f"settings {result.settings_module or '(none)'}, URLconf {result.urlconf or '(none)'}"
+    shown = "".join(f"\n  {line}" for line in problems[:20])
+    more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+    raise RunError(
+        f"the scan of {root} is incomplete ({used}): {len(problems)} item(s) could not be "
+        f"resolved or scanned:{shown}{more}\n"
+        "Resolve them (--settings MODULE, --urlconf MODULE, --site-packages DIR, install the "
+        "project's dependencies), or pass --allow-partial to report them as unresolved and go on"
+    )
 
 
 def nothing_scanned(root: Path, result: ScanResult) -> RunError:

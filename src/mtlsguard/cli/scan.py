@@ -26,6 +26,7 @@ from mtlsguard.cli.report_options import (
     wants_html,
     write_reports,
 )
+from mtlsguard.cli.resolution_options import add_resolution_arguments
 from mtlsguard.findings.model import ScanResult, Severity
 
 if TYPE_CHECKING:  # the run layer loads when a command runs: `mtlsguard --help` stays quick
@@ -176,6 +177,7 @@ def add_scan_arguments(scan: argparse.ArgumentParser, *, path_default: Path | No
     scan.epilog = SCAN_EXAMPLES
     _add_path(scan, path_default)
     _add_static_arguments(scan.add_argument_group("static analysis"))
+    add_resolution_arguments(scan, live=path_default is not None)
     output = scan.add_argument_group("output")
     add_report_arguments(output)
     add_display_arguments(output)
@@ -227,12 +229,14 @@ def add_routes_arguments(
     routes.add_argument(
         "--no-progress", action="store_true", help="never draw a progress bar on the terminal"
     )
+    add_resolution_arguments(routes, live=path_default is not None)
 
 
 def static_run(options: Mapping[str, Any], engine: Engine | None = None) -> StaticRun:
     """The static run that parsed ``options`` (``vars(args)`` or Django's ``options``)."""
-    from mtlsguard.app.static import StaticRun
+    from mtlsguard.app.static import StaticRun, static_engine
     from mtlsguard.findings.registry import RuleSelection
+    from mtlsguard.scan.engine import Resolution
 
     fail_on = options.get("fail_on")
     run = StaticRun(
@@ -245,12 +249,26 @@ def static_run(options: Mapping[str, Any], engine: Engine | None = None) -> Stat
         ),
         excerpts=options.get("format") not in set(RouteFormatChoice) and wants_html(options),
         config=options.get("config"),
+        allow_partial=bool(options.get("allow_partial")),
     )
-    return run if engine is None else replace(run, engine=engine)
+    if engine is None:
+        resolution = Resolution(
+            settings=options.get("settings"),
+            urlconf=options.get("urlconf"),
+            site_packages=tuple(options.get("site_packages") or ()),
+        )
+        engine = static_engine(resolution)
+    return replace(run, engine=engine)
 
 
 def _report_errors(result: ScanResult, options: Mapping[str, Any]) -> None:
-    if not result.errors or options.get("quiet"):
+    if options.get("quiet"):
+        return
+    if result.unresolved:  # only with --allow-partial: otherwise the run stopped with exit 2
+        warn(f"partial scan: {len(result.unresolved)} item(s) could not be resolved:")
+        for item in result.unresolved[:20]:
+            print(f"  {item.describe()}", file=sys.stderr)
+    if not result.errors:
         return
     requests = sum(1 for error in result.errors if "://" in error.path)
     files = len(result.errors) - requests

@@ -29,6 +29,7 @@ from mtlsguard.findings.assessment import (
 from mtlsguard.findings.model import Finding, Protection, Route, Severity
 from mtlsguard.report.html_style import CSP, CSS, bar_class
 from mtlsguard.report.interface import ScanFormat
+from mtlsguard.report.resolution import resolution_lines
 from mtlsguard.report.wording import plural, readable_route
 
 __all__ = ["HtmlFormat"]
@@ -175,6 +176,10 @@ def _summary_html(report: Assessment, findings: Sequence[Finding]) -> list[str]:
         f"{len(result.errors)} not scanned",
     ]
     parts.append(f'<p class="stats">{_e("; ".join(stats))}.</p>')
+    lines = resolution_lines(result)
+    if lines:
+        resolution = "".join(f"<li>{_e(line.strip())}</li>" for line in lines)
+        parts.append(f'<ul class="resolution">{resolution}</ul>')
     if report.grade is None:
         parts.append(_NO_GRADE)
     parts.append("</section>")

@@ -18,6 +18,7 @@ from mtlsguard import __version__
 from mtlsguard.findings.assessment import Assessment, ordered_findings, severity_counts
 from mtlsguard.findings.model import Finding, Location, Route, ScanResult
 from mtlsguard.report.interface import ScanFormat
+from mtlsguard.report.resolution import has_resolution, resolution_data
 
 __all__ = [
     "JSON_SCHEMA_VERSION",
@@ -139,6 +140,8 @@ class JsonFormat(ScanFormat):
             "routes": [route_dict(r) for r in result.routes],
             "errors": [{"path": e.path, "message": e.message} for e in result.errors],
         }
+        if has_resolution(result):
+            document["resolution"] = resolution_data(result)
         for name, section in report.sections.items():
             document[name] = dict(section)
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -21,6 +21,7 @@ from mtlsguard.findings.assessment import RouteInventory, route_key, route_keys
 from mtlsguard.findings.model import Protection, Route
 from mtlsguard.report.interface import RouteFormat
 from mtlsguard.report.json_report import route_dict
+from mtlsguard.report.resolution import has_resolution, resolution_data, resolution_lines
 from mtlsguard.report.text import make_console, printable
 from mtlsguard.report.wording import readable_route
 
@@ -29,6 +30,7 @@ __all__ = [
     "RouteCsvFormat",
     "RouteJsonFormat",
     "RouteTableFormat",
+    "resolution_rows",
     "route_rows",
     "wrap_at",
 ]
@@ -74,6 +76,31 @@ def route_rows(report: RouteInventory) -> Iterator[dict[str, str]]:
                 "decided_by": protection.decided_by,
                 "detail": protection.detail,
             }
+
+
+def resolution_rows(report: RouteInventory) -> Iterator[dict[str, str]]:
+    """CSV rows after the routes: settings module and URLconf used, then what is unresolved.
+
+    The first two have status ``resolution``, one row per unresolved item ``unresolved``.
+    """
+    result = report.result
+    if not has_resolution(result):
+        return
+    empty = dict.fromkeys(CSV_COLUMNS, "")
+    for what, value in (("<settings>", result.settings_module), ("<urlconf>", result.urlconf)):
+        yield {**empty, "pattern": what, "view": value or "", "status": "resolution"}
+    for item in result.unresolved:
+        yield {
+            **empty,
+            "pattern": item.item,
+            "path": item.location.path if item.location else "",
+            "line": str(item.location.line) if item.location else "",
+            "method": "*",
+            "status": "unresolved",
+            "authenticated": "unknown",
+            "decided_by": item.kind,
+            "detail": item.reason,
+        }
 
 
 def wrap_at(text: str, separator: str, width: int) -> str:
@@ -137,6 +164,8 @@ class RouteTableFormat(RouteFormat):
             f"{len(report.result.routes)} routes; {open_now} open methods"
             + (f" (+{known} accepted by the baseline)" if known else "")
         )
+        for line in resolution_lines(report.result):
+            console.print(Text(printable(line)), soft_wrap=True)
         return buffer.getvalue()
 
 
@@ -165,6 +194,8 @@ class RouteJsonFormat(RouteFormat):
             "routes": routes,
             "errors": [{"path": e.path, "message": e.message} for e in report.result.errors],
         }
+        if has_resolution(report.result):
+            document["resolution"] = resolution_data(report.result)
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -179,5 +210,7 @@ class RouteCsvFormat(RouteFormat):
         writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
         writer.writeheader()
         for row in route_rows(report):
+            writer.writerow(row)
+        for row in resolution_rows(report):
             writer.writerow(row)
         return buffer.getvalue()

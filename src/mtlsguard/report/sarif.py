@@ -25,6 +25,7 @@ from mtlsguard.findings.model import Finding, Location, ScanResult, Severity
 from mtlsguard.findings.registry import DOCUMENTATION_URL, Rule, RuleKind
 from mtlsguard.report.interface import ScanFormat
 from mtlsguard.report.markdown import docstring_to_markdown
+from mtlsguard.report.resolution import has_resolution, resolution_data
 from mtlsguard.report.wording import readable_route, sentence
 
 __all__ = [
@@ -346,6 +347,10 @@ class SarifFormat(ScanFormat):
             }
             for error in scan.errors
         ]
+        notifications += [
+            {"level": "warning", "message": {"text": f"unresolved {item.describe()}"}}
+            for item in scan.unresolved
+        ]
         run: dict[str, object] = {
             "tool": {
                 "driver": {
@@ -369,6 +374,7 @@ class SarifFormat(ScanFormat):
                 "filesScanned": scan.files_scanned,
                 "linesScanned": scan.lines_scanned,
                 "baselined": report.baselined,
+                **({"resolution": resolution_data(scan)} if has_resolution(scan) else {}),
                 **{name: dict(section) for name, section in report.sections.items()},
             },
         }

@@ -28,6 +28,7 @@ from mtlsguard.findings.assessment import (
 )
 from mtlsguard.findings.model import Finding, ScanResult, Severity
 from mtlsguard.report.interface import ScanFormat
+from mtlsguard.report.resolution import resolution_lines
 from mtlsguard.report.wording import plural, readable_route
 
 __all__ = [
@@ -196,6 +197,8 @@ class TextFormat(ScanFormat):
         buffer = io.StringIO()
         console = make_console(buffer, color=self.color, width=self.width)
         console.print(_summary(report))
+        for line in resolution_lines(report.result):
+            console.print(Text(printable(line)), soft_wrap=True)
         findings = ordered_findings(report.result.findings)
         for severity in sorted(Severity, reverse=True):
             group = [f for f in findings if f.severity is severity]

@@ -235,3 +235,21 @@ def test_manage_py_routes_and_usage_errors(tmp_path: Path) -> None:
     missing = command(project, settings_module, "scan", "--baseline", str(tmp_path / "none"))
     assert missing.returncode == 2
     assert "mtlsguard: error:" in missing.stderr
+
+
+def test_manage_py_urlconf_option_and_what_the_reports_say_was_used() -> None:
+    project, settings_module = EXAMPLE_PROJECTS[0]
+    whole = command(project, settings_module, "routes", "-f", "json")
+    document = json.loads(whole.stdout)
+    assert document["resolution"]["settings_module"] == settings_module
+    assert document["resolution"]["urlconf"] == "vulnerable_site.urls"
+    # --urlconf: the live resolver walks bank.urls alone, mounted at the root
+    done = command(project, settings_module, "routes", "-f", "json", "--urlconf", "bank.urls")
+    document = json.loads(done.stdout)
+    assert document["resolution"]["urlconf"] == "bank.urls"
+    patterns = {r["pattern"] for r in document["routes"]}
+    mounted = {r["pattern"] for r in json.loads(whole.stdout)["routes"]}
+    assert patterns == {p.removeprefix("api/") for p in mounted if p.startswith("api/")}
+    assert patterns
+    # Django's own --settings keeps its meaning; the static-only options are not offered.
+    assert command(project, settings_module, "routes", "--site-packages", "x").returncode == 2
