@@ -20,6 +20,7 @@ from mtlsguard.scan.facts.branches import permission_branches
 from mtlsguard.scan.facts.guards import (
     auth_guard,
     cert_guard,
+    ownership_guard,
     request_context,
     role_branch_lines,
     role_guard,
@@ -53,6 +54,9 @@ def analyze_function(
     role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
     guarded = "auth" in hints and auth_guard(func, nested=walk.has_nested)
     mentions_user = "user" in hints
+    checked = walk.object_checked or (
+        mentions_user and bool(walk.lookups) and ownership_guard(func)
+    )
     return FunctionFacts(
         auth_guard=guarded,
         cert_keys=tuple(dict.fromkeys(walk.cert_keys)),
@@ -65,7 +69,7 @@ def analyze_function(
         # An object-level permission check in the same view authorizes what it fetched
         # (user.has_perm(perm, obj), check_object_permissions, obj.has_permission(user)).
         lookups=tuple(
-            replace(lk, user_scoped=True) if walk.object_checked or lk.line in role_lines else lk
+            replace(lk, user_scoped=True) if checked or lk.line in role_lines else lk
             for lk in walk.lookups
         ),
         jwt_decodes=tuple(walk.jwts),

@@ -140,6 +140,28 @@ def _assignments(walk: FunctionWalk, nodes: list[ast.Assign | ast.AnnAssign]) ->
             walk.self_writes.extend(_self_writes(walk, targets, node.value))
 
 
+@collects(ast.Assign)
+def _caller_key_locals(walk: FunctionWalk, nodes: list[ast.Assign]) -> None:
+    """``pk = request.data.get("id")``: the local carries a caller-chosen key."""
+    for node in nodes:
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        if names and any(caller_key(sub) for sub in ast.walk(node.value)):
+            walk.url_params.update(names)
+
+
+def _model_expr(source: ast.expr) -> ast.expr:
+    """``Model`` from ``Model.objects.select_related(...)`` (or the expression itself)."""
+    base = source
+    while isinstance(base, ast.Attribute | ast.Call):
+        if isinstance(base, ast.Call):
+            base = base.func
+        elif base.attr == "objects":
+            return base.value
+        else:
+            base = base.value
+    return base
+
+
 def _is_user_slot(target: ast.expr) -> bool:
     """``request.user = ...``, ``self.request.user = ...``, ``request.session[...] = ...``."""
     if isinstance(target, ast.Attribute) and target.attr in ("user", "_cached_user"):
@@ -309,25 +331,53 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
 
 
 def _url_kwargs_used(walk: FunctionWalk, call: ast.Call) -> tuple[str, ...]:
-    """URL kwargs among the call's arguments (``pk``, ``self.kwargs["slug"]``)."""
+    """Caller-chosen keys among the call's arguments.
+
+    URL kwargs (``pk``, ``self.kwargs["slug"]``, ``kwargs.get("pk")``), id-like fields of the
+    request body or query string (``request.data["id"]``, ``request.GET.get("invoice_id")``)
+    and locals assigned from either.
+    """
     used: list[str] = []
     for arg in [*call.args, *(kw.value for kw in call.keywords)]:
         for node in ast.walk(arg):
             if isinstance(node, ast.Name) and node.id in walk.url_params:
                 used.append(node.id)
-            elif isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("kwargs"):
-                used.append(ast.unparse(node.slice).strip("'\""))
+            else:
+                key = caller_key(node)
+                if key:
+                    used.append(key)
     return tuple(dict.fromkeys(used))
 
 
-def _model_expr(source: ast.expr) -> ast.expr:
-    """``Model`` from ``Model.objects.select_related(...)`` (or the expression itself)."""
-    base = source
-    while isinstance(base, ast.Attribute | ast.Call):
-        if isinstance(base, ast.Call):
-            base = base.func
-        elif base.attr == "objects":
-            return base.value
-        else:
-            base = base.value
-    return base
+_REQUEST_DATA = frozenset({"data", "GET", "POST", "query_params"})
+_ID_SUFFIXES = ("id", "pk", "ids", "pks", "slug", "uuid")
+
+
+def caller_key(node: ast.AST) -> str:
+    """The caller-chosen key ``node`` reads, or ``""``.
+
+    ``pk`` for ``kwargs["pk"]``/``kwargs.get("pk")``; ``request.data['id']`` for an id-like
+    field of the request body or query string.
+    """
+    if isinstance(node, ast.Subscript):
+        base, key = node.value, node.slice
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("get", "getlist")
+        and node.args
+    ):
+        base, key = node.func.value, node.args[0]
+    else:
+        return ""
+    if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+        return ""
+    if ast.unparse(base).endswith("kwargs"):
+        return key.value
+    if (
+        isinstance(base, ast.Attribute)
+        and base.attr in _REQUEST_DATA
+        and key.value.lower().endswith(_ID_SUFFIXES)
+    ):
+        return f"request.{base.attr}[{key.value!r}]"
+    return ""

@@ -12,12 +12,19 @@ import ast
 from collections.abc import Callable
 
 from mtlsguard.scan.facts.collectors import AUTH_ATTRS
-from mtlsguard.scan.facts.syntax import FunctionNode, mentions_attr, own_nodes, strings
+from mtlsguard.scan.facts.syntax import (
+    FunctionNode,
+    mentions_attr,
+    mentions_user,
+    own_nodes,
+    strings,
+)
 from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
 
 __all__ = [
     "auth_guard",
     "cert_guard",
+    "ownership_guard",
     "request_context",
     "role_branch_lines",
     "role_guard",
@@ -72,30 +79,69 @@ def _is_negative(test: ast.expr) -> bool:
     return mentions_attr(test, _NEGATIVE_ATTRS)
 
 
+_DENY_WORDS = (
+    "redirect",
+    "forbidden",
+    "401",
+    "403",
+    "404",
+    "notfound",
+    "unauthorized",
+    "permissiondenied",
+    "permission_denied",
+    "no_permission",
+    "login",
+    "denied",
+    "not_authenticated",
+)
+_DENY_CALLS = frozenset({"permission_denied", "handle_no_permission", "redirect_to_login"})
+"""Methods that raise a refusal when called as a statement (DRF's ``self.permission_denied``,
+Django's ``self.handle_no_permission()``)."""
+_PASS_THROUGH = frozenset({"get_response", "process_request", "process_view", "dispatch"})
+"""Calls whose result returned from a middleware or ``dispatch`` lets the request through."""
+
+
 def _exits(body: list[ast.stmt]) -> bool:
-    return any(isinstance(s, ast.Return | ast.Raise) for s in body)
+    """The branch ends the request: raises, or returns something that is not the way on.
+
+    ``return self.get_response(request)`` in a middleware, ``return None`` in
+    ``process_view`` and ``return super().dispatch(...)`` hand the request on: not refusals.
+    """
+    for stmt in body:
+        if isinstance(stmt, ast.Raise) or _denying_call(stmt):
+            return True
+        if isinstance(stmt, ast.Return) and not _passes_through(stmt):
+            return True
+    return False
+
+
+def _passes_through(stmt: ast.Return) -> bool:
+    value = stmt.value
+    if value is None or (isinstance(value, ast.Constant) and value.value is None):
+        return True
+    if isinstance(value, ast.Call):
+        func = value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return name in _PASS_THROUGH
+    return False
+
+
+def _denying_call(stmt: ast.stmt) -> bool:
+    """``self.permission_denied(request)`` as a statement (it raises)."""
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        return False
+    func = stmt.value.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in _DENY_CALLS
 
 
 def _denies(stmt: ast.stmt) -> bool:
-    """A ``raise`` or a ``return`` of something that looks like a refusal."""
-    if isinstance(stmt, ast.Raise):
+    """A ``raise``, a refusing call, or a ``return`` of something that looks like a refusal."""
+    if isinstance(stmt, ast.Raise) or _denying_call(stmt):
         return True
     if isinstance(stmt, ast.Return) and stmt.value is not None:
         text = ast.unparse(stmt.value).lower()
-        return any(
-            w in text
-            for w in (
-                "redirect",
-                "forbidden",
-                "401",
-                "403",
-                "unauthorized",
-                "permissiondenied",
-                "login",
-                "denied",
-                "not_authenticated",
-            )
-        )
+        return any(w in text for w in _DENY_WORDS)
     return False
 
 
@@ -256,4 +302,38 @@ def safe_methods_shortcut(func: FunctionNode) -> bool:
                     and stmt.value.value is True
                 ):
                     return True
+    return False
+
+
+def ownership_guard(func: FunctionNode) -> bool:
+    """An ``if`` comparing a fetched object with the user that refuses on one side.
+
+    ``if doc.owner != request.user: raise PermissionDenied``, ``if not
+    obj.can_view(request.user): return HttpResponseForbidden()``, ``if request.user not in
+    team.members.all(): raise Http404``: the object fetched before is checked, whatever the
+    lookup said. A bare ``is_authenticated`` or global ``has_perm("codename")`` is not one.
+    """
+    bodies = [func.body]
+    bodies.extend(
+        n.body for n in own_nodes(func) if isinstance(n, ast.If | ast.For | ast.With | ast.Try)
+    )
+    return any(_guard_blocks(body, _ownership_test, either=True) for body in bodies)
+
+
+def _ownership_test(test: ast.expr) -> bool:
+    for node in ast.walk(test):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            users = [o for o in operands if mentions_user(o)]
+            others = [o for o in operands if not mentions_user(o)]
+            if users and any(not isinstance(o, ast.Constant) for o in others):
+                return True
+        elif isinstance(node, ast.Call):
+            args = [*node.args, *(kw.value for kw in node.keywords)]
+            if not any(mentions_user(a) for a in args):
+                continue
+            func = node.func
+            # obj.can_view(request.user), has_perm(request.user, obj)
+            if (isinstance(func, ast.Attribute) and not mentions_user(func)) or len(args) >= 2:
+                return True
     return False
