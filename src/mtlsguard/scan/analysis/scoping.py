@@ -27,17 +27,22 @@ from mtlsguard.scan.project_model import (
     Const,
     Expr,
     FunctionModel,
+    Mapping,
     ProjectModel,
     Ref,
     SelfWrite,
+    Seq,
 )
 
 __all__ = [
     "SCOPING_METHODS",
+    "filter_backend_scope",
     "model_of",
+    "object_check_delegates",
     "owner_fields",
     "parent_scope",
     "queryset_scope",
+    "served_model",
     "user_aware",
 ]
 
@@ -112,6 +117,9 @@ def queryset_scope(project: ProjectModel, cls: ClassModel) -> str | None:
     for found in methods:
         if found is not None and found[1].facts.user_scoped_queryset:
             return f"{short_of(found[1].qualname)}() filters by the request's user"
+    backend = filter_backend_scope(project, cls)
+    if backend:
+        return backend
     for found in methods:
         if found is not None:
             parent = parent_scope(project, cls, found[1])
@@ -170,3 +178,87 @@ def parent_scope(project: ProjectModel, cls: ClassModel, func: FunctionModel) ->
             ):
                 return f"self.{name}"
     return None
+
+
+_SCOPING_BACKEND_WORDS = ("permission", "owner", "owned", "member", "granted", "visible")
+"""Words in the name of a filter backend outside the project that scopes lists by user
+(django-guardian's ``ObjectPermissionsFilter``, ``OwnedOrGrantedFilter``)."""
+
+
+def filter_backend_scope(project: ProjectModel, cls: ClassModel) -> str | None:
+    """A DRF filter backend that limits the list to the user's objects, if one applies.
+
+    ``filter_backends`` on the view (else ``REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"]``): a
+    project backend whose ``filter_queryset`` refers to ``request.user`` (or calls code that
+    does), or a package backend named for permissions or ownership.
+    """
+    found = project.attribute(cls, "filter_backends")
+    value: Expr | None = found[1] if found is not None else None
+    if value is None and project.settings is not None:
+        drf = project.settings.get("REST_FRAMEWORK")
+        if drf is not None and isinstance(drf.value, Mapping):
+            value = drf.value.get("DEFAULT_FILTER_BACKENDS")
+    if not isinstance(value, Seq):
+        return None
+    for item in value.items:
+        name = item.value if isinstance(item, Const) and isinstance(item.value, str) else None
+        if isinstance(item, Ref):
+            name = item.name
+        if not name:
+            continue
+        backend = project.class_named(name)
+        if backend is None:
+            if any(w in short_of(name).lower() for w in _SCOPING_BACKEND_WORDS):
+                return f"filter backend {short_of(name)}"
+            continue
+        hit = project.method(backend, "filter_queryset")
+        if hit is not None and user_aware(project, backend, hit[1]):
+            return f"filter backend {short_of(name)} filters by the request's user"
+    return None
+
+
+def served_model(project: ProjectModel, cls: ClassModel) -> str | None:
+    """The model of the ``queryset``/``model`` attribute, else the one get_queryset() returns."""
+    for attr in ("queryset", "model"):
+        found = project.attribute(cls, attr)
+        if found is not None:
+            model = model_of(found[1])
+            if model is not None:
+                return model
+            break
+    method = project.method(cls, "get_queryset")
+    if method is not None:
+        for value in method[1].facts.returns:
+            model = model_of(value)
+            if model is not None:
+                return model
+    return None
+
+
+def object_check_delegates(
+    project: ProjectModel, func: FunctionModel, model: str | None
+) -> bool | None:
+    """What the model methods an object permission calls (``obj.can_view(user)``) decide.
+
+    ``False`` when every model method it delegates to returns a constant (``return True``:
+    no check at all), ``True`` when one of them looks at a user, ``None`` when it delegates
+    to none of ``model``'s methods.
+    """
+    cls = project.class_named(model) if model else None
+    if cls is None:
+        return None
+    targets = [
+        hit[1]
+        for name in func.facts.calls
+        if name.startswith(".") and (hit := project.method(cls, name[1:])) is not None
+    ]
+    if not targets:
+        return None
+    if all(_constant_answer(t) for t in targets):
+        return False
+    return any(user_aware(project, cls, t, 1) or t.facts.mentions_user for t in targets)
+
+
+def _constant_answer(func: FunctionModel) -> bool:
+    returns = func.facts.returns
+    return bool(returns) and all(isinstance(r, Const) and r.value is True for r in returns)

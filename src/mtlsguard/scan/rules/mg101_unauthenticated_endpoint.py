@@ -39,10 +39,11 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.exposure import exposure
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import model_of
+from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.knowledge import SAFE_METHODS
+from mtlsguard.scan.knowledge import SAFE_METHODS, short_of
 from mtlsguard.scan.rules._common import describe_protections, where
 
 RULE_ID = "MG101"
@@ -73,11 +74,35 @@ def _sensitive_reads(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     cls = analysis.klass
     if cls is None:
         return True
-    for attr in ("queryset", "model"):
-        found = ctx.project.attribute(cls, attr)
-        if found is not None and ctx.owner_fields(model_of(found[1])):
-            return True
-    return False
+    return bool(ctx.owner_fields(served_model(ctx.project, cls)))
+
+
+_TYPO_ATTRIBUTES = (
+    "permissions",
+    "permission_class",
+    "permissions_classes",
+    "permission_classess",
+    "permisson_classes",
+    "permission_clases",
+)
+"""Attributes DRF never reads that were meant as ``permission_classes``."""
+
+
+def typo_note(ctx: RuleContext, analysis: RouteAnalysis) -> str:
+    """Evidence note for a ``permissions = [...]``-style typo on a DRF view, or ``""``."""
+    cls = analysis.klass
+    if cls is None or analysis.framework != "drf":
+        return ""
+    if ctx.project.attribute(cls, "permission_classes") is not None:
+        return ""
+    for name in _TYPO_ATTRIBUTES:
+        found = ctx.project.attribute(cls, name)
+        if found is not None:
+            return (
+                f"; {short_of(found[0].qualname)}.{name} is not a DRF attribute (did you mean "
+                "permission_classes?): those permissions never run"
+            )
+    return ""
 
 
 @rule(
@@ -105,14 +130,21 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             if not _sensitive_reads(ctx, analysis):
                 continue
             severity = Severity.MEDIUM
+        note = typo_note(ctx, analysis)
+        confidence = analysis.confidence
+        found = exposure(ctx.project, analysis)
+        if found.informational and not note:
+            severity, note = Severity.INFO, found.note()
+        elif note:
+            confidence = Confidence.HIGH
         yield meta.finding(
             location=analysis.location,
             route=analysis.route.pattern,
             view=analysis.view,
             view_kind=analysis.view_kind,
             methods=tuple(m for m in open_methods if m != "*"),
-            evidence=f"{where(analysis)}: {describe_protections(analysis, only_open=True)}",
+            evidence=f"{where(analysis)}: {describe_protections(analysis, only_open=True)}{note}",
             remediation=_remediation(analysis),
             severity=severity,
-            confidence=analysis.confidence,
+            confidence=confidence,
         )

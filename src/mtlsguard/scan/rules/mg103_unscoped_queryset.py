@@ -47,7 +47,7 @@ from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import model_of
+from mtlsguard.scan.analysis.scoping import object_check_delegates, served_model
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import ClassModel, Seq
@@ -99,24 +99,6 @@ def _lists(analysis: RouteAnalysis, cls: ClassModel) -> bool:
     return any(short_of(entry) in _LIST_VIEWS for entry in cls.mro)
 
 
-def _served_model(ctx: RuleContext, cls: ClassModel) -> str | None:
-    """The model of the ``queryset``/``model`` attribute, else the one get_queryset() returns."""
-    for attr in ("queryset", "model"):
-        found = ctx.project.attribute(cls, attr)
-        if found is not None:
-            model = model_of(found[1])
-            if model is not None:
-                return model
-            break
-    method = ctx.project.method(cls, "get_queryset")
-    if method is not None:
-        for value in method[1].facts.returns:
-            model = model_of(value)
-            if model is not None:
-                return model
-    return None
-
-
 def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> bool | None:
     """True if a permission class checks ownership for every method; None if none is set."""
     cls = analysis.klass
@@ -145,9 +127,16 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
         if perm_cls is None:
             continue
         found_meth = ctx.project.method(perm_cls, "has_object_permission")
-        if found_meth is not None and found_meth[1].facts.mentions_user:
+        if found_meth is None:
+            continue
+        facts = found_meth[1].facts
+        model = served_model(ctx.project, cls)
+        verdict = object_check_delegates(ctx.project, found_meth[1], model)
+        if verdict is False:
+            continue  # delegates to a model method that returns a constant: no check
+        if facts.mentions_user or verdict:
             # IsOwnerOrReadOnly lets reads through: MG105 reports that.
-            return not found_meth[1].facts.safe_methods_shortcut
+            return not facts.safe_methods_shortcut
     return None
 
 
@@ -175,7 +164,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             continue  # one finding per view class: the fix is there, not per route
         if ctx.queryset_scope(cls) is not None:
             continue  # scoped by a mixin, get_queryset() & co, or a parent fetched with a check
-        model = _served_model(ctx, cls)
+        model = served_model(ctx.project, cls)
         owners = ctx.owner_fields(model)
         if not owners:
             continue
