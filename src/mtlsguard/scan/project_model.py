@@ -186,6 +186,11 @@ class ObjectLookup:
     """View parameters (URL kwargs) used in the lookup."""
     user_scoped: bool
     """True if the lookup or its queryset mentions ``request.user``/``self.request.user``."""
+    server_keys: tuple[str, ...] = ()
+    """Keywords whose value the caller did not choose (``project=self.project``): a parent
+    the view fetched itself."""
+    url_parent_keys: tuple[str, ...] = ()
+    """Keywords through a relation whose value the caller chose (``workspace__slug=slug``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ refers to ``request.user``; whether it *denies* is not proven (a heuristic, see 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from mtlsguard.scan.knowledge import USER_SCOPING_MIXINS, short_of
 from mtlsguard.scan.project_model import (
@@ -36,13 +36,16 @@ from mtlsguard.scan.project_model import (
 
 __all__ = [
     "SCOPING_METHODS",
+    "TENANT_NAMES",
     "filter_backend_scope",
+    "is_user_model",
     "model_of",
     "object_check_delegates",
     "owner_fields",
     "parent_scope",
     "queryset_scope",
     "served_model",
+    "tenant_paths",
     "user_aware",
 ]
 
@@ -67,21 +70,123 @@ def model_of(value: Expr | None) -> str | None:
 
 
 def owner_fields(project: ProjectModel, model: str | None) -> tuple[str, ...]:
-    """Fields of ``model`` that relate it to a user (owner FK), if it is a project model."""
+    """Fields of ``model`` that relate it to a user, directly or through a tenant.
+
+    A relation to the user model (or an ``owner``/``user``-style one) first; failing that, the
+    path to a tenant the user belongs to (``project__organization``), see :func:`tenant_paths`.
+    """
     if model is None:
         return ()
     cls = project.class_named(model)
     if cls is None:
         return ()
-    fields: list[str] = []
+    fields = [name for name, _value in _relations(project, cls, _is_user_relation)]
+    if fields:
+        return tuple(dict.fromkeys(fields))
+    return tenant_paths(project, cls)
+
+
+TENANT_NAMES = frozenset(
+    {
+        "organization",
+        "organisation",
+        "org",
+        "workspace",
+        "team",
+        "project",
+        "space",
+        "event",
+        "tenant",
+        "company",
+        "account",
+        "organizer",
+        "board",
+        "course",
+        "household",
+    }
+)
+"""Model names that are tenants in real Django SaaS code (users belong to them)."""
+
+
+def tenant_paths(project: ProjectModel, cls: ClassModel, depth: int = 0) -> tuple[str, ...]:
+    """Paths from ``cls`` to a tenant, up to two relations deep (``project__organization``).
+
+    A tenant is a model users join: one with a many-to-many relation to the user model, one a
+    membership model of its module points at together with a user, or one named like a tenant
+    (organization, workspace, team, project, space, event...). Objects of a tenant belong to
+    its members; a tenant itself belongs to its members too.
+    """
+    paths: list[str] = []
+    for name, target in _relations(project, cls, _any_relation):
+        tenant = _target_class(project, cls, target)
+        if tenant is None or tenant.qualname == cls.qualname:
+            continue
+        if _is_tenant(project, tenant):
+            paths.append(name)
+        elif depth == 0:
+            paths.extend(f"{name}__{sub}" for sub in tenant_paths(project, tenant, 1))
+    return tuple(dict.fromkeys(paths))
+
+
+def _relations(
+    project: ProjectModel, cls: ClassModel, keep: Callable[[str, Expr], bool]
+) -> Iterator[tuple[str, Expr]]:
     for entry in cls.mro:
         owner = project.class_named(entry)
         if owner is None:
             continue
         for name, value in owner.attributes.items():
-            if _is_user_relation(name, value):
-                fields.append(name)
-    return tuple(dict.fromkeys(fields))
+            if keep(name, value):
+                assert isinstance(value, Call)
+                yield name, value
+
+
+def _any_relation(_name: str, value: Expr) -> bool:
+    return (
+        isinstance(value, Call)
+        and isinstance(value.func, Ref)
+        and value.func.short in ("ForeignKey", "OneToOneField")
+    )
+
+
+def _target_class(project: ProjectModel, cls: ClassModel, value: Expr) -> ClassModel | None:
+    """The project model a relation points at (``"Organization"``, ``"orgs.Organization"``)."""
+    assert isinstance(value, Call)
+    target = value.args[0] if value.args else value.kwarg("to")
+    if isinstance(target, Ref):
+        return project.class_named(target.name)
+    if not (isinstance(target, Const) and isinstance(target.value, str)):
+        return None
+    text = target.value
+    module = cls.qualname.rsplit(".", 1)[0]
+    if text == "self":
+        return cls
+    if "." not in text:
+        return project.class_named(f"{module}.{text}")
+    app, name = text.rsplit(".", 1)
+    return project.class_named(f"{app}.models.{name}") or project.class_named(f"{module}.{name}")
+
+
+def _is_tenant(project: ProjectModel, cls: ClassModel) -> bool:
+    if short_of(cls.qualname).lower() in TENANT_NAMES:
+        return True
+    if any(True for _ in _relations(project, cls, _is_user_relation)):
+        return any(
+            isinstance(v, Call) and isinstance(v.func, Ref) and v.func.short == "ManyToManyField"
+            for _n, v in _relations(project, cls, _is_user_relation)
+        )
+    module = cls.qualname.rsplit(".", 1)[0] + "."
+    for other in list(project.classes.values()):
+        if other.qualname.startswith(module) and other.qualname != cls.qualname:
+            rel = [
+                _target_class(project, other, v)
+                for _n, v in _relations(project, other, _any_relation)
+            ]
+            if any(r is cls for r in rel) and any(
+                True for _ in _relations(project, other, _is_user_relation)
+            ):
+                return True
+    return False
 
 
 def _is_user_relation(name: str, value: Expr) -> bool:
@@ -262,3 +367,16 @@ def object_check_delegates(
 def _constant_answer(func: FunctionModel) -> bool:
     returns = func.facts.returns
     return bool(returns) and all(isinstance(r, Const) and r.value is True for r in returns)
+
+
+_USER_BASES = ("AbstractUser", "AbstractBaseUser")
+
+
+def is_user_model(project: ProjectModel, model: str | None) -> bool:
+    """``model`` is the user model (``auth.User``, a project ``AbstractUser`` subclass)."""
+    if model is None:
+        return False
+    if model.endswith(("auth.models.User", "get_user_model")):
+        return True
+    cls = project.class_named(model)
+    return cls is not None and any(short_of(e) in _USER_BASES for e in cls.mro)

@@ -326,8 +326,28 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
     )
     value = walk.resolve(_model_expr(source))
     model = value.name if isinstance(value, Ref) else None
-    if used:
-        walk.lookups.append(ObjectLookup(call.lineno, short, model, used, scoped))
+    if not used:
+        return
+    server: list[str] = []
+    url_parents: list[str] = []
+    for kw in call.keywords:
+        if not kw.arg:
+            continue
+        if _caller_chosen(walk, kw.value):
+            if "__" in kw.arg:
+                url_parents.append(kw.arg)
+        elif not isinstance(kw.value, ast.Constant):
+            server.append(kw.arg)
+    walk.lookups.append(
+        ObjectLookup(call.lineno, short, model, used, scoped, tuple(server), tuple(url_parents))
+    )
+
+
+def _caller_chosen(walk: FunctionWalk, value: ast.expr) -> bool:
+    return any(
+        (isinstance(node, ast.Name) and node.id in walk.url_params) or bool(caller_key(node))
+        for node in ast.walk(value)
+    )
 
 
 def _url_kwargs_used(walk: FunctionWalk, call: ast.Call) -> tuple[str, ...]:

@@ -32,9 +32,10 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.analysis.scoping import TENANT_NAMES, is_user_model, user_aware
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
-from mtlsguard.scan.project_model import FunctionModel
+from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
 from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
 
 RULE_ID = "MG104"
@@ -77,12 +78,26 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 if lookup.user_scoped:
                     continue
                 owners = ctx.owner_fields(lookup.model)
-                if not owners:
+                user_record = not owners and is_user_model(ctx.project, lookup.model)
+                if not owners and not user_record:
+                    continue
+                if _scoped_by_parent(lookup, owners) or (
+                    lookup.url_parent_keys and _parent_checked(ctx, analysis, handler)
+                ):
                     continue
                 found_sev, found_conf, found_note = severity, confidence, note
+                if user_record:
+                    found_sev, found_conf = Severity.MEDIUM, Confidence.LOW
+                    found_note += USER_RECORD_NOTE
+                elif lookup.url_parent_keys:
+                    found_note += (
+                        f"; scoped only by {', '.join(lookup.url_parent_keys)} from the request, "
+                        "which the view never checks against the user"
+                    )
                 if uuid_keyed(analysis.route.pattern, lookup.url_kwargs):
                     found_sev, found_conf = Severity.MEDIUM, Confidence.LOW
                     found_note += UUID_NOTE
+                owned = f"owned via {', '.join(owners)}" if owners else "the user model"
                 yield meta.finding(
                     severity=found_sev,
                     confidence=found_conf,
@@ -91,13 +106,63 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     view=analysis.view,
                     view_kind=analysis.view_kind,
                     evidence=(
-                        f"{where(analysis)}: {lookup.kind} on {lookup.model} by "
+                        f"{where(analysis)}: {lookup.kind} on {lookup.model} ({owned}) by "
                         f"{', '.join(lookup.url_kwargs)} in {short_of(handler.qualname)}() without "
                         f"a request.user filter{found_note}"
                     ),
-                    remediation=(
-                        f"Add {owners[0]}=request.user to the lookup (get_object_or_404("
-                        f"{short_of(lookup.model or 'Model')}, pk=pk, {owners[0]}=request.user)) "
-                        "or fetch through request.user's related manager."
-                    ),
+                    remediation=_remediation(lookup.model, owners),
                 )
+
+
+USER_RECORD_NOTE = (
+    "; a user record chosen by the caller: an IDOR if the view shows private fields or changes "
+    "the account, by design for public profiles"
+)
+"""Evidence suffix for lookups of the user model itself."""
+
+
+def _remediation(model: str | None, owners: tuple[str, ...]) -> str:
+    short = short_of(model or "Model")
+    if not owners:
+        return (
+            f"Fetch request.user instead of {short} by id, or check the caller may see or "
+            "change that account (staff, or the same user) before using it."
+        )
+    field = owners[0]
+    if "__" in field or field.removesuffix("_id") in TENANT_NAMES:
+        return (
+            f"Filter the lookup by the caller's membership ({field}__members=request.user or a "
+            f"{field.split('__')[0]} the view fetched and checked against request.user)."
+        )
+    return (
+        f"Add {field}=request.user to the lookup (get_object_or_404({short}, pk=pk, "
+        f"{field}=request.user)) or fetch through request.user's related manager."
+    )
+
+
+def _scoped_by_parent(lookup: ObjectLookup, owners: tuple[str, ...]) -> bool:
+    """The lookup names the owning parent with a value the view computed (``project=project``)."""
+    heads = {owner.split("__")[0] for owner in owners}
+    return any(key.split("__")[0].removesuffix("_id") in heads for key in lookup.server_keys)
+
+
+def _parent_checked(ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel) -> bool:
+    """The parent named in the URL is checked against the user by the handler or a decorator.
+
+    ``@workspace_member_required`` then ``Issue.objects.get(workspace__slug=slug, pk=pk)``:
+    the decorator looked the workspace up with ``request.user``; so did a handler that
+    refers to the user before the lookup.
+    """
+    if handler.facts.mentions_user:
+        return True
+    decorators = [*analysis.route.wrappers, *handler.decorators]
+    if analysis.function is not None and analysis.function is not handler:
+        decorators.extend(analysis.function.decorators)
+    for deco in decorators:
+        target = deco.func if isinstance(deco, Call) else deco
+        if not isinstance(target, Ref):
+            continue
+        func = ctx.project.function_named(target.name, parse=False)
+        if func is not None and user_aware(ctx.project, None, func):
+            return True
+    return False
