@@ -352,10 +352,12 @@ def object_check_delegates(
     cls = project.class_named(model) if model else None
     if cls is None:
         return None
+    params = set(func.params)
     targets = [
         hit[1]
         for name in func.facts.calls
-        if name.startswith(".") and (hit := project.method(cls, name[1:])) is not None
+        if (name.startswith(".") or name.split(".", 1)[0] in params)
+        and (hit := project.method(cls, short_of(name))) is not None
     ]
     if not targets:
         return None

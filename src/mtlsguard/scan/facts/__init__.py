@@ -52,7 +52,7 @@ def analyze_function(
     # A staff or global-permission hint is worth the role checks; ``auth`` covers is_staff.
     role_hint = "auth" in hints or "role" in hints
     role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
-    guarded = "auth" in hints and auth_guard(func, nested=walk.has_nested)
+    guarded = ("auth" in hints or "user" in hints) and auth_guard(func, nested=walk.has_nested)
     mentions_user = "user" in hints
     checked = walk.object_checked or (
         mentions_user and bool(walk.lookups) and ownership_guard(func)

@@ -243,7 +243,12 @@ def auth_guard(func: FunctionNode, *, nested: bool) -> bool:
 
 
 def _user_test(test: ast.expr) -> bool:
-    return mentions_attr(test, AUTH_ATTRS)
+    """A test about the user: ``is_authenticated`` & co, or any use of ``request.user``.
+
+    ``if not Membership.objects.filter(user=request.user, ...).exists(): raise ...`` refuses
+    anonymous callers too (no membership has the anonymous user), so it is a login gate.
+    """
+    return mentions_attr(test, AUTH_ATTRS) or mentions_user(test)
 
 
 def cert_guard(

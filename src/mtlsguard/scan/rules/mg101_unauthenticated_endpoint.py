@@ -43,8 +43,8 @@ from mtlsguard.scan.analysis.exposure import exposure
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.knowledge import SAFE_METHODS, short_of
-from mtlsguard.scan.rules._common import describe_protections, where
+from mtlsguard.scan.knowledge import SAFE_METHODS
+from mtlsguard.scan.rules._common import describe_protections, typo_note, where
 
 RULE_ID = "MG101"
 
@@ -75,34 +75,6 @@ def _sensitive_reads(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     if cls is None:
         return True
     return bool(ctx.owner_fields(served_model(ctx.project, cls)))
-
-
-_TYPO_ATTRIBUTES = (
-    "permissions",
-    "permission_class",
-    "permissions_classes",
-    "permission_classess",
-    "permisson_classes",
-    "permission_clases",
-)
-"""Attributes DRF never reads that were meant as ``permission_classes``."""
-
-
-def typo_note(ctx: RuleContext, analysis: RouteAnalysis) -> str:
-    """Evidence note for a ``permissions = [...]``-style typo on a DRF view, or ``""``."""
-    cls = analysis.klass
-    if cls is None or analysis.framework != "drf":
-        return ""
-    if ctx.project.attribute(cls, "permission_classes") is not None:
-        return ""
-    for name in _TYPO_ATTRIBUTES:
-        found = ctx.project.attribute(cls, name)
-        if found is not None:
-            return (
-                f"; {short_of(found[0].qualname)}.{name} is not a DRF attribute (did you mean "
-                "permission_classes?): those permissions never run"
-            )
-    return ""
 
 
 @rule(

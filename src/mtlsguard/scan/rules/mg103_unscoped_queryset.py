@@ -51,7 +51,13 @@ from mtlsguard.scan.analysis.scoping import object_check_delegates, served_model
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import ClassModel, Seq
-from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
+from mtlsguard.scan.rules._common import (
+    UUID_NOTE,
+    permission_downgrade,
+    typo_note,
+    uuid_keyed,
+    where,
+)
 
 RULE_ID = "MG103"
 _OBJECT_VIEWS = frozenset(
@@ -187,7 +193,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             methods=tuple(p.method for p in analysis.protections if p.method != "*"),
             evidence=(
                 f"{where(analysis)}: queryset of {model} (owned via {', '.join(owners)}) is not "
-                f"filtered by request.user{note}"
+                f"filtered by request.user{note}{typo_note(ctx, analysis)}"
             ),
             remediation=(
                 f"Override get_queryset() on {analysis.view} to return "

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.urls import path, re_path
+from django.views.static import serve
+from rest_framework import routers
+
+from orgs import api, views
+
+router = routers.SimpleRouter()
+router.register(r"invoices", api.InvoiceEverything, basename="invoice")
+router.register(r"invoices-filtered", api.InvoicesFiltered, basename="invoice-filtered")
+
+urlpatterns = [
+    path("pricing/", views.pricing),
+    path("pricing/eu/", views.pricing),
+    path("pricing/us/", views.pricing),
+    path("password-reset/done/", views.password_reset_done),
+    path("public/invoices/<int:pk>/", views.invoice_public),
+    path("documents/<int:pk>/", views.document_detail),
+    path("documents/<int:pk>/checked/", views.document_checked),
+    path("invoices/from-body/", views.invoice_from_body),
+    path("invoices/by-kwargs/<int:pk>/", views.invoice_from_kwargs),
+    path("invoices/<int:pk>/owner-checked/", views.invoice_owner_checked),
+    path("invoices/<int:pk>/hidden/", views.invoice_hidden),
+    path("users/<int:user_id>/bio/", views.change_bio),
+    path("orgs/<slug:slug>/projects/<int:pk>/", views.project_detail),
+    path("orgs/<slug:slug>/projects-by-slug/<int:pk>/", views.project_by_slug),
+    path("projects/<int:project_pk>/documents/<int:pk>/", views.document_in_project),
+    path("api/documents/", api.DocumentEverything.as_view()),
+    path("api/my-documents/", api.DocumentsOfMyOrganizations.as_view()),
+    path("api/org-documents/", api.DocumentsOfAnyOrganization.as_view()),
+    path("api/invoices/<int:pk>/visible/", api.InvoiceVisibleToAll.as_view()),
+    path("api/invoices/<int:pk>/access/", api.InvoiceAccessChecked.as_view()),
+    path("api/invoices/<int:pk>/typo/", api.InvoiceTypo.as_view()),
+    path("api/invoices-ro/", api.InvoicesReadOnlyOpen.as_view()),
+    path("api/report/", api.ReportView.as_view()),
+    path("graphql/", api.PrivateGraphQLView.as_view()),
+    path("api/invoice/<int:pk>/", api.InvoiceDetail.as_view()),
+    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),  # expect: MG101
+    re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.STATIC_ROOT}),  # expect: -
+] + router.urls
