@@ -20,7 +20,7 @@ from mtlsguard.scan.facts.branches import permission_branches
 from mtlsguard.scan.facts.guards import (
     auth_guard,
     cert_guard,
-    ownership_guard,
+    ownership_checked,
     request_context,
     role_branch_lines,
     role_guard,
@@ -54,8 +54,8 @@ def analyze_function(
     role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
     guarded = ("auth" in hints or "user" in hints) and auth_guard(func, nested=walk.has_nested)
     mentions_user = "user" in hints
-    checked = walk.object_checked or (
-        mentions_user and bool(walk.lookups) and ownership_guard(func)
+    checked_lines = (
+        ownership_checked(func, {lk.line for lk in walk.lookups}) if walk.lookups else set()
     )
     return FunctionFacts(
         auth_guard=guarded,
@@ -69,7 +69,9 @@ def analyze_function(
         # An object-level permission check in the same view authorizes what it fetched
         # (user.has_perm(perm, obj), check_object_permissions, obj.has_permission(user)).
         lookups=tuple(
-            replace(lk, user_scoped=True) if checked or lk.line in role_lines else lk
+            replace(lk, user_scoped=True)
+            if walk.object_checked or lk.line in role_lines or lk.line in checked_lines
+            else lk
             for lk in walk.lookups
         ),
         jwt_decodes=tuple(walk.jwts),

@@ -24,7 +24,7 @@ from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
 __all__ = [
     "auth_guard",
     "cert_guard",
-    "ownership_guard",
+    "ownership_checked",
     "request_context",
     "role_branch_lines",
     "role_guard",
@@ -171,7 +171,12 @@ def _guard_blocks(
             if _exits(stmt.body):
                 return True
         elif (stmt.orelse and any(_denies(s) for s in stmt.orelse)) or (
-            not stmt.orelse and index + 1 < len(body) and _denies(body[index + 1])
+            not stmt.orelse
+            and index + 1 < len(body)
+            # the refusal right after, or at the end when the allowed branch returns early
+            # (nautobot's MediaView: ``if user.is_authenticated: return serve(...)``, a
+            # branding-files exception, then ``return self.handle_no_permission()``)
+            and (_denies(body[index + 1]) or (_exits(stmt.body) and _denies(body[-1])))
         ):
             return True
     return False
@@ -310,35 +315,86 @@ def safe_methods_shortcut(func: FunctionNode) -> bool:
     return False
 
 
-def ownership_guard(func: FunctionNode) -> bool:
-    """An ``if`` comparing a fetched object with the user that refuses on one side.
+def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
+    """Lines of ``lookup_lines`` whose fetched object is checked against the user, refusing.
 
-    ``if doc.owner != request.user: raise PermissionDenied``, ``if not
-    obj.can_view(request.user): return HttpResponseForbidden()``, ``if request.user not in
-    team.members.all(): raise Http404``: the object fetched before is checked, whatever the
-    lookup said. A bare ``is_authenticated`` or global ``has_perm("codename")`` is not one.
+    ``doc = Document.objects.get(pk=pk)`` then ``if not has_perms(request.user, "view", doc):
+    return HttpResponseForbidden()`` (or ``if doc.owner != request.user: raise
+    PermissionDenied``, ``if request.user not in team.members.all(): raise Http404``): the
+    object assigned from the lookup is named in a test about the user that refuses on one
+    side. A lookup that names such a checked object (``Note.objects.get(id=..., document=doc)``)
+    is scoped by it too. Aliases of the user (``current = request.user``) count as the user.
     """
+    aliases = _user_aliases(func)
+    checked: set[str] = set()
     bodies = [func.body]
     bodies.extend(
         n.body for n in own_nodes(func) if isinstance(n, ast.If | ast.For | ast.With | ast.Try)
     )
-    return any(_guard_blocks(body, _ownership_test, either=True) for body in bodies)
+    bodies.extend(n.orelse for n in own_nodes(func) if isinstance(n, ast.If) and n.orelse)
+    for body in bodies:
+        for index, stmt in enumerate(body):
+            if not isinstance(stmt, ast.If) or not _ownership_test(stmt.test, aliases):
+                continue
+            after = body[index + 1] if index + 1 < len(body) else None
+            if any(_denies(s) for s in stmt.body + stmt.orelse) or (
+                after is not None and _denies(after)
+            ):
+                checked.update(
+                    n.id
+                    for n in ast.walk(stmt.test)
+                    if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
+                )
+    if not checked:
+        return set()
+    found: set[int] = set()
+    for node in own_nodes(func):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id in checked for t in node.targets
+        ):
+            found.update(n.lineno for n in ast.walk(node.value) if isinstance(n, ast.Call))
+        elif isinstance(node, ast.Call) and node.lineno in lookup_lines:
+            values = [*node.args, *(kw.value for kw in node.keywords)]
+            if any(isinstance(v, ast.Name) and v.id in checked for v in values):
+                found.add(node.lineno)
+    return found & lookup_lines
 
 
-def _ownership_test(test: ast.expr) -> bool:
+def _user_aliases(func: FunctionNode) -> set[str]:
+    """Locals that hold the user (``current_user = request.user``)."""
+    return {
+        target.id
+        for node in own_nodes(func)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "user"
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def _refers_to_user(node: ast.AST, aliases: set[str]) -> bool:
+    return mentions_user(node) or any(
+        isinstance(n, ast.Name) and n.id in aliases for n in ast.walk(node)
+    )
+
+
+def _ownership_test(test: ast.expr, aliases: set[str]) -> bool:
     for node in ast.walk(test):
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
-            users = [o for o in operands if mentions_user(o)]
-            others = [o for o in operands if not mentions_user(o)]
+            users = [o for o in operands if _refers_to_user(o, aliases)]
+            others = [o for o in operands if not _refers_to_user(o, aliases)]
             if users and any(not isinstance(o, ast.Constant) for o in others):
                 return True
         elif isinstance(node, ast.Call):
             args = [*node.args, *(kw.value for kw in node.keywords)]
-            if not any(mentions_user(a) for a in args):
+            if not any(_refers_to_user(a, aliases) for a in args):
                 continue
             func = node.func
             # obj.can_view(request.user), has_perm(request.user, obj)
-            if (isinstance(func, ast.Attribute) and not mentions_user(func)) or len(args) >= 2:
+            if (isinstance(func, ast.Attribute) and not _refers_to_user(func, aliases)) or len(
+                args
+            ) >= 2:
                 return True
     return False
