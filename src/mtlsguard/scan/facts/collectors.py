@@ -142,11 +142,26 @@ def _assignments(walk: FunctionWalk, nodes: list[ast.Assign | ast.AnnAssign]) ->
 
 @collects(ast.Assign)
 def _caller_key_locals(walk: FunctionWalk, nodes: list[ast.Assign]) -> None:
-    """``pk = request.data.get("id")``: the local carries a caller-chosen key."""
+    """``pk = request.data.get("id")``: the local carries a caller-chosen key.
+
+    Any other field of the body or query string (``query = request.GET.get("q")``) is a
+    caller-chosen search criterion: :attr:`FunctionWalk.inputs`.
+    """
     for node in nodes:
         names = [t.id for t in node.targets if isinstance(t, ast.Name)]
-        if names and any(caller_key(sub) for sub in ast.walk(node.value)):
+        if not names:
+            continue
+        subs = list(ast.walk(node.value))
+        if any(caller_key(sub) for sub in subs):
             walk.url_params.update(names)
+        elif any(
+            isinstance(sub, ast.Attribute)
+            and sub.attr in _REQUEST_DATA
+            and isinstance(sub.value, ast.Name | ast.Attribute)
+            and ast.unparse(sub.value).endswith("request")
+            for sub in subs
+        ):
+            walk.inputs.update(names)
 
 
 def _model_expr(source: ast.expr) -> ast.expr:
@@ -321,6 +336,16 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
             return
         source = call.func.value
     used = _url_kwargs_used(walk, call)
+    if short == "filter" and not used and walk.inputs:
+        # Model.objects.filter(name__icontains=query): a search over every user's objects.
+        used = tuple(
+            dict.fromkeys(
+                n.id
+                for kw in call.keywords
+                for n in ast.walk(kw.value)
+                if isinstance(n, ast.Name) and n.id in walk.inputs
+            )
+        )
     scoped = mentions_user(call) or any(
         kw.arg and any(w in kw.arg for w in _OWNER_WORDS) for kw in call.keywords
     )

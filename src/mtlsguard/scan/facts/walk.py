@@ -57,6 +57,7 @@ class FunctionWalk:
         "func",
         "has_nested",
         "hints",
+        "inputs",
         "jwts",
         "lookups",
         "object_checked",
@@ -80,6 +81,8 @@ class FunctionWalk:
         args = func.args
         params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
         self.url_params = {p for p in params if p not in _SELF_PARAMS}
+        self.inputs: set[str] = set()
+        """Locals holding search criteria from the request (``q = request.GET["q"]``)."""
         """Parameters that carry URL kwargs (not ``self``/``request``/``*args``...)."""
         self.hints: set[str] = set()
         """Cheap signs seen on the way (:data:`HINTS`); some decide whether a costlier check
