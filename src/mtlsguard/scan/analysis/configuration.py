@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from mtlsguard.scan.knowledge import LOGIN_REQUIRED_MIDDLEWARE
+from mtlsguard.scan.knowledge import AUTH_DECORATORS, LOGIN_REQUIRED_MIDDLEWARE, short_of
 from mtlsguard.scan.project_model import (
     BinOp,
     Const,
@@ -108,7 +108,10 @@ class _MiddlewareGates:
                 if method is None:
                     continue
                 facts = method[1].facts
-                guard = guard or facts.auth_guard
+                # ``return login_required(view_func)(request, ...)``: the middleware applies an
+                # authenticating decorator itself (weblate's RequireLoginMiddleware).
+                wraps = any(short_of(c) in AUTH_DECORATORS for c in facts.calls)
+                guard = guard or facts.auth_guard or wraps
                 partial = partial or facts.path_dependent
                 if facts.cert_guard:
                     cert = True

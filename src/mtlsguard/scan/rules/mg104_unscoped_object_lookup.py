@@ -31,6 +31,7 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import TENANT_NAMES, is_user_model, user_aware
 from mtlsguard.scan.context import RuleContext
@@ -72,8 +73,14 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         gate = ctx.role_gate(analysis)
         if gate is not None and gate.role == "staff":
             continue  # staff-only view: any object is theirs to see
-        severity, confidence, note = permission_downgrade(gate)
+        route_downgrade = permission_downgrade(gate)
         for handler in _handlers(ctx, analysis):
+            own = gate or _handler_gate(ctx, analysis, handler)
+            if own is not None and own.role == "staff":
+                continue
+            severity, confidence, note = (
+                route_downgrade if gate is not None else permission_downgrade(own)
+            )
             for lookup in handler.facts.lookups:
                 if lookup.user_scoped:
                     continue
@@ -138,6 +145,16 @@ def _remediation(model: str | None, owners: tuple[str, ...]) -> str:
         f"Add {field}=request.user to the lookup (get_object_or_404({short}, pk=pk, "
         f"{field}=request.user)) or fetch through request.user's related manager."
     )
+
+
+def _handler_gate(
+    ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel
+) -> RoleGate | None:
+    """A staff or global-permission check the handler makes itself (``self.perm_check()``)."""
+    role = handler_role(ctx.project, analysis.klass, handler)
+    if not role:
+        return None
+    return RoleGate(role, f"a check in {short_of(handler.qualname)}()")
 
 
 def _scoped_by_parent(lookup: ObjectLookup, owners: tuple[str, ...]) -> bool:
