@@ -218,19 +218,34 @@ def queryset_scope(project: ProjectModel, cls: ClassModel) -> str | None:
     mixin = USER_SCOPING_MIXINS.intersection(cls.mro)
     if mixin:
         return short_of(min(mixin))  # mtlsguard's OwnerScopedQuerysetMixin
-    methods = [project.method(cls, name) for name in SCOPING_METHODS]
-    for found in methods:
-        if found is not None and found[1].facts.user_scoped_queryset:
-            return f"{short_of(found[1].qualname)}() filters by the request's user"
+    methods = [meth for name in SCOPING_METHODS for meth in _definitions(project, cls, name)]
+    for meth in methods:
+        if meth.facts.user_scoped_queryset:
+            return f"{short_of(meth.qualname)}() filters by the request's user"
     backend = filter_backend_scope(project, cls)
     if backend:
         return backend
-    for found in methods:
-        if found is not None:
-            parent = parent_scope(project, cls, found[1])
-            if parent:
-                return parent
+    for meth in methods:
+        parent = parent_scope(project, cls, meth)
+        if parent:
+            return parent
     return None
+
+
+def _definitions(project: ProjectModel, cls: ClassModel, name: str) -> Iterator[FunctionModel]:
+    """``name`` along the MRO as a call runs it: the next one only through ``super()``.
+
+    pretix's ``VoucherList.get_queryset`` annotates ``super().get_queryset()``, which is
+    ``VoucherQueryMixin``'s, filtered by the request's event.
+    """
+    for qual in cls.mro:
+        owner = project.class_named(qual)
+        if owner is None or name not in owner.methods:
+            continue
+        meth = owner.methods[name]
+        yield meth
+        if name not in meth.facts.super_calls:
+            return
 
 
 def user_aware(
@@ -274,7 +289,7 @@ def parent_scope(project: ProjectModel, cls: ClassModel, func: FunctionModel) ->
     for name in func.facts.self_reads:
         hit = project.method(cls, name)
         if hit is not None:
-            if user_aware(project, cls, hit[1], 1):
+            if user_aware(project, cls, hit[1], 1) or _scoped_helper(hit[1]):
                 return f"self.{name}()"
             continue
         for write in _writes(project, cls, name):
@@ -283,6 +298,18 @@ def parent_scope(project: ProjectModel, cls: ClassModel, func: FunctionModel) ->
             ):
                 return f"self.{name}"
     return None
+
+
+def _scoped_helper(func: FunctionModel) -> bool:
+    """A helper whose objects are the request's, not the URL's.
+
+    ``self.request.event.orders``, or lookups all scoped by the request's user or tenant
+    (``get_object_or_404(Item, event=request.event)``).
+    """
+    facts = func.facts
+    if facts.user_scoped_queryset:
+        return True
+    return bool(facts.lookups) and all(lk.user_scoped for lk in facts.lookups)
 
 
 _SCOPING_BACKEND_WORDS = ("permission", "owner", "owned", "member", "granted", "visible")

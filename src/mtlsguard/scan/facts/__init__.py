@@ -82,7 +82,7 @@ def analyze_function(
         permission_branches=(
             permission_branches(func, resolve) if func.name == "get_permissions" else ()
         ),
-        user_scoped_queryset=func.name in _SCOPING_METHODS
+        user_scoped_queryset=(func.name in _SCOPING_METHODS or "queryset" in func.name)
         and (mentions_user or request_context(func)),
         calls=tuple(dict.fromkeys(walk.called)),
         path_dependent="path" in hints,

@@ -355,7 +355,21 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
         return
     server: list[str] = []
     url_parents: list[str] = []
-    for kw in call.keywords:
+    # Q(order=self.order) | Q(orderposition__order=self.order) count like keywords.
+    keywords = [
+        *call.keywords,
+        *(
+            kw
+            for arg in call.args
+            for sub in ast.walk(arg)
+            if isinstance(sub, ast.Call)
+            for kw in sub.keywords
+        ),
+    ]
+    if any(kw.arg and _request_context(kw.value) for kw in keywords):
+        # organizer=self.request.organizer: a tenant middleware resolved and checked
+        scoped = True
+    for kw in keywords:
         if not kw.arg:
             continue
         if _caller_chosen(walk, kw.value):
@@ -365,6 +379,24 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
             server.append(kw.arg)
     walk.lookups.append(
         ObjectLookup(call.lineno, short, model, used, scoped, tuple(server), tuple(url_parents))
+    )
+
+
+_REQUEST_INPUT = frozenset(
+    {"GET", "POST", "data", "query_params", "META", "headers", "FILES", "COOKIES", "body"}
+)
+
+
+def _request_context(value: ast.expr) -> bool:
+    """``self.request.event``/``request.organizer``: set on the request by the server."""
+    return (
+        isinstance(value, ast.Attribute)
+        and value.attr not in _REQUEST_INPUT
+        and value.attr != "user"
+        and (
+            (isinstance(value.value, ast.Name) and value.value.id == "request")
+            or (isinstance(value.value, ast.Attribute) and value.value.attr == "request")
+        )
     )
 
 

@@ -345,6 +345,7 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
                     for n in ast.walk(stmt.test)
                     if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
                 )
+    checked |= _refined(func, aliases, checked)
     if not checked:
         return set()
     found: set[int] = set()
@@ -358,6 +359,37 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
             if any(isinstance(v, ast.Name) and v.id in checked for v in values):
                 found.add(node.lineno)
     return found & lookup_lines
+
+
+def _refined(func: FunctionNode, aliases: set[str], checked: set[str]) -> set[str]:
+    """Querysets narrowed later to the user's: ``qs = qs.filter(event__in=user.teams...)``.
+
+    pretix's typeahead searches ``Order.objects.filter(code__istartswith=query)`` and then,
+    unless the caller is staff, filters the same variable by the user's teams.
+    """
+    refined: set[str] = set()
+    for node in own_nodes(func):
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+        root: ast.expr = node.value
+        while isinstance(root, ast.Call | ast.Attribute):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        if not (isinstance(root, ast.Name) and root.id in names):
+            continue
+        args = [
+            arg
+            for call in ast.walk(node.value)
+            if isinstance(call, ast.Call)
+            for arg in [*call.args, *(kw.value for kw in call.keywords)]
+        ]
+        if any(
+            _refers_to_user(arg, aliases)
+            or any(isinstance(n, ast.Name) and n.id in checked for n in ast.walk(arg))
+            for arg in args
+        ):
+            refined.add(root.id)
+    return refined
 
 
 def _user_aliases(func: FunctionNode) -> set[str]:
