@@ -37,6 +37,7 @@ from mtlsguard.scan.project_model import (
 __all__ = [
     "SCOPING_METHODS",
     "TENANT_NAMES",
+    "empty_queryset",
     "filter_backend_scope",
     "is_user_model",
     "model_of",
@@ -307,9 +308,25 @@ def _scoped_helper(func: FunctionModel) -> bool:
     (``get_object_or_404(Item, event=request.event)``).
     """
     facts = func.facts
-    if facts.user_scoped_queryset:
+    if facts.user_scoped_queryset or any(_request_attribute(r) for r in facts.returns):
         return True
     return bool(facts.lookups) and all(lk.user_scoped for lk in facts.lookups)
+
+
+_REQUEST_INPUT = frozenset(
+    {"GET", "POST", "data", "query_params", "META", "headers", "FILES", "COOKIES", "body", "user"}
+)
+
+
+def _request_attribute(value: Expr) -> bool:
+    """``self.request.event``: an object the server attached to the request (a tenant)."""
+    if not isinstance(value, Ref):
+        return False
+    parts = value.name.split(".")
+    if "request" not in parts[:2]:
+        return False
+    index = parts.index("request")
+    return len(parts) > index + 1 and parts[index + 1] not in _REQUEST_INPUT
 
 
 _SCOPING_BACKEND_WORDS = ("permission", "owner", "owned", "member", "granted", "visible")
@@ -409,3 +426,12 @@ def is_user_model(project: ProjectModel, model: str | None) -> bool:
         return True
     cls = project.class_named(model)
     return cls is not None and any(short_of(e) in _USER_BASES for e in cls.mro)
+
+
+def empty_queryset(project: ProjectModel, cls: ClassModel) -> bool:
+    """``queryset = Model.objects.none()`` with no ``get_queryset()`` to replace it."""
+    if project.method(cls, "get_queryset") is not None:
+        return False
+    found = project.attribute(cls, "queryset")
+    value = found[1] if found is not None else None
+    return isinstance(value, Call) and isinstance(value.func, Ref) and value.func.short == "none"

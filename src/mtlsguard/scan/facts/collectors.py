@@ -366,8 +366,11 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
             for kw in sub.keywords
         ),
     ]
-    if any(kw.arg and _request_context(kw.value) for kw in keywords):
-        # organizer=self.request.organizer: a tenant middleware resolved and checked
+    if _request_context(source) or any(
+        kw.arg and (_request_context(kw.value) or _checked_object(kw.value)) for kw in keywords
+    ):
+        # organizer=self.request.organizer (a tenant middleware resolved and checked),
+        # get_object_or_404(self.request.organizer.teams, ...), orderposition=self.get_object()
         scoped = True
     for kw in keywords:
         if not kw.arg:
@@ -388,15 +391,27 @@ _REQUEST_INPUT = frozenset(
 
 
 def _request_context(value: ast.expr) -> bool:
-    """``self.request.event``/``request.organizer``: set on the request by the server."""
+    """``self.request.event``/``request.organizer.teams``: set on the request by the server."""
+    node: ast.expr = value
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Call):
+            node = node.func
+            continue
+        base = node.value
+        if (isinstance(base, ast.Name) and base.id == "request") or (
+            isinstance(base, ast.Attribute) and base.attr == "request"
+        ):
+            return node.attr not in _REQUEST_INPUT and node.attr != "user"
+        node = base
+    return False
+
+
+def _checked_object(value: ast.expr) -> bool:
+    """``self.get_object()``: DRF's fetch through the scoped queryset and object permissions."""
     return (
-        isinstance(value, ast.Attribute)
-        and value.attr not in _REQUEST_INPUT
-        and value.attr != "user"
-        and (
-            (isinstance(value.value, ast.Name) and value.value.id == "request")
-            or (isinstance(value.value, ast.Attribute) and value.value.attr == "request")
-        )
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "get_object"
     )
 
 

@@ -411,8 +411,16 @@ def _refers_to_user(node: ast.AST, aliases: set[str]) -> bool:
     )
 
 
+_SECRET_CHECKS = ("check_token", "compare_digest", "check_signature", "verify_token")
+"""Calls that check a fetched object against a secret the caller must hold (a reset token)."""
+
+
 def _ownership_test(test: ast.expr, aliases: set[str]) -> bool:
     for node in ast.walk(test):
+        if isinstance(node, ast.Call):
+            func_name = ast.unparse(node.func)
+            if func_name.endswith(_SECRET_CHECKS):
+                return True
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
             users = [o for o in operands if _refers_to_user(o, aliases)]

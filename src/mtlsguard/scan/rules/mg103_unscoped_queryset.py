@@ -47,7 +47,7 @@ from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import object_check_delegates, served_model
+from mtlsguard.scan.analysis.scoping import empty_queryset, object_check_delegates, served_model
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import ClassModel, Seq
@@ -170,6 +170,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             continue  # one finding per view class: the fix is there, not per route
         if ctx.queryset_scope(cls) is not None:
             continue  # scoped by a mixin, get_queryset() & co, or a parent fetched with a check
+        if empty_queryset(ctx.project, cls):
+            continue  # queryset = Model.objects.none() and no get_queryset(): nothing served
         model = served_model(ctx.project, cls)
         owners = ctx.owner_fields(model)
         if not owners:

@@ -40,6 +40,7 @@ from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
 from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
 
 RULE_ID = "MG104"
+_SECRETS = ("token", "secret", "signature")
 _ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy", "get_object")
 
 
@@ -88,6 +89,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 user_record = not owners and is_user_model(ctx.project, lookup.model)
                 if not owners and not user_record:
                     continue
+                if any(w in key.lower() for key in lookup.url_kwargs for w in _SECRETS):
+                    continue  # keyed by a secret from the link (a capability), not a counter
                 if _scoped_by_parent(lookup, owners) or (
                     lookup.url_parent_keys and _parent_checked(ctx, analysis, handler)
                 ):
