@@ -223,6 +223,9 @@ def queryset_scope(project: ProjectModel, cls: ClassModel) -> str | None:
     for meth in methods:
         if meth.facts.user_scoped_queryset:
             return f"{short_of(meth.qualname)}() filters by the request's user"
+        lookups = meth.facts.lookups
+        if lookups and all(lk.user_scoped for lk in lookups):
+            return f"{short_of(meth.qualname)}() fetches a parent it checks against the user"
     backend = filter_backend_scope(project, cls)
     if backend:
         return backend
@@ -390,8 +393,8 @@ def object_check_delegates(
     """What the model methods an object permission calls (``obj.can_view(user)``) decide.
 
     ``False`` when every model method it delegates to returns a constant (``return True``:
-    no check at all), ``True`` when one of them looks at a user, ``None`` when it delegates
-    to none of ``model``'s methods.
+    no check at all), ``True`` when one of them computes its answer, ``None`` when it
+    delegates to none of ``model``'s methods.
     """
     cls = project.class_named(model) if model else None
     if cls is None:
@@ -405,9 +408,9 @@ def object_check_delegates(
     ]
     if not targets:
         return None
-    if all(_constant_answer(t) for t in targets):
-        return False
-    return any(user_aware(project, cls, t, 1) or t.facts.mentions_user for t in targets)
+    # Anything but a constant is taken as a check: model methods get the user as a parameter
+    # (``def has_permission(self, user)``), which no ``request.user`` test would see.
+    return not all(_constant_answer(t) for t in targets)
 
 
 def _constant_answer(func: FunctionModel) -> bool:

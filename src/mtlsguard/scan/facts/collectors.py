@@ -336,6 +336,16 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
             return
         source = call.func.value
     used = _url_kwargs_used(walk, call)
+    if not used and walk.inputs:
+        # get_object_or_404(Project, pk=project_pk) with project_pk = request.GET["project"]
+        used = tuple(
+            kw.value.id
+            for kw in call.keywords
+            if kw.arg
+            and (kw.arg in ("pk", "id") or kw.arg.endswith(("_id", "_pk", "__pk", "__id")))
+            and isinstance(kw.value, ast.Name)
+            and kw.value.id in walk.inputs
+        )
     if short == "filter" and not used and walk.inputs:
         # Model.objects.filter(name__icontains=query): a search over every user's objects.
         used = tuple(
