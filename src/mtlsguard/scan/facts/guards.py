@@ -346,6 +346,7 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
                     if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
                 )
     checked |= _refined(func, aliases, checked)
+    checked |= _fetched_with_user(func, aliases)
     if not checked:
         return set()
     found: set[int] = set()
@@ -390,6 +391,21 @@ def _refined(func: FunctionNode, aliases: set[str], checked: set[str]) -> set[st
         ):
             refined.add(root.id)
     return refined
+
+
+def _fetched_with_user(func: FunctionNode, aliases: set[str]) -> set[str]:
+    """Locals every assignment of which involves the user (``Project.objects.for_user(user)``).
+
+    A lookup naming such a parent (``filter(project=project, id__in=ids)``) is scoped by it.
+    """
+    with_user: set[str] = set()
+    without: set[str] = set()
+    for node in own_nodes(func):
+        if not isinstance(node, ast.Assign):
+            continue
+        bucket = with_user if _refers_to_user(node.value, aliases) else without
+        bucket.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return with_user - without - aliases
 
 
 def _user_aliases(func: FunctionNode) -> set[str]:

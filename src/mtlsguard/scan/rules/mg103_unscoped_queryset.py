@@ -50,7 +50,7 @@ from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import empty_queryset, object_check_delegates, served_model
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import ClassModel, Seq
+from mtlsguard.scan.project_model import BinOp, ClassModel, Expr, Ref, Seq
 from mtlsguard.scan.rules._common import (
     UUID_NOTE,
     permission_downgrade,
@@ -105,6 +105,25 @@ def _lists(analysis: RouteAnalysis, cls: ClassModel) -> bool:
     return any(short_of(entry) in _LIST_VIEWS for entry in cls.mro)
 
 
+def _permission_items(ctx: RuleContext, perms: Expr | None) -> tuple[Expr, ...] | None:
+    """The classes of a permission list.
+
+    ``api_settings.DEFAULT_PERMISSION_CLASSES + [...]`` included: label-studio extends the
+    default that way.
+    """
+    if isinstance(perms, Seq):
+        return perms.items
+    if isinstance(perms, Ref) and perms.name.endswith("DEFAULT_PERMISSION_CLASSES"):
+        default = ctx.analyzer.configuration.default_permissions
+        return default.items if isinstance(default, Seq) else None
+    if isinstance(perms, BinOp) and perms.op == "+":
+        left = _permission_items(ctx, perms.left)
+        right = _permission_items(ctx, perms.right)
+        if left is not None and right is not None:
+            return left + right
+    return None
+
+
 def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> bool | None:
     """True if a permission class checks ownership for every method; None if none is set."""
     cls = analysis.klass
@@ -116,10 +135,11 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
         # No permission_classes anywhere in the project's MRO: DRF's APIView uses
         # DEFAULT_PERMISSION_CLASSES, and get_object() runs their has_object_permission.
         perms = ctx.analyzer.configuration.default_permissions
-    if not isinstance(perms, Seq):
+    items = _permission_items(ctx, perms)
+    if items is None:
         return None
     lists = _lists(analysis, cls)
-    for item in perms.items:
+    for item in items:
         name = getattr(item, "name", None)
         if name is None:
             continue
