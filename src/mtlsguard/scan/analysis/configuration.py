@@ -15,8 +15,10 @@ from dataclasses import dataclass, replace
 from mtlsguard.scan.knowledge import AUTH_DECORATORS, LOGIN_REQUIRED_MIDDLEWARE, short_of
 from mtlsguard.scan.project_model import (
     BinOp,
+    ClassModel,
     Const,
     Expr,
+    FunctionFacts,
     IfExpr,
     Mapping,
     ProjectModel,
@@ -111,7 +113,7 @@ class _MiddlewareGates:
                 # ``return login_required(view_func)(request, ...)``: the middleware applies an
                 # authenticating decorator itself (weblate's RequireLoginMiddleware).
                 wraps = any(short_of(c) in AUTH_DECORATORS for c in facts.calls)
-                guard = guard or facts.auth_guard or wraps
+                guard = guard or facts.auth_guard or wraps or _helper_guard(project, cls, facts)
                 partial = partial or facts.path_dependent
                 if facts.cert_guard:
                     cert = True
@@ -121,6 +123,20 @@ class _MiddlewareGates:
                 self.partial = partial
             elif cert:
                 self.cert = (name, ", ".join(dict.fromkeys(keys)))
+
+
+def _helper_guard(project: ProjectModel, cls: ClassModel, facts: FunctionFacts) -> bool:
+    """A method of the middleware the hook calls refuses anonymous users.
+
+    pretalx's ``EventPermissionMiddleware.__call__`` hands ``/orga/`` URLs to
+    ``self._handle_orga_url()``, which redirects anonymous users to the login page.
+    """
+    for name in facts.calls:
+        if name.startswith(("self.", ".")):
+            hit = project.method(cls, short_of(name))
+            if hit is not None and hit[1].facts.auth_guard:
+                return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)

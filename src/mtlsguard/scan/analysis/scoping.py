@@ -101,6 +101,7 @@ TENANT_NAMES = frozenset(
         "company",
         "account",
         "organizer",
+        "organiser",
         "board",
         "course",
         "household",
