@@ -13,14 +13,14 @@ import re
 from dataclasses import dataclass
 
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import owner_fields, served_model
+from mtlsguard.scan.analysis.scoping import is_user_model, owner_fields, served_model
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import FunctionModel, ProjectModel
 
 __all__ = ["Exposure", "exposure"]
 
 _AUTH_FLOW = re.compile(
-    r"(?:^|_)(?:log_?in|log_?out|sign_?(?:in|out|up)|register|registration|password_reset|"
+    r"(?:^|_)(?:log_?in|log_?out|authenticate|sign_?(?:in|out|up)|register|registration|password_reset|"
     r"reset_password|forgot|activate|verify_email|email_verif|confirm_email|email_confirm|"
     r"health|healthz|ready|readiness|alive|liveness|ping|heartbeat|schema|openapi|swagger|"
     r"redoc|spectacular|autoconfig|autodiscover|robots|favicon|manifest|csrf|oauth|saml|oidc|sso|"
@@ -40,7 +40,7 @@ class Exposure:
     auth_flow: str = ""
     """The name that marks it as a sign-in/sign-out/reset/health/schema endpoint, if any."""
     keyed_lookup: bool = False
-    """It fetches a record by a caller-chosen key (``pk`` from the URL, an id in the body)."""
+    """It fetches a user's record by a caller-chosen key (``pk`` from the URL, a body id)."""
 
     @property
     def informational(self) -> bool:
@@ -95,7 +95,12 @@ def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
                 functions.append(hit[1])
     else:
         return Exposure(True, flow)  # code not read: assume the worst
-    keyed = any(f.facts.lookups for f in functions)
+    keyed = any(
+        owner_fields(project, lk.model) or is_user_model(project, lk.model)
+        for f in functions
+        for lk in f.facts.lookups
+        if not lk.user_scoped
+    )
     touches = owned or keyed or any(_touches(project, f, 0) for f in functions)
     return Exposure(touches, flow, keyed)
 
