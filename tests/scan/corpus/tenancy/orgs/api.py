@@ -1,11 +1,15 @@
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 from graphene_django.views import GraphQLView
 from rest_framework import generics, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
+from rest_framework.decorators import action
 
 from .filters import OwnedOrGrantedFilter
-from .models import Document, Invoice
+from .models import Document, Invoice, Project
 from .permissions import CanViewInvoice, HasInvoiceAccess, IsInvoiceOwner
 
 
@@ -78,4 +82,44 @@ class PrivateGraphQLView(GraphQLView):  # expect: -
 class InvoiceDetail(APIView):  # expect: -
     def get(self, request, *args, **kwargs):
         invoice = Invoice.objects.get(pk=self.kwargs.get("pk"))  # expect: MG104
+        return Response({"total": invoice.total})
+
+
+class ProjectDocuments(generics.ListAPIView):  # expect: -
+    @cached_property
+    def project(self):
+        return get_object_or_404(Project, pk=self.kwargs["pk"], organization=self.request.organization)
+
+    def get_queryset(self):
+        return self.project.document_set.all()
+
+
+class EmptyDocuments(generics.ListCreateAPIView):  # expect: -
+    queryset = Document.objects.none()
+
+
+class MyInvoices(generics.ListAPIView):
+    def get_queryset(self):
+        return Invoice.objects.filter(owner=self.request.user)
+
+
+class MyInvoicesByTotal(MyInvoices):  # expect: -
+    def get_queryset(self):
+        return super().get_queryset().order_by("-total")
+
+
+class InvoiceExtendedDefaults(generics.RetrieveAPIView):  # expect: -
+    queryset = Invoice.objects.all()
+    permission_classes = api_settings.DEFAULT_PERMISSION_CLASSES + [IsInvoiceOwner]
+
+
+class InvoiceAdminViewSet(viewsets.ViewSet):  # expect: -
+    def perm_check(self, request):
+        if not request.user.has_perm("orgs.change_invoice"):
+            self.permission_denied(request)
+
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        self.perm_check(request)
+        invoice = Invoice.objects.get(pk=request.data["invoice_id"])  # expect: MG104
         return Response({"total": invoice.total})

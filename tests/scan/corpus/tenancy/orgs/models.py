@@ -44,3 +44,14 @@ class Invoice(models.Model):
 class Plan(models.Model):
     name = models.CharField(max_length=100)
     price = models.IntegerField()
+
+
+class Note(models.Model):
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE)
+
+
+class ShareLink(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE)
+    token = models.CharField(max_length=64)

@@ -1,10 +1,14 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.views import View
+from django.views.static import serve
 
 from .decorators import organization_member_required
-from .models import Document, Invoice, Plan, Project, User
+from .models import Document, Invoice, Note, Plan, Project, ShareLink, User
 
 
 def pricing(request):  # expect: MG101
@@ -87,3 +91,74 @@ def document_in_project(request, project_pk, pk):  # expect: -
     project = get_object_or_404(Project, pk=project_pk, organization__memberships__user=request.user)  # expect: -
     document = get_object_or_404(Document, pk=pk, project=project)  # expect: -
     return JsonResponse({"title": document.title})
+
+
+def has_document_access(user, action, document):
+    return document.project.organization.memberships.filter(user=user).exists()
+
+
+@login_required
+def note_delete(request, pk):  # expect: -
+    current = request.user
+    document = get_object_or_404(Document, pk=pk)  # expect: -
+    if not has_document_access(current, "change", document):
+        return HttpResponseForbidden()
+    note = Note.objects.get(id=request.GET.get("id"), document=document)  # expect: -
+    note.delete()
+    return JsonResponse({"ok": True})
+
+
+@login_required
+def note_delete_anywhere(request, pk):  # expect: -
+    current = request.user
+    document = get_object_or_404(Document, pk=pk)  # expect: -
+    if not has_document_access(current, "change", document):
+        return HttpResponseForbidden()
+    note = Note.objects.get(id=request.GET.get("id"))  # expect: MG104
+    note.delete()
+    return JsonResponse({"ok": True})
+
+
+@login_required
+def invoice_search(request):  # expect: -
+    query = request.GET.get("q", "")
+    invoices = Invoice.objects.filter(total__gte=query)  # expect: MG104
+    return JsonResponse({"totals": [i.total for i in invoices]})
+
+
+@login_required
+def invoice_search_mine(request):  # expect: -
+    query = request.GET.get("q", "")
+    invoices = Invoice.objects.filter(total__gte=query)  # expect: -
+    if not request.user.is_staff:
+        invoices = invoices.filter(owner=request.user)
+    return JsonResponse({"totals": [i.total for i in invoices]})
+
+
+@login_required
+def project_in_current_organization(request, pk):  # expect: -
+    project = get_object_or_404(Project, organization=request.organization, pk=pk)  # expect: -
+    return JsonResponse({"name": project.name})
+
+
+@login_required
+def project_documents_delete(request, pk):  # expect: -
+    project = get_object_or_404(Project, pk=pk, organization__memberships__user=request.user)  # expect: -
+    ids = request.POST.getlist("document_ids")
+    Document.objects.filter(project=project, id__in=ids).delete()  # expect: -
+    return JsonResponse({"ok": True})
+
+
+@login_required
+def shared_invoice(request, pk, token):  # expect: -
+    link = get_object_or_404(ShareLink, invoice_id=pk, token=token)  # expect: -
+    return JsonResponse({"total": link.invoice.total})
+
+
+class MediaView(AccessMixin, View):  # expect: -
+    def get(self, request, path):
+        if request.user.is_authenticated:
+            return serve(request, path, document_root=settings.MEDIA_ROOT)
+        if path.startswith("branding/"):
+            return serve(request, path, document_root=settings.MEDIA_ROOT)
+        return self.handle_no_permission()

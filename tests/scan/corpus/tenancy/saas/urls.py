@@ -8,6 +8,7 @@ from orgs import api, views
 router = routers.SimpleRouter()
 router.register(r"invoices", api.InvoiceEverything, basename="invoice")
 router.register(r"invoices-filtered", api.InvoicesFiltered, basename="invoice-filtered")
+router.register(r"invoice-admin", api.InvoiceAdminViewSet, basename="invoice-admin")
 
 urlpatterns = [
     path("pricing/", views.pricing),
@@ -35,6 +36,18 @@ urlpatterns = [
     path("api/report/", api.ReportView.as_view()),
     path("graphql/", api.PrivateGraphQLView.as_view()),
     path("api/invoice/<int:pk>/", api.InvoiceDetail.as_view()),
+    path("documents/<int:pk>/notes/delete/", views.note_delete),
+    path("documents/<int:pk>/notes/delete-any/", views.note_delete_anywhere),
+    path("invoices/search/", views.invoice_search),
+    path("invoices/search/mine/", views.invoice_search_mine),
+    path("projects/<int:pk>/", views.project_in_current_organization),
+    path("projects/<int:pk>/documents/delete/", views.project_documents_delete),
+    path("share/<int:pk>/<str:token>/", views.shared_invoice),
+    path("private-media/<path:path>", views.MediaView.as_view()),
+    path("api/projects/<int:pk>/documents/", api.ProjectDocuments.as_view()),
+    path("api/empty-documents/", api.EmptyDocuments.as_view()),
+    path("api/my-invoices/", api.MyInvoicesByTotal.as_view()),
+    path("api/invoices/<int:pk>/extended/", api.InvoiceExtendedDefaults.as_view()),
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),  # expect: MG101
     re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.STATIC_ROOT}),  # expect: -
 ] + router.urls
