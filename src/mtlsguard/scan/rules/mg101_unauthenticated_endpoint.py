@@ -5,7 +5,20 @@ equivalent), no authenticating mixin that actually runs, a DRF view left on ``Al
 explicitly, through a composition such as ``IsAuthenticated | AllowAny``, through a custom
 permission whose ``has_permission`` returns ``True``, or through DRF's *implicit* default when
 ``REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]`` is not set — and no login-required middleware.
-``IsAuthenticatedOrReadOnly`` is reported when the reads expose a model that belongs to a user.
+``IsAuthenticatedOrReadOnly`` is reported when the reads expose a model that belongs to a user
+(``queryset``, ``model`` or what ``get_queryset()`` returns). ``django.views.static.serve`` under
+a media/uploads prefix (``MEDIA_ROOT``) is reported: it hands out every user's uploads. A
+middleware counts as a login wall only if it refuses (returns a redirect or 403, raises, or
+wraps the view in ``login_required``); one that only reads ``request.user.is_authenticated``
+and passes the request on protects nothing. ``initial()``/``check_permissions()``/
+``dispatch()`` overrides that refuse without a user check protect the view. A DRF view whose
+permissions sit in a misspelt attribute (``permissions = [...]``) says so.
+
+**Severity.** High when the view reads a model owned by a user (directly or through a tenant),
+looks at ``request.user``, or fetches a user's record by a caller-chosen key. Views that touch
+no user data (a constant page, a public model) and sign-in, sign-out, password-reset, signup,
+health, schema and autoconfig endpoints are reported as ``info``, with the reason in the
+evidence.
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application

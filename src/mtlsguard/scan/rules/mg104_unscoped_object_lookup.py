@@ -1,10 +1,23 @@
 """MG104 — Object fetched by a URL id without checking its owner (CWE-639).
 
 **What.** A view that loads one object with ``get_object_or_404(Model, pk=pk)`` or
-``Model.objects.get(pk=...)`` using a URL keyword argument, where ``Model`` belongs to a user
-and neither the lookup nor its queryset mentions ``request.user``. Staff-only views are not
-reported; views behind a global permission, and lookups keyed by a ``<uuid:...>`` URL
-parameter, get low confidence and medium severity (see MG103).
+``Model.objects.get(pk=...)`` using a key the caller chose — a URL keyword argument (also
+``kwargs.get("pk")``), an id of the request body or query string (``request.data["id"]``,
+``request.GET.get("invoice_id")``), or searches ``Model.objects.filter(name__icontains=q)`` by
+the caller's criteria — where ``Model`` belongs to a user or to a tenant (see MG103) and
+neither the lookup nor its queryset is scoped: by ``request.user``, by a tenant the request
+carries (``organizer=request.organizer``), by a parent the view fetched with the user or
+checked against it (``Note.objects.get(id=..., document=doc)`` after ``has_perm(user, doc)``),
+by ``self.get_object()``, or by a later ``qs.filter(...)`` on the user. An object checked after
+the fetch (``if doc.owner != request.user: raise PermissionDenied``, ``if not
+obj.can_view(request.user): return HttpResponseForbidden()``, a reset-token check) is not
+reported, nor a lookup by a parent named in the URL (``workspace__slug=slug``) when a
+decorator or the handler checks that parent against the user. Staff-only views (also by a check
+the handler makes through a method of its view) are not reported; views behind a global
+permission, lookups keyed by a ``<uuid:...>`` URL parameter and records of the user model
+itself (a public profile is by design, changing another account is not) get low confidence
+and medium severity (see MG103); lookups keyed by a secret from the link (a token) are not
+reported.
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, IDOR): the id in the URL
 is chosen by the caller, so any authenticated user (any certificate holder behind mTLS) reads
