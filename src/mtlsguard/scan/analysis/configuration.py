@@ -4,8 +4,8 @@ Read once per project. A login-required middleware (Django's ``LoginRequiredMidd
 third-party predecessors) or a project middleware that refuses anonymous users (in a request
 hook, in a method of its own the hook calls, or by wrapping the view in ``login_required``)
 protects every Django view that does not opt out — only some paths when it looks at the URL;
-one that only reads ``request.user`` and hands the request on protects nothing; a project middleware that only checks a certificate header
-is an mTLS-only gate. ``REST_FRAMEWORK`` gives the permission classes of every DRF view that
+one that only reads ``request.user`` and hands the request on protects nothing; a project
+middleware that only checks a certificate header is an mTLS-only gate. ``REST_FRAMEWORK`` gives the permission classes of every DRF view that
 sets none (DRF's implicit default is ``AllowAny``) and may switch authentication off.
 """
 

@@ -17,8 +17,8 @@ filter backend that scopes the list (``filter_backends``/``DEFAULT_FILTER_BACKEN
 backend whose ``filter_queryset`` looks at the user, or a package one named for permissions or
 ownership), and no scoping by the request's tenant (``self.request.event.orders``, a parent
 fetched by ``organizer=self.request.organizer``). ``get_queryset()`` is followed through
-``super()``; ``queryset = Model.objects.none()`` serves nothing. A parent counts as checked when the code that fetches it
-refers to ``request.user``; that it really refuses is assumed, not proven. Views only staff
+``super()``; ``queryset = Model.objects.none()`` serves nothing. A parent counts as checked
+when the code that fetches it refers to ``request.user``; that it really refuses is assumed, not proven. Views only staff
 reach (``is_staff``/``is_superuser``/staff-session guards in a decorator, ``dispatch()`` or an
 ``as_view()`` override, ``staff_member_required``, ``IsAdminUser``) are not reported; views
 behind a global permission (``has_perm("app.codename")`` with no object,
