@@ -1,12 +1,13 @@
 """What the settings decide for every route: gates in ``MIDDLEWARE`` and DRF's defaults.
 
 Read once per project. A login-required middleware (Django's ``LoginRequiredMiddleware`` and its
-third-party predecessors) or a project middleware that refuses anonymous users (in a request
-hook, in a method of its own the hook calls, or by wrapping the view in ``login_required``)
-protects every Django view that does not opt out — only some paths when it looks at the URL;
-one that only reads ``request.user`` and hands the request on protects nothing; a project
-middleware that only checks a certificate header is an mTLS-only gate. ``REST_FRAMEWORK`` gives the permission classes of every DRF view that
-sets none (DRF's implicit default is ``AllowAny``) and may switch authentication off.
+third-party predecessors) or a project middleware that refuses anonymous users (in a request hook,
+in a method of its own the hook calls, or by wrapping the view in ``login_required``) protects
+every Django view that does not opt out — only some paths when it looks at the URL; one that only
+reads ``request.user`` and hands the request on protects nothing; a project middleware that only
+checks a certificate header is an mTLS-only gate. ``REST_FRAMEWORK`` gives the permission classes
+of every DRF view that sets none (DRF's implicit default is ``AllowAny``) and may switch
+authentication off.
 """
 
 from __future__ import annotations

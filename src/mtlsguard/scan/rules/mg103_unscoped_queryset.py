@@ -1,31 +1,30 @@
 """MG103 — Authenticated view returns objects of every user: unscoped queryset (CWE-639).
 
 **What.** A DRF generic view or viewset, or a Django ``DetailView``/``UpdateView``/
-``DeleteView``/``ListView``, that requires a logged-in user but serves
-``Model.objects.all()`` (``queryset``, ``model = Model`` or a ``get_queryset()`` returning it) for
-a model that belongs to a user (a ``ForeignKey``/``OneToOneField`` to the user model, or an
-``owner``/``user``-style relation) or to a tenant users join (an organization, workspace,
-team, project, space or event; a model with a many-to-many to users or a membership model;
-followed two relations deep, ``project__organization``),
-with no ``get_queryset()``/``filter_queryset()`` that filters by ``request.user`` (directly,
-through a helper method, or through a parent object the view fetched with a user check, such as
-``self.project.font_set`` after ``self.project = parse_path(request, ...)``) and no
-object-level permission that checks the user (on the view or in DRF's
-``DEFAULT_PERMISSION_CLASSES``, also when extended as ``DEFAULT_PERMISSION_CLASSES + [...]``;
-one that delegates to a model method returning a constant ``True`` is no check), no
-filter backend that scopes the list (``filter_backends``/``DEFAULT_FILTER_BACKENDS``: a project
-backend whose ``filter_queryset`` looks at the user, or a package one named for permissions or
-ownership), and no scoping by the request's tenant (``self.request.event.orders``, a parent
-fetched by ``organizer=self.request.organizer``). ``get_queryset()`` is followed through
-``super()``; ``queryset = Model.objects.none()`` serves nothing. A parent counts as checked
-when the code that fetches it refers to ``request.user``; that it really refuses is assumed, not proven. Views only staff
-reach (``is_staff``/``is_superuser``/staff-session guards in a decorator, ``dispatch()`` or an
-``as_view()`` override, ``staff_member_required``, ``IsAdminUser``) are not reported; views
-behind a global permission (``has_perm("app.codename")`` with no object,
-``permission_required``) are reported with low confidence and medium severity, since whether
-ordinary users hold that permission is data, not code. A detail view keyed by a
-``<uuid:...>`` URL parameter is reported with low confidence and medium severity (a random key
-cannot be enumerated; the link itself is the capability).
+``DeleteView``/``ListView``, that requires a logged-in user but serves ``Model.objects.all()``
+(``queryset``, ``model = Model`` or a ``get_queryset()`` returning it) for a model that belongs to
+a user (a ``ForeignKey``/``OneToOneField`` to the user model, or an ``owner``/``user``-style
+relation) or to a tenant users join (an organization, workspace, team, project, space or event; a
+model with a many-to-many to users or a membership model; followed two relations deep,
+``project__organization``), with no ``get_queryset()``/``filter_queryset()`` that filters by
+``request.user`` (directly, through a helper method, or through a parent object the view fetched
+with a user check, such as ``self.project.font_set`` after ``self.project = parse_path(request,
+...)``) and no object-level permission that checks the user (on the view or in DRF's
+``DEFAULT_PERMISSION_CLASSES``, also when extended as ``DEFAULT_PERMISSION_CLASSES + [...]``; one
+that delegates to a model method returning a constant ``True`` is no check), no filter backend that
+scopes the list (``filter_backends``/``DEFAULT_FILTER_BACKENDS``: a project backend whose
+``filter_queryset`` looks at the user, or a package one named for permissions or ownership), and no
+scoping by the request's tenant (``self.request.event.orders``, a parent fetched by
+``organizer=self.request.organizer``). ``get_queryset()`` is followed through ``super()``;
+``queryset = Model.objects.none()`` serves nothing. A parent counts as checked when the code that
+fetches it refers to ``request.user``; that it really refuses is assumed, not proven. Views only
+staff reach (``is_staff``/``is_superuser``/staff-session guards in a decorator, ``dispatch()`` or
+an ``as_view()`` override, ``staff_member_required``, ``IsAdminUser``) are not reported; views
+behind a global permission (``has_perm("app.codename")`` with no object, ``permission_required``)
+are reported with low confidence and medium severity, since whether ordinary users hold that
+permission is data, not code. A detail view keyed by a ``<uuid:...>`` URL parameter is reported
+with low confidence and medium severity (a random key cannot be enumerated; the link itself is the
+capability).
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, BOLA/IDOR): any
 authenticated user — behind mTLS, any certificate holder mapped to a user — reads or changes
