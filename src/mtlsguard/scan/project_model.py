@@ -187,10 +187,9 @@ class ObjectLookup:
     user_scoped: bool
     """True if the lookup or its queryset mentions ``request.user``/``self.request.user``."""
     server_keys: tuple[str, ...] = ()
-    """Keywords whose value the caller did not choose (``project=self.project``): a parent
-    the view fetched itself."""
+    """Keywords with a value the caller did not choose (``project=self.project``)."""
     url_parent_keys: tuple[str, ...] = ()
-    """Keywords through a relation whose value the caller chose (``workspace__slug=slug``)."""
+    """Keywords through a relation with a value the caller chose (``workspace__slug=slug``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,12 +20,12 @@ from mtlsguard.scan.facts.branches import permission_branches
 from mtlsguard.scan.facts.guards import (
     auth_guard,
     cert_guard,
-    ownership_checked,
     request_context,
     role_branch_lines,
     role_guard,
     safe_methods_shortcut,
 )
+from mtlsguard.scan.facts.ownership import ownership_checked
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
 from mtlsguard.scan.project_model import FunctionFacts

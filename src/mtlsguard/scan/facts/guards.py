@@ -24,7 +24,7 @@ from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
 __all__ = [
     "auth_guard",
     "cert_guard",
-    "ownership_checked",
+    "denies",
     "request_context",
     "role_branch_lines",
     "role_guard",
@@ -135,7 +135,7 @@ def _denying_call(stmt: ast.stmt) -> bool:
     return name in _DENY_CALLS
 
 
-def _denies(stmt: ast.stmt) -> bool:
+def denies(stmt: ast.stmt) -> bool:
     """A ``raise``, a refusing call, or a ``return`` of something that looks like a refusal."""
     if isinstance(stmt, ast.Raise) or _denying_call(stmt):
         return True
@@ -162,21 +162,21 @@ def _guard_blocks(
             continue
         if either:
             after = body[index + 1] if index + 1 < len(body) else None
-            if any(_denies(s) for s in stmt.body + stmt.orelse) or (
-                after is not None and _denies(after)
+            if any(denies(s) for s in stmt.body + stmt.orelse) or (
+                after is not None and denies(after)
             ):
                 return True
             continue
         if _is_negative(stmt.test):
             if _exits(stmt.body):
                 return True
-        elif (stmt.orelse and any(_denies(s) for s in stmt.orelse)) or (
+        elif (stmt.orelse and any(denies(s) for s in stmt.orelse)) or (
             not stmt.orelse
             and index + 1 < len(body)
             # the refusal right after, or at the end when the allowed branch returns early
             # (nautobot's MediaView: ``if user.is_authenticated: return serve(...)``, a
             # branding-files exception, then ``return self.handle_no_permission()``)
-            and (_denies(body[index + 1]) or (_exits(stmt.body) and _denies(body[-1])))
+            and (denies(body[index + 1]) or (_exits(stmt.body) and denies(body[-1])))
         ):
             return True
     return False
@@ -312,145 +312,4 @@ def safe_methods_shortcut(func: FunctionNode) -> bool:
                     and stmt.value.value is True
                 ):
                     return True
-    return False
-
-
-def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
-    """Lines of ``lookup_lines`` whose fetched object is checked against the user, refusing.
-
-    ``doc = Document.objects.get(pk=pk)`` then ``if not has_perms(request.user, "view", doc):
-    return HttpResponseForbidden()`` (or ``if doc.owner != request.user: raise
-    PermissionDenied``, ``if request.user not in team.members.all(): raise Http404``): the
-    object assigned from the lookup is named in a test about the user that refuses on one
-    side. A lookup that names such a checked object (``Note.objects.get(id=..., document=doc)``)
-    is scoped by it too. Aliases of the user (``current = request.user``) count as the user.
-    """
-    aliases = _user_aliases(func)
-    checked: set[str] = set()
-    bodies = [func.body]
-    bodies.extend(
-        n.body for n in own_nodes(func) if isinstance(n, ast.If | ast.For | ast.With | ast.Try)
-    )
-    bodies.extend(n.orelse for n in own_nodes(func) if isinstance(n, ast.If) and n.orelse)
-    for body in bodies:
-        for index, stmt in enumerate(body):
-            if not isinstance(stmt, ast.If) or not _ownership_test(stmt.test, aliases):
-                continue
-            after = body[index + 1] if index + 1 < len(body) else None
-            if any(_denies(s) for s in stmt.body + stmt.orelse) or (
-                after is not None and _denies(after)
-            ):
-                checked.update(
-                    n.id
-                    for n in ast.walk(stmt.test)
-                    if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
-                )
-    checked |= _refined(func, aliases, checked)
-    checked |= _fetched_with_user(func, aliases)
-    if not checked:
-        return set()
-    found: set[int] = set()
-    for node in own_nodes(func):
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id in checked for t in node.targets
-        ):
-            found.update(n.lineno for n in ast.walk(node.value) if isinstance(n, ast.Call))
-        elif isinstance(node, ast.Call) and node.lineno in lookup_lines:
-            values = [*node.args, *(kw.value for kw in node.keywords)]
-            if any(isinstance(v, ast.Name) and v.id in checked for v in values):
-                found.add(node.lineno)
-    return found & lookup_lines
-
-
-def _refined(func: FunctionNode, aliases: set[str], checked: set[str]) -> set[str]:
-    """Querysets narrowed later to the user's: ``qs = qs.filter(event__in=user.teams...)``.
-
-    pretix's typeahead searches ``Order.objects.filter(code__istartswith=query)`` and then,
-    unless the caller is staff, filters the same variable by the user's teams.
-    """
-    refined: set[str] = set()
-    for node in own_nodes(func):
-        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
-            continue
-        names = {t.id for t in node.targets if isinstance(t, ast.Name)}
-        root: ast.expr = node.value
-        while isinstance(root, ast.Call | ast.Attribute):
-            root = root.func if isinstance(root, ast.Call) else root.value
-        if not (isinstance(root, ast.Name) and root.id in names):
-            continue
-        args = [
-            arg
-            for call in ast.walk(node.value)
-            if isinstance(call, ast.Call)
-            for arg in [*call.args, *(kw.value for kw in call.keywords)]
-        ]
-        if any(
-            _refers_to_user(arg, aliases)
-            or any(isinstance(n, ast.Name) and n.id in checked for n in ast.walk(arg))
-            for arg in args
-        ):
-            refined.add(root.id)
-    return refined
-
-
-def _fetched_with_user(func: FunctionNode, aliases: set[str]) -> set[str]:
-    """Locals every assignment of which involves the user (``Project.objects.for_user(user)``).
-
-    A lookup naming such a parent (``filter(project=project, id__in=ids)``) is scoped by it.
-    """
-    with_user: set[str] = set()
-    without: set[str] = set()
-    for node in own_nodes(func):
-        if not isinstance(node, ast.Assign):
-            continue
-        bucket = with_user if _refers_to_user(node.value, aliases) else without
-        bucket.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    return with_user - without - aliases
-
-
-def _user_aliases(func: FunctionNode) -> set[str]:
-    """Locals that hold the user (``current_user = request.user``)."""
-    return {
-        target.id
-        for node in own_nodes(func)
-        if isinstance(node, ast.Assign)
-        and isinstance(node.value, ast.Attribute)
-        and node.value.attr == "user"
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
-
-
-def _refers_to_user(node: ast.AST, aliases: set[str]) -> bool:
-    return mentions_user(node) or any(
-        isinstance(n, ast.Name) and n.id in aliases for n in ast.walk(node)
-    )
-
-
-_SECRET_CHECKS = ("check_token", "compare_digest", "check_signature", "verify_token")
-"""Calls that check a fetched object against a secret the caller must hold (a reset token)."""
-
-
-def _ownership_test(test: ast.expr, aliases: set[str]) -> bool:
-    for node in ast.walk(test):
-        if isinstance(node, ast.Call):
-            func_name = ast.unparse(node.func)
-            if func_name.endswith(_SECRET_CHECKS):
-                return True
-        if isinstance(node, ast.Compare):
-            operands = [node.left, *node.comparators]
-            users = [o for o in operands if _refers_to_user(o, aliases)]
-            others = [o for o in operands if not _refers_to_user(o, aliases)]
-            if users and any(not isinstance(o, ast.Constant) for o in others):
-                return True
-        elif isinstance(node, ast.Call):
-            args = [*node.args, *(kw.value for kw in node.keywords)]
-            if not any(_refers_to_user(a, aliases) for a in args):
-                continue
-            func = node.func
-            # obj.can_view(request.user), has_perm(request.user, obj)
-            if (isinstance(func, ast.Attribute) and not _refers_to_user(func, aliases)) or len(
-                args
-            ) >= 2:
-                return True
     return False
