@@ -170,3 +170,33 @@ def test_middleware_that_refuses_vs_one_that_only_reads(
     # A gate that covers only some paths is undecidable per route (None); one that only reads
     # request.user covers nothing.
     assert protections(result, "app/page/")["*"].authenticated is authenticated
+
+
+REMOTE_USER = """\
+from os import getenv
+from django.contrib.auth.middleware import RemoteUserMiddleware
+
+class ForwardedRemoteUser(RemoteUserMiddleware):  # a header any client can send
+    header = getenv("PROXY_HEADER", "HTTP_REMOTE_USER")
+
+class EnvironRemoteUser(RemoteUserMiddleware):  # the server's environ: not a header
+    header = "REMOTE_USER"
+"""
+
+
+def test_remote_user_taken_from_a_request_header_is_mg301(tmp_path: Path) -> None:
+    result = scan(
+        tmp_path,
+        {
+            "app/middleware.py": REMOTE_USER,
+            "app/views.py": MIDDLEWARE_VIEWS,
+            "proj/urls.py": MIDDLEWARE_URLS,
+        },
+        settings_extra=(
+            'MIDDLEWARE = ["app.middleware.ForwardedRemoteUser", '
+            '"app.middleware.EnvironRemoteUser"]\n'
+        ),
+    )
+    found = [f for f in result.findings if f.rule_id == "MG301"]
+    assert [f.view for f in found] == ["app.middleware.ForwardedRemoteUser"]
+    assert "HTTP_REMOTE_USER" in found[0].evidence
