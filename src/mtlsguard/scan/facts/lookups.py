@@ -71,15 +71,20 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
             return
         source = call.func.value
     used = _url_kwargs_used(walk, call)
-    if not used and walk.inputs:
-        # get_object_or_404(Project, pk=project_pk) with project_pk = request.GET["project"]
+    if not used:
+        # get_object_or_404(Project, pk=project_pk) with project_pk = request.GET["project"];
+        # filter(id__in=request.GET.getlist("selected-submissions"))
         used = tuple(
-            kw.value.id
-            for kw in call.keywords
-            if kw.arg
-            and (kw.arg in ("pk", "id") or kw.arg.endswith(("_id", "_pk", "__pk", "__id")))
-            and isinstance(kw.value, ast.Name)
-            and kw.value.id in walk.inputs
+            dict.fromkeys(
+                ast.unparse(kw.value) if not isinstance(kw.value, ast.Name) else kw.value.id
+                for kw in call.keywords
+                if kw.arg
+                and _id_keyword(kw.arg)
+                and (
+                    (isinstance(kw.value, ast.Name) and kw.value.id in walk.inputs)
+                    or _request_data(kw.value)
+                )
+            )
         )
     if short == "filter" and not used and walk.inputs:
         # Model.objects.filter(name__icontains=query): a search over every user's objects.
@@ -157,6 +162,22 @@ def _checked_object(value: ast.expr) -> bool:
         isinstance(value, ast.Call)
         and isinstance(value.func, ast.Attribute)
         and value.func.attr == "get_object"
+    )
+
+
+def _id_keyword(arg: str) -> bool:
+    """``pk``, ``id``, ``project_id``, ``id__in``, ``document__pk``: it picks records."""
+    base = arg.removesuffix("__in")
+    return base in ("pk", "id") or base.endswith(("_id", "_pk", "__pk", "__id"))
+
+
+def _request_data(value: ast.expr) -> bool:
+    """The value reads the request body or query string (any field)."""
+    return any(
+        isinstance(n, ast.Attribute)
+        and n.attr in _REQUEST_DATA
+        and ast.unparse(n.value).endswith("request")
+        for n in ast.walk(value)
     )
 
 

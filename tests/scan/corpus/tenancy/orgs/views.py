@@ -162,3 +162,9 @@ class MediaView(AccessMixin, View):  # expect: -
         if path.startswith("branding/"):
             return serve(request, path, document_root=settings.MEDIA_ROOT)
         return self.handle_no_permission()
+
+
+@login_required
+def invoices_bulk_delete(request):  # expect: -
+    Invoice.objects.filter(id__in=request.GET.getlist("selected")).delete()  # expect: MG104
+    return JsonResponse({"ok": True})
