@@ -41,6 +41,9 @@ class Exposure:
     """The name that marks it as a sign-in/sign-out/reset/health/schema endpoint, if any."""
     keyed_lookup: bool = False
     """It fetches a user's record by a caller-chosen key (``pk`` from the URL, a body id)."""
+    capability: bool = False
+    """What it fetches is checked against a secret the caller presents (an invitation token),
+    and it never looks at ``request.user``: a link, not an account, is the credential."""
 
     @property
     def informational(self) -> bool:
@@ -51,10 +54,15 @@ class Exposure:
         """
         if self.keyed_lookup:
             return False
-        return bool(self.auth_flow) or not self.touches_user_data
+        return bool(self.auth_flow) or self.capability or not self.touches_user_data
 
     def note(self) -> str:
         """Evidence suffix saying why the finding is informational (``""`` otherwise)."""
+        if self.capability and not self.auth_flow:
+            return (
+                "; the records it reads are checked against a secret the caller presents (a "
+                "token link), public by design: informational"
+            )
         if self.auth_flow:
             return (
                 f"; {self.auth_flow} names a sign-in/sign-out, password-reset, signup, health "
@@ -102,7 +110,13 @@ def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
         if not lk.user_scoped
     )
     touches = owned or keyed or any(_touches(project, f, 0) for f in functions)
-    return Exposure(touches, flow, keyed)
+    lookups = [lk for f in functions for lk in f.facts.lookups]
+    capability = (
+        bool(lookups)
+        and all(lk.user_scoped for lk in lookups)
+        and not any(f.facts.mentions_user for f in functions)
+    )
+    return Exposure(touches, flow, keyed, capability)
 
 
 def _words(name: str) -> str:

@@ -132,8 +132,26 @@ _SECRET_CHECKS = ("check_token", "compare_digest", "check_signature", "verify_to
 """Calls that check a fetched object against a secret the caller must hold (a reset token)."""
 
 
+_SECRET_FIELDS = ("token", "secret", "signature", "passphrase")
+
+
+def _secret_compare(node: ast.Compare) -> bool:
+    """``invite.token != token``: the object's secret against one the caller must present."""
+    operands = [node.left, *node.comparators]
+    secrets = [
+        o
+        for o in operands
+        if isinstance(o, ast.Attribute) and any(w in o.attr.lower() for w in _SECRET_FIELDS)
+    ]
+    return bool(secrets) and any(
+        o not in secrets and not isinstance(o, ast.Constant) for o in operands
+    )
+
+
 def _ownership_test(test: ast.expr, aliases: set[str]) -> bool:
     for node in ast.walk(test):
+        if isinstance(node, ast.Compare) and _secret_compare(node):
+            return True
         if isinstance(node, ast.Call):
             func_name = ast.unparse(node.func)
             if func_name.endswith(_SECRET_CHECKS):
