@@ -169,7 +169,23 @@ def _target_class(project: ProjectModel, cls: ClassModel, value: Expr) -> ClassM
     return project.class_named(f"{app}.models.{name}") or project.class_named(f"{module}.{name}")
 
 
+_TENANTS: dict[int, tuple[ProjectModel, dict[str, bool]]] = {}
+"""Per project (by ``id()``, kept with the project so the id stays its): tenant or not, by
+model. A membership search reads every class of the model's module: worth doing once."""
+
+
 def _is_tenant(project: ProjectModel, cls: ClassModel) -> bool:
+    cached = _TENANTS.get(id(project))
+    if cached is None or cached[0] is not project:
+        _TENANTS.clear()  # one project at a time; keeps the memo from growing across scans
+        cached = _TENANTS[id(project)] = (project, {})
+    known = cached[1].get(cls.qualname)
+    if known is None:
+        known = cached[1][cls.qualname] = _tenant_by_shape(project, cls)
+    return known
+
+
+def _tenant_by_shape(project: ProjectModel, cls: ClassModel) -> bool:
     if short_of(cls.qualname).lower() in TENANT_NAMES:
         return True
     if any(True for _ in _relations(project, cls, _is_user_relation)):

@@ -26,13 +26,15 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
     side. A lookup that names such a checked object (``Note.objects.get(id=..., document=doc)``)
     is scoped by it too. Aliases of the user (``current = request.user``) count as the user.
     """
-    aliases = _user_aliases(func)
+    nodes = list(own_nodes(func))
+    aliases = _user_aliases(nodes)
     checked: set[str] = set()
     bodies = [func.body]
-    bodies.extend(
-        n.body for n in own_nodes(func) if isinstance(n, ast.If | ast.For | ast.With | ast.Try)
-    )
-    bodies.extend(n.orelse for n in own_nodes(func) if isinstance(n, ast.If) and n.orelse)
+    for n in nodes:
+        if isinstance(n, ast.If | ast.For | ast.With | ast.Try):
+            bodies.append(n.body)
+            if isinstance(n, ast.If) and n.orelse:
+                bodies.append(n.orelse)
     for body in bodies:
         for index, stmt in enumerate(body):
             if not isinstance(stmt, ast.If) or not _ownership_test(stmt.test, aliases):
@@ -46,12 +48,12 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
                     for n in ast.walk(stmt.test)
                     if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
                 )
-    checked |= _refined(func, aliases, checked)
-    checked |= _fetched_with_user(func, aliases)
+    checked |= _refined(nodes, aliases, checked)
+    checked |= _fetched_with_user(nodes, aliases)
     if not checked:
         return set()
     found: set[int] = set()
-    for node in own_nodes(func):
+    for node in nodes:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id in checked for t in node.targets
         ):
@@ -63,14 +65,14 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
     return found & lookup_lines
 
 
-def _refined(func: FunctionNode, aliases: set[str], checked: set[str]) -> set[str]:
+def _refined(nodes: list[ast.AST], aliases: set[str], checked: set[str]) -> set[str]:
     """Querysets narrowed later to the user's: ``qs = qs.filter(event__in=user.teams...)``.
 
     pretix's typeahead searches ``Order.objects.filter(code__istartswith=query)`` and then,
     unless the caller is staff, filters the same variable by the user's teams.
     """
     refined: set[str] = set()
-    for node in own_nodes(func):
+    for node in nodes:
         if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
             continue
         names = {t.id for t in node.targets if isinstance(t, ast.Name)}
@@ -94,14 +96,14 @@ def _refined(func: FunctionNode, aliases: set[str], checked: set[str]) -> set[st
     return refined
 
 
-def _fetched_with_user(func: FunctionNode, aliases: set[str]) -> set[str]:
+def _fetched_with_user(nodes: list[ast.AST], aliases: set[str]) -> set[str]:
     """Locals every assignment of which involves the user (``Project.objects.for_user(user)``).
 
     A lookup naming such a parent (``filter(project=project, id__in=ids)``) is scoped by it.
     """
     with_user: set[str] = set()
     without: set[str] = set()
-    for node in own_nodes(func):
+    for node in nodes:
         if not isinstance(node, ast.Assign):
             continue
         bucket = with_user if _refers_to_user(node.value, aliases) else without
@@ -109,11 +111,11 @@ def _fetched_with_user(func: FunctionNode, aliases: set[str]) -> set[str]:
     return with_user - without - aliases
 
 
-def _user_aliases(func: FunctionNode) -> set[str]:
+def _user_aliases(nodes: list[ast.AST]) -> set[str]:
     """Locals that hold the user (``current_user = request.user``)."""
     return {
         target.id
-        for node in own_nodes(func)
+        for node in nodes
         if isinstance(node, ast.Assign)
         and isinstance(node.value, ast.Attribute)
         and node.value.attr == "user"
@@ -123,8 +125,11 @@ def _user_aliases(func: FunctionNode) -> set[str]:
 
 
 def _refers_to_user(node: ast.AST, aliases: set[str]) -> bool:
-    return mentions_user(node) or any(
-        isinstance(n, ast.Name) and n.id in aliases for n in ast.walk(node)
+    if not aliases:
+        return mentions_user(node)
+    return any(
+        (type(n) is ast.Attribute and n.attr == "user") or (type(n) is ast.Name and n.id in aliases)
+        for n in ast.walk(node)
     )
 
 

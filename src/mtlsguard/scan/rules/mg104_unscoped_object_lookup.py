@@ -89,6 +89,12 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             continue  # staff-only view: any object is theirs to see
         route_downgrade = permission_downgrade(gate)
         for handler in _handlers(ctx, analysis):
+            if not any(
+                not lk.user_scoped
+                and (ctx.owner_fields(lk.model) or is_user_model(ctx.project, lk.model))
+                for lk in handler.facts.lookups
+            ):
+                continue  # nothing to report: spare following its calls for a role check
             own = gate or _handler_gate(ctx, analysis, handler)
             if own is not None and own.role == "staff":
                 continue
