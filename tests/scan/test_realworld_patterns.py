@@ -71,6 +71,8 @@ def test_typoed_permission_attribute_is_named(tenancy: ScanResult) -> None:
 def test_tenant_owned_lookup_names_the_path(tenancy: ScanResult) -> None:
     finding = _one(tenancy, "MG104", "orgs.views.document_detail")
     assert "owned via project" in finding.evidence
+    audited = _one(tenancy, "MG104", "orgs.views.task_detail")
+    assert "owned via project)" in audited.evidence  # not via the created_by audit column
     by_slug = _one(tenancy, "MG104", "orgs.views.project_by_slug")
     assert "scoped only by organization__slug from the request" in by_slug.evidence
 

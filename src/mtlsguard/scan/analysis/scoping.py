@@ -82,9 +82,20 @@ def owner_fields(project: ProjectModel, model: str | None) -> tuple[str, ...]:
     if cls is None:
         return ()
     fields = [name for name, _value in _relations(project, cls, _is_user_relation)]
-    if fields:
+    if fields and not all(_audit(name) for name in fields):
         return tuple(dict.fromkeys(fields))
-    return tenant_paths(project, cls)
+    # Only audit columns (created_by/updated_by on every model of a base class) point at a
+    # user: in tenant code the tenant owns the object, the author merely wrote it.
+    return tenant_paths(project, cls) or tuple(dict.fromkeys(fields))
+
+
+_AUDIT_FIELDS = frozenset(
+    {"updated_by", "modified_by", "deleted_by", "last_modified_by", "last_updated_by"}
+)
+
+
+def _audit(name: str) -> bool:
+    return name in _AUDIT_FIELDS or name == "created_by"
 
 
 TENANT_NAMES = frozenset(

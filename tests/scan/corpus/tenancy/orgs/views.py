@@ -8,7 +8,7 @@ from django.views import View
 from django.views.static import serve
 
 from .decorators import organization_member_required
-from .models import Document, Invoice, Note, Plan, Project, ShareLink, User
+from .models import Document, Invoice, Note, Plan, Project, ShareLink, Task, User
 
 
 def pricing(request):  # expect: MG101
@@ -168,3 +168,9 @@ class MediaView(AccessMixin, View):  # expect: -
 def invoices_bulk_delete(request):  # expect: -
     Invoice.objects.filter(id__in=request.GET.getlist("selected")).delete()  # expect: MG104
     return JsonResponse({"ok": True})
+
+
+@login_required
+def task_detail(request, pk):  # expect: -
+    task = get_object_or_404(Task, pk=pk)  # expect: MG104
+    return JsonResponse({"project": task.project_id})

@@ -45,6 +45,7 @@ urlpatterns = [
     path("share/<int:pk>/<str:token>/", views.shared_invoice),
     path("private-media/<path:path>", views.MediaView.as_view()),
     path("invoices/bulk-delete/", views.invoices_bulk_delete),
+    path("tasks/<int:pk>/", views.task_detail),
     path("api/projects/<int:pk>/documents/", api.ProjectDocuments.as_view()),
     path("api/empty-documents/", api.EmptyDocuments.as_view()),
     path("api/my-invoices/", api.MyInvoicesByTotal.as_view()),
