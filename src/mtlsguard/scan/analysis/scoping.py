@@ -39,6 +39,7 @@ __all__ = [
     "TENANT_NAMES",
     "empty_queryset",
     "filter_backend_scope",
+    "is_tenant",
     "is_user_model",
     "model_of",
     "object_check_delegates",
@@ -466,3 +467,9 @@ def empty_queryset(project: ProjectModel, cls: ClassModel) -> bool:
     found = project.attribute(cls, "queryset")
     value = found[1] if found is not None else None
     return isinstance(value, Call) and isinstance(value.func, Ref) and value.func.short == "none"
+
+
+def is_tenant(project: ProjectModel, model: str | None) -> bool:
+    """``model`` is a tenant users join (an organization, workspace, team, project...)."""
+    cls = project.class_named(model) if model else None
+    return cls is not None and _is_tenant(project, cls)

@@ -40,13 +40,14 @@ or changes other users' objects by counting ids.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import TENANT_NAMES, is_user_model, user_aware
+from mtlsguard.scan.analysis.scoping import TENANT_NAMES, is_tenant, is_user_model, user_aware
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
@@ -54,6 +55,7 @@ from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_k
 
 RULE_ID = "MG104"
 _SECRETS = ("token", "secret", "signature")
+_RECORD_KEY = re.compile(r"(^|_)(pk|id)$")
 _ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy", "get_object")
 
 
@@ -110,10 +112,16 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     continue
                 if any(w in key.lower() for key in lookup.url_kwargs for w in _SECRETS):
                     continue  # keyed by a secret from the link (a capability), not a counter
+                # Workspace.objects.get(slug=slug) under @workspace_member_required: the tenant
+                # the decorator checked, named by the same URL key (not a pk it never saw).
+                through_url = bool(lookup.url_parent_keys) or (
+                    is_tenant(ctx.project, lookup.model)
+                    and not any(_RECORD_KEY.search(key) for key in lookup.url_kwargs)
+                )
                 if _scoped_by_parent(lookup, owners) or (
-                    lookup.url_parent_keys and _parent_checked(ctx, analysis, handler)
+                    through_url and _parent_checked(ctx, analysis, handler)
                 ):
-                    continue
+                    continue  # the tenant named in the URL was checked against the user
                 found_sev, found_conf, found_note = severity, confidence, note
                 if user_record:
                     found_sev, found_conf = Severity.MEDIUM, Confidence.LOW

@@ -10,6 +10,7 @@ class User(AbstractUser):
 class Organization(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(unique=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.CASCADE)
 
 
 class Membership(models.Model):

@@ -8,7 +8,7 @@ from django.views import View
 from django.views.static import serve
 
 from .decorators import organization_member_required
-from .models import Document, Invoice, Note, Plan, Project, ShareLink, Task, User
+from .models import Document, Invoice, Note, Organization, Plan, Project, ShareLink, Task, User
 
 
 def pricing(request):  # expect: MG101
@@ -174,3 +174,15 @@ def invoices_bulk_delete(request):  # expect: -
 def task_detail(request, pk):  # expect: -
     task = get_object_or_404(Task, pk=pk)  # expect: MG104
     return JsonResponse({"project": task.project_id})
+
+
+@organization_member_required
+def organization_settings(request, slug):  # expect: -
+    organization = Organization.objects.get(slug=slug)  # expect: -
+    return JsonResponse({"name": organization.name})
+
+
+@organization_member_required
+def organization_project(request, slug, pk):  # expect: -
+    project = get_object_or_404(Project, pk=pk)  # expect: MG104
+    return JsonResponse({"name": project.name})

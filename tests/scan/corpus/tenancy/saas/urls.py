@@ -46,6 +46,8 @@ urlpatterns = [
     path("private-media/<path:path>", views.MediaView.as_view()),
     path("invoices/bulk-delete/", views.invoices_bulk_delete),
     path("tasks/<int:pk>/", views.task_detail),
+    path("orgs/<slug:slug>/settings/", views.organization_settings),
+    path("orgs/<slug:slug>/any-project/<int:pk>/", views.organization_project),
     path("api/projects/<int:pk>/documents/", api.ProjectDocuments.as_view()),
     path("api/empty-documents/", api.EmptyDocuments.as_view()),
     path("api/my-invoices/", api.MyInvoicesByTotal.as_view()),
