@@ -47,7 +47,13 @@ from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import TENANT_NAMES, is_tenant, is_user_model, user_aware
+from mtlsguard.scan.analysis.scoping import (
+    TENANT_NAMES,
+    is_tenant,
+    is_user_model,
+    tenant_paths,
+    user_aware,
+)
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
@@ -118,7 +124,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     is_tenant(ctx.project, lookup.model)
                     and not any(_RECORD_KEY.search(key) for key in lookup.url_kwargs)
                 )
-                if _scoped_by_parent(lookup, owners) or (
+                if _scoped_by_parent(ctx, lookup, owners) or (
                     through_url and _parent_checked(ctx, analysis, handler)
                 ):
                     continue  # the tenant named in the URL was checked against the user
@@ -187,9 +193,17 @@ def _handler_gate(
     return RoleGate(role, f"a check in {short_of(handler.qualname)}()")
 
 
-def _scoped_by_parent(lookup: ObjectLookup, owners: tuple[str, ...]) -> bool:
-    """The lookup names the owning parent with a value the view computed (``project=project``)."""
+def _scoped_by_parent(ctx: RuleContext, lookup: ObjectLookup, owners: tuple[str, ...]) -> bool:
+    """The lookup names the owning parent or tenant with a value the view computed.
+
+    ``Note.objects.get(id=..., document=doc)``, ``Project.objects.filter(id=project_id,
+    workspace=workspace)``: the parent came from the server side (fetched and checked by the
+    view or its decorator), not from the request.
+    """
     heads = {owner.split("__")[0] for owner in owners}
+    cls = ctx.project.class_named(lookup.model) if lookup.model else None
+    if cls is not None:
+        heads.update(path.split("__")[0] for path in tenant_paths(ctx.project, cls))
     return any(key.split("__")[0].removesuffix("_id") in heads for key in lookup.server_keys)
 
 

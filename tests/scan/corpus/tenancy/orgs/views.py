@@ -186,3 +186,10 @@ def organization_settings(request, slug):  # expect: -
 def organization_project(request, slug, pk):  # expect: -
     project = get_object_or_404(Project, pk=pk)  # expect: MG104
     return JsonResponse({"name": project.name})
+
+
+@organization_member_required
+def organization_project_in_it(request, slug, pk):  # expect: -
+    organization = Organization.objects.get(slug=slug)  # expect: -
+    project = Project.objects.get(pk=pk, organization=organization)  # expect: -
+    return JsonResponse({"name": project.name})

@@ -47,6 +47,7 @@ urlpatterns = [
     path("invoices/bulk-delete/", views.invoices_bulk_delete),
     path("tasks/<int:pk>/", views.task_detail),
     path("orgs/<slug:slug>/settings/", views.organization_settings),
+    path("orgs/<slug:slug>/its-projects/<int:pk>/", views.organization_project_in_it),
     path("orgs/<slug:slug>/any-project/<int:pk>/", views.organization_project),
     path("api/projects/<int:pk>/documents/", api.ProjectDocuments.as_view()),
     path("api/empty-documents/", api.EmptyDocuments.as_view()),
