@@ -178,7 +178,21 @@ def _target_class(project: ProjectModel, cls: ClassModel, value: Expr) -> ClassM
     if "." not in text:
         return project.class_named(f"{module}.{text}")
     app, name = text.rsplit(".", 1)
-    return project.class_named(f"{app}.models.{name}") or project.class_named(f"{module}.{name}")
+    found = project.class_named(f"{app}.models.{name}") or project.class_named(f"{module}.{name}")
+    if found is not None:
+        return found
+    # "db.Workspace" from plane.db.models.project: the app label is a package above this module
+    parts = module.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        found = project.class_named(".".join((*parts[:end], name)))
+        if found is not None:
+            return found
+    # Django matches the model name case-insensitively ("db.WorkSpace" is db.Workspace).
+    wanted = name.lower()
+    for other in list(project.classes.values()):
+        if other.qualname.startswith(parts[0]) and short_of(other.qualname).lower() == wanted:
+            return other
+    return None
 
 
 _TENANTS: dict[int, tuple[ProjectModel, dict[str, bool]]] = {}
