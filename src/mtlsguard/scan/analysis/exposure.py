@@ -24,7 +24,7 @@ _AUTH_FLOW = re.compile(
     r"reset_password|forgot|activate|verify_email|email_verif|confirm_email|email_confirm|"
     r"health|healthz|ready|readiness|alive|liveness|ping|heartbeat|schema|openapi|swagger|"
     r"redoc|spectacular|autoconfig|autodiscover|robots|favicon|manifest|csrf|oauth|saml|oidc|sso|"
-    r"callback|webhook|captcha|set_language|jsi18n)(?:_|$)"
+    r"callback|webhook|hooks?|captcha|set_language|jsi18n)(?:_|$)"
 )
 """Names (snake_case words) of sign-in, sign-out, reset, signup, health and schema views."""
 _VIEW_ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy")

@@ -365,7 +365,20 @@ _REQUEST_INPUT = frozenset(
 
 
 def _request_attribute(value: Expr) -> bool:
-    """``self.request.event``: an object the server attached to the request (a tenant)."""
+    """``self.request.event``: an object the server attached to the request (a tenant).
+
+    ``getattr(self.request, "event", None)`` (pretalx) too.
+    """
+    if (
+        isinstance(value, Call)
+        and isinstance(value.func, Ref)
+        and value.func.name == "getattr"
+        and len(value.args) >= 2
+        and isinstance(value.args[0], Ref)
+        and isinstance(value.args[1], Const)
+        and isinstance(value.args[1].value, str)
+    ):
+        value = Ref(f"{value.args[0].name}.{value.args[1].value}")
     if not isinstance(value, Ref):
         return False
     parts = value.name.split(".")

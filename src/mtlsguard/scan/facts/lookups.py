@@ -84,6 +84,7 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
                     (isinstance(kw.value, ast.Name) and kw.value.id in walk.inputs)
                     or _request_data(kw.value)
                 )
+                and not _signed(kw.value)
             )
         )
     if short == "filter" and not used and walk.inputs:
@@ -169,6 +170,16 @@ def _id_keyword(arg: str) -> bool:
     """``pk``, ``id``, ``project_id``, ``id__in``, ``document__pk``: it picks records."""
     base = arg.removesuffix("__in")
     return base in ("pk", "id") or base.endswith(("_id", "_pk", "__pk", "__id"))
+
+
+def _signed(value: ast.expr) -> bool:
+    """``signer.unsign(request.GET["i"])``: a value the server signed, not one the caller chose."""
+    return any(
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in ("unsign", "unsign_object", "loads")
+        for n in ast.walk(value)
+    )
 
 
 def _request_data(value: ast.expr) -> bool:

@@ -48,6 +48,7 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
                     for n in ast.walk(stmt.test)
                     if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
                 )
+    checked |= _asserted(nodes, aliases)
     checked |= _refined(nodes, aliases, checked)
     checked |= _fetched_with_user(nodes, aliases)
     if not checked:
@@ -63,6 +64,22 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
             if any(isinstance(v, ast.Name) and v.id in checked for v in values):
                 found.add(node.lineno)
     return found & lookup_lines
+
+
+def _asserted(nodes: list[ast.AST], aliases: set[str]) -> set[str]:
+    """Objects handed to a check of the user that raises: ``request.user.check_access(obj)``.
+
+    A statement (its result unused) calling a method of the user with the object: Weblate's
+    ``request.user.check_access_component(component)`` raises ``PermissionDenied``.
+    """
+    names: set[str] = set()
+    for node in nodes:
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+            continue
+        func = node.value.func
+        if isinstance(func, ast.Attribute) and _refers_to_user(func.value, aliases):
+            names.update(a.id for a in node.value.args if isinstance(a, ast.Name))
+    return names
 
 
 def _refined(nodes: list[ast.AST], aliases: set[str], checked: set[str]) -> set[str]:

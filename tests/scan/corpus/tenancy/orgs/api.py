@@ -123,3 +123,12 @@ class InvoiceAdminViewSet(viewsets.ViewSet):  # expect: -
         self.perm_check(request)
         invoice = Invoice.objects.get(pk=request.data["invoice_id"])  # expect: MG104
         return Response({"total": invoice.total})
+
+
+class CurrentOrganizationProjects(generics.ListAPIView):  # expect: -
+    @property
+    def organization(self):
+        return getattr(self.request, "organization", None)
+
+    def get_queryset(self):
+        return self.organization.project_set.all()

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
+from django.core.signing import Signer
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views import View
@@ -193,3 +194,16 @@ def organization_project_in_it(request, slug, pk):  # expect: -
     organization = Organization.objects.get(slug=slug)  # expect: -
     project = Project.objects.get(pk=pk, organization=organization)  # expect: -
     return JsonResponse({"name": project.name})
+
+
+@login_required
+def invoice_access_asserted(request, pk):  # expect: -
+    invoice = get_object_or_404(Invoice, pk=pk)  # expect: -
+    request.user.check_invoice_access(invoice)
+    return JsonResponse({"total": invoice.total})
+
+
+@login_required
+def invoice_by_signed_id(request):  # expect: -
+    invoice = Invoice.objects.get(pk=Signer().unsign(request.GET["i"]))  # expect: -
+    return JsonResponse({"total": invoice.total})
