@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mtlsguard.scan.analysis.ownership import is_user_model, owner_fields
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import is_user_model, owner_fields, served_model
+from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import FunctionModel, ProjectModel
 

@@ -45,15 +45,10 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import (
-    TENANT_NAMES,
-    is_tenant,
-    is_user_model,
-    tenant_paths,
-    user_aware,
-)
+from mtlsguard.scan.analysis.scoping import user_aware
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
