@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mtlsguard.findings.model import Confidence, Finding, ScanResult, Severity
+from mtlsguard.report.json_report import finding_dict
 from mtlsguard.scan.engine import scan_project
 from tests.scan.projects import protections, scan
 
@@ -34,6 +35,7 @@ def test_one_finding_per_location_lists_every_route(tenancy: ScanResult) -> None
     assert finding.route == "pricing/"
     assert finding.also_routes == ("pricing/eu/", "pricing/us/")
     assert "also serves /pricing/eu/, /pricing/us/" in finding.evidence
+    assert finding_dict(finding)["also_routes"] == ["pricing/eu/", "pricing/us/"]
 
 
 def test_views_touching_no_user_data_and_auth_flows_are_informational(
