@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mtlsguard.findings.model import Finding, ScanError, ScanResult
 from mtlsguard.findings.registry import Rule
+from mtlsguard.scan.analysis.ownership import forget_project
 from mtlsguard.scan.analysis.protection import ProtectionAnalyzer
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import ProjectModel
@@ -145,7 +146,10 @@ def _scan(root: Path, rules: tuple[Rule, ...], progress: Progress | None) -> Sca
     if progress is not None:
         progress(1, total)
     context = analyze(static.model)
-    findings = run_rules(context, rules, progress=progress, offset=1, total=total)
+    try:
+        findings = run_rules(context, rules, progress=progress, offset=1, total=total)
+    finally:
+        forget_project()
     return ScanResult(
         root=str(root.resolve()),
         findings=findings,

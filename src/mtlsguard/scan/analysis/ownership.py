@@ -18,6 +18,7 @@ from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, ProjectM
 
 __all__ = [
     "TENANT_NAMES",
+    "forget_project",
     "is_tenant",
     "is_user_model",
     "owner_fields",
@@ -156,6 +157,15 @@ def _target_class(project: ProjectModel, cls: ClassModel, value: Expr) -> ClassM
 _TENANTS: dict[int, tuple[ProjectModel, dict[str, bool]]] = {}
 """Per project (by ``id()``, kept with the project so the id stays its): tenant or not, by
 model. A membership search reads every class of the model's module: worth doing once."""
+
+
+def forget_project() -> None:
+    """Drop the memo (and with it the project it keeps alive) once a scan is done.
+
+    Holding a scanned project past its scan keeps every parsed tree reachable: the cyclic
+    collector then re-traverses them for the rest of the process (a third of a CLI run).
+    """
+    _TENANTS.clear()
 
 
 def _is_tenant(project: ProjectModel, cls: ClassModel) -> bool:

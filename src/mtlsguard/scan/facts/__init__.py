@@ -54,9 +54,8 @@ def analyze_function(
     role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
     guarded = ("auth" in hints or "user" in hints) and auth_guard(func, nested=walk.has_nested)
     mentions_user = "user" in hints
-    checked_lines = (
-        ownership_checked(func, {lk.line for lk in walk.lookups}) if walk.lookups else set()
-    )
+    open_lines = {lk.line for lk in walk.lookups if not lk.user_scoped}
+    checked_lines = ownership_checked(func, open_lines) if open_lines else set()
     return FunctionFacts(
         auth_guard=guarded,
         cert_keys=tuple(dict.fromkeys(walk.cert_keys)),

@@ -23,11 +23,17 @@ _OWNER_WORDS = ("user", "owner", "author", "created_by", "account_holder", "memb
 
 @collects(ast.Assign)
 def _caller_key_locals(walk: FunctionWalk, nodes: list[ast.Assign]) -> None:
+    """Keep the assignments; :func:`_read_locals` reads them if the body makes a lookup."""
+    walk.pending_assigns = nodes
+
+
+def _read_locals(walk: FunctionWalk) -> None:
     """``pk = request.data.get("id")``: the local carries a caller-chosen key.
 
     Any other field of the body or query string (``query = request.GET.get("q")``) is a
     caller-chosen search criterion: :attr:`FunctionWalk.inputs`.
     """
+    nodes, walk.pending_assigns = walk.pending_assigns, []
     for node in nodes:
         names = [t.id for t in node.targets if isinstance(t, ast.Name)]
         if not names:
@@ -39,7 +45,7 @@ def _caller_key_locals(walk: FunctionWalk, nodes: list[ast.Assign]) -> None:
             isinstance(sub, ast.Attribute)
             and sub.attr in _REQUEST_DATA
             and isinstance(sub.value, ast.Name | ast.Attribute)
-            and ast.unparse(sub.value).endswith("request")
+            and _names(sub.value, "request")
             for sub in subs
         ):
             walk.inputs.update(names)
@@ -70,6 +76,8 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
         if not isinstance(call.func, ast.Attribute) or not through_objects(call.func.value):
             return
         source = call.func.value
+    if walk.pending_assigns:
+        _read_locals(walk)
     used = _url_kwargs_used(walk, call)
     if not used:
         # get_object_or_404(Project, pk=project_pk) with project_pk = request.GET["project"];
@@ -185,9 +193,7 @@ def _signed(value: ast.expr) -> bool:
 def _request_data(value: ast.expr) -> bool:
     """The value reads the request body or query string (any field)."""
     return any(
-        isinstance(n, ast.Attribute)
-        and n.attr in _REQUEST_DATA
-        and ast.unparse(n.value).endswith("request")
+        isinstance(n, ast.Attribute) and n.attr in _REQUEST_DATA and _names(n.value, "request")
         for n in ast.walk(value)
     )
 
@@ -222,6 +228,13 @@ _REQUEST_DATA = frozenset({"data", "GET", "POST", "query_params"})
 _ID_SUFFIXES = ("id", "pk", "ids", "pks", "slug", "uuid")
 
 
+def _names(node: ast.expr, name: str) -> bool:
+    """``request``/``self.request`` (``kwargs``/``self.kwargs``): the name or an attribute of it."""
+    return (type(node) is ast.Name and node.id == name) or (
+        type(node) is ast.Attribute and node.attr == name
+    )
+
+
 def caller_key(node: ast.AST) -> str:
     """The caller-chosen key ``node`` reads, or ``""``.
 
@@ -241,7 +254,7 @@ def caller_key(node: ast.AST) -> str:
         return ""
     if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
         return ""
-    if ast.unparse(base).endswith("kwargs"):
+    if _names(base, "kwargs"):
         return key.value
     if (
         isinstance(base, ast.Attribute)

@@ -175,7 +175,8 @@ def _ownership_test(test: ast.expr, aliases: set[str]) -> bool:
         if isinstance(node, ast.Compare) and _secret_compare(node):
             return True
         if isinstance(node, ast.Call):
-            func_name = ast.unparse(node.func)
+            func = node.func
+            func_name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if func_name.endswith(_SECRET_CHECKS):
                 return True
         if isinstance(node, ast.Compare):
