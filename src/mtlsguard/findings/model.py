@@ -104,6 +104,8 @@ class Finding:
     """HTTP methods affected, upper-case; empty means all or not applicable."""
     cwes: tuple[str, ...] = ()
     """Further related CWE ids beyond :attr:`cwe`."""
+    also_routes: tuple[str, ...] = ()
+    """Further URL patterns served by the same code (one finding per location, not per route)."""
     web_request: dict[str, object] | None = field(default=None, compare=False, hash=False)
     """Dynamic findings: SARIF ``webRequest`` (secrets redacted)."""
     web_response: dict[str, object] | None = field(default=None, compare=False, hash=False)

@@ -65,6 +65,8 @@ def finding_dict(finding: Finding) -> dict[str, object]:
         "remediation": finding.remediation,
         "fingerprint": finding.fingerprint,
     }
+    if finding.also_routes:
+        data["also_routes"] = list(finding.also_routes)
     if finding.web_request is not None:
         data["web_request"] = finding.web_request
     if finding.web_response is not None:

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
 from mtlsguard.scan.analysis.components import components
+from mtlsguard.scan.analysis.ownership import owner_fields
 from mtlsguard.scan.analysis.protection import ProtectionAnalyzer
 from mtlsguard.scan.analysis.roles import RoleGate, role_gate
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import owner_fields, queryset_scope
+from mtlsguard.scan.analysis.scoping import queryset_scope
 from mtlsguard.scan.project_model import ClassModel, ProjectModel, SettingValue, string_constants
 
 __all__ = ["RuleContext"]

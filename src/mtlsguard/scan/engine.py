@@ -10,10 +10,12 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from mtlsguard.findings.model import Finding, ScanError, ScanResult
 from mtlsguard.findings.registry import Rule
+from mtlsguard.scan.analysis.ownership import forget_project
 from mtlsguard.scan.analysis.protection import ProtectionAnalyzer
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import ProjectModel
@@ -41,26 +43,28 @@ def run_rules(
     offset: int = 0,
     total: int | None = None,
 ) -> tuple[Finding, ...]:
-    """Run ``rules`` (default: all) over ``context``; findings sorted by file, line, rule."""
+    """Run ``rules`` (default: all) over ``context``; findings sorted by file, line, rule.
+
+    One code location is reported once per rule, with every route it serves: a view mounted
+    under a hundred URLs is one problem with one fix, not a hundred findings.
+    """
     selected = tuple(rules) if rules is not None else static_rules()
     count = total if total is not None else len(selected)
-    findings: dict[tuple[str, str, str, int], Finding] = {}
+    findings: dict[tuple[str, str, str, int], list[Finding]] = {}
     for index, meta in enumerate(selected, start=1):
         assert meta.check is not None, f"{meta.rule_id} is not a static rule"
         for finding in meta.check(context, meta):
             loc = finding.location
-            key = (
-                finding.fingerprint,
-                ",".join(finding.methods),
-                loc.path if loc else "",
-                loc.line if loc else 0,
-            )
-            findings.setdefault(key, finding)
+            if loc is None or finding.route is None:
+                key = (finding.fingerprint, ",".join(finding.methods), "", 0)
+            else:
+                key = (finding.rule_id, finding.view or "", loc.path, loc.line)
+            findings.setdefault(key, []).append(finding)
         if progress is not None:
             progress(offset + index, count)
     return tuple(
         sorted(
-            findings.values(),
+            (_one_per_location(group) for group in findings.values()),
             key=lambda f: (
                 f.location.path if f.location else "",
                 f.location.line if f.location else 0,
@@ -68,6 +72,28 @@ def run_rules(
                 f.route or "",
             ),
         )
+    )
+
+
+_LISTED_ROUTES = 5
+"""Further routes named in a merged finding's evidence (all are in ``also_routes``)."""
+
+
+def _one_per_location(group: list[Finding]) -> Finding:
+    """The findings of one rule at one location, merged: the worst first, every route listed."""
+    group.sort(key=lambda f: (-f.severity, -f.confidence, f.route or ""))
+    first = group[0]
+    routes = tuple(dict.fromkeys(f.route for f in group if f.route and f.route != first.route))
+    if not routes:
+        return first
+    methods = tuple(dict.fromkeys(m for f in group for m in f.methods))
+    shown = ", ".join(f"/{r.lstrip('^/')}" for r in routes[:_LISTED_ROUTES])
+    more = f" and {len(routes) - _LISTED_ROUTES} more" if len(routes) > _LISTED_ROUTES else ""
+    return replace(
+        first,
+        methods=methods if all(f.methods for f in group) else (),
+        also_routes=routes,
+        evidence=f"{first.evidence}; the same code also serves {shown}{more}",
     )
 
 
@@ -127,7 +153,10 @@ def _scan(
     if progress is not None:
         progress(1, total)
     context = analyze(static.model)
-    findings = run_rules(context, rules, progress=progress, offset=1, total=total)
+    try:
+        findings = run_rules(context, rules, progress=progress, offset=1, total=total)
+    finally:
+        forget_project()
     return ScanResult(
         root=str(root.resolve()),
         findings=findings,

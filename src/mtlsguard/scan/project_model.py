@@ -186,6 +186,10 @@ class ObjectLookup:
     """View parameters (URL kwargs) used in the lookup."""
     user_scoped: bool
     """True if the lookup or its queryset mentions ``request.user``/``self.request.user``."""
+    server_keys: tuple[str, ...] = ()
+    """Keywords with a value the caller did not choose (``project=self.project``)."""
+    url_parent_keys: tuple[str, ...] = ()
+    """Keywords through a relation with a value the caller chose (``workspace__slug=slug``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ def main() -> None:
                     "path": f.location.path if f.location else None,
                     "line": f.location.line if f.location else None,
                     "route": f.route,
+                    "also_routes": list(f.also_routes),
                     "view": f.view,
                 }
                 for f in result.findings

@@ -16,8 +16,10 @@ Analyses several rules share, computed once (per route, view class or project) a
 :class:`~mtlsguard.scan.context.RuleContext`:
 
 * :mod:`.roles` — the staff or global-permission gate in front of a view;
-* :mod:`.scoping` — which models belong to a user, and what scopes a view's queryset to one;
-* :mod:`.components` — the project's middleware, auth backends and DRF authentication classes.
+* :mod:`.scoping` — which models belong to a user (directly or through a tenant they join), and
+  what scopes a view's queryset to one;
+* :mod:`.components` — the project's middleware, auth backends and DRF authentication classes;
+* :mod:`.exposure` — what an open route exposes (user data, or an auth-flow/constant page).
 
 Only the neutral model is read, so the static front-end and runtime introspection share them.
 """

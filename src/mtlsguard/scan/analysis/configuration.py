@@ -1,10 +1,13 @@
 """What the settings decide for every route: gates in ``MIDDLEWARE`` and DRF's defaults.
 
 Read once per project. A login-required middleware (Django's ``LoginRequiredMiddleware`` and its
-third-party predecessors) or a project middleware that refuses anonymous users protects every
-Django view that does not opt out; a project middleware that only checks a certificate header
-is an mTLS-only gate. ``REST_FRAMEWORK`` gives the permission classes of every DRF view that
-sets none (DRF's implicit default is ``AllowAny``) and may switch authentication off.
+third-party predecessors) or a project middleware that refuses anonymous users (in a request hook,
+in a method of its own the hook calls, or by wrapping the view in ``login_required``) protects
+every Django view that does not opt out — only some paths when it looks at the URL; one that only
+reads ``request.user`` and hands the request on protects nothing; a project middleware that only
+checks a certificate header is an mTLS-only gate. ``REST_FRAMEWORK`` gives the permission classes
+of every DRF view that sets none (DRF's implicit default is ``AllowAny``) and may switch
+authentication off.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from mtlsguard.scan.knowledge import LOGIN_REQUIRED_MIDDLEWARE
+from mtlsguard.scan.knowledge import AUTH_DECORATORS, LOGIN_REQUIRED_MIDDLEWARE, short_of
 from mtlsguard.scan.project_model import (
     BinOp,
+    ClassModel,
     Const,
     Expr,
+    FunctionFacts,
     IfExpr,
     Mapping,
     ProjectModel,
@@ -108,7 +113,10 @@ class _MiddlewareGates:
                 if method is None:
                     continue
                 facts = method[1].facts
-                guard = guard or facts.auth_guard
+                # ``return login_required(view_func)(request, ...)``: the middleware applies an
+                # authenticating decorator itself (weblate's RequireLoginMiddleware).
+                wraps = any(short_of(c) in AUTH_DECORATORS for c in facts.calls)
+                guard = guard or facts.auth_guard or wraps or _helper_guard(project, cls, facts)
                 partial = partial or facts.path_dependent
                 if facts.cert_guard:
                     cert = True
@@ -118,6 +126,20 @@ class _MiddlewareGates:
                 self.partial = partial
             elif cert:
                 self.cert = (name, ", ".join(dict.fromkeys(keys)))
+
+
+def _helper_guard(project: ProjectModel, cls: ClassModel, facts: FunctionFacts) -> bool:
+    """A method of the middleware the hook calls refuses anonymous users.
+
+    pretalx's ``EventPermissionMiddleware.__call__`` hands ``/orga/`` URLs to
+    ``self._handle_orga_url()``, which redirects anonymous users to the login page.
+    """
+    for name in facts.calls:
+        if name.startswith(("self.", ".")):
+            hit = project.method(cls, short_of(name))
+            if hit is not None and hit[1].facts.auth_guard:
+                return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 Per method (per action for a viewset route) the first of these decides: an authenticating
 decorator or ``dispatch()`` check on the view (Django's, which DRF's ``dispatch`` still runs),
+a refusing user check in an ``initial()``/``check_permissions()`` override,
 an inline ``request.user`` check in the handler, then the permission classes — an
 ``@action(permission_classes=...)``, the branch of a ``get_permissions()`` override that
 applies, ``as_view(permission_classes=...)``, the class attribute, or ``REST_FRAMEWORK``'s
@@ -34,6 +35,7 @@ from mtlsguard.scan.project_model import (
 __all__ = ["DrfViews", "is_drf_class"]
 
 _Handler = tuple[ClassModel, FunctionModel]
+_DRF_HOOKS = ("initial", "check_permissions")
 
 
 def is_drf_class(cls: ClassModel) -> bool:
@@ -100,6 +102,7 @@ class DrfViews:
                 deco_auth.extend(self.decorators.effects(local.decorators).auth)
         chain = dispatch_chain(self.project, self.decorators, cls)
         deco_auth.extend(chain.auth)
+        deco_auth.extend(self._hook_checks(cls))
         pairs = self._methods(route, cls)
         public = is_login_view(self.project, cls)
         protections: list[Protection] = []
@@ -144,6 +147,19 @@ class DrfViews:
             auth_disabled=self._auth_disabled(authentication),
             method_actions=tuple((m, a) for m, a in pairs if a),
         )
+
+    def _hook_checks(self, cls: ClassModel) -> list[str]:
+        """``initial()``/``check_permissions()`` overrides that refuse without a user check.
+
+        DRF runs both for every request before the handler (``initial`` calls
+        ``check_permissions``), so a refusal there gates every method like ``dispatch()``.
+        """
+        found: list[str] = []
+        for hook in _DRF_HOOKS:
+            hit = self.project.method(cls, hook)
+            if hit is not None and hit[1].facts.auth_guard:
+                found.append(f"request.user check in {short_of(hit[0].qualname)}.{hook}()")
+        return found
 
     def _auth_disabled(self, authentication: Expr | None) -> bool:
         """``authentication_classes = []`` on the view, or by default."""

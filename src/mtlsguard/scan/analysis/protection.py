@@ -3,7 +3,8 @@
 The Django admin requires a staff login; an unresolved view is undecidable; a project function
 is a Django view or, under ``@api_view``, a DRF one; a project class is a DRF view when DRF is in
 its MRO, else a Django class-based view; a view outside the project is judged by name only
-(public by design, or unknown) and by the decorators the URLconf wraps it in.
+(public by design, or unknown) and by the decorators the URLconf wraps it in — except
+``serve`` under a media/uploads prefix, which hands out user uploads, not static assets.
 """
 
 from __future__ import annotations
@@ -68,8 +69,13 @@ class ProtectionAnalyzer:
         short = short_of(target)
         effects = self.decorators.effects(route.wrappers)
         public = short in PUBLIC_VIEWS
+        uploads = short == "serve" and _uploads(route.pattern)
         if effects.auth:
             protection = Protection("*", True, "decorator", ", ".join(effects.auth))
+        elif uploads:
+            public = False
+            detail = f"{short} hands out user uploads ({route.pattern}) to anyone"
+            protection = Protection("*", False, "none", detail)
         elif public:
             protection = Protection("*", False, "none", f"{short} is public by design")
         else:
@@ -78,7 +84,7 @@ class ProtectionAnalyzer:
             route,
             "unknown",
             protection,
-            Confidence.LOW,
+            Confidence.MEDIUM if uploads else Confidence.LOW,
             view=target,
             view_kind=route.kind,
             public_by_design=public,
@@ -95,3 +101,16 @@ def _admin(route: RouteModel) -> RouteAnalysis:
 def _unresolved(route: RouteModel) -> RouteAnalysis:
     unknown = Protection("*", None, "none", "view could not be resolved")
     return RouteAnalysis.at_declaration(route, "unknown", unknown, Confidence.LOW)
+
+
+_UPLOAD_WORDS = ("media", "upload", "attachment", "document", "private", "protected", "file")
+
+
+def _uploads(pattern: str) -> bool:
+    """A ``serve`` route under a media/uploads prefix: ``MEDIA_ROOT``, not static assets.
+
+    ``django.views.static.serve`` of ``STATIC_ROOT`` is public by design; of ``MEDIA_ROOT``
+    it serves every user's uploaded files to any caller who guesses or is sent a path.
+    """
+    prefix = pattern.lower().split("(?p<", 1)[0].split("<", 1)[0]
+    return any(word in prefix for word in _UPLOAD_WORDS)

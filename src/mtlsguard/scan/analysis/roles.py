@@ -21,6 +21,7 @@ from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import (
     BinOp,
     Call,
+    ClassModel,
     Expr,
     FunctionModel,
     ProjectModel,
@@ -29,7 +30,7 @@ from mtlsguard.scan.project_model import (
     Unary,
 )
 
-__all__ = ["RoleGate", "role_gate"]
+__all__ = ["RoleGate", "handler_role", "role_gate"]
 
 _STAFF_NAMES = frozenset(
     {
@@ -104,6 +105,26 @@ def _named_role(project: ProjectModel, name: str) -> str:
         return "permission"
     func = project.function_named(name, parse=False)
     return _function_role(project, func) if func is not None else ""
+
+
+def handler_role(project: ProjectModel, cls: ClassModel | None, func: FunctionModel) -> str:
+    """The role a handler demands itself or through a method of its view it calls.
+
+    weblate's ``UserViewSet.groups`` calls ``self.perm_check(request)``, which refuses
+    unless ``request.user.has_perm("user.edit")``: the lookups after it are behind that
+    permission, like a view behind ``@permission_required``.
+    """
+    role = _function_role(project, func)
+    if role or cls is None:
+        return role
+    for name in func.facts.calls:
+        if name.startswith(("self.", ".")):
+            hit = project.method(cls, short_of(name))
+            if hit is not None and hit[1] is not func:
+                role = _function_role(project, hit[1], 1)
+                if role:
+                    return role
+    return ""
 
 
 def role_gate(project: ProjectModel, analysis: RouteAnalysis) -> RoleGate | None:

@@ -1,8 +1,7 @@
 """Which objects belong to a user, and whether a view's queryset is scoped to the user.
 
-Shared by the BOLA rules (MG101's read-only check, MG103, MG104, MG105). A model belongs to a
-user when it (or a project base) has a ``ForeignKey``/``OneToOneField``/``ManyToManyField`` to
-the user model, or an ``owner``/``user``-style relation. A view's queryset is scoped when an
+Shared by the BOLA rules (MG101's read-only check, MG103, MG104, MG105); which models belong to a
+user (directly or through a tenant) is :mod:`.ownership`'s. A view's queryset is scoped when an
 owner-scoping mixin filters it, when ``get_queryset()``/``get_object()``/``filter_queryset()``
 derive it from ``request.user`` or the request's context, or through a parent object.
 
@@ -27,26 +26,28 @@ from mtlsguard.scan.project_model import (
     Const,
     Expr,
     FunctionModel,
+    Mapping,
     ProjectModel,
     Ref,
     SelfWrite,
+    Seq,
 )
 
 __all__ = [
     "SCOPING_METHODS",
+    "empty_queryset",
+    "filter_backend_scope",
     "model_of",
-    "owner_fields",
+    "object_check_delegates",
     "parent_scope",
     "queryset_scope",
+    "served_model",
     "user_aware",
 ]
 
 SCOPING_METHODS = ("get_queryset", "get_object", "filter_queryset")
 """Methods of a view that decide which objects it serves."""
 _MAX_DEPTH = 3
-_USER_MODELS = ("AUTH_USER_MODEL", "auth.User", "User", "get_user_model")
-_OWNER_NAMES = frozenset({"owner", "user", "author", "created_by", "account_holder"})
-_RELATIONS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"})
 
 
 def model_of(value: Expr | None) -> str | None:
@@ -61,44 +62,6 @@ def model_of(value: Expr | None) -> str | None:
     return None
 
 
-def owner_fields(project: ProjectModel, model: str | None) -> tuple[str, ...]:
-    """Fields of ``model`` that relate it to a user (owner FK), if it is a project model."""
-    if model is None:
-        return ()
-    cls = project.class_named(model)
-    if cls is None:
-        return ()
-    fields: list[str] = []
-    for entry in cls.mro:
-        owner = project.class_named(entry)
-        if owner is None:
-            continue
-        for name, value in owner.attributes.items():
-            if _is_user_relation(name, value):
-                fields.append(name)
-    return tuple(dict.fromkeys(fields))
-
-
-def _is_user_relation(name: str, value: Expr) -> bool:
-    if not (isinstance(value, Call) and isinstance(value.func, Ref)):
-        return False
-    if value.func.short not in _RELATIONS:
-        return False
-    target = value.args[0] if value.args else value.kwarg("to")
-    text = ""
-    if isinstance(target, Ref):
-        text = target.name
-    elif isinstance(target, Const) and isinstance(target.value, str):
-        text = target.value
-    elif isinstance(target, Call) and isinstance(target.func, Ref):
-        text = target.func.name
-    if any(text.endswith(u) for u in _USER_MODELS):
-        return True
-    # A relation called owner/user is ownership even when it points at a profile model; a
-    # ``customer``/``organization`` FK to a non-user model is tenancy, not a user relation.
-    return name in _OWNER_NAMES and bool(text)
-
-
 def queryset_scope(project: ProjectModel, cls: ClassModel) -> str | None:
     """What limits ``cls``'s objects to those of the requesting user, if anything does.
 
@@ -108,16 +71,37 @@ def queryset_scope(project: ProjectModel, cls: ClassModel) -> str | None:
     mixin = USER_SCOPING_MIXINS.intersection(cls.mro)
     if mixin:
         return short_of(min(mixin))  # mtlsguard's OwnerScopedQuerysetMixin
-    methods = [project.method(cls, name) for name in SCOPING_METHODS]
-    for found in methods:
-        if found is not None and found[1].facts.user_scoped_queryset:
-            return f"{short_of(found[1].qualname)}() filters by the request's user"
-    for found in methods:
-        if found is not None:
-            parent = parent_scope(project, cls, found[1])
-            if parent:
-                return parent
+    methods = [meth for name in SCOPING_METHODS for meth in _definitions(project, cls, name)]
+    for meth in methods:
+        if meth.facts.user_scoped_queryset:
+            return f"{short_of(meth.qualname)}() filters by the request's user"
+        lookups = meth.facts.lookups
+        if lookups and all(lk.user_scoped for lk in lookups):
+            return f"{short_of(meth.qualname)}() fetches a parent it checks against the user"
+    backend = filter_backend_scope(project, cls)
+    if backend:
+        return backend
+    for meth in methods:
+        parent = parent_scope(project, cls, meth)
+        if parent:
+            return parent
     return None
+
+
+def _definitions(project: ProjectModel, cls: ClassModel, name: str) -> Iterator[FunctionModel]:
+    """``name`` along the MRO as a call runs it: the next one only through ``super()``.
+
+    pretix's ``VoucherList.get_queryset`` annotates ``super().get_queryset()``, which is
+    ``VoucherQueryMixin``'s, filtered by the request's event.
+    """
+    for qual in cls.mro:
+        owner = project.class_named(qual)
+        if owner is None or name not in owner.methods:
+            continue
+        meth = owner.methods[name]
+        yield meth
+        if name not in meth.facts.super_calls:
+            return
 
 
 def user_aware(
@@ -161,7 +145,7 @@ def parent_scope(project: ProjectModel, cls: ClassModel, func: FunctionModel) ->
     for name in func.facts.self_reads:
         hit = project.method(cls, name)
         if hit is not None:
-            if user_aware(project, cls, hit[1], 1):
+            if user_aware(project, cls, hit[1], 1) or _scoped_helper(hit[1]):
                 return f"self.{name}()"
             continue
         for write in _writes(project, cls, name):
@@ -170,3 +154,139 @@ def parent_scope(project: ProjectModel, cls: ClassModel, func: FunctionModel) ->
             ):
                 return f"self.{name}"
     return None
+
+
+def _scoped_helper(func: FunctionModel) -> bool:
+    """A helper whose objects are the request's, not the URL's.
+
+    ``self.request.event.orders``, or lookups all scoped by the request's user or tenant
+    (``get_object_or_404(Item, event=request.event)``).
+    """
+    facts = func.facts
+    if facts.user_scoped_queryset or any(_request_attribute(r) for r in facts.returns):
+        return True
+    return bool(facts.lookups) and all(lk.user_scoped for lk in facts.lookups)
+
+
+_REQUEST_INPUT = frozenset(
+    {"GET", "POST", "data", "query_params", "META", "headers", "FILES", "COOKIES", "body", "user"}
+)
+
+
+def _request_attribute(value: Expr) -> bool:
+    """``self.request.event``: an object the server attached to the request (a tenant).
+
+    ``getattr(self.request, "event", None)`` (pretalx) too.
+    """
+    if (
+        isinstance(value, Call)
+        and isinstance(value.func, Ref)
+        and value.func.name == "getattr"
+        and len(value.args) >= 2
+        and isinstance(value.args[0], Ref)
+        and isinstance(value.args[1], Const)
+        and isinstance(value.args[1].value, str)
+    ):
+        value = Ref(f"{value.args[0].name}.{value.args[1].value}")
+    if not isinstance(value, Ref):
+        return False
+    parts = value.name.split(".")
+    if "request" not in parts[:2]:
+        return False
+    index = parts.index("request")
+    return len(parts) > index + 1 and parts[index + 1] not in _REQUEST_INPUT
+
+
+_SCOPING_BACKEND_WORDS = ("permission", "owner", "owned", "member", "granted", "visible")
+"""Words in the name of a filter backend outside the project that scopes lists by user
+(django-guardian's ``ObjectPermissionsFilter``, ``OwnedOrGrantedFilter``)."""
+
+
+def filter_backend_scope(project: ProjectModel, cls: ClassModel) -> str | None:
+    """A DRF filter backend that limits the list to the user's objects, if one applies.
+
+    ``filter_backends`` on the view (else ``REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"]``): a
+    project backend whose ``filter_queryset`` refers to ``request.user`` (or calls code that
+    does), or a package backend named for permissions or ownership.
+    """
+    found = project.attribute(cls, "filter_backends")
+    value: Expr | None = found[1] if found is not None else None
+    if value is None and project.settings is not None:
+        drf = project.settings.get("REST_FRAMEWORK")
+        if drf is not None and isinstance(drf.value, Mapping):
+            value = drf.value.get("DEFAULT_FILTER_BACKENDS")
+    if not isinstance(value, Seq):
+        return None
+    for item in value.items:
+        name = item.value if isinstance(item, Const) and isinstance(item.value, str) else None
+        if isinstance(item, Ref):
+            name = item.name
+        if not name:
+            continue
+        backend = project.class_named(name)
+        if backend is None:
+            if any(w in short_of(name).lower() for w in _SCOPING_BACKEND_WORDS):
+                return f"filter backend {short_of(name)}"
+            continue
+        hit = project.method(backend, "filter_queryset")
+        if hit is not None and user_aware(project, backend, hit[1]):
+            return f"filter backend {short_of(name)} filters by the request's user"
+    return None
+
+
+def served_model(project: ProjectModel, cls: ClassModel) -> str | None:
+    """The model of the ``queryset``/``model`` attribute, else the one get_queryset() returns."""
+    for attr in ("queryset", "model"):
+        found = project.attribute(cls, attr)
+        if found is not None:
+            model = model_of(found[1])
+            if model is not None:
+                return model
+            break
+    method = project.method(cls, "get_queryset")
+    if method is not None:
+        for value in method[1].facts.returns:
+            model = model_of(value)
+            if model is not None:
+                return model
+    return None
+
+
+def object_check_delegates(
+    project: ProjectModel, func: FunctionModel, model: str | None
+) -> bool | None:
+    """What the model methods an object permission calls (``obj.can_view(user)``) decide.
+
+    ``False`` when every model method it delegates to returns a constant (``return True``:
+    no check at all), ``True`` when one of them computes its answer, ``None`` when it
+    delegates to none of ``model``'s methods.
+    """
+    cls = project.class_named(model) if model else None
+    if cls is None:
+        return None
+    params = set(func.params)
+    targets = [
+        hit[1]
+        for name in func.facts.calls
+        if (name.startswith(".") or name.split(".", 1)[0] in params)
+        and (hit := project.method(cls, short_of(name))) is not None
+    ]
+    if not targets:
+        return None
+    # Anything but a constant is taken as a check: model methods get the user as a parameter
+    # (``def has_permission(self, user)``), which no ``request.user`` test would see.
+    return not all(_constant_answer(t) for t in targets)
+
+
+def _constant_answer(func: FunctionModel) -> bool:
+    returns = func.facts.returns
+    return bool(returns) and all(isinstance(r, Const) and r.value is True for r in returns)
+
+
+def empty_queryset(project: ProjectModel, cls: ClassModel) -> bool:
+    """``queryset = Model.objects.none()`` with no ``get_queryset()`` to replace it."""
+    if project.method(cls, "get_queryset") is not None:
+        return False
+    found = project.attribute(cls, "queryset")
+    value = found[1] if found is not None else None
+    return isinstance(value, Call) and isinstance(value.func, Ref) and value.func.short == "none"

@@ -25,6 +25,7 @@ from mtlsguard.scan.facts.guards import (
     role_guard,
     safe_methods_shortcut,
 )
+from mtlsguard.scan.facts.ownership import ownership_checked
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
 from mtlsguard.scan.project_model import FunctionFacts
@@ -51,8 +52,10 @@ def analyze_function(
     # A staff or global-permission hint is worth the role checks; ``auth`` covers is_staff.
     role_hint = "auth" in hints or "role" in hints
     role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
-    guarded = "auth" in hints and auth_guard(func, nested=walk.has_nested)
+    guarded = ("auth" in hints or "user" in hints) and auth_guard(func, nested=walk.has_nested)
     mentions_user = "user" in hints
+    open_lines = {lk.line for lk in walk.lookups if not lk.user_scoped}
+    checked_lines = ownership_checked(func, open_lines) if open_lines else set()
     return FunctionFacts(
         auth_guard=guarded,
         cert_keys=tuple(dict.fromkeys(walk.cert_keys)),
@@ -65,7 +68,9 @@ def analyze_function(
         # An object-level permission check in the same view authorizes what it fetched
         # (user.has_perm(perm, obj), check_object_permissions, obj.has_permission(user)).
         lookups=tuple(
-            replace(lk, user_scoped=True) if walk.object_checked or lk.line in role_lines else lk
+            replace(lk, user_scoped=True)
+            if walk.object_checked or lk.line in role_lines or lk.line in checked_lines
+            else lk
             for lk in walk.lookups
         ),
         jwt_decodes=tuple(walk.jwts),
@@ -76,7 +81,7 @@ def analyze_function(
         permission_branches=(
             permission_branches(func, resolve) if func.name == "get_permissions" else ()
         ),
-        user_scoped_queryset=func.name in _SCOPING_METHODS
+        user_scoped_queryset=(func.name in _SCOPING_METHODS or "queryset" in func.name)
         and (mentions_user or request_context(func)),
         calls=tuple(dict.fromkeys(walk.called)),
         path_dependent="path" in hints,

@@ -10,10 +10,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Sequence
 
-from mtlsguard.scan.facts.syntax import mentions_user, strings, through_objects
+from mtlsguard.scan.facts import lookups as _lookups  # noqa: F401  (registers first)
+from mtlsguard.scan.facts.syntax import mentions_user, strings
 from mtlsguard.scan.facts.walk import CALL_COLLECTORS, FunctionWalk, collects, on_call
 from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
-from mtlsguard.scan.project_model import Const, JwtDecode, ObjectLookup, Ref, SelfWrite
+from mtlsguard.scan.project_model import Const, JwtDecode, SelfWrite
 
 __all__: list[str] = []
 
@@ -33,7 +34,6 @@ AUTH_ATTRS = frozenset(
 """Attributes of a user that an authentication or authorization check reads."""
 _PATH_ATTRS = frozenset({"path", "path_info", "resolver_match", "url_name", "view_name"})
 _REQUEST_SLOTS = frozenset({"request", "args", "kwargs"})
-_OWNER_WORDS = ("user", "owner", "author", "created_by", "account_holder", "member", "customer")
 _MAX_CACHED_TEXT = 64
 """Longer strings are never certificate keys (docstrings): not worth remembering."""
 
@@ -284,50 +284,3 @@ def _object_permission(walk: FunctionWalk, call: ast.Call, name: str) -> None:
     else:
         checked = True
     walk.object_checked = walk.object_checked or checked
-
-
-@on_call("get_object_or_404", "get", "filter")
-def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
-    """A single-object ORM fetch keyed by URL kwargs (``get_object_or_404(M, pk=pk)``)."""
-    short = name.rsplit(".", 1)[-1]
-    if short == "get_object_or_404":
-        if not call.args:
-            return
-        source: ast.expr = call.args[0]
-    else:
-        if not isinstance(call.func, ast.Attribute) or not through_objects(call.func.value):
-            return
-        source = call.func.value
-    used = _url_kwargs_used(walk, call)
-    scoped = mentions_user(call) or any(
-        kw.arg and any(w in kw.arg for w in _OWNER_WORDS) for kw in call.keywords
-    )
-    value = walk.resolve(_model_expr(source))
-    model = value.name if isinstance(value, Ref) else None
-    if used:
-        walk.lookups.append(ObjectLookup(call.lineno, short, model, used, scoped))
-
-
-def _url_kwargs_used(walk: FunctionWalk, call: ast.Call) -> tuple[str, ...]:
-    """URL kwargs among the call's arguments (``pk``, ``self.kwargs["slug"]``)."""
-    used: list[str] = []
-    for arg in [*call.args, *(kw.value for kw in call.keywords)]:
-        for node in ast.walk(arg):
-            if isinstance(node, ast.Name) and node.id in walk.url_params:
-                used.append(node.id)
-            elif isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("kwargs"):
-                used.append(ast.unparse(node.slice).strip("'\""))
-    return tuple(dict.fromkeys(used))
-
-
-def _model_expr(source: ast.expr) -> ast.expr:
-    """``Model`` from ``Model.objects.select_related(...)`` (or the expression itself)."""
-    base = source
-    while isinstance(base, ast.Attribute | ast.Call):
-        if isinstance(base, ast.Call):
-            base = base.func
-        elif base.attr == "objects":
-            return base.value
-        else:
-            base = base.value
-    return base

@@ -12,12 +12,19 @@ import ast
 from collections.abc import Callable
 
 from mtlsguard.scan.facts.collectors import AUTH_ATTRS
-from mtlsguard.scan.facts.syntax import FunctionNode, mentions_attr, own_nodes, strings
+from mtlsguard.scan.facts.syntax import (
+    FunctionNode,
+    mentions_attr,
+    mentions_user,
+    own_nodes,
+    strings,
+)
 from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
 
 __all__ = [
     "auth_guard",
     "cert_guard",
+    "denies",
     "request_context",
     "role_branch_lines",
     "role_guard",
@@ -72,30 +79,69 @@ def _is_negative(test: ast.expr) -> bool:
     return mentions_attr(test, _NEGATIVE_ATTRS)
 
 
+_DENY_WORDS = (
+    "redirect",
+    "forbidden",
+    "401",
+    "403",
+    "404",
+    "notfound",
+    "unauthorized",
+    "permissiondenied",
+    "permission_denied",
+    "no_permission",
+    "login",
+    "denied",
+    "not_authenticated",
+)
+_DENY_CALLS = frozenset({"permission_denied", "handle_no_permission", "redirect_to_login"})
+"""Methods that raise a refusal when called as a statement (DRF's ``self.permission_denied``,
+Django's ``self.handle_no_permission()``)."""
+_PASS_THROUGH = frozenset({"get_response", "process_request", "process_view", "dispatch"})
+"""Calls whose result returned from a middleware or ``dispatch`` lets the request through."""
+
+
 def _exits(body: list[ast.stmt]) -> bool:
-    return any(isinstance(s, ast.Return | ast.Raise) for s in body)
+    """The branch ends the request: raises, or returns something that is not the way on.
+
+    ``return self.get_response(request)`` in a middleware, ``return None`` in
+    ``process_view`` and ``return super().dispatch(...)`` hand the request on: not refusals.
+    """
+    for stmt in body:
+        if isinstance(stmt, ast.Raise) or _denying_call(stmt):
+            return True
+        if isinstance(stmt, ast.Return) and not _passes_through(stmt):
+            return True
+    return False
 
 
-def _denies(stmt: ast.stmt) -> bool:
-    """A ``raise`` or a ``return`` of something that looks like a refusal."""
-    if isinstance(stmt, ast.Raise):
+def _passes_through(stmt: ast.Return) -> bool:
+    value = stmt.value
+    if value is None or (isinstance(value, ast.Constant) and value.value is None):
+        return True
+    if isinstance(value, ast.Call):
+        func = value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return name in _PASS_THROUGH
+    return False
+
+
+def _denying_call(stmt: ast.stmt) -> bool:
+    """``self.permission_denied(request)`` as a statement (it raises)."""
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        return False
+    func = stmt.value.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in _DENY_CALLS
+
+
+def denies(stmt: ast.stmt) -> bool:
+    """A ``raise``, a refusing call, or a ``return`` of something that looks like a refusal."""
+    if isinstance(stmt, ast.Raise) or _denying_call(stmt):
         return True
     if isinstance(stmt, ast.Return) and stmt.value is not None:
         text = ast.unparse(stmt.value).lower()
-        return any(
-            w in text
-            for w in (
-                "redirect",
-                "forbidden",
-                "401",
-                "403",
-                "unauthorized",
-                "permissiondenied",
-                "login",
-                "denied",
-                "not_authenticated",
-            )
-        )
+        return any(w in text for w in _DENY_WORDS)
     return False
 
 
@@ -116,16 +162,21 @@ def _guard_blocks(
             continue
         if either:
             after = body[index + 1] if index + 1 < len(body) else None
-            if any(_denies(s) for s in stmt.body + stmt.orelse) or (
-                after is not None and _denies(after)
+            if any(denies(s) for s in stmt.body + stmt.orelse) or (
+                after is not None and denies(after)
             ):
                 return True
             continue
         if _is_negative(stmt.test):
             if _exits(stmt.body):
                 return True
-        elif (stmt.orelse and any(_denies(s) for s in stmt.orelse)) or (
-            not stmt.orelse and index + 1 < len(body) and _denies(body[index + 1])
+        elif (stmt.orelse and any(denies(s) for s in stmt.orelse)) or (
+            not stmt.orelse
+            and index + 1 < len(body)
+            # the refusal right after, or at the end when the allowed branch returns early
+            # (nautobot's MediaView: ``if user.is_authenticated: return serve(...)``, a
+            # branding-files exception, then ``return self.handle_no_permission()``)
+            and (denies(body[index + 1]) or (_exits(stmt.body) and denies(body[-1])))
         ):
             return True
     return False
@@ -197,7 +248,12 @@ def auth_guard(func: FunctionNode, *, nested: bool) -> bool:
 
 
 def _user_test(test: ast.expr) -> bool:
-    return mentions_attr(test, AUTH_ATTRS)
+    """A test about the user: ``is_authenticated`` & co, or any use of ``request.user``.
+
+    ``if not Membership.objects.filter(user=request.user, ...).exists(): raise ...`` refuses
+    anonymous callers too (no membership has the anonymous user), so it is a login gate.
+    """
+    return mentions_attr(test, AUTH_ATTRS) or mentions_user(test)
 
 
 def cert_guard(

@@ -57,9 +57,11 @@ class FunctionWalk:
         "func",
         "has_nested",
         "hints",
+        "inputs",
         "jwts",
         "lookups",
         "object_checked",
+        "pending_assigns",
         "resolve",
         "returns",
         "self_reads",
@@ -80,6 +82,10 @@ class FunctionWalk:
         args = func.args
         params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
         self.url_params = {p for p in params if p not in _SELF_PARAMS}
+        self.inputs: set[str] = set()
+        """Locals holding search criteria from the request (``q = request.GET["q"]``)."""
+        self.pending_assigns: list[ast.Assign] = []
+        """Assignments not yet read for caller-chosen keys (read when a lookup needs them)."""
         """Parameters that carry URL kwargs (not ``self``/``request``/``*args``...)."""
         self.hints: set[str] = set()
         """Cheap signs seen on the way (:data:`HINTS`); some decide whether a costlier check
@@ -110,7 +116,8 @@ class FunctionWalk:
         nested: list[ast.AST] = []
         _sort(list(reversed(self.func.body)), _OWN_ROUTES, buckets, nested)
         if nested:
-            self.has_nested = True
+            # Lambdas hold no statements: only a nested def can be a guarding wrapper.
+            self.has_nested = any(type(n) is not ast.Lambda for n in nested)
             _sort(nested, _NESTED_ROUTES, buckets, None)
         for collect, nodes in zip(_COLLECTORS, buckets, strict=True):
             if nodes:

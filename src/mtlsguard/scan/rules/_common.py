@@ -7,6 +7,8 @@ import re
 from mtlsguard.findings.model import Confidence, Severity
 from mtlsguard.scan.analysis.roles import RoleGate
 from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import BinOp, Const, Expr, IfExpr, Unary
 
 __all__ = [
@@ -14,6 +16,7 @@ __all__ = [
     "describe_protections",
     "number",
     "permission_downgrade",
+    "typo_note",
     "uuid_keyed",
     "where",
 ]
@@ -111,3 +114,31 @@ def permission_downgrade(gate: RoleGate | None) -> tuple[Severity | None, Confid
         f"; only users with a global permission reach it ({gate.source}): by design if that "
         "permission belongs to a staff role, an IDOR if ordinary users hold it",
     )
+
+
+_TYPO_ATTRIBUTES = (
+    "permissions",
+    "permission_class",
+    "permissions_classes",
+    "permission_classess",
+    "permisson_classes",
+    "permission_clases",
+)
+"""Attributes DRF never reads that were meant as ``permission_classes``."""
+
+
+def typo_note(ctx: RuleContext, analysis: RouteAnalysis) -> str:
+    """Evidence note for a ``permissions = [...]``-style typo on a DRF view, or ``""``."""
+    cls = analysis.klass
+    if cls is None or analysis.framework != "drf":
+        return ""
+    if ctx.project.attribute(cls, "permission_classes") is not None:
+        return ""
+    for name in _TYPO_ATTRIBUTES:
+        found = ctx.project.attribute(cls, name)
+        if found is not None:
+            return (
+                f"; {short_of(found[0].qualname)}.{name} is not a DRF attribute (did you mean "
+                "permission_classes?): those permissions never run"
+            )
+    return ""

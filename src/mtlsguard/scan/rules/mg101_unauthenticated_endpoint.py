@@ -5,7 +5,20 @@ equivalent), no authenticating mixin that actually runs, a DRF view left on ``Al
 explicitly, through a composition such as ``IsAuthenticated | AllowAny``, through a custom
 permission whose ``has_permission`` returns ``True``, or through DRF's *implicit* default when
 ``REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]`` is not set — and no login-required middleware.
-``IsAuthenticatedOrReadOnly`` is reported when the reads expose a model that belongs to a user.
+``IsAuthenticatedOrReadOnly`` is reported when the reads expose a model that belongs to a user
+(``queryset``, ``model`` or what ``get_queryset()`` returns). ``django.views.static.serve`` under
+a media/uploads prefix (``MEDIA_ROOT``) is reported: it hands out every user's uploads. A
+middleware counts as a login wall only if it refuses (returns a redirect or 403, raises, or
+wraps the view in ``login_required``); one that only reads ``request.user.is_authenticated``
+and passes the request on protects nothing. ``initial()``/``check_permissions()``/
+``dispatch()`` overrides that refuse without a user check protect the view. A DRF view whose
+permissions sit in a misspelt attribute (``permissions = [...]``) says so.
+
+**Severity.** High when the view reads a model owned by a user (directly or through a tenant),
+looks at ``request.user``, or fetches a user's record by a caller-chosen key. Views that touch
+no user data (a constant page, a public model) and sign-in, sign-out, password-reset, signup,
+health, schema and autoconfig endpoints are reported as ``info``, with the reason in the
+evidence.
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application
@@ -39,11 +52,12 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.exposure import exposure
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import model_of
+from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import SAFE_METHODS
-from mtlsguard.scan.rules._common import describe_protections, where
+from mtlsguard.scan.rules._common import describe_protections, typo_note, where
 
 RULE_ID = "MG101"
 
@@ -73,11 +87,7 @@ def _sensitive_reads(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     cls = analysis.klass
     if cls is None:
         return True
-    for attr in ("queryset", "model"):
-        found = ctx.project.attribute(cls, attr)
-        if found is not None and ctx.owner_fields(model_of(found[1])):
-            return True
-    return False
+    return bool(ctx.owner_fields(served_model(ctx.project, cls)))
 
 
 @rule(
@@ -105,14 +115,21 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             if not _sensitive_reads(ctx, analysis):
                 continue
             severity = Severity.MEDIUM
+        note = typo_note(ctx, analysis)
+        confidence = analysis.confidence
+        found = exposure(ctx.project, analysis)
+        if found.informational and not note:
+            severity, note = Severity.INFO, found.note()
+        elif note:
+            confidence = Confidence.HIGH
         yield meta.finding(
             location=analysis.location,
             route=analysis.route.pattern,
             view=analysis.view,
             view_kind=analysis.view_kind,
             methods=tuple(m for m in open_methods if m != "*"),
-            evidence=f"{where(analysis)}: {describe_protections(analysis, only_open=True)}",
+            evidence=f"{where(analysis)}: {describe_protections(analysis, only_open=True)}{note}",
             remediation=_remediation(analysis),
             severity=severity,
-            confidence=analysis.confidence,
+            confidence=confidence,
         )

@@ -1,22 +1,30 @@
 """MG103 — Authenticated view returns objects of every user: unscoped queryset (CWE-639).
 
 **What.** A DRF generic view or viewset, or a Django ``DetailView``/``UpdateView``/
-``DeleteView``/``ListView``, that requires a logged-in user but serves
-``Model.objects.all()`` (or ``model = Model``) for a model that belongs to a user (a
-``ForeignKey``/``OneToOneField`` to the user model, or an ``owner``/``user``-style relation),
-with no ``get_queryset()``/``filter_queryset()`` that filters by ``request.user`` (directly,
-through a helper method, or through a parent object the view fetched with a user check, such as
-``self.project.font_set`` after ``self.project = parse_path(request, ...)``) and no
-object-level permission that checks the user (on the view or in DRF's
-``DEFAULT_PERMISSION_CLASSES``). A parent counts as checked when the code that fetches it
-refers to ``request.user``; that it really refuses is assumed, not proven. Views only staff
-reach (``is_staff``/``is_superuser``/staff-session guards in a decorator, ``dispatch()`` or an
-``as_view()`` override, ``staff_member_required``, ``IsAdminUser``) are not reported; views
-behind a global permission (``has_perm("app.codename")`` with no object,
-``permission_required``) are reported with low confidence and medium severity, since whether
-ordinary users hold that permission is data, not code. A detail view keyed by a
-``<uuid:...>`` URL parameter is reported with low confidence and medium severity (a random key
-cannot be enumerated; the link itself is the capability).
+``DeleteView``/``ListView``, that requires a logged-in user but serves ``Model.objects.all()``
+(``queryset``, ``model = Model`` or a ``get_queryset()`` returning it) for a model that belongs to
+a user (a ``ForeignKey``/``OneToOneField`` to the user model, or an ``owner``/``user``-style
+relation) or to a tenant users join (an organization, workspace, team, project, space or event; a
+model with a many-to-many to users or a membership model; followed two relations deep,
+``project__organization``), with no ``get_queryset()``/``filter_queryset()`` that filters by
+``request.user`` (directly, through a helper method, or through a parent object the view fetched
+with a user check, such as ``self.project.font_set`` after ``self.project = parse_path(request,
+...)``) and no object-level permission that checks the user (on the view or in DRF's
+``DEFAULT_PERMISSION_CLASSES``, also when extended as ``DEFAULT_PERMISSION_CLASSES + [...]``; one
+that delegates to a model method returning a constant ``True`` is no check), no filter backend that
+scopes the list (``filter_backends``/``DEFAULT_FILTER_BACKENDS``: a project backend whose
+``filter_queryset`` looks at the user, or a package one named for permissions or ownership), and no
+scoping by the request's tenant (``self.request.event.orders``, a parent fetched by
+``organizer=self.request.organizer``). ``get_queryset()`` is followed through ``super()``;
+``queryset = Model.objects.none()`` serves nothing. A parent counts as checked when the code that
+fetches it refers to ``request.user``; that it really refuses is assumed, not proven. Views only
+staff reach (``is_staff``/``is_superuser``/staff-session guards in a decorator, ``dispatch()`` or
+an ``as_view()`` override, ``staff_member_required``, ``IsAdminUser``) are not reported; views
+behind a global permission (``has_perm("app.codename")`` with no object, ``permission_required``)
+are reported with low confidence and medium severity, since whether ordinary users hold that
+permission is data, not code. A detail view keyed by a ``<uuid:...>`` URL parameter is reported
+with low confidence and medium severity (a random key cannot be enumerated; the link itself is the
+capability).
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, BOLA/IDOR): any
 authenticated user — behind mTLS, any certificate holder mapped to a user — reads or changes
@@ -47,11 +55,17 @@ from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import model_of
+from mtlsguard.scan.analysis.scoping import empty_queryset, object_check_delegates, served_model
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import ClassModel, Seq
-from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
+from mtlsguard.scan.project_model import BinOp, ClassModel, Expr, Ref, Seq
+from mtlsguard.scan.rules._common import (
+    UUID_NOTE,
+    permission_downgrade,
+    typo_note,
+    uuid_keyed,
+    where,
+)
 
 RULE_ID = "MG103"
 _OBJECT_VIEWS = frozenset(
@@ -99,21 +113,22 @@ def _lists(analysis: RouteAnalysis, cls: ClassModel) -> bool:
     return any(short_of(entry) in _LIST_VIEWS for entry in cls.mro)
 
 
-def _served_model(ctx: RuleContext, cls: ClassModel) -> str | None:
-    """The model of the ``queryset``/``model`` attribute, else the one get_queryset() returns."""
-    for attr in ("queryset", "model"):
-        found = ctx.project.attribute(cls, attr)
-        if found is not None:
-            model = model_of(found[1])
-            if model is not None:
-                return model
-            break
-    method = ctx.project.method(cls, "get_queryset")
-    if method is not None:
-        for value in method[1].facts.returns:
-            model = model_of(value)
-            if model is not None:
-                return model
+def _permission_items(ctx: RuleContext, perms: Expr | None) -> tuple[Expr, ...] | None:
+    """The classes of a permission list.
+
+    ``api_settings.DEFAULT_PERMISSION_CLASSES + [...]`` included: label-studio extends the
+    default that way.
+    """
+    if isinstance(perms, Seq):
+        return perms.items
+    if isinstance(perms, Ref) and perms.name.endswith("DEFAULT_PERMISSION_CLASSES"):
+        default = ctx.analyzer.configuration.default_permissions
+        return default.items if isinstance(default, Seq) else None
+    if isinstance(perms, BinOp) and perms.op == "+":
+        left = _permission_items(ctx, perms.left)
+        right = _permission_items(ctx, perms.right)
+        if left is not None and right is not None:
+            return left + right
     return None
 
 
@@ -128,10 +143,11 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
         # No permission_classes anywhere in the project's MRO: DRF's APIView uses
         # DEFAULT_PERMISSION_CLASSES, and get_object() runs their has_object_permission.
         perms = ctx.analyzer.configuration.default_permissions
-    if not isinstance(perms, Seq):
+    items = _permission_items(ctx, perms)
+    if items is None:
         return None
     lists = _lists(analysis, cls)
-    for item in perms.items:
+    for item in items:
         name = getattr(item, "name", None)
         if name is None:
             continue
@@ -145,9 +161,16 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
         if perm_cls is None:
             continue
         found_meth = ctx.project.method(perm_cls, "has_object_permission")
-        if found_meth is not None and found_meth[1].facts.mentions_user:
+        if found_meth is None:
+            continue
+        facts = found_meth[1].facts
+        model = served_model(ctx.project, cls)
+        verdict = object_check_delegates(ctx.project, found_meth[1], model)
+        if verdict is False:
+            continue  # delegates to a model method that returns a constant: no check
+        if facts.mentions_user or verdict:
             # IsOwnerOrReadOnly lets reads through: MG105 reports that.
-            return not found_meth[1].facts.safe_methods_shortcut
+            return not facts.safe_methods_shortcut
     return None
 
 
@@ -175,7 +198,9 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             continue  # one finding per view class: the fix is there, not per route
         if ctx.queryset_scope(cls) is not None:
             continue  # scoped by a mixin, get_queryset() & co, or a parent fetched with a check
-        model = _served_model(ctx, cls)
+        if empty_queryset(ctx.project, cls):
+            continue  # queryset = Model.objects.none() and no get_queryset(): nothing served
+        model = served_model(ctx.project, cls)
         owners = ctx.owner_fields(model)
         if not owners:
             continue
@@ -198,7 +223,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             methods=tuple(p.method for p in analysis.protections if p.method != "*"),
             evidence=(
                 f"{where(analysis)}: queryset of {model} (owned via {', '.join(owners)}) is not "
-                f"filtered by request.user{note}"
+                f"filtered by request.user{note}{typo_note(ctx, analysis)}"
             ),
             remediation=(
                 f"Override get_queryset() on {analysis.view} to return "

@@ -1,10 +1,23 @@
 """MG104 — Object fetched by a URL id without checking its owner (CWE-639).
 
 **What.** A view that loads one object with ``get_object_or_404(Model, pk=pk)`` or
-``Model.objects.get(pk=...)`` using a URL keyword argument, where ``Model`` belongs to a user
-and neither the lookup nor its queryset mentions ``request.user``. Staff-only views are not
-reported; views behind a global permission, and lookups keyed by a ``<uuid:...>`` URL
-parameter, get low confidence and medium severity (see MG103).
+``Model.objects.get(pk=...)`` using a key the caller chose — a URL keyword argument (also
+``kwargs.get("pk")``), an id of the request body or query string (``request.data["id"]``,
+``request.GET.get("invoice_id")``), or searches ``Model.objects.filter(name__icontains=q)`` by
+the caller's criteria — where ``Model`` belongs to a user or to a tenant (see MG103) and
+neither the lookup nor its queryset is scoped: by ``request.user``, by a tenant the request
+carries (``organizer=request.organizer``), by a parent the view fetched with the user or
+checked against it (``Note.objects.get(id=..., document=doc)`` after ``has_perm(user, doc)``),
+by ``self.get_object()``, or by a later ``qs.filter(...)`` on the user. An object checked after
+the fetch (``if doc.owner != request.user: raise PermissionDenied``, ``if not
+obj.can_view(request.user): return HttpResponseForbidden()``, a reset-token check) is not
+reported, nor a lookup by a parent named in the URL (``workspace__slug=slug``) when a
+decorator or the handler checks that parent against the user. Staff-only views (also by a check
+the handler makes through a method of its view) are not reported; views behind a global
+permission, lookups keyed by a ``<uuid:...>`` URL parameter and records of the user model
+itself (a public profile is by design, changing another account is not) get low confidence
+and medium severity (see MG103); lookups keyed by a secret from the link (a token) are not
+reported.
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, IDOR): the id in the URL
 is chosen by the caller, so any authenticated user (any certificate holder behind mTLS) reads
@@ -27,17 +40,23 @@ or changes other users' objects by counting ids.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_tenant, is_user_model, tenant_paths
+from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.analysis.scoping import user_aware
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
-from mtlsguard.scan.project_model import FunctionModel
+from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
 from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
 
 RULE_ID = "MG104"
+_SECRETS = ("token", "secret", "signature")
+_RECORD_KEY = re.compile(r"(^|_)(pk|id)$")
 _ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy", "get_object")
 
 
@@ -71,18 +90,52 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         gate = ctx.role_gate(analysis)
         if gate is not None and gate.role == "staff":
             continue  # staff-only view: any object is theirs to see
-        severity, confidence, note = permission_downgrade(gate)
+        route_downgrade = permission_downgrade(gate)
         for handler in _handlers(ctx, analysis):
+            if not any(
+                not lk.user_scoped
+                and (ctx.owner_fields(lk.model) or is_user_model(ctx.project, lk.model))
+                for lk in handler.facts.lookups
+            ):
+                continue  # nothing to report: spare following its calls for a role check
+            own = gate or _handler_gate(ctx, analysis, handler)
+            if own is not None and own.role == "staff":
+                continue
+            severity, confidence, note = (
+                route_downgrade if gate is not None else permission_downgrade(own)
+            )
             for lookup in handler.facts.lookups:
                 if lookup.user_scoped:
                     continue
                 owners = ctx.owner_fields(lookup.model)
-                if not owners:
+                user_record = not owners and is_user_model(ctx.project, lookup.model)
+                if not owners and not user_record:
                     continue
+                if any(w in key.lower() for key in lookup.url_kwargs for w in _SECRETS):
+                    continue  # keyed by a secret from the link (a capability), not a counter
+                # Workspace.objects.get(slug=slug) under @workspace_member_required: the tenant
+                # the decorator checked, named by the same URL key (not a pk it never saw).
+                through_url = bool(lookup.url_parent_keys) or (
+                    is_tenant(ctx.project, lookup.model)
+                    and not any(_RECORD_KEY.search(key) for key in lookup.url_kwargs)
+                )
+                if _scoped_by_parent(ctx, lookup, owners) or (
+                    through_url and _parent_checked(ctx, analysis, handler)
+                ):
+                    continue  # the tenant named in the URL was checked against the user
                 found_sev, found_conf, found_note = severity, confidence, note
+                if user_record:
+                    found_sev, found_conf = Severity.MEDIUM, Confidence.LOW
+                    found_note += USER_RECORD_NOTE
+                elif lookup.url_parent_keys:
+                    found_note += (
+                        f"; scoped only by {', '.join(lookup.url_parent_keys)} from the request, "
+                        "which the view never checks against the user"
+                    )
                 if uuid_keyed(analysis.route.pattern, lookup.url_kwargs):
                     found_sev, found_conf = Severity.MEDIUM, Confidence.LOW
                     found_note += UUID_NOTE
+                owned = f"owned via {', '.join(owners)}" if owners else "the user model"
                 yield meta.finding(
                     severity=found_sev,
                     confidence=found_conf,
@@ -91,13 +144,81 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     view=analysis.view,
                     view_kind=analysis.view_kind,
                     evidence=(
-                        f"{where(analysis)}: {lookup.kind} on {lookup.model} by "
+                        f"{where(analysis)}: {lookup.kind} on {lookup.model} ({owned}) by "
                         f"{', '.join(lookup.url_kwargs)} in {short_of(handler.qualname)}() without "
                         f"a request.user filter{found_note}"
                     ),
-                    remediation=(
-                        f"Add {owners[0]}=request.user to the lookup (get_object_or_404("
-                        f"{short_of(lookup.model or 'Model')}, pk=pk, {owners[0]}=request.user)) "
-                        "or fetch through request.user's related manager."
-                    ),
+                    remediation=_remediation(lookup.model, owners),
                 )
+
+
+USER_RECORD_NOTE = (
+    "; a user record chosen by the caller: an IDOR if the view shows private fields or changes "
+    "the account, by design for public profiles"
+)
+"""Evidence suffix for lookups of the user model itself."""
+
+
+def _remediation(model: str | None, owners: tuple[str, ...]) -> str:
+    short = short_of(model or "Model")
+    if not owners:
+        return (
+            f"Fetch request.user instead of {short} by id, or check the caller may see or "
+            "change that account (staff, or the same user) before using it."
+        )
+    field = owners[0]
+    if "__" in field or field.removesuffix("_id") in TENANT_NAMES:
+        return (
+            f"Filter the lookup by the caller's membership ({field}__members=request.user or a "
+            f"{field.split('__')[0]} the view fetched and checked against request.user)."
+        )
+    return (
+        f"Add {field}=request.user to the lookup (get_object_or_404({short}, pk=pk, "
+        f"{field}=request.user)) or fetch through request.user's related manager."
+    )
+
+
+def _handler_gate(
+    ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel
+) -> RoleGate | None:
+    """A staff or global-permission check the handler makes itself (``self.perm_check()``)."""
+    role = handler_role(ctx.project, analysis.klass, handler)
+    if not role:
+        return None
+    return RoleGate(role, f"a check in {short_of(handler.qualname)}()")
+
+
+def _scoped_by_parent(ctx: RuleContext, lookup: ObjectLookup, owners: tuple[str, ...]) -> bool:
+    """The lookup names the owning parent or tenant with a value the view computed.
+
+    ``Note.objects.get(id=..., document=doc)``, ``Project.objects.filter(id=project_id,
+    workspace=workspace)``: the parent came from the server side (fetched and checked by the
+    view or its decorator), not from the request.
+    """
+    heads = {owner.split("__")[0] for owner in owners}
+    cls = ctx.project.class_named(lookup.model) if lookup.model else None
+    if cls is not None:
+        heads.update(path.split("__")[0] for path in tenant_paths(ctx.project, cls))
+    return any(key.split("__")[0].removesuffix("_id") in heads for key in lookup.server_keys)
+
+
+def _parent_checked(ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel) -> bool:
+    """The parent named in the URL is checked against the user by the handler or a decorator.
+
+    ``@workspace_member_required`` then ``Issue.objects.get(workspace__slug=slug, pk=pk)``:
+    the decorator looked the workspace up with ``request.user``; so did a handler that
+    refers to the user before the lookup.
+    """
+    if handler.facts.mentions_user:
+        return True
+    decorators = [*analysis.route.wrappers, *handler.decorators]
+    if analysis.function is not None and analysis.function is not handler:
+        decorators.extend(analysis.function.decorators)
+    for deco in decorators:
+        target = deco.func if isinstance(deco, Call) else deco
+        if not isinstance(target, Ref):
+            continue
+        func = ctx.project.function_named(target.name, parse=False)
+        if func is not None and user_aware(ctx.project, None, func):
+            return True
+    return False

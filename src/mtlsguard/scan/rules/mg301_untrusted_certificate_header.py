@@ -4,7 +4,9 @@
 client-certificate header or environ key (``HTTP_X_SSL_CLIENT_S_DN``, ``X-Forwarded-Client-Cert``,
 ``SSL_CLIENT_*`` …) and acts on it — to let a request through or to pick the user — without
 first checking that the request came from a trusted proxy (``REMOTE_ADDR`` against an
-allow-list, a trusted-proxies setting).
+allow-list, a trusted-proxies setting). A ``RemoteUserMiddleware`` whose ``header`` is a request
+header (``HTTP_REMOTE_USER``, ``HTTP_X_FORWARDED_USER``) instead of the server's
+``REMOTE_USER`` environ is the same bug.
 
 **Why.** Authentication bypass by spoofing (CWE-290, CWE-287): any client that reaches the app
 without the proxy (another pod, a misrouted port, a second ingress) sends
@@ -35,8 +37,36 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.knowledge import short_of
+from mtlsguard.scan.project_model import Call, ClassModel, string_constants
 
 RULE_ID = "MG301"
+
+
+_REMOTE_USER = frozenset({"RemoteUserMiddleware", "PersistentRemoteUserMiddleware"})
+
+
+def _forwarded_remote_user(ctx: RuleContext, cls: ClassModel) -> list[str]:
+    """``header = "HTTP_REMOTE_USER"`` on a ``RemoteUserMiddleware``: a request header.
+
+    Django's default reads ``REMOTE_USER`` from the WSGI environ, which only the server sets;
+    an ``HTTP_*`` name is a header any client that reaches the app sends itself (Tandoor's
+    GHSA-66qh-qh47-9w6p).
+    """
+    if not any(short_of(entry) in _REMOTE_USER for entry in cls.mro):
+        return []
+    found = ctx.project.attribute(cls, "header")
+    if found is None:
+        return []
+    value = found[1]
+    # header = getenv("PROXY_HEADER", "HTTP_REMOTE_USER"): the default is what runs unless set
+    candidates = [*value.args, *(v for _k, v in value.kwargs)] if isinstance(value, Call) else []
+    return [
+        key
+        for item in (value, *candidates)
+        for key in string_constants(item)
+        if key.upper().startswith("HTTP_")
+    ]
 
 
 @rule(
@@ -59,6 +89,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             for meth in owner.methods.values():
                 keys.extend(meth.facts.cert_keys)
                 trusted = trusted or meth.facts.trusted_proxy_check
+        if not keys:
+            keys.extend(_forwarded_remote_user(ctx, cls))
         if not keys or trusted:
             continue
         yield meta.finding(

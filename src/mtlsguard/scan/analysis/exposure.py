@@ -1,0 +1,143 @@
+"""What an open route exposes: user data, or nothing a certificate holder could abuse.
+
+MG101 reports every route an anonymous caller reaches, but not every such route is a
+vulnerability: a sign-in form, a password-reset flow, a health check, the OpenAPI schema or a
+static pricing page are public by design, and a view that reads no user's data and never looks
+at ``request.user`` has nothing to leak. :func:`exposure` tells them apart so the rule can keep
+``high`` for views that touch owned data and say ``info`` for the rest, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mtlsguard.scan.analysis.ownership import is_user_model, owner_fields
+from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.analysis.scoping import served_model
+from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
+from mtlsguard.scan.project_model import FunctionModel, ProjectModel
+
+__all__ = ["Exposure", "exposure"]
+
+_AUTH_FLOW = re.compile(
+    r"(?:^|_)(?:log_?in|log_?out|authenticate|sign_?(?:in|out|up)|register|registration|password_reset|"
+    r"reset_password|forgot|activate|verify_email|email_verif|confirm_email|email_confirm|"
+    r"health|healthz|ready|readiness|alive|liveness|ping|heartbeat|schema|openapi|swagger|"
+    r"redoc|spectacular|autoconfig|autodiscover|robots|favicon|manifest|csrf|oauth|saml|oidc|sso|"
+    r"callback|webhook|hooks?|captcha|set_language|jsi18n)(?:_|$)"
+)
+"""Names (snake_case words) of sign-in, sign-out, reset, signup, health and schema views."""
+_VIEW_ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy")
+_MAX_DEPTH = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """Why an open route is (or is not) worth a high-severity finding."""
+
+    touches_user_data: bool
+    """It reads an owned model, refers to ``request.user``, or its code could not be read."""
+    auth_flow: str = ""
+    """The name that marks it as a sign-in/sign-out/reset/health/schema endpoint, if any."""
+    keyed_lookup: bool = False
+    """It fetches a user's record by a caller-chosen key (``pk`` from the URL, a body id)."""
+    capability: bool = False
+    """What it fetches is checked against a secret the caller presents (an invitation token),
+    and it never looks at ``request.user``: a link, not an account, is the credential."""
+
+    @property
+    def informational(self) -> bool:
+        """Public by design, or nothing user-related to expose.
+
+        A record fetched by a caller-chosen key keeps the finding whatever the view is called
+        (``users/<pk>/password/`` with no login is a takeover, not a reset flow).
+        """
+        if self.keyed_lookup:
+            return False
+        return bool(self.auth_flow) or self.capability or not self.touches_user_data
+
+    def note(self) -> str:
+        """Evidence suffix saying why the finding is informational (``""`` otherwise)."""
+        if self.capability and not self.auth_flow:
+            return (
+                "; the records it reads are checked against a secret the caller presents (a "
+                "token link), public by design: informational"
+            )
+        if self.auth_flow:
+            return (
+                f"; {self.auth_flow} names a sign-in/sign-out, password-reset, signup, health "
+                "or schema endpoint, public by design: informational"
+            )
+        if not self.touches_user_data:
+            return (
+                "; it reads no model owned by a user and never looks at request.user: "
+                "informational unless it exposes something the scan cannot see"
+            )
+        return ""
+
+
+def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
+    """What the open route ``analysis`` exposes."""
+    names = [short_of(analysis.view or ""), analysis.route.name or ""]
+    flow = next((n for n in names if n and _AUTH_FLOW.search(_words(n))), "")
+    functions: list[FunctionModel] = []
+    owned = False
+    if analysis.function is not None:
+        functions.append(analysis.function)
+    elif analysis.klass is not None:
+        cls = analysis.klass
+        owned = bool(owner_fields(project, served_model(project, cls)))
+        for name in (
+            *HTTP_METHODS,
+            *_VIEW_ACTIONS,
+            "get_queryset",
+            "get_object",
+            "get_context_data",
+        ):
+            hit = project.method(cls, name)
+            if hit is not None:
+                functions.append(hit[1])
+        if analysis.route.extra_action:
+            hit = project.method(cls, analysis.route.extra_action)
+            if hit is not None:
+                functions.append(hit[1])
+    else:
+        return Exposure(True, flow)  # code not read: assume the worst
+    keyed = any(
+        owner_fields(project, lk.model) or is_user_model(project, lk.model)
+        for f in functions
+        for lk in f.facts.lookups
+        if not lk.user_scoped
+    )
+    touches = owned or keyed or any(_touches(project, f, 0) for f in functions)
+    lookups = [lk for f in functions for lk in f.facts.lookups]
+    capability = (
+        bool(lookups)
+        and all(lk.user_scoped for lk in lookups)
+        and not any(f.facts.mentions_user for f in functions)
+    )
+    return Exposure(touches, flow, keyed, capability)
+
+
+def _words(name: str) -> str:
+    """``PasswordResetView`` -> ``password_reset_view`` so one pattern matches both styles."""
+    return re.sub(
+        r"(?<=[a-z0-9])([A-Z])", r"_\1", short_of(name) if "/" not in name else name
+    ).lower()
+
+
+def _touches(project: ProjectModel, func: FunctionModel, depth: int) -> bool:
+    facts = func.facts
+    if facts.mentions_user or facts.lookups:
+        return True
+    for name in facts.calls:
+        if ".objects." in name or name.endswith(".objects"):
+            model = name.split(".objects", 1)[0]
+            if owner_fields(project, model):
+                return True
+        elif depth < _MAX_DEPTH and not name.startswith("."):
+            callee = project.function_named(name, parse=False)
+            if callee is not None and _touches(project, callee, depth + 1):
+                return True
+    return False

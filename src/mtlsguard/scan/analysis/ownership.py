@@ -1,0 +1,240 @@
+"""Which models belong to a user: directly, or through a tenant the user belongs to.
+
+A model belongs to a user when it (or a project base) has a ``ForeignKey``/``OneToOneField``/
+``ManyToManyField`` to the user model, or an ``owner``/``user``-style relation. Most real SaaS
+code scopes by a tenant instead — an organization, workspace, team, project, space or event the
+user joins through a membership — so a model with no such relation (or only audit columns such
+as ``created_by``/``updated_by``) belongs to the tenants it points at, two relations deep
+(``project__organization``). A tenant is a model with a many-to-many to users, one a membership
+model of its module points at together with a user, or one named like a tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from mtlsguard.scan.knowledge import short_of
+from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, ProjectModel, Ref
+
+__all__ = [
+    "TENANT_NAMES",
+    "forget_project",
+    "is_tenant",
+    "is_user_model",
+    "owner_fields",
+    "tenant_paths",
+]
+
+_USER_MODELS = ("AUTH_USER_MODEL", "auth.User", "User", "get_user_model")
+_OWNER_NAMES = frozenset({"owner", "user", "author", "created_by", "account_holder"})
+_RELATIONS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"})
+
+
+def owner_fields(project: ProjectModel, model: str | None) -> tuple[str, ...]:
+    """Fields of ``model`` that relate it to a user, directly or through a tenant.
+
+    A relation to the user model (or an ``owner``/``user``-style one) first; failing that, the
+    path to a tenant the user belongs to (``project__organization``), see :func:`tenant_paths`.
+    """
+    if model is None:
+        return ()
+    cls = project.class_named(model)
+    if cls is None:
+        return ()
+    fields = [name for name, _value in _relations(project, cls, _is_user_relation)]
+    if fields and not all(_audit(name) for name in fields):
+        return tuple(dict.fromkeys(fields))
+    # Only audit columns (created_by/updated_by on every model of a base class) point at a
+    # user: in tenant code the tenant owns the object, the author merely wrote it.
+    return tenant_paths(project, cls) or tuple(dict.fromkeys(fields))
+
+
+_AUDIT_FIELDS = frozenset(
+    {"updated_by", "modified_by", "deleted_by", "last_modified_by", "last_updated_by"}
+)
+
+
+def _audit(name: str) -> bool:
+    return name in _AUDIT_FIELDS or name == "created_by"
+
+
+TENANT_NAMES = frozenset(
+    {
+        "organization",
+        "organisation",
+        "org",
+        "workspace",
+        "team",
+        "project",
+        "space",
+        "event",
+        "tenant",
+        "company",
+        "account",
+        "organizer",
+        "organiser",
+        "board",
+        "course",
+        "household",
+    }
+)
+"""Model names that are tenants in real Django SaaS code (users belong to them)."""
+
+
+def tenant_paths(project: ProjectModel, cls: ClassModel, depth: int = 0) -> tuple[str, ...]:
+    """Paths from ``cls`` to a tenant, up to two relations deep (``project__organization``).
+
+    A tenant is a model users join: one with a many-to-many relation to the user model, one a
+    membership model of its module points at together with a user, or one named like a tenant
+    (organization, workspace, team, project, space, event...). Objects of a tenant belong to
+    its members; a tenant itself belongs to its members too.
+    """
+    paths: list[str] = []
+    for name, target in _relations(project, cls, _any_relation):
+        tenant = _target_class(project, cls, target)
+        if tenant is None or tenant.qualname == cls.qualname:
+            continue
+        if _is_tenant(project, tenant):
+            paths.append(name)
+        elif depth == 0:
+            paths.extend(f"{name}__{sub}" for sub in tenant_paths(project, tenant, 1))
+    return tuple(dict.fromkeys(paths))
+
+
+def _relations(
+    project: ProjectModel, cls: ClassModel, keep: Callable[[str, Expr], bool]
+) -> Iterator[tuple[str, Expr]]:
+    for entry in cls.mro:
+        owner = project.class_named(entry)
+        if owner is None:
+            continue
+        for name, value in owner.attributes.items():
+            if keep(name, value):
+                assert isinstance(value, Call)
+                yield name, value
+
+
+def _any_relation(_name: str, value: Expr) -> bool:
+    return (
+        isinstance(value, Call)
+        and isinstance(value.func, Ref)
+        and value.func.short in ("ForeignKey", "OneToOneField")
+    )
+
+
+def _target_class(project: ProjectModel, cls: ClassModel, value: Expr) -> ClassModel | None:
+    """The project model a relation points at (``"Organization"``, ``"orgs.Organization"``)."""
+    assert isinstance(value, Call)
+    target = value.args[0] if value.args else value.kwarg("to")
+    if isinstance(target, Ref):
+        return project.class_named(target.name)
+    if not (isinstance(target, Const) and isinstance(target.value, str)):
+        return None
+    text = target.value
+    module = cls.qualname.rsplit(".", 1)[0]
+    if text == "self":
+        return cls
+    if "." not in text:
+        return project.class_named(f"{module}.{text}")
+    app, name = text.rsplit(".", 1)
+    found = project.class_named(f"{app}.models.{name}") or project.class_named(f"{module}.{name}")
+    if found is not None:
+        return found
+    # "db.Workspace" from plane.db.models.project: the app label is a package above this module
+    parts = module.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        found = project.class_named(".".join((*parts[:end], name)))
+        if found is not None:
+            return found
+    # Django matches the model name case-insensitively ("db.WorkSpace" is db.Workspace).
+    wanted = name.lower()
+    for other in list(project.classes.values()):
+        if other.qualname.startswith(parts[0]) and short_of(other.qualname).lower() == wanted:
+            return other
+    return None
+
+
+_TENANTS: dict[int, tuple[ProjectModel, dict[str, bool]]] = {}
+"""Per project (by ``id()``, kept with the project so the id stays its): tenant or not, by
+model. A membership search reads every class of the model's module: worth doing once."""
+
+
+def forget_project() -> None:
+    """Drop the memo (and with it the project it keeps alive) once a scan is done.
+
+    Holding a scanned project past its scan keeps every parsed tree reachable: the cyclic
+    collector then re-traverses them for the rest of the process (a third of a CLI run).
+    """
+    _TENANTS.clear()
+
+
+def _is_tenant(project: ProjectModel, cls: ClassModel) -> bool:
+    cached = _TENANTS.get(id(project))
+    if cached is None or cached[0] is not project:
+        _TENANTS.clear()  # one project at a time; keeps the memo from growing across scans
+        cached = _TENANTS[id(project)] = (project, {})
+    known = cached[1].get(cls.qualname)
+    if known is None:
+        known = cached[1][cls.qualname] = _tenant_by_shape(project, cls)
+    return known
+
+
+def _tenant_by_shape(project: ProjectModel, cls: ClassModel) -> bool:
+    if short_of(cls.qualname).lower() in TENANT_NAMES:
+        return True
+    if any(True for _ in _relations(project, cls, _is_user_relation)):
+        return any(
+            isinstance(v, Call) and isinstance(v.func, Ref) and v.func.short == "ManyToManyField"
+            for _n, v in _relations(project, cls, _is_user_relation)
+        )
+    module = cls.qualname.rsplit(".", 1)[0] + "."
+    for other in list(project.classes.values()):
+        if other.qualname.startswith(module) and other.qualname != cls.qualname:
+            rel = [
+                _target_class(project, other, v)
+                for _n, v in _relations(project, other, _any_relation)
+            ]
+            if any(r is cls for r in rel) and any(
+                True for _ in _relations(project, other, _is_user_relation)
+            ):
+                return True
+    return False
+
+
+def _is_user_relation(name: str, value: Expr) -> bool:
+    if not (isinstance(value, Call) and isinstance(value.func, Ref)):
+        return False
+    if value.func.short not in _RELATIONS:
+        return False
+    target = value.args[0] if value.args else value.kwarg("to")
+    text = ""
+    if isinstance(target, Ref):
+        text = target.name
+    elif isinstance(target, Const) and isinstance(target.value, str):
+        text = target.value
+    elif isinstance(target, Call) and isinstance(target.func, Ref):
+        text = target.func.name
+    if any(text.endswith(u) for u in _USER_MODELS):
+        return True
+    # A relation called owner/user is ownership even when it points at a profile model; a
+    # ``customer``/``organization`` FK to a non-user model is tenancy, not a user relation.
+    return name in _OWNER_NAMES and bool(text)
+
+
+_USER_BASES = ("AbstractUser", "AbstractBaseUser")
+
+
+def is_user_model(project: ProjectModel, model: str | None) -> bool:
+    """``model`` is the user model (``auth.User``, a project ``AbstractUser`` subclass)."""
+    if model is None:
+        return False
+    if model.endswith(("auth.models.User", "get_user_model")):
+        return True
+    cls = project.class_named(model)
+    return cls is not None and any(short_of(e) in _USER_BASES for e in cls.mro)
+
+
+def is_tenant(project: ProjectModel, model: str | None) -> bool:
+    """``model`` is a tenant users join (an organization, workspace, team, project...)."""
+    cls = project.class_named(model) if model else None
+    return cls is not None and _is_tenant(project, cls)

@@ -1,0 +1,265 @@
+"""Collectors of the object lookups a view makes, and of the keys the caller chose for them.
+
+``get_object_or_404(Model, pk=pk)``, ``Model.objects.get(...)`` and searches
+``Model.objects.filter(name__icontains=q)``: which keys the caller chose (URL kwargs, ids of
+the request body or query string, locals holding either), which keywords name a parent the
+server computed, and whether the lookup is scoped by the user or the request's tenant.
+Imported by :mod:`.collectors` before its own collectors, so the locals are known when the calls
+are read.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from mtlsguard.scan.facts.syntax import mentions_user, through_objects
+from mtlsguard.scan.facts.walk import FunctionWalk, collects, on_call
+from mtlsguard.scan.project_model import ObjectLookup, Ref
+
+__all__ = ["caller_key"]
+
+_OWNER_WORDS = ("user", "owner", "author", "created_by", "account_holder", "member", "customer")
+
+
+@collects(ast.Assign)
+def _caller_key_locals(walk: FunctionWalk, nodes: list[ast.Assign]) -> None:
+    """Keep the assignments; :func:`_read_locals` reads them if the body makes a lookup."""
+    walk.pending_assigns = nodes
+
+
+def _read_locals(walk: FunctionWalk) -> None:
+    """``pk = request.data.get("id")``: the local carries a caller-chosen key.
+
+    Any other field of the body or query string (``query = request.GET.get("q")``) is a
+    caller-chosen search criterion: :attr:`FunctionWalk.inputs`.
+    """
+    nodes, walk.pending_assigns = walk.pending_assigns, []
+    for node in nodes:
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        if not names:
+            continue
+        subs = list(ast.walk(node.value))
+        if any(caller_key(sub) for sub in subs):
+            walk.url_params.update(names)
+        elif any(
+            isinstance(sub, ast.Attribute)
+            and sub.attr in _REQUEST_DATA
+            and isinstance(sub.value, ast.Name | ast.Attribute)
+            and _names(sub.value, "request")
+            for sub in subs
+        ):
+            walk.inputs.update(names)
+
+
+def _model_expr(source: ast.expr) -> ast.expr:
+    """``Model`` from ``Model.objects.select_related(...)`` (or the expression itself)."""
+    base = source
+    while isinstance(base, ast.Attribute | ast.Call):
+        if isinstance(base, ast.Call):
+            base = base.func
+        elif base.attr == "objects":
+            return base.value
+        else:
+            base = base.value
+    return base
+
+
+@on_call("get_object_or_404", "get", "filter")
+def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
+    """A single-object ORM fetch keyed by URL kwargs (``get_object_or_404(M, pk=pk)``)."""
+    short = name.rsplit(".", 1)[-1]
+    if short == "get_object_or_404":
+        if not call.args:
+            return
+        source: ast.expr = call.args[0]
+    else:
+        if not isinstance(call.func, ast.Attribute) or not through_objects(call.func.value):
+            return
+        source = call.func.value
+    if walk.pending_assigns:
+        _read_locals(walk)
+    used = _url_kwargs_used(walk, call)
+    if not used:
+        # get_object_or_404(Project, pk=project_pk) with project_pk = request.GET["project"];
+        # filter(id__in=request.GET.getlist("selected-submissions"))
+        used = tuple(
+            dict.fromkeys(
+                ast.unparse(kw.value) if not isinstance(kw.value, ast.Name) else kw.value.id
+                for kw in call.keywords
+                if kw.arg
+                and _id_keyword(kw.arg)
+                and (
+                    (isinstance(kw.value, ast.Name) and kw.value.id in walk.inputs)
+                    or _request_data(kw.value)
+                )
+                and not _signed(kw.value)
+            )
+        )
+    if short == "filter" and not used and walk.inputs:
+        # Model.objects.filter(name__icontains=query): a search over every user's objects.
+        used = tuple(
+            dict.fromkeys(
+                n.id
+                for kw in call.keywords
+                for n in ast.walk(kw.value)
+                if isinstance(n, ast.Name) and n.id in walk.inputs
+            )
+        )
+    scoped = mentions_user(call) or any(
+        kw.arg and any(w in kw.arg for w in _OWNER_WORDS) for kw in call.keywords
+    )
+    value = walk.resolve(_model_expr(source))
+    model = value.name if isinstance(value, Ref) else None
+    if not used:
+        return
+    server: list[str] = []
+    url_parents: list[str] = []
+    # Q(order=self.order) | Q(orderposition__order=self.order) count like keywords.
+    keywords = [
+        *call.keywords,
+        *(
+            kw
+            for arg in call.args
+            for sub in ast.walk(arg)
+            if isinstance(sub, ast.Call)
+            for kw in sub.keywords
+        ),
+    ]
+    if _request_context(source) or any(
+        kw.arg and (_request_context(kw.value) or _checked_object(kw.value)) for kw in keywords
+    ):
+        # organizer=self.request.organizer (a tenant middleware resolved and checked),
+        # get_object_or_404(self.request.organizer.teams, ...), orderposition=self.get_object()
+        scoped = True
+    for kw in keywords:
+        if not kw.arg:
+            continue
+        if _caller_chosen(walk, kw.value):
+            if "__" in kw.arg:
+                url_parents.append(kw.arg)
+        elif not isinstance(kw.value, ast.Constant):
+            server.append(kw.arg)
+    walk.lookups.append(
+        ObjectLookup(call.lineno, short, model, used, scoped, tuple(server), tuple(url_parents))
+    )
+
+
+_REQUEST_INPUT = frozenset(
+    {"GET", "POST", "data", "query_params", "META", "headers", "FILES", "COOKIES", "body"}
+)
+
+
+def _request_context(value: ast.expr) -> bool:
+    """``self.request.event``/``request.organizer.teams``: set on the request by the server."""
+    node: ast.expr = value
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Call):
+            node = node.func
+            continue
+        base = node.value
+        if (isinstance(base, ast.Name) and base.id == "request") or (
+            isinstance(base, ast.Attribute) and base.attr == "request"
+        ):
+            return node.attr not in _REQUEST_INPUT and node.attr != "user"
+        node = base
+    return False
+
+
+def _checked_object(value: ast.expr) -> bool:
+    """``self.get_object()``: DRF's fetch through the scoped queryset and object permissions."""
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "get_object"
+    )
+
+
+def _id_keyword(arg: str) -> bool:
+    """``pk``, ``id``, ``project_id``, ``id__in``, ``document__pk``: it picks records."""
+    base = arg.removesuffix("__in")
+    return base in ("pk", "id") or base.endswith(("_id", "_pk", "__pk", "__id"))
+
+
+def _signed(value: ast.expr) -> bool:
+    """``signer.unsign(request.GET["i"])``: a value the server signed, not one the caller chose."""
+    return any(
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in ("unsign", "unsign_object", "loads")
+        for n in ast.walk(value)
+    )
+
+
+def _request_data(value: ast.expr) -> bool:
+    """The value reads the request body or query string (any field)."""
+    return any(
+        isinstance(n, ast.Attribute) and n.attr in _REQUEST_DATA and _names(n.value, "request")
+        for n in ast.walk(value)
+    )
+
+
+def _caller_chosen(walk: FunctionWalk, value: ast.expr) -> bool:
+    return any(
+        (isinstance(node, ast.Name) and node.id in walk.url_params) or bool(caller_key(node))
+        for node in ast.walk(value)
+    )
+
+
+def _url_kwargs_used(walk: FunctionWalk, call: ast.Call) -> tuple[str, ...]:
+    """Caller-chosen keys among the call's arguments.
+
+    URL kwargs (``pk``, ``self.kwargs["slug"]``, ``kwargs.get("pk")``), id-like fields of the
+    request body or query string (``request.data["id"]``, ``request.GET.get("invoice_id")``)
+    and locals assigned from either.
+    """
+    used: list[str] = []
+    for arg in [*call.args, *(kw.value for kw in call.keywords)]:
+        for node in ast.walk(arg):
+            if isinstance(node, ast.Name) and node.id in walk.url_params:
+                used.append(node.id)
+            else:
+                key = caller_key(node)
+                if key:
+                    used.append(key)
+    return tuple(dict.fromkeys(used))
+
+
+_REQUEST_DATA = frozenset({"data", "GET", "POST", "query_params"})
+_ID_SUFFIXES = ("id", "pk", "ids", "pks", "slug", "uuid")
+
+
+def _names(node: ast.expr, name: str) -> bool:
+    """``request``/``self.request`` (``kwargs``/``self.kwargs``): the name or an attribute of it."""
+    return (type(node) is ast.Name and node.id == name) or (
+        type(node) is ast.Attribute and node.attr == name
+    )
+
+
+def caller_key(node: ast.AST) -> str:
+    """The caller-chosen key ``node`` reads, or ``""``.
+
+    ``pk`` for ``kwargs["pk"]``/``kwargs.get("pk")``; ``request.data['id']`` for an id-like
+    field of the request body or query string.
+    """
+    if isinstance(node, ast.Subscript):
+        base, key = node.value, node.slice
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("get", "getlist")
+        and node.args
+    ):
+        base, key = node.func.value, node.args[0]
+    else:
+        return ""
+    if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+        return ""
+    if _names(base, "kwargs"):
+        return key.value
+    if (
+        isinstance(base, ast.Attribute)
+        and base.attr in _REQUEST_DATA
+        and key.value.lower().endswith(_ID_SUFFIXES)
+    ):
+        return f"request.{base.attr}[{key.value!r}]"
+    return ""

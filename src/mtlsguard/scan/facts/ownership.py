@@ -1,0 +1,198 @@
+"""Whether an object a view fetched is checked against the user before it is used.
+
+Re-reads the body, like :mod:`.guards`, only for functions that made a lookup. Flow-insensitive
+on purpose: a local counts as checked when an ``if`` that refuses names it together with the
+user, when every assignment of it involves the user, or when it is later narrowed to the
+user's objects.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from mtlsguard.scan.facts.guards import denies
+from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
+
+__all__ = ["ownership_checked"]
+
+
+def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
+    """Lines of ``lookup_lines`` whose fetched object is checked against the user, refusing.
+
+    ``doc = Document.objects.get(pk=pk)`` then ``if not has_perms(request.user, "view", doc):
+    return HttpResponseForbidden()`` (or ``if doc.owner != request.user: raise
+    PermissionDenied``, ``if request.user not in team.members.all(): raise Http404``): the
+    object assigned from the lookup is named in a test about the user that refuses on one
+    side. A lookup that names such a checked object (``Note.objects.get(id=..., document=doc)``)
+    is scoped by it too. Aliases of the user (``current = request.user``) count as the user.
+    """
+    nodes = list(own_nodes(func))
+    aliases = _user_aliases(nodes)
+    checked: set[str] = set()
+    bodies = [func.body]
+    for n in nodes:
+        if isinstance(n, ast.If | ast.For | ast.With | ast.Try):
+            bodies.append(n.body)
+            if isinstance(n, ast.If) and n.orelse:
+                bodies.append(n.orelse)
+    for body in bodies:
+        for index, stmt in enumerate(body):
+            if not isinstance(stmt, ast.If) or not _ownership_test(stmt.test, aliases):
+                continue
+            after = body[index + 1] if index + 1 < len(body) else None
+            if any(denies(s) for s in stmt.body + stmt.orelse) or (
+                after is not None and denies(after)
+            ):
+                checked.update(
+                    n.id
+                    for n in ast.walk(stmt.test)
+                    if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
+                )
+    checked |= _asserted(nodes, aliases)
+    checked |= _refined(nodes, aliases, checked)
+    checked |= _fetched_with_user(nodes, aliases)
+    if not checked:
+        return set()
+    found: set[int] = set()
+    for node in nodes:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id in checked for t in node.targets
+        ):
+            found.update(n.lineno for n in ast.walk(node.value) if isinstance(n, ast.Call))
+        elif isinstance(node, ast.Call) and node.lineno in lookup_lines:
+            values = [*node.args, *(kw.value for kw in node.keywords)]
+            if any(isinstance(v, ast.Name) and v.id in checked for v in values):
+                found.add(node.lineno)
+    return found & lookup_lines
+
+
+def _asserted(nodes: list[ast.AST], aliases: set[str]) -> set[str]:
+    """Objects handed to a check of the user that raises: ``request.user.check_access(obj)``.
+
+    A statement (its result unused) calling a method of the user with the object: Weblate's
+    ``request.user.check_access_component(component)`` raises ``PermissionDenied``.
+    """
+    names: set[str] = set()
+    for node in nodes:
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+            continue
+        func = node.value.func
+        if isinstance(func, ast.Attribute) and _refers_to_user(func.value, aliases):
+            names.update(a.id for a in node.value.args if isinstance(a, ast.Name))
+    return names
+
+
+def _refined(nodes: list[ast.AST], aliases: set[str], checked: set[str]) -> set[str]:
+    """Querysets narrowed later to the user's: ``qs = qs.filter(event__in=user.teams...)``.
+
+    pretix's typeahead searches ``Order.objects.filter(code__istartswith=query)`` and then,
+    unless the caller is staff, filters the same variable by the user's teams.
+    """
+    refined: set[str] = set()
+    for node in nodes:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+        root: ast.expr = node.value
+        while isinstance(root, ast.Call | ast.Attribute):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        if not (isinstance(root, ast.Name) and root.id in names):
+            continue
+        args = [
+            arg
+            for call in ast.walk(node.value)
+            if isinstance(call, ast.Call)
+            for arg in [*call.args, *(kw.value for kw in call.keywords)]
+        ]
+        if any(
+            _refers_to_user(arg, aliases)
+            or any(isinstance(n, ast.Name) and n.id in checked for n in ast.walk(arg))
+            for arg in args
+        ):
+            refined.add(root.id)
+    return refined
+
+
+def _fetched_with_user(nodes: list[ast.AST], aliases: set[str]) -> set[str]:
+    """Locals every assignment of which involves the user (``Project.objects.for_user(user)``).
+
+    A lookup naming such a parent (``filter(project=project, id__in=ids)``) is scoped by it.
+    """
+    with_user: set[str] = set()
+    without: set[str] = set()
+    for node in nodes:
+        if not isinstance(node, ast.Assign):
+            continue
+        bucket = with_user if _refers_to_user(node.value, aliases) else without
+        bucket.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return with_user - without - aliases
+
+
+def _user_aliases(nodes: list[ast.AST]) -> set[str]:
+    """Locals that hold the user (``current_user = request.user``)."""
+    return {
+        target.id
+        for node in nodes
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "user"
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def _refers_to_user(node: ast.AST, aliases: set[str]) -> bool:
+    if not aliases:
+        return mentions_user(node)
+    return any(
+        (type(n) is ast.Attribute and n.attr == "user") or (type(n) is ast.Name and n.id in aliases)
+        for n in ast.walk(node)
+    )
+
+
+_SECRET_CHECKS = ("check_token", "compare_digest", "check_signature", "verify_token")
+"""Calls that check a fetched object against a secret the caller must hold (a reset token)."""
+
+
+_SECRET_FIELDS = ("token", "secret", "signature", "passphrase")
+
+
+def _secret_compare(node: ast.Compare) -> bool:
+    """``invite.token != token``: the object's secret against one the caller must present."""
+    operands = [node.left, *node.comparators]
+    secrets = [
+        o
+        for o in operands
+        if isinstance(o, ast.Attribute) and any(w in o.attr.lower() for w in _SECRET_FIELDS)
+    ]
+    return bool(secrets) and any(
+        o not in secrets and not isinstance(o, ast.Constant) for o in operands
+    )
+
+
+def _ownership_test(test: ast.expr, aliases: set[str]) -> bool:
+    for node in ast.walk(test):
+        if isinstance(node, ast.Compare) and _secret_compare(node):
+            return True
+        if isinstance(node, ast.Call):
+            func = node.func
+            func_name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if func_name.endswith(_SECRET_CHECKS):
+                return True
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            users = [o for o in operands if _refers_to_user(o, aliases)]
+            others = [o for o in operands if not _refers_to_user(o, aliases)]
+            if users and any(not isinstance(o, ast.Constant) for o in others):
+                return True
+        elif isinstance(node, ast.Call):
+            args = [*node.args, *(kw.value for kw in node.keywords)]
+            if not any(_refers_to_user(a, aliases) for a in args):
+                continue
+            func = node.func
+            # obj.can_view(request.user), has_perm(request.user, obj)
+            if (isinstance(func, ast.Attribute) and not _refers_to_user(func, aliases)) or len(
+                args
+            ) >= 2:
+                return True
+    return False

@@ -1,0 +1,206 @@
+"""Patterns from real projects and published advisories (issue 12), on the ``tenancy`` corpus.
+
+The corpus labels say *whether* a rule fires; these tests pin what a maintainer reads: one
+finding per code location with every route it serves, severities that separate a public
+pricing page from an IDOR, and the reason in the evidence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mtlsguard.findings.model import Confidence, Finding, ScanResult, Severity
+from mtlsguard.report.json_report import finding_dict
+from mtlsguard.scan.engine import scan_project
+from tests.scan.projects import protections, scan
+
+CORPUS = Path(__file__).parent / "corpus" / "tenancy"
+
+
+@pytest.fixture(scope="module")
+def tenancy() -> ScanResult:
+    return scan_project(CORPUS)
+
+
+def _one(result: ScanResult, rule_id: str, view: str) -> Finding:
+    found = [f for f in result.findings if f.rule_id == rule_id and f.view == view]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_one_finding_per_location_lists_every_route(tenancy: ScanResult) -> None:
+    finding = _one(tenancy, "MG101", "orgs.views.pricing")
+    assert finding.route == "pricing/"
+    assert finding.also_routes == ("pricing/eu/", "pricing/us/")
+    assert "also serves /pricing/eu/, /pricing/us/" in finding.evidence
+    assert finding_dict(finding)["also_routes"] == ["pricing/eu/", "pricing/us/"]
+
+
+def test_views_touching_no_user_data_and_auth_flows_are_informational(
+    tenancy: ScanResult,
+) -> None:
+    pricing = _one(tenancy, "MG101", "orgs.views.pricing")
+    assert pricing.severity is Severity.INFO
+    assert "reads no model owned by a user" in pricing.evidence
+    reset = _one(tenancy, "MG101", "orgs.views.password_reset_done")
+    assert reset.severity is Severity.INFO
+    assert "public by design" in reset.evidence
+    leak = _one(tenancy, "MG101", "orgs.views.invoice_public")
+    assert leak.severity is Severity.HIGH
+
+
+def test_media_served_without_auth_is_reported_static_is_not(tenancy: ScanResult) -> None:
+    served = [f for f in tenancy.findings if f.view == "django.views.static.serve"]
+    assert [(f.route, f.severity, f.confidence) for f in served] == [
+        ("^media/(?P<path>.*)$", Severity.HIGH, Confidence.MEDIUM)
+    ]
+    assert "user uploads" in served[0].evidence
+
+
+def test_read_only_permission_on_private_reads_from_get_queryset(tenancy: ScanResult) -> None:
+    finding = _one(tenancy, "MG101", "orgs.api.InvoicesReadOnlyOpen")
+    assert finding.severity is Severity.MEDIUM
+    assert finding.methods == ("GET",)
+
+
+def test_typoed_permission_attribute_is_named(tenancy: ScanResult) -> None:
+    finding = _one(tenancy, "MG103", "orgs.api.InvoiceTypo")
+    assert "InvoiceTypo.permissions is not a DRF attribute" in finding.evidence
+
+
+def test_tenant_owned_lookup_names_the_path(tenancy: ScanResult) -> None:
+    finding = _one(tenancy, "MG104", "orgs.views.document_detail")
+    assert "owned via project" in finding.evidence
+    audited = _one(tenancy, "MG104", "orgs.views.task_detail")
+    assert "owned via project)" in audited.evidence  # not via the created_by audit column
+    by_slug = _one(tenancy, "MG104", "orgs.views.project_by_slug")
+    assert "scoped only by organization__slug from the request" in by_slug.evidence
+
+
+def test_user_records_and_permission_gated_handlers_are_medium_low(tenancy: ScanResult) -> None:
+    user = _one(tenancy, "MG104", "orgs.views.change_bio")
+    assert (user.severity, user.confidence) == (Severity.MEDIUM, Confidence.LOW)
+    assert "the user model" in user.evidence
+    gated = _one(tenancy, "MG104", "orgs.api.InvoiceAdminViewSet")
+    assert (gated.severity, gated.confidence) == (Severity.MEDIUM, Confidence.LOW)
+    assert "a check in reassign()" in gated.evidence
+
+
+MIDDLEWARE_VIEWS = """\
+from django.http import HttpResponse
+
+def page(request):
+    return HttpResponse(request.user.username)
+"""
+MIDDLEWARE_URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [path("app/page/", views.page)]
+"""
+WRAPPING = """\
+import re
+from django.contrib.auth.decorators import login_required
+
+class RequireLogin:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.user.is_authenticated:
+            return None
+        if re.match(r"/app/", request.path):
+            return login_required(view_func)(request, *view_args, **view_kwargs)
+        return None
+"""
+HELPER = """\
+from django.shortcuts import redirect
+
+class AreaMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def _handle_area(self, request):
+        if request.user.is_anonymous:
+            return redirect("/login/")
+        return None
+
+    def __call__(self, request):
+        if request.path.startswith("/app/"):
+            response = self._handle_area(request)
+            if response:
+                return response
+        return self.get_response(request)
+"""
+READS_ONLY = """\
+class CurrentTeam:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        request.team = request.user.username
+        return self.get_response(request)
+"""
+
+
+@pytest.mark.parametrize(
+    ("middleware", "name", "authenticated"),
+    [
+        (WRAPPING, "RequireLogin", None),
+        (HELPER, "AreaMiddleware", None),
+        (READS_ONLY, "CurrentTeam", False),
+    ],
+    ids=["wraps-login_required", "refusing-helper", "only-reads-the-user"],
+)
+def test_middleware_that_refuses_vs_one_that_only_reads(
+    tmp_path: Path, middleware: str, name: str, authenticated: bool | None
+) -> None:
+    result = scan(
+        tmp_path,
+        {
+            "app/middleware.py": middleware,
+            "app/views.py": MIDDLEWARE_VIEWS,
+            "proj/urls.py": MIDDLEWARE_URLS,
+        },
+        settings_extra=f'MIDDLEWARE = ["app.middleware.{name}"]\n',
+    )
+    # A gate that covers only some paths is undecidable per route (None); one that only reads
+    # request.user covers nothing.
+    assert protections(result, "app/page/")["*"].authenticated is authenticated
+
+
+REMOTE_USER = """\
+from os import getenv
+from django.contrib.auth.middleware import RemoteUserMiddleware
+
+class ForwardedRemoteUser(RemoteUserMiddleware):  # a header any client can send
+    header = getenv("PROXY_HEADER", "HTTP_REMOTE_USER")
+
+class EnvironRemoteUser(RemoteUserMiddleware):  # the server's environ: not a header
+    header = "REMOTE_USER"
+"""
+
+
+def test_remote_user_taken_from_a_request_header_is_mg301(tmp_path: Path) -> None:
+    result = scan(
+        tmp_path,
+        {
+            "app/middleware.py": REMOTE_USER,
+            "app/views.py": MIDDLEWARE_VIEWS,
+            "proj/urls.py": MIDDLEWARE_URLS,
+        },
+        settings_extra=(
+            'MIDDLEWARE = ["app.middleware.ForwardedRemoteUser", '
+            '"app.middleware.EnvironRemoteUser"]\n'
+        ),
+    )
+    found = [f for f in result.findings if f.rule_id == "MG301"]
+    assert [f.view for f in found] == ["app.middleware.ForwardedRemoteUser"]
+    assert "HTTP_REMOTE_USER" in found[0].evidence
