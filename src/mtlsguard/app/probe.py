@@ -135,9 +135,7 @@ def below_grade(result: ProbeResult, fail_under: str | None) -> bool:
 
 def traffic(result: ProbeResult) -> str:
     """What the probes sent, in one line."""
-    discovery = (
-        f" ({result.discovery_requests} for discovery)" if result.discovery_requests else ""
-    )
+    discovery = f" ({result.discovery_requests} for discovery)" if result.discovery_requests else ""
     return (
         f"{result.routes} routes, {result.paths} paths, {result.requests_sent} requests"
         f"{discovery} in {result.elapsed:.1f}s"

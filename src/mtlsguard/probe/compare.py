@@ -136,6 +136,8 @@ def owned_data(
     data = masked(exchange.json(), caller)
     if data is None:
         text = exchange.body.decode("utf-8", "replace").lower()
+        for echo in sorted(caller, key=len, reverse=True):
+            text = text.replace(echo, " ") if len(echo) >= 3 else text
         return any(len(m) >= 3 and m in text for m in markers)
     if isinstance(data, dict) and ("openapi" in data or "swagger" in data):
         return False

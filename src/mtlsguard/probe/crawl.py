@@ -34,6 +34,7 @@ __all__ = [
     "Discovered",
     "discover",
     "links_in",
+    "relative_path",
     "template_of",
 ]
 
@@ -168,7 +169,8 @@ async def _get(client: ProbeClient, who: Identity, path: str, found: Discovered)
     return await client.send(who, "GET", path, {"Accept": "application/json, text/html;q=0.9"})
 
 
-def _relative(link: str, page: str, base: str) -> str | None:
+def relative_path(link: str, page: str, base: str) -> str | None:
+    """``link`` on ``page`` as a path relative to ``base``, or ``None`` when it leaves it."""
     target = urljoin(urljoin(base, page.lstrip("/")), link.strip())
     if not same_origin(target, base):
         return None
@@ -234,7 +236,7 @@ def _follow(links: Iterable[str], page: str, base: str) -> list[str]:
     for link in links:
         if link.startswith(("mailto:", "javascript:", "#")):
             continue
-        path = _relative(link.split("#", 1)[0], page, base)
+        path = relative_path(link.split("#", 1)[0], page, base)
         if path is not None and "logout" not in path.lower():
             out.append(path)
     return out

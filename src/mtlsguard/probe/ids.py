@@ -35,6 +35,7 @@ __all__ = [
     "resource_of",
     "scalar_id",
     "singular",
+    "values_in",
 ]
 
 _PARAM_TEXT: Final = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
@@ -229,6 +230,18 @@ class HarvestedIds:
             )
         )
 
+    def add_links(self, paths: Sequence[str], *, identity: str, templates: Sequence[str]) -> None:
+        """Harvest the links of an HTML answer: each link to a route is an object of it."""
+        for path in paths[:500]:
+            for template in templates:
+                values = values_in(path, template)
+                if values:
+                    last = list(_PARAM_TEXT.finditer(template))[-1].start()
+                    fields = tuple(values.items())
+                    resource = resource_of(template, last)
+                    self.objects.append(SeenObject(identity, resource, fields, source=template))
+                    break
+
     def owner_of(self, obj: SeenObject, markers: dict[str, frozenset[str]]) -> str | None:
         """``A`` or ``B`` when an owner-like field names exactly one of them, else ``None``."""
         owners = set(obj.owners)
@@ -255,7 +268,7 @@ class HarvestedIds:
             owner = self.owner_of(obj, markers)
             rank = {"B": 0, None: 1, "A": 2}[owner]
             if owner is None and obj.identity == "B" and not self._seen_by("A", obj):
-                rank = 0  # in B's answers and not in A's: B's as far as the run can tell
+                rank, owner = 0, "B"  # in B's answers and not in A's: B's as far as we can tell
             ranked.append((-filled[0], rank, index, filled[1], owner))
         # strong matches of B's objects, then of unknown owners, then weak ones; A's last
         ranked.sort(key=lambda r: (r[1] > 1, r[0] > -3, r[1], r[0], r[2]))
@@ -283,6 +296,22 @@ class HarvestedIds:
             o.identity == identity and o.fields == obj.fields and o.resource == obj.resource
             for o in self.objects
         )
+
+
+def values_in(path: str, template: str) -> dict[str, str] | None:
+    """The parameter values of concrete ``path`` (query string included) under ``template``."""
+    pieces = _PARAM_TEXT.split(template)
+    if len(pieces) < 3:
+        return None
+    pattern = "".join(
+        re.escape(piece) if i % 2 == 0 else f"(?P<p{i // 2}>[^/?&#]+)"
+        for i, piece in enumerate(pieces)
+    )
+    found = re.fullmatch(pattern, path)
+    if found is None:
+        return None
+    names = pieces[1::2]
+    return {name: found.group(f"p{i}") for i, name in enumerate(names)}
 
 
 def _neighbours(

@@ -20,6 +20,7 @@ from mtlsguard.findings.model import Location, ScanError
 from mtlsguard.probe.client import Exchange, ProbeClient, ProbeSetupError
 from mtlsguard.probe.config import Identity, ProbeConfig
 from mtlsguard.probe.coverage import certificate_refused
+from mtlsguard.probe.crawl import links_in, relative_path
 from mtlsguard.probe.discovery import Endpoint, parameters
 from mtlsguard.probe.forged import load_certificate_pem
 from mtlsguard.probe.ids import HarvestedIds
@@ -191,8 +192,17 @@ class RunState:
     def harvest(self, obs: Observation, values: dict[str, str]) -> None:
         """Keep the objects of A's and B's answers at ``obs`` (reached with ``values``)."""
         for who, answer in (("A", obs.a_full), ("B", obs.b_full)):
-            if answer is not None and answer.has_data:
-                self.ids.add(answer.json(), identity=who, template=obs.template, via=values)
+            if answer is None or not answer.has_data:
+                continue
+            data = answer.json()
+            if data is not None:
+                self.ids.add(data, identity=who, template=obs.template, via=values)
+                continue
+            page = obs.path
+            paths = [relative_path(link, page, self.client.base_url) for link in links_in(answer)]
+            self.ids.add_links(
+                [p for p in paths if p], identity=who, templates=self.detail_templates
+            )
 
     def location_of(self, template: str) -> Location | None:
         """Where the view of a route is defined, when the route file said."""

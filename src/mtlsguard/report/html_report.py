@@ -21,6 +21,7 @@ from mtlsguard.findings.assessment import (
     Assessment,
     Grade,
     MergedParts,
+    RunKind,
     SourceExcerpt,
     describe_part,
     ordered_findings,
@@ -115,7 +116,12 @@ def _finding_html(
     return "".join(html)
 
 
-def _grade_card(grade: Grade | None) -> str:
+def _grade_card(grade: Grade | None, ungraded: str | None = None) -> str:
+    if grade is None and ungraded is not None:  # a probe run that earned no grade
+        return (
+            '<div class="card grade"><div class="letter grade-none">&#8211;</div><div>'
+            f'<div class="big">No grade</div><p>{_e(ungraded)}</p></div></div>'
+        )
     if grade is None:
         return (
             '<div class="card grade"><div class="letter grade-none">&#8211;</div><div>'
@@ -150,7 +156,12 @@ def _summary_html(report: Assessment, findings: Sequence[Finding]) -> list[str]:
     counts = severity_counts(findings)
     parts = [
         '<section id="summary"><h2>Summary</h2><div class="cards">',
-        _grade_card(report.grade),
+        _grade_card(
+            report.grade,
+            (report.notes[0] if report.notes else "no grade")
+            if report.kind is RunKind.PROBE
+            else None,
+        ),
         _counts_card(counts),
         "</div>",
     ]
