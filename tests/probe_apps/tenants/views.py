@@ -151,7 +151,7 @@ class Schema(APIView):
             "/api/invoices/",
             "/api/invoices/{invoice_pk}/",
             "/api/documents/",
-            "/api/documents/{id}/",
+            "/api/documents/{pk}/",
         ]
         return Response(
             {
