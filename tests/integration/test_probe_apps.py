@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -153,14 +154,13 @@ def servers(
         yield ports
 
 
-def config(port: int, pki_files: dict[str, Path], prefix: str = "", **extra: object) -> ProbeConfig:
+def config(port: int, pki_files: dict[str, Path], prefix: str = "") -> ProbeConfig:
     return ProbeConfig(
         base_url=f"https://127.0.0.1:{port}/{prefix}",
         identity=Identity("A", pki_files["client"], pki_files["client_key"]),
         peer=Identity("B", pki_files["other_client"], pki_files["other_client_key"]),
         cacert=pki_files["ca"],
         timeout=15.0,
-        **extra,  # type: ignore[arg-type]
     )
 
 
@@ -223,7 +223,7 @@ def test_a_run_with_nothing_to_grade_has_no_grade_in_any_format(
     port = free_port() if case == "unreachable" else servers["tenants"]
     prefix = {"prefix": "nope/", "loop": "loop/"}.get(case, "")
     cacert = pki_files["client"] if case == "wrong CA" else pki_files["ca"]
-    probe = ProbeRun(config(port, pki_files, prefix, cacert=cacert), fail_under="B")
+    probe = ProbeRun(replace(config(port, pki_files, prefix), cacert=cacert), fail_under="B")
     outcome = run_probe_command(probe)
     assert message in (outcome.incomplete or "")
     assessment = outcome.assessment

@@ -48,7 +48,10 @@ def certificate_refused(exchange: Exchange) -> bool:
 def reached_route(exchange: Exchange) -> bool:
     """``exchange`` (``A``'s) got the route's own answer: not a 404, not a certificate refusal."""
     return (
-        exchange.status is not None and exchange.status != 404 and not certificate_refused(exchange)
+        exchange.status is not None
+        and exchange.failure is None
+        and exchange.status != 404
+        and not certificate_refused(exchange)
     )
 
 
@@ -130,18 +133,20 @@ def run_failure(answers: Iterable[Exchange]) -> str | None:
     exchanges = list(answers)
     if not exchanges:
         return None
-    statuses = [e.status for e in exchanges if e.status is not None]
+    statuses = [e.status for e in exchanges if e.status is not None and e.failure is None]
     if not statuses:
-        kinds = Counter(e.failure_kind or "protocol" for e in exchanges)
+        kinds = Counter(e.failure_kind or "protocol" for e in exchanges if e.failure)
+        if not kinds:
+            return "no answer from the target"
         kind = kinds.most_common(1)[0][0]
-        example = next(e for e in exchanges if (e.failure_kind or "protocol") == kind)
+        example = next(e for e in exchanges if e.failure and (e.failure_kind or "protocol") == kind)
         template = _FAILURES.get(kind, "no answer from the target ({})")
-        return template.format(example.failure or kind)
+        return template.format(example.failure)
     if all(s == 404 for s in statuses):
         return (
             f"every one of the {len(statuses)} requests was answered 404: is the base URL "
             "(its prefix) right?"
         )
-    if all(certificate_refused(e) for e in exchanges if e.status is not None):
+    if all(certificate_refused(e) for e in exchanges if e.status is not None and not e.failure):
         return "the proxy refused A's certificate on every request (400/495/496): wrong CA?"
     return None
