@@ -173,7 +173,7 @@ async def probe(
         elif state.refuses_anonymous:
             notes.append(HANDSHAKE_NOTE)
         notes.extend(skipped)
-        located = [_located(f, state) for f in _without_superseded(findings)]
+        located = [_located(f, state) for f in findings]
         ordered = sorted(located, key=lambda f: (f.rule_id, f.route or ""))
         observed_routes = Need.COLLECTIONS_OBSERVED in established
         coverage = measure(
@@ -198,16 +198,6 @@ async def probe(
             failure=_failure(state) if observed_routes else None,
             discovery_requests=discovery_requests,
         )
-
-
-SUPERSEDED: dict[str, str] = {"MG402": "MG404"}
-"""A finding of the key is dropped on a route where the value's rule confirmed more: B's
-object read by A (MG404) is why two certificates got the same data (MG402) there."""
-
-
-def _without_superseded(findings: Sequence[Finding]) -> list[Finding]:
-    confirmed = {(f.rule_id, f.route) for f in findings}
-    return [f for f in findings if (SUPERSEDED.get(f.rule_id, ""), f.route) not in confirmed]
 
 
 def _located(finding: Finding, state: RunState) -> Finding:
