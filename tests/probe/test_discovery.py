@@ -21,7 +21,6 @@ from mtlsguard.probe.discovery import (
     load_routes_json,
     parameters,
 )
-from mtlsguard.probe.exchange import Exchange
 from mtlsguard.probe.ids import HarvestedIds, field_score, harvest_objects
 from tests.budget import secondary
 
@@ -196,7 +195,7 @@ def test_candidates_try_bs_objects_first_then_neighbours() -> None:
     # A's own object comes after every other candidate
     assert [v["pk"] for v, _ in ids.candidates("/a/{pk}/", markers, 9)][-1] == "1"
     # only in B's answers: B's as far as the run can tell
-    assert list(ids.candidates("/b/{pk}/", markers, 6))[0] == ({"pk": "7"}, "B")
+    assert next(iter(ids.candidates("/b/{pk}/", markers, 6))) == ({"pk": "7"}, "B")
 
 
 def test_nested_routes_take_the_parent_from_the_objects_path() -> None:
