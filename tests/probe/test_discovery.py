@@ -198,6 +198,19 @@ def test_candidates_try_bs_objects_first_then_neighbours() -> None:
     assert next(iter(ids.candidates("/b/{pk}/", markers, 6))) == ({"pk": "7"}, "B")
 
 
+def test_user_ids_from_listings_each_identity_sees_differently() -> None:
+    ids = HarvestedIds()
+    ids.add([{"id": 1, "user": 11}], identity="A", template="/a/", via={})
+    ids.add([{"id": 2, "user": 12}], identity="B", template="/a/", via={})
+    ids.learn_from_listing("/a/")
+    assert ids.user_ids == {"A": {"11"}, "B": {"12"}}
+    leaky = HarvestedIds()  # both see every row: nothing to learn
+    for who in ("A", "B"):
+        leaky.add([{"user": 11}, {"user": 12}], identity=who, template="/a/", via={})
+    leaky.learn_from_listing("/a/")
+    assert leaky.user_ids == {"A": set(), "B": set()}
+
+
 def test_nested_routes_take_the_parent_from_the_objects_path() -> None:
     ids = HarvestedIds()
     ids.add(

@@ -230,6 +230,21 @@ class HarvestedIds:
             )
         )
 
+    def learn_from_listing(self, template: str) -> None:
+        """Learn user ids from a listing A and B saw differently (each sees their own rows).
+
+        An owner value only in A's rows is A's, one only in B's rows is B's, when each side
+        has exactly one such value.
+        """
+        owners: dict[str, set[str]] = {"A": set(), "B": set()}
+        for obj in self.objects:
+            if obj.source == template and not obj.via:
+                owners[obj.identity].update(obj.owners)
+        mine, theirs = owners["A"] - owners["B"], owners["B"] - owners["A"]
+        if len(mine) == 1 and len(theirs) == 1:
+            self.user_ids["A"] |= mine
+            self.user_ids["B"] |= theirs
+
     def add_links(self, paths: Sequence[str], *, identity: str, templates: Sequence[str]) -> None:
         """Harvest the links of an HTML answer: each link to a route is an object of it."""
         for path in paths[:500]:

@@ -139,8 +139,12 @@ class RunState:
         }
         self._locations = {e.template: e.location for e in endpoints if e.location}
         for endpoint in endpoints:
-            if "GET" not in endpoint.methods and not self.config.allow_unsafe_methods:
-                self.skipped[endpoint.template] = "not probed (unsafe method not allowed)"
+            if "GET" not in endpoint.methods:
+                self.skipped[endpoint.template] = (
+                    "not probed (unsafe: only routes that answer GET are probed)"
+                    if self.config.allow_unsafe_methods
+                    else "not probed (unsafe method not allowed)"
+                )
 
     @property
     def tls(self) -> bool:

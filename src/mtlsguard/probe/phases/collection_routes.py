@@ -26,4 +26,5 @@ async def observe_collection_routes(state: RunState) -> Outcome:
             mine, theirs = learn_user_ids(template, obs.a_full.json(), obs.b_full.json())
             state.ids.user_ids["A"] |= mine
             state.ids.user_ids["B"] |= theirs
+            state.ids.learn_from_listing(template)
     return Outcome()
