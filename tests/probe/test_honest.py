@@ -3,6 +3,9 @@ answers, caller echoes, and the pieces discovery from a bare URL is made of."""
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from mtlsguard.probe.compare import owned_data, same_content
 from mtlsguard.probe.coverage import measure, reached_route, run_failure
 from mtlsguard.probe.crawl import links_in, relative_path, template_of
@@ -155,3 +158,16 @@ def test_links_in_html_json_and_robots() -> None:
     assert relative_path("https://evil/app/x/", "/", base) is None
     assert relative_path("/other/", "/", base) is None  # outside the base URL's prefix
     assert relative_path("/app/static/site.css", "/", base) is None
+    for hostile in ("http://[::1/x", "/app/{pk}/", "/app/a b/", "https://h:99999/app/"):
+        assert relative_path(hostile, "/", base) is None, hostile
+
+
+@given(st.text(max_size=200), st.binary(max_size=400))
+def test_discovery_pieces_take_any_input(link: str, body: bytes) -> None:
+    path = relative_path(link, "/", "https://h/app/")
+    if path is not None:
+        assert path.startswith("/")
+        assert template_of(path).startswith("/")
+    for kind in ("text/html", "application/json", "text/plain"):
+        for found in links_in(answer(200, body, headers=(("Content-Type", kind),))):
+            assert isinstance(found, str)

@@ -69,6 +69,7 @@ COMMON_PATHS: Final = (
 """Paths worth one request each on a Django/DRF application."""
 _MAX_DEPTH: Final = 3
 _KEY: Final = re.compile(r"\d+|[A-Za-z]{1,12}[-_]\d[\w-]*")
+_UNUSABLE: Final = re.compile(r"[{}\s\x00-\x1f\x7f]")
 _STATIC: Final = re.compile(r"\.(css|js|png|jpe?g|gif|svg|ico|woff2?|ttf|map|pdf|zip)$", re.I)
 
 
@@ -170,11 +171,19 @@ async def _get(client: ProbeClient, who: Identity, path: str, found: Discovered)
 
 
 def relative_path(link: str, page: str, base: str) -> str | None:
-    """``link`` on ``page`` as a path relative to ``base``, or ``None`` when it leaves it."""
-    target = urljoin(urljoin(base, page.lstrip("/")), link.strip())
-    if not same_origin(target, base):
+    """``link`` on ``page`` as a path relative to ``base``, or ``None`` when it leaves it.
+
+    Links with braces, whitespace or control characters, and unparsable ones, are ``None``.
+    """
+    if _UNUSABLE.search(link.strip()):
         return None
-    split = urlsplit(target)
+    try:
+        target = urljoin(urljoin(base, page.lstrip("/")), link.strip())
+        if not same_origin(target, base):
+            return None
+        split = urlsplit(target)
+    except ValueError:  # a malformed host or port in a hostile link
+        return None
     prefix = urlsplit(base).path
     if not split.path.startswith(prefix) or _STATIC.search(split.path):
         return None

@@ -17,6 +17,7 @@ the object came from), ``B``'s objects first, then objects nobody is known to ow
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterator, Sequence
@@ -44,6 +45,8 @@ _ID_SUFFIX: Final = re.compile(r"^(?P<model>.+?)[_-]?(?P<attr>pk|id|uuid|slug|nu
 _WRAPPERS: Final = frozenset({"results", "data", "items", "objects", "rows", "records", "list"})
 """Keys that wrap a listing's objects (DRF pagination) without naming them."""
 _MAX_OBJECTS: Final = 2000
+_MAX_LINKS: Final = 200
+"""Links of one HTML answer matched against the routes, at most."""
 _WALK_BUDGET: Final = 20_000
 
 
@@ -247,7 +250,7 @@ class HarvestedIds:
 
     def add_links(self, paths: Sequence[str], *, identity: str, templates: Sequence[str]) -> None:
         """Harvest the links of an HTML answer: each link to a route is an object of it."""
-        for path in paths[:500]:
+        for path in paths[:_MAX_LINKS]:
             for template in templates:
                 values = values_in(path, template)
                 if values:
@@ -313,8 +316,8 @@ class HarvestedIds:
         )
 
 
-def values_in(path: str, template: str) -> dict[str, str] | None:
-    """The parameter values of concrete ``path`` (query string included) under ``template``."""
+@functools.lru_cache(maxsize=4096)
+def _template_pattern(template: str) -> tuple[str, re.Pattern[str], tuple[str, ...]] | None:
     pieces = _PARAM_TEXT.split(template)
     if len(pieces) < 3:
         return None
@@ -322,10 +325,18 @@ def values_in(path: str, template: str) -> dict[str, str] | None:
         re.escape(piece) if i % 2 == 0 else f"(?P<p{i // 2}>[^/?&#]+)"
         for i, piece in enumerate(pieces)
     )
-    found = re.fullmatch(pattern, path)
+    return pieces[0], re.compile(pattern), tuple(pieces[1::2])
+
+
+def values_in(path: str, template: str) -> dict[str, str] | None:
+    """The parameter values of concrete ``path`` (query string included) under ``template``."""
+    compiled = _template_pattern(template)
+    if compiled is None or not path.startswith(compiled[0]):
+        return None
+    _, pattern, names = compiled
+    found = pattern.fullmatch(path)
     if found is None:
         return None
-    names = pieces[1::2]
     return {name: found.group(f"p{i}") for i, name in enumerate(names)}
 
 
