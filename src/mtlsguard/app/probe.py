@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -210,15 +211,20 @@ def assess_probe(
 
 
 def ungraded_notes(result: ProbeResult) -> tuple[str, ...]:
-    """Why a probe run has no grade (first in its notes), and its coverage."""
+    """Why a probe run has no grade (first in its notes), its coverage and what it skipped."""
     coverage = result.coverage
+    notes: list[str] = []
     if result.failure is not None:
-        return (f"error: {result.failure}; no grade",)
-    if coverage.low:
-        return (f"{coverage.sentence}; no grade",)
-    if coverage.known:
-        return (f"coverage: {coverage.sentence}",)
-    return ()
+        notes.append(f"error: {result.failure}; no grade")
+    elif coverage.low:
+        notes.append(f"{coverage.sentence}; no grade")
+    elif coverage.known:
+        notes.append(f"coverage: {coverage.sentence}")
+    reasons = Counter(why for _, why in coverage.skipped)
+    if reasons:
+        counted = ", ".join(f"{n} {why}" for why, n in sorted(reasons.items()))
+        notes.append(f"routes skipped: {counted}")
+    return tuple(notes)
 
 
 def incomplete_reason(result: ProbeResult) -> str | None:
