@@ -14,6 +14,7 @@ carry MG402: A's and B's certificates got the same data there, which is what it 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -31,7 +32,7 @@ from mtlsguard.probe.config import Identity, ProbeConfig
 from mtlsguard.probe.discovery import load_path_list, load_routes_json
 from mtlsguard.probe.runner import ProbeResult, run_probe
 from tests.example_apps import ROOT, Project
-from tests.factories import render
+from tests.factories import presenting, render
 from tests.integration.harness import (
     ServerProcess,
     free_port,
@@ -75,20 +76,30 @@ class ProbeApp(Project):
         self.env["PYTHONPATH"] = os.pathsep.join([str(APPS), str(ROOT / "src")])
 
 
+METHODS = {
+    "ListCreateAPIView": ["GET", "POST"],
+    "RetrieveUpdateDestroyAPIView": ["GET", "PUT", "PATCH", "DELETE"],
+}
+"""The methods of the API's write views (every other view answers GET)."""
+
+
 def tenants_routes() -> str:
     """The API's routes as ``mtlsguard routes -f json`` gives them, views and lines included."""
     source = (APPS / "tenants" / "views.py").read_text().splitlines()
     urls = (APPS / "tenants" / "urls.py").read_text()
     routes = []
     for pattern, view in re.findall(r'path\("([^"]*)", views\.(\w+)', urls):
-        line = next(
-            i for i, text in enumerate(source, 1) if re.match(rf"(class|def) {view}\b", text)
+        line, text = next(
+            (i, text)
+            for i, text in enumerate(source, 1)
+            if re.match(rf"(class|def) {view}\b", text)
         )
+        base = re.search(r"generics\.(\w+)", text)
         routes.append(
             {
                 "pattern": f"api/{pattern}",
                 "view": f"tenants.views.{view}",
-                "methods": ["GET"],
+                "methods": METHODS.get(base.group(1) if base else "", ["GET"]),
                 "location": {"path": "tenants/views.py", "line": line, "column": 1},
             }
         )
@@ -195,6 +206,29 @@ def test_tenants_with_the_route_file(servers: dict[str, int], pki_files: dict[st
     assert result.failure is None
     assert not result.coverage.low
     assert result.graded
+
+
+def test_writes_only_to_objects_the_probe_created(
+    servers: dict[str, int], pki_files: dict[str, Path]
+) -> None:
+    endpoints = load_routes_json(tenants_routes()).endpoints
+    probe = replace(config(servers["tenants"], pki_files), allow_unsafe_methods=True)
+    result = run_probe(probe, endpoints)
+    writes = [f for f in result.findings if f.methods != ("GET",)]
+    assert [(f.rule_id, f.route) for f in writes] == [("MG404", "/api/todos/{pk}/")]
+    assert writes[0].methods == ("PATCH", "DELETE")
+    assert "an object B created" in writes[0].evidence
+    assert found(result) == PLANTED["tenants"] | {("MG404", "/api/todos/{pk}/")}
+    assert result.errors == ()
+    # A deleted the todo B made through the bug; B cleaned up its memo; the seeds are intact
+    for name in ("client", "other_client"):
+        conn = http.client.HTTPSConnection(
+            "127.0.0.1", servers["tenants"], context=presenting(pki_files, name), timeout=15
+        )
+        for listing in ("/api/todos/", "/api/memos/"):
+            conn.request("GET", listing)
+            assert len(json.loads(conn.getresponse().read())) == 1, (name, listing)
+        conn.close()
 
 
 def test_pages_with_the_route_file(servers: dict[str, int], pki_files: dict[str, Path]) -> None:

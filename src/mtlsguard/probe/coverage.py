@@ -11,7 +11,7 @@ every answer a 404 (a wrong prefix), redirects going round in circles.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -99,11 +99,13 @@ def measure(
     known: Iterable[str],
     observed: dict[str, list[tuple[str, Observation]]],
     skipped: dict[str, str],
+    written: Collection[str] = (),
 ) -> Coverage:
     """The coverage of a run that knew ``known`` templates and observed ``observed``.
 
     ``skipped``: template → why it was not probed (no ID to fill it, unsafe method); a
     template whose every request was refused by the run's bounds is "out of budget".
+    ``written``: templates only the opt-in write probes reached.
     """
     templates = list(dict.fromkeys(known))
     probed = reached = 0
@@ -114,6 +116,9 @@ def measure(
         if sent:
             probed += 1
             reached += any(reached_route(e) for e in sent)
+        elif template in written:
+            probed += 1
+            reached += 1
         elif pairs:
             reasons.append((template, "out of budget"))
         else:

@@ -32,6 +32,7 @@ from mtlsguard.probe.phases.detail_routes import IDS_PER_ROUTE, observe_detail_r
 from mtlsguard.probe.phases.signin import probe_sign_in
 from mtlsguard.probe.phases.spoofing import probe_forged_headers
 from mtlsguard.probe.phases.tokens import probe_jwt_tampering
+from mtlsguard.probe.phases.writes import probe_writes
 from mtlsguard.probe.rules import Category
 from mtlsguard.probe.scoring import Score, score_findings
 from mtlsguard.probe.state import Certificates, Progress, RunState
@@ -44,6 +45,7 @@ PHASES: tuple[Phase, ...] = (
     probe_mtls_enforcement,
     probe_certificate_only,
     probe_bola,
+    probe_writes,
     probe_forged_headers,
     probe_jwt_tampering,
     probe_sign_in,
@@ -180,6 +182,7 @@ async def probe(
             [e.template for e in endpoints] or [r.template for r in state.routes],
             state.observed,
             state.skipped,
+            state.written,
         )
         return ProbeResult(
             base_url=client.base_url,

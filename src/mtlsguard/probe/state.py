@@ -119,6 +119,8 @@ class RunState:
     """Distinct ``(status, body)`` a proxy refused certificate-less requests with."""
     skipped: dict[str, str] = field(default_factory=dict)
     """Template → why it was not probed (no ID to fill it, unsafe method)."""
+    written: set[str] = field(default_factory=set)
+    """Templates the opt-in write probes sent unsafe methods to (an object the probe made)."""
     planned_owner: dict[str, str | None] = field(default_factory=dict)
     """Concrete path → whose object the run believed it was when it chose the path."""
     markers: dict[str, frozenset[str]] = field(init=False)

@@ -17,4 +17,8 @@ urlpatterns = [
     path("invoices/<int:invoice_pk>/", views.InvoiceDetail.as_view()),
     path("documents/", views.DocumentList.as_view()),
     path("documents/<uuid:pk>/", views.DocumentDetail.as_view()),
+    path("todos/", views.TodoList.as_view()),
+    path("todos/<int:pk>/", views.TodoDetail.as_view()),
+    path("memos/", views.MemoList.as_view()),
+    path("memos/<int:pk>/", views.MemoDetail.as_view()),
 ]

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Document, Invoice, Tenant
+from .models import Document, Invoice, Memo, Tenant, Todo
 
 
 class TenantSerializer(serializers.ModelSerializer):
@@ -133,6 +133,74 @@ class DocumentDetail(generics.RetrieveAPIView):
     queryset = Document.objects.all()
 
 
+class TodoSerializer(serializers.ModelSerializer):
+    """A to-do; its owner as an id, set from the caller."""
+
+    class Meta:
+        model = Todo
+        fields = ("id", "title", "done", "owner")
+        read_only_fields = ("owner",)
+
+
+class MemoSerializer(serializers.ModelSerializer):
+    """A memo; its owner as an id, set from the caller."""
+
+    class Meta:
+        model = Memo
+        fields = ("id", "title", "owner")
+        read_only_fields = ("owner",)
+
+
+class TodoList(generics.ListCreateAPIView):
+    """Safe: the caller's own to-dos; new ones are the caller's."""
+
+    serializer_class = TodoSerializer
+
+    def get_queryset(self):
+        """Scoped to the caller."""
+        return Todo.objects.filter(owner=self.request.user)
+
+    def perform_create(self, serializer):
+        """Owned by the caller."""
+        serializer.save(owner=self.request.user)
+
+
+class TodoDetail(generics.RetrieveUpdateDestroyAPIView):
+    """BOLA on writes: reading is scoped, changing and deleting are not."""
+
+    serializer_class = TodoSerializer
+
+    def get_queryset(self):
+        """Scoped for GET only (the bug)."""
+        if self.request.method == "GET":
+            return Todo.objects.filter(owner=self.request.user)
+        return Todo.objects.all()
+
+
+class MemoList(generics.ListCreateAPIView):
+    """Safe: the caller's own memos."""
+
+    serializer_class = MemoSerializer
+
+    def get_queryset(self):
+        """Scoped to the caller."""
+        return Memo.objects.filter(owner=self.request.user)
+
+    def perform_create(self, serializer):
+        """Owned by the caller."""
+        serializer.save(owner=self.request.user)
+
+
+class MemoDetail(generics.RetrieveUpdateDestroyAPIView):
+    """Safe: every method scoped to the caller."""
+
+    serializer_class = MemoSerializer
+
+    def get_queryset(self):
+        """Scoped to the caller."""
+        return Memo.objects.filter(owner=self.request.user)
+
+
 class Schema(APIView):
     """Safe and public: the OpenAPI document."""
 
@@ -153,10 +221,20 @@ class Schema(APIView):
             "/api/documents/",
             "/api/documents/{pk}/",
         ]
+        writes = {
+            "/api/todos/": ("get", "post"),
+            "/api/todos/{pk}/": ("get", "put", "patch", "delete"),
+            "/api/memos/": ("get", "post"),
+            "/api/memos/{pk}/": ("get", "put", "patch", "delete"),
+        }
+        every = dict.fromkeys(paths, ("get",)) | writes
         return Response(
             {
                 "openapi": "3.0.3",
                 "info": {"title": "Tenants", "version": "1.4.2"},
-                "paths": {p: {"get": {"responses": {"200": {}}}} for p in paths},
+                "paths": {
+                    p: {m: {"responses": {"200": {}}} for m in methods}
+                    for p, methods in every.items()
+                },
             }
         )

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from pages.models import Note
 
-from tenants.models import Document, Invoice, Tenant
+from tenants.models import Document, Invoice, Memo, Tenant, Todo
 
 
 class Command(BaseCommand):
@@ -35,6 +35,8 @@ class Command(BaseCommand):
                     defaults={"tenant": tenant, "amount": Decimal("99.50"), "created_by": owner},
                 )
             Document.objects.get_or_create(title=f"{slug} contract", defaults={"owner": owner})
+            Todo.objects.get_or_create(title=f"call {slug}", defaults={"owner": owner})
+            Memo.objects.get_or_create(title=f"{slug} memo", defaults={"owner": owner})
             Note.objects.get_or_create(
                 title=f"{owner.username}'s plans",
                 defaults={"text": f"secret of {slug}", "owner": owner},
