@@ -19,11 +19,8 @@ The toolbox the phases use
     with every safety bound) over :mod:`.transport` (the HTTP/1.1 pool), :mod:`.bounds`
     (budget, deadline, rate, concurrency), :mod:`.exchange` (one request and its answer),
     :mod:`.observation` (one path as every caller), :mod:`.discovery` (route templates from
-    OpenAPI, ``mtlsguard routes`` or a list), :mod:`.crawl` (discovery from a bare URL),
-    :mod:`.ids` (objects harvested from answers, parameters filled by name),
-    :mod:`.ownership` (whose object it is, who each identity is), :mod:`.compare` (same
-    content, caller echoes, public answers), :mod:`.coverage` (routes reached, run failures:
-    no grade without them), :mod:`.forged` (proxy header sets),
+    OpenAPI, ``mtlsguard routes`` or a list), :mod:`.ids` (ID harvesting), :mod:`.ownership`
+    (whose object it is), :mod:`.compare` (same content), :mod:`.forged` (proxy header sets),
     :mod:`.redact` (evidence without secrets), :mod:`.scoring` (score and grade) and
     :mod:`.rules` (one module per MG4xx rule, its documentation).
 

@@ -213,9 +213,7 @@ def endpoints_from_routes(routes: Iterable[Route]) -> list[Endpoint]:
     for route in routes:
         template = django_pattern_to_template(route.pattern)
         if template is not None:
-            endpoints.append(
-                Endpoint(template, route.methods or ("GET",), route.view, route.location)
-            )
+            endpoints.append(Endpoint(template, route.methods or ("GET",), route.view))
     return endpoints
 
 
