@@ -32,7 +32,6 @@ from mtlsguard.probe.phases.detail_routes import IDS_PER_ROUTE, observe_detail_r
 from mtlsguard.probe.phases.signin import probe_sign_in
 from mtlsguard.probe.phases.spoofing import probe_forged_headers
 from mtlsguard.probe.phases.tokens import probe_jwt_tampering
-from mtlsguard.probe.phases.writes import probe_writes
 from mtlsguard.probe.rules import Category
 from mtlsguard.probe.scoring import Score, score_findings
 from mtlsguard.probe.state import Certificates, Progress, RunState
@@ -45,7 +44,6 @@ PHASES: tuple[Phase, ...] = (
     probe_mtls_enforcement,
     probe_certificate_only,
     probe_bola,
-    probe_writes,
     probe_forged_headers,
     probe_jwt_tampering,
     probe_sign_in,

@@ -39,7 +39,6 @@ class Need(enum.Enum):
     SECOND_IDENTITY = "a second identity the app can tell apart from A"
     CREDENTIAL_PROBES = "the opt-in credential probes (--credential-probes)"
     SIGN_IN = "a sign-in to test (--login-url)"
-    UNSAFE_METHODS = "unsafe methods allowed (--allow-unsafe-methods: test environments only)"
     COLLECTIONS_OBSERVED = "observations of the collection routes (and the IDs they list)"
     ROUTES_OBSERVED = "observations of every route (listings, and detail paths filled from them)"
 
@@ -60,8 +59,6 @@ class Need(enum.Enum):
                 return config.credential_probes
             case Need.SIGN_IN:
                 return config.login is not None
-            case Need.UNSAFE_METHODS:
-                return config.allow_unsafe_methods
             case Need.COLLECTIONS_OBSERVED | Need.ROUTES_OBSERVED:
                 return self in established
             case _:  # pragma: no cover - every member is handled above

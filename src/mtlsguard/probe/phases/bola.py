@@ -6,7 +6,8 @@ names B (its certificate identity, or the user id B's "who am I" answer gave), w
 names B and not A, or when the run chose the path as B's object. BOLA is confirmed by the
 bodies, not the status: ``A``'s answer for B's object is B's own answer (fields that only echo
 the caller masked), or names B's identity and not A's. It needs a second identity the app can
-tell apart from ``A``: over plain http, credentials for both.
+tell apart from ``A``: over plain http, credentials for both. With unsafe methods allowed, the
+write probes (:mod:`.writes`) add MG404 for A changing or deleting an object B created.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from mtlsguard.probe.compare import same_content
 from mtlsguard.probe.observation import Observation
 from mtlsguard.probe.ownership import names_identity, owned_by_b
 from mtlsguard.probe.phases import Need, Outcome, RunState, phase
+from mtlsguard.probe.phases.writes import write_findings
 from mtlsguard.probe.redact import web_request, web_response
 from mtlsguard.probe.rules import probe_finding
 from mtlsguard.probe.rules.mg404_bola import RULE as MG404
@@ -113,4 +115,6 @@ async def probe_bola(state: RunState) -> Outcome:
         )
         if finding is not None:
             findings.append(finding)
+    reported = {f.route for f in findings}
+    findings += [f for f in await write_findings(state) if f.route not in reported]
     return Outcome(tuple(findings))

@@ -1,7 +1,8 @@
-"""Phase MG404 for writes (opt-in): A changes or deletes an object B created -- the probe's own.
+"""MG404 for writes (opt-in): A changes or deletes an object B created -- the probe's own.
 
-Runs only with ``--allow-unsafe-methods`` (test environments). For every listing route that
-accepts POST and whose detail route (``/x/`` → ``/x/{pk}/``) accepts PATCH, PUT or DELETE,
+Part of the BOLA phase; runs only with ``--allow-unsafe-methods`` (test environments). For
+every listing route that accepts POST and whose detail route (``/x/`` → ``/x/{pk}/``) accepts
+PATCH, PUT or DELETE,
 ``B`` creates an object with the smallest body a prior GET of the listing suggests (its first
 object's plain fields, without ids and owner fields). Only that object -- one the probe
 created -- is then written to as ``A``: a PATCH (or PUT) with the same body, then a DELETE.
@@ -21,12 +22,12 @@ from mtlsguard.probe.config import Identity
 from mtlsguard.probe.discovery import collection_of, fill, parameters
 from mtlsguard.probe.exchange import Exchange
 from mtlsguard.probe.ids import scalar_id
-from mtlsguard.probe.phases import Need, Outcome, RunState, phase
 from mtlsguard.probe.redact import web_request, web_response
 from mtlsguard.probe.rules import probe_finding
 from mtlsguard.probe.rules.mg404_bola import RULE as MG404
+from mtlsguard.probe.state import RunState
 
-__all__ = ["minimal_body", "probe_writes"]
+__all__ = ["minimal_body", "write_findings"]
 
 _JSON: Final = {"Content-Type": "application/json", "Accept": "application/json"}
 _WRITES: Final[tuple[str, ...]] = ("PATCH", "PUT", "DELETE")
@@ -104,15 +105,14 @@ def _finding(state: RunState, template: str, path: str, through: list[Exchange])
     )
 
 
-@phase(
-    "writes",
-    rules=[MG404],
-    needs=[Need.UNSAFE_METHODS, Need.SECOND_IDENTITY, Need.ROUTES_OBSERVED],
-)
-async def probe_writes(state: RunState) -> Outcome:
-    """Create an object as B per writable route; try to change and delete it as A."""
+async def write_findings(state: RunState) -> list[Finding]:
+    """Create an object as B per writable route; try to change and delete it as A.
+
+    Part of the BOLA phase (:mod:`.bola`), run only when unsafe methods are allowed.
+    """
     b = state.config.peer
-    assert b is not None  # SECOND_IDENTITY
+    if b is None or not state.config.allow_unsafe_methods:
+        return []
     findings = []
     for listing, template, methods in _writable(state):
         observed = state.observed.get(listing, [])
@@ -138,7 +138,7 @@ async def probe_writes(state: RunState) -> Outcome:
         if through:
             findings.append(_finding(state, template, path, through))
         await _clean_up(state, b, path, written)
-    return Outcome(tuple(findings))
+    return findings
 
 
 async def _clean_up(state: RunState, b: Identity, path: str, written: list[Exchange]) -> None:
