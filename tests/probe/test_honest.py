@@ -80,8 +80,14 @@ def test_a_proxy_refusal_is_recognised_however_the_proxy_says_it() -> None:
     nginx = answer(400, b"<h1>No required SSL certificate was sent</h1>", who="anonymous")
     assert proxy_refusal(nginx, a) == (400, nginx.body)
     assert proxy_refusal(answer(496, b"x", who="anonymous"), a) is not None
-    by_proxy = answer(403, b"<h1>Forbidden</h1>", who="anonymous", headers=(("Server", "Caddy"),))
+    page = b"<h1>403 Forbidden</h1><hr><center>nginx</center>"
+    by_proxy = answer(403, page, who="anonymous", headers=(("Server", "nginx/1.22.1"),))
     assert proxy_refusal(by_proxy, a) is not None
+    # the app's own 403 page behind the same proxy does not name it
+    app_page = answer(
+        403, b"client certificate required", who="anonymous", headers=(("Server", "nginx"),)
+    )
+    assert proxy_refusal(app_page, a) is None
     # Django's own 403 (JSON, or from the app server) is the app answering, not the proxy
     django = answer(
         403,

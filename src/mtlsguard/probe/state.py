@@ -49,9 +49,12 @@ def proxy_refusal(anonymous: Exchange, a_cert: Exchange) -> tuple[int, bytes] | 
         return None
     by_proxy = certificate_refused(anonymous) or status in {400, 495, 496}
     if status == 403:
+        # the proxy's own page names it (nginx's "<center>nginx</center>", Apache's signature);
+        # the app's 403 behind the same proxy carries the proxy's Server header but not that
         server = (anonymous.header("Server") or "").lower()
+        page = anonymous.body[:4096].decode("utf-8", "replace").lower()
         json_body = "json" in (anonymous.header("Content-Type") or "")
-        by_proxy = not json_body and any(p in server for p in _PROXIES)
+        by_proxy = not json_body and any(p in server and p in page for p in _PROXIES)
     return (status, anonymous.body[:4096]) if by_proxy else None
 
 
