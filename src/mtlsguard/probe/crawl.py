@@ -4,9 +4,11 @@ Given only a base URL, :func:`discover` looks (as ``A``, GET only, within
 :data:`DISCOVERY_BUDGET` requests) for an OpenAPI or Swagger document at the usual places
 (:data:`SCHEMA_PATHS`), reads ``robots.txt`` and the sitemap, tries a short list of common
 Django/DRF paths (:data:`COMMON_PATHS`), and follows same-host links in HTML and JSON answers
-(DRF's browsable API root lists its endpoints as URLs) breadth first. Concrete paths become
-templates (:func:`template_of`: ``/api/invoices/7/`` → ``/api/invoices/{pk}/``,
-``/profile/?id=3`` → ``/profile/?id={id}``); a route is kept when it answered anything but 404.
+(DRF's browsable API root lists its endpoints as URLs) breadth first; a JSON listing's first
+object's ``id`` is tried as its detail route (``/api/accounts/`` → ``/api/accounts/1/``).
+Concrete paths become templates (:func:`template_of`: ``/api/invoices/7/`` →
+``/api/invoices/{pk}/``, ``/profile/?id=3`` → ``/profile/?id={id}``); a route is kept when it
+answered anything but 404.
 """
 
 from __future__ import annotations
@@ -65,6 +67,13 @@ COMMON_PATHS: Final = (
     "/accounts/profile/",
     "/health/",
     "/api/health/",
+    "/api/users/",
+    "/api/accounts/",
+    "/api/customers/",
+    "/api/orders/",
+    "/api/invoices/",
+    "/api/payments/",
+    "/billing/",
 )
 """Paths worth one request each on a Django/DRF application."""
 _MAX_DEPTH: Final = 3
@@ -233,11 +242,27 @@ async def discover(
             found.endpoints.append(Endpoint(template))
         if depth >= _MAX_DEPTH or not got.ok:
             continue
-        for link in _follow(links_in(got), path, client.base_url):
+        for link in [*_follow(links_in(got), path, client.base_url), *_detail_guess(got, path)]:
             if link not in queued:
                 queued.add(link)
                 queue.append((link, depth + 1))
     return found
+
+
+def _detail_guess(listing: Exchange, path: str) -> list[str]:
+    """``/api/accounts/`` listing objects with an ``id`` → ``/api/accounts/<id>/`` (DRF routers)."""
+    data = listing.json()
+    items = data.get("results") if isinstance(data, dict) else data
+    if "?" in path or not path.endswith("/") or not isinstance(items, list) or not items:
+        return []
+    first = items[0]
+    if not isinstance(first, dict):
+        return []
+    for key in ("id", "pk", "slug", "uuid"):
+        value = first.get(key)
+        if isinstance(value, int | str) and not isinstance(value, bool) and _is_key(str(value)):
+            return [f"{path}{value}/"]
+    return []
 
 
 def _follow(links: Iterable[str], page: str, base: str) -> list[str]:
