@@ -187,9 +187,11 @@ def test_candidates_try_bs_objects_first_then_neighbours() -> None:
     ids.add([{"id": 7}], identity="B", template="/b/", via={})
     markers = {"A": frozenset({"alice"}), "B": frozenset({"bob"})}
     a_route = list(ids.candidates("/a/{pk}/", markers, 6))
-    # B's object, the one whose owner is unknown, B's object of another listing (a weak
-    # match), then the neighbours of what was seen
-    assert [v["pk"] for v, _ in a_route] == ["3", "1", "7", "2", "4", "6"]
+    # B's object, the one whose owner is unknown, then the neighbours of what was seen; B's
+    # object of another listing (a weak match) is not tried while this listing's objects are
+    assert [v["pk"] for v, _ in a_route] == ["3", "1", "2", "4"]
+    # a route with no listing of its own takes any object's id, B's first
+    assert [v["pk"] for v, _ in ids.candidates("/c/{pk}/", markers, 2)] == ["3", "7"]
     assert a_route[0] == ({"pk": "3"}, "B")
     ids.user_ids["A"].add("1")
     # A's own object comes after every other candidate

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -217,21 +217,33 @@ class HarvestedIds:
     """Objects in the order seen."""
     user_ids: dict[str, set[str]] = field(default_factory=lambda: {"A": set(), "B": set()})
     """Identity → its user ids and names, from "who am I" answers and listings."""
+    _keys: set[tuple[str, str, tuple[tuple[str, str], ...]]] = field(default_factory=set)
+    _index: dict[str, list[int]] = field(default_factory=dict)
+
+    def _append(self, obj: SeenObject) -> None:
+        # indexed by resource, field name and source, so filling a route looks at the objects
+        # that can match it, not at every object of the run (1,000 routes: quadratic)
+        position = len(self.objects)
+        self.objects.append(obj)
+        self._keys.add((obj.identity, obj.resource, obj.fields))
+        keys = {f"r:{obj.resource}", f"s:{obj.source}", *(f"f:{k.lower()}" for k, _ in obj.fields)}
+        if obj.owners:
+            keys.add("owned")
+        for key in keys:
+            self._index.setdefault(key, []).append(position)
 
     def add(self, data: object, *, identity: str, template: str, via: dict[str, str]) -> None:
         """Harvest one JSON answer of ``identity`` to a path of ``template``."""
         if len(self.objects) >= _MAX_OBJECTS * 4:
             return
-        resource = resource_of(template)
-        self.objects.extend(
-            harvest_objects(
-                data,
-                identity=identity,
-                resource=resource,
-                via=sorted(via.items()),
-                source=template,
-            )
-        )
+        for obj in harvest_objects(
+            data,
+            identity=identity,
+            resource=resource_of(template),
+            via=sorted(via.items()),
+            source=template,
+        ):
+            self._append(obj)
 
     def learn_from_listing(self, template: str) -> None:
         """Learn user ids from a listing A and B saw differently (each sees their own rows).
@@ -240,8 +252,9 @@ class HarvestedIds:
         has exactly one such value.
         """
         owners: dict[str, set[str]] = {"A": set(), "B": set()}
-        for obj in self.objects:
-            if obj.source == template and not obj.via:
+        for position in self._index.get(f"s:{template}", ()):
+            obj = self.objects[position]
+            if not obj.via:
                 owners[obj.identity].update(obj.owners)
         mine, theirs = owners["A"] - owners["B"], owners["B"] - owners["A"]
         if len(mine) == 1 and len(theirs) == 1:
@@ -257,7 +270,7 @@ class HarvestedIds:
                     last = list(_PARAM_TEXT.finditer(template))[-1].start()
                     fields = tuple(values.items())
                     resource = resource_of(template, last)
-                    self.objects.append(SeenObject(identity, resource, fields, source=template))
+                    self._append(SeenObject(identity, resource, fields, source=template))
                     break
 
     def owner_of(self, obj: SeenObject, markers: dict[str, frozenset[str]]) -> str | None:
@@ -270,16 +283,24 @@ class HarvestedIds:
         ]
         return whose[0] if len(whose) == 1 else None
 
-    def candidates(
-        self, template: str, markers: dict[str, frozenset[str]], limit: int
-    ) -> Iterator[tuple[dict[str, str], str | None]]:
-        """Values for ``template``: ``(values, owner)``; B's objects first, A's last.
+    def _matching(self, template: str) -> list[int]:
+        """Positions of the objects that can match ``template`` well (resource or field name)."""
+        keys: set[str] = set()
+        for found in _PARAM_TEXT.finditer(template):
+            name = found.group(1).lower()
+            match = _ID_SUFFIX.match(name)
+            model = singular(match["model"]) if match else resource_of(template, found.start())
+            keys |= {f"f:{name}", f"f:{model}_id", f"f:{model}id", f"f:{model}", f"r:{model}"}
+            if model in {"user", "owner", "member", "profile"}:
+                keys.add("owned")
+        return sorted({p for key in keys for p in self._index.get(key, ())})
 
-        Within each, better-matching fields first; the integer neighbours of B's values (owner
-        unknown, one-parameter templates) come before A's own. At most ``limit`` paths.
-        """
+    def _ranked(
+        self, template: str, positions: Iterable[int], markers: dict[str, frozenset[str]]
+    ) -> list[tuple[int, int, int, dict[str, str], str | None]]:
         ranked: list[tuple[int, int, int, dict[str, str], str | None]] = []
-        for index, obj in enumerate(self.objects):
+        for index in positions:
+            obj = self.objects[index]
             filled = fill_template(template, obj)
             if filled is None:
                 continue
@@ -288,6 +309,21 @@ class HarvestedIds:
             if owner is None and obj.identity == "B" and not self._seen_by("A", obj):
                 rank, owner = 0, "B"  # in B's answers and not in A's: B's as far as we can tell
             ranked.append((-filled[0], rank, index, filled[1], owner))
+        return ranked
+
+    def candidates(
+        self, template: str, markers: dict[str, frozenset[str]], limit: int
+    ) -> Iterator[tuple[dict[str, str], str | None]]:
+        """Values for ``template``: ``(values, owner)``; B's objects first, A's last.
+
+        Within each, better-matching fields first; the integer neighbours of B's values (owner
+        unknown, one-parameter templates) come before A's own. Objects of other resources
+        (a generic ``{pk}`` from any ``id``) only when nothing matches better. At most
+        ``limit`` paths.
+        """
+        ranked = self._ranked(template, self._matching(template), markers)
+        if not ranked:
+            ranked = self._ranked(template, range(len(self.objects)), markers)
         # strong matches of B's objects, then of unknown owners, then weak ones; A's last
         ranked.sort(key=lambda r: (r[1] > 1, r[0] > -3, r[1], r[0], r[2]))
         seen: set[tuple[tuple[str, str], ...]] = set()
@@ -310,10 +346,7 @@ class HarvestedIds:
                 yield values, owner
 
     def _seen_by(self, identity: str, obj: SeenObject) -> bool:
-        return any(
-            o.identity == identity and o.fields == obj.fields and o.resource == obj.resource
-            for o in self.objects
-        )
+        return (identity, obj.resource, obj.fields) in self._keys
 
 
 @functools.lru_cache(maxsize=4096)
