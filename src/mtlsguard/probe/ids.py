@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from mtlsguard.probe.compare import OWNER_KEY
-from mtlsguard.probe.discovery import parameters
+from mtlsguard.probe.discovery import collection_of, parameters
 
 __all__ = [
     "HarvestedIds",
@@ -284,7 +284,18 @@ class HarvestedIds:
         return whose[0] if len(whose) == 1 else None
 
     def _matching(self, template: str) -> list[int]:
-        """Positions of the objects that can match ``template`` well (resource or field name)."""
+        """Positions of the objects that can match ``template`` well.
+
+        Its own listing's objects (``/a/`` for ``/a/{pk}/``) and those of fields named like
+        its parameters when that listing showed any; else every object of the resource or
+        with a field its parameters name.
+        """
+        listing = collection_of(template)
+        own = self._index.get(f"s:{listing}", []) if listing else []
+        if own:
+            named = [f"f:{n.lower()}" for n in parameters(template) if n not in {"id", "pk"}]
+            extra = [f"s:{template}", *named]
+            return sorted({*own, *(p for key in extra for p in self._index.get(key, ()))})
         keys: set[str] = set()
         for found in _PARAM_TEXT.finditer(template):
             name = found.group(1).lower()
