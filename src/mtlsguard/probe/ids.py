@@ -219,6 +219,7 @@ class HarvestedIds:
     """Identity → its user ids and names, from "who am I" answers and listings."""
     _keys: set[tuple[str, str, tuple[tuple[str, str], ...]]] = field(default_factory=set)
     _index: dict[str, list[int]] = field(default_factory=dict)
+    _distinct_cache: tuple[int, list[int]] = (0, [])
 
     def _append(self, obj: SeenObject) -> None:
         # indexed by resource, field name and source, so filling a route looks at the objects
@@ -334,7 +335,7 @@ class HarvestedIds:
         """
         ranked = self._ranked(template, self._matching(template), markers)
         if not ranked:
-            ranked = self._ranked(template, range(len(self.objects)), markers)
+            ranked = self._ranked(template, self._distinct(), markers)
         # strong matches of B's objects, then of unknown owners, then weak ones; A's last
         ranked.sort(key=lambda r: (r[1] > 1, r[0] > -3, r[1], r[0], r[2]))
         seen: set[tuple[tuple[str, str], ...]] = set()
@@ -355,6 +356,21 @@ class HarvestedIds:
                 seen.add(key)
                 room -= 1
                 yield values, owner
+
+    def _distinct(self) -> list[int]:
+        """The first position of every distinct object (who saw it, its fields and owners).
+
+        Filling a route from any object (a last resort) needs no more: its resource is not
+        the route's anyway.
+        """
+        count, positions = self._distinct_cache
+        if count != len(self.objects):
+            firsts: dict[tuple[object, ...], int] = {}
+            for index, obj in enumerate(self.objects):
+                firsts.setdefault((obj.identity, obj.fields, obj.owners), index)
+            positions = sorted(firsts.values())
+            self._distinct_cache = (len(self.objects), positions)
+        return positions
 
     def _seen_by(self, identity: str, obj: SeenObject) -> bool:
         return (identity, obj.resource, obj.fields) in self._keys
