@@ -230,8 +230,10 @@ def test_suppression_without_reason_is_reported(
 def test_routes_formats_and_routes_baseline(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # before: exit 1 whenever a page was public; the inventory is a report
     code, out, _ = run(capsys, "routes", project)
-    assert code == EXIT_FINDINGS
+    assert code == EXIT_OK
+    assert run(capsys, "routes", project, "--fail-on-open")[0] == EXIT_FINDINGS
     assert "account/" in out
     assert "decorator: @login_required" in out
 
@@ -261,7 +263,7 @@ def test_routes_formats_and_routes_baseline(
     assert "'findings' baseline" in err
 
 
-def test_a_broken_file_is_reported_and_the_scan_goes_on(
+def test_a_broken_file_fails_the_scan_unless_partial_results_are_allowed(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (project / "shop" / "broken.py").write_text("def x(:\n")
@@ -271,6 +273,10 @@ def test_a_broken_file_is_reported_and_the_scan_goes_on(
         + urls.read_text().replace("]\n", '    path("broken/", broken.x),\n]\n')
     )
     code, out, err = run(capsys, "scan", project, "--format", "json")
+    assert code == EXIT_ERROR  # a file on a route's path that does not parse: never a pass
+    assert out == ""
+    assert "shop/broken.py: could not be scanned: syntax error" in err
+    code, out, err = run(capsys, "scan", project, "--format", "json", "--allow-partial")
     doc = json.loads(out)
     assert code == EXIT_FINDINGS
     assert [e["path"] for e in doc["errors"]] == ["shop/broken.py"]

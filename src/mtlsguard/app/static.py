@@ -14,16 +14,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mtlsguard.app.baseline import Baseline, BaselineError, BaselineKind, load_baseline
-from mtlsguard.app.config import ConfigError, ProjectConfig, load_config
+from mtlsguard.app.config import (
+    ConfigError,
+    ProjectConfig,
+    apply_config,
+    load_config,
+    load_config_file,
+)
 from mtlsguard.app.errors import RunError
-from mtlsguard.app.rules import check_selection, rules_of
+from mtlsguard.app.rules import check_selection, known_rules, rules_of
 from mtlsguard.app.triage import TriagedScan, triage_routes, triage_scan
 from mtlsguard.findings.assessment import Assessment, RouteInventory, RunKind
 from mtlsguard.findings.model import Finding, Route, ScanResult, Severity
-from mtlsguard.findings.registry import EVERY_RULE, Rule, RuleSelection
-from mtlsguard.scan.engine import Progress, scan_project
+from mtlsguard.findings.registry import EVERY_RULE, Rule, RuleKind, RuleSelection
+from mtlsguard.scan.engine import Progress, Resolution, scan_project
 from mtlsguard.scan.excerpt import read_excerpts
 from mtlsguard.scan.rules import static_rules
+from mtlsguard.scan.suppression import RuleIds
 
 __all__ = [
     "Engine",
@@ -35,10 +42,13 @@ __all__ = [
     "nothing_scanned",
     "project_config",
     "project_root",
+    "require_complete",
     "run_routes",
     "run_static",
     "scan_raw",
     "selected_rules",
+    "static_engine",
+    "suppression_rule_ids",
 ]
 
 Engine = Callable[[Path, Sequence[Rule], Progress | None], ScanResult]
@@ -47,6 +57,15 @@ Engine = Callable[[Path, Sequence[Rule], Progress | None], ScanResult]
 
 def _static_engine(root: Path, rules: Sequence[Rule], progress: Progress | None) -> ScanResult:
     return scan_project(root, rules=rules, progress=progress)
+
+
+def static_engine(resolution: Resolution) -> Engine:
+    """The static front-end with ``resolution``'s overrides (``--settings``, ``--urlconf``...)."""
+
+    def engine(root: Path, rules: Sequence[Rule], progress: Progress | None) -> ScanResult:
+        return scan_project(root, rules=rules, progress=progress, resolution=resolution)
+
+    return engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +86,12 @@ class StaticRun:
     """What builds the raw result (the static front-end unless the live resolver is used)."""
     progress: Progress | None = None
     """Called as the scan advances (a terminal progress bar)."""
+    allow_partial: bool = False
+    """Report what could not be resolved and go on (``--allow-partial``), instead of failing
+    the run: an unparsable file on a route's path, an unresolved settings module, URLconf or
+    ``include()``, no route in a tree with views."""
+    config: Path | None = None
+    """The file holding ``[tool.mtlsguard]`` (``--config``); ``None``: found from the root up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +102,8 @@ class StaticOutcome:
     """What every format renders."""
     current: tuple[Finding, ...]
     """Every finding before the baseline was applied."""
+    config_source: str | None = None
+    """The file the project's configuration came from (``None``: defaults)."""
 
     @property
     def failing(self) -> bool:
@@ -109,13 +136,13 @@ def project_root(path: Path) -> Path:
         raise RunError(f"{path}: cannot be resolved: {exc}") from exc
 
 
-def project_config(root: Path) -> ProjectConfig:
-    """The project's ``[tool.mtlsguard]`` configuration.
+def project_config(root: Path, explicit: Path | None = None) -> ProjectConfig:
+    """The project's ``[tool.mtlsguard]``: from ``explicit``, else found from ``root`` up.
 
-    :raises RunError: when it is malformed.
+    :raises RunError: when it is missing (``explicit``) or malformed.
     """
     try:
-        return load_config(root)
+        return load_config(root) if explicit is None else load_config_file(explicit)
     except ConfigError as exc:
         raise RunError(str(exc)) from exc
 
@@ -145,6 +172,23 @@ def selected_rules(config: ProjectConfig, selection: RuleSelection) -> tuple[Rul
     return selection.apply(project.apply(static_rules()))
 
 
+def suppression_rule_ids(
+    config: ProjectConfig, selection: RuleSelection, raw: ScanResult
+) -> RuleIds:
+    """What judges the suppressions of ``raw``.
+
+    Every rule id, the ids that ran (the selected static rules and the tool's own), and the
+    views' files to check beyond the findings'.
+    """
+    ran = {r.rule_id for r in selected_rules(config, selection)}
+    ran |= {r.rule_id for r in known_rules() if r.kind is RuleKind.TOOL}
+    return RuleIds(
+        known=frozenset(r.rule_id for r in known_rules()),
+        ran=frozenset(ran),
+        checked=frozenset(r.location.path for r in raw.routes if r.location is not None),
+    )
+
+
 def scan_raw(run: StaticRun, root: Path, config: ProjectConfig) -> ScanResult:
     """The raw result of ``run``'s engine with the selected rules.
 
@@ -153,9 +197,33 @@ def scan_raw(run: StaticRun, root: Path, config: ProjectConfig) -> ScanResult:
     """
     rules = selected_rules(config, run.selection)
     try:
-        return run.engine(root, rules, run.progress)
+        raw = run.engine(root, rules, run.progress)
     except OSError as exc:
         raise RunError(f"cannot scan {root}: {exc}") from exc
+    if not run.allow_partial:
+        require_complete(apply_config(raw, config), root)
+    return raw
+
+
+def require_complete(result: ScanResult, root: Path) -> None:
+    """Fail a run whose scan is partial: a security gate never passes on what it did not see.
+
+    :raises RunError: listing every unresolved item and unscanned file (up to 20), the
+        settings module and URLconf used, and how to go on.
+    """
+    problems = [u.describe() for u in result.unresolved]
+    problems += [f"{e.path}: could not be scanned: {e.message}" for e in result.errors]
+    if not problems:
+        return
+    used = f"settings {result.settings_module or '(none)'}, URLconf {result.urlconf or '(none)'}"
+    shown = "".join(f"\n  {line}" for line in problems[:20])
+    more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+    raise RunError(
+        f"the scan of {root} is incomplete ({used}): {len(problems)} item(s) could not be "
+        f"resolved or scanned:{shown}{more}\n"
+        "Resolve them (--settings MODULE, --urlconf MODULE, --site-packages DIR, install the "
+        "project's dependencies), or pass --allow-partial to report them as unresolved and go on"
+    )
 
 
 def nothing_scanned(root: Path, result: ScanResult) -> RunError:
@@ -189,13 +257,17 @@ def run_static(run: StaticRun) -> StaticOutcome:
         could not read any file, or a crash of the engine.
     """
     root = project_root(run.root)
-    config = project_config(root)
+    config = project_config(root, run.config)
     baseline = baseline_file(run.baseline, BaselineKind.FINDINGS)
     raw = scan_raw(run, root, config)
-    triaged = triage_scan(raw, root, config, baseline=baseline, fail_on=run.fail_on)
+    rule_ids = suppression_rule_ids(config, run.selection, raw)
+    triaged = triage_scan(
+        raw, root, config, baseline=baseline, fail_on=run.fail_on, rule_ids=rule_ids
+    )
     if triaged.nothing_scanned:
         raise nothing_scanned(root, triaged.result)
-    return StaticOutcome(assess_static(triaged, root, excerpts=run.excerpts), triaged.current)
+    assessment = assess_static(triaged, root, excerpts=run.excerpts)
+    return StaticOutcome(assessment, triaged.current, config.source)
 
 
 def run_routes(run: StaticRun) -> RoutesOutcome:
@@ -204,7 +276,7 @@ def run_routes(run: StaticRun) -> RoutesOutcome:
     :raises RunError: as :func:`run_static`.
     """
     root = project_root(run.root)
-    config = project_config(root)
+    config = project_config(root, run.config)
     baseline = baseline_file(run.baseline, BaselineKind.ROUTES)
     raw = scan_raw(run, root, config)
     triaged = triage_routes(raw, config, baseline=baseline)

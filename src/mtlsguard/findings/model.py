@@ -18,6 +18,7 @@ __all__ = [
     "ScanError",
     "ScanResult",
     "Severity",
+    "Unresolved",
 ]
 
 
@@ -159,6 +160,29 @@ class ScanError:
 
 
 @dataclass(frozen=True, slots=True)
+class Unresolved:
+    """Something on the way to a route or a setting that the scan could not resolve.
+
+    A scan with unresolved items is incomplete: the run fails (exit 2) unless the user
+    accepts a partial result, and every report lists them with their reason.
+    """
+
+    kind: str
+    """``settings``, ``urlconf``, ``include``, ``urlpatterns``, ``file`` or ``routes``."""
+    item: str
+    """What could not be resolved (``include("payments.urls")``, a module, a file)."""
+    reason: str
+    """Why, and where it can, how to resolve it."""
+    location: Location | None = None
+    """Where it was met (the ``include()`` line), if anywhere."""
+
+    def describe(self) -> str:
+        """One line: ``payments/urls.py:4: include payments.urls: not found ...``."""
+        where = f"{self.location.path}:{self.location.line}: " if self.location else ""
+        return f"{where}{self.kind} {self.item}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     """Everything one scan produced."""
 
@@ -169,3 +193,11 @@ class ScanResult:
     errors: tuple[ScanError, ...] = ()
     files_scanned: int = 0
     lines_scanned: int = 0
+    settings_module: str | None = None
+    """The settings module the scan used (``proj.settings``), if any."""
+    urlconf: str | None = None
+    """The root URLconf the scan used (``proj.urls``), if any."""
+    unresolved: tuple[Unresolved, ...] = ()
+    """What the scan could not resolve, with the reason (the result is partial)."""
+    assumptions: tuple[str, ...] = ()
+    """What the scan assumed where the project did not say (a reusable app's defaults)."""

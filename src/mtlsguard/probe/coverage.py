@@ -142,11 +142,11 @@ def run_failure(answers: Iterable[Exchange]) -> str | None:
     if not statuses:
         kinds = Counter(e.failure_kind or "protocol" for e in exchanges if e.failure)
         if not kinds:
-            return "no answer from the target"
+            return "no response from the target"
         kind = kinds.most_common(1)[0][0]
         example = next(e for e in exchanges if e.failure and (e.failure_kind or "protocol") == kind)
-        template = _FAILURES.get(kind, "no answer from the target ({})")
-        return template.format(example.failure)
+        template = _FAILURES.get(kind, "{}")
+        return "no response from the target: " + template.format(example.failure)
     if all(s == 404 for s in statuses):
         return (
             f"every one of the {len(statuses)} requests was answered 404: is the base URL "

@@ -18,9 +18,9 @@ from mtlsguard.scan.analysis.protection import ProtectionAnalyzer
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import ProjectModel
 from mtlsguard.scan.rules import static_rules
-from mtlsguard.scan.static.frontend import build_static_project
+from mtlsguard.scan.static.frontend import Resolution, build_static_project
 
-__all__ = ["Progress", "analyze", "run_rules", "scan_project"]
+__all__ = ["Progress", "Resolution", "analyze", "run_rules", "scan_project"]
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` callback; called once per rule (total = number of rules + 1)."""
@@ -94,8 +94,13 @@ def scan_project(
     *,
     rules: Sequence[Rule] | None = None,
     progress: Progress | None = None,
+    resolution: Resolution | None = None,
 ) -> ScanResult:
     """Statically scan the Django project under ``root`` (never imports it).
+
+    ``resolution`` overrides what the project declares (settings module, URLconf) and says
+    where installed packages are read from; what could not be resolved is in the result's
+    ``unresolved``, the settings module and URLconf used in ``settings_module``/``urlconf``.
 
     ``rules`` are the static rules to run, already selected and configured by the caller
     (:meth:`~mtlsguard.findings.registry.RuleSelection.apply`); ``None`` runs every static
@@ -106,17 +111,19 @@ def scan_project(
     """
     selected = tuple(rules) if rules is not None else static_rules()
     with _collector_paused():
-        return _scan(Path(root), selected, progress)
+        return _scan(Path(root), selected, progress, resolution)
 
 
-def _scan(root: Path, rules: tuple[Rule, ...], progress: Progress | None) -> ScanResult:
+def _scan(
+    root: Path, rules: tuple[Rule, ...], progress: Progress | None, resolution: Resolution | None
+) -> ScanResult:
     if not root.is_dir():
         return ScanResult(
             root=str(root.absolute()),
             errors=(ScanError(str(root), "not a directory"),),
         )
     total = len(rules) + 1
-    static = build_static_project(root)
+    static = build_static_project(root, resolution)
     if progress is not None:
         progress(1, total)
     context = analyze(static.model)
@@ -128,4 +135,8 @@ def _scan(root: Path, rules: tuple[Rule, ...], progress: Progress | None) -> Sca
         errors=tuple(static.errors),
         files_scanned=static.files_scanned,
         lines_scanned=static.lines_scanned,
+        settings_module=settings.module if (settings := static.model.settings) else None,
+        urlconf=static.urlconf,
+        unresolved=tuple(static.unresolved),
+        assumptions=tuple(static.assumptions),
     )

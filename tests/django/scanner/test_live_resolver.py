@@ -224,8 +224,9 @@ def test_manage_py_scan_formats_and_exit_codes(tmp_path: Path) -> None:
 
 def test_manage_py_routes_and_usage_errors(tmp_path: Path) -> None:
     project, settings_module = EXAMPLE_PROJECTS[0]
-    done = command(project, settings_module, "routes", "--format", "csv")
-    assert done.returncode == 1, done.stderr  # open routes, no baseline
+    # open routes: an inventory exits 0; --fail-on-open makes them fail (issue 15)
+    done = command(project, settings_module, "routes", "--format", "csv", "--fail-on-open")
+    assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     assert any(line.startswith("billing/,") for line in lines), lines[:5]
     hardened = command(EXAMPLES / "hardened", "hardened_site.settings", "routes", "-f", "json")
@@ -234,3 +235,21 @@ def test_manage_py_routes_and_usage_errors(tmp_path: Path) -> None:
     missing = command(project, settings_module, "scan", "--baseline", str(tmp_path / "none"))
     assert missing.returncode == 2
     assert "mtlsguard: error:" in missing.stderr
+
+
+def test_manage_py_urlconf_option_and_what_the_reports_say_was_used() -> None:
+    project, settings_module = EXAMPLE_PROJECTS[0]
+    whole = command(project, settings_module, "routes", "-f", "json")
+    document = json.loads(whole.stdout)
+    assert document["resolution"]["settings_module"] == settings_module
+    assert document["resolution"]["urlconf"] == "vulnerable_site.urls"
+    # --urlconf: the live resolver walks bank.urls alone, mounted at the root
+    done = command(project, settings_module, "routes", "-f", "json", "--urlconf", "bank.urls")
+    document = json.loads(done.stdout)
+    assert document["resolution"]["urlconf"] == "bank.urls"
+    patterns = {r["pattern"] for r in document["routes"]}
+    mounted = {r["pattern"] for r in json.loads(whole.stdout)["routes"]}
+    assert patterns == {p.removeprefix("api/") for p in mounted if p.startswith("api/")}
+    assert patterns
+    # Django's own --settings keeps its meaning; the static-only options are not offered.
+    assert command(project, settings_module, "routes", "--site-packages", "x").returncode == 2

@@ -73,7 +73,9 @@ class RuntimeProject:
 class _Introspector:
     """Builds one :class:`ProjectModel` from the configured Django project."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, urlconf: str | None = None) -> None:
+        self.urlconf = urlconf
+        """The root URLconf to resolve (``--urlconf``); None: the settings' ROOT_URLCONF."""
         self.root = root.resolve()
         layout = discover(self.root)
         self.tree = SourceTree(self.root, layout.search_roots)
@@ -94,12 +96,12 @@ class _Introspector:
             for dotted in string_constants(value.value):
                 if "." in dotted and self.tree.is_local(dotted):
                     self.builder.want(dotted)
-        urlconf = getattr(settings, "ROOT_URLCONF", None)
+        urlconf = self.urlconf or getattr(settings, "ROOT_URLCONF", None)
         if isinstance(urlconf, str):
             # Source lines of route declarations (the resolver does not keep them).
             for route in UrlConfWalker(self.tree, self.builder).walk(urlconf):
                 self._declared.setdefault(route.pattern, route.declared_at)
-        self.project.routes = list(self._patterns(get_resolver().url_patterns, ""))
+        self.project.routes = list(self._patterns(get_resolver(self.urlconf).url_patterns, ""))
         for route in self.project.routes:
             if route.target is not None:
                 self._load(route.target)
@@ -264,22 +266,30 @@ class _Introspector:
         return refined
 
 
-def build_runtime_project(root: Path) -> RuntimeProject:
-    """Model the configured project (``django.setup()`` done) whose source is under ``root``."""
-    introspector = _Introspector(root)
+def build_runtime_project(root: Path, urlconf: str | None = None) -> RuntimeProject:
+    """Model the configured project (``django.setup()`` done) whose source is under ``root``.
+
+    ``urlconf`` replaces the settings' ``ROOT_URLCONF`` (``--urlconf``).
+    """
+    introspector = _Introspector(root, urlconf)
     model = introspector.build()
     return RuntimeProject(model, introspector.tree)
 
 
 def introspect_project(
-    root: Path, rules: Sequence[Rule] | None = None, progress: Progress | None = None
+    root: Path,
+    rules: Sequence[Rule] | None = None,
+    progress: Progress | None = None,
+    *,
+    urlconf: str | None = None,
 ) -> ScanResult:
     """Run ``rules`` (default: every static rule) over the running project.
 
     The runtime twin of :func:`mtlsguard.scan.engine.scan_project`, with the signature of the
-    run layer's engine (:data:`mtlsguard.app.static.Engine`).
+    run layer's engine (:data:`mtlsguard.app.static.Engine`); ``urlconf`` replaces the
+    settings' ``ROOT_URLCONF``.
     """
-    runtime = build_runtime_project(root)
+    runtime = build_runtime_project(root, urlconf)
     context = analyze(runtime.model)
     findings = run_rules(context, rules, progress=progress)
     return ScanResult(
@@ -289,4 +299,6 @@ def introspect_project(
         errors=tuple(runtime.tree.errors),
         files_scanned=runtime.tree.files_scanned,
         lines_scanned=runtime.tree.lines_scanned,
+        settings_module=getattr(settings, "SETTINGS_MODULE", None) or None,
+        urlconf=urlconf or getattr(settings, "ROOT_URLCONF", None),
     )

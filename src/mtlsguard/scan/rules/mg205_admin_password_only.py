@@ -46,9 +46,13 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report the admin route when no second-factor app is installed."""
     if any(ctx.installed(app) for app in meta.option(_MFA_APPS.name, tuple)):
         return
+    mounts: set[object] = set()
     for analysis in ctx.routes:
         if analysis.framework != "admin":
             continue
+        if analysis.route.declared_at in mounts:
+            continue  # one admin site, many admin views: reported once, at its first route
+        mounts.add(analysis.route.declared_at)
         yield meta.finding(
             location=analysis.route.declared_at,
             route=analysis.route.pattern,

@@ -17,8 +17,10 @@ from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, Ref, Rou
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
-__all__ = ["RouterRoutes", "join_route"]
+__all__ = ["API_ROOT_VIEW", "RouterRoutes", "join_route"]
 
+API_ROOT_VIEW = "rest_framework.routers.APIRootView"
+"""The view of a ``DefaultRouter``'s root route."""
 _STANDARD_ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy")
 
 
@@ -46,7 +48,8 @@ class _ViewSetShape:
     """What the routes of a viewset depend on."""
 
     actions: set[str] = field(default_factory=set)
-    lookup: str = "pk"
+    lookup: str = "<pk>"
+    """The detail routes' lookup segment (``<pk>``, ``<project__slug>/<slug>``)."""
     extra: list[_ExtraAction] = field(default_factory=list)
 
 
@@ -69,7 +72,21 @@ class RouterRoutes:
             return []
         owner = found[0]
         routes: list[RouteModel] = []
-        for call in _registrations(owner, dotted.rsplit(".", 1)[-1]):
+        calls = list(_registrations(owner, dotted.rsplit(".", 1)[-1]))
+        created = found[1]
+        if calls and isinstance(created, ast.Call) and self._default_router(owner, created):
+            # DefaultRouter serves an API root view listing the registered viewsets.
+            routes.append(
+                RouteModel(
+                    pattern=prefix,
+                    target=API_ROOT_VIEW,
+                    kind="type",
+                    name="api-root",
+                    wrappers=wrappers,
+                    declared_at=owner.location(created),
+                )
+            )
+        for call in calls:
             route_prefix, viewset_node = call.args[0], call.args[1]
             assert isinstance(route_prefix, ast.Constant)
             target = self.tree.dotted_of(owner, viewset_node)
@@ -86,6 +103,16 @@ class RouterRoutes:
                 )
             )
         return routes
+
+    def _default_router(self, module: ParsedModule, created: ast.Call) -> bool:
+        """``DefaultRouter()`` or a project subclass of it (``WeblateRouter(DefaultRouter)``)."""
+        if _short(created.func) == "DefaultRouter":
+            return True
+        dotted = self.tree.dotted_of(module, created.func)
+        built = self.builder.define(dotted) if dotted is not None else None
+        return isinstance(built, ClassModel) and any(
+            entry.endswith("DefaultRouter") for entry in built.mro
+        )
 
     def _register(
         self,
@@ -113,7 +140,7 @@ class RouterRoutes:
                 continue
             suffix = "detail" if detail else "list"
             yield RouteModel(
-                pattern=f"{base}<{shape.lookup}>/" if detail else base,
+                pattern=f"{base}{shape.lookup}/" if detail else base,
                 target=qual,
                 kind="type",
                 name=f"{name_base}-{suffix}" if name_base else None,
@@ -124,7 +151,7 @@ class RouterRoutes:
         for extra in shape.extra:
             path = extra.url_path
             yield RouteModel(
-                pattern=f"{base}<{shape.lookup}>/{path}/" if extra.detail else f"{base}{path}/",
+                pattern=f"{base}{shape.lookup}/{path}/" if extra.detail else f"{base}{path}/",
                 target=qual,
                 kind="type",
                 name=f"{name_base}-{path}" if name_base else None,
@@ -151,10 +178,23 @@ class RouterRoutes:
                     extra = _action_spec(deco, name)
                     if extra is not None and all(e.name != name for e in shape.extra):
                         shape.extra.append(extra)
-        found = project.attribute(viewset, "lookup_field")
-        if found is not None and isinstance(found[1], Const) and isinstance(found[1].value, str):
-            shape.lookup = found[1].value
+        for name in ("lookup_field", "lookup_url_kwarg"):  # the URL kwarg wins, as in DRF
+            found = project.attribute(viewset, name)
+            if found is not None and isinstance(found[1], Const) and found[1].value:
+                shape.lookup = f"<{found[1].value}>"
+        several = project.attribute(viewset, "lookup_fields")
+        if several is not None and isinstance(several[1], Seq):
+            # MultipleFieldLookupMixin-style viewsets with a router that joins the fields
+            fields = [f.value for f in several[1].items if isinstance(f, Const)]
+            if fields and all(isinstance(f, str) for f in fields):
+                shape.lookup = "/".join(f"<{f}>" for f in fields)
         return shape
+
+
+def _short(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _registrations(module: ParsedModule, var: str) -> Iterator[ast.Call]:

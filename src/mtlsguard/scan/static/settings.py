@@ -1,167 +1,50 @@
-"""Find a project's settings module and evaluate its assignments statically."""
+"""Evaluate a project's settings module statically, the way Django would where it can.
+
+Assignments in order, ``from .base import *`` chains, django-split-settings'
+``include()``/``optional()``, item assignment (``REST_FRAMEWORK["X"] = ...``), ``.update()``,
+``.setdefault()``, ``+=``/``.append``/``.extend`` and strings built by concatenation or
+formatting. Finding the settings module is :mod:`.layout`'s job (re-exported here).
+"""
 
 from __future__ import annotations
 
 import ast
-import os
 from pathlib import Path
 
+from mtlsguard.findings.model import Unresolved
 from mtlsguard.scan.project_model import (
     BinOp,
     Call,
+    Const,
     Expr,
     IfExpr,
+    Mapping,
     Ref,
     Seq,
     SettingsModel,
     SettingValue,
 )
+from mtlsguard.scan.static.folding import fold_string, static_string
+from mtlsguard.scan.static.layout import (
+    SKIP_DIRS,
+    ProjectLayout,
+    discover,
+    dotted_for,
+    settings_candidates,
+)
 from mtlsguard.scan.static.modules import ParsedModule, absolute_import
-from mtlsguard.scan.static.parsing import parse_python
 from mtlsguard.scan.static.source import SourceTree
 
-__all__ = ["SKIP_DIRS", "ProjectLayout", "discover", "evaluate_settings"]
+__all__ = [
+    "SKIP_DIRS",
+    "ProjectLayout",
+    "discover",
+    "dotted_for",
+    "evaluate_settings",
+    "settings_candidates",
+]
 
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        "__pycache__",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        "site-packages",
-        "dist",
-        "build",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        "static",
-        "media",
-        "htmlcov",
-        ".eggs",
-    }
-)
-"""Directories never descended into while looking for entry points."""
-
-_ENTRY_FILES = ("manage.py", "wsgi.py", "asgi.py")
-_ENTRY_PREFERENCE = {"wsgi.py": 0, "asgi.py": 1, "manage.py": 2}
-
-
-class ProjectLayout:
-    """Entry points found in the tree: search roots and settings module candidates."""
-
-    def __init__(self) -> None:
-        self.search_roots: list[Path] = []
-        self.settings_modules: list[str] = []
-        self.settings_files: list[Path] = []
-
-
-def _walk(root: Path) -> tuple[list[Path], list[Path]]:
-    entries: list[Path] = []
-    settings: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(
-            d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info")
-        )
-        base = Path(dirpath)
-        for name in filenames:
-            if name in _ENTRY_FILES:
-                entries.append(base / name)
-            if name.endswith(".py") and (name.startswith("settings") or base.name == "settings"):
-                settings.append(base / name)
-    return entries, settings
-
-
-def _settings_from_entry(path: Path) -> str | None:
-    try:
-        data = path.read_bytes()
-        if b"DJANGO_SETTINGS_MODULE" not in data:
-            return None
-        tree = parse_python(data, str(path))
-    except (OSError, SyntaxError, ValueError):
-        return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and len(node.args) >= 2:
-            first, second = node.args[0], node.args[1]
-            if (
-                isinstance(first, ast.Constant)
-                and first.value == "DJANGO_SETTINGS_MODULE"
-                and isinstance(second, ast.Constant)
-                and isinstance(second.value, str)
-            ):
-                return second.value
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
-            target = node.targets[0]
-            if (
-                isinstance(target, ast.Subscript)
-                and isinstance(target.slice, ast.Constant)
-                and target.slice.value == "DJANGO_SETTINGS_MODULE"
-                and isinstance(node.value.value, str)
-            ):
-                return node.value.value
-    return None
-
-
-def discover(root: Path) -> ProjectLayout:
-    """Find search roots (dirs of ``manage.py``, ``src/``, the root) and settings modules."""
-    layout = ProjectLayout()
-    entries, settings = _walk(root)
-    roots: list[Path] = []
-    named: list[tuple[int, str]] = []
-    for entry in entries:
-        if entry.name == "manage.py":
-            roots.append(entry.parent)
-        module = _settings_from_entry(entry)
-        if module:
-            named.append((_ENTRY_PREFERENCE[entry.name], module))
-    if (root / "src").is_dir():
-        roots.append(root / "src")
-    roots.append(root)
-    layout.search_roots = list(dict.fromkeys(p.resolve() for p in roots))
-    layout.settings_modules = [m for _, m in sorted(named)]
-    layout.settings_files = settings
-    return layout
-
-
-def _dotted_for(path: Path, search_roots: list[Path]) -> str | None:
-    real = path.resolve()
-    for base in search_roots:
-        try:
-            rel = real.relative_to(base)
-        except ValueError:
-            continue
-        parts = list(rel.with_suffix("").parts)
-        if parts and parts[-1] == "__init__":
-            parts = parts[:-1]
-        if parts and all(p.isidentifier() for p in parts):
-            return ".".join(parts)
-    return None
-
-
-def _settings_rank(path: Path) -> tuple[int, str]:
-    """``settings.py`` first, then a settings package, ``settings_*.py``; test settings last."""
-    name = path.name
-    if "test" in name or "test" in path.parent.name:
-        return (3, str(path))
-    if name == "settings.py":
-        return (0, str(path))
-    if path.parent.name == "settings":
-        return (1, str(path))
-    return (2, str(path))
-
-
-def settings_candidates(layout: ProjectLayout) -> list[str]:
-    """Settings module names to try, best first (declared ones, then files named so)."""
-    names = list(layout.settings_modules)
-    for path in sorted(layout.settings_files, key=_settings_rank):
-        dotted = _dotted_for(path, layout.search_roots)
-        if dotted:
-            names.append(dotted)
-    return list(dict.fromkeys(names))
+_SPLIT_SETTINGS = ("split_settings.tools.include", "split_settings.tools.optional")
 
 
 def _append(current: Expr | None, items: tuple[Expr, ...]) -> Expr:
@@ -170,121 +53,285 @@ def _append(current: Expr | None, items: tuple[Expr, ...]) -> Expr:
     return BinOp("+", current or Seq(()), Seq(items))
 
 
-def evaluate_settings(tree: SourceTree, module_name: str) -> SettingsModel | None:
-    """Evaluate the settings module: assignments in order, ``from .base import *`` merged."""
+def evaluate_settings(
+    tree: SourceTree, module_name: str, notes: list[Unresolved] | None = None
+) -> SettingsModel | None:
+    """Evaluate the settings module ``module_name``; None if it is not in the project.
+
+    What cannot be followed (a split-settings file that does not exist) is added to ``notes``.
+    """
     module = tree.load(module_name)
     if module is None:
         return None
-    values: dict[str, SettingValue] = {}
-    _evaluate(tree, module, values, conditional=False, seen=set())
-    return SettingsModel(module=module_name, values=values)
+    evaluator = _Evaluator(tree, notes if notes is not None else [])
+    evaluator.module(module, conditional=False)
+    return SettingsModel(module=module_name, values=evaluator.values)
 
 
-def _evaluate(
-    tree: SourceTree,
-    module: ParsedModule,
-    values: dict[str, SettingValue],
-    *,
-    conditional: bool,
-    seen: set[str],
-) -> None:
-    if module.name in seen:
-        return
-    seen.add(module.name)
-    _statements(tree, module, module.tree.body, values, conditional, seen)
+class _Evaluator:
+    """One settings evaluation: the values so far, the modules entered, what went unresolved."""
 
+    def __init__(self, tree: SourceTree, notes: list[Unresolved]) -> None:
+        self.tree = tree
+        self.notes = notes
+        self.values: dict[str, SettingValue] = {}
+        self.seen: set[str] = set()
+        self.guarded = 0
+        """Depth of ``try`` bodies around the statement (a failed import is expected there)."""
 
-def _statements(
-    tree: SourceTree,
-    module: ParsedModule,
-    body: list[ast.stmt],
-    values: dict[str, SettingValue],
-    conditional: bool,
-    seen: set[str],
-) -> None:
-    for stmt in body:
+    def module(self, module: ParsedModule, *, conditional: bool) -> None:
+        if module.name in self.seen:
+            return
+        self.seen.add(module.name)
+        self.statements(module, module.tree.body, conditional)
+
+    def statements(self, module: ParsedModule, body: list[ast.stmt], conditional: bool) -> None:
+        for stmt in body:
+            self.statement(module, stmt, conditional)
+
+    def statement(self, module: ParsedModule, stmt: ast.stmt, conditional: bool) -> None:
         if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
-            star = tree.load(absolute_import(module, stmt.module, stmt.level))
+            name = absolute_import(module, stmt.module, stmt.level)
+            star = self.tree.load(name)
             if star is not None:
-                _evaluate(tree, star, values, conditional=conditional, seen=seen)
+                self.module(star, conditional=conditional)
+            elif stmt.level and not self.guarded and self.tree.module_path(name) is None:
+                # ``from .base import *`` outside try/except ImportError: Django would fail
+                self.notes.append(
+                    Unresolved(
+                        "settings",
+                        name,
+                        f"{module.name} star-imports a settings module that is not in the project",
+                        module.location(stmt),
+                    )
+                )
         elif isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for target in targets:
-                if isinstance(target, ast.Name) and target.id.isupper():
-                    value = _value(tree, module, stmt.value, values)
-                    values[target.id] = SettingValue(
-                        value, module.location(stmt), conditional or _is_conditional(value)
-                    )
+                self.assign(module, stmt, target, stmt.value, conditional)
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            name = stmt.target.id
-            if name.isupper() and isinstance(stmt.op, ast.Add):
-                old = values.get(name)
-                added = _value(tree, module, stmt.value, values)
-                items = added.items if isinstance(added, Seq) else (added,)
-                values[name] = SettingValue(
-                    _append(old.value if old else None, items),
-                    module.location(stmt),
-                    conditional or bool(old and old.conditional),
-                )
+            self.augment(module, stmt, stmt.target.id, conditional)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            _mutation(tree, module, stmt, values, conditional)
+            if not self.split_include(module, stmt.value, conditional):
+                self.mutation(module, stmt, stmt.value, conditional)
         elif isinstance(stmt, ast.If):
-            _statements(tree, module, stmt.body, values, True, seen)
-            _statements(tree, module, stmt.orelse, values, True, seen)
+            self.statements(module, stmt.body, True)
+            self.statements(module, stmt.orelse, True)
         elif isinstance(stmt, ast.Try):
-            _statements(tree, module, stmt.body, values, conditional, seen)
+            self.guarded += 1  # try: from .local import * / except ImportError: pass
+            try:
+                self.statements(module, stmt.body, conditional)
+            finally:
+                self.guarded -= 1
             for handler in stmt.handlers:
-                _statements(tree, module, handler.body, values, True, seen)
-            _statements(tree, module, stmt.orelse + stmt.finalbody, values, conditional, seen)
+                self.statements(module, handler.body, True)
+            self.statements(module, stmt.orelse + stmt.finalbody, conditional)
         elif isinstance(stmt, ast.With):
-            _statements(tree, module, stmt.body, values, conditional, seen)
+            # ``with suppress(ImportError): from .override_settings import *``
+            guard = any(
+                isinstance(item.context_expr, ast.Call)
+                and isinstance(item.context_expr.func, ast.Name | ast.Attribute)
+                and ast.unparse(item.context_expr.func).endswith("suppress")
+                for item in stmt.items
+            )
+            self.guarded += guard
+            try:
+                self.statements(module, stmt.body, conditional)
+            finally:
+                self.guarded -= guard
 
+    def assign(
+        self,
+        module: ParsedModule,
+        stmt: ast.stmt,
+        target: ast.expr,
+        node: ast.expr,
+        conditional: bool,
+    ) -> None:
+        if isinstance(target, ast.Name) and target.id.isupper():
+            value = self.value(module, node)
+            self.values[target.id] = SettingValue(
+                value, module.location(stmt), conditional or _is_conditional(value)
+            )
+        elif (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Name)
+            and isinstance(target.slice, ast.Constant)
+            and isinstance(target.slice.value, str)
+        ):
+            # REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = (...)
+            item = ((Const(target.slice.value), self.value(module, node)),)
+            self.merge(module, stmt, target.value.id, item, conditional, replace=True)
 
-def _mutation(
-    tree: SourceTree,
-    module: ParsedModule,
-    stmt: ast.Expr,
-    values: dict[str, SettingValue],
-    conditional: bool,
-) -> None:
-    call = stmt.value
-    assert isinstance(call, ast.Call)
-    func = call.func
-    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
-        return
-    name = func.value.id
-    old = values.get(name)
-    if old is None or not call.args:
-        return
-    if func.attr in ("append", "insert"):
-        item = _value(tree, module, call.args[-1], values)
-        if func.attr == "insert" and isinstance(old.value, Seq):
-            new: Expr = Seq((item, *old.value.items))
+    def augment(self, module: ParsedModule, stmt: ast.AugAssign, name: str, cond: bool) -> None:
+        if not name.isupper() or not isinstance(stmt.op, ast.Add):
+            return
+        old = self.values.get(name)
+        added = self.value(module, stmt.value)
+        if old is not None and isinstance(old.value, Const) and isinstance(added, Const):
+            folded = static_string(BinOp("+", old.value, added))
+            new: Expr = Const(folded) if folded is not None else BinOp("+", old.value, added)
         else:
-            new = _append(old.value, (item,))
-    elif func.attr == "extend":
-        added = _value(tree, module, call.args[0], values)
-        new = _append(old.value, added.items if isinstance(added, Seq) else (added,))
-    else:
-        return
-    values[name] = SettingValue(new, module.location(stmt), conditional or old.conditional)
+            items = added.items if isinstance(added, Seq) else (added,)
+            new = _append(old.value if old else None, items)
+        self.values[name] = SettingValue(
+            new, module.location(stmt), cond or bool(old and old.conditional)
+        )
+
+    def merge(
+        self,
+        module: ParsedModule,
+        stmt: ast.stmt,
+        name: str,
+        items: tuple[tuple[Expr, Expr], ...],
+        conditional: bool,
+        *,
+        replace: bool,
+    ) -> None:
+        """``name[key] = value``, ``name.update(...)`` (replace) or ``name.setdefault``."""
+        old = self.values.get(name)
+        if old is None or not isinstance(old.value, Mapping):
+            return
+        merged = list(old.value.items)
+        for key, value in items:
+            index = next((i for i, (k, _v) in enumerate(merged) if k == key), None)
+            if index is None:
+                merged.append((key, value))
+            elif replace:
+                merged[index] = (key, value)
+        self.values[name] = SettingValue(
+            Mapping(tuple(merged)), module.location(stmt), conditional or old.conditional
+        )
+
+    def mutation(
+        self, module: ParsedModule, stmt: ast.Expr, call: ast.Call, conditional: bool
+    ) -> None:
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return
+        name = func.value.id
+        old = self.values.get(name)
+        if old is None:
+            return
+        if func.attr in ("update", "setdefault"):
+            self.mapping_mutation(module, stmt, call, name, conditional)
+            return
+        if not call.args:
+            return
+        if func.attr in ("append", "insert"):
+            item = self.value(module, call.args[-1])
+            if func.attr == "insert" and isinstance(old.value, Seq):
+                new: Expr = Seq((item, *old.value.items))
+            else:
+                new = _append(old.value, (item,))
+        elif func.attr == "extend":
+            added = self.value(module, call.args[0])
+            new = _append(old.value, added.items if isinstance(added, Seq) else (added,))
+        else:
+            return
+        self.values[name] = SettingValue(new, module.location(stmt), conditional or old.conditional)
+
+    def mapping_mutation(
+        self, module: ParsedModule, stmt: ast.Expr, call: ast.Call, name: str, cond: bool
+    ) -> None:
+        items: list[tuple[Expr, Expr]] = []
+        if call.func.attr == "setdefault":  # type: ignore[attr-defined]
+            if len(call.args) == 2:
+                items.append((self.value(module, call.args[0]), self.value(module, call.args[1])))
+            self.merge(module, stmt, name, tuple(items), cond, replace=False)
+            return
+        for arg in call.args:
+            value = self.value(module, arg)
+            if isinstance(value, Mapping):
+                items.extend(value.items)
+        items.extend(
+            (Const(kw.arg), self.value(module, kw.value)) for kw in call.keywords if kw.arg
+        )
+        self.merge(module, stmt, name, tuple(items), cond, replace=True)
+
+    def split_include(self, module: ParsedModule, call: ast.Call, conditional: bool) -> bool:
+        """django-split-settings' ``include("base.py", optional("local.py"), scope=...)``."""
+        if self.tree.dotted_of(module, call.func) not in _SPLIT_SETTINGS:
+            return False
+        base = module.path.parent
+        package = module.name if module.is_package else module.name.rpartition(".")[0]
+        for arg in call.args:
+            optional = False
+            if isinstance(arg, ast.Call) and arg.args:
+                optional = self.tree.dotted_of(module, arg.func) == _SPLIT_SETTINGS[1]
+                arg = arg.args[0]
+            pattern = fold_string(arg, module.assigns)
+            if pattern is None:
+                self.notes.append(
+                    Unresolved(
+                        "settings",
+                        ast.unparse(arg),
+                        "split-settings include() of a file name computed at run time",
+                        module.location(call),
+                    )
+                )
+                continue
+            try:
+                matches = sorted(base.glob(pattern)) if pattern else []
+            except (NotImplementedError, ValueError, OSError):  # absolute or malformed pattern
+                matches = []
+            if not matches and not optional:
+                self.notes.append(
+                    Unresolved(
+                        "settings",
+                        pattern,
+                        f"split-settings include() names no file next to {module.relpath}",
+                        module.location(call),
+                    )
+                )
+            for path in matches:
+                self.split_file(path, base, package, conditional or optional)
+        return True
+
+    def split_file(self, path: Path, base: Path, package: str, conditional: bool) -> None:
+        parts = [*path.relative_to(base).with_suffix("").parts]
+        dotted = ".".join([package, *parts]) if package else ".".join(parts)
+        parsed = self.tree.parse_file(path, dotted, is_package=False)
+        if parsed is not None:
+            self.module(parsed, conditional=conditional)
+
+    def value(self, module: ParsedModule, node: ast.expr) -> Expr:
+        # Names of settings assigned earlier (possibly in a star-imported base) take the value
+        # they had at this point, not the module's last assignment.
+        if isinstance(node, ast.Name) and node.id in self.values:
+            return self.values[node.id].value
+        if isinstance(node, ast.BinOp | ast.JoinedStr) or (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "format"
+        ):
+            folded = fold_string(node, lambda name: self.string(module, name))
+            if folded is not None and not _reads_environment(node):
+                return Const(folded)
+        if isinstance(node, ast.BinOp):
+            left = self.value(module, node.left)
+            right = self.value(module, node.right)
+            full = self.tree.expr(module, node)
+            if isinstance(full, BinOp):
+                return BinOp(full.op, left, right)
+            return full
+        return self.tree.expr(module, node)
+
+    def string(self, module: ParsedModule, name: str) -> str | None:
+        setting = self.values.get(name)
+        if setting is not None:
+            return static_string(setting.value)
+        node = module.assigns.get(name)
+        return fold_string(node, module.assigns) if node is not None else None
 
 
-def _value(
-    tree: SourceTree, module: ParsedModule, node: ast.expr, values: dict[str, SettingValue]
-) -> Expr:
-    # Names of settings assigned earlier (possibly in a star-imported base) take the value
-    # they had at this point, not the module's last assignment.
-    if isinstance(node, ast.Name) and node.id in values:
-        return values[node.id].value
-    if isinstance(node, ast.BinOp):
-        left = _value(tree, module, node.left, values)
-        right = _value(tree, module, node.right, values)
-        full = tree.expr(module, node)
-        if isinstance(full, BinOp):
-            return BinOp(full.op, left, right)
-        return full
-    return tree.expr(module, node)
+def _reads_environment(node: ast.expr) -> bool:
+    """A value that depends on the environment stays a call: it is decided at deploy time."""
+    return any(
+        isinstance(n, ast.Call)
+        and not (isinstance(n.func, ast.Attribute) and n.func.attr == "format")
+        for n in ast.walk(node)
+    )
 
 
 def _is_conditional(value: Expr) -> bool:

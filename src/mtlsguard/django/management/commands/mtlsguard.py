@@ -8,6 +8,7 @@ layer's (:mod:`mtlsguard.app`), with the live resolver as its engine.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -52,7 +53,8 @@ class Command(BaseCommand):
         """Run the subcommand; a non-zero exit code leaves through :class:`SystemExit`."""
         report = report_scan if options["subcommand"] == "scan" else report_routes
         try:
-            code = report(options, engine=introspect_project)
+            engine = partial(introspect_project, urlconf=options.get("urlconf"))
+            code = report(options, engine=engine)
         except Exception as exc:  # as the command line: one line and exit 2, no traceback
             internal_error(exc)
         if code:

@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def details(request, slug):
+    return HttpResponse(slug)

@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def vote(request, poll_id):
+    return HttpResponse("voted")

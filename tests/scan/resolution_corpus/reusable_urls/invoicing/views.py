@@ -1,0 +1,5 @@
+from django.http import JsonResponse
+
+
+def invoice(request, pk):
+    return JsonResponse({"pk": pk})

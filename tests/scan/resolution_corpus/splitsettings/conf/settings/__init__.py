@@ -1,0 +1,7 @@
+from split_settings.tools import include, optional
+
+include(
+    "components/base.py",
+    "components/drf*.py",
+    optional("local.py"),
+)

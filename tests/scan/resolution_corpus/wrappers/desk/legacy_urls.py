@@ -1,0 +1,5 @@
+from django.urls import path
+
+from desk import views
+
+legacy_patterns = [path("legacy/", views.legacy)]

@@ -1,0 +1,573 @@
+"""Static resolution on the shapes real projects take (tests/scan/resolution_corpus).
+
+Each case is a minimal reproduction of a pattern that broke the static front-end: settings
+assembled by django-split-settings, item assignment and ``.update()``, environment defaults,
+``include()`` of installed packages, imported pattern lists and URL-level wrappers, reusable
+apps. What must be seen is asserted route by route; what cannot be seen must be unresolved.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from mtlsguard.findings.model import Protection, ScanResult
+from mtlsguard.scan.engine import Resolution, scan_project
+from tests.scan.projects import write_project
+
+CORPUS = Path(__file__).parent / "resolution_corpus"
+SITE = CORPUS / "_site"
+
+
+def _protection(result: ScanResult, pattern: str) -> Protection:
+    for route in result.routes:
+        if route.pattern == pattern:
+            return route.protections[0]
+    raise AssertionError(f"no route {pattern!r} in {[r.pattern for r in result.routes]}")
+
+
+def test_split_settings_with_item_assignment_and_a_concatenated_urlconf() -> None:
+    result = scan_project(CORPUS / "splitsettings")
+    assert (result.settings_module, result.urlconf) == ("conf.settings", "conf.urls")
+    assert result.unresolved == ()
+    protection = _protection(result, "notes/")
+    # REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = ... in a split-settings component
+    assert protection.authenticated is True
+    assert "IsAuthenticated" in protection.detail
+
+
+def test_environment_default_urlconf_and_update_are_taken_and_said() -> None:
+    result = scan_project(CORPUS / "envurlconf")
+    assert (result.settings_module, result.urlconf) == (
+        "site_conf.settings",
+        "site_conf.public_urls",
+    )
+    assert result.assumptions == (
+        "ROOT_URLCONF is read from $DJANGO_URLCONF; its default site_conf.public_urls was used",
+    )
+    assert "IsAdminUser" in _protection(result, "status/").detail
+
+
+def test_include_of_installed_packages_is_read_from_the_environment() -> None:
+    result = scan_project(CORPUS / "installed", resolution=Resolution(site_packages=(SITE,)))
+    patterns = {r.pattern: r.view for r in result.routes}
+    assert patterns["accounts/login/"] == "django.contrib.auth.views.LoginView"
+    assert patterns["reports/daily/"] == "vendored_reports.views.daily"
+    assert patterns["reports/export/"] == "vendored_reports.views.ExportView"
+    assert result.unresolved == ()
+
+
+def test_an_include_that_is_installed_nowhere_is_unresolved_with_the_reason() -> None:
+    result = scan_project(CORPUS / "installed", resolution=Resolution(interpreter=True))
+    assert [(u.kind, u.item) for u in result.unresolved] == [("include", "vendored_reports.urls")]
+    unresolved = result.unresolved[0]
+    assert "--site-packages" in unresolved.reason
+    assert unresolved.location is not None
+    assert (unresolved.location.path, unresolved.location.line) == ("shop/urls.py", 6)
+    # Django's own include() still resolves from this interpreter's site-packages.
+    assert "accounts/login/" in {r.pattern for r in result.routes}
+
+
+def test_imported_pattern_lists_and_url_level_wrappers_cover_every_route() -> None:
+    result = scan_project(CORPUS / "wrappers")
+    assert result.unresolved == ()
+    views = {r.pattern: r.view for r in result.routes}
+    assert views == {
+        "home/": "desk.views.home",
+        "legacy/": "desk.views.legacy",
+        "desk/": "desk.views.desk",
+        "desk/stats/": "desk.views.stats",
+        "extra/": "desk.views.ReportView",
+        "feed/": "desk.views.LatestFeed",
+    }
+    for pattern in views:
+        # decorate_urlpatterns(urlpatterns, login_required) wraps every view
+        assert _protection(result, pattern).authenticated is True, pattern
+    # the loop in desk/admin_urls.py rebinding each callback
+    assert "staff_member_required" in _protection(result, "desk/stats/").detail
+
+
+def test_a_reusable_app_is_scanned_through_its_own_urlconf_with_stated_assumptions() -> None:
+    result = scan_project(CORPUS / "reusable_urls")
+    assert result.settings_module is None
+    assert [r.pattern for r in result.routes] == ["invoices/<int:pk>/"]
+    assert any("reusable app" in a for a in result.assumptions)
+    assert any("invoicing.urls" in a for a in result.assumptions)
+    assert {f.rule_id for f in result.findings} >= {"MG101"}
+
+
+def test_a_reusable_app_without_urlconf_lists_its_views_unrouted() -> None:
+    result = scan_project(CORPUS / "reusable_views")
+    assert [(r.pattern, r.view) for r in result.routes] == [
+        ("<unrouted>/widgets.views.WidgetList", "widgets.views.WidgetList")
+    ]
+    assert any("<unrouted>" in a for a in result.assumptions)
+
+
+def test_settings_and_urlconf_overrides(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/other_settings.py": 'ROOT_URLCONF = "proj.urls"\nINSTALLED_APPS = []\n',
+            "proj/urls.py": "urlpatterns = []\n",
+            "proj/api_urls.py": """\
+                from django.urls import path
+                from app import views
+                urlpatterns = [path("only/", views.only)]
+            """,
+            "app/views.py": "def only(request):\n    return None\n",
+        },
+    )
+    result = scan_project(
+        root, resolution=Resolution(settings="proj.other_settings", urlconf="proj.api_urls")
+    )
+    assert (result.settings_module, result.urlconf) == ("proj.other_settings", "proj.api_urls")
+    assert [r.pattern for r in result.routes] == ["only/"]
+
+
+def test_a_missing_settings_module_or_urlconf_is_unresolved(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"proj/urls.py": "urlpatterns = []\n"})
+    result = scan_project(root, resolution=Resolution(settings="proj.nope", urlconf="proj.gone"))
+    assert [(u.kind, u.item) for u in result.unresolved] == [
+        ("settings", "proj.nope"),
+        ("urlconf", "proj.gone"),
+    ]
+
+
+def test_a_computed_root_urlconf_is_unresolved(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {"proj/urls.py": "urlpatterns = []\n"},
+        settings_extra="ROOT_URLCONF = pick_urlconf()\n",
+    )
+    result = scan_project(root)
+    assert [(u.kind, u.item) for u in result.unresolved] == [("urlconf", "ROOT_URLCONF")]
+    assert "--urlconf" in result.unresolved[0].reason
+
+
+def test_settings_module_from_entry_points_and_test_runner_configuration(tmp_path: Path) -> None:
+    files = {
+        "conf/__init__.py": "",
+        "conf/live.py": 'ROOT_URLCONF = "conf.urls"\nINSTALLED_APPS = []\n',
+        "conf/urls.py": "urlpatterns = []\n",
+    }
+    for config, text in (
+        (
+            "manage.py",
+            'import os\nos.environ["DJANGO_SETTINGS_MODULE"] = os.getenv("DSM", "conf.live")\n',
+        ),
+        ("tox.ini", "[testenv]\nsetenv =\n    DJANGO_SETTINGS_MODULE=conf.live\n"),
+        ("pyproject.toml", '[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "conf.live"\n'),
+        ("setup.cfg", "[tool:pytest]\nDJANGO_SETTINGS_MODULE = conf.live\n"),
+    ):
+        root = tmp_path / config.replace(".", "_")
+        for name, body in {**files, config: text}.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(textwrap.dedent(body))
+        assert scan_project(root).settings_module == "conf.live", config
+
+
+def test_unresolved_urlpatterns_calls_are_listed_and_dev_helpers_are_not(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.conf import settings
+                from django.conf.urls.static import static
+                from django.urls import path
+                from app import plugins, views
+                urlpatterns = [path("a/", views.a)]
+                urlpatterns += plugins.collect_urls()
+                urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+            """,
+            "app/views.py": "def a(request):\n    return None\n",
+            "app/plugins.py": "def collect_urls():\n    return []\n",
+        },
+    )
+    result = scan_project(root)
+    assert [(u.kind, u.item) for u in result.unresolved] == [
+        ("urlpatterns", "plugins.collect_urls()")
+    ]
+
+
+def test_admin_site_urls_list_every_registered_model_and_get_urls_additions() -> None:
+    result = scan_project(CORPUS / "adminhooks")
+    assert result.unresolved == ()
+    patterns = [r.pattern for r in result.routes]
+    assert len(patterns) == len(set(patterns))
+    for pattern in (
+        "admin/",
+        "admin/login/",
+        "admin/auth/user/<path:object_id>/change/",  # django.contrib.auth.admin, installed
+        "admin/auth/user/<id>/password/",  # UserAdmin.get_urls()
+        "admin/shop/order/add/",  # admin.site.register(Order, OrderAdmin)
+        "admin/shop/customer/<path:object_id>/delete/",  # @admin.register(Customer)
+        "admin/shop/",
+    ):
+        assert _protection(result, pattern).authenticated is True, pattern
+    # OrderAdmin.get_urls(): admin_view(...) is staff only, a bare self.feed is not
+    assert _protection(result, "admin/shop/order/export/").authenticated is True
+    assert _protection(result, "admin/shop/order/public-feed/").authenticated is False
+
+
+def test_admin_url_hooks_are_walked_before_the_list_is_decorated() -> None:
+    result = scan_project(CORPUS / "adminhooks")
+    views = {r.pattern: r.view for r in result.routes if r.pattern.startswith("cms/")}
+    assert views == {
+        "cms/": "cms.views.dashboard",
+        "cms/pages/": "pages.views.page_list",  # @hooks.register("register_admin_urls")
+        "cms/login/": "cms.views.login",
+    }
+    assert "require_admin_access" in _protection(result, "cms/pages/").detail
+    assert _protection(result, "cms/login/").authenticated is False
+
+
+def test_a_loop_that_adds_routes_at_run_time_is_unresolved(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                import importlib
+                from django.apps import apps
+                from django.urls import include, path
+                from app import views
+                plugin_patterns = []
+                for app in apps.get_app_configs():
+                    plugin_patterns.append(path("", include(app.name + ".urls")))
+                urlpatterns = [path("a/", views.a)] + plugin_patterns
+            """,
+            "app/views.py": "def a(request):\n    return None\n",
+        },
+    )
+    result = scan_project(root)
+    assert [r.pattern for r in result.routes] == ["a/"]
+    assert [(u.kind, u.item) for u in result.unresolved] == [
+        ("urlpatterns", "for app in apps.get_app_configs()")
+    ]
+    assert "manage.py mtlsguard" in result.unresolved[0].reason
+
+
+def test_an_object_that_builds_its_urls_at_run_time_is_unresolved(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import path
+                from ninja import NinjaAPI
+                from app import views
+                api = NinjaAPI()
+                api.add_router("/items/", views.router)
+                urlpatterns = [path("a/", views.a), path("api/", api.urls)]
+            """,
+            "app/views.py": "router = None\n\ndef a(request):\n    return None\n",
+        },
+    )
+    result = scan_project(root)
+    assert [r.pattern for r in result.routes] == ["a/"]
+    assert [(u.kind, u.item) for u in result.unresolved] == [("urlpatterns", "api.urls")]
+    assert "run time" in result.unresolved[0].reason
+
+
+def test_imported_urlpatterns_are_extended_and_a_urlconf_without_them_is_unresolved(
+    tmp_path: Path,
+) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import include, path
+                from proj.base_urls import urlpatterns
+                from app import views
+                urlpatterns += [path("b/", views.b), path("x/", include("app.urls"))]
+            """,
+            "proj/base_urls.py": """\
+                from django.urls import path
+                from app import views
+                urlpatterns = [path("a/", views.a)]
+            """,
+            "app/urls.py": "app_name = 'app'\n",
+            "app/views.py": "def a(request):\n    pass\n\ndef b(request):\n    pass\n",
+        },
+    )
+    result = scan_project(root)
+    assert [r.pattern for r in result.routes] == ["a/", "b/"]
+    assert [(u.kind, u.item, u.reason) for u in result.unresolved] == [
+        ("urlpatterns", "app.urls", "the URLconf defines no urlpatterns")
+    ]
+
+
+def test_a_missing_star_imported_settings_base_is_unresolved_unless_guarded(
+    tmp_path: Path,
+) -> None:
+    root = write_project(
+        tmp_path,
+        {"proj/urls.py": "urlpatterns = []\n"},
+        settings_extra="""\
+            from .missing_base import *
+            try:
+                from .local import *
+            except ImportError:
+                pass
+            with suppress(ImportError):
+                from .override_settings import *
+        """,
+    )
+    result = scan_project(root)
+    assert [(u.kind, u.item) for u in result.unresolved] == [("settings", "proj.missing_base")]
+
+
+def test_django_cms_apphooks_are_mounted_under_their_cms_page() -> None:
+    result = scan_project(CORPUS / "cmssite", resolution=Resolution(site_packages=(SITE,)))
+    assert result.unresolved == ()
+    views = {r.pattern: r.view for r in result.routes}
+    assert views["<cms-page>/<int:poll_id>/vote/"] == "polls.views.vote"
+    assert views["^(?P<slug>[0-9A-Za-z-_.//]+)/$"] == "cms.views.details"
+    assert _protection(result, "<cms-page>/<int:poll_id>/vote/").authenticated is False
+
+
+def test_include_wrappers_apply_to_every_included_route(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from decorator_include import decorator_include
+                from django.contrib.auth.decorators import login_required
+                from django.urls import include, path
+                from required import required
+                from app import urls as app_urls
+                urlpatterns = [
+                    path("d/", decorator_include(login_required, "app.urls")),
+                    path("r/", include(required(login_required, app_urls.urlpatterns))),
+                ]
+            """,
+            "app/urls.py": """\
+                from django.urls import path
+                from app import views
+                urlpatterns = [path("v/", views.v)]
+            """,
+            "app/views.py": "def v(request):\n    return None\n",
+        },
+    )
+    result = scan_project(root)
+    assert result.unresolved == ()
+    for pattern in ("d/v/", "r/v/"):
+        protection = _protection(result, pattern)
+        assert protection.authenticated is True, pattern
+        assert "login_required" in protection.detail
+
+
+def test_development_static_routes_follow_debug_and_routes_fold_module_constants(
+    tmp_path: Path,
+) -> None:
+    urls = """\
+        from django.conf import settings
+        from django.conf.urls.static import static
+        from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+        from django.urls import re_path
+        from app import views
+        if getattr(settings, "APPEND_SLASH", True):
+            serve_pattern = r"^((?:[\\w\\-]+/)*)$"
+        else:
+            serve_pattern = r"^([\\w\\-/]*)$"
+        urlpatterns = [re_path(serve_pattern, views.serve)]
+        urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+        urlpatterns += staticfiles_urlpatterns()
+    """
+    files = {"proj/urls.py": urls, "app/views.py": "def serve(request, path):\n    pass\n"}
+    extra = 'MEDIA_URL = "/media/"\nSTATIC_URL = "/static/"\n'
+    debug = scan_project(
+        write_project(tmp_path / "dev", files, settings_extra=extra + "DEBUG = True\n")
+    )
+    assert [(r.pattern, r.view) for r in debug.routes] == [
+        (r"^((?:[\w\-]+/)*)$", "app.views.serve"),
+        (r"^media/(?P<path>.*)$", "django.views.static.serve"),
+        (r"^static/(?P<path>.*)$", "django.contrib.staticfiles.views.serve"),
+    ]
+    production = scan_project(write_project(tmp_path / "prod", files, settings_extra=extra))
+    assert [r.pattern for r in production.routes] == [r"^((?:[\w\-]+/)*)$"]
+    assert production.unresolved == ()
+
+
+def test_conditional_pattern_lists_and_the_default_router_root(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import include, path
+                from rest_framework.routers import DefaultRouter
+                from app import views
+                METRICS = True
+                router = DefaultRouter()
+                router.register("items", views.ItemViewSet)
+                metrics = [path("metrics/", views.metrics)] if METRICS else []
+                urlpatterns = [path("api/", include(router.urls)), *metrics]
+            """,
+            "app/views.py": """\
+                from rest_framework import viewsets
+                def metrics(request):
+                    pass
+                class ItemViewSet(viewsets.ReadOnlyModelViewSet):
+                    pass
+            """,
+        },
+    )
+    result = scan_project(root)
+    assert result.unresolved == ()
+    assert [(r.pattern, r.view) for r in result.routes] == [
+        ("api/", "rest_framework.routers.APIRootView"),
+        ("api/items/", "app.views.ItemViewSet"),
+        ("api/items/<pk>/", "app.views.ItemViewSet"),
+        ("metrics/", "app.views.metrics"),
+    ]
+
+
+def test_a_named_pattern_list_extended_later_in_its_module_is_followed(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import include, path
+                from app import api_urls
+                urlpatterns = [path("api/", include(api_urls.api_patterns))]
+            """,
+            "app/api_urls.py": """\
+                from django.conf import settings
+                from django.urls import path
+                from app import views
+                api_patterns = [path("a/", views.a)]
+                if settings.DEBUG:
+                    api_patterns += [path("local/", views.local)]
+                api_patterns.append(path("b/", views.b))
+            """,
+            "app/views.py": "".join(f"def {v}(r):\n    pass\n" for v in ("a", "b", "local")),
+        },
+    )
+    result = scan_project(root)
+    assert result.unresolved == ()
+    assert [r.pattern for r in result.routes] == ["api/a/", "api/local/", "api/b/"]
+
+
+def test_router_lookups_follow_lookup_url_kwarg_and_lookup_fields(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import include, path
+                from rest_framework.routers import DefaultRouter
+                from app import views
+                class ProjectRouter(DefaultRouter):
+                    pass
+                router = ProjectRouter()
+                router.register("events", views.EventViewSet)
+                router.register("components", views.ComponentViewSet)
+                urlpatterns = [path("api/", include(router.urls))]
+            """,
+            "app/views.py": """\
+                from rest_framework import viewsets
+                class EventViewSet(viewsets.ReadOnlyModelViewSet):
+                    lookup_field = "slug"
+                    lookup_url_kwarg = "event"
+                class ComponentViewSet(viewsets.ReadOnlyModelViewSet):
+                    lookup_fields = ("project__slug", "slug")
+            """,
+        },
+    )
+    patterns = [r.pattern for r in scan_project(root).routes]
+    assert patterns == [
+        "api/",
+        "api/events/",
+        "api/events/<event>/",
+        "api/components/",
+        "api/components/<project__slug>/<slug>/",
+    ]
+
+
+def test_an_admin_site_is_one_mg205_finding_however_many_admin_views_it_serves() -> None:
+    result = scan_project(CORPUS / "adminhooks")
+    admin_routes = [r for r in result.routes if r.pattern.startswith("admin/")]
+    assert len(admin_routes) > 30
+    mg205 = [f for f in result.findings if f.rule_id == "MG205"]
+    assert [(f.route, f.location.line if f.location else None) for f in mg205] == [("admin/", 7)]
+
+
+def test_settings_decide_url_branches_and_build_routes(tmp_path: Path) -> None:
+    urls = """\
+        import os
+        from django.conf import settings
+        from django.urls import include, path, re_path
+        from app import views
+        URL_PREFIX = settings.URL_PREFIX
+        WIDGET = "<slug:name>.<str:ext>"
+        real = [
+            path(f"widgets/{WIDGET}", views.a),
+            re_path(r"^data/" + settings.AVATAR_PATH + r"/(?P<path>.*)$", views.a),
+        ]
+        if "app.gitexport" in settings.INSTALLED_APPS:
+            real += [path("git/", views.a)]
+        if "app.saml" in settings.INSTALLED_APPS:
+            real += [path("saml/", views.a)]
+        if os.environ.get("EXTRA"):
+            real += [path("extra/", views.a)]
+        if not URL_PREFIX:
+            urlpatterns = real
+        else:
+            urlpatterns = [path(URL_PREFIX, include(real))]
+    """
+    extra = """\
+        URL_PREFIX = ""
+        AVATAR_PATH = "avatars"
+        INSTALLED_APPS += ["app.gitexport"]
+    """
+    root = write_project(
+        tmp_path,
+        {"proj/urls.py": urls, "app/views.py": "def a(r):\n    pass\n"},
+        settings_extra=extra,
+    )
+    result = scan_project(root)
+    assert result.unresolved == ()
+    assert [r.pattern for r in result.routes] == [
+        "widgets/<slug:name>.<str:ext>",
+        r"^data/avatars/(?P<path>.*)$",
+        "git/",
+        "extra/",  # decided by the environment at run time: listed
+    ]
+
+
+def test_malformed_split_settings_and_runner_configuration_are_unresolved_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": "urlpatterns = []\n",
+            "pytest.ini": "[pytest\nDJANGO_SETTINGS_MODULE = broken\n",
+            "pyproject.toml": "[tool.pytest.ini_options\n",
+        },
+        settings_extra="""\
+            from split_settings.tools import include
+            include("/etc/absolute.py", "", "../outside/*.py", NAME_FROM_ENV)
+        """,
+    )
+    result = scan_project(root)
+    assert result.settings_module == "proj.settings"
+    assert [(u.kind, u.item) for u in result.unresolved] == [
+        ("settings", "/etc/absolute.py"),
+        ("settings", ""),
+        ("settings", "../outside/*.py"),
+        ("settings", "NAME_FROM_ENV"),
+    ]
+
+
+def test_a_missing_test_settings_module_does_not_matter_when_a_declared_one_is_used(
+    tmp_path: Path,
+) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": "urlpatterns = []\n",
+            "pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = gone\n",
+        },
+    )
+    result = scan_project(root)
+    assert result.settings_module == "proj.settings"
+    assert result.unresolved == ()
