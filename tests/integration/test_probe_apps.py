@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from mtlsguard.app.probe import ProbeRun, run_probe_command
+from mtlsguard.app.probe import ProbeRun, assess_probe, run_probe_command
 from mtlsguard.probe.config import Identity, ProbeConfig
 from mtlsguard.probe.discovery import load_path_list, load_routes_json
 from mtlsguard.probe.runner import ProbeResult, run_probe
@@ -193,6 +193,13 @@ def test_tenants_with_the_route_file(servers: dict[str, int], pki_files: dict[st
         assert finding.location.path == "tenants/views.py"
         assert finding.location.line > 1
         assert (finding.view or "").startswith("tenants.views.")
+    # ... and SARIF puts every result at that file and line
+    assessment = assess_probe(result, fail_on=None, fail_under=None)
+    sarif = json.loads(render(assessment, "sarif"))["runs"][0]
+    for item in sarif["results"]:
+        physical = item["locations"][0]["physicalLocation"]
+        assert physical["artifactLocation"]["uri"] == "tenants/views.py"
+        assert physical["region"]["startLine"] > 1
     bola = next(
         f for f in result.findings if f.route == "/api/tenants/{slug}/" and f.rule_id == "MG404"
     )
