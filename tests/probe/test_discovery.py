@@ -21,8 +21,7 @@ from mtlsguard.probe.discovery import (
     load_routes_json,
     parameters,
 )
-from mtlsguard.probe.exchange import Exchange
-from mtlsguard.probe.ids import HarvestedIds, candidate_ids, harvest_ids
+from mtlsguard.probe.ids import HarvestedIds, field_score, harvest_objects
 from tests.budget import secondary
 
 SPECTACULAR = {
@@ -53,7 +52,7 @@ def test_openapi_paths_and_methods() -> None:
     ("text", "message"),
     [
         ("[]", "not an OpenAPI 3"),
-        ('{"swagger": "2.0", "paths": {}}', "not an OpenAPI 3"),
+        ('{"swagger": "1.2", "paths": {}}', "not an OpenAPI 3"),
         ('{"openapi": "3.1.0"}', "no 'paths'"),
     ],
 )
@@ -135,44 +134,95 @@ def test_django_patterns(pattern: str, template: str | None) -> None:
     assert django_pattern_to_template(pattern) == template
 
 
-def test_harvest_ids_from_nested_json() -> None:
+def test_swagger_2_paths_take_the_base_path() -> None:
+    text = '{"swagger": "2.0", "basePath": "/api", "paths": {"/a/{id}/": {"get": {}}}}'
+    assert [e.template for e in load_openapi(text).endpoints] == ["/api/a/{id}/"]
+
+
+def test_harvest_objects_keeps_every_scalar_with_its_field_and_resource() -> None:
     data = {
         "count": 3,
         "results": [
-            {"id": 4, "owner": "bob", "account_id": "9"},
-            {"id": 5, "uuid": "1b4e28ba-2fa1-11d2-883f-0016d3cca427"},
-            {"pk": True, "slug": "a b", "tenantId": "t-1"},
+            {"id": 4, "owner": 2, "account_id": "9", "number": "INV-2001"},
+            {"id": 5, "uuid": "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "note": "a b"},
+            {"pk": True, "slug": "acme", "created_by": {"id": 3}},
         ],
     }
-    assert harvest_ids(data) == ["4", "9", "5", "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "t-1"]
-    assert harvest_ids("not json") == []
-    assert harvest_ids([{"id": n} for n in range(500)], limit=3) == ["0", "1", "2"]
+    found = harvest_objects(data, identity="B", resource="invoice")
+    assert [o.fields for o in found] == [
+        (("count", "3"),),
+        (("id", "4"), ("owner", "2"), ("account_id", "9"), ("number", "INV-2001")),
+        (("id", "5"), ("uuid", "1b4e28ba-2fa1-11d2-883f-0016d3cca427")),
+        (("slug", "acme"),),
+        (("id", "3"),),  # the user object under created_by
+    ]
+    assert [o.resource for o in found] == ["invoice"] * 4 + ["created_by"]
+    assert found[1].owners == ("2",)
+    assert found[3].owners == ("3",)  # a nested owner object's id
+    assert harvest_objects("not json", identity="A", resource="x") == []
+    assert (
+        len(harvest_objects([{"id": n} for n in range(5000)], identity="A", resource="x")) == 2000
+    )
 
 
-def test_candidate_ids_add_unseen_neighbours() -> None:
-    assert candidate_ids(["2", "5", "abc"]) == ["2", "5", "abc", "1", "3", "4", "6"]
-    assert candidate_ids(["1"]) == ["1", "2"]  # no 0
+def test_field_score_matches_parameter_names_to_fields() -> None:
+    assert field_score("invoice_pk", "account", "id", "invoice", "7") == 4
+    assert field_score("pk", "invoice", "id", "invoice", "7") == 4
+    assert field_score("number", "invoice", "number", "invoice", "INV-1") == 4
+    assert field_score("account_id", "x", "account_id", "invoice", "9") == 3
+    assert field_score("account_pk", "x", "account", "invoice", "9") == 2
+    assert field_score("pk", "invoice", "id", "account", "7") == 1  # a last resort
+    assert field_score("pk", "invoice", "tax_id", "invoice", "7") == 0
+    assert field_score("user_pk", "x", "owner", "account", "2") == 2
 
 
-def listing(body: bytes, who: str) -> Exchange:
-    return Exchange(who, "GET", "https://h/", status=200, body=body)
-
-
-def test_harvested_ids_per_listing_and_identity() -> None:
+def test_candidates_try_bs_objects_first_then_neighbours() -> None:
     ids = HarvestedIds()
-    ids.add_listing("/a/", listing(b'[{"id": 1}]', "A"), listing(b'[{"id": 2}]', "B"))
-    ids.add_listing("/b/", listing(b'[{"id": 7}]', "A"), listing(b"[]", "B"))
-    ids.add_listing("/c/", listing(b'[{"id": 9}]', "A"), None)  # a run without B
-    assert ids.seen_for("/a/{pk}/") == ["2", "1"]  # B's first
-    assert ids.listings("/a/{pk}/") == (["2"], ["1"])
-    # B's listing of /b/ showed no ID: filling falls back to every listing of B, while
-    # ownership keeps to /b/'s own (an ID of another listing says nothing about its owner)
-    assert ids.seen_for("/b/{pk}/") == ["2", "7"]
-    assert ids.listings("/b/{pk}/") == ([], ["7"])
-    # a route whose listing was never observed: every listing, both ways
-    assert ids.seen_for("/x/{pk}/") == ["2", "1", "7", "9"]
-    assert ids.listings("/x/{pk}/") == (["2"], ["1", "7", "9"])
-    assert ids.listings("/c/{pk}/") == (["2"], ["9"])
+    ids.user_ids["B"].add("2")
+    # both listings leak every row: ownership comes from the owner field
+    for who in ("A", "B"):
+        ids.add(
+            [{"id": 1, "owner": 1}, {"id": 3, "owner": 2}], identity=who, template="/a/", via={}
+        )
+    ids.add([{"id": 7}], identity="B", template="/b/", via={})
+    markers = {"A": frozenset({"alice"}), "B": frozenset({"bob"})}
+    a_route = list(ids.candidates("/a/{pk}/", markers, 6))
+    # B's object, the one whose owner is unknown, then the neighbours of what was seen; B's
+    # object of another listing (a weak match) is not tried while this listing's objects are
+    assert [v["pk"] for v, _ in a_route] == ["3", "1", "2", "4"]
+    # a route with no listing of its own takes any object's id, B's first
+    assert [v["pk"] for v, _ in ids.candidates("/c/{pk}/", markers, 2)] == ["3", "7"]
+    assert a_route[0] == ({"pk": "3"}, "B")
+    ids.user_ids["A"].add("1")
+    # A's own object comes after every other candidate
+    assert [v["pk"] for v, _ in ids.candidates("/a/{pk}/", markers, 9)][-1] == "1"
+    # only in B's answers: B's as far as the run can tell
+    assert next(iter(ids.candidates("/b/{pk}/", markers, 6))) == ({"pk": "7"}, "B")
+
+
+def test_user_ids_from_listings_each_identity_sees_differently() -> None:
+    ids = HarvestedIds()
+    ids.add([{"id": 1, "user": 11}], identity="A", template="/a/", via={})
+    ids.add([{"id": 2, "user": 12}], identity="B", template="/a/", via={})
+    ids.learn_from_listing("/a/")
+    assert ids.user_ids == {"A": {"11"}, "B": {"12"}}
+    leaky = HarvestedIds()  # both see every row: nothing to learn
+    for who in ("A", "B"):
+        leaky.add([{"user": 11}, {"user": 12}], identity=who, template="/a/", via={})
+    leaky.learn_from_listing("/a/")
+    assert leaky.user_ids == {"A": set(), "B": set()}
+
+
+def test_nested_routes_take_the_parent_from_the_objects_path() -> None:
+    ids = HarvestedIds()
+    ids.add(
+        [{"number": "INV-2001", "total": 5}],
+        identity="B",
+        template="/t/{tenant_key}/invoices/",
+        via={"tenant_key": "acme"},
+    )
+    got = list(ids.candidates("/t/{tenant_key}/invoices/{number}/", {}, 6))
+    assert got[0][0] == {"tenant_key": "acme", "number": "INV-2001"}
 
 
 def test_collection_and_fill() -> None:
@@ -235,8 +285,8 @@ def test_openapi_and_routes_of_arbitrary_json(value: object) -> None:
         with contextlib.suppress(DiscoveryError):
             for endpoint in loader(text).endpoints:
                 assert endpoint.template.startswith("/")
-    for found in harvest_ids(value):
-        assert isinstance(found, str)
+    for found in harvest_objects(value, identity="A", resource="x"):
+        assert all(isinstance(v, str) for _, v in found.fields)
 
 
 @secondary()

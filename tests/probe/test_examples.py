@@ -136,3 +136,19 @@ def test_cli_against_vulnerable_with_routes_from_the_static_inventory(
     assert run["properties"]["probe"]["grade"] == "F"
     # the PEM of the client certificate never appears in the report
     assert "BEGIN CERTIFICATE" not in report.read_text()
+
+
+def test_vulnerable_example_from_the_bare_url(
+    vulnerable_server: RunningServer, pki_files: dict[str, Path]
+) -> None:
+    # no route file: discovery finds the listing among the common paths, guesses its detail
+    # route from the first object's id, and follows the sign-in page's links
+    result = run_probe(probe_config(vulnerable_server.port, pki_files), [])
+    assert found(result) == {
+        ("MG402", "/billing/"),
+        ("MG402", "/api/accounts/"),
+        ("MG402", "/api/accounts/{pk}/"),
+        ("MG404", "/api/accounts/{pk}/"),
+    }
+    assert 0 < result.discovery_requests <= 80
+    assert result.graded

@@ -107,7 +107,7 @@ def test_hardened_origin_ignores_forged_headers(
     # the account detail is not probed: nobody's listing showed an ID to fill it with
     assert (result.routes, result.paths) == (2, 2)
     assert result.requests_sent == 3 * 2 + 8 * 2
-    assert any("/api/accounts/{pk}/: no ID seen" in note for note in result.notes)
+    assert any("/api/accounts/{pk}/: no ID to fill" in note for note in result.notes)
 
 
 @pytest.mark.integration

@@ -25,7 +25,12 @@ from mtlsguard.probe.client import (
 )
 from mtlsguard.probe.compare import same_content
 from mtlsguard.probe.config import Identity, ProbeConfig
-from mtlsguard.probe.ownership import identity_markers, names_identity, owned_by_b
+from mtlsguard.probe.ownership import (
+    identity_markers,
+    learn_user_ids,
+    names_identity,
+    owned_by_b,
+)
 from mtlsguard.probe.redact import (
     REDACTED,
     redact_body,
@@ -184,14 +189,20 @@ def test_ownership(pki: TestPKI) -> None:
     alice, bob = identity_markers(pki.client.cert), identity_markers(pki.other_client.cert)
     assert {"alice", "alice@example.com", "spiffe://example.com/ns/billing/sa/alice"} <= alice
     assert "bob" in bob
-    kw = {"b_markers": bob, "a_markers": alice}
-    assert owned_by_b("2", {"owner": "bob"}, b_ids=["2"], a_ids=["2"], **kw) is not None
-    assert owned_by_b("2", {"owner": "Bob"}, b_ids=[], a_ids=[], **kw) is not None
-    assert owned_by_b("2", {"x": 1}, b_ids=["2"], a_ids=[], **kw) == (
-        "id 2 is in B's listing and not in A's"
+    b_names, a_names = bob | {"2"}, alice | {"1"}
+    kw = {"b_names": b_names, "a_names": a_names}
+    assert owned_by_b({"owner": "bob"}, planned=None, **kw) == "its owner field names B"
+    assert owned_by_b({"owner": 2}, planned=None, **kw) == "its owner field names B"
+    assert owned_by_b({"created_by": {"id": 2}}, planned=None, **kw) is not None
+    assert owned_by_b({"x": 1}, planned="B", **kw) is not None
+    assert owned_by_b({"x": 1}, planned=None, **kw) is None
+    assert owned_by_b({"owner": "alice"}, planned=None, **kw) is None
+    assert owned_by_b({"shared": ["alice", "bob"]}, planned=None, **kw) is None
+    assert learn_user_ids("/api/me/", {"id": 1, "username": "alice"}, {"id": 2}) == (
+        {"1", "alice"},
+        {"2"},
     )
-    assert owned_by_b("1", {"owner": "alice"}, b_ids=["1"], a_ids=["1"], **kw) is None
-    assert owned_by_b("3", {"shared": ["alice", "bob"]}, b_ids=[], a_ids=[], **kw) is None
+    assert learn_user_ids("/api/pricing/", {"id": 1}, {"id": 2}) == (set(), set())
     assert not names_identity({"owner": "bobby"}, bob)  # equality, not substrings
 
 
@@ -244,7 +255,7 @@ def test_cli_usage_errors_exit_2(pki_files: dict[str, Path], tmp_path: Path) -> 
     assert (done.returncode, "unknown grade" in done.stderr) == (2, True)
     done = run_cli("https://127.0.0.1:9/", "--cert", cert, "--key", key, "--peer-cert", cert)
     assert (done.returncode, "go together" in done.stderr) == (2, True)
-    (tmp_path / "openapi.json").write_text('{"swagger": "2.0"}')
+    (tmp_path / "openapi.json").write_text('{"swagger": "1.2"}')
     done = run_cli(
         "https://127.0.0.1:9/",
         "--cert",
@@ -260,8 +271,9 @@ def test_cli_usage_errors_exit_2(pki_files: dict[str, Path], tmp_path: Path) -> 
     # nothing listens on port 9: every request fails, the run reports it and exits 2
     done = run_cli("https://127.0.0.1:9/", "--cert", cert, "--key", key, "--timeout", "2")
     assert done.returncode == 2
-    assert "no response from the target" in done.stderr
+    assert "the target is unreachable" in done.stderr
     assert "connection failed" in done.stderr
+    assert "grade" not in done.stdout.replace("no grade", "")
 
 
 def test_cli_with_nothing_to_probe_exits_2(pki_files: dict[str, Path], tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -45,6 +46,7 @@ __all__ = [
     "incomplete_reason",
     "run_probe_command",
     "traffic",
+    "ungraded_notes",
 ]
 
 DEFAULT_PROBE_FAIL_ON: Final = Severity.HIGH
@@ -127,14 +129,17 @@ def below_grade(result: ProbeResult, fail_under: str | None) -> bool:
     """
     if fail_under is None:
         return False
-    return not result.score.tested or grade_rank(result.score.grade) > grade_rank(fail_under)
+    if not result.graded or not result.score.tested:
+        return True
+    return grade_rank(result.score.grade) > grade_rank(fail_under)
 
 
 def traffic(result: ProbeResult) -> str:
     """What the probes sent, in one line."""
+    discovery = f" ({result.discovery_requests} for discovery)" if result.discovery_requests else ""
     return (
-        f"{result.routes} routes, {result.paths} paths, {result.requests_sent} requests "
-        f"in {result.elapsed:.1f}s"
+        f"{result.routes} routes, {result.paths} paths, {result.requests_sent} requests"
+        f"{discovery} in {result.elapsed:.1f}s"
     )
 
 
@@ -185,20 +190,41 @@ def load_routes(source: RouteSource, config: ProbeConfig) -> Inventory:
 def assess_probe(
     result: ProbeResult, *, fail_on: Severity | None, fail_under: str | None
 ) -> Assessment:
-    """The assessment of a probe-only run."""
+    """The assessment of a probe-only run.
+
+    A run that failed (unreachable, TLS, every answer 404 ...) or reached too few of its
+    routes has no grade, in every format: its notes say why.
+    """
     return Assessment(
         result=result.scan_result(),
         kind=RunKind.PROBE,
         rules=rules_of(RunKind.PROBE),
         fail_on=fail_on,
         fail_under=fail_under,
-        grade=result.score,
-        notes=result.notes,
+        grade=result.score if result.graded else None,
+        notes=(*ungraded_notes(result), *result.notes),
         traffic=traffic(result),
         title="Probe report",
         sections={"probe": result.summary()},
-        successful=result.reached > 0,
+        successful=result.reached > 0 and result.failure is None,
     )
+
+
+def ungraded_notes(result: ProbeResult) -> tuple[str, ...]:
+    """Why a probe run has no grade (first in its notes), its coverage and what it skipped."""
+    coverage = result.coverage
+    notes: list[str] = []
+    if result.failure is not None:
+        notes.append(f"error: {result.failure}; no grade")
+    elif coverage.low:
+        notes.append(f"{coverage.sentence}; no grade")
+    elif coverage.known:
+        notes.append(f"coverage: {coverage.sentence}")
+    reasons = Counter(why for _, why in coverage.skipped)
+    if reasons:
+        counted = ", ".join(f"{n} {why}" for why, n in sorted(reasons.items()))
+        notes.append(f"routes skipped: {counted}")
+    return tuple(notes)
 
 
 def incomplete_reason(result: ProbeResult) -> str | None:
@@ -212,6 +238,8 @@ def incomplete_reason(result: ProbeResult) -> str | None:
         return "no probe ran: the rule selection leaves no probe rule"
     if not result.observed_routes:
         return None
+    if result.failure is not None:
+        return result.failure
     if result.paths == 0:
         return "nothing was probed (no route answers GET, or no ID could fill a route's parameters)"
     if result.reached == 0:
@@ -242,4 +270,7 @@ def run_probe_command(
         fail_on = DEFAULT_PROBE_FAIL_ON
     assessment = assess_probe(result, fail_on=fail_on, fail_under=fail_under)
     failing = bool(assessment.failing) or below_grade(result, fail_under)
-    return ProbeOutcome(assessment, result, skipped, failing, incomplete_reason(result))
+    incomplete = incomplete_reason(result)
+    if incomplete is None and fail_under is not None and result.coverage.low:
+        incomplete = f"{result.coverage.sentence}: no grade to compare with --fail-under"
+    return ProbeOutcome(assessment, result, skipped, failing, incomplete)

@@ -6,7 +6,9 @@ turns options into its inputs and its outcome into a report and an exit code.
 
 Exit codes: 0 nothing at or above the threshold, 1 findings (at or above ``--fail-on``,
 default high, or an overall grade worse than ``--fail-under``; with ``--fail-under`` alone
-only the grade counts), 2 usage error or no response from the target at all.
+only the grade counts), 2 usage error, or a run with nothing to grade (the target unreachable,
+a TLS failure, every answer a 404, a redirect loop, nothing probed; and, under
+``--fail-under``, too few routes reached). Such a run prints the error and no grade.
 """
 
 from __future__ import annotations
@@ -65,6 +67,14 @@ def add_command(commands: Any) -> None:
         "--routes", metavar="FILE", type=Path, help="`mtlsguard routes -f json` or a path list"
     )
     found.add_argument("--paths", metavar="FILE", type=Path, help="plain list, one path a line")
+    # discovery from the base URL (always when no route source is given)
+    probe.add_argument(
+        "--discover",
+        action="store_true",
+        help="also discover routes from BASE_URL (OpenAPI at the usual places, links, "
+        "robots.txt, common Django/DRF paths) and merge them with --openapi/--routes/--paths; "
+        "without a route source discovery always runs",
+    )
     add_target_arguments(probe, cert_required=True)
     add_report_arguments(probe)
     probe.add_argument(
@@ -178,6 +188,7 @@ def probe_config(options: Mapping[str, Any], base_url: str) -> ProbeConfig:
         timeout=options["timeout"],
         credential_probes=options["credential_probes"],
         login=login_settings(options, base_url, fatal),
+        discover=bool(options.get("discover")),
     )
 
 

@@ -11,7 +11,8 @@ The phases (:mod:`.phases`: the ``Phase`` API -- rules, prerequisites, ``run(sta
 planning by rule selection), in the order they run
     :mod:`.phases.collection_routes` (observe listings, harvest IDs),
     :mod:`.phases.detail_routes` (fill detail routes with those IDs, observe them),
-    :mod:`.phases.authentication` (MG401, MG402), :mod:`.phases.bola` (MG404),
+    :mod:`.phases.authentication` (MG401, MG402), :mod:`.phases.bola` (MG404; with
+    :mod:`.phases.writes`, the opt-in write probes),
     :mod:`.phases.spoofing` (MG403), :mod:`.phases.tokens` (MG408, opt-in),
     :mod:`.phases.signin` (MG405-MG407, opt-in; the sign-in flow and the probes).
 The toolbox the phases use
@@ -19,8 +20,11 @@ The toolbox the phases use
     with every safety bound) over :mod:`.transport` (the HTTP/1.1 pool), :mod:`.bounds`
     (budget, deadline, rate, concurrency), :mod:`.exchange` (one request and its answer),
     :mod:`.observation` (one path as every caller), :mod:`.discovery` (route templates from
-    OpenAPI, ``mtlsguard routes`` or a list), :mod:`.ids` (ID harvesting), :mod:`.ownership`
-    (whose object it is), :mod:`.compare` (same content), :mod:`.forged` (proxy header sets),
+    OpenAPI, ``mtlsguard routes`` or a list), :mod:`.crawl` (discovery from a bare URL),
+    :mod:`.ids` (objects harvested from answers, parameters filled by name),
+    :mod:`.ownership` (whose object it is, who each identity is), :mod:`.compare` (same
+    content, caller echoes, public answers), :mod:`.coverage` (routes reached, run failures:
+    no grade without them), :mod:`.forged` (proxy header sets),
     :mod:`.redact` (evidence without secrets), :mod:`.scoring` (score and grade) and
     :mod:`.rules` (one module per MG4xx rule, its documentation).
 

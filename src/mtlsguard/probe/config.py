@@ -128,6 +128,8 @@ class ProbeConfig:
     """Opt-in probes that use A's credentials (JWT tampering; with :attr:`login`, sign-in)."""
     login: LoginSettings | None = None
     """The sign-in for MG405-MG407 (run only with :attr:`credential_probes`)."""
+    discover: bool = False
+    """Also discover routes from the base URL when routes were given (always without any)."""
     selection: RuleSelection = EVERY_RULE
     """Which MG4xx rules may run (``select``/``ignore``), decided before any request: a phase
     none of whose rules is allowed sends nothing, and a finding of a rule that is not allowed

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
+from mtlsguard.findings.model import Location
+
 if TYPE_CHECKING:
     from mtlsguard.findings.model import Route
 
@@ -56,6 +58,8 @@ class Endpoint:
     """Methods it answers (upper-case)."""
     view: str | None = None
     """Dotted view path when known (``bank.views.AccountDetail``)."""
+    location: Location | None = None
+    """Where the view is defined, when the route file says (findings carry it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +114,17 @@ def _inventory(items: Iterable[Endpoint], skipped: list[str]) -> Inventory:
 
 
 def load_openapi(text: str) -> Inventory:
-    """Endpoints of an OpenAPI 3 document (JSON, or YAML when PyYAML is installed).
+    """Endpoints of an OpenAPI 3 (or Swagger 2) document (JSON, or YAML with PyYAML).
 
     :raises DiscoveryError: when the document is not an OpenAPI 3 object with ``paths``.
     """
     document = _load_document(text)
-    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3"):
+    swagger = isinstance(document, dict) and str(document.get("swagger", "")).startswith("2")
+    if not isinstance(document, dict) or not (
+        swagger or str(document.get("openapi", "")).startswith("3")
+    ):
         raise DiscoveryError("not an OpenAPI 3 document (no 'openapi: 3.x' field)")
+    base = str(document.get("basePath") or "").rstrip("/") if swagger else ""
     paths = document.get("paths")
     if not isinstance(paths, dict):
         raise DiscoveryError("the OpenAPI document has no 'paths' object")
@@ -127,7 +135,7 @@ def load_openapi(text: str) -> Inventory:
             skipped.append(f"{str(path)[:80]!r}: not a path item")
             continue
         methods = tuple(m.upper() for m in _HTTP_METHODS if isinstance(item.get(m), dict))
-        items.append(Endpoint(path, methods or ("GET",)))
+        items.append(Endpoint(base + path, methods or ("GET",)))
     return _inventory(items, skipped)
 
 
@@ -179,9 +187,24 @@ def load_routes_json(text: str) -> Inventory:
         )
         view = route.get("view")
         items.append(
-            Endpoint(template, methods or ("GET",), view if isinstance(view, str) else None)
+            Endpoint(
+                template,
+                methods or ("GET",),
+                view if isinstance(view, str) else None,
+                _location(route.get("location")),
+            )
         )
     return _inventory(items, skipped)
+
+
+def _location(value: object) -> Location | None:
+    """A route file's ``{"path": ..., "line": ...}``, or ``None`` when it is not one."""
+    if not isinstance(value, dict):
+        return None
+    path, line = value.get("path"), value.get("line")
+    if not isinstance(path, str) or not path or isinstance(line, bool) or not isinstance(line, int):
+        return None
+    return Location(path, max(1, line))
 
 
 def endpoints_from_routes(routes: Iterable[Route]) -> list[Endpoint]:

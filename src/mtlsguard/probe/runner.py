@@ -16,11 +16,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from mtlsguard.findings.model import Finding, ScanError, ScanResult
 from mtlsguard.probe.client import ProbeClient
 from mtlsguard.probe.config import ProbeConfig
+from mtlsguard.probe.coverage import Coverage, measure, run_failure
+from mtlsguard.probe.crawl import discover
 from mtlsguard.probe.discovery import Endpoint
 from mtlsguard.probe.phases import Need, Phase, plan
 from mtlsguard.probe.phases.authentication import probe_certificate_only, probe_mtls_enforcement
@@ -50,6 +52,10 @@ PHASES: tuple[Phase, ...] = (
 
 HANDSHAKE_NOTE = (
     "mTLS is enforced at the TLS handshake: every request without a client certificate was refused"
+)
+PROXY_NOTE = (
+    "mTLS is enforced by the proxy: every request without a client certificate was answered {} "
+    "(forged headers without a certificate cannot get through, and were not sent)"
 )
 
 
@@ -82,6 +88,18 @@ class ProbeResult:
     observed_routes: bool = False
     """Whether the run set out to observe the routes (some chosen phase needed them); such a
     run that observed or reached nothing did not do its work."""
+    coverage: Coverage = field(default_factory=Coverage)
+    """Routes known, probed, reached, and why the others were skipped."""
+    failure: str | None = None
+    """Why the run has nothing to grade (unreachable, TLS failure, every answer 404, a
+    redirect loop, nothing probed), else ``None``."""
+    discovery_requests: int = 0
+    """Requests discovery from the bare URL sent (part of :attr:`requests_sent`)."""
+
+    @property
+    def graded(self) -> bool:
+        """The run earned a grade: it did its work and reached enough of the routes."""
+        return self.failure is None and not self.coverage.low
 
     def scan_result(self) -> ScanResult:
         """The findings and errors as a :class:`ScanResult` for the report formats."""
@@ -89,9 +107,18 @@ class ProbeResult:
 
     def summary(self) -> dict[str, object]:
         """JSON-friendly run summary (score, counts, notes)."""
+        score = self.score.as_dict() if self.graded else {"score": None, "grade": None}
+        extra: dict[str, object] = {}
+        if self.failure is not None:
+            extra["error"] = self.failure
+        if self.coverage.known:
+            extra["coverage"] = {"summary": self.coverage.sentence, **self.coverage.as_dict()}
+        if self.discovery_requests:
+            extra["discovery_requests"] = self.discovery_requests
         return {
             "base_url": self.base_url,
-            **self.score.as_dict(),
+            **score,
+            **extra,
             "requests_sent": self.requests_sent,
             "elapsed_seconds": round(self.elapsed, 3),
             "routes": self.routes,
@@ -106,7 +133,8 @@ async def probe(
 ) -> ProbeResult:
     """Run the phases of :data:`PHASES` the configuration's rule selection allows.
 
-    ``endpoints`` are the routes to probe (the base URL alone when empty).
+    ``endpoints`` are the routes to probe; without any (or with ``config.discover``) the
+    routes discovery finds from the base URL are added.
 
     :raises ProbeSetupError: when a certificate, key or CA file is unusable.
     """
@@ -114,6 +142,13 @@ async def probe(
     certificates = Certificates.read(config)
     chosen = plan(PHASES, config.selection)
     async with ProbeClient(config) as client:
+        discovery_requests = 0
+        observes = any(Need.COLLECTIONS_OBSERVED in step.establishes for step in chosen)
+        if observes and (not endpoints or config.discover):
+            found = await discover(client, config.identity.without_credentials())
+            given = {e.template for e in endpoints}
+            endpoints = [*endpoints, *(e for e in found.endpoints if e.template not in given)]
+            discovery_requests = found.requests
         state = RunState(config, client, endpoints, certificates, progress)
         findings: list[Finding] = []
         notes: list[str] = []
@@ -133,10 +168,20 @@ async def probe(
             notes.extend(outcome.notes)
             tested |= step.categories if outcome.tested is None else outcome.tested
         # What the run concluded, then what it could not test.
-        if state.refuses_anonymous:
+        if state.refused_by_proxy is not None:
+            notes.append(PROXY_NOTE.format(state.refused_by_proxy))
+        elif state.refuses_anonymous:
             notes.append(HANDSHAKE_NOTE)
         notes.extend(skipped)
-        ordered = sorted(findings, key=lambda f: (f.rule_id, f.route or ""))
+        located = [_located(f, state) for f in findings]
+        ordered = sorted(located, key=lambda f: (f.rule_id, f.route or ""))
+        observed_routes = Need.COLLECTIONS_OBSERVED in established
+        coverage = measure(
+            [e.template for e in endpoints] or [r.template for r in state.routes],
+            state.observed,
+            state.skipped,
+            state.written,
+        )
         return ProbeResult(
             base_url=client.base_url,
             findings=tuple(ordered),
@@ -149,8 +194,24 @@ async def probe(
             paths=state.done,
             reached=state.reached,
             phases=tuple(ran),
-            observed_routes=Need.COLLECTIONS_OBSERVED in established,
+            observed_routes=observed_routes,
+            coverage=coverage,
+            failure=_failure(state) if observed_routes else None,
+            discovery_requests=discovery_requests,
         )
+
+
+def _located(finding: Finding, state: RunState) -> Finding:
+    """``finding`` with its view's file and line, when the route file gave them."""
+    location = state.location_of(finding.route or "")
+    return finding if location is None or finding.location else replace(finding, location=location)
+
+
+def _failure(state: RunState) -> str | None:
+    answers = [obs.a_cert for pairs in state.observed.values() for _, obs in pairs]
+    if not answers:
+        return "nothing was probed (no route answers GET, or no ID could fill a route's parameters)"
+    return run_failure(answers)
 
 
 def run_probe(

@@ -16,13 +16,16 @@ from pathlib import Path
 
 from cryptography import x509
 
-from mtlsguard.findings.model import ScanError
+from mtlsguard.findings.model import Location, ScanError
 from mtlsguard.probe.client import Exchange, ProbeClient, ProbeSetupError
 from mtlsguard.probe.config import Identity, ProbeConfig
+from mtlsguard.probe.coverage import certificate_refused
+from mtlsguard.probe.crawl import links_in, relative_path
 from mtlsguard.probe.discovery import Endpoint, parameters
 from mtlsguard.probe.forged import load_certificate_pem
 from mtlsguard.probe.ids import HarvestedIds
 from mtlsguard.probe.observation import Observation, observe
+from mtlsguard.probe.ownership import identity_markers
 
 __all__ = ["Certificates", "Progress", "RunState"]
 
@@ -31,6 +34,28 @@ Progress = Callable[[int, int], None]
 
 _NO_ANSWER = frozenset({"tls", "connection", "protocol"})
 """Failure kinds a refused handshake shows up as (an alert, or a connection closed racing it)."""
+_PROXIES = ("nginx", "apache", "caddy", "envoy", "haproxy", "traefik", "cloudflare", "awselb")
+
+
+def proxy_refusal(anonymous: Exchange, a_cert: Exchange) -> tuple[int, bytes] | None:
+    """How a proxy refused a request without a certificate that ``A``'s got through, or ``None``.
+
+    nginx's ``ssl_verify_client on`` answers 400 ("No required SSL certificate was sent",
+    internally 496) and 495 for a bad one; other proxies answer 403 with their own page. Returns
+    the status and body, so a run can check every refusal looked the same (one proxy's page).
+    """
+    status = anonymous.status
+    if status is None or a_cert.status is None or a_cert.status == status:
+        return None
+    by_proxy = certificate_refused(anonymous) or status in {400, 495, 496}
+    if status == 403:
+        # the proxy's own page names it (nginx's "<center>nginx</center>", Apache's signature);
+        # the app's 403 behind the same proxy carries the proxy's Server header but not that
+        server = (anonymous.header("Server") or "").lower()
+        page = anonymous.body[:4096].decode("utf-8", "replace").lower()
+        json_body = "json" in (anonymous.header("Content-Type") or "")
+        by_proxy = not json_body and any(p in server and p in page for p in _PROXIES)
+    return (status, anonymous.body[:4096]) if by_proxy else None
 
 
 def _chain(identity: Identity | None) -> tuple[x509.Certificate, ...]:
@@ -91,8 +116,20 @@ class RunState:
     anonymous_refused_by_tls: int = 0
     """Concrete paths where the handshake without a certificate was refused (A got through)."""
     anonymous_reached: int = 0
-    """Concrete paths where a request without a certificate got an HTTP answer."""
+    """Concrete paths where a request without a certificate got an HTTP answer (not a proxy's
+    certificate refusal)."""
+    proxy_refusals: set[tuple[int, bytes]] = field(default_factory=set)
+    """Distinct ``(status, body)`` a proxy refused certificate-less requests with."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Template → why it was not probed (no ID to fill it, unsafe method)."""
+    written: set[str] = field(default_factory=set)
+    """Templates the opt-in write probes sent unsafe methods to (an object the probe made)."""
+    planned_owner: dict[str, str | None] = field(default_factory=dict)
+    """Concrete path → whose object the run believed it was when it chose the path."""
+    markers: dict[str, frozenset[str]] = field(init=False)
+    """``A``/``B`` → the lower-case strings that name its certificate's holder."""
     _views: dict[str, str | None] = field(init=False, repr=False)
+    _locations: dict[str, Location] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         endpoints = self.endpoints
@@ -100,6 +137,19 @@ class RunState:
             (Endpoint("/"),) if not endpoints else ()
         )
         self._views = {e.template: e.view for e in self.routes}
+        chains = self.certificates
+        self.markers = {
+            "A": identity_markers(chains.a[0]) if chains.a else frozenset(),
+            "B": identity_markers(chains.b[0]) if chains.b else frozenset(),
+        }
+        self._locations = {e.template: e.location for e in endpoints if e.location}
+        for endpoint in endpoints:
+            if "GET" not in endpoint.methods:
+                self.skipped[endpoint.template] = (
+                    "not probed (unsafe: only routes that answer GET are probed)"
+                    if self.config.allow_unsafe_methods
+                    else "not probed (unsafe method not allowed)"
+                )
 
     @property
     def tls(self) -> bool:
@@ -120,8 +170,19 @@ class RunState:
 
     @property
     def refuses_anonymous(self) -> bool:
-        """Every request without a certificate was refused at the TLS handshake."""
-        return self.anonymous_refused_by_tls > 0 and self.anonymous_reached == 0
+        """Every request without a certificate was refused, so forged headers cannot pass either.
+
+        Refused at the TLS handshake, or by the proxy (one status and page for all).
+        """
+        refused = self.anonymous_refused_by_tls + len(self.proxy_refusals)
+        return refused > 0 and self.anonymous_reached == 0 and len(self.proxy_refusals) <= 1
+
+    @property
+    def refused_by_proxy(self) -> int | None:
+        """The status the proxy refused every certificate-less request with, if it did."""
+        if not self.refuses_anonymous or not self.proxy_refusals:
+            return None
+        return next(iter(self.proxy_refusals))[0]
 
     @property
     def collection_templates(self) -> list[str]:
@@ -132,6 +193,29 @@ class RunState:
     def detail_templates(self) -> list[str]:
         """Templates of routes with parameters, in discovery order."""
         return [e.template for e in self.routes if parameters(e.template)]
+
+    def names(self, identity: str) -> frozenset[str]:
+        """What names ``identity`` (``A``/``B``): its certificate markers and learned user ids."""
+        return self.markers[identity] | self.ids.user_ids[identity]
+
+    def harvest(self, obs: Observation, values: dict[str, str]) -> None:
+        """Keep the objects of A's and B's answers at ``obs`` (reached with ``values``)."""
+        for who, answer in (("A", obs.a_full), ("B", obs.b_full)):
+            if answer is None or not answer.has_data:
+                continue
+            data = answer.json()
+            if data is not None:
+                self.ids.add(data, identity=who, template=obs.template, via=values)
+                continue
+            page = obs.path
+            paths = [relative_path(link, page, self.client.base_url) for link in links_in(answer)]
+            self.ids.add_links(
+                [p for p in paths if p], identity=who, templates=self.detail_templates
+            )
+
+    def location_of(self, template: str) -> Location | None:
+        """Where the view of a route is defined, when the route file said."""
+        return self._locations.get(template)
 
     def view_of(self, template: str) -> str | None:
         """The dotted view of a probed route, from discovery or the configuration."""
@@ -176,8 +260,11 @@ class RunState:
         # Under TLS 1.3 the refusal of a certificate-less client arrives after the handshake,
         # as an alert or, racing it, as a closed connection: either counts when A got through.
         refused = self.tls and anonymous.failure_kind in _NO_ANSWER and a_cert.status is not None
+        by_proxy = proxy_refusal(anonymous, a_cert) if self.tls else None
         if refused:
             self.anonymous_refused_by_tls += 1
+        elif by_proxy is not None:
+            self.proxy_refusals.add(by_proxy)
         elif anonymous.status is not None:
             self.anonymous_reached += 1
         if a_cert.status is not None:

@@ -21,6 +21,7 @@ from mtlsguard.findings.assessment import (
     Assessment,
     Grade,
     MergedParts,
+    RunKind,
     SourceExcerpt,
     describe_part,
     ordered_findings,
@@ -129,6 +130,14 @@ _NO_GRADE: Final = (
 )
 
 
+def _ungraded_card(why: str) -> str:
+    """A probe run that earned no grade (unreachable, all 404, too few routes reached)."""
+    return (
+        '<div class="card grade"><div class="letter grade-none">&#8211;</div><div>'
+        f'<div class="big">No grade</div><p>{_e(why)}</p></div></div>'
+    )
+
+
 def _grade_card(grade: Grade) -> str:
     letter = grade.grade if grade.grade in {"A", "B", "C", "D", "F"} else "none"
     return (
@@ -158,6 +167,8 @@ def _summary_html(report: Assessment, findings: Sequence[Finding]) -> list[str]:
     cards = [_counts_card(counts)] if report.grade is None else [_grade_card(report.grade)]
     if report.grade is not None:
         cards.append(_counts_card(counts))
+    elif report.kind is RunKind.PROBE:
+        cards.insert(0, _ungraded_card(report.notes[0] if report.notes else "no grade"))
     parts = ['<section id="summary"><h2>Summary</h2><div class="cards">', *cards, "</div>"]
     if report.fail_on is not None:
         failing = sum(n for s, n in counts.items() if s >= report.fail_on)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mtlsguard.findings.model import Confidence, Finding
-from mtlsguard.probe.compare import same_content
+from mtlsguard.probe.compare import owned_data, same_content
 from mtlsguard.probe.observation import Observation
 from mtlsguard.probe.phases import Need, Outcome, RunState, phase
 from mtlsguard.probe.redact import web_request, web_response
@@ -25,6 +25,7 @@ from mtlsguard.probe.rules.mg402_certificate_only import RULE as MG402
 
 __all__ = [
     "certificate_only",
+    "constant_answer",
     "mtls_not_enforced",
     "probe_certificate_only",
     "probe_mtls_enforcement",
@@ -49,19 +50,39 @@ def mtls_not_enforced(observations: Sequence[Observation], view: str | None) -> 
     return None
 
 
+def constant_answer(obs: Observation, a_markers: frozenset[str], b_markers: frozenset[str]) -> bool:
+    """``A`` and ``B`` got the same answer (echoes of the caller masked) holding no one's data.
+
+    A health check, a price list, the OpenAPI document: public information that happens to
+    sit behind mTLS, not an endpoint that relies on it.
+    """
+    if obs.b_cert is None:
+        return False
+    if not same_content(obs.a_cert, obs.b_cert, a_markers=a_markers, b_markers=b_markers):
+        return False
+    return not owned_data(obs.a_cert, a_markers | b_markers, caller=a_markers)
+
+
 def certificate_only(
     observations: Sequence[Observation],
     view: str | None,
     *,
     has_credentials: bool,
     tls: bool,
+    markers: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
 ) -> Finding | None:
-    """MG402 for a template, from its observations."""
+    """MG402 for a template, from its observations.
+
+    ``markers``: what names ``A`` and ``B`` (their echoes are masked when comparing).
+    """
     if not tls:
         return None
+    a_markers, b_markers = markers
     for obs in observations:
         cert = obs.a_cert
         if not cert.has_data or obs.anonymous.has_data:
+            continue
+        if constant_answer(obs, a_markers, b_markers):
             continue
         if has_credentials:
             confidence, why = (
@@ -69,7 +90,7 @@ def certificate_only(
                 "the run has application credentials, and this endpoint did not ask for them",
             )
         elif obs.b_cert is not None:
-            if not same_content(cert, obs.b_cert):
+            if not same_content(cert, obs.b_cert, a_markers=a_markers, b_markers=b_markers):
                 continue  # the answer depends on who calls: the app knows the caller
             confidence, why = (
                 Confidence.HIGH,
@@ -117,15 +138,28 @@ async def probe_mtls_enforcement(state: RunState) -> Outcome:
     skipped_note="plain http: no client certificate can be presented; MG402 is not decided",
 )
 async def probe_certificate_only(state: RunState) -> Outcome:
-    """MG402 on every observed route."""
+    """MG402 on every observed route; constant public answers are noted, not reported."""
     has_credentials = bool(state.config.identity.auth_header)
-    findings = (
-        certificate_only(
-            [obs for _, obs in pairs],
+    markers = (state.markers["A"], state.markers["B"])
+    findings = []
+    public = []
+    for template, pairs in state.observed.items():
+        observations = [obs for _, obs in pairs]
+        finding = certificate_only(
+            observations,
             state.view_of(template),
             has_credentials=has_credentials,
             tls=state.tls,
+            markers=markers,
         )
-        for template, pairs in state.observed.items()
-    )
-    return Outcome(tuple(f for f in findings if f is not None))
+        if finding is not None:
+            findings.append(finding)
+        elif any(constant_answer(obs, *markers) for obs in observations):
+            public.append(template)
+    notes: tuple[str, ...] = ()
+    if public:
+        notes = (
+            "public or informational (the same answer for every certificate, no one's data): "
+            + ", ".join(public[:20]),
+        )
+    return Outcome(tuple(findings), notes)

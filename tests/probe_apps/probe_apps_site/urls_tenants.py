@@ -1,0 +1,5 @@
+"""The tenants API under /api/."""
+
+from django.urls import include, path
+
+urlpatterns = [path("api/", include("tenants.urls"))]
