@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mtlsguard.app.combined import run_combined
+from mtlsguard.app.errors import RunError
 from mtlsguard.app.static import StaticRun
 from mtlsguard.findings.assessment import RunKind
 from tests.example_apps import EXAMPLES, RunningServer
@@ -36,3 +37,29 @@ def test_the_projects_configuration_selects_the_probes_rules_too(
     assert "MG404" not in {f.rule_id for f in assessment.result.findings}
     # BOLA reads the observations; the forged headers are requests of their own.
     assert without.probe.requests_sent < everything.probe.requests_sent
+
+
+def test_a_barely_covered_probe_gives_the_merged_report_no_grade(
+    vulnerable_server: RunningServer, pki_files: dict[str, Path], tmp_path: Path
+) -> None:
+    """The source names routes the running server does not have (a stale deployment): the
+    probe reaches too few of them, so the combined report carries no grade, says why, and a
+    ``--fail-under`` run stops with exit 2 instead of comparing a grade it did not earn."""
+    project = tmp_path / "vulnerable"
+    shutil.copytree(EXAMPLES / "vulnerable", project, ignore=shutil.ignore_patterns("*.sqlite3"))
+    urls = project / "bank" / "urls.py"
+    stale = "".join(
+        f'    path("stale-{n}/", views.AccountList.as_view(), name="stale-{n}"),\n'
+        for n in range(12)
+    )
+    urls.write_text(urls.read_text().replace("urlpatterns = [\n", f"urlpatterns = [\n{stale}"))
+    config = probe_config(vulnerable_server.port, pki_files)
+
+    outcome = run_combined(StaticRun(project), config)
+    assert outcome.probe.coverage.low
+    assessment = outcome.static.assessment
+    assert assessment.grade is None
+    assert any("no grade" in note for note in assessment.notes), assessment.notes
+
+    with pytest.raises(RunError, match="no grade to compare with --fail-under"):
+        run_combined(StaticRun(project), config, fail_under="C")

@@ -19,7 +19,13 @@ from types import MappingProxyType
 from mtlsguard.app.baseline import BaselineKind
 from mtlsguard.app.errors import RunError
 from mtlsguard.app.merge import MergedFinding, RouteIndex, merge_findings
-from mtlsguard.app.probe import below_grade, check_grade, incomplete_reason, traffic
+from mtlsguard.app.probe import (
+    below_grade,
+    check_grade,
+    incomplete_reason,
+    traffic,
+    ungraded_notes,
+)
 from mtlsguard.app.static import (
     StaticOutcome,
     StaticRun,
@@ -157,6 +163,8 @@ def run_combined(
     except ProbeSetupError as exc:
         raise RunError(str(exc)) from exc
     incomplete = incomplete_reason(probed)
+    if incomplete is None and fail_under is not None and probed.coverage.low:
+        incomplete = f"{probed.coverage.sentence}: no grade to compare with --fail-under"
     if incomplete is not None:
         errors = "".join(f"\n  {e.path}: {e.message}" for e in probed.errors[:20])
         raise RunError(f"probe of {config.base_url}: {incomplete}{errors}")
@@ -167,8 +175,8 @@ def run_combined(
     assessment = replace(
         assess_static(triaged, root, excerpts=run.excerpts, kind=RunKind.COMBINED),
         fail_under=fail_under,
-        grade=probed.score,
-        notes=combined.notes,
+        grade=probed.score if probed.graded else None,
+        notes=(*ungraded_notes(probed), *combined.notes),
         traffic=traffic(probed),
         merged=combined.parts(triaged.result.findings),
         sections={"probe": probed.summary()},

@@ -1,5 +1,8 @@
 from django.http import JsonResponse
 
+from invoicing.models import Invoice
+
 
 def invoice(request, pk):
-    return JsonResponse({"pk": pk})
+    item = Invoice.objects.get(pk=pk)
+    return JsonResponse({"pk": item.pk, "total": str(item.total)})
