@@ -21,6 +21,7 @@ from mtlsguard.scan.static.admin_site import AdminSiteRoutes
 from mtlsguard.scan.static.app_hooks import CMS_PAGE, cms_apphook_urls, hook_functions
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.conditions import StaticValues
+from mtlsguard.scan.static.factories import FactoryWalker
 from mtlsguard.scan.static.routers import RouterRoutes, join_route
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 from mtlsguard.scan.static.url_entries import (
@@ -28,7 +29,6 @@ from mtlsguard.scan.static.url_entries import (
     NOT_FOUND,
     NOT_STATIC,
     PATH_FUNCS,
-    EntryWalker,
     UrlScope,
     excerpt,
 )
@@ -57,7 +57,7 @@ def _loop_header(loop: ast.For | ast.While) -> str:
     return f"while {excerpt(loop.test)}"
 
 
-class UrlConfWalker(EntryWalker):
+class UrlConfWalker(FactoryWalker):
     """Walk a URLconf and its includes, producing routes and queuing their views."""
 
     def __init__(
@@ -314,7 +314,7 @@ class UrlConfWalker(EntryWalker):
             self._development_routes(module, node, scope)
         elif short == "get_app_patterns" and self.admin_site is not None:
             self._apphook_routes(scope)
-        else:
+        elif not self._factory_patterns(module, node, scope):
             self._note(
                 "urlpatterns",
                 excerpt(node),
@@ -331,7 +331,10 @@ class UrlConfWalker(EntryWalker):
             if mutation.value is None:
                 loop = mutation.statement
                 assert isinstance(loop, ast.For | ast.While)
-                self._note("urlpatterns", _loop_header(loop), _LOOP, where)
+                if not (
+                    isinstance(loop, ast.For) and self._loop_patterns(module, loop, name, scope)
+                ):
+                    self._note("urlpatterns", _loop_header(loop), _LOOP, where)
             else:
                 self._patterns(module, mutation.value, scope, single=mutation.single)
 

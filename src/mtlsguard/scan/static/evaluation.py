@@ -1,0 +1,488 @@
+"""A small, bounded evaluator for URL factories: calls and loops that return pattern lists.
+
+``*ThingView.get_urls("things", actions=("list", "delete"))``, ``*crud_urls("things")``, a loop
+over the installed apps that includes each plugin's ``urls``: the walker asks
+:class:`UrlFactoryEvaluator` for the list such code builds. It runs the function's body with
+its parameters bound (classmethods get their class, defaults are read), follows f-strings,
+concatenation, ``if`` tests it can decide, ``for`` loops and comprehensions over known lists,
+class attributes through the bases, ``apps.get_app_configs()`` (the settings'
+``INSTALLED_APPS``), ``importlib.import_module`` and ``hasattr`` on them. What it does not run
+(``path()``, ``include()``, ``as_view()``, an unknown call) becomes :class:`Code` for the walker.
+Anything unknown aborts the evaluation (:class:`NotStatic`): the caller then lists the call as
+unresolved. Call depth, loop iterations and the steps of one evaluation are bounded.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any
+
+from mtlsguard.scan.static.admin_site import app_package
+from mtlsguard.scan.static.eval_builtins import call_builtin, constant_attribute, truth
+from mtlsguard.scan.static.eval_statements import MAX_CALL_DEPTH, StatementRunner
+from mtlsguard.scan.static.eval_values import (
+    Builtin,
+    Code,
+    InstalledApp,
+    Method,
+    NotStatic,
+    Ref,
+    Splice,
+    absolute_name,
+    to_node,
+)
+from mtlsguard.scan.static.source import ParsedModule, SourceTree
+
+__all__ = ["Frame", "NotStatic", "UrlFactoryEvaluator"]
+
+MAX_STEPS = 20_000
+"""Expressions evaluated in one top-level evaluation."""
+_NOT_RUN = frozenset({"path", "re_path", "url", "include", "as_view"})
+"""Calls left to the walker: they are what the URLconf is made of."""
+_CLASS_METHODS = frozenset({"classmethod", "classonlymethod"})
+_APP_CONFIGS = ("apps.get_app_configs", "django.apps.apps.get_app_configs")
+_IMPORTERS = frozenset(
+    {"importlib.import_module", "django.utils.module_loading.import_string", "import_string"}
+)
+_FIND_SPEC = frozenset({"importlib.util.find_spec"})
+_APP_CONFIG_ATTRS = frozenset({"name", "label", "verbose_name", "path", "module", "default"})
+
+
+@dataclass(slots=True)
+class Frame:
+    """Where an expression is evaluated: its tree, module and local names."""
+
+    tree: SourceTree
+    module: ParsedModule
+    local: dict[str, Any]
+    depth: int = 0
+
+
+class UrlFactoryEvaluator(StatementRunner):
+    """Evaluate pattern-list factories over the project's and the environment's trees."""
+
+    def __init__(self, trees: list[SourceTree], installed_apps: list[str] | None) -> None:
+        super().__init__()
+        self.trees = trees
+        self.installed_apps = installed_apps
+        self._steps = 0
+
+    # --- entry points --------------------------------------------------------------------
+
+    def call(self, tree: SourceTree, module: ParsedModule, node: ast.Call) -> list[Any]:
+        """The items of the list ``node`` returns (raises :class:`NotStatic`)."""
+        self._steps = 0
+        value = self._call(Frame(tree, module, {}), node, run_opaque=False)
+        if not isinstance(value, list | tuple):
+            raise NotStatic("not a list")
+        return list(value)
+
+    def loop(self, tree: SourceTree, module: ParsedModule, loop: ast.For, name: str) -> list[Any]:
+        """What a module-level ``loop`` adds to the list ``name`` (raises :class:`NotStatic`)."""
+        self._steps = 0
+        frame = Frame(tree, module, {name: []})
+        self.run(frame, [loop])
+        found = frame.local[name]
+        if not isinstance(found, list):
+            raise NotStatic("rebound")
+        return found
+
+    # --- expressions ---------------------------------------------------------------------
+
+    def eval(self, frame: Frame, node: ast.expr) -> Any:
+        """The value of ``node`` in ``frame``."""
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            raise NotStatic("evaluation budget exhausted")
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return self._name(frame, node.id)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(frame, self.eval(frame, node.value), node.attr)
+        if isinstance(node, ast.Call):
+            return self._call(frame, node, run_opaque=True)
+        if isinstance(node, ast.JoinedStr):
+            return "".join(self._formatted(frame, part) for part in node.values)
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            items: list[Any] = []
+            for elt in node.elts:
+                if isinstance(elt, ast.Starred):
+                    items.extend(self._iterable(self.eval(frame, elt.value), splice=True))
+                else:
+                    items.append(self.eval(frame, elt))
+            return tuple(items) if isinstance(node, ast.Tuple) else items
+        if isinstance(node, ast.Dict):
+            if any(k is None for k in node.keys):
+                raise NotStatic("dict unpacking")
+            return {
+                self.eval(frame, k): self.eval(frame, v)
+                for k, v in zip(node.keys, node.values, strict=True)
+                if k is not None
+            }
+        if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp):
+            return self._comprehension(frame, node.elt, node.generators, 0, [])
+        return self._operator(frame, node)
+
+    def _operator(self, frame: Frame, node: ast.expr) -> Any:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+            left, right = self.eval(frame, node.left), self.eval(frame, node.right)
+            if isinstance(node.op, ast.Mod) and isinstance(left, str):
+                return left % right
+            if isinstance(left, list) and not isinstance(right, list):
+                return [*left, Splice(right)]
+            if type(left) is type(right) and isinstance(left, str | int | list | tuple):
+                return left + right
+            raise NotStatic("operands")
+        if isinstance(node, ast.BoolOp):
+            value: Any = None
+            for operand in node.values:
+                value = self.eval(frame, operand)
+                if truth(value) == isinstance(node.op, ast.Or):
+                    return value
+            return value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return not truth(self.eval(frame, node.operand))
+        if isinstance(node, ast.IfExp):
+            taken = node.body if truth(self.eval(frame, node.test)) else node.orelse
+            return self.eval(frame, taken)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            return _compare(
+                node.ops[0], self.eval(frame, node.left), self.eval(frame, node.comparators[0])
+            )
+        raise NotStatic(type(node).__name__)
+
+    def _formatted(self, frame: Frame, part: ast.expr) -> str:
+        if isinstance(part, ast.Constant):
+            return str(part.value)
+        assert isinstance(part, ast.FormattedValue)
+        value = self.eval(frame, part.value)
+        if not isinstance(value, str | int | float | InstalledApp) or part.format_spec:
+            raise NotStatic("formatted value")
+        return value.name if isinstance(value, InstalledApp) else str(value)
+
+    def _comprehension(
+        self,
+        frame: Frame,
+        elt: ast.expr,
+        generators: list[ast.comprehension],
+        index: int,
+        out: list[Any],
+    ) -> list[Any]:
+        if index == len(generators):
+            out.append(self.eval(frame, elt))
+            return out
+        generator = generators[index]
+        for item in self.iterate(self.eval(frame, generator.iter)):
+            self.bind(frame, generator.target, item)
+            if all(truth(self.eval(frame, test)) for test in generator.ifs):
+                self._comprehension(frame, elt, generators, index + 1, out)
+        return out
+
+    def _iterable(self, value: Any, *, splice: bool) -> list[Any]:
+        if splice and isinstance(value, Ref | Code):
+            return [Splice(value)]
+        return self.iterate(value)
+
+    # --- names and attributes ------------------------------------------------------------
+
+    def _name(self, frame: Frame, name: str) -> Any:
+        if name in frame.local:
+            return frame.local[name]
+        module = frame.module
+        dotted = frame.tree.resolve_name(module, name)
+        if dotted == name and name not in module.imports:
+            return Builtin(name)
+        if name in module.assigns and dotted == f"{module.name}.{name}":
+            return self._global(frame.tree, dotted, module, module.assigns[name], frame.depth)
+        return self.reference(dotted, frame.depth)
+
+    def reference(self, dotted: str, depth: int) -> Any:
+        """A module-level name of some tree: a constant's value, else a :class:`Ref`."""
+        for tree in self.trees:
+            found = tree.lookup(dotted)
+            if found is not None and isinstance(found[1], ast.expr):
+                return self._global(tree, dotted, found[0], found[1], depth)
+        return Ref(dotted)
+
+    def _global(
+        self, tree: SourceTree, dotted: str, module: ParsedModule, node: ast.expr, depth: int
+    ) -> Any:
+        """A module constant's value; a list holding code (patterns) stays a name."""
+        if depth >= MAX_CALL_DEPTH:
+            return Ref(dotted)
+        try:
+            value = self.eval(Frame(tree, module, {}, depth + 1), node)
+        except NotStatic:
+            return Ref(dotted)
+        return Ref(dotted) if _holds_code(value) else value
+
+    def attribute(self, frame: Frame, base: Any, attr: str) -> Any:
+        """``base.attr``."""
+        if isinstance(base, Ref):
+            found = self._class(base.dotted)
+            if found is not None:
+                return self.class_attribute(base.dotted, found, attr, frame.depth)
+            return self.reference(f"{base.dotted}.{attr}", frame.depth)
+        if isinstance(base, InstalledApp):
+            if attr == "name":
+                return base.name
+            if attr == "label":
+                return base.name.rpartition(".")[2]
+            raise NotStatic(f"AppConfig.{attr}")
+        return constant_attribute(base, attr)
+
+    def _class(self, dotted: str) -> tuple[SourceTree, ParsedModule, ast.ClassDef] | None:
+        for tree in self.trees:
+            found = tree.lookup(dotted)
+            if found is not None and isinstance(found[1], ast.ClassDef):
+                return tree, found[0], found[1]
+        return None
+
+    def class_attribute(
+        self,
+        owner: str,
+        found: tuple[SourceTree, ParsedModule, ast.ClassDef],
+        attr: str,
+        depth: int,
+        *,
+        level: int = 0,
+    ) -> Any:
+        """``owner.attr`` looked up in the class body, then in its bases (raises if unknown)."""
+        tree, module, node = found
+        for stmt in node.body:
+            if isinstance(stmt, ast.FunctionDef) and stmt.name == attr:
+                return Method(owner, module.name, stmt)
+            if isinstance(stmt, ast.ClassDef) and stmt.name == attr:
+                return Ref(f"{module.name}.{node.name}.{attr}")
+            value = _assigned(stmt, attr)
+            if value is not None:
+                return self.eval(Frame(tree, module, {}, depth + 1), value)
+        if level > 8:
+            raise NotStatic("class hierarchy too deep")
+        for base in node.bases:
+            dotted = tree.dotted_of(module, base)
+            parent = self._class(dotted) if dotted is not None else None
+            if parent is None:
+                raise NotStatic(f"base {dotted}")
+            try:
+                return self.class_attribute(owner, parent, attr, depth, level=level + 1)
+            except _Missing:
+                continue
+        raise _Missing(attr)
+
+    def has_attribute(self, frame: Frame, base: Any, attr: str) -> bool:
+        """``hasattr(base, attr)``: modules, classes and installed apps' ``AppConfig``."""
+        if isinstance(base, InstalledApp):
+            return self._app_has(base, attr, frame.depth)
+        if isinstance(base, Ref):
+            for tree in self.trees:
+                module = tree.load(base.dotted) if tree.module_path(base.dotted) else None
+                if module is not None:
+                    return attr in module.assigns or attr in module.defs or attr in module.imports
+            found = self._class(base.dotted)
+            if found is None:
+                raise NotStatic(f"hasattr on {base.dotted}")
+            try:
+                self.class_attribute(base.dotted, found, attr, frame.depth)
+            except _Missing:
+                return False
+            return True
+        raise NotStatic("hasattr")
+
+    def _app_has(self, app: InstalledApp, attr: str, depth: int) -> bool:
+        """An app's ``AppConfig`` (its entry, or the one in ``<app>/apps.py``) has ``attr``."""
+        if attr in _APP_CONFIG_ATTRS:
+            return True
+        config = self._class(app.entry) or self._app_config(app.name)
+        if config is None:
+            return False  # Django's default AppConfig: nothing of its own
+        try:
+            self.class_attribute(app.entry, config, attr, depth)
+        except (_Missing, NotStatic):
+            return False  # not in the project's classes: Django's AppConfig lacks it too
+        return True
+
+    def _app_config(self, package: str) -> tuple[SourceTree, ParsedModule, ast.ClassDef] | None:
+        """The ``AppConfig`` class in ``<package>/apps.py`` whose ``name`` is ``package``."""
+        name = f"{package}.apps"
+        for tree in self.trees:
+            module = tree.load(name) if tree.module_path(name) else None
+            for node in module.tree.body if module is not None else []:
+                if isinstance(node, ast.ClassDef) and any(
+                    isinstance(value := _assigned(s, "name"), ast.Constant)
+                    and value.value == package
+                    for s in node.body
+                ):
+                    assert module is not None
+                    return tree, module, node
+        return None
+
+    # --- calls -----------------------------------------------------------------------------
+
+    def _call(self, frame: Frame, node: ast.Call, *, run_opaque: bool) -> Any:
+        short = (
+            node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        )
+        if short in _NOT_RUN:
+            return self._code(frame, node)
+        func = self.eval(frame, node.func)
+        args: list[Any] = []
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                args.extend(self.iterate(self.eval(frame, arg.value)))
+            else:
+                args.append(self.eval(frame, arg))
+        kwargs = {kw.arg: self.eval(frame, kw.value) for kw in node.keywords if kw.arg}
+        if len(kwargs) != len(node.keywords):
+            raise NotStatic("**kwargs")
+        if isinstance(func, Method):
+            return self._method(frame, func, args, kwargs)
+        if isinstance(func, Ref):
+            return self._function(frame, func.dotted, node, args, kwargs, run_opaque=run_opaque)
+        if isinstance(func, Builtin):
+            return self._builtin(frame, func, args, kwargs)
+        raise NotStatic("call of a value")
+
+    def _function(
+        self,
+        frame: Frame,
+        dotted: str,
+        node: ast.Call,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        run_opaque: bool,
+    ) -> Any:
+        if dotted in _APP_CONFIGS or dotted.endswith(".apps.get_app_configs"):
+            if self.installed_apps is None:
+                raise NotStatic("INSTALLED_APPS unknown")
+            return [InstalledApp(e, app_package(e)) for e in self.installed_apps]
+        if dotted in _IMPORTERS and args and isinstance(args[0], str):
+            return self.reference(args[0], frame.depth)
+        if dotted in _FIND_SPEC and args and isinstance(args[0], str):
+            return True if any(t.module_path(args[0]) for t in self.trees) else None
+        for tree in self.trees:
+            found = tree.lookup(dotted)
+            if found is not None and isinstance(found[1], ast.FunctionDef):
+                if found[1].decorator_list:
+                    break
+                return self.invoke(Frame(tree, found[0], {}, frame.depth), found[1], args, kwargs)
+        if run_opaque:
+            return self._code(frame, node)
+        raise NotStatic(f"call of {dotted}")
+
+    def _method(self, frame: Frame, method: Method, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        decorators = {d.id if isinstance(d, ast.Name) else "" for d in method.func.decorator_list}
+        if not decorators <= _CLASS_METHODS | {"staticmethod"}:
+            raise NotStatic("decorated method")
+        if decorators & _CLASS_METHODS:
+            args = [Ref(method.owner), *args]
+        elif "staticmethod" not in decorators:
+            raise NotStatic("instance method")
+        found = self._class(method.owner)
+        if found is None:
+            raise NotStatic(method.owner)
+        for tree in self.trees:
+            module = tree.load(method.module) if tree.module_path(method.module) else None
+            if module is not None:
+                return self.invoke(Frame(tree, module, {}, frame.depth), method.func, args, kwargs)
+        raise NotStatic(method.module)
+
+    def _builtin(self, frame: Frame, func: Builtin, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if func.name in ("hasattr", "getattr") and func.receiver is None and len(args) >= 2:
+            if not isinstance(args[1], str):
+                raise NotStatic("attribute name")
+            present = self.has_attribute(frame, args[0], args[1])
+            if func.name == "hasattr":
+                return present
+            if present:
+                return self.attribute(frame, args[0], args[1])
+            if len(args) > 2:
+                return args[2]
+            raise NotStatic("getattr without default")
+        return call_builtin(func, args, kwargs, self.iterate)
+
+    def _code(self, frame: Frame, node: ast.Call) -> Code:
+        """``node`` for the walker: its arguments evaluated, its names absolute."""
+        func = _absolute(frame, node.func)
+        args = [
+            ast.Starred(self._operand(frame, a.value), ast.Load())
+            if isinstance(a, ast.Starred)
+            else self._operand(frame, a)
+            for a in node.args
+        ]
+        keywords = [ast.keyword(kw.arg, self._operand(frame, kw.value)) for kw in node.keywords]
+        call = ast.Call(func, args, keywords)
+        return Code(ast.copy_location(call, node))
+
+    def _operand(self, frame: Frame, node: ast.expr) -> ast.expr:
+        try:
+            return ast.copy_location(to_node(self.eval(frame, node)), node)
+        except NotStatic:
+            return _absolute(frame, node)
+
+
+class _Missing(NotStatic):
+    """The class and its bases do not define the attribute."""
+
+
+def _assigned(stmt: ast.stmt, name: str) -> ast.expr | None:
+    if isinstance(stmt, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == name for t in stmt.targets
+    ):
+        return stmt.value
+    if (
+        isinstance(stmt, ast.AnnAssign)
+        and isinstance(stmt.target, ast.Name)
+        and stmt.target.id == name
+    ):
+        return stmt.value
+    return None
+
+
+def _holds_code(value: Any) -> bool:
+    if isinstance(value, list | tuple):
+        return any(_holds_code(v) for v in value)
+    return isinstance(value, Code | Splice)
+
+
+def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
+    for value in (left, right):
+        if not (value is None or isinstance(value, str | int | float | list | tuple | dict)):
+            raise NotStatic("comparison")
+    if isinstance(op, ast.Eq):
+        return bool(left == right)
+    if isinstance(op, ast.NotEq):
+        return bool(left != right)
+    if isinstance(op, ast.In | ast.NotIn) and isinstance(right, str | list | tuple | dict):
+        return (left in right) == isinstance(op, ast.In)
+    if isinstance(op, ast.Is | ast.IsNot) and (left is None or right is None):
+        return (left is right) == isinstance(op, ast.Is)
+    raise NotStatic("comparison")
+
+
+class _Absolute(ast.NodeTransformer):
+    """Every global name of an expression written as its absolute dotted chain."""
+
+    def __init__(self, frame: Frame) -> None:
+        self.frame = frame
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id in self.frame.local:
+            try:
+                return ast.copy_location(to_node(self.frame.local[node.id]), node)
+            except NotStatic:
+                return node
+        dotted = self.frame.tree.resolve_name(self.frame.module, node.id)
+        if dotted == node.id:
+            return node
+        return ast.copy_location(absolute_name(dotted), node)
+
+
+def _absolute(frame: Frame, node: ast.expr) -> ast.expr:
+    import copy
+
+    result: ast.expr = _Absolute(frame).visit(copy.deepcopy(node))
+    return result

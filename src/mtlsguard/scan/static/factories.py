@@ -1,0 +1,65 @@
+"""Pattern lists built by code, for the URLconf walker: URL factories and installed-app loops.
+
+``*ThingView.get_urls("things")``, ``*get_schedule_urls("schedule", "versioned-")`` and a
+module-level ``for app in apps.get_app_configs(): ... patterns.append(...)`` are run by the
+bounded :class:`~mtlsguard.scan.static.evaluation.UrlFactoryEvaluator`; the list they build is
+then walked like one written out in the URLconf, each route declared where the call (or the
+loop) is. What the evaluator cannot run stays unresolved, with the reason.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from mtlsguard.scan.static.eval_values import NotStatic, to_node
+from mtlsguard.scan.static.evaluation import UrlFactoryEvaluator
+from mtlsguard.scan.static.source import ParsedModule
+from mtlsguard.scan.static.url_entries import EntryWalker, UrlScope
+
+__all__ = ["FactoryWalker"]
+
+
+class FactoryWalker(EntryWalker):
+    """Walk the lists that URL factories and installed-app loops return."""
+
+    _evaluator: UrlFactoryEvaluator | None = None
+
+    def _factory(self) -> UrlFactoryEvaluator:
+        if self._evaluator is None:
+            trees = [self.tree] + ([self.other_tree] if self.other_tree is not None else [])
+            apps = self.admin_site.apps if self.admin_site is not None else None
+            self._evaluator = UrlFactoryEvaluator(trees, apps)
+        return self._evaluator
+
+    def _factory_patterns(self, module: ParsedModule, node: ast.Call, scope: UrlScope) -> bool:
+        """The routes of the list the call ``node`` returns; False when it cannot be run."""
+        try:
+            items = self._factory().call(self.tree, module, node)
+        except (NotStatic, RecursionError):
+            return False
+        return self._built_patterns(module, items, node, scope)
+
+    def _loop_patterns(
+        self, module: ParsedModule, loop: ast.For, name: str, scope: UrlScope
+    ) -> bool:
+        """The routes a module-level ``loop`` appends to ``name``; False when it cannot be run."""
+        try:
+            items = self._factory().loop(self.tree, module, loop, name)
+        except (NotStatic, RecursionError):
+            return False
+        return self._built_patterns(module, items, loop, scope)
+
+    def _built_patterns(
+        self, module: ParsedModule, items: list[Any], where: ast.AST, scope: UrlScope
+    ) -> bool:
+        try:
+            node = to_node(items)
+        except NotStatic:
+            return False
+        for sub in ast.walk(node):  # every route is declared at the call (or the loop)
+            if isinstance(sub, ast.expr):
+                sub.lineno = getattr(where, "lineno", 1)
+                sub.col_offset = getattr(where, "col_offset", 0)
+        self._patterns(module, node, scope.deeper(module.location(where)))
+        return True
