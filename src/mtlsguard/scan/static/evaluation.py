@@ -15,12 +15,11 @@ unresolved. Call depth, loop iterations and the steps of one evaluation are boun
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import Any
 
 from mtlsguard.scan.static.admin_site import app_package
-from mtlsguard.scan.static.eval_builtins import call_builtin, constant_attribute, truth
-from mtlsguard.scan.static.eval_statements import MAX_CALL_DEPTH, StatementRunner
+from mtlsguard.scan.static.eval_builtins import call_builtin, truth
+from mtlsguard.scan.static.eval_names import Frame, NameResolver
 from mtlsguard.scan.static.eval_values import (
     Builtin,
     Code,
@@ -46,20 +45,9 @@ _IMPORTERS = frozenset(
     {"importlib.import_module", "django.utils.module_loading.import_string", "import_string"}
 )
 _FIND_SPEC = frozenset({"importlib.util.find_spec"})
-_APP_CONFIG_ATTRS = frozenset({"name", "label", "verbose_name", "path", "module", "default"})
 
 
-@dataclass(slots=True)
-class Frame:
-    """Where an expression is evaluated: its tree, module and local names."""
-
-    tree: SourceTree
-    module: ParsedModule
-    local: dict[str, Any]
-    depth: int = 0
-
-
-class UrlFactoryEvaluator(StatementRunner):
+class UrlFactoryEvaluator(NameResolver):
     """Evaluate pattern-list factories over the project's and the environment's trees."""
 
     def __init__(self, trees: list[SourceTree], installed_apps: list[str] | None) -> None:
@@ -67,6 +55,8 @@ class UrlFactoryEvaluator(StatementRunner):
         self.trees = trees
         self.installed_apps = installed_apps
         self._steps = 0
+        self.imported: list[str] = []
+        """Modules the last :meth:`loop` imported (``importlib.import_module``)."""
 
     # --- entry points --------------------------------------------------------------------
 
@@ -81,6 +71,7 @@ class UrlFactoryEvaluator(StatementRunner):
     def loop(self, tree: SourceTree, module: ParsedModule, loop: ast.For, name: str) -> list[Any]:
         """What a module-level ``loop`` adds to the list ``name`` (raises :class:`NotStatic`)."""
         self._steps = 0
+        self.imported.clear()
         frame = Frame(tree, module, {name: []})
         self.run(frame, [loop])
         found = frame.local[name]
@@ -185,140 +176,6 @@ class UrlFactoryEvaluator(StatementRunner):
             return [Splice(value)]
         return self.iterate(value)
 
-    # --- names and attributes ------------------------------------------------------------
-
-    def _name(self, frame: Frame, name: str) -> Any:
-        if name in frame.local:
-            return frame.local[name]
-        module = frame.module
-        dotted = frame.tree.resolve_name(module, name)
-        if dotted == name and name not in module.imports:
-            return Builtin(name)
-        if name in module.assigns and dotted == f"{module.name}.{name}":
-            return self._global(frame.tree, dotted, module, module.assigns[name], frame.depth)
-        return self.reference(dotted, frame.depth)
-
-    def reference(self, dotted: str, depth: int) -> Any:
-        """A module-level name of some tree: a constant's value, else a :class:`Ref`."""
-        for tree in self.trees:
-            found = tree.lookup(dotted)
-            if found is not None and isinstance(found[1], ast.expr):
-                return self._global(tree, dotted, found[0], found[1], depth)
-        return Ref(dotted)
-
-    def _global(
-        self, tree: SourceTree, dotted: str, module: ParsedModule, node: ast.expr, depth: int
-    ) -> Any:
-        """A module constant's value; a list holding code (patterns) stays a name."""
-        if depth >= MAX_CALL_DEPTH:
-            return Ref(dotted)
-        try:
-            value = self.eval(Frame(tree, module, {}, depth + 1), node)
-        except NotStatic:
-            return Ref(dotted)
-        return Ref(dotted) if _holds_code(value) else value
-
-    def attribute(self, frame: Frame, base: Any, attr: str) -> Any:
-        """``base.attr``."""
-        if isinstance(base, Ref):
-            found = self._class(base.dotted)
-            if found is not None:
-                return self.class_attribute(base.dotted, found, attr, frame.depth)
-            return self.reference(f"{base.dotted}.{attr}", frame.depth)
-        if isinstance(base, InstalledApp):
-            if attr == "name":
-                return base.name
-            if attr == "label":
-                return base.name.rpartition(".")[2]
-            raise NotStatic(f"AppConfig.{attr}")
-        return constant_attribute(base, attr)
-
-    def _class(self, dotted: str) -> tuple[SourceTree, ParsedModule, ast.ClassDef] | None:
-        for tree in self.trees:
-            found = tree.lookup(dotted)
-            if found is not None and isinstance(found[1], ast.ClassDef):
-                return tree, found[0], found[1]
-        return None
-
-    def class_attribute(
-        self,
-        owner: str,
-        found: tuple[SourceTree, ParsedModule, ast.ClassDef],
-        attr: str,
-        depth: int,
-        *,
-        level: int = 0,
-    ) -> Any:
-        """``owner.attr`` looked up in the class body, then in its bases (raises if unknown)."""
-        tree, module, node = found
-        for stmt in node.body:
-            if isinstance(stmt, ast.FunctionDef) and stmt.name == attr:
-                return Method(owner, module.name, stmt)
-            if isinstance(stmt, ast.ClassDef) and stmt.name == attr:
-                return Ref(f"{module.name}.{node.name}.{attr}")
-            value = _assigned(stmt, attr)
-            if value is not None:
-                return self.eval(Frame(tree, module, {}, depth + 1), value)
-        if level > 8:
-            raise NotStatic("class hierarchy too deep")
-        for base in node.bases:
-            dotted = tree.dotted_of(module, base)
-            parent = self._class(dotted) if dotted is not None else None
-            if parent is None:
-                raise NotStatic(f"base {dotted}")
-            try:
-                return self.class_attribute(owner, parent, attr, depth, level=level + 1)
-            except _Missing:
-                continue
-        raise _Missing(attr)
-
-    def has_attribute(self, frame: Frame, base: Any, attr: str) -> bool:
-        """``hasattr(base, attr)``: modules, classes and installed apps' ``AppConfig``."""
-        if isinstance(base, InstalledApp):
-            return self._app_has(base, attr, frame.depth)
-        if isinstance(base, Ref):
-            for tree in self.trees:
-                module = tree.load(base.dotted) if tree.module_path(base.dotted) else None
-                if module is not None:
-                    return attr in module.assigns or attr in module.defs or attr in module.imports
-            found = self._class(base.dotted)
-            if found is None:
-                raise NotStatic(f"hasattr on {base.dotted}")
-            try:
-                self.class_attribute(base.dotted, found, attr, frame.depth)
-            except _Missing:
-                return False
-            return True
-        raise NotStatic("hasattr")
-
-    def _app_has(self, app: InstalledApp, attr: str, depth: int) -> bool:
-        """An app's ``AppConfig`` (its entry, or the one in ``<app>/apps.py``) has ``attr``."""
-        if attr in _APP_CONFIG_ATTRS:
-            return True
-        config = self._class(app.entry) or self._app_config(app.name)
-        if config is None:
-            return False  # Django's default AppConfig: nothing of its own
-        try:
-            self.class_attribute(app.entry, config, attr, depth)
-        except (_Missing, NotStatic):
-            return False  # not in the project's classes: Django's AppConfig lacks it too
-        return True
-
-    def _app_config(self, package: str) -> tuple[SourceTree, ParsedModule, ast.ClassDef] | None:
-        """The ``AppConfig`` class in ``<package>/apps.py`` whose ``name`` is ``package``."""
-        name = f"{package}.apps"
-        for tree in self.trees:
-            module = tree.load(name) if tree.module_path(name) else None
-            for node in module.tree.body if module is not None else []:
-                if isinstance(node, ast.ClassDef) and any(
-                    isinstance(value := _assigned(s, "name"), ast.Constant)
-                    and value.value == package
-                    for s in node.body
-                ):
-                    assert module is not None
-                    return tree, module, node
-        return None
-
     # --- calls -----------------------------------------------------------------------------
 
     def _call(self, frame: Frame, node: ast.Call, *, run_opaque: bool) -> Any:
@@ -360,6 +217,8 @@ class UrlFactoryEvaluator(StatementRunner):
                 raise NotStatic("INSTALLED_APPS unknown")
             return [InstalledApp(e, app_package(e)) for e in self.installed_apps]
         if dotted in _IMPORTERS and args and isinstance(args[0], str):
+            if any(t.module_path(args[0]) for t in self.trees):
+                self.imported.append(args[0])
             return self.reference(args[0], frame.depth)
         if dotted in _FIND_SPEC and args and isinstance(args[0], str):
             return True if any(t.module_path(args[0]) for t in self.trees) else None
@@ -422,30 +281,6 @@ class UrlFactoryEvaluator(StatementRunner):
             return ast.copy_location(to_node(self.eval(frame, node)), node)
         except NotStatic:
             return _absolute(frame, node)
-
-
-class _Missing(NotStatic):
-    """The class and its bases do not define the attribute."""
-
-
-def _assigned(stmt: ast.stmt, name: str) -> ast.expr | None:
-    if isinstance(stmt, ast.Assign) and any(
-        isinstance(t, ast.Name) and t.id == name for t in stmt.targets
-    ):
-        return stmt.value
-    if (
-        isinstance(stmt, ast.AnnAssign)
-        and isinstance(stmt.target, ast.Name)
-        and stmt.target.id == name
-    ):
-        return stmt.value
-    return None
-
-
-def _holds_code(value: Any) -> bool:
-    if isinstance(value, list | tuple):
-        return any(_holds_code(v) for v in value)
-    return isinstance(value, Code | Splice)
 
 
 def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:

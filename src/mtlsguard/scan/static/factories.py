@@ -14,6 +14,7 @@ from typing import Any
 
 from mtlsguard.scan.static.eval_values import NotStatic, to_node
 from mtlsguard.scan.static.evaluation import UrlFactoryEvaluator
+from mtlsguard.scan.static.routers import RouterRoutes
 from mtlsguard.scan.static.source import ParsedModule
 from mtlsguard.scan.static.url_entries import EntryWalker, UrlScope
 
@@ -24,6 +25,7 @@ class FactoryWalker(EntryWalker):
     """Walk the lists that URL factories and installed-app loops return."""
 
     _evaluator: UrlFactoryEvaluator | None = None
+    _routers: RouterRoutes
 
     def _factory(self) -> UrlFactoryEvaluator:
         if self._evaluator is None:
@@ -49,6 +51,22 @@ class FactoryWalker(EntryWalker):
         except (NotStatic, RecursionError):
             return False
         return self._built_patterns(module, items, loop, scope)
+
+    def _loop_settled(self, module: ParsedModule, loop: ast.For, scope: UrlScope) -> bool:
+        """Run a module-level loop; False when the evaluator cannot.
+
+        What it appends to ``urlpatterns`` is walked; the modules it imports may register
+        viewsets on routers.
+        """
+        if not self._loop_patterns(module, loop, "urlpatterns", scope):
+            return False
+        self._plugin_modules(self._factory().imported)
+        return True
+
+    def _plugin_modules(self, names: list[str]) -> None:
+        """Modules imported for their side effects (router registrations)."""
+        known = self._routers.plugin_modules
+        known.extend(name for name in names if name not in known)
 
     def _built_patterns(
         self, module: ParsedModule, items: list[Any], where: ast.AST, scope: UrlScope

@@ -236,7 +236,9 @@ class UrlConfWalker(FactoryWalker):
                 self._wrap_module_routes(self.tree.expr(module, wrapper))
             elif hook is not None and self.admin_site is not None:
                 self._hook_routes(hook, scope)
-            elif adds_routes_at_run_time(stmt):
+            elif adds_routes_at_run_time(stmt) and not (
+                isinstance(stmt, ast.For) and self._loop_settled(module, stmt, scope)
+            ):
                 self._note("urlpatterns", _loop_header(stmt), _LOOP, module.location(stmt))
 
     def _patterns(
