@@ -619,6 +619,10 @@ def test_url_factories_the_evaluator_cannot_run_stay_unresolved(tmp_path: Path) 
                 def counted(base):
                     return [path(f"{base}/{i}/", views.a) for i in range(3)]
                 urlpatterns = [*forever(0), *counted("x"), path("a/", views.a)]
+                from django.apps import apps
+                from plugins import router, ViewSet
+                for app in apps.get_app_configs():
+                    router.register(app.label, ViewSet)  # an effect it does not run
             """,
             "app/views.py": "def a(request):\n    return None\n",
         },
@@ -628,5 +632,6 @@ def test_url_factories_the_evaluator_cannot_run_stay_unresolved(tmp_path: Path) 
     assert [(u.kind, u.item) for u in result.unresolved] == [
         ("urlpatterns", "forever(0)"),
         ("urlpatterns", "counted('x')"),
+        ("urlpatterns", "for app in apps.get_app_configs()"),
     ]
     assert "does not evaluate" in result.unresolved[0].reason

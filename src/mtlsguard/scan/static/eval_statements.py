@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 from mtlsguard.scan.static.eval_builtins import truth
-from mtlsguard.scan.static.eval_values import NotStatic, Splice
+from mtlsguard.scan.static.eval_values import Code, NotStatic, Splice
 
 if TYPE_CHECKING:
     from mtlsguard.scan.static.evaluation import Frame
@@ -108,8 +108,11 @@ class StatementRunner(ABC):
 
     def _statement(self, frame: Frame, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Expr):
-            if not isinstance(stmt.value, ast.Constant):
-                self.eval(frame, stmt.value)
+            if not isinstance(stmt.value, ast.Constant) and isinstance(
+                self.eval(frame, stmt.value), Code
+            ):
+                # a call run for its effect that the evaluator does not run (``register(x)``)
+                raise NotStatic("a call with unknown effects")
         elif isinstance(stmt, ast.Assign):
             value = self.eval(frame, stmt.value)
             for target in stmt.targets:
