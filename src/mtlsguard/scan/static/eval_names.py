@@ -10,7 +10,6 @@ whose ``name`` is the app.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import Any
 
 from mtlsguard.scan.static.eval_builtins import constant_attribute
@@ -18,6 +17,7 @@ from mtlsguard.scan.static.eval_statements import MAX_CALL_DEPTH, StatementRunne
 from mtlsguard.scan.static.eval_values import (
     Builtin,
     Code,
+    Frame,
     InstalledApp,
     Method,
     NotStatic,
@@ -31,16 +31,6 @@ __all__ = ["ClassFound", "Frame", "Missing", "NameResolver"]
 _APP_CONFIG_ATTRS = frozenset({"name", "label", "verbose_name", "path", "module", "default"})
 
 ClassFound = tuple[SourceTree, ParsedModule, ast.ClassDef]
-
-
-@dataclass(slots=True)
-class Frame:
-    """Where an expression is evaluated: its tree, module and local names."""
-
-    tree: SourceTree
-    module: ParsedModule
-    local: dict[str, Any]
-    depth: int = 0
 
 
 class NameResolver(StatementRunner):

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import ast
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mtlsguard.scan.static.eval_builtins import truth
-from mtlsguard.scan.static.eval_values import Code, NotStatic, Splice
-
-if TYPE_CHECKING:
-    from mtlsguard.scan.static.evaluation import Frame
+from mtlsguard.scan.static.eval_values import Code, Frame, NotStatic, Splice
 
 __all__ = ["MAX_ITERATIONS", "StatementRunner"]
 

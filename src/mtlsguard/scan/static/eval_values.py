@@ -15,9 +15,12 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
+from mtlsguard.scan.static.source import ParsedModule, SourceTree
+
 __all__ = [
     "Builtin",
     "Code",
+    "Frame",
     "InstalledApp",
     "Method",
     "NotStatic",
@@ -84,6 +87,16 @@ class Splice:
     """A list whose items are not known, extended into a known one (``items += other``)."""
 
     value: Any
+
+
+@dataclass(slots=True)
+class Frame:
+    """Where an expression is evaluated: its tree, module and local names."""
+
+    tree: SourceTree
+    module: ParsedModule
+    local: dict[str, Any]
+    depth: int = 0
 
 
 def absolute_name(dotted: str) -> ast.expr:

@@ -19,10 +19,11 @@ from typing import Any
 
 from mtlsguard.scan.static.admin_site import app_package
 from mtlsguard.scan.static.eval_builtins import call_builtin, truth
-from mtlsguard.scan.static.eval_names import Frame, NameResolver
+from mtlsguard.scan.static.eval_names import NameResolver
 from mtlsguard.scan.static.eval_values import (
     Builtin,
     Code,
+    Frame,
     InstalledApp,
     Method,
     NotStatic,
