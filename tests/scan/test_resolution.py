@@ -605,6 +605,17 @@ def test_url_factories_and_installed_app_loops_are_evaluated() -> None:
     # a loop importing each plugin's urls, which registers a viewset on the API router
     assert patterns["api/badges/<pk>/"] == "plugin_a.urls.BadgeViewSet"
     assert patterns["api/notes/"] == "core.api.NoteViewSet"
+    # an object the URLconf builds above its .urls: __init__, a property, item assignment,
+    # super() in a classmethod, a hook function registered by an installed app, and a helper
+    # that wraps the views in place and returns its argument
+    assert [p for p in patterns if p.startswith("ep/")] == [
+        "ep/pages/",
+        "ep/pages/<int:pk>/",
+        "ep/pages/<int:pk>/action/",
+        "ep/docs/",
+        "ep/docs/<int:pk>/",
+    ]
+    assert patterns["ep/docs/"] == "shared.endpoints.DocEndpoint"
 
 
 def test_url_factories_the_evaluator_cannot_run_stay_unresolved(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from mtlsguard.scan.static.eval_values import (
     Builtin,
     Code,
     InstalledApp,
+    Instance,
     Method,
     NotStatic,
     Ref,
@@ -50,7 +51,7 @@ def truth(value: Any) -> bool:
     """Python truth of a known value; names, code and apps are true (raises for the rest)."""
     if value is None or isinstance(value, str | int | float | bool | list | tuple | dict):
         return bool(value)
-    if isinstance(value, Ref | InstalledApp | Method | Builtin):
+    if isinstance(value, InstalledApp | Method | Builtin | Instance):
         return True
     raise NotStatic("truth of code")
 

@@ -10,6 +10,8 @@ whose ``name`` is the app.
 from __future__ import annotations
 
 import ast
+import dataclasses
+from abc import abstractmethod
 from typing import Any
 
 from mtlsguard.scan.static.eval_builtins import constant_attribute
@@ -19,15 +21,19 @@ from mtlsguard.scan.static.eval_values import (
     Code,
     Frame,
     InstalledApp,
+    Instance,
     Method,
     NotStatic,
     Ref,
     Splice,
+    Super,
 )
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
-__all__ = ["ClassFound", "Frame", "Missing", "NameResolver"]
+__all__ = ["ClassFound", "Missing", "NameResolver", "decorator_name"]
 
+_PROPERTIES = frozenset({"property", "cached_property"})
+_CLASS_LEVEL = frozenset({"classmethod", "classonlymethod", "staticmethod"})
 _APP_CONFIG_ATTRS = frozenset({"name", "label", "verbose_name", "path", "module", "default"})
 
 ClassFound = tuple[SourceTree, ParsedModule, ast.ClassDef]
@@ -69,10 +75,25 @@ class NameResolver(StatementRunner):
             value = self.eval(Frame(tree, module, {}, depth + 1), node)
         except NotStatic:
             return Ref(dotted)
-        return Ref(dotted) if _holds_code(value) else value
+        # a module-level object or pattern list stays a name: the walker follows what the
+        # module does to it later (``router.register``, ``+=``)
+        return Ref(dotted) if _holds_code(value) or isinstance(value, Instance) else value
 
     def attribute(self, frame: Frame, base: Any, attr: str) -> Any:
         """``base.attr``."""
+        if isinstance(base, Instance):
+            if attr == "__dict__":
+                return base.attrs
+            if attr in base.attrs:
+                return base.attrs[attr]
+            found = self._class(base.cls)
+            if found is None:
+                raise NotStatic(base.cls)
+            return self._bound(
+                frame, base, self.class_attribute(base.cls, found, attr, frame.depth)
+            )
+        if isinstance(base, Super):
+            return self._super_attribute(frame, base, attr)
         if isinstance(base, Ref):
             found = self._class(base.dotted)
             if found is not None:
@@ -85,6 +106,44 @@ class NameResolver(StatementRunner):
                 return base.name.rpartition(".")[2]
             raise NotStatic(f"AppConfig.{attr}")
         return constant_attribute(base, attr)
+
+    def _bound(self, frame: Frame, obj: Any, value: Any) -> Any:
+        """A class attribute read on ``obj``: a property runs, a method binds to it."""
+        if not isinstance(value, Method):
+            return value
+        decorators = {decorator_name(d) for d in value.func.decorator_list}
+        if not isinstance(obj, Instance) or decorators & _CLASS_LEVEL:
+            return value
+        bound = dataclasses.replace(value, instance=obj)
+        if decorators & _PROPERTIES:
+            return self.run_method(frame, bound, [], {})
+        if decorators:
+            raise NotStatic("decorated method")
+        return bound
+
+    def _super_attribute(self, frame: Frame, base: Super, attr: str) -> Any:
+        found = self._class(base.defined_in)
+        if found is None:
+            raise NotStatic(base.defined_in)
+        tree, module, node = found
+        owner = base.obj.cls if isinstance(base.obj, Instance) else getattr(base.obj, "dotted", "")
+        for parent_node in node.bases:
+            dotted = tree.dotted_of(module, parent_node)
+            parent = self._class(dotted) if dotted is not None else None
+            if parent is None:
+                raise NotStatic(f"base {dotted}")
+            try:
+                value = self.class_attribute(owner, parent, attr, frame.depth)
+            except Missing:
+                continue
+            return self._bound(frame, base.obj, value)
+        raise NotStatic(f"super().{attr}")
+
+    @abstractmethod
+    def run_method(
+        self, frame: Frame, method: Method, args: list[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        """Call ``method`` (bound to its class or instance)."""
 
     def _class(self, dotted: str) -> ClassFound | None:
         for tree in self.trees:
@@ -106,7 +165,7 @@ class NameResolver(StatementRunner):
         tree, module, node = found
         for stmt in node.body:
             if isinstance(stmt, ast.FunctionDef) and stmt.name == attr:
-                return Method(owner, module.name, stmt)
+                return Method(owner, module.name, stmt, f"{module.name}.{node.name}")
             if isinstance(stmt, ast.ClassDef) and stmt.name == attr:
                 return Ref(f"{module.name}.{node.name}.{attr}")
             value = _assigned(stmt, attr)
@@ -129,6 +188,10 @@ class NameResolver(StatementRunner):
         """``hasattr(base, attr)``: modules, classes and installed apps' ``AppConfig``."""
         if isinstance(base, InstalledApp):
             return self._app_has(base, attr, frame.depth)
+        if isinstance(base, Instance) and attr in base.attrs:
+            return True
+        if isinstance(base, Instance):
+            base = Ref(base.cls)
         if isinstance(base, Ref):
             for tree in self.trees:
                 module = tree.load(base.dotted) if tree.module_path(base.dotted) else None
@@ -195,3 +258,10 @@ def _holds_code(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(_holds_code(v) for v in value)
     return isinstance(value, Code | Splice)
+
+
+def decorator_name(node: ast.expr) -> str:
+    """``property``, ``functools.cached_property`` -> ``cached_property``, else ``""``."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from mtlsguard.scan.static.eval_builtins import truth
-from mtlsguard.scan.static.eval_values import Code, Frame, NotStatic, Splice
+from mtlsguard.scan.static.eval_values import Code, Frame, Instance, NotStatic, Splice
 
 __all__ = ["MAX_ITERATIONS", "StatementRunner"]
 
@@ -168,6 +168,17 @@ class StatementRunner(ABC):
                 raise NotStatic("unpacking")
             for elt, item in zip(target.elts, items, strict=True):
                 self.bind(frame, elt, item)
+        elif isinstance(target, ast.Attribute):
+            owner = self.eval(frame, target.value)
+            if not isinstance(owner, Instance):
+                raise NotStatic("attribute assignment")
+            owner.attrs[target.attr] = value
+        elif isinstance(target, ast.Subscript):
+            container, key = self.eval(frame, target.value), self.eval(frame, target.slice)
+            if isinstance(container, dict) and isinstance(key, str | int):
+                container[key] = value
+            else:
+                raise NotStatic("item assignment")
         else:
             raise NotStatic("assignment target")
 

@@ -12,7 +12,7 @@ the same from every module.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
@@ -22,10 +22,12 @@ __all__ = [
     "Code",
     "Frame",
     "InstalledApp",
+    "Instance",
     "Method",
     "NotStatic",
     "Ref",
     "Splice",
+    "Super",
     "absolute_name",
     "to_node",
 ]
@@ -72,6 +74,26 @@ class Method:
     module: str
     """Module of the defining class."""
     func: ast.FunctionDef
+    defined_in: str = ""
+    """The defining class (where ``super()`` in the method starts)."""
+    instance: Any = None
+    """The :class:`Instance` an instance method is bound to."""
+
+
+@dataclass(eq=False, slots=True)
+class Instance:
+    """An object of a class of the project or the environment, built by the evaluator."""
+
+    cls: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Super:
+    """``super()`` in a method defined in ``defined_in``, for ``obj`` (an instance or a class)."""
+
+    defined_in: str
+    obj: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +119,8 @@ class Frame:
     module: ParsedModule
     local: dict[str, Any]
     depth: int = 0
+    method: Method | None = None
+    """The method being run (``super()``)."""
 
 
 def absolute_name(dotted: str) -> ast.expr:

@@ -15,20 +15,24 @@ unresolved. Call depth, loop iterations and the steps of one evaluation are boun
 from __future__ import annotations
 
 import ast
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from mtlsguard.scan.static.admin_site import app_package
 from mtlsguard.scan.static.eval_builtins import call_builtin, truth
-from mtlsguard.scan.static.eval_names import NameResolver
+from mtlsguard.scan.static.eval_names import ClassFound, Missing, NameResolver, decorator_name
 from mtlsguard.scan.static.eval_values import (
     Builtin,
     Code,
     Frame,
     InstalledApp,
+    Instance,
     Method,
     NotStatic,
     Ref,
     Splice,
+    Super,
     absolute_name,
     to_node,
 )
@@ -41,6 +45,10 @@ MAX_STEPS = 20_000
 _NOT_RUN = frozenset({"path", "re_path", "url", "include", "as_view"})
 """Calls left to the walker: they are what the URLconf is made of."""
 _CLASS_METHODS = frozenset({"classmethod", "classonlymethod"})
+_GET_HOOKS = "get_hooks"
+"""Wagtail's ``hooks.get_hooks(name)`` (or a project's registry of the same shape)."""
+_PROPERTIES = frozenset({"property", "cached_property"})
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _APP_CONFIGS = ("apps.get_app_configs", "django.apps.apps.get_app_configs")
 _IMPORTERS = frozenset(
     {"importlib.import_module", "django.utils.module_loading.import_string", "import_string"}
@@ -51,10 +59,17 @@ _FIND_SPEC = frozenset({"importlib.util.find_spec"})
 class UrlFactoryEvaluator(NameResolver):
     """Evaluate pattern-list factories over the project's and the environment's trees."""
 
-    def __init__(self, trees: list[SourceTree], installed_apps: list[str] | None) -> None:
+    def __init__(
+        self,
+        trees: list[SourceTree],
+        installed_apps: list[str] | None,
+        hooks: Callable[[str], list[str]] | None = None,
+    ) -> None:
         super().__init__()
         self.trees = trees
         self.installed_apps = installed_apps
+        self.hooks = hooks
+        """Wagtail's ``hooks.get_hooks(name)``: the dotted names of the functions registered."""
         self._steps = 0
         self.imported: list[str] = []
         """Modules the last :meth:`loop` imported (``importlib.import_module``)."""
@@ -79,6 +94,22 @@ class UrlFactoryEvaluator(NameResolver):
         if not isinstance(found, list):
             raise NotStatic("rebound")
         return found
+
+    def value_at(self, tree: SourceTree, module: ParsedModule, node: ast.expr) -> Any:
+        """``node``'s value where it is written: the module's statements above it run first.
+
+        (``api = Router(); api.register_endpoint(...); for fn in hooks: fn(api)``, then
+        ``api.urls``.) Raises :class:`NotStatic`.
+        """
+        self._steps = 0
+        frame = Frame(tree, module, {})
+        above = [
+            stmt
+            for stmt in module.tree.body
+            if (stmt.end_lineno or stmt.lineno) < node.lineno and not isinstance(stmt, _DEFINITIONS)
+        ]
+        self.run(frame, above)
+        return self.eval(frame, node)
 
     # --- expressions ---------------------------------------------------------------------
 
@@ -139,6 +170,14 @@ class UrlFactoryEvaluator(NameResolver):
         if isinstance(node, ast.IfExp):
             taken = node.body if truth(self.eval(frame, node.test)) else node.orelse
             return self.eval(frame, taken)
+        if isinstance(node, ast.Subscript):
+            base, key = self.eval(frame, node.value), self.eval(frame, node.slice)
+            if isinstance(base, dict | list | tuple | str) and isinstance(key, str | int):
+                try:
+                    return base[key]  # type: ignore[index]
+                except (KeyError, IndexError, TypeError) as error:
+                    raise NotStatic("subscript") from error
+            raise NotStatic("subscript")
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
             return _compare(
                 node.ops[0], self.eval(frame, node.left), self.eval(frame, node.comparators[0])
@@ -196,7 +235,7 @@ class UrlFactoryEvaluator(NameResolver):
         if len(kwargs) != len(node.keywords):
             raise NotStatic("**kwargs")
         if isinstance(func, Method):
-            return self._method(frame, func, args, kwargs)
+            return self.run_method(frame, func, args, kwargs)
         if isinstance(func, Ref):
             return self._function(frame, func.dotted, node, args, kwargs, run_opaque=run_opaque)
         if isinstance(func, Builtin):
@@ -223,34 +262,71 @@ class UrlFactoryEvaluator(NameResolver):
             return self.reference(args[0], frame.depth)
         if dotted in _FIND_SPEC and args and isinstance(args[0], str):
             return True if any(t.module_path(args[0]) for t in self.trees) else None
+        if (
+            dotted.rpartition(".")[2] == _GET_HOOKS
+            and self.hooks is not None
+            and args
+            and isinstance(args[0], str)
+        ):
+            return [Ref(name) for name in self.hooks(args[0])]
+        cls = self._class(dotted)
+        if cls is not None:
+            try:
+                return self._instantiate(frame, dotted, cls, args, kwargs)
+            except NotStatic:
+                if not run_opaque:
+                    raise
+                return self._code(frame, node)
         for tree in self.trees:
             found = tree.lookup(dotted)
             if found is not None and isinstance(found[1], ast.FunctionDef):
-                if found[1].decorator_list:
+                if not all(_registers(d) for d in found[1].decorator_list):
                     break
                 return self.invoke(Frame(tree, found[0], {}, frame.depth), found[1], args, kwargs)
         if run_opaque:
             return self._code(frame, node)
         raise NotStatic(f"call of {dotted}")
 
-    def _method(self, frame: Frame, method: Method, args: list[Any], kwargs: dict[str, Any]) -> Any:
-        decorators = {d.id if isinstance(d, ast.Name) else "" for d in method.func.decorator_list}
-        if not decorators <= _CLASS_METHODS | {"staticmethod"}:
+    def run_method(
+        self, frame: Frame, method: Method, args: list[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        """Call ``method``: bound to its instance, its class (classmethod) or nothing."""
+        decorators = {decorator_name(d) for d in method.func.decorator_list}
+        if decorators - (_CLASS_METHODS | _PROPERTIES | {"staticmethod"}):
             raise NotStatic("decorated method")
-        if decorators & _CLASS_METHODS:
+        if method.instance is not None:
+            args = [method.instance, *args]
+        elif decorators & _CLASS_METHODS:
             args = [Ref(method.owner), *args]
         elif "staticmethod" not in decorators:
-            raise NotStatic("instance method")
-        found = self._class(method.owner)
-        if found is None:
-            raise NotStatic(method.owner)
+            raise NotStatic("instance method called on its class")
         for tree in self.trees:
             module = tree.load(method.module) if tree.module_path(method.module) else None
             if module is not None:
-                return self.invoke(Frame(tree, module, {}, frame.depth), method.func, args, kwargs)
+                called = Frame(tree, module, {}, frame.depth, method)
+                return self.invoke(called, method.func, args, kwargs)
         raise NotStatic(method.module)
 
+    def _instantiate(
+        self, frame: Frame, dotted: str, found: ClassFound, args: list[Any], kwargs: dict[str, Any]
+    ) -> Instance:
+        """``Class(...)``: an :class:`Instance`, its ``__init__`` run."""
+        instance = Instance(dotted)
+        try:
+            init = self.class_attribute(dotted, found, "__init__", frame.depth)
+        except Missing:
+            if args or kwargs:
+                raise NotStatic("arguments without __init__") from None
+            return instance
+        if not isinstance(init, Method):
+            raise NotStatic("__init__")
+        self.run_method(frame, dataclasses.replace(init, instance=instance), args, kwargs)
+        return instance
+
     def _builtin(self, frame: Frame, func: Builtin, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if func.name == "super" and func.receiver is None and not args and frame.method:
+            method = frame.method
+            return Super(method.defined_in, method.instance or Ref(method.owner))
         if func.name in ("hasattr", "getattr") and func.receiver is None and len(args) >= 2:
             if not isinstance(args[1], str):
                 raise NotStatic("attribute name")
@@ -282,6 +358,12 @@ class UrlFactoryEvaluator(NameResolver):
             return ast.copy_location(to_node(self.eval(frame, node)), node)
         except NotStatic:
             return _absolute(frame, node)
+
+
+def _registers(decorator: ast.expr) -> bool:
+    """``@hooks.register("name")``: a registration decorator returns the function itself."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return decorator_name(target) == "register"
 
 
 def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from mtlsguard.scan.static.app_hooks import hook_function_names
 from mtlsguard.scan.static.eval_values import NotStatic, to_node
 from mtlsguard.scan.static.evaluation import UrlFactoryEvaluator
 from mtlsguard.scan.static.routers import RouterRoutes
@@ -30,8 +31,10 @@ class FactoryWalker(EntryWalker):
     def _factory(self) -> UrlFactoryEvaluator:
         if self._evaluator is None:
             trees = [self.tree] + ([self.other_tree] if self.other_tree is not None else [])
-            apps = self.admin_site.apps if self.admin_site is not None else None
-            self._evaluator = UrlFactoryEvaluator(trees, apps)
+            site = self.admin_site
+            apps = site.apps if site is not None else None
+            hooks = (lambda hook: hook_function_names(site, hook)) if site is not None else None
+            self._evaluator = UrlFactoryEvaluator(trees, apps, hooks)
         return self._evaluator
 
     def _factory_patterns(self, module: ParsedModule, node: ast.Call, scope: UrlScope) -> bool:
@@ -41,6 +44,18 @@ class FactoryWalker(EntryWalker):
         except (NotStatic, RecursionError):
             return False
         return self._built_patterns(module, items, node, scope)
+
+    def _object_patterns(self, module: ParsedModule, node: ast.expr, scope: UrlScope) -> bool:
+        """``api.urls`` of an object the module built above (``api.register_endpoint(...)``)."""
+        try:
+            value = self._factory().value_at(self.tree, module, node)
+        except (NotStatic, RecursionError):
+            return False
+        if isinstance(value, tuple) and value and isinstance(value[0], list | tuple):
+            value = value[0]  # (patterns, app_name[, namespace]), as include() takes it
+        if not isinstance(value, list | tuple):
+            return False
+        return self._built_patterns(module, list(value), node, scope)
 
     def _loop_patterns(
         self, module: ParsedModule, loop: ast.For, name: str, scope: UrlScope

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from core import views
 from core.api import router
+from shared import hooks
+from shared.endpoints import EndpointRouter, PageEndpoint
 from shared.generic import CrudView
 from shared.helpers import plugin_urls
 
@@ -40,8 +42,15 @@ for app in apps.get_app_configs():
                 single.append(path("<event>/", include(plugin_urls(urlmod.event_patterns))))
             plugin_patterns.append(path("", include((single, app.label))))
 
+# Wagtail-style: an object filled above (and by hooks) whose .urls the URLconf mounts
+endpoints = EndpointRouter("ep")
+endpoints.register_endpoint("pages", PageEndpoint)
+for fn in hooks.get_hooks("construct_api"):
+    fn(endpoints)
+
 urlpatterns = [
     path("api/", include(router.urls)),
+    path("ep/", endpoints.urls),
     *views.TrackView.get_urls("tracks", "tracks"),
     *views.RoomView.get_urls("rooms", "rooms", actions=("list", "delete")),
     *schedule_urls("schedule"),
