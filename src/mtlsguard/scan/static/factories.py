@@ -37,13 +37,19 @@ class FactoryWalker(EntryWalker):
             self._evaluator = UrlFactoryEvaluator(trees, apps, hooks)
         return self._evaluator
 
-    def _factory_patterns(self, module: ParsedModule, node: ast.Call, scope: UrlScope) -> bool:
-        """The routes of the list the call ``node`` returns; False when it cannot be run."""
+    def _factory_patterns(
+        self, module: ParsedModule, node: ast.Call, scope: UrlScope
+    ) -> str | None:
+        """Walk the list the call ``node`` returns; else say where the evaluator stopped."""
         try:
             items = self._factory().call(self.tree, module, node)
-        except (NotStatic, RecursionError):
-            return False
-        return self._built_patterns(module, items, node, scope)
+        except NotStatic as stopped:
+            return f"stopped at: {stopped}"
+        except RecursionError:
+            return "stopped at: nesting too deep"
+        if not self._built_patterns(module, items, node, scope):
+            return "stopped at: an item that is not a URL pattern"
+        return None
 
     def _object_patterns(self, module: ParsedModule, node: ast.expr, scope: UrlScope) -> bool:
         """``api.urls`` of an object the module built above (``api.register_endpoint(...)``)."""

@@ -316,13 +316,12 @@ class UrlConfWalker(FactoryWalker):
             self._development_routes(module, node, scope)
         elif short == "get_app_patterns" and self.admin_site is not None:
             self._apphook_routes(scope)
-        elif not self._factory_patterns(module, node, scope):
-            self._note(
-                "urlpatterns",
-                excerpt(node),
-                "URL patterns returned by a call the scanner does not evaluate",
-                module.location(node),
-            )
+        else:
+            stopped = self._factory_patterns(module, node, scope)
+            if stopped is not None:
+                reason = "URL patterns returned by a call the scanner does not evaluate"
+                where = module.location(node)
+                self._note("urlpatterns", excerpt(node), f"{reason} ({stopped})", where)
 
     def _extended(self, module: ParsedModule, name: str, scope: UrlScope) -> None:
         """``extra += [...]``/``extra.append(...)`` after ``extra = [...]`` in its module."""
