@@ -629,7 +629,13 @@ def test_url_factories_the_evaluator_cannot_run_stay_unresolved(tmp_path: Path) 
                     return forever(n + 1)
                 def counted(base):
                     return [path(f"{base}/{i}/", views.a) for i in range(3)]
+                def grown(urllist):
+                    urllist.append(path("b/", views.a))
+                    urllist.extend(load(os.environ["EXTRA"]))  # stops here
+                    return urllist
+                import os
                 urlpatterns = [*forever(0), *counted("x"), path("a/", views.a)]
+                urlpatterns += grown([])
                 from django.apps import apps
                 from plugins import router, ViewSet
                 for app in apps.get_app_configs():
@@ -643,6 +649,7 @@ def test_url_factories_the_evaluator_cannot_run_stay_unresolved(tmp_path: Path) 
     assert [(u.kind, u.item) for u in result.unresolved] == [
         ("urlpatterns", "forever(0)"),
         ("urlpatterns", "counted('x')"),
+        ("urlpatterns", "grown([])"),
         ("urlpatterns", "for app in apps.get_app_configs()"),
     ]
     assert "does not evaluate" in result.unresolved[0].reason

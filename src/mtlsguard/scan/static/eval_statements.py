@@ -20,6 +20,7 @@ __all__ = ["MAX_ITERATIONS", "StatementRunner"]
 MAX_ITERATIONS = 500
 """Iterations of one loop or comprehension."""
 MAX_CALL_DEPTH = 6
+_MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse"})
 
 
 class _Return(Exception):
@@ -198,6 +199,24 @@ def _returned_parameter(func: ast.FunctionDef) -> str | None:
     returns = [n for n in ast.walk(func) if isinstance(n, ast.Return)]
     names = {r.value.id if isinstance(r.value, ast.Name) else None for r in returns}
     params = {a.arg for a in [*func.args.posonlyargs, *func.args.args]}
-    if len(names) == 1 and (name := next(iter(names))) in params:
-        return name
-    return None
+    if len(names) != 1 or (name := next(iter(names))) not in params:
+        return None
+    for node in ast.walk(func):
+        # items added to (or the name rebound) part-way would be lost silently: not this rule
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            return None
+        if isinstance(node, ast.AugAssign | ast.Subscript) and _names(node, name):
+            return None
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in _MUTATORS
+            and isinstance(node.value, ast.Name)
+            and node.value.id == name
+        ):
+            return None
+    return name
+
+
+def _names(node: ast.AugAssign | ast.Subscript, name: str) -> bool:
+    target = node.target if isinstance(node, ast.AugAssign) else node.value
+    return isinstance(target, ast.Name) and target.id == name
