@@ -633,9 +633,13 @@ def test_url_factories_the_evaluator_cannot_run_stay_unresolved(tmp_path: Path) 
                     urllist.append(path("b/", views.a))
                     urllist.extend(load(os.environ["EXTRA"]))  # stops here
                     return urllist
+                def joined(base):
+                    route = "/".join([base, views.a])  # TypeError in Python: not static
+                    return [path(route, views.a)]
                 import os
                 urlpatterns = [*forever(0), *counted("x"), path("a/", views.a)]
                 urlpatterns += grown([])
+                urlpatterns += joined("j")
                 from django.apps import apps
                 from plugins import router, ViewSet
                 for app in apps.get_app_configs():
@@ -650,6 +654,7 @@ def test_url_factories_the_evaluator_cannot_run_stay_unresolved(tmp_path: Path) 
         ("urlpatterns", "forever(0)"),
         ("urlpatterns", "counted('x')"),
         ("urlpatterns", "grown([])"),
+        ("urlpatterns", "joined('j')"),
         ("urlpatterns", "for app in apps.get_app_configs()"),
     ]
     assert "does not evaluate" in result.unresolved[0].reason

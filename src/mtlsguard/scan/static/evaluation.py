@@ -15,8 +15,10 @@ unresolved. Call depth, loop iterations and the steps of one evaluation are boun
 from __future__ import annotations
 
 import ast
+import contextlib
+import copy
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from mtlsguard.scan.static.admin_site import app_package
@@ -79,7 +81,8 @@ class UrlFactoryEvaluator(NameResolver):
     def call(self, tree: SourceTree, module: ParsedModule, node: ast.Call) -> list[Any]:
         """The items of the list ``node`` returns (raises :class:`NotStatic`)."""
         self._steps = 0
-        value = self._call(Frame(tree, module, {}), node, run_opaque=False)
+        with _python_errors():
+            value = self._call(Frame(tree, module, {}), node, run_opaque=False)
         if not isinstance(value, list | tuple):
             raise NotStatic("not a list")
         return list(value)
@@ -89,7 +92,8 @@ class UrlFactoryEvaluator(NameResolver):
         self._steps = 0
         self.imported.clear()
         frame = Frame(tree, module, {name: []})
-        self.run(frame, [loop])
+        with _python_errors():
+            self.run(frame, [loop])
         found = frame.local[name]
         if not isinstance(found, list):
             raise NotStatic("rebound")
@@ -108,8 +112,9 @@ class UrlFactoryEvaluator(NameResolver):
             for stmt in module.tree.body
             if (stmt.end_lineno or stmt.lineno) < node.lineno and not isinstance(stmt, _DEFINITIONS)
         ]
-        self.run(frame, above)
-        return self.eval(frame, node)
+        with _python_errors():
+            self.run(frame, above)
+            return self.eval(frame, node)
 
     # --- expressions ---------------------------------------------------------------------
 
@@ -151,9 +156,9 @@ class UrlFactoryEvaluator(NameResolver):
     def _operator(self, frame: Frame, node: ast.expr) -> Any:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
             left, right = self.eval(frame, node.left), self.eval(frame, node.right)
-            if isinstance(node.op, ast.Mod) and isinstance(left, str):
+            if isinstance(node.op, ast.Mod) and isinstance(left, str) and _plain(right):
                 return left % right
-            if isinstance(left, list) and not isinstance(right, list):
+            if isinstance(left, list) and isinstance(right, Ref | Code):
                 return [*left, Splice(right)]
             if type(left) is type(right) and isinstance(left, str | int | list | tuple):
                 return left + right
@@ -360,6 +365,22 @@ class UrlFactoryEvaluator(NameResolver):
             return _absolute(frame, node)
 
 
+@contextlib.contextmanager
+def _python_errors() -> Iterator[None]:
+    """What Python itself would reject (``"".join`` of code, an unhashable key) is not static."""
+    try:
+        yield
+    except (TypeError, ValueError, LookupError, ArithmeticError) as error:
+        raise NotStatic(f"{type(error).__name__}: {error}") from error
+
+
+def _plain(value: Any) -> bool:
+    """A constant that formats as itself (``"%s/" % value``)."""
+    if isinstance(value, tuple):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, str | int | float)
+
+
 def _registers(decorator: ast.expr) -> bool:
     """``@hooks.register("name")``: a registration decorator returns the function itself."""
     target = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -400,7 +421,6 @@ class _Absolute(ast.NodeTransformer):
 
 
 def _absolute(frame: Frame, node: ast.expr) -> ast.expr:
-    import copy
-
+    """A copy of ``node`` with its names made absolute (locals replaced by their values)."""
     result: ast.expr = _Absolute(frame).visit(copy.deepcopy(node))
     return result
