@@ -181,7 +181,8 @@ def test_unresolved_urlpatterns_calls_are_listed_and_dev_helpers_are_not(tmp_pat
                 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
             """,
             "app/views.py": "def a(request):\n    return None\n",
-            "app/plugins.py": "def collect_urls():\n    return []\n",
+            # what it returns depends on the environment: not evaluated
+            "app/plugins.py": "import os\ndef collect_urls():\n    return load(os.environ['P'])\n",
         },
     )
     result = scan_project(root)
@@ -232,8 +233,9 @@ def test_a_loop_that_adds_routes_at_run_time_is_unresolved(tmp_path: Path) -> No
                 from django.urls import include, path
                 from app import views
                 plugin_patterns = []
-                for app in apps.get_app_configs():
-                    plugin_patterns.append(path("", include(app.name + ".urls")))
+                import os
+                for name in os.environ.get("PLUGINS", "").split(","):
+                    plugin_patterns.append(path("", include(name + ".urls")))
                 urlpatterns = [path("a/", views.a)] + plugin_patterns
             """,
             "app/views.py": "def a(request):\n    return None\n",
@@ -242,7 +244,7 @@ def test_a_loop_that_adds_routes_at_run_time_is_unresolved(tmp_path: Path) -> No
     result = scan_project(root)
     assert [r.pattern for r in result.routes] == ["a/"]
     assert [(u.kind, u.item) for u in result.unresolved] == [
-        ("urlpatterns", "for app in apps.get_app_configs()")
+        ("urlpatterns", "for name in os.environ.get('PLUGINS', '').split(',')")
     ]
     assert "manage.py mtlsguard" in result.unresolved[0].reason
 
@@ -571,3 +573,88 @@ def test_a_missing_test_settings_module_does_not_matter_when_a_declared_one_is_u
     result = scan_project(root)
     assert result.settings_module == "proj.settings"
     assert result.unresolved == ()
+
+
+def test_url_factories_and_installed_app_loops_are_evaluated() -> None:
+    result = scan_project(CORPUS / "factories")
+    patterns = {r.pattern: r.view for r in result.routes}
+    assert result.unresolved == ()
+    # classmethod factories: parameters bound, defaults read, class attributes inherited or
+    # overridden, an `if` on a class attribute, a comprehension over dict keys or a tuple
+    assert [p for p in patterns if p.startswith(("tracks/", "rooms/"))] == [
+        "tracks/",
+        "tracks/new/",
+        "tracks/<int:pk>/",
+        "tracks/<int:pk>/delete/",
+        "rooms/",
+        "rooms/<slug:code>/delete/",
+    ]
+    assert patterns["rooms/"] == "core.views.RoomView"
+    # a module function: f-strings over a comprehension with tuple unpacking, a str method
+    for prefix in ("schedule", "schedule/v/<version>"):
+        assert patterns[f"{prefix}/"] == "core.views.ScheduleView"
+        assert patterns[f"{prefix}.json"] == "core.views.export"
+        assert patterns[f"{prefix}/export/<name>"] == "core.views.export"
+    # a view class passed as an argument
+    assert patterns["things/<int:pk>/"] == "shared.generic.CrudView"
+    # a loop over the installed apps: only those whose AppConfig has PluginMeta, their
+    # urlpatterns and, through a function returning its argument, their event_patterns
+    assert patterns["plugin-a/settings/"] == "plugin_a.views.settings_view"
+    assert patterns["<event>/plugin-a/report/"] == "plugin_a.views.report"
+    assert "plugin-b/" not in patterns
+    # a loop importing each plugin's urls, which registers a viewset on the API router
+    assert patterns["api/badges/<pk>/"] == "plugin_a.urls.BadgeViewSet"
+    assert patterns["api/notes/"] == "core.api.NoteViewSet"
+    # an object the URLconf builds above its .urls: __init__, a property, item assignment,
+    # super() in a classmethod, a hook function registered by an installed app, and a helper
+    # that wraps the views in place and returns its argument
+    assert [p for p in patterns if p.startswith("ep/")] == [
+        "ep/pages/",
+        "ep/pages/<int:pk>/",
+        "ep/pages/<int:pk>/action/",
+        "ep/docs/",
+        "ep/docs/<int:pk>/",
+    ]
+    assert patterns["ep/docs/"] == "shared.endpoints.DocEndpoint"
+
+
+def test_url_factories_the_evaluator_cannot_run_stay_unresolved(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import path
+                from app import views
+                def forever(n):
+                    return forever(n + 1)
+                def counted(base):
+                    return [path(f"{base}/{i}/", views.a) for i in range(3)]
+                def grown(urllist):
+                    urllist.append(path("b/", views.a))
+                    urllist.extend(load(os.environ["EXTRA"]))  # stops here
+                    return urllist
+                def joined(base):
+                    route = "/".join([base, views.a])  # TypeError in Python: not static
+                    return [path(route, views.a)]
+                import os
+                urlpatterns = [*forever(0), *counted("x"), path("a/", views.a)]
+                urlpatterns += grown([])
+                urlpatterns += joined("j")
+                from django.apps import apps
+                from plugins import router, ViewSet
+                for app in apps.get_app_configs():
+                    router.register(app.label, ViewSet)  # an effect it does not run
+            """,
+            "app/views.py": "def a(request):\n    return None\n",
+        },
+    )
+    result = scan_project(root)
+    assert [r.pattern for r in result.routes] == ["a/"]
+    assert [(u.kind, u.item) for u in result.unresolved] == [
+        ("urlpatterns", "forever(0)"),
+        ("urlpatterns", "counted('x')"),
+        ("urlpatterns", "grown([])"),
+        ("urlpatterns", "joined('j')"),
+        ("urlpatterns", "for app in apps.get_app_configs()"),
+    ]
+    assert "does not evaluate" in result.unresolved[0].reason

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from mtlsguard.scan.static.admin_site import AdminSiteRoutes, app_package
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
-__all__ = ["CMS_PAGE", "cms_apphook_urls", "hook_functions"]
+__all__ = ["CMS_PAGE", "cms_apphook_urls", "hook_function_names", "hook_functions"]
 
 CMS_PAGE = "<cms-page>/"
 """Prefix of an apphook's routes: the CMS page it is attached to is decided at run time."""
@@ -45,6 +45,16 @@ def hook_functions(apps: AdminSiteRoutes, hook: str) -> Iterator[Found]:
             if isinstance(node, ast.FunctionDef) and _registers_hook(node, hook):
                 for value in _returned(node):
                     yield tree, module, value
+
+
+def hook_function_names(apps: AdminSiteRoutes, hook: str) -> list[str]:
+    """Dotted names of the installed apps' ``@hooks.register(hook)`` functions."""
+    return [
+        f"{module.name}.{node.name}"
+        for _tree, module in _app_modules(apps, "wagtail_hooks")
+        for node in module.tree.body
+        if isinstance(node, ast.FunctionDef) and _registers_hook(node, hook)
+    ]
 
 
 def cms_apphook_urls(apps: AdminSiteRoutes) -> Iterator[Found]:

@@ -59,6 +59,9 @@ class RouterRoutes:
     def __init__(self, tree: SourceTree, builder: ModelBuilder) -> None:
         self.tree = tree
         self.builder = builder
+        self.plugin_modules: list[str] = []
+        """Modules a loop over the installed apps imports: they may register on a router
+        they import (``from app.api.urls import router; router.register(...)``)."""
 
     def routes(
         self, module: ParsedModule, node: ast.expr, prefix: str, wrappers: tuple[Expr, ...]
@@ -72,7 +75,8 @@ class RouterRoutes:
             return []
         owner = found[0]
         routes: list[RouteModel] = []
-        calls = list(_registrations(owner, dotted.rsplit(".", 1)[-1]))
+        calls = [(owner, c) for c in _registrations(owner, dotted.rsplit(".", 1)[-1])]
+        calls += self._plugin_registrations(dotted)
         created = found[1]
         if calls and isinstance(created, ast.Call) and self._default_router(owner, created):
             # DefaultRouter serves an API root view listing the registered viewsets.
@@ -86,10 +90,10 @@ class RouterRoutes:
                     declared_at=owner.location(created),
                 )
             )
-        for call in calls:
+        for where, call in calls:
             route_prefix, viewset_node = call.args[0], call.args[1]
             assert isinstance(route_prefix, ast.Constant)
-            target = self.tree.dotted_of(owner, viewset_node)
+            target = self.tree.dotted_of(where, viewset_node)
             if target is None:
                 continue
             basename = None
@@ -99,10 +103,22 @@ class RouterRoutes:
             base = join_route(prefix, str(route_prefix.value).strip("^$"))
             routes.extend(
                 self._register(
-                    str(route_prefix.value), base, target, basename, wrappers, owner.location(call)
+                    str(route_prefix.value), base, target, basename, wrappers, where.location(call)
                 )
             )
         return routes
+
+    def _plugin_registrations(self, dotted: str) -> list[tuple[ParsedModule, ast.Call]]:
+        """``register()`` calls on the router ``dotted`` in the plugin modules."""
+        found: list[tuple[ParsedModule, ast.Call]] = []
+        for name in self.plugin_modules:
+            module = self.tree.load(name)
+            if module is None:
+                continue
+            for local, target in module.imports.items():
+                if self.tree.canonical(target) == dotted:
+                    found.extend((module, call) for call in _registrations(module, local))
+        return found
 
     def _default_router(self, module: ParsedModule, created: ast.Call) -> bool:
         """``DefaultRouter()`` or a project subclass of it (``WeblateRouter(DefaultRouter)``)."""

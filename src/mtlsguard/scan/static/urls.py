@@ -21,6 +21,7 @@ from mtlsguard.scan.static.admin_site import AdminSiteRoutes
 from mtlsguard.scan.static.app_hooks import CMS_PAGE, cms_apphook_urls, hook_functions
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.conditions import StaticValues
+from mtlsguard.scan.static.factories import FactoryWalker
 from mtlsguard.scan.static.routers import RouterRoutes, join_route
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 from mtlsguard.scan.static.url_entries import (
@@ -28,7 +29,6 @@ from mtlsguard.scan.static.url_entries import (
     NOT_FOUND,
     NOT_STATIC,
     PATH_FUNCS,
-    EntryWalker,
     UrlScope,
     excerpt,
 )
@@ -57,7 +57,7 @@ def _loop_header(loop: ast.For | ast.While) -> str:
     return f"while {excerpt(loop.test)}"
 
 
-class UrlConfWalker(EntryWalker):
+class UrlConfWalker(FactoryWalker):
     """Walk a URLconf and its includes, producing routes and queuing their views."""
 
     def __init__(
@@ -236,7 +236,9 @@ class UrlConfWalker(EntryWalker):
                 self._wrap_module_routes(self.tree.expr(module, wrapper))
             elif hook is not None and self.admin_site is not None:
                 self._hook_routes(hook, scope)
-            elif adds_routes_at_run_time(stmt):
+            elif adds_routes_at_run_time(stmt) and not (
+                isinstance(stmt, ast.For) and self._loop_settled(module, stmt, scope)
+            ):
                 self._note("urlpatterns", _loop_header(stmt), _LOOP, module.location(stmt))
 
     def _patterns(
@@ -315,12 +317,11 @@ class UrlConfWalker(EntryWalker):
         elif short == "get_app_patterns" and self.admin_site is not None:
             self._apphook_routes(scope)
         else:
-            self._note(
-                "urlpatterns",
-                excerpt(node),
-                "URL patterns returned by a call the scanner does not evaluate",
-                module.location(node),
-            )
+            stopped = self._factory_patterns(module, node, scope)
+            if stopped is not None:
+                reason = "URL patterns returned by a call the scanner does not evaluate"
+                where = module.location(node)
+                self._note("urlpatterns", excerpt(node), f"{reason} ({stopped})", where)
 
     def _extended(self, module: ParsedModule, name: str, scope: UrlScope) -> None:
         """``extra += [...]``/``extra.append(...)`` after ``extra = [...]`` in its module."""
@@ -331,7 +332,10 @@ class UrlConfWalker(EntryWalker):
             if mutation.value is None:
                 loop = mutation.statement
                 assert isinstance(loop, ast.For | ast.While)
-                self._note("urlpatterns", _loop_header(loop), _LOOP, where)
+                if not (
+                    isinstance(loop, ast.For) and self._loop_patterns(module, loop, name, scope)
+                ):
+                    self._note("urlpatterns", _loop_header(loop), _LOOP, where)
             else:
                 self._patterns(module, mutation.value, scope, single=mutation.single)
 
@@ -427,7 +431,8 @@ class UrlConfWalker(EntryWalker):
             )
             return
         routes = self._routers.routes(module, node, scope.prefix, scope.wrappers)
-        if not routes:
+        urls = ast.copy_location(ast.Attribute(node, "urls", ast.Load()), node)
+        if not routes and not self._object_patterns(module, urls, scope):
             # django-ninja's NinjaAPI().urls, tastypie's Api().urls, or a router filled in a
             # loop: URLs exist at run time, none that the scanner can enumerate.
             self._note(

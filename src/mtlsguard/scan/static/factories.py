@@ -1,0 +1,104 @@
+"""Pattern lists built by code, for the URLconf walker: URL factories and installed-app loops.
+
+``*ThingView.get_urls("things")``, ``*get_schedule_urls("schedule", "versioned-")`` and a
+module-level ``for app in apps.get_app_configs(): ... patterns.append(...)`` are run by the
+bounded :class:`~mtlsguard.scan.static.evaluation.UrlFactoryEvaluator`; the list they build is
+then walked like one written out in the URLconf, each route declared where the call (or the
+loop) is. What the evaluator cannot run stays unresolved, with the reason.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from mtlsguard.scan.static.app_hooks import hook_function_names
+from mtlsguard.scan.static.eval_values import NotStatic, to_node
+from mtlsguard.scan.static.evaluation import UrlFactoryEvaluator
+from mtlsguard.scan.static.routers import RouterRoutes
+from mtlsguard.scan.static.source import ParsedModule
+from mtlsguard.scan.static.url_entries import EntryWalker, UrlScope
+
+__all__ = ["FactoryWalker"]
+
+
+class FactoryWalker(EntryWalker):
+    """Walk the lists that URL factories and installed-app loops return."""
+
+    _evaluator: UrlFactoryEvaluator | None = None
+    _routers: RouterRoutes
+
+    def _factory(self) -> UrlFactoryEvaluator:
+        if self._evaluator is None:
+            trees = [self.tree] + ([self.other_tree] if self.other_tree is not None else [])
+            site = self.admin_site
+            apps = site.apps if site is not None else None
+            hooks = (lambda hook: hook_function_names(site, hook)) if site is not None else None
+            self._evaluator = UrlFactoryEvaluator(trees, apps, hooks)
+        return self._evaluator
+
+    def _factory_patterns(
+        self, module: ParsedModule, node: ast.Call, scope: UrlScope
+    ) -> str | None:
+        """Walk the list the call ``node`` returns; else say where the evaluator stopped."""
+        try:
+            items = self._factory().call(self.tree, module, node)
+        except NotStatic as stopped:
+            return f"stopped at: {stopped}"
+        except RecursionError:
+            return "stopped at: nesting too deep"
+        if not self._built_patterns(module, items, node, scope):
+            return "stopped at: an item that is not a URL pattern"
+        return None
+
+    def _object_patterns(self, module: ParsedModule, node: ast.expr, scope: UrlScope) -> bool:
+        """``api.urls`` of an object the module built above (``api.register_endpoint(...)``)."""
+        try:
+            value = self._factory().value_at(self.tree, module, node)
+        except (NotStatic, RecursionError):
+            return False
+        if isinstance(value, tuple) and value and isinstance(value[0], list | tuple):
+            value = value[0]  # (patterns, app_name[, namespace]), as include() takes it
+        if not isinstance(value, list | tuple):
+            return False
+        return self._built_patterns(module, list(value), node, scope)
+
+    def _loop_patterns(
+        self, module: ParsedModule, loop: ast.For, name: str, scope: UrlScope
+    ) -> bool:
+        """The routes a module-level ``loop`` appends to ``name``; False when it cannot be run."""
+        try:
+            items = self._factory().loop(self.tree, module, loop, name)
+        except (NotStatic, RecursionError):
+            return False
+        return self._built_patterns(module, items, loop, scope)
+
+    def _loop_settled(self, module: ParsedModule, loop: ast.For, scope: UrlScope) -> bool:
+        """Run a module-level loop; False when the evaluator cannot.
+
+        What it appends to ``urlpatterns`` is walked; the modules it imports may register
+        viewsets on routers.
+        """
+        if not self._loop_patterns(module, loop, "urlpatterns", scope):
+            return False
+        self._plugin_modules(self._factory().imported)
+        return True
+
+    def _plugin_modules(self, names: list[str]) -> None:
+        """Modules imported for their side effects (router registrations)."""
+        known = self._routers.plugin_modules
+        known.extend(name for name in names if name not in known)
+
+    def _built_patterns(
+        self, module: ParsedModule, items: list[Any], where: ast.AST, scope: UrlScope
+    ) -> bool:
+        try:
+            node = to_node(items)
+        except NotStatic:
+            return False
+        for sub in ast.walk(node):  # every route is declared at the call (or the loop)
+            if isinstance(sub, ast.expr):
+                sub.lineno = getattr(where, "lineno", 1)
+                sub.col_offset = getattr(where, "col_offset", 0)
+        self._patterns(module, node, scope.deeper(module.location(where)))
+        return True

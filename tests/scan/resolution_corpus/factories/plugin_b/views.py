@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def hidden(request):
+    return HttpResponse("b")

@@ -1,0 +1,2 @@
+def require_plugin(view):
+    return view
