@@ -37,7 +37,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from mtlsguard.certs.request import CertificateOutcome
 from mtlsguard.django import runtime
-from mtlsguard.django.audit import audit_record, audit_request, emit_async
+from mtlsguard.django.audit import audit_record, emit_async, submit_event
 from mtlsguard.django.audit import wanted as audit_wanted
 from mtlsguard.django.backends import authenticate_certificate
 from mtlsguard.django.conf import MtlsGuardSettings, get_settings
@@ -130,8 +130,8 @@ class ClientCertificateMiddleware:
         else:
             response = refusal_response(request, refusal, api=settings.is_api(request.path_info))
         reason = self._reason(settings, outcome, refusal, user)
-        if reason is not None:
-            audit_request(
+        if reason is not None:  # _reason() asked audit.wanted() already
+            submit_event(
                 request,
                 settings,
                 outcome,
@@ -239,7 +239,7 @@ class ClientCertificateMiddleware:
             )
             await emit_async(record, settings.audit)
         elif reason is not None:
-            audit_request(
+            submit_event(
                 request,
                 settings,
                 outcome,
