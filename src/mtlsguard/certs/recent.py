@@ -41,18 +41,25 @@ class RecentOutcomes:
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         """How many outcomes are kept (0: none)."""
-        self._data: dict[Any, tuple[CertificateOutcome, int]] = {}
+        self._data: dict[Any, tuple[CertificateOutcome, int, float | None]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: Any) -> tuple[CertificateOutcome, int] | None:
+    def get(self, key: Any) -> tuple[CertificateOutcome, int, float | None] | None:
         """The entry for ``key``, if any (validity is the caller's to check).
 
         :raises TypeError: when ``key`` is not hashable (a non-string value in the environ).
         """
         return self._data.get(key)
 
-    def put(self, key: Any, outcome: CertificateOutcome, generation: int) -> None:
-        """Remember ``outcome`` (verified in result-cache ``generation``) under ``key``."""
+    def put(
+        self, key: Any, outcome: CertificateOutcome, generation: int, deadline: float | None
+    ) -> None:
+        """Remember ``outcome`` (verified in result-cache ``generation``) under ``key``.
+
+        ``deadline`` is its ``expires_at`` as a POSIX timestamp when the policy's clock is the
+        system clock (compared with ``time.time()``, cheaper than building a datetime), else
+        ``None`` (the caller asks the policy's clock).
+        """
         if self.maxsize <= 0:
             return
         with self._lock:
@@ -60,7 +67,7 @@ class RecentOutcomes:
             data.pop(key, None)
             while len(data) >= self.maxsize:
                 del data[next(iter(data))]
-            data[key] = (outcome, generation)
+            data[key] = (outcome, generation, deadline)
 
     def discard(self, key: Any) -> None:
         """Forget ``key`` (an entry found stale)."""

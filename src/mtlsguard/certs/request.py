@@ -20,13 +20,14 @@ policy fetches CRLs.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate, VerifiedCertificate
-from mtlsguard.certs.policy import VerificationPolicy
+from mtlsguard.certs.policy import VerificationPolicy, system_time
 from mtlsguard.certs.proxies import ProxyDecision, TrustedProxies, rewritten_peer
 from mtlsguard.certs.recent import RecentOutcomes
 from mtlsguard.certs.sources import (
@@ -305,7 +306,9 @@ class CertificateReader:
         outcome = CertificateOutcome(presented, verified, None)
         if key is not None and presented.der is not None:
             assert recent is not None
-            recent.put(key, outcome, generation)
+            system_clock = self._verifier.policy.clock is system_time
+            deadline = verified.expires_at.timestamp() if system_clock else None
+            recent.put(key, outcome, generation, deadline)
         return outcome
 
     def _remembered(
@@ -323,13 +326,17 @@ class CertificateReader:
             return None, None
         if entry is None:
             return key, None
-        outcome, generation = entry
+        outcome, generation, deadline = entry
         verifier = self._verifier
         verified = outcome.verified
         if (
             verified is None
             or generation != verifier.results.generation
-            or verifier.policy.clock() >= verified.expires_at
+            or (
+                time.time() >= deadline
+                if deadline is not None
+                else verifier.policy.clock() >= verified.expires_at
+            )
         ):
             recent.discard(key)
             return key, None

@@ -30,7 +30,7 @@ from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.request import CertificateOutcome
 from mtlsguard.django.audit_sink import audit_queue
 from mtlsguard.django.conf import AuditSettings, MtlsGuardSettings
-from mtlsguard.django.request_certificate import forwarded_for, meta_key, peer_address
+from mtlsguard.django.request_certificate import meta_key
 
 __all__ = [
     "AUDIT_LOGGER",
@@ -193,9 +193,13 @@ def _capture(
     status: int | None,
     user: Any,
 ) -> _Captured:
+    # Plain reads of META (what peer_address() and forwarded_for() read): this runs on the
+    # request thread for every audited request.
     meta = request.META
     header = settings.audit.request_id_header
     request_id = meta.get(meta_key(header)) if header else None
+    ip_header = settings.client_ip_header
+    forwarded = meta.get(meta_key(ip_header)) if ip_header is not None else None
     return _Captured(
         settings,
         outcome.presented,
@@ -204,9 +208,9 @@ def _capture(
         status,
         request.method or "",
         request.path,
-        peer_address(request),
+        str(meta.get("REMOTE_ADDR") or ""),
         request_id if isinstance(request_id, str) else None,
-        forwarded_for(request, settings),
+        forwarded if isinstance(forwarded, str) else None,
         user.get_username() if user is not None else "",
     )
 

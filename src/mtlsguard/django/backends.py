@@ -89,7 +89,20 @@ def authenticate_certificate(request: HttpRequest | None, certificate: Any) -> A
     ``PermissionDenied`` stops the search, the first user returned gets ``user.backend``, and
     ``user_login_failed`` is sent when nobody answers.
     """
-    for backend_class, path in _certificate_backends():
+    backends = _certificate_backends()
+    if (
+        backends
+        and backends[0][0] is ClientCertificateBackend
+        and isinstance(certificate, VerifiedCertificate)
+        and certificate.certificate.sha256 is not None
+    ):
+        # What the first backend answers from its cache, without building it (the hot path
+        # of a repeated certificate): the same key, the same private copy, the same TTL.
+        cached = identity_cache.get((ClientCertificateBackend, certificate.certificate.sha256))
+        if cached is not MISS and cached is not None:
+            cached.backend = backends[0][1]
+            return cached
+    for backend_class, path in backends:
         try:
             user = backend_class().authenticate(request, certificate=certificate)
         except PermissionDenied:
