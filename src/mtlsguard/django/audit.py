@@ -263,7 +263,22 @@ def flush() -> None:
     audit_queue.flush()
 
 
-def _deferred_record(level: int, captured: _Captured) -> logging.LogRecord:
+def _deferred_record(
+    level: int,
+    request: HttpRequest,
+    settings: MtlsGuardSettings,
+    presented: ClientCertificate | None,
+    allowed: bool,
+    reason: str,
+    status: int | None,
+    username: str,
+) -> logging.LogRecord:
+    # In the listener thread: the request's method, path and META are read here. Nothing
+    # changes them once the response is built (the event is queued after that), and the
+    # user's name was read on the request thread.
+    outcome = CertificateOutcome(presented, None, None)
+    captured = _capture(request, settings, outcome, allowed, reason, status, None)
+    captured.user = username
     return _log_record(level, captured.build())
 
 
@@ -315,12 +330,13 @@ def submit_event(
 ) -> None:
     """:func:`audit_request` for a caller that has just checked :func:`wanted` itself."""
     options = settings.audit
-    captured = _capture(request, settings, outcome, allowed, reason, status, user)
     if not options.database:
         level = logging.INFO if allowed else logging.WARNING
-        if audit_queue.submit(logger, _deferred_record, level, captured):
+        username = user.get_username() if user is not None else ""
+        args = (level, request, settings, outcome.presented, allowed, reason, status, username)
+        if audit_queue.submit(logger, _deferred_record, *args):
             return
-    emit(captured.build(), options)
+    emit(_capture(request, settings, outcome, allowed, reason, status, user).build(), options)
 
 
 async def emit_async(record: AuditRecord, options: AuditSettings) -> None:

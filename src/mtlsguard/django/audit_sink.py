@@ -24,6 +24,18 @@ from typing import Any, cast
 
 __all__ = ["AuditQueue", "audit_queue"]
 
+#: This process's id, kept current across forks (``os.getpid()`` is a system call, and the
+#: queue asks on every audited request whether it was installed in this process).
+_pid = os.getpid()
+
+
+def _after_fork() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
 
 class _Enqueue(logging.handlers.QueueHandler):
     """A ``QueueHandler`` that hands the record over as it is.
@@ -92,7 +104,7 @@ class AuditQueue:
         if (
             not handlers
             or self._closed
-            or (len(handlers) == 1 and handlers[0] is self._handler and self._pid == os.getpid())
+            or (len(handlers) == 1 and handlers[0] is self._handler and self._pid == _pid)
         ):
             return
         with self._lock:
@@ -104,7 +116,7 @@ class AuditQueue:
         if not current:
             return
         ours = self._handler
-        forked = self._pid != os.getpid()
+        forked = self._pid != _pid
         if ours is not None and ours in current:
             moved = [*self._moved, *(h for h in current if h is not ours)]
         else:
@@ -116,7 +128,7 @@ class AuditQueue:
         listener = _Listener(channel, *moved, respect_handler_level=True)
         listener.start()
         self._handler, self._listener, self._moved = handler, listener, tuple(moved)
-        self._pid = os.getpid()
+        self._pid = _pid
         for old in current:
             audit_logger.removeHandler(old)
         audit_logger.addHandler(handler)
@@ -157,7 +169,7 @@ class AuditQueue:
     def flush(self) -> None:
         """Deliver every queued record now."""
         with self._lock:
-            if self._pid != os.getpid() or self._listener is None:
+            if self._pid != _pid or self._listener is None:
                 return
             listener = self._listener
             listener.stop()
@@ -171,7 +183,7 @@ class AuditQueue:
         """
         with self._lock:
             self._closed = True
-            if self._pid != os.getpid() or self._listener is None:
+            if self._pid != _pid or self._listener is None:
                 return
             self._stop_listener()
             handler, self._handler = self._handler, None
