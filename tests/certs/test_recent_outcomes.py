@@ -48,7 +48,8 @@ def test_the_peer_is_part_of_the_key(pki: TestPKI) -> None:
     # The same header values from a direct client are still refused, every time.
     for _ in range(2):
         outcome = reader.read_wsgi(environ(STRANGER, pki.client))
-        assert outcome.untrusted and outcome.verified is None
+        assert outcome.untrusted
+        assert outcome.verified is None
     other = reader.read_wsgi(environ(OTHER_PROXY, pki.client))
     assert other.verified is not None
 
@@ -58,14 +59,16 @@ def test_another_certificate_gets_its_own_verdict(pki: TestPKI) -> None:
     alice = reader.read_wsgi(environ(PROXY, pki.client))
     bob_cert = pki.intermediate.issue(name("bob"))
     bob = reader.read_wsgi(environ(PROXY, bob_cert))
-    assert bob.verified is not None and alice.verified is not None
+    assert bob.verified is not None
+    assert alice.verified is not None
     assert bob.verified.certificate.common_name == "bob"
     assert reader.read_wsgi(environ(PROXY, pki.client)).verified is alice.verified
     # The proxy's verdict is part of the key: a failed handshake is never a remembered pass.
     failed = reader.read_wsgi(
         environ(PROXY, pki.client) | {"HTTP_X_SSL_CLIENT_VERIFY": "FAILED:unknown ca"}
     )
-    assert failed.verified is None and failed.error is not None
+    assert failed.verified is None
+    assert failed.error is not None
 
 
 def test_clearing_the_verifier_cache_forgets_the_memo(pki: TestPKI) -> None:
@@ -74,7 +77,8 @@ def test_clearing_the_verifier_cache_forgets_the_memo(pki: TestPKI) -> None:
     first = reader.read_wsgi(environ(PROXY, pki.client))
     policy.clear_cache()
     again = reader.read_wsgi(environ(PROXY, pki.client))
-    assert again is not first and again.verified is not None
+    assert again is not first
+    assert again.verified is not None
 
 
 def test_an_entry_is_not_used_past_the_verified_result_s_expiry(pki: TestPKI) -> None:
@@ -87,7 +91,8 @@ def test_an_entry_is_not_used_past_the_verified_result_s_expiry(pki: TestPKI) ->
     later = reader.read_wsgi(environ(PROXY, pki.client))
     assert later is not first  # verified again at the new time (and refused if expired)
     if now[0] > pki.client.cert.not_valid_after_utc:
-        assert later.error is not None and later.error.reason == "expired"
+        assert later.error is not None
+        assert later.error.reason == "expired"
 
 
 def test_the_server_rewriting_the_peer_is_checked_on_every_hit(pki: TestPKI) -> None:
@@ -95,7 +100,8 @@ def test_the_server_rewriting_the_peer_is_checked_on_every_hit(pki: TestPKI) -> 
     assert reader.read_wsgi(environ(PROXY, pki.client)).verified is not None
     rewritten = environ(PROXY, pki.client, PROXY_ADDR="10.0.0.5", PROXY_PROTOCOL="TCP4")
     outcome = reader.read_wsgi(rewritten)
-    assert outcome.untrusted and outcome.verified is None
+    assert outcome.untrusted
+    assert outcome.verified is None
 
 
 def test_the_memo_is_bounded(pki: TestPKI) -> None:
@@ -104,7 +110,8 @@ def test_the_memo_is_bounded(pki: TestPKI) -> None:
     for cert in issued:
         assert reader.read_wsgi(environ(PROXY, cert)).verified is not None
     memo = reader._recent
-    assert memo is not None and len(memo) == 2
+    assert memo is not None
+    assert len(memo) == 2
     assert len(RecentOutcomes(0)) == 0
 
 
