@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +55,7 @@ from mtlsguard.django.runtime import VerifiedCertificate
 __all__ = ["ClientCertificateBackend", "authenticate_certificate"]
 
 _backends_lock = threading.Lock()
-_backends: tuple[tuple[str, ...], tuple[tuple[type, str], ...]] | None = None
+_backends: tuple[Sequence[str], tuple[tuple[type, str], ...]] | None = None
 
 
 def _certificate_backends() -> tuple[tuple[type, str], ...]:
@@ -65,10 +66,13 @@ def _certificate_backends() -> tuple[tuple[type, str], ...]:
     path); the answer only changes with the setting, so it is worked out once per value.
     """
     global _backends
-    paths = tuple(django_settings.AUTHENTICATION_BACKENDS)
+    setting = django_settings.AUTHENTICATION_BACKENDS
     cached = _backends
-    if cached is not None and cached[0] == paths:
+    # Compared with a copy of the same type (list or tuple), element by element: nothing is
+    # built per request.
+    if cached is not None and cached[0] == setting:
         return cached[1]
+    paths = tuple(setting)
     compatible = []
     for path in paths:
         backend = auth.load_backend(path)
@@ -78,7 +82,7 @@ def _certificate_backends() -> tuple[tuple[type, str], ...]:
             continue  # does not take a certificate (Django skips it the same way)
         compatible.append((type(backend), path))
     with _backends_lock:
-        _backends = (paths, tuple(compatible))
+        _backends = (list(paths) if isinstance(setting, list) else paths, tuple(compatible))
     return _backends[1]
 
 
