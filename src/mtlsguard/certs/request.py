@@ -189,6 +189,7 @@ class CertificateReader:
     """
 
     __slots__ = (
+        "_memo_keys",
         "_meta_keys",
         "_names",
         "_own_has_values",
@@ -225,12 +226,14 @@ class CertificateReader:
         # Repeats of a verified certificate skip straight to the outcome (see recent.py):
         # only where the key (peer + raw values) determines the trust decision and the parse.
         self._recent: RecentOutcomes | None = None
+        self._memo_keys: tuple[str, ...] = ()
         if (
             self._meta_keys is not None
             and not self._own_has_values
             and type(self._source).is_forwarded is CertificateSource.is_forwarded
         ):
             self._recent = RecentOutcomes(self._verifier.policy.cache_size)
+            self._memo_keys = tuple(key for _, key in self._meta_keys)
 
     @property
     def source(self) -> str:
@@ -318,9 +321,8 @@ class CertificateReader:
 
         The key is ``None`` when the request cannot be memoised (an unhashable value).
         """
-        assert self._meta_keys is not None
         try:
-            key = (peer, *[environ.get(meta) for _, meta in self._meta_keys])
+            key = (peer, *map(environ.get, self._memo_keys))
             entry = recent.get(key)
         except TypeError:
             return None, None
