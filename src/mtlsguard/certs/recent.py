@@ -22,16 +22,15 @@ address) are still made by the reader on every hit.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from mtlsguard.certs.request import CertificateOutcome
+from typing import Any, Generic, TypeVar
 
 __all__ = ["RecentOutcomes"]
 
+Outcome = TypeVar("Outcome")
 
-class RecentOutcomes:
-    """A bounded, thread-safe map of ``key -> (verified outcome, generation)``.
+
+class RecentOutcomes(Generic[Outcome]):
+    """A bounded, thread-safe map of ``key -> (verified outcome, generation, deadline)``.
 
     Reads take no lock (one ``dict.get``); writes do, and evict the oldest entries.
     """
@@ -41,19 +40,17 @@ class RecentOutcomes:
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         """How many outcomes are kept (0: none)."""
-        self._data: dict[Any, tuple[CertificateOutcome, int, float | None]] = {}
+        self._data: dict[Any, tuple[Outcome, int, float | None]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: Any) -> tuple[CertificateOutcome, int, float | None] | None:
+    def get(self, key: Any) -> tuple[Outcome, int, float | None] | None:
         """The entry for ``key``, if any (validity is the caller's to check).
 
         :raises TypeError: when ``key`` is not hashable (a non-string value in the environ).
         """
         return self._data.get(key)
 
-    def put(
-        self, key: Any, outcome: CertificateOutcome, generation: int, deadline: float | None
-    ) -> None:
+    def put(self, key: Any, outcome: Outcome, generation: int, deadline: float | None) -> None:
         """Remember ``outcome`` (verified in result-cache ``generation``) under ``key``.
 
         ``deadline`` is its ``expires_at`` as a POSIX timestamp when the policy's clock is the

@@ -225,7 +225,7 @@ class CertificateReader:
             )
         # Repeats of a verified certificate skip straight to the outcome (see recent.py):
         # only where the key (peer + raw values) determines the trust decision and the parse.
-        self._recent: RecentOutcomes | None = None
+        self._recent: RecentOutcomes[CertificateOutcome] | None = None
         self._memo_keys: tuple[str, ...] = ()
         if (
             self._meta_keys is not None
@@ -315,7 +315,10 @@ class CertificateReader:
         return outcome
 
     def _remembered(
-        self, recent: RecentOutcomes, peer: str | None, environ: Mapping[str, Any]
+        self,
+        recent: RecentOutcomes[CertificateOutcome],
+        peer: str | None,
+        environ: Mapping[str, Any],
     ) -> tuple[Any, CertificateOutcome | None]:
         """``(memo key, outcome)``: the outcome when a live one is remembered for this request.
 
