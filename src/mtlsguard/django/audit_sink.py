@@ -146,9 +146,18 @@ class AuditQueue:
         not propagate (a ``LOGGING`` entry with ``"propagate": False``): then the listener's
         handlers are all that would see the record. Otherwise ``False``: log it as usual.
         """
-        self.route(audit_logger)
         handler = self._handler
         handlers = audit_logger.handlers
+        if not (
+            handler is not None
+            and len(handlers) == 1
+            and handlers[0] is handler
+            and self._pid == _pid
+            and not self._closed
+        ):  # not (or no longer) routed through this queue in this process
+            self.route(audit_logger)
+            handler = self._handler
+            handlers = audit_logger.handlers
         if (
             handler is None
             or audit_logger.propagate

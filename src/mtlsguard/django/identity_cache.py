@@ -45,12 +45,12 @@ def private_copy(user: Any) -> Any:
     clone = object.__new__(type(user))
     model_state = user._state
     new_state = object.__new__(type(model_state))
-    new_state.__dict__.update(model_state.__dict__)
     fields_cache = model_state.fields_cache
-    new_state.fields_cache = fields_cache.copy() if fields_cache else {}
-    attributes = user.__dict__.copy()
-    attributes["_state"] = new_state
-    clone.__dict__.update(attributes)
+    new_state.__dict__ = {
+        **model_state.__dict__,
+        "fields_cache": fields_cache.copy() if fields_cache else {},
+    }
+    clone.__dict__ = {**user.__dict__, "_state": new_state}
     return clone
 
 
