@@ -263,22 +263,8 @@ def flush() -> None:
     audit_queue.flush()
 
 
-def _deferred_record(
-    level: int,
-    request: HttpRequest,
-    settings: MtlsGuardSettings,
-    presented: ClientCertificate | None,
-    allowed: bool,
-    reason: str,
-    status: int | None,
-    username: str,
-) -> logging.LogRecord:
-    # In the listener thread: the request's method, path and META are read here. Nothing
-    # changes them once the response is built (the event is queued after that), and the
-    # user's name was read on the request thread.
-    outcome = CertificateOutcome(presented, None, None)
-    captured = _capture(request, settings, outcome, allowed, reason, status, None)
-    captured.user = username
+def _deferred_record(level: int, captured: _Captured) -> logging.LogRecord:
+    # In the listener thread: the record, its dict and the log record are built here.
     return _log_record(level, captured.build())
 
 
@@ -332,9 +318,10 @@ def submit_event(
     options = settings.audit
     if not options.database:
         level = logging.INFO if allowed else logging.WARNING
-        username = user.get_username() if user is not None else ""
-        args = (level, request, settings, outcome.presented, allowed, reason, status, username)
-        if audit_queue.submit(logger, _deferred_record, *args):
+        # Plain values only: the request is not kept alive (and promoted by the garbage
+        # collector) while the event waits in the queue.
+        captured = _capture(request, settings, outcome, allowed, reason, status, user)
+        if audit_queue.submit(logger, _deferred_record, level, captured):
             return
     emit(_capture(request, settings, outcome, allowed, reason, status, user).build(), options)
 
