@@ -163,6 +163,13 @@ class _Captured:
     request_id: str | None
     forwarded_for: str | None
     user: str
+    level: int = logging.INFO
+    """The event's log level (used when it is queued as a
+    :class:`~mtlsguard.django.audit_sink.DeferredEvent`)."""
+
+    def log_record(self) -> logging.LogRecord:
+        """The log record of this event (built in the audit queue's listener thread)."""
+        return _log_record(self.level, self.build())
 
     def build(self) -> AuditRecord:
         cert = self.cert
@@ -263,11 +270,6 @@ def flush() -> None:
     audit_queue.flush()
 
 
-def _deferred_record(level: int, captured: _Captured) -> logging.LogRecord:
-    # In the listener thread: the record, its dict and the log record are built here.
-    return _log_record(level, captured.build())
-
-
 def emit(record: AuditRecord, options: AuditSettings) -> None:
     """Log ``record`` (and store it when the database sink is on)."""
     if not _should_log(record, options):
@@ -321,7 +323,8 @@ def submit_event(
         # Plain values only: the request is not kept alive (and promoted by the garbage
         # collector) while the event waits in the queue.
         captured = _capture(request, settings, outcome, allowed, reason, status, user)
-        if audit_queue.submit(logger, _deferred_record, level, captured):
+        captured.level = level
+        if audit_queue.put(logger, captured):  # built by captured.log_record(), later
             return
     emit(_capture(request, settings, outcome, allowed, reason, status, user).build(), options)
 

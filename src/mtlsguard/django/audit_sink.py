@@ -20,9 +20,9 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
-__all__ = ["AuditQueue", "audit_queue"]
+__all__ = ["AuditQueue", "DeferredEvent", "audit_queue"]
 
 #: This process's id, kept current across forks (``os.getpid()`` is a system call, and the
 #: queue asks on every audited request whether it was installed in this process).
@@ -48,6 +48,13 @@ class _Enqueue(logging.handlers.QueueHandler):
         return record
 
 
+class DeferredEvent(Protocol):
+    """An event queued before its log record was built (:meth:`AuditQueue.put`)."""
+
+    def log_record(self) -> logging.LogRecord:
+        """Build the log record (called in the listener thread)."""
+
+
 class _Deferred:
     """An event queued before its log record was built: ``build(*args)`` makes it."""
 
@@ -55,6 +62,10 @@ class _Deferred:
 
     def __init__(self, build: Callable[..., logging.LogRecord], args: tuple[Any, ...]) -> None:
         self.build, self.args = build, args
+
+    def log_record(self) -> logging.LogRecord:
+        """``build(*args)``."""
+        return self.build(*self.args)
 
 
 #: How long the listener waits, once it has emptied the queue, before it blocks on it again.
@@ -74,9 +85,9 @@ class _Listener(logging.handlers.QueueListener):
         return channel.get(block)
 
     def prepare(self, record: Any) -> Any:
-        if isinstance(record, _Deferred):
-            return record.build(*record.args)
-        return record
+        if isinstance(record, logging.LogRecord):
+            return record
+        return record.log_record()  # a DeferredEvent
 
 
 class AuditQueue:
@@ -140,7 +151,14 @@ class AuditQueue:
     def submit(
         self, audit_logger: logging.Logger, build: Callable[..., logging.LogRecord], *args: Any
     ) -> bool:
-        """Queue an event whose record is built in the listener thread, if nothing is lost.
+        """Queue an event whose record ``build(*args)`` makes in the listener thread.
+
+        As :meth:`put`: ``False`` when that would lose something (log it as usual).
+        """
+        return self.put(audit_logger, _Deferred(build, args))
+
+    def put(self, audit_logger: logging.Logger, event: DeferredEvent) -> bool:
+        """Queue ``event``, whose record is built in the listener thread, if nothing is lost.
 
         Only when the audit logger's one handler is this queue's, it has no filters and does
         not propagate (a ``LOGGING`` entry with ``"propagate": False``): then the listener's
@@ -167,7 +185,7 @@ class AuditQueue:
             or handlers[0] is not handler
         ):
             return False
-        handler.queue.put_nowait(_Deferred(build, args))
+        handler.queue.put_nowait(event)
         return True
 
     def _stop_listener(self) -> None:
