@@ -68,10 +68,11 @@ class _Deferred:
         return self.build(*self.args)
 
 
-#: How long the listener waits, once it has emptied the queue, before it blocks on it again.
-#: A put wakes a thread blocked on the queue (a futex call in the request thread, then a GIL
-#: hand-over); with this pause a busy process wakes the listener at most ~100 times a second
-#: instead of once per request, and records reach the handlers at most this much later.
+#: How long the listener lets a batch gather after the first event of it arrives. A put wakes a
+#: thread blocked on the queue (a futex call in the request thread, then the handlers' work
+#: competing for the GIL with the requests); with this pause a busy process wakes the listener
+#: at most ~100 times a second instead of once per request, and records reach the handlers at
+#: most this much later.
 BATCH_PAUSE = 0.01
 
 
@@ -81,7 +82,12 @@ class _Listener(logging.handlers.QueueListener):
     def dequeue(self, block: bool) -> Any:
         channel = cast("queue.SimpleQueue[Any]", self.queue)
         if block and channel.empty():
-            time.sleep(BATCH_PAUSE)  # let a batch gather: puts meanwhile wake nobody
+            # The first event of a batch: wait for the rest before handling any, so the
+            # handlers run after the burst of requests, not against it (and the puts meanwhile
+            # wake nobody).
+            record = channel.get(True)
+            time.sleep(BATCH_PAUSE)
+            return record
         return channel.get(block)
 
     def prepare(self, record: Any) -> Any:
