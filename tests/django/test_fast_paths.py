@@ -183,3 +183,50 @@ def test_audit_as_dict_equals_asdict() -> None:
     )
     assert record.as_dict() == dataclasses.asdict(record)
     assert list(record.as_dict()) == [f.name for f in dataclasses.fields(AuditRecord)]
+
+
+class NobodyBackend(ClientCertificateBackend):
+    """A subclass first in the list: the cached answer of the base class must not be used."""
+
+    def authenticate(self, request: Any, certificate: Any = None, **kwargs: Any) -> Any:
+        return None
+
+
+def test_a_cached_answer_is_used_only_for_the_exact_backend(
+    alice: Any, pki: TestPKI, mtls_settings: Any
+) -> None:
+    certificate = verified(pki.client)
+    first = authenticate_certificate(None, certificate)  # fills the cache
+    hit = authenticate_certificate(None, certificate)  # the shortcut
+    assert first == hit == alice
+    assert hit.backend == OURS
+    assert hit is not first
+    mtls_settings.AUTHENTICATION_BACKENDS = [f"{__name__}.NobodyBackend", OURS]
+    # NobodyBackend answers first, and its answer is not the cached one.
+    assert authenticate_certificate(None, certificate) == alice
+    assert authenticate_certificate(None, certificate).backend == OURS
+    mtls_settings.AUTHENTICATION_BACKENDS = (f"{__name__}.NobodyBackend",)  # a tuple setting
+    assert authenticate_certificate(None, certificate) is None
+
+
+def test_a_revocation_ends_the_cached_answer_at_once(alice: Any, pki: TestPKI) -> None:
+    from django.utils import timezone
+
+    certificate = verified(pki.client)
+    assert authenticate_certificate(None, certificate) == alice
+    assert authenticate_certificate(None, certificate) == alice  # cached
+    binding = CertificateBinding.objects.get(user=alice)
+    binding.revoked_at = timezone.now()
+    binding.save()  # post_save clears the identity cache
+    try:
+        assert authenticate_certificate(None, certificate) is None
+    finally:
+        binding.revoked_at = None
+        binding.save()
+
+
+def test_private_copy_of_an_empty_fields_cache_is_its_own(alice: Any) -> None:
+    alice._state.fields_cache.clear()
+    clone = private_copy(alice)
+    clone._state.fields_cache["x"] = 1
+    assert "x" not in alice._state.fields_cache

@@ -30,6 +30,7 @@ __all__ = [
     "VerificationPolicy",
     "load_certificates",
     "load_crls",
+    "system_time",
 ]
 
 RevocationMode: TypeAlias = Literal["off", "soft", "strict"]
@@ -119,8 +120,12 @@ def load_crls(
     return tuple(crls)
 
 
-def _utcnow() -> dt.datetime:
+def system_time() -> dt.datetime:
+    """The current time in UTC: the default :attr:`VerificationPolicy.clock`."""
     return dt.datetime.now(dt.UTC)
+
+
+_utcnow = system_time
 
 
 def _normalise_pin(pin: str) -> str:

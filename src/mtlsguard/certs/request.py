@@ -20,14 +20,16 @@ policy fetches CRLs.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate, VerifiedCertificate
-from mtlsguard.certs.policy import VerificationPolicy
+from mtlsguard.certs.policy import VerificationPolicy, system_time
 from mtlsguard.certs.proxies import ProxyDecision, TrustedProxies, rewritten_peer
+from mtlsguard.certs.recent import RecentOutcomes
 from mtlsguard.certs.sources import (
     CertificateSource,
     RequestView,
@@ -187,9 +189,11 @@ class CertificateReader:
     """
 
     __slots__ = (
+        "_memo_keys",
         "_meta_keys",
         "_names",
         "_own_has_values",
+        "_recent",
         "_source",
         "_verifier",
         "trusted_proxies",
@@ -219,6 +223,17 @@ class CertificateReader:
                 (role, "HTTP_" + header.upper().replace("-", "_"))
                 for role, header in self._names.items()
             )
+        # Repeats of a verified certificate skip straight to the outcome (see recent.py):
+        # only where the key (peer + raw values) determines the trust decision and the parse.
+        self._recent: RecentOutcomes[CertificateOutcome] | None = None
+        self._memo_keys: tuple[str, ...] = ()
+        if (
+            self._meta_keys is not None
+            and not self._own_has_values
+            and type(self._source).is_forwarded is CertificateSource.is_forwarded
+        ):
+            self._recent = RecentOutcomes(self._verifier.policy.cache_size)
+            self._memo_keys = tuple(key for _, key in self._meta_keys)
 
     @property
     def source(self) -> str:
@@ -260,6 +275,11 @@ class CertificateReader:
             cache; an error it returns is the outcome (e.g. ``throttled``), unverified.
         :returns: the outcome; never raises for anything a client can send.
         """
+        recent, key = self._recent, None
+        if recent is not None and scope is None and headers is None and environ is not None:
+            key, remembered = self._remembered(recent, peer, environ)
+            if remembered is not None:
+                return remembered
         try:
             presented = self._extract(peer, environ, headers, scope)
         except CertificateError as exc:
@@ -273,6 +293,8 @@ class CertificateReader:
             )
         if presented is None:
             return NOTHING_PRESENTED
+        # Read before verifying: a clear() from here on makes the memo entry stale at once.
+        generation = self._verifier.results.generation
         try:
             verified = self._verifier.verify(presented, before=gate)
         except CertificateError as exc:
@@ -284,7 +306,48 @@ class CertificateReader:
             return CertificateOutcome(
                 presented, None, CertificateError("malformed", "unverifiable certificate")
             )
-        return CertificateOutcome(presented, verified, None)
+        outcome = CertificateOutcome(presented, verified, None)
+        if key is not None and presented.der is not None:
+            assert recent is not None
+            system_clock = self._verifier.policy.clock is system_time
+            deadline = verified.expires_at.timestamp() if system_clock else None
+            recent.put(key, outcome, generation, deadline)
+        return outcome
+
+    def _remembered(
+        self,
+        recent: RecentOutcomes[CertificateOutcome],
+        peer: str | None,
+        environ: Mapping[str, Any],
+    ) -> tuple[Any, CertificateOutcome | None]:
+        """``(memo key, outcome)``: the outcome when a live one is remembered for this request.
+
+        The key is ``None`` when the request cannot be memoised (an unhashable value).
+        """
+        try:
+            key = (peer, *map(environ.get, self._memo_keys))
+            entry = recent.get(key)
+        except TypeError:
+            return None, None
+        if entry is None:
+            return key, None
+        outcome, generation, deadline = entry
+        verifier = self._verifier
+        verified = outcome.verified
+        if (
+            verified is None
+            or generation != verifier.results.generation
+            or (
+                time.time() >= deadline
+                if deadline is not None
+                else verifier.policy.clock() >= verified.expires_at
+            )
+        ):
+            recent.discard(key)
+            return key, None
+        if self._source.forwarded and rewritten_peer(environ) is not None:
+            return None, None  # the full path refuses it (untrusted_proxy), every time
+        return key, outcome
 
     @staticmethod
     def _rewritten(

@@ -74,6 +74,9 @@ class ResultCache:
         self.maxsize = maxsize
         self._data: OrderedDict[object, tuple[VerifiedCertificate, dt.datetime]] = OrderedDict()
         self._lock = threading.Lock()
+        self.generation = 0
+        """Bumped by every :meth:`clear`: a copy of a result made elsewhere (the request
+        reader's memo) is valid only while the generation it was made in is current."""
 
     def get(self, key: object, now: dt.datetime) -> VerifiedCertificate | None:
         """The live result for ``key``, or ``None`` (expired entries are dropped)."""
@@ -98,8 +101,9 @@ class ResultCache:
                 self._data.popitem(last=False)
 
     def clear(self) -> None:
-        """Drop everything."""
+        """Drop everything (and every copy made under the current :attr:`generation`)."""
         with self._lock:
+            self.generation += 1
             self._data.clear()
 
     def __len__(self) -> int:

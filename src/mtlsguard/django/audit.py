@@ -30,7 +30,7 @@ from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.request import CertificateOutcome
 from mtlsguard.django.audit_sink import audit_queue
 from mtlsguard.django.conf import AuditSettings, MtlsGuardSettings
-from mtlsguard.django.request_certificate import forwarded_for, meta_key, peer_address
+from mtlsguard.django.request_certificate import meta_key
 
 __all__ = [
     "AUDIT_LOGGER",
@@ -43,6 +43,7 @@ __all__ = [
     "emit",
     "emit_async",
     "flush",
+    "submit_event",
     "wanted",
 ]
 
@@ -144,7 +145,7 @@ def audit_record(
     return _capture(request, settings, outcome, allowed, reason, status, user).build()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ costs a microsecond on the hot path
 class _Captured:
     """What a record is built from, read from the request at once (cheap, plain values).
 
@@ -162,6 +163,13 @@ class _Captured:
     request_id: str | None
     forwarded_for: str | None
     user: str
+    level: int = logging.INFO
+    """The event's log level (used when it is queued as a
+    :class:`~mtlsguard.django.audit_sink.DeferredEvent`)."""
+
+    def log_record(self) -> logging.LogRecord:
+        """The log record of this event (built in the audit queue's listener thread)."""
+        return _log_record(self.level, self.build())
 
     def build(self) -> AuditRecord:
         cert = self.cert
@@ -192,9 +200,13 @@ def _capture(
     status: int | None,
     user: Any,
 ) -> _Captured:
+    # Plain reads of META (what peer_address() and forwarded_for() read): this runs on the
+    # request thread for every audited request.
     meta = request.META
     header = settings.audit.request_id_header
     request_id = meta.get(meta_key(header)) if header else None
+    ip_header = settings.client_ip_header
+    forwarded = meta.get(meta_key(ip_header)) if ip_header is not None else None
     return _Captured(
         settings,
         outcome.presented,
@@ -203,9 +215,9 @@ def _capture(
         status,
         request.method or "",
         request.path,
-        peer_address(request),
+        str(meta.get("REMOTE_ADDR") or ""),
         request_id if isinstance(request_id, str) else None,
-        forwarded_for(request, settings),
+        forwarded if isinstance(forwarded, str) else None,
         user.get_username() if user is not None else "",
     )
 
@@ -258,10 +270,6 @@ def flush() -> None:
     audit_queue.flush()
 
 
-def _deferred_record(level: int, captured: _Captured) -> logging.LogRecord:
-    return _log_record(level, captured.build())
-
-
 def emit(record: AuditRecord, options: AuditSettings) -> None:
     """Log ``record`` (and store it when the database sink is on)."""
     if not _should_log(record, options):
@@ -292,15 +300,33 @@ def audit_request(
     The record is built in the listener thread when it only goes to the audit logger's own
     handlers (the hot path of an allowed request); otherwise here, as :func:`emit` needs it.
     """
+    if wanted(allowed, settings.audit):
+        submit_event(
+            request, settings, outcome, allowed=allowed, reason=reason, status=status, user=user
+        )
+
+
+def submit_event(
+    request: HttpRequest,
+    settings: MtlsGuardSettings,
+    outcome: CertificateOutcome,
+    *,
+    allowed: bool,
+    reason: str,
+    status: int | None,
+    user: Any = None,
+) -> None:
+    """:func:`audit_request` for a caller that has just checked :func:`wanted` itself."""
     options = settings.audit
-    if not wanted(allowed, options):
-        return
-    captured = _capture(request, settings, outcome, allowed, reason, status, user)
     if not options.database:
         level = logging.INFO if allowed else logging.WARNING
-        if audit_queue.submit(logger, _deferred_record, level, captured):
+        # Plain values only: the request is not kept alive (and promoted by the garbage
+        # collector) while the event waits in the queue.
+        captured = _capture(request, settings, outcome, allowed, reason, status, user)
+        captured.level = level
+        if audit_queue.put(logger, captured):  # built by captured.log_record(), later
             return
-    emit(captured.build(), options)
+    emit(_capture(request, settings, outcome, allowed, reason, status, user).build(), options)
 
 
 async def emit_async(record: AuditRecord, options: AuditSettings) -> None:

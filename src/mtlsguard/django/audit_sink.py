@@ -2,11 +2,12 @@
 
 :data:`audit_queue` moves the handlers of the ``mtlsguard.audit`` logger behind a
 :class:`logging.handlers.QueueHandler`, and a :class:`~logging.handlers.QueueListener`
-thread runs them: the request thread pays for one queue put. Records still propagate to parent
-loggers from the request thread, as before. An event whose record only goes to those handlers
-can be queued before its record is even built (:meth:`AuditQueue.submit`); the listener builds
-it. The queue is drained before the interpreter exits (``atexit``), and :meth:`AuditQueue.flush`
-drains it on demand.
+thread runs them: the request thread pays for one queue put (which rarely has to wake the
+listener: it drains the queue in batches, see :data:`BATCH_PAUSE`). Records still propagate
+to parent loggers from the request thread, as before. An event whose record only goes to
+those handlers can be queued before its record is even built (:meth:`AuditQueue.submit`); the
+listener builds it. The queue is drained before the interpreter exits (``atexit``), and
+:meth:`AuditQueue.flush` drains it on demand.
 """
 
 from __future__ import annotations
@@ -17,10 +18,23 @@ import logging.handlers
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, cast
 
-__all__ = ["AuditQueue", "audit_queue"]
+__all__ = ["AuditQueue", "DeferredEvent", "audit_queue"]
+
+#: This process's id, kept current across forks (``os.getpid()`` is a system call, and the
+#: queue asks on every audited request whether it was installed in this process).
+_pid = os.getpid()
+
+
+def _after_fork() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 class _Enqueue(logging.handlers.QueueHandler):
@@ -34,6 +48,13 @@ class _Enqueue(logging.handlers.QueueHandler):
         return record
 
 
+class DeferredEvent(Protocol):
+    """An event queued before its log record was built (:meth:`AuditQueue.put`)."""
+
+    def log_record(self) -> logging.LogRecord:
+        """Build the log record (called in the listener thread)."""
+
+
 class _Deferred:
     """An event queued before its log record was built: ``build(*args)`` makes it."""
 
@@ -42,14 +63,37 @@ class _Deferred:
     def __init__(self, build: Callable[..., logging.LogRecord], args: tuple[Any, ...]) -> None:
         self.build, self.args = build, args
 
+    def log_record(self) -> logging.LogRecord:
+        """``build(*args)``."""
+        return self.build(*self.args)
+
+
+#: How long the listener lets a batch gather after the first event of it arrives. A put wakes a
+#: thread blocked on the queue (a futex call in the request thread, then the handlers' work
+#: competing for the GIL with the requests); with this pause a busy process wakes the listener
+#: at most ~100 times a second instead of once per request, and records reach the handlers at
+#: most this much later.
+BATCH_PAUSE = 0.01
+
 
 class _Listener(logging.handlers.QueueListener):
-    """Builds deferred events into log records, in the listener thread."""
+    """Builds deferred events into log records, in the listener thread, in batches."""
+
+    def dequeue(self, block: bool) -> Any:
+        channel = cast("queue.SimpleQueue[Any]", self.queue)
+        if block and channel.empty():
+            # The first event of a batch: wait for the rest before handling any, so the
+            # handlers run after the burst of requests, not against it (and the puts meanwhile
+            # wake nobody).
+            record = channel.get(True)
+            time.sleep(BATCH_PAUSE)
+            return record
+        return channel.get(block)
 
     def prepare(self, record: Any) -> Any:
-        if isinstance(record, _Deferred):
-            return record.build(*record.args)
-        return record
+        if isinstance(record, logging.LogRecord):
+            return record
+        return record.log_record()  # a DeferredEvent
 
 
 class AuditQueue:
@@ -77,7 +121,7 @@ class AuditQueue:
         if (
             not handlers
             or self._closed
-            or (len(handlers) == 1 and handlers[0] is self._handler and self._pid == os.getpid())
+            or (len(handlers) == 1 and handlers[0] is self._handler and self._pid == _pid)
         ):
             return
         with self._lock:
@@ -89,7 +133,7 @@ class AuditQueue:
         if not current:
             return
         ours = self._handler
-        forked = self._pid != os.getpid()
+        forked = self._pid != _pid
         if ours is not None and ours in current:
             moved = [*self._moved, *(h for h in current if h is not ours)]
         else:
@@ -101,7 +145,7 @@ class AuditQueue:
         listener = _Listener(channel, *moved, respect_handler_level=True)
         listener.start()
         self._handler, self._listener, self._moved = handler, listener, tuple(moved)
-        self._pid = os.getpid()
+        self._pid = _pid
         for old in current:
             audit_logger.removeHandler(old)
         audit_logger.addHandler(handler)
@@ -113,15 +157,31 @@ class AuditQueue:
     def submit(
         self, audit_logger: logging.Logger, build: Callable[..., logging.LogRecord], *args: Any
     ) -> bool:
-        """Queue an event whose record is built in the listener thread, if nothing is lost.
+        """Queue an event whose record ``build(*args)`` makes in the listener thread.
+
+        As :meth:`put`: ``False`` when that would lose something (log it as usual).
+        """
+        return self.put(audit_logger, _Deferred(build, args))
+
+    def put(self, audit_logger: logging.Logger, event: DeferredEvent) -> bool:
+        """Queue ``event``, whose record is built in the listener thread, if nothing is lost.
 
         Only when the audit logger's one handler is this queue's, it has no filters and does
         not propagate (a ``LOGGING`` entry with ``"propagate": False``): then the listener's
         handlers are all that would see the record. Otherwise ``False``: log it as usual.
         """
-        self.route(audit_logger)
         handler = self._handler
         handlers = audit_logger.handlers
+        if not (
+            handler is not None
+            and len(handlers) == 1
+            and handlers[0] is handler
+            and self._pid == _pid
+            and not self._closed
+        ):  # not (or no longer) routed through this queue in this process
+            self.route(audit_logger)
+            handler = self._handler
+            handlers = audit_logger.handlers
         if (
             handler is None
             or audit_logger.propagate
@@ -131,7 +191,7 @@ class AuditQueue:
             or handlers[0] is not handler
         ):
             return False
-        handler.queue.put_nowait(_Deferred(build, args))
+        handler.queue.put_nowait(event)
         return True
 
     def _stop_listener(self) -> None:
@@ -142,7 +202,7 @@ class AuditQueue:
     def flush(self) -> None:
         """Deliver every queued record now."""
         with self._lock:
-            if self._pid != os.getpid() or self._listener is None:
+            if self._pid != _pid or self._listener is None:
                 return
             listener = self._listener
             listener.stop()
@@ -156,7 +216,7 @@ class AuditQueue:
         """
         with self._lock:
             self._closed = True
-            if self._pid != os.getpid() or self._listener is None:
+            if self._pid != _pid or self._listener is None:
                 return
             self._stop_listener()
             handler, self._handler = self._handler, None

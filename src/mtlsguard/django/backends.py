@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +55,7 @@ from mtlsguard.django.runtime import VerifiedCertificate
 __all__ = ["ClientCertificateBackend", "authenticate_certificate"]
 
 _backends_lock = threading.Lock()
-_backends: tuple[tuple[str, ...], tuple[tuple[type, str], ...]] | None = None
+_backends: tuple[Sequence[str], tuple[tuple[type, str], ...]] | None = None
 
 
 def _certificate_backends() -> tuple[tuple[type, str], ...]:
@@ -65,10 +66,13 @@ def _certificate_backends() -> tuple[tuple[type, str], ...]:
     path); the answer only changes with the setting, so it is worked out once per value.
     """
     global _backends
-    paths = tuple(django_settings.AUTHENTICATION_BACKENDS)
+    setting = django_settings.AUTHENTICATION_BACKENDS
     cached = _backends
-    if cached is not None and cached[0] == paths:
+    # Compared with a copy of the same type (list or tuple), element by element: nothing is
+    # built per request.
+    if cached is not None and cached[0] == setting:
         return cached[1]
+    paths = tuple(setting)
     compatible = []
     for path in paths:
         backend = auth.load_backend(path)
@@ -78,7 +82,7 @@ def _certificate_backends() -> tuple[tuple[type, str], ...]:
             continue  # does not take a certificate (Django skips it the same way)
         compatible.append((type(backend), path))
     with _backends_lock:
-        _backends = (paths, tuple(compatible))
+        _backends = (list(paths) if isinstance(setting, list) else paths, tuple(compatible))
     return _backends[1]
 
 
@@ -89,7 +93,20 @@ def authenticate_certificate(request: HttpRequest | None, certificate: Any) -> A
     ``PermissionDenied`` stops the search, the first user returned gets ``user.backend``, and
     ``user_login_failed`` is sent when nobody answers.
     """
-    for backend_class, path in _certificate_backends():
+    backends = _certificate_backends()
+    if (
+        backends
+        and backends[0][0] is ClientCertificateBackend
+        and isinstance(certificate, VerifiedCertificate)
+        and certificate.certificate.sha256 is not None
+    ):
+        # What the first backend answers from its cache, without building it (the hot path
+        # of a repeated certificate): the same key, the same private copy, the same TTL.
+        cached = identity_cache.get((ClientCertificateBackend, certificate.certificate.sha256))
+        if cached is not MISS and cached is not None:
+            cached.backend = backends[0][1]
+            return cached
+    for backend_class, path in backends:
         try:
             user = backend_class().authenticate(request, certificate=certificate)
         except PermissionDenied:

@@ -45,11 +45,12 @@ def private_copy(user: Any) -> Any:
     clone = object.__new__(type(user))
     model_state = user._state
     new_state = object.__new__(type(model_state))
-    new_state.__dict__.update(model_state.__dict__)
-    new_state.fields_cache = model_state.fields_cache.copy()
-    attributes = user.__dict__.copy()
-    attributes["_state"] = new_state
-    clone.__dict__.update(attributes)
+    fields_cache = model_state.fields_cache
+    new_state.__dict__ = {
+        **model_state.__dict__,
+        "fields_cache": fields_cache.copy() if fields_cache else {},
+    }
+    clone.__dict__ = {**user.__dict__, "_state": new_state}
     return clone
 
 
@@ -69,16 +70,20 @@ class IdentityCache:
 
     def get(self, key: object) -> Any:
         """A private copy of the cached user, ``None``, or :data:`MISS`."""
-        now = time.monotonic()
-        with self._lock:
-            entry = self._data.get(key)
-            if entry is None:
-                return MISS
-            if entry[1] <= now:
-                del self._data[key]
-                return MISS
+        # Lock-free on a hit (each dict operation is atomic); only a removal takes the lock.
+        entry = self._data.get(key)
+        if entry is None:
+            return MISS
+        if entry[1] <= time.monotonic():
+            with self._lock:
+                if self._data.get(key) is entry:
+                    del self._data[key]
+            return MISS
+        try:  # noqa: SIM105 (contextlib.suppress costs more than the rest of a hit)
             self._data.move_to_end(key)
-            user = entry[0]
+        except KeyError:  # removed meanwhile (a clear, an eviction): the entry read stands
+            pass
+        user = entry[0]
         # Each request gets its own instance: authenticate() sets attributes on it.
         return None if user is None else private_copy(user)
 

@@ -37,7 +37,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from mtlsguard.certs.request import CertificateOutcome
 from mtlsguard.django import runtime
-from mtlsguard.django.audit import audit_record, audit_request, emit_async
+from mtlsguard.django.audit import audit_record, emit_async, submit_event
 from mtlsguard.django.audit import wanted as audit_wanted
 from mtlsguard.django.backends import authenticate_certificate
 from mtlsguard.django.conf import MtlsGuardSettings, get_settings
@@ -121,6 +121,8 @@ class ClientCertificateMiddleware:
             return self.__acall__(request)
         settings = get_settings()
         outcome = self._annotate(request, settings)
+        if outcome.verified is not None and not self.persistent:
+            return self._call_verified(request, settings, outcome)
         refusal = decide(settings, outcome, request.path_info)
         refusal = self._throttle(settings, outcome, request, refusal)
         user = None
@@ -130,12 +132,40 @@ class ClientCertificateMiddleware:
         else:
             response = refusal_response(request, refusal, api=settings.is_api(request.path_info))
         reason = self._reason(settings, outcome, refusal, user)
-        if reason is not None:
-            audit_request(
+        if reason is not None:  # _reason() asked audit.wanted() already
+            submit_event(
                 request,
                 settings,
                 outcome,
                 allowed=refusal is None,
+                reason=reason,
+                status=response.status_code,
+                user=user,
+            )
+        return response
+
+    def _call_verified(
+        self, request: HttpRequest, settings: MtlsGuardSettings, outcome: CertificateOutcome
+    ) -> Any:
+        """:meth:`__call__` for a verified certificate (stateless): the hot path.
+
+        The same steps without the branches that cannot apply: a verified outcome has no
+        error, so nothing is refused or throttled, and it is an audit event (``verified``, or
+        ``no_user`` when it maps to nobody).
+        """
+        user = None
+        if settings.authenticate:
+            user = authenticate_certificate(request, outcome.verified)
+            request.client_cert_user = user
+        self._set_user(request, settings, user)
+        response = self.get_response(request)
+        if audit_wanted(True, settings.audit):
+            reason = "no_user" if user is None and settings.authenticate else "verified"
+            submit_event(
+                request,
+                settings,
+                outcome,
+                allowed=True,
                 reason=reason,
                 status=response.status_code,
                 user=user,
@@ -239,7 +269,7 @@ class ClientCertificateMiddleware:
             )
             await emit_async(record, settings.audit)
         elif reason is not None:
-            audit_request(
+            submit_event(
                 request,
                 settings,
                 outcome,

@@ -44,9 +44,11 @@ def inspect_request(request: HttpRequest, settings: MtlsGuardSettings) -> Certif
     """
     meta = request.META
     scope: Any = getattr(request, "scope", None)
+    if scope is not None and not isinstance(scope, Mapping):
+        scope = None  # checked only under ASGI: an ABC isinstance() is not free
     return runtime.reader(settings).read(
         peer=meta.get("REMOTE_ADDR"),
         environ=meta,
-        scope=scope if isinstance(scope, Mapping) else None,
+        scope=scope,
         gate=verification_gate(request, settings),
     )

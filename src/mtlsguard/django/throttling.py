@@ -152,6 +152,24 @@ class FailureThrottle:
             self.record_failure(subjects.address, subjects.fingerprint)
 
 
+class _ThrottleGate:
+    """The gate of :func:`verification_gate`: built per request, cheap until it is asked."""
+
+    __slots__ = ("request", "settings")
+
+    def __init__(self, request: HttpRequest, settings: MtlsGuardSettings) -> None:
+        self.request, self.settings = request, settings
+
+    def __call__(self, presented: ClientCertificate) -> CertificateError | None:
+        outcome = CertificateOutcome(presented, None, None)
+        subjects = failure_subjects(self.request, self.settings, outcome)
+        if FailureThrottle(self.settings.throttle).check(subjects) is None:
+            return None
+        return CertificateError(
+            "throttled", "too many failed authentications; not verified until the window ends"
+        )
+
+
 def verification_gate(request: HttpRequest, settings: MtlsGuardSettings) -> VerificationGate | None:
     """The check the reader makes before verifying a certificate it has not verified before.
 
@@ -159,18 +177,9 @@ def verification_gate(request: HttpRequest, settings: MtlsGuardSettings) -> Veri
     attacker forwards), so a client already over the failure limit -- by address or by the
     fingerprint it presents, as :func:`failure_subjects` counts them -- is refused with
     ``throttled`` before it, not after. Certificates verified before (the verifier's cache)
-    never reach the gate: the valid path pays nothing. ``None`` when throttling is off.
+    never reach the gate: the valid path pays nothing (not even the throttle's set-up, which
+    the gate makes only when asked). ``None`` when throttling is off.
     """
     if not settings.throttle.enabled:
         return None
-    throttle = FailureThrottle(settings.throttle)
-
-    def gate(presented: ClientCertificate) -> CertificateError | None:
-        outcome = CertificateOutcome(presented, None, None)
-        if throttle.check(failure_subjects(request, settings, outcome)) is None:
-            return None
-        return CertificateError(
-            "throttled", "too many failed authentications; not verified until the window ends"
-        )
-
-    return gate
+    return _ThrottleGate(request, settings)

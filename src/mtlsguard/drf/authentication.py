@@ -17,7 +17,6 @@ import threading
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import exceptions
@@ -30,6 +29,7 @@ from rest_framework.request import Request
 
 from mtlsguard.certs import ClientCertificate, VerifiedCertificate
 from mtlsguard.certs.request import CertificateOutcome
+from mtlsguard.django.backends import authenticate_certificate
 from mtlsguard.django.origin import cross_site_reason
 from mtlsguard.drf.confirmation import (
     BoundToken,
@@ -56,6 +56,11 @@ __all__ = [
 
 #: The challenge the middleware sends with its own 401s (no registered scheme exists).
 CERTIFICATE_CHALLENGE = 'ClientCertificate realm="mtls"'
+
+
+def _accepted(verified: VerifiedCertificate) -> CertificateOutcome:
+    """The outcome of a request whose certificate verified (built only to audit a denial)."""
+    return CertificateOutcome(verified.certificate, verified, None)
 
 
 class ClientCertificateAuthentication(BaseAuthentication):
@@ -87,6 +92,13 @@ class ClientCertificateAuthentication(BaseAuthentication):
         :raises Throttled: when failures from this peer or certificate are throttled (only
             without the middleware, which throttles by itself).
         """
+        outcome = getattr(django_request(request), "client_cert_outcome", None)
+        if isinstance(outcome, CertificateOutcome) and outcome.error is None:
+            # The middleware's reading, accepted or nothing presented: the common case, with
+            # nothing to throttle or audit here.
+            if outcome.verified is None:
+                return None
+            return self.authenticate_credentials(request, outcome.verified)
         cert = request_certificate(request)
         if cert.error is not None:
             if not cert.by_middleware:
@@ -108,19 +120,19 @@ class ClientCertificateAuthentication(BaseAuthentication):
         :raises AuthenticationFailed: ``no_user`` when it maps to no active user.
         """
         raw = django_request(request)
-        outcome = CertificateOutcome(verified.certificate, verified, None)
         user = getattr(raw, "client_cert_user", None)
         if user is None:
-            user = auth.authenticate(request=raw, certificate=verified)
+            # Django's authenticate() contract, without its per-call signature inspection.
+            user = authenticate_certificate(raw, verified)
         if user is None or not getattr(user, "is_active", False):
-            audit_denial(request, outcome, "no_user")
+            audit_denial(request, _accepted(verified), "no_user")
             raise exceptions.AuthenticationFailed(
                 "The client certificate is not bound to an active user.", code="no_user"
             )
         if self.refuse_cross_site:
             foreign = cross_site_reason(raw)
             if foreign is not None:
-                audit_denial(request, outcome, "cross_site", status=403, user=user)
+                audit_denial(request, _accepted(verified), "cross_site", status=403, user=user)
                 raise exceptions.PermissionDenied(f"Cross-site request refused: {foreign}.")
         if self.enforce_csrf:
             SessionAuthentication().enforce_csrf(request)
