@@ -1,0 +1,644 @@
+"""Real-world benchmark, large-project half (issue 11): scan real projects in full, both ways.
+
+Run from the repository root with the development virtualenv::
+
+    .venv/bin/python benchmarks/realworld/projects.py install            # venvs, once (slow)
+    .venv/bin/python benchmarks/realworld/projects.py run                # every project
+    .venv/bin/python benchmarks/realworld/projects.py run --only wagtail --json /tmp/rw.json
+    .venv/bin/python benchmarks/realworld/projects.py run --src /work/wt-resolve/src
+
+What it does (projects and their configuration: ``projects.json`` beside this file):
+
+1. Trees (``install``): the project's wheel from PyPI unpacked into ``benchmarks/.cache/src/<name>``
+   (``tree: wheel``) or a fresh ``wagtail start mysite`` site in ``benchmarks/.cache/trees/<name>``
+   (``tree: wagtail-start``); ``extra_static`` names further trees (unpacked wheels) that are
+   scanned statically only (a reusable app such as the ``wagtail`` package itself).
+2. Environments (``install``): ``benchmarks/.cache/venvs/<name>`` with the project and its
+   dependencies from PyPI plus mtlsguard's own dependencies; mtlsguard itself comes from
+   ``--src`` on ``PYTHONPATH``, so the same venv measures any branch.
+3. Per project (``run``), each command in its own process (wall time, peak RSS of that process
+   through ``os.wait4``):
+
+   * static: ``python -m mtlsguard routes TREE --format json`` and ``scan TREE --format json``
+     with the development interpreter (settings module and URLconf the static front-end picked
+     are read back through :func:`mtlsguard.scan.static.frontend.build_static_project` when
+     the report does not state them);
+   * runtime: ``python manage.py mtlsguard routes TREE --format json`` (and ``scan``) in the
+     project's venv. ``manage.py`` and the settings module ``mtlsguard_bench_settings`` are
+     written to ``benchmarks/.cache/run/<name>``: the settings module star-imports the project's
+     own settings module (configured through its own mechanism: the ``env`` variables and
+     ``files`` of ``projects.json``, SQLite) and only appends ``mtlsguard.django`` to
+     ``INSTALLED_APPS`` so that Django knows the command. TREE is the same source tree the
+     static scan reads, so both front-ends read the same function bodies.
+4. The diff: both inventories normalised to (pattern without ``^``/``$`` anchors, view dotted
+   name); coverage = |static ∩ runtime| / |runtime| on those keys (and on patterns alone), the
+   runtime routes missing statically grouped by a first-guess cause, and method mismatches of
+   routes both sides see.
+
+Nothing here is hard-coded: every number printed comes from the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+CACHE = HERE.parent / ".cache"
+SPEC = HERE / "projects.json"
+MTLSGUARD_DEPS = ("cryptography>=45", "httpx>=0.27,<1", "h11>=0.14,<1", "rich>=13.7")
+"""mtlsguard's runtime dependencies (mtlsguard itself is put on ``PYTHONPATH`` from ``--src``)."""
+
+_SETTINGS_WRAPPER = '''"""mtlsguard benchmark: the project's settings plus the mtlsguard app."""
+import json as _json
+import os as _os
+
+from {settings} import *  # noqa: F403
+
+{extra}
+INSTALLED_APPS = [*INSTALLED_APPS, "mtlsguard.django"]  # noqa: F405
+if _os.environ.get("MTLSGUARD_BENCH_META"):
+    with open(_os.environ["MTLSGUARD_BENCH_META"], "w") as _fh:
+        _json.dump({{"settings": "{settings}", "urlconf": ROOT_URLCONF}}, _fh)  # noqa: F405
+'''
+_MANAGE = '''"""manage.py of the mtlsguard benchmark run (the project's settings, wrapped)."""
+import os
+import sys
+
+from django.core.management import execute_from_command_line
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mtlsguard_bench_settings")
+execute_from_command_line(sys.argv)
+'''
+_STATIC_META = """
+import json, sys
+from pathlib import Path
+from mtlsguard.scan.static.frontend import build_static_project
+project = build_static_project(Path(sys.argv[1])).model
+settings = project.settings
+urlconf = None
+if settings is not None:
+    value = settings.get("ROOT_URLCONF")
+    urlconf = getattr(getattr(value, "value", None), "value", None)
+print(json.dumps({"settings": settings.module if settings else None, "urlconf": urlconf}))
+"""
+"""Fallback for a report that does not say which settings module and URLconf it used."""
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """One benchmark project, as ``projects.json`` describes it."""
+
+    name: str
+    """Short name: directory name under ``benchmarks/.cache/{src,venvs,run}``."""
+    requirement: str
+    """What ``pip install`` gets (pinned where the version matters)."""
+    tree: str
+    """``wheel`` (unpacked wheel) or ``wagtail-start`` (a fresh ``wagtail start`` site)."""
+    settings: str
+    """The project's own settings module."""
+    env: dict[str, str] = field(default_factory=dict)
+    """Environment variables of the project's own configuration mechanism."""
+    files: dict[str, str] = field(default_factory=dict)
+    """Configuration files written into the run directory (name -> text)."""
+    settings_lines: tuple[str, ...] = ()
+    """Lines appended after the star import (only where no env/config mechanism exists)."""
+    extra_static: tuple[str, ...] = ()
+    """Further packages whose wheels are scanned statically on their own."""
+    pins: tuple[str, ...] = ()
+    """Extra requirements for the install (a dependency whose newest release cannot build here)."""
+
+    @property
+    def venv(self) -> Path:
+        """The project's virtualenv."""
+        return CACHE / "venvs" / self.name
+
+    @property
+    def run_dir(self) -> Path:
+        """Where ``manage.py``, the wrapper settings and the project's data go."""
+        return CACHE / "run" / self.name
+
+    @property
+    def source(self) -> Path:
+        """The tree both front-ends read."""
+        if self.tree == "wagtail-start":
+            return CACHE / "trees" / self.name
+        return CACHE / "src" / self.name
+
+    def expand(self, text: str) -> str:
+        """``{run}`` -> the run directory."""
+        return text.replace("{run}", str(self.run_dir))
+
+
+def load_projects(only: list[str] | None = None) -> list[Project]:
+    """Projects of ``projects.json`` (those named in ``only``, if given)."""
+    data = json.loads(SPEC.read_text())
+    projects = []
+    for entry in data["projects"]:
+        entry = dict(entry)
+        entry["settings_lines"] = tuple(entry.get("settings_lines", ()))
+        entry["extra_static"] = tuple(entry.get("extra_static", ()))
+        entry["pins"] = tuple(entry.get("pins", ()))
+        projects.append(Project(**entry))
+    if only:
+        unknown = set(only) - {p.name for p in projects}
+        if unknown:
+            raise SystemExit(f"unknown project(s): {', '.join(sorted(unknown))}")
+        projects = [p for p in projects if p.name in only]
+    return projects
+
+
+# --- trees and environments -------------------------------------------------------------
+
+
+def unpack_wheel(requirement: str, name: str, pip: Path) -> Path:
+    """Download (once) the wheel of ``requirement`` and unpack it into ``src/<name>``."""
+    tree = CACHE / "src" / name
+    if tree.exists():
+        return tree
+    dist = CACHE / "dist"
+    dist.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [
+                str(pip),
+                "download",
+                "-q",
+                "--no-deps",
+                "--only-binary=:all:",
+                "-d",
+                tmp,
+                requirement,
+            ],
+            check=True,
+        )
+        (wheel,) = Path(tmp).glob("*.whl")
+        target = dist / wheel.name
+        if not target.exists():
+            wheel.replace(target)
+    with zipfile.ZipFile(target) as archive:
+        archive.extractall(tree)
+    (tree / ".unpacked-from").write_text(target.name)
+    return tree
+
+
+def install(project: Project) -> None:
+    """Create the venv, install the project, obtain its tree(s) and write the run directory."""
+    python = project.venv / "bin" / "python"
+    done = project.venv / ".done"
+    if not done.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(project.venv)], check=True)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                project.requirement,
+                *project.pins,
+                *MTLSGUARD_DEPS,
+            ],
+            check=True,
+        )
+        done.touch()
+    pip = project.venv / "bin" / "pip"
+    if project.tree == "wheel":
+        unpack_wheel(project.requirement, project.name, pip)
+    elif project.tree == "wagtail-start" and not project.source.exists():
+        project.source.mkdir(parents=True)
+        subprocess.run(
+            [str(project.venv / "bin" / "wagtail"), "start", "mysite", str(project.source)],
+            check=True,
+        )
+    for extra in project.extra_static:
+        version = _installed_version(python, extra)
+        unpack_wheel(f"{extra}=={version}", extra, pip)
+    write_run_dir(project)
+
+
+def _installed_version(python: Path, distribution: str) -> str:
+    out = subprocess.run(
+        [str(python), "-c", f"import importlib.metadata as m; print(m.version({distribution!r}))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip()
+
+
+def write_run_dir(project: Project) -> None:
+    """``manage.py``, the wrapper settings and the project's configuration files."""
+    run = project.run_dir
+    (run / "data").mkdir(parents=True, exist_ok=True)
+    extra = "\n".join(project.expand(line) for line in project.settings_lines)
+    wrapper = _SETTINGS_WRAPPER.format(settings=project.settings, extra=extra)
+    (run / "mtlsguard_bench_settings.py").write_text(wrapper)
+    (run / "manage.py").write_text(_MANAGE)
+    for name, text in project.files.items():
+        (run / name).write_text(project.expand(text))
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Measured:
+    """One command, run in its own process."""
+
+    wall: float
+    """Wall-clock seconds."""
+    cpu: float
+    """User + system CPU seconds of the process."""
+    peak_mb: float
+    """Peak resident set of the process (MiB)."""
+    returncode: int
+    """Exit status (mtlsguard: 0 clean, 1 findings, 2 could not run)."""
+    stderr_tail: str
+    """Last characters of standard error."""
+
+
+REUSE = False
+"""``--reuse``: keep reports already written (no new measurement; for re-reading a diff)."""
+
+
+def measure(cmd: list[str], out: Path, env: dict[str, str], cwd: Path) -> Measured | None:
+    """Run ``cmd`` with stdout to ``out``; ``os.wait4`` gives that child's own rusage."""
+    if REUSE and out.exists():
+        return None
+    with out.open("wb") as stdout, tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, env=env, cwd=cwd)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stderr.seek(0)
+        tail = stderr.read().decode("utf-8", "replace")[-1500:]
+    return Measured(
+        wall=wall,
+        cpu=usage.ru_utime + usage.ru_stime,
+        peak_mb=usage.ru_maxrss / 1024,
+        returncode=proc.returncode,
+        stderr_tail=tail,
+    )
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# --- the diff -------------------------------------------------------------------------------
+
+_ANCHORS = re.compile(r"(?<![\[\\])\^|(?<!\\)\$|\\Z")
+_GROUP = re.compile(r"\(\?P<(\w+)>(?:[^()]|\([^()]*\))*\)")
+"""A named regex group, one level of nested parentheses (as the runtime front-end writes it)."""
+
+
+def normal_pattern(pattern: str) -> str:
+    """A route pattern as both front-ends can agree on it.
+
+    Regex anchors go (``^a/`` + ``^b$`` and ``a/b`` compare equal), named groups become
+    ``<name>`` and ``\\.`` becomes ``.`` (what the runtime front-end prints for a regex route).
+    """
+    text = _ANCHORS.sub("", pattern)
+    return _GROUP.sub(lambda m: f"<{m.group(1)}>", text).replace("\\.", ".")
+
+
+_PARAMETER = re.compile(r"<[^<>]*>")
+
+
+def route_shape(pattern: str) -> str:
+    """A normalised pattern with its parameter names erased (``a/<pk>/`` ~ ``a/<slug>/``)."""
+    return _PARAMETER.sub("<>", pattern)
+
+
+def _top_package(view: str) -> str:
+    return view.split(".", 1)[0] if view else "?"
+
+
+@dataclass(slots=True)
+class Diff:
+    """Static vs runtime inventory of one project, keyed on normalised patterns."""
+
+    runtime: int
+    """Distinct normalised patterns at runtime."""
+    static: int
+    """Distinct normalised patterns statically."""
+    covered: int
+    """Runtime patterns the static inventory has."""
+    same_view: int
+    """Covered patterns whose view dotted name is the same on both sides."""
+    shape_covered: int
+    """Runtime patterns whose shape (parameter names erased) the static inventory has."""
+    missing: dict[str, list[str]]
+    """Runtime routes missing statically, grouped by first-guess cause."""
+    extra: list[str]
+    """Static patterns the runtime inventory lacks."""
+    view_differences: list[str]
+    """Patterns on both sides whose view dotted names differ."""
+    method_mismatches: list[str]
+    """Patterns on both sides whose methods differ."""
+
+    @property
+    def coverage(self) -> float:
+        """|static ∩ runtime| / |runtime| on normalised patterns."""
+        return self.covered / self.runtime if self.runtime else 0.0
+
+
+def _by_pattern(routes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        found.setdefault(normal_pattern(str(route.get("pattern", ""))), route)
+    return found
+
+
+def diff(static: list[dict[str, Any]], runtime: list[dict[str, Any]], tree: Path) -> Diff:
+    """Compare the two inventories; group what the static side misses."""
+    static_by = _by_pattern(static)
+    runtime_by = _by_pattern(runtime)
+    static_views = {str(r.get("view") or "") for r in static}
+    static_shapes = {route_shape(p) for p in static_by}
+    local = {p.name for p in tree.iterdir() if p.is_dir() or p.suffix == ".py"}
+    missing: dict[str, list[str]] = defaultdict(list)
+    for pattern in sorted(set(runtime_by) - set(static_by)):
+        view = str(runtime_by[pattern].get("view") or "")
+        top = _top_package(view)
+        first = pattern.split("/", 1)[0] + "/"
+        if route_shape(pattern) in static_shapes:
+            cause = "same route seen statically with other parameter names"
+        elif view in static_views:
+            cause = "view seen statically, under another pattern"
+        elif top not in local:
+            cause = f"view from installed package {top!r}, under {first!r}"
+        else:
+            cause = f"project view not reached, under {first!r}"
+        missing[cause].append(f"{pattern}  ->  {view}")
+    views, methods = [], []
+    both = sorted(set(runtime_by) & set(static_by))
+    for pattern in both:
+        a, b = static_by[pattern], runtime_by[pattern]
+        if a.get("view") != b.get("view"):
+            views.append(f"{pattern}: static {a.get('view')}  runtime {b.get('view')}")
+        if sorted(a.get("methods") or []) != sorted(b.get("methods") or []):
+            methods.append(f"{pattern}: static {a.get('methods')} runtime {b.get('methods')}")
+    return Diff(
+        runtime=len(runtime_by),
+        static=len(static_by),
+        covered=len(both),
+        same_view=len(both) - len(views),
+        shape_covered=sum(1 for p in runtime_by if route_shape(p) in static_shapes),
+        missing=dict(sorted(missing.items(), key=lambda kv: -len(kv[1]))),
+        extra=[
+            f"{p}  ->  {static_by[p].get('view')}" for p in sorted(set(static_by) - set(runtime_by))
+        ],
+        view_differences=views,
+        method_mismatches=methods,
+    )
+
+
+# --- one project ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Side:
+    """One front-end's view of one tree."""
+
+    routes: int | None = None
+    """Routes in the inventory (None: the command produced no report)."""
+    settings: str | None = None
+    """Settings module used."""
+    urlconf: str | None = None
+    """URLconf used."""
+    errors: list[str] = field(default_factory=list)
+    """Errors / unresolved items the report lists."""
+    findings: dict[str, int] = field(default_factory=dict)
+    """Findings by severity (scan)."""
+    routes_run: Measured | None = None
+    """The ``routes`` command."""
+    scan_run: Measured | None = None
+    """The ``scan`` command."""
+
+
+def _unresolved(report: dict[str, Any]) -> list[str]:
+    items = [f"{e.get('path')}: {e.get('message')}" for e in report.get("errors", [])]
+    for key in ("unresolved", "unresolved_items"):
+        for item in report.get(key, []) or []:
+            items.append(json.dumps(item, sort_keys=True) if isinstance(item, dict) else str(item))
+    return items
+
+
+def _used(report: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Settings module / URLconf, if the report states them (key names vary by version)."""
+    found: dict[str, str | None] = {"settings": None, "urlconf": None}
+    stack: list[Any] = [report.get("project"), report.get("summary"), report]
+    for node in stack:
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            if not isinstance(value, str):
+                continue
+            if key in ("settings", "settings_module"):
+                found["settings"] = value
+            elif key in ("urlconf", "root_urlconf", "ROOT_URLCONF"):
+                found["urlconf"] = value
+    return found["settings"], found["urlconf"]
+
+
+def static_side(tree: Path, src: Path, out_dir: Path) -> tuple[Side, list[dict[str, Any]]]:
+    """``mtlsguard routes``/``scan`` over ``tree`` with the development interpreter."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    side = Side()
+    routes_out = out_dir / "static-routes.json"
+    side.routes_run = measure(
+        [sys.executable, "-m", "mtlsguard", "routes", str(tree), "--format", "json"],
+        routes_out,
+        env,
+        REPO,
+    )
+    report = _read_json(routes_out) or {}
+    routes: list[dict[str, Any]] = list(report.get("routes", []))
+    side.routes = len(routes) if report else None
+    side.errors = _unresolved(report)
+    scan_out = out_dir / "static-scan.json"
+    side.scan_run = measure(
+        [sys.executable, "-m", "mtlsguard", "scan", str(tree), "--format", "json"],
+        scan_out,
+        env,
+        REPO,
+    )
+    scan = _read_json(scan_out) or {}
+    side.findings = dict(scan.get("summary", {}).get("by_severity", {}))
+    side.settings, side.urlconf = _used(report)
+    if side.settings is None and side.urlconf is None:
+        meta = subprocess.run(
+            [sys.executable, "-c", _STATIC_META, str(tree)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if meta.returncode == 0:
+            used = json.loads(meta.stdout)
+            side.settings, side.urlconf = used["settings"], used["urlconf"]
+    return side, routes
+
+
+def runtime_side(project: Project, src: Path, out_dir: Path) -> tuple[Side, list[dict[str, Any]]]:
+    """``python manage.py mtlsguard routes``/``scan`` in the project's venv."""
+    write_run_dir(project)
+    run = project.run_dir
+    python = str(project.venv / "bin" / "python")
+    path = [str(run)]
+    if project.tree == "wagtail-start":
+        path.append(str(project.source))
+    path.append(str(src))
+    meta = out_dir / "runtime-meta.json"
+    env = {
+        **os.environ,
+        **{k: project.expand(v) for k, v in project.env.items()},
+        "PYTHONPATH": os.pathsep.join(path),
+        "MTLSGUARD_BENCH_META": str(meta),
+    }
+    side = Side()
+    routes_out = out_dir / "runtime-routes.json"
+    tree = str(project.source)
+    side.routes_run = measure(
+        [python, "manage.py", "mtlsguard", "routes", tree, "--format", "json"], routes_out, env, run
+    )
+    report = _read_json(routes_out) or {}
+    routes: list[dict[str, Any]] = list(report.get("routes", []))
+    side.routes = len(routes) if report else None
+    side.errors = _unresolved(report)
+    if not report:
+        tail = side.routes_run.stderr_tail if side.routes_run else ""
+        side.errors.append("no report: " + tail.strip()[-600:])
+    scan_out = out_dir / "runtime-scan.json"
+    side.scan_run = measure(
+        [python, "manage.py", "mtlsguard", "scan", tree, "--format", "json"], scan_out, env, run
+    )
+    scan = _read_json(scan_out) or {}
+    side.findings = dict(scan.get("summary", {}).get("by_severity", {}))
+    used = _read_json(meta) or {}
+    side.settings = used.get("settings")
+    side.urlconf = used.get("urlconf")
+    return side, routes
+
+
+def _fmt_run(m: Measured | None) -> str:
+    if m is None:
+        return "-"
+    return f"{m.wall:.2f} s wall, {m.cpu:.2f} s CPU, {m.peak_mb:.0f} MB peak, exit {m.returncode}"
+
+
+def print_side(label: str, side: Side) -> None:
+    """Human-readable lines for one front-end."""
+    print(f"  {label}: routes {side.routes}; settings {side.settings}; URLconf {side.urlconf}")
+    print(f"    routes run: {_fmt_run(side.routes_run)}")
+    print(f"    scan run:   {_fmt_run(side.scan_run)}; findings {side.findings}")
+    for error in side.errors[:20]:
+        print(f"    unresolved/error: {error}")
+    if len(side.errors) > 20:
+        print(f"    ... {len(side.errors) - 20} more")
+
+
+def print_diff(d: Diff, limit: int) -> None:
+    """Coverage and the missing routes by cause."""
+    print(
+        f"  coverage: {d.covered}/{d.runtime} = {d.coverage:.1%} of runtime patterns "
+        f"({d.same_view} with the same view name; {d.shape_covered} ignoring parameter names); "
+        f"static-only patterns {len(d.extra)}; "
+        f"view-name differences {len(d.view_differences)}; method mismatches "
+        f"{len(d.method_mismatches)}"
+    )
+    for line in d.view_differences[:limit]:
+        print(f"    view differs: {line}")
+    for cause, routes in d.missing.items():
+        print(f"    missing [{len(routes)}] {cause}")
+        for line in routes[:limit]:
+            print(f"      {line}")
+        if len(routes) > limit:
+            print(f"      ... {len(routes) - limit} more")
+
+
+def run_project(project: Project, src: Path, out_root: Path, limit: int) -> dict[str, Any]:
+    """Static and runtime sides of one project, their diff, and the extra static trees."""
+    out_dir = out_root / project.name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    print(f"== {project.name} ({project.requirement}; tree {project.source.relative_to(REPO)})")
+    static, static_routes = static_side(project.source, src, out_dir)
+    print_side("static ", static)
+    result: dict[str, Any] = {"name": project.name, "static": asdict(static)}
+    if (project.venv / ".done").exists():
+        runtime, runtime_routes = runtime_side(project, src, out_dir)
+        print_side("runtime", runtime)
+        result["runtime"] = asdict(runtime)
+        if runtime.routes:
+            d = diff(static_routes, runtime_routes, project.source)
+            print_diff(d, limit)
+            result["diff"] = {**asdict(d), "coverage": d.coverage}
+    else:
+        print("  runtime: venv not installed (run `install`)")
+    for extra in project.extra_static:
+        tree = CACHE / "src" / extra
+        extra_dir = out_dir / f"extra-{extra}"
+        extra_dir.mkdir(exist_ok=True)
+        print(f"  -- static only: {extra} (tree {tree.relative_to(REPO)})")
+        side, _routes = static_side(tree, src, extra_dir)
+        print_side(f"static {extra}", side)
+        result.setdefault("extra_static", {})[extra] = asdict(side)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``install`` or ``run`` the benchmark projects."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("action", choices=("install", "run"))
+    parser.add_argument("--only", action="append", help="project name (repeatable)")
+    parser.add_argument(
+        "--src", type=Path, default=REPO / "src", help="mtlsguard source to measure (PYTHONPATH)"
+    )
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--out", type=Path, default=CACHE / "reports", help="raw reports go here")
+    parser.add_argument("--limit", type=int, default=8, help="missing routes listed per cause")
+    parser.add_argument("--reuse", action="store_true", help="reuse reports already in --out")
+    args = parser.parse_args(argv)
+    global REUSE
+    REUSE = args.reuse
+    projects = load_projects(args.only)
+    if args.action == "install":
+        for project in projects:  # one at a time: the machine is shared
+            print(f"== install {project.name}", flush=True)
+            install(project)
+        return 0
+    src = args.src.resolve()
+    load = os.getloadavg()
+    print(f"mtlsguard from {src}; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    results = [run_project(p, src, args.out, args.limit) for p in projects]
+    summary = Counter(
+        "ok" if r.get("diff", {}).get("coverage", 0) >= 0.95 else "below 95%"
+        for r in results
+        if "diff" in r
+    )
+    print(f"coverage >= 95%: {summary.get('ok', 0)} of {sum(summary.values())} projects")
+    if args.json:
+        args.json.write_text(json.dumps({"src": str(src), "load": load, "projects": results}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
