@@ -24,12 +24,11 @@ What it does (projects and their configuration: ``projects.json`` beside this fi
      are read back through :func:`mtlsguard.scan.static.frontend.build_static_project` when
      the report does not state them);
    * runtime: ``python manage.py mtlsguard routes TREE --format json`` (and ``scan``) in the
-     project's venv. ``manage.py`` and the settings module ``mtlsguard_bench_settings`` are
-     written to ``benchmarks/.cache/run/<name>``: the settings module star-imports the project's
-     own settings module (configured through its own mechanism: the ``env`` variables and
-     ``files`` of ``projects.json``, SQLite) and only appends ``mtlsguard.django`` to
-     ``INSTALLED_APPS`` so that Django knows the command. TREE is the same source tree the
-     static scan reads, so both front-ends read the same function bodies.
+     project's venv. ``manage.py`` (written to ``benchmarks/.cache/run/<name>``) loads the
+     project's own settings module, configured through its own mechanism (the ``env``
+     variables and ``files`` of ``projects.json``, SQLite), and only appends ``mtlsguard.django``
+     to ``INSTALLED_APPS`` before Django sets up, so that the command is found. TREE is the same
+     source tree the static scan reads, so both front-ends read the same function bodies.
 4. The diff: both inventories normalised to (pattern without ``^``/``$`` anchors, view dotted
    name); coverage = |static ∩ runtime| / |runtime| on those keys (and on patterns alone), the
    runtime routes missing statically grouped by a first-guess cause, and method mismatches of
@@ -61,25 +60,24 @@ SPEC = HERE / "projects.json"
 MTLSGUARD_DEPS = ("cryptography>=45", "httpx>=0.27,<1", "h11>=0.14,<1", "rich>=13.7")
 """mtlsguard's runtime dependencies (mtlsguard itself is put on ``PYTHONPATH`` from ``--src``)."""
 
-_SETTINGS_WRAPPER = '''"""mtlsguard benchmark: the project's settings plus the mtlsguard app."""
-import json as _json
-import os as _os
+_MANAGE = '''"""manage.py of the mtlsguard benchmark: the project's own settings module, unchanged.
 
-from {settings} import *  # noqa: F403
-
-{extra}
-INSTALLED_APPS = [*INSTALLED_APPS, "mtlsguard.django"]  # noqa: F405
-if _os.environ.get("MTLSGUARD_BENCH_META"):
-    with open(_os.environ["MTLSGUARD_BENCH_META"], "w") as _fh:
-        _json.dump({{"settings": "{settings}", "urlconf": ROOT_URLCONF}}, _fh)  # noqa: F405
-'''
-_MANAGE = '''"""manage.py of the mtlsguard benchmark run (the project's settings, wrapped)."""
+mtlsguard.django is appended to INSTALLED_APPS before Django sets up (so that the command is
+found); the lines below it are the project's configuration where it has no other mechanism.
+"""
+import json
 import os
 import sys
 
+from django.conf import settings
 from django.core.management import execute_from_command_line
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mtlsguard_bench_settings")
+os.environ["DJANGO_SETTINGS_MODULE"] = {settings!r}
+settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "mtlsguard.django"]
+{extra}
+if os.environ.get("MTLSGUARD_BENCH_META"):
+    with open(os.environ["MTLSGUARD_BENCH_META"], "w") as fh:
+        json.dump({{"settings": settings.SETTINGS_MODULE, "urlconf": settings.ROOT_URLCONF}}, fh)
 execute_from_command_line(sys.argv)
 '''
 _STATIC_META = """
@@ -114,9 +112,12 @@ class Project:
     files: dict[str, str] = field(default_factory=dict)
     """Configuration files written into the run directory (name -> text)."""
     settings_lines: tuple[str, ...] = ()
-    """Lines appended after the star import (only where no env/config mechanism exists)."""
+    """Lines run in manage.py once the settings are loaded (``settings.X = ...``), only where
+    the project has no env/config mechanism for them."""
     extra_static: tuple[str, ...] = ()
     """Further packages whose wheels are scanned statically on their own."""
+    pythonpath: tuple[str, ...] = ()
+    """Extra ``sys.path`` entries the project's own manage.py adds (``{site}``: site-packages)."""
     pins: tuple[str, ...] = ()
     """Extra requirements for the install (a dependency whose newest release cannot build here)."""
 
@@ -127,7 +128,7 @@ class Project:
 
     @property
     def run_dir(self) -> Path:
-        """Where ``manage.py``, the wrapper settings and the project's data go."""
+        """Where ``manage.py`` and the project's configuration and data go."""
         return CACHE / "run" / self.name
 
     @property
@@ -138,8 +139,11 @@ class Project:
         return CACHE / "src" / self.name
 
     def expand(self, text: str) -> str:
-        """``{run}`` -> the run directory."""
-        return text.replace("{run}", str(self.run_dir))
+        """``{run}`` -> the run directory, ``{site}`` -> the venv's site-packages."""
+        site = self.venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        return text.replace("{run}", str(self.run_dir)).replace(
+            "{site}", str(site / "site-packages")
+        )
 
 
 def load_projects(only: list[str] | None = None) -> list[Project]:
@@ -151,6 +155,7 @@ def load_projects(only: list[str] | None = None) -> list[Project]:
         entry["settings_lines"] = tuple(entry.get("settings_lines", ()))
         entry["extra_static"] = tuple(entry.get("extra_static", ()))
         entry["pins"] = tuple(entry.get("pins", ()))
+        entry["pythonpath"] = tuple(entry.get("pythonpath", ()))
         projects.append(Project(**entry))
     if only:
         unknown = set(only) - {p.name for p in projects}
@@ -240,13 +245,11 @@ def _installed_version(python: Path, distribution: str) -> str:
 
 
 def write_run_dir(project: Project) -> None:
-    """``manage.py``, the wrapper settings and the project's configuration files."""
+    """``manage.py`` and the project's configuration files."""
     run = project.run_dir
     (run / "data").mkdir(parents=True, exist_ok=True)
     extra = "\n".join(project.expand(line) for line in project.settings_lines)
-    wrapper = _SETTINGS_WRAPPER.format(settings=project.settings, extra=extra)
-    (run / "mtlsguard_bench_settings.py").write_text(wrapper)
-    (run / "manage.py").write_text(_MANAGE)
+    (run / "manage.py").write_text(_MANAGE.format(settings=project.settings, extra=extra))
     for name, text in project.files.items():
         (run / name).write_text(project.expand(text))
 
@@ -296,8 +299,11 @@ def measure(cmd: list[str], out: Path, env: dict[str, str], cwd: Path) -> Measur
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
+    """The JSON document in ``path``; lines a project prints before it (banners) are skipped."""
     try:
-        data = json.loads(path.read_text())
+        text = path.read_text()
+        start = 0 if text.startswith("{") else text.find("\n{") + 1
+        data = json.loads(text[start:]) if start >= 0 else None
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
@@ -368,13 +374,24 @@ def _by_pattern(routes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _local_modules(tree: Path) -> set[str]:
+    """Top-level module names of the tree: its entries, and those of a plain directory in it
+    (label-studio puts ``label_studio/`` itself on ``sys.path``, so ``io_storages`` is local)."""
+    names: set[str] = set()
+    for entry in tree.iterdir():
+        names.add(entry.stem)
+        if entry.is_dir() and not (entry / "__init__.py").exists():
+            names.update(child.stem for child in entry.iterdir())
+    return names
+
+
 def diff(static: list[dict[str, Any]], runtime: list[dict[str, Any]], tree: Path) -> Diff:
     """Compare the two inventories; group what the static side misses."""
     static_by = _by_pattern(static)
     runtime_by = _by_pattern(runtime)
     static_views = {str(r.get("view") or "") for r in static}
     static_shapes = {route_shape(p) for p in static_by}
-    local = {p.name for p in tree.iterdir() if p.is_dir() or p.suffix == ".py"}
+    local = _local_modules(tree)
     missing: dict[str, list[str]] = defaultdict(list)
     for pattern in sorted(set(runtime_by) - set(static_by)):
         view = str(runtime_by[pattern].get("view") or "")
@@ -506,6 +523,7 @@ def runtime_side(project: Project, src: Path, out_dir: Path) -> tuple[Side, list
     path = [str(run)]
     if project.tree == "wagtail-start":
         path.append(str(project.source))
+    path.extend(project.expand(entry) for entry in project.pythonpath)
     path.append(str(src))
     meta = out_dir / "runtime-meta.json"
     env = {
