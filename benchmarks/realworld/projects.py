@@ -20,19 +20,25 @@ What it does (projects and their configuration: ``projects.json`` beside this fi
    through ``os.wait4``):
 
    * static: ``python -m mtlsguard routes TREE --format json`` and ``scan TREE --format json``
-     with the development interpreter (settings module and URLconf the static front-end picked
-     are read back through :func:`mtlsguard.scan.static.frontend.build_static_project` when
-     the report does not state them);
+     run by the project venv's interpreter (``--static-env project``, the default: the active
+     environment holds the packages an ``include()`` names, as in a CI job of the project) or
+     by the development interpreter (``--static-env dev``: only the tree). mtlsguard never
+     imports the project there. Settings module, URLconf and unresolved items come from the
+     report's ``resolution`` section; for a version without it, the settings module and
+     URLconf are read back through :func:`mtlsguard.scan.static.frontend.build_static_project`.
+     A version that exits 2 on a partial scan without writing a report is run again with
+     ``--allow-partial`` (the first exit code is kept);
    * runtime: ``python manage.py mtlsguard routes TREE --format json`` (and ``scan``) in the
      project's venv. ``manage.py`` (written to ``benchmarks/.cache/run/<name>``) loads the
      project's own settings module, configured through its own mechanism (the ``env``
      variables and ``files`` of ``projects.json``, SQLite), and only appends ``mtlsguard.django``
      to ``INSTALLED_APPS`` before Django sets up, so that the command is found. TREE is the same
      source tree the static scan reads, so both front-ends read the same function bodies.
-4. The diff: both inventories normalised to (pattern without ``^``/``$`` anchors, view dotted
-   name); coverage = |static ∩ runtime| / |runtime| on those keys (and on patterns alone), the
-   runtime routes missing statically grouped by a first-guess cause, and method mismatches of
-   routes both sides see.
+4. The diff: both inventories keyed on the normalised pattern (regex anchors dropped, named
+   groups as ``<name>``, ``\\.`` as ``.``: what the runtime front-end prints for a ``re_path``);
+   coverage = runtime patterns the static inventory has / runtime patterns (also ignoring
+   parameter names), the runtime routes missing statically grouped by a first-guess cause,
+   and the view names and methods of patterns both sides see that differ.
 
 Nothing here is hard-coded: every number printed comes from the run.
 """
@@ -436,6 +442,12 @@ def diff(static: list[dict[str, Any]], runtime: list[dict[str, Any]], tree: Path
 class Side:
     """One front-end's view of one tree."""
 
+    args: list[str] = field(default_factory=list)
+    """Arguments after the subcommand (the tree, options)."""
+    python: str = ""
+    """The interpreter that ran mtlsguard (its environment is the active one)."""
+    partial_refused: bool = False
+    """The scanner exited 2 without a report (a partial scan) and was run with --allow-partial."""
     routes: int | None = None
     """Routes in the inventory (None: the command produced no report)."""
     settings: str | None = None
@@ -453,61 +465,66 @@ class Side:
 
 
 def _unresolved(report: dict[str, Any]) -> list[str]:
-    items = [f"{e.get('path')}: {e.get('message')}" for e in report.get("errors", [])]
-    for key in ("unresolved", "unresolved_items"):
-        for item in report.get(key, []) or []:
-            items.append(json.dumps(item, sort_keys=True) if isinstance(item, dict) else str(item))
+    """Scan errors and unresolved items, one line each (``resolution`` on newer reports)."""
+    items = [f"error {e.get('path')}: {e.get('message')}" for e in report.get("errors", [])]
+    resolution = report.get("resolution") or {}
+    for item in resolution.get("unresolved", []) or []:
+        where = f" ({item.get('path')}:{item.get('line')})" if item.get("path") else ""
+        items.append(f"{item.get('kind')} {item.get('item')}: {item.get('reason')}{where}")
     return items
 
 
 def _used(report: dict[str, Any]) -> tuple[str | None, str | None]:
-    """Settings module / URLconf, if the report states them (key names vary by version)."""
-    found: dict[str, str | None] = {"settings": None, "urlconf": None}
-    stack: list[Any] = [report.get("project"), report.get("summary"), report]
-    for node in stack:
-        if not isinstance(node, dict):
-            continue
-        for key, value in node.items():
-            if not isinstance(value, str):
-                continue
-            if key in ("settings", "settings_module"):
-                found["settings"] = value
-            elif key in ("urlconf", "root_urlconf", "ROOT_URLCONF"):
-                found["urlconf"] = value
-    return found["settings"], found["urlconf"]
+    """Settings module / URLconf, if the report states them (``resolution`` on newer reports)."""
+    resolution = report.get("resolution") or {}
+    return resolution.get("settings_module"), resolution.get("urlconf")
 
 
-def static_side(tree: Path, src: Path, out_dir: Path) -> tuple[Side, list[dict[str, Any]]]:
-    """``mtlsguard routes``/``scan`` over ``tree`` with the development interpreter."""
+def _run_pair(
+    command: list[str], side: Side, out_dir: Path, prefix: str, env: dict[str, str], cwd: Path
+) -> list[dict[str, Any]]:
+    """``routes`` then ``scan`` (``command`` + subcommand + options), both measured.
+
+    A version that refuses a partial scan (exit 2) without a report is run again with
+    ``--allow-partial`` so that the inventory can still be compared; the first exit code is
+    what the projects table shows.
+    """
+    routes: list[dict[str, Any]] = []
+    for subcommand in ("routes", "scan"):
+        out = out_dir / f"{prefix}-{subcommand}.json"
+        argv = [*command, subcommand, *side.args, "--format", "json"]
+        measured = measure(argv, out, env, cwd)
+        report = _read_json(out)
+        if report is None and measured is not None and measured.returncode == 2:
+            side.partial_refused = True
+            measure([*argv, "--allow-partial"], out, env, cwd)
+            report = _read_json(out)
+        if subcommand == "routes":
+            side.routes_run = measured
+            routes = list((report or {}).get("routes", []))
+            side.routes = len(routes) if report else None
+            side.errors = _unresolved(report or {})
+            side.settings, side.urlconf = _used(report or {})
+            if report is None:
+                tail = measured.stderr_tail if measured else ""
+                side.errors.append("no report: " + tail.strip()[-600:])
+        else:
+            side.scan_run = measured
+            side.findings = dict((report or {}).get("summary", {}).get("by_severity", {}))
+    return routes
+
+
+def static_side(
+    tree: Path, src: Path, out_dir: Path, python: str, extra: tuple[str, ...] = ()
+) -> tuple[Side, list[dict[str, Any]]]:
+    """``mtlsguard routes``/``scan`` over ``tree`` with ``python`` (its environment is the
+    active one: installed packages an ``include()`` names are found there)."""
     env = {**os.environ, "PYTHONPATH": str(src)}
-    side = Side()
-    routes_out = out_dir / "static-routes.json"
-    side.routes_run = measure(
-        [sys.executable, "-m", "mtlsguard", "routes", str(tree), "--format", "json"],
-        routes_out,
-        env,
-        REPO,
-    )
-    report = _read_json(routes_out) or {}
-    routes: list[dict[str, Any]] = list(report.get("routes", []))
-    side.routes = len(routes) if report else None
-    side.errors = _unresolved(report)
-    scan_out = out_dir / "static-scan.json"
-    side.scan_run = measure(
-        [sys.executable, "-m", "mtlsguard", "scan", str(tree), "--format", "json"],
-        scan_out,
-        env,
-        REPO,
-    )
-    scan = _read_json(scan_out) or {}
-    side.findings = dict(scan.get("summary", {}).get("by_severity", {}))
-    side.settings, side.urlconf = _used(report)
+    side = Side(args=[str(tree), *extra], python=python)
+    routes = _run_pair([python, "-m", "mtlsguard"], side, out_dir, "static", env, REPO)
     if side.settings is None and side.urlconf is None:
         meta = subprocess.run(
-            [sys.executable, "-c", _STATIC_META, str(tree)],
-            env=env,
-            capture_output=True,
-            text=True,
+            [python, "-c", _STATIC_META, str(tree)], env=env, capture_output=True, text=True
         )
         if meta.returncode == 0:
             used = json.loads(meta.stdout)
@@ -519,7 +536,6 @@ def runtime_side(project: Project, src: Path, out_dir: Path) -> tuple[Side, list
     """``python manage.py mtlsguard routes``/``scan`` in the project's venv."""
     write_run_dir(project)
     run = project.run_dir
-    python = str(project.venv / "bin" / "python")
     path = [str(run)]
     if project.tree == "wagtail-start":
         path.append(str(project.source))
@@ -532,28 +548,12 @@ def runtime_side(project: Project, src: Path, out_dir: Path) -> tuple[Side, list
         "PYTHONPATH": os.pathsep.join(path),
         "MTLSGUARD_BENCH_META": str(meta),
     }
-    side = Side()
-    routes_out = out_dir / "runtime-routes.json"
-    tree = str(project.source)
-    side.routes_run = measure(
-        [python, "manage.py", "mtlsguard", "routes", tree, "--format", "json"], routes_out, env, run
-    )
-    report = _read_json(routes_out) or {}
-    routes: list[dict[str, Any]] = list(report.get("routes", []))
-    side.routes = len(routes) if report else None
-    side.errors = _unresolved(report)
-    if not report:
-        tail = side.routes_run.stderr_tail if side.routes_run else ""
-        side.errors.append("no report: " + tail.strip()[-600:])
-    scan_out = out_dir / "runtime-scan.json"
-    side.scan_run = measure(
-        [python, "manage.py", "mtlsguard", "scan", tree, "--format", "json"], scan_out, env, run
-    )
-    scan = _read_json(scan_out) or {}
-    side.findings = dict(scan.get("summary", {}).get("by_severity", {}))
+    python = str(project.venv / "bin" / "python")
+    side = Side(args=[str(project.source)], python=python)
+    routes = _run_pair([python, "manage.py", "mtlsguard"], side, out_dir, "runtime", env, run)
     used = _read_json(meta) or {}
-    side.settings = used.get("settings")
-    side.urlconf = used.get("urlconf")
+    side.settings = side.settings or used.get("settings")
+    side.urlconf = side.urlconf or used.get("urlconf")
     return side, routes
 
 
@@ -566,6 +566,9 @@ def _fmt_run(m: Measured | None) -> str:
 def print_side(label: str, side: Side) -> None:
     """Human-readable lines for one front-end."""
     print(f"  {label}: routes {side.routes}; settings {side.settings}; URLconf {side.urlconf}")
+    print(f"    python {side.python}; args {' '.join(side.args)}")
+    if side.partial_refused:
+        print("    exit 2 without a report (partial scan refused); rerun with --allow-partial")
     print(f"    routes run: {_fmt_run(side.routes_run)}")
     print(f"    scan run:   {_fmt_run(side.scan_run)}; findings {side.findings}")
     for error in side.errors[:20]:
@@ -593,15 +596,21 @@ def print_diff(d: Diff, limit: int) -> None:
             print(f"      ... {len(routes) - limit} more")
 
 
-def run_project(project: Project, src: Path, out_root: Path, limit: int) -> dict[str, Any]:
+def run_project(
+    project: Project, src: Path, out_root: Path, limit: int, static_env: str
+) -> dict[str, Any]:
     """Static and runtime sides of one project, their diff, and the extra static trees."""
+    installed = (project.venv / ".done").exists()
+    python = sys.executable
+    if static_env == "project" and installed:
+        python = str(project.venv / "bin" / "python")
     out_dir = out_root / project.name
     out_dir.mkdir(parents=True, exist_ok=True)
     print(f"== {project.name} ({project.requirement}; tree {project.source.relative_to(REPO)})")
-    static, static_routes = static_side(project.source, src, out_dir)
+    static, static_routes = static_side(project.source, src, out_dir, python)
     print_side("static ", static)
     result: dict[str, Any] = {"name": project.name, "static": asdict(static)}
-    if (project.venv / ".done").exists():
+    if installed:
         runtime, runtime_routes = runtime_side(project, src, out_dir)
         print_side("runtime", runtime)
         result["runtime"] = asdict(runtime)
@@ -616,7 +625,7 @@ def run_project(project: Project, src: Path, out_root: Path, limit: int) -> dict
         extra_dir = out_dir / f"extra-{extra}"
         extra_dir.mkdir(exist_ok=True)
         print(f"  -- static only: {extra} (tree {tree.relative_to(REPO)})")
-        side, _routes = static_side(tree, src, extra_dir)
+        side, _routes = static_side(tree, src, extra_dir, python)
         print_side(f"static {extra}", side)
         result.setdefault("extra_static", {})[extra] = asdict(side)
     return result
@@ -634,6 +643,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=CACHE / "reports", help="raw reports go here")
     parser.add_argument("--limit", type=int, default=8, help="missing routes listed per cause")
     parser.add_argument("--reuse", action="store_true", help="reuse reports already in --out")
+    parser.add_argument(
+        "--static-env",
+        choices=("project", "dev"),
+        default="project",
+        help="run the static scan with the project's venv (its packages are installed) or the "
+        "development venv (only the tree)",
+    )
     args = parser.parse_args(argv)
     global REUSE
     REUSE = args.reuse
@@ -646,7 +662,7 @@ def main(argv: list[str] | None = None) -> int:
     src = args.src.resolve()
     load = os.getloadavg()
     print(f"mtlsguard from {src}; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
-    results = [run_project(p, src, args.out, args.limit) for p in projects]
+    results = [run_project(p, src, args.out, args.limit, args.static_env) for p in projects]
     summary = Counter(
         "ok" if r.get("diff", {}).get("coverage", 0) >= 0.95 else "below 95%"
         for r in results
