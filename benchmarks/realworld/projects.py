@@ -124,6 +124,11 @@ class Project:
     """Further packages whose wheels are scanned statically on their own."""
     pythonpath: tuple[str, ...] = ()
     """Extra ``sys.path`` entries the project's own manage.py adds (``{site}``: site-packages)."""
+    database: str = ""
+    """How the project's database is provided, where it is not SQLite (documentation only)."""
+    manage_once: tuple[tuple[str, ...], ...] = ()
+    """``manage.py`` commands run once after the install (``migrate`` where the resolver needs
+    tables: a view's ``queryset`` initkwarg is evaluated by the runtime front-end)."""
     pins: tuple[str, ...] = ()
     """Extra requirements for the install (a dependency whose newest release cannot build here)."""
 
@@ -145,11 +150,24 @@ class Project:
         return CACHE / "src" / self.name
 
     def expand(self, text: str) -> str:
-        """``{run}`` -> the run directory, ``{site}`` -> the venv's site-packages."""
+        """``{run}``: the run directory, ``{site}``: the venv's site-packages, ``{cache}``:
+        ``benchmarks/.cache``."""
         site = self.venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-        return text.replace("{run}", str(self.run_dir)).replace(
-            "{site}", str(site / "site-packages")
-        )
+        text = text.replace("{run}", str(self.run_dir)).replace("{cache}", str(CACHE))
+        return text.replace("{site}", str(site / "site-packages"))
+
+    def environment(self, src: Path) -> dict[str, str]:
+        """The environment of ``manage.py``: the project's variables, ``sys.path`` entries."""
+        path = [str(self.run_dir)]
+        if self.tree == "wagtail-start":
+            path.append(str(self.source))
+        path.extend(self.expand(entry) for entry in self.pythonpath)
+        path.append(str(src))
+        return {
+            **os.environ,
+            **{k: self.expand(v) for k, v in self.env.items()},
+            "PYTHONPATH": os.pathsep.join(path),
+        }
 
 
 def load_projects(only: list[str] | None = None) -> list[Project]:
@@ -162,6 +180,7 @@ def load_projects(only: list[str] | None = None) -> list[Project]:
         entry["extra_static"] = tuple(entry.get("extra_static", ()))
         entry["pins"] = tuple(entry.get("pins", ()))
         entry["pythonpath"] = tuple(entry.get("pythonpath", ()))
+        entry["manage_once"] = tuple(tuple(c) for c in entry.get("manage_once", ()))
         projects.append(Project(**entry))
     if only:
         unknown = set(only) - {p.name for p in projects}
@@ -238,6 +257,18 @@ def install(project: Project) -> None:
         version = _installed_version(python, extra)
         unpack_wheel(f"{extra}=={version}", extra, pip)
     write_run_dir(project)
+    stamp = project.run_dir / ".manage-once"
+    if project.manage_once and not stamp.exists():
+        env = project.environment(REPO / "src")
+        for command in project.manage_once:
+            # Nautobot's migrate ends in a post-migrate cache hook that needs Redis; the
+            # tables are there by then, which is all the resolver needs: report, go on.
+            done = subprocess.run(
+                [str(python), "manage.py", *command], env=env, cwd=project.run_dir
+            )
+            if done.returncode:
+                print(f"  manage.py {' '.join(command)}: exit {done.returncode}")
+        stamp.touch()
 
 
 def _installed_version(python: Path, distribution: str) -> str:
@@ -536,18 +567,8 @@ def runtime_side(project: Project, src: Path, out_dir: Path) -> tuple[Side, list
     """``python manage.py mtlsguard routes``/``scan`` in the project's venv."""
     write_run_dir(project)
     run = project.run_dir
-    path = [str(run)]
-    if project.tree == "wagtail-start":
-        path.append(str(project.source))
-    path.extend(project.expand(entry) for entry in project.pythonpath)
-    path.append(str(src))
     meta = out_dir / "runtime-meta.json"
-    env = {
-        **os.environ,
-        **{k: project.expand(v) for k, v in project.env.items()},
-        "PYTHONPATH": os.pathsep.join(path),
-        "MTLSGUARD_BENCH_META": str(meta),
-    }
+    env = {**project.environment(src), "MTLSGUARD_BENCH_META": str(meta)}
     python = str(project.venv / "bin" / "python")
     side = Side(args=[str(project.source)], python=python)
     routes = _run_pair([python, "manage.py", "mtlsguard"], side, out_dir, "runtime", env, run)
