@@ -681,6 +681,7 @@ def main(argv: list[str] | None = None) -> int:
             install(project)
         return 0
     src = args.src.resolve()
+    args.out = args.out.resolve()  # manage.py runs in the project's run directory
     load = os.getloadavg()
     print(f"mtlsguard from {src}; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     results = [run_project(p, src, args.out, args.limit, args.static_env) for p in projects]
