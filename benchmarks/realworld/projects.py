@@ -263,11 +263,9 @@ def install(project: Project) -> None:
         for command in project.manage_once:
             # Nautobot's migrate ends in a post-migrate cache hook that needs Redis; the
             # tables are there by then, which is all the resolver needs: report, go on.
-            done = subprocess.run(
-                [str(python), "manage.py", *command], env=env, cwd=project.run_dir
-            )
-            if done.returncode:
-                print(f"  manage.py {' '.join(command)}: exit {done.returncode}")
+            ran = subprocess.run([str(python), "manage.py", *command], env=env, cwd=project.run_dir)
+            if ran.returncode:
+                print(f"  manage.py {' '.join(command)}: exit {ran.returncode}")
         stamp.touch()
 
 
