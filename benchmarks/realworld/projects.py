@@ -54,7 +54,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -650,6 +650,32 @@ def run_project(
     return result
 
 
+def _cell(run: dict[str, Any] | None) -> str:
+    if not run:
+        return "-"
+    return f"{run['wall']:.1f} s / {run['peak_mb']:.0f} MB / exit {run['returncode']}"
+
+
+def print_summary(results: list[dict[str, Any]]) -> None:
+    """One line per project: routes, coverage, unresolved items, static and runtime runs."""
+    print("\nsummary (routes static/runtime, coverage of runtime patterns, unresolved items,")
+    print("         static routes run, runtime routes run: wall / peak / exit)")
+    reached = measured = 0
+    for r in results:
+        static, runtime, d = r["static"], r.get("runtime") or {}, r.get("diff")
+        coverage = "-"
+        if d:
+            measured += 1
+            reached += d["coverage"] >= 0.95
+            coverage = f"{d['covered']}/{d['runtime']} = {d['coverage']:.1%}"
+        print(
+            f"  {r['name']:<13} {static['routes']}/{runtime.get('routes')}  {coverage:<22} "
+            f"unresolved {len(static['errors']):<3} static {_cell(static['routes_run'])}; "
+            f"runtime {_cell(runtime.get('routes_run'))}"
+        )
+    print(f"coverage >= 95%: {reached} of {measured} projects")
+
+
 def main(argv: list[str] | None = None) -> int:
     """``install`` or ``run`` the benchmark projects."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -683,12 +709,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     print(f"mtlsguard from {src}; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     results = [run_project(p, src, args.out, args.limit, args.static_env) for p in projects]
-    summary = Counter(
-        "ok" if r.get("diff", {}).get("coverage", 0) >= 0.95 else "below 95%"
-        for r in results
-        if "diff" in r
-    )
-    print(f"coverage >= 95%: {summary.get('ok', 0)} of {sum(summary.values())} projects")
+    print_summary(results)
     if args.json:
         args.json.write_text(json.dumps({"src": str(src), "load": load, "projects": results}))
     return 0
