@@ -22,6 +22,7 @@ import jsonschema
 import pytest
 
 from mtlsguard.demo.stage import PROJECTS, examples_dir
+from tests.report.code_scanning import assert_uploadable
 
 pytestmark = pytest.mark.integration
 
@@ -141,7 +142,7 @@ def test_vulnerable_side_shows_the_three_holes_with_cwe_and_fix(demo: DemoRun) -
 def test_hardened_side_shows_none_of_them(demo: DemoRun) -> None:
     section = demo.section("hardened")
     assert rule_routes(section) == set(), section
-    assert "(0 finding(s))" in section
+    assert "(0 findings)" in section
     row = re.search(r"^  /billing/\s+(.+?)\s{2,}(\S+)\s*$", demo.stdout, re.M)
     assert row is not None
     assert row.group(2) == "-"
@@ -159,6 +160,7 @@ def test_reports_are_written_and_valid(demo: DemoRun) -> None:
         assert f"mtlsguard demo: {name} example" in page
         document = json.loads(sarif_path.read_text())
         jsonschema.validate(document, schema)
+        assert_uploadable(document)  # and code scanning accepts it as is
         run = document["runs"][0]
         results = {(r["ruleId"], r["properties"].get("route")) for r in run["results"]}
         rule_ids = {r["id"] for r in run["tool"]["driver"]["rules"]}

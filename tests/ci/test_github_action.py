@@ -52,7 +52,8 @@ def _uris(document: dict[str, Any]) -> list[str | None]:
 
 def test_paths_relative_to_the_scanned_root_by_default(tmp_path: Path) -> None:
     document = _sarif(tmp_path / "backend")
-    assert _uris(document) == ["bank/views.py", None, "bank/broken.py"]
+    # before: the probe's MG402 had no physical location (None) and code scanning refused it
+    assert _uris(document) == ["bank/views.py", "billing/", "bank/broken.py"]
     base = document["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"]
     assert base == (tmp_path / "backend").as_uri() + "/"
 
@@ -161,3 +162,18 @@ def test_outside_the_repository_the_anchor_is_relative_to_it(tmp_path: Path) -> 
     sarif = SarifFormat(repository=tmp_path / "repo", anchor="w.yml").render(Assessment(result))
     artifact = json.loads(sarif)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert artifact["artifactLocation"] == {"uri": "w.yml"}
+
+
+def test_the_actions_sarif_uploads_as_is(tmp_path: Path) -> None:
+    """Every variant the Action writes passes the schema and code scanning's upload rules."""
+    from tests.report.code_scanning import assert_uploadable
+
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "repo").mkdir()
+    for document in (
+        _sarif(tmp_path / "backend"),
+        _sarif(tmp_path / "backend", repository=tmp_path, anchor="backend/manage.py"),
+        _sarif(tmp_path / "backend", repository=tmp_path),
+        _sarif(tmp_path / "other", repository=tmp_path / "repo"),
+    ):
+        assert_uploadable(document)

@@ -59,7 +59,7 @@ def test_cells_stay_in_their_column() -> None:
     text = render_summary([RunSummary("scan", 1, assessment=assessed(hostile))], "high")
     (row,) = [line for line in text.splitlines() if line.startswith("| high")]
     assert (
-        row == "| high | MG101 | Pipe \\| in title | `app/views.py:7` | `a\\|b \\| injected \\|` |"
+        row == "| high | MG101 | Pipe \\| in title | `app/views.py:7` | `/a\\|b \\| injected \\|` |"
     )
 
 
@@ -86,3 +86,10 @@ def test_threshold_wording() -> None:
     project = render_summary([RunSummary("scan", 0, assessment=one)], "")
     assert "1 finding (1 medium)\n" in project
     assert "**Passed**" in project
+
+
+def test_regex_routes_read_as_paths_in_the_job_summary() -> None:
+    """Before: pretix's routes showed as ``^api/v1/(?P<organizer>[^/]+)/$``."""
+    regex = finding("MG101", "high", route="^api/v1/(?P<organizer>[^/]+)/$")
+    (row,) = result_rows(assessed(regex))
+    assert row.route == "/api/v1/<organizer>/"

@@ -33,7 +33,9 @@ def test_write_baseline_in_scan_args_records_and_passes(tmp_path: Path) -> None:
     assert '"kind": "findings"' in baseline.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("argument", ["-o elsewhere.json", "--format json"])
+@pytest.mark.parametrize(
+    "argument", ["-o elsewhere.json", "--format json", "--html-output report.html"]
+)
 def test_output_options_in_scan_args_are_refused(
     tmp_path: Path, argument: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -69,3 +71,14 @@ def test_a_broken_rule_plugin_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in done.stdout + done.stderr
     assert "the rule plugin 'broken' (no_such_module_here) failed to load" in done.stderr
     assert "**Error** (exit code 2)" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+
+
+def test_exit_and_display_options_in_scan_args_act_as_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    workspace = copy_example("vulnerable", tmp_path / "repo")
+    assert main(_env(workspace, tmp_path)) == 1
+    assert main(_env(workspace, tmp_path, scan_args="--exit-zero")) == 0
+    # the vulnerable example's worst static finding is critical: --severity critical keeps it
+    assert main(_env(workspace, tmp_path, scan_args="--severity critical")) == 1
+    assert main(_env(workspace, tmp_path, scan_args="--confidence high --select MG2")) == 0

@@ -22,6 +22,7 @@ import pytest
 from tests.example_apps import EXAMPLES, RunningServer
 from tests.factories import identity_args
 from tests.probe.test_signin_examples import PASSWORD, vulnerable_signin
+from tests.report.code_scanning import assert_uploadable
 
 __all__ = ["vulnerable_signin"]
 
@@ -104,10 +105,20 @@ def test_scan_with_probe_merges_per_route(
     assert billing["web_response"]["statusCode"] == 200
     assert document["probe"]["grade"] == "F"
 
-    sarif_path = tmp_path / "merged.sarif"
-    done = scan_probe(vulnerable_signin, pki_files, "--format", "sarif", "-o", str(sarif_path))
+    sarif_path, html_path = tmp_path / "merged.sarif", tmp_path / "merged.html"
+    # the extension picks SARIF; the HTML report comes from the same run
+    done = scan_probe(
+        vulnerable_signin, pki_files, "-o", str(sarif_path), "--html-output", str(html_path)
+    )
     assert done.returncode == 1, done.stderr
-    run = json.loads(sarif_path.read_text())["runs"][0]
+    assert "<!DOCTYPE html>" in html_path.read_text()
+    run = assert_uploadable(sarif_path)["runs"][0]
+    severities = {
+        r["id"]: r["properties"]["security-severity"] for r in run["tool"]["driver"]["rules"]
+    }
+    for shown in run["results"]:  # a merged finding's level and its rule's score agree
+        if shown["properties"]["severity"] == "critical":
+            assert severities[shown["ruleId"]] == "9.5"
     result = next(r for r in run["results"] if r["ruleId"] == "MG102")
     assert result["properties"]["merged"] == {"static": ["MG102"], "dynamic": ["MG402"]}
     related = result["relatedLocations"]

@@ -93,7 +93,11 @@ def test_spiffe_mapping(mtls_settings: Any, users: dict[str, Any], pki: TestPKI)
         both(ClientCertificateBackend(), verified(pki.client))
         == users["spiffe://example.com/ns/billing/sa/alice"]
     )
-    set_identity(mtls_settings, MAPPING="spiffe", PRINCIPAL_REGEX=r"/sa/([a-z]+)$")
+    set_identity(
+        mtls_settings,
+        MAPPING="spiffe",
+        PRINCIPAL_REGEX=r"spiffe://example\.com/ns/billing/sa/([a-z]+)",
+    )
     assert both(ClientCertificateBackend(), verified(pki.client)) == users["alice"]
 
 

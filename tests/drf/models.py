@@ -35,3 +35,24 @@ class Statement(models.Model):
     class Meta:
         app_label = "drf"
         ordering = ("pk",)
+
+
+class Team(models.Model):
+    """Not a user: an owner field pointing here must never be compared with a user's pk."""
+
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        app_label = "drf"
+        ordering = ("pk",)
+
+
+class TeamDocument(models.Model):
+    """``owner`` is a team (the misconfiguration of issue 14, finding 4)."""
+
+    owner = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=50)
+
+    class Meta:
+        app_label = "drf"
+        ordering = ("pk",)

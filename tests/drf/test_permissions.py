@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
+from django.core.checks import run_checks
 from django.test import Client
 
 from mtlsguard.devserver.pki import TestPKI
@@ -114,12 +114,14 @@ def test_default_owner_field_user_and_related_lookup(
 
 
 @pytest.mark.django_db
-def test_missing_owner_field_fails_loudly(
+def test_missing_owner_field_is_reported_at_startup_and_refused_cleanly(
     drf_settings: Any, data: dict[str, Any], pki: TestPKI, client: Client
 ) -> None:
+    errors = [m for m in run_checks() if m.id == "mtlsguard.E009"]
+    assert any(m.obj == "tests.drf.urls.MisconfiguredStatements" for m in errors)
     client.raise_request_exception = True
-    with pytest.raises(ImproperlyConfigured, match="owner_field"):
-        client.get("/drf/misconfigured/statements/", headers=nginx_headers(pki.client))
+    response = client.get("/drf/misconfigured/statements/", headers=nginx_headers(pki.client))
+    assert response.status_code == 403  # never everything, never a 500
 
 
 @pytest.mark.django_db

@@ -20,7 +20,7 @@ from mtlsguard.drf.authentication import (
 )
 from mtlsguard.drf.mixins import OwnerScopedQuerysetMixin
 from mtlsguard.drf.permissions import HasVerifiedClientCertificate, IsOwner
-from tests.drf.models import Account, Note, Statement
+from tests.drf.models import Account, Note, Statement, TeamDocument
 
 CERT = (ClientCertificateAuthentication,)
 TOKEN = (CertificateBoundTokenAuthentication,)
@@ -182,10 +182,61 @@ class MisconfiguredStatements(OwnerScopedQuerysetMixin, generics.ListAPIView):
     serializer_class = StatementSerializer
 
 
+class TeamDocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TeamDocument
+        fields = ("id", "title")
+
+
+class TeamDocumentViewSet(OwnerScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """``owner`` is a FK to Team: refused with 403 (and mtlsguard.E009), never a 500."""
+
+    authentication_classes = CERT
+    permission_classes = (IsAuthenticated & IsOwner,)
+    queryset = TeamDocument.objects.all()
+    serializer_class = TeamDocumentSerializer
+
+
+class UnscopedTeamDocument(generics.RetrieveAPIView):
+    """IsOwner alone on the Team-owned model: never compares a team's pk with a user's."""
+
+    authentication_classes = CERT
+    permission_classes = (IsOwner,)
+    queryset = TeamDocument.objects.all()
+    serializer_class = TeamDocumentSerializer
+
+
+class OwnedAccountSerializer(serializers.ModelSerializer):
+    """Exposes ``owner`` for writing: the mass-assignment shape."""
+
+    class Meta:
+        model = Account
+        fields = ("id", "iban", "owner")
+        extra_kwargs = {"owner": {"required": False}}  # noqa: RUF012  (DRF reads a dict)
+
+
+class OwnedAccountViewSet(OwnerScopedQuerysetMixin, viewsets.ModelViewSet):
+    authentication_classes = CERT
+    permission_classes = (IsAuthenticated & IsOwner,)
+    queryset = Account.objects.all()
+    serializer_class = OwnedAccountSerializer
+
+
+class UnscopedOwnedAccount(generics.RetrieveUpdateAPIView):
+    """IsOwner only (no mixin) with a writable owner."""
+
+    authentication_classes = CERT
+    permission_classes = (IsOwner,)
+    queryset = Account.objects.all()
+    serializer_class = OwnedAccountSerializer
+
+
 router = SimpleRouter()
 router.register("accounts", AccountViewSet, basename="account")
 router.register("notes", NoteViewSet, basename="note")
 router.register("statements", StatementViewSet, basename="statement")
+router.register("team-documents", TeamDocumentViewSet, basename="team-document")
+router.register("owned-accounts", OwnedAccountViewSet, basename="owned-account")
 
 urlpatterns = [
     path("drf/whoami", WhoAmI.as_view()),
@@ -198,5 +249,7 @@ urlpatterns = [
     path("drf/unscoped/accounts/<int:pk>/", UnscopedAccountDetail.as_view()),
     path("drf/admin-or-owner/accounts/<int:pk>/", AdminOrOwnerAccount.as_view()),
     path("drf/misconfigured/statements/", MisconfiguredStatements.as_view()),
+    path("drf/unscoped/team-documents/<int:pk>/", UnscopedTeamDocument.as_view()),
+    path("drf/unscoped/owned-accounts/<int:pk>/", UnscopedOwnedAccount.as_view()),
     path("drf/", include(router.urls)),
 ]

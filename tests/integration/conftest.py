@@ -56,6 +56,8 @@ class Deployment:
     invalid: InvalidPromise
     requires_certificate: bool
     """True when the recipe refuses a connection without a client certificate."""
+    refuses_underscores: bool = False
+    """True when the recipe answers 403 to any header name with ``_`` instead of deleting it."""
 
     def request(
         self, client: str | None, headers: Sequence[tuple[str, str]] = ()
@@ -204,7 +206,7 @@ MaxRequestWorkers 16
 
 def _start_apache(stack: contextlib.ExitStack, run: Path, cert_dir: Path, recipe: str) -> Started:
     apache = require_binary("apache2", "/usr/sbin/apache2")
-    modules = ["mpm_event", "authz_core", "headers", "ssl", "socache_shmcb"]
+    modules = ["mpm_event", "authz_core", "headers", "setenvif", "ssl", "socache_shmcb"]
     backend: EchoBackend | None
     if recipe == "apache-mod-wsgi.conf":
         backend = None
@@ -240,6 +242,7 @@ class Recipe:
     via: Literal["headers", "environ"]
     invalid: InvalidPromise
     requires_certificate: bool
+    refuses_underscores: bool = False
 
 
 RECIPES: Mapping[str, Recipe] = {
@@ -272,6 +275,7 @@ RECIPES: Mapping[str, Recipe] = {
         "headers",
         "tls-refused",
         requires_certificate=False,
+        refuses_underscores=True,
     ),
 }
 """Every recipe the tests run, by name (the ``deployment`` fixture's parameters)."""
@@ -297,4 +301,5 @@ def deployment(
             via=recipe.via,
             invalid=recipe.invalid,
             requires_certificate=recipe.requires_certificate,
+            refuses_underscores=recipe.refuses_underscores,
         )

@@ -91,7 +91,7 @@ def test_cli_against_vulnerable_with_routes_from_the_static_inventory(
         timeout=120,
         check=False,
     )
-    assert routes.returncode == 1, routes.stderr  # open routes
+    assert routes.returncode == 0, routes.stderr  # open routes: an inventory, not a failure
     (tmp_path / "routes.json").write_text(routes.stdout)
     report = tmp_path / "probe.sarif"
     done = subprocess.run(

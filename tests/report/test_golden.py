@@ -27,6 +27,7 @@ from mtlsguard.findings.assessment import Assessment, MergedParts
 from mtlsguard.findings.model import Finding, Severity
 from tests.example_apps import EXAMPLES, RunningServer
 from tests.factories import probe_config, render
+from tests.report.code_scanning import assert_uploadable
 
 pytestmark = pytest.mark.integration
 
@@ -144,3 +145,33 @@ def test_the_static_assessment_fails_at_high() -> None:
     outcome = run_static(StaticRun(EXAMPLES / "vulnerable"))
     assert outcome.assessment.fail_on is Severity.HIGH
     assert outcome.failing
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_every_sarif_uploads_to_code_scanning_as_is(
+    assessments: dict[str, Assessment], run: str
+) -> None:
+    """Before: the probe's results had no physical location and GitHub rejected the upload."""
+    document = assert_uploadable(render(assessments[run], "sarif"))
+    locations = [r["locations"][0]["physicalLocation"] for r in document["runs"][0]["results"]]
+    assert all(loc["artifactLocation"]["uri"] for loc in locations)
+    if run == "combined":
+        # the probe's MG404 on a route the static scan knows sits at the view's class
+        (bola,) = [r for r in document["runs"][0]["results"] if r["ruleId"] == "MG404"]
+        assert bola["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+            "bank/views.py"
+        )
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_every_json_report_matches_the_shipped_schema(
+    assessments: dict[str, Assessment], run: str
+) -> None:
+    import json
+
+    import jsonschema
+
+    from mtlsguard.report.json_report import json_schema
+
+    document = json.loads(render(assessments[run], "json"))
+    jsonschema.Draft202012Validator(json_schema()).validate(document)

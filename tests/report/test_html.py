@@ -21,7 +21,7 @@ class Collector(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
-        if tag not in {"meta", "br", "!doctype"}:
+        if tag not in {"meta", "br", "wbr", "!doctype"}:
             self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
@@ -155,13 +155,46 @@ EXCERPT = SourceExcerpt(
 )
 
 
-def test_static_scan_says_there_is_no_grade() -> None:
+def test_static_scan_leads_with_what_it_has() -> None:
+    """Before: a static report opened with a large "No probe grade" card."""
     html = HtmlFormat().render(Assessment(sample_result(), fail_on=Severity.HIGH))
     text = " ".join("".join(parse(html).text).split())
-    assert "No probe grade" in text
+    assert "No probe grade" not in text
+    assert 'class="card grade"' not in html
+    summary = html[html.index('id="summary"') : html.index('id="findings"')]
+    assert summary.index("Findings by severity") < summary.index("has no A")
     assert "mtlsguard probe" in text
     assert 'id="categories"' not in html
-    assert "2 finding(s) at or above the fail-on threshold (high)" in text
+    assert "2 findings at or above the fail-on threshold (high)" in text
+    one = HtmlFormat().render(Assessment(sample_result(findings=(BILLING,)), fail_on=Severity.HIGH))
+    assert "1 finding at or above" in " ".join("".join(parse(one).text).split())
+
+
+def test_the_fix_list_names_each_fix_once() -> None:
+    twice = replace(BILLING, route="api/billing/other/", methods=("POST",))
+    html = HtmlFormat().render(Assessment(sample_result(findings=(BILLING, twice))))
+    fixes = html[html.index('id="fixes"') : html.index('id="routes"')]
+    assert fixes.count("<li>") == 1
+    assert fixes.count(BILLING.remediation) == 1
+    assert 'href="#finding-1"' in fixes
+    assert 'href="#finding-2"' in fixes
+
+
+def test_view_names_break_at_dots_and_regex_routes_read_as_paths() -> None:
+    route = replace(
+        sample_result().routes[0],
+        pattern="^api/v1/organizers/(?P<organizer>[^/]+)/$",
+        view="pretix.api.views.organizer.OrganizerViewSet",
+    )
+    regex = replace(BILLING, route=route.pattern)
+    html = HtmlFormat().render(Assessment(sample_result(findings=(regex,), routes=(route,))))
+    assert "/api/v1/organizers/&lt;organizer&gt;/" in html
+    assert "/^api" not in html
+    assert (
+        '<code class="view">pretix<wbr>.api<wbr>.views<wbr>.organizer<wbr>.OrganizerViewSet</code>'
+        in html
+    )
+    assert "code.view{word-break:normal;overflow-wrap:normal}" in html
 
 
 def test_grade_and_category_scores() -> None:

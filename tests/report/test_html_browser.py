@@ -182,8 +182,14 @@ def test_static_scan_report_renders(browser: Any, tmp_path: Path) -> None:
         assert browser.find_element(By.ID, section).is_displayed(), section
     assert browser.find_elements(By.ID, "categories") == []
     summary = browser.find_element(By.ID, "summary").text
-    assert "No probe grade" in summary
-    assert "Findings by severity" in summary
+    # a static report leads with its counts, not with a "No probe grade" card (before)
+    assert "No probe grade" not in summary
+    assert summary.splitlines()[1] == "Findings by severity"
+    assert "has no A" in summary
+    # view names break at their dots, never mid-word
+    view = browser.find_element(By.CSS_SELECTOR, "#routes code.view")
+    assert view.value_of_css_property("word-break") == "normal"
+    assert view.value_of_css_property("overflow-wrap") == "normal"
     routes = browser.find_elements(By.CSS_SELECTOR, "#findings section.route")
     titles = [r.find_element(By.TAG_NAME, "h3").text for r in routes]
     assert "/billing/ (1)" in titles

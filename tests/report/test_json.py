@@ -92,3 +92,25 @@ def test_routes_errors_and_suppressions_are_listed() -> None:
 def test_non_ascii_survives() -> None:
     text = JsonFormat().render(Assessment(result=sample_result()))
     assert "dir with space/ünï.py" in text
+
+
+def test_every_report_validates_against_the_shipped_json_schema() -> None:
+    import jsonschema
+
+    from mtlsguard.report.json_report import json_schema
+
+    schema = json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for doc in (
+        render(fail_on=Severity.HIGH, baselined=3, suppressed=SUPPRESSED),
+        render(result=sample_result(findings=(PROBE,))),
+        render(result=sample_result(findings=(), errors=(), routes=())),
+    ):
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(doc)]
+        assert errors == [], errors
+    # the schema is not vacuous
+    broken = render()
+    broken["findings"][0]["severity"] = "urgent"
+    del broken["summary"]["files_scanned"]
+    assert len(list(validator.iter_errors(broken))) == 2

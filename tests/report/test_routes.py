@@ -7,7 +7,13 @@ import re
 
 from mtlsguard.app.baseline import route_keys
 from mtlsguard.findings.assessment import RouteInventory
-from mtlsguard.report.routes import CSV_COLUMNS, RouteCsvFormat, RouteJsonFormat, RouteTableFormat
+from mtlsguard.report.routes import (
+    CSV_COLUMNS,
+    RouteCsvFormat,
+    RouteJsonFormat,
+    RouteTableFormat,
+    wrap_at,
+)
 from tests.report.sample import ROUTES, sample_result
 
 
@@ -62,3 +68,16 @@ def test_table_lists_each_route_and_summarises() -> None:
     assert "class: AllowAny" in text
     colored = RouteTableFormat(color=True).render(RouteInventory(sample_result()))
     assert "\x1b[" in colored
+
+
+def test_view_names_are_never_cut_mid_word() -> None:
+    """Before: a long dotted view name folded mid-word in a 100-column table."""
+    from dataclasses import replace
+
+    long_view = "pretix.api.views.organizer.OrganizerViewSet"
+    routes = tuple(replace(r, view=long_view) for r in ROUTES)
+    table = RouteTableFormat(width=100).render(RouteInventory(sample_result(routes=routes)))
+    cells = [line.split("│")[4].strip() for line in table.splitlines() if line.startswith("│")]
+    assert cells[:3] == ["pretix.api.views.", "organizer.", "OrganizerViewSet"]
+    assert max(len(line) for line in table.splitlines()) <= 100
+    assert wrap_at("/a/bb/ccc/", "/", 4) == "/a/\nbb/\nccc/"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from jsonschema import Draft4Validator, FormatChecker
 from mtlsguard.findings.assessment import Assessment
 from mtlsguard.findings.model import ScanResult, Severity
 from mtlsguard.report.sarif import SECURITY_SEVERITY, SarifFormat
+from tests.report.code_scanning import assert_uploadable, code_scanning_problems
 from tests.report.sample import BILLING, HEADER_TRUST, INFO, PROBE, RULES, SUPPRESSED, sample_result
 
 SCHEMA_PATH = Path(__file__).parent.parent / "assets" / "sarif-schema-2.1.0.json"
@@ -52,6 +54,7 @@ def test_logs_validate_against_the_official_schema(
     validator: Draft4Validator, result: ScanResult
 ) -> None:
     assert_valid(validator, render(result, suppressed=SUPPRESSED, baselined=2))
+    assert_uploadable(render(result, suppressed=SUPPRESSED, baselined=2))
 
 
 def test_the_validator_is_not_vacuous(validator: Draft4Validator) -> None:
@@ -98,7 +101,7 @@ def test_security_severity_scores_fall_in_githubs_bands() -> None:
         Severity.HIGH: (7.0, 8.9),
         Severity.MEDIUM: (4.0, 6.9),
         Severity.LOW: (0.1, 3.9),
-        Severity.INFO: (0.0, 0.0),
+        Severity.INFO: (0.1, 3.9),  # before: 0.0, outside GitHub's range
     }
     for severity, (low, high) in bands.items():
         assert low <= float(SECURITY_SEVERITY[severity]) <= high
@@ -146,7 +149,11 @@ def test_dynamic_findings_carry_web_request_and_response() -> None:
     (result,) = log["runs"][0]["results"]
     assert result["webRequest"]["method"] == "GET"
     assert result["webResponse"]["statusCode"] == 200
-    assert "physicalLocation" not in result["locations"][0]
+    # Before: no physical location, and code scanning rejected the whole upload. Now a stable
+    # artifact named after the route, relative to the root (the probed target).
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"] == {"uri": "api/accounts/", "uriBaseId": "SRCROOT"}
+    assert physical["region"] == {"startLine": 1}
     assert result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == PROBE.view
 
 
@@ -199,3 +206,94 @@ def test_every_logical_location_has_a_kind() -> None:
     kinds = [loc["kind"] for r in results for loc in r["locations"][0]["logicalLocations"]]
     assert sorted(kinds) == ["function", "type"]
     assert all(r["properties"]["methods"] == ["GET"] for r in results)
+
+
+def test_the_code_scanning_checker_is_not_vacuous() -> None:
+    log = render(sample_result())
+    assert code_scanning_problems(log) == []
+    for mutate, problem in (
+        (lambda d: d["runs"][0]["results"][0].pop("locations"), "no location"),
+        (
+            lambda d: d["runs"][0]["tool"]["driver"]["rules"][0]["properties"].__setitem__(
+                "security-severity", "0.0"
+            ),
+            "outside 0.1-10.0",
+        ),
+        (lambda d: d["runs"][0]["results"][0].pop("partialFingerprints"), "partialFingerprints"),
+        (lambda d: d["runs"][0]["results"][0].__setitem__("ruleIndex", 99), "ruleIndex"),
+    ):
+        broken = copy.deepcopy(log)
+        mutate(broken)
+        assert any(problem in p for p in code_scanning_problems(broken)), problem
+
+
+def test_rules_have_name_help_uri_precision_and_every_cwe() -> None:
+    log = render(sample_result())
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"].startswith("https://")
+    by_id = {r["id"]: r for r in driver["rules"]}
+    for rule in RULES:
+        descriptor = by_id[rule.rule_id]
+        assert descriptor["name"] == rule.name
+        assert descriptor["name"].isidentifier()
+        assert descriptor.get("helpUri") == rule.help_uri  # the sample's rules: third-party
+        assert descriptor["properties"]["precision"] in {"very-high", "high", "medium", "low"}
+        for cwe in (rule.cwe, *rule.cwes):
+            number = cwe.removeprefix("CWE-")
+            assert f"external/cwe/cwe-{number}" in descriptor["properties"]["tags"]
+
+
+def test_a_finding_raised_to_critical_shows_as_critical() -> None:
+    """Before: a merged finding raised to critical kept its rule's 8.0 (GitHub: High)."""
+    raised = replace(BILLING, severity=Severity.CRITICAL)
+    log = render(sample_result(findings=(raised,)))
+    run = log["runs"][0]
+    (descriptor,) = [r for r in run["tool"]["driver"]["rules"] if r["id"] == raised.rule_id]
+    assert descriptor["properties"]["security-severity"] == SECURITY_SEVERITY[Severity.CRITICAL]
+    assert descriptor["defaultConfiguration"]["level"] == "error"
+    assert run["results"][0]["properties"]["security-severity"] == "9.5"
+
+
+def test_probe_findings_sit_at_their_views_when_the_routes_know_them() -> None:
+    located = replace(PROBE, route="api/billing/<int:pk>/")
+    log = render(sample_result(findings=(located,)))
+    physical = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "billing/views.py"
+    assert physical["region"]["startLine"] == 12
+
+
+def test_fingerprints_do_not_move_with_lines() -> None:
+    moved = replace(BILLING, location=replace(BILLING.location, line=BILLING.location.line + 40))
+    before = render(sample_result(findings=(BILLING,)))["runs"][0]["results"][0]
+    after = render(sample_result(findings=(moved,)))["runs"][0]["results"][0]
+    assert before["partialFingerprints"] == after["partialFingerprints"]
+    region = after["locations"][0]["physicalLocation"]["region"]
+    assert region["startLine"] == BILLING.location.line + 40
+
+
+def test_builtin_rules_link_their_docs_page() -> None:
+    from mtlsguard.app.rules import builtin_rules
+
+    rules = builtin_rules()
+    log = json.loads(SarifFormat().render(Assessment(result=sample_result(), rules=rules)))
+    by_id = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    docs = Path(__file__).resolve().parents[2] / "docs" / "rules"
+    for rule in rules:
+        assert by_id[rule.rule_id]["helpUri"].endswith(f"/rules/{rule.rule_id}/")
+        assert (docs / f"{rule.rule_id}.md").is_file()
+    assert_uploadable(log)
+
+
+def test_messages_are_sentences_and_regex_routes_read_as_paths() -> None:
+    """Before: "... HTTP_X_SSL_CLIENT_VERIFY check Fix: ..." and ``Route: ^api/...$``."""
+    regex = replace(
+        BILLING,
+        route="^api/v1/organizers/(?P<organizer>[^/]+)/$",
+        evidence="only an inline check",
+        remediation="Require a user",
+    )
+    (result,) = render(sample_result(findings=(regex,)))["runs"][0]["results"]
+    text = result["message"]["text"]
+    assert "Evidence: only an inline check. Fix: Require a user." in text
+    assert "Route: /api/v1/organizers/<organizer>/ (GET, POST)." in text
+    assert result["properties"]["route"] == regex.route  # the data keeps the pattern

@@ -166,10 +166,42 @@ def test_comment_parser() -> None:
         "z = 3  # mtlsguard: ignore[not an id] -- nope\n"
         "w = 4  # noqa  # mtlsguard: ignore[MG2]  --   \n"
     )
+    # before: a misspelt id dropped the whole comment silently; now it is kept (it suppresses
+    # nothing) so that MG002 reports it
     assert [(c.line, sorted(c.rule_ids), c.reason) for c in comments] == [
         (1, ["MG101", "MG3"], "a -- b"),
+        (3, ["NOT AN ID"], "nope"),
         (4, ["MG2"], ""),
     ]
+
+
+def test_unused_and_unknown_suppressions_are_reported(tmp_path: Path) -> None:
+    from mtlsguard.findings.model import Confidence, Finding, Location, ScanResult, Severity
+    from mtlsguard.scan.suppression import RuleIds, apply_suppressions
+
+    (tmp_path / "views.py").write_text(
+        "def a(request):  # mtlsguard: ignore[MG101] -- public\n"
+        "    pass\n"
+        "def b(request):  # mtlsguard: ignore[MG101, MG1O1] -- stale\n"
+        "    pass\n"
+        "def c(request):  # mtlsguard: ignore[MG205] -- rule did not run\n"
+        "    pass\n",
+        encoding="utf-8",
+    )
+    finding = Finding(
+        "MG101", "t", "CWE-306", Severity.HIGH, Confidence.HIGH, Location("views.py", 1)
+    )
+    result = ScanResult(root=str(tmp_path), findings=(finding,), files_scanned=1)
+    ids = RuleIds(known=frozenset({"MG101", "MG205", "MG002"}), ran=frozenset({"MG101"}))
+    outcome = apply_suppressions(result, tmp_path, rule_ids=ids)
+    assert len(outcome.suppressed) == 1
+    reported = [(f.rule_id, f.location.line, f.evidence) for f in outcome.result.findings]
+    assert reported == [
+        ("MG002", 3, "ignore[MG101]: MG101 reported nothing here"),
+        ("MG002", 3, "ignore[MG1O1]: no rule has the id MG1O1"),
+    ]
+    # without the rule ids (before), nothing is said
+    assert apply_suppressions(result, tmp_path).result.findings == ()
 
 
 @secondary()

@@ -140,11 +140,16 @@ def run_combined(
     """
     fail_under = check_grade(fail_under)
     root = project_root(run.root)
-    project = project_config(root)
+    project = project_config(root, run.config)
     baseline = baseline_file(run.baseline, BaselineKind.FINDINGS)
     static = scan_raw(run, root, project)
-    # The project's configuration picks the probe's rules too (``disable = ["MG403"]``).
-    selection = project.selection()
+    # The project's configuration picks the probe's rules too (``disable = ["MG403"]``), and
+    # so does the command line's --select/--ignore.
+    selection = replace(
+        project.selection(),
+        select=run.selection.select,
+        ignore=project.selection().ignore | run.selection.ignore,
+    )
     try:
         probed = run_probe(
             replace(config, selection=selection), endpoints_from_routes(static.routes)
@@ -169,4 +174,5 @@ def run_combined(
         sections={"probe": probed.summary()},
     )
     failing = bool(assessment.failing) or below_grade(probed, fail_under)
-    return CombinedOutcome(StaticOutcome(assessment, triaged.current), probed, failing)
+    outcome = StaticOutcome(assessment, triaged.current, project.source)
+    return CombinedOutcome(outcome, probed, failing)

@@ -11,6 +11,11 @@ Keys (all optional)::
     [tool.mtlsguard.options.MG202]      # per-rule options (``mtlsguard`` docs list them)
     max-age-seconds = 43200
 
+The table is found as Ruff finds ``[tool.ruff]``: the nearest ``pyproject.toml`` that has one,
+from the scanned directory up to the repository root (the first directory with ``.git``);
+``--config FILE`` names the file instead. Paths in ``exclude`` stay relative to the scanned
+root.
+
 A malformed file or an unknown key is a :class:`ConfigError` that names the file and the key;
 it is never silently ignored, because a typo in ``exclude`` or ``disable`` would otherwise
 change what the scan reports.
@@ -29,7 +34,15 @@ from types import MappingProxyType
 from mtlsguard.findings.model import Finding, ScanResult, Severity
 from mtlsguard.findings.registry import RuleSelection
 
-__all__ = ["ConfigError", "ProjectConfig", "apply_config", "load_config", "parse_config"]
+__all__ = [
+    "ConfigError",
+    "ProjectConfig",
+    "apply_config",
+    "find_config",
+    "load_config",
+    "load_config_file",
+    "parse_config",
+]
 
 _KEYS = ("fail-on", "exclude", "disable", "severity", "options")
 _RULE_ID = re.compile(r"^[A-Z]+[0-9]+$")
@@ -151,30 +164,66 @@ def parse_config(table: Mapping[str, object], source: str = "[tool.mtlsguard]") 
     )
 
 
-def load_config(root: Path) -> ProjectConfig:
-    """Read ``[tool.mtlsguard]`` from ``root/pyproject.toml``; defaults when there is none.
-
-    :raises ConfigError: the file cannot be read, is not valid TOML, or the table is malformed.
-    """
-    path = root / "pyproject.toml"
-    if not path.is_file():
-        return ProjectConfig()
+def _read_toml(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as handle:
-            document = tomllib.load(handle)
+            return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read: {exc}") from None
+
+
+def _table(path: Path, document: Mapping[str, object]) -> dict[str, object] | None:
     tool = document.get("tool", {})
     if not isinstance(tool, dict):
         raise ConfigError(f"{path}: 'tool' must be a table")
     table = tool.get("mtlsguard")
-    if table is None:
-        return ProjectConfig(source=str(path))
-    if not isinstance(table, dict):
+    if table is not None and not isinstance(table, dict):
         raise ConfigError(f"{path}: 'tool.mtlsguard' must be a table")
+    return table
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.mtlsguard]`` table, from ``start`` up.
+
+    The search stops at the repository root (a directory holding ``.git``) or the filesystem
+    root. A ``pyproject.toml`` without the table is passed over, as Ruff does.
+
+    :raises ConfigError: when a ``pyproject.toml`` on the way cannot be read or parsed.
+    """
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file() and _table(candidate, _read_toml(candidate)) is not None:
+            return candidate
+        if (directory / ".git").exists():
+            return None
+    return None
+
+
+def load_config_file(path: Path) -> ProjectConfig:
+    """Read ``[tool.mtlsguard]`` from the TOML file ``path`` (``--config``).
+
+    :raises ConfigError: the file is missing, unreadable, not TOML, has no
+        ``[tool.mtlsguard]`` table, or the table is malformed.
+    """
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such configuration file")
+    table = _table(path, _read_toml(path))
+    if table is None:
+        raise ConfigError(f"{path}: has no [tool.mtlsguard] table")
     return parse_config(table, str(path))
+
+
+def load_config(root: Path) -> ProjectConfig:
+    """The ``[tool.mtlsguard]`` that applies to ``root`` (:func:`find_config`), or defaults.
+
+    :raises ConfigError: a file cannot be read, is not valid TOML, or the table is malformed.
+    """
+    path = find_config(root)
+    if path is None:
+        return ProjectConfig()
+    return load_config_file(path)
 
 
 def _keep(finding: Finding, config: ProjectConfig) -> bool:

@@ -14,16 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mtlsguard.app.baseline import Baseline, BaselineError, BaselineKind, load_baseline
-from mtlsguard.app.config import ConfigError, ProjectConfig, load_config
+from mtlsguard.app.config import ConfigError, ProjectConfig, load_config, load_config_file
 from mtlsguard.app.errors import RunError
-from mtlsguard.app.rules import check_selection, rules_of
+from mtlsguard.app.rules import check_selection, known_rules, rules_of
 from mtlsguard.app.triage import TriagedScan, triage_routes, triage_scan
 from mtlsguard.findings.assessment import Assessment, RouteInventory, RunKind
 from mtlsguard.findings.model import Finding, Route, ScanResult, Severity
-from mtlsguard.findings.registry import EVERY_RULE, Rule, RuleSelection
+from mtlsguard.findings.registry import EVERY_RULE, Rule, RuleKind, RuleSelection
 from mtlsguard.scan.engine import Progress, scan_project
 from mtlsguard.scan.excerpt import read_excerpts
 from mtlsguard.scan.rules import static_rules
+from mtlsguard.scan.suppression import RuleIds
 
 __all__ = [
     "Engine",
@@ -39,6 +40,7 @@ __all__ = [
     "run_static",
     "scan_raw",
     "selected_rules",
+    "suppression_rule_ids",
 ]
 
 Engine = Callable[[Path, Sequence[Rule], Progress | None], ScanResult]
@@ -67,6 +69,8 @@ class StaticRun:
     """What builds the raw result (the static front-end unless the live resolver is used)."""
     progress: Progress | None = None
     """Called as the scan advances (a terminal progress bar)."""
+    config: Path | None = None
+    """The file holding ``[tool.mtlsguard]`` (``--config``); ``None``: found from the root up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,8 @@ class StaticOutcome:
     """What every format renders."""
     current: tuple[Finding, ...]
     """Every finding before the baseline was applied."""
+    config_source: str | None = None
+    """The file the project's configuration came from (``None``: defaults)."""
 
     @property
     def failing(self) -> bool:
@@ -109,13 +115,13 @@ def project_root(path: Path) -> Path:
         raise RunError(f"{path}: cannot be resolved: {exc}") from exc
 
 
-def project_config(root: Path) -> ProjectConfig:
-    """The project's ``[tool.mtlsguard]`` configuration.
+def project_config(root: Path, explicit: Path | None = None) -> ProjectConfig:
+    """The project's ``[tool.mtlsguard]``: from ``explicit``, else found from ``root`` up.
 
-    :raises RunError: when it is malformed.
+    :raises RunError: when it is missing (``explicit``) or malformed.
     """
     try:
-        return load_config(root)
+        return load_config(root) if explicit is None else load_config_file(explicit)
     except ConfigError as exc:
         raise RunError(str(exc)) from exc
 
@@ -143,6 +149,23 @@ def selected_rules(config: ProjectConfig, selection: RuleSelection) -> tuple[Rul
     check_selection(project, config.source or "[tool.mtlsguard]")
     check_selection(selection, "the rule selection")
     return selection.apply(project.apply(static_rules()))
+
+
+def suppression_rule_ids(
+    config: ProjectConfig, selection: RuleSelection, raw: ScanResult
+) -> RuleIds:
+    """What judges the suppressions of ``raw``.
+
+    Every rule id, the ids that ran (the selected static rules and the tool's own), and the
+    views' files to check beyond the findings'.
+    """
+    ran = {r.rule_id for r in selected_rules(config, selection)}
+    ran |= {r.rule_id for r in known_rules() if r.kind is RuleKind.TOOL}
+    return RuleIds(
+        known=frozenset(r.rule_id for r in known_rules()),
+        ran=frozenset(ran),
+        checked=frozenset(r.location.path for r in raw.routes if r.location is not None),
+    )
 
 
 def scan_raw(run: StaticRun, root: Path, config: ProjectConfig) -> ScanResult:
@@ -189,13 +212,17 @@ def run_static(run: StaticRun) -> StaticOutcome:
         could not read any file, or a crash of the engine.
     """
     root = project_root(run.root)
-    config = project_config(root)
+    config = project_config(root, run.config)
     baseline = baseline_file(run.baseline, BaselineKind.FINDINGS)
     raw = scan_raw(run, root, config)
-    triaged = triage_scan(raw, root, config, baseline=baseline, fail_on=run.fail_on)
+    rule_ids = suppression_rule_ids(config, run.selection, raw)
+    triaged = triage_scan(
+        raw, root, config, baseline=baseline, fail_on=run.fail_on, rule_ids=rule_ids
+    )
     if triaged.nothing_scanned:
         raise nothing_scanned(root, triaged.result)
-    return StaticOutcome(assess_static(triaged, root, excerpts=run.excerpts), triaged.current)
+    assessment = assess_static(triaged, root, excerpts=run.excerpts)
+    return StaticOutcome(assessment, triaged.current, config.source)
 
 
 def run_routes(run: StaticRun) -> RoutesOutcome:
@@ -204,7 +231,7 @@ def run_routes(run: StaticRun) -> RoutesOutcome:
     :raises RunError: as :func:`run_static`.
     """
     root = project_root(run.root)
-    config = project_config(root)
+    config = project_config(root, run.config)
     baseline = baseline_file(run.baseline, BaselineKind.ROUTES)
     raw = scan_raw(run, root, config)
     triaged = triage_routes(raw, config, baseline=baseline)

@@ -12,10 +12,23 @@ from pathlib import Path
 
 from mtlsguard.app.baseline import Baseline, BaselineKind, route_keys
 from mtlsguard.app.config import ProjectConfig, apply_config
-from mtlsguard.findings.model import Finding, Route, ScanResult, Severity
-from mtlsguard.scan.suppression import Suppression, apply_suppressions
+from mtlsguard.findings.assessment import Assessment
+from mtlsguard.findings.model import Confidence, Finding, Route, ScanResult, Severity
+from mtlsguard.scan.suppression import (
+    UNUSED_SUPPRESSION,
+    RuleIds,
+    Suppression,
+    apply_suppressions,
+)
 
-__all__ = ["DEFAULT_FAIL_ON", "TriagedRoutes", "TriagedScan", "triage_routes", "triage_scan"]
+__all__ = [
+    "DEFAULT_FAIL_ON",
+    "TriagedRoutes",
+    "TriagedScan",
+    "shown_findings",
+    "triage_routes",
+    "triage_scan",
+]
 
 DEFAULT_FAIL_ON = Severity.HIGH
 
@@ -53,16 +66,26 @@ def triage_scan(
     *,
     baseline: Baseline | None = None,
     fail_on: Severity | None = None,
+    rule_ids: RuleIds | None = None,
 ) -> TriagedScan:
     """Apply ``config``, inline suppressions and ``baseline`` to ``raw``.
 
     ``fail_on`` (the command line) wins over ``config.fail_on``, which wins over
-    :data:`DEFAULT_FAIL_ON`.
+    :data:`DEFAULT_FAIL_ON`. With ``rule_ids``, unused and unknown suppressions are reported
+    (MG002) unless the configuration disables that rule.
     """
     if baseline is not None and baseline.kind is not BaselineKind.FINDINGS:
         raise ValueError("a routes baseline cannot filter findings")
     configured = apply_config(raw, config)
-    outcome = apply_suppressions(configured, root)
+    if not config.selection().allows(UNUSED_SUPPRESSION.rule_id):
+        rule_ids = None
+    elif rule_ids is not None:  # an excluded file is not read, so its comments are not judged
+        checked = frozenset(p for p in rule_ids.checked if not config.is_excluded(p))
+        rule_ids = replace(rule_ids, checked=checked)
+    outcome = apply_suppressions(configured, root, rule_ids=rule_ids)
+    if rule_ids is not None:
+        # MG002 findings take the project's severity override like any other finding.
+        outcome = replace(outcome, result=apply_config(outcome.result, config))
     current = outcome.result.findings
     reportable = current
     baselined = 0
@@ -118,3 +141,23 @@ def triage_routes(
     known = baseline.keys if baseline is not None else frozenset()
     present = {key for route in configured.routes for key in route_keys(route)}
     return TriagedRoutes(result=configured, baselined=frozenset(known & present))
+
+
+def shown_findings(
+    assessment: Assessment, severity: str | None = None, confidence: str | None = None
+) -> Assessment:
+    """``assessment`` with only the findings at or above ``severity`` and ``confidence``.
+
+    The display filters of ``--severity``/``--confidence`` (Bandit's ``-l``/``-i``): what is
+    not shown does not fail either. Without a filter, ``assessment`` itself is returned.
+    """
+    if severity is None and confidence is None:
+        return assessment
+    least_severe = Severity.parse(severity) if severity else Severity.INFO
+    least_sure = Confidence[confidence.upper()] if confidence else Confidence.LOW
+    kept = tuple(
+        f
+        for f in assessment.result.findings
+        if f.severity >= least_severe and f.confidence >= least_sure
+    )
+    return replace(assessment, result=replace(assessment.result, findings=kept))

@@ -10,11 +10,12 @@ caches the results.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import VerificationError
 
 from mtlsguard.certs.errors import CertificateError
@@ -22,13 +23,30 @@ from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.policy import VerificationPolicy
 
 __all__ = [
+    "DECODING_ERRORS",
     "check_key",
     "check_pin",
+    "check_subject_email_constraints",
     "check_usage",
     "check_window",
     "parse_certificates",
     "path_error",
 ]
+
+
+#: Every exception class ``cryptography`` is known to raise while decoding a certificate's
+#: fields lazily: ``ValueError`` (and ``DuplicateExtension``, a subclass), ``TypeError``,
+#: ``UnicodeError``, ``InvalidVersion`` and ``UnsupportedGeneralNameType`` (an x400Address
+#: or ediPartyName SAN), which are not ``ValueError``\ s. Each maps to ``malformed``; the
+#: verifier also turns any *other* exception into ``malformed`` (logged), so a class added by
+#: a future ``cryptography`` cannot become a 500 either.
+DECODING_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    UnicodeError,
+    x509.InvalidVersion,
+    x509.UnsupportedGeneralNameType,
+)
 
 
 def check_pin(sha256: str | None, policy: VerificationPolicy) -> None:
@@ -76,7 +94,7 @@ def parse_certificates(cert: ClientCertificate) -> tuple[x509.Certificate, list[
         # Otherwise the DER: it is what the cache is keyed on.
         leaf = x509.load_der_x509_certificate(cert.der)
         intermediates = [x509.load_der_x509_certificate(der) for der in cert.chain]
-    except (ValueError, x509.InvalidVersion) as exc:
+    except DECODING_ERRORS as exc:
         raise CertificateError("malformed", f"not a DER X.509 certificate: {exc}") from exc
     return leaf, intermediates
 
@@ -89,7 +107,7 @@ def check_usage(leaf: x509.Certificate, policy: VerificationPolicy) -> None:
     """
     try:
         extensions = leaf.extensions
-    except (ValueError, x509.DuplicateExtension) as exc:  # duplicate or undecodable
+    except DECODING_ERRORS as exc:  # duplicate, undecodable or unsupported
         raise CertificateError(
             "malformed", f"certificate extensions cannot be decoded: {exc}"
         ) from exc
@@ -173,3 +191,72 @@ def path_error(
     if "rsa" in lowered and ("modulus" in lowered or "key" in lowered):
         return CertificateError("weak_key", f"a key in the chain is too weak: {text}")
     return CertificateError("invalid", f"certificate path is invalid: {text}")
+
+
+def _rfc822_constraint_matches(constraint: str, email: str) -> bool:
+    """RFC 5280 §4.2.1.10 rfc822Name matching of one constraint against one mailbox."""
+    local, at, host = email.rpartition("@")
+    if not at or not local or not host:
+        return False
+    host = host.lower()
+    wanted = constraint.lower()
+    if "@" in constraint:  # one particular mailbox
+        c_local, _, c_host = constraint.rpartition("@")
+        return local == c_local and host == c_host.lower()
+    if wanted.startswith("."):  # any host in that domain (not the domain itself)
+        return host.endswith(wanted)
+    return host == wanted  # every mailbox on that host
+
+
+def _rfc822_subtrees(ca: x509.Certificate) -> tuple[list[str] | None, list[str]]:
+    try:
+        constraints = ca.extensions.get_extension_for_class(x509.NameConstraints).value
+    except x509.ExtensionNotFound:
+        return None, []
+    permitted = None
+    if constraints.permitted_subtrees is not None:
+        permitted = [
+            n.value for n in constraints.permitted_subtrees if isinstance(n, x509.RFC822Name)
+        ]
+    excluded = [
+        n.value for n in constraints.excluded_subtrees or () if isinstance(n, x509.RFC822Name)
+    ]
+    return permitted, excluded
+
+
+def check_subject_email_constraints(chain: Sequence[x509.Certificate]) -> None:
+    """Apply the chain's rfc822Name constraints to the leaf's subject ``emailAddress``.
+
+    RFC 5280 §4.2.1.10: rfc822Name constraints bind the legacy ``emailAddress`` attribute of
+    the subject too. ``cryptography``'s path builder checks them on SANs only, so a CA
+    constrained to ``partner.com`` could otherwise issue ``emailAddress=admin@example.com``
+    (which the ``email`` mapping reads). ``chain`` is the verified path, leaf first.
+
+    :raises CertificateError: ``invalid`` when a subject e-mail is outside a CA's permitted
+        rfc822 subtrees or inside an excluded one.
+    """
+    if len(chain) < 2:
+        return
+    leaf = chain[0]
+    subtrees = [_rfc822_subtrees(ca) for ca in chain[1:]]
+    if all(permitted is None and not excluded for permitted, excluded in subtrees):
+        return  # no CA constrains e-mail names: the common case reads no subject
+    try:
+        emails = [str(a.value) for a in leaf.subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)]
+    except DECODING_ERRORS as exc:
+        raise CertificateError(
+            "malformed", f"certificate subject cannot be decoded: {exc}"
+        ) from exc
+    for email in emails:
+        for permitted, excluded in subtrees:
+            if any(_rfc822_constraint_matches(c, email) for c in excluded):
+                raise CertificateError(
+                    "invalid", f"subject emailAddress {email!r} is in a CA's excluded subtrees"
+                )
+            # A permitted set that names no rfc822 subtree leaves e-mail unconstrained, as
+            # for SANs; one that names any must match.
+            if permitted and not any(_rfc822_constraint_matches(c, email) for c in permitted):
+                raise CertificateError(
+                    "invalid",
+                    f"subject emailAddress {email!r} is outside a CA's permitted name constraints",
+                )

@@ -4,7 +4,15 @@ Rules, in the order :func:`revocation_status` applies them:
 
 * A CRL counts only if its issuer name equals the certificate's issuer *and* its signature
   verifies with the issuing CA's public key (taken from the verified chain). CRLs signed by any
-  other key are ignored as if absent. Indirect CRLs and delta CRLs are not supported.
+  other key are ignored as if absent.
+* Scope (RFC 5280 §5.2.4, §5.2.5, §5.3, §6.3.3): a CRL with a critical extension (or entry
+  extension) this module does not process, an indirect CRL and one that only covers attribute
+  certificates are never used. A CRL whose IssuingDistributionPoint excludes the certificate
+  (``onlyContainsCACerts`` for a leaf, ``onlyContainsUserCerts`` for a CA, or a distribution
+  point the certificate does not name: another partition) does not apply to it. A delta CRL
+  (no base is ever combined with it) and an ``onlySomeReasons`` CRL can prove a revocation but
+  never vouch that a certificate is good: with nothing else, the status is unknown, which
+  strict mode refuses.
 * A certificate listed in an authentic CRL is ``revoked``, even if that CRL is stale:
   revocation is permanent, and a stale list that names the serial is still proof.
 * A CRL whose ``nextUpdate`` has passed (or whose ``lastUpdate`` is in the future) is *stale*:
@@ -33,11 +41,14 @@ from typing import IO, Final
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from mtlsguard.certs.crl_scope import CrlScope, removed_from_crl
+
 __all__ = [
     "FETCH_RETRY_AFTER",
     "CrlFetcher",
     "CrlIndex",
     "CrlRecord",
+    "CrlScope",
     "RevocationStatus",
     "check_crl",
     "distribution_point_urls",
@@ -86,7 +97,7 @@ def check_crl(crl: x509.CertificateRevocationList) -> None:
 
 @dataclass(eq=False)
 class CrlRecord:
-    """A CRL plus what we learnt about it: validity window and which keys signed it."""
+    """A CRL plus what we learnt about it: validity window, scope and which keys signed it."""
 
     crl: x509.CertificateRevocationList
     origin: str
@@ -95,6 +106,8 @@ class CrlRecord:
     next_update: dt.datetime | None = field(init=False)
     issuer: x509.Name = field(init=False)
     """The CRL's issuer name, decoded once (``crl.issuer`` decodes it on every read)."""
+    scope: CrlScope = field(init=False)
+    """What the CRL covers (RFC 5280 §5.2.4/§5.2.5), read once."""
     _signed_by: dict[bytes, bool] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -103,6 +116,7 @@ class CrlRecord:
         self.last_update = self.crl.last_update_utc
         self.next_update = self.crl.next_update_utc
         self.issuer = self.crl.issuer
+        self.scope = CrlScope.of(self.crl)
 
     def is_current(self, now: dt.datetime) -> bool:
         """True when ``now`` lies within ``[lastUpdate, nextUpdate)`` (no nextUpdate: stale)."""
@@ -154,35 +168,60 @@ def revocation_status(
     if issuer_name is None:
         issuer_name = cert.issuer
     good_until: dt.datetime | None = None
-    seen_stale = seen_forged = False
+    seen: set[str] = set()
     for record in candidates:
         if record.issuer != issuer_name:
             continue
         if not record.is_signed_by(issuer):
-            seen_forged = True
+            seen.add("forged")
             continue
-        if record.crl.get_revoked_certificate_by_serial_number(serial) is not None:
+        scope = record.scope
+        if scope.unusable is not None:
+            seen.add(f"unusable: {scope.unusable}")
+            continue
+        if not scope.applies_to(cert):
+            seen.add("out of scope")
+            continue
+        entry = record.crl.get_revoked_certificate_by_serial_number(serial)
+        if entry is not None and not (scope.delta and removed_from_crl(entry)):
             return (
                 RevocationStatus.REVOKED,
                 None,
                 f"serial {serial:#x} is listed in {record.origin}",
             )
-        if record.is_current(now):
+        if not scope.complete:
+            seen.add("partial")
+        elif record.is_current(now):
             assert record.next_update is not None
             good_until = (
                 record.next_update if good_until is None else min(good_until, record.next_update)
             )
         else:
-            seen_stale = True
+            seen.add("stale")
     if good_until is not None:
         return RevocationStatus.GOOD, good_until, "not listed"
-    if seen_stale:
-        detail = "the issuer's CRL is stale (past nextUpdate)"
-    elif seen_forged:
-        detail = "no CRL signed by the issuing CA (a CRL with its name has another signature)"
-    else:
-        detail = "no CRL for the issuing CA"
-    return RevocationStatus.UNKNOWN, None, detail
+    return RevocationStatus.UNKNOWN, None, _unknown_detail(seen)
+
+
+def _unknown_detail(seen: set[str]) -> str:
+    if "stale" in seen:
+        return "the issuer's CRL is stale (past nextUpdate)"
+    if "partial" in seen:
+        return (
+            "only a delta or reason-partitioned CRL for the issuing CA: it cannot vouch for "
+            "a certificate without the complete CRL"
+        )
+    if "out of scope" in seen:
+        return (
+            "the issuing CA's CRL does not cover this certificate "
+            "(IssuingDistributionPoint: another kind of certificate or another partition)"
+        )
+    unusable = sorted(s for s in seen if s.startswith("unusable: "))
+    if unusable:
+        return f"the issuing CA's CRL cannot be used: {unusable[0].removeprefix('unusable: ')}"
+    if "forged" in seen:
+        return "no CRL signed by the issuing CA (a CRL with its name has another signature)"
+    return "no CRL for the issuing CA"
 
 
 class CrlIndex:
@@ -208,7 +247,7 @@ def distribution_point_urls(cert: x509.Certificate) -> list[str]:
     """
     try:
         ext = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints)
-    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError):
+    except (x509.ExtensionNotFound, ValueError, x509.UnsupportedGeneralNameType):
         return []  # none, or duplicate/undecodable extensions: nothing to fetch
     urls: list[str] = []
     for point in ext.value:

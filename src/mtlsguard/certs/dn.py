@@ -12,6 +12,12 @@ Two textual forms reach applications:
 Both are parsed into an ``x509.Name`` and rendered back with ``rfc4514_string()``, so that a
 DN forwarded by any proxy compares equal to the one ``cryptography`` computes from the
 certificate itself.
+
+Transport: proxies and mod_ssl write DNs as UTF-8 bytes, and WSGI (PEP 3333: mod_wsgi's
+environ, every ``HTTP_*`` header) and ASGI header decoding hand them over as *latin-1*
+decoded text, so ``Jürgen`` arrives as ``JÃ¼rgen``. Sources undo that with
+:func:`from_wsgi_text` before parsing a DN they read from an environ or a header;
+:func:`parse_dn` itself takes text as given.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from cryptography.x509.oid import NameOID
 
 from mtlsguard.certs.errors import CertificateError
 
-__all__ = ["normalize_dn", "parse_dn"]
+__all__ = ["from_wsgi_text", "normalize_dn", "parse_dn"]
 
 #: Attribute names proxies emit that RFC 4514's short list lacks.
 _EXTRA_NAMES: Final[dict[str, x509.ObjectIdentifier]] = {
@@ -96,7 +102,9 @@ def _decode_bytes(run: str) -> str:
 
 
 def _legacy_value(text: str, pos: int) -> tuple[str, int]:
-    # Read one value up to the next separator; OpenSSL 3 escapes "/" and "+" with "\".
+    # Read one value up to the next separator. OpenSSL 3 escapes "/" and "+" with "\" and
+    # bytes outside ASCII as \xHH, but not the backslash itself: any other "\" is literal
+    # ("a\b" is the three characters a, \, b).
     chars: list[str] = []
     while pos < len(text):
         char = text[pos]
@@ -107,10 +115,11 @@ def _legacy_value(text: str, pos: int) -> tuple[str, int]:
             if run is not None:
                 chars.append(_decode_bytes(run.group()))
                 pos = run.end()
-            else:
+                continue
+            if text[pos + 1] in "/+":
                 chars.append(text[pos + 1])
                 pos += 2
-            continue
+                continue
         chars.append(char)
         pos += 1
     return "".join(chars), pos
@@ -144,6 +153,22 @@ def _legacy_to_rfc4514(text: str) -> str:
         separator, pos = text[pos], pos + 1
     # RFC 4514 lists the most specific RDN first.
     return ",".join("+".join(rdn) for rdn in reversed(rdns))
+
+
+def from_wsgi_text(text: str) -> str:
+    """``text`` as the UTF-8 it was sent as, when a server decoded its bytes as latin-1.
+
+    A WSGI string is bytes decoded as latin-1 (PEP 3333), so UTF-8 ``ü`` reads ``Ã¼``.
+    Text that is not latin-1 (already real Unicode), pure ASCII, or whose latin-1 bytes are
+    not valid UTF-8 (a real ``ü`` is the single byte 0xFC, never valid UTF-8 on its own) is
+    returned unchanged.
+    """
+    if text.isascii():
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:  # not latin-1 (real Unicode text), or not UTF-8 bytes: as given
+        return text
 
 
 def parse_dn(text: str) -> x509.Name:

@@ -32,6 +32,7 @@ REASONS: Final = frozenset(
         "weak_key",
         "not_pinned",  # fingerprint pinning is configured and this certificate is not pinned
         "invalid",  # any other path-validation failure
+        "throttled",  # not verified: the client is over its failure limit (a reader's gate)
     }
 )
 

@@ -39,28 +39,33 @@ class _Names:
 
     @classmethod
     def of(cls, cert: x509.Certificate) -> _Names:
-        """Decode ``cert``'s names; undecodable parts come out empty (never an exception)."""
+        """Decode ``cert``'s names; undecodable parts come out empty (never an exception).
+
+        Every exception class is caught, not only ``ValueError``: ``cryptography`` raises
+        others for inputs it cannot represent (``UnsupportedGeneralNameType`` for an
+        x400Address or ediPartyName SAN), and a client's certificate must never turn reading
+        its names (an audit record, an error message) into a crash.
+        """
         try:
             subject = cert.subject
             subject_text = subject.rfc4514_string()
             emails_in_subject = _attr_values(subject, NameOID.EMAIL_ADDRESS)
             cns = _attr_values(subject, NameOID.COMMON_NAME)
-        except (ValueError, TypeError, UnicodeError):
+        except Exception:  # any decoding failure: see the docstring
             subject_text, emails_in_subject, cns = "", [], []
         try:
             issuer = cert.issuer.rfc4514_string()
-        except (ValueError, TypeError, UnicodeError):
+        except Exception:
             issuer = ""
         emails: list[str] = []
         dns: list[str] = []
         uris: list[str] = []
+        san: x509.SubjectAlternativeName | None
         try:
             san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        except x509.ExtensionNotFound:
-            pass
-        except (ValueError, TypeError, UnicodeError, x509.DuplicateExtension):
-            pass  # duplicate or undecodable extensions: no SAN-derived identity
-        else:
+        except Exception:  # none, duplicate or undecodable: no SAN-derived identity
+            san = None
+        if san is not None:
             emails.extend(san.get_values_for_type(x509.RFC822Name))
             dns.extend(san.get_values_for_type(x509.DNSName))
             uris.extend(san.get_values_for_type(x509.UniformResourceIdentifier))

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-from collections.abc import Iterable
-from typing import Final
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
 
 from mtlsguard.certs.errors import CertificateError
 
-__all__ = ["ProxyDecision", "TrustedProxies"]
+__all__ = ["ProxyDecision", "TrustedProxies", "rewritten_peer"]
+
+logger = logging.getLogger("mtlsguard.certs")
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -281,3 +284,77 @@ class TrustedProxies:
                 f"forwarded client-certificate headers from untrusted peer {str(peer)[:64]!r}",
             )
         return decision is ProxyDecision.BELIEVE
+
+
+_warned: set[str] = set()
+
+
+def _environ_rewrite(environ: Mapping[str, Any]) -> str | None:
+    if "PROXY_ADDR" in environ and "PROXY_PROTOCOL" in environ:
+        return "gunicorn --proxy-protocol set REMOTE_ADDR from the PROXY line"
+    original = environ.get("werkzeug.proxy_fix.orig")
+    if isinstance(original, Mapping) and original.get("REMOTE_ADDR") != environ.get("REMOTE_ADDR"):
+        return "werkzeug ProxyFix set REMOTE_ADDR from X-Forwarded-For"
+    return None
+
+
+def _client_from_forwarded_for(client: tuple[str, int], forwarded_for: str) -> str | None:
+    host, port = client
+    if port < 0 or len(forwarded_for) > 4096:
+        return None
+    if port != 0 and f":{port}" not in forwarded_for:
+        return None  # the common case, a real peer: one substring test
+    entries = [entry.strip() for entry in forwarded_for.split(",")]
+    if (port == 0 and host in entries) or any(
+        entry in (f"{host}:{port}", f"[{host}]:{port}") for entry in entries
+    ):
+        return (
+            "the ASGI server set the client address from X-Forwarded-For "
+            "(uvicorn --proxy-headers with --forwarded-allow-ips)"
+        )
+    return None
+
+
+def rewritten_peer(
+    environ: Mapping[str, Any] | None,
+    *,
+    client: tuple[str, int] | None = None,
+    forwarded_for: str | None = None,
+) -> str | None:
+    """Why the peer address the server reports is not the TCP peer, or ``None``.
+
+    Some application servers replace the peer address with one taken from the request:
+    uvicorn's proxy headers (``--forwarded-allow-ips``) and werkzeug's ``ProxyFix`` from
+    ``X-Forwarded-For``, gunicorn's ``--proxy-protocol`` from the PROXY line. Then
+    ``REMOTE_ADDR`` is whatever the client claimed (``127.0.0.1``) when the server trusts
+    too many peers, and the trusted-proxy decision cannot be made from it. Detected from what
+    the server leaves behind: gunicorn's ``PROXY_ADDR``, ProxyFix's saved original, and for
+    uvicorn a client ``(host, port)`` that is an ``X-Forwarded-For`` entry (a real TCP peer
+    never has port 0, and is never the client its proxy reports with the same port).
+    Cheap and never raises; the first detection of each kind is logged as a warning.
+
+    :param environ: a WSGI environ or Django's ``request.META`` (``REMOTE_ADDR``,
+        ``REMOTE_PORT``, ``HTTP_X_FORWARDED_FOR``).
+    :param client: for a bare ASGI scope, ``scope["client"]``; ``forwarded_for`` then is
+        its ``X-Forwarded-For`` header.
+    """
+    why = None
+    if environ is not None:
+        why = _environ_rewrite(environ)
+        if why is None and client is None:
+            forwarded_for = environ.get("HTTP_X_FORWARDED_FOR")
+            host, port = environ.get("REMOTE_ADDR"), environ.get("REMOTE_PORT")
+            if isinstance(host, str) and isinstance(port, int | str):
+                client = (host, int(port) if str(port).isdigit() else -1)
+    if why is None and client is not None and isinstance(forwarded_for, str):
+        why = _client_from_forwarded_for(client, forwarded_for)
+    if why is not None and why not in _warned:
+        _warned.add(why)
+        logger.warning(
+            "mtlsguard: %s; forwarded client-certificate headers are refused because the "
+            "peer address cannot be trusted. Let the app server keep the TCP peer (uvicorn "
+            "--no-proxy-headers, gunicorn without --proxy-protocol) and let mtlsguard read "
+            "X-Forwarded-For from TRUSTED_PROXIES (docs/deploy/app-servers.md).",
+            why,
+        )
+    return why

@@ -20,14 +20,14 @@ policy fetches CRLs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate, VerifiedCertificate
 from mtlsguard.certs.policy import VerificationPolicy
-from mtlsguard.certs.proxies import ProxyDecision, TrustedProxies
+from mtlsguard.certs.proxies import ProxyDecision, TrustedProxies, rewritten_peer
 from mtlsguard.certs.sources import (
     CertificateSource,
     RequestView,
@@ -35,18 +35,24 @@ from mtlsguard.certs.sources import (
     get_source,
     resolve_names,
 )
+from mtlsguard.certs.sources.base import RawValues
 from mtlsguard.certs.verifier import CertificateVerifier, verifier_for
 
 __all__ = [
     "NOTHING_PRESENTED",
     "CertificateOutcome",
     "CertificateReader",
+    "VerificationGate",
     "check_raw_headers",
     "scope_headers",
     "scope_peer",
 ]
 
 logger = logging.getLogger("mtlsguard.certs")
+
+VerificationGate: TypeAlias = Callable[[ClientCertificate], CertificateError | None]
+"""Asked before a full certificate the verifier has not verified before is verified: returns
+an error to refuse it without the work (a throttle), or ``None`` to go on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +144,34 @@ def check_raw_headers(raw_headers: Iterable[Any], names: Mapping[str, str]) -> N
             raise CertificateError("ambiguous", f"certificate header {header!r} repeated")
 
 
+def _spelling_error(
+    scope: Mapping[str, Any] | None, names: Mapping[str, str]
+) -> CertificateError | None:
+    if scope is None:
+        return None
+    try:
+        check_raw_headers(scope.get("headers") or (), names)
+    except CertificateError as exc:
+        return exc
+    return None
+
+
+def _rewritten_from_scope(
+    headers: Mapping[str, str] | None, scope: Mapping[str, Any] | None
+) -> str | None:
+    if scope is None:
+        return None
+    client = scope.get("client")
+    if not (isinstance(client, list | tuple) and len(client) == 2):
+        return None
+    host, port = client
+    if not isinstance(host, str) or not isinstance(port, int):
+        return None
+    if headers is None:
+        headers = scope_headers(scope)
+    return rewritten_peer(None, client=(host, port), forwarded_for=headers.get("x-forwarded-for"))
+
+
 class CertificateReader:
     """Reads, believes (or not) and verifies the client certificate of requests.
 
@@ -152,7 +186,14 @@ class CertificateReader:
     :raises ValueError: when ``names`` names a role the source does not have.
     """
 
-    __slots__ = ("_names", "_own_has_values", "_source", "_verifier", "trusted_proxies")
+    __slots__ = (
+        "_meta_keys",
+        "_names",
+        "_own_has_values",
+        "_source",
+        "_verifier",
+        "trusted_proxies",
+    )
 
     def __init__(
         self,
@@ -170,6 +211,14 @@ class CertificateReader:
         # has_values() is "any collected value present" unless a source overrides it; then
         # the values read for the parse answer it without reading the request again.
         self._own_has_values = type(self._source).has_values is not CertificateSource.has_values
+        # The default collect() reads one header per role; from a WSGI environ that is one
+        # dict lookup per role, with the CGI keys computed here once.
+        self._meta_keys: tuple[tuple[str, str], ...] | None = None
+        if type(self._source).collect is CertificateSource.collect and self._source.name != "asgi":
+            self._meta_keys = tuple(
+                (role, "HTTP_" + header.upper().replace("-", "_"))
+                for role, header in self._names.items()
+            )
 
     @property
     def source(self) -> str:
@@ -197,6 +246,7 @@ class CertificateReader:
         environ: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         scope: Mapping[str, Any] | None = None,
+        gate: VerificationGate | None = None,
     ) -> CertificateOutcome:
         """Extract, believe (or not) and verify one request's client certificate.
 
@@ -206,6 +256,8 @@ class CertificateReader:
         :param headers: the request headers, if not taken from ``environ`` (any case).
         :param scope: the ASGI scope: read by the ``asgi`` source (TLS extension), and its
             raw header list is checked for repeated or underscore-spelled certificate headers.
+        :param gate: asked before verifying a certificate that is not in the verifier's
+            cache; an error it returns is the outcome (e.g. ``throttled``), unverified.
         :returns: the outcome; never raises for anything a client can send.
         """
         try:
@@ -222,10 +274,28 @@ class CertificateReader:
         if presented is None:
             return NOTHING_PRESENTED
         try:
-            verified = self._verifier.verify(presented)
+            verified = self._verifier.verify(presented, before=gate)
         except CertificateError as exc:
             return CertificateOutcome(presented, None, exc)
+        except Exception:
+            # The verifier maps every decoding error to ``malformed``; a verifier of the
+            # caller's own (or a future bug) must not turn a client's certificate into a 500.
+            logger.exception("mtlsguard: certificate verification failed unexpectedly")
+            return CertificateOutcome(
+                presented, None, CertificateError("malformed", "unverifiable certificate")
+            )
         return CertificateOutcome(presented, verified, None)
+
+    @staticmethod
+    def _rewritten(
+        environ: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        scope: Mapping[str, Any] | None,
+    ) -> str | None:
+        # Only asked once the peer would be believed: the price of a trusted request.
+        if environ is not None:
+            return rewritten_peer(environ)
+        return _rewritten_from_scope(headers, scope)
 
     def _extract(
         self,
@@ -240,13 +310,24 @@ class CertificateReader:
         view = RequestView(headers, where)
         # The values are read once, for the trust decision and for the parse (which is what
         # extract() does with them).
-        values = source.collect(view, names)
+        meta_keys = self._meta_keys
+        if meta_keys is not None and headers is None and where is not None:
+            values: RawValues = tuple(
+                (role, value if isinstance(value := where.get(key), str) else None)
+                for role, key in meta_keys
+            )
+        else:
+            values = source.collect(view, names)
         if source.is_forwarded(view, names):
             if self._own_has_values:
                 present = source.has_values(view, names)
             else:
                 present = any(value is not None for _, value in values)
-            decision = self.trusted_proxies.decide(peer, present)
+            # Under ASGI the names are visible as sent: a role header under another spelling
+            # (X-SSL-Client_Cert) counts as presented, and is refused below, even when the
+            # framework dropped it instead of folding it into the canonical key.
+            spelling = _spelling_error(scope, names)
+            decision = self.trusted_proxies.decide(peer, present or spelling is not None)
             if decision is ProxyDecision.NO_HEADERS:
                 return None
             if decision is ProxyDecision.UNTRUSTED_WITH_HEADERS:
@@ -255,6 +336,12 @@ class CertificateReader:
                     f"client-certificate headers from {str(peer)[:64]!r}, "
                     "which is not a trusted proxy",
                 )
-            if scope is not None:
-                check_raw_headers(scope.get("headers") or (), names)
+            rewritten = self._rewritten(environ, headers, scope)
+            if rewritten is not None:
+                raise CertificateError(
+                    "untrusted_proxy",
+                    f"the peer address {str(peer)[:64]!r} cannot be trusted: {rewritten}",
+                )
+            if spelling is not None:
+                raise spelling
         return extract_collected(source, values, hops=self.trusted_proxies.hops)

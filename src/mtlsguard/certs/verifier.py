@@ -16,8 +16,10 @@ import dataclasses
 import datetime as dt
 import hashlib
 import itertools
+import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Final
 
 from cryptography import x509
@@ -32,8 +34,10 @@ from cryptography.x509.verification import (
 )
 
 from mtlsguard.certs.checks import (
+    DECODING_ERRORS,
     check_key,
     check_pin,
+    check_subject_email_constraints,
     check_usage,
     check_window,
     parse_certificates,
@@ -47,6 +51,7 @@ from mtlsguard.certs.crl import (
     distribution_point_urls,
     revocation_status,
 )
+from mtlsguard.certs.crl_scope import removed_from_crl
 from mtlsguard.certs.dn import parse_dn
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate, VerifiedCertificate
@@ -56,6 +61,8 @@ __all__ = ["CertificateVerifier", "ResultCache", "verifier_for"]
 
 # With CRL fetching on, a "could not tell" answer is re-checked this soon rather than cached
 # for the certificate's lifetime: the CRL server may be back, and may list it.
+logger = logging.getLogger("mtlsguard.certs")
+
 _UNKNOWN_RECHECK: Final = dt.timedelta(seconds=60)
 _FIELDS_ONLY_TTL: Final = dt.timedelta(minutes=5)
 
@@ -197,9 +204,17 @@ class CertificateVerifier:
         if self.fetcher is not None:
             self.fetcher.clear()
 
-    def verify(self, cert: ClientCertificate) -> VerifiedCertificate:
+    def verify(
+        self,
+        cert: ClientCertificate,
+        *,
+        before: Callable[[ClientCertificate], CertificateError | None] | None = None,
+    ) -> VerifiedCertificate:
         """Verify ``cert`` (see :func:`mtlsguard.certs.verify` for the checks, in order).
 
+        :param before: asked when a full certificate is not in the cache, before any of the
+            work (parsing the chain, path building, CRLs); an error it returns is raised
+            instead (a throttle refusing the client). Cache hits never call it.
         :returns: the verified certificate, possibly from the cache.
         :raises CertificateError: with the reason of the first check that failed.
         """
@@ -215,7 +230,21 @@ class CertificateVerifier:
         hit = self.results.get(key, now)
         if hit is not None:
             return hit if hit.certificate is cert else dataclasses.replace(hit, certificate=cert)
-        result = self._verify_certificate(cert, now)
+        if before is not None:
+            refused = before(cert)
+            if refused is not None:
+                raise refused
+        try:
+            result = self._verify_certificate(cert, now)
+        except CertificateError:
+            raise
+        except DECODING_ERRORS as exc:  # a field decoded lazily, outside the known places
+            raise CertificateError("malformed", f"certificate cannot be decoded: {exc}") from exc
+        except Exception as exc:
+            # The boundary: whatever a future cryptography raises for a client's bytes is a
+            # refusal with a stable reason (audited and throttled by the caller), never a 500.
+            logger.exception("mtlsguard: verifying a certificate failed unexpectedly")
+            raise CertificateError("malformed", "certificate cannot be verified") from exc
         self.results.put(key, result, result.expires_at)
         return result
 
@@ -249,10 +278,11 @@ class CertificateVerifier:
             check_usage(leaf, policy)
             check_key(leaf, policy)
             raise path_error(exc, intermediates, when) from exc
-        except ValueError as exc:  # a name or extension the path builder cannot decode
+        except DECODING_ERRORS as exc:  # a name or extension the path builder cannot decode
             raise CertificateError("malformed", f"certificate cannot be decoded: {exc}") from exc
         check_key(leaf, policy)
         chain = tuple(verified.chain)
+        check_subject_email_constraints(chain)
         # chain[0] is the leaf, whose notAfter is read already.
         expires = min([not_after, *(c.not_valid_after_utc for c in chain[1:])]) + skew
         checked = False
@@ -349,11 +379,16 @@ class CertificateVerifier:
             for record in self.crls.for_issuer(issuer_name) if issuer_name else []:
                 if not any(record.is_signed_by(a) for a in anchors):
                     continue
-                if record.crl.get_revoked_certificate_by_serial_number(cert.serial) is not None:
+                if record.scope.unusable is not None:
+                    continue
+                entry = record.crl.get_revoked_certificate_by_serial_number(cert.serial)
+                if entry is not None and not (record.scope.delta and removed_from_crl(entry)):
                     raise CertificateError(
                         "revoked", f"serial {cert.serial:#x} is listed in {record.origin}"
                     )
-                if record.is_current(now):
+                # Without the certificate its kind and distribution points are unknown: only
+                # a complete CRL with no IssuingDistributionPoint vouches for it.
+                if record.is_current(now) and record.scope.complete and record.scope.idp is None:
                     status = RevocationStatus.GOOD
         if status is RevocationStatus.UNKNOWN and self.policy.revocation_mode == "strict":
             raise CertificateError(

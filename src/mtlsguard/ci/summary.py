@@ -13,6 +13,7 @@ from typing import Final
 
 from mtlsguard.findings.assessment import Assessment, ordered_findings
 from mtlsguard.findings.model import Finding, Severity
+from mtlsguard.report.wording import readable_route
 
 __all__ = [
     "MAX_ROWS",
@@ -83,7 +84,7 @@ def result_rows(assessment: Assessment, path_prefix: str = "") -> list[ResultRow
             severity=finding.severity.label,
             title=finding.title,
             location=_location(finding, path_prefix),
-            route=finding.route or "",
+            route=readable_route(finding.route) if finding.route else "",
         )
         for finding in ordered_findings(assessment.result.findings)
     ]

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from mtlsguard.cli.exit_codes import EXIT_ERROR, EXIT_OK
 
-__all__ = ["COMMAND", "DEFAULT_OUTPUT_DIR", "add_command", "run_command"]
+__all__ = ["COMMAND", "DEFAULT_OUTPUT_DIR", "add_command", "missing_extras", "run_command"]
 
 COMMAND: Final = "demo"
 DEFAULT_OUTPUT_DIR: Final = Path("mtlsguard-demo")
@@ -41,6 +41,19 @@ def add_command(commands: Any) -> None:
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
 
 
+def missing_extras() -> list[str]:
+    """The packages of the ``django`` and ``drf`` extras that cannot be imported."""
+    import importlib
+
+    missing = []
+    for package, name in (("django", "Django"), ("rest_framework", "djangorestframework")):
+        try:
+            importlib.import_module(package)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
 def _say(line: str) -> None:
     print(f"mtlsguard demo: {line}", file=sys.stderr, flush=True)
 
@@ -60,6 +73,13 @@ def run_command(args: argparse.Namespace) -> int:
     from mtlsguard.devserver.localca import PKIError
     from mtlsguard.probe.client import ProbeSetupError
 
+    missing = missing_extras()
+    if missing:
+        return _error(
+            f"the demo runs Django example apps, and {' and '.join(missing)} cannot be "
+            'imported: pip install "mtlsguard[django,drf]" (or, in a checkout, '
+            '`pip install -e ".[django,drf]"`)'
+        )
     output_dir: Path = args.output_dir
     if output_dir.exists() and not output_dir.is_dir():
         return _error(f"--output-dir {output_dir} exists and is not a directory")

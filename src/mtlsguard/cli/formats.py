@@ -21,6 +21,7 @@ class ScanFormatChoice(enum.StrEnum):
     """``--format`` of ``scan`` and ``probe``."""
 
     TEXT = "text"
+    CONCISE = "concise"
     JSON = "json"
     SARIF = "sarif"
     HTML = "html"
@@ -41,6 +42,10 @@ def scan_format(choice: ScanFormatChoice, output: Path | None) -> ScanFormat:
             from mtlsguard.report.text import TextFormat
 
             return TextFormat(color=wants_color(output), width=terminal_width(output, 100))
+        case ScanFormatChoice.CONCISE:
+            from mtlsguard.report.text import ConciseFormat
+
+            return ConciseFormat()
         case ScanFormatChoice.JSON:
             from mtlsguard.report.json_report import JsonFormat
 

@@ -188,8 +188,13 @@ def _own_options(options: Mapping[str, Any]) -> str | None:
     ``-o``/``-f`` in ``scan-args``/``probe-args`` would send the SARIF log somewhere the step
     never reads (the action sets it: ``sarif-file``).
     """
+    from mtlsguard.cli.report_options import EXTRA_OUTPUTS
+
     flag = None
-    if options.get("output") is not None:
+    extra = [name for name in EXTRA_OUTPUTS if options.get(name) is not None]
+    if extra:
+        flag = f"--{extra[0].replace('_', '-')}"
+    elif options.get("output") is not None:
         flag = "--output"
     elif options.get("format") not in (None, "text"):  # text is the parsers' default
         flag = "--format"
@@ -199,13 +204,15 @@ def _own_options(options: Mapping[str, Any]) -> str | None:
 
 
 def _scan(options: Mapping[str, Any]) -> _Ran:
-    from mtlsguard.cli.scan import scan_outcome, write_baseline
+    from mtlsguard.cli.scan import scan_outcome, shown_and_failing, write_baseline
 
     outcome, failing = scan_outcome(options)
+    # scan-args --severity/--confidence/--exit-zero act as on the command line
+    shown, failing = shown_and_failing(options, outcome.assessment, failing)
     if options.get("write_baseline") is not None:
         write_baseline(options["write_baseline"], outcome)  # as the command: recorded, exit 0
         failing = False
-    return _Ran(EXIT_FINDINGS if failing else EXIT_OK, "", outcome.assessment)
+    return _Ran(EXIT_FINDINGS if failing else EXIT_OK, "", shown)
 
 
 def _probe(options: Mapping[str, Any]) -> _Ran:

@@ -23,6 +23,9 @@ from mtlsguard.cli.output import fatal, internal_error
 from mtlsguard.cli.probe import COMMAND as PROBE_COMMAND
 from mtlsguard.cli.probe import add_command as add_probe_command
 from mtlsguard.cli.probe import run_command as run_probe_command
+from mtlsguard.cli.rules import COMMAND as RULES_COMMAND
+from mtlsguard.cli.rules import add_command as add_rules_command
+from mtlsguard.cli.rules import run_command as run_rules_command
 from mtlsguard.cli.scan import add_routes_arguments, add_scan_arguments, run_routes, run_scan
 
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "build_parser", "main"]
@@ -43,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     scan = commands.add_parser(
         "scan",
+        usage="mtlsguard scan [options] PATH",
         help="static scan of a Django project tree (never imports it)",
         description="Static scan of a Django/DRF project tree. The project is never imported.",
     )
@@ -55,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_routes_arguments(routes)
     add_probe_command(commands)
+    add_rules_command(commands)
     add_demo_command(commands)
     add_devserver_commands(commands)  # pki, devserver
     return parser
@@ -67,6 +72,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_routes(args)
     if args.command == PROBE_COMMAND:
         return run_probe_command(args)
+    if args.command == RULES_COMMAND:
+        return run_rules_command(args)
     if args.command == DEMO_COMMAND:
         return run_demo_command(args)
     if args.command in DEVSERVER_COMMANDS:

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from mtlsguard.cli.exit_codes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from mtlsguard.cli.formats import ScanFormatChoice, scan_format
-from mtlsguard.cli.output import fatal, warn, write
+from mtlsguard.cli.key_password import add_key_password_arguments, key_password
+from mtlsguard.cli.output import fatal, warn
+from mtlsguard.cli.report_options import add_report_arguments, report_targets, write_reports
 from mtlsguard.cli.signin_options import add_login_arguments, login_settings, positive_float
 from mtlsguard.findings.model import Severity
 
@@ -65,16 +66,7 @@ def add_command(commands: Any) -> None:
     )
     found.add_argument("--paths", metavar="FILE", type=Path, help="plain list, one path a line")
     add_target_arguments(probe, cert_required=True)
-    probe.add_argument(
-        "-f",
-        "--format",
-        choices=[c.value for c in ScanFormatChoice],
-        default="text",
-        help="report format (default: text)",
-    )
-    probe.add_argument(
-        "-o", "--output", type=Path, metavar="FILE", help="write the report to FILE, not stdout"
-    )
+    add_report_arguments(probe)
     probe.add_argument(
         "--fail-on",
         choices=_SEVERITIES,
@@ -89,8 +81,11 @@ def add_command(commands: Any) -> None:
     probe.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
 
 
-def add_target_arguments(probe: Any, *, cert_required: bool) -> None:
-    """Register who the probe is and its bounds (shared with ``scan --probe``)."""
+def add_target_arguments(probe: Any, *, cert_required: bool, parser: Any = None) -> None:
+    """Register who the probe is and its bounds (shared with ``scan --probe``).
+
+    ``probe`` may be an argument group of ``parser``, which then gets the sign-in group.
+    """
     probe.add_argument(
         "--cert", type=Path, required=cert_required, help="client certificate of A (PEM)"
     )
@@ -98,6 +93,7 @@ def add_target_arguments(probe: Any, *, cert_required: bool) -> None:
     probe.add_argument("--cacert", type=Path, help="CA that verifies the server (PEM)")
     probe.add_argument("--peer-cert", type=Path, help="client certificate of B (PEM), for BOLA")
     probe.add_argument("--peer-key", type=Path, help="private key of B (PEM)")
+    add_key_password_arguments(probe)
     probe.add_argument("--auth-header", metavar="H", help="A's credentials, 'Name: value'")
     probe.add_argument("--peer-auth-header", metavar="H", help="B's credentials, 'Name: value'")
     probe.add_argument(
@@ -140,7 +136,7 @@ def add_target_arguments(probe: Any, *, cert_required: bool) -> None:
         help="also run the probes that use A's credentials: JWT tampering (MG408) and, with "
         "--login-url, sign-in (MG405-MG407; POSTs to the sign-in and sign-out URLs only)",
     )
-    add_login_arguments(probe)
+    add_login_arguments(probe if parser is None else parser)
 
 
 def probe_config(options: Mapping[str, Any], base_url: str) -> ProbeConfig:
@@ -156,10 +152,22 @@ def probe_config(options: Mapping[str, Any], base_url: str) -> ProbeConfig:
         fatal("--peer-auth-header needs --peer-cert and --peer-key")
     peer = None
     if options["peer_cert"] is not None:
-        peer = Identity("B", options["peer_cert"], options["peer_key"], options["peer_auth_header"])
+        peer = Identity(
+            "B",
+            options["peer_cert"],
+            options["peer_key"],
+            options["peer_auth_header"],
+            key_password=key_password(options, "peer-key"),
+        )
     return ProbeConfig(
         base_url=base_url,
-        identity=Identity("A", options["cert"], options["key"], options["auth_header"]),
+        identity=Identity(
+            "A",
+            options["cert"],
+            options["key"],
+            options["auth_header"],
+            key_password=key_password(options),
+        ),
         peer=peer,
         cacert=options["cacert"],
         allow_unsafe_methods=options["allow_unsafe_methods"],
@@ -208,14 +216,14 @@ def run_command(args: argparse.Namespace) -> int:
     """Run ``mtlsguard probe`` and return its exit code."""
     from mtlsguard.app.errors import RunError
 
-    report_format = scan_format(ScanFormatChoice(args.format), args.output)
+    report_targets(vars(args))  # usage errors before the run
     try:
         outcome = probe_outcome(vars(args))
     except RunError as exc:
         fatal(str(exc))
     for skipped in outcome.skipped[:10]:
         warn(f"skipped {skipped}")
-    write(args.output, report_format.render(outcome.assessment))
+    write_reports(vars(args), outcome.assessment)
     for error in outcome.result.errors[:20]:
         warn(f"probe: {error.path}: {error.message}")
     if outcome.incomplete is not None:

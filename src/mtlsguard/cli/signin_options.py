@@ -39,8 +39,8 @@ def positive_float(text: str) -> float:
 def add_login_arguments(parser: Any) -> None:
     """Register the sign-in options on ``parser`` (an argparse parser)."""
     group = parser.add_argument_group(
-        "sign-in probes (MG405-MG407; need --credential-probes, which allows POST to the "
-        "sign-in and sign-out URLs only)"
+        "sign-in probes (MG405-MG407)",
+        "With --credential-probes, which allows POST to the sign-in and sign-out URLs only.",
     )
     group.add_argument("--login-url", metavar="URL", help="sign-in URL (path or same-origin URL)")
     group.add_argument("--username", metavar="U", help="account to sign in as")

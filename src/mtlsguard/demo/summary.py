@@ -27,7 +27,9 @@ _COLUMN: Final = 34
 
 
 def _row(label: str, *cells: str) -> str:
-    return (f"  {label:<{_LABEL}}" + "".join(f"{c:<{_COLUMN}}" for c in cells)).rstrip()
+    # A cell wider than its column still keeps two spaces before the next one (before:
+    # "1 critical, 2 high, 2 medium, 1 lownone").
+    return (f"  {label:<{_LABEL}}" + "".join(f"{c:<{_COLUMN - 2}}  " for c in cells)).rstrip()
 
 
 def _counts(findings: Sequence[Finding]) -> str:
@@ -114,7 +116,8 @@ def render_summary(result: DemoResult, reports: Sequence[Path] = ()) -> str:
     for side in sides:
         ordered = ordered_findings([f for _, f in side.findings])
         source = {id(f): label for label, f in side.findings}
-        lines += ["", f"What to fix in {side.name} ({len(ordered)} finding(s))"]
+        count = f"{len(ordered)} finding{'' if len(ordered) == 1 else 's'}"
+        lines += ["", f"What to fix in {side.name} ({count})"]
         if not ordered:
             lines.append(
                 "  nothing: a certificate alone gets no data, nobody reads another's objects, "

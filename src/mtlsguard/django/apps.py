@@ -18,7 +18,7 @@ class MtlsGuardConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
-        from mtlsguard.django import checks, conf  # noqa: F401
+        from mtlsguard.django import checks, checks_server, conf  # noqa: F401
         from mtlsguard.django.identity_cache import invalidate
         from mtlsguard.django.models import CertificateBinding
 

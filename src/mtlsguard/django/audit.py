@@ -6,6 +6,11 @@ from (peer, request id). Full certificates, headers, cookies and tokens are neve
 The record is attached to the log record as ``record.audit`` (a dict) for structured handlers,
 and rendered as ``key=value`` pairs in the message for plain ones.
 
+The handlers of the ``mtlsguard.audit`` logger run off the request path, in the thread of
+:data:`~mtlsguard.django.audit_sink.audit_queue` (the message is rendered there too, and the
+record itself is built there when it goes nowhere else); queued records are written before the
+process exits, and :func:`flush` writes them on demand. The database sink stays synchronous.
+
 :func:`audit_record` is the one place a record is built from a request, so the middleware
 and the DRF classes fill every field alike (the client address, the request id...).
 """
@@ -13,6 +18,7 @@ and the DRF classes fill every field alike (the client address, the request id..
 from __future__ import annotations
 
 import logging
+import random
 import re
 import uuid
 from dataclasses import dataclass, fields
@@ -20,18 +26,23 @@ from typing import Any, Final
 
 from django.http import HttpRequest
 
+from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.request import CertificateOutcome
+from mtlsguard.django.audit_sink import audit_queue
 from mtlsguard.django.conf import AuditSettings, MtlsGuardSettings
-from mtlsguard.django.request_certificate import client_address, meta_key, peer_address
+from mtlsguard.django.request_certificate import forwarded_for, meta_key, peer_address
 
 __all__ = [
     "AUDIT_LOGGER",
     "AuditRecord",
+    "audit_queue",
     "audit_record",
+    "audit_request",
     "clean_request_id",
     "clip_path",
     "emit",
     "emit_async",
+    "flush",
     "wanted",
 ]
 
@@ -39,6 +50,7 @@ __all__ = [
 AUDIT_LOGGER: Final = "mtlsguard.audit"
 logger = logging.getLogger(AUDIT_LOGGER)
 
+_random_bits = random.getrandbits
 _REQUEST_ID = re.compile(r"\A[A-Za-z0-9._:/+=-]{1,128}\Z")
 _MAX_PATH: Final = 512
 
@@ -96,10 +108,15 @@ _FIELD_NAMES: Final = tuple(f.name for f in fields(AuditRecord))
 
 
 def clean_request_id(value: str | None) -> str:
-    """The proxy's request id if it looks like one, else a new UUID (never log junk)."""
+    """The proxy's request id if it looks like one, else a new random id (never log junk).
+
+    The new id has the form of ``uuid.uuid4().hex`` (32 hex digits, version 4) but comes from
+    :mod:`random`, which is reseeded in every forked child: ``os.urandom`` would release the
+    GIL on every request and hand it to the audit writer thread mid-request.
+    """
     if value and _REQUEST_ID.match(value):
         return value
-    return uuid.uuid4().hex
+    return uuid.UUID(int=_random_bits(128), version=4).hex
 
 
 def clip_path(path: str) -> str:
@@ -124,23 +141,72 @@ def audit_record(
     :param status: the response's HTTP status.
     :param user: the user the request was authenticated as, if any.
     """
-    cert = outcome.presented
+    return _capture(request, settings, outcome, allowed, reason, status, user).build()
+
+
+@dataclass(frozen=True, slots=True)
+class _Captured:
+    """What a record is built from, read from the request at once (cheap, plain values).
+
+    It is built into an :class:`AuditRecord` where needed (in the listener thread, for the log).
+    """
+
+    settings: MtlsGuardSettings
+    cert: ClientCertificate | None
+    allowed: bool
+    reason: str
+    status: int | None
+    method: str
+    path: str
+    peer: str
+    request_id: str | None
+    forwarded_for: str | None
+    user: str
+
+    def build(self) -> AuditRecord:
+        cert = self.cert
+        client = self.settings.trusted_proxies.client_address(self.peer, self.forwarded_for)
+        return AuditRecord(
+            decision="allow" if self.allowed else "deny",
+            reason=self.reason,
+            status=self.status,
+            method=self.method[:16],
+            path=clip_path(self.path),
+            peer=self.peer[:64],
+            request_id=clean_request_id(self.request_id),
+            fingerprint=(cert.sha256 or "") if cert else "",
+            subject=cert.subject if cert else "",
+            issuer=cert.issuer if cert else "",
+            serial=format(cert.serial, "X") if cert and cert.serial is not None else "",
+            user=self.user,
+            client=client[:64],
+        )
+
+
+def _capture(
+    request: HttpRequest,
+    settings: MtlsGuardSettings,
+    outcome: CertificateOutcome,
+    allowed: bool,
+    reason: str,
+    status: int | None,
+    user: Any,
+) -> _Captured:
     meta = request.META
     header = settings.audit.request_id_header
-    return AuditRecord(
-        decision="allow" if allowed else "deny",
-        reason=reason,
-        status=status,
-        method=(request.method or "")[:16],
-        path=clip_path(request.path),
-        peer=peer_address(request)[:64],
-        request_id=clean_request_id(meta.get(meta_key(header)) if header else None),
-        fingerprint=(cert.sha256 or "") if cert else "",
-        subject=cert.subject if cert else "",
-        issuer=cert.issuer if cert else "",
-        serial=format(cert.serial, "X") if cert and cert.serial is not None else "",
-        user=user.get_username() if user is not None else "",
-        client=client_address(request, settings)[:64],
+    request_id = meta.get(meta_key(header)) if header else None
+    return _Captured(
+        settings,
+        outcome.presented,
+        allowed,
+        reason,
+        status,
+        request.method or "",
+        request.path,
+        peer_address(request),
+        request_id if isinstance(request_id, str) else None,
+        forwarded_for(request, settings),
+        user.get_username() if user is not None else "",
     )
 
 
@@ -161,18 +227,80 @@ def _should_log(record: AuditRecord, options: AuditSettings) -> bool:
     return options.enabled and (record.decision != "allow" or options.log_allowed)
 
 
+class _Message:
+    """A log message rendered only when a handler formats it (in the listener thread)."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: AuditRecord) -> None:
+        self._record = record
+
+    def __str__(self) -> str:
+        return self._record.message()
+
+
+def _log_record(level: int, record: AuditRecord) -> logging.LogRecord:
+    # makeRecord without findCaller()'s walk up the stack: the caller is always this module.
+    return logger.makeRecord(
+        AUDIT_LOGGER,
+        level,
+        __file__,
+        0,
+        _Message(record),
+        (),
+        None,
+        extra={"audit": record.as_dict()},
+    )
+
+
+def flush() -> None:
+    """Deliver every audit record queued so far to the audit logger's handlers."""
+    audit_queue.flush()
+
+
+def _deferred_record(level: int, captured: _Captured) -> logging.LogRecord:
+    return _log_record(level, captured.build())
+
+
 def emit(record: AuditRecord, options: AuditSettings) -> None:
     """Log ``record`` (and store it when the database sink is on)."""
     if not _should_log(record, options):
         return
     level = logging.INFO if record.decision == "allow" else logging.WARNING
     if logger.isEnabledFor(level):
-        logger.log(level, record.message(), extra={"audit": record.as_dict()})
+        audit_queue.route(logger)
+        logger.handle(_log_record(level, record))
     if options.database:
         try:
             _store(record)
         except Exception:  # an audit sink failure must not turn a response into a 500
             logger.exception("mtlsguard: could not store audit event")
+
+
+def audit_request(
+    request: HttpRequest,
+    settings: MtlsGuardSettings,
+    outcome: CertificateOutcome,
+    *,
+    allowed: bool,
+    reason: str,
+    status: int | None,
+    user: Any = None,
+) -> None:
+    """:func:`audit_record` + :func:`emit`, off the request path where possible.
+
+    The record is built in the listener thread when it only goes to the audit logger's own
+    handlers (the hot path of an allowed request); otherwise here, as :func:`emit` needs it.
+    """
+    options = settings.audit
+    if not wanted(allowed, options):
+        return
+    captured = _capture(request, settings, outcome, allowed, reason, status, user)
+    if not options.database:
+        level = logging.INFO if allowed else logging.WARNING
+        if audit_queue.submit(logger, _deferred_record, level, captured):
+            return
+    emit(captured.build(), options)
 
 
 async def emit_async(record: AuditRecord, options: AuditSettings) -> None:

@@ -14,12 +14,16 @@ How the user is found is ``MTLSGUARD["IDENTITY"]["MAPPING"]``:
     The first e-mail address of the certificate (SAN, then subject ``emailAddress``) against
     the user model's e-mail field, case-insensitively; exactly one user must match.
 ``spiffe`` / ``subject``
-    A username taken from the SPIFFE ID / subject DN, through ``PRINCIPAL_REGEX`` (group 1;
-    for ``subject`` the default is Spring Security's first-CN pattern), then
-    :meth:`~ClientCertificateBackend.clean_username`.
+    A username taken from the SPIFFE ID / subject DN, through ``PRINCIPAL_REGEX`` (matched
+    with ``fullmatch``; group 1; for ``subject`` the default is Spring Security's first-CN
+    pattern), then :meth:`~ClientCertificateBackend.clean_username`. ``spiffe`` takes only
+    X.509-SVIDs (exactly one URI SAN, a valid SPIFFE ID), and with
+    ``IDENTITY["SPIFFE_TRUST_DOMAINS"]`` only IDs of a listed trust domain issued by a CA
+    bound to it.
 
 Whatever the mapping: inactive users never authenticate, and a certificate whose binding was
-revoked never authenticates (so revoking a binding also works for the mapping modes).
+revoked, or that a CRL imported with ``mtlscert import-crl`` lists, never authenticates (so
+revoking a binding or importing a CRL also works for the mapping modes).
 """
 
 from __future__ import annotations
@@ -40,10 +44,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from mtlsguard.certs import ClientCertificate
+from mtlsguard.certs.spiffe import issued_by, svid_id
 from mtlsguard.django.binding_lookup import binding_queryset, find_binding
 from mtlsguard.django.conf import IdentitySettings, get_settings
 from mtlsguard.django.identity_cache import MISS, identity_cache
-from mtlsguard.django.models import CertificateBinding
+from mtlsguard.django.models import CertificateBinding, RevokedSerial
 from mtlsguard.django.runtime import VerifiedCertificate
 
 __all__ = ["ClientCertificateBackend", "authenticate_certificate"]
@@ -135,13 +140,18 @@ class ClientCertificateBackend(ModelBackend):
         cert = self._certificate(certificate)
         if cert is None:
             return None
+        assert isinstance(certificate, VerifiedCertificate)
         identity = get_settings().identity
         key = (type(self), cert.sha256)
         # Read before the query: a revocation that clears the cache from here on makes put()
         # drop this lookup's (possibly older) answer.
         generation = identity_cache.generation
         cached = identity_cache.get(key)
-        return _Lookup(cert, identity, key, generation) if cached is MISS else cached
+        if cached is not MISS:
+            return cached
+        if not self._trust_domain_allowed(cert, identity, certificate.chain):
+            return None  # decided without the database: nothing to cache
+        return _Lookup(cert, identity, key, generation)
 
     def _lookup(
         self, request: HttpRequest | None, cert: ClientCertificate, identity: IdentitySettings
@@ -149,6 +159,8 @@ class ClientCertificateBackend(ModelBackend):
         if identity.mapping == "binding":
             return self._by_binding(cert)
         if CertificateBinding.objects.filter(sha256=cert.sha256, revoked_at__isnull=False).exists():
+            return None
+        if RevokedSerial.lists(cert).exists():
             return None
         if identity.mapping == "email":
             return self._by_email(cert)
@@ -189,7 +201,7 @@ class ClientCertificateBackend(ModelBackend):
         if identity.mapping == "binding":
             return await self._aby_binding(cert)
         revoked = CertificateBinding.objects.filter(sha256=cert.sha256, revoked_at__isnull=False)
-        if await revoked.aexists():
+        if await revoked.aexists() or await RevokedSerial.lists(cert).aexists():
             return None
         if identity.mapping == "email":
             return await sync_to_async(self._by_email)(cert)
@@ -214,16 +226,35 @@ class ClientCertificateBackend(ModelBackend):
 
     def principal(self, cert: ClientCertificate, identity: IdentitySettings) -> str | None:
         """The username named by ``cert`` for the ``spiffe``/``subject`` mappings, or ``None``."""
-        value = cert.spiffe_id if identity.mapping == "spiffe" else cert.subject
+        if identity.mapping == "spiffe":
+            svid = svid_id(cert)  # exactly one URI SAN, a valid SPIFFE ID
+            value = svid.uri if svid is not None else None
+        else:
+            value = cert.subject
         if not value:
             return None
         if identity.principal_regex is not None:
-            match = identity.principal_regex.search(value)
+            # fullmatch: "spiffe://evil.test/x/spiffe://example.org/..." must not match a
+            # pattern written for spiffe://example.org IDs.
+            match = identity.principal_regex.fullmatch(value)
             if match is None or not match.group(1):
                 return None
             value = match.group(1)
         username = self.clean_username(value)
         return username or None
+
+    @staticmethod
+    def _trust_domain_allowed(
+        cert: ClientCertificate, identity: IdentitySettings, chain: tuple[Any, ...]
+    ) -> bool:
+        """``spiffe`` mapping: the ID's trust domain is bound to a CA of the verified chain."""
+        domains = identity.spiffe_trust_domains
+        if identity.mapping != "spiffe" or not domains:
+            return True
+        svid = svid_id(cert)
+        if svid is None or svid.trust_domain not in domains:
+            return False
+        return issued_by(chain, domains[svid.trust_domain])
 
     def clean_username(self, username: str) -> str:
         """Clean a username taken from a certificate before lookup (default: unchanged)."""

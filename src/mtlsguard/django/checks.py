@@ -1,5 +1,9 @@
 """System checks (``manage.py check``; W002-W004 with ``--deploy``).
 
+The checks for valid but dangerous settings (E006-E008, W005-W008) are in
+:mod:`mtlsguard.django.dangerous_settings`, and the owner-field check (E009) in
+:mod:`mtlsguard.django.ownership`; both are registered when this module is imported.
+
 =================  ==========================================================================
 ``E001``           middleware missing its prerequisites or in the wrong order
 ``E002``           a forwarded-header source with no ``TRUSTED_PROXIES`` (nobody is believed)
@@ -23,6 +27,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 from mtlsguard.certs.sources import get_source
+from mtlsguard.django import dangerous_settings, ownership  # noqa: F401  (register checks)
 from mtlsguard.django.conf import build_settings
 
 __all__ = [
@@ -153,8 +158,12 @@ def check_ca_bundle(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> 
 
 
 def _is_certificate_backend(path: str) -> bool:
-    """Whether ``path`` names ClientCertificateBackend or a subclass (e.g. auto-binding)."""
-    if path == BACKEND or path.endswith(".ClientCertificateBackend"):
+    """Whether ``path`` is ClientCertificateBackend or a subclass (e.g. auto-binding).
+
+    Imported and checked, never judged by its name: a look-alike
+    (``myapp.ClientCertificateBackend``) is no certificate backend (and ``mtlsguard.E008``).
+    """
+    if path == BACKEND:
         return True
     from django.utils.module_loading import import_string
 

@@ -24,8 +24,9 @@ be read or verified, so the middleware refuses to start instead of guessing)::
         },
         "IDENTITY": {
             "MAPPING": "binding",             # binding | email | spiffe | subject
-            "PRINCIPAL_REGEX": None,          # applied to the subject/SPIFFE ID; group 1 = name
+            "PRINCIPAL_REGEX": None,          # fullmatch on the subject/SPIFFE ID; group 1 = name
             "CACHE_TTL": 10,                  # seconds a certificate -> user answer is reused
+            "SPIFFE_TRUST_DOMAINS": None,     # {"example.org": "CA name or fingerprint"}
         },
         "AUTHENTICATE": True,                 # map the certificate to request.user
         "REQUIRED": "all",                    # "off", "all", or a list of path prefixes
@@ -109,7 +110,13 @@ DEFAULTS: Final[Mapping[str, Any]] = {
         "FETCH_CRLS": False,
         "REQUIRE_CLIENT_AUTH_EKU": True,
     },
-    "IDENTITY": {"MAPPING": "binding", "PRINCIPAL_REGEX": None, "CACHE_TTL": 10},
+    "IDENTITY": {
+        "MAPPING": "binding",
+        "PRINCIPAL_REGEX": None,
+        "CACHE_TTL": 10,
+        # None, not {}: a dict default would make merge() treat the trust domains as keys.
+        "SPIFFE_TRUST_DOMAINS": None,
+    },
     "AUTHENTICATE": True,
     "REQUIRED": "all",
     "API_PREFIXES": ["/api/"],

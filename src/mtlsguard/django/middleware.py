@@ -37,7 +37,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from mtlsguard.certs.request import CertificateOutcome
 from mtlsguard.django import runtime
-from mtlsguard.django.audit import AuditRecord, audit_record, emit, emit_async
+from mtlsguard.django.audit import audit_record, audit_request, emit_async
 from mtlsguard.django.audit import wanted as audit_wanted
 from mtlsguard.django.backends import authenticate_certificate
 from mtlsguard.django.conf import MtlsGuardSettings, get_settings
@@ -129,9 +129,17 @@ class ClientCertificateMiddleware:
             response: HttpResponseBase = self.get_response(request)
         else:
             response = refusal_response(request, refusal, api=settings.is_api(request.path_info))
-        record = self._record(request, settings, outcome, refusal, user, response.status_code)
-        if record is not None:
-            emit(record, settings.audit)
+        reason = self._reason(settings, outcome, refusal, user)
+        if reason is not None:
+            audit_request(
+                request,
+                settings,
+                outcome,
+                allowed=refusal is None,
+                reason=reason,
+                status=response.status_code,
+                user=user,
+            )
         return response
 
     def _identify(
@@ -146,7 +154,7 @@ class ClientCertificateMiddleware:
         request.client_cert_user = user
         if self.persistent:
             return self._persist(request, ins, user)
-        self._set_user(request, user)
+        self._set_user(request, settings, user)
         return user
 
     def _persist(self, request: HttpRequest, ins: CertificateOutcome, user: Any) -> Any:
@@ -218,9 +226,28 @@ class ClientCertificateMiddleware:
             response = await sync_to_async(refusal_response, thread_sensitive=True)(
                 request, refusal, api=settings.is_api(request.path_info)
             )
-        record = self._record(request, settings, outcome, refusal, user, response.status_code)
-        if record is not None:
+        reason = self._reason(settings, outcome, refusal, user)
+        if reason is not None and settings.audit.database:
+            record = audit_record(
+                request,
+                settings,
+                outcome,
+                allowed=refusal is None,
+                reason=reason,
+                status=response.status_code,
+                user=user,
+            )
             await emit_async(record, settings.audit)
+        elif reason is not None:
+            audit_request(
+                request,
+                settings,
+                outcome,
+                allowed=refusal is None,
+                reason=reason,
+                status=response.status_code,
+                user=user,
+            )
         return response
 
     async def _aidentify(
@@ -235,7 +262,7 @@ class ClientCertificateMiddleware:
         request.client_cert_user = user
         if self.persistent:
             return await self._apersist(request, ins, user)
-        self._set_user(request, user)
+        self._set_user(request, settings, user)
         return user
 
     async def _apersist(self, request: HttpRequest, ins: CertificateOutcome, user: Any) -> Any:
@@ -270,8 +297,8 @@ class ClientCertificateMiddleware:
         request.client_cert_outcome = outcome
         return outcome
 
-    @staticmethod
-    def _set_user(request: HttpRequest, user: Any) -> None:
+    @classmethod
+    def _set_user(cls, request: HttpRequest, settings: MtlsGuardSettings, user: Any) -> None:
         if user is not None:
             request.user = user
 
@@ -279,6 +306,10 @@ class ClientCertificateMiddleware:
                 return user
 
             request.auser = auser
+        elif settings.authenticate and settings.is_required(request.path_info):
+            # Where a certificate is required it is the identity: a valid certificate that
+            # maps to nobody is anonymous, and never rides on another user's session cookie.
+            cls._set_anonymous(request)
         elif not hasattr(request, "user"):
             request.user = AnonymousUser()
 
@@ -305,29 +336,24 @@ class ClientCertificateMiddleware:
             )
 
     @staticmethod
-    def _record(
-        request: HttpRequest,
+    def _reason(
         settings: MtlsGuardSettings,
         ins: CertificateOutcome,
         refusal: Refusal | None,
         user: Any,
-        status: int,
-    ) -> AuditRecord | None:
+    ) -> str | None:
+        """The audit reason of a request, or ``None`` when it is not an audit event."""
         if refusal is None and ins.presented is None and ins.error is None:
             return None  # nothing certificate-related happened: not an audit event
         if not audit_wanted(refusal is None, settings.audit):
             return None  # decided before building anything: this is the hot path
         if refusal is not None:
-            reason = refusal.reason
-        elif ins.error is not None:
-            reason = ins.error.reason
-        elif user is None and settings.authenticate:
-            reason = "no_user"
-        else:
-            reason = "verified"
-        return audit_record(
-            request, settings, ins, allowed=refusal is None, reason=reason, status=status, user=user
-        )
+            return refusal.reason
+        if ins.error is not None:
+            return ins.error.reason
+        if user is None and settings.authenticate:
+            return "no_user"
+        return "verified"
 
 
 class PersistentClientCertificateMiddleware(ClientCertificateMiddleware):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from cryptography import x509
@@ -12,7 +13,14 @@ from django.utils import timezone
 
 from mtlsguard.certs import CertificateError, ClientCertificate
 
-__all__ = ["MAX_UPLOAD", "AuditEvent", "CertificateBinding", "certificate_from_pem"]
+__all__ = [
+    "MAX_UPLOAD",
+    "AuditEvent",
+    "CertificateBinding",
+    "RevokedSerial",
+    "certificate_from_pem",
+    "revocation_key",
+]
 
 MAX_UPLOAD = 64 * 1024
 """Largest PEM file accepted for a binding (admin upload, ``mtlscert bind``)."""
@@ -118,6 +126,44 @@ class CertificateBinding(models.Model):
             "subject": cert.subject,
             "not_after": cert.not_after,
         }
+
+
+def revocation_key(issuer: str, serial: int | str) -> str:
+    """The :attr:`RevokedSerial.key` of a certificate: SHA-256 of its issuer DN and serial."""
+    text = serial if isinstance(serial, str) else format(serial, "X")
+    return hashlib.sha256(f"{issuer}\n{text.upper()}".encode()).hexdigest()
+
+
+class RevokedSerial(models.Model):
+    """A certificate (issuer DN + serial) listed in a CRL imported with ``mtlscert import-crl``.
+
+    Bindings are revoked by the import too; these rows make the import take effect for the
+    ``email``, ``subject`` and ``spiffe`` mappings, where a certificate needs no binding.
+    Every process sees them at its next lookup (``IDENTITY["CACHE_TTL"]`` at most).
+    """
+
+    key = models.CharField(
+        max_length=64, unique=True, help_text="SHA-256 of the issuer DN and the serial."
+    )
+    issuer = models.TextField(help_text="Issuer DN (RFC 4514).")
+    serial = models.CharField(max_length=64, help_text="Serial number, upper-case hex.")
+    revoked_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=512, blank=True, help_text="The CRL file imported.")
+
+    class Meta:
+        """Model options."""
+
+        ordering = ("-revoked_at",)
+
+    def __str__(self) -> str:
+        return f"{self.issuer} #{self.serial} (revoked)"
+
+    @classmethod
+    def lists(cls, cert: ClientCertificate) -> Any:
+        """The queryset of rows naming ``cert`` (empty when it has no issuer or serial)."""
+        if cert.serial is None or not cert.issuer:
+            return cls.objects.none()
+        return cls.objects.filter(key=revocation_key(cert.issuer, cert.serial))
 
 
 class AuditEvent(models.Model):

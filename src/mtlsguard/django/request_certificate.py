@@ -10,7 +10,6 @@ both the sync and the async middleware.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +18,8 @@ from django.http import HttpRequest
 from mtlsguard.certs.request import NOTHING_PRESENTED, CertificateOutcome
 from mtlsguard.django import runtime
 from mtlsguard.django.conf import MtlsGuardSettings
+from mtlsguard.django.peers import client_address, forwarded_for, meta_key, peer_address
+from mtlsguard.django.throttling import verification_gate
 
 __all__ = [
     "NOTHING_PRESENTED",
@@ -31,38 +32,13 @@ __all__ = [
 ]
 
 
-@functools.lru_cache(maxsize=64)
-def meta_key(header: str) -> str:
-    """The ``request.META`` key of HTTP header ``header``."""
-    return "HTTP_" + header.upper().replace("-", "_")
-
-
-def peer_address(request: HttpRequest) -> str:
-    """The TCP peer (``REMOTE_ADDR``), ``""`` when unknown."""
-    return str(request.META.get("REMOTE_ADDR") or "")
-
-
-def forwarded_for(request: HttpRequest, settings: MtlsGuardSettings) -> str | None:
-    """The raw ``CLIENT_IP_HEADER`` value (``X-Forwarded-For``), believed or not."""
-    header = settings.client_ip_header
-    value = request.META.get(meta_key(header)) if header is not None else None
-    return value if isinstance(value, str) else None
-
-
-def client_address(request: HttpRequest, settings: MtlsGuardSettings) -> str:
-    """The client's address: what a trusted proxy reports in ``CLIENT_IP_HEADER``, else the peer.
-
-    See :meth:`mtlsguard.certs.TrustedProxies.client_address`.
-    """
-    return settings.trusted_proxies.client_address(
-        peer_address(request), forwarded_for(request, settings)
-    )
-
-
 def inspect_request(request: HttpRequest, settings: MtlsGuardSettings) -> CertificateOutcome:
     """Extract, believe (or not) and verify the request's client certificate.
 
-    Never raises for anything a client can send: every failure becomes ``error``.
+    Never raises for anything a client can send: every failure becomes ``error``. A
+    certificate not verified before is verified only if its client is not throttled
+    (:func:`~mtlsguard.django.throttling.verification_gate`): path building, with as many
+    intermediates as an attacker forwards, is the expensive part and comes after that check.
 
     :raises ImproperlyConfigured: only when the settings cannot be compiled (CA bundle).
     """
@@ -72,4 +48,5 @@ def inspect_request(request: HttpRequest, settings: MtlsGuardSettings) -> Certif
         peer=meta.get("REMOTE_ADDR"),
         environ=meta,
         scope=scope if isinstance(scope, Mapping) else None,
+        gate=verification_gate(request, settings),
     )

@@ -26,10 +26,11 @@ __all__ = [
 Mapping_ = Literal["binding", "email", "spiffe", "subject"]
 _MAPPINGS: Final = ("binding", "email", "spiffe", "subject")
 _SHA256_HEX = re.compile(r"\A[0-9a-f]{64}\Z")
+_TRUST_DOMAIN = re.compile(r"[a-z0-9._-]{1,255}")
 #: Spring Security's default ``subjectPrincipalRegex`` (the first CN of the subject), anchored
 #: to attribute boundaries: whole RFC 4514 attributes are skipped (escapes included) until one
 #: is ``CN=``, so "CN=" text inside another attribute's value (``OU=CN=admin``) never matches.
-DEFAULT_SUBJECT_REGEX: Final = r"\A(?:(?:[^,+\\]|\\.)*+[,+])*?CN=((?:[^,+\\]|\\.)*)"
+DEFAULT_SUBJECT_REGEX: Final = r"\A(?:(?:[^,+\\]|\\.)*+[,+])*?CN=((?:[^,+\\]|\\.)*)(?:[,+].*)?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +102,17 @@ class IdentitySettings:
     against the user model's e-mail field), ``spiffe`` (SPIFFE ID) or ``subject`` (subject DN)
     -- the last two give a username, optionally through :attr:`principal_regex`."""
     principal_regex: re.Pattern[str] | None
-    """Applied with ``search`` to the SPIFFE ID or subject; group 1 is the username."""
+    """Applied with ``fullmatch`` to the SPIFFE ID or subject (the whole value must match, so
+    a SPIFFE ID or DN that merely *contains* the expected text never does); group 1 is the
+    username."""
     cache_ttl: int
     """Seconds a certificate -> user answer is reused without the database (0: never). A
     change to a binding or a user in this process clears the cache at once; other processes
     see it within this many seconds."""
+    spiffe_trust_domains: Mapping[str, tuple[str, ...]]
+    """``spiffe`` mapping: trust domain -> the CA(s) allowed to issue its IDs (fingerprint,
+    subject DN or CN of a CA in the verified chain). Empty: any trusted CA may issue any
+    trust domain (``mtlsguard.W008`` with ``--deploy``)."""
 
     @classmethod
     def from_raw(cls, i: Mapping[str, Any]) -> IdentitySettings:
@@ -124,7 +131,29 @@ class IdentitySettings:
             mapping=i["MAPPING"],
             principal_regex=principal,
             cache_ttl=integer(i["CACHE_TTL"], "'IDENTITY']['CACHE_TTL'", 0),
+            spiffe_trust_domains=_trust_domains(i["SPIFFE_TRUST_DOMAINS"]),
         )
+
+
+def _trust_domains(value: Any) -> dict[str, tuple[str, ...]]:
+    key = "'IDENTITY']['SPIFFE_TRUST_DOMAINS'"
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise fail(key, f"is {value!r}", 'Use a dict, e.g. {"example.org": "Example Issuing CA"}.')
+    domains: dict[str, tuple[str, ...]] = {}
+    for domain, cas in value.items():
+        if not isinstance(domain, str) or not _TRUST_DOMAIN.fullmatch(domain):
+            raise fail(
+                key,
+                f"has the key {domain!r}, which is not a SPIFFE trust domain",
+                "Use lower-case trust domain names such as 'example.org'.",
+            )
+        references = strings(cas, f"{key}[{domain!r}]")
+        if not references:
+            raise fail(key, f"names no CA for {domain!r}", "Give a CA name or fingerprint.")
+        domains[domain] = references
+    return domains
 
 
 @dataclass(frozen=True, slots=True)

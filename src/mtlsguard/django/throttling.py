@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from django.core.cache import BaseCache, caches
 from django.http import HttpRequest
 
-from mtlsguard.certs.request import CertificateOutcome
+from mtlsguard.certs import CertificateError, ClientCertificate
+from mtlsguard.certs.request import CertificateOutcome, VerificationGate
 from mtlsguard.django.conf import MtlsGuardSettings, ThrottleSettings
-from mtlsguard.django.request_certificate import forwarded_for, peer_address
+from mtlsguard.django.peers import forwarded_for, peer_address
 
-__all__ = ["FailureSubjects", "FailureThrottle", "failure_subjects"]
+__all__ = ["FailureSubjects", "FailureThrottle", "failure_subjects", "verification_gate"]
 
 _PREFIX = "mtlsguard:throttle:"
 
@@ -149,3 +150,27 @@ class FailureThrottle:
         """:meth:`record_failure` for ``subjects``."""
         if subjects:
             self.record_failure(subjects.address, subjects.fingerprint)
+
+
+def verification_gate(request: HttpRequest, settings: MtlsGuardSettings) -> VerificationGate | None:
+    """The check the reader makes before verifying a certificate it has not verified before.
+
+    Path building is the expensive part of a request (more so with every intermediate an
+    attacker forwards), so a client already over the failure limit -- by address or by the
+    fingerprint it presents, as :func:`failure_subjects` counts them -- is refused with
+    ``throttled`` before it, not after. Certificates verified before (the verifier's cache)
+    never reach the gate: the valid path pays nothing. ``None`` when throttling is off.
+    """
+    if not settings.throttle.enabled:
+        return None
+    throttle = FailureThrottle(settings.throttle)
+
+    def gate(presented: ClientCertificate) -> CertificateError | None:
+        outcome = CertificateOutcome(presented, None, None)
+        if throttle.check(failure_subjects(request, settings, outcome)) is None:
+            return None
+        return CertificateError(
+            "throttled", "too many failed authentications; not verified until the window ends"
+        )
+
+    return gate

@@ -6,65 +6,44 @@ Both are ordinary ``BasePermission`` subclasses, so they compose with DRF's ``&`
 
 from __future__ import annotations
 
-from typing import Any, Final
+import logging
+from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
+from mtlsguard.django.ownership import (
+    DEFAULT_OWNER_FIELDS,
+    OwnerFieldError,
+    designates,
+    owner_pk,
+    resolve_owner_field,
+)
 from mtlsguard.drf.request_certificate import verified_certificate
 
 __all__ = ["DEFAULT_OWNER_FIELDS", "HasVerifiedClientCertificate", "IsOwner", "owner_field"]
 
-#: Tried in order when a view sets no ``owner_field``.
-DEFAULT_OWNER_FIELDS: Final = ("owner", "user")
+logger = logging.getLogger("mtlsguard.drf")
 
 
-def owner_field(view: Any, model: Any) -> str:
-    """The lookup naming the owner of ``model`` instances: ``view.owner_field`` or a default.
+def owner_field(view: Any, model: Any) -> str | None:
+    """The lookup naming the owning user of ``model`` instances, or ``None`` (refuse).
 
-    ``owner_field`` may traverse relations (``"account__owner"``).
-
-    :raises ImproperlyConfigured: when the view names no field and the model has neither
-        ``owner`` nor ``user``, or when the named field does not exist.
+    ``view.owner_field`` (which may traverse relations, ``"account__owner"``), else ``owner``,
+    else ``user``; it must end at a foreign key to ``AUTH_USER_MODEL``. When it does not, the
+    misconfiguration is logged (and reported at start-up as ``mtlsguard.E009``) and ``None``
+    is returned: the owner helpers then refuse with a 403, never compare a team's primary key
+    with a user's, and never answer with a 500.
     """
-    explicit = getattr(view, "owner_field", None)
-    candidates = (explicit,) if explicit else DEFAULT_OWNER_FIELDS
-    for name in candidates:
-        if _has_path(model, name):
-            return str(name)
-    raise ImproperlyConfigured(
-        f"{type(view).__name__}: cannot tell who owns {model.__name__} objects; set "
-        f"owner_field on the view to the field naming the owning user "
-        f"(tried {list(candidates)})."
-    )
+    try:
+        return resolve_owner_field(view, model)
+    except OwnerFieldError as exc:
+        logger.error("mtlsguard: %s", exc)
+        return None
 
 
-def _has_path(model: Any, path: str) -> bool:
-    meta = getattr(model, "_meta", None)
-    for part in path.split("__"):
-        if meta is None:
-            return False
-        try:
-            field = meta.get_field(part)
-        except FieldDoesNotExist:
-            return False
-        related = getattr(field, "related_model", None)
-        meta = getattr(related, "_meta", None) if related is not None else None
-    return True
-
-
-def _owner_pk(obj: Any, path: str) -> Any:
-    *hops, last = path.split("__")
-    for hop in hops:
-        obj = getattr(obj, hop, None)
-        if obj is None:
-            return None
-    # ``<fk>_id`` avoids a query for the common case of a direct foreign key.
-    if hasattr(obj, f"{last}_id"):
-        return getattr(obj, f"{last}_id")
-    owner = getattr(obj, last, None)
-    return getattr(owner, "pk", None)
+def _owner_model(view: Any) -> Any:
+    return getattr(getattr(view, "queryset", None), "model", None)
 
 
 class HasVerifiedClientCertificate(BasePermission):
@@ -94,10 +73,31 @@ class IsOwner(BasePermission):
     message = "You do not own this object."
     code = "not_owner"
 
+    mtlsguard_checks_owner = True
+    """Marks the class for the ``mtlsguard.E009`` check (``ownership.CHECKS_OWNER``)."""
+
     def has_permission(self, request: Request, view: Any) -> bool:
-        """Anonymous users own nothing; authenticated ones go on to the object check."""
+        """Anonymous users own nothing; a write may only name the user as the new owner.
+
+        A create or update whose data names an owner (``owner``, or the first hop of
+        ``account__owner``) must designate the requesting user (mass assignment).
+        """
         user = getattr(request, "user", None)
-        return bool(user is not None and user.is_authenticated)
+        if user is None or not user.is_authenticated:
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        model = _owner_model(view)
+        if model is None:
+            return True  # no queryset to read the owner field from: the object check decides
+        path = owner_field(view, model)
+        if path is None:
+            return False
+        first = path.split("__", 1)[0]
+        data: Any = getattr(request, "data", None)
+        if not hasattr(data, "get") or first not in data:
+            return True
+        return designates(model, path, data.get(first), user)
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         """Whether ``request.user`` owns ``obj`` (for every method, ``GET`` included)."""
@@ -105,4 +105,6 @@ class IsOwner(BasePermission):
         if user is None or not user.is_authenticated or user.pk is None:
             return False
         path = owner_field(view, type(obj))
-        return bool(_owner_pk(obj, path) == user.pk)
+        if path is None:
+            return False
+        return bool(owner_pk(obj, path) == user.pk)

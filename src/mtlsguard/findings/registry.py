@@ -28,6 +28,7 @@ from typing import Any, Final, TypeVar
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 
 __all__ = [
+    "DOCUMENTATION_URL",
     "ENTRY_POINT_GROUP",
     "EVERY_RULE",
     "RegistryError",
@@ -49,11 +50,13 @@ OptionValue = int | float | bool | str | tuple[str, ...]
 """What a rule option may hold (TOML gives lists, kept as tuples)."""
 
 RuleCheck = Callable[[Any, "Rule"], Iterable[Finding]]
-"""A static rule's check: ``check(context, rule) -> findings``.
+"""A static rule's check: ``check(context, rule) -> findings`` (``context`` is the scanner's
+:class:`mtlsguard.scan.context.RuleContext`, typed ``Any`` as this package sits below it)."""
 
-``context`` is :class:`mtlsguard.scan.context.RuleContext`; it is typed ``Any`` here because
-this package sits below the scanner.
-"""
+DOCUMENTATION_URL: Final = "https://mtlsguard.readthedocs.io/en/latest/"
+"""Where mtlsguard's documentation is published; a built-in rule's page is ``rules/MG101/``."""
+
+_PRECISION: Final = {Confidence.HIGH: "high", Confidence.MEDIUM: "medium", Confidence.LOW: "low"}
 
 _T = TypeVar("_T", int, float, bool, str, tuple[str, ...])
 
@@ -142,6 +145,23 @@ class Rule:
     """Effective option values (defaults unless a :class:`RuleSelection` set them)."""
     check: RuleCheck | None = field(default=None, compare=False, repr=False)
     """Static rules: the check function."""
+
+    @property
+    def name(self) -> str:
+        """A stable PascalCase name for the rule (SARIF ``name``): ``ViewWithoutAuthentication``."""
+        words = re.findall(r"[A-Za-z0-9]+", self.title.replace("'", ""))
+        return "".join(word[:1].upper() + word[1:] for word in words) or self.rule_id
+
+    @property
+    def help_uri(self) -> str | None:
+        """The rule's documentation page (built-in rules); ``None`` for a third-party rule."""
+        builtin = self.module == "mtlsguard" or self.module.startswith("mtlsguard.")
+        return f"{DOCUMENTATION_URL}rules/{self.rule_id}/" if builtin else None
+
+    @property
+    def precision(self) -> str:
+        """SARIF's ``precision`` of the rule's findings, from its default confidence."""
+        return _PRECISION[self.confidence]
 
     def option(self, name: str, kind: type[_T]) -> _T:
         """The effective value of option ``name``, which must be of type ``kind``.

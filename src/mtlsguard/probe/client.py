@@ -17,7 +17,7 @@ import asyncio
 import email.utils
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
@@ -135,11 +135,12 @@ class ProbeClient:
             raise ProbeSetupError(f"cannot load the CA bundle {cacert}: {exc}") from exc
         if identity.cert is not None:
             try:
-                context.load_cert_chain(identity.cert, identity.key)
+                context.load_cert_chain(identity.cert, identity.key, _key_password(identity))
             except (OSError, ssl.SSLError) as exc:
+                hint = " (is the key's password right?)" if identity.key_password else ""
                 raise ProbeSetupError(
                     f"cannot load the client certificate {identity.cert} "
-                    f"with key {identity.key}: {exc}"
+                    f"with key {identity.key}: {exc}{hint}"
                 ) from exc
         return context
 
@@ -354,3 +355,21 @@ class ProbeClient:
             return Exchange(
                 who.label, method, url, request_headers, failure=message, failure_kind=kind
             )
+
+
+def _key_password(identity: Identity) -> Callable[[], bytes]:
+    """The password callback of ``identity``'s key: OpenSSL never prompts on the terminal.
+
+    Without a password an encrypted key raises :class:`ProbeSetupError` naming the options.
+    """
+
+    def password() -> bytes:
+        if identity.key_password is None:
+            raise ProbeSetupError(
+                f"the private key {identity.key or identity.cert} is encrypted; give its "
+                "password with --key-password-env VAR or --key-password-file FILE"
+                + (" (--peer-key-password-env/-file for B)" if identity.label == "B" else "")
+            )
+        return identity.key_password
+
+    return password

@@ -39,6 +39,9 @@ class Identity:
     """Its private key (PEM, unencrypted)."""
     auth_header: str | None = None
     """Application credentials as one ``Name: value`` header (``Authorization: Token x``)."""
+    key_password: bytes | None = field(default=None, repr=False)
+    """The password of an encrypted :attr:`key`; without one, an encrypted key is an error
+    (never a terminal prompt)."""
 
     @property
     def has_certificate(self) -> bool:
@@ -47,7 +50,7 @@ class Identity:
 
     def without_credentials(self) -> Identity:
         """The same caller presenting only its certificate (no :attr:`auth_header`)."""
-        return Identity(self.label, self.cert, self.key)
+        return Identity(self.label, self.cert, self.key, key_password=self.key_password)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
 
-__all__ = ["Exchange", "FailureKind", "classify_failure"]
+__all__ = ["Exchange", "FailureKind", "classify_failure", "readable_bytes"]
 
 FailureKind = str
 """``tls``, ``timeout``, ``connection``, ``protocol``, ``redirects``, ``budget``, ``deadline``."""
@@ -109,7 +111,30 @@ def classify_failure(exc: BaseException) -> tuple[FailureKind, str]:
             return "tls", f"TLS failure: {detail}"
         cause = cause.__cause__ or cause.__context__
     if isinstance(exc, httpx.RemoteProtocolError | httpx.LocalProtocolError | httpx.DecodingError):
-        return "protocol", f"HTTP protocol error: {str(exc) or type(exc).__name__}"
+        return "protocol", f"HTTP protocol error: {readable_bytes(str(exc)) or type(exc).__name__}"
     if isinstance(exc, httpx.TransportError | OSError):
         return "connection", f"connection failed: {str(exc) or type(exc).__name__}"
     return "protocol", f"{type(exc).__name__}: {exc}"
+
+
+_BYTES_REPR = re.compile(
+    r"""bytearray\((b(?:'[^'\\]*(?:\\.[^'\\]*)*'|"[^"\\]*(?:\\.[^"\\]*)*"))\)"""
+)
+
+
+def readable_bytes(message: str) -> str:
+    """``message`` with h11's ``bytearray(b'...')`` reprs shown as quoted text.
+
+    h11 words a malformed answer as ``illegal status line: bytearray(b'HTTP/1.1 ...')``; the
+    report shows what the server sent (``'HTTP/1.1 ...'``, unprintable bytes escaped), not
+    Python's types around it.
+    """
+
+    def text(match: re.Match[str]) -> str:
+        try:
+            data = ast.literal_eval(match.group(1))
+        except (SyntaxError, ValueError):
+            return match.group(0)
+        return repr(bytes(data).decode("latin-1"))
+
+    return _BYTES_REPR.sub(text, message)

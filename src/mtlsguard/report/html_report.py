@@ -29,6 +29,7 @@ from mtlsguard.findings.assessment import (
 from mtlsguard.findings.model import Finding, Protection, Route, Severity
 from mtlsguard.report.html_style import CSP, CSS, bar_class
 from mtlsguard.report.interface import ScanFormat
+from mtlsguard.report.wording import plural, readable_route
 
 __all__ = ["HtmlFormat"]
 
@@ -46,7 +47,12 @@ def _e(value: object) -> str:
 
 
 def _route_title(route: str) -> str:
-    return route if route == _NO_ROUTE else f"/{route.lstrip('/')}"
+    return route if route == _NO_ROUTE else readable_route(route)
+
+
+def _dotted(name: str) -> str:
+    """A dotted view name that may break after its dots only, never mid-word."""
+    return "<wbr>.".join(_e(part) for part in name.split("."))
 
 
 def _cwe_links(finding: Finding) -> str:
@@ -115,15 +121,14 @@ def _finding_html(
     return "".join(html)
 
 
-def _grade_card(grade: Grade | None) -> str:
-    if grade is None:
-        return (
-            '<div class="card grade"><div class="letter grade-none">&#8211;</div><div>'
-            '<div class="big">No probe grade</div><p>A static scan reads the source and '
-            "reports findings by severity. The A&#8211;F grade and the per-category scores come "
-            "from probes over real mutual TLS: <code>mtlsguard probe</code> or "
-            "<code>mtlsguard demo</code>.</p></div></div>"
-        )
+_NO_GRADE: Final = (
+    '<p class="muted">A static scan has no A&#8211;F grade: the grade and the per-category '
+    "scores come from probes over real mutual TLS (<code>mtlsguard scan --probe URL</code>, "
+    "<code>mtlsguard probe</code> or <code>mtlsguard demo</code>).</p>"
+)
+
+
+def _grade_card(grade: Grade) -> str:
     letter = grade.grade if grade.grade in {"A", "B", "C", "D", "F"} else "none"
     return (
         f'<div class="card grade"><div class="letter grade-{letter}">{_e(grade.grade)}</div>'
@@ -148,28 +153,31 @@ def _counts_card(counts: Mapping[Severity, int]) -> str:
 def _summary_html(report: Assessment, findings: Sequence[Finding]) -> list[str]:
     result = report.result
     counts = severity_counts(findings)
-    parts = [
-        '<section id="summary"><h2>Summary</h2><div class="cards">',
-        _grade_card(report.grade),
-        _counts_card(counts),
-        "</div>",
-    ]
+    # A static scan leads with what it has (the counts), not with a grade it cannot have.
+    cards = [_counts_card(counts)] if report.grade is None else [_grade_card(report.grade)]
+    if report.grade is not None:
+        cards.append(_counts_card(counts))
+    parts = ['<section id="summary"><h2>Summary</h2><div class="cards">', *cards, "</div>"]
     if report.fail_on is not None:
         failing = sum(n for s, n in counts.items() if s >= report.fail_on)
         css = "fail" if failing else "pass"
         parts.append(
-            f'<p class="verdict {css}">{failing} finding(s) at or above the fail-on threshold '
-            f"({_e(report.fail_on.label)}).</p>"
+            f'<p class="verdict {css}">{plural(failing, "finding")} at or above the fail-on '
+            f"threshold ({_e(report.fail_on.label)}).</p>"
         )
-    stats = [f"{len(findings)} findings"]
+    stats = [plural(len(findings), "finding")]
     if result.files_scanned or result.lines_scanned:
-        stats.insert(0, f"{result.files_scanned} files, {result.lines_scanned} lines scanned")
+        scanned = f"{plural(result.files_scanned, 'file')}, {plural(result.lines_scanned, 'line')}"
+        stats.insert(0, f"{scanned} scanned")
     stats += [
         f"{len(report.suppressed)} suppressed inline",
         f"{report.baselined} accepted by the baseline",
         f"{len(result.errors)} not scanned",
     ]
-    parts.append(f'<p class="stats">{_e("; ".join(stats))}.</p></section>')
+    parts.append(f'<p class="stats">{_e("; ".join(stats))}.</p>')
+    if report.grade is None:
+        parts.append(_NO_GRADE)
+    parts.append("</section>")
     return parts
 
 
@@ -236,27 +244,40 @@ def _findings_html(
 
 
 def _fixes_html(groups: Mapping[str, list[tuple[str, Finding]]]) -> list[str]:
+    """One item per distinct fix, most severe first, linking every finding it fixes."""
     items = sorted(
         ((anchor, route, f) for route, found in groups.items() for anchor, f in found),
         key=lambda item: -item[2].severity,
     )
+    fixes: dict[tuple[str, str], list[tuple[str, str, Finding]]] = {}
+    for item in items:
+        finding = item[2]
+        fixes.setdefault((finding.rule_id, finding.remediation or item[0]), []).append(item)
     parts = [
         '<section id="fixes"><h2>Fix list</h2>'
-        '<p class="muted">Every finding with its fix, most severe first.</p><ol class="todo">'
+        '<p class="muted">Each fix once, most severe first, with the findings it closes.</p>'
+        '<ol class="todo">'
     ]
-    for anchor, route, finding in items:
+    for places in fixes.values():
+        anchor, _, finding = places[0]
         severity = finding.severity.label
-        where = _route_title(route)
-        if route == _NO_ROUTE and finding.location is not None:
-            where = f"{finding.location.path}:{finding.location.line}"
+        links = ", ".join(
+            f'<a href="#{a}">{_e(_fix_place(route, f))}</a>' for a, route, f in places
+        )
         fix = _e(finding.remediation) if finding.remediation else "See the finding."
         parts.append(
             f'<li><span class="sev {severity}">{_e(severity)}</span>'
             f'<a class="rule" href="#{anchor}">{_e(finding.rule_id)}</a>'
-            f'<span class="where">{_e(where)}</span>: {fix}</li>'
+            f'<span class="where">{links}</span>: {fix}</li>'
         )
     parts.append("</ol></section>")
     return parts
+
+
+def _fix_place(route: str, finding: Finding) -> str:
+    if route == _NO_ROUTE and finding.location is not None:
+        return f"{finding.location.path}:{finding.location.line}"
+    return _route_title(route)
 
 
 def _routes_html(routes: Sequence[Route]) -> list[str]:
@@ -269,10 +290,11 @@ def _routes_html(routes: Sequence[Route]) -> list[str]:
                 f": {protection.detail}" if protection.detail else ""
             )
             rows.append(
-                f"<tr><td><code>/{_e(route.pattern.lstrip('/'))}</code></td>"
+                f"<tr><td><code>{_e(readable_route(route.pattern))}</code></td>"
                 f"<td>{_e(protection.method)}</td>"
                 f'<td><span class="tag {css}">{_e(label)}</span></td>'
-                f"<td><code>{_e(route.view or '?')}</code></td><td>{_e(decided)}</td></tr>"
+                f'<td><code class="view">{_dotted(route.view or "?")}</code></td>'
+                f"<td>{_e(decided)}</td></tr>"
             )
     return [
         f'<section id="routes"><h2>Routes ({len(routes)})</h2><table>',

@@ -39,6 +39,7 @@ h4{font-size:.75rem;text-transform:uppercase;letter-spacing:.06em;color:var(--mu
 margin:.9rem 0 .3rem}
 code,pre{font-family:var(--mono);font-size:.86em}
 code{background:var(--soft);padding:.05rem .3rem;border-radius:4px;word-break:break-word}
+code.view{word-break:normal;overflow-wrap:normal}
 a{color:var(--accent)}
 nav.toc{border-bottom:1px solid var(--line);background:var(--soft)}
 nav.toc ul{list-style:none;margin:0 auto;padding:.55rem 1.5rem;display:flex;flex-wrap:wrap;

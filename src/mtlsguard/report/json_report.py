@@ -4,21 +4,40 @@ Top level: ``schema`` (``"mtlsguard-scan"``), ``version`` (bumped only on incomp
 fields are only ever added), ``tool``, ``root``, ``summary``, ``findings``, ``suppressed``,
 ``routes`` and ``errors``, plus the run's sections (``probe``: the probe's score and traffic)
 when it has them. Findings are ordered most severe first; a finding that both the static scan
-and the probe saw (``scan --probe``) lists its parts under ``static`` and ``dynamic``.
+and the probe saw (``scan --probe``) lists its parts under ``static`` and ``dynamic``. The
+document's JSON Schema ships in the package (``schemas/mtlsguard-scan.schema.json`` here,
+:func:`json_schema`).
 """
 
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 
 from mtlsguard import __version__
 from mtlsguard.findings.assessment import Assessment, ordered_findings, severity_counts
 from mtlsguard.findings.model import Finding, Location, Route, ScanResult
 from mtlsguard.report.interface import ScanFormat
 
-__all__ = ["JSON_SCHEMA_VERSION", "JsonFormat", "finding_dict", "route_dict", "summary_dict"]
+__all__ = [
+    "JSON_SCHEMA_VERSION",
+    "JsonFormat",
+    "finding_dict",
+    "json_schema",
+    "route_dict",
+    "summary_dict",
+]
 
 JSON_SCHEMA_VERSION = 1
+SCHEMA_RESOURCE = "schemas/mtlsguard-scan.schema.json"
+"""The JSON Schema of the report, relative to this package."""
+
+
+def json_schema() -> dict[str, object]:
+    """The JSON Schema (draft 2020-12) that every ``--format json`` document validates against."""
+    text = files("mtlsguard.report").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    schema: dict[str, object] = json.loads(text)
+    return schema
 
 
 def _location(location: Location | None) -> dict[str, object] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 
 from rich.table import Table
@@ -21,8 +22,16 @@ from mtlsguard.findings.model import Protection, Route
 from mtlsguard.report.interface import RouteFormat
 from mtlsguard.report.json_report import route_dict
 from mtlsguard.report.text import make_console, printable
+from mtlsguard.report.wording import readable_route
 
-__all__ = ["CSV_COLUMNS", "RouteCsvFormat", "RouteJsonFormat", "RouteTableFormat", "route_rows"]
+__all__ = [
+    "CSV_COLUMNS",
+    "RouteCsvFormat",
+    "RouteJsonFormat",
+    "RouteTableFormat",
+    "route_rows",
+    "wrap_at",
+]
 
 CSV_COLUMNS = (
     "pattern",
@@ -67,6 +76,20 @@ def route_rows(report: RouteInventory) -> Iterator[dict[str, str]]:
             }
 
 
+def wrap_at(text: str, separator: str, width: int) -> str:
+    """``text`` in lines of at most ``width`` characters, broken after ``separator`` only.
+
+    A single part longer than ``width`` stays whole: a name is never cut mid-word.
+    """
+    lines = [""]
+    for piece in re.split(f"(?<={re.escape(separator)})", text):
+        if lines[-1] and len(lines[-1]) + len(piece) > width:
+            lines.append(piece)
+        else:
+            lines[-1] += piece
+    return "\n".join(lines)
+
+
 _STATUS_STYLES = {
     "authenticated": "green",
     "unknown": "yellow",
@@ -89,19 +112,22 @@ class RouteTableFormat(RouteFormat):
         buffer = io.StringIO()
         console = make_console(buffer, color=self.color, width=self.width)
         table = Table(show_lines=False, header_style="bold", expand=False)
-        table.add_column("route", overflow="fold")
+        rows = list(route_rows(report))
+        # Dotted view names and routes have no space to wrap at: they are broken at their dots
+        # and slashes here, never mid-word, and "decided by" (words) takes the rest.
+        room = max(16, self.width // 4)
+        table.add_column("route", no_wrap=True)
         table.add_column("method", no_wrap=True)
         table.add_column("status", no_wrap=True)
-        table.add_column("view", overflow="fold")
+        table.add_column("view", no_wrap=True)
         table.add_column("decided by", overflow="fold")
-        rows = list(route_rows(report))
         for row in rows:
             decided = row["decided_by"] + (f": {row['detail']}" if row["detail"] else "")
             table.add_row(
-                printable(row["pattern"] or "/"),
+                printable(wrap_at(readable_route(row["pattern"]), "/", room)),
                 printable(row["method"]),
                 Text(row["status"], style=_STATUS_STYLES[row["status"]]),
-                printable(row["view"]),
+                printable(wrap_at(row["view"], ".", room)),
                 printable(decided),
             )
         console.print(table)

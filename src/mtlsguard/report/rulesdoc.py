@@ -18,7 +18,15 @@ from mtlsguard.findings.registry import Rule
 from mtlsguard.report.markdown import docstring_to_markdown
 from mtlsguard.report.sarif import sarif_level
 
-__all__ = ["GENERATOR", "INDEX_NAME", "check_docs", "render_rule_docs", "write_docs"]
+__all__ = [
+    "GENERATOR",
+    "INDEX_NAME",
+    "check_docs",
+    "render_rule_docs",
+    "rule_list",
+    "rule_page",
+    "write_docs",
+]
 
 INDEX_NAME = "README.md"
 GENERATOR = "python -m mtlsguard.cli.rulesdoc docs/rules"
@@ -32,7 +40,9 @@ _USAGE = (
     "",
     "Put `# mtlsguard: ignore[MG101] -- reason` on the line the finding points to, or on one of",
     "the view's decorator or `def`/`class` lines. Several ids are separated by commas. The reason",
-    "is required: a suppression without one does not suppress and is reported as MG001.",
+    "is required: a suppression without one does not suppress and is reported as MG001. A",
+    "suppression that suppresses nothing, or names no rule, is reported as MG002 (low; make it",
+    '`severity = { MG002 = "high" }` to fail CI on stale suppressions).',
     "",
     "## Project configuration",
     "",
@@ -47,9 +57,13 @@ _USAGE = (
     "max-age-seconds = 43200",
     "```",
     "",
-    "`disable` also applies to the probe of `mtlsguard scan --probe` (a disabled probe rule sends",
-    "no request). A rule id or an option that no rule has is an error (exit code 2), never",
-    "ignored.",
+    "The table is read from the nearest `pyproject.toml` that has one, from the scanned directory",
+    "up to the repository root (as Ruff finds `[tool.ruff]`); `--config FILE` names the file.",
+    "On the command line, `--select MG1,MG201` runs only those rules and `--ignore MG106` never",
+    "runs them (ids or prefixes; on top of `disable`). `disable` also applies to the probe of",
+    "`mtlsguard scan --probe` (a disabled probe rule sends no request). A rule id or an option",
+    "that no rule has is an error (exit code 2), never ignored. `mtlsguard rules` lists the",
+    "rules, `mtlsguard rules MG101` shows this page on the terminal.",
     "",
     "## Baselines",
     "",
@@ -75,11 +89,17 @@ def _cwes(rule: Rule) -> list[str]:
 
 
 def _page(rule: Rule) -> str:
+    return f"{_HEADER}\n\n{rule_page(rule)}"
+
+
+def rule_page(rule: Rule) -> str:
+    """The rule's reference page (Markdown), as ``docs/rules/`` and ``mtlsguard rules`` show it.
+
+    Its body is the docstring that SARIF's ``help`` carries.
+    """
     cwes = _cwes(rule)
     level = sarif_level(rule.severity)
     lines = [
-        _HEADER,
-        "",
         f"# {rule.rule_id}: {rule.title}",
         "",
         "| | |",
@@ -103,6 +123,19 @@ def _page(rule: Rule) -> str:
         lines += [f"| `{o.name}` | `{_toml(o.default)}` | {o.doc} |" for o in rule.options]
         lines.append("")
     return "\n".join(lines)
+
+
+def rule_list(rules: Sequence[Rule], width: int = 100) -> str:
+    """``mtlsguard rules``: one line per rule (id, severity, kind, title) in ``width`` columns."""
+    lines = []
+    for rule in sorted(rules, key=lambda r: r.rule_id):
+        head = f"{rule.rule_id:<8} {rule.severity.label:<9} {rule.kind.value:<7} "
+        room = max(20, width - len(head))
+        title = rule.title if len(rule.title) <= room else rule.title[: room - 3] + "..."
+        lines.append(head + title)
+    lines.append("")
+    lines.append("`mtlsguard rules ID` shows a rule's documentation (the same as docs/rules/).")
+    return "\n".join(lines) + "\n"
 
 
 def _toml(value: object) -> str:

@@ -14,17 +14,18 @@ probe's score) go under ``runs[0].properties``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
 from mtlsguard import __version__
 from mtlsguard.findings.assessment import Assessment, MergedParts, ordered_findings
-from mtlsguard.findings.model import Finding, ScanResult, Severity
-from mtlsguard.findings.registry import Rule
+from mtlsguard.findings.model import Finding, Location, ScanResult, Severity
+from mtlsguard.findings.registry import DOCUMENTATION_URL, Rule, RuleKind
 from mtlsguard.report.interface import ScanFormat
 from mtlsguard.report.markdown import docstring_to_markdown
+from mtlsguard.report.wording import readable_route, sentence
 
 __all__ = [
     "SARIF_SCHEMA_URI",
@@ -40,13 +41,14 @@ SARIF_SCHEMA_URI = (
 SOURCE_ROOT_ID = "SRCROOT"
 
 #: GitHub reads ``security-severity`` as a CVSS-like score: > 9.0 critical, 7.0-8.9 high,
-#: 4.0-6.9 medium, <= 3.9 low. One fixed score per severity keeps the mapping lossless.
+#: 4.0-6.9 medium, 0.1-3.9 low (0.0 is out of its range). One fixed score per severity keeps
+#: the mapping lossless; info shares GitHub's "low".
 SECURITY_SEVERITY: dict[Severity, str] = {
     Severity.CRITICAL: "9.5",
     Severity.HIGH: "8.0",
     Severity.MEDIUM: "5.5",
     Severity.LOW: "3.0",
-    Severity.INFO: "0.0",
+    Severity.INFO: "1.0",
 }
 
 _LEVELS: dict[Severity, str] = {
@@ -84,63 +86,80 @@ def _first_paragraph(doc: str, fallback: str) -> str:
     return fallback
 
 
-def _descriptor(
-    rule_id: str, title: str, cwes: Sequence[str], severity: Severity, doc: str
-) -> dict[str, object]:
+def _descriptor(rule: Rule, severity: Severity) -> dict[str, object]:
+    """The descriptor of ``rule``, at the ``severity`` its results in this run show."""
     descriptor: dict[str, object] = {
-        "id": rule_id,
-        "shortDescription": {"text": title},
-        "fullDescription": {"text": _first_paragraph(doc, title)},
+        "id": rule.rule_id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": _first_paragraph(rule.doc, rule.title)},
         "defaultConfiguration": {"level": sarif_level(severity)},
         "properties": {
-            "tags": _cwe_tags(cwes),
+            "tags": _cwe_tags([rule.cwe, *rule.cwes]),
+            "precision": rule.precision,
             "security-severity": SECURITY_SEVERITY[severity],
         },
     }
-    if doc.strip():
-        descriptor["help"] = {"text": doc.strip(), "markdown": docstring_to_markdown(doc)}
+    if rule.help_uri is not None:
+        descriptor["helpUri"] = rule.help_uri
+    if rule.doc.strip():
+        descriptor["help"] = {
+            "text": rule.doc.strip(),
+            "markdown": docstring_to_markdown(rule.doc),
+        }
     return descriptor
+
+
+def _finding_rule(finding: Finding) -> Rule:
+    """A rule that is not in the metadata (a third-party rule), described by its finding."""
+    return Rule(
+        rule_id=finding.rule_id,
+        title=finding.title,
+        cwe=finding.cwe,
+        severity=finding.severity,
+        confidence=finding.confidence,
+        kind=RuleKind.STATIC,
+        doc="",
+        module="",
+        cwes=finding.cwes,
+    )
 
 
 def _rule_descriptors(
     rules: Sequence[Rule], findings: Sequence[Finding]
 ) -> tuple[list[dict[str, object]], dict[str, int]]:
+    """One descriptor per rule id, and the index of each.
+
+    A rule's level and security-severity are those of the most severe of its results: a
+    finding the merged scan raised to critical shows as critical.
+    """
+    shown: dict[str, Severity] = {}
+    for finding in findings:
+        shown[finding.rule_id] = max(finding.severity, shown.get(finding.rule_id, Severity.INFO))
+    described: dict[str, Rule] = {}
+    for rule in sorted(rules, key=lambda r: r.rule_id):
+        described.setdefault(rule.rule_id, rule)
+    # A finding whose rule is not in the metadata still gets exactly one descriptor.
+    for finding in findings:
+        described.setdefault(finding.rule_id, _finding_rule(finding))
     descriptors: list[dict[str, object]] = []
     index: dict[str, int] = {}
-    for rule in sorted(rules, key=lambda r: r.rule_id):
-        if rule.rule_id in index:
-            continue
-        index[rule.rule_id] = len(descriptors)
-        descriptors.append(
-            _descriptor(rule.rule_id, rule.title, [rule.cwe], rule.severity, rule.doc)
-        )
-    # A finding whose rule is not in the metadata (a third-party rule, the tool's own MG001)
-    # still gets exactly one descriptor, built from the finding itself.
-    for finding in findings:
-        if finding.rule_id in index:
-            continue
-        index[finding.rule_id] = len(descriptors)
-        descriptors.append(
-            _descriptor(
-                finding.rule_id,
-                finding.title,
-                [finding.cwe, *finding.cwes],
-                finding.severity,
-                "",
-            )
-        )
+    for rule_id, rule in described.items():
+        index[rule_id] = len(descriptors)
+        descriptors.append(_descriptor(rule, shown.get(rule_id, rule.severity)))
     return descriptors, index
 
 
 def _message(finding: Finding) -> str:
-    parts = [finding.title.rstrip(".") + "."]
+    parts = [sentence(finding.title)]
     if finding.route:
         methods = f" ({', '.join(finding.methods)})" if finding.methods else ""
-        parts.append(f"Route: {finding.route}{methods}.")
+        parts.append(f"Route: {readable_route(finding.route)}{methods}.")
     if finding.evidence:
-        parts.append(f"Evidence: {finding.evidence}")
+        # before: "... check Fix: ..." (the evidence had no full stop)
+        parts.append(f"Evidence: {sentence(finding.evidence)}")
     if finding.remediation:
-        parts.append(f"Fix: {finding.remediation}")
+        parts.append(f"Fix: {sentence(finding.remediation)}")
     return " ".join(parts)
 
 
@@ -154,6 +173,8 @@ class _Artifacts:
     """A file for results that have no source location, if any."""
     anchor_base: str | None = SOURCE_ROOT_ID
     """The ``uriBaseId`` the anchor is relative to; ``None``: the repository (no base)."""
+    views: Mapping[str, Location] = field(default_factory=dict)
+    """Route pattern to the location of its view (the route inventory), for probe findings."""
 
     def location(self, path: str) -> dict[str, object]:
         if "://" in path:  # a probe error names a URL, not a file
@@ -168,21 +189,33 @@ class _Artifacts:
             artifact["uriBaseId"] = self.anchor_base
         return {"artifactLocation": artifact, "region": {"startLine": 1}}
 
+    def physical(self, finding: Finding) -> dict[str, object]:
+        """Where ``finding`` is: its own location, else its view's, else a stable artifact.
+
+        Code scanning rejects an upload with a result that has no physical location, so a
+        probe finding on a route whose view is unknown gets the anchor (a file of the
+        repository) or an artifact named after the route, relative to the probed target.
+        """
+        location = finding.location
+        if location is None and finding.route is not None:
+            location = self.views.get(finding.route)
+        if location is not None:
+            region: dict[str, object] = {"startLine": max(1, location.line)}
+            if location.column > 1:
+                region["startColumn"] = location.column
+            return {"artifactLocation": self.location(location.path), "region": region}
+        anchored = self.anchored()
+        if anchored is not None:
+            return anchored
+        route = quote((finding.route or "").lstrip("/"), safe="/")
+        return {
+            "artifactLocation": {"uri": self.prefix + (route or "./"), "uriBaseId": SOURCE_ROOT_ID},
+            "region": {"startLine": 1},
+        }
+
 
 def _result(finding: Finding, rule_index: int, artifacts: _Artifacts) -> dict[str, object]:
-    location: dict[str, object] = {}
-    if finding.location is not None:
-        region: dict[str, object] = {"startLine": max(1, finding.location.line)}
-        if finding.location.column > 1:
-            region["startColumn"] = finding.location.column
-        location["physicalLocation"] = {
-            "artifactLocation": artifacts.location(finding.location.path),
-            "region": region,
-        }
-    else:
-        anchored = artifacts.anchored()
-        if anchored is not None:
-            location["physicalLocation"] = anchored
+    location: dict[str, object] = {"physicalLocation": artifacts.physical(finding)}
     if finding.view:
         logical: dict[str, object] = {"fullyQualifiedName": finding.view}
         logical["name"] = finding.view.rsplit(".", 1)[-1]
@@ -191,6 +224,7 @@ def _result(finding: Finding, rule_index: int, artifacts: _Artifacts) -> dict[st
         location["logicalLocations"] = [logical]
     properties: dict[str, object] = {
         "severity": finding.severity.label,
+        "security-severity": SECURITY_SEVERITY[finding.severity],
         "confidence": finding.confidence.label,
         "cwe": finding.cwe,
     }
@@ -210,8 +244,7 @@ def _result(finding: Finding, rule_index: int, artifacts: _Artifacts) -> dict[st
         "partialFingerprints": {"mtlsguardFingerprint/v1": finding.fingerprint},
         "properties": properties,
     }
-    if location:
-        result["locations"] = [location]
+    result["locations"] = [location]
     if finding.web_request is not None:
         result["webRequest"] = finding.web_request
     if finding.web_response is not None:
@@ -227,12 +260,8 @@ def _related(parts: MergedParts, artifacts: _Artifacts) -> list[dict[str, object
                 "id": len(related) + 1,
                 "message": {"text": f"{side} {finding.rule_id}: {finding.evidence}"},
             }
-            if finding.location is not None:
-                item["physicalLocation"] = {
-                    "artifactLocation": artifacts.location(finding.location.path),
-                    "region": {"startLine": max(1, finding.location.line)},
-                }
-            elif finding.route:
+            item["physicalLocation"] = artifacts.physical(finding)
+            if finding.location is None and finding.route:
                 item["logicalLocations"] = [
                     {"fullyQualifiedName": finding.route, "kind": "resource"}
                 ]
@@ -288,6 +317,8 @@ class SarifFormat(ScanFormat):
         everything = findings + [s.finding for s in suppressed]
         descriptors, index = _rule_descriptors(report.rules, everything)
         artifacts, root_uri = self._artifacts(scan)
+        views = {r.pattern: r.location for r in scan.routes if r.location is not None}
+        artifacts = replace(artifacts, views=views)
         results = []
         for finding in findings:
             entry = _result(finding, index[finding.rule_id], artifacts)
@@ -319,6 +350,7 @@ class SarifFormat(ScanFormat):
             "tool": {
                 "driver": {
                     "name": "mtlsguard",
+                    "informationUri": DOCUMENTATION_URL,
                     "version": __version__,
                     "semanticVersion": __version__,
                     "rules": descriptors,

@@ -28,8 +28,20 @@ from mtlsguard.findings.assessment import (
 )
 from mtlsguard.findings.model import Finding, ScanResult, Severity
 from mtlsguard.report.interface import ScanFormat
+from mtlsguard.report.wording import plural, readable_route
 
-__all__ = ["SEVERITY_STYLES", "TextFormat", "make_console", "printable", "score_lines"]
+__all__ = [
+    "SEVERITY_STYLES",
+    "ConciseFormat",
+    "TextFormat",
+    "make_console",
+    "printable",
+    "score_lines",
+]
+
+#: A text report with more findings than this repeats its summary at the end, where the
+#: reader is when the output stops scrolling.
+LONG_REPORT = 10
 
 SEVERITY_STYLES: dict[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -78,13 +90,13 @@ def _summary(report: Assessment) -> RenderableType:
     lines.append("mtlsguard probe " if probe_only else "mtlsguard scan ", style="bold")
     lines.append(printable(result.root))
     lines.append("\n")
-    count = len(result.findings)
-    findings = f"{count} finding{'' if count == 1 else 's'} ({_counts(result.findings)})"
+    findings = f"{plural(len(result.findings), 'finding')} ({_counts(result.findings)})"
     if probe_only:
         lines.append(findings)
     else:
         lines.append(
-            f"{result.files_scanned} files, {result.lines_scanned} lines scanned; {findings}"
+            f"{plural(result.files_scanned, 'file')}, {plural(result.lines_scanned, 'line')} "
+            f"scanned; {findings}"
         )
     extras = []
     if report.suppressed:
@@ -92,15 +104,29 @@ def _summary(report: Assessment) -> RenderableType:
     if report.baselined:
         extras.append(f"{report.baselined} accepted by the baseline")
     if result.errors:
-        what = "requests or routes failed" if probe_only else "files could not be scanned"
-        extras.append(f"{len(result.errors)} {what}")
+        extras.append(_errors_summary(report))
     if extras:
         lines.append("; " + "; ".join(extras))
     if report.fail_on is not None:
-        lines.append(
-            f"\nfail-on {report.fail_on.label}: {len(report.failing)} findings at or above it"
-        )
+        failing = plural(len(report.failing), "finding")
+        lines.append(f"\nfail-on {report.fail_on.label}: {failing} at or above it")
     return lines
+
+
+def _errors_summary(report: Assessment) -> str:
+    """How many files or probe requests failed, in the words of the run's kind."""
+    errors = report.result.errors
+    probed = sum(1 for e in errors if "://" in e.path)
+    if report.kind is RunKind.PROBE:
+        what = "request or route" if len(errors) == 1 else "requests or routes"
+        return f"{len(errors)} {what} failed"
+    parts = []
+    if len(errors) - probed:
+        files = plural(len(errors) - probed, "file")
+        parts.append(f"{files} could not be scanned")
+    if probed:
+        parts.append(f"{plural(probed, 'probe request')} failed")
+    return "; ".join(parts)
 
 
 def score_lines(grade: Grade, notes: Sequence[str], traffic: str = "") -> list[str]:
@@ -133,7 +159,7 @@ def _finding(finding: Finding, parts: MergedParts | None) -> RenderableType:
         details.add_row("location", printable(f"{finding.location.path}:{finding.location.line}"))
     if finding.route is not None:
         methods = f"  [{', '.join(finding.methods)}]" if finding.methods else ""
-        details.add_row("route", printable(f"{finding.route}{methods}"))
+        details.add_row("route", printable(f"{readable_route(finding.route)}{methods}"))
     if finding.view:
         details.add_row("view", printable(finding.view))
     if finding.evidence:
@@ -209,8 +235,49 @@ class TextFormat(ScanFormat):
             console.print()
             for note in report.notes:
                 console.print(Text(printable(f"note: {note}")), soft_wrap=True)
+        if len(findings) > LONG_REPORT:
+            console.print()
+            console.print(Rule("summary", align="left"))
+            console.print(_summary(report))
         text = buffer.getvalue()
         if self.color:
             return text
         # rich pads table cells to the console width; plain output should diff cleanly.
         return "".join(line.rstrip() + "\n" for line in text.splitlines())
+
+
+def _concise_line(finding: Finding) -> str:
+    if finding.location is not None:
+        where = f"{finding.location.path}:{finding.location.line}:{finding.location.column}"
+    else:
+        where = readable_route(finding.route) if finding.route else "-"
+    if finding.route and finding.location is not None:
+        detail = f" ({readable_route(finding.route)})"
+    else:  # no route to tell findings apart (a setting, a suppression): the evidence does
+        detail = f": {finding.evidence}" if finding.evidence and not finding.route else ""
+    severity = finding.severity.label
+    return printable(f"{where}: {finding.rule_id} [{severity}] {finding.title}{detail}")
+
+
+class ConciseFormat(ScanFormat):
+    """``--format concise``: one line per finding, ``path:line:col: ID message``, then a count.
+
+    For editors, ``grep`` and large projects (Ruff's ``concise``, Semgrep's default); a finding
+    without a source location (a probe's) starts with its route.
+    """
+
+    name = "concise"
+
+    def render(self, report: Assessment) -> str:
+        """Return one line per finding and a final summary line."""
+        findings = ordered_findings(report.result.findings)
+        lines = [_concise_line(f) for f in findings]
+        summary = f"Found {plural(len(findings), 'finding')}"
+        if findings:
+            summary += f" ({_counts(findings)})"
+        if report.fail_on is not None:
+            summary += f"; {len(report.failing)} at or above {report.fail_on.label}"
+        if report.result.errors:
+            summary += f"; {_errors_summary(report)}"
+        lines.append(summary + ".")
+        return "\n".join(lines) + "\n"

@@ -3,7 +3,9 @@
 A suppression applies to the finding's own line and, for a view, to every line of its
 decorators and ``def``/``class`` header; for any other statement, to every line of that
 statement. A reason after ``--`` is required: a suppression without one does not suppress and
-is itself reported (rule :data:`SUPPRESSION_WITHOUT_REASON`).
+is itself reported (rule :data:`SUPPRESSION_WITHOUT_REASON`). Given the rule ids that exist and
+those that ran, a comment that suppresses nothing or names no rule is reported too (rule
+:data:`UNUSED_SUPPRESSION`, like Ruff's ``RUF100``).
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from pathlib import Path
 from mtlsguard.findings.assessment import Suppression
 from mtlsguard.findings.model import Confidence, Finding, Location, ScanResult
 from mtlsguard.scan.rules.mg001_suppression_without_reason import RULE as SUPPRESSION_WITHOUT_REASON
+from mtlsguard.scan.rules.mg002_unused_suppression import RULE as UNUSED_SUPPRESSION
 from mtlsguard.scan.static.parsing import parse_python
 
 __all__ = [
     "SUPPRESSION_WITHOUT_REASON",
+    "UNUSED_SUPPRESSION",
+    "RuleIds",
     "Suppression",
     "SuppressionComment",
     "SuppressionOutcome",
@@ -34,7 +39,18 @@ _COMMENT = re.compile(
     r"#\s*mtlsguard:\s*ignore\[(?P<ids>[^\]]*)\](?P<rest>.*)$",
 )
 _REASON = re.compile(r"^\s*--\s*(?P<reason>.*?)\s*$")
-_RULE_ID = re.compile(r"^[A-Z]+[0-9]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleIds:
+    """The rule ids that exist and those that ran, to judge suppressions that match nothing."""
+
+    known: frozenset[str]
+    """Every registered rule id (a comment naming another is a typo)."""
+    ran: frozenset[str]
+    """The rules that ran (a comment for a rule that did not run is left alone)."""
+    checked: frozenset[str] = frozenset()
+    """Files to check beyond those with findings (the views' files), relative to the root."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +103,8 @@ def parse_suppression_comments(source: str) -> list[SuppressionComment]:
         ids = frozenset(
             part.strip().upper() for part in match.group("ids").split(",") if part.strip()
         )
-        if not ids or not all(_RULE_ID.match(rule_id) for rule_id in ids):
-            continue
+        if not ids:
+            continue  # a misspelt id is kept: it suppresses nothing, and MG002 reports it
         reason_match = _REASON.match(match.group("rest"))
         reason = reason_match.group("reason") if reason_match else ""
         found.append(SuppressionComment(line=line, rule_ids=ids, reason=reason))
@@ -151,17 +167,23 @@ def apply_suppressions(
     root: Path,
     *,
     read_source: Callable[[Path, str], str | None] = _read_source,
+    rule_ids: RuleIds | None = None,
 ) -> SuppressionOutcome:
     """Remove findings suppressed by an inline comment with a reason.
 
-    Only files that have findings are read. A comment naming the finding's rule but giving
-    no reason leaves the finding in place and adds one :data:`SUPPRESSION_WITHOUT_REASON`
-    finding at the comment (once per comment). Files that cannot be read suppress nothing.
+    Only files that have findings (and ``rule_ids.checked``) are read. A comment naming the
+    finding's rule but giving no reason leaves the finding in place and adds one
+    :data:`SUPPRESSION_WITHOUT_REASON` finding at the comment (once per comment). With
+    ``rule_ids``, each id of a comment that names no rule, or a rule that ran and matched no
+    finding there, adds an :data:`UNUSED_SUPPRESSION` finding. Files that cannot be read
+    suppress nothing.
     """
     by_path: dict[str, list[Finding]] = {}
     for finding in result.findings:
         if finding.location is not None:
             by_path.setdefault(finding.location.path, []).append(finding)
+    for path in sorted(rule_ids.checked) if rule_ids is not None else ():
+        by_path.setdefault(path, [])
     files: dict[str, tuple[Mapping[int, list[SuppressionComment]], dict[int, frozenset[int]]]]
     files = {}
     for path in by_path:
@@ -179,6 +201,7 @@ def apply_suppressions(
     kept: list[Finding] = []
     suppressed: list[Suppression] = []
     reasonless: dict[tuple[str, int], Finding] = {}
+    used: set[tuple[str, int, str]] = set()
     for finding in result.findings:
         location = finding.location
         if location is None or location.path not in files:
@@ -186,6 +209,7 @@ def apply_suppressions(
             continue
         comments_at, groups = files[location.path]
         candidates = _matching(comments_at, groups.get(location.line, {location.line}), finding)
+        used.update((location.path, c.line, finding.rule_id.upper()) for c in candidates)
         with_reason = [c for c in candidates if c.reason]
         if with_reason:
             suppressed.append(Suppression(finding, with_reason[0].reason, with_reason[0].line))
@@ -195,7 +219,39 @@ def apply_suppressions(
             key = (location.path, comment.line)
             reasonless.setdefault(key, _reasonless_finding(location.path, comment, finding))
     kept.extend(reasonless.values())
+    if rule_ids is not None:
+        for path, (comments_at, _) in files.items():
+            kept.extend(_unused(path, comments_at, used, rule_ids))
     return SuppressionOutcome(replace(result, findings=tuple(kept)), tuple(suppressed))
+
+
+def _unused(
+    path: str,
+    per_line: Mapping[int, list[SuppressionComment]],
+    used: set[tuple[str, int, str]],
+    rule_ids: RuleIds,
+) -> list[Finding]:
+    """An :data:`UNUSED_SUPPRESSION` finding per id that names no rule or matched nothing."""
+    rule = UNUSED_SUPPRESSION
+    found = []
+    for line, comments in sorted(per_line.items()):
+        for comment in comments:
+            for rule_id in sorted(comment.rule_ids):
+                if rule_id not in rule_ids.known:
+                    evidence = f"ignore[{rule_id}]: no rule has the id {rule_id}"
+                elif rule_id in rule_ids.ran and (path, line, rule_id) not in used:
+                    evidence = f"ignore[{rule_id}]: {rule_id} reported nothing here"
+                else:
+                    continue
+                found.append(
+                    rule.finding(
+                        evidence=evidence,
+                        remediation="Delete the suppression, or correct its rule id "
+                        "(`mtlsguard rules` lists them).",
+                        location=Location(path=path, line=line),
+                    )
+                )
+    return found
 
 
 def _matching(

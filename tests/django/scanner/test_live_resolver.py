@@ -224,8 +224,9 @@ def test_manage_py_scan_formats_and_exit_codes(tmp_path: Path) -> None:
 
 def test_manage_py_routes_and_usage_errors(tmp_path: Path) -> None:
     project, settings_module = EXAMPLE_PROJECTS[0]
-    done = command(project, settings_module, "routes", "--format", "csv")
-    assert done.returncode == 1, done.stderr  # open routes, no baseline
+    # open routes: an inventory exits 0; --fail-on-open makes them fail (issue 15)
+    done = command(project, settings_module, "routes", "--format", "csv", "--fail-on-open")
+    assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     assert any(line.startswith("billing/,") for line in lines), lines[:5]
     hardened = command(EXAMPLES / "hardened", "hardened_site.settings", "routes", "-f", "json")

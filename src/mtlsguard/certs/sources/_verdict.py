@@ -17,7 +17,7 @@ from typing import Final
 
 from cryptography import x509
 
-from mtlsguard.certs.dn import normalize_dn
+from mtlsguard.certs.dn import from_wsgi_text, normalize_dn
 from mtlsguard.certs.errors import CertificateError
 from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.sources._decoding import check_size, load_pem_pairs
@@ -144,8 +144,9 @@ class ForwardedFields:
         return any(v is not None for v in (self.subject, self.issuer, self.serial, self.sha1))
 
     def _normalized(self, what: str) -> tuple[str | None, str | None, int | None, str | None]:
-        subject = None if self.subject is None else normalize_dn(self.subject)
-        issuer = None if self.issuer is None else normalize_dn(self.issuer)
+        # WSGI/ASGI hand header and environ bytes over as latin-1 text: re-read them as UTF-8.
+        subject = None if self.subject is None else normalize_dn(from_wsgi_text(self.subject))
+        issuer = None if self.issuer is None else normalize_dn(from_wsgi_text(self.issuer))
         serial = None if self.serial is None else hex_serial(self.serial, f"{what} serial")
         sha1 = None
         if self.sha1 is not None:

@@ -13,10 +13,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from mtlsguard.certs import CertificateError
+from mtlsguard.certs.crl_scope import removed_from_crl
 from mtlsguard.certs.policy import load_certificates, load_crls
 from mtlsguard.django.conf import get_settings
 from mtlsguard.django.identity_cache import invalidate
-from mtlsguard.django.models import AuditEvent, CertificateBinding, certificate_from_pem
+from mtlsguard.django.models import (
+    AuditEvent,
+    CertificateBinding,
+    RevokedSerial,
+    certificate_from_pem,
+    revocation_key,
+)
 
 
 class Command(BaseCommand):
@@ -127,13 +134,29 @@ class Command(BaseCommand):
         with transaction.atomic():
             for crl in crls:
                 issuer = self._crl_issuer(crl, cas, crl_path)
-                serials = [format(r.serial_number, "X") for r in crl]
+                issuer_dn = issuer.subject.rfc4514_string()
+                # removeFromCRL (a delta CRL's "no longer revoked") revokes nothing.
+                serials = [format(r.serial_number, "X") for r in crl if not removed_from_crl(r)]
                 for chunk in range(0, len(serials), 500):
                     revoked += CertificateBinding.objects.filter(
-                        issuer=issuer.subject.rfc4514_string(),
+                        issuer=issuer_dn,
                         serial__in=serials[chunk : chunk + 500],
                         revoked_at__isnull=True,
                     ).update(revoked_at=timezone.now())
+                # The mapping modes need no binding: remember the serials themselves.
+                RevokedSerial.objects.bulk_create(
+                    [
+                        RevokedSerial(
+                            key=revocation_key(issuer_dn, serial),
+                            issuer=issuer_dn,
+                            serial=serial,
+                            source=str(crl_path)[:512],
+                        )
+                        for serial in serials
+                    ],
+                    batch_size=500,
+                    ignore_conflicts=True,
+                )
         invalidate()
         self.stdout.write(f"revoked {revoked} binding(s) listed in {crl_path}")
 
