@@ -14,7 +14,7 @@ import pytest
 from mtlsguard.findings.model import Confidence, Finding, ScanResult, Severity
 from mtlsguard.report.json_report import finding_dict
 from mtlsguard.scan.engine import scan_project
-from tests.scan.projects import protections, scan
+from tests.scan.projects import protections, rule_ids, scan
 
 CORPUS = Path(__file__).parent / "corpus" / "tenancy"
 
@@ -204,3 +204,59 @@ def test_remote_user_taken_from_a_request_header_is_mg301(tmp_path: Path) -> Non
     found = [f for f in result.findings if f.rule_id == "MG301"]
     assert [f.view for f in found] == ["app.middleware.ForwardedRemoteUser"]
     assert "HTTP_REMOTE_USER" in found[0].evidence
+
+
+TESTER_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+class Page(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+"""
+
+TESTER_VIEWS = """\
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView
+
+from app.models import Page
+
+class PageBase(LoginRequiredMixin, DetailView):
+    def setup(self, request, pk, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.pk = pk
+
+class Unchecked(PageBase):
+    def get_object(self, queryset=None):
+        return get_object_or_404(Page, id=self.pk)
+
+class Checked(PageBase):
+    def get_object(self, queryset=None):
+        page = get_object_or_404(Page, id=self.pk)
+        perms = page.permissions_for_user(self.request.user)
+        if not (perms.can_publish() or perms.can_edit()):
+            raise PermissionDenied
+        return page
+"""
+
+TESTER_URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [
+    path("unchecked/<int:pk>/", views.Unchecked.as_view()),
+    path("checked/<int:pk>/", views.Checked.as_view()),
+]
+"""
+
+
+def test_view_pk_attribute_and_permission_tester_of_the_fetched_object(tmp_path: Path) -> None:
+    # Wagtail CVE-2026-44197/44198: ``self.pk`` kept from the URL; the fix asks a permission
+    # tester built from the page and the user, and refuses.
+    result = scan(
+        tmp_path,
+        {"app/models.py": TESTER_MODELS, "app/views.py": TESTER_VIEWS, "proj/urls.py": TESTER_URLS},
+    )
+    assert "MG104" in rule_ids(result, "app.views.Unchecked")
+    assert "MG104" not in rule_ids(result, "app.views.Checked")

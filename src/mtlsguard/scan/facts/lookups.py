@@ -239,8 +239,16 @@ def caller_key(node: ast.AST) -> str:
     """The caller-chosen key ``node`` reads, or ``""``.
 
     ``pk`` for ``kwargs["pk"]``/``kwargs.get("pk")``; ``request.data['id']`` for an id-like
-    field of the request body or query string.
+    field of the request body or query string; ``self.pk`` for the record key a class-based
+    view keeps from its URL (``setup(self, request, pk)`` storing ``self.pk = pk``).
     """
+    if (
+        isinstance(node, ast.Attribute)
+        and node.attr == "pk"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    ):
+        return "self.pk"
     if isinstance(node, ast.Subscript):
         base, key = node.value, node.slice
     elif (
