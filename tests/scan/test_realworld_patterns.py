@@ -260,3 +260,71 @@ def test_view_pk_attribute_and_permission_tester_of_the_fetched_object(tmp_path:
     )
     assert "MG104" in rule_ids(result, "app.views.Unchecked")
     assert "MG104" not in rule_ids(result, "app.views.Checked")
+
+
+BODY_IDS_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+class Project(models.Model):
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL)
+
+class Issue(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    assignees = models.ManyToManyField(settings.AUTH_USER_MODEL)
+"""
+
+BODY_IDS_VIEWS = """\
+from django.core.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from app.models import Issue, Project
+
+class BulkDates(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request, project_id):
+        if not Project.objects.filter(id=project_id, members=request.user).exists():
+            raise PermissionDenied
+        updates = request.data.get("updates", [])
+        issue_ids = [update["id"] for update in updates]
+        issues = Issue.objects.filter(id__in=issue_ids)
+        return Response({"n": len(issues)})
+
+class ScopedBulkDates(BulkDates):
+    def post(self, request, project_id):
+        if not Project.objects.filter(id=project_id, members=request.user).exists():
+            raise PermissionDenied
+        updates = request.data.get("updates", [])
+        issue_ids = [update["id"] for update in updates]
+        issues = Issue.objects.filter(id__in=issue_ids, project_id=project_id)
+        return Response({"n": len(issues)})
+"""
+
+BODY_IDS_URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [
+    path("p/<int:project_id>/dates/", views.BulkDates.as_view()),
+    path("p/<int:project_id>/scoped-dates/", views.ScopedBulkDates.as_view()),
+]
+"""
+
+
+def test_ids_computed_from_a_body_list_pick_records_of_a_checked_parent(tmp_path: Path) -> None:
+    # Plane PR 8834: ids gathered from ``request.data["updates"]`` select issues of any
+    # project; the membership check of the URL's project scopes nothing unless the lookup
+    # names that project.
+    result = scan(
+        tmp_path,
+        {
+            "app/models.py": BODY_IDS_MODELS,
+            "app/views.py": BODY_IDS_VIEWS,
+            "proj/urls.py": BODY_IDS_URLS,
+        },
+    )
+    assert "MG104" in rule_ids(result, "app.views.BulkDates")
+    assert "MG104" not in rule_ids(result, "app.views.ScopedBulkDates")

@@ -31,7 +31,8 @@ def _read_locals(walk: FunctionWalk) -> None:
     """``pk = request.data.get("id")``: the local carries a caller-chosen key.
 
     Any other field of the body or query string (``query = request.GET.get("q")``) is a
-    caller-chosen search criterion: :attr:`FunctionWalk.inputs`.
+    caller-chosen search criterion: :attr:`FunctionWalk.inputs`, and so is a local computed
+    from one (``ids = [u["id"] for u in updates]``).
     """
     nodes, walk.pending_assigns = walk.pending_assigns, []
     for node in nodes:
@@ -47,7 +48,8 @@ def _read_locals(walk: FunctionWalk) -> None:
             and isinstance(sub.value, ast.Name | ast.Attribute)
             and _names(sub.value, "request")
             for sub in subs
-        ):
+        ) or any(isinstance(sub, ast.Name) and sub.id in walk.inputs for sub in subs):
+            # ids = [u["id"] for u in updates] with updates = request.data.get("updates")
             walk.inputs.update(names)
 
 

@@ -56,7 +56,7 @@ from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_k
 
 RULE_ID = "MG104"
 _SECRETS = ("token", "secret", "signature")
-_RECORD_KEY = re.compile(r"(^|_)(pk|id)$")
+_RECORD_KEY = re.compile(r"(^|_)(pk|id)s?$")
 _ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy", "get_object")
 
 
