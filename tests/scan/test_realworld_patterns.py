@@ -328,3 +328,70 @@ def test_ids_computed_from_a_body_list_pick_records_of_a_checked_parent(tmp_path
     )
     assert "MG104" in rule_ids(result, "app.views.BulkDates")
     assert "MG104" not in rule_ids(result, "app.views.ScopedBulkDates")
+
+
+INVITE_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+class Invite(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    email = models.EmailField()
+    token = models.CharField(max_length=64)
+"""
+
+INVITE_VIEWS = """\
+from django.utils.crypto import constant_time_compare
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from app.models import Invite
+
+class OpenInvite(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request, pk):
+        invite = Invite.objects.get(pk=pk)
+        return Response({"email": invite.email, "token": invite.token})
+
+class TokenInvite(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request, pk):
+        token = request.GET.get("token", "")
+        invite = Invite.objects.get(pk=pk)
+        if not constant_time_compare(invite.token, token):
+            return Response({"error": "forbidden"}, status=403)
+        return Response({"email": invite.email})
+
+    def post(self, request, pk):
+        invite = Invite.objects.get(pk=pk)
+        if invite.token != request.data.get("token"):
+            return Response({"error": "no"}, status=403)
+        return Response({"joined": True})
+"""
+
+INVITE_URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [
+    path("open/<int:pk>/", views.OpenInvite.as_view()),
+    path("token/<int:pk>/", views.TokenInvite.as_view()),
+]
+"""
+
+
+def test_secret_token_check_that_refuses_authenticates_a_capability_link(tmp_path: Path) -> None:
+    # Plane GHSA-gf48-p6jp-cwc4: the invitation endpoint stays AllowAny (the invitee has no
+    # account yet); the fix compares the link's token and refuses otherwise.
+    result = scan(
+        tmp_path,
+        {"app/models.py": INVITE_MODELS, "app/views.py": INVITE_VIEWS, "proj/urls.py": INVITE_URLS},
+    )
+    assert "MG101" in rule_ids(result, "app.views.OpenInvite")
+    assert "MG101" not in rule_ids(result, "app.views.TokenInvite")
+    token = protections(result, "token/<int:pk>/")
+    assert token["GET"].detail == "secret-token check in get()"
+    assert token["POST"].authenticated is True

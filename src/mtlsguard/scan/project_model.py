@@ -234,6 +234,8 @@ class FunctionFacts:
 
     auth_guard: bool = False
     """An inline ``request.user.is_authenticated`` (or staff/perm) check that returns/raises."""
+    secret_guard: bool = False
+    """A check of a secret the caller presents (an invitation token) that refuses: a capability."""
     cert_keys: tuple[str, ...] = ()
     """Certificate headers/environ keys read (``HTTP_X_SSL_CLIENT_VERIFY``, ``SSL_CLIENT_S_DN``)."""
     cert_guard: bool = False

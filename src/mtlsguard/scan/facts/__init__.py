@@ -24,6 +24,7 @@ from mtlsguard.scan.facts.guards import (
     role_branch_lines,
     role_guard,
     safe_methods_shortcut,
+    secret_guard,
 )
 from mtlsguard.scan.facts.ownership import ownership_checked
 from mtlsguard.scan.facts.syntax import FunctionNode
@@ -58,6 +59,7 @@ def analyze_function(
     checked_lines = ownership_checked(func, open_lines) if open_lines else set()
     return FunctionFacts(
         auth_guard=guarded,
+        secret_guard="secret" in hints and not guarded and secret_guard(func),
         cert_keys=tuple(dict.fromkeys(walk.cert_keys)),
         cert_guard=bool(walk.cert_keys) and cert_guard(func, constant, auth_guard=guarded),
         trusted_proxy_check="trusted" in hints,

@@ -19,7 +19,7 @@ from mtlsguard.scan.facts.syntax import (
     own_nodes,
     strings,
 )
-from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
+from mtlsguard.scan.knowledge import SAFE_METHODS, SECRET_CHECKS, SECRET_FIELDS, is_cert_key
 
 __all__ = [
     "auth_guard",
@@ -29,6 +29,8 @@ __all__ = [
     "role_branch_lines",
     "role_guard",
     "safe_methods_shortcut",
+    "secret_compare",
+    "secret_guard",
 ]
 
 _NEGATIVE_ATTRS = frozenset({"is_anonymous"})
@@ -313,3 +315,38 @@ def safe_methods_shortcut(func: FunctionNode) -> bool:
                 ):
                     return True
     return False
+
+
+def secret_compare(node: ast.Compare) -> bool:
+    """``invite.token != token``: the object's secret against one the caller must present."""
+    operands = [node.left, *node.comparators]
+    secrets = [
+        o
+        for o in operands
+        if isinstance(o, ast.Attribute) and any(w in o.attr.lower() for w in SECRET_FIELDS)
+    ]
+    return bool(secrets) and any(
+        o not in secrets and not isinstance(o, ast.Constant) for o in operands
+    )
+
+
+def _secret_test(test: ast.expr) -> bool:
+    for node in ast.walk(test):
+        if isinstance(node, ast.Compare) and secret_compare(node):
+            return True
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name.endswith(SECRET_CHECKS):
+                return True
+    return False
+
+
+def secret_guard(func: FunctionNode) -> bool:
+    """A check of a secret the caller presents that refuses: a capability (invitation link).
+
+    ``if not constant_time_compare(invite.token, request.GET["token"]): return
+    HttpResponseForbidden()``: whoever passes holds the link's secret, which authenticates the
+    request for that one object as a password would.
+    """
+    return _guard_blocks(func.body, _secret_test, either=True)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import ast
 
-from mtlsguard.scan.facts.guards import denies
+from mtlsguard.scan.facts.guards import denies, secret_compare
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
+from mtlsguard.scan.knowledge import SECRET_CHECKS
 
 __all__ = ["ownership_checked"]
 
@@ -187,34 +188,14 @@ def _refers_to_user(node: ast.AST, aliases: set[str]) -> bool:
     )
 
 
-_SECRET_CHECKS = ("check_token", "compare_digest", "check_signature", "verify_token")
-"""Calls that check a fetched object against a secret the caller must hold (a reset token)."""
-
-
-_SECRET_FIELDS = ("token", "secret", "signature", "passphrase")
-
-
-def _secret_compare(node: ast.Compare) -> bool:
-    """``invite.token != token``: the object's secret against one the caller must present."""
-    operands = [node.left, *node.comparators]
-    secrets = [
-        o
-        for o in operands
-        if isinstance(o, ast.Attribute) and any(w in o.attr.lower() for w in _SECRET_FIELDS)
-    ]
-    return bool(secrets) and any(
-        o not in secrets and not isinstance(o, ast.Constant) for o in operands
-    )
-
-
 def _ownership_test(test: ast.expr, aliases: set[str]) -> bool:
     for node in ast.walk(test):
-        if isinstance(node, ast.Compare) and _secret_compare(node):
+        if isinstance(node, ast.Compare) and secret_compare(node):
             return True
         if isinstance(node, ast.Call):
             func = node.func
             func_name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if func_name.endswith(_SECRET_CHECKS):
+            if func_name.endswith(SECRET_CHECKS):
                 return True
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
