@@ -395,3 +395,63 @@ def test_secret_token_check_that_refuses_authenticates_a_capability_link(tmp_pat
     token = protections(result, "token/<int:pk>/")
     assert token["GET"].detail == "secret-token check in get()"
     assert token["POST"].authenticated is True
+
+
+HELPER_VIEWS = """\
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+
+from app.models import Ticket
+
+def ticket_with_authorisation(request, ticket_id):
+    if not request.user.is_authenticated:
+        try:
+            return Ticket.objects.get(id=ticket_id, secret_key=request.POST.get("key"))
+        except Ticket.DoesNotExist:
+            raise PermissionDenied()
+    return get_object_or_404(Ticket, id=ticket_id)
+
+def update_checked(request, ticket_id):
+    try:
+        ticket = ticket_with_authorisation(request, ticket_id)
+    except PermissionDenied:
+        return redirect_to_login(request.path)
+    return JsonResponse({"title": ticket.title})
+
+def update_unchecked(request, ticket_id):
+    ticket = ticket_with_authorisation(request, ticket_id)
+    return JsonResponse({"title": ticket.title})
+"""
+
+HELPER_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+class Ticket(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    title = models.CharField(max_length=100)
+    secret_key = models.CharField(max_length=64)
+"""
+
+HELPER_URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [
+    path("checked/<int:ticket_id>/", views.update_checked),
+    path("unchecked/<int:ticket_id>/", views.update_unchecked),
+]
+"""
+
+
+def test_helper_raising_permission_denied_turned_into_a_refusal_is_a_gate(tmp_path: Path) -> None:
+    # django-helpdesk PR 1134: the helper raises PermissionDenied and the view refuses; before,
+    # the helper returned a redirect the view used as a ticket.
+    result = scan(
+        tmp_path,
+        {"app/models.py": HELPER_MODELS, "app/views.py": HELPER_VIEWS, "proj/urls.py": HELPER_URLS},
+    )
+    assert "MG101" in rule_ids(result, "app.views.update_unchecked")
+    assert "MG101" not in rule_ids(result, "app.views.update_checked")

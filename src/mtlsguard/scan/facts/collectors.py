@@ -55,6 +55,8 @@ def _attribute_hint(attr: str) -> str:
         return "trusted"
     if "staff" in attr or "superuser" in attr:
         return "role"
+    if attr in ("PermissionDenied", "NotAuthenticated"):
+        return "denied"
     if any(w in attr.lower() for w in SECRET_FIELDS):
         return "secret"
     return ""
@@ -81,6 +83,8 @@ def _name_hints(walk: FunctionWalk, nodes: list[ast.Name]) -> None:
     for node in nodes:
         if node.id == "SAFE_METHODS":
             walk.hints.add("safe")
+        elif node.id in ("PermissionDenied", "NotAuthenticated"):
+            walk.hints.add("denied")
         elif "trusted" in node.id.lower():
             walk.hints.add("trusted")
 

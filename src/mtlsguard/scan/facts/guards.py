@@ -24,6 +24,7 @@ from mtlsguard.scan.knowledge import SAFE_METHODS, SECRET_CHECKS, SECRET_FIELDS,
 __all__ = [
     "auth_guard",
     "cert_guard",
+    "delegated_guard",
     "denies",
     "request_context",
     "role_branch_lines",
@@ -350,3 +351,45 @@ def secret_guard(func: FunctionNode) -> bool:
     request for that one object as a password would.
     """
     return _guard_blocks(func.body, _secret_test, either=True)
+
+
+_REFUSAL_ERRORS = frozenset({"PermissionDenied", "NotAuthenticated", "NotAuthorized"})
+
+
+def _catches_refusal(handler: ast.ExceptHandler) -> bool:
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(
+        (isinstance(k, ast.Name) and k.id in _REFUSAL_ERRORS)
+        or (isinstance(k, ast.Attribute) and k.attr in _REFUSAL_ERRORS)
+        for k in kinds
+    )
+
+
+def _given_request(call: ast.Call) -> bool:
+    return any(
+        (isinstance(a, ast.Name) and a.id == "request")
+        or (isinstance(a, ast.Attribute) and a.attr == "request")
+        for a in call.args
+    )
+
+
+def delegated_guard(func: FunctionNode) -> bool:
+    """A helper given the request decides, and its ``PermissionDenied`` becomes a refusal.
+
+    ``try: ticket = get_ticket_with_authorisation(request, ticket_id) except PermissionDenied:
+    return redirect_to_login(...)``: the helper checks the user (or a secret key) and raises.
+    """
+    for node in own_nodes(func):
+        if not isinstance(node, ast.Try):
+            continue
+        if not any(
+            _catches_refusal(h) and _exits(h.body) for h in node.handlers if h.type is not None
+        ):
+            continue
+        if any(
+            isinstance(call, ast.Call) and _given_request(call)
+            for stmt in node.body
+            for call in ast.walk(stmt)
+        ):
+            return True
+    return False
