@@ -455,3 +455,51 @@ def test_helper_raising_permission_denied_turned_into_a_refusal_is_a_gate(tmp_pa
     )
     assert "MG101" in rule_ids(result, "app.views.update_unchecked")
     assert "MG101" not in rule_ids(result, "app.views.update_checked")
+
+
+USERS_VIEWS = """\
+from django.contrib.auth.models import User
+from django.http import HttpResponseForbidden
+from rest_framework import viewsets
+from rest_framework.permissions import IsAuthenticated
+
+class UserViewSet(viewsets.ModelViewSet):
+    model = User
+    queryset = User.objects.exclude(username="system").order_by("username")
+    permission_classes = [IsAuthenticated]
+
+class GuardedUserViewSet(UserViewSet):
+    def destroy(self, request, *args, **kwargs):
+        target = self.get_object()
+        if target.is_superuser and not request.user.is_superuser:
+            return HttpResponseForbidden("Superusers can only be deleted by superusers")
+        return super().destroy(request, *args, **kwargs)
+"""
+
+USERS_URLS = """\
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+from app import views
+
+router = DefaultRouter()
+router.register("users", views.UserViewSet, basename="users")
+router.register("guarded", views.GuardedUserViewSet, basename="guarded")
+
+urlpatterns = [path("api/", include(router.urls))]
+"""
+
+
+def test_user_viewset_destroy_without_a_privileged_target_check(tmp_path: Path) -> None:
+    # paperless-ngx GHSA-8c6x-pfjq-9gr7: a user allowed to delete users deleted superusers.
+    result = scan(tmp_path, {"app/views.py": USERS_VIEWS, "proj/urls.py": USERS_URLS})
+    found = [
+        f
+        for f in result.findings
+        if f.rule_id == "MG104" and f.view == "app.views.UserViewSet" and "destroy" in f.evidence
+    ]
+    assert [(f.severity, f.confidence) for f in found] == [(Severity.MEDIUM, Confidence.LOW)]
+    assert not [
+        f
+        for f in result.findings
+        if f.view == "app.views.GuardedUserViewSet" and "more privileged" in f.evidence
+    ]

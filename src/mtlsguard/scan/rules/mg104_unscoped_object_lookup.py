@@ -48,7 +48,7 @@ from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import user_aware
+from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
@@ -91,6 +91,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if gate is not None and gate.role == "staff":
             continue  # staff-only view: any object is theirs to see
         route_downgrade = permission_downgrade(gate)
+        yield from _privileged_account_destroy(ctx, meta, analysis, route_downgrade[2])
         for handler in _handlers(ctx, analysis):
             if not any(
                 not lk.user_scoped
@@ -175,6 +176,46 @@ def _remediation(model: str | None, owners: tuple[str, ...]) -> str:
     return (
         f"Add {field}=request.user to the lookup (get_object_or_404({short}, pk=pk, "
         f"{field}=request.user)) or fetch through request.user's related manager."
+    )
+
+
+def _privileged_account_destroy(
+    ctx: RuleContext, meta: Rule, analysis: RouteAnalysis, note: str
+) -> Iterator[Finding]:
+    """A viewset deleting a user record chosen by URL id, never comparing the target's rank.
+
+    ``UserViewSet(ModelViewSet)`` with ``queryset = User.objects.all()``: whoever may delete
+    users deletes superusers too, unless ``destroy()``/``perform_destroy()`` refuses a target
+    more privileged than the caller (``if target.is_superuser and not
+    request.user.is_superuser``).
+    """
+    cls = analysis.klass
+    if cls is None or ("DELETE", "destroy") not in analysis.method_actions:
+        return
+    declared = ctx.project.attribute(cls, "model")
+    model = served_model(ctx.project, cls) or (model_of(declared[1]) if declared else None)
+    if model is None or not is_user_model(ctx.project, model):
+        return
+    for name in ("destroy", "perform_destroy"):
+        hit = ctx.project.method(cls, name)
+        if hit is not None and hit[1].facts.guards_privileged_target:
+            return
+    yield meta.finding(
+        severity=Severity.MEDIUM,
+        confidence=Confidence.LOW,
+        location=cls.location,
+        route=analysis.route.pattern,
+        view=analysis.view,
+        view_kind=analysis.view_kind,
+        evidence=(
+            f"{where(analysis)}: destroy of a {short_of(model)} chosen by URL id with no check "
+            f"that the target is not more privileged (is_superuser/is_staff) than the caller{note}"
+        ),
+        remediation=(
+            "Override destroy() (and update()) to refuse a superuser or staff target unless "
+            "request.user is one: if target.is_superuser and not request.user.is_superuser: "
+            "return HttpResponseForbidden()."
+        ),
     )
 
 
