@@ -282,9 +282,6 @@ class FunctionFacts:
     """A guard (here or in a nested wrapper) that refuses users lacking a role: ``"staff"``
     (``is_staff``, ``is_superuser``, a staff session) or ``"permission"`` (a global
     ``has_perm("app.codename")``, no object); ``""`` if none."""
-    guards_privileged_target: bool = False
-    """An ``if`` that refuses when the target account is privileged (``target.is_superuser and
-    not request.user.is_superuser``): a user record is not changed above the caller's rank."""
 
 
 @dataclass(eq=False, slots=True)

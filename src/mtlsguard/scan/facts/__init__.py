@@ -21,7 +21,6 @@ from mtlsguard.scan.facts.guards import (
     auth_guard,
     cert_guard,
     delegated_guard,
-    guards_privileged_target,
     request_context,
     role_branch_lines,
     role_guard,
@@ -95,5 +94,4 @@ def analyze_function(
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
         self_writes=tuple(walk.self_writes),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
-        guards_privileged_target=role_hint and guards_privileged_target(func),
     )

@@ -26,7 +26,6 @@ __all__ = [
     "cert_guard",
     "delegated_guard",
     "denies",
-    "guards_privileged_target",
     "request_context",
     "role_branch_lines",
     "role_guard",
@@ -394,29 +393,3 @@ def delegated_guard(func: FunctionNode) -> bool:
         ):
             return True
     return False
-
-
-_PRIVILEGE_ATTRS = frozenset({"is_superuser", "is_staff"})
-
-
-def _target_privilege(test: ast.expr) -> bool:
-    """``user_to_delete.is_superuser``: the privilege of an account other than the caller."""
-    for node in ast.walk(test):
-        if not (isinstance(node, ast.Attribute) and node.attr in _PRIVILEGE_ATTRS):
-            continue
-        base = node.value
-        if not (isinstance(base, ast.Attribute) and base.attr == "user") and not (
-            isinstance(base, ast.Name) and base.id in ("user", "request")
-        ):
-            return True
-    return False
-
-
-def guards_privileged_target(func: FunctionNode) -> bool:
-    """``if target.is_superuser and not request.user.is_superuser: return Forbidden(...)``."""
-    return any(
-        isinstance(node, ast.If)
-        and _target_privilege(node.test)
-        and any(denies(s) for s in node.body + node.orelse)
-        for node in own_nodes(func)
-    )

@@ -182,12 +182,12 @@ def _remediation(model: str | None, owners: tuple[str, ...]) -> str:
 def _privileged_account_destroy(
     ctx: RuleContext, meta: Rule, analysis: RouteAnalysis, note: str
 ) -> Iterator[Finding]:
-    """A viewset deleting a user record chosen by URL id, never comparing the target's rank.
+    """A viewset deleting a user record chosen by URL id with DRF's own ``destroy()``.
 
     ``UserViewSet(ModelViewSet)`` with ``queryset = User.objects.all()``: whoever may delete
-    users deletes superusers too, unless ``destroy()``/``perform_destroy()`` refuses a target
-    more privileged than the caller (``if target.is_superuser and not
-    request.user.is_superuser``).
+    users deletes superusers too. A ``destroy()``/``perform_destroy()`` of the project's own
+    (refusing a target more privileged than the caller, or only removing a membership) is
+    not judged.
     """
     cls = analysis.klass
     if cls is None or ("DELETE", "destroy") not in analysis.method_actions:
@@ -196,10 +196,8 @@ def _privileged_account_destroy(
     model = served_model(ctx.project, cls) or (model_of(declared[1]) if declared else None)
     if model is None or not is_user_model(ctx.project, model):
         return
-    for name in ("destroy", "perform_destroy"):
-        hit = ctx.project.method(cls, name)
-        if hit is not None and hit[1].facts.guards_privileged_target:
-            return
+    if any(ctx.project.method(cls, name) for name in ("destroy", "perform_destroy")):
+        return
     yield meta.finding(
         severity=Severity.MEDIUM,
         confidence=Confidence.LOW,
