@@ -48,9 +48,24 @@ def _read_locals(walk: FunctionWalk) -> None:
             and isinstance(sub.value, ast.Name | ast.Attribute)
             and _names(sub.value, "request")
             for sub in subs
-        ) or any(isinstance(sub, ast.Name) and sub.id in walk.inputs for sub in subs):
-            # ids = [u["id"] for u in updates] with updates = request.data.get("updates")
+        ) or _read_from(node.value, walk.inputs):
             walk.inputs.update(names)
+
+
+def _read_from(value: ast.expr, inputs: set[str]) -> bool:
+    """``updates["id"]``, ``updates.get("ids")``, ``[u["id"] for u in updates]``: a part of input.
+
+    A call given the input (``parse(data)``) computes something of its own: not followed.
+    """
+    if isinstance(value, ast.Subscript):
+        return _read_from(value.value, inputs)
+    if isinstance(value, ast.Name):
+        return value.id in inputs
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        return value.func.attr in ("get", "getlist") and _read_from(value.func.value, inputs)
+    if isinstance(value, ast.ListComp | ast.SetComp | ast.GeneratorExp):
+        return any(_read_from(gen.iter, inputs) for gen in value.generators)
+    return False
 
 
 def _model_expr(source: ast.expr) -> ast.expr:
