@@ -11,8 +11,14 @@ checked against it (``Note.objects.get(id=..., document=doc)`` after ``has_perm(
 by ``self.get_object()``, or by a later ``qs.filter(...)`` on the user. An object checked after
 the fetch (``if doc.owner != request.user: raise PermissionDenied``, ``if not
 obj.can_view(request.user): return HttpResponseForbidden()``, a reset-token check) is not
-reported, nor a lookup by a parent named in the URL (``workspace__slug=slug``) when a
-decorator or the handler checks that parent against the user. Staff-only views (also by a check
+reported, and so is one asked through a permission tester built from it and the user (``perms
+= page.permissions_for_user(request.user)``, then ``if not perms.can_edit(): raise
+PermissionDenied``); nor is a lookup by a parent named in the URL (``workspace__slug=slug``)
+when a decorator or the handler checks that parent against the user, unless the records are
+picked by ids the caller lists (``filter(id__in=issue_ids)`` with ``issue_ids`` taken from
+``request.data``). A class-based view's ``self.pk`` is the URL's key. A DRF viewset over the
+user model that deletes with DRF's own ``destroy()`` is reported too (medium severity, low
+confidence): whoever may delete users deletes superusers as well. Staff-only views (also by a check
 the handler makes through a method of its view) are not reported; views behind a global
 permission, lookups keyed by a ``<uuid:...>`` URL parameter and records of the user model
 itself (a public profile is by design, changing another account is not) get low confidence
