@@ -30,8 +30,8 @@ __all__ = [
     "role_branch_lines",
     "role_guard",
     "safe_methods_shortcut",
-    "secret_compare",
     "secret_guard",
+    "secret_test",
 ]
 
 _NEGATIVE_ATTRS = frozenset({"is_anonymous"})
@@ -318,7 +318,7 @@ def safe_methods_shortcut(func: FunctionNode) -> bool:
     return False
 
 
-def secret_compare(node: ast.Compare) -> bool:
+def _secret_compare(node: ast.Compare) -> bool:
     """``invite.token != token``: the object's secret against one the caller must present."""
     operands = [node.left, *node.comparators]
     secrets = [
@@ -331,9 +331,10 @@ def secret_compare(node: ast.Compare) -> bool:
     )
 
 
-def _secret_test(test: ast.expr) -> bool:
+def secret_test(test: ast.expr) -> bool:
+    """The test compares a secret the caller presents (``invite.token != token``)."""
     for node in ast.walk(test):
-        if isinstance(node, ast.Compare) and secret_compare(node):
+        if isinstance(node, ast.Compare) and _secret_compare(node):
             return True
         if isinstance(node, ast.Call):
             func = node.func
@@ -350,7 +351,7 @@ def secret_guard(func: FunctionNode) -> bool:
     HttpResponseForbidden()``: whoever passes holds the link's secret, which authenticates the
     request for that one object as a password would.
     """
-    return _guard_blocks(func.body, _secret_test, either=True)
+    return _guard_blocks(func.body, secret_test, either=True)
 
 
 _REFUSAL_ERRORS = frozenset({"PermissionDenied", "NotAuthenticated", "NotAuthorized"})

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import ast
 
-from mtlsguard.scan.facts.guards import denies, secret_compare
+from mtlsguard.scan.facts.guards import denies, secret_test
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
-from mtlsguard.scan.knowledge import SECRET_CHECKS
 
 __all__ = ["ownership_checked"]
 
@@ -189,14 +188,9 @@ def _refers_to_user(node: ast.AST, aliases: set[str]) -> bool:
 
 
 def _ownership_test(test: ast.expr, aliases: set[str]) -> bool:
+    if secret_test(test):
+        return True
     for node in ast.walk(test):
-        if isinstance(node, ast.Compare) and secret_compare(node):
-            return True
-        if isinstance(node, ast.Call):
-            func = node.func
-            func_name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if func_name.endswith(SECRET_CHECKS):
-                return True
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
             users = [o for o in operands if _refers_to_user(o, aliases)]
