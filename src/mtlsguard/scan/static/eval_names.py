@@ -34,6 +34,14 @@ __all__ = ["ClassFound", "Missing", "NameResolver", "decorator_name"]
 
 _PROPERTIES = frozenset({"property", "cached_property"})
 _CLASS_LEVEL = frozenset({"classmethod", "classonlymethod", "staticmethod"})
+_BUILTIN_TYPES: dict[str, type | tuple[type, ...]] = {
+    "list": list,
+    "tuple": tuple,
+    "dict": dict,
+    "str": str,
+    "int": int,
+    "bool": bool,
+}
 _APP_CONFIG_ATTRS = frozenset({"name", "label", "verbose_name", "path", "module", "default"})
 
 ClassFound = tuple[SourceTree, ParsedModule, ast.ClassDef]
@@ -43,6 +51,9 @@ class NameResolver(StatementRunner):
     """Global names, attributes, classes and ``hasattr`` over the trees."""
 
     trees: list[SourceTree]
+    objects: dict[str, Instance] | None = None
+    """Module-level objects an evaluation may run methods of (a registry), by dotted name;
+    None: a module-level object stays a name for the walker."""
 
     # --- names and attributes ------------------------------------------------------------
 
@@ -69,7 +80,7 @@ class NameResolver(StatementRunner):
         self, tree: SourceTree, dotted: str, module: ParsedModule, node: ast.expr, depth: int
     ) -> Any:
         """A module constant's value; a list holding code (patterns) stays a name."""
-        if depth >= MAX_CALL_DEPTH:
+        if depth >= MAX_CALL_DEPTH or (self.objects is not None and dotted in self.objects):
             return Ref(dotted)
         try:
             value = self.eval(Frame(tree, module, {}, depth + 1), node)
@@ -77,10 +88,19 @@ class NameResolver(StatementRunner):
             return Ref(dotted)
         # a module-level object or pattern list stays a name: the walker follows what the
         # module does to it later (``router.register``, ``+=``)
+        if isinstance(value, Instance) and self.objects is not None:
+            self.objects[dotted] = value  # one object for the whole evaluation
         return Ref(dotted) if _holds_code(value) or isinstance(value, Instance) else value
+
+    def deref(self, value: Any) -> Any:
+        """A module-level object's name as the object itself (when objects are followed)."""
+        if isinstance(value, Ref) and self.objects is not None and value.dotted in self.objects:
+            return self.objects[value.dotted]
+        return value
 
     def attribute(self, frame: Frame, base: Any, attr: str) -> Any:
         """``base.attr``."""
+        base = self.deref(base)
         if isinstance(base, Instance):
             if attr == "__dict__":
                 return base.attrs
@@ -102,6 +122,12 @@ class NameResolver(StatementRunner):
         if isinstance(base, InstalledApp):
             if attr == "name":
                 return base.name
+            config = self._class(base.entry) or self._app_config(base.name)
+            if config is not None and attr != "name":
+                try:
+                    return self.class_attribute(base.entry, config, attr, frame.depth)
+                except Missing:
+                    pass
             if attr == "label":
                 return base.name.rpartition(".")[2]
             raise NotStatic(f"AppConfig.{attr}")
@@ -184,8 +210,38 @@ class NameResolver(StatementRunner):
                 continue
         raise Missing(attr)
 
+    def is_instance(self, value: Any, classes: Any) -> bool:
+        """``isinstance(value, classes)`` for builtin types and the trees' classes."""
+        value = self.deref(value)
+        if isinstance(value, Ref | Code | Splice | Method | Builtin | Super):
+            raise NotStatic("isinstance of a value it does not know")
+        wanted = list(classes) if isinstance(classes, tuple) else [classes]
+        for cls in wanted:
+            if isinstance(cls, Builtin) and cls.receiver is None and cls.name in _BUILTIN_TYPES:
+                if not isinstance(value, Instance) and isinstance(value, _BUILTIN_TYPES[cls.name]):
+                    return True
+            elif isinstance(cls, Ref) and self._class(cls.dotted) is not None:
+                if isinstance(value, Instance) and self._subclass(value.cls, cls.dotted, 0):
+                    return True
+            else:
+                raise NotStatic("isinstance of a class it does not know")
+        return False
+
+    def _subclass(self, dotted: str, ancestor: str, level: int) -> bool:
+        if dotted == ancestor:
+            return True
+        found = self._class(dotted)
+        if found is None or level > 8:
+            raise NotStatic(f"base {dotted}")
+        tree, module, node = found
+        return any(
+            self._subclass(tree.dotted_of(module, base) or "?", ancestor, level + 1)
+            for base in node.bases
+        )
+
     def has_attribute(self, frame: Frame, base: Any, attr: str) -> bool:
         """``hasattr(base, attr)``: modules, classes and installed apps' ``AppConfig``."""
+        base = self.deref(base)
         if isinstance(base, InstalledApp):
             return self._app_has(base, attr, frame.depth)
         if isinstance(base, Instance) and attr in base.attrs:

@@ -44,6 +44,11 @@ class StatementRunner(ABC):
     def eval(self, frame: Frame, node: ast.expr) -> Any:
         """The value of ``node`` in ``frame``."""
 
+    def discarded(self, frame: Frame, node: ast.expr, stopped: NotStatic) -> None:
+        """A call whose result is discarded could not be run: stop (raise ``stopped``), or go on
+        when its effects provably cannot reach the value being evaluated."""
+        raise stopped
+
     def invoke(
         self, frame: Frame, func: ast.FunctionDef, args: list[Any], kwargs: dict[str, Any]
     ) -> Any:
@@ -106,11 +111,16 @@ class StatementRunner(ABC):
 
     def _statement(self, frame: Frame, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Expr):
-            if not isinstance(stmt.value, ast.Constant) and isinstance(
-                self.eval(frame, stmt.value), Code
-            ):
+            if isinstance(stmt.value, ast.Constant):
+                return
+            try:
+                value = self.eval(frame, stmt.value)
+            except NotStatic as stopped:
+                self.discarded(frame, stmt.value, stopped)
+                return
+            if isinstance(value, Code):
                 # a call run for its effect that the evaluator does not run (``register(x)``)
-                raise NotStatic("a call with unknown effects")
+                self.discarded(frame, stmt.value, NotStatic("a call with unknown effects"))
         elif isinstance(stmt, ast.Assign):
             value = self.eval(frame, stmt.value)
             for target in stmt.targets:

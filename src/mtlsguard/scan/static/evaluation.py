@@ -332,6 +332,8 @@ class UrlFactoryEvaluator(NameResolver):
         if func.name == "super" and func.receiver is None and not args and frame.method:
             method = frame.method
             return Super(method.defined_in, method.instance or Ref(method.owner))
+        if func.name == "isinstance" and func.receiver is None and len(args) == 2:
+            return self.is_instance(args[0], args[1])
         if func.name in ("hasattr", "getattr") and func.receiver is None and len(args) >= 2:
             if not isinstance(args[1], str):
                 raise NotStatic("attribute name")
@@ -347,7 +349,9 @@ class UrlFactoryEvaluator(NameResolver):
 
     def _code(self, frame: Frame, node: ast.Call) -> Code:
         """``node`` for the walker: its arguments evaluated, its names absolute."""
-        func = _absolute(frame, node.func)
+        func = self._operand(frame, node.func.value) if isinstance(node.func, ast.Attribute) else None
+        func = ast.Attribute(func, node.func.attr, ast.Load()) if func is not None else None
+        func = func or _absolute(frame, node.func)
         args = [
             ast.Starred(self._operand(frame, a.value), ast.Load())
             if isinstance(a, ast.Starred)

@@ -1,0 +1,164 @@
+"""Registries filled by hook functions: an evaluator that follows module-level objects.
+
+Wagtail's ``register_admin_urls`` hook runs ``viewsets.populate()`` (each
+``register_admin_viewset`` hook's viewsets, ``viewsets.register(vs)``) and returns
+``viewsets.get_urlpatterns()``. :class:`RegistryEvaluator` runs such a hook function whole:
+a module-level object it meets (``viewsets = ViewSetRegistry()``) is built once and its
+methods run on it, so what ``register()`` appends is what ``get_urlpatterns()`` iterates.
+
+Two effects are allowed without running them, each recorded as an assumption:
+
+- ``hooks.register(name, fn)`` (the ``register`` of a module that also defines
+  ``get_hooks``): the hook is recorded, and a later ``get_hooks(name)`` of the same name in
+  the evaluation stops it;
+- a call whose result is discarded and that :class:`~.eval_effects.EffectAudit` proves cannot
+  reach the followed objects nor change the object it is made on (``viewset.on_register()``
+  registering a menu item or a permission policy).
+
+Anything else stops the evaluation as before.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from mtlsguard.scan.static.admin_site import app_package
+from mtlsguard.scan.static.eval_effects import EffectAudit
+from mtlsguard.scan.static.eval_values import Frame, InstalledApp, Instance, Method, NotStatic, Ref
+from mtlsguard.scan.static.evaluation import UrlFactoryEvaluator
+from mtlsguard.scan.static.source import ParsedModule, SourceTree
+
+__all__ = ["RegistryEvaluator"]
+
+_BUDGET = "evaluation budget exhausted"
+_APP_LOOKUPS = frozenset({"get_app_config", "is_installed"})
+
+
+class RegistryEvaluator(UrlFactoryEvaluator):
+    """:class:`UrlFactoryEvaluator` that can also run hook functions filling a registry."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.assumed: list[str] = []
+        """What the last :meth:`run_function` did not run, and why that cannot matter."""
+        self._registered: set[str] = set()
+
+    def run_function(self, tree: SourceTree, module: ParsedModule, func: ast.FunctionDef) -> list[Any]:
+        """The list ``func()`` returns, module-level objects followed (raises NotStatic)."""
+        self._steps = 0
+        self.objects = {}
+        self.assumed = []
+        self._registered = set()
+        try:
+            value = self.invoke(Frame(tree, module, {}), func, [], {})
+        finally:
+            followed = self.objects
+            self.objects = None
+        if not isinstance(value, list | tuple):
+            raise NotStatic("not a list")
+        self.followed = sorted(followed)
+        return list(value)
+
+    followed: list[str] = []
+    """Module-level objects the last :meth:`run_function` followed."""
+
+    def _function(
+        self,
+        frame: Frame,
+        dotted: str,
+        node: ast.Call,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        run_opaque: bool,
+    ) -> Any:
+        holder, _, name = dotted.rpartition(".")
+        if holder.endswith("apps") and name in _APP_LOOKUPS and self.installed_apps is not None:
+            return self._app_lookup(frame, name, args)
+        if self.objects is not None and self._hook_registry(holder):
+            if name == "register" and len(args) == 2 and isinstance(args[0], str):
+                self._registered.add(args[0])
+                self.assumed.append(f"{holder}.register({args[0]!r}, ...) recorded, not run")
+                return None
+            if name == "get_hooks" and args and args[0] in self._registered:
+                raise NotStatic(f"hook {args[0]} registered while evaluating")
+        return super()._function(frame, dotted, node, args, kwargs, run_opaque=run_opaque)
+
+    def _app_lookup(self, frame: Frame, name: str, args: list[Any]) -> Any:
+        """``apps.get_app_config(label)``, ``apps.is_installed(name)`` over INSTALLED_APPS."""
+        if len(args) != 1 or not isinstance(args[0], str):
+            raise NotStatic(f"apps.{name} arguments")
+        installed = [InstalledApp(e, app_package(e)) for e in self.installed_apps or []]
+        if name == "is_installed":
+            return any(app.name == args[0] for app in installed)
+        for app in installed:
+            if self.attribute(frame, app, "label") == args[0]:
+                return app
+        raise NotStatic(f"no installed app {args[0]}")  # LookupError in Django
+
+    def _hook_registry(self, module: str) -> bool:
+        """``module`` defines both ``register`` and ``get_hooks`` (Wagtail's ``hooks``)."""
+        return all(any(t.lookup(f"{module}.{n}") for t in self.trees) for n in ("register", "get_hooks"))
+
+    def discarded(self, frame: Frame, node: ast.expr, stopped: NotStatic) -> None:
+        """Go on past a call whose effects provably cannot reach the followed objects."""
+        if self.objects is None or str(stopped) == _BUDGET or not isinstance(node, ast.Call):
+            raise stopped
+        reason = self._harmful(frame, node)
+        if reason is not None:
+            raise NotStatic(f"{stopped}; its effect was not skipped: {reason}") from stopped
+        where = f"{frame.module.name}:{node.lineno}"
+        self.assumed.append(
+            f"{ast.unparse(node)} at {where} not run ({stopped}): its effects cannot reach "
+            + ", ".join(sorted(self.objects))
+        )
+
+    def _harmful(self, frame: Frame, node: ast.Call) -> str | None:
+        """None when the call provably cannot change the followed objects."""
+        try:
+            func = self.eval(frame, node.func)
+            args = [self.eval(frame, a) for a in node.args]
+            kwargs = [self.eval(frame, k.value) for k in node.keywords]
+        except NotStatic as error:
+            return f"its callee or arguments are not known ({error})"
+        objects = {id(o) for o in self.objects.values()}
+        for value in [*args, *kwargs]:
+            if isinstance(value, Instance | list | dict | Ref):
+                return "it is passed an object"
+        methods = self._object_methods()
+        audit = EffectAudit(self.trees, set(self.objects), methods)
+        if isinstance(func, Method) and isinstance(func.instance, Instance):
+            if id(func.instance) in objects:
+                return "it is a method of a followed object"
+            return audit.method_call(
+                func.instance.cls, func.module, func.func, guarded=True
+            )
+        if isinstance(func, Ref):
+            return audit.function_call(func.dotted)
+        return "an unknown callee"
+
+    def registered_elsewhere(self, packages: list[str]) -> str | None:
+        """Where an installed app's startup modules (its package, ``apps``, ``models``,
+        ``admin``, ``wagtail_hooks``) name a followed object at import time, or call a function
+        that does (``@register_snippet`` filling the registry); None if none does."""
+        audit = EffectAudit(self.trees, set(self.followed), set(), limit=40)
+        for package in packages:
+            for suffix in ("", ".apps", ".models", ".admin", ".wagtail_hooks"):
+                name = package + suffix
+                if any(name == obj.rpartition(".")[0] for obj in self.followed):
+                    continue  # the object's own module builds it
+                for tree in self.trees:
+                    module = tree.load(name) if tree.module_path(name) else None
+                    found = audit.names_objects(tree, module) if module is not None else None
+                    if found is not None:
+                        return found
+        return None
+
+    def _object_methods(self) -> set[str]:
+        names: set[str] = set()
+        for obj in (self.objects or {}).values():
+            found = self._class(obj.cls)
+            if found is not None:
+                names.update(s.name for s in found[2].body if isinstance(s, ast.FunctionDef))
+        return names - {"__init__"}
