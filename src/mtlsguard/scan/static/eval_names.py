@@ -92,6 +92,17 @@ class NameResolver(StatementRunner):
             self.objects[dotted] = value  # one object for the whole evaluation
         return Ref(dotted) if _holds_code(value) or isinstance(value, Instance) else value
 
+    def truth(self, value: Any) -> bool:
+        """Python truth; a class or function of the trees (``if not self.model``) is true."""
+        value = self.deref(value)
+        if isinstance(value, Ref) and any(
+            isinstance(getattr(t.lookup(value.dotted), "__getitem__", None) and
+                       t.lookup(value.dotted)[1], ast.ClassDef | ast.FunctionDef)  # type: ignore[index]
+            for t in self.trees
+        ):
+            return True
+        return super().truth(value)
+
     def deref(self, value: Any) -> Any:
         """A module-level object's name as the object itself (when objects are followed)."""
         if isinstance(value, Ref) and self.objects is not None and value.dotted in self.objects:
@@ -228,9 +239,9 @@ class NameResolver(StatementRunner):
         return False
 
     def _subclass(self, dotted: str, ancestor: str, level: int) -> bool:
-        if dotted == ancestor:
-            return True
-        found = self._class(dotted)
+        found, wanted = self._class(dotted), self._class(ancestor)
+        if dotted == ancestor or (found and wanted and found[2] is wanted[2]):
+            return True  # (``models.IntegerField`` is ``models.fields.IntegerField``)
         if found is None or level > 8:
             raise NotStatic(f"base {dotted}")
         tree, module, node = found

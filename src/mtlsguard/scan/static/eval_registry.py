@@ -25,7 +25,16 @@ from typing import Any
 
 from mtlsguard.scan.static.admin_site import app_package
 from mtlsguard.scan.static.eval_effects import EffectAudit
-from mtlsguard.scan.static.eval_values import Frame, InstalledApp, Instance, Method, NotStatic, Ref
+from mtlsguard.scan.static.eval_models import model_meta, user_model
+from mtlsguard.scan.static.eval_values import (
+    Frame,
+    InstalledApp,
+    Instance,
+    Method,
+    NotStatic,
+    Ref,
+    Sentinel,
+)
 from mtlsguard.scan.static.evaluation import UrlFactoryEvaluator
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
@@ -43,6 +52,8 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         self.assumed: list[str] = []
         """What the last :meth:`run_function` did not run, and why that cannot matter."""
         self._registered: set[str] = set()
+        self.settings_values: dict[str, str] = {}
+        """String settings the model metadata reads (``AUTH_USER_MODEL``, ``DEFAULT_AUTO_FIELD``)."""
 
     def run_function(self, tree: SourceTree, module: ParsedModule, func: ast.FunctionDef) -> list[Any]:
         """The list ``func()`` returns, module-level objects followed (raises NotStatic)."""
@@ -74,6 +85,8 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         run_opaque: bool,
     ) -> Any:
         holder, _, name = dotted.rpartition(".")
+        if name == "get_user_model" and holder.startswith("django.contrib.auth") and not args:
+            return user_model(self, frame)
         if holder.endswith("apps") and name in _APP_LOOKUPS and self.installed_apps is not None:
             return self._app_lookup(frame, name, args)
         if self.objects is not None and self._hook_registry(holder):
@@ -84,6 +97,25 @@ class RegistryEvaluator(UrlFactoryEvaluator):
             if name == "get_hooks" and args and args[0] in self._registered:
                 raise NotStatic(f"hook {args[0]} registered while evaluating")
         return super()._function(frame, dotted, node, args, kwargs, run_opaque=run_opaque)
+
+    def eval(self, frame: Frame, node: ast.expr) -> Any:
+        """The value of ``node``; ``type(name, bases, namespace)()`` is a :class:`Sentinel`."""
+        if (
+            isinstance(node, ast.Call)
+            and not node.args
+            and isinstance(node.func, ast.Call)
+            and isinstance(node.func.func, ast.Name)
+            and node.func.func.id == "type"
+            and len(node.func.args) == 3
+        ):
+            return Sentinel(f"{frame.module.name}:{node.lineno}:{node.col_offset}")
+        return super().eval(frame, node)
+
+    def attribute(self, frame: Frame, base: Any, attr: str) -> Any:
+        """``base.attr``; ``Model._meta`` of a model class of the trees."""
+        if attr == "_meta" and isinstance(base, Ref) and base.dotted not in (self.objects or {}):
+            return model_meta(self, frame, base)
+        return super().attribute(frame, base, attr)
 
     def _app_lookup(self, frame: Frame, name: str, args: list[Any]) -> Any:
         """``apps.get_app_config(label)``, ``apps.is_installed(name)`` over INSTALLED_APPS."""

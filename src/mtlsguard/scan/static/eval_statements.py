@@ -44,6 +44,10 @@ class StatementRunner(ABC):
     def eval(self, frame: Frame, node: ast.expr) -> Any:
         """The value of ``node`` in ``frame``."""
 
+    def truth(self, value: Any) -> bool:
+        """Python truth of a known value (raises for the rest)."""
+        return truth(value)
+
     def discarded(self, frame: Frame, node: ast.expr, stopped: NotStatic) -> None:
         """A call whose result is discarded could not be run: stop (raise ``stopped``), or go on
         when its effects provably cannot reach the value being evaluated."""
@@ -130,7 +134,7 @@ class StatementRunner(ABC):
         elif isinstance(stmt, ast.AugAssign):
             self._augmented(frame, stmt)
         elif isinstance(stmt, ast.If):
-            self.run(frame, stmt.body if truth(self.eval(frame, stmt.test)) else stmt.orelse)
+            self.run(frame, stmt.body if self.truth(self.eval(frame, stmt.test)) else stmt.orelse)
         elif isinstance(stmt, ast.For):
             self._loop(frame, stmt)
         elif isinstance(stmt, ast.Return):

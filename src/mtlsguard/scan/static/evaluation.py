@@ -33,6 +33,7 @@ from mtlsguard.scan.static.eval_values import (
     Method,
     NotStatic,
     Ref,
+    Sentinel,
     Splice,
     Super,
     absolute_name,
@@ -167,13 +168,13 @@ class UrlFactoryEvaluator(NameResolver):
             value: Any = None
             for operand in node.values:
                 value = self.eval(frame, operand)
-                if truth(value) == isinstance(node.op, ast.Or):
+                if self.truth(value) == isinstance(node.op, ast.Or):
                     return value
             return value
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            return not truth(self.eval(frame, node.operand))
+            return not self.truth(self.eval(frame, node.operand))
         if isinstance(node, ast.IfExp):
-            taken = node.body if truth(self.eval(frame, node.test)) else node.orelse
+            taken = node.body if self.truth(self.eval(frame, node.test)) else node.orelse
             return self.eval(frame, taken)
         if isinstance(node, ast.Subscript):
             base, key = self.eval(frame, node.value), self.eval(frame, node.slice)
@@ -212,7 +213,7 @@ class UrlFactoryEvaluator(NameResolver):
         generator = generators[index]
         for item in self.iterate(self.eval(frame, generator.iter)):
             self.bind(frame, generator.target, item)
-            if all(truth(self.eval(frame, test)) for test in generator.ifs):
+            if all(self.truth(self.eval(frame, test)) for test in generator.ifs):
                 self._comprehension(frame, elt, generators, index + 1, out)
         return out
 
@@ -236,9 +237,12 @@ class UrlFactoryEvaluator(NameResolver):
                 args.extend(self.iterate(self.eval(frame, arg.value)))
             else:
                 args.append(self.eval(frame, arg))
-        kwargs = {kw.arg: self.eval(frame, kw.value) for kw in node.keywords if kw.arg}
-        if len(kwargs) != len(node.keywords):
-            raise NotStatic("**kwargs")
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            value = self.eval(frame, kw.value)
+            if kw.arg is None and not (isinstance(value, dict) and all(map(_is_str, value))):
+                raise NotStatic("**kwargs")
+            kwargs.update(value if kw.arg is None else {kw.arg: value})
         if isinstance(func, Method):
             return self.run_method(frame, func, args, kwargs)
         if isinstance(func, Ref):
@@ -378,6 +382,10 @@ def _python_errors() -> Iterator[None]:
         raise NotStatic(f"{type(error).__name__}: {error}") from error
 
 
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
 def _plain(value: Any) -> bool:
     """A constant that formats as itself (``"%s/" % value``)."""
     if isinstance(value, tuple):
@@ -392,6 +400,8 @@ def _registers(decorator: ast.expr) -> bool:
 
 
 def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
+    if isinstance(op, ast.Is | ast.IsNot) and isinstance(left, Instance | Sentinel):
+        return (left is right or left == right) == isinstance(op, ast.Is)
     for value in (left, right):
         if not (value is None or isinstance(value, str | int | float | list | tuple | dict)):
             raise NotStatic("comparison")

@@ -36,6 +36,11 @@ class FactoryWalker(EntryWalker):
             apps = site.apps if site is not None else None
             hooks = (lambda hook: hook_function_names(site, hook)) if site is not None else None
             self._evaluator = RegistryEvaluator(trees, apps, hooks)
+            settings = site.settings if site is not None else None
+            for name in ("AUTH_USER_MODEL", "DEFAULT_AUTO_FIELD"):
+                entry = settings.get(name) if settings is not None else None
+                if entry is not None and isinstance(entry.value, str):
+                    self._evaluator.settings_values[name] = entry.value
         return self._evaluator
 
     def _factory_patterns(
