@@ -28,6 +28,12 @@ __all__ = ["EffectAudit", "MAX_FUNCTIONS"]
 
 MAX_FUNCTIONS = 300
 """Functions read for one call before the audit gives up (not proven)."""
+_PROPERTIES = frozenset({"property", "cached_property"})
+_MUTATORS = frozenset(
+    {"append", "extend", "insert", "remove", "pop", "clear", "update", "setdefault", "add"}
+    | {"discard", "sort", "reverse", "popitem", "__setitem__", "__delitem__", "__setattr__"}
+)
+"""Methods that change a list, dict or set in place."""
 _SETTERS = frozenset({"setattr", "delattr", "vars"})
 
 
@@ -42,8 +48,8 @@ class _Site:
     """The class of ``self`` (None: a plain function, or ``self`` unknown)."""
     guarded: bool
     """``self`` is the object the audited call was made on."""
-    passed: bool = False
-    """That object was passed in: every parameter may be it."""
+    passed: frozenset[str] = frozenset()
+    """Parameters that receive that object (or another one the evaluation reads)."""
 
 
 class EffectAudit:
@@ -60,21 +66,28 @@ class EffectAudit:
         """Method names of their classes (``register``, ``populate``)."""
 
     def method_call(
-        self, owner: str, module: str, func: ast.FunctionDef, *, guarded: bool
+        self,
+        owner: str,
+        module: str,
+        func: ast.FunctionDef,
+        *,
+        guarded: bool,
+        passed: frozenset[str] = frozenset(),
     ) -> str | None:
         """Why calling ``func`` on an object of class ``owner`` may matter; None if it cannot."""
         for tree in self.trees:
             parsed = tree.load(module) if tree.module_path(module) else None
             if parsed is not None:
-                return self._audit(_Site(tree, parsed, func, owner, guarded))
+                return self._audit(_Site(tree, parsed, func, owner, guarded, _expand(func, passed)))
         return f"{module} not readable"
 
-    def function_call(self, dotted: str) -> str | None:
+    def function_call(self, dotted: str, passed: frozenset[str] = frozenset()) -> str | None:
         """Why calling the module function ``dotted`` may matter; None if it cannot."""
         site = self._function(dotted)
         if site is None:
             return f"{dotted} not readable"
-        return self._audit(site)
+        passed = _expand(site.func, passed)
+        return self._audit(_Site(site.tree, site.module, site.func, None, False, passed))
 
     def names_objects(self, tree: SourceTree, module: ParsedModule) -> str | None:
         """Where the module's top-level code (decorators included, function bodies not) names
@@ -112,8 +125,7 @@ class EffectAudit:
         params = [*site.func.args.posonlyargs, *site.func.args.args, *site.func.args.kwonlyargs]
         me = params[0].arg if params and site.owner is not None else None
         guarded = {me} if me is not None and site.guarded else set()
-        if site.passed:
-            guarded |= {p.arg for p in params}
+        guarded |= site.passed
         for node in ast.walk(site.func):
             if isinstance(node, ast.Name | ast.Attribute) and self._names_object(site.tree, site.module, node):
                 yield "names the registry"
@@ -121,6 +133,11 @@ class EffectAudit:
                 yield "changes the object it was called on"
             elif isinstance(node, ast.Call):
                 yield from self._callee(site, node, me, guarded)
+            elif isinstance(node, ast.Attribute) and _is_name(node.value, me) and site.owner:
+                # ``self.widget_class``: a property runs when read
+                for found in self._methods(site.owner, node.attr, site.guarded):
+                    if isinstance(found, str) or _is_property(found.func):
+                        yield found
 
     def _names_object(
         self, tree: SourceTree, module: ParsedModule, node: ast.Name | ast.Attribute
@@ -145,14 +162,18 @@ class EffectAudit:
             or (isinstance(func.value, ast.Call) and _is_name(func.value.func, "super"))
         ):
             for found in self._methods(site.owner, func.attr, site.guarded):
-                yield _passing(found, passes)
+                yield _passing(found, call, guarded, 1)
             return
-        if isinstance(func, ast.Attribute) and any(_rooted_at(func.value, g) for g in guarded):
-            yield "calls a method of an attribute of the object it was called on"
+        if (
+            isinstance(func, ast.Attribute)
+            and any(_rooted_at(func.value, g) for g in guarded)
+            and func.attr in _MUTATORS | self.methods
+        ):
+            yield "changes an attribute of the object it was called on"
             return
         resolved = self._resolved(site, func)
         if resolved is not None:
-            yield from (_passing(found, passes) for found in resolved)
+            yield from (_passing(found, call, guarded, offset) for found, offset in resolved)
             return
         name = func.attr if isinstance(func, ast.Attribute) else ""
         if name in self.methods:
@@ -160,20 +181,21 @@ class EffectAudit:
         elif passes:
             yield "passes the object it was called on to code it cannot read"
 
-    def _resolved(self, site: _Site, func: ast.expr) -> list[_Site | str] | None:
-        """A module function, a constructor, a method of a module-level object or class."""
+    def _resolved(self, site: _Site, func: ast.expr) -> list[tuple[_Site | str, int]] | None:
+        """A module function, a constructor, a method of a module-level object or class (and
+        how many parameters come before the call's arguments)."""
         dotted = site.tree.dotted_of(site.module, func)
         if not dotted:
             return None
         found = self._function(dotted)
         if found is not None:
-            return [found]
+            return [(found, 0)]
         if self._class_of(dotted) is not None:
-            return list(self._methods(dotted, "__init__", False))
+            return [(m, 1) for m in self._methods(dotted, "__init__", False)]
         holder, _, method = dotted.rpartition(".")
         cls = self._instance_class(holder) or (holder if self._class_of(holder) else None)
         if holder and cls is not None:
-            return list(self._methods(cls, method, False))
+            return [(m, 1) for m in self._methods(cls, method, False)]
         return None
 
     def _methods(self, owner: str, name: str, guarded: bool) -> Iterator[_Site | str]:
@@ -183,8 +205,8 @@ class EffectAudit:
             dotted = stack.pop()
             found = self._class_of(dotted)
             if found is None or dotted in seen:
-                if found is None and dotted not in ("object", "builtins.object"):
-                    yield f"base {dotted} not readable"
+                if found is None and "." in dotted.removeprefix("builtins."):
+                    yield f"base {dotted} not readable"  # a builtin base (Exception) is not
                 continue
             seen.add(dotted)
             tree, module, node = found
@@ -232,10 +254,45 @@ def _top_level(stmt: ast.stmt) -> Iterator[ast.AST]:
         yield from ast.walk(stmt)
 
 
-def _passing(found: _Site | str, passes: bool) -> _Site | str:
-    if isinstance(found, _Site) and passes:
-        return _Site(found.tree, found.module, found.func, found.owner, found.guarded, True)
-    return found
+def _passing(found: _Site | str, call: ast.Call, guarded: set[str], offset: int) -> _Site | str:
+    """``found`` with the parameters that receive a guarded name marked."""
+    if isinstance(found, str):
+        return found
+    params = [*found.func.args.posonlyargs, *found.func.args.args]
+    names = {
+        params[index + offset].arg if index + offset < len(params) else "*"
+        for index, arg in enumerate(call.args)
+        if isinstance(arg, ast.Name | ast.Starred) and _guarded_arg(arg, guarded)
+    }
+    names |= {
+        k.arg or "**" for k in call.keywords if _guarded_arg(k.value, guarded)
+    }
+    if not names:
+        return found
+    passed = found.passed | _expand(found.func, frozenset(names))
+    return _Site(found.tree, found.module, found.func, found.owner, found.guarded, passed)
+
+
+def _expand(func: ast.FunctionDef, names: frozenset[str]) -> frozenset[str]:
+    """``*``/``**`` (an argument not matched to a parameter): every parameter."""
+    if "*" not in names and "**" not in names:
+        return names
+    spec = func.args
+    every = {p.arg for p in [*spec.posonlyargs, *spec.args, *spec.kwonlyargs]}
+    every |= {e.arg for e in (spec.vararg, spec.kwarg) if e is not None}
+    return names | frozenset(every)
+
+
+def _guarded_arg(arg: ast.expr, guarded: set[str]) -> bool:
+    value = arg.value if isinstance(arg, ast.Starred) else arg
+    return isinstance(value, ast.Name) and value.id in guarded
+
+
+def _is_property(func: ast.FunctionDef) -> bool:
+    return any(
+        (d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "")) in _PROPERTIES
+        for d in func.decorator_list
+    )
 
 
 def _is_name(node: ast.expr, name: str | None) -> bool:

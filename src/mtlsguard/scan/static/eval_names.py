@@ -15,7 +15,7 @@ from abc import abstractmethod
 from typing import Any
 
 from mtlsguard.scan.static.eval_builtins import constant_attribute
-from mtlsguard.scan.static.eval_statements import MAX_CALL_DEPTH, StatementRunner
+from mtlsguard.scan.static.eval_statements import StatementRunner
 from mtlsguard.scan.static.eval_values import (
     Builtin,
     Code,
@@ -28,6 +28,7 @@ from mtlsguard.scan.static.eval_values import (
     Splice,
     Super,
 )
+from mtlsguard.scan.static.modules import absolute_import
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
 __all__ = ["ClassFound", "Missing", "NameResolver", "decorator_name"]
@@ -68,6 +69,20 @@ class NameResolver(StatementRunner):
             return self._global(frame.tree, dotted, module, module.assigns[name], frame.depth)
         return self.reference(dotted, frame.depth)
 
+    def import_names(self, frame: Frame, stmt: ast.Import | ast.ImportFrom) -> None:
+        """``from django.apps import apps`` inside a function: ``apps`` bound to its value."""
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                name = alias.asname or alias.name.partition(".")[0]
+                frame.local[name] = Ref(alias.name if alias.asname else name)
+            return
+        base = absolute_import(frame.module, stmt.module, stmt.level)
+        for alias in stmt.names:
+            if alias.name == "*":
+                raise NotStatic("import *")
+            dotted = f"{base}.{alias.name}" if base else alias.name
+            frame.local[alias.asname or alias.name] = self.reference(dotted, frame.depth)
+
     def reference(self, dotted: str, depth: int) -> Any:
         """A module-level name of some tree: a constant's value, else a :class:`Ref`."""
         for tree in self.trees:
@@ -80,7 +95,7 @@ class NameResolver(StatementRunner):
         self, tree: SourceTree, dotted: str, module: ParsedModule, node: ast.expr, depth: int
     ) -> Any:
         """A module constant's value; a list holding code (patterns) stays a name."""
-        if depth >= MAX_CALL_DEPTH or (self.objects is not None and dotted in self.objects):
+        if depth >= self.max_depth or (self.objects is not None and dotted in self.objects):
             return Ref(dotted)
         try:
             value = self.eval(Frame(tree, module, {}, depth + 1), node)

@@ -26,6 +26,7 @@ from typing import Any
 from mtlsguard.scan.static.admin_site import app_package
 from mtlsguard.scan.static.eval_effects import EffectAudit
 from mtlsguard.scan.static.eval_models import model_meta, user_model
+from mtlsguard.scan.static.eval_statements import MAX_CALL_DEPTH
 from mtlsguard.scan.static.eval_values import (
     Frame,
     InstalledApp,
@@ -41,7 +42,10 @@ from mtlsguard.scan.static.source import ParsedModule, SourceTree
 __all__ = ["RegistryEvaluator"]
 
 _BUDGET = "evaluation budget exhausted"
-_APP_LOOKUPS = frozenset({"get_app_config", "is_installed"})
+_REGISTRY_DEPTH = 12
+"""A hook, the registry's populate() and register(), a viewset's methods and properties."""
+_APP_LOOKUPS = frozenset({"get_app_config", "is_installed", "get_model"})
+_SETTINGS = "django.conf.settings"
 
 
 class RegistryEvaluator(UrlFactoryEvaluator):
@@ -52,12 +56,16 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         self.assumed: list[str] = []
         """What the last :meth:`run_function` did not run, and why that cannot matter."""
         self._registered: set[str] = set()
+        self._dropped: dict[str, Instance] = {}
+        self._before: list[set[str]] = []
+        """The followed objects before each statement being run (innermost last)."""
         self.settings_values: dict[str, str] = {}
         """String settings the model metadata reads (``AUTH_USER_MODEL``, ``DEFAULT_AUTO_FIELD``)."""
 
     def run_function(self, tree: SourceTree, module: ParsedModule, func: ast.FunctionDef) -> list[Any]:
         """The list ``func()`` returns, module-level objects followed (raises NotStatic)."""
         self._steps = 0
+        self.max_depth = _REGISTRY_DEPTH
         self.objects = {}
         self.assumed = []
         self._registered = set()
@@ -66,6 +74,7 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         finally:
             followed = self.objects
             self.objects = None
+            self.max_depth = MAX_CALL_DEPTH
         if not isinstance(value, list | tuple):
             raise NotStatic("not a list")
         self.followed = sorted(followed)
@@ -111,6 +120,12 @@ class RegistryEvaluator(UrlFactoryEvaluator):
             return Sentinel(f"{frame.module.name}:{node.lineno}:{node.col_offset}")
         return super().eval(frame, node)
 
+    def reference(self, dotted: str, depth: int) -> Any:
+        """A module-level name; ``django.conf.settings`` holds the settings' constant strings."""
+        if dotted == _SETTINGS:
+            return Instance("django.conf.LazySettings", dict(self.settings_values))
+        return super().reference(dotted, depth)
+
     def attribute(self, frame: Frame, base: Any, attr: str) -> Any:
         """``base.attr``; ``Model._meta`` of a model class of the trees."""
         if attr == "_meta" and isinstance(base, Ref) and base.dotted not in (self.objects or {}):
@@ -119,24 +134,38 @@ class RegistryEvaluator(UrlFactoryEvaluator):
 
     def _app_lookup(self, frame: Frame, name: str, args: list[Any]) -> Any:
         """``apps.get_app_config(label)``, ``apps.is_installed(name)`` over INSTALLED_APPS."""
-        if len(args) != 1 or not isinstance(args[0], str):
+        if not args or not isinstance(args[0], str):
             raise NotStatic(f"apps.{name} arguments")
         installed = [InstalledApp(e, app_package(e)) for e in self.installed_apps or []]
         if name == "is_installed":
             return any(app.name == args[0] for app in installed)
+        label, _, model = args[0].partition(".")
         for app in installed:
-            if self.attribute(frame, app, "label") == args[0]:
-                return app
+            if self.attribute(frame, app, "label") == label:
+                return Ref(f"{app.name}.models.{model}") if name == "get_model" else app
         raise NotStatic(f"no installed app {args[0]}")  # LookupError in Django
 
     def _hook_registry(self, module: str) -> bool:
         """``module`` defines both ``register`` and ``get_hooks`` (Wagtail's ``hooks``)."""
         return all(any(t.lookup(f"{module}.{n}") for t in self.trees) for n in ("register", "get_hooks"))
 
+    def _statement(self, frame: Frame, stmt: ast.stmt) -> None:
+        if self.objects is None or not isinstance(stmt, ast.Expr):
+            super()._statement(frame, stmt)
+            return
+        self._before.append(set(self.objects))
+        try:
+            super()._statement(frame, stmt)
+        finally:
+            self._before.pop()
+
     def discarded(self, frame: Frame, node: ast.expr, stopped: NotStatic) -> None:
         """Go on past a call whose effects provably cannot reach the followed objects."""
         if self.objects is None or str(stopped) == _BUDGET or not isinstance(node, ast.Call):
             raise stopped
+        before = self._before[-1] if self._before else set()
+        self._dropped = {n: self.objects.pop(n) for n in set(self.objects) - before}
+        # (built part-way by the call: not followed further)
         reason = self._harmful(frame, node)
         if reason is not None:
             raise NotStatic(f"{stopped}; its effect was not skipped: {reason}") from stopped
@@ -148,26 +177,24 @@ class RegistryEvaluator(UrlFactoryEvaluator):
 
     def _harmful(self, frame: Frame, node: ast.Call) -> str | None:
         """None when the call provably cannot change the followed objects."""
+        audit = EffectAudit(self.trees, set(self.objects or {}), self._object_methods())
         try:
             func = self.eval(frame, node.func)
             args = [self.eval(frame, a) for a in node.args]
             kwargs = [self.eval(frame, k.value) for k in node.keywords]
-        except NotStatic as error:
-            return f"its callee or arguments are not known ({error})"
-        objects = {id(o) for o in self.objects.values()}
-        for value in [*args, *kwargs]:
-            if isinstance(value, Instance | list | dict | Ref):
-                return "it is passed an object"
-        methods = self._object_methods()
-        audit = EffectAudit(self.trees, set(self.objects), methods)
+        except NotStatic:
+            return self._statement_audit(frame, node, audit)
+        bound = isinstance(func, Method) and isinstance(func.instance, Instance)
+        passed = frozenset(
+            _parameter(func, index + bound) for index, value in enumerate(args) if _object(value)
+        ) | frozenset(k.arg or "**" for k, v in zip(node.keywords, kwargs) if _object(v))
         if isinstance(func, Method) and isinstance(func.instance, Instance):
-            if id(func.instance) in objects:
-                return "it is a method of a followed object"
+            guarded = not any(func.instance is o for o in self._dropped.values())
             return audit.method_call(
-                func.instance.cls, func.module, func.func, guarded=True
+                func.instance.cls, func.module, func.func, guarded=guarded, passed=passed
             )
         if isinstance(func, Ref):
-            return audit.function_call(func.dotted)
+            return audit.function_call(func.dotted, passed)
         return "an unknown callee"
 
     def registered_elsewhere(self, packages: list[str]) -> str | None:
@@ -187,6 +214,23 @@ class RegistryEvaluator(UrlFactoryEvaluator):
                         return found
         return None
 
+    def _statement_audit(
+        self, frame: Frame, node: ast.Call, audit: EffectAudit
+    ) -> str | None:
+        """The call read as code (its arguments could not be evaluated), in the method whose
+        frame it is in: what it reads of ``self`` (properties) and calls are audited."""
+        method = frame.method
+        if method is None or not isinstance(method.instance, Instance):
+            return "its callee or arguments are not known"
+        params = [*method.func.args.posonlyargs, *method.func.args.args]
+        spec = ast.arguments(
+            posonlyargs=[], args=params[:1], kwonlyargs=[], kw_defaults=[], defaults=[]
+        )
+        synthetic = ast.FunctionDef(
+            name="<call>", args=spec, body=[ast.Expr(node)], decorator_list=[], type_params=[]
+        )
+        return audit.method_call(method.instance.cls, method.module, synthetic, guarded=True)
+
     def _object_methods(self) -> set[str]:
         names: set[str] = set()
         for obj in (self.objects or {}).values():
@@ -194,3 +238,15 @@ class RegistryEvaluator(UrlFactoryEvaluator):
             if found is not None:
                 names.update(s.name for s in found[2].body if isinstance(s, ast.FunctionDef))
         return names - {"__init__"}
+
+
+def _object(value: Any) -> bool:
+    """A value the callee could change in place (an object, a list, a dict)."""
+    return isinstance(value, Instance | list | dict)
+
+
+def _parameter(func: Any, index: int) -> str:
+    """The name of ``func``'s parameter ``index`` (``*`` when it is not a known one)."""
+    spec = func.func.args if isinstance(func, Method) else None
+    params = [*spec.posonlyargs, *spec.args] if spec is not None else []
+    return params[index].arg if index < len(params) else "*"

@@ -40,9 +40,16 @@ class _Continue(Exception):
 class StatementRunner(ABC):
     """Run statements; the expression half is the subclass's."""
 
+    max_depth = MAX_CALL_DEPTH
+    """Nested calls (and module constants read through one another) before it stops."""
+
     @abstractmethod
     def eval(self, frame: Frame, node: ast.expr) -> Any:
         """The value of ``node`` in ``frame``."""
+
+    def import_names(self, frame: Frame, stmt: ast.Import | ast.ImportFrom) -> None:
+        """An import inside a function: its names bound in the frame."""
+        raise NotStatic("import")
 
     def truth(self, value: Any) -> bool:
         """Python truth of a known value (raises for the rest)."""
@@ -57,7 +64,7 @@ class StatementRunner(ABC):
         self, frame: Frame, func: ast.FunctionDef, args: list[Any], kwargs: dict[str, Any]
     ) -> Any:
         """``func``'s return value with ``args``/``kwargs`` bound (``frame``: its module)."""
-        if frame.depth >= MAX_CALL_DEPTH:
+        if frame.depth >= self.max_depth:
             raise NotStatic("call depth")
         frame.depth += 1
         self._bind_parameters(frame, func.args, args, kwargs)
@@ -143,6 +150,8 @@ class StatementRunner(ABC):
             self.run(frame, stmt.body)  # ``with suppress(ImportError):`` and the like
         elif isinstance(stmt, ast.Try):
             self.run(frame, stmt.body + stmt.orelse + stmt.finalbody)
+        elif isinstance(stmt, ast.Import | ast.ImportFrom):
+            self.import_names(frame, stmt)
         elif isinstance(stmt, ast.Break):
             raise _Break
         elif isinstance(stmt, ast.Continue):

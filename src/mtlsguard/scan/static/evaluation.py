@@ -171,8 +171,13 @@ class UrlFactoryEvaluator(NameResolver):
                 if self.truth(value) == isinstance(node.op, ast.Or):
                     return value
             return value
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            return not self.truth(self.eval(frame, node.operand))
+        if isinstance(node, ast.UnaryOp):
+            operand = self.eval(frame, node.operand)
+            if isinstance(node.op, ast.Not):
+                return not self.truth(operand)
+            if isinstance(node.op, ast.USub) and type(operand) in (int, float):
+                return -operand
+            raise NotStatic("unary operator")
         if isinstance(node, ast.IfExp):
             taken = node.body if self.truth(self.eval(frame, node.test)) else node.orelse
             return self.eval(frame, taken)
@@ -400,10 +405,15 @@ def _registers(decorator: ast.expr) -> bool:
 
 
 def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
-    if isinstance(op, ast.Is | ast.IsNot) and isinstance(left, Instance | Sentinel):
+    if isinstance(op, ast.Is | ast.IsNot) and (
+        isinstance(left, Instance | Sentinel) or (isinstance(left, Ref) and left == right)
+    ):
+        # an object is itself; one global name read twice is one object
         return (left is right or left == right) == isinstance(op, ast.Is)
     for value in (left, right):
         if not (value is None or isinstance(value, str | int | float | list | tuple | dict)):
+            if isinstance(value, Sentinel):
+                continue
             raise NotStatic("comparison")
     if isinstance(op, ast.Eq):
         return bool(left == right)

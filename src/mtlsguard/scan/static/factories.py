@@ -14,6 +14,7 @@ from typing import Any
 
 from mtlsguard.scan.static.admin_site import app_package
 from mtlsguard.scan.static.app_hooks import hook_function_names
+from mtlsguard.scan.static.folding import static_string
 from mtlsguard.scan.static.eval_values import NotStatic, to_node
 from mtlsguard.scan.static.eval_registry import RegistryEvaluator
 from mtlsguard.scan.static.routers import RouterRoutes
@@ -37,10 +38,10 @@ class FactoryWalker(EntryWalker):
             hooks = (lambda hook: hook_function_names(site, hook)) if site is not None else None
             self._evaluator = RegistryEvaluator(trees, apps, hooks)
             settings = site.settings if site is not None else None
-            for name in ("AUTH_USER_MODEL", "DEFAULT_AUTO_FIELD"):
-                entry = settings.get(name) if settings is not None else None
-                if entry is not None and isinstance(entry.value, str):
-                    self._evaluator.settings_values[name] = entry.value
+            for name, entry in settings.values.items() if settings is not None else ():
+                text = static_string(entry.value)
+                if text is not None and not entry.conditional:
+                    self._evaluator.settings_values[name] = text
         return self._evaluator
 
     def _factory_patterns(
