@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
-__all__ = ["EffectAudit", "MAX_FUNCTIONS"]
+__all__ = ["MAX_FUNCTIONS", "EffectAudit"]
 
 MAX_FUNCTIONS = 300
 """Functions read for one call before the audit gives up (not proven)."""
@@ -56,7 +56,11 @@ class EffectAudit:
     """Prove that calls cannot reach the followed objects (see the module docstring)."""
 
     def __init__(
-        self, trees: list[SourceTree], objects: set[str], methods: set[str], limit: int = MAX_FUNCTIONS
+        self,
+        trees: list[SourceTree],
+        objects: set[str],
+        methods: set[str],
+        limit: int = MAX_FUNCTIONS,
     ) -> None:
         self.trees = trees
         self.limit = limit
@@ -90,8 +94,11 @@ class EffectAudit:
         return self._audit(_Site(site.tree, site.module, site.func, None, False, passed))
 
     def names_objects(self, tree: SourceTree, module: ParsedModule) -> str | None:
-        """Where the module's top-level code (decorators included, function bodies not) names
-        a followed object or calls a function that does; None if it does not."""
+        """Where the module's import-time code names a followed object; None if nowhere.
+
+        Decorators and class bodies count, function bodies do not; a call of a function that
+        names one (``register_snippet(...)``) counts too.
+        """
         for stmt in module.tree.body:
             for node in _top_level(stmt):
                 if isinstance(node, ast.Name | ast.Attribute) and self._names_object(
@@ -127,7 +134,9 @@ class EffectAudit:
         guarded = {me} if me is not None and site.guarded else set()
         guarded |= site.passed
         for node in ast.walk(site.func):
-            if isinstance(node, ast.Name | ast.Attribute) and self._names_object(site.tree, site.module, node):
+            if isinstance(node, ast.Name | ast.Attribute) and self._names_object(
+                site.tree, site.module, node
+            ):
                 yield "names the registry"
             elif any(_stores_on(node, name) for name in guarded):
                 yield "changes the object it was called on"
@@ -157,9 +166,13 @@ class EffectAudit:
             if passes:
                 yield "changes the object it was called on"
             return
-        if isinstance(func, ast.Attribute) and site.owner and (
-            _is_name(func.value, me)
-            or (isinstance(func.value, ast.Call) and _is_name(func.value.func, "super"))
+        if (
+            isinstance(func, ast.Attribute)
+            and site.owner
+            and (
+                _is_name(func.value, me)
+                or (isinstance(func.value, ast.Call) and _is_name(func.value.func, "super"))
+            )
         ):
             for found in self._methods(site.owner, func.attr, site.guarded):
                 yield _passing(found, call, guarded, 1)
@@ -182,8 +195,10 @@ class EffectAudit:
             yield "passes the object it was called on to code it cannot read"
 
     def _resolved(self, site: _Site, func: ast.expr) -> list[tuple[_Site | str, int]] | None:
-        """A module function, a constructor, a method of a module-level object or class (and
-        how many parameters come before the call's arguments)."""
+        """A module function, a constructor, a method of a module-level object or class.
+
+        Each with how many parameters come before the call's arguments.
+        """
         dotted = site.tree.dotted_of(site.module, func)
         if not dotted:
             return None
@@ -264,9 +279,7 @@ def _passing(found: _Site | str, call: ast.Call, guarded: set[str], offset: int)
         for index, arg in enumerate(call.args)
         if isinstance(arg, ast.Name | ast.Starred) and _guarded_arg(arg, guarded)
     }
-    names |= {
-        k.arg or "**" for k in call.keywords if _guarded_arg(k.value, guarded)
-    }
+    names |= {k.arg or "**" for k in call.keywords if _guarded_arg(k.value, guarded)}
     if not names:
         return found
     passed = found.passed | _expand(found.func, frozenset(names))
@@ -315,6 +328,4 @@ def _stores_on(node: ast.AST, me: str) -> bool:
         targets = [node.target]
     elif isinstance(node, ast.Delete):
         targets = node.targets
-    return any(
-        isinstance(t, ast.Attribute | ast.Subscript) and _rooted_at(t, me) for t in targets
-    )
+    return any(isinstance(t, ast.Attribute | ast.Subscript) and _rooted_at(t, me) for t in targets)

@@ -36,7 +36,8 @@ class ModelFacts(Protocol):
 
     def _subclass(self, dotted: str, ancestor: str, level: int) -> bool: ...
 
-    def attribute(self, frame: Frame, base: Any, attr: str) -> Any: ...
+    def attribute(self, frame: Frame, base: Any, attr: str) -> Any:
+        """``base.attr``."""
 
 
 def model_meta(evaluator: ModelFacts, frame: Frame, model: Ref) -> Instance:

@@ -110,12 +110,11 @@ class NameResolver(StatementRunner):
     def truth(self, value: Any) -> bool:
         """Python truth; a class or function of the trees (``if not self.model``) is true."""
         value = self.deref(value)
-        if isinstance(value, Ref) and any(
-            isinstance(getattr(t.lookup(value.dotted), "__getitem__", None) and
-                       t.lookup(value.dotted)[1], ast.ClassDef | ast.FunctionDef)  # type: ignore[index]
-            for t in self.trees
-        ):
-            return True
+        if isinstance(value, Ref):
+            for tree in self.trees:
+                found = tree.lookup(value.dotted)
+                if found is not None and isinstance(found[1], ast.ClassDef | ast.FunctionDef):
+                    return True
         return super().truth(value)
 
     def deref(self, value: Any) -> Any:

@@ -57,12 +57,16 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         """What the last :meth:`run_function` did not run, and why that cannot matter."""
         self._registered: set[str] = set()
         self._dropped: dict[str, Instance] = {}
+        self.followed: list[str] = []
+        """Module-level objects the last :meth:`run_function` followed."""
         self._before: list[set[str]] = []
         """The followed objects before each statement being run (innermost last)."""
         self.settings_values: dict[str, str] = {}
-        """String settings the model metadata reads (``AUTH_USER_MODEL``, ``DEFAULT_AUTO_FIELD``)."""
+        """The settings' constant strings (``AUTH_USER_MODEL``, ``DEFAULT_AUTO_FIELD``)."""
 
-    def run_function(self, tree: SourceTree, module: ParsedModule, func: ast.FunctionDef) -> list[Any]:
+    def run_function(
+        self, tree: SourceTree, module: ParsedModule, func: ast.FunctionDef
+    ) -> list[Any]:
         """The list ``func()`` returns, module-level objects followed (raises NotStatic)."""
         self._steps = 0
         self.max_depth = _REGISTRY_DEPTH
@@ -79,9 +83,6 @@ class RegistryEvaluator(UrlFactoryEvaluator):
             raise NotStatic("not a list")
         self.followed = sorted(followed)
         return list(value)
-
-    followed: list[str] = []
-    """Module-level objects the last :meth:`run_function` followed."""
 
     def _function(
         self,
@@ -147,7 +148,9 @@ class RegistryEvaluator(UrlFactoryEvaluator):
 
     def _hook_registry(self, module: str) -> bool:
         """``module`` defines both ``register`` and ``get_hooks`` (Wagtail's ``hooks``)."""
-        return all(any(t.lookup(f"{module}.{n}") for t in self.trees) for n in ("register", "get_hooks"))
+        return all(
+            any(t.lookup(f"{module}.{n}") for t in self.trees) for n in ("register", "get_hooks")
+        )
 
     def _statement(self, frame: Frame, stmt: ast.stmt) -> None:
         if self.objects is None or not isinstance(stmt, ast.Expr):
@@ -187,7 +190,9 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         bound = isinstance(func, Method) and isinstance(func.instance, Instance)
         passed = frozenset(
             _parameter(func, index + bound) for index, value in enumerate(args) if _object(value)
-        ) | frozenset(k.arg or "**" for k, v in zip(node.keywords, kwargs) if _object(v))
+        ) | frozenset(
+            k.arg or "**" for k, v in zip(node.keywords, kwargs, strict=True) if _object(v)
+        )
         if isinstance(func, Method) and isinstance(func.instance, Instance):
             guarded = not any(func.instance is o for o in self._dropped.values())
             return audit.method_call(
@@ -198,9 +203,11 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         return "an unknown callee"
 
     def registered_elsewhere(self, packages: list[str]) -> str | None:
-        """Where an installed app's startup modules (its package, ``apps``, ``models``,
-        ``admin``, ``wagtail_hooks``) name a followed object at import time, or call a function
-        that does (``@register_snippet`` filling the registry); None if none does."""
+        """Where an installed app's import-time code fills a followed object; None if nowhere.
+
+        Its startup modules (its package, ``apps``, ``models``, ``admin``, ``wagtail_hooks``)
+        naming the object, or calling a function that does (``@register_snippet``).
+        """
         audit = EffectAudit(self.trees, set(self.followed), set(), limit=40)
         for package in packages:
             for suffix in ("", ".apps", ".models", ".admin", ".wagtail_hooks"):
@@ -214,11 +221,11 @@ class RegistryEvaluator(UrlFactoryEvaluator):
                         return found
         return None
 
-    def _statement_audit(
-        self, frame: Frame, node: ast.Call, audit: EffectAudit
-    ) -> str | None:
-        """The call read as code (its arguments could not be evaluated), in the method whose
-        frame it is in: what it reads of ``self`` (properties) and calls are audited."""
+    def _statement_audit(self, frame: Frame, node: ast.Call, audit: EffectAudit) -> str | None:
+        """The call read as code in its method (its arguments could not be evaluated).
+
+        What it reads of ``self`` (properties) and what it calls are audited.
+        """
         method = frame.method
         if method is None or not isinstance(method.instance, Instance):
             return "its callee or arguments are not known"
@@ -227,7 +234,7 @@ class RegistryEvaluator(UrlFactoryEvaluator):
             posonlyargs=[], args=params[:1], kwonlyargs=[], kw_defaults=[], defaults=[]
         )
         synthetic = ast.FunctionDef(
-            name="<call>", args=spec, body=[ast.Expr(node)], decorator_list=[], type_params=[]
+            name="<call>", args=spec, body=[ast.Expr(node)], decorator_list=[]
         )
         return audit.method_call(method.instance.cls, method.module, synthetic, guarded=True)
 

@@ -56,8 +56,10 @@ class StatementRunner(ABC):
         return truth(value)
 
     def discarded(self, frame: Frame, node: ast.expr, stopped: NotStatic) -> None:
-        """A call whose result is discarded could not be run: stop (raise ``stopped``), or go on
-        when its effects provably cannot reach the value being evaluated."""
+        """A call whose result is discarded could not be run: stop (raise ``stopped``).
+
+        A subclass may go on when its effects provably cannot reach the value being evaluated.
+        """
         raise stopped
 
     def invoke(

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from mtlsguard.scan.static.admin_site import app_package
-from mtlsguard.scan.static.eval_builtins import call_builtin, truth
+from mtlsguard.scan.static.eval_builtins import call_builtin
 from mtlsguard.scan.static.eval_names import ClassFound, Missing, NameResolver, decorator_name
 from mtlsguard.scan.static.eval_values import (
     Builtin,
@@ -245,7 +245,9 @@ class UrlFactoryEvaluator(NameResolver):
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:
             value = self.eval(frame, kw.value)
-            if kw.arg is None and not (isinstance(value, dict) and all(map(_is_str, value))):
+            if kw.arg is None and not (
+                isinstance(value, dict) and all(type(k) is str for k in value)
+            ):
                 raise NotStatic("**kwargs")
             kwargs.update(value if kw.arg is None else {kw.arg: value})
         if isinstance(func, Method):
@@ -358,9 +360,11 @@ class UrlFactoryEvaluator(NameResolver):
 
     def _code(self, frame: Frame, node: ast.Call) -> Code:
         """``node`` for the walker: its arguments evaluated, its names absolute."""
-        func = self._operand(frame, node.func.value) if isinstance(node.func, ast.Attribute) else None
-        func = ast.Attribute(func, node.func.attr, ast.Load()) if func is not None else None
-        func = func or _absolute(frame, node.func)
+        func = node.func  # ``self.view_class.as_view``: the receiver's value, when known
+        if isinstance(func, ast.Attribute):
+            func = ast.Attribute(self._operand(frame, func.value), func.attr, ast.Load())
+        else:
+            func = _absolute(frame, func)
         args = [
             ast.Starred(self._operand(frame, a.value), ast.Load())
             if isinstance(a, ast.Starred)
@@ -385,10 +389,6 @@ def _python_errors() -> Iterator[None]:
         yield
     except (TypeError, ValueError, LookupError, ArithmeticError) as error:
         raise NotStatic(f"{type(error).__name__}: {error}") from error
-
-
-def _is_str(value: Any) -> bool:
-    return isinstance(value, str)
 
 
 def _plain(value: Any) -> bool:

@@ -13,10 +13,10 @@ import ast
 from typing import Any
 
 from mtlsguard.scan.static.admin_site import app_package
-from mtlsguard.scan.static.app_hooks import hook_function_names
-from mtlsguard.scan.static.folding import static_string
-from mtlsguard.scan.static.eval_values import NotStatic, to_node
+from mtlsguard.scan.static.app_hooks import hook_function_names, hook_returns, runs_effects
 from mtlsguard.scan.static.eval_registry import RegistryEvaluator
+from mtlsguard.scan.static.eval_values import NotStatic, to_node
+from mtlsguard.scan.static.folding import static_string
 from mtlsguard.scan.static.routers import RouterRoutes
 from mtlsguard.scan.static.source import ParsedModule
 from mtlsguard.scan.static.url_entries import EntryWalker, UrlScope
@@ -58,6 +58,14 @@ class FactoryWalker(EntryWalker):
             return "stopped at: an item that is not a URL pattern"
         return None
 
+    def _hook_function(self, module: ParsedModule, func: ast.FunctionDef, scope: UrlScope) -> None:
+        """What a hook function returns: run when it calls something for its effect first."""
+        if runs_effects(func):
+            self._hook_function_patterns(module, func, scope)
+            return
+        for value in hook_returns(func):
+            self._patterns(module, value, scope.deeper(module.location(value)))
+
     def _hook_function_patterns(
         self, module: ParsedModule, func: ast.FunctionDef, scope: UrlScope
     ) -> None:
@@ -72,8 +80,12 @@ class FactoryWalker(EntryWalker):
             stopped = "nesting too deep"
         if stopped is not None:
             reason = "URL patterns returned by a hook function the scanner cannot run"
-            self._note("urlpatterns", f"{func.name}()", f"{reason} (stopped at: {stopped})",
-                       module.location(func))
+            self._note(
+                "urlpatterns",
+                f"{func.name}()",
+                f"{reason} (stopped at: {stopped})",
+                module.location(func),
+            )
             return
         site = self.admin_site
         packages = [app_package(app) for app in site.apps] if site is not None else []

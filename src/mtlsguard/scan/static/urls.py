@@ -18,13 +18,7 @@ import dataclasses
 from mtlsguard.findings.model import Unresolved
 from mtlsguard.scan.project_model import Expr, RouteModel
 from mtlsguard.scan.static.admin_site import AdminSiteRoutes
-from mtlsguard.scan.static.app_hooks import (
-    CMS_PAGE,
-    cms_apphook_urls,
-    hook_definitions,
-    hook_returns,
-    runs_effects,
-)
+from mtlsguard.scan.static.app_hooks import CMS_PAGE, cms_apphook_urls, hook_definitions
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.conditions import StaticValues
 from mtlsguard.scan.static.factories import FactoryWalker
@@ -151,13 +145,8 @@ class UrlConfWalker(FactoryWalker):
         assert self.admin_site is not None
         for tree, module, func in hook_definitions(self.admin_site, hook):
             walker = self if tree is self.tree else self._other
-            if walker is None:
-                continue
-            if runs_effects(func):
-                walker._hook_function_patterns(module, func, scope)
-                continue
-            for value in hook_returns(func):
-                walker._patterns(module, value, scope.deeper(module.location(value)))
+            if walker is not None:
+                walker._hook_function(module, func, scope)
 
     def _development_routes(self, module: ParsedModule, node: ast.Call, scope: UrlScope) -> None:
         """``static(settings.MEDIA_URL)``, ``staticfiles_urlpatterns()`` under ``DEBUG = True``.
