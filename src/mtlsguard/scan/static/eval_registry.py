@@ -72,7 +72,7 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         self.max_depth = _REGISTRY_DEPTH
         self.objects = {}
         self.assumed = []
-        self._registered = set()
+
         try:
             value = self.invoke(Frame(tree, module, {}), func, [], {})
         finally:
@@ -173,9 +173,9 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         if reason is not None:
             raise NotStatic(f"{stopped}; its effect was not skipped: {reason}") from stopped
         where = f"{frame.module.name}:{node.lineno}"
+        objects = ", ".join(sorted(self.objects))
         self.assumed.append(
-            f"{ast.unparse(node)} at {where} not run ({stopped}): its effects cannot reach "
-            + ", ".join(sorted(self.objects))
+            f"{ast.unparse(node)} ({where}) not run: what it can call cannot change {objects}"
         )
 
     def _harmful(self, frame: Frame, node: ast.Call) -> str | None:

@@ -98,7 +98,8 @@ class FactoryWalker(EntryWalker):
             self._note("urlpatterns", f"{func.name}()", reason, module.location(func))
             return
         self._built_patterns(module, items, func, scope)
-        self.assumptions.extend(evaluator.assumed)
+        new = [text for text in evaluator.assumed if text not in self.assumptions]
+        self.assumptions.extend(dict.fromkeys(new))
 
     def _object_patterns(self, module: ParsedModule, node: ast.expr, scope: UrlScope) -> bool:
         """``api.urls`` of an object the module built above (``api.register_endpoint(...)``)."""

@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.utils.functional import cached_property
 
 from cms import hooks
+from cms.permissions import register_permission
 from cms.views import EditView, IndexView
 
 
@@ -31,8 +32,9 @@ class ViewSet:
         return self.edit_view_class.as_view()
 
     def on_register(self):
-        # its effect (a menu hook) is not part of the URLs
+        # its effects (a menu hook, a permission) are not part of the URLs
         self.register_menu_item()
+        register_permission(self.name)
 
     def register_menu_item(self):
         if self.menu_hook:
