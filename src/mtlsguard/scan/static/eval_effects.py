@@ -28,6 +28,7 @@ __all__ = ["MAX_FUNCTIONS", "EffectAudit"]
 
 MAX_FUNCTIONS = 300
 """Functions read for one call before the audit gives up (not proven)."""
+_NAMES = "names the registry"
 _PROPERTIES = frozenset({"property", "cached_property"})
 _MUTATORS = frozenset(
     {"append", "extend", "insert", "remove", "pop", "clear", "update", "setdefault", "add"}
@@ -64,6 +65,8 @@ class EffectAudit:
     ) -> None:
         self.trees = trees
         self.limit = limit
+        self.only_names = False
+        """Look only for code naming the objects (what an app's import-time code may reach)."""
         self.objects = objects
         """Dotted names of the module-level objects the evaluation follows."""
         self.methods = methods
@@ -109,7 +112,7 @@ class EffectAudit:
                     dotted = tree.dotted_of(module, node.func)
                     site = self._function(dotted) if dotted else None
                     reason = self._audit(site) if site is not None else None
-                    if reason is not None and reason.startswith("names the registry"):
+                    if reason is not None:
                         return f"{module.name}:{node.lineno} ({dotted}: {reason})"
         return None
 
@@ -117,11 +120,13 @@ class EffectAudit:
         queue, seen = [first], {id(first.func)}
         while queue:
             if len(seen) > self.limit:
-                return "too much code to read"
+                return None if self.only_names else "too much code to read"
             site = queue.pop()
             for found in self._reached(site):
-                if isinstance(found, str):
+                if isinstance(found, str) and (_NAMES in found or not self.only_names):
                     return f"{found} ({site.module.name}.{site.func.name})"
+                if isinstance(found, str):
+                    continue
                 if id(found.func) not in seen:
                     seen.add(id(found.func))
                     queue.append(found)
@@ -137,7 +142,7 @@ class EffectAudit:
             if isinstance(node, ast.Name | ast.Attribute) and self._names_object(
                 site.tree, site.module, node
             ):
-                yield "names the registry"
+                yield _NAMES
             elif any(_stores_on(node, name) for name in guarded):
                 yield "changes the object it was called on"
             elif isinstance(node, ast.Call):

@@ -209,6 +209,7 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         naming the object, or calling a function that does (``@register_snippet``).
         """
         audit = EffectAudit(self.trees, set(self.followed), set(), limit=40)
+        audit.only_names = True
         for package in packages:
             for suffix in ("", ".apps", ".models", ".admin", ".wagtail_hooks"):
                 name = package + suffix
