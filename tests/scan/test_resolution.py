@@ -711,6 +711,30 @@ def test_a_registry_whose_effects_cannot_be_proven_harmless_stays_unresolved(
     ]
     assert "also filled at import time (people.models:2)" in result.unresolved[0].reason
     assert not any(r.pattern.startswith("cms/people") for r in result.routes)
+    # through a decorator whose function registers on it
+    (tmp_path / "deco").mkdir()
+    result = _registry_variant(
+        tmp_path / "deco",
+        {
+            "cms/snippets.py": """\
+                from cms.viewsets import ViewSet, viewsets
+                def _now(model):
+                    viewsets.register(ViewSet(model.__name__.lower()))
+                def register_snippet(model):
+                    _now(model)
+                    return model
+            """,
+            "places/models.py": """\
+                from cms.snippets import register_snippet
+                @register_snippet
+                class Place:
+                    pass
+            """,
+        },
+    )
+    assert "places.models:2 (cms.snippets.register_snippet: names the registry" in (
+        result.unresolved[0].reason
+    )
 
 
 def test_an_on_register_effect_that_reaches_the_registry_stops_the_evaluation(

@@ -261,16 +261,20 @@ class EffectAudit:
 
 
 def _top_level(stmt: ast.stmt) -> Iterator[ast.AST]:
-    """The nodes of a module-level statement that run on import (not function bodies)."""
-    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+    """The nodes of a module-level statement that run on import (not function bodies).
+
+    A decorator is a call (``@register_snippet`` calls ``register_snippet``).
+    """
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         for decorator in stmt.decorator_list:
+            yield ast.copy_location(ast.Call(decorator, [], []), decorator)
             yield from ast.walk(decorator)
-    elif isinstance(stmt, ast.ClassDef):
-        for decorator in [*stmt.decorator_list, *stmt.bases]:
-            yield from ast.walk(decorator)
+    if isinstance(stmt, ast.ClassDef):
+        for base in stmt.bases:
+            yield from ast.walk(base)
         for inner in stmt.body:
             yield from _top_level(inner)
-    elif not isinstance(stmt, ast.Import | ast.ImportFrom):
+    elif not isinstance(stmt, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef):
         yield from ast.walk(stmt)
 
 
