@@ -36,7 +36,7 @@ from mtlsguard.scan.static.eval_values import (
     Ref,
     Sentinel,
 )
-from mtlsguard.scan.static.evaluation import UrlFactoryEvaluator
+from mtlsguard.scan.static.evaluation import UrlFactoryEvaluator, python_errors
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
 __all__ = ["RegistryEvaluator"]
@@ -46,6 +46,8 @@ _REGISTRY_DEPTH = 12
 """A hook, the registry's populate() and register(), a viewset's methods and properties."""
 _APP_LOOKUPS = frozenset({"get_app_config", "is_installed", "get_model"})
 _SETTINGS = "django.conf.settings"
+_APPS = frozenset({"django.apps.apps", "django.apps.registry.apps"})
+"""Django's app registry, as imported (``from django.apps import apps``) or defined."""
 
 
 class RegistryEvaluator(UrlFactoryEvaluator):
@@ -74,7 +76,8 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         self.assumed = []
 
         try:
-            value = self.invoke(Frame(tree, module, {}), func, [], {})
+            with python_errors():
+                value = self.invoke(Frame(tree, module, {}), func, [], {})
         finally:
             followed = self.objects
             self.objects = None
@@ -97,7 +100,7 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         holder, _, name = dotted.rpartition(".")
         if name == "get_user_model" and holder.startswith("django.contrib.auth") and not args:
             return user_model(self, frame)
-        if holder.endswith("apps") and name in _APP_LOOKUPS and self.installed_apps is not None:
+        if holder in _APPS and name in _APP_LOOKUPS and self.installed_apps is not None:
             return self._app_lookup(frame, name, args)
         if self.objects is not None and self._hook_registry(holder):
             if name == "register" and len(args) == 2 and isinstance(args[0], str):
@@ -123,7 +126,7 @@ class RegistryEvaluator(UrlFactoryEvaluator):
 
     def reference(self, dotted: str, depth: int) -> Any:
         """A module-level name; ``django.conf.settings`` holds the settings' constant strings."""
-        if dotted == _SETTINGS:
+        if dotted == _SETTINGS and self.objects is not None:
             return Instance("django.conf.LazySettings", dict(self.settings_values))
         return super().reference(dotted, depth)
 

@@ -41,7 +41,7 @@ from mtlsguard.scan.static.eval_values import (
 )
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
-__all__ = ["Frame", "NotStatic", "UrlFactoryEvaluator"]
+__all__ = ["Frame", "NotStatic", "UrlFactoryEvaluator", "python_errors"]
 
 MAX_STEPS = 20_000
 """Expressions evaluated in one top-level evaluation."""
@@ -82,7 +82,7 @@ class UrlFactoryEvaluator(NameResolver):
     def call(self, tree: SourceTree, module: ParsedModule, node: ast.Call) -> list[Any]:
         """The items of the list ``node`` returns (raises :class:`NotStatic`)."""
         self._steps = 0
-        with _python_errors():
+        with python_errors():
             value = self._call(Frame(tree, module, {}), node, run_opaque=False)
         if not isinstance(value, list | tuple):
             raise NotStatic("not a list")
@@ -93,7 +93,7 @@ class UrlFactoryEvaluator(NameResolver):
         self._steps = 0
         self.imported.clear()
         frame = Frame(tree, module, {name: []})
-        with _python_errors():
+        with python_errors():
             self.run(frame, [loop])
         found = frame.local[name]
         if not isinstance(found, list):
@@ -113,7 +113,7 @@ class UrlFactoryEvaluator(NameResolver):
             for stmt in module.tree.body
             if (stmt.end_lineno or stmt.lineno) < node.lineno and not isinstance(stmt, _DEFINITIONS)
         ]
-        with _python_errors():
+        with python_errors():
             self.run(frame, above)
             return self.eval(frame, node)
 
@@ -383,7 +383,7 @@ class UrlFactoryEvaluator(NameResolver):
 
 
 @contextlib.contextmanager
-def _python_errors() -> Iterator[None]:
+def python_errors() -> Iterator[None]:
     """What Python itself would reject (``"".join`` of code, an unhashable key) is not static."""
     try:
         yield

@@ -1,3 +1,4 @@
+from django.db import models
 from django.urls import include, path
 from django.utils.functional import cached_property
 
@@ -98,3 +99,21 @@ class ViewSetRegistry:
 
 
 viewsets = ViewSetRegistry()
+
+
+class ModelViewSet(ViewSet):
+    model = None
+
+    def __init__(self, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        if not self.model:
+            raise ValueError("a model is required")
+        self.model_opts = self.model._meta
+
+    @cached_property
+    def pk_path_converter(self):
+        if isinstance(self.model_opts.pk, models.UUIDField):
+            return "uuid"
+        if isinstance(self.model_opts.pk, models.IntegerField):
+            return "int"
+        return "str"
