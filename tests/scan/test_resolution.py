@@ -692,6 +692,16 @@ def test_a_registry_filled_by_hook_functions_is_evaluated() -> None:
     )
 
 
+_ONE_PERSON = """\
+    from cms import hooks
+    from people.views import PersonViewSet
+    @hooks.register("register_admin_viewset")
+    def register_viewsets():
+        return PersonViewSet("people")
+"""
+"""A people app that registers one ``PersonViewSet`` (whatever ``people/views.py`` makes it)."""
+
+
 def _registry_variant(tmp_path: Path, files: dict[str, str]) -> ScanResult:
     shutil.copytree(CORPUS / "viewsetregistry", tmp_path, dirs_exist_ok=True)
     for name, text in files.items():
@@ -772,13 +782,7 @@ def test_an_on_register_effect_that_reaches_the_registry_stops_the_evaluation(
             tmp_path / reason,
             {
                 "people/views.py": module,
-                "people/wagtail_hooks.py": """\
-                    from cms import hooks
-                    from people.views import PersonViewSet
-                    @hooks.register("register_admin_viewset")
-                    def register_viewsets():
-                        return PersonViewSet("people")
-                """,
+                "people/wagtail_hooks.py": _ONE_PERSON,
             },
         )
         assert [u.item for u in result.unresolved] == ["register_viewsets_urls()"], reason
@@ -800,13 +804,7 @@ def test_an_on_register_effect_the_evaluator_can_run_is_run(tmp_path: Path) -> N
                 class OrgGroup:
                     pass
             """,
-            "people/wagtail_hooks.py": """\
-                from cms import hooks
-                from people.views import PersonViewSet
-                @hooks.register("register_admin_viewset")
-                def register_viewsets():
-                    return PersonViewSet("people")
-            """,
+            "people/wagtail_hooks.py": _ONE_PERSON,
         },
     )
     assert result.unresolved == ()
@@ -828,13 +826,7 @@ def test_a_hook_registered_while_evaluating_and_read_later_stops_it(tmp_path: Pa
                 class OrgGroup:
                     pass
             """,
-            "people/wagtail_hooks.py": """\
-                from cms import hooks
-                from people.views import PersonViewSet
-                @hooks.register("register_admin_viewset")
-                def register_viewsets():
-                    return PersonViewSet("people")
-            """,
+            "people/wagtail_hooks.py": _ONE_PERSON,
             "places/wagtail_hooks.py": """\
                 from cms import hooks
                 from cms.viewsets import viewsets
