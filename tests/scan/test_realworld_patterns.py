@@ -503,3 +503,74 @@ def test_user_viewset_destroy_without_a_privileged_target_check(tmp_path: Path) 
         for f in result.findings
         if f.view == "app.views.GuardedUserViewSet" and "more privileged" in f.evidence
     ]
+
+
+LOOPED_CHECK_VIEWS = """\
+from django.http import JsonResponse
+from rest_framework.viewsets import GenericViewSet
+
+from app.models import Device
+
+
+class DeviceViewSet(GenericViewSet):
+    permission_classes = []
+
+    def check_permissions(self, request):
+        user = self.request.user
+        for permission in self.get_required_permission():
+            if not user.has_perms([permission]):
+                self.permission_denied(request)
+
+    def list(self, request):
+        return JsonResponse({"names": [d.name for d in Device.objects.all()]})
+
+
+class OpenViewSet(GenericViewSet):
+    permission_classes = []
+
+    def check_permissions(self, request):
+        for permission in self.get_required_permission():
+            self.log(permission)
+
+    def list(self, request):
+        return JsonResponse({"names": [d.name for d in Device.objects.all()]})
+"""
+
+LOOPED_CHECK_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Device(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    name = models.CharField(max_length=50)
+"""
+
+LOOPED_CHECK_URLS = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [
+    path("devices/", views.DeviceViewSet.as_view({"get": "list"})),
+    path("open/", views.OpenViewSet.as_view({"get": "list"})),
+]
+"""
+
+
+def test_a_refusal_inside_a_loop_over_required_permissions_is_a_gate(tmp_path: Path) -> None:
+    """Nautobot's UI viewsets: ``permission_classes = []`` but ``check_permissions()`` refuses
+    inside a loop over the permissions the action requires. A loop that refuses nothing is no
+    gate."""
+    result = scan(
+        tmp_path,
+        {
+            "app/views.py": LOOPED_CHECK_VIEWS,
+            "app/models.py": LOOPED_CHECK_MODELS,
+            "proj/urls.py": LOOPED_CHECK_URLS,
+        },
+    )
+    assert protections(result, "devices/")["GET"].authenticated is True
+    assert not protections(result, "open/")["GET"].authenticated
+    assert "MG101" in rule_ids(result, "app.views.OpenViewSet")
+    assert "MG101" not in rule_ids(result, "app.views.DeviceViewSet")

@@ -157,7 +157,9 @@ def _guard_blocks(
     in any branch, or right after the ``if``, counts.
     """
     for index, stmt in enumerate(body):
-        if isinstance(stmt, ast.Try | ast.With):
+        # A refusal inside ``try``/``with``, or inside a loop over what is required
+        # (``for perm in self.get_required_permission(): if not user.has_perms([perm]): ...``).
+        if isinstance(stmt, ast.Try | ast.With | ast.For | ast.AsyncFor):
             if _guard_blocks(stmt.body, test_ok, either=either):
                 return True
             continue
