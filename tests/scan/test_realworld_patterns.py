@@ -574,3 +574,75 @@ def test_a_refusal_inside_a_loop_over_required_permissions_is_a_gate(tmp_path: P
     assert not protections(result, "open/")["GET"].authenticated
     assert "MG101" in rule_ids(result, "app.views.OpenViewSet")
     assert "MG101" not in rule_ids(result, "app.views.DeviceViewSet")
+
+
+SELF_METHOD_VIEWS = """\
+from django.contrib.auth.mixins import AccessMixin
+from django.http import JsonResponse
+from django.views import View
+
+from app.models import Device
+
+
+class PermissionRequired(AccessMixin):
+    def has_permission(self):
+        user = self.request.user
+        if user.has_perms(("app.view_device",)):
+            return True
+        return False
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission():
+            return self.handle_no_permission()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AlwaysYes(AccessMixin):
+    def has_permission(self):
+        return True
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission():
+            return self.handle_no_permission()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DeviceList(PermissionRequired, View):
+    def get(self, request):
+        return JsonResponse({"names": [d.name for d in Device.objects.all()]})
+
+
+class OpenList(AlwaysYes, View):
+    def get(self, request):
+        return JsonResponse({"names": [d.name for d in Device.objects.all()]})
+"""
+
+SELF_METHOD_URLS = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [
+    path("devices/", views.DeviceList.as_view()),
+    path("open/", views.OpenList.as_view()),
+]
+"""
+
+
+def test_dispatch_refusing_on_its_own_user_checking_method_is_a_gate(tmp_path: Path) -> None:
+    """Nautobot's ``ObjectPermissionRequiredMixin``: ``dispatch()`` refuses unless
+    ``self.has_permission()``, which asks ``user.has_perms(...)``. A method that always says
+    yes is no gate."""
+    result = scan(
+        tmp_path,
+        {
+            "app/views.py": SELF_METHOD_VIEWS,
+            "app/models.py": LOOPED_CHECK_MODELS,
+            "proj/urls.py": SELF_METHOD_URLS,
+        },
+    )
+    devices = protections(result, "devices/")["GET"]
+    assert devices.authenticated is True
+    assert "self.has_permission()" in devices.detail
+    assert not protections(result, "open/")["GET"].authenticated
+    assert "MG101" in rule_ids(result, "app.views.OpenList")

@@ -265,13 +265,13 @@ class FunctionFacts:
     permission_branches: tuple[PermissionBranch, ...] = ()
     """For ``get_permissions()`` overrides: what each branch returns."""
     user_scoped_queryset: bool = False
-    """For ``get_queryset()``/``get_object()``: derives the objects from ``request.user`` or
-    what middleware attached to the request (``request.organizer``), not the URL alone."""
+    """``get_queryset()``/``get_object()`` derives from ``request.user``/``request.organizer``."""
+    guard_methods: tuple[str, ...] = ()
+    """``self.<name>()`` calls whose failing answer refuses (``if not self.has_permission()``)."""
     calls: tuple[str, ...] = ()
     """Resolved dotted names of everything called (``.method`` for unresolved attributes)."""
     path_dependent: bool = False
-    """Looks at the request path or resolved URL (``request.path``, ``resolver_match``): a
-    middleware guard that only applies to some URLs."""
+    """Reads ``request.path``/``resolver_match``: a middleware guard for only some URLs."""
     self_reads: tuple[str, ...] = ()
     """Names read through ``self`` (``self.project``, ``self._get_project()``), minus the
     request itself (``request``, ``kwargs``, ``args``)."""

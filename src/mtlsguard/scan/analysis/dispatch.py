@@ -15,7 +15,7 @@ from mtlsguard.scan.analysis.decorators import DecoratorReader
 from mtlsguard.scan.knowledge import AUTH_MIXINS, DJANGO_VIEW_METHODS, PUBLIC_VIEWS, short_of
 from mtlsguard.scan.project_model import ClassModel, Const, ProjectModel
 
-__all__ = ["DispatchChain", "dispatch_chain", "is_login_view"]
+__all__ = ["DispatchChain", "dispatch_chain", "is_login_view", "user_checking_methods"]
 
 
 @dataclass(slots=True)
@@ -51,6 +51,10 @@ def dispatch_chain(
             facts = dispatch.facts
             if facts.auth_guard:
                 chain.auth.append(f"request.user check in {owner}.dispatch()")
+            chain.auth.extend(
+                f"{owner}.dispatch() refuses unless self.{name}() (a user check)"
+                for name in user_checking_methods(project, cls, facts.guard_methods)
+            )
             if facts.cert_guard:
                 chain.cert.append(f"{owner}.dispatch() checks {', '.join(facts.cert_keys)}")
             if "dispatch" not in facts.super_calls:
@@ -65,6 +69,28 @@ def dispatch_chain(
         if reached and short in AUTH_MIXINS:
             _mixin(project, cls, short, chain)
     return chain
+
+
+def user_checking_methods(
+    project: ProjectModel, cls: ClassModel, names: tuple[str, ...]
+) -> list[str]:
+    """Those of ``names`` (methods a gate refuses on) that look at the user and can say no.
+
+    ``has_permission()`` returning ``user.has_perms(...)``: yes; a method that never reads
+    the user, or always answers ``True``, is no check.
+    """
+    checking: list[str] = []
+    for name in names:
+        found = project.method(cls, name)
+        if found is None:
+            continue
+        facts = found[1].facts
+        constant_yes = facts.returns and all(
+            isinstance(r, Const) and r.value for r in facts.returns
+        )
+        if (facts.mentions_user or facts.auth_guard) and not constant_yes:
+            checking.append(name)
+    return checking
 
 
 def _mixin(project: ProjectModel, cls: ClassModel, short: str, chain: DispatchChain) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TypeGuard
 
 from mtlsguard.findings.model import Confidence, Protection
-from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view
+from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view, user_checking_methods
 from mtlsguard.scan.analysis.django_views import DjangoViews, FunctionView, function_gate
 from mtlsguard.scan.analysis.permissions import PermissionAlgebra, view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
@@ -161,8 +161,15 @@ class DrfViews:
         found: list[str] = []
         for hook in _DRF_HOOKS:
             hit = self.project.method(cls, hook)
-            if hit is not None and hit[1].facts.auth_guard:
-                found.append(f"request.user check in {short_of(hit[0].qualname)}.{hook}()")
+            if hit is None:
+                continue
+            where = f"{short_of(hit[0].qualname)}.{hook}()"
+            if hit[1].facts.auth_guard:
+                found.append(f"request.user check in {where}")
+            found.extend(
+                f"{where} refuses unless self.{name}() (a user check)"
+                for name in user_checking_methods(self.project, cls, hit[1].facts.guard_methods)
+            )
         return found
 
     def _auth_disabled(self, authentication: Expr | None) -> bool:

@@ -26,6 +26,7 @@ from mtlsguard.scan.facts.guards import (
     role_guard,
     safe_methods_shortcut,
     secret_guard,
+    self_method_guards,
 )
 from mtlsguard.scan.facts.ownership import ownership_checked
 from mtlsguard.scan.facts.syntax import FunctionNode
@@ -35,6 +36,7 @@ from mtlsguard.scan.project_model import FunctionFacts
 __all__ = ["Resolver", "analyze_function"]
 
 _SCOPING_METHODS = ("get_queryset", "get_object", "filter_queryset")
+_GATE_METHODS = ("dispatch", "initial", "check_permissions")
 
 
 def analyze_function(
@@ -83,6 +85,7 @@ def analyze_function(
         returns=tuple(walk.returns),
         super_calls=tuple(dict.fromkeys(walk.supers)),
         mentions_user=mentions_user,
+        guard_methods=self_method_guards(func) if func.name in _GATE_METHODS else (),
         safe_methods_shortcut="safe" in hints and safe_methods_shortcut(func),
         permission_branches=(
             permission_branches(func, resolve) if func.name == "get_permissions" else ()

@@ -32,6 +32,7 @@ __all__ = [
     "safe_methods_shortcut",
     "secret_guard",
     "secret_test",
+    "self_method_guards",
 ]
 
 _NEGATIVE_ATTRS = frozenset({"is_anonymous"})
@@ -250,6 +251,37 @@ def auth_guard(func: FunctionNode, *, nested: bool) -> bool:
         and _guard_blocks(node.body, _user_test)
         for node in own_nodes(func, nested=True)
     )
+
+
+def _self_call(test: ast.expr) -> str | None:
+    """``name`` for a test ``self.name(...)`` or ``not self.name(...)``."""
+    inner = test.operand if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) else test
+    if (
+        isinstance(inner, ast.Call)
+        and isinstance(inner.func, ast.Attribute)
+        and isinstance(inner.func.value, ast.Name)
+        and inner.func.value.id == "self"
+    ):
+        return inner.func.attr
+    return None
+
+
+def self_method_guards(func: FunctionNode) -> tuple[str, ...]:
+    """Methods of ``self`` whose failing answer makes the body refuse.
+
+    ``if not self.has_permission(): return self.handle_no_permission()``: whether that is a
+    user check is the method's business (:func:`mtlsguard.scan.analysis.dispatch`).
+    """
+    names = {
+        name
+        for node in own_nodes(func)
+        if isinstance(node, ast.If) and (name := _self_call(node.test)) is not None
+    }
+    return tuple(sorted(n for n in names if _guard_blocks(func.body, _calls_method(n))))
+
+
+def _calls_method(name: str) -> Callable[[ast.expr], bool]:
+    return lambda test: _self_call(test) == name
 
 
 def _user_test(test: ast.expr) -> bool:
