@@ -658,3 +658,32 @@ def test_url_factories_the_evaluator_cannot_run_stay_unresolved(tmp_path: Path) 
         ("urlpatterns", "for app in apps.get_app_configs()"),
     ]
     assert "does not evaluate" in result.unresolved[0].reason
+
+
+def test_a_router_class_with_its_own_routes_is_expanded_through_its_bases() -> None:
+    result = scan_project(CORPUS / "routerroutes")
+    routes = {r.pattern: (r.view.rsplit(".", 1)[-1], tuple(r.methods)) for r in result.routes}
+    # a Nautobot-style UI router: its own routes, only the actions the viewset has, its
+    # DynamicRoute for @action; a subclass inherits them
+    for prefix in ("ui/devices/", "child/racks/"):
+        assert routes[prefix] == ("DeviceUIViewSet", ("GET",))
+        assert routes[f"{prefix}add/"] == ("DeviceUIViewSet", ("GET", "POST"))
+        assert routes[f"{prefix}delete/"] == ("DeviceUIViewSet", ("POST",))
+        assert routes[f"{prefix}<pk>/edit/"] == ("DeviceUIViewSet", ("GET", "POST"))
+        assert routes[f"{prefix}<pk>/changelog/"] == ("DeviceUIViewSet", ("GET",))
+        assert f"{prefix}<pk>/" not in routes
+    # SimpleRouter.routes + [...], trailing_slash=False
+    assert [p for p in routes if p.startswith("x/")] == [
+        "x/reports",
+        "x/reports/<pk>",
+        "x/reports/export",
+    ]
+    # a DefaultRouter subclass naming its own API root view
+    assert routes["api/"][0] == "ApiRoot"
+    assert routes["o/overriding/<pk>/"] == ("ReportViewSet", ("GET",))
+    # what the scan cannot evaluate is listed, never dropped silently
+    unresolved = {u.item: u.reason for u in result.unresolved}
+    assert "overrides get_urls()" in unresolved["inventory.routers.OverridingRouter.get_urls()"]
+    assert "changes self.routes" in unresolved["inventory.routers.CustomRootRouter.__init__()"]
+    assert "build_routes(...)" in unresolved["inventory.routers.ComputedRouter.routes"]
+    assert not any(p.startswith("computed/") for p in routes)

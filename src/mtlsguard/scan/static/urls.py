@@ -71,7 +71,7 @@ class UrlConfWalker(FactoryWalker):
     ) -> None:
         super().__init__(tree, builder, unresolved if unresolved is not None else [])
         self._active: set[str] = _project._active if _project else set()
-        self._routers = RouterRoutes(tree, builder)
+        self._routers = RouterRoutes(tree, builder, self.unresolved)
         self._starts: list[int] = []
         self._other: UrlConfWalker | None = _project
         if _project is not None:
