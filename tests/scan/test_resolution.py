@@ -687,3 +687,15 @@ def test_a_router_class_with_its_own_routes_is_expanded_through_its_bases() -> N
     assert "changes self.routes" in unresolved["inventory.routers.CustomRootRouter.__init__()"]
     assert "build_routes(...)" in unresolved["inventory.routers.ComputedRouter.routes"]
     assert not any(p.startswith("computed/") for p in routes)
+
+
+def test_routes_under_an_undecidable_prefix_branch_are_listed_once() -> None:
+    # URL_PREFIX comes from a project helper: both branches of `if not URL_PREFIX:` are walked
+    result = scan_project(CORPUS / "prefixbranches")
+    assert result.unresolved == ()
+    assert [(r.pattern, r.view) for r in result.routes] == [
+        ("", "pages.views.home"),
+        ("account/", "pages.views.account"),
+        # declared on another line: not a twin of the first route, kept
+        ("<dynamic>", "pages.views.home"),
+    ]

@@ -31,6 +31,7 @@ from mtlsguard.scan.static.url_entries import (
     PATH_FUNCS,
     UrlScope,
     excerpt,
+    without_dynamic_twins,
 )
 from mtlsguard.scan.static.url_helpers import (
     DEV_ONLY_HELPERS,
@@ -101,6 +102,7 @@ class UrlConfWalker(FactoryWalker):
             self._note("urlconf", urlconf, "the root URLconf module is not in the project", None)
             return self.routes
         self._module(urlconf, UrlScope("", (), 0))
+        self.routes[:] = without_dynamic_twins(self.routes)
         return self.routes
 
     # --- modules and lists ---------------------------------------------------------------
