@@ -687,6 +687,7 @@ def test_a_router_class_with_its_own_routes_is_expanded_through_its_bases() -> N
     assert "changes self.routes" in unresolved["inventory.routers.CustomRootRouter.__init__()"]
     assert "build_routes(...)" in unresolved["inventory.routers.ComputedRouter.routes"]
     assert not any(p.startswith("computed/") for p in routes)
+    assert len(result.unresolved) == 3  # the unreadable router is listed once, at its class
 
 
 def test_routes_under_an_undecidable_prefix_branch_are_listed_once() -> None:

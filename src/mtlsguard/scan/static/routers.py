@@ -84,6 +84,8 @@ class RouterRoutes:
         self.builder = builder
         self.unresolved: list[Unresolved] = unresolved if unresolved is not None else []
         """Where router classes the scan cannot fully read are listed."""
+        self.unreadable: set[str] = set()
+        """Routers whose class's ``routes`` the scan cannot read (listed as unresolved)."""
         self.plugin_modules: list[str] = []
         """Modules a loop over the installed apps imports: they may register on a router
         they import (``from app.api.urls import router; router.register(...)``)."""
@@ -121,6 +123,8 @@ class RouterRoutes:
             )
         if shape is not None:
             self._note_problems(shape)
+            if not shape.routes:
+                self.unreadable.add(dotted)
         router = _Router(shape or RouterClass(), _trailing_slash(made))
         for where, call in calls:
             route_prefix, viewset_node = call.args[0], call.args[1]

@@ -434,7 +434,8 @@ class UrlConfWalker(FactoryWalker):
             return
         routes = self._routers.routes(module, node, scope.prefix, scope.wrappers)
         urls = ast.copy_location(ast.Attribute(node, "urls", ast.Load()), node)
-        if not routes and not self._object_patterns(module, urls, scope):
+        unreadable = dotted in self._routers.unreadable  # already listed, with its reason
+        if not routes and not unreadable and not self._object_patterns(module, urls, scope):
             # django-ninja's NinjaAPI().urls, tastypie's Api().urls, or a router filled in a
             # loop: URLs exist at run time, none that the scanner can enumerate.
             self._note(
