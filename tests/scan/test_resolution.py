@@ -678,13 +678,15 @@ def test_a_router_class_with_its_own_routes_is_expanded_through_its_bases() -> N
         "x/reports/<pk>",
         "x/reports/export",
     ]
-    # a DefaultRouter subclass naming its own API root view
+    # a DefaultRouter subclass naming its own API root view; its __init__'s
+    # self.routes[0].mapping.update({"delete": "bulk_destroy"}) is applied
     assert routes["api/"][0] == "ApiRoot"
+    assert routes["api/devices/"] == ("DeviceUIViewSet", ("GET", "POST", "DELETE"))
     assert routes["o/overriding/<pk>/"] == ("ReportViewSet", ("GET",))
     # what the scan cannot evaluate is listed, never dropped silently
     unresolved = {u.item: u.reason for u in result.unresolved}
     assert "overrides get_urls()" in unresolved["inventory.routers.OverridingRouter.get_urls()"]
-    assert "changes self.routes" in unresolved["inventory.routers.CustomRootRouter.__init__()"]
+    assert "changes self.routes" in unresolved["inventory.routers.TrimmingRouter.__init__()"]
     assert "build_routes(...)" in unresolved["inventory.routers.ComputedRouter.routes"]
     assert not any(p.startswith("computed/") for p in routes)
     assert len(result.unresolved) == 3  # the unreadable router is listed once, at its class

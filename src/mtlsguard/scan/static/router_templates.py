@@ -11,6 +11,7 @@ read that way (``routes`` computed by a call, ``get_routes()``/``get_urls()`` ov
 from __future__ import annotations
 
 import ast
+import dataclasses
 from dataclasses import dataclass
 
 from mtlsguard.scan.project_model import BinOp, Call, ClassModel, Const, Expr, Mapping, Ref, Seq
@@ -84,8 +85,9 @@ def read_router_class(tree: SourceTree, builder: ModelBuilder, dotted: str | Non
     if not isinstance(built, ClassModel):
         return RouterClass()
     problems: list[tuple[str, str, ClassModel]] = []
+    updates: list[_MappingUpdate] = []
     project = builder.project
-    for entry in built.mro:
+    for entry in reversed(built.mro):  # a base's __init__ runs first (super().__init__())
         cls = project.class_named(entry)
         if cls is None:
             continue
@@ -100,34 +102,52 @@ def read_router_class(tree: SourceTree, builder: ModelBuilder, dotted: str | Non
                         cls,
                     )
                 )
-        if "__init__" in cls.methods and _init_changes_routes(tree, cls):
+        found_updates = _init_updates(tree, cls) if "__init__" in cls.methods else []
+        if found_updates is None:
             problems.append(
                 (
                     f"{cls.qualname}.__init__()",
-                    "the router changes self.routes when it is created: the routes' URLs, "
-                    "methods or actions may differ from those listed; `manage.py mtlsguard` "
-                    "sees them",
+                    "the router changes self.routes when it is created in a way the scan "
+                    "does not evaluate: the routes' URLs, methods or actions may differ from "
+                    "those listed; `manage.py mtlsguard` sees them",
                     cls,
                 )
             )
+        else:
+            updates.extend(found_updates)
     found = project.attribute(built, "routes")
-    if found is None:
-        return RouterClass(DRF_ROUTES, tuple(problems))
-    owner, value = found
-    try:
-        routes = _templates(tree, builder, value, 0)
-    except _NotStatic as err:
-        problems.append(
-            (
-                f"{owner.qualname}.routes",
-                f"the router's routes are not a list of Route()/DynamicRoute() the scan can "
-                f"read ({err}); its viewsets' URLs are not listed; `manage.py mtlsguard` "
-                "sees them",
-                owner,
+    routes: tuple[RouteTemplate, ...] = DRF_ROUTES
+    if found is not None:
+        try:
+            routes = _templates(tree, builder, found[1], 0)
+        except _NotStatic as err:
+            problems.append(
+                (
+                    f"{found[0].qualname}.routes",
+                    f"the router's routes are not a list of Route()/DynamicRoute() the scan "
+                    f"can read ({err}); its viewsets' URLs are not listed; "
+                    "`manage.py mtlsguard` sees them",
+                    found[0],
+                )
             )
-        )
-        return RouterClass((), tuple(problems))
-    return RouterClass(routes, tuple(problems))
+            return RouterClass((), tuple(problems))
+    return RouterClass(_updated(routes, updates), tuple(problems))
+
+
+_MappingUpdate = tuple[int, tuple[tuple[str, str], ...]]
+"""``self.routes[index].mapping.update({method: action, ...})``."""
+
+
+def _updated(
+    routes: tuple[RouteTemplate, ...], updates: list[_MappingUpdate]
+) -> tuple[RouteTemplate, ...]:
+    """``routes`` after the ``mapping.update()`` calls of the router's ``__init__``."""
+    result = list(routes)
+    for index, pairs in updates:
+        if -len(result) <= index < len(result) and result[index].mapping is not None:
+            mapping = dict(result[index].mapping or ()) | dict(pairs)
+            result[index] = dataclasses.replace(result[index], mapping=tuple(mapping.items()))
+    return tuple(result)
 
 
 def _templates(
@@ -188,19 +208,64 @@ def _describe(value: Expr) -> str:
     return type(value).__name__.lower()
 
 
-def _init_changes_routes(tree: SourceTree, cls: ClassModel) -> bool:
-    """Whether ``cls.__init__`` touches ``self.routes`` (``self.routes[0].mapping.update()``)."""
+def _init_updates(tree: SourceTree, cls: ClassModel) -> list[_MappingUpdate] | None:
+    """What ``cls.__init__`` does to ``self.routes``; None if the scan cannot tell.
+
+    ``self.routes[0].mapping.update({"delete": "bulk_destroy"})`` (a statement of its own,
+    constant index and dict) is understood; any other use of ``self.routes`` is not.
+    """
     found = tree.lookup(cls.qualname)
     node = found[1] if found is not None else None
     if not isinstance(node, ast.ClassDef):
-        return False
-    for stmt in node.body:
-        if isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__":
-            return any(
-                isinstance(sub, ast.Attribute)
-                and sub.attr == "routes"
-                and isinstance(sub.value, ast.Name)
-                and sub.value.id == "self"
-                for sub in ast.walk(stmt)
-            )
-    return False
+        return None
+    init = next(
+        (s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None
+    )
+    if init is None:
+        return None
+    updates: list[_MappingUpdate] = []
+    for stmt in init.body:
+        if not any(_is_self_routes(sub) for sub in ast.walk(stmt)):
+            continue
+        update = _mapping_update(stmt)
+        if update is None:
+            return None
+        updates.append(update)
+    return updates
+
+
+def _is_self_routes(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "routes"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    )
+
+
+def _mapping_update(stmt: ast.stmt) -> _MappingUpdate | None:
+    """``self.routes[i].mapping.update({...})`` with constants only, else None."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    if not (isinstance(call, ast.Call) and len(call.args) == 1 and not call.keywords):
+        return None
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "update"):
+        return None
+    mapping = func.value
+    if not (isinstance(mapping, ast.Attribute) and mapping.attr == "mapping"):
+        return None
+    item = mapping.value
+    if not (isinstance(item, ast.Subscript) and _is_self_routes(item.value)):
+        return None
+    index = (
+        ast.literal_eval(item.slice) if isinstance(item.slice, ast.Constant | ast.UnaryOp) else None
+    )
+    given = call.args[0]
+    if not (isinstance(index, int) and isinstance(given, ast.Dict)):
+        return None
+    pairs: list[tuple[str, str]] = []
+    for key, value in zip(given.keys, given.values, strict=True):
+        if not (isinstance(key, ast.Constant) and isinstance(value, ast.Constant)):
+            return None
+        pairs.append((str(key.value).lower(), str(value.value)))
+    return index, tuple(pairs)

@@ -63,13 +63,21 @@ class ExtendedRouter(SimpleRouter):
 
 
 class CustomRootRouter(DefaultRouter):
-    """A DefaultRouter with its own API root view, whose __init__ changes the routes."""
+    """A DefaultRouter with its own API root view; __init__ adds a method to the list route."""
 
     APIRootView = ApiRoot
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.routes[0].mapping.update({"delete": "bulk_destroy"})
+
+
+class TrimmingRouter(SimpleRouter):
+    """An __init__ that changes self.routes in a way the scan does not evaluate."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.routes = self.routes[:1]
 
 
 class ComputedRouter(SimpleRouter):

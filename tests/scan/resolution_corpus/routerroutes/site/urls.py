@@ -10,6 +10,8 @@ extended = routers.ExtendedRouter(trailing_slash=False)
 extended.register("reports", views.ReportViewSet)
 api = routers.CustomRootRouter()
 api.register("devices", views.DeviceUIViewSet)
+trimming = routers.TrimmingRouter()
+trimming.register("trimmed", views.ReportViewSet)
 computed = routers.ComputedRouter()
 computed.register("computed", views.ReportViewSet)
 overriding = routers.OverridingRouter()
@@ -21,5 +23,6 @@ urlpatterns = [
     path("x/", include(extended.urls)),
     path("api/", include(api.urls)),
     path("computed/", include(computed.urls)),
+    path("t/", include(trimming.urls)),
     path("o/", include(overriding.urls)),
 ]
