@@ -48,7 +48,7 @@ from django.http import HttpResponse, HttpResponseForbidden
 
 
 def orders(request):
-    return HttpResponse("all orders")
+    return HttpResponse(f"all orders, for {request.user}")
 
 
 def invoices(request):  # mtlsguard: ignore[MG101] -- served behind the SSO gateway
@@ -98,7 +98,9 @@ def add_view(project: Path, name: str, *, lines_above: int = 0) -> None:
     views = project / "shop" / "views.py"
     text = views.read_text()
     views.write_text(
-        "\n" * lines_above + text + f"\n\ndef {name}(request):\n    return HttpResponse('x')\n"
+        "\n" * lines_above
+        + text
+        + f"\n\ndef {name}(request):\n    return HttpResponse(f'x for {{request.user}}')\n"
     )
     urls = project / "proj" / "urls.py"
     urls.write_text(urls.read_text().replace("]\n", f'    path("{name}/", views.{name}),\n]\n'))

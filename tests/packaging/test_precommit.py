@@ -100,7 +100,7 @@ def test_fail_on_argument_sets_the_threshold(
     medium = run_hook(project, source_snapshot, pre_commit_home, args=[".", "--fail-on=medium"])
     assert medium.returncode == 1, medium.stdout + medium.stderr
     assert "MG201" in medium.stdout
-    assert "fail-on medium: 1 findings at or above it" in medium.stdout
+    assert "fail-on medium: 1 finding at or above it" in medium.stdout
 
     critical = run_hook(
         project, source_snapshot, pre_commit_home, args=[".", "--fail-on", "critical"]

@@ -14,7 +14,7 @@ import pytest
 from mtlsguard.findings.model import Confidence, Finding, ScanResult, Severity
 from mtlsguard.report.json_report import finding_dict
 from mtlsguard.scan.engine import scan_project
-from tests.scan.projects import protections, scan
+from tests.scan.projects import protections, rule_ids, scan
 
 CORPUS = Path(__file__).parent / "corpus" / "tenancy"
 
@@ -204,3 +204,302 @@ def test_remote_user_taken_from_a_request_header_is_mg301(tmp_path: Path) -> Non
     found = [f for f in result.findings if f.rule_id == "MG301"]
     assert [f.view for f in found] == ["app.middleware.ForwardedRemoteUser"]
     assert "HTTP_REMOTE_USER" in found[0].evidence
+
+
+TESTER_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+class Page(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+"""
+
+TESTER_VIEWS = """\
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView
+
+from app.models import Page
+
+class PageBase(LoginRequiredMixin, DetailView):
+    def setup(self, request, pk, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.pk = pk
+
+class Unchecked(PageBase):
+    def get_object(self, queryset=None):
+        return get_object_or_404(Page, id=self.pk)
+
+class Checked(PageBase):
+    def get_object(self, queryset=None):
+        page = get_object_or_404(Page, id=self.pk)
+        perms = page.permissions_for_user(self.request.user)
+        if not (perms.can_publish() or perms.can_edit()):
+            raise PermissionDenied
+        return page
+"""
+
+TESTER_URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [
+    path("unchecked/<int:pk>/", views.Unchecked.as_view()),
+    path("checked/<int:pk>/", views.Checked.as_view()),
+]
+"""
+
+
+def test_view_pk_attribute_and_permission_tester_of_the_fetched_object(tmp_path: Path) -> None:
+    # Wagtail CVE-2026-44197/44198: ``self.pk`` kept from the URL; the fix asks a permission
+    # tester built from the page and the user, and refuses.
+    result = scan(
+        tmp_path,
+        {"app/models.py": TESTER_MODELS, "app/views.py": TESTER_VIEWS, "proj/urls.py": TESTER_URLS},
+    )
+    assert "MG104" in rule_ids(result, "app.views.Unchecked")
+    assert "MG104" not in rule_ids(result, "app.views.Checked")
+
+
+BODY_IDS_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+class Project(models.Model):
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL)
+
+class Issue(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    assignees = models.ManyToManyField(settings.AUTH_USER_MODEL)
+"""
+
+BODY_IDS_VIEWS = """\
+from django.core.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from app.models import Issue, Project
+
+class BulkDates(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request, project_id):
+        if not Project.objects.filter(id=project_id, members=request.user).exists():
+            raise PermissionDenied
+        updates = request.data.get("updates", [])
+        issue_ids = [update["id"] for update in updates]
+        issues = Issue.objects.filter(id__in=issue_ids)
+        return Response({"n": len(issues)})
+
+class ScopedBulkDates(BulkDates):
+    def post(self, request, project_id):
+        if not Project.objects.filter(id=project_id, members=request.user).exists():
+            raise PermissionDenied
+        updates = request.data.get("updates", [])
+        issue_ids = [update["id"] for update in updates]
+        issues = Issue.objects.filter(id__in=issue_ids, project_id=project_id)
+        return Response({"n": len(issues)})
+"""
+
+BODY_IDS_URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [
+    path("p/<int:project_id>/dates/", views.BulkDates.as_view()),
+    path("p/<int:project_id>/scoped-dates/", views.ScopedBulkDates.as_view()),
+]
+"""
+
+
+def test_ids_computed_from_a_body_list_pick_records_of_a_checked_parent(tmp_path: Path) -> None:
+    # Plane PR 8834: ids gathered from ``request.data["updates"]`` select issues of any
+    # project; the membership check of the URL's project scopes nothing unless the lookup
+    # names that project.
+    result = scan(
+        tmp_path,
+        {
+            "app/models.py": BODY_IDS_MODELS,
+            "app/views.py": BODY_IDS_VIEWS,
+            "proj/urls.py": BODY_IDS_URLS,
+        },
+    )
+    assert "MG104" in rule_ids(result, "app.views.BulkDates")
+    assert "MG104" not in rule_ids(result, "app.views.ScopedBulkDates")
+
+
+INVITE_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+class Invite(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    email = models.EmailField()
+    token = models.CharField(max_length=64)
+"""
+
+INVITE_VIEWS = """\
+from django.utils.crypto import constant_time_compare
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from app.models import Invite
+
+class OpenInvite(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request, pk):
+        invite = Invite.objects.get(pk=pk)
+        return Response({"email": invite.email, "token": invite.token})
+
+class TokenInvite(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request, pk):
+        token = request.GET.get("token", "")
+        invite = Invite.objects.get(pk=pk)
+        if not constant_time_compare(invite.token, token):
+            return Response({"error": "forbidden"}, status=403)
+        return Response({"email": invite.email})
+
+    def post(self, request, pk):
+        invite = Invite.objects.get(pk=pk)
+        if invite.token != request.data.get("token"):
+            return Response({"error": "no"}, status=403)
+        return Response({"joined": True})
+"""
+
+INVITE_URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [
+    path("open/<int:pk>/", views.OpenInvite.as_view()),
+    path("token/<int:pk>/", views.TokenInvite.as_view()),
+]
+"""
+
+
+def test_secret_token_check_that_refuses_authenticates_a_capability_link(tmp_path: Path) -> None:
+    # Plane GHSA-gf48-p6jp-cwc4: the invitation endpoint stays AllowAny (the invitee has no
+    # account yet); the fix compares the link's token and refuses otherwise.
+    result = scan(
+        tmp_path,
+        {"app/models.py": INVITE_MODELS, "app/views.py": INVITE_VIEWS, "proj/urls.py": INVITE_URLS},
+    )
+    assert "MG101" in rule_ids(result, "app.views.OpenInvite")
+    assert "MG101" not in rule_ids(result, "app.views.TokenInvite")
+    token = protections(result, "token/<int:pk>/")
+    assert token["GET"].detail == "secret-token check in get()"
+    assert token["POST"].authenticated is True
+
+
+HELPER_VIEWS = """\
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+
+from app.models import Ticket
+
+def ticket_with_authorisation(request, ticket_id):
+    if not request.user.is_authenticated:
+        try:
+            return Ticket.objects.get(id=ticket_id, secret_key=request.POST.get("key"))
+        except Ticket.DoesNotExist:
+            raise PermissionDenied()
+    return get_object_or_404(Ticket, id=ticket_id)
+
+def update_checked(request, ticket_id):
+    try:
+        ticket = ticket_with_authorisation(request, ticket_id)
+    except PermissionDenied:
+        return redirect_to_login(request.path)
+    return JsonResponse({"title": ticket.title})
+
+def update_unchecked(request, ticket_id):
+    ticket = ticket_with_authorisation(request, ticket_id)
+    return JsonResponse({"title": ticket.title})
+"""
+
+HELPER_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+class Ticket(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    title = models.CharField(max_length=100)
+    secret_key = models.CharField(max_length=64)
+"""
+
+HELPER_URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [
+    path("checked/<int:ticket_id>/", views.update_checked),
+    path("unchecked/<int:ticket_id>/", views.update_unchecked),
+]
+"""
+
+
+def test_helper_raising_permission_denied_turned_into_a_refusal_is_a_gate(tmp_path: Path) -> None:
+    # django-helpdesk PR 1134: the helper raises PermissionDenied and the view refuses; before,
+    # the helper returned a redirect the view used as a ticket.
+    result = scan(
+        tmp_path,
+        {"app/models.py": HELPER_MODELS, "app/views.py": HELPER_VIEWS, "proj/urls.py": HELPER_URLS},
+    )
+    assert "MG101" in rule_ids(result, "app.views.update_unchecked")
+    assert "MG101" not in rule_ids(result, "app.views.update_checked")
+
+
+USERS_VIEWS = """\
+from django.contrib.auth.models import User
+from django.http import HttpResponseForbidden
+from rest_framework import viewsets
+from rest_framework.permissions import IsAuthenticated
+
+class UserViewSet(viewsets.ModelViewSet):
+    model = User
+    queryset = User.objects.exclude(username="system").order_by("username")
+    permission_classes = [IsAuthenticated]
+
+class GuardedUserViewSet(UserViewSet):
+    def destroy(self, request, *args, **kwargs):
+        target = self.get_object()
+        if target.is_superuser and not request.user.is_superuser:
+            return HttpResponseForbidden("Superusers can only be deleted by superusers")
+        return super().destroy(request, *args, **kwargs)
+"""
+
+USERS_URLS = """\
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+from app import views
+
+router = DefaultRouter()
+router.register("users", views.UserViewSet, basename="users")
+router.register("guarded", views.GuardedUserViewSet, basename="guarded")
+
+urlpatterns = [path("api/", include(router.urls))]
+"""
+
+
+def test_user_viewset_destroy_without_a_privileged_target_check(tmp_path: Path) -> None:
+    # paperless-ngx GHSA-8c6x-pfjq-9gr7: a user allowed to delete users deleted superusers.
+    result = scan(tmp_path, {"app/views.py": USERS_VIEWS, "proj/urls.py": USERS_URLS})
+    found = [
+        f
+        for f in result.findings
+        if f.rule_id == "MG104" and f.view == "app.views.UserViewSet" and "destroy" in f.evidence
+    ]
+    assert [(f.severity, f.confidence) for f in found] == [(Severity.MEDIUM, Confidence.LOW)]
+    assert not [
+        f
+        for f in result.findings
+        if f.view == "app.views.GuardedUserViewSet" and "more privileged" in f.evidence
+    ]

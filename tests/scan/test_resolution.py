@@ -8,6 +8,7 @@ apps. What must be seen is asserted route by route; what cannot be seen must be 
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -658,6 +659,188 @@ def test_url_factories_the_evaluator_cannot_run_stay_unresolved(tmp_path: Path) 
         ("urlpatterns", "for app in apps.get_app_configs()"),
     ]
     assert "does not evaluate" in result.unresolved[0].reason
+
+
+def test_a_registry_filled_by_hook_functions_is_evaluated() -> None:
+    # register_admin_urls runs viewsets.populate() (each register_admin_viewset hook's
+    # viewsets, a list, a group, a module-level chooser), then returns get_urlpatterns()
+    result = scan_project(CORPUS / "viewsetregistry")
+    assert result.unresolved == ()
+    assert {r.pattern: r.view for r in result.routes} == {
+        "cms/": "cms.views.dashboard",
+        "cms/people/": "cms.views.IndexView",
+        "cms/people/edit/<str:pk>/": "cms.views.EditView",
+        "cms/people/staff/": "cms.views.IndexView",
+        "cms/people/staff/edit/<str:pk>/": "cms.views.EditView",
+        "cms/teams/": "cms.views.IndexView",
+        "cms/teams/edit/<int:pk>/": "cms.views.EditView",
+        # apps.get_app_config/get_model/is_installed, import_string, getattr(settings, ...),
+        # get_user_model() and each model's primary key (a UUIDField; auth.User's AutoField)
+        "cms/persons/": "cms.views.IndexView",
+        "cms/persons/edit/<uuid:pk>/": "cms.views.EditView",
+        "cms/directory/users/": "cms.views.IndexView",
+        "cms/directory/users/edit/<int:pk>/": "cms.views.EditView",
+        "cms/places/chooser/": "cms.views.IndexView",
+        "cms/places/chooser/edit/<int:pk>/": "cms.views.EditView",
+    }
+    # on_register(): a menu hook recorded, a permission registry it proves harmless; both said
+    assert any("register('register_admin_menu_item'" in a for a in result.assumptions)
+    assert any(
+        a.startswith("register_permission(self.name)")
+        and "cannot change cms.viewsets.viewsets" in a
+        for a in result.assumptions
+    )
+
+
+_ONE_PERSON = """\
+    from cms import hooks
+    from people.views import PersonViewSet
+    @hooks.register("register_admin_viewset")
+    def register_viewsets():
+        return PersonViewSet("people")
+"""
+"""A people app that registers one ``PersonViewSet`` (whatever ``people/views.py`` makes it)."""
+
+
+def _registry_variant(tmp_path: Path, files: dict[str, str]) -> ScanResult:
+    shutil.copytree(CORPUS / "viewsetregistry", tmp_path, dirs_exist_ok=True)
+    for name, text in files.items():
+        (tmp_path / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return scan_project(tmp_path)
+
+
+def test_a_registry_whose_effects_cannot_be_proven_harmless_stays_unresolved(
+    tmp_path: Path,
+) -> None:
+    # filled at import time by an installed app's admin module (as @register_snippet does)
+    result = _registry_variant(
+        tmp_path,
+        {
+            "people/admin.py": """\
+                from cms.viewsets import ViewSet, viewsets
+                viewsets.register(ViewSet("extra"))
+            """
+        },
+    )
+    assert [(u.kind, u.item) for u in result.unresolved] == [
+        ("urlpatterns", "register_viewsets_urls()")
+    ]
+    assert "also filled at import time (people.admin:2)" in result.unresolved[0].reason
+    assert not any(r.pattern.startswith("cms/people") for r in result.routes)
+    # through a decorator whose function registers on it
+    (tmp_path / "deco").mkdir()
+    result = _registry_variant(
+        tmp_path / "deco",
+        {
+            "cms/snippets.py": """\
+                from cms.viewsets import ViewSet, viewsets
+                def _now(model):
+                    viewsets.register(ViewSet(model.__name__.lower()))
+                def register_snippet(model):
+                    _now(model)
+                    return model
+            """,
+            "places/models.py": """\
+                from cms.snippets import register_snippet
+                @register_snippet
+                class Place:
+                    pass
+            """,
+        },
+    )
+    assert "places.models:2 (cms.snippets.register_snippet: names the registry" in (
+        result.unresolved[0].reason
+    )
+
+
+def test_an_on_register_effect_that_reaches_the_registry_stops_the_evaluation(
+    tmp_path: Path,
+) -> None:
+    variants = {
+        # registers another viewset on the registry (as a snippet's chooser does)
+        "names the registry": """\
+            import os
+            from cms.viewsets import ViewSet, viewsets
+            class PersonViewSet(ViewSet):
+                def on_register(self):
+                    viewsets.register(ViewSet(os.environ["EXTRA"]))
+        """,
+        # changes what get_urlpatterns() reads, in a call it cannot run
+        "changes the object it was called on": """\
+            import os
+            from cms.viewsets import ViewSet
+            class PersonViewSet(ViewSet):
+                def on_register(self):
+                    self.rename(os.environ["NAME"])
+                def rename(self, name):
+                    self.name = name
+        """,
+    }
+    for reason, module in variants.items():
+        (tmp_path / reason).mkdir()
+        result = _registry_variant(
+            tmp_path / reason,
+            {
+                "people/views.py": module,
+                "people/wagtail_hooks.py": _ONE_PERSON,
+            },
+        )
+        assert [u.item for u in result.unresolved] == ["register_viewsets_urls()"], reason
+        assert reason in result.unresolved[0].reason
+        assert "hook function the scanner cannot run" in result.unresolved[0].reason
+
+
+def test_an_on_register_effect_the_evaluator_can_run_is_run(tmp_path: Path) -> None:
+    result = _registry_variant(
+        tmp_path,
+        {
+            "people/views.py": """\
+                from cms.viewsets import ViewSet, viewsets
+                class PersonViewSet(ViewSet):
+                    def on_register(self):
+                        viewsets.register(ViewSet("more"))
+                class TeamViewSet(ViewSet):
+                    pass
+                class OrgGroup:
+                    pass
+            """,
+            "people/wagtail_hooks.py": _ONE_PERSON,
+        },
+    )
+    assert result.unresolved == ()
+    assert {"cms/people/", "cms/more/", "cms/more/edit/<int:pk>/"} <= {
+        r.pattern for r in result.routes
+    }
+
+
+def test_a_hook_registered_while_evaluating_and_read_later_stops_it(tmp_path: Path) -> None:
+    result = _registry_variant(
+        tmp_path,
+        {
+            "people/views.py": """\
+                from cms.viewsets import ViewSet
+                class PersonViewSet(ViewSet):
+                    menu_hook = "register_admin_viewset"  # read again by populate()
+                class TeamViewSet(ViewSet):
+                    pass
+                class OrgGroup:
+                    pass
+            """,
+            "people/wagtail_hooks.py": _ONE_PERSON,
+            "places/wagtail_hooks.py": """\
+                from cms import hooks
+                from cms.viewsets import viewsets
+                @hooks.register("register_admin_urls")
+                def late():
+                    viewsets.populate()
+                    return viewsets.get_urlpatterns()
+            """,
+        },
+    )
+    assert any(
+        "hook register_admin_viewset registered while evaluating" in u.reason
+        for u in result.unresolved
+    )
 
 
 def test_a_router_class_with_its_own_routes_is_expanded_through_its_bases() -> None:

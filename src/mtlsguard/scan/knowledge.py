@@ -244,3 +244,16 @@ def external_short(name: str) -> str | None:
     if name.startswith(KNOWN_PACKAGES):
         return name.rsplit(".", 1)[-1]
     return None
+
+
+SECRET_CHECKS = (
+    "check_token",
+    "compare_digest",
+    "constant_time_compare",
+    "check_signature",
+    "verify_token",
+)
+"""Calls that check a value against a secret the caller must hold (a reset or invitation token)."""
+
+SECRET_FIELDS = ("token", "secret", "signature", "passphrase")
+"""Attribute names of a stored secret (``invite.token``)."""

@@ -234,6 +234,8 @@ class FunctionFacts:
 
     auth_guard: bool = False
     """An inline ``request.user.is_authenticated`` (or staff/perm) check that returns/raises."""
+    secret_guard: bool = False
+    """A check of a secret the caller presents (an invitation token) that refuses: a capability."""
     cert_keys: tuple[str, ...] = ()
     """Certificate headers/environ keys read (``HTTP_X_SSL_CLIENT_VERIFY``, ``SSL_CLIENT_S_DN``)."""
     cert_guard: bool = False
@@ -263,9 +265,8 @@ class FunctionFacts:
     permission_branches: tuple[PermissionBranch, ...] = ()
     """For ``get_permissions()`` overrides: what each branch returns."""
     user_scoped_queryset: bool = False
-    """For ``get_queryset()``/``get_object()``: derives the objects from the request's
-    context — ``request.user`` or attributes middleware attached to the request
-    (``request.organizer``, ``request.tenant``) — rather than from the URL alone."""
+    """For ``get_queryset()``/``get_object()``: derives the objects from ``request.user`` or
+    what middleware attached to the request (``request.organizer``), not the URL alone."""
     calls: tuple[str, ...] = ()
     """Resolved dotted names of everything called (``.method`` for unresolved attributes)."""
     path_dependent: bool = False
@@ -277,9 +278,8 @@ class FunctionFacts:
     self_writes: tuple[SelfWrite, ...] = ()
     """``self.<name> = value`` assignments: where a view keeps a parent object."""
     role_guard: str = ""
-    """A guard (here or in a nested wrapper) that refuses users lacking a role: ``"staff"``
-    (``is_staff``, ``is_superuser``, a staff session) or ``"permission"`` (a global
-    ``has_perm("app.codename")``, no object); ``""`` if none."""
+    """A guard (here or in a nested wrapper) refusing users without a role: ``"staff"`` (a staff
+    flag or session) or ``"permission"`` (a global ``has_perm("app.perm")``); else ``""``."""
 
 
 @dataclass(eq=False, slots=True)

@@ -65,6 +65,8 @@ def function_gate(method: str, effects: DecoratorEffects, func: FunctionModel) -
         return Protection(method, True, "decorator", ", ".join(effects.auth))
     if func.facts.auth_guard:
         return Protection(method, True, "inline", "request.user check in body")
+    if func.facts.secret_guard:
+        return Protection(method, True, "inline", "secret-token check in body")
     return None
 
 
@@ -190,5 +192,7 @@ class DjangoViews:
                 gates.per_method.setdefault(method, sub.auth[0])
             if meth.facts.auth_guard:
                 gates.per_method.setdefault(method, f"request.user check in {name}()")
+            if meth.facts.secret_guard:
+                gates.per_method.setdefault(method, f"secret-token check in {name}()")
             if meth.facts.cert_guard:
                 gates.cert.append(f"{name}() checks {', '.join(meth.facts.cert_keys)}")

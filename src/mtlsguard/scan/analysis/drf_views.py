@@ -118,6 +118,10 @@ class DrfViews:
                 detail = f"request.user check in {action or method.lower()}()"
                 protections.append(Protection(method, True, "inline", detail))
                 continue
+            if handler is not None and handler[1].facts.secret_guard:
+                detail = f"secret-token check in {action or method.lower()}()"
+                protections.append(Protection(method, True, "inline", detail))
+                continue
             perms, decided, source = self._permission_classes(route, cls, method, action, handler)
             from_default = from_default or decided == "default"
             verdict = self.permissions.verdict(perms, method)

@@ -20,10 +20,12 @@ from mtlsguard.scan.facts.branches import permission_branches
 from mtlsguard.scan.facts.guards import (
     auth_guard,
     cert_guard,
+    delegated_guard,
     request_context,
     role_branch_lines,
     role_guard,
     safe_methods_shortcut,
+    secret_guard,
 )
 from mtlsguard.scan.facts.ownership import ownership_checked
 from mtlsguard.scan.facts.syntax import FunctionNode
@@ -52,12 +54,16 @@ def analyze_function(
     # A staff or global-permission hint is worth the role checks; ``auth`` covers is_staff.
     role_hint = "auth" in hints or "role" in hints
     role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
-    guarded = ("auth" in hints or "user" in hints) and auth_guard(func, nested=walk.has_nested)
+    user_hint = "auth" in hints or "user" in hints
+    guarded = (user_hint and auth_guard(func, nested=walk.has_nested)) or (
+        "denied" in hints and delegated_guard(func)
+    )
     mentions_user = "user" in hints
     open_lines = {lk.line for lk in walk.lookups if not lk.user_scoped}
     checked_lines = ownership_checked(func, open_lines) if open_lines else set()
     return FunctionFacts(
         auth_guard=guarded,
+        secret_guard="secret" in hints and not guarded and secret_guard(func),
         cert_keys=tuple(dict.fromkeys(walk.cert_keys)),
         cert_guard=bool(walk.cert_keys) and cert_guard(func, constant, auth_guard=guarded),
         trusted_proxy_check="trusted" in hints,

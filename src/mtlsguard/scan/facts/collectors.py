@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from mtlsguard.scan.facts import lookups as _lookups  # noqa: F401  (registers first)
 from mtlsguard.scan.facts.syntax import mentions_user, strings
 from mtlsguard.scan.facts.walk import CALL_COLLECTORS, FunctionWalk, collects, on_call
-from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
+from mtlsguard.scan.knowledge import SAFE_METHODS, SECRET_CHECKS, SECRET_FIELDS, is_cert_key
 from mtlsguard.scan.project_model import Const, JwtDecode, SelfWrite
 
 __all__: list[str] = []
@@ -55,6 +55,10 @@ def _attribute_hint(attr: str) -> str:
         return "trusted"
     if "staff" in attr or "superuser" in attr:
         return "role"
+    if attr in ("PermissionDenied", "NotAuthenticated"):
+        return "denied"
+    if any(w in attr.lower() for w in SECRET_FIELDS):
+        return "secret"
     return ""
 
 
@@ -79,6 +83,8 @@ def _name_hints(walk: FunctionWalk, nodes: list[ast.Name]) -> None:
     for node in nodes:
         if node.id == "SAFE_METHODS":
             walk.hints.add("safe")
+        elif node.id in ("PermissionDenied", "NotAuthenticated"):
+            walk.hints.add("denied")
         elif "trusted" in node.id.lower():
             walk.hints.add("trusted")
 
@@ -187,6 +193,8 @@ def _returns(walk: FunctionWalk, nodes: list[ast.Return]) -> None:
 
 
 def _callee_hint(short: str) -> str:
+    if short.endswith(SECRET_CHECKS):
+        return "secret"
     return "trusted" if "ip_address" in short or "ip_network" in short else ""
 
 

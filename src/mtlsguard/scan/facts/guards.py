@@ -19,16 +19,19 @@ from mtlsguard.scan.facts.syntax import (
     own_nodes,
     strings,
 )
-from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
+from mtlsguard.scan.knowledge import SAFE_METHODS, SECRET_CHECKS, SECRET_FIELDS, is_cert_key
 
 __all__ = [
     "auth_guard",
     "cert_guard",
+    "delegated_guard",
     "denies",
     "request_context",
     "role_branch_lines",
     "role_guard",
     "safe_methods_shortcut",
+    "secret_guard",
+    "secret_test",
 ]
 
 _NEGATIVE_ATTRS = frozenset({"is_anonymous"})
@@ -312,4 +315,82 @@ def safe_methods_shortcut(func: FunctionNode) -> bool:
                     and stmt.value.value is True
                 ):
                     return True
+    return False
+
+
+def _secret_compare(node: ast.Compare) -> bool:
+    """``invite.token != token``: the object's secret against one the caller must present."""
+    operands = [node.left, *node.comparators]
+    secrets = [
+        o
+        for o in operands
+        if isinstance(o, ast.Attribute) and any(w in o.attr.lower() for w in SECRET_FIELDS)
+    ]
+    return bool(secrets) and any(
+        o not in secrets and not isinstance(o, ast.Constant) for o in operands
+    )
+
+
+def secret_test(test: ast.expr) -> bool:
+    """The test compares a secret the caller presents (``invite.token != token``)."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Compare) and _secret_compare(node):
+            return True
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name.endswith(SECRET_CHECKS):
+                return True
+    return False
+
+
+def secret_guard(func: FunctionNode) -> bool:
+    """A check of a secret the caller presents that refuses: a capability (invitation link).
+
+    ``if not constant_time_compare(invite.token, request.GET["token"]): return
+    HttpResponseForbidden()``: whoever passes holds the link's secret, which authenticates the
+    request for that one object as a password would.
+    """
+    return _guard_blocks(func.body, secret_test, either=True)
+
+
+_REFUSAL_ERRORS = frozenset({"PermissionDenied", "NotAuthenticated", "NotAuthorized"})
+
+
+def _catches_refusal(handler: ast.ExceptHandler) -> bool:
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(
+        (isinstance(k, ast.Name) and k.id in _REFUSAL_ERRORS)
+        or (isinstance(k, ast.Attribute) and k.attr in _REFUSAL_ERRORS)
+        for k in kinds
+    )
+
+
+def _given_request(call: ast.Call) -> bool:
+    return any(
+        (isinstance(a, ast.Name) and a.id == "request")
+        or (isinstance(a, ast.Attribute) and a.attr == "request")
+        for a in call.args
+    )
+
+
+def delegated_guard(func: FunctionNode) -> bool:
+    """A helper given the request decides, and its ``PermissionDenied`` becomes a refusal.
+
+    ``try: ticket = get_ticket_with_authorisation(request, ticket_id) except PermissionDenied:
+    return redirect_to_login(...)``: the helper checks the user (or a secret key) and raises.
+    """
+    for node in own_nodes(func):
+        if not isinstance(node, ast.Try):
+            continue
+        if not any(
+            _catches_refusal(h) and _exits(h.body) for h in node.handlers if h.type is not None
+        ):
+            continue
+        if any(
+            isinstance(call, ast.Call) and _given_request(call)
+            for stmt in node.body
+            for call in ast.walk(stmt)
+        ):
+            return True
     return False

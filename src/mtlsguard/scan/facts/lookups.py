@@ -31,7 +31,8 @@ def _read_locals(walk: FunctionWalk) -> None:
     """``pk = request.data.get("id")``: the local carries a caller-chosen key.
 
     Any other field of the body or query string (``query = request.GET.get("q")``) is a
-    caller-chosen search criterion: :attr:`FunctionWalk.inputs`.
+    caller-chosen search criterion: :attr:`FunctionWalk.inputs`, and so is a local computed
+    from one (``ids = [u["id"] for u in updates]``).
     """
     nodes, walk.pending_assigns = walk.pending_assigns, []
     for node in nodes:
@@ -47,8 +48,24 @@ def _read_locals(walk: FunctionWalk) -> None:
             and isinstance(sub.value, ast.Name | ast.Attribute)
             and _names(sub.value, "request")
             for sub in subs
-        ):
+        ) or _read_from(node.value, walk.inputs):
             walk.inputs.update(names)
+
+
+def _read_from(value: ast.expr, inputs: set[str]) -> bool:
+    """``updates["id"]``, ``updates.get("ids")``, ``[u["id"] for u in updates]``: a part of input.
+
+    A call given the input (``parse(data)``) computes something of its own: not followed.
+    """
+    if isinstance(value, ast.Subscript):
+        return _read_from(value.value, inputs)
+    if isinstance(value, ast.Name):
+        return value.id in inputs
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        return value.func.attr in ("get", "getlist") and _read_from(value.func.value, inputs)
+    if isinstance(value, ast.ListComp | ast.SetComp | ast.GeneratorExp):
+        return any(_read_from(gen.iter, inputs) for gen in value.generators)
+    return False
 
 
 def _model_expr(source: ast.expr) -> ast.expr:
@@ -239,8 +256,16 @@ def caller_key(node: ast.AST) -> str:
     """The caller-chosen key ``node`` reads, or ``""``.
 
     ``pk`` for ``kwargs["pk"]``/``kwargs.get("pk")``; ``request.data['id']`` for an id-like
-    field of the request body or query string.
+    field of the request body or query string; ``self.pk`` for the record key a class-based
+    view keeps from its URL (``setup(self, request, pk)`` storing ``self.pk = pk``).
     """
+    if (
+        isinstance(node, ast.Attribute)
+        and node.attr == "pk"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    ):
+        return "self.pk"
     if isinstance(node, ast.Subscript):
         base, key = node.value, node.slice
     elif (

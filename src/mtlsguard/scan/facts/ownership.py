@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from mtlsguard.scan.facts.guards import denies
+from mtlsguard.scan.facts.guards import denies, secret_test
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
 
 __all__ = ["ownership_checked"]
@@ -25,9 +25,13 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
     object assigned from the lookup is named in a test about the user that refuses on one
     side. A lookup that names such a checked object (``Note.objects.get(id=..., document=doc)``)
     is scoped by it too. Aliases of the user (``current = request.user``) count as the user.
+    A permission tester built from the object and the user (``perms =
+    page.permissions_for_user(request.user)``, then ``if not perms.can_edit(): raise
+    PermissionDenied``) checks the object it was built from.
     """
     nodes = list(own_nodes(func))
     aliases = _user_aliases(nodes)
+    testers = _testers(nodes, aliases)
     checked: set[str] = set()
     bodies = [func.body]
     for n in nodes:
@@ -37,12 +41,17 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
                 bodies.append(n.orelse)
     for body in bodies:
         for index, stmt in enumerate(body):
-            if not isinstance(stmt, ast.If) or not _ownership_test(stmt.test, aliases):
+            if not isinstance(stmt, ast.If):
+                continue
+            tested = {n.id for n in ast.walk(stmt.test) if isinstance(n, ast.Name)}
+            via = set().union(*(testers[t] for t in tested & testers.keys()))
+            if not via and not _ownership_test(stmt.test, aliases):
                 continue
             after = body[index + 1] if index + 1 < len(body) else None
             if any(denies(s) for s in stmt.body + stmt.orelse) or (
                 after is not None and denies(after)
             ):
+                checked.update(via)
                 checked.update(
                     n.id
                     for n in ast.walk(stmt.test)
@@ -64,6 +73,34 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
             if any(isinstance(v, ast.Name) and v.id in checked for v in values):
                 found.add(node.lineno)
     return found & lookup_lines
+
+
+def _testers(nodes: list[ast.AST], aliases: set[str]) -> dict[str, set[str]]:
+    """Locals holding a permission tester of an object for the user, with that object's name.
+
+    ``perms = page.permissions_for_user(request.user)`` (Wagtail),
+    ``perms = get_perms(request.user, obj)``: a call given the user and a local object.
+    """
+    testers: dict[str, set[str]] = {}
+    for node in nodes:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        call = node.value
+        args = [*call.args, *(kw.value for kw in call.keywords)]
+        if not any(_refers_to_user(a, aliases) for a in args):
+            continue
+        objects = {
+            n.id
+            for part in [call.func, *args]
+            for n in ast.walk(part)
+            if isinstance(n, ast.Name) and n.id not in aliases and n.id not in ("request", "self")
+        }
+        if isinstance(call.func, ast.Name):
+            objects.discard(call.func.id)
+        for target in node.targets:
+            if isinstance(target, ast.Name) and objects:
+                testers[target.id] = objects
+    return testers
 
 
 def _asserted(nodes: list[ast.AST], aliases: set[str]) -> set[str]:
@@ -150,35 +187,10 @@ def _refers_to_user(node: ast.AST, aliases: set[str]) -> bool:
     )
 
 
-_SECRET_CHECKS = ("check_token", "compare_digest", "check_signature", "verify_token")
-"""Calls that check a fetched object against a secret the caller must hold (a reset token)."""
-
-
-_SECRET_FIELDS = ("token", "secret", "signature", "passphrase")
-
-
-def _secret_compare(node: ast.Compare) -> bool:
-    """``invite.token != token``: the object's secret against one the caller must present."""
-    operands = [node.left, *node.comparators]
-    secrets = [
-        o
-        for o in operands
-        if isinstance(o, ast.Attribute) and any(w in o.attr.lower() for w in _SECRET_FIELDS)
-    ]
-    return bool(secrets) and any(
-        o not in secrets and not isinstance(o, ast.Constant) for o in operands
-    )
-
-
 def _ownership_test(test: ast.expr, aliases: set[str]) -> bool:
+    if secret_test(test):
+        return True
     for node in ast.walk(test):
-        if isinstance(node, ast.Compare) and _secret_compare(node):
-            return True
-        if isinstance(node, ast.Call):
-            func = node.func
-            func_name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if func_name.endswith(_SECRET_CHECKS):
-                return True
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
             users = [o for o in operands if _refers_to_user(o, aliases)]

@@ -11,7 +11,12 @@ a media/uploads prefix (``MEDIA_ROOT``) is reported: it hands out every user's u
 middleware counts as a login wall only if it refuses (returns a redirect or 403, raises, or
 wraps the view in ``login_required``); one that only reads ``request.user.is_authenticated``
 and passes the request on protects nothing. ``initial()``/``check_permissions()``/
-``dispatch()`` overrides that refuse without a user check protect the view. A DRF view whose
+``dispatch()`` overrides that refuse without a user check protect the view. A handler that
+refuses unless the caller presents an object's secret (``if not constant_time_compare(
+invite.token, request.GET["token"]): return HttpResponseForbidden()``: a capability link), or
+that turns the ``PermissionDenied`` of a helper given the request into a refusal (``try: ticket
+= ticket_with_authorisation(request, pk) except PermissionDenied: return
+redirect_to_login(...)``), is protected. A DRF view whose
 permissions sit in a misspelt attribute (``permissions = [...]``) says so.
 
 **Severity.** High when the view reads a model owned by a user (directly or through a tenant),

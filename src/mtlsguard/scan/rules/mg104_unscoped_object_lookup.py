@@ -11,8 +11,14 @@ checked against it (``Note.objects.get(id=..., document=doc)`` after ``has_perm(
 by ``self.get_object()``, or by a later ``qs.filter(...)`` on the user. An object checked after
 the fetch (``if doc.owner != request.user: raise PermissionDenied``, ``if not
 obj.can_view(request.user): return HttpResponseForbidden()``, a reset-token check) is not
-reported, nor a lookup by a parent named in the URL (``workspace__slug=slug``) when a
-decorator or the handler checks that parent against the user. Staff-only views (also by a check
+reported, and so is one asked through a permission tester built from it and the user (``perms
+= page.permissions_for_user(request.user)``, then ``if not perms.can_edit(): raise
+PermissionDenied``); nor is a lookup by a parent named in the URL (``workspace__slug=slug``)
+when a decorator or the handler checks that parent against the user, unless the records are
+picked by ids the caller lists (``filter(id__in=issue_ids)`` with ``issue_ids`` taken from
+``request.data``). A class-based view's ``self.pk`` is the URL's key. A DRF viewset over the
+user model that deletes with DRF's own ``destroy()`` is reported too (medium severity, low
+confidence): whoever may delete users deletes superusers as well. Staff-only views (also by a check
 the handler makes through a method of its view) are not reported; views behind a global
 permission, lookups keyed by a ``<uuid:...>`` URL parameter and records of the user model
 itself (a public profile is by design, changing another account is not) get low confidence
@@ -48,7 +54,7 @@ from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import user_aware
+from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
@@ -56,7 +62,7 @@ from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_k
 
 RULE_ID = "MG104"
 _SECRETS = ("token", "secret", "signature")
-_RECORD_KEY = re.compile(r"(^|_)(pk|id)$")
+_RECORD_KEY = re.compile(r"(^|_)(pk|id)s?$")
 _ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy", "get_object")
 
 
@@ -91,6 +97,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if gate is not None and gate.role == "staff":
             continue  # staff-only view: any object is theirs to see
         route_downgrade = permission_downgrade(gate)
+        yield from _privileged_account_destroy(ctx, meta, analysis, route_downgrade[2])
         for handler in _handlers(ctx, analysis):
             if not any(
                 not lk.user_scoped
@@ -175,6 +182,44 @@ def _remediation(model: str | None, owners: tuple[str, ...]) -> str:
     return (
         f"Add {field}=request.user to the lookup (get_object_or_404({short}, pk=pk, "
         f"{field}=request.user)) or fetch through request.user's related manager."
+    )
+
+
+def _privileged_account_destroy(
+    ctx: RuleContext, meta: Rule, analysis: RouteAnalysis, note: str
+) -> Iterator[Finding]:
+    """A viewset deleting a user record chosen by URL id with DRF's own ``destroy()``.
+
+    ``UserViewSet(ModelViewSet)`` with ``queryset = User.objects.all()``: whoever may delete
+    users deletes superusers too. A ``destroy()``/``perform_destroy()`` of the project's own
+    (refusing a target more privileged than the caller, or only removing a membership) is
+    not judged.
+    """
+    cls = analysis.klass
+    if cls is None or ("DELETE", "destroy") not in analysis.method_actions:
+        return
+    declared = ctx.project.attribute(cls, "model")
+    model = served_model(ctx.project, cls) or (model_of(declared[1]) if declared else None)
+    if model is None or not is_user_model(ctx.project, model):
+        return
+    if any(ctx.project.method(cls, name) for name in ("destroy", "perform_destroy")):
+        return
+    yield meta.finding(
+        severity=Severity.MEDIUM,
+        confidence=Confidence.LOW,
+        location=cls.location,
+        route=analysis.route.pattern,
+        view=analysis.view,
+        view_kind=analysis.view_kind,
+        evidence=(
+            f"{where(analysis)}: destroy of a {short_of(model)} chosen by URL id with no check "
+            f"that the target is not more privileged (is_superuser/is_staff) than the caller{note}"
+        ),
+        remediation=(
+            "Override destroy() (and update()) to refuse a superuser or staff target unless "
+            "request.user is one: if target.is_superuser and not request.user.is_superuser: "
+            "return HttpResponseForbidden()."
+        ),
     )
 
 

@@ -16,7 +16,14 @@ from collections.abc import Iterator
 from mtlsguard.scan.static.admin_site import AdminSiteRoutes, app_package
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
-__all__ = ["CMS_PAGE", "cms_apphook_urls", "hook_function_names", "hook_functions"]
+__all__ = [
+    "CMS_PAGE",
+    "cms_apphook_urls",
+    "hook_definitions",
+    "hook_function_names",
+    "hook_returns",
+    "runs_effects",
+]
 
 CMS_PAGE = "<cms-page>/"
 """Prefix of an apphook's routes: the CMS page it is attached to is decided at run time."""
@@ -35,16 +42,32 @@ def _app_modules(apps: AdminSiteRoutes, suffix: str) -> Iterator[tuple[SourceTre
             yield tree, module
 
 
-def hook_functions(apps: AdminSiteRoutes, hook: str) -> Iterator[Found]:
-    """What each ``@hooks.register(hook)`` function of an installed app returns.
+def hook_returns(func: ast.FunctionDef) -> Iterator[ast.expr]:
+    """What a hook function returns, a returned local name replaced by its assigned value."""
+    yield from _returned(func)
 
-    A returned local name is replaced by what the function assigned to it.
-    """
+
+def hook_definitions(
+    apps: AdminSiteRoutes, hook: str
+) -> Iterator[tuple[SourceTree, ParsedModule, ast.FunctionDef]]:
+    """The installed apps' ``@hooks.register(hook)`` functions."""
     for tree, module in _app_modules(apps, "wagtail_hooks"):
         for node in module.tree.body:
             if isinstance(node, ast.FunctionDef) and _registers_hook(node, hook):
-                for value in _returned(node):
-                    yield tree, module, value
+                yield tree, module, node
+
+
+def runs_effects(func: ast.FunctionDef) -> bool:
+    """``func`` calls something for its effect before it returns (``viewsets.populate()``).
+
+    What it returns then depends on that effect: the function is run, not just its ``return``.
+    """
+    spec = func.args
+    if len(spec.defaults) < len(spec.posonlyargs) + len(spec.args) or None in spec.kw_defaults:
+        return False  # a hook called with arguments (``construct_admin_api(router)``)
+    return any(
+        isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) for node in ast.walk(func)
+    ) and any(isinstance(node, ast.Return) and node.value is not None for node in ast.walk(func))
 
 
 def hook_function_names(apps: AdminSiteRoutes, hook: str) -> list[str]:

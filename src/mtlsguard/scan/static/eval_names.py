@@ -15,7 +15,7 @@ from abc import abstractmethod
 from typing import Any
 
 from mtlsguard.scan.static.eval_builtins import constant_attribute
-from mtlsguard.scan.static.eval_statements import MAX_CALL_DEPTH, StatementRunner
+from mtlsguard.scan.static.eval_statements import StatementRunner
 from mtlsguard.scan.static.eval_values import (
     Builtin,
     Code,
@@ -28,12 +28,21 @@ from mtlsguard.scan.static.eval_values import (
     Splice,
     Super,
 )
+from mtlsguard.scan.static.modules import absolute_import
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
 __all__ = ["ClassFound", "Missing", "NameResolver", "decorator_name"]
 
 _PROPERTIES = frozenset({"property", "cached_property"})
 _CLASS_LEVEL = frozenset({"classmethod", "classonlymethod", "staticmethod"})
+_BUILTIN_TYPES: dict[str, type | tuple[type, ...]] = {
+    "list": list,
+    "tuple": tuple,
+    "dict": dict,
+    "str": str,
+    "int": int,
+    "bool": bool,
+}
 _APP_CONFIG_ATTRS = frozenset({"name", "label", "verbose_name", "path", "module", "default"})
 
 ClassFound = tuple[SourceTree, ParsedModule, ast.ClassDef]
@@ -43,6 +52,9 @@ class NameResolver(StatementRunner):
     """Global names, attributes, classes and ``hasattr`` over the trees."""
 
     trees: list[SourceTree]
+    objects: dict[str, Instance] | None = None
+    """Module-level objects an evaluation may run methods of (a registry), by dotted name;
+    None: a module-level object stays a name for the walker."""
 
     # --- names and attributes ------------------------------------------------------------
 
@@ -57,6 +69,20 @@ class NameResolver(StatementRunner):
             return self._global(frame.tree, dotted, module, module.assigns[name], frame.depth)
         return self.reference(dotted, frame.depth)
 
+    def import_names(self, frame: Frame, stmt: ast.Import | ast.ImportFrom) -> None:
+        """``from django.apps import apps`` inside a function: ``apps`` bound to its value."""
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                name = alias.asname or alias.name.partition(".")[0]
+                frame.local[name] = Ref(alias.name if alias.asname else name)
+            return
+        base = absolute_import(frame.module, stmt.module, stmt.level)
+        for alias in stmt.names:
+            if alias.name == "*":
+                raise NotStatic("import *")
+            dotted = f"{base}.{alias.name}" if base else alias.name
+            frame.local[alias.asname or alias.name] = self.reference(dotted, frame.depth)
+
     def reference(self, dotted: str, depth: int) -> Any:
         """A module-level name of some tree: a constant's value, else a :class:`Ref`."""
         for tree in self.trees:
@@ -69,7 +95,7 @@ class NameResolver(StatementRunner):
         self, tree: SourceTree, dotted: str, module: ParsedModule, node: ast.expr, depth: int
     ) -> Any:
         """A module constant's value; a list holding code (patterns) stays a name."""
-        if depth >= MAX_CALL_DEPTH:
+        if depth >= self.max_depth or (self.objects is not None and dotted in self.objects):
             return Ref(dotted)
         try:
             value = self.eval(Frame(tree, module, {}, depth + 1), node)
@@ -77,10 +103,29 @@ class NameResolver(StatementRunner):
             return Ref(dotted)
         # a module-level object or pattern list stays a name: the walker follows what the
         # module does to it later (``router.register``, ``+=``)
+        if isinstance(value, Instance) and self.objects is not None:
+            self.objects[dotted] = value  # one object for the whole evaluation
         return Ref(dotted) if _holds_code(value) or isinstance(value, Instance) else value
+
+    def truth(self, value: Any) -> bool:
+        """Python truth; a class or function of the trees (``if not self.model``) is true."""
+        value = self.deref(value)
+        if isinstance(value, Ref):
+            for tree in self.trees:
+                found = tree.lookup(value.dotted)
+                if found is not None and isinstance(found[1], ast.ClassDef | ast.FunctionDef):
+                    return True
+        return super().truth(value)
+
+    def deref(self, value: Any) -> Any:
+        """A module-level object's name as the object itself (when objects are followed)."""
+        if isinstance(value, Ref) and self.objects is not None and value.dotted in self.objects:
+            return self.objects[value.dotted]
+        return value
 
     def attribute(self, frame: Frame, base: Any, attr: str) -> Any:
         """``base.attr``."""
+        base = self.deref(base)
         if isinstance(base, Instance):
             if attr == "__dict__":
                 return base.attrs
@@ -102,6 +147,12 @@ class NameResolver(StatementRunner):
         if isinstance(base, InstalledApp):
             if attr == "name":
                 return base.name
+            config = self._class(base.entry) or self._app_config(base.name)
+            if config is not None and attr != "name":
+                try:
+                    return self.class_attribute(base.entry, config, attr, frame.depth)
+                except Missing:
+                    pass
             if attr == "label":
                 return base.name.rpartition(".")[2]
             raise NotStatic(f"AppConfig.{attr}")
@@ -184,8 +235,38 @@ class NameResolver(StatementRunner):
                 continue
         raise Missing(attr)
 
+    def is_instance(self, value: Any, classes: Any) -> bool:
+        """``isinstance(value, classes)`` for builtin types and the trees' classes."""
+        value = self.deref(value)
+        if isinstance(value, Ref | Code | Splice | Method | Builtin | Super):
+            raise NotStatic("isinstance of a value it does not know")
+        wanted = list(classes) if isinstance(classes, tuple) else [classes]
+        for cls in wanted:
+            if isinstance(cls, Builtin) and cls.receiver is None and cls.name in _BUILTIN_TYPES:
+                if not isinstance(value, Instance) and isinstance(value, _BUILTIN_TYPES[cls.name]):
+                    return True
+            elif isinstance(cls, Ref) and self._class(cls.dotted) is not None:
+                if isinstance(value, Instance) and self._subclass(value.cls, cls.dotted, 0):
+                    return True
+            else:
+                raise NotStatic("isinstance of a class it does not know")
+        return False
+
+    def _subclass(self, dotted: str, ancestor: str, level: int) -> bool:
+        found, wanted = self._class(dotted), self._class(ancestor)
+        if dotted == ancestor or (found and wanted and found[2] is wanted[2]):
+            return True  # (``models.IntegerField`` is ``models.fields.IntegerField``)
+        if found is None or level > 8:
+            raise NotStatic(f"base {dotted}")
+        tree, module, node = found
+        return any(
+            self._subclass(tree.dotted_of(module, base) or "?", ancestor, level + 1)
+            for base in node.bases
+        )
+
     def has_attribute(self, frame: Frame, base: Any, attr: str) -> bool:
         """``hasattr(base, attr)``: modules, classes and installed apps' ``AppConfig``."""
+        base = self.deref(base)
         if isinstance(base, InstalledApp):
             return self._app_has(base, attr, frame.depth)
         if isinstance(base, Instance) and attr in base.attrs:

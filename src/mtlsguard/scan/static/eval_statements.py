@@ -40,15 +40,33 @@ class _Continue(Exception):
 class StatementRunner(ABC):
     """Run statements; the expression half is the subclass's."""
 
+    max_depth = MAX_CALL_DEPTH
+    """Nested calls (and module constants read through one another) before it stops."""
+
     @abstractmethod
     def eval(self, frame: Frame, node: ast.expr) -> Any:
         """The value of ``node`` in ``frame``."""
+
+    def import_names(self, frame: Frame, stmt: ast.Import | ast.ImportFrom) -> None:
+        """An import inside a function: its names bound in the frame."""
+        raise NotStatic("import")
+
+    def truth(self, value: Any) -> bool:
+        """Python truth of a known value (raises for the rest)."""
+        return truth(value)
+
+    def discarded(self, frame: Frame, node: ast.expr, stopped: NotStatic) -> None:
+        """A call whose result is discarded could not be run: stop (raise ``stopped``).
+
+        A subclass may go on when its effects provably cannot reach the value being evaluated.
+        """
+        raise stopped
 
     def invoke(
         self, frame: Frame, func: ast.FunctionDef, args: list[Any], kwargs: dict[str, Any]
     ) -> Any:
         """``func``'s return value with ``args``/``kwargs`` bound (``frame``: its module)."""
-        if frame.depth >= MAX_CALL_DEPTH:
+        if frame.depth >= self.max_depth:
             raise NotStatic("call depth")
         frame.depth += 1
         self._bind_parameters(frame, func.args, args, kwargs)
@@ -106,11 +124,16 @@ class StatementRunner(ABC):
 
     def _statement(self, frame: Frame, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Expr):
-            if not isinstance(stmt.value, ast.Constant) and isinstance(
-                self.eval(frame, stmt.value), Code
-            ):
+            if isinstance(stmt.value, ast.Constant):
+                return
+            try:
+                value = self.eval(frame, stmt.value)
+            except NotStatic as stopped:
+                self.discarded(frame, stmt.value, stopped)
+                return
+            if isinstance(value, Code):
                 # a call run for its effect that the evaluator does not run (``register(x)``)
-                raise NotStatic("a call with unknown effects")
+                self.discarded(frame, stmt.value, NotStatic("a call with unknown effects"))
         elif isinstance(stmt, ast.Assign):
             value = self.eval(frame, stmt.value)
             for target in stmt.targets:
@@ -120,7 +143,7 @@ class StatementRunner(ABC):
         elif isinstance(stmt, ast.AugAssign):
             self._augmented(frame, stmt)
         elif isinstance(stmt, ast.If):
-            self.run(frame, stmt.body if truth(self.eval(frame, stmt.test)) else stmt.orelse)
+            self.run(frame, stmt.body if self.truth(self.eval(frame, stmt.test)) else stmt.orelse)
         elif isinstance(stmt, ast.For):
             self._loop(frame, stmt)
         elif isinstance(stmt, ast.Return):
@@ -129,6 +152,8 @@ class StatementRunner(ABC):
             self.run(frame, stmt.body)  # ``with suppress(ImportError):`` and the like
         elif isinstance(stmt, ast.Try):
             self.run(frame, stmt.body + stmt.orelse + stmt.finalbody)
+        elif isinstance(stmt, ast.Import | ast.ImportFrom):
+            self.import_names(frame, stmt)
         elif isinstance(stmt, ast.Break):
             raise _Break
         elif isinstance(stmt, ast.Continue):

@@ -26,6 +26,7 @@ __all__ = [
     "Method",
     "NotStatic",
     "Ref",
+    "Sentinel",
     "Splice",
     "Super",
     "absolute_name",
@@ -86,6 +87,14 @@ class Instance:
 
     cls: str
     attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentinel:
+    """``UNDEFINED = type("UNDEFINED", (object,), {...})()``: an object only equal to itself."""
+
+    where: str
+    """Where it is created (one object per place)."""
 
 
 @dataclass(frozen=True, slots=True)

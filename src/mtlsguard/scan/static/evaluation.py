@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from mtlsguard.scan.static.admin_site import app_package
-from mtlsguard.scan.static.eval_builtins import call_builtin, truth
+from mtlsguard.scan.static.eval_builtins import call_builtin
 from mtlsguard.scan.static.eval_names import ClassFound, Missing, NameResolver, decorator_name
 from mtlsguard.scan.static.eval_values import (
     Builtin,
@@ -33,6 +33,7 @@ from mtlsguard.scan.static.eval_values import (
     Method,
     NotStatic,
     Ref,
+    Sentinel,
     Splice,
     Super,
     absolute_name,
@@ -40,7 +41,7 @@ from mtlsguard.scan.static.eval_values import (
 )
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
-__all__ = ["Frame", "NotStatic", "UrlFactoryEvaluator"]
+__all__ = ["Frame", "NotStatic", "UrlFactoryEvaluator", "python_errors"]
 
 MAX_STEPS = 20_000
 """Expressions evaluated in one top-level evaluation."""
@@ -81,7 +82,7 @@ class UrlFactoryEvaluator(NameResolver):
     def call(self, tree: SourceTree, module: ParsedModule, node: ast.Call) -> list[Any]:
         """The items of the list ``node`` returns (raises :class:`NotStatic`)."""
         self._steps = 0
-        with _python_errors():
+        with python_errors():
             value = self._call(Frame(tree, module, {}), node, run_opaque=False)
         if not isinstance(value, list | tuple):
             raise NotStatic("not a list")
@@ -92,7 +93,7 @@ class UrlFactoryEvaluator(NameResolver):
         self._steps = 0
         self.imported.clear()
         frame = Frame(tree, module, {name: []})
-        with _python_errors():
+        with python_errors():
             self.run(frame, [loop])
         found = frame.local[name]
         if not isinstance(found, list):
@@ -112,7 +113,7 @@ class UrlFactoryEvaluator(NameResolver):
             for stmt in module.tree.body
             if (stmt.end_lineno or stmt.lineno) < node.lineno and not isinstance(stmt, _DEFINITIONS)
         ]
-        with _python_errors():
+        with python_errors():
             self.run(frame, above)
             return self.eval(frame, node)
 
@@ -167,13 +168,18 @@ class UrlFactoryEvaluator(NameResolver):
             value: Any = None
             for operand in node.values:
                 value = self.eval(frame, operand)
-                if truth(value) == isinstance(node.op, ast.Or):
+                if self.truth(value) == isinstance(node.op, ast.Or):
                     return value
             return value
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            return not truth(self.eval(frame, node.operand))
+        if isinstance(node, ast.UnaryOp):
+            operand = self.eval(frame, node.operand)
+            if isinstance(node.op, ast.Not):
+                return not self.truth(operand)
+            if isinstance(node.op, ast.USub) and type(operand) in (int, float):
+                return -operand
+            raise NotStatic("unary operator")
         if isinstance(node, ast.IfExp):
-            taken = node.body if truth(self.eval(frame, node.test)) else node.orelse
+            taken = node.body if self.truth(self.eval(frame, node.test)) else node.orelse
             return self.eval(frame, taken)
         if isinstance(node, ast.Subscript):
             base, key = self.eval(frame, node.value), self.eval(frame, node.slice)
@@ -212,7 +218,7 @@ class UrlFactoryEvaluator(NameResolver):
         generator = generators[index]
         for item in self.iterate(self.eval(frame, generator.iter)):
             self.bind(frame, generator.target, item)
-            if all(truth(self.eval(frame, test)) for test in generator.ifs):
+            if all(self.truth(self.eval(frame, test)) for test in generator.ifs):
                 self._comprehension(frame, elt, generators, index + 1, out)
         return out
 
@@ -236,9 +242,14 @@ class UrlFactoryEvaluator(NameResolver):
                 args.extend(self.iterate(self.eval(frame, arg.value)))
             else:
                 args.append(self.eval(frame, arg))
-        kwargs = {kw.arg: self.eval(frame, kw.value) for kw in node.keywords if kw.arg}
-        if len(kwargs) != len(node.keywords):
-            raise NotStatic("**kwargs")
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            value = self.eval(frame, kw.value)
+            if kw.arg is None and not (
+                isinstance(value, dict) and all(type(k) is str for k in value)
+            ):
+                raise NotStatic("**kwargs")
+            kwargs.update(value if kw.arg is None else {kw.arg: value})
         if isinstance(func, Method):
             return self.run_method(frame, func, args, kwargs)
         if isinstance(func, Ref):
@@ -332,6 +343,8 @@ class UrlFactoryEvaluator(NameResolver):
         if func.name == "super" and func.receiver is None and not args and frame.method:
             method = frame.method
             return Super(method.defined_in, method.instance or Ref(method.owner))
+        if func.name == "isinstance" and func.receiver is None and len(args) == 2:
+            return self.is_instance(args[0], args[1])
         if func.name in ("hasattr", "getattr") and func.receiver is None and len(args) >= 2:
             if not isinstance(args[1], str):
                 raise NotStatic("attribute name")
@@ -347,7 +360,11 @@ class UrlFactoryEvaluator(NameResolver):
 
     def _code(self, frame: Frame, node: ast.Call) -> Code:
         """``node`` for the walker: its arguments evaluated, its names absolute."""
-        func = _absolute(frame, node.func)
+        func = node.func  # ``self.view_class.as_view``: the receiver's value, when known
+        if isinstance(func, ast.Attribute):
+            func = ast.Attribute(self._operand(frame, func.value), func.attr, ast.Load())
+        else:
+            func = _absolute(frame, func)
         args = [
             ast.Starred(self._operand(frame, a.value), ast.Load())
             if isinstance(a, ast.Starred)
@@ -366,7 +383,7 @@ class UrlFactoryEvaluator(NameResolver):
 
 
 @contextlib.contextmanager
-def _python_errors() -> Iterator[None]:
+def python_errors() -> Iterator[None]:
     """What Python itself would reject (``"".join`` of code, an unhashable key) is not static."""
     try:
         yield
@@ -388,8 +405,15 @@ def _registers(decorator: ast.expr) -> bool:
 
 
 def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
+    if isinstance(op, ast.Is | ast.IsNot) and (
+        isinstance(left, Instance | Sentinel) or (isinstance(left, Ref) and left == right)
+    ):
+        # an object is itself; one global name read twice is one object
+        return (left is right or left == right) == isinstance(op, ast.Is)
     for value in (left, right):
         if not (value is None or isinstance(value, str | int | float | list | tuple | dict)):
+            if isinstance(value, Sentinel):
+                continue
             raise NotStatic("comparison")
     if isinstance(op, ast.Eq):
         return bool(left == right)

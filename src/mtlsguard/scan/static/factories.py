@@ -12,9 +12,11 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from mtlsguard.scan.static.app_hooks import hook_function_names
+from mtlsguard.scan.static.admin_site import app_package
+from mtlsguard.scan.static.app_hooks import hook_function_names, hook_returns, runs_effects
+from mtlsguard.scan.static.eval_registry import RegistryEvaluator
 from mtlsguard.scan.static.eval_values import NotStatic, to_node
-from mtlsguard.scan.static.evaluation import UrlFactoryEvaluator
+from mtlsguard.scan.static.folding import static_string
 from mtlsguard.scan.static.routers import RouterRoutes
 from mtlsguard.scan.static.source import ParsedModule
 from mtlsguard.scan.static.url_entries import EntryWalker, UrlScope
@@ -25,16 +27,21 @@ __all__ = ["FactoryWalker"]
 class FactoryWalker(EntryWalker):
     """Walk the lists that URL factories and installed-app loops return."""
 
-    _evaluator: UrlFactoryEvaluator | None = None
+    _evaluator: RegistryEvaluator | None = None
     _routers: RouterRoutes
 
-    def _factory(self) -> UrlFactoryEvaluator:
+    def _factory(self) -> RegistryEvaluator:
         if self._evaluator is None:
             trees = [self.tree] + ([self.other_tree] if self.other_tree is not None else [])
             site = self.admin_site
             apps = site.apps if site is not None else None
             hooks = (lambda hook: hook_function_names(site, hook)) if site is not None else None
-            self._evaluator = UrlFactoryEvaluator(trees, apps, hooks)
+            self._evaluator = RegistryEvaluator(trees, apps, hooks)
+            settings = site.settings if site is not None else None
+            for name, entry in settings.values.items() if settings is not None else ():
+                text = static_string(entry.value)
+                if text is not None and not entry.conditional:
+                    self._evaluator.settings_values[name] = text
         return self._evaluator
 
     def _factory_patterns(
@@ -50,6 +57,49 @@ class FactoryWalker(EntryWalker):
         if not self._built_patterns(module, items, node, scope):
             return "stopped at: an item that is not a URL pattern"
         return None
+
+    def _hook_function(self, module: ParsedModule, func: ast.FunctionDef, scope: UrlScope) -> None:
+        """What a hook function returns: run when it calls something for its effect first."""
+        if runs_effects(func):
+            self._hook_function_patterns(module, func, scope)
+            return
+        for value in hook_returns(func):
+            self._patterns(module, value, scope.deeper(module.location(value)))
+
+    def _hook_function_patterns(
+        self, module: ParsedModule, func: ast.FunctionDef, scope: UrlScope
+    ) -> None:
+        """Run a hook function that fills a registry before returning its patterns."""
+        evaluator = self._factory()
+        try:
+            items = evaluator.run_function(self.tree, module, func)
+            stopped = None if _patterns_only(items) else "an item that is not a URL pattern"
+        except NotStatic as error:
+            stopped = str(error)
+        except RecursionError:
+            stopped = "nesting too deep"
+        if stopped is not None:
+            reason = "URL patterns returned by a hook function the scanner cannot run"
+            self._note(
+                "urlpatterns",
+                f"{func.name}()",
+                f"{reason} (stopped at: {stopped})",
+                module.location(func),
+            )
+            return
+        site = self.admin_site
+        packages = [app_package(app) for app in site.apps] if site is not None else []
+        elsewhere = evaluator.registered_elsewhere(packages)
+        if elsewhere is not None:
+            reason = (
+                f"{', '.join(evaluator.followed)} is also filled at import time ({elsewhere}), "
+                "which the scanner does not run"
+            )
+            self._note("urlpatterns", f"{func.name}()", reason, module.location(func))
+            return
+        self._built_patterns(module, items, func, scope)
+        new = [text for text in evaluator.assumed if text not in self.assumptions]
+        self.assumptions.extend(dict.fromkeys(new))
 
     def _object_patterns(self, module: ParsedModule, node: ast.expr, scope: UrlScope) -> bool:
         """``api.urls`` of an object the module built above (``api.register_endpoint(...)``)."""
@@ -102,3 +152,11 @@ class FactoryWalker(EntryWalker):
                 sub.col_offset = getattr(where, "col_offset", 0)
         self._patterns(module, node, scope.deeper(module.location(where)))
         return True
+
+
+def _patterns_only(items: list[Any]) -> bool:
+    try:
+        to_node(items)
+    except NotStatic:
+        return False
+    return True

@@ -240,6 +240,7 @@ def build_static_project(root: Path, resolution: Resolution | None = None) -> St
         run.reusable_app(walker)
     if urlconf is not None:
         run.project.routes = walker.walk(urlconf)
+        run.assumptions.extend(walker.assumptions)
         blind = not any(u.kind != "settings" for u in run.unresolved)
         if not run.project.routes and blind and has_django_views(root):
             run.unresolved.append(

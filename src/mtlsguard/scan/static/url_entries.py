@@ -83,6 +83,8 @@ class EntryWalker(ABC):
         self.builder = builder
         self.unresolved = unresolved
         """What could not be followed (shared with the environment's walker)."""
+        self.assumptions: list[str] = []
+        """What was assumed to resolve a route (shared with the environment's walker)."""
         self.routes: list[RouteModel] = []
         self.other_tree: SourceTree | None = None
         """The other walker's tree (the environment's for the project's, and back)."""

@@ -18,7 +18,7 @@ import dataclasses
 from mtlsguard.findings.model import Unresolved
 from mtlsguard.scan.project_model import Expr, RouteModel
 from mtlsguard.scan.static.admin_site import AdminSiteRoutes
-from mtlsguard.scan.static.app_hooks import CMS_PAGE, cms_apphook_urls, hook_functions
+from mtlsguard.scan.static.app_hooks import CMS_PAGE, cms_apphook_urls, hook_definitions
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.conditions import StaticValues
 from mtlsguard.scan.static.factories import FactoryWalker
@@ -77,6 +77,7 @@ class UrlConfWalker(FactoryWalker):
         self._other: UrlConfWalker | None = _project
         if _project is not None:
             self.routes = _project.routes  # one inventory, whichever tree a route came from
+            self.assumptions = _project.assumptions
             self.other_tree = _project.tree
         elif environment is not None:
             self._other = UrlConfWalker(
@@ -144,10 +145,10 @@ class UrlConfWalker(FactoryWalker):
     def _hook_routes(self, hook: str, scope: UrlScope) -> None:
         """Routes the installed apps' ``@hooks.register(hook)`` functions return."""
         assert self.admin_site is not None
-        for tree, module, value in hook_functions(self.admin_site, hook):
+        for tree, module, func in hook_definitions(self.admin_site, hook):
             walker = self if tree is self.tree else self._other
             if walker is not None:
-                walker._patterns(module, value, scope.deeper(module.location(value)))
+                walker._hook_function(module, func, scope)
 
     def _development_routes(self, module: ParsedModule, node: ast.Call, scope: UrlScope) -> None:
         """``static(settings.MEDIA_URL)``, ``staticfiles_urlpatterns()`` under ``DEBUG = True``.

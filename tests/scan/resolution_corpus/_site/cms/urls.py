@@ -9,6 +9,8 @@ if apphook_pool.get_apphooks():
 else:
     urlpatterns = []
 
-urlpatterns.extend([
-    re_path(r"^(?P<slug>[0-9A-Za-z-_.//]+)/$", views.details, name="pages-details-by-slug"),
-])
+urlpatterns.extend(
+    [
+        re_path(r"^(?P<slug>[0-9A-Za-z-_.//]+)/$", views.details, name="pages-details-by-slug"),
+    ]
+)

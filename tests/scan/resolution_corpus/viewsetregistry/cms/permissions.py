@@ -1,0 +1,5 @@
+_permissions = set()
+
+
+def register_permission(name):
+    _permissions.add(name)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    name = "people"
+    label = "staffing"
+    viewset_class = "cms.viewsets.ModelViewSet"
