@@ -841,3 +841,47 @@ def test_a_hook_registered_while_evaluating_and_read_later_stops_it(tmp_path: Pa
         "hook register_admin_viewset registered while evaluating" in u.reason
         for u in result.unresolved
     )
+
+
+def test_a_router_class_with_its_own_routes_is_expanded_through_its_bases() -> None:
+    result = scan_project(CORPUS / "routerroutes")
+    routes = {r.pattern: (r.view.rsplit(".", 1)[-1], tuple(r.methods)) for r in result.routes}
+    # a Nautobot-style UI router: its own routes, only the actions the viewset has, its
+    # DynamicRoute for @action; a subclass inherits them
+    for prefix in ("ui/devices/", "child/racks/"):
+        assert routes[prefix] == ("DeviceUIViewSet", ("GET",))
+        assert routes[f"{prefix}add/"] == ("DeviceUIViewSet", ("GET", "POST"))
+        assert routes[f"{prefix}delete/"] == ("DeviceUIViewSet", ("POST",))
+        assert routes[f"{prefix}<pk>/edit/"] == ("DeviceUIViewSet", ("GET", "POST"))
+        assert routes[f"{prefix}<pk>/changelog/"] == ("DeviceUIViewSet", ("GET",))
+        assert f"{prefix}<pk>/" not in routes
+    # SimpleRouter.routes + [...], trailing_slash=False
+    assert [p for p in routes if p.startswith("x/")] == [
+        "x/reports",
+        "x/reports/<pk>",
+        "x/reports/export",
+    ]
+    # a DefaultRouter subclass naming its own API root view; its __init__'s
+    # self.routes[0].mapping.update({"delete": "bulk_destroy"}) is applied
+    assert routes["api/"][0] == "ApiRoot"
+    assert routes["api/devices/"] == ("DeviceUIViewSet", ("GET", "POST", "DELETE"))
+    assert routes["o/overriding/<pk>/"] == ("ReportViewSet", ("GET",))
+    # what the scan cannot evaluate is listed, never dropped silently
+    unresolved = {u.item: u.reason for u in result.unresolved}
+    assert "overrides get_urls()" in unresolved["inventory.routers.OverridingRouter.get_urls()"]
+    assert "changes self.routes" in unresolved["inventory.routers.TrimmingRouter.__init__()"]
+    assert "build_routes(...)" in unresolved["inventory.routers.ComputedRouter.routes"]
+    assert not any(p.startswith("computed/") for p in routes)
+    assert len(result.unresolved) == 3  # the unreadable router is listed once, at its class
+
+
+def test_routes_under_an_undecidable_prefix_branch_are_listed_once() -> None:
+    # URL_PREFIX comes from a project helper: both branches of `if not URL_PREFIX:` are walked
+    result = scan_project(CORPUS / "prefixbranches")
+    assert result.unresolved == ()
+    assert [(r.pattern, r.view) for r in result.routes] == [
+        ("", "pages.views.home"),
+        ("account/", "pages.views.account"),
+        # declared on another line: not a twin of the first route, kept
+        ("<dynamic>", "pages.views.home"),
+    ]

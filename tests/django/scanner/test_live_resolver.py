@@ -258,3 +258,63 @@ def test_manage_py_urlconf_option_and_what_the_reports_say_was_used() -> None:
     assert patterns
     # Django's own --settings keeps its meaning; the static-only options are not offered.
     assert command(project, settings_module, "routes", "--site-packages", "x").returncode == 2
+
+
+LIVEPROJ = Path(__file__).parent / "liveproj"
+
+
+def test_querysets_and_project_objects_are_described_never_evaluated() -> None:
+    # The database has no tables: a queryset's repr() would fail with "no such table".
+    result = introspect(LIVEPROJ, "liveproj.settings")
+    views = {r["pattern"]: r["view"] for r in result["routes"]}
+    assert views["list/"] == "django.views.generic.list.ListView"
+    assert views["api/list/"] == views["api/manager/"] == "shelf.views.BookList"
+    assert views["api/books/<pk>/"] == "shelf.views.BookViewSet"
+
+
+def test_describe_names_querysets_by_their_model_and_objects_by_their_type() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, django; sys.path.insert(0, sys.argv[1]); django.setup()\n"
+            "from mtlsguard.django.scanner.values import describe, to_expr\n"
+            "from shelf.models import Book\n"
+            "from shelf.views import Settings\n"
+            "print(describe(Book.objects.filter(title='x')))\n"
+            "print(describe(Book.objects))\n"
+            "print(describe(Book(title='x')))\n"
+            "print(to_expr(Settings()).text)\n"
+            "print(describe(b'x' * 500))",
+            str(LIVEPROJ),
+        ],
+        cwd=REPO,
+        env=_env("liveproj.settings"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "<QuerySet of shelf.Book>",
+        "shelf.Book.objects",
+        "<shelf.Book instance>",
+        "<shelf.views.Settings object>",
+        repr(b"x" * 60)[:60],
+    ]
+
+
+def test_views_wrapped_without_functools_wraps_are_found_in_the_closure() -> None:
+    result = introspect(LIVEPROJ, "liveproj.settings")
+    routes = {r["pattern"]: r for r in result["routes"]}
+    edit = routes["edit/<int:pk>/"]
+    # the class and its methods, not the decorator's nested wrapper
+    assert edit["view"] == "shelf.views.EditBook"
+    assert [p[0] for p in edit["protections"]] == ["GET", "POST"]
+    # the decorator's body (has_perm) is followed as a wrapper of the view
+    assert all(p[1] is True for p in edit["protections"])
+    assert routes["index/"]["view"] == "shelf.views.shelf_index"  # two layers
+    # two functions in the closure: the one taking ``request`` is the view
+    assert routes["checked/"]["view"] == "shelf.views.reader"
+    assert routes["login/"]["view"] == "shelf.views.reader"  # wraps above, closure below

@@ -9,16 +9,26 @@ route read like a ``path()`` route.
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import enum
 import importlib
 import inspect
 import re
+import uuid
 from pathlib import Path
 from typing import Any
+
+from django.db.models import Model
+from django.db.models.manager import BaseManager
+from django.db.models.query import QuerySet
 
 from mtlsguard.scan.project_model import BinOp, Call, Const, Expr, Mapping, Ref, Seq, Unary, Unknown
 
 __all__ = [
     "api_view_function",
+    "closure_view",
+    "describe",
     "dotted_name",
     "import_dotted",
     "route_text",
@@ -67,7 +77,49 @@ def to_expr(value: object, depth: int = 0) -> Expr:
         return Unary("~", op1)
     if inspect.isclass(value) or inspect.isfunction(value) or inspect.ismethod(value):
         return Ref(dotted_name(value))
-    return Unknown(repr(value)[:60])
+    return Unknown(describe(value))
+
+
+_PLAIN_REPR = (
+    bytes,
+    complex,
+    decimal.Decimal,
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+    uuid.UUID,
+    re.Pattern,
+    enum.Enum,
+)
+"""Types whose ``repr()`` runs no project code and touches nothing outside the value."""
+
+
+def describe(value: object) -> str:
+    """A short description of ``value`` that never evaluates it.
+
+    A ``QuerySet``'s ``repr()`` runs the query and a project object's may do anything: a
+    queryset or manager is named by its model (``<QuerySet of shop.Order>``,
+    ``shop.Order.objects``), a model instance by its class, and only values of a few plain
+    types are shown by ``repr()`` (cut to 60 characters); anything else is its type's name.
+    """
+    if isinstance(value, QuerySet):
+        return f"<QuerySet of {_model_label(value.model)}>"
+    if isinstance(value, BaseManager):
+        return f"{_model_label(value.model)}.{value.name or 'objects'}"
+    if isinstance(value, Model):
+        return f"<{_model_label(type(value))} instance>"
+    if isinstance(value, bytes):
+        return repr(value[:60])[:60]
+    if isinstance(value, _PLAIN_REPR):
+        return repr(value)[:60]
+    kind = type(value)
+    return f"<{kind.__module__}.{kind.__qualname__} object>"
+
+
+def _model_label(model: object) -> str:
+    meta = getattr(model, "_meta", None)
+    label = getattr(meta, "label", None)
+    return str(label) if label else dotted_name(model)
 
 
 def import_dotted(dotted: str) -> object | None:
@@ -115,15 +167,56 @@ def route_text(pattern: object) -> str:
 
 
 def wrapped_chain(callback: object) -> list[Any]:
-    """``callback`` and every ``__wrapped__`` below it, outermost first."""
+    """``callback`` and every layer below it, outermost first.
+
+    A layer's ``__wrapped__`` (``functools.wraps``) is followed; a decorator that does not use
+    ``functools.wraps`` leaves a nested function holding the view in its closure
+    (``def wrapper(request): return function(request)``), which is followed when there is one
+    view there (see :func:`closure_view`). At most 32 layers.
+    """
     chain: list[Any] = [callback]
     seen = {id(callback)}
-    while True:
-        inner = getattr(chain[-1], "__wrapped__", None)
-        if inner is None or id(inner) in seen or len(chain) > 32:
-            return chain
+    while len(chain) <= 32:
+        layer = chain[-1]
+        inner = getattr(layer, "__wrapped__", None)
+        if inner is None and not _is_view(layer):
+            inner = closure_view(layer)
+        if inner is None or id(inner) in seen:
+            break
         seen.add(id(inner))
         chain.append(inner)
+    return chain
+
+
+def _is_view(layer: object) -> bool:
+    """``as_view()``'s function (``view_class``, DRF's ``cls``): the view itself."""
+    return hasattr(layer, "view_class") or hasattr(layer, "cls")
+
+
+def closure_view(wrapper: object) -> Any:
+    """The view a decorator's nested function calls, found in its closure, or None.
+
+    Only a nested function (``decorator.<locals>.wrapper``) is looked into. The view is the
+    cell holding ``as_view()``'s function if there is one; otherwise the one function in the
+    closure (a decorator argument such as a permission name is no function), or, among
+    several, the one whose first parameter is ``request``. Anything else is ambiguous: None.
+    """
+    if not inspect.isfunction(wrapper) or ".<locals>." not in _code_qualname(wrapper):
+        return None
+    cells = [v for v in _closure(wrapper).values() if callable(v) and not inspect.isclass(v)]
+    views = [v for v in cells if _is_view(v)]
+    if len(views) == 1:
+        return views[0]
+    functions = [v for v in cells if inspect.isfunction(v)]
+    if len(functions) > 1:
+        functions = [f for f in functions if _first_parameter(f) == "request"]
+    return functions[0] if len(functions) == 1 and not views else None
+
+
+def _first_parameter(func: object) -> str:
+    code = getattr(func, "__code__", None)
+    names = code.co_varnames[: code.co_argcount] if code is not None else ()
+    return str(names[0]) if names else ""
 
 
 def _closure(func: object) -> dict[str, object]:

@@ -1,7 +1,8 @@
 """DRF routers: ``router.register(prefix, ViewSet)`` and ``router.urls`` as routes.
 
-A registered viewset gets ``SimpleRouter``'s list and detail routes for the actions it has
-(its own methods, or those DRF's viewsets and mixins provide) and one route per ``@action``
+A registered viewset gets its router's routes (``SimpleRouter``'s list and detail routes, or
+a router class's own ``routes``: :mod:`.router_templates`) for the actions it has (its own
+methods, or those DRF's viewsets and mixins provide) and one route per ``@action``
 (``detail_route``/``list_route`` of older DRF), keyed by the viewset's ``lookup_field``.
 """
 
@@ -11,10 +12,11 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from mtlsguard.findings.model import Location
-from mtlsguard.scan.knowledge import DRF_VIEWSET_ACTIONS, VIEWSET_ROUTES, external_short
+from mtlsguard.findings.model import Location, Unresolved
+from mtlsguard.scan.knowledge import DRF_VIEWSET_ACTIONS, external_short
 from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, Ref, RouteModel, Seq
 from mtlsguard.scan.static.builder import ModelBuilder
+from mtlsguard.scan.static.router_templates import RouterClass, read_router_class
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
 __all__ = ["API_ROOT_VIEW", "RouterRoutes", "join_route"]
@@ -41,6 +43,25 @@ class _ExtraAction:
     detail: bool
     methods: tuple[str, ...]
     url_path: str
+    url_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Router:
+    """A router instance: its class's route templates and its ``trailing_slash``."""
+
+    shape: RouterClass
+    trailing_slash: str = "/"
+
+
+@dataclass(frozen=True, slots=True)
+class _Registration:
+    """One ``router.register(prefix, target, basename=...)`` under an include ``base``."""
+
+    prefix: str
+    base: str
+    target: str
+    basename: str | None
 
 
 @dataclass(slots=True)
@@ -56,9 +77,15 @@ class _ViewSetShape:
 class RouterRoutes:
     """Routes of the viewsets registered on a router variable."""
 
-    def __init__(self, tree: SourceTree, builder: ModelBuilder) -> None:
+    def __init__(
+        self, tree: SourceTree, builder: ModelBuilder, unresolved: list[Unresolved] | None = None
+    ) -> None:
         self.tree = tree
         self.builder = builder
+        self.unresolved: list[Unresolved] = unresolved if unresolved is not None else []
+        """Where router classes the scan cannot fully read are listed."""
+        self.unreadable: set[str] = set()
+        """Routers whose class's ``routes`` the scan cannot read (listed as unresolved)."""
         self.plugin_modules: list[str] = []
         """Modules a loop over the installed apps imports: they may register on a router
         they import (``from app.api.urls import router; router.register(...)``)."""
@@ -78,18 +105,27 @@ class RouterRoutes:
         calls = [(owner, c) for c in _registrations(owner, dotted.rsplit(".", 1)[-1])]
         calls += self._plugin_registrations(dotted)
         created = found[1]
-        if calls and isinstance(created, ast.Call) and self._default_router(owner, created):
+        made = created if isinstance(created, ast.Call) else None
+        router_class = self.tree.dotted_of(owner, made.func) if made is not None else None
+        shape = read_router_class(self.tree, self.builder, router_class) if calls else None
+        root_view = self._root_view(owner, made) if calls and made is not None else None
+        if root_view is not None and made is not None:
             # DefaultRouter serves an API root view listing the registered viewsets.
             routes.append(
                 RouteModel(
                     pattern=prefix,
-                    target=API_ROOT_VIEW,
+                    target=root_view,
                     kind="type",
                     name="api-root",
                     wrappers=wrappers,
-                    declared_at=owner.location(created),
+                    declared_at=owner.location(made),
                 )
             )
+        if shape is not None:
+            self._note_problems(shape)
+            if not shape.routes:
+                self.unreadable.add(dotted)
+        router = _Router(shape or RouterClass(), _trailing_slash(made))
         for where, call in calls:
             route_prefix, viewset_node = call.args[0], call.args[1]
             assert isinstance(route_prefix, ast.Constant)
@@ -100,13 +136,22 @@ class RouterRoutes:
             for kw in call.keywords:
                 if kw.arg in ("basename", "base_name") and isinstance(kw.value, ast.Constant):
                     basename = str(kw.value.value)
-            base = join_route(prefix, str(route_prefix.value).strip("^$"))
+            base = join_route(prefix, "")
             routes.extend(
                 self._register(
-                    str(route_prefix.value), base, target, basename, wrappers, where.location(call)
+                    router,
+                    _Registration(str(route_prefix.value), base, target, basename),
+                    wrappers,
+                    where.location(call),
                 )
             )
         return routes
+
+    def _note_problems(self, shape: RouterClass) -> None:
+        for item, reason, cls in shape.problems:
+            found = Unresolved("urlpatterns", item, reason, cls.location)
+            if found not in self.unresolved:
+                self.unresolved.append(found)
 
     def _plugin_registrations(self, dotted: str) -> list[tuple[ParsedModule, ast.Call]]:
         """``register()`` calls on the router ``dotted`` in the plugin modules."""
@@ -120,62 +165,84 @@ class RouterRoutes:
                     found.extend((module, call) for call in _registrations(module, local))
         return found
 
-    def _default_router(self, module: ParsedModule, created: ast.Call) -> bool:
-        """``DefaultRouter()`` or a project subclass of it (``WeblateRouter(DefaultRouter)``)."""
+    def _root_view(self, module: ParsedModule, created: ast.Call) -> str | None:
+        """The API root view of a ``DefaultRouter()`` or a project subclass of it, else None.
+
+        A subclass may name its own view (``APIRootView = AuthenticatedAPIRootView``) or turn
+        the root off (``include_root_view = False``).
+        """
         if _short(created.func) == "DefaultRouter":
-            return True
+            return API_ROOT_VIEW
         dotted = self.tree.dotted_of(module, created.func)
         built = self.builder.define(dotted) if dotted is not None else None
-        return isinstance(built, ClassModel) and any(
+        if not isinstance(built, ClassModel) or not any(
             entry.endswith("DefaultRouter") for entry in built.mro
-        )
+        ):
+            return None
+        project = self.builder.project
+        included = project.attribute(built, "include_root_view")
+        if included is not None and isinstance(included[1], Const) and not included[1].value:
+            return None
+        view = project.attribute(built, "APIRootView")
+        if view is not None and isinstance(view[1], Ref):
+            return view[1].name
+        return API_ROOT_VIEW
 
     def _register(
         self,
-        prefix: str,
-        base: str,
-        target: str,
-        basename: str | None,
+        router: _Router,
+        registered: _Registration,
         wrappers: tuple[Expr, ...],
         declared: Location,
     ) -> Iterator[RouteModel]:
-        """The routes of one ``router.register(prefix, target)``."""
-        built = self.builder.define(target)
-        qual = built.qualname if built is not None else target
+        """The routes of one ``router.register(prefix, target)``.
+
+        The router's route templates, formatted as DRF's ``SimpleRouter.get_urls()`` does.
+        """
+        built = self.builder.define(registered.target)
+        qual = built.qualname if built is not None else registered.target
         self.builder.want(qual)
         if isinstance(built, ClassModel):
             shape = self._shape(built)
         else:
             shape = _ViewSetShape(actions=set(_STANDARD_ACTIONS))
-        if base and not base.endswith("/"):
-            base += "/"
-        name_base = basename or prefix.strip("^$/").replace("/", "-") or None
-        for detail, mapping in VIEWSET_ROUTES:
-            actions = tuple((m, a) for m, a in mapping if a in shape.actions)
-            if not actions:
-                continue
-            suffix = "detail" if detail else "list"
-            yield RouteModel(
-                pattern=f"{base}{shape.lookup}/" if detail else base,
-                target=qual,
-                kind="type",
-                name=f"{name_base}-{suffix}" if name_base else None,
-                wrappers=wrappers,
-                actions=actions,
-                declared_at=declared,
-            )
-        for extra in shape.extra:
-            path = extra.url_path
-            yield RouteModel(
-                pattern=f"{base}{shape.lookup}/{path}/" if extra.detail else f"{base}{path}/",
-                target=qual,
-                kind="type",
-                name=f"{name_base}-{path}" if name_base else None,
-                wrappers=wrappers,
-                actions=tuple((m.lower(), extra.name) for m in extra.methods),
-                extra_action=extra.name,
-                declared_at=declared,
-            )
+        prefix = registered.prefix.strip("^$")
+        name_base = registered.basename or prefix.strip("/").replace("/", "-") or None
+        for template in router.shape.routes:
+            extras: list[_ExtraAction | None] = [None]
+            if template.mapping is None:
+                extras = [extra for extra in shape.extra if extra.detail == template.detail]
+            for extra in extras:
+                if extra is None:
+                    mapping = template.mapping or ()
+                    actions = tuple((m, a) for m, a in mapping if a in shape.actions)
+                else:
+                    actions = tuple((m.lower(), extra.name) for m in extra.methods)
+                if not actions:
+                    continue
+                url = template.url.format_map(
+                    {
+                        "prefix": prefix,
+                        "lookup": shape.lookup,
+                        "trailing_slash": router.trailing_slash,
+                        "url_path": extra.url_path if extra else "",
+                    }
+                )
+                if not prefix and url.startswith("^/"):
+                    url = "^" + url[2:]
+                name = template.name.format_map(
+                    {"basename": name_base, "url_name": extra.url_name if extra else ""}
+                )
+                yield RouteModel(
+                    pattern=join_route(registered.base, url.strip("^$")),
+                    target=qual,
+                    kind="type",
+                    name=name if name_base else None,
+                    wrappers=wrappers,
+                    actions=actions,
+                    extra_action=extra.name if extra else None,
+                    declared_at=declared,
+                )
 
     def _shape(self, viewset: ClassModel) -> _ViewSetShape:
         """Actions, lookup field and ``@action`` methods along the viewset's MRO."""
@@ -188,8 +255,7 @@ class RouterRoutes:
                 shape.actions.update(DRF_VIEWSET_ACTIONS.get(short, ()))
                 continue
             for name, method in cls.methods.items():
-                if name in _STANDARD_ACTIONS:
-                    shape.actions.add(name)
+                shape.actions.add(name)  # a router's own routes may map any method name
                 for deco in method.decorators:
                     extra = _action_spec(deco, name)
                     if extra is not None and all(e.name != name for e in shape.extra):
@@ -253,4 +319,21 @@ def _action_spec(deco: Expr, method: str) -> _ExtraAction | None:
     path_arg = deco.kwarg("url_path")
     if isinstance(path_arg, Const) and isinstance(path_arg.value, str):
         url_path = path_arg.value
-    return _ExtraAction(method, detail, methods, url_path)
+    url_name = method.replace("_", "-")
+    name_arg = deco.kwarg("url_name")
+    if isinstance(name_arg, Const) and isinstance(name_arg.value, str):
+        url_name = name_arg.value
+    return _ExtraAction(method, detail, methods, url_path, url_name)
+
+
+def _trailing_slash(created: ast.Call | None) -> str:
+    """``SimpleRouter(trailing_slash=False)``: ``""``; the default ``"/"`` otherwise."""
+    if created is None:
+        return "/"
+    given = created.args[0] if created.args else None
+    for kw in created.keywords:
+        if kw.arg == "trailing_slash":
+            given = kw.value
+    if isinstance(given, ast.Constant) and not given.value:
+        return ""
+    return "/"

@@ -10,6 +10,7 @@ wrappers of the includes above it. The lists and modules around entries are
 from __future__ import annotations
 
 import ast
+import dataclasses
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from mtlsguard.scan.static.source import ParsedModule, SourceTree
 from mtlsguard.scan.static.url_helpers import list_wrapper
 
 __all__ = [
+    "DYNAMIC",
     "MAX_INCLUDE_DEPTH",
     "NOT_FOUND",
     "NOT_STATIC",
@@ -31,10 +33,13 @@ __all__ = [
     "EntryWalker",
     "UrlScope",
     "excerpt",
+    "without_dynamic_twins",
 ]
 
 
 PATH_FUNCS = frozenset({"path", "re_path", "url"})
+DYNAMIC = "<dynamic>"
+"""A route or prefix the scan cannot compute (a value read at run time)."""
 MAX_INCLUDE_DEPTH = 16
 NOT_FOUND = (
     "not found in the project nor in the environment's site-packages (install the project's "
@@ -114,7 +119,7 @@ class EntryWalker(ABC):
             text = self.values.string(module, node)
         else:
             text = fold_string(node, module.assigns)
-        return text if text is not None else "<dynamic>"
+        return text if text is not None else DYNAMIC
 
     def _note(self, kind: str, item: str, reason: str, at: Location | None) -> None:
         found = Unresolved(kind, item, reason, at)
@@ -350,3 +355,23 @@ class EntryWalker(ABC):
                 admin=True,
             )
         )
+
+
+def without_dynamic_twins(routes: list[RouteModel]) -> list[RouteModel]:
+    """``routes`` without those under an undecidable prefix that are also listed without it.
+
+    ``if not PREFIX: urlpatterns = patterns`` / ``else: [path(PREFIX, include(patterns))]``
+    with ``PREFIX`` unknown walks both branches: every route twice, once as ``<dynamic>P``.
+    The same ``path()`` line, view, decorators and actions; only a prefix nobody can know
+    differs, so the route is listed once (a ``<dynamic>`` route without such a twin stays).
+    """
+    plain = {r for r in routes if DYNAMIC not in r.pattern}
+    kept: list[RouteModel] = []
+    for route in routes:
+        if route.pattern.startswith(DYNAMIC):
+            rest = route.pattern[len(DYNAMIC) :]
+            twin = dataclasses.replace(route, pattern=rest)
+            if DYNAMIC not in rest and twin in plain:
+                continue
+        kept.append(route)
+    return kept

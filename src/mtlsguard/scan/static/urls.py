@@ -31,6 +31,7 @@ from mtlsguard.scan.static.url_entries import (
     PATH_FUNCS,
     UrlScope,
     excerpt,
+    without_dynamic_twins,
 )
 from mtlsguard.scan.static.url_helpers import (
     DEV_ONLY_HELPERS,
@@ -71,7 +72,7 @@ class UrlConfWalker(FactoryWalker):
     ) -> None:
         super().__init__(tree, builder, unresolved if unresolved is not None else [])
         self._active: set[str] = _project._active if _project else set()
-        self._routers = RouterRoutes(tree, builder)
+        self._routers = RouterRoutes(tree, builder, self.unresolved)
         self._starts: list[int] = []
         self._other: UrlConfWalker | None = _project
         if _project is not None:
@@ -102,6 +103,7 @@ class UrlConfWalker(FactoryWalker):
             self._note("urlconf", urlconf, "the root URLconf module is not in the project", None)
             return self.routes
         self._module(urlconf, UrlScope("", (), 0))
+        self.routes[:] = without_dynamic_twins(self.routes)
         return self.routes
 
     # --- modules and lists ---------------------------------------------------------------
@@ -433,7 +435,8 @@ class UrlConfWalker(FactoryWalker):
             return
         routes = self._routers.routes(module, node, scope.prefix, scope.wrappers)
         urls = ast.copy_location(ast.Attribute(node, "urls", ast.Load()), node)
-        if not routes and not self._object_patterns(module, urls, scope):
+        unreadable = dotted in self._routers.unreadable  # already listed, with its reason
+        if not routes and not unreadable and not self._object_patterns(module, urls, scope):
             # django-ninja's NinjaAPI().urls, tastypie's Api().urls, or a router filled in a
             # loop: URLs exist at run time, none that the scanner can enumerate.
             self._note(
