@@ -99,3 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception as exc:  # a bug must end in one line and exit 2, never a traceback
         internal_error(exc)
+    except BaseException as exc:
+        # Ctrl-C while the probe's event loop runs can surface as asyncio's CancelledError
+        # instead of KeyboardInterrupt (a timeout cancelled the same task): still "interrupted".
+        if type(exc).__name__ == "CancelledError" and type(exc).__module__.startswith("asyncio"):
+            fatal("interrupted")
+        raise
