@@ -169,6 +169,10 @@ _Event = tuple[
 ]
 
 
+#: ``(settings, request id META key, client IP META key)`` of the settings seen last.
+_meta_keys: tuple[object, str | None, str | None] = (None, None, None)
+
+
 def _capture(
     request: HttpRequest,
     settings: MtlsGuardSettings,
@@ -181,11 +185,18 @@ def _capture(
     # Plain reads of META (what peer_address() and forwarded_for() read): this runs on the
     # request thread for every audited request; the checks and the formatting wait for
     # _built(), in the writer thread.
+    global _meta_keys
+    keys = _meta_keys
+    if keys[0] is not settings:
+        header, ip_header = settings.audit.request_id_header, settings.client_ip_header
+        keys = _meta_keys = (
+            settings,
+            meta_key(header) if header else None,
+            meta_key(ip_header) if ip_header is not None else None,
+        )
     meta = request.META
-    header = settings.audit.request_id_header
-    request_id = meta.get(meta_key(header)) if header else None
-    ip_header = settings.client_ip_header
-    forwarded = meta.get(meta_key(ip_header)) if ip_header is not None else None
+    request_id = meta.get(keys[1]) if keys[1] is not None else None
+    forwarded = meta.get(keys[2]) if keys[2] is not None else None
     peer = meta.get("REMOTE_ADDR")
     return (
         _event_log_record,
