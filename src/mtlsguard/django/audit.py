@@ -21,7 +21,6 @@ import logging
 import random
 import re
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Final
@@ -58,6 +57,9 @@ _random_bits = random.getrandbits
 _now = time.time
 _REQUEST_ID = re.compile(r"\A[A-Za-z0-9._:/+=-]{1,128}\Z")
 _MAX_PATH: Final = 512
+_UUID4_KEEP: Final = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID4_SET: Final = (0x8000 << 48) | (4 << 76)
+_NEEDS_QUOTES = re.compile(r'[ "=\\]')
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +103,10 @@ class AuditRecord:
     def message(self) -> str:
         """A one-line ``key=value`` rendering with values quoted where needed."""
         parts = []
-        for key, value in self.as_dict().items():
+        for key in _FIELD_NAMES:
+            value = getattr(self, key)
             text = "" if value is None else str(value)
-            if not text or any(c in text for c in ' "=\\') or not text.isprintable():
+            if not text or _NEEDS_QUOTES.search(text) or not text.isprintable():
                 text = '"' + text.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
             parts.append(f"{key}={text}")
         return "mtlsguard " + " ".join(parts)
@@ -121,7 +124,8 @@ def clean_request_id(value: str | None) -> str:
     """
     if value and _REQUEST_ID.match(value):
         return value
-    return uuid.UUID(int=_random_bits(128), version=4).hex
+    # uuid.UUID(int=..., version=4).hex without the UUID object: the variant and version bits.
+    return "%032x" % (_random_bits(128) & _UUID4_KEEP | _UUID4_SET)
 
 
 def clip_path(path: str) -> str:
