@@ -6,10 +6,12 @@ and uvicorn processes after SIGTERM: every event of the request table is there.
 
 from __future__ import annotations
 
+import io
 import logging
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +141,96 @@ def test_close_drains_and_puts_the_handlers_back() -> None:
         assert collect.events[-1][0] == threading.current_thread().name
     finally:
         own.removeHandler(collect)
+
+
+class _CountingStream(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_a_stream_handler_gets_one_write_per_batch_with_levels_and_filters_applied() -> None:
+    from mtlsguard.django.audit_sink import _Writer
+
+    stream = _CountingStream()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.addFilter(lambda record: "secret" not in record.getMessage())
+    warnings_only = _Collect()
+    warnings_only.setLevel(logging.WARNING)
+    writer = _Writer((handler, warnings_only))  # not started: drain() runs in this thread
+    own = logging.getLogger("mtlsguard.tests.batch")
+    for index in range(30):
+        writer.put(own.makeRecord(own.name, logging.INFO, __file__, 0, "event %d", (index,), None))
+    writer.put(own.makeRecord(own.name, logging.INFO, __file__, 0, "a secret", (), None))
+    writer.put(own.makeRecord(own.name, logging.WARNING, __file__, 0, "denied", (), None))
+    assert writer.drain() == 32
+    assert stream.writes == 1
+    assert stream.getvalue().splitlines() == [
+        *(f"INFO event {index}" for index in range(30)),
+        "WARNING denied",
+    ]
+    assert [message for _, _, message in warnings_only.events] == ["denied"]
+    assert writer.drain() == 0
+
+
+def test_an_idle_writer_is_woken_by_a_put(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mtlsguard.django import audit_sink
+
+    monkeypatch.setattr(audit_sink, "IDLE_WAIT", 60.0)  # only a put can wake it in time
+    collect = _Collect()
+    writer = audit_sink._Writer((collect,))
+    writer.start()
+    try:
+        for _ in range(500):
+            if writer.idle:
+                break
+            time.sleep(0.01)
+        assert writer.idle
+        own = logging.getLogger("mtlsguard.tests.wake")
+        writer.put(own.makeRecord(own.name, logging.INFO, __file__, 0, "wake up", (), None))
+        for _ in range(500):
+            if collect.events:
+                break
+            time.sleep(0.01)
+        assert [message for _, _, message in collect.events] == ["wake up"]
+        assert collect.events[0][0] == "mtlsguard-audit"
+    finally:
+        writer.stop()
+
+
+@pytest.mark.django_db
+def test_a_queued_event_is_dated_when_it_happened(
+    mtls_settings: Any, alice: Any, pki: TestPKI
+) -> None:
+    audit_logger = logging.getLogger(audit.AUDIT_LOGGER)
+    created: list[float] = []
+
+    class _Dates(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            created.append(record.created)
+
+    level, propagate = audit_logger.level, audit_logger.propagate
+    audit_logger.setLevel(logging.INFO)
+    audit_logger.addHandler(_Dates())
+    audit_logger.propagate = False
+    try:
+        before = time.time()
+        response = Client(REMOTE_ADDR=PROXY).get("/api/whoami", headers=nginx_headers(pki.client))
+        after = time.time()
+        assert response.status_code == 200
+        time.sleep(0.05)  # the writer builds the record later (its batch pause, or flush())
+        audit.flush()
+        [stamp] = created
+        assert before <= stamp <= after
+    finally:
+        audit.flush()
+        for handler in list(audit_logger.handlers):
+            audit_logger.removeHandler(handler)
+        audit.audit_queue.route(audit_logger)
+        audit_logger.setLevel(level)
+        audit_logger.propagate = propagate

@@ -20,13 +20,15 @@ from __future__ import annotations
 import logging
 import random
 import re
-import uuid
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
 from django.http import HttpRequest
 
 from mtlsguard.certs.model import ClientCertificate
+from mtlsguard.certs.proxies import TrustedProxies
 from mtlsguard.certs.request import CertificateOutcome
 from mtlsguard.django.audit_sink import audit_queue
 from mtlsguard.django.conf import AuditSettings, MtlsGuardSettings
@@ -52,8 +54,12 @@ AUDIT_LOGGER: Final = "mtlsguard.audit"
 logger = logging.getLogger(AUDIT_LOGGER)
 
 _random_bits = random.getrandbits
+_now = time.time
 _REQUEST_ID = re.compile(r"\A[A-Za-z0-9._:/+=-]{1,128}\Z")
 _MAX_PATH: Final = 512
+_UUID4_KEEP: Final = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID4_SET: Final = (0x8000 << 48) | (4 << 76)
+_NEEDS_QUOTES = re.compile(r'[ "=\\]')
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +103,10 @@ class AuditRecord:
     def message(self) -> str:
         """A one-line ``key=value`` rendering with values quoted where needed."""
         parts = []
-        for key, value in self.as_dict().items():
+        for key in _FIELD_NAMES:
+            value = getattr(self, key)
             text = "" if value is None else str(value)
-            if not text or any(c in text for c in ' "=\\') or not text.isprintable():
+            if not text or _NEEDS_QUOTES.search(text) or not text.isprintable():
                 text = '"' + text.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
             parts.append(f"{key}={text}")
         return "mtlsguard " + " ".join(parts)
@@ -117,7 +124,8 @@ def clean_request_id(value: str | None) -> str:
     """
     if value and _REQUEST_ID.match(value):
         return value
-    return uuid.UUID(int=_random_bits(128), version=4).hex
+    # uuid.UUID(int=..., version=4).hex without the UUID object: the variant and version bits.
+    return "%032x" % (_random_bits(128) & _UUID4_KEEP | _UUID4_SET)
 
 
 def clip_path(path: str) -> str:
@@ -142,53 +150,31 @@ def audit_record(
     :param status: the response's HTTP status.
     :param user: the user the request was authenticated as, if any.
     """
-    return _capture(request, settings, outcome, allowed, reason, status, user).build()
+    return _built(_capture(request, settings, outcome, allowed, reason, status, user))
 
 
-@dataclass(slots=True)  # not frozen: a frozen __init__ costs a microsecond on the hot path
-class _Captured:
-    """What a record is built from, read from the request at once (cheap, plain values).
+# An event as queued (see _capture): one tuple of values that already exist, plus the clock.
+# No dict, no dataclass, no datetime, no reference back to the request: nothing for the
+# garbage collector to follow while it waits for the writer thread.
+_Event = tuple[
+    Callable[..., logging.LogRecord],  # 0: builds the log record (_event_log_record)
+    float,  # 1: time.time() when the event happened
+    bool,  # 2: allowed
+    str,  # 3: reason
+    int | None,  # 4: status
+    str,  # 5: method
+    str,  # 6: path
+    str,  # 7: peer (REMOTE_ADDR)
+    str | None,  # 8: the proxy's request id, unchecked
+    str | None,  # 9: CLIENT_IP_HEADER, unchecked
+    TrustedProxies,  # 10: believes (or not) 9
+    ClientCertificate | None,  # 11: what was presented
+    str,  # 12: username
+]
 
-    It is built into an :class:`AuditRecord` where needed (in the listener thread, for the log).
-    """
 
-    settings: MtlsGuardSettings
-    cert: ClientCertificate | None
-    allowed: bool
-    reason: str
-    status: int | None
-    method: str
-    path: str
-    peer: str
-    request_id: str | None
-    forwarded_for: str | None
-    user: str
-    level: int = logging.INFO
-    """The event's log level (used when it is queued as a
-    :class:`~mtlsguard.django.audit_sink.DeferredEvent`)."""
-
-    def log_record(self) -> logging.LogRecord:
-        """The log record of this event (built in the audit queue's listener thread)."""
-        return _log_record(self.level, self.build())
-
-    def build(self) -> AuditRecord:
-        cert = self.cert
-        client = self.settings.trusted_proxies.client_address(self.peer, self.forwarded_for)
-        return AuditRecord(
-            decision="allow" if self.allowed else "deny",
-            reason=self.reason,
-            status=self.status,
-            method=self.method[:16],
-            path=clip_path(self.path),
-            peer=self.peer[:64],
-            request_id=clean_request_id(self.request_id),
-            fingerprint=(cert.sha256 or "") if cert else "",
-            subject=cert.subject if cert else "",
-            issuer=cert.issuer if cert else "",
-            serial=format(cert.serial, "X") if cert and cert.serial is not None else "",
-            user=self.user,
-            client=client[:64],
-        )
+#: ``(settings, request id META key, client IP META key)`` of the settings seen last.
+_meta_keys: tuple[object, str | None, str | None] = (None, None, None)
 
 
 def _capture(
@@ -199,27 +185,82 @@ def _capture(
     reason: str,
     status: int | None,
     user: Any,
-) -> _Captured:
+) -> _Event:
     # Plain reads of META (what peer_address() and forwarded_for() read): this runs on the
-    # request thread for every audited request.
+    # request thread for every audited request; the checks and the formatting wait for
+    # _built(), in the writer thread.
+    global _meta_keys
+    keys = _meta_keys
+    if keys[0] is not settings:
+        header, ip_header = settings.audit.request_id_header, settings.client_ip_header
+        keys = _meta_keys = (
+            settings,
+            meta_key(header) if header else None,
+            meta_key(ip_header) if ip_header is not None else None,
+        )
     meta = request.META
-    header = settings.audit.request_id_header
-    request_id = meta.get(meta_key(header)) if header else None
-    ip_header = settings.client_ip_header
-    forwarded = meta.get(meta_key(ip_header)) if ip_header is not None else None
-    return _Captured(
-        settings,
-        outcome.presented,
+    request_id = meta.get(keys[1]) if keys[1] is not None else None
+    forwarded = meta.get(keys[2]) if keys[2] is not None else None
+    peer = meta.get("REMOTE_ADDR")
+    return (
+        _event_log_record,
+        _now(),
         allowed,
         reason,
         status,
         request.method or "",
         request.path,
-        str(meta.get("REMOTE_ADDR") or ""),
+        peer if isinstance(peer, str) else str(peer or ""),
         request_id if isinstance(request_id, str) else None,
         forwarded if isinstance(forwarded, str) else None,
+        settings.trusted_proxies,
+        outcome.presented,
         user.get_username() if user is not None else "",
     )
+
+
+def _built(event: _Event) -> AuditRecord:
+    """The record of a captured event."""
+    (
+        _,
+        _,
+        allowed,
+        reason,
+        status,
+        method,
+        path,
+        peer,
+        request_id,
+        forwarded,
+        proxies,
+        cert,
+        user,
+    ) = event
+    return AuditRecord(
+        decision="allow" if allowed else "deny",
+        reason=reason,
+        status=status,
+        method=method[:16],
+        path=clip_path(path),
+        peer=peer[:64],
+        request_id=clean_request_id(request_id),
+        fingerprint=(cert.sha256 or "") if cert else "",
+        subject=cert.subject if cert else "",
+        issuer=cert.issuer if cert else "",
+        serial=format(cert.serial, "X") if cert and cert.serial is not None else "",
+        user=user,
+        client=proxies.client_address(peer, forwarded)[:64],
+    )
+
+
+def _event_log_record(event: _Event) -> logging.LogRecord:
+    """The log record of a queued event (built in the writer thread), dated when it happened."""
+    record = _log_record(logging.INFO if event[2] else logging.WARNING, _built(event))
+    created = event[1]
+    record.relativeCreated += (created - record.created) * 1000
+    record.created = created
+    record.msecs = (created - int(created)) * 1000
+    return record
 
 
 def wanted(allowed: bool, options: AuditSettings) -> bool:
@@ -318,15 +359,9 @@ def submit_event(
 ) -> None:
     """:func:`audit_request` for a caller that has just checked :func:`wanted` itself."""
     options = settings.audit
-    if not options.database:
-        level = logging.INFO if allowed else logging.WARNING
-        # Plain values only: the request is not kept alive (and promoted by the garbage
-        # collector) while the event waits in the queue.
-        captured = _capture(request, settings, outcome, allowed, reason, status, user)
-        captured.level = level
-        if audit_queue.put(logger, captured):  # built by captured.log_record(), later
-            return
-    emit(_capture(request, settings, outcome, allowed, reason, status, user).build(), options)
+    event = _capture(request, settings, outcome, allowed, reason, status, user)
+    if options.database or not audit_queue.put(logger, event):
+        emit(_built(event), options)
 
 
 async def emit_async(record: AuditRecord, options: AuditSettings) -> None:
