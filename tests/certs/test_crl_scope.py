@@ -104,3 +104,17 @@ def test_a_fetched_out_of_scope_crl_fails_closed(
     policy = VerificationPolicy(trust_anchors=(root.cert,), fetch_crls=True)
     assert reason_of(client_of(issued), policy) == "revocation_unknown"
     assert sum(crl_server.hits.values()) == 1
+
+
+def test_a_crl_with_an_extension_twice_is_not_a_crl(pki: TestPKI) -> None:
+    """``DuplicateExtension`` is not a ``ValueError``: a CRL naming its CRL number twice
+    (found by the mutation fuzzer in CI) must be refused as unreadable, never raise."""
+    from mtlsguard.certs.crl import CrlRecord, parse_crl
+
+    crl = scoped_crl(pki.intermediate, extensions=[(x509.DeltaCRLIndicator(6), False)])
+    der = crl.public_bytes(Encoding.DER)
+    delta_oid, number_oid = bytes.fromhex("0603551d1b"), bytes.fromhex("0603551d14")
+    assert der.count(delta_oid) == 1
+    twice = der.replace(delta_oid, number_oid)
+    with pytest.raises(ValueError, match="cannot be decoded"):
+        CrlRecord(parse_crl(twice), "twice")

@@ -18,12 +18,13 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import VerificationError
 
-from mtlsguard.certs.errors import CertificateError
+from mtlsguard.certs.errors import DECODING_ERRORS, NO_EXTENSION, CertificateError
 from mtlsguard.certs.model import ClientCertificate
 from mtlsguard.certs.policy import VerificationPolicy
 
 __all__ = [
     "DECODING_ERRORS",
+    "NO_EXTENSION",
     "check_key",
     "check_pin",
     "check_subject_email_constraints",
@@ -32,21 +33,6 @@ __all__ = [
     "parse_certificates",
     "path_error",
 ]
-
-
-#: Every exception class ``cryptography`` is known to raise while decoding a certificate's
-#: fields lazily: ``ValueError`` (and ``DuplicateExtension``, a subclass), ``TypeError``,
-#: ``UnicodeError``, ``InvalidVersion`` and ``UnsupportedGeneralNameType`` (an x400Address
-#: or ediPartyName SAN), which are not ``ValueError``\ s. Each maps to ``malformed``; the
-#: verifier also turns any *other* exception into ``malformed`` (logged), so a class added by
-#: a future ``cryptography`` cannot become a 500 either.
-DECODING_ERRORS: tuple[type[Exception], ...] = (
-    ValueError,
-    TypeError,
-    UnicodeError,
-    x509.InvalidVersion,
-    x509.UnsupportedGeneralNameType,
-)
 
 
 def check_pin(sha256: str | None, policy: VerificationPolicy) -> None:

@@ -42,6 +42,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mtlsguard.certs.crl_scope import CrlScope, removed_from_crl
+from mtlsguard.certs.errors import NO_EXTENSION
 
 __all__ = [
     "FETCH_RETRY_AFTER",
@@ -247,7 +248,7 @@ def distribution_point_urls(cert: x509.Certificate) -> list[str]:
     """
     try:
         ext = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints)
-    except (x509.ExtensionNotFound, ValueError, x509.UnsupportedGeneralNameType):
+    except NO_EXTENSION:
         return []  # none, or duplicate/undecodable extensions: nothing to fetch
     urls: list[str] = []
     for point in ext.value:

@@ -12,6 +12,8 @@ from typing import Final
 
 from cryptography import x509
 
+from mtlsguard.certs.errors import DECODING_ERRORS, NO_EXTENSION
+
 __all__ = ["CrlScope", "removed_from_crl"]
 
 #: CRL extensions this module understands (RFC 5280 §5.2); a critical one of any other type
@@ -60,7 +62,7 @@ class CrlScope:
         try:
             extensions = list(crl.extensions)
             entries = [list(entry.extensions) for entry in crl]
-        except (TypeError, ValueError, x509.UnsupportedGeneralNameType) as exc:
+        except DECODING_ERRORS as exc:
             raise ValueError(f"CRL extensions cannot be decoded: {exc}") from exc
         for extension in extensions:
             value = extension.value
@@ -107,14 +109,14 @@ class CrlScope:
 def _is_ca(cert: x509.Certificate) -> bool:
     try:
         return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except (x509.ExtensionNotFound, ValueError, x509.UnsupportedGeneralNameType):
+    except NO_EXTENSION:
         return False
 
 
 def _distribution_points(cert: x509.Certificate) -> list[x509.DistributionPoint]:
     try:
         return list(cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value)
-    except (x509.ExtensionNotFound, ValueError, x509.UnsupportedGeneralNameType):
+    except NO_EXTENSION:
         return []
 
 
@@ -122,6 +124,6 @@ def removed_from_crl(entry: x509.RevokedCertificate) -> bool:
     """Whether a delta CRL's ``entry`` takes the certificate off the list (§5.3.1)."""
     try:
         reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
-    except (x509.ExtensionNotFound, ValueError):
+    except NO_EXTENSION:
         return False
     return reason is x509.ReasonFlags.remove_from_crl

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["REASONS", "CertificateError"]
+from cryptography import x509
+
+__all__ = ["DECODING_ERRORS", "NO_EXTENSION", "REASONS", "CertificateError"]
 
 #: Stable reason codes carried by :class:`CertificateError`. Callers (middleware, audit
 #: logs, alerting) may rely on these strings; new codes are only ever added.
@@ -52,3 +54,23 @@ class CertificateError(ValueError):
 
     def __repr__(self) -> str:
         return f"CertificateError(reason={self.reason!r}, message={str(self)!r})"
+
+
+#: Every exception class ``cryptography`` is known to raise while decoding a certificate's
+#: or a CRL's fields lazily: ``ValueError``, ``TypeError``, ``UnicodeError``,
+#: ``InvalidVersion``, ``DuplicateExtension`` (an extension twice) and
+#: ``UnsupportedGeneralNameType`` (an x400Address or ediPartyName SAN); the last three are
+#: not ``ValueError``\ s. Each maps to ``malformed``; the verifier also turns any *other*
+#: exception into ``malformed`` (logged), so a class added by a future ``cryptography``
+#: cannot become a 500 either.
+DECODING_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    UnicodeError,
+    x509.InvalidVersion,
+    x509.DuplicateExtension,
+    x509.UnsupportedGeneralNameType,
+)
+
+#: An extension that is absent, or present but undecodable (duplicate, malformed).
+NO_EXTENSION: tuple[type[Exception], ...] = (x509.ExtensionNotFound, *DECODING_ERRORS)
