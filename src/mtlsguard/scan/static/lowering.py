@@ -163,25 +163,22 @@ class _Lowering(cst.CSTVisitor):
 
     def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
         """Implicit concatenation is lowered as one string when any part needs it."""
-        code = self._code(node)
-        if _parses(f"({code}\n)", "eval"):
-            return False
-        self._lower_string(node, list(_parts_of(node)))
-        return False
+        return self._string(node, _parts_of(node))
 
     def _string(self, node: cst.CSTNode, parts: Sequence[cst.CSTNode]) -> bool:
-        code = self._code(node)
-        if _parses(f"({code}\n)", "eval"):
-            return False
-        self._lower_string(node, parts)
-        return False
+        """Record the lowering of ``node`` if the running :mod:`ast` rejects it.
 
-    def _lower_string(self, node: cst.CSTNode, parts: Sequence[cst.CSTNode]) -> None:
+        Always ``False``: the interpolated expressions are lowered with the string (or parse
+        as they are), so the visit does not descend into them.
+        """
         start, end = self._span(node)
+        if _parses(f"({self._source[start:end]}\n)", "eval"):
+            return False
         expressions = [_lower_expression(self._code(e)) for e in _expressions(parts)]
         breaks = self._source.count("\n", start, end) - sum(e.count("\n") for e in expressions)
         call = f"{FSTRING_CALL}({', '.join(expressions)}{chr(10) * max(breaks, 0)})"
         self._edits.append(_Edit(start, end, call))
+        return False
 
     # -- PEP 758: except A, B -------------------------------------------------------------
 
