@@ -162,9 +162,7 @@ def run_combined(
         )
     except ProbeSetupError as exc:
         raise RunError(str(exc)) from exc
-    incomplete = incomplete_reason(probed)
-    if incomplete is None and fail_under is not None and probed.coverage.low:
-        incomplete = f"{probed.coverage.sentence}: no grade to compare with --fail-under"
+    incomplete = incomplete_reason(probed, fail_under)
     if incomplete is not None:
         errors = "".join(f"\n  {e.path}: {e.message}" for e in probed.errors[:20])
         raise RunError(f"probe of {config.base_url}: {incomplete}{errors}")

@@ -227,13 +227,21 @@ def ungraded_notes(result: ProbeResult) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def incomplete_reason(result: ProbeResult) -> str | None:
+def incomplete_reason(result: ProbeResult, fail_under: str | None = None) -> str | None:
     """Why a probe run did not do its work, or ``None`` when it did.
 
     The one judgement for every kind of run (``probe``, ``scan --probe``). A run whose rule
     selection needed no route observed (only the sign-in probes) is judged by the phases
-    that ran, not by the paths it observed.
+    that ran, not by the paths it observed. With ``fail_under``, a run that reached too few
+    routes to be graded is incomplete too: there is no grade to compare.
     """
+    reason = _why_incomplete(result)
+    if reason is None and fail_under is not None and result.coverage.low:
+        return f"{result.coverage.sentence}: no grade to compare with --fail-under"
+    return reason
+
+
+def _why_incomplete(result: ProbeResult) -> str | None:
     if not result.phases:
         return "no probe ran: the rule selection leaves no probe rule"
     if not result.observed_routes:
@@ -270,7 +278,5 @@ def run_probe_command(
         fail_on = DEFAULT_PROBE_FAIL_ON
     assessment = assess_probe(result, fail_on=fail_on, fail_under=fail_under)
     failing = bool(assessment.failing) or below_grade(result, fail_under)
-    incomplete = incomplete_reason(result)
-    if incomplete is None and fail_under is not None and result.coverage.low:
-        incomplete = f"{result.coverage.sentence}: no grade to compare with --fail-under"
+    incomplete = incomplete_reason(result, fail_under)
     return ProbeOutcome(assessment, result, skipped, failing, incomplete)
