@@ -190,9 +190,6 @@ class ObjectLookup:
     """Keywords with a value the caller did not choose (``project=self.project``)."""
     url_parent_keys: tuple[str, ...] = ()
     """Keywords through a relation with a value the caller chose (``workspace__slug=slug``)."""
-    model_source: str = ""
-    """The object the model class was taken from, when the view asked one for it
-    (``self.page`` for ``cls = self.page.get_submission_class(); cls.objects.filter(...)``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,7 +127,7 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
     )
     model_expr = _model_expr(source)
     value = walk.resolve(model_expr)
-    model = value.name if isinstance(value, Ref) else None
+    model = _model_source(walk, model_expr) or (value.name if isinstance(value, Ref) else None)
     if not used:
         return
     server: list[str] = []
@@ -166,7 +166,6 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
             scoped,
             tuple(server),
             tuple(url_parents),
-            _model_source(walk, model_expr),
         )
     )
 
@@ -175,7 +174,7 @@ _CLASS_WORDS = ("model", "class")
 
 
 def _model_source(walk: FunctionWalk, model: ast.expr) -> str:
-    """``self.page`` when the model is a local the view asked an object of its own for.
+    """``self.page.get_submission_class`` when the model is a local a parent of the view gave.
 
     ``submission_class = self.page.get_submission_class()``: the records of that class belong
     to the page (a getter named for a model or class, on an attribute of the view).
@@ -197,7 +196,7 @@ def _model_source(walk: FunctionWalk, model: ast.expr) -> str:
             and isinstance(func.value.value, ast.Name)
             and func.value.value.id == "self"
         ):
-            return f"self.{func.value.attr}"
+            return f"self.{func.value.attr}.{func.attr}"
     return ""
 
 

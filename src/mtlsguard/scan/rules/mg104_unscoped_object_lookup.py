@@ -16,7 +16,18 @@ reported, and so is one asked through a permission tester built from it and the 
 PermissionDenied``); nor is a lookup by a parent named in the URL (``workspace__slug=slug``)
 when a decorator or the handler checks that parent against the user, unless the records are
 picked by ids the caller lists (``filter(id__in=issue_ids)`` with ``issue_ids`` taken from
-``request.data``). A class-based view's ``self.pk`` is the URL's key. A DRF viewset over the
+``request.data``). A class-based view's ``self.pk`` is the URL's key. A model named through a
+swappable-model getter (``get_object_or_404(get_image_model(), id=image_id)``, a project
+function returning ``apps.get_model(...)`` of a setting with a string default) is the model
+the site's setting or the default names. Records of a model class the view took from a parent
+it checked against the user (``cls = self.page.get_submission_class()``, then
+``cls._default_manager.filter(id__in=request.GET.getlist("selected"))``, in a handler,
+``dispatch()`` or a method they call) are reported unless reached through that parent
+(``self.page.get_submissions().filter(...)``). A form given the user validates the fields it
+cleans (a pre-fill ``Page.objects.get(id=request.POST["parent"])`` replaced by
+``form.cleaned_data["parent"]`` is not reported), not the objects handed to it:
+``if form.is_valid()`` is no check of ``page`` in ``Form(request.POST, user=request.user,
+page=page)``. A DRF viewset over the
 user model that deletes with DRF's own ``destroy()`` is reported too (medium severity, low
 confidence): whoever may delete users deletes superusers as well. Staff-only views (also by a check
 the handler makes through a method of its view) are not reported; views behind a global
@@ -66,6 +77,8 @@ from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_k
 RULE_ID = "MG104"
 _SECRETS = ("token", "secret", "signature")
 _RECORD_KEY = re.compile(r"(^|_)(pk|id)s?$")
+_PARENT_GETTER = re.compile(r"self\.\w+\.\w+$")
+"""A model class a parent kept on the view gave (``self.page.get_submission_class``)."""
 _ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy", "get_object")
 
 
@@ -123,7 +136,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         handlers = _handlers(ctx, analysis)
         for func in _reached(ctx, analysis, handlers):
             for lookup in func.facts.lookups:
-                if lookup.model_source and not lookup.user_scoped:
+                if not lookup.user_scoped and _PARENT_GETTER.match(lookup.model or ""):
                     yield from _parent_records(ctx, meta, analysis, func, lookup, route_downgrade)
         for handler in handlers:
             lookups = [
@@ -272,9 +285,10 @@ def _parent_records(
     request.GET.getlist("selected"))``: the page was checked against the user, the records
     were not reached through it (``self.page.get_submissions().filter(...)`` would be).
     """
-    source = lookup.model_source
+    getter = lookup.model or ""
+    source = getter.rsplit(".", 1)[0]
     attr = source.removeprefix("self.")
-    if not source or any(k.split("__")[0].removesuffix("_id") == attr for k in lookup.server_keys):
+    if any(k.split("__")[0].removesuffix("_id") == attr for k in lookup.server_keys):
         return
     checker = checked_parent(ctx.project, analysis.klass, source)
     if checker is None:
@@ -288,8 +302,8 @@ def _parent_records(
         view=analysis.view,
         view_kind=analysis.view_kind,
         evidence=(
-            f"{where(analysis)}: {lookup.kind} on the records of {lookup.model} (a model class "
-            f"taken from {source}) by {', '.join(lookup.url_kwargs)} in "
+            f"{where(analysis)}: {lookup.kind} on the records of the model class {getter}() "
+            f"by {', '.join(lookup.url_kwargs)} in "
             f"{short_of(handler.qualname)}() without filtering by {source}, which "
             f"{checker}() checks against the user: ids of another {attr}'s records are "
             f"accepted{note}"
