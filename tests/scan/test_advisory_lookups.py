@@ -40,6 +40,12 @@ def test_getter_model_is_the_class_it_returns(medialib: ScanResult) -> None:
     assert _lookups(medialib, "library.views.photo_preview_checked") == []
 
 
+def test_wrapper_of_get_user_model_is_the_user_model(medialib: ScanResult) -> None:
+    (finding,) = _lookups(medialib, "library.views.member_card")
+    assert (finding.severity, finding.confidence) == (Severity.MEDIUM, Confidence.LOW)
+    assert "the user model" in finding.evidence
+
+
 def test_site_setting_swaps_the_model(tmp_path: Path) -> None:
     project = tmp_path / "medialib"
     shutil.copytree(CORPUS, project)

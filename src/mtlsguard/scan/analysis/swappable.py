@@ -26,6 +26,7 @@ from mtlsguard.scan.project_model import (
 __all__ = ["model_of_getter"]
 
 _SETTINGS = "django.conf.settings"
+_GET_USER_MODEL = "django.contrib.auth.get_user_model"
 _MAX_DEPTH = 2
 
 
@@ -42,6 +43,12 @@ def model_of_getter(project: ProjectModel, name: str | None) -> str | None:
     if func is None:
         return None
     for value in func.facts.returns:
+        if (
+            isinstance(value, Call)
+            and isinstance(value.func, Ref)
+            and value.func.name == _GET_USER_MODEL
+        ):
+            return _GET_USER_MODEL  # a wrapper of Django's documented getter
         label = _get_model_label(project, func, value)
         if label:
             return _class_for_label(project, label, func.qualname)

@@ -1,6 +1,7 @@
 """A reusable app whose photo model the site may swap (like ``AUTH_USER_MODEL``)."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 
 def get_photo_model_string():
@@ -12,3 +13,7 @@ def get_photo_model():
 
     model_string = get_photo_model_string()
     return apps.get_model(model_string, require_ready=False)
+
+
+def get_member_model():
+    return get_user_model()

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import TemplateView
 
-from library import get_photo_model
+from library import get_member_model, get_photo_model
 from library.forms import CopyForm
 from library.models import Album, Folder
 
@@ -25,6 +25,13 @@ def photo_preview_checked(request, photo_id):
     if not photo.can_edit(request.user):
         raise PermissionDenied
     return HttpResponse(photo.title)
+
+
+# A wrapper of Django's get_user_model(): a user record chosen by the caller (low confidence).
+@login_required
+def member_card(request, member_id):
+    member = get_object_or_404(get_member_model(), pk=member_id)  # expect: MG104
+    return HttpResponse(member.get_username())
 
 
 # Records picked by ids the caller lists from a model class the checked parent gives

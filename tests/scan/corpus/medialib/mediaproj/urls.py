@@ -5,6 +5,7 @@ from library import views
 urlpatterns = [
     path("photos/<int:photo_id>/preview/", views.photo_preview),
     path("photos/<int:photo_id>/preview/checked/", views.photo_preview_checked),
+    path("members/<int:member_id>/", views.member_card),
     path("albums/<int:album_id>/entries/delete/", views.DeleteEntriesView.as_view()),
     path("albums/<int:album_id>/entries/remove/", views.DeleteEntriesScopedView.as_view()),
     path("folders/<int:folder_id>/copy/", views.copy_folder),
