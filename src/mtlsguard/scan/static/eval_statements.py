@@ -62,6 +62,14 @@ class StatementRunner(ABC):
         """
         raise stopped
 
+    def unknown(self, frame: Frame, node: ast.expr, stopped: NotStatic) -> Any:
+        """The value of an assignment whose right side could not be evaluated: stop.
+
+        A subclass may bind an :class:`~.eval_values.Unknown` instead when evaluating ``node``
+        provably cannot change what is being evaluated.
+        """
+        raise stopped
+
     def invoke(
         self, frame: Frame, func: ast.FunctionDef, args: list[Any], kwargs: dict[str, Any]
     ) -> Any:
@@ -134,12 +142,14 @@ class StatementRunner(ABC):
             if isinstance(value, Code):
                 # a call run for its effect that the evaluator does not run (``register(x)``)
                 self.discarded(frame, stmt.value, NotStatic("a call with unknown effects"))
-        elif isinstance(stmt, ast.Assign):
-            value = self.eval(frame, stmt.value)
-            for target in stmt.targets:
+        elif isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+            try:
+                value = self.eval(frame, stmt.value)
+            except NotStatic as stopped:
+                value = self.unknown(frame, stmt.value, stopped)
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
                 self.bind(frame, target, value)
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            self.bind(frame, stmt.target, self.eval(frame, stmt.value))
         elif isinstance(stmt, ast.AugAssign):
             self._augmented(frame, stmt)
         elif isinstance(stmt, ast.If):
