@@ -682,6 +682,17 @@ def test_a_registry_filled_by_hook_functions_is_evaluated() -> None:
         "cms/directory/users/edit/<int:pk>/": "cms.views.EditView",
         "cms/places/chooser/": "cms.views.IndexView",
         "cms/places/chooser/edit/<int:pk>/": "cms.views.EditView",
+        # a group holding a class and an instance (callable()); a chooser whose views are
+        # built from merged, filtered keyword dicts ({**kwargs}, a dict comprehension,
+        # ``value is not self.UNDEFINED`` for an ``object()`` sentinel), gettext_lazy labels,
+        # a timezone.now() it does not compute and a registry with an unreadable base
+        "cms/label_chooser/": "cms.views.IndexView",
+        "cms/label_chooser/edit/<int:pk>/": "cms.views.EditView",
+        "cms/label_chooser/choose/": "labels.views.ChooseView",
+        "cms/label_chooser/chosen/<str:pk>/": "labels.views.ChosenView",
+        # a model with a base the scanner cannot read (its CharField primary key: str)
+        "cms/labels/": "cms.views.IndexView",
+        "cms/labels/edit/<str:pk>/": "cms.views.EditView",
     }
     # on_register(): a menu hook recorded, a permission registry it proves harmless; both said
     assert any("register('register_admin_menu_item'" in a for a in result.assumptions)
@@ -689,6 +700,10 @@ def test_a_registry_filled_by_hook_functions_is_evaluated() -> None:
         a.startswith("register_permission(self.name)")
         and "cannot change cms.viewsets.viewsets" in a
         for a in result.assumptions
+    )
+    # the value of a call proven harmless is not computed, and never read
+    assert any(
+        a.startswith("timezone.now() (labels.viewsets:31) not run") for a in result.assumptions
     )
 
 
@@ -889,3 +904,32 @@ def test_routes_under_an_undecidable_prefix_branch_are_listed_once() -> None:
         # declared on another line: not a twin of the first route, kept
         ("<dynamic>", "pages.views.home"),
     ]
+
+
+def test_a_value_the_registry_evaluation_did_not_compute_is_never_guessed(
+    tmp_path: Path,
+) -> None:
+    # timezone.now() is proven harmless and not run; a URL built from its value is not guessed
+    result = _registry_variant(
+        tmp_path,
+        {
+            "places/views.py": """\
+                from django.utils import timezone
+                from django.utils.functional import cached_property
+                from cms.viewsets import ViewSet
+                class DatedViewSet(ViewSet):
+                    def __init__(self, name=None, **kwargs):
+                        super().__init__(name, **kwargs)
+                        self.stamp = timezone.now()
+                    @cached_property
+                    def url_prefix(self):
+                        return f"{self.name}/{self.stamp}"
+                chooser_viewset = DatedViewSet("places_chooser")
+            """
+        },
+    )
+    # the prefix is the walker's <dynamic> (as any pattern it cannot fold), never a guess
+    patterns = {r.pattern: r.view for r in result.routes}
+    assert patterns["cms/<dynamic>"] == "cms.views.IndexView"
+    assert not any("places_chooser" in p for p in patterns)
+    assert any(a.startswith("timezone.now() (places.views:7) not run") for a in result.assumptions)

@@ -1,0 +1,73 @@
+from adapters_not_installed import AdapterRegistry
+from django.urls import path
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from cms.viewsets import ModelViewSet, ViewSet, ViewSetGroup
+from labels.models import Label
+from labels.views import ChooseView, ChosenView
+
+
+class LabelAdapterRegistry(AdapterRegistry):
+    pass
+
+
+adapters = LabelAdapterRegistry()
+
+
+class ChooserViewSet(ViewSet):
+    UNDEFINED = object()
+    name = "label_chooser"
+    choose_one_text = _("Choose")
+    page_title = None
+    choose_view_class = ChooseView
+    chosen_view_class = ChosenView
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.page_title is None:
+            self.page_title = self.choose_one_text
+        self.created_at = timezone.now()  # not part of the URLs (not computed: never read)
+
+    def get_common_view_kwargs(self, **kwargs):
+        return {"page_title": self.page_title, "template_name": self.UNDEFINED, **kwargs}
+
+    def construct_view(self, view_class, **kwargs):
+        merged = self.get_common_view_kwargs()
+        merged.update(kwargs)
+        accepted = {
+            key: value
+            for key, value in merged.items()
+            if hasattr(view_class, key) and value is not self.UNDEFINED
+        }
+        return view_class.as_view(**accepted)
+
+    @cached_property
+    def choose_view(self):
+        return self.construct_view(self.choose_view_class, paginate_by=20)
+
+    @cached_property
+    def chosen_view(self):
+        return self.construct_view(self.chosen_view_class)
+
+    def on_register(self):
+        super().on_register()
+        # a method of a base the scanner cannot read, not given the viewset
+        adapters.register(self.name)
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("choose/", self.choose_view, name="choose"),
+            path("chosen/<str:pk>/", self.chosen_view, name="chosen"),
+        ]
+
+
+class LabelGroup(ViewSetGroup):
+    # a class or an instance, as a viewset group may hold
+    items = (ChooserViewSet, ModelViewSet("labels", model=Label))
+
+    def __init__(self):
+        self.registerables = [
+            item() if callable(item) else item for item in self.items
+        ]
