@@ -141,6 +141,12 @@ class RegistryEvaluator(UrlFactoryEvaluator):
     def _builtin(self, frame: Frame, func: Builtin, args: list[Any], kwargs: dict[str, Any]) -> Any:
         if func.name == "callable" and func.receiver is None and len(args) == 1 and not kwargs:
             return self._callable(args[0])
+        if func.name == "setattr" and func.receiver is None and len(args) == 3 and not kwargs:
+            target = self.deref(args[0])
+            if not isinstance(target, Instance) or not isinstance(args[1], str):
+                raise NotStatic("setattr on a value it does not know")
+            target.attrs[args[1]] = args[2]  # (an object it built: ``self`` of ``__init__``)
+            return None
         return super()._builtin(frame, func, args, kwargs)
 
     def _callable(self, value: Any) -> bool:

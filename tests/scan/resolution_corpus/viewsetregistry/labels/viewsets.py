@@ -24,8 +24,10 @@ class ChooserViewSet(ViewSet):
     choose_view_class = ChooseView
     chosen_view_class = ChosenView
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, url_prefix=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if url_prefix:
+            setattr(self, "url_prefix", url_prefix)
         if self.page_title is None:
             self.page_title = self.choose_one_text
         self.created_at = timezone.now()  # not part of the URLs (not computed: never read)
@@ -65,7 +67,11 @@ class ChooserViewSet(ViewSet):
 
 class LabelGroup(ViewSetGroup):
     # a class or an instance, as a viewset group may hold
-    items = (ChooserViewSet, ModelViewSet("labels", model=Label))
+    items = (
+        ChooserViewSet,
+        ChooserViewSet("tag_chooser", url_prefix="labels/tags"),
+        ModelViewSet("labels", model=Label),
+    )
 
     def __init__(self):
         self.registerables = [
