@@ -684,8 +684,9 @@ def test_a_registry_filled_by_hook_functions_is_evaluated() -> None:
         "cms/places/chooser/edit/<int:pk>/": "cms.views.EditView",
         # a group holding a class and an instance (callable()); a chooser whose views are
         # built from merged, filtered keyword dicts ({**kwargs}, a dict comprehension,
-        # ``value is not self.UNDEFINED`` for an ``object()`` sentinel), gettext_lazy labels,
-        # a timezone.now() it does not compute and a registry with an unreadable base
+        # ``value is not self.UNDEFINED`` for an ``object()`` sentinel and a list), gettext_lazy
+        # labels, a closure it defines but does not call, a timezone.now() it does not compute
+        # and a registry with an unreadable base
         "cms/label_chooser/": "cms.views.IndexView",
         "cms/label_chooser/edit/<int:pk>/": "cms.views.EditView",
         "cms/label_chooser/choose/": "labels.views.ChooseView",
@@ -695,9 +696,10 @@ def test_a_registry_filled_by_hook_functions_is_evaluated() -> None:
         "cms/labels/tags/edit/<int:pk>/": "cms.views.EditView",
         "cms/labels/tags/choose/": "labels.views.ChooseView",
         "cms/labels/tags/chosen/<str:pk>/": "labels.views.ChosenView",
-        # a model with a base the scanner cannot read (its CharField primary key: str)
-        "cms/labels/": "cms.views.IndexView",
-        "cms/labels/edit/<str:pk>/": "cms.views.EditView",
+        # a model with a base the scanner cannot read (its CharField primary key: str), its
+        # viewset's prefix made from the model's default table name
+        "cms/labels/label/": "cms.views.IndexView",
+        "cms/labels/label/edit/<str:pk>/": "cms.views.EditView",
     }
     # on_register(): a menu hook recorded, a permission registry it proves harmless; both said
     assert any("register('register_admin_menu_item'" in a for a in result.assumptions)

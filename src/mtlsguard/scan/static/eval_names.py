@@ -120,8 +120,8 @@ class NameResolver(StatementRunner):
 
     def distinct(self, value: Any) -> bool:
         """``value`` is surely not an object the code builds: a constant, a class, a function."""
-        if plain(value) or isinstance(value, Method | Builtin):
-            return True
+        if plain(value) or isinstance(value, list | tuple | dict | Method | Builtin):
+            return True  # (a list or dict it built is a new object too)
         return isinstance(value, Ref) and any(
             (found := tree.lookup(value.dotted)) is not None
             and isinstance(found[1], ast.ClassDef | ast.FunctionDef)

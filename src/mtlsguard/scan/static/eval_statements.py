@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from mtlsguard.scan.static.eval_builtins import truth
-from mtlsguard.scan.static.eval_values import Code, Frame, Instance, NotStatic, Splice
+from mtlsguard.scan.static.eval_values import Code, Frame, Instance, NotStatic, Splice, Unknown
 
 __all__ = ["MAX_ITERATIONS", "StatementRunner"]
 
@@ -168,6 +168,9 @@ class StatementRunner(ABC):
             raise _Break
         elif isinstance(stmt, ast.Continue):
             raise _Continue
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and _inert(stmt):
+            # a closure is not run: calling (or reading) it stops the evaluation
+            frame.local[stmt.name] = Unknown(f"{stmt.name} defined in a function")
         elif not isinstance(stmt, ast.Pass):
             raise NotStatic(type(stmt).__name__)
 
@@ -227,6 +230,15 @@ class StatementRunner(ABC):
         if any(isinstance(v, Splice) for v in value):
             raise NotStatic("items not known")
         return list(value)
+
+
+def _inert(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Defining ``func`` runs no code: no decorator, no call among its defaults."""
+    spec = func.args
+    defaults = [*spec.defaults, *(d for d in spec.kw_defaults if d is not None)]
+    return not func.decorator_list and not any(
+        isinstance(node, ast.Call) for d in defaults for node in ast.walk(d)
+    )
 
 
 def _returned_parameter(func: ast.FunctionDef) -> str | None:

@@ -33,7 +33,29 @@ class ChooserViewSet(ViewSet):
         self.created_at = timezone.now()  # not part of the URLs (not computed: never read)
 
     def get_common_view_kwargs(self, **kwargs):
-        return {"page_title": self.page_title, "template_name": self.UNDEFINED, **kwargs}
+        return {
+            "page_title": self.page_title,
+            "template_name": self.UNDEFINED,
+            "preserve_parameters": ["multiple"],
+            **kwargs,
+        }
+
+    def inject_view_methods(self, view_class, method_names):
+        overrides = {}
+
+        def make_view_method(viewset_method):  # a closure: defined, not called here
+            def view_method(view, *args):
+                return viewset_method(*args)
+
+            return view_method
+
+        for method_name in method_names:
+            viewset_method = getattr(self, method_name, None)
+            if viewset_method:
+                overrides[method_name] = make_view_method(viewset_method)
+        if overrides:
+            return type(view_class.__name__, (view_class,), overrides)
+        return view_class
 
     def construct_view(self, view_class, **kwargs):
         merged = self.get_common_view_kwargs()
@@ -47,7 +69,8 @@ class ChooserViewSet(ViewSet):
 
     @cached_property
     def choose_view(self):
-        return self.construct_view(self.choose_view_class, paginate_by=20)
+        view_class = self.inject_view_methods(self.choose_view_class, ["get_object_list"])
+        return self.construct_view(view_class, paginate_by=20)
 
     @cached_property
     def chosen_view(self):
@@ -65,12 +88,18 @@ class ChooserViewSet(ViewSet):
         ]
 
 
+class LabelViewSet(ModelViewSet):
+    @cached_property
+    def url_prefix(self):
+        return self.model_opts.db_table.replace("_", "/")  # Django's default: labels_label
+
+
 class LabelGroup(ViewSetGroup):
     # a class or an instance, as a viewset group may hold
     items = (
         ChooserViewSet,
         ChooserViewSet("tag_chooser", url_prefix="labels/tags"),
-        ModelViewSet("labels", model=Label),
+        LabelViewSet("labels", model=Label),
     )
 
     def __init__(self):
