@@ -940,3 +940,34 @@ def test_a_value_the_registry_evaluation_did_not_compute_is_never_guessed(
     assert patterns["cms/<dynamic>"] == "cms.views.IndexView"
     assert not any("places_chooser" in p for p in patterns)
     assert any(a.startswith("timezone.now() (places.views:7) not run") for a in result.assumptions)
+
+
+def test_url_factories_read_keyword_dicts_and_translated_labels(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import path
+                from django.utils.translation import gettext_lazy as _, pgettext
+                from app import views
+                def crud(name, **options):
+                    opts = dict(options)
+                    prefix = opts.pop("prefix", name)
+                    extra = {**opts, "label": _("things-list")}
+                    extra.setdefault("kind", pgettext("url", "all"))
+                    extra.update(hidden=True)
+                    named = {k: v for k, v in extra.copy().items() if k != "skip"}
+                    return [path(f"{prefix}/{named['kind']}/", views.a, name=named["label"])]
+                def missing(**options):
+                    return [path(options.pop("prefix") + "/", views.a)]  # KeyError: not static
+                urlpatterns = [*crud("things", prefix="stuff", skip=1), *missing()]
+            """,
+            "app/views.py": "def a(request):\n    return None\n",
+        },
+    )
+    result = scan_project(root)
+    # a key that is not there (KeyError in Python) is not guessed: the walker's <dynamic>
+    assert [(r.pattern, r.name) for r in result.routes] == [
+        ("stuff/all/", "things-list"),
+        ("<dynamic>", None),
+    ]

@@ -13,9 +13,14 @@ Two effects are allowed without running them, each recorded as an assumption:
   the evaluation stops it;
 - a call whose result is discarded and that :class:`~.eval_effects.EffectAudit` proves cannot
   reach the followed objects nor change the object it is made on (``viewset.on_register()``
-  registering a menu item or a permission policy).
+  registering a menu item or a permission policy);
+- the same for a call (or an attribute read) whose value is assigned (``self.now =
+  timezone.now()``): the name is bound to an :class:`~.eval_values.Unknown`, and reading it
+  stops the evaluation, so a value that matters is never guessed.
 
-Anything else stops the evaluation as before.
+Objects built by the code (``UNDEFINED = object()``, ``type(...)()``) are sentinels equal only
+to themselves; ``callable()`` and ``setattr()`` on the objects it built are run. Anything else
+stops the evaluation as before.
 """
 
 from __future__ import annotations

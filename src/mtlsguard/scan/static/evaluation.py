@@ -4,9 +4,10 @@
 over the installed apps that includes each plugin's ``urls``: the walker asks
 :class:`UrlFactoryEvaluator` for the list such code builds. It runs the function's body with
 its parameters bound (classmethods get their class, defaults are read), follows f-strings,
-concatenation, ``if`` tests it can decide, ``for`` loops and comprehensions over known lists,
-class attributes through the bases, ``apps.get_app_configs()`` (the settings'
-``INSTALLED_APPS``), ``importlib.import_module`` and ``hasattr`` on them. What it does not run
+concatenation, ``if`` tests it can decide, ``for`` loops and comprehensions over known lists
+(dict displays with ``**``, dict comprehensions), class attributes through the bases,
+``apps.get_app_configs()`` (the settings' ``INSTALLED_APPS``), ``importlib.import_module`` and
+``hasattr`` on them, and Django's ``gettext`` family (a label is its message). What it does not run
 (``path()``, ``include()``, ``as_view()``, an unknown call) becomes :class:`Code` for the walker.
 Anything unknown aborts the evaluation (:class:`NotStatic`): the caller then lists the call as
 unresolved. Call depth, loop iterations and the steps of one evaluation are bounded.
