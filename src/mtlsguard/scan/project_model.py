@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
+from mtlsguard.scan.body_records import JwtDecode, ObjectLookup, SelfWrite
 
 __all__ = [
     "BinOp",
@@ -173,37 +174,6 @@ def string_constants(expr: Expr) -> Iterator[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class ObjectLookup:
-    """A single-object ORM fetch in a view body (``get_object_or_404(Account, pk=pk)``)."""
-
-    line: int
-    """1-based line of the call."""
-    kind: str
-    """``get_object_or_404``, ``get`` or ``filter``."""
-    model: str | None
-    """Dotted path of the model, when known."""
-    url_kwargs: tuple[str, ...]
-    """View parameters (URL kwargs) used in the lookup."""
-    user_scoped: bool
-    """True if the lookup or its queryset mentions ``request.user``/``self.request.user``."""
-    server_keys: tuple[str, ...] = ()
-    """Keywords with a value the caller did not choose (``project=self.project``)."""
-    url_parent_keys: tuple[str, ...] = ()
-    """Keywords through a relation with a value the caller chose (``workspace__slug=slug``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class JwtDecode:
-    """A ``jwt.decode(...)`` call."""
-
-    line: int
-    verify_disabled: bool
-    """``options={"verify_signature": False}`` or ``verify=False``."""
-    allows_none: bool
-    """``"none"`` among the accepted algorithms."""
-
-
-@dataclass(frozen=True, slots=True)
 class PermissionBranch:
     """One branch of a ``get_permissions()`` override.
 
@@ -214,18 +184,6 @@ class PermissionBranch:
     permissions: Expr
     actions: tuple[str, ...] | None = None
     methods: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SelfWrite:
-    """``self.project = parse_path(request, ...)``: an attribute a method sets, and from what."""
-
-    name: str
-    """The attribute (``project``)."""
-    calls: tuple[str, ...]
-    """Resolved names of the calls in the assigned value (``.get_path_object`` for methods)."""
-    mentions_user: bool
-    """The assigned value refers to ``request.user`` itself (``for_user(request.user)``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +238,10 @@ class FunctionFacts:
     role_guard: str = ""
     """A guard (here or in a nested wrapper) refusing users without a role: ``"staff"`` (a staff
     flag or session) or ``"permission"`` (a global ``has_perm("app.perm")``); else ``""``."""
+    object_handoffs: tuple[tuple[int, str, int], ...] = ()
+    """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
+    checked_params: tuple[int, ...] = ()
+    """Positions (``self`` not counted) of parameters checked against the user, refusing."""
 
 
 @dataclass(eq=False, slots=True)

@@ -28,6 +28,12 @@ from mtlsguard.scan.facts.guards import (
     secret_guard,
     self_method_guards,
 )
+from mtlsguard.scan.facts.object_flow import (
+    checked_params,
+    filter_only,
+    object_handoffs,
+    token_checked,
+)
 from mtlsguard.scan.facts.ownership import ownership_checked
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
@@ -63,6 +69,11 @@ def analyze_function(
     mentions_user = "user" in hints
     open_lines = {lk.line for lk in walk.lookups if not lk.user_scoped}
     checked_lines = ownership_checked(func, open_lines) if open_lines else set()
+    if open_lines - checked_lines:
+        checked_lines |= token_checked(func, open_lines - checked_lines)
+    if open_lines - checked_lines and mentions_user:
+        checked_lines |= filter_only(func, open_lines - checked_lines)
+    unchecked = open_lines - checked_lines
     return FunctionFacts(
         auth_guard=guarded,
         secret_guard="secret" in hints and not guarded and secret_guard(func),
@@ -97,4 +108,6 @@ def analyze_function(
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
         self_writes=tuple(walk.self_writes),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
+        object_handoffs=object_handoffs(func, unchecked) if unchecked else (),
+        checked_params=checked_params(func) if mentions_user else (),
     )

@@ -53,6 +53,7 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import empty_queryset, object_check_delegates, served_model
@@ -68,6 +69,10 @@ from mtlsguard.scan.rules._common import (
 )
 
 RULE_ID = "MG103"
+_CAPABILITY_NOTE = (
+    "; the primary key is a random UUID the server generated (a capability link) and the "
+    "handlers that change data check the user"
+)
 _OBJECT_VIEWS = frozenset(
     {
         "DetailView",
@@ -212,6 +217,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         severity, confidence, note = permission_downgrade(gate)
         if not _lists(analysis, cls) and uuid_keyed(analysis.route.pattern):
             severity, confidence, note = Severity.MEDIUM, Confidence.LOW, note + UUID_NOTE
+            if random_fields(ctx.project, model).get("pk") and mutations_checked(
+                ctx.project, analysis
+            ):
+                severity, note = Severity.INFO, note + _CAPABILITY_NOTE
         reported.add(cls.qualname)
         yield meta.finding(
             severity=severity,
