@@ -34,7 +34,17 @@ the handler makes through a method of its view) are not reported; views behind a
 permission, lookups keyed by a ``<uuid:...>`` URL parameter and records of the user model
 itself (a public profile is by design, changing another account is not) get low confidence
 and medium severity (see MG103); lookups keyed by a secret from the link (a token) are not
-reported.
+reported. Nor are: an object then checked with the caller's token (``if not
+default_token_generator.check_token(user, token): return ...``, Django's
+``PasswordResetTokenGenerator``); an object handed to a method of the view that checks it
+against the user and refuses (``return self.resolve(request, uri, task)`` with ``if not
+instance.has_permission(request.user): return Response(status=403)``); a record used only as a
+filter value of a second lookup scoped by the user or a parent checked against the user
+(``get_object_or_404(Membership, user=user, team=team)``); and a lookup by a field whose
+model default is a random token (``get_random_string``, ``secrets.token_*``, ``uuid4``) when
+every handler of the view that changes data checks the user (a capability link). Such a
+lookup whose changing handlers check nothing is lowered to info; a random primary key alone
+lowers only a read.
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, IDOR): the id in the URL
 is chosen by the caller, so any authenticated user (any certificate holder behind mTLS) reads
