@@ -15,8 +15,9 @@ that delegates to a model method returning a constant ``True`` is no check), no 
 scopes the list (``filter_backends``/``DEFAULT_FILTER_BACKENDS``: a project backend whose
 ``filter_queryset`` looks at the user, or a package one named for permissions or ownership), and no
 scoping by the request's tenant (``self.request.event.orders``, a parent fetched by
-``organizer=self.request.organizer``). ``get_queryset()`` is followed through ``super()``, also from a helper of the view that reads
-``super().get_queryset()``; an override of another queryset hook of the framework
+``organizer=self.request.organizer``). ``get_queryset()`` is followed through ``super()``,
+also from a helper of the view that reads ``super().get_queryset()``; an override of another
+queryset hook of the framework
 (``alter_queryset(self, request)`` taking ``super().alter_queryset(request)``) that filters by
 ``request.user`` scopes the view too;
 ``queryset = Model.objects.none()`` serves nothing. A parent counts as checked when the code that
