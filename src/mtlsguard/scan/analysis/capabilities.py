@@ -12,7 +12,7 @@ from __future__ import annotations
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import user_aware
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import Call, ClassModel, Const, ProjectModel, Ref
+from mtlsguard.scan.project_model import Call, ClassModel, Const, FunctionModel, ProjectModel, Ref
 
 __all__ = ["mutations_checked", "random_fields"]
 
@@ -61,15 +61,16 @@ def random_fields(project: ProjectModel, model: str | None) -> dict[str, bool]:
 
 
 def mutations_checked(project: ProjectModel, analysis: RouteAnalysis) -> bool:
-    """Every handler of the view that changes data refers to the user (or there is none).
+    """Every handler of the view that changes data checks the user (or there is none).
 
-    ``post()`` checking ``has_perm``/``invitation.user != request.user``, or reading a view
-    member that does (``if not self.can_accept_invite``). Django's own editing views and DRF's
+    ``post()`` refusing on ``has_perm``/``invitation.user != request.user``, or reading a view
+    member that asks about the user (``if not self.can_accept_invite``); adding
+    ``request.user`` to the object checks nothing. Django's own editing views and DRF's
     own ``update``/``destroy`` check nothing.
     """
     cls = analysis.klass
     if cls is None:
-        return analysis.function is not None and user_aware(project, None, analysis.function)
+        return analysis.function is not None and _refuses(analysis.function)
     editing = any(short_of(e) in _EDITING_VIEWS for e in cls.mro if project.class_named(e) is None)
     if editing and project.method(cls, "post") is None:
         return False  # Django's own post() saves or deletes
@@ -82,12 +83,17 @@ def mutations_checked(project: ProjectModel, analysis: RouteAnalysis) -> bool:
     return all(_checks_user(project, cls, name) for name in names)
 
 
+def _refuses(func: FunctionModel) -> bool:
+    """A check of the user (or of a role) that refuses: merely using ``request.user`` is none."""
+    return func.facts.auth_guard or bool(func.facts.role_guard)
+
+
 def _checks_user(project: ProjectModel, cls: ClassModel, name: str) -> bool:
     hit = project.method(cls, name)
     if hit is None:
         return True
     func = hit[1]
-    if func.facts.auth_guard or user_aware(project, cls, func):
+    if _refuses(func):
         return True
     for read in func.facts.self_reads:
         member = project.method(cls, read)
