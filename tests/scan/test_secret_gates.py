@@ -21,8 +21,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mtlsguard.findings.model import Finding, ScanResult, Severity
-from tests.scan.projects import scan, write_project
 from mtlsguard.scan.engine import scan_project
+from tests.scan.projects import protections, scan
 
 
 def _findings(result: ScanResult, rule_id: str, view: str | None = None) -> list[Finding]:
@@ -86,7 +86,9 @@ urlpatterns = [
 
 
 def test_local_authenticate_looking_up_a_token_is_no_password_check(tmp_path: Path) -> None:
-    result = scan(tmp_path, {"app/views.py": GIT_VIEWS, "app/basic.py": BASIC_AUTH, "proj/urls.py": GIT_URLS})
+    result = scan(
+        tmp_path, {"app/views.py": GIT_VIEWS, "app/basic.py": BASIC_AUTH, "proj/urls.py": GIT_URLS}
+    )
     assert _findings(result, "MG106", "app.views.git_export") == []
     # A project authenticate() that calls Django's with a password is one.
     assert len(_findings(result, "MG106", "app.views.git_export_password")) == 1
@@ -177,3 +179,68 @@ def test_version_page_is_informational_a_users_record_is_not(tmp_path: Path) -> 
     assert "version or build information page" in version.evidence
     (document,) = _findings(result, "MG101", "app.views.document_version")
     assert document.severity is Severity.HIGH
+
+
+# --- MG101: api_settings.DEFAULT_PERMISSION_CLASSES is the project's REST_FRAMEWORK default --
+
+TOKEN_VIEWS = """\
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework_simplejwt.views import TokenViewBase
+
+from app.models import Ticket
+
+
+class TokenRotateView(TokenViewBase):
+    permission_classes = api_settings.DEFAULT_PERMISSION_CLASSES
+
+    def post(self, request):
+        tickets = Ticket.objects.filter(owner=request.user)
+        return Response({"count": tickets.count(), "user": request.user.pk})
+
+
+class TokenBlacklistView(TokenViewBase):
+    def post(self, request):
+        return Response(status=204)
+"""
+
+TOKEN_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Ticket(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+"""
+
+TOKEN_URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [
+    path("api/token/rotate/", views.TokenRotateView.as_view()),
+    path("api/token/blacklist/", views.TokenBlacklistView.as_view()),
+]
+"""
+
+REST_FRAMEWORK_AUTHENTICATED = """
+REST_FRAMEWORK = {
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+"""
+
+
+def test_api_settings_default_permission_classes_resolve_to_rest_framework(
+    tmp_path: Path,
+) -> None:
+    files = {"app/views.py": TOKEN_VIEWS, "app/models.py": TOKEN_MODELS, "proj/urls.py": TOKEN_URLS}
+    guarded = scan(tmp_path / "guarded", files, settings_extra=REST_FRAMEWORK_AUTHENTICATED)
+    rotate = protections(guarded, "api/token/rotate/")["POST"]
+    assert rotate.authenticated is True
+    assert "api_settings, REST_FRAMEWORK DEFAULT_PERMISSION_CLASSES" in rotate.detail
+    assert _findings(guarded, "MG101", "app.views.TokenRotateView") == []
+    # simplejwt's own views set permission_classes = (): still open, whatever the default.
+    assert protections(guarded, "api/token/blacklist/")["POST"].authenticated is False
+    # Without a REST_FRAMEWORK default, DRF's implicit AllowAny is what the view gets.
+    (open_rotate,) = _findings(scan(tmp_path / "open", files), "MG101", "app.views.TokenRotateView")
+    assert open_rotate.severity is Severity.HIGH

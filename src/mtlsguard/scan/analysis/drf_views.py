@@ -18,9 +18,13 @@ from typing import TypeGuard
 from mtlsguard.findings.model import Confidence, Protection
 from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view, user_checking_methods
 from mtlsguard.scan.analysis.django_views import DjangoViews, FunctionView, function_gate
-from mtlsguard.scan.analysis.permissions import PermissionAlgebra, view_permission_classes
+from mtlsguard.scan.analysis.permissions import (
+    PermissionAlgebra,
+    external_attribute,
+    view_permission_classes,
+)
 from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
-from mtlsguard.scan.knowledge import DRF_GENERIC_METHODS, HTTP_METHODS, short_of
+from mtlsguard.scan.knowledge import DRF_GENERIC_METHODS, DRF_VIEW_PACKAGES, HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import (
     Call,
     ClassModel,
@@ -39,8 +43,13 @@ _DRF_HOOKS = ("initial", "check_permissions")
 
 
 def is_drf_class(cls: ClassModel) -> bool:
-    """A view class built on DRF (``APIView``, generic views, viewsets)."""
-    return any(e.startswith("rest_framework.") for e in cls.mro)
+    """A view class built on DRF (``APIView``, generic views, viewsets).
+
+    Also a subclass of a view of a package built on DRF when that package is not installed
+    where the scan runs (its own bases are then unknown): djangorestframework-simplejwt's views
+    (``TokenViewBase`` and the rest) are ``rest_framework.generics.GenericAPIView``s.
+    """
+    return any(e.startswith(DRF_VIEW_PACKAGES) for e in cls.mro)
 
 
 class DrfViews:
@@ -134,7 +143,9 @@ class DrfViews:
             protections.append(verdict.protection(method, decided, source))
         authentication = route.initkwarg("authentication_classes")
         if authentication is None:
-            found = self.project.attribute(cls, "authentication_classes")
+            found = self.project.attribute(cls, "authentication_classes") or external_attribute(
+                cls, "authentication_classes"
+            )
             authentication = found[1] if found else None
         confidence = confidence_of(protections)
         if not certain or (from_default and self.configuration.default_conditional):
@@ -174,7 +185,7 @@ class DrfViews:
 
     def _auth_disabled(self, authentication: Expr | None) -> bool:
         """``authentication_classes = []`` on the view, or by default."""
-        if authentication is None:
+        if authentication is None or self.configuration.auth_default(authentication):
             return self.configuration.default_auth_disabled
         return isinstance(authentication, Seq) and not authentication.items
 
@@ -207,10 +218,14 @@ class DrfViews:
                     if perms is not None:
                         return perms, "decorator", f"@action(permission_classes=...) on {action}"
         declared = view_permission_classes(self.project, route, cls)
+        config = self.configuration
         if declared is not None:
             class_perms, decided, source = declared[0], "class", declared[1]
+            resolved = config.with_defaults(class_perms)
+            if resolved != class_perms:
+                class_perms, decided = resolved, "default"
+                source = f"{source} = api_settings, {config.default_permission_source}"
         else:
-            config = self.configuration
             class_perms, decided = config.default_permissions, "default"
             source = config.default_permission_source
         override = self.project.method(cls, "get_permissions")

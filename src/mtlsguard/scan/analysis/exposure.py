@@ -62,9 +62,7 @@ class Exposure:
         """
         if self.keyed_lookup:
             return False
-        return (
-            bool(self.auth_flow or self.version) or self.capability or not self.touches_user_data
-        )
+        return bool(self.auth_flow or self.version) or self.capability or not self.touches_user_data
 
     def note(self) -> str:
         """Evidence suffix saying why the finding is informational (``""`` otherwise)."""

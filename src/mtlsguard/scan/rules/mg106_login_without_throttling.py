@@ -63,7 +63,9 @@ _RATELIMIT = frozenset({"ratelimit", "throttle", "rate_limit", "limits"})
 _SIGN_UP_CALLS = frozenset({"create_user", "create_superuser", "set_password"})
 
 
-_CREDENTIAL_CALLS = frozenset({"authenticate", "aauthenticate", "check_password", "acheck_password"})
+_CREDENTIAL_CALLS = frozenset(
+    {"authenticate", "aauthenticate", "check_password", "acheck_password"}
+)
 _MAX_DEPTH = 2
 
 
@@ -95,8 +97,10 @@ def _password_call(project: ProjectModel, func: FunctionModel, depth: int) -> bo
         local = project.function_named(name) if not name.startswith(".") else None
         if local is None or local is func:
             return True
-        if depth < _MAX_DEPTH and local.facts.authenticates and _password_call(
-            project, local, depth + 1
+        if (
+            depth < _MAX_DEPTH
+            and local.facts.authenticates
+            and _password_call(project, local, depth + 1)
         ):
             return True
     return False
