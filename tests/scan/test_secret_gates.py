@@ -244,3 +244,189 @@ def test_api_settings_default_permission_classes_resolve_to_rest_framework(
     # Without a REST_FRAMEWORK default, DRF's implicit AllowAny is what the view gets.
     (open_rotate,) = _findings(scan(tmp_path / "open", files), "MG101", "app.views.TokenRotateView")
     assert open_rotate.severity is Severity.HIGH
+
+
+# --- MG101: a secret the caller must hold authenticates the request -------------------------
+
+SECRET_MODELS = """\
+import string
+
+from django.conf import settings
+from django.db import models
+from django.utils.crypto import get_random_string
+
+
+def generate_initialization_token():
+    return get_random_string(length=16, allowed_chars=string.ascii_lowercase + string.digits)
+
+
+class Device(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    name = models.CharField(max_length=100)
+    initialization_token = models.CharField(max_length=16, default=generate_initialization_token)
+    pairing_token = models.CharField(max_length=16, blank=True)
+    api_token = models.CharField(max_length=64, null=True)
+
+
+class Image(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+"""
+
+SECRET_VIEWS = """\
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.crypto import constant_time_compare, get_random_string
+from django.views import View
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from app.models import Device, Image
+
+
+class InitializeView(APIView):
+    authentication_classes = ()
+    permission_classes = ()
+
+    def post(self, request):
+        serializer = InitializationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            device = Device.objects.get(
+                initialization_token=serializer.validated_data.get("token")
+            )
+        except Device.DoesNotExist:
+            raise ValidationError({"token": ["Unknown initialization token."]})
+        device.api_token = get_random_string(64)
+        device.save()
+        return Response({"api_token": device.api_token})
+
+
+class RenameView(APIView):
+    permission_classes = ()
+
+    def post(self, request):
+        device = Device.objects.get(name=request.data["name"])
+        device.name = request.data["new_name"]
+        device.save()
+        return Response({"name": device.name})
+
+
+class PairView(APIView):
+    permission_classes = ()
+
+    def post(self, request):
+        device = Device.objects.get(pairing_token=request.data["token"])
+        return Response({"api_token": device.api_token})
+
+
+class LenientInitializeView(APIView):
+    permission_classes = ()
+
+    def post(self, request):
+        try:
+            device = Device.objects.get(initialization_token=request.data["token"])
+        except Device.DoesNotExist:
+            device = Device.objects.first()
+        return Response({"api_token": device.api_token})
+
+
+def generate_signature(image_id, spec):
+    message = f"{image_id}/{spec}/".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha1).hexdigest()
+
+
+def verify_signature(signature, image_id, spec):
+    return constant_time_compare(signature, generate_signature(image_id, spec))
+
+
+def image_exists(image_id):
+    return Image.objects.filter(pk=image_id).exists()
+
+
+class ServeView(View):
+    def get(self, request, signature, image_id, spec):
+        if not verify_signature(signature, image_id, spec):
+            raise PermissionDenied
+        image = get_object_or_404(Image, id=image_id)
+        return self.serve(image)
+
+    def serve(self, image):
+        return HttpResponse(str(image.pk))
+
+
+class SendFileView(ServeView):
+    def serve(self, image):
+        return HttpResponse(str(image.pk), content_type="image/png")
+
+
+class UncheckedServeView(View):
+    def get(self, request, signature, image_id, spec):
+        if not image_exists(image_id):
+            raise PermissionDenied
+        image = get_object_or_404(Image, id=image_id)
+        return HttpResponse(str(image.pk))
+
+
+def download(request, token):
+    try:
+        image_id = signing.loads(token, max_age=3600)
+    except signing.BadSignature:
+        raise Http404
+    image = get_object_or_404(Image, id=image_id)
+    return JsonResponse({"id": image.pk, "owner": image.owner_id})
+"""
+
+SECRET_URLS = """\
+from django.urls import path, re_path
+from app import views
+
+urlpatterns = [
+    path("device/initialize", views.InitializeView.as_view()),
+    path("device/rename", views.RenameView.as_view()),
+    path("device/pair", views.PairView.as_view()),
+    path("device/lenient", views.LenientInitializeView.as_view()),
+    re_path(r"^images/([^/]*)/(\\d*)/([^/]*)/$", views.ServeView.as_view()),
+    re_path(r"^sendfile/([^/]*)/(\\d*)/([^/]*)/$", views.SendFileView.as_view()),
+    re_path(r"^unchecked/([^/]*)/(\\d*)/([^/]*)/$", views.UncheckedServeView.as_view()),
+    path("download/<str:token>/", views.download),
+]
+"""
+
+
+def _secret_project(tmp_path: Path) -> ScanResult:
+    files = {"app/models.py": SECRET_MODELS, "app/views.py": SECRET_VIEWS}
+    return scan(tmp_path, {**files, "proj/urls.py": SECRET_URLS})
+
+
+def test_lookup_by_a_random_token_from_the_request_authenticates(tmp_path: Path) -> None:
+    result = _secret_project(tmp_path)
+    initialize = protections(result, "device/initialize")["POST"]
+    assert initialize.authenticated is True
+    assert "Device.initialization_token (random default)" in initialize.detail
+    assert _findings(result, "MG101", "app.views.InitializeView") == []
+    # Not a secret (a name), a token field without a random default, or a miss that carries on.
+    for view in ("RenameView", "PairView", "LenientInitializeView"):
+        (found,) = _findings(result, "MG101", f"app.views.{view}")
+        assert found.severity is Severity.HIGH, view
+
+
+def test_signature_check_before_any_work_is_a_signed_url(tmp_path: Path) -> None:
+    result = _secret_project(tmp_path)
+    for pattern in (r"^images/([^/]*)/(\d*)/([^/]*)/$", r"^sendfile/([^/]*)/(\d*)/([^/]*)/$"):
+        get = protections(result, pattern)["GET"]
+        assert (get.authenticated, get.detail) == (
+            True,
+            "signature check verify_signature() in get()",
+        )
+    assert _findings(result, "MG101", "app.views.ServeView") == []
+    assert _findings(result, "MG101", "app.views.SendFileView") == []  # inherited get()
+    assert _findings(result, "MG101", "app.views.download") == []  # signing.loads + BadSignature
+    (unchecked,) = _findings(result, "MG101", "app.views.UncheckedServeView")
+    assert unchecked.severity is Severity.HIGH

@@ -1,14 +1,10 @@
 """The neutral project model: routes, views, classes and settings, whoever built them.
 
 Two front-ends fill it: the static one (:mod:`mtlsguard.scan.static`, AST only, never imports
-the scanned project) and, later, runtime introspection under ``manage.py mtlsguard`` (the real
-URL resolver and classes). The analyses (:mod:`mtlsguard.scan.analysis`) and the rules
-(:mod:`mtlsguard.scan.rules`) only ever see this model, so both modes share one rule engine.
-
-Values the rules care about (decorator arguments, ``permission_classes``, settings) are kept as
-a tiny expression tree (:data:`Expr`) with every name already resolved to a dotted path, so
-``from rest_framework import permissions as p; p.IsAuthenticated`` and the real class object
-both become ``Ref("rest_framework.permissions.IsAuthenticated")``.
+the scanned project) and runtime introspection under ``manage.py mtlsguard``. The analyses and
+the rules only ever see this model, so both modes share one rule engine. Values the rules care
+about are a tiny expression tree (:data:`Expr`) with every name resolved to a dotted path
+(``p.IsAuthenticated`` becomes ``Ref("rest_framework.permissions.IsAuthenticated")``).
 """
 
 from __future__ import annotations
@@ -17,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
+from mtlsguard.scan.capability_facts import CapabilityFacts
 
 __all__ = [
     "BinOp",
@@ -280,6 +277,8 @@ class FunctionFacts:
     role_guard: str = ""
     """A guard (here or in a nested wrapper) refusing users without a role: ``"staff"`` (a staff
     flag or session) or ``"permission"`` (a global ``has_perm("app.perm")``); else ``""``."""
+    capabilities: CapabilityFacts = CapabilityFacts()
+    """Secrets checked and user-aware calls (:mod:`mtlsguard.scan.capability_facts`)."""
 
 
 @dataclass(eq=False, slots=True)

@@ -24,6 +24,7 @@ from mtlsguard.scan.analysis.permissions import (
     view_permission_classes,
 )
 from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
+from mtlsguard.scan.analysis.secrets import secret_gate
 from mtlsguard.scan.knowledge import DRF_GENERIC_METHODS, DRF_VIEW_PACKAGES, HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import (
     Call,
@@ -77,7 +78,7 @@ class DrfViews:
         certain = True
         cert = False
         for method in effects.api_view or ("GET",):
-            gate = function_gate(method, effects, func)
+            gate = function_gate(method, effects, func, self.project)
             if gate is not None:
                 protections.append(gate)
                 continue
@@ -130,6 +131,10 @@ class DrfViews:
             if handler is not None and handler[1].facts.secret_guard:
                 detail = f"secret-token check in {action or method.lower()}()"
                 protections.append(Protection(method, True, "inline", detail))
+                continue
+            secret = secret_gate(self.project, handler[1]) if handler is not None else ""
+            if secret:
+                protections.append(Protection(method, True, "inline", secret))
                 continue
             perms, decided, source = self._permission_classes(route, cls, method, action, handler)
             from_default = from_default or decided == "default"

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from mtlsguard.scan.facts import collectors as _collectors  # noqa: F401  (registers them)
 from mtlsguard.scan.facts.branches import permission_branches
+from mtlsguard.scan.facts.capabilities import capability_facts, signed_guard
 from mtlsguard.scan.facts.guards import (
     auth_guard,
     cert_guard,
@@ -65,7 +66,8 @@ def analyze_function(
     checked_lines = ownership_checked(func, open_lines) if open_lines else set()
     return FunctionFacts(
         auth_guard=guarded,
-        secret_guard="secret" in hints and not guarded and secret_guard(func),
+        secret_guard=not guarded
+        and (("secret" in hints and secret_guard(func)) or signed_guard(func, walk.called)),
         cert_keys=tuple(dict.fromkeys(walk.cert_keys)),
         cert_guard=bool(walk.cert_keys) and cert_guard(func, constant, auth_guard=guarded),
         trusted_proxy_check="trusted" in hints,
@@ -97,4 +99,12 @@ def analyze_function(
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
         self_writes=tuple(walk.self_writes),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
+        capabilities=capability_facts(
+            func,
+            walk.callee,
+            resolve,
+            called=walk.called,
+            hints=hints,
+            queryset_method=func.name in _SCOPING_METHODS or "queryset" in func.name,
+        ),
     )
