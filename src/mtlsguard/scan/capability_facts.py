@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CapabilityFacts", "KeyLookup"]
+__all__ = ["NO_CAPABILITIES", "CapabilityFacts", "KeyLookup"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +43,7 @@ class CapabilityFacts:
     only for queryset methods."""
     reads_user_state: bool = False
     """Reads ``is_anonymous``/``is_authenticated``/``has_perm`` & co of some user."""
+
+
+NO_CAPABILITIES = CapabilityFacts()
+"""Nothing of the kind (the default)."""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
-from mtlsguard.scan.capability_facts import CapabilityFacts
+from mtlsguard.scan.capability_facts import NO_CAPABILITIES, CapabilityFacts
 
 __all__ = [
     "BinOp",
@@ -277,7 +277,7 @@ class FunctionFacts:
     role_guard: str = ""
     """A guard (here or in a nested wrapper) refusing users without a role: ``"staff"`` (a staff
     flag or session) or ``"permission"`` (a global ``has_perm("app.perm")``); else ``""``."""
-    capabilities: CapabilityFacts = CapabilityFacts()
+    capabilities: CapabilityFacts = NO_CAPABILITIES
     """Secrets checked and user-aware calls (:mod:`mtlsguard.scan.capability_facts`)."""
 
 

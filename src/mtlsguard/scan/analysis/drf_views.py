@@ -148,10 +148,9 @@ class DrfViews:
             protections.append(verdict.protection(method, decided, source))
         authentication = route.initkwarg("authentication_classes")
         if authentication is None:
-            found = self.project.attribute(cls, "authentication_classes") or external_attribute(
-                cls, "authentication_classes"
-            )
-            authentication = found[1] if found else None
+            found = self.project.attribute(cls, "authentication_classes")
+            external = external_attribute(cls, "authentication_classes")
+            authentication = found[1] if found else (external[0] if external else None)
         confidence = confidence_of(protections)
         if not certain or (from_default and self.configuration.default_conditional):
             confidence = min(confidence, Confidence.LOW)

@@ -56,7 +56,7 @@ def secret_gate(project: ProjectModel, func: FunctionModel) -> str:
 
 
 def _compares_secret(project: ProjectModel, func: FunctionModel, depth: int) -> bool:
-    """``func`` returns ``constant_time_compare(...)``/``hmac.compare_digest(...)`` (or a helper's)."""
+    """``func`` returns ``constant_time_compare(...)``/``compare_digest(...)`` (or a helper's)."""
     for value in func.facts.returns:
         if not (isinstance(value, Call) and isinstance(value.func, Ref)):
             continue
