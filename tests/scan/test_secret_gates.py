@@ -430,3 +430,84 @@ def test_signature_check_before_any_work_is_a_signed_url(tmp_path: Path) -> None
     assert _findings(result, "MG101", "app.views.download") == []  # signing.loads + BadSignature
     (unchecked,) = _findings(result, "MG101", "app.views.UncheckedServeView")
     assert unchecked.severity is Severity.HIGH
+
+
+# --- MG101: AllowAny over a queryset computed per user is a deliberate public API ------------
+
+PUBLIC_API_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Event(models.Model):
+    organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    is_public = models.BooleanField(default=False)
+"""
+
+PUBLIC_API_RULES = """\
+from django.db.models import Q
+
+from app.models import Event
+
+
+def get_events_for_user(user):
+    queryset = Event.objects.all()
+    if user.is_anonymous:
+        return queryset.filter(is_public=True)
+    return queryset.filter(Q(is_public=True) | Q(organiser=user))
+"""
+
+PUBLIC_API_VIEWS = """\
+from rest_framework import permissions, viewsets
+
+from app.models import Event
+from app.rules import get_events_for_user
+
+
+class EventViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.AllowAny]
+
+    def get_queryset(self):
+        return get_events_for_user(self.request.user).order_by("-pk")
+
+
+class EventEditViewSet(viewsets.ModelViewSet):
+    permission_classes = [permissions.AllowAny]
+
+    def get_queryset(self):
+        return get_events_for_user(self.request.user)
+
+
+class AllEventsViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.AllowAny]
+    queryset = Event.objects.all()
+"""
+
+PUBLIC_API_URLS = """\
+from rest_framework.routers import DefaultRouter
+from app import views
+
+router = DefaultRouter()
+router.register("events", views.EventViewSet, basename="event")
+router.register("edit-events", views.EventEditViewSet, basename="edit-event")
+router.register("all-events", views.AllEventsViewSet, basename="all-event")
+urlpatterns = router.urls
+"""
+
+
+def test_allow_any_over_a_user_aware_queryset_is_a_public_api(tmp_path: Path) -> None:
+    files = {
+        "app/models.py": PUBLIC_API_MODELS,
+        "app/rules.py": PUBLIC_API_RULES,
+        "app/views.py": PUBLIC_API_VIEWS,
+        "proj/urls.py": PUBLIC_API_URLS,
+    }
+    result = scan(tmp_path, files)
+    (events,) = _findings(result, "MG101", "app.views.EventViewSet")
+    assert events.severity is Severity.INFO
+    assert "its queryset is get_events_for_user(request.user)" in events.evidence
+    # Writes open to anyone, or every owned record to anyone: still high.
+    (edit,) = _findings(result, "MG101", "app.views.EventEditViewSet")
+    assert edit.severity is Severity.HIGH
+    (every,) = _findings(result, "MG101", "app.views.AllEventsViewSet")
+    assert every.severity is Severity.HIGH

@@ -22,8 +22,9 @@ permissions sit in a misspelt attribute (``permissions = [...]``) says so.
 **Severity.** High when the view reads a model owned by a user (directly or through a tenant),
 looks at ``request.user``, or fetches a user's record by a caller-chosen key. Views that touch
 no user data (a constant page, a public model) and sign-in, sign-out, password-reset, signup,
-health, schema and autoconfig endpoints are reported as ``info``, with the reason in the
-evidence.
+health, schema, autoconfig and version endpoints are reported as ``info``, with the reason in
+the evidence; so are reads a view opens with ``AllowAny`` itself over a queryset computed per
+user by code that looks at the user (``get_events_for_user(request.user)``: a public API).
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application
@@ -58,6 +59,7 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.exposure import exposure
+from mtlsguard.scan.analysis.public_api import public_api_note
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.context import RuleContext
@@ -123,8 +125,12 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         note = typo_note(ctx, analysis)
         confidence = analysis.confidence
         found = exposure(ctx.project, analysis)
-        if found.informational and not note:
-            severity, note = Severity.INFO, found.note()
+        public_api = ""
+        if not found.informational and not found.keyed_lookup:
+            opened = [p for p in analysis.protections if p.authenticated is False]
+            public_api = public_api_note(ctx.project, analysis.klass, opened)
+        if (found.informational or public_api) and not note:
+            severity, note = Severity.INFO, public_api or found.note()
         elif note:
             confidence = Confidence.HIGH
         yield meta.finding(
