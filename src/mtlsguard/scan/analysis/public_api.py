@@ -24,7 +24,7 @@ DRF's default."""
 
 
 def user_aware_queryset(project: ProjectModel, cls: ClassModel) -> str:
-    """What computes ``cls``'s queryset per user (``get_events_for_user(request.user)``), or ``""``."""
+    """What computes ``cls``'s queryset per user (``get_events_for_user(request.user)``)."""
     hit = project.method(cls, "get_queryset")
     if hit is None:
         return ""
@@ -41,9 +41,7 @@ def user_aware_queryset(project: ProjectModel, cls: ClassModel) -> str:
 def public_api_note(
     project: ProjectModel, cls: ClassModel | None, open_methods: list[Protection]
 ) -> str:
-    """Evidence note when only reads are open, by the view's own choice, over a user-aware
-    queryset; ``""`` otherwise.
-    """
+    """Evidence note for reads opened by the view itself over a user-aware queryset, or ``""``."""
     if cls is None or not open_methods:
         return ""
     if any(p.method not in SAFE_METHODS or p.decided_by not in _EXPLICIT for p in open_methods):
