@@ -511,3 +511,33 @@ def test_allow_any_over_a_user_aware_queryset_is_a_public_api(tmp_path: Path) ->
     assert edit.severity is Severity.HIGH
     (every,) = _findings(result, "MG101", "app.views.AllEventsViewSet")
     assert every.severity is Severity.HIGH
+
+
+# --- MG101: media served only under ``if settings.DEBUG`` -----------------------------------
+
+MEDIA_URLS = """\
+from django.conf import settings
+from django.urls import path, re_path
+from django.views.static import serve
+
+urlpatterns = [
+    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+]
+
+if settings.DEBUG:
+    urlpatterns += [
+        path("uploads/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
+"""
+
+
+def test_media_served_only_under_debug_is_low(tmp_path: Path) -> None:
+    result = scan(tmp_path, {"proj/urls.py": MEDIA_URLS}, settings_extra='MEDIA_ROOT = "/m"\n')
+    severities = {
+        f.route: (f.severity, "only when settings.DEBUG is on" in f.evidence)
+        for f in _findings(result, "MG101", "django.views.static.serve")
+    }
+    assert severities == {
+        "^media/(?P<path>.*)$": (Severity.HIGH, False),
+        "uploads/<path:path>": (Severity.LOW, True),
+    }

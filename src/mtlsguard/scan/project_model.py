@@ -283,11 +283,7 @@ class FunctionFacts:
 
 @dataclass(eq=False, slots=True)
 class FunctionModel:
-    """A function or method definition.
-
-    Its :attr:`facts` are computed on first use (``loader``) so that the many functions a
-    scan never asks about (model methods, helpers) cost nothing beyond parsing.
-    """
+    """A function or method definition; its :attr:`facts` are computed on first use."""
 
     qualname: str
     """Dotted path (``billing.views.invoice`` or ``billing.views.InvoiceView.get``)."""
@@ -362,6 +358,8 @@ class RouteModel:
     """Where the route is declared (urls.py line)."""
     admin: bool = False
     """True for ``admin.site.urls``."""
+    debug_only: bool = False
+    """Declared under ``if settings.DEBUG:`` (or by a helper that adds routes only then)."""
 
     def initkwarg(self, name: str) -> Expr | None:
         """``as_view(name=...)`` as given where the route is declared, if it was."""

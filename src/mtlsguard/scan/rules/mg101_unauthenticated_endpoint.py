@@ -7,7 +7,8 @@ permission whose ``has_permission`` returns ``True``, or through DRF's *implicit
 ``REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]`` is not set — and no login-required middleware.
 ``IsAuthenticatedOrReadOnly`` is reported when the reads expose a model that belongs to a user
 (``queryset``, ``model`` or what ``get_queryset()`` returns). ``django.views.static.serve`` under
-a media/uploads prefix (``MEDIA_ROOT``) is reported: it hands out every user's uploads. A
+a media/uploads prefix (``MEDIA_ROOT``) is reported: it hands out every user's uploads (low when
+the URLconf declares the route only under ``if settings.DEBUG:``). A
 middleware counts as a login wall only if it refuses (returns a redirect or 403, raises, or
 wraps the view in ``login_required``); one that only reads ``request.user.is_authenticated``
 and passes the request on protects nothing. ``initial()``/``check_permissions()``/
@@ -133,6 +134,12 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             severity, note = Severity.INFO, public_api or found.note()
         elif note:
             confidence = Confidence.HIGH
+        elif analysis.route.debug_only:
+            severity = Severity.LOW
+            note = (
+                "; the route is declared only when settings.DEBUG is on (a development "
+                "server; Django's deployment checklist forbids DEBUG in production): low"
+            )
         yield meta.finding(
             location=analysis.location,
             route=analysis.route.pattern,
