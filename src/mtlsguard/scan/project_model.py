@@ -1,14 +1,10 @@
 """The neutral project model: routes, views, classes and settings, whoever built them.
 
 Two front-ends fill it: the static one (:mod:`mtlsguard.scan.static`, AST only, never imports
-the scanned project) and, later, runtime introspection under ``manage.py mtlsguard`` (the real
-URL resolver and classes). The analyses (:mod:`mtlsguard.scan.analysis`) and the rules
-(:mod:`mtlsguard.scan.rules`) only ever see this model, so both modes share one rule engine.
-
-Values the rules care about (decorator arguments, ``permission_classes``, settings) are kept as
-a tiny expression tree (:data:`Expr`) with every name already resolved to a dotted path, so
-``from rest_framework import permissions as p; p.IsAuthenticated`` and the real class object
-both become ``Ref("rest_framework.permissions.IsAuthenticated")``.
+the scanned project) and runtime introspection under ``manage.py mtlsguard``. The analyses and
+the rules only ever see this model, so both modes share one rule engine. Values the rules care
+about are a tiny expression tree (:data:`Expr`) with every name resolved to a dotted path
+(``p.IsAuthenticated`` becomes ``Ref("rest_framework.permissions.IsAuthenticated")``).
 """
 
 from __future__ import annotations
@@ -18,6 +14,7 @@ from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
 from mtlsguard.scan.body_records import JwtDecode, ObjectLookup, SelfWrite
+from mtlsguard.scan.capability_facts import NO_CAPABILITIES, CapabilityFacts
 
 __all__ = [
     "BinOp",
@@ -242,15 +239,13 @@ class FunctionFacts:
     """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
     checked_params: tuple[int, ...] = ()
     """Positions (``self`` not counted) of parameters checked against the user, refusing."""
+    capabilities: CapabilityFacts = NO_CAPABILITIES
+    """Secrets checked and user-aware calls (:mod:`mtlsguard.scan.capability_facts`)."""
 
 
 @dataclass(eq=False, slots=True)
 class FunctionModel:
-    """A function or method definition.
-
-    Its :attr:`facts` are computed on first use (``loader``) so that the many functions a
-    scan never asks about (model methods, helpers) cost nothing beyond parsing.
-    """
+    """A function or method definition; its :attr:`facts` are computed on first use."""
 
     qualname: str
     """Dotted path (``billing.views.invoice`` or ``billing.views.InvoiceView.get``)."""
@@ -325,6 +320,8 @@ class RouteModel:
     """Where the route is declared (urls.py line)."""
     admin: bool = False
     """True for ``admin.site.urls``."""
+    debug_only: bool = False
+    """Declared under ``if settings.DEBUG:`` (or by a helper that adds routes only then)."""
 
     def initkwarg(self, name: str) -> Expr | None:
         """``as_view(name=...)`` as given where the route is declared, if it was."""

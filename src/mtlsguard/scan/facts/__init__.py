@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from mtlsguard.scan.facts import collectors as _collectors  # noqa: F401  (registers them)
 from mtlsguard.scan.facts.branches import permission_branches
+from mtlsguard.scan.facts.capabilities import capability_facts, signed_guard
 from mtlsguard.scan.facts.guards import (
     auth_guard,
     cert_guard,
@@ -76,7 +77,8 @@ def analyze_function(
     unchecked = open_lines - checked_lines
     return FunctionFacts(
         auth_guard=guarded,
-        secret_guard="secret" in hints and not guarded and secret_guard(func),
+        secret_guard=not guarded
+        and (("secret" in hints and secret_guard(func)) or signed_guard(func, walk.called)),
         cert_keys=tuple(dict.fromkeys(walk.cert_keys)),
         cert_guard=bool(walk.cert_keys) and cert_guard(func, constant, auth_guard=guarded),
         trusted_proxy_check="trusted" in hints,
@@ -110,4 +112,12 @@ def analyze_function(
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
         object_handoffs=object_handoffs(func, unchecked) if unchecked else (),
         checked_params=checked_params(func) if mentions_user else (),
+        capabilities=capability_facts(
+            func,
+            walk.callee,
+            resolve,
+            called=walk.called,
+            hints=hints,
+            queryset_method=func.name in _SCOPING_METHODS or "queryset" in func.name,
+        ),
     )
