@@ -37,7 +37,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from mtlsguard.certs.request import CertificateOutcome
 from mtlsguard.django import runtime
-from mtlsguard.django.audit import audit_record, emit_async, submit_event
+from mtlsguard.django.audit import audit_record, emit_async, submit_allowed, submit_event
 from mtlsguard.django.audit import wanted as audit_wanted
 from mtlsguard.django.backends import authenticate_certificate
 from mtlsguard.django.conf import MtlsGuardSettings, get_settings
@@ -120,7 +120,11 @@ class ClientCertificateMiddleware:
         if self.is_async:
             return self.__acall__(request)
         settings = get_settings()
-        outcome = self._annotate(request, settings)
+        outcome = inspect_request(request, settings)  # _annotate(), in line: the hot path
+        request.client_cert = outcome.verified
+        request.client_cert_error = outcome.error
+        request.client_cert_user = None
+        request.client_cert_outcome = outcome
         if outcome.verified is not None and not self.persistent:
             return self._call_verified(request, settings, outcome)
         refusal = decide(settings, outcome, request.path_info)
@@ -157,19 +161,19 @@ class ClientCertificateMiddleware:
         if settings.authenticate:
             user = authenticate_certificate(request, outcome.verified)
             request.client_cert_user = user
-        self._set_user(request, settings, user)
+        if user is not None:
+            request.user = user  # _set_user(), in line for a user
+
+            async def auser() -> Any:
+                return user
+
+            request.auser = auser
+        else:
+            self._set_user(request, settings, user)
         response = self.get_response(request)
-        if audit_wanted(True, settings.audit):
-            reason = "no_user" if user is None and settings.authenticate else "verified"
-            submit_event(
-                request,
-                settings,
-                outcome,
-                allowed=True,
-                reason=reason,
-                status=response.status_code,
-                user=user,
-            )
+        # "no_user": a certificate that maps to nobody (only when mapping was asked for).
+        reason = "no_user" if user is None and settings.authenticate else "verified"
+        submit_allowed(request, settings, outcome, reason, response.status_code, user)
         return response
 
     def _identify(
