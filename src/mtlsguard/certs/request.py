@@ -194,6 +194,7 @@ class CertificateReader:
         "_meta_keys",
         "_names",
         "_own_has_values",
+        "_recall_keys",
         "_recent",
         "_results",
         "_source",
@@ -238,6 +239,7 @@ class CertificateReader:
         ):
             self._recent = RecentOutcomes(self._verifier.policy.cache_size)
             self._memo_keys = tuple(key for _, key in self._meta_keys)
+        self._recall_keys: tuple[str, ...] = ("REMOTE_ADDR", *self._memo_keys)
 
     @property
     def source(self) -> str:
@@ -281,7 +283,9 @@ class CertificateReader:
         """
         recent, key = self._recent, None
         if recent is not None and scope is None and headers is None and environ is not None:
-            key, remembered = self._remembered(recent, peer, environ)
+            key, remembered = self._remembered(
+                recent, (peer, *map(environ.get, self._memo_keys)), environ
+            )
             if remembered is not None:
                 return remembered
         try:
@@ -318,31 +322,36 @@ class CertificateReader:
             recent.put(key, outcome, generation, deadline)
         return outcome
 
-    def recall(self, peer: str | None, environ: Mapping[str, Any]) -> CertificateOutcome | None:
+    def recall(self, environ: Mapping[str, Any]) -> CertificateOutcome | None:
         """The remembered outcome of a WSGI request, or ``None`` (then :meth:`read` it).
 
-        What :meth:`read` answers without reading (``read(peer=peer, environ=environ)``, no
-        headers or scope) when a live verified outcome is remembered for these exact values;
-        the per-request check that the server did not rewrite the peer is made here too. The
-        request path's shortcut: no gate is needed, nothing is extracted or verified.
+        What ``read(peer=environ.get("REMOTE_ADDR"), environ=environ)`` answers without
+        reading when a live verified outcome is remembered for these exact values (the peer
+        and every role header); the per-request check that the server did not rewrite the
+        peer is made here too. The request path's shortcut: no gate is needed, nothing is
+        extracted or verified.
         """
         recent = self._recent
         if recent is None:
             return None
-        return self._remembered(recent, peer, environ)[1]
+        try:
+            # Equal to read()'s key (peer, *values): one tuple, built in C.
+            key = tuple(map(environ.get, self._recall_keys))
+        except TypeError:
+            return None
+        return self._remembered(recent, key, environ)[1]
 
     def _remembered(
         self,
         recent: RecentOutcomes[CertificateOutcome],
-        peer: str | None,
+        key: tuple[Any, ...],
         environ: Mapping[str, Any],
     ) -> tuple[Any, CertificateOutcome | None]:
-        """``(memo key, outcome)``: the outcome when a live one is remembered for this request.
+        """``(memo key, outcome)``: the outcome when a live one is remembered under ``key``.
 
         The key is ``None`` when the request cannot be memoised (an unhashable value).
         """
         try:
-            key = (peer, *map(environ.get, self._memo_keys))
             entry = recent.lookup(key)
         except TypeError:
             return None, None

@@ -47,7 +47,7 @@ def inspect_request(request: HttpRequest, settings: MtlsGuardSettings) -> Certif
     scope: Any = getattr(request, "scope", None)
     if scope is None:
         # WSGI: a certificate verified before for these exact values needs no gate either.
-        remembered = reader.recall(meta.get("REMOTE_ADDR"), meta)
+        remembered = reader.recall(meta)
         if remembered is not None:
             return remembered
     elif not isinstance(scope, Mapping):

@@ -30,7 +30,7 @@ from rest_framework.request import Request
 from mtlsguard.certs import ClientCertificate, VerifiedCertificate
 from mtlsguard.certs.request import CertificateOutcome
 from mtlsguard.django.backends import authenticate_certificate
-from mtlsguard.django.origin import cross_site_reason
+from mtlsguard.django.origin import SAFE_METHODS, cross_site_reason
 from mtlsguard.drf.confirmation import (
     BoundToken,
     TokenError,
@@ -129,7 +129,7 @@ class ClientCertificateAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "The client certificate is not bound to an active user.", code="no_user"
             )
-        if self.refuse_cross_site:
+        if self.refuse_cross_site and raw.method not in SAFE_METHODS:  # never foreign
             foreign = cross_site_reason(raw)
             if foreign is not None:
                 audit_denial(request, _accepted(verified), "cross_site", status=403, user=user)
