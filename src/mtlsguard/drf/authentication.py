@@ -92,7 +92,8 @@ class ClientCertificateAuthentication(BaseAuthentication):
         :raises Throttled: when failures from this peer or certificate are throttled (only
             without the middleware, which throttles by itself).
         """
-        outcome = getattr(django_request(request), "client_cert_outcome", None)
+        raw = request._request if isinstance(request, Request) else django_request(request)
+        outcome = getattr(raw, "client_cert_outcome", None)
         if isinstance(outcome, CertificateOutcome) and outcome.error is None:
             # The middleware's reading, accepted or nothing presented: the common case, with
             # nothing to throttle or audit here.
@@ -119,7 +120,7 @@ class ClientCertificateAuthentication(BaseAuthentication):
 
         :raises AuthenticationFailed: ``no_user`` when it maps to no active user.
         """
-        raw = django_request(request)
+        raw = request._request if isinstance(request, Request) else django_request(request)
         user = getattr(raw, "client_cert_user", None)
         if user is None:
             # Django's authenticate() contract, without its per-call signature inspection.
