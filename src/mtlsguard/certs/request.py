@@ -325,20 +325,16 @@ class CertificateReader:
     def recall(self, environ: Mapping[str, Any]) -> CertificateOutcome | None:
         """The remembered outcome of a WSGI request, or ``None`` (then :meth:`read` it).
 
-        What ``read(peer=environ.get("REMOTE_ADDR"), environ=environ)`` answers without
-        reading when a live verified outcome is remembered for these exact values (the peer
-        and every role header); the per-request check that the server did not rewrite the
-        peer is made here too. The request path's shortcut: no gate is needed, nothing is
-        extracted or verified.
+        What ``read(peer=environ.get("REMOTE_ADDR"), environ=environ)`` answers when a live
+        verified outcome is remembered for these exact values (the peer and every role
+        header), the check that the server did not rewrite the peer included: no gate,
+        nothing extracted or verified.
         """
         recent = self._recent
         if recent is None:
             return None
-        try:
-            # Equal to read()'s key (peer, *values): one tuple, built in C.
-            key = tuple(map(environ.get, self._recall_keys))
-        except TypeError:
-            return None
+        # Equal to read()'s key (peer, *values): one tuple, built in C.
+        key = tuple(map(environ.get, self._recall_keys))
         return self._remembered(recent, key, environ)[1]
 
     def _remembered(
