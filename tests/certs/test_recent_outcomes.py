@@ -128,7 +128,7 @@ def test_unhashable_environ_values_take_the_full_path(pki: TestPKI) -> None:
     assert reader.read_wsgi(odd) is not first
 
 
-# -- recall(): the request path's shortcut, and the memo's "last" slot -----------------------
+# -- recall(): the request path's shortcut ---------------------------------------------------
 
 
 def test_recall_answers_what_read_remembered_and_nothing_else(pki: TestPKI) -> None:
@@ -159,52 +159,29 @@ def test_interleaved_clients_each_get_their_own_outcome(pki: TestPKI) -> None:
     bob_cert = pki.intermediate.issue(name("bob"))
     alice = reader.read_wsgi(environ(PROXY, pki.client))
     bob = reader.read_wsgi(environ(PROXY, bob_cert))
-    for _ in range(3):  # the slot holds one of them at a time; both keep their own outcome
+    for _ in range(3):
         assert reader.recall(environ(PROXY, pki.client)) is alice
         assert reader.recall(environ(PROXY, bob_cert)) is bob
         assert reader.recall(environ(PROXY, bob_cert)) is bob
         assert reader.read_wsgi(environ(PROXY, pki.client)) is alice
 
 
-def test_the_last_slot_is_checked_like_any_entry(pki: TestPKI) -> None:
+def test_recall_checks_the_generation_and_the_expiry(pki: TestPKI) -> None:
     now = [dt.datetime.now(dt.UTC)]
     policy = policy_for(pki, clock=lambda: now[0])
     reader = reader_for(policy)
     first = reader.read_wsgi(environ(PROXY, pki.client))
     assert first.verified is not None
-    assert reader.recall(environ(PROXY, pki.client)) is first  # now in the slot
-    memo = reader._recent
-    assert memo is not None
-    assert memo.last is not None
-    policy.clear_cache()  # a CRL reload: the slot's entry is of an older generation
+    assert reader.recall(environ(PROXY, pki.client)) is first
+    policy.clear_cache()  # a CRL reload: the entry is of an older generation
     assert reader.recall(environ(PROXY, pki.client)) is None
-    assert memo.last is None
+    assert len(reader._recent or ()) == 0  # and forgotten
     again = reader.read_wsgi(environ(PROXY, pki.client))
     assert again is not first
     assert reader.recall(environ(PROXY, pki.client)) is again
     assert again.verified is not None
     now[0] = again.verified.expires_at + dt.timedelta(seconds=1)  # past the result's expiry
     assert reader.recall(environ(PROXY, pki.client)) is None
-    assert memo.last is None
-
-
-def test_recent_outcomes_get_sets_the_slot_and_forgetting_clears_it() -> None:
-    memo: RecentOutcomes[str] = RecentOutcomes(4)
-    memo.put(("a",), "A", 0, None)
-    memo.put(("b",), "B", 0, None)
-    assert memo.last is None
-    assert memo.get(("a",)) == ("A", 0, None)
-    assert memo.last == (("a",), ("A", 0, None))
-    assert memo.get(("b",)) == ("B", 0, None)  # not the slot's key: the map answers
-    assert memo.last == (("b",), ("B", 0, None))
-    assert memo.get(("c",)) is None
-    assert memo.last == (("b",), ("B", 0, None))  # a miss leaves it alone
-    memo.discard(("a",))
-    assert memo.last is None
-    assert memo.get(("b",)) is not None
-    memo.clear()
-    assert memo.last is None
-    assert memo.get(("b",)) is None
 
 
 REWRITES: dict[str, dict[str, Any]] = {

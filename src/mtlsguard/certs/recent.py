@@ -34,14 +34,9 @@ class RecentOutcomes(Generic[Outcome]):
     """A bounded, thread-safe map of ``key -> (verified outcome, generation, deadline)``.
 
     Reads take no lock (one ``dict.get``); writes do, and evict the oldest entries.
-
-    :attr:`last` is the entry found last, with its key: a request that repeats the previous
-    one's values (a client's next request) is recognised by comparing them with that key,
-    which is cheaper than hashing them (a forwarded certificate is ~2 KB); other requests pay
-    one comparison that fails early. It is an entry the map held, under the same checks.
     """
 
-    __slots__ = ("_data", "_lock", "last", "lookup", "maxsize")
+    __slots__ = ("_data", "_lock", "lookup", "maxsize")
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
@@ -49,22 +44,14 @@ class RecentOutcomes(Generic[Outcome]):
         self._data: dict[Any, tuple[Outcome, int, float | None]] = {}
         self._lock = threading.Lock()
         self.lookup: Callable[[Any], tuple[Outcome, int, float | None] | None] = self._data.get
-        """The map's own ``get`` (no slot, no method call): for the request path."""
-        self.last: tuple[Any, tuple[Outcome, int, float | None]] | None = None
-        """``(key, entry)`` of the last entry found, or ``None`` (see the class)."""
+        """:meth:`get` without the method call (the request path asks on every request)."""
 
     def get(self, key: Any) -> tuple[Outcome, int, float | None] | None:
-        """The entry for ``key``, if any (validity is the caller's to check); sets :attr:`last`.
+        """The entry for ``key``, if any (validity is the caller's to check).
 
         :raises TypeError: when ``key`` is not hashable (a non-string value in the environ).
         """
-        last = self.last
-        if last is not None and last[0] == key:
-            return last[1]
-        entry = self._data.get(key)
-        if entry is not None:
-            self.last = (key, entry)
-        return entry
+        return self._data.get(key)
 
     def put(self, key: Any, outcome: Outcome, generation: int, deadline: float | None) -> None:
         """Remember ``outcome`` (verified in result-cache ``generation``) under ``key``.
@@ -85,13 +72,11 @@ class RecentOutcomes(Generic[Outcome]):
     def discard(self, key: Any) -> None:
         """Forget ``key`` (an entry found stale)."""
         with self._lock:
-            self.last = None
             self._data.pop(key, None)
 
     def clear(self) -> None:
         """Forget everything."""
         with self._lock:
-            self.last = None
             self._data.clear()
 
     def __len__(self) -> int:

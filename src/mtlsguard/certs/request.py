@@ -347,18 +347,12 @@ class CertificateReader:
 
         The key is ``None`` when the request cannot be memoised (an unhashable value).
         """
-        last = recent.last  # RecentOutcomes.get(), in line: the request path's shortcut
-        if last is not None and last[0] == key:
-            entry = last[1]
-        else:
-            try:
-                found = recent.lookup(key)
-            except TypeError:
-                return None, None
-            if found is None:
-                return key, None
-            entry = found
-            recent.last = (key, entry)
+        try:
+            entry = recent.lookup(key)
+        except TypeError:
+            return None, None
+        if entry is None:
+            return key, None
         outcome, generation, deadline = entry
         verified = outcome.verified
         if (
