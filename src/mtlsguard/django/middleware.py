@@ -156,8 +156,8 @@ class ClientCertificateMiddleware:
             else:
                 self._set_user(request, settings, user)
             response = self.get_response(request)
-            allowed = "no_user" if user is None and settings.authenticate else "verified"
-            submit_allowed(request, settings, outcome, allowed, response.status_code, user)
+            why = "no_user" if user is None and settings.authenticate else "verified"
+            submit_allowed(request, settings, outcome, why, response.status_code, user)
             return response
         refusal = decide(settings, outcome, request.path_info)
         refusal = self._throttle(settings, outcome, request, refusal)
