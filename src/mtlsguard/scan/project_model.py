@@ -226,6 +226,8 @@ class SelfWrite:
     """Resolved names of the calls in the assigned value (``.get_path_object`` for methods)."""
     mentions_user: bool
     """The assigned value refers to ``request.user`` itself (``for_user(request.user)``)."""
+    value: Expr | None = None
+    """The assigned value, resolved (``self.model = get_image_model()``); None if not kept."""
 
 
 @dataclass(frozen=True, slots=True)

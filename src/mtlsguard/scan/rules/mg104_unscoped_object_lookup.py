@@ -69,9 +69,10 @@ from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.analysis.swappable import model_of_getter
+from mtlsguard.scan.analysis.view_models import model_on_view
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
-from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
+from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, ObjectLookup, Ref
 from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
 
 RULE_ID = "MG104"
@@ -140,7 +141,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     yield from _parent_records(ctx, meta, analysis, func, lookup, route_downgrade)
         for handler in handlers:
             lookups = [
-                replace(lk, model=_model(ctx, lk.model))
+                replace(lk, model=_model(ctx, lk.model, analysis.klass))
                 for lk in handler.facts.lookups
                 if not lk.user_scoped
             ]
@@ -200,11 +201,12 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 )
 
 
-def _model(ctx: RuleContext, model: str | None) -> str | None:
-    """The model a lookup is on: ``get_image_model()`` is the class that getter returns."""
+def _model(ctx: RuleContext, model: str | None, cls: ClassModel | None) -> str | None:
+    """The model a lookup is on: ``get_image_model()`` is the class that getter returns,
+    ``self.model_class`` the model the serving view class keeps there."""
     if model is None or ctx.project.class_named(model) is not None:
         return model
-    return model_of_getter(ctx.project, model) or model
+    return model_on_view(ctx.project, cls, model) or model_of_getter(ctx.project, model) or model
 
 
 USER_RECORD_NOTE = (
