@@ -63,8 +63,11 @@ def _attribute_model(project: ProjectModel, cls: ClassModel, attr: str, depth: i
 
 
 def _assigned(owner: ClassModel, attr: str) -> list[Expr]:
-    """Values ``owner`` itself gives ``attr``: its methods' ``self.attr = ...``, its body, a
-    property of that name (what it returns)."""
+    """Values ``owner`` itself gives ``attr``.
+
+    Its methods' ``self.attr = ...``, its body's ``attr = ...``, what a property of that name
+    returns.
+    """
     values: list[Expr] = []
     for method in owner.methods.values():
         if method.facts.self_writes and attr in (w.name for w in method.facts.self_writes):

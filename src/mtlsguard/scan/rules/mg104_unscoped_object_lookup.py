@@ -202,8 +202,11 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
 
 
 def _model(ctx: RuleContext, model: str | None, cls: ClassModel | None) -> str | None:
-    """The model a lookup is on: ``get_image_model()`` is the class that getter returns,
-    ``self.model_class`` the model the serving view class keeps there."""
+    """The model a lookup is on.
+
+    ``get_image_model()`` is the class that getter returns, ``self.model_class`` the model the
+    serving view class keeps there.
+    """
     if model is None or ctx.project.class_named(model) is not None:
         return model
     return model_on_view(ctx.project, cls, model) or model_of_getter(ctx.project, model) or model

@@ -38,7 +38,8 @@ def function_imports(module: ParsedModule, node: FunctionDef) -> dict[str, str]:
             base = absolute_import(module, stmt.module, stmt.level)
             for alias in stmt.names:
                 if alias.name != "*":
-                    found[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+                    target = f"{base}.{alias.name}" if base else alias.name
+                    found[alias.asname or alias.name] = target
         elif isinstance(stmt, ast.stmt):
             stack.extend(ast.iter_child_nodes(stmt))
     return found

@@ -1,0 +1,105 @@
+"""MG104 on models a view keeps on ``self`` or imports inside a function (``viewmodels`` corpus).
+
+CVE-2026-54259 (Wagtail's chooser "chosen" views): the lookup
+``self.model_class.objects.get(pk=pk)`` sits in a shared mixin, ``model_class`` is derived
+from ``self.model`` and each concrete view sets ``self.model`` from a swappable-model getter.
+The corpus labels say which lines are reported; these tests pin for which views and why.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from mtlsguard.findings.model import Finding, ScanResult
+from mtlsguard.scan.engine import scan_project
+from mtlsguard.scan.static.local_imports import function_imports
+from mtlsguard.scan.static.modules import ParsedModule
+
+CORPUS = Path(__file__).parent / "corpus" / "viewmodels"
+
+
+@pytest.fixture(scope="module")
+def ledger() -> ScanResult:
+    return scan_project(CORPUS)
+
+
+def _lookups(result: ScanResult) -> list[Finding]:
+    return [f for f in result.findings if f.rule_id == "MG104"]
+
+
+def _routes(findings: list[Finding]) -> set[str]:
+    return {r for f in findings for r in (f.route or "", *f.also_routes)}
+
+
+def test_inherited_lookup_is_judged_for_each_concrete_view(ledger: ScanResult) -> None:
+    shared = [f for f in _lookups(ledger) if f.location and f.location.path == "ledger/generic.py"]
+    assert _routes(shared) == {
+        "chooser/invoices/<str:pk>/",  # self.model = get_invoice_model() in get()
+        "chooser/invoices-by-label/<str:pk>/",  # model = "ledger.Invoice"
+    }
+    assert all("on ledger.models.Invoice (owned via owner) by pk" in f.evidence for f in shared)
+    # model = Currency (nobody owns it) and the fixed get_object() are not reported.
+    views = {f.view for f in _lookups(ledger)}
+    assert "ledger.views.CurrencyChosenView" not in views
+    assert "ledger.views.InvoiceChosenCheckedView" not in views
+    assert "ledger.views.InvoiceChosenOwnLookupView" not in views
+
+
+@pytest.mark.parametrize(
+    ("view", "kind"),
+    [
+        ("ledger.views.InvoiceSetupView", "get"),  # self.model = Invoice in setup()
+        ("ledger.views.InvoiceInitView", "get_object_or_404"),  # resolve_model_string in __init__
+        ("ledger.views.InvoicePropertyView", "get"),  # @property: apps.get_model("ledger", ...)
+        ("ledger.local_views.invoice_local", "get"),
+        ("ledger.local_views.invoice_local_relative", "get_object_or_404"),
+    ],
+)
+def test_model_on_self_or_imported_locally_is_resolved(
+    ledger: ScanResult, view: str, kind: str
+) -> None:
+    (finding,) = [f for f in _lookups(ledger) if f.view == view]
+    assert f"{kind} on ledger.models.Invoice (owned via owner)" in finding.evidence
+
+
+def test_scoped_and_checked_shapes_are_not_reported(ledger: ScanResult) -> None:
+    views = {f.view for f in _lookups(ledger)}
+    assert "ledger.local_views.invoice_local_scoped" not in views
+    assert "ledger.local_views.invoice_local_checked" not in views
+    init = [f for f in _lookups(ledger) if f.view == "ledger.views.InvoiceInitView"]
+    assert [f.location.line for f in init if f.location] == [
+        _line("ledger/views.py", "get_object_or_404(self.model_class, pk=pk)  # expect: MG104")
+    ]
+
+
+def _line(path: str, text: str) -> int:
+    lines = (CORPUS / path).read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if text in line)
+
+
+def test_function_imports_absolute_relative_and_aliased() -> None:
+    source = (
+        "def view(request):\n"
+        "    import billing.models\n"
+        "    import billing.forms as forms\n"
+        "    from .models import Invoice as Bill\n"
+        "    from ..core import helpers\n"
+        "    if request:\n"
+        "        from billing.models import Receipt\n"
+        "    class Inner:\n"
+        "        from billing.models import Hidden\n"
+    )
+    tree = ast.parse(source)
+    module = ParsedModule("shop.billing.views", Path("views.py"), "views.py", tree, False)
+    func = tree.body[0]
+    assert isinstance(func, ast.FunctionDef)
+    assert function_imports(module, func) == {
+        "billing": "billing",
+        "forms": "billing.forms",
+        "Bill": "shop.billing.models.Invoice",
+        "helpers": "shop.core.helpers",
+        "Receipt": "billing.models.Receipt",
+    }
