@@ -218,16 +218,14 @@ class PermissionBranch:
 
 @dataclass(frozen=True, slots=True)
 class SelfWrite:
-    """``self.project = parse_path(request, ...)``: an attribute a method sets, and from what."""
+    """``self.project = parse_path(request)``: the attribute (``name``) set, its ``value``."""
 
     name: str
-    """The attribute (``project``)."""
     calls: tuple[str, ...]
     """Resolved names of the calls in the assigned value (``.get_path_object`` for methods)."""
     mentions_user: bool
     """The assigned value refers to ``request.user`` itself (``for_user(request.user)``)."""
     value: Expr | None = None
-    """The assigned value, resolved (``self.model = get_image_model()``); None if not kept."""
 
 
 @dataclass(frozen=True, slots=True)
