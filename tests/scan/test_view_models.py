@@ -35,7 +35,12 @@ def _routes(findings: list[Finding]) -> set[str]:
 
 
 def test_inherited_lookup_is_judged_for_each_concrete_view(ledger: ScanResult) -> None:
-    shared = [f for f in _lookups(ledger) if f.location and f.location.path == "ledger/generic.py"]
+    line = _line("ledger/generic.py", "return self.model_class.objects.get(pk=pk)")
+    shared = [
+        f
+        for f in _lookups(ledger)
+        if f.location and (f.location.path, f.location.line) == ("ledger/generic.py", line)
+    ]
     assert _routes(shared) == {
         "chooser/invoices/<str:pk>/",  # self.model = get_invoice_model() in get()
         "chooser/invoices-by-label/<str:pk>/",  # model = "ledger.Invoice"
@@ -103,3 +108,26 @@ def test_function_imports_absolute_relative_and_aliased() -> None:
         "helpers": "shop.core.helpers",
         "Receipt": "billing.models.Receipt",
     }
+
+
+def test_object_kept_on_the_view_and_checked_is_not_reported(ledger: ScanResult) -> None:
+    views = {f.view for f in _lookups(ledger)}
+    # self.object = get_object_or_404(...) then a refusing permission check of self.object
+    assert "ledger.views.InvoiceAttributeCheckedView" not in views
+    (finding,) = [
+        f for f in _lookups(ledger) if f.view == "ledger.views.InvoiceAttributeUncheckedView"
+    ]
+    assert "get_object_or_404 on ledger.models.Invoice" in finding.evidence
+
+
+def test_get_object_replaced_by_a_checked_fetch_in_the_handler(ledger: ScanResult) -> None:
+    inspect_line = _line("ledger/generic.py", 'get(pk=self.kwargs["pk"])  # expect: MG104')
+    at_base = [
+        f
+        for f in _lookups(ledger)
+        if f.location and (f.location.path, f.location.line) == ("ledger/generic.py", inspect_line)
+    ]
+    # setup() keeps get_object()'s result in self.object; InvoiceRefetchView.get() fetches
+    # it again and checks it, InvoiceInspectView uses it unchecked.
+    assert _routes(at_base) == {"invoices/<int:pk>/inspect/"}
+    assert "ledger.views.InvoiceRefetchView" not in {f.view for f in _lookups(ledger)}

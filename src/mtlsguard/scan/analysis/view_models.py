@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from mtlsguard.scan.analysis.ownership import is_user_model
 from mtlsguard.scan.analysis.swappable import model_of_getter, model_of_label
+from mtlsguard.scan.knowledge import HTTP_METHODS
 from mtlsguard.scan.project_model import (
     Call,
     ClassModel,
@@ -27,7 +28,7 @@ from mtlsguard.scan.project_model import (
     Ref,
 )
 
-__all__ = ["model_on_view"]
+__all__ = ["model_on_view", "refetched_and_checked"]
 
 _MAX_DEPTH = 4
 _PROPERTIES = ("property", "cached_property")
@@ -118,3 +119,34 @@ def _model_value(project: ProjectModel, cls: ClassModel, value: Expr, depth: int
         # resolve_model_string(self.model), apps.get_model(self.model): the model passed in.
         return _model_value(project, cls, value.args[0], depth + 1)
     return None
+
+
+def refetched_and_checked(
+    project: ProjectModel, cls: ClassModel | None, handlers: list[FunctionModel]
+) -> bool:
+    """Every HTTP handler replaces the object ``get_object()`` gave with one it checks.
+
+    Django's convention keeps ``get_object()``'s result on the view (``self.object =
+    self.get_object()`` in ``setup()``/``dispatch()``/the handler). A handler that assigns that
+    attribute again from a lookup of its own checked against the user (``self.object =
+    get_object_or_404(self.model, id=image_id)`` then a refusing permission check) acts on
+    the checked object, not on the one ``get_object()`` fetched.
+    """
+    if cls is None:
+        return False
+    kept: set[str] = set()
+    for name in ("setup", "dispatch", *HTTP_METHODS):
+        hit = project.method(cls, name)
+        if hit is not None:
+            kept.update(
+                w.name
+                for w in hit[1].facts.self_writes
+                if any(c.rsplit(".", 1)[-1] == "get_object" for c in w.calls)
+            )
+    served = [h for h in handlers if h.qualname.rsplit(".", 1)[-1] in HTTP_METHODS]
+    return bool(kept and served) and all(
+        h.facts.lookups
+        and all(lk.user_scoped for lk in h.facts.lookups)
+        and any(w.name in kept for w in h.facts.self_writes)
+        for h in served
+    )

@@ -27,7 +27,8 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
     is scoped by it too. Aliases of the user (``current = request.user``) count as the user.
     A permission tester built from the object and the user (``perms =
     page.permissions_for_user(request.user)``, then ``if not perms.can_edit(): raise
-    PermissionDenied``) checks the object it was built from.
+    PermissionDenied``) checks the object it was built from. An attribute of the view
+    (``self.object``) holding the object counts like a local.
     """
     nodes = list(own_nodes(func))
     aliases = _user_aliases(nodes)
@@ -59,6 +60,7 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
                     for n in ast.walk(stmt.test)
                     if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
                 )
+                checked.update(_self_attributes(stmt.test))
     found_lines = _form_validated(nodes, aliases)
     checked |= _asserted(nodes, aliases)
     checked |= _refined(nodes, aliases, checked)
@@ -68,7 +70,8 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
     found: set[int] = found_lines
     for node in nodes:
         if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id in checked for t in node.targets
+            (isinstance(t, ast.Name) and t.id in checked) or _self_attributes(t) & checked
+            for t in node.targets
         ):
             found.update(n.lineno for n in ast.walk(node.value) if isinstance(n, ast.Call))
         elif isinstance(node, ast.Call) and node.lineno in lookup_lines:
@@ -76,6 +79,20 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
             if any(isinstance(v, ast.Name) and v.id in checked for v in values):
                 found.add(node.lineno)
     return found & lookup_lines
+
+
+def _self_attributes(node: ast.expr) -> set[str]:
+    """``self.object`` (as that text) for each attribute of the view read in ``node``.
+
+    ``self.object = get_object_or_404(...)`` then ``if not policy.user_has_permission_for_
+    instance(request.user, "change", self.object): raise PermissionDenied``: the attribute
+    holds the fetched object like a local would.
+    """
+    return {
+        f"self.{n.attr}"
+        for n in ast.walk(node)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self"
+    }
 
 
 def _validated(test: ast.expr) -> set[str]:

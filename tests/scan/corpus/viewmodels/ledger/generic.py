@@ -23,3 +23,17 @@ class ChosenViewMixin(ModelLookupMixin):
     def get(self, request, pk):
         item = self.get_object(pk)
         return HttpResponse(str(item.pk))
+
+
+class InspectView(ModelLookupMixin):
+    """Fetches the object in setup(), as Django's detail views keep it in self.object."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = self.get_object()
+
+    def get_object(self):
+        return self.model_class._default_manager.get(pk=self.kwargs["pk"])  # expect: MG104
+
+    def get(self, request, *args, **kwargs):
+        return HttpResponse(str(self.object.pk))

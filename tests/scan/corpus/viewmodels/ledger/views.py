@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.views import View
 
 from ledger import get_invoice_model
-from ledger.generic import ChosenViewMixin
+from ledger.generic import ChosenViewMixin, InspectView
 from ledger.models import Currency, Invoice
 from ledger.permissions import permission_policy
 from ledger.utils import resolve_model_string
@@ -96,3 +96,42 @@ class InvoicePropertyView(LoginRequiredMixin, View):
     def get(self, request, pk):
         invoice = self.invoice_model.objects.get(pk=pk)  # expect: MG104
         return HttpResponse(str(invoice.total))
+
+
+# The object kept on the view (self.object), then checked against the user, refusing.
+class InvoiceAttributeCheckedView(LoginRequiredMixin, View):
+    model = Invoice
+
+    def get(self, request, pk):
+        self.object = get_object_or_404(self.model, id=pk)  # expect: -
+        if not permission_policy.user_has_permission_for_instance(
+            request.user, "change", self.object
+        ):
+            raise PermissionDenied
+        return HttpResponse(str(self.object.total))
+
+
+class InvoiceAttributeUncheckedView(LoginRequiredMixin, View):
+    model = Invoice
+
+    def get(self, request, pk):
+        self.object = get_object_or_404(self.model, id=pk)  # expect: MG104
+        return HttpResponse(str(self.object.total))
+
+
+# Inherits the unchecked get_object() of InspectView.
+class InvoiceInspectView(LoginRequiredMixin, InspectView, View):
+    model = Invoice
+
+
+# Fetches the object again in get() and checks it before use: setup()'s fetch is replaced.
+class InvoiceRefetchView(LoginRequiredMixin, InspectView, View):
+    model = Invoice
+
+    def get(self, request, *args, **kwargs):
+        self.object = get_object_or_404(self.model, id=kwargs["pk"])  # expect: -
+        if not permission_policy.user_has_permission_for_instance(
+            request.user, "change", self.object
+        ):
+            raise PermissionDenied
+        return HttpResponse(str(self.object.total))
