@@ -131,3 +131,5 @@ def test_get_object_replaced_by_a_checked_fetch_in_the_handler(ledger: ScanResul
     # it again and checks it, InvoiceInspectView uses it unchecked.
     assert _routes(at_base) == {"invoices/<int:pk>/inspect/"}
     assert "ledger.views.InvoiceRefetchView" not in {f.view for f in _lookups(ledger)}
+    # dispatch() checks self.object (kept from get_object() by setup()) and refuses.
+    assert "ledger.views.InvoiceDispatchCheckedView" not in {f.view for f in _lookups(ledger)}

@@ -277,6 +277,8 @@ class FunctionFacts:
     request itself (``request``, ``kwargs``, ``args``)."""
     self_writes: tuple[SelfWrite, ...] = ()
     """``self.<name> = value`` assignments: where a view keeps a parent object."""
+    checked_attributes: tuple[str, ...] = ()
+    """``self.object`` when a refusing check tests that attribute of the view with the user."""
     role_guard: str = ""
     """A guard (here or in a nested wrapper) refusing users without a role: ``"staff"`` (a staff
     flag or session) or ``"permission"`` (a global ``has_perm("app.perm")``); else ``""``."""
@@ -284,10 +286,9 @@ class FunctionFacts:
 
 @dataclass(eq=False, slots=True)
 class FunctionModel:
-    """A function or method definition.
+    """A function or method definition; its :attr:`facts` are computed on first use.
 
-    Its :attr:`facts` are computed on first use (``loader``) so that the many functions a
-    scan never asks about (model methods, helpers) cost nothing beyond parsing.
+    So the many functions a scan never asks about (model methods, helpers) cost only parsing.
     """
 
     qualname: str
@@ -302,8 +303,7 @@ class FunctionModel:
     loader: Callable[[], FunctionFacts] | None = field(default=None, repr=False)
     """Computes the facts on first use."""
     hints: frozenset[str] | None = None
-    """Words present in the function's module (``jwt``, ``session``...); None = unknown.
-    Module-wide rules skip functions whose module cannot contain what they look for."""
+    """Words in the function's module (``jwt``...); None = unknown (module-wide rules skip)."""
 
     @property
     def facts(self) -> FunctionFacts:

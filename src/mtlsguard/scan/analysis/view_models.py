@@ -28,11 +28,12 @@ from mtlsguard.scan.project_model import (
     Ref,
 )
 
-__all__ = ["model_on_view", "refetched_and_checked"]
+__all__ = ["model_on_view", "object_checked_by_view"]
 
 _MAX_DEPTH = 4
 _PROPERTIES = ("property", "cached_property")
 _GET_USER_MODEL = "django.contrib.auth.get_user_model"
+_GATES = ("setup", "dispatch", "initial")
 
 
 def model_on_view(project: ProjectModel, cls: ClassModel | None, expr: str) -> str | None:
@@ -121,32 +122,47 @@ def _model_value(project: ProjectModel, cls: ClassModel, value: Expr, depth: int
     return None
 
 
-def refetched_and_checked(
+def object_checked_by_view(
     project: ProjectModel, cls: ClassModel | None, handlers: list[FunctionModel]
 ) -> bool:
-    """Every HTTP handler replaces the object ``get_object()`` gave with one it checks.
+    """The object ``get_object()`` gives is checked, or replaced, before the handlers use it.
 
     Django's convention keeps ``get_object()``'s result on the view (``self.object =
-    self.get_object()`` in ``setup()``/``dispatch()``/the handler). A handler that assigns that
-    attribute again from a lookup of its own checked against the user (``self.object =
-    get_object_or_404(self.model, id=image_id)`` then a refusing permission check) acts on
-    the checked object, not on the one ``get_object()`` fetched.
+    self.get_object()`` in ``setup()``/``dispatch()``/the handler). It is checked when a
+    ``dispatch()``/``setup()``/``initial()`` of the view, or every HTTP handler, tests that
+    attribute with the user and refuses (``if not self.object.permissions_for_user(
+    request.user).can_edit(): raise PermissionDenied``); it is replaced when every handler
+    assigns the attribute again from a lookup of its own checked against the user
+    (``self.object = get_object_or_404(self.model, id=image_id)``, then a refusing check).
     """
     if cls is None:
         return False
     kept: set[str] = set()
-    for name in ("setup", "dispatch", *HTTP_METHODS):
-        hit = project.method(cls, name)
-        if hit is not None:
-            kept.update(
-                w.name
-                for w in hit[1].facts.self_writes
-                if any(c.rsplit(".", 1)[-1] == "get_object" for c in w.calls)
-            )
+    gates: list[FunctionModel] = []
+    for qual in cls.mro:
+        owner = project.class_named(qual)
+        if owner is None:
+            continue
+        for name, method in owner.methods.items():
+            if name in _GATES:
+                gates.append(method)
+            if name in _GATES or name in HTTP_METHODS:
+                kept.update(
+                    f"self.{w.name}"
+                    for w in method.facts.self_writes
+                    if any(c.rsplit(".", 1)[-1] == "get_object" for c in w.calls)
+                )
+    if not kept:
+        return False
+    if any(kept & set(gate.facts.checked_attributes) for gate in gates):
+        return True
     served = [h for h in handlers if h.qualname.rsplit(".", 1)[-1] in HTTP_METHODS]
-    return bool(kept and served) and all(
-        h.facts.lookups
-        and all(lk.user_scoped for lk in h.facts.lookups)
-        and any(w.name in kept for w in h.facts.self_writes)
+    return bool(served) and all(
+        kept & set(h.facts.checked_attributes)
+        or (
+            h.facts.lookups
+            and all(lk.user_scoped for lk in h.facts.lookups)
+            and any(f"self.{w.name}" in kept for w in h.facts.self_writes)
+        )
         for h in served
     )

@@ -13,7 +13,7 @@ import ast
 from mtlsguard.scan.facts.guards import denies, secret_test
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, strings
 
-__all__ = ["ownership_checked"]
+__all__ = ["checked_attributes", "ownership_checked"]
 
 
 def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
@@ -32,6 +32,37 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
     """
     nodes = list(own_nodes(func))
     aliases = _user_aliases(nodes)
+    checked = _checked_names(func, nodes, aliases)
+    found_lines = _form_validated(nodes, aliases)
+    if not checked:
+        return found_lines & lookup_lines
+    found: set[int] = found_lines
+    for node in nodes:
+        if isinstance(node, ast.Assign) and any(
+            (isinstance(t, ast.Name) and t.id in checked) or _self_attributes(t) & checked
+            for t in node.targets
+        ):
+            found.update(n.lineno for n in ast.walk(node.value) if isinstance(n, ast.Call))
+        elif isinstance(node, ast.Call) and node.lineno in lookup_lines:
+            values = [*node.args, *(kw.value for kw in node.keywords)]
+            if any(isinstance(v, ast.Name) and v.id in checked for v in values):
+                found.add(node.lineno)
+    return found & lookup_lines
+
+
+def checked_attributes(func: FunctionNode) -> tuple[str, ...]:
+    """Attributes of the view (``self.object``) a refusing check tests with the user.
+
+    ``if not self.object.permissions_for_user(request.user).can_edit(): raise
+    PermissionDenied`` in ``dispatch()``: the object ``setup()`` kept there is checked.
+    """
+    nodes = list(own_nodes(func))
+    names = _checked_names(func, nodes, _user_aliases(nodes))
+    return tuple(sorted(n for n in names if n.startswith("self.") and n != "self.request"))
+
+
+def _checked_names(func: FunctionNode, nodes: list[ast.AST], aliases: set[str]) -> set[str]:
+    """Locals (and ``self.<attr>``) checked against the user by a test that refuses."""
     testers = _testers(nodes, aliases)
     checked: set[str] = set()
     bodies = [func.body]
@@ -61,24 +92,10 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
                     if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
                 )
                 checked.update(_self_attributes(stmt.test))
-    found_lines = _form_validated(nodes, aliases)
     checked |= _asserted(nodes, aliases)
     checked |= _refined(nodes, aliases, checked)
     checked |= _fetched_with_user(nodes, aliases)
-    if not checked:
-        return found_lines & lookup_lines
-    found: set[int] = found_lines
-    for node in nodes:
-        if isinstance(node, ast.Assign) and any(
-            (isinstance(t, ast.Name) and t.id in checked) or _self_attributes(t) & checked
-            for t in node.targets
-        ):
-            found.update(n.lineno for n in ast.walk(node.value) if isinstance(n, ast.Call))
-        elif isinstance(node, ast.Call) and node.lineno in lookup_lines:
-            values = [*node.args, *(kw.value for kw in node.keywords)]
-            if any(isinstance(v, ast.Name) and v.id in checked for v in values):
-                found.add(node.lineno)
-    return found & lookup_lines
+    return checked
 
 
 def _self_attributes(node: ast.expr) -> set[str]:

@@ -25,7 +25,9 @@ model kept on ``self`` (``model = Invoice``, ``self.model = get_image_model()`` 
 the concrete view class serving the route, also in a lookup inherited from a mixin
 (``self.model_class.objects.get(pk=pk)`` in a shared ``get_object()``); an object kept on
 the view (``self.object = ...``) and checked counts as checked, and ``get_object()`` is not
-reported when every handler replaces its result with an object it fetches and checks. Records
+reported when ``dispatch()``/``setup()`` (or every handler) checks the ``self.object`` it
+gave against the user, or every handler replaces it with an object it fetches and checks.
+Records
 of a model class the view took from a parent
 it checked against the user (``cls = self.page.get_submission_class()``, then
 ``cls._default_manager.filter(id__in=request.GET.getlist("selected"))``, in a handler,
@@ -76,7 +78,7 @@ from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.analysis.swappable import model_of_getter
-from mtlsguard.scan.analysis.view_models import model_on_view, refetched_and_checked
+from mtlsguard.scan.analysis.view_models import model_on_view, object_checked_by_view
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, ObjectLookup, Ref
@@ -156,10 +158,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 ctx.owner_fields(lk.model) or is_user_model(ctx.project, lk.model) for lk in lookups
             ):
                 continue  # nothing to report: spare following its calls for a role check
-            if handler.qualname.endswith(".get_object") and refetched_and_checked(
+            if handler.qualname.endswith(".get_object") and object_checked_by_view(
                 ctx.project, analysis.klass, handlers
             ):
-                continue  # the handlers act on an object they fetch again and check
+                continue  # the view checks (or replaces) the object before using it
             own = gate or _handler_gate(ctx, analysis, handler)
             if own is not None and own.role == "staff":
                 continue

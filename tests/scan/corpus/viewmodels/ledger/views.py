@@ -135,3 +135,13 @@ class InvoiceRefetchView(LoginRequiredMixin, InspectView, View):
         ):
             raise PermissionDenied
         return HttpResponse(str(self.object.total))
+
+
+# dispatch() checks the object setup() kept from get_object() (Wagtail's workflow history).
+class InvoiceDispatchCheckedView(LoginRequiredMixin, InspectView, View):
+    model = Invoice
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.object.can_view(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)

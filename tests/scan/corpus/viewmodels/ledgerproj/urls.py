@@ -15,6 +15,7 @@ urlpatterns = [
     path("invoices/<int:pk>/attribute-open/", views.InvoiceAttributeUncheckedView.as_view()),
     path("invoices/<int:pk>/inspect/", views.InvoiceInspectView.as_view()),
     path("invoices/<int:pk>/refetch/", views.InvoiceRefetchView.as_view()),
+    path("invoices/<int:pk>/dispatch-checked/", views.InvoiceDispatchCheckedView.as_view()),
     path("invoices/<int:pk>/local/", local_views.invoice_local),
     path("invoices/<int:pk>/local-relative/", local_views.invoice_local_relative),
     path("invoices/<int:pk>/local-scoped/", local_views.invoice_local_scoped),
