@@ -9,6 +9,7 @@ The corpus labels say which lines are reported; these tests pin for which views 
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,64 @@ def test_get_object_replaced_by_a_checked_fetch_in_the_handler(ledger: ScanResul
     assert "ledger.views.InvoiceRefetchView" not in {f.view for f in _lookups(ledger)}
     # dispatch() checks self.object (kept from get_object() by setup()) and refuses.
     assert "ledger.views.InvoiceDispatchCheckedView" not in {f.view for f in _lookups(ledger)}
+
+
+_VIEWSET = """
+from django.shortcuts import get_object_or_404
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.response import Response
+
+from ledger.models import Invoice
+
+
+class AcceptMixin:
+    @property
+    def accept_model_class(self):
+        return Invoice
+
+    @action(detail=True, methods=["post"], permission_classes=[{perms}])
+    def accept(self, request, pk=None):
+        invoice = get_object_or_404(self.accept_model_class, pk=pk)
+        return Response({{"total": invoice.total}})
+
+
+class InvoiceViewSet(AcceptMixin, viewsets.GenericViewSet):
+    queryset = Invoice.objects.none()
+    permission_classes = [IsAuthenticated]
+"""
+
+_ROUTER = """
+from rest_framework.routers import DefaultRouter
+
+from ledger.api import InvoiceViewSet
+
+router = DefaultRouter()
+router.register("api/invoices", InvoiceViewSet)
+urlpatterns = router.urls
+"""
+
+
+@pytest.mark.parametrize(("perms", "reported"), [("IsAuthenticated", True), ("IsAdminUser", False)])
+def test_action_model_property_and_staff_only_action(
+    tmp_path: Path, perms: str, reported: bool
+) -> None:
+    project = tmp_path / "viewmodels"
+    shutil.copytree(CORPUS, project)
+    (project / "ledger" / "api.py").write_text(_VIEWSET.format(perms=perms), encoding="utf-8")
+    (project / "ledgerproj" / "urls.py").write_text(_ROUTER, encoding="utf-8")
+    settings = project / "ledgerproj" / "settings.py"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace(
+            '"ledger.apps.LedgerConfig",', '"rest_framework",\n    "ledger.apps.LedgerConfig",'
+        ),
+        encoding="utf-8",
+    )
+    found = [f for f in _lookups(scan_project(project)) if "accept" in (f.route or "")]
+    if reported:
+        (finding,) = found
+        assert "get_object_or_404 on ledger.models.Invoice (owned via owner)" in finding.evidence
+    else:
+        # DRF's @action(permission_classes=[IsAdminUser]): a staff-only action.
+        assert found == []
