@@ -41,6 +41,9 @@ class CapabilityFacts:
     user_calls: tuple[str, ...] = ()
     """Resolved names of calls given ``request.user`` (``get_events_for_user(request.user)``);
     only for queryset methods."""
+    credential_guard: bool = False
+    """Refuses unless a credential the caller sent (``X-Api-Key``) finds a record, here or in
+    a nested wrapper (:mod:`mtlsguard.scan.facts.credentials`)."""
     reads_user_state: bool = False
     """Reads ``is_anonymous``/``is_authenticated``/``has_perm`` & co of some user."""
 

@@ -174,6 +174,9 @@ class DecoratorReader:
         if facts.auth_guard:
             effects.add_auth(label + " checks request.user", method_name)
             return
+        if facts.capabilities.credential_guard:
+            effects.add_auth(label + " resolves a credential the caller sends", method_name)
+            return
         wrapped = self._wrapped_auth(func, depth)
         if wrapped is not None:
             effects.add_auth(f"{label} {wrapped}", method_name)

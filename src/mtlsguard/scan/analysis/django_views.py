@@ -20,7 +20,14 @@ from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view
 from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
 from mtlsguard.scan.analysis.secrets import secret_gate
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
-from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, RouteModel
+from mtlsguard.scan.project_model import (
+    Call,
+    ClassModel,
+    FunctionModel,
+    ProjectModel,
+    Ref,
+    RouteModel,
+)
 
 __all__ = ["DjangoViews", "FunctionView", "function_gate"]
 
@@ -96,10 +103,41 @@ class DjangoViews:
         effects = view.effects
         protections = [
             function_gate(method, effects, view.func, self.project)
+            or self._dispatch_gate(method, view.func)
             or self.fallback(method, effects.exempt, effects.trivial)
             for method in effects.methods or ("*",)
         ]
         return self._analysis(view.route, view.func, protections, view.cert_notes, view.public)
+
+    def _dispatch_gate(self, method: str, func: FunctionModel) -> Protection | None:
+        """A view that only hands the request to protected views inherits their checks.
+
+        ``def checks(request): if request.method == "POST": return create_check(request);
+        return get_checks(request)``, both decorated with an API-key check: every ``return``
+        calls a project view that refuses on its own, and the view fetches nothing itself.
+        """
+        returns = func.facts.returns
+        if not returns or func.facts.lookups:
+            return None
+        labels: list[str] = []
+        for value in returns:
+            if not (isinstance(value, Call) and isinstance(value.func, Ref)):
+                return None
+            callee = self.project.function_named(value.func.name)
+            if callee is None or callee is func:
+                return None
+            gate = function_gate(
+                method, self.decorators.effects(callee.decorators), callee, self.project
+            )
+            if gate is None:
+                return None
+            labels.append(f"{short_of(callee.qualname)}(): {gate.detail}")
+        return Protection(
+            method,
+            True,
+            "inline",
+            "only calls protected views: " + "; ".join(dict.fromkeys(labels)),
+        )
 
     def class_view(self, route: RouteModel, cls: ClassModel) -> RouteAnalysis:
         """A Django class-based view."""

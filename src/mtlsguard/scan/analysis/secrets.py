@@ -42,6 +42,8 @@ _MAX_DEPTH = 2
 def secret_gate(project: ProjectModel, func: FunctionModel) -> str:
     """Why ``func`` only serves a caller holding a secret (evidence text), or ``""``."""
     facts = func.facts.capabilities
+    if facts.credential_guard:
+        return f"credential the caller sends resolved to a record in {short_of(func.qualname)}()"
     for name in facts.guard_calls:
         helper = project.function_named(name)
         if helper is not None and _compares_secret(project, helper, 0):

@@ -81,7 +81,7 @@ def analyze_function(
     return FunctionFacts(
         auth_guard=guarded,
         secret_guard=not guarded
-        and (("secret" in hints and secret_guard(func)) or signed_guard(func, walk.called)),
+        and (("secret" in hints and secret_guard(func)) or signed_guard(func)),
         cert_keys=tuple(dict.fromkeys(walk.cert_keys)),
         cert_guard=bool(walk.cert_keys) and cert_guard(func, constant, auth_guard=guarded),
         trusted_proxy_check="trusted" in hints,

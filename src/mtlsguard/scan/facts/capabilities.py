@@ -19,6 +19,7 @@ import ast
 from collections.abc import Callable, Iterator
 
 from mtlsguard.scan.capability_facts import CapabilityFacts, KeyLookup
+from mtlsguard.scan.facts.credentials import credential_guard
 from mtlsguard.scan.facts.guards import denies, guard_blocks
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, through_objects
 from mtlsguard.scan.project_model import Expr, Ref
@@ -33,7 +34,6 @@ _REQUEST_INPUT = frozenset(
 _VALIDATED = frozenset({"validated_data", "cleaned_data"})
 """Request input after a serializer or form checked its shape."""
 _NOT_PARAMS = frozenset({"self", "cls", "request", "format"})
-_UNSIGN = frozenset({"unsign", "unsign_object"})
 _SIGNATURE_ERRORS = frozenset({"BadSignature", "SignatureExpired"})
 _LOOKUPS = frozenset({"get", "get_object_or_404", "aget", "aget_object_or_404"})
 
@@ -53,6 +53,7 @@ def capability_facts(
         guard_calls=_guard_calls(func, callee),
         key_lookups=tuple(_key_lookups(func, resolve)) if shorts & _LOOKUPS else (),
         user_calls=_user_calls(func, callee) if queryset_method and "user" in hints else (),
+        credential_guard=credential_guard(func),
         reads_user_state="auth" in hints,
     )
 
@@ -191,16 +192,21 @@ def _request_user(node: ast.expr) -> bool:
     return isinstance(node, ast.Attribute) and node.attr == "user" and _is_request(node.value)
 
 
-def signed_guard(func: FunctionNode, called: list[str]) -> bool:
+def _ends(body: list[ast.stmt]) -> bool:
+    """The handler ends the request: its last statement returns something or raises."""
+    last = body[-1] if body else None
+    return isinstance(last, ast.Raise) or (isinstance(last, ast.Return) and last.value is not None)
+
+
+def signed_guard(func: FunctionNode) -> bool:
     """A value unsigned in a ``try`` whose ``except BadSignature`` refuses: a signed URL.
 
     ``try: pk = TimestampSigner().unsign(token, max_age=3600) except (BadSignature,
-    SignatureExpired): raise Http404``: only a link the server signed gets through.
+    SignatureExpired): raise Http404``: only a link the server signed gets through. The
+    unsign may sit in a project helper (``unsign_bounce_id(...)``), and the handler may answer
+    anything (``return render(request, "bad_link.html")``): it ends the request without the
+    unsigned value.
     """
-    if not any(
-        name.rsplit(".", 1)[-1] in _UNSIGN or name == "django.core.signing.loads" for name in called
-    ):
-        return False
     for stmt in _top_statements(func.body):
         if not isinstance(stmt, ast.Try):
             continue
@@ -211,6 +217,6 @@ def signed_guard(func: FunctionNode, called: list[str]) -> bool:
                 or (isinstance(k, ast.Attribute) and k.attr in _SIGNATURE_ERRORS)
                 for k in kinds
             )
-            if catches and any(denies(s) for s in handler.body):
+            if catches and _ends(handler.body):
                 return True
     return False
