@@ -24,6 +24,7 @@ __all__ = [
     "VIEWSET_ROUTES",
     "external_short",
     "is_cert_key",
+    "settings_secret",
     "short_of",
 ]
 
@@ -268,3 +269,9 @@ SECRET_CHECKS = (
 
 SECRET_FIELDS = ("token", "secret", "signature", "passphrase")
 """Attribute names of a stored secret (``invite.token``)."""
+_SETTING_SECRET_WORDS = frozenset({"KEY", "TOKEN", "SECRET", "PASSWORD", "PASSPHRASE"})
+
+
+def settings_secret(attr: str) -> bool:
+    """``METRICS_KEY``, ``WEBHOOK_TOKEN``: an upper-case setting named like a secret."""
+    return attr.isupper() and bool(_SETTING_SECRET_WORDS.intersection(attr.split("_")))

@@ -26,7 +26,6 @@ from mtlsguard.scan.facts.guards import (
     role_branch_lines,
     role_guard,
     safe_methods_shortcut,
-    secret_guard,
     self_method_guards,
 )
 from mtlsguard.scan.facts.object_flow import (
@@ -36,6 +35,7 @@ from mtlsguard.scan.facts.object_flow import (
     token_checked,
 )
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
+from mtlsguard.scan.facts.secret_checks import secret_guard
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
 from mtlsguard.scan.knowledge import HTTP_METHODS

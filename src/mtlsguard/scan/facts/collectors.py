@@ -13,7 +13,13 @@ from collections.abc import Iterator, Sequence
 from mtlsguard.scan.facts import lookups as _lookups  # noqa: F401  (registers first)
 from mtlsguard.scan.facts.syntax import mentions_user, strings
 from mtlsguard.scan.facts.walk import CALL_COLLECTORS, FunctionWalk, collects, on_call
-from mtlsguard.scan.knowledge import SAFE_METHODS, SECRET_CHECKS, SECRET_FIELDS, is_cert_key
+from mtlsguard.scan.knowledge import (
+    SAFE_METHODS,
+    SECRET_CHECKS,
+    SECRET_FIELDS,
+    is_cert_key,
+    settings_secret,
+)
 from mtlsguard.scan.project_model import Const, JwtDecode, SelfWrite
 
 __all__: list[str] = []
@@ -57,7 +63,7 @@ def _attribute_hint(attr: str) -> str:
         return "role"
     if attr in ("PermissionDenied", "NotAuthenticated"):
         return "denied"
-    if any(w in attr.lower() for w in SECRET_FIELDS):
+    if any(w in attr.lower() for w in SECRET_FIELDS) or settings_secret(attr):
         return "secret"
     return ""
 

@@ -19,20 +19,19 @@ from mtlsguard.scan.facts.syntax import (
     own_nodes,
     strings,
 )
-from mtlsguard.scan.knowledge import SAFE_METHODS, SECRET_CHECKS, SECRET_FIELDS, is_cert_key
+from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
 
 __all__ = [
     "auth_guard",
     "cert_guard",
     "delegated_guard",
     "denies",
+    "exits",
     "guard_blocks",
     "request_context",
     "role_branch_lines",
     "role_guard",
     "safe_methods_shortcut",
-    "secret_guard",
-    "secret_test",
     "self_method_guards",
 ]
 
@@ -189,9 +188,19 @@ def _guard_blocks(
     return False
 
 
-def guard_blocks(body: list[ast.stmt], test_ok: Callable[[ast.expr], bool]) -> bool:
-    """An ``if`` among ``body``'s statements, with a test ``test_ok`` accepts, that refuses."""
-    return _guard_blocks(body, test_ok)
+def guard_blocks(
+    body: list[ast.stmt], test_ok: Callable[[ast.expr], bool], *, either: bool = False
+) -> bool:
+    """An ``if`` among ``body``'s statements, with a test ``test_ok`` accepts, that refuses.
+
+    With ``either`` the polarity of the test is unknown: a refusal in any branch counts.
+    """
+    return _guard_blocks(body, test_ok, either=either)
+
+
+def exits(body: list[ast.stmt]) -> bool:
+    """The branch ends the request (returns something that is not the way on, or raises)."""
+    return _exits(body)
 
 
 def _staff_test(test: ast.expr) -> bool:
@@ -356,42 +365,6 @@ def safe_methods_shortcut(func: FunctionNode) -> bool:
                 ):
                     return True
     return False
-
-
-def _secret_compare(node: ast.Compare) -> bool:
-    """``invite.token != token``: the object's secret against one the caller must present."""
-    operands = [node.left, *node.comparators]
-    secrets = [
-        o
-        for o in operands
-        if isinstance(o, ast.Attribute) and any(w in o.attr.lower() for w in SECRET_FIELDS)
-    ]
-    return bool(secrets) and any(
-        o not in secrets and not isinstance(o, ast.Constant) for o in operands
-    )
-
-
-def secret_test(test: ast.expr) -> bool:
-    """The test compares a secret the caller presents (``invite.token != token``)."""
-    for node in ast.walk(test):
-        if isinstance(node, ast.Compare) and _secret_compare(node):
-            return True
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name.endswith(SECRET_CHECKS):
-                return True
-    return False
-
-
-def secret_guard(func: FunctionNode) -> bool:
-    """A check of a secret the caller presents that refuses: a capability (invitation link).
-
-    ``if not constant_time_compare(invite.token, request.GET["token"]): return
-    HttpResponseForbidden()``: whoever passes holds the link's secret, which authenticates the
-    request for that one object as a password would.
-    """
-    return _guard_blocks(func.body, secret_test, either=True)
 
 
 _REFUSAL_ERRORS = frozenset({"PermissionDenied", "NotAuthenticated", "NotAuthorized"})

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ast
 
-from mtlsguard.scan.facts.guards import denies, secret_test
+from mtlsguard.scan.facts.guards import denies
+from mtlsguard.scan.facts.secret_checks import secret_test
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, strings
 
 __all__ = ["checked_attributes", "checked_objects", "ownership_checked"]
