@@ -44,6 +44,12 @@ class CapabilityFacts:
     credential_guard: bool = False
     """Refuses unless a credential the caller sent (``X-Api-Key``) finds a record, here or in
     a nested wrapper (:mod:`mtlsguard.scan.facts.credentials`)."""
+    authenticate_keywords: tuple[tuple[str, ...], ...] = ()
+    """Keyword names of each ``authenticate(...)`` call (``("username", "token")``); a call
+    with ``**kwargs`` is left out."""
+    lockout: bool = False
+    """Refuses when a failed-attempt counter reaches a threshold
+    (``if user.failed_login_count >= lock_count: return ...``)."""
     reads_user_state: bool = False
     """Reads ``is_anonymous``/``is_authenticated``/``has_perm`` & co of some user."""
 

@@ -54,8 +54,49 @@ def capability_facts(
         key_lookups=tuple(_key_lookups(func, resolve)) if shorts & _LOOKUPS else (),
         user_calls=_user_calls(func, callee) if queryset_method and "user" in hints else (),
         credential_guard=credential_guard(func),
+        lockout=_lockout(func),
+        authenticate_keywords=(
+            _authenticate_keywords(func, callee) if shorts & _AUTHENTICATE else ()
+        ),
         reads_user_state="auth" in hints,
     )
+
+
+_AUTHENTICATE = frozenset({"authenticate", "aauthenticate"})
+_COUNTER_WORDS = ("fail", "attempt")
+
+
+def _authenticate_keywords(
+    func: FunctionNode, callee: Callable[[ast.Call], str]
+) -> tuple[tuple[str, ...], ...]:
+    found: list[tuple[str, ...]] = []
+    for node in own_nodes(func):
+        if not isinstance(node, ast.Call) or callee(node).rsplit(".", 1)[-1] not in _AUTHENTICATE:
+            continue
+        names = tuple(kw.arg for kw in node.keywords if kw.arg is not None)
+        if len(names) == len(node.keywords) and len(node.args) <= 1:
+            found.append(names)
+    return tuple(found)
+
+
+def _lockout(func: FunctionNode) -> bool:
+    """``if user.failed_login_count >= lock_count: return {...}``: a lockout after failures."""
+    for node in own_nodes(func):
+        if not (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)):
+            continue
+        test = node.test
+        if not any(isinstance(op, ast.Gt | ast.GtE | ast.Lt | ast.LtE) for op in test.ops):
+            continue
+        names = [
+            n.attr if isinstance(n, ast.Attribute) else n.id
+            for n in (test.left, *test.comparators)
+            if isinstance(n, ast.Attribute | ast.Name)
+        ]
+        if any(w in name.lower() for name in names for w in _COUNTER_WORDS) and any(
+            isinstance(sub, ast.Return | ast.Raise) for sub in ast.walk(node)
+        ):
+            return True
+    return False
 
 
 def _guard_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple[str, ...]:

@@ -38,7 +38,9 @@ from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import (
     ClassModel,
+    Const,
     FunctionModel,
+    IfExpr,
     Mapping,
     ProjectModel,
     Ref,
@@ -58,6 +60,11 @@ _LOGIN_VIEWS = frozenset(
         "LoginAPIView",
     }
 )
+_REMOTE_LOGIN_PACKAGES = ("django_cas_ng.", "mozilla_django_oidc.")
+"""CAS (django-cas-ng) and OpenID Connect (mozilla-django-oidc) login views: documented public
+views of these packages that redirect to the identity provider, which checks the password."""
+_DRF_LOGIN_VIEWS = ("rest_framework.", "rest_framework_simplejwt.", "knox.", "dj_rest_auth.")
+"""Packages whose login views are DRF views (so ``DEFAULT_THROTTLE_CLASSES`` applies)."""
 _LOCKOUT_APPS = ("axes", "defender", "brutebuster", "django_brute_force")
 _RATELIMIT = frozenset({"ratelimit", "throttle", "rate_limit", "limits"})
 _SIGN_UP_CALLS = frozenset({"create_user", "create_superuser", "set_password"})
@@ -67,6 +74,48 @@ _CREDENTIAL_CALLS = frozenset(
     {"authenticate", "aauthenticate", "check_password", "acheck_password"}
 )
 _MAX_DEPTH = 2
+
+
+def _token_backends_only(ctx: RuleContext, func: FunctionModel) -> bool:
+    """Every ``authenticate(...)`` of ``func`` reaches a configured backend without a password.
+
+    ``authenticate(username=username, token=token)`` with ``AUTHENTICATION_BACKENDS`` naming a
+    project backend whose ``authenticate(self, request, username=None, token=None)`` checks a
+    signed login-link token: Django tries only the backends whose signature accepts the
+    keywords, and none of them takes a password.
+    """
+    calls = func.facts.capabilities.authenticate_keywords
+    if not calls or any("password" in names or not names for names in calls):
+        return False
+    setting = ctx.setting("AUTHENTICATION_BACKENDS")
+    if setting is None:
+        return False
+    backends = [ctx.project.class_named(name) for name in _names(setting.value)]
+    if setting.conditional:
+        # Only the last assignment is kept (``if REMOTE_USER_HEADER: AUTHENTICATION_BACKENDS =
+        # [...]``): the other value may name any backend class of the project.
+        backends.extend(ctx.project.classes.values())
+    for names in calls:
+        matching = []
+        for backend in backends:
+            found = ctx.project.method(backend, "authenticate") if backend is not None else None
+            params = set(found[1].params) if found is not None else set()
+            if found is not None and "request" in params and set(names) <= params:
+                matching.append(found[1])
+        if not matching or any("password" in meth.params for meth in matching):
+            return False
+    return True
+
+
+def _names(value: object) -> list[str]:
+    """Dotted paths in a setting value (a list, or both branches of a conditional)."""
+    if isinstance(value, Seq):
+        return [n for item in value.items for n in _names(item)]
+    if isinstance(value, IfExpr):
+        return _names(value.body) + _names(value.orelse)
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return [value.value]
+    return []
 
 
 def _checks_password(project: ProjectModel, func: FunctionModel) -> bool:
@@ -106,17 +155,27 @@ def _password_call(project: ProjectModel, func: FunctionModel, depth: int) -> bo
     return False
 
 
+def _remote_login(name: str) -> bool:
+    """A view of a single-sign-on package: the identity provider checks the password."""
+    return name.startswith(_REMOTE_LOGIN_PACKAGES)
+
+
 def _is_login(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     if analysis.view and short_of(analysis.view) in _LOGIN_VIEWS:
-        return True
+        return not _remote_login(analysis.view)
     if analysis.klass is not None:
-        if any(short_of(e) in _LOGIN_VIEWS for e in analysis.klass.mro):
-            return True
+        bases = [e for e in analysis.klass.mro if short_of(e) in _LOGIN_VIEWS]
+        if bases:
+            return not any(_remote_login(e) for e in bases)
         for name in ("post", "form_valid", "create"):
             found = ctx.project.method(analysis.klass, name)
-            if found is not None and _checks_password(ctx.project, found[1]):
+            if found is not None and _password_login(ctx, found[1]):
                 return True
-    return analysis.function is not None and _checks_password(ctx.project, analysis.function)
+    return analysis.function is not None and _password_login(ctx, analysis.function)
+
+
+def _password_login(ctx: RuleContext, func: FunctionModel) -> bool:
+    return _checks_password(ctx.project, func) and not _token_backends_only(ctx, func)
 
 
 def _limits_in_code(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
@@ -147,6 +206,39 @@ def _limits_in_code(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     )
 
 
+def _locks_out(project: ProjectModel, analysis: RouteAnalysis) -> bool:
+    """The view, or a project function or class it calls, refuses after repeated failures.
+
+    ``ArcheryAuth(request).authenticate()`` returning "locked" when ``failed_login_count``
+    reached the threshold, before it checks the password.
+    """
+    functions: list[FunctionModel] = []
+    if analysis.function is not None:
+        functions.append(analysis.function)
+    if analysis.klass is not None:
+        functions.extend(_methods(project, analysis.klass))
+    for func in list(functions):
+        for name in func.facts.calls:
+            if name.startswith("."):
+                continue
+            callee = project.function_named(name)
+            if callee is not None:
+                functions.append(callee)
+            cls = project.class_named(name)
+            if cls is not None:
+                functions.extend(_methods(project, cls))
+    return any(func.facts.capabilities.lockout for func in functions)
+
+
+def _methods(project: ProjectModel, cls: ClassModel) -> list[FunctionModel]:
+    found: list[FunctionModel] = []
+    for entry in cls.mro:
+        local = project.class_named(entry)
+        if local is not None:
+            found.extend(local.methods.values())
+    return found
+
+
 def _throttled(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     decorators = list(analysis.route.wrappers)
     if analysis.function is not None:
@@ -164,10 +256,12 @@ def _throttled(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     text = repr(decorators)
     if any(word in text for word in _RATELIMIT):
         return True
-    if _limits_in_code(ctx, analysis):
+    if _limits_in_code(ctx, analysis) or _locks_out(ctx.project, analysis):
         return True
-    if analysis.framework == "drf" or (
-        analysis.klass and any(e.startswith("rest_framework") for e in analysis.klass.mro)
+    if (
+        analysis.framework == "drf"
+        or (analysis.view or "").startswith(_DRF_LOGIN_VIEWS)
+        or (analysis.klass and any(e.startswith(_DRF_LOGIN_VIEWS) for e in analysis.klass.mro))
     ):
         drf = ctx.setting("REST_FRAMEWORK")
         if drf is not None and isinstance(drf.value, Mapping):
