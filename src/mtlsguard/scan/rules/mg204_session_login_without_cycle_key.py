@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.project_model import FunctionModel
 
 RULE_ID = "MG204"
 
@@ -53,6 +54,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         facts = func.facts
         if not (facts.authenticates and facts.sets_user) or facts.cycles_session:
             continue
+        if _helper_logs_in(ctx, func, 0):
+            continue
         view_kind = "function"
         yield meta.finding(
             location=func.location,
@@ -63,3 +66,23 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             remediation="Call django.contrib.auth.login(request, user) (it rotates the session "
             "key), or request.session.cycle_key() before storing the user in the session.",
         )
+
+
+_MAX_DEPTH = 2
+
+
+def _helper_logs_in(ctx: RuleContext, func: FunctionModel, depth: int) -> bool:
+    """A project function ``func`` calls completes the login with ``login()``/``cycle_key()``.
+
+    ``return _check_2fa(request, user)``, which calls ``auth_login(request, user)`` (or first
+    sends the user to a second factor, writing only a pre-login marker to the session).
+    """
+    for name in func.facts.calls:
+        callee = None if name.startswith(".") else ctx.project.function_named(name)
+        if callee is None or callee is func:
+            continue
+        if callee.facts.cycles_session or (
+            depth < _MAX_DEPTH and _helper_logs_in(ctx, callee, depth + 1)
+        ):
+            return True
+    return False

@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.knowledge import short_of
+from mtlsguard.scan.project_model import ClassModel, Const, FunctionModel
 
 RULE_ID = "MG302"
 _HOOKS = ("__call__", "process_request", "process_view")
@@ -49,6 +51,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             if found is None or not found[1].facts.calls_login:
                 continue
             meth = found[1]
+            if _logs_out_without_header(ctx, cls, meth):
+                break
             source = ", ".join(meth.facts.cert_keys) or "request data"
             yield meta.finding(
                 location=meth.location,
@@ -62,3 +66,20 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 ),
             )
             break
+
+
+def _logs_out_without_header(ctx: RuleContext, cls: ClassModel, meth: FunctionModel) -> bool:
+    """The hook logs the user out when the header is gone: Django's ``RemoteUserMiddleware``.
+
+    A session login is then only a cache of the header's identity: ``auth.logout(request)`` in
+    the hook (the header missing, or naming another user), or Django's
+    ``_remove_invalid_user()`` with ``force_logout_if_no_header = True`` (its default; NetBox's
+    subclass sets it to False, and then the session outlives the header).
+    """
+    calls = {short_of(name) for name in meth.facts.calls}
+    if "logout" in calls:
+        return True
+    if "_remove_invalid_user" not in calls:
+        return False
+    found = ctx.project.attribute(cls, "force_logout_if_no_header")
+    return found is None or (isinstance(found[1], Const) and found[1].value is True)
