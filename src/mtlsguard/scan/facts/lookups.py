@@ -139,7 +139,7 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
     model_expr = _model_expr(source)
     value = walk.resolve(model_expr)
     model = _model_source(walk, model_expr) or (value.name if isinstance(value, Ref) else None)
-    if not used:
+    if not used or (short == "filter" and _only_tested(walk, call)):
         return
     server: list[str] = []
     url_parents: list[str] = []
@@ -181,6 +181,20 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
             tuple(url_parents),
             tuple(chosen),
         )
+    )
+
+
+_TESTS = frozenset({"exists", "aexists", "count", "acount"})
+
+
+def _only_tested(walk: FunctionWalk, call: ast.Call) -> bool:
+    """``User.objects.filter(email=new_email).exists()``: a yes/no (or a number), no object.
+
+    A uniqueness test reads nothing of another user's record, so it is no object lookup.
+    """
+    return any(
+        isinstance(node, ast.Attribute) and node.value is call and node.attr in _TESTS
+        for node in own_nodes(walk.func)
     )
 
 
