@@ -490,3 +490,81 @@ def test_logout_without_header_helper_login_and_existence_tests(tmp_path: Path) 
     assert _findings(result, "MG104", "app.views.email_change") == []
     (taken,) = _findings(result, "MG104", "app.views.take_email")
     assert taken.severity is Severity.MEDIUM
+
+
+# --- C: a lookup through a relation to a random token field ---------------------------------
+
+PING_MODELS = """\
+from secrets import token_urlsafe
+
+from django.db import models
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=100)
+    ping_key = models.CharField(max_length=128, null=True, unique=True)
+    owner = models.ForeignKey("auth.User", models.CASCADE)
+
+    def set_ping_key(self):
+        self.ping_key = token_urlsafe(16).lower()
+        self.save()
+
+
+class Check(models.Model):
+    project = models.ForeignKey(Project, models.CASCADE)
+    slug = models.CharField(max_length=100)
+"""
+
+PING_VIEWS = """\
+from django.http import HttpResponse, HttpResponseNotFound
+
+from app.models import Check, Project
+
+
+def ping_by_slug(request, ping_key, slug):
+    try:
+        check = Check.objects.get(slug=slug, project__ping_key=ping_key)
+    except Check.DoesNotExist:
+        if request.GET.get("create") != "1":
+            return HttpResponseNotFound("not found")
+        try:
+            project = Project.objects.get(ping_key=ping_key)
+        except Project.DoesNotExist:
+            return HttpResponseNotFound("not found")
+        check = Check(project=project, slug=slug)
+        check.save()
+    except Check.MultipleObjectsReturned:
+        return HttpResponse("ambiguous slug", status=409)
+    check.delete()
+    return HttpResponse("OK")
+
+
+def ping_by_name(request, name, slug):
+    try:
+        check = Check.objects.get(slug=slug, project__name=name)
+    except Check.DoesNotExist:
+        return HttpResponseNotFound("not found")
+    check.delete()
+    return HttpResponse("OK")
+"""
+
+PING_URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [
+    path("ping/<slug:ping_key>/<slug:slug>", views.ping_by_slug),
+    path("by-name/<slug:name>/<slug:slug>", views.ping_by_name),
+]
+"""
+
+
+def test_lookup_through_a_relation_to_a_random_token(tmp_path: Path) -> None:
+    files = {"app/models.py": PING_MODELS, "app/views.py": PING_VIEWS, "proj/urls.py": PING_URLS}
+    result = scan(tmp_path, files)
+    protection = protections(result, "ping/<slug:ping_key>/<slug:slug>")["*"]
+    assert protection.authenticated is True
+    assert "project__ping_key" in protection.detail
+    assert [f.rule_id for f in result.findings if f.view == "app.views.ping_by_slug"] == []
+    (by_name,) = _findings(result, "MG101", "app.views.ping_by_name")
+    assert by_name.severity is Severity.HIGH

@@ -19,9 +19,17 @@ Two shapes authenticate a request as a password would, for the one thing they op
 from __future__ import annotations
 
 from mtlsguard.scan.knowledge import SECRET_CHECKS, short_of
-from mtlsguard.scan.project_model import Call, Const, Expr, FunctionModel, ProjectModel, Ref
+from mtlsguard.scan.project_model import (
+    Call,
+    ClassModel,
+    Const,
+    Expr,
+    FunctionModel,
+    ProjectModel,
+    Ref,
+)
 
-__all__ = ["secret_gate"]
+__all__ = ["random_default", "secret_gate", "secret_keyed"]
 
 RANDOM_GENERATORS = frozenset(
     {
@@ -57,6 +65,19 @@ def secret_gate(project: ProjectModel, func: FunctionModel) -> str:
     return ""
 
 
+def secret_keyed(project: ProjectModel, func: FunctionModel, line: int) -> bool:
+    """The lookup at ``line`` of ``func`` is by a random secret the caller sent.
+
+    ``Check.objects.get(slug=slug, project__ping_key=key)`` with a random ``ping_key``: the
+    request cannot go on without the record, and only the holder of the secret names it, so
+    the lookup is the authentication, not an IDOR (used by MG104).
+    """
+    return any(
+        key.line == line and key.model is not None and random_default(project, key.model, key.field)
+        for key in func.facts.capabilities.key_lookups
+    )
+
+
 def _compares_secret(project: ProjectModel, func: FunctionModel, depth: int) -> bool:
     """``func`` returns ``constant_time_compare(...)``/``compare_digest(...)`` (or a helper's)."""
     for value in func.facts.returns:
@@ -70,18 +91,50 @@ def _compares_secret(project: ProjectModel, func: FunctionModel, depth: int) -> 
     return False
 
 
+_RELATIONS = frozenset({"ForeignKey", "OneToOneField"})
+
+
 def random_default(project: ProjectModel, model: str, field: str) -> bool:
-    """``model.field`` is not the primary key and defaults to a random secret."""
+    """``model.field`` is not the primary key and holds a random secret.
+
+    ``field`` may go through relations (``project__ping_key``). Random: a random default, or a
+    method of the model that stores a random value in it (``self.ping_key =
+    token_urlsafe(16)``, the only way the field is filled).
+    """
+    *path, name = field.split("__")
     cls = project.class_named(model)
-    found = project.attribute(cls, field) if cls is not None else None
-    if found is None or not isinstance(found[1], Call):
+    for step in path:
+        target = _related(project, cls, step) if cls is not None else None
+        cls = project.class_named(target) if target else None
+    found = project.attribute(cls, name) if cls is not None else None
+    if cls is None or found is None or not isinstance(found[1], Call):
         return False
     declared = found[1]
     primary = declared.kwarg("primary_key")
     if isinstance(primary, Const) and primary.value is True:
         return False
     default = declared.kwarg("default")
-    return default is not None and _generates(project, default, 0)
+    if default is not None:
+        return _generates(project, default, 0)
+    return any(
+        write.name == name and any(short_of(c) in RANDOM_GENERATORS for c in write.calls)
+        for meth in cls.methods.values()
+        for write in meth.facts.self_writes
+    )
+
+
+def _related(project: ProjectModel, cls: ClassModel, name: str) -> str:
+    """The model a ``ForeignKey``/``OneToOneField`` named ``name`` of ``cls`` points to."""
+    found = project.attribute(cls, name)
+    value = found[1] if found is not None else None
+    if not (isinstance(value, Call) and isinstance(value.func, Ref) and value.args):
+        return ""
+    if value.func.short not in _RELATIONS:
+        return ""
+    target = value.args[0]
+    if isinstance(target, Ref):
+        return target.name
+    return ""
 
 
 def _generates(project: ProjectModel, value: Expr, depth: int) -> bool:

@@ -130,7 +130,7 @@ def _key_lookups(func: FunctionNode, resolve: Callable[[ast.expr], Expr]) -> Ite
     args = func.args
     params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs} - _NOT_PARAMS
     inputs = set(params)
-    for stmt, refused in _gating_statements(func.body):
+    for stmt, refused in _gating_statements(func.body, inputs):
         if isinstance(stmt, ast.Assign) and _caller_value(stmt.value, inputs):
             inputs.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
         if not refused or isinstance(
@@ -144,20 +144,50 @@ def _key_lookups(func: FunctionNode, resolve: Callable[[ast.expr], Expr]) -> Ite
                     yield found
 
 
-def _gating_statements(body: list[ast.stmt]) -> Iterator[tuple[ast.stmt, bool]]:
+def _gating_statements(body: list[ast.stmt], inputs: set[str]) -> Iterator[tuple[ast.stmt, bool]]:
     """Top-level statements, with whether a failed lookup in them ends the request.
 
     In a ``try`` only when every handler raises or returns (``except DoesNotExist: raise
-    ValidationError(...)``), not when one carries on (``except DoesNotExist: device = None``).
+    ValidationError(...)``), not when one carries on (``except DoesNotExist: device = None``),
+    unless it carries on only through another secret-keyed lookup that refuses (``except
+    Check.DoesNotExist: try: project = Project.objects.get(ping_key=key) except
+    Project.DoesNotExist: return HttpResponseNotFound()``, then a new check of that project).
     """
     for stmt in body:
         yield stmt, True
         if isinstance(stmt, ast.Try):
-            refuses = all(any(denies(s) for s in h.body) for h in stmt.handlers)
+            # A handler that answers anything ends the request without the record.
+            refuses = all(
+                _ends(h.body) or any(denies(s) or _secret_fallback(s, inputs) for s in h.body)
+                for h in stmt.handlers
+            )
             for sub in stmt.body:
                 yield sub, refuses
+            for handler in stmt.handlers:
+                for fallback in handler.body:
+                    if _secret_fallback(fallback, inputs):
+                        yield from _gating_statements([fallback], inputs)
         elif isinstance(stmt, ast.With | ast.AsyncWith):
-            yield from _gating_statements(stmt.body)
+            yield from _gating_statements(stmt.body, inputs)
+
+
+def _secret_fallback(stmt: ast.stmt, inputs: set[str]) -> bool:
+    """A ``try`` fetching by a secret-named field the caller gave, every handler refusing."""
+    if not isinstance(stmt, ast.Try) or not all(
+        any(denies(s) for s in h.body) for h in stmt.handlers
+    ):
+        return False
+    return any(
+        isinstance(node, ast.Call)
+        and any(
+            kw.arg
+            and _SECRET_WORDS.intersection(kw.arg.split("__")[-1].lower().split("_"))
+            and _caller_value(kw.value, inputs)
+            for kw in node.keywords
+        )
+        for sub in stmt.body
+        for node in ast.walk(sub)
+    )
 
 
 def _key_lookup(
@@ -172,7 +202,8 @@ def _key_lookup(
         return None
     for kw in call.keywords:
         field = (kw.arg or "").removesuffix("__exact")
-        if "__" in field or not _SECRET_WORDS.intersection(field.lower().split("_")):
+        # project__ping_key: a secret of a related record (followed by the analysis)
+        if not field or not _SECRET_WORDS.intersection(field.split("__")[-1].lower().split("_")):
             continue
         if _caller_value(kw.value, inputs):
             model = resolve(_model(source))

@@ -88,6 +88,7 @@ from mtlsguard.scan.analysis.parents import checked_parent
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
+from mtlsguard.scan.analysis.secrets import secret_keyed
 from mtlsguard.scan.analysis.swappable import model_of_getter
 from mtlsguard.scan.analysis.view_models import model_on_view, object_checked_by_view
 from mtlsguard.scan.context import RuleContext
@@ -187,6 +188,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     continue
                 if any(w in key.lower() for key in lookup.url_kwargs for w in _SECRETS):
                     continue  # keyed by a secret from the link (a capability), not a counter
+                if secret_keyed(ctx.project, handler, lookup.line):
+                    continue  # the lookup by a random secret is the view's authentication
                 # Workspace.objects.get(slug=slug) under @workspace_member_required: the tenant
                 # the decorator checked, named by the same URL key (not a pk it never saw).
                 through_url = bool(lookup.url_parent_keys) or (
