@@ -18,6 +18,7 @@ Two shapes authenticate a request as a password would, for the one thing they op
 
 from __future__ import annotations
 
+from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.knowledge import SECRET_CHECKS, short_of
 from mtlsguard.scan.project_model import (
     Call,
@@ -65,13 +66,18 @@ def secret_gate(project: ProjectModel, func: FunctionModel) -> str:
     return ""
 
 
-def secret_keyed(project: ProjectModel, func: FunctionModel, line: int) -> bool:
-    """The lookup at ``line`` of ``func`` is by a random secret the caller sent.
+def secret_keyed(
+    project: ProjectModel, analysis: RouteAnalysis, func: FunctionModel, line: int
+) -> bool:
+    """The lookup at ``line`` of ``func`` is by a random secret, the view's only authentication.
 
-    ``Check.objects.get(slug=slug, project__ping_key=key)`` with a random ``ping_key``: the
-    request cannot go on without the record, and only the holder of the secret names it, so
-    the lookup is the authentication, not an IDOR (used by MG104).
+    ``Check.objects.get(slug=slug, project__ping_key=key)`` with a random ``ping_key`` and no
+    user signing in: the request cannot go on without the record, and only the holder of the
+    secret names it, so the lookup is the authentication, not an IDOR (used by MG104; with a
+    signed-in user, MG104 lowers capability links instead).
     """
+    if not all(p.decided_by == "inline" and "secret" in p.detail for p in analysis.protections):
+        return False
     return any(
         key.line == line and key.model is not None and random_default(project, key.model, key.field)
         for key in func.facts.capabilities.key_lookups

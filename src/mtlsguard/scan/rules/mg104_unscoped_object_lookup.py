@@ -188,8 +188,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     continue
                 if any(w in key.lower() for key in lookup.url_kwargs for w in _SECRETS):
                     continue  # keyed by a secret from the link (a capability), not a counter
-                if secret_keyed(ctx.project, handler, lookup.line):
-                    continue  # the lookup by a random secret is the view's authentication
+                if secret_keyed(ctx.project, analysis, handler, lookup.line):
+                    continue  # the lookup by a random secret is the view's only authentication
                 # Workspace.objects.get(slug=slug) under @workspace_member_required: the tenant
                 # the decorator checked, named by the same URL key (not a pk it never saw).
                 through_url = bool(lookup.url_parent_keys) or (
