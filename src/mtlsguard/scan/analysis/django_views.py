@@ -123,7 +123,7 @@ class DjangoViews:
         for value in returns:
             if not (isinstance(value, Call) and isinstance(value.func, Ref)):
                 return None
-            callee = self.project.function_named(value.func.name)
+            callee = self.project.function_named(value.func.name, parse=False)
             if callee is None or callee is func:
                 return None
             gate = function_gate(

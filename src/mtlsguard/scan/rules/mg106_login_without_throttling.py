@@ -221,7 +221,7 @@ def _locks_out(project: ProjectModel, analysis: RouteAnalysis) -> bool:
         for name in func.facts.calls:
             if name.startswith("."):
                 continue
-            callee = project.function_named(name)
+            callee = project.function_named(name, parse=False)
             if callee is not None:
                 functions.append(callee)
             cls = project.class_named(name)

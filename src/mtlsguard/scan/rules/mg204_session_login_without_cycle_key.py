@@ -78,7 +78,7 @@ def _helper_logs_in(ctx: RuleContext, func: FunctionModel, depth: int) -> bool:
     sends the user to a second factor, writing only a pre-login marker to the session).
     """
     for name in func.facts.calls:
-        callee = None if name.startswith(".") else ctx.project.function_named(name)
+        callee = None if name.startswith(".") else ctx.project.function_named(name, parse=False)
         if callee is None or callee is func:
             continue
         if callee.facts.cycles_session or (
