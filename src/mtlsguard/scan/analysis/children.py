@@ -70,7 +70,7 @@ class ParentFetch:
     """``view``: the view's own object (``self.object``, ``self.get_object()``, a lookup in
     ``self.queryset``); ``fetch``: a lookup of the handler's own."""
     restricted: bool
-    """The fetch itself names the user (``model.objects.restrict(request.user, "view")``)."""
+    """The fetch hands the user to a call (``model.objects.restrict(request.user, "view")``)."""
     line: int = 0
     """Line of the fetch (to find its resolved model among the function's lookups)."""
 
@@ -173,9 +173,25 @@ def _fetch(value: ast.expr) -> ParentFetch | None:
             return None
     else:
         return None
-    if _view_queryset(source):
-        return ParentFetch("view", mentions_user(value), value.lineno)
-    return ParentFetch("fetch", mentions_user(value), value.lineno)
+    kind = "view" if _view_queryset(source) else "fetch"
+    return ParentFetch(kind, _user_argument(value), value.lineno)
+
+
+def _user_argument(value: ast.expr) -> bool:
+    """A call inside ``value`` is handed the user: ``restrict(request.user, "view")``.
+
+    Not a fetch through the user's own relation (``request.user.organizations``): that parent
+    is a tenant the user belongs to, and its children are the tenant's.
+    """
+    for node in ast.walk(value):
+        if not isinstance(node, ast.Call):
+            continue
+        for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+            if (isinstance(arg, ast.Attribute) and arg.attr == "user") or (
+                isinstance(arg, ast.Name) and arg.id == "user"
+            ):
+                return True
+    return False
 
 
 def _through_objects(node: ast.expr) -> bool:

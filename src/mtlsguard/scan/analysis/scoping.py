@@ -99,7 +99,7 @@ def _queryset_restricted(project: ProjectModel, cls: ClassModel) -> str | None:
     """
     for write in _writes(project, cls, "queryset"):
         if write.mentions_user:
-            return "self.queryset is replaced by one restricted to the user"
+            return "a method replaces self.queryset with one restricted to the user"
     for qual in cls.mro:
         owner = project.class_named(qual)
         for meth in owner.methods.values() if owner is not None else ():

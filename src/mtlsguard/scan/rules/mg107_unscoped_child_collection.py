@@ -60,13 +60,13 @@ from mtlsguard.scan.analysis.children import (
     object_arguments,
     request_attributes,
 )
-from mtlsguard.scan.analysis.ownership import is_tenant, tenant_paths
+from mtlsguard.scan.analysis.ownership import is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.relations import ModelSources, child_relation
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import served_model
+from mtlsguard.scan.analysis.scoping import SCOPING_METHODS, served_model
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
-from mtlsguard.scan.project_model import ClassModel, FunctionModel
+from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, Ref
 from mtlsguard.scan.rules._common import permission_downgrade, where
 
 RULE_ID = "MG107"
@@ -87,13 +87,26 @@ class _Views:
         self._tenants: dict[str, frozenset[str]] = {}
 
     def restricted(self, cls: ClassModel) -> bool:
-        """The view's own objects are the user's.
+        """The view's own objects are those the *user* may see, not merely a tenant's.
 
-        A scoped queryset, or ``self.queryset = self.queryset.restrict(request.user, ...)`` in
-        any method of its classes.
+        A user-scoping mixin or filter backend, a ``get_queryset()``/``get_object()`` that
+        refers to the user or checks what it fetched, or ``self.queryset =
+        self.queryset.restrict(request.user, ...)`` in ``initial()`` or the like; not a
+        queryset of the request's tenant or of a parent object.
         """
         if cls.qualname not in self._restricted:
-            self._restricted[cls.qualname] = self.ctx.queryset_scope(cls) is not None
+            project = self.ctx.project
+            scope = self.ctx.queryset_scope(cls) or "self."
+            if scope.endswith("filters by the request's user"):
+                # user_scoped_queryset also covers the request's tenant (request.event)
+                restricted = any(
+                    hit[1].facts.mentions_user
+                    for name in SCOPING_METHODS
+                    if (hit := project.method(cls, name)) is not None
+                )
+            else:
+                restricted = not scope.startswith("self.")  # through a parent: its tenant's
+            self._restricted[cls.qualname] = restricted
         return self._restricted[cls.qualname]
 
     def tenants(self, cls: ClassModel) -> frozenset[str]:
@@ -176,7 +189,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     confidence=confidence,
                     location=Location(func.location.path, child.line),
                     route=analysis.route.pattern,
-                    view=analysis.view,
+                    view=_view(analysis, func),
                     view_kind=analysis.view_kind,
                     evidence=(
                         f"{where(analysis)}: {child.text} in {short_of(func.qualname)}() {reason}"
@@ -184,6 +197,18 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     ),
                     remediation=_remediation(child, reason),
                 )
+
+
+def _view(analysis: RouteAnalysis, func: FunctionModel) -> str | None:
+    """The class that defines ``func`` when the view inherits it (a mixin serving many views).
+
+    Its findings then merge into one, listing every route: the fix is in the mixin.
+    """
+    cls = analysis.klass
+    owner = func.qualname.rsplit(".", 1)[0]
+    if cls is None or owner == cls.qualname:
+        return analysis.view
+    return owner
 
 
 def _parent_model(
@@ -218,7 +243,7 @@ def _reason(
     )
     if restricted:
         how = "fetched restricted to the user" if fetch.restricted else "the view's scoped object"
-        if relation is None and fetch.restricted and parent is None:
+        if relation is None and fetch.restricted and ctx.project.class_named(parent or "") is None:
             return (
                 f"lists {child.attr} of {child.parent} ({how}) without restricting it to the user"
             )
@@ -261,8 +286,8 @@ def _tenant_reason(
             is_tenant(ctx.project, parent) and tenant in short_of(parent).lower()
         ):
             continue
-        if any(p.split("__")[-1] == tenant for p in parent_paths):
-            continue  # the parent belongs to the tenant: so do its children
+        if parent_paths or _has_relation(ctx, parent_cls):
+            continue  # the parent belongs to a tenant (or may: a relation the scan cannot place)
         owning = [p for p in child_paths if p.split("__")[-1] == tenant]
         if owning and tenant not in keys and not keys & {p.split("__")[0] for p in owning}:
             return (
@@ -271,6 +296,26 @@ def _tenant_reason(
                 f"request.{tenant}: every {tenant}'s records are shown"
             )
     return None
+
+
+def _has_relation(ctx: RuleContext, cls: ClassModel) -> bool:
+    """``cls`` (or a project base) has a foreign key: it may belong to a tenant through it.
+
+    Only a model with no foreign key at all (a user, a person shared by every event) is taken
+    as belonging to no tenant; the user model itself always is.
+    """
+    if is_user_model(ctx.project, cls.qualname):
+        return False
+    for qual in cls.mro:
+        owner = ctx.project.class_named(qual)
+        for value in owner.attributes.values() if owner is not None else ():
+            if (
+                isinstance(value, Call)
+                and isinstance(value.func, Ref)
+                and value.func.short in ("ForeignKey", "OneToOneField")
+            ):
+                return True
+    return False
 
 
 def _remediation(child: ChildCollection, reason: str) -> str:
