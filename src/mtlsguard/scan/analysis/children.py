@@ -105,19 +105,28 @@ class ObjectArgument:
 
 
 class SourceFunctions:
-    """Syntax trees of project functions, re-read from their files (each file once)."""
+    """Syntax trees of project functions and classes, re-read from their files (each file once)."""
 
     def __init__(self, root: str) -> None:
         self.root = Path(root).resolve()
-        self._trees: dict[str, dict[int, FunctionNode]] = {}
+        self._trees: dict[str, dict[int, FunctionNode | ast.ClassDef]] = {}
 
     def node(self, path: str, line: int) -> FunctionNode | None:
         """The function defined at ``line`` of ``path`` (relative to the root), if any."""
+        found = self._definitions(path).get(line)
+        return None if isinstance(found, ast.ClassDef) else found
+
+    def class_node(self, path: str, line: int) -> ast.ClassDef | None:
+        """The class defined at ``line`` of ``path``, if any."""
+        found = self._definitions(path).get(line)
+        return found if isinstance(found, ast.ClassDef) else None
+
+    def _definitions(self, path: str) -> dict[int, FunctionNode | ast.ClassDef]:
         if path not in self._trees:
             self._trees[path] = self._read(path)
-        return self._trees[path].get(line)
+        return self._trees[path]
 
-    def _read(self, path: str) -> dict[int, FunctionNode]:
+    def _read(self, path: str) -> dict[int, FunctionNode | ast.ClassDef]:
         file = (self.root / path).resolve()
         try:
             if not file.is_relative_to(self.root) or file.stat().st_size > MAX_FILE_BYTES:
@@ -128,7 +137,7 @@ class SourceFunctions:
         return {
             n.lineno: n
             for n in ast.walk(tree)
-            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
         }
 
 

@@ -85,6 +85,16 @@ class ModelSources:
             )
         return found
 
+    def class_named(self, name: str) -> str | None:
+        """Dotted path of the one model class called ``name`` (None if none or several)."""
+        wanted = re.compile(rf"^class\s+{re.escape(name)}\s*[(:]", re.MULTILINE)
+        found = [
+            f"{rel.removesuffix('.py').removesuffix('/__init__').replace('/', '.')}.{name}"
+            for rel, text in self._files().items()
+            if wanted.search(text)
+        ]
+        return found[0] if len(found) == 1 else None
+
 
 def child_relation(
     project: ProjectModel, parent: str | None, attr: str, sources: ModelSources | None = None

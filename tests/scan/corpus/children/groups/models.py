@@ -48,3 +48,19 @@ class Mail(models.Model):
 class Talk(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE)
     speakers = models.ManyToManyField(Speaker, related_name="talks")
+
+
+class Document(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    title = models.CharField(max_length=100)
+
+
+class Label(models.Model):
+    name = models.CharField(max_length=100)
+    documents = models.ManyToManyField(Document, related_name="labels")
+
+
+class ShareLink(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="share_links")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    slug = models.SlugField()
