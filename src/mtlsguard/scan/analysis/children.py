@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
+from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, through_objects
 
 __all__ = [
     "ChildCollection",
@@ -178,7 +178,7 @@ def _fetch(value: ast.expr) -> ParentFetch | None:
         source = value.args[0]
     elif short == "get" and isinstance(func, ast.Attribute):
         source = func.value
-        if not _view_queryset(source) and not _through_objects(source):
+        if not _view_queryset(source) and not through_objects(source):
             return None
     else:
         return None
@@ -200,17 +200,6 @@ def _user_argument(value: ast.expr) -> bool:
                 isinstance(arg, ast.Name) and arg.id == "user"
             ):
                 return True
-    return False
-
-
-def _through_objects(node: ast.expr) -> bool:
-    while isinstance(node, ast.Attribute | ast.Call):
-        if isinstance(node, ast.Attribute):
-            if node.attr == "objects":
-                return True
-            node = node.value
-        else:
-            node = node.func
     return False
 
 

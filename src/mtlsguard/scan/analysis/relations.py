@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mtlsguard.scan.analysis.ownership import _target_class, is_user_model
+from mtlsguard.scan.analysis.ownership import _is_user_relation, _target_class, is_user_model
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Call, ClassModel, Const, ProjectModel, Ref
 
@@ -139,23 +139,10 @@ def _reverse(project: ProjectModel, cls: ClassModel, attr: str) -> ChildRelation
             if default is None and not (isinstance(related, Const) and related.value == attr):
                 continue
             target = _target_class(project, other, value)
-            if target is None and user_model and _to_user_model(value):
+            if target is None and user_model and _is_user_relation(attr, value):
                 target = cls
             if target is None or target.qualname not in parents:
                 continue
             rel = "many-to-many" if kind == "ManyToManyField" else "reverse-fk"
             return ChildRelation(rel, other.qualname)
     return None
-
-
-def _to_user_model(value: Call) -> bool:
-    """``ForeignKey(settings.AUTH_USER_MODEL)``, ``ManyToManyField("auth.User")``."""
-    target = value.args[0] if value.args else value.kwarg("to")
-    text = ""
-    if isinstance(target, Ref):
-        text = target.name
-    elif isinstance(target, Const) and isinstance(target.value, str):
-        text = target.value
-    elif isinstance(target, Call) and isinstance(target.func, Ref):
-        text = target.func.name  # get_user_model()
-    return text.endswith(("AUTH_USER_MODEL", "auth.User", "get_user_model"))

@@ -67,7 +67,7 @@ from mtlsguard.scan.analysis.scoping import SCOPING_METHODS, served_model
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, Ref
-from mtlsguard.scan.rules._common import permission_downgrade, where
+from mtlsguard.scan.rules._common import user_reachable, where
 
 RULE_ID = "MG107"
 _ACTIONS = ("list", "retrieve", "update", "partial_update", "destroy")
@@ -165,14 +165,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report child collections of a user- or tenant-checked object that are served unscoped."""
     views = _Views(ctx)
     for analysis in ctx.routes:
-        if analysis.framework not in ("django", "drf"):
-            continue
-        if all(p.authenticated is False for p in analysis.protections) and not analysis.cert_gate:
-            continue  # wide open: MG101's finding
-        gate = ctx.role_gate(analysis)
-        if gate is not None and gate.role == "staff":
-            continue
-        severity, confidence, note = permission_downgrade(gate)
+        reachable = user_reachable(ctx, analysis)
+        if reachable is None:
+            continue  # anonymous (MG101's finding), staff-only or not a view of ours
+        severity, confidence, note = reachable
         for func, bound in _functions(ctx, views, analysis):
             node = views.sources.node(func.location.path, func.location.line)
             if node is None:

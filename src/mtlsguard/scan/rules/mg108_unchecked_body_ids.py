@@ -57,7 +57,7 @@ from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.facts.syntax import strings
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, Ref
-from mtlsguard.scan.rules._common import permission_downgrade, where
+from mtlsguard.scan.rules._common import user_reachable, where
 
 RULE_ID = "MG108"
 _WRITES = frozenset({"POST", "PUT", "PATCH"})
@@ -77,14 +77,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     sources = SourceFunctions(ctx.project.root)
     models = ModelSources(ctx.project.root)
     for analysis in ctx.routes:
-        if analysis.framework not in ("django", "drf"):
-            continue
-        if all(p.authenticated is False for p in analysis.protections) and not analysis.cert_gate:
-            continue  # wide open: MG101's finding
-        gate = ctx.role_gate(analysis)
-        if gate is not None and gate.role == "staff":
-            continue
-        severity, confidence, note = permission_downgrade(gate)
+        reachable = user_reachable(ctx, analysis)
+        if reachable is None:
+            continue  # anonymous (MG101's finding), staff-only or not a view of ours
+        severity, confidence, note = reachable
         for location, evidence, remediation in [
             *_serializer_relations(ctx, sources, models, analysis),
             *_id_lists(ctx, sources, models, analysis),
