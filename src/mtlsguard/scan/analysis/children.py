@@ -7,8 +7,8 @@ covered the parent, not the children: they need a scope of their own when they a
 by the parent (a many-to-many, a computed property), or when the request carries a tenant the
 parent does not belong to (a speaker's mails across every event).
 
-Read from the function's source (the facts of the project model do not keep the syntax tree):
-the file is parsed once per scan, only for the views a rule asks about.
+Read from the function's source (the facts of the project model do not keep the syntax tree),
+with :class:`~.sources.SourceFunctions`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, through_objects
 
@@ -24,15 +23,11 @@ __all__ = [
     "ChildCollection",
     "ObjectArgument",
     "ParentFetch",
-    "SourceFunctions",
     "child_collections",
     "object_arguments",
     "request_attributes",
     "request_attributes_in",
 ]
-
-MAX_FILE_BYTES = 2 * 1024 * 1024
-"""Larger files are not re-read."""
 
 QUERYSET_METHODS = frozenset(
     {
@@ -102,43 +97,6 @@ class ObjectArgument:
     position: int
     """0-based position among the call's arguments (``self`` not counted)."""
     fetch: ParentFetch
-
-
-class SourceFunctions:
-    """Syntax trees of project functions and classes, re-read from their files (each file once)."""
-
-    def __init__(self, root: str) -> None:
-        self.root = Path(root).resolve()
-        self._trees: dict[str, dict[int, FunctionNode | ast.ClassDef]] = {}
-
-    def node(self, path: str, line: int) -> FunctionNode | None:
-        """The function defined at ``line`` of ``path`` (relative to the root), if any."""
-        found = self._definitions(path).get(line)
-        return None if isinstance(found, ast.ClassDef) else found
-
-    def class_node(self, path: str, line: int) -> ast.ClassDef | None:
-        """The class defined at ``line`` of ``path``, if any."""
-        found = self._definitions(path).get(line)
-        return found if isinstance(found, ast.ClassDef) else None
-
-    def _definitions(self, path: str) -> dict[int, FunctionNode | ast.ClassDef]:
-        if path not in self._trees:
-            self._trees[path] = self._read(path)
-        return self._trees[path]
-
-    def _read(self, path: str) -> dict[int, FunctionNode | ast.ClassDef]:
-        file = (self.root / path).resolve()
-        try:
-            if not file.is_relative_to(self.root) or file.stat().st_size > MAX_FILE_BYTES:
-                return {}
-            tree = ast.parse(file.read_bytes())
-        except (OSError, SyntaxError, ValueError):
-            return {}
-        return {
-            n.lineno: n
-            for n in ast.walk(tree)
-            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-        }
 
 
 def _is_self_attr(node: ast.expr, name: str) -> bool:

@@ -10,7 +10,6 @@ before a class is modelled.
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,8 @@ from mtlsguard.scan.project_model import Call, ClassModel, Const, ProjectModel, 
 __all__ = ["ChildRelation", "ModelSources", "child_relation"]
 
 _RELATIONS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"})
+_TOP_CLASS = re.compile(r"^class\s+(\w+)", re.MULTILINE)
+_RELATED_NAME = re.compile(r"related_name\s*=\s*[\"'](\w+)[\"']")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class ModelSources:
     def __init__(self, root: str) -> None:
         self.root = Path(root).resolve()
         self._texts: dict[str, str] | None = None
+        self._classes: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
 
     def _files(self) -> dict[str, str]:
         if self._texts is None:
@@ -68,32 +70,33 @@ class ModelSources:
 
     def classes_naming(self, attr: str) -> list[str]:
         """Dotted paths of model classes with a relation ``related_name=attr``."""
-        wanted = re.compile(rf"related_name\s*=\s*[\"']{re.escape(attr)}[\"']")
-        found: list[str] = []
-        for rel, text in self._files().items():
-            if not wanted.search(text):
-                continue
-            try:
-                tree = ast.parse(text)
-            except SyntaxError:
-                continue
-            module = rel.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
-            found.extend(
-                f"{module}.{node.name}"
-                for node in tree.body
-                if isinstance(node, ast.ClassDef) and wanted.search(ast.unparse(node))
-            )
-        return found
+        return self._index()[1].get(attr, [])
 
     def class_named(self, name: str) -> str | None:
         """Dotted path of the one model class called ``name`` (None if none or several)."""
-        wanted = re.compile(rf"^class\s+{re.escape(name)}\s*[(:]", re.MULTILINE)
-        found = [
-            f"{rel.removesuffix('.py').removesuffix('/__init__').replace('/', '.')}.{name}"
-            for rel, text in self._files().items()
-            if wanted.search(text)
-        ]
+        found = self._index()[0].get(name, [])
         return found[0] if len(found) == 1 else None
+
+    def _index(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Model classes by name, and by the related names of their relations (one pass)."""
+        if self._classes is None:
+            classes: dict[str, list[str]] = {}
+            related: dict[str, list[str]] = {}
+            for rel, text in self._files().items():
+                module = rel.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+                opened = [(m.start(), m.group(1)) for m in _TOP_CLASS.finditer(text)]
+                for _start, name in opened:
+                    classes.setdefault(name, []).append(f"{module}.{name}")
+                for match in _RELATED_NAME.finditer(text):
+                    # The module-level class the match sits in: the last one opened above it.
+                    above = [name for start, name in opened if start < match.start()]
+                    if above:
+                        names = related.setdefault(match.group(1), [])
+                        qual = f"{module}.{above[-1]}"
+                        if qual not in names:
+                            names.append(qual)
+            self._classes = (classes, related)
+        return self._classes
 
 
 def child_relation(

@@ -17,10 +17,10 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from mtlsguard.scan.analysis.children import SourceFunctions
 from mtlsguard.scan.analysis.ownership import _AUDIT_FIELDS, _is_user_relation, _target_class
 from mtlsguard.scan.analysis.relations import ModelSources
 from mtlsguard.scan.analysis.scoping import user_aware
+from mtlsguard.scan.analysis.sources import SourceFunctions
 from mtlsguard.scan.facts.syntax import mentions_user, strings
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Call, ClassModel, ProjectModel, Ref

@@ -53,9 +53,10 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.children import (
+    QUERYSET_METHODS,
     ChildCollection,
+    ObjectArgument,
     ParentFetch,
-    SourceFunctions,
     child_collections,
     object_arguments,
     request_attributes,
@@ -64,6 +65,7 @@ from mtlsguard.scan.analysis.ownership import is_tenant, is_user_model, tenant_p
 from mtlsguard.scan.analysis.relations import ModelSources, child_relation
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import SCOPING_METHODS, served_model
+from mtlsguard.scan.analysis.sources import SourceFunctions
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, Ref
@@ -72,8 +74,20 @@ from mtlsguard.scan.rules._common import user_reachable, where
 RULE_ID = "MG107"
 _ACTIONS = ("list", "retrieve", "update", "partial_update", "destroy")
 
+_PLAIN_PARAMS = frozenset({"self", "cls", "request", "args", "kwargs", "format"})
 Bindings = dict[str, ParentFetch]
 """Parameters of a method that receive a fetched object, by name."""
+_COLLECTION_WORDS = (
+    *(f".{name}(" for name in QUERYSET_METHODS),
+    "paginate_queryset",
+    "filter_queryset",
+    "Table",
+    "table_class",
+    "erializer",
+)
+"""Text a function that lists a collection contains (a cheap test before it is walked)."""
+_FETCH_WORDS = ("get_object", "self.object", "objects.get(", "queryset.get(")
+"""Text of a function that fetches an object (``self.get_object()``, ``get_object_or_404``)."""
 
 
 class _Views:
@@ -85,6 +99,37 @@ class _Views:
         self.models = ModelSources(ctx.project.root)
         self._restricted: dict[str, bool] = {}
         self._tenants: dict[str, frozenset[str]] = {}
+        self._children: dict[str, tuple[ChildCollection, ...]] = {}
+        self._arguments: dict[str, tuple[ObjectArgument, ...]] = {}
+
+    def children(self, func: FunctionModel, *, bound: bool) -> tuple[ChildCollection, ...]:
+        """The collections ``func`` lists (computed once per function).
+
+        Unless a caller hands ``func`` a fetched object (``bound``), only a function that
+        fetches one itself can list a child collection of it: the others are not read.
+        """
+        key = func.qualname if bound else f"{func.qualname} (own fetch)"
+        if key not in self._children:
+            path, line = func.location.path, func.location.line
+            sources = self.sources
+            wanted = sources.mentions(path, line, _COLLECTION_WORDS) and (
+                bound or sources.mentions(path, line, _FETCH_WORDS)
+            )
+            node = sources.node(path, line) if wanted else None
+            self._children[key] = tuple(child_collections(node)) if node else ()
+        return self._children[key]
+
+    def arguments(self, func: FunctionModel) -> tuple[ObjectArgument, ...]:
+        """The fetched objects ``func`` hands to methods of its view (computed once)."""
+        if func.qualname not in self._arguments:
+            path, line = func.location.path, func.location.line
+            node = (
+                self.sources.node(path, line)
+                if self.sources.mentions(path, line, _FETCH_WORDS)
+                else None
+            )
+            self._arguments[func.qualname] = tuple(object_arguments(node)) if node else ()
+        return self._arguments[func.qualname]
 
     def restricted(self, cls: ClassModel) -> bool:
         """The view's own objects are those the *user* may see, not merely a tenant's.
@@ -114,7 +159,10 @@ class _Views:
         if cls.qualname not in self._tenants:
             found: set[str] = set()
             for meth in cls.methods.values():
-                node = self.sources.node(meth.location.path, meth.location.line)
+                path, line = meth.location.path, meth.location.line
+                if not self.sources.mentions(path, line, ("request.",)):
+                    continue
+                node = self.sources.node(path, line)
                 if node is not None:
                     found |= request_attributes(node)
             self._tenants[cls.qualname] = frozenset(found)
@@ -140,11 +188,17 @@ def _functions(
         hit = ctx.project.method(cls, name)
         if hit is not None:
             seen.setdefault(hit[1].qualname, (hit[1], {}))
+    targets = {
+        func.qualname
+        for func, _ in seen.values()
+        if set(func.params) - _PLAIN_PARAMS
+        and views.sources.mentions(func.location.path, func.location.line, _COLLECTION_WORDS)
+    }
+    if not targets:
+        yield from seen.values()
+        return  # no method could list a collection of an object handed to it
     for func, _ in list(seen.values()):
-        node = views.sources.node(func.location.path, func.location.line)
-        if node is None:
-            continue
-        for arg in object_arguments(node):
+        for arg in views.arguments(func):
             hit = ctx.project.method(cls, arg.method)
             if hit is None or len(hit[1].params) <= arg.position + 1:
                 continue
@@ -170,10 +224,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             continue  # anonymous (MG101's finding), staff-only or not a view of ours
         severity, confidence, note = reachable
         for func, bound in _functions(ctx, views, analysis):
-            node = views.sources.node(func.location.path, func.location.line)
-            if node is None:
-                continue
-            for child in child_collections(node):
+            for child in views.children(func, bound=bool(bound)):
                 fetch = child.fetch or bound.get(child.parent)
                 if child.scoped or fetch is None:
                     continue

@@ -48,11 +48,15 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.body_ids import IdListLookup, id_list_lookups
-from mtlsguard.scan.analysis.children import SourceFunctions
 from mtlsguard.scan.analysis.ownership import _target_class, is_user_model
 from mtlsguard.scan.analysis.relations import ModelSources, child_relation
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.serializer_fields import user_owner_fields, writable_relations
+from mtlsguard.scan.analysis.serializer_fields import (
+    WritableRelation,
+    user_owner_fields,
+    writable_relations,
+)
+from mtlsguard.scan.analysis.sources import SourceFunctions
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.facts.syntax import strings
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
@@ -76,14 +80,16 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report writable relations and id lists from the body that pick other users' objects."""
     sources = SourceFunctions(ctx.project.root)
     models = ModelSources(ctx.project.root)
+    relations: dict[str, tuple[WritableRelation, ...]] = {}
+    lookups: dict[str, tuple[IdListLookup, ...]] = {}
     for analysis in ctx.routes:
         reachable = user_reachable(ctx, analysis)
         if reachable is None:
             continue  # anonymous (MG101's finding), staff-only or not a view of ours
         severity, confidence, note = reachable
         for location, evidence, remediation in [
-            *_serializer_relations(ctx, sources, models, analysis),
-            *_id_lists(ctx, sources, models, analysis),
+            *_serializer_relations(ctx, sources, models, analysis, relations),
+            *_id_lists(ctx, sources, models, analysis, lookups),
         ]:
             yield meta.finding(
                 severity=severity,
@@ -133,7 +139,11 @@ def _checked_in_view(
 
 
 def _serializer_relations(
-    ctx: RuleContext, sources: SourceFunctions, models: ModelSources, analysis: RouteAnalysis
+    ctx: RuleContext,
+    sources: SourceFunctions,
+    models: ModelSources,
+    analysis: RouteAnalysis,
+    memo: dict[str, tuple[WritableRelation, ...]],
 ) -> Iterator[tuple[Location, str, str]]:
     cls = analysis.klass
     if cls is None or analysis.framework != "drf":
@@ -147,7 +157,11 @@ def _serializer_relations(
     serializer = ctx.project.class_named(value.name) if isinstance(value, Ref) else None
     if serializer is None:
         return
-    for relation in writable_relations(ctx.project, sources, models, serializer):
+    if serializer.qualname not in memo:
+        memo[serializer.qualname] = tuple(
+            writable_relations(ctx.project, sources, models, serializer)
+        )
+    for relation in memo[serializer.qualname]:
         owners = _owned(ctx, relation.target)
         if not owners or _checked_in_view(ctx, sources, cls, relation.field):
             continue
@@ -184,14 +198,21 @@ def _handlers(ctx: RuleContext, analysis: RouteAnalysis) -> Iterator[FunctionMod
 
 
 def _id_lists(
-    ctx: RuleContext, sources: SourceFunctions, models: ModelSources, analysis: RouteAnalysis
+    ctx: RuleContext,
+    sources: SourceFunctions,
+    models: ModelSources,
+    analysis: RouteAnalysis,
+    memo: dict[str, tuple[IdListLookup, ...]],
 ) -> Iterator[tuple[Location, str, str]]:
     for handler in _handlers(ctx, analysis):
-        node = sources.node(handler.location.path, handler.location.line)
-        if node is None:
+        if handler.qualname not in memo:
+            path, line = handler.location.path, handler.location.line
+            node = sources.node(path, line) if sources.mentions(path, line, ("__in",)) else None
+            memo[handler.qualname] = tuple(id_list_lookups(node)) if node is not None else ()
+        if not memo[handler.qualname]:
             continue
         mg104 = {lk.line for lk in handler.facts.lookups}
-        for lookup in id_list_lookups(node):
+        for lookup in memo[handler.qualname]:
             if lookup.line in mg104:
                 continue  # a lookup MG104 judges
             target = _picked(ctx, models, lookup)
