@@ -682,6 +682,24 @@ def test_a_registry_filled_by_hook_functions_is_evaluated() -> None:
         "cms/directory/users/edit/<int:pk>/": "cms.views.EditView",
         "cms/places/chooser/": "cms.views.IndexView",
         "cms/places/chooser/edit/<int:pk>/": "cms.views.EditView",
+        # a group holding a class and an instance (callable()); a chooser whose views are
+        # built from merged, filtered keyword dicts ({**kwargs}, a dict comprehension,
+        # ``value is not self.UNDEFINED`` for an ``object()`` sentinel and a list), gettext_lazy
+        # labels, a closure it defines but does not call, a timezone.now() it does not compute
+        # and a registry with an unreadable base
+        "cms/label_chooser/": "cms.views.IndexView",
+        "cms/label_chooser/edit/<int:pk>/": "cms.views.EditView",
+        "cms/label_chooser/choose/": "labels.views.ChooseView",
+        "cms/label_chooser/chosen/<str:pk>/": "labels.views.ChosenView",
+        # its url_prefix given to the constructor (setattr(self, ...))
+        "cms/labels/tags/": "cms.views.IndexView",
+        "cms/labels/tags/edit/<int:pk>/": "cms.views.EditView",
+        "cms/labels/tags/choose/": "labels.views.ChooseView",
+        "cms/labels/tags/chosen/<str:pk>/": "labels.views.ChosenView",
+        # a model with a base the scanner cannot read (its CharField primary key: str), its
+        # viewset's prefix made from the model's default table name
+        "cms/labels/label/": "cms.views.IndexView",
+        "cms/labels/label/edit/<str:pk>/": "cms.views.EditView",
     }
     # on_register(): a menu hook recorded, a permission registry it proves harmless; both said
     assert any("register('register_admin_menu_item'" in a for a in result.assumptions)
@@ -689,6 +707,10 @@ def test_a_registry_filled_by_hook_functions_is_evaluated() -> None:
         a.startswith("register_permission(self.name)")
         and "cannot change cms.viewsets.viewsets" in a
         for a in result.assumptions
+    )
+    # the value of a call proven harmless is not computed, and never read
+    assert any(
+        a.startswith("timezone.now() (labels.viewsets:33) not run") for a in result.assumptions
     )
 
 
@@ -726,7 +748,11 @@ def test_a_registry_whose_effects_cannot_be_proven_harmless_stays_unresolved(
         ("urlpatterns", "register_viewsets_urls()")
     ]
     assert "also filled at import time (people.admin:2)" in result.unresolved[0].reason
-    assert not any(r.pattern.startswith("cms/people") for r in result.routes)
+    # what the hooks register is there whatever import-time code added before them: listed,
+    # the scan stays partial (the import-time viewset "extra" is not seen)
+    assert "only the routes of what the hooks register are listed" in (result.unresolved[0].reason)
+    assert {"cms/people/", "cms/people/edit/<str:pk>/"} <= {r.pattern for r in result.routes}
+    assert not any(r.pattern.startswith("cms/extra") for r in result.routes)
     # through a decorator whose function registers on it
     (tmp_path / "deco").mkdir()
     result = _registry_variant(
@@ -884,4 +910,64 @@ def test_routes_under_an_undecidable_prefix_branch_are_listed_once() -> None:
         ("account/", "pages.views.account"),
         # declared on another line: not a twin of the first route, kept
         ("<dynamic>", "pages.views.home"),
+    ]
+
+
+def test_a_value_the_registry_evaluation_did_not_compute_is_never_guessed(
+    tmp_path: Path,
+) -> None:
+    # timezone.now() is proven harmless and not run; a URL built from its value is not guessed
+    result = _registry_variant(
+        tmp_path,
+        {
+            "places/views.py": """\
+                from django.utils import timezone
+                from django.utils.functional import cached_property
+                from cms.viewsets import ViewSet
+                class DatedViewSet(ViewSet):
+                    def __init__(self, name=None, **kwargs):
+                        super().__init__(name, **kwargs)
+                        self.stamp = timezone.now()
+                    @cached_property
+                    def url_prefix(self):
+                        return f"{self.name}/{self.stamp}"
+                chooser_viewset = DatedViewSet("places_chooser")
+            """
+        },
+    )
+    # the prefix is the walker's <dynamic> (as any pattern it cannot fold), never a guess
+    patterns = {r.pattern: r.view for r in result.routes}
+    assert patterns["cms/<dynamic>"] == "cms.views.IndexView"
+    assert not any("places_chooser" in p for p in patterns)
+    assert any(a.startswith("timezone.now() (places.views:7) not run") for a in result.assumptions)
+
+
+def test_url_factories_read_keyword_dicts_and_translated_labels(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import path
+                from django.utils.translation import gettext_lazy as _, pgettext
+                from app import views
+                def crud(name, **options):
+                    opts = dict(options)
+                    prefix = opts.pop("prefix", name)
+                    extra = {**opts, "label": _("things-list")}
+                    extra.setdefault("kind", pgettext("url", "all"))
+                    extra.update(hidden=True)
+                    named = {k: v for k, v in extra.copy().items() if k != "skip"}
+                    return [path(f"{prefix}/{named['kind']}/", views.a, name=named["label"])]
+                def missing(**options):
+                    return [path(options.pop("prefix") + "/", views.a)]  # KeyError: not static
+                urlpatterns = [*crud("things", prefix="stuff", skip=1), *missing()]
+            """,
+            "app/views.py": "def a(request):\n    return None\n",
+        },
+    )
+    result = scan_project(root)
+    # a key that is not there (KeyError in Python) is not guessed: the walker's <dynamic>
+    assert [(r.pattern, r.name) for r in result.routes] == [
+        ("stuff/all/", "things-list"),
+        ("<dynamic>", None),
     ]

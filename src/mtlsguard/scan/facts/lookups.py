@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 
-from mtlsguard.scan.facts.syntax import mentions_user, through_objects
+from mtlsguard.scan.facts.syntax import MANAGERS, mentions_user, own_nodes, through_objects
 from mtlsguard.scan.facts.walk import FunctionWalk, collects, on_call
 from mtlsguard.scan.project_model import ObjectLookup, Ref
 
@@ -74,7 +74,7 @@ def _model_expr(source: ast.expr) -> ast.expr:
     while isinstance(base, ast.Attribute | ast.Call):
         if isinstance(base, ast.Call):
             base = base.func
-        elif base.attr == "objects":
+        elif base.attr in MANAGERS:
             return base.value
         else:
             base = base.value
@@ -125,8 +125,9 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
     scoped = mentions_user(call) or any(
         kw.arg and any(w in kw.arg for w in _OWNER_WORDS) for kw in call.keywords
     )
-    value = walk.resolve(_model_expr(source))
-    model = value.name if isinstance(value, Ref) else None
+    model_expr = _model_expr(source)
+    value = walk.resolve(model_expr)
+    model = _model_source(walk, model_expr) or (value.name if isinstance(value, Ref) else None)
     if not used:
         return
     server: list[str] = []
@@ -157,8 +158,46 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
         elif not isinstance(kw.value, ast.Constant):
             server.append(kw.arg)
     walk.lookups.append(
-        ObjectLookup(call.lineno, short, model, used, scoped, tuple(server), tuple(url_parents))
+        ObjectLookup(
+            call.lineno,
+            short,
+            model,
+            used,
+            scoped,
+            tuple(server),
+            tuple(url_parents),
+        )
     )
+
+
+_CLASS_WORDS = ("model", "class")
+
+
+def _model_source(walk: FunctionWalk, model: ast.expr) -> str:
+    """``self.page.get_submission_class`` when the model is a local a parent of the view gave.
+
+    ``submission_class = self.page.get_submission_class()``: the records of that class belong
+    to the page (a getter named for a model or class, on an attribute of the view).
+    """
+    if not isinstance(model, ast.Name):
+        return ""
+    for node in own_nodes(walk.func):
+        if not (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == model.id for t in node.targets)
+            and isinstance(node.value, ast.Call)
+        ):
+            continue
+        func = node.value.func
+        if (
+            isinstance(func, ast.Attribute)
+            and any(w in func.attr.lower() for w in _CLASS_WORDS)
+            and isinstance(func.value, ast.Attribute)
+            and isinstance(func.value.value, ast.Name)
+            and func.value.value.id == "self"
+        ):
+            return f"self.{func.value.attr}.{func.attr}"
+    return ""
 
 
 _REQUEST_INPUT = frozenset(

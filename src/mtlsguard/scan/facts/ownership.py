@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from mtlsguard.scan.facts.guards import denies, secret_test
-from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
+from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, strings
 
 __all__ = ["ownership_checked"]
 
@@ -44,7 +44,9 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
             if not isinstance(stmt, ast.If):
                 continue
             tested = {n.id for n in ast.walk(stmt.test) if isinstance(n, ast.Name)}
-            via = set().union(*(testers[t] for t in tested & testers.keys()))
+            via = set().union(
+                *(testers[t] for t in (tested - _validated(stmt.test)) & testers.keys())
+            )
             if not via and not _ownership_test(stmt.test, aliases):
                 continue
             after = body[index + 1] if index + 1 < len(body) else None
@@ -57,12 +59,13 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
                     for n in ast.walk(stmt.test)
                     if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
                 )
+    found_lines = _form_validated(nodes, aliases)
     checked |= _asserted(nodes, aliases)
     checked |= _refined(nodes, aliases, checked)
     checked |= _fetched_with_user(nodes, aliases)
     if not checked:
-        return set()
-    found: set[int] = set()
+        return found_lines & lookup_lines
+    found: set[int] = found_lines
     for node in nodes:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id in checked for t in node.targets
@@ -73,6 +76,90 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
             if any(isinstance(v, ast.Name) and v.id in checked for v in values):
                 found.add(node.lineno)
     return found & lookup_lines
+
+
+def _validated(test: ast.expr) -> set[str]:
+    """Forms the test validates (``form.is_valid()``): a check of the data, not of an object.
+
+    ``form = CopyForm(request.POST, user=request.user, page=page)`` then ``if form.is_valid():
+    ... return redirect(...)``: the form validates what the caller submitted; whether it also
+    checks the page it was handed is the form's business, not seen here.
+    """
+    return {
+        n.func.value.id
+        for n in ast.walk(test)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == "is_valid"
+        and isinstance(n.func.value, ast.Name)
+    }
+
+
+def _form_validated(nodes: list[ast.AST], aliases: set[str]) -> set[int]:
+    """Lookups by a field of the body that a form given the user validates and replaces.
+
+    ``parent = Page.objects.get(id=request.POST["new_parent_page"])`` (a pre-fill) and later
+    ``parent = form.cleaned_data["new_parent_page"]`` from ``form = CopyForm(request.POST,
+    user=request.user)``: what the view acts on is the value the form validated for that user.
+    """
+    forms = {
+        target.id
+        for node in nodes
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and any(
+            _refers_to_user(a, aliases)
+            for a in [*node.value.args, *(k.value for k in node.value.keywords)]
+        )
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    if not forms:
+        return set()
+    replaced: dict[str, set[str]] = {}
+    for node in nodes:
+        if not isinstance(node, ast.Assign):
+            continue
+        field = _cleaned_field(node.value, forms)
+        if field:
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    replaced.setdefault(target.id, set()).add(field)
+    lines: set[int] = set()
+    for node in nodes:
+        if not isinstance(node, ast.Assign) or _cleaned_field(node.value, forms):
+            continue
+        fields = set().union(
+            *(replaced.get(t.id, set()) for t in node.targets if isinstance(t, ast.Name))
+        )
+        if fields & set(strings(node.value)):
+            lines.update(n.lineno for n in ast.walk(node.value) if isinstance(n, ast.Call))
+    return lines
+
+
+def _cleaned_field(value: ast.expr, forms: set[str]) -> str:
+    """``F`` for ``form.cleaned_data["F"]`` / ``form.cleaned_data.get("F")`` of a known form."""
+    if isinstance(value, ast.Subscript):
+        base, key = value.value, value.slice
+    elif (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "get"
+        and value.args
+    ):
+        base, key = value.func.value, value.args[0]
+    else:
+        return ""
+    if (
+        isinstance(base, ast.Attribute)
+        and base.attr == "cleaned_data"
+        and isinstance(base.value, ast.Name)
+        and base.value.id in forms
+        and isinstance(key, ast.Constant)
+        and isinstance(key.value, str)
+    ):
+        return key.value
+    return ""
 
 
 def _testers(nodes: list[ast.AST], aliases: set[str]) -> dict[str, set[str]]:

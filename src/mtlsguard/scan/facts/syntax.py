@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 __all__ = [
     "DEFINITIONS",
+    "MANAGERS",
     "FunctionNode",
     "mentions_attr",
     "mentions_user",
@@ -52,11 +53,16 @@ def mentions_user(node: ast.AST) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr == "user" for n in ast.walk(node))
 
 
+MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+"""A model's manager: ``objects`` by convention, ``_default_manager`` as Django documents it
+for code that does not know the model's own managers."""
+
+
 def through_objects(node: ast.expr) -> bool:
-    """``Model.objects.filter`` / ``Model.objects.select_related().filter``."""
+    """``Model.objects.filter`` / ``Model._default_manager.select_related().filter``."""
     while isinstance(node, ast.Attribute | ast.Call):
         if isinstance(node, ast.Attribute):
-            if node.attr == "objects":
+            if node.attr in MANAGERS:
                 return True
             node = node.value
         else:

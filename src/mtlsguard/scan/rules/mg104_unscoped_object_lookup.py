@@ -16,7 +16,18 @@ reported, and so is one asked through a permission tester built from it and the 
 PermissionDenied``); nor is a lookup by a parent named in the URL (``workspace__slug=slug``)
 when a decorator or the handler checks that parent against the user, unless the records are
 picked by ids the caller lists (``filter(id__in=issue_ids)`` with ``issue_ids`` taken from
-``request.data``). A class-based view's ``self.pk`` is the URL's key. A DRF viewset over the
+``request.data``). A class-based view's ``self.pk`` is the URL's key. A model named through a
+swappable-model getter (``get_object_or_404(get_image_model(), id=image_id)``, a project
+function returning ``apps.get_model(...)`` of a setting with a string default) is the model
+the site's setting or the default names. Records of a model class the view took from a parent
+it checked against the user (``cls = self.page.get_submission_class()``, then
+``cls._default_manager.filter(id__in=request.GET.getlist("selected"))``, in a handler,
+``dispatch()`` or a method they call) are reported unless reached through that parent
+(``self.page.get_submissions().filter(...)``). A form given the user validates the fields it
+cleans (a pre-fill ``Page.objects.get(id=request.POST["parent"])`` replaced by
+``form.cleaned_data["parent"]`` is not reported), not the objects handed to it:
+``if form.is_valid()`` is no check of ``page`` in ``Form(request.POST, user=request.user,
+page=page)``. A DRF viewset over the
 user model that deletes with DRF's own ``destroy()`` is reported too (medium severity, low
 confidence): whoever may delete users deletes superusers as well. Staff-only views (also by a check
 the handler makes through a method of its view) are not reported; views behind a global
@@ -48,13 +59,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_tenant, is_user_model, tenant_paths
+from mtlsguard.scan.analysis.parents import checked_parent
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
+from mtlsguard.scan.analysis.swappable import model_of_getter
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
@@ -63,6 +77,8 @@ from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_k
 RULE_ID = "MG104"
 _SECRETS = ("token", "secret", "signature")
 _RECORD_KEY = re.compile(r"(^|_)(pk|id)s?$")
+_PARENT_GETTER = re.compile(r"self\.\w+\.\w+$")
+"""A model class a parent kept on the view gave (``self.page.get_submission_class``)."""
 _ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy", "get_object")
 
 
@@ -78,6 +94,25 @@ def _handlers(ctx: RuleContext, analysis: RouteAnalysis) -> list[FunctionModel]:
         hit = ctx.project.method(cls, name)
         if hit is not None:
             found.append(hit[1])
+    return found
+
+
+def _reached(
+    ctx: RuleContext, analysis: RouteAnalysis, handlers: list[FunctionModel]
+) -> list[FunctionModel]:
+    """The handlers, ``dispatch()`` and the view's methods they call (``self.get_queryset()``)."""
+    cls = analysis.klass
+    found = list(handlers)
+    hit = ctx.project.method(cls, "dispatch") if cls is not None else None
+    if hit is not None and hit[1] not in found:
+        found.append(hit[1])
+    for caller in list(found):
+        for call in caller.facts.calls:
+            helper = call.removeprefix("self.")
+            if cls is not None and helper != call and "." not in helper:
+                hit = ctx.project.method(cls, helper)
+                if hit is not None and hit[1] not in found:
+                    found.append(hit[1])
     return found
 
 
@@ -98,11 +133,19 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             continue  # staff-only view: any object is theirs to see
         route_downgrade = permission_downgrade(gate)
         yield from _privileged_account_destroy(ctx, meta, analysis, route_downgrade[2])
-        for handler in _handlers(ctx, analysis):
-            if not any(
-                not lk.user_scoped
-                and (ctx.owner_fields(lk.model) or is_user_model(ctx.project, lk.model))
+        handlers = _handlers(ctx, analysis)
+        for func in _reached(ctx, analysis, handlers):
+            for lookup in func.facts.lookups:
+                if not lookup.user_scoped and _PARENT_GETTER.match(lookup.model or ""):
+                    yield from _parent_records(ctx, meta, analysis, func, lookup, route_downgrade)
+        for handler in handlers:
+            lookups = [
+                replace(lk, model=_model(ctx, lk.model))
                 for lk in handler.facts.lookups
+                if not lk.user_scoped
+            ]
+            if not any(
+                ctx.owner_fields(lk.model) or is_user_model(ctx.project, lk.model) for lk in lookups
             ):
                 continue  # nothing to report: spare following its calls for a role check
             own = gate or _handler_gate(ctx, analysis, handler)
@@ -111,9 +154,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             severity, confidence, note = (
                 route_downgrade if gate is not None else permission_downgrade(own)
             )
-            for lookup in handler.facts.lookups:
-                if lookup.user_scoped:
-                    continue
+            for lookup in lookups:
                 owners = ctx.owner_fields(lookup.model)
                 user_record = not owners and is_user_model(ctx.project, lookup.model)
                 if not owners and not user_record:
@@ -157,6 +198,13 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     ),
                     remediation=_remediation(lookup.model, owners),
                 )
+
+
+def _model(ctx: RuleContext, model: str | None) -> str | None:
+    """The model a lookup is on: ``get_image_model()`` is the class that getter returns."""
+    if model is None or ctx.project.class_named(model) is not None:
+        return model
+    return model_of_getter(ctx.project, model) or model
 
 
 USER_RECORD_NOTE = (
@@ -219,6 +267,50 @@ def _privileged_account_destroy(
             "Override destroy() (and update()) to refuse a superuser or staff target unless "
             "request.user is one: if target.is_superuser and not request.user.is_superuser: "
             "return HttpResponseForbidden()."
+        ),
+    )
+
+
+def _parent_records(
+    ctx: RuleContext,
+    meta: Rule,
+    analysis: RouteAnalysis,
+    handler: FunctionModel,
+    lookup: ObjectLookup,
+    downgrade: tuple[Severity | None, Confidence | None, str],
+) -> Iterator[Finding]:
+    """Records of a model class the view took from a parent it checked, picked by caller ids.
+
+    ``cls = self.page.get_submission_class()`` then ``cls._default_manager.filter(id__in=
+    request.GET.getlist("selected"))``: the page was checked against the user, the records
+    were not reached through it (``self.page.get_submissions().filter(...)`` would be).
+    """
+    getter = lookup.model or ""
+    source = getter.rsplit(".", 1)[0]
+    attr = source.removeprefix("self.")
+    if any(k.split("__")[0].removesuffix("_id") == attr for k in lookup.server_keys):
+        return
+    checker = checked_parent(ctx.project, analysis.klass, source)
+    if checker is None:
+        return
+    severity, confidence, note = downgrade
+    yield meta.finding(
+        severity=severity,
+        confidence=confidence,
+        location=Location(handler.location.path, lookup.line),
+        route=analysis.route.pattern,
+        view=analysis.view,
+        view_kind=analysis.view_kind,
+        evidence=(
+            f"{where(analysis)}: {lookup.kind} on the records of the model class {getter}() "
+            f"by {', '.join(lookup.url_kwargs)} in "
+            f"{short_of(handler.qualname)}() without filtering by {source}, which "
+            f"{checker}() checks against the user: ids of another {attr}'s records are "
+            f"accepted{note}"
+        ),
+        remediation=(
+            f"Reach the records through {source} (its related manager or a queryset filtered "
+            f"by {attr}={source}) before filtering by the ids from the request."
         ),
     )
 

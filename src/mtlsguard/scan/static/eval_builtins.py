@@ -7,6 +7,7 @@ the evaluator's own lists) are run; anything else raises
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from typing import Any
 
@@ -18,10 +19,11 @@ from mtlsguard.scan.static.eval_values import (
     Method,
     NotStatic,
     Ref,
+    Sentinel,
     Splice,
 )
 
-__all__ = ["call_builtin", "constant_attribute", "truth"]
+__all__ = ["call_builtin", "compare", "constant_attribute", "plain", "truth"]
 
 _STR_METHODS = frozenset(
     {
@@ -40,7 +42,7 @@ _STR_METHODS = frozenset(
         "removesuffix",
     }
 )
-_DICT_METHODS = frozenset({"keys", "values", "items", "get"})
+_DICT_METHODS = frozenset({"keys", "values", "items", "get", "copy", "update", "pop", "setdefault"})
 _LIST_MUTATORS = frozenset({"append", "extend", "insert"})
 _FUNCTIONS = frozenset({"list", "tuple", "len", "str", "sorted", "reversed", "bool", "dict"})
 
@@ -85,8 +87,21 @@ def call_builtin(func: Builtin, args: list[Any], kwargs: dict[str, Any], iterate
             raise NotStatic(func.name)
         return None
     if isinstance(receiver, dict):
-        if func.name == "get":
-            return receiver.get(*args)
+        if func.name in ("get", "pop", "setdefault") and not kwargs and 1 <= len(args) <= 2:
+            if func.name == "pop" and len(args) == 1 and args[0] not in receiver:
+                raise NotStatic("pop of a missing key")
+            return getattr(receiver, func.name)(*args)
+        if func.name == "update" and len(args) <= 1:
+            for arg in args:
+                if not isinstance(arg, dict):
+                    raise NotStatic("dict.update")
+                receiver.update(arg)
+            receiver.update(kwargs)
+            return None
+        if func.name == "copy" and not args and not kwargs:
+            return dict(receiver)
+        if args or kwargs:
+            raise NotStatic(f"dict.{func.name} arguments")
         return list(getattr(receiver, func.name)())
     if not all(isinstance(a, str | int | list | tuple) for a in [*args, *kwargs.values()]):
         raise NotStatic(f"str.{func.name} arguments")
@@ -118,3 +133,39 @@ def _function(name: str, args: list[Any], iterate: Iterate) -> Any:
     if name == "dict" and isinstance(value, dict):
         return dict(value)
     return list(items)
+
+
+def plain(value: Any) -> bool:
+    """A constant that formats as itself (``"%s/" % value``)."""
+    if isinstance(value, tuple):
+        return all(plain(v) for v in value)
+    return value is None or isinstance(value, str | int | float)
+
+
+def compare(op: ast.cmpop, left: Any, right: Any, distinct: Callable[[Any], bool]) -> bool:
+    """``left <op> right`` for known values; ``distinct``: surely not an object of the code."""
+    if isinstance(op, ast.Is | ast.IsNot) and (
+        isinstance(left, Instance | Sentinel) or (isinstance(left, Ref) and left == right)
+    ):
+        # an object is itself; one global name read twice is one object
+        return (left is right or left == right) == isinstance(op, ast.Is)
+    if (
+        isinstance(op, ast.Is | ast.IsNot)
+        and isinstance(right, Instance | Sentinel)
+        and distinct(left)
+    ):
+        return not isinstance(op, ast.Is)  # a constant or a class is not an object it built
+    for value in (left, right):
+        if not (value is None or isinstance(value, str | int | float | list | tuple | dict)):
+            if isinstance(value, Sentinel):
+                continue
+            raise NotStatic("comparison")
+    if isinstance(op, ast.Eq):
+        return bool(left == right)
+    if isinstance(op, ast.NotEq):
+        return bool(left != right)
+    if isinstance(op, ast.In | ast.NotIn) and isinstance(right, str | list | tuple | dict):
+        return (left in right) == isinstance(op, ast.In)
+    if isinstance(op, ast.Is | ast.IsNot) and (left is None or right is None):
+        return (left is right) == isinstance(op, ast.Is)
+    raise NotStatic("comparison")

@@ -38,6 +38,12 @@ _MUTATORS = frozenset(
 _SETTERS = frozenset({"setattr", "delattr", "vars"})
 
 
+class _Unread(str):
+    """A method that may be defined in a base the audit cannot read, on an unguarded object."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
 class _Site:
     """A function to read: where it is and what its first parameter stands for."""
@@ -150,6 +156,8 @@ class EffectAudit:
             elif isinstance(node, ast.Attribute) and _is_name(node.value, me) and site.owner:
                 # ``self.widget_class``: a property runs when read
                 for found in self._methods(site.owner, node.attr, site.guarded):
+                    if isinstance(found, _Unread):
+                        continue  # it does not receive a guarded object
                     if isinstance(found, str) or _is_property(found.func):
                         yield found
 
@@ -180,7 +188,7 @@ class EffectAudit:
             )
         ):
             for found in self._methods(site.owner, func.attr, site.guarded):
-                yield _passing(found, call, guarded, 1)
+                yield from _passing(found, call, guarded, 1)
             return
         if (
             isinstance(func, ast.Attribute)
@@ -191,7 +199,8 @@ class EffectAudit:
             return
         resolved = self._resolved(site, func)
         if resolved is not None:
-            yield from (_passing(found, call, guarded, offset) for found, offset in resolved)
+            for found, offset in resolved:
+                yield from _passing(found, call, guarded, offset)
             return
         name = func.attr if isinstance(func, ast.Attribute) else ""
         if name in self.methods:
@@ -226,7 +235,9 @@ class EffectAudit:
             found = self._class_of(dotted)
             if found is None or dotted in seen:
                 if found is None and "." in dotted.removeprefix("builtins."):
-                    yield f"base {dotted} not readable"  # a builtin base (Exception) is not
+                    # (a builtin base, Exception, is readable enough)
+                    reason = f"base {dotted} not readable"
+                    yield reason if guarded else _Unread(reason)
                 continue
             seen.add(dotted)
             tree, module, node = found
@@ -278,10 +289,21 @@ def _top_level(stmt: ast.stmt) -> Iterator[ast.AST]:
         yield from ast.walk(stmt)
 
 
-def _passing(found: _Site | str, call: ast.Call, guarded: set[str], offset: int) -> _Site | str:
-    """``found`` with the parameters that receive a guarded name marked."""
+def _passing(
+    found: _Site | str, call: ast.Call, guarded: set[str], offset: int
+) -> Iterator[_Site | str]:
+    """``found`` with the parameters that receive a guarded name marked.
+
+    A method that may live in a base it cannot read matters only when a guarded name is
+    passed to it (code it cannot read cannot name the followed objects either).
+    """
+    if isinstance(found, _Unread):
+        if any(_guarded_arg(a, guarded) for a in [*call.args, *(k.value for k in call.keywords)]):
+            yield f"{found}, and the object it was called on is passed to it"
+        return
     if isinstance(found, str):
-        return found
+        yield found
+        return
     params = [*found.func.args.posonlyargs, *found.func.args.args]
     names = {
         params[index + offset].arg if index + offset < len(params) else "*"
@@ -290,9 +312,10 @@ def _passing(found: _Site | str, call: ast.Call, guarded: set[str], offset: int)
     }
     names |= {k.arg or "**" for k in call.keywords if _guarded_arg(k.value, guarded)}
     if not names:
-        return found
+        yield found
+        return
     passed = found.passed | _expand(found.func, frozenset(names))
-    return _Site(found.tree, found.module, found.func, found.owner, found.guarded, passed)
+    yield _Site(found.tree, found.module, found.func, found.owner, found.guarded, passed)
 
 
 def _expand(func: ast.FunctionDef, names: frozenset[str]) -> frozenset[str]:

@@ -54,6 +54,8 @@ def model_meta(evaluator: ModelFacts, frame: Frame, model: Ref) -> Instance:
         label = evaluator.attribute(frame, app, "label")
     pk = _declared_pk(evaluator, found, 0) or _auto_field(evaluator, frame, app)
     attrs = {"app_label": label, "model_name": name.lower(), "object_name": name, "pk": pk}
+    # Django's default table name (``Meta.db_table`` when the class sets it)
+    attrs["db_table"] = _meta_option(found[2], "db_table") or f"{label}_{name.lower()}"
     return Instance(_OPTIONS, attrs)
 
 

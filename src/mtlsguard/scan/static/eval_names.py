@@ -14,7 +14,7 @@ import dataclasses
 from abc import abstractmethod
 from typing import Any
 
-from mtlsguard.scan.static.eval_builtins import constant_attribute
+from mtlsguard.scan.static.eval_builtins import constant_attribute, plain
 from mtlsguard.scan.static.eval_statements import StatementRunner
 from mtlsguard.scan.static.eval_values import (
     Builtin,
@@ -27,11 +27,12 @@ from mtlsguard.scan.static.eval_values import (
     Ref,
     Splice,
     Super,
+    Unknown,
 )
 from mtlsguard.scan.static.modules import absolute_import
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
-__all__ = ["ClassFound", "Missing", "NameResolver", "decorator_name"]
+__all__ = ["ClassFound", "Missing", "NameResolver", "decorator_name", "known"]
 
 _PROPERTIES = frozenset({"property", "cached_property"})
 _CLASS_LEVEL = frozenset({"classmethod", "classonlymethod", "staticmethod"})
@@ -60,7 +61,7 @@ class NameResolver(StatementRunner):
 
     def _name(self, frame: Frame, name: str) -> Any:
         if name in frame.local:
-            return frame.local[name]
+            return known(frame.local[name])
         module = frame.module
         dotted = frame.tree.resolve_name(module, name)
         if dotted == name and name not in module.imports:
@@ -117,6 +118,16 @@ class NameResolver(StatementRunner):
                     return True
         return super().truth(value)
 
+    def distinct(self, value: Any) -> bool:
+        """``value`` is surely not an object the code builds: a constant, a class, a function."""
+        if plain(value) or isinstance(value, list | tuple | dict | Method | Builtin):
+            return True  # (a list or dict it built is a new object too)
+        return isinstance(value, Ref) and any(
+            (found := tree.lookup(value.dotted)) is not None
+            and isinstance(found[1], ast.ClassDef | ast.FunctionDef)
+            for tree in self.trees
+        )
+
     def deref(self, value: Any) -> Any:
         """A module-level object's name as the object itself (when objects are followed)."""
         if isinstance(value, Ref) and self.objects is not None and value.dotted in self.objects:
@@ -130,7 +141,7 @@ class NameResolver(StatementRunner):
             if attr == "__dict__":
                 return base.attrs
             if attr in base.attrs:
-                return base.attrs[attr]
+                return known(base.attrs[attr])
             found = self._class(base.cls)
             if found is None:
                 raise NotStatic(base.cls)
@@ -238,7 +249,7 @@ class NameResolver(StatementRunner):
     def is_instance(self, value: Any, classes: Any) -> bool:
         """``isinstance(value, classes)`` for builtin types and the trees' classes."""
         value = self.deref(value)
-        if isinstance(value, Ref | Code | Splice | Method | Builtin | Super):
+        if isinstance(value, Ref | Code | Splice | Method | Builtin | Super | Unknown):
             raise NotStatic("isinstance of a value it does not know")
         wanted = list(classes) if isinstance(classes, tuple) else [classes]
         for cls in wanted:
@@ -259,10 +270,16 @@ class NameResolver(StatementRunner):
         if found is None or level > 8:
             raise NotStatic(f"base {dotted}")
         tree, module, node = found
-        return any(
-            self._subclass(tree.dotted_of(module, base) or "?", ancestor, level + 1)
-            for base in node.bases
-        )
+        unknown: NotStatic | None = None
+        for base in node.bases:
+            try:
+                if self._subclass(tree.dotted_of(module, base) or "?", ancestor, level + 1):
+                    return True  # (whatever the other bases are)
+            except NotStatic as error:
+                unknown = error
+        if unknown is not None:
+            raise unknown
+        return False
 
     def has_attribute(self, frame: Frame, base: Any, attr: str) -> bool:
         """``hasattr(base, attr)``: modules, classes and installed apps' ``AppConfig``."""
@@ -333,6 +350,13 @@ def _assigned(stmt: ast.stmt, name: str) -> ast.expr | None:
     ):
         return stmt.value
     return None
+
+
+def known(value: Any) -> Any:
+    """``value``, unless it is the :class:`Unknown` result of a call that was not run."""
+    if isinstance(value, Unknown):
+        raise NotStatic(f"a value it could not compute ({value.reason})")
+    return value
 
 
 def _holds_code(value: Any) -> bool:

@@ -13,9 +13,14 @@ Two effects are allowed without running them, each recorded as an assumption:
   the evaluation stops it;
 - a call whose result is discarded and that :class:`~.eval_effects.EffectAudit` proves cannot
   reach the followed objects nor change the object it is made on (``viewset.on_register()``
-  registering a menu item or a permission policy).
+  registering a menu item or a permission policy);
+- the same for a call (or an attribute read) whose value is assigned (``self.now =
+  timezone.now()``): the name is bound to an :class:`~.eval_values.Unknown`, and reading it
+  stops the evaluation, so a value that matters is never guessed.
 
-Anything else stops the evaluation as before.
+Objects built by the code (``UNDEFINED = object()``, ``type(...)()``) are sentinels equal only
+to themselves; ``callable()`` and ``setattr()`` on the objects it built are run. Anything else
+stops the evaluation as before.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from typing import Any
 from mtlsguard.scan.static.admin_site import app_package
 from mtlsguard.scan.static.eval_effects import EffectAudit
 from mtlsguard.scan.static.eval_models import model_meta, user_model
+from mtlsguard.scan.static.eval_names import Missing
 from mtlsguard.scan.static.eval_statements import MAX_CALL_DEPTH
 from mtlsguard.scan.static.eval_values import (
+    Builtin,
     Frame,
     InstalledApp,
     Instance,
@@ -35,13 +42,16 @@ from mtlsguard.scan.static.eval_values import (
     NotStatic,
     Ref,
     Sentinel,
+    Unknown,
 )
-from mtlsguard.scan.static.evaluation import UrlFactoryEvaluator, python_errors
+from mtlsguard.scan.static.evaluation import MAX_STEPS, UrlFactoryEvaluator, python_errors
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
 __all__ = ["RegistryEvaluator"]
 
 _BUDGET = "evaluation budget exhausted"
+_REGISTRY_STEPS = 200_000
+"""A registry hook builds every registered viewset's views (their options, their forms)."""
 _REGISTRY_DEPTH = 12
 """A hook, the registry's populate() and register(), a viewset's methods and properties."""
 _APP_LOOKUPS = frozenset({"get_app_config", "is_installed", "get_model"})
@@ -71,7 +81,7 @@ class RegistryEvaluator(UrlFactoryEvaluator):
     ) -> list[Any]:
         """The list ``func()`` returns, module-level objects followed (raises NotStatic)."""
         self._steps = 0
-        self.max_depth = _REGISTRY_DEPTH
+        self.max_depth, self.max_steps = _REGISTRY_DEPTH, _REGISTRY_STEPS
         self.objects = {}
         self.assumed = []
 
@@ -81,7 +91,7 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         finally:
             followed = self.objects
             self.objects = None
-            self.max_depth = MAX_CALL_DEPTH
+            self.max_depth, self.max_steps = MAX_CALL_DEPTH, MAX_STEPS
         if not isinstance(value, list | tuple):
             raise NotStatic("not a list")
         self.followed = sorted(followed)
@@ -122,7 +132,44 @@ class RegistryEvaluator(UrlFactoryEvaluator):
             and len(node.func.args) == 3
         ):
             return Sentinel(f"{frame.module.name}:{node.lineno}:{node.col_offset}")
+        if (
+            isinstance(node, ast.Call)
+            and not node.args
+            and not node.keywords
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "object"
+            and isinstance(self._name(frame, "object"), Builtin)
+        ):
+            return Sentinel(f"{frame.module.name}:{node.lineno}:{node.col_offset}")
         return super().eval(frame, node)
+
+    def _builtin(self, frame: Frame, func: Builtin, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if func.name == "callable" and func.receiver is None and len(args) == 1 and not kwargs:
+            return self._callable(args[0])
+        if func.name == "setattr" and func.receiver is None and len(args) == 3 and not kwargs:
+            target = self.deref(args[0])
+            if not isinstance(target, Instance) or not isinstance(args[1], str):
+                raise NotStatic("setattr on a value it does not know")
+            target.attrs[args[1]] = args[2]  # (an object it built: ``self`` of ``__init__``)
+            return None
+        return super()._builtin(frame, func, args, kwargs)
+
+    def _callable(self, value: Any) -> bool:
+        value = self.deref(value)
+        if value is None or isinstance(value, str | int | float | list | tuple | dict | Sentinel):
+            return False
+        if self.distinct(value):
+            return True  # a class, a function, a method
+        if isinstance(value, Instance):
+            found = self._class(value.cls)
+            if found is None:
+                raise NotStatic(f"callable of {value.cls}")
+            try:
+                self.class_attribute(value.cls, found, "__call__", 0)
+            except Missing:
+                return False
+            return True
+        raise NotStatic("callable of a value it does not know")
 
     def reference(self, dotted: str, depth: int) -> Any:
         """A module-level name; ``django.conf.settings`` holds the settings' constant strings."""
@@ -156,7 +203,7 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         )
 
     def _statement(self, frame: Frame, stmt: ast.stmt) -> None:
-        if self.objects is None or not isinstance(stmt, ast.Expr):
+        if self.objects is None or not isinstance(stmt, ast.Expr | ast.Assign | ast.AnnAssign):
             super()._statement(frame, stmt)
             return
         self._before.append(set(self.objects))
@@ -165,14 +212,28 @@ class RegistryEvaluator(UrlFactoryEvaluator):
         finally:
             self._before.pop()
 
+    def unknown(self, frame: Frame, node: ast.expr, stopped: NotStatic) -> Unknown:
+        """``x = call()`` not run: its value :class:`Unknown` if its effects cannot matter."""
+        self.discarded(frame, node, stopped)
+        return Unknown(str(stopped))
+
     def discarded(self, frame: Frame, node: ast.expr, stopped: NotStatic) -> None:
-        """Go on past a call whose effects provably cannot reach the followed objects."""
-        if self.objects is None or str(stopped) == _BUDGET or not isinstance(node, ast.Call):
+        """Go on past a call whose effects provably cannot reach the followed objects.
+
+        (Or past an attribute read: a property it runs is audited the same way.)
+        """
+        if self.objects is None or str(stopped) == _BUDGET:
+            raise stopped
+        if not isinstance(node, ast.Call | ast.Attribute):
             raise stopped
         before = self._before[-1] if self._before else set()
         self._dropped = {n: self.objects.pop(n) for n in set(self.objects) - before}
         # (built part-way by the call: not followed further)
-        reason = self._harmful(frame, node)
+        if isinstance(node, ast.Call):
+            reason = self._harmful(frame, node)
+        else:
+            audit = EffectAudit(self.trees, set(self.objects), self._object_methods())
+            reason = self._statement_audit(frame, node, audit)
         if reason is not None:
             raise NotStatic(f"{stopped}; its effect was not skipped: {reason}") from stopped
         where = f"{frame.module.name}:{node.lineno}"
@@ -225,8 +286,8 @@ class RegistryEvaluator(UrlFactoryEvaluator):
                         return found
         return None
 
-    def _statement_audit(self, frame: Frame, node: ast.Call, audit: EffectAudit) -> str | None:
-        """The call read as code in its method (its arguments could not be evaluated).
+    def _statement_audit(self, frame: Frame, node: ast.expr, audit: EffectAudit) -> str | None:
+        """The expression read as code in its method (its callee or arguments not known).
 
         What it reads of ``self`` (properties) and what it calls are audited.
         """

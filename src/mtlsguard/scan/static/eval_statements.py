@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from mtlsguard.scan.static.eval_builtins import truth
-from mtlsguard.scan.static.eval_values import Code, Frame, Instance, NotStatic, Splice
+from mtlsguard.scan.static.eval_values import Code, Frame, Instance, NotStatic, Splice, Unknown
 
 __all__ = ["MAX_ITERATIONS", "StatementRunner"]
 
@@ -59,6 +59,14 @@ class StatementRunner(ABC):
         """A call whose result is discarded could not be run: stop (raise ``stopped``).
 
         A subclass may go on when its effects provably cannot reach the value being evaluated.
+        """
+        raise stopped
+
+    def unknown(self, frame: Frame, node: ast.expr, stopped: NotStatic) -> Any:
+        """The value of an assignment whose right side could not be evaluated: stop.
+
+        A subclass may bind an :class:`~.eval_values.Unknown` instead when evaluating ``node``
+        provably cannot change what is being evaluated.
         """
         raise stopped
 
@@ -134,12 +142,14 @@ class StatementRunner(ABC):
             if isinstance(value, Code):
                 # a call run for its effect that the evaluator does not run (``register(x)``)
                 self.discarded(frame, stmt.value, NotStatic("a call with unknown effects"))
-        elif isinstance(stmt, ast.Assign):
-            value = self.eval(frame, stmt.value)
-            for target in stmt.targets:
+        elif isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+            try:
+                value = self.eval(frame, stmt.value)
+            except NotStatic as stopped:
+                value = self.unknown(frame, stmt.value, stopped)
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
                 self.bind(frame, target, value)
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            self.bind(frame, stmt.target, self.eval(frame, stmt.value))
         elif isinstance(stmt, ast.AugAssign):
             self._augmented(frame, stmt)
         elif isinstance(stmt, ast.If):
@@ -158,6 +168,9 @@ class StatementRunner(ABC):
             raise _Break
         elif isinstance(stmt, ast.Continue):
             raise _Continue
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and _inert(stmt):
+            # a closure is not run: calling (or reading) it stops the evaluation
+            frame.local[stmt.name] = Unknown(f"{stmt.name} defined in a function")
         elif not isinstance(stmt, ast.Pass):
             raise NotStatic(type(stmt).__name__)
 
@@ -217,6 +230,15 @@ class StatementRunner(ABC):
         if any(isinstance(v, Splice) for v in value):
             raise NotStatic("items not known")
         return list(value)
+
+
+def _inert(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Defining ``func`` runs no code: no decorator, no call among its defaults."""
+    spec = func.args
+    defaults = [*spec.defaults, *(d for d in spec.kw_defaults if d is not None)]
+    return not func.decorator_list and not any(
+        isinstance(node, ast.Call) for d in defaults for node in ast.walk(d)
+    )
 
 
 def _returned_parameter(func: ast.FunctionDef) -> str | None:

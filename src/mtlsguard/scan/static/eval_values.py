@@ -12,6 +12,7 @@ the same from every module.
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,8 @@ __all__ = [
     "Sentinel",
     "Splice",
     "Super",
+    "Unknown",
+    "absolute",
     "absolute_name",
     "to_node",
 ]
@@ -106,6 +109,17 @@ class Super:
 
 
 @dataclass(frozen=True, slots=True)
+class Unknown:
+    """What a call assigned to a name or an attribute that the evaluator could not run.
+
+    The call was proven unable to change the objects being followed; reading the name (or
+    the attribute) stops the evaluation, so a value that matters is never guessed.
+    """
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Builtin:
     """A builtin or a method of a constant (``getattr``, ``"a/".rstrip``, ``d.keys``)."""
 
@@ -163,3 +177,27 @@ def to_node(value: Any) -> ast.expr:
     if isinstance(value, Method):
         return absolute_name(f"{value.owner}.{value.func.name}")
     raise NotStatic(type(value).__name__)
+
+
+class _Absolute(ast.NodeTransformer):
+    """Every global name of an expression written as its absolute dotted chain."""
+
+    def __init__(self, frame: Frame) -> None:
+        self.frame = frame
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id in self.frame.local:
+            try:
+                return ast.copy_location(to_node(self.frame.local[node.id]), node)
+            except NotStatic:
+                return node
+        dotted = self.frame.tree.resolve_name(self.frame.module, node.id)
+        if dotted == node.id:
+            return node
+        return ast.copy_location(absolute_name(dotted), node)
+
+
+def absolute(frame: Frame, node: ast.expr) -> ast.expr:
+    """A copy of ``node`` with its names made absolute (locals replaced by their values)."""
+    result: ast.expr = _Absolute(frame).visit(copy.deepcopy(node))
+    return result

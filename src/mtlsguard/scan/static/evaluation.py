@@ -4,9 +4,10 @@
 over the installed apps that includes each plugin's ``urls``: the walker asks
 :class:`UrlFactoryEvaluator` for the list such code builds. It runs the function's body with
 its parameters bound (classmethods get their class, defaults are read), follows f-strings,
-concatenation, ``if`` tests it can decide, ``for`` loops and comprehensions over known lists,
-class attributes through the bases, ``apps.get_app_configs()`` (the settings'
-``INSTALLED_APPS``), ``importlib.import_module`` and ``hasattr`` on them. What it does not run
+concatenation, ``if`` tests it can decide, ``for`` loops and comprehensions over known lists
+(dict displays with ``**``, dict comprehensions), class attributes through the bases,
+``apps.get_app_configs()`` (the settings' ``INSTALLED_APPS``), ``importlib.import_module`` and
+``hasattr`` on them, and Django's ``gettext`` family (a label is its message). What it does not run
 (``path()``, ``include()``, ``as_view()``, an unknown call) becomes :class:`Code` for the walker.
 Anything unknown aborts the evaluation (:class:`NotStatic`): the caller then lists the call as
 unresolved. Call depth, loop iterations and the steps of one evaluation are bounded.
@@ -16,14 +17,19 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import copy
 import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from mtlsguard.scan.static.admin_site import app_package
-from mtlsguard.scan.static.eval_builtins import call_builtin
-from mtlsguard.scan.static.eval_names import ClassFound, Missing, NameResolver, decorator_name
+from mtlsguard.scan.static.eval_builtins import call_builtin, compare, plain
+from mtlsguard.scan.static.eval_names import (
+    ClassFound,
+    Missing,
+    NameResolver,
+    decorator_name,
+    known,
+)
 from mtlsguard.scan.static.eval_values import (
     Builtin,
     Code,
@@ -33,10 +39,9 @@ from mtlsguard.scan.static.eval_values import (
     Method,
     NotStatic,
     Ref,
-    Sentinel,
     Splice,
     Super,
-    absolute_name,
+    absolute,
     to_node,
 )
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
@@ -57,6 +62,10 @@ _IMPORTERS = frozenset(
     {"importlib.import_module", "django.utils.module_loading.import_string", "import_string"}
 )
 _FIND_SPEC = frozenset({"importlib.util.find_spec"})
+_TRANSLATION = "django.utils.translation."
+"""Django's documented i18n functions: a label's value is its message (untranslated)."""
+_MESSAGE_ARGUMENT = {"gettext": 0, "gettext_lazy": 0, "ugettext": 0, "ugettext_lazy": 0}
+_MESSAGE_ARGUMENT |= {"pgettext": 1, "pgettext_lazy": 1, "gettext_noop": 0}
 
 
 class UrlFactoryEvaluator(NameResolver):
@@ -74,6 +83,7 @@ class UrlFactoryEvaluator(NameResolver):
         self.hooks = hooks
         """Wagtail's ``hooks.get_hooks(name)``: the dotted names of the functions registered."""
         self._steps = 0
+        self.max_steps = MAX_STEPS
         self.imported: list[str] = []
         """Modules the last :meth:`loop` imported (``importlib.import_module``)."""
 
@@ -122,7 +132,7 @@ class UrlFactoryEvaluator(NameResolver):
     def eval(self, frame: Frame, node: ast.expr) -> Any:
         """The value of ``node`` in ``frame``."""
         self._steps += 1
-        if self._steps > MAX_STEPS:
+        if self._steps > self.max_steps:
             raise NotStatic("evaluation budget exhausted")
         if isinstance(node, ast.Constant):
             return node.value
@@ -143,21 +153,27 @@ class UrlFactoryEvaluator(NameResolver):
                     items.append(self.eval(frame, elt))
             return tuple(items) if isinstance(node, ast.Tuple) else items
         if isinstance(node, ast.Dict):
-            if any(k is None for k in node.keys):
-                raise NotStatic("dict unpacking")
-            return {
-                self.eval(frame, k): self.eval(frame, v)
-                for k, v in zip(node.keys, node.values, strict=True)
-                if k is not None
-            }
+            built: dict[Any, Any] = {}
+            for k, v in zip(node.keys, node.values, strict=True):
+                value = self.eval(frame, v)
+                if k is not None:
+                    built[self.eval(frame, k)] = value
+                elif isinstance(value, dict):
+                    built.update(value)  # {**kwargs}
+                else:
+                    raise NotStatic("dict unpacking")
+            return built
         if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp):
             return self._comprehension(frame, node.elt, node.generators, 0, [])
+        if isinstance(node, ast.DictComp):
+            pair = ast.Tuple([node.key, node.value], ast.Load())
+            return dict(self._comprehension(frame, pair, node.generators, 0, []))
         return self._operator(frame, node)
 
     def _operator(self, frame: Frame, node: ast.expr) -> Any:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
             left, right = self.eval(frame, node.left), self.eval(frame, node.right)
-            if isinstance(node.op, ast.Mod) and isinstance(left, str) and _plain(right):
+            if isinstance(node.op, ast.Mod) and isinstance(left, str) and plain(right):
                 return left % right
             if isinstance(left, list) and isinstance(right, Ref | Code):
                 return [*left, Splice(right)]
@@ -185,14 +201,13 @@ class UrlFactoryEvaluator(NameResolver):
             base, key = self.eval(frame, node.value), self.eval(frame, node.slice)
             if isinstance(base, dict | list | tuple | str) and isinstance(key, str | int):
                 try:
-                    return base[key]  # type: ignore[index]
+                    return known(base[key])  # type: ignore[index]
                 except (KeyError, IndexError, TypeError) as error:
                     raise NotStatic("subscript") from error
             raise NotStatic("subscript")
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
-            return _compare(
-                node.ops[0], self.eval(frame, node.left), self.eval(frame, node.comparators[0])
-            )
+            left, right = self.eval(frame, node.left), self.eval(frame, node.comparators[0])
+            return compare(node.ops[0], left, right, self.distinct)
         raise NotStatic(type(node).__name__)
 
     def _formatted(self, frame: Frame, part: ast.expr) -> str:
@@ -276,6 +291,12 @@ class UrlFactoryEvaluator(NameResolver):
             if any(t.module_path(args[0]) for t in self.trees):
                 self.imported.append(args[0])
             return self.reference(args[0], frame.depth)
+        if dotted.startswith(_TRANSLATION) and (
+            (index := _MESSAGE_ARGUMENT.get(dotted.removeprefix(_TRANSLATION), -1)) >= 0
+        ):
+            if len(args) != index + 1 or kwargs or not isinstance(args[index], str):
+                raise NotStatic(f"{dotted} arguments")
+            return args[index]
         if dotted in _FIND_SPEC and args and isinstance(args[0], str):
             return True if any(t.module_path(args[0]) for t in self.trees) else None
         if (
@@ -364,7 +385,7 @@ class UrlFactoryEvaluator(NameResolver):
         if isinstance(func, ast.Attribute):
             func = ast.Attribute(self._operand(frame, func.value), func.attr, ast.Load())
         else:
-            func = _absolute(frame, func)
+            func = absolute(frame, func)
         args = [
             ast.Starred(self._operand(frame, a.value), ast.Load())
             if isinstance(a, ast.Starred)
@@ -379,7 +400,7 @@ class UrlFactoryEvaluator(NameResolver):
         try:
             return ast.copy_location(to_node(self.eval(frame, node)), node)
         except NotStatic:
-            return _absolute(frame, node)
+            return absolute(frame, node)
 
 
 @contextlib.contextmanager
@@ -391,60 +412,7 @@ def python_errors() -> Iterator[None]:
         raise NotStatic(f"{type(error).__name__}: {error}") from error
 
 
-def _plain(value: Any) -> bool:
-    """A constant that formats as itself (``"%s/" % value``)."""
-    if isinstance(value, tuple):
-        return all(_plain(v) for v in value)
-    return value is None or isinstance(value, str | int | float)
-
-
 def _registers(decorator: ast.expr) -> bool:
     """``@hooks.register("name")``: a registration decorator returns the function itself."""
     target = decorator.func if isinstance(decorator, ast.Call) else decorator
     return decorator_name(target) == "register"
-
-
-def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
-    if isinstance(op, ast.Is | ast.IsNot) and (
-        isinstance(left, Instance | Sentinel) or (isinstance(left, Ref) and left == right)
-    ):
-        # an object is itself; one global name read twice is one object
-        return (left is right or left == right) == isinstance(op, ast.Is)
-    for value in (left, right):
-        if not (value is None or isinstance(value, str | int | float | list | tuple | dict)):
-            if isinstance(value, Sentinel):
-                continue
-            raise NotStatic("comparison")
-    if isinstance(op, ast.Eq):
-        return bool(left == right)
-    if isinstance(op, ast.NotEq):
-        return bool(left != right)
-    if isinstance(op, ast.In | ast.NotIn) and isinstance(right, str | list | tuple | dict):
-        return (left in right) == isinstance(op, ast.In)
-    if isinstance(op, ast.Is | ast.IsNot) and (left is None or right is None):
-        return (left is right) == isinstance(op, ast.Is)
-    raise NotStatic("comparison")
-
-
-class _Absolute(ast.NodeTransformer):
-    """Every global name of an expression written as its absolute dotted chain."""
-
-    def __init__(self, frame: Frame) -> None:
-        self.frame = frame
-
-    def visit_Name(self, node: ast.Name) -> ast.expr:
-        if node.id in self.frame.local:
-            try:
-                return ast.copy_location(to_node(self.frame.local[node.id]), node)
-            except NotStatic:
-                return node
-        dotted = self.frame.tree.resolve_name(self.frame.module, node.id)
-        if dotted == node.id:
-            return node
-        return ast.copy_location(absolute_name(dotted), node)
-
-
-def _absolute(frame: Frame, node: ast.expr) -> ast.expr:
-    """A copy of ``node`` with its names made absolute (locals replaced by their values)."""
-    result: ast.expr = _Absolute(frame).visit(copy.deepcopy(node))
-    return result

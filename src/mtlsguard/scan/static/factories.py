@@ -91,12 +91,14 @@ class FactoryWalker(EntryWalker):
         packages = [app_package(app) for app in site.apps] if site is not None else []
         elsewhere = evaluator.registered_elsewhere(packages)
         if elsewhere is not None:
+            # Import-time code runs before any hook: what it registers comes first and is not
+            # seen, what the hooks register (the routes below) is there whatever it added.
             reason = (
                 f"{', '.join(evaluator.followed)} is also filled at import time ({elsewhere}), "
-                "which the scanner does not run"
+                "which the scanner does not run: only the routes of what the hooks register "
+                "are listed"
             )
             self._note("urlpatterns", f"{func.name}()", reason, module.location(func))
-            return
         self._built_patterns(module, items, func, scope)
         new = [text for text in evaluator.assumed if text not in self.assumptions]
         self.assumptions.extend(dict.fromkeys(new))
