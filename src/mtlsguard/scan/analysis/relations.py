@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mtlsguard.scan.analysis.ownership import _is_user_relation, _target_class, is_user_model
+from mtlsguard.scan.analysis.ownership import is_user_model, points_at_user, relation_target
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Call, ClassModel, Const, ProjectModel, Ref
 
@@ -112,8 +112,8 @@ def child_relation(
             continue
         value = owner.attributes.get(attr)
         kind = _relation_field(value)
-        if kind == "ManyToManyField":
-            target = _target_class(project, owner, value)  # type: ignore[arg-type]
+        if kind == "ManyToManyField" and isinstance(value, Call):
+            target = relation_target(project, owner, value)
             return ChildRelation("many-to-many", target.qualname if target else None)
         if kind or value is not None:
             return None  # a single object (forward foreign key) or a plain column
@@ -141,8 +141,8 @@ def _reverse(project: ProjectModel, cls: ClassModel, attr: str) -> ChildRelation
             related = value.kwarg("related_name")
             if default is None and not (isinstance(related, Const) and related.value == attr):
                 continue
-            target = _target_class(project, other, value)
-            if target is None and user_model and _is_user_relation(attr, value):
+            target = relation_target(project, other, value)
+            if target is None and user_model and points_at_user(attr, value):
                 target = cls
             if target is None or target.qualname not in parents:
                 continue

@@ -17,7 +17,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from mtlsguard.scan.analysis.ownership import _AUDIT_FIELDS, _is_user_relation, _target_class
+from mtlsguard.scan.analysis.ownership import relation_target
 from mtlsguard.scan.analysis.relations import ModelSources
 from mtlsguard.scan.analysis.scoping import user_aware
 from mtlsguard.scan.analysis.sources import SourceFunctions
@@ -25,7 +25,7 @@ from mtlsguard.scan.facts.syntax import mentions_user, strings
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Call, ClassModel, ProjectModel, Ref
 
-__all__ = ["WritableRelation", "narrowed_in_init", "user_owner_fields", "writable_relations"]
+__all__ = ["WritableRelation", "narrowed_in_init", "writable_relations"]
 
 _MODEL_SERIALIZERS = frozenset({"ModelSerializer", "HyperlinkedModelSerializer"})
 _RELATED_FIELDS = frozenset(
@@ -180,13 +180,13 @@ def _target(
     for qual in model.mro:
         owner = project.class_named(qual)
         value = owner.attributes.get(name) if owner is not None else None
-        if isinstance(value, Call) and isinstance(value.func, Ref):
+        if owner is not None and isinstance(value, Call) and isinstance(value.func, Ref):
             if value.func.short not in _RELATIONS:
                 return None
             editable = value.kwarg("editable")
             if editable is not None and getattr(editable, "value", True) is False:
                 return None
-            target = _target_class(project, owner, value)  # type: ignore[arg-type]
+            target = relation_target(project, owner, value)
             return target.qualname if target is not None else None
     return None
 
@@ -222,26 +222,3 @@ def narrowed_in_init(project: ProjectModel, sources: SourceFunctions, cls: Class
         and any(isinstance(t, ast.Attribute) and t.attr == "queryset" for t in n.targets)
         for n in ast.walk(node)
     )
-
-
-def user_owner_fields(project: ProjectModel, model: str | None) -> tuple[str, ...]:
-    """Foreign keys of ``model`` to its owning user (``owner``), audit columns left out.
-
-    A record that belongs to one user, as opposed to one reached through a tenant (whose
-    membership a view may check in ways the scan does not follow).
-    """
-    cls = project.class_named(model) if model else None
-    found: list[str] = []
-    for qual in cls.mro if cls is not None else ():
-        owner = project.class_named(qual)
-        for name, value in owner.attributes.items() if owner is not None else ():
-            if name in _AUDIT_FIELDS or name == "created_by":
-                continue
-            if (
-                isinstance(value, Call)
-                and isinstance(value.func, Ref)
-                and value.func.short in ("ForeignKey", "OneToOneField")
-                and _is_user_relation(name, value)
-            ):
-                found.append(name)
-    return tuple(dict.fromkeys(found))

@@ -48,14 +48,10 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.body_ids import IdListLookup, id_list_lookups
-from mtlsguard.scan.analysis.ownership import _target_class, is_user_model
+from mtlsguard.scan.analysis.ownership import is_user_model, relation_target, user_owner_fields
 from mtlsguard.scan.analysis.relations import ModelSources, child_relation
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.serializer_fields import (
-    WritableRelation,
-    user_owner_fields,
-    writable_relations,
-)
+from mtlsguard.scan.analysis.serializer_fields import WritableRelation, writable_relations
 from mtlsguard.scan.analysis.sources import SourceFunctions
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.facts.syntax import strings
@@ -254,7 +250,7 @@ def _forward(ctx: RuleContext, cls: ClassModel, attr: str) -> str | None:
     for qual in cls.mro:
         owner = ctx.project.class_named(qual)
         value = owner.attributes.get(attr) if owner is not None else None
-        if isinstance(value, Call) and isinstance(value.func, Ref):
-            target = _target_class(ctx.project, owner, value)  # type: ignore[arg-type]
+        if owner is not None and isinstance(value, Call) and isinstance(value.func, Ref):
+            target = relation_target(ctx.project, owner, value)
             return target.qualname if target is not None else None
     return None
