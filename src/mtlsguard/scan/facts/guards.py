@@ -26,6 +26,7 @@ __all__ = [
     "cert_guard",
     "delegated_guard",
     "denies",
+    "guard_blocks",
     "request_context",
     "role_branch_lines",
     "role_guard",
@@ -186,6 +187,11 @@ def _guard_blocks(
         ):
             return True
     return False
+
+
+def guard_blocks(body: list[ast.stmt], test_ok: Callable[[ast.expr], bool]) -> bool:
+    """An ``if`` among ``body``'s statements, with a test ``test_ok`` accepts, that refuses."""
+    return _guard_blocks(body, test_ok)
 
 
 def _staff_test(test: ast.expr) -> bool:

@@ -1,0 +1,56 @@
+"""Value types of what a function body does, kept in :class:`~.project_model.FunctionFacts`.
+
+Plain records with no dependency on the expression tree: the ORM fetches a view makes, its
+``jwt.decode`` calls and the attributes it sets on ``self``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["JwtDecode", "ObjectLookup", "SelfWrite"]
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectLookup:
+    """A single-object ORM fetch in a view body (``get_object_or_404(Account, pk=pk)``)."""
+
+    line: int
+    """1-based line of the call."""
+    kind: str
+    """``get_object_or_404``, ``get`` or ``filter``."""
+    model: str | None
+    """Dotted path of the model, when known."""
+    url_kwargs: tuple[str, ...]
+    """View parameters (URL kwargs) used in the lookup."""
+    user_scoped: bool
+    """True if the lookup or its queryset mentions ``request.user``/``self.request.user``."""
+    server_keys: tuple[str, ...] = ()
+    """Keywords with a value the caller did not choose (``project=self.project``)."""
+    url_parent_keys: tuple[str, ...] = ()
+    """Keywords through a relation with a value the caller chose (``workspace__slug=slug``)."""
+    caller_fields: tuple[str, ...] = ()
+    """Every keyword with a value the caller chose (``invitation_token__iexact=token``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JwtDecode:
+    """A ``jwt.decode(...)`` call."""
+
+    line: int
+    verify_disabled: bool
+    """``options={"verify_signature": False}`` or ``verify=False``."""
+    allows_none: bool
+    """``"none"`` among the accepted algorithms."""
+
+
+@dataclass(frozen=True, slots=True)
+class SelfWrite:
+    """``self.project = parse_path(request, ...)``: an attribute a method sets, and from what."""
+
+    name: str
+    """The attribute (``project``)."""
+    calls: tuple[str, ...]
+    """Resolved names of the calls in the assigned value (``.get_path_object`` for methods)."""
+    mentions_user: bool
+    """The assigned value refers to ``request.user`` itself (``for_user(request.user)``)."""
