@@ -1,14 +1,14 @@
 """Value types of what a function body does, kept in :class:`~.project_model.FunctionFacts`.
 
-Plain records with no dependency on the expression tree: the ORM fetches a view makes, its
-``jwt.decode`` calls and the attributes it sets on ``self``.
+Plain records with no dependency on the expression tree: the ORM fetches a view makes and its
+``jwt.decode`` calls (``SelfWrite``, which holds an expression, stays in :mod:`.project_model`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["JwtDecode", "ObjectLookup", "SelfWrite"]
+__all__ = ["JwtDecode", "ObjectLookup"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +42,3 @@ class JwtDecode:
     """``options={"verify_signature": False}`` or ``verify=False``."""
     allows_none: bool
     """``"none"`` among the accepted algorithms."""
-
-
-@dataclass(frozen=True, slots=True)
-class SelfWrite:
-    """``self.project = parse_path(request, ...)``: an attribute a method sets, and from what."""
-
-    name: str
-    """The attribute (``project``)."""
-    calls: tuple[str, ...]
-    """Resolved names of the calls in the assigned value (``.get_path_object`` for methods)."""
-    mentions_user: bool
-    """The assigned value refers to ``request.user`` itself (``for_user(request.user)``)."""

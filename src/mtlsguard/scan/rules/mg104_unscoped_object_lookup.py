@@ -19,7 +19,16 @@ picked by ids the caller lists (``filter(id__in=issue_ids)`` with ``issue_ids`` 
 ``request.data``). A class-based view's ``self.pk`` is the URL's key. A model named through a
 swappable-model getter (``get_object_or_404(get_image_model(), id=image_id)``, a project
 function returning ``apps.get_model(...)`` of a setting with a string default) is the model
-the site's setting or the default names. Records of a model class the view took from a parent
+the site's setting or the default names; so is a model imported inside the view function. A
+model kept on ``self`` (``model = Invoice``, ``self.model = get_image_model()`` in a method,
+``self.model_class = resolve_model_string(self.model)`` or a property returning it) is read for
+the concrete view class serving the route, also in a lookup inherited from a mixin
+(``self.model_class.objects.get(pk=pk)`` in a shared ``get_object()``); an object kept on
+the view (``self.object = ...``) and checked counts as checked, and ``get_object()`` is not
+reported when ``dispatch()``/``setup()`` (or every handler) checks the ``self.object`` it
+gave against the user, or every handler replaces it with an object it fetches and checks.
+Records
+of a model class the view took from a parent
 it checked against the user (``cls = self.page.get_submission_class()``, then
 ``cls._default_manager.filter(id__in=request.GET.getlist("selected"))``, in a handler,
 ``dispatch()`` or a method they call) are reported unless reached through that parent
@@ -80,9 +89,10 @@ from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.analysis.swappable import model_of_getter
+from mtlsguard.scan.analysis.view_models import model_on_view, object_checked_by_view
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
-from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
+from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, ObjectLookup, Ref
 from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
 
 RULE_ID = "MG104"
@@ -152,7 +162,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     yield from _parent_records(ctx, meta, analysis, func, lookup, route_downgrade)
         for handler in handlers:
             lookups = [
-                replace(lk, model=_model(ctx, lk.model))
+                replace(lk, model=_model(ctx, lk.model, analysis.klass))
                 for lk in handler.facts.lookups
                 if not lk.user_scoped
             ]
@@ -160,6 +170,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 ctx.owner_fields(lk.model) or is_user_model(ctx.project, lk.model) for lk in lookups
             ):
                 continue  # nothing to report: spare following its calls for a role check
+            if handler.qualname.endswith(".get_object") and object_checked_by_view(
+                ctx.project, analysis.klass, handlers
+            ):
+                continue  # the view checks (or replaces) the object before using it
             own = gate or _handler_gate(ctx, analysis, handler)
             if own is not None and own.role == "staff":
                 continue
@@ -221,11 +235,15 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 )
 
 
-def _model(ctx: RuleContext, model: str | None) -> str | None:
-    """The model a lookup is on: ``get_image_model()`` is the class that getter returns."""
+def _model(ctx: RuleContext, model: str | None, cls: ClassModel | None) -> str | None:
+    """The model a lookup is on.
+
+    ``get_image_model()`` is the class that getter returns, ``self.model_class`` the model the
+    serving view class keeps there.
+    """
     if model is None or ctx.project.class_named(model) is not None:
         return model
-    return model_of_getter(ctx.project, model) or model
+    return model_on_view(ctx.project, cls, model) or model_of_getter(ctx.project, model) or model
 
 
 _CAPABILITY_NOTES = {
