@@ -191,7 +191,8 @@ def _functions(
     targets = {
         func.qualname
         for func, _ in seen.values()
-        if set(func.params) - _PLAIN_PARAMS
+        if (params := tuple(f"{p}." for p in func.params if p not in _PLAIN_PARAMS))
+        and views.sources.mentions(func.location.path, func.location.line, params)
         and views.sources.mentions(func.location.path, func.location.line, _COLLECTION_WORDS)
     }
     if not targets:
