@@ -67,9 +67,14 @@ def test_share_link_serializer_and_selection_ids_are_reported(children: ScanResu
     found = {(f.view, f.location.line) for f in _at(children, "MG108", "groups/sharing.py")}
     assert {view for view, _ in found} == {
         "groups.sharing.ShareLinkViewSet",
+        "groups.sharing.PlainShareLinkViewSet",  # serializer_related_field that checks nothing
         "groups.sharing.SelectionDataView",
-    }
-    (link,) = [f for f in _at(children, "MG108", "groups/sharing.py") if "ShareLink" in f.evidence]
+    }  # not RestrictedShareLinkViewSet: its serializer_related_field narrows by the user
+    (link,) = [
+        f
+        for f in _at(children, "MG108", "groups/sharing.py")
+        if "ShareLinkSerializer.document" in f.evidence and f.view.endswith(".ShareLinkViewSet")
+    ]
     assert "ShareLinkSerializer.document accepts the id of any Document" in link.evidence
     assert "validate_document" in link.remediation
 

@@ -128,15 +128,45 @@ def writable_relations(
         return
     declared = _declared(nodes)
     names = meta.fields if meta.fields is not None else tuple(_relations(project, model))
+    generated_scoped = _related_field_scoped(project, serializer)
     for name in names:
         if name in meta.read_only or _checked(project, sources, serializer, name):
             continue
+        if generated_scoped and name not in declared:
+            continue  # DRF builds it from serializer_related_field, which scopes by the user
         target = _target(project, models, model, name, declared.get(name))
         if target is None:
             continue
         stmt = declared.get(name)
         line = stmt.lineno if stmt is not None else serializer.location.line
         yield WritableRelation(name, target, line, serializer.location.path)
+
+
+def _related_field_scoped(project: ProjectModel, serializer: ClassModel) -> bool:
+    """``serializer_related_field`` (DRF's class for the relations it generates) checks the user.
+
+    ``serializer_related_field = RestrictedRelatedField`` on a base serializer, whose
+    ``to_internal_value()`` (or ``get_queryset()``) narrows the queryset with
+    ``self.context["request"].user``: every id a generated relation accepts is one the caller
+    may see.
+    """
+    hit = project.attribute(serializer, "serializer_related_field")
+    if hit is None or not isinstance(hit[1], Ref):
+        return False
+    field = project.class_named(hit[1].name)
+    if field is None:
+        return False
+    for name in ("to_internal_value", "get_queryset"):
+        for qual in field.mro:  # an override that calls super() keeps its base's narrowing
+            owner = project.class_named(qual)
+            method = owner.methods.get(name) if owner is not None else None
+            if method is None:
+                continue
+            if user_aware(project, owner, method):
+                return True
+            if "super" not in method.facts.calls:
+                break
+    return False
 
 
 def _relations(project: ProjectModel, model: ClassModel) -> Iterator[str]:

@@ -88,6 +88,7 @@ from mtlsguard.scan.analysis.parents import checked_parent
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
+from mtlsguard.scan.analysis.secrets import signature_check
 from mtlsguard.scan.analysis.swappable import model_of_getter
 from mtlsguard.scan.analysis.view_models import model_on_view, object_checked_by_view
 from mtlsguard.scan.context import RuleContext
@@ -177,6 +178,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             own = gate or _handler_gate(ctx, analysis, handler)
             if own is not None and own.role == "staff":
                 continue
+            if handler.facts.secret_guard or signature_check(ctx.project, handler):
+                continue  # a signed link (or a compared secret) names the object it serves
             severity, confidence, note = (
                 route_downgrade if gate is not None else permission_downgrade(own)
             )

@@ -38,6 +38,39 @@ class ScopedShareLinkSerializer(serializers.ModelSerializer):  # expect: -
         self.fields["document"].queryset = Document.objects.filter(owner=user)
 
 
+class RestrictedRelatedField(serializers.PrimaryKeyRelatedField):
+    """Nautobot's shape: every generated relation only resolves ids the caller may see."""
+
+    def to_internal_value(self, data):
+        self.queryset = self.get_queryset().filter(owner=self.context["request"].user)
+        return super().to_internal_value(data)
+
+
+class PlainRelatedField(serializers.PrimaryKeyRelatedField):
+    def to_internal_value(self, data):
+        return super().to_internal_value(data)
+
+
+class RestrictedModelSerializer(serializers.ModelSerializer):
+    serializer_related_field = RestrictedRelatedField
+
+
+class PlainModelSerializer(serializers.ModelSerializer):
+    serializer_related_field = PlainRelatedField
+
+
+class RestrictedShareLinkSerializer(RestrictedModelSerializer):  # expect: -
+    class Meta:
+        model = ShareLink
+        fields = ("id", "document", "slug")
+
+
+class PlainShareLinkSerializer(PlainModelSerializer):  # expect: MG108
+    class Meta:
+        model = ShareLink
+        fields = ("id", "document", "slug")
+
+
 class ShareLinkViewSet(viewsets.ModelViewSet):
     serializer_class = ShareLinkSerializer
 
@@ -51,6 +84,14 @@ class CheckedShareLinkViewSet(ShareLinkViewSet):
 
 class ScopedShareLinkViewSet(ShareLinkViewSet):
     serializer_class = ScopedShareLinkSerializer
+
+
+class RestrictedShareLinkViewSet(ShareLinkViewSet):
+    serializer_class = RestrictedShareLinkSerializer
+
+
+class PlainShareLinkViewSet(ShareLinkViewSet):
+    serializer_class = PlainShareLinkSerializer
 
 
 class SelectionSerializer(serializers.Serializer):

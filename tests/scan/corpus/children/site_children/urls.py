@@ -8,6 +8,10 @@ router.register(r"api/groups", api.DeviceGroupViewSet, basename="group")
 router.register(r"api/share-links", sharing.ShareLinkViewSet, basename="share-link")
 router.register(r"api/checked-links", sharing.CheckedShareLinkViewSet, basename="checked-link")
 router.register(r"api/scoped-links", sharing.ScopedShareLinkViewSet, basename="scoped-link")
+router.register(
+    r"api/restricted-links", sharing.RestrictedShareLinkViewSet, basename="restricted-link"
+)
+router.register(r"api/plain-links", sharing.PlainShareLinkViewSet, basename="plain-link")
 
 urlpatterns = [
     path("groups/<int:pk>/devices/", views.GroupDevicesView.as_view()),
