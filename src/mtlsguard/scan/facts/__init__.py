@@ -22,13 +22,12 @@ from mtlsguard.scan.facts.guards import (
     cert_guard,
     delegated_guard,
     request_context,
-    role_branch_lines,
-    role_guard,
     safe_methods_shortcut,
     secret_guard,
     self_method_guards,
 )
 from mtlsguard.scan.facts.ownership import ownership_checked
+from mtlsguard.scan.facts.role_guards import role_branch_lines, role_guard
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
 from mtlsguard.scan.project_model import FunctionFacts

@@ -104,10 +104,19 @@ def permission_downgrade(gate: RoleGate | None) -> tuple[Severity | None, Confid
 
     Behind a global permission (``has_perm("app.codename")``) it is Django's meaning of a global
     permission, but who holds it is data the scan cannot see: the finding stays, with lower
-    confidence and severity. Without a gate: the rule's defaults (``None``) and no note.
+    confidence and severity. Behind a staff flag (``is_staff``) the finding stays too, low: the
+    flag admits a user to the admin but grants no permission on any object. Without a gate: the
+    rule's defaults (``None``) and no note.
     """
     if gate is None:
         return None, None, ""
+    if gate.role == "staff":
+        return (
+            Severity.LOW,
+            Confidence.LOW,
+            f"; only staff reach it ({gate.source}), but is_staff grants no permission on this "
+            "object: a staff user without the object's permission acts on any record by id",
+        )
     return (
         Severity.MEDIUM,
         Confidence.LOW,

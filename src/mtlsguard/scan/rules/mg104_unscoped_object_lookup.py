@@ -29,8 +29,11 @@ cleans (a pre-fill ``Page.objects.get(id=request.POST["parent"])`` replaced by
 ``if form.is_valid()`` is no check of ``page`` in ``Form(request.POST, user=request.user,
 page=page)``. A DRF viewset over the
 user model that deletes with DRF's own ``destroy()`` is reported too (medium severity, low
-confidence): whoever may delete users deletes superusers as well. Staff-only views (also by a check
-the handler makes through a method of its view) are not reported; views behind a global
+confidence): whoever may delete users deletes superusers as well. Superuser-only views (also by a
+check the handler makes through a method of its view) are not reported: a superuser holds every
+permission. Staff-only views (``is_staff``, ``staff_member_required``, the admin site) are, with low
+severity and confidence: ``is_staff`` admits a user to the admin, it grants no permission on the
+object, so a staff user without it reaches any record by id. Views behind a global
 permission, lookups keyed by a ``<uuid:...>`` URL parameter and records of the user model
 itself (a public profile is by design, changing another account is not) get low confidence
 and medium severity (see MG103); lookups keyed by a secret from the link (a token) are not
@@ -71,7 +74,7 @@ from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.analysis.swappable import model_of_getter
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
-from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
+from mtlsguard.scan.project_model import Call, Const, Expr, FunctionModel, ObjectLookup, Ref, Seq
 from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
 
 RULE_ID = "MG104"
@@ -129,8 +132,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if all(p.authenticated is False for p in analysis.protections) and not analysis.cert_gate:
             continue  # wide open: MG101 already says anybody gets everything
         gate = ctx.role_gate(analysis)
-        if gate is not None and gate.role == "staff":
-            continue  # staff-only view: any object is theirs to see
+        if gate is not None and gate.role == "superuser":
+            continue  # superuser-only view: a superuser holds every permission
         route_downgrade = permission_downgrade(gate)
         yield from _privileged_account_destroy(ctx, meta, analysis, route_downgrade[2])
         handlers = _handlers(ctx, analysis)
@@ -149,12 +152,15 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             ):
                 continue  # nothing to report: spare following its calls for a role check
             own = gate or _handler_gate(ctx, analysis, handler)
-            if own is not None and own.role == "staff":
+            if own is not None and own.role == "superuser":
                 continue
             severity, confidence, note = (
                 route_downgrade if gate is not None else permission_downgrade(own)
             )
+            checked = _decorator_checked_keys(ctx, analysis, handler)
             for lookup in lookups:
+                if lookup.url_kwargs and set(lookup.url_kwargs) <= checked:
+                    continue  # the object a decorator checked, named by the same URL key
                 owners = ctx.owner_fields(lookup.model)
                 user_record = not owners and is_user_model(ctx.project, lookup.model)
                 if not owners and not user_record:
@@ -173,7 +179,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     continue  # the tenant named in the URL was checked against the user
                 found_sev, found_conf, found_note = severity, confidence, note
                 if user_record:
-                    found_sev, found_conf = Severity.MEDIUM, Confidence.LOW
+                    found_sev, found_conf = _at_most_medium(found_sev), Confidence.LOW
                     found_note += USER_RECORD_NOTE
                 elif lookup.url_parent_keys:
                     found_note += (
@@ -181,7 +187,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                         "which the view never checks against the user"
                     )
                 if uuid_keyed(analysis.route.pattern, lookup.url_kwargs):
-                    found_sev, found_conf = Severity.MEDIUM, Confidence.LOW
+                    found_sev, found_conf = _at_most_medium(found_sev), Confidence.LOW
                     found_note += UUID_NOTE
                 owned = f"owned via {', '.join(owners)}" if owners else "the user model"
                 yield meta.finding(
@@ -359,3 +365,50 @@ def _parent_checked(ctx: RuleContext, analysis: RouteAnalysis, handler: Function
         if func is not None and user_aware(ctx.project, None, func):
             return True
     return False
+
+
+def _at_most_medium(severity: Severity | None) -> Severity:
+    """A downgrade to medium that never raises a low (staff-only) finding."""
+    return Severity.LOW if severity is Severity.LOW else Severity.MEDIUM
+
+
+def _decorator_checked_keys(
+    ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel
+) -> set[str]:
+    """URL keys a decorator checks the user's permission on the object of.
+
+    ``@user_is_authorized(Product, Permissions.Product_Edit, "pid")``, django-guardian's
+    ``@permission_required_or_403("app.change_product", (Product, "pk", "pid"))``: a project
+    decorator that checks the user (or a known object-permission one) is given the name of
+    the URL keyword; a lookup by that key fetches the object it checked.
+    """
+    decorators = [*analysis.route.wrappers, *handler.decorators]
+    if analysis.function is not None and analysis.function is not handler:
+        decorators.extend(analysis.function.decorators)
+    keys: set[str] = set()
+    for deco in decorators:
+        if not (isinstance(deco, Call) and isinstance(deco.func, Ref)):
+            continue
+        func = ctx.project.function_named(deco.func.name, parse=False)
+        checks = deco.func.short in _OBJECT_PERMISSION_DECORATORS or (
+            func is not None and user_aware(ctx.project, None, func)
+        )
+        if checks:
+            keys.update(_strings(deco))
+    return keys
+
+
+_OBJECT_PERMISSION_DECORATORS = frozenset(
+    {"permission_required_or_403", "permission_required_or_404"}
+)
+"""django-guardian's object-permission decorators (public API: ``guardian.decorators``)."""
+
+
+def _strings(deco: Call) -> Iterator[str]:
+    stack: list[Expr] = [*deco.args, *(value for _, value in deco.kwargs)]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Const) and isinstance(value.value, str):
+            yield value.value
+        elif isinstance(value, Seq):
+            stack.extend(value.items)

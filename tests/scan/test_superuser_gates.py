@@ -1,0 +1,139 @@
+"""MG104 behind ``user_passes_test`` lambdas and object-permission decorators (DefectDojo).
+
+GHSA-qm5q-2jrx-cch3: credential views guarded by ``@user_passes_test(lambda u: u.is_staff)``
+let any staff user read every stored credential by id; the fix requires ``is_superuser`` or a
+decorator that checks the user's permission on the object the URL names
+(``@user_is_authorized(Product, Permissions.Product_Edit, "pid")``), its refusal written in the
+branches of an ``if settings.FEATURE: ... else: ...``. A superuser holds every permission:
+nothing to report. ``is_staff`` grants none on the object: a low finding. A decorator checking
+the object named by ``pid`` scopes a lookup by ``pid``, not one by another key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mtlsguard.findings.model import Finding, Severity
+from mtlsguard.scan.engine import scan_project
+from tests.scan.projects import write_project
+
+MODELS = """\
+from django.conf import settings
+from django.db import models
+
+class Product(models.Model):
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL)
+
+class Credential(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE)
+"""
+
+DECORATORS = """\
+import functools
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+def user_has_permission_or_403(user, obj, permission):
+    if not obj.members.filter(pk=user.pk).exists():
+        raise PermissionDenied()
+
+def user_is_authorized(model, permission, arg, func=None):
+    if func is None:
+        return functools.partial(user_is_authorized, model, permission, arg)
+
+    @functools.wraps(func)
+    def _wrapped(request, *args, **kwargs):
+        obj = get_object_or_404(model.objects.filter(pk=kwargs.get(arg)))
+        if settings.NEW_AUTHORIZATION:
+            user_has_permission_or_403(request.user, obj, permission)
+        else:
+            if not request.user.is_staff:
+                raise PermissionDenied()
+        return func(request, *args, **kwargs)
+
+    return _wrapped
+"""
+
+VIEWS = """\
+from django.contrib.auth.decorators import user_passes_test
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from app.decorators import user_is_authorized
+from app.models import Credential, Product
+
+@user_passes_test(lambda u: u.is_staff)
+def staff_credential(request, ttid):
+    cred = get_object_or_404(Credential, pk=ttid)
+    return HttpResponse(str(cred.pk))
+
+@user_passes_test(lambda u: u.is_superuser)
+def superuser_credential(request, ttid):
+    cred = get_object_or_404(Credential, pk=ttid)
+    return HttpResponse(str(cred.pk))
+
+@user_is_authorized(Product, "product_view", "pid")
+def product_page(request, pid):
+    product = get_object_or_404(Product, pk=pid)
+    return HttpResponse(str(product.pk))
+
+@user_is_authorized(Product, "product_edit", "pid")
+def product_credential(request, pid, ttid):
+    cred = get_object_or_404(Credential, pk=ttid)
+    return HttpResponse(str(cred.pk))
+"""
+
+URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [
+    path("staff/<int:ttid>/", views.staff_credential),
+    path("superuser/<int:ttid>/", views.superuser_credential),
+    path("product/<int:pid>/", views.product_page),
+    path("product/<int:pid>/cred/<int:ttid>/", views.product_credential),
+]
+"""
+
+
+def _findings(tmp_path: Path) -> dict[str, list[Finding]]:
+    root = write_project(
+        tmp_path,
+        {
+            "app/models.py": MODELS,
+            "app/decorators.py": DECORATORS,
+            "app/views.py": VIEWS,
+            "proj/urls.py": URLS,
+        },
+    )
+    result = scan_project(root)
+    assert result.errors == ()
+    found: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        if finding.rule_id in ("MG101", "MG104") and finding.view:
+            found.setdefault(finding.view.rsplit(".", 1)[-1], []).append(finding)
+    return found
+
+
+def test_a_staff_flag_gate_keeps_a_low_idor_finding(tmp_path: Path) -> None:
+    found = _findings(tmp_path)["staff_credential"]
+    assert [(f.rule_id, f.severity) for f in found] == [("MG104", Severity.LOW)]
+    assert "is_staff grants no permission" in found[0].evidence
+
+
+def test_a_superuser_gate_silences_the_lookup(tmp_path: Path) -> None:
+    assert "superuser_credential" not in _findings(tmp_path)
+
+
+def test_a_decorator_checking_the_url_object_in_config_branches_protects_it(
+    tmp_path: Path,
+) -> None:
+    found = _findings(tmp_path)
+    # It refuses in both branches of ``if settings.NEW_AUTHORIZATION``: authenticated, and
+    # the product it checked (named by "pid") is the one the view fetches.
+    assert "product_page" not in found
+    # The credential is fetched by ttid, which the decorator never looked at.
+    assert [(f.rule_id, f.severity) for f in found["product_credential"]] == [
+        ("MG104", Severity.HIGH)
+    ]
