@@ -44,6 +44,7 @@ __all__ = [
     "JwtDecode",
     "Lambda",
     "Mapping",
+    "ObjectFlow",
     "ObjectLookup",
     "PermissionBranch",
     "ProjectModel",
@@ -119,6 +120,24 @@ class SelfWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class ObjectFlow:
+    """Objects a function fetches by a caller-chosen key, and where they go (per root name)."""
+
+    fetched: tuple[tuple[str, int, str, str, bool], ...] = ()
+    """(local, line, keys, ``self`` helper that fetched it or ``""``, key from the request)."""
+    checked: tuple[str, ...] = ()
+    """Roots a permission method was asked about with the user, here."""
+    self_checks: tuple[tuple[str, str, str], ...] = ()
+    """(permission method of ``self``, argument slot, root it carries)."""
+    consumers: tuple[tuple[str, str, str], ...] = ()
+    """(other method of ``self``, argument slot, root handed over as is)."""
+    self_calls: tuple[str, ...] = ()
+    """Methods of ``self`` called."""
+    checks_objects: bool = False
+    """Asks a permission method about some object (not only a global permission)."""
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionFacts:
     """Security-relevant facts about one function body, shared by both front-ends."""
 
@@ -167,6 +186,8 @@ class FunctionFacts:
     request itself (``request``, ``kwargs``, ``args``)."""
     self_writes: tuple[SelfWrite, ...] = ()
     """``self.<name> = value`` assignments: where a view keeps a parent object."""
+    object_flow: ObjectFlow = ObjectFlow()
+    """Objects fetched by caller-chosen keys and the permission checks asked about them."""
     role_guard: str = ""
     """A guard (here or in a nested wrapper) refusing users without a role: ``"staff"`` (a staff
     flag or session) or ``"permission"`` (a global ``has_perm("app.perm")``); else ``""``."""

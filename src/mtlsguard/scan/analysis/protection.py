@@ -37,7 +37,7 @@ class ProtectionAnalyzer:
     def analyze(self, route: RouteModel) -> RouteAnalysis:
         """Protection of ``route`` per HTTP method."""
         if route.admin:
-            return _admin(route)
+            return self._admin(route)
         target = route.target
         if target is None:
             return _unresolved(route)
@@ -50,6 +50,26 @@ class ProtectionAnalyzer:
                 return self.drf.class_view(route, cls)
             return self.django.class_view(route, cls)
         return self._external_view(route, target)
+
+    def _admin(self, route: RouteModel) -> RouteAnalysis:
+        """The admin site's own views, or a project view ``ModelAdmin.get_urls()`` wraps."""
+        staff = Protection("*", True, "class", "Django admin: staff login required")
+        func = self._admin_function(route.target) if route.target else None
+        if func is not None:
+            return RouteAnalysis.of_view(route, func, "admin", [staff], Confidence.HIGH)
+        return RouteAnalysis.at_declaration(
+            route, "admin", staff, Confidence.HIGH, view=route.target, view_kind="type"
+        )
+
+    def _admin_function(self, target: str) -> FunctionModel | None:
+        """The project function or ``ModelAdmin`` method an admin route serves, if any."""
+        found = self.project.function_named(target)
+        if found is not None:
+            return found
+        owner, _, name = target.rpartition(".")
+        cls = self.project.class_named(owner)
+        hit = self.project.method(cls, name) if cls is not None else None
+        return hit[1] if hit is not None else None
 
     def _function_view(self, route: RouteModel, func: FunctionModel) -> RouteAnalysis:
         effects = self.decorators.effects(route.wrappers + func.decorators)
@@ -89,13 +109,6 @@ class ProtectionAnalyzer:
             view_kind=route.kind,
             public_by_design=public,
         )
-
-
-def _admin(route: RouteModel) -> RouteAnalysis:
-    staff = Protection("*", True, "class", "Django admin: staff login required")
-    return RouteAnalysis.at_declaration(
-        route, "admin", staff, Confidence.HIGH, view=route.target, view_kind="type"
-    )
 
 
 def _unresolved(route: RouteModel) -> RouteAnalysis:

@@ -150,6 +150,8 @@ def handler_role(project: ProjectModel, cls: ClassModel | None, func: FunctionMo
 def role_gate(project: ProjectModel, analysis: RouteAnalysis) -> RoleGate | None:
     """The strongest role gate in front of ``analysis``'s view (staff beats permission)."""
     found: list[RoleGate] = []
+    if analysis.framework == "admin":
+        found.append(RoleGate("staff", "the Django admin site"))
     decorators: list[Expr] = list(analysis.route.wrappers)
     if analysis.function is not None:
         decorators.extend(analysis.function.decorators)

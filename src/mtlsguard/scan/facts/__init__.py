@@ -26,6 +26,7 @@ from mtlsguard.scan.facts.guards import (
     secret_guard,
     self_method_guards,
 )
+from mtlsguard.scan.facts.object_flow import object_flow
 from mtlsguard.scan.facts.ownership import ownership_checked
 from mtlsguard.scan.facts.role_guards import role_branch_lines, role_guard
 from mtlsguard.scan.facts.syntax import FunctionNode
@@ -96,4 +97,5 @@ def analyze_function(
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
         self_writes=tuple(walk.self_writes),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
+        object_flow=object_flow(func, tuple(walk.lookups)),
     )

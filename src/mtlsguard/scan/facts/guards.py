@@ -22,6 +22,7 @@ from mtlsguard.scan.facts.syntax import (
 from mtlsguard.scan.knowledge import SAFE_METHODS, SECRET_CHECKS, SECRET_FIELDS, is_cert_key
 
 __all__ = [
+    "REQUEST_INPUT",
     "auth_guard",
     "cert_guard",
     "delegated_guard",
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 _NEGATIVE_ATTRS = frozenset({"is_anonymous"})
-_REQUEST_INPUT = frozenset(
+REQUEST_INPUT = frozenset(
     {
         "GET",
         "POST",
@@ -63,7 +64,7 @@ def request_context(func: FunctionNode) -> bool:
             isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Attribute)
             and node.value.attr == "request"
-            and node.attr not in _REQUEST_INPUT
+            and node.attr not in REQUEST_INPUT
         ):
             return True
     return False

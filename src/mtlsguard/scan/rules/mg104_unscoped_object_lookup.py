@@ -66,6 +66,7 @@ from dataclasses import replace
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.object_checks import owning_class, unchecked_objects
 from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.parents import checked_parent
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
@@ -136,6 +137,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             continue  # superuser-only view: a superuser holds every permission
         route_downgrade = permission_downgrade(gate)
         yield from _privileged_account_destroy(ctx, meta, analysis, route_downgrade[2])
+        yield from _unchecked_objects(ctx, meta, analysis)
         handlers = _handlers(ctx, analysis)
         for func in _reached(ctx, analysis, handlers):
             for lookup in func.facts.lookups:
@@ -412,3 +414,34 @@ def _strings(deco: Call) -> Iterator[str]:
             yield value.value
         elif isinstance(value, Seq):
             stack.extend(value.items)
+
+
+def _unchecked_objects(ctx: RuleContext, meta: Rule, analysis: RouteAnalysis) -> Iterator[Finding]:
+    """Objects fetched by a caller-chosen id where the view checks other objects, not them."""
+    for handler in _handlers(ctx, analysis):
+        cls = analysis.klass or owning_class(ctx.project, handler)
+        for found in unchecked_objects(ctx.project, cls, handler):
+            here = found.unchecked_in is found.fetcher
+            where_ = short_of(found.unchecked_in.qualname)
+            yield meta.finding(
+                severity=Severity.MEDIUM,
+                confidence=Confidence.MEDIUM,
+                location=Location(found.fetcher.location.path, found.line)
+                if here
+                else found.unchecked_in.location,
+                route=analysis.route.pattern,
+                view=analysis.view,
+                view_kind=analysis.view_kind,
+                evidence=(
+                    f"{where(analysis)}: {found.name} fetched by {found.keys} (chosen by the "
+                    f"caller) in {short_of(found.fetcher.qualname)}() reaches {where_}(), which "
+                    "asks permission methods about other objects but never about it: any user "
+                    "who reaches the view (staff included: is_staff grants no permission on an "
+                    "object) acts on an object they may not access"
+                ),
+                remediation=(
+                    f"Ask the object's own permission check about {found.name} (or the "
+                    "placeholder/parent it belongs to) with request.user before using it, as "
+                    "the view does for the other objects, and refuse with PermissionDenied."
+                ),
+            )
