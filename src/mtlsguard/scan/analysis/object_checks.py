@@ -101,7 +101,13 @@ def _callee(
 def _param_checked(
     project: ProjectModel, cls: ClassModel | None, name: str, slot: str, depth: int
 ) -> bool:
-    """``self.<name>(...)`` asks a permission method about the argument in ``slot``."""
+    """``self.<name>(...)`` asks a permission method about the argument in ``slot``.
+
+    One the project does not define (DRF's ``check_object_permissions(request, obj)``, the
+    admin's ``has_change_permission(request, obj)``) is the framework's object check.
+    """
+    if cls is None or project.method(cls, name) is None:
+        return True
     found = _callee(project, cls, name, slot)
     if found is None:
         return False

@@ -1,17 +1,18 @@
-"""Views only a role reaches: superusers, staff, or holders of a global permission.
+"""Views only a role reaches: administrators, staff, or holders of a global permission.
 
-A role gate is a superuser check (``is_superuser`` alone, ``user_passes_test(lambda u:
-u.is_superuser)``, ``superuser_required``), a staff check (``is_staff``/a staff session in a
-decorator, ``dispatch()`` or an ``as_view()`` override, ``staff_member_required``,
+An administrator gate is a superuser check (``is_superuser`` alone, ``user_passes_test(lambda
+u: u.is_superuser)``, ``superuser_required``) or a project's own administrator check (``is_admin``,
+an active staff session) in a decorator, ``dispatch()`` or an ``as_view()`` override: role
+``"superuser"``. A staff gate reads Django's ``is_staff`` flag (``staff_member_required``,
 ``user_passes_test(lambda u: u.is_staff)``, ``IsAdminUser`` among the permission classes every
-request must pass, staff mixins) or a global permission (``has_perm("management.use")`` with no
-object, ``permission_required``). Project functions are followed a few calls deep, but only into
-files the scan has read. The BOLA rules (MG103, MG104) read the gate through
-:meth:`~mtlsguard.scan.context.RuleContext.role_gate`: a superuser holds every permission, so
-nothing is hidden from them; behind a staff gate listing everything is the view's purpose, but
-``is_staff`` grants no permission on an object (the admin still asks the model and object
-permissions), so fetching one by a caller-chosen id stays a (low) finding; behind a global
-permission, who holds it is data the scan cannot see.
+request must pass, staff mixins, the admin site itself). A global permission is
+``has_perm("management.use")`` with no object or ``permission_required``. Project functions are
+followed a few calls deep, but only into files the scan has read. The BOLA rules (MG103, MG104)
+read the gate through :meth:`~mtlsguard.scan.context.RuleContext.role_gate`: an administrator
+holds every permission, so nothing is hidden from them; behind a staff gate listing everything
+is the view's purpose, but ``is_staff`` grants no permission on an object (the admin still asks
+the model and object permissions), so fetching one by a caller-chosen id stays a (low) finding;
+behind a global permission, who holds it is data the scan cannot see.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.facts.role_guards import superuser_only_attrs
+from mtlsguard.scan.facts.role_guards import admin_role
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import (
     BinOp,
@@ -120,11 +121,7 @@ def lambda_role(deco: Expr) -> str:
     test = deco.args[0]
     if deco.func.short != "user_passes_test" or not isinstance(test, Lambda):
         return ""
-    if superuser_only_attrs(test.reads):
-        return "superuser"
-    if any(w in a for a in test.reads for w in ("staff", "superuser", "is_admin")):
-        return "staff"
-    return ""
+    return admin_role(test.reads)
 
 
 def handler_role(project: ProjectModel, cls: ClassModel | None, func: FunctionModel) -> str:

@@ -69,6 +69,14 @@ def _from_request_context(value: ast.expr) -> bool:
     )
 
 
+def _record_keys(keys: tuple[str, ...]) -> bool:
+    """Keys that pick one record (``pk``, ``request.POST['plugin_id']``), not a search (``q``)."""
+    return any(
+        k.removesuffix("']").removesuffix('"]').lower().endswith(("id", "pk", "ids", "pks"))
+        for k in keys
+    )
+
+
 def _slots(call: ast.Call) -> list[tuple[str, ast.expr]]:
     """Arguments by slot: the position after ``self`` (``"0"``...) or the keyword."""
     slots = [(str(i), arg) for i, arg in enumerate(call.args)]
@@ -83,7 +91,11 @@ class _Flow:
         self.roots: dict[str, frozenset[str]] = {
             p: frozenset({p}) for p in params if p not in _NOT_ROOTS
         }
-        self.keyed = {lk.line: lk for lk in lookups if lk.url_kwargs}
+        # A lookup scoped by the user (``EditingSession.objects.get(id=..., user=request.user)``)
+        # fetches the caller's own record: nothing to check.
+        self.keyed = {lk.line: lk for lk in lookups if lk.url_kwargs and not lk.user_scoped}
+        self.parents: dict[str, frozenset[str]] = {}
+        """Fetched locals and the roots their lookup is scoped by (``project=obj``)."""
         self.tainted: set[str] = set()
         self.own: set[str] = set()
         """Locals the server derived for this caller (``clipboard = toolbar(request).clip``)."""
@@ -116,10 +128,13 @@ class _Flow:
             None,
         )
         helper = _self_method(value) if isinstance(value, ast.Call) else ""
-        if lookup is not None or (helper and self._keyed_call(value)):
+        if (lookup is not None and _record_keys(lookup.url_kwargs)) or (
+            helper and self._keyed_call(value)
+        ):
             keys = lookup.url_kwargs if lookup is not None else self._keys(value)
             request = any(k in self.tainted or k.startswith("request.") for k in keys)
             for name in names:
+                self.parents[name] = self.parents.get(name, frozenset()) | self.carried(value)
                 self.roots[name] = frozenset({name})
                 self.fetched.append((name, node.lineno, ", ".join(keys), helper, request))
             return
@@ -135,7 +150,8 @@ class _Flow:
             self.own.update(names)
         if carried:
             for name in names:
-                self.roots[name] = carried
+                # obj = Check(unit=unit, ...) after a failed fetch of obj: still obj too
+                self.roots[name] = self.roots.get(name, frozenset()) | carried
 
     def _keys(self, call: ast.AST) -> tuple[str, ...]:
         return tuple(
@@ -154,6 +170,14 @@ class _Flow:
             for op in operands:
                 self.checked |= self.carried(op)
 
+    def _handled(self, receiver: ast.expr) -> bool:
+        """An object the function works on (one it carries, or the caller's own one)."""
+        if mentions_user(receiver):
+            return False
+        if self.carried(receiver) or _own(receiver):
+            return True
+        return any(isinstance(n, ast.Name) and n.id in self.own for n in ast.walk(receiver))
+
     def call(self, call: ast.Call) -> None:
         method = _self_method(call)
         name = method or _name(call.func)
@@ -161,25 +185,25 @@ class _Flow:
             self.self_calls.append(method)
             for slot, arg in _slots(call):
                 if permission_name(method):
-                    request = isinstance(arg, ast.Name) and arg.id == "request"
-                    self.checks_objects = self.checks_objects or not request
-                    self.self_checks += [(method, slot, r) for r in self.carried(arg)]
+                    carried = self.carried(arg)
+                    self.checks_objects = self.checks_objects or bool(carried)
+                    self.self_checks += [(method, slot, r) for r in carried]
                 elif isinstance(arg, ast.Name) and self.roots.get(arg.id) == frozenset({arg.id}):
                     self.consumers.append((method, slot, arg.id))
             return
         if not permission_name(name) or not mentions_user(call):
             return
         receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-        if receiver is not None and not mentions_user(receiver):
+        if receiver is not None and self._handled(receiver):
             # placeholder.has_add_plugins_permission(request.user, plugins): the receiver
-            carried, objects = self.carried(receiver), True
+            carried = self.carried(receiver)
         else:
+            # policy.user_has_permission_for_instance(request.user, "change", obj),
             # request.user.has_perm("app.change", obj), user_can_view_page(request.user, page)
             carried = frozenset().union(*(self.carried(a) for a in call.args))
-            objects = any(
-                not isinstance(a, ast.Constant) and not mentions_user(a) for a in call.args
-            )
-        self.checks_objects = self.checks_objects or objects
+        # Only checks about the objects the function handles show it decides per object (a
+        # policy asked about a global permission does not).
+        self.checks_objects = self.checks_objects or bool(carried)
         self.checked |= carried
 
 
@@ -197,6 +221,8 @@ def object_flow(func: FunctionNode, lookups: tuple[ObjectLookup, ...]) -> Object
             flow.compare(node)
         else:
             flow.call(node)
+    # Label.objects.get(pk=pk, project=obj) with obj checked: the label is the project's.
+    flow.checked |= {name for name, parents in flow.parents.items() if parents & flow.checked}
     return ObjectFlow(
         fetched=tuple(flow.fetched),
         checked=tuple(sorted(flow.checked)),

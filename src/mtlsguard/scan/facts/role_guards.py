@@ -1,8 +1,9 @@
 """Role guards: a refusal unless the user is a superuser, staff, or holds a global permission.
 
 ``if not request.user.is_superuser: raise PermissionDenied`` in a view or a decorator's wrapper
-makes the role ``"superuser"``; any staff flag or staff session ``"staff"``; a permission asked
-about no object (``has_perm("management.use")``) ``"permission"``.
+makes the role ``"superuser"`` (so does a project's own administrator check, an active staff
+session); Django's ``is_staff`` flag ``"staff"``; a permission asked about no object
+(``has_perm("management.use")``) ``"permission"``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from mtlsguard.scan.facts.guards import guard_blocks, is_negative
 from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
 
-__all__ = ["role_branch_lines", "role_guard", "superuser_only_attrs"]
+__all__ = ["admin_role", "role_branch_lines", "role_guard"]
 
 _STAFF_WORDS = ("staff", "superuser", "is_admin")
 
@@ -66,29 +67,33 @@ def role_guard(func: FunctionNode, *, nested: bool) -> str:
         )
     for test, role in ((_staff_test, "staff"), (_global_permission_test, "permission")):
         if any(guard_blocks(body, test) for body in bodies):
-            if role == "staff" and all(_superuser_only(body) for body in bodies):
-                return "superuser"
+            if role == "staff":
+                return admin_role(a for body in bodies for a in _role_attrs(body))
             return role
     return ""
 
 
-def _superuser_only(body: list[ast.stmt]) -> bool:
-    """Every role test of ``body`` is about ``is_superuser`` (no staff flag lets one through)."""
-    tests = [n.test for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.If)]
-    roles = [t for t in tests if _staff_test(t)]
-    return all(superuser_only_attrs(_attrs(t)) for t in roles)
+def _role_attrs(body: list[ast.stmt]) -> list[str]:
+    """Attributes read by the tests of the refusing role guards (not of ifs inside them)."""
+    guards = [
+        n
+        for stmt in body
+        for n in ast.walk(stmt)
+        if isinstance(n, ast.If) and guard_blocks([n], _staff_test)
+    ]
+    return [n.attr for g in guards for n in ast.walk(g.test) if isinstance(n, ast.Attribute)]
 
 
-def _attrs(test: ast.expr) -> list[str]:
-    return [n.attr for n in ast.walk(test) if isinstance(n, ast.Attribute)]
+def admin_role(attrs: Iterable[str]) -> str:
+    """``"staff"`` when Django's ``is_staff`` flag lets a user through, else ``"superuser"``.
 
-
-def superuser_only_attrs(attrs: Iterable[str]) -> bool:
-    """The role attributes among ``attrs`` all name the superuser flag (``is_superuser``).
-
-    A superuser holds every permission (``has_perm()`` is true for any object), so a view only
-    superusers reach has no object to hide from its caller; ``is_staff`` only admits a user to
-    the admin site, where the model and object permissions still decide.
+    ``is_staff`` only admits a user to the admin site, where the model and object permissions
+    still decide; a superuser holds every permission (``has_perm()`` is true for any object),
+    and so, as far as the scan can tell, does whoever passes a project's own administrator
+    check (``is_admin``, an active staff session): nothing is hidden from them. ``""`` when no
+    attribute names a role.
     """
     roles = [a for a in attrs if any(w in a for w in _STAFF_WORDS)]
-    return bool(roles) and all("superuser" in a for a in roles)
+    if not roles:
+        return ""
+    return "staff" if "is_staff" in roles else "superuser"
