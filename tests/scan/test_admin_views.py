@@ -86,3 +86,132 @@ def test_admin_view_routes_of_a_reusable_app_name_their_views(tmp_path: Path) ->
     for route in result.routes:
         if route.pattern.startswith("admin/blog/placeholder/"):
             assert all(p.authenticated is True for p in route.protections), route.pattern
+
+
+# django CMS 5.0.7/5.0.9: copy and paste fetch a plugin by an id from the POST body and check
+# only the target (the clipboard, the placeholder pasted into); the fixes ask the source
+# placeholder too. The admin site admits any staff user; per-object permissions decide the rest.
+MODELS = """\
+from django.db import models
+
+class Placeholder(models.Model):
+    slot = models.CharField(max_length=50)
+
+    def has_add_plugins_permission(self, user, plugins):
+        return user.has_perm("cms.add_plugin", self)
+
+    def check_source(self, user):
+        return user.has_perm("cms.view_placeholder", self)
+
+
+class Plugin(models.Model):
+    placeholder = models.ForeignKey(Placeholder, on_delete=models.CASCADE)
+"""
+
+ADMIN = """\
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import re_path
+
+from blog.models import Placeholder, Plugin
+
+
+@admin.register(Placeholder)
+class PlaceholderAdmin(admin.ModelAdmin):
+    def get_urls(self):
+        def pat(regex, fn):
+            return re_path(regex, self.admin_site.admin_view(fn))
+
+        return [
+            pat(r"^copy-plugins/$", self.copy_plugins),
+            pat(r"^move-plugin/$", self.move_plugin),
+        ] + super().get_urls()
+
+    def has_copy_plugins_permission(self, request, plugins):
+        clipboard = request.toolbar.clipboard
+        return clipboard.has_add_plugins_permission(request.user, plugins)
+
+    def has_paste_from_source_permission(self, request, source, plugins):
+        return source.check_source(request.user)
+
+    def copy_plugins(self, request):
+        source_plugin_id = request.POST.get("source_plugin_id")
+        source_plugin = get_object_or_404(Plugin, pk=source_plugin_id)  # copy-fetch
+        plugins = [source_plugin]
+        if not self.has_copy_plugins_permission(request, plugins):
+            raise PermissionDenied
+        # copy-check
+        return HttpResponse("copied")
+
+    def move_plugin(self, request):
+        plugin = get_object_or_404(Plugin, pk=request.POST.get("plugin_id"))
+        target = get_object_or_404(Placeholder, pk=request.POST.get("placeholder_id"))
+        if request.POST.get("copy"):
+            return self._paste_plugin(request, plugin=plugin, target=target)
+        return self._move_plugin(request, plugin=plugin, target=target)
+
+    def _paste_plugin(self, request, plugin, target):
+        # paste-check
+        if not target.has_add_plugins_permission(request.user, [plugin]):
+            raise PermissionDenied
+        return HttpResponse("pasted")
+
+    def _move_plugin(self, request, plugin, target):
+        source = plugin.placeholder
+        if not source.has_add_plugins_permission(request.user, [plugin]):
+            raise PermissionDenied
+        if not target.has_add_plugins_permission(request.user, [plugin]):
+            raise PermissionDenied
+        return HttpResponse("moved")
+"""
+
+FIXES = {
+    "        # copy-check\n": "        if not source_plugin.placeholder.check_source(request.user):\n"
+    "            raise PermissionDenied\n",
+    "        # paste-check\n": "        source = plugin.placeholder\n"
+    "        if not self.has_paste_from_source_permission(request, source, [plugin]):\n"
+    "            raise PermissionDenied\n",
+}
+
+
+def _unchecked(tmp_path: Path, admin: str) -> dict[str, int]:
+    files = {
+        "blog/__init__.py": "",
+        "blog/models.py": MODELS,
+        "blog/admin.py": admin,
+        "blog/urls.py": FILES["blog/urls.py"],
+    }
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    result = scan_project(tmp_path)
+    assert result.errors == ()
+    lines = admin.splitlines()
+    return {
+        lines[f.location.line - 1].strip(): f.location.line
+        for f in result.findings
+        if f.rule_id == "MG104" and "never about it" in f.evidence
+    }
+
+
+def test_objects_fetched_by_body_id_and_checked_only_on_the_target_are_reported(
+    tmp_path: Path,
+) -> None:
+    found = _unchecked(tmp_path, ADMIN)
+    # The copied plugin: the clipboard is asked about it, not its own placeholder. The pasted
+    # plugin: _paste_plugin() asks the target only, while _move_plugin() checks the source.
+    assert set(found) == {
+        'source_plugin = get_object_or_404(Plugin, pk=source_plugin_id)  # copy-fetch',
+        "def _paste_plugin(self, request, plugin, target):",
+    }
+
+
+def test_the_source_permission_checks_of_the_fix_clear_them(tmp_path: Path) -> None:
+    fixed = ADMIN
+    for old, new in FIXES.items():
+        assert old in fixed
+        fixed = fixed.replace(old, new)
+    assert _unchecked(tmp_path, fixed) == {}
