@@ -168,8 +168,10 @@ class PlaceholderAdmin(admin.ModelAdmin):
 """
 
 FIXES = {
-    "        # copy-check\n": "        if not source_plugin.placeholder.check_source(request.user):\n"
-    "            raise PermissionDenied\n",
+    "        # copy-check\n": (
+        "        if not source_plugin.placeholder.check_source(request.user):\n"
+        "            raise PermissionDenied\n"
+    ),
     "        # paste-check\n": "        source = plugin.placeholder\n"
     "        if not self.has_paste_from_source_permission(request, source, [plugin]):\n"
     "            raise PermissionDenied\n",
@@ -204,7 +206,7 @@ def test_objects_fetched_by_body_id_and_checked_only_on_the_target_are_reported(
     # The copied plugin: the clipboard is asked about it, not its own placeholder. The pasted
     # plugin: _paste_plugin() asks the target only, while _move_plugin() checks the source.
     assert set(found) == {
-        'source_plugin = get_object_or_404(Plugin, pk=source_plugin_id)  # copy-fetch',
+        "source_plugin = get_object_or_404(Plugin, pk=source_plugin_id)  # copy-fetch",
         "def _paste_plugin(self, request, plugin, target):",
     }
 
