@@ -4,7 +4,8 @@ The Django admin requires a staff login; an unresolved view is undecidable; a pr
 is a Django view or, under ``@api_view``, a DRF one; a project class is a DRF view when DRF is in
 its MRO, else a Django class-based view; a view outside the project is judged by name only
 (public by design, or unknown) and by the decorators the URLconf wraps it in — except
-``serve`` under a media/uploads prefix, which hands out user uploads, not static assets.
+a file-serving view (``serve``, ``get_file``...) under a media/uploads/files prefix, which hands
+out user uploads, not static assets.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class ProtectionAnalyzer:
         short = short_of(target)
         effects = self.decorators.effects(route.wrappers)
         public = short in PUBLIC_VIEWS
-        uploads = short == "serve" and _uploads(route.pattern)
+        uploads = short in _FILE_VIEWS and _uploads(route.pattern)
         if effects.auth:
             protection = Protection("*", True, "decorator", ", ".join(effects.auth))
         elif uploads:
@@ -116,6 +117,9 @@ def _unresolved(route: RouteModel) -> RouteAnalysis:
     return RouteAnalysis.at_declaration(route, "unknown", unknown, Confidence.LOW)
 
 
+_FILE_VIEWS = frozenset({"serve", "get_file", "download_file", "serve_file", "sendfile"})
+"""Package views that hand out stored files by name (``django.views.static.serve``,
+django-db-file-storage's ``get_file``)."""
 _UPLOAD_WORDS = ("media", "upload", "attachment", "document", "private", "protected", "file")
 
 
