@@ -137,3 +137,55 @@ def test_a_decorator_checking_the_url_object_in_config_branches_protects_it(
     assert [(f.rule_id, f.severity) for f in found["product_credential"]] == [
         ("MG104", Severity.HIGH)
     ]
+
+
+MIDDLEWARE = """\
+import re
+from django.conf import settings
+from django.http import HttpResponseRedirect
+
+EXEMPT_URLS = [re.compile(expr) for expr in settings.LOGIN_EXEMPT_URLS]
+
+class LoginRequiredMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            path = request.path_info.lstrip("/")
+            if not any(m.match(path) for m in EXEMPT_URLS):
+                return HttpResponseRedirect(settings.LOGIN_URL)
+        return self.get_response(request)
+"""
+
+PLAIN_VIEW = """\
+from django.http import HttpResponse
+from app.models import Credential
+
+def rules(request):
+    return HttpResponse(str(Credential.objects.count()))
+"""
+
+
+def test_a_login_middleware_with_exempt_urls_is_a_gate_for_some_paths(tmp_path: Path) -> None:
+    # DefectDojo's LoginRequiredMiddleware redirects anonymous users unless the path matches
+    # LOGIN_EXEMPT_URLS: the refusal sits under the exemption test. Which paths are exempt is
+    # data: undecided, not "no authentication check".
+    root = write_project(
+        tmp_path,
+        {
+            "app/models.py": MODELS,
+            "app/middleware.py": MIDDLEWARE,
+            "app/views.py": PLAIN_VIEW,
+            "proj/urls.py": "from django.urls import path\nfrom app import views\n\n"
+            'urlpatterns = [path("rules/", views.rules)]\n',
+        },
+        settings_extra='MIDDLEWARE = ["django.contrib.auth.middleware.AuthenticationMiddleware",'
+        ' "app.middleware.LoginRequiredMiddleware"]\nLOGIN_EXEMPT_URLS = [r"^login/"]\n',
+    )
+    result = scan_project(root)
+    [route] = [r for r in result.routes if r.pattern == "rules/"]
+    assert [(p.authenticated, p.detail) for p in route.protections] == [
+        (None, "app.middleware.LoginRequiredMiddleware (only for some paths)")
+    ]
+    assert not [f for f in result.findings if f.rule_id == "MG101" and f.route == "rules/"]

@@ -110,11 +110,24 @@ def _exits(body: list[ast.stmt]) -> bool:
 
     ``return self.get_response(request)`` in a middleware, ``return None`` in
     ``process_view`` and ``return super().dispatch(...)`` hand the request on: not refusals.
+    A refusal under a test of the URL (``if not any(m.match(path) for m in EXEMPT_URLS):
+    return redirect(login)``) refuses every path but the exempt ones.
     """
     for stmt in body:
         if isinstance(stmt, ast.Raise) or _denying_call(stmt):
             return True
         if isinstance(stmt, ast.Return) and not _passes_through(stmt):
+            return True
+        if isinstance(stmt, ast.If) and _exemption_test(stmt.test) and _exits(stmt.body):
+            return True
+    return False
+
+
+def _exemption_test(test: ast.expr) -> bool:
+    """A test of the request's URL against exempt paths (``path``, ``EXEMPT_URLS``)."""
+    for node in ast.walk(test):
+        name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")
+        if name in ("path", "path_info") or "exempt" in name.lower():
             return True
     return False
 
