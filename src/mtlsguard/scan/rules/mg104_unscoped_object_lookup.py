@@ -75,7 +75,6 @@ from dataclasses import replace
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
-from mtlsguard.scan.analysis.object_checks import owning_class, unchecked_objects
 from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.parents import checked_parent
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
@@ -84,8 +83,9 @@ from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.analysis.swappable import model_of_getter
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
-from mtlsguard.scan.project_model import Call, Const, Expr, FunctionModel, ObjectLookup, Ref, Seq
+from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
 from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
+from mtlsguard.scan.rules._object_checks import decorator_checked_keys, unchecked_object_findings
 
 RULE_ID = "MG104"
 _SECRETS = ("token", "secret", "signature")
@@ -146,8 +146,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             continue  # superuser-only view: a superuser holds every permission
         route_downgrade = permission_downgrade(gate)
         yield from _privileged_account_destroy(ctx, meta, analysis, route_downgrade[2])
-        yield from _unchecked_objects(ctx, meta, analysis)
         handlers = _handlers(ctx, analysis)
+        yield from unchecked_object_findings(ctx, meta, analysis, handlers)
         for func in _reached(ctx, analysis, handlers):
             for lookup in func.facts.lookups:
                 if not lookup.user_scoped and _PARENT_GETTER.match(lookup.model or ""):
@@ -168,7 +168,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             severity, confidence, note = (
                 route_downgrade if gate is not None else permission_downgrade(own)
             )
-            checked = _decorator_checked_keys(ctx, analysis, handler)
+            checked = decorator_checked_keys(ctx, analysis, handler)
             for lookup in lookups:
                 if lookup.url_kwargs and set(lookup.url_kwargs) <= checked:
                     continue  # the object a decorator checked, named by the same URL key
@@ -381,76 +381,3 @@ def _parent_checked(ctx: RuleContext, analysis: RouteAnalysis, handler: Function
 def _at_most_medium(severity: Severity | None) -> Severity:
     """A downgrade to medium that never raises a low (staff-only) finding."""
     return Severity.LOW if severity is Severity.LOW else Severity.MEDIUM
-
-
-def _decorator_checked_keys(
-    ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel
-) -> set[str]:
-    """URL keys a decorator checks the user's permission on the object of.
-
-    ``@user_is_authorized(Product, Permissions.Product_Edit, "pid")``, django-guardian's
-    ``@permission_required_or_403("app.change_product", (Product, "pk", "pid"))``: a project
-    decorator that checks the user (or a known object-permission one) is given the name of
-    the URL keyword; a lookup by that key fetches the object it checked.
-    """
-    decorators = [*analysis.route.wrappers, *handler.decorators]
-    if analysis.function is not None and analysis.function is not handler:
-        decorators.extend(analysis.function.decorators)
-    keys: set[str] = set()
-    for deco in decorators:
-        if not (isinstance(deco, Call) and isinstance(deco.func, Ref)):
-            continue
-        func = ctx.project.function_named(deco.func.name, parse=False)
-        checks = deco.func.short in _OBJECT_PERMISSION_DECORATORS or (
-            func is not None and user_aware(ctx.project, None, func)
-        )
-        if checks:
-            keys.update(_strings(deco))
-    return keys
-
-
-_OBJECT_PERMISSION_DECORATORS = frozenset(
-    {"permission_required_or_403", "permission_required_or_404"}
-)
-"""django-guardian's object-permission decorators (public API: ``guardian.decorators``)."""
-
-
-def _strings(deco: Call) -> Iterator[str]:
-    stack: list[Expr] = [*deco.args, *(value for _, value in deco.kwargs)]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, Const) and isinstance(value.value, str):
-            yield value.value
-        elif isinstance(value, Seq):
-            stack.extend(value.items)
-
-
-def _unchecked_objects(ctx: RuleContext, meta: Rule, analysis: RouteAnalysis) -> Iterator[Finding]:
-    """Objects fetched by a caller-chosen id where the view checks other objects, not them."""
-    for handler in _handlers(ctx, analysis):
-        cls = analysis.klass or owning_class(ctx.project, handler)
-        for found in unchecked_objects(ctx.project, cls, handler):
-            here = found.unchecked_in is found.fetcher
-            where_ = short_of(found.unchecked_in.qualname)
-            yield meta.finding(
-                severity=Severity.MEDIUM,
-                confidence=Confidence.MEDIUM,
-                location=Location(found.fetcher.location.path, found.line)
-                if here
-                else found.unchecked_in.location,
-                route=analysis.route.pattern,
-                view=analysis.view,
-                view_kind=analysis.view_kind,
-                evidence=(
-                    f"{where(analysis)}: {found.name} fetched by {found.keys} (chosen by the "
-                    f"caller) in {short_of(found.fetcher.qualname)}() reaches {where_}(), which "
-                    "asks permission methods about other objects but never about it: any user "
-                    "who reaches the view (staff included: is_staff grants no permission on an "
-                    "object) acts on an object they may not access"
-                ),
-                remediation=(
-                    f"Ask the object's own permission check about {found.name} (or the "
-                    "placeholder/parent it belongs to) with request.user before using it, as "
-                    "the view does for the other objects, and refuse with PermissionDenied."
-                ),
-            )
