@@ -26,12 +26,12 @@ from mtlsguard.scan.facts.guards import (
     secret_guard,
     self_method_guards,
 )
-from mtlsguard.scan.facts.object_flow import object_flow
+from mtlsguard.scan.facts.object_flow import object_flow, permission_name
 from mtlsguard.scan.facts.ownership import ownership_checked
 from mtlsguard.scan.facts.role_guards import role_branch_lines, role_guard
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
-from mtlsguard.scan.project_model import FunctionFacts
+from mtlsguard.scan.project_model import FunctionFacts, ObjectFlow
 
 __all__ = ["Resolver", "analyze_function"]
 
@@ -97,5 +97,13 @@ def analyze_function(
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
         self_writes=tuple(walk.self_writes),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
-        object_flow=object_flow(func, tuple(walk.lookups)),
+        object_flow=object_flow(func, tuple(walk.lookups)) if _flows(walk) else ObjectFlow(),
+    )
+
+
+def _flows(walk: FunctionWalk) -> bool:
+    """Worth following objects: the body fetches one, or hands things to a method or a check."""
+    return bool(walk.lookups) or any(
+        name.startswith(("self.", ".")) or permission_name(name.rsplit(".", 1)[-1])
+        for name in walk.called
     )

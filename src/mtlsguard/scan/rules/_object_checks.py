@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule
-from mtlsguard.scan.analysis.object_checks import owning_class, unchecked_objects
+from mtlsguard.scan.analysis.object_checks import owning_class
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import user_aware
 from mtlsguard.scan.context import RuleContext
@@ -71,7 +71,7 @@ def unchecked_object_findings(
     """Objects fetched by a caller-chosen id where the view checks other objects, not them."""
     for handler in handlers:
         cls = analysis.klass or owning_class(ctx.project, handler)
-        for found in unchecked_objects(ctx.project, cls, handler):
+        for found in ctx.unchecked_objects(cls, handler):
             here = found.unchecked_in is found.fetcher
             where_ = short_of(found.unchecked_in.qualname)
             yield meta.finding(
