@@ -195,7 +195,7 @@ def _unchecked(tmp_path: Path, admin: str) -> dict[str, int]:
     return {
         lines[f.location.line - 1].strip(): f.location.line
         for f in result.findings
-        if f.rule_id == "MG104" and "never about it" in f.evidence
+        if f.rule_id == "MG104" and "never asks about it" in f.evidence
     }
 
 

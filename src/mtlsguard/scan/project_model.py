@@ -133,8 +133,9 @@ class ObjectFlow:
     """(other method of ``self``, argument slot, root handed over as is)."""
     self_calls: tuple[str, ...] = ()
     """Methods of ``self`` called."""
-    checks_objects: bool = False
-    """Asks a permission method about some object (not only a global permission)."""
+    payload: tuple[str, ...] = ()
+    """Roots handed to a permission method of another object (the plugins a placeholder is
+    asked whether it may take): part of an access decision that never asked about them."""
 
 
 @dataclass(frozen=True, slots=True)

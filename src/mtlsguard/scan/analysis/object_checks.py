@@ -1,18 +1,18 @@
-"""Objects fetched by a caller-chosen id that reach a permission-checking operation unchecked.
+"""Objects fetched by a caller-chosen id that take part in an access decision never about them.
 
-A view that asks permission methods about the objects it works on (``if not
-self.has_move_plugin_permission(request, plugin, target): raise PermissionDenied``) shows the
-project decides access per object. An object it fetches by an id from the URL or the request
-body and never asks about — on some path: ``move_plugin`` hands the plugin to
-``_move_plugin()``, which checks it, and to ``_paste_plugin()``, which only checks the target
-placeholder — is an IDOR among the users who reach the view, staff included (``is_staff``
-grants no permission on an object). Code that asks no permission method about anything is
-left to the ownership rules (MG103/MG104).
+``if not self.has_copy_from_clipboard_permission(request, target, [plugin]): raise`` decides
+whether the plugin may go into the target, asking the target: the plugin, fetched by an id from
+the request body, is handed to a permission check but never checked itself — whoever may paste
+into their own placeholder copies any plugin by counting ids (django CMS 5.0.9's ``_paste_plugin``;
+5.0.10 also asks ``has_paste_from_source_permission(request, plugin.placeholder, plugins)``).
+Objects no permission check ever sees are left to the ownership rules (MG103/MG104): a shared
+template or the member being removed from a checked project is not this pattern.
 
 Methods of ``self`` are followed (three calls deep): a permission method checks an argument
 when it asks about the matching parameter (``has_copy_plugins_permission(request, plugins)``
 asking the clipboard about ``plugins`` does not); a method the object is handed to checks it,
-leaves it unchecked while checking other objects, or does neither (a getter: neutral).
+hands it to a check about something else, or does neither (a getter: neutral). An object is
+reported when some path leaves it unchecked in such a decision.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class UncheckedObject:
     keys: str
     """The caller-chosen keys (``request.POST['plugin_id']``, ``plugin_id``)."""
     unchecked_in: FunctionModel
-    """Where it meets permission checks of other objects but not its own."""
+    """Where a permission check sees it without asking about it."""
 
 
 def owning_class(project: ProjectModel, func: FunctionModel) -> ClassModel | None:
@@ -145,6 +145,6 @@ def _status(
         return _UNCHECKED, unchecked
     if checked:
         return _CHECKED, []
-    if flow.checks_objects:
-        return _UNCHECKED, [func]
+    if root in flow.payload or any(carried == root for _, _, carried in flow.self_checks):
+        return _UNCHECKED, [func]  # handed to a permission check about something else
     return _NEUTRAL, []

@@ -104,7 +104,7 @@ class _Flow:
         self.self_checks: list[tuple[str, str, str]] = []
         self.consumers: list[tuple[str, str, str]] = []
         self.self_calls: list[str] = []
-        self.checks_objects = False
+        self.payload: set[str] = set()
 
     def carried(self, node: ast.AST) -> frozenset[str]:
         found: set[str] = set()
@@ -185,9 +185,7 @@ class _Flow:
             self.self_calls.append(method)
             for slot, arg in _slots(call):
                 if permission_name(method):
-                    carried = self.carried(arg)
-                    self.checks_objects = self.checks_objects or bool(carried)
-                    self.self_checks += [(method, slot, r) for r in carried]
+                    self.self_checks += [(method, slot, r) for r in self.carried(arg)]
                 elif isinstance(arg, ast.Name) and self.roots.get(arg.id) == frozenset({arg.id}):
                     self.consumers.append((method, slot, arg.id))
             return
@@ -195,15 +193,14 @@ class _Flow:
             return
         receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
         if receiver is not None and self._handled(receiver):
-            # placeholder.has_add_plugins_permission(request.user, plugins): the receiver
+            # placeholder.has_add_plugins_permission(request.user, plugins): the receiver is
+            # checked; the plugins are what it is asked about (handed over, not checked)
             carried = self.carried(receiver)
+            self.payload |= frozenset().union(*(self.carried(a) for a in call.args))
         else:
             # policy.user_has_permission_for_instance(request.user, "change", obj),
             # request.user.has_perm("app.change", obj), user_can_view_page(request.user, page)
             carried = frozenset().union(*(self.carried(a) for a in call.args))
-        # Only checks about the objects the function handles show it decides per object (a
-        # policy asked about a global permission does not).
-        self.checks_objects = self.checks_objects or bool(carried)
         self.checked |= carried
 
 
@@ -229,5 +226,5 @@ def object_flow(func: FunctionNode, lookups: tuple[ObjectLookup, ...]) -> Object
         self_checks=tuple(flow.self_checks),
         consumers=tuple(flow.consumers),
         self_calls=tuple(dict.fromkeys(flow.self_calls)),
-        checks_objects=flow.checks_objects,
+        payload=tuple(sorted(flow.payload - flow.checked)),
     )

@@ -2,7 +2,7 @@
 
 :func:`decorator_checked_keys` names the URL keys whose object a decorator checks against the
 user; :func:`unchecked_object_findings` reports objects fetched by a caller-chosen id that reach
-code asking permission methods about other objects but not about them
+a permission check about another object (as what it is asked about) but never one about them
 (:mod:`mtlsguard.scan.analysis.object_checks`).
 """
 
@@ -68,7 +68,7 @@ def _strings(deco: Call) -> Iterator[str]:
 def unchecked_object_findings(
     ctx: RuleContext, meta: Rule, analysis: RouteAnalysis, handlers: list[FunctionModel]
 ) -> Iterator[Finding]:
-    """Objects fetched by a caller-chosen id where the view checks other objects, not them."""
+    """Objects fetched by a caller-chosen id that a permission check sees but never asks about."""
     for handler in handlers:
         cls = analysis.klass or owning_class(ctx.project, handler)
         for found in ctx.unchecked_objects(cls, handler):
@@ -86,7 +86,8 @@ def unchecked_object_findings(
                 evidence=(
                     f"{where(analysis)}: {found.name} fetched by {found.keys} (chosen by the "
                     f"caller) in {short_of(found.fetcher.qualname)}() reaches {where_}(), which "
-                    "asks permission methods about other objects but never about it: any user "
+                    "hands it to a permission check about another object but never asks about "
+                    "it: any user "
                     "who reaches the view (staff included: is_staff grants no permission on an "
                     "object) acts on an object they may not access"
                 ),

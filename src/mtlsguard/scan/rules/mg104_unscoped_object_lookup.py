@@ -39,14 +39,14 @@ itself (a public profile is by design, changing another account is not) get low 
 and medium severity (see MG103); lookups keyed by a secret from the link (a token) are not
 reported.
 
-It also reports an object fetched by a caller-chosen id in a view that decides access per object
-(it asks permission methods about the objects it handles) but never asks about this one, on some
-path through the methods of ``self`` it is handed to (medium severity and confidence): django
-CMS's ``move_plugin`` pasted a plugin chosen by ``request.POST["plugin_id"]`` after checking only
-the placeholder it is pasted into. A permission method of ``self`` checks an argument when it
-asks about the matching parameter (``placeholder.has_add_plugins_permission(request.user,
-plugins)`` checks the placeholder, not the plugins); comparing the object with the caller's own
-(``placeholder == request.toolbar.clipboard``) or fetching it under a checked parent counts.
+It also reports an object fetched by a caller-chosen id that a permission check sees but never
+asks about, on some path through the methods of ``self`` it is handed to (medium severity and
+confidence): django CMS's ``move_plugin`` pasted a plugin chosen by ``request.POST["plugin_id"]``
+after asking only the placeholder it is pasted into whether it may take the plugin. A permission
+method of ``self`` checks an argument when it asks about the matching parameter
+(``placeholder.has_add_plugins_permission(request.user, plugins)`` checks the placeholder, not
+the plugins); comparing the object with the caller's own (``placeholder ==
+request.toolbar.clipboard``) or fetching it under a checked parent counts as a check.
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, IDOR): the id in the URL
 is chosen by the caller, so any authenticated user (any certificate holder behind mTLS) reads
