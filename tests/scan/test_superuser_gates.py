@@ -189,3 +189,45 @@ def test_a_login_middleware_with_exempt_urls_is_a_gate_for_some_paths(tmp_path: 
         (None, "app.middleware.LoginRequiredMiddleware (only for some paths)")
     ]
     assert not [f for f in result.findings if f.rule_id == "MG101" and f.route == "rules/"]
+
+
+CHECKED_AFTER = """\
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from app.decorators import user_has_permission_or_403
+from app.models import Credential
+
+@login_required
+def checked(request, pk):
+    cred = get_object_or_404(Credential, pk=pk)
+    user_has_permission_or_403(request.user, cred, "view")
+    return HttpResponse(str(cred.pk))
+
+@login_required
+def unchecked(request, pk):
+    cred = get_object_or_404(Credential, pk=pk)
+    return HttpResponse(str(cred.pk))
+"""
+
+
+def test_an_object_handed_to_a_refusing_permission_call_with_the_user_is_checked(
+    tmp_path: Path,
+) -> None:
+    # DefectDojo's delete_issue: obj = get_object_or_404(...), then
+    # user_has_permission_or_403(request.user, obj, Permissions.Note_Delete).
+    root = write_project(
+        tmp_path,
+        {
+            "app/models.py": MODELS,
+            "app/decorators.py": DECORATORS,
+            "app/views.py": CHECKED_AFTER,
+            "proj/urls.py": "from django.urls import path\nfrom app import views\n\n"
+            'urlpatterns = [path("a/<int:pk>/", views.checked), '
+            'path("b/<int:pk>/", views.unchecked)]\n',
+        },
+    )
+    result = scan_project(root)
+    assert [(f.route, f.severity) for f in result.findings if f.rule_id == "MG104"] == [
+        ("b/<int:pk>/", Severity.HIGH)
+    ]

@@ -63,6 +63,9 @@ def analyze_function(
     mentions_user = "user" in hints
     open_lines = {lk.line for lk in walk.lookups if not lk.user_scoped}
     checked_lines = ownership_checked(func, open_lines) if open_lines else set()
+    flow = object_flow(func, tuple(walk.lookups)) if _flows(walk) else ObjectFlow()
+    # obj = get_object_or_404(...), then user_has_permission_or_403(request.user, obj, perm)
+    checked_lines |= {line for name, line, *_ in flow.fetched if name in flow.checked}
     return FunctionFacts(
         auth_guard=guarded,
         secret_guard="secret" in hints and not guarded and secret_guard(func),
@@ -97,7 +100,7 @@ def analyze_function(
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
         self_writes=tuple(walk.self_writes),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
-        object_flow=object_flow(func, tuple(walk.lookups)) if _flows(walk) else ObjectFlow(),
+        object_flow=flow,
     )
 
 
