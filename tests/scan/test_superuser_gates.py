@@ -208,6 +208,13 @@ def checked(request, pk):
 def unchecked(request, pk):
     cred = get_object_or_404(Credential, pk=pk)
     return HttpResponse(str(cred.pk))
+
+@login_required
+def parent_only(request, pk):
+    cred = get_object_or_404(Credential, pk=pk)
+    product = cred.product
+    user_has_permission_or_403(request.user, product, "add_credential")
+    return HttpResponse(str(cred.pk))
 """
 
 
@@ -224,10 +231,11 @@ def test_an_object_handed_to_a_refusing_permission_call_with_the_user_is_checked
             "app/views.py": CHECKED_AFTER,
             "proj/urls.py": "from django.urls import path\nfrom app import views\n\n"
             'urlpatterns = [path("a/<int:pk>/", views.checked), '
-            'path("b/<int:pk>/", views.unchecked)]\n',
+            'path("b/<int:pk>/", views.unchecked), path("c/<int:pk>/", views.parent_only)]\n',
         },
     )
     result = scan_project(root)
-    assert [(f.route, f.severity) for f in result.findings if f.rule_id == "MG104"] == [
-        ("b/<int:pk>/", Severity.HIGH)
-    ]
+    # Asking about the credential's product is not asking about the credential (Wagtail's
+    # copy view checked the source page's parent, CVE-2026-44200).
+    found = sorted((f.route or "", f.severity) for f in result.findings if f.rule_id == "MG104")
+    assert found == [("b/<int:pk>/", Severity.HIGH), ("c/<int:pk>/", Severity.HIGH)]

@@ -133,6 +133,8 @@ class ObjectFlow:
     """(other method of ``self``, argument slot, root handed over as is)."""
     self_calls: tuple[str, ...] = ()
     """Methods of ``self`` called."""
+    direct: tuple[str, ...] = ()
+    """Fetched locals a permission check is asked about as they are (not through a parent)."""
     payload: tuple[str, ...] = ()
     """Roots handed to a permission method of another object (the plugins a placeholder is
     asked whether it may take): part of an access decision that never asked about them."""

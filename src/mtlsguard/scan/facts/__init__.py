@@ -65,7 +65,7 @@ def analyze_function(
     checked_lines = ownership_checked(func, open_lines) if open_lines else set()
     flow = object_flow(func, tuple(walk.lookups)) if _flows(walk) else ObjectFlow()
     # obj = get_object_or_404(...), then user_has_permission_or_403(request.user, obj, perm)
-    checked_lines |= {line for name, line, *_ in flow.fetched if name in flow.checked}
+    checked_lines |= {line for name, line, *_ in flow.fetched if name in flow.direct}
     return FunctionFacts(
         auth_guard=guarded,
         secret_guard="secret" in hints and not guarded and secret_guard(func),

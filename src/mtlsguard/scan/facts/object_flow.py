@@ -105,6 +105,8 @@ class _Flow:
         self.consumers: list[tuple[str, str, str]] = []
         self.self_calls: list[str] = []
         self.payload: set[str] = set()
+        self.direct: set[str] = set()
+        """Fetched locals asked about themselves (``check(request.user, obj)``), not a parent."""
 
     def carried(self, node: ast.AST) -> frozenset[str]:
         found: set[str] = set()
@@ -201,6 +203,11 @@ class _Flow:
             # policy.user_has_permission_for_instance(request.user, "change", obj),
             # request.user.has_perm("app.change", obj), user_can_view_page(request.user, page)
             carried = frozenset().union(*(self.carried(a) for a in call.args))
+            self.direct.update(
+                a.id for a in call.args if isinstance(a, ast.Name) and a.id in self.parents
+            )
+        if isinstance(receiver, ast.Name) and receiver.id in self.parents:
+            self.direct.add(receiver.id)  # obj.has_change_permission(request.user)
         self.checked |= carried
 
 
@@ -227,4 +234,5 @@ def object_flow(func: FunctionNode, lookups: tuple[ObjectLookup, ...]) -> Object
         consumers=tuple(flow.consumers),
         self_calls=tuple(dict.fromkeys(flow.self_calls)),
         payload=tuple(sorted(flow.payload - flow.checked)),
+        direct=tuple(sorted(flow.direct)),
     )
