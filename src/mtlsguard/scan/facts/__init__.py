@@ -26,8 +26,8 @@ from mtlsguard.scan.facts.guards import (
     secret_guard,
     self_method_guards,
 )
-from mtlsguard.scan.facts.object_flow import object_flow, permission_name
 from mtlsguard.scan.facts.ownership import ownership_checked
+from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
 from mtlsguard.scan.facts.role_guards import role_branch_lines, role_guard
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
