@@ -13,9 +13,11 @@ __all__ = [
     "DJANGO_VIEW_METHODS",
     "DRF_GENERIC_METHODS",
     "DRF_VIEWSET_ACTIONS",
+    "DRF_VIEW_PACKAGES",
     "EXEMPT_DECORATORS",
     "HTTP_METHODS",
     "LOGIN_REQUIRED_MIDDLEWARE",
+    "OPEN_DRF_VIEWS",
     "PUBLIC_VIEWS",
     "SAFE_METHODS",
     "USER_SCOPING_MIXINS",
@@ -44,6 +46,15 @@ KNOWN_PACKAGES = (
     "rest_framework_simplejwt.",
     "knox.",
 )
+
+DRF_VIEW_PACKAGES = ("rest_framework.", "rest_framework_simplejwt.views.")
+"""Prefixes of view classes built on DRF: DRF's own, and djangorestframework-simplejwt's views
+(documented subclasses of ``rest_framework.generics.GenericAPIView``)."""
+
+OPEN_DRF_VIEWS = ("rest_framework_simplejwt.views.",)
+"""External DRF views whose ``permission_classes`` and ``authentication_classes`` are ``()``:
+djangorestframework-simplejwt's ``TokenViewBase`` sets both, and every view of
+``rest_framework_simplejwt.views`` derives from it (its token endpoints are public)."""
 
 AUTH_DECORATORS = frozenset(
     {

@@ -1,14 +1,10 @@
 """The neutral project model: routes, views, classes and settings, whoever built them.
 
 Two front-ends fill it: the static one (:mod:`mtlsguard.scan.static`, AST only, never imports
-the scanned project) and, later, runtime introspection under ``manage.py mtlsguard`` (the real
-URL resolver and classes). The analyses (:mod:`mtlsguard.scan.analysis`) and the rules
-(:mod:`mtlsguard.scan.rules`) only ever see this model, so both modes share one rule engine.
-
-Values the rules care about (decorator arguments, ``permission_classes``, settings) are kept as
-a tiny expression tree (:data:`Expr`) with every name already resolved to a dotted path, so
-``from rest_framework import permissions as p; p.IsAuthenticated`` and the real class object
-both become ``Ref("rest_framework.permissions.IsAuthenticated")``.
+the scanned project) and runtime introspection under ``manage.py mtlsguard``. The analyses and
+the rules only ever see this model, so both modes share one rule engine. Values the rules care
+about are a tiny expression tree (:data:`Expr`) with every name resolved to a dotted path
+(``p.IsAuthenticated`` becomes ``Ref("rest_framework.permissions.IsAuthenticated")``).
 """
 
 from __future__ import annotations
@@ -17,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
+from mtlsguard.scan.body_records import NO_FLOW, JwtDecode, ObjectFlow, ObjectLookup, SelfWrite
+from mtlsguard.scan.capability_facts import NO_CAPABILITIES, CapabilityFacts
 from mtlsguard.scan.expressions import (
     BinOp,
     Call,
@@ -64,37 +62,6 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class ObjectLookup:
-    """A single-object ORM fetch in a view body (``get_object_or_404(Account, pk=pk)``)."""
-
-    line: int
-    """1-based line of the call."""
-    kind: str
-    """``get_object_or_404``, ``get`` or ``filter``."""
-    model: str | None
-    """Dotted path of the model, when known."""
-    url_kwargs: tuple[str, ...]
-    """View parameters (URL kwargs) used in the lookup."""
-    user_scoped: bool
-    """True if the lookup or its queryset mentions ``request.user``/``self.request.user``."""
-    server_keys: tuple[str, ...] = ()
-    """Keywords with a value the caller did not choose (``project=self.project``)."""
-    url_parent_keys: tuple[str, ...] = ()
-    """Keywords through a relation with a value the caller chose (``workspace__slug=slug``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class JwtDecode:
-    """A ``jwt.decode(...)`` call."""
-
-    line: int
-    verify_disabled: bool
-    """``options={"verify_signature": False}`` or ``verify=False``."""
-    allows_none: bool
-    """``"none"`` among the accepted algorithms."""
-
-
-@dataclass(frozen=True, slots=True)
 class PermissionBranch:
     """One branch of a ``get_permissions()`` override.
 
@@ -105,39 +72,6 @@ class PermissionBranch:
     permissions: Expr
     actions: tuple[str, ...] | None = None
     methods: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SelfWrite:
-    """``self.project = parse_path(request, ...)``: an attribute a method sets, and from what."""
-
-    name: str
-    """The attribute (``project``)."""
-    calls: tuple[str, ...]
-    """Resolved names of the calls in the assigned value (``.get_path_object`` for methods)."""
-    mentions_user: bool
-    """The assigned value refers to ``request.user`` itself (``for_user(request.user)``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectFlow:
-    """Objects a function fetches by a caller-chosen key, and where they go (per root name)."""
-
-    fetched: tuple[tuple[str, int, str, str, bool], ...] = ()
-    """(local, line, keys, ``self`` helper that fetched it or ``""``, key from the request)."""
-    checked: tuple[str, ...] = ()
-    """Roots a permission method was asked about with the user, here."""
-    self_checks: tuple[tuple[str, str, str], ...] = ()
-    """(permission method of ``self``, argument slot, root it carries)."""
-    consumers: tuple[tuple[str, str, str], ...] = ()
-    """(other method of ``self``, argument slot, root handed over as is)."""
-    self_calls: tuple[str, ...] = ()
-    """Methods of ``self`` called."""
-    direct: tuple[str, ...] = ()
-    """Fetched locals a permission check is asked about as they are (not through a parent)."""
-    payload: tuple[str, ...] = ()
-    """Roots handed to a permission method of another object (the plugins a placeholder is
-    asked whether it may take): part of an access decision that never asked about them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,20 +123,22 @@ class FunctionFacts:
     request itself (``request``, ``kwargs``, ``args``)."""
     self_writes: tuple[SelfWrite, ...] = ()
     """``self.<name> = value`` assignments: where a view keeps a parent object."""
-    object_flow: ObjectFlow = ObjectFlow()
+    object_flow: ObjectFlow = NO_FLOW
     """Objects fetched by caller-chosen keys and the permission checks asked about them."""
     role_guard: str = ""
     """A guard (here or in a nested wrapper) refusing users without a role: ``"staff"`` (a staff
     flag or session) or ``"permission"`` (a global ``has_perm("app.perm")``); else ``""``."""
+    object_handoffs: tuple[tuple[int, str, int], ...] = ()
+    """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
+    checked_params: tuple[int, ...] = ()
+    """Positions (``self`` not counted) of parameters checked against the user, refusing."""
+    capabilities: CapabilityFacts = NO_CAPABILITIES
+    """Secrets checked and user-aware calls (:mod:`mtlsguard.scan.capability_facts`)."""
 
 
 @dataclass(eq=False, slots=True)
 class FunctionModel:
-    """A function or method definition.
-
-    Its :attr:`facts` are computed on first use (``loader``) so that the many functions a
-    scan never asks about (model methods, helpers) cost nothing beyond parsing.
-    """
+    """A function or method definition; its :attr:`facts` are computed on first use."""
 
     qualname: str
     """Dotted path (``billing.views.invoice`` or ``billing.views.InvoiceView.get``)."""
@@ -277,6 +213,8 @@ class RouteModel:
     """Where the route is declared (urls.py line)."""
     admin: bool = False
     """True for ``admin.site.urls``."""
+    debug_only: bool = False
+    """Declared under ``if settings.DEBUG:`` (or by a helper that adds routes only then)."""
 
     def initkwarg(self, name: str) -> Expr | None:
         """``as_view(name=...)`` as given where the route is declared, if it was."""

@@ -36,6 +36,8 @@ __all__ = ["ProjectConfiguration"]
 
 _MIDDLEWARE_HOOKS = ("__call__", "process_request", "process_view")
 _ALLOW_ANY: Expr = Ref("rest_framework.permissions.AllowAny")
+API_SETTINGS = "rest_framework.settings.api_settings."
+"""DRF's public ``api_settings`` object: its ``DEFAULT_*`` attributes are ``REST_FRAMEWORK``'s."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,27 @@ class ProjectConfiguration:
             default_permission_source=drf.source,
             default_conditional=drf.conditional,
             default_auth_disabled=drf.auth_disabled,
+        )
+
+    def with_defaults(self, expr: Expr) -> Expr:
+        """``expr`` with ``api_settings.DEFAULT_PERMISSION_CLASSES`` replaced by the default.
+
+        ``permission_classes = api_settings.DEFAULT_PERMISSION_CLASSES`` (label-studio's token
+        rotation view) or ``[*api_settings.DEFAULT_PERMISSION_CLASSES, Extra]`` name the
+        project's ``REST_FRAMEWORK`` setting through DRF's public settings object.
+        """
+        if isinstance(expr, Ref) and expr.name == f"{API_SETTINGS}DEFAULT_PERMISSION_CLASSES":
+            return self.default_permissions
+        if isinstance(expr, Seq):
+            return Seq(tuple(self.with_defaults(item) for item in expr.items))
+        if isinstance(expr, BinOp):
+            return BinOp(expr.op, self.with_defaults(expr.left), self.with_defaults(expr.right))
+        return expr
+
+    def auth_default(self, expr: Expr) -> bool:
+        """``expr`` is ``api_settings.DEFAULT_AUTHENTICATION_CLASSES`` (the project's)."""
+        return (
+            isinstance(expr, Ref) and expr.name == f"{API_SETTINGS}DEFAULT_AUTHENTICATION_CLASSES"
         )
 
     def cert_middleware_note(self) -> str:

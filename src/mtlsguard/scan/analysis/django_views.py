@@ -18,6 +18,7 @@ from mtlsguard.scan.analysis.configuration import ProjectConfiguration
 from mtlsguard.scan.analysis.decorators import DecoratorEffects, DecoratorReader
 from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view
 from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
+from mtlsguard.scan.analysis.secrets import secret_gate
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, RouteModel
 
@@ -56,10 +57,14 @@ class FunctionView:
     """Public by design (a login or health view)."""
 
 
-def function_gate(method: str, effects: DecoratorEffects, func: FunctionModel) -> Protection | None:
+def function_gate(
+    method: str, effects: DecoratorEffects, func: FunctionModel, project: ProjectModel
+) -> Protection | None:
     """What a view function's own decorators or inline ``request.user`` check decide, if any.
 
-    DRF's ``@api_view`` functions are Django views underneath: the same gates come first.
+    DRF's ``@api_view`` functions are Django views underneath: the same gates come first. A
+    secret the caller must hold (a token compared, a signature, a secret-keyed record:
+    :mod:`~mtlsguard.scan.analysis.secrets`) authenticates the request too.
     """
     if effects.auth:
         return Protection(method, True, "decorator", ", ".join(effects.auth))
@@ -67,6 +72,9 @@ def function_gate(method: str, effects: DecoratorEffects, func: FunctionModel) -
         return Protection(method, True, "inline", "request.user check in body")
     if func.facts.secret_guard:
         return Protection(method, True, "inline", "secret-token check in body")
+    secret = secret_gate(project, func)
+    if secret:
+        return Protection(method, True, "inline", secret)
     return None
 
 
@@ -87,7 +95,7 @@ class DjangoViews:
         """A function view."""
         effects = view.effects
         protections = [
-            function_gate(method, effects, view.func)
+            function_gate(method, effects, view.func, self.project)
             or self.fallback(method, effects.exempt, effects.trivial)
             for method in effects.methods or ("*",)
         ]
@@ -194,5 +202,8 @@ class DjangoViews:
                 gates.per_method.setdefault(method, f"request.user check in {name}()")
             if meth.facts.secret_guard:
                 gates.per_method.setdefault(method, f"secret-token check in {name}()")
+            secret = secret_gate(self.project, meth)
+            if secret:
+                gates.per_method.setdefault(method, secret)
             if meth.facts.cert_guard:
                 gates.cert.append(f"{name}() checks {', '.join(meth.facts.cert_keys)}")

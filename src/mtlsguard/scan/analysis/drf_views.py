@@ -18,9 +18,14 @@ from typing import TypeGuard
 from mtlsguard.findings.model import Confidence, Protection
 from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view, user_checking_methods
 from mtlsguard.scan.analysis.django_views import DjangoViews, FunctionView, function_gate
-from mtlsguard.scan.analysis.permissions import PermissionAlgebra, view_permission_classes
+from mtlsguard.scan.analysis.permissions import (
+    PermissionAlgebra,
+    external_attribute,
+    view_permission_classes,
+)
 from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
-from mtlsguard.scan.knowledge import DRF_GENERIC_METHODS, HTTP_METHODS, short_of
+from mtlsguard.scan.analysis.secrets import secret_gate
+from mtlsguard.scan.knowledge import DRF_GENERIC_METHODS, DRF_VIEW_PACKAGES, HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import (
     Call,
     ClassModel,
@@ -39,8 +44,13 @@ _DRF_HOOKS = ("initial", "check_permissions")
 
 
 def is_drf_class(cls: ClassModel) -> bool:
-    """A view class built on DRF (``APIView``, generic views, viewsets)."""
-    return any(e.startswith("rest_framework.") for e in cls.mro)
+    """A view class built on DRF (``APIView``, generic views, viewsets).
+
+    Also a subclass of a view of a package built on DRF when that package is not installed
+    where the scan runs (its own bases are then unknown): djangorestframework-simplejwt's views
+    (``TokenViewBase`` and the rest) are ``rest_framework.generics.GenericAPIView``s.
+    """
+    return any(e.startswith(DRF_VIEW_PACKAGES) for e in cls.mro)
 
 
 class DrfViews:
@@ -68,7 +78,7 @@ class DrfViews:
         certain = True
         cert = False
         for method in effects.api_view or ("GET",):
-            gate = function_gate(method, effects, func)
+            gate = function_gate(method, effects, func, self.project)
             if gate is not None:
                 protections.append(gate)
                 continue
@@ -122,6 +132,10 @@ class DrfViews:
                 detail = f"secret-token check in {action or method.lower()}()"
                 protections.append(Protection(method, True, "inline", detail))
                 continue
+            secret = secret_gate(self.project, handler[1]) if handler is not None else ""
+            if secret:
+                protections.append(Protection(method, True, "inline", secret))
+                continue
             perms, decided, source = self._permission_classes(route, cls, method, action, handler)
             from_default = from_default or decided == "default"
             verdict = self.permissions.verdict(perms, method)
@@ -135,7 +149,8 @@ class DrfViews:
         authentication = route.initkwarg("authentication_classes")
         if authentication is None:
             found = self.project.attribute(cls, "authentication_classes")
-            authentication = found[1] if found else None
+            external = external_attribute(cls, "authentication_classes")
+            authentication = found[1] if found else (external[0] if external else None)
         confidence = confidence_of(protections)
         if not certain or (from_default and self.configuration.default_conditional):
             confidence = min(confidence, Confidence.LOW)
@@ -174,7 +189,7 @@ class DrfViews:
 
     def _auth_disabled(self, authentication: Expr | None) -> bool:
         """``authentication_classes = []`` on the view, or by default."""
-        if authentication is None:
+        if authentication is None or self.configuration.auth_default(authentication):
             return self.configuration.default_auth_disabled
         return isinstance(authentication, Seq) and not authentication.items
 
@@ -207,10 +222,14 @@ class DrfViews:
                     if perms is not None:
                         return perms, "decorator", f"@action(permission_classes=...) on {action}"
         declared = view_permission_classes(self.project, route, cls)
+        config = self.configuration
         if declared is not None:
             class_perms, decided, source = declared[0], "class", declared[1]
+            resolved = config.with_defaults(class_perms)
+            if resolved != class_perms:
+                class_perms, decided = resolved, "default"
+                source = f"{source} = api_settings, {config.default_permission_source}"
         else:
-            config = self.configuration
             class_perms, decided = config.default_permissions, "default"
             source = config.default_permission_source
         override = self.project.method(cls, "get_permissions")

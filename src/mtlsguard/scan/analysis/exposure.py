@@ -28,6 +28,11 @@ _AUTH_FLOW = re.compile(
     r"callback|webhook|hooks?|captcha|set_language|jsi18n)(?:_|$)"
 )
 """Names (snake_case words) of sign-in, sign-out, reset, signup, health and schema views."""
+_VERSION_INFO = re.compile(
+    r"^(?:api_)?(?:version|versions|build_info|version_info)(?:_(?:page|view|info|api|endpoint))?$"
+)
+"""Names of views that serve the release or build (label-studio's ``version_page``): the whole
+name, so ``document_version`` (a user's record) is not one."""
 _VIEW_ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy")
 _MAX_DEPTH = 2
 
@@ -45,6 +50,8 @@ class Exposure:
     capability: bool = False
     """What it fetches is checked against a secret the caller presents (an invitation token),
     and it never looks at ``request.user``: a link, not an account, is the credential."""
+    version: str = ""
+    """The name that marks it as a version or build information page, if any."""
 
     @property
     def informational(self) -> bool:
@@ -55,7 +62,7 @@ class Exposure:
         """
         if self.keyed_lookup:
             return False
-        return bool(self.auth_flow) or self.capability or not self.touches_user_data
+        return bool(self.auth_flow or self.version) or self.capability or not self.touches_user_data
 
     def note(self) -> str:
         """Evidence suffix saying why the finding is informational (``""`` otherwise)."""
@@ -63,6 +70,11 @@ class Exposure:
             return (
                 "; the records it reads are checked against a secret the caller presents (a "
                 "token link), public by design: informational"
+            )
+        if self.version and not self.auth_flow:
+            return (
+                f"; {self.version} names a version or build information page, public by "
+                "design (it discloses the release to anyone): informational"
             )
         if self.auth_flow:
             return (
@@ -81,6 +93,7 @@ def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
     """What the open route ``analysis`` exposes."""
     names = [short_of(analysis.view or ""), analysis.route.name or ""]
     flow = next((n for n in names if n and _AUTH_FLOW.search(_words(n))), "")
+    version = next((n for n in names if n and _VERSION_INFO.match(_words(n).replace("-", "_"))), "")
     functions: list[FunctionModel] = []
     owned = False
     if analysis.function is not None:
@@ -103,7 +116,7 @@ def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
             if hit is not None:
                 functions.append(hit[1])
     else:
-        return Exposure(True, flow)  # code not read: assume the worst
+        return Exposure(True, flow, version=version)  # code not read: assume the worst
     keyed = any(
         owner_fields(project, lk.model) or is_user_model(project, lk.model)
         for f in functions
@@ -117,7 +130,7 @@ def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
         and all(lk.user_scoped for lk in lookups)
         and not any(f.facts.mentions_user for f in functions)
     )
-    return Exposure(touches, flow, keyed, capability)
+    return Exposure(touches, flow, keyed, capability, version)
 
 
 def _words(name: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mtlsguard.findings.model import Protection
-from mtlsguard.scan.knowledge import SAFE_METHODS, short_of
+from mtlsguard.scan.knowledge import OPEN_DRF_VIEWS, SAFE_METHODS, short_of
 from mtlsguard.scan.project_model import (
     BinOp,
     Call,
@@ -29,7 +29,7 @@ from mtlsguard.scan.project_model import (
     Unknown,
 )
 
-__all__ = ["PermissionAlgebra", "Verdict", "view_permission_classes"]
+__all__ = ["PermissionAlgebra", "Verdict", "external_attribute", "view_permission_classes"]
 
 _ALLOW = frozenset({"AllowAny"})
 _REQUIRE = frozenset(
@@ -83,6 +83,17 @@ def view_permission_classes(
     found = project.attribute(cls, "permission_classes")
     if found is not None:
         return found[1], f"{short_of(found[0].qualname)}.permission_classes"
+    return external_attribute(cls, "permission_classes")
+
+
+def external_attribute(cls: ClassModel, name: str) -> tuple[Expr, str] | None:
+    """``permission_classes``/``authentication_classes`` an external base is known to set.
+
+    Only for bases outside the project (not modelled): simplejwt's views set both to ``()``.
+    """
+    for entry in cls.mro:
+        if entry.startswith(OPEN_DRF_VIEWS):
+            return Seq(()), f"{short_of(entry)}.{name} (simplejwt's TokenViewBase: ())"
     return None
 
 

@@ -78,6 +78,9 @@ def queryset_scope(project: ProjectModel, cls: ClassModel) -> str | None:
         lookups = meth.facts.lookups
         if lookups and all(lk.user_scoped for lk in lookups):
             return f"{short_of(meth.qualname)}() fetches a parent it checks against the user"
+    hook = _queryset_hook(project, cls)
+    if hook:
+        return hook
     backend = filter_backend_scope(project, cls)
     if backend:
         return backend
@@ -86,6 +89,53 @@ def queryset_scope(project: ProjectModel, cls: ClassModel) -> str | None:
         if parent:
             return parent
     return None
+
+
+def _queryset_hook(project: ProjectModel, cls: ClassModel) -> str | None:
+    """An override of a framework queryset hook other than ``get_queryset()`` that narrows.
+
+    Nautobot's ``alter_queryset(self, request)`` takes ``super().alter_queryset(request)`` and
+    returns it ``.restrict(user, "view")`` or filtered by ``owner=user``: the base class calls
+    the hook on the path that serves the list, so an override that extends it is on that path.
+    """
+    names = {
+        name
+        for qual in cls.mro
+        if (owner := project.class_named(qual)) is not None
+        for name in owner.methods
+        if "queryset" in name and name not in SCOPING_METHODS
+    }
+    for name in sorted(names):
+        hit = project.method(cls, name)
+        if hit is None:
+            continue
+        facts = hit[1].facts
+        if facts.user_scoped_queryset and facts.mentions_user and name in facts.super_calls:
+            return f"{short_of(hit[1].qualname)}() narrows the queryset to the request's user"
+    return None
+
+
+def _super_scoped(
+    project: ProjectModel, cls: ClassModel, owner: ClassModel, func: FunctionModel
+) -> bool:
+    """A helper taking ``super().get_queryset()``, which is scoped by the user or the request.
+
+    pretalx's ``_get_base_queryset()`` reads ``super().get_queryset()``: the next definition
+    after the helper's class in the view's MRO, ``self.request.event.submissions`` there.
+    """
+    if owner.qualname not in cls.mro:
+        return False
+    after = cls.mro[cls.mro.index(owner.qualname) + 1 :]
+    for name in func.facts.super_calls:
+        if name not in SCOPING_METHODS:
+            continue
+        for qual in after:
+            base = project.class_named(qual)
+            if base is not None and name in base.methods:
+                if base.methods[name].facts.user_scoped_queryset:
+                    return True
+                break
+    return False
 
 
 def _definitions(project: ProjectModel, cls: ClassModel, name: str) -> Iterator[FunctionModel]:
@@ -145,7 +195,11 @@ def parent_scope(project: ProjectModel, cls: ClassModel, func: FunctionModel) ->
     for name in func.facts.self_reads:
         hit = project.method(cls, name)
         if hit is not None:
-            if user_aware(project, cls, hit[1], 1) or _scoped_helper(hit[1]):
+            if (
+                user_aware(project, cls, hit[1], 1)
+                or _scoped_helper(hit[1])
+                or _super_scoped(project, cls, hit[0], hit[1])
+            ):
                 return f"self.{name}()"
             continue
         for write in _writes(project, cls, name):

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from mtlsguard.scan.facts import collectors as _collectors  # noqa: F401  (registers them)
 from mtlsguard.scan.facts.branches import permission_branches
+from mtlsguard.scan.facts.capabilities import capability_facts, signed_guard
 from mtlsguard.scan.facts.guards import (
     auth_guard,
     cert_guard,
@@ -25,6 +26,12 @@ from mtlsguard.scan.facts.guards import (
     safe_methods_shortcut,
     secret_guard,
     self_method_guards,
+)
+from mtlsguard.scan.facts.object_flow import (
+    checked_params,
+    filter_only,
+    object_handoffs,
+    token_checked,
 )
 from mtlsguard.scan.facts.ownership import ownership_checked
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
@@ -66,9 +73,15 @@ def analyze_function(
     flow = object_flow(func, tuple(walk.lookups)) if _flows(walk) else ObjectFlow()
     # obj = get_object_or_404(...), then user_has_permission_or_403(request.user, obj, perm)
     checked_lines |= {line for name, line, *_ in flow.fetched if name in flow.direct}
+    if open_lines - checked_lines:
+        checked_lines |= token_checked(func, open_lines - checked_lines)
+    if open_lines - checked_lines and mentions_user:
+        checked_lines |= filter_only(func, open_lines - checked_lines)
+    unchecked = open_lines - checked_lines
     return FunctionFacts(
         auth_guard=guarded,
-        secret_guard="secret" in hints and not guarded and secret_guard(func),
+        secret_guard=not guarded
+        and (("secret" in hints and secret_guard(func)) or signed_guard(func, walk.called)),
         cert_keys=tuple(dict.fromkeys(walk.cert_keys)),
         cert_guard=bool(walk.cert_keys) and cert_guard(func, constant, auth_guard=guarded),
         trusted_proxy_check="trusted" in hints,
@@ -101,6 +114,16 @@ def analyze_function(
         self_writes=tuple(walk.self_writes),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
         object_flow=flow,
+        object_handoffs=object_handoffs(func, unchecked) if unchecked else (),
+        checked_params=checked_params(func) if mentions_user else (),
+        capabilities=capability_facts(
+            func,
+            walk.callee,
+            resolve,
+            called=walk.called,
+            hints=hints,
+            queryset_method=func.name in _SCOPING_METHODS or "queryset" in func.name,
+        ),
     )
 
 

@@ -132,6 +132,7 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
         return
     server: list[str] = []
     url_parents: list[str] = []
+    chosen: list[str] = []
     # Q(order=self.order) | Q(orderposition__order=self.order) count like keywords.
     keywords = [
         *call.keywords,
@@ -153,6 +154,7 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
         if not kw.arg:
             continue
         if _caller_chosen(walk, kw.value):
+            chosen.append(kw.arg)
             if "__" in kw.arg:
                 url_parents.append(kw.arg)
         elif not isinstance(kw.value, ast.Constant):
@@ -166,6 +168,7 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
             scoped,
             tuple(server),
             tuple(url_parents),
+            tuple(chosen),
         )
     )
 

@@ -13,7 +13,7 @@ import ast
 from mtlsguard.scan.facts.guards import denies, secret_test
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, strings
 
-__all__ = ["ownership_checked"]
+__all__ = ["checked_objects", "ownership_checked"]
 
 
 def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
@@ -30,6 +30,30 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
     PermissionDenied``) checks the object it was built from.
     """
     nodes = list(own_nodes(func))
+    found = _form_validated(nodes, _user_aliases(nodes))
+    checked = checked_objects(func, nodes)
+    if not checked:
+        return found & lookup_lines
+    for node in nodes:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id in checked for t in node.targets
+        ):
+            found.update(n.lineno for n in ast.walk(node.value) if isinstance(n, ast.Call))
+        elif isinstance(node, ast.Call) and node.lineno in lookup_lines:
+            values = [*node.args, *(kw.value for kw in node.keywords)]
+            if any(isinstance(v, ast.Name) and v.id in checked for v in values):
+                found.add(node.lineno)
+    return found & lookup_lines
+
+
+def checked_objects(func: FunctionNode, nodes: list[ast.AST] | None = None) -> set[str]:
+    """Names of ``func``'s locals and parameters checked against the user, refusing otherwise.
+
+    See :func:`ownership_checked`; a parameter counts too (``def resolve(self, request, obj)``
+    then ``if not obj.has_permission(request.user): return Response(status=403)``).
+    """
+    if nodes is None:
+        nodes = list(own_nodes(func))
     aliases = _user_aliases(nodes)
     testers = _testers(nodes, aliases)
     checked: set[str] = set()
@@ -59,23 +83,10 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
                     for n in ast.walk(stmt.test)
                     if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
                 )
-    found_lines = _form_validated(nodes, aliases)
     checked |= _asserted(nodes, aliases)
     checked |= _refined(nodes, aliases, checked)
     checked |= _fetched_with_user(nodes, aliases)
-    if not checked:
-        return found_lines & lookup_lines
-    found: set[int] = found_lines
-    for node in nodes:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id in checked for t in node.targets
-        ):
-            found.update(n.lineno for n in ast.walk(node.value) if isinstance(n, ast.Call))
-        elif isinstance(node, ast.Call) and node.lineno in lookup_lines:
-            values = [*node.args, *(kw.value for kw in node.keywords)]
-            if any(isinstance(v, ast.Name) and v.id in checked for v in values):
-                found.add(node.lineno)
-    return found & lookup_lines
+    return checked
 
 
 def _validated(test: ast.expr) -> set[str]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
-from mtlsguard.findings.model import Confidence, Severity
+from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.scan.analysis.roles import RoleGate
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
@@ -16,6 +18,7 @@ __all__ = [
     "describe_protections",
     "number",
     "permission_downgrade",
+    "test_suite_settings",
     "typo_note",
     "uuid_keyed",
     "where",
@@ -151,3 +154,29 @@ def typo_note(ctx: RuleContext, analysis: RouteAnalysis) -> str:
                 "permission_classes?): those permissions never run"
             )
     return ""
+
+
+_TEST_PACKAGES = frozenset({"test", "tests"})
+
+
+def test_suite_settings(ctx: RuleContext, findings: Iterable[Finding]) -> Iterator[Finding]:
+    """Settings findings, informational when the settings module sits in a test package.
+
+    A reusable app (Wagtail's ``wagtail/test/settings.py``, named by ``wagtail/test/manage.py``)
+    ships settings for its own test suite; the scan falls back to them for want of a site, but
+    no deployment runs them. A site's own settings module (``mysite.settings``, also
+    ``mysite.settings.test``: a module, not a package) keeps its severity.
+    """
+    settings = ctx.project.settings
+    packages = settings.module.split(".")[:-1] if settings is not None else []
+    test_suite = settings is not None and bool(_TEST_PACKAGES.intersection(packages))
+    for found in findings:
+        if not test_suite:
+            yield found
+            continue
+        assert settings is not None
+        note = (
+            f"; {settings.module} is in a test package: the settings of a test suite (a "
+            "reusable app's), not a deployment's: informational"
+        )
+        yield replace(found, severity=Severity.INFO, evidence=found.evidence + note)

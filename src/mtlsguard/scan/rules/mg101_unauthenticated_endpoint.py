@@ -7,7 +7,8 @@ permission whose ``has_permission`` returns ``True``, or through DRF's *implicit
 ``REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]`` is not set — and no login-required middleware.
 ``IsAuthenticatedOrReadOnly`` is reported when the reads expose a model that belongs to a user
 (``queryset``, ``model`` or what ``get_queryset()`` returns). ``django.views.static.serve`` under
-a media/uploads prefix (``MEDIA_ROOT``) is reported: it hands out every user's uploads. A
+a media/uploads prefix (``MEDIA_ROOT``) is reported: it hands out every user's uploads (low when
+the URLconf declares the route only under ``if settings.DEBUG:``). A
 middleware counts as a login wall only if it refuses (returns a redirect or 403, raises, or
 wraps the view in ``login_required``); one that only reads ``request.user.is_authenticated``
 and passes the request on protects nothing. ``initial()``/``check_permissions()``/
@@ -22,8 +23,9 @@ permissions sit in a misspelt attribute (``permissions = [...]``) says so.
 **Severity.** High when the view reads a model owned by a user (directly or through a tenant),
 looks at ``request.user``, or fetches a user's record by a caller-chosen key. Views that touch
 no user data (a constant page, a public model) and sign-in, sign-out, password-reset, signup,
-health, schema and autoconfig endpoints are reported as ``info``, with the reason in the
-evidence.
+health, schema, autoconfig and version endpoints are reported as ``info``, with the reason in
+the evidence; so are reads a view opens with ``AllowAny`` itself over a queryset computed per
+user by code that looks at the user (``get_events_for_user(request.user)``: a public API).
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application
@@ -58,6 +60,7 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.exposure import exposure
+from mtlsguard.scan.analysis.public_api import public_api_note
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.context import RuleContext
@@ -123,10 +126,20 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         note = typo_note(ctx, analysis)
         confidence = analysis.confidence
         found = exposure(ctx.project, analysis)
-        if found.informational and not note:
-            severity, note = Severity.INFO, found.note()
+        public_api = ""
+        if not found.informational and not found.keyed_lookup:
+            opened = [p for p in analysis.protections if p.authenticated is False]
+            public_api = public_api_note(ctx.project, analysis.klass, opened)
+        if (found.informational or public_api) and not note:
+            severity, note = Severity.INFO, public_api or found.note()
         elif note:
             confidence = Confidence.HIGH
+        elif analysis.route.debug_only:
+            severity = Severity.LOW
+            note = (
+                "; the route is declared only when settings.DEBUG is on (a development "
+                "server; Django's deployment checklist forbids DEBUG in production): low"
+            )
         yield meta.finding(
             location=analysis.location,
             route=analysis.route.pattern,

@@ -15,7 +15,11 @@ that delegates to a model method returning a constant ``True`` is no check), no 
 scopes the list (``filter_backends``/``DEFAULT_FILTER_BACKENDS``: a project backend whose
 ``filter_queryset`` looks at the user, or a package one named for permissions or ownership), and no
 scoping by the request's tenant (``self.request.event.orders``, a parent fetched by
-``organizer=self.request.organizer``). ``get_queryset()`` is followed through ``super()``;
+``organizer=self.request.organizer``). ``get_queryset()`` is followed through ``super()``,
+also from a helper of the view that reads ``super().get_queryset()``; an override of another
+queryset hook of the framework
+(``alter_queryset(self, request)`` taking ``super().alter_queryset(request)``) that filters by
+``request.user`` scopes the view too;
 ``queryset = Model.objects.none()`` serves nothing. A parent counts as checked when the code that
 fetches it refers to ``request.user``; that it really refuses is assumed, not proven. Views only
 staff reach (``is_staff``/``is_superuser``/staff-session guards in a decorator, ``dispatch()`` or
@@ -24,7 +28,8 @@ behind a global permission (``has_perm("app.codename")`` with no object, ``permi
 are reported with low confidence and medium severity, since whether ordinary users hold that
 permission is data, not code. A detail view keyed by a ``<uuid:...>`` URL parameter is reported
 with low confidence and medium severity (a random key cannot be enumerated; the link itself is the
-capability).
+capability), and as info when the model's primary key is generated at random (``default=uuid4``)
+and every handler of the view that changes data checks the user.
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, BOLA/IDOR): any
 authenticated user — behind mTLS, any certificate holder mapped to a user — reads or changes
@@ -53,6 +58,7 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import empty_queryset, object_check_delegates, served_model
@@ -68,6 +74,10 @@ from mtlsguard.scan.rules._common import (
 )
 
 RULE_ID = "MG103"
+_CAPABILITY_NOTE = (
+    "; the primary key is a random UUID the server generated (a capability link) and the "
+    "handlers that change data check the user"
+)
 _OBJECT_VIEWS = frozenset(
     {
         "DetailView",
@@ -212,6 +222,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         severity, confidence, note = permission_downgrade(gate)
         if not _lists(analysis, cls) and uuid_keyed(analysis.route.pattern):
             severity, confidence, note = Severity.MEDIUM, Confidence.LOW, note + UUID_NOTE
+            if random_fields(ctx.project, model).get("pk") and mutations_checked(
+                ctx.project, analysis
+            ):
+                severity, note = Severity.INFO, note + _CAPABILITY_NOTE
         reported.add(cls.qualname)
         yield meta.finding(
             severity=severity,

@@ -37,7 +37,17 @@ object, so a staff user without it reaches any record by id. Views behind a glob
 permission, lookups keyed by a ``<uuid:...>`` URL parameter and records of the user model
 itself (a public profile is by design, changing another account is not) get low confidence
 and medium severity (see MG103); lookups keyed by a secret from the link (a token) are not
-reported.
+reported. Nor are: an object then checked with the caller's token (``if not
+default_token_generator.check_token(user, token): return ...``, Django's
+``PasswordResetTokenGenerator``); an object handed to a method of the view that checks it
+against the user and refuses (``return self.resolve(request, uri, task)`` with ``if not
+instance.has_permission(request.user): return Response(status=403)``); a record used only as a
+filter value of a second lookup scoped by the user or a parent checked against the user
+(``get_object_or_404(Membership, user=user, team=team)``); and a lookup by a field whose
+model default is a random token (``get_random_string``, ``secrets.token_*``, ``uuid4``) when
+every handler of the view that changes data checks the user (a capability link). Such a
+lookup whose changing handlers check nothing is lowered to info; a random primary key alone
+lowers only a read.
 
 It also reports an object fetched by a caller-chosen id that a permission check sees but never
 asks about, on some path through the methods of ``self`` it is handed to (medium severity and
@@ -75,6 +85,7 @@ from dataclasses import replace
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
 from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.parents import checked_parent
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
@@ -92,6 +103,7 @@ _SECRETS = ("token", "secret", "signature")
 _RECORD_KEY = re.compile(r"(^|_)(pk|id)s?$")
 _PARENT_GETTER = re.compile(r"self\.\w+\.\w+$")
 """A model class a parent kept on the view gave (``self.page.get_submission_class``)."""
+_READS = frozenset({"get", "head", "retrieve", "list", "get_object", "get_queryset"})
 _ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy", "get_object")
 
 
@@ -188,7 +200,12 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     through_url and _parent_checked(ctx, analysis, handler)
                 ):
                     continue  # the tenant named in the URL was checked against the user
+                if _handed_to_check(ctx, analysis, handler, lookup):
+                    continue  # self.resolve(request, uri, task) refuses unless task allows user
                 found_sev, found_conf, found_note = severity, confidence, note
+                capability = _capability(ctx, analysis, handler, lookup)
+                if capability == "checked token":
+                    continue  # a capability link, and what changes data checks the user
                 if user_record:
                     found_sev, found_conf = _at_most_medium(found_sev), Confidence.LOW
                     found_note += USER_RECORD_NOTE
@@ -200,6 +217,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 if uuid_keyed(analysis.route.pattern, lookup.url_kwargs):
                     found_sev, found_conf = _at_most_medium(found_sev), Confidence.LOW
                     found_note += UUID_NOTE
+                if capability:
+                    if capability != "unchecked key":
+                        found_sev, found_conf = Severity.INFO, Confidence.LOW
+                    found_note += _CAPABILITY_NOTES[capability]
                 owned = f"owned via {', '.join(owners)}" if owners else "the user model"
                 yield meta.finding(
                     severity=found_sev,
@@ -222,6 +243,50 @@ def _model(ctx: RuleContext, model: str | None) -> str | None:
     if model is None or ctx.project.class_named(model) is not None:
         return model
     return model_of_getter(ctx.project, model) or model
+
+
+_CAPABILITY_NOTES = {
+    "unchecked token": "; keyed by a random token field from the link (a capability), but the "
+    "handlers that change data never check the user",
+    "checked key": "; keyed by a random primary key from the link (a capability) and the "
+    "handlers that change data check the user: at most a leaked link",
+    "unchecked key": "; keyed by a random primary key (a capability link) while the handlers "
+    "that change data never check the user",
+}
+
+
+def _capability(
+    ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel, lookup: ObjectLookup
+) -> str:
+    """Whether the caller names the object by a random token field, and what changes it checks.
+
+    A random primary key alone lowers only a read: a handler that changes the object it
+    fetched by key without checking it (a POST action) stays an IDOR candidate.
+    """
+    fields = random_fields(ctx.project, lookup.model)
+    heads = {key.split("__")[0] for key in lookup.caller_fields}
+    hit = fields.keys() & heads
+    if not hit:
+        return ""
+    checked = mutations_checked(ctx.project, analysis)
+    if any(not fields[name] for name in hit):
+        return "checked token" if checked else "unchecked token"
+    reads = short_of(handler.qualname) in _READS
+    return "checked key" if checked and reads else "unchecked key"
+
+
+def _handed_to_check(
+    ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel, lookup: ObjectLookup
+) -> bool:
+    """The fetched object goes to a method of the view that checks it against the user."""
+    cls = analysis.klass
+    if cls is None:
+        return False
+    for line, name, position in handler.facts.object_handoffs:
+        hit = ctx.project.method(cls, name) if line == lookup.line else None
+        if hit is not None and position in hit[1].facts.checked_params:
+            return True
+    return False
 
 
 USER_RECORD_NOTE = (

@@ -36,7 +36,14 @@ from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import ClassModel, FunctionModel, Mapping, Ref, Seq
+from mtlsguard.scan.project_model import (
+    ClassModel,
+    FunctionModel,
+    Mapping,
+    ProjectModel,
+    Ref,
+    Seq,
+)
 from mtlsguard.scan.rules._common import where
 
 RULE_ID = "MG106"
@@ -56,7 +63,13 @@ _RATELIMIT = frozenset({"ratelimit", "throttle", "rate_limit", "limits"})
 _SIGN_UP_CALLS = frozenset({"create_user", "create_superuser", "set_password"})
 
 
-def _checks_password(func: FunctionModel) -> bool:
+_CREDENTIAL_CALLS = frozenset(
+    {"authenticate", "aauthenticate", "check_password", "acheck_password"}
+)
+_MAX_DEPTH = 2
+
+
+def _checks_password(project: ProjectModel, func: FunctionModel) -> bool:
     """Calls ``authenticate()`` on a password that belongs to an existing account.
 
     A registration or invitation view creates the account (``create_user``/``set_password``)
@@ -64,7 +77,33 @@ def _checks_password(func: FunctionModel) -> bool:
     nothing there can be guessed.
     """
     facts = func.facts
-    return facts.authenticates and not any(short_of(c) in _SIGN_UP_CALLS for c in facts.calls)
+    if not facts.authenticates or any(short_of(c) in _SIGN_UP_CALLS for c in facts.calls):
+        return False
+    return _password_call(project, func, 0)
+
+
+def _password_call(project: ProjectModel, func: FunctionModel, depth: int) -> bool:
+    """One of ``func``'s credential calls checks a password.
+
+    ``django.contrib.auth.authenticate``, a backend's ``authenticate`` or ``check_password``
+    (outside the project, or unresolved: ``self.backend.authenticate``) does. A project
+    function that is only *named* ``authenticate`` does if its own body checks a password:
+    Weblate's git export ``authenticate()`` looks the HTTP Basic secret up as an API token
+    (``User.objects.get(username=..., auth_token__key=code)``), nothing to guess online.
+    """
+    for name in func.facts.calls:
+        if short_of(name) not in _CREDENTIAL_CALLS:
+            continue
+        local = project.function_named(name) if not name.startswith(".") else None
+        if local is None or local is func:
+            return True
+        if (
+            depth < _MAX_DEPTH
+            and local.facts.authenticates
+            and _password_call(project, local, depth + 1)
+        ):
+            return True
+    return False
 
 
 def _is_login(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
@@ -75,9 +114,9 @@ def _is_login(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
             return True
         for name in ("post", "form_valid", "create"):
             found = ctx.project.method(analysis.klass, name)
-            if found is not None and _checks_password(found[1]):
+            if found is not None and _checks_password(ctx.project, found[1]):
                 return True
-    return analysis.function is not None and _checks_password(analysis.function)
+    return analysis.function is not None and _checks_password(ctx.project, analysis.function)
 
 
 def _limits_in_code(ctx: RuleContext, analysis: RouteAnalysis) -> bool:

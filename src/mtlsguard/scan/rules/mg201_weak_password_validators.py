@@ -32,7 +32,7 @@ from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, RuleOption, rule
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import Const, Mapping, Seq
-from mtlsguard.scan.rules._common import number
+from mtlsguard.scan.rules._common import number, test_suite_settings
 
 RULE_ID = "MG201"
 _MIN_LENGTH = RuleOption(
@@ -53,7 +53,11 @@ _FIX = (
     options=(_MIN_LENGTH,),
 )
 def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
-    """Check ``AUTH_PASSWORD_VALIDATORS``."""
+    """Check ``AUTH_PASSWORD_VALIDATORS`` (informational in a test suite's settings)."""
+    yield from test_suite_settings(ctx, _check(ctx, meta))
+
+
+def _check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     minimum = meta.option(_MIN_LENGTH.name, int)
     if ctx.project.settings is None or not ctx.installed("django.contrib.auth"):
         return

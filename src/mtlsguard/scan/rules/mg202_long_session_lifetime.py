@@ -24,7 +24,7 @@ from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, RuleOption, rule
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import Const
-from mtlsguard.scan.rules._common import number
+from mtlsguard.scan.rules._common import number, test_suite_settings
 
 RULE_ID = "MG202"
 _ONE_DAY = 86_400
@@ -43,6 +43,10 @@ _LIMIT = RuleOption(
 )
 def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Check ``SESSION_COOKIE_AGE`` against ``SESSION_EXPIRE_AT_BROWSER_CLOSE``."""
+    yield from test_suite_settings(ctx, _check(ctx, meta))
+
+
+def _check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     limit = meta.option(_LIMIT.name, int)
     age = ctx.setting("SESSION_COOKIE_AGE")
     if age is None:

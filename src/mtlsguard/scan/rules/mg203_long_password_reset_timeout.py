@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, RuleOption, rule
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.rules._common import number
+from mtlsguard.scan.rules._common import number, test_suite_settings
 
 RULE_ID = "MG203"
 _ONE_DAY = 86_400
@@ -41,6 +41,10 @@ _LIMIT = RuleOption(
 )
 def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Check ``PASSWORD_RESET_TIMEOUT`` (and the legacy ``..._DAYS``)."""
+    yield from test_suite_settings(ctx, _check(ctx, meta))
+
+
+def _check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     limit = meta.option(_LIMIT.name, int)
     fix = "Set PASSWORD_RESET_TIMEOUT to 3600 (one hour) or at most 86400."
     timeout = ctx.setting("PASSWORD_RESET_TIMEOUT")

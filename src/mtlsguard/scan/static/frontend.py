@@ -26,6 +26,7 @@ from mtlsguard.scan.static.apps import (
     urlconf_modules,
 )
 from mtlsguard.scan.static.builder import ModelBuilder
+from mtlsguard.scan.static.debug_routes import mark_debug_only
 from mtlsguard.scan.static.environment import environment_paths
 from mtlsguard.scan.static.folding import env_variable, static_string
 from mtlsguard.scan.static.layout import ProjectLayout
@@ -258,6 +259,7 @@ def build_static_project(root: Path, resolution: Resolution | None = None) -> St
                     "the URLconf yields no route although the tree has Django views",
                 )
             )
+    run.project.routes = mark_debug_only(run.project.routes, [run.tree, run.environment])
     run.builder.drain()
     tree = run.tree
     return StaticProject(

@@ -166,6 +166,7 @@ class UrlConfWalker(FactoryWalker):
                     kind="function",
                     wrappers=scope.wrappers,
                     declared_at=module.location(node),
+                    debug_only=True,  # Django's static() adds nothing unless DEBUG
                 )
             )
 

@@ -1,0 +1,106 @@
+"""Secret-gated handlers: a signed URL, or a record fetched by a secret only the caller holds.
+
+Two shapes authenticate a request as a password would, for the one thing they open:
+
+- a **signature check** before any work: the handler refuses unless a helper of the project
+  says yes, and that helper returns a constant-time comparison (Wagtail's image ``ServeView``:
+  ``if not verify_signature(signature, image_id, spec): raise PermissionDenied``, where
+  ``verify_signature`` returns ``constant_time_compare(signature, generate_signature(...))``, an
+  HMAC keyed with ``SECRET_KEY``); ``try: signing.loads(...) except BadSignature: raise`` is
+  recognised by the facts themselves;
+- a **secret-keyed lookup** the handler cannot go on without: a field named like a secret
+  (``initialization_token``, ``api_key``) whose model default is a random generator
+  (``get_random_string``, ``secrets.token_urlsafe``, ``uuid4``, or a project helper calling
+  one), looked up with a value from the request (pretix's device initialization:
+  ``Device.objects.get(initialization_token=...)`` with ``except DoesNotExist: raise
+  ValidationError``). A primary key is an identifier shown in lists and links, never a secret.
+"""
+
+from __future__ import annotations
+
+from mtlsguard.scan.knowledge import SECRET_CHECKS, short_of
+from mtlsguard.scan.project_model import Call, Const, Expr, FunctionModel, ProjectModel, Ref
+
+__all__ = ["secret_gate"]
+
+RANDOM_GENERATORS = frozenset(
+    {
+        "get_random_string",
+        "token_urlsafe",
+        "token_hex",
+        "token_bytes",
+        "uuid4",
+        "urandom",
+        "randbits",
+    }
+)
+"""Short names of the standard random-secret generators (``django.utils.crypto``,
+``secrets``, ``uuid``, ``os``)."""
+_MAX_DEPTH = 2
+
+
+def secret_gate(project: ProjectModel, func: FunctionModel) -> str:
+    """Why ``func`` only serves a caller holding a secret (evidence text), or ``""``."""
+    facts = func.facts.capabilities
+    for name in facts.guard_calls:
+        helper = project.function_named(name)
+        if helper is not None and _compares_secret(project, helper, 0):
+            return f"signature check {short_of(name)}() in {short_of(func.qualname)}()"
+    for lookup in facts.key_lookups:
+        if lookup.model is not None and random_default(project, lookup.model, lookup.field):
+            return (
+                f"lookup by the secret {short_of(lookup.model)}.{lookup.field} (random default) "
+                f"in {short_of(func.qualname)}()"
+            )
+    return ""
+
+
+def _compares_secret(project: ProjectModel, func: FunctionModel, depth: int) -> bool:
+    """``func`` returns ``constant_time_compare(...)``/``compare_digest(...)`` (or a helper's)."""
+    for value in func.facts.returns:
+        if not (isinstance(value, Call) and isinstance(value.func, Ref)):
+            continue
+        if value.func.short.endswith(SECRET_CHECKS):
+            return True
+        inner = project.function_named(value.func.name) if depth < _MAX_DEPTH else None
+        if inner is not None and inner is not func and _compares_secret(project, inner, depth + 1):
+            return True
+    return False
+
+
+def random_default(project: ProjectModel, model: str, field: str) -> bool:
+    """``model.field`` is not the primary key and defaults to a random secret."""
+    cls = project.class_named(model)
+    found = project.attribute(cls, field) if cls is not None else None
+    if found is None or not isinstance(found[1], Call):
+        return False
+    declared = found[1]
+    primary = declared.kwarg("primary_key")
+    if isinstance(primary, Const) and primary.value is True:
+        return False
+    default = declared.kwarg("default")
+    return default is not None and _generates(project, default, 0)
+
+
+def _generates(project: ProjectModel, value: Expr, depth: int) -> bool:
+    """A random generator, ``partial(generator, ...)``, or a project helper calling one."""
+    if isinstance(value, Call):
+        # functools.partial(get_random_string, 32); not get_random_string(32), one value for all
+        return (
+            isinstance(value.func, Ref)
+            and value.func.short == "partial"
+            and bool(value.args)
+            and _generates(project, value.args[0], depth)
+        )
+    if not isinstance(value, Ref):
+        return False
+    if value.short in RANDOM_GENERATORS:
+        return True
+    helper = project.function_named(value.name, parse=depth == 0) if depth < _MAX_DEPTH else None
+    if helper is None:
+        return False
+    return any(
+        short_of(name) in RANDOM_GENERATORS
+        or (not name.startswith(".") and _generates(project, Ref(name), depth + 1))
+        for name in helper.facts.calls
+    )

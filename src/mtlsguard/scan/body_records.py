@@ -1,0 +1,82 @@
+"""Value types of what a function body does, kept in :class:`~.project_model.FunctionFacts`.
+
+Plain records with no dependency on the expression tree: the ORM fetches a view makes, its
+``jwt.decode`` calls, the attributes it sets on ``self`` and where the objects it fetches go
+(:class:`ObjectFlow`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["NO_FLOW", "JwtDecode", "ObjectFlow", "ObjectLookup", "SelfWrite"]
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectLookup:
+    """A single-object ORM fetch in a view body (``get_object_or_404(Account, pk=pk)``)."""
+
+    line: int
+    """1-based line of the call."""
+    kind: str
+    """``get_object_or_404``, ``get`` or ``filter``."""
+    model: str | None
+    """Dotted path of the model, when known."""
+    url_kwargs: tuple[str, ...]
+    """View parameters (URL kwargs) used in the lookup."""
+    user_scoped: bool
+    """True if the lookup or its queryset mentions ``request.user``/``self.request.user``."""
+    server_keys: tuple[str, ...] = ()
+    """Keywords with a value the caller did not choose (``project=self.project``)."""
+    url_parent_keys: tuple[str, ...] = ()
+    """Keywords through a relation with a value the caller chose (``workspace__slug=slug``)."""
+    caller_fields: tuple[str, ...] = ()
+    """Every keyword with a value the caller chose (``invitation_token__iexact=token``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JwtDecode:
+    """A ``jwt.decode(...)`` call."""
+
+    line: int
+    verify_disabled: bool
+    """``options={"verify_signature": False}`` or ``verify=False``."""
+    allows_none: bool
+    """``"none"`` among the accepted algorithms."""
+
+
+@dataclass(frozen=True, slots=True)
+class SelfWrite:
+    """``self.project = parse_path(request, ...)``: an attribute a method sets, and from what."""
+
+    name: str
+    """The attribute (``project``)."""
+    calls: tuple[str, ...]
+    """Resolved names of the calls in the assigned value (``.get_path_object`` for methods)."""
+    mentions_user: bool
+    """The assigned value refers to ``request.user`` itself (``for_user(request.user)``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectFlow:
+    """Objects a function fetches by a caller-chosen key, and where they go (per root name)."""
+
+    fetched: tuple[tuple[str, int, str, str, bool], ...] = ()
+    """(local, line, keys, ``self`` helper that fetched it or ``""``, key from the request)."""
+    checked: tuple[str, ...] = ()
+    """Roots a permission method was asked about with the user, here."""
+    self_checks: tuple[tuple[str, str, str], ...] = ()
+    """(permission method of ``self``, argument slot, root it carries)."""
+    consumers: tuple[tuple[str, str, str], ...] = ()
+    """(other method of ``self``, argument slot, root handed over as is)."""
+    self_calls: tuple[str, ...] = ()
+    """Methods of ``self`` called."""
+    direct: tuple[str, ...] = ()
+    """Fetched locals a permission check is asked about as they are (not through a parent)."""
+    payload: tuple[str, ...] = ()
+    """Roots handed to a permission method of another object (the plugins a placeholder is
+    asked whether it may take): part of an access decision that never asked about them."""
+
+
+NO_FLOW = ObjectFlow()
+"""The flow of a body that fetches nothing and hands nothing to a check."""

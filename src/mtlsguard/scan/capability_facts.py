@@ -1,0 +1,49 @@
+"""Facts about secrets and user-aware code in one function body (a part of its facts).
+
+Kept apart from :class:`~mtlsguard.scan.project_model.FunctionFacts`'s other fields because
+they are read together, by :mod:`mtlsguard.scan.analysis.secrets` and
+:mod:`mtlsguard.scan.analysis.public_api`, which resolve the names they hold against the
+project (a helper's body, a model field's default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["NO_CAPABILITIES", "CapabilityFacts", "KeyLookup"]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyLookup:
+    """``Device.objects.get(initialization_token=request.data["token"])`` at the top level.
+
+    The body cannot go on without the record (``get()`` raises, ``get_object_or_404`` answers
+    404, an ``except DoesNotExist`` refuses), and the caller chose the value of a field named
+    like a secret.
+    """
+
+    line: int
+    model: str | None
+    """Dotted path of the model, when known."""
+    field: str
+    """The field looked up (``initialization_token``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CapabilityFacts:
+    """What a body checks a caller's secret with, and how it involves ``request.user``."""
+
+    guard_calls: tuple[str, ...] = ()
+    """Resolved names of calls whose failing answer makes the body refuse
+    (``if not verify_signature(...): raise PermissionDenied``)."""
+    key_lookups: tuple[KeyLookup, ...] = ()
+    """Records the body cannot go on without, fetched by a caller-given secret-named field."""
+    user_calls: tuple[str, ...] = ()
+    """Resolved names of calls given ``request.user`` (``get_events_for_user(request.user)``);
+    only for queryset methods."""
+    reads_user_state: bool = False
+    """Reads ``is_anonymous``/``is_authenticated``/``has_perm`` & co of some user."""
+
+
+NO_CAPABILITIES = CapabilityFacts()
+"""Nothing of the kind (the default)."""
