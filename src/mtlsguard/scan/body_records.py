@@ -1,15 +1,15 @@
 """Value types of what a function body does, kept in :class:`~.project_model.FunctionFacts`.
 
 Plain records with no dependency on the expression tree: the ORM fetches a view makes, its
-``jwt.decode`` calls, the attributes it sets on ``self`` and where the objects it fetches go
-(:class:`ObjectFlow`).
+``jwt.decode`` calls and where the objects it fetches go (:class:`ObjectFlow`;
+``SelfWrite``, which holds an expression, stays in :mod:`.project_model`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["NO_FLOW", "JwtDecode", "ObjectFlow", "ObjectLookup", "SelfWrite"]
+__all__ = ["NO_FLOW", "JwtDecode", "ObjectFlow", "ObjectLookup"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +43,6 @@ class JwtDecode:
     """``options={"verify_signature": False}`` or ``verify=False``."""
     allows_none: bool
     """``"none"`` among the accepted algorithms."""
-
-
-@dataclass(frozen=True, slots=True)
-class SelfWrite:
-    """``self.project = parse_path(request, ...)``: an attribute a method sets, and from what."""
-
-    name: str
-    """The attribute (``project``)."""
-    calls: tuple[str, ...]
-    """Resolved names of the calls in the assigned value (``.get_path_object`` for methods)."""
-    mentions_user: bool
-    """The assigned value refers to ``request.user`` itself (``for_user(request.user)``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
-from mtlsguard.scan.body_records import NO_FLOW, JwtDecode, ObjectFlow, ObjectLookup, SelfWrite
+from mtlsguard.scan.body_records import NO_FLOW, JwtDecode, ObjectFlow, ObjectLookup
 from mtlsguard.scan.capability_facts import NO_CAPABILITIES, CapabilityFacts
 from mtlsguard.scan.expressions import (
     BinOp,
@@ -75,6 +75,20 @@ class PermissionBranch:
 
 
 @dataclass(frozen=True, slots=True)
+class SelfWrite:
+    """``self.project = parse_path(request, ...)``: an attribute a method sets, and from what."""
+
+    name: str
+    """The attribute (``project``)."""
+    calls: tuple[str, ...]
+    """Resolved names of the calls in the assigned value (``.get_path_object`` for methods)."""
+    mentions_user: bool
+    """The assigned value refers to ``request.user`` itself (``for_user(request.user)``)."""
+    value: Expr | None = None
+    """The assigned value itself, resolved (``get_document_model()`` for ``self.model``)."""
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionFacts:
     """Security-relevant facts about one function body, shared by both front-ends."""
 
@@ -125,6 +139,8 @@ class FunctionFacts:
     """``self.<name> = value`` assignments: where a view keeps a parent object."""
     object_flow: ObjectFlow = NO_FLOW
     """Objects fetched by caller-chosen keys and the permission checks asked about them."""
+    checked_attributes: tuple[str, ...] = ()
+    """``self.object`` when a refusing check tests that attribute of the view with the user."""
     role_guard: str = ""
     """A guard (here or in a nested wrapper) refusing users without a role: ``"staff"`` (a staff
     flag or session) or ``"permission"`` (a global ``has_perm("app.perm")``); else ``""``."""
@@ -138,7 +154,10 @@ class FunctionFacts:
 
 @dataclass(eq=False, slots=True)
 class FunctionModel:
-    """A function or method definition; its :attr:`facts` are computed on first use."""
+    """A function or method definition; its :attr:`facts` are computed on first use.
+
+    So the many functions a scan never asks about (model methods, helpers) cost only parsing.
+    """
 
     qualname: str
     """Dotted path (``billing.views.invoice`` or ``billing.views.InvoiceView.get``)."""
@@ -152,8 +171,7 @@ class FunctionModel:
     loader: Callable[[], FunctionFacts] | None = field(default=None, repr=False)
     """Computes the facts on first use."""
     hints: frozenset[str] | None = None
-    """Words present in the function's module (``jwt``, ``session``...); None = unknown.
-    Module-wide rules skip functions whose module cannot contain what they look for."""
+    """Words in the function's module (``jwt``...); None = unknown (module-wide rules skip)."""
 
     @property
     def facts(self) -> FunctionFacts:

@@ -131,7 +131,7 @@ def handler_role(project: ProjectModel, cls: ClassModel | None, func: FunctionMo
     unless ``request.user.has_perm("user.edit")``: the lookups after it are behind that
     permission, like a view behind ``@permission_required``.
     """
-    role = _function_role(project, func)
+    role = _action_role(func) or _function_role(project, func)
     if role or cls is None:
         return role
     for name in func.facts.calls:
@@ -141,6 +141,28 @@ def handler_role(project: ProjectModel, cls: ClassModel | None, func: FunctionMo
                 role = _function_role(project, hit[1], 1)
                 if role:
                     return role
+    return ""
+
+
+def _action_role(func: FunctionModel) -> str:
+    """``"staff"`` for a DRF ``@action(permission_classes=[IsAdminUser])`` handler.
+
+    DRF's documented ``action`` decorator replaces the viewset's permission classes for that
+    action; a list is an AND, so a staff class in it gates every request (``IsAdminUser |
+    IsOwner`` does not).
+    """
+    for deco in func.decorators:
+        if not (
+            isinstance(deco, Call)
+            and isinstance(deco.func, Ref)
+            and short_of(deco.func.name) == "action"
+        ):
+            continue
+        perms = deco.kwarg("permission_classes")
+        for item in perms.items if isinstance(perms, Seq) else ():
+            base = item.func if isinstance(item, Call) else item
+            if isinstance(base, Ref) and short_of(base.name) in _STAFF_NAMES:
+                return "staff"
     return ""
 
 

@@ -33,17 +33,20 @@ from mtlsguard.scan.facts.object_flow import (
     object_handoffs,
     token_checked,
 )
-from mtlsguard.scan.facts.ownership import ownership_checked
+from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
 from mtlsguard.scan.facts.role_guards import role_branch_lines, role_guard
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
+from mtlsguard.scan.knowledge import HTTP_METHODS
 from mtlsguard.scan.project_model import FunctionFacts, ObjectFlow
 
 __all__ = ["Resolver", "analyze_function"]
 
 _SCOPING_METHODS = ("get_queryset", "get_object", "filter_queryset")
 _GATE_METHODS = ("dispatch", "initial", "check_permissions")
+_OBJECT_CHECKERS = frozenset({"dispatch", "setup", "initial", *HTTP_METHODS})
+"""Methods whose check of ``self.object`` guards what the view's ``get_object()`` fetched."""
 
 
 def analyze_function(
@@ -112,6 +115,9 @@ def analyze_function(
         path_dependent="path" in hints,
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
         self_writes=tuple(walk.self_writes),
+        checked_attributes=(
+            checked_attributes(func) if mentions_user and func.name in _OBJECT_CHECKERS else ()
+        ),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
         object_flow=flow,
         object_handoffs=object_handoffs(func, unchecked) if unchecked else (),

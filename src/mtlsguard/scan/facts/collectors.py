@@ -178,8 +178,9 @@ def _self_writes(
         )
     )
     user = mentions_user(value)
+    resolved = walk.resolve(value)
     for name in names:
-        yield SelfWrite(name, calls, user)
+        yield SelfWrite(name, calls, user, resolved)
 
 
 @collects(ast.Return, nested=False)

@@ -15,6 +15,7 @@ from mtlsguard.scan.project_model import BinOp, Const, Expr, IfExpr, Unary
 
 __all__ = [
     "UUID_NOTE",
+    "at_most_medium",
     "describe_protections",
     "number",
     "permission_downgrade",
@@ -100,6 +101,11 @@ UUID_NOTE = (
     "the object"
 )
 """Evidence suffix for findings downgraded by :func:`uuid_keyed`."""
+
+
+def at_most_medium(severity: Severity | None) -> Severity:
+    """A downgrade to medium that never raises a low (staff-only) finding."""
+    return Severity.LOW if severity is Severity.LOW else Severity.MEDIUM
 
 
 def permission_downgrade(gate: RoleGate | None) -> tuple[Severity | None, Confidence | None, str]:

@@ -1,4 +1,4 @@
-"""MG104's object checks: URL keys a decorator checks, objects a view leaves unchecked.
+"""MG104's helpers: URL keys a decorator checks, objects a view leaves unchecked, remediations.
 
 :func:`decorator_checked_keys` names the URL keys whose object a decorator checks against the
 user; :func:`unchecked_object_findings` reports objects fetched by a caller-chosen id that reach
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule
 from mtlsguard.scan.analysis.object_checks import owning_class
+from mtlsguard.scan.analysis.ownership import TENANT_NAMES
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import user_aware
 from mtlsguard.scan.context import RuleContext
@@ -20,7 +21,12 @@ from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Call, Const, Expr, FunctionModel, Ref, Seq
 from mtlsguard.scan.rules._common import where
 
-__all__ = ["decorator_checked_keys", "unchecked_object_findings"]
+__all__ = [
+    "USER_RECORD_NOTE",
+    "decorator_checked_keys",
+    "lookup_remediation",
+    "unchecked_object_findings",
+]
 
 
 def decorator_checked_keys(
@@ -97,3 +103,30 @@ def unchecked_object_findings(
                     "the view does for the other objects, and refuse with PermissionDenied."
                 ),
             )
+
+
+USER_RECORD_NOTE = (
+    "; a user record chosen by the caller: an IDOR if the view shows private fields or changes "
+    "the account, by design for public profiles"
+)
+"""Evidence suffix for lookups of the user model itself."""
+
+
+def lookup_remediation(model: str | None, owners: tuple[str, ...]) -> str:
+    """How to scope a lookup of ``model`` owned through ``owners`` (the user model if none)."""
+    short = short_of(model or "Model")
+    if not owners:
+        return (
+            f"Fetch request.user instead of {short} by id, or check the caller may see or "
+            "change that account (staff, or the same user) before using it."
+        )
+    field = owners[0]
+    if "__" in field or field.removesuffix("_id") in TENANT_NAMES:
+        return (
+            f"Filter the lookup by the caller's membership ({field}__members=request.user or a "
+            f"{field.split('__')[0]} the view fetched and checked against request.user)."
+        )
+    return (
+        f"Add {field}=request.user to the lookup (get_object_or_404({short}, pk=pk, "
+        f"{field}=request.user)) or fetch through request.user's related manager."
+    )

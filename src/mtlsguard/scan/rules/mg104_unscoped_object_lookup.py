@@ -19,7 +19,16 @@ picked by ids the caller lists (``filter(id__in=issue_ids)`` with ``issue_ids`` 
 ``request.data``). A class-based view's ``self.pk`` is the URL's key. A model named through a
 swappable-model getter (``get_object_or_404(get_image_model(), id=image_id)``, a project
 function returning ``apps.get_model(...)`` of a setting with a string default) is the model
-the site's setting or the default names. Records of a model class the view took from a parent
+the site's setting or the default names; so is a model imported inside the view function. A
+model kept on ``self`` (``model = Invoice``, ``self.model = get_image_model()`` in a method,
+``self.model_class = resolve_model_string(self.model)`` or a property returning it) is read for
+the concrete view class serving the route, also in a lookup inherited from a mixin
+(``self.model_class.objects.get(pk=pk)`` in a shared ``get_object()``); an object kept on
+the view (``self.object = ...``) and checked counts as checked, and ``get_object()`` is not
+reported when ``dispatch()``/``setup()`` (or every handler) checks the ``self.object`` it
+gave against the user, or every handler replaces it with an object it fetches and checks.
+Records
+of a model class the view took from a parent
 it checked against the user (``cls = self.page.get_submission_class()``, then
 ``cls._default_manager.filter(id__in=request.GET.getlist("selected"))``, in a handler,
 ``dispatch()`` or a method they call) are reported unless reached through that parent
@@ -49,14 +58,11 @@ every handler of the view that changes data checks the user (a capability link).
 lookup whose changing handlers check nothing is lowered to info; a random primary key alone
 lowers only a read.
 
-It also reports an object fetched by a caller-chosen id that a permission check sees but never
-asks about, on some path through the methods of ``self`` it is handed to (medium severity and
-confidence): django CMS's ``move_plugin`` pasted a plugin chosen by ``request.POST["plugin_id"]``
-after asking only the placeholder it is pasted into whether it may take the plugin. A permission
-method of ``self`` checks an argument when it asks about the matching parameter
-(``placeholder.has_add_plugins_permission(request.user, plugins)`` checks the placeholder, not
-the plugins); comparing the object with the caller's own (``placeholder ==
-request.toolbar.clipboard``) or fetching it under a checked parent counts as a check.
+It also reports (medium) an object fetched by a caller-chosen id that a permission check sees
+but never asks about, on some path through the ``self`` methods it is handed to: django CMS's
+``move_plugin`` pasted a plugin chosen by ``request.POST["plugin_id"]`` after asking only the
+target placeholder whether it may take it (``target.has_add_plugins_permission(user, plugins)``
+checks the placeholder, not the plugins).
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, IDOR): the id in the URL
 is chosen by the caller, so any authenticated user (any certificate holder behind mTLS) reads
@@ -86,17 +92,29 @@ from dataclasses import replace
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
-from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_tenant, is_user_model, tenant_paths
+from mtlsguard.scan.analysis.ownership import is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.parents import checked_parent
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.analysis.swappable import model_of_getter
+from mtlsguard.scan.analysis.view_models import model_on_view, object_checked_by_view
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
-from mtlsguard.scan.project_model import Call, FunctionModel, ObjectLookup, Ref
-from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
-from mtlsguard.scan.rules._object_checks import decorator_checked_keys, unchecked_object_findings
+from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, ObjectLookup, Ref
+from mtlsguard.scan.rules._common import (
+    UUID_NOTE,
+    at_most_medium,
+    permission_downgrade,
+    uuid_keyed,
+    where,
+)
+from mtlsguard.scan.rules._object_checks import (
+    USER_RECORD_NOTE,
+    decorator_checked_keys,
+    lookup_remediation,
+    unchecked_object_findings,
+)
 
 RULE_ID = "MG104"
 _SECRETS = ("token", "secret", "signature")
@@ -166,7 +184,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     yield from _parent_records(ctx, meta, analysis, func, lookup, route_downgrade)
         for handler in handlers:
             lookups = [
-                replace(lk, model=_model(ctx, lk.model))
+                replace(lk, model=_model(ctx, lk.model, analysis.klass))
                 for lk in handler.facts.lookups
                 if not lk.user_scoped
             ]
@@ -174,6 +192,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 ctx.owner_fields(lk.model) or is_user_model(ctx.project, lk.model) for lk in lookups
             ):
                 continue  # nothing to report: spare following its calls for a role check
+            if handler.qualname.endswith(".get_object") and object_checked_by_view(
+                ctx.project, analysis.klass, handlers
+            ):
+                continue  # the view checks (or replaces) the object before using it
             own = gate or _handler_gate(ctx, analysis, handler)
             if own is not None and own.role == "superuser":
                 continue
@@ -207,7 +229,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 if capability == "checked token":
                     continue  # a capability link, and what changes data checks the user
                 if user_record:
-                    found_sev, found_conf = _at_most_medium(found_sev), Confidence.LOW
+                    found_sev, found_conf = at_most_medium(found_sev), Confidence.LOW
                     found_note += USER_RECORD_NOTE
                 elif lookup.url_parent_keys:
                     found_note += (
@@ -215,7 +237,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                         "which the view never checks against the user"
                     )
                 if uuid_keyed(analysis.route.pattern, lookup.url_kwargs):
-                    found_sev, found_conf = _at_most_medium(found_sev), Confidence.LOW
+                    found_sev, found_conf = at_most_medium(found_sev), Confidence.LOW
                     found_note += UUID_NOTE
                 if capability:
                     if capability != "unchecked key":
@@ -234,15 +256,19 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                         f"{', '.join(lookup.url_kwargs)} in {short_of(handler.qualname)}() without "
                         f"a request.user filter{found_note}"
                     ),
-                    remediation=_remediation(lookup.model, owners),
+                    remediation=lookup_remediation(lookup.model, owners),
                 )
 
 
-def _model(ctx: RuleContext, model: str | None) -> str | None:
-    """The model a lookup is on: ``get_image_model()`` is the class that getter returns."""
+def _model(ctx: RuleContext, model: str | None, cls: ClassModel | None) -> str | None:
+    """The model a lookup is on.
+
+    ``get_image_model()`` is the class that getter returns, ``self.model_class`` the model the
+    serving view class keeps there.
+    """
     if model is None or ctx.project.class_named(model) is not None:
         return model
-    return model_of_getter(ctx.project, model) or model
+    return model_on_view(ctx.project, cls, model) or model_of_getter(ctx.project, model) or model
 
 
 _CAPABILITY_NOTES = {
@@ -287,32 +313,6 @@ def _handed_to_check(
         if hit is not None and position in hit[1].facts.checked_params:
             return True
     return False
-
-
-USER_RECORD_NOTE = (
-    "; a user record chosen by the caller: an IDOR if the view shows private fields or changes "
-    "the account, by design for public profiles"
-)
-"""Evidence suffix for lookups of the user model itself."""
-
-
-def _remediation(model: str | None, owners: tuple[str, ...]) -> str:
-    short = short_of(model or "Model")
-    if not owners:
-        return (
-            f"Fetch request.user instead of {short} by id, or check the caller may see or "
-            "change that account (staff, or the same user) before using it."
-        )
-    field = owners[0]
-    if "__" in field or field.removesuffix("_id") in TENANT_NAMES:
-        return (
-            f"Filter the lookup by the caller's membership ({field}__members=request.user or a "
-            f"{field.split('__')[0]} the view fetched and checked against request.user)."
-        )
-    return (
-        f"Add {field}=request.user to the lookup (get_object_or_404({short}, pk=pk, "
-        f"{field}=request.user)) or fetch through request.user's related manager."
-    )
 
 
 def _privileged_account_destroy(
@@ -441,8 +441,3 @@ def _parent_checked(ctx: RuleContext, analysis: RouteAnalysis, handler: Function
         if func is not None and user_aware(ctx.project, None, func):
             return True
     return False
-
-
-def _at_most_medium(severity: Severity | None) -> Severity:
-    """A downgrade to medium that never raises a low (staff-only) finding."""
-    return Severity.LOW if severity is Severity.LOW else Severity.MEDIUM
