@@ -1,0 +1,262 @@
+"""Refusals by raising: permission classes and ACL helpers that ``raise PermissionDenied``.
+
+Shapes from a held-out forum project (issue 12), reduced to our own code:
+
+- a project ``IsAuthenticatedOrReadOnly`` whose ``has_permission`` raises ``PermissionDenied``
+  for a guest on an unsafe method and otherwise returns ``True``: writes are refused, reads are
+  open (it is not "always True");
+- a permission that raises unless the caller asks about themselves or holds a per-user ACL
+  flag (``request.user_acl``): refused;
+- ``allow_use_notifications(request.user)`` as a statement of a view, the helper raising for
+  anonymous users; ``allow_browse_users_list(request.user_acl)`` in a base class's ``get()``,
+  raising without the ACL flag: both gate the view.
+
+The unprotected twins keep their MG101: a permission that raises only for signed-in users, a
+helper that never tests the user it is given, a helper called only under an ``if``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mtlsguard.findings.model import Severity
+from tests.scan.projects import protections, scan
+
+DRF = (
+    "INSTALLED_APPS = ['django.contrib.auth', 'rest_framework', 'app']\n"
+    "REST_FRAMEWORK = {'DEFAULT_PERMISSION_CLASSES': ['app.permissions.{default}']}\n"
+)
+
+PERMISSIONS = """\
+from django.core.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+
+class IsAuthenticatedOrReadOnly(BasePermission):
+    def has_permission(self, request, view):
+        if request.user.is_anonymous and request.method not in SAFE_METHODS:
+            raise PermissionDenied("This action is not available to guests.")
+        return True
+
+
+class OnlyLogs(BasePermission):
+    def has_permission(self, request, view):
+        print(request.method)
+        return True
+
+
+class OwnHistoryOrAcl(BasePermission):
+    def has_permission(self, request, view):
+        try:
+            user_pk = int(request.query_params.get("user"))
+        except (ValueError, TypeError):
+            user_pk = -1
+        if user_pk == request.user.pk:
+            return True
+        if not request.user_acl.get("can_see_users_name_history"):
+            raise PermissionDenied("You can't see other users' name history.")
+        return True
+
+
+class GuestsOnly(BasePermission):
+    def has_permission(self, request, view):
+        if request.user.is_authenticated:
+            raise PermissionDenied("Signed-in users can't do this.")
+        return True
+"""
+
+MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+"""
+
+
+API = """\
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
+from app.models import Notification
+from app.permissions import GuestsOnly, OwnHistoryOrAcl
+
+
+@api_view(["GET", "POST"])
+def submit_agreement(request):
+    Notification.objects.filter(pk=request.data["pk"]).delete()
+    return Response({"ok": True})
+
+
+class HistoryViewSet(GenericViewSet):
+    permission_classes = (OwnHistoryOrAcl,)
+
+    def list(self, request):
+        return Response([])
+
+
+class GuestViewSet(GenericViewSet):
+    permission_classes = (GuestsOnly,)
+
+    def list(self, request):
+        return Response([])
+"""
+
+API_URLS = """\
+from django.urls import path
+from app import api
+
+urlpatterns = [
+    path("agreement/", api.submit_agreement),
+    path("history/", api.HistoryViewSet.as_view({"get": "list"})),
+    path("guests/", api.GuestViewSet.as_view({"get": "list"})),
+]
+"""
+
+
+def _drf(tmp_path: Path, default: str) -> object:
+    files = {"app/permissions.py": PERMISSIONS, "app/api.py": API, "app/models.py": MODELS}
+    files["proj/urls.py"] = API_URLS
+    return scan(tmp_path, files, settings_extra=DRF.replace("{default}", default))
+
+
+def test_a_permission_raising_for_guests_on_writes_refuses_writes_only(tmp_path: Path) -> None:
+    result = _drf(tmp_path, "IsAuthenticatedOrReadOnly")
+    prot = protections(result, "agreement/")  # type: ignore[arg-type]
+    assert prot["POST"].authenticated is True
+    assert "always returns True" not in prot["POST"].detail
+    assert prot["GET"].authenticated is False
+    assert "allows safe methods to anyone" in prot["GET"].detail
+
+
+def test_the_permission_without_its_raise_is_still_always_true(tmp_path: Path) -> None:
+    result = _drf(tmp_path, "OnlyLogs")
+    prot = protections(result, "agreement/")  # type: ignore[arg-type]
+    assert prot["POST"].authenticated is False
+    assert "OnlyLogs.has_permission always returns True" in prot["POST"].detail
+    mg101 = [f for f in result.findings if f.rule_id == "MG101" and "agreement" in f.route]  # type: ignore[attr-defined]
+    assert [f.severity for f in mg101] == [Severity.HIGH]
+
+
+def test_a_permission_raising_without_an_acl_flag_refuses(tmp_path: Path) -> None:
+    result = _drf(tmp_path, "IsAuthenticatedOrReadOnly")
+    assert protections(result, "history/")["GET"].authenticated is True  # type: ignore[arg-type]
+    assert not any(f.rule_id == "MG101" and f.route == "history/" for f in result.findings)  # type: ignore[attr-defined]
+
+
+def test_a_permission_raising_only_for_signed_in_users_lets_guests_in(tmp_path: Path) -> None:
+    result = _drf(tmp_path, "IsAuthenticatedOrReadOnly")
+    prot = protections(result, "guests/")["GET"]  # type: ignore[arg-type]
+    assert prot.authenticated is False
+    assert "GuestsOnly.has_permission always returns True" in prot.detail
+
+
+HELPERS = """\
+from django.core.exceptions import PermissionDenied
+
+
+def allow_use_notifications(user):
+    if user.is_anonymous:
+        raise PermissionDenied("You must be signed in to access your notifications.")
+
+
+def allow_browse_users_list(user_acl):
+    if not user_acl["can_browse_users_list"]:
+        raise PermissionDenied("You can't browse users list.")
+
+
+def note_visit(user):
+    if not user.is_anonymous:
+        print("visit")
+
+
+def allow_feature(user, flag):
+    if not flag:
+        raise PermissionDenied("The feature is off.")
+"""
+
+VIEWS = """\
+from django.http import HttpResponse
+from django.views import View
+from app.acl import allow_browse_users_list, allow_feature, allow_use_notifications, note_visit
+from app.models import Notification
+
+
+def notifications(request):
+    allow_use_notifications(request.user)
+    return HttpResponse(Notification.objects.filter(user=request.user).count())
+
+
+def visits(request):
+    note_visit(request.user)
+    return HttpResponse(Notification.objects.count())
+
+
+def maybe(request):
+    if request.GET.get("check"):
+        allow_use_notifications(request.user)
+    return HttpResponse(Notification.objects.count())
+
+
+def feature(request):
+    allow_feature(request.user, request.GET.get("on"))
+    return HttpResponse(Notification.objects.count())
+
+
+class ListBase(View):
+    def get(self, request, *args, **kwargs):
+        allow_browse_users_list(request.user_acl)
+        return HttpResponse(self.rows(request))
+
+
+class RankUsers(ListBase):
+    def rows(self, request):
+        return Notification.objects.count()
+"""
+
+
+URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [
+    path("notifications/", views.notifications),
+    path("visits/", views.visits),
+    path("maybe/", views.maybe),
+    path("feature/", views.feature),
+    path("users/rank/", views.RankUsers.as_view()),
+]
+"""
+
+
+def _views(tmp_path: Path) -> object:
+    files = {"app/acl.py": HELPERS, "app/views.py": VIEWS, "app/models.py": MODELS}
+    return scan(tmp_path, {**files, "proj/urls.py": URLS})
+
+
+def test_a_helper_raising_for_anonymous_users_authenticates_the_view(tmp_path: Path) -> None:
+    result = _views(tmp_path)
+    prot = protections(result, "notifications/")["*"]  # type: ignore[arg-type]
+    assert prot.authenticated is True
+    assert "allow_use_notifications() raises" in prot.detail
+    # a base class's get() calling an ACL helper with request.user_acl gates the subclass
+    rank = protections(result, "users/rank/")["GET"]  # type: ignore[arg-type]
+    assert rank.authenticated is True
+    assert "allow_browse_users_list() raises" in rank.detail
+    flagged = {f.route for f in result.findings if f.rule_id == "MG101"}  # type: ignore[attr-defined]
+    assert "notifications/" not in flagged
+    assert "users/rank/" not in flagged
+
+
+def test_helpers_that_do_not_refuse_the_user_leave_the_view_open(tmp_path: Path) -> None:
+    result = _views(tmp_path)
+    # never raises; raises only under an ``if`` of the view; raises on a flag, not the user
+    for route in ("visits/", "maybe/", "feature/"):
+        assert protections(result, route)["*"].authenticated is False, route  # type: ignore[arg-type]
+    high = {
+        f.route
+        for f in result.findings  # type: ignore[attr-defined]
+        if f.rule_id == "MG101" and f.severity is Severity.HIGH
+    }
+    assert {"visits/", "maybe/", "feature/"} <= high
