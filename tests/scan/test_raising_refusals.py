@@ -260,3 +260,96 @@ def test_helpers_that_do_not_refuse_the_user_leave_the_view_open(tmp_path: Path)
         if f.rule_id == "MG101" and f.severity is Severity.HIGH
     }
     assert {"visits/", "maybe/", "feature/"} <= high
+
+
+VIEW_MODELS = """\
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from app.models import Notification
+
+
+def allow_see_thread(user_acl, target):
+    category_acl = user_acl["categories"].get(target.pk, {"can_see": False})
+    if not category_acl["can_see"]:
+        raise Http404()
+
+
+class ViewModel:
+    def __init__(self, request, pk):
+        self.request = request
+        self._model = self.get_thread(request, pk)
+
+    def unwrap(self):
+        return self._model
+
+
+class ForumThread(ViewModel):
+    def get_thread(self, request, pk):
+        thread = get_object_or_404(Notification, pk=pk)
+        allow_see_thread(request.user_acl, thread)
+        return thread
+
+
+class OpenThread(ViewModel):
+    def get_thread(self, request, pk):
+        return get_object_or_404(Notification, pk=pk)
+"""
+
+GOTO = """\
+from django.http import HttpResponse
+from django.views import View
+from app.models import Notification
+from app.viewmodels import ForumThread, OpenThread
+
+
+class GotoView(View):
+    thread = None
+
+    def get(self, request, pk):
+        thread = self.get_thread(request, pk).unwrap()
+        return HttpResponse(Notification.objects.filter(user=thread.user).count())
+
+    def get_thread(self, request, pk):
+        return self.thread(request, pk)
+
+
+class ThreadGotoView(GotoView):
+    thread = ForumThread
+
+
+class OpenGotoView(GotoView):
+    thread = OpenThread
+
+
+def thread_view(request, pk):
+    thread = ForumThread(request, pk).unwrap()
+    return HttpResponse(str(thread.pk))
+"""
+
+GOTO_URLS = """\
+from django.urls import path
+from app import goto
+
+urlpatterns = [
+    path("t/<int:pk>/", goto.ThreadGotoView.as_view()),
+    path("o/<int:pk>/", goto.OpenGotoView.as_view()),
+    path("f/<int:pk>/", goto.thread_view),
+]
+"""
+
+
+def test_a_view_model_checking_the_users_acl_gates_the_view(tmp_path: Path) -> None:
+    files = {"app/viewmodels.py": VIEW_MODELS, "app/goto.py": GOTO, "app/models.py": MODELS}
+    result = scan(tmp_path, {**files, "proj/urls.py": GOTO_URLS})
+    # self.get_thread() -> self.thread (a class attribute) -> ForumThread.__init__ ->
+    # ForumThread.get_thread -> allow_see_thread(request.user_acl, thread), which raises
+    goto = protections(result, "t/<int:pk>/")["GET"]  # type: ignore[arg-type]
+    assert goto.authenticated is True
+    assert "allow_see_thread() raises" in goto.detail
+    assert protections(result, "f/<int:pk>/")["*"].authenticated is True  # type: ignore[arg-type]
+    # the same view with a view model that checks nothing stays open and reported
+    assert protections(result, "o/<int:pk>/")["GET"].authenticated is False  # type: ignore[arg-type]
+    flagged = {f.route: f.severity for f in result.findings if f.rule_id == "MG101"}  # type: ignore[attr-defined]
+    assert flagged.get("o/<int:pk>/") is Severity.HIGH
+    assert not {"t/<int:pk>/", "f/<int:pk>/"} & flagged.keys()

@@ -261,6 +261,8 @@ class FunctionFacts:
     """Positions (``self`` not counted) of parameters an ``if`` tests before raising a refusal."""
     gate_calls: tuple[tuple[str, tuple[int, ...]], ...] = ()
     """Bare-statement calls of the body given the requesting user: (callee, user positions)."""
+    request_calls: tuple[str, ...] = ()
+    """Callees of unconditional statements handed the request (``self.get_thread(request)``)."""
     capabilities: CapabilityFacts = NO_CAPABILITIES
     """Secrets checked and user-aware calls (:mod:`mtlsguard.scan.capability_facts`)."""
 

@@ -13,27 +13,75 @@ helper must test the very parameter that received the user before raising
 from __future__ import annotations
 
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel
+from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, Ref
 
 __all__ = ["helper_gate"]
 
 
-def helper_gate(project: ProjectModel, func: FunctionModel, cls: ClassModel | None = None) -> str:
-    """Evidence that ``func`` calls a refusing helper with the requesting user, or ``""``."""
-    for name, positions in func.facts.gate_calls:
-        helper = _resolve(project, name, cls)
-        if helper is None:
-            continue
-        if set(positions) & set(helper.facts.refusing_params):
+def helper_gate(
+    project: ProjectModel, func: FunctionModel, cls: ClassModel | None = None, depth: int = 0
+) -> str:
+    """Evidence that ``func`` calls a refusing helper with the requesting user, or ``""``.
+
+    Followed through calls handed the request (:attr:`FunctionFacts.request_calls`) up to
+    :data:`_MAX_DEPTH` levels: a method of ``self`` (looked up on the view's class), a project
+    function, a project class instantiated with the request (its ``__init__``, with ``self`` that
+    class: a "view model" such as ``ForumThread(request, pk)``), or a class kept in a class
+    attribute and called (``thread = ForumThread`` ... ``self.thread(request, pk)``).
+    """
+    facts = func.facts
+    for name, positions in facts.gate_calls:
+        helper = _function(project, name, cls)
+        if helper is not None and set(positions) & set(helper.facts.refusing_params):
             return f"{short_of(helper.qualname)}() raises unless the requesting user may proceed"
+    if depth and facts.auth_guard and facts.raises_refusal:
+        return f"request.user check in {short_of(func.qualname)}()"
+    if depth >= _MAX_DEPTH:
+        return ""
+    for name in facts.request_calls:
+        for target, owner in _targets(project, name, cls):
+            found = helper_gate(project, target, owner, depth + 1)
+            if found:
+                return found
     return ""
 
 
-def _resolve(project: ProjectModel, name: str, cls: ClassModel | None) -> FunctionModel | None:
-    """A project function by dotted name, or ``self.<method>`` of ``cls`` (``.method``)."""
-    if name.startswith("."):
-        if cls is None:
-            return None
-        found = project.method(cls, name[1:])
-        return found[1] if found is not None else None
-    return project.function_named(name)
+_MAX_DEPTH = 3
+
+
+def _on_self(name: str) -> str | None:
+    """``get_thread`` for ``self.get_thread`` (or an unresolved ``.get_thread``)."""
+    for prefix in ("self.", "."):
+        if name.startswith(prefix) and "." not in name[len(prefix) :]:
+            return name[len(prefix) :]
+    return None
+
+
+def _function(project: ProjectModel, name: str, cls: ClassModel | None) -> FunctionModel | None:
+    """A project function by dotted name, or a method of ``cls`` (``self.<method>``)."""
+    attr = _on_self(name)
+    if attr is None:
+        return project.function_named(name)
+    found = project.method(cls, attr) if cls is not None else None
+    return found[1] if found is not None else None
+
+
+def _targets(
+    project: ProjectModel, name: str, cls: ClassModel | None
+) -> list[tuple[FunctionModel, ClassModel | None]]:
+    """What calling ``name`` runs, with the class ``self`` is there."""
+    func = _function(project, name, cls)
+    attr = _on_self(name)
+    if func is not None:
+        return [(func, cls if attr is not None else None)]
+    target: ClassModel | None = None
+    if attr is not None and cls is not None:
+        kept = project.attribute(cls, attr)
+        if kept is not None and isinstance(kept[1], Ref):
+            target = project.class_named(kept[1].name)
+    elif attr is None:
+        target = project.class_named(name)
+    if target is None:
+        return []
+    init = project.method(target, "__init__")
+    return [(init[1], target)] if init is not None else []

@@ -41,6 +41,7 @@ from mtlsguard.scan.facts.refusals import (
     gate_calls,
     raises_refusal,
     refusing_params,
+    request_calls,
     unsafe_only_refusal,
 )
 from mtlsguard.scan.facts.syntax import FunctionNode
@@ -130,6 +131,7 @@ def analyze_function(
         raises_refusal=refuses,
         refusing_params=refusing_params(func) if refuses else (),
         gate_calls=gate_calls(func, walk.callee),
+        request_calls=request_calls(func, walk.callee),
         capabilities=capability_facts(
             func,
             walk.callee,

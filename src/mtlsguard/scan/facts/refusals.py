@@ -28,6 +28,7 @@ __all__ = [
     "gate_calls",
     "raises_refusal",
     "refusing_params",
+    "request_calls",
     "unsafe_only_refusal",
 ]
 
@@ -100,8 +101,20 @@ def refusing_params(func: FunctionNode) -> tuple[int, ...]:
     if not params:
         return ()
     tested: set[str] = set()
+    # ``category_acl = user_acl["categories"].get(...)``: a local read from a parameter stands
+    # for that parameter in the tests that follow.
+    alias: dict[str, set[str]] = {}
+    for stmt in func.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                read = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
+                alias[target.id] = read & set(params)
     for stmt in _refusing_ifs(func.body):
-        tested.update(n.id for n in ast.walk(stmt.test) if isinstance(n, ast.Name))
+        for node in ast.walk(stmt.test):
+            if isinstance(node, ast.Name):
+                tested.add(node.id)
+                tested.update(alias.get(node.id, ()))
     return tuple(i for i, name in enumerate(params) if name in tested)
 
 
@@ -130,3 +143,37 @@ def gate_calls(
         if positions and name:
             found.append((name, positions))
     return tuple(found)
+
+
+def _given_request(call: ast.Call) -> bool:
+    """``request`` or ``self.request`` among the positional arguments."""
+    return any(
+        (isinstance(a, ast.Name) and a.id == "request")
+        or (isinstance(a, ast.Attribute) and a.attr == "request")
+        for a in call.args
+    )
+
+
+def request_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple[str, ...]:
+    """Calls given the request, made unconditionally by the body before it goes on.
+
+    ``thread = self.get_thread(request, pk).unwrap()``, ``model = ForumThread(request, pk)``,
+    ``return self.thread(request, pk, slug)``: statements of the body itself (an expression,
+    an assignment or a ``return``); a method chained on the result counts as the inner call.
+    Such a call may refuse by raising (a "view model" checking the user's ACL on what it
+    loads), which :mod:`mtlsguard.scan.analysis.helper_gates` decides.
+    """
+    found: list[str] = []
+    for stmt in func.body:
+        value = stmt.value if isinstance(stmt, ast.Expr | ast.Assign | ast.Return) else None
+        while (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and isinstance(value.func.value, ast.Call)
+        ):
+            value = value.func.value
+        if isinstance(value, ast.Call) and _given_request(value):
+            name = callee(value)
+            if name:
+                found.append(name)
+    return tuple(dict.fromkeys(found))
