@@ -57,11 +57,13 @@ def _on_self(name: str) -> str | None:
     return None
 
 
-def _function(project: ProjectModel, name: str, cls: ClassModel | None) -> FunctionModel | None:
+def _function(
+    project: ProjectModel, name: str, cls: ClassModel | None, *, parse: bool = True
+) -> FunctionModel | None:
     """A project function by dotted name, or a method of ``cls`` (``self.<method>``)."""
     attr = _on_self(name)
     if attr is None:
-        return project.function_named(name)
+        return project.function_named(name, parse=parse)
     found = project.method(cls, attr) if cls is not None else None
     return found[1] if found is not None else None
 
@@ -70,7 +72,10 @@ def _targets(
     project: ProjectModel, name: str, cls: ClassModel | None
 ) -> list[tuple[FunctionModel, ClassModel | None]]:
     """What calling ``name`` runs, with the class ``self`` is there."""
-    func = _function(project, name, cls)
+    # Only files the scan has read already: every view hands the request to something, and
+    # reading each callee's module would parse half the project (and change what other
+    # analyses that look only at read files conclude).
+    func = _function(project, name, cls, parse=False)
     attr = _on_self(name)
     if func is not None:
         return [(func, cls if attr is not None else None)]
@@ -79,8 +84,8 @@ def _targets(
         kept = project.attribute(cls, attr)
         if kept is not None and isinstance(kept[1], Ref):
             target = project.class_named(kept[1].name)
-    elif attr is None:
-        target = project.class_named(name)
+    elif attr is None and name.rsplit(".", 1)[-1][:1].isupper():
+        target = project.class_named(name)  # ``ForumThread(request, pk)``: a class, by PEP 8
     if target is None:
         return []
     init = project.method(target, "__init__")
