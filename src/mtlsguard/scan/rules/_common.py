@@ -20,6 +20,7 @@ __all__ = [
     "permission_downgrade",
     "test_suite_settings",
     "typo_note",
+    "user_reachable",
     "uuid_keyed",
     "where",
 ]
@@ -171,3 +172,22 @@ def test_suite_settings(ctx: RuleContext, findings: Iterable[Finding]) -> Iterat
             "reusable app's), not a deployment's: informational"
         )
         yield replace(found, severity=Severity.INFO, evidence=found.evidence + note)
+
+
+def user_reachable(
+    ctx: RuleContext, analysis: RouteAnalysis
+) -> tuple[Severity | None, Confidence | None, str] | None:
+    """Severity, confidence and note of an authorization finding on ``analysis``, or None.
+
+    None when the route is no place for one: not a Django/DRF view, open to anonymous callers
+    (MG101's finding) or reserved for staff. Behind a global permission: see
+    :func:`permission_downgrade`.
+    """
+    if analysis.framework not in ("django", "drf"):
+        return None
+    if all(p.authenticated is False for p in analysis.protections) and not analysis.cert_gate:
+        return None
+    gate = ctx.role_gate(analysis)
+    if gate is not None and gate.role == "staff":
+        return None
+    return permission_downgrade(gate)
