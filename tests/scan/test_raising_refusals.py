@@ -353,3 +353,72 @@ def test_a_view_model_checking_the_users_acl_gates_the_view(tmp_path: Path) -> N
     flagged = {f.route: f.severity for f in result.findings if f.rule_id == "MG101"}  # type: ignore[attr-defined]
     assert flagged.get("o/<int:pk>/") is Severity.HIGH
     assert not {"t/<int:pk>/", "f/<int:pk>/"} & flagged.keys()
+
+
+ACL_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Thread(models.Model):
+    starter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    category_id = models.IntegerField()
+"""
+
+ACL_HELPERS = """\
+from django.http import Http404
+
+
+def allow_see_thread(user_acl, target):
+    if user_acl["is_anonymous"] or user_acl["user_id"] != target.starter_id:
+        category_acl = user_acl["categories"].get(target.category_id, {})
+        if not category_acl.get("can_see_all_threads"):
+            raise Http404()
+
+
+def allow_use_threads(user_acl, target):
+    if not user_acl["can_use_threads"]:
+        raise Http404()
+"""
+
+ACL_VIEWS = """\
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from app.acl import allow_see_thread, allow_use_threads
+from app.models import Thread
+
+
+@login_required
+def watch_thread(request, thread_id):
+    thread = get_object_or_404(Thread, id=thread_id)
+    allow_see_thread(request.user_acl, thread)
+    return HttpResponse(thread.starter.email)
+
+
+@login_required
+def watch_any_thread(request, thread_id):
+    thread = get_object_or_404(Thread, id=thread_id)
+    allow_use_threads(request.user_acl, thread)
+    return HttpResponse(thread.starter.email)
+"""
+
+ACL_URLS = """\
+from django.urls import path
+from app import views
+
+urlpatterns = [
+    path("threads/<int:thread_id>/watch/", views.watch_thread),
+    path("any/<int:thread_id>/watch/", views.watch_any_thread),
+]
+"""
+
+
+def test_an_acl_helper_given_the_user_and_the_fetched_object_checks_it(tmp_path: Path) -> None:
+    files = {"app/models.py": ACL_MODELS, "app/acl.py": ACL_HELPERS, "app/views.py": ACL_VIEWS}
+    result = scan(tmp_path, {**files, "proj/urls.py": ACL_URLS})
+    mg104 = {f.route: f.severity for f in result.findings if f.rule_id == "MG104"}  # type: ignore[attr-defined]
+    # allow_see_thread() tests the thread against the user's ACL before raising: checked
+    assert "threads/<int:thread_id>/watch/" not in mg104
+    # allow_use_threads() is given the thread but never tests it: still an unscoped fetch
+    assert mg104.get("any/<int:thread_id>/watch/") is Severity.HIGH

@@ -126,7 +126,7 @@ def analyze_function(
             checked_attributes(func) if mentions_user and func.name in _OBJECT_CHECKERS else ()
         ),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
-        object_handoffs=object_handoffs(func, unchecked) if unchecked else (),
+        object_handoffs=object_handoffs(func, unchecked, walk.callee) if unchecked else (),
         checked_params=checked_params(func) if mentions_user else (),
         raises_refusal=refuses,
         refusing_params=refusing_params(func) if refuses else (),

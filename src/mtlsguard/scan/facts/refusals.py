@@ -61,7 +61,7 @@ def _refusing_ifs(body: list[ast.stmt]) -> list[ast.If]:
         elif isinstance(stmt, ast.If):
             if any(_refusal_raise(s) for s in stmt.body + stmt.orelse):
                 found.append(stmt)
-            found.extend(_refusing_ifs(stmt.orelse))
+            found.extend(_refusing_ifs(stmt.body + stmt.orelse))
     return found
 
 
@@ -103,13 +103,15 @@ def refusing_params(func: FunctionNode) -> tuple[int, ...]:
     tested: set[str] = set()
     # ``category_acl = user_acl["categories"].get(...)``: a local read from a parameter stands
     # for that parameter in the tests that follow.
+    # (in any branch, through other such locals: ``can_see = user_acl["id"] in target.ids``)
     alias: dict[str, set[str]] = {}
-    for stmt in func.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target = stmt.targets[0]
+    for node in own_nodes(func):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
             if isinstance(target, ast.Name):
-                read = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)}
-                alias[target.id] = read & set(params)
+                read = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+                came = {p for n in read for p in alias.get(n, set()) | ({n} & set(params))}
+                alias.setdefault(target.id, set()).update(came)
     for stmt in _refusing_ifs(func.body):
         for node in ast.walk(stmt.test):
             if isinstance(node, ast.Name):
