@@ -30,7 +30,7 @@ from mtlsguard.scan.project_model import (
     Ref,
 )
 
-__all__ = ["random_default", "secret_gate", "secret_keyed"]
+__all__ = ["random_default", "secret_gate", "secret_keyed", "signature_check"]
 
 RANDOM_GENERATORS = frozenset(
     {
@@ -50,13 +50,12 @@ _MAX_DEPTH = 2
 
 def secret_gate(project: ProjectModel, func: FunctionModel) -> str:
     """Why ``func`` only serves a caller holding a secret (evidence text), or ``""``."""
+    name = signature_check(project, func)
+    if name:
+        return f"signature check {short_of(name)}() in {short_of(func.qualname)}()"
     facts = func.facts.capabilities
     if facts.credential_guard:
         return f"credential the caller sends resolved to a record in {short_of(func.qualname)}()"
-    for name in facts.guard_calls:
-        helper = project.function_named(name)
-        if helper is not None and _compares_secret(project, helper, 0):
-            return f"signature check {short_of(name)}() in {short_of(func.qualname)}()"
     for lookup in facts.key_lookups:
         if lookup.model is not None and random_default(project, lookup.model, lookup.field):
             return (
@@ -82,6 +81,19 @@ def secret_keyed(
         key.line == line and key.model is not None and random_default(project, key.model, key.field)
         for key in func.facts.capabilities.key_lookups
     )
+
+
+def signature_check(project: ProjectModel, func: FunctionModel) -> str:
+    """The refusing helper of ``func`` that compares a signature of the request, or ``""``.
+
+    A signed link names what it serves (``verify_signature(signature, image_id, spec)``): the
+    objects fetched by those values are the ones the signer handed out.
+    """
+    for name in func.facts.capabilities.guard_calls:
+        helper = project.function_named(name)
+        if helper is not None and _compares_secret(project, helper, 0):
+            return name
+    return ""
 
 
 def _compares_secret(project: ProjectModel, func: FunctionModel, depth: int) -> bool:
