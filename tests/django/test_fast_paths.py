@@ -230,3 +230,172 @@ def test_private_copy_of_an_empty_fields_cache_is_its_own(alice: Any) -> None:
     clone = private_copy(alice)
     clone._state.fields_cache["x"] = 1
     assert "x" not in alice._state.fields_cache
+
+
+# -- third round (issue 14): the middleware's hot path -----------------------------------------
+
+
+def _middleware_request(pki: TestPKI, path: str = "/api/whoami", **extra: Any) -> Any:
+    """A request presenting alice's certificate (from the trusted proxy unless ``extra`` says)."""
+    from django.test import RequestFactory
+
+    from tests.django.conftest import PROXY, nginx_headers
+
+    meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in nginx_headers(pki.client).items()}
+    return RequestFactory().get(path, **{"REMOTE_ADDR": PROXY, **meta, **extra})
+
+
+def _through_middleware(request: Any) -> Any:
+    from django.http import HttpResponse
+
+    from mtlsguard.django.middleware import ClientCertificateMiddleware
+
+    ClientCertificateMiddleware(lambda r: HttpResponse("ok"))(request)
+    return request
+
+
+def test_auser_of_a_verified_request_is_the_certificate_s_user(alice: Any, pki: TestPKI) -> None:
+    import asyncio
+
+    for _ in range(2):  # the first sight, then the remembered outcome and the cached user
+        request = _through_middleware(_middleware_request(pki))
+        assert request.user == alice
+        assert asyncio.run(request.auser()) is request.user
+        assert request.client_cert_user is request.user
+        assert request.client_cert_outcome.verified is request.client_cert
+
+
+def test_auser_of_ignored_untrusted_headers_is_anonymous(
+    alice: Any, pki: TestPKI, mtls_settings: Any
+) -> None:
+    import asyncio
+
+    from tests.django.conftest import STRANGER
+
+    mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "UNTRUSTED_HEADERS": "ignore"}
+    request = _middleware_request(pki, "/public/x", REMOTE_ADDR=STRANGER)
+    request.user = alice  # as a session might have set it: must not survive untrusted headers
+    request = _through_middleware(request)
+    assert request.client_cert is None
+    assert request.user.is_anonymous
+    assert asyncio.run(request.auser()) is request.user
+
+
+def test_backend_list_is_worked_out_once_per_setting(
+    alice: Any, pki: TestPKI, mtls_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mtlsguard.django import backends
+
+    loads: list[str] = []
+    real = auth.load_backend
+
+    def counting(path: str) -> Any:
+        loads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(backends.auth, "load_backend", counting)
+    mtls_settings.AUTHENTICATION_BACKENDS = [OURS, MODEL]  # announced: the list is dropped
+    for _ in range(3):
+        assert authenticate_certificate(None, verified(pki.client)) == alice
+    assert loads == [OURS, MODEL]  # once, not per request
+    mtls_settings.AUTHENTICATION_BACKENDS = [MODEL]
+    assert authenticate_certificate(None, verified(pki.client)) is None
+    assert loads == [OURS, MODEL, MODEL]
+
+
+def test_a_backend_list_worked_out_across_a_change_is_not_kept(
+    alice: Any, pki: TestPKI, mtls_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.signals import setting_changed
+
+    from mtlsguard.django import backends
+
+    real = auth.load_backend
+    changed = []
+
+    def changing(path: str) -> Any:
+        if not changed:  # the setting changes while the old list is being worked out
+            changed.append(path)
+            setting_changed.send(
+                sender=None, setting="AUTHENTICATION_BACKENDS", value=[MODEL], enter=True
+            )
+        return real(path)
+
+    mtls_settings.AUTHENTICATION_BACKENDS = [OURS]
+    monkeypatch.setattr(backends.auth, "load_backend", changing)
+    backends._certificate_backends()
+    assert changed == [OURS]
+    assert backends._backends is None  # worked out from the old value: used once, not stored
+
+
+def test_submit_allowed_logs_the_same_event_as_audit_request(
+    alice: Any, pki: TestPKI, mtls_settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from mtlsguard.django import audit
+    from mtlsguard.django.conf import get_settings
+    from mtlsguard.django.request_certificate import inspect_request
+
+    caplog.set_level(logging.INFO, logger="mtlsguard.audit")
+    request = _middleware_request(pki, HTTP_X_REQUEST_ID="req-7", HTTP_X_FORWARDED_FOR="192.0.2.9")
+    settings_ = get_settings()
+    outcome = inspect_request(request, settings_)
+    user = authenticate_certificate(request, outcome.verified)
+    audit.audit_request(
+        request, settings_, outcome, allowed=True, reason="verified", status=200, user=user
+    )
+    audit.submit_allowed(request, settings_, outcome, "verified", 200, user)
+    audit.flush()
+    first, second = (r.audit for r in caplog.records if r.name == "mtlsguard.audit")
+    assert first == second
+    assert first["request_id"] == "req-7"
+    assert first["client"] == "192.0.2.9"
+    assert first["user"] == "alice"
+    # LOG_ALLOWED off or ENABLED off: neither logs anything.
+    for audit_options in ({"LOG_ALLOWED": False}, {"ENABLED": False}):
+        mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "AUDIT": audit_options}
+        caplog.clear()
+        audit.submit_allowed(request, get_settings(), outcome, "verified", 200, user)
+        audit.flush()
+        assert [r for r in caplog.records if r.name == "mtlsguard.audit"] == []
+
+
+def test_submit_allowed_stores_the_event_with_the_database_sink(
+    alice: Any, pki: TestPKI, mtls_settings: Any
+) -> None:
+    from mtlsguard.django import audit
+    from mtlsguard.django.conf import get_settings
+    from mtlsguard.django.models import AuditEvent
+    from mtlsguard.django.request_certificate import inspect_request
+
+    mtls_settings.MTLSGUARD = {**mtls_settings.MTLSGUARD, "AUDIT": {"DATABASE": True}}
+    request = _middleware_request(pki)
+    outcome = inspect_request(request, get_settings())
+    audit.submit_allowed(request, get_settings(), outcome, "no_user", 200, None)
+    [event] = AuditEvent.objects.all()
+    assert (event.decision, event.reason, event.user, event.peer) == (
+        "allow",
+        "no_user",
+        "",
+        "10.0.0.5",
+    )
+
+
+def test_odd_meta_values_are_cleaned_when_the_record_is_built(alice: Any, pki: TestPKI) -> None:
+    from mtlsguard.django import audit
+    from mtlsguard.django.conf import get_settings
+    from mtlsguard.django.request_certificate import inspect_request
+
+    request = _middleware_request(pki)
+    settings_ = get_settings()
+    outcome = inspect_request(request, settings_)
+    request.META["REMOTE_ADDR"] = None  # changed by other code after the reading
+    request.META["HTTP_X_REQUEST_ID"] = ["not", "a", "string"]
+    request.META["HTTP_X_FORWARDED_FOR"] = 42
+    record = audit.audit_record(
+        request, settings_, outcome, allowed=True, reason="verified", status=200
+    )
+    assert record.peer == ""
+    assert record.client == ""
+    assert len(record.request_id) == 32  # generated, not the junk

@@ -22,6 +22,7 @@ address) are still made by the reader on every hit.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 __all__ = ["RecentOutcomes"]
@@ -35,13 +36,15 @@ class RecentOutcomes(Generic[Outcome]):
     Reads take no lock (one ``dict.get``); writes do, and evict the oldest entries.
     """
 
-    __slots__ = ("_data", "_lock", "maxsize")
+    __slots__ = ("_data", "_lock", "lookup", "maxsize")
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         """How many outcomes are kept (0: none)."""
         self._data: dict[Any, tuple[Outcome, int, float | None]] = {}
         self._lock = threading.Lock()
+        self.lookup: Callable[[Any], tuple[Outcome, int, float | None] | None] = self._data.get
+        """:meth:`get` without the method call (the request path asks on every request)."""
 
     def get(self, key: Any) -> tuple[Outcome, int, float | None] | None:
         """The entry for ``key``, if any (validity is the caller's to check).

@@ -189,11 +189,14 @@ class CertificateReader:
     """
 
     __slots__ = (
+        "_forwarded",
         "_memo_keys",
         "_meta_keys",
         "_names",
         "_own_has_values",
+        "_recall_keys",
         "_recent",
+        "_results",
         "_source",
         "_verifier",
         "trusted_proxies",
@@ -210,6 +213,8 @@ class CertificateReader:
         self._source = get_source(source) if isinstance(source, str) else source
         self._names: Mapping[str, str] = resolve_names(self._source, names)
         self._verifier = policy if isinstance(policy, CertificateVerifier) else verifier_for(policy)
+        self._results = self._verifier.results
+        self._forwarded = self._source.forwarded
         self.trusted_proxies: TrustedProxies = trusted_proxies or TrustedProxies()
         """The peers whose forwarded-certificate headers are believed."""
         # has_values() is "any collected value present" unless a source overrides it; then
@@ -234,6 +239,7 @@ class CertificateReader:
         ):
             self._recent = RecentOutcomes(self._verifier.policy.cache_size)
             self._memo_keys = tuple(key for _, key in self._meta_keys)
+        self._recall_keys: tuple[str, ...] = ("REMOTE_ADDR", *self._memo_keys)
 
     @property
     def source(self) -> str:
@@ -277,7 +283,9 @@ class CertificateReader:
         """
         recent, key = self._recent, None
         if recent is not None and scope is None and headers is None and environ is not None:
-            key, remembered = self._remembered(recent, peer, environ)
+            key, remembered = self._remembered(
+                recent, (peer, *map(environ.get, self._memo_keys)), environ
+            )
             if remembered is not None:
                 return remembered
         try:
@@ -294,7 +302,7 @@ class CertificateReader:
         if presented is None:
             return NOTHING_PRESENTED
         # Read before verifying: a clear() from here on makes the memo entry stale at once.
-        generation = self._verifier.results.generation
+        generation = self._results.generation
         try:
             verified = self._verifier.verify(presented, before=gate)
         except CertificateError as exc:
@@ -314,38 +322,61 @@ class CertificateReader:
             recent.put(key, outcome, generation, deadline)
         return outcome
 
+    def recall(self, environ: Mapping[str, Any]) -> CertificateOutcome | None:
+        """The remembered outcome of a WSGI request, or ``None`` (then :meth:`read` it).
+
+        What ``read(peer=environ.get("REMOTE_ADDR"), environ=environ)`` answers when a live
+        verified outcome is remembered for these exact values (the peer and every role
+        header), the check that the server did not rewrite the peer included: no gate,
+        nothing extracted or verified.
+        """
+        recent = self._recent
+        if recent is None:
+            return None
+        # Equal to read()'s key (peer, *values): one tuple, built in C.
+        key = tuple(map(environ.get, self._recall_keys))
+        return self._remembered(recent, key, environ)[1]
+
     def _remembered(
         self,
         recent: RecentOutcomes[CertificateOutcome],
-        peer: str | None,
+        key: tuple[Any, ...],
         environ: Mapping[str, Any],
     ) -> tuple[Any, CertificateOutcome | None]:
-        """``(memo key, outcome)``: the outcome when a live one is remembered for this request.
+        """``(memo key, outcome)``: the outcome when a live one is remembered under ``key``.
 
         The key is ``None`` when the request cannot be memoised (an unhashable value).
         """
         try:
-            key = (peer, *map(environ.get, self._memo_keys))
-            entry = recent.get(key)
+            entry = recent.lookup(key)
         except TypeError:
             return None, None
         if entry is None:
             return key, None
         outcome, generation, deadline = entry
-        verifier = self._verifier
         verified = outcome.verified
         if (
             verified is None
-            or generation != verifier.results.generation
+            or generation != self._results.generation
             or (
                 time.time() >= deadline
                 if deadline is not None
-                else verifier.policy.clock() >= verified.expires_at
+                else self._verifier.policy.clock() >= verified.expires_at
             )
         ):
             recent.discard(key)
             return key, None
-        if self._source.forwarded and rewritten_peer(environ) is not None:
+        # rewritten_peer() finds something only with PROXY_ADDR, werkzeug's saved original,
+        # or both REMOTE_PORT and X-Forwarded-For in the environ; without them it is skipped.
+        if (
+            self._forwarded
+            and (
+                "PROXY_ADDR" in environ
+                or "werkzeug.proxy_fix.orig" in environ
+                or ("REMOTE_PORT" in environ and "HTTP_X_FORWARDED_FOR" in environ)
+            )
+            and rewritten_peer(environ) is not None
+        ):
             return None, None  # the full path refuses it (untrusted_proxy), every time
         return key, outcome
 

@@ -313,14 +313,9 @@ class AuditQueue:
             self.route(audit_logger)
             handler = self._handler
             handlers = audit_logger.handlers
-        if (
-            handler is None
-            or audit_logger.propagate
-            or audit_logger.filters
-            or handler.filters
-            or len(handlers) != 1
-            or handlers[0] is not handler
-        ):
+            if handler is None or len(handlers) != 1 or handlers[0] is not handler:
+                return False
+        if audit_logger.propagate or audit_logger.filters or handler.filters:
             return False
         writer = handler.writer  # writer.put(event), inlined: this runs for every request
         writer.events.append(event)

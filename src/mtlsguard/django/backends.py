@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import inspect
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +40,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -55,7 +56,8 @@ from mtlsguard.django.runtime import VerifiedCertificate
 __all__ = ["ClientCertificateBackend", "authenticate_certificate"]
 
 _backends_lock = threading.Lock()
-_backends: tuple[Sequence[str], tuple[tuple[type, str], ...]] | None = None
+_backends: tuple[tuple[type, str], ...] | None = None
+_backends_generation = 0
 
 
 def _certificate_backends() -> tuple[tuple[type, str], ...]:
@@ -63,27 +65,38 @@ def _certificate_backends() -> tuple[tuple[type, str], ...]:
 
     Django's ``authenticate()`` imports every backend and computes ``inspect.signature`` of
     its ``authenticate`` on every call (~50 us, more than the rest of mtlsguard's warm
-    path); the answer only changes with the setting, so it is worked out once per value.
+    path); the answer only changes with the setting, so it is worked out once and dropped
+    when Django's ``setting_changed`` signal reports a new ``AUTHENTICATION_BACKENDS`` (as
+    Django drops its own password hashers: ``override_settings`` and the test ``settings``
+    fixtures send it; a running site does not change its settings).
     """
     global _backends
-    setting = django_settings.AUTHENTICATION_BACKENDS
     cached = _backends
-    # Compared with a copy of the same type (list or tuple), element by element: nothing is
-    # built per request.
-    if cached is not None and cached[0] == setting:
-        return cached[1]
-    paths = tuple(setting)
+    if cached is not None:
+        return cached
+    generation = _backends_generation
     compatible = []
-    for path in paths:
+    for path in django_settings.AUTHENTICATION_BACKENDS:
         backend = auth.load_backend(path)
         try:
             inspect.signature(backend.authenticate).bind(None, certificate=None)
         except TypeError:
             continue  # does not take a certificate (Django skips it the same way)
         compatible.append((type(backend), path))
+    found = tuple(compatible)
     with _backends_lock:
-        _backends = (list(paths) if isinstance(setting, list) else paths, tuple(compatible))
-    return _backends[1]
+        if generation == _backends_generation:  # no change announced meanwhile
+            _backends = found
+    return found
+
+
+@receiver(setting_changed, dispatch_uid="mtlsguard.django.backends.certificate_backends")
+def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    global _backends, _backends_generation
+    if setting == "AUTHENTICATION_BACKENDS":
+        with _backends_lock:
+            _backends_generation += 1
+            _backends = None
 
 
 def authenticate_certificate(request: HttpRequest | None, certificate: Any) -> Any:

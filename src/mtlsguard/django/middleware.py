@@ -37,7 +37,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from mtlsguard.certs.request import CertificateOutcome
 from mtlsguard.django import runtime
-from mtlsguard.django.audit import audit_record, emit_async, submit_event
+from mtlsguard.django.audit import audit_record, emit_async, submit_allowed, submit_event
 from mtlsguard.django.audit import wanted as audit_wanted
 from mtlsguard.django.backends import authenticate_certificate
 from mtlsguard.django.conf import MtlsGuardSettings, get_settings
@@ -89,6 +89,22 @@ def decide(settings: MtlsGuardSettings, outcome: CertificateOutcome, path: str) 
     return None
 
 
+class _Known:
+    """``request.auser`` for a user known already: ``await request.auser()`` returns it.
+
+    One small object per request (a closure is three: function, cell and tuple, all left to
+    the garbage collector with the request).
+    """
+
+    __slots__ = ("user",)
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+
+    async def __call__(self) -> Any:
+        return self.user
+
+
 class ClientCertificateMiddleware:
     """Verify the client certificate of every request and map it to ``request.user``.
 
@@ -120,15 +136,35 @@ class ClientCertificateMiddleware:
         if self.is_async:
             return self.__acall__(request)
         settings = get_settings()
-        outcome = self._annotate(request, settings)
-        if outcome.verified is not None and not self.persistent:
-            return self._call_verified(request, settings, outcome)
+        outcome = inspect_request(request, settings)  # _annotate(), in line: the hot path
+        verified = outcome.verified
+        request.client_cert = verified
+        request.client_cert_error = outcome.error
+        request.client_cert_user = None
+        request.client_cert_outcome = outcome
+        if verified is not None and not self.persistent:
+            # The hot path (stateless, a verified certificate): a verified outcome has no
+            # error, so nothing is refused or throttled, and it is an audit event
+            # ("verified", or "no_user" when it maps to nobody).
+            user = None
+            if settings.authenticate:
+                user = authenticate_certificate(request, verified)
+                request.client_cert_user = user
+            if user is not None:
+                request.user = user  # _set_user(), in line for a user
+                request.auser = _Known(user)
+            else:
+                self._set_user(request, settings, user)
+            response = self.get_response(request)
+            why = "no_user" if user is None and settings.authenticate else "verified"
+            submit_allowed(request, settings, outcome, why, response.status_code, user)
+            return response
         refusal = decide(settings, outcome, request.path_info)
         refusal = self._throttle(settings, outcome, request, refusal)
         user = None
         if refusal is None:
             user = self._identify(request, settings, outcome)
-            response: HttpResponseBase = self.get_response(request)
+            response = self.get_response(request)
         else:
             response = refusal_response(request, refusal, api=settings.is_api(request.path_info))
         reason = self._reason(settings, outcome, refusal, user)
@@ -138,34 +174,6 @@ class ClientCertificateMiddleware:
                 settings,
                 outcome,
                 allowed=refusal is None,
-                reason=reason,
-                status=response.status_code,
-                user=user,
-            )
-        return response
-
-    def _call_verified(
-        self, request: HttpRequest, settings: MtlsGuardSettings, outcome: CertificateOutcome
-    ) -> Any:
-        """:meth:`__call__` for a verified certificate (stateless): the hot path.
-
-        The same steps without the branches that cannot apply: a verified outcome has no
-        error, so nothing is refused or throttled, and it is an audit event (``verified``, or
-        ``no_user`` when it maps to nobody).
-        """
-        user = None
-        if settings.authenticate:
-            user = authenticate_certificate(request, outcome.verified)
-            request.client_cert_user = user
-        self._set_user(request, settings, user)
-        response = self.get_response(request)
-        if audit_wanted(True, settings.audit):
-            reason = "no_user" if user is None and settings.authenticate else "verified"
-            submit_event(
-                request,
-                settings,
-                outcome,
-                allowed=True,
                 reason=reason,
                 status=response.status_code,
                 user=user,
@@ -331,11 +339,7 @@ class ClientCertificateMiddleware:
     def _set_user(cls, request: HttpRequest, settings: MtlsGuardSettings, user: Any) -> None:
         if user is not None:
             request.user = user
-
-            async def auser() -> Any:
-                return user
-
-            request.auser = auser
+            request.auser = _Known(user)
         elif settings.authenticate and settings.is_required(request.path_info):
             # Where a certificate is required it is the identity: a valid certificate that
             # maps to nobody is anonymous, and never rides on another user's session cookie.
@@ -348,12 +352,8 @@ class ClientCertificateMiddleware:
         # Headers from an untrusted peer make the request untrusted: it must not fall back to
         # the session's user (or any other identity) either.
         anonymous = AnonymousUser()
-
-        async def auser() -> Any:
-            return anonymous
-
         request.user = anonymous
-        request.auser = auser
+        request.auser = _Known(anonymous)
 
     @staticmethod
     def _require_session(request: HttpRequest) -> None:

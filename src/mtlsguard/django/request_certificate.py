@@ -43,10 +43,16 @@ def inspect_request(request: HttpRequest, settings: MtlsGuardSettings) -> Certif
     :raises ImproperlyConfigured: only when the settings cannot be compiled (CA bundle).
     """
     meta = request.META
+    reader = runtime.reader(settings)
     scope: Any = getattr(request, "scope", None)
-    if scope is not None and not isinstance(scope, Mapping):
+    if scope is None:
+        # WSGI: a certificate verified before for these exact values needs no gate either.
+        remembered = reader.recall(meta)
+        if remembered is not None:
+            return remembered
+    elif not isinstance(scope, Mapping):
         scope = None  # checked only under ASGI: an ABC isinstance() is not free
-    return runtime.reader(settings).read(
+    return reader.read(
         peer=meta.get("REMOTE_ADDR"),
         environ=meta,
         scope=scope,

@@ -30,7 +30,7 @@ from rest_framework.request import Request
 from mtlsguard.certs import ClientCertificate, VerifiedCertificate
 from mtlsguard.certs.request import CertificateOutcome
 from mtlsguard.django.backends import authenticate_certificate
-from mtlsguard.django.origin import cross_site_reason
+from mtlsguard.django.origin import SAFE_METHODS, cross_site_reason
 from mtlsguard.drf.confirmation import (
     BoundToken,
     TokenError,
@@ -92,7 +92,8 @@ class ClientCertificateAuthentication(BaseAuthentication):
         :raises Throttled: when failures from this peer or certificate are throttled (only
             without the middleware, which throttles by itself).
         """
-        outcome = getattr(django_request(request), "client_cert_outcome", None)
+        raw = request._request if isinstance(request, Request) else django_request(request)
+        outcome = getattr(raw, "client_cert_outcome", None)
         if isinstance(outcome, CertificateOutcome) and outcome.error is None:
             # The middleware's reading, accepted or nothing presented: the common case, with
             # nothing to throttle or audit here.
@@ -119,7 +120,7 @@ class ClientCertificateAuthentication(BaseAuthentication):
 
         :raises AuthenticationFailed: ``no_user`` when it maps to no active user.
         """
-        raw = django_request(request)
+        raw = request._request if isinstance(request, Request) else django_request(request)
         user = getattr(raw, "client_cert_user", None)
         if user is None:
             # Django's authenticate() contract, without its per-call signature inspection.
@@ -129,7 +130,7 @@ class ClientCertificateAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "The client certificate is not bound to an active user.", code="no_user"
             )
-        if self.refuse_cross_site:
+        if self.refuse_cross_site and raw.method not in SAFE_METHODS:  # never foreign
             foreign = cross_site_reason(raw)
             if foreign is not None:
                 audit_denial(request, _accepted(verified), "cross_site", status=403, user=user)

@@ -23,7 +23,7 @@ from mtlsguard.scan.project_model import (
     string_constants,
 )
 
-__all__ = ["model_of_getter"]
+__all__ = ["model_of_getter", "model_of_label"]
 
 _SETTINGS = "django.conf.settings"
 _GET_USER_MODEL = "django.contrib.auth.get_user_model"
@@ -53,6 +53,15 @@ def model_of_getter(project: ProjectModel, name: str | None) -> str | None:
         if label:
             return _class_for_label(project, label, func.qualname)
     return None
+
+
+def model_of_label(project: ProjectModel, label: str, near: str) -> str | None:
+    """The model class (dotted) an ``app_label.Model`` string names, seen from module ``near``.
+
+    Resolved as a getter's default is (see the module docstring), ``near`` standing for the
+    getter: the installed app with that label, else a ``models`` module of ``near``'s packages.
+    """
+    return _class_for_label(project, label, f"{near}._")
 
 
 def _get_model_label(project: ProjectModel, func: FunctionModel, value: Expr) -> str | None:

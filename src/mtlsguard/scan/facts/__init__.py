@@ -23,11 +23,10 @@ from mtlsguard.scan.facts.guards import (
     cert_guard,
     delegated_guard,
     request_context,
-    role_branch_lines,
-    role_guard,
     safe_methods_shortcut,
     secret_guard,
     self_method_guards,
+    user_test,
 )
 from mtlsguard.scan.facts.object_flow import (
     checked_params,
@@ -35,15 +34,27 @@ from mtlsguard.scan.facts.object_flow import (
     object_handoffs,
     token_checked,
 )
-from mtlsguard.scan.facts.ownership import ownership_checked
+from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
+from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
+from mtlsguard.scan.facts.refusals import (
+    gate_calls,
+    raises_refusal,
+    refusing_params,
+    request_calls,
+    unsafe_only_refusal,
+)
+from mtlsguard.scan.facts.role_guards import role_branch_lines, role_guard
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
-from mtlsguard.scan.project_model import FunctionFacts
+from mtlsguard.scan.knowledge import HTTP_METHODS
+from mtlsguard.scan.project_model import FunctionFacts, ObjectFlow
 
 __all__ = ["Resolver", "analyze_function"]
 
 _SCOPING_METHODS = ("get_queryset", "get_object", "filter_queryset")
 _GATE_METHODS = ("dispatch", "initial", "check_permissions")
+_OBJECT_CHECKERS = frozenset({"dispatch", "setup", "initial", *HTTP_METHODS})
+"""Methods whose check of ``self.object`` guards what the view's ``get_object()`` fetched."""
 
 
 def analyze_function(
@@ -63,13 +74,17 @@ def analyze_function(
     # A staff or global-permission hint is worth the role checks; ``auth`` covers is_staff.
     role_hint = "auth" in hints or "role" in hints
     role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
-    user_hint = "auth" in hints or "user" in hints
+    user_hint = "auth" in hints or "user" in hints or "userdata" in hints
     guarded = (user_hint and auth_guard(func, nested=walk.has_nested)) or (
         "denied" in hints and delegated_guard(func)
     )
     mentions_user = "user" in hints
+    refuses = "denied" in hints and raises_refusal(func)
     open_lines = {lk.line for lk in walk.lookups if not lk.user_scoped}
     checked_lines = ownership_checked(func, open_lines) if open_lines else set()
+    flow = object_flow(func, tuple(walk.lookups)) if _flows(walk) else ObjectFlow()
+    # obj = get_object_or_404(...), then user_has_permission_or_403(request.user, obj, perm)
+    checked_lines |= {line for name, line, *_ in flow.fetched if name in flow.direct}
     if open_lines - checked_lines:
         checked_lines |= token_checked(func, open_lines - checked_lines)
     if open_lines - checked_lines and mentions_user:
@@ -99,7 +114,8 @@ def analyze_function(
         super_calls=tuple(dict.fromkeys(walk.supers)),
         mentions_user=mentions_user,
         guard_methods=self_method_guards(func) if func.name in _GATE_METHODS else (),
-        safe_methods_shortcut="safe" in hints and safe_methods_shortcut(func),
+        safe_methods_shortcut="safe" in hints
+        and (safe_methods_shortcut(func) or (guarded and unsafe_only_refusal(func, user_test))),
         permission_branches=(
             permission_branches(func, resolve) if func.name == "get_permissions" else ()
         ),
@@ -109,9 +125,17 @@ def analyze_function(
         path_dependent="path" in hints,
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
         self_writes=tuple(walk.self_writes),
+        checked_attributes=(
+            checked_attributes(func) if mentions_user and func.name in _OBJECT_CHECKERS else ()
+        ),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
-        object_handoffs=object_handoffs(func, unchecked) if unchecked else (),
+        object_flow=flow,
+        object_handoffs=object_handoffs(func, unchecked, walk.callee) if unchecked else (),
         checked_params=checked_params(func) if mentions_user else (),
+        raises_refusal=refuses,
+        refusing_params=refusing_params(func) if refuses else (),
+        gate_calls=gate_calls(func, walk.callee),
+        request_calls=request_calls(func, walk.callee),
         capabilities=capability_facts(
             func,
             walk.callee,
@@ -120,4 +144,12 @@ def analyze_function(
             hints=hints,
             queryset_method=func.name in _SCOPING_METHODS or "queryset" in func.name,
         ),
+    )
+
+
+def _flows(walk: FunctionWalk) -> bool:
+    """Worth following objects: the body fetches one, or hands things to a method or a check."""
+    return bool(walk.lookups) or any(
+        name.startswith(("self.", ".")) or permission_name(name.rsplit(".", 1)[-1])
+        for name in walk.called
     )

@@ -69,16 +69,27 @@ def _read_from(value: ast.expr, inputs: set[str]) -> bool:
 
 
 def _model_expr(source: ast.expr) -> ast.expr:
-    """``Model`` from ``Model.objects.select_related(...)`` (or the expression itself)."""
+    """``Model`` from ``Model.objects.select_related(...)`` (or the expression itself).
+
+    A plain dotted name with no manager (``get_object_or_404(self.model_class, pk=pk)``,
+    ``get_object_or_404(models.Invoice, ...)``) is the model itself; a deeper attribute of the
+    view or the request (``self.page.revisions``, a parent's related manager) is not a model.
+    """
     base = source
+    called = False
     while isinstance(base, ast.Attribute | ast.Call):
         if isinstance(base, ast.Call):
+            called = True
             base = base.func
         elif base.attr in MANAGERS:
             return base.value
         else:
             base = base.value
-    return base
+    if called or not isinstance(source, ast.Attribute) or not isinstance(base, ast.Name):
+        return base
+    if base.id in ("self", "request") and source.value is not base:
+        return base
+    return source
 
 
 @on_call("get_object_or_404", "get", "filter")

@@ -13,7 +13,7 @@ import ast
 from mtlsguard.scan.facts.guards import denies, secret_test
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, strings
 
-__all__ = ["checked_objects", "ownership_checked"]
+__all__ = ["checked_attributes", "checked_objects", "ownership_checked"]
 
 
 def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
@@ -27,7 +27,8 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
     is scoped by it too. Aliases of the user (``current = request.user``) count as the user.
     A permission tester built from the object and the user (``perms =
     page.permissions_for_user(request.user)``, then ``if not perms.can_edit(): raise
-    PermissionDenied``) checks the object it was built from.
+    PermissionDenied``) checks the object it was built from. An attribute of the view
+    (``self.object``) holding the object counts like a local.
     """
     nodes = list(own_nodes(func))
     found = _form_validated(nodes, _user_aliases(nodes))
@@ -36,7 +37,8 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
         return found & lookup_lines
     for node in nodes:
         if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id in checked for t in node.targets
+            (isinstance(t, ast.Name) and t.id in checked) or _self_attributes(t) & checked
+            for t in node.targets
         ):
             found.update(n.lineno for n in ast.walk(node.value) if isinstance(n, ast.Call))
         elif isinstance(node, ast.Call) and node.lineno in lookup_lines:
@@ -54,7 +56,21 @@ def checked_objects(func: FunctionNode, nodes: list[ast.AST] | None = None) -> s
     """
     if nodes is None:
         nodes = list(own_nodes(func))
-    aliases = _user_aliases(nodes)
+    return _checked_names(func, nodes, _user_aliases(nodes))
+
+
+def checked_attributes(func: FunctionNode) -> tuple[str, ...]:
+    """Attributes of the view (``self.object``) a refusing check tests with the user.
+
+    ``if not self.object.permissions_for_user(request.user).can_edit(): raise
+    PermissionDenied`` in ``dispatch()``: the object ``setup()`` kept there is checked.
+    """
+    names = checked_objects(func)
+    return tuple(sorted(n for n in names if n.startswith("self.") and n != "self.request"))
+
+
+def _checked_names(func: FunctionNode, nodes: list[ast.AST], aliases: set[str]) -> set[str]:
+    """Locals (and ``self.<attr>``) checked against the user by a test that refuses."""
     testers = _testers(nodes, aliases)
     checked: set[str] = set()
     bodies = [func.body]
@@ -83,10 +99,25 @@ def checked_objects(func: FunctionNode, nodes: list[ast.AST] | None = None) -> s
                     for n in ast.walk(stmt.test)
                     if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
                 )
+                checked.update(_self_attributes(stmt.test))
     checked |= _asserted(nodes, aliases)
     checked |= _refined(nodes, aliases, checked)
     checked |= _fetched_with_user(nodes, aliases)
     return checked
+
+
+def _self_attributes(node: ast.expr) -> set[str]:
+    """``self.object`` (as that text) for each attribute of the view read in ``node``.
+
+    ``self.object = get_object_or_404(...)`` then ``if not policy.user_has_permission_for_
+    instance(request.user, "change", self.object): raise PermissionDenied``: the attribute
+    holds the fetched object like a local would.
+    """
+    return {
+        f"self.{n.attr}"
+        for n in ast.walk(node)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self"
+    }
 
 
 def _validated(test: ast.expr) -> set[str]:

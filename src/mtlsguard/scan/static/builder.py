@@ -17,6 +17,7 @@ from mtlsguard.scan.project_model import (
     ProjectModel,
     Ref,
 )
+from mtlsguard.scan.static.local_imports import with_function_imports
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
 __all__ = ["DEEP_ATTRIBUTES", "ModelBuilder"]
@@ -152,9 +153,11 @@ class ModelBuilder:
             return existing
 
         def load() -> FunctionFacts:
+            # ``from billing.models import Invoice`` inside the body binds like a module import.
+            scope = with_function_imports(module, node)
             return analyze_function(
                 node,
-                lambda expr: self.tree.expr(module, expr, shallow=True),
+                lambda expr: self.tree.expr(scope, expr, shallow=True),
                 lambda name: self._constant(module, name),
             )
 
