@@ -6,6 +6,12 @@ Run from the repository root with the development virtualenv::
     .venv/bin/python benchmarks/realworld/review.py --trees OTHER/benchmarks/.cache/src
     .venv/bin/python benchmarks/realworld/review.py --python OTHER/.venv/bin/python --only wagtail
     .venv/bin/python benchmarks/realworld/review.py --list --json /tmp/review.json
+    .venv/bin/python benchmarks/realworld/review.py --trees /work/holdout-trees \
+        --only netbox --only healthchecks --only misago --only archery
+
+``--only NAME`` takes any subdirectory of ``--trees`` (default: the six projects of
+``projects.py``), so held-out trees exported from other projects are reviewed the same way;
+their verdicts live in ``review.json`` under the same NAME.
 
 What it does:
 
@@ -332,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trees", type=Path, default=DEFAULT_TREES, help="dir of project trees")
     parser.add_argument("--python", default=sys.executable, help="interpreter running mtlsguard")
     parser.add_argument("--verdicts", type=Path, default=VERDICTS, help="verdict file")
-    parser.add_argument("--only", action="append", choices=PROJECTS, help="project (repeatable)")
+    parser.add_argument("--only", action="append", help="project = subdir of --trees (repeatable)")
     parser.add_argument("--list", action="store_true", help="also list every reviewed finding")
     parser.add_argument("--json", type=Path, help="write the run as JSON here")
     parser.add_argument("--keep", type=Path, help="write each raw report to DIR/<project>.json")
