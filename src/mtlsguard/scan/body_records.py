@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["JwtDecode", "ObjectLookup"]
+__all__ = ["JwtDecode", "ObjectLookup", "PathCond", "PathTest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +42,33 @@ class JwtDecode:
     """``options={"verify_signature": False}`` or ``verify=False``."""
     allows_none: bool
     """``"none"`` among the accepted algorithms."""
+
+
+@dataclass(frozen=True, slots=True)
+class PathTest:
+    """A middleware's test of the request path (``request.path not in IGNORE_URL``).
+
+    ``op`` is ``in`` (equal to one of the values), ``startswith``, ``endswith``, ``match``,
+    ``search`` or ``fullmatch`` (regular expressions, :mod:`re`'s functions); the path is tested
+    after ``lstrip`` (``request.path_info.lstrip("/")``). The values are the literal strings, or
+    the name of the Django setting that holds them (``setting``).
+    """
+
+    op: str
+    values: tuple[str, ...] = ()
+    setting: str = ""
+    lstrip: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PathCond:
+    """When a middleware refuses an anonymous request, as a condition on its path.
+
+    ``kind`` is ``const`` (``value``), ``unknown`` (decided by something else than the path),
+    ``test`` (``test``), ``not``, ``and`` or ``or`` (over ``parts``).
+    """
+
+    kind: str
+    parts: tuple[PathCond, ...] = ()
+    test: PathTest | None = None
+    value: bool = False

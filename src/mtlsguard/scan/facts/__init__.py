@@ -36,6 +36,7 @@ from mtlsguard.scan.facts.object_flow import (
     token_checked,
 )
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
+from mtlsguard.scan.facts.path_gate import login_paths
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
 from mtlsguard.scan.knowledge import HTTP_METHODS
@@ -44,6 +45,7 @@ from mtlsguard.scan.project_model import FunctionFacts
 __all__ = ["Resolver", "analyze_function"]
 
 _SCOPING_METHODS = ("get_queryset", "get_object", "filter_queryset")
+_MIDDLEWARE_HOOKS = frozenset({"__call__", "process_request", "process_view"})
 _GATE_METHODS = ("dispatch", "initial", "check_permissions")
 _OBJECT_CHECKERS = frozenset({"dispatch", "setup", "initial", *HTTP_METHODS})
 """Methods whose check of ``self.object`` guards what the view's ``get_object()`` fetched."""
@@ -110,6 +112,11 @@ def analyze_function(
         and (mentions_user or request_context(func)),
         calls=tuple(dict.fromkeys(walk.called)),
         path_dependent="path" in hints,
+        login_paths=(
+            login_paths(func, resolve)
+            if func.name in _MIDDLEWARE_HOOKS and "path" in hints and user_hint
+            else None
+        ),
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
         self_writes=tuple(walk.self_writes),
         checked_attributes=(
