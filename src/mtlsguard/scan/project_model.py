@@ -242,6 +242,8 @@ class FunctionFacts:
     path_dependent: bool = False
     """Reads ``request.path``/``resolver_match``: a middleware guard for only some URLs."""
     login_paths: PathCond | None = None
+    pre_login_session: str = ""
+    """A session key naming a user that a refusing check requires (a second sign-in step)."""
     """In a middleware hook: when it refuses an anonymous request, as a condition on the path."""
     self_reads: tuple[str, ...] = ()
     """Names read through ``self`` (``self.project``, ``self._get_project()``), minus the

@@ -238,3 +238,19 @@ def is_tenant(project: ProjectModel, model: str | None) -> bool:
     """``model`` is a tenant users join (an organization, workspace, team, project...)."""
     cls = project.class_named(model) if model else None
     return cls is not None and _is_tenant(project, cls)
+
+
+def holds_user_data(project: ProjectModel, model: str | None) -> bool:
+    """Reading ``model`` may read a user's data: unknown, the user model, or owned by a user.
+
+    A model whose only relations to a user are audit columns (``created_by``,
+    ``last_modified_by``) and that belongs to no tenant is an authored record, not a user's
+    (a site's published terms of service): reading it exposes nobody's data.
+    """
+    if model is None or is_user_model(project, model):
+        return True
+    cls = project.class_named(model)
+    if cls is None:
+        return True
+    fields = [name for name, _value in _relations(project, cls, _is_user_relation)]
+    return not all(_audit(name) for name in fields) or bool(tenant_paths(project, cls))

@@ -37,6 +37,7 @@ from mtlsguard.scan.facts.object_flow import (
 )
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
 from mtlsguard.scan.facts.path_gate import login_paths
+from mtlsguard.scan.facts.session_gate import pre_login_session
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
 from mtlsguard.scan.knowledge import HTTP_METHODS
@@ -112,6 +113,9 @@ def analyze_function(
         and (mentions_user or request_context(func)),
         calls=tuple(dict.fromkeys(walk.called)),
         path_dependent="path" in hints,
+        pre_login_session=(
+            pre_login_session(func, calls_login=walk.calls_login) if user_hint else ""
+        ),
         login_paths=(
             login_paths(func, resolve)
             if func.name in _MIDDLEWARE_HOOKS and "path" in hints and user_hint
