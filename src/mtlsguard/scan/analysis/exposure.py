@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mtlsguard.scan.analysis.ownership import holds_user_data, is_user_model, owner_fields
+from mtlsguard.scan.analysis.ownership import authored_record, is_user_model, owner_fields
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.knowledge import HTTP_METHODS, LOGIN_FLOW_CALLS, short_of
@@ -151,7 +151,8 @@ def _words(name: str) -> str:
 
 def _touches(project: ProjectModel, func: FunctionModel, depth: int) -> bool:
     facts = func.facts
-    if facts.mentions_user or any(holds_user_data(project, lk.model) for lk in facts.lookups):
+    # A lookup reads user data unless what it fetches is an authored record (published terms).
+    if facts.mentions_user or any(not authored_record(project, lk.model) for lk in facts.lookups):
         return True
     for name in facts.calls:
         if ".objects." in name or name.endswith(".objects"):

@@ -240,17 +240,17 @@ def is_tenant(project: ProjectModel, model: str | None) -> bool:
     return cls is not None and _is_tenant(project, cls)
 
 
-def holds_user_data(project: ProjectModel, model: str | None) -> bool:
-    """Reading ``model`` may read a user's data: unknown, the user model, or owned by a user.
+def authored_record(project: ProjectModel, model: str | None) -> bool:
+    """``model`` relates to users only through audit columns and belongs to no tenant.
 
-    A model whose only relations to a user are audit columns (``created_by``,
-    ``last_modified_by``) and that belongs to no tenant is an authored record, not a user's
-    (a site's published terms of service): reading it exposes nobody's data.
+    A site's published terms of service (``created_by``, ``last_modified_by``): an authored
+    record, not a user's data. A model with no user relation at all is not called one here
+    (what it is depends on what the view does with it next).
     """
     if model is None or is_user_model(project, model):
-        return True
+        return False
     cls = project.class_named(model)
     if cls is None:
-        return True
+        return False
     fields = [name for name, _value in _relations(project, cls, _is_user_relation)]
-    return not all(_audit(name) for name in fields) or bool(tenant_paths(project, cls))
+    return bool(fields) and all(_audit(name) for name in fields) and not tenant_paths(project, cls)
