@@ -430,6 +430,9 @@ def test_signature_check_before_any_work_is_a_signed_url(tmp_path: Path) -> None
     assert _findings(result, "MG101", "app.views.download") == []  # signing.loads + BadSignature
     (unchecked,) = _findings(result, "MG101", "app.views.UncheckedServeView")
     assert unchecked.severity is Severity.HIGH
+    # The signed link names the image: fetching it by that id is no IDOR (MG104) either.
+    for view in ("ServeView", "SendFileView", "download"):
+        assert _findings(result, "MG104", f"app.views.{view}") == [], view
 
 
 # --- MG101: AllowAny over a queryset computed per user is a deliberate public API ------------

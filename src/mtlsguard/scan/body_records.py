@@ -1,14 +1,15 @@
 """Value types of what a function body does, kept in :class:`~.project_model.FunctionFacts`.
 
-Plain records with no dependency on the expression tree: the ORM fetches a view makes and its
-``jwt.decode`` calls (``SelfWrite``, which holds an expression, stays in :mod:`.project_model`).
+Plain records with no dependency on the expression tree: the ORM fetches a view makes, its
+``jwt.decode`` calls and where the objects it fetches go (:class:`ObjectFlow`;
+``SelfWrite``, which holds an expression, stays in :mod:`.project_model`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["JwtDecode", "ObjectLookup", "PathCond", "PathTest"]
+__all__ = ["NO_FLOW", "JwtDecode", "ObjectFlow", "ObjectLookup", "PathCond", "PathTest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,31 @@ class JwtDecode:
     """``options={"verify_signature": False}`` or ``verify=False``."""
     allows_none: bool
     """``"none"`` among the accepted algorithms."""
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectFlow:
+    """Objects a function fetches by a caller-chosen key, and where they go (per root name)."""
+
+    fetched: tuple[tuple[str, int, str, str, bool], ...] = ()
+    """(local, line, keys, ``self`` helper that fetched it or ``""``, key from the request)."""
+    checked: tuple[str, ...] = ()
+    """Roots a permission method was asked about with the user, here."""
+    self_checks: tuple[tuple[str, str, str], ...] = ()
+    """(permission method of ``self``, argument slot, root it carries)."""
+    consumers: tuple[tuple[str, str, str], ...] = ()
+    """(other method of ``self``, argument slot, root handed over as is)."""
+    self_calls: tuple[str, ...] = ()
+    """Methods of ``self`` called."""
+    direct: tuple[str, ...] = ()
+    """Fetched locals a permission check is asked about as they are (not through a parent)."""
+    payload: tuple[str, ...] = ()
+    """Roots handed to a permission method of another object (the plugins a placeholder is
+    asked whether it may take): part of an access decision that never asked about them."""
+
+
+NO_FLOW = ObjectFlow()
+"""The flow of a body that fetches nothing and hands nothing to a check."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,12 +13,19 @@ from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
 from mtlsguard.scan.analysis.components import components
+from mtlsguard.scan.analysis.object_checks import UncheckedObject, unchecked_objects
 from mtlsguard.scan.analysis.ownership import owner_fields
 from mtlsguard.scan.analysis.protection import ProtectionAnalyzer
 from mtlsguard.scan.analysis.roles import RoleGate, role_gate
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import queryset_scope
-from mtlsguard.scan.project_model import ClassModel, ProjectModel, SettingValue, string_constants
+from mtlsguard.scan.project_model import (
+    ClassModel,
+    FunctionModel,
+    ProjectModel,
+    SettingValue,
+    string_constants,
+)
 
 __all__ = ["RuleContext"]
 
@@ -34,6 +41,8 @@ class _Shared:
     owner_fields: dict[str | None, tuple[str, ...]] = field(default_factory=dict)
     """By model."""
     components: tuple[tuple[str, ClassModel], ...] | None = None
+    unchecked: dict[tuple[str, str], tuple[UncheckedObject, ...]] = field(default_factory=dict)
+    """By (view class, handler): a handler inherited by many viewsets is followed once each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +84,16 @@ class RuleContext:
         if model not in cache:
             cache[model] = owner_fields(self.project, model)
         return cache[model]
+
+    def unchecked_objects(
+        self, cls: ClassModel | None, handler: FunctionModel
+    ) -> tuple[UncheckedObject, ...]:
+        """:func:`~mtlsguard.scan.analysis.object_checks.unchecked_objects`, computed once."""
+        key = (cls.qualname if cls is not None else "", handler.qualname)
+        cache = self._shared.unchecked
+        if key not in cache:
+            cache[key] = tuple(unchecked_objects(self.project, cls, handler))
+        return cache[key]
 
     def role_gate(self, analysis: RouteAnalysis) -> RoleGate | None:
         """The strongest role gate (staff, then a global permission) in front of the route."""

@@ -9,12 +9,26 @@ about are a tiny expression tree (:data:`Expr`) with every name resolved to a do
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
-from mtlsguard.scan.body_records import JwtDecode, ObjectLookup, PathCond
+from mtlsguard.scan.body_records import NO_FLOW, JwtDecode, ObjectFlow, ObjectLookup, PathCond
 from mtlsguard.scan.capability_facts import NO_CAPABILITIES, CapabilityFacts
+from mtlsguard.scan.expressions import (
+    BinOp,
+    Call,
+    Const,
+    Expr,
+    IfExpr,
+    Lambda,
+    Mapping,
+    Ref,
+    Seq,
+    Unary,
+    Unknown,
+    string_constants,
+)
 
 __all__ = [
     "BinOp",
@@ -28,6 +42,7 @@ __all__ = [
     "JwtDecode",
     "Lambda",
     "Mapping",
+    "ObjectFlow",
     "ObjectLookup",
     "PermissionBranch",
     "ProjectModel",
@@ -41,130 +56,6 @@ __all__ = [
     "Unknown",
     "string_constants",
 ]
-
-
-# --- expressions ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """A resolved name: ``django.contrib.auth.decorators.login_required`` or a project path."""
-
-    name: str
-    """Dotted path (external names keep the path they were imported by)."""
-
-    @property
-    def short(self) -> str:
-        """Last component (``login_required``)."""
-        return self.name.rsplit(".", 1)[-1]
-
-
-@dataclass(frozen=True, slots=True)
-class Const:
-    """A literal: str, int, float, bool or None."""
-
-    value: str | int | float | bool | None
-
-
-@dataclass(frozen=True, slots=True)
-class Seq:
-    """A list, tuple or set display."""
-
-    items: tuple[Expr, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Mapping:
-    """A dict display; keys that are not constants are :class:`Unknown`."""
-
-    items: tuple[tuple[Expr, Expr], ...]
-
-    def get(self, key: str) -> Expr | None:
-        """Value for the constant string ``key``, if present."""
-        for k, v in self.items:
-            if isinstance(k, Const) and k.value == key:
-                return v
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """A call: ``login_required(login_url="/x")``, ``IsAuthenticated()``, ``X.as_view()``."""
-
-    func: Expr
-    args: tuple[Expr, ...] = ()
-    kwargs: tuple[tuple[str, Expr], ...] = ()
-
-    def kwarg(self, name: str) -> Expr | None:
-        """The keyword argument ``name``, if given."""
-        for key, value in self.kwargs:
-            if key == name:
-                return value
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class BinOp:
-    """A binary operator: ``&``, ``|``, ``+``, ``*``, ``-``, ``/``, ``//``, ``%``, ``**``."""
-
-    op: str
-    left: Expr
-    right: Expr
-
-
-@dataclass(frozen=True, slots=True)
-class Unary:
-    """A unary operator: ``~``, ``-``, ``not``."""
-
-    op: str
-    operand: Expr
-
-
-@dataclass(frozen=True, slots=True)
-class IfExpr:
-    """``a if cond else b`` (or any value decided at run time between alternatives)."""
-
-    body: Expr
-    orelse: Expr
-
-
-@dataclass(frozen=True, slots=True)
-class Lambda:
-    """A lambda; ``constant`` is set when its body is a literal (``lambda u: True``)."""
-
-    constant: Const | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Unknown:
-    """Something the front-end could not express; ``text`` is a short source excerpt."""
-
-    text: str = ""
-
-
-Expr = Ref | Const | Seq | Mapping | Call | BinOp | Unary | IfExpr | Lambda | Unknown
-"""A resolved, framework-free value."""
-
-
-def string_constants(expr: Expr) -> Iterator[str]:
-    """Every string constant of a settings-like value, left to right.
-
-    Looks through lists, both sides of a concatenation (``BASE_MIDDLEWARE + [...]``, ``+=``)
-    and dict values (``REST_FRAMEWORK``), never into calls or run-time alternatives: those
-    strings are not entries of the value itself.
-    """
-    if isinstance(expr, Const):
-        if isinstance(expr.value, str):
-            yield expr.value
-    elif isinstance(expr, Seq):
-        for item in expr.items:
-            yield from string_constants(item)
-    elif isinstance(expr, BinOp):
-        yield from string_constants(expr.left)
-        yield from string_constants(expr.right)
-    elif isinstance(expr, Mapping):
-        for _key, value in expr.items:
-            yield from string_constants(value)
 
 
 # --- code facts ----------------------------------------------------------------------------
@@ -250,6 +141,8 @@ class FunctionFacts:
     request itself (``request``, ``kwargs``, ``args``)."""
     self_writes: tuple[SelfWrite, ...] = ()
     """``self.<name> = value`` assignments: where a view keeps a parent object."""
+    object_flow: ObjectFlow = NO_FLOW
+    """Objects fetched by caller-chosen keys and the permission checks asked about them."""
     checked_attributes: tuple[str, ...] = ()
     """``self.object`` when a refusing check tests that attribute of the view with the user."""
     role_guard: str = ""

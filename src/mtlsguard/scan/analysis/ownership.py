@@ -22,7 +22,10 @@ __all__ = [
     "is_tenant",
     "is_user_model",
     "owner_fields",
+    "points_at_user",
+    "relation_target",
     "tenant_paths",
+    "user_owner_fields",
 ]
 
 _USER_MODELS = ("AUTH_USER_MODEL", "auth.User", "User", "get_user_model")
@@ -238,6 +241,39 @@ def is_tenant(project: ProjectModel, model: str | None) -> bool:
     """``model`` is a tenant users join (an organization, workspace, team, project...)."""
     cls = project.class_named(model) if model else None
     return cls is not None and _is_tenant(project, cls)
+
+
+def relation_target(project: ProjectModel, cls: ClassModel, value: Call) -> ClassModel | None:
+    """The project model the relation ``value`` of ``cls`` points at (``"Document"``, ...)."""
+    return _target_class(project, cls, value)
+
+
+def points_at_user(name: str, value: Expr) -> bool:
+    """``value`` (the field ``name``) relates to the user model, or is an ``owner``-style one."""
+    return _is_user_relation(name, value)
+
+
+def user_owner_fields(project: ProjectModel, model: str | None) -> tuple[str, ...]:
+    """Foreign keys of ``model`` to its owning user (``owner``), audit columns left out.
+
+    A record that belongs to one user, as opposed to one reached through a tenant (whose
+    membership a view may check in ways the scan does not follow).
+    """
+    cls = project.class_named(model) if model else None
+    found: list[str] = []
+    for qual in cls.mro if cls is not None else ():
+        owner = project.class_named(qual)
+        for name, value in owner.attributes.items() if owner is not None else ():
+            if _audit(name):
+                continue
+            if (
+                isinstance(value, Call)
+                and isinstance(value.func, Ref)
+                and value.func.short in ("ForeignKey", "OneToOneField")
+                and _is_user_relation(name, value)
+            ):
+                found.append(name)
+    return tuple(dict.fromkeys(found))
 
 
 def authored_record(project: ProjectModel, model: str | None) -> bool:

@@ -4,7 +4,8 @@ The Django admin requires a staff login; an unresolved view is undecidable; a pr
 is a Django view or, under ``@api_view``, a DRF one; a project class is a DRF view when DRF is in
 its MRO, else a Django class-based view; a view outside the project is judged by name only
 (public by design, or unknown) and by the decorators the URLconf wraps it in — except
-``serve`` under a media/uploads prefix, which hands out user uploads, not static assets.
+a file-serving view (``serve``, ``get_file``...) under a media/uploads/files prefix, which hands
+out user uploads, not static assets.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class ProtectionAnalyzer:
     def analyze(self, route: RouteModel) -> RouteAnalysis:
         """Protection of ``route`` per HTTP method."""
         if route.admin:
-            return _admin(route)
+            return self._admin(route)
         target = route.target
         if target is None:
             return _unresolved(route)
@@ -50,6 +51,26 @@ class ProtectionAnalyzer:
                 return self.drf.class_view(route, cls)
             return self.django.class_view(route, cls)
         return self._external_view(route, target)
+
+    def _admin(self, route: RouteModel) -> RouteAnalysis:
+        """The admin site's own views, or a project view ``ModelAdmin.get_urls()`` wraps."""
+        staff = Protection("*", True, "class", "Django admin: staff login required")
+        func = self._admin_function(route.target) if route.target else None
+        if func is not None:
+            return RouteAnalysis.of_view(route, func, "admin", [staff], Confidence.HIGH)
+        return RouteAnalysis.at_declaration(
+            route, "admin", staff, Confidence.HIGH, view=route.target, view_kind="type"
+        )
+
+    def _admin_function(self, target: str) -> FunctionModel | None:
+        """The project function or ``ModelAdmin`` method an admin route serves, if any."""
+        found = self.project.function_named(target)
+        if found is not None:
+            return found
+        owner, _, name = target.rpartition(".")
+        cls = self.project.class_named(owner)
+        hit = self.project.method(cls, name) if cls is not None else None
+        return hit[1] if hit is not None else None
 
     def _function_view(self, route: RouteModel, func: FunctionModel) -> RouteAnalysis:
         effects = self.decorators.effects(route.wrappers + func.decorators)
@@ -69,7 +90,7 @@ class ProtectionAnalyzer:
         short = short_of(target)
         effects = self.decorators.effects(route.wrappers)
         public = short in PUBLIC_VIEWS
-        uploads = short == "serve" and _uploads(route.pattern)
+        uploads = short in _FILE_VIEWS and _uploads(route.pattern)
         if effects.auth:
             protection = Protection("*", True, "decorator", ", ".join(effects.auth))
         elif uploads:
@@ -91,18 +112,14 @@ class ProtectionAnalyzer:
         )
 
 
-def _admin(route: RouteModel) -> RouteAnalysis:
-    staff = Protection("*", True, "class", "Django admin: staff login required")
-    return RouteAnalysis.at_declaration(
-        route, "admin", staff, Confidence.HIGH, view=route.target, view_kind="type"
-    )
-
-
 def _unresolved(route: RouteModel) -> RouteAnalysis:
     unknown = Protection("*", None, "none", "view could not be resolved")
     return RouteAnalysis.at_declaration(route, "unknown", unknown, Confidence.LOW)
 
 
+_FILE_VIEWS = frozenset({"serve", "get_file", "download_file", "serve_file", "sendfile"})
+"""Package views that hand out stored files by name (``django.views.static.serve``,
+django-db-file-storage's ``get_file``)."""
 _UPLOAD_WORDS = ("media", "upload", "attachment", "document", "private", "protected", "file")
 
 

@@ -1,13 +1,18 @@
-"""Views only a role reaches: staff/superusers, or holders of a global permission.
+"""Views only a role reaches: administrators, staff, or holders of a global permission.
 
-A role gate is a staff check (``is_staff``/``is_superuser``/a staff session in a decorator,
-``dispatch()`` or an ``as_view()`` override, ``staff_member_required``, ``IsAdminUser`` among
-the permission classes every request must pass, staff mixins) or a global permission
-(``has_perm("management.use")`` with no object, ``permission_required``). Project functions
-are followed a few calls deep, but only into files the scan has read. The BOLA rules (MG103,
-MG104) read the gate through :meth:`~mtlsguard.scan.context.RuleContext.role_gate`: behind a
-staff gate, seeing every user's objects is the view's purpose; behind a global permission, who
-holds it is data the scan cannot see.
+An administrator gate is a superuser check (``is_superuser`` alone, ``user_passes_test(lambda
+u: u.is_superuser)``, ``superuser_required``) or a project's own administrator check (``is_admin``,
+an active staff session) in a decorator, ``dispatch()`` or an ``as_view()`` override: role
+``"superuser"``. A staff gate reads Django's ``is_staff`` flag (``staff_member_required``,
+``user_passes_test(lambda u: u.is_staff)``, ``IsAdminUser`` among the permission classes every
+request must pass, staff mixins, the admin site itself). A global permission is
+``has_perm("management.use")`` with no object or ``permission_required``. Project functions are
+followed a few calls deep, but only into files the scan has read. The BOLA rules (MG103, MG104)
+read the gate through :meth:`~mtlsguard.scan.context.RuleContext.role_gate`: an administrator
+holds every permission, so nothing is hidden from them; behind a staff gate listing everything
+is the view's purpose, but ``is_staff`` grants no permission on an object (the admin still asks
+the model and object permissions), so fetching one by a caller-chosen id stays a (low) finding;
+behind a global permission, who holds it is data the scan cannot see.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.facts.role_guards import admin_role
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import (
     BinOp,
@@ -24,24 +30,19 @@ from mtlsguard.scan.project_model import (
     ClassModel,
     Expr,
     FunctionModel,
+    Lambda,
     ProjectModel,
     Ref,
     Seq,
     Unary,
 )
 
-__all__ = ["RoleGate", "handler_role", "role_gate"]
+__all__ = ["RoleGate", "handler_role", "lambda_role", "role_gate"]
 
 _STAFF_NAMES = frozenset(
-    {
-        "staff_member_required",
-        "superuser_required",
-        "IsAdminUser",
-        "StaffuserRequiredMixin",
-        "SuperuserRequiredMixin",
-        "StaffRequiredMixin",
-    }
+    {"staff_member_required", "IsAdminUser", "StaffuserRequiredMixin", "StaffRequiredMixin"}
 )
+_SUPERUSER_NAMES = frozenset({"superuser_required", "SuperuserRequiredMixin"})
 _PERMISSION_NAMES = frozenset({"permission_required", "PermissionRequiredMixin"})
 _GATE_METHODS = ("as_view", "dispatch")
 _MAX_DEPTH = 3
@@ -52,7 +53,7 @@ class RoleGate:
     """What restricts a view to a role."""
 
     role: str
-    """``"staff"`` or ``"permission"``."""
+    """``"superuser"``, ``"staff"`` or ``"permission"``."""
     source: str
     """Where it is decided (``@management_access``, ``AdministratorPermissionRequiredMixin``)."""
 
@@ -86,6 +87,10 @@ def _function_role(project: ProjectModel, func: FunctionModel, depth: int = 0) -
     facts = func.facts
     if facts.role_guard:
         return facts.role_guard
+    for value in facts.returns:  # return user_passes_test(lambda u: u.is_staff)(view_func)
+        role = lambda_role(value.func if isinstance(value, Call) else value)
+        if role:
+            return role
     if depth >= _MAX_DEPTH:
         return ""
     for name in facts.calls:
@@ -99,12 +104,24 @@ def _function_role(project: ProjectModel, func: FunctionModel, depth: int = 0) -
 
 def _named_role(project: ProjectModel, name: str) -> str:
     short = short_of(name)
+    if short in _SUPERUSER_NAMES:
+        return "superuser"
     if short in _STAFF_NAMES:
         return "staff"
     if short in _PERMISSION_NAMES:
         return "permission"
     func = project.function_named(name, parse=False)
     return _function_role(project, func) if func is not None else ""
+
+
+def lambda_role(deco: Expr) -> str:
+    """``user_passes_test(lambda u: u.is_superuser)`` -> ``"superuser"`` (``is_staff``: staff)."""
+    if not (isinstance(deco, Call) and isinstance(deco.func, Ref) and deco.args):
+        return ""
+    test = deco.args[0]
+    if deco.func.short != "user_passes_test" or not isinstance(test, Lambda):
+        return ""
+    return admin_role(test.reads)
 
 
 def handler_role(project: ProjectModel, cls: ClassModel | None, func: FunctionModel) -> str:
@@ -152,6 +169,8 @@ def _action_role(func: FunctionModel) -> str:
 def role_gate(project: ProjectModel, analysis: RouteAnalysis) -> RoleGate | None:
     """The strongest role gate in front of ``analysis``'s view (staff beats permission)."""
     found: list[RoleGate] = []
+    if analysis.framework == "admin":
+        found.append(RoleGate("staff", "the Django admin site"))
     decorators: list[Expr] = list(analysis.route.wrappers)
     if analysis.function is not None:
         decorators.extend(analysis.function.decorators)
@@ -183,11 +202,14 @@ def role_gate(project: ProjectModel, analysis: RouteAnalysis) -> RoleGate | None
                 if isinstance(base, Ref) and short_of(base.name) in _STAFF_NAMES:
                     found.append(RoleGate("staff", short_of(base.name)))
     for deco in decorators:
+        role = lambda_role(deco)
+        if role:
+            found.append(RoleGate(role, f"@user_passes_test(lambda u: {role} flag)"))
         for ref in _refs(deco):
             role = _named_role(project, ref.name)
             if role:
                 found.append(RoleGate(role, f"@{short_of(ref.name)}"))
-    for wanted in ("staff", "permission"):
+    for wanted in ("superuser", "staff", "permission"):
         for gate in found:
             if gate.role == wanted:
                 return gate

@@ -84,10 +84,31 @@ def queryset_scope(project: ProjectModel, cls: ClassModel) -> str | None:
     backend = filter_backend_scope(project, cls)
     if backend:
         return backend
+    restricting = _queryset_restricted(project, cls)
+    if restricting:
+        return restricting
     for meth in methods:
         parent = parent_scope(project, cls, meth)
         if parent:
             return parent
+    return None
+
+
+def _queryset_restricted(project: ProjectModel, cls: ClassModel) -> str | None:
+    """``self.queryset = self.queryset.restrict(request.user, ...)`` in ``initial()`` & co.
+
+    A method of the view's classes that replaces the queryset while it looks at the user
+    (Nautobot's views restrict every queryset to the objects the user's permissions allow).
+    """
+    for write in _writes(project, cls, "queryset"):
+        if write.mentions_user:
+            return "a method replaces self.queryset with one restricted to the user"
+    for qual in cls.mro:
+        owner = project.class_named(qual)
+        for meth in owner.methods.values() if owner is not None else ():
+            facts = meth.facts
+            if facts.mentions_user and any(w.name == "queryset" for w in facts.self_writes):
+                return f"{short_of(meth.qualname)}() restricts self.queryset to the user"
     return None
 
 

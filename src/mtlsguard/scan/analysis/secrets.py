@@ -23,7 +23,7 @@ import re
 from mtlsguard.scan.knowledge import SECRET_CHECKS, short_of
 from mtlsguard.scan.project_model import Call, Const, Expr, FunctionModel, ProjectModel, Ref
 
-__all__ = ["secret_gate"]
+__all__ = ["secret_gate", "signature_check"]
 
 RANDOM_GENERATORS = frozenset(
     {
@@ -50,11 +50,12 @@ reset or activation link), as Django's ``default_token_generator.check_token`` i
 
 def secret_gate(project: ProjectModel, func: FunctionModel) -> str:
     """Why ``func`` only serves a caller holding a secret (evidence text), or ``""``."""
+    name = signature_check(project, func)
+    if name:
+        return f"signature check {short_of(name)}() in {short_of(func.qualname)}()"
     facts = func.facts.capabilities
     for name in facts.guard_calls:
         helper = project.function_named(name)
-        if helper is not None and _compares_secret(project, helper, 0):
-            return f"signature check {short_of(name)}() in {short_of(func.qualname)}()"
         if helper is not None and _TOKEN_CHECK.search(short_of(name)):
             return f"token check {short_of(name)}() in {short_of(func.qualname)}()"
     for lookup in facts.key_lookups:
@@ -63,6 +64,19 @@ def secret_gate(project: ProjectModel, func: FunctionModel) -> str:
                 f"lookup by the secret {short_of(lookup.model)}.{lookup.field} (random default) "
                 f"in {short_of(func.qualname)}()"
             )
+    return ""
+
+
+def signature_check(project: ProjectModel, func: FunctionModel) -> str:
+    """The refusing helper of ``func`` that compares a signature of the request, or ``""``.
+
+    A signed link names what it serves (``verify_signature(signature, image_id, spec)``): the
+    objects fetched by those values are the ones the signer handed out.
+    """
+    for name in func.facts.capabilities.guard_calls:
+        helper = project.function_named(name)
+        if helper is not None and _compares_secret(project, helper, 0):
+            return name
     return ""
 
 

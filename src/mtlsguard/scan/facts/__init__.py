@@ -23,8 +23,6 @@ from mtlsguard.scan.facts.guards import (
     cert_guard,
     delegated_guard,
     request_context,
-    role_branch_lines,
-    role_guard,
     safe_methods_shortcut,
     secret_guard,
     self_method_guards,
@@ -37,11 +35,13 @@ from mtlsguard.scan.facts.object_flow import (
 )
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
 from mtlsguard.scan.facts.path_gate import login_paths
+from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
+from mtlsguard.scan.facts.role_guards import role_branch_lines, role_guard
 from mtlsguard.scan.facts.session_gate import pre_login_session
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
 from mtlsguard.scan.knowledge import HTTP_METHODS
-from mtlsguard.scan.project_model import FunctionFacts
+from mtlsguard.scan.project_model import FunctionFacts, ObjectFlow
 
 __all__ = ["Resolver", "analyze_function"]
 
@@ -76,6 +76,9 @@ def analyze_function(
     mentions_user = "user" in hints
     open_lines = {lk.line for lk in walk.lookups if not lk.user_scoped}
     checked_lines = ownership_checked(func, open_lines) if open_lines else set()
+    flow = object_flow(func, tuple(walk.lookups)) if _flows(walk) else ObjectFlow()
+    # obj = get_object_or_404(...), then user_has_permission_or_403(request.user, obj, perm)
+    checked_lines |= {line for name, line, *_ in flow.fetched if name in flow.direct}
     if open_lines - checked_lines:
         checked_lines |= token_checked(func, open_lines - checked_lines)
     if open_lines - checked_lines and mentions_user:
@@ -127,6 +130,7 @@ def analyze_function(
             checked_attributes(func) if mentions_user and func.name in _OBJECT_CHECKERS else ()
         ),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
+        object_flow=flow,
         object_handoffs=object_handoffs(func, unchecked) if unchecked else (),
         checked_params=checked_params(func) if mentions_user else (),
         capabilities=capability_facts(
@@ -137,4 +141,12 @@ def analyze_function(
             hints=hints,
             queryset_method=func.name in _SCOPING_METHODS or "queryset" in func.name,
         ),
+    )
+
+
+def _flows(walk: FunctionWalk) -> bool:
+    """Worth following objects: the body fetches one, or hands things to a method or a check."""
+    return bool(walk.lookups) or any(
+        name.startswith(("self.", ".")) or permission_name(name.rsplit(".", 1)[-1])
+        for name in walk.called
     )

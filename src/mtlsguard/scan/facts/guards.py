@@ -22,14 +22,14 @@ from mtlsguard.scan.facts.syntax import (
 from mtlsguard.scan.knowledge import SAFE_METHODS, SECRET_CHECKS, SECRET_FIELDS, is_cert_key
 
 __all__ = [
+    "REQUEST_INPUT",
     "auth_guard",
     "cert_guard",
     "delegated_guard",
     "denies",
     "guard_blocks",
+    "is_negative",
     "request_context",
-    "role_branch_lines",
-    "role_guard",
     "safe_methods_shortcut",
     "secret_guard",
     "secret_test",
@@ -37,8 +37,7 @@ __all__ = [
 ]
 
 _NEGATIVE_ATTRS = frozenset({"is_anonymous"})
-_STAFF_WORDS = ("staff", "superuser", "is_admin")
-_REQUEST_INPUT = frozenset(
+REQUEST_INPUT = frozenset(
     {
         "GET",
         "POST",
@@ -65,22 +64,22 @@ def request_context(func: FunctionNode) -> bool:
             isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Attribute)
             and node.value.attr == "request"
-            and node.attr not in _REQUEST_INPUT
+            and node.attr not in REQUEST_INPUT
         ):
             return True
     return False
 
 
-def _is_negative(test: ast.expr) -> bool:
+def is_negative(test: ast.expr) -> bool:
     """``not x.is_authenticated``, ``x.is_anonymous``, ``x.is_authenticated is False``."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return not _is_negative(test.operand)
+        return not is_negative(test.operand)
     if isinstance(test, ast.Compare) and len(test.comparators) == 1:
         right = test.comparators[0]
         if isinstance(right, ast.Constant) and right.value in (False, None):
-            return not _is_negative(test.left)
+            return not is_negative(test.left)
     if isinstance(test, ast.BoolOp):
-        return any(_is_negative(v) for v in test.values if mentions_attr(v, AUTH_ATTRS))
+        return any(is_negative(v) for v in test.values if mentions_attr(v, AUTH_ATTRS))
     return mentions_attr(test, _NEGATIVE_ATTRS)
 
 
@@ -111,6 +110,8 @@ def _exits(body: list[ast.stmt]) -> bool:
 
     ``return self.get_response(request)`` in a middleware, ``return None`` in
     ``process_view`` and ``return super().dispatch(...)`` hand the request on: not refusals.
+    A refusal under a test of the URL (``if not any(m.match(path) for m in EXEMPT_URLS):
+    return redirect(login)``) refuses every path but the exempt ones.
     """
     for stmt in body:
         if isinstance(stmt, ast.Raise) or _denying_call(stmt):
@@ -120,6 +121,17 @@ def _exits(body: list[ast.stmt]) -> bool:
         # ``if is_ajax: return JsonResponse(...) else: return render(request, "error.html")``:
         # both ways refuse (a decorator answering AJAX and page requests differently).
         if isinstance(stmt, ast.If) and stmt.orelse and _exits(stmt.body) and _exits(stmt.orelse):
+            return True
+        if isinstance(stmt, ast.If) and _exemption_test(stmt.test) and _exits(stmt.body):
+            return True
+    return False
+
+
+def _exemption_test(test: ast.expr) -> bool:
+    """A test of the request's URL against exempt paths (``path``, ``EXEMPT_URLS``)."""
+    for node in ast.walk(test):
+        name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")
+        if name in ("path", "path_info") or "exempt" in name.lower():
             return True
     return False
 
@@ -154,7 +166,7 @@ def denies(stmt: ast.stmt) -> bool:
     return False
 
 
-def _guard_blocks(
+def guard_blocks(
     body: list[ast.stmt], test_ok: Callable[[ast.expr], bool], *, either: bool = False
 ) -> bool:
     """An ``if`` among ``body``'s statements whose failing branch returns or raises.
@@ -166,10 +178,20 @@ def _guard_blocks(
         # A refusal inside ``try``/``with``, or inside a loop over what is required
         # (``for perm in self.get_required_permission(): if not user.has_perms([perm]): ...``).
         if isinstance(stmt, ast.Try | ast.With | ast.For | ast.AsyncFor):
-            if _guard_blocks(stmt.body, test_ok, either=either):
+            if guard_blocks(stmt.body, test_ok, either=either):
                 return True
             continue
-        if not isinstance(stmt, ast.If) or not test_ok(stmt.test):
+        if not either and _checking_call(stmt, test_ok):
+            return True
+        if isinstance(stmt, ast.If) and not test_ok(stmt.test):
+            # ``if settings.FEATURE_X: check_a() else: check_b()``: a refusal whichever way the
+            # configuration goes (each branch guards, the test itself is not about the user).
+            if stmt.orelse and all(
+                guard_blocks(branch, test_ok, either=either) for branch in (stmt.body, stmt.orelse)
+            ):
+                return True
+            continue
+        if not isinstance(stmt, ast.If):
             continue
         if either:
             after = body[index + 1] if index + 1 < len(body) else None
@@ -178,7 +200,7 @@ def _guard_blocks(
             ):
                 return True
             continue
-        if _is_negative(stmt.test):
+        if is_negative(stmt.test):
             if _exits(stmt.body):
                 return True
         elif (stmt.orelse and any(denies(s) for s in stmt.orelse)) or (
@@ -193,72 +215,31 @@ def _guard_blocks(
     return False
 
 
-def guard_blocks(body: list[ast.stmt], test_ok: Callable[[ast.expr], bool]) -> bool:
-    """An ``if`` among ``body``'s statements, with a test ``test_ok`` accepts, that refuses."""
-    return _guard_blocks(body, test_ok)
+_CHECKING_SUFFIXES = ("_or_403", "_or_404", "_or_raise", "_or_deny")
 
 
-def _staff_test(test: ast.expr) -> bool:
-    """``user.is_staff``, ``user.is_superuser``, ``user.has_active_staff_session(...)``."""
-    return any(
-        isinstance(n, ast.Attribute) and any(w in n.attr for w in _STAFF_WORDS)
-        for n in ast.walk(test)
-    )
+def _checking_call(stmt: ast.stmt, test_ok: Callable[[ast.expr], bool]) -> bool:
+    """``user_has_permission_or_403(request.user, obj, perm)`` as a statement: it raises.
 
-
-def _global_permission_test(test: ast.expr) -> bool:
-    """``user.has_perm("management.use")``: a permission asked about no object."""
-    return any(
-        isinstance(n, ast.Call)
-        and isinstance(n.func, ast.Attribute)
-        and n.func.attr in ("has_perm", "has_perms")
-        and len(n.args) + len(n.keywords) == 1
-        for n in ast.walk(test)
-    )
-
-
-def role_branch_lines(func: FunctionNode) -> set[int]:
-    """Lines of calls made only when a staff or global-permission test passed.
-
-    ``if request.user.has_active_staff_session(...): get_object_or_404(Model, pk=pk)``: that
-    unscoped lookup is the staff branch (pretix's ``EditStaffSession.get_object``).
+    A call named for its refusal (``..._or_403``, ``..._or_raise``) is a guard when ``test_ok``
+    accepts it (it is given the user, or tests the role it names).
     """
-    lines: set[int] = set()
-    for node in own_nodes(func):
-        if not isinstance(node, ast.If):
-            continue
-        test = node.test
-        if _is_negative(test) or not (_staff_test(test) or _global_permission_test(test)):
-            continue
-        for stmt in node.body:
-            lines.update(n.lineno for n in ast.walk(stmt) if isinstance(n, ast.Call))
-    return lines
-
-
-def role_guard(func: FunctionNode, *, nested: bool) -> str:
-    """Which role a refusing guard in ``func`` (or a nested wrapper) requires, if any."""
-    bodies = [func.body]
-    if nested:
-        bodies.extend(
-            n.body
-            for n in own_nodes(func, nested=True)
-            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-        )
-    for test, role in ((_staff_test, "staff"), (_global_permission_test, "permission")):
-        if any(_guard_blocks(body, test) for body in bodies):
-            return role
-    return ""
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        return False
+    func = stmt.value.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name.endswith(_CHECKING_SUFFIXES) and test_ok(stmt.value)
 
 
 def auth_guard(func: FunctionNode, *, nested: bool) -> bool:
     """A user check that refuses, in the body or (``nested``) in a nested wrapper."""
-    if _guard_blocks(func.body, _user_test):
+    if guard_blocks(func.body, _user_test):
         return True
     if not nested:
         return False
     return any(
         isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        and _guard_blocks(node.body, _user_test)
+        and guard_blocks(node.body, _user_test)
         for node in own_nodes(func, nested=True)
     )
 
@@ -287,7 +268,7 @@ def self_method_guards(func: FunctionNode) -> tuple[str, ...]:
         for node in own_nodes(func)
         if isinstance(node, ast.If) and (name := _self_call(node.test)) is not None
     }
-    return tuple(sorted(n for n in names if _guard_blocks(func.body, _calls_method(n))))
+    return tuple(sorted(n for n in names if guard_blocks(func.body, _calls_method(n))))
 
 
 def _calls_method(name: str) -> Callable[[ast.expr], bool]:
@@ -334,14 +315,14 @@ def cert_guard(
             return True
         return any(isinstance(n, ast.Name) and n.id in tainted for n in ast.walk(test))
 
-    if _guard_blocks(func.body, cert_test, either=True):
+    if guard_blocks(func.body, cert_test, either=True):
         return True
     if auth_guard:
         return False
     # Decorator shape: the check lives in a nested wrapper function.
     return any(
         isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        and _guard_blocks(node.body, cert_test, either=True)
+        and guard_blocks(node.body, cert_test, either=True)
         for node in own_nodes(func, nested=True)
     )
 
@@ -395,7 +376,7 @@ def secret_guard(func: FunctionNode) -> bool:
     HttpResponseForbidden()``: whoever passes holds the link's secret, which authenticates the
     request for that one object as a password would.
     """
-    return _guard_blocks(func.body, secret_test, either=True)
+    return guard_blocks(func.body, secret_test, either=True)
 
 
 _REFUSAL_ERRORS = frozenset({"PermissionDenied", "NotAuthenticated", "NotAuthorized"})

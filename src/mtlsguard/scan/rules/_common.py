@@ -15,11 +15,13 @@ from mtlsguard.scan.project_model import BinOp, Const, Expr, IfExpr, Unary
 
 __all__ = [
     "UUID_NOTE",
+    "at_most_medium",
     "describe_protections",
     "number",
     "permission_downgrade",
     "test_suite_settings",
     "typo_note",
+    "user_reachable",
     "uuid_keyed",
     "where",
 ]
@@ -102,15 +104,29 @@ UUID_NOTE = (
 """Evidence suffix for findings downgraded by :func:`uuid_keyed`."""
 
 
+def at_most_medium(severity: Severity | None) -> Severity:
+    """A downgrade to medium that never raises a low (staff-only) finding."""
+    return Severity.LOW if severity is Severity.LOW else Severity.MEDIUM
+
+
 def permission_downgrade(gate: RoleGate | None) -> tuple[Severity | None, Confidence | None, str]:
     """Severity, confidence and evidence note of a BOLA finding behind ``gate``.
 
     Behind a global permission (``has_perm("app.codename")``) it is Django's meaning of a global
     permission, but who holds it is data the scan cannot see: the finding stays, with lower
-    confidence and severity. Without a gate: the rule's defaults (``None``) and no note.
+    confidence and severity. Behind a staff flag (``is_staff``) the finding stays too, low: the
+    flag admits a user to the admin but grants no permission on any object. Without a gate: the
+    rule's defaults (``None``) and no note.
     """
     if gate is None:
         return None, None, ""
+    if gate.role == "staff":
+        return (
+            Severity.LOW,
+            Confidence.LOW,
+            f"; only staff reach it ({gate.source}), but is_staff grants no permission on this "
+            "object: a staff user without the object's permission acts on any record by id",
+        )
     return (
         Severity.MEDIUM,
         Confidence.LOW,
@@ -171,3 +187,22 @@ def test_suite_settings(ctx: RuleContext, findings: Iterable[Finding]) -> Iterat
             "reusable app's), not a deployment's: informational"
         )
         yield replace(found, severity=Severity.INFO, evidence=found.evidence + note)
+
+
+def user_reachable(
+    ctx: RuleContext, analysis: RouteAnalysis
+) -> tuple[Severity | None, Confidence | None, str] | None:
+    """Severity, confidence and note of an authorization finding on ``analysis``, or None.
+
+    None when the route is no place for one: not a Django/DRF view, open to anonymous callers
+    (MG101's finding) or reserved for staff. Behind a global permission: see
+    :func:`permission_downgrade`.
+    """
+    if analysis.framework not in ("django", "drf"):
+        return None
+    if all(p.authenticated is False for p in analysis.protections) and not analysis.cert_gate:
+        return None
+    gate = ctx.role_gate(analysis)
+    if gate is not None and gate.role == "staff":
+        return None
+    return permission_downgrade(gate)

@@ -38,8 +38,11 @@ cleans (a pre-fill ``Page.objects.get(id=request.POST["parent"])`` replaced by
 ``if form.is_valid()`` is no check of ``page`` in ``Form(request.POST, user=request.user,
 page=page)``. A DRF viewset over the
 user model that deletes with DRF's own ``destroy()`` is reported too (medium severity, low
-confidence): whoever may delete users deletes superusers as well. Staff-only views (also by a check
-the handler makes through a method of its view) are not reported; views behind a global
+confidence): whoever may delete users deletes superusers as well. Superuser-only views (also by a
+check the handler makes through a method of its view) are not reported: a superuser holds every
+permission. Staff-only views (``is_staff``, ``staff_member_required``, the admin site) are, with low
+severity and confidence: ``is_staff`` admits a user to the admin, it grants no permission on the
+object, so a staff user without it reaches any record by id. Views behind a global
 permission, lookups keyed by a ``<uuid:...>`` URL parameter and records of the user model
 itself (a public profile is by design, changing another account is not) get low confidence
 and medium severity (see MG103); lookups keyed by a secret from the link (a token) are not
@@ -54,6 +57,12 @@ model default is a random token (``get_random_string``, ``secrets.token_*``, ``u
 every handler of the view that changes data checks the user (a capability link). Such a
 lookup whose changing handlers check nothing is lowered to info; a random primary key alone
 lowers only a read.
+
+It also reports (medium) an object fetched by a caller-chosen id that a permission check sees
+but never asks about, on some path through the ``self`` methods it is handed to: django CMS's
+``move_plugin`` pasted a plugin chosen by ``request.POST["plugin_id"]`` after asking only the
+target placeholder whether it may take it (``target.has_add_plugins_permission(user, plugins)``
+checks the placeholder, not the plugins).
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, IDOR): the id in the URL
 is chosen by the caller, so any authenticated user (any certificate holder behind mTLS) reads
@@ -83,17 +92,30 @@ from dataclasses import replace
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
-from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_tenant, is_user_model, tenant_paths
+from mtlsguard.scan.analysis.ownership import is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.parents import checked_parent
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
+from mtlsguard.scan.analysis.secrets import signature_check
 from mtlsguard.scan.analysis.swappable import model_of_getter
 from mtlsguard.scan.analysis.view_models import model_on_view, object_checked_by_view
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, ObjectLookup, Ref
-from mtlsguard.scan.rules._common import UUID_NOTE, permission_downgrade, uuid_keyed, where
+from mtlsguard.scan.rules._common import (
+    UUID_NOTE,
+    at_most_medium,
+    permission_downgrade,
+    uuid_keyed,
+    where,
+)
+from mtlsguard.scan.rules._object_checks import (
+    USER_RECORD_NOTE,
+    decorator_checked_keys,
+    lookup_remediation,
+    unchecked_object_findings,
+)
 
 RULE_ID = "MG104"
 _SECRETS = ("token", "secret", "signature")
@@ -151,11 +173,12 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if all(p.authenticated is False for p in analysis.protections) and not analysis.cert_gate:
             continue  # wide open: MG101 already says anybody gets everything
         gate = ctx.role_gate(analysis)
-        if gate is not None and gate.role == "staff":
-            continue  # staff-only view: any object is theirs to see
+        if gate is not None and gate.role == "superuser":
+            continue  # superuser-only view: a superuser holds every permission
         route_downgrade = permission_downgrade(gate)
         yield from _privileged_account_destroy(ctx, meta, analysis, route_downgrade[2])
         handlers = _handlers(ctx, analysis)
+        yield from unchecked_object_findings(ctx, meta, analysis, handlers)
         for func in _reached(ctx, analysis, handlers):
             for lookup in func.facts.lookups:
                 if not lookup.user_scoped and _PARENT_GETTER.match(lookup.model or ""):
@@ -175,12 +198,17 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             ):
                 continue  # the view checks (or replaces) the object before using it
             own = gate or _handler_gate(ctx, analysis, handler)
-            if own is not None and own.role == "staff":
+            if own is not None and own.role == "superuser":
                 continue
+            if handler.facts.secret_guard or signature_check(ctx.project, handler):
+                continue  # a signed link (or a compared secret) names the object it serves
             severity, confidence, note = (
                 route_downgrade if gate is not None else permission_downgrade(own)
             )
+            checked = decorator_checked_keys(ctx, analysis, handler)
             for lookup in lookups:
+                if lookup.url_kwargs and set(lookup.url_kwargs) <= checked:
+                    continue  # the object a decorator checked, named by the same URL key
                 owners = ctx.owner_fields(lookup.model)
                 user_record = not owners and is_user_model(ctx.project, lookup.model)
                 if not owners and not user_record:
@@ -204,7 +232,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 if capability == "checked token":
                     continue  # a capability link, and what changes data checks the user
                 if user_record:
-                    found_sev, found_conf = Severity.MEDIUM, Confidence.LOW
+                    found_sev, found_conf = at_most_medium(found_sev), Confidence.LOW
                     found_note += USER_RECORD_NOTE
                 elif lookup.url_parent_keys:
                     found_note += (
@@ -212,7 +240,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                         "which the view never checks against the user"
                     )
                 if uuid_keyed(analysis.route.pattern, lookup.url_kwargs):
-                    found_sev, found_conf = Severity.MEDIUM, Confidence.LOW
+                    found_sev, found_conf = at_most_medium(found_sev), Confidence.LOW
                     found_note += UUID_NOTE
                 if capability:
                     if capability != "unchecked key":
@@ -231,7 +259,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                         f"{', '.join(lookup.url_kwargs)} in {short_of(handler.qualname)}() without "
                         f"a request.user filter{found_note}"
                     ),
-                    remediation=_remediation(lookup.model, owners),
+                    remediation=lookup_remediation(lookup.model, owners),
                 )
 
 
@@ -288,32 +316,6 @@ def _handed_to_check(
         if hit is not None and position in hit[1].facts.checked_params:
             return True
     return False
-
-
-USER_RECORD_NOTE = (
-    "; a user record chosen by the caller: an IDOR if the view shows private fields or changes "
-    "the account, by design for public profiles"
-)
-"""Evidence suffix for lookups of the user model itself."""
-
-
-def _remediation(model: str | None, owners: tuple[str, ...]) -> str:
-    short = short_of(model or "Model")
-    if not owners:
-        return (
-            f"Fetch request.user instead of {short} by id, or check the caller may see or "
-            "change that account (staff, or the same user) before using it."
-        )
-    field = owners[0]
-    if "__" in field or field.removesuffix("_id") in TENANT_NAMES:
-        return (
-            f"Filter the lookup by the caller's membership ({field}__members=request.user or a "
-            f"{field.split('__')[0]} the view fetched and checked against request.user)."
-        )
-    return (
-        f"Add {field}=request.user to the lookup (get_object_or_404({short}, pk=pk, "
-        f"{field}=request.user)) or fetch through request.user's related manager."
-    )
 
 
 def _privileged_account_destroy(

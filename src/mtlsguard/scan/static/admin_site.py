@@ -66,12 +66,21 @@ def app_package(entry: str) -> str:
 class AdminSiteRoutes:
     """Registrations of the installed apps' ``admin`` modules, and the routes they make."""
 
-    def __init__(self, trees: list[SourceTree], settings: SettingsModel | None) -> None:
+    def __init__(
+        self,
+        trees: list[SourceTree],
+        settings: SettingsModel | None,
+        default_apps: list[str] | None = None,
+    ) -> None:
         self.trees = trees
         self.settings = settings
         """The settings evaluated (``DEBUG`` decides the development-only routes)."""
         installed = settings.get("INSTALLED_APPS") if settings is not None else None
         self.apps = list(string_constants(installed.value)) if installed is not None else []
+        if installed is None and default_apps:
+            # A reusable app without settings: its own packages with an ``admin`` module are
+            # what a site installing it registers.
+            self.apps = list(default_apps)
         self._registrations: list[AdminRegistration] | None = None
 
     def registrations(self) -> list[AdminRegistration]:
@@ -93,6 +102,10 @@ class AdminSiteRoutes:
             module = tree.load(name)
             if module is not None:
                 yield from self._registered(tree, module)
+                for sub in _submodules(module, name):
+                    loaded = tree.load(sub)
+                    if loaded is not None:
+                        yield from self._registered(tree, loaded)
             return
 
     def _registered(self, tree: SourceTree, module: ParsedModule) -> Iterator[AdminRegistration]:
@@ -118,8 +131,8 @@ class AdminSiteRoutes:
         parts = dotted.split(".")
         # app label: the package holding ``models`` (Django's default AppConfig.label)
         package = parts[:-1]
-        if package and package[-1] == "models":
-            package = package[:-1]
+        if "models" in package:  # app.models.Model, app.models.pages.Page (a models package)
+            package = package[: package.index("models")]
         label = package[-1] if package else module.name.split(".")[-2]
         return AdminRegistration(label, parts[-1].lower(), admin_class, module)
 
@@ -163,6 +176,7 @@ class AdminSiteRoutes:
         admin_class: str,
         mount: Location | None,
     ) -> Iterator[RouteModel]:
+        helpers = _admin_view_helpers(method)
         for node in ast.walk(method):
             if not (isinstance(node, ast.Call) and len(node.args) >= 2):
                 continue
@@ -170,13 +184,19 @@ class AdminSiteRoutes:
                 continue
             name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
             route = node.args[0]
-            if name not in ("path", "re_path", "url") or not isinstance(route, ast.Constant):
+            if name not in ("path", "re_path", "url", *helpers) or not isinstance(
+                route, ast.Constant
+            ):
                 continue
             pattern = base + str(route.value).lstrip("^")
             view = node.args[1]
             declared = module.location(node)
-            if isinstance(view, ast.Call) and _is_admin_view(view.func):
-                yield self._route(pattern, mount)  # part of the admin site mounted there
+            wrapped = name in helpers
+            if isinstance(view, ast.Call) and _is_admin_view(view.func) and view.args:
+                view, wrapped = view.args[0], True
+            if wrapped:
+                # self.admin_site.admin_view(self.move_plugin): staff only, the view is ours
+                yield self._admin_view(module, view, pattern, admin_class, mount)
                 continue
             target = _self_method(view, admin_class)
             yield RouteModel(
@@ -185,6 +205,27 @@ class AdminSiteRoutes:
                 kind="function" if target else None,
                 declared_at=declared,
             )
+
+    def _admin_view(
+        self,
+        module: ParsedModule,
+        view: ast.expr,
+        pattern: str,
+        admin_class: str,
+        mount: Location | None,
+    ) -> RouteModel:
+        """A view wrapped in ``admin_site.admin_view()``: an admin route naming its view."""
+        target = _self_method(view, admin_class)
+        if target is None and isinstance(view, ast.Name | ast.Attribute):
+            for tree in self.trees:
+                target = tree.dotted_of(module, view)
+                if target:
+                    break
+        if target is None:
+            return self._route(pattern, mount)  # part of the admin site mounted there
+        return RouteModel(
+            pattern=pattern, target=target, kind="function", declared_at=mount, admin=True
+        )
 
     def _route(self, pattern: str, declared: Location | None) -> RouteModel:
         return RouteModel(
@@ -222,3 +263,44 @@ def _models(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.List | ast.Tuple):
         return list(node.elts)
     return [node]
+
+
+def _admin_view_helpers(method: ast.FunctionDef) -> tuple[str, ...]:
+    """Local helpers of ``get_urls()`` that route a view through ``admin_view()``.
+
+    ``def pat(regex, fn): return re_path(regex, self.admin_site.admin_view(fn), ...)``, then
+    ``pat(r"^move-plugin/$", self.move_plugin)``: each call is an admin route to ``fn``.
+    """
+    names: list[str] = []
+    for node in method.body:
+        if not isinstance(node, ast.FunctionDef) or len(node.args.args) < 2:
+            continue
+        param = node.args.args[1].arg
+        for sub in ast.walk(node):
+            if (
+                isinstance(sub, ast.Call)
+                and _is_admin_view(sub.func)
+                and sub.args
+                and isinstance(sub.args[0], ast.Name)
+                and sub.args[0].id == param
+            ):
+                names.append(node.name)
+                break
+    return tuple(names)
+
+
+def _submodules(module: ParsedModule, name: str) -> list[str]:
+    """Modules of an ``admin`` package its ``__init__`` imports (``import app.admin.pages``)."""
+    found: list[str] = []
+    for node in module.tree.body:
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith(name + ".")]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level == 1 and module.is_package:
+                base = f"{name}.{base}" if base else name
+            if base == name:
+                found += [f"{name}.{a.name}" for a in node.names]
+            elif base.startswith(name + "."):
+                found.append(base)
+    return list(dict.fromkeys(found))

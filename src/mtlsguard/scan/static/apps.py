@@ -19,7 +19,14 @@ from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.layout import SKIP_DIRS, dotted_for
 from mtlsguard.scan.static.source import SourceTree
 
-__all__ = ["VIEW_MARKERS", "app_views", "has_django_views", "python_files", "urlconf_modules"]
+__all__ = [
+    "VIEW_MARKERS",
+    "admin_packages",
+    "app_views",
+    "has_django_views",
+    "python_files",
+    "urlconf_modules",
+]
 
 VIEW_MARKERS = (
     b"django.http",
@@ -67,6 +74,22 @@ def urlconf_modules(root: Path, search_roots: list[Path]) -> list[str]:
             if dotted:
                 found.append(dotted)
     return found
+
+
+def admin_packages(root: Path, search_roots: list[Path]) -> list[str]:
+    """Dotted names of the app's packages with an ``admin`` module (``admin.py`` or package)."""
+    found: list[str] = []
+    for path in python_files(root):
+        if path.name == "admin.py":
+            package = path.parent
+        elif path.name == "__init__.py" and path.parent.name == "admin":
+            package = path.parent.parent
+        else:
+            continue
+        dotted = dotted_for(package / "__init__.py", search_roots)
+        if dotted:
+            found.append(dotted)
+    return list(dict.fromkeys(found))
 
 
 def app_views(tree: SourceTree, builder: ModelBuilder, root: Path) -> list[RouteModel]:

@@ -19,7 +19,12 @@ from mtlsguard.scan.project_model import (
     string_constants,
 )
 from mtlsguard.scan.static.admin_site import AdminSiteRoutes
-from mtlsguard.scan.static.apps import app_views, has_django_views, urlconf_modules
+from mtlsguard.scan.static.apps import (
+    admin_packages,
+    app_views,
+    has_django_views,
+    urlconf_modules,
+)
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.debug_routes import mark_debug_only
 from mtlsguard.scan.static.environment import environment_paths
@@ -200,7 +205,10 @@ class _Resolver:
             self.tree, self.builder, environment=environment, unresolved=self.unresolved
         )
         trees = [self.tree, *([environment] if environment is not None else [])]
-        walker.list_admin_site(AdminSiteRoutes(trees, self.project.settings))
+        apps = None
+        if self.project.settings is None:
+            apps = admin_packages(self.root, self.layout.search_roots)
+        walker.list_admin_site(AdminSiteRoutes(trees, self.project.settings, apps))
         return walker
 
     def reusable_app(self, walker: UrlConfWalker) -> None:

@@ -121,7 +121,7 @@ class SourceTree(NameResolver):
             body = node.body
             if isinstance(body, ast.Constant) and isinstance(body.value, bool | int | str):
                 return Lambda(Const(body.value))
-            return Lambda()
+            return Lambda(reads=_argument_reads(node))
         if isinstance(node, ast.BoolOp):
             # ``A or B`` for settings is a run-time choice between alternatives.
             options = [self._expr(module, v, depth + 1, shallow) for v in node.values]
@@ -181,3 +181,19 @@ class SourceTree(NameResolver):
         else:
             root = module.imports.get(name, name)
         return Ref(".".join([root, *reversed(attrs)]))
+
+
+def _argument_reads(node: ast.Lambda) -> tuple[str, ...]:
+    """``lambda u: u.is_active and u.is_superuser`` -> ``("is_active", "is_superuser")``."""
+    if not node.args.args:
+        return ()
+    arg = node.args.args[0].arg
+    return tuple(
+        dict.fromkeys(
+            sub.attr
+            for sub in ast.walk(node.body)
+            if isinstance(sub, ast.Attribute)
+            and isinstance(sub.value, ast.Name)
+            and sub.value.id == arg
+        )
+    )

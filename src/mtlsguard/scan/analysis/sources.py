@@ -1,0 +1,160 @@
+"""Syntax trees of project functions and classes, re-read from their files for a rule.
+
+The project model keeps facts, not syntax trees; a rule that needs a question the facts do not
+answer (which collections a handler lists, what a serializer's ``Meta`` says) re-reads the
+definition. Each file is parsed once per :class:`SourceFunctions`, only when a rule asks about
+one of its definitions, and a definition's text can be tested first (:meth:`mentions`) so that
+most of them are never walked.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from mtlsguard.scan.facts.syntax import FunctionNode
+
+__all__ = ["MAX_FILE_BYTES", "SourceFunctions"]
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""Larger files are not re-read."""
+
+Definition = FunctionNode | ast.ClassDef
+Span = tuple[int, int, int]
+"""First line of the ``def``/``class`` (decorators excluded), its last line, its indentation."""
+
+
+def _spans(tree: ast.Module) -> dict[int, Span]:
+    """Functions and classes by line, statements only (expressions are never visited)."""
+    found: dict[int, Span] = {}
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found[node.lineno] = (node.lineno, node.end_lineno or node.lineno, node.col_offset)
+        for name in ("body", "orelse", "finalbody", "handlers"):
+            stack.extend(getattr(node, name, ()))
+    return found
+
+
+class SourceFunctions:
+    """Definitions of the scanned tree, read from their files (each file once).
+
+    Only a file's lines are kept, never its whole syntax tree (a large views module's tree
+    weighs tens of megabytes): a definition asked for is found by indentation and parsed from
+    its own lines, with its line numbers as in the file; the whole file is parsed only when
+    that fails (a string starting at column 0 inside the block).
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = Path(root).resolve()
+        self._files: dict[str, tuple[list[str], dict[int, Span]]] = {}
+        self._nodes: dict[tuple[str, int], Definition | None] = {}
+        self._texts: dict[tuple[str, int], str] = {}
+        self._parsed: set[str] = set()
+        """Files parsed whole (once at most)."""
+
+    def node(self, path: str, line: int) -> FunctionNode | None:
+        """The function defined at ``line`` of ``path`` (relative to the root), if any."""
+        found = self._definition(path, line)
+        return None if isinstance(found, ast.ClassDef) else found
+
+    def class_node(self, path: str, line: int) -> ast.ClassDef | None:
+        """The class defined at ``line`` of ``path``, if any."""
+        found = self._definition(path, line)
+        return found if isinstance(found, ast.ClassDef) else None
+
+    def mentions(self, path: str, line: int, words: tuple[str, ...]) -> bool:
+        """The text of the definition at ``line`` contains one of ``words``."""
+        key = (path, line)
+        text = self._texts.get(key)
+        if text is None:
+            lines, spans = self._read(path)
+            span = spans.get(line) or _indented_span(lines, line)
+            text = "\n".join(lines[span[0] - 1 : span[1]]) if span is not None else ""
+            self._texts[key] = text
+        return any(word in text for word in words)
+
+    def _definition(self, path: str, line: int) -> Definition | None:
+        key = (path, line)
+        if key not in self._nodes:
+            self._nodes[key] = self._parse_definition(path, line)
+        return self._nodes[key]
+
+    def _parse_definition(self, path: str, line: int) -> Definition | None:
+        lines, spans = self._read(path)
+        span = spans.get(line) or _indented_span(lines, line)
+        node = _parse_span(lines, span) if span is not None else None
+        if node is None and lines and path not in self._parsed:
+            # A string at column 0 ends an indentation-based span early: ask the whole file.
+            self._parsed.add(path)
+            spans.update(self._spans(path))
+            span = spans.get(line)
+            node = _parse_span(lines, span) if span is not None else None
+        return node
+
+    def _read(self, path: str) -> tuple[list[str], dict[int, Span]]:
+        """The file's lines, and the spans learnt so far (none until a full parse)."""
+        if path not in self._files:
+            file = (self.root / path).resolve()
+            try:
+                if not file.is_relative_to(self.root) or file.stat().st_size > MAX_FILE_BYTES:
+                    raise ValueError(path)
+                text = file.read_bytes().decode("utf-8", "replace")
+            except (OSError, ValueError):
+                text = ""
+            self._files[path] = (text.splitlines(), {})
+        return self._files[path]
+
+    def _spans(self, path: str) -> dict[int, Span]:
+        lines = self._read(path)[0]
+        try:
+            return _spans(ast.parse("\n".join(lines)))
+        except (SyntaxError, ValueError):
+            return {}
+
+
+def _indented_span(lines: list[str], line: int) -> Span | None:
+    """The lines of the block opened at ``line``, by indentation (a whole-file parse is dear)."""
+    if not 0 < line <= len(lines):
+        return None
+    head = lines[line - 1]
+    indent = len(head) - len(head.lstrip())
+    stripped = head.lstrip()
+    if not stripped.startswith(("def ", "async def ", "class ")):
+        return None
+    last = line
+    depth = 0
+    for number in range(line, len(lines) + 1):
+        row = lines[number - 1]
+        body = row.strip()
+        outdented = len(row) - len(row.lstrip()) <= indent
+        if number > line and body and not body.startswith("#") and depth == 0 and outdented:
+            break
+        depth += sum(row.count(c) for c in "([{") - sum(row.count(c) for c in ")]}")
+        depth = max(depth, 0)
+        if body:
+            last = number
+    return line, last, indent
+
+
+def _parse_span(lines: list[str], span: Span) -> Definition | None:
+    """Parse the lines of ``span``, keeping the file's line numbers (blank lines above)."""
+    first, last, indent = span
+    text = "\n".join(lines[first - 1 : last])
+    if indent and first > 1:
+        # A method keeps its indentation under an ``if`` (a string may start at column 0).
+        text = "\n" * (first - 2) + "if 1:\n" + text
+    elif not indent:
+        text = "\n" * (first - 1) + text
+    else:
+        return None
+    try:
+        module = ast.parse(text)
+    except SyntaxError:
+        return None
+    body: list[ast.stmt] = module.body
+    if indent and body and isinstance(body[0], ast.If):
+        body = body[0].body
+    node = body[0] if body else None
+    return node if isinstance(node, Definition) else None

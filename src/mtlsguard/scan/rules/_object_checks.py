@@ -1,0 +1,132 @@
+"""MG104's helpers: URL keys a decorator checks, objects a view leaves unchecked, remediations.
+
+:func:`decorator_checked_keys` names the URL keys whose object a decorator checks against the
+user; :func:`unchecked_object_findings` reports objects fetched by a caller-chosen id that reach
+a permission check about another object (as what it is asked about) but never one about them
+(:mod:`mtlsguard.scan.analysis.object_checks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mtlsguard.findings.model import Confidence, Finding, Location, Severity
+from mtlsguard.findings.registry import Rule
+from mtlsguard.scan.analysis.object_checks import owning_class
+from mtlsguard.scan.analysis.ownership import TENANT_NAMES
+from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.analysis.scoping import user_aware
+from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.knowledge import short_of
+from mtlsguard.scan.project_model import Call, Const, Expr, FunctionModel, Ref, Seq
+from mtlsguard.scan.rules._common import where
+
+__all__ = [
+    "USER_RECORD_NOTE",
+    "decorator_checked_keys",
+    "lookup_remediation",
+    "unchecked_object_findings",
+]
+
+
+def decorator_checked_keys(
+    ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel
+) -> set[str]:
+    """URL keys a decorator checks the user's permission on the object of.
+
+    ``@user_is_authorized(Product, Permissions.Product_Edit, "pid")``, django-guardian's
+    ``@permission_required_or_403("app.change_product", (Product, "pk", "pid"))``: a project
+    decorator that checks the user (or a known object-permission one) is given the name of
+    the URL keyword; a lookup by that key fetches the object it checked.
+    """
+    decorators = [*analysis.route.wrappers, *handler.decorators]
+    if analysis.function is not None and analysis.function is not handler:
+        decorators.extend(analysis.function.decorators)
+    keys: set[str] = set()
+    for deco in decorators:
+        if not (isinstance(deco, Call) and isinstance(deco.func, Ref)):
+            continue
+        func = ctx.project.function_named(deco.func.name, parse=False)
+        checks = deco.func.short in _OBJECT_PERMISSION_DECORATORS or (
+            func is not None and user_aware(ctx.project, None, func)
+        )
+        if checks:
+            keys.update(_strings(deco))
+    return keys
+
+
+_OBJECT_PERMISSION_DECORATORS = frozenset(
+    {"permission_required_or_403", "permission_required_or_404"}
+)
+"""django-guardian's object-permission decorators (public API: ``guardian.decorators``)."""
+
+
+def _strings(deco: Call) -> Iterator[str]:
+    stack: list[Expr] = [*deco.args, *(value for _, value in deco.kwargs)]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Const) and isinstance(value.value, str):
+            yield value.value
+        elif isinstance(value, Seq):
+            stack.extend(value.items)
+
+
+def unchecked_object_findings(
+    ctx: RuleContext, meta: Rule, analysis: RouteAnalysis, handlers: list[FunctionModel]
+) -> Iterator[Finding]:
+    """Objects fetched by a caller-chosen id that a permission check sees but never asks about."""
+    for handler in handlers:
+        cls = analysis.klass or owning_class(ctx.project, handler)
+        for found in ctx.unchecked_objects(cls, handler):
+            here = found.unchecked_in is found.fetcher
+            where_ = short_of(found.unchecked_in.qualname)
+            yield meta.finding(
+                severity=Severity.MEDIUM,
+                confidence=Confidence.MEDIUM,
+                location=Location(found.fetcher.location.path, found.line)
+                if here
+                else found.unchecked_in.location,
+                route=analysis.route.pattern,
+                view=analysis.view,
+                view_kind=analysis.view_kind,
+                evidence=(
+                    f"{where(analysis)}: {found.name} fetched by {found.keys} (chosen by the "
+                    f"caller) in {short_of(found.fetcher.qualname)}() reaches {where_}(), which "
+                    "hands it to a permission check about another object but never asks about "
+                    "it: any user "
+                    "who reaches the view (staff included: is_staff grants no permission on an "
+                    "object) acts on an object they may not access"
+                ),
+                remediation=(
+                    f"Ask the object's own permission check about {found.name} (or the "
+                    "placeholder/parent it belongs to) with request.user before using it, as "
+                    "the view does for the other objects, and refuse with PermissionDenied."
+                ),
+            )
+
+
+USER_RECORD_NOTE = (
+    "; a user record chosen by the caller: an IDOR if the view shows private fields or changes "
+    "the account, by design for public profiles"
+)
+"""Evidence suffix for lookups of the user model itself."""
+
+
+def lookup_remediation(model: str | None, owners: tuple[str, ...]) -> str:
+    """How to scope a lookup of ``model`` owned through ``owners`` (the user model if none)."""
+    short = short_of(model or "Model")
+    if not owners:
+        return (
+            f"Fetch request.user instead of {short} by id, or check the caller may see or "
+            "change that account (staff, or the same user) before using it."
+        )
+    field = owners[0]
+    if "__" in field or field.removesuffix("_id") in TENANT_NAMES:
+        return (
+            f"Filter the lookup by the caller's membership ({field}__members=request.user or a "
+            f"{field.split('__')[0]} the view fetched and checked against request.user)."
+        )
+    return (
+        f"Add {field}=request.user to the lookup (get_object_or_404({short}, pk=pk, "
+        f"{field}=request.user)) or fetch through request.user's related manager."
+    )
