@@ -152,6 +152,14 @@ class FunctionFacts:
     """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
     checked_params: tuple[int, ...] = ()
     """Positions (``self`` not counted) of parameters checked against the user, refusing."""
+    raises_refusal: bool = False
+    """Raises ``PermissionDenied``/``NotAuthenticated``/``Http404`` somewhere: it can say no."""
+    refusing_params: tuple[int, ...] = ()
+    """Positions (``self`` not counted) of parameters an ``if`` tests before raising a refusal."""
+    gate_calls: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    """Bare-statement calls of the body given the requesting user: (callee, user positions)."""
+    request_calls: tuple[str, ...] = ()
+    """Callees of unconditional statements handed the request (``self.get_thread(request)``)."""
     capabilities: CapabilityFacts = NO_CAPABILITIES
     """Secrets checked and user-aware calls (:mod:`mtlsguard.scan.capability_facts`)."""
 

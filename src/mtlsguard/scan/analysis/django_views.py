@@ -17,6 +17,7 @@ from mtlsguard.findings.model import Protection
 from mtlsguard.scan.analysis.configuration import ProjectConfiguration
 from mtlsguard.scan.analysis.decorators import DecoratorEffects, DecoratorReader
 from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view
+from mtlsguard.scan.analysis.helper_gates import helper_gate
 from mtlsguard.scan.analysis.path_gate import refuses_route
 from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
 from mtlsguard.scan.analysis.secrets import secret_gate
@@ -76,6 +77,9 @@ def function_gate(
     secret = secret_gate(project, func)
     if secret:
         return Protection(method, True, "inline", secret)
+    helper = helper_gate(project, func)
+    if helper:
+        return Protection(method, True, "inline", helper)
     return None
 
 
@@ -221,5 +225,8 @@ class DjangoViews:
             secret = secret_gate(self.project, meth)
             if secret:
                 gates.per_method.setdefault(method, secret)
+            helper = helper_gate(self.project, meth, cls)
+            if helper:
+                gates.per_method.setdefault(method, helper)
             if meth.facts.cert_guard:
                 gates.cert.append(f"{name}() checks {', '.join(meth.facts.cert_keys)}")

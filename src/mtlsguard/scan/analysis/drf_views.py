@@ -18,6 +18,7 @@ from typing import TypeGuard
 from mtlsguard.findings.model import Confidence, Protection
 from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view, user_checking_methods
 from mtlsguard.scan.analysis.django_views import DjangoViews, FunctionView, function_gate
+from mtlsguard.scan.analysis.helper_gates import helper_gate
 from mtlsguard.scan.analysis.permissions import (
     PermissionAlgebra,
     external_attribute,
@@ -133,6 +134,7 @@ class DrfViews:
                 protections.append(Protection(method, True, "inline", detail))
                 continue
             secret = secret_gate(self.project, handler[1]) if handler is not None else ""
+            secret = secret or (helper_gate(self.project, handler[1], cls) if handler else "")
             if secret:
                 protections.append(Protection(method, True, "inline", secret))
                 continue

@@ -171,8 +171,13 @@ def _known_class(short: str, method: str) -> Verdict:
 
 
 def _project_class(short: str, facts: FunctionFacts, method: str) -> Verdict:
-    """A project class by what its ``has_permission`` does."""
-    if facts.returns and all(isinstance(r, Const) and r.value for r in facts.returns):
+    """A project class by what its ``has_permission`` does.
+
+    ``if not request.user...: raise PermissionDenied`` refuses as ``return False`` does: a body
+    with such a guard is not "always ``True``" even if every ``return`` says ``True``.
+    """
+    constant_yes = facts.returns and all(isinstance(r, Const) and r.value for r in facts.returns)
+    if constant_yes and not facts.auth_guard:
         return Verdict(True, f"{short}.has_permission always returns True")
     if facts.safe_methods_shortcut and method in SAFE_METHODS:
         return Verdict(True, f"{short} allows safe methods to anyone")

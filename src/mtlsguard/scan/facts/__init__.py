@@ -26,6 +26,7 @@ from mtlsguard.scan.facts.guards import (
     safe_methods_shortcut,
     secret_guard,
     self_method_guards,
+    user_test,
 )
 from mtlsguard.scan.facts.object_flow import (
     checked_params,
@@ -36,6 +37,13 @@ from mtlsguard.scan.facts.object_flow import (
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
 from mtlsguard.scan.facts.path_gate import login_paths
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
+from mtlsguard.scan.facts.refusals import (
+    gate_calls,
+    raises_refusal,
+    refusing_params,
+    request_calls,
+    unsafe_only_refusal,
+)
 from mtlsguard.scan.facts.role_guards import role_branch_lines, role_guard
 from mtlsguard.scan.facts.session_gate import pre_login_session
 from mtlsguard.scan.facts.syntax import FunctionNode
@@ -69,11 +77,12 @@ def analyze_function(
     # A staff or global-permission hint is worth the role checks; ``auth`` covers is_staff.
     role_hint = "auth" in hints or "role" in hints
     role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
-    user_hint = "auth" in hints or "user" in hints
+    user_hint = "auth" in hints or "user" in hints or "userdata" in hints
     guarded = (user_hint and auth_guard(func, nested=walk.has_nested)) or (
         "denied" in hints and delegated_guard(func)
     )
     mentions_user = "user" in hints
+    refuses = "denied" in hints and raises_refusal(func)
     open_lines = {lk.line for lk in walk.lookups if not lk.user_scoped}
     checked_lines = ownership_checked(func, open_lines) if open_lines else set()
     flow = object_flow(func, tuple(walk.lookups)) if _flows(walk) else ObjectFlow()
@@ -108,7 +117,8 @@ def analyze_function(
         super_calls=tuple(dict.fromkeys(walk.supers)),
         mentions_user=mentions_user,
         guard_methods=self_method_guards(func) if func.name in _GATE_METHODS else (),
-        safe_methods_shortcut="safe" in hints and safe_methods_shortcut(func),
+        safe_methods_shortcut="safe" in hints
+        and (safe_methods_shortcut(func) or (guarded and unsafe_only_refusal(func, user_test))),
         permission_branches=(
             permission_branches(func, resolve) if func.name == "get_permissions" else ()
         ),
@@ -131,8 +141,12 @@ def analyze_function(
         ),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
         object_flow=flow,
-        object_handoffs=object_handoffs(func, unchecked) if unchecked else (),
+        object_handoffs=object_handoffs(func, unchecked, walk.callee) if unchecked else (),
         checked_params=checked_params(func) if mentions_user else (),
+        raises_refusal=refuses,
+        refusing_params=refusing_params(func) if refuses else (),
+        gate_calls=gate_calls(func, walk.callee),
+        request_calls=request_calls(func, walk.callee),
         capabilities=capability_facts(
             func,
             walk.callee,

@@ -41,10 +41,17 @@ _MAX_CACHED_TEXT = 64
 # --- hints from names, attributes and literals ---------------------------------------------
 
 
+_DENIED_NAMES = frozenset(
+    {"PermissionDenied", "NotAuthenticated", "AuthenticationFailed", "Http404"}
+)
+
+
 def _attribute_hint(attr: str) -> str:
     """The hint an attribute name gives, or ``""`` (the first matching kind wins)."""
     if attr == "user":
         return "user"
+    if attr.startswith("user_"):
+        return "userdata"  # request.user_acl & co (guards decide, on the syntax tree)
     if attr in AUTH_ATTRS:
         return "auth"
     if attr == "SAFE_METHODS":
@@ -55,7 +62,7 @@ def _attribute_hint(attr: str) -> str:
         return "trusted"
     if "staff" in attr or "superuser" in attr:
         return "role"
-    if attr in ("PermissionDenied", "NotAuthenticated"):
+    if attr in _DENIED_NAMES:
         return "denied"
     if any(w in attr.lower() for w in SECRET_FIELDS):
         return "secret"
@@ -83,7 +90,7 @@ def _name_hints(walk: FunctionWalk, nodes: list[ast.Name]) -> None:
     for node in nodes:
         if node.id == "SAFE_METHODS":
             walk.hints.add("safe")
-        elif node.id in ("PermissionDenied", "NotAuthenticated"):
+        elif node.id in _DENIED_NAMES:
             walk.hints.add("denied")
         elif "trusted" in node.id.lower():
             walk.hints.add("trusted")

@@ -16,6 +16,7 @@ from mtlsguard.scan.facts.syntax import (
     FunctionNode,
     mentions_attr,
     mentions_user,
+    mentions_user_data,
     own_nodes,
     strings,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "secret_guard",
     "secret_test",
     "self_method_guards",
+    "user_test",
 ]
 
 _NEGATIVE_ATTRS = frozenset({"is_anonymous"})
@@ -233,13 +235,13 @@ def _checking_call(stmt: ast.stmt, test_ok: Callable[[ast.expr], bool]) -> bool:
 
 def auth_guard(func: FunctionNode, *, nested: bool) -> bool:
     """A user check that refuses, in the body or (``nested``) in a nested wrapper."""
-    if guard_blocks(func.body, _user_test):
+    if guard_blocks(func.body, user_test):
         return True
     if not nested:
         return False
     return any(
         isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        and guard_blocks(node.body, _user_test)
+        and guard_blocks(node.body, user_test)
         for node in own_nodes(func, nested=True)
     )
 
@@ -275,13 +277,13 @@ def _calls_method(name: str) -> Callable[[ast.expr], bool]:
     return lambda test: _self_call(test) == name
 
 
-def _user_test(test: ast.expr) -> bool:
+def user_test(test: ast.expr) -> bool:
     """A test about the user: ``is_authenticated`` & co, or any use of ``request.user``.
 
     ``if not Membership.objects.filter(user=request.user, ...).exists(): raise ...`` refuses
     anonymous callers too (no membership has the anonymous user), so it is a login gate.
     """
-    return mentions_attr(test, AUTH_ATTRS) or mentions_user(test)
+    return mentions_attr(test, AUTH_ATTRS) or mentions_user(test) or mentions_user_data(test)
 
 
 def cert_guard(

@@ -18,10 +18,11 @@ for :func:`checked_params`, that refer to the user). Three shapes a lookup alone
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from mtlsguard.scan.facts.guards import denies
 from mtlsguard.scan.facts.ownership import checked_objects
-from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
+from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, mentions_user_data, own_nodes
 from mtlsguard.scan.knowledge import SECRET_CHECKS
 
 __all__ = ["checked_params", "filter_only", "object_handoffs", "token_checked"]
@@ -82,24 +83,41 @@ def token_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
     return found
 
 
-def object_handoffs(func: FunctionNode, lookup_lines: set[int]) -> tuple[tuple[int, str, int], ...]:
-    """``(lookup line, method, position)`` for fetched objects passed to ``self.method(...)``."""
+def object_handoffs(
+    func: FunctionNode,
+    lookup_lines: set[int],
+    callee: Callable[[ast.Call], str] | None = None,
+) -> tuple[tuple[int, str, int], ...]:
+    """``(lookup line, method, position)`` for fetched objects passed to ``self.method(...)``.
+
+    With ``callee``, calls of project functions given the requesting user as well are recorded
+    too, under their resolved dotted name (``allow_see_thread(request.user_acl, thread)``).
+    """
     nodes = list(own_nodes(func))
     targets = _targets(nodes, lookup_lines)
     if not targets:
         return ()
     found: list[tuple[int, str, int]] = []
     for node in nodes:
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
+        if not isinstance(node, ast.Call):
+            continue
+        if (
+            isinstance(node.func, ast.Attribute)
             and isinstance(node.func.value, ast.Name)
             and node.func.value.id == "self"
         ):
+            name = node.func.attr
+        elif callee is not None and any(
+            mentions_user(a) or mentions_user_data(a) for a in node.args
+        ):
+            name = callee(node)
+            if "." not in name.lstrip("."):
+                continue
+        else:
             continue
         for index, arg in enumerate(node.args):
             if isinstance(arg, ast.Name) and arg.id in targets:
-                found.append((targets[arg.id], node.func.attr, index))
+                found.append((targets[arg.id], name, index))
     return tuple(dict.fromkeys(found))
 
 

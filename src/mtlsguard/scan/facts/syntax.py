@@ -11,6 +11,7 @@ __all__ = [
     "FunctionNode",
     "mentions_attr",
     "mentions_user",
+    "mentions_user_data",
     "own_nodes",
     "strings",
     "through_objects",
@@ -51,6 +52,22 @@ def mentions_attr(node: ast.AST, names: frozenset[str]) -> bool:
 def mentions_user(node: ast.AST) -> bool:
     """``node`` refers to ``<something>.user`` (``request.user``, ``self.request.user``)."""
     return any(isinstance(n, ast.Attribute) and n.attr == "user" for n in ast.walk(node))
+
+
+def _user_data(node: ast.AST) -> bool:
+    """``request.user_acl`` / ``self.request.user_permissions``: what the auth layer attached."""
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr.startswith("user_")
+        and node.attr != "user_agent"  # django-user-agents: the browser, not the user
+        and isinstance(node.value, ast.Name | ast.Attribute)
+        and (getattr(node.value, "id", None) or getattr(node.value, "attr", None)) == "request"
+    )
+
+
+def mentions_user_data(node: ast.AST) -> bool:
+    """``node`` reads a per-user attribute of the request (``request.user_acl[...]``)."""
+    return any(_user_data(n) for n in ast.walk(node))
 
 
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})

@@ -92,6 +92,7 @@ from dataclasses import replace
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
+from mtlsguard.scan.analysis.handoffs import handed_to_check
 from mtlsguard.scan.analysis.ownership import is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.parents import checked_parent
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
@@ -225,7 +226,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     through_url and _parent_checked(ctx, analysis, handler)
                 ):
                     continue  # the tenant named in the URL was checked against the user
-                if _handed_to_check(ctx, analysis, handler, lookup):
+                if handed_to_check(ctx.project, analysis.klass, handler, lookup.line):
                     continue  # self.resolve(request, uri, task) refuses unless task allows user
                 found_sev, found_conf, found_note = severity, confidence, note
                 capability = _capability(ctx, analysis, handler, lookup)
@@ -302,20 +303,6 @@ def _capability(
         return "checked token" if checked else "unchecked token"
     reads = short_of(handler.qualname) in _READS
     return "checked key" if checked and reads else "unchecked key"
-
-
-def _handed_to_check(
-    ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel, lookup: ObjectLookup
-) -> bool:
-    """The fetched object goes to a method of the view that checks it against the user."""
-    cls = analysis.klass
-    if cls is None:
-        return False
-    for line, name, position in handler.facts.object_handoffs:
-        hit = ctx.project.method(cls, name) if line == lookup.line else None
-        if hit is not None and position in hit[1].facts.checked_params:
-            return True
-    return False
 
 
 def _privileged_account_destroy(

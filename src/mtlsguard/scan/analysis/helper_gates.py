@@ -1,0 +1,92 @@
+"""Helpers that refuse by raising, called by a view with the requesting user.
+
+``allow_use_notifications(request.user)`` as a statement of the view body, where the helper
+reads ``if user.is_anonymous: raise PermissionDenied``, gates everything after it as a
+``request.user`` check in the view itself would; so does an ACL helper given the per-user data
+the authentication layer attached (``allow_browse_users_list(request.user_acl)`` raising unless
+``user_acl["can_browse_users_list"]``), as ``user.has_perm(...)`` would. The call must be a bare
+statement (its result dropped: it matters only by raising), made unconditionally, and the
+helper must test the very parameter that received the user before raising
+(:func:`mtlsguard.scan.facts.refusals.gate_calls`, ``refusing_params``).
+"""
+
+from __future__ import annotations
+
+from mtlsguard.scan.knowledge import short_of
+from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, Ref
+
+__all__ = ["helper_gate"]
+
+
+def helper_gate(
+    project: ProjectModel, func: FunctionModel, cls: ClassModel | None = None, depth: int = 0
+) -> str:
+    """Evidence that ``func`` calls a refusing helper with the requesting user, or ``""``.
+
+    Followed through calls handed the request (:attr:`FunctionFacts.request_calls`) up to
+    :data:`_MAX_DEPTH` levels: a method of ``self`` (looked up on the view's class), a project
+    function, a project class instantiated with the request (its ``__init__``, with ``self`` that
+    class: a "view model" such as ``ForumThread(request, pk)``), or a class kept in a class
+    attribute and called (``thread = ForumThread`` ... ``self.thread(request, pk)``).
+    """
+    facts = func.facts
+    for name, positions in facts.gate_calls:
+        helper = _function(project, name, cls)
+        if helper is not None and set(positions) & set(helper.facts.refusing_params):
+            return f"{short_of(helper.qualname)}() raises unless the requesting user may proceed"
+    if depth and facts.auth_guard and facts.raises_refusal:
+        return f"request.user check in {short_of(func.qualname)}()"
+    if depth >= _MAX_DEPTH:
+        return ""
+    for name in facts.request_calls:
+        for target, owner in _targets(project, name, cls):
+            found = helper_gate(project, target, owner, depth + 1)
+            if found:
+                return found
+    return ""
+
+
+_MAX_DEPTH = 3
+
+
+def _on_self(name: str) -> str | None:
+    """``get_thread`` for ``self.get_thread`` (or an unresolved ``.get_thread``)."""
+    for prefix in ("self.", "."):
+        if name.startswith(prefix) and "." not in name[len(prefix) :]:
+            return name[len(prefix) :]
+    return None
+
+
+def _function(
+    project: ProjectModel, name: str, cls: ClassModel | None, *, parse: bool = True
+) -> FunctionModel | None:
+    """A project function by dotted name, or a method of ``cls`` (``self.<method>``)."""
+    attr = _on_self(name)
+    if attr is None:
+        return project.function_named(name, parse=parse)
+    found = project.method(cls, attr) if cls is not None else None
+    return found[1] if found is not None else None
+
+
+def _targets(
+    project: ProjectModel, name: str, cls: ClassModel | None
+) -> list[tuple[FunctionModel, ClassModel | None]]:
+    """What calling ``name`` runs, with the class ``self`` is there."""
+    # Only files the scan has read already: every view hands the request to something, and
+    # reading each callee's module would parse half the project (and change what other
+    # analyses that look only at read files conclude).
+    func = _function(project, name, cls, parse=False)
+    attr = _on_self(name)
+    if func is not None:
+        return [(func, cls if attr is not None else None)]
+    target: ClassModel | None = None
+    if attr is not None and cls is not None:
+        kept = project.attribute(cls, attr)
+        if kept is not None and isinstance(kept[1], Ref):
+            target = project.class_named(kept[1].name)
+    elif attr is None and name.rsplit(".", 1)[-1][:1].isupper():
+        target = project.class_named(name)  # ``ForumThread(request, pk)``: a class, by PEP 8
+    if target is None:
+        return []
+    init = project.method(target, "__init__")
+    return [(init[1], target)] if init is not None else []
