@@ -268,3 +268,15 @@ SECRET_CHECKS = (
 
 SECRET_FIELDS = ("token", "secret", "signature", "passphrase")
 """Attribute names of a stored secret (``invite.token``)."""
+
+LOGIN_FLOW_CALLS = frozenset(
+    {
+        "social_core.actions.do_auth",
+        "social_core.actions.do_complete",
+        "social_django.views.auth",
+        "social_django.views.complete",
+    }
+)
+"""python-social-auth's documented entry points (``social_core.actions``, ``social_django``
+views): a view calling them starts or completes a third-party sign-in (the OAuth callback),
+so it is the login itself, public by design."""
