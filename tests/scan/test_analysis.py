@@ -496,10 +496,17 @@ def test_project_login_middleware_global_or_path_dependent(tmp_path: Path) -> No
     everywhere = scan(tmp_path / "a", files, settings_extra="MIDDLEWARE = ['app.mw.Everywhere']\n")
     prot = protections(everywhere, "v/")["*"]
     assert (prot.authenticated, prot.decided_by) == (True, "middleware")
+    # The prefix it gates is read from the test: routes outside it stay open, those under it
+    # are authenticated.
+    files["proj/urls.py"] = URLS_FN.replace(
+        '[path("v/", views.v)]', '[path("v/", views.v), path("control/<int:pk>/", views.v)]'
+    )
     partial = scan(tmp_path / "b", files, settings_extra="MIDDLEWARE = ['app.mw.ControlOnly']\n")
     prot = protections(partial, "v/")["*"]
-    assert (prot.authenticated, prot.decided_by) == (None, "middleware")
-    assert "some paths" in prot.detail
+    assert (prot.authenticated, prot.decided_by) == (False, "none")
+    assert "lets anonymous callers through" in prot.detail
+    prot = protections(partial, "control/<int:pk>/")["*"]
+    assert (prot.authenticated, prot.decided_by) == (True, "middleware")
 
 
 CONCATENATED_MIDDLEWARE = """\

@@ -153,7 +153,8 @@ class CurrentTeam:
 @pytest.mark.parametrize(
     ("middleware", "name", "authenticated"),
     [
-        (WRAPPING, "RequireLogin", None),
+        # re.match(r"/app/", request.path) is read from the hook: /app/page/ is under it.
+        (WRAPPING, "RequireLogin", True),
         (HELPER, "AreaMiddleware", None),
         (READS_ONLY, "CurrentTeam", False),
     ],
@@ -171,8 +172,8 @@ def test_middleware_that_refuses_vs_one_that_only_reads(
         },
         settings_extra=f'MIDDLEWARE = ["app.middleware.{name}"]\n',
     )
-    # A gate that covers only some paths is undecidable per route (None); one that only reads
-    # request.user covers nothing.
+    # A gate whose paths depend on a helper's answer is undecidable per route (None); one that
+    # only reads request.user covers nothing.
     assert protections(result, "app/page/")["*"].authenticated is authenticated
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["NO_FLOW", "JwtDecode", "ObjectFlow", "ObjectLookup"]
+__all__ = ["NO_FLOW", "JwtDecode", "ObjectFlow", "ObjectLookup", "PathCond", "PathTest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +68,33 @@ class ObjectFlow:
 
 NO_FLOW = ObjectFlow()
 """The flow of a body that fetches nothing and hands nothing to a check."""
+
+
+@dataclass(frozen=True, slots=True)
+class PathTest:
+    """A middleware's test of the request path (``request.path not in IGNORE_URL``).
+
+    ``op`` is ``in`` (equal to one of the values), ``startswith``, ``endswith``, ``match``,
+    ``search`` or ``fullmatch`` (regular expressions, :mod:`re`'s functions); the path is tested
+    after ``lstrip`` (``request.path_info.lstrip("/")``). The values are the literal strings, or
+    the name of the Django setting that holds them (``setting``).
+    """
+
+    op: str
+    values: tuple[str, ...] = ()
+    setting: str = ""
+    lstrip: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PathCond:
+    """When a middleware refuses an anonymous request, as a condition on its path.
+
+    ``kind`` is ``const`` (``value``), ``unknown`` (decided by something else than the path),
+    ``test`` (``test``), ``not``, ``and`` or ``or`` (over ``parts``).
+    """
+
+    kind: str
+    parts: tuple[PathCond, ...] = ()
+    test: PathTest | None = None
+    value: bool = False

@@ -275,3 +275,16 @@ _SETTING_SECRET_WORDS = frozenset({"KEY", "TOKEN", "SECRET", "PASSWORD", "PASSPH
 def settings_secret(attr: str) -> bool:
     """``METRICS_KEY``, ``WEBHOOK_TOKEN``: an upper-case setting named like a secret."""
     return attr.isupper() and bool(_SETTING_SECRET_WORDS.intersection(attr.split("_")))
+
+
+LOGIN_FLOW_CALLS = frozenset(
+    {
+        "social_core.actions.do_auth",
+        "social_core.actions.do_complete",
+        "social_django.views.auth",
+        "social_django.views.complete",
+    }
+)
+"""python-social-auth's documented entry points (``social_core.actions``, ``social_django``
+views): a view calling them starts or completes a third-party sign-in (the OAuth callback),
+so it is the login itself, public by design."""

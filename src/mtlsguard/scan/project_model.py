@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
-from mtlsguard.scan.body_records import NO_FLOW, JwtDecode, ObjectFlow, ObjectLookup
+from mtlsguard.scan.body_records import NO_FLOW, JwtDecode, ObjectFlow, ObjectLookup, PathCond
 from mtlsguard.scan.capability_facts import NO_CAPABILITIES, CapabilityFacts
 from mtlsguard.scan.expressions import (
     BinOp,
@@ -132,6 +132,10 @@ class FunctionFacts:
     """Resolved dotted names of everything called (``.method`` for unresolved attributes)."""
     path_dependent: bool = False
     """Reads ``request.path``/``resolver_match``: a middleware guard for only some URLs."""
+    login_paths: PathCond | None = None
+    pre_login_session: str = ""
+    """A session key naming a user that a refusing check requires (a second sign-in step)."""
+    """In a middleware hook: when it refuses an anonymous request, as a condition on the path."""
     self_reads: tuple[str, ...] = ()
     """Names read through ``self`` (``self.project``, ``self._get_project()``), minus the
     request itself (``request``, ``kwargs``, ``args``)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from mtlsguard.scan.body_records import PathCond
 from mtlsguard.scan.knowledge import AUTH_DECORATORS, LOGIN_REQUIRED_MIDDLEWARE, short_of
 from mtlsguard.scan.project_model import (
     BinOp,
@@ -50,6 +51,9 @@ class ProjectConfiguration:
     """A project middleware whose request hook refuses anonymous users."""
     local_auth_partial: bool = False
     """:attr:`local_auth_middleware` only guards some paths (it looks at the URL)."""
+    local_auth_paths: PathCond | None = None
+    """Which paths :attr:`local_auth_middleware` refuses to anonymous users, when its hook
+    decides that from the path alone (an allow-list, a prefix)."""
     cert_middleware: tuple[str, str] | None = None
     """(middleware, certificate keys) of a project middleware that only checks a certificate."""
     default_permissions: Expr = _ALLOW_ANY
@@ -77,6 +81,7 @@ class ProjectConfiguration:
             login_middleware=gates.login,
             local_auth_middleware=gates.local,
             local_auth_partial=gates.partial,
+            local_auth_paths=gates.paths,
             cert_middleware=gates.cert,
             default_permissions=drf.permissions,
             default_permission_source=drf.source,
@@ -119,6 +124,7 @@ class _MiddlewareGates:
     login: str | None = None
     local: str | None = None
     partial: bool = False
+    paths: PathCond | None = None
     cert: tuple[str, str] | None = None
 
     def read(self, project: ProjectModel, names: Iterable[str]) -> None:
@@ -130,6 +136,7 @@ class _MiddlewareGates:
             if cls is None:
                 continue
             guard = cert = partial = False
+            paths: PathCond | None = None
             keys: list[str] = []
             for hook in _MIDDLEWARE_HOOKS:
                 method = project.method(cls, hook)
@@ -141,12 +148,16 @@ class _MiddlewareGates:
                 wraps = any(short_of(c) in AUTH_DECORATORS for c in facts.calls)
                 guard = guard or facts.auth_guard or wraps or _helper_guard(project, cls, facts)
                 partial = partial or facts.path_dependent
+                # ``if not user.is_authenticated and path not in EXEMPT: return redirect(...)``:
+                # refuses by path (even when the refusal sits in a nested ``if``).
+                paths = paths or facts.login_paths
                 if facts.cert_guard:
                     cert = True
                     keys.extend(facts.cert_keys)
-            if guard:
+            if guard or paths is not None:
                 self.local = name
-                self.partial = partial
+                self.partial = partial or paths is not None
+                self.paths = paths
             elif cert:
                 self.cert = (name, ", ".join(dict.fromkeys(keys)))
 

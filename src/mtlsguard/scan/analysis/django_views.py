@@ -18,6 +18,7 @@ from mtlsguard.scan.analysis.configuration import ProjectConfiguration
 from mtlsguard.scan.analysis.decorators import DecoratorEffects, DecoratorReader
 from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view
 from mtlsguard.scan.analysis.helper_gates import helper_gate
+from mtlsguard.scan.analysis.path_gate import refuses_route
 from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
 from mtlsguard.scan.analysis.secrets import secret_gate
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
@@ -108,7 +109,7 @@ class DjangoViews:
         protections = [
             function_gate(method, effects, view.func, self.project)
             or self._dispatch_gate(method, view.func)
-            or self.fallback(method, effects.exempt, effects.trivial)
+            or self.fallback(method, effects.exempt, effects.trivial, view.route)
             for method in effects.methods or ("*",)
         ]
         return self._analysis(view.route, view.func, protections, view.cert_notes, view.public)
@@ -161,7 +162,9 @@ class DjangoViews:
             elif method in gates.per_method:
                 protections.append(Protection(method, True, "decorator", gates.per_method[method]))
             else:
-                protections.append(self.fallback(method, gates.exempt or public, gates.trivial))
+                protections.append(
+                    self.fallback(method, gates.exempt or public, gates.trivial, route)
+                )
         return self._analysis(route, cls, protections, gates.cert, public)
 
     def _analysis(
@@ -185,17 +188,30 @@ class DjangoViews:
             public_by_design=public,
         )
 
-    def fallback(self, method: str, exempt: bool, trivial: list[str]) -> Protection:
+    def fallback(
+        self, method: str, exempt: bool, trivial: list[str], route: RouteModel
+    ) -> Protection:
         """No protection in the view itself: a middleware decides, or nothing does."""
         config = self.configuration
         if not exempt and config.login_middleware:
             return Protection(method, True, "middleware", config.login_middleware)
+        allowed = ""
         if not exempt and config.local_auth_middleware:
-            if config.local_auth_partial:
+            name = config.local_auth_middleware
+            decided = None
+            if config.local_auth_paths is not None:
+                decided = refuses_route(
+                    config.local_auth_paths, route.pattern, self.project.settings
+                )
+            if decided:
+                return Protection(method, True, "middleware", f"{name} (outside its allow-list)")
+            if decided is False:
+                allowed = f"; {name} lets anonymous callers through on this path (its allow-list)"
+            elif config.local_auth_partial:
                 # It checks the user only for some URLs; which ones is decided at run time.
-                detail = f"{config.local_auth_middleware} (only for some paths)"
-                return Protection(method, None, "middleware", detail)
-            return Protection(method, True, "middleware", config.local_auth_middleware)
+                return Protection(method, None, "middleware", f"{name} (only for some paths)")
+            else:
+                return Protection(method, True, "middleware", name)
         detail = "no authentication check"
         if exempt:
             detail = "exempt from login-required middleware (@login_not_required or public view)"
@@ -203,7 +219,7 @@ class DjangoViews:
             detail = ", ".join(trivial)
         if config.cert_middleware:
             detail += f"; only {config.cert_middleware[0]} checks a certificate header"
-        return Protection(method, False, "none", detail)
+        return Protection(method, False, "none", detail + allowed)
 
     def _class_gates(self, route: RouteModel, cls: ClassModel) -> _ClassGates:
         """Route wrappers, class decorators, ``as_view()`` overrides and handler names."""

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mtlsguard.scan.analysis.ownership import is_user_model, owner_fields
+from mtlsguard.scan.analysis.ownership import authored_record, is_user_model, owner_fields
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
-from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
+from mtlsguard.scan.knowledge import HTTP_METHODS, LOGIN_FLOW_CALLS, short_of
 from mtlsguard.scan.project_model import FunctionModel, ProjectModel
 
 __all__ = ["Exposure", "exposure"]
@@ -77,8 +77,9 @@ class Exposure:
                 "design (it discloses the release to anyone): informational"
             )
         if self.auth_flow:
+            marks = self.auth_flow if " " in self.auth_flow else f"{self.auth_flow} names"
             return (
-                f"; {self.auth_flow} names a sign-in/sign-out, password-reset, signup, health "
+                f"; {marks} a sign-in/sign-out, password-reset, signup, health "
                 "or schema endpoint, public by design: informational"
             )
         if not self.touches_user_data:
@@ -117,6 +118,13 @@ def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
                 functions.append(hit[1])
     else:
         return Exposure(True, flow, version=version)  # code not read: assume the worst
+    step = next((f.facts.pre_login_session for f in functions if f.facts.pre_login_session), "")
+    if step and not flow:
+        flow = f"its refusal unless the session holds {step!r} (a first sign-in step's user) marks"
+    if not flow:
+        # The OAuth callback of python-social-auth is the sign-in, whatever the view is called.
+        calls = (c for f in functions for c in f.facts.calls if c in LOGIN_FLOW_CALLS)
+        flow = next((f"its call to {c} (python-social-auth) marks" for c in calls), "")
     keyed = any(
         owner_fields(project, lk.model) or is_user_model(project, lk.model)
         for f in functions
@@ -130,7 +138,8 @@ def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
         and all(lk.user_scoped for lk in lookups)
         and not any(f.facts.mentions_user for f in functions)
     )
-    return Exposure(touches, flow, keyed, capability, version)
+    # What a second sign-in step fetches is gated by the session's user, not open.
+    return Exposure(touches, flow, keyed and not step, capability, version)
 
 
 def _words(name: str) -> str:
@@ -142,7 +151,8 @@ def _words(name: str) -> str:
 
 def _touches(project: ProjectModel, func: FunctionModel, depth: int) -> bool:
     facts = func.facts
-    if facts.mentions_user or facts.lookups:
+    # A lookup reads user data unless what it fetches is an authored record (published terms).
+    if facts.mentions_user or any(not authored_record(project, lk.model) for lk in facts.lookups):
         return True
     for name in facts.calls:
         if ".objects." in name or name.endswith(".objects"):

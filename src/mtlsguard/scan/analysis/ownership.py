@@ -274,3 +274,19 @@ def user_owner_fields(project: ProjectModel, model: str | None) -> tuple[str, ..
             ):
                 found.append(name)
     return tuple(dict.fromkeys(found))
+
+
+def authored_record(project: ProjectModel, model: str | None) -> bool:
+    """``model`` relates to users only through audit columns and belongs to no tenant.
+
+    A site's published terms of service (``created_by``, ``last_modified_by``): an authored
+    record, not a user's data. A model with no user relation at all is not called one here
+    (what it is depends on what the view does with it next).
+    """
+    if model is None or is_user_model(project, model):
+        return False
+    cls = project.class_named(model)
+    if cls is None:
+        return False
+    fields = [name for name, _value in _relations(project, cls, _is_user_relation)]
+    return bool(fields) and all(_audit(name) for name in fields) and not tenant_paths(project, cls)

@@ -18,6 +18,8 @@ Two shapes authenticate a request as a password would, for the one thing they op
 
 from __future__ import annotations
 
+import re
+
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.knowledge import SECRET_CHECKS, short_of
 from mtlsguard.scan.project_model import (
@@ -46,6 +48,13 @@ RANDOM_GENERATORS = frozenset(
 """Short names of the standard random-secret generators (``django.utils.crypto``,
 ``secrets``, ``uuid``, ``os``)."""
 _MAX_DEPTH = 2
+_TOKEN_CHECK = re.compile(
+    r"^(?:is_|check_|verify_|validate_)?(?:\w+_)?token_(?:is_)?(?:valid|verified|ok)$"
+    r"|^(?:check|verify|validate)_(?:\w+_)?token$"
+)
+"""A project helper named as the check of a token (``is_password_change_token_valid``,
+``verify_reset_token``) whose failing answer refuses: the token in the link is the secret (a
+reset or activation link), as Django's ``default_token_generator.check_token`` is."""
 
 
 def secret_gate(project: ProjectModel, func: FunctionModel) -> str:
@@ -56,6 +65,10 @@ def secret_gate(project: ProjectModel, func: FunctionModel) -> str:
     facts = func.facts.capabilities
     if facts.credential_guard:
         return f"credential the caller sends resolved to a record in {short_of(func.qualname)}()"
+    for name in facts.guard_calls:
+        helper = project.function_named(name)
+        if helper is not None and _TOKEN_CHECK.search(short_of(name)):
+            return f"token check {short_of(name)}() in {short_of(func.qualname)}()"
     for lookup in facts.key_lookups:
         if lookup.model is not None and random_default(project, lookup.model, lookup.field):
             return (

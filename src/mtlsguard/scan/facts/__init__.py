@@ -34,6 +34,7 @@ from mtlsguard.scan.facts.object_flow import (
     token_checked,
 )
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
+from mtlsguard.scan.facts.path_gate import login_paths
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
 from mtlsguard.scan.facts.refusals import (
     gate_calls,
@@ -44,6 +45,7 @@ from mtlsguard.scan.facts.refusals import (
 )
 from mtlsguard.scan.facts.role_guards import role_branch_lines, role_guard
 from mtlsguard.scan.facts.secret_checks import secret_guard
+from mtlsguard.scan.facts.session_gate import pre_login_session
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
 from mtlsguard.scan.knowledge import HTTP_METHODS
@@ -52,6 +54,7 @@ from mtlsguard.scan.project_model import FunctionFacts, ObjectFlow
 __all__ = ["Resolver", "analyze_function"]
 
 _SCOPING_METHODS = ("get_queryset", "get_object", "filter_queryset")
+_MIDDLEWARE_HOOKS = frozenset({"__call__", "process_request", "process_view"})
 _GATE_METHODS = ("dispatch", "initial", "check_permissions")
 _OBJECT_CHECKERS = frozenset({"dispatch", "setup", "initial", *HTTP_METHODS})
 """Methods whose check of ``self.object`` guards what the view's ``get_object()`` fetched."""
@@ -123,6 +126,14 @@ def analyze_function(
         and (mentions_user or request_context(func)),
         calls=tuple(dict.fromkeys(walk.called)),
         path_dependent="path" in hints,
+        pre_login_session=(
+            pre_login_session(func, calls_login=walk.calls_login) if user_hint else ""
+        ),
+        login_paths=(
+            login_paths(func, resolve)
+            if func.name in _MIDDLEWARE_HOOKS and "path" in hints and user_hint
+            else None
+        ),
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
         self_writes=tuple(walk.self_writes),
         checked_attributes=(

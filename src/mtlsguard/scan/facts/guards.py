@@ -119,6 +119,10 @@ def _exits(body: list[ast.stmt]) -> bool:
             return True
         if isinstance(stmt, ast.Return) and not _passes_through(stmt):
             return True
+        # ``if is_ajax: return JsonResponse(...) else: return render(request, "error.html")``:
+        # both ways refuse (a decorator answering AJAX and page requests differently).
+        if isinstance(stmt, ast.If) and stmt.orelse and _exits(stmt.body) and _exits(stmt.orelse):
+            return True
         if isinstance(stmt, ast.If) and _exemption_test(stmt.test) and _exits(stmt.body):
             return True
     return False

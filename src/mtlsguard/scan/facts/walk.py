@@ -118,10 +118,21 @@ class FunctionWalk:
         if nested:
             # Lambdas hold no statements: only a nested def can be a guarding wrapper.
             self.has_nested = any(type(n) is not ast.Lambda for n in nested)
+            self._nested_decorators(nested)
             _sort(nested, _NESTED_ROUTES, buckets, None)
         for collect, nodes in zip(_COLLECTORS, buckets, strict=True):
             if nodes:
                 collect(self, nodes)
+
+    def _nested_decorators(self, nested: list[ast.AST]) -> None:
+        """``@deny_guests def wrapper(...)`` inside a decorator factory calls ``deny_guests``."""
+        for node in nested:
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for deco in node.decorator_list:
+                value = self.resolve(deco.func if isinstance(deco, ast.Call) else deco)
+                if isinstance(value, Ref):
+                    self.called.append(value.name)
 
 
 def _sort(

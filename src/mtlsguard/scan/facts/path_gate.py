@@ -1,0 +1,272 @@
+"""Which paths a middleware's request hook refuses to anonymous users (an allow-list gate).
+
+A site-wide login middleware often refuses every anonymous request except for an allow-list::
+
+    if not request.user.is_authenticated:
+        if request.path not in IGNORE_URL and re.match(IGNORE_URL_RE, request.path) is None:
+            return HttpResponseRedirect("/login/")
+
+The hook is read as if the caller were anonymous (``is_authenticated`` false, ``is_anonymous``
+true, no staff flag): each ``if`` splits on its test and the result is the condition, over
+tests of the request path, under which the hook refuses (returns a refusal or raises). A test
+of anything else (a session key, a header, a helper's answer) is ``unknown``: the routes it
+decides stay undecided. Literal strings, module constants, ``re.compile()`` of them and lists
+of them are resolved here; ``settings.NAME`` is kept by name for the analysis to look up.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from mtlsguard.scan.body_records import PathCond, PathTest
+from mtlsguard.scan.facts.guards import denies
+from mtlsguard.scan.facts.syntax import FunctionNode
+from mtlsguard.scan.facts.walk import Resolver
+from mtlsguard.scan.project_model import Call, Const, Expr, Ref, Seq
+
+__all__ = ["login_paths"]
+
+TRUE = PathCond("const", value=True)
+FALSE = PathCond("const", value=False)
+UNKNOWN = PathCond("unknown")
+_PATH_ATTRS = frozenset({"path", "path_info"})
+_PATH_CALLS = frozenset({"get_full_path", "get_full_path_info"})
+_ANON_TRUE = frozenset({"is_anonymous"})
+_ANON_FALSE = frozenset(
+    {"is_authenticated", "is_staff", "is_superuser", "is_active", "has_perm", "has_perms"}
+)
+_REGEX = frozenset({"match", "search", "fullmatch"})
+_PASS_THROUGH = frozenset({"get_response", "process_request", "process_view", "dispatch"})
+_BUDGET = 400
+
+
+def _not(cond: PathCond) -> PathCond:
+    if cond.kind == "const":
+        return FALSE if cond.value else TRUE
+    if cond.kind == "unknown":
+        return UNKNOWN
+    if cond.kind == "not":
+        return cond.parts[0]
+    return PathCond("not", (cond,))
+
+
+def _join(kind: str, parts: list[PathCond]) -> PathCond:
+    """``and``/``or`` with constants folded away."""
+    absorbing = kind == "or"
+    kept: list[PathCond] = []
+    for part in parts:
+        if part.kind == "const":
+            if part.value is absorbing:
+                return part
+            continue
+        kept.append(part)
+    if not kept:
+        return PathCond("const", value=not absorbing)
+    if len(kept) == 1:
+        return kept[0]
+    return PathCond(kind, tuple(kept))
+
+
+class _Reader:
+    """Reads one hook; ``aliases`` maps local names to the path (and the stripped chars)."""
+
+    def __init__(self, resolve: Resolver) -> None:
+        self.resolve = resolve
+        self.aliases: dict[str, str | None] = {}
+        self.budget = _BUDGET
+        self.saw_path = False
+
+    def path_of(self, node: ast.expr) -> tuple[bool, str | None]:
+        """Whether ``node`` is the request path, and what is stripped from its left."""
+        if isinstance(node, ast.Name) and node.id in self.aliases:
+            return True, self.aliases[node.id]
+        if isinstance(node, ast.Attribute) and node.attr in _PATH_ATTRS:
+            return _is_request(node.value), None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            attr, owner = node.func.attr, node.func.value
+            if attr in _PATH_CALLS:
+                return _is_request(owner), None
+            if attr == "lstrip" and len(node.args) == 1:
+                inner, _ = self.path_of(owner)
+                arg = node.args[0]
+                if inner and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    return True, arg.value
+        return False, None
+
+    def values(self, node: ast.expr) -> PathTest | None:
+        """The strings (or the setting) a path is compared with."""
+        return _values(self.resolve(node))
+
+    def test(self, op: str, values: ast.expr, path: ast.expr) -> PathCond:
+        is_path, strip = self.path_of(path)
+        found = self.values(values) if is_path else None
+        if found is None:
+            return UNKNOWN
+        self.saw_path = True
+        return PathCond("test", test=PathTest(op, found.values, found.setting, strip))
+
+    def cond(self, node: ast.expr) -> PathCond:
+        """``node`` as a condition, for an anonymous caller."""
+        self.budget -= 1
+        if self.budget < 0:
+            return UNKNOWN
+        if isinstance(node, ast.BoolOp):
+            kind = "and" if isinstance(node.op, ast.And) else "or"
+            return _join(kind, [self.cond(v) for v in node.values])
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return _not(self.cond(node.operand))
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            return self.compare(node.left, node.ops[0], node.comparators[0])
+        if isinstance(node, ast.Attribute) and _about_user(node.value):
+            if node.attr in _ANON_TRUE:
+                return TRUE
+            if node.attr in _ANON_FALSE:
+                return FALSE
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        return UNKNOWN
+
+    def compare(self, left: ast.expr, op: ast.cmpop, right: ast.expr) -> PathCond:
+        if isinstance(op, ast.In | ast.NotIn | ast.Eq | ast.NotEq) and self.path_of(left)[0]:
+            values = right
+            if isinstance(op, ast.Eq | ast.NotEq):
+                values = ast.List(elts=[right], ctx=ast.Load())
+            found = self.test("in", values, left)
+            return _not(found) if isinstance(op, ast.NotIn | ast.NotEq) else found
+        if isinstance(right, ast.Constant) and right.value in (None, False, True):
+            inner = self.cond(left)
+            positive = isinstance(op, ast.Is | ast.Eq)
+            wanted = right.value is True
+            if not isinstance(op, ast.Is | ast.IsNot | ast.Eq | ast.NotEq):
+                return UNKNOWN
+            return inner if positive == wanted else _not(inner)
+        return UNKNOWN
+
+    def call(self, node: ast.Call) -> PathCond:
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "any" and len(node.args) == 1:
+            return self.any_of(node.args[0])
+        if not isinstance(func, ast.Attribute):
+            return UNKNOWN
+        if func.attr in ("startswith", "endswith") and len(node.args) == 1:
+            return self.test(func.attr, node.args[0], func.value)
+        if func.attr in _REGEX and len(node.args) >= 2 and _is_re(func.value):
+            return self.test(func.attr, node.args[0], node.args[1])
+        if func.attr in _REGEX and len(node.args) == 1:
+            # ``COMPILED.match(path)``: a module-level ``re.compile(...)``.
+            return self.test(func.attr, func.value, node.args[0])
+        if _about_user(func.value) and func.attr in _ANON_FALSE | _ANON_TRUE:
+            return TRUE if func.attr in _ANON_TRUE else FALSE
+        return UNKNOWN
+
+    def any_of(self, gen: ast.expr) -> PathCond:
+        """``any(path.startswith(p) for p in EXEMPT)``, ``any(m.match(path) for m in URLS)``."""
+        if not (isinstance(gen, ast.GeneratorExp) and len(gen.generators) == 1):
+            return UNKNOWN
+        loop = gen.generators[0]
+        elt = gen.elt
+        if loop.ifs or not isinstance(loop.target, ast.Name) or not isinstance(elt, ast.Call):
+            return UNKNOWN
+        var = loop.target.id
+        func = elt.func
+        if not isinstance(func, ast.Attribute):
+            return UNKNOWN
+        if func.attr in ("startswith", "endswith") and _named(elt.args, 0, var):
+            return self.test(func.attr, loop.iter, func.value)
+        if func.attr in _REGEX and _is_re(func.value) and _named(elt.args, 0, var):
+            return self.test(func.attr, loop.iter, elt.args[1]) if len(elt.args) > 1 else UNKNOWN
+        if func.attr in _REGEX and _named([func.value], 0, var) and len(elt.args) == 1:
+            return self.test(func.attr, loop.iter, elt.args[0])
+        return UNKNOWN
+
+    def refuses(self, body: list[ast.stmt]) -> PathCond:
+        """When running ``body`` (then falling off the end: the request goes on) refuses."""
+        for index, stmt in enumerate(body):
+            rest = body[index + 1 :]
+            if isinstance(stmt, ast.Return):
+                return _return(stmt)
+            if isinstance(stmt, ast.Raise) or (denies(stmt) and isinstance(stmt, ast.Expr)):
+                return TRUE
+            if isinstance(stmt, ast.If):
+                test = self.cond(stmt.test)
+                return _join(
+                    "or",
+                    [
+                        _join("and", [test, self.refuses(stmt.body + rest)]),
+                        _join("and", [_not(test), self.refuses(stmt.orelse + rest)]),
+                    ],
+                )
+            if isinstance(stmt, ast.Try | ast.With):
+                return self.refuses(stmt.body + rest)
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                target = stmt.targets[0]
+                if isinstance(target, ast.Name):
+                    is_path, strip = self.path_of(stmt.value)
+                    if is_path:
+                        self.aliases[target.id] = strip
+                    else:
+                        self.aliases.pop(target.id, None)
+        return FALSE
+
+
+def _return(stmt: ast.Return) -> PathCond:
+    value = stmt.value
+    if value is None or (isinstance(value, ast.Constant) and value.value is None):
+        return FALSE
+    if isinstance(value, ast.Call):
+        func = value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in _PASS_THROUGH:
+            return FALSE
+    return TRUE if denies(stmt) else UNKNOWN
+
+
+def _is_request(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Name) and node.id == "request") or (
+        isinstance(node, ast.Attribute) and node.attr == "request"
+    )
+
+
+def _about_user(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "user" and _is_request(node.value)
+
+
+def _is_re(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == "re"
+
+
+def _named(args: list[ast.expr], index: int, name: str) -> bool:
+    arg = args[index] if len(args) > index else None
+    return isinstance(arg, ast.Name) and arg.id == name
+
+
+def _values(expr: Expr) -> PathTest | None:
+    """Literal strings (lists, tuples, ``re.compile()`` of them) or a ``settings`` name."""
+    if isinstance(expr, Ref):
+        head, _, name = expr.name.rpartition(".")
+        if head.endswith("settings") and name.isupper():
+            return PathTest("", setting=name)
+        return None
+    items = expr.items if isinstance(expr, Seq) else (expr,)
+    found: list[str] = []
+    for item in items:
+        if (
+            isinstance(item, Call)
+            and isinstance(item.func, Ref)
+            and item.func.name.endswith("compile")
+            and item.args
+        ):
+            item = item.args[0]
+        if not (isinstance(item, Const) and isinstance(item.value, str)):
+            return None
+        found.append(item.value)
+    return PathTest("", tuple(found))
+
+
+def login_paths(func: FunctionNode, resolve: Resolver) -> PathCond | None:
+    """When the hook ``func`` refuses an anonymous request, if that depends on its path."""
+    reader = _Reader(resolve)
+    found = reader.refuses(func.body)
+    if not reader.saw_path or reader.budget < 0 or found.kind in ("const", "unknown"):
+        return None
+    return found
