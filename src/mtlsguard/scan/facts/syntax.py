@@ -26,15 +26,45 @@ DEFINITIONS: frozenset[type[ast.AST]] = frozenset(
 """Node types that open a nested scope (a wrapper inside a decorator, a lambda)."""
 
 
+_OWN = "_mtlsguard_own_nodes"
+_NESTED = "_mtlsguard_nested_nodes"
+
+
 def own_nodes(func: FunctionNode, *, nested: bool = False) -> Iterator[ast.AST]:
-    """Walk ``func``'s body; skip nested defs and lambdas unless ``nested``."""
+    """Walk ``func``'s body; skip nested defs and lambdas unless ``nested``.
+
+    The walk is made once per function and kept on its node (every fact collector walks the
+    same body; the scanner never changes a tree it has parsed).
+    """
+    key = _NESTED if nested else _OWN
+    nodes: tuple[ast.AST, ...] | None = func.__dict__.get(key)
+    if nodes is None:
+        nodes = tuple(_walk_body(func, nested=nested))
+        setattr(func, key, nodes)
+    return iter(nodes)
+
+
+def _walk_body(func: FunctionNode, *, nested: bool) -> list[ast.AST]:
+    """Pre-order, in source order: the nodes :func:`ast.iter_child_nodes` would give."""
+    found: list[ast.AST] = []
     stack: list[ast.AST] = list(reversed(func.body))
+    pop = stack.pop
+    push = stack.append
+    node_type = ast.AST
     while stack:
-        node = stack.pop()
-        yield node
+        node = pop()
+        found.append(node)
         if not nested and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        for name in reversed(node._fields):
+            value = getattr(node, name, None)
+            if isinstance(value, node_type):
+                push(value)
+            elif isinstance(value, list):
+                for item in reversed(value):
+                    if isinstance(item, node_type):
+                        push(item)
+    return found
 
 
 def strings(node: ast.AST) -> Iterator[str]:
