@@ -67,6 +67,25 @@ def _walk_body(func: FunctionNode, *, nested: bool) -> list[ast.AST]:
     return found
 
 
+def _subtree(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of :func:`ast.walk`, depth first (for tests that do not depend on order)."""
+    stack = [node]
+    pop = stack.pop
+    push = stack.append
+    node_type = ast.AST
+    while stack:
+        sub = pop()
+        yield sub
+        for name in sub._fields:
+            value = getattr(sub, name, None)
+            if isinstance(value, node_type):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, node_type):
+                        push(item)
+
+
 def strings(node: ast.AST) -> Iterator[str]:
     """Every string literal inside ``node``."""
     for sub in ast.walk(node):
@@ -76,12 +95,12 @@ def strings(node: ast.AST) -> Iterator[str]:
 
 def mentions_attr(node: ast.AST, names: frozenset[str]) -> bool:
     """``node`` reads one of the attributes ``names`` somewhere."""
-    return any(isinstance(n, ast.Attribute) and n.attr in names for n in ast.walk(node))
+    return any(isinstance(n, ast.Attribute) and n.attr in names for n in _subtree(node))
 
 
 def mentions_user(node: ast.AST) -> bool:
     """``node`` refers to ``<something>.user`` (``request.user``, ``self.request.user``)."""
-    return any(isinstance(n, ast.Attribute) and n.attr == "user" for n in ast.walk(node))
+    return any(isinstance(n, ast.Attribute) and n.attr == "user" for n in _subtree(node))
 
 
 def _user_data(node: ast.AST) -> bool:
@@ -97,7 +116,7 @@ def _user_data(node: ast.AST) -> bool:
 
 def mentions_user_data(node: ast.AST) -> bool:
     """``node`` reads a per-user attribute of the request (``request.user_acl[...]``)."""
-    return any(_user_data(n) for n in ast.walk(node))
+    return any(_user_data(n) for n in _subtree(node))
 
 
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
