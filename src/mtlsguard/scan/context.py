@@ -16,9 +16,11 @@ from mtlsguard.scan.analysis.components import components
 from mtlsguard.scan.analysis.object_checks import UncheckedObject, unchecked_objects
 from mtlsguard.scan.analysis.ownership import owner_fields
 from mtlsguard.scan.analysis.protection import ProtectionAnalyzer
+from mtlsguard.scan.analysis.relations import ModelSources
 from mtlsguard.scan.analysis.roles import RoleGate, role_gate
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import queryset_scope
+from mtlsguard.scan.analysis.sources import SourceFunctions
 from mtlsguard.scan.project_model import (
     ClassModel,
     FunctionModel,
@@ -43,6 +45,8 @@ class _Shared:
     components: tuple[tuple[str, ClassModel], ...] | None = None
     unchecked: dict[tuple[str, str], tuple[UncheckedObject, ...]] = field(default_factory=dict)
     """By (view class, handler): a handler inherited by many viewsets is followed once each."""
+    sources: SourceFunctions | None = None
+    model_sources: ModelSources | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,18 @@ class RuleContext:
         if cls.qualname not in cache:
             cache[cls.qualname] = queryset_scope(self.project, cls)
         return cache[cls.qualname]
+
+    def sources(self) -> SourceFunctions:
+        """Definitions re-read from their files, shared by the rules (each file read once)."""
+        if self._shared.sources is None:
+            self._shared.sources = SourceFunctions(self.project.root)
+        return self._shared.sources
+
+    def model_sources(self) -> ModelSources:
+        """The project's model modules by text, shared by the rules (each file read once)."""
+        if self._shared.model_sources is None:
+            self._shared.model_sources = ModelSources(self.project.root)
+        return self._shared.model_sources
 
     def components(self) -> tuple[tuple[str, ClassModel], ...]:
         """``(kind, class)`` of the project's middleware, auth backends and DRF auth classes."""

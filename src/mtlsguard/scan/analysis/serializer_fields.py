@@ -21,7 +21,7 @@ from mtlsguard.scan.analysis.ownership import relation_target
 from mtlsguard.scan.analysis.relations import ModelSources
 from mtlsguard.scan.analysis.scoping import user_aware
 from mtlsguard.scan.analysis.sources import SourceFunctions
-from mtlsguard.scan.facts.syntax import mentions_user, strings
+from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, strings
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Call, ClassModel, ProjectModel, Ref
 
@@ -235,9 +235,21 @@ def _checked(
         node = sources.node(hit[1].location.path, hit[1].location.line)
         if node is None:
             continue
-        if name in set(strings(node)):
+        if name in _strings_of(node):
             return True
     return False
+
+
+def _strings_of(node: FunctionNode) -> frozenset[str]:
+    """The string literals of ``node``, collected once (``_checked`` asks for every field)."""
+    found: frozenset[str] | None = node.__dict__.get(_STRINGS)
+    if found is None:
+        found = frozenset(strings(node))
+        setattr(node, _STRINGS, found)
+    return found
+
+
+_STRINGS = "_mtlsguard_strings"
 
 
 def narrowed_in_init(project: ProjectModel, sources: SourceFunctions, cls: ClassModel) -> bool:

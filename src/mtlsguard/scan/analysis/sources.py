@@ -51,6 +51,7 @@ class SourceFunctions:
         self._files: dict[str, tuple[list[str], dict[int, Span]]] = {}
         self._nodes: dict[tuple[str, int], Definition | None] = {}
         self._texts: dict[tuple[str, int], str] = {}
+        self._indented_spans: dict[tuple[str, int], Span | None] = {}
         self._parsed: set[str] = set()
         """Files parsed whole (once at most)."""
 
@@ -70,10 +71,17 @@ class SourceFunctions:
         text = self._texts.get(key)
         if text is None:
             lines, spans = self._read(path)
-            span = spans.get(line) or _indented_span(lines, line)
+            span = spans.get(line) or self._indented(path, lines, line)
             text = "\n".join(lines[span[0] - 1 : span[1]]) if span is not None else ""
             self._texts[key] = text
         return any(word in text for word in words)
+
+    def _indented(self, path: str, lines: list[str], line: int) -> Span | None:
+        """:func:`_indented_span`, found once per definition (its text, then its node)."""
+        key = (path, line)
+        if key not in self._indented_spans:
+            self._indented_spans[key] = _indented_span(lines, line)
+        return self._indented_spans[key]
 
     def _definition(self, path: str, line: int) -> Definition | None:
         key = (path, line)
@@ -83,7 +91,7 @@ class SourceFunctions:
 
     def _parse_definition(self, path: str, line: int) -> Definition | None:
         lines, spans = self._read(path)
-        span = spans.get(line) or _indented_span(lines, line)
+        span = spans.get(line) or self._indented(path, lines, line)
         node = _parse_span(lines, span) if span is not None else None
         if node is None and lines and path not in self._parsed:
             # A string at column 0 ends an indentation-based span early: ask the whole file.
@@ -128,11 +136,18 @@ def _indented_span(lines: list[str], line: int) -> Span | None:
     for number in range(line, len(lines) + 1):
         row = lines[number - 1]
         body = row.strip()
-        outdented = len(row) - len(row.lstrip()) <= indent
-        if number > line and body and not body.startswith("#") and depth == 0 and outdented:
+        if (
+            number > line
+            and body
+            and depth == 0
+            and not body.startswith("#")
+            and len(row) - len(row.lstrip()) <= indent
+        ):
             break
-        depth += sum(row.count(c) for c in "([{") - sum(row.count(c) for c in ")]}")
-        depth = max(depth, 0)
+        if "(" in row or "[" in row or "{" in row or ")" in row or "]" in row or "}" in row:
+            depth += row.count("(") + row.count("[") + row.count("{")
+            depth -= row.count(")") + row.count("]") + row.count("}")
+            depth = max(depth, 0)
         if body:
             last = number
     return line, last, indent

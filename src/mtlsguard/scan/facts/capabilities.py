@@ -101,18 +101,27 @@ def _lockout(func: FunctionNode) -> bool:
 
 def _guard_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple[str, ...]:
     """Names of calls in the test of an ``if`` (at the top of the body) that refuses."""
+    names: dict[int, str] = {}
+
+    def callee_of(call: ast.Call) -> str:
+        """``callee(call)``, resolved once per call node."""
+        key = id(call)
+        if key not in names:
+            names[key] = callee(call)
+        return names[key]
+
     tested: dict[str, None] = {}
     for stmt in _top_statements(func.body):
         if isinstance(stmt, ast.If):
             for node in ast.walk(stmt.test):
-                if isinstance(node, ast.Call) and (name := callee(node)):
+                if isinstance(node, ast.Call) and (name := callee_of(node)):
                     tested.setdefault(name)
     if not tested:
         return ()
 
     def calls(name: str) -> Callable[[ast.expr], bool]:
         return lambda test: any(
-            isinstance(n, ast.Call) and callee(n) == name for n in ast.walk(test)
+            isinstance(n, ast.Call) and callee_of(n) == name for n in ast.walk(test)
         )
 
     return tuple(name for name in tested if guard_blocks(func.body, calls(name)))

@@ -55,9 +55,17 @@ def checked_objects(func: FunctionNode, nodes: list[ast.AST] | None = None) -> s
     See :func:`ownership_checked`; a parameter counts too (``def resolve(self, request, obj)``
     then ``if not obj.has_permission(request.user): return Response(status=403)``).
     """
-    if nodes is None:
-        nodes = list(own_nodes(func))
-    return _checked_names(func, nodes, _user_aliases(nodes))
+    cached: frozenset[str] | None = func.__dict__.get(_CHECKED)
+    if cached is None:
+        # Asked up to four times per function (ownership, handlers, parameters, filters).
+        if nodes is None:
+            nodes = list(own_nodes(func))
+        cached = frozenset(_checked_names(func, nodes, _user_aliases(nodes)))
+        setattr(func, _CHECKED, cached)
+    return set(cached)
+
+
+_CHECKED = "_mtlsguard_checked_objects"
 
 
 def checked_attributes(func: FunctionNode) -> tuple[str, ...]:

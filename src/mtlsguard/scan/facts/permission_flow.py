@@ -61,11 +61,14 @@ def _own(node: ast.expr) -> bool:
     return False
 
 
-def _from_request_context(value: ast.expr) -> bool:
-    """Computed from the request but none of its input (``get_toolbar(request).clipboard``)."""
-    names = [n for n in ast.walk(value) if isinstance(n, ast.Name)]
+def _from_request_context(subs: list[ast.AST]) -> bool:
+    """Computed from the request but none of its input (``get_toolbar(request).clipboard``).
+
+    ``subs``: the nodes of the value (its :func:`ast.walk`).
+    """
+    names = [n for n in subs if isinstance(n, ast.Name)]
     return any(n.id == "request" for n in names) and not any(
-        isinstance(n, ast.Attribute) and n.attr in REQUEST_INPUT for n in ast.walk(value)
+        isinstance(n, ast.Attribute) and n.attr in REQUEST_INPUT for n in subs
     )
 
 
@@ -108,9 +111,9 @@ class _Flow:
         self.direct: set[str] = set()
         """Fetched locals asked about themselves (``check(request.user, obj)``), not a parent."""
 
-    def carried(self, node: ast.AST) -> frozenset[str]:
+    def carried(self, node: ast.AST, subs: list[ast.AST] | None = None) -> frozenset[str]:
         found: set[str] = set()
-        for sub in ast.walk(node):
+        for sub in ast.walk(node) if subs is None else subs:
             if isinstance(sub, ast.Name) and sub.id in self.roots:
                 found |= self.roots[sub.id]
         return frozenset(found)
@@ -136,7 +139,7 @@ class _Flow:
             keys = lookup.url_kwargs if lookup is not None else self._keys(value)
             request = any(k in self.tainted or k.startswith("request.") for k in keys)
             for name in names:
-                self.parents[name] = self.parents.get(name, frozenset()) | self.carried(value)
+                self.parents[name] = self.parents.get(name, frozenset()) | self.carried(value, subs)
                 self.roots[name] = frozenset({name})
                 self.fetched.append((name, node.lineno, ", ".join(keys), helper, request))
             return
@@ -147,8 +150,8 @@ class _Flow:
             # plugin_id = get_int(request.POST.get("plugin_id")): a key, not an object
             self.tainted.update(names)
             return
-        carried = self.carried(value)
-        if not carried and _from_request_context(value):
+        carried = self.carried(value, subs)
+        if not carried and _from_request_context(subs):
             self.own.update(names)
         if carried:
             for name in names:

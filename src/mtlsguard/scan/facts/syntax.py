@@ -26,15 +26,64 @@ DEFINITIONS: frozenset[type[ast.AST]] = frozenset(
 """Node types that open a nested scope (a wrapper inside a decorator, a lambda)."""
 
 
+_OWN = "_mtlsguard_own_nodes"
+_NESTED = "_mtlsguard_nested_nodes"
+
+
 def own_nodes(func: FunctionNode, *, nested: bool = False) -> Iterator[ast.AST]:
-    """Walk ``func``'s body; skip nested defs and lambdas unless ``nested``."""
+    """Walk ``func``'s body; skip nested defs and lambdas unless ``nested``.
+
+    The walk is made once per function and kept on its node (every fact collector walks the
+    same body; the scanner never changes a tree it has parsed).
+    """
+    key = _NESTED if nested else _OWN
+    nodes: tuple[ast.AST, ...] | None = func.__dict__.get(key)
+    if nodes is None:
+        nodes = tuple(_walk_body(func, nested=nested))
+        setattr(func, key, nodes)
+    return iter(nodes)
+
+
+def _walk_body(func: FunctionNode, *, nested: bool) -> list[ast.AST]:
+    """Pre-order, in source order: the nodes :func:`ast.iter_child_nodes` would give."""
+    found: list[ast.AST] = []
     stack: list[ast.AST] = list(reversed(func.body))
+    pop = stack.pop
+    push = stack.append
+    node_type = ast.AST
     while stack:
-        node = stack.pop()
-        yield node
+        node = pop()
+        found.append(node)
         if not nested and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        for name in reversed(node._fields):
+            value = getattr(node, name, None)
+            if isinstance(value, node_type):
+                push(value)
+            elif isinstance(value, list):
+                for item in reversed(value):
+                    if isinstance(item, node_type):
+                        push(item)
+    return found
+
+
+def _subtree(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of :func:`ast.walk`, depth first (for tests that do not depend on order)."""
+    stack = [node]
+    pop = stack.pop
+    push = stack.append
+    node_type = ast.AST
+    while stack:
+        sub = pop()
+        yield sub
+        for name in sub._fields:
+            value = getattr(sub, name, None)
+            if isinstance(value, node_type):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, node_type):
+                        push(item)
 
 
 def strings(node: ast.AST) -> Iterator[str]:
@@ -46,12 +95,12 @@ def strings(node: ast.AST) -> Iterator[str]:
 
 def mentions_attr(node: ast.AST, names: frozenset[str]) -> bool:
     """``node`` reads one of the attributes ``names`` somewhere."""
-    return any(isinstance(n, ast.Attribute) and n.attr in names for n in ast.walk(node))
+    return any(isinstance(n, ast.Attribute) and n.attr in names for n in _subtree(node))
 
 
 def mentions_user(node: ast.AST) -> bool:
     """``node`` refers to ``<something>.user`` (``request.user``, ``self.request.user``)."""
-    return any(isinstance(n, ast.Attribute) and n.attr == "user" for n in ast.walk(node))
+    return any(isinstance(n, ast.Attribute) and n.attr == "user" for n in _subtree(node))
 
 
 def _user_data(node: ast.AST) -> bool:
@@ -67,7 +116,7 @@ def _user_data(node: ast.AST) -> bool:
 
 def mentions_user_data(node: ast.AST) -> bool:
     """``node`` reads a per-user attribute of the request (``request.user_acl[...]``)."""
-    return any(_user_data(n) for n in ast.walk(node))
+    return any(_user_data(n) for n in _subtree(node))
 
 
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})

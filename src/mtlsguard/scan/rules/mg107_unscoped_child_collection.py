@@ -62,10 +62,9 @@ from mtlsguard.scan.analysis.children import (
     request_attributes,
 )
 from mtlsguard.scan.analysis.ownership import is_tenant, is_user_model, tenant_paths
-from mtlsguard.scan.analysis.relations import ModelSources, child_relation
+from mtlsguard.scan.analysis.relations import child_relation
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import SCOPING_METHODS, served_model
-from mtlsguard.scan.analysis.sources import SourceFunctions
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, Ref
@@ -95,8 +94,8 @@ class _Views:
 
     def __init__(self, ctx: RuleContext) -> None:
         self.ctx = ctx
-        self.sources = SourceFunctions(ctx.project.root)
-        self.models = ModelSources(ctx.project.root)
+        self.sources = ctx.sources()
+        self.models = ctx.model_sources()
         self._restricted: dict[str, bool] = {}
         self._tenants: dict[str, frozenset[str]] = {}
         self._children: dict[str, tuple[ChildCollection, ...]] = {}

@@ -74,8 +74,8 @@ _VIEW_WRITES = ("perform_create", "perform_update", "create", "update", "post", 
 )
 def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report writable relations and id lists from the body that pick other users' objects."""
-    sources = SourceFunctions(ctx.project.root)
-    models = ModelSources(ctx.project.root)
+    sources = ctx.sources()
+    models = ctx.model_sources()
     relations: dict[str, tuple[WritableRelation, ...]] = {}
     lookups: dict[str, tuple[IdListLookup, ...]] = {}
     for analysis in ctx.routes:

@@ -27,6 +27,7 @@ class NameResolver(ModuleFiles):
         self._canonical: dict[str, str] = {}
         self._resolved: dict[tuple[str, str], str] = {}
         self._raw: dict[Path, bytes] = {}
+        self._top_names: dict[Path, frozenset[bytes]] = {}
 
     def canonical(self, dotted: str, depth: int = 0) -> str:
         """Follow imports and re-exports of a dotted name to where it is defined (memoised).
@@ -94,6 +95,12 @@ class NameResolver(ModuleFiles):
             self._raw[path] = data
         if not name.isidentifier():
             return False
+        if name.isascii():
+            # Every top-level name of the file, found once (a search per name was dear).
+            names = self._top_names.get(path)
+            if names is None:
+                names = self._top_names[path] = _top_level_names(data)
+            return name.encode() in names
         pattern = rb"^(?:(?:async[ \t]+)?def|class)[ \t]+%s\b|^%s[ \t]*(?::[^=\n]*)?=[^=]"
         word = name.encode()
         return re.search(pattern % (word, word), data, re.MULTILINE) is not None
@@ -149,3 +156,18 @@ class NameResolver(ModuleFiles):
             return None
         node: ast.AST | None = module.defs.get(attr) or module.assigns.get(attr)
         return (module, node) if node is not None else None
+
+
+_DEFINED = re.compile(rb"^(?:(?:async[ \t]+)?def|class)[ \t]+(\w+)", re.MULTILINE)
+_ASSIGNED = re.compile(rb"^(\w+)[ \t]*(?::[^=\n]*)?=[^=]", re.MULTILINE)
+
+
+def _top_level_names(data: bytes) -> frozenset[bytes]:
+    """ASCII names that ``def``/``class``/``name =`` binds at column 0 of ``data``.
+
+    For an ASCII identifier, membership gives the answer of the search for ``^def NAME`` or
+    ``^NAME =`` (the name whole) that :meth:`NameResolver._defines_textually` made per name.
+    """
+    found = {m.group(1) for m in _DEFINED.finditer(data)}
+    found.update(m.group(1) for m in _ASSIGNED.finditer(data))
+    return frozenset(found)
