@@ -12,7 +12,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from mtlsguard.findings.model import Protection, ScanResult
+from mtlsguard.findings.model import Confidence, Protection, ScanResult, Severity
 from mtlsguard.scan.engine import Resolution, scan_project
 from tests.scan.projects import write_project
 
@@ -971,3 +971,34 @@ def test_url_factories_read_keyword_dicts_and_translated_labels(tmp_path: Path) 
         ("stuff/all/", "things-list"),
         ("<dynamic>", None),
     ]
+
+
+def test_an_unrouted_view_of_user_data_is_low_until_its_route_is_known(tmp_path: Path) -> None:
+    # django-oscar's shape: a reusable app (no settings, no urls.py) whose views the site
+    # routes from code the scan cannot read (AppConfig.get_urls(), often wrapping them in
+    # login_required): reading owned data is reported, but not as a high "no authentication".
+    files = {
+        "shop/__init__.py": "",
+        "shop/models.py": """\
+            from django.conf import settings
+            from django.db import models
+
+            class Order(models.Model):
+                owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+            """,
+        "shop/views.py": """\
+            from django.views.generic import DetailView
+            from shop.models import Order
+
+            class OrderDetail(DetailView):
+                model = Order
+            """,
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    result = scan_project(tmp_path)
+    (found,) = [f for f in result.findings if f.rule_id == "MG101"]
+    assert found.route == "<unrouted>/shop.views.OrderDetail"
+    assert (found.severity, found.confidence) == (Severity.LOW, Confidence.LOW)
+    assert "no URLconf the scan read routes this view" in found.evidence

@@ -31,6 +31,7 @@ from mtlsguard.scan.expressions import (
 )
 
 __all__ = [
+    "UNROUTED_PREFIX",
     "BinOp",
     "Call",
     "ClassModel",
@@ -220,6 +221,10 @@ class ClassModel:
 # --- routes and settings -------------------------------------------------------------------
 
 
+UNROUTED_PREFIX = "<unrouted>/"
+"""Pattern prefix of a view listed without a route (a reusable app without a URLconf)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RouteModel:
     """One URL pattern as the front-end saw it."""
@@ -245,6 +250,11 @@ class RouteModel:
     """True for ``admin.site.urls``."""
     debug_only: bool = False
     """Declared under ``if settings.DEBUG:`` (or by a helper that adds routes only then)."""
+
+    @property
+    def unrouted(self) -> bool:
+        """A view of a reusable app that no URLconf the scan read routes (``<unrouted>/...``)."""
+        return self.pattern.startswith(UNROUTED_PREFIX)
 
     def initkwarg(self, name: str) -> Expr | None:
         """``as_view(name=...)`` as given where the route is declared, if it was."""

@@ -134,6 +134,14 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             severity, note = Severity.INFO, public_api or found.note()
         elif note:
             confidence = Confidence.HIGH
+        elif analysis.route.unrouted:
+            severity, confidence = Severity.LOW, Confidence.LOW
+            note = (
+                "; no URLconf the scan read routes this view (the site, or code the scanner "
+                "could not resolve such as AppConfig.get_urls(), mounts it), so a "
+                "login_required() or permission decorator applied where it is routed is not "
+                "seen: low until the route is known (scan the site that installs the app)"
+            )
         elif analysis.route.debug_only:
             severity = Severity.LOW
             note = (

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from mtlsguard.scan.project_model import ClassModel, RouteModel
+from mtlsguard.scan.project_model import UNROUTED_PREFIX, ClassModel, RouteModel
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.layout import SKIP_DIRS, dotted_for
 from mtlsguard.scan.static.source import SourceTree
@@ -111,7 +111,7 @@ def app_views(tree: SourceTree, builder: ModelBuilder, root: Path) -> list[Route
             builder.want(built.qualname)
             routes.append(
                 RouteModel(
-                    pattern=f"<unrouted>/{built.qualname}",
+                    pattern=f"{UNROUTED_PREFIX}{built.qualname}",
                     target=built.qualname,
                     kind="type" if isinstance(built, ClassModel) else "function",
                     declared_at=module.location(node),
