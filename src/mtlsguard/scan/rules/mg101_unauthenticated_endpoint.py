@@ -26,6 +26,9 @@ no user data (a constant page, a public model) and sign-in, sign-out, password-r
 health, schema, autoconfig and version endpoints are reported as ``info``, with the reason in
 the evidence; so are reads a view opens with ``AllowAny`` itself over a queryset computed per
 user by code that looks at the user (``get_events_for_user(request.user)``: a public API).
+A view of a reusable app that no URLconf the scan read routes (listed as ``<unrouted>/...``:
+the site, or code such as ``AppConfig.get_urls()`` that the scanner cannot resolve, mounts it)
+is ``low`` with low confidence: a ``login_required()`` applied where it is routed is not seen.
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application
