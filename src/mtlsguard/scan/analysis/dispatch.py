@@ -4,7 +4,10 @@ Shared by Django and DRF class views. A request enters at the first ``dispatch``
 each project override runs the next one only if it calls ``super().dispatch()``, and Django's
 ``View.dispatch`` (any generic view) never calls ``super()``. So an authenticating mixin placed
 *after* the generic view in the bases (``class V(DetailView, LoginRequiredMixin)``) never runs:
-it is not counted. ``UserPassesTestMixin`` counts only when its ``test_func`` looks at the user.
+it is not counted. The order is Python's C3 linearisation with Django's view hierarchy
+expanded (:mod:`mtlsguard.scan.linearisation`): in ``class V(YearArchiveView, ProtectedList)``
+the shared ``View`` comes after ``ProtectedList``'s ``LoginRequiredMixin``, which does run.
+``UserPassesTestMixin`` counts only when its ``test_func`` looks at the user.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 
 from mtlsguard.scan.analysis.decorators import DecoratorReader
 from mtlsguard.scan.knowledge import AUTH_MIXINS, DJANGO_VIEW_METHODS, PUBLIC_VIEWS, short_of
+from mtlsguard.scan.linearisation import DJANGO_CLASSES, DJANGO_TERMINAL_DISPATCH, full_mro
 from mtlsguard.scan.project_model import ClassModel, Const, ProjectModel
 
 __all__ = ["DispatchChain", "dispatch_chain", "is_login_view", "user_checking_methods"]
@@ -40,35 +44,46 @@ def dispatch_chain(
     """Walk ``cls``'s MRO as ``dispatch`` would: stop at the first one not calling super()."""
     chain = DispatchChain()
     reached = True
-    for entry in cls.mro:
+    declared = {short_of(e) for e in cls.mro}
+    for entry in full_mro(project, cls):
         local = project.class_named(entry)
         if local is not None:
-            dispatch = local.methods.get("dispatch")
-            if dispatch is None or not reached:
-                continue
-            owner = short_of(local.qualname)
-            chain.auth.extend(decorators.effects(dispatch.decorators).auth)
-            facts = dispatch.facts
-            if facts.auth_guard:
-                chain.auth.append(f"request.user check in {owner}.dispatch()")
-            chain.auth.extend(
-                f"{owner}.dispatch() refuses unless self.{name}() (a user check)"
-                for name in user_checking_methods(project, cls, facts.guard_methods)
-            )
-            if facts.cert_guard:
-                chain.cert.append(f"{owner}.dispatch() checks {', '.join(facts.cert_keys)}")
-            if "dispatch" not in facts.super_calls:
-                reached = False
+            if reached and "dispatch" in local.methods:
+                reached = _local_dispatch(project, decorators, cls, local, chain)
             continue
         short = short_of(entry)
-        if short in DJANGO_VIEW_METHODS:
+        modelled = entry.startswith("django.") and short in DJANGO_CLASSES
+        if short in DJANGO_VIEW_METHODS and (short in declared or not modelled):
             chain.methods.update(DJANGO_VIEW_METHODS[short])
             chain.public = chain.public or short in PUBLIC_VIEWS
+        if entry in DJANGO_TERMINAL_DISPATCH or (short in DJANGO_VIEW_METHODS and not modelled):
             reached = False  # View.dispatch never calls super(): later mixins never run
-            continue
-        if reached and short in AUTH_MIXINS:
+        elif reached and short in AUTH_MIXINS:
             _mixin(project, cls, short, chain)
     return chain
+
+
+def _local_dispatch(
+    project: ProjectModel,
+    decorators: DecoratorReader,
+    cls: ClassModel,
+    local: ClassModel,
+    chain: DispatchChain,
+) -> bool:
+    """Record what a project ``dispatch()`` checks; True if it hands on through super()."""
+    dispatch = local.methods["dispatch"]
+    owner = short_of(local.qualname)
+    chain.auth.extend(decorators.effects(dispatch.decorators).auth)
+    facts = dispatch.facts
+    if facts.auth_guard:
+        chain.auth.append(f"request.user check in {owner}.dispatch()")
+    chain.auth.extend(
+        f"{owner}.dispatch() refuses unless self.{name}() (a user check)"
+        for name in user_checking_methods(project, cls, facts.guard_methods)
+    )
+    if facts.cert_guard:
+        chain.cert.append(f"{owner}.dispatch() checks {', '.join(facts.cert_keys)}")
+    return "dispatch" in facts.super_calls
 
 
 def user_checking_methods(
