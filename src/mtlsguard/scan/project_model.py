@@ -153,6 +153,9 @@ class FunctionFacts:
     """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
     checked_params: tuple[int, ...] = ()
     """Positions (``self`` not counted) of parameters checked against the user, refusing."""
+    not_allowed_stub: bool = False
+    """The whole body answers 405 (``return HttpResponse(status=405)``): a handler serving
+    nothing (:mod:`mtlsguard.scan.facts.stubs`)."""
     raises_refusal: bool = False
     """Raises ``PermissionDenied``/``NotAuthenticated``/``Http404`` somewhere: it can say no."""
     refusing_params: tuple[int, ...] = ()

@@ -12,6 +12,7 @@ the shared ``View`` comes after ``ProtectedList``'s ``LoginRequiredMixin``, whic
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from mtlsguard.scan.analysis.decorators import DecoratorReader
@@ -19,7 +20,13 @@ from mtlsguard.scan.knowledge import AUTH_MIXINS, DJANGO_VIEW_METHODS, PUBLIC_VI
 from mtlsguard.scan.linearisation import DJANGO_CLASSES, DJANGO_TERMINAL_DISPATCH, full_mro
 from mtlsguard.scan.project_model import ClassModel, Const, ProjectModel
 
-__all__ = ["DispatchChain", "dispatch_chain", "is_login_view", "user_checking_methods"]
+__all__ = [
+    "DispatchChain",
+    "dispatch_chain",
+    "is_login_view",
+    "served_methods",
+    "user_checking_methods",
+]
 
 
 @dataclass(slots=True)
@@ -141,3 +148,31 @@ def is_login_view(project: ProjectModel, cls: ClassModel) -> bool:
         if found is not None and found[1].facts.authenticates:
             return True
     return False
+
+
+def served_methods(
+    project: ProjectModel,
+    cls: ClassModel,
+    methods: Collection[str],
+    generic: Mapping[str, tuple[str, ...]],
+) -> set[str]:
+    """``methods`` minus those whose handler only answers 405 (a base view's refusing stub).
+
+    The handler is the first definer along the MRO: a project method
+    (``FunctionFacts.not_allowed_stub``) or an external generic view that answers the method
+    (``generic``: short name -> upper-case methods), which serves it. Nothing is dropped when
+    every method would go (the view would serve nothing; leave that to the rules as before).
+    """
+    stubs: set[str] = set()
+    for method in methods:
+        name = method.lower()
+        for entry in cls.mro:
+            local = project.class_named(entry)
+            if local is not None and name in local.methods:
+                if local.methods[name].facts.not_allowed_stub:
+                    stubs.add(method)
+                break
+            if local is None and method in generic.get(short_of(entry), ()):
+                break
+    kept = set(methods) - stubs
+    return kept if kept else set(methods)

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from mtlsguard.findings.model import Protection
 from mtlsguard.scan.analysis.configuration import ProjectConfiguration
 from mtlsguard.scan.analysis.decorators import DecoratorEffects, DecoratorReader
-from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view
+from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view, served_methods
 from mtlsguard.scan.analysis.helper_gates import helper_gate
 from mtlsguard.scan.analysis.path_gate import refuses_route
 from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
 from mtlsguard.scan.analysis.secrets import secret_gate
-from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
+from mtlsguard.scan.knowledge import DJANGO_VIEW_METHODS, HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import (
     Call,
     ClassModel,
@@ -153,6 +153,7 @@ class DjangoViews:
         gates.cert.extend(chain.cert)
         gates.trivial.extend(chain.trivial)
         gates.handlers.update(chain.methods)
+        gates.handlers = served_methods(self.project, cls, gates.handlers, DJANGO_VIEW_METHODS)
         self._handler_checks(cls, gates)
         protections: list[Protection] = []
         for method in tuple(sorted(gates.handlers)) or ("*",):

@@ -16,7 +16,12 @@ from __future__ import annotations
 from typing import TypeGuard
 
 from mtlsguard.findings.model import Confidence, Protection
-from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view, user_checking_methods
+from mtlsguard.scan.analysis.dispatch import (
+    dispatch_chain,
+    is_login_view,
+    served_methods,
+    user_checking_methods,
+)
 from mtlsguard.scan.analysis.django_views import DjangoViews, FunctionView, function_gate
 from mtlsguard.scan.analysis.helper_gates import helper_gate
 from mtlsguard.scan.analysis.permissions import (
@@ -206,6 +211,7 @@ class DrfViews:
                 methods.update(n.upper() for n in local.methods if n in HTTP_METHODS)
             else:
                 methods.update(DRF_GENERIC_METHODS.get(short_of(entry), ()))
+        methods = served_methods(self.project, cls, methods, DRF_GENERIC_METHODS)
         return [(m, None) for m in sorted(methods)] or [("*", None)]
 
     def _permission_classes(

@@ -42,3 +42,7 @@ urlpatterns += [
     path("archive/<int:year>/<int:month>/", views.NoteMonthArchive.as_view()),
     path("archive/last/<int:year>/", views.NoteYearMixinLast.as_view()),
 ]
+urlpatterns += [
+    path("subscribe/", views.NoteSubscribe.as_view()),
+    path("subscribe/open/", views.NoteSubscribeOpen.as_view()),
+]

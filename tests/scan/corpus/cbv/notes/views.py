@@ -206,3 +206,27 @@ class NoteMonthArchive(MonthArchiveView, NoteArchive):  # expect: MG101
 class NoteYearMixinLast(YearArchiveView, NoteSecurity):  # expect: MG101
     model = Note
     date_field = "created"
+
+
+# A base whose handlers answer 405 until a subclass overrides one: the inherited GET serves
+# nothing, so only the subclass's POST counts.
+class NotAllowedBase(TemplateView):
+    template_name = "notes.html"
+
+    def get(self, request, *args, **kwargs):
+        return HttpResponse(status=405)
+
+    def post(self, request, *args, **kwargs):
+        return HttpResponse(status=405)
+
+
+class NoteSubscribe(NotAllowedBase):  # expect: -
+    @method_decorator(login_required)
+    def post(self, request):
+        Note.objects.create(author=request.user, text=request.POST["text"])
+        return HttpResponse("subscribed")
+
+
+class NoteSubscribeOpen(NotAllowedBase):  # expect: MG101
+    def post(self, request):
+        return JsonResponse({"notes": list(Note.objects.values())})
