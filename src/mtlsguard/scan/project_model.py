@@ -284,6 +284,10 @@ class SettingsModel:
     module: str
     """Dotted name of the settings module."""
     values: dict[str, SettingValue] = field(default_factory=dict)
+    injected_by: tuple[str, ...] = ()
+    """Where the settings module (or one it star-imports) hands its own namespace to code
+    (``helper(globals())``, ``globals().update(...)``), as ``path:line call()``: names the
+    source never assigns may still be set at run time, so an absent setting is unknown."""
 
     def get(self, name: str) -> SettingValue | None:
         """The setting ``name``, if assigned."""

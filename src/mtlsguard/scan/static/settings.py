@@ -65,7 +65,11 @@ def evaluate_settings(
         return None
     evaluator = _Evaluator(tree, notes if notes is not None else [])
     evaluator.module(module, conditional=False)
-    return SettingsModel(module=module_name, values=evaluator.values)
+    return SettingsModel(
+        module=module_name,
+        values=evaluator.values,
+        injected_by=tuple(dict.fromkeys(evaluator.injections)),
+    )
 
 
 class _Evaluator:
@@ -78,6 +82,8 @@ class _Evaluator:
         self.seen: set[str] = set()
         self.guarded = 0
         """Depth of ``try`` bodies around the statement (a failed import is expected there)."""
+        self.injections: list[str] = []
+        """Calls handed the module namespace (:attr:`SettingsModel.injected_by`)."""
 
     def module(self, module: ParsedModule, *, conditional: bool) -> None:
         if module.name in self.seen:
@@ -90,6 +96,10 @@ class _Evaluator:
             self.statement(module, stmt, conditional)
 
     def statement(self, module: ParsedModule, stmt: ast.stmt, conditional: bool) -> None:
+        if isinstance(stmt, _SIMPLE_STATEMENTS):
+            self.injections.extend(
+                f"{module.relpath}:{line} {what}" for line, what in namespace_handoffs(stmt)
+            )
         if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
             name = absolute_import(module, stmt.module, stmt.level)
             star = self.tree.load(name)
@@ -323,6 +333,47 @@ class _Evaluator:
             return static_string(setting.value)
         node = module.assigns.get(name)
         return fold_string(node, module.assigns) if node is not None else None
+
+
+_SIMPLE_STATEMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)
+_NAMESPACE_CALLS = frozenset({"globals", "locals", "vars"})
+"""At module level ``locals()`` and ``vars()`` (no argument) are ``globals()``."""
+_MUTATORS = frozenset({"update", "setdefault", "__setitem__"})
+
+
+def namespace_handoffs(stmt: ast.stmt) -> list[tuple[int, str]]:
+    """(line, what) for each part of a module-level statement handing out its namespace.
+
+    ``SettingNamespace(global_symbol_table=globals())``, ``load(vars())``,
+    ``globals().update(values)``, ``exec(code, globals())``, ``globals()[name] = value``: each
+    can assign names the source never mentions.
+    """
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+            if _namespace(node.value):
+                found.append((node.lineno, f"{ast.unparse(node.value)}[...] = ..."))
+            continue
+        if not isinstance(node, ast.Call):
+            continue
+        # ``*globals()`` / ``**vars()`` hand over copies; the namespace itself is passed as is.
+        handed = [a for a in node.args if not isinstance(a, ast.Starred)]
+        handed.extend(kw.value for kw in node.keywords if kw.arg is not None)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
+            handed.append(node.func.value)  # globals().update(...)
+        if any(_namespace(arg) for arg in handed):
+            found.append((node.lineno, f"{ast.unparse(node.func)}(...)"))
+    return found
+
+
+def _namespace(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _NAMESPACE_CALLS
+        and not node.args
+        and not node.keywords
+    )
 
 
 def _reads_environment(node: ast.expr) -> bool:
