@@ -19,6 +19,7 @@ from mtlsguard.scan.project_model import ClassModel, ProjectModel, Ref
 __all__ = [
     "DJANGO_CLASSES",
     "DJANGO_TERMINAL_DISPATCH",
+    "Linearisation",
     "c3",
     "canonical",
     "django_mro",
@@ -136,20 +137,30 @@ def full_mro(project: ProjectModel, cls: ClassModel) -> tuple[str, ...]:
 
     Falls back to :attr:`ClassModel.mro` when the expanded hierarchy is inconsistent.
     """
-    return _Linearise(project).of_class(cls) or cls.mro
+    return Linearisation(project).of(cls)
 
 
 def django_mro(short: str) -> tuple[str, ...] | None:
     """The linearisation of Django's class ``short`` (a key of :data:`DJANGO_CLASSES`)."""
-    return _Linearise(None).of_external(f"{DJANGO_CLASSES[short][0]}.{short}")
+    return Linearisation(None).of_external(f"{DJANGO_CLASSES[short][0]}.{short}")
 
 
-class _Linearise:
+class Linearisation:
+    """:func:`full_mro` for the classes of one project, each computed once.
+
+    A view analysis asks for every route; deep project hierarchies share most ancestors.
+    """
+
     def __init__(self, project: ProjectModel | None) -> None:
         self.project = project
         self.done: dict[str, tuple[str, ...] | None] = {}
 
+    def of(self, cls: ClassModel) -> tuple[str, ...]:
+        """``cls``'s expanded linearisation, or :attr:`ClassModel.mro` if it is inconsistent."""
+        return self.of_class(cls) or cls.mro
+
     def of_class(self, cls: ClassModel) -> tuple[str, ...] | None:
+        """The linearisation of a project class; None if inconsistent (or cyclic)."""
         key = cls.qualname
         if key in self.done:
             return self.done[key]
@@ -171,6 +182,7 @@ class _Linearise:
         return found
 
     def of_external(self, name: str) -> tuple[str, ...] | None:
+        """An external class: expanded if it is one of Django's modelled classes."""
         name = canonical(name)
         short = short_of(name)
         if not name.startswith("django.") or short not in DJANGO_CLASSES:

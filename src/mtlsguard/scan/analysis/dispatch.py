@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 
 from mtlsguard.scan.analysis.decorators import DecoratorReader
 from mtlsguard.scan.knowledge import AUTH_MIXINS, DJANGO_VIEW_METHODS, PUBLIC_VIEWS, short_of
-from mtlsguard.scan.linearisation import DJANGO_CLASSES, DJANGO_TERMINAL_DISPATCH, full_mro
+from mtlsguard.scan.linearisation import (
+    DJANGO_CLASSES,
+    DJANGO_TERMINAL_DISPATCH,
+    Linearisation,
+)
 from mtlsguard.scan.project_model import ClassModel, Const, ProjectModel
 
 __all__ = [
@@ -46,13 +50,20 @@ class DispatchChain:
 
 
 def dispatch_chain(
-    project: ProjectModel, decorators: DecoratorReader, cls: ClassModel
+    project: ProjectModel,
+    decorators: DecoratorReader,
+    cls: ClassModel,
+    linearisation: Linearisation | None = None,
 ) -> DispatchChain:
-    """Walk ``cls``'s MRO as ``dispatch`` would: stop at the first one not calling super()."""
+    """Walk ``cls``'s MRO as ``dispatch`` would: stop at the first one not calling super().
+
+    ``linearisation`` keeps the expanded MROs of the project between calls.
+    """
     chain = DispatchChain()
     reached = True
     declared = {short_of(e) for e in cls.mro}
-    for entry in full_mro(project, cls):
+    order = (linearisation or Linearisation(project)).of(cls)
+    for entry in order:
         local = project.class_named(entry)
         if local is not None:
             if reached and "dispatch" in local.methods:

@@ -22,6 +22,7 @@ from mtlsguard.scan.analysis.path_gate import refuses_route
 from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
 from mtlsguard.scan.analysis.secrets import secret_gate
 from mtlsguard.scan.knowledge import DJANGO_VIEW_METHODS, HTTP_METHODS, short_of
+from mtlsguard.scan.linearisation import Linearisation
 from mtlsguard.scan.project_model import (
     Call,
     ClassModel,
@@ -102,6 +103,8 @@ class DjangoViews:
         self.project = project
         self.configuration = configuration
         self.decorators = decorators
+        self.linearisation = Linearisation(project)
+        """Expanded MROs of the project's classes, shared by every route."""
 
     def function_view(self, view: FunctionView) -> RouteAnalysis:
         """A function view."""
@@ -147,7 +150,7 @@ class DjangoViews:
     def class_view(self, route: RouteModel, cls: ClassModel) -> RouteAnalysis:
         """A Django class-based view."""
         gates = self._class_gates(route, cls)
-        chain = dispatch_chain(self.project, self.decorators, cls)
+        chain = dispatch_chain(self.project, self.decorators, cls, self.linearisation)
         public = chain.public or is_login_view(self.project, cls)
         gates.auth.extend(chain.auth)
         gates.cert.extend(chain.cert)

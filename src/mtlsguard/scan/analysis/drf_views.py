@@ -67,6 +67,7 @@ class DrfViews:
         self.project = django.project
         self.configuration = django.configuration
         self.decorators = django.decorators
+        self.linearisation = django.linearisation
         self.permissions = permissions
 
     def function_view(self, view: FunctionView) -> RouteAnalysis:
@@ -116,7 +117,7 @@ class DrfViews:
             local = self.project.class_named(entry)
             if local is not None:
                 deco_auth.extend(self.decorators.effects(local.decorators).auth)
-        chain = dispatch_chain(self.project, self.decorators, cls)
+        chain = dispatch_chain(self.project, self.decorators, cls, self.linearisation)
         deco_auth.extend(chain.auth)
         deco_auth.extend(self._hook_checks(cls))
         pairs = self._methods(route, cls)
