@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mtlsguard.findings.model import Confidence, Finding, ScanResult, Severity
-from mtlsguard.scan.static.settings import namespace_handoffs
+from mtlsguard.scan.static.settings_handoffs import namespace_handoffs
 from tests.scan.projects import scan
 
 URLS = """\
@@ -82,6 +82,20 @@ def test_without_the_handoff_an_absent_setting_is_still_reported(tmp_path: Path)
     assert "is not set" in found[0].evidence
 
 
+@pytest.mark.parametrize(
+    "handoff",
+    [
+        "from split_settings.tools import include\ninclude('extra.py', scope=globals())\n",
+        "import django_heroku\ndjango_heroku.settings(locals())\n",
+    ],
+)
+def test_helpers_whose_effect_is_known_keep_the_finding(tmp_path: Path, handoff: str) -> None:
+    found = _mg201(tmp_path, {"proj/settings.py": BASE + handoff, "proj/extra.py": "X = 1\n"})
+    assert len(found) == 1
+    assert found[0].severity is Severity.MEDIUM
+    assert "is not set" in found[0].evidence
+
+
 def test_an_assigned_weak_value_is_judged_despite_the_handoff(tmp_path: Path) -> None:
     settings = BASE + "globals().update({})\nAUTH_PASSWORD_VALIDATORS = []\n"
     found = _mg201(tmp_path, {"proj/settings.py": settings})
@@ -102,6 +116,8 @@ def test_an_assigned_weak_value_is_judged_despite_the_handoff(tmp_path: Path) ->
         ("X = globals().get('Y')", False),  # a read
         ("load_settings(**vars())", False),  # a copy
         ("describe(vars(obj))", False),  # another object's namespace
+        ("for name in NAMES:\n    globals()[name] = load(name)", True),
+        ("def helper():\n    return f(locals())", False),  # the function's own namespace
     ],
 )
 def test_namespace_handoffs(statement: str, handed: bool) -> None:

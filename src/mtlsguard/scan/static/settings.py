@@ -33,6 +33,12 @@ from mtlsguard.scan.static.layout import (
     settings_candidates,
 )
 from mtlsguard.scan.static.modules import ParsedModule, absolute_import
+from mtlsguard.scan.static.settings_handoffs import (
+    HANDOFF_STATEMENTS,
+    KNOWN_HELPERS,
+    SPLIT_SETTINGS,
+    namespace_handoffs,
+)
 from mtlsguard.scan.static.source import SourceTree
 
 __all__ = [
@@ -43,8 +49,6 @@ __all__ = [
     "evaluate_settings",
     "settings_candidates",
 ]
-
-_SPLIT_SETTINGS = ("split_settings.tools.include", "split_settings.tools.optional")
 
 
 def _append(current: Expr | None, items: tuple[Expr, ...]) -> Expr:
@@ -96,9 +100,11 @@ class _Evaluator:
             self.statement(module, stmt, conditional)
 
     def statement(self, module: ParsedModule, stmt: ast.stmt, conditional: bool) -> None:
-        if isinstance(stmt, _SIMPLE_STATEMENTS):
+        if isinstance(stmt, HANDOFF_STATEMENTS):
             self.injections.extend(
-                f"{module.relpath}:{line} {what}" for line, what in namespace_handoffs(stmt)
+                f"{module.relpath}:{line} {what}"
+                for line, what, func in namespace_handoffs(stmt)
+                if func is None or self.tree.dotted_of(module, func) not in KNOWN_HELPERS
             )
         if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
             name = absolute_import(module, stmt.module, stmt.level)
@@ -261,14 +267,14 @@ class _Evaluator:
 
     def split_include(self, module: ParsedModule, call: ast.Call, conditional: bool) -> bool:
         """django-split-settings' ``include("base.py", optional("local.py"), scope=...)``."""
-        if self.tree.dotted_of(module, call.func) not in _SPLIT_SETTINGS:
+        if self.tree.dotted_of(module, call.func) not in SPLIT_SETTINGS:
             return False
         base = module.path.parent
         package = module.name if module.is_package else module.name.rpartition(".")[0]
         for arg in call.args:
             optional = False
             if isinstance(arg, ast.Call) and arg.args:
-                optional = self.tree.dotted_of(module, arg.func) == _SPLIT_SETTINGS[1]
+                optional = self.tree.dotted_of(module, arg.func) == SPLIT_SETTINGS[1]
                 arg = arg.args[0]
             pattern = fold_string(arg, module.assigns)
             if pattern is None:
@@ -333,47 +339,6 @@ class _Evaluator:
             return static_string(setting.value)
         node = module.assigns.get(name)
         return fold_string(node, module.assigns) if node is not None else None
-
-
-_SIMPLE_STATEMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)
-_NAMESPACE_CALLS = frozenset({"globals", "locals", "vars"})
-"""At module level ``locals()`` and ``vars()`` (no argument) are ``globals()``."""
-_MUTATORS = frozenset({"update", "setdefault", "__setitem__"})
-
-
-def namespace_handoffs(stmt: ast.stmt) -> list[tuple[int, str]]:
-    """(line, what) for each part of a module-level statement handing out its namespace.
-
-    ``SettingNamespace(global_symbol_table=globals())``, ``load(vars())``,
-    ``globals().update(values)``, ``exec(code, globals())``, ``globals()[name] = value``: each
-    can assign names the source never mentions.
-    """
-    found: list[tuple[int, str]] = []
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
-            if _namespace(node.value):
-                found.append((node.lineno, f"{ast.unparse(node.value)}[...] = ..."))
-            continue
-        if not isinstance(node, ast.Call):
-            continue
-        # ``*globals()`` / ``**vars()`` hand over copies; the namespace itself is passed as is.
-        handed = [a for a in node.args if not isinstance(a, ast.Starred)]
-        handed.extend(kw.value for kw in node.keywords if kw.arg is not None)
-        if isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
-            handed.append(node.func.value)  # globals().update(...)
-        if any(_namespace(arg) for arg in handed):
-            found.append((node.lineno, f"{ast.unparse(node.func)}(...)"))
-    return found
-
-
-def _namespace(node: ast.expr) -> bool:
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id in _NAMESPACE_CALLS
-        and not node.args
-        and not node.keywords
-    )
 
 
 def _reads_environment(node: ast.expr) -> bool:
