@@ -191,6 +191,7 @@ def test_middleware_refusing_under_a_run_time_condition_leaves_the_route_undecid
 # --- a page that looks at request.user only to choose what the caller sees -------------------
 
 PER_CALLER_VIEWS = """\
+from django.apps import apps
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -232,6 +233,16 @@ def ticket_index(request):
     else:
         tickets = Ticket.objects.all()[:5]
     return JsonResponse({"titles": [t.title for t in tickets]})
+
+
+Order = apps.get_model("shop", "Order")
+
+
+def order_index(request):
+    orders = Order._default_manager.all()
+    if not request.user.is_authenticated:
+        orders = orders[:5]
+    return JsonResponse({"numbers": [o.number for o in orders]})
 """
 
 SERIALIZERS = """\
@@ -252,6 +263,7 @@ urlpatterns = [
     path("", views.list_index),
     path("api/session/", views.gateway),
     path("tickets/", views.ticket_index),
+    path("orders/", views.order_index),
 ]
 """
 
@@ -274,3 +286,6 @@ def test_view_choosing_by_the_callers_authentication_state_is_informational(
     tickets = _mg101(result, "app.views.ticket_index")
     assert (tickets.severity, tickets.confidence) == (Severity.HIGH, Confidence.HIGH)
     assert "informational" not in tickets.evidence
+    # Nor over a model the scan cannot resolve (get_model(): it may be any user's orders).
+    orders = _mg101(result, "app.views.order_index")
+    assert (orders.severity, orders.confidence) == (Severity.HIGH, Confidence.HIGH)

@@ -204,13 +204,29 @@ def _touches(project: ProjectModel, func: FunctionModel, depth: int, *, user: bo
     if mentions or any(not authored_record(project, lk.model) for lk in facts.lookups):
         return True
     for name in facts.calls:
-        if ".objects." in name or name.endswith(".objects"):
-            model = name.split(".objects", 1)[0]
-            # Without request.user counting, a query of the user model reads other users.
-            if owner_fields(project, model) or (not user and is_user_model(project, model)):
+        manager = _manager(name, user)
+        if manager:
+            model = name.split(manager, 1)[0]
+            # Without request.user counting, a query of the user model reads other users'
+            # data; so may one through _default_manager of a model the scan cannot resolve
+            # (Order = get_model("order", "Order"): the idiom of swappable, dynamic models).
+            unknown = manager != ".objects" and project.class_named(model) is None
+            if owner_fields(project, model) or (
+                not user and (is_user_model(project, model) or unknown)
+            ):
                 return True
         elif depth < _MAX_DEPTH and not name.startswith("."):
             callee = project.function_named(name, parse=False)
             if callee is not None and _touches(project, callee, depth + 1, user=user):
                 return True
     return False
+
+
+def _manager(name: str, user: bool) -> str:
+    """The manager attribute ``name`` queries through (``.objects``), or ``""``.
+
+    Without ``request.user`` counting (:func:`_touches` with ``user=False``), Django's
+    ``_default_manager``/``_base_manager`` count too: the claim "reads no owned model" must hold.
+    """
+    managers = (".objects",) if user else (".objects", "._default_manager", "._base_manager")
+    return next((m for m in managers if f"{m}." in name or name.endswith(m)), "")
