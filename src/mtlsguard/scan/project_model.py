@@ -153,6 +153,13 @@ class FunctionFacts:
     """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
     checked_params: tuple[int, ...] = ()
     """Positions (``self`` not counted) of parameters checked against the user, refusing."""
+    object_method_calls: tuple[tuple[int, str, str, tuple[int, ...]], ...] = ()
+    """``(lookup line, form class or "", method, user/request argument positions)``: a fetched
+    object's own method (or a form's on it) called with the requesting user."""
+    user_check_params: tuple[int, ...] = ()
+    """Parameters an ``if`` tests before refusing or returning, in a body raising a refusal."""
+    instance_checks: tuple[tuple[str, int, int], ...] = ()
+    """``self.instance.<method>(<param>.user)``: (method, parameter, argument) positions."""
     not_allowed_stub: bool = False
     """The whole body answers 405 (``return HttpResponse(status=405)``): a handler serving
     nothing (:mod:`mtlsguard.scan.facts.stubs`)."""

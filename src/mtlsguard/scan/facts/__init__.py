@@ -33,6 +33,11 @@ from mtlsguard.scan.facts.object_flow import (
     object_handoffs,
     token_checked,
 )
+from mtlsguard.scan.facts.object_methods import (
+    instance_checks,
+    object_method_calls,
+    user_check_params,
+)
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
 from mtlsguard.scan.facts.path_gate import login_paths
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
@@ -144,6 +149,9 @@ def analyze_function(
         object_flow=flow,
         object_handoffs=object_handoffs(func, unchecked, walk.callee) if unchecked else (),
         checked_params=checked_params(func) if mentions_user else (),
+        object_method_calls=object_method_calls(func, unchecked, walk.callee) if unchecked else (),
+        user_check_params=user_check_params(func) if refuses else (),
+        instance_checks=instance_checks(func),
         not_allowed_stub=func.name in HTTP_METHODS and not_allowed_stub(func),
         raises_refusal=refuses,
         refusing_params=refusing_params(func) if refuses else (),
