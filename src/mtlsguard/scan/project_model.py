@@ -160,6 +160,8 @@ class FunctionFacts:
     """Parameters an ``if`` tests before refusing or returning, in a body raising a refusal."""
     instance_checks: tuple[tuple[str, int, int], ...] = ()
     """``self.instance.<method>(<param>.user)``: (method, parameter, argument) positions."""
+    self_fills: tuple[tuple[str, str], ...] = ()
+    """``self.<attribute> = <call>(...)``: (attribute, resolved callee), for generated fields."""
     not_allowed_stub: bool = False
     """The whole body answers 405 (``return HttpResponse(status=405)``): a handler serving
     nothing (:mod:`mtlsguard.scan.facts.stubs`)."""

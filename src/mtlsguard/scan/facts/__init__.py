@@ -41,6 +41,7 @@ from mtlsguard.scan.facts.object_methods import (
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
 from mtlsguard.scan.facts.path_gate import login_paths
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
+from mtlsguard.scan.facts.random_fills import self_fills
 from mtlsguard.scan.facts.refusals import (
     gate_calls,
     raises_refusal,
@@ -152,6 +153,7 @@ def analyze_function(
         object_method_calls=object_method_calls(func, unchecked, walk.callee) if unchecked else (),
         user_check_params=user_check_params(func) if refuses else (),
         instance_checks=instance_checks(func),
+        self_fills=self_fills(func, walk.callee),
         not_allowed_stub=func.name in HTTP_METHODS and not_allowed_stub(func),
         raises_refusal=refuses,
         refusing_params=refusing_params(func) if refuses else (),

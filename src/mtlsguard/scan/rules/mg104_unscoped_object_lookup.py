@@ -122,7 +122,8 @@ from mtlsguard.scan.rules._object_checks import (
 )
 
 RULE_ID = "MG104"
-_SECRETS = ("token", "secret", "signature")
+_SECRETS = ("token", "secret", "signature", "session_key")
+"""URL keys naming a secret; ``session_key`` is Django's ``request.session.session_key``."""
 _RECORD_KEY = re.compile(r"(^|_)(pk|id)s?$")
 _PARENT_GETTER = re.compile(r"self\.\w+\.\w+$")
 """A model class a parent kept on the view gave (``self.page.get_submission_class``)."""
