@@ -50,6 +50,23 @@ class Shelf(OwnedModel):
 
     def touch(self, viewer):
         self.last_viewer = viewer
+
+
+class Board(OwnedModel):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE)
+    deletable = models.BooleanField(default=True)
+
+    def raise_not_editable(self, viewer):
+        super().raise_not_editable(viewer)
+        if not self.deletable:
+            raise PermissionDenied()
+
+
+class OpenBoard(OwnedModel):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE)
+
+    def raise_not_editable(self, viewer):
+        return
 """,
     "app/forms.py": """\
 from django import forms
@@ -83,7 +100,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
 from app import forms
-from app.models import Shelf
+from app.models import Board, OpenBoard, Shelf
 
 
 @login_required
@@ -118,6 +135,22 @@ def edit_shelf_open(request, shelf_id):
     form = forms.PlainShelfForm(request.POST, instance=shelf)
     form.save(request)
     return HttpResponse("saved")
+
+
+@login_required
+def edit_board(request, board_id):
+    board = get_object_or_404(Board, id=board_id)
+    board.raise_not_editable(request.user)
+    board.delete()
+    return HttpResponse("gone")
+
+
+@login_required
+def edit_open_board(request, board_id):
+    board = get_object_or_404(OpenBoard, id=board_id)
+    board.raise_not_editable(request.user)
+    board.delete()
+    return HttpResponse("gone")
 """,
     "proj/urls.py": """\
 from django.urls import path
@@ -129,6 +162,8 @@ urlpatterns = [
     path("shelf/<int:shelf_id>/delete-open/", views.delete_shelf_open),
     path("shelf/<int:shelf_id>/edit/", views.edit_shelf),
     path("shelf/<int:shelf_id>/edit-open/", views.edit_shelf_open),
+    path("board/<int:board_id>/", views.edit_board),
+    path("open-board/<int:board_id>/", views.edit_open_board),
 ]
 """,
 }
@@ -153,3 +188,10 @@ def test_form_save_checking_its_instance_is_the_check(result: ScanResult) -> Non
     found = _mg104(result)
     assert "app.views.edit_shelf" not in found
     assert found["app.views.edit_shelf_open"] == (Severity.HIGH, Confidence.MEDIUM)
+
+
+def test_override_handing_the_user_to_super_keeps_the_check(result: ScanResult) -> None:
+    found = _mg104(result)
+    assert "app.views.edit_board" not in found
+    # An override that lets everybody through is no check.
+    assert found["app.views.edit_open_board"] == (Severity.HIGH, Confidence.MEDIUM)

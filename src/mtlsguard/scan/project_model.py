@@ -158,6 +158,8 @@ class FunctionFacts:
     object's own method (or a form's on it) called with the requesting user."""
     user_check_params: tuple[int, ...] = ()
     """Parameters an ``if`` tests before refusing or returning, in a body raising a refusal."""
+    super_delegates: tuple[int, ...] = ()
+    """Parameters handed on, at the same position, to ``super().<same method>(...)``."""
     instance_checks: tuple[tuple[str, int, int], ...] = ()
     """``self.instance.<method>(<param>.user)``: (method, parameter, argument) positions."""
     self_fills: tuple[tuple[str, str], ...] = ()

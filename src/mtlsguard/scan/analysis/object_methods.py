@@ -17,10 +17,22 @@ __all__ = ["checked_by_object_method"]
 
 
 def _model_checks(project: ProjectModel, model: str | None, method: str, position: int) -> bool:
-    """``model.method`` tests its argument at ``position`` before refusing."""
+    """``model.method`` tests its argument at ``position`` before refusing.
+
+    An override handing the argument on to ``super().method(...)`` keeps its base's check
+    (the next definer along the model's MRO).
+    """
     cls = project.class_named(model) if model else None
-    hit = project.method(cls, method) if cls is not None else None
-    return hit is not None and position in hit[1].facts.user_check_params
+    for qual in cls.mro if cls is not None else ():
+        owner = project.class_named(qual)
+        found = owner.methods.get(method) if owner is not None else None
+        if found is None:
+            continue
+        if position in found.facts.user_check_params:
+            return True
+        if position not in found.facts.super_delegates:
+            return False
+    return False
 
 
 def checked_by_object_method(

@@ -36,6 +36,7 @@ from mtlsguard.scan.facts.object_flow import (
 from mtlsguard.scan.facts.object_methods import (
     instance_checks,
     object_method_calls,
+    super_delegates,
     user_check_params,
 )
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
@@ -152,6 +153,7 @@ def analyze_function(
         checked_params=checked_params(func) if mentions_user else (),
         object_method_calls=object_method_calls(func, unchecked, walk.callee) if unchecked else (),
         user_check_params=user_check_params(func) if refuses else (),
+        super_delegates=super_delegates(func) if walk.supers else (),
         instance_checks=instance_checks(func),
         self_fills=self_fills(func, walk.callee),
         not_allowed_stub=func.name in HTTP_METHODS and not_allowed_stub(func),

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from mtlsguard.scan.facts.refusals import REFUSAL_ERRORS
 from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
 
-__all__ = ["instance_checks", "object_method_calls", "user_check_params"]
+__all__ = ["instance_checks", "object_method_calls", "super_delegates", "user_check_params"]
 
 ObjectMethodCall = tuple[int, str, str, tuple[int, ...]]
 """``(lookup line, form class or "", method, positions of the user/request arguments)``."""
@@ -133,3 +133,26 @@ def instance_checks(func: FunctionNode) -> tuple[tuple[str, int, int], ...]:
             if isinstance(base, ast.Name) and base.id in params:
                 found.append((target.attr, params.index(base.id), index))
     return tuple(found)
+
+
+def super_delegates(func: FunctionNode) -> tuple[int, ...]:
+    """Positions of parameters handed on, at the same place, to ``super().<same method>()``.
+
+    ``def raise_not_deletable(self, viewer): super().raise_not_deletable(viewer)``: the
+    override keeps its base's check of ``viewer``.
+    """
+    params = _params(func)
+    found: list[int] = []
+    for node in own_nodes(func) if params else ():
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == func.name
+            and isinstance(node.func.value, ast.Call)
+            and getattr(node.func.value.func, "id", "") == "super"
+        ):
+            continue
+        for index, arg in enumerate(node.args):
+            if isinstance(arg, ast.Name) and index < len(params) and params[index] == arg.id:
+                found.append(index)
+    return tuple(dict.fromkeys(found))
