@@ -53,7 +53,8 @@ def capability_facts(
         guard_calls=_guard_calls(func, callee),
         key_lookups=tuple(_key_lookups(func, resolve)) if shorts & _LOOKUPS else (),
         user_calls=_user_calls(func, callee) if queryset_method and "user" in hints else (),
-        credential_guard=credential_guard(func),
+        # A credential lookup goes through a model manager: no manager read, no lookup.
+        credential_guard="manager" in hints and credential_guard(func),
         lockout=_lockout(func),
         authenticate_keywords=(
             _authenticate_keywords(func, callee) if shorts & _AUTHENTICATE else ()
