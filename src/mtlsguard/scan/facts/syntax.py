@@ -14,6 +14,7 @@ __all__ = [
     "mentions_user_data",
     "own_nodes",
     "strings",
+    "subtree",
     "through_objects",
 ]
 
@@ -67,8 +68,12 @@ def _walk_body(func: FunctionNode, *, nested: bool) -> list[ast.AST]:
     return found
 
 
-def _subtree(node: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of :func:`ast.walk`, depth first (for tests that do not depend on order)."""
+def subtree(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of :func:`ast.walk`, depth first (for tests that do not depend on order).
+
+    The same nodes as :func:`ast.walk` (``node`` itself first), without its queue and
+    per-node generators: use it where only *which* nodes there are matters.
+    """
     stack = [node]
     pop = stack.pop
     push = stack.append
@@ -95,12 +100,12 @@ def strings(node: ast.AST) -> Iterator[str]:
 
 def mentions_attr(node: ast.AST, names: frozenset[str]) -> bool:
     """``node`` reads one of the attributes ``names`` somewhere."""
-    return any(isinstance(n, ast.Attribute) and n.attr in names for n in _subtree(node))
+    return any(isinstance(n, ast.Attribute) and n.attr in names for n in subtree(node))
 
 
 def mentions_user(node: ast.AST) -> bool:
     """``node`` refers to ``<something>.user`` (``request.user``, ``self.request.user``)."""
-    return any(isinstance(n, ast.Attribute) and n.attr == "user" for n in _subtree(node))
+    return any(isinstance(n, ast.Attribute) and n.attr == "user" for n in subtree(node))
 
 
 def _user_data(node: ast.AST) -> bool:
@@ -116,7 +121,7 @@ def _user_data(node: ast.AST) -> bool:
 
 def mentions_user_data(node: ast.AST) -> bool:
     """``node`` reads a per-user attribute of the request (``request.user_acl[...]``)."""
-    return any(_user_data(n) for n in _subtree(node))
+    return any(_user_data(n) for n in subtree(node))
 
 
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
