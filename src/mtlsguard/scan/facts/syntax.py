@@ -46,49 +46,99 @@ def own_nodes(func: FunctionNode, *, nested: bool = False) -> Iterator[ast.AST]:
 
 
 def _walk_body(func: FunctionNode, *, nested: bool) -> list[ast.AST]:
-    """Pre-order, in source order: the nodes :func:`ast.iter_child_nodes` would give."""
+    """Pre-order, in source order: the nodes :func:`ast.iter_child_nodes` would give.
+
+    Less the expression contexts and operators (``Load``, ``Add``, ``Eq``...): no question
+    is asked of them as nodes (only through ``.ctx``/``.op``/``.ops`` of their owner), and a
+    context is on every name, so leaving them out shortens every loop over the body.
+    """
     found: list[ast.AST] = []
-    stack: list[ast.AST] = list(reversed(func.body))
+    add = found.append
+    stack: list[object] = list(reversed(func.body))
     pop = stack.pop
     push = stack.append
+    push_all = stack.extend
+    table = _CHILD_FIELDS
     node_type = ast.AST
     while stack:
         node = pop()
-        found.append(node)
-        if not nested and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        if not isinstance(node, node_type):
+            continue  # ``None`` among ``Dict.keys``, a name in ``Global.names``
+        add(node)
+        kind = type(node)
+        if not nested and kind in DEFINITIONS:
             continue
-        for name in reversed(node._fields):
+        fields = table.get(kind)
+        if fields is None:
+            fields = table[kind] = _child_fields(kind)
+        for name in fields:
             value = getattr(node, name, None)
-            if isinstance(value, node_type):
+            if type(value) is list:
+                push_all(reversed(value))
+            elif value is not None:
                 push(value)
-            elif isinstance(value, list):
-                for item in reversed(value):
-                    if isinstance(item, node_type):
-                        push(item)
     return found
 
 
-def subtree(node: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of :func:`ast.walk`, depth first (for tests that do not depend on order).
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+"""Node type -> the fields that may hold child nodes worth a question, last first."""
+_LEAF_FIELDS = frozenset(
+    {
+        # Contexts and operators: asked about through their owner only ...
+        "ctx",
+        "op",
+        "ops",
+        # ... and names, numbers, flags and comments: never nodes.
+        "type_comment",
+        "kind",
+        "id",
+        "attr",
+        "arg",
+        "name",
+        "asname",
+        "module",
+        "level",
+        "is_async",
+        "conversion",
+        "simple",
+    }
+)
 
-    The same nodes as :func:`ast.walk` (``node`` itself first), without its queue and
-    per-node generators: use it where only *which* nodes there are matters.
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of ``kind`` that may hold nodes (none for a constant), last first."""
+    if kind is ast.Constant or not issubclass(kind, ast.AST):
+        return ()
+    return tuple(reversed([f for f in kind._fields if f not in _LEAF_FIELDS]))
+
+
+def subtree(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of :func:`ast.walk` (``node`` first), depth first, less contexts and operators.
+
+    Without :func:`ast.walk`'s queue and per-node generators: use it where only *which*
+    nodes (of the kinds a question is about: names, attributes, calls...) there are matters.
     """
-    stack = [node]
+    stack: list[object] = [node]
     pop = stack.pop
     push = stack.append
+    push_all = stack.extend
+    table = _CHILD_FIELDS
     node_type = ast.AST
     while stack:
         sub = pop()
+        if not isinstance(sub, node_type):
+            continue
         yield sub
-        for name in sub._fields:
+        kind = type(sub)
+        fields = table.get(kind)
+        if fields is None:
+            fields = table[kind] = _child_fields(kind)
+        for name in fields:
             value = getattr(sub, name, None)
-            if isinstance(value, node_type):
+            if type(value) is list:
+                push_all(value)
+            elif value is not None:
                 push(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, node_type):
-                        push(item)
 
 
 def strings(node: ast.AST) -> Iterator[str]:
