@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Sequence
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts import lookups as _lookups  # noqa: F401  (registers first)
 from mtlsguard.scan.facts.syntax import MANAGERS, mentions_user, strings
 from mtlsguard.scan.facts.walk import CALL_COLLECTORS, FunctionWalk, collects, on_call
@@ -188,7 +189,7 @@ def _self_writes(
     calls = tuple(
         dict.fromkeys(
             name
-            for sub in ast.walk(value)
+            for sub in walking.walk(value)
             if isinstance(sub, ast.Call) and (name := walk.callee(sub))
         )
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from mtlsguard.scan import walking
+
 __all__ = [
     "DEFINITIONS",
     "MANAGERS",
@@ -143,7 +145,7 @@ def subtree(node: ast.AST) -> Iterator[ast.AST]:
 
 def strings(node: ast.AST) -> Iterator[str]:
     """Every string literal inside ``node``."""
-    for sub in ast.walk(node):
+    for sub in walking.walk(node):
         if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
             yield sub.value
 
