@@ -153,6 +153,9 @@ class FunctionFacts:
     """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
     checked_params: tuple[int, ...] = ()
     """Positions (``self`` not counted) of parameters checked against the user, refusing."""
+    not_allowed_stub: bool = False
+    """The whole body answers 405 (``return HttpResponse(status=405)``): a handler serving
+    nothing (:mod:`mtlsguard.scan.facts.stubs`)."""
     raises_refusal: bool = False
     """Raises ``PermissionDenied``/``NotAuthenticated``/``Http404`` somewhere: it can say no."""
     refusing_params: tuple[int, ...] = ()
@@ -281,6 +284,10 @@ class SettingsModel:
     module: str
     """Dotted name of the settings module."""
     values: dict[str, SettingValue] = field(default_factory=dict)
+    injected_by: tuple[str, ...] = ()
+    """Where the settings module (or one it star-imports) hands its own namespace to code
+    (``helper(globals())``, ``globals().update(...)``), as ``path:line call()``: names the
+    source never assigns may still be set at run time, so an absent setting is unknown."""
 
     def get(self, name: str) -> SettingValue | None:
         """The setting ``name``, if assigned."""

@@ -4,18 +4,33 @@ Shared by Django and DRF class views. A request enters at the first ``dispatch``
 each project override runs the next one only if it calls ``super().dispatch()``, and Django's
 ``View.dispatch`` (any generic view) never calls ``super()``. So an authenticating mixin placed
 *after* the generic view in the bases (``class V(DetailView, LoginRequiredMixin)``) never runs:
-it is not counted. ``UserPassesTestMixin`` counts only when its ``test_func`` looks at the user.
+it is not counted. The order is Python's C3 linearisation with Django's view hierarchy
+expanded (:mod:`mtlsguard.scan.linearisation`): in ``class V(YearArchiveView, ProtectedList)``
+the shared ``View`` comes after ``ProtectedList``'s ``LoginRequiredMixin``, which does run.
+``UserPassesTestMixin`` counts only when its ``test_func`` looks at the user.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from mtlsguard.scan.analysis.decorators import DecoratorReader
 from mtlsguard.scan.knowledge import AUTH_MIXINS, DJANGO_VIEW_METHODS, PUBLIC_VIEWS, short_of
+from mtlsguard.scan.linearisation import (
+    DJANGO_CLASSES,
+    DJANGO_TERMINAL_DISPATCH,
+    Linearisation,
+)
 from mtlsguard.scan.project_model import ClassModel, Const, ProjectModel
 
-__all__ = ["DispatchChain", "dispatch_chain", "is_login_view", "user_checking_methods"]
+__all__ = [
+    "DispatchChain",
+    "dispatch_chain",
+    "is_login_view",
+    "served_methods",
+    "user_checking_methods",
+]
 
 
 @dataclass(slots=True)
@@ -35,40 +50,58 @@ class DispatchChain:
 
 
 def dispatch_chain(
-    project: ProjectModel, decorators: DecoratorReader, cls: ClassModel
+    project: ProjectModel,
+    decorators: DecoratorReader,
+    cls: ClassModel,
+    linearisation: Linearisation | None = None,
 ) -> DispatchChain:
-    """Walk ``cls``'s MRO as ``dispatch`` would: stop at the first one not calling super()."""
+    """Walk ``cls``'s MRO as ``dispatch`` would: stop at the first one not calling super().
+
+    ``linearisation`` keeps the expanded MROs of the project between calls.
+    """
     chain = DispatchChain()
     reached = True
-    for entry in cls.mro:
+    declared = {short_of(e) for e in cls.mro}
+    order = (linearisation or Linearisation(project)).of(cls)
+    for entry in order:
         local = project.class_named(entry)
         if local is not None:
-            dispatch = local.methods.get("dispatch")
-            if dispatch is None or not reached:
-                continue
-            owner = short_of(local.qualname)
-            chain.auth.extend(decorators.effects(dispatch.decorators).auth)
-            facts = dispatch.facts
-            if facts.auth_guard:
-                chain.auth.append(f"request.user check in {owner}.dispatch()")
-            chain.auth.extend(
-                f"{owner}.dispatch() refuses unless self.{name}() (a user check)"
-                for name in user_checking_methods(project, cls, facts.guard_methods)
-            )
-            if facts.cert_guard:
-                chain.cert.append(f"{owner}.dispatch() checks {', '.join(facts.cert_keys)}")
-            if "dispatch" not in facts.super_calls:
-                reached = False
+            if reached and "dispatch" in local.methods:
+                reached = _local_dispatch(project, decorators, cls, local, chain)
             continue
         short = short_of(entry)
-        if short in DJANGO_VIEW_METHODS:
+        modelled = entry.startswith("django.") and short in DJANGO_CLASSES
+        if short in DJANGO_VIEW_METHODS and (short in declared or not modelled):
             chain.methods.update(DJANGO_VIEW_METHODS[short])
             chain.public = chain.public or short in PUBLIC_VIEWS
+        if entry in DJANGO_TERMINAL_DISPATCH or (short in DJANGO_VIEW_METHODS and not modelled):
             reached = False  # View.dispatch never calls super(): later mixins never run
-            continue
-        if reached and short in AUTH_MIXINS:
+        elif reached and short in AUTH_MIXINS:
             _mixin(project, cls, short, chain)
     return chain
+
+
+def _local_dispatch(
+    project: ProjectModel,
+    decorators: DecoratorReader,
+    cls: ClassModel,
+    local: ClassModel,
+    chain: DispatchChain,
+) -> bool:
+    """Record what a project ``dispatch()`` checks; True if it hands on through super()."""
+    dispatch = local.methods["dispatch"]
+    owner = short_of(local.qualname)
+    chain.auth.extend(decorators.effects(dispatch.decorators).auth)
+    facts = dispatch.facts
+    if facts.auth_guard:
+        chain.auth.append(f"request.user check in {owner}.dispatch()")
+    chain.auth.extend(
+        f"{owner}.dispatch() refuses unless self.{name}() (a user check)"
+        for name in user_checking_methods(project, cls, facts.guard_methods)
+    )
+    if facts.cert_guard:
+        chain.cert.append(f"{owner}.dispatch() checks {', '.join(facts.cert_keys)}")
+    return "dispatch" in facts.super_calls
 
 
 def user_checking_methods(
@@ -126,3 +159,31 @@ def is_login_view(project: ProjectModel, cls: ClassModel) -> bool:
         if found is not None and found[1].facts.authenticates:
             return True
     return False
+
+
+def served_methods(
+    project: ProjectModel,
+    cls: ClassModel,
+    methods: Collection[str],
+    generic: Mapping[str, tuple[str, ...]],
+) -> set[str]:
+    """``methods`` minus those whose handler only answers 405 (a base view's refusing stub).
+
+    The handler is the first definer along the MRO: a project method
+    (``FunctionFacts.not_allowed_stub``) or an external generic view that answers the method
+    (``generic``: short name -> upper-case methods), which serves it. Nothing is dropped when
+    every method would go (the view would serve nothing; leave that to the rules as before).
+    """
+    stubs: set[str] = set()
+    for method in methods:
+        name = method.lower()
+        for entry in cls.mro:
+            local = project.class_named(entry)
+            if local is not None and name in local.methods:
+                if local.methods[name].facts.not_allowed_stub:
+                    stubs.add(method)
+                break
+            if local is None and method in generic.get(short_of(entry), ()):
+                break
+    kept = set(methods) - stubs
+    return kept if kept else set(methods)

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from mtlsguard.findings.model import Protection
 from mtlsguard.scan.analysis.configuration import ProjectConfiguration
 from mtlsguard.scan.analysis.decorators import DecoratorEffects, DecoratorReader
-from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view
+from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view, served_methods
 from mtlsguard.scan.analysis.helper_gates import helper_gate
 from mtlsguard.scan.analysis.path_gate import refuses_route
 from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
 from mtlsguard.scan.analysis.secrets import secret_gate
-from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
+from mtlsguard.scan.knowledge import DJANGO_VIEW_METHODS, HTTP_METHODS, short_of
+from mtlsguard.scan.linearisation import Linearisation
 from mtlsguard.scan.project_model import (
     Call,
     ClassModel,
@@ -102,6 +103,8 @@ class DjangoViews:
         self.project = project
         self.configuration = configuration
         self.decorators = decorators
+        self.linearisation = Linearisation(project)
+        """Expanded MROs of the project's classes, shared by every route."""
 
     def function_view(self, view: FunctionView) -> RouteAnalysis:
         """A function view."""
@@ -147,12 +150,13 @@ class DjangoViews:
     def class_view(self, route: RouteModel, cls: ClassModel) -> RouteAnalysis:
         """A Django class-based view."""
         gates = self._class_gates(route, cls)
-        chain = dispatch_chain(self.project, self.decorators, cls)
+        chain = dispatch_chain(self.project, self.decorators, cls, self.linearisation)
         public = chain.public or is_login_view(self.project, cls)
         gates.auth.extend(chain.auth)
         gates.cert.extend(chain.cert)
         gates.trivial.extend(chain.trivial)
         gates.handlers.update(chain.methods)
+        gates.handlers = served_methods(self.project, cls, gates.handlers, DJANGO_VIEW_METHODS)
         self._handler_checks(cls, gates)
         protections: list[Protection] = []
         for method in tuple(sorted(gates.handlers)) or ("*",):

@@ -16,7 +16,12 @@ from __future__ import annotations
 from typing import TypeGuard
 
 from mtlsguard.findings.model import Confidence, Protection
-from mtlsguard.scan.analysis.dispatch import dispatch_chain, is_login_view, user_checking_methods
+from mtlsguard.scan.analysis.dispatch import (
+    dispatch_chain,
+    is_login_view,
+    served_methods,
+    user_checking_methods,
+)
 from mtlsguard.scan.analysis.django_views import DjangoViews, FunctionView, function_gate
 from mtlsguard.scan.analysis.helper_gates import helper_gate
 from mtlsguard.scan.analysis.permissions import (
@@ -62,6 +67,7 @@ class DrfViews:
         self.project = django.project
         self.configuration = django.configuration
         self.decorators = django.decorators
+        self.linearisation = django.linearisation
         self.permissions = permissions
 
     def function_view(self, view: FunctionView) -> RouteAnalysis:
@@ -111,7 +117,7 @@ class DrfViews:
             local = self.project.class_named(entry)
             if local is not None:
                 deco_auth.extend(self.decorators.effects(local.decorators).auth)
-        chain = dispatch_chain(self.project, self.decorators, cls)
+        chain = dispatch_chain(self.project, self.decorators, cls, self.linearisation)
         deco_auth.extend(chain.auth)
         deco_auth.extend(self._hook_checks(cls))
         pairs = self._methods(route, cls)
@@ -206,6 +212,7 @@ class DrfViews:
                 methods.update(n.upper() for n in local.methods if n in HTTP_METHODS)
             else:
                 methods.update(DRF_GENERIC_METHODS.get(short_of(entry), ()))
+        methods = served_methods(self.project, cls, methods, DRF_GENERIC_METHODS)
         return [(m, None) for m in sorted(methods)] or [("*", None)]
 
     def _permission_classes(

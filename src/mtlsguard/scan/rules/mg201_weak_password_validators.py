@@ -5,6 +5,9 @@ project that uses ``django.contrib.auth``, or has no ``MinimumLengthValidator`` 
 ``min_length`` below 8. Any validator configured with ``OPTIONS`` ``min_length`` counts as a
 length validator (a project's own ``PasswordLengthValidator``); a project validator without
 that option is reported with low confidence, since its minimum is code the scan cannot see.
+When the settings module (or one it star-imports) hands its ``globals()`` to a call
+(``SettingNamespace(globals()).update_globals()``, ``globals().update(...)``), an unassigned
+``AUTH_PASSWORD_VALIDATORS`` is unknown rather than unset: reported as info, low confidence.
 
 **Why.** Weak password requirements (CWE-521): users can choose ``1234``; behind mTLS, the
 password is often the only thing separating one certificate holder from another user's account.
@@ -62,6 +65,22 @@ def _check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     if ctx.project.settings is None or not ctx.installed("django.contrib.auth"):
         return
     setting = ctx.setting("AUTH_PASSWORD_VALIDATORS")
+    injected = ctx.project.settings.injected_by
+    if setting is None and injected:
+        # The namespace is handed to code the scan does not run: "not set" would be a guess.
+        yield meta.finding(
+            location=ctx.settings_location(),
+            evidence=(
+                "AUTH_PASSWORD_VALIDATORS is not assigned in the settings source, but "
+                f"{injected[0]} hands the settings module's globals() to code that can set it "
+                "at run time: whether password validation is configured is unknown (check the "
+                "running configuration, e.g. with manage.py mtlsguard)"
+            ),
+            remediation=_FIX,
+            severity=Severity.INFO,
+            confidence=Confidence.LOW,
+        )
+        return
     if setting is None:
         yield meta.finding(
             location=ctx.settings_location(),

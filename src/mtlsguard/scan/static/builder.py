@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from mtlsguard.scan.facts import analyze_function
+from mtlsguard.scan.linearisation import c3
 from mtlsguard.scan.project_model import (
     ClassModel,
     Expr,
@@ -35,22 +36,6 @@ DEEP_ATTRIBUTES = frozenset(
     }
 )
 """Class attributes whose values are resolved through other modules (constants inlined)."""
-
-
-def _c3(seqs: list[list[str]]) -> list[str] | None:
-    result: list[str] = []
-    seqs = [list(s) for s in seqs if s]
-    while seqs:
-        for seq in seqs:
-            head = seq[0]
-            if not any(head in s[1:] for s in seqs):
-                break
-        else:
-            return None  # inconsistent hierarchy: Python would raise TypeError
-        result.append(head)
-        seqs = [[x for x in s if x != head] for s in seqs]
-        seqs = [s for s in seqs if s]
-    return result
 
 
 class ModelBuilder:
@@ -195,7 +180,7 @@ class ModelBuilder:
             else:
                 base_mros.append([base.name])
                 names.append(base.name)
-        mro = _c3([*base_mros, names]) or [n for m in base_mros for n in m]
+        mro = c3([*base_mros, names]) or [n for m in base_mros for n in m]
         attributes: dict[str, Expr] = {}
         lines: dict[str, int] = {}
         methods: dict[str, FunctionModel] = {}

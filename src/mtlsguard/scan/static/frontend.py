@@ -243,6 +243,12 @@ def build_static_project(root: Path, resolution: Resolution | None = None) -> St
     if settings is not None:
         urlconf = run.urlconf(settings)
         run.want_settings_code(settings)
+        if settings.injected_by:
+            run.assumptions.append(
+                f"{settings.injected_by[0]} hands the settings module's globals() to code: "
+                "settings the source does not assign may be set at run time (MG201 reports an "
+                "absent AUTH_PASSWORD_VALIDATORS as unknown, at info)"
+            )
     elif run.resolution.urlconf is not None:
         urlconf = run.resolution.urlconf
     elif run.layout.python_files and has_django_views(root):

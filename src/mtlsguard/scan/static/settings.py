@@ -34,6 +34,12 @@ from mtlsguard.scan.static.layout import (
     settings_candidates,
 )
 from mtlsguard.scan.static.modules import ParsedModule, absolute_import
+from mtlsguard.scan.static.settings_handoffs import (
+    HANDOFF_STATEMENTS,
+    KNOWN_HELPERS,
+    SPLIT_SETTINGS,
+    namespace_handoffs,
+)
 from mtlsguard.scan.static.source import SourceTree
 
 __all__ = [
@@ -44,8 +50,6 @@ __all__ = [
     "evaluate_settings",
     "settings_candidates",
 ]
-
-_SPLIT_SETTINGS = ("split_settings.tools.include", "split_settings.tools.optional")
 
 
 def _append(current: Expr | None, items: tuple[Expr, ...]) -> Expr:
@@ -66,7 +70,11 @@ def evaluate_settings(
         return None
     evaluator = _Evaluator(tree, notes if notes is not None else [])
     evaluator.module(module, conditional=False)
-    return SettingsModel(module=module_name, values=evaluator.values)
+    return SettingsModel(
+        module=module_name,
+        values=evaluator.values,
+        injected_by=tuple(dict.fromkeys(evaluator.injections)),
+    )
 
 
 class _Evaluator:
@@ -79,6 +87,8 @@ class _Evaluator:
         self.seen: set[str] = set()
         self.guarded = 0
         """Depth of ``try`` bodies around the statement (a failed import is expected there)."""
+        self.injections: list[str] = []
+        """Calls handed the module namespace (:attr:`SettingsModel.injected_by`)."""
 
     def module(self, module: ParsedModule, *, conditional: bool) -> None:
         if module.name in self.seen:
@@ -91,6 +101,12 @@ class _Evaluator:
             self.statement(module, stmt, conditional)
 
     def statement(self, module: ParsedModule, stmt: ast.stmt, conditional: bool) -> None:
+        if isinstance(stmt, HANDOFF_STATEMENTS):
+            self.injections.extend(
+                f"{module.relpath}:{line} {what}"
+                for line, what, func in namespace_handoffs(stmt)
+                if func is None or self.tree.dotted_of(module, func) not in KNOWN_HELPERS
+            )
         if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
             name = absolute_import(module, stmt.module, stmt.level)
             star = self.tree.load(name)
@@ -252,14 +268,14 @@ class _Evaluator:
 
     def split_include(self, module: ParsedModule, call: ast.Call, conditional: bool) -> bool:
         """django-split-settings' ``include("base.py", optional("local.py"), scope=...)``."""
-        if self.tree.dotted_of(module, call.func) not in _SPLIT_SETTINGS:
+        if self.tree.dotted_of(module, call.func) not in SPLIT_SETTINGS:
             return False
         base = module.path.parent
         package = module.name if module.is_package else module.name.rpartition(".")[0]
         for arg in call.args:
             optional = False
             if isinstance(arg, ast.Call) and arg.args:
-                optional = self.tree.dotted_of(module, arg.func) == _SPLIT_SETTINGS[1]
+                optional = self.tree.dotted_of(module, arg.func) == SPLIT_SETTINGS[1]
                 arg = arg.args[0]
             pattern = fold_string(arg, module.assigns)
             if pattern is None:

@@ -35,3 +35,14 @@ urlpatterns = [
     path("test-no-user/", views.MethodOnlyTest.as_view()),
 ]
 urlpatterns += [path("extra/", views.ExtraOpen.as_view())]
+urlpatterns += [
+    path("archive/mine/", views.MyNoteArchive.as_view()),
+    path("archive/mine/<int:year>/", views.MyNoteYearArchive.as_view()),
+    path("archive/", views.NoteArchive.as_view()),
+    path("archive/<int:year>/<int:month>/", views.NoteMonthArchive.as_view()),
+    path("archive/last/<int:year>/", views.NoteYearMixinLast.as_view()),
+]
+urlpatterns += [
+    path("subscribe/", views.NoteSubscribe.as_view()),
+    path("subscribe/open/", views.NoteSubscribeOpen.as_view()),
+]

@@ -5,6 +5,7 @@ from django.db import models
 class Note(models.Model):
     author = models.ForeignKey(get_user_model(), on_delete=models.CASCADE)
     text = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
 
 
 class Tag(models.Model):

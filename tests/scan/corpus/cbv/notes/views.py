@@ -5,7 +5,15 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.generic import DetailView, ListView, TemplateView, UpdateView
+from django.views.generic import (
+    ArchiveIndexView,
+    DetailView,
+    ListView,
+    MonthArchiveView,
+    TemplateView,
+    UpdateView,
+    YearArchiveView,
+)
 
 from .mixins import AuthGuardMixin, ProtectedBase, ShortCircuitMixin
 from .models import Note, Tag
@@ -166,3 +174,59 @@ class MethodOnlyTest(UserPassesTestMixin, TemplateView):  # expect: MG101
 class ExtraOpen(View):  # expect: MG101
     def post(self, request):
         return HttpResponse("posted")
+
+
+# The auth mixin in the second base: View is shared by both bases, so Python's C3 order runs
+# LoginRequiredMixin.dispatch (from MyNoteArchive's bases) before View.dispatch.
+class NoteSecurity(LoginRequiredMixin, PermissionRequiredMixin):
+    permission_required = "notes.view_note"
+
+
+class MyNoteArchive(NoteSecurity, ArchiveIndexView):  # expect: -
+    model = Note
+    date_field = "created"
+
+    def get_queryset(self):
+        return Note.objects.filter(author=self.request.user)
+
+
+class MyNoteYearArchive(YearArchiveView, MyNoteArchive):  # expect: -
+    make_object_list = True
+
+
+class NoteArchive(ArchiveIndexView):  # expect: MG101
+    model = Note
+    date_field = "created"
+
+
+class NoteMonthArchive(MonthArchiveView, NoteArchive):  # expect: MG101
+    month_format = "%m"
+
+
+class NoteYearMixinLast(YearArchiveView, NoteSecurity):  # expect: MG101
+    model = Note
+    date_field = "created"
+
+
+# A base whose handlers answer 405 until a subclass overrides one: the inherited GET serves
+# nothing, so only the subclass's POST counts.
+class NotAllowedBase(TemplateView):
+    template_name = "notes.html"
+
+    def get(self, request, *args, **kwargs):
+        return HttpResponse(status=405)
+
+    def post(self, request, *args, **kwargs):
+        return HttpResponse(status=405)
+
+
+class NoteSubscribe(NotAllowedBase):  # expect: -
+    @method_decorator(login_required)
+    def post(self, request):
+        Note.objects.create(author=request.user, text=request.POST["text"])
+        return HttpResponse("subscribed")
+
+
+class NoteSubscribeOpen(NotAllowedBase):  # expect: MG101
+    def post(self, request):
+        return JsonResponse({"notes": list(Note.objects.values())})
