@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user_data, own_nodes
 
 __all__ = [
@@ -109,11 +110,11 @@ def refusing_params(func: FunctionNode) -> tuple[int, ...]:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Name):
-                read = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+                read = {n.id for n in walking.walk(node.value) if isinstance(n, ast.Name)}
                 came = {p for n in read for p in alias.get(n, set()) | ({n} & set(params))}
                 alias.setdefault(target.id, set()).update(came)
     for stmt in _refusing_ifs(func.body):
-        for node in ast.walk(stmt.test):
+        for node in walking.walk(stmt.test):
             if isinstance(node, ast.Name):
                 tested.add(node.id)
                 tested.update(alias.get(node.id, ()))
