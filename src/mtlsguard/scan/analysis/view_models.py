@@ -122,6 +122,11 @@ def _model_value(project: ProjectModel, cls: ClassModel, value: Expr, depth: int
     return None
 
 
+_GET_OBJECT = "self.get_object"
+"""What :func:`~mtlsguard.scan.facts.owner_guards.owner_checked_names` calls the object of
+``self.get_object()`` checked in place (not kept on the view)."""
+
+
 def object_checked_by_view(
     project: ProjectModel, cls: ClassModel | None, handlers: list[FunctionModel]
 ) -> bool:
@@ -134,6 +139,9 @@ def object_checked_by_view(
     request.user).can_edit(): raise PermissionDenied``); it is replaced when every handler
     assigns the attribute again from a lookup of its own checked against the user
     (``self.object = get_object_or_404(self.model, id=image_id)``, then a refusing check).
+    A gate may also check ``self.get_object()`` without keeping it (``owner =
+    self.get_object().get_owner_object()``, then ``if owner.user != request.user: return
+    HttpResponseForbidden()``).
     """
     if cls is None:
         return False
@@ -152,6 +160,8 @@ def object_checked_by_view(
                     for w in method.facts.self_writes
                     if any(c.rsplit(".", 1)[-1] == "get_object" for c in w.calls)
                 )
+    if any(_GET_OBJECT in gate.facts.checked_attributes for gate in gates):
+        return True  # owner = self.get_object()...; if owner.user != request.user: refuse
     if not kept:
         return False
     if any(kept & set(gate.facts.checked_attributes) for gate in gates):

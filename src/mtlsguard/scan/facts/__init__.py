@@ -33,6 +33,7 @@ from mtlsguard.scan.facts.object_flow import (
     object_handoffs,
     token_checked,
 )
+from mtlsguard.scan.facts.owner_guards import owner_guard
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
 from mtlsguard.scan.facts.path_gate import login_paths
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
@@ -79,8 +80,9 @@ def analyze_function(
     role_hint = "auth" in hints or "role" in hints
     role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
     user_hint = "auth" in hints or "user" in hints or "userdata" in hints
-    guarded = (user_hint and auth_guard(func, nested=walk.has_nested)) or (
-        "denied" in hints and delegated_guard(func)
+    guarded = (
+        (user_hint and (auth_guard(func, nested=walk.has_nested) or owner_guard(func)))
+        or ("denied" in hints and delegated_guard(func))
     )
     mentions_user = "user" in hints
     refuses = "denied" in hints and raises_refusal(func)
