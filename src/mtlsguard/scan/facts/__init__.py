@@ -80,9 +80,8 @@ def analyze_function(
     role_hint = "auth" in hints or "role" in hints
     role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
     user_hint = "auth" in hints or "user" in hints or "userdata" in hints
-    guarded = (
-        (user_hint and (auth_guard(func, nested=walk.has_nested) or owner_guard(func)))
-        or ("denied" in hints and delegated_guard(func))
+    guarded = (user_hint and (auth_guard(func, nested=walk.has_nested) or owner_guard(func))) or (
+        "denied" in hints and delegated_guard(func)
     )
     mentions_user = "user" in hints
     refuses = "denied" in hints and raises_refusal(func)

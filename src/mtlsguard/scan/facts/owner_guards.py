@@ -102,7 +102,9 @@ def _user_aliases(func: FunctionNode) -> frozenset[str]:
     return frozenset(
         target.id
         for node in own_nodes(func)
-        if isinstance(node, ast.Assign) and requester(node.value) and _root(node.value)[-1] == "user"
+        if isinstance(node, ast.Assign)
+        and requester(node.value)
+        and _root(node.value)[-1] == "user"
         for target in node.targets
         if isinstance(target, ast.Name)
     )
@@ -206,9 +208,12 @@ def owner_guard(func: FunctionNode) -> bool:
     aliases = _user_aliases(func)
     opt_in = _opt_in(func)
     for stmt in _statements(func.body):
-        if isinstance(stmt, ast.If) and _mismatch(stmt.test, owners, aliases, opt_in=opt_in):
-            if exits(stmt.body):
-                return True
+        if (
+            isinstance(stmt, ast.If)
+            and _mismatch(stmt.test, owners, aliases, opt_in=opt_in)
+            and exits(stmt.body)
+        ):
+            return True
         if any(isinstance(n, ast.Return) and not denies(n) for n in ast.walk(stmt)):
             return False  # the data may be returned before the check
     return False

@@ -338,9 +338,12 @@ def _ownership_test(test: ast.expr, aliases: set[str]) -> bool:
             if users and any(not isinstance(o, ast.Constant) for o in others):
                 return True
             # ``request.user != workout.user``: both sides end in ``.user``, one is the owner.
-            if len(operands) == 2 and any(requester(o, frozenset(aliases)) for o in operands):
-                if any(server_side(o, frozenset(aliases)) for o in operands):
-                    return True
+            if (
+                len(operands) == 2
+                and any(requester(o, frozenset(aliases)) for o in operands)
+                and any(server_side(o, frozenset(aliases)) for o in operands)
+            ):
+                return True
         elif isinstance(node, ast.Call):
             args = [*node.args, *(kw.value for kw in node.keywords)]
             if not any(_refers_to_user(a, aliases) for a in args):
