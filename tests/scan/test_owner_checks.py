@@ -35,7 +35,9 @@ VIEWS = """\
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.views.generic import UpdateView
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.views.generic import DetailView, UpdateView
 
 from app.models import Workout
 
@@ -56,6 +58,29 @@ class WorkoutEdit(OwnerMixin, UpdateView):
 class WorkoutEditOpen(UpdateView):
     model = Workout
     fields = ["is_public"]
+
+
+class WorkoutLog(DetailView):
+    model = Workout
+
+    def dispatch(self, request, *args, **kwargs):
+        workout = get_object_or_404(Workout, pk=kwargs["pk"])
+        self.owner_user = workout.user
+        is_owner = request.user == self.owner_user
+        if not is_owner and not workout.shared:
+            return HttpResponseForbidden()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class WorkoutLogOpen(LoginRequiredMixin, DetailView):
+    model = Workout
+
+    def dispatch(self, request, *args, **kwargs):
+        workout = get_object_or_404(Workout, pk=kwargs["pk"])
+        self.owner_user = workout.user
+        if request.user != self.owner_user:
+            messages.info(request, "not yours")
+        return super().dispatch(request, *args, **kwargs)
 
 
 def make(request, pk):
@@ -132,6 +157,8 @@ urlpatterns = [
     path("edit/<int:pk>/", views.WorkoutEdit.as_view()),
     path("edit-open/<int:pk>/", views.WorkoutEditOpen.as_view()),
     path("make/<int:pk>/", views.make),
+    path("log/<int:pk>/", views.WorkoutLog.as_view()),
+    path("log-open/<int:pk>/", views.WorkoutLogOpen.as_view()),
     path("warn/<int:pk>/", views.make_warn),
     path("late/<int:pk>/", views.make_late),
     path("input/<int:pk>/", views.make_input),
@@ -160,7 +187,13 @@ def _serious(result: ScanResult, view: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "view",
-    ["app.views.WorkoutEdit", "app.views.make", "app.views.shared_view", "app.views.tenant"],
+    [
+        "app.views.WorkoutEdit",
+        "app.views.WorkoutLog",
+        "app.views.make",
+        "app.views.shared_view",
+        "app.views.tenant",
+    ],
 )
 def test_owner_check_then_refusal_answers_login_and_object_rules(
     result: ScanResult, view: str
@@ -186,5 +219,19 @@ def test_unprotected_twins_stay_reported_as_missing_login(result: ScanResult, vi
 def test_check_of_another_object_leaves_the_fetched_one_reported(result: ScanResult) -> None:
     findings = [f for f in result.findings if f.view == "app.views.other_object"]
     assert [(f.rule_id, f.severity, f.location.line) for f in findings] == [
-        ("MG104", Severity.HIGH, 78)
+        ("MG104", Severity.HIGH, _line("workout = get_object_or_404(Workout, pk=pk)", "other"))
     ]
+
+
+def test_dispatch_comparison_that_does_not_refuse_leaves_the_queryset_reported(
+    result: ScanResult,
+) -> None:
+    findings = [f for f in result.findings if f.view == "app.views.WorkoutLogOpen"]
+    assert [(f.rule_id, f.severity) for f in findings] == [("MG103", Severity.HIGH)]
+
+
+def _line(text: str, after: str) -> int:
+    """The line of ``text`` in VIEWS after the function ``after`` starts."""
+    lines = VIEWS.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"def {after}"))
+    return next(i for i in range(start, len(lines)) if text in lines[i]) + 1

@@ -128,7 +128,10 @@ _GET_OBJECT = "self.get_object"
 
 
 def object_checked_by_view(
-    project: ProjectModel, cls: ClassModel | None, handlers: list[FunctionModel]
+    project: ProjectModel,
+    cls: ClassModel | None,
+    handlers: list[FunctionModel],
+    model: str | None = None,
 ) -> bool:
     """The object ``get_object()`` gives is checked, or replaced, before the handlers use it.
 
@@ -141,7 +144,9 @@ def object_checked_by_view(
     (``self.object = get_object_or_404(self.model, id=image_id)``, then a refusing check).
     A gate may also check ``self.get_object()`` without keeping it (``owner =
     self.get_object().get_owner_object()``, then ``if owner.user != request.user: return
-    HttpResponseForbidden()``).
+    HttpResponseForbidden()``), or fetch the served ``model`` itself by the URL's ``pk`` and
+    check that (``workout = get_object_or_404(Workout, pk=kwargs["pk"])``, then the owner
+    test): ``get_object()`` later returns the same record.
     """
     if cls is None:
         return False
@@ -162,6 +167,8 @@ def object_checked_by_view(
                 )
     if any(_GET_OBJECT in gate.facts.checked_attributes for gate in gates):
         return True  # owner = self.get_object()...; if owner.user != request.user: refuse
+    if model is not None and any(_refetched(project, gate, model) for gate in gates):
+        return True
     if not kept:
         return False
     if any(kept & set(gate.facts.checked_attributes) for gate in gates):
@@ -176,3 +183,14 @@ def object_checked_by_view(
         )
         for h in served
     )
+
+
+def _refetched(project: ProjectModel, gate: FunctionModel, model: str) -> bool:
+    """``gate`` fetches ``model`` by the URL's ``pk``/``slug`` and checks it against the user."""
+    for lk in gate.facts.lookups:
+        if not (lk.model and lk.user_scoped and set(lk.url_kwargs) & {"pk", "slug"}):
+            continue
+        found = project.class_named(lk.model)  # a re-export names the same class
+        if (found.qualname if found is not None else lk.model) == model:
+            return True
+    return False

@@ -179,11 +179,15 @@ def owner_checked_names(func: FunctionNode) -> set[str]:
     sources: dict[str, set[str]] = {}
     for node in nodes:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            if isinstance(target, ast.Name):
-                root = _chain_root(node.value)
-                if root:
-                    sources.setdefault(target.id, set()).add(root)
+            target = _chain_root(node.targets[0])
+            value = node.value
+            if isinstance(value, ast.Compare) and target in owners:
+                # is_owner = request.user == self.owner_user: the owner side is checked
+                found = {_chain_root(o) for o in (value.left, *value.comparators)}
+            else:
+                found = {_chain_root(value)}
+            if target:
+                sources.setdefault(target, set()).update(found - {""})
     checked: set[str] = set()
     for node in nodes:
         if (
@@ -191,7 +195,8 @@ def owner_checked_names(func: FunctionNode) -> set[str]:
             and _mismatch(node.test, owners, aliases, opt_in=opt_in)
             and exits(node.body)
         ):
-            checked.update(n.id for n in ast.walk(node.test) if isinstance(n, ast.Name))
+            checked.update(_chain_root(n) for n in ast.walk(node.test) if isinstance(n, ast.expr))
+    checked.discard("")
     checked -= aliases | {"request", "self"}
     todo = list(checked)
     while todo:
@@ -245,5 +250,19 @@ def _chain_root(value: ast.expr) -> str:
     if not isinstance(node, ast.Name) or node.id == "request":
         return ""
     if node.id == "self":
-        return "self.get_object" if "get_object" in methods else ""
+        if "get_object" in methods:
+            return "self.get_object"
+        first = _first_attribute(value)
+        return f"self.{first}" if first not in ("", "request", "kwargs", "args") else ""
     return node.id
+
+
+def _first_attribute(value: ast.expr) -> str:
+    """``owner_user`` for ``self.owner_user.userprofile``."""
+    node = value
+    while isinstance(node, ast.Attribute | ast.Call):
+        inner = node.func if isinstance(node, ast.Call) else node.value
+        if isinstance(node, ast.Attribute) and isinstance(inner, ast.Name):
+            return node.attr
+        node = inner
+    return ""

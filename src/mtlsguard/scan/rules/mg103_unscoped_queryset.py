@@ -209,11 +209,11 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             continue  # one finding per view class: the fix is there, not per route
         if ctx.queryset_scope(cls) is not None:
             continue  # scoped by a mixin, get_queryset() & co, or a parent fetched with a check
-        if not _lists(analysis, cls) and object_checked_by_view(ctx.project, cls, []):
-            continue  # dispatch() compares the object's owner with request.user and refuses
         if empty_queryset(ctx.project, cls):
             continue  # queryset = Model.objects.none() and no get_queryset(): nothing served
         model = served_model(ctx.project, cls)
+        if not _lists(analysis, cls) and object_checked_by_view(ctx.project, cls, [], model):
+            continue  # dispatch() compares the object's owner with request.user and refuses
         owners = ctx.owner_fields(model)
         if not owners:
             continue
