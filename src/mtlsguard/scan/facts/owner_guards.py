@@ -156,10 +156,20 @@ def _statements(body: list[ast.stmt]) -> list[ast.stmt]:
     return found
 
 
+_WRITES = frozenset({"save", "delete", "create", "update", "bulk_create", "get_or_create"})
+
+
 def _opt_in(func: FunctionNode) -> bool:
-    """An opt-in to sharing lets others read: not when the view acts and redirects."""
+    """An opt-in to sharing lets others read: not when the view acts (writes, or redirects).
+
+    A view that changes data, or whose last answer is a redirect (the answer to an action:
+    ``_log_meals(plan); return HttpResponseRedirect(...)``), is not a read the owner shared.
+    """
+    last = func.body[-1] if func.body else None
+    if isinstance(last, ast.Return) and last.value is not None and _redirect(last.value):
+        return False
     return not any(
-        isinstance(n, ast.Return) and n.value is not None and _redirect(n.value)
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _WRITES
         for n in own_nodes(func)
     )
 
