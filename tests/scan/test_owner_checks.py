@@ -37,7 +37,8 @@ from django.http import HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.views.generic import DetailView, UpdateView
+from django.core.exceptions import PermissionDenied
+from django.views.generic import CreateView, DetailView, UpdateView
 
 from app.models import Workout
 
@@ -51,6 +52,11 @@ class OwnerMixin:
 
 
 class WorkoutEdit(OwnerMixin, UpdateView):
+    model = Workout
+    fields = ["is_public"]
+
+
+class WorkoutCreate(OwnerMixin, CreateView):
     model = Workout
     fields = ["is_public"]
 
@@ -141,6 +147,30 @@ def other_object(request, pk, other):
     return render(request, "w.html", {"w": workout})
 
 
+def may_see(request, workout):
+    if workout.is_public:
+        return True
+    return request.user.is_authenticated and workout.user_id == request.user.pk
+
+
+def looks_fine(request, workout):
+    return workout.pk > 0
+
+
+def predicate_view(request, pk):
+    workout = get_object_or_404(Workout, pk=pk)
+    if not may_see(request, workout):
+        raise PermissionDenied
+    return render(request, "w.html", {"w": workout})
+
+
+def predicate_blind(request, pk):
+    workout = get_object_or_404(Workout, pk=pk)
+    if not looks_fine(request, workout):
+        raise PermissionDenied
+    return render(request, "w.html", {"w": workout})
+
+
 def tenant(request, pk):
     workout = get_object_or_404(Workout, pk=pk)
     if workout.user.profile.gym_id != request.user.profile.gym_id:
@@ -156,6 +186,9 @@ from app import views
 urlpatterns = [
     path("edit/<int:pk>/", views.WorkoutEdit.as_view()),
     path("edit-open/<int:pk>/", views.WorkoutEditOpen.as_view()),
+    path("create/", views.WorkoutCreate.as_view()),
+    path("pred/<int:pk>/", views.predicate_view),
+    path("blind/<int:pk>/", views.predicate_blind),
     path("make/<int:pk>/", views.make),
     path("log/<int:pk>/", views.WorkoutLog.as_view()),
     path("log-open/<int:pk>/", views.WorkoutLogOpen.as_view()),
@@ -205,6 +238,8 @@ def test_owner_check_then_refusal_answers_login_and_object_rules(
     "view",
     [
         "app.views.WorkoutEditOpen",
+        "app.views.WorkoutCreate",
+        "app.views.predicate_blind",
         "app.views.make_warn",
         "app.views.make_late",
         "app.views.make_input",

@@ -39,6 +39,7 @@ from mtlsguard.scan.facts.path_gate import login_paths
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
 from mtlsguard.scan.facts.refusals import (
     gate_calls,
+    predicate_gates,
     raises_refusal,
     refusing_params,
     request_calls,
@@ -150,6 +151,13 @@ def analyze_function(
         refusing_params=refusing_params(func) if refuses else (),
         gate_calls=gate_calls(func, walk.callee),
         request_calls=request_calls(func, walk.callee),
+        object_owner_guard=bool(
+            user_hint
+            and not guarded
+            and func.name == "dispatch"
+            and owner_guard(func, present=True)
+        ),
+        predicate_gates=predicate_gates(func, walk.callee),
         capabilities=capability_facts(
             func,
             walk.callee,

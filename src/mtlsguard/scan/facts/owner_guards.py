@@ -111,13 +111,20 @@ def _user_aliases(func: FunctionNode) -> frozenset[str]:
 
 
 def _mismatch(
-    test: ast.expr, owners: frozenset[str], aliases: frozenset[str], *, opt_in: bool
+    test: ast.expr,
+    owners: frozenset[str],
+    aliases: frozenset[str],
+    *,
+    opt_in: bool,
+    present: bool = True,
 ) -> bool:
     """True exactly when the caller is not the owner (possibly and a further condition).
 
     With ``opt_in`` a further condition that is not the object's mere presence (``not
     owner.userprofile.ro_access``, ``not template.is_public``: the owner opted in to sharing)
-    is accepted too.
+    is accepted too. Without ``present`` a check skipped when there is no object
+    (``owner_object and owner_object.user != request.user``) is not: with no object nobody
+    is refused (a create view).
     """
     if _comparison(test, _MISMATCH, aliases):
         return True
@@ -133,7 +140,10 @@ def _mismatch(
         if not hits or any(_reads_input(v) for v in rest):
             return False
         compared = {ast.unparse(n) for h in hits for n in ast.walk(h)}
-        return opt_in or all(ast.unparse(v) in compared for v in rest)
+        presence = [v for v in rest if ast.unparse(v) in compared]
+        if presence and not present:
+            return False
+        return opt_in or len(presence) == len(rest)
     return False
 
 
@@ -217,15 +227,19 @@ def owner_checked_names(func: FunctionNode) -> set[str]:
     return checked - aliases
 
 
-def owner_guard(func: FunctionNode) -> bool:
-    """The body refuses unless the caller is the owner, before it returns anything else."""
+def owner_guard(func: FunctionNode, *, present: bool = False) -> bool:
+    """The body refuses unless the caller is the owner, before it returns anything else.
+
+    With ``present`` also a check made only when there is an object (``if owner_object and
+    owner_object.user != request.user``): a login gate only for views that always have one.
+    """
     owners = owner_locals(func)
     aliases = _user_aliases(func)
     opt_in = _opt_in(func)
     for stmt in _statements(func.body):
         if (
             isinstance(stmt, ast.If)
-            and _mismatch(stmt.test, owners, aliases, opt_in=opt_in)
+            and _mismatch(stmt.test, owners, aliases, opt_in=opt_in, present=present)
             and exits(stmt.body)
         ):
             return True
