@@ -12,6 +12,7 @@ import ast
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import denies
+from mtlsguard.scan.facts.owner_guards import owner_checked_names, requester, server_side
 from mtlsguard.scan.facts.secret_checks import secret_test
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, strings
 
@@ -110,6 +111,7 @@ def _checked_names(func: FunctionNode, nodes: list[ast.AST], aliases: set[str]) 
                     if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
                 )
                 checked.update(_self_attributes(stmt.test))
+    checked |= owner_checked_names(func)
     checked |= _asserted(nodes, aliases)
     checked |= _refined(nodes, aliases, checked)
     checked |= _fetched_with_user(nodes, aliases)
@@ -335,6 +337,13 @@ def _ownership_test(test: ast.expr, aliases: set[str]) -> bool:
             users = [o for o in operands if _refers_to_user(o, aliases)]
             others = [o for o in operands if not _refers_to_user(o, aliases)]
             if users and any(not isinstance(o, ast.Constant) for o in others):
+                return True
+            # ``request.user != workout.user``: both sides end in ``.user``, one is the owner.
+            if (
+                len(operands) == 2
+                and any(requester(o, frozenset(aliases)) for o in operands)
+                and any(server_side(o, frozenset(aliases)) for o in operands)
+            ):
                 return True
         elif isinstance(node, ast.Call):
             args = [*node.args, *(kw.value for kw in node.keywords)]
