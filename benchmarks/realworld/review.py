@@ -159,6 +159,11 @@ def alternative_keys(finding: dict[str, Any]) -> list[str]:
     return [f"{finding['rule_id']}:{anchor}:{r}" for r in finding.get("also_routes") or ()]
 
 
+def sibling_keys(fingerprint: str, verdicts: dict[str, dict[str, Any]]) -> list[str]:
+    """The verdict keys of one fingerprint: itself and its ``#n`` duplicates."""
+    return [k for k in verdicts if k == fingerprint or k.startswith(fingerprint + "#")]
+
+
 def location_counts(findings: list[dict[str, Any]]) -> Counter[str]:
     """How many findings point at each code location (file:line)."""
     return Counter(where(f) for f in findings)
@@ -180,7 +185,15 @@ def review_project(
         item = Reviewed(key, finding)
         duplicate = key != finding["fingerprint"]
         candidates = [key] + ([] if duplicate else alternative_keys(finding))
-        for candidate in candidates:
+        # When one fingerprint was reviewed at several locations (``#2``...), the verdict
+        # written for this finding's own file:line wins: a sibling that disappears must not
+        # hand its verdict to the one that stays.
+        same_place = [
+            k
+            for k in sibling_keys(str(finding["fingerprint"]), verdicts)
+            if verdicts[k].get("reviewed_at") == where(finding) and k not in used
+        ]
+        for candidate in same_place[:1] + candidates:
             entry = verdicts.get(candidate)
             if entry is not None and candidate not in used:
                 used.add(candidate)
