@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import subprocess
 import sys
 from collections import Counter
@@ -322,6 +323,23 @@ def report_lines(results: list[ProjectResult], *, listing: bool) -> list[str]:
     return out
 
 
+def sampled(results: list[ProjectResult], size: int, seed: int) -> list[ProjectResult]:
+    """Each project cut to a seeded random sample of ``size`` of its error/warning findings.
+
+    ``random.Random(seed).sample(sorted(keys), size)`` over the verdict keys, as the held-out
+    reviews define their measure; a project with ``size`` or fewer is kept whole.
+    """
+    out = []
+    for r in results:
+        cut = ProjectResult(r.name, routes=r.routes, findings=r.findings, error=r.error)
+        cut.max_location, cut.max_at_location = r.max_location, r.max_at_location
+        keys = sorted(i.key for i in r.reviewed)
+        chosen = set(random.Random(seed).sample(keys, size)) if len(keys) > size else set(keys)
+        cut.reviewed = [i for i in r.reviewed if i.key in chosen]
+        out.append(cut)
+    return out
+
+
 def as_json(results: list[ProjectResult]) -> dict[str, Any]:
     """The run as JSON (numbers per project and every error/warning finding with its verdict)."""
     projects = {}
@@ -355,6 +373,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="also list every reviewed finding")
     parser.add_argument("--json", type=Path, help="write the run as JSON here")
     parser.add_argument("--keep", type=Path, help="write each raw report to DIR/<project>.json")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="also print the measure on a seeded sample of N error/warning findings per project",
+    )
+    parser.add_argument("--seed", type=int, default=12, help="seed of --sample (default 12)")
     args = parser.parse_args(argv)
 
     verdicts = load_verdicts(args.verdicts)
@@ -382,6 +407,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mtlsguard scan TREE --allow-partial --format json, run by {args.python}")
     print(f"trees: {args.trees}; verdicts: {args.verdicts}\n")
     print("\n".join(table(results)))
+    if args.sample:
+        print(f"\nMeasure: a seeded sample (seed {args.seed}) of {args.sample} per project\n")
+        print("\n".join(table(sampled(results, args.sample, args.seed))))
     print("\n".join(report_lines(results, listing=args.list)))
     if args.json:
         args.json.write_text(json.dumps(as_json(results), indent=1), encoding="utf-8")
