@@ -29,6 +29,9 @@ user by code that looks at the user (``get_events_for_user(request.user)``: a pu
 A view of a reusable app that no URLconf the scan read routes (listed as ``<unrouted>/...``:
 the site, or code such as ``AppConfig.get_urls()`` that the scanner cannot resolve, mounts it)
 is ``low`` with low confidence: a ``login_required()`` applied where it is routed is not seen.
+A create view (no URL parameters) whose ``form_valid()``/``perform_create()`` sets the owner
+foreign key to ``request.user`` before saving is ``medium``: it fails for an anonymous caller and
+its ``GET`` is an empty form, so only the login wall is missing.
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application
@@ -63,6 +66,8 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.exposure import exposure
+from mtlsguard.scan.analysis.owner_create import owner_set_on_create
+from mtlsguard.scan.analysis.ownership import user_owner_fields
 from mtlsguard.scan.analysis.public_api import public_api_note
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
@@ -99,6 +104,21 @@ def _sensitive_reads(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     if cls is None:
         return True
     return bool(ctx.owner_fields(served_model(ctx.project, cls)))
+
+
+def _anonymous_create_note(ctx: RuleContext, analysis: RouteAnalysis) -> str:
+    """Evidence note for a create view anonymous callers cannot complete, or ``""``."""
+    cls = analysis.klass
+    model = served_model(ctx.project, cls) if cls is not None else None
+    owners = user_owner_fields(ctx.project, model) if model is not None else ()
+    where_set = owner_set_on_create(ctx.project, ctx.sources(), analysis, owners)
+    if not where_set:
+        return ""
+    return (
+        f"; {where_set} before saving, which fails for an anonymous caller, and the GET is an "
+        "empty form: nothing is served to anonymous users, but the login wall is missing "
+        "(an error instead of a login redirect): medium"
+    )
 
 
 @rule(
@@ -151,6 +171,9 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 "; the route is declared only when settings.DEBUG is on (a development "
                 "server; Django's deployment checklist forbids DEBUG in production): low"
             )
+        if severity is Severity.HIGH and not note:
+            note = _anonymous_create_note(ctx, analysis)
+            severity = Severity.MEDIUM if note else severity
         yield meta.finding(
             location=analysis.location,
             route=analysis.route.pattern,
