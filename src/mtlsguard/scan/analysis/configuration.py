@@ -54,6 +54,10 @@ class ProjectConfiguration:
     local_auth_paths: PathCond | None = None
     """Which paths :attr:`local_auth_middleware` refuses to anonymous users, when its hook
     decides that from the path alone (an allow-list, a prefix)."""
+    conditional_middleware: tuple[str, str] | None = None
+    """(middleware, helper) of a project middleware whose hook refuses when a project helper
+    that checks the user says no, but only under a condition decided at run time (an
+    attribute it computes from the request): which routes it covers is undecided."""
     cert_middleware: tuple[str, str] | None = None
     """(middleware, certificate keys) of a project middleware that only checks a certificate."""
     default_permissions: Expr = _ALLOW_ANY
@@ -82,6 +86,7 @@ class ProjectConfiguration:
             local_auth_middleware=gates.local,
             local_auth_partial=gates.partial,
             local_auth_paths=gates.paths,
+            conditional_middleware=gates.conditional,
             cert_middleware=gates.cert,
             default_permissions=drf.permissions,
             default_permission_source=drf.source,
@@ -126,6 +131,7 @@ class _MiddlewareGates:
     partial: bool = False
     paths: PathCond | None = None
     cert: tuple[str, str] | None = None
+    conditional: tuple[str, str] | None = None
 
     def read(self, project: ProjectModel, names: Iterable[str]) -> None:
         for name in names:
@@ -138,6 +144,7 @@ class _MiddlewareGates:
             guard = cert = partial = False
             paths: PathCond | None = None
             keys: list[str] = []
+            checker = ""
             for hook in _MIDDLEWARE_HOOKS:
                 method = project.method(cls, hook)
                 if method is None:
@@ -151,6 +158,7 @@ class _MiddlewareGates:
                 # ``if not user.is_authenticated and path not in EXEMPT: return redirect(...)``:
                 # refuses by path (even when the refusal sits in a nested ``if``).
                 paths = paths or facts.login_paths
+                checker = checker or _user_checker(project, cls, facts)
                 if facts.cert_guard:
                     cert = True
                     keys.extend(facts.cert_keys)
@@ -158,6 +166,8 @@ class _MiddlewareGates:
                 self.local = name
                 self.partial = partial or paths is not None
                 self.paths = paths
+            elif checker:
+                self.conditional = (name, checker)
             elif cert:
                 self.cert = (name, ", ".join(dict.fromkeys(keys)))
 
@@ -174,6 +184,30 @@ def _helper_guard(project: ProjectModel, cls: ClassModel, facts: FunctionFacts) 
             if hit is not None and hit[1].facts.auth_guard:
                 return True
     return False
+
+
+def _user_checker(project: ProjectModel, cls: ClassModel, facts: FunctionFacts) -> str:
+    """A project helper that checks the user, whose ``False`` makes the hook refuse.
+
+    ``if request.admin_namespace: return self.check_admin_authorization(request)`` where that
+    method reads ``if not is_admin_authorized(request): return redirect(...)`` and the helper
+    looks at ``request.user.is_staff``: a gate, but under a condition the hook computes at run
+    time, so whether it covers a given route is not known (``""`` when there is none).
+    """
+    methods = [facts]
+    for name in facts.calls:
+        if name.startswith(("self.", ".")):
+            hit = project.method(cls, short_of(name))
+            if hit is not None:
+                methods.append(hit[1].facts)
+    for found in methods:
+        for name in found.capabilities.guard_calls:
+            helper = project.function_named(name)
+            if helper is not None and (
+                helper.facts.auth_guard or helper.facts.capabilities.reads_user_state
+            ):
+                return short_of(name)
+    return ""
 
 
 @dataclass(frozen=True, slots=True)

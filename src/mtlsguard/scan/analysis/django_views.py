@@ -216,6 +216,17 @@ class DjangoViews:
                 return Protection(method, None, "middleware", f"{name} (only for some paths)")
             else:
                 return Protection(method, True, "middleware", name)
+        if not exempt and config.conditional_middleware:
+            # A gate whose reach is decided at run time: undecided, not absent (MG101 lowers).
+            name, checker = config.conditional_middleware
+            return Protection(
+                method,
+                False,
+                "middleware",
+                f"no authentication check in the view; middleware {name} refuses when "
+                f"{checker}() says no, but only under a condition it computes at run time "
+                "(whether it covers this route is undecided)",
+            )
         detail = "no authentication check"
         if exempt:
             detail = "exempt from login-required middleware (@login_not_required or public view)"

@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mtlsguard.scan.analysis.capabilities import random_fields
 from mtlsguard.scan.analysis.ownership import authored_record, is_user_model, owner_fields
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
+from mtlsguard.scan.body_records import ObjectLookup
 from mtlsguard.scan.knowledge import HTTP_METHODS, LOGIN_FLOW_CALLS, short_of
 from mtlsguard.scan.project_model import FunctionModel, ProjectModel
 
@@ -48,10 +50,16 @@ class Exposure:
     keyed_lookup: bool = False
     """It fetches a user's record by a caller-chosen key (``pk`` from the URL, a body id)."""
     capability: bool = False
-    """What it fetches is checked against a secret the caller presents (an invitation token),
-    and it never looks at ``request.user``: a link, not an account, is the credential."""
+    """What it fetches is checked against a secret the caller presents (an invitation token)
+    or named by a random token field the server generated (``code = UUIDField(default=uuid4)``,
+    not the primary key), and it never looks at ``request.user``: a link, not an account, is
+    the credential."""
     version: str = ""
     """The name that marks it as a version or build information page, if any."""
+    per_caller: bool = False
+    """It reads no model owned by a user and looks at ``request.user`` only to decide what the
+    caller sees (``if request.user.is_authenticated:``), without refusing anyone: a page made
+    for anonymous and signed-in callers alike, whose user data is the caller's own."""
 
     @property
     def informational(self) -> bool:
@@ -68,8 +76,9 @@ class Exposure:
         """Evidence suffix saying why the finding is informational (``""`` otherwise)."""
         if self.capability and not self.auth_flow:
             return (
-                "; the records it reads are checked against a secret the caller presents (a "
-                "token link), public by design: informational"
+                "; the records it reads are checked against a secret the caller presents or "
+                "named by a random token field the server generated (a capability link), "
+                "public by design: informational"
             )
         if self.version and not self.auth_flow:
             return (
@@ -81,6 +90,12 @@ class Exposure:
             return (
                 f"; {marks} a sign-in/sign-out, password-reset, signup, health "
                 "or schema endpoint, public by design: informational"
+            )
+        if self.per_caller:
+            return (
+                "; it reads no model owned by a user and looks at request.user only to choose "
+                "what a signed-in or anonymous caller sees (its authentication state), so an "
+                "anonymous caller gets nothing of anyone else's: informational"
             )
         if not self.touches_user_data:
             return (
@@ -125,21 +140,41 @@ def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
         # The OAuth callback of python-social-auth is the sign-in, whatever the view is called.
         calls = (c for f in functions for c in f.facts.calls if c in LOGIN_FLOW_CALLS)
         flow = next((f"its call to {c} (python-social-auth) marks" for c in calls), "")
+    lookups = [lk for f in functions for lk in f.facts.lookups]
+    tokens = {id(lk) for lk in lookups if not lk.user_scoped and _token_keyed(project, lk)}
     keyed = any(
         owner_fields(project, lk.model) or is_user_model(project, lk.model)
-        for f in functions
-        for lk in f.facts.lookups
-        if not lk.user_scoped
+        for lk in lookups
+        if not lk.user_scoped and id(lk) not in tokens
     )
     touches = owned or keyed or any(_touches(project, f, 0) for f in functions)
-    lookups = [lk for f in functions for lk in f.facts.lookups]
     capability = (
         bool(lookups)
-        and all(lk.user_scoped for lk in lookups)
+        and all(lk.user_scoped or id(lk) in tokens for lk in lookups)
         and not any(f.facts.mentions_user for f in functions)
     )
+    per_caller = (
+        touches
+        and not owned
+        and not keyed
+        and not any(_touches(project, f, 0, user=False) for f in functions)
+        and any(_reads_user_state(project, f, 0) for f in functions)
+    )
     # What a second sign-in step fetches is gated by the session's user, not open.
-    return Exposure(touches, flow, keyed and not step, capability, version)
+    return Exposure(
+        touches and not per_caller, flow, keyed and not step, capability, version, per_caller
+    )
+
+
+def _token_keyed(project: ProjectModel, lookup: ObjectLookup) -> bool:
+    """``Notification.objects.get(code=code)`` where ``code`` has a random default.
+
+    The caller names the record by a token the server generated (not the primary key, an
+    identifier shown in lists): whoever has the link was handed it, as MG104 judges.
+    """
+    fields = random_fields(project, lookup.model)
+    heads = {key.split("__")[0] for key in lookup.caller_fields}
+    return any(not fields[name] for name in heads & fields.keys())
 
 
 def _words(name: str) -> str:
@@ -149,18 +184,49 @@ def _words(name: str) -> str:
     ).lower()
 
 
-def _touches(project: ProjectModel, func: FunctionModel, depth: int) -> bool:
+def _reads_user_state(project: ProjectModel, func: FunctionModel, depth: int) -> bool:
+    """``func`` (or a project function it calls) reads ``request.user.is_authenticated`` & co."""
+    if func.facts.mentions_user and func.facts.capabilities.reads_user_state:
+        return True
+    for name in func.facts.calls if depth < _MAX_DEPTH else ():
+        if "." in name and not name.startswith((".", "self.")):
+            callee = project.function_named(name, parse=False)
+            if callee is not None and _reads_user_state(project, callee, depth + 1):
+                return True
+    return False
+
+
+def _touches(project: ProjectModel, func: FunctionModel, depth: int, *, user: bool = True) -> bool:
+    """``func`` reads user data (``user``: mentioning ``request.user`` counts as reading it)."""
     facts = func.facts
     # A lookup reads user data unless what it fetches is an authored record (published terms).
-    if facts.mentions_user or any(not authored_record(project, lk.model) for lk in facts.lookups):
+    mentions = facts.mentions_user and user
+    if mentions or any(not authored_record(project, lk.model) for lk in facts.lookups):
         return True
     for name in facts.calls:
-        if ".objects." in name or name.endswith(".objects"):
-            model = name.split(".objects", 1)[0]
-            if owner_fields(project, model):
+        manager = _manager(name, user)
+        if manager:
+            model = name.split(manager, 1)[0]
+            # Without request.user counting, a query of the user model reads other users'
+            # data; so may one through _default_manager of a model the scan cannot resolve
+            # (Order = get_model("order", "Order"): the idiom of swappable, dynamic models).
+            unknown = manager != ".objects" and project.class_named(model) is None
+            if owner_fields(project, model) or (
+                not user and (is_user_model(project, model) or unknown)
+            ):
                 return True
         elif depth < _MAX_DEPTH and not name.startswith("."):
             callee = project.function_named(name, parse=False)
-            if callee is not None and _touches(project, callee, depth + 1):
+            if callee is not None and _touches(project, callee, depth + 1, user=user):
                 return True
     return False
+
+
+def _manager(name: str, user: bool) -> str:
+    """The manager attribute ``name`` queries through (``.objects``), or ``""``.
+
+    Without ``request.user`` counting (:func:`_touches` with ``user=False``), Django's
+    ``_default_manager``/``_base_manager`` count too: the claim "reads no owned model" must hold.
+    """
+    managers = (".objects",) if user else (".objects", "._default_manager", "._base_manager")
+    return next((m for m in managers if f"{m}." in name or name.endswith(m)), "")

@@ -25,7 +25,14 @@ looks at ``request.user``, or fetches a user's record by a caller-chosen key. Vi
 no user data (a constant page, a public model) and sign-in, sign-out, password-reset, signup,
 health, schema, autoconfig and version endpoints are reported as ``info``, with the reason in
 the evidence; so are reads a view opens with ``AllowAny`` itself over a queryset computed per
-user by code that looks at the user (``get_events_for_user(request.user)``: a public API).
+user by code that looks at the user (``get_events_for_user(request.user)``: a public API);
+views that read no model owned by a user and look at ``request.user`` only to choose what a
+signed-in or anonymous caller sees (``if request.user.is_authenticated:``); and views whose
+records are named by a random token field the server generated (``code =
+UUIDField(default=uuid4)``, not the primary key: a capability link). A project middleware that
+refuses after a user check, but only under a condition it computes at run time (``if
+request.admin_namespace: return self.check_admin(request)``), leaves the route's authentication
+undecided: at most ``medium`` with low confidence.
 A view of a reusable app that no URLconf the scan read routes (listed as ``<unrouted>/...``:
 the site, or code such as ``AppConfig.get_urls()`` that the scanner cannot resolve, mounts it)
 is ``low`` with low confidence: a ``login_required()`` applied where it is routed is not seen.
@@ -197,6 +204,11 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 "login_required() or permission decorator applied where it is routed is not "
                 "seen: low until the route is known (scan the site that installs the app)"
             )
+        elif any(
+            p.decided_by == "middleware" for p in analysis.protections if p.authenticated is False
+        ):
+            severity, confidence = min(severity, Severity.MEDIUM), Confidence.LOW
+            note = ": medium with low confidence until the middleware's reach is known"
         elif analysis.route.debug_only:
             severity = Severity.LOW
             note = (
