@@ -67,6 +67,7 @@ from mtlsguard.scan.analysis.guardian import ObjectPermissionGate, object_permis
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import empty_queryset, object_check_delegates, served_model
+from mtlsguard.scan.analysis.view_models import object_checked_by_view
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import BinOp, ClassModel, Expr, Ref, Seq
@@ -225,6 +226,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if empty_queryset(ctx.project, cls):
             continue  # queryset = Model.objects.none() and no get_queryset(): nothing served
         model = served_model(ctx.project, cls)
+        if not _lists(analysis, cls) and object_checked_by_view(ctx.project, cls, [], model):
+            continue  # dispatch() compares the object's owner with request.user and refuses
         owners = ctx.owner_fields(model)
         if not owners:
             continue

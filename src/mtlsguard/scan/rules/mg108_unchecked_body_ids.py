@@ -50,6 +50,7 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan import walking
 from mtlsguard.scan.analysis.body_ids import IdListLookup, id_list_lookups
 from mtlsguard.scan.analysis.ownership import is_user_model, relation_target, user_owner_fields
 from mtlsguard.scan.analysis.relations import ModelSources, child_relation
@@ -133,7 +134,7 @@ def _checked_in_view(
             and isinstance(n.func, ast.Attribute)
             and n.func.attr == "save"
             and any(kw.arg in (field, f"{field}_id") for kw in n.keywords)
-            for n in ast.walk(node)
+            for n in walking.walk(node)
         ):
             return True
     return False
