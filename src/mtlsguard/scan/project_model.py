@@ -174,6 +174,10 @@ class FunctionFacts:
     gate_calls: tuple[tuple[str, tuple[int, ...]], ...] = ()
     """Bare-statement calls of the body given the requesting user: (callee, user positions)."""
     request_calls: tuple[str, ...] = ()
+    predicate_gates: tuple[str, ...] = ()
+    object_owner_guard: bool = False
+    """``dispatch()`` refuses unless the caller owns the object, when there is one."""
+    """Predicates given the request whose falsy answer refuses (``if not allowed(request, x)``)."""
     """Callees of unconditional statements handed the request (``self.get_thread(request)``)."""
     capabilities: CapabilityFacts = NO_CAPABILITIES
     """Secrets checked and user-aware calls (:mod:`mtlsguard.scan.capability_facts`)."""

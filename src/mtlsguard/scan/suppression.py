@@ -20,6 +20,7 @@ from pathlib import Path
 
 from mtlsguard.findings.assessment import Suppression
 from mtlsguard.findings.model import Confidence, Finding, Location, ScanResult
+from mtlsguard.scan import walking
 from mtlsguard.scan.rules.mg001_suppression_without_reason import RULE as SUPPRESSION_WITHOUT_REASON
 from mtlsguard.scan.rules.mg002_unused_suppression import RULE as UNUSED_SUPPRESSION
 from mtlsguard.scan.static.parsing import parse_python
@@ -118,7 +119,7 @@ def _anchor_groups(source: str) -> dict[int, frozenset[int]]:
     except (SyntaxError, ValueError):
         return {}
     groups: dict[int, frozenset[int]] = {}
-    for node in ast.walk(tree):
+    for node in walking.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             first = min([d.lineno for d in node.decorator_list] + [node.lineno])
             header_end = max(node.lineno, node.body[0].lineno - 1) if node.body else node.lineno

@@ -16,6 +16,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import denies
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
 
@@ -41,7 +42,7 @@ class IdListLookup:
 
 def _from_body(value: ast.expr) -> bool:
     """``request.data.get("ids")``, ``serializer.validated_data["documents"]``."""
-    return any(isinstance(n, ast.Attribute) and n.attr in _BODY for n in ast.walk(value))
+    return any(isinstance(n, ast.Attribute) and n.attr in _BODY for n in walking.walk(value))
 
 
 def _body_locals(nodes: list[ast.AST]) -> set[str]:
@@ -62,7 +63,7 @@ def _bindings(nodes: list[ast.AST]) -> list[Binding]:
         if isinstance(node, ast.Assign):
             found.append(({t.id for t in node.targets if isinstance(t, ast.Name)}, node.value))
         elif isinstance(node, ast.For | ast.comprehension):
-            names = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+            names = {n.id for n in walking.walk(node.target) if isinstance(n, ast.Name)}
             found.append((names, node.iter))
     return found
 
@@ -83,7 +84,7 @@ def _derived(assigns: list[Binding], seeds: set[str], extra: frozenset[str]) -> 
             if any(
                 (isinstance(n, ast.Name) and n.id in found)
                 or (isinstance(n, ast.Attribute) and n.attr in extra)
-                for n in ast.walk(value)
+                for n in walking.walk(value)
             ):
                 found |= names
                 changed = True
@@ -106,7 +107,7 @@ def _checked(nodes: list[ast.AST], ids: set[str]) -> bool:
     for node in nodes:
         if not isinstance(node, ast.If):
             continue
-        names = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+        names = {n.id for n in walking.walk(node.test) if isinstance(n, ast.Name)}
         user = bool(names & with_user) or mentions_user(node.test)
         if names & from_ids and user and any(denies(s) for s in [*node.body, *node.orelse]):
             return True

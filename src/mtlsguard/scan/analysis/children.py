@@ -17,6 +17,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, through_objects
 
 __all__ = [
@@ -150,7 +151,7 @@ def _user_argument(value: ast.expr) -> bool:
     Not a fetch through the user's own relation (``request.user.organizations``): that parent
     is a tenant the user belongs to, and its children are the tenant's.
     """
-    for node in ast.walk(value):
+    for node in walking.walk(value):
         if not isinstance(node, ast.Call):
             continue
         for arg in [*node.args, *(kw.value for kw in node.keywords)]:
@@ -267,7 +268,7 @@ def _chain(
             keys.extend(
                 kw.arg
                 for arg in call.args
-                for sub in ast.walk(arg)
+                for sub in walking.walk(arg)
                 if isinstance(sub, ast.Call)
                 for kw in sub.keywords
                 if kw.arg
@@ -299,7 +300,7 @@ def object_arguments(func: FunctionNode) -> Iterator[ObjectArgument]:
 def request_attributes_in(node: ast.AST) -> set[str]:
     """``event`` of every ``request.event``/``self.request.event`` inside ``node``."""
     found: set[str] = set()
-    for sub in ast.walk(node):
+    for sub in walking.walk(node):
         if not isinstance(sub, ast.Attribute):
             continue
         base = sub.value

@@ -93,7 +93,7 @@ def _local_dispatch(
     owner = short_of(local.qualname)
     chain.auth.extend(decorators.effects(dispatch.decorators).auth)
     facts = dispatch.facts
-    if facts.auth_guard:
+    if facts.auth_guard or (facts.object_owner_guard and _single_object(cls)):
         chain.auth.append(f"request.user check in {owner}.dispatch()")
     chain.auth.extend(
         f"{owner}.dispatch() refuses unless self.{name}() (a user check)"
@@ -187,3 +187,15 @@ def served_methods(
                 break
     kept = set(methods) - stubs
     return kept if kept else set(methods)
+
+
+_OBJECT_VIEWS = frozenset(
+    {"SingleObjectMixin", "DetailView", "UpdateView", "DeleteView", "BaseDetailView"}
+)
+_NEW_OBJECT_VIEWS = frozenset({"CreateView", "BaseCreateView", "FormView"})
+
+
+def _single_object(cls: ClassModel) -> bool:
+    """Django's detail/update/delete views: ``get_object()`` always gives one (or 404)."""
+    names = {short_of(entry) for entry in cls.mro}
+    return bool(names & _OBJECT_VIEWS) and not names & _NEW_OBJECT_VIEWS

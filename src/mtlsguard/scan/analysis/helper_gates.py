@@ -1,5 +1,8 @@
 """Helpers that refuse by raising, called by a view with the requesting user.
 
+A predicate given the request whose falsy answer refuses (``if not is_mlist_authorized(request,
+mlist): raise PermissionDenied``) counts when it reads the requesting user.
+
 ``allow_use_notifications(request.user)`` as a statement of the view body, where the helper
 reads ``if user.is_anonymous: raise PermissionDenied``, gates everything after it as a
 ``request.user`` check in the view itself would; so does an ACL helper given the per-user data
@@ -34,6 +37,10 @@ def helper_gate(
         helper = _function(project, name, cls)
         if helper is not None and set(positions) & set(helper.facts.refusing_params):
             return f"{short_of(helper.qualname)}() raises unless the requesting user may proceed"
+    for name in facts.predicate_gates:
+        helper = _function(project, name, cls)
+        if helper is not None and _reads_user(helper):
+            return f"{short_of(helper.qualname)}() decides whether the requesting user may proceed"
     if depth and facts.auth_guard and facts.raises_refusal:
         return f"request.user check in {short_of(func.qualname)}()"
     if depth >= _MAX_DEPTH:
@@ -47,6 +54,15 @@ def helper_gate(
 
 
 _MAX_DEPTH = 3
+
+
+def _reads_user(predicate: FunctionModel) -> bool:
+    """The predicate reads ``request.user`` (an answer about the caller, not about the data).
+
+    ``is_mlist_authorized(request, mlist)`` testing ``request.user.is_authenticated`` and the
+    user's subscriptions decides who may see the list; one reading only the object does not.
+    """
+    return predicate.facts.mentions_user
 
 
 def _on_self(name: str) -> str | None:

@@ -17,6 +17,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.analysis.ownership import relation_target
 from mtlsguard.scan.analysis.relations import ModelSources
 from mtlsguard.scan.analysis.scoping import user_aware
@@ -268,5 +269,5 @@ def narrowed_in_init(project: ProjectModel, sources: SourceFunctions, cls: Class
     return node is not None and any(
         isinstance(n, ast.Assign)
         and any(isinstance(t, ast.Attribute) and t.attr == "queryset" for t in n.targets)
-        for n in ast.walk(node)
+        for n in walking.walk(node)
     )

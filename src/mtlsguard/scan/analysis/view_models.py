@@ -122,8 +122,16 @@ def _model_value(project: ProjectModel, cls: ClassModel, value: Expr, depth: int
     return None
 
 
+_GET_OBJECT = "self.get_object"
+"""What :func:`~mtlsguard.scan.facts.owner_guards.owner_checked_names` calls the object of
+``self.get_object()`` checked in place (not kept on the view)."""
+
+
 def object_checked_by_view(
-    project: ProjectModel, cls: ClassModel | None, handlers: list[FunctionModel]
+    project: ProjectModel,
+    cls: ClassModel | None,
+    handlers: list[FunctionModel],
+    model: str | None = None,
 ) -> bool:
     """The object ``get_object()`` gives is checked, or replaced, before the handlers use it.
 
@@ -134,6 +142,11 @@ def object_checked_by_view(
     request.user).can_edit(): raise PermissionDenied``); it is replaced when every handler
     assigns the attribute again from a lookup of its own checked against the user
     (``self.object = get_object_or_404(self.model, id=image_id)``, then a refusing check).
+    A gate may also check ``self.get_object()`` without keeping it (``owner =
+    self.get_object().get_owner_object()``, then ``if owner.user != request.user: return
+    HttpResponseForbidden()``), or fetch the served ``model`` itself by the URL's ``pk`` and
+    check that (``workout = get_object_or_404(Workout, pk=kwargs["pk"])``, then the owner
+    test): ``get_object()`` later returns the same record.
     """
     if cls is None:
         return False
@@ -152,6 +165,10 @@ def object_checked_by_view(
                     for w in method.facts.self_writes
                     if any(c.rsplit(".", 1)[-1] == "get_object" for c in w.calls)
                 )
+    if any(_GET_OBJECT in gate.facts.checked_attributes for gate in gates):
+        return True  # owner = self.get_object()...; if owner.user != request.user: refuse
+    if model is not None and any(_refetched(project, gate, model) for gate in gates):
+        return True
     if not kept:
         return False
     if any(kept & set(gate.facts.checked_attributes) for gate in gates):
@@ -166,3 +183,14 @@ def object_checked_by_view(
         )
         for h in served
     )
+
+
+def _refetched(project: ProjectModel, gate: FunctionModel, model: str) -> bool:
+    """``gate`` fetches ``model`` by the URL's ``pk``/``slug`` and checks it against the user."""
+    for lk in gate.facts.lookups:
+        if not (lk.model and lk.user_scoped and set(lk.url_kwargs) & {"pk", "slug"}):
+            continue
+        found = project.class_named(lk.model)  # a re-export names the same class
+        if (found.qualname if found is not None else lk.model) == model:
+            return True
+    return False

@@ -39,12 +39,14 @@ from mtlsguard.scan.facts.object_methods import (
     super_delegates,
     user_check_params,
 )
+from mtlsguard.scan.facts.owner_guards import owner_guard
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
 from mtlsguard.scan.facts.path_gate import login_paths
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
 from mtlsguard.scan.facts.random_fills import self_fills
 from mtlsguard.scan.facts.refusals import (
     gate_calls,
+    predicate_gates,
     raises_refusal,
     refusing_params,
     request_calls,
@@ -86,7 +88,7 @@ def analyze_function(
     role_hint = "auth" in hints or "role" in hints
     role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
     user_hint = "auth" in hints or "user" in hints or "userdata" in hints
-    guarded = (user_hint and auth_guard(func, nested=walk.has_nested)) or (
+    guarded = (user_hint and (auth_guard(func, nested=walk.has_nested) or owner_guard(func))) or (
         "denied" in hints and delegated_guard(func)
     )
     mentions_user = "user" in hints
@@ -161,6 +163,13 @@ def analyze_function(
         refusing_params=refusing_params(func) if refuses else (),
         gate_calls=gate_calls(func, walk.callee),
         request_calls=request_calls(func, walk.callee),
+        object_owner_guard=bool(
+            user_hint
+            and not guarded
+            and func.name == "dispatch"
+            and owner_guard(func, present=True)
+        ),
+        predicate_gates=predicate_gates(func, walk.callee),
         capabilities=capability_facts(
             func,
             walk.callee,

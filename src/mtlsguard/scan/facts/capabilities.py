@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.capability_facts import CapabilityFacts, KeyLookup
 from mtlsguard.scan.facts.credentials import credential_guard
 from mtlsguard.scan.facts.guards import denies, guard_blocks
@@ -53,7 +54,8 @@ def capability_facts(
         guard_calls=_guard_calls(func, callee),
         key_lookups=tuple(_key_lookups(func, resolve)) if shorts & _LOOKUPS else (),
         user_calls=_user_calls(func, callee) if queryset_method and "user" in hints else (),
-        credential_guard=credential_guard(func),
+        # A credential lookup goes through a model manager: no manager read, no lookup.
+        credential_guard="manager" in hints and credential_guard(func),
         lockout=_lockout(func),
         authenticate_keywords=(
             _authenticate_keywords(func, callee) if shorts & _AUTHENTICATE else ()
@@ -93,7 +95,7 @@ def _lockout(func: FunctionNode) -> bool:
             if isinstance(n, ast.Attribute | ast.Name)
         ]
         if any(w in name.lower() for name in names for w in _COUNTER_WORDS) and any(
-            isinstance(sub, ast.Return | ast.Raise) for sub in ast.walk(node)
+            isinstance(sub, ast.Return | ast.Raise) for sub in walking.walk(node)
         ):
             return True
     return False
@@ -113,7 +115,7 @@ def _guard_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple
     tested: dict[str, None] = {}
     for stmt in _top_statements(func.body):
         if isinstance(stmt, ast.If):
-            for node in ast.walk(stmt.test):
+            for node in walking.walk(stmt.test):
                 if isinstance(node, ast.Call) and (name := callee_of(node)):
                     tested.setdefault(name)
     if not tested:
@@ -121,7 +123,7 @@ def _guard_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple
 
     def calls(name: str) -> Callable[[ast.expr], bool]:
         return lambda test: any(
-            isinstance(n, ast.Call) and callee_of(n) == name for n in ast.walk(test)
+            isinstance(n, ast.Call) and callee_of(n) == name for n in walking.walk(test)
         )
 
     return tuple(name for name in tested if guard_blocks(func.body, calls(name)))
@@ -146,7 +148,7 @@ def _key_lookups(func: FunctionNode, resolve: Callable[[ast.expr], Expr]) -> Ite
             stmt, ast.If | ast.For | ast.While | ast.Try | ast.With | ast.AsyncWith
         ):
             continue
-        for node in ast.walk(stmt):
+        for node in walking.walk(stmt):
             if isinstance(node, ast.Call):
                 found = _key_lookup(node, inputs, resolve)
                 if found is not None:
@@ -195,7 +197,7 @@ def _secret_fallback(stmt: ast.stmt, inputs: set[str]) -> bool:
             for kw in node.keywords
         )
         for sub in stmt.body
-        for node in ast.walk(sub)
+        for node in walking.walk(sub)
     )
 
 
@@ -234,7 +236,7 @@ def _caller_value(value: ast.expr, inputs: set[str]) -> bool:
     """The caller chose ``value``: request input, a form's cleaned data, a URL parameter."""
     if mentions_user(value):
         return False
-    for node in ast.walk(value):
+    for node in walking.walk(value):
         if isinstance(node, ast.Name) and node.id in inputs:
             return True
         if isinstance(node, ast.Attribute) and (

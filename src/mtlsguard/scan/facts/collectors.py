@@ -10,8 +10,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Sequence
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts import lookups as _lookups  # noqa: F401  (registers first)
-from mtlsguard.scan.facts.syntax import mentions_user, strings
+from mtlsguard.scan.facts.syntax import MANAGERS, mentions_user, strings
 from mtlsguard.scan.facts.walk import CALL_COLLECTORS, FunctionWalk, collects, on_call
 from mtlsguard.scan.knowledge import (
     SAFE_METHODS,
@@ -89,6 +90,8 @@ def _attribute_hints(walk: FunctionWalk, nodes: list[ast.Attribute]) -> None:
             hint = memo[node.attr] = _attribute_hint(node.attr)
         if hint:
             hints.add(hint)
+        if node.attr in MANAGERS:
+            hints.add("manager")
 
 
 @collects(ast.Name)
@@ -186,7 +189,7 @@ def _self_writes(
     calls = tuple(
         dict.fromkeys(
             name
-            for sub in ast.walk(value)
+            for sub in walking.walk(value)
             if isinstance(sub, ast.Call) and (name := walk.callee(sub))
         )
     )

@@ -20,14 +20,15 @@ request). The value must be *named* like a secret somewhere on its way — the h
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 
 from mtlsguard.scan.facts.guards import guard_blocks
 from mtlsguard.scan.facts.syntax import (
     MANAGERS,
     FunctionNode,
     mentions_user,
+    own_nodes,
     strings,
+    subtree,
     through_objects,
 )
 
@@ -50,7 +51,9 @@ def _secret_named(text: str) -> bool:
 
 def credential_guard(func: FunctionNode) -> bool:
     """``func`` (or a function nested in it) refuses unless a sent credential finds a record."""
-    return any(_guards(node) for node in ast.walk(func) if isinstance(node, FunctionNode))
+    # ``func`` and the defs nested in its body (the cached walk; the order does not matter).
+    nested = (node for node in own_nodes(func, nested=True) if isinstance(node, FunctionNode))
+    return _guards(func) or any(_guards(node) for node in nested)
 
 
 def _functions_params(func: FunctionNode) -> set[str]:
@@ -59,17 +62,18 @@ def _functions_params(func: FunctionNode) -> set[str]:
 
 
 def _guards(func: FunctionNode) -> bool:
+    assigns = _assignments(func)
     if not any(
         isinstance(n, ast.Attribute) and n.attr in MANAGERS
-        for a in _assignments(func)
-        for n in ast.walk(a.value)
+        for a in assigns
+        for n in subtree(a.value)
     ):
         return False
-    sent, secret = _sent_names(func)
+    sent, secret = _sent_names(func, assigns)
     if not sent:
         return False
     found: set[str] = set()
-    for assign in _assignments(func):
+    for assign in assigns:
         lookup = _credential_lookup(assign.value, sent, secret)
         if lookup:
             found.update(t.id for t in assign.targets if isinstance(t, ast.Name))
@@ -78,27 +82,24 @@ def _guards(func: FunctionNode) -> bool:
     return _refusing_try(func.body, sent, secret)
 
 
-def _assignments(func: FunctionNode) -> Iterator[ast.Assign]:
-    """Assignments of ``func``'s own body (not of a function nested in it)."""
-    stack: list[ast.AST] = list(func.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            continue
-        if isinstance(node, ast.Assign):
-            yield node
-        stack.extend(ast.iter_child_nodes(node))
+def _assignments(func: FunctionNode) -> list[ast.Assign]:
+    """Assignments of ``func``'s own body (not of a function nested in it).
+
+    From the cached walk of the body, in source order; every use of them is a question about
+    the whole set (a fixpoint, a union, "is there one"), not about their order.
+    """
+    return [node for node in own_nodes(func) if isinstance(node, ast.Assign)]
 
 
-def _sent_names(func: FunctionNode) -> tuple[set[str], set[str]]:
+def _sent_names(func: FunctionNode, assigns: list[ast.Assign]) -> tuple[set[str], set[str]]:
     """Names holding a value the caller chose, and those of them read from the request.
 
     URL parameters are chosen by the caller too, but a URL names objects more often than it
     carries a key: only a manager method named like a secret (``for_api_key``) counts them.
+    The result is the least fixpoint: it does not depend on the order of ``assigns``.
     """
     sent = _functions_params(func)
     secret: set[str] = set()
-    assigns = list(_assignments(func))
     changed = True
     while changed:
         changed = False
@@ -111,7 +112,7 @@ def _sent_names(func: FunctionNode) -> tuple[set[str], set[str]]:
                 named = _secret_named(target.id) or any(
                     _secret_named(s) for s in strings(assign.value)
                 )
-                direct = any(_request_input(n) for n in ast.walk(assign.value))
+                direct = any(_request_input(n) for n in subtree(assign.value))
                 if (named and direct) or _names_in(assign.value) & secret:
                     secret.add(target.id)
                     changed = True
@@ -122,7 +123,7 @@ def _sent_names(func: FunctionNode) -> tuple[set[str], set[str]]:
 
 
 def _caller_value(value: ast.expr, sent: set[str]) -> bool:
-    for node in ast.walk(value):
+    for node in subtree(value):
         if isinstance(node, ast.Name) and node.id in sent:
             return True
         if _request_input(node):
@@ -140,12 +141,12 @@ def _request_input(node: ast.AST) -> bool:
 
 
 def _names_in(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return {n.id for n in subtree(node) if isinstance(n, ast.Name)}
 
 
 def _credential_lookup(value: ast.expr, sent: set[str], secret: set[str]) -> bool:
     """A manager lookup given a sent value, named like a secret on the way."""
-    for node in ast.walk(value):
+    for node in subtree(value):
         if not (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -161,7 +162,7 @@ def _credential_lookup(value: ast.expr, sent: set[str], secret: set[str]) -> boo
             if (
                 kw.arg
                 and _secret_named(kw.arg.split("__")[-1])
-                and any(_request_input(n) for n in ast.walk(kw.value))
+                and any(_request_input(n) for n in subtree(kw.value))
             ):
                 return True
     return False

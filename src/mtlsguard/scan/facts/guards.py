@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts.collectors import AUTH_ATTRS
 from mtlsguard.scan.facts.syntax import (
     FunctionNode,
@@ -60,7 +61,7 @@ REQUEST_INPUT = frozenset(
 
 def request_context(func: FunctionNode) -> bool:
     """``self.request.organizer`` & co: request attributes set server-side (tenancy)."""
-    for node in ast.walk(func):
+    for node in walking.walk(func):
         if (
             isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Attribute)
@@ -130,7 +131,7 @@ def _exits(body: list[ast.stmt]) -> bool:
 
 def _exemption_test(test: ast.expr) -> bool:
     """A test of the request's URL against exempt paths (``path``, ``EXEMPT_URLS``)."""
-    for node in ast.walk(test):
+    for node in walking.walk(test):
         name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")
         if name in ("path", "path_info") or "exempt" in name.lower():
             return True
@@ -303,7 +304,7 @@ def cert_guard(
             isinstance(sub, ast.Name)
             and (value := constant(sub.id)) is not None
             and is_cert_key(value)
-            for sub in ast.walk(node)
+            for sub in walking.walk(node)
         )
 
     tainted: set[str] = set()
@@ -319,7 +320,7 @@ def cert_guard(
     def cert_test(test: ast.expr) -> bool:
         if keys_in(test):
             return True
-        return any(isinstance(n, ast.Name) and n.id in tainted for n in ast.walk(test))
+        return any(isinstance(n, ast.Name) and n.id in tainted for n in walking.walk(test))
 
     if guard_blocks(func.body, cert_test, either=True):
         return True
@@ -385,7 +386,7 @@ def delegated_guard(func: FunctionNode) -> bool:
         if any(
             isinstance(call, ast.Call) and _given_request(call)
             for stmt in node.body
-            for call in ast.walk(stmt)
+            for call in walking.walk(stmt)
         ):
             return True
     return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts.syntax import MANAGERS, mentions_user, own_nodes, through_objects
 from mtlsguard.scan.facts.walk import FunctionWalk, collects, on_call
 from mtlsguard.scan.project_model import ObjectLookup, Ref
@@ -39,7 +40,7 @@ def _read_locals(walk: FunctionWalk) -> None:
         names = [t.id for t in node.targets if isinstance(t, ast.Name)]
         if not names:
             continue
-        subs = list(ast.walk(node.value))
+        subs = list(walking.walk(node.value))
         if any(caller_key(sub) for sub in subs):
             walk.url_params.update(names)
         elif any(
@@ -129,7 +130,7 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
             dict.fromkeys(
                 n.id
                 for kw in call.keywords
-                for n in ast.walk(kw.value)
+                for n in walking.walk(kw.value)
                 if isinstance(n, ast.Name) and n.id in walk.inputs
             )
         )
@@ -150,7 +151,7 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
         *(
             kw
             for arg in call.args
-            for sub in ast.walk(arg)
+            for sub in walking.walk(arg)
             if isinstance(sub, ast.Call)
             for kw in sub.keywords
         ),
@@ -270,7 +271,7 @@ def _signed(value: ast.expr) -> bool:
         isinstance(n, ast.Call)
         and isinstance(n.func, ast.Attribute)
         and n.func.attr in ("unsign", "unsign_object", "loads")
-        for n in ast.walk(value)
+        for n in walking.walk(value)
     )
 
 
@@ -278,14 +279,14 @@ def _request_data(value: ast.expr) -> bool:
     """The value reads the request body or query string (any field)."""
     return any(
         isinstance(n, ast.Attribute) and n.attr in _REQUEST_DATA and _names(n.value, "request")
-        for n in ast.walk(value)
+        for n in walking.walk(value)
     )
 
 
 def _caller_chosen(walk: FunctionWalk, value: ast.expr) -> bool:
     return any(
         (isinstance(node, ast.Name) and node.id in walk.url_params) or bool(caller_key(node))
-        for node in ast.walk(value)
+        for node in walking.walk(value)
     )
 
 
@@ -298,7 +299,7 @@ def _url_kwargs_used(walk: FunctionWalk, call: ast.Call) -> tuple[str, ...]:
     """
     used: list[str] = []
     for arg in [*call.args, *(kw.value for kw in call.keywords)]:
-        for node in ast.walk(arg):
+        for node in walking.walk(arg):
             if isinstance(node, ast.Name) and node.id in walk.url_params:
                 used.append(node.id)
             else:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import denies
 from mtlsguard.scan.facts.ownership import checked_objects
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, mentions_user_data, own_nodes
@@ -34,7 +35,7 @@ def _targets(nodes: list[ast.AST], lookup_lines: set[int]) -> dict[str, int]:
     for node in nodes:
         if not isinstance(node, ast.Assign):
             continue
-        lines = {n.lineno for n in ast.walk(node.value) if isinstance(n, ast.Call)}
+        lines = {n.lineno for n in walking.walk(node.value) if isinstance(n, ast.Call)}
         hit = lines & lookup_lines
         if hit:
             found.update((t.id, min(hit)) for t in node.targets if isinstance(t, ast.Name))
@@ -44,7 +45,7 @@ def _targets(nodes: list[ast.AST], lookup_lines: set[int]) -> dict[str, int]:
 def _secret_check_of(test: ast.expr) -> set[str]:
     """Names given to a token check in ``test`` (``check_token(user, token)`` gives both)."""
     names: set[str] = set()
-    for node in ast.walk(test):
+    for node in walking.walk(test):
         if not isinstance(node, ast.Call):
             continue
         func = node.func

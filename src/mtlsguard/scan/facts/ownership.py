@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ast
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import denies
+from mtlsguard.scan.facts.owner_guards import owner_checked_names, requester, server_side
 from mtlsguard.scan.facts.secret_checks import secret_test
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, strings
 
@@ -41,7 +43,7 @@ def ownership_checked(func: FunctionNode, lookup_lines: set[int]) -> set[int]:
             (isinstance(t, ast.Name) and t.id in checked) or _self_attributes(t) & checked
             for t in node.targets
         ):
-            found.update(n.lineno for n in ast.walk(node.value) if isinstance(n, ast.Call))
+            found.update(n.lineno for n in walking.walk(node.value) if isinstance(n, ast.Call))
         elif isinstance(node, ast.Call) and node.lineno in lookup_lines:
             values = [*node.args, *(kw.value for kw in node.keywords)]
             if any(isinstance(v, ast.Name) and v.id in checked for v in values):
@@ -92,7 +94,7 @@ def _checked_names(func: FunctionNode, nodes: list[ast.AST], aliases: set[str]) 
         for index, stmt in enumerate(body):
             if not isinstance(stmt, ast.If):
                 continue
-            tested = {n.id for n in ast.walk(stmt.test) if isinstance(n, ast.Name)}
+            tested = {n.id for n in walking.walk(stmt.test) if isinstance(n, ast.Name)}
             via = set().union(
                 *(testers[t] for t in (tested - _validated(stmt.test)) & testers.keys())
             )
@@ -105,10 +107,11 @@ def _checked_names(func: FunctionNode, nodes: list[ast.AST], aliases: set[str]) 
                 checked.update(via)
                 checked.update(
                     n.id
-                    for n in ast.walk(stmt.test)
+                    for n in walking.walk(stmt.test)
                     if isinstance(n, ast.Name) and n.id not in aliases and n.id != "request"
                 )
                 checked.update(_self_attributes(stmt.test))
+    checked |= owner_checked_names(func)
     checked |= _asserted(nodes, aliases)
     checked |= _refined(nodes, aliases, checked)
     checked |= _fetched_with_user(nodes, aliases)
@@ -124,7 +127,7 @@ def _self_attributes(node: ast.expr) -> set[str]:
     """
     return {
         f"self.{n.attr}"
-        for n in ast.walk(node)
+        for n in walking.walk(node)
         if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self"
     }
 
@@ -138,7 +141,7 @@ def _validated(test: ast.expr) -> set[str]:
     """
     return {
         n.func.value.id
-        for n in ast.walk(test)
+        for n in walking.walk(test)
         if isinstance(n, ast.Call)
         and isinstance(n.func, ast.Attribute)
         and n.func.attr == "is_valid"
@@ -184,7 +187,7 @@ def _form_validated(nodes: list[ast.AST], aliases: set[str]) -> set[int]:
             *(replaced.get(t.id, set()) for t in node.targets if isinstance(t, ast.Name))
         )
         if fields & set(strings(node.value)):
-            lines.update(n.lineno for n in ast.walk(node.value) if isinstance(n, ast.Call))
+            lines.update(n.lineno for n in walking.walk(node.value) if isinstance(n, ast.Call))
     return lines
 
 
@@ -230,7 +233,7 @@ def _testers(nodes: list[ast.AST], aliases: set[str]) -> dict[str, set[str]]:
         objects = {
             n.id
             for part in [call.func, *args]
-            for n in ast.walk(part)
+            for n in walking.walk(part)
             if isinstance(n, ast.Name) and n.id not in aliases and n.id not in ("request", "self")
         }
         if isinstance(call.func, ast.Name):
@@ -275,13 +278,13 @@ def _refined(nodes: list[ast.AST], aliases: set[str], checked: set[str]) -> set[
             continue
         args = [
             arg
-            for call in ast.walk(node.value)
+            for call in walking.walk(node.value)
             if isinstance(call, ast.Call)
             for arg in [*call.args, *(kw.value for kw in call.keywords)]
         ]
         if any(
             _refers_to_user(arg, aliases)
-            or any(isinstance(n, ast.Name) and n.id in checked for n in ast.walk(arg))
+            or any(isinstance(n, ast.Name) and n.id in checked for n in walking.walk(arg))
             for arg in args
         ):
             refined.add(root.id)
@@ -321,19 +324,26 @@ def _refers_to_user(node: ast.AST, aliases: set[str]) -> bool:
         return mentions_user(node)
     return any(
         (type(n) is ast.Attribute and n.attr == "user") or (type(n) is ast.Name and n.id in aliases)
-        for n in ast.walk(node)
+        for n in walking.walk(node)
     )
 
 
 def _ownership_test(test: ast.expr, aliases: set[str]) -> bool:
     if secret_test(test):
         return True
-    for node in ast.walk(test):
+    for node in walking.walk(test):
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
             users = [o for o in operands if _refers_to_user(o, aliases)]
             others = [o for o in operands if not _refers_to_user(o, aliases)]
             if users and any(not isinstance(o, ast.Constant) for o in others):
+                return True
+            # ``request.user != workout.user``: both sides end in ``.user``, one is the owner.
+            if (
+                len(operands) == 2
+                and any(requester(o, frozenset(aliases)) for o in operands)
+                and any(server_side(o, frozenset(aliases)) for o in operands)
+            ):
                 return True
         elif isinstance(node, ast.Call):
             args = [*node.args, *(kw.value for kw in node.keywords)]

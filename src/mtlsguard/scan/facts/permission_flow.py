@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import REQUEST_INPUT
 from mtlsguard.scan.facts.lookups import caller_key
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
@@ -113,7 +114,7 @@ class _Flow:
 
     def carried(self, node: ast.AST, subs: list[ast.AST] | None = None) -> frozenset[str]:
         found: set[str] = set()
-        for sub in ast.walk(node) if subs is None else subs:
+        for sub in walking.walk(node) if subs is None else subs:
             if isinstance(sub, ast.Name) and sub.id in self.roots:
                 found |= self.roots[sub.id]
         return frozenset(found)
@@ -123,7 +124,7 @@ class _Flow:
         if not names:
             return
         value = node.value
-        subs = list(ast.walk(value))
+        subs = list(walking.walk(value))
         lookup = next(
             (
                 self.keyed[s.lineno]
@@ -160,7 +161,7 @@ class _Flow:
 
     def _keys(self, call: ast.AST) -> tuple[str, ...]:
         return tuple(
-            s.id for s in ast.walk(call) if isinstance(s, ast.Name) and s.id in self.tainted
+            s.id for s in walking.walk(call) if isinstance(s, ast.Name) and s.id in self.tainted
         )
 
     def _keyed_call(self, call: ast.AST) -> bool:
@@ -181,7 +182,7 @@ class _Flow:
             return False
         if self.carried(receiver) or _own(receiver):
             return True
-        return any(isinstance(n, ast.Name) and n.id in self.own for n in ast.walk(receiver))
+        return any(isinstance(n, ast.Name) and n.id in self.own for n in walking.walk(receiver))
 
     def call(self, call: ast.Call) -> None:
         method = _self_method(call)

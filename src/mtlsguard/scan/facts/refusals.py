@@ -10,6 +10,8 @@ so a body that raises one of them says no as surely as ``return False``:
   SAFE_METHODS: raise PermissionDenied`` refuses only writes (read access for anybody);
 - :func:`refusing_params`: which parameters a helper tests before raising
   (``def allow_use_notifications(user): if user.is_anonymous: raise PermissionDenied``);
+- :func:`predicate_gates`: project predicates given the request whose falsy answer refuses
+  (``if not is_mlist_authorized(request, mlist): raise PermissionDenied``);
 - :func:`gate_calls`: the calls a view makes as bare statements of its body, whose result is
   dropped, with the positions of the arguments that carry the requesting user
   (``allow_use_notifications(request.user)``, ``allow_browse_users_list(request.user_acl)``):
@@ -21,11 +23,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user_data, own_nodes
 
 __all__ = [
     "REFUSAL_ERRORS",
     "gate_calls",
+    "predicate_gates",
     "raises_refusal",
     "refusing_params",
     "request_calls",
@@ -109,11 +113,11 @@ def refusing_params(func: FunctionNode) -> tuple[int, ...]:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Name):
-                read = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+                read = {n.id for n in walking.walk(node.value) if isinstance(n, ast.Name)}
                 came = {p for n in read for p in alias.get(n, set()) | ({n} & set(params))}
                 alias.setdefault(target.id, set()).update(came)
     for stmt in _refusing_ifs(func.body):
-        for node in ast.walk(stmt.test):
+        for node in walking.walk(stmt.test):
             if isinstance(node, ast.Name):
                 tested.add(node.id)
                 tested.update(alias.get(node.id, ()))
@@ -179,3 +183,46 @@ def request_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tupl
             if name:
                 found.append(name)
     return tuple(dict.fromkeys(found))
+
+
+def _predicate(test: ast.expr, callee: Callable[[ast.Call], str]) -> str:
+    """``name`` for ``not name(request, ...)`` (also ``self.request``), else ``""``."""
+    if not (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)):
+        return ""
+    call = test.operand
+    if isinstance(call, ast.Call) and _given_request(call):
+        return callee(call)
+    return ""
+
+
+def predicate_gates(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple[str, ...]:
+    """Predicates given the request whose falsy answer makes the body refuse.
+
+    ``if not is_mlist_authorized(request, mlist): raise PermissionDenied`` (or ``return
+    render(..., status=403)``) as a statement of the body, or of a branch whose other side
+    ends the request (``if fqdn is None: return HttpResponse(status=500) else: ...``): every
+    way on passes the predicate. Whether it is about the user is the predicate's business
+    (:mod:`mtlsguard.scan.analysis.helper_gates`).
+    """
+    found: list[str] = []
+
+    def visit(body: list[ast.stmt]) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.Try | ast.With):
+                visit(stmt.body)
+            elif isinstance(stmt, ast.If):
+                name = _predicate(stmt.test, callee)
+                if name and _ends(stmt.body):
+                    found.append(name)
+                elif _ends(stmt.body):
+                    visit(stmt.orelse)
+                elif stmt.orelse and _ends(stmt.orelse):
+                    visit(stmt.body)
+
+    visit(func.body)
+    return tuple(dict.fromkeys(found))
+
+
+def _ends(body: list[ast.stmt]) -> bool:
+    """The branch ends in a ``raise`` or a ``return`` (of anything: it does not go on)."""
+    return bool(body) and isinstance(body[-1], ast.Raise | ast.Return)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import guard_blocks, is_negative
 from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
 
@@ -23,7 +24,7 @@ def _staff_test(test: ast.expr) -> bool:
     """``user.is_staff``, ``user.is_superuser``, ``user.has_active_staff_session(...)``."""
     return any(
         isinstance(n, ast.Attribute) and any(w in n.attr for w in _STAFF_WORDS)
-        for n in ast.walk(test)
+        for n in walking.walk(test)
     )
 
 
@@ -34,7 +35,7 @@ def _global_permission_test(test: ast.expr) -> bool:
         and isinstance(n.func, ast.Attribute)
         and n.func.attr in ("has_perm", "has_perms")
         and len(n.args) + len(n.keywords) == 1
-        for n in ast.walk(test)
+        for n in walking.walk(test)
     )
 
 
@@ -52,7 +53,7 @@ def role_branch_lines(func: FunctionNode) -> set[int]:
         if is_negative(test) or not (_staff_test(test) or _global_permission_test(test)):
             continue
         for stmt in node.body:
-            lines.update(n.lineno for n in ast.walk(stmt) if isinstance(n, ast.Call))
+            lines.update(n.lineno for n in walking.walk(stmt) if isinstance(n, ast.Call))
     return lines
 
 
@@ -78,10 +79,10 @@ def _role_attrs(body: list[ast.stmt]) -> list[str]:
     guards = [
         n
         for stmt in body
-        for n in ast.walk(stmt)
+        for n in walking.walk(stmt)
         if isinstance(n, ast.If) and guard_blocks([n], _staff_test)
     ]
-    return [n.attr for g in guards for n in ast.walk(g.test) if isinstance(n, ast.Attribute)]
+    return [n.attr for g in guards for n in walking.walk(g.test) if isinstance(n, ast.Attribute)]
 
 
 def admin_role(attrs: Iterable[str]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import exits, guard_blocks
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.knowledge import SECRET_CHECKS, SECRET_FIELDS, settings_secret
@@ -40,7 +41,7 @@ def _secret_compare(node: ast.Compare) -> bool:
 
 def secret_test(test: ast.expr) -> bool:
     """The test compares a secret the caller presents (``invite.token != token``)."""
-    for node in ast.walk(test):
+    for node in walking.walk(test):
         if isinstance(node, ast.Compare) and _secret_compare(node):
             return True
         if isinstance(node, ast.Call):
@@ -85,5 +86,5 @@ def _reads_only(stmt: ast.stmt) -> bool:
         return False
     return not any(
         isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _WRITES
-        for n in ast.walk(stmt)
+        for n in walking.walk(stmt)
     )

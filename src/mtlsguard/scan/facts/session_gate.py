@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts.syntax import FunctionNode
 
 __all__ = ["pre_login_session"]
@@ -57,7 +58,7 @@ def pre_login_session(func: FunctionNode, *, calls_login: bool) -> str:
     if not (calls_login or _sends_signed_in_away(func)):
         return ""
     aliases: dict[str, str] = {}
-    for node in ast.walk(func):
+    for node in walking.walk(func):
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             key = _session_key(node.value)
             target = node.targets[0]
@@ -65,7 +66,7 @@ def pre_login_session(func: FunctionNode, *, calls_login: bool) -> str:
                 aliases[target.id] = key
     bodies = [func.body] + [
         node.body
-        for node in ast.walk(func)
+        for node in walking.walk(func)
         if isinstance(node, ast.If) and _anonymous_branch(node.test)
     ]
     for body in bodies:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from mtlsguard.scan import walking
+
 __all__ = [
     "DEFINITIONS",
     "MANAGERS",
@@ -14,6 +16,7 @@ __all__ = [
     "mentions_user_data",
     "own_nodes",
     "strings",
+    "subtree",
     "through_objects",
 ]
 
@@ -45,62 +48,116 @@ def own_nodes(func: FunctionNode, *, nested: bool = False) -> Iterator[ast.AST]:
 
 
 def _walk_body(func: FunctionNode, *, nested: bool) -> list[ast.AST]:
-    """Pre-order, in source order: the nodes :func:`ast.iter_child_nodes` would give."""
+    """Pre-order, in source order: the nodes :func:`ast.iter_child_nodes` would give.
+
+    Less the expression contexts and operators (``Load``, ``Add``, ``Eq``...): no question
+    is asked of them as nodes (only through ``.ctx``/``.op``/``.ops`` of their owner), and a
+    context is on every name, so leaving them out shortens every loop over the body.
+    """
     found: list[ast.AST] = []
-    stack: list[ast.AST] = list(reversed(func.body))
+    add = found.append
+    stack: list[object] = list(reversed(func.body))
     pop = stack.pop
     push = stack.append
+    push_all = stack.extend
+    table = _CHILD_FIELDS
     node_type = ast.AST
     while stack:
         node = pop()
-        found.append(node)
-        if not nested and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        if not isinstance(node, node_type):
+            continue  # ``None`` among ``Dict.keys``, a name in ``Global.names``
+        add(node)
+        kind = type(node)
+        if not nested and kind in DEFINITIONS:
             continue
-        for name in reversed(node._fields):
+        fields = table.get(kind)
+        if fields is None:
+            fields = table[kind] = _child_fields(kind)
+        for name in fields:
             value = getattr(node, name, None)
-            if isinstance(value, node_type):
+            if type(value) is list:
+                push_all(reversed(value))
+            elif value is not None:
                 push(value)
-            elif isinstance(value, list):
-                for item in reversed(value):
-                    if isinstance(item, node_type):
-                        push(item)
     return found
 
 
-def _subtree(node: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of :func:`ast.walk`, depth first (for tests that do not depend on order)."""
-    stack = [node]
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+"""Node type -> the fields that may hold child nodes worth a question, last first."""
+_LEAF_FIELDS = frozenset(
+    {
+        # Contexts and operators: asked about through their owner only ...
+        "ctx",
+        "op",
+        "ops",
+        # ... and names, numbers, flags and comments: never nodes.
+        "type_comment",
+        "kind",
+        "id",
+        "attr",
+        "arg",
+        "name",
+        "asname",
+        "module",
+        "level",
+        "is_async",
+        "conversion",
+        "simple",
+    }
+)
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of ``kind`` that may hold nodes (none for a constant), last first."""
+    if kind is ast.Constant or not issubclass(kind, ast.AST):
+        return ()
+    return tuple(reversed([f for f in kind._fields if f not in _LEAF_FIELDS]))
+
+
+def subtree(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of :func:`ast.walk` (``node`` first), depth first, less contexts and operators.
+
+    Without :func:`ast.walk`'s queue and per-node generators: use it where only *which*
+    nodes (of the kinds a question is about: names, attributes, calls...) there are matters.
+    """
+    stack: list[object] = [node]
     pop = stack.pop
     push = stack.append
+    push_all = stack.extend
+    table = _CHILD_FIELDS
     node_type = ast.AST
     while stack:
         sub = pop()
+        if not isinstance(sub, node_type):
+            continue
         yield sub
-        for name in sub._fields:
+        kind = type(sub)
+        fields = table.get(kind)
+        if fields is None:
+            fields = table[kind] = _child_fields(kind)
+        for name in fields:
             value = getattr(sub, name, None)
-            if isinstance(value, node_type):
+            if type(value) is list:
+                push_all(value)
+            elif value is not None:
                 push(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, node_type):
-                        push(item)
 
 
 def strings(node: ast.AST) -> Iterator[str]:
     """Every string literal inside ``node``."""
-    for sub in ast.walk(node):
+    for sub in walking.walk(node):
         if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
             yield sub.value
 
 
 def mentions_attr(node: ast.AST, names: frozenset[str]) -> bool:
     """``node`` reads one of the attributes ``names`` somewhere."""
-    return any(isinstance(n, ast.Attribute) and n.attr in names for n in _subtree(node))
+    return any(isinstance(n, ast.Attribute) and n.attr in names for n in subtree(node))
 
 
 def mentions_user(node: ast.AST) -> bool:
     """``node`` refers to ``<something>.user`` (``request.user``, ``self.request.user``)."""
-    return any(isinstance(n, ast.Attribute) and n.attr == "user" for n in _subtree(node))
+    return any(isinstance(n, ast.Attribute) and n.attr == "user" for n in subtree(node))
 
 
 def _user_data(node: ast.AST) -> bool:
@@ -116,7 +173,7 @@ def _user_data(node: ast.AST) -> bool:
 
 def mentions_user_data(node: ast.AST) -> bool:
     """``node`` reads a per-user attribute of the request (``request.user_acl[...]``)."""
-    return any(_user_data(n) for n in _subtree(node))
+    return any(_user_data(n) for n in subtree(node))
 
 
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})

@@ -37,11 +37,11 @@ Resolver = Callable[[ast.expr], Expr]
 
 _SELF_PARAMS = frozenset({"self", "cls", "request", "args", "kwargs", "format"})
 
-HINTS = frozenset({"user", "auth", "safe", "path", "trusted", "role"})
+HINTS = frozenset({"user", "auth", "safe", "path", "trusted", "role", "manager"})
 """``user``: refers to ``.user``; ``auth``: reads ``is_authenticated``/``is_staff``/``has_perm``
 & co; ``safe``: mentions ``SAFE_METHODS`` or a safe method name; ``path``: looks at the request
 path; ``trusted``: checks the peer address or a trusted-proxy setting; ``role``: mentions staff
-or superusers."""
+or superusers; ``manager``: reads a model manager (``.objects``), in nested functions too."""
 
 
 class FunctionWalk:

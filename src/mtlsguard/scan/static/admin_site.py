@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mtlsguard.findings.model import Location
+from mtlsguard.scan import walking
 from mtlsguard.scan.project_model import RouteModel, SettingsModel, string_constants
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
@@ -109,7 +110,7 @@ class AdminSiteRoutes:
             return
 
     def _registered(self, tree: SourceTree, module: ParsedModule) -> Iterator[AdminRegistration]:
-        for node in ast.walk(module.tree):
+        for node in walking.walk(module.tree):
             if isinstance(node, ast.Call) and _is_register(node.func) and node.args:
                 admin_class = None
                 if len(node.args) > 1:
@@ -177,7 +178,7 @@ class AdminSiteRoutes:
         mount: Location | None,
     ) -> Iterator[RouteModel]:
         helpers = _admin_view_helpers(method)
-        for node in ast.walk(method):
+        for node in walking.walk(method):
             if not (isinstance(node, ast.Call) and len(node.args) >= 2):
                 continue
             if not (isinstance(node.func, ast.Name | ast.Attribute)):
@@ -276,7 +277,7 @@ def _admin_view_helpers(method: ast.FunctionDef) -> tuple[str, ...]:
         if not isinstance(node, ast.FunctionDef) or len(node.args.args) < 2:
             continue
         param = node.args.args[1].arg
-        for sub in ast.walk(node):
+        for sub in walking.walk(node):
             if (
                 isinstance(sub, ast.Call)
                 and _is_admin_view(sub.func)

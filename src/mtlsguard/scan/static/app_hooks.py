@@ -13,6 +13,7 @@ import ast
 import copy
 from collections.abc import Iterator
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.static.admin_site import AdminSiteRoutes, app_package
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
@@ -66,8 +67,11 @@ def runs_effects(func: ast.FunctionDef) -> bool:
     if len(spec.defaults) < len(spec.posonlyargs) + len(spec.args) or None in spec.kw_defaults:
         return False  # a hook called with arguments (``construct_admin_api(router)``)
     return any(
-        isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) for node in ast.walk(func)
-    ) and any(isinstance(node, ast.Return) and node.value is not None for node in ast.walk(func))
+        isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+        for node in walking.walk(func)
+    ) and any(
+        isinstance(node, ast.Return) and node.value is not None for node in walking.walk(func)
+    )
 
 
 def hook_function_names(apps: AdminSiteRoutes, hook: str) -> list[str]:
@@ -140,10 +144,10 @@ def _registers_hook(func: ast.FunctionDef, hook: str) -> bool:
 def _returned(func: ast.FunctionDef) -> Iterator[ast.expr]:
     """The values ``func`` returns, a returned local name replaced by its assigned value."""
     local: dict[str, ast.expr] = {}
-    for node in ast.walk(func):
+    for node in walking.walk(func):
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             local[node.targets[0].id] = node.value
-    for node in ast.walk(func):
+    for node in walking.walk(func):
         if isinstance(node, ast.Return) and node.value is not None:
             value: ast.expr = _Inline(local).visit(copy.deepcopy(node.value))
             yield value

@@ -22,6 +22,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.static.class_bases import base_node
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
@@ -145,7 +146,7 @@ class EffectAudit:
         me = params[0].arg if params and site.owner is not None else None
         guarded = {me} if me is not None and site.guarded else set()
         guarded |= site.passed
-        for node in ast.walk(site.func):
+        for node in walking.walk(site.func):
             if isinstance(node, ast.Name | ast.Attribute) and self._names_object(
                 site.tree, site.module, node
             ):
@@ -280,14 +281,14 @@ def _top_level(stmt: ast.stmt) -> Iterator[ast.AST]:
     if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         for decorator in stmt.decorator_list:
             yield ast.copy_location(ast.Call(decorator, [], []), decorator)
-            yield from ast.walk(decorator)
+            yield from walking.walk(decorator)
     if isinstance(stmt, ast.ClassDef):
         for base in stmt.bases:
-            yield from ast.walk(base)
+            yield from walking.walk(base)
         for inner in stmt.body:
             yield from _top_level(inner)
     elif not isinstance(stmt, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef):
-        yield from ast.walk(stmt)
+        yield from walking.walk(stmt)
 
 
 def _passing(

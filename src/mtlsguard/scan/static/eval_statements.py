@@ -12,6 +12,7 @@ import ast
 from abc import ABC, abstractmethod
 from typing import Any
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.static.eval_builtins import truth
 from mtlsguard.scan.static.eval_values import Code, Frame, Instance, NotStatic, Splice, Unknown
 
@@ -237,18 +238,18 @@ def _inert(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     spec = func.args
     defaults = [*spec.defaults, *(d for d in spec.kw_defaults if d is not None)]
     return not func.decorator_list and not any(
-        isinstance(node, ast.Call) for d in defaults for node in ast.walk(d)
+        isinstance(node, ast.Call) for d in defaults for node in walking.walk(d)
     )
 
 
 def _returned_parameter(func: ast.FunctionDef) -> str | None:
     """The parameter every ``return`` of ``func`` returns unchanged, if any."""
-    returns = [n for n in ast.walk(func) if isinstance(n, ast.Return)]
+    returns = [n for n in walking.walk(func) if isinstance(n, ast.Return)]
     names = {r.value.id if isinstance(r.value, ast.Name) else None for r in returns}
     params = {a.arg for a in [*func.args.posonlyargs, *func.args.args]}
     if len(names) != 1 or (name := next(iter(names))) not in params:
         return None
-    for node in ast.walk(func):
+    for node in walking.walk(func):
         # items added to (or the name rebound) part-way would be lost silently: not this rule
         if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
             return None

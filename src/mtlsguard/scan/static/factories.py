@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.static.admin_site import app_package
 from mtlsguard.scan.static.app_hooks import hook_function_names, hook_returns, runs_effects
 from mtlsguard.scan.static.eval_registry import RegistryEvaluator
@@ -148,7 +149,7 @@ class FactoryWalker(EntryWalker):
             node = to_node(items)
         except NotStatic:
             return False
-        for sub in ast.walk(node):  # every route is declared at the call (or the loop)
+        for sub in walking.walk(node):  # every route is declared at the call (or the loop)
             if isinstance(sub, ast.expr):
                 sub.lineno = getattr(where, "lineno", 1)
                 sub.col_offset = getattr(where, "col_offset", 0)

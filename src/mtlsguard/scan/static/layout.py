@@ -16,6 +16,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.static.folding import fold_string
 from mtlsguard.scan.static.parsing import parse_python
 
@@ -109,7 +110,7 @@ def settings_from_entry(path: Path) -> str | None:
         for t in n.targets
         if isinstance(t, ast.Name)
     }
-    for node in ast.walk(tree):
+    for node in walking.walk(tree):
         value: ast.expr | None = None
         if isinstance(node, ast.Call) and len(node.args) >= 2 and _is_settings_key(node.args[0]):
             value = node.args[1]  # os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)

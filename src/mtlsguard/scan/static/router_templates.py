@@ -14,6 +14,7 @@ import ast
 import dataclasses
 from dataclasses import dataclass
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.project_model import BinOp, Call, ClassModel, Const, Expr, Mapping, Ref, Seq
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.source import SourceTree
@@ -225,7 +226,7 @@ def _init_updates(tree: SourceTree, cls: ClassModel) -> list[_MappingUpdate] | N
         return None
     updates: list[_MappingUpdate] = []
     for stmt in init.body:
-        if not any(_is_self_routes(sub) for sub in ast.walk(stmt)):
+        if not any(_is_self_routes(sub) for sub in walking.walk(stmt)):
             continue
         update = _mapping_update(stmt)
         if update is None:

@@ -12,6 +12,7 @@ import ast
 from pathlib import Path
 
 from mtlsguard.findings.model import Unresolved
+from mtlsguard.scan import walking
 from mtlsguard.scan.project_model import (
     BinOp,
     Call,
@@ -346,7 +347,7 @@ def _reads_environment(node: ast.expr) -> bool:
     return any(
         isinstance(n, ast.Call)
         and not (isinstance(n.func, ast.Attribute) and n.func.attr == "format")
-        for n in ast.walk(node)
+        for n in walking.walk(node)
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.project_model import (
     BinOp,
     Call,
@@ -191,7 +192,7 @@ def _argument_reads(node: ast.Lambda) -> tuple[str, ...]:
     return tuple(
         dict.fromkeys(
             sub.attr
-            for sub in ast.walk(node.body)
+            for sub in walking.walk(node.body)
             if isinstance(sub, ast.Attribute)
             and isinstance(sub.value, ast.Name)
             and sub.value.id == arg

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.project_model import Const, SettingsModel
 from mtlsguard.scan.static.folding import static_string
 
@@ -66,7 +67,7 @@ def loop_wrapper(loop: ast.For) -> ast.expr | None:
     """``for p in urlpatterns: p.callback = wrapper(p.callback)``: the wrapper, if so."""
     if not (isinstance(loop.iter, ast.Name) and loop.iter.id == "urlpatterns"):
         return None
-    for stmt in ast.walk(loop):
+    for stmt in walking.walk(loop):
         if not isinstance(stmt, ast.Assign) or not isinstance(stmt.value, ast.Call):
             continue
         target = stmt.targets[0]
@@ -86,7 +87,7 @@ def adds_routes_at_run_time(loop: ast.For | ast.While) -> bool:
     ``import_module(app.name + ".urls")`` for each plugin, or appending to a pattern list:
     what it adds depends on what is installed when the project runs.
     """
-    for node in ast.walk(loop):
+    for node in walking.walk(loop):
         if isinstance(node, ast.AugAssign):
             return True
         if isinstance(node, ast.Call):
@@ -195,7 +196,7 @@ def list_mutations(
             handlers = [s for h in stmt.handlers for s in h.body]
             pending[:0] = [*stmt.body, *handlers, *stmt.orelse, *stmt.finalbody]
         elif isinstance(stmt, ast.For | ast.While):
-            if any(_mutates(node, name) for node in ast.walk(stmt)):
+            if any(_mutates(node, name) for node in walking.walk(stmt)):
                 found.append(ListMutation(stmt, None))
         else:
             mutation = _mutates(stmt, name)
