@@ -96,6 +96,8 @@ def analyze_function(
     if open_lines - checked_lines and mentions_user:
         checked_lines |= filter_only(func, open_lines - checked_lines)
     unchecked = open_lines - checked_lines
+    shorts = frozenset(name.rsplit(".", 1)[-1] for name in walk.called)
+    frozen_hints = frozenset(hints)
     return FunctionFacts(
         auth_guard=guarded,
         secret_guard=not guarded
@@ -158,12 +160,12 @@ def analyze_function(
             and owner_guard(func, present=True)
         ),
         predicate_gates=predicate_gates(func, walk.callee),
-        capabilities=capability_facts(
+        # Computed on first read (most bodies are never asked about them).
+        capability_source=lambda: capability_facts(
             func,
-            walk.callee,
             resolve,
-            called=walk.called,
-            hints=hints,
+            shorts=shorts,
+            hints=frozen_hints,
             queryset_method=func.name in _SCOPING_METHODS or "queryset" in func.name,
         ),
     )
