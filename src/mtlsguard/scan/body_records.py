@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["NO_FLOW", "JwtDecode", "ObjectFlow", "ObjectLookup", "PathCond", "PathTest"]
+__all__ = [
+    "NO_FLOW",
+    "NO_LOOKUP_FACTS",
+    "JwtDecode",
+    "LookupFacts",
+    "ObjectFlow",
+    "ObjectLookup",
+    "PathCond",
+    "PathTest",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +77,22 @@ class ObjectFlow:
 
 NO_FLOW = ObjectFlow()
 """The flow of a body that fetches nothing and hands nothing to a check."""
+
+
+@dataclass(frozen=True, slots=True)
+class LookupFacts:
+    """What a body fetches and where it goes (a part of its facts, computed on first read)."""
+
+    lookups: tuple[ObjectLookup, ...] = ()
+    """Single-object ORM fetches."""
+    object_flow: ObjectFlow = NO_FLOW
+    """Objects fetched by caller-chosen keys and the permission checks asked about them."""
+    object_handoffs: tuple[tuple[int, str, int], ...] = ()
+    """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
+
+
+NO_LOOKUP_FACTS = LookupFacts()
+"""A body that fetches nothing."""
 
 
 @dataclass(frozen=True, slots=True)

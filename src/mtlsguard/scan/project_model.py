@@ -13,7 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
-from mtlsguard.scan.body_records import NO_FLOW, JwtDecode, ObjectFlow, ObjectLookup, PathCond
+from mtlsguard.scan.body_records import (
+    NO_LOOKUP_FACTS,
+    JwtDecode,
+    LookupFacts,
+    ObjectFlow,
+    ObjectLookup,
+    PathCond,
+)
 from mtlsguard.scan.capability_facts import NO_CAPABILITIES, CapabilityFacts
 from mtlsguard.scan.expressions import (
     BinOp,
@@ -42,6 +49,7 @@ __all__ = [
     "IfExpr",
     "JwtDecode",
     "Lambda",
+    "LookupFacts",
     "Mapping",
     "ObjectFlow",
     "ObjectLookup",
@@ -111,8 +119,6 @@ class FunctionFacts:
     """Calls ``request.session.cycle_key()``/``flush()`` (or ``login()``, which does)."""
     authenticates: bool = False
     """Calls ``authenticate()`` or ``check_password()`` (a credential check)."""
-    lookups: tuple[ObjectLookup, ...] = ()
-    """Single-object ORM fetches."""
     jwt_decodes: tuple[JwtDecode, ...] = ()
     """``jwt.decode`` calls."""
     returns: tuple[Expr, ...] = ()
@@ -142,15 +148,11 @@ class FunctionFacts:
     request itself (``request``, ``kwargs``, ``args``)."""
     self_writes: tuple[SelfWrite, ...] = ()
     """``self.<name> = value`` assignments: where a view keeps a parent object."""
-    object_flow: ObjectFlow = NO_FLOW
-    """Objects fetched by caller-chosen keys and the permission checks asked about them."""
     checked_attributes: tuple[str, ...] = ()
     """``self.object`` when a refusing check tests that attribute of the view with the user."""
     role_guard: str = ""
     """A guard (here or in a nested wrapper) refusing users without a role: ``"staff"`` (a staff
     flag or session) or ``"permission"`` (a global ``has_perm("app.perm")``); else ``""``."""
-    object_handoffs: tuple[tuple[int, str, int], ...] = ()
-    """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
     checked_params: tuple[int, ...] = ()
     """Positions (``self`` not counted) of parameters checked against the user, refusing."""
     not_allowed_stub: bool = False
@@ -174,6 +176,36 @@ class FunctionFacts:
     """:attr:`capabilities`, or what computes them on first read (most bodies are never asked:
     pretix reads them for 451 of 1,639 functions). The computation resolves names shallowly,
     through the module's own imports, so it parses no file whenever it runs."""
+
+    lookup_source: LookupFacts | Callable[[], LookupFacts] = field(
+        default=NO_LOOKUP_FACTS, repr=False, compare=False
+    )
+    """:attr:`lookups`, :attr:`object_flow` and :attr:`object_handoffs`, or what computes
+    them on first read (pure syntax and shallow name resolution: no file is parsed)."""
+
+    @property
+    def lookup_facts(self) -> LookupFacts:
+        """The :class:`LookupFacts` (computed once)."""
+        value = self.lookup_source
+        if not isinstance(value, LookupFacts):
+            value = value()
+            object.__setattr__(self, "lookup_source", value)
+        return value
+
+    @property
+    def lookups(self) -> tuple[ObjectLookup, ...]:
+        """Single-object ORM fetches."""
+        return self.lookup_facts.lookups
+
+    @property
+    def object_flow(self) -> ObjectFlow:
+        """Objects fetched by caller-chosen keys and the permission checks asked about them."""
+        return self.lookup_facts.object_flow
+
+    @property
+    def object_handoffs(self) -> tuple[tuple[int, str, int], ...]:
+        """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
+        return self.lookup_facts.object_handoffs
 
     @property
     def capabilities(self) -> CapabilityFacts:
