@@ -12,12 +12,14 @@ from dataclasses import dataclass
 __all__ = [
     "NO_FLOW",
     "NO_LOOKUP_FACTS",
+    "NO_USER_CHECKS",
     "JwtDecode",
     "LookupFacts",
     "ObjectFlow",
     "ObjectLookup",
     "PathCond",
     "PathTest",
+    "UserChecks",
 ]
 
 
@@ -123,3 +125,17 @@ class PathCond:
     parts: tuple[PathCond, ...] = ()
     test: PathTest | None = None
     value: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UserChecks:
+    """What of its own a body checks against the user, refusing otherwise (read rarely)."""
+
+    checked_params: tuple[int, ...] = ()
+    """Positions (``self`` not counted) of parameters checked against the user, refusing."""
+    checked_attributes: tuple[str, ...] = ()
+    """``self.object`` when a refusing check tests that attribute of the view with the user."""
+
+
+NO_USER_CHECKS = UserChecks()
+"""A body that checks nothing of its own against the user."""

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from mtlsguard.findings.model import Location
 from mtlsguard.scan.body_records import (
     NO_LOOKUP_FACTS,
+    NO_USER_CHECKS,
     JwtDecode,
     LookupFacts,
     ObjectFlow,
     ObjectLookup,
     PathCond,
+    UserChecks,
 )
 from mtlsguard.scan.capability_facts import NO_CAPABILITIES, CapabilityFacts
 from mtlsguard.scan.expressions import (
@@ -63,6 +65,7 @@ __all__ = [
     "SettingsModel",
     "Unary",
     "Unknown",
+    "UserChecks",
     "string_constants",
 ]
 
@@ -148,13 +151,9 @@ class FunctionFacts:
     request itself (``request``, ``kwargs``, ``args``)."""
     self_writes: tuple[SelfWrite, ...] = ()
     """``self.<name> = value`` assignments: where a view keeps a parent object."""
-    checked_attributes: tuple[str, ...] = ()
-    """``self.object`` when a refusing check tests that attribute of the view with the user."""
     role_guard: str = ""
     """A guard (here or in a nested wrapper) refusing users without a role: ``"staff"`` (a staff
     flag or session) or ``"permission"`` (a global ``has_perm("app.perm")``); else ``""``."""
-    checked_params: tuple[int, ...] = ()
-    """Positions (``self`` not counted) of parameters checked against the user, refusing."""
     not_allowed_stub: bool = False
     """The whole body answers 405 (``return HttpResponse(status=405)``): a handler serving
     nothing (:mod:`mtlsguard.scan.facts.stubs`)."""
@@ -182,6 +181,29 @@ class FunctionFacts:
     )
     """:attr:`lookups`, :attr:`object_flow` and :attr:`object_handoffs`, or what computes
     them on first read (pure syntax and shallow name resolution: no file is parsed)."""
+
+    user_check_source: UserChecks | Callable[[], UserChecks] = field(
+        default=NO_USER_CHECKS, repr=False, compare=False
+    )
+    """:attr:`checked_params` and :attr:`checked_attributes`, or what computes them on first
+    read (syntax only)."""
+
+    @property
+    def checked_params(self) -> tuple[int, ...]:
+        """Positions (``self`` not counted) of parameters checked against the user, refusing."""
+        return self._user_checks().checked_params
+
+    @property
+    def checked_attributes(self) -> tuple[str, ...]:
+        """``self.object`` when a refusing check tests that attribute of the view with the user."""
+        return self._user_checks().checked_attributes
+
+    def _user_checks(self) -> UserChecks:
+        value = self.user_check_source
+        if not isinstance(value, UserChecks):
+            value = value()
+            object.__setattr__(self, "user_check_source", value)
+        return value
 
     @property
     def lookup_facts(self) -> LookupFacts:

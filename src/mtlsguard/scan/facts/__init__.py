@@ -52,7 +52,7 @@ from mtlsguard.scan.facts.stubs import not_allowed_stub
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
 from mtlsguard.scan.knowledge import HTTP_METHODS
-from mtlsguard.scan.project_model import FunctionFacts, LookupFacts, ObjectFlow
+from mtlsguard.scan.project_model import FunctionFacts, LookupFacts, ObjectFlow, UserChecks
 
 __all__ = ["Resolver", "analyze_function"]
 
@@ -122,11 +122,7 @@ def analyze_function(
         ),
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
         self_writes=tuple(walk.self_writes),
-        checked_attributes=(
-            checked_attributes(func) if mentions_user and func.name in _OBJECT_CHECKERS else ()
-        ),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
-        checked_params=checked_params(func) if mentions_user else (),
         not_allowed_stub=func.name in HTTP_METHODS and not_allowed_stub(func),
         raises_refusal=refuses,
         refusing_params=refusing_params(func) if refuses else (),
@@ -141,6 +137,12 @@ def analyze_function(
         predicate_gates=predicate_gates(func, walk.callee),
         # Computed on first read (most bodies are never asked about them).
         lookup_source=lambda: _lookup_facts(func, walk, role_hint=role_hint),
+        user_check_source=lambda: UserChecks(
+            checked_params=checked_params(func) if mentions_user else (),
+            checked_attributes=(
+                checked_attributes(func) if mentions_user and func.name in _OBJECT_CHECKERS else ()
+            ),
+        ),
         capability_source=lambda: capability_facts(
             func,
             resolve,
