@@ -124,8 +124,6 @@ class FunctionFacts:
     """Calls ``authenticate()`` or ``check_password()`` (a credential check)."""
     jwt_decodes: tuple[JwtDecode, ...] = ()
     """``jwt.decode`` calls."""
-    returns: tuple[Expr, ...] = ()
-    """Every returned value (``Const(True)`` for ``return True``); empty if none."""
     super_calls: tuple[str, ...] = ()
     """Method names called through ``super()`` (``dispatch``)."""
     mentions_user: bool = False
@@ -181,6 +179,20 @@ class FunctionFacts:
     )
     """:attr:`lookups`, :attr:`object_flow` and :attr:`object_handoffs`, or what computes
     them on first read (pure syntax and shallow name resolution: no file is parsed)."""
+
+    return_source: tuple[Expr, ...] | Callable[[], tuple[Expr, ...]] = field(
+        default=(), repr=False, compare=False
+    )
+    """:attr:`returns`, or what resolves them on first read (shallowly: no file is parsed)."""
+
+    @property
+    def returns(self) -> tuple[Expr, ...]:
+        """Every returned value (``Const(True)`` for ``return True``); empty if none."""
+        value = self.return_source
+        if not isinstance(value, tuple):
+            value = value()
+            object.__setattr__(self, "return_source", value)
+        return value
 
     user_check_source: UserChecks | Callable[[], UserChecks] = field(
         default=NO_USER_CHECKS, repr=False, compare=False

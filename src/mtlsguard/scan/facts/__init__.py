@@ -52,7 +52,7 @@ from mtlsguard.scan.facts.stubs import not_allowed_stub
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
 from mtlsguard.scan.knowledge import HTTP_METHODS
-from mtlsguard.scan.project_model import FunctionFacts, LookupFacts, ObjectFlow, UserChecks
+from mtlsguard.scan.project_model import Const, FunctionFacts, LookupFacts, ObjectFlow, UserChecks
 
 __all__ = ["Resolver", "analyze_function"]
 
@@ -99,7 +99,9 @@ def analyze_function(
         cycles_session=walk.cycles or walk.calls_login,
         authenticates=walk.authenticates,
         jwt_decodes=tuple(walk.jwts),
-        returns=tuple(walk.returns),
+        return_source=lambda: tuple(
+            resolve(node.value) if node.value is not None else Const(None) for node in walk.returns
+        ),
         super_calls=tuple(dict.fromkeys(walk.supers)),
         mentions_user=mentions_user,
         guard_methods=self_method_guards(func) if func.name in _GATE_METHODS else (),
