@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import subprocess
 import sys
 from collections import Counter
@@ -159,6 +160,11 @@ def alternative_keys(finding: dict[str, Any]) -> list[str]:
     return [f"{finding['rule_id']}:{anchor}:{r}" for r in finding.get("also_routes") or ()]
 
 
+def sibling_keys(fingerprint: str, verdicts: dict[str, dict[str, Any]]) -> list[str]:
+    """The verdict keys of one fingerprint: itself and its ``#n`` duplicates."""
+    return [k for k in verdicts if k == fingerprint or k.startswith(fingerprint + "#")]
+
+
 def location_counts(findings: list[dict[str, Any]]) -> Counter[str]:
     """How many findings point at each code location (file:line)."""
     return Counter(where(f) for f in findings)
@@ -180,7 +186,15 @@ def review_project(
         item = Reviewed(key, finding)
         duplicate = key != finding["fingerprint"]
         candidates = [key] + ([] if duplicate else alternative_keys(finding))
-        for candidate in candidates:
+        # When one fingerprint was reviewed at several locations (``#2``...), the verdict
+        # written for this finding's own file:line wins: a sibling that disappears must not
+        # hand its verdict to the one that stays.
+        same_place = [
+            k
+            for k in sibling_keys(str(finding["fingerprint"]), verdicts)
+            if verdicts[k].get("reviewed_at") == where(finding) and k not in used
+        ]
+        for candidate in same_place[:1] + candidates:
             entry = verdicts.get(candidate)
             if entry is not None and candidate not in used:
                 used.add(candidate)
@@ -309,6 +323,23 @@ def report_lines(results: list[ProjectResult], *, listing: bool) -> list[str]:
     return out
 
 
+def sampled(results: list[ProjectResult], size: int, seed: int) -> list[ProjectResult]:
+    """Each project cut to a seeded random sample of ``size`` of its error/warning findings.
+
+    ``random.Random(seed).sample(sorted(keys), size)`` over the verdict keys, as the held-out
+    reviews define their measure; a project with ``size`` or fewer is kept whole.
+    """
+    out = []
+    for r in results:
+        cut = ProjectResult(r.name, routes=r.routes, findings=r.findings, error=r.error)
+        cut.max_location, cut.max_at_location = r.max_location, r.max_at_location
+        keys = sorted(i.key for i in r.reviewed)
+        chosen = set(random.Random(seed).sample(keys, size)) if len(keys) > size else set(keys)
+        cut.reviewed = [i for i in r.reviewed if i.key in chosen]
+        out.append(cut)
+    return out
+
+
 def as_json(results: list[ProjectResult]) -> dict[str, Any]:
     """The run as JSON (numbers per project and every error/warning finding with its verdict)."""
     projects = {}
@@ -342,6 +373,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="also list every reviewed finding")
     parser.add_argument("--json", type=Path, help="write the run as JSON here")
     parser.add_argument("--keep", type=Path, help="write each raw report to DIR/<project>.json")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="also print the measure on a seeded sample of N error/warning findings per project",
+    )
+    parser.add_argument("--seed", type=int, default=12, help="seed of --sample (default 12)")
     args = parser.parse_args(argv)
 
     verdicts = load_verdicts(args.verdicts)
@@ -369,6 +407,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mtlsguard scan TREE --allow-partial --format json, run by {args.python}")
     print(f"trees: {args.trees}; verdicts: {args.verdicts}\n")
     print("\n".join(table(results)))
+    if args.sample:
+        print(f"\nMeasure: a seeded sample (seed {args.seed}) of {args.sample} per project\n")
+        print("\n".join(table(sampled(results, args.sample, args.seed))))
     print("\n".join(report_lines(results, listing=args.list)))
     if args.json:
         args.json.write_text(json.dumps(as_json(results), indent=1), encoding="utf-8")

@@ -36,6 +36,13 @@ undecided: at most ``medium`` with low confidence.
 A view of a reusable app that no URLconf the scan read routes (listed as ``<unrouted>/...``:
 the site, or code such as ``AppConfig.get_urls()`` that the scanner cannot resolve, mounts it)
 is ``low`` with low confidence: a ``login_required()`` applied where it is routed is not seen.
+A create view (no URL parameters) whose ``form_valid()``/``perform_create()`` sets the owner
+foreign key to ``request.user`` before saving is ``medium``: it fails for an anonymous caller and
+its ``GET`` is an empty form, so only the login wall is missing. A DRF route that serves single
+objects through DRF's own ``get_object()`` behind a permission class that allows every request
+but checks each object against the user in ``has_object_permission`` is ``info``: the object
+check decides (a list, or a ``get_object()`` override that never calls
+``check_object_permissions()``, stays high).
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application
@@ -70,6 +77,13 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.exposure import exposure
+from mtlsguard.scan.analysis.object_permission_flow import (
+    bypassed_object_permission,
+    deciding_object_permission,
+)
+from mtlsguard.scan.analysis.owner_create import owner_set_on_create
+from mtlsguard.scan.analysis.ownership import user_owner_fields
+from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.public_api import public_api_note
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
@@ -106,6 +120,44 @@ def _sensitive_reads(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     if cls is None:
         return True
     return bool(ctx.owner_fields(served_model(ctx.project, cls)))
+
+
+_OBJECT_CHECK_NOTE = (
+    "; but DRF's get_object() runs {0}.has_object_permission, which looks at the user, on "
+    "every object this route serves: the object-level check decides who gets what (what it "
+    "lets anonymous callers see is public by design)"
+)
+
+
+def _object_checker(ctx: RuleContext, analysis: RouteAnalysis) -> tuple[str, str]:
+    """The class whose object check decides every object the route serves; a bypass note.
+
+    Either is ``""``: no such class, or no ``get_object()`` override skipping the check.
+    """
+    cls = analysis.klass
+    if cls is None or analysis.framework != "drf":
+        return "", ""
+    declared = view_permission_classes(ctx.project, analysis.route, cls)
+    perms = declared[0] if declared is not None else ctx.analyzer.configuration.default_permissions
+    return (
+        deciding_object_permission(ctx.project, analysis, perms),
+        bypassed_object_permission(ctx.project, analysis, perms),
+    )
+
+
+def _anonymous_create_note(ctx: RuleContext, analysis: RouteAnalysis) -> str:
+    """Evidence note for a create view anonymous callers cannot complete, or ``""``."""
+    cls = analysis.klass
+    model = served_model(ctx.project, cls) if cls is not None else None
+    owners = user_owner_fields(ctx.project, model) if model is not None else ()
+    where_set = owner_set_on_create(ctx.project, ctx.sources(), analysis, owners)
+    if not where_set:
+        return ""
+    return (
+        f"; {where_set} before saving, which fails for an anonymous caller, and the GET is an "
+        "empty form: nothing is served to anonymous users, but the login wall is missing "
+        "(an error instead of a login redirect): medium"
+    )
 
 
 @rule(
@@ -163,13 +215,26 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 "; the route is declared only when settings.DEBUG is on (a development "
                 "server; Django's deployment checklist forbids DEBUG in production): low"
             )
+        evidence = describe_protections(analysis, only_open=True)
+        if severity is Severity.HIGH and not note:
+            checker, bypass = _object_checker(ctx, analysis)
+            note = bypass
+            if checker:
+                severity, note = Severity.INFO, _OBJECT_CHECK_NOTE.format(checker)
+                evidence = evidence.replace(
+                    f"{checker} does not override has_permission (allows all)",
+                    f"{checker} lets every request through has_permission",
+                )
+        if severity is Severity.HIGH and not note:
+            note = _anonymous_create_note(ctx, analysis)
+            severity = Severity.MEDIUM if note else severity
         yield meta.finding(
             location=analysis.location,
             route=analysis.route.pattern,
             view=analysis.view,
             view_kind=analysis.view_kind,
             methods=tuple(m for m in open_methods if m != "*"),
-            evidence=f"{where(analysis)}: {describe_protections(analysis, only_open=True)}{note}",
+            evidence=f"{where(analysis)}: {evidence}{note}",
             remediation=_remediation(analysis),
             severity=severity,
             confidence=confidence,

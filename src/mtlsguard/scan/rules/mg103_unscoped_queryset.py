@@ -26,10 +26,14 @@ staff reach (``is_staff``/``is_superuser``/staff-session guards in a decorator, 
 an ``as_view()`` override, ``staff_member_required``, ``IsAdminUser``) are not reported; views
 behind a global permission (``has_perm("app.codename")`` with no object, ``permission_required``)
 are reported with low confidence and medium severity, since whether ordinary users hold that
-permission is data, not code. A detail view keyed by a ``<uuid:...>`` URL parameter is reported
-with low confidence and medium severity (a random key cannot be enumerated; the link itself is the
-capability), and as info when the model's primary key is generated at random (``default=uuid4``)
-and every handler of the view that changes data checks the user.
+permission is data, not code. A detail view behind django-guardian's object permission
+(``permission_required(perm, (Model, "pk", "pk"))``, ``guardian.mixins.PermissionRequiredMixin``)
+is checked on the object the URL names: not reported, or info with ``accept_global_perms=True``
+(holders of the global permission pass too, by design). A detail view keyed by a
+``<uuid:...>`` URL parameter is reported with low confidence and medium severity (a random key
+cannot be enumerated; the link itself is the capability), and as info when the model's primary
+key is generated at random (``default=uuid4``) and every handler of the view that changes data
+checks the user.
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, BOLA/IDOR): any
 authenticated user — behind mTLS, any certificate holder mapped to a user — reads or changes
@@ -59,6 +63,7 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
+from mtlsguard.scan.analysis.guardian import ObjectPermissionGate, object_permission_gate
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import empty_queryset, object_check_delegates, served_model
@@ -185,6 +190,15 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
     return None
 
 
+def _guardian_note(gate: ObjectPermissionGate) -> str:
+    """Evidence note for a view behind a guardian object permission that accepts global ones."""
+    return (
+        f"; {gate.source} checks the permission on the object the URL names (django-guardian); "
+        "accept_global_perms also lets every holder of the global permission through: by design "
+        "if that permission means access to all of them"
+    )
+
+
 @rule(
     RULE_ID,
     title="Authenticated view serves every user's objects (unscoped queryset)",
@@ -223,6 +237,11 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if gate is not None and gate.role in ("staff", "superuser"):
             continue  # staff-only view: seeing every user's objects is its purpose
         severity, confidence, note = permission_downgrade(gate)
+        guardian = None if _lists(analysis, cls) else object_permission_gate(ctx.project, analysis)
+        if guardian is not None:
+            if guardian.accepts_global is False:
+                continue  # a per-object permission on the very object the URL names
+            severity, confidence, note = Severity.INFO, Confidence.LOW, _guardian_note(guardian)
         if not _lists(analysis, cls) and uuid_keyed(analysis.route.pattern):
             severity, confidence, note = Severity.MEDIUM, Confidence.LOW, note + UUID_NOTE
             if random_fields(ctx.project, model).get("pk") and mutations_checked(

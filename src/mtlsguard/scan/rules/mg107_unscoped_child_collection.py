@@ -22,7 +22,9 @@ A collection is ``parent.attr`` followed by queryset methods (``.all()``, ``.fil
 call it is handed to, names the user (``.restrict(request.user, "view")``, ``.for_user(user)``,
 ``get_objects_for_user(user, perm, qs)``), or a ``filter()`` names the request's tenant. The
 parent is followed into a method of the view it is handed to (``self.get_extra_context(request,
-instance)``). Staff-only views are not reported.
+instance)``). Staff-only views are not reported, nor a computed collection of the view's own
+object when its ``get_queryset()`` keeps only objects the user owns (a ``filter()`` along
+forward foreign keys to the owner, ``exerciseday__training__user=request.user``).
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639): the check on the parent
 says nothing about the objects listed under it. A user allowed to see a group sees every member
@@ -61,6 +63,7 @@ from mtlsguard.scan.analysis.children import (
     object_arguments,
     request_attributes,
 )
+from mtlsguard.scan.analysis.owned_queryset import owner_filtered
 from mtlsguard.scan.analysis.ownership import is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.relations import child_relation
 from mtlsguard.scan.analysis.route import RouteAnalysis
@@ -97,6 +100,7 @@ class _Views:
         self.sources = ctx.sources()
         self.models = ctx.model_sources()
         self._restricted: dict[str, bool] = {}
+        self._owned: dict[str, bool] = {}
         self._tenants: dict[str, frozenset[str]] = {}
         self._children: dict[str, tuple[ChildCollection, ...]] = {}
         self._arguments: dict[str, tuple[ObjectArgument, ...]] = {}
@@ -152,6 +156,12 @@ class _Views:
                 restricted = not scope.startswith("self.")  # through a parent: its tenant's
             self._restricted[cls.qualname] = restricted
         return self._restricted[cls.qualname]
+
+    def owned(self, cls: ClassModel) -> bool:
+        """The view's ``get_queryset()`` keeps only objects the requesting user owns."""
+        if cls.qualname not in self._owned:
+            self._owned[cls.qualname] = owner_filtered(self.ctx.project, self.sources, cls)
+        return self._owned[cls.qualname]
 
     def tenants(self, cls: ClassModel) -> frozenset[str]:
         """``request.<name>`` objects the view's own methods read (``event``)."""
@@ -295,6 +305,8 @@ def _reason(
                 f"lists {child.attr} of {child.parent} ({how}) without restricting it to the user"
             )
         if relation is not None and relation.kind == "computed":
+            if fetch.kind == "view" and cls is not None and views.owned(cls):
+                return None  # the object belongs to the caller: what it computes is theirs
             return (
                 f"lists {child.attr}, a queryset {short_of(parent or '?')} computes, of "
                 f"{child.parent} ({how}) without restricting it to the user"

@@ -9,7 +9,10 @@ one user (an ``owner``/``user`` foreign key; audit columns such as ``created_by`
   ``PrimaryKeyRelatedField(queryset=Document.objects.all())`` for it), or a declared
   ``PrimaryKeyRelatedField``/``SlugRelatedField`` whose ``queryset`` does not name the user —
   with no ``validate_<field>()`` (nor a ``validate()`` naming the field) that looks at the user
-  and no ``__init__`` that narrows ``self.fields[...].queryset`` by the user;
+  and no ``__init__`` that narrows ``self.fields[...].queryset`` by the user, and no
+  ``create()``/``update()``/``perform_create()`` override of the view that checks the field
+  against the user (also through a method of the view naming the fields it loads from
+  ``request.data``) and refuses;
 * a handler picks records by a list of ids from the body (``request.data``,
   ``serializer.validated_data``): ``Document.objects.filter(id__in=ids)``, or through a
   relation, ``When(documents__id__in=ids, ...)`` in an annotation — with no ``if`` that
@@ -122,6 +125,8 @@ def _checked_in_view(
             continue
         if hit[1].facts.mentions_user and field in set(strings(node)):
             return True
+        if _refuses_listed_ids(ctx, sources, cls, hit[1], node, field):
+            return True
         # serializer.save(annotation_id=self.kwargs["annotation_id"]): the body's value is
         # replaced by one the server chose.
         if any(
@@ -131,6 +136,37 @@ def _checked_in_view(
             and any(kw.arg in (field, f"{field}_id") for kw in n.keywords)
             for n in walking.walk(node)
         ):
+            return True
+    return False
+
+
+def _refuses_listed_ids(
+    ctx: RuleContext,
+    sources: SourceFunctions,
+    cls: ClassModel,
+    handler: FunctionModel,
+    node: ast.AST,
+    field: str,
+) -> bool:
+    """A write override that checks the body's ids a method of the view names, and refuses.
+
+    ``for model, key in self.get_owner_objects(): obj = model.objects.get(pk=request.data[key])``
+    then ``if obj.owner != request.user: raise PermissionDenied``: the keys (``"workout"``) are
+    listed by a method of the view (the concrete view's override), not in the handler itself.
+    """
+    facts = handler.facts
+    if not (facts.mentions_user and facts.raises_refusal):
+        return False
+    if not any(isinstance(n, ast.Attribute) and n.attr == "data" for n in ast.walk(node)):
+        return False  # never reads request.data
+    for name in facts.calls:
+        if not name.startswith(("self.", ".")):
+            continue
+        hit = ctx.project.method(cls, short_of(name))
+        if hit is None or hit[1] is handler:
+            continue
+        listed = sources.node(hit[1].location.path, hit[1].location.line)
+        if listed is not None and field in set(strings(listed)):
             return True
     return False
 
