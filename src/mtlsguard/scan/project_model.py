@@ -156,6 +156,9 @@ class FunctionFacts:
     not_allowed_stub: bool = False
     """The whole body answers 405 (``return HttpResponse(status=405)``): a handler serving
     nothing (:mod:`mtlsguard.scan.facts.stubs`)."""
+    serves_nothing: bool = False
+    """The first statement answers 5xx/405 or raises ``NotImplementedError``/``Http404``
+    unconditionally: the code after it never runs (:mod:`mtlsguard.scan.facts.stubs`)."""
     raises_refusal: bool = False
     """Raises ``PermissionDenied``/``NotAuthenticated``/``Http404`` somewhere: it can say no."""
     refusing_params: tuple[int, ...] = ()

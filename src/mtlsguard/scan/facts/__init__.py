@@ -48,7 +48,7 @@ from mtlsguard.scan.facts.refusals import (
 from mtlsguard.scan.facts.role_guards import role_branch_lines, role_guard
 from mtlsguard.scan.facts.secret_checks import secret_guard
 from mtlsguard.scan.facts.session_gate import pre_login_session
-from mtlsguard.scan.facts.stubs import not_allowed_stub
+from mtlsguard.scan.facts.stubs import not_allowed_stub, serves_nothing
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
 from mtlsguard.scan.knowledge import HTTP_METHODS
@@ -147,6 +147,7 @@ def analyze_function(
         object_handoffs=object_handoffs(func, unchecked, walk.callee) if unchecked else (),
         checked_params=checked_params(func) if mentions_user else (),
         not_allowed_stub=func.name in HTTP_METHODS and not_allowed_stub(func),
+        serves_nothing=serves_nothing(func),
         raises_refusal=refuses,
         refusing_params=refusing_params(func) if refuses else (),
         gate_calls=gate_calls(func, walk.callee),
