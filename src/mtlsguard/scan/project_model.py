@@ -156,6 +156,9 @@ class FunctionFacts:
     not_allowed_stub: bool = False
     """The whole body answers 405 (``return HttpResponse(status=405)``): a handler serving
     nothing (:mod:`mtlsguard.scan.facts.stubs`)."""
+    caller_relation_lines: tuple[int, ...] = ()
+    """Lines of unscoped lookups whose object only names a relation of the caller
+    (``request.user.blocks.add(obj)``; :mod:`mtlsguard.scan.facts.caller_relations`)."""
     serves_nothing: bool = False
     """The first statement answers 5xx/405 or raises ``NotImplementedError``/``Http404``
     unconditionally: the code after it never runs (:mod:`mtlsguard.scan.facts.stubs`)."""

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from mtlsguard.scan.facts import collectors as _collectors  # noqa: F401  (registers them)
 from mtlsguard.scan.facts.branches import permission_branches
+from mtlsguard.scan.facts.caller_relations import caller_relation_lines
 from mtlsguard.scan.facts.capabilities import capability_facts, signed_guard
 from mtlsguard.scan.facts.guards import (
     auth_guard,
@@ -148,6 +149,9 @@ def analyze_function(
         checked_params=checked_params(func) if mentions_user else (),
         not_allowed_stub=func.name in HTTP_METHODS and not_allowed_stub(func),
         serves_nothing=serves_nothing(func),
+        caller_relation_lines=(
+            caller_relation_lines(func, unchecked) if unchecked and mentions_user else ()
+        ),
         raises_refusal=refuses,
         refusing_params=refusing_params(func) if refuses else (),
         gate_calls=gate_calls(func, walk.callee),

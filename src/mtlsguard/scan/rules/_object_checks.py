@@ -22,6 +22,7 @@ from mtlsguard.scan.project_model import Call, Const, Expr, FunctionModel, Ref, 
 from mtlsguard.scan.rules._common import where
 
 __all__ = [
+    "CALLER_RELATION_NOTE",
     "USER_RECORD_NOTE",
     "decorator_checked_keys",
     "lookup_remediation",
@@ -110,6 +111,12 @@ USER_RECORD_NOTE = (
     "the account, by design for public profiles"
 )
 """Evidence suffix for lookups of the user model itself."""
+CALLER_RELATION_NOTE = (
+    "; the fetched object is only named: what the view creates or deletes is the caller's own "
+    "relation to it (request.user's block, follow or bookmark), and the object itself is not "
+    "changed: informational"
+)
+"""Evidence suffix for lookups only naming the target of a relation of the caller."""
 
 
 def lookup_remediation(model: str | None, owners: tuple[str, ...]) -> str:

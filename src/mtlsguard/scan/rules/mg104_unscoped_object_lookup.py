@@ -112,6 +112,7 @@ from mtlsguard.scan.rules._common import (
     where,
 )
 from mtlsguard.scan.rules._object_checks import (
+    CALLER_RELATION_NOTE,
     USER_RECORD_NOTE,
     decorator_checked_keys,
     lookup_remediation,
@@ -249,6 +250,9 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     if capability != "unchecked key":
                         found_sev, found_conf = Severity.INFO, Confidence.LOW
                     found_note += _CAPABILITY_NOTES[capability]
+                found_sev, found_conf, found_note = _caller_relation(
+                    handler, lookup, (found_sev, found_conf, found_note)
+                )
                 owned = f"owned via {', '.join(owners)}" if owners else "the user model"
                 yield meta.finding(
                     severity=found_sev,
@@ -264,6 +268,17 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     ),
                     remediation=lookup_remediation(lookup.model, owners),
                 )
+
+
+def _caller_relation(
+    handler: FunctionModel,
+    lookup: ObjectLookup,
+    found: tuple[Severity | None, Confidence | None, str],
+) -> tuple[Severity | None, Confidence | None, str]:
+    """``found`` lowered to info when the object only names a relation of the caller."""
+    if lookup.line not in handler.facts.caller_relation_lines:
+        return found
+    return Severity.INFO, Confidence.LOW, found[2] + CALLER_RELATION_NOTE
 
 
 def _model(ctx: RuleContext, model: str | None, cls: ClassModel | None) -> str | None:
