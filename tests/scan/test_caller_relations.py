@@ -73,7 +73,7 @@ def test_the_callers_own_relation_is_informational(tmp_path: Path, body: str) ->
         "book.delete()\nreturn redirect('x')",
         "book.title = request.POST['title']\nbook.save()\nreturn redirect('x')",
         "Block.objects.create(subject=request.user, book=book)\nbook.save()\nreturn redirect('x')",
-        "request.user.blocked_books.add(book)\nbook.delete()",
+        "request.user.blocked_books.add(book.work)\nbook.delete()",
     ],
 )
 def test_writes_to_the_fetched_object_keep_their_severity(tmp_path: Path, body: str) -> None:
