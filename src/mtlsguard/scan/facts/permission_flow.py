@@ -206,9 +206,15 @@ class _Flow:
         else:
             # policy.user_has_permission_for_instance(request.user, "change", obj),
             # request.user.has_perm("app.change", obj), user_can_view_page(request.user, page)
+            # also a value derived from it: root = get_root_document(doc), then
+            # has_perms_owner_aware(request.user, "change", root) asks about doc's root
             carried = frozenset().union(*(self.carried(a) for a in call.args))
             self.direct.update(
-                a.id for a in call.args if isinstance(a, ast.Name) and a.id in self.parents
+                root
+                for a in call.args
+                if isinstance(a, ast.Name)
+                for root in self.roots.get(a.id, frozenset())
+                if root in self.parents
             )
         if isinstance(receiver, ast.Name) and receiver.id in self.parents:
             self.direct.add(receiver.id)  # obj.has_change_permission(request.user)
