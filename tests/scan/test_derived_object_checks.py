@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mtlsguard.findings.model import Finding
 from tests.scan.projects import scan
 
@@ -43,6 +45,7 @@ def has_perms_owner_aware(user, perm, obj):
 def edit(request, pk):
     doc = Doc.objects.get(pk=pk)
     root = root_of(doc)
+    parent = doc.root
     other = Doc.objects.filter(owner=request.user).first()
     if not has_perms_owner_aware(request.user, "change_doc", {asked}):
         return HttpResponseForbidden("Insufficient permissions")
@@ -70,7 +73,9 @@ def test_helper_asked_about_the_object_itself_checks_it(tmp_path: Path) -> None:
     assert _findings(tmp_path, "doc") == []
 
 
-def test_helper_asked_about_another_object_leaves_it_reported(tmp_path: Path) -> None:
-    found = _findings(tmp_path, "other")
+@pytest.mark.parametrize("asked", ["other", "parent"])
+def test_helper_asked_about_another_object_leaves_it_reported(tmp_path: Path, asked: str) -> None:
+    # doc.root is another record (asking about a parent is not asking about the object)
+    found = _findings(tmp_path, asked)
     assert len(found) == 1
     assert "without a request.user filter" in found[0].evidence
