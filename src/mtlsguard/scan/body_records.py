@@ -7,6 +7,7 @@ Plain records with no dependency on the expression tree: the ORM fetches a view 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
@@ -94,6 +95,9 @@ class LookupFacts:
     object_method_calls: tuple[tuple[int, str, str, tuple[int, ...]], ...] = ()
     """``(lookup line, form class or "", method, user/request argument positions)``: a fetched
     object's own method (or a form's on it) called with the requesting user."""
+    caller_relation_lines: tuple[int, ...] = ()
+    """Lines of unscoped lookups whose object only names a relation of the caller
+    (``request.user.blocks.add(obj)``; :mod:`mtlsguard.scan.facts.caller_relations`)."""
 
 
 NO_LOOKUP_FACTS = LookupFacts()
@@ -142,3 +146,67 @@ class UserChecks:
 
 NO_USER_CHECKS = UserChecks()
 """A body that checks nothing of its own against the user."""
+
+
+class LazyBodyFacts:
+    """Readers of the body facts computed on first read (a base of ``FunctionFacts``).
+
+    ``lookup_source`` / ``user_check_source`` hold the value or what computes it; the first
+    read replaces the computation by its value (the dataclass is frozen, hence
+    ``object.__setattr__``).
+    """
+
+    __slots__ = ()
+    lookup_source: LookupFacts | Callable[[], LookupFacts]
+    user_check_source: UserChecks | Callable[[], UserChecks]
+
+    @property
+    def checked_params(self) -> tuple[int, ...]:
+        """Positions (``self`` not counted) of parameters checked against the user, refusing."""
+        return self._user_checks().checked_params
+
+    @property
+    def checked_attributes(self) -> tuple[str, ...]:
+        """``self.object`` when a refusing check tests that attribute of the view with the user."""
+        return self._user_checks().checked_attributes
+
+    def _user_checks(self) -> UserChecks:
+        value = self.user_check_source
+        if not isinstance(value, UserChecks):
+            value = value()
+            object.__setattr__(self, "user_check_source", value)
+        return value
+
+    @property
+    def lookup_facts(self) -> LookupFacts:
+        """The :class:`LookupFacts` (computed once)."""
+        value = self.lookup_source
+        if not isinstance(value, LookupFacts):
+            value = value()
+            object.__setattr__(self, "lookup_source", value)
+        return value
+
+    @property
+    def lookups(self) -> tuple[ObjectLookup, ...]:
+        """Single-object ORM fetches."""
+        return self.lookup_facts.lookups
+
+    @property
+    def object_flow(self) -> ObjectFlow:
+        """Objects fetched by caller-chosen keys and the permission checks asked about them."""
+        return self.lookup_facts.object_flow
+
+    @property
+    def object_handoffs(self) -> tuple[tuple[int, str, int], ...]:
+        """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
+        return self.lookup_facts.object_handoffs
+
+    @property
+    def object_method_calls(self) -> tuple[tuple[int, str, str, tuple[int, ...]], ...]:
+        """``(lookup line, form class or "", method, user/request argument positions)``."""
+        return self.lookup_facts.object_method_calls
+
+    @property
+    def caller_relation_lines(self) -> tuple[int, ...]:
+        """Unscoped lookups whose object only names a relation of the caller."""
+        return self.lookup_facts.caller_relation_lines

@@ -13,10 +13,12 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from mtlsguard.findings.model import Finding, ScanError, ScanResult
+from mtlsguard.findings.model import Finding, ScanError, ScanResult, Severity
 from mtlsguard.findings.registry import Rule
+from mtlsguard.scan.analysis.idle import idle_note
 from mtlsguard.scan.analysis.ownership import forget_project
 from mtlsguard.scan.analysis.protection import ProtectionAnalyzer
+from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import ProjectModel
 from mtlsguard.scan.rules import static_rules
@@ -51,9 +53,11 @@ def run_rules(
     selected = tuple(rules) if rules is not None else static_rules()
     count = total if total is not None else len(selected)
     findings: dict[tuple[str, str, str, int], list[Finding]] = {}
+    analyses = {(a.route.pattern, a.view): a for a in context.routes}
     for index, meta in enumerate(selected, start=1):
         assert meta.check is not None, f"{meta.rule_id} is not a static rule"
-        for finding in meta.check(context, meta):
+        for found in meta.check(context, meta):
+            finding = _idle_informational(context, analyses, found)
             loc = finding.location
             if loc is None or finding.route is None:
                 key = (finding.fingerprint, ",".join(finding.methods), "", 0)
@@ -73,6 +77,23 @@ def run_rules(
             ),
         )
     )
+
+
+def _idle_informational(
+    context: RuleContext,
+    analyses: dict[tuple[str, str | None], RouteAnalysis],
+    finding: Finding,
+) -> Finding:
+    """``finding`` lowered to info when its view serves nothing (:mod:`...analysis.idle`)."""
+    if finding.route is None or finding.severity <= Severity.INFO:
+        return finding
+    analysis = analyses.get((finding.route, finding.view))
+    if analysis is None:
+        return finding
+    note = idle_note(context.project, analysis, finding.methods)
+    if not note:
+        return finding
+    return replace(finding, severity=Severity.INFO, evidence=finding.evidence + note)
 
 
 _LISTED_ROUTES = 5

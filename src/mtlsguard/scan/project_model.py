@@ -17,6 +17,7 @@ from mtlsguard.scan.body_records import (
     NO_LOOKUP_FACTS,
     NO_USER_CHECKS,
     JwtDecode,
+    LazyBodyFacts,
     LookupFacts,
     ObjectFlow,
     ObjectLookup,
@@ -101,7 +102,7 @@ class SelfWrite:
 
 
 @dataclass(frozen=True, slots=True)
-class FunctionFacts:
+class FunctionFacts(LazyBodyFacts):
     """Security-relevant facts about one function body, shared by both front-ends."""
 
     auth_guard: bool = False
@@ -161,8 +162,10 @@ class FunctionFacts:
     self_fills: tuple[tuple[str, str], ...] = ()
     """``self.<attribute> = <call>(...)``: (attribute, resolved callee), for generated fields."""
     not_allowed_stub: bool = False
-    """The whole body answers 405 (``return HttpResponse(status=405)``): a handler serving
-    nothing (:mod:`mtlsguard.scan.facts.stubs`)."""
+    """The whole body answers 405: a handler serving nothing (:mod:`.facts.stubs`)."""
+    serves_nothing: bool = False
+    """The first statement answers 5xx/405 or raises ``NotImplementedError``/``Http404``
+    unconditionally: the code after it never runs (:mod:`mtlsguard.scan.facts.stubs`)."""
     raises_refusal: bool = False
     """Raises ``PermissionDenied``/``NotAuthenticated``/``Http404`` somewhere: it can say no."""
     refusing_params: tuple[int, ...] = ()
@@ -208,52 +211,6 @@ class FunctionFacts:
     )
     """:attr:`checked_params` and :attr:`checked_attributes`, or what computes them on first
     read (syntax only)."""
-
-    @property
-    def checked_params(self) -> tuple[int, ...]:
-        """Positions (``self`` not counted) of parameters checked against the user, refusing."""
-        return self._user_checks().checked_params
-
-    @property
-    def checked_attributes(self) -> tuple[str, ...]:
-        """``self.object`` when a refusing check tests that attribute of the view with the user."""
-        return self._user_checks().checked_attributes
-
-    def _user_checks(self) -> UserChecks:
-        value = self.user_check_source
-        if not isinstance(value, UserChecks):
-            value = value()
-            object.__setattr__(self, "user_check_source", value)
-        return value
-
-    @property
-    def lookup_facts(self) -> LookupFacts:
-        """The :class:`LookupFacts` (computed once)."""
-        value = self.lookup_source
-        if not isinstance(value, LookupFacts):
-            value = value()
-            object.__setattr__(self, "lookup_source", value)
-        return value
-
-    @property
-    def lookups(self) -> tuple[ObjectLookup, ...]:
-        """Single-object ORM fetches."""
-        return self.lookup_facts.lookups
-
-    @property
-    def object_flow(self) -> ObjectFlow:
-        """Objects fetched by caller-chosen keys and the permission checks asked about them."""
-        return self.lookup_facts.object_flow
-
-    @property
-    def object_handoffs(self) -> tuple[tuple[int, str, int], ...]:
-        """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
-        return self.lookup_facts.object_handoffs
-
-    @property
-    def object_method_calls(self) -> tuple[tuple[int, str, str, tuple[int, ...]], ...]:
-        """``(lookup line, form class or "", method, user/request argument positions)``."""
-        return self.lookup_facts.object_method_calls
 
     @property
     def capabilities(self) -> CapabilityFacts:

@@ -47,6 +47,9 @@ __all__ = ["DrfViews", "is_drf_class"]
 
 _Handler = tuple[ClassModel, FunctionModel]
 _DRF_HOOKS = ("initial", "check_permissions")
+_QUERYSET_ACTIONS = frozenset({"list", "retrieve", "update", "partial_update", "destroy"})
+_QUERYSET_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
+"""Actions and (without an action) methods whose generic handler reads ``get_queryset()``."""
 
 
 def is_drf_class(cls: ClassModel) -> bool:
@@ -140,7 +143,11 @@ class DrfViews:
                 protections.append(Protection(method, True, "inline", detail))
                 continue
             secret = secret_gate(self.project, handler[1]) if handler is not None else ""
-            secret = secret or (helper_gate(self.project, handler[1], cls) if handler else "")
+            secret = secret or (
+                helper_gate(self.project, handler[1], cls)
+                if handler
+                else self._queryset_gate(cls, method, action)
+            )
             if secret:
                 protections.append(Protection(method, True, "inline", secret))
                 continue
@@ -214,6 +221,19 @@ class DrfViews:
                 methods.update(DRF_GENERIC_METHODS.get(short_of(entry), ()))
         methods = served_methods(self.project, cls, methods, DRF_GENERIC_METHODS)
         return [(m, None) for m in sorted(methods)] or [("*", None)]
+
+    def _queryset_gate(self, cls: ClassModel, method: str, action: str | None) -> str:
+        """A refusing helper gate in the project's ``get_queryset()`` (DRF's generic handlers).
+
+        ``if not is_authorized(self.request, parent): raise PermissionDenied`` there refuses
+        every generic action that reads the queryset (list, retrieve, update, destroy), not a
+        create (``POST``), which never calls it.
+        """
+        if (action or "") not in _QUERYSET_ACTIONS and (action or method not in _QUERYSET_METHODS):
+            return ""
+        found = self.project.method(cls, "get_queryset")
+        gate = helper_gate(self.project, found[1], cls) if found is not None else ""
+        return f"{gate} (in get_queryset())" if gate else ""
 
     def _permission_classes(
         self,

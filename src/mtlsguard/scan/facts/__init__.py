@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from mtlsguard.scan.facts import collectors as _collectors  # noqa: F401  (registers them)
 from mtlsguard.scan.facts.branches import permission_branches
+from mtlsguard.scan.facts.caller_relations import caller_relation_lines
 from mtlsguard.scan.facts.capabilities import capability_facts, signed_guard
 from mtlsguard.scan.facts.guards import (
     auth_guard,
@@ -55,7 +56,7 @@ from mtlsguard.scan.facts.refusals import (
 from mtlsguard.scan.facts.role_guards import role_branch_lines, role_guard
 from mtlsguard.scan.facts.secret_checks import secret_guard
 from mtlsguard.scan.facts.session_gate import pre_login_session
-from mtlsguard.scan.facts.stubs import not_allowed_stub
+from mtlsguard.scan.facts.stubs import not_allowed_stub, serves_nothing
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
 from mtlsguard.scan.knowledge import HTTP_METHODS
@@ -137,6 +138,7 @@ def analyze_function(
         instance_checks=instance_checks(func),
         self_fills=self_fills(func, walk.callee),
         not_allowed_stub=func.name in HTTP_METHODS and not_allowed_stub(func),
+        serves_nothing=serves_nothing(func),
         raises_refusal=refuses,
         refusing_params=refusing_params(func) if refuses else (),
         gate_calls=gate_calls(func, walk.callee),
@@ -195,6 +197,9 @@ def _lookup_facts(func: FunctionNode, walk: FunctionWalk, *, role_hint: bool) ->
         object_flow=flow,
         object_handoffs=object_handoffs(func, unchecked, walk.callee) if unchecked else (),
         object_method_calls=object_method_calls(func, unchecked, walk.callee) if unchecked else (),
+        caller_relation_lines=(
+            caller_relation_lines(func, unchecked) if unchecked and "user" in walk.hints else ()
+        ),
     )
 
 

@@ -110,6 +110,8 @@ class _Flow:
         self.self_calls: list[str] = []
         self.payload: set[str] = set()
         self.direct: set[str] = set()
+        self.computed: dict[str, str] = {}
+        """Locals a plain function computed from a fetched one (``root = get_root(doc)``)."""
         """Fetched locals asked about themselves (``check(request.user, obj)``), not a parent."""
 
     def carried(self, node: ast.AST, subs: list[ast.AST] | None = None) -> frozenset[str]:
@@ -124,6 +126,14 @@ class _Flow:
         if not names:
             return
         value = node.value
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.args
+            and isinstance(value.args[0], ast.Name)
+            and value.args[0].id in self.parents
+        ):
+            self.computed.update(dict.fromkeys(names, value.args[0].id))
         subs = list(walking.walk(value))
         lookup = next(
             (
@@ -206,9 +216,14 @@ class _Flow:
         else:
             # policy.user_has_permission_for_instance(request.user, "change", obj),
             # request.user.has_perm("app.change", obj), user_can_view_page(request.user, page)
+            # also what a function computed from it (root = get_root_document(doc), then
+            # has_perms_owner_aware(request.user, "change", root)), not its attribute
+            # (cred.product: asking about the parent is not asking about the object)
             carried = frozenset().union(*(self.carried(a) for a in call.args))
             self.direct.update(
-                a.id for a in call.args if isinstance(a, ast.Name) and a.id in self.parents
+                self.computed.get(a.id, a.id)
+                for a in call.args
+                if isinstance(a, ast.Name) and self.computed.get(a.id, a.id) in self.parents
             )
         if isinstance(receiver, ast.Name) and receiver.id in self.parents:
             self.direct.add(receiver.id)  # obj.has_change_permission(request.user)

@@ -137,11 +137,13 @@ def gate_calls(
     """Bare-statement calls of the body handed the requesting user, and where it sits.
 
     Only statements of the body itself (not under an ``if`` or a loop, which may skip them),
-    so the call runs before anything that follows it.
+    so the call runs before anything that follows it. An assignment of the call's result
+    counts too (``is_owner, user = check_access(request.user, username)``): the helper
+    raises before anything is assigned.
     """
     found: list[tuple[str, tuple[int, ...]]] = []
     for stmt in func.body:
-        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        if not (isinstance(stmt, ast.Expr | ast.Assign) and isinstance(stmt.value, ast.Call)):
             continue
         call = stmt.value
         positions = tuple(i for i, a in enumerate(call.args) if _user_argument(a))

@@ -13,18 +13,20 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule
 from mtlsguard.scan.analysis.object_checks import owning_class
-from mtlsguard.scan.analysis.ownership import TENANT_NAMES
+from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_user_model
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import user_aware
+from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Call, Const, Expr, FunctionModel, Ref, Seq
 from mtlsguard.scan.rules._common import where
 
 __all__ = [
+    "CALLER_RELATION_NOTE",
     "USER_RECORD_NOTE",
     "decorator_checked_keys",
     "lookup_remediation",
+    "privileged_account_destroy",
     "unchecked_object_findings",
 ]
 
@@ -110,6 +112,12 @@ USER_RECORD_NOTE = (
     "the account, by design for public profiles"
 )
 """Evidence suffix for lookups of the user model itself."""
+CALLER_RELATION_NOTE = (
+    "; the fetched object is only named: what the view creates or deletes is the caller's own "
+    "relation to it (request.user's block, follow or bookmark), and the object itself is not "
+    "changed: informational"
+)
+"""Evidence suffix for lookups only naming the target of a relation of the caller."""
 
 
 def lookup_remediation(model: str | None, owners: tuple[str, ...]) -> str:
@@ -129,4 +137,42 @@ def lookup_remediation(model: str | None, owners: tuple[str, ...]) -> str:
     return (
         f"Add {field}=request.user to the lookup (get_object_or_404({short}, pk=pk, "
         f"{field}=request.user)) or fetch through request.user's related manager."
+    )
+
+
+def privileged_account_destroy(
+    ctx: RuleContext, meta: Rule, analysis: RouteAnalysis, note: str
+) -> Iterator[Finding]:
+    """A viewset deleting a user record chosen by URL id with DRF's own ``destroy()``.
+
+    ``UserViewSet(ModelViewSet)`` with ``queryset = User.objects.all()``: whoever may delete
+    users deletes superusers too. A ``destroy()``/``perform_destroy()`` of the project's own
+    (refusing a target more privileged than the caller, or only removing a membership) is
+    not judged.
+    """
+    cls = analysis.klass
+    if cls is None or ("DELETE", "destroy") not in analysis.method_actions:
+        return
+    declared = ctx.project.attribute(cls, "model")
+    model = served_model(ctx.project, cls) or (model_of(declared[1]) if declared else None)
+    if model is None or not is_user_model(ctx.project, model):
+        return
+    if any(ctx.project.method(cls, name) for name in ("destroy", "perform_destroy")):
+        return
+    yield meta.finding(
+        severity=Severity.MEDIUM,
+        confidence=Confidence.LOW,
+        location=cls.location,
+        route=analysis.route.pattern,
+        view=analysis.view,
+        view_kind=analysis.view_kind,
+        evidence=(
+            f"{where(analysis)}: destroy of a {short_of(model)} chosen by URL id with no check "
+            f"that the target is not more privileged (is_superuser/is_staff) than the caller{note}"
+        ),
+        remediation=(
+            "Override destroy() (and update()) to refuse a superuser or staff target unless "
+            "request.user is one: if target.is_superuser and not request.user.is_superuser: "
+            "return HttpResponseForbidden()."
+        ),
     )

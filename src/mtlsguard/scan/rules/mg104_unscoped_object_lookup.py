@@ -100,7 +100,7 @@ from mtlsguard.scan.analysis.ownership import is_tenant, is_user_model, tenant_p
 from mtlsguard.scan.analysis.parents import checked_parent
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
+from mtlsguard.scan.analysis.scoping import user_aware
 from mtlsguard.scan.analysis.secrets import secret_keyed, signature_check
 from mtlsguard.scan.analysis.swappable import model_of_getter
 from mtlsguard.scan.analysis.view_models import model_on_view, object_checked_by_view
@@ -115,9 +115,11 @@ from mtlsguard.scan.rules._common import (
     where,
 )
 from mtlsguard.scan.rules._object_checks import (
+    CALLER_RELATION_NOTE,
     USER_RECORD_NOTE,
     decorator_checked_keys,
     lookup_remediation,
+    privileged_account_destroy,
     unchecked_object_findings,
 )
 
@@ -181,7 +183,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if gate is not None and gate.role == "superuser":
             continue  # superuser-only view: a superuser holds every permission
         route_downgrade = permission_downgrade(gate)
-        yield from _privileged_account_destroy(ctx, meta, analysis, route_downgrade[2])
+        yield from privileged_account_destroy(ctx, meta, analysis, route_downgrade[2])
         handlers = _handlers(ctx, analysis)
         yield from unchecked_object_findings(ctx, meta, analysis, handlers)
         for func in _reached(ctx, analysis, handlers):
@@ -257,6 +259,9 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     if capability != "unchecked key":
                         found_sev, found_conf = Severity.INFO, Confidence.LOW
                     found_note += _CAPABILITY_NOTES[capability]
+                found_sev, found_conf, found_note = _caller_relation(
+                    handler, lookup, (found_sev, found_conf, found_note)
+                )
                 owned = f"owned via {', '.join(owners)}" if owners else "the user model"
                 yield meta.finding(
                     severity=found_sev,
@@ -272,6 +277,17 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     ),
                     remediation=lookup_remediation(lookup.model, owners),
                 )
+
+
+def _caller_relation(
+    handler: FunctionModel,
+    lookup: ObjectLookup,
+    found: tuple[Severity | None, Confidence | None, str],
+) -> tuple[Severity | None, Confidence | None, str]:
+    """``found`` lowered to info when the object only names a relation of the caller."""
+    if lookup.line not in handler.facts.caller_relation_lines:
+        return found
+    return Severity.INFO, Confidence.LOW, found[2] + CALLER_RELATION_NOTE
 
 
 def _model(ctx: RuleContext, model: str | None, cls: ClassModel | None) -> str | None:
@@ -313,44 +329,6 @@ def _capability(
         return "checked token" if checked else "unchecked token"
     reads = short_of(handler.qualname) in _READS
     return "checked key" if checked and reads else "unchecked key"
-
-
-def _privileged_account_destroy(
-    ctx: RuleContext, meta: Rule, analysis: RouteAnalysis, note: str
-) -> Iterator[Finding]:
-    """A viewset deleting a user record chosen by URL id with DRF's own ``destroy()``.
-
-    ``UserViewSet(ModelViewSet)`` with ``queryset = User.objects.all()``: whoever may delete
-    users deletes superusers too. A ``destroy()``/``perform_destroy()`` of the project's own
-    (refusing a target more privileged than the caller, or only removing a membership) is
-    not judged.
-    """
-    cls = analysis.klass
-    if cls is None or ("DELETE", "destroy") not in analysis.method_actions:
-        return
-    declared = ctx.project.attribute(cls, "model")
-    model = served_model(ctx.project, cls) or (model_of(declared[1]) if declared else None)
-    if model is None or not is_user_model(ctx.project, model):
-        return
-    if any(ctx.project.method(cls, name) for name in ("destroy", "perform_destroy")):
-        return
-    yield meta.finding(
-        severity=Severity.MEDIUM,
-        confidence=Confidence.LOW,
-        location=cls.location,
-        route=analysis.route.pattern,
-        view=analysis.view,
-        view_kind=analysis.view_kind,
-        evidence=(
-            f"{where(analysis)}: destroy of a {short_of(model)} chosen by URL id with no check "
-            f"that the target is not more privileged (is_superuser/is_staff) than the caller{note}"
-        ),
-        remediation=(
-            "Override destroy() (and update()) to refuse a superuser or staff target unless "
-            "request.user is one: if target.is_superuser and not request.user.is_superuser: "
-            "return HttpResponseForbidden()."
-        ),
-    )
 
 
 def _parent_records(
