@@ -170,6 +170,9 @@ class FunctionFacts:
     """Callees of unconditional statements handed the request (``self.get_thread(request)``)."""
     capabilities: CapabilityFacts = NO_CAPABILITIES
     """Secrets checked and user-aware calls (:mod:`mtlsguard.scan.capability_facts`)."""
+    public_filter: str = ""
+    """A constant public-visibility filter that always narrows what the body queries
+    (``filter(is_public=True)``, ``exclude(privacy="private")``): :mod:`.facts.public_filter`."""
 
 
 @dataclass(eq=False, slots=True)

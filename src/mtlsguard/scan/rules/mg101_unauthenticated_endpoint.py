@@ -85,6 +85,7 @@ from mtlsguard.scan.analysis.owner_create import owner_set_on_create
 from mtlsguard.scan.analysis.ownership import user_owner_fields
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.public_api import public_api_note
+from mtlsguard.scan.analysis.public_data import public_note, public_reads
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.context import RuleContext
@@ -192,6 +193,9 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if not found.informational and not found.keyed_lookup:
             opened = [p for p in analysis.protections if p.authenticated is False]
             public_api = public_api_note(ctx.project, analysis.klass, opened)
+            if not public_api:
+                published = public_reads(ctx.project, analysis, open_methods)
+                public_api = public_note(published) if published else ""
         if (found.informational or public_api) and not note:
             severity, note = Severity.INFO, public_api or found.note()
         elif note:

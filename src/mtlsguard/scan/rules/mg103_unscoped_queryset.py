@@ -65,6 +65,7 @@ from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
 from mtlsguard.scan.analysis.guardian import ObjectPermissionGate, object_permission_gate
 from mtlsguard.scan.analysis.permissions import view_permission_classes
+from mtlsguard.scan.analysis.public_data import public_note, public_reads
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import empty_queryset, object_check_delegates, served_model
 from mtlsguard.scan.analysis.view_models import object_checked_by_view
@@ -209,6 +210,7 @@ def _guardian_note(gate: ObjectPermissionGate) -> str:
 def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report authenticated object views whose queryset is not scoped to the user."""
     reported: set[str] = set()
+    informed: set[str] = set()
     for analysis in ctx.routes:
         cls = analysis.klass
         if cls is None or analysis.framework not in ("django", "drf"):
@@ -248,7 +250,17 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 ctx.project, analysis
             ):
                 severity, note = Severity.INFO, note + _CAPABILITY_NOTE
-        reported.add(cls.qualname)
+        methods = [p.method for p in analysis.protections]
+        published = public_reads(ctx.project, analysis, methods)
+        if published:
+            # Reads of published records: info, and a later route of the class that writes
+            # (update/destroy) is still judged on its own.
+            if cls.qualname in informed:
+                continue
+            informed.add(cls.qualname)
+            severity, note = Severity.INFO, note + public_note(published)
+        else:
+            reported.add(cls.qualname)
         yield meta.finding(
             severity=severity,
             confidence=confidence,
