@@ -127,7 +127,7 @@ def public_reads(project: ProjectModel, analysis: RouteAnalysis, methods: Sequen
 
     ``methods``: the methods to judge (MG101: the open ones; MG103: every served one).
     """
-    if not _reads_only(project, analysis, methods):
+    if not _reads_only(analysis, methods):
         return ""
     functions = _functions(project, analysis)
     if any(not lk.user_scoped for f in functions for lk in f.facts.lookups):

@@ -29,7 +29,9 @@ user by code that looks at the user (``get_events_for_user(request.user)``: a pu
 views that read no model owned by a user and look at ``request.user`` only to choose what a
 signed-in or anonymous caller sees (``if request.user.is_authenticated:``); and views whose
 records are named by a random token field the server generated (``code =
-UUIDField(default=uuid4)``, not the primary key: a capability link). A project middleware that
+UUIDField(default=uuid4)``, not the primary key: a capability link); so are routes that only read
+a queryset narrowed by a constant public-visibility filter (``filter(is_public=True)``,
+``exclude(privacy="private")``: records their owners published). A project middleware that
 refuses after a user check, but only under a condition it computes at run time (``if
 request.admin_namespace: return self.check_admin(request)``), leaves the route's authentication
 undecided: at most ``medium`` with low confidence.

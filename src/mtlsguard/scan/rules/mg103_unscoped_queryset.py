@@ -33,7 +33,9 @@ is checked on the object the URL names: not reported, or info with ``accept_glob
 ``<uuid:...>`` URL parameter is reported with low confidence and medium severity (a random key
 cannot be enumerated; the link itself is the capability), and as info when the model's primary
 key is generated at random (``default=uuid4``) and every handler of the view that changes data
-checks the user.
+checks the user. A route that only reads (a list route may also create) a queryset narrowed by
+a constant public-visibility filter (``filter(is_public=True)``, ``exclude(archive_policy=
+PRIVATE)``) serves published records: info; its update/destroy routes are judged as before.
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, BOLA/IDOR): any
 authenticated user — behind mTLS, any certificate holder mapped to a user — reads or changes
