@@ -101,7 +101,7 @@ def _class_filter(project: ProjectModel, cls: ClassModel) -> str:
     return _expr_filter(found[1]) if found is not None else ""
 
 
-def _reads_only(project: ProjectModel, analysis: RouteAnalysis, methods: Sequence[str]) -> bool:
+def _reads_only(analysis: RouteAnalysis, methods: Sequence[str]) -> bool:
     """The route serves reads (and, on a list route, creation) only."""
     if analysis.method_actions:
         return all(m in SAFE_METHODS or a == "create" for m, a in analysis.method_actions)
