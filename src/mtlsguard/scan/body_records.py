@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["NO_FLOW", "JwtDecode", "ObjectFlow", "ObjectLookup", "PathCond", "PathTest"]
+__all__ = [
+    "NO_FLOW",
+    "NO_LOOKUP_FACTS",
+    "NO_USER_CHECKS",
+    "JwtDecode",
+    "LookupFacts",
+    "ObjectFlow",
+    "ObjectLookup",
+    "PathCond",
+    "PathTest",
+    "UserChecks",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +82,25 @@ NO_FLOW = ObjectFlow()
 
 
 @dataclass(frozen=True, slots=True)
+class LookupFacts:
+    """What a body fetches and where it goes (a part of its facts, computed on first read)."""
+
+    lookups: tuple[ObjectLookup, ...] = ()
+    """Single-object ORM fetches."""
+    object_flow: ObjectFlow = NO_FLOW
+    """Objects fetched by caller-chosen keys and the permission checks asked about them."""
+    object_handoffs: tuple[tuple[int, str, int], ...] = ()
+    """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
+    object_method_calls: tuple[tuple[int, str, str, tuple[int, ...]], ...] = ()
+    """``(lookup line, form class or "", method, user/request argument positions)``: a fetched
+    object's own method (or a form's on it) called with the requesting user."""
+
+
+NO_LOOKUP_FACTS = LookupFacts()
+"""A body that fetches nothing."""
+
+
+@dataclass(frozen=True, slots=True)
 class PathTest:
     """A middleware's test of the request path (``request.path not in IGNORE_URL``).
 
@@ -98,3 +128,17 @@ class PathCond:
     parts: tuple[PathCond, ...] = ()
     test: PathTest | None = None
     value: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UserChecks:
+    """What of its own a body checks against the user, refusing otherwise (read rarely)."""
+
+    checked_params: tuple[int, ...] = ()
+    """Positions (``self`` not counted) of parameters checked against the user, refusing."""
+    checked_attributes: tuple[str, ...] = ()
+    """``self.object`` when a refusing check tests that attribute of the view with the user."""
+
+
+NO_USER_CHECKS = UserChecks()
+"""A body that checks nothing of its own against the user."""

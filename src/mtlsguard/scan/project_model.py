@@ -13,7 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
-from mtlsguard.scan.body_records import NO_FLOW, JwtDecode, ObjectFlow, ObjectLookup, PathCond
+from mtlsguard.scan.body_records import (
+    NO_LOOKUP_FACTS,
+    NO_USER_CHECKS,
+    JwtDecode,
+    LookupFacts,
+    ObjectFlow,
+    ObjectLookup,
+    PathCond,
+    UserChecks,
+)
 from mtlsguard.scan.capability_facts import NO_CAPABILITIES, CapabilityFacts
 from mtlsguard.scan.expressions import (
     BinOp,
@@ -42,6 +51,7 @@ __all__ = [
     "IfExpr",
     "JwtDecode",
     "Lambda",
+    "LookupFacts",
     "Mapping",
     "ObjectFlow",
     "ObjectLookup",
@@ -55,6 +65,7 @@ __all__ = [
     "SettingsModel",
     "Unary",
     "Unknown",
+    "UserChecks",
     "string_constants",
 ]
 
@@ -111,12 +122,8 @@ class FunctionFacts:
     """Calls ``request.session.cycle_key()``/``flush()`` (or ``login()``, which does)."""
     authenticates: bool = False
     """Calls ``authenticate()`` or ``check_password()`` (a credential check)."""
-    lookups: tuple[ObjectLookup, ...] = ()
-    """Single-object ORM fetches."""
     jwt_decodes: tuple[JwtDecode, ...] = ()
     """``jwt.decode`` calls."""
-    returns: tuple[Expr, ...] = ()
-    """Every returned value (``Const(True)`` for ``return True``); empty if none."""
     super_calls: tuple[str, ...] = ()
     """Method names called through ``super()`` (``dispatch``)."""
     mentions_user: bool = False
@@ -142,17 +149,17 @@ class FunctionFacts:
     request itself (``request``, ``kwargs``, ``args``)."""
     self_writes: tuple[SelfWrite, ...] = ()
     """``self.<name> = value`` assignments: where a view keeps a parent object."""
-    object_flow: ObjectFlow = NO_FLOW
-    """Objects fetched by caller-chosen keys and the permission checks asked about them."""
-    checked_attributes: tuple[str, ...] = ()
-    """``self.object`` when a refusing check tests that attribute of the view with the user."""
     role_guard: str = ""
     """A guard (here or in a nested wrapper) refusing users without a role: ``"staff"`` (a staff
     flag or session) or ``"permission"`` (a global ``has_perm("app.perm")``); else ``""``."""
-    object_handoffs: tuple[tuple[int, str, int], ...] = ()
-    """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
-    checked_params: tuple[int, ...] = ()
-    """Positions (``self`` not counted) of parameters checked against the user, refusing."""
+    user_check_params: tuple[int, ...] = ()
+    """Parameters an ``if`` tests before refusing or returning, in a body raising a refusal."""
+    super_delegates: tuple[int, ...] = ()
+    """Parameters handed on, at the same position, to ``super().<same method>(...)``."""
+    instance_checks: tuple[tuple[str, int, int], ...] = ()
+    """``self.instance.<method>(<param>.user)``: (method, parameter, argument) positions."""
+    self_fills: tuple[tuple[str, str], ...] = ()
+    """``self.<attribute> = <call>(...)``: (attribute, resolved callee), for generated fields."""
     not_allowed_stub: bool = False
     """The whole body answers 405 (``return HttpResponse(status=405)``): a handler serving
     nothing (:mod:`mtlsguard.scan.facts.stubs`)."""
@@ -168,11 +175,97 @@ class FunctionFacts:
     """``dispatch()`` refuses unless the caller owns the object, when there is one."""
     """Predicates given the request whose falsy answer refuses (``if not allowed(request, x)``)."""
     """Callees of unconditional statements handed the request (``self.get_thread(request)``)."""
-    capabilities: CapabilityFacts = NO_CAPABILITIES
-    """Secrets checked and user-aware calls (:mod:`mtlsguard.scan.capability_facts`)."""
     public_filter: str = ""
     """A constant public-visibility filter that always narrows what the body queries
     (``filter(is_public=True)``, ``exclude(privacy="private")``): :mod:`.facts.public_filter`."""
+    capability_source: CapabilityFacts | Callable[[], CapabilityFacts] = field(
+        default=NO_CAPABILITIES, repr=False, compare=False
+    )
+    """:attr:`capabilities`, or what computes them on first read (most bodies are never asked:
+    pretix reads them for 451 of 1,639 functions). The computation resolves names shallowly,
+    through the module's own imports, so it parses no file whenever it runs."""
+
+    lookup_source: LookupFacts | Callable[[], LookupFacts] = field(
+        default=NO_LOOKUP_FACTS, repr=False, compare=False
+    )
+    """:attr:`lookups`, :attr:`object_flow`, :attr:`object_handoffs` and
+    :attr:`object_method_calls`, or what computes
+    them on first read (pure syntax and shallow name resolution: no file is parsed)."""
+
+    return_source: tuple[Expr, ...] | Callable[[], tuple[Expr, ...]] = field(
+        default=(), repr=False, compare=False
+    )
+    """:attr:`returns`, or what resolves them on first read (shallowly: no file is parsed)."""
+
+    @property
+    def returns(self) -> tuple[Expr, ...]:
+        """Every returned value (``Const(True)`` for ``return True``); empty if none."""
+        value = self.return_source
+        if not isinstance(value, tuple):
+            value = value()
+            object.__setattr__(self, "return_source", value)
+        return value
+
+    user_check_source: UserChecks | Callable[[], UserChecks] = field(
+        default=NO_USER_CHECKS, repr=False, compare=False
+    )
+    """:attr:`checked_params` and :attr:`checked_attributes`, or what computes them on first
+    read (syntax only)."""
+
+    @property
+    def checked_params(self) -> tuple[int, ...]:
+        """Positions (``self`` not counted) of parameters checked against the user, refusing."""
+        return self._user_checks().checked_params
+
+    @property
+    def checked_attributes(self) -> tuple[str, ...]:
+        """``self.object`` when a refusing check tests that attribute of the view with the user."""
+        return self._user_checks().checked_attributes
+
+    def _user_checks(self) -> UserChecks:
+        value = self.user_check_source
+        if not isinstance(value, UserChecks):
+            value = value()
+            object.__setattr__(self, "user_check_source", value)
+        return value
+
+    @property
+    def lookup_facts(self) -> LookupFacts:
+        """The :class:`LookupFacts` (computed once)."""
+        value = self.lookup_source
+        if not isinstance(value, LookupFacts):
+            value = value()
+            object.__setattr__(self, "lookup_source", value)
+        return value
+
+    @property
+    def lookups(self) -> tuple[ObjectLookup, ...]:
+        """Single-object ORM fetches."""
+        return self.lookup_facts.lookups
+
+    @property
+    def object_flow(self) -> ObjectFlow:
+        """Objects fetched by caller-chosen keys and the permission checks asked about them."""
+        return self.lookup_facts.object_flow
+
+    @property
+    def object_handoffs(self) -> tuple[tuple[int, str, int], ...]:
+        """``(lookup line, method, position)``: a fetched object handed to ``self.method(...)``."""
+        return self.lookup_facts.object_handoffs
+
+    @property
+    def object_method_calls(self) -> tuple[tuple[int, str, str, tuple[int, ...]], ...]:
+        """``(lookup line, form class or "", method, user/request argument positions)``."""
+        return self.lookup_facts.object_method_calls
+
+    @property
+    def capabilities(self) -> CapabilityFacts:
+        """Secrets checked and user-aware calls (:mod:`mtlsguard.scan.capability_facts`)."""
+        value = self.capability_source
+        if not isinstance(value, CapabilityFacts):
+            value = value()
+            object.__setattr__(self, "capability_source", value)
+        return value
 
 
 @dataclass(eq=False, slots=True)

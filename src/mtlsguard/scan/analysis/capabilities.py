@@ -17,9 +17,19 @@ from mtlsguard.scan.project_model import Call, ClassModel, Const, FunctionModel,
 __all__ = ["mutations_checked", "random_fields"]
 
 _GENERATORS = frozenset(
-    {"uuid4", "get_random_string", "token_urlsafe", "token_hex", "token_bytes", "urandom"}
+    {
+        "uuid4",
+        "get_random_string",
+        "token_urlsafe",
+        "token_hex",
+        "token_bytes",
+        "urandom",
+        "randbits",
+        "get_random_bytes",
+    }
 )
-"""``uuid.uuid4``, ``django.utils.crypto.get_random_string``, ``secrets.token_*``."""
+"""``uuid.uuid4``, ``django.utils.crypto.get_random_string``, ``secrets.token_*``/``randbits``,
+``os.urandom``, pycryptodome's ``Crypto.Random.get_random_bytes`` (a widely used public API)."""
 _MUTATING = ("post", "put", "patch", "delete")
 _MUTATING_ACTIONS = frozenset({"create", "update", "partial_update", "destroy"})
 _EDITING_VIEWS = frozenset(
@@ -29,11 +39,16 @@ _EDITING_VIEWS = frozenset(
 
 def _random_default(project: ProjectModel, value: Call) -> bool:
     default = value.kwarg("default")
-    if not isinstance(default, Ref):
-        return False
-    if default.short in _GENERATORS:
+    return isinstance(default, Ref) and _generator(project, default.name)
+
+
+def _generator(project: ProjectModel, name: str) -> bool:
+    """``name`` is a random generator, or a project function calling one."""
+    if short_of(name) in _GENERATORS:
         return True
-    func = project.function_named(default.name, parse=True)
+    if "." not in name.lstrip("."):
+        return False
+    func = project.function_named(name, parse=True)
     return func is not None and any(short_of(c) in _GENERATORS for c in func.facts.calls)
 
 
@@ -46,6 +61,7 @@ def random_fields(project: ProjectModel, model: str | None) -> dict[str, bool]:
     if cls is None:
         return {}
     found: dict[str, bool] = {}
+    filled: set[str] | None = None
     for entry in cls.mro:
         owner = project.class_named(entry)
         if owner is None:
@@ -57,7 +73,25 @@ def random_fields(project: ProjectModel, model: str | None) -> dict[str, bool]:
                 found.setdefault(name, key)
                 if key:
                     found["pk"] = True
+            elif isinstance(value, Call):
+                filled = _filled_at_random(project, cls) if filled is None else filled
+                if name in filled:  # ``save()``: self.code = get_random_string(32)
+                    found.setdefault(name, False)
     return found
+
+
+def _filled_at_random(project: ProjectModel, cls: ClassModel) -> set[str]:
+    """Fields a method of the model sets from a random generator (``save()``, typically)."""
+    filled: set[str] = set()
+    for entry in cls.mro:
+        owner = project.class_named(entry)
+        for method in owner.methods.values() if owner is not None else ():
+            filled.update(
+                attribute
+                for attribute, callee in method.facts.self_fills
+                if _generator(project, callee)
+            )
+    return filled
 
 
 def mutations_checked(project: ProjectModel, analysis: RouteAnalysis) -> bool:

@@ -48,13 +48,25 @@ def owner_fields(project: ProjectModel, model: str | None) -> tuple[str, ...]:
     if fields and not all(_audit(name) for name in fields):
         return tuple(dict.fromkeys(fields))
     # Only audit columns (created_by/updated_by on every model of a base class) point at a
-    # user: in tenant code the tenant owns the object, the author merely wrote it.
-    return tenant_paths(project, cls) or tuple(dict.fromkeys(fields))
+    # user: in tenant code the tenant owns the object, the author merely wrote it. Who last
+    # edited a record (last_edited_by, updated_by) owns nothing: catalogue data edited by many.
+    return tenant_paths(project, cls) or tuple(
+        dict.fromkeys(name for name in fields if name not in _AUDIT_FIELDS)
+    )
 
 
 _AUDIT_FIELDS = frozenset(
-    {"updated_by", "modified_by", "deleted_by", "last_modified_by", "last_updated_by"}
+    {
+        "updated_by",
+        "modified_by",
+        "deleted_by",
+        "last_modified_by",
+        "last_updated_by",
+        "edited_by",
+        "last_edited_by",
+    }
 )
+"""Edit attributions: the last user to touch a record, not its owner."""
 
 
 def _audit(name: str) -> bool:

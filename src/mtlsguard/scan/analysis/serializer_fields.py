@@ -83,12 +83,18 @@ def _meta(node: ast.ClassDef) -> _Meta | None:
     return None
 
 
-def _declared(nodes: list[ast.ClassDef]) -> dict[str, ast.Assign]:
-    found: dict[str, ast.Assign] = {}
+def _declared(nodes: list[ast.ClassDef]) -> dict[str, ast.Assign | ast.AnnAssign]:
+    found: dict[str, ast.Assign | ast.AnnAssign] = {}
     for node in reversed(nodes):  # the subclass wins
         for stmt in node.body:
             if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
                 found[stmt.targets[0].id] = stmt
+            elif (  # ``root: RelatedField[...] = PrimaryKeyRelatedField(...)``
+                isinstance(stmt, ast.AnnAssign)
+                and isinstance(stmt.target, ast.Name)
+                and stmt.value is not None
+            ):
+                found[stmt.target.id] = stmt
     return found
 
 
@@ -187,7 +193,7 @@ def _target(
     models: ModelSources,
     model: ClassModel,
     name: str,
-    stmt: ast.Assign | None,
+    stmt: ast.Assign | ast.AnnAssign | None,
 ) -> str | None:
     """The model whose ids the field accepts, when any id of it is accepted."""
     if stmt is not None:

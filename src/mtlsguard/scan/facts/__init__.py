@@ -33,11 +33,18 @@ from mtlsguard.scan.facts.object_flow import (
     object_handoffs,
     token_checked,
 )
+from mtlsguard.scan.facts.object_methods import (
+    instance_checks,
+    object_method_calls,
+    super_delegates,
+    user_check_params,
+)
 from mtlsguard.scan.facts.owner_guards import owner_guard
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
 from mtlsguard.scan.facts.path_gate import login_paths
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
 from mtlsguard.scan.facts.public_filter import public_filter
+from mtlsguard.scan.facts.random_fills import self_fills
 from mtlsguard.scan.facts.refusals import (
     gate_calls,
     predicate_gates,
@@ -53,7 +60,7 @@ from mtlsguard.scan.facts.stubs import not_allowed_stub
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.facts.walk import FunctionWalk, Resolver
 from mtlsguard.scan.knowledge import HTTP_METHODS
-from mtlsguard.scan.project_model import FunctionFacts, ObjectFlow
+from mtlsguard.scan.project_model import Const, FunctionFacts, LookupFacts, ObjectFlow, UserChecks
 
 __all__ = ["Resolver", "analyze_function"]
 
@@ -80,23 +87,14 @@ def analyze_function(
     hints = walk.hints
     # A staff or global-permission hint is worth the role checks; ``auth`` covers is_staff.
     role_hint = "auth" in hints or "role" in hints
-    role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
     user_hint = "auth" in hints or "user" in hints or "userdata" in hints
     guarded = (user_hint and (auth_guard(func, nested=walk.has_nested) or owner_guard(func))) or (
         "denied" in hints and delegated_guard(func)
     )
     mentions_user = "user" in hints
     refuses = "denied" in hints and raises_refusal(func)
-    open_lines = {lk.line for lk in walk.lookups if not lk.user_scoped}
-    checked_lines = ownership_checked(func, open_lines) if open_lines else set()
-    flow = object_flow(func, tuple(walk.lookups)) if _flows(walk) else ObjectFlow()
-    # obj = get_object_or_404(...), then user_has_permission_or_403(request.user, obj, perm)
-    checked_lines |= {line for name, line, *_ in flow.fetched if name in flow.direct}
-    if open_lines - checked_lines:
-        checked_lines |= token_checked(func, open_lines - checked_lines)
-    if open_lines - checked_lines and mentions_user:
-        checked_lines |= filter_only(func, open_lines - checked_lines)
-    unchecked = open_lines - checked_lines
+    shorts = frozenset(name.rsplit(".", 1)[-1] for name in walk.called)
+    frozen_hints = frozenset(hints)
     return FunctionFacts(
         auth_guard=guarded,
         secret_guard=not guarded
@@ -108,16 +106,10 @@ def analyze_function(
         sets_user=walk.sets_user,
         cycles_session=walk.cycles or walk.calls_login,
         authenticates=walk.authenticates,
-        # An object-level permission check in the same view authorizes what it fetched
-        # (user.has_perm(perm, obj), check_object_permissions, obj.has_permission(user)).
-        lookups=tuple(
-            replace(lk, user_scoped=True)
-            if walk.object_checked or lk.line in role_lines or lk.line in checked_lines
-            else lk
-            for lk in walk.lookups
-        ),
         jwt_decodes=tuple(walk.jwts),
-        returns=tuple(walk.returns),
+        return_source=lambda: tuple(
+            resolve(node.value) if node.value is not None else Const(None) for node in walk.returns
+        ),
         super_calls=tuple(dict.fromkeys(walk.supers)),
         mentions_user=mentions_user,
         guard_methods=self_method_guards(func) if func.name in _GATE_METHODS else (),
@@ -140,13 +132,11 @@ def analyze_function(
         ),
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
         self_writes=tuple(walk.self_writes),
-        checked_attributes=(
-            checked_attributes(func) if mentions_user and func.name in _OBJECT_CHECKERS else ()
-        ),
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
-        object_flow=flow,
-        object_handoffs=object_handoffs(func, unchecked, walk.callee) if unchecked else (),
-        checked_params=checked_params(func) if mentions_user else (),
+        user_check_params=user_check_params(func) if refuses else (),
+        super_delegates=super_delegates(func) if walk.supers else (),
+        instance_checks=instance_checks(func),
+        self_fills=self_fills(func, walk.callee),
         not_allowed_stub=func.name in HTTP_METHODS and not_allowed_stub(func),
         raises_refusal=refuses,
         refusing_params=refusing_params(func) if refuses else (),
@@ -159,17 +149,56 @@ def analyze_function(
             and owner_guard(func, present=True)
         ),
         predicate_gates=predicate_gates(func, walk.callee),
-        capabilities=capability_facts(
+        # Computed on first read (most bodies are never asked about them).
+        lookup_source=lambda: _lookup_facts(func, walk, role_hint=role_hint),
+        user_check_source=lambda: UserChecks(
+            checked_params=checked_params(func) if mentions_user else (),
+            checked_attributes=(
+                checked_attributes(func) if mentions_user and func.name in _OBJECT_CHECKERS else ()
+            ),
+        ),
+        capability_source=lambda: capability_facts(
             func,
-            walk.callee,
             resolve,
-            called=walk.called,
-            hints=hints,
+            shorts=shorts,
+            hints=frozen_hints,
             queryset_method=func.name in _SCOPING_METHODS or "queryset" in func.name,
         ),
         public_filter=public_filter(func)
         if any(n.endswith((".filter", ".exclude")) for n in walk.called)
         else "",
+    )
+
+
+def _lookup_facts(func: FunctionNode, walk: FunctionWalk, *, role_hint: bool) -> LookupFacts:
+    """The body's fetches, which of them are checked, and where the objects go.
+
+    Reads the finished walk and ``func``'s syntax only (no file is parsed), so it may run as
+    late as the first question about them.
+    """
+    role_lines = role_branch_lines(func) if walk.lookups and role_hint else set()
+    open_lines = {lk.line for lk in walk.lookups if not lk.user_scoped}
+    checked_lines = ownership_checked(func, open_lines) if open_lines else set()
+    flow = object_flow(func, tuple(walk.lookups)) if _flows(walk) else ObjectFlow()
+    # obj = get_object_or_404(...), then user_has_permission_or_403(request.user, obj, perm)
+    checked_lines |= {line for name, line, *_ in flow.fetched if name in flow.direct}
+    if open_lines - checked_lines:
+        checked_lines |= token_checked(func, open_lines - checked_lines)
+    if open_lines - checked_lines and "user" in walk.hints:
+        checked_lines |= filter_only(func, open_lines - checked_lines)
+    unchecked = open_lines - checked_lines
+    return LookupFacts(
+        # An object-level permission check in the same view authorizes what it fetched
+        # (user.has_perm(perm, obj), check_object_permissions, obj.has_permission(user)).
+        lookups=tuple(
+            replace(lk, user_scoped=True)
+            if walk.object_checked or lk.line in role_lines or lk.line in checked_lines
+            else lk
+            for lk in walk.lookups
+        ),
+        object_flow=flow,
+        object_handoffs=object_handoffs(func, unchecked, walk.callee) if unchecked else (),
+        object_method_calls=object_method_calls(func, unchecked, walk.callee) if unchecked else (),
     )
 
 

@@ -41,15 +41,28 @@ _LOOKUPS = frozenset({"get", "get_object_or_404", "aget", "aget_object_or_404"})
 
 def capability_facts(
     func: FunctionNode,
-    callee: Callable[[ast.Call], str],
     resolve: Callable[[ast.expr], Expr],
     *,
-    called: list[str],
-    hints: set[str],
+    shorts: frozenset[str],
+    hints: frozenset[str],
     queryset_method: bool,
 ) -> CapabilityFacts:
-    """The :class:`CapabilityFacts` of ``func`` (``called``: resolved names the walk met)."""
-    shorts = {name.rsplit(".", 1)[-1] for name in called}
+    """The :class:`CapabilityFacts` of ``func``.
+
+    ``shorts``: last parts of the resolved names the walk met (``get`` for
+    ``Device.objects.get``); ``hints``: the walk's hints. Reads nothing but ``func`` and
+    ``resolve``, so it may run any time after the walk, as late as the first question.
+    """
+
+    def callee(call: ast.Call) -> str:
+        """:meth:`FunctionWalk.callee <mtlsguard.scan.facts.walk.FunctionWalk.callee>`."""
+        value = resolve(call.func)
+        if isinstance(value, Ref):
+            return value.name
+        if isinstance(call.func, ast.Attribute):
+            return "." + call.func.attr
+        return ""
+
     return CapabilityFacts(
         guard_calls=_guard_calls(func, callee),
         key_lookups=tuple(_key_lookups(func, resolve)) if shorts & _LOOKUPS else (),

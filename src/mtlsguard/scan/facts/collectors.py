@@ -21,7 +21,7 @@ from mtlsguard.scan.knowledge import (
     is_cert_key,
     settings_secret,
 )
-from mtlsguard.scan.project_model import Const, JwtDecode, SelfWrite
+from mtlsguard.scan.project_model import JwtDecode, SelfWrite
 
 __all__: list[str] = []
 
@@ -201,9 +201,8 @@ def _self_writes(
 
 @collects(ast.Return, nested=False)
 def _returns(walk: FunctionWalk, nodes: list[ast.Return]) -> None:
-    """Values the function itself returns (not its nested wrappers)."""
-    for node in nodes:
-        walk.returns.append(walk.resolve(node.value) if node.value is not None else Const(None))
+    """``return`` statements of the function itself (not its nested wrappers)."""
+    walk.returns.extend(nodes)
 
 
 # --- calls -----------------------------------------------------------------------------------

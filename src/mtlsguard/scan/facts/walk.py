@@ -95,7 +95,8 @@ class FunctionWalk:
         self.cert_keys: list[str] = []
         self.lookups: list[ObjectLookup] = []
         self.jwts: list[JwtDecode] = []
-        self.returns: list[Expr] = []
+        self.returns: list[ast.Return] = []
+        """The function's own ``return`` statements (resolved when the facts are read)."""
         self.supers: list[str] = []
         self.called: list[str] = []
         self.self_reads: list[str] = []

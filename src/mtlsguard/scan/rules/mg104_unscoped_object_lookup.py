@@ -50,9 +50,11 @@ reported. Nor are: an object then checked with the caller's token (``if not
 default_token_generator.check_token(user, token): return ...``, Django's
 ``PasswordResetTokenGenerator``); an object handed to a method of the view that checks it
 against the user and refuses (``return self.resolve(request, uri, task)`` with ``if not
-instance.has_permission(request.user): return Response(status=403)``); a record used only as a
-filter value of a second lookup scoped by the user or a parent checked against the user
-(``get_object_or_404(Membership, user=user, team=team)``); and a lookup by a field whose
+instance.has_permission(request.user): return Response(status=403)``); an object handed the user
+by a method of its own model that refuses unless it allows them (``obj.raise_not_editable(
+request.user)``, or ``form.save(request)`` of a form on ``instance=obj`` calling it); a record
+used only as a filter value of a second lookup scoped by the user or a parent checked against
+the user (``get_object_or_404(Membership, user=user, team=team)``); and a lookup by a field whose
 model default is a random token (``get_random_string``, ``secrets.token_*``, ``uuid4``) when
 every handler of the view that changes data checks the user (a capability link). Such a
 lookup whose changing handlers check nothing is lowered to info; a random primary key alone
@@ -93,6 +95,7 @@ from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
 from mtlsguard.scan.analysis.handoffs import handed_to_check
+from mtlsguard.scan.analysis.object_methods import checked_by_object_method
 from mtlsguard.scan.analysis.ownership import is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.parents import checked_parent
 from mtlsguard.scan.analysis.roles import RoleGate, handler_role
@@ -119,7 +122,8 @@ from mtlsguard.scan.rules._object_checks import (
 )
 
 RULE_ID = "MG104"
-_SECRETS = ("token", "secret", "signature")
+_SECRETS = ("token", "secret", "signature", "session_key")
+"""URL keys naming a secret; ``session_key`` is Django's ``request.session.session_key``."""
 _RECORD_KEY = re.compile(r"(^|_)(pk|id)s?$")
 _PARENT_GETTER = re.compile(r"self\.\w+\.\w+$")
 """A model class a parent kept on the view gave (``self.page.get_submission_class``)."""
@@ -228,8 +232,12 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     through_url and _parent_checked(ctx, analysis, handler)
                 ):
                     continue  # the tenant named in the URL was checked against the user
-                if handed_to_check(ctx.project, analysis.klass, handler, lookup.line):
-                    continue  # self.resolve(request, uri, task) refuses unless task allows user
+                if handed_to_check(
+                    ctx.project, analysis.klass, handler, lookup.line
+                ) or checked_by_object_method(ctx.project, handler, lookup):
+                    # self.resolve(request, uri, task) refuses unless task allows the user;
+                    # so does obj.raise_not_editable(request.user), a method of obj's model
+                    continue
                 found_sev, found_conf, found_note = severity, confidence, note
                 capability = _capability(ctx, analysis, handler, lookup)
                 if capability == "checked token":

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mtlsguard.scan.project_model import UNROUTED_PREFIX, ClassModel, RouteModel
 from mtlsguard.scan.static.builder import ModelBuilder
+from mtlsguard.scan.static.class_bases import base_node
 from mtlsguard.scan.static.layout import SKIP_DIRS, dotted_for
 from mtlsguard.scan.static.source import SourceTree
 
@@ -122,7 +123,7 @@ def app_views(tree: SourceTree, builder: ModelBuilder, root: Path) -> list[Route
 
 def _looks_like_view(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
     if isinstance(node, ast.ClassDef):
-        names = [ast.unparse(base).rsplit(".", 1)[-1] for base in node.bases]
+        names = [ast.unparse(base_node(base)).rsplit(".", 1)[-1] for base in node.bases]
         return any(name.endswith(_VIEW_BASES) for name in names)
     params = [a.arg for a in node.args.posonlyargs + node.args.args]
     return bool(params) and params[0] == "request"

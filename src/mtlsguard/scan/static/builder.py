@@ -18,6 +18,7 @@ from mtlsguard.scan.project_model import (
     ProjectModel,
     Ref,
 )
+from mtlsguard.scan.static.class_bases import TYPING_BASES, base_node
 from mtlsguard.scan.static.local_imports import with_function_imports
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
@@ -164,7 +165,8 @@ class ModelBuilder:
         existing = self.project.classes.get(qual)
         if existing is not None:
             return existing
-        bases = tuple(self.tree.expr(module, b) for b in node.bases)
+        resolved = (self.tree.expr(module, base_node(b)) for b in node.bases)
+        bases = tuple(b for b in resolved if not (isinstance(b, Ref) and b.name in TYPING_BASES))
         # Placeholder breaks cycles (class A(B) / class B(A)) before recursing into bases.
         placeholder = ClassModel(qualname=qual, location=module.location(node), mro=(qual,))
         self.project.classes[qual] = placeholder

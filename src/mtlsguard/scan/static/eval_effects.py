@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mtlsguard.scan import walking
+from mtlsguard.scan.static.class_bases import base_node
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
 __all__ = ["MAX_FUNCTIONS", "EffectAudit"]
@@ -245,7 +246,7 @@ class EffectAudit:
             for stmt in node.body:
                 if isinstance(stmt, ast.FunctionDef) and stmt.name == name:
                     yield _Site(tree, module, stmt, owner, guarded)
-            stack.extend(tree.dotted_of(module, base) or "?" for base in node.bases)
+            stack.extend(tree.dotted_of(module, base_node(base)) or "?" for base in node.bases)
 
     def _function(self, dotted: str) -> _Site | None:
         for tree in self.trees:

@@ -14,6 +14,7 @@ import ast
 from typing import Any, Protocol
 
 from mtlsguard.scan.static.admin_site import app_package
+from mtlsguard.scan.static.class_bases import base_node
 from mtlsguard.scan.static.eval_values import Frame, InstalledApp, Instance, NotStatic, Ref
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
@@ -116,7 +117,7 @@ def _declared_pk(evaluator: ModelFacts, found: ClassFound, level: int) -> Instan
     if level > 8:
         raise NotStatic("model hierarchy too deep")
     for base in node.bases:
-        dotted = tree.dotted_of(module, base)
+        dotted = tree.dotted_of(module, base_node(base))
         parent = evaluator._class(dotted) if dotted else None
         if parent is not None:
             pk = _declared_pk(evaluator, parent, level + 1)

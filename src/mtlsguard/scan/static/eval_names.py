@@ -14,6 +14,7 @@ import dataclasses
 from abc import abstractmethod
 from typing import Any
 
+from mtlsguard.scan.static.class_bases import TYPING_BASES, base_node
 from mtlsguard.scan.static.eval_builtins import constant_attribute, plain
 from mtlsguard.scan.static.eval_statements import StatementRunner
 from mtlsguard.scan.static.eval_values import (
@@ -190,7 +191,9 @@ class NameResolver(StatementRunner):
         tree, module, node = found
         owner = base.obj.cls if isinstance(base.obj, Instance) else getattr(base.obj, "dotted", "")
         for parent_node in node.bases:
-            dotted = tree.dotted_of(module, parent_node)
+            dotted = tree.dotted_of(module, base_node(parent_node))
+            if dotted in TYPING_BASES:
+                continue
             parent = self._class(dotted) if dotted is not None else None
             if parent is None:
                 raise NotStatic(f"base {dotted}")
@@ -236,7 +239,9 @@ class NameResolver(StatementRunner):
         if level > 8:
             raise NotStatic("class hierarchy too deep")
         for base in node.bases:
-            dotted = tree.dotted_of(module, base)
+            dotted = tree.dotted_of(module, base_node(base))
+            if dotted in TYPING_BASES:
+                continue
             parent = self._class(dotted) if dotted is not None else None
             if parent is None:
                 raise NotStatic(f"base {dotted}")
@@ -273,7 +278,8 @@ class NameResolver(StatementRunner):
         unknown: NotStatic | None = None
         for base in node.bases:
             try:
-                if self._subclass(tree.dotted_of(module, base) or "?", ancestor, level + 1):
+                parent = tree.dotted_of(module, base_node(base)) or "?"
+                if self._subclass(parent, ancestor, level + 1):
                     return True  # (whatever the other bases are)
             except NotStatic as error:
                 unknown = error
