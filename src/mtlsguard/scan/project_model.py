@@ -178,6 +178,9 @@ class FunctionFacts(LazyBodyFacts):
     """``dispatch()`` refuses unless the caller owns the object, when there is one."""
     """Predicates given the request whose falsy answer refuses (``if not allowed(request, x)``)."""
     """Callees of unconditional statements handed the request (``self.get_thread(request)``)."""
+    public_filter: str = ""
+    """A constant public-visibility filter that always narrows what the body queries
+    (``filter(is_public=True)``, ``exclude(privacy="private")``): :mod:`.facts.public_filter`."""
     capability_source: CapabilityFacts | Callable[[], CapabilityFacts] = field(
         default=NO_CAPABILITIES, repr=False, compare=False
     )

@@ -44,6 +44,7 @@ from mtlsguard.scan.facts.owner_guards import owner_guard
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
 from mtlsguard.scan.facts.path_gate import login_paths
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
+from mtlsguard.scan.facts.public_filter import public_filter
 from mtlsguard.scan.facts.random_fills import self_fills
 from mtlsguard.scan.facts.refusals import (
     gate_calls,
@@ -165,6 +166,9 @@ def analyze_function(
             hints=frozen_hints,
             queryset_method=func.name in _SCOPING_METHODS or "queryset" in func.name,
         ),
+        public_filter=public_filter(func)
+        if any(n.endswith((".filter", ".exclude")) for n in walk.called)
+        else "",
     )
 
 

@@ -29,7 +29,9 @@ user by code that looks at the user (``get_events_for_user(request.user)``: a pu
 views that read no model owned by a user and look at ``request.user`` only to choose what a
 signed-in or anonymous caller sees (``if request.user.is_authenticated:``); and views whose
 records are named by a random token field the server generated (``code =
-UUIDField(default=uuid4)``, not the primary key: a capability link). A project middleware that
+UUIDField(default=uuid4)``, not the primary key: a capability link); so are routes that only read
+a queryset narrowed by a constant public-visibility filter (``filter(is_public=True)``,
+``exclude(privacy="private")``: records their owners published). A project middleware that
 refuses after a user check, but only under a condition it computes at run time (``if
 request.admin_namespace: return self.check_admin(request)``), leaves the route's authentication
 undecided: at most ``medium`` with low confidence.
@@ -85,6 +87,7 @@ from mtlsguard.scan.analysis.owner_create import owner_set_on_create
 from mtlsguard.scan.analysis.ownership import user_owner_fields
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.public_api import public_api_note
+from mtlsguard.scan.analysis.public_data import public_note, public_reads
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.context import RuleContext
@@ -192,6 +195,9 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if not found.informational and not found.keyed_lookup:
             opened = [p for p in analysis.protections if p.authenticated is False]
             public_api = public_api_note(ctx.project, analysis.klass, opened)
+            if not public_api:
+                published = public_reads(ctx.project, analysis, open_methods)
+                public_api = public_note(published) if published else ""
         if (found.informational or public_api) and not note:
             severity, note = Severity.INFO, public_api or found.note()
         elif note:

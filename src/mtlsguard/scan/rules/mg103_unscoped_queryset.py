@@ -33,7 +33,9 @@ is checked on the object the URL names: not reported, or info with ``accept_glob
 ``<uuid:...>`` URL parameter is reported with low confidence and medium severity (a random key
 cannot be enumerated; the link itself is the capability), and as info when the model's primary
 key is generated at random (``default=uuid4``) and every handler of the view that changes data
-checks the user.
+checks the user. A route that only reads (a list route may also create) a queryset narrowed by
+a constant public-visibility filter (``filter(is_public=True)``, ``exclude(archive_policy=
+PRIVATE)``) serves published records: info; its update/destroy routes are judged as before.
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, BOLA/IDOR): any
 authenticated user — behind mTLS, any certificate holder mapped to a user — reads or changes
@@ -65,6 +67,7 @@ from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
 from mtlsguard.scan.analysis.guardian import ObjectPermissionGate, object_permission_gate
 from mtlsguard.scan.analysis.permissions import view_permission_classes
+from mtlsguard.scan.analysis.public_data import public_note, public_reads
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import empty_queryset, object_check_delegates, served_model
 from mtlsguard.scan.analysis.view_models import object_checked_by_view
@@ -209,6 +212,7 @@ def _guardian_note(gate: ObjectPermissionGate) -> str:
 def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report authenticated object views whose queryset is not scoped to the user."""
     reported: set[str] = set()
+    informed: set[str] = set()
     for analysis in ctx.routes:
         cls = analysis.klass
         if cls is None or analysis.framework not in ("django", "drf"):
@@ -248,7 +252,17 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 ctx.project, analysis
             ):
                 severity, note = Severity.INFO, note + _CAPABILITY_NOTE
-        reported.add(cls.qualname)
+        methods = [p.method for p in analysis.protections]
+        published = public_reads(ctx.project, analysis, methods)
+        if published:
+            # Reads of published records: info, and a later route of the class that writes
+            # (update/destroy) is still judged on its own.
+            if cls.qualname in informed:
+                continue
+            informed.add(cls.qualname)
+            severity, note = Severity.INFO, note + public_note(published)
+        else:
+            reported.add(cls.qualname)
         yield meta.finding(
             severity=severity,
             confidence=confidence,

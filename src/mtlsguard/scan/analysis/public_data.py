@@ -1,0 +1,147 @@
+"""Public data: reads of a queryset narrowed to records their owners published.
+
+A model owned by a user makes an open route (MG101) or an unscoped view (MG103) look like a
+leak, yet ``Workout.objects.filter(is_public=True)`` or ``MailingList.objects.exclude(
+archive_policy=PRIVATE)`` serves only what the owners made public: the project's explicit
+choice. :func:`public_reads` says so for a route when it is provable from the code:
+
+- the queryset the view serves (``queryset = ...``, ``get_queryset()``; a function view's
+  body) is narrowed by a constant public-visibility filter (:mod:`.facts.public_filter`);
+- the route only reads: every method it serves is ``GET``/``HEAD``/``OPTIONS`` (a list route
+  may also create, which touches nobody's records); a function view answering every method
+  must make no write call;
+- nothing else is fetched by a caller-chosen key outside any user check.
+
+A write through such a view (``update``/``destroy`` of someone's public record) stays reported.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+
+from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.facts.public_filter import keyword_publishes
+from mtlsguard.scan.knowledge import SAFE_METHODS, short_of
+from mtlsguard.scan.project_model import (
+    Call,
+    ClassModel,
+    Const,
+    Expr,
+    FunctionModel,
+    ProjectModel,
+    Ref,
+    Seq,
+)
+
+__all__ = ["public_note", "public_reads"]
+
+_WRITE_CALLS = frozenset(
+    {
+        "save",
+        "delete",
+        "create",
+        "update",
+        "get_or_create",
+        "update_or_create",
+        "bulk_create",
+        "bulk_update",
+        "add",
+        "remove",
+        "set",
+        "clear",
+    }
+)
+"""Calls that change data: a function view making none of them only reads."""
+_MAX_CHAIN = 12
+
+
+def _as_ast(value: Expr) -> ast.expr | None:
+    """The value of a resolved keyword as an AST the keyword judgement reads."""
+    if isinstance(value, Const):
+        return ast.Constant(value.value)
+    if isinstance(value, Ref):
+        try:
+            node = ast.parse(value.name, mode="eval").body
+        except SyntaxError:
+            return None
+        return node if isinstance(node, ast.Attribute | ast.Name) else None
+    if isinstance(value, Seq):
+        items = [_as_ast(item) for item in value.items]
+        return ast.List([i for i in items if i is not None]) if None not in items else None
+    return None
+
+
+def _expr_filter(value: Expr | None) -> str:
+    """``Model.objects.exclude(privacy="private").order_by(...)``: the publishing filter."""
+    for _ in range(_MAX_CHAIN):
+        if not isinstance(value, Call):
+            return ""
+        func = value.func
+        method = short_of(func.name) if isinstance(func, Ref) else ""
+        if method in ("filter", "exclude"):
+            for key, arg in value.kwargs:
+                node = _as_ast(arg)
+                if node is not None and keyword_publishes(key, node, exclude=method == "exclude"):
+                    return f"{method}({key}={ast.unparse(node)})"
+        value = func
+    return ""
+
+
+def _class_filter(project: ProjectModel, cls: ClassModel) -> str:
+    """The publishing filter of ``cls``'s served queryset, or ``""``."""
+    hit = project.method(cls, "get_queryset")
+    if hit is not None:
+        facts = hit[1].facts
+        if facts.public_filter:
+            return facts.public_filter
+        returned = [_expr_filter(value) for value in facts.returns]
+        return returned[0] if returned and all(returned) else ""
+    found = project.attribute(cls, "queryset")
+    return _expr_filter(found[1]) if found is not None else ""
+
+
+def _reads_only(analysis: RouteAnalysis, methods: Sequence[str]) -> bool:
+    """The route serves reads (and, on a list route, creation) only."""
+    if analysis.method_actions:
+        return all(m in SAFE_METHODS or a == "create" for m, a in analysis.method_actions)
+    if all(m in SAFE_METHODS for m in methods):
+        return True
+    func = analysis.function
+    if func is None or any(m != "*" for m in methods):
+        return False
+    return not any(short_of(name) in _WRITE_CALLS for name in func.facts.calls)
+
+
+def _functions(project: ProjectModel, analysis: RouteAnalysis) -> list[FunctionModel]:
+    if analysis.function is not None:
+        return [analysis.function]
+    cls = analysis.klass
+    names = ("get", "list", "retrieve", "get_queryset", "get_object")
+    hits = [project.method(cls, name) for name in names] if cls is not None else []
+    return [hit[1] for hit in hits if hit is not None]
+
+
+def public_reads(project: ProjectModel, analysis: RouteAnalysis, methods: Sequence[str]) -> str:
+    """The publishing filter when route ``analysis`` only reads public records, else ``""``.
+
+    ``methods``: the methods to judge (MG101: the open ones; MG103: every served one).
+    """
+    if not _reads_only(analysis, methods):
+        return ""
+    functions = _functions(project, analysis)
+    if any(not lk.user_scoped for f in functions for lk in f.facts.lookups):
+        return ""  # a record fetched by a caller-chosen key, whatever the list holds
+    if analysis.function is not None:
+        return analysis.function.facts.public_filter
+    cls = analysis.klass
+    return _class_filter(project, cls) if cls is not None else ""
+
+
+def public_note(found: str) -> str:
+    """Evidence note for a route that reads only public records."""
+    return (
+        f"; its queryset is narrowed by {found}, a constant public-visibility filter, and the "
+        "route only reads it (a list route may also create a record): it serves records their "
+        "owners made public, public by design: informational"
+    )
