@@ -43,6 +43,10 @@ _BINOPS: dict[type[ast.operator], str] = {
     ast.Pow: "**",
 }
 _UNARY: dict[type[ast.unaryop], str] = {ast.Invert: "~", ast.USub: "-", ast.Not: "not"}
+_ORDER_ONLY = frozenset(
+    {"all", "order_by", "select_related", "prefetch_related", "distinct", "only", "defer", "using"}
+)
+"""Queryset methods chained on a call that change neither which rows nor which model."""
 _MAX_DEPTH = 12
 """How deep an expression (with inlined constants) is followed before it is unknown."""
 
@@ -91,6 +95,14 @@ class SourceTree(NameResolver):
                 )
             )
         if isinstance(node, ast.Call):
+            func = node.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in _ORDER_ONLY
+                and isinstance(func.value, ast.Call)
+            ):
+                # ``Invoice.objects.all().order_by("id")`` serves what ``.all()`` serves.
+                return self._expr(module, func.value, depth + 1, shallow)
             return Call(
                 self._expr(module, node.func, depth + 1, shallow),
                 tuple(self._expr(module, a, depth + 1, shallow) for a in node.args),
