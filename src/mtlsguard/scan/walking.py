@@ -12,9 +12,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-__all__ = ["walk"]
+__all__ = ["CONTEXT_FIELDS", "NEVER_NODES", "child_fields", "walk"]
 
-_NEVER_NODES = frozenset(
+NEVER_NODES = frozenset(
     {
         # Fields that hold names, numbers, flags or comments in every Python grammar.
         "id",
@@ -32,13 +32,17 @@ _NEVER_NODES = frozenset(
         "tag",
     }
 )
+"""Fields that hold names, numbers, flags or comments, never nodes."""
+CONTEXT_FIELDS = frozenset({"ctx", "op", "ops"})
+"""Contexts and operators: nodes, but only ever asked about through their owner."""
+_WALK_LEAVES = NEVER_NODES | CONTEXT_FIELDS
 _FIELDS: dict[type, tuple[str, ...]] = {}
 """Node type -> its fields that may hold a node or a list of nodes, in ``_fields`` order."""
 
 
 def _fields(kind: type) -> tuple[str, ...]:
     fields: tuple[str, ...] = getattr(kind, "_fields", ())
-    return tuple(f for f in fields if f not in _NEVER_NODES)
+    return tuple(f for f in fields if f not in NEVER_NODES)
 
 
 def walk(node: ast.AST) -> Iterator[ast.AST]:
@@ -64,3 +68,16 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
                     if isinstance(item, node_type):
                         append(item)
         yield current
+
+
+def child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of ``kind`` that may hold nodes worth a question, last first.
+
+    None for a constant or a non-node (a value such as ``None`` among ``Dict.keys`` may be
+    pushed by a depth-first walk; it has no fields, so it is passed over). Contexts and
+    operators are left out (:data:`CONTEXT_FIELDS`): the depth-first walks of the fact
+    collectors look at them through their owner only.
+    """
+    if kind is ast.Constant or not issubclass(kind, ast.AST):
+        return ()
+    return tuple(reversed([f for f in kind._fields if f not in _WALK_LEAVES]))

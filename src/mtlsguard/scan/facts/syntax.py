@@ -72,7 +72,7 @@ def _walk_body(func: FunctionNode, *, nested: bool) -> list[ast.AST]:
             continue
         fields = table.get(kind)
         if fields is None:
-            fields = table[kind] = _child_fields(kind)
+            fields = table[kind] = walking.child_fields(kind)
         for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:
@@ -84,34 +84,6 @@ def _walk_body(func: FunctionNode, *, nested: bool) -> list[ast.AST]:
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 """Node type -> the fields that may hold child nodes worth a question, last first."""
-_LEAF_FIELDS = frozenset(
-    {
-        # Contexts and operators: asked about through their owner only ...
-        "ctx",
-        "op",
-        "ops",
-        # ... and names, numbers, flags and comments: never nodes.
-        "type_comment",
-        "kind",
-        "id",
-        "attr",
-        "arg",
-        "name",
-        "asname",
-        "module",
-        "level",
-        "is_async",
-        "conversion",
-        "simple",
-    }
-)
-
-
-def _child_fields(kind: type) -> tuple[str, ...]:
-    """The fields of ``kind`` that may hold nodes (none for a constant), last first."""
-    if kind is ast.Constant or not issubclass(kind, ast.AST):
-        return ()
-    return tuple(reversed([f for f in kind._fields if f not in _LEAF_FIELDS]))
 
 
 def subtree(node: ast.AST) -> Iterator[ast.AST]:
@@ -134,7 +106,7 @@ def subtree(node: ast.AST) -> Iterator[ast.AST]:
         kind = type(sub)
         fields = table.get(kind)
         if fields is None:
-            fields = table[kind] = _child_fields(kind)
+            fields = table[kind] = walking.child_fields(kind)
         for name in fields:
             value = getattr(sub, name, None)
             if type(value) is list:

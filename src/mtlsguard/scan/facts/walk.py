@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from mtlsguard.scan.facts.syntax import DEFINITIONS, FunctionNode
 from mtlsguard.scan.project_model import Expr, JwtDecode, ObjectLookup, Ref, SelfWrite
+from mtlsguard.scan.walking import child_fields
 
 __all__ = [
     "CALL_COLLECTORS",
@@ -162,7 +163,7 @@ def _sort(
                 buckets[index].append(node)
         fields = children.get(kind)
         if fields is None:
-            fields = children[kind] = _child_fields(kind)
+            fields = children[kind] = child_fields(kind)
         for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:
@@ -173,40 +174,6 @@ def _sort(
 
 _CHILDREN: dict[type, tuple[str, ...]] = {}
 """Node type -> the fields that may hold child nodes, last first (so the first pops first)."""
-_LEAF_FIELDS = frozenset(
-    {
-        # Never child nodes: contexts and operators (no collector wants them) ...
-        "ctx",
-        "op",
-        "ops",
-        "type_comment",
-        "kind",
-        # ... and names, numbers and flags.
-        "id",
-        "attr",
-        "arg",
-        "name",
-        "asname",
-        "module",
-        "level",
-        "is_async",
-        "conversion",
-        "simple",
-    }
-)
-
-
-def _child_fields(kind: type) -> tuple[str, ...]:
-    """The fields of ``kind`` worth looking into; none for a constant or a non-node.
-
-    A value that is not a node (``None`` among ``Dict.keys``, a name in ``Global.names``) may
-    still be pushed; it has no route and no fields, so it is passed over.
-    """
-    if kind is ast.Constant or not issubclass(kind, ast.AST):
-        return ()
-    return tuple(reversed([f for f in kind._fields if f not in _LEAF_FIELDS]))
-
-
 Collector = Callable[[FunctionWalk, list[Any]], None]
 """``collector(walk, nodes)``: learns from every node of its types, in walk order."""
 CallCollector = Callable[[FunctionWalk, ast.Call, str], None]
