@@ -16,20 +16,12 @@ import ast
 from mtlsguard.scan.analysis.ownership import relation_target, user_owner_fields
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.analysis.sources import SourceFunctions
+from mtlsguard.scan.facts.syntax import is_request_user
 from mtlsguard.scan.project_model import Call, ClassModel, ProjectModel, Ref
 
 __all__ = ["owner_filtered"]
 
 _FORWARD = frozenset({"ForeignKey", "OneToOneField"})
-
-
-def _is_request_user(node: ast.expr) -> bool:
-    if not (isinstance(node, ast.Attribute) and node.attr == "user"):
-        return False
-    base = node.value
-    if isinstance(base, ast.Name):
-        return base.id == "request"
-    return isinstance(base, ast.Attribute) and base.attr == "request"
 
 
 def _owner_path(project: ProjectModel, model: str, path: list[str]) -> bool:
@@ -65,7 +57,7 @@ def owner_filtered(project: ProjectModel, sources: SourceFunctions, cls: ClassMo
         if sub.func.attr != "filter":
             continue
         for keyword in sub.keywords:
-            owned = keyword.arg and _is_request_user(keyword.value)
+            owned = keyword.arg and is_request_user(keyword.value)
             if owned and _owner_path(project, model, str(keyword.arg).split("__")):
                 return True
     return False

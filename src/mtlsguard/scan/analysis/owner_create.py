@@ -16,6 +16,7 @@ import ast
 
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.sources import SourceFunctions
+from mtlsguard.scan.facts.syntax import is_request_user
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import ProjectModel
 
@@ -25,20 +26,10 @@ _CREATE_VIEWS = frozenset({"CreateView", "BaseCreateView", "CreateAPIView"})
 _SAVE_HOOKS = ("form_valid", "perform_create")
 
 
-def _is_request_user(node: ast.expr) -> bool:
-    """``request.user`` or ``self.request.user``."""
-    if not (isinstance(node, ast.Attribute) and node.attr == "user"):
-        return False
-    base = node.value
-    if isinstance(base, ast.Name):
-        return base.id == "request"
-    return isinstance(base, ast.Attribute) and base.attr == "request"
-
-
 def _owner_assigned(node: ast.AST, owners: tuple[str, ...]) -> str:
     """The owner field ``node`` sets to the requesting user, or ``""``."""
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Assign) and _is_request_user(sub.value):
+        if isinstance(sub, ast.Assign) and is_request_user(sub.value):
             for target in sub.targets:
                 if isinstance(target, ast.Attribute) and target.attr in owners:
                     return target.attr
@@ -46,7 +37,7 @@ def _owner_assigned(node: ast.AST, owners: tuple[str, ...]) -> str:
             if sub.func.attr != "save":
                 continue
             for keyword in sub.keywords:
-                if keyword.arg in owners and _is_request_user(keyword.value):
+                if keyword.arg in owners and is_request_user(keyword.value):
                     return keyword.arg
     return ""
 

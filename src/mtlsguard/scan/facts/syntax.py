@@ -11,6 +11,7 @@ __all__ = [
     "DEFINITIONS",
     "MANAGERS",
     "FunctionNode",
+    "is_request_user",
     "mentions_attr",
     "mentions_user",
     "mentions_user_data",
@@ -120,6 +121,16 @@ def strings(node: ast.AST) -> Iterator[str]:
     for sub in walking.walk(node):
         if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
             yield sub.value
+
+
+def is_request_user(node: ast.expr) -> bool:
+    """``node`` is ``request.user`` or ``self.request.user``."""
+    if not (isinstance(node, ast.Attribute) and node.attr == "user"):
+        return False
+    base = node.value
+    if isinstance(base, ast.Name):
+        return base.id == "request"
+    return isinstance(base, ast.Attribute) and base.attr == "request"
 
 
 def mentions_attr(node: ast.AST, names: frozenset[str]) -> bool:
