@@ -11,9 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
+    "NO_EXEMPTION_MARKS",
     "NO_FLOW",
     "NO_LOOKUP_FACTS",
     "NO_USER_CHECKS",
+    "ExemptionMarks",
     "JwtDecode",
     "LookupFacts",
     "ObjectFlow",
@@ -148,6 +150,21 @@ NO_USER_CHECKS = UserChecks()
 """A body that checks nothing of its own against the user."""
 
 
+@dataclass(frozen=True, slots=True)
+class ExemptionMarks:
+    """Per-view exemption marks (:mod:`mtlsguard.scan.facts.exemption_marks`; read rarely)."""
+
+    records: str = ""
+    """The registry (``VIEWS_WITHOUT_LOGIN_REQUIRED``) or attribute (``.login_exempt``) a
+    decorator records its argument in before returning it unchanged; ``""`` if none."""
+    tests: tuple[str, ...] = ()
+    """Registries the body tests by membership and attributes it reads by name."""
+
+
+NO_EXEMPTION_MARKS = ExemptionMarks()
+"""A body that records and tests no exemption mark."""
+
+
 class LazyBodyFacts:
     """Readers of the body facts computed on first read (a base of ``FunctionFacts``).
 
@@ -159,6 +176,7 @@ class LazyBodyFacts:
     __slots__ = ()
     lookup_source: LookupFacts | Callable[[], LookupFacts]
     user_check_source: UserChecks | Callable[[], UserChecks]
+    mark_source: ExemptionMarks | Callable[[], ExemptionMarks]
 
     @property
     def checked_params(self) -> tuple[int, ...]:
@@ -175,6 +193,15 @@ class LazyBodyFacts:
         if not isinstance(value, UserChecks):
             value = value()
             object.__setattr__(self, "user_check_source", value)
+        return value
+
+    @property
+    def exemption_marks(self) -> ExemptionMarks:
+        """Per-view exemption marks recorded or tested (computed once)."""
+        value = self.mark_source
+        if not isinstance(value, ExemptionMarks):
+            value = value()
+            object.__setattr__(self, "mark_source", value)
         return value
 
     @property
