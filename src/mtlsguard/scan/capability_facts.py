@@ -52,6 +52,10 @@ class CapabilityFacts:
     (``if user.failed_login_count >= lock_count: return ...``)."""
     reads_user_state: bool = False
     """Reads ``is_anonymous``/``is_authenticated``/``has_perm`` & co of some user."""
+    secret_answer: bool = False
+    """A predicate that says yes only when a secret the caller presents matched
+    (``if sent == settings.HOOK_SECRET: return True``; :func:`~mtlsguard.scan.facts.
+    secret_checks.secret_answer`)."""
 
 
 NO_CAPABILITIES = CapabilityFacts()

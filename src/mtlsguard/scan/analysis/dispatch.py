@@ -16,6 +16,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from mtlsguard.scan.analysis.decorators import DecoratorReader
+from mtlsguard.scan.analysis.secrets import secret_gate
 from mtlsguard.scan.knowledge import AUTH_MIXINS, DJANGO_VIEW_METHODS, PUBLIC_VIEWS, short_of
 from mtlsguard.scan.linearisation import (
     DJANGO_CLASSES,
@@ -98,6 +99,11 @@ def _local_dispatch(
     facts = dispatch.facts
     if facts.auth_guard or (facts.object_owner_guard and _single_object(cls)):
         chain.auth.append(f"request.user check in {owner}.dispatch()")
+    if facts.secret_guard:
+        chain.auth.append(f"secret-token check in {owner}.dispatch()")
+    secret = secret_gate(project, dispatch)
+    if secret:
+        chain.auth.append(secret)
     for name in facts.guard_methods:
         found = predicate(project, cls, name)
         if found is None:

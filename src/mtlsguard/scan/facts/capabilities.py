@@ -22,6 +22,7 @@ from mtlsguard.scan import walking
 from mtlsguard.scan.capability_facts import CapabilityFacts, KeyLookup
 from mtlsguard.scan.facts.credentials import credential_guard
 from mtlsguard.scan.facts.guards import denies, guard_blocks
+from mtlsguard.scan.facts.secret_checks import secret_answer
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, through_objects
 from mtlsguard.scan.project_model import Expr, Ref
 
@@ -74,6 +75,7 @@ def capability_facts(
             _authenticate_keywords(func, callee) if shorts & _AUTHENTICATE else ()
         ),
         reads_user_state="auth" in hints,
+        secret_answer="secret" in hints and secret_answer(func),
     )
 
 
