@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from mtlsguard.scan.analysis.bearer import credential_gate
 from mtlsguard.scan.analysis.decorators import DecoratorReader
 from mtlsguard.scan.analysis.secrets import secret_gate
 from mtlsguard.scan.knowledge import AUTH_MIXINS, DJANGO_VIEW_METHODS, PUBLIC_VIEWS, short_of
@@ -67,10 +68,12 @@ def dispatch_chain(
     reached = True
     declared = {short_of(e) for e in cls.mro}
     order = (linearisation or Linearisation(project)).of(cls)
+    overrides: list[tuple[ClassModel, FunctionModel]] = []
     for entry in order:
         local = project.class_named(entry)
         if local is not None:
             if reached and "dispatch" in local.methods:
+                overrides.append((local, local.methods["dispatch"]))
                 reached = _local_dispatch(project, decorators, cls, local, chain)
             continue
         short = short_of(entry)
@@ -82,6 +85,9 @@ def dispatch_chain(
             reached = False  # View.dispatch never calls super(): later mixins never run
         elif reached and short in AUTH_MIXINS:
             _mixin(project, cls, short, chain)
+    credential = credential_gate(project, cls, overrides) if overrides else ""
+    if credential:
+        chain.auth.append(credential)
     return chain
 
 
@@ -103,7 +109,7 @@ def _local_dispatch(
         chain.auth.append(f"secret-token check in {owner}.dispatch()")
     secret = secret_gate(project, dispatch)
     if secret:
-        chain.auth.append(secret)
+        chain.auth.append(f"{owner}.dispatch(): {secret}")
     for name in facts.guard_methods:
         found = predicate(project, cls, name)
         if found is None:
