@@ -44,7 +44,7 @@ def _guards(func: FunctionNode) -> bool:
         and len(node.targets) == 1
         and isinstance(target := node.targets[0], ast.Name)
         and isinstance(node.value, ast.Call)
-        and (mentions_user(node.value) or mentions_attr(node.value, AUTH_ATTRS))
+        and _predicate_of_user(node.value)
     }
     if not derived:
         return False
@@ -53,3 +53,16 @@ def _guards(func: FunctionNode) -> bool:
         lambda test: any(isinstance(n, ast.Name) and n.id in derived for n in walking.walk(test)),
         either=True,
     )
+
+
+def _predicate_of_user(call: ast.Call) -> bool:
+    """``redirect_func(request.user)``: a function asked about the user alone.
+
+    Not a class built with it (``VoteForm(review, request.user, request.POST)``: a form whose
+    validity is about its data) nor a call handed more than the user and one more value.
+    """
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if not name or name[0].isupper() or len(call.args) + len(call.keywords) > 2:
+        return False
+    return mentions_user(call) or mentions_attr(call, AUTH_ATTRS)
