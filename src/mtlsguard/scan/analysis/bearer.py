@@ -13,18 +13,13 @@ accepts any value, and one looked up only when present lets callers without one 
 
 from __future__ import annotations
 
+from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import (
-    BinOp,
-    Call,
     ClassModel,
     Expr,
     FunctionModel,
-    IfExpr,
     ProjectModel,
-    Ref,
-    Seq,
-    Unary,
 )
 
 __all__ = ["credential_gate"]
@@ -66,22 +61,7 @@ def _from_request(project: ProjectModel, cls: ClassModel, attr: str) -> bool:
 
 
 def _reads_request(value: Expr) -> bool:
-    stack: list[Expr] = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Ref):
-            if node.name.split(".", 1)[0] == "request" or node.name.startswith("self.request"):
-                return True
-        elif isinstance(node, Call):
-            stack.append(node.func)
-            stack.extend(node.args)
-            stack.extend(v for _, v in node.kwargs)
-        elif isinstance(node, Seq):
-            stack.extend(node.items)
-        elif isinstance(node, BinOp):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, Unary):
-            stack.append(node.operand)
-        elif isinstance(node, IfExpr):
-            stack.extend((node.body, node.orelse))
-    return False
+    return any(
+        ref.name.split(".", 1)[0] == "request" or ref.name.startswith("self.request")
+        for ref in refs(value, branches=True)
+    )

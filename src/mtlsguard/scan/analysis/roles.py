@@ -18,16 +18,15 @@ behind a global permission, who holds it is data the scan cannot see.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mtlsguard.scan.analysis.dispatch import gate_tests
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.facts.role_guards import admin_role
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import (
-    BinOp,
     Call,
     ClassModel,
     Expr,
@@ -36,7 +35,6 @@ from mtlsguard.scan.project_model import (
     ProjectModel,
     Ref,
     Seq,
-    Unary,
     Unknown,
 )
 
@@ -62,25 +60,6 @@ class RoleGate:
     """``"superuser"``, ``"staff"`` or ``"permission"``."""
     source: str
     """Where it is decided (``@management_access``, ``AdministratorPermissionRequiredMixin``)."""
-
-
-def _refs(expr: Expr) -> Iterator[Ref]:
-    """References a decorator certainly applies: not those of a branch chosen at run time."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Ref):
-            yield node
-        elif isinstance(node, Call):
-            stack.append(node.func)
-            stack.extend(node.args)
-            stack.extend(v for _, v in node.kwargs)
-        elif isinstance(node, Seq):
-            stack.extend(node.items)
-        elif isinstance(node, BinOp):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, Unary):
-            stack.append(node.operand)
 
 
 def _function_role(project: ProjectModel, func: FunctionModel, depth: int = 0) -> str:
@@ -315,7 +294,7 @@ def role_gate(project: ProjectModel, analysis: RouteAnalysis) -> RoleGate | None
         role = lambda_role(deco)
         if role:
             found.append(RoleGate(role, f"@user_passes_test(lambda u: {role} flag)"))
-        for ref in _refs(deco):
+        for ref in refs(deco):
             role = _named_role(project, ref.name)
             if role:
                 found.append(RoleGate(role, f"@{short_of(ref.name)}"))

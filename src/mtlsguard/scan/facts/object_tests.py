@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 
-from mtlsguard.scan.facts.owner_guards import requester
+from mtlsguard.scan.facts.owner_guards import requester, user_aliases
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
 
 __all__ = ["OWNER_COMPARISON", "object_tests"]
@@ -36,7 +36,7 @@ _MATCH = (ast.Eq, ast.Is, ast.In)
 def object_tests(func: FunctionNode) -> tuple[str, ...]:
     """What every answer of ``func`` asks of ``self.get_object()`` about the user (or ``()``)."""
     objects = _object_locals(func)
-    users = _user_locals(func)
+    users = user_aliases(func)
     found: list[str] = []
     returns = [node for node in own_nodes(func) if isinstance(node, ast.Return)]
     for node in returns:
@@ -63,19 +63,6 @@ def _object_locals(func: FunctionNode) -> frozenset[str]:
         if _path(value) == ["self", "get_object"]:
             found.update(t.id for t in targets if isinstance(t, ast.Name))
     return frozenset(found)
-
-
-def _user_locals(func: FunctionNode) -> frozenset[str]:
-    """Locals holding the requesting user (``user = self.request.user``)."""
-    return frozenset(
-        target.id
-        for node in own_nodes(func)
-        if isinstance(node, ast.Assign)
-        and requester(node.value)
-        and _path(node.value)[-1:] == ["user"]
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    )
 
 
 def _path(node: ast.expr) -> list[str]:

@@ -21,7 +21,14 @@ import ast
 from mtlsguard.scan.facts.guards import REQUEST_INPUT, denies, exits
 from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
 
-__all__ = ["owner_checked_names", "owner_guard", "owner_locals", "requester", "server_side"]
+__all__ = [
+    "owner_checked_names",
+    "owner_guard",
+    "owner_locals",
+    "requester",
+    "server_side",
+    "user_aliases",
+]
 
 _MISMATCH = (ast.NotEq, ast.IsNot, ast.NotIn)
 _MATCH = (ast.Eq, ast.Is, ast.In)
@@ -87,7 +94,7 @@ def _comparison(test: ast.expr, ops: tuple[type[ast.cmpop], ...], aliases: froze
 
 def owner_locals(func: FunctionNode) -> frozenset[str]:
     """Locals holding an owner comparison: ``is_owner = request.user == workout.user``."""
-    aliases = _user_aliases(func)
+    aliases = user_aliases(func)
     return frozenset(
         target.id
         for node in own_nodes(func)
@@ -97,7 +104,7 @@ def owner_locals(func: FunctionNode) -> frozenset[str]:
     )
 
 
-def _user_aliases(func: FunctionNode) -> frozenset[str]:
+def user_aliases(func: FunctionNode) -> frozenset[str]:
     """Locals holding the requesting user (``current = request.user``)."""
     return frozenset(
         target.id
@@ -193,7 +200,7 @@ def owner_checked_names(func: FunctionNode) -> set[str]:
     ``self.get_object``) when ``owner_object.user != self.request.user`` refuses.
     """
     owners = owner_locals(func)
-    aliases = _user_aliases(func)
+    aliases = user_aliases(func)
     opt_in = _opt_in(func)
     nodes = list(own_nodes(func))
     sources: dict[str, set[str]] = {}
@@ -234,7 +241,7 @@ def owner_guard(func: FunctionNode, *, present: bool = False) -> bool:
     owner_object.user != request.user``): a login gate only for views that always have one.
     """
     owners = owner_locals(func)
-    aliases = _user_aliases(func)
+    aliases = user_aliases(func)
     opt_in = _opt_in(func)
     for stmt in _statements(func.body):
         if (
