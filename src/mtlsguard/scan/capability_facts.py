@@ -39,8 +39,8 @@ class CapabilityFacts:
     key_lookups: tuple[KeyLookup, ...] = ()
     """Records the body cannot go on without, fetched by a caller-given secret-named field."""
     user_calls: tuple[str, ...] = ()
-    """Resolved names of calls given ``request.user`` (``get_events_for_user(request.user)``);
-    only for queryset methods."""
+    """Resolved names of calls given ``request.user`` (``get_events_for_user(request.user)``,
+    ``.visible_for`` when the receiver is not resolved)."""
     credential_guard: bool = False
     """Refuses unless a credential the caller sent (``X-Api-Key``) finds a record, here or in
     a nested wrapper (:mod:`mtlsguard.scan.facts.credentials`)."""

@@ -373,6 +373,16 @@ class ProjectModel:
     peek: Callable[[str], object] | None = field(default=None, repr=False)
     """Like :attr:`loader`, but only for definitions in files the front-end has already read
     (never parses another file); None = same as :attr:`loader`."""
+    method_finder: Callable[[str], tuple[str, ...]] | None = field(default=None, repr=False)
+    """Front-end hook: dotted paths of the methods called ``name`` in the classes of the files
+    it has read (None: only the methods modelled so far are known)."""
+
+    def methods_named(self, name: str) -> list[FunctionModel]:
+        """Project methods called ``name`` (``visible_for``) in the files read so far."""
+        if self.method_finder is None:
+            return [f for q, f in list(self.functions.items()) if q.endswith("." + name)]
+        classes = (self.class_named(q.rsplit(".", 1)[0]) for q in self.method_finder(name))
+        return [cls.methods[name] for cls in classes if cls is not None and name in cls.methods]
 
     def class_named(self, name: str) -> ClassModel | None:
         """The project class ``name`` (modelled on demand), or None if it is not ours."""

@@ -170,7 +170,6 @@ def analyze_function(
             resolve,
             shorts=shorts,
             hints=frozen_hints,
-            queryset_method=func.name in _SCOPING_METHODS or "queryset" in func.name,
         ),
         public_filter=public_filter(func)
         if any(n.endswith((".filter", ".exclude")) for n in walk.called)

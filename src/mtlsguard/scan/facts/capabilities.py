@@ -47,7 +47,6 @@ def capability_facts(
     *,
     shorts: frozenset[str],
     hints: frozenset[str],
-    queryset_method: bool,
 ) -> CapabilityFacts:
     """The :class:`CapabilityFacts` of ``func``.
 
@@ -68,7 +67,7 @@ def capability_facts(
     return CapabilityFacts(
         guard_calls=_guard_calls(func, callee),
         key_lookups=tuple(_key_lookups(func, resolve)) if shorts & _LOOKUPS else (),
-        user_calls=_user_calls(func, callee) if queryset_method and "user" in hints else (),
+        user_calls=_user_calls(func, callee) if "user" in hints else (),
         # A credential lookup goes through a model manager: no manager read, no lookup.
         credential_guard="manager" in hints and credential_guard(func),
         lockout=_lockout(func),

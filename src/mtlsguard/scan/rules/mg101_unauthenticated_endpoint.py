@@ -93,6 +93,7 @@ from mtlsguard.scan.analysis.public_data import public_note, public_reads
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.analysis.unseen_bases import unseen_bases
+from mtlsguard.scan.analysis.visibility import visibility_helper
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import SAFE_METHODS
 from mtlsguard.scan.rules._common import describe_protections, typo_note, where
@@ -187,11 +188,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if not open_methods:
             continue
         severity = Severity.HIGH
-        protected = [p for p in analysis.protections if p.authenticated]
         read_only = [
             p for p in analysis.protections if p.authenticated is False and "ReadOnly" in p.detail
         ]
-        if protected and read_only and all(m in SAFE_METHODS for m in open_methods):
+        if read_only and all(m in SAFE_METHODS for m in open_methods):
             # *OrReadOnly: only a finding when the reads expose user-owned data.
             if not _sensitive_reads(ctx, analysis):
                 continue
@@ -246,6 +246,15 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 evidence = evidence.replace(
                     f"{checker} does not override has_permission (allows all)",
                     f"{checker} lets every request through has_permission",
+                )
+        if severity is Severity.HIGH and not note and not found.keyed_lookup:
+            helper = visibility_helper(ctx.project, analysis)
+            if helper:
+                severity, confidence = Severity.LOW, Confidence.LOW
+                note = (
+                    f"; what it reads goes through {helper}, which looks at the caller's state "
+                    "(anonymous, staff, permissions) to choose what to show: a public page "
+                    "deciding per caller, low (check that the helper hides what it must)"
                 )
         if severity is Severity.HIGH and not note:
             note = caller_scoped_note(

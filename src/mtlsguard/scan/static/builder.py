@@ -51,6 +51,7 @@ class ModelBuilder:
         self._defined: dict[str, FunctionModel | ClassModel | None] = {}
         project.loader = self.define
         project.peek = self.define_parsed
+        project.method_finder = self.methods_named
 
     def want(self, dotted: str) -> None:
         """Queue ``dotted`` (and, for ``X.objects.all``, its owner ``X``) for modelling."""
@@ -99,6 +100,20 @@ class ModelBuilder:
         found = self._define(dotted)
         self._defined[dotted] = found
         return found
+
+    def methods_named(self, name: str) -> tuple[str, ...]:
+        """Dotted paths of the methods ``name`` of the top-level classes of parsed modules."""
+        found: list[str] = []
+        for module in list(self.tree.modules.values()):
+            if module is None:
+                continue
+            for cls_name, node in module.defs.items():
+                if isinstance(node, ast.ClassDef) and any(
+                    isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == name
+                    for item in node.body
+                ):
+                    found.append(f"{module.name}.{cls_name}.{name}")
+        return tuple(dict.fromkeys(found))
 
     def define_parsed(self, dotted: str) -> FunctionModel | ClassModel | None:
         """:meth:`define`, but only for a top-level definition of a module already parsed."""

@@ -1,0 +1,94 @@
+"""Open pages whose reads go through a visibility check handed the caller (held-out set 7).
+
+Pontoon's views list ``Project.objects.visible_for(request.user)``, a queryset method that
+shows private projects only to superusers: a public site deciding per caller what to show.
+MG101 names the helper and says low. The twins stay high: the same read through a queryset
+method that never looks at the user, and a plain ``Project.objects.all()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mtlsguard.findings.model import Finding, ScanResult, Severity
+from tests.scan.projects import scan
+
+MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_for(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(public=True)
+
+    def recent_for(self, user):
+        return self.order_by("-id")
+
+
+class Project(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    name = models.CharField(max_length=100)
+    public = models.BooleanField(default=False)
+
+    objects = ProjectQuerySet.as_manager()
+"""
+
+VIEWS = """\
+from django.http import JsonResponse
+
+from app.models import Project
+
+
+def visible(request):
+    rows = Project.objects.all().visible_for(request.user)
+    return JsonResponse({"names": [p.name for p in rows]})
+
+
+def recent(request):
+    rows = Project.objects.all().recent_for(request.user)
+    return JsonResponse({"names": [p.name for p in rows]})
+
+
+def everything(request):
+    return JsonResponse({"names": [p.name for p in Project.objects.all()]})
+"""
+
+URLS = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [
+    path("visible/", views.visible),
+    path("recent/", views.recent),
+    path("all/", views.everything),
+]
+"""
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
+    root: Path = tmp_path_factory.mktemp("visibility")
+    return scan(root, {"app/models.py": MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS})
+
+
+def _mg101(result: ScanResult, view: str) -> Finding:
+    found = [f for f in result.findings if f.rule_id == "MG101" and f.view == f"app.views.{view}"]
+    assert len(found) == 1, [(f.rule_id, f.view) for f in result.findings]
+    return found[0]
+
+
+def test_read_through_a_visibility_check_is_low(result: ScanResult) -> None:
+    finding = _mg101(result, "visible")
+    assert finding.severity is Severity.LOW
+    assert "visible_for(request.user)" in finding.evidence
+
+
+@pytest.mark.parametrize("view", ["recent", "everything"])
+def test_reads_that_ignore_the_users_state_stay_high(result: ScanResult, view: str) -> None:
+    assert _mg101(result, view).severity is Severity.HIGH
