@@ -32,13 +32,8 @@ HINT_WORDS = (
     "cert",
 )
 """Words recorded per module so module-wide rules can skip functions cheaply."""
+_HINT_BYTES = tuple((word, word.encode()) for word in HINT_WORDS)
 _MODULE_WIDE_TOKENS = (
-    b"jwt",
-    b"session[",
-    b"SSL_CLIENT",
-    b"SSL-Client",
-    b"CLIENT_CERT",
-    b"Client-Cert",
     b"CLIENT_VERIFY",
     b"Client-Verify",
     b"Middleware",
@@ -46,6 +41,15 @@ _MODULE_WIDE_TOKENS = (
     b"Backend",
     b"process_request",
 )
+_MODULE_WIDE_HINTED = (
+    ("jwt", b"jwt"),
+    ("session", b"session["),
+    ("SSL", b"SSL_CLIENT"),
+    ("SSL", b"SSL-Client"),
+    ("CERT", b"CLIENT_CERT"),
+    ("Cert", b"Client-Cert"),
+)
+"""Further module-wide tokens, each searched for only when the hint word it contains is there."""
 
 
 @dataclass(slots=True)
@@ -202,8 +206,11 @@ class ModuleFiles:
         self.files_scanned += 1
         self.lines_scanned += data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
         module = ParsedModule(dotted, real, relpath, tree, is_package)
-        module.module_wide = any(token in data for token in _MODULE_WIDE_TOKENS)
-        module.hints = frozenset(w for w in HINT_WORDS if w.encode() in data)
+        hints = frozenset(word for word, token in _HINT_BYTES if token in data)
+        module.hints = hints
+        module.module_wide = any(
+            word in hints and token in data for word, token in _MODULE_WIDE_HINTED
+        ) or any(token in data for token in _MODULE_WIDE_TOKENS)
         return self._index(module)
 
     def _error(self, relpath: str, message: str) -> None:
