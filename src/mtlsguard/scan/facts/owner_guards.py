@@ -85,9 +85,13 @@ def _comparison(test: ast.expr, ops: tuple[type[ast.cmpop], ...], aliases: froze
     )
 
 
-def owner_locals(func: FunctionNode) -> frozenset[str]:
-    """Locals holding an owner comparison: ``is_owner = request.user == workout.user``."""
-    aliases = _user_aliases(func)
+def owner_locals(func: FunctionNode, aliases: frozenset[str] | None = None) -> frozenset[str]:
+    """Locals holding an owner comparison: ``is_owner = request.user == workout.user``.
+
+    ``aliases``: the body's locals holding the requesting user, if the caller has them.
+    """
+    if aliases is None:
+        aliases = _user_aliases(func)
     return frozenset(
         target.id
         for node in own_nodes(func)
@@ -192,8 +196,8 @@ def owner_checked_names(func: FunctionNode) -> set[str]:
     are checked; so is ``owner_object = self.get_object().get_owner_object()`` (as
     ``self.get_object``) when ``owner_object.user != self.request.user`` refuses.
     """
-    owners = owner_locals(func)
     aliases = _user_aliases(func)
+    owners = owner_locals(func, aliases)
     opt_in = _opt_in(func)
     nodes = list(own_nodes(func))
     sources: dict[str, set[str]] = {}
@@ -233,8 +237,8 @@ def owner_guard(func: FunctionNode, *, present: bool = False) -> bool:
     With ``present`` also a check made only when there is an object (``if owner_object and
     owner_object.user != request.user``): a login gate only for views that always have one.
     """
-    owners = owner_locals(func)
     aliases = _user_aliases(func)
+    owners = owner_locals(func, aliases)
     opt_in = _opt_in(func)
     for stmt in _statements(func.body):
         if (

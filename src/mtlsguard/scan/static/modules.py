@@ -117,6 +117,7 @@ class ModuleFiles:
         self.lines_scanned = 0
         self._by_path: dict[Path, ParsedModule | None] = {}
         self._paths: dict[str, tuple[Path, bool] | None] = {}
+        self._local: dict[str, bool] = {}
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the root, POSIX style."""
@@ -153,9 +154,14 @@ class ModuleFiles:
         return None
 
     def is_local(self, dotted: str) -> bool:
-        """True if ``dotted`` (or its module prefix) is part of the scanned project."""
-        parts = dotted.split(".")
-        return any(self.module_path(".".join(parts[:i])) for i in range(len(parts), 0, -1))
+        """True if ``dotted`` (or its module prefix) is part of the scanned project (memoised)."""
+        known = self._local.get(dotted)
+        if known is None:
+            parts = dotted.split(".")
+            known = self._local[dotted] = any(
+                self.module_path(".".join(parts[:i])) for i in range(len(parts), 0, -1)
+            )
+        return known
 
     def load(self, dotted: str) -> ParsedModule | None:
         """Parse the project module ``dotted`` once; None if external or unreadable."""
