@@ -134,14 +134,14 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
                 if isinstance(n, ast.Name) and n.id in walk.inputs
             )
         )
+    if not used or (short == "filter" and _only_tested(walk, call)):
+        return
     scoped = mentions_user(call) or any(
         kw.arg and any(w in kw.arg for w in _OWNER_WORDS) for kw in call.keywords
     )
     model_expr = _model_expr(source)
     value = walk.resolve(model_expr)
     model = _model_source(walk, model_expr) or (value.name if isinstance(value, Ref) else None)
-    if not used or (short == "filter" and _only_tested(walk, call)):
-        return
     server: list[str] = []
     url_parents: list[str] = []
     chosen: list[str] = []

@@ -118,6 +118,7 @@ class ModuleFiles:
         self._by_path: dict[Path, ParsedModule | None] = {}
         self._paths: dict[str, tuple[Path, bool] | None] = {}
         self._local: dict[str, bool] = {}
+        self._dirs: dict[tuple[str, tuple[str, ...]], bool] = {}
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the root, POSIX style."""
@@ -141,6 +142,8 @@ class ModuleFiles:
         # Plain strings, not Path objects: this runs for every dotted prefix the scan meets
         # (thousands on pretix), most of them misses.
         for base in self._search_strs:
+            if not self._is_dir(base, tuple(parts[:-1])):
+                continue  # no such directory: none of the three paths below exists
             stem = os.path.join(base, *parts)
             init = os.path.join(stem, "__init__.py")
             if os.path.lexists(init):
@@ -152,6 +155,16 @@ class ModuleFiles:
                 # Namespace package (no __init__.py): a directory of modules.
                 return Path(init), True
         return None
+
+    def _is_dir(self, base: str, parts: tuple[str, ...]) -> bool:
+        """``os.path.isdir`` of ``base/parts...``, memoised (a directory's parent is one too)."""
+        key = (base, parts)
+        known = self._dirs.get(key)
+        if known is None:
+            known = self._dirs[key] = (not parts or self._is_dir(base, parts[:-1])) and (
+                os.path.isdir(os.path.join(base, *parts))
+            )
+        return known
 
     def is_local(self, dotted: str) -> bool:
         """True if ``dotted`` (or its module prefix) is part of the scanned project (memoised)."""
