@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import cast
 
 __all__ = [
+    "NO_EXEMPTION_MARKS",
     "NO_FLOW",
     "NO_LOOKUP_FACTS",
     "NO_USER_CHECKS",
+    "ExemptionMarks",
     "JwtDecode",
     "LookupFacts",
     "ObjectFlow",
@@ -149,6 +151,21 @@ NO_USER_CHECKS = UserChecks()
 """A body that checks nothing of its own against the user."""
 
 
+@dataclass(frozen=True, slots=True)
+class ExemptionMarks:
+    """Per-view exemption marks (:mod:`mtlsguard.scan.facts.exemption_marks`; read rarely)."""
+
+    records: str = ""
+    """The registry (``VIEWS_WITHOUT_LOGIN_REQUIRED``) or attribute (``.login_exempt``) a
+    decorator records its argument in before returning it unchanged; ``""`` if none."""
+    tests: tuple[str, ...] = ()
+    """Registries the body tests by membership and attributes it reads by name."""
+
+
+NO_EXEMPTION_MARKS = ExemptionMarks()
+"""A body that records and tests no exemption mark."""
+
+
 class LazyBodyFacts:
     """Readers of the body facts computed on first read (a base of ``FunctionFacts``).
 
@@ -160,6 +177,7 @@ class LazyBodyFacts:
     __slots__ = ()
     lookup_source: LookupFacts | Callable[[], LookupFacts]
     user_check_source: UserChecks | Callable[[], UserChecks]
+    mark_source: ExemptionMarks | Callable[[], ExemptionMarks]
     later: dict[str, object]
 
     def _later(self, name: str) -> object:
@@ -227,6 +245,15 @@ class LazyBodyFacts:
         if not isinstance(value, UserChecks):
             value = value()
             object.__setattr__(self, "user_check_source", value)
+        return value
+
+    @property
+    def exemption_marks(self) -> ExemptionMarks:
+        """Per-view exemption marks recorded or tested (computed once)."""
+        value = self.mark_source
+        if not isinstance(value, ExemptionMarks):
+            value = value()
+            object.__setattr__(self, "mark_source", value)
         return value
 
     @property

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 from mtlsguard.findings.model import Location
 from mtlsguard.scan.body_records import (
+    NO_EXEMPTION_MARKS,
     NO_LOOKUP_FACTS,
     NO_USER_CHECKS,
+    ExemptionMarks,
     JwtDecode,
     LazyBodyFacts,
     LookupFacts,
@@ -201,6 +203,10 @@ class FunctionFacts(LazyBodyFacts):
     )
     """:attr:`checked_params` and :attr:`checked_attributes`, or what computes them on first
     read (syntax only)."""
+    mark_source: ExemptionMarks | Callable[[], ExemptionMarks] = field(
+        default=NO_EXEMPTION_MARKS, repr=False, compare=False
+    )
+    """:attr:`exemption_marks`, or what computes them on first read (syntax only)."""
 
     @property
     def capabilities(self) -> CapabilityFacts:

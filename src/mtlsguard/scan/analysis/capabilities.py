@@ -89,9 +89,21 @@ def _filled_at_random(project: ProjectModel, cls: ClassModel) -> set[str]:
             filled.update(
                 attribute
                 for attribute, callee in method.facts.self_fills
-                if _generator(project, callee)
+                if _generator(project, callee) or _own_generator(project, cls, callee)
             )
     return filled
+
+
+def _own_generator(project: ProjectModel, cls: ClassModel, callee: str) -> bool:
+    """``self.key = self.generate_key()``: a method of the model that calls a generator.
+
+    linkding's ``FeedToken.generate_key`` (a classmethod, like DRF's ``Token``) returns
+    ``hexlify(os.urandom(20))``.
+    """
+    if not callee.startswith(("self.", "cls.", ".")):
+        return False
+    hit = project.method(cls, short_of(callee))
+    return hit is not None and any(short_of(c) in _GENERATORS for c in hit[1].facts.calls)
 
 
 def mutations_checked(project: ProjectModel, analysis: RouteAnalysis) -> bool:

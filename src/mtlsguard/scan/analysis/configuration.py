@@ -49,6 +49,9 @@ class ProjectConfiguration:
     """A known login-required middleware in ``MIDDLEWARE`` (covers Django views, not DRF)."""
     local_auth_middleware: str | None = None
     """A project middleware whose request hook refuses anonymous users."""
+    local_auth_exemptions: frozenset[str] = frozenset()
+    """Marks its methods test to let a view through (a registry a decorator fills, or an
+    attribute it sets: :mod:`mtlsguard.scan.facts.exemption_marks`)."""
     local_auth_partial: bool = False
     """:attr:`local_auth_middleware` only guards some paths (it looks at the URL)."""
     local_auth_paths: PathCond | None = None
@@ -84,6 +87,7 @@ class ProjectConfiguration:
         return cls(
             login_middleware=gates.login,
             local_auth_middleware=gates.local,
+            local_auth_exemptions=gates.exemptions,
             local_auth_partial=gates.partial,
             local_auth_paths=gates.paths,
             conditional_middleware=gates.conditional,
@@ -128,6 +132,7 @@ class _MiddlewareGates:
 
     login: str | None = None
     local: str | None = None
+    exemptions: frozenset[str] = frozenset()
     partial: bool = False
     paths: PathCond | None = None
     cert: tuple[str, str] | None = None
@@ -164,6 +169,11 @@ class _MiddlewareGates:
                     keys.extend(facts.cert_keys)
             if guard or paths is not None:
                 self.local = name
+                self.exemptions = frozenset(
+                    mark
+                    for method in cls.methods.values()
+                    for mark in method.facts.exemption_marks.tests
+                )
                 self.partial = partial or paths is not None
                 self.paths = paths
             elif checker:

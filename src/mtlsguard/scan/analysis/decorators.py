@@ -75,8 +75,11 @@ class DecoratorEffects:
 class DecoratorReader:
     """Reads decorator expressions of one project into :class:`DecoratorEffects`."""
 
-    def __init__(self, project: ProjectModel) -> None:
+    def __init__(self, project: ProjectModel, exemptions: frozenset[str] = frozenset()) -> None:
         self.project = project
+        self.exemptions = exemptions
+        """Marks the project's login middleware lets through (a decorator recording a view in
+        one of them exempts it, like ``@login_not_required``)."""
 
     def effects(self, decorators: Iterable[Expr]) -> DecoratorEffects:
         """The combined effect of ``decorators`` (outermost first)."""
@@ -171,13 +174,16 @@ class DecoratorReader:
         """A project decorator: protects if it checks the user or wraps a known decorator."""
         label = f"@{short_of(func.qualname)} ({func.qualname})"
         facts = func.facts
+        if self.exemptions and facts.exemption_marks.records in self.exemptions:
+            effects.exempt = True
+            return
         if facts.auth_guard:
             effects.add_auth(label + " checks request.user", method_name)
             return
         if facts.capabilities.credential_guard:
             effects.add_auth(label + " resolves a credential the caller sends", method_name)
             return
-        wrapped = self._wrapped_auth(func, depth)
+        wrapped = self._wrapped_auth(func, depth) or self._built_auth(func, depth)
         if wrapped is not None:
             effects.add_auth(f"{label} {wrapped}", method_name)
             return
@@ -194,6 +200,22 @@ class DecoratorReader:
             return
         if facts.cert_guard:
             effects.cert.append(f"{label} checks {', '.join(facts.cert_keys)}")
+
+    def _built_auth(self, func: FunctionModel, depth: int) -> str | None:
+        """The decorator is what a checking factory made of it (``built by @x``).
+
+        ``@class_or_function_check_decorator`` on ``def manager_required(user): return
+        user.is_manager``: the name is bound to the factory's wrapper, which refuses unless the
+        predicate accepts ``request.user``.
+        """
+        if depth >= _MAX_DEPTH:
+            return None
+        for deco in func.decorators:
+            sub = DecoratorEffects()
+            self._effect(deco, sub, depth + 1)
+            if sub.auth:
+                return f"built by {sub.auth[0]}"
+        return None
 
     def _wrapped_auth(self, func: FunctionModel, depth: int) -> str | None:
         """How ``func``'s callees authenticate (``wraps @login_required``, ``-> @x ...``)."""

@@ -22,10 +22,11 @@ from mtlsguard.scan.linearisation import (
     DJANGO_TERMINAL_DISPATCH,
     Linearisation,
 )
-from mtlsguard.scan.project_model import ClassModel, Const, ProjectModel
+from mtlsguard.scan.project_model import ClassModel, Const, ProjectModel, Seq
 
 __all__ = [
     "DispatchChain",
+    "declared_methods",
     "dispatch_chain",
     "is_login_view",
     "served_methods",
@@ -185,8 +186,30 @@ def served_methods(
                 break
             if local is None and method in generic.get(short_of(entry), ()):
                 break
-    kept = set(methods) - stubs
+    allowed = declared_methods(project, cls)
+    kept = {m for m in methods if m not in stubs and (allowed is None or m in allowed)}
     return kept if kept else set(methods)
+
+
+def declared_methods(project: ProjectModel, cls: ClassModel) -> frozenset[str] | None:
+    """Upper-case methods of the nearest ``http_method_names = [...]`` along the MRO, if any.
+
+    Django's ``View.dispatch()`` answers any other method with 405 before a handler runs (a
+    viewset with ``http_method_names = ["get", "patch"]`` never destroys).
+    """
+    for entry in cls.mro:
+        local = project.class_named(entry)
+        if local is None:
+            continue
+        value = local.attributes.get("http_method_names")
+        if value is None:
+            continue
+        if not isinstance(value, Seq) or not all(
+            isinstance(v, Const) and isinstance(v.value, str) for v in value.items
+        ):
+            return None
+        return frozenset(str(v.value).upper() for v in value.items if isinstance(v, Const))
+    return None
 
 
 _OBJECT_VIEWS = frozenset(

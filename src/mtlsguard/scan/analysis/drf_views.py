@@ -17,6 +17,7 @@ from typing import TypeGuard
 
 from mtlsguard.findings.model import Confidence, Protection
 from mtlsguard.scan.analysis.dispatch import (
+    declared_methods,
     dispatch_chain,
     is_login_view,
     served_methods,
@@ -211,7 +212,10 @@ class DrfViews:
     def _methods(self, route: RouteModel, cls: ClassModel) -> list[tuple[str, str | None]]:
         """(method, viewset action) pairs the route answers."""
         if route.actions:
-            return [(m.upper(), a) for m, a in route.actions]
+            pairs: list[tuple[str, str | None]] = [(m.upper(), a) for m, a in route.actions]
+            allowed = declared_methods(self.project, cls)
+            kept = [(m, a) for m, a in pairs if allowed is None or m in allowed]
+            return kept or pairs
         methods: set[str] = set()
         for entry in cls.mro:
             local = self.project.class_named(entry)

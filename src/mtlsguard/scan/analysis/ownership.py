@@ -197,6 +197,8 @@ def _is_tenant(project: ProjectModel, cls: ClassModel) -> bool:
 def _tenant_by_shape(project: ProjectModel, cls: ClassModel) -> bool:
     if short_of(cls.qualname).lower() in TENANT_NAMES:
         return True
+    if _lookup_table(cls):
+        return False
     if any(True for _ in _relations(project, cls, _is_user_relation)):
         return any(
             isinstance(v, Call) and isinstance(v.func, Ref) and v.func.short == "ManyToManyField"
@@ -214,6 +216,38 @@ def _tenant_by_shape(project: ProjectModel, cls: ClassModel) -> bool:
             ):
                 return True
     return False
+
+
+_FIELD_SUFFIX = "Field"
+_LOOKUP_TABLE_FIELDS = 4
+
+
+def _lookup_table(cls: ClassModel) -> bool:
+    """A list of names others pick from: a unique name, a few display fields, no relations.
+
+    Ghostwriter's ``Severity`` (a unique ``severity`` name, a weight, a colour): a record that
+    points at an assignee and at a severity does not make the severity table something users
+    join, so a finding is not "owned via severity".
+    """
+    fields = [
+        value
+        for value in cls.attributes.values()
+        if isinstance(value, Call)
+        and isinstance(value.func, Ref)
+        and (value.func.short.endswith(_FIELD_SUFFIX) or value.func.short in _RELATIONS)
+    ]
+    if not fields or len(fields) > _LOOKUP_TABLE_FIELDS:
+        return False
+    if any(isinstance(v.func, Ref) and v.func.short in _RELATIONS for v in fields):
+        return False
+    return any(
+        isinstance(v.func, Ref)
+        and v.func.short in ("CharField", "SlugField")
+        and (unique := v.kwarg("unique")) is not None
+        and isinstance(unique, Const)
+        and unique.value is True
+        for v in fields
+    )
 
 
 def _is_user_relation(name: str, value: Expr) -> bool:

@@ -17,6 +17,7 @@ behind a global permission, who holds it is data the scan cannot see.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ from mtlsguard.scan.project_model import (
     Ref,
     Seq,
     Unary,
+    Unknown,
 )
 
 __all__ = ["RoleGate", "handler_role", "lambda_role", "role_gate"]
@@ -45,6 +47,7 @@ _STAFF_NAMES = frozenset(
 _SUPERUSER_NAMES = frozenset({"superuser_required", "SuperuserRequiredMixin"})
 _PERMISSION_NAMES = frozenset({"permission_required", "PermissionRequiredMixin"})
 _GATE_METHODS = ("as_view", "dispatch")
+_FLAG_PREFIXES = ("is_", "can_", "has_")
 _MAX_DEPTH = 3
 
 
@@ -87,6 +90,9 @@ def _function_role(project: ProjectModel, func: FunctionModel, depth: int = 0) -
     facts = func.facts
     if facts.role_guard:
         return facts.role_guard
+    built = _built_role(project, func)
+    if built:
+        return built
     for value in facts.returns:  # return user_passes_test(lambda u: u.is_staff)(view_func)
         role = lambda_role(value.func if isinstance(value, Call) else value)
         if role:
@@ -100,6 +106,38 @@ def _function_role(project: ProjectModel, func: FunctionModel, depth: int = 0) -
             if role:
                 return role
     return ""
+
+
+def _built_role(project: ProjectModel, func: FunctionModel) -> str:
+    """The role of a decorator a checking factory made from a predicate of the user.
+
+    ``@class_or_function_check_decorator`` on ``def manager_required(user): return
+    user.is_manager``: the factory's wrapper refuses unless the predicate accepts the user. A
+    predicate of the user alone (no object) is a global role: an administrator when it names
+    one (``is_superuser``, ``is_admin``, or only manager flags: a manager of nothing in
+    particular manages everything), staff for ``is_staff``, else a global permission.
+    """
+    if len(func.params) != 1:
+        return ""
+    for deco in func.decorators:
+        base = deco.func if isinstance(deco, Call) else deco
+        factory = project.function_named(base.name, parse=False) if isinstance(base, Ref) else None
+        if factory is not None and factory is not func and factory.facts.auth_guard:
+            words = [w for value in func.facts.returns for w in _words(value)]
+            flags = [w for w in words if w.startswith(_FLAG_PREFIXES)]
+            if flags and all("manager" in w for w in flags):
+                return "superuser"
+            return admin_role(words) or "permission"
+    return ""
+
+
+def _words(value: Expr) -> list[str]:
+    """Identifiers of a returned value (``user.is_manager`` -> ``user``, ``is_manager``)."""
+    if isinstance(value, Ref):
+        return value.name.split(".")
+    if isinstance(value, Unknown):
+        return re.findall(r"\w+", value.text)
+    return []
 
 
 def _named_role(project: ProjectModel, name: str) -> str:

@@ -19,6 +19,7 @@ from mtlsguard.scan.facts import collectors as _collectors  # noqa: F401  (regis
 from mtlsguard.scan.facts.branches import permission_branches
 from mtlsguard.scan.facts.caller_relations import caller_relation_lines
 from mtlsguard.scan.facts.capabilities import capability_facts, signed_guard
+from mtlsguard.scan.facts.exemption_marks import exemption_marks
 from mtlsguard.scan.facts.guards import (
     auth_guard,
     cert_guard,
@@ -153,6 +154,7 @@ def analyze_function(
                 checked_attributes(func) if mentions_user and func.name in _OBJECT_CHECKERS else ()
             ),
         ),
+        mark_source=lambda: exemption_marks(func),
         capability_source=lambda: capability_facts(
             func,
             resolve,

@@ -129,6 +129,12 @@ def _exits(body: list[ast.stmt]) -> bool:
     return False
 
 
+def _hands_on(body: list[ast.stmt]) -> bool:
+    """The branch ends by handing the request on (``return None`` in ``process_view``)."""
+    last = body[-1] if body else None
+    return isinstance(last, ast.Return) and _passes_through(last)
+
+
 def _exemption_test(test: ast.expr) -> bool:
     """A test of the request's URL against exempt paths (``path``, ``EXEMPT_URLS``)."""
     for node in walking.walk(test):
@@ -210,8 +216,13 @@ def guard_blocks(
             and index + 1 < len(body)
             # the refusal right after, or at the end when the allowed branch returns early
             # (nautobot's MediaView: ``if user.is_authenticated: return serve(...)``, a
-            # branding-files exception, then ``return self.handle_no_permission()``)
-            and (denies(body[index + 1]) or (_exits(stmt.body) and denies(body[-1])))
+            # branding-files exception, then ``return self.handle_no_permission()``; a
+            # middleware's ``if user.is_authenticated: return None`` ... ``return
+            # redirect_to_login(...)``, whose exemptions in between are per view)
+            and (
+                denies(body[index + 1])
+                or ((_exits(stmt.body) or _hands_on(stmt.body)) and denies(body[-1]))
+            )
         ):
             return True
     return False

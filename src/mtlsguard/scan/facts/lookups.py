@@ -97,6 +97,18 @@ def _model_expr(source: ast.expr) -> ast.expr:
 def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
     """A single-object ORM fetch keyed by URL kwargs (``get_object_or_404(M, pk=pk)``)."""
     short = name.rsplit(".", 1)[-1]
+    if id(call) in walk.chained:
+        return  # the inner filter of a chain already read with its outer filters
+    outermost = call
+    outer: list[ast.Call] = []
+    if short != "get_object_or_404" and isinstance(call.func, ast.Attribute):
+        # Model.objects.filter(pk=pk).filter(Q(space=request.space) | Q(space=None)): one
+        # fetch; the later filters narrow the first one (their keys count like its own).
+        inner = _inner_filters(call.func.value)
+        if inner:
+            walk.chained.update(id(c) for c in inner)
+            outer = [call, *inner[:-1]]
+            call = inner[-1]
     if short == "get_object_or_404":
         if not call.args:
             return
@@ -107,7 +119,7 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
         source = call.func.value
     if walk.pending_assigns:
         _read_locals(walk)
-    used = _url_kwargs_used(walk, call)
+    used = tuple(dict.fromkeys(k for c in (call, *outer) for k in _url_kwargs_used(walk, c)))
     if not used:
         # get_object_or_404(Project, pk=project_pk) with project_pk = request.GET["project"];
         # filter(id__in=request.GET.getlist("selected-submissions"))
@@ -134,27 +146,33 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
                 if isinstance(n, ast.Name) and n.id in walk.inputs
             )
         )
-    if not used or (short == "filter" and _only_tested(walk, call)):
-        return
-    scoped = mentions_user(call) or any(
-        kw.arg and any(w in kw.arg for w in _OWNER_WORDS) for kw in call.keywords
+    scoped = any(mentions_user(c) for c in (call, *outer)) or any(
+        kw.arg and any(w in kw.arg for w in _OWNER_WORDS)
+        for c in (call, *outer)
+        for kw in c.keywords
     )
     model_expr = _model_expr(source)
     value = walk.resolve(model_expr)
     model = _model_source(walk, model_expr) or (value.name if isinstance(value, Ref) else None)
+    if not used or (short == "filter" and _only_tested(walk, outermost)):
+        return
     server: list[str] = []
     url_parents: list[str] = []
     chosen: list[str] = []
     # Q(order=self.order) | Q(orderposition__order=self.order) count like keywords.
     keywords = [
-        *call.keywords,
-        *(
-            kw
-            for arg in call.args
-            for sub in walking.walk(arg)
-            if isinstance(sub, ast.Call)
-            for kw in sub.keywords
-        ),
+        kw
+        for c in (call, *outer)
+        for kw in (
+            *c.keywords,
+            *(
+                sub_kw
+                for arg in c.args
+                for sub in walking.walk(arg)
+                if isinstance(sub, ast.Call)
+                for sub_kw in sub.keywords
+            ),
+        )
     ]
     if _request_context(source) or any(
         kw.arg and (_request_context(kw.value) or _checked_object(kw.value)) for kw in keywords
@@ -186,6 +204,26 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
 
 
 _TESTS = frozenset({"exists", "aexists", "count", "acount"})
+_CHAIN_FILTERS = frozenset({"filter", "get"})
+_CHAIN_ORDER = frozenset(
+    {"all", "order_by", "select_related", "prefetch_related", "distinct", "only", "defer"}
+)
+
+
+def _inner_filters(node: ast.expr) -> list[ast.Call]:
+    """``filter()``/``get()`` calls chained under ``node``, outermost first.
+
+    Ordering-only calls are looked through; empty when ``node`` is no such chain.
+    """
+    found: list[ast.Call] = []
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        attr = node.func.attr
+        if attr in _CHAIN_FILTERS:
+            found.append(node)
+        elif attr not in _CHAIN_ORDER:
+            break
+        node = node.func.value
+    return found
 
 
 def _only_tested(walk: FunctionWalk, call: ast.Call) -> bool:

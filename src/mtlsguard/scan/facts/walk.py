@@ -53,6 +53,7 @@ class FunctionWalk:
         "called",
         "calls_login",
         "cert_keys",
+        "chained",
         "constant",
         "cycles",
         "func",
@@ -87,6 +88,8 @@ class FunctionWalk:
         """Locals holding search criteria from the request (``q = request.GET["q"]``)."""
         self.pending_assigns: list[ast.Assign] = []
         """Assignments not yet read for caller-chosen keys (read when a lookup needs them)."""
+        self.chained: set[int] = set()
+        """Ids of ``filter()`` calls read as the inner part of a chain (:mod:`.lookups`)."""
         """Parameters that carry URL kwargs (not ``self``/``request``/``*args``...)."""
         self.hints: set[str] = set()
         """Cheap signs seen on the way (:data:`HINTS`); some decide whether a costlier check

@@ -74,10 +74,12 @@ For Django views use ``@login_required``/``LoginRequiredMixin`` (first in the ba
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.caller_scoped import caller_scoped_note
 from mtlsguard.scan.analysis.exposure import exposure
 from mtlsguard.scan.analysis.object_permission_flow import (
     bypassed_object_permission,
@@ -163,6 +165,11 @@ def _anonymous_create_note(ctx: RuleContext, analysis: RouteAnalysis) -> str:
     )
 
 
+def _creates_for_owner(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
+    """A create of the view saves the requesting user as the owner (fails for anonymous)."""
+    return bool(_anonymous_create_note(ctx, analysis))
+
+
 @rule(
     RULE_ID,
     title="Endpoint reachable without application authentication",
@@ -231,6 +238,14 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     f"{checker} does not override has_permission (allows all)",
                     f"{checker} lets every request through has_permission",
                 )
+        if severity is Severity.HIGH and not note:
+            note = caller_scoped_note(
+                ctx.project,
+                analysis,
+                open_methods,
+                functools.partial(_creates_for_owner, ctx, analysis),
+            )
+            severity = Severity.LOW if note else severity
         if severity is Severity.HIGH and not note:
             note = _anonymous_create_note(ctx, analysis)
             severity = Severity.MEDIUM if note else severity
