@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +120,7 @@ class ModuleFiles:
         self._paths: dict[str, tuple[Path, bool] | None] = {}
         self._local: dict[str, bool] = {}
         self._dirs: dict[tuple[str, tuple[str, ...]], bool] = {}
+        self._real_dirs: dict[str, str] = {}
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the root, POSIX style."""
@@ -194,7 +196,7 @@ class ModuleFiles:
             tree = ast.Module(body=[], type_ignores=[])
             return self._index(ParsedModule(dotted, path, relpath, tree, True))
         try:
-            real = path.resolve(strict=True)
+            real = self._real(path)
         except (OSError, RuntimeError) as exc:
             self._error(relpath, f"cannot resolve file (symlink loop or dangling link): {exc}")
             return None
@@ -203,6 +205,28 @@ class ModuleFiles:
         module = self._read(real, relpath, dotted, is_package)
         self._by_path[real] = module
         return module
+
+    def _real(self, path: Path) -> Path:
+        """``path.resolve(strict=True)``, its directory resolved once per directory.
+
+        A file that is no symbolic link resolves to its resolved directory plus its name;
+        anything else (a link, a missing file or directory) takes ``Path.resolve`` itself, so
+        the answer and the error are the same.
+        """
+        folder = str(path.parent)
+        real_folder = self._real_dirs.get(folder)
+        if real_folder is None:
+            try:
+                real_folder = self._real_dirs[folder] = os.path.realpath(folder, strict=True)
+            except OSError:
+                return path.resolve(strict=True)
+        try:
+            link = stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:
+            link = True
+        if link:
+            return path.resolve(strict=True)
+        return Path(real_folder, path.name)
 
     def _read(self, real: Path, relpath: str, dotted: str, is_package: bool) -> ParsedModule | None:
         try:
