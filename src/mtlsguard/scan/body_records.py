@@ -145,6 +145,9 @@ class UserChecks:
     """Positions (``self`` not counted) of parameters checked against the user, refusing."""
     checked_attributes: tuple[str, ...] = ()
     """``self.object`` when a refusing check tests that attribute of the view with the user."""
+    object_tests: tuple[str, ...] = ()
+    """What every answer of a predicate asks of ``self.get_object()`` about the user
+    (:mod:`mtlsguard.scan.facts.object_tests`)."""
 
 
 NO_USER_CHECKS = UserChecks()
@@ -239,6 +242,11 @@ class LazyBodyFacts:
     def checked_attributes(self) -> tuple[str, ...]:
         """``self.object`` when a refusing check tests that attribute of the view with the user."""
         return self._user_checks().checked_attributes
+
+    @property
+    def object_tests(self) -> tuple[str, ...]:
+        """What every answer asks of ``self.get_object()`` about the user (``test_func``)."""
+        return self._user_checks().object_tests
 
     def _user_checks(self) -> UserChecks:
         value = self.user_check_source

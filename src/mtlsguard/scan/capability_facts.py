@@ -52,6 +52,16 @@ class CapabilityFacts:
     (``if user.failed_login_count >= lock_count: return ...``)."""
     reads_user_state: bool = False
     """Reads ``is_anonymous``/``is_authenticated``/``has_perm`` & co of some user."""
+    required_credentials: tuple[str, ...] = ()
+    """In ``dispatch()``: attributes of ``self`` named like a credential without which the body
+    refuses (``if not self.token: return ...``; :mod:`mtlsguard.scan.facts.bearer_gates`)."""
+    resolved_credentials: tuple[str, ...] = ()
+    """In ``dispatch()``: such attributes the body resolves through a model manager, refusing
+    when that fails (``except ApiKey.DoesNotExist: return ...``)."""
+    secret_answer: bool = False
+    """A predicate that says yes only when a secret the caller presents matched
+    (``if sent == settings.HOOK_SECRET: return True``; :func:`~mtlsguard.scan.facts.
+    secret_checks.secret_answer`)."""
 
 
 NO_CAPABILITIES = CapabilityFacts()

@@ -22,6 +22,7 @@ __all__ = [
     "Seq",
     "Unary",
     "Unknown",
+    "refs",
     "string_constants",
 ]
 
@@ -126,6 +127,30 @@ class Unknown:
 
 Expr = Ref | Const | Seq | Mapping | Call | BinOp | Unary | IfExpr | Lambda | Unknown
 """A resolved, framework-free value."""
+
+
+def refs(expr: Expr, *, branches: bool = False) -> Iterator[Ref]:
+    """The references inside ``expr``: calls, their arguments, sequences and operators.
+
+    The alternatives of an ``IfExpr`` (chosen at run time) only with ``branches``.
+    """
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Ref):
+            yield node
+        elif isinstance(node, Call):
+            stack.append(node.func)
+            stack.extend(node.args)
+            stack.extend(v for _, v in node.kwargs)
+        elif isinstance(node, Seq):
+            stack.extend(node.items)
+        elif isinstance(node, BinOp):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, Unary):
+            stack.append(node.operand)
+        elif branches and isinstance(node, IfExpr):
+            stack.extend((node.body, node.orelse))
 
 
 def string_constants(expr: Expr) -> Iterator[str]:

@@ -15,20 +15,24 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from mtlsguard.scan.analysis.bearer import credential_gate
 from mtlsguard.scan.analysis.decorators import DecoratorReader
+from mtlsguard.scan.analysis.secrets import secret_gate
 from mtlsguard.scan.knowledge import AUTH_MIXINS, DJANGO_VIEW_METHODS, PUBLIC_VIEWS, short_of
 from mtlsguard.scan.linearisation import (
     DJANGO_CLASSES,
     DJANGO_TERMINAL_DISPATCH,
     Linearisation,
 )
-from mtlsguard.scan.project_model import ClassModel, Const, ProjectModel, Seq
+from mtlsguard.scan.project_model import ClassModel, Const, FunctionModel, ProjectModel, Ref, Seq
 
 __all__ = [
     "DispatchChain",
     "declared_methods",
     "dispatch_chain",
+    "gate_tests",
     "is_login_view",
+    "predicate",
     "served_methods",
     "user_checking_methods",
 ]
@@ -64,10 +68,12 @@ def dispatch_chain(
     reached = True
     declared = {short_of(e) for e in cls.mro}
     order = (linearisation or Linearisation(project)).of(cls)
+    overrides: list[tuple[ClassModel, FunctionModel]] = []
     for entry in order:
         local = project.class_named(entry)
         if local is not None:
             if reached and "dispatch" in local.methods:
+                overrides.append((local, local.methods["dispatch"]))
                 reached = _local_dispatch(project, decorators, cls, local, chain)
             continue
         short = short_of(entry)
@@ -79,6 +85,9 @@ def dispatch_chain(
             reached = False  # View.dispatch never calls super(): later mixins never run
         elif reached and short in AUTH_MIXINS:
             _mixin(project, cls, short, chain)
+    credential = credential_gate(project, cls, overrides) if overrides else ""
+    if credential:
+        chain.auth.append(credential)
     return chain
 
 
@@ -96,13 +105,51 @@ def _local_dispatch(
     facts = dispatch.facts
     if facts.auth_guard or (facts.object_owner_guard and _single_object(cls)):
         chain.auth.append(f"request.user check in {owner}.dispatch()")
-    chain.auth.extend(
-        f"{owner}.dispatch() refuses unless self.{name}() (a user check)"
-        for name in user_checking_methods(project, cls, facts.guard_methods)
-    )
+    if facts.secret_guard:
+        chain.auth.append(f"secret-token check in {owner}.dispatch()")
+    secret = secret_gate(project, dispatch)
+    if secret:
+        chain.auth.append(f"{owner}.dispatch(): {secret}")
+    for name in facts.guard_methods:
+        found = predicate(project, cls, name)
+        if found is None:
+            continue
+        why_not = _ignores_user(found[1])
+        if why_not is None:
+            chain.auth.append(f"{owner}.dispatch() refuses unless self.{found[0]}() (a user check)")
+        elif found[0] == "test_func" or name.endswith("()"):
+            # The AccessMixin convention (a test the view overrides): say why it lets all in.
+            chain.trivial.append(f"{owner}.dispatch() asks self.{found[0]}(), which {why_not}")
     if facts.cert_guard:
         chain.cert.append(f"{owner}.dispatch() checks {', '.join(facts.cert_keys)}")
     return "dispatch" in facts.super_calls
+
+
+def predicate(
+    project: ProjectModel, cls: ClassModel, name: str
+) -> tuple[str, FunctionModel] | None:
+    """The method of ``cls`` a gate asks, by the name :attr:`FunctionFacts.guard_methods` uses.
+
+    ``"has_permission"`` is that method; ``"get_test_func()"`` is the method it returns
+    (``return self.test_func``, Django's ``UserPassesTestMixin.get_test_func``), when every
+    answer names the same one.
+    """
+    if not name.endswith("()"):
+        found = project.method(cls, name)
+        return (name, found[1]) if found is not None else None
+    getter = project.method(cls, name[:-2])
+    if getter is None:
+        return None
+    named = {
+        value.name.removeprefix("self.")
+        for value in getter[1].facts.returns
+        if isinstance(value, Ref) and value.name.startswith("self.")
+    }
+    if len(named) != 1 or len(getter[1].facts.returns) != 1:
+        return None
+    target = named.pop()
+    found = project.method(cls, target)
+    return (target, found[1]) if found is not None else None
 
 
 def user_checking_methods(
@@ -115,16 +162,60 @@ def user_checking_methods(
     """
     checking: list[str] = []
     for name in names:
-        found = project.method(cls, name)
+        found = predicate(project, cls, name)
         if found is None:
             continue
-        facts = found[1].facts
-        constant_yes = facts.returns and all(
-            isinstance(r, Const) and r.value for r in facts.returns
-        )
-        if (facts.mentions_user or facts.auth_guard) and not constant_yes:
-            checking.append(name)
+        if _ignores_user(found[1]) is None:
+            checking.append(found[0])
     return checking
+
+
+def _ignores_user(func: FunctionModel) -> str | None:
+    """None if ``func`` (a predicate) looks at the user and can say no; otherwise why not."""
+    facts = func.facts
+    if facts.returns and all(isinstance(r, Const) and r.value for r in facts.returns):
+        return "always returns True"
+    if not (facts.mentions_user or facts.auth_guard):
+        return "does not look at the user"
+    return None
+
+
+def gate_tests(
+    project: ProjectModel, cls: ClassModel, linearisation: Linearisation | None = None
+) -> list[tuple[str, FunctionModel]]:
+    """The predicates of ``cls`` that a ``dispatch()`` on the way refuses on.
+
+    Django's ``UserPassesTestMixin`` asks ``test_func()``; a project ``dispatch()`` the methods
+    its refusals depend on (a project ``AccessMixin`` that does what ``LoginRequiredMixin`` and
+    ``UserPassesTestMixin`` do: ``if not self.get_test_func()(): return
+    self.handle_no_permission()``). Only a ``dispatch()`` the request reaches counts, as in
+    :func:`dispatch_chain`.
+    """
+    found: dict[str, FunctionModel] = {}
+    for entry in (linearisation or Linearisation(project)).of(cls):
+        local = project.class_named(entry)
+        if local is not None:
+            dispatch = local.methods.get("dispatch")
+            if dispatch is None:
+                continue
+            for name in dispatch.facts.guard_methods:
+                hit = predicate(project, cls, name)
+                if hit is not None:
+                    found.setdefault(*hit)
+            if "dispatch" not in dispatch.facts.super_calls:
+                break
+            continue
+        short = short_of(entry)
+        if entry in DJANGO_TERMINAL_DISPATCH or (
+            short in DJANGO_VIEW_METHODS
+            and not (entry.startswith("django.") and short in DJANGO_CLASSES)
+        ):
+            break
+        if short == "UserPassesTestMixin":
+            hit = predicate(project, cls, "get_test_func()") or predicate(project, cls, "test_func")
+            if hit is not None:
+                found.setdefault(*hit)
+    return list(found.items())
 
 
 def _mixin(project: ProjectModel, cls: ClassModel, short: str, chain: DispatchChain) -> None:
@@ -143,12 +234,8 @@ def _test_func_ignores_user(project: ProjectModel, cls: ClassModel) -> str | Non
     found = project.method(cls, "test_func")
     if found is None:
         return None  # Django raises NotImplementedError: nobody gets in
-    facts = found[1].facts
-    if facts.returns and all(isinstance(r, Const) and r.value for r in facts.returns):
-        return "UserPassesTestMixin.test_func always returns True"
-    if not facts.mentions_user:
-        return "UserPassesTestMixin.test_func does not look at the user"
-    return None
+    why = _ignores_user(found[1])
+    return f"UserPassesTestMixin.test_func {why}" if why else None
 
 
 def is_login_view(project: ProjectModel, cls: ClassModel) -> bool:

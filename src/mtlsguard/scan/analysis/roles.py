@@ -18,15 +18,15 @@ behind a global permission, who holds it is data the scan cannot see.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
+from mtlsguard.scan.analysis.dispatch import gate_tests
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.facts.role_guards import admin_role
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import (
-    BinOp,
     Call,
     ClassModel,
     Expr,
@@ -35,7 +35,6 @@ from mtlsguard.scan.project_model import (
     ProjectModel,
     Ref,
     Seq,
-    Unary,
     Unknown,
 )
 
@@ -48,6 +47,8 @@ _SUPERUSER_NAMES = frozenset({"superuser_required", "SuperuserRequiredMixin"})
 _PERMISSION_NAMES = frozenset({"permission_required", "PermissionRequiredMixin"})
 _GATE_METHODS = ("as_view", "dispatch")
 _FLAG_PREFIXES = ("is_", "can_", "has_")
+_ELEVATED = ("manager", "privileged")
+_ACCOUNT_FLAGS = frozenset({"is_active", "is_authenticated", "is_anonymous"})
 _MAX_DEPTH = 3
 
 
@@ -59,25 +60,6 @@ class RoleGate:
     """``"superuser"``, ``"staff"`` or ``"permission"``."""
     source: str
     """Where it is decided (``@management_access``, ``AdministratorPermissionRequiredMixin``)."""
-
-
-def _refs(expr: Expr) -> Iterator[Ref]:
-    """References a decorator certainly applies: not those of a branch chosen at run time."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Ref):
-            yield node
-        elif isinstance(node, Call):
-            stack.append(node.func)
-            stack.extend(node.args)
-            stack.extend(v for _, v in node.kwargs)
-        elif isinstance(node, Seq):
-            stack.extend(node.items)
-        elif isinstance(node, BinOp):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, Unary):
-            stack.append(node.operand)
 
 
 def _function_role(project: ProjectModel, func: FunctionModel, depth: int = 0) -> str:
@@ -123,12 +105,76 @@ def _built_role(project: ProjectModel, func: FunctionModel) -> str:
         base = deco.func if isinstance(deco, Call) else deco
         factory = project.function_named(base.name, parse=False) if isinstance(base, Ref) else None
         if factory is not None and factory is not func and factory.facts.auth_guard:
-            words = [w for value in func.facts.returns for w in _words(value)]
-            flags = [w for w in words if w.startswith(_FLAG_PREFIXES)]
-            if flags and all("manager" in w for w in flags):
-                return "superuser"
-            return admin_role(words) or "permission"
+            return _flag_role([w for value in func.facts.returns for w in _words(value)])
     return ""
+
+
+def _flag_role(words: list[str]) -> str:
+    """The role a predicate reading these names of the user demands.
+
+    An administrator when one is named (``is_superuser``, ``is_admin``, or only flags of an
+    elevated role over nothing in particular, ``is_manager``/``is_privileged``: it covers
+    everything), staff for ``is_staff``, else a global permission.
+    """
+    flags = [w for w in words if w.startswith(_FLAG_PREFIXES)]
+    if flags and all(any(e in w for e in _ELEVATED) for w in flags):
+        return "superuser"
+    return admin_role(words) or "permission"
+
+
+def _test_role(project: ProjectModel, func: FunctionModel) -> str:
+    """The role a view's test predicate demands when it asks about the user alone.
+
+    ``def test_func(self): return self.request.user.is_staff``, or ``return
+    verify_user_is_privileged(self.request.user)`` with ``def verify_user_is_privileged(user):
+    return user.is_privileged``: no object is asked about, so it is a global role, like a
+    decorator built from such a predicate. Account-state flags (``is_active``) are no role.
+    """
+    flags = _user_flags(project, func, 0)
+    if not flags or set(flags) <= _ACCOUNT_FLAGS:
+        return ""
+    return _flag_role(flags)
+
+
+def _user_flags(project: ProjectModel, func: FunctionModel, depth: int) -> list[str] | None:
+    """The flags of the user every answer of ``func`` is; None if one answer is anything else.
+
+    An answer is a flag (``self.request.user.is_staff``, ``user.is_privileged`` of a
+    parameter) or a project predicate handed the user whose answers are flags.
+    """
+    returns = func.facts.returns
+    if not returns:
+        return None
+    flags: list[str] = []
+    for value in returns:
+        if isinstance(value, Ref):
+            *owner, flag = value.name.split(".")
+            if not (flag.startswith(_FLAG_PREFIXES) and _is_user(owner, func)):
+                return None
+            flags.append(flag)
+            continue
+        if not (
+            isinstance(value, Call)
+            and isinstance(value.func, Ref)
+            and depth < _MAX_DEPTH
+            and len(value.args) == 1
+            and isinstance(value.args[0], Ref)
+            and _is_user(value.args[0].name.split("."), func)
+        ):
+            return None
+        callee = project.function_named(value.func.name, parse=False)
+        inner = _user_flags(project, callee, depth + 1) if callee not in (None, func) else None
+        if inner is None:
+            return None
+        flags.extend(inner)
+    return flags
+
+
+def _is_user(path: list[str], func: FunctionModel) -> bool:
+    """``self.request.user``/``request.user``, or a parameter of a function of one."""
+    if path in (["self", "request", "user"], ["request", "user"]):
+        return True
+    return len(path) == 1 and len(func.params) == 1 and path[0] == func.params[0]
 
 
 def _words(value: Expr) -> list[str]:
@@ -230,6 +276,11 @@ def role_gate(project: ProjectModel, analysis: RouteAnalysis) -> RoleGate | None
                 role = _function_role(project, meth)
                 if role:
                     found.append(RoleGate(role, f"{short_of(local.qualname)}.{name}()"))
+        for name, func in gate_tests(project, cls):
+            role = _test_role(project, func)
+            if role:
+                owner = short_of(func.qualname.rsplit(".", 1)[0])
+                found.append(RoleGate(role, f"dispatch() asks {owner}.{name}()"))
         declared = view_permission_classes(project, analysis.route, cls)
         perms = declared[0] if declared is not None else None
         if isinstance(perms, Seq):
@@ -243,7 +294,7 @@ def role_gate(project: ProjectModel, analysis: RouteAnalysis) -> RoleGate | None
         role = lambda_role(deco)
         if role:
             found.append(RoleGate(role, f"@user_passes_test(lambda u: {role} flag)"))
-        for ref in _refs(deco):
+        for ref in refs(deco):
             role = _named_role(project, ref.name)
             if role:
                 found.append(RoleGate(role, f"@{short_of(ref.name)}"))

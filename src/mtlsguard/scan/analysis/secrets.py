@@ -32,7 +32,13 @@ from mtlsguard.scan.project_model import (
     Ref,
 )
 
-__all__ = ["random_default", "secret_gate", "secret_keyed", "signature_check"]
+__all__ = [
+    "random_default",
+    "secret_gate",
+    "secret_keyed",
+    "shared_secret_check",
+    "signature_check",
+]
 
 RANDOM_GENERATORS = frozenset(
     {
@@ -62,6 +68,9 @@ def secret_gate(project: ProjectModel, func: FunctionModel) -> str:
     name = signature_check(project, func)
     if name:
         return f"signature check {short_of(name)}() in {short_of(func.qualname)}()"
+    name = shared_secret_check(project, func)
+    if name:
+        return f"shared-secret check {short_of(name)}() in {short_of(func.qualname)}()"
     facts = func.facts.capabilities
     if facts.credential_guard:
         return f"credential the caller sends resolved to a record in {short_of(func.qualname)}()"
@@ -107,6 +116,34 @@ def signature_check(project: ProjectModel, func: FunctionModel) -> str:
         if helper is not None and _compares_secret(project, helper, 0):
             return name
     return ""
+
+
+def shared_secret_check(project: ProjectModel, func: FunctionModel) -> str:
+    """The refusing helper of ``func`` that says yes only to a matching secret, or ``""``.
+
+    ``if not verify_hook_request(request.headers): return HttpResponseForbidden()`` where
+    ``verify_hook_request`` compares a header with a secret setting (a webhook that only the
+    holder of the shared secret can call): the comparison authenticates the caller. The helper
+    may hand the question on to another (``return _matches(headers)``), two calls deep.
+    """
+    for name in func.facts.capabilities.guard_calls:
+        helper = project.function_named(name)
+        if helper is not None and _answers_secret(project, helper, 0):
+            return name
+    return ""
+
+
+def _answers_secret(project: ProjectModel, func: FunctionModel, depth: int) -> bool:
+    if func.facts.capabilities.secret_answer:
+        return True
+    returns = func.facts.returns
+    if depth >= _MAX_DEPTH or len(returns) != 1:
+        return False
+    value = returns[0]
+    if not (isinstance(value, Call) and isinstance(value.func, Ref)):
+        return False
+    inner = project.function_named(value.func.name)
+    return inner is not None and inner is not func and _answers_secret(project, inner, depth + 1)
 
 
 def _compares_secret(project: ProjectModel, func: FunctionModel, depth: int) -> bool:

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from mtlsguard.scan.facts import collectors as _collectors  # noqa: F401  (registers them)
+from mtlsguard.scan.facts.auth_guards import auth_guard
 from mtlsguard.scan.facts.branches import permission_branches
 from mtlsguard.scan.facts.caller_relations import caller_relation_lines
 from mtlsguard.scan.facts.capabilities import capability_facts, signed_guard
 from mtlsguard.scan.facts.exemption_marks import exemption_marks
 from mtlsguard.scan.facts.guards import (
-    auth_guard,
     cert_guard,
     delegated_guard,
     request_context,
@@ -41,6 +41,7 @@ from mtlsguard.scan.facts.object_methods import (
     super_delegates,
     user_check_params,
 )
+from mtlsguard.scan.facts.object_tests import object_tests
 from mtlsguard.scan.facts.owner_guards import owner_guard
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
 from mtlsguard.scan.facts.path_gate import login_paths
@@ -152,6 +153,9 @@ def analyze_function(
             checked_params=checked_params(func) if mentions_user else (),
             checked_attributes=(
                 checked_attributes(func) if mentions_user and func.name in _OBJECT_CHECKERS else ()
+            ),
+            object_tests=(
+                object_tests(func) if mentions_user and "self.get_object" in walk.called else ()
             ),
         ),
         mark_source=lambda: exemption_marks(func),

@@ -20,8 +20,10 @@ from collections.abc import Callable, Iterator
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.capability_facts import CapabilityFacts, KeyLookup
+from mtlsguard.scan.facts.bearer_gates import required_credentials, resolved_credentials
 from mtlsguard.scan.facts.credentials import credential_guard
 from mtlsguard.scan.facts.guards import denies, guard_blocks
+from mtlsguard.scan.facts.secret_checks import secret_answer
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, through_objects
 from mtlsguard.scan.project_model import Expr, Ref
 
@@ -74,6 +76,11 @@ def capability_facts(
             _authenticate_keywords(func, callee) if shorts & _AUTHENTICATE else ()
         ),
         reads_user_state="auth" in hints,
+        secret_answer="secret" in hints and secret_answer(func),
+        required_credentials=required_credentials(func) if func.name == "dispatch" else (),
+        resolved_credentials=(
+            resolved_credentials(func) if func.name == "dispatch" and "manager" in hints else ()
+        ),
     )
 
 

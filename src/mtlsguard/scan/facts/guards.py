@@ -25,7 +25,6 @@ from mtlsguard.scan.knowledge import SAFE_METHODS, is_cert_key
 
 __all__ = [
     "REQUEST_INPUT",
-    "auth_guard",
     "cert_guard",
     "delegated_guard",
     "denies",
@@ -249,48 +248,66 @@ def _checking_call(stmt: ast.stmt, test_ok: Callable[[ast.expr], bool]) -> bool:
     return name.endswith(_CHECKING_SUFFIXES) and test_ok(stmt.value)
 
 
-def auth_guard(func: FunctionNode, *, nested: bool) -> bool:
-    """A user check that refuses, in the body or (``nested``) in a nested wrapper."""
-    if guard_blocks(func.body, user_test):
-        return True
-    if not nested:
-        return False
-    return any(
-        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        and guard_blocks(node.body, user_test)
-        for node in own_nodes(func, nested=True)
-    )
+def _self_call(test: ast.expr, results: dict[str, str] | None = None) -> str | None:
+    """``name`` for a test ``self.name(...)`` or ``not self.name(...)``.
 
-
-def _self_call(test: ast.expr) -> str | None:
-    """``name`` for a test ``self.name(...)`` or ``not self.name(...)``."""
+    ``self.name()(...)`` (``self.get_test_func()()``: the function a method returns, called)
+    is ``"name()"``; a local in ``results`` (``passed = self.test_func()``, then ``if not
+    passed``) is the call it holds.
+    """
     inner = test.operand if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) else test
+    if isinstance(inner, ast.Name) and results:
+        return results.get(inner.id)
+    if not isinstance(inner, ast.Call):
+        return None
+    suffix = ""
+    func = inner.func
+    if isinstance(func, ast.Call) and not func.args and not func.keywords:
+        func, suffix = func.func, "()"
     if (
-        isinstance(inner, ast.Call)
-        and isinstance(inner.func, ast.Attribute)
-        and isinstance(inner.func.value, ast.Name)
-        and inner.func.value.id == "self"
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "self"
     ):
-        return inner.func.attr
+        return func.attr + suffix
     return None
+
+
+def _call_results(func: FunctionNode) -> dict[str, str]:
+    """Locals holding the answer of a method of ``self`` (``passed = self.get_test_func()()``)."""
+    found: dict[str, str] = {}
+    for node in own_nodes(func):
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        name = _self_call(node.value)
+        if name is None:
+            continue
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                found[target.id] = name
+    return found
 
 
 def self_method_guards(func: FunctionNode) -> tuple[str, ...]:
     """Methods of ``self`` whose failing answer makes the body refuse.
 
     ``if not self.has_permission(): return self.handle_no_permission()``: whether that is a
-    user check is the method's business (:func:`mtlsguard.scan.analysis.dispatch`).
+    user check is the method's business (:func:`mtlsguard.scan.analysis.dispatch`). Also
+    through a local holding the answer, and for the function a method returns (Django's
+    ``UserPassesTestMixin.dispatch``: ``if not self.get_test_func()(): return
+    self.handle_no_permission()``, recorded as ``"get_test_func()"``).
     """
+    results = _call_results(func)
     names = {
         name
         for node in own_nodes(func)
-        if isinstance(node, ast.If) and (name := _self_call(node.test)) is not None
+        if isinstance(node, ast.If) and (name := _self_call(node.test, results)) is not None
     }
-    return tuple(sorted(n for n in names if guard_blocks(func.body, _calls_method(n))))
+    return tuple(sorted(n for n in names if guard_blocks(func.body, _calls_method(n, results))))
 
 
-def _calls_method(name: str) -> Callable[[ast.expr], bool]:
-    return lambda test: _self_call(test) == name
+def _calls_method(name: str, results: dict[str, str]) -> Callable[[ast.expr], bool]:
+    return lambda test: _self_call(test, results) == name
 
 
 def user_test(test: ast.expr) -> bool:

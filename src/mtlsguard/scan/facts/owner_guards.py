@@ -21,7 +21,14 @@ import ast
 from mtlsguard.scan.facts.guards import REQUEST_INPUT, denies, exits
 from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
 
-__all__ = ["owner_checked_names", "owner_guard", "owner_locals", "requester", "server_side"]
+__all__ = [
+    "owner_checked_names",
+    "owner_guard",
+    "owner_locals",
+    "requester",
+    "server_side",
+    "user_aliases",
+]
 
 _MISMATCH = (ast.NotEq, ast.IsNot, ast.NotIn)
 _MATCH = (ast.Eq, ast.Is, ast.In)
@@ -85,13 +92,9 @@ def _comparison(test: ast.expr, ops: tuple[type[ast.cmpop], ...], aliases: froze
     )
 
 
-def owner_locals(func: FunctionNode, aliases: frozenset[str] | None = None) -> frozenset[str]:
-    """Locals holding an owner comparison: ``is_owner = request.user == workout.user``.
-
-    ``aliases``: the body's locals holding the requesting user, if the caller has them.
-    """
-    if aliases is None:
-        aliases = _user_aliases(func)
+def owner_locals(func: FunctionNode) -> frozenset[str]:
+    """Locals holding an owner comparison: ``is_owner = request.user == workout.user``."""
+    aliases = user_aliases(func)
     return frozenset(
         target.id
         for node in own_nodes(func)
@@ -101,7 +104,7 @@ def owner_locals(func: FunctionNode, aliases: frozenset[str] | None = None) -> f
     )
 
 
-def _user_aliases(func: FunctionNode) -> frozenset[str]:
+def user_aliases(func: FunctionNode) -> frozenset[str]:
     """Locals holding the requesting user (``current = request.user``)."""
     return frozenset(
         target.id
@@ -196,8 +199,8 @@ def owner_checked_names(func: FunctionNode) -> set[str]:
     are checked; so is ``owner_object = self.get_object().get_owner_object()`` (as
     ``self.get_object``) when ``owner_object.user != self.request.user`` refuses.
     """
-    aliases = _user_aliases(func)
-    owners = owner_locals(func, aliases)
+    owners = owner_locals(func)
+    aliases = user_aliases(func)
     opt_in = _opt_in(func)
     nodes = list(own_nodes(func))
     sources: dict[str, set[str]] = {}
@@ -237,8 +240,8 @@ def owner_guard(func: FunctionNode, *, present: bool = False) -> bool:
     With ``present`` also a check made only when there is an object (``if owner_object and
     owner_object.user != request.user``): a login gate only for views that always have one.
     """
-    aliases = _user_aliases(func)
-    owners = owner_locals(func, aliases)
+    owners = owner_locals(func)
+    aliases = user_aliases(func)
     opt_in = _opt_in(func)
     for stmt in _statements(func.body):
         if (

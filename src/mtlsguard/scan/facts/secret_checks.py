@@ -16,7 +16,7 @@ from mtlsguard.scan.facts.guards import exits, guard_blocks
 from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.knowledge import SECRET_CHECKS, SECRET_FIELDS, settings_secret
 
-__all__ = ["secret_guard", "secret_test"]
+__all__ = ["secret_answer", "secret_guard", "secret_test"]
 
 
 def _secret_operand(node: ast.expr) -> bool:
@@ -88,3 +88,61 @@ def _reads_only(stmt: ast.stmt) -> bool:
         isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _WRITES
         for n in walking.walk(stmt)
     )
+
+
+def secret_answer(func: FunctionNode) -> bool:
+    """A predicate that says yes only when a secret the caller presents matched.
+
+    ``return hmac.compare_digest(sent, settings.HOOK_KEY)``; ``if sent is None: return False``,
+    ``if sent == settings.HOOK_SECRET: return True``, ``return False``; ``if sent !=
+    settings.HOOK_SECRET: return False``, ``return True``. Every answer that is not a constant
+    false one is a secret comparison itself or comes after one passed (:func:`secret_test`, with
+    its polarity read from ``==``/``!=``/``not``), and there is such an answer.
+    """
+    answers: list[bool] = []
+    return _answers(func.body, passed=False, answers=answers) and any(answers)
+
+
+def _answers(body: list[ast.stmt], *, passed: bool, answers: list[bool]) -> bool:
+    """False if a yes of ``body`` can come without a secret matching; yeses go to ``answers``."""
+    for stmt in body:
+        if isinstance(stmt, ast.Return):
+            value = stmt.value
+            if value is None or (isinstance(value, ast.Constant) and not value.value):
+                continue
+            if not (passed or secret_test(value)):
+                return False
+            answers.append(True)
+        elif isinstance(stmt, ast.If):
+            polarity = _polarity(stmt.test) if secret_test(stmt.test) else None
+            if not (
+                _answers(stmt.body, passed=passed or polarity is True, answers=answers)
+                and _answers(stmt.orelse, passed=passed or polarity is False, answers=answers)
+            ):
+                return False
+            if polarity is False and exits(stmt.body):
+                passed = True  # ``if sent != secret: return False``: what follows matched
+        elif isinstance(stmt, ast.Try | ast.With | ast.For | ast.While):
+            inner = [*stmt.body, *getattr(stmt, "orelse", []), *getattr(stmt, "finalbody", [])]
+            for handler in getattr(stmt, "handlers", []):
+                inner.extend(handler.body)
+            if not _answers(inner, passed=passed, answers=answers):
+                return False
+    return True
+
+
+def _polarity(test: ast.expr) -> bool | None:
+    """True when the test holds only if the secret matched; False when only if it did not."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _polarity(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and _secret_compare(test):
+        return isinstance(test.ops[0], ast.Eq | ast.Is | ast.In)
+    if isinstance(test, ast.Call):
+        return True if secret_test(test) else None
+    if isinstance(test, ast.BoolOp):
+        parts = [_polarity(v) for v in test.values if secret_test(v)]
+        wanted = isinstance(test.op, ast.And)
+        # ``a and secret == x`` holds only if it matched; ``a or secret != x`` only if it did not.
+        return wanted if wanted in parts else None
+    return None

@@ -66,6 +66,7 @@ from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
 from mtlsguard.scan.analysis.guardian import ObjectPermissionGate, object_permission_gate
+from mtlsguard.scan.analysis.object_tests import object_tested_by_gate
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.public_data import public_note, public_reads
 from mtlsguard.scan.analysis.route import RouteAnalysis
@@ -230,8 +231,11 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if empty_queryset(ctx.project, cls):
             continue  # queryset = Model.objects.none() and no get_queryset(): nothing served
         model = served_model(ctx.project, cls)
-        if not _lists(analysis, cls) and object_checked_by_view(ctx.project, cls, [], model):
-            continue  # dispatch() compares the object's owner with request.user and refuses
+        if not _lists(analysis, cls) and (
+            object_checked_by_view(ctx.project, cls, [], model)
+            or object_tested_by_gate(ctx.project, cls, model, ctx.analyzer.django.linearisation)
+        ):
+            continue  # dispatch() checks the object against request.user and refuses
         owners = ctx.owner_fields(model)
         if not owners:
             continue

@@ -1,0 +1,88 @@
+"""A view whose base class comes from a package the scan cannot read (held-out set 7, SODAR).
+
+SODAR's views inherit ``LoggedInPermissionMixin`` from django-sodar-core. When that package is
+not in the tree nor installed where mtlsguard runs, the login check in it is invisible: MG101
+says so and stays low (with the class named) instead of claiming "no authentication check" at
+high. The twin with only Django's ``View`` as base stays high; a base from a package whose
+views only render (django-filter) does not lower it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mtlsguard.findings.model import Confidence, Finding, ScanResult, Severity
+from tests.scan.projects import scan
+
+VIEWS = """\
+from django.http import HttpResponse
+from django.views import View
+from django_filters.views import FilterView
+from projectroles.views import LoggedInPermissionMixin
+
+from app.models import Note
+
+
+class Unseen(LoggedInPermissionMixin, View):
+    def get(self, request):
+        return HttpResponse(str(list(Note.objects.values("text"))))
+
+
+class Plain(View):
+    def get(self, request):
+        return HttpResponse(str(list(Note.objects.values("text"))))
+
+
+class Filtered(FilterView):
+    model = Note
+
+    def get(self, request):
+        return HttpResponse(str(list(Note.objects.values("text"))))
+"""
+
+MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Note(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    text = models.TextField()
+"""
+
+URLS = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [
+    path("unseen/", views.Unseen.as_view()),
+    path("plain/", views.Plain.as_view()),
+    path("filtered/", views.Filtered.as_view()),
+]
+"""
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
+    root: Path = tmp_path_factory.mktemp("unseen")
+    return scan(root, {"app/models.py": MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS})
+
+
+def _mg101(result: ScanResult, view: str) -> Finding:
+    found = [f for f in result.findings if f.rule_id == "MG101" and f.view == f"app.views.{view}"]
+    assert len(found) == 1, [(f.rule_id, f.view) for f in result.findings]
+    return found[0]
+
+
+def test_unread_base_class_lowers_and_names_it(result: ScanResult) -> None:
+    finding = _mg101(result, "Unseen")
+    assert (finding.severity, finding.confidence) == (Severity.LOW, Confidence.LOW)
+    assert "projectroles.views.LoggedInPermissionMixin" in finding.evidence
+
+
+@pytest.mark.parametrize("view", ["Plain", "Filtered"])
+def test_known_bases_keep_it_high(result: ScanResult, view: str) -> None:
+    assert _mg101(result, view).severity is Severity.HIGH
