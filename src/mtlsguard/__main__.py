@@ -1,5 +1,5 @@
 """Allow ``python -m mtlsguard``."""
 
-from mtlsguard.cli import main
+from mtlsguard.cli import program
 
-raise SystemExit(main())
+raise SystemExit(program())

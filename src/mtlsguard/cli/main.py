@@ -7,6 +7,7 @@ Exit codes (contract, :mod:`mtlsguard.cli.exit_codes`): 0 nothing at or above th
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -28,7 +29,7 @@ from mtlsguard.cli.rules import add_command as add_rules_command
 from mtlsguard.cli.rules import run_command as run_rules_command
 from mtlsguard.cli.scan import add_routes_arguments, add_scan_arguments, run_routes, run_scan
 
-__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "build_parser", "main"]
+__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "build_parser", "main", "program"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,3 +106,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if type(exc).__name__ == "CancelledError" and type(exc).__module__.startswith("asyncio"):
             fatal("interrupted")
         raise
+
+
+def program() -> int:
+    """Run :func:`main` as the process's own program (the console script, ``python -m``).
+
+    The process ends right after: what a scan allocated (millions of AST nodes in reference
+    cycles, garbage once the report is written) would otherwise be traversed and freed one
+    object at a time by the collector's pass at interpreter exit (~10 % of a scan's CPU time
+    on pretix) only for the operating system to reclaim the memory anyway. ``gc.freeze()``
+    moves it out of the collector's reach; exit handlers and stream flushes still run.
+    In-process callers (tests, ``manage.py mtlsguard``) call :func:`main` and keep the
+    collector's normal behaviour.
+    """
+    code = main()
+    gc.freeze()
+    return code

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 __all__ = [
     "NO_EXEMPTION_MARKS",
@@ -180,6 +181,57 @@ class LazyBodyFacts:
     lookup_source: LookupFacts | Callable[[], LookupFacts]
     user_check_source: UserChecks | Callable[[], UserChecks]
     mark_source: ExemptionMarks | Callable[[], ExemptionMarks]
+    later: dict[str, object]
+
+    def _later(self, name: str) -> object:
+        """The fact ``name`` of :attr:`later` (computed once; None if absent)."""
+        later = self.later
+        value = later.get(name)
+        if callable(value):
+            value = later[name] = value()
+        return value
+
+    @property
+    def instance_checks(self) -> tuple[tuple[str, int, int], ...]:
+        """``self.instance.<method>(<param>.user)``: (method, parameter, argument) positions."""
+        return cast("tuple[tuple[str, int, int], ...]", self._later("instance_checks") or ())
+
+    @property
+    def self_fills(self) -> tuple[tuple[str, str], ...]:
+        """``self.<attribute> = <call>(...)``: (attribute, resolved callee), generated fields."""
+        return cast("tuple[tuple[str, str], ...]", self._later("self_fills") or ())
+
+    @property
+    def serves_nothing(self) -> bool:
+        """The first statement answers 5xx/405 or raises "not implemented" unconditionally.
+
+        ``NotImplementedError``/``Http404`` too: the code after it never runs
+        (:mod:`mtlsguard.scan.facts.stubs`).
+        """
+        return bool(self._later("serves_nothing"))
+
+    @property
+    def gate_calls(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        """Bare-statement calls of the body given the requesting user: (callee, user positions)."""
+        return cast("tuple[tuple[str, tuple[int, ...]], ...]", self._later("gate_calls") or ())
+
+    @property
+    def request_calls(self) -> tuple[str, ...]:
+        """Callees of unconditional statements handed the request (``self.get_thread(request)``)."""
+        return cast("tuple[str, ...]", self._later("request_calls") or ())
+
+    @property
+    def predicate_gates(self) -> tuple[str, ...]:
+        """Predicates given the request whose falsy answer refuses (``if not allowed(request)``)."""
+        return cast("tuple[str, ...]", self._later("predicate_gates") or ())
+
+    @property
+    def public_filter(self) -> str:
+        """A constant public-visibility filter that always narrows what the body queries.
+
+        ``filter(is_public=True)``, ``exclude(privacy="private")``: :mod:`.facts.public_filter`.
+        """
+        return cast(str, self._later("public_filter") or "")
 
     @property
     def checked_params(self) -> tuple[int, ...]:

@@ -159,30 +159,17 @@ class FunctionFacts(LazyBodyFacts):
     """Parameters an ``if`` tests before refusing or returning, in a body raising a refusal."""
     super_delegates: tuple[int, ...] = ()
     """Parameters handed on, at the same position, to ``super().<same method>(...)``."""
-    instance_checks: tuple[tuple[str, int, int], ...] = ()
-    """``self.instance.<method>(<param>.user)``: (method, parameter, argument) positions."""
-    self_fills: tuple[tuple[str, str], ...] = ()
-    """``self.<attribute> = <call>(...)``: (attribute, resolved callee), for generated fields."""
     not_allowed_stub: bool = False
     """The whole body answers 405: a handler serving nothing (:mod:`.facts.stubs`)."""
-    serves_nothing: bool = False
-    """The first statement answers 5xx/405 or raises ``NotImplementedError``/``Http404``
-    unconditionally: the code after it never runs (:mod:`mtlsguard.scan.facts.stubs`)."""
     raises_refusal: bool = False
     """Raises ``PermissionDenied``/``NotAuthenticated``/``Http404`` somewhere: it can say no."""
     refusing_params: tuple[int, ...] = ()
     """Positions (``self`` not counted) of parameters an ``if`` tests before raising a refusal."""
-    gate_calls: tuple[tuple[str, tuple[int, ...]], ...] = ()
-    """Bare-statement calls of the body given the requesting user: (callee, user positions)."""
-    request_calls: tuple[str, ...] = ()
-    predicate_gates: tuple[str, ...] = ()
     object_owner_guard: bool = False
     """``dispatch()`` refuses unless the caller owns the object, when there is one."""
-    """Predicates given the request whose falsy answer refuses (``if not allowed(request, x)``)."""
-    """Callees of unconditional statements handed the request (``self.get_thread(request)``)."""
-    public_filter: str = ""
-    """A constant public-visibility filter that always narrows what the body queries
-    (``filter(is_public=True)``, ``exclude(privacy="private")``): :mod:`.facts.public_filter`."""
+    later: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    """Facts by name, or what computes one on first read (:class:`LazyBodyFacts`: the
+    instance checks, self fills, helper calls, public filter, "serves nothing")."""
     capability_source: CapabilityFacts | Callable[[], CapabilityFacts] = field(
         default=NO_CAPABILITIES, repr=False, compare=False
     )

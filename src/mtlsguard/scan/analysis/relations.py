@@ -10,6 +10,7 @@ before a class is modelled.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,17 +56,26 @@ class ModelSources:
     def _files(self) -> dict[str, str]:
         if self._texts is None:
             self._texts = {}
-            for path in self.root.rglob("*.py"):
-                rel = path.relative_to(self.root)
-                if "models" not in rel.parts and rel.name != "models.py":
-                    continue
-                if "migrations" in rel.parts or "tests" in rel.parts:
-                    continue
-                try:
-                    if path.stat().st_size <= self.MAX_FILE_BYTES:
-                        self._texts[rel.as_posix()] = path.read_text("utf-8", "replace")
-                except OSError:
-                    continue
+            # The files of ``root.rglob("*.py")``, in its order (each directory's own files,
+            # then its subdirectories', symlinked directories not entered), without a Path
+            # object per file of the tree.
+            top = str(self.root)
+            for dirpath, _dirnames, filenames in os.walk(top):
+                folder = tuple(dirpath[len(top) + 1 :].split(os.sep)) if dirpath != top else ()
+                for name in filenames:
+                    if not name.endswith(".py"):
+                        continue
+                    parts = (*folder, name)
+                    if "models" not in parts and name != "models.py":
+                        continue
+                    if "migrations" in parts or "tests" in parts:
+                        continue
+                    path = Path(dirpath, name)
+                    try:
+                        if path.stat().st_size <= self.MAX_FILE_BYTES:
+                            self._texts["/".join(parts)] = path.read_text("utf-8", "replace")
+                    except OSError:
+                        continue
         return self._texts
 
     def classes_naming(self, attr: str) -> list[str]:

@@ -138,21 +138,15 @@ def analyze_function(
         role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
         user_check_params=user_check_params(func) if refuses else (),
         super_delegates=super_delegates(func) if walk.supers else (),
-        instance_checks=instance_checks(func),
-        self_fills=self_fills(func, walk.callee),
         not_allowed_stub=func.name in HTTP_METHODS and not_allowed_stub(func),
-        serves_nothing=serves_nothing(func),
         raises_refusal=refuses,
         refusing_params=refusing_params(func) if refuses else (),
-        gate_calls=gate_calls(func, walk.callee),
-        request_calls=request_calls(func, walk.callee),
         object_owner_guard=bool(
             user_hint
             and not guarded
             and func.name == "dispatch"
             and owner_guard(func, present=True)
         ),
-        predicate_gates=predicate_gates(func, walk.callee),
         # Computed on first read (most bodies are never asked about them).
         lookup_source=lambda: _lookup_facts(func, walk, role_hint=role_hint),
         user_check_source=lambda: UserChecks(
@@ -171,9 +165,19 @@ def analyze_function(
             shorts=shorts,
             hints=frozen_hints,
         ),
-        public_filter=public_filter(func)
-        if any(n.endswith((".filter", ".exclude")) for n in walk.called)
-        else "",
+        later={
+            "instance_checks": lambda: instance_checks(func),
+            "self_fills": lambda: self_fills(func, walk.callee),
+            "serves_nothing": lambda: serves_nothing(func),
+            "gate_calls": lambda: gate_calls(func, walk.callee),
+            "request_calls": lambda: request_calls(func, walk.callee),
+            "predicate_gates": lambda: predicate_gates(func, walk.callee),
+            "public_filter": lambda: (
+                public_filter(func)
+                if any(n.endswith((".filter", ".exclude")) for n in walk.called)
+                else ""
+            ),
+        },
     )
 
 

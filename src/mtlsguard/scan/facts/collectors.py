@@ -131,9 +131,14 @@ def _cert_key(text: str) -> bool:
 def _certificate_keys(walk: FunctionWalk, nodes: list[ast.Name | ast.Constant]) -> None:
     """Certificate headers read, literally or through a module constant (``CERT_HEADER``)."""
     keys = walk.cert_keys
+    constants: dict[str, str | None] = {}  # a name asked again gets the same answer
     for node in nodes:
         if type(node) is ast.Name:
-            value = walk.constant(node.id)
+            name = node.id
+            if name in constants:
+                value = constants[name]
+            else:
+                value = constants[name] = walk.constant(name)
             if value is not None and _cert_key(value):
                 keys.append(value)
         elif type(node.value) is str and _cert_key(node.value):  # type: ignore[union-attr]

@@ -122,10 +122,13 @@ def instance_checks(func: FunctionNode) -> tuple[tuple[str, int, int], ...]:
     for stmt in _statements(func.body):
         call = _call_of(stmt)
         target = call.func if call is not None else None
+        owner = target.value if isinstance(target, ast.Attribute) else None
         if not (
             call is not None
             and isinstance(target, ast.Attribute)
-            and ast.unparse(target.value) == "self.instance"
+            and isinstance(owner, ast.Attribute)
+            and owner.attr == "instance"  # the text below ends in it: unparse only then
+            and ast.unparse(owner) == "self.instance"
         ):
             continue
         for index, arg in enumerate(call.args):

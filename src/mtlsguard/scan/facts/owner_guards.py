@@ -250,9 +250,33 @@ def owner_guard(func: FunctionNode, *, present: bool = False) -> bool:
             and exits(stmt.body)
         ):
             return True
-        if any(isinstance(n, ast.Return) and not denies(n) for n in ast.walk(stmt)):
+        if any(not denies(n) for n in _returns(stmt)):
             return False  # the data may be returned before the check
     return False
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+"""Fields that hold statements (or handlers and match cases, which hold statements)."""
+
+
+def _returns(stmt: ast.stmt) -> list[ast.Return]:
+    """The ``return`` statements in ``stmt``, nested definitions included.
+
+    The ones :func:`ast.walk` finds: statements only sit in statement blocks, so expressions
+    are not entered.
+    """
+    found: list[ast.Return] = []
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        node = stack.pop()
+        if type(node) is ast.Return:
+            found.append(node)
+            continue
+        for name in _BLOCKS:
+            block = getattr(node, name, None)
+            if type(block) is list:
+                stack.extend(block)
+    return found
 
 
 def _redirect(value: ast.expr) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user
+from mtlsguard.scan.walking import walk
 
 __all__ = ["keyword_publishes", "public_filter"]
 
@@ -162,9 +163,9 @@ def _binds_new(stmt: ast.stmt, outer: frozenset[str]) -> bool:
 
 def _in_expressions(nodes: list[ast.AST]) -> str:
     for top in nodes:
-        for node in ast.walk(top):
+        for node in walk(top):
             if isinstance(node, ast.IfExp | ast.Lambda | ast.BoolOp):
-                continue  # its parts are conditional; ast.walk still visits them, judged below
+                continue  # its parts are conditional; the walk still visits them, judged below
             found = _filter_call(node)
             if found and not _under_condition(top, node):
                 return found
@@ -173,15 +174,15 @@ def _in_expressions(nodes: list[ast.AST]) -> str:
 
 def _under_condition(top: ast.AST, target: ast.AST) -> bool:
     """``target`` sits in a branch of a conditional expression or a boolean operation."""
-    for node in ast.walk(top):
+    for node in walk(top):
         if isinstance(node, ast.IfExp) and any(
-            target is sub for branch in (node.body, node.orelse) for sub in ast.walk(branch)
+            target is sub for branch in (node.body, node.orelse) for sub in walk(branch)
         ):
             return True
         if isinstance(node, ast.BoolOp) and any(
-            target is sub for value in node.values[1:] for sub in ast.walk(value)
+            target is sub for value in node.values[1:] for sub in walk(value)
         ):
             return True
-        if isinstance(node, ast.Lambda) and any(target is sub for sub in ast.walk(node.body)):
+        if isinstance(node, ast.Lambda) and any(target is sub for sub in walk(node.body)):
             return True
     return False

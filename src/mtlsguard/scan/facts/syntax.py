@@ -12,6 +12,7 @@ __all__ = [
     "MANAGERS",
     "FunctionNode",
     "is_request_user",
+    "keep_own_nodes",
     "mentions_attr",
     "mentions_user",
     "mentions_user_data",
@@ -46,6 +47,17 @@ def own_nodes(func: FunctionNode, *, nested: bool = False) -> Iterator[ast.AST]:
         nodes = tuple(_walk_body(func, nested=nested))
         setattr(func, key, nodes)
     return iter(nodes)
+
+
+def keep_own_nodes(func: FunctionNode, walked: list[object]) -> None:
+    """Keep what a walk of ``func``'s own body took from its stack as :func:`own_nodes`.
+
+    ``walked``: the values of a depth-first walk in :func:`_walk_body`'s order (the same child
+    fields, nested definitions not entered), which may include non-nodes (``None``).
+    """
+    if _OWN not in func.__dict__:
+        node_type = ast.AST
+        setattr(func, _OWN, tuple(n for n in walked if isinstance(n, node_type)))
 
 
 def _walk_body(func: FunctionNode, *, nested: bool) -> list[ast.AST]:

@@ -18,7 +18,7 @@ import ast
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from mtlsguard.scan.facts.syntax import DEFINITIONS, FunctionNode
+from mtlsguard.scan.facts.syntax import DEFINITIONS, FunctionNode, keep_own_nodes
 from mtlsguard.scan.project_model import Expr, JwtDecode, ObjectLookup, Ref, SelfWrite
 from mtlsguard.scan.walking import child_fields
 
@@ -119,7 +119,9 @@ class FunctionWalk:
         """Walk the body once and hand every collector its nodes."""
         buckets: list[list[Any]] = [[] for _ in _COLLECTORS]
         nested: list[ast.AST] = []
-        _sort(list(reversed(self.func.body)), _OWN_ROUTES, buckets, nested)
+        seen: list[Any] = []
+        _sort(list(reversed(self.func.body)), _OWN_ROUTES, buckets, nested, seen)
+        keep_own_nodes(self.func, seen)
         if nested:
             # Lambdas hold no statements: only a nested def can be a guarding wrapper.
             self.has_nested = any(type(n) is not ast.Lambda for n in nested)
@@ -145,17 +147,23 @@ def _sort(
     routes: dict[type[ast.AST], tuple[int, ...]],
     buckets: list[list[Any]],
     defer: list[ast.AST] | None,
+    seen: list[Any] | None = None,
 ) -> None:
     """Depth-first, in source order: each node into the buckets of the collectors wanting it.
 
     With ``defer``, nested functions and lambdas are set aside there instead of entered.
+    ``seen`` receives every value taken from the stack, in walk order (with the odd non-node,
+    such as a ``None`` among ``Dict.keys``).
     """
     children = _CHILDREN
     pop = stack.pop
     push = stack.append
     push_all = stack.extend
+    record = seen.append if seen is not None else None
     while stack:
         node = pop()
+        if record is not None:
+            record(node)
         kind = type(node)
         if defer is not None and kind in DEFINITIONS:
             defer.append(node)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,13 +33,8 @@ HINT_WORDS = (
     "cert",
 )
 """Words recorded per module so module-wide rules can skip functions cheaply."""
+_HINT_BYTES = tuple((word, word.encode()) for word in HINT_WORDS)
 _MODULE_WIDE_TOKENS = (
-    b"jwt",
-    b"session[",
-    b"SSL_CLIENT",
-    b"SSL-Client",
-    b"CLIENT_CERT",
-    b"Client-Cert",
     b"CLIENT_VERIFY",
     b"Client-Verify",
     b"Middleware",
@@ -46,6 +42,15 @@ _MODULE_WIDE_TOKENS = (
     b"Backend",
     b"process_request",
 )
+_MODULE_WIDE_HINTED = (
+    ("jwt", b"jwt"),
+    ("session", b"session["),
+    ("SSL", b"SSL_CLIENT"),
+    ("SSL", b"SSL-Client"),
+    ("CERT", b"CLIENT_CERT"),
+    ("Cert", b"Client-Cert"),
+)
+"""Further module-wide tokens, each searched for only when the hint word it contains is there."""
 
 
 @dataclass(slots=True)
@@ -113,6 +118,9 @@ class ModuleFiles:
         self.lines_scanned = 0
         self._by_path: dict[Path, ParsedModule | None] = {}
         self._paths: dict[str, tuple[Path, bool] | None] = {}
+        self._local: dict[str, bool] = {}
+        self._dirs: dict[tuple[str, tuple[str, ...]], bool] = {}
+        self._real_dirs: dict[str, str] = {}
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the root, POSIX style."""
@@ -136,6 +144,8 @@ class ModuleFiles:
         # Plain strings, not Path objects: this runs for every dotted prefix the scan meets
         # (thousands on pretix), most of them misses.
         for base in self._search_strs:
+            if not self._is_dir(base, tuple(parts[:-1])):
+                continue  # no such directory: none of the three paths below exists
             stem = os.path.join(base, *parts)
             init = os.path.join(stem, "__init__.py")
             if os.path.lexists(init):
@@ -148,10 +158,25 @@ class ModuleFiles:
                 return Path(init), True
         return None
 
+    def _is_dir(self, base: str, parts: tuple[str, ...]) -> bool:
+        """``os.path.isdir`` of ``base/parts...``, memoised (a directory's parent is one too)."""
+        key = (base, parts)
+        known = self._dirs.get(key)
+        if known is None:
+            known = self._dirs[key] = (not parts or self._is_dir(base, parts[:-1])) and (
+                os.path.isdir(os.path.join(base, *parts))
+            )
+        return known
+
     def is_local(self, dotted: str) -> bool:
-        """True if ``dotted`` (or its module prefix) is part of the scanned project."""
-        parts = dotted.split(".")
-        return any(self.module_path(".".join(parts[:i])) for i in range(len(parts), 0, -1))
+        """True if ``dotted`` (or its module prefix) is part of the scanned project (memoised)."""
+        known = self._local.get(dotted)
+        if known is None:
+            parts = dotted.split(".")
+            known = self._local[dotted] = any(
+                self.module_path(".".join(parts[:i])) for i in range(len(parts), 0, -1)
+            )
+        return known
 
     def load(self, dotted: str) -> ParsedModule | None:
         """Parse the project module ``dotted`` once; None if external or unreadable."""
@@ -171,7 +196,7 @@ class ModuleFiles:
             tree = ast.Module(body=[], type_ignores=[])
             return self._index(ParsedModule(dotted, path, relpath, tree, True))
         try:
-            real = path.resolve(strict=True)
+            real = self._real(path)
         except (OSError, RuntimeError) as exc:
             self._error(relpath, f"cannot resolve file (symlink loop or dangling link): {exc}")
             return None
@@ -180,6 +205,28 @@ class ModuleFiles:
         module = self._read(real, relpath, dotted, is_package)
         self._by_path[real] = module
         return module
+
+    def _real(self, path: Path) -> Path:
+        """``path.resolve(strict=True)``, its directory resolved once per directory.
+
+        A file that is no symbolic link resolves to its resolved directory plus its name;
+        anything else (a link, a missing file or directory) takes ``Path.resolve`` itself, so
+        the answer and the error are the same.
+        """
+        folder = str(path.parent)
+        real_folder = self._real_dirs.get(folder)
+        if real_folder is None:
+            try:
+                real_folder = self._real_dirs[folder] = os.path.realpath(folder, strict=True)
+            except OSError:
+                return path.resolve(strict=True)
+        try:
+            link = stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:
+            link = True
+        if link:
+            return path.resolve(strict=True)
+        return Path(real_folder, path.name)
 
     def _read(self, real: Path, relpath: str, dotted: str, is_package: bool) -> ParsedModule | None:
         try:
@@ -202,8 +249,11 @@ class ModuleFiles:
         self.files_scanned += 1
         self.lines_scanned += data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
         module = ParsedModule(dotted, real, relpath, tree, is_package)
-        module.module_wide = any(token in data for token in _MODULE_WIDE_TOKENS)
-        module.hints = frozenset(w for w in HINT_WORDS if w.encode() in data)
+        hints = frozenset(word for word, token in _HINT_BYTES if token in data)
+        module.hints = hints
+        module.module_wide = any(
+            word in hints and token in data for word, token in _MODULE_WIDE_HINTED
+        ) or any(token in data for token in _MODULE_WIDE_TOKENS)
         return self._index(module)
 
     def _error(self, relpath: str, message: str) -> None:

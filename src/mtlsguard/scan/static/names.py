@@ -158,16 +158,24 @@ class NameResolver(ModuleFiles):
         return (module, node) if node is not None else None
 
 
-_DEFINED = re.compile(rb"^(?:(?:async[ \t]+)?def|class)[ \t]+(\w+)", re.MULTILINE)
-_ASSIGNED = re.compile(rb"^(\w+)[ \t]*(?::[^=\n]*)?=[^=]", re.MULTILINE)
+_DEFINED = re.compile(rb"(?:(?:async[ \t]+)?def|class)[ \t]+(\w+)")
+_ASSIGNED = re.compile(rb"(\w+)[ \t]*(?::[^=\n]*)?=(?=[^=])")
+# The same after a newline: a pattern that starts with a literal is searched for that
+# character first (``^`` with re.MULTILINE tries a match at every position, ~3x slower).
+_DEFINED_LINE = re.compile(b"\n" + _DEFINED.pattern)
+_ASSIGNED_LINE = re.compile(b"\n" + _ASSIGNED.pattern)
 
 
 def _top_level_names(data: bytes) -> frozenset[bytes]:
     """ASCII names that ``def``/``class``/``name =`` binds at column 0 of ``data``.
 
     For an ASCII identifier, membership gives the answer of the search for ``^def NAME`` or
-    ``^NAME =`` (the name whole) that :meth:`NameResolver._defines_textually` made per name.
+    ``^NAME =`` (the name whole) that :meth:`NameResolver._defines_textually` made per name:
+    the first line, then every line after a newline (a match never spans a newline).
     """
-    found = {m.group(1) for m in _DEFINED.finditer(data)}
-    found.update(m.group(1) for m in _ASSIGNED.finditer(data))
+    found = set(_DEFINED_LINE.findall(data))
+    found.update(_ASSIGNED_LINE.findall(data))
+    for first in (_DEFINED.match(data), _ASSIGNED.match(data)):
+        if first is not None:
+            found.add(first.group(1))
     return frozenset(found)
