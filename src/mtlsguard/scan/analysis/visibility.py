@@ -16,17 +16,28 @@ call further; a helper that merely stores the user is no visibility check.
 from __future__ import annotations
 
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
-from mtlsguard.scan.project_model import FunctionModel, ProjectModel
+from mtlsguard.scan.knowledge import HTTP_METHODS, SAFE_METHODS, short_of
+from mtlsguard.scan.project_model import Const, FunctionModel, ProjectModel
 
 __all__ = ["visibility_helper"]
 
 _READERS = ("get_queryset", "get_object", "get_context_data", "list", "retrieve")
 _MAX_DEPTH = 2
+_WRITES = frozenset(
+    {"save", "delete", "create", "update", "bulk_create", "bulk_update", "get_or_create"}
+)
+"""Calls that change data: a body making one is no read-only page."""
 
 
-def visibility_helper(project: ProjectModel, analysis: RouteAnalysis) -> str:
-    """``helper(request.user)`` for the first visibility check the view's readers call."""
+def visibility_helper(
+    project: ProjectModel, analysis: RouteAnalysis, open_methods: tuple[str, ...]
+) -> str:
+    """``helper(request.user)`` for the first visibility check the view's readers call.
+
+    ``""`` unless the open methods only read (a write open to anyone is no visibility choice).
+    """
+    if not _reads_only(project, analysis, open_methods):
+        return ""
     for func in _readers(project, analysis):
         if not func.facts.capabilities.user_calls:
             continue
@@ -37,9 +48,32 @@ def visibility_helper(project: ProjectModel, analysis: RouteAnalysis) -> str:
                 project.class_named(name.split(".objects", 1)[0])
         for name in func.facts.capabilities.user_calls:
             for target in _targets(project, name):
-                if target is not func and _reads_state(project, target, 0):
+                if target is not func and _answers(target) and _reads_state(project, target, 0):
                     return f"{short_of(name)}(request.user)"
     return ""
+
+
+def _answers(func: FunctionModel) -> bool:
+    """It returns something (rows, a verdict).
+
+    ``note_visit(user)`` returning nothing only records the visit, whatever it reads of the user.
+    """
+    return any(not (isinstance(v, Const) and v.value is None) for v in func.facts.returns)
+
+
+def _reads_only(
+    project: ProjectModel, analysis: RouteAnalysis, open_methods: tuple[str, ...]
+) -> bool:
+    """The open methods only read: safe methods, or any method of a body that writes nothing."""
+    if any(m not in SAFE_METHODS and m != "*" for m in open_methods):
+        return False
+    if "*" not in open_methods:
+        return True
+    return not any(
+        short_of(name) in _WRITES
+        for func in _readers(project, analysis)
+        for name in func.facts.calls
+    )
 
 
 def _readers(project: ProjectModel, analysis: RouteAnalysis) -> list[FunctionModel]:

@@ -248,7 +248,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     f"{checker} lets every request through has_permission",
                 )
         if severity is Severity.HIGH and not note and not found.keyed_lookup:
-            helper = visibility_helper(ctx.project, analysis)
+            helper = visibility_helper(ctx.project, analysis, open_methods)
             if helper:
                 severity, confidence = Severity.LOW, Confidence.LOW
                 note = (
