@@ -7,15 +7,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.scan.analysis.ownership import tenant_paths
 from mtlsguard.scan.analysis.roles import RoleGate
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import BinOp, Const, Expr, IfExpr, Unary
+from mtlsguard.scan.project_model import BinOp, Const, Expr, IfExpr, ProjectModel, Unary
 
 __all__ = [
+    "ATTRIBUTION_NOTE",
     "UUID_NOTE",
     "at_most_medium",
+    "attribution_only",
     "describe_protections",
     "number",
     "permission_downgrade",
@@ -206,3 +209,29 @@ def user_reachable(
     if gate is not None and gate.role == "staff":
         return None
     return permission_downgrade(gate)
+
+
+_AUTHORSHIP = frozenset({"creator", "author", "submitter", "poster", "sender", "reporter"})
+
+ATTRIBUTION_NOTE = (
+    "; its only relations to a user say who wrote or last handled a record (creator, *_by), "
+    "not who may read it: in many apps such records are shared by design, so this is an IDOR "
+    "only if they are private: low"
+)
+
+
+def attribution_only(project: ProjectModel, model: str | None, owners: tuple[str, ...]) -> bool:
+    """Every owner relation is an attribution (``creator``, ``created_by``, ``taken_by``...).
+
+    Kitsune's ``Question`` is "owned via creator, updated_by, marked_as_spam_by, taken_by", and
+    doccano's ``Project`` via ``created_by``: who wrote a record, not who may read it. A
+    relation through a tenant (``project__organization``), an ``owner``/``user`` field, or a
+    model that also belongs to a tenant (doccano's ``Example`` has a ``project``) is ownership
+    and keeps the finding as it is.
+    """
+    if not owners or not all(
+        "__" not in owner and (owner in _AUTHORSHIP or owner.endswith("_by")) for owner in owners
+    ):
+        return False
+    cls = project.class_named(model) if model else None
+    return cls is None or not tenant_paths(project, cls)

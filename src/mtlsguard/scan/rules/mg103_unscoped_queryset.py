@@ -76,7 +76,9 @@ from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import BinOp, ClassModel, Expr, Ref, Seq
 from mtlsguard.scan.rules._common import (
+    ATTRIBUTION_NOTE,
     UUID_NOTE,
+    attribution_only,
     permission_downgrade,
     typo_note,
     uuid_keyed,
@@ -256,6 +258,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 ctx.project, analysis
             ):
                 severity, note = Severity.INFO, note + _CAPABILITY_NOTE
+        if attribution_only(ctx.project, model, owners) and severity is not Severity.INFO:
+            severity, confidence, note = Severity.LOW, Confidence.LOW, note + ATTRIBUTION_NOTE
         methods = [p.method for p in analysis.protections]
         published = public_reads(ctx.project, analysis, methods)
         if published:

@@ -108,8 +108,10 @@ from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, ObjectLookup, Ref
 from mtlsguard.scan.rules._common import (
+    ATTRIBUTION_NOTE,
     UUID_NOTE,
     at_most_medium,
+    attribution_only,
     permission_downgrade,
     uuid_keyed,
     where,
@@ -259,8 +261,9 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     if capability != "unchecked key":
                         found_sev, found_conf = Severity.INFO, Confidence.LOW
                     found_note += _CAPABILITY_NOTES[capability]
+                attribution = attribution_only(ctx.project, lookup.model, owners)
                 found_sev, found_conf, found_note = _caller_relation(
-                    handler, lookup, (found_sev, found_conf, found_note)
+                    handler, lookup, _attribution(attribution, (found_sev, found_conf, found_note))
                 )
                 owned = f"owned via {', '.join(owners)}" if owners else "the user model"
                 yield meta.finding(
@@ -277,6 +280,15 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     ),
                     remediation=lookup_remediation(lookup.model, owners),
                 )
+
+
+def _attribution(
+    attribution: bool, found: tuple[Severity | None, Confidence | None, str]
+) -> tuple[Severity | None, Confidence | None, str]:
+    """``found`` lowered to low when the model's only user relations are attributions."""
+    if not attribution:
+        return found
+    return Severity.LOW, Confidence.LOW, found[2] + ATTRIBUTION_NOTE
 
 
 def _caller_relation(
