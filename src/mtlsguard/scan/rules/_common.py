@@ -211,7 +211,7 @@ def user_reachable(
     return permission_downgrade(gate)
 
 
-_AUTHORSHIP = frozenset({"creator", "author", "submitter", "poster", "sender", "reporter"})
+_AUTHORSHIP = frozenset({"creator", "author", "submitter", "poster"})
 
 ATTRIBUTION_NOTE = (
     "; its only relations to a user say who wrote or last handled a record (creator, *_by), "
