@@ -58,6 +58,9 @@ class CapabilityFacts:
     resolved_credentials: tuple[str, ...] = ()
     """In ``dispatch()``: such attributes the body resolves through a model manager, refusing
     when that fails (``except ApiKey.DoesNotExist: return ...``)."""
+    view_kwargs: tuple[str, ...] = ()
+    """URL keywords read off a view handed in (``view.kwargs.get("project_id")``): what a
+    permission class's check is about."""
     secret_answer: bool = False
     """A predicate that says yes only when a secret the caller presents matched
     (``if sent == settings.HOOK_SECRET: return True``; :func:`~mtlsguard.scan.facts.

@@ -76,11 +76,40 @@ def capability_facts(
         ),
         reads_user_state="auth" in hints,
         secret_answer="secret" in hints and secret_answer(func),
+        view_kwargs=_view_kwargs(func) if len(func.args.args) >= 3 else (),
         required_credentials=required_credentials(func) if func.name == "dispatch" else (),
         resolved_credentials=(
             resolved_credentials(func) if func.name == "dispatch" and "manager" in hints else ()
         ),
     )
+
+
+def _view_kwargs(func: FunctionNode) -> tuple[str, ...]:
+    """Constant keys read from ``view.kwargs`` (``[...]`` or ``.get(...)``), ``view`` a param."""
+    params = {a.arg for a in func.args.args[1:]}
+    found: list[str] = []
+    for node in own_nodes(func):
+        target: ast.expr | None = None
+        key: ast.expr | None = None
+        if isinstance(node, ast.Subscript):
+            target, key = node.value, node.slice
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and node.args
+        ):
+            target, key = node.func.value, node.args[0]
+        if (
+            isinstance(target, ast.Attribute)
+            and target.attr == "kwargs"
+            and isinstance(target.value, ast.Name)
+            and target.value.id in params
+            and isinstance(key, ast.Constant)
+            and isinstance(key.value, str)
+        ):
+            found.append(key.value)
+    return tuple(dict.fromkeys(found))
 
 
 _AUTHENTICATE = frozenset({"authenticate", "aauthenticate"})

@@ -14,11 +14,13 @@ from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule
 from mtlsguard.scan.analysis.object_checks import owning_class
 from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_user_model
+from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import Call, Const, Expr, FunctionModel, Ref, Seq
+from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, FunctionModel, Ref, Seq
 from mtlsguard.scan.rules._common import where
 
 __all__ = [
@@ -54,6 +56,36 @@ def decorator_checked_keys(
         )
         if checks:
             keys.update(_strings(deco))
+    if analysis.klass is not None and analysis.framework == "drf":
+        keys.update(_permission_checked_keys(ctx, analysis, analysis.klass))
+    return keys
+
+
+def _permission_checked_keys(
+    ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel
+) -> set[str]:
+    """URL keys a project permission class checks the user against.
+
+    doccano's ``IsProjectMember.has_permission`` reads ``view.kwargs.get("project_id")`` and
+    asks ``Member.objects.has_role(project_id, request.user, ...)``: the project the URL names
+    was checked, so fetching it (or scoping by it) by that key is no IDOR.
+    """
+    declared = view_permission_classes(ctx.project, analysis.route, cls)
+    perms = declared[0] if declared is not None else ctx.analyzer.configuration.default_permissions
+    keys: set[str] = set()
+    for ref in refs(perms):
+        perm = ctx.project.class_named(ref.name)
+        hit = ctx.project.method(perm, "has_permission") if perm is not None else None
+        if perm is None or hit is None:
+            continue
+        methods = [hit[1]]
+        for name in hit[1].facts.calls:
+            if name.startswith(("self.", "cls.", ".")):
+                helper = ctx.project.method(perm, short_of(name))
+                if helper is not None:
+                    methods.append(helper[1])
+        if any(m.facts.capabilities.user_calls for m in methods):
+            keys.update(k for m in methods for k in m.facts.capabilities.view_kwargs)
     return keys
 
 

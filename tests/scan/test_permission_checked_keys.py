@@ -1,0 +1,114 @@
+"""A DRF permission class that checks the user against the URL's parent (held-out set 8, doccano).
+
+``IsProjectMember.has_permission`` reads ``view.kwargs.get("project_id")`` and asks
+``Member.objects.has_role(project_id, request.user)``: fetching that project by the same key is
+no IDOR. The twins stay reported: a record fetched by another key of the URL (an example of any
+project), and the same fetch under a permission class that never looks at the user.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mtlsguard.findings.model import ScanResult
+from tests.scan.projects import scan
+
+MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=100)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Member")
+
+
+class Member(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+
+class Example(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    text = models.TextField()
+"""
+
+VIEWS = """\
+from django.shortcuts import get_object_or_404
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from app.models import Example, Member, Project
+
+
+class IsProjectMember(BasePermission):
+    @classmethod
+    def get_project_id(cls, request, view):
+        return view.kwargs.get("project_id")
+
+    def has_permission(self, request, view):
+        project_id = self.get_project_id(request, view)
+        return Member.objects.filter(project_id=project_id, user=request.user).exists()
+
+
+class HasProjectHeader(BasePermission):
+    def has_permission(self, request, view):
+        return bool(view.kwargs.get("project_id"))
+
+
+class ProjectStats(APIView):
+    permission_classes = [IsAuthenticated & IsProjectMember]
+
+    def get(self, request, project_id):
+        project = get_object_or_404(Project, pk=project_id)
+        return Response({"name": project.name})
+
+
+class ExampleText(APIView):
+    permission_classes = [IsAuthenticated & IsProjectMember]
+
+    def get(self, request, project_id, example_id):
+        return Response({"text": get_object_or_404(Example, pk=example_id).text})
+
+
+class UncheckedStats(APIView):
+    permission_classes = [IsAuthenticated & HasProjectHeader]
+
+    def get(self, request, project_id):
+        project = get_object_or_404(Project, pk=project_id)
+        return Response({"name": project.name})
+"""
+
+URLS = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [
+    path("projects/<int:project_id>/stats", views.ProjectStats.as_view()),
+    path("projects/<int:project_id>/examples/<int:example_id>", views.ExampleText.as_view()),
+    path("projects/<int:project_id>/unchecked", views.UncheckedStats.as_view()),
+]
+"""
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
+    root: Path = tmp_path_factory.mktemp("permission_keys")
+    return scan(root, {"app/models.py": MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS})
+
+
+def _mg104(result: ScanResult) -> set[str]:
+    return {f.view or "" for f in result.findings if f.rule_id == "MG104"}
+
+
+def test_the_parent_the_permission_class_checked_is_no_idor(result: ScanResult) -> None:
+    assert "app.views.ProjectStats" not in _mg104(result)
+
+
+@pytest.mark.parametrize("view", ["app.views.ExampleText", "app.views.UncheckedStats"])
+def test_other_keys_and_unchecked_permissions_stay_reported(result: ScanResult, view: str) -> None:
+    assert view in _mg104(result)
