@@ -27,6 +27,7 @@ _DECORATORS = frozenset(
 )
 _GUARDIAN_ONLY = frozenset({"permission_required_or_403", "permission_required_or_404"})
 _MIXIN = "guardian.mixins.PermissionRequiredMixin"
+_RULES_MIXIN = "rules.contrib.views.PermissionRequiredMixin"
 _OBJECT_VIEWS = frozenset(
     {
         "SingleObjectMixin",
@@ -101,19 +102,31 @@ def _decorator_gate(call: Call) -> ObjectPermissionGate | None:
 
 
 def _mixin_gate(project: ProjectModel, cls: ClassModel) -> ObjectPermissionGate | None:
-    """The ``guardian.mixins.PermissionRequiredMixin`` of a view that fetches one object."""
+    """The object-permission mixin of a view that fetches one object.
+
+    django-guardian's ``PermissionRequiredMixin``, or django-rules' (documented public API,
+    ``rules.contrib.views.PermissionRequiredMixin``), which asks the rules backend about
+    ``get_permission_object()`` (by default ``get_object()``): the project's predicates
+    (``rules.add_perm("app.change_site", is_owner)``) decide per object.
+    """
+    if _RULES_MIXIN in cls.mro and _has_object(project, cls):
+        return ObjectPermissionGate(_RULES_MIXIN, False)
     if _MIXIN not in cls.mro:
         return None
-    has_object = any(
-        project.method(cls, name) is not None or project.attribute(cls, name) is not None
-        for name in ("get_permission_object", "permission_object", "get_object")
-    ) or any(short_of(entry) in _OBJECT_VIEWS for entry in cls.mro)
-    if not has_object:
+    if not _has_object(project, cls):
         return None  # get_permission_object() returns None: a global permission
     found = project.attribute(cls, "accept_global_perms")
     return ObjectPermissionGate(
         "guardian.mixins.PermissionRequiredMixin", _flag(found[1] if found else None)
     )
+
+
+def _has_object(project: ProjectModel, cls: ClassModel) -> bool:
+    """``get_permission_object()`` gives an object: the view fetches one."""
+    return any(
+        project.method(cls, name) is not None or project.attribute(cls, name) is not None
+        for name in ("get_permission_object", "permission_object", "get_object")
+    ) or any(short_of(entry) in _OBJECT_VIEWS for entry in cls.mro)
 
 
 def object_permission_gate(

@@ -16,7 +16,7 @@ from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.knowledge import KNOWN_PACKAGES
 from mtlsguard.scan.project_model import ProjectModel
 
-__all__ = ["unseen_bases"]
+__all__ = ["unseen_bases", "unseen_note"]
 
 _NEUTRAL_PACKAGES = (
     "drf_spectacular.",
@@ -46,3 +46,12 @@ def _unknown_package(name: str) -> bool:
     if "." not in name or name.startswith((*KNOWN_PACKAGES, *_NEUTRAL_PACKAGES)):
         return False
     return name.split(".", 1)[0] not in sys.stdlib_module_names
+
+
+def unseen_note(bases: tuple[str, ...], what: str = "a login check") -> str:
+    """Evidence note naming the unread bases (MG101, MG103, MG104)."""
+    return (
+        f"; its base {', '.join(bases)} comes from a package the scan could not read (not in "
+        f"the tree, not installed where mtlsguard ran), so {what} there is not seen: low "
+        "until it can be read (scan with the project's dependencies installed)"
+    )

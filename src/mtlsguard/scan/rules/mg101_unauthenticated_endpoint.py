@@ -92,7 +92,7 @@ from mtlsguard.scan.analysis.public_api import public_api_note
 from mtlsguard.scan.analysis.public_data import public_note, public_reads
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
-from mtlsguard.scan.analysis.unseen_bases import unseen_bases
+from mtlsguard.scan.analysis.unseen_bases import unseen_bases, unseen_note
 from mtlsguard.scan.analysis.visibility import visibility_helper
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import SAFE_METHODS
@@ -220,12 +220,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             )
         elif unseen := unseen_bases(ctx.project, analysis):
             severity, confidence = Severity.LOW, Confidence.LOW
-            note = (
-                f"; its base {', '.join(unseen)} comes from a package the scan could not read "
-                "(not in the tree, not installed where mtlsguard ran), so a login check there "
-                "is not seen: low until it can be read (scan with the project's dependencies "
-                "installed)"
-            )
+            note = unseen_note(unseen)
         elif any(
             p.decided_by == "middleware" for p in analysis.protections if p.authenticated is False
         ):

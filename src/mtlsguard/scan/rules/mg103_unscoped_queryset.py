@@ -71,6 +71,7 @@ from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.public_data import public_note, public_reads
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import empty_queryset, object_check_delegates, served_model
+from mtlsguard.scan.analysis.unseen_bases import unseen_bases, unseen_note
 from mtlsguard.scan.analysis.view_models import object_checked_by_view
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
@@ -260,6 +261,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 severity, note = Severity.INFO, note + _CAPABILITY_NOTE
         if attribution_only(ctx.project, model, owners) and severity is not Severity.INFO:
             severity, confidence, note = Severity.LOW, Confidence.LOW, note + ATTRIBUTION_NOTE
+        unseen = unseen_bases(ctx.project, analysis)
+        if unseen and (severity is None or severity > Severity.LOW):
+            note += unseen_note(unseen, "a queryset or object check")
+            severity, confidence = Severity.LOW, Confidence.LOW
         methods = [p.method for p in analysis.protections]
         published = public_reads(ctx.project, analysis, methods)
         if published:
