@@ -54,6 +54,15 @@ def recent(request):
     return JsonResponse({"names": [p.name for p in rows]})
 
 
+def get_visible_or_404(user, pk):
+    return Project.objects.visible_for(user).get(pk=pk)
+
+
+def one(request, name):
+    rows = [get_visible_or_404(request.user, 1)]
+    return JsonResponse({"names": [p.name for p in rows if p.name == name]})
+
+
 def everything(request):
     return JsonResponse({"names": [p.name for p in Project.objects.all()]})
 """
@@ -67,6 +76,7 @@ urlpatterns = [
     path("visible/", views.visible),
     path("recent/", views.recent),
     path("all/", views.everything),
+    path("one/<str:name>/", views.one),
 ]
 """
 
@@ -87,6 +97,12 @@ def test_read_through_a_visibility_check_is_low(result: ScanResult) -> None:
     finding = _mg101(result, "visible")
     assert finding.severity is Severity.LOW
     assert "visible_for(request.user)" in finding.evidence
+
+
+def test_a_helper_passing_the_user_on_to_the_check_counts(result: ScanResult) -> None:
+    finding = _mg101(result, "one")
+    assert finding.severity is Severity.LOW
+    assert "get_visible_or_404(request.user)" in finding.evidence
 
 
 @pytest.mark.parametrize("view", ["recent", "everything"])

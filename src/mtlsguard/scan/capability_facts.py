@@ -58,6 +58,9 @@ class CapabilityFacts:
     resolved_credentials: tuple[str, ...] = ()
     """In ``dispatch()``: such attributes the body resolves through a model manager, refusing
     when that fails (``except ApiKey.DoesNotExist: return ...``)."""
+    user_param_calls: tuple[str, ...] = ()
+    """Resolved names of calls handed a parameter named like a user (``user``, ``viewer``):
+    where a helper given the user passes it on (``Project.objects.visible_for(user)``)."""
     view_kwargs: tuple[str, ...] = ()
     """URL keywords read off a view handed in (``view.kwargs.get("project_id")``): what a
     permission class's check is about."""

@@ -104,8 +104,9 @@ def _reads_state(project: ProjectModel, func: FunctionModel, depth: int) -> bool
         return True
     if depth >= _MAX_DEPTH:
         return False
+    names = (*capabilities.user_calls, *capabilities.user_param_calls)
     return any(
         target is not func and _reads_state(project, target, depth + 1)
-        for name in capabilities.user_calls
+        for name in names
         for target in _targets(project, name)
     )

@@ -77,11 +77,33 @@ def capability_facts(
         reads_user_state="auth" in hints,
         secret_answer="secret" in hints and secret_answer(func),
         view_kwargs=_view_kwargs(func) if len(func.args.args) >= 3 else (),
+        user_param_calls=_user_param_calls(func, callee),
         required_credentials=required_credentials(func) if func.name == "dispatch" else (),
         resolved_credentials=(
             resolved_credentials(func) if func.name == "dispatch" and "manager" in hints else ()
         ),
     )
+
+
+def _user_param_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple[str, ...]:
+    """Calls handed a parameter named like a user (``visible_for(user)``, ``f(viewer=viewer)``)."""
+    users = {
+        a.arg
+        for a in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
+        if "user" in a.arg or "viewer" in a.arg
+    }
+    if not users:
+        return ()
+    found: dict[str, None] = {}
+    for node in own_nodes(func):
+        if isinstance(node, ast.Call) and any(
+            isinstance(arg, ast.Name) and arg.id in users
+            for arg in [*node.args, *(kw.value for kw in node.keywords)]
+        ):
+            name = callee(node)
+            if name:
+                found.setdefault(name)
+    return tuple(found)
 
 
 def _view_kwargs(func: FunctionNode) -> tuple[str, ...]:
