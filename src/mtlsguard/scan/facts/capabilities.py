@@ -24,7 +24,14 @@ from mtlsguard.scan.facts.bearer_gates import required_credentials, resolved_cre
 from mtlsguard.scan.facts.credentials import credential_guard
 from mtlsguard.scan.facts.guards import denies, guard_blocks
 from mtlsguard.scan.facts.secret_checks import secret_answer
-from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, through_objects
+from mtlsguard.scan.facts.syntax import (
+    FunctionNode,
+    keyed_owner,
+    keyed_read,
+    mentions_user,
+    own_nodes,
+    through_objects,
+)
 from mtlsguard.scan.project_model import Expr, Ref
 
 __all__ = ["capability_facts", "signed_guard"]
@@ -109,28 +116,11 @@ def _user_param_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> 
 def _view_kwargs(func: FunctionNode) -> tuple[str, ...]:
     """Constant keys read from ``view.kwargs`` (``[...]`` or ``.get(...)``), ``view`` a param."""
     params = {a.arg for a in func.args.args[1:]}
-    found: list[str] = []
-    for node in own_nodes(func):
-        target: ast.expr | None = None
-        key: ast.expr | None = None
-        if isinstance(node, ast.Subscript):
-            target, key = node.value, node.slice
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "get"
-            and node.args
-        ):
-            target, key = node.func.value, node.args[0]
-        if (
-            isinstance(target, ast.Attribute)
-            and target.attr == "kwargs"
-            and isinstance(target.value, ast.Name)
-            and target.value.id in params
-            and isinstance(key, ast.Constant)
-            and isinstance(key.value, str)
-        ):
-            found.append(key.value)
+    found = (
+        key
+        for node in own_nodes(func)
+        if (key := keyed_read(node, "kwargs")) and keyed_owner(node) in params
+    )
     return tuple(dict.fromkeys(found))
 
 

@@ -14,7 +14,14 @@ from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import denies
 from mtlsguard.scan.facts.owner_guards import owner_checked_names, requester, server_side
 from mtlsguard.scan.facts.secret_checks import secret_test
-from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes, strings
+from mtlsguard.scan.facts.syntax import (
+    FunctionNode,
+    keyed_owner,
+    keyed_read,
+    mentions_user,
+    own_nodes,
+    strings,
+)
 
 __all__ = ["checked_attributes", "checked_objects", "ownership_checked"]
 
@@ -193,27 +200,8 @@ def _form_validated(nodes: list[ast.AST], aliases: set[str]) -> set[int]:
 
 def _cleaned_field(value: ast.expr, forms: set[str]) -> str:
     """``F`` for ``form.cleaned_data["F"]`` / ``form.cleaned_data.get("F")`` of a known form."""
-    if isinstance(value, ast.Subscript):
-        base, key = value.value, value.slice
-    elif (
-        isinstance(value, ast.Call)
-        and isinstance(value.func, ast.Attribute)
-        and value.func.attr == "get"
-        and value.args
-    ):
-        base, key = value.func.value, value.args[0]
-    else:
-        return ""
-    if (
-        isinstance(base, ast.Attribute)
-        and base.attr == "cleaned_data"
-        and isinstance(base.value, ast.Name)
-        and base.value.id in forms
-        and isinstance(key, ast.Constant)
-        and isinstance(key.value, str)
-    ):
-        return key.value
-    return ""
+    field = keyed_read(value, "cleaned_data")
+    return field if field and keyed_owner(value) in forms else ""
 
 
 def _testers(nodes: list[ast.AST], aliases: set[str]) -> dict[str, set[str]]:

@@ -13,6 +13,8 @@ __all__ = [
     "FunctionNode",
     "is_request_user",
     "keep_own_nodes",
+    "keyed_owner",
+    "keyed_read",
     "mentions_attr",
     "mentions_user",
     "mentions_user_data",
@@ -186,3 +188,41 @@ def through_objects(node: ast.expr) -> bool:
         else:
             node = node.func
     return False
+
+
+def keyed_read(node: ast.AST, container: str) -> str:
+    """``K`` for ``<name>.<container>["K"]`` or ``<name>.<container>.get("K")``, else ``""``.
+
+    ``view.kwargs.get("project_id")`` (``container="kwargs"``),
+    ``form.cleaned_data["owner"]`` (``"cleaned_data"``); the caller checks ``<name>``.
+    """
+    if isinstance(node, ast.Subscript):
+        base, key = node.value, node.slice
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and node.args
+    ):
+        base, key = node.func.value, node.args[0]
+    else:
+        return ""
+    if (
+        isinstance(base, ast.Attribute)
+        and base.attr == container
+        and isinstance(base.value, ast.Name)
+        and isinstance(key, ast.Constant)
+        and isinstance(key.value, str)
+    ):
+        return key.value
+    return ""
+
+
+def keyed_owner(node: ast.AST) -> str:
+    """The ``<name>`` of a :func:`keyed_read` (``view`` in ``view.kwargs["pk"]``)."""
+    base = node.value if isinstance(node, ast.Subscript) else getattr(node, "func", None)
+    if isinstance(base, ast.Attribute) and not isinstance(node, ast.Subscript):
+        base = base.value
+    if isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name):
+        return base.value.id
+    return ""
