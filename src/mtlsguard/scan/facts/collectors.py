@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.facts import lookups as _lookups  # noqa: F401  (registers first)
-from mtlsguard.scan.facts.syntax import MANAGERS, mentions_user, strings
+from mtlsguard.scan.facts.syntax import MANAGERS, REQUEST_PRINCIPALS, mentions_user, strings
 from mtlsguard.scan.facts.walk import CALL_COLLECTORS, FunctionWalk, collects, on_call
 from mtlsguard.scan.knowledge import (
     SAFE_METHODS,
@@ -57,7 +57,7 @@ def _attribute_hint(attr: str) -> str:
     """The hint an attribute name gives, or ``""`` (the first matching kind wins)."""
     if attr == "user":
         return "user"
-    if attr.startswith("user_"):
+    if attr.startswith("user_") or attr in REQUEST_PRINCIPALS:
         return "userdata"  # request.user_acl & co (guards decide, on the syntax tree)
     if attr in AUTH_ATTRS:
         return "auth"

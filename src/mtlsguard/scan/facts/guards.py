@@ -80,7 +80,11 @@ def is_negative(test: ast.expr) -> bool:
         if isinstance(right, ast.Constant) and right.value in (False, None):
             return not is_negative(test.left)
     if isinstance(test, ast.BoolOp):
-        return any(is_negative(v) for v in test.values if mentions_attr(v, AUTH_ATTRS))
+        return any(
+            is_negative(v)
+            for v in test.values
+            if mentions_attr(v, AUTH_ATTRS) or mentions_user_data(v)
+        )
     return mentions_attr(test, _NEGATIVE_ATTRS)
 
 

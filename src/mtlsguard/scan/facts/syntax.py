@@ -10,6 +10,7 @@ from mtlsguard.scan import walking
 __all__ = [
     "DEFINITIONS",
     "MANAGERS",
+    "REQUEST_PRINCIPALS",
     "FunctionNode",
     "is_request_user",
     "keep_own_nodes",
@@ -157,11 +158,17 @@ def mentions_user(node: ast.AST) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr == "user" for n in subtree(node))
 
 
+REQUEST_PRINCIPALS = frozenset({"identity", "principal", "auth_token", "api_user", "api_key"})
+"""Attributes an authentication layer sets on the request for the caller it resolved
+(Takahē's ``ApiTokenMiddleware`` sets ``request.identity`` from a bearer token): refusing when
+one is missing refuses anonymous callers."""
+
+
 def _user_data(node: ast.AST) -> bool:
     """``request.user_acl`` / ``self.request.user_permissions``: what the auth layer attached."""
     return (
         isinstance(node, ast.Attribute)
-        and node.attr.startswith("user_")
+        and (node.attr.startswith("user_") or node.attr in REQUEST_PRINCIPALS)
         and node.attr != "user_agent"  # django-user-agents: the browser, not the user
         and isinstance(node.value, ast.Name | ast.Attribute)
         and (getattr(node.value, "id", None) or getattr(node.value, "attr", None)) == "request"
