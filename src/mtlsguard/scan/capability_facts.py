@@ -61,6 +61,10 @@ class CapabilityFacts:
     user_param_calls: tuple[str, ...] = ()
     """Resolved names of calls handed a parameter named like a user (``user``, ``viewer``):
     where a helper given the user passes it on (``Project.objects.visible_for(user)``)."""
+    refuses_without_credential: bool = False
+    """An ``authenticate()`` whose first top-level ``if`` on a request header, cookie or query
+    value it read refuses when the value is missing (``if not auth_header: raise
+    AuthenticationFailed``), before any ``return``."""
     view_kwargs: tuple[str, ...] = ()
     """URL keywords read off a view handed in (``view.kwargs.get("project_id")``): what a
     permission class's check is about."""

@@ -16,6 +16,10 @@ from __future__ import annotations
 from typing import TypeGuard
 
 from mtlsguard.findings.model import Confidence, Protection
+from mtlsguard.scan.analysis.authenticators import (
+    action_authentication,
+    refusing_authentication,
+)
 from mtlsguard.scan.analysis.dispatch import (
     declared_methods,
     dispatch_chain,
@@ -167,6 +171,7 @@ class DrfViews:
             found = self.project.attribute(cls, "authentication_classes")
             external = external_attribute(cls, "authentication_classes")
             authentication = found[1] if found else (external[0] if external else None)
+        protections = self._refusing_authentication(cls, authentication, pairs, protections)
         confidence = confidence_of(protections)
         if not certain or (from_default and self.configuration.default_conditional):
             confidence = min(confidence, Confidence.LOW)
@@ -182,6 +187,27 @@ class DrfViews:
             auth_disabled=self._auth_disabled(authentication),
             method_actions=tuple((m, a) for m, a in pairs if a),
         )
+
+    def _refusing_authentication(
+        self,
+        cls: ClassModel,
+        authentication: Expr | None,
+        pairs: list[tuple[str, str | None]],
+        protections: list[Protection],
+    ) -> list[Protection]:
+        """Open methods whose authentication classes all refuse a missing credential."""
+        refused: list[Protection] = []
+        for (method, action), protection in zip(pairs, protections, strict=False):
+            if protection.authenticated is not False:
+                refused.append(protection)
+                continue
+            handler = self.project.method(cls, action) if action else None
+            own = action_authentication(handler[1] if handler else None)
+            label = refusing_authentication(
+                self.project, own if own is not None else authentication
+            )
+            refused.append(Protection(method, True, "class", label) if label else protection)
+        return refused
 
     def _hook_checks(self, cls: ClassModel) -> list[str]:
         """``initial()``/``check_permissions()`` overrides that refuse without a user check.

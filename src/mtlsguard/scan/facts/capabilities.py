@@ -85,6 +85,8 @@ def capability_facts(
         secret_answer="secret" in hints and secret_answer(func),
         view_kwargs=_view_kwargs(func) if len(func.args.args) >= 3 else (),
         user_param_calls=_user_param_calls(func, callee),
+        refuses_without_credential=func.name == "authenticate"
+        and _refuses_without_credential(func),
         required_credentials=required_credentials(func) if func.name == "dispatch" else (),
         resolved_credentials=(
             resolved_credentials(func) if func.name == "dispatch" and "manager" in hints else ()
@@ -111,6 +113,36 @@ def _user_param_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> 
             if name:
                 found.setdefault(name)
     return tuple(found)
+
+
+_REQUEST_INPUTS = frozenset({"headers", "META", "COOKIES", "GET", "query_params", "data"})
+
+
+def _refuses_without_credential(func: FunctionNode) -> bool:
+    """``value = request.headers.get(...)`` then ``if not value: raise ...``.
+
+    Nothing may be returned before: a ``return None`` there lets an anonymous request through.
+    """
+    read: set[str] = set()
+    for stmt in func.body:
+        if isinstance(stmt, ast.Return):
+            return False
+        if isinstance(stmt, ast.Assign) and any(
+            (isinstance(n, ast.Attribute) and n.attr in _REQUEST_INPUTS)
+            # DRF's rest_framework.authentication.get_authorization_header(request)
+            or (isinstance(n, ast.Name) and n.id == "get_authorization_header")
+            for n in ast.walk(stmt.value)
+        ):
+            read.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+            continue
+        if not isinstance(stmt, ast.If):
+            continue
+        test = stmt.test
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        target = test.operand if isinstance(test, ast.UnaryOp) else test
+        if negated and isinstance(target, ast.Name) and target.id in read:
+            return bool(stmt.body) and isinstance(stmt.body[-1], ast.Raise)
+    return False
 
 
 def _view_kwargs(func: FunctionNode) -> tuple[str, ...]:

@@ -1,0 +1,57 @@
+"""DRF authentication classes that refuse a request without their credential.
+
+DRF tries each class of ``authentication_classes``: one returning ``None`` lets the next try,
+and when all do the request goes on as anonymous; one raising ``AuthenticationFailed`` (or
+``NotAuthenticated``) ends it with 401. Grafana OnCall's ``PluginAuthentication`` raises when
+the token is missing or wrong, and La Suite Docs' ``ServerToServerAuthentication`` (set by
+``@action(authentication_classes=[...], permission_classes=[])``) too: such a view is
+authenticated whatever its permission classes say. Only when every class is a project class
+whose ``authenticate()`` raises first thing when the header (cookie, query value) it read is
+missing; one that returns ``None`` for a missing credential lets anonymous callers through.
+"""
+
+from __future__ import annotations
+
+from mtlsguard.scan.expressions import refs
+from mtlsguard.scan.knowledge import short_of
+from mtlsguard.scan.project_model import Call, Expr, FunctionModel, ProjectModel, Ref, Seq
+
+__all__ = ["action_authentication", "refusing_authentication"]
+
+
+def refusing_authentication(project: ProjectModel, authentication: Expr | None) -> str:
+    """``"X.authenticate() refuses ..."`` when every class of ``authentication`` refuses."""
+    if not isinstance(authentication, Seq) or not authentication.items:
+        return ""
+    names: list[str] = []
+    for ref in refs(authentication):
+        cls = project.class_named(ref.name)
+        hit = project.method(cls, "authenticate") if cls is not None else None
+        if hit is None or not _refuses(hit[1]):
+            return ""
+        names.append(short_of(ref.name))
+    if not names:
+        return ""
+    return (
+        f"{', '.join(names)}.authenticate() refuses requests without its credential "
+        "(raises instead of returning None)"
+    )
+
+
+def action_authentication(handler: FunctionModel | None) -> Expr | None:
+    """``authentication_classes`` of an ``@action(...)`` handler, if it sets them."""
+    for deco in handler.decorators if handler is not None else ():
+        if (
+            isinstance(deco, Call)
+            and isinstance(deco.func, Ref)
+            and short_of(deco.func.name) == "action"
+        ):
+            return deco.kwarg("authentication_classes")
+    return None
+
+
+def _refuses(func: FunctionModel) -> bool:
+    facts = func.facts
+    if not facts.raises_refusal:
+        return False
+    return facts.capabilities.refuses_without_credential

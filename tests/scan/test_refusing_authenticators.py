@@ -1,0 +1,138 @@
+"""DRF authentication classes that refuse a request without their credential (sets 6 and 9).
+
+La Suite Docs' ``ServerToServerAuthentication`` raises ``AuthenticationFailed`` when the
+``Authorization`` header is missing, and the action using it sets ``permission_classes=[]``:
+anonymous callers get 401, so the view is authenticated. Grafana OnCall's token class does the
+same after DRF's ``get_authorization_header()``. The twin returns ``None`` for a missing
+header (DRF then goes on as anonymous) and stays open.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mtlsguard.findings.model import ScanResult, Severity
+from tests.scan.projects import scan
+
+AUTH = """\
+from django.conf import settings
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+
+
+class ServerToServer(BaseAuthentication):
+    def authenticate(self, request):
+        header = request.headers.get("Authorization")
+        if not header:
+            raise AuthenticationFailed("Authorization header is missing.")
+        if header.split(" ")[-1] not in settings.SERVER_TOKENS:
+            raise AuthenticationFailed("Invalid token.")
+        return None
+
+
+class PluginToken(BaseAuthentication):
+    def authenticate(self, request):
+        token = get_authorization_header(request).decode()
+        if not token:
+            raise AuthenticationFailed("No token provided")
+        return self.check(token)
+
+    def check(self, token):
+        raise AuthenticationFailed("Invalid token.")
+
+
+class Optional(BaseAuthentication):
+    def authenticate(self, request):
+        header = request.headers.get("X-Key")
+        if not header:
+            return None
+        raise AuthenticationFailed("Invalid key.")
+"""
+
+VIEWS = """\
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from app.auth import Optional, PluginToken, ServerToServer
+from app.models import Doc
+
+
+class Docs(viewsets.ViewSet):
+    @action(
+        detail=False,
+        methods=["post"],
+        authentication_classes=[ServerToServer],
+        permission_classes=[],
+    )
+    def create_for_owner(self, request):
+        return Response({"n": Doc.objects.count()})
+
+
+class Plugin(APIView):
+    authentication_classes = [PluginToken]
+    permission_classes = []
+
+    def get(self, request):
+        return Response({"n": list(Doc.objects.values("text"))})
+
+
+class Loose(APIView):
+    authentication_classes = [Optional]
+    permission_classes = []
+
+    def get(self, request):
+        return Response({"n": list(Doc.objects.values("text"))})
+"""
+
+MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Doc(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    text = models.TextField()
+"""
+
+URLS = """\
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from app import views
+
+router = DefaultRouter()
+router.register("docs", views.Docs, basename="doc")
+
+urlpatterns = [
+    path("api/", include(router.urls)),
+    path("plugin/", views.Plugin.as_view()),
+    path("loose/", views.Loose.as_view()),
+]
+"""
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
+    root: Path = tmp_path_factory.mktemp("authenticators")
+    files = {"app/auth.py": AUTH, "app/models.py": MODELS, "app/views.py": VIEWS}
+    return scan(root, {**files, "proj/urls.py": URLS})
+
+
+def _mg101(result: ScanResult, view: str) -> list[Severity]:
+    name = f"app.views.{view}"
+    return [f.severity for f in result.findings if f.rule_id == "MG101" and f.view == name]
+
+
+@pytest.mark.parametrize("view", ["Docs", "Plugin"])
+def test_authenticators_refusing_a_missing_credential_authenticate(
+    result: ScanResult, view: str
+) -> None:
+    assert not _mg101(result, view)
+
+
+def test_authenticator_returning_none_leaves_the_view_open(result: ScanResult) -> None:
+    assert _mg101(result, "Loose") == [Severity.HIGH]
