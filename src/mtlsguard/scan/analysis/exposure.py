@@ -13,7 +13,12 @@ import re
 from dataclasses import dataclass
 
 from mtlsguard.scan.analysis.capabilities import random_fields
-from mtlsguard.scan.analysis.ownership import authored_record, is_user_model, owner_fields
+from mtlsguard.scan.analysis.ownership import (
+    authored_record,
+    belongs_to_owned,
+    is_user_model,
+    owner_fields,
+)
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.body_records import ObjectLookup
@@ -199,9 +204,10 @@ def _reads_user_state(project: ProjectModel, func: FunctionModel, depth: int) ->
 def _touches(project: ProjectModel, func: FunctionModel, depth: int, *, user: bool = True) -> bool:
     """``func`` reads user data (``user``: mentioning ``request.user`` counts as reading it)."""
     facts = func.facts
-    # A lookup reads user data unless what it fetches is an authored record (published terms).
+    # A lookup reads user data unless what it fetches is an authored record (published terms)
+    # or a model the scan read that relates to no user, no tenant and no owned record (a court).
     mentions = facts.mentions_user and user
-    if mentions or any(not authored_record(project, lk.model) for lk in facts.lookups):
+    if mentions or any(_personal(project, lk.model) for lk in facts.lookups):
         return True
     for name in facts.calls:
         manager = _manager(name, user)
@@ -220,6 +226,22 @@ def _touches(project: ProjectModel, func: FunctionModel, depth: int, *, user: bo
             if callee is not None and _touches(project, callee, depth + 1, user=user):
                 return True
     return False
+
+
+def _personal(project: ProjectModel, model: str | None) -> bool:
+    """A fetch of ``model`` may read someone's data.
+
+    Owned, the user model, a child of an owned record, or a model the scan did not read.
+    """
+    if authored_record(project, model):
+        return False
+    if model is None or project.class_named(model) is None:
+        return True
+    return (
+        bool(owner_fields(project, model))
+        or is_user_model(project, model)
+        or belongs_to_owned(project, model)
+    )
 
 
 def _manager(name: str, user: bool) -> str:

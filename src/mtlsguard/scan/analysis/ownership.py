@@ -18,6 +18,7 @@ from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, ProjectM
 
 __all__ = [
     "TENANT_NAMES",
+    "belongs_to_owned",
     "forget_project",
     "is_tenant",
     "is_user_model",
@@ -336,3 +337,23 @@ def authored_record(project: ProjectModel, model: str | None) -> bool:
         return False
     fields = [name for name, _value in _relations(project, cls, _is_user_relation)]
     return bool(fields) and all(_audit(name) for name in fields) and not tenant_paths(project, cls)
+
+
+def belongs_to_owned(project: ProjectModel, model: str | None) -> bool:
+    """``model`` points (one foreign key) at a model that belongs to a user or a tenant.
+
+    A ``Notification`` of a user's ``Channel`` is that user's data although it names no user
+    itself; a ``Court`` or a ``Country`` points at nothing of the kind.
+    """
+    cls = project.class_named(model) if model else None
+    if cls is None:
+        return False
+    for _name, value in _relations(project, cls, _any_relation):
+        target = _target_class(project, cls, value)
+        if (
+            target is not None
+            and target.qualname != cls.qualname
+            and (owner_fields(project, target.qualname) or is_user_model(project, target.qualname))
+        ):
+            return True
+    return False
