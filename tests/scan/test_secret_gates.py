@@ -128,6 +128,27 @@ def test_password_validators_of_a_test_package_are_informational(tmp_path: Path)
     assert "test package" not in site.evidence
 
 
+def test_settings_of_a_test_project_under_tests_are_informational(tmp_path: Path) -> None:
+    """django-SHOP's ``tests/testshop/settings.py``, imported as ``testshop.settings``."""
+    root = tmp_path / "shop"
+    files = {
+        "lib/__init__.py": "",
+        "tests/manage.py": (
+            'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "testshop.settings")\n'
+        ),
+        "tests/testshop/__init__.py": "",
+        "tests/testshop/settings.py": NO_VALIDATORS.format(package="testshop"),
+        "tests/testshop/urls.py": "urlpatterns = []\n",
+    }
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (found,) = _findings(scan_project(root), "MG201")
+    assert found.severity is Severity.INFO
+    assert "in a test package" in found.evidence
+
+
 # --- MG101: a version page is public by design ----------------------------------------------
 
 VERSION_VIEWS = """\

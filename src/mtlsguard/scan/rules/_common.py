@@ -179,14 +179,17 @@ def test_suite_settings(ctx: RuleContext, findings: Iterable[Finding]) -> Iterat
     """
     settings = ctx.project.settings
     packages = settings.module.split(".")[:-1] if settings is not None else []
-    test_suite = settings is not None and bool(_TEST_PACKAGES.intersection(packages))
+    in_package = settings is not None and bool(_TEST_PACKAGES.intersection(packages))
     for found in findings:
-        if not test_suite:
+        # tests/testshop/settings.py read as ``testshop.settings`` (``tests/`` is the import
+        # root of a reusable app's test project): the folder says what the module name hides.
+        folders = found.location.path.replace("\\", "/").split("/")[:-1] if found.location else []
+        if settings is None or not (in_package or _TEST_PACKAGES.intersection(folders)):
             yield found
             continue
-        assert settings is not None
         note = (
-            f"; {settings.module} is in a test package: the settings of a test suite (a "
+            f"; {settings.module} is in a test package (or a tests/ folder): the settings of a "
+            "test suite (a "
             "reusable app's), not a deployment's: informational"
         )
         yield replace(found, severity=Severity.INFO, evidence=found.evidence + note)
