@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import Call, Expr, FunctionModel, ProjectModel, Ref, Seq
+from mtlsguard.scan.project_model import Expr, FunctionModel, ProjectModel, Seq
 
-__all__ = ["action_authentication", "refusing_authentication"]
+__all__ = ["refusing_authentication"]
 
 
 def refusing_authentication(project: ProjectModel, authentication: Expr | None) -> str:
@@ -36,18 +36,6 @@ def refusing_authentication(project: ProjectModel, authentication: Expr | None) 
         f"{', '.join(names)}.authenticate() refuses requests without its credential "
         "(raises instead of returning None)"
     )
-
-
-def action_authentication(handler: FunctionModel | None) -> Expr | None:
-    """``authentication_classes`` of an ``@action(...)`` handler, if it sets them."""
-    for deco in handler.decorators if handler is not None else ():
-        if (
-            isinstance(deco, Call)
-            and isinstance(deco.func, Ref)
-            and short_of(deco.func.name) == "action"
-        ):
-            return deco.kwarg("authentication_classes")
-    return None
 
 
 def _refuses(func: FunctionModel) -> bool:

@@ -13,13 +13,8 @@ DRF view (``APIView.as_view()`` marks it exempt).
 
 from __future__ import annotations
 
-from typing import TypeGuard
-
 from mtlsguard.findings.model import Confidence, Protection
-from mtlsguard.scan.analysis.authenticators import (
-    action_authentication,
-    refusing_authentication,
-)
+from mtlsguard.scan.analysis.authenticators import refusing_authentication
 from mtlsguard.scan.analysis.dispatch import (
     declared_methods,
     dispatch_chain,
@@ -31,6 +26,7 @@ from mtlsguard.scan.analysis.django_views import DjangoViews, FunctionView, func
 from mtlsguard.scan.analysis.helper_gates import helper_gate
 from mtlsguard.scan.analysis.permissions import (
     PermissionAlgebra,
+    action_kwarg,
     external_attribute,
     view_permission_classes,
 )
@@ -38,7 +34,6 @@ from mtlsguard.scan.analysis.route import RouteAnalysis, any_open, confidence_of
 from mtlsguard.scan.analysis.secrets import secret_gate
 from mtlsguard.scan.knowledge import DRF_GENERIC_METHODS, DRF_VIEW_PACKAGES, HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import (
-    Call,
     ClassModel,
     Expr,
     FunctionModel,
@@ -202,7 +197,7 @@ class DrfViews:
                 refused.append(protection)
                 continue
             handler = self.project.method(cls, action) if action else None
-            own = action_authentication(handler[1] if handler else None)
+            own = action_kwarg(handler[1] if handler else None, "authentication_classes")
             label = refusing_authentication(
                 self.project, own if own is not None else authentication
             )
@@ -274,12 +269,9 @@ class DrfViews:
         handler: _Handler | None,
     ) -> tuple[Expr, str, str]:
         """(permission classes, decided by, source) for one method or action."""
-        if handler is not None:
-            for deco in handler[1].decorators:
-                if _is_action(deco):
-                    perms = deco.kwarg("permission_classes")
-                    if perms is not None:
-                        return perms, "decorator", f"@action(permission_classes=...) on {action}"
+        perms = action_kwarg(handler[1] if handler is not None else None, "permission_classes")
+        if perms is not None:
+            return perms, "decorator", f"@action(permission_classes=...) on {action}"
         declared = view_permission_classes(self.project, route, cls)
         config = self.configuration
         if declared is not None:
@@ -311,8 +303,3 @@ def _applies(branch: PermissionBranch, method: str, action: str | None) -> bool:
         or (branch.methods is not None and method in branch.methods)
         or (branch.actions == ("?",))
     )
-
-
-def _is_action(deco: Expr) -> TypeGuard[Call]:
-    """``@action(...)`` (a viewset's extra action, which may set its own permissions)."""
-    return isinstance(deco, Call) and isinstance(deco.func, Ref) and deco.func.short == "action"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.analysis.ownership import relation_target, user_owner_fields
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.analysis.sources import SourceFunctions
@@ -51,7 +52,7 @@ def owner_filtered(project: ProjectModel, sources: SourceFunctions, cls: ClassMo
     if model is None or hit is None:
         return False
     node = sources.node(hit[1].location.path, hit[1].location.line)
-    for sub in ast.walk(node) if node is not None else ():
+    for sub in walking.walk(node) if node is not None else ():
         if not (isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)):
             continue
         if sub.func.attr != "filter":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.sources import SourceFunctions
 from mtlsguard.scan.facts.syntax import is_request_user
@@ -28,7 +29,7 @@ _SAVE_HOOKS = ("form_valid", "perform_create")
 
 def _owner_assigned(node: ast.AST, owners: tuple[str, ...]) -> str:
     """The owner field ``node`` sets to the requesting user, or ``""``."""
-    for sub in ast.walk(node):
+    for sub in walking.walk(node):
         if isinstance(sub, ast.Assign) and is_request_user(sub.value):
             for target in sub.targets:
                 if isinstance(target, ast.Attribute) and target.attr in owners:

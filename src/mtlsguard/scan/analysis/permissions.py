@@ -20,6 +20,7 @@ from mtlsguard.scan.project_model import (
     Const,
     Expr,
     FunctionFacts,
+    FunctionModel,
     IfExpr,
     ProjectModel,
     Ref,
@@ -29,7 +30,13 @@ from mtlsguard.scan.project_model import (
     Unknown,
 )
 
-__all__ = ["PermissionAlgebra", "Verdict", "external_attribute", "view_permission_classes"]
+__all__ = [
+    "PermissionAlgebra",
+    "Verdict",
+    "action_kwarg",
+    "external_attribute",
+    "view_permission_classes",
+]
 
 _ALLOW = frozenset({"AllowAny"})
 _REQUIRE = frozenset(
@@ -84,6 +91,18 @@ def view_permission_classes(
     if found is not None:
         return found[1], f"{short_of(found[0].qualname)}.permission_classes"
     return external_attribute(cls, "permission_classes")
+
+
+def action_kwarg(func: FunctionModel | None, name: str) -> Expr | None:
+    """``name`` given to DRF's ``@action(...)`` on ``func`` (``permission_classes``...), if any.
+
+    The documented decorator of a viewset's extra action replaces the viewset's own attribute
+    of that name for the action.
+    """
+    for deco in func.decorators if func is not None else ():
+        if isinstance(deco, Call) and isinstance(deco.func, Ref) and deco.func.short == "action":
+            return deco.kwarg(name)
+    return None
 
 
 def external_attribute(cls: ClassModel, name: str) -> tuple[Expr, str] | None:

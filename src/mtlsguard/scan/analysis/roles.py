@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from mtlsguard.scan.analysis.dispatch import gate_tests
-from mtlsguard.scan.analysis.permissions import view_permission_classes
+from mtlsguard.scan.analysis.permissions import action_kwarg, view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.facts.role_guards import admin_role
@@ -235,18 +235,11 @@ def _action_role(func: FunctionModel) -> str:
     action; a list is an AND, so a staff class in it gates every request (``IsAdminUser |
     IsOwner`` does not).
     """
-    for deco in func.decorators:
-        if not (
-            isinstance(deco, Call)
-            and isinstance(deco.func, Ref)
-            and short_of(deco.func.name) == "action"
-        ):
-            continue
-        perms = deco.kwarg("permission_classes")
-        for item in perms.items if isinstance(perms, Seq) else ():
-            base = item.func if isinstance(item, Call) else item
-            if isinstance(base, Ref) and short_of(base.name) in _STAFF_NAMES:
-                return "staff"
+    perms = action_kwarg(func, "permission_classes")
+    for item in perms.items if isinstance(perms, Seq) else ():
+        base = item.func if isinstance(item, Call) else item
+        if isinstance(base, Ref) and short_of(base.name) in _STAFF_NAMES:
+            return "staff"
     return ""
 
 

@@ -131,7 +131,7 @@ def _refuses_without_credential(func: FunctionNode) -> bool:
             (isinstance(n, ast.Attribute) and n.attr in _REQUEST_INPUTS)
             # DRF's rest_framework.authentication.get_authorization_header(request)
             or (isinstance(n, ast.Name) and n.id == "get_authorization_header")
-            for n in ast.walk(stmt.value)
+            for n in walking.walk(stmt.value)
         ):
             read.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
             continue
