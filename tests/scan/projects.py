@@ -23,6 +23,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
 """
 
 
+OWNED_NOTE_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Note(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    text = models.TextField()
+"""
+"""``app/models.py`` with one record a user owns (``Note.owner``), for tests about who may
+read it."""
+
+
 def write_project(root: Path, files: dict[str, str], *, settings_extra: str = "") -> Path:
     """Create ``root`` with manage.py, proj/settings.py (+ extra) and the given files."""
     base = {

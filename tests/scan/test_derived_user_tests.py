@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mtlsguard.findings.model import ScanResult, Severity
-from tests.scan.projects import scan
+from tests.scan.projects import OWNED_NOTE_MODELS, scan
 
 DECORATORS = """\
 from django.http import HttpResponseForbidden, HttpResponseRedirect
@@ -75,16 +75,6 @@ def vote(request, pk):
     return redirect("/")
 """
 
-MODELS = """\
-from django.conf import settings
-from django.db import models
-
-
-class Note(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    text = models.TextField()
-"""
-
 URLS = """\
 from django.urls import path
 
@@ -99,7 +89,7 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
     root: Path = tmp_path_factory.mktemp("derived")
     files = {
         "app/decorators.py": DECORATORS,
-        "app/models.py": MODELS,
+        "app/models.py": OWNED_NOTE_MODELS,
         "app/views.py": VIEWS,
         "proj/urls.py": URLS,
     }

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mtlsguard.findings.model import ScanResult, Severity
-from tests.scan.projects import protections, scan
+from tests.scan.projects import OWNED_NOTE_MODELS, protections, scan
 
 MIDDLEWARE = """\
 from weakref import WeakSet
@@ -118,16 +118,6 @@ def publish(request, pk):
     return JsonResponse({"text": Note.objects.get(pk=pk).text})
 """
 
-MODELS = """\
-from django.conf import settings
-from django.db import models
-
-
-class Note(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    text = models.TextField()
-"""
-
 URLS = """\
 from django.urls import path
 
@@ -155,7 +145,7 @@ MIDDLEWARE = [
 def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
     root: Path = tmp_path_factory.mktemp("registry")
     files = {
-        "app/models.py": MODELS,
+        "app/models.py": OWNED_NOTE_MODELS,
         "app/views.py": VIEWS,
         "proj/middleware.py": MIDDLEWARE,
         "proj/urls.py": URLS,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mtlsguard.findings.model import Confidence, Finding, ScanResult, Severity
-from tests.scan.projects import scan
+from tests.scan.projects import OWNED_NOTE_MODELS, scan
 
 VIEWS = """\
 from django.http import HttpResponse
@@ -42,16 +42,6 @@ class Filtered(FilterView):
         return HttpResponse(str(list(Note.objects.values("text"))))
 """
 
-MODELS = """\
-from django.conf import settings
-from django.db import models
-
-
-class Note(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    text = models.TextField()
-"""
-
 URLS = """\
 from django.urls import path
 
@@ -68,7 +58,9 @@ urlpatterns = [
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
     root: Path = tmp_path_factory.mktemp("unseen")
-    return scan(root, {"app/models.py": MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS})
+    return scan(
+        root, {"app/models.py": OWNED_NOTE_MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS}
+    )
 
 
 def _mg101(result: ScanResult, view: str) -> Finding:
