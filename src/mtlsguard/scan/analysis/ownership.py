@@ -19,7 +19,9 @@ from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, ProjectM
 
 __all__ = [
     "TENANT_NAMES",
+    "attribution",
     "belongs_to_owned",
+    "child_of_private",
     "forget_project",
     "is_tenant",
     "is_user_model",
@@ -222,7 +224,7 @@ def _membership_of(project: ProjectModel, other: ClassModel, cls: ClassModel) ->
         return False
     if not any(r is cls for r in _related_classes(project, other)):
         return False
-    return any(not _attribution(name) for name, _v in _relations(project, other, _is_user_relation))
+    return any(not attribution(name) for name, _v in _relations(project, other, _is_user_relation))
 
 
 _MEMBERSHIP = re.compile(
@@ -237,10 +239,10 @@ def _related_classes(project: ProjectModel, cls: ClassModel) -> list[ClassModel 
     return [_target_class(project, cls, v) for _n, v in _relations(project, cls, _any_relation)]
 
 
-_AUTHOR_NAMES = frozenset({"creator", "author", "submitter", "poster"})
+_AUTHOR_NAMES = frozenset({"creator", "author", "submitter", "poster", "uploader"})
 
 
-def _attribution(name: str) -> bool:
+def attribution(name: str) -> bool:
     """A relation that says who wrote or handled a record (``creator``, ``reviewed_by``)."""
     return name in _AUTHOR_NAMES or name.endswith("_by")
 
@@ -363,6 +365,28 @@ def authored_record(project: ProjectModel, model: str | None) -> bool:
         return False
     fields = [name for name, _value in _relations(project, cls, _is_user_relation)]
     return bool(fields) and all(_audit(name) for name in fields) and not tenant_paths(project, cls)
+
+
+def child_of_private(project: ProjectModel, model: str | None) -> bool:
+    """``model`` points at a record of a user or a tenant (not merely at its author).
+
+    Like :func:`belongs_to_owned`, but a relation that names who wrote the record
+    (``creator``, ``*_by``) and a relation to the user model itself do not count: a ``Job``
+    with a ``creator`` is not a child of its author's account.
+    """
+    cls = project.class_named(model) if model else None
+    if cls is None:
+        return False
+    for name, value in _relations(project, cls, _any_relation):
+        target = _target_class(project, cls, value)
+        if target is None or target.qualname == cls.qualname or attribution(name):
+            continue
+        if is_user_model(project, target.qualname):
+            continue
+        owners = owner_fields(project, target.qualname)
+        if any(not attribution(o) and not _audit(o) for o in owners):
+            return True
+    return False
 
 
 def belongs_to_owned(project: ProjectModel, model: str | None) -> bool:
