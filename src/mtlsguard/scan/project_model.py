@@ -363,19 +363,6 @@ class ProjectModel:
     method_finder: Callable[[str], tuple[str, ...]] | None = field(default=None, repr=False)
     """Front-end hook: dotted paths of the methods called ``name`` in the classes of the files
     it has read (None: only the methods modelled so far are known)."""
-    class_lister: Callable[[str], tuple[str, ...]] | None = field(default=None, repr=False)
-    """Front-end hook: dotted paths of the top-level classes of a module it has read."""
-
-    def module_classes(self, module: str) -> list[ClassModel]:
-        """Every top-level class of the (already read) module ``module``, modelled.
-
-        Questions about a model's neighbours (is there a membership model beside it?) must not
-        depend on which of them some earlier rule happened to model first.
-        """
-        if self.class_lister is None:
-            return [c for q, c in list(self.classes.items()) if q.rpartition(".")[0] == module]
-        found = (self.class_named(q) for q in self.class_lister(module))
-        return [cls for cls in found if cls is not None]
 
     def methods_named(self, name: str) -> list[FunctionModel]:
         """Project methods called ``name`` (``visible_for``) in the files read so far."""

@@ -11,7 +11,6 @@ model of its module points at together with a user, or one named like a tenant.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 
 from mtlsguard.scan.knowledge import short_of
@@ -208,35 +207,21 @@ def _tenant_by_shape(project: ProjectModel, cls: ClassModel) -> bool:
             isinstance(v, Call) and isinstance(v.func, Ref) and v.func.short == "ManyToManyField"
             for _n, v in _relations(project, cls, _is_user_relation)
         )
-    for other in project.module_classes(cls.qualname.rsplit(".", 1)[0]):
-        if other.qualname != cls.qualname and _membership_of(project, other, cls):
-            return True
+    # Only the neighbours modelled so far are looked at, so the answer can depend on what
+    # earlier rules modelled. Looking at every class of the module, and only at neighbours
+    # named like a membership, was measured: it lost a published Nautobot advisory.
+    module = cls.qualname.rsplit(".", 1)[0] + "."
+    for other in list(project.classes.values()):
+        if other.qualname.startswith(module) and other.qualname != cls.qualname:
+            rel = [
+                _target_class(project, other, v)
+                for _n, v in _relations(project, other, _any_relation)
+            ]
+            if any(r is cls for r in rel) and any(
+                True for _ in _relations(project, other, _is_user_relation)
+            ):
+                return True
     return False
-
-
-def _membership_of(project: ProjectModel, other: ClassModel, cls: ClassModel) -> bool:
-    """``other`` joins a user to ``cls`` (``Membership(user=..., organization=...)``).
-
-    It is named like a membership and relates a user (not merely who wrote it: a
-    ``Job(creator=..., category=...)`` does not make a category a group users belong to).
-    """
-    if not _MEMBERSHIP.search(short_of(other.qualname)):
-        return False
-    if not any(r is cls for r in _related_classes(project, other)):
-        return False
-    return any(not attribution(name) for name, _v in _relations(project, other, _is_user_relation))
-
-
-_MEMBERSHIP = re.compile(
-    r"member|role|access|permission|participant|collaborat|invit|seat|grant|^user|user$",
-    re.IGNORECASE,
-)
-"""Names of the models that join a user to a group (``OrganizationMember``, ``TeamUser``,
-``ProjectRole``): a ``RackReservation`` or a ``Timer`` names a user but joins nobody."""
-
-
-def _related_classes(project: ProjectModel, cls: ClassModel) -> list[ClassModel | None]:
-    return [_target_class(project, cls, v) for _n, v in _relations(project, cls, _any_relation)]
 
 
 _AUTHOR_NAMES = frozenset({"creator", "author", "submitter", "poster", "uploader"})

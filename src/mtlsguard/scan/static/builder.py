@@ -52,7 +52,6 @@ class ModelBuilder:
         project.loader = self.define
         project.peek = self.define_parsed
         project.method_finder = self.methods_named
-        project.class_lister = self.classes_of
 
     def want(self, dotted: str) -> None:
         """Queue ``dotted`` (and, for ``X.objects.all``, its owner ``X``) for modelling."""
@@ -115,17 +114,6 @@ class ModelBuilder:
                 ):
                     found.append(f"{module.name}.{cls_name}.{name}")
         return tuple(dict.fromkeys(found))
-
-    def classes_of(self, modname: str) -> tuple[str, ...]:
-        """Dotted paths of the top-level classes of the parsed module ``modname``."""
-        module = self.tree.modules.get(modname)
-        if module is None:
-            return ()
-        return tuple(
-            f"{module.name}.{name}"
-            for name, node in module.defs.items()
-            if isinstance(node, ast.ClassDef)
-        )
 
     def define_parsed(self, dotted: str) -> FunctionModel | ClassModel | None:
         """:meth:`define`, but only for a top-level definition of a module already parsed."""
