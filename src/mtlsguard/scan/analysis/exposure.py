@@ -25,7 +25,7 @@ from mtlsguard.scan.body_records import ObjectLookup
 from mtlsguard.scan.knowledge import HTTP_METHODS, LOGIN_FLOW_CALLS, short_of
 from mtlsguard.scan.project_model import FunctionModel, ProjectModel
 
-__all__ = ["Exposure", "exposure"]
+__all__ = ["Exposure", "exposure", "view_functions"]
 
 _AUTH_FLOW = re.compile(
     r"(?:^|_)(?:log_?in|log_?out|authenticate|sign_?(?:in|out|up)|register|registration|password_reset|"
@@ -115,28 +115,11 @@ def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
     names = [short_of(analysis.view or ""), analysis.route.name or ""]
     flow = next((n for n in names if n and _AUTH_FLOW.search(_words(n))), "")
     version = next((n for n in names if n and _VERSION_INFO.match(_words(n).replace("-", "_"))), "")
-    functions: list[FunctionModel] = []
+    functions = view_functions(project, analysis)
     owned = False
-    if analysis.function is not None:
-        functions.append(analysis.function)
-    elif analysis.klass is not None:
-        cls = analysis.klass
-        owned = bool(owner_fields(project, served_model(project, cls)))
-        for name in (
-            *HTTP_METHODS,
-            *_VIEW_ACTIONS,
-            "get_queryset",
-            "get_object",
-            "get_context_data",
-        ):
-            hit = project.method(cls, name)
-            if hit is not None:
-                functions.append(hit[1])
-        if analysis.route.extra_action:
-            hit = project.method(cls, analysis.route.extra_action)
-            if hit is not None:
-                functions.append(hit[1])
-    else:
+    if analysis.klass is not None and analysis.function is None:
+        owned = bool(owner_fields(project, served_model(project, analysis.klass)))
+    if analysis.function is None and analysis.klass is None:
         return Exposure(True, flow, version=version)  # code not read: assume the worst
     step = next((f.facts.pre_login_session for f in functions if f.facts.pre_login_session), "")
     if step and not flow:
@@ -169,6 +152,25 @@ def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
     return Exposure(
         touches and not per_caller, flow, keyed and not step, capability, version, per_caller
     )
+
+
+def view_functions(project: ProjectModel, analysis: RouteAnalysis) -> list[FunctionModel]:
+    """The code of the route's view that serves a request (none when the scan could not read it).
+
+    The function, or the handlers, actions, ``get_queryset``/``get_object``/``get_context_data``
+    of the class.
+    """
+    if analysis.function is not None:
+        return [analysis.function]
+    cls = analysis.klass
+    if cls is None:
+        return []
+    names: tuple[str, ...] = (*HTTP_METHODS, *_VIEW_ACTIONS, "get_queryset", "get_object")
+    names = (*names, "get_context_data")
+    if analysis.route.extra_action:
+        names = (*names, analysis.route.extra_action)
+    hits = (project.method(cls, name) for name in names)
+    return [hit[1] for hit in hits if hit is not None]
 
 
 def _token_keyed(project: ProjectModel, lookup: ObjectLookup) -> bool:

@@ -18,7 +18,9 @@ from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, ProjectM
 
 __all__ = [
     "TENANT_NAMES",
+    "attribution",
     "belongs_to_owned",
+    "child_of_private",
     "forget_project",
     "is_tenant",
     "is_user_model",
@@ -205,6 +207,9 @@ def _tenant_by_shape(project: ProjectModel, cls: ClassModel) -> bool:
             isinstance(v, Call) and isinstance(v.func, Ref) and v.func.short == "ManyToManyField"
             for _n, v in _relations(project, cls, _is_user_relation)
         )
+    # Only the neighbours modelled so far are looked at, so the answer can depend on what
+    # earlier rules modelled. Looking at every class of the module, and only at neighbours
+    # named like a membership, was measured: it lost a published Nautobot advisory.
     module = cls.qualname.rsplit(".", 1)[0] + "."
     for other in list(project.classes.values()):
         if other.qualname.startswith(module) and other.qualname != cls.qualname:
@@ -217,6 +222,14 @@ def _tenant_by_shape(project: ProjectModel, cls: ClassModel) -> bool:
             ):
                 return True
     return False
+
+
+_AUTHOR_NAMES = frozenset({"creator", "author", "submitter", "poster", "uploader"})
+
+
+def attribution(name: str) -> bool:
+    """A relation that says who wrote or handled a record (``creator``, ``reviewed_by``)."""
+    return name in _AUTHOR_NAMES or name.endswith("_by")
 
 
 _FIELD_SUFFIX = "Field"
@@ -337,6 +350,28 @@ def authored_record(project: ProjectModel, model: str | None) -> bool:
         return False
     fields = [name for name, _value in _relations(project, cls, _is_user_relation)]
     return bool(fields) and all(_audit(name) for name in fields) and not tenant_paths(project, cls)
+
+
+def child_of_private(project: ProjectModel, model: str | None) -> bool:
+    """``model`` points at a record of a user or a tenant (not merely at its author).
+
+    Like :func:`belongs_to_owned`, but a relation that names who wrote the record
+    (``creator``, ``*_by``) and a relation to the user model itself do not count: a ``Job``
+    with a ``creator`` is not a child of its author's account.
+    """
+    cls = project.class_named(model) if model else None
+    if cls is None:
+        return False
+    for name, value in _relations(project, cls, _any_relation):
+        target = _target_class(project, cls, value)
+        if target is None or target.qualname == cls.qualname or attribution(name):
+            continue
+        if is_user_model(project, target.qualname):
+            continue
+        owners = owner_fields(project, target.qualname)
+        if any(not attribution(o) and not _audit(o) for o in owners):
+            return True
+    return False
 
 
 def belongs_to_owned(project: ProjectModel, model: str | None) -> bool:

@@ -44,7 +44,13 @@ its ``GET`` is an empty form, so only the login wall is missing. A DRF route tha
 objects through DRF's own ``get_object()`` behind a permission class that allows every request
 but checks each object against the user in ``has_object_permission`` is ``info``: the object
 check decides (a list, or a ``get_object()`` override that never calls
-``check_object_permissions()``, stays high).
+``check_object_permissions()``, stays high). A route that only reads (every open method is
+``GET``/``HEAD``/``OPTIONS``, or a function view whose code writes nothing through the ORM),
+fetches no record related to a user by a caller-chosen key, and reads only models that belong to
+no user, tenant or account (at most an author: ``creator``, ``author``, ``*_by``) is ``low``: the
+shape of public content (catalogues, articles, search, feeds), which on the hand-reviewed real
+projects was public by design far more often than not. The evidence says so; if the records are
+private the remedy is the same.
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application
@@ -79,6 +85,7 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.anonymous_reads import public_shaped_read
 from mtlsguard.scan.analysis.caller_scoped import caller_scoped_note
 from mtlsguard.scan.analysis.exposure import exposure
 from mtlsguard.scan.analysis.object_permission_flow import (
@@ -262,6 +269,9 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if severity is Severity.HIGH and not note:
             note = _anonymous_create_note(ctx, analysis)
             severity = Severity.MEDIUM if note else severity
+        if severity is Severity.HIGH and not note:
+            note = public_shaped_read(ctx.project, analysis, open_methods, found)
+            severity = Severity.LOW if note else severity
         yield meta.finding(
             location=analysis.location,
             route=analysis.route.pattern,

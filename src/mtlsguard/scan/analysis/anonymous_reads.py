@@ -1,0 +1,146 @@
+"""Open routes that only read records no user or tenant owns: public content until shown otherwise.
+
+MG101 reports every route an anonymous caller reaches. Whether that is a vulnerability depends on
+what the route hands out, which the scan can only estimate. On the hand-reviewed real projects
+(``benchmarks/realworld/projects.md``) most high "no authentication" findings were catalogues,
+articles, search pages, feeds and public profiles: routes that change nothing and read records
+whose only relation to a user says who wrote them (``creator``, ``author``, ``*_by``). A
+reviewer could not call them vulnerabilities, and a scanner that reports them as high trains its
+users to ignore the rule.
+
+:func:`public_shaped_read` names that shape so the rule can report it as ``low`` (listed, with
+the reason, never hidden):
+
+* every open method is a read (``GET``/``HEAD``/``OPTIONS``), or it is a function view; and its
+  code, with the project functions it calls (two levels), writes nothing through the ORM
+  (``save()``, ``delete()``, ``create()``, ``get_or_create()``, ``update_or_create()``,
+  ``bulk_create()``, ``bulk_update()``) and never looks at ``request.user`` (a view made for a
+  signed-in user whose login wall is missing is what MG101 is for);
+* it fetches no record related to a user by a caller-chosen key (:attr:`Exposure.keyed_lookup`:
+  even an author's record, such as an attachment an ``uploaded_by`` names, may be private);
+* no model it serves or queries, outside lookups scoped to ``request.user``, is private: the user
+  model, a model with an owner relation other than an authorship (``owner``, ``user``, ``donor``,
+  a many-to-many ``members``...), a model reached through a tenant (``workspace``,
+  ``project__organization``), a child of such a record, or a model the scan could not resolve.
+
+Anything else keeps its severity: anonymous writes, reads of a user's records, of a tenant's
+records, of accounts, and reads of code the scan could not read.
+"""
+
+from __future__ import annotations
+
+from mtlsguard.scan.analysis.exposure import Exposure, view_functions
+from mtlsguard.scan.analysis.ownership import (
+    attribution,
+    child_of_private,
+    is_user_model,
+    owner_fields,
+    tenant_paths,
+)
+from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.analysis.scoping import served_model
+from mtlsguard.scan.knowledge import SAFE_METHODS
+from mtlsguard.scan.project_model import FunctionModel, ProjectModel
+
+__all__ = ["ORM_WRITES", "public_shaped_read"]
+
+ORM_WRITES = frozenset(
+    {
+        "save",
+        "delete",
+        "create",
+        "get_or_create",
+        "update_or_create",
+        "bulk_create",
+        "bulk_update",
+    }
+)
+"""Method names that write through the ORM (or a form's ``save()``)."""
+_MANAGERS = (".objects", "._default_manager", "._base_manager")
+_MAX_DEPTH = 2
+
+NOTE = (
+    "; it only reads (no open method changes data and its code writes nothing through the "
+    "ORM), fetches nothing by a caller-chosen key, and what it reads belongs to no user, "
+    "tenant or account ({0}): the shape of public content (catalogues, articles, search, "
+    "feeds), low. If these records are not meant for every certificate holder, add the "
+    "login wall"
+)
+
+
+def public_shaped_read(
+    project: ProjectModel,
+    analysis: RouteAnalysis,
+    open_methods: list[str] | tuple[str, ...],
+    found: Exposure,
+) -> str:
+    """Evidence note when the open route only reads unowned records, else ``""``."""
+    if (analysis.function is None and analysis.klass is None) or found.keyed_lookup:
+        return ""  # the view's code was not read, or it fetches a record by the caller's key
+    functions = _reached(project, view_functions(project, analysis))
+    methods = {m for m in open_methods if m != "*"}
+    if methods - SAFE_METHODS:
+        return ""
+    if "*" in open_methods and analysis.function is None:
+        return ""  # a class view open to every method: its writes are not all in sight
+    if any(_writes(f) or f.facts.mentions_user for f in functions):
+        return ""  # it changes data, or it is made for a signed-in user (request.user)
+    models = _read_models(project, analysis, functions)
+    if any(_private(project, model) for model in models):
+        return ""
+    shown = ", ".join(sorted({m.rsplit(".", 1)[-1] for m in models})) or "no model"
+    return NOTE.format(f"reads {shown}")
+
+
+def _reached(project: ProjectModel, functions: list[FunctionModel]) -> list[FunctionModel]:
+    """``functions`` and the project functions they call, two levels deep (files read so far)."""
+    found = {id(f): f for f in functions}
+    layer = list(functions)
+    for _depth in range(_MAX_DEPTH):
+        callees: list[FunctionModel] = []
+        for func in layer:
+            for name in func.facts.calls:
+                if "." not in name or name.startswith((".", "self.")):
+                    continue
+                callee = project.function_named(name, parse=False)
+                if callee is not None and id(callee) not in found:
+                    found[id(callee)] = callee
+                    callees.append(callee)
+        layer = callees
+    return list(found.values())
+
+
+def _writes(func: FunctionModel) -> bool:
+    """``func`` writes through the ORM (or saves a form)."""
+    return any(name.rsplit(".", 1)[-1] in ORM_WRITES for name in func.facts.calls)
+
+
+def _read_models(
+    project: ProjectModel, analysis: RouteAnalysis, functions: list[FunctionModel]
+) -> list[str]:
+    """Models the view (and what it calls) serves or queries (``?``: one the scan cannot name)."""
+    found: dict[str, None] = {}
+    served = served_model(project, analysis.klass) if analysis.klass is not None else None
+    if served is not None and analysis.function is None:
+        found[served] = None
+    for func in functions:
+        for lookup in func.facts.lookups:
+            if not lookup.user_scoped:
+                found[lookup.model or "?"] = None
+        for name in func.facts.calls:
+            manager = next((m for m in _MANAGERS if m + "." in name or name.endswith(m)), "")
+            owner = name.split(manager, 1)[0] if manager else ""
+            if owner and owner != "self.model":  # self.model: the served model
+                found[owner] = None
+    return list(found)
+
+
+def _private(project: ProjectModel, model: str) -> bool:
+    """A read of ``model`` may hand out a user's, a tenant's or an account's data."""
+    cls = project.class_named(model) if model != "?" else None
+    if cls is None or is_user_model(project, model) or tenant_paths(project, cls):
+        return True
+    owners = owner_fields(project, model)
+    if any(not attribution(name) for name in owners):
+        return True
+    return child_of_private(project, model)

@@ -1,0 +1,148 @@
+"""Open routes that only read unowned records are low; writes and private reads stay high.
+
+On the hand-reviewed real projects most high MG101 findings were catalogues, articles, search
+pages and feeds: routes that change nothing and read records whose only relation to a user
+says who wrote them (pythondotorg's jobs and events, Django Packages' packages, Kitsune's
+gallery). They are reported ``low`` with the reason. The twins keep ``high``: the same read of
+a record a user owns, of a record of a tenant, of accounts; a read that also writes; a fetch of
+an authored record by a caller-chosen id (Ralph's attachment download); an open ``POST``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mtlsguard.findings.model import ScanResult, Severity
+from tests.scan.projects import scan
+
+MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Article(models.Model):
+    title = models.CharField(max_length=100)
+    category = models.CharField(max_length=100)
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    last_modified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+
+
+class Invoice(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    total = models.IntegerField()
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=100)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL)
+
+
+class Report(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    body = models.TextField()
+
+
+class Attachment(models.Model):
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    data = models.BinaryField()
+"""
+
+VIEWS = """\
+from django.http import HttpResponse
+from django.views.generic import ListView
+
+from app.models import Article, Attachment, Invoice, Report
+
+
+class ArticleList(ListView):
+    model = Article
+
+
+class InvoiceList(ListView):
+    model = Invoice
+
+
+def articles(request):
+    titles = Article.objects.filter(category=request.GET.get("c"))
+    return HttpResponse(", ".join(a.title for a in titles))
+
+
+def reports(request):
+    return HttpResponse(", ".join(r.body for r in Report.objects.all()))
+
+
+def article_hit(request):
+    first = Article.objects.order_by("pk").first()
+    first.save()
+    return HttpResponse(first.title)
+
+
+def attachment(request, pk):
+    return HttpResponse(Attachment.objects.get(pk=pk).data)
+
+
+class ArticlePost(ListView):
+    model = Article
+
+    def post(self, request):
+        return HttpResponse("ok")
+"""
+
+URLS = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [
+    path("articles/", views.ArticleList.as_view()),
+    path("invoices/", views.InvoiceList.as_view()),
+    path("search/", views.articles),
+    path("reports/", views.reports),
+    path("hit/", views.article_hit),
+    path("attachments/<int:pk>/", views.attachment),
+    path("post/", views.ArticlePost.as_view()),
+]
+"""
+
+
+@pytest.fixture(scope="module")
+def severities(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Severity, str]]:
+    result: ScanResult = scan(
+        tmp_path_factory.mktemp("public_reads"),
+        {"app/models.py": MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS},
+    )
+    return {
+        (f.view or "").rsplit(".", 1)[-1]: (f.severity, f.evidence)
+        for f in result.findings
+        if f.rule_id == "MG101"
+    }
+
+
+@pytest.mark.parametrize("view", ["ArticleList", "articles"])
+def test_reads_of_authored_records_are_low_and_say_why(
+    severities: dict[str, tuple[Severity, str]], view: str
+) -> None:
+    severity, evidence = severities[view]
+    assert severity is Severity.LOW
+    assert "the shape of public content" in evidence
+    assert "Article" in evidence
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        "InvoiceList",  # a user's records
+        "reports",  # a tenant's records
+        "article_hit",  # writes
+        "attachment",  # an authored record fetched by a caller-chosen id
+        "ArticlePost",  # an open POST
+    ],
+)
+def test_private_reads_writes_and_keyed_fetches_stay_high(
+    severities: dict[str, tuple[Severity, str]], view: str
+) -> None:
+    severity, evidence = severities[view]
+    assert severity is Severity.HIGH, evidence
+    assert "the shape of public content" not in evidence
