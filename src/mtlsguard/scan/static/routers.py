@@ -279,9 +279,25 @@ def _short(node: ast.expr) -> str:
     return node.id if isinstance(node, ast.Name) else ""
 
 
+def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements of a module body, entering top-level ``if``/``try`` blocks (every branch)."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.If):
+            yield from _module_level(stmt.body)
+            yield from _module_level(stmt.orelse)
+        elif isinstance(stmt, ast.Try):
+            for block in (stmt.body, stmt.orelse, stmt.finalbody):
+                yield from _module_level(block)
+
+
 def _registrations(module: ParsedModule, var: str) -> Iterator[ast.Call]:
-    """``var.register("prefix", ViewSet, ...)`` calls at the top level of ``module``."""
-    for stmt in module.tree.body:
+    """``var.register("prefix", ViewSet, ...)`` calls at the top level of ``module``.
+
+    Registrations under a module-level condition (``if settings.API_ENABLED:``) count: the
+    URLconf includes the router under the same condition, and the scan reads every branch.
+    """
+    for stmt in _module_level(module.tree.body):
         if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
             continue
         call = stmt.value
