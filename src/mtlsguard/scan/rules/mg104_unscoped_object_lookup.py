@@ -98,7 +98,7 @@ from mtlsguard.scan.analysis.handoffs import handed_to_check
 from mtlsguard.scan.analysis.object_methods import checked_by_object_method
 from mtlsguard.scan.analysis.ownership import is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.parents import checked_parent
-from mtlsguard.scan.analysis.roles import RoleGate, handler_role
+from mtlsguard.scan.analysis.roles import RoleGate, decorator_gate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import user_aware
 from mtlsguard.scan.analysis.secrets import secret_keyed, signature_check
@@ -390,7 +390,10 @@ def _parent_records(
 def _handler_gate(
     ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel
 ) -> RoleGate | None:
-    """A staff or global-permission check the handler makes itself (``self.perm_check()``)."""
+    """A role check the handler makes itself (``self.perm_check()``) or its decorators make."""
+    gate = decorator_gate(ctx.project, handler.decorators)
+    if gate is not None:
+        return gate
     role = handler_role(ctx.project, analysis.klass, handler)
     if not role:
         return None
