@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mtlsguard.findings.model import Confidence, Severity
+from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.scan.engine import scan_project
 from tests.scan.projects import write_project
 
@@ -161,6 +161,17 @@ def report(request, noteid):
     return HttpResponse(Note.objects.get(pk=noteid).text)
 
 
+@method_decorator(can_read_note, name="dispatch")
+class RelatedView(View):
+    action = None
+
+    def get(self, request, noteid=None):
+        if self.action == "candidates":
+            noteid = request.GET.get("other")
+            return HttpResponse(Note.objects.get(pk=noteid).text)
+        return HttpResponse(Note.objects.filter(pk=noteid).count())
+
+
 @method_decorator(can_read_folder, name="dispatch")
 class FolderNoteView(View):
     def get(self, request, folderid, noteid):
@@ -178,12 +189,14 @@ urlpatterns = [
     path("audited/<int:noteid>/", views.AuditedView.as_view()),
     path("report/<int:noteid>/", views.ReportView.as_view()),
     path("report-fn/<int:noteid>/", views.report),
+    path("related/<int:noteid>/", views.RelatedView.as_view()),
+    path("candidates/<int:noteid>/", views.RelatedView.as_view(action="candidates")),
     path("folders/<int:folderid>/notes/<int:noteid>/", views.FolderNoteView.as_view()),
 ]
 """
 
 
-def _findings(tmp_path: Path) -> dict[tuple[str, str], tuple[Severity, Confidence, str]]:
+def _scan(tmp_path: Path) -> list[Finding]:
     root = write_project(
         tmp_path,
         {
@@ -196,9 +209,13 @@ def _findings(tmp_path: Path) -> dict[tuple[str, str], tuple[Severity, Confidenc
     )
     result = scan_project(root)
     assert result.errors == ()
+    return list(result.findings)
+
+
+def _findings(tmp_path: Path) -> dict[tuple[str, str], tuple[Severity, Confidence, str]]:
     return {
         (f.rule_id, (f.view or "").rsplit(".", 1)[-1]): (f.severity, f.confidence, f.evidence)
-        for f in result.findings
+        for f in _scan(tmp_path)
         if f.rule_id in ("MG101", "MG104")
     }
 
@@ -241,3 +258,20 @@ def test_decorator_checking_another_url_key_leaves_the_lookup_reported(tmp_path:
     found = _findings(tmp_path)
     assert ("MG101", "FolderNoteView") not in found
     assert found["MG104", "FolderNoteView"][:2] == (Severity.HIGH, Confidence.MEDIUM)
+
+
+def test_a_url_key_rebound_from_the_query_string_is_not_the_checked_object(
+    tmp_path: Path,
+) -> None:
+    # can_read_note checked the URL's noteid; the "candidates" branch rebinds noteid from
+    # request.GET before its lookup (reported), the other branch still fetches the checked one.
+    lines = {
+        f.location.line
+        for f in _scan(tmp_path)
+        if f.rule_id == "MG104" and (f.view or "").endswith(".RelatedView")
+    }
+    source = VIEWS.splitlines()
+    rebound = 1 + next(i for i, text in enumerate(source, 1) if 'GET.get("other")' in text)
+    checked = next(i for i, text in enumerate(source, 1) if "filter(pk=noteid)" in text)
+    assert rebound in lines
+    assert checked not in lines

@@ -205,6 +205,11 @@ class LazyBodyFacts:
         return cast("tuple[str, ...]", self._later("checked_url_keys") or ())
 
     @property
+    def rebound_params(self) -> tuple[tuple[str, int, int], ...]:
+        """Parameters assigned in the body: (name, first, last line the new value holds)."""
+        return cast("tuple[tuple[str, int, int], ...]", self._later("rebound_params") or ())
+
+    @property
     def self_fills(self) -> tuple[tuple[str, str], ...]:
         """``self.<attribute> = <call>(...)``: (attribute, resolved callee), generated fields."""
         return cast("tuple[tuple[str, str], ...]", self._later("self_fills") or ())

@@ -20,7 +20,11 @@ from mtlsguard.scan.facts.auth_guards import auth_guard
 from mtlsguard.scan.facts.branches import permission_branches
 from mtlsguard.scan.facts.caller_relations import caller_relation_lines
 from mtlsguard.scan.facts.capabilities import capability_facts, signed_guard
-from mtlsguard.scan.facts.decorator_checks import checked_url_keys, predicate_role
+from mtlsguard.scan.facts.decorator_checks import (
+    checked_url_keys,
+    predicate_role,
+    rebound_params,
+)
 from mtlsguard.scan.facts.exemption_marks import exemption_marks
 from mtlsguard.scan.facts.guards import (
     cert_guard,
@@ -169,6 +173,7 @@ def analyze_function(
         ),
         later={
             "instance_checks": lambda: instance_checks(func),
+            "rebound_params": lambda: rebound_params(func),
             "checked_url_keys": lambda: (
                 checked_url_keys(func) if walk.has_nested and mentions_user else ()
             ),

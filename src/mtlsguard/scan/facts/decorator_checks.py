@@ -27,7 +27,7 @@ from mtlsguard.scan.facts.owner_guards import requester
 from mtlsguard.scan.facts.role_guards import admin_role
 from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
 
-__all__ = ["checked_url_keys", "predicate_role"]
+__all__ = ["checked_url_keys", "predicate_role", "rebound_params"]
 
 _ACCOUNT_FLAGS = frozenset({"is_authenticated", "is_active", "is_anonymous", "pk", "id"})
 _PERMISSION_READS = frozenset({"groups", "has_perm", "has_perms", "user_permissions"})
@@ -184,3 +184,37 @@ def _asks(request: str, kwargs: str, key: str, names: frozenset[str]) -> Callabl
         return False
 
     return test
+
+
+def rebound_params(func: FunctionNode) -> tuple[tuple[str, int, int], ...]:
+    """Where a parameter no longer holds what the caller passed: ``(name, first, last)`` lines.
+
+    ``resourceid = request.GET.get("resourceids")`` inside ``if self.action == ...:`` rebinds
+    the URL's ``resourceid`` from that line to the end of the ``if`` body: a lookup there is
+    keyed by the query string, not by the URL key a decorator checked; the ``else`` branch
+    still holds the URL value.
+    """
+    args = func.args
+    params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    found: list[tuple[str, int, int]] = []
+    for node in (func, *own_nodes(func)):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):
+                continue
+            last = getattr(block[-1], "end_lineno", None) or block[-1].lineno
+            for stmt in block:
+                for name in _assigned(stmt):
+                    if name in params:
+                        found.append((name, stmt.lineno, last))
+    return tuple(found)
+
+
+def _assigned(stmt: ast.stmt) -> list[str]:
+    if isinstance(stmt, ast.Assign):
+        targets = stmt.targets
+    elif isinstance(stmt, ast.AnnAssign | ast.AugAssign) and stmt.value is not None:
+        targets = [stmt.target]
+    else:
+        return []
+    return [n.id for t in targets for n in walking.walk(t) if isinstance(n, ast.Name)]

@@ -20,7 +20,16 @@ from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, FunctionModel, Ref, Seq
+from mtlsguard.scan.project_model import (
+    Call,
+    ClassModel,
+    Const,
+    Expr,
+    FunctionModel,
+    ObjectLookup,
+    Ref,
+    Seq,
+)
 from mtlsguard.scan.rules._common import where
 
 __all__ = [
@@ -29,6 +38,7 @@ __all__ = [
     "decorator_checked_keys",
     "lookup_remediation",
     "privileged_account_destroy",
+    "rebound",
     "unchecked_object_findings",
 ]
 
@@ -103,6 +113,18 @@ _OBJECT_PERMISSION_DECORATORS = frozenset(
     {"permission_required_or_403", "permission_required_or_404"}
 )
 """django-guardian's object-permission decorators (public API: ``guardian.decorators``)."""
+
+
+def rebound(handler: FunctionModel, lookup: ObjectLookup) -> bool:
+    """A key of ``lookup`` is a parameter the handler rebound before it (not the URL value).
+
+    ``resourceid = request.GET.get("resourceids")`` then ``filter(pk=resourceid)``: the
+    decorator checked the URL's ``resourceid``, the lookup uses the query string's.
+    """
+    return any(
+        name in lookup.url_kwargs and first <= lookup.line <= last
+        for name, first, last in handler.facts.rebound_params
+    )
 
 
 def _class_decorators(ctx: RuleContext, cls: ClassModel, handler: str) -> Iterator[Expr]:

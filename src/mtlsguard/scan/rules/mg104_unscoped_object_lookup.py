@@ -122,6 +122,7 @@ from mtlsguard.scan.rules._object_checks import (
     decorator_checked_keys,
     lookup_remediation,
     privileged_account_destroy,
+    rebound,
     unchecked_object_findings,
 )
 
@@ -216,7 +217,11 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             )
             checked = decorator_checked_keys(ctx, analysis, handler)
             for lookup in lookups:
-                if lookup.url_kwargs and set(lookup.url_kwargs) <= checked:
+                if (
+                    lookup.url_kwargs
+                    and set(lookup.url_kwargs) <= checked
+                    and not rebound(handler, lookup)
+                ):
                     continue  # the object a decorator checked, named by the same URL key
                 owners = ctx.owner_fields(lookup.model)
                 user_record = not owners and is_user_model(ctx.project, lookup.model)
