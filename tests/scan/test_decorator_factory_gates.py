@@ -158,6 +158,7 @@ class ReportView(View):
 
 @can_read_note
 def report(request, noteid):
+    noteid = int(noteid)  # still the URL's key
     return HttpResponse(Note.objects.get(pk=noteid).text)
 
 

@@ -192,7 +192,7 @@ def rebound_params(func: FunctionNode) -> tuple[tuple[str, int, int], ...]:
     ``resourceid = request.GET.get("resourceids")`` inside ``if self.action == ...:`` rebinds
     the URL's ``resourceid`` from that line to the end of the ``if`` body: a lookup there is
     keyed by the query string, not by the URL key a decorator checked; the ``else`` branch
-    still holds the URL value.
+    still holds the URL value. A value computed from the parameter itself is no rebinding.
     """
     args = func.args
     params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
@@ -211,10 +211,17 @@ def rebound_params(func: FunctionNode) -> tuple[tuple[str, int, int], ...]:
 
 
 def _assigned(stmt: ast.stmt) -> list[str]:
+    """Names ``stmt`` binds to a value not derived from them.
+
+    ``locale = get_object_or_404(Locale, code=locale)`` still stands for the URL's locale
+    (the object it names), so it is no rebinding.
+    """
     if isinstance(stmt, ast.Assign):
-        targets = stmt.targets
-    elif isinstance(stmt, ast.AnnAssign | ast.AugAssign) and stmt.value is not None:
-        targets = [stmt.target]
+        targets, value = stmt.targets, stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        targets, value = [stmt.target], stmt.value
     else:
         return []
-    return [n.id for t in targets for n in walking.walk(t) if isinstance(n, ast.Name)]
+    used = {n.id for n in walking.walk(value) if isinstance(n, ast.Name)}
+    bound = (n.id for t in targets for n in walking.walk(t) if isinstance(n, ast.Name))
+    return [name for name in bound if name not in used]
