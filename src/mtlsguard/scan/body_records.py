@@ -197,6 +197,19 @@ class LazyBodyFacts:
         return cast("tuple[tuple[str, int, int], ...]", self._later("instance_checks") or ())
 
     @property
+    def checked_url_keys(self) -> tuple[str, ...]:
+        """URL keys a nested wrapper checks against the user before the view runs.
+
+        (:func:`mtlsguard.scan.facts.decorator_checks.checked_url_keys`).
+        """
+        return cast("tuple[str, ...]", self._later("checked_url_keys") or ())
+
+    @property
+    def rebound_params(self) -> tuple[tuple[str, int, int], ...]:
+        """Parameters assigned in the body: (name, first, last line the new value holds)."""
+        return cast("tuple[tuple[str, int, int], ...]", self._later("rebound_params") or ())
+
+    @property
     def self_fills(self) -> tuple[tuple[str, str], ...]:
         """``self.<attribute> = <call>(...)``: (attribute, resolved callee), generated fields."""
         return cast("tuple[tuple[str, str], ...]", self._later("self_fills") or ())

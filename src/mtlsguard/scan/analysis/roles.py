@@ -18,6 +18,7 @@ behind a global permission, who holds it is data the scan cannot see.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mtlsguard.scan.analysis.dispatch import gate_tests
@@ -29,6 +30,7 @@ from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import (
     Call,
     ClassModel,
+    Const,
     Expr,
     FunctionModel,
     Lambda,
@@ -38,7 +40,7 @@ from mtlsguard.scan.project_model import (
     Unknown,
 )
 
-__all__ = ["RoleGate", "handler_role", "lambda_role", "role_gate"]
+__all__ = ["RoleGate", "decorator_gate", "handler_role", "lambda_role", "role_gate"]
 
 _STAFF_NAMES = frozenset(
     {"staff_member_required", "IsAdminUser", "StaffuserRequiredMixin", "StaffRequiredMixin"}
@@ -283,16 +285,50 @@ def role_gate(project: ProjectModel, analysis: RouteAnalysis) -> RoleGate | None
                 base = item.func if isinstance(item, Call) else item
                 if isinstance(base, Ref) and short_of(base.name) in _STAFF_NAMES:
                     found.append(RoleGate("staff", short_of(base.name)))
-    for deco in decorators:
-        role = lambda_role(deco)
-        if role:
-            found.append(RoleGate(role, f"@user_passes_test(lambda u: {role} flag)"))
-        for ref in refs(deco):
-            role = _named_role(project, ref.name)
-            if role:
-                found.append(RoleGate(role, f"@{short_of(ref.name)}"))
+    found.extend(_decorator_gates(project, decorators))
+    return _strongest(found)
+
+
+def decorator_gate(project: ProjectModel, decorators: tuple[Expr, ...]) -> RoleGate | None:
+    """The strongest role gate among ``decorators`` (a handler's own, outermost first).
+
+    ``@method_decorator(group_required("Application Administrator"))`` on ``delete()``: the
+    factory's ``user_passes_test`` predicate asks the user's groups, a role over no object.
+    """
+    return _strongest(list(_decorator_gates(project, decorators)))
+
+
+def _strongest(found: list[RoleGate]) -> RoleGate | None:
     for wanted in ("superuser", "staff", "permission"):
         for gate in found:
             if gate.role == wanted:
                 return gate
     return None
+
+
+def _decorator_gates(
+    project: ProjectModel, decorators: list[Expr] | tuple[Expr, ...]
+) -> Iterator[RoleGate]:
+    for deco in decorators:
+        role = lambda_role(deco)
+        if role:
+            yield RoleGate(role, f"@user_passes_test(lambda u: {role} flag)")
+        for ref in refs(deco):
+            role = _named_role(project, ref.name)
+            if role:
+                yield RoleGate(role, _gate_label(deco, ref))
+
+
+def _gate_label(deco: Expr, ref: Ref) -> str:
+    """``@group_required("Graph Editor")``: the decorator, with the role names it is given."""
+    stack: list[Expr] = [deco]
+    while stack:
+        expr = stack.pop()
+        if not isinstance(expr, Call):
+            continue
+        names = [a.value for a in expr.args if isinstance(a, Const) and isinstance(a.value, str)]
+        if expr.func == ref and names:
+            return f"@{short_of(ref.name)}({', '.join(repr(n) for n in names)})"
+        stack.extend(expr.args)
+        stack.extend(value for _, value in expr.kwargs)
+    return f"@{short_of(ref.name)}"

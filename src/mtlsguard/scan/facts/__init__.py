@@ -20,6 +20,11 @@ from mtlsguard.scan.facts.auth_guards import auth_guard
 from mtlsguard.scan.facts.branches import permission_branches
 from mtlsguard.scan.facts.caller_relations import caller_relation_lines
 from mtlsguard.scan.facts.capabilities import capability_facts, signed_guard
+from mtlsguard.scan.facts.decorator_checks import (
+    checked_url_keys,
+    predicate_role,
+    rebound_params,
+)
 from mtlsguard.scan.facts.exemption_marks import exemption_marks
 from mtlsguard.scan.facts.guards import (
     cert_guard,
@@ -135,7 +140,8 @@ def analyze_function(
         ),
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
         self_writes=tuple(walk.self_writes),
-        role_guard=role_guard(func, nested=walk.has_nested) if role_hint else "",
+        role_guard=(role_guard(func, nested=walk.has_nested) if role_hint else "")
+        or (predicate_role(func) if "user_passes_test" in shorts else ""),
         user_check_params=user_check_params(func) if refuses else (),
         super_delegates=super_delegates(func) if walk.supers else (),
         not_allowed_stub=func.name in HTTP_METHODS and not_allowed_stub(func),
@@ -167,6 +173,10 @@ def analyze_function(
         ),
         later={
             "instance_checks": lambda: instance_checks(func),
+            "rebound_params": lambda: rebound_params(func),
+            "checked_url_keys": lambda: (
+                checked_url_keys(func) if walk.has_nested and mentions_user else ()
+            ),
             "self_fills": lambda: self_fills(func, walk.callee),
             "serves_nothing": lambda: serves_nothing(func),
             "gate_calls": lambda: gate_calls(func, walk.callee),

@@ -20,7 +20,16 @@ from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, FunctionModel, Ref, Seq
+from mtlsguard.scan.project_model import (
+    Call,
+    ClassModel,
+    Const,
+    Expr,
+    FunctionModel,
+    ObjectLookup,
+    Ref,
+    Seq,
+)
 from mtlsguard.scan.rules._common import where
 
 __all__ = [
@@ -29,6 +38,7 @@ __all__ = [
     "decorator_checked_keys",
     "lookup_remediation",
     "privileged_account_destroy",
+    "rebound",
     "unchecked_object_findings",
 ]
 
@@ -46,8 +56,16 @@ def decorator_checked_keys(
     decorators = [*analysis.route.wrappers, *handler.decorators]
     if analysis.function is not None and analysis.function is not handler:
         decorators.extend(analysis.function.decorators)
+    if analysis.klass is not None:
+        decorators.extend(_class_decorators(ctx, analysis.klass, short_of(handler.qualname)))
     keys: set[str] = set()
-    for deco in decorators:
+    for deco in _unwrapped(decorators):
+        if isinstance(deco, Ref):
+            # @can_read_note: its wrapper refuses unless a check of request.user and
+            # kwargs["noteid"] says yes (an object check of what that URL key names).
+            func = ctx.project.function_named(deco.name, parse=False)
+            keys.update(func.facts.checked_url_keys if func is not None else ())
+            continue
         if not (isinstance(deco, Call) and isinstance(deco.func, Ref)):
             continue
         func = ctx.project.function_named(deco.func.name, parse=False)
@@ -56,6 +74,8 @@ def decorator_checked_keys(
         )
         if checks:
             keys.update(_strings(deco))
+        if func is not None:
+            keys.update(func.facts.checked_url_keys)
     if analysis.klass is not None and analysis.framework == "drf":
         keys.update(_permission_checked_keys(ctx, analysis, analysis.klass))
     return keys
@@ -93,6 +113,52 @@ _OBJECT_PERMISSION_DECORATORS = frozenset(
     {"permission_required_or_403", "permission_required_or_404"}
 )
 """django-guardian's object-permission decorators (public API: ``guardian.decorators``)."""
+
+
+def rebound(handler: FunctionModel, lookup: ObjectLookup) -> bool:
+    """A key of ``lookup`` is a parameter the handler rebound before it (not the URL value).
+
+    ``resourceid = request.GET.get("resourceids")`` then ``filter(pk=resourceid)``: the
+    decorator checked the URL's ``resourceid``, the lookup uses the query string's.
+    """
+    return any(
+        name in lookup.url_kwargs and first <= lookup.line <= last
+        for name, first, last in handler.facts.rebound_params
+    )
+
+
+def _class_decorators(ctx: RuleContext, cls: ClassModel, handler: str) -> Iterator[Expr]:
+    """Decorators of the view's classes that wrap ``dispatch()`` or ``handler``.
+
+    ``@method_decorator(can_read_note, name="dispatch")`` on the class, or any decorator of a
+    project ``dispatch()`` along the MRO: each runs with the URL kwargs before the handler.
+    """
+    for entry in cls.mro:
+        local = ctx.project.class_named(entry)
+        if local is None:
+            continue
+        for deco in local.decorators:
+            target = deco.kwarg("name") if isinstance(deco, Call) else None
+            if isinstance(target, Const) and target.value in ("dispatch", handler):
+                yield deco
+        dispatch = local.methods.get("dispatch")
+        if dispatch is not None:
+            yield from dispatch.decorators
+
+
+def _unwrapped(decorators: list[Expr]) -> Iterator[Expr]:
+    """Each decorator, ``method_decorator(x)`` (Django's public adapter) replaced by ``x``."""
+    for deco in decorators:
+        if (
+            isinstance(deco, Call)
+            and isinstance(deco.func, Ref)
+            and deco.func.short == "method_decorator"
+            and deco.args
+        ):
+            inner = deco.args[0]
+            yield from inner.items if isinstance(inner, Seq) else (inner,)
+        else:
+            yield deco
 
 
 def _strings(deco: Call) -> Iterator[str]:

@@ -98,7 +98,7 @@ from mtlsguard.scan.analysis.handoffs import handed_to_check
 from mtlsguard.scan.analysis.object_methods import checked_by_object_method
 from mtlsguard.scan.analysis.ownership import is_tenant, is_user_model, tenant_paths
 from mtlsguard.scan.analysis.parents import checked_parent
-from mtlsguard.scan.analysis.roles import RoleGate, handler_role
+from mtlsguard.scan.analysis.roles import RoleGate, decorator_gate, handler_role
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import user_aware
 from mtlsguard.scan.analysis.secrets import secret_keyed, signature_check
@@ -122,6 +122,7 @@ from mtlsguard.scan.rules._object_checks import (
     decorator_checked_keys,
     lookup_remediation,
     privileged_account_destroy,
+    rebound,
     unchecked_object_findings,
 )
 
@@ -216,7 +217,11 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             )
             checked = decorator_checked_keys(ctx, analysis, handler)
             for lookup in lookups:
-                if lookup.url_kwargs and set(lookup.url_kwargs) <= checked:
+                if (
+                    lookup.url_kwargs
+                    and set(lookup.url_kwargs) <= checked
+                    and not rebound(handler, lookup)
+                ):
                     continue  # the object a decorator checked, named by the same URL key
                 owners = ctx.owner_fields(lookup.model)
                 user_record = not owners and is_user_model(ctx.project, lookup.model)
@@ -390,7 +395,10 @@ def _parent_records(
 def _handler_gate(
     ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel
 ) -> RoleGate | None:
-    """A staff or global-permission check the handler makes itself (``self.perm_check()``)."""
+    """A role check the handler makes itself (``self.perm_check()``) or its decorators make."""
+    gate = decorator_gate(ctx.project, handler.decorators)
+    if gate is not None:
+        return gate
     role = handler_role(ctx.project, analysis.klass, handler)
     if not role:
         return None

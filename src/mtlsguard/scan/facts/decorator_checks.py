@@ -1,0 +1,227 @@
+"""What a project decorator (or decorator factory) checks, read from its nested definitions.
+
+Two shapes of hand-written decorators that :mod:`.role_guards` and :mod:`.auth_guards` only see
+as "checks the user":
+
+* a factory returning ``user_passes_test(pred)`` where ``pred`` is a lambda or a function
+  defined inside the factory (``def group_required(*names): def in_groups(u): ...; return
+  user_passes_test(in_groups)``): ``user_passes_test`` hands the predicate nothing but the
+  user, so a predicate that asks more than the account state (``is_authenticated``,
+  ``is_active``) is a role over every object: :func:`predicate_role`;
+* a wrapper that refuses unless a check handed the user *and* a URL keyword says yes
+  (``if user_can_read(request.user, kwargs["noteid"]): return view(...) else: raise
+  PermissionDenied``): an object check of what that URL key names: :func:`checked_url_keys`.
+
+Both are syntax only; a predicate or wrapper of any other shape answers ``""``/``()``
+(unknown stays unknown).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from mtlsguard.scan import walking
+from mtlsguard.scan.facts.guards import guard_blocks
+from mtlsguard.scan.facts.owner_guards import requester
+from mtlsguard.scan.facts.role_guards import admin_role
+from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
+
+__all__ = ["checked_url_keys", "predicate_role", "rebound_params"]
+
+_ACCOUNT_FLAGS = frozenset({"is_authenticated", "is_active", "is_anonymous", "pk", "id"})
+_PERMISSION_READS = frozenset({"groups", "has_perm", "has_perms", "user_permissions"})
+_NOT_A_CHECK = frozenset({"bool", "getattr", "hasattr", "isinstance", "print", "str", "len"})
+
+
+def predicate_role(func: FunctionNode) -> str:
+    """The role of the ``user_passes_test(pred)`` that ``func`` returns, or ``""``.
+
+    ``"superuser"``/``"staff"`` when the predicate reads such a flag, ``"permission"`` when it
+    asks the user's groups or permissions or hands the user to a helper (a role over no
+    object: who holds it is data); ``""`` for an account-state test or no such return.
+    """
+    nested = {
+        n.name: n
+        for n in own_nodes(func, nested=True)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    for node in own_nodes(func):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        for call in walking.walk(node.value):
+            pred = _tested(call)
+            if isinstance(pred, ast.Name) and pred.id in nested:
+                role = _role_of(nested[pred.id].args, nested[pred.id].body)
+            elif isinstance(pred, ast.Lambda):
+                role = _role_of(pred.args, [ast.Return(pred.body)])
+            else:
+                continue
+            if role:
+                return role
+    return ""
+
+
+def _tested(node: object) -> ast.expr | None:
+    """``pred`` of ``user_passes_test(pred, ...)`` (Django's public decorator), else None."""
+    if not (isinstance(node, ast.Call) and node.args):
+        return None
+    callee = node.func
+    name = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")
+    return node.args[0] if name == "user_passes_test" else None
+
+
+def _role_of(args: ast.arguments, body: list[ast.stmt]) -> str:
+    """The role a predicate of one user parameter demands (see :func:`predicate_role`)."""
+    params = [a.arg for a in args.posonlyargs + args.args]
+    if not params:
+        return ""
+    user = params[0]
+    reads: list[str] = []
+    handed = False
+    for stmt in body:
+        for node in walking.walk(stmt):
+            if isinstance(node, ast.Attribute) and _is_name(node.value, user):
+                reads.append(node.attr)
+            elif isinstance(node, ast.Call) and _hands(node, user):
+                handed = True
+    role = admin_role(reads)
+    if role:
+        return role
+    if handed or any(r in _PERMISSION_READS for r in reads):
+        return "permission"
+    return ""
+
+
+def _is_name(node: object, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _hands(call: ast.Call, user: str) -> bool:
+    """``helper(u, ...)``: the user handed to a call that may decide about it."""
+    callee = call.func
+    name = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")
+    if name in _NOT_A_CHECK:
+        return False
+    given = [*call.args, *(kw.value for kw in call.keywords)]
+    return any(_is_name(arg, user) for arg in given)
+
+
+def checked_url_keys(func: FunctionNode) -> tuple[str, ...]:
+    """URL keys a wrapper defined in ``func`` checks against the user before the view runs.
+
+    The wrapper takes the view's ``**kwargs``; a refusing guard (:func:`guard_blocks`) asks a
+    call given the user (``request.user`` of its first parameter) and ``kwargs["key"]``
+    (directly or through a local assigned from it).
+    """
+    found: list[str] = []
+    for node in own_nodes(func, nested=True):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        kwargs = node.args.kwarg.arg if node.args.kwarg is not None else ""
+        params = [a.arg for a in node.args.posonlyargs + node.args.args]
+        if not kwargs or not params:
+            continue
+        request = params[1] if params[0] == "self" and len(params) > 1 else params[0]
+        aliases = _kwarg_aliases(node, kwargs)
+        read = {_kwarg_key(n, kwargs) for n in walking.walk(node)} - {""}
+        for key in sorted(read):
+            names = frozenset(n for n, k in aliases.items() if k == key)
+            if guard_blocks(node.body, _asks(request, kwargs, key, names)):
+                found.append(key)
+    return tuple(found)
+
+
+def _kwarg_key(node: object, kwargs: str) -> str:
+    """``K`` for ``kwargs["K"]`` or ``kwargs.get("K")``, else ``""``."""
+    if isinstance(node, ast.Subscript):
+        base, key = node.value, node.slice
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and node.args
+    ):
+        base, key = node.func.value, node.args[0]
+    else:
+        return ""
+    if _is_name(base, kwargs) and isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return key.value
+    return ""
+
+
+def _kwarg_aliases(func: ast.FunctionDef | ast.AsyncFunctionDef, kwargs: str) -> dict[str, str]:
+    """Locals assigned from one ``kwargs["K"]`` (``noteid = kwargs.get("noteid")``) -> ``K``."""
+    found: dict[str, str] = {}
+    for node in walking.walk(func):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target = node.targets[0]
+        named = {_kwarg_key(n, kwargs) for n in walking.walk(node.value)} - {""}
+        if isinstance(target, ast.Name) and len(named) == 1:
+            found[target.id] = named.pop()
+    return found
+
+
+def _asks(request: str, kwargs: str, key: str, names: frozenset[str]) -> Callable[[ast.expr], bool]:
+    """A test that calls a check given the user and the URL key ``key``."""
+
+    def user(node: ast.expr) -> bool:
+        own = isinstance(node, ast.Attribute) and node.attr == "user"
+        return (own and _is_name(getattr(node, "value", None), request)) or requester(node)
+
+    def keyed(node: ast.expr) -> bool:
+        if isinstance(node, ast.Name) and node.id in names:
+            return True
+        return _kwarg_key(node, kwargs) == key
+
+    def test(expr: ast.expr) -> bool:
+        for node in walking.walk(expr):
+            if isinstance(node, ast.Call):
+                given = [*node.args, *(kw.value for kw in node.keywords)]
+                if any(user(arg) for arg in given) and any(keyed(arg) for arg in given):
+                    return True
+        return False
+
+    return test
+
+
+def rebound_params(func: FunctionNode) -> tuple[tuple[str, int, int], ...]:
+    """Where a parameter no longer holds what the caller passed: ``(name, first, last)`` lines.
+
+    ``resourceid = request.GET.get("resourceids")`` inside ``if self.action == ...:`` rebinds
+    the URL's ``resourceid`` from that line to the end of the ``if`` body: a lookup there is
+    keyed by the query string, not by the URL key a decorator checked; the ``else`` branch
+    still holds the URL value. A value computed from the parameter itself is no rebinding.
+    """
+    args = func.args
+    params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    found: list[tuple[str, int, int]] = []
+    for node in (func, *own_nodes(func)):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):
+                continue
+            last = getattr(block[-1], "end_lineno", None) or block[-1].lineno
+            for stmt in block:
+                for name in _assigned(stmt):
+                    if name in params:
+                        found.append((name, stmt.lineno, last))
+    return tuple(found)
+
+
+def _assigned(stmt: ast.stmt) -> list[str]:
+    """Names ``stmt`` binds to a value not derived from them.
+
+    ``locale = get_object_or_404(Locale, code=locale)`` still stands for the URL's locale
+    (the object it names), so it is no rebinding.
+    """
+    if isinstance(stmt, ast.Assign):
+        targets, value = stmt.targets, stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        targets, value = [stmt.target], stmt.value
+    else:
+        return []
+    used = {n.id for n in walking.walk(value) if isinstance(n, ast.Name)}
+    bound = (n.id for t in targets for n in walking.walk(t) if isinstance(n, ast.Name))
+    return [name for name in bound if name not in used]
