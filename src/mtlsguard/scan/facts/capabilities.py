@@ -36,6 +36,9 @@ from mtlsguard.scan.project_model import Expr, Ref
 
 __all__ = ["capability_facts", "signed_guard"]
 
+_ALWAYS_RUN_BLOCKS = (ast.Try, ast.With, ast.AsyncWith)
+"""Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
+
 _SECRET_WORDS = frozenset({"token", "secret", "key", "nonce", "passphrase", "signature"})
 """Words of a field name that hold a secret (``initialization_token``, ``api_key``)."""
 _REQUEST_INPUT = frozenset(
@@ -225,7 +228,7 @@ def _top_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """Statements that run on every call: the body's, inside ``try``/``with`` included."""
     for stmt in body:
         yield stmt
-        if isinstance(stmt, ast.Try | ast.With | ast.AsyncWith):
+        if isinstance(stmt, _ALWAYS_RUN_BLOCKS):
             yield from _top_statements(stmt.body)
 
 

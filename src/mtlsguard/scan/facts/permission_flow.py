@@ -23,6 +23,9 @@ from mtlsguard.scan.project_model import ObjectFlow, ObjectLookup
 
 __all__ = ["object_flow", "permission_name"]
 
+_FLOW_NODES = (ast.Assign, ast.Call, ast.Compare)
+"""Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
+
 _NOT_ROOTS = frozenset({"self", "cls", "request", "args", "kwargs"})
 _PERMISSION_WORDS = ("perm", "can_", "allowed", "access")
 
@@ -234,7 +237,7 @@ def object_flow(func: FunctionNode, lookups: tuple[ObjectLookup, ...]) -> Object
     """The :class:`ObjectFlow` of ``func`` (its lookups are the walk's, with their keys)."""
     flow = _Flow(func, lookups)
     nodes = sorted(
-        (n for n in own_nodes(func) if isinstance(n, ast.Assign | ast.Call | ast.Compare)),
+        (n for n in own_nodes(func) if isinstance(n, _FLOW_NODES)),
         key=lambda n: (n.lineno, n.col_offset),
     )
     for node in nodes:
