@@ -124,7 +124,8 @@ class RuleContext:
     def sources(self) -> SourceFunctions:
         """Definitions re-read from their files, shared by the rules (each file read once)."""
         if self._shared.sources is None:
-            self._shared.sources = SourceFunctions(self.project.root)
+            project = self.project
+            self._shared.sources = SourceFunctions(project.root, project.parsed_definition)
         return self._shared.sources
 
     def model_sources(self) -> ModelSources:

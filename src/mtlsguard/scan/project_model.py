@@ -363,6 +363,9 @@ class ProjectModel:
     method_finder: Callable[[str], tuple[str, ...]] | None = field(default=None, repr=False)
     """Front-end hook: dotted paths of the methods called ``name`` in the classes of the files
     it has read (None: only the methods modelled so far are known)."""
+    parsed_definition: Callable[[str, int], object] | None = field(default=None, repr=False)
+    """Front-end hook: the ``def``/``class`` statement at (path, line) of a module it parsed
+    (None if it has none); rules that re-read a definition take it instead of parsing again."""
     _methods: dict[tuple[int, str], tuple[ClassModel, tuple[ClassModel, FunctionModel] | None]] = (
         field(default_factory=dict, init=False, repr=False, compare=False)
     )

@@ -19,6 +19,7 @@ from mtlsguard.scan.project_model import (
     Ref,
 )
 from mtlsguard.scan.static.class_bases import TYPING_BASES, base_node
+from mtlsguard.scan.static.definitions import DefinitionIndex
 from mtlsguard.scan.static.local_imports import with_function_imports
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
@@ -55,6 +56,7 @@ class ModelBuilder:
         project.loader = self.define
         project.peek = self.define_parsed
         project.method_finder = self.methods_named
+        project.parsed_definition = DefinitionIndex(tree)
 
     def want(self, dotted: str) -> None:
         """Queue ``dotted`` (and, for ``X.objects.all``, its owner ``X``) for modelling."""
