@@ -162,3 +162,21 @@ def test_a_file_the_parser_reads_otherwise_is_parsed_again(tmp_path: Path) -> No
     plain, _ = _parsed(tmp_path, b"# -*- coding: utf-8 -*-\n" + DECORATED.encode())
     plain.node("views.py", 2)
     assert "views.py" in plain._plain
+
+
+def test_a_parsed_definition_leaves_the_spans_a_parse_of_its_lines_would(tmp_path: Path) -> None:
+    # SOURCE's method holds a string at column 0: the parse of its indented lines fails, the
+    # whole file is parsed and its spans serve the text tests that follow (the class's text
+    # then runs to its last line, not to the string). Taking the front-end's statement must
+    # learn them too.
+    source = SOURCE.encode()
+    reused, parsed = _parsed(tmp_path, source)
+    method, helper = _line_of(source, "def method"), _line_of(source, "class Helper")
+    for sources in (reused, parsed):
+        assert sources.node("views.py", method) is not None
+        assert sources.mentions("views.py", helper, ("self.method(None)",))
+    assert reused._files["views.py"][1] == parsed._files["views.py"][1] != {}
+    fresh, _ = _parsed(tmp_path, source)
+    assert not fresh.mentions("views.py", helper, ("self.method(None)",))  # indentation only
+    other = _line_of(source, "def other")
+    assert _dump(reused.node("views.py", other)) == _dump(parsed.node("views.py", other))

@@ -108,13 +108,17 @@ class SourceFunctions:
 
     def _parse_definition(self, path: str, line: int) -> Definition | None:
         lines, spans = self._read(path)
-        if self.parsed is not None and path in self._plain:
-            found = self.parsed(path, line)
-            if isinstance(found, Definition):
-                undecorated = copy.copy(found)  # the lines parsed start at ``def``/``class``
-                undecorated.decorator_list = []
-                return undecorated
         span = spans.get(line) or self._indented(path, lines, line)
+        found = self.parsed(path, line) if self.parsed and path in self._plain else None
+        if isinstance(found, Definition):
+            # What a parse of its lines gives (they start at ``def``/``class``); and the file's
+            # spans are learnt when that parse would have needed the whole file, as below.
+            if path not in self._parsed and _first_parse_fails(lines, span, found):
+                self._parsed.add(path)
+                spans.update(self._spans(path))
+            undecorated = copy.copy(found)
+            undecorated.decorator_list = []
+            return undecorated
         node = _parse_span(lines, span) if span is not None else None
         if node is None and lines and path not in self._parsed:
             # A string at column 0 ends an indentation-based span early: ask the whole file.
@@ -147,6 +151,21 @@ class SourceFunctions:
             return _spans(ast.parse("\n".join(lines)))
         except (SyntaxError, ValueError):
             return {}
+
+
+def _first_parse_fails(lines: list[str], span: Span | None, found: Definition) -> bool:
+    """:func:`_parse_span` of ``span`` gives no node (``found`` is the definition there).
+
+    A span reaching the definition's last line, with nothing but blank and comment lines
+    after it, parses; any other is parsed to tell.
+    """
+    if span is None:
+        return True
+    end = found.end_lineno or found.lineno
+    tail = lines[end : span[1]]
+    if span[1] >= end and all(not row.strip() or row.lstrip().startswith("#") for row in tail):
+        return False
+    return _parse_span(lines, span) is None
 
 
 def _as_parsed(data: bytes, text: str, lines: list[str]) -> bool:
