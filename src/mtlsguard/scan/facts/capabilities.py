@@ -216,10 +216,19 @@ def _guard_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple
     if not tested:
         return ()
 
+    called: dict[int, frozenset[str]] = {}
+
+    def called_in(test: ast.expr) -> frozenset[str]:
+        """What the calls of ``test`` call (each test walked once, not once per name)."""
+        key = id(test)
+        if key not in called:
+            called[key] = frozenset(
+                callee_of(n) for n in walking.walk(test) if isinstance(n, ast.Call)
+            )
+        return called[key]
+
     def calls(name: str) -> Callable[[ast.expr], bool]:
-        return lambda test: any(
-            isinstance(n, ast.Call) and callee_of(n) == name for n in walking.walk(test)
-        )
+        return lambda test: name in called_in(test)
 
     return tuple(name for name in tested if guard_blocks(func.body, calls(name)))
 
