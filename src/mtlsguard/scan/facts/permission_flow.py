@@ -14,6 +14,7 @@ methods the root is handed to (``self._paste_plugin(request, plugin=plugin)``) a
 from __future__ import annotations
 
 import ast
+import operator
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import REQUEST_INPUT
@@ -25,6 +26,8 @@ __all__ = ["object_flow", "permission_name"]
 
 _FLOW_NODES = (ast.Assign, ast.Call, ast.Compare)
 """Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
+_POSITION = operator.attrgetter("lineno", "col_offset")
+"""Source order of nodes (a sort key computed in C)."""
 
 _NOT_ROOTS = frozenset({"self", "cls", "request", "args", "kwargs"})
 _PERMISSION_WORDS = ("perm", "can_", "allowed", "access")
@@ -238,7 +241,7 @@ def object_flow(func: FunctionNode, lookups: tuple[ObjectLookup, ...]) -> Object
     flow = _Flow(func, lookups)
     nodes = sorted(
         (n for n in own_nodes(func) if isinstance(n, _FLOW_NODES)),
-        key=lambda n: (n.lineno, n.col_offset),
+        key=_POSITION,
     )
     for node in nodes:
         if isinstance(node, ast.Assign):
