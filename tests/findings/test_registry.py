@@ -207,3 +207,22 @@ def test_a_broken_plugin_is_a_clear_error(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert "the rule plugin 'broken' (no_such_module_here) failed to load" in out.stdout
+
+
+def test_plugins_are_looked_up_only_where_a_distribution_declares_the_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No entry_points.txt on sys.path names the group: importlib.metadata need not be asked.
+    from mtlsguard.findings.plugin_index import group_may_have_entries
+
+    other = tmp_path / "other-1.0.dist-info"
+    other.mkdir()
+    (other / "entry_points.txt").write_text("[console_scripts]\nother = other:main\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path)])
+    assert not group_may_have_entries("mtlsguard.rules")
+    (other / "entry_points.txt").write_text("[mtlsguard.rules]\nacme = acme_rules\n")
+    assert group_may_have_entries("mtlsguard.rules")
+    # A zip archive on sys.path is importlib.metadata's to read.
+    (tmp_path / "bundle.zip").write_bytes(b"PK")
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "bundle.zip")])
+    assert group_may_have_entries("mtlsguard.rules")

@@ -162,9 +162,9 @@ def test_the_role_gate_of_a_route_is_computed_once_for_every_rule(
     calls: list[str] = []
     real = context.role_gate
 
-    def counting(project: object, analysis: object) -> object:
+    def counting(project: object, analysis: object, *shared: object) -> object:
         calls.append(analysis.route.pattern)  # type: ignore[attr-defined]
-        return real(project, analysis)  # type: ignore[arg-type]
+        return real(project, analysis, *shared)  # type: ignore[arg-type]
 
     monkeypatch.setattr(context, "role_gate", counting)
     found = _findings(tmp_path, "permission", "management_access")

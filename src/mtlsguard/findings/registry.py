@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
+from mtlsguard.findings.plugin_index import group_may_have_entries
 
 __all__ = [
     "DOCUMENTATION_URL",
@@ -358,7 +359,8 @@ def load_plugins() -> None:
     :raises RegistryError: when a plugin cannot be imported (naming the entry point).
     """
     global _plugins_loaded
-    if _plugins_loaded:
+    if _plugins_loaded or not group_may_have_entries(ENTRY_POINT_GROUP):
+        _plugins_loaded = True  # no distribution declares the group: nothing to import
         return
     import importlib.metadata  # only when rules are listed: `mtlsguard --help` stays quick
 

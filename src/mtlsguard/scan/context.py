@@ -21,6 +21,7 @@ from mtlsguard.scan.analysis.roles import RoleGate, role_gate
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import queryset_scope
 from mtlsguard.scan.analysis.sources import SourceFunctions
+from mtlsguard.scan.linearisation import Linearisation
 from mtlsguard.scan.project_model import (
     ClassModel,
     FunctionModel,
@@ -47,6 +48,8 @@ class _Shared:
     """By (view class, handler): a handler inherited by many viewsets is followed once each."""
     sources: SourceFunctions | None = None
     model_sources: ModelSources | None = None
+    linearisation: Linearisation | None = None
+    """Every route's role gate merges its view's MRO with this one (each class once)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +107,11 @@ class RuleContext:
         cache = self._shared.role_gates
         cached = cache.get(id(analysis))
         if cached is None or cached[0] is not analysis:
-            cached = cache[id(analysis)] = (analysis, role_gate(self.project, analysis))
+            shared = self._shared
+            if shared.linearisation is None:
+                shared.linearisation = Linearisation(self.project)
+            gate = role_gate(self.project, analysis, shared.linearisation)
+            cached = cache[id(analysis)] = (analysis, gate)
         return cached[1]
 
     def queryset_scope(self, cls: ClassModel) -> str | None:
@@ -117,7 +124,8 @@ class RuleContext:
     def sources(self) -> SourceFunctions:
         """Definitions re-read from their files, shared by the rules (each file read once)."""
         if self._shared.sources is None:
-            self._shared.sources = SourceFunctions(self.project.root)
+            project = self.project
+            self._shared.sources = SourceFunctions(project.root, project.parsed_definition)
         return self._shared.sources
 
     def model_sources(self) -> ModelSources:

@@ -363,6 +363,13 @@ class ProjectModel:
     method_finder: Callable[[str], tuple[str, ...]] | None = field(default=None, repr=False)
     """Front-end hook: dotted paths of the methods called ``name`` in the classes of the files
     it has read (None: only the methods modelled so far are known)."""
+    parsed_definition: Callable[[str, int], object] | None = field(default=None, repr=False)
+    """Front-end hook: the ``def``/``class`` statement at (path, line) of a module it parsed
+    (None if it has none); rules that re-read a definition take it instead of parsing again."""
+    _methods: dict[tuple[int, str], tuple[ClassModel, tuple[ClassModel, FunctionModel] | None]] = (
+        field(default_factory=dict, init=False, repr=False, compare=False)
+    )
+    """:meth:`method`'s answers by (``id()`` of the class, name), kept with the class."""
 
     def methods_named(self, name: str) -> list[FunctionModel]:
         """Project methods called ``name`` (``visible_for``) in the files read so far."""
@@ -393,12 +400,23 @@ class ProjectModel:
         return found
 
     def method(self, cls: ClassModel, name: str) -> tuple[ClassModel, FunctionModel] | None:
-        """Find ``name`` along ``cls``'s MRO among project classes (first definer wins)."""
+        """Find ``name`` along ``cls``'s MRO among project classes (first definer wins).
+
+        Memoised: a class is modelled once, with its methods and MRO, and the classes of its
+        MRO are modelled (or known not to be the project's) by the first search.
+        """
+        key = (id(cls), name)
+        cached = self._methods.get(key)
+        if cached is not None and cached[0] is cls:
+            return cached[1]
+        found = None
         for qual in cls.mro:
             owner = self.class_named(qual)
             if owner is not None and name in owner.methods:
-                return owner, owner.methods[name]
-        return None
+                found = owner, owner.methods[name]
+                break
+        self._methods[key] = (cls, found)
+        return found
 
     def attribute(self, cls: ClassModel, name: str) -> tuple[ClassModel, Expr] | None:
         """Find the class attribute ``name`` along ``cls``'s MRO among project classes."""

@@ -52,6 +52,8 @@ class ModelSources:
         self.root = Path(root).resolve()
         self._texts: dict[str, str] | None = None
         self._classes: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None
+        self.relation_fields: dict[int, tuple[ClassModel, tuple[tuple[Call, str], ...]]] = {}
+        """By ``id()`` of a modelled class (kept with it): its relation fields, in order."""
 
     def _files(self) -> dict[str, str]:
         if self._texts is None:
@@ -132,10 +134,27 @@ def child_relation(
     if sources is not None and not attr.endswith("_set"):
         for name in sources.classes_naming(attr):
             project.class_named(name)  # model it, so the search below sees it
-    return _reverse(project, cls, attr)
+    return _reverse(project, cls, attr, sources)
 
 
-def _reverse(project: ProjectModel, cls: ClassModel, attr: str) -> ChildRelation | None:
+def _relation_fields(cls: ClassModel, sources: ModelSources | None) -> tuple[tuple[Call, str], ...]:
+    """``cls``'s attributes that are relation fields, with their kind (once per class)."""
+    cached = sources.relation_fields.get(id(cls)) if sources is not None else None
+    if cached is not None and cached[0] is cls:
+        return cached[1]
+    found = tuple(
+        (value, kind)
+        for value in cls.attributes.values()
+        if (kind := _relation_field(value)) and isinstance(value, Call)
+    )
+    if sources is not None:
+        sources.relation_fields[id(cls)] = (cls, found)
+    return found
+
+
+def _reverse(
+    project: ProjectModel, cls: ClassModel, attr: str, sources: ModelSources | None = None
+) -> ChildRelation | None:
     """``related_name=attr`` (or the default ``<model>_set``) on a relation pointing at ``cls``."""
     default = attr.removesuffix("_set") if attr.endswith("_set") else None
     parents = set(cls.mro)
@@ -143,11 +162,7 @@ def _reverse(project: ProjectModel, cls: ClassModel, attr: str) -> ChildRelation
     for other in list(project.classes.values()):
         if default is not None and short_of(other.qualname).lower() != default:
             continue
-        for value in other.attributes.values():
-            kind = _relation_field(value)
-            if not kind:
-                continue
-            assert isinstance(value, Call)
+        for value, kind in _relation_fields(other, sources):
             related = value.kwarg("related_name")
             if default is None and not (isinstance(related, Const) and related.value == attr):
                 continue

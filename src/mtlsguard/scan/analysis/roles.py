@@ -27,6 +27,7 @@ from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.facts.role_guards import admin_role
 from mtlsguard.scan.knowledge import short_of
+from mtlsguard.scan.linearisation import Linearisation
 from mtlsguard.scan.project_model import (
     Call,
     ClassModel,
@@ -245,8 +246,13 @@ def _action_role(func: FunctionModel) -> str:
     return ""
 
 
-def role_gate(project: ProjectModel, analysis: RouteAnalysis) -> RoleGate | None:
-    """The strongest role gate in front of ``analysis``'s view (staff beats permission)."""
+def role_gate(
+    project: ProjectModel, analysis: RouteAnalysis, linearisation: Linearisation | None = None
+) -> RoleGate | None:
+    """The strongest role gate in front of ``analysis``'s view (staff beats permission).
+
+    ``linearisation``: the project's, shared by the routes (each class's MRO merged once).
+    """
     found: list[RoleGate] = []
     if analysis.framework == "admin":
         found.append(RoleGate("staff", "the Django admin site"))
@@ -271,7 +277,7 @@ def role_gate(project: ProjectModel, analysis: RouteAnalysis) -> RoleGate | None
                 role = _function_role(project, meth)
                 if role:
                     found.append(RoleGate(role, f"{short_of(local.qualname)}.{name}()"))
-        for name, func in gate_tests(project, cls):
+        for name, func in gate_tests(project, cls, linearisation):
             role = _test_role(project, func)
             if role:
                 owner = short_of(func.qualname.rsplit(".", 1)[0])

@@ -10,11 +10,23 @@ most of them are never walked.
 from __future__ import annotations
 
 import ast
+import copy
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 from mtlsguard.scan.facts.syntax import FunctionNode
 
 __all__ = ["MAX_FILE_BYTES", "SourceFunctions"]
+
+_COOKIE = re.compile(rb"coding[:=][ \t]*([-\w.]+)")
+_UTF8 = frozenset({b"utf-8", b"utf8", b"utf_8"})
+_ASCII_SUPERSETS = frozenset(
+    {b"ascii", b"us-ascii", b"latin-1", b"latin1", b"iso-8859-1", b"iso8859-1", b"cp1252"}
+)
+"""Encodings that read ASCII bytes as UTF-8 does (a cookie naming another one: parse again)."""
+_OTHER_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+"""Where ``str.splitlines`` breaks a line and the tokenizer does not."""
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Larger files are not re-read."""
@@ -46,8 +58,13 @@ class SourceFunctions:
     that fails (a string starting at column 0 inside the block).
     """
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, parsed: Callable[[str, int], object] | None = None) -> None:
         self.root = Path(root).resolve()
+        self.parsed = parsed
+        """The front-end's statement at (path, line) of a module it parsed, if it has one: the
+        same node as a parse of the definition's lines, once its decorators are left out."""
+        self._plain: set[str] = set()
+        """Files whose text (decoded here) is the parser's, line for line."""
         self._files: dict[str, tuple[list[str], dict[int, Span]]] = {}
         self._nodes: dict[tuple[str, int], Definition | None] = {}
         self._texts: dict[tuple[str, int], str] = {}
@@ -92,6 +109,16 @@ class SourceFunctions:
     def _parse_definition(self, path: str, line: int) -> Definition | None:
         lines, spans = self._read(path)
         span = spans.get(line) or self._indented(path, lines, line)
+        found = self.parsed(path, line) if self.parsed and path in self._plain else None
+        if isinstance(found, Definition):
+            # What a parse of its lines gives (they start at ``def``/``class``); and the file's
+            # spans are learnt when that parse would have needed the whole file, as below.
+            if path not in self._parsed and _first_parse_fails(lines, span, found):
+                self._parsed.add(path)
+                spans.update(self._spans(path))
+            undecorated = copy.copy(found)
+            undecorated.decorator_list = []
+            return undecorated
         node = _parse_span(lines, span) if span is not None else None
         if node is None and lines and path not in self._parsed:
             # A string at column 0 ends an indentation-based span early: ask the whole file.
@@ -108,10 +135,14 @@ class SourceFunctions:
             try:
                 if not file.is_relative_to(self.root) or file.stat().st_size > MAX_FILE_BYTES:
                     raise ValueError(path)
-                text = file.read_bytes().decode("utf-8", "replace")
+                data = file.read_bytes()
+                text = data.decode("utf-8", "replace")
             except (OSError, ValueError):
-                text = ""
-            self._files[path] = (text.splitlines(), {})
+                data, text = b"", ""
+            lines = text.splitlines()
+            if text and _as_parsed(data, text, lines):
+                self._plain.add(path)
+            self._files[path] = (lines, {})
         return self._files[path]
 
     def _spans(self, path: str) -> dict[int, Span]:
@@ -120,6 +151,45 @@ class SourceFunctions:
             return _spans(ast.parse("\n".join(lines)))
         except (SyntaxError, ValueError):
             return {}
+
+
+def _first_parse_fails(lines: list[str], span: Span | None, found: Definition) -> bool:
+    """:func:`_parse_span` of ``span`` gives no node (``found`` is the definition there).
+
+    A span reaching the definition's last line, with nothing but blank and comment lines
+    after it, parses; any other is parsed to tell.
+    """
+    if span is None:
+        return True
+    end = found.end_lineno or found.lineno
+    tail = lines[end : span[1]]
+    if span[1] >= end and all(not row.strip() or row.lstrip().startswith("#") for row in tail):
+        return False
+    return _parse_span(lines, span) is None
+
+
+def _as_parsed(data: bytes, text: str, lines: list[str]) -> bool:
+    """``lines`` are the lines the parser reads from ``data``, each with the same text.
+
+    UTF-8 (or ASCII) without a byte-order mark or another encoding's cookie, and no line
+    break but LF, CR LF and CR (``str.splitlines`` also breaks at form feeds and more).
+    """
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    if text[-1] in _OTHER_BREAKS or len(lines) != breaks + (text[-1] not in "\n\r"):
+        return False
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    cookie = _COOKIE.search(data if second < 0 else data[:second])
+    encoding = cookie.group(1).lower() if cookie else b"utf-8"
+    if data.isascii():
+        return encoding in _UTF8 or encoding in _ASCII_SUPERSETS
+    if data.startswith(b"\xef\xbb\xbf") or encoding not in _UTF8:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _indented_span(lines: list[str], line: int) -> Span | None:

@@ -36,6 +36,9 @@ from mtlsguard.scan.project_model import Expr, Ref
 
 __all__ = ["capability_facts", "signed_guard"]
 
+_ALWAYS_RUN_BLOCKS = (ast.Try, ast.With, ast.AsyncWith)
+"""Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
+
 _SECRET_WORDS = frozenset({"token", "secret", "key", "nonce", "passphrase", "signature"})
 """Words of a field name that hold a secret (``initialization_token``, ``api_key``)."""
 _REQUEST_INPUT = frozenset(
@@ -213,10 +216,19 @@ def _guard_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple
     if not tested:
         return ()
 
+    called: dict[int, frozenset[str]] = {}
+
+    def called_in(test: ast.expr) -> frozenset[str]:
+        """What the calls of ``test`` call (each test walked once, not once per name)."""
+        key = id(test)
+        if key not in called:
+            called[key] = frozenset(
+                callee_of(n) for n in walking.walk(test) if isinstance(n, ast.Call)
+            )
+        return called[key]
+
     def calls(name: str) -> Callable[[ast.expr], bool]:
-        return lambda test: any(
-            isinstance(n, ast.Call) and callee_of(n) == name for n in walking.walk(test)
-        )
+        return lambda test: name in called_in(test)
 
     return tuple(name for name in tested if guard_blocks(func.body, calls(name)))
 
@@ -225,7 +237,7 @@ def _top_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """Statements that run on every call: the body's, inside ``try``/``with`` included."""
     for stmt in body:
         yield stmt
-        if isinstance(stmt, ast.Try | ast.With | ast.AsyncWith):
+        if isinstance(stmt, _ALWAYS_RUN_BLOCKS):
             yield from _top_statements(stmt.body)
 
 

@@ -19,6 +19,9 @@ from mtlsguard.scan.project_model import ObjectLookup, Ref
 
 __all__ = ["caller_key"]
 
+_CHAINED = (ast.Attribute, ast.Call)
+"""Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
+
 _OWNER_WORDS = ("user", "owner", "author", "created_by", "account_holder", "member", "customer")
 
 
@@ -78,7 +81,7 @@ def _model_expr(source: ast.expr) -> ast.expr:
     """
     base = source
     called = False
-    while isinstance(base, ast.Attribute | ast.Call):
+    while isinstance(base, _CHAINED):
         if isinstance(base, ast.Call):
             called = True
             base = base.func

@@ -14,6 +14,7 @@ methods the root is handed to (``self._paste_plugin(request, plugin=plugin)``) a
 from __future__ import annotations
 
 import ast
+import operator
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import REQUEST_INPUT
@@ -22,6 +23,11 @@ from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
 from mtlsguard.scan.project_model import ObjectFlow, ObjectLookup
 
 __all__ = ["object_flow", "permission_name"]
+
+_FLOW_NODES = (ast.Assign, ast.Call, ast.Compare)
+"""Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
+_POSITION = operator.attrgetter("lineno", "col_offset")
+"""Source order of nodes (a sort key computed in C)."""
 
 _NOT_ROOTS = frozenset({"self", "cls", "request", "args", "kwargs"})
 _PERMISSION_WORDS = ("perm", "can_", "allowed", "access")
@@ -234,8 +240,8 @@ def object_flow(func: FunctionNode, lookups: tuple[ObjectLookup, ...]) -> Object
     """The :class:`ObjectFlow` of ``func`` (its lookups are the walk's, with their keys)."""
     flow = _Flow(func, lookups)
     nodes = sorted(
-        (n for n in own_nodes(func) if isinstance(n, ast.Assign | ast.Call | ast.Compare)),
-        key=lambda n: (n.lineno, n.col_offset),
+        (n for n in own_nodes(func) if isinstance(n, _FLOW_NODES)),
+        key=_POSITION,
     )
     for node in nodes:
         if isinstance(node, ast.Assign):

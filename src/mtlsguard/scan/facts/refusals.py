@@ -36,6 +36,9 @@ __all__ = [
     "unsafe_only_refusal",
 ]
 
+_CALL_STATEMENTS = (ast.Expr, ast.Assign)
+"""Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
+
 REFUSAL_ERRORS = frozenset(
     {"PermissionDenied", "NotAuthenticated", "NotAuthorized", "AuthenticationFailed", "Http404"}
 )
@@ -143,7 +146,7 @@ def gate_calls(
     """
     found: list[tuple[str, tuple[int, ...]]] = []
     for stmt in func.body:
-        if not (isinstance(stmt, ast.Expr | ast.Assign) and isinstance(stmt.value, ast.Call)):
+        if not (isinstance(stmt, _CALL_STATEMENTS) and isinstance(stmt.value, ast.Call)):
             continue
         call = stmt.value
         positions = tuple(i for i, a in enumerate(call.args) if _user_argument(a))

@@ -19,10 +19,14 @@ from mtlsguard.scan.project_model import (
     Ref,
 )
 from mtlsguard.scan.static.class_bases import TYPING_BASES, base_node
+from mtlsguard.scan.static.definitions import DefinitionIndex
 from mtlsguard.scan.static.local_imports import with_function_imports
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
 __all__ = ["DEEP_ATTRIBUTES", "ModelBuilder"]
+
+_ASSIGNMENTS = (ast.Assign, ast.AnnAssign)
+"""Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
 
 DEEP_ATTRIBUTES = frozenset(
     {
@@ -52,6 +56,7 @@ class ModelBuilder:
         project.loader = self.define
         project.peek = self.define_parsed
         project.method_finder = self.methods_named
+        project.parsed_definition = DefinitionIndex(tree)
 
     def want(self, dotted: str) -> None:
         """Queue ``dotted`` (and, for ``X.objects.all``, its owner ``X``) for modelling."""
@@ -202,7 +207,7 @@ class ModelBuilder:
         lines: dict[str, int] = {}
         methods: dict[str, FunctionModel] = {}
         for stmt in node.body:
-            if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+            if isinstance(stmt, _ASSIGNMENTS) and stmt.value is not None:
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 for target in targets:
                     if isinstance(target, ast.Name):

@@ -17,6 +17,8 @@ from mtlsguard.scan.static.modules import ParsedModule, absolute_import
 __all__ = ["function_imports", "with_function_imports"]
 
 FunctionDef = ast.FunctionDef | ast.AsyncFunctionDef
+_STATEMENT_FIELDS = ("body", "orelse", "finalbody")
+"""The fields of a statement that hold statements, in field order (no other field does)."""
 
 
 def function_imports(module: ParsedModule, node: FunctionDef) -> dict[str, str]:
@@ -41,7 +43,10 @@ def function_imports(module: ParsedModule, node: FunctionDef) -> dict[str, str]:
                     target = f"{base}.{alias.name}" if base else alias.name
                     found[alias.asname or alias.name] = target
         elif isinstance(stmt, ast.stmt):
-            stack.extend(ast.iter_child_nodes(stmt))
+            # The statements among its children, as ``ast.iter_child_nodes`` orders them
+            # (handlers and match cases are no statements: their bodies are not entered).
+            for field in _STATEMENT_FIELDS:
+                stack.extend(getattr(stmt, field, ()))
     return found
 
 

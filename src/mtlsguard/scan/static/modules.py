@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mtlsguard.findings.model import Location, ScanError
-from mtlsguard.scan.static.parsing import parse_python
+from mtlsguard.scan.static.parsing import parse_module
 
 __all__ = ["HINT_WORDS", "MAX_FILE_BYTES", "ModuleFiles", "ParsedModule", "absolute_import"]
 
@@ -78,6 +78,8 @@ class ParsedModule:
     headers, middleware), so every definition in it is modelled, not only reached ones."""
     hints: frozenset[str] = frozenset()
     """Which of :data:`HINT_WORDS` occur in the source."""
+    lowered: bool = False
+    """The tree is of the source rewritten for the running interpreter (a newer Python's)."""
 
     def location(self, node: ast.AST) -> Location:
         """Location of ``node`` in this module."""
@@ -239,7 +241,7 @@ class ModuleFiles:
             self._error(relpath, f"cannot read file: {exc.strerror or exc}")
             return None
         try:
-            tree = parse_python(data, relpath)
+            tree, lowered = parse_module(data, relpath)
         except SyntaxError as exc:
             self._error(relpath, f"syntax error at line {exc.lineno}: {exc.msg}")
             return None
@@ -248,7 +250,7 @@ class ModuleFiles:
             return None
         self.files_scanned += 1
         self.lines_scanned += data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-        module = ParsedModule(dotted, real, relpath, tree, is_package)
+        module = ParsedModule(dotted, real, relpath, tree, is_package, lowered=lowered)
         hints = frozenset(word for word, token in _HINT_BYTES if token in data)
         module.hints = hints
         module.module_wide = any(

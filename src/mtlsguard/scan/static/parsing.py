@@ -13,7 +13,7 @@ import ast
 import importlib.util
 import warnings
 
-__all__ = ["parse_python"]
+__all__ = ["parse_module", "parse_python"]
 
 
 def parse_python(source: str | bytes, filename: str = "<unknown>") -> ast.Module:
@@ -24,16 +24,21 @@ def parse_python(source: str | bytes, filename: str = "<unknown>") -> ast.Module
     Warnings the compiler emits about the source (invalid escape sequences, ...) are the
     project's business, not the scan's output, and are silenced.
     """
+    return parse_module(source, filename)[0]
+
+
+def parse_module(source: str | bytes, filename: str = "<unknown>") -> tuple[ast.Module, bool]:
+    """:func:`parse_python`, and whether the source had to be lowered (a newer Python's)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return ast.parse(source, filename=filename)
+            return ast.parse(source, filename=filename), False
         except SyntaxError as error:
             lowered = _lowered(source)
             if lowered is None:
                 raise
             try:
-                return ast.parse(lowered, filename=filename)
+                return ast.parse(lowered, filename=filename), True
             except SyntaxError:
                 raise error from None
 

@@ -31,6 +31,13 @@ from mtlsguard.scan.static.names import NameResolver
 
 __all__ = ["MAX_FILE_BYTES", "ParsedModule", "SourceTree"]
 
+_SCALARS = (str, int, float, bool)
+"""Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
+_NAMED = (ast.Name, ast.Attribute)
+"""Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
+_DISPLAYS = (ast.List, ast.Tuple, ast.Set)
+"""Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
+
 _BINOPS: dict[type[ast.operator], str] = {
     ast.BitAnd: "&",
     ast.BitOr: "|",
@@ -75,12 +82,12 @@ class SourceTree(NameResolver):
             return Unknown("...")
         if isinstance(node, ast.Constant):
             value = node.value
-            if isinstance(value, str | int | float | bool) or value is None:
+            if isinstance(value, _SCALARS) or value is None:
                 return Const(value)
             return Unknown(type(value).__name__)
-        if isinstance(node, ast.Name | ast.Attribute):
+        if isinstance(node, _NAMED):
             return self._name_expr(module, node, depth, shallow)
-        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        if isinstance(node, _DISPLAYS):
             return Seq(tuple(self._expr(module, e, depth + 1, shallow) for e in node.elts))
         if isinstance(node, ast.Dict):
             return Mapping(
