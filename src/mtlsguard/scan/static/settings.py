@@ -248,7 +248,10 @@ class _Evaluator:
             added = self.value(module, call.args[-1])
             grown = added.items if isinstance(added, Seq) else (Unknown("extend"),)
             items = grown if func.attr == "extend" else (added,)
-            self.locals[name] = _append(current, items) if isinstance(current, Seq) else current
+            if func.attr == "insert" and isinstance(current, Seq):
+                self.locals[name] = Seq((*items, *current.items))
+            elif isinstance(current, Seq):
+                self.locals[name] = _append(current, items)
             return
         old = self.values.get(name)
         if old is None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from mtlsguard.scan.project_model import Call, Const, Expr, Seq, Unknown
+from mtlsguard.scan.project_model import Call, Const, Expr, Ref, Seq, Unknown
 
 __all__ = [
     "ENV_SCHEMAS",
@@ -56,7 +56,9 @@ def with_schema_default(expr: Expr, node: ast.Call, defaults: dict[str, Expr]) -
     variable = node.args[0].value
     if len(node.args) > 1 or expr.kwarg("default") is not None or variable not in defaults:
         return expr
-    return Call(expr.func, expr.args, (*expr.kwargs, ("default", defaults[str(variable)])))
+    # The reader by its own name (``env``, ``env.str``), not the inlined ``environ.Env(...)``.
+    func = Ref(ast.unparse(node.func)) if isinstance(expr.func, Call) else expr.func
+    return Call(func, expr.args, (*expr.kwargs, ("default", defaults[str(variable)])))
 
 
 def spliced(node: ast.List | ast.Tuple, value: Value) -> Expr:
