@@ -246,6 +246,7 @@ def test_settings_model_follows_copies_filters_splices_and_schema_defaults(
         "app.mw.LoginRequiredMiddleware",
     ]
     exempt = settings.get("LOGIN_EXEMPT_URLS")
-    assert exempt is not None and exempt.additive
+    assert exempt is not None
+    assert exempt.additive
     values = [getattr(item, "value", None) for item in getattr(exempt.value, "items", ())]
     assert values == ["^static/", "^webhook/([\\w-]+)$", "complete/", "^metrics/"]
