@@ -250,3 +250,34 @@ def test_settings_model_follows_copies_filters_splices_and_schema_defaults(
     assert exempt.additive
     values = [getattr(item, "value", None) for item in getattr(exempt.value, "items", ())]
     assert values == ["^static/", "^webhook/([\\w-]+)$", "complete/", "^metrics/"]
+
+
+CONSENT = """\
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+class EmailConsent:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not settings.EMAIL_CONSENT_ENABLED:
+            return response
+        if not request.user.is_authenticated:
+            return response
+        if request.path == reverse("consent"):
+            return response
+        return redirect("consent")
+"""
+
+
+def test_redirect_meant_for_signed_in_users_is_no_login_wall(tmp_path: Path) -> None:
+    # Read as anonymous, every exit lets the caller through: the user check only picks which
+    # signed-in users are sent to a consent page.
+    result = _scan(tmp_path, "EmailConsent", CONSENT)
+    records = protections(result, "records/<int:pk>/")["*"]
+    assert (records.authenticated, records.decided_by) == (False, "none")
+    assert "records/<int:pk>/" in _mg101(result)

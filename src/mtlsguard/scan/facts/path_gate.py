@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from mtlsguard.scan.body_records import PathCond, PathTest
 from mtlsguard.scan.facts.guards import denies
-from mtlsguard.scan.facts.syntax import FunctionNode
+from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
 from mtlsguard.scan.facts.walk import Resolver
 from mtlsguard.scan.project_model import Call, Const, Expr, Ref, Seq
 
@@ -84,6 +84,8 @@ class _Reader:
         self.growth = growth
         self.aliases: dict[str, str | None] = {}
         self.passed: set[str] = set()
+        self.visited: set[int] = set()
+        """The ``return``/``raise`` statements (and refusing calls) the reading reached."""
         """Local names holding the response of the view (``self.get_response(request)``)."""
         self.budget = _BUDGET
         self.saw_path = False
@@ -228,6 +230,7 @@ class _Reader:
         for index, stmt in enumerate(body):
             rest = body[index + 1 :]
             if isinstance(stmt, ast.Return):
+                self.visited.add(id(stmt))
                 value = stmt.value
                 if isinstance(value, ast.Name) and value.id in self.passed:
                     return (
@@ -235,6 +238,7 @@ class _Reader:
                     )
                 return _return(stmt)
             if isinstance(stmt, ast.Raise) or (denies(stmt) and isinstance(stmt, ast.Expr)):
+                self.visited.add(id(stmt))
                 return TRUE
             if isinstance(stmt, ast.If):
                 return _branch(
@@ -364,9 +368,27 @@ def _string_setting(item: Expr) -> tuple[str, str | None] | None:
 def login_paths(
     func: FunctionNode, resolve: Resolver, growth: Growth = lambda _name: ()
 ) -> PathCond | None:
-    """When the hook ``func`` refuses an anonymous request, if that depends on its path."""
+    """When the hook ``func`` refuses an anonymous request, if that depends on its path.
+
+    A constant false: no way through the hook refuses an anonymous caller (every exit read).
+    """
     reader = _Reader(resolve, growth)
     found = reader.refuses(func.body)
-    if not reader.saw_path or reader.budget < 0 or found.kind in ("const", "unknown"):
+    if reader.budget < 0:
+        return None
+    if found == FALSE and _all_exits_read(func, reader.visited):
+        # Read as anonymous, no way through the hook refuses (``if not user.is_authenticated:
+        # return response`` before a redirect meant for signed-in users): no login wall.
+        return FALSE
+    if not reader.saw_path or found.kind in ("const", "unknown"):
         return None
     return found
+
+
+def _all_exits_read(func: FunctionNode, visited: set[int]) -> bool:
+    """Every ``return``, ``raise`` and refusing call of ``func`` was reached by the reading."""
+    return all(
+        id(node) in visited
+        for node in own_nodes(func)
+        if isinstance(node, ast.Return | ast.Raise) or (isinstance(node, ast.Expr) and denies(node))
+    )
