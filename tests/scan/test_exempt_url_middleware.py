@@ -83,6 +83,10 @@ def hook(request, name):
     return HttpResponse(User.objects.get(username=name).email)
 
 
+def mounted_hook(request, name):
+    return HttpResponse(User.objects.get(username=name).email)
+
+
 def asset(request, pk):
     return HttpResponse(User.objects.get(pk=pk).email)
 
@@ -114,7 +118,7 @@ from app import views
 
 urlpatterns = [
     re_path(r"^asset/(?P<pk>\\d+)$", views.asset),
-    re_path(r"^webhook/(?P<name>[\\w-]+)$", views.hook),
+    re_path(r"^webhook/(?P<name>[\\w-]+)$", views.mounted_hook),
 ]
 """
 
@@ -185,16 +189,17 @@ def test_route_an_exempt_regex_matches_is_still_reported(tmp_path: Path) -> None
     assert {"^webhook/(?P<name>[\\w-]+)$", "metrics/"} <= _mg101(result)
 
 
-def test_prefix_the_scan_cannot_compute_decides_only_what_every_prefix_decides(
+def test_prefix_the_scan_cannot_compute_protects_only_what_every_prefix_refuses(
     tmp_path: Path,
 ) -> None:
     result = _scan(tmp_path, "LoginRequiredMiddleware")
     mounted = {r.pattern: r for r in result.routes if r.pattern.startswith("<dynamic>")}
     asset = protections(result, "<dynamic>asset/(?P<pk>\\d+)$")["*"]
     assert (asset.authenticated, asset.decided_by) == (True, "middleware")
-    # ``webhook/`` is exempt under an empty prefix, not under a mount point: undecided.
+    # ``webhook/`` is exempt under an empty prefix (not under a mount point): it may be open.
     hook = protections(result, "<dynamic>webhook/(?P<name>[\\w-]+)$")["*"]
-    assert hook.authenticated is None, mounted
+    assert hook.authenticated is False, mounted
+    assert "<dynamic>webhook/(?P<name>[\\w-]+)$" in _mg101(result)
 
 
 def test_middleware_that_only_reads_is_authenticated_protects_nothing(tmp_path: Path) -> None:

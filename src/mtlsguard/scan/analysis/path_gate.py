@@ -30,36 +30,20 @@ _parser: Any = importlib.import_module("re._parser")
 """The standard library's regex parser (``sre_parse``), to generate a path a route accepts."""
 
 
-def _route_forms(
-    pattern: str, strip: str | None
-) -> tuple[list[str], re.Pattern[str] | None] | None:
-    """Sample paths of the route and a regex of all its paths (None for a regex route).
+def _route_forms(pattern: str, strip: str | None) -> tuple[str, re.Pattern[str] | None] | None:
+    """A sample path of the route and a regex of all its paths (None for a regex route).
 
-    A prefix the scan could not compute (``<dynamic>``: a URL prefix read from the database or
-    the environment) is sampled both empty and as a mount point: a test decides the route only
-    when every sample answers it the same way. A ``re_path`` route is sampled by generating a
-    string its regex accepts; None when that fails.
+    A ``re_path`` route is sampled by generating a string its regex accepts; None when that
+    fails.
     """
-    variants = [pattern.replace(DYNAMIC, mount) for mount in _MOUNTS]
-    if DYNAMIC not in pattern:
-        variants = [pattern]
-    samples: list[str] = []
-    whole: re.Pattern[str] | None = None
-    for variant in variants:
-        text = "/" + _ANCHOR.sub("", variant)
-        bare = _CONVERTER.sub("", text)
-        if _REGEX_CHARS.search(bare):
-            sample = _regex_sample(text)
-            if sample is None:
-                return None
-            whole = None
-        else:
-            sample = _CONVERTER.sub(lambda m: _SAMPLES.get(m.group(1) or "str", "x"), text)
-            whole = _converter_regex(text) if DYNAMIC not in pattern else None
-        samples.append(sample.lstrip(strip) if strip is not None else sample)
-    if whole is not None and strip is not None:
-        whole = _converter_regex(("/" + _ANCHOR.sub("", pattern)).lstrip(strip))
-    return samples, whole
+    text = "/" + _ANCHOR.sub("", pattern)
+    if strip is not None:
+        text = text.lstrip(strip)
+    if _REGEX_CHARS.search(_CONVERTER.sub("", text)):
+        sample = _regex_sample(text)
+        return (sample, None) if sample is not None else None
+    sample = _CONVERTER.sub(lambda m: _SAMPLES.get(m.group(1) or "str", "x"), text)
+    return sample, _converter_regex(text)
 
 
 def _converter_regex(text: str) -> re.Pattern[str]:
@@ -165,11 +149,10 @@ def _test(test: PathTest, pattern: str, settings: SettingsModel | None) -> bool 
     forms = _route_forms(pattern, test.lstrip)
     if values is None or forms is None:
         return None
-    samples, whole = forms
+    sample, whole = forms
     if test.op == "in":
         return any(whole.fullmatch(v) for v in values) if whole is not None else None
-    answers = {_sample_test(test.op, values, sample) for sample in samples}
-    return answers.pop() if len(answers) == 1 else None
+    return _sample_test(test.op, values, sample)
 
 
 def _sample_test(op: str, values: tuple[str, ...], sample: str) -> bool | None:
@@ -184,16 +167,31 @@ def _sample_test(op: str, values: tuple[str, ...], sample: str) -> bool | None:
 
 
 def refuses_route(cond: PathCond, pattern: str, settings: SettingsModel | None) -> bool | None:
-    """Whether the middleware refuses anonymous requests to ``pattern``'s paths (None: unsure)."""
+    """Whether the middleware refuses anonymous requests to ``pattern``'s paths (None: unsure).
+
+    A prefix the scan could not compute (``<dynamic>``: a URL prefix read from the database or
+    the environment) is tried empty and as a mount point: the route is behind the wall only if
+    every try refuses, open if one lets the anonymous caller through (the exempt regexes are
+    usually written for the same prefix, so the empty one is the shipped configuration).
+    """
+    if DYNAMIC not in pattern:
+        return _refuses(cond, pattern, settings)
+    answers = [_refuses(cond, pattern.replace(DYNAMIC, mount), settings) for mount in _MOUNTS]
+    if False in answers:
+        return False
+    return None if None in answers else True
+
+
+def _refuses(cond: PathCond, pattern: str, settings: SettingsModel | None) -> bool | None:
     if cond.kind == "const":
         return cond.value
     if cond.kind == "test" and cond.test is not None:
         return _test(cond.test, pattern, settings)
     if cond.kind == "not":
-        inner = refuses_route(cond.parts[0], pattern, settings)
+        inner = _refuses(cond.parts[0], pattern, settings)
         return None if inner is None else not inner
     if cond.kind in ("and", "or"):
-        answers = [refuses_route(p, pattern, settings) for p in cond.parts]
+        answers = [_refuses(p, pattern, settings) for p in cond.parts]
         decisive = cond.kind == "or"
         if decisive in answers:
             return decisive
