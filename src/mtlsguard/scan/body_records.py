@@ -113,14 +113,17 @@ class PathTest:
 
     ``op`` is ``in`` (equal to one of the values), ``startswith``, ``endswith``, ``match``,
     ``search`` or ``fullmatch`` (regular expressions, :mod:`re`'s functions); the path is tested
-    after ``lstrip`` (``request.path_info.lstrip("/")``). The values are the literal strings, or
-    the name of the Django setting that holds them (``setting``).
+    after ``lstrip`` (``request.path_info.lstrip("/")``). The values are the literal strings,
+    plus the items of the Django list settings named in ``settings`` (``LOGIN_EXEMPT_URLS``)
+    and the string settings in ``strings`` (``settings.LOGIN_URL.lstrip("/")``: the name and
+    what is stripped from its left).
     """
 
     op: str
     values: tuple[str, ...] = ()
-    setting: str = ""
+    settings: tuple[str, ...] = ()
     lstrip: str | None = None
+    strings: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -325,6 +325,9 @@ class SettingValue:
     location: Location
     conditional: bool = False
     """Assigned under an ``if``/``try`` or by a conditional expression."""
+    additive: bool = False
+    """Conditional only because an ``if`` may add items (``+=``, ``.append()``) to a list
+    assigned unconditionally: the value is every item that may be there (a superset)."""
 
 
 @dataclass(frozen=True, slots=True)

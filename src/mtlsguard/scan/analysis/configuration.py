@@ -36,6 +36,7 @@ from mtlsguard.scan.project_model import (
 __all__ = ["ProjectConfiguration"]
 
 _MIDDLEWARE_HOOKS = ("__call__", "process_request", "process_view")
+_NEVER_REFUSES = PathCond("const", value=False)
 _ALLOW_ANY: Expr = Ref("rest_framework.permissions.AllowAny")
 API_SETTINGS = "rest_framework.settings.api_settings."
 """DRF's public ``api_settings`` object: its ``DEFAULT_*`` attributes are ``REST_FRAMEWORK``'s."""
@@ -158,11 +159,15 @@ class _MiddlewareGates:
                 # ``return login_required(view_func)(request, ...)``: the middleware applies an
                 # authenticating decorator itself (weblate's RequireLoginMiddleware).
                 wraps = any(short_of(c) in AUTH_DECORATORS for c in facts.calls)
-                guard = guard or facts.auth_guard or wraps or _helper_guard(project, cls, facts)
-                partial = partial or facts.path_dependent
+                # Read as anonymous, every exit of the hook lets the caller through: its user
+                # check refuses signed-in users only (an email-consent redirect).
+                passes = facts.login_paths == _NEVER_REFUSES
+                own = (facts.auth_guard or wraps) and not passes
+                guard = guard or own or _helper_guard(project, cls, facts)
+                partial = partial or (facts.path_dependent and not passes)
                 # ``if not user.is_authenticated and path not in EXEMPT: return redirect(...)``:
                 # refuses by path (even when the refusal sits in a nested ``if``).
-                paths = paths or facts.login_paths
+                paths = paths or (None if passes else facts.login_paths)
                 checker = checker or _user_checker(project, cls, facts)
                 if facts.cert_guard:
                     cert = True

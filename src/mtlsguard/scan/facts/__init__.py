@@ -49,7 +49,7 @@ from mtlsguard.scan.facts.object_methods import (
 from mtlsguard.scan.facts.object_tests import object_tests
 from mtlsguard.scan.facts.owner_guards import owner_guard
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
-from mtlsguard.scan.facts.path_gate import login_paths
+from mtlsguard.scan.facts.path_gate import Growth, login_paths
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
 from mtlsguard.scan.facts.public_filter import public_filter
 from mtlsguard.scan.facts.random_fills import self_fills
@@ -83,12 +83,15 @@ def analyze_function(
     func: FunctionNode,
     resolve: Resolver,
     constant: Callable[[str], str | None] = lambda _name: None,
+    growth: Growth = lambda _name: (),
 ) -> FunctionFacts:
     """Compute :class:`FunctionFacts` for ``func``.
 
     :param resolve: resolves an expression of ``func``'s module to an :data:`Expr`.
     :param constant: value of a module-level string constant, by name (for header names kept
         in constants such as ``CERT_HEADER = "HTTP_X_SSL_CLIENT_S_DN"``).
+    :param growth: what the module may add to a module-level list after assigning it
+        (``EXEMPT += [...]`` under an ``if``; None: assigned again in a block, unknown).
     """
     walk = FunctionWalk(func, resolve, constant)
     walk.run()
@@ -134,7 +137,7 @@ def analyze_function(
             pre_login_session(func, calls_login=walk.calls_login) if user_hint else ""
         ),
         login_paths=(
-            login_paths(func, resolve)
+            login_paths(func, resolve, growth)
             if func.name in _MIDDLEWARE_HOOKS and "path" in hints and user_hint
             else None
         ),

@@ -10,21 +10,30 @@ The hook is read as if the caller were anonymous (``is_authenticated`` false, ``
 true, no staff flag): each ``if`` splits on its test and the result is the condition, over
 tests of the request path, under which the hook refuses (returns a refusal or raises). A test
 of anything else (a session key, a header, a helper's answer) is ``unknown``: the routes it
-decides stay undecided. Literal strings, module constants, ``re.compile()`` of them and lists
-of them are resolved here; ``settings.NAME`` is kept by name for the analysis to look up.
+decides stay undecided. ``hasattr(request, "user")`` is true (the anonymous caller has Django's
+``AnonymousUser``; the check only asserts that the authentication middleware is installed).
+Literal strings, module constants, ``re.compile()`` of them and lists of them are resolved
+here; ``settings.NAME`` (a list, or a string such as ``settings.LOGIN_URL.lstrip("/")``) is kept
+by name for the analysis to look up. A module-level list that the module grows later
+(``EXEMPT += [re.compile(e) for e in settings.LOGIN_EXEMPT_URLS]``, maybe under an ``if``) is
+read with every item it may hold: more exemptions can only make fewer routes protected.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from mtlsguard.scan.body_records import PathCond, PathTest
 from mtlsguard.scan.facts.guards import denies
-from mtlsguard.scan.facts.syntax import FunctionNode
+from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
 from mtlsguard.scan.facts.walk import Resolver
 from mtlsguard.scan.project_model import Call, Const, Expr, Ref, Seq
 
-__all__ = ["login_paths"]
+__all__ = ["Growth", "login_paths"]
+
+Growth = Callable[[str], tuple[ast.expr, ...] | None]
+"""What the module may add to its list ``name`` after assigning it (None: unknown)."""
 
 TRUE = PathCond("const", value=True)
 FALSE = PathCond("const", value=False)
@@ -70,9 +79,14 @@ def _join(kind: str, parts: list[PathCond]) -> PathCond:
 class _Reader:
     """Reads one hook; ``aliases`` maps local names to the path (and the stripped chars)."""
 
-    def __init__(self, resolve: Resolver) -> None:
+    def __init__(self, resolve: Resolver, growth: Growth) -> None:
         self.resolve = resolve
+        self.growth = growth
         self.aliases: dict[str, str | None] = {}
+        self.passed: set[str] = set()
+        self.visited: set[int] = set()
+        """The ``return``/``raise`` statements (and refusing calls) the reading reached."""
+        """Local names holding the response of the view (``self.get_response(request)``)."""
         self.budget = _BUDGET
         self.saw_path = False
 
@@ -94,7 +108,32 @@ class _Reader:
         return False, None
 
     def values(self, node: ast.expr) -> PathTest | None:
-        """The strings (or the setting) a path is compared with."""
+        """The strings (or the settings) a path is compared with."""
+        found = _values(self.resolve(node))
+        if found is None or not isinstance(node, ast.Name):
+            return found
+        grown = self.growth(node.id)
+        if grown is None:
+            return None
+        for added in grown:
+            more = self.added(added)
+            if more is None:
+                return None
+            found = _merged(found, more)
+        return found
+
+    def added(self, node: ast.expr) -> PathTest | None:
+        """``[re.compile(e) for e in settings.NAME]`` (or a plain list) added to a list."""
+        if isinstance(node, ast.ListComp | ast.GeneratorExp) and len(node.generators) == 1:
+            loop = node.generators[0]
+            elt = node.elt
+            if isinstance(elt, ast.Call) and len(elt.args) == 1 and not elt.keywords:
+                if not (isinstance(elt.func, ast.Attribute) and elt.func.attr == "compile"):
+                    return None
+                elt = elt.args[0]
+            if loop.ifs or not (_named([elt], 0, getattr(loop.target, "id", ""))):
+                return None
+            return _values(self.resolve(loop.iter))
         return _values(self.resolve(node))
 
     def test(self, op: str, values: ast.expr, path: ast.expr) -> PathCond:
@@ -103,7 +142,9 @@ class _Reader:
         if found is None:
             return UNKNOWN
         self.saw_path = True
-        return PathCond("test", test=PathTest(op, found.values, found.setting, strip))
+        return PathCond(
+            "test", test=PathTest(op, found.values, found.settings, strip, found.strings)
+        )
 
     def cond(self, node: ast.expr) -> PathCond:
         """``node`` as a condition, for an anonymous caller."""
@@ -146,6 +187,11 @@ class _Reader:
         func = node.func
         if isinstance(func, ast.Name) and func.id == "any" and len(node.args) == 1:
             return self.any_of(node.args[0])
+        if isinstance(func, ast.Name) and func.id == "hasattr" and len(node.args) == 2:
+            owner, attr = node.args
+            if _is_request(owner) and isinstance(attr, ast.Constant) and attr.value == "user":
+                return TRUE
+            return UNKNOWN
         if not isinstance(func, ast.Attribute):
             return UNKNOWN
         if func.attr in ("startswith", "endswith") and len(node.args) == 1:
@@ -184,29 +230,62 @@ class _Reader:
         for index, stmt in enumerate(body):
             rest = body[index + 1 :]
             if isinstance(stmt, ast.Return):
+                self.visited.add(id(stmt))
+                value = stmt.value
+                if isinstance(value, ast.Name) and value.id in self.passed:
+                    return (
+                        FALSE  # ``response = self.get_response(request)`` ... ``return response``
+                    )
                 return _return(stmt)
             if isinstance(stmt, ast.Raise) or (denies(stmt) and isinstance(stmt, ast.Expr)):
+                self.visited.add(id(stmt))
                 return TRUE
             if isinstance(stmt, ast.If):
-                test = self.cond(stmt.test)
-                return _join(
-                    "or",
-                    [
-                        _join("and", [test, self.refuses(stmt.body + rest)]),
-                        _join("and", [_not(test), self.refuses(stmt.orelse + rest)]),
-                    ],
+                return _branch(
+                    self.cond(stmt.test),
+                    self.refuses(stmt.body + rest),
+                    self.refuses(stmt.orelse + rest),
                 )
             if isinstance(stmt, ast.Try | ast.With):
                 return self.refuses(stmt.body + rest)
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                 target = stmt.targets[0]
                 if isinstance(target, ast.Name):
+                    self.passed.discard(target.id)
+                    if _return(ast.Return(value=stmt.value)) == FALSE:
+                        self.passed.add(target.id)
                     is_path, strip = self.path_of(stmt.value)
                     if is_path:
                         self.aliases[target.id] = strip
                     else:
                         self.aliases.pop(target.id, None)
         return FALSE
+
+
+def _branch(test: PathCond, then: PathCond, other: PathCond) -> PathCond:
+    """``(test and then) or (not test and other)``, simplified where one side is constant.
+
+    ``T or (not T and O)`` is ``T or O``: the two ``T`` are the same test, which three-valued
+    logic over an ``unknown`` test would otherwise lose (``if not hasattr(...): raise``).
+    """
+    if then == TRUE:
+        return _join("or", [test, other])
+    if other == TRUE:
+        return _join("or", [_not(test), then])
+    if then == FALSE:
+        return _join("and", [_not(test), other])
+    if other == FALSE:
+        return _join("and", [test, then])
+    return _join("or", [_join("and", [test, then]), _join("and", [_not(test), other])])
+
+
+def _merged(first: PathTest, second: PathTest) -> PathTest:
+    return PathTest(
+        "",
+        first.values + second.values,
+        first.settings + second.settings,
+        strings=first.strings + second.strings,
+    )
 
 
 def _return(stmt: ast.Return) -> PathCond:
@@ -240,15 +319,22 @@ def _named(args: list[ast.expr], index: int, name: str) -> bool:
     return isinstance(arg, ast.Name) and arg.id == name
 
 
-def _values(expr: Expr) -> PathTest | None:
-    """Literal strings (lists, tuples, ``re.compile()`` of them) or a ``settings`` name."""
+def _setting(expr: Expr) -> str:
+    """``settings.NAME`` -> ``NAME``, else ``""``."""
     if isinstance(expr, Ref):
         head, _, name = expr.name.rpartition(".")
         if head.endswith("settings") and name.isupper():
-            return PathTest("", setting=name)
-        return None
+            return name
+    return ""
+
+
+def _values(expr: Expr) -> PathTest | None:
+    """Literal strings (lists, tuples, ``re.compile()`` of them) or ``settings`` names."""
+    if name := _setting(expr):
+        return PathTest("", settings=(name,))
     items = expr.items if isinstance(expr, Seq) else (expr,)
     found: list[str] = []
+    strings: list[tuple[str, str | None]] = []
     for item in items:
         if (
             isinstance(item, Call)
@@ -257,16 +343,52 @@ def _values(expr: Expr) -> PathTest | None:
             and item.args
         ):
             item = item.args[0]
+        if string := _string_setting(item):
+            strings.append(string)
+            continue
         if not (isinstance(item, Const) and isinstance(item.value, str)):
             return None
         found.append(item.value)
-    return PathTest("", tuple(found))
+    return PathTest("", tuple(found), strings=tuple(strings))
 
 
-def login_paths(func: FunctionNode, resolve: Resolver) -> PathCond | None:
-    """When the hook ``func`` refuses an anonymous request, if that depends on its path."""
-    reader = _Reader(resolve)
+def _string_setting(item: Expr) -> tuple[str, str | None] | None:
+    """``settings.LOGIN_URL`` or ``settings.LOGIN_URL.lstrip("/")``: (name, stripped chars)."""
+    if name := _setting(item):
+        return name, None
+    if isinstance(item, Call) and isinstance(item.func, Ref) and len(item.args) == 1:
+        owner, _, method = item.func.name.rpartition(".")
+        arg = item.args[0]
+        name = _setting(Ref(owner))
+        if name and method == "lstrip" and isinstance(arg, Const) and isinstance(arg.value, str):
+            return name, arg.value
+    return None
+
+
+def login_paths(
+    func: FunctionNode, resolve: Resolver, growth: Growth = lambda _name: ()
+) -> PathCond | None:
+    """When the hook ``func`` refuses an anonymous request, if that depends on its path.
+
+    A constant false: no way through the hook refuses an anonymous caller (every exit read).
+    """
+    reader = _Reader(resolve, growth)
     found = reader.refuses(func.body)
-    if not reader.saw_path or reader.budget < 0 or found.kind in ("const", "unknown"):
+    if reader.budget < 0:
+        return None
+    if found == FALSE and _all_exits_read(func, reader.visited):
+        # Read as anonymous, no way through the hook refuses (``if not user.is_authenticated:
+        # return response`` before a redirect meant for signed-in users): no login wall.
+        return FALSE
+    if not reader.saw_path or found.kind in ("const", "unknown"):
         return None
     return found
+
+
+def _all_exits_read(func: FunctionNode, visited: set[int]) -> bool:
+    """Every ``return``, ``raise`` and refusing call of ``func`` was reached by the reading."""
+    return all(
+        id(node) in visited
+        for node in own_nodes(func)
+        if isinstance(node, ast.Return | ast.Raise) or (isinstance(node, ast.Expr) and denies(node))
+    )

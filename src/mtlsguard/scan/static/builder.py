@@ -21,6 +21,7 @@ from mtlsguard.scan.project_model import (
 from mtlsguard.scan.static.class_bases import TYPING_BASES, base_node
 from mtlsguard.scan.static.definitions import DefinitionIndex
 from mtlsguard.scan.static.local_imports import with_function_imports
+from mtlsguard.scan.static.module_growth import module_growth
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
 __all__ = ["DEEP_ATTRIBUTES", "ModelBuilder"]
@@ -150,6 +151,16 @@ class ModelBuilder:
             return None
         return None
 
+    def _growth(self, module: ParsedModule, name: str) -> tuple[ast.expr, ...] | None:
+        """What the module that assigns ``name`` (this one, or one it imports it from) adds."""
+        if name in module.assigns:
+            return module_growth(module, name)
+        target = module.imports.get(name)
+        found = self.tree.lookup(target) if target else None
+        if found is None or not isinstance(found[1], ast.expr):
+            return None
+        return module_growth(found[0], target.rpartition(".")[2]) if target else None
+
     def function(
         self, module: ParsedModule, node: ast.FunctionDef | ast.AsyncFunctionDef, qual: str
     ) -> FunctionModel:
@@ -165,6 +176,7 @@ class ModelBuilder:
                 node,
                 lambda expr: self.tree.expr(scope, expr, shallow=True),
                 lambda name: self._constant(module, name),
+                lambda name: self._growth(module, name),
             )
 
         decorators = tuple(self.tree.expr(module, d) for d in node.decorator_list)

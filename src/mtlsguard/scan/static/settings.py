@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from mtlsguard.findings.model import Unresolved
+from mtlsguard.findings.model import Location, Unresolved
 from mtlsguard.scan import walking
 from mtlsguard.scan.project_model import (
     BinOp,
@@ -24,6 +24,7 @@ from mtlsguard.scan.project_model import (
     Seq,
     SettingsModel,
     SettingValue,
+    Unknown,
 )
 from mtlsguard.scan.static.folding import fold_string, static_string
 from mtlsguard.scan.static.layout import (
@@ -39,6 +40,14 @@ from mtlsguard.scan.static.settings_handoffs import (
     KNOWN_HELPERS,
     SPLIT_SETTINGS,
     namespace_handoffs,
+)
+from mtlsguard.scan.static.settings_values import (
+    ENV_SCHEMAS,
+    comprehension,
+    copied,
+    env_schema,
+    spliced,
+    with_schema_default,
 )
 from mtlsguard.scan.static.source import SourceTree
 
@@ -89,6 +98,10 @@ class _Evaluator:
         """Depth of ``try`` bodies around the statement (a failed import is expected there)."""
         self.injections: list[str] = []
         """Calls handed the module namespace (:attr:`SettingsModel.injected_by`)."""
+        self.locals: dict[str, Expr] = {}
+        """Lower-case module names (``middleware_list = list(MIDDLEWARE)``), as evaluated."""
+        self.env_defaults: dict[str, dict[str, Expr]] = {}
+        """django-environ readers by local name: the schema default of each variable."""
 
     def module(self, module: ParsedModule, *, conditional: bool) -> None:
         if module.name in self.seen:
@@ -170,6 +183,11 @@ class _Evaluator:
             self.values[target.id] = SettingValue(
                 value, module.location(stmt), conditional or _is_conditional(value)
             )
+        elif isinstance(target, ast.Name):
+            if isinstance(node, ast.Call) and self.tree.dotted_of(module, node.func) in ENV_SCHEMAS:
+                schema = env_schema(node)
+                self.env_defaults[target.id] = {k: self.value(module, v) for k, v in schema.items()}
+            self.locals[target.id] = self.value(module, node)
         elif (
             isinstance(target, ast.Subscript)
             and isinstance(target.value, ast.Name)
@@ -191,9 +209,7 @@ class _Evaluator:
         else:
             items = added.items if isinstance(added, Seq) else (added,)
             new = _append(old.value if old else None, items)
-        self.values[name] = SettingValue(
-            new, module.location(stmt), cond or bool(old and old.conditional)
-        )
+        self.values[name] = _grown(new, module.location(stmt), old, cond)
 
     def merge(
         self,
@@ -227,6 +243,16 @@ class _Evaluator:
         if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
             return
         name = func.value.id
+        if name in self.locals and func.attr in ("append", "insert", "extend") and call.args:
+            current = self.locals[name]
+            added = self.value(module, call.args[-1])
+            grown = added.items if isinstance(added, Seq) else (Unknown("extend"),)
+            items = grown if func.attr == "extend" else (added,)
+            if func.attr == "insert" and isinstance(current, Seq):
+                self.locals[name] = Seq((*items, *current.items))
+            elif isinstance(current, Seq):
+                self.locals[name] = _append(current, items)
+            return
         old = self.values.get(name)
         if old is None:
             return
@@ -246,7 +272,7 @@ class _Evaluator:
             new = _append(old.value, added.items if isinstance(added, Seq) else (added,))
         else:
             return
-        self.values[name] = SettingValue(new, module.location(stmt), conditional or old.conditional)
+        self.values[name] = _grown(new, module.location(stmt), old, conditional)
 
     def mapping_mutation(
         self, module: ParsedModule, stmt: ast.Expr, call: ast.Call, name: str, cond: bool
@@ -317,6 +343,20 @@ class _Evaluator:
         # they had at this point, not the module's last assignment.
         if isinstance(node, ast.Name) and node.id in self.values:
             return self.values[node.id].value
+        if isinstance(node, ast.Name) and node.id in self.locals:
+            return self.locals[node.id]
+        if isinstance(node, ast.List | ast.Tuple):
+            return spliced(node, lambda elt: self.value(module, elt))
+        if isinstance(node, ast.ListComp | ast.GeneratorExp):
+            return comprehension(node, lambda elt: self.value(module, elt))
+        if isinstance(node, ast.Call):
+            found = copied(node, lambda elt: self.value(module, elt))
+            if found is not None:
+                return found
+            reader = node.func.value if isinstance(node.func, ast.Attribute) else node.func
+            if isinstance(reader, ast.Name) and reader.id in self.env_defaults:
+                expr = self.tree.expr(module, node)
+                return with_schema_default(expr, node, self.env_defaults[reader.id])
         if isinstance(node, ast.BinOp | ast.JoinedStr) or (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -340,6 +380,13 @@ class _Evaluator:
             return static_string(setting.value)
         node = module.assigns.get(name)
         return fold_string(node, module.assigns) if node is not None else None
+
+
+def _grown(new: Expr, location: Location, old: SettingValue | None, cond: bool) -> SettingValue:
+    """``NAME += [...]``/``.append()``: conditional only by what an ``if`` may add."""
+    conditional = cond or bool(old and old.conditional)
+    additive = conditional and old is not None and (not old.conditional or old.additive)
+    return SettingValue(new, location, conditional, additive=additive)
 
 
 def _reads_environment(node: ast.expr) -> bool:

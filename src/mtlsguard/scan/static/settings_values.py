@@ -1,0 +1,126 @@
+"""Values of a settings module that need more than one expression: copies, splices, filters.
+
+Settings modules build lists in steps::
+
+    MIDDLEWARE = BASE_MIDDLEWARE
+    if ENABLE_AUDITLOG:
+        middleware_list = list(MIDDLEWARE)
+        middleware_list.insert(index, "app.middleware.History")
+        MIDDLEWARE = middleware_list
+    MIDDLEWARE = [m for m in MIDDLEWARE if m != "app.middleware.Search"]
+    MIDDLEWARE = ["debug_toolbar.middleware.DebugToolbarMiddleware", *MIDDLEWARE]
+
+and read the environment through django-environ's schema (``env = environ.Env(DD_URL_PREFIX=(str,
+""))`` then ``env("DD_URL_PREFIX")``: the default sits in the schema, not in the call). The
+helpers here turn those into plain values; what they cannot follow stays unknown.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from mtlsguard.scan.project_model import Call, Const, Expr, Ref, Seq, Unknown
+
+__all__ = [
+    "ENV_SCHEMAS",
+    "comprehension",
+    "copied",
+    "env_schema",
+    "spliced",
+    "with_schema_default",
+]
+
+ENV_SCHEMAS = frozenset({"environ.Env", "environ.FileAwareEnv", "environ.environ.Env"})
+"""django-environ's environment readers (documented public API) whose keyword arguments give
+each variable's ``(cast, default)``."""
+
+_COPIES = frozenset({"list", "tuple"})
+Value = Callable[[ast.expr], Expr]
+
+
+def env_schema(call: ast.Call) -> dict[str, ast.expr]:
+    """``environ.Env(NAME=(cast, default), ...)``: the default of each variable that has one."""
+    found: dict[str, ast.expr] = {}
+    for keyword in call.keywords:
+        value = keyword.value
+        if keyword.arg and isinstance(value, ast.Tuple) and len(value.elts) == 2:
+            found[keyword.arg] = value.elts[1]
+    return found
+
+
+def with_schema_default(expr: Expr, node: ast.Call, defaults: dict[str, Expr]) -> Expr:
+    """``env("NAME")`` given the schema default as ``default=`` (when the call has none)."""
+    if not (isinstance(expr, Call) and node.args and isinstance(node.args[0], ast.Constant)):
+        return expr
+    variable = node.args[0].value
+    if len(node.args) > 1 or expr.kwarg("default") is not None or variable not in defaults:
+        return expr
+    # The reader by its own name (``env``, ``env.str``), not the inlined ``environ.Env(...)``.
+    func = Ref(ast.unparse(node.func)) if isinstance(expr.func, Call) else expr.func
+    return Call(func, expr.args, (*expr.kwargs, ("default", defaults[str(variable)])))
+
+
+def spliced(node: ast.List | ast.Tuple, value: Value) -> Expr:
+    """A list display with ``*NAME`` items: the items of ``NAME`` spliced in where known."""
+    items: list[Expr] = []
+    for elt in node.elts:
+        if isinstance(elt, ast.Starred):
+            inner = value(elt.value)
+            items.extend(inner.items if isinstance(inner, Seq) else (Unknown("Starred"),))
+        else:
+            items.append(value(elt))
+    return Seq(tuple(items))
+
+
+def copied(node: ast.Call, value: Value) -> Expr | None:
+    """``list(X)``/``tuple(X)`` of a known list: the same items."""
+    func = node.func
+    if isinstance(func, ast.Name) and func.id in _COPIES and len(node.args) == 1:
+        inner = value(node.args[0])
+        if isinstance(inner, Seq):
+            return inner
+    return None
+
+
+def comprehension(node: ast.ListComp | ast.GeneratorExp, value: Value) -> Expr:
+    """``[m for m in X if m != "a"]`` (``not in``, ``==``, ``in``) over a known list of strings."""
+    if len(node.generators) != 1:
+        return Unknown(type(node).__name__)
+    loop = node.generators[0]
+    source = value(loop.iter)
+    if (
+        not isinstance(loop.target, ast.Name)
+        or not isinstance(node.elt, ast.Name)
+        or node.elt.id != loop.target.id
+        or not isinstance(source, Seq)
+    ):
+        return Unknown(type(node).__name__)
+    kept: list[Expr] = []
+    for item in source.items:
+        verdicts = [_keeps(test, loop.target.id, item, value) for test in loop.ifs]
+        if any(v is None for v in verdicts):
+            return Unknown(type(node).__name__)
+        if all(verdicts):
+            kept.append(item)
+    return Seq(tuple(kept))
+
+
+def _keeps(test: ast.expr, name: str, item: Expr, value: Value) -> bool | None:
+    if not (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.left, ast.Name)
+        and test.left.id == name
+        and isinstance(item, Const)
+    ):
+        return None
+    op, right = test.ops[0], value(test.comparators[0])
+    if isinstance(op, ast.Eq | ast.NotEq) and isinstance(right, Const):
+        return (item.value == right.value) == isinstance(op, ast.Eq)
+    if isinstance(op, ast.In | ast.NotIn) and isinstance(right, Seq):
+        if not all(isinstance(i, Const) for i in right.items):
+            return None
+        inside = any(isinstance(i, Const) and i.value == item.value for i in right.items)
+        return inside == isinstance(op, ast.In)
+    return None
