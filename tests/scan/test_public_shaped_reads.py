@@ -4,8 +4,9 @@ On the hand-reviewed real projects most high MG101 findings were catalogues, art
 pages and feeds: routes that change nothing and read records whose only relation to a user
 says who wrote them (pythondotorg's jobs and events, Django Packages' packages, Kitsune's
 gallery). They are reported ``low`` with the reason. The twins keep ``high``: the same read of
-a record a user owns, of a record of a tenant, of accounts; a read that also writes; a fetch of
-an authored record by a caller-chosen id (Ralph's attachment download); an open ``POST``.
+a record a user owns, of a record of a tenant, of accounts; a read that also writes (also a
+queryset ``update()``, or a write in a view method it calls); a fetch of an authored record by a
+caller-chosen id (Ralph's attachment download); an open ``POST``.
 """
 
 from __future__ import annotations
@@ -83,6 +84,22 @@ def attachment(request, pk):
     return HttpResponse(Attachment.objects.get(pk=pk).data)
 
 
+def unpublish_all(request):
+    Article.objects.all().update(title=request.GET.get("t"))
+    return HttpResponse("ok")
+
+
+class Cleanup(ListView):
+    model = Article
+
+    def get(self, request):
+        self.cleanup()
+        return HttpResponse("ok")
+
+    def cleanup(self):
+        Article.objects.filter(title="").delete()
+
+
 class ArticlePost(ListView):
     model = Article
 
@@ -103,6 +120,8 @@ urlpatterns = [
     path("hit/", views.article_hit),
     path("attachments/<int:pk>/", views.attachment),
     path("post/", views.ArticlePost.as_view()),
+    path("unpublish/", views.unpublish_all),
+    path("cleanup/", views.Cleanup.as_view()),
 ]
 """
 
@@ -138,6 +157,8 @@ def test_reads_of_authored_records_are_low_and_say_why(
         "article_hit",  # writes
         "attachment",  # an authored record fetched by a caller-chosen id
         "ArticlePost",  # an open POST
+        "unpublish_all",  # a queryset update()
+        "Cleanup",  # a GET whose view method deletes
     ],
 )
 def test_private_reads_writes_and_keyed_fetches_stay_high(

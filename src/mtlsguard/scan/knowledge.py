@@ -18,6 +18,7 @@ __all__ = [
     "HTTP_METHODS",
     "LOGIN_REQUIRED_MIDDLEWARE",
     "OPEN_DRF_VIEWS",
+    "ORM_WRITES",
     "PUBLIC_VIEWS",
     "SAFE_METHODS",
     "USER_SCOPING_MIXINS",
@@ -33,6 +34,28 @@ HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "tra
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods DRF's ``SAFE_METHODS`` and ``*OrReadOnly`` permissions treat as reads."""
+
+ORM_WRITES = frozenset(
+    {
+        "save",
+        "delete",
+        "create",
+        "update",
+        "get_or_create",
+        "update_or_create",
+        "bulk_create",
+        "bulk_update",
+        "add",
+        "remove",
+        "clear",
+        "set",
+        "raw",
+        "execute",
+    }
+)
+"""Call names (the last attribute) that may change data: model and queryset writes, a form's
+``save()``, many-to-many ``add``/``remove``/``clear``/``set``, raw SQL. A ``dict.update()`` or a
+``set.add()`` reads the same: a body making one is not counted as read-only (the safe side)."""
 
 KNOWN_PACKAGES = (
     "django.",

@@ -12,10 +12,11 @@ users to ignore the rule.
 the reason, never hidden):
 
 * every open method is a read (``GET``/``HEAD``/``OPTIONS``), or it is a function view; and its
-  code, with the project functions it calls (two levels), writes nothing through the ORM
-  (``save()``, ``delete()``, ``create()``, ``get_or_create()``, ``update_or_create()``,
-  ``bulk_create()``, ``bulk_update()``) and never looks at ``request.user`` (a view made for a
-  signed-in user whose login wall is missing is what MG101 is for);
+  code, with the project functions and view methods it calls (two levels), makes no call that
+  may write (:data:`~mtlsguard.scan.knowledge.ORM_WRITES`: ``save()``, ``delete()``,
+  ``update()``, ``create()``, many-to-many ``add()``, raw SQL...) and never looks at
+  ``request.user`` (a view made for a signed-in user whose login wall is missing is what MG101
+  is for);
 * it fetches no record related to a user by a caller-chosen key (:attr:`Exposure.keyed_lookup`:
   even an author's record, such as an attachment an ``uploaded_by`` names, may be private);
 * no model it serves or queries, outside lookups scoped to ``request.user``, is private: the user
@@ -39,23 +40,12 @@ from mtlsguard.scan.analysis.ownership import (
 )
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
-from mtlsguard.scan.knowledge import SAFE_METHODS
-from mtlsguard.scan.project_model import FunctionModel, ProjectModel
+from mtlsguard.scan.knowledge import ORM_WRITES, SAFE_METHODS
+from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel
 
-__all__ = ["ORM_WRITES", "public_shaped_read"]
+__all__ = ["public_shaped_read"]
 
-ORM_WRITES = frozenset(
-    {
-        "save",
-        "delete",
-        "create",
-        "get_or_create",
-        "update_or_create",
-        "bulk_create",
-        "bulk_update",
-    }
-)
-"""Method names that write through the ORM (or a form's ``save()``)."""
+
 _MANAGERS = (".objects", "._default_manager", "._base_manager")
 _MAX_DEPTH = 2
 
@@ -77,7 +67,7 @@ def public_shaped_read(
     """Evidence note when the open route only reads unowned records, else ``""``."""
     if (analysis.function is None and analysis.klass is None) or found.keyed_lookup:
         return ""  # the view's code was not read, or it fetches a record by the caller's key
-    functions = _reached(project, view_functions(project, analysis))
+    functions = _reached(project, view_functions(project, analysis), analysis.klass)
     methods = {m for m in open_methods if m != "*"}
     if methods - SAFE_METHODS:
         return ""
@@ -92,22 +82,35 @@ def public_shaped_read(
     return NOTE.format(f"reads {shown}")
 
 
-def _reached(project: ProjectModel, functions: list[FunctionModel]) -> list[FunctionModel]:
-    """``functions`` and the project functions they call, two levels deep (files read so far)."""
+def _reached(
+    project: ProjectModel, functions: list[FunctionModel], cls: ClassModel | None
+) -> list[FunctionModel]:
+    """``functions`` and what they call, two levels deep.
+
+    Project functions of the files read so far, and methods of the view class ``cls``
+    (``self.cleanup()``).
+    """
     found = {id(f): f for f in functions}
     layer = list(functions)
     for _depth in range(_MAX_DEPTH):
         callees: list[FunctionModel] = []
         for func in layer:
             for name in func.facts.calls:
-                if "." not in name or name.startswith((".", "self.")):
-                    continue
-                callee = project.function_named(name, parse=False)
+                callee = _callee(project, name, cls)
                 if callee is not None and id(callee) not in found:
                     found[id(callee)] = callee
                     callees.append(callee)
         layer = callees
     return list(found.values())
+
+
+def _callee(project: ProjectModel, name: str, cls: ClassModel | None) -> FunctionModel | None:
+    if name.startswith("self.") and name.count(".") == 1:
+        hit = project.method(cls, name[5:]) if cls is not None else None
+        return hit[1] if hit is not None else None
+    if "." not in name or name.startswith((".", "self.")):
+        return None
+    return project.function_named(name, parse=False)
 
 
 def _writes(func: FunctionModel) -> bool:

@@ -16,17 +16,13 @@ call further; a helper that merely stores the user is no visibility check.
 from __future__ import annotations
 
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.knowledge import HTTP_METHODS, SAFE_METHODS, short_of
+from mtlsguard.scan.knowledge import HTTP_METHODS, ORM_WRITES, SAFE_METHODS, short_of
 from mtlsguard.scan.project_model import Const, FunctionModel, ProjectModel
 
 __all__ = ["visibility_helper"]
 
 _READERS = ("get_queryset", "get_object", "get_context_data", "list", "retrieve")
 _MAX_DEPTH = 2
-_WRITES = frozenset(
-    {"save", "delete", "create", "update", "bulk_create", "bulk_update", "get_or_create"}
-)
-"""Calls that change data: a body making one is no read-only page."""
 
 
 def visibility_helper(
@@ -70,7 +66,7 @@ def _reads_only(
     if "*" not in open_methods:
         return True
     return not any(
-        short_of(name) in _WRITES
+        short_of(name) in ORM_WRITES
         for func in _readers(project, analysis)
         for name in func.facts.calls
     )

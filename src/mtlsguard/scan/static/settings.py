@@ -147,6 +147,10 @@ class _Evaluator:
         elif isinstance(stmt, ast.If):
             self.statements(module, stmt.body, True)
             self.statements(module, stmt.orelse, True)
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                    self.unknown(module, stmt, target.value.id, "[...] deleted")
         elif isinstance(stmt, ast.Try):
             self.guarded += 1  # try: from .local import * / except ImportError: pass
             try:
@@ -197,6 +201,18 @@ class _Evaluator:
             # REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = (...)
             item = ((Const(target.slice.value), self.value(module, node)),)
             self.merge(module, stmt, target.value.id, item, conditional, replace=True)
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            self.unknown(module, stmt, target.value.id, "[...] =")  # MIDDLEWARE[2] = ...
+
+    def unknown(self, module: ParsedModule, stmt: ast.stmt, name: str, how: str) -> None:
+        """A setting changed in a way not modelled (``MIDDLEWARE.remove(x)``, ``del X[2]``).
+
+        Its value is unknown from here on: nothing read from it (a login middleware, an
+        allow-list) may be believed.
+        """
+        if name in self.values:
+            where = module.location(stmt)
+            self.values[name] = SettingValue(Unknown(f"{name}{how}"), where, True)
 
     def augment(self, module: ParsedModule, stmt: ast.AugAssign, name: str, cond: bool) -> None:
         if not name.isupper() or not isinstance(stmt.op, ast.Add):
@@ -258,6 +274,9 @@ class _Evaluator:
             return
         if func.attr in ("update", "setdefault"):
             self.mapping_mutation(module, stmt, call, name, conditional)
+            return
+        if func.attr in ("remove", "pop", "clear", "discard", "popitem"):
+            self.unknown(module, stmt, name, f".{func.attr}()")
             return
         if not call.args:
             return

@@ -1,0 +1,47 @@
+"""A setting changed in a way the scan does not model is unknown, never believed (red team).
+
+``MIDDLEWARE.remove("app.mw.LoginRequiredMiddleware")``, ``MIDDLEWARE.pop()`` or
+``del MIDDLEWARE[2]`` take the login wall out at run time; the settings model used to ignore
+them and kept crediting the middleware. Now the value is unknown from there on: no route is
+called protected by it (the twin without the mutation still is).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.scan.projects import protections, scan
+from tests.scan.test_exempt_url_middleware import MIDDLEWARE, MOUNTED, SETTINGS, URLS, VIEWS
+
+FILES = {
+    "app/mw.py": MIDDLEWARE,
+    "app/views.py": VIEWS,
+    "app/mounted.py": MOUNTED,
+    "app/models.py": "from django.db import models\n\n\nclass Site(models.Model):\n"
+    "    url_prefix = models.CharField(max_length=30)\n",
+    "proj/urls.py": URLS,
+}
+BASE = SETTINGS.replace("{name}", "LoginRequiredMiddleware") + "MIDDLEWARE = list(MIDDLEWARE)\n"
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        'MIDDLEWARE.remove("app.mw.LoginRequiredMiddleware")\n',
+        "MIDDLEWARE.pop(2)\n",
+        "del MIDDLEWARE[2]\n",
+        'MIDDLEWARE[2] = "app.mw.Search"\n',
+    ],
+)
+def test_a_mutated_middleware_list_protects_nothing(tmp_path: Path, mutation: str) -> None:
+    result = scan(tmp_path, FILES, settings_extra=BASE + mutation)
+    records = protections(result, "records/<int:pk>/")["*"]
+    assert records.authenticated is not True, records.detail
+
+
+def test_the_unmutated_twin_is_still_behind_the_wall(tmp_path: Path) -> None:
+    result = scan(tmp_path, FILES, settings_extra=BASE)
+    records = protections(result, "records/<int:pk>/")["*"]
+    assert (records.authenticated, records.decided_by) == (True, "middleware")
