@@ -121,6 +121,8 @@ class DecoratorReader:
             test = args[0] if args else None
             if isinstance(test, Lambda) and test.constant is not None and test.constant.value:
                 effects.trivial.append("@user_passes_test(lambda u: True)")
+            elif isinstance(test, Lambda) and test.anonymous:
+                effects.trivial.append("@user_passes_test(lambda admitting anonymous users)")
             else:
                 effects.add_auth(f"@{short}", method_name)
         elif short in AUTH_DECORATORS:
@@ -176,6 +178,9 @@ class DecoratorReader:
         facts = func.facts
         if self.exemptions and facts.exemption_marks.records in self.exemptions:
             effects.exempt = True
+            return
+        if facts.admits_anonymous:
+            effects.trivial.append(f"{label}: its user_passes_test predicate admits anonymous")
             return
         if facts.auth_guard:
             effects.add_auth(label + " checks request.user", method_name)

@@ -22,6 +22,7 @@ from mtlsguard.scan.facts.caller_relations import caller_relation_lines
 from mtlsguard.scan.facts.capabilities import capability_facts, signed_guard
 from mtlsguard.scan.facts.decorator_checks import (
     checked_url_keys,
+    predicate_admits_anonymous,
     predicate_role,
     rebound_params,
 )
@@ -177,6 +178,9 @@ def analyze_function(
         later={
             "instance_checks": lambda: instance_checks(func),
             "rebound_params": lambda: rebound_params(func),
+            "admits_anonymous": lambda: (
+                "user_passes_test" in shorts and predicate_admits_anonymous(func)
+            ),
             "checked_url_keys": lambda: (
                 checked_url_keys(func) if walk.has_nested and mentions_user else ()
             ),
