@@ -50,6 +50,10 @@ def audit(user):
     return None
 
 
+def anyone_or_editor(user):
+    return not user.is_authenticated or can_edit(user)
+
+
 def role_required(*roles):
     return user_passes_test(lambda u: u.is_staff or True)
 
@@ -193,6 +197,16 @@ def anon_lambda(request, pk):
     return HttpResponse(Note.objects.get(pk=pk).text)
 
 
+@user_passes_test(gates.anyone_or_editor)
+def anon_function(request, pk):
+    return HttpResponse(Note.objects.get(pk=pk).text)
+
+
+@user_passes_test(gates.can_edit)
+def editor_function(request, pk):
+    return HttpResponse(Note.objects.get(pk=pk).text)
+
+
 @user_passes_test(lambda u: u.is_staff)
 def staff_lambda(request, pk):
     return HttpResponse(Note.objects.get(pk=pk).text)
@@ -225,6 +239,8 @@ NAMES = (
     "anon",
     "members",
     "anon_lambda",
+    "anon_function",
+    "editor_function",
     "staff_lambda",
     "always_lambda",
     "throttle",
@@ -279,7 +295,9 @@ def test_a_predicate_admitting_anonymous_users_is_no_authentication(
     assert ("MG101", "anon") in found
     assert ("MG101", "anon_lambda") in found
     assert ("MG101", "always_lambda") in found  # u.is_staff or True
+    assert ("MG101", "anon_function") in found
     assert ("MG101", "members") not in found  # AnonymousUser has no groups
+    assert ("MG101", "editor_function") not in found
     assert ("MG101", "staff_lambda") not in found
 
 

@@ -216,6 +216,14 @@ class LazyBodyFacts:
         return bool(self._later("admits_anonymous"))
 
     @property
+    def true_for_anonymous(self) -> bool:
+        """As a ``user_passes_test`` predicate, the function certainly admits anonymous users.
+
+        (:func:`mtlsguard.scan.facts.predicates.admits_anonymous`).
+        """
+        return bool(self._later("true_for_anonymous"))
+
+    @property
     def rebound_params(self) -> tuple[tuple[str, int, int], ...]:
         """Parameters assigned in the body: (name, first, last line the new value holds)."""
         return cast("tuple[tuple[str, int, int], ...]", self._later("rebound_params") or ())

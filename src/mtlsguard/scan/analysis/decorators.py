@@ -123,6 +123,8 @@ class DecoratorReader:
                 effects.trivial.append("@user_passes_test(lambda u: True)")
             elif isinstance(test, Lambda) and test.anonymous:
                 effects.trivial.append("@user_passes_test(lambda admitting anonymous users)")
+            elif isinstance(test, Ref) and self._admits_anonymous(test):
+                effects.trivial.append(f"@user_passes_test({test.short}) admits anonymous users")
             else:
                 effects.add_auth(f"@{short}", method_name)
         elif short in AUTH_DECORATORS:
@@ -163,6 +165,11 @@ class DecoratorReader:
                 self._effect(item, sub, depth + 1)
                 if sub.auth:
                     effects.per_method_auth[target_name.upper()] = sub.auth[0]
+
+    def _admits_anonymous(self, test: Ref) -> bool:
+        """``test`` is a project function certainly true for ``AnonymousUser``."""
+        func = self.project.function_named(test.name)
+        return func is not None and func.facts.true_for_anonymous
 
     # --- project decorators ----------------------------------------------------------------
 

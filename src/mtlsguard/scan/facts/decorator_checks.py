@@ -6,11 +6,14 @@ as "checks the user":
 * a factory returning ``user_passes_test(pred)`` where ``pred`` is a lambda or a function
   defined inside the factory (``def group_required(*names): def in_groups(u): ...; return
   user_passes_test(in_groups)``): ``user_passes_test`` hands the predicate nothing but the
-  user, so a predicate that asks more than the account state (``is_authenticated``,
-  ``is_active``) is a role over every object: :func:`predicate_role`;
+  user, so a predicate whose every admitting answer requires more than the account state
+  (``is_authenticated``, ``is_active``) is a role over every object: :func:`predicate_role`
+  (read by the logic of the answer, :mod:`.predicates`); one certainly true for an anonymous
+  user authenticates nobody: :func:`predicate_admits_anonymous`;
 * a wrapper that refuses unless a check handed the user *and* a URL keyword says yes
   (``if user_can_read(request.user, kwargs["noteid"]): return view(...) else: raise
-  PermissionDenied``): an object check of what that URL key names: :func:`checked_url_keys`.
+  PermissionDenied``), the callee named as a permission check (not ``RATE.allow(...)``): an
+  object check of what that URL key names: :func:`checked_url_keys`.
 
 Both are syntax only; a predicate or wrapper of any other shape answers ``""``/``()``
 (unknown stays unknown).
