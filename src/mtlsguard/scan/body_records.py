@@ -208,6 +208,22 @@ class LazyBodyFacts:
         return cast("tuple[str, ...]", self._later("checked_url_keys") or ())
 
     @property
+    def admits_anonymous(self) -> bool:
+        """The ``user_passes_test(pred)`` the body returns certainly lets anonymous users through.
+
+        (:func:`mtlsguard.scan.facts.decorator_checks.predicate_admits_anonymous`).
+        """
+        return bool(self._later("admits_anonymous"))
+
+    @property
+    def true_for_anonymous(self) -> bool:
+        """As a ``user_passes_test`` predicate, the function certainly admits anonymous users.
+
+        (:func:`mtlsguard.scan.facts.predicates.admits_anonymous`).
+        """
+        return bool(self._later("true_for_anonymous"))
+
+    @property
     def rebound_params(self) -> tuple[tuple[str, int, int], ...]:
         """Parameters assigned in the body: (name, first, last line the new value holds)."""
         return cast("tuple[tuple[str, int, int], ...]", self._later("rebound_params") or ())

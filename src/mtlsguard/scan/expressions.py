@@ -116,6 +116,10 @@ class Lambda:
     constant: Const | None = None
     reads: tuple[str, ...] = ()
     """Attributes the body reads off its first argument (``lambda u: u.is_superuser``)."""
+    role: str = ""
+    """The role every true answer requires (:func:`mtlsguard.scan.facts.predicates.role_of`)."""
+    anonymous: bool = False
+    """The body is certainly true for an anonymous user (``lambda u: not u.is_superuser``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,6 +121,10 @@ class DecoratorReader:
             test = args[0] if args else None
             if isinstance(test, Lambda) and test.constant is not None and test.constant.value:
                 effects.trivial.append("@user_passes_test(lambda u: True)")
+            elif isinstance(test, Lambda) and test.anonymous:
+                effects.trivial.append("@user_passes_test(lambda admitting anonymous users)")
+            elif isinstance(test, Ref) and self._admits_anonymous(test):
+                effects.trivial.append(f"@user_passes_test({test.short}) admits anonymous users")
             else:
                 effects.add_auth(f"@{short}", method_name)
         elif short in AUTH_DECORATORS:
@@ -162,6 +166,11 @@ class DecoratorReader:
                 if sub.auth:
                     effects.per_method_auth[target_name.upper()] = sub.auth[0]
 
+    def _admits_anonymous(self, test: Ref) -> bool:
+        """``test`` is a project function certainly true for ``AnonymousUser``."""
+        func = self.project.function_named(test.name)
+        return func is not None and func.facts.true_for_anonymous
+
     # --- project decorators ----------------------------------------------------------------
 
     def _local_decorator(
@@ -176,6 +185,9 @@ class DecoratorReader:
         facts = func.facts
         if self.exemptions and facts.exemption_marks.records in self.exemptions:
             effects.exempt = True
+            return
+        if facts.admits_anonymous:
+            effects.trivial.append(f"{label}: its user_passes_test predicate admits anonymous")
             return
         if facts.auth_guard:
             effects.add_auth(label + " checks request.user", method_name)

@@ -208,7 +208,7 @@ def lambda_role(deco: Expr) -> str:
     test = deco.args[0]
     if deco.func.short != "user_passes_test" or not isinstance(test, Lambda):
         return ""
-    return admin_role(test.reads)
+    return test.role if test.role in ("superuser", "staff") else ""
 
 
 def handler_role(project: ProjectModel, cls: ClassModel | None, func: FunctionModel) -> str:

@@ -22,6 +22,7 @@ from mtlsguard.scan.facts.caller_relations import caller_relation_lines
 from mtlsguard.scan.facts.capabilities import capability_facts, signed_guard
 from mtlsguard.scan.facts.decorator_checks import (
     checked_url_keys,
+    predicate_admits_anonymous,
     predicate_role,
     rebound_params,
 )
@@ -51,6 +52,7 @@ from mtlsguard.scan.facts.owner_guards import owner_guard
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
 from mtlsguard.scan.facts.path_gate import Growth, login_paths
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
+from mtlsguard.scan.facts.predicates import admits_anonymous
 from mtlsguard.scan.facts.public_filter import public_filter
 from mtlsguard.scan.facts.random_fills import self_fills
 from mtlsguard.scan.facts.refusals import (
@@ -177,6 +179,10 @@ def analyze_function(
         later={
             "instance_checks": lambda: instance_checks(func),
             "rebound_params": lambda: rebound_params(func),
+            "admits_anonymous": lambda: (
+                "user_passes_test" in shorts and predicate_admits_anonymous(func)
+            ),
+            "true_for_anonymous": lambda: admits_anonymous(func.args, func.body),
             "checked_url_keys": lambda: (
                 checked_url_keys(func) if walk.has_nested and mentions_user else ()
             ),

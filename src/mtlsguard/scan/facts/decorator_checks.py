@@ -6,11 +6,14 @@ as "checks the user":
 * a factory returning ``user_passes_test(pred)`` where ``pred`` is a lambda or a function
   defined inside the factory (``def group_required(*names): def in_groups(u): ...; return
   user_passes_test(in_groups)``): ``user_passes_test`` hands the predicate nothing but the
-  user, so a predicate that asks more than the account state (``is_authenticated``,
-  ``is_active``) is a role over every object: :func:`predicate_role`;
+  user, so a predicate whose every admitting answer requires more than the account state
+  (``is_authenticated``, ``is_active``) is a role over every object: :func:`predicate_role`
+  (read by the logic of the answer, :mod:`.predicates`); one certainly true for an anonymous
+  user authenticates nobody: :func:`predicate_admits_anonymous`;
 * a wrapper that refuses unless a check handed the user *and* a URL keyword says yes
   (``if user_can_read(request.user, kwargs["noteid"]): return view(...) else: raise
-  PermissionDenied``): an object check of what that URL key names: :func:`checked_url_keys`.
+  PermissionDenied``), the callee named as a permission check (not ``RATE.allow(...)``): an
+  object check of what that URL key names: :func:`checked_url_keys`.
 
 Both are syntax only; a predicate or wrapper of any other shape answers ``""``/``()``
 (unknown stays unknown).
@@ -19,27 +22,59 @@ Both are syntax only; a predicate or wrapper of any other shape answers ``""``/`
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import guard_blocks
 from mtlsguard.scan.facts.owner_guards import requester
-from mtlsguard.scan.facts.role_guards import admin_role
+from mtlsguard.scan.facts.predicates import admits_anonymous, role_of
 from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
 
-__all__ = ["checked_url_keys", "predicate_role", "rebound_params"]
+_CHECK_NAME = re.compile(
+    r"^(?:can|has|user_can|user_has|may)_|^(?:check|is_owner|is_member)|permission|perm_"
+    r"|authori[sz]|allowed"
+)
+"""Callees named as a permission check (``user_can_read_resource``, ``has_object_permission``,
+``check_access``, ``is_owner``, ``is_allowed``)."""
 
-_ACCOUNT_FLAGS = frozenset({"is_authenticated", "is_active", "is_anonymous", "pk", "id"})
-_PERMISSION_READS = frozenset({"groups", "has_perm", "has_perms", "user_permissions"})
-_NOT_A_CHECK = frozenset({"bool", "getattr", "hasattr", "isinstance", "print", "str", "len"})
+__all__ = [
+    "checked_url_keys",
+    "predicate_admits_anonymous",
+    "predicate_role",
+    "rebound_params",
+]
 
 
 def predicate_role(func: FunctionNode) -> str:
     """The role of the ``user_passes_test(pred)`` that ``func`` returns, or ``""``.
 
-    ``"superuser"``/``"staff"`` when the predicate reads such a flag, ``"permission"`` when it
-    asks the user's groups or permissions or hands the user to a helper (a role over no
-    object: who holds it is data); ``""`` for an account-state test or no such return.
+    ``"superuser"``/``"staff"`` when every answer of the predicate that admits someone requires
+    such a flag, ``"permission"`` when it requires the user's groups or permissions or the
+    answer of a helper handed the user (a role over no object: who holds it is data); ``""``
+    for an account-state test, a constant, a negated flag, an ``or`` with an operand asking
+    nothing, or no such return (:func:`~mtlsguard.scan.facts.predicates.role_of`).
+    """
+    for args, body in _predicates(func):
+        role = role_of(args, body)
+        if role:
+            return role
+    return ""
+
+
+def predicate_admits_anonymous(func: FunctionNode) -> bool:
+    """The ``user_passes_test(pred)`` that ``func`` returns lets anonymous users through.
+
+    ``pred`` certainly answers true for ``AnonymousUser`` (``u.is_anonymous or ...``, ``not
+    u.is_superuser``, ``True``): the decorator authenticates nobody.
+    """
+    return any(admits_anonymous(args, body) for args, body in _predicates(func))
+
+
+def _predicates(func: FunctionNode) -> Iterator[tuple[ast.arguments, list[ast.stmt]]]:
+    """``(parameters, body)`` of each predicate a ``return user_passes_test(pred)`` tests.
+
+    ``pred`` is a lambda or a function defined inside ``func``.
     """
     nested = {
         n.name: n
@@ -52,14 +87,9 @@ def predicate_role(func: FunctionNode) -> str:
         for call in walking.walk(node.value):
             pred = _tested(call)
             if isinstance(pred, ast.Name) and pred.id in nested:
-                role = _role_of(nested[pred.id].args, nested[pred.id].body)
+                yield nested[pred.id].args, nested[pred.id].body
             elif isinstance(pred, ast.Lambda):
-                role = _role_of(pred.args, [ast.Return(pred.body)])
-            else:
-                continue
-            if role:
-                return role
-    return ""
+                yield pred.args, [ast.Return(pred.body)]
 
 
 def _tested(node: object) -> ast.expr | None:
@@ -71,40 +101,13 @@ def _tested(node: object) -> ast.expr | None:
     return node.args[0] if name == "user_passes_test" else None
 
 
-def _role_of(args: ast.arguments, body: list[ast.stmt]) -> str:
-    """The role a predicate of one user parameter demands (see :func:`predicate_role`)."""
-    params = [a.arg for a in args.posonlyargs + args.args]
-    if not params:
-        return ""
-    user = params[0]
-    reads: list[str] = []
-    handed = False
-    for stmt in body:
-        for node in walking.walk(stmt):
-            if isinstance(node, ast.Attribute) and _is_name(node.value, user):
-                reads.append(node.attr)
-            elif isinstance(node, ast.Call) and _hands(node, user):
-                handed = True
-    role = admin_role(reads)
-    if role:
-        return role
-    if handed or any(r in _PERMISSION_READS for r in reads):
-        return "permission"
-    return ""
+def _callee(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def _is_name(node: object, name: str) -> bool:
     return isinstance(node, ast.Name) and node.id == name
-
-
-def _hands(call: ast.Call, user: str) -> bool:
-    """``helper(u, ...)``: the user handed to a call that may decide about it."""
-    callee = call.func
-    name = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")
-    if name in _NOT_A_CHECK:
-        return False
-    given = [*call.args, *(kw.value for kw in call.keywords)]
-    return any(_is_name(arg, user) for arg in given)
 
 
 def checked_url_keys(func: FunctionNode) -> tuple[str, ...]:
@@ -164,7 +167,11 @@ def _kwarg_aliases(func: ast.FunctionDef | ast.AsyncFunctionDef, kwargs: str) ->
 
 
 def _asks(request: str, kwargs: str, key: str, names: frozenset[str]) -> Callable[[ast.expr], bool]:
-    """A test that calls a check given the user and the URL key ``key``."""
+    """A test that calls a check given the user and the URL key ``key``.
+
+    The callee must be named as a permission check (:data:`_CHECK_NAME`): a rate limiter or an
+    audit call handed the same two values decides nothing about the object.
+    """
 
     def user(node: ast.expr) -> bool:
         own = isinstance(node, ast.Attribute) and node.attr == "user"
@@ -179,6 +186,8 @@ def _asks(request: str, kwargs: str, key: str, names: frozenset[str]) -> Callabl
         for node in walking.walk(expr):
             if isinstance(node, ast.Call):
                 given = [*node.args, *(kw.value for kw in node.keywords)]
+                if not _CHECK_NAME.search(_callee(node).lower()):
+                    continue  # RATE.allow(request.user, pk), log(user, pk): no permission asked
                 if any(user(arg) for arg in given) and any(keyed(arg) for arg in given):
                     return True
         return False

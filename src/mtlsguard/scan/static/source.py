@@ -13,6 +13,7 @@ import ast
 from pathlib import Path
 
 from mtlsguard.scan import walking
+from mtlsguard.scan.facts.predicates import admits_anonymous, role_of
 from mtlsguard.scan.project_model import (
     BinOp,
     Call,
@@ -141,7 +142,12 @@ class SourceTree(NameResolver):
             body = node.body
             if isinstance(body, ast.Constant) and isinstance(body.value, bool | int | str):
                 return Lambda(Const(body.value))
-            return Lambda(reads=_argument_reads(node))
+            answer: list[ast.stmt] = [ast.Return(body)]
+            return Lambda(
+                reads=_argument_reads(node),
+                role=role_of(node.args, answer),
+                anonymous=admits_anonymous(node.args, answer),
+            )
         if isinstance(node, ast.BoolOp):
             # ``A or B`` for settings is a run-time choice between alternatives.
             options = [self._expr(module, v, depth + 1, shallow) for v in node.values]
