@@ -49,6 +49,7 @@ from mtlsguard.scan.facts.object_methods import (
 from mtlsguard.scan.facts.object_tests import object_tests
 from mtlsguard.scan.facts.owner_guards import owner_guard
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
+from mtlsguard.scan.facts.full_path import tests_full_path
 from mtlsguard.scan.facts.path_gate import Growth, login_paths
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
 from mtlsguard.scan.facts.public_filter import public_filter
@@ -103,6 +104,8 @@ def analyze_function(
         "denied" in hints and delegated_guard(func)
     )
     mentions_user = "user" in hints
+    # ``get_full_path()`` tested (not only quoted in a ``next=`` link) reads the path too.
+    by_path = "path" in hints or (func.name in _MIDDLEWARE_HOOKS and tests_full_path(func))
     refuses = "denied" in hints and raises_refusal(func)
     shorts = frozenset(name.rsplit(".", 1)[-1] for name in walk.called)
     frozen_hints = frozenset(hints)
@@ -132,13 +135,13 @@ def analyze_function(
         user_scoped_queryset=(func.name in _SCOPING_METHODS or "queryset" in func.name)
         and (mentions_user or request_context(func)),
         calls=tuple(dict.fromkeys(walk.called)),
-        path_dependent="path" in hints,
+        path_dependent=by_path,
         pre_login_session=(
             pre_login_session(func, calls_login=walk.calls_login) if user_hint else ""
         ),
         login_paths=(
             login_paths(func, resolve, growth)
-            if func.name in _MIDDLEWARE_HOOKS and "path" in hints and user_hint
+            if func.name in _MIDDLEWARE_HOOKS and by_path and user_hint
             else None
         ),
         self_reads=tuple(dict.fromkeys(walk.self_reads)),
