@@ -10,8 +10,8 @@ the answer.
 
 from __future__ import annotations
 
-from mtlsguard.scan.body_records import PathCond, PathTest
 from mtlsguard.scan.analysis.route_paths import decide, full_path, route_shape
+from mtlsguard.scan.body_records import PathCond, PathTest
 from mtlsguard.scan.project_model import Const, Expr, Seq, SettingsModel
 from mtlsguard.scan.static.folding import static_string
 from mtlsguard.scan.static.url_entries import DYNAMIC

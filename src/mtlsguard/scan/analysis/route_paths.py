@@ -1,4 +1,4 @@
-"""The set of request paths a route serves, as much as can be proven about it.
+r"""The set of request paths a route serves, as much as can be proven about it.
 
 A route with no variable part (``path("login/")``, ``re_path(r"^login/$")``) serves one path:
 any test of the path is decided on it. A route with a variable part (``<path:name>``,

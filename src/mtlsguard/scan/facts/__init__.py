@@ -26,6 +26,7 @@ from mtlsguard.scan.facts.decorator_checks import (
     rebound_params,
 )
 from mtlsguard.scan.facts.exemption_marks import exemption_marks
+from mtlsguard.scan.facts.full_path import tests_full_path
 from mtlsguard.scan.facts.guards import (
     cert_guard,
     delegated_guard,
@@ -49,7 +50,6 @@ from mtlsguard.scan.facts.object_methods import (
 from mtlsguard.scan.facts.object_tests import object_tests
 from mtlsguard.scan.facts.owner_guards import owner_guard
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
-from mtlsguard.scan.facts.full_path import tests_full_path
 from mtlsguard.scan.facts.path_gate import Growth, login_paths
 from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
 from mtlsguard.scan.facts.public_filter import public_filter

@@ -38,12 +38,16 @@ def tests_full_path(func: FunctionNode) -> bool:
         if isinstance(node, ast.Assign) and _is_full(node.value, names):
             names.update(t.id for t in node.targets if isinstance(t, ast.Name))
     for node in nodes:
-        if isinstance(node, ast.Compare):
-            if any(_is_full(n, names) for n in [node.left, *node.comparators]):
-                return True
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in _TESTS and any(
-                _is_full(n, names) for n in [node.func.value, *node.args]
-            ):
-                return True
+        if isinstance(node, ast.Compare) and any(
+            _is_full(n, names) for n in [node.left, *node.comparators]
+        ):
+            return True
+        func = node.func if isinstance(node, ast.Call) else None
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(func, ast.Attribute)
+            and func.attr in _TESTS
+            and any(_is_full(n, names) for n in [func.value, *node.args])
+        ):
+            return True
     return False

@@ -126,9 +126,9 @@ def _changes(node: ast.AST, name: str) -> bool:
             return True
         if isinstance(inner, ast.Global) and name in inner.names:
             return True
-        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
-            if inner.func.attr in _MUTATORS and _is(inner.func.value, name):
-                return True
+        func = inner.func if isinstance(inner, ast.Call) else None
+        if isinstance(func, ast.Attribute) and func.attr in _MUTATORS and _is(func.value, name):
+            return True
         if isinstance(inner, ast.AugAssign) and _is(inner.target, name):
             return True  # ``global`` spelled elsewhere, or a local shadow: either way unsure
     return False
