@@ -42,12 +42,12 @@ def tests_full_path(func: FunctionNode) -> bool:
             _is_full(n, names) for n in [node.left, *node.comparators]
         ):
             return True
-        func = node.func if isinstance(node, ast.Call) else None
+        called = node.func if isinstance(node, ast.Call) else None
         if (
             isinstance(node, ast.Call)
-            and isinstance(func, ast.Attribute)
-            and func.attr in _TESTS
-            and any(_is_full(n, names) for n in [func.value, *node.args])
+            and isinstance(called, ast.Attribute)
+            and called.attr in _TESTS
+            and any(_is_full(n, names) for n in [called.value, *node.args])
         ):
             return True
     return False
