@@ -39,6 +39,22 @@ def test_parameter_the_attacker_picks_leaves_prefix_equal_routes_undecided() -> 
     assert _decide("startswith", "api/", "api/v2/users/<int:pk>/") is True
 
 
+def test_aligned_regexes_that_part_at_a_literal_are_disjoint() -> None:
+    # ``\\d+`` cannot start with ``i``: no ``finding/<digits>`` path is ``finding/image/...``.
+    assert _decide("match", r"^finding/image/(?P<t>[^/]+)$", r"^finding/(?P<id>\d+)$") is False
+    assert _decide("match", r"^finding/image/", r"^finding/(?P<id>\w+)$") is None
+    # The same digit run, then ``/answer`` against ``/delete`` (or the end of the path).
+    exempt = r"empty_questionnaire/([\d]+)/answer"
+    assert _decide("match", exempt, r"^empty_questionnaire/(?P<e>\d+)/delete$") is False
+    assert _decide("match", exempt, r"^empty_questionnaire/(?P<e>\d+)$") is False
+    assert _decide("match", exempt, r"^empty_questionnaire/(?P<e>\d+)/answer$") is True
+    assert _decide("match", exempt, r"^empty_questionnaire/(?P<e>\d+)") is None
+    # A repeat that may swallow the literal after it does not align the two.
+    assert _decide("match", r"^x/.+a", r"^x/(?P<n>.+)b$") is None
+    assert _decide("match", r"^asset/x", "asset/<int:pk>/") is False
+    assert _decide("match", r"^asset/1", "asset/<int:pk>/") is None
+
+
 def test_unanchored_search_decides_only_a_route_without_parameters() -> None:
     assert _decide("search", "public/", "files/<path:name>") is None
     assert _decide("search", "public/", r"^docs/(?P<name>.+)$") is None

@@ -26,8 +26,16 @@ _CONVERTER = re.compile(r"<(?:(\w+):)?\w+>")
 _REGEX_CONVERTER = re.compile(r"(?<!\?P)<(?:\w+:)?\w+>")
 _REGEX_CHARS = re.compile(r"[\\()\[\]*+?{}|.^$]")
 _ANCHOR = re.compile(r"(?<![\[\\])\^|(?<!\\)\$")
-_NO_SLASH = frozenset({None, "str", "int", "slug", "uuid"})
-"""Django's converters that never match a ``/`` (a custom one may: it matches anything)."""
+_CONVERTERS: dict[str | None, str] = {
+    None: "[^/]+",
+    "str": "[^/]+",
+    "int": "[0-9]+",
+    "slug": "[-a-zA-Z0-9_]+",
+    "uuid": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    "path": ".+",
+}
+"""Django's converters' regexes (``django.urls.converters``)."""
+_NO_SLASH_REGEX = {name: "[^/]+" for name in _CONVERTERS if name != "path"} | {"path": ".+"}
 _URI_SAFE = re.compile(r"[A-Za-z0-9/:@&+$,\-_.!~*'()]*")
 """What ``escape_uri_path()`` leaves as is (``get_full_path()`` encodes the rest)."""
 _CASELESS = re.IGNORECASE | re.LOCALE
@@ -76,12 +84,14 @@ def route_shape(pattern: str, strip: str | None) -> RouteShape | None:
     prefix = text[: found[0].start()]
     suffix = text[found[-1].end() :] if closed else ""
     stripped = text if strip is None else text.lstrip(strip)
-    whole = _converter_regex(stripped, closed)
+    whole = re.compile(_converter_regex(stripped, closed, _NO_SLASH_REGEX))
+    shaped = _regex_route(_converter_regex(text, True, _CONVERTERS), closed, strip)
     if strip is not None:
         prefix = prefix.lstrip(strip)
         if not prefix:  # the stripping may go on into the variable part
             suffix = ""
-    return RouteShape(prefix, suffix, False, whole=whole, closed=closed)
+    shape = shaped.shape if shaped is not None and prefix else None
+    return RouteShape(prefix, suffix, False, whole=whole, shape=shape, closed=closed)
 
 
 def full_path(route: RouteShape) -> RouteShape:
@@ -94,17 +104,18 @@ def full_path(route: RouteShape) -> RouteShape:
     return RouteShape(prefix, "", False)
 
 
-def _converter_regex(text: str, closed: bool) -> re.Pattern[str]:
+def _converter_regex(text: str, closed: bool, regexes: dict[str | None, str]) -> str:
+    """The regex of a ``path()`` route: ``regexes`` per converter (a custom one: anything)."""
     parts: list[str] = []
     last = 0
     for m in _CONVERTER.finditer(text):
         parts.append(re.escape(text[last : m.start()]))
-        parts.append("[^/]+" if m.group(1) in _NO_SLASH else "(?s:.+)")
+        parts.append(regexes.get(m.group(1), "(?s:.+)"))
         last = m.end()
     parts.append(re.escape(text[last:]))
     if not closed:
         parts.append("(?s:.*)")
-    return re.compile("".join(parts))
+    return "".join(parts)
 
 
 def _regex_route(text: str, closed: bool, strip: str | None) -> RouteShape | None:
@@ -178,6 +189,98 @@ def _exempt(value: str) -> tuple[int, bool, str, list[tuple[Any, Any]], bool] | 
     return flags, anchored, _leading_literal(ops), ops, ends
 
 
+def _disjoint(route: tuple[Any, ...], exempt: tuple[Any, ...], closed: bool) -> bool:
+    """No path of the route starts with a match of the exempt regex (both parsed, aligned).
+
+    Walks both from the start while they provably stand at the same position of the path:
+    equal literals, or the same repeated character class followed on both sides by a literal
+    outside that class (the repeat must stop right before it). Two different literals there,
+    or a literal the other side's class cannot start with, make them disjoint.
+    """
+    for index, (mine, theirs) in enumerate(zip(route, exempt, strict=False)):
+        if mine == theirs and mine[0] == "LITERAL":
+            continue
+        if mine[0] == "LITERAL" and theirs[0] == "LITERAL":
+            return True
+        ours, other = _single(mine), _single(theirs)
+        if mine[0] == "LITERAL" and other is not None and other[0] >= 1:
+            return _member(other[1], chr(mine[1])) is False
+        if theirs[0] == "LITERAL" and ours is not None and ours[0] >= 1:
+            return _member(ours[1], chr(theirs[1])) is False
+        after = route[index + 1 : index + 2] + exempt[index + 1 : index + 2]
+        if mine != theirs or ours is None:
+            return False
+        if closed and len(after) == 1 and index + 1 == len(route):
+            # The route ends with the repeat; the exempt regex wants a literal after it.
+            return after[0][0] == "LITERAL" and _member(ours[1], chr(after[0][1])) is False
+        if len(after) != 2:
+            return False
+        if not all(op[0] == "LITERAL" and _member(ours[1], chr(op[1])) is False for op in after):
+            return False
+    if len(route) < len(exempt) and closed:
+        ours = _single(exempt[len(route)])
+        return exempt[len(route)][0] == "LITERAL" or (ours is not None and ours[0] >= 1)
+    return False
+
+
+def _single(op: tuple[str, Any]) -> tuple[int, tuple[str, Any]] | None:
+    """A (repeated) one-character matcher: its minimum count and the matcher."""
+    name, arg = op
+    if name in ("LITERAL", "NOT_LITERAL", "ANY", "IN"):
+        return 1, op
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and len(arg[2]) == 1:
+        inner = _single(arg[2][0])
+        return (arg[0], inner[1]) if inner is not None and inner[0] == 1 else None
+    if name == "SUBPATTERN" and not arg[1] and not arg[2] and len(arg[3]) == 1:
+        return _single(arg[3][0])
+    return None
+
+
+def _member(op: tuple[str, Any], char: str) -> bool | None:
+    """Whether the one-character matcher accepts ``char`` (None: unsure)."""
+    name, arg = op
+    if not char.isascii():
+        return None
+    if name == "LITERAL":
+        return chr(arg) == char
+    if name == "NOT_LITERAL":
+        return chr(arg) != char
+    if name == "ANY":
+        return True if char != "\n" else None
+    if name != "IN":
+        return None
+    negate, hit = False, False
+    for item, value in arg:
+        if item == "NEGATE":
+            negate = True
+            continue
+        found = _in_item(item, value, char)
+        if found is None:
+            return None
+        hit = hit or found
+    return hit != negate
+
+
+def _in_item(item: str, value: Any, char: str) -> bool | None:
+    if item == "LITERAL":
+        return chr(value) == char
+    if item == "RANGE":
+        return bool(value[0] <= ord(char) <= value[1])
+    if item != "CATEGORY":
+        return None
+    kind = str(value).removeprefix("CATEGORY_")
+    negated = kind.startswith("NOT_")
+    test = _CATEGORIES.get(kind.removeprefix("NOT_"))
+    return None if test is None else test(char) != negated
+
+
+_CATEGORIES = {
+    "DIGIT": str.isdigit,
+    "WORD": lambda c: c.isalnum() or c == "_",
+    "SPACE": str.isspace,
+}
+
+
 def _differ(first: str, second: str) -> bool:
     """Neither is a prefix of the other: no string starts with both."""
     return not (first.startswith(second) or second.startswith(first))
@@ -199,6 +302,13 @@ def _regex(op: str, value: str, route: RouteShape) -> bool | None:
     if op == "search" and flags & re.MULTILINE:
         return None
     if _differ(literal, route.prefix):
+        return False
+    exempt = _normal(body)
+    if (
+        route.shape is not None
+        and exempt is not None
+        and _disjoint(route.shape, exempt, route.closed)
+    ):
         return False
     if op != "fullmatch" and not rest and not ends and route.prefix.startswith(literal):
         return True
@@ -224,6 +334,9 @@ def decide(op: str, value: str, route: RouteShape) -> bool | None:
     if op == "startswith":
         if route.prefix.startswith(value):
             return True
+        literal = tuple(("LITERAL", ord(c)) for c in value)
+        if route.shape is not None and _disjoint(route.shape, literal, route.closed):
+            return False
         return False if _differ(value, route.prefix) else None
     if op == "endswith":
         if route.suffix and route.suffix.endswith(value):
