@@ -17,6 +17,9 @@ here; ``settings.NAME`` (a list, or a string such as ``settings.LOGIN_URL.lstrip
 by name for the analysis to look up. A module-level list that the module grows later
 (``EXEMPT += [re.compile(e) for e in settings.LOGIN_EXEMPT_URLS]``, maybe under an ``if``) is
 read with every item it may hold: more exemptions can only make fewer routes protected.
+A regex given flags (``re.compile(p, re.I)``, ``re.match(p, path, flags)``) is unknown, and
+so is a test of ``request.get_full_path()`` other than ``startswith`` (the query string the
+caller picks follows the path).
 """
 
 from __future__ import annotations
