@@ -7,6 +7,7 @@ permission classes, models, callees) are modelled.
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 from mtlsguard.scan.facts import analyze_function
 from mtlsguard.scan.linearisation import c3
@@ -54,6 +55,7 @@ class ModelBuilder:
         self._done: set[str] = set()
         self._constants: dict[tuple[str, str], str | None] = {}
         self._defined: dict[str, FunctionModel | ClassModel | None] = {}
+        self._changed: dict[str, frozenset[Path]] = {}
         project.loader = self.define
         project.peek = self.define_parsed
         project.method_finder = self.methods_named
@@ -161,7 +163,7 @@ class ModelBuilder:
             if found is None or not isinstance(found[1], ast.expr) or not target:
                 return None
             owner, short = found[0], target.rpartition(".")[2]
-        if changed_elsewhere(self.tree.root, owner.path, short):
+        if changed_elsewhere(self.tree.root, owner.path, short, self._changed):
             return None
         return module_growth(owner, short)
 

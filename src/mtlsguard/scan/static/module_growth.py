@@ -23,7 +23,6 @@ import ast
 import os
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 
 from mtlsguard.scan.static.layout import SKIP_DIRS
@@ -134,18 +133,22 @@ def _changes(node: ast.AST, name: str) -> bool:
     return False
 
 
-def changed_elsewhere(root: Path, own: Path, name: str) -> bool:
+def changed_elsewhere(
+    root: Path, own: Path, name: str, cache: dict[str, frozenset[Path]] | None = None
+) -> bool:
     """A project file other than ``own`` may change a list called ``name`` in place.
 
     A text search (any receiver spelled ``name``: ``NAME.append(``, ``mw.NAME[:] =``,
     ``NAME +=``) over the project's Python files: a same-named list of another module only
-    makes the answer unsure, never wrong.
+    makes the answer unsure, never wrong. ``cache`` keeps the files found per name (one scan).
     """
+    cache = {} if cache is None else cache
+    if name not in cache:
+        cache[name] = _changing_files(root.resolve(), name)
     mine = own.resolve()
-    return any(path != mine for path in _changing_files(root.resolve(), name))
+    return any(path != mine for path in cache[name])
 
 
-@lru_cache(maxsize=64)
 def _changing_files(root: Path, name: str) -> frozenset[Path]:
     """The project files that change something called ``name`` in place."""
     pattern = re.compile(_MUTATION.format(re.escape(name), "|".join(sorted(_MUTATORS))))
