@@ -116,7 +116,8 @@ class PathTest:
     after ``lstrip`` (``request.path_info.lstrip("/")``). The values are the literal strings,
     plus the items of the Django list settings named in ``settings`` (``LOGIN_EXEMPT_URLS``)
     and the string settings in ``strings`` (``settings.LOGIN_URL.lstrip("/")``: the name and
-    what is stripped from its left).
+    what is stripped from its left). ``full``: the path is ``get_full_path()`` (the query
+    string follows it, and unsafe characters are percent-encoded).
     """
 
     op: str
@@ -124,6 +125,7 @@ class PathTest:
     settings: tuple[str, ...] = ()
     lstrip: str | None = None
     strings: tuple[tuple[str, str | None], ...] = ()
+    full: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,19 +1,16 @@
 """Whether a middleware's path condition (:mod:`~mtlsguard.scan.facts.path_gate`) refuses a route.
 
 The route's pattern stands for the request paths it serves: ``/`` + the pattern, with each
-converter (``<int:pk>``) any value it accepts. A test of the path is decided when every such
-path answers it the same way as far as a sample can tell: exact values (``in``) by matching
-each literal against the route; prefixes, suffixes and regular expressions on a sample path
-(converters filled in). A regex route (``re_path``) or a value the settings do not give
-literally leaves the test undecided, and three-valued logic carries that to the answer.
+converter (``<int:pk>``) or regex group any value the attacker spells
+(:mod:`~mtlsguard.scan.analysis.route_paths`). A test of the path is decided only when it
+answers every such path the same way; a value the settings do not give literally, or a test the
+route's literal text cannot settle, leaves it undecided, and three-valued logic carries that to
+the answer.
 """
 
 from __future__ import annotations
 
-import importlib
-import re
-from typing import Any
-
+from mtlsguard.scan.analysis.route_paths import decide, full_path, route_shape
 from mtlsguard.scan.body_records import PathCond, PathTest
 from mtlsguard.scan.project_model import Const, Expr, Seq, SettingsModel
 from mtlsguard.scan.static.folding import static_string
@@ -21,97 +18,7 @@ from mtlsguard.scan.static.url_entries import DYNAMIC
 
 __all__ = ["refuses_route"]
 
-_CONVERTER = re.compile(r"<(?:(\w+):)?\w+>")
-_SAMPLES = {"int": "1", "path": "a/b", "uuid": "00000000-0000-0000-0000-000000000000"}
-_REGEX_CHARS = re.compile(r"[\\()\[\]*+?{}|.^$]")
-_ANCHOR = re.compile(r"(?<![\[\\])\^|(?<!\\)\$")
 _MOUNTS = ("", "mount/")
-_parser: Any = importlib.import_module("re._parser")
-"""The standard library's regex parser (``sre_parse``), to generate a path a route accepts."""
-
-
-def _route_forms(pattern: str, strip: str | None) -> tuple[str, re.Pattern[str] | None] | None:
-    """A sample path of the route and a regex of all its paths (None for a regex route).
-
-    A ``re_path`` route is sampled by generating a string its regex accepts; None when that
-    fails.
-    """
-    text = "/" + _ANCHOR.sub("", pattern)
-    if strip is not None:
-        text = text.lstrip(strip)
-    if _REGEX_CHARS.search(_CONVERTER.sub("", text)):
-        sample = _regex_sample(text)
-        return (sample, None) if sample is not None else None
-    sample = _CONVERTER.sub(lambda m: _SAMPLES.get(m.group(1) or "str", "x"), text)
-    return sample, _converter_regex(text)
-
-
-def _converter_regex(text: str) -> re.Pattern[str]:
-    parts: list[str] = []
-    last = 0
-    for m in _CONVERTER.finditer(text):
-        parts.append(re.escape(text[last : m.start()]))
-        parts.append(".+" if m.group(1) == "path" else "[^/]+")
-        last = m.end()
-    parts.append(re.escape(text[last:]))
-    return re.compile("".join(parts))
-
-
-def _regex_sample(text: str) -> str | None:
-    """A path the route regex ``text`` accepts (checked), or None."""
-    try:
-        parsed = _parser.parse(text)
-        sample = _generate(list(parsed))
-    except (re.error, ValueError, TypeError, IndexError, RecursionError):
-        return None
-    try:
-        return sample if sample is not None and re.fullmatch(text, sample) else None
-    except re.error:
-        return None
-
-
-def _generate(items: list[tuple[Any, Any]]) -> str | None:
-    out: list[str] = []
-    for op, arg in items:
-        name = str(op)
-        if name == "LITERAL":
-            out.append(chr(arg))
-        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            low, _high, sub = arg
-            piece = _generate(list(sub))
-            if piece is None:
-                return None
-            out.append(piece * max(low, 1))
-        elif name == "SUBPATTERN":
-            piece = _generate(list(arg[-1]))
-            if piece is None:
-                return None
-            out.append(piece)
-        elif name == "BRANCH":
-            piece = _generate(list(arg[1][0]))
-            if piece is None:
-                return None
-            out.append(piece)
-        elif name == "IN":
-            out.append(_char_in(list(arg)))
-        elif name == "ANY":
-            out.append("x")
-        elif name != "AT":
-            return None
-    return "".join(out)
-
-
-def _char_in(items: list[tuple[Any, Any]]) -> str:
-    """A character of a class (checked by the caller's full match)."""
-    for op, arg in items:
-        name = str(op)
-        if name == "LITERAL":
-            return chr(arg)
-        if name == "RANGE":
-            return chr(arg[0])
-        if name == "CATEGORY":
-            return "1" if "DIGIT" in str(arg) else "x"
-    return "x"
 
 
 def _literals(test: PathTest, settings: SettingsModel | None) -> tuple[str, ...] | None:
@@ -145,25 +52,17 @@ def _strings(expr: Expr) -> tuple[str, ...] | None:
 
 
 def _test(test: PathTest, pattern: str, settings: SettingsModel | None) -> bool | None:
+    """Whether the test holds on every path of the route (True), on none (False)."""
     values = _literals(test, settings)
-    forms = _route_forms(pattern, test.lstrip)
-    if values is None or forms is None:
+    route = route_shape(pattern, test.lstrip)
+    if values is None or route is None or (test.full and test.op != "startswith"):
         return None
-    sample, whole = forms
-    if test.op == "in":
-        return any(whole.fullmatch(v) for v in values) if whole is not None else None
-    return _sample_test(test.op, values, sample)
-
-
-def _sample_test(op: str, values: tuple[str, ...], sample: str) -> bool | None:
-    if op == "startswith":
-        return any(sample.startswith(v) for v in values)
-    if op == "endswith":
-        return any(sample.endswith(v) for v in values)
-    try:
-        return any(getattr(re, op)(v, sample) is not None for v in values)
-    except re.error:
-        return None
+    if test.full:
+        route = full_path(route)
+    answers = [decide(test.op, value, route) for value in values]
+    if True in answers:
+        return True
+    return None if None in answers else False
 
 
 def refuses_route(cond: PathCond, pattern: str, settings: SettingsModel | None) -> bool | None:

@@ -27,6 +27,7 @@ from mtlsguard.scan.facts.decorator_checks import (
     rebound_params,
 )
 from mtlsguard.scan.facts.exemption_marks import exemption_marks
+from mtlsguard.scan.facts.full_path import tests_full_path
 from mtlsguard.scan.facts.guards import (
     cert_guard,
     delegated_guard,
@@ -105,6 +106,8 @@ def analyze_function(
         "denied" in hints and delegated_guard(func)
     )
     mentions_user = "user" in hints
+    # ``get_full_path()`` tested (not only quoted in a ``next=`` link) reads the path too.
+    by_path = "path" in hints or (func.name in _MIDDLEWARE_HOOKS and tests_full_path(func))
     refuses = "denied" in hints and raises_refusal(func)
     shorts = frozenset(name.rsplit(".", 1)[-1] for name in walk.called)
     frozen_hints = frozenset(hints)
@@ -134,13 +137,13 @@ def analyze_function(
         user_scoped_queryset=(func.name in _SCOPING_METHODS or "queryset" in func.name)
         and (mentions_user or request_context(func)),
         calls=tuple(dict.fromkeys(walk.called)),
-        path_dependent="path" in hints,
+        path_dependent=by_path,
         pre_login_session=(
             pre_login_session(func, calls_login=walk.calls_login) if user_hint else ""
         ),
         login_paths=(
             login_paths(func, resolve, growth)
-            if func.name in _MIDDLEWARE_HOOKS and "path" in hints and user_hint
+            if func.name in _MIDDLEWARE_HOOKS and by_path and user_hint
             else None
         ),
         self_reads=tuple(dict.fromkeys(walk.self_reads)),

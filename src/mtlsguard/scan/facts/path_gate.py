@@ -17,6 +17,9 @@ here; ``settings.NAME`` (a list, or a string such as ``settings.LOGIN_URL.lstrip
 by name for the analysis to look up. A module-level list that the module grows later
 (``EXEMPT += [re.compile(e) for e in settings.LOGIN_EXEMPT_URLS]``, maybe under an ``if``) is
 read with every item it may hold: more exemptions can only make fewer routes protected.
+A regex given flags (``re.compile(p, re.I)``, ``re.match(p, path, flags)``) is unknown, and
+so is a test of ``request.get_full_path()`` other than ``startswith`` (the query string the
+caller picks follows the path).
 """
 
 from __future__ import annotations
@@ -83,6 +86,8 @@ class _Reader:
         self.resolve = resolve
         self.growth = growth
         self.aliases: dict[str, str | None] = {}
+        self.full: set[str] = set()
+        """Aliases of ``request.get_full_path()`` (the query string follows the path)."""
         self.passed: set[str] = set()
         self.visited: set[int] = set()
         """The ``return``/``raise`` statements (and refusing calls) the reading reached."""
@@ -106,6 +111,16 @@ class _Reader:
                 if inner and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     return True, arg.value
         return False, None
+
+    def is_full(self, node: ast.expr) -> bool:
+        """``node`` is ``request.get_full_path()`` (maybe stripped) or an alias of it."""
+        if isinstance(node, ast.Name):
+            return node.id in self.full
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in _PATH_CALLS:
+                return True
+            return node.func.attr == "lstrip" and self.is_full(node.func.value)
+        return False
 
     def values(self, node: ast.expr) -> PathTest | None:
         """The strings (or the settings) a path is compared with."""
@@ -142,8 +157,13 @@ class _Reader:
         if found is None:
             return UNKNOWN
         self.saw_path = True
+        full = self.is_full(path)
+        if full and op != "startswith":
+            # ``get_full_path()`` ends with the query string the caller picks: only its start
+            # is the path's.
+            return UNKNOWN
         return PathCond(
-            "test", test=PathTest(op, found.values, found.settings, strip, found.strings)
+            "test", test=PathTest(op, found.values, found.settings, strip, found.strings, full)
         )
 
     def cond(self, node: ast.expr) -> PathCond:
@@ -196,7 +216,9 @@ class _Reader:
             return UNKNOWN
         if func.attr in ("startswith", "endswith") and len(node.args) == 1:
             return self.test(func.attr, node.args[0], func.value)
-        if func.attr in _REGEX and len(node.args) >= 2 and _is_re(func.value):
+        if node.keywords:
+            return UNKNOWN  # ``flags=re.I``, ``pos=``: not the plain test
+        if func.attr in _REGEX and len(node.args) == 2 and _is_re(func.value):
             return self.test(func.attr, node.args[0], node.args[1])
         if func.attr in _REGEX and len(node.args) == 1:
             # ``COMPILED.match(path)``: a module-level ``re.compile(...)``.
@@ -217,10 +239,12 @@ class _Reader:
         func = elt.func
         if not isinstance(func, ast.Attribute):
             return UNKNOWN
+        if elt.keywords:
+            return UNKNOWN
         if func.attr in ("startswith", "endswith") and _named(elt.args, 0, var):
-            return self.test(func.attr, loop.iter, func.value)
+            return self.test(func.attr, loop.iter, func.value) if len(elt.args) == 1 else UNKNOWN
         if func.attr in _REGEX and _is_re(func.value) and _named(elt.args, 0, var):
-            return self.test(func.attr, loop.iter, elt.args[1]) if len(elt.args) > 1 else UNKNOWN
+            return self.test(func.attr, loop.iter, elt.args[1]) if len(elt.args) == 2 else UNKNOWN
         if func.attr in _REGEX and _named([func.value], 0, var) and len(elt.args) == 1:
             return self.test(func.attr, loop.iter, elt.args[0])
         return UNKNOWN
@@ -255,8 +279,11 @@ class _Reader:
                     if _return(ast.Return(value=stmt.value)) == FALSE:
                         self.passed.add(target.id)
                     is_path, strip = self.path_of(stmt.value)
+                    self.full.discard(target.id)
                     if is_path:
                         self.aliases[target.id] = strip
+                        if self.is_full(stmt.value):
+                            self.full.add(target.id)
                     else:
                         self.aliases.pop(target.id, None)
         return FALSE
@@ -340,7 +367,8 @@ def _values(expr: Expr) -> PathTest | None:
             isinstance(item, Call)
             and isinstance(item.func, Ref)
             and item.func.name.endswith("compile")
-            and item.args
+            and len(item.args) == 1
+            and not item.kwargs
         ):
             item = item.args[0]
         if string := _string_setting(item):

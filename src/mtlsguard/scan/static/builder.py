@@ -7,6 +7,7 @@ permission classes, models, callees) are modelled.
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 from mtlsguard.scan.facts import analyze_function
 from mtlsguard.scan.linearisation import c3
@@ -21,7 +22,7 @@ from mtlsguard.scan.project_model import (
 from mtlsguard.scan.static.class_bases import TYPING_BASES, base_node
 from mtlsguard.scan.static.definitions import DefinitionIndex
 from mtlsguard.scan.static.local_imports import with_function_imports
-from mtlsguard.scan.static.module_growth import module_growth
+from mtlsguard.scan.static.module_growth import changed_elsewhere, module_growth
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
 __all__ = ["DEEP_ATTRIBUTES", "ModelBuilder"]
@@ -54,6 +55,7 @@ class ModelBuilder:
         self._done: set[str] = set()
         self._constants: dict[tuple[str, str], str | None] = {}
         self._defined: dict[str, FunctionModel | ClassModel | None] = {}
+        self._changed: dict[str, frozenset[Path]] = {}
         project.loader = self.define
         project.peek = self.define_parsed
         project.method_finder = self.methods_named
@@ -154,12 +156,16 @@ class ModelBuilder:
     def _growth(self, module: ParsedModule, name: str) -> tuple[ast.expr, ...] | None:
         """What the module that assigns ``name`` (this one, or one it imports it from) adds."""
         if name in module.assigns:
-            return module_growth(module, name)
-        target = module.imports.get(name)
-        found = self.tree.lookup(target) if target else None
-        if found is None or not isinstance(found[1], ast.expr):
+            owner, short = module, name
+        else:
+            target = module.imports.get(name)
+            found = self.tree.lookup(target) if target else None
+            if found is None or not isinstance(found[1], ast.expr) or not target:
+                return None
+            owner, short = found[0], target.rpartition(".")[2]
+        if changed_elsewhere(self.tree.root, owner.path, short, self._changed):
             return None
-        return module_growth(found[0], target.rpartition(".")[2]) if target else None
+        return module_growth(owner, short)
 
     def function(
         self, module: ParsedModule, node: ast.FunctionDef | ast.AsyncFunctionDef, qual: str

@@ -10,19 +10,48 @@ grown later, possibly under a condition::
 holds more than that assignment says. :func:`module_growth` returns the expressions that may be
 added (``+=``, ``.extend()``, ``.append()``, ``.insert()`` anywhere at module level, functions
 and classes aside), so a reader can take every item that may be there; None when the name is
-assigned again inside a block (its value then depends on which branch ran).
+assigned again inside a block (its value then depends on which branch ran), when an item is
+set in place (``NAME[0] = ...``, ``NAME[:] = [...]``), when a function or class of the module
+changes it (``NAME.append(...)`` in a middleware's ``__init__``, ``global NAME``), or when
+another file of the project does (:func:`changed_elsewhere`: ``from app.mw import NAME``,
+then ``NAME.append(...)``; ``mw.NAME.extend(...)`` in ``AppConfig.ready()``).
 """
 
 from __future__ import annotations
 
 import ast
+import os
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
+from mtlsguard.scan.static.layout import SKIP_DIRS
 from mtlsguard.scan.static.modules import ParsedModule
 
-__all__ = ["module_growth"]
+__all__ = ["changed_elsewhere", "module_growth"]
 
 _BLOCKS = (ast.If, ast.Try, ast.With, ast.For, ast.While)
+_TESTS = ("tests", "test")
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_MUTATORS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "clear",
+        "pop",
+        "add",
+        "update",
+        "discard",
+        "setdefault",
+        "__setitem__",
+        "__delitem__",
+        "__iadd__",
+        "__ior__",
+    }
+)
+_MUTATION = r"\b{}\s*(?:\.\s*(?:{})\s*\(|\[[^\]\n]*\]\s*(?:[-+|&]?=)(?!=)|[-+|&]=)"
 
 
 def _statements(body: list[ast.stmt], nested: bool) -> Iterator[tuple[ast.stmt, bool]]:
@@ -39,6 +68,10 @@ def module_growth(module: ParsedModule, name: str) -> tuple[ast.expr, ...] | Non
     """Lists the module may add to its list ``name`` after assigning it (None: unknown)."""
     added: list[ast.expr] = []
     for stmt, nested in _statements(module.tree.body, False):
+        if isinstance(stmt, _DEFS) and _changes(stmt, name):
+            return None
+        if _sets_item(stmt, name):
+            return None
         if isinstance(stmt, ast.AugAssign) and _is(stmt.target, name):
             if not isinstance(stmt.op, ast.Add):
                 return None
@@ -56,6 +89,87 @@ def module_growth(module: ParsedModule, name: str) -> tuple[ast.expr, ...] | Non
                 elif func.attr in ("append", "insert"):
                     added.append(ast.List(elts=[args[-1]], ctx=ast.Load()))
     return tuple(added)
+
+
+def _sets_item(stmt: ast.AST, name: str) -> bool:
+    """``NAME[i] = ...``, ``NAME[:] = ...``, ``NAME[i] += ...``, ``del NAME[i]``."""
+    targets: list[ast.expr] = []
+    if isinstance(stmt, ast.Assign):
+        targets = stmt.targets
+    elif isinstance(stmt, ast.AugAssign | ast.AnnAssign):
+        targets = [stmt.target]
+    elif isinstance(stmt, ast.Delete):
+        targets = stmt.targets
+    return any(
+        isinstance(t, ast.Subscript) and (_is(t.value, name) or _globals_key(t, name))
+        for t in targets
+    )
+
+
+def _globals_key(target: ast.Subscript, name: str) -> bool:
+    """``globals()["NAME"]``."""
+    owner, key = target.value, target.slice
+    return (
+        isinstance(owner, ast.Call)
+        and isinstance(owner.func, ast.Name)
+        and owner.func.id == "globals"
+        and isinstance(key, ast.Constant)
+        and key.value == name
+    )
+
+
+def _changes(node: ast.AST, name: str) -> bool:
+    """A function or class changes the module's list ``name`` (or may rebind it)."""
+    for inner in ast.walk(node):
+        if _sets_item(inner, name):
+            return True
+        if isinstance(inner, ast.Global) and name in inner.names:
+            return True
+        func = inner.func if isinstance(inner, ast.Call) else None
+        if isinstance(func, ast.Attribute) and func.attr in _MUTATORS and _is(func.value, name):
+            return True
+        if isinstance(inner, ast.AugAssign) and _is(inner.target, name):
+            return True  # ``global`` spelled elsewhere, or a local shadow: either way unsure
+    return False
+
+
+def changed_elsewhere(
+    root: Path, own: Path, name: str, cache: dict[str, frozenset[Path]] | None = None
+) -> bool:
+    """A project file other than ``own`` may change a list called ``name`` in place.
+
+    A text search (any receiver spelled ``name``: ``NAME.append(``, ``mw.NAME[:] =``,
+    ``NAME +=``) over the project's Python files: a same-named list of another module only
+    makes the answer unsure, never wrong. ``cache`` keeps the files found per name (one scan).
+    """
+    cache = {} if cache is None else cache
+    if name not in cache:
+        cache[name] = _changing_files(root.resolve(), name)
+    mine = own.resolve()
+    return any(path != mine for path in cache[name])
+
+
+def _changing_files(root: Path, name: str) -> frozenset[Path]:
+    """The project files that change something called ``name`` in place."""
+    pattern = re.compile(_MUTATION.format(re.escape(name), "|".join(sorted(_MUTATORS))))
+    found: set[Path] = set()
+    for path in _python_files(root):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if name in text and pattern.search(text):
+            found.add(path.resolve())
+    return frozenset(found)
+
+
+def _python_files(root: Path) -> Iterator[Path]:
+    """The project's Python files, tests aside (as :func:`~.apps.python_files` walks them)."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and d not in _TESTS)
+        for name in sorted(filenames):
+            if name.endswith(".py") and not name.startswith("test"):
+                yield Path(dirpath) / name
 
 
 def _is(node: ast.expr, name: str) -> bool:
