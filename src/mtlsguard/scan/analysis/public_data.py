@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.facts.public_filter import keyword_publishes
-from mtlsguard.scan.knowledge import SAFE_METHODS, short_of
+from mtlsguard.scan.knowledge import ORM_WRITES, SAFE_METHODS, short_of
 from mtlsguard.scan.project_model import (
     Call,
     ClassModel,
@@ -36,23 +36,6 @@ from mtlsguard.scan.project_model import (
 
 __all__ = ["public_note", "public_reads"]
 
-_WRITE_CALLS = frozenset(
-    {
-        "save",
-        "delete",
-        "create",
-        "update",
-        "get_or_create",
-        "update_or_create",
-        "bulk_create",
-        "bulk_update",
-        "add",
-        "remove",
-        "set",
-        "clear",
-    }
-)
-"""Calls that change data: a function view making none of them only reads."""
 _MAX_CHAIN = 12
 
 
@@ -110,7 +93,7 @@ def _reads_only(analysis: RouteAnalysis, methods: Sequence[str]) -> bool:
     func = analysis.function
     if func is None or any(m != "*" for m in methods):
         return False
-    return not any(short_of(name) in _WRITE_CALLS for name in func.facts.calls)
+    return not any(short_of(name) in ORM_WRITES for name in func.facts.calls)
 
 
 def _functions(project: ProjectModel, analysis: RouteAnalysis) -> list[FunctionModel]:

@@ -29,7 +29,7 @@ from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import guard_blocks
 from mtlsguard.scan.facts.owner_guards import requester
 from mtlsguard.scan.facts.predicates import admits_anonymous, role_of
-from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
+from mtlsguard.scan.facts.syntax import FunctionNode, key_access, own_nodes
 
 _CHECK_NAME = re.compile(
     r"^(?:can|has|user_can|user_has|may)_|^(?:check|is_owner|is_member)|permission|perm_"
@@ -137,20 +137,8 @@ def checked_url_keys(func: FunctionNode) -> tuple[str, ...]:
 
 def _kwarg_key(node: object, kwargs: str) -> str:
     """``K`` for ``kwargs["K"]`` or ``kwargs.get("K")``, else ``""``."""
-    if isinstance(node, ast.Subscript):
-        base, key = node.value, node.slice
-    elif (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "get"
-        and node.args
-    ):
-        base, key = node.func.value, node.args[0]
-    else:
-        return ""
-    if _is_name(base, kwargs) and isinstance(key, ast.Constant) and isinstance(key.value, str):
-        return key.value
-    return ""
+    found = key_access(node)
+    return found[1] if found is not None and _is_name(found[0], kwargs) else ""
 
 
 def _kwarg_aliases(func: ast.FunctionDef | ast.AsyncFunctionDef, kwargs: str) -> dict[str, str]:

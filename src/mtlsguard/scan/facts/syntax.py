@@ -14,6 +14,7 @@ __all__ = [
     "FunctionNode",
     "is_request_user",
     "keep_own_nodes",
+    "key_access",
     "keyed_owner",
     "keyed_read",
     "mentions_attr",
@@ -197,12 +198,8 @@ def through_objects(node: ast.expr) -> bool:
     return False
 
 
-def keyed_read(node: ast.AST, container: str) -> str:
-    """``K`` for ``<name>.<container>["K"]`` or ``<name>.<container>.get("K")``, else ``""``.
-
-    ``view.kwargs.get("project_id")`` (``container="kwargs"``),
-    ``form.cleaned_data["owner"]`` (``"cleaned_data"``); the caller checks ``<name>``.
-    """
+def key_access(node: object) -> tuple[ast.expr, str] | None:
+    """``(X, "K")`` for ``X["K"]`` or ``X.get("K")`` (a string key), else ``None``."""
     if isinstance(node, ast.Subscript):
         base, key = node.value, node.slice
     elif (
@@ -213,15 +210,28 @@ def keyed_read(node: ast.AST, container: str) -> str:
     ):
         base, key = node.func.value, node.args[0]
     else:
+        return None
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return base, key.value
+    return None
+
+
+def keyed_read(node: ast.AST, container: str) -> str:
+    """``K`` for ``<name>.<container>["K"]`` or ``<name>.<container>.get("K")``, else ``""``.
+
+    ``view.kwargs.get("project_id")`` (``container="kwargs"``),
+    ``form.cleaned_data["owner"]`` (``"cleaned_data"``); the caller checks ``<name>``.
+    """
+    found = key_access(node)
+    if found is None:
         return ""
+    base, key = found
     if (
         isinstance(base, ast.Attribute)
         and base.attr == container
         and isinstance(base.value, ast.Name)
-        and isinstance(key, ast.Constant)
-        and isinstance(key.value, str)
     ):
-        return key.value
+        return key
     return ""
 
 
