@@ -50,6 +50,8 @@ _ANON_FALSE = frozenset(
 _REGEX = frozenset({"match", "search", "fullmatch"})
 _PASS_THROUGH = frozenset({"get_response", "process_request", "process_view", "dispatch"})
 _BUDGET = 400
+_STEPS = 4000
+"""Statements read (an ``if`` reads the rest of its body once per branch): past it, unknown."""
 
 
 def _not(cond: PathCond) -> PathCond:
@@ -93,6 +95,7 @@ class _Reader:
         """The ``return``/``raise`` statements (and refusing calls) the reading reached."""
         """Local names holding the response of the view (``self.get_response(request)``)."""
         self.budget = _BUDGET
+        self.steps = _STEPS
         self.saw_path = False
 
     def path_of(self, node: ast.expr) -> tuple[bool, str | None]:
@@ -252,6 +255,10 @@ class _Reader:
     def refuses(self, body: list[ast.stmt]) -> PathCond:
         """When running ``body`` (then falling off the end: the request goes on) refuses."""
         for index, stmt in enumerate(body):
+            self.steps -= 1  # each ``if`` reads the rest of the body twice: bound the reading
+            if self.steps < 0:
+                self.budget = -1
+                return UNKNOWN
             rest = body[index + 1 :]
             if isinstance(stmt, ast.Return):
                 self.visited.add(id(stmt))
