@@ -36,7 +36,7 @@ urlpatterns = [path("{HOSTILE}", views.records), path("records/<int:pk>/", views
         're.compile(r"^login/"), re.compile(r"^(a+)+b")',
         more={"proj/urls.py": urls},
     )
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 2
     assert _authenticated(result, HOSTILE) is None
     assert _authenticated(result, "records/<int:pk>/") is True
 
@@ -66,7 +66,7 @@ class LoginRequiredMiddleware:
 def test_many_ifs_in_a_hook_stop_the_reading(tmp_path: Path) -> None:
     start = time.monotonic()
     result = _scan(tmp_path / "hostile", more={"app/mw.py": _many_ifs(20)})
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 2
     assert _authenticated(result, "records/<int:pk>/") is None
     safe = _scan(tmp_path / "safe", more={"app/mw.py": _many_ifs(3)})
     assert _authenticated(safe, "records/<int:pk>/") is True

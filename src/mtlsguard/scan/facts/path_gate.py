@@ -304,7 +304,7 @@ class _Reader:
                 self.aliases, self.full, self.passed = state
                 return _branch(test, then, self.refuses(stmt.orelse + rest))
             if isinstance(stmt, ast.Try | ast.With):
-                self.forget(stmt.items if isinstance(stmt, ast.With) else [])
+                self.forget(stmt.items if isinstance(stmt, ast.With) else [stmt])
                 return self.refuses(stmt.body + rest)
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                 self.assign(stmt.targets[0], stmt.value)
