@@ -126,6 +126,9 @@ class PathTest:
     lstrip: str | None = None
     strings: tuple[tuple[str, str | None], ...] = ()
     full: bool = False
+    listed: bool = False
+    """The values are a container (``path in X``, ``for p in X``): a string there is not one
+    value (``in`` tests a substring, a loop its characters)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -303,6 +303,9 @@ class RouteModel:
     """True for ``admin.site.urls``."""
     debug_only: bool = False
     """Declared under ``if settings.DEBUG:`` (or by a helper that adds routes only then)."""
+    loose: bool = False
+    """The request paths are not known from :attr:`pattern` (an ``re_path`` without ``^`` is
+    searched anywhere in what is left of the path; a language or format suffix is added)."""
 
     @property
     def unrouted(self) -> bool:

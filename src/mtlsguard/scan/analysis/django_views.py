@@ -203,7 +203,7 @@ class DjangoViews:
         if not exempt and config.local_auth_middleware:
             name = config.local_auth_middleware
             decided = None
-            if config.local_auth_paths is not None:
+            if config.local_auth_paths is not None and not route.loose:
                 decided = refuses_route(
                     config.local_auth_paths, route.pattern, self.project.settings
                 )

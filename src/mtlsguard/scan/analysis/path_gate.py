@@ -32,6 +32,8 @@ def _literals(test: PathTest, settings: SettingsModel | None) -> tuple[str, ...]
         found = settings.get(name) if settings is not None else None
         if found is None or (found.conditional and not found.additive):
             return None
+        if test.listed and not isinstance(found.value, Seq):
+            return None  # ``path in settings.OPEN`` with a string: a substring test
         items = _strings(found.value)
         if items is None:
             return None

@@ -353,7 +353,41 @@ def _on_path(op: str, value: str, path: str) -> bool | None:
         return path.startswith(value)
     if op == "endswith":
         return path.endswith(value)
+    parsed = _parse(value)
+    if parsed is None or _backtracks(parsed[1], under=False):
+        return None  # ``^(a+)+b`` may take exponential time on a hostile route's path
     try:
         return getattr(re, op)(value, path) is not None
     except (re.error, RecursionError, OverflowError):
         return None
+
+
+_REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+
+
+def _backtracks(items: Any, under: bool) -> bool:
+    """A repeat or an alternation inside a repeat (``(a+)+``, ``(a|ab)*``): maybe exponential.
+
+    Anything the walk does not know (a look-around, a conditional group) counts as one.
+    """
+    for op, arg in items:
+        name = str(op)
+        if name in _REPEATS:
+            if under or _backtracks(arg[2], under=arg[1] > 1):
+                return True
+        elif name == "BRANCH":
+            if under or any(_backtracks(alt, under) for alt in arg[1]):
+                return True
+        elif name == "SUBPATTERN":
+            if _backtracks(arg[3], under):
+                return True
+        elif name == "ATOMIC_GROUP":
+            if _backtracks(arg, under):
+                return True
+        elif name not in _FLAT:
+            return True
+    return False
+
+
+_FLAT = frozenset({"LITERAL", "NOT_LITERAL", "ANY", "IN", "AT", "CATEGORY"})
+"""Parsed regex items that match one character or a position (no backtracking of their own)."""

@@ -25,11 +25,11 @@ caller picks follows the path).
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from mtlsguard.scan.body_records import PathCond, PathTest
 from mtlsguard.scan.facts.guards import denies
-from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
+from mtlsguard.scan.facts.syntax import FunctionNode, bound_names, own_nodes
 from mtlsguard.scan.facts.walk import Resolver
 from mtlsguard.scan.project_model import Call, Const, Expr, Ref, Seq
 
@@ -50,6 +50,8 @@ _ANON_FALSE = frozenset(
 _REGEX = frozenset({"match", "search", "fullmatch"})
 _PASS_THROUGH = frozenset({"get_response", "process_request", "process_view", "dispatch"})
 _BUDGET = 400
+_STEPS = 4000
+"""Statements read (an ``if`` reads the rest of its body once per branch): past it, unknown."""
 
 
 def _not(cond: PathCond) -> PathCond:
@@ -93,6 +95,7 @@ class _Reader:
         """The ``return``/``raise`` statements (and refusing calls) the reading reached."""
         """Local names holding the response of the view (``self.get_response(request)``)."""
         self.budget = _BUDGET
+        self.steps = _STEPS
         self.saw_path = False
 
     def path_of(self, node: ast.expr) -> tuple[bool, str | None]:
@@ -122,9 +125,12 @@ class _Reader:
             return node.func.attr == "lstrip" and self.is_full(node.func.value)
         return False
 
-    def values(self, node: ast.expr) -> PathTest | None:
-        """The strings (or the settings) a path is compared with."""
-        found = _values(self.resolve(node))
+    def values(self, node: ast.expr, listed: bool) -> PathTest | None:
+        """The strings (or the settings) a path is compared with (``listed``: in a container)."""
+        resolved = self.resolve(node)
+        if listed and not isinstance(resolved, Seq) and not _setting(resolved):
+            return None  # ``path in "/login/ /open/"`` tests a substring
+        found = _values(resolved)
         if found is None or not isinstance(node, ast.Name):
             return found
         grown = self.growth(node.id)
@@ -151,9 +157,9 @@ class _Reader:
             return _values(self.resolve(loop.iter))
         return _values(self.resolve(node))
 
-    def test(self, op: str, values: ast.expr, path: ast.expr) -> PathCond:
+    def test(self, op: str, values: ast.expr, path: ast.expr, listed: bool = True) -> PathCond:
         is_path, strip = self.path_of(path)
-        found = self.values(values) if is_path else None
+        found = self.values(values, listed) if is_path else None
         if found is None:
             return UNKNOWN
         self.saw_path = True
@@ -163,7 +169,8 @@ class _Reader:
             # is the path's.
             return UNKNOWN
         return PathCond(
-            "test", test=PathTest(op, found.values, found.settings, strip, found.strings, full)
+            "test",
+            test=PathTest(op, found.values, found.settings, strip, found.strings, full, listed),
         )
 
     def cond(self, node: ast.expr) -> PathCond:
@@ -191,7 +198,7 @@ class _Reader:
         if isinstance(op, ast.In | ast.NotIn | ast.Eq | ast.NotEq) and self.path_of(left)[0]:
             values = right
             if isinstance(op, ast.Eq | ast.NotEq):
-                values = ast.List(elts=[right], ctx=ast.Load())
+                values = ast.List(elts=[right], ctx=ast.Load())  # one value, a list of one
             found = self.test("in", values, left)
             return _not(found) if isinstance(op, ast.NotIn | ast.NotEq) else found
         if isinstance(right, ast.Constant) and right.value in (None, False, True):
@@ -215,14 +222,14 @@ class _Reader:
         if not isinstance(func, ast.Attribute):
             return UNKNOWN
         if func.attr in ("startswith", "endswith") and len(node.args) == 1:
-            return self.test(func.attr, node.args[0], func.value)
+            return self.test(func.attr, node.args[0], func.value, listed=False)
         if node.keywords:
             return UNKNOWN  # ``flags=re.I``, ``pos=``: not the plain test
         if func.attr in _REGEX and len(node.args) == 2 and _is_re(func.value):
-            return self.test(func.attr, node.args[0], node.args[1])
+            return self.test(func.attr, node.args[0], node.args[1], listed=False)
         if func.attr in _REGEX and len(node.args) == 1:
             # ``COMPILED.match(path)``: a module-level ``re.compile(...)``.
-            return self.test(func.attr, func.value, node.args[0])
+            return self.test(func.attr, func.value, node.args[0], listed=False)
         if _about_user(func.value) and func.attr in _ANON_FALSE | _ANON_TRUE:
             return TRUE if func.attr in _ANON_TRUE else FALSE
         return UNKNOWN
@@ -249,9 +256,34 @@ class _Reader:
             return self.test(func.attr, loop.iter, elt.args[0])
         return UNKNOWN
 
+    def forget(self, nodes: Sequence[ast.AST]) -> None:
+        """Names the nodes bind no longer hold the path (nor the view's response)."""
+        for name in bound_names(nodes):
+            self.aliases.pop(name, None)
+            self.full.discard(name)
+            self.passed.discard(name)
+
+    def assign(self, target: ast.expr, value: ast.expr) -> None:
+        """``target = value``: an alias of the path, the view's response, or neither."""
+        is_path, strip = self.path_of(value)
+        full = self.is_full(value)
+        self.forget([target, value])  # ``path, _ = path.lower(), None``, ``(path := ...)``
+        if not isinstance(target, ast.Name):
+            return
+        if _return(ast.Return(value=value)) == FALSE:
+            self.passed.add(target.id)
+        if is_path:
+            self.aliases[target.id] = strip
+            if full:
+                self.full.add(target.id)
+
     def refuses(self, body: list[ast.stmt]) -> PathCond:
         """When running ``body`` (then falling off the end: the request goes on) refuses."""
         for index, stmt in enumerate(body):
+            self.steps -= 1  # each ``if`` reads the rest of the body twice: bound the reading
+            if self.steps < 0:
+                self.budget = -1
+                return UNKNOWN
             rest = body[index + 1 :]
             if isinstance(stmt, ast.Return):
                 self.visited.add(id(stmt))
@@ -265,27 +297,19 @@ class _Reader:
                 self.visited.add(id(stmt))
                 return TRUE
             if isinstance(stmt, ast.If):
-                return _branch(
-                    self.cond(stmt.test),
-                    self.refuses(stmt.body + rest),
-                    self.refuses(stmt.orelse + rest),
-                )
+                self.forget([stmt.test])
+                test = self.cond(stmt.test)
+                state = dict(self.aliases), set(self.full), set(self.passed)
+                then = self.refuses(stmt.body + rest)
+                self.aliases, self.full, self.passed = state
+                return _branch(test, then, self.refuses(stmt.orelse + rest))
             if isinstance(stmt, ast.Try | ast.With):
+                self.forget(stmt.items if isinstance(stmt, ast.With) else [stmt])
                 return self.refuses(stmt.body + rest)
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-                target = stmt.targets[0]
-                if isinstance(target, ast.Name):
-                    self.passed.discard(target.id)
-                    if _return(ast.Return(value=stmt.value)) == FALSE:
-                        self.passed.add(target.id)
-                    is_path, strip = self.path_of(stmt.value)
-                    self.full.discard(target.id)
-                    if is_path:
-                        self.aliases[target.id] = strip
-                        if self.is_full(stmt.value):
-                            self.full.add(target.id)
-                    else:
-                        self.aliases.pop(target.id, None)
+                self.assign(stmt.targets[0], stmt.value)
+            else:
+                self.forget([stmt])  # ``path: str = path.lower()``, ``for path in ...``
         return FALSE
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from mtlsguard.scan import walking
 
@@ -12,6 +12,7 @@ __all__ = [
     "MANAGERS",
     "REQUEST_PRINCIPALS",
     "FunctionNode",
+    "bound_names",
     "is_request_user",
     "keep_own_nodes",
     "key_access",
@@ -243,3 +244,19 @@ def keyed_owner(node: ast.AST) -> str:
     if isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name):
         return base.value.id
     return ""
+
+
+def bound_names(nodes: Sequence[ast.AST]) -> set[str]:
+    """Every name ``nodes`` (re)bind or delete anywhere inside (targets, ``as``, ``:=``, ...)."""
+    found: set[str] = set()
+    for node in nodes:
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Name) and not isinstance(inner.ctx, ast.Load):
+                found.add(inner.id)
+            elif isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                found.add(inner.name)
+            elif isinstance(inner, ast.alias):
+                found.add((inner.asname or inner.name).partition(".")[0])
+            elif isinstance(inner, ast.ExceptHandler) and inner.name:
+                found.add(inner.name)
+    return found

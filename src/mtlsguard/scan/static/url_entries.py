@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -158,7 +159,27 @@ class EntryWalker(ABC):
             else None
         )
         pattern = join_route(scope.prefix, route)
+        start = len(self.routes)
         self._view(module, view_node, pattern, name, scope, module.location(node))
+        if _loose(self._short(module, node.func), route):
+            self.loosen(start)
+
+    def _listed(self, module: ParsedModule, node: ast.Call, scope: UrlScope, short: str) -> None:
+        """``i18n_patterns(...)``, ``format_suffix_patterns([...])``, ``patterns("", ...)``."""
+        args = node.args[1:] if short == "patterns" else node.args
+        start = len(self.routes)
+        for arg in args:
+            if short == "i18n_patterns":
+                self._entry(module, arg, scope)
+            else:
+                self._patterns(module, arg, scope, skip_self=True)
+        if short != "patterns":
+            self.loosen(start)  # a language prefix before, or a format suffix after, each path
+
+    def loosen(self, start: int) -> None:
+        """The routes added since ``start`` serve paths their pattern does not tell."""
+        for index in range(start, len(self.routes)):
+            self.routes[index] = dataclasses.replace(self.routes[index], loose=True)
 
     def _view(
         self,
@@ -355,6 +376,20 @@ class EntryWalker(ABC):
                 admin=True,
             )
         )
+
+
+_CONVERTER = re.compile(r"<(?:\w+:)?\w+>")
+_PATH_REGEX_CHARS = re.compile(r"[\\()\[\]*+?{}|^$]")
+"""Characters a ``path()`` route takes literally that the route model would read as regex."""
+
+
+def _loose(func: str, route: str) -> bool:
+    """``re_path("secret/")`` (searched: any text may come before it) or ``path("a$/")``."""
+    if route in ("", DYNAMIC):
+        return False  # an empty regex matches at the start
+    if func != "path":
+        return not route.startswith("^")
+    return bool(_PATH_REGEX_CHARS.search(_CONVERTER.sub("", route)))
 
 
 def without_dynamic_twins(routes: list[RouteModel]) -> list[RouteModel]:

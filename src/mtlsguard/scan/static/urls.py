@@ -287,12 +287,7 @@ class UrlConfWalker(FactoryWalker):
         elif isinstance(node, ast.Call):
             short = self._short(module, node.func)
             if short in ("i18n_patterns", "format_suffix_patterns", "patterns"):
-                args = node.args[1:] if short == "patterns" else node.args
-                for arg in args:
-                    if short == "i18n_patterns":
-                        self._entry(module, arg, scope)
-                    else:
-                        self._patterns(module, arg, scope, skip_self=True)
+                self._listed(module, node, scope, short)
             elif short in PATH_FUNCS:
                 self._entry(module, node, scope)
             else:
