@@ -332,6 +332,7 @@ def _parts(source: str) -> tuple[ast.arguments, list[ast.stmt]]:
         ("def p(u):\n    if not u.is_staff:\n        raise Denied\n    return True", "staff"),
         ("def p(u): return len(things(u)) > 0", "permission"),
         ("def p(u): return len(things(u)) == 0", ""),
+        ("def p(u):\n    u = User(is_superuser=True)\n    return u.is_superuser", ""),
     ],
 )
 def test_role_of_reads_the_answer(source: str, role: str) -> None:
@@ -348,7 +349,27 @@ def test_role_of_reads_the_answer(source: str, role: str) -> None:
         ("def p(u): return u.groups.filter(name='x').exists()", False),
         ("def p(u): return u.is_anonymous or check(u)", True),
         ("def p(u): return not check(u)", False),
-        ("def p(u):\n    if u.is_staff:\n        return True\n    return True", False),
+        # branch-aware (red team 2): anonymous users skip ``if u.is_staff`` and reach the end
+        ("def p(u):\n    if u.is_staff:\n        return True\n    return True", True),
+        ("def p(u):\n    if check(u):\n        return True\n    return False", False),
+        (
+            "def p(u):\n    if not u.is_authenticated:\n        return True\n"
+            "    return u.groups.filter(name='x').exists()",
+            True,
+        ),
+        (
+            "def p(u):\n    if not u.is_authenticated:\n        return False\n    return True",
+            False,
+        ),
+        (
+            "def p(u):\n    if u.is_anonymous:\n        raise Denied\n    return True",
+            False,
+        ),
+        ("def p(u):\n    if u.is_superuser:\n        pass\n    return u.is_anonymous", True),
+        ("def p(u):\n    for g in u.groups.all():\n        return True\n    return False", False),
+        # a predicate rebinding its user answers for someone else
+        ("def p(u):\n    u = User(is_superuser=True)\n    return u.is_superuser", True),
+        ("def p(u): return (u := User(is_staff=True)).is_staff", True),
     ],
 )
 def test_admits_anonymous_only_when_certain(source: str, admits: bool) -> None:
