@@ -110,6 +110,9 @@ class _Rate:
     def allow(self, user, key):
         return True
 
+    def check(self, user, key):
+        return True
+
 
 RATE = _Rate()
 
@@ -132,6 +135,44 @@ def note_reader(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not can_read_note(request.user, kwargs["pk"]):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def has_quota(user, key):
+    return True
+
+
+def user_can_read_resource(user, key):
+    return user.note_set.filter(pk=key).exists()
+
+
+def rate_checked(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not RATE.check(request.user, kwargs["pk"]):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def quota(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not has_quota(request.user, kwargs["pk"]):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def resource_reader(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not user_can_read_resource(request.user, kwargs["pk"]):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -227,6 +268,24 @@ def throttle(request, pk):
 @gates.note_reader
 def reader(request, pk):
     return HttpResponse(Note.objects.get(pk=pk).text)
+
+
+@login_required
+@gates.rate_checked
+def rate_check(request, pk):
+    return HttpResponse(Note.objects.get(pk=pk).text)
+
+
+@login_required
+@gates.quota
+def quota(request, pk):
+    return HttpResponse(Note.objects.get(pk=pk).text)
+
+
+@login_required
+@gates.resource_reader
+def resource_reader(request, pk):
+    return HttpResponse(Note.objects.get(pk=pk).text)
 """
 
 NAMES = (
@@ -245,6 +304,9 @@ NAMES = (
     "always_lambda",
     "throttle",
     "reader",
+    "rate_check",
+    "quota",
+    "resource_reader",
 )
 URLS = (
     "from django.urls import path\nfrom app import views\n\nurlpatterns = [\n"
@@ -306,6 +368,11 @@ def test_only_a_permission_check_given_user_and_key_checks_the_object(
 ) -> None:
     assert found["MG104", "throttle"] == Severity.HIGH
     assert ("MG104", "reader") not in found
+    # red team 2: ``RATE.check``/``has_quota`` ask no permission; Arches-style
+    # ``user_can_read_resource`` does
+    assert found["MG104", "rate_check"] == Severity.HIGH
+    assert found["MG104", "quota"] == Severity.HIGH
+    assert ("MG104", "resource_reader") not in found
 
 
 def _parts(source: str) -> tuple[ast.arguments, list[ast.stmt]]:
