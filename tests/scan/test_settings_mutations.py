@@ -57,6 +57,10 @@ def test_a_mutated_middleware_list_protects_nothing(tmp_path: Path, mutation: st
         "_names = [m for m in MIDDLEWARE if m]\n_spread = [*MIDDLEWARE]\n",
         "for _m in MIDDLEWARE:\n    INSTALLED_APPS.append(_m)\n",
         '_count = len(MIDDLEWARE) + MIDDLEWARE.index("app.mw.LoginRequiredMiddleware")\n',
+        # a function declaring the setting global is read as conditional statements
+        'def _more():\n    global MIDDLEWARE\n    MIDDLEWARE.append("app.mw.Extra")\n',
+        # a string setting handed on changes no list
+        "_SECRET = SECRET_KEY\nprint(SECRET_KEY, LOGIN_URL)\n",
     ],
 )
 def test_the_unmutated_twin_is_still_behind_the_wall(tmp_path: Path, reads: str) -> None:

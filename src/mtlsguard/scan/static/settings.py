@@ -35,7 +35,7 @@ from mtlsguard.scan.static.layout import (
     settings_candidates,
 )
 from mtlsguard.scan.static.modules import ParsedModule, absolute_import
-from mtlsguard.scan.static.settings_escapes import escapes, own_expressions
+from mtlsguard.scan.static.settings_escapes import declares_global, escapes, own_expressions
 from mtlsguard.scan.static.settings_handoffs import (
     HANDOFF_STATEMENTS,
     KNOWN_HELPERS,
@@ -124,9 +124,9 @@ class _Evaluator:
                 self.unknown(module, stmt, name, how)
 
     def mutable(self, name: str) -> bool:
-        """A setting whose object other code could change (not a constant, not unknown)."""
+        """A setting holding a list or dict other code could change in place."""
         setting = self.values.get(name)
-        return setting is not None and not isinstance(setting.value, Const | Unknown)
+        return setting is not None and isinstance(setting.value, Seq | Mapping | BinOp)
 
     def evaluate(self, module: ParsedModule, stmt: ast.stmt, conditional: bool) -> None:
         if isinstance(stmt, HANDOFF_STATEMENTS):
@@ -176,6 +176,9 @@ class _Evaluator:
             for handler in stmt.handlers:
                 self.statements(module, handler.body, True)
             self.statements(module, stmt.orelse + stmt.finalbody, conditional)
+        elif isinstance(stmt, ast.FunctionDef) and declares_global(stmt):
+            # ``def _parse(): global MIDDLEWARE; MIDDLEWARE.append(...)``: may run, later
+            self.statements(module, stmt.body, True)
         elif isinstance(stmt, ast.With):
             # ``with suppress(ImportError): from .override_settings import *``
             guard = any(

@@ -58,8 +58,6 @@ def escapes(
     """
     parents = {child: node for node in ast.walk(stmt) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(stmt):
-        if isinstance(node, ast.Global):
-            yield from ((name, " declared global") for name in node.names if is_setting(name))
         if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)):
             continue
         if not is_setting(node.id):
@@ -105,6 +103,13 @@ def own_expressions(stmt: ast.stmt) -> list[ast.AST]:
         return [stmt.iter]
     if isinstance(stmt, ast.With | ast.AsyncWith):
         return [item.context_expr for item in stmt.items]
-    if isinstance(stmt, ast.Try):
+    if isinstance(stmt, ast.Try) or declares_global(stmt):
         return []
     return [stmt]
+
+
+def declares_global(stmt: ast.stmt) -> bool:
+    """A function declaring ``global NAME``: the evaluator reads its body as conditional."""
+    return isinstance(stmt, ast.FunctionDef) and any(
+        isinstance(node, ast.Global) for node in ast.walk(stmt)
+    )
