@@ -1,6 +1,7 @@
 """An open route is "public-shaped, low" only when every write and read is in sight (red team 2).
 
-A write three calls down (past the depth read), ``getattr(a, "delete")()``, ``map(Article.delete,
+A write three calls down (past the depth read; a helper in a file the scan has not read is
+not followed yet), ``getattr(a, "delete")()``, ``map(Article.delete,
 qs)`` or ``methodcaller("delete")`` hide what the code changes; ``values("author__email")``
 hands out the author's account fields although the record is only authored. Each keeps MG101
 high; the plain catalogue read stays low.
@@ -54,11 +55,23 @@ from app import services
 from app.models import Article
 
 
+def level1():
+    level2()
+
+
+def level2():
+    level3()
+
+
+def level3():
+    Article.objects.all().delete()
+
+
 def view(request):
 """
 
 BODIES = {
-    "deep": "    services.level1()\n",
+    "deep": "    level1()\n",
     "dyn": '    for a in Article.objects.all():\n        getattr(a, "delete")()\n',
     "mapped": "    list(map(Article.delete, Article.objects.all()))\n",
     "caller": '    list(map(operator.methodcaller("delete"), Article.objects.all()))\n',

@@ -95,7 +95,7 @@ def _reached(
 ) -> tuple[list[FunctionModel], bool]:
     """``functions`` and what they call, two levels deep; whether a deeper callee was left.
 
-    Project functions (their files read on demand), and methods of the view class ``cls``
+    Project functions of the files read so far, and methods of the view class ``cls``
     (``self.cleanup()``).
     """
     found = {id(f): f for f in functions}
@@ -120,7 +120,7 @@ def _callee(project: ProjectModel, name: str, cls: ClassModel | None) -> Functio
         return hit[1] if hit is not None else None
     if "." not in name or name.startswith((".", "self.")):
         return None
-    return project.function_named(name)  # a helper in a file not read yet may write too
+    return project.function_named(name, parse=False)
 
 
 def _writes(func: FunctionModel) -> bool:
