@@ -67,3 +67,12 @@ def test_the_unmutated_twin_is_still_behind_the_wall(tmp_path: Path, reads: str)
     result = scan(tmp_path, FILES, settings_extra=BASE + reads)
     records = protections(result, "records/<int:pk>/")["*"]
     assert (records.authenticated, records.decided_by) == (True, "middleware")
+
+
+def test_installed_apps_handed_to_a_function_still_asks_for_password_validation(
+    tmp_path: Path,
+) -> None:
+    # INSTALLED_APPS is unknown from the call on; django.contrib.auth may well be installed
+    extra = BASE + "AUTH_PASSWORD_VALIDATORS = []\napply_env(INSTALLED_APPS)\n"
+    result = scan(tmp_path, FILES, settings_extra=extra)
+    assert "MG201" in {f.rule_id for f in result.findings}
