@@ -110,6 +110,9 @@ class _Rate:
     def allow(self, user, key):
         return True
 
+    def check(self, user, key):
+        return True
+
 
 RATE = _Rate()
 
@@ -132,6 +135,44 @@ def note_reader(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not can_read_note(request.user, kwargs["pk"]):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def has_quota(user, key):
+    return True
+
+
+def user_can_read_resource(user, key):
+    return user.note_set.filter(pk=key).exists()
+
+
+def rate_checked(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not RATE.check(request.user, kwargs["pk"]):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def quota(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not has_quota(request.user, kwargs["pk"]):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def resource_reader(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not user_can_read_resource(request.user, kwargs["pk"]):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -227,6 +268,24 @@ def throttle(request, pk):
 @gates.note_reader
 def reader(request, pk):
     return HttpResponse(Note.objects.get(pk=pk).text)
+
+
+@login_required
+@gates.rate_checked
+def rate_check(request, pk):
+    return HttpResponse(Note.objects.get(pk=pk).text)
+
+
+@login_required
+@gates.quota
+def quota(request, pk):
+    return HttpResponse(Note.objects.get(pk=pk).text)
+
+
+@login_required
+@gates.resource_reader
+def resource_reader(request, pk):
+    return HttpResponse(Note.objects.get(pk=pk).text)
 """
 
 NAMES = (
@@ -245,6 +304,9 @@ NAMES = (
     "always_lambda",
     "throttle",
     "reader",
+    "rate_check",
+    "quota",
+    "resource_reader",
 )
 URLS = (
     "from django.urls import path\nfrom app import views\n\nurlpatterns = [\n"
@@ -306,6 +368,11 @@ def test_only_a_permission_check_given_user_and_key_checks_the_object(
 ) -> None:
     assert found["MG104", "throttle"] == Severity.HIGH
     assert ("MG104", "reader") not in found
+    # red team 2: ``RATE.check``/``has_quota`` ask no permission; Arches-style
+    # ``user_can_read_resource`` does
+    assert found["MG104", "rate_check"] == Severity.HIGH
+    assert found["MG104", "quota"] == Severity.HIGH
+    assert ("MG104", "resource_reader") not in found
 
 
 def _parts(source: str) -> tuple[ast.arguments, list[ast.stmt]]:
@@ -332,6 +399,7 @@ def _parts(source: str) -> tuple[ast.arguments, list[ast.stmt]]:
         ("def p(u):\n    if not u.is_staff:\n        raise Denied\n    return True", "staff"),
         ("def p(u): return len(things(u)) > 0", "permission"),
         ("def p(u): return len(things(u)) == 0", ""),
+        ("def p(u):\n    u = User(is_superuser=True)\n    return u.is_superuser", ""),
     ],
 )
 def test_role_of_reads_the_answer(source: str, role: str) -> None:
@@ -348,7 +416,27 @@ def test_role_of_reads_the_answer(source: str, role: str) -> None:
         ("def p(u): return u.groups.filter(name='x').exists()", False),
         ("def p(u): return u.is_anonymous or check(u)", True),
         ("def p(u): return not check(u)", False),
-        ("def p(u):\n    if u.is_staff:\n        return True\n    return True", False),
+        # branch-aware (red team 2): anonymous users skip ``if u.is_staff`` and reach the end
+        ("def p(u):\n    if u.is_staff:\n        return True\n    return True", True),
+        ("def p(u):\n    if check(u):\n        return True\n    return False", False),
+        (
+            "def p(u):\n    if not u.is_authenticated:\n        return True\n"
+            "    return u.groups.filter(name='x').exists()",
+            True,
+        ),
+        (
+            "def p(u):\n    if not u.is_authenticated:\n        return False\n    return True",
+            False,
+        ),
+        (
+            "def p(u):\n    if u.is_anonymous:\n        raise Denied\n    return True",
+            False,
+        ),
+        ("def p(u):\n    if u.is_superuser:\n        pass\n    return u.is_anonymous", True),
+        ("def p(u):\n    for g in u.groups.all():\n        return True\n    return False", False),
+        # a predicate rebinding its user answers for someone else
+        ("def p(u):\n    u = User(is_superuser=True)\n    return u.is_superuser", True),
+        ("def p(u): return (u := User(is_staff=True)).is_staff", True),
     ],
 )
 def test_admits_anonymous_only_when_certain(source: str, admits: bool) -> None:

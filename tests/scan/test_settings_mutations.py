@@ -33,6 +33,14 @@ BASE = SETTINGS.replace("{name}", "LoginRequiredMiddleware") + "MIDDLEWARE = lis
         "MIDDLEWARE.pop(2)\n",
         "del MIDDLEWARE[2]\n",
         'MIDDLEWARE[2] = "app.mw.Search"\n',
+        # round 2: a loop body, an alias, a helper handed the list, an unmodelled method
+        'for _m in ("app.mw.LoginRequiredMiddleware",):\n    MIDDLEWARE.remove(_m)\n',
+        'while "app.mw.LoginRequiredMiddleware" in MIDDLEWARE:\n    MIDDLEWARE.pop()\n',
+        '_mw = MIDDLEWARE\n_mw.remove("app.mw.LoginRequiredMiddleware")\n',
+        'def _drop(mw):\n    mw.remove("app.mw.LoginRequiredMiddleware")\n\n\n_drop(MIDDLEWARE)\n',
+        "_drop = print\n_drop(items=MIDDLEWARE)\n",
+        "MIDDLEWARE.__delitem__(2)\n",
+        "def _drop():\n    global MIDDLEWARE\n    MIDDLEWARE = []\n",
     ],
 )
 def test_a_mutated_middleware_list_protects_nothing(tmp_path: Path, mutation: str) -> None:
@@ -41,7 +49,30 @@ def test_a_mutated_middleware_list_protects_nothing(tmp_path: Path, mutation: st
     assert records.authenticated is not True, records.detail
 
 
-def test_the_unmutated_twin_is_still_behind_the_wall(tmp_path: Path) -> None:
-    result = scan(tmp_path, FILES, settings_extra=BASE)
+@pytest.mark.parametrize(
+    "reads",
+    [
+        "",
+        '_copy = list(MIDDLEWARE)\n_copy.remove("app.mw.LoginRequiredMiddleware")\n',
+        "_names = [m for m in MIDDLEWARE if m]\n_spread = [*MIDDLEWARE]\n",
+        "for _m in MIDDLEWARE:\n    INSTALLED_APPS.append(_m)\n",
+        '_count = len(MIDDLEWARE) + MIDDLEWARE.index("app.mw.LoginRequiredMiddleware")\n',
+        # a function declaring the setting global is read as conditional statements
+        'def _more():\n    global MIDDLEWARE\n    MIDDLEWARE.append("app.mw.Extra")\n',
+        # a string setting handed on changes no list
+        "_SECRET = SECRET_KEY\nprint(SECRET_KEY, LOGIN_URL)\n",
+    ],
+)
+def test_the_unmutated_twin_is_still_behind_the_wall(tmp_path: Path, reads: str) -> None:
+    result = scan(tmp_path, FILES, settings_extra=BASE + reads)
     records = protections(result, "records/<int:pk>/")["*"]
     assert (records.authenticated, records.decided_by) == (True, "middleware")
+
+
+def test_installed_apps_handed_to_a_function_still_asks_for_password_validation(
+    tmp_path: Path,
+) -> None:
+    # INSTALLED_APPS is unknown from the call on; django.contrib.auth may well be installed
+    extra = BASE + "AUTH_PASSWORD_VALIDATORS = []\napply_env(INSTALLED_APPS)\n"
+    result = scan(tmp_path, FILES, settings_extra=extra)
+    assert "MG201" in {f.rule_id for f in result.findings}

@@ -221,6 +221,14 @@ class LazyBodyFacts:
         return bool(self._later("admits_anonymous"))
 
     @property
+    def related_paths(self) -> tuple[str, ...]:
+        """``author__email`` of ``values(...)``/``only(...)``/``select_related(...)``.
+
+        (:func:`mtlsguard.scan.facts.field_paths.related_paths`).
+        """
+        return cast("tuple[str, ...]", self._later("related_paths") or ())
+
+    @property
     def true_for_anonymous(self) -> bool:
         """As a ``user_passes_test`` predicate, the function certainly admits anonymous users.
 

@@ -36,6 +36,7 @@ from mtlsguard.scan.analysis.ownership import (
     child_of_private,
     is_user_model,
     owner_fields,
+    points_at_user,
     tenant_paths,
 )
 from mtlsguard.scan.analysis.route import RouteAnalysis
@@ -48,6 +49,8 @@ __all__ = ["public_shaped_read"]
 
 _MANAGERS = (".objects", "._default_manager", "._base_manager")
 _MAX_DEPTH = 2
+_INDIRECT_CALLS = frozenset({"getattr", "map", "methodcaller"})
+"""Calls that call a method by a name or reference the scan does not resolve."""
 
 NOTE = (
     "; it only reads (no open method changes data and its code writes nothing through the "
@@ -67,7 +70,9 @@ def public_shaped_read(
     """Evidence note when the open route only reads unowned records, else ``""``."""
     if (analysis.function is None and analysis.klass is None) or found.keyed_lookup:
         return ""  # the view's code was not read, or it fetches a record by the caller's key
-    functions = _reached(project, view_functions(project, analysis), analysis.klass)
+    functions, cut = _reached(project, view_functions(project, analysis), analysis.klass)
+    if cut:
+        return ""  # its calls go deeper than read: a write may be further down
     methods = {m for m in open_methods if m != "*"}
     if methods - SAFE_METHODS:
         return ""
@@ -78,30 +83,35 @@ def public_shaped_read(
     models = _read_models(project, analysis, functions)
     if any(_private(project, model) for model in models):
         return ""
+    paths = [p for f in functions for p in f.facts.related_paths]
+    if any(_through_user(project, models, path) for path in paths):
+        return ""  # values("author__email"): the author's account fields
     shown = ", ".join(sorted({m.rsplit(".", 1)[-1] for m in models})) or "no model"
     return NOTE.format(f"reads {shown}")
 
 
 def _reached(
     project: ProjectModel, functions: list[FunctionModel], cls: ClassModel | None
-) -> list[FunctionModel]:
-    """``functions`` and what they call, two levels deep.
+) -> tuple[list[FunctionModel], bool]:
+    """``functions`` and what they call, two levels deep; whether a deeper callee was left.
 
     Project functions of the files read so far, and methods of the view class ``cls``
     (``self.cleanup()``).
     """
     found = {id(f): f for f in functions}
     layer = list(functions)
-    for _depth in range(_MAX_DEPTH):
+    for depth in range(_MAX_DEPTH + 1):
         callees: list[FunctionModel] = []
         for func in layer:
             for name in func.facts.calls:
                 callee = _callee(project, name, cls)
                 if callee is not None and id(callee) not in found:
+                    if depth == _MAX_DEPTH:
+                        return list(found.values()), True
                     found[id(callee)] = callee
                     callees.append(callee)
         layer = callees
-    return list(found.values())
+    return list(found.values()), False
 
 
 def _callee(project: ProjectModel, name: str, cls: ClassModel | None) -> FunctionModel | None:
@@ -114,8 +124,13 @@ def _callee(project: ProjectModel, name: str, cls: ClassModel | None) -> Functio
 
 
 def _writes(func: FunctionModel) -> bool:
-    """``func`` writes through the ORM (or saves a form)."""
-    return any(name.rsplit(".", 1)[-1] in ORM_WRITES for name in func.facts.calls)
+    """``func`` writes through the ORM (or saves a form), or calls a method it does not name.
+
+    ``getattr(a, "delete")()``, ``map(Article.delete, qs)``, ``methodcaller("delete")``: the
+    method called is not in sight, so it may write.
+    """
+    shorts = {name.rsplit(".", 1)[-1] for name in func.facts.calls}
+    return bool(shorts & (ORM_WRITES | _INDIRECT_CALLS))
 
 
 def _read_models(
@@ -136,6 +151,24 @@ def _read_models(
             if owner and owner != "self.model":  # self.model: the served model
                 found[owner] = None
     return list(found)
+
+
+def _through_user(project: ProjectModel, models: list[str], path: str) -> bool:
+    """``path`` (``author__email``) reads a user's fields through a relation of a read model.
+
+    Two relations or more (``article__author__email``) are not followed: taken as private.
+    """
+    parts = path.split("__")
+    if len(parts) > 2:
+        return True
+    for model in models:
+        cls = project.class_named(model) if model != "?" else None
+        for qual in cls.mro if cls is not None else ():
+            owner = project.class_named(qual)
+            value = owner.attributes.get(parts[0]) if owner is not None else None
+            if value is not None and points_at_user(parts[0], value):
+                return True
+    return False
 
 
 def _private(project: ProjectModel, model: str) -> bool:

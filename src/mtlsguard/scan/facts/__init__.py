@@ -27,6 +27,7 @@ from mtlsguard.scan.facts.decorator_checks import (
     rebound_params,
 )
 from mtlsguard.scan.facts.exemption_marks import exemption_marks
+from mtlsguard.scan.facts.field_paths import related_paths
 from mtlsguard.scan.facts.full_path import tests_full_path
 from mtlsguard.scan.facts.guards import (
     cert_guard,
@@ -186,6 +187,7 @@ def analyze_function(
                 "user_passes_test" in shorts and predicate_admits_anonymous(func)
             ),
             "true_for_anonymous": lambda: admits_anonymous(func.args, func.body),
+            "related_paths": lambda: related_paths(func),
             "checked_url_keys": lambda: (
                 checked_url_keys(func) if walk.has_nested and mentions_user else ()
             ),

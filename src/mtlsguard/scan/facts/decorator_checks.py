@@ -32,11 +32,11 @@ from mtlsguard.scan.facts.predicates import admits_anonymous, role_of
 from mtlsguard.scan.facts.syntax import FunctionNode, key_access, own_nodes
 
 _CHECK_NAME = re.compile(
-    r"^(?:can|has|user_can|user_has|may)_|^(?:check|is_owner|is_member)|permission|perm_"
-    r"|authori[sz]|allowed"
+    r"^(?:can|user_can|may)_|perm|access|owner|member|view|edit|read|write|authori[sz]"
 )
-"""Callees named as a permission check (``user_can_read_resource``, ``has_object_permission``,
-``check_access``, ``is_owner``, ``is_allowed``)."""
+"""Callees (their own name, ``check`` of ``RATE.check``) named as a permission check
+(``user_can_read_resource``, ``has_object_permission``, ``check_access``, ``is_owner``);
+``check``, ``has_quota`` or ``allowed`` name no permission (a rate limiter, a quota)."""
 
 __all__ = [
     "checked_url_keys",

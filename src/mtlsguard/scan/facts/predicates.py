@@ -45,7 +45,6 @@ _ANONYMOUS_FLAGS = {
 }
 """What Django's ``AnonymousUser`` answers for these attributes (truthiness)."""
 _MAX_DEPTH = 8
-_SIMPLE = (ast.Expr, ast.Assign, ast.AnnAssign, ast.Pass)
 
 
 def role_of(args: ast.arguments, body: list[ast.stmt]) -> str:
@@ -55,7 +54,7 @@ def role_of(args: ast.arguments, body: list[ast.stmt]) -> str:
     operand asking nothing) or no user parameter.
     """
     reader = _reader(args, body)
-    if reader is None:
+    if reader is None or _rebinds(reader.user, body):
         return ""
     ranks = list(reader.answers(body, 0))
     best = min(ranks, default=_NEVER)
@@ -63,20 +62,29 @@ def role_of(args: ast.arguments, body: list[ast.stmt]) -> str:
 
 
 def admits_anonymous(args: ast.arguments, body: list[ast.stmt]) -> bool:
-    """The predicate certainly answers true for an anonymous user.
+    """The predicate certainly answers true for an anonymous user on some path.
 
-    Its first ``return`` after nothing but plain statements (no branch, loop or ``raise``)
-    answers true for ``AnonymousUser`` whatever the unknowns are.
+    Branch-aware: a ``return`` reached by ``AnonymousUser`` (``if not u.is_authenticated:
+    return True`` before a groups check) that is certainly true lets anonymous users through.
+    A predicate that rebinds its user parameter (``u = User(is_superuser=True)``) answers for
+    another user: no authentication.
     """
     reader = _reader(args, body)
     if reader is None:
         return False
-    for stmt in body:
-        if isinstance(stmt, ast.Return):
-            return reader.anonymous(stmt.value or ast.Constant(None), 0) is True
-        if not isinstance(stmt, _SIMPLE):
-            return False
-    return False
+    if _rebinds(reader.user, body):
+        return True
+    answers, _through = reader.anonymous_answers(body)
+    return True in answers
+
+
+def _rebinds(user: str, body: list[ast.stmt]) -> bool:
+    """``user = ...``, ``(user := ...)``, ``for user in ...``: the parameter is rebound."""
+    return any(
+        isinstance(node, ast.Name) and node.id == user and isinstance(node.ctx, ast.Store | ast.Del)
+        for stmt in body
+        for node in ast.walk(stmt)
+    )
 
 
 def _reader(args: ast.arguments, body: list[ast.stmt]) -> _Reader | None:
@@ -140,6 +148,37 @@ class _Reader:
                 yield from self.answers(handler.body, cond)
             for case in getattr(stmt, "cases", ()):
                 yield from self.answers(case.body, cond)
+
+    def anonymous_answers(self, body: list[ast.stmt]) -> tuple[list[bool | None], bool]:
+        """What the returns ``AnonymousUser`` may reach answer, and whether the end is reached.
+
+        A return behind a test not known for anonymous users (or in a loop, ``try``, ...)
+        answers None: it may not be reached.
+        """
+        answers: list[bool | None] = []
+        for stmt in body:
+            if isinstance(stmt, ast.Return):
+                answers.append(self.anonymous(stmt.value or ast.Constant(None), 0))
+                return answers, False
+            if isinstance(stmt, ast.Raise):
+                return answers, False
+            if isinstance(stmt, ast.If):
+                test = self.anonymous(stmt.test, 0)
+                through = False
+                for block, taken in ((stmt.body, True), (stmt.orelse, False)):
+                    if test not in (None, taken):
+                        continue
+                    found, reached = self.anonymous_answers(block)
+                    answers.extend(found if test is not None else _unsure(found))
+                    through = through or reached
+                if not through:
+                    return answers, False
+                continue
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                continue
+            for block in _blocks(stmt):  # loops, try, with, match: any block may run
+                answers.extend(_unsure(self.anonymous_answers(block)[0]))
+        return answers, True
 
     def rank(self, node: ast.expr, positive: bool, depth: int) -> int:
         """The role rank ``node`` being true (``positive``) or false requires."""
@@ -221,6 +260,20 @@ class _Reader:
             if self._user_relation(node) in _EMPTY_FOR_ANONYMOUS:
                 return False
         return None
+
+
+def _unsure(answers: list[bool | None]) -> list[bool | None]:
+    """Answers of returns that may not be reached: a false one stays false, the rest unknown."""
+    return [False if answer is False else None for answer in answers]
+
+
+def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(stmt, field, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            yield block
+    for inner in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
+        yield inner.body
 
 
 def _stops(block: list[ast.stmt]) -> bool:

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, RuleOption, rule
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.project_model import Const, Mapping, Seq
+from mtlsguard.scan.project_model import Const, Mapping, Seq, Unknown
 from mtlsguard.scan.rules._common import number, test_suite_settings
 
 RULE_ID = "MG201"
@@ -62,7 +62,13 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
 
 def _check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     minimum = meta.option(_MIN_LENGTH.name, int)
-    if ctx.project.settings is None or not ctx.installed("django.contrib.auth"):
+    if ctx.project.settings is None:
+        return
+    apps = ctx.setting("INSTALLED_APPS")
+    # INSTALLED_APPS changed at run time (handed to a function) may well hold django.contrib.auth
+    if not ctx.installed("django.contrib.auth") and not (
+        apps is not None and isinstance(apps.value, Unknown)
+    ):
         return
     setting = ctx.setting("AUTH_PASSWORD_VALIDATORS")
     injected = ctx.project.settings.injected_by

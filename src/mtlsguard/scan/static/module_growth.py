@@ -27,6 +27,11 @@ from pathlib import Path
 
 from mtlsguard.scan.static.layout import SKIP_DIRS
 from mtlsguard.scan.static.modules import ParsedModule
+from mtlsguard.scan.static.settings_escapes import (
+    COPYING_CALLEES,
+    READ_ONLY_METHODS,
+    READING_PARENTS,
+)
 
 __all__ = ["changed_elsewhere", "module_growth"]
 
@@ -52,6 +57,10 @@ _MUTATORS = frozenset(
     }
 )
 _MUTATION = r"\b{}\s*(?:\.\s*(?:{})\s*\(|\[[^\]\n]*\]\s*(?:[-+|&]?=)(?!=)|[-+|&]=)"
+_REBOUND = r"\b{0}\s+as\b|\b{0}\s*=(?!=)"
+"""``from app.mw import NAME as E`` (then ``E.append``), ``mw.NAME = mw.NAME + [...]``."""
+_GROWERS = ("append", "extend", "insert")
+_READS = (*READING_PARENTS, ast.AugAssign)
 
 
 def _statements(body: list[ast.stmt], nested: bool) -> Iterator[tuple[ast.stmt, bool]]:
@@ -67,6 +76,8 @@ def _statements(body: list[ast.stmt], nested: bool) -> Iterator[tuple[ast.stmt, 
 def module_growth(module: ParsedModule, name: str) -> tuple[ast.expr, ...] | None:
     """Lists the module may add to its list ``name`` after assigning it (None: unknown)."""
     added: list[ast.expr] = []
+    if _handed_on(module.tree, name):
+        return None
     for stmt, nested in _statements(module.tree.body, False):
         if isinstance(stmt, _DEFS) and _changes(stmt, name):
             return None
@@ -151,7 +162,8 @@ def changed_elsewhere(
 
 def _changing_files(root: Path, name: str) -> frozenset[Path]:
     """The project files that change something called ``name`` in place."""
-    pattern = re.compile(_MUTATION.format(re.escape(name), "|".join(sorted(_MUTATORS))))
+    mutation = _MUTATION.format(re.escape(name), "|".join(sorted(_MUTATORS)))
+    pattern = re.compile(f"{mutation}|{_REBOUND.format(re.escape(name))}")
     found: set[Path] = set()
     for path in _python_files(root):
         try:
@@ -170,6 +182,40 @@ def _python_files(root: Path) -> Iterator[Path]:
         for name in sorted(filenames):
             if name.endswith(".py") and not name.startswith("test"):
                 yield Path(dirpath) / name
+
+
+def _handed_on(tree: ast.Module, name: str) -> bool:
+    """The module's list ``name`` used other than read (or grown by a modelled statement).
+
+    ``_more = NAME`` then ``_more.append(...)``, ``_add(NAME)`` with a helper that appends to
+    its argument, ``NAME.__iadd__([...])``: other code holds the list object and may grow it.
+    Iteration, ``any(...)``, ``re.compile(...)``, comparisons and copies only read it.
+    """
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
+            continue
+        parent = parents.get(node)
+        if isinstance(parent, ast.Attribute):
+            call = parents.get(parent)
+            if not (isinstance(call, ast.Call) and call.func is parent):
+                continue
+            grown = parent.attr in _GROWERS and isinstance(parents.get(call), ast.Expr)
+            if not grown and parent.attr not in READ_ONLY_METHODS:
+                return True
+        elif isinstance(parent, ast.Call):
+            if parent.func is not node and not _reader(parent.func):
+                return True
+        elif not isinstance(parent, _READS):
+            return True
+    return False
+
+
+def _reader(func: ast.expr) -> bool:
+    """``any``/``list``/``len``/... or a function of :mod:`re`: only reads its argument."""
+    if isinstance(func, ast.Name):
+        return func.id in COPYING_CALLEES
+    return isinstance(func, ast.Attribute) and _is(func.value, "re")
 
 
 def _is(node: ast.expr, name: str) -> bool:

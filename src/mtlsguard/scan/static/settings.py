@@ -35,6 +35,7 @@ from mtlsguard.scan.static.layout import (
     settings_candidates,
 )
 from mtlsguard.scan.static.modules import ParsedModule, absolute_import
+from mtlsguard.scan.static.settings_escapes import declares_global, escapes, own_expressions
 from mtlsguard.scan.static.settings_handoffs import (
     HANDOFF_STATEMENTS,
     KNOWN_HELPERS,
@@ -114,6 +115,20 @@ class _Evaluator:
             self.statement(module, stmt, conditional)
 
     def statement(self, module: ParsedModule, stmt: ast.stmt, conditional: bool) -> None:
+        self.evaluate(module, stmt, conditional)
+        handled = (
+            stmt.value if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
+        )
+        for root in own_expressions(stmt):
+            for name, how in escapes(root, self.mutable, handled):
+                self.unknown(module, stmt, name, how)
+
+    def mutable(self, name: str) -> bool:
+        """A setting holding a list or dict other code could change in place."""
+        setting = self.values.get(name)
+        return setting is not None and isinstance(setting.value, Seq | Mapping | BinOp)
+
+    def evaluate(self, module: ParsedModule, stmt: ast.stmt, conditional: bool) -> None:
         if isinstance(stmt, HANDOFF_STATEMENTS):
             self.injections.extend(
                 f"{module.relpath}:{line} {what}"
@@ -144,7 +159,8 @@ class _Evaluator:
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             if not self.split_include(module, stmt.value, conditional):
                 self.mutation(module, stmt, stmt.value, conditional)
-        elif isinstance(stmt, ast.If):
+        elif isinstance(stmt, ast.If | ast.For | ast.AsyncFor | ast.While):
+            # a loop body may run any number of times, or not at all
             self.statements(module, stmt.body, True)
             self.statements(module, stmt.orelse, True)
         elif isinstance(stmt, ast.Delete):
@@ -160,6 +176,9 @@ class _Evaluator:
             for handler in stmt.handlers:
                 self.statements(module, handler.body, True)
             self.statements(module, stmt.orelse + stmt.finalbody, conditional)
+        elif isinstance(stmt, ast.FunctionDef) and declares_global(stmt):
+            # ``def _parse(): global MIDDLEWARE; MIDDLEWARE.append(...)``: may run, later
+            self.statements(module, stmt.body, True)
         elif isinstance(stmt, ast.With):
             # ``with suppress(ImportError): from .override_settings import *``
             guard = any(

@@ -1,0 +1,112 @@
+"""An open route is "public-shaped, low" only when every write and read is in sight (red team 2).
+
+A write three calls down (past the depth read; a helper in a file the scan has not read is
+not followed yet), ``getattr(a, "delete")()``, ``map(Article.delete,
+qs)`` or ``methodcaller("delete")`` hide what the code changes; ``values("author__email")``
+hands out the author's account fields although the record is only authored. Each keeps MG101
+high; the plain catalogue read stays low.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mtlsguard.findings.model import Severity
+from tests.scan.projects import scan
+
+MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Article(models.Model):
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    title = models.CharField(max_length=100)
+"""
+
+SERVICES = """\
+from app.models import Article
+
+
+def level1():
+    level2()
+
+
+def level2():
+    level3()
+
+
+def level3():
+    Article.objects.all().delete()
+
+
+def shallow():
+    return list(Article.objects.values_list("title", flat=True))
+"""
+
+HEAD = """\
+import operator
+
+from django.http import JsonResponse
+
+from app import services
+from app.models import Article
+
+
+def level1():
+    level2()
+
+
+def level2():
+    level3()
+
+
+def level3():
+    Article.objects.all().delete()
+
+
+def view(request):
+"""
+
+BODIES = {
+    "deep": "    level1()\n",
+    "dyn": '    for a in Article.objects.all():\n        getattr(a, "delete")()\n',
+    "mapped": "    list(map(Article.delete, Article.objects.all()))\n",
+    "caller": '    list(map(operator.methodcaller("delete"), Article.objects.all()))\n',
+    "emails": '    list(Article.objects.values("title", "author__email", "author__password"))\n',
+    "nested": '    list(Article.objects.values("author__profile__phone"))\n',
+}
+SAFE = {
+    "plain": "    list(Article.objects.values_list('title', flat=True))\n",
+    "helper": "    services.shallow()\n",
+    "author_id": '    list(Article.objects.values("title", "author_id"))\n',
+}
+_RETURN = '    return JsonResponse({"t": [a.title for a in Article.objects.all()]})\n'
+URLS = (
+    "from django.urls import path\nfrom app import views\n\n"
+    "urlpatterns = [path('x/', views.view)]\n"
+)
+
+
+def _severity(tmp_path: Path, body: str) -> Severity:
+    files = {
+        "app/models.py": MODELS,
+        "app/services.py": SERVICES,
+        "app/views.py": HEAD + body + _RETURN,
+        "proj/urls.py": URLS,
+    }
+    result = scan(tmp_path, files)
+    (found,) = [f for f in result.findings if f.rule_id == "MG101"]
+    return found.severity
+
+
+@pytest.mark.parametrize("body", BODIES.values(), ids=list(BODIES))
+def test_hidden_writes_and_account_reads_stay_high(tmp_path: Path, body: str) -> None:
+    assert _severity(tmp_path, body) == Severity.HIGH
+
+
+@pytest.mark.parametrize("body", SAFE.values(), ids=list(SAFE))
+def test_a_plain_catalogue_read_stays_low(tmp_path: Path, body: str) -> None:
+    assert _severity(tmp_path, body) == Severity.LOW
