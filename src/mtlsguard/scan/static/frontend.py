@@ -16,6 +16,7 @@ from mtlsguard.scan.project_model import (
     Mapping,
     ProjectModel,
     SettingsModel,
+    Unknown,
     string_constants,
 )
 from mtlsguard.scan.static.admin_site import AdminSiteRoutes
@@ -243,6 +244,14 @@ def build_static_project(root: Path, resolution: Resolution | None = None) -> St
     if settings is not None:
         urlconf = run.urlconf(settings)
         run.want_settings_code(settings)
+        for name in ("INSTALLED_APPS", "MIDDLEWARE"):
+            found = settings.get(name)
+            if found is not None and isinstance(found.value, Unknown):
+                run.assumptions.append(
+                    f"{found.location.path}:{found.location.line} {name} is changed in a way the "
+                    f"scan does not model ({found.value.text}): nothing is read from it (no "
+                    "login middleware is credited, admin routes of its apps are not listed)"
+                )
         if settings.injected_by:
             run.assumptions.append(
                 f"{settings.injected_by[0]} hands the settings module's globals() to code: "
