@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-__all__ = ["CONTEXT_FIELDS", "NEVER_NODES", "child_fields", "walk"]
+__all__ = ["CONTEXT_FIELDS", "NEVER_NODES", "child_fields", "store_targets", "walk"]
 
 NEVER_NODES = frozenset(
     {
@@ -81,3 +81,14 @@ def child_fields(kind: type) -> tuple[str, ...]:
     if kind is ast.Constant or not issubclass(kind, ast.AST):
         return ()
     return tuple(reversed([f for f in kind._fields if f not in _WALK_LEAVES]))
+
+
+def store_targets(node: ast.AST) -> list[ast.expr]:
+    """What an assignment, augmented or annotated assignment, or ``del`` statement binds."""
+    if isinstance(node, ast.Assign):
+        return list(node.targets)
+    if isinstance(node, ast.AugAssign | ast.AnnAssign):
+        return [node.target]
+    if isinstance(node, ast.Delete):
+        return list(node.targets)
+    return []

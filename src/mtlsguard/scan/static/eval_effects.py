@@ -355,11 +355,7 @@ def _rooted_at(node: ast.expr, name: str | None) -> bool:
 
 def _stores_on(node: ast.AST, me: str) -> bool:
     """``self.x = ...``, ``self.x += ...``, ``del self.x``, ``self.__dict__[k] = ...``."""
-    targets: list[ast.expr] = []
-    if isinstance(node, ast.Assign):
-        targets = node.targets
-    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
-        targets = [node.target]
-    elif isinstance(node, ast.Delete):
-        targets = node.targets
-    return any(isinstance(t, ast.Attribute | ast.Subscript) and _rooted_at(t, me) for t in targets)
+    return any(
+        isinstance(t, ast.Attribute | ast.Subscript) and _rooted_at(t, me)
+        for t in walking.store_targets(node)
+    )

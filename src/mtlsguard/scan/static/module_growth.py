@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.static.layout import SKIP_DIRS
 from mtlsguard.scan.static.modules import ParsedModule
 from mtlsguard.scan.static.settings_escapes import (
@@ -104,16 +105,9 @@ def module_growth(module: ParsedModule, name: str) -> tuple[ast.expr, ...] | Non
 
 def _sets_item(stmt: ast.AST, name: str) -> bool:
     """``NAME[i] = ...``, ``NAME[:] = ...``, ``NAME[i] += ...``, ``del NAME[i]``."""
-    targets: list[ast.expr] = []
-    if isinstance(stmt, ast.Assign):
-        targets = stmt.targets
-    elif isinstance(stmt, ast.AugAssign | ast.AnnAssign):
-        targets = [stmt.target]
-    elif isinstance(stmt, ast.Delete):
-        targets = stmt.targets
     return any(
         isinstance(t, ast.Subscript) and (_is(t.value, name) or _globals_key(t, name))
-        for t in targets
+        for t in walking.store_targets(stmt)
     )
 
 
