@@ -91,10 +91,11 @@ def test_full_path_is_known_by_its_start_only() -> None:
 
 
 def test_huge_repeat_in_a_route_regex_costs_nothing() -> None:
+    # A sample path of this route would be a 3 GB string: the old reading built one.
     start = time.monotonic()
-    assert _decide("match", "^y", r"^a/x{300000000}$") is False
-    assert _decide("match", "^a/x", r"^a/x{300000000}$") is None
-    assert time.monotonic() - start < 1
+    assert _decide("match", "^y", r"^a/x{3000000000}$") is False
+    assert _decide("match", "^a/x", r"^a/x{3000000000}$") is None
+    assert time.monotonic() - start < 5
 
 
 # --- whole projects -------------------------------------------------------------------------

@@ -13,14 +13,17 @@ from pathlib import Path
 
 from tests.scan.test_allow_list_soundness import _authenticated, _decide, _scan
 
-HOSTILE = "a" * 28 + "/"
+HOSTILE = "a" * 32 + "/"
+BOUND = 10
+"""Seconds: the old reading took minutes on these inputs, the new one well under a second; the
+margin keeps a loaded machine from failing the test."""
 
 
 def test_backtracking_exempt_regex_is_not_run(tmp_path: Path) -> None:
     start = time.monotonic()
     assert _decide("match", r"^(a+)+b", HOSTILE) is None
     assert _decide("match", r"^(a|aa)*b", HOSTILE) is None
-    assert time.monotonic() - start < 2
+    assert time.monotonic() - start < BOUND
     # A plain regex still decides an exact route.
     assert _decide("match", r"^login/", HOSTILE) is False
     assert _decide("match", r"^a+/", HOSTILE) is True
@@ -36,7 +39,7 @@ urlpatterns = [path("{HOSTILE}", views.records), path("records/<int:pk>/", views
         're.compile(r"^login/"), re.compile(r"^(a+)+b")',
         more={"proj/urls.py": urls},
     )
-    assert time.monotonic() - start < 2
+    assert time.monotonic() - start < BOUND
     assert _authenticated(result, HOSTILE) is None
     assert _authenticated(result, "records/<int:pk>/") is True
 
@@ -65,8 +68,8 @@ class LoginRequiredMiddleware:
 
 def test_many_ifs_in_a_hook_stop_the_reading(tmp_path: Path) -> None:
     start = time.monotonic()
-    result = _scan(tmp_path / "hostile", more={"app/mw.py": _many_ifs(20)})
-    assert time.monotonic() - start < 2
+    result = _scan(tmp_path / "hostile", more={"app/mw.py": _many_ifs(24)})
+    assert time.monotonic() - start < BOUND
     assert _authenticated(result, "records/<int:pk>/") is None
     safe = _scan(tmp_path / "safe", more={"app/mw.py": _many_ifs(3)})
     assert _authenticated(safe, "records/<int:pk>/") is True
