@@ -70,14 +70,14 @@ def public_shaped_read(
     """Evidence note when the open route only reads unowned records, else ``""``."""
     if (analysis.function is None and analysis.klass is None) or found.keyed_lookup:
         return ""  # the view's code was not read, or it fetches a record by the caller's key
-    functions, cut = _reached(project, view_functions(project, analysis), analysis.klass)
-    if cut:
-        return ""  # its calls go deeper than read: a write may be further down
     methods = {m for m in open_methods if m != "*"}
     if methods - SAFE_METHODS:
         return ""
     if "*" in open_methods and analysis.function is None:
         return ""  # a class view open to every method: its writes are not all in sight
+    functions, cut = _reached(project, view_functions(project, analysis), analysis.klass)
+    if cut:
+        return ""  # its calls go deeper than read: a write may be further down
     if any(_writes(f) or f.facts.mentions_user for f in functions):
         return ""  # it changes data, or it is made for a signed-in user (request.user)
     models = _read_models(project, analysis, functions)
@@ -163,11 +163,9 @@ def _through_user(project: ProjectModel, models: list[str], path: str) -> bool:
         return True
     for model in models:
         cls = project.class_named(model) if model != "?" else None
-        for qual in cls.mro if cls is not None else ():
-            owner = project.class_named(qual)
-            value = owner.attributes.get(parts[0]) if owner is not None else None
-            if value is not None and points_at_user(parts[0], value):
-                return True
+        hit = project.attribute(cls, parts[0]) if cls is not None else None
+        if hit is not None and points_at_user(parts[0], hit[1]):
+            return True
     return False
 
 
