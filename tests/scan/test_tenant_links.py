@@ -5,7 +5,8 @@ Held-out review 14 (ScanCode.io, Peering Manager): single-tenant tools have a ``
 were reported as BOLA. A named tenant counts when users can reach it: a many-to-many to users,
 an owner, a membership model in any module the scan parsed (pretalx's ``Team`` joins users to
 events from another module), or a user model pointing at it. A neighbour that links a record to
-a user only to say who wrote it (``created_by``) makes no tenant.
+a user only to say who wrote it (``created_by``), or users who use or like it (Django Packages'
+``Package.usage``), makes no tenant.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Category(models.Model):
 class Package(models.Model):
     category = models.ForeignKey(Category, on_delete=models.CASCADE)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    usage = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="packages_used")
     title = models.CharField(max_length=100)
 """
 

@@ -27,6 +27,7 @@ __all__ = [
     "owner_fields",
     "points_at_user",
     "relation_target",
+    "shared_relation",
     "tenant_paths",
     "user_owner_fields",
 ]
@@ -73,7 +74,8 @@ _AUDIT_FIELDS = frozenset(
 
 
 def _audit(name: str) -> bool:
-    return name in _AUDIT_FIELDS or name == "created_by"
+    """Audit columns and roles: a tenant path, if any, says better who owns the record."""
+    return name in _AUDIT_FIELDS or name == "created_by" or shared_relation(name)
 
 
 TENANT_NAMES = frozenset(
@@ -208,7 +210,7 @@ def _tenant_by_shape(project: ProjectModel, cls: ClassModel) -> bool:
     if not named and _lookup_table(cls):
         return False
     own = list(_relations(project, cls, _is_user_relation))
-    if any(_many(value) for _n, value in own):
+    if any(_many(value) and _joins(name) for name, value in own):
         return True  # members = ManyToManyField(User)
     if own and not named:
         return False  # a user's own record (Profile.user), not a tenant
@@ -231,8 +233,7 @@ def _tenant_by_shape(project: ProjectModel, cls: ClassModel) -> bool:
         ):
             continue
         if (named and is_user_model(project, other.qualname)) or any(
-            _joins(name) or _many(value)
-            for name, value in _relations(project, other, _is_user_relation)
+            _joins(name) for name, value in _relations(project, other, _is_user_relation)
         ):
             return True
     return False
@@ -256,11 +257,64 @@ def _joins(name: str) -> bool:
 
 
 _AUTHOR_NAMES = frozenset({"creator", "author", "submitter", "poster", "uploader"})
+_ROLE_NAMES = frozenset(
+    {
+        "assignee",
+        "assigned_to",
+        "lead",
+        "manager",
+        "reviewer",
+        "approver",
+        "responsible",
+    }
+)
+"""Who works on a record (DefectDojo's ``lead``/``product_manager``, ``assigned_to``): a
+colleague's role on shared data, not who may read it."""
+_ROLE_SUFFIXES = tuple(sorted(f"_{name}" for name in _ROLE_NAMES))
+
+
+_ENDORSEMENTS = frozenset(
+    {
+        "usage",
+        "likes",
+        "liked_by",
+        "voters",
+        "votes",
+        "followers",
+        "subscribers",
+        "watchers",
+        "fans",
+        "stars",
+        "starred_by",
+        "favorites",
+        "favourites",
+        "favorited_by",
+        "bookmarked_by",
+        "contributors",
+        "authors",
+    }
+)
+"""Many-to-many relations listing users who use, like, follow or wrote a public record
+(Django Packages' ``Package.usage``, Kitsune's ``Document.contributors``): no membership."""
 
 
 def attribution(name: str) -> bool:
-    """A relation that says who wrote or handled a record (``creator``, ``reviewed_by``)."""
-    return name in _AUTHOR_NAMES or name.endswith("_by")
+    """A relation that says who wrote, handles or works on a record.
+
+    ``creator``, ``reviewed_by``, ``assigned_to``, ``lead``, ``product_manager``.
+    """
+    return (
+        name in _AUTHOR_NAMES
+        or name in _ENDORSEMENTS
+        or name.endswith("_by")
+        or name in _ROLE_NAMES
+        or name.endswith(_ROLE_SUFFIXES)
+    )
+
+
+def shared_relation(name: str) -> bool:
+    """A user's role on, or use of, a shared record (``lead``, ``assigned_to``, ``usage``)."""
+    return name in _ROLE_NAMES or name in _ENDORSEMENTS or name.endswith(_ROLE_SUFFIXES)
 
 
 _FIELD_SUFFIX = "Field"
