@@ -86,8 +86,10 @@ def permission_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: Clas
     """URL keys a project permission class checks the user against.
 
     doccano's ``IsProjectMember.has_permission`` reads ``view.kwargs.get("project_id")`` and
-    asks ``Member.objects.has_role(project_id, request.user, ...)``: the project the URL names
-    was checked, so fetching it (or scoping by it) by that key is no IDOR.
+    asks ``Member.objects.has_role(project_id, request.user, ...)``; Flagsmith's asks the user
+    (``request.user.is_organisation_admin(Organisation.objects.get(pk=organisation_pk))``): the
+    object the URL names was checked, so fetching it (or scoping by it) by that key is no IDOR.
+    Reading only the user's sign-in state (``is_authenticated``) checks nothing about it.
     """
     declared = view_permission_classes(ctx.project, analysis.route, cls)
     perms = declared[0] if declared is not None else ctx.analyzer.configuration.default_permissions
@@ -103,10 +105,16 @@ def permission_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: Clas
                 helper = ctx.project.method(perm, short_of(name))
                 if helper is not None:
                     methods.append(helper[1])
-        if any(m.facts.capabilities.user_calls for m in methods):
+        if any(
+            m.facts.capabilities.user_calls or m.facts.account_attributes - _STATE_FLAGS
+            for m in methods
+        ):
             keys.update(k for m in methods for k in m.facts.capabilities.view_kwargs)
     return keys
 
+
+_STATE_FLAGS = frozenset({"is_authenticated", "is_anonymous", "is_active"})
+"""What a permission reads of ``request.user`` without asking about any object."""
 
 _OBJECT_PERMISSION_DECORATORS = frozenset(
     {"permission_required_or_403", "permission_required_or_404"}

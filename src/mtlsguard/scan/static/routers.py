@@ -126,6 +126,7 @@ class RouterRoutes:
             if not shape.routes:
                 self.unreadable.add(dotted)
         router = _Router(shape or RouterClass(), _trailing_slash(made))
+        nested = self._nested_prefix(owner, made, 0) if made is not None else ""
         for where, call in calls:
             route_prefix, viewset_node = call.args[0], call.args[1]
             assert isinstance(route_prefix, ast.Constant)
@@ -136,7 +137,7 @@ class RouterRoutes:
             for kw in call.keywords:
                 if kw.arg in ("basename", "base_name") and isinstance(kw.value, ast.Constant):
                     basename = str(kw.value.value)
-            base = join_route(prefix, "")
+            base = join_route(prefix, nested)
             routes.extend(
                 self._register(
                     router,
@@ -146,6 +147,40 @@ class RouterRoutes:
                 )
             )
         return routes
+
+    def _nested_prefix(self, module: ParsedModule, made: ast.Call, depth: int) -> str:
+        """``organisations/<organisation_pk>/`` of a drf-nested-routers ``Nested*Router``.
+
+        ``NestedSimpleRouter(parent, "organisations", lookup="organisation")`` (public API of
+        ``rest_framework_nested.routers``) puts its routes under the parent router's
+        registration of that prefix and its lookup, named ``<lookup>_<lookup field>``; a
+        nested router's parent may be nested too. ``""`` for any other router.
+        """
+        if _short(made.func) not in _NESTED_ROUTERS or len(made.args) < 2 or depth > 4:
+            return ""
+        parent, prefix = made.args[0], made.args[1]
+        if not (isinstance(prefix, ast.Constant) and isinstance(prefix.value, str)):
+            return ""
+        lookup = f"nested_{depth + 1}"
+        for keyword in made.keywords:
+            if keyword.arg == "lookup" and isinstance(keyword.value, ast.Constant):
+                lookup = str(keyword.value.value)
+        field = "pk"
+        outer = ""
+        dotted = self.tree.dotted_of(module, parent) or ""
+        found = self.tree.lookup(dotted) if dotted else None
+        if found is not None:
+            where = found[0]
+            for call in _registrations(where, dotted.rsplit(".", 1)[-1]):
+                first = call.args[0]
+                if isinstance(first, ast.Constant) and first.value == prefix.value:
+                    built = self.builder.define(self.tree.dotted_of(where, call.args[1]) or "")
+                    if isinstance(built, ClassModel):
+                        field = self._shape(built).lookup.strip("<>").split(">/<")[-1]
+            if isinstance(found[1], ast.Call):
+                outer = self._nested_prefix(where, found[1], depth + 1)
+        segment = f"{prefix.value}/<{lookup}_{field}>/".lstrip("/")
+        return outer + segment
 
     def _note_problems(self, shape: RouterClass) -> None:
         for item, reason, cls in shape.problems:
@@ -271,6 +306,10 @@ class RouterRoutes:
             if fields and all(isinstance(f, str) for f in fields):
                 shape.lookup = "/".join(f"<{f}>" for f in fields)
         return shape
+
+
+_NESTED_ROUTERS = frozenset({"NestedSimpleRouter", "NestedDefaultRouter"})
+"""drf-nested-routers' router classes (``rest_framework_nested.routers``, public API)."""
 
 
 def _short(node: ast.expr) -> str:
