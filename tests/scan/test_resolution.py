@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mtlsguard.findings.model import Confidence, Protection, ScanResult, Severity
 from mtlsguard.scan.engine import Resolution, scan_project
-from tests.scan.projects import write_project
+from tests.scan.projects import scan, write_project
 
 CORPUS = Path(__file__).parent / "resolution_corpus"
 SITE = CORPUS / "_site"
@@ -1002,3 +1002,24 @@ def test_an_unrouted_view_of_user_data_is_low_until_its_route_is_known(tmp_path:
     assert found.route == "<unrouted>/shop.views.OrderDetail"
     assert (found.severity, found.confidence) == (Severity.LOW, Confidence.LOW)
     assert "no URLconf the scan read routes this view" in found.evidence
+
+
+def test_a_conditional_root_urlconf_is_named_among_the_assumptions(tmp_path: Path) -> None:
+    """Koku sets ``ROOT_URLCONF`` and overrides it under ``if MASU: ... elif SOURCES:``."""
+    result = scan(
+        tmp_path,
+        {
+            "proj/urls.py": "urlpatterns = []\n",
+            "proj/other_urls.py": "urlpatterns = []\n",
+        },
+        settings_extra="""
+        import os
+        OTHER = os.environ.get("OTHER") == "1"
+        if OTHER:
+            ROOT_URLCONF = "proj.other_urls"
+        """,
+    )
+    assert any(
+        "ROOT_URLCONF is assigned under a condition" in a and "--urlconf" in a
+        for a in result.assumptions
+    ), result.assumptions

@@ -168,6 +168,12 @@ class _Resolver:
             self.assumptions.append(
                 f"ROOT_URLCONF is read from ${variable}; its default {text} was used"
             )
+        elif text is not None and value.conditional:
+            where = f" ({value.location.path}:{value.location.line})" if value.location else ""
+            self.assumptions.append(
+                f"ROOT_URLCONF is assigned under a condition{where}; {text} was used "
+                "(pass --urlconf MODULE to scan the other URLconf)"
+            )
         if text is None:
             self.unresolved.append(
                 Unresolved(
