@@ -4,7 +4,8 @@ A read-only view that only hands ``request.user`` to a visibility filter
 (``Document.objects.visible(request.user)``) or tests a flag (``request.user.is_staff``) adapts
 public content to the caller. One that reads the account's data (``request.user.email``,
 ``request.user.orders``) or calls its methods (``request.user.set_password(...)``) is made for a
-signed-in caller: without a login wall it is what MG101 reports.
+signed-in caller: without a login wall it is what MG101 reports. So does one that prints the
+account (``f"orders of {request.user}"``, ``__str__`` among the attributes).
 :func:`account_attributes` names what is read, through ``request.user``, ``self.request.user``
 and plain aliases of them (``user = request.user``).
 """
@@ -32,9 +33,14 @@ def account_attributes(func: FunctionNode) -> frozenset[str]:
             aliases.add(node.targets[0].id)
     found: set[str] = set()
     for node in nodes:
+        if isinstance(node, ast.FormattedValue) and _the_user(node.value, aliases):
+            found.add("__str__")  # f"orders of {request.user}": the account shown as text
         if not isinstance(node, ast.Attribute):
             continue
-        base = node.value
-        if is_request_user(base) or (isinstance(base, ast.Name) and base.id in aliases):
+        if _the_user(node.value, aliases):
             found.add(node.attr)
     return frozenset(found)
+
+
+def _the_user(node: ast.expr, aliases: set[str]) -> bool:
+    return is_request_user(node) or (isinstance(node, ast.Name) and node.id in aliases)
