@@ -4,6 +4,10 @@
   view imports (``members/models.py``): the scan reads every installed app's ``models`` module
   before deciding that nobody joins it, so a fetch of its records by id stays an IDOR. With no
   membership anywhere (a single-tenant tool) the record stays unreported.
+* A role or endorsement relation (``Portfolio.manager``, ``Draft.authors``) the project itself
+  lists or fetches by the caller (``filter(manager=request.user)``) is the owner: a fetch by id
+  elsewhere stays high, and an open listing is no public page. The same relation never scoped
+  by the caller (``Engagement.lead``) stays low.
 """
 
 from __future__ import annotations
@@ -87,3 +91,99 @@ def test_no_membership_anywhere_is_no_tenant(tmp_path: Path) -> None:
     extra = 'INSTALLED_APPS = ["django.contrib.auth", "app", "members"]\n'
     result = scan(tmp_path, files, settings_extra=extra)
     assert _severities(result, "MG104", "app.views.invoice") == []
+
+
+_ROLE_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Portfolio(models.Model):
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    balance = models.IntegerField()
+
+
+class Draft(models.Model):
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL)
+    text = models.TextField()
+
+
+class Engagement(models.Model):
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    name = models.CharField(max_length=100)
+"""
+
+_ROLE_VIEWS = """\
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+
+from app.models import Draft, Engagement, Portfolio
+
+
+@login_required
+def my_portfolios(request):
+    return render(request, "p.html", {"ps": Portfolio.objects.filter(manager=request.user)})
+
+
+@login_required
+def portfolio(request, pk):
+    return HttpResponse(str(get_object_or_404(Portfolio, pk=pk).balance))
+
+
+def all_portfolios(request):
+    return JsonResponse({"b": [p.balance for p in Portfolio.objects.all()]})
+
+
+@login_required
+def my_drafts(request):
+    user = request.user
+    return render(request, "d.html", {"ds": Draft.objects.filter(authors__id=user.id)})
+
+
+@login_required
+def draft(request, pk):
+    return HttpResponse(get_object_or_404(Draft, pk=pk).text)
+
+
+@login_required
+def my_engagements(request):
+    return render(request, "e.html", {"es": Engagement.objects.filter(name__isnull=False)})
+
+
+@login_required
+def engagement(request, pk):
+    return HttpResponse(get_object_or_404(Engagement, pk=pk).name)
+
+
+def all_engagements(request):
+    return JsonResponse({"n": [e.name for e in Engagement.objects.all()]})
+"""
+
+_ROLE_URLS = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [
+    path("p/", views.my_portfolios),
+    path("p/<int:pk>/", views.portfolio),
+    path("p/all/", views.all_portfolios),
+    path("d/", views.my_drafts),
+    path("d/<int:pk>/", views.draft),
+    path("e/", views.my_engagements),
+    path("e/<int:pk>/", views.engagement),
+    path("e/all/", views.all_engagements),
+]
+"""
+
+
+def test_role_relations_the_project_scopes_by_the_caller_are_owners(tmp_path: Path) -> None:
+    files = {"app/models.py": _ROLE_MODELS, "app/views.py": _ROLE_VIEWS, "proj/urls.py": _ROLE_URLS}
+    result = scan(tmp_path, files)
+    assert _severities(result, "MG104", "app.views.portfolio") == [Severity.HIGH]
+    assert _severities(result, "MG104", "app.views.draft") == [Severity.HIGH]
+    assert _severities(result, "MG101", "app.views.all_portfolios") == [Severity.HIGH]
+    # The safe twin: a lead nobody's pages scope by stays a colleague's role.
+    assert _severities(result, "MG104", "app.views.engagement") == [Severity.LOW]
+    assert _severities(result, "MG101", "app.views.all_engagements") == [Severity.LOW]

@@ -1,0 +1,53 @@
+"""A role or endorsement relation the project itself scopes by the caller is ownership.
+
+:func:`~mtlsguard.scan.analysis.ownership.shared_relation` takes ``lead``, ``*_manager``,
+``assigned_to``, ``authors``, ``contributors``... for a colleague's role on, or a user's use of,
+a shared record: a fetch of such a record by id is low, like an authored one. But a project
+that lists or fetches a model by that relation to the caller
+(``Portfolio.objects.filter(manager=request.user)``, ``get_object_or_404(Draft, pk=pk,
+authors=request.user)``) shows that the relation is who may see the record: there it is the
+owner, and an unscoped fetch of the same model elsewhere is an IDOR.
+
+:func:`caller_scoped` answers from the modelled functions' and methods'
+:attr:`~mtlsguard.scan.project_model.FunctionFacts.caller_keys` (model by its short class name,
+so two models of one name share the answer: the reported side).
+"""
+
+from __future__ import annotations
+
+from mtlsguard.scan.knowledge import short_of
+from mtlsguard.scan.project_model import FunctionModel, ProjectModel
+
+__all__ = ["caller_scoped"]
+
+_MEMO: dict[int, tuple[ProjectModel, int, frozenset[tuple[str, str]]]] = {}
+
+
+def _functions(project: ProjectModel) -> list[FunctionModel]:
+    found = list(project.functions.values())
+    for cls in list(project.classes.values()):
+        found.extend(cls.methods.values())
+    return found
+
+
+def _keys(project: ProjectModel) -> frozenset[tuple[str, str]]:
+    size = len(project.functions) + len(project.classes)
+    cached = _MEMO.get(id(project))
+    if cached is not None and cached[0] is project and cached[1] == size:
+        return cached[2]
+    _MEMO.clear()  # one project at a time
+    keys = frozenset(
+        key
+        for func in {id(f): f for f in _functions(project)}.values()
+        if func.facts.mentions_user
+        for key in func.facts.caller_keys
+    )
+    _MEMO[id(project)] = (project, size, keys)
+    return keys
+
+
+def caller_scoped(project: ProjectModel, model: str | None, relation: str) -> bool:
+    """Some view of the project queries ``model`` by ``relation`` with the caller's user."""
+    if not model:
+        return False
+    return (short_of(model), relation) in _keys(project)
