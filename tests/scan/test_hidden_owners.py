@@ -187,3 +187,95 @@ def test_role_relations_the_project_scopes_by_the_caller_are_owners(tmp_path: Pa
     # The safe twin: a lead nobody's pages scope by stays a colleague's role.
     assert _severities(result, "MG104", "app.views.engagement") == [Severity.LOW]
     assert _severities(result, "MG101", "app.views.all_engagements") == [Severity.LOW]
+
+
+_TEAM_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Team(models.Model):
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+
+class Task(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE)
+    title = models.CharField(max_length=100)
+
+
+class Project(models.Model):
+    contributors = models.ManyToManyField(settings.AUTH_USER_MODEL)
+
+
+class Secret(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    value = models.TextField()
+"""
+
+_TEAM_FETCHES = """\
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from app.models import Project, Secret, Task, Team
+
+
+@login_required
+def task(request, pk):
+    return HttpResponse(get_object_or_404(Task, pk=pk).title)
+
+
+@login_required
+def secret(request, pk):
+    return HttpResponse(get_object_or_404(Secret, pk=pk).value)
+"""
+
+_TEAM_LISTS = """\
+
+
+@login_required
+def my_teams(request):
+    return render(request, "t.html", {"ts": Team.objects.filter(lead=request.user)})
+
+
+@login_required
+def my_projects(request):
+    return render(request, "p.html", {"ps": Project.objects.filter(contributors=request.user)})
+"""
+
+_TEAM_URLS = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [
+    path("tasks/<int:pk>/", views.task),
+    path("secrets/<int:pk>/", views.secret),
+]
+"""
+
+_TEAM_LIST_URLS = """\
+urlpatterns += [path("teams/", views.my_teams), path("projects/", views.my_projects)]
+"""
+
+
+def test_a_tenant_joined_by_a_role_the_project_scopes_by_the_caller(tmp_path: Path) -> None:
+    files = {
+        "app/models.py": _TEAM_MODELS,
+        "app/views.py": _TEAM_FETCHES + _TEAM_LISTS,
+        "proj/urls.py": _TEAM_URLS + _TEAM_LIST_URLS,
+    }
+    result = scan(tmp_path, files)
+    assert _severities(result, "MG104", "app.views.task") == [Severity.HIGH]
+    assert _severities(result, "MG104", "app.views.secret") == [Severity.HIGH]
+
+
+def test_a_role_nobody_scopes_by_makes_no_tenant(tmp_path: Path) -> None:
+    files = {
+        "app/models.py": _TEAM_MODELS,
+        "app/views.py": _TEAM_FETCHES,
+        "proj/urls.py": _TEAM_URLS,
+    }
+    result = scan(tmp_path, files)
+    assert _severities(result, "MG104", "app.views.task") == []
+    assert _severities(result, "MG104", "app.views.secret") == []
