@@ -4,10 +4,13 @@
   view imports (``members/models.py``): the scan reads every installed app's ``models`` module
   before deciding that nobody joins it, so a fetch of its records by id stays an IDOR. With no
   membership anywhere (a single-tenant tool) the record stays unreported.
-* A role or endorsement relation (``Portfolio.manager``, ``Draft.authors``) the project itself
-  lists or fetches by the caller (``filter(manager=request.user)``) is the owner: a fetch by id
-  elsewhere stays high, and an open listing is no public page. The same relation never scoped
-  by the caller (``Engagement.lead``) stays low.
+* A role or endorsement relation (``Portfolio.manager``, ``Draft.authors``, ``Team.lead``,
+  ``Project.contributors``) the project itself fetches one record by, with the caller
+  (``get_object_or_404(Portfolio, pk=pk, manager=request.user)``), is the owner: a fetch by id
+  elsewhere that forgets it stays high, an open listing is no public page, and a model joined
+  that way is a tenant. A relation only used to list "my records"
+  (``filter(lead=request.user)``, django-helpdesk's tickets assigned to the caller) or never
+  used keeps its current, low, result.
 """
 
 from __future__ import annotations
@@ -122,8 +125,9 @@ from app.models import Draft, Engagement, Portfolio
 
 
 @login_required
-def my_portfolios(request):
-    return render(request, "p.html", {"ps": Portfolio.objects.filter(manager=request.user)})
+def edit_portfolio(request, pk):
+    portfolio = get_object_or_404(Portfolio, pk=pk, manager=request.user)
+    return render(request, "p.html", {"p": portfolio})
 
 
 @login_required
@@ -136,9 +140,9 @@ def all_portfolios(request):
 
 
 @login_required
-def my_drafts(request):
+def edit_draft(request, pk):
     user = request.user
-    return render(request, "d.html", {"ds": Draft.objects.filter(authors__id=user.id)})
+    return render(request, "d.html", {"d": Draft.objects.filter(pk=pk, authors__id=user.id)})
 
 
 @login_required
@@ -148,7 +152,7 @@ def draft(request, pk):
 
 @login_required
 def my_engagements(request):
-    return render(request, "e.html", {"es": Engagement.objects.filter(name__isnull=False)})
+    return render(request, "e.html", {"es": Engagement.objects.filter(lead=request.user)})
 
 
 @login_required
@@ -166,10 +170,10 @@ from django.urls import path
 from app import views
 
 urlpatterns = [
-    path("p/", views.my_portfolios),
+    path("p/<int:pk>/edit/", views.edit_portfolio),
     path("p/<int:pk>/", views.portfolio),
     path("p/all/", views.all_portfolios),
-    path("d/", views.my_drafts),
+    path("d/<int:pk>/edit/", views.edit_draft),
     path("d/<int:pk>/", views.draft),
     path("e/", views.my_engagements),
     path("e/<int:pk>/", views.engagement),
@@ -184,7 +188,7 @@ def test_role_relations_the_project_scopes_by_the_caller_are_owners(tmp_path: Pa
     assert _severities(result, "MG104", "app.views.portfolio") == [Severity.HIGH]
     assert _severities(result, "MG104", "app.views.draft") == [Severity.HIGH]
     assert _severities(result, "MG101", "app.views.all_portfolios") == [Severity.HIGH]
-    # The safe twin: a lead nobody's pages scope by stays a colleague's role.
+    # The safe twin: a lead only used to list "my engagements" stays a colleague's role.
     assert _severities(result, "MG104", "app.views.engagement") == [Severity.LOW]
     assert _severities(result, "MG101", "app.views.all_engagements") == [Severity.LOW]
 
@@ -234,13 +238,14 @@ _TEAM_LISTS = """\
 
 
 @login_required
-def my_teams(request):
-    return render(request, "t.html", {"ts": Team.objects.filter(lead=request.user)})
+def team_settings(request, team_id):
+    return render(request, "t.html", {"t": Team.objects.get(id=team_id, lead=request.user)})
 
 
 @login_required
-def my_projects(request):
-    return render(request, "p.html", {"ps": Project.objects.filter(contributors=request.user)})
+def project_settings(request, slug):
+    project = get_object_or_404(Project, pk=slug, contributors=request.user)
+    return render(request, "p.html", {"p": project})
 """
 
 _TEAM_URLS = """\
@@ -255,7 +260,10 @@ urlpatterns = [
 """
 
 _TEAM_LIST_URLS = """\
-urlpatterns += [path("teams/", views.my_teams), path("projects/", views.my_projects)]
+urlpatterns += [
+    path("teams/<int:team_id>/", views.team_settings),
+    path("projects/<slug>/", views.project_settings),
+]
 """
 
 
@@ -270,11 +278,18 @@ def test_a_tenant_joined_by_a_role_the_project_scopes_by_the_caller(tmp_path: Pa
     assert _severities(result, "MG104", "app.views.secret") == [Severity.HIGH]
 
 
-def test_a_role_nobody_scopes_by_makes_no_tenant(tmp_path: Path) -> None:
+def test_a_role_only_listed_by_makes_no_tenant(tmp_path: Path) -> None:
+    listing = """\
+
+
+@login_required
+def my_teams(request):
+    return render(request, "t.html", {"ts": Team.objects.filter(lead=request.user)})
+"""
     files = {
         "app/models.py": _TEAM_MODELS,
-        "app/views.py": _TEAM_FETCHES,
-        "proj/urls.py": _TEAM_URLS,
+        "app/views.py": _TEAM_FETCHES + listing,
+        "proj/urls.py": _TEAM_URLS + 'urlpatterns += [path("teams/", views.my_teams)]\n',
     }
     result = scan(tmp_path, files)
     assert _severities(result, "MG104", "app.views.task") == []

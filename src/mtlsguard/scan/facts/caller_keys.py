@@ -1,17 +1,23 @@
-"""Relations a body compares with the caller: ``Portfolio.objects.filter(manager=request.user)``.
+"""Relations a body fetches one record by, with the caller (``manager=request.user``).
+
+``get_object_or_404(Portfolio, pk=pk, manager=request.user)``.
 
 A relation named like a role (``manager``, ``lead``, ``assigned_to``) or an endorsement
 (``authors``, ``contributors``) usually says who works on or likes a shared record, not who may
-read it. A project that itself lists or fetches a model by that relation to the caller uses it
-as the record's owner. :func:`caller_keys` names the (model, relation) pairs a body queries that
-way:
+read it, and listing "my tickets" by it (``filter(assigned_to=request.user)``) says nothing
+more. A project that fetches ONE record by a key and by that relation to the caller uses the
+relation as the record's access check. :func:`caller_keys` names the (model, relation) pairs a
+body fetches that way:
 
-* a call with a keyword whose value is ``request.user`` (``self.request.user``, a plain alias
-  ``user = request.user``) or its ``pk``/``id``: ``manager=request.user``,
-  ``authors__in=[request.user]`` is not followed, ``manager_id=request.user.id`` is;
-* its model is the root name of the call chain (``Portfolio.objects.filter``) or the first
-  argument of ``get_object_or_404``/``get_list_or_404``; the relation is the keyword's first
-  part, without an ``_id`` suffix.
+* ``get_object_or_404(Model, ...)`` or ``Model.objects...get(...)`` with another keyword whose
+  value is not a constant, or ``.filter(...)`` with a key keyword (``pk``, ``id``, ``slug``,
+  ``uuid``, ``*_id``...);
+* and a keyword whose value is ``request.user`` (``self.request.user``, a plain alias
+  ``user = request.user``) or its ``pk``/``id``;
+* its model is the first argument of ``get_object_or_404`` or the root name of the call chain
+  (``Portfolio.objects.get``); the relation is the keyword's first part, without ``_id``.
+
+Creating a record for the caller (``create(manager=request.user)``) is no such fetch.
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ from mtlsguard.scan.facts.syntax import FunctionNode, is_request_user, own_nodes
 
 __all__ = ["caller_keys"]
 
-_SHORTCUTS = frozenset({"get_object_or_404", "get_list_or_404"})
+_SHORTCUT = "get_object_or_404"
 _KEYS = frozenset({"pk", "id"})
+_RECORD_KEYS = frozenset({"pk", "id", "slug", "uuid", "uid", "key", "code", "number"})
+_KEY_SUFFIXES = ("_id", "_pk", "_slug", "_uuid")
 
 
 def _root(node: ast.expr) -> str:
@@ -33,10 +41,23 @@ def _root(node: ast.expr) -> str:
 
 
 def _model(call: ast.Call) -> str:
+    """The model a single-record fetch reads, or ``""`` (a list, a write, another call)."""
     func = call.func
-    if isinstance(func, ast.Name) and func.id in _SHORTCUTS:
+    if isinstance(func, ast.Name) and func.id == _SHORTCUT:
         return _root(call.args[0]) if call.args else ""
-    return _root(func) if isinstance(func, ast.Attribute) else ""
+    if isinstance(func, ast.Attribute) and func.attr in ("get", "filter"):
+        return _root(func)
+    return ""
+
+
+def _keyed(call: ast.Call, keyword: ast.keyword) -> bool:
+    """``keyword`` (another one than the caller's) picks one record."""
+    if keyword.arg is None or isinstance(keyword.value, ast.Constant):
+        return False
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "filter":
+        first = keyword.arg.split("__", 1)[0]
+        return first in _RECORD_KEYS or first.endswith(_KEY_SUFFIXES)
+    return True
 
 
 def caller_keys(func: FunctionNode) -> tuple[tuple[str, str], ...]:
@@ -57,14 +78,14 @@ def caller_keys(func: FunctionNode) -> tuple[tuple[str, str], ...]:
 
     found: list[tuple[str, str]] = []
     for node in nodes:
-        if not isinstance(node, ast.Call):
+        if not isinstance(node, ast.Call) or not node.keywords:
             continue
-        model = ""
-        for keyword in node.keywords:
-            if keyword.arg is None or not caller(keyword.value):
-                continue
-            model = model or _model(node)
-            relation = keyword.arg.split("__", 1)[0].removesuffix("_id")
-            if model and relation:
+        mine = [k for k in node.keywords if k.arg is not None and caller(k.value)]
+        model = _model(node) if mine else ""
+        if not model or not any(_keyed(node, k) for k in node.keywords if k not in mine):
+            continue
+        for keyword in mine:
+            relation = str(keyword.arg).split("__", 1)[0].removesuffix("_id")
+            if relation:
                 found.append((model, relation))
     return tuple(dict.fromkeys(found))
