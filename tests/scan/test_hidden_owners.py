@@ -10,7 +10,8 @@
   elsewhere that forgets it stays high, an open listing is no public page, and a model joined
   that way is a tenant. A relation only used to list "my records"
   (``filter(lead=request.user)``, django-helpdesk's tickets assigned to the caller) or never
-  used keeps its current, low, result.
+  used keeps its current, low, result; so does an authorship (``Favorite.favorited_by``)
+  whatever the use.
 """
 
 from __future__ import annotations
@@ -294,3 +295,67 @@ def my_teams(request):
     result = scan(tmp_path, files)
     assert _severities(result, "MG104", "app.views.task") == []
     assert _severities(result, "MG104", "app.views.secret") == []
+
+
+_FAVORITE_MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Package(models.Model):
+    slug = models.SlugField()
+
+
+class Favorite(models.Model):
+    favorited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    package = models.ForeignKey(Package, on_delete=models.CASCADE)
+"""
+
+_FAVORITE_VIEWS = """\
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from app.models import Favorite, Package
+
+
+def package_detail(request, slug):
+    package = get_object_or_404(Package, slug=slug)
+    mine = False
+    if request.user.is_authenticated:
+        mine = Favorite.objects.filter(favorited_by=request.user, package=package).exists()
+    return render(request, "p.html", {"package": package, "mine": mine})
+
+
+@login_required
+def unfavorite(request, slug):
+    package = get_object_or_404(Package, slug=slug)
+    Favorite.objects.get(package=package, favorited_by=request.user).delete()
+    return HttpResponse("ok")
+"""
+
+_FAVORITE_URLS = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [
+    path("p/<slug:slug>/", views.package_detail),
+    path("p/<slug:slug>/unfavorite/", views.unfavorite),
+]
+"""
+
+
+def test_an_authorship_fetched_by_the_caller_stays_an_authorship(tmp_path: Path) -> None:
+    # unfavorite fetches a Favorite by package and favorited_by=request.user: a *_by relation
+    # is no owner whatever the use, so Package is no tenant joined through Favorite and the
+    # public package page keeps its plain public-read note.
+    files = {
+        "app/models.py": _FAVORITE_MODELS,
+        "app/views.py": _FAVORITE_VIEWS,
+        "proj/urls.py": _FAVORITE_URLS,
+    }
+    result = scan(tmp_path, files)
+    page = [f for f in result.findings if f.view == "app.views.package_detail"]
+    assert [f.severity for f in page] == [Severity.LOW]
+    assert "belongs to no user, tenant or account" in page[0].evidence

@@ -8,13 +8,15 @@ that lists or fetches a model by that relation to the caller
 authors=request.user)``) shows that the relation is who may see the record: there it is the
 owner, and an unscoped fetch of the same model elsewhere is an IDOR.
 
-:func:`caller_scoped` answers from the modelled functions' and methods'
+Authorships (``creator``, ``*_by``) are left as they are. :func:`caller_scoped` answers from
+the modelled functions' and methods'
 :attr:`~mtlsguard.scan.project_model.FunctionFacts.caller_keys` (model by its short class name,
 so two models of one name share the answer: the reported side).
 """
 
 from __future__ import annotations
 
+from mtlsguard.scan.analysis.relation_names import authorship
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import FunctionModel, ProjectModel
 
@@ -47,7 +49,13 @@ def _keys(project: ProjectModel) -> frozenset[tuple[str, str]]:
 
 
 def caller_scoped(project: ProjectModel, model: str | None, relation: str) -> bool:
-    """Some view of the project queries ``model`` by ``relation`` with the caller's user."""
-    if not model:
+    """Some view of the project fetches ``model`` by ``relation`` with the caller's user.
+
+    Only for the roles and endorsements
+    :func:`~mtlsguard.scan.analysis.ownership.shared_relation` names: an authorship
+    (``creator``, ``favorited_by``) stays one (a ``Favorite`` fetched by the caller's
+    ``favorited_by`` makes its package no tenant).
+    """
+    if not model or authorship(relation):
         return False
     return (short_of(model), relation) in _keys(project)

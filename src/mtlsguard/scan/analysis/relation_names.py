@@ -7,7 +7,7 @@ only such relations to users for shared data (moved here to keep that module sho
 
 from __future__ import annotations
 
-__all__ = ["attribution", "shared_relation"]
+__all__ = ["attribution", "authorship", "shared_relation"]
 
 _AUTHOR_NAMES = frozenset({"creator", "author", "submitter", "poster", "uploader"})
 _ROLE_NAMES = frozenset(
@@ -68,3 +68,8 @@ def attribution(name: str) -> bool:
 def shared_relation(name: str) -> bool:
     """A user's role on, or use of, a shared record (``lead``, ``assigned_to``, ``usage``)."""
     return name in _ROLE_NAMES or name in _ENDORSEMENTS or name.endswith(_ROLE_SUFFIXES)
+
+
+def authorship(name: str) -> bool:
+    """Who wrote or handled a record (``creator``, ``*_by``): never an owner, whatever the use."""
+    return name in _AUTHOR_NAMES or name.endswith("_by")
