@@ -10,8 +10,9 @@
   elsewhere that forgets it stays high, an open listing is no public page, and a model joined
   that way is a tenant. A relation only used to list "my records"
   (``filter(lead=request.user)``, django-helpdesk's tickets assigned to the caller) or never
-  used keeps its current, low, result; so does an authorship (``Favorite.favorited_by``)
-  whatever the use.
+  used keeps its current, low, result, unless the model is named like a tenant (a Project
+  listed by ``contributors=request.user`` is one the caller belongs to); so does an
+  authorship (``Favorite.favorited_by``) whatever the use.
 """
 
 from __future__ import annotations
@@ -279,22 +280,82 @@ def test_a_tenant_joined_by_a_role_the_project_scopes_by_the_caller(tmp_path: Pa
     assert _severities(result, "MG104", "app.views.secret") == [Severity.HIGH]
 
 
-def test_a_role_only_listed_by_makes_no_tenant(tmp_path: Path) -> None:
+def test_a_named_tenant_listed_by_a_role_of_the_caller_is_joined(tmp_path: Path) -> None:
     listing = """\
 
 
 @login_required
 def my_teams(request):
     return render(request, "t.html", {"ts": Team.objects.filter(lead=request.user)})
+
+
+@login_required
+def my_projects(request):
+    return render(request, "p.html", {"ps": Project.objects.filter(contributors=request.user)})
 """
     files = {
         "app/models.py": _TEAM_MODELS,
         "app/views.py": _TEAM_FETCHES + listing,
-        "proj/urls.py": _TEAM_URLS + 'urlpatterns += [path("teams/", views.my_teams)]\n',
+        "proj/urls.py": _TEAM_URLS
+        + 'urlpatterns += [path("t/", views.my_teams), path("p/", views.my_projects)]\n',
+    }
+    result = scan(tmp_path, files)
+    assert _severities(result, "MG104", "app.views.task") == [Severity.HIGH]
+    assert _severities(result, "MG104", "app.views.secret") == [Severity.HIGH]
+
+
+def test_a_role_nobody_fetches_by_makes_no_tenant(tmp_path: Path) -> None:
+    files = {
+        "app/models.py": _TEAM_MODELS,
+        "app/views.py": _TEAM_FETCHES,
+        "proj/urls.py": _TEAM_URLS,
     }
     result = scan(tmp_path, files)
     assert _severities(result, "MG104", "app.views.task") == []
     assert _severities(result, "MG104", "app.views.secret") == []
+
+
+def test_an_unnamed_model_only_listed_by_a_role_is_no_tenant(tmp_path: Path) -> None:
+    # django-helpdesk lists "tickets assigned to me": a filter, not an access check.
+    models = """\
+from django.conf import settings
+from django.db import models
+
+
+class Queue(models.Model):
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+
+class Item(models.Model):
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE)
+    title = models.CharField(max_length=100)
+"""
+    views = """\
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from app.models import Item, Queue
+
+
+@login_required
+def my_queues(request):
+    return render(request, "q.html", {"qs": Queue.objects.filter(assigned_to=request.user)})
+
+
+@login_required
+def item(request, pk):
+    return HttpResponse(get_object_or_404(Item, pk=pk).title)
+"""
+    urls = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [path("q/", views.my_queues), path("items/<int:pk>/", views.item)]
+"""
+    result = scan(tmp_path, {"app/models.py": models, "app/views.py": views, "proj/urls.py": urls})
+    assert _severities(result, "MG104", "app.views.item") == []
 
 
 _FAVORITE_MODELS = """\

@@ -240,12 +240,12 @@ class LazyBodyFacts:
         return frozenset(cast("frozenset[str]", self._later("account_attributes") or ()))
 
     @property
-    def caller_keys(self) -> tuple[tuple[str, str], ...]:
-        """(model short name, relation) pairs queried with the caller as the value.
+    def caller_keys(self) -> tuple[tuple[str, str, str], ...]:
+        """(model short name, relation, ``"key"``/``"list"``) queried with the caller.
 
         (:func:`mtlsguard.scan.facts.caller_keys.caller_keys`: ``manager=request.user``).
         """
-        return tuple(cast("tuple[tuple[str, str], ...]", self._later("caller_keys") or ()))
+        return tuple(cast("tuple[tuple[str, str, str], ...]", self._later("caller_keys") or ()))
 
     @property
     def related_paths(self) -> tuple[str, ...]:

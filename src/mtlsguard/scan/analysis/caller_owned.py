@@ -22,7 +22,7 @@ from mtlsguard.scan.project_model import FunctionModel, ProjectModel
 
 __all__ = ["caller_scoped"]
 
-_MEMO: dict[int, tuple[ProjectModel, int, frozenset[tuple[str, str]]]] = {}
+_MEMO: dict[int, tuple[ProjectModel, int, frozenset[tuple[str, str, str]]]] = {}
 
 
 def _functions(project: ProjectModel) -> list[FunctionModel]:
@@ -32,7 +32,7 @@ def _functions(project: ProjectModel) -> list[FunctionModel]:
     return found
 
 
-def _keys(project: ProjectModel) -> frozenset[tuple[str, str]]:
+def _keys(project: ProjectModel) -> frozenset[tuple[str, str, str]]:
     size = len(project.functions) + len(project.classes)
     cached = _MEMO.get(id(project))
     if cached is not None and cached[0] is project and cached[1] == size:
@@ -48,8 +48,13 @@ def _keys(project: ProjectModel) -> frozenset[tuple[str, str]]:
     return keys
 
 
-def caller_scoped(project: ProjectModel, model: str | None, relation: str) -> bool:
+def caller_scoped(
+    project: ProjectModel, model: str | None, relation: str, *, listed: bool = False
+) -> bool:
     """Some view of the project fetches ``model`` by ``relation`` with the caller's user.
+
+    ``listed``: a query that only lists the caller's records by it counts too (for a model
+    named like a tenant: "my projects" by ``contributors`` are the projects one belongs to).
 
     Only for the roles and endorsements
     :func:`~mtlsguard.scan.analysis.ownership.shared_relation` names: an authorship
@@ -58,4 +63,6 @@ def caller_scoped(project: ProjectModel, model: str | None, relation: str) -> bo
     """
     if not model or authorship(relation):
         return False
-    return (short_of(model), relation) in _keys(project)
+    keys = _keys(project)
+    short = short_of(model)
+    return (short, relation, "key") in keys or (listed and (short, relation, "list") in keys)

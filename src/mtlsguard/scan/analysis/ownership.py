@@ -257,11 +257,14 @@ def _many(value: Expr) -> bool:
 def _joins(project: ProjectModel, cls: ClassModel, name: str) -> bool:
     """A user relation that makes its user a member or owner, not merely an author or editor.
 
-    A role or endorsement (``lead``, ``contributors``) joins when the project itself queries
-    ``cls`` by it with the caller (``Team.objects.filter(lead=request.user)``).
+    A role or endorsement (``lead``, ``contributors``) joins when the project itself fetches
+    ``cls`` by a key and by it with the caller (``Team.objects.get(id=i, lead=request.user)``),
+    or, for a model named like a tenant, lists the caller's by it
+    (``Project.objects.filter(contributors=request.user)``).
     """
     if shared_relation(name):
-        return caller_scoped(project, cls.qualname, name)
+        named = short_of(cls.qualname).lower() in TENANT_NAMES
+        return caller_scoped(project, cls.qualname, name, listed=named)
     return not attribution(name) and name not in _AUDIT_FIELDS
 
 

@@ -7,7 +7,7 @@ A relation named like a role (``manager``, ``lead``, ``assigned_to``) or an endo
 read it, and listing "my tickets" by it (``filter(assigned_to=request.user)``) says nothing
 more. A project that fetches ONE record by a key and by that relation to the caller uses the
 relation as the record's access check. :func:`caller_keys` names the (model, relation) pairs a
-body fetches that way:
+body fetches that way (``"key"``; any other query naming the caller is a ``"list"``):
 
 * ``get_object_or_404(Model, ...)`` or ``Model.objects...get(...)`` with another keyword whose
   value is not a constant, or ``.filter(...)`` with a key keyword (``pk``, ``id``, ``slug``,
@@ -60,8 +60,12 @@ def _keyed(call: ast.Call, keyword: ast.keyword) -> bool:
     return True
 
 
-def caller_keys(func: FunctionNode) -> tuple[tuple[str, str], ...]:
-    """(model short name, relation) pairs ``func`` queries with the caller as the value."""
+def caller_keys(func: FunctionNode) -> tuple[tuple[str, str, str], ...]:
+    """(model short name, relation, ``"key"``/``"list"``) ``func`` queries with the caller.
+
+    ``"key"``: a fetch of one record by a key and the relation; ``"list"``: any other query
+    (``filter(lead=request.user)``, "my teams").
+    """
     nodes = list(own_nodes(func))
     aliases = {
         t.id
@@ -76,16 +80,17 @@ def caller_keys(func: FunctionNode) -> tuple[tuple[str, str], ...]:
             value = value.value
         return is_request_user(value) or (isinstance(value, ast.Name) and value.id in aliases)
 
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, str]] = []
     for node in nodes:
         if not isinstance(node, ast.Call) or not node.keywords:
             continue
         mine = [k for k in node.keywords if k.arg is not None and caller(k.value)]
         model = _model(node) if mine else ""
-        if not model or not any(_keyed(node, k) for k in node.keywords if k not in mine):
+        if not model:
             continue
+        keyed = any(_keyed(node, k) for k in node.keywords if k not in mine)
         for keyword in mine:
             relation = str(keyword.arg).split("__", 1)[0].removesuffix("_id")
             if relation:
-                found.append((model, relation))
+                found.append((model, relation, "key" if keyed else "list"))
     return tuple(dict.fromkeys(found))
