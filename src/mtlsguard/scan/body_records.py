@@ -240,6 +240,14 @@ class LazyBodyFacts:
         return frozenset(cast("frozenset[str]", self._later("account_attributes") or ()))
 
     @property
+    def caller_keys(self) -> tuple[tuple[str, str, str], ...]:
+        """(model short name, relation, ``"key"``/``"list"``) queried with the caller.
+
+        (:func:`mtlsguard.scan.facts.caller_keys.caller_keys`: ``manager=request.user``).
+        """
+        return tuple(cast("tuple[tuple[str, str, str], ...]", self._later("caller_keys") or ()))
+
+    @property
     def related_paths(self) -> tuple[str, ...]:
         """``author__email`` of ``values(...)``/``only(...)``/``select_related(...)``.
 

@@ -39,6 +39,7 @@ fetches by key, and reads of code the scan could not read.
 
 from __future__ import annotations
 
+from mtlsguard.scan.analysis.caller_owned import caller_scoped
 from mtlsguard.scan.analysis.exposure import Exposure, view_functions
 from mtlsguard.scan.analysis.ownership import (
     attribution,
@@ -46,6 +47,7 @@ from mtlsguard.scan.analysis.ownership import (
     is_user_model,
     owner_fields,
     points_at_user,
+    shared_relation,
     tenant_paths,
 )
 from mtlsguard.scan.analysis.route import RouteAnalysis
@@ -251,6 +253,12 @@ def _private(project: ProjectModel, model: str) -> str:
         return "user"
     tenants = tenant_paths(project, cls)
     owners = owner_fields(project, model)
-    if any(name not in tenants and not attribution(name) for name in owners):
+    if any(
+        name not in tenants
+        and (
+            not attribution(name) or (shared_relation(name) and caller_scoped(project, model, name))
+        )
+        for name in owners
+    ):
         return "user"
     return "tenant" if tenants or child_of_private(project, model) else ""

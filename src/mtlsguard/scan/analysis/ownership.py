@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from mtlsguard.scan.analysis.relation_names import AUDIT_FIELDS as _AUDIT_FIELDS
+from mtlsguard.scan.analysis.caller_owned import caller_scoped
 from mtlsguard.scan.analysis.relation_names import attribution, shared_relation
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, ProjectModel, Ref
@@ -59,6 +59,20 @@ def owner_fields(project: ProjectModel, model: str | None) -> tuple[str, ...]:
     return tenant_paths(project, cls) or tuple(
         dict.fromkeys(name for name in fields if name not in _AUDIT_FIELDS)
     )
+
+
+_AUDIT_FIELDS = frozenset(
+    {
+        "updated_by",
+        "modified_by",
+        "deleted_by",
+        "last_modified_by",
+        "last_updated_by",
+        "edited_by",
+        "last_edited_by",
+    }
+)
+"""Edit attributions: the last user to touch a record, not its owner."""
 
 
 def _audit(name: str) -> bool:
@@ -198,11 +212,11 @@ def _tenant_by_shape(project: ProjectModel, cls: ClassModel) -> bool:
     if not named and _lookup_table(cls):
         return False
     own = list(_relations(project, cls, _is_user_relation))
-    if any(_many(value) and _joins(name) for name, value in own):
+    if any(_many(value) and _joins(project, cls, name) for name, value in own):
         return True  # members = ManyToManyField(User)
     if own and not named:
         return False  # a user's own record (Profile.user), not a tenant
-    if any(_joins(name) for name, _v in own):
+    if any(_joins(project, cls, name) for name, _v in own):
         return True  # Organization.owner
     # A membership of an unnamed model must be in its module, among the classes modelled so
     # far (looking at every class, and only at neighbours named like a membership, was
@@ -221,7 +235,8 @@ def _tenant_by_shape(project: ProjectModel, cls: ClassModel) -> bool:
         ):
             continue
         if (named and is_user_model(project, other.qualname)) or any(
-            _joins(name) for name, value in _relations(project, other, _is_user_relation)
+            _joins(project, other, name)
+            for name, _value in _relations(project, other, _is_user_relation)
         ):
             return True
     return False
@@ -239,8 +254,17 @@ def _many(value: Expr) -> bool:
     )
 
 
-def _joins(name: str) -> bool:
-    """A user relation that makes its user a member or owner, not merely an author or editor."""
+def _joins(project: ProjectModel, cls: ClassModel, name: str) -> bool:
+    """A user relation that makes its user a member or owner, not merely an author or editor.
+
+    A role or endorsement (``lead``, ``contributors``) joins when the project itself fetches
+    ``cls`` by a key and by it with the caller (``Team.objects.get(id=i, lead=request.user)``),
+    or, for a model named like a tenant, lists the caller's by it
+    (``Project.objects.filter(contributors=request.user)``).
+    """
+    if shared_relation(name):
+        named = short_of(cls.qualname).lower() in TENANT_NAMES
+        return caller_scoped(project, cls.qualname, name, listed=named)
     return not attribution(name) and name not in _AUDIT_FIELDS
 
 

@@ -1,29 +1,13 @@
-"""What a user relation's name says: ownership, authorship, a role or an endorsement.
+"""Relation names that say who wrote, works on or endorses a record, not who owns it.
 
-A foreign key or many-to-many to the user model does not always mean "this user owns the
-record". ``creator``/``*_by`` say who wrote or handled it; ``lead``, ``product_manager``,
-``assigned_to`` say who works on shared data; ``usage``, ``likes``, ``followers``,
-``contributors`` list who uses, likes or wrote a public record; ``updated_by`` & co are audit
-columns. :mod:`mtlsguard.scan.analysis.ownership` reads the names through these predicates.
+``creator``, ``*_by``, a role (``lead``, ``*_manager``, ``assigned_to``) or an endorsement
+(``likes``, ``contributors``): :mod:`mtlsguard.scan.analysis.ownership` takes a record with
+only such relations to users for shared data (moved here to keep that module short).
 """
 
 from __future__ import annotations
 
-__all__ = ["AUDIT_FIELDS", "attribution", "shared_relation"]
-
-AUDIT_FIELDS = frozenset(
-    {
-        "updated_by",
-        "modified_by",
-        "deleted_by",
-        "last_modified_by",
-        "last_updated_by",
-        "edited_by",
-        "last_edited_by",
-    }
-)
-"""Edit attributions: the last user to touch a record, not its owner."""
-
+__all__ = ["attribution", "authorship", "shared_relation"]
 
 _AUTHOR_NAMES = frozenset({"creator", "author", "submitter", "poster", "uploader"})
 _ROLE_NAMES = frozenset(
@@ -84,3 +68,8 @@ def attribution(name: str) -> bool:
 def shared_relation(name: str) -> bool:
     """A user's role on, or use of, a shared record (``lead``, ``assigned_to``, ``usage``)."""
     return name in _ROLE_NAMES or name in _ENDORSEMENTS or name.endswith(_ROLE_SUFFIXES)
+
+
+def authorship(name: str) -> bool:
+    """Who wrote or handled a record (``creator``, ``*_by``): never an owner, whatever the use."""
+    return name in _AUTHOR_NAMES or name.endswith("_by")

@@ -19,6 +19,7 @@ from mtlsguard.scan.facts import collectors as _collectors  # noqa: F401  (regis
 from mtlsguard.scan.facts.account_reads import account_attributes
 from mtlsguard.scan.facts.auth_guards import auth_guard
 from mtlsguard.scan.facts.branches import permission_branches
+from mtlsguard.scan.facts.caller_keys import caller_keys
 from mtlsguard.scan.facts.caller_relations import caller_relation_lines
 from mtlsguard.scan.facts.capabilities import capability_facts, signed_guard
 from mtlsguard.scan.facts.containers import container_names
@@ -200,6 +201,7 @@ def analyze_function(
             "predicate_gates": lambda: predicate_gates(func, walk.callee),
             "containers": lambda: container_names(func),
             "account_attributes": lambda: account_attributes(func) if mentions_user else (),
+            "caller_keys": lambda: caller_keys(func) if mentions_user else (),
             "public_filter": lambda: (
                 public_filter(func)
                 if any(n.endswith((".filter", ".exclude")) for n in walk.called)

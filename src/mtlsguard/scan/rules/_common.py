@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.scan.analysis.caller_owned import caller_scoped
 from mtlsguard.scan.analysis.ownership import shared_relation, tenant_paths
 from mtlsguard.scan.analysis.roles import RoleGate
 from mtlsguard.scan.analysis.route import RouteAnalysis
@@ -231,11 +232,16 @@ def attribution_only(project: ProjectModel, model: str | None, owners: tuple[str
     doccano's ``Project`` via ``created_by``: who wrote a record, not who may read it. A
     relation through a tenant (``project__organization``), an ``owner``/``user`` field, or a
     model that also belongs to a tenant (doccano's ``Example`` has a ``project``) is ownership
-    and keeps the finding as it is.
+    and keeps the finding as it is; so is a role or endorsement (``manager``, ``authors``) the
+    project itself scopes by the caller (:func:`caller_scoped`).
     """
     if not owners or not all(
         "__" not in owner
-        and (owner in _AUTHORSHIP or owner.endswith("_by") or shared_relation(owner))
+        and (
+            owner in _AUTHORSHIP
+            or owner.endswith("_by")
+            or (shared_relation(owner) and not caller_scoped(project, model, owner))
+        )
         for owner in owners
     ):
         return False

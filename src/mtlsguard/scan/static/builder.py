@@ -18,7 +18,9 @@ from mtlsguard.scan.project_model import (
     FunctionModel,
     ProjectModel,
     Ref,
+    string_constants,
 )
+from mtlsguard.scan.static.admin_site import app_package
 from mtlsguard.scan.static.class_bases import TYPING_BASES, base_node
 from mtlsguard.scan.static.definitions import DefinitionIndex
 from mtlsguard.scan.static.local_imports import with_function_imports
@@ -56,6 +58,7 @@ class ModelBuilder:
         self._constants: dict[tuple[str, str], str | None] = {}
         self._defined: dict[str, FunctionModel | ClassModel | None] = {}
         self._changed: dict[str, frozenset[Path]] = {}
+        self._app_models_read = False
         project.loader = self.define
         project.peek = self.define_parsed
         project.method_finder = self.methods_named
@@ -128,8 +131,11 @@ class ModelBuilder:
         """Top-level classes of parsed modules with a class-level call naming ``name``.
 
         ``ForeignKey(Event, ...)``, ``ManyToManyField("events.Event")``, ``to=models.Event``:
-        the candidates for a relation to the model ``name`` (a short class name).
+        the candidates for a relation to the model ``name`` (a short class name). The
+        ``models`` modules of the installed apps are read first (:meth:`_read_app_models`): a
+        membership model may live in an app no route reaches.
         """
+        self._read_app_models()
         found: list[str] = []
         for module in list(self.tree.modules.values()):
             if module is None:
@@ -140,6 +146,27 @@ class ModelBuilder:
                 ):
                     found.append(f"{module.name}.{cls_name}")
         return tuple(dict.fromkeys(found))
+
+    def _read_app_models(self) -> None:
+        """Parse (once) each installed app's ``models`` module, and a package's submodules.
+
+        Whether a model named like a tenant (``Organization``) has members may only show in a
+        ``Membership`` of another app (``members/models.py``) that no view imports: without it
+        the tenant, and every cross-tenant finding under it, would go unseen.
+        """
+        if self._app_models_read:
+            return
+        self._app_models_read = True
+        settings = self.project.settings
+        installed = settings.get("INSTALLED_APPS") if settings is not None else None
+        for entry in string_constants(installed.value) if installed is not None else ():
+            dotted = f"{app_package(entry)}.models"
+            module = self.tree.load(dotted)
+            if module is None or not module.is_package:
+                continue
+            for path in sorted(module.path.parent.glob("*.py")):
+                if path.stem != "__init__":
+                    self.tree.load(f"{dotted}.{path.stem}")
 
     def define_parsed(self, dotted: str) -> FunctionModel | ClassModel | None:
         """:meth:`define`, but only for a top-level definition of a module already parsed."""
