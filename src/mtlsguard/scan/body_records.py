@@ -326,7 +326,20 @@ class LazyBodyFacts:
     @property
     def object_flow(self) -> ObjectFlow:
         """Objects fetched by caller-chosen keys and the permission checks asked about them."""
-        return self.lookup_facts.object_flow
+        flow = self._later("object_flow")  # a body without lookups: computed on its own
+        return flow if isinstance(flow, ObjectFlow) else self.lookup_facts.object_flow
+
+    @property
+    def self_method_calls(self) -> tuple[str, ...]:
+        """``object_flow.self_calls`` (methods of ``self`` called), read without the flow."""
+        found = self._later("self_method_calls")
+        return cast("tuple[str, ...]", found) if found is not None else self.object_flow.self_calls
+
+    @property
+    def may_fetch(self) -> bool:
+        """False when ``object_flow.fetched`` is certainly empty (then it is not computed)."""
+        found = self._later("may_fetch")
+        return bool(found) if found is not None else bool(self.object_flow.fetched)
 
     @property
     def object_handoffs(self) -> tuple[tuple[int, str, int], ...]:

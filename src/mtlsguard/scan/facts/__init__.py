@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from mtlsguard.scan.body_records import NO_LOOKUP_FACTS
 from mtlsguard.scan.facts import collectors as _collectors  # noqa: F401  (registers them)
 from mtlsguard.scan.facts.auth_guards import auth_guard
 from mtlsguard.scan.facts.branches import permission_branches
@@ -53,7 +54,12 @@ from mtlsguard.scan.facts.object_tests import object_tests
 from mtlsguard.scan.facts.owner_guards import owner_guard
 from mtlsguard.scan.facts.ownership import checked_attributes, ownership_checked
 from mtlsguard.scan.facts.path_gate import Growth, login_paths
-from mtlsguard.scan.facts.permission_flow import object_flow, permission_name
+from mtlsguard.scan.facts.permission_flow import (
+    flow_self_calls,
+    may_fetch,
+    object_flow,
+    permission_name,
+)
 from mtlsguard.scan.facts.predicates import admits_anonymous
 from mtlsguard.scan.facts.public_filter import public_filter
 from mtlsguard.scan.facts.random_fills import self_fills
@@ -163,7 +169,13 @@ def analyze_function(
             and owner_guard(func, present=True)
         ),
         # Computed on first read (most bodies are never asked about them).
-        lookup_source=lambda: _lookup_facts(func, walk, role_hint=role_hint),
+        # A body without lookups has no other lookup fact: its object flow (read for few
+        # bodies; most only need the ``self`` methods it calls) comes on its own.
+        lookup_source=(
+            (lambda: _lookup_facts(func, walk, role_hint=role_hint))
+            if walk.lookups
+            else NO_LOOKUP_FACTS
+        ),
         user_check_source=lambda: UserChecks(
             checked_params=checked_params(func) if mentions_user else (),
             checked_attributes=(
@@ -181,6 +193,13 @@ def analyze_function(
             hints=frozen_hints,
         ),
         later={
+            "object_flow": (
+                None
+                if walk.lookups
+                else lambda: object_flow(func, ()) if _flows(walk) else ObjectFlow()
+            ),
+            "self_method_calls": lambda: flow_self_calls(func),
+            "may_fetch": lambda: bool(walk.lookups) or may_fetch(func),
             "instance_checks": lambda: instance_checks(func),
             "rebound_params": lambda: rebound_params(func),
             "admits_anonymous": lambda: (
