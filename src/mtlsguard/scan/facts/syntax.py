@@ -250,7 +250,7 @@ def bound_names(nodes: Sequence[ast.AST]) -> set[str]:
     """Every name ``nodes`` (re)bind or delete anywhere inside (targets, ``as``, ``:=``, ...)."""
     found: set[str] = set()
     for node in nodes:
-        for inner in ast.walk(node):
+        for inner in walking.walk(node):
             if isinstance(inner, ast.Name) and not isinstance(inner.ctx, ast.Load):
                 found.add(inner.id)
             elif isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
