@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -165,6 +164,8 @@ def parse_config(table: Mapping[str, object], source: str = "[tool.mtlsguard]") 
 
 
 def _read_toml(path: Path) -> dict[str, object]:
+    import tomllib  # loads only when there is a configuration file to read
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -12,7 +12,6 @@ document's JSON Schema ships in the package (``schemas/mtlsguard-scan.schema.jso
 from __future__ import annotations
 
 import json
-from importlib.resources import files
 
 from mtlsguard import __version__
 from mtlsguard.findings.assessment import Assessment, ordered_findings, severity_counts
@@ -36,6 +35,8 @@ SCHEMA_RESOURCE = "schemas/mtlsguard-scan.schema.json"
 
 def json_schema() -> dict[str, object]:
     """The JSON Schema (draft 2020-12) that every ``--format json`` document validates against."""
+    from importlib.resources import files  # loads only when asked (not for a scan's report)
+
     text = files("mtlsguard.report").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
     schema: dict[str, object] = json.loads(text)
     return schema

@@ -43,6 +43,7 @@ from mtlsguard.scan.expressions import (
 )
 
 __all__ = [
+    "CREDENTIAL_CALL_HINT",
     "UNROUTED_PREFIX",
     "BinOp",
     "Call",
@@ -74,6 +75,10 @@ __all__ = [
 
 
 # --- code facts ----------------------------------------------------------------------------
+
+CREDENTIAL_CALL_HINT = "authenticate()"
+"""The hint of a module naming ``authenticate`` or ``check_password`` as a whole identifier:
+only there can a call of the body be a credential check (``FunctionFacts.authenticates``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +229,15 @@ class FunctionModel:
     def may_mention(self, word: str) -> bool:
         """False only if the module certainly does not contain ``word``."""
         return self.hints is None or word in self.hints
+
+    def may_authenticate(self) -> bool:
+        """False only if ``facts.authenticates`` is certainly False (then it is not computed).
+
+        A call's resolved name ends in a name of the module's own text (an attribute, a name,
+        an import or an assignment there), so without ``authenticate``/``check_password`` as
+        a whole identifier in that text no call can be a credential check.
+        """
+        return self.may_mention(CREDENTIAL_CALL_HINT)
 
 
 @dataclass(frozen=True, slots=True)
