@@ -218,6 +218,11 @@ class FunctionModel:
     """Computes the facts on first use."""
     hints: frozenset[str] | None = None
     """Words in the function's module (``jwt``...); None = unknown (module-wide rules skip)."""
+    self_assigned: frozenset[str] | Callable[[], frozenset[str]] | None = field(
+        default=None, repr=False
+    )
+    """Attributes the body assigns as ``self.<name> = ...`` (nested bodies too), or what finds
+    them (a walk of the statements only); None = unknown."""
 
     @property
     def facts(self) -> FunctionFacts:
@@ -229,6 +234,15 @@ class FunctionModel:
     def may_mention(self, word: str) -> bool:
         """False only if the module certainly does not contain ``word``."""
         return self.hints is None or word in self.hints
+
+    def may_write_self(self, name: str) -> bool:
+        """False only if no ``FunctionFacts.self_writes`` entry is ``name`` (facts not computed)."""
+        found = self.self_assigned
+        if found is None:
+            return True
+        if callable(found):
+            found = self.self_assigned = found()
+        return name in found
 
     def may_authenticate(self) -> bool:
         """False only if ``facts.authenticates`` is certainly False (then it is not computed).
