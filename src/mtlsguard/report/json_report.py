@@ -16,6 +16,7 @@ import json
 from mtlsguard import __version__
 from mtlsguard.findings.assessment import Assessment, ordered_findings, severity_counts
 from mtlsguard.findings.model import Finding, Location, Route, ScanResult
+from mtlsguard.report.indented_json import dumps_indented
 from mtlsguard.report.interface import ScanFormat
 from mtlsguard.report.resolution import has_resolution, resolution_data
 
@@ -147,4 +148,4 @@ class JsonFormat(ScanFormat):
             document["resolution"] = resolution_data(result)
         for name, section in report.sections.items():
             document[name] = dict(section)
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return dumps_indented(document) + "\n"
