@@ -69,8 +69,6 @@ class SourceFunctions:
         self._nodes: dict[tuple[str, int], Definition | None] = {}
         self._texts: dict[tuple[str, int], str] = {}
         self._indented_spans: dict[tuple[str, int], Span | None] = {}
-        self._shapes: dict[str, tuple[list[int], list[int]]] = {}
-        """Per file, what :func:`_indented_span` reads of each line (:func:`_line_shapes`)."""
         self._parsed: set[str] = set()
         """Files parsed whole (once at most)."""
 
@@ -99,10 +97,7 @@ class SourceFunctions:
         """:func:`_indented_span`, found once per definition (its text, then its node)."""
         key = (path, line)
         if key not in self._indented_spans:
-            shapes = self._shapes.get(path)
-            if shapes is None:
-                shapes = self._shapes[path] = _line_shapes(lines)
-            self._indented_spans[key] = _indented_span(lines, line, shapes)
+            self._indented_spans[key] = _indented_span(lines, line)
         return self._indented_spans[key]
 
     def _definition(self, path: str, line: int) -> Definition | None:
@@ -197,42 +192,8 @@ def _as_parsed(data: bytes, text: str, lines: list[str]) -> bool:
     return True
 
 
-def _line_shapes(lines: list[str]) -> tuple[list[int], list[int]]:
-    """Per line: its indentation (-1 if blank, -2 if only a comment), and its bracket balance.
-
-    The balance is the opening less the closing brackets of the line, text and comments alike.
-    """
-    kinds: list[int] = []
-    balances: list[int] = []
-    for row in lines:
-        body = row.strip()
-        if not body:
-            kinds.append(-1)
-        elif body.startswith("#"):
-            kinds.append(-2)
-        else:
-            kinds.append(len(row) - len(row.lstrip()))
-        if "(" in row or "[" in row or "{" in row or ")" in row or "]" in row or "}" in row:
-            balances.append(
-                row.count("(")
-                + row.count("[")
-                + row.count("{")
-                - row.count(")")
-                - row.count("]")
-                - row.count("}")
-            )
-        else:
-            balances.append(0)
-    return kinds, balances
-
-
-def _indented_span(lines: list[str], line: int, shapes: tuple[list[int], list[int]]) -> Span | None:
-    """The lines of the block opened at ``line``, by indentation (a whole-file parse is dear).
-
-    The block ends before the first later line of code (not blank, not only a comment) at most
-    as indented as ``line``, outside the brackets opened since ``line`` (``shapes``: the file's
-    :func:`_line_shapes`).
-    """
+def _indented_span(lines: list[str], line: int) -> Span | None:
+    """The lines of the block opened at ``line``, by indentation (a whole-file parse is dear)."""
     if not 0 < line <= len(lines):
         return None
     head = lines[line - 1]
@@ -240,19 +201,24 @@ def _indented_span(lines: list[str], line: int, shapes: tuple[list[int], list[in
     stripped = head.lstrip()
     if not stripped.startswith(("def ", "async def ", "class ")):
         return None
-    kinds, balances = shapes
     last = line
     depth = 0
     for number in range(line, len(lines) + 1):
-        kind = kinds[number - 1]
-        if number > line and depth == 0 and 0 <= kind <= indent:
+        row = lines[number - 1]
+        body = row.strip()
+        if (
+            number > line
+            and body
+            and depth == 0
+            and not body.startswith("#")
+            and len(row) - len(row.lstrip()) <= indent
+        ):
             break
-        balance = balances[number - 1]
-        if balance:
-            depth += balance
-            if depth < 0:
-                depth = 0
-        if kind != -1:
+        if "(" in row or "[" in row or "{" in row or ")" in row or "]" in row or "}" in row:
+            depth += row.count("(") + row.count("[") + row.count("{")
+            depth -= row.count(")") + row.count("]") + row.count("}")
+            depth = max(depth, 0)
+        if body:
             last = number
     return line, last, indent
 
