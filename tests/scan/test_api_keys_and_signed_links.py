@@ -40,6 +40,7 @@ class ProjectManager(models.Manager):
 
 class Project(models.Model):
     api_key = models.CharField(max_length=128)
+    owner = models.ForeignKey("auth.User", models.CASCADE)
     objects = ProjectManager()
 
 

@@ -37,6 +37,7 @@ class Diary(models.Model):
 
 class Workspace(models.Model):
     name = models.CharField(max_length=100)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
 
 
 class Page(models.Model):

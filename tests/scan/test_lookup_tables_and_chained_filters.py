@@ -44,6 +44,7 @@ class ReportFindingLink(models.Model):
 
 class Team(models.Model):
     name = models.CharField(max_length=100)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
 
 
 class Plan(models.Model):

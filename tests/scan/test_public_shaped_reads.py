@@ -1,7 +1,8 @@
 """Open routes that only read unowned records are low; writes and private reads stay high.
 
 On the hand-reviewed real projects most high MG101 findings were catalogues, articles, search
-pages and feeds: routes that change nothing and read records whose only relation to a user
+pages and feeds (also pages that adapt to ``request.user`` and fill a template context with
+``context.update()``): routes that change nothing and read records whose only relation to a user
 says who wrote them (pythondotorg's jobs and events, Django Packages' packages, Kitsune's
 gallery). They are reported ``low`` with the reason. The twins keep ``high``: the same read of
 a record a user owns, of a record of a tenant, of accounts; a read that also writes (also a
@@ -51,6 +52,8 @@ class Attachment(models.Model):
 """
 
 VIEWS = """\
+from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.views.generic import ListView
 
@@ -105,6 +108,62 @@ class ArticlePost(ListView):
 
     def post(self, request):
         return HttpResponse("ok")
+
+
+class ArticleContext(ListView):
+    model = Article
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update({"count": Article.objects.count()})
+        seen = set()
+        for article in context["object_list"]:
+            seen.add(article.category)
+        kwargs.update(categories=sorted(seen))
+        cache.set("article-count", context["count"])
+        return context
+
+
+def visible_articles(request):
+    titles = Article.objects.filter(category="news")
+    if not request.user.is_staff:
+        titles = titles.filter(title__startswith="public")
+    return HttpResponse(", ".join(a.title for a in titles))
+
+
+def my_email(request):
+    return HttpResponse(request.user.email)
+
+
+def change_password(request, token):
+    request.user.set_password(token)
+    return HttpResponse("ok")
+
+
+def my_invoices(request):
+    return HttpResponse(", ".join(str(i.total) for i in Invoice.objects.filter(owner=request.user)))
+
+
+def retitle(request):
+    batch = Article.objects.filter(category="old")
+    batch.update(title="archived")
+    return HttpResponse("ok")
+
+
+class ArticleFeed(Feed):
+    title = "Articles"
+    link = "/articles/"
+
+    def items(self):
+        return Article.objects.order_by("-pk")[:10]
+
+
+class InvoiceFeed(Feed):
+    title = "Invoices"
+    link = "/invoices/"
+
+    def items(self):
+        return Invoice.objects.all()
 """
 
 URLS = """\
@@ -122,6 +181,14 @@ urlpatterns = [
     path("post/", views.ArticlePost.as_view()),
     path("unpublish/", views.unpublish_all),
     path("cleanup/", views.Cleanup.as_view()),
+    path("context/", views.ArticleContext.as_view()),
+    path("visible/", views.visible_articles),
+    path("me/email/", views.my_email),
+    path("me/password/<str:token>/", views.change_password),
+    path("me/invoices/", views.my_invoices),
+    path("retitle/", views.retitle),
+    path("feeds/articles/", views.ArticleFeed()),
+    path("feeds/invoices/", views.InvoiceFeed()),
 ]
 """
 
@@ -139,7 +206,15 @@ def severities(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Seve
     }
 
 
-@pytest.mark.parametrize("view", ["ArticleList", "articles"])
+@pytest.mark.parametrize(
+    "view",
+    [
+        "ArticleList",
+        "articles",
+        "ArticleContext",  # update()/add() of a template context, a set, **kwargs; the cache
+        "visible_articles",  # adapts to the caller (request.user.is_staff), reads no owned model
+    ],
+)
 def test_reads_of_authored_records_are_low_and_say_why(
     severities: dict[str, tuple[Severity, str]], view: str
 ) -> None:
@@ -159,6 +234,10 @@ def test_reads_of_authored_records_are_low_and_say_why(
         "ArticlePost",  # an open POST
         "unpublish_all",  # a queryset update()
         "Cleanup",  # a GET whose view method deletes
+        "my_invoices",  # a user's records: a page made for a signed-in user
+        "my_email",  # shows the caller's account
+        "change_password",  # changes the caller's account
+        "retitle",  # update() of a local queryset is a write
     ],
 )
 def test_private_reads_writes_and_keyed_fetches_stay_high(
@@ -167,3 +246,11 @@ def test_private_reads_writes_and_keyed_fetches_stay_high(
     severity, evidence = severities[view]
     assert severity is Severity.HIGH, evidence
     assert "the shape of public content" not in evidence
+
+
+def test_a_feed_of_authored_records_is_not_high(
+    severities: dict[str, tuple[Severity, str]],
+) -> None:
+    """A syndication feed answers every method by rendering its items: not an open writer."""
+    severity, evidence = severities["ArticleFeed"]
+    assert severity <= Severity.LOW, evidence

@@ -47,6 +47,9 @@ class ObjectLookup:
     """Keywords through a relation with a value the caller chose (``workspace__slug=slug``)."""
     caller_fields: tuple[str, ...] = ()
     """Every keyword with a value the caller chose (``invitation_token__iexact=token``)."""
+    checked: bool = False
+    """:attr:`user_scoped` because a check of the fetched object follows (an ownership test, an
+    object permission), not because the query itself names the caller."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +286,22 @@ class LazyBodyFacts:
         (:func:`mtlsguard.scan.facts.decorator_checks.predicate_admits_anonymous`).
         """
         return bool(self._later("admits_anonymous"))
+
+    @property
+    def containers(self) -> frozenset[str]:
+        """Local names only ever holding an in-memory dict, set or list (``context``).
+
+        (:func:`mtlsguard.scan.facts.containers.container_names`).
+        """
+        return cast("frozenset[str]", self._later("containers") or frozenset())
+
+    @property
+    def account_attributes(self) -> frozenset[str]:
+        """Attributes read or called on ``request.user`` (``email``, ``set_password``).
+
+        (:func:`mtlsguard.scan.facts.account_reads.account_attributes`).
+        """
+        return frozenset(cast("frozenset[str]", self._later("account_attributes") or ()))
 
     @property
     def related_paths(self) -> tuple[str, ...]:

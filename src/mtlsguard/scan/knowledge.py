@@ -21,6 +21,7 @@ __all__ = [
     "ORM_WRITES",
     "PUBLIC_VIEWS",
     "SAFE_METHODS",
+    "SYNDICATION_FEED",
     "USER_SCOPING_MIXINS",
     "VIEWSET_ROUTES",
     "external_short",
@@ -56,6 +57,9 @@ ORM_WRITES = frozenset(
 """Call names (the last attribute) that may change data: model and queryset writes, a form's
 ``save()``, many-to-many ``add``/``remove``/``clear``/``set``, raw SQL. A ``dict.update()`` or a
 ``set.add()`` reads the same: a body making one is not counted as read-only (the safe side)."""
+
+SYNDICATION_FEED = "django.contrib.syndication.views.Feed"
+"""Django's feed view: an instance is the view, ``items()``/``get_object()`` serve it."""
 
 KNOWN_PACKAGES = (
     "django.",

@@ -375,6 +375,10 @@ class ProjectModel:
     parsed_definition: Callable[[str, int], object] | None = field(default=None, repr=False)
     """Front-end hook: the ``def``/``class`` statement at (path, line) of a module it parsed
     (None if it has none); rules that re-read a definition take it instead of parsing again."""
+    relating_classes: Callable[[str], tuple[str, ...]] | None = field(default=None, repr=False)
+    """Front-end hook: dotted paths of the top-level classes of the modules it parsed with a
+    class-level call naming the class ``name`` (``ForeignKey(Event)``, ``"events.Event"``):
+    the models that may relate to it, modelled or not."""
     _methods: dict[tuple[int, str], tuple[ClassModel, tuple[ClassModel, FunctionModel] | None]] = (
         field(default_factory=dict, init=False, repr=False, compare=False)
     )

@@ -11,15 +11,20 @@ users to ignore the rule.
 :func:`public_shaped_read` names that shape so the rule can report it as ``low`` (listed, with
 the reason, never hidden):
 
-* every open method is a read (``GET``/``HEAD``/``OPTIONS``), or it is a function view; and its
-  code, with the project functions and view methods it calls (two levels), makes no call that
-  may write (:data:`~mtlsguard.scan.knowledge.ORM_WRITES`: ``save()``, ``delete()``,
-  ``update()``, ``create()``, many-to-many ``add()``, raw SQL...) and never looks at
-  ``request.user`` (a view made for a signed-in user whose login wall is missing is what MG101
-  is for);
+* every open method is a read (``GET``/``HEAD``/``OPTIONS``), or it is a function view or a
+  syndication ``Feed``; and its code, with the project functions and view methods it calls (two
+  levels), makes no call that may write (:data:`~mtlsguard.scan.knowledge.ORM_WRITES`:
+  ``save()``, ``delete()``, ``update()``, ``create()``, many-to-many ``add()``, raw SQL...;
+  not ``update()``/``add()`` of a local dict or set such as a template context, nor Django's
+  cache). Looking at ``request.user`` does not count against it: a read-only view that does
+  (``Document.objects.visible(request.user)``, ``if request.user.is_staff: ...``) adapts what
+  it shows to the caller, and an anonymous caller gets the public part; on the reviewed projects
+  55 of 58 such views were public pages (``projects.md``, sessions of 2026-12-06);
 * it fetches no record related to a user by a caller-chosen key (:attr:`Exposure.keyed_lookup`:
   even an author's record, such as an attachment an ``uploaded_by`` names, may be private);
-* no model it serves or queries, outside lookups scoped to ``request.user``, is private: the user
+* no model it serves or queries is private (a query naming the caller, such as
+  ``Favorite.objects.filter(user=request.user)``, hands an anonymous caller nothing; a record
+  fetched by key and only then checked against the caller counts): the user
   model, a model with an owner relation other than an authorship (``owner``, ``user``, ``donor``,
   a many-to-many ``members``...), a model reached through a tenant (``workspace``,
   ``project__organization``), a child of such a record, or a model the scan could not resolve.
@@ -41,7 +46,7 @@ from mtlsguard.scan.analysis.ownership import (
 )
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
-from mtlsguard.scan.knowledge import ORM_WRITES, SAFE_METHODS
+from mtlsguard.scan.knowledge import ORM_WRITES, SAFE_METHODS, SYNDICATION_FEED
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel
 
 __all__ = ["public_shaped_read"]
@@ -50,6 +55,23 @@ __all__ = ["public_shaped_read"]
 _MANAGERS = (".objects", "._default_manager", "._base_manager")
 _MAX_DEPTH = 2
 _INDIRECT_CALLS = frozenset({"getattr", "map", "methodcaller"})
+_CALLER_FLAGS = frozenset(
+    {
+        "is_authenticated",
+        "is_anonymous",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "pk",
+        "id",
+        "has_perm",
+        "has_perms",
+        "has_module_perms",
+        "groups",
+    }
+)
+"""What a page deciding per caller reads of ``request.user``: flags, its key, permissions."""
+_CACHES = ("django.core.cache.cache", "django.core.cache.caches")
 """Calls that call a method by a name or reference the scan does not resolve."""
 
 NOTE = (
@@ -73,13 +95,15 @@ def public_shaped_read(
     methods = {m for m in open_methods if m != "*"}
     if methods - SAFE_METHODS:
         return ""
-    if "*" in open_methods and analysis.function is None:
+    if "*" in open_methods and analysis.function is None and not _feed(analysis.klass):
         return ""  # a class view open to every method: its writes are not all in sight
     functions, cut = _reached(project, view_functions(project, analysis), analysis.klass)
     if cut:
         return ""  # its calls go deeper than read: a write may be further down
-    if any(_writes(f) or f.facts.mentions_user for f in functions):
-        return ""  # it changes data, or it is made for a signed-in user (request.user)
+    if any(_writes(f) for f in functions):
+        return ""  # it changes data
+    if any(f.facts.account_attributes - _CALLER_FLAGS for f in functions):
+        return ""  # it shows or changes the caller's account (request.user.email)
     models = _read_models(project, analysis, functions)
     if any(_private(project, model) for model in models):
         return ""
@@ -127,10 +151,27 @@ def _writes(func: FunctionModel) -> bool:
     """``func`` writes through the ORM (or saves a form), or calls a method it does not name.
 
     ``getattr(a, "delete")()``, ``map(Article.delete, qs)``, ``methodcaller("delete")``: the
-    method called is not in sight, so it may write.
+    method called is not in sight, so it may write. ``context.update()`` on a local dict
+    (:attr:`~mtlsguard.scan.project_model.FunctionFacts.containers`) and Django's cache
+    (``cache.set()``) keep no record.
     """
-    shorts = {name.rsplit(".", 1)[-1] for name in func.facts.calls}
-    return bool(shorts & (ORM_WRITES | _INDIRECT_CALLS))
+    containers = None
+    for name in func.facts.calls:
+        receiver, dot, short = name.rpartition(".")
+        if short in _INDIRECT_CALLS:
+            return True
+        if short not in ORM_WRITES or not dot or receiver.startswith(_CACHES):
+            continue  # set(): the builtin; ".update": a method of an expression (a write)
+        if containers is None:
+            containers = func.facts.containers
+        if receiver not in containers:
+            return True
+    return False
+
+
+def _feed(cls: ClassModel | None) -> bool:
+    """A syndication feed: it answers every method by rendering items (it writes nothing)."""
+    return cls is not None and SYNDICATION_FEED in cls.mro
 
 
 def _read_models(
@@ -143,8 +184,12 @@ def _read_models(
         found[served] = None
     for func in functions:
         for lookup in func.facts.lookups:
-            if not lookup.user_scoped:
-                found[lookup.model or "?"] = None
+            if lookup.user_scoped and not lookup.checked:
+                continue  # the query names the caller: an anonymous caller gets none of it
+            model = lookup.model
+            if model == "self.model" and served is not None:
+                model = served
+            found[model or "?"] = None
         for name in func.facts.calls:
             manager = next((m for m in _MANAGERS if m + "." in name or name.endswith(m)), "")
             owner = name.split(manager, 1)[0] if manager else ""

@@ -27,6 +27,7 @@ __all__ = [
     "owner_fields",
     "points_at_user",
     "relation_target",
+    "shared_relation",
     "tenant_paths",
     "user_owner_fields",
 ]
@@ -73,7 +74,8 @@ _AUDIT_FIELDS = frozenset(
 
 
 def _audit(name: str) -> bool:
-    return name in _AUDIT_FIELDS or name == "created_by"
+    """Audit columns and roles: a tenant path, if any, says better who owns the record."""
+    return name in _AUDIT_FIELDS or name == "created_by" or shared_relation(name)
 
 
 TENANT_NAMES = frozenset(
@@ -198,38 +200,121 @@ def _is_tenant(project: ProjectModel, cls: ClassModel) -> bool:
 
 
 def _tenant_by_shape(project: ProjectModel, cls: ClassModel) -> bool:
-    if short_of(cls.qualname).lower() in TENANT_NAMES:
-        return True
-    if _lookup_table(cls):
+    """Users join ``cls``: it has members, an owner, or a membership model points at it.
+
+    A name (``Project``, ``Organization``) alone is not enough: single-tenant tools have
+    projects no user belongs to (everyone sees every project), and a model that links a
+    record to a user only to say who wrote it (``creator``, ``*_by``) is no membership.
+    """
+    named = short_of(cls.qualname).lower() in TENANT_NAMES
+    if not named and _lookup_table(cls):
         return False
-    if any(True for _ in _relations(project, cls, _is_user_relation)):
-        return any(
-            isinstance(v, Call) and isinstance(v.func, Ref) and v.func.short == "ManyToManyField"
-            for _n, v in _relations(project, cls, _is_user_relation)
-        )
-    # Only the neighbours modelled so far are looked at, so the answer can depend on what
-    # earlier rules modelled. Looking at every class of the module, and only at neighbours
-    # named like a membership, was measured: it lost a published Nautobot advisory.
+    own = list(_relations(project, cls, _is_user_relation))
+    if any(_many(value) and _joins(name) for name, value in own):
+        return True  # members = ManyToManyField(User)
+    if own and not named:
+        return False  # a user's own record (Profile.user), not a tenant
+    if any(_joins(name) for name, _v in own):
+        return True  # Organization.owner
+    # A membership of an unnamed model must be in its module, among the classes modelled so
+    # far (looking at every class, and only at neighbours named like a membership, was
+    # measured: it lost a published Nautobot advisory). One of a named tenant may be in any
+    # module the scan parsed (pretalx's Team joins users to events from another module).
     module = cls.qualname.rsplit(".", 1)[0] + "."
-    for other in list(project.classes.values()):
-        if other.qualname.startswith(module) and other.qualname != cls.qualname:
-            rel = [
-                _target_class(project, other, v)
-                for _n, v in _relations(project, other, _any_relation)
-            ]
-            if any(r is cls for r in rel) and any(
-                True for _ in _relations(project, other, _is_user_relation)
-            ):
-                return True
+    if named and project.relating_classes is not None:
+        found = (project.class_named(q) for q in project.relating_classes(short_of(cls.qualname)))
+        candidates = [c for c in found if c is not None]
+    else:
+        candidates = [c for c in list(project.classes.values()) if c.qualname.startswith(module)]
+    keep = _any_or_many if named else _any_relation
+    for other in candidates:
+        if other is cls or not any(
+            _target_class(project, other, v) is cls for _n, v in _relations(project, other, keep)
+        ):
+            continue
+        if (named and is_user_model(project, other.qualname)) or any(
+            _joins(name) for name, value in _relations(project, other, _is_user_relation)
+        ):
+            return True
     return False
 
 
+def _any_or_many(name: str, value: Expr) -> bool:
+    return _any_relation(name, value) or _many(value)
+
+
+def _many(value: Expr) -> bool:
+    return (
+        isinstance(value, Call)
+        and isinstance(value.func, Ref)
+        and value.func.short == "ManyToManyField"
+    )
+
+
+def _joins(name: str) -> bool:
+    """A user relation that makes its user a member or owner, not merely an author or editor."""
+    return not attribution(name) and name not in _AUDIT_FIELDS
+
+
 _AUTHOR_NAMES = frozenset({"creator", "author", "submitter", "poster", "uploader"})
+_ROLE_NAMES = frozenset(
+    {
+        "assignee",
+        "assigned_to",
+        "lead",
+        "manager",
+        "reviewer",
+        "approver",
+        "responsible",
+    }
+)
+"""Who works on a record (DefectDojo's ``lead``/``product_manager``, ``assigned_to``): a
+colleague's role on shared data, not who may read it."""
+_ROLE_SUFFIXES = tuple(sorted(f"_{name}" for name in _ROLE_NAMES))
+
+
+_ENDORSEMENTS = frozenset(
+    {
+        "usage",
+        "likes",
+        "liked_by",
+        "voters",
+        "votes",
+        "followers",
+        "subscribers",
+        "watchers",
+        "fans",
+        "stars",
+        "starred_by",
+        "favorites",
+        "favourites",
+        "favorited_by",
+        "bookmarked_by",
+        "contributors",
+        "authors",
+    }
+)
+"""Many-to-many relations listing users who use, like, follow or wrote a public record
+(Django Packages' ``Package.usage``, Kitsune's ``Document.contributors``): no membership."""
 
 
 def attribution(name: str) -> bool:
-    """A relation that says who wrote or handled a record (``creator``, ``reviewed_by``)."""
-    return name in _AUTHOR_NAMES or name.endswith("_by")
+    """A relation that says who wrote, handles or works on a record.
+
+    ``creator``, ``reviewed_by``, ``assigned_to``, ``lead``, ``product_manager``.
+    """
+    return (
+        name in _AUTHOR_NAMES
+        or name in _ENDORSEMENTS
+        or name.endswith("_by")
+        or name in _ROLE_NAMES
+        or name.endswith(_ROLE_SUFFIXES)
+    )
+
+
+def shared_relation(name: str) -> bool:
+    """A user's role on, or use of, a shared record (``lead``, ``assigned_to``, ``usage``)."""
+    return name in _ROLE_NAMES or name in _ENDORSEMENTS or name.endswith(_ROLE_SUFFIXES)
 
 
 _FIELD_SUFFIX = "Field"

@@ -17,10 +17,12 @@ from dataclasses import replace
 
 from mtlsguard.scan.body_records import NO_LOOKUP_FACTS
 from mtlsguard.scan.facts import collectors as _collectors  # noqa: F401  (registers them)
+from mtlsguard.scan.facts.account_reads import account_attributes
 from mtlsguard.scan.facts.auth_guards import auth_guard
 from mtlsguard.scan.facts.branches import permission_branches
 from mtlsguard.scan.facts.caller_relations import caller_relation_lines
 from mtlsguard.scan.facts.capabilities import capability_facts, signed_guard
+from mtlsguard.scan.facts.containers import container_names
 from mtlsguard.scan.facts.decorator_checks import (
     checked_url_keys,
     predicate_admits_anonymous,
@@ -190,6 +192,8 @@ def analyze_function(
             "gate_calls": lambda: gate_calls(func, walk.callee),
             "request_calls": lambda: request_calls(func, walk.callee),
             "predicate_gates": lambda: predicate_gates(func, walk.callee),
+            "containers": lambda: container_names(func),
+            "account_attributes": lambda: account_attributes(func) if mentions_user else (),
             "public_filter": lambda: (
                 public_filter(func)
                 if any(n.endswith((".filter", ".exclude")) for n in walk.called)
@@ -282,7 +286,7 @@ def _lookup_facts(func: FunctionNode, walk: FunctionWalk, *, role_hint: bool) ->
         # An object-level permission check in the same view authorizes what it fetched
         # (user.has_perm(perm, obj), check_object_permissions, obj.has_permission(user)).
         lookups=tuple(
-            replace(lk, user_scoped=True)
+            replace(lk, user_scoped=True, checked=not lk.user_scoped)
             if walk.object_checked or lk.line in role_lines or lk.line in checked_lines
             else lk
             for lk in walk.lookups

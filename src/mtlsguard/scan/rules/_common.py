@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
-from mtlsguard.scan.analysis.ownership import tenant_paths
+from mtlsguard.scan.analysis.ownership import shared_relation, tenant_paths
 from mtlsguard.scan.analysis.roles import RoleGate
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
@@ -215,6 +215,7 @@ def user_reachable(
 
 
 _AUTHORSHIP = frozenset({"creator", "author", "submitter", "poster"})
+"""Not ``uploader``: who uploaded a file to a processing queue is usually its owner."""
 
 ATTRIBUTION_NOTE = (
     "; its only relations to a user say who wrote or last handled a record (creator, *_by), "
@@ -233,7 +234,9 @@ def attribution_only(project: ProjectModel, model: str | None, owners: tuple[str
     and keeps the finding as it is.
     """
     if not owners or not all(
-        "__" not in owner and (owner in _AUTHORSHIP or owner.endswith("_by")) for owner in owners
+        "__" not in owner
+        and (owner in _AUTHORSHIP or owner.endswith("_by") or shared_relation(owner))
+        for owner in owners
     ):
         return False
     cls = project.class_named(model) if model else None

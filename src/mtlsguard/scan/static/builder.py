@@ -60,6 +60,7 @@ class ModelBuilder:
         project.loader = self.define
         project.peek = self.define_parsed
         project.method_finder = self.methods_named
+        project.relating_classes = self.classes_naming
         project.parsed_definition = DefinitionIndex(tree)
 
     def want(self, dotted: str) -> None:
@@ -122,6 +123,23 @@ class ModelBuilder:
                     for item in node.body
                 ):
                     found.append(f"{module.name}.{cls_name}.{name}")
+        return tuple(dict.fromkeys(found))
+
+    def classes_naming(self, name: str) -> tuple[str, ...]:
+        """Top-level classes of parsed modules with a class-level call naming ``name``.
+
+        ``ForeignKey(Event, ...)``, ``ManyToManyField("events.Event")``, ``to=models.Event``:
+        the candidates for a relation to the model ``name`` (a short class name).
+        """
+        found: list[str] = []
+        for module in list(self.tree.modules.values()):
+            if module is None:
+                continue
+            for cls_name, node in module.defs.items():
+                if isinstance(node, ast.ClassDef) and any(
+                    _names_class(item, name) for item in node.body
+                ):
+                    found.append(f"{module.name}.{cls_name}")
         return tuple(dict.fromkeys(found))
 
     def define_parsed(self, dotted: str) -> FunctionModel | ClassModel | None:
@@ -271,3 +289,22 @@ class ModelBuilder:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         return None
+
+
+def _names_class(statement: ast.stmt, name: str) -> bool:
+    """``statement`` assigns a call with an argument naming the class ``name``."""
+    value = statement.value if isinstance(statement, ast.Assign | ast.AnnAssign) else None
+    if not isinstance(value, ast.Call):
+        return False
+    for arg in (*value.args, *(k.value for k in value.keywords)):
+        if isinstance(arg, ast.Name) and arg.id == name:
+            return True
+        if isinstance(arg, ast.Attribute) and arg.attr == name:
+            return True
+        if (
+            isinstance(arg, ast.Constant)
+            and isinstance(arg.value, str)
+            and arg.value.rsplit(".", 1)[-1] == name
+        ):
+            return True
+    return False

@@ -35,6 +35,13 @@ class Event(models.Model):
     slug = models.SlugField()
 
 
+class Team(models.Model):
+    """pretalx's organiser team: users join events through it."""
+
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams")
+    limit_events = models.ManyToManyField(Event, related_name="teams")
+
+
 class Speaker(models.Model):
     name = models.CharField(max_length=100)
 
