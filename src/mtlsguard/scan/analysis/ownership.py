@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from mtlsguard.scan.analysis.relation_names import AUDIT_FIELDS as _AUDIT_FIELDS
+from mtlsguard.scan.analysis.relation_names import attribution, shared_relation
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, ProjectModel, Ref
 
@@ -57,20 +59,6 @@ def owner_fields(project: ProjectModel, model: str | None) -> tuple[str, ...]:
     return tenant_paths(project, cls) or tuple(
         dict.fromkeys(name for name in fields if name not in _AUDIT_FIELDS)
     )
-
-
-_AUDIT_FIELDS = frozenset(
-    {
-        "updated_by",
-        "modified_by",
-        "deleted_by",
-        "last_modified_by",
-        "last_updated_by",
-        "edited_by",
-        "last_edited_by",
-    }
-)
-"""Edit attributions: the last user to touch a record, not its owner."""
 
 
 def _audit(name: str) -> bool:
@@ -254,67 +242,6 @@ def _many(value: Expr) -> bool:
 def _joins(name: str) -> bool:
     """A user relation that makes its user a member or owner, not merely an author or editor."""
     return not attribution(name) and name not in _AUDIT_FIELDS
-
-
-_AUTHOR_NAMES = frozenset({"creator", "author", "submitter", "poster", "uploader"})
-_ROLE_NAMES = frozenset(
-    {
-        "assignee",
-        "assigned_to",
-        "lead",
-        "manager",
-        "reviewer",
-        "approver",
-        "responsible",
-    }
-)
-"""Who works on a record (DefectDojo's ``lead``/``product_manager``, ``assigned_to``): a
-colleague's role on shared data, not who may read it."""
-_ROLE_SUFFIXES = tuple(sorted(f"_{name}" for name in _ROLE_NAMES))
-
-
-_ENDORSEMENTS = frozenset(
-    {
-        "usage",
-        "likes",
-        "liked_by",
-        "voters",
-        "votes",
-        "followers",
-        "subscribers",
-        "watchers",
-        "fans",
-        "stars",
-        "starred_by",
-        "favorites",
-        "favourites",
-        "favorited_by",
-        "bookmarked_by",
-        "contributors",
-        "authors",
-    }
-)
-"""Many-to-many relations listing users who use, like, follow or wrote a public record
-(Django Packages' ``Package.usage``, Kitsune's ``Document.contributors``): no membership."""
-
-
-def attribution(name: str) -> bool:
-    """A relation that says who wrote, handles or works on a record.
-
-    ``creator``, ``reviewed_by``, ``assigned_to``, ``lead``, ``product_manager``.
-    """
-    return (
-        name in _AUTHOR_NAMES
-        or name in _ENDORSEMENTS
-        or name.endswith("_by")
-        or name in _ROLE_NAMES
-        or name.endswith(_ROLE_SUFFIXES)
-    )
-
-
-def shared_relation(name: str) -> bool:
-    """A user's role on, or use of, a shared record (``lead``, ``assigned_to``, ``usage``)."""
-    return name in _ROLE_NAMES or name in _ENDORSEMENTS or name.endswith(_ROLE_SUFFIXES)
 
 
 _FIELD_SUFFIX = "Field"

@@ -37,6 +37,7 @@ __all__ = [
     "USER_RECORD_NOTE",
     "decorator_checked_keys",
     "lookup_remediation",
+    "permission_checked_keys",
     "privileged_account_destroy",
     "rebound",
     "unchecked_object_findings",
@@ -77,13 +78,11 @@ def decorator_checked_keys(
         if func is not None:
             keys.update(func.facts.checked_url_keys)
     if analysis.klass is not None and analysis.framework == "drf":
-        keys.update(_permission_checked_keys(ctx, analysis, analysis.klass))
+        keys.update(permission_checked_keys(ctx, analysis, analysis.klass))
     return keys
 
 
-def _permission_checked_keys(
-    ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel
-) -> set[str]:
+def permission_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> set[str]:
     """URL keys a project permission class checks the user against.
 
     doccano's ``IsProjectMember.has_permission`` reads ``view.kwargs.get("project_id")`` and

@@ -47,10 +47,13 @@ check decides (a list, or a ``get_object()`` override that never calls
 ``check_object_permissions()``, stays high). A route that only reads (every open method is
 ``GET``/``HEAD``/``OPTIONS``, or a function view whose code writes nothing through the ORM),
 fetches no record related to a user by a caller-chosen key, and reads only models that belong to
-no user, tenant or account (at most an author: ``creator``, ``author``, ``*_by``) is ``low``: the
-shape of public content (catalogues, articles, search, feeds), which on the hand-reviewed real
-projects was public by design far more often than not. The evidence says so; if the records are
-private the remedy is the same.
+no user or account (at most an author or a role: ``creator``, ``*_by``, ``lead``,
+``assigned_to``) is ``low``: the shape of public content (catalogues, articles, search, feeds),
+which on the hand-reviewed real projects was public by design far more often than not. So is
+such a route that looks at ``request.user`` only to adapt what it shows (a visibility filter, an
+``is_staff`` branch; not one that shows the account's data such as ``request.user.email``), and
+one whose records belong only to a tenant (with its own reason). The evidence says so; if the
+records are private the remedy is the same.
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application

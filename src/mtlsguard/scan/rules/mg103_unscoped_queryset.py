@@ -85,6 +85,7 @@ from mtlsguard.scan.rules._common import (
     uuid_keyed,
     where,
 )
+from mtlsguard.scan.rules._object_checks import permission_checked_keys
 
 RULE_ID = "MG103"
 _CAPABILITY_NOTE = (
@@ -197,6 +198,23 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
     return None
 
 
+def _checked_parent_scope(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> bool:
+    """``get_queryset()`` filters by a URL key a DRF permission class checks the user on.
+
+    doccano's ``LabelList.get_queryset`` is ``filter(project=self.kwargs["project_id"])`` and
+    ``IsProjectMember.has_permission`` asks whether the user has a role in that project: the
+    list is the checked project's. Every fetch of ``get_queryset()`` must use such a key.
+    """
+    if analysis.framework != "drf":
+        return False
+    hit = ctx.project.method(cls, "get_queryset")
+    lookups = hit[1].facts.lookups if hit is not None else ()
+    if not lookups:
+        return False
+    keys = permission_checked_keys(ctx, analysis, cls)
+    return bool(keys) and all(set(lk.url_kwargs) & keys for lk in lookups)
+
+
 def _guardian_note(gate: ObjectPermissionGate) -> str:
     """Evidence note for a view behind a guardian object permission that accepts global ones."""
     return (
@@ -244,6 +262,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             continue
         if object_permission_checks_user(ctx, analysis) is not None:
             continue
+        if _checked_parent_scope(ctx, analysis, cls):
+            continue  # filtered by the URL parent a permission class checked the user against
         gate = ctx.role_gate(analysis)
         if gate is not None and gate.role in ("staff", "superuser"):
             continue  # staff-only view: seeing every user's objects is its purpose
