@@ -24,8 +24,8 @@ change what the scan reports.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -83,15 +83,21 @@ class ProjectConfig:
 
     def is_excluded(self, path: str) -> bool:
         """True if ``path`` (relative, POSIX) or one of its parent directories matches."""
-        pure = PurePosixPath(path)
-        candidates = [str(pure), *(str(parent) for parent in pure.parents if str(parent) != ".")]
-        for pattern in self.exclude:
-            bare = pattern.rstrip("/")
-            variants = {bare, bare.removeprefix("**/"), bare.removesuffix("/**")}
-            for candidate in candidates:
-                if any(fnmatch.fnmatchcase(candidate, v) for v in variants if v):
-                    return True
-        return False
+        return bool(self.exclude) and _excluded(self.exclude, path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _excluded(patterns: tuple[str, ...], path: str) -> bool:
+    """:meth:`ProjectConfig.is_excluded` (asked per route and finding: many share a file)."""
+    pure = PurePosixPath(path)
+    candidates = [str(pure), *(str(parent) for parent in pure.parents if str(parent) != ".")]
+    for pattern in patterns:
+        bare = pattern.rstrip("/")
+        variants = {bare, bare.removeprefix("**/"), bare.removesuffix("/**")}
+        for candidate in candidates:
+            if any(fnmatch.fnmatchcase(candidate, v) for v in variants if v):
+                return True
+    return False
 
 
 def _string_list(value: object, key: str, where: str) -> tuple[str, ...]:
@@ -165,6 +171,8 @@ def parse_config(table: Mapping[str, object], source: str = "[tool.mtlsguard]") 
 
 
 def _read_toml(path: Path) -> dict[str, object]:
+    import tomllib  # loads only when there is a configuration file to read
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

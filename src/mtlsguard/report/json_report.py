@@ -12,11 +12,11 @@ document's JSON Schema ships in the package (``schemas/mtlsguard-scan.schema.jso
 from __future__ import annotations
 
 import json
-from importlib.resources import files
 
 from mtlsguard import __version__
 from mtlsguard.findings.assessment import Assessment, ordered_findings, severity_counts
 from mtlsguard.findings.model import Finding, Location, Route, ScanResult
+from mtlsguard.report.indented_json import dumps_indented
 from mtlsguard.report.interface import ScanFormat
 from mtlsguard.report.resolution import has_resolution, resolution_data
 
@@ -36,6 +36,8 @@ SCHEMA_RESOURCE = "schemas/mtlsguard-scan.schema.json"
 
 def json_schema() -> dict[str, object]:
     """The JSON Schema (draft 2020-12) that every ``--format json`` document validates against."""
+    from importlib.resources import files  # loads only when asked (not for a scan's report)
+
     text = files("mtlsguard.report").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
     schema: dict[str, object] = json.loads(text)
     return schema
@@ -146,4 +148,4 @@ class JsonFormat(ScanFormat):
             document["resolution"] = resolution_data(result)
         for name, section in report.sections.items():
             document[name] = dict(section)
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return dumps_indented(document) + "\n"

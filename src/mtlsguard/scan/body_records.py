@@ -203,6 +203,70 @@ class LazyBodyFacts:
         return value
 
     @property
+    def auth_guard(self) -> bool:
+        """An inline ``request.user.is_authenticated`` (or staff/perm) check that returns/raises."""
+        return bool(self._later("auth_guard"))
+
+    @property
+    def secret_guard(self) -> bool:
+        """A check of a secret the caller presents (an invitation token) that refuses."""
+        return bool(self._later("secret_guard"))
+
+    @property
+    def safe_methods_shortcut(self) -> bool:
+        """``if request.method in SAFE_METHODS: return True`` (read access for anybody)."""
+        return bool(self._later("safe_methods_shortcut"))
+
+    @property
+    def user_scoped_queryset(self) -> bool:
+        """``get_queryset()``/``get_object()`` derives from ``request.user``/``.organizer``."""
+        return bool(self._later("user_scoped_queryset"))
+
+    @property
+    def guard_methods(self) -> tuple[str, ...]:
+        """``self.<name>()`` calls whose failing answer refuses (``if not self.has_perm()``)."""
+        return cast("tuple[str, ...]", self._later("guard_methods") or ())
+
+    @property
+    def pre_login_session(self) -> str:
+        """A session key naming a user that a refusing check requires (a second sign-in step)."""
+        return cast(str, self._later("pre_login_session") or "")
+
+    @property
+    def role_guard(self) -> str:
+        """A guard (here or in a nested wrapper) refusing users without a role.
+
+        ``"staff"`` (a staff flag or session) or ``"permission"`` (a global
+        ``has_perm("app.perm")``); else ``""``.
+        """
+        return cast(str, self._later("role_guard") or "")
+
+    @property
+    def user_check_params(self) -> tuple[int, ...]:
+        """Parameters an ``if`` tests before refusing or returning, in a body raising a refusal."""
+        return cast("tuple[int, ...]", self._later("user_check_params") or ())
+
+    @property
+    def super_delegates(self) -> tuple[int, ...]:
+        """Parameters handed on, at the same position, to ``super().<same method>(...)``."""
+        return cast("tuple[int, ...]", self._later("super_delegates") or ())
+
+    @property
+    def raises_refusal(self) -> bool:
+        """Raises ``PermissionDenied``/``NotAuthenticated``/``Http404`` somewhere: it can say no."""
+        return bool(self._later("raises_refusal"))
+
+    @property
+    def refusing_params(self) -> tuple[int, ...]:
+        """Positions (``self`` not counted) of parameters an ``if`` tests before refusing."""
+        return cast("tuple[int, ...]", self._later("refusing_params") or ())
+
+    @property
+    def object_owner_guard(self) -> bool:
+        """``dispatch()`` refuses unless the caller owns the object, when there is one."""
+        return bool(self._later("object_owner_guard"))
+
+    @property
     def instance_checks(self) -> tuple[tuple[str, int, int], ...]:
         """``self.instance.<method>(<param>.user)``: (method, parameter, argument) positions."""
         return cast("tuple[tuple[str, int, int], ...]", self._later("instance_checks") or ())
@@ -353,7 +417,20 @@ class LazyBodyFacts:
     @property
     def object_flow(self) -> ObjectFlow:
         """Objects fetched by caller-chosen keys and the permission checks asked about them."""
-        return self.lookup_facts.object_flow
+        flow = self._later("object_flow")  # a body without lookups: computed on its own
+        return flow if isinstance(flow, ObjectFlow) else self.lookup_facts.object_flow
+
+    @property
+    def self_method_calls(self) -> tuple[str, ...]:
+        """``object_flow.self_calls`` (methods of ``self`` called), read without the flow."""
+        found = self._later("self_method_calls")
+        return cast("tuple[str, ...]", found) if found is not None else self.object_flow.self_calls
+
+    @property
+    def may_fetch(self) -> bool:
+        """False when ``object_flow.fetched`` is certainly empty (then it is not computed)."""
+        found = self._later("may_fetch")
+        return bool(found) if found is not None else bool(self.object_flow.fetched)
 
     @property
     def object_handoffs(self) -> tuple[tuple[int, str, int], ...]:

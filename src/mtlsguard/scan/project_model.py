@@ -43,6 +43,7 @@ from mtlsguard.scan.expressions import (
 )
 
 __all__ = [
+    "CREDENTIAL_CALL_HINT",
     "UNROUTED_PREFIX",
     "BinOp",
     "Call",
@@ -74,6 +75,10 @@ __all__ = [
 
 
 # --- code facts ----------------------------------------------------------------------------
+
+CREDENTIAL_CALL_HINT = "authenticate()"
+"""The hint of a module naming ``authenticate`` or ``check_password`` as a whole identifier:
+only there can a call of the body be a credential check (``FunctionFacts.authenticates``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +112,6 @@ class SelfWrite:
 class FunctionFacts(LazyBodyFacts):
     """Security-relevant facts about one function body, shared by both front-ends."""
 
-    auth_guard: bool = False
-    """An inline ``request.user.is_authenticated`` (or staff/perm) check that returns/raises."""
-    secret_guard: bool = False
-    """A check of a secret the caller presents (an invitation token) that refuses: a capability."""
     cert_keys: tuple[str, ...] = ()
     """Certificate headers/environ keys read (``HTTP_X_SSL_CLIENT_VERIFY``, ``SSL_CLIENT_S_DN``)."""
     cert_guard: bool = False
@@ -131,42 +132,21 @@ class FunctionFacts(LazyBodyFacts):
     """Method names called through ``super()`` (``dispatch``)."""
     mentions_user: bool = False
     """The body refers to ``request.user``/``self.request.user``."""
-    safe_methods_shortcut: bool = False
-    """``if request.method in SAFE_METHODS: return True`` (read access for anybody)."""
     permission_branches: tuple[PermissionBranch, ...] = ()
     """For ``get_permissions()`` overrides: what each branch returns."""
-    user_scoped_queryset: bool = False
-    """``get_queryset()``/``get_object()`` derives from ``request.user``/``request.organizer``."""
-    guard_methods: tuple[str, ...] = ()
-    """``self.<name>()`` calls whose failing answer refuses (``if not self.has_permission()``)."""
     calls: tuple[str, ...] = ()
     """Resolved dotted names of everything called (``.method`` for unresolved attributes)."""
     path_dependent: bool = False
     """Reads ``request.path``/``resolver_match``: a middleware guard for only some URLs."""
     login_paths: PathCond | None = None
-    pre_login_session: str = ""
-    """A session key naming a user that a refusing check requires (a second sign-in step)."""
     """In a middleware hook: when it refuses an anonymous request, as a condition on the path."""
     self_reads: tuple[str, ...] = ()
     """Names read through ``self`` (``self.project``, ``self._get_project()``), minus the
     request itself (``request``, ``kwargs``, ``args``)."""
     self_writes: tuple[SelfWrite, ...] = ()
     """``self.<name> = value`` assignments: where a view keeps a parent object."""
-    role_guard: str = ""
-    """A guard (here or in a nested wrapper) refusing users without a role: ``"staff"`` (a staff
-    flag or session) or ``"permission"`` (a global ``has_perm("app.perm")``); else ``""``."""
-    user_check_params: tuple[int, ...] = ()
-    """Parameters an ``if`` tests before refusing or returning, in a body raising a refusal."""
-    super_delegates: tuple[int, ...] = ()
-    """Parameters handed on, at the same position, to ``super().<same method>(...)``."""
     not_allowed_stub: bool = False
     """The whole body answers 405: a handler serving nothing (:mod:`.facts.stubs`)."""
-    raises_refusal: bool = False
-    """Raises ``PermissionDenied``/``NotAuthenticated``/``Http404`` somewhere: it can say no."""
-    refusing_params: tuple[int, ...] = ()
-    """Positions (``self`` not counted) of parameters an ``if`` tests before raising a refusal."""
-    object_owner_guard: bool = False
-    """``dispatch()`` refuses unless the caller owns the object, when there is one."""
     later: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
     """Facts by name, or what computes one on first read (:class:`LazyBodyFacts`: the
     instance checks, self fills, helper calls, public filter, "serves nothing")."""
@@ -238,6 +218,11 @@ class FunctionModel:
     """Computes the facts on first use."""
     hints: frozenset[str] | None = None
     """Words in the function's module (``jwt``...); None = unknown (module-wide rules skip)."""
+    self_assigned: frozenset[str] | Callable[[], frozenset[str]] | None = field(
+        default=None, repr=False
+    )
+    """Attributes the body assigns as ``self.<name> = ...`` (nested bodies too), or what finds
+    them (a walk of the statements only); None = unknown."""
 
     @property
     def facts(self) -> FunctionFacts:
@@ -249,6 +234,24 @@ class FunctionModel:
     def may_mention(self, word: str) -> bool:
         """False only if the module certainly does not contain ``word``."""
         return self.hints is None or word in self.hints
+
+    def may_write_self(self, name: str) -> bool:
+        """False only if no ``FunctionFacts.self_writes`` entry is ``name`` (facts not computed)."""
+        found = self.self_assigned
+        if found is None:
+            return True
+        if callable(found):
+            found = self.self_assigned = found()
+        return name in found
+
+    def may_authenticate(self) -> bool:
+        """False only if ``facts.authenticates`` is certainly False (then it is not computed).
+
+        A call's resolved name ends in a name of the module's own text (an attribute, a name,
+        an import or an assignment there), so without ``authenticate``/``check_password`` as
+        a whole identifier in that text no call can be a credential check.
+        """
+        return self.may_mention(CREDENTIAL_CALL_HINT)
 
 
 @dataclass(frozen=True, slots=True)

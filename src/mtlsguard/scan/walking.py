@@ -10,9 +10,17 @@ fields that can hold a node and reads them directly; what it yields, and in whic
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-__all__ = ["CONTEXT_FIELDS", "NEVER_NODES", "child_fields", "store_targets", "walk"]
+__all__ = [
+    "CONTEXT_FIELDS",
+    "NEVER_NODES",
+    "child_fields",
+    "parent_map",
+    "parents_of",
+    "store_targets",
+    "walk",
+]
 
 NEVER_NODES = frozenset(
     {
@@ -68,6 +76,51 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
                     if isinstance(item, node_type):
                         append(item)
         yield current
+
+
+def parents_of(nodes: Iterable[ast.AST]) -> dict[int, ast.AST]:
+    """``id(child)`` -> its node, for every child :func:`ast.iter_child_nodes` gives of each node.
+
+    The same map as that loop builds (a later node wins), without two generators per node.
+    """
+    up: dict[int, ast.AST] = {}
+    table = _FIELDS
+    node_type = ast.AST
+    for node in nodes:
+        kind = type(node)
+        fields = table.get(kind)
+        if fields is None:
+            fields = table[kind] = _fields(kind)
+        for name in fields:
+            value = getattr(node, name, None)
+            if isinstance(value, node_type):
+                up[id(value)] = node
+            elif type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        up[id(item)] = node
+    return up
+
+
+def parent_map(root: ast.AST) -> dict[ast.AST, ast.AST]:
+    """``{child: node for node in ast.walk(root) for child in ast.iter_child_nodes(node)}``."""
+    found: dict[ast.AST, ast.AST] = {}
+    table = _FIELDS
+    node_type = ast.AST
+    for node in walk(root):
+        kind = type(node)
+        fields = table.get(kind)
+        if fields is None:
+            fields = table[kind] = _fields(kind)
+        for name in fields:
+            value = getattr(node, name, None)
+            if isinstance(value, node_type):
+                found[value] = node
+            elif type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        found[item] = node
+    return found
 
 
 def child_fields(kind: type) -> tuple[str, ...]:

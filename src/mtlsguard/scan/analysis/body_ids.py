@@ -161,10 +161,7 @@ def id_list_lookups(func: FunctionNode) -> Iterator[IdListLookup]:
     """Every ``..._id__in=ids``-style keyword picking records by ids from the body, unchecked."""
     nodes = list(own_nodes(func))
     ids = _body_locals(nodes)
-    up: dict[int, ast.AST] = {}
-    for node in nodes:
-        for child in ast.iter_child_nodes(node):
-            up[id(child)] = node
+    up: dict[int, ast.AST] | None = None  # built for the first candidate (most bodies have none)
     if not ids or _checked(nodes, ids):
         ids = set()  # none, or checked together: only direct reads of the body remain
     for node in nodes:
@@ -179,6 +176,8 @@ def id_list_lookups(func: FunctionNode) -> Iterator[IdListLookup]:
             continue
         if not name and not _from_body(value):
             continue
+        if up is None:
+            up = walking.parents_of(nodes)
         call = up.get(id(node))
         if call is None or mentions_user(call) or _narrowed(call, up, nodes):
             continue

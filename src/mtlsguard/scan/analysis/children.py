@@ -212,10 +212,7 @@ def child_collections(func: FunctionNode) -> Iterator[ChildCollection]:
     nodes = list(own_nodes(func))
     parents = _parents(func, nodes)
     params = _params(func)
-    up: dict[int, ast.AST] = {}
-    for node in nodes:
-        for child in ast.iter_child_nodes(node):
-            up[id(child)] = node
+    up: dict[int, ast.AST] | None = None  # built for the first candidate (most bodies have none)
     for node in nodes:
         if not isinstance(node, ast.Attribute) or node.attr in QUERYSET_METHODS:
             continue
@@ -228,6 +225,8 @@ def child_collections(func: FunctionNode) -> Iterator[ChildCollection]:
             parent, fetch = base.id, None
         else:
             continue
+        if up is None:
+            up = walking.parents_of(nodes)
         above = up.get(id(node))
         if isinstance(above, ast.Call) and above.func is node:
             continue  # parent.method(...): a call, not a collection

@@ -244,7 +244,7 @@ def is_login_view(project: ProjectModel, cls: ClassModel) -> bool:
         return True
     for name in ("post", "create", "form_valid"):
         found = project.method(cls, name)
-        if found is not None and found[1].facts.authenticates:
+        if found is not None and found[1].may_authenticate() and found[1].facts.authenticates:
             return True
     return False
 

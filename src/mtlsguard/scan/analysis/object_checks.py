@@ -59,11 +59,13 @@ def unchecked_objects(
             seen.add(func.qualname)
             if depth == _MAX_DEPTH - 1 or cls is None:
                 continue
-            for name in func.facts.object_flow.self_calls:
+            for name in func.facts.self_method_calls:
                 hit = project.method(cls, name)
                 if hit is not None and hit[1].qualname not in {f.qualname for f in functions}:
                     functions.append(hit[1])
     for func in functions:
+        if not func.facts.may_fetch:
+            continue  # nothing fetched: its flow is never computed
         for name, line, keys, helper, from_request in func.facts.object_flow.fetched:
             if func is not handler and not from_request:
                 continue  # a helper's parameter: the caller's business

@@ -106,6 +106,8 @@ def _queryset_restricted(project: ProjectModel, cls: ClassModel) -> str | None:
     for qual in cls.mro:
         owner = project.class_named(qual)
         for meth in owner.methods.values() if owner is not None else ():
+            if not meth.may_write_self("queryset"):
+                continue
             facts = meth.facts
             if facts.mentions_user and any(w.name == "queryset" for w in facts.self_writes):
                 return f"{short_of(meth.qualname)}() restricts self.queryset to the user"
@@ -206,6 +208,8 @@ def _writes(project: ProjectModel, cls: ClassModel, name: str) -> Iterator[SelfW
         if owner is None:
             continue
         for meth in owner.methods.values():
+            if not meth.may_write_self(name):
+                continue  # no such assignment: its facts are not computed for this
             for write in meth.facts.self_writes:
                 if write.name == name:
                     yield write

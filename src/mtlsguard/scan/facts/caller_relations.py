@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.facts.syntax import FunctionNode
 
 __all__ = ["caller_relation_lines"]
@@ -37,7 +38,7 @@ _PRESENTERS = frozenset({"redirect", "reverse", "reverse_lazy", "HttpResponseRed
 def caller_relation_lines(func: FunctionNode, lines: Collection[int]) -> tuple[int, ...]:
     """Lookup lines (of ``lines``) whose object is used only to name a relation of the caller."""
     names: dict[str, int] = {}
-    for node in ast.walk(func):
+    for node in walking.walk(func):
         if not (
             isinstance(node, ast.Assign)
             and len(node.targets) == 1
@@ -47,7 +48,7 @@ def caller_relation_lines(func: FunctionNode, lines: Collection[int]) -> tuple[i
         line = next(
             (
                 sub.lineno
-                for sub in ast.walk(node.value)
+                for sub in walking.walk(node.value)
                 if isinstance(sub, ast.Call) and sub.lineno in lines
             ),
             None,
@@ -57,12 +58,12 @@ def caller_relation_lines(func: FunctionNode, lines: Collection[int]) -> tuple[i
             names[target] = -1 if target in names else line  # assigned twice: give up
     if not names:
         return ()
-    parents = {child: parent for parent in ast.walk(func) for child in ast.iter_child_nodes(parent)}
+    parents = walking.parent_map(func)
     kept: list[int] = []
     for name, line in names.items():
         uses = [
             n
-            for n in ast.walk(func)
+            for n in walking.walk(func)
             if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
         ]
         if line > 0 and uses and all(_named_only(use, parents) for use in uses):

@@ -22,7 +22,7 @@ from mtlsguard.scan.facts.lookups import caller_key
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
 from mtlsguard.scan.project_model import ObjectFlow, ObjectLookup
 
-__all__ = ["object_flow", "permission_name"]
+__all__ = ["flow_self_calls", "may_fetch", "object_flow", "permission_name"]
 
 _FLOW_NODES = (ast.Assign, ast.Call, ast.Compare)
 """Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
@@ -260,4 +260,25 @@ def object_flow(func: FunctionNode, lookups: tuple[ObjectLookup, ...]) -> Object
         self_calls=tuple(dict.fromkeys(flow.self_calls)),
         payload=tuple(sorted(flow.payload - flow.checked)),
         direct=tuple(sorted(flow.direct)),
+    )
+
+
+def flow_self_calls(func: FunctionNode) -> tuple[str, ...]:
+    """The ``self_calls`` of :func:`object_flow`, without following any object (cheap)."""
+    calls = sorted((n for n in own_nodes(func) if isinstance(n, ast.Call)), key=_POSITION)
+    return tuple(dict.fromkeys(method for method in map(_self_method, calls) if method))
+
+
+def may_fetch(func: FunctionNode) -> bool:
+    """Whether :func:`object_flow` of ``func`` without lookups may record a fetched object.
+
+    Only a local assigned from a ``self`` helper's call can be one then
+    (``plugin = self._get_plugin(plugin_id)``); False is certain, True is a maybe.
+    """
+    return any(
+        isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and _self_method(node.value) != ""
+        and any(isinstance(target, ast.Name) for target in node.targets)
+        for node in own_nodes(func)
     )

@@ -246,11 +246,39 @@ def keyed_owner(node: ast.AST) -> str:
     return ""
 
 
+def self_assigned(func: FunctionNode) -> frozenset[str]:
+    """``<name>`` of every ``self.<name> = value`` in ``func``'s body, nested bodies too.
+
+    The assignments the fact walk hands :func:`~mtlsguard.scan.facts.collectors._assignments`
+    (statements hold them: only statement lists are entered, no expression is walked).
+    """
+    found: set[str] = set()
+    stack: list[ast.AST] = list(func.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+            for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"
+                ):
+                    found.add(target.attr)
+            continue
+        for field in _STATEMENT_LISTS:
+            stack.extend(getattr(stmt, field, ()))
+    return frozenset(found)
+
+
+_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+"""Fields holding statements (``handlers``/``cases``: handlers and cases, which hold them)."""
+
+
 def bound_names(nodes: Sequence[ast.AST]) -> set[str]:
     """Every name ``nodes`` (re)bind or delete anywhere inside (targets, ``as``, ``:=``, ...)."""
     found: set[str] = set()
     for node in nodes:
-        for inner in ast.walk(node):
+        for inner in walking.walk(node):
             if isinstance(inner, ast.Name) and not isinstance(inner.ctx, ast.Load):
                 found.add(inner.id)
             elif isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):

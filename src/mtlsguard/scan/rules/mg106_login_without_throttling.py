@@ -125,6 +125,8 @@ def _checks_password(project: ProjectModel, func: FunctionModel) -> bool:
     with the submitted password and then authenticates with it to sign the new user in:
     nothing there can be guessed.
     """
+    if not func.may_authenticate():
+        return False  # no credential call: its facts are not computed for this
     facts = func.facts
     if not facts.authenticates or any(short_of(c) in _SIGN_UP_CALLS for c in facts.calls):
         return False

@@ -47,8 +47,10 @@ RULE_ID = "MG204"
 def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report functions that authenticate and write the session without rotating its key."""
     for func in list(ctx.project.functions.values()):
-        if not func.may_mention("session") or not (
-            func.may_mention("authenticate") or func.may_mention("check_password")
+        if (
+            not func.may_mention("session")
+            or not (func.may_mention("authenticate") or func.may_mention("check_password"))
+            or not func.may_authenticate()
         ):
             continue
         facts = func.facts

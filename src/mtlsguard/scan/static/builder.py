@@ -10,6 +10,7 @@ import ast
 from pathlib import Path
 
 from mtlsguard.scan.facts import analyze_function
+from mtlsguard.scan.facts.syntax import self_assigned
 from mtlsguard.scan.linearisation import c3
 from mtlsguard.scan.project_model import (
     ClassModel,
@@ -239,6 +240,7 @@ class ModelBuilder:
             params=tuple(a.arg for a in args.posonlyargs + args.args + args.kwonlyargs),
             loader=load,
             hints=module.hints,
+            self_assigned=lambda: self_assigned(node),
         )
         self.project.functions[qual] = model
         return model

@@ -16,6 +16,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from mtlsguard.scan.static.not_static import NotStatic
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 
 __all__ = [
@@ -35,10 +36,6 @@ __all__ = [
     "absolute_name",
     "to_node",
 ]
-
-
-class NotStatic(Exception):
-    """The value depends on something the evaluator does not know (or its budget ran out)."""
 
 
 @dataclass(frozen=True, slots=True)

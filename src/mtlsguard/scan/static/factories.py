@@ -10,17 +10,19 @@ loop) is. What the evaluator cannot run stays unresolved, with the reason.
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.static.admin_site import app_package
 from mtlsguard.scan.static.app_hooks import hook_function_names, hook_returns, runs_effects
-from mtlsguard.scan.static.eval_registry import RegistryEvaluator
-from mtlsguard.scan.static.eval_values import NotStatic, to_node
 from mtlsguard.scan.static.folding import static_string
+from mtlsguard.scan.static.not_static import NotStatic
 from mtlsguard.scan.static.routers import RouterRoutes
 from mtlsguard.scan.static.source import ParsedModule
 from mtlsguard.scan.static.url_entries import EntryWalker, UrlScope
+
+if TYPE_CHECKING:
+    from mtlsguard.scan.static.eval_registry import RegistryEvaluator
 
 __all__ = ["FactoryWalker"]
 
@@ -33,6 +35,9 @@ class FactoryWalker(EntryWalker):
 
     def _factory(self) -> RegistryEvaluator:
         if self._evaluator is None:
+            # The evaluator loads with the first factory or loop to run (most URLconfs have none).
+            from mtlsguard.scan.static.eval_registry import RegistryEvaluator
+
             trees = [self.tree] + ([self.other_tree] if self.other_tree is not None else [])
             site = self.admin_site
             apps = site.apps if site is not None else None
@@ -145,6 +150,8 @@ class FactoryWalker(EntryWalker):
     def _built_patterns(
         self, module: ParsedModule, items: list[Any], where: ast.AST, scope: UrlScope
     ) -> bool:
+        from mtlsguard.scan.static.eval_values import to_node  # loaded with the evaluator
+
         try:
             node = to_node(items)
         except NotStatic:
@@ -158,6 +165,8 @@ class FactoryWalker(EntryWalker):
 
 
 def _patterns_only(items: list[Any]) -> bool:
+    from mtlsguard.scan.static.eval_values import to_node  # loaded with the evaluator
+
     try:
         to_node(items)
     except NotStatic:

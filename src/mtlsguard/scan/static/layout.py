@@ -10,10 +10,8 @@ concatenation or ``os.environ.get`` with a default), then pytest-django's config
 from __future__ import annotations
 
 import ast
-import configparser
 import os
 import re
-import tomllib
 from pathlib import Path
 
 from mtlsguard.scan import walking
@@ -133,6 +131,10 @@ def _settings_from_config(path: Path) -> str | None:
         return None
     if "DJANGO_SETTINGS_MODULE" not in text:
         return None
+    # Only a config file naming the settings is parsed: the parsers load then, not per scan.
+    import configparser
+    import tomllib
+
     if path.name == "pyproject.toml":
         try:
             options = tomllib.loads(text).get("tool", {}).get("pytest", {}).get("ini_options", {})

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mtlsguard.findings.model import Location, ScanError
+from mtlsguard.scan.project_model import CREDENTIAL_CALL_HINT
 from mtlsguard.scan.static.parsing import parse_module
 
 __all__ = ["HINT_WORDS", "MAX_FILE_BYTES", "ModuleFiles", "ParsedModule", "absolute_import"]
@@ -51,6 +54,13 @@ _MODULE_WIDE_HINTED = (
     ("Cert", b"Client-Cert"),
 )
 """Further module-wide tokens, each searched for only when the hint word it contains is there."""
+_CREDENTIAL_NAMES = (
+    ("authenticate", re.compile(rb"authenticate(?![0-9A-Za-z_])")),
+    ("check_password", re.compile(rb"check_password(?![0-9A-Za-z_])")),
+)
+"""The names of :data:`CREDENTIAL_CALL_HINT`, as whole identifiers (not ``is_authenticated``)."""
+_ASCII_BYTES = bytes(range(128))
+_WORD_CHAR = re.compile("[0-9A-Za-z_]")
 
 
 @dataclass(slots=True)
@@ -86,6 +96,23 @@ class ParsedModule:
         return Location(
             self.relpath, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
         )
+
+
+def _spells_ascii_otherwise(data: bytes) -> bool:
+    """The source may write an ASCII identifier in other characters (then its text cannot tell).
+
+    Python reads identifiers in NFKC, where fullwidth letters, the ligature "fi" or the
+    feminine ordinal indicator are ASCII letters: true when a non-ASCII character of the UTF-8
+    source normalises to an ASCII letter, digit or ``_``, or when the source may be in another
+    encoding (a cookie in its first two lines).
+    """
+    if b"coding" in b"\n".join(data.split(b"\n", 2)[:2]):
+        return True
+    try:
+        others = set(data.translate(None, _ASCII_BYTES).decode("utf-8"))
+    except UnicodeDecodeError:
+        return True
+    return any(_WORD_CHAR.search(unicodedata.normalize("NFKC", char)) for char in others)
 
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -252,6 +279,10 @@ class ModuleFiles:
         self.lines_scanned += data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
         module = ParsedModule(dotted, real, relpath, tree, is_package, lowered=lowered)
         hints = frozenset(word for word, token in _HINT_BYTES if token in data)
+        if any(word in hints and name.search(data) for word, name in _CREDENTIAL_NAMES) or (
+            not data.isascii() and _spells_ascii_otherwise(data)
+        ):
+            hints |= {CREDENTIAL_CALL_HINT}
         module.hints = hints
         module.module_wide = any(
             word in hints and token in data for word, token in _MODULE_WIDE_HINTED

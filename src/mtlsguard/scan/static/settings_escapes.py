@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
+from mtlsguard.scan import walking
+
 MODELLED_METHODS = frozenset(
     {"append", "insert", "extend", "update", "setdefault"}
     | {"remove", "pop", "clear", "discard", "popitem"}
@@ -56,12 +58,14 @@ def escapes(
     ``handled`` is the statement-level call the evaluator already followed. Function bodies
     are walked too: a helper that mutates a global setting may be called later.
     """
-    parents = {child: node for node in ast.walk(stmt) for child in ast.iter_child_nodes(node)}
-    for node in ast.walk(stmt):
+    parents: dict[ast.AST, ast.AST] | None = None  # for the first setting read (most have none)
+    for node in walking.walk(stmt):
         if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)):
             continue
         if not is_setting(node.id):
             continue
+        if parents is None:
+            parents = walking.parent_map(stmt)
         how = _escape(node, parents.get(node), parents, handled)
         if how is not None:
             yield node.id, how
@@ -111,5 +115,5 @@ def own_expressions(stmt: ast.stmt) -> list[ast.AST]:
 def declares_global(stmt: ast.stmt) -> bool:
     """A function declaring ``global NAME``: the evaluator reads its body as conditional."""
     return isinstance(stmt, ast.FunctionDef) and any(
-        isinstance(node, ast.Global) for node in ast.walk(stmt)
+        isinstance(node, ast.Global) for node in walking.walk(stmt)
     )
