@@ -264,3 +264,49 @@ def test_an_open_read_of_a_tenants_records_is_low_and_says_so(
     assert severity is Severity.LOW
     assert "belongs to a tenant" in evidence
     assert "scope the query to the caller's tenants" in evidence
+
+
+IDLE_VIEWS = """\
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse
+
+from app.models import Article
+
+
+def export_titles(request):
+    if not request.user.is_staff:
+        messages.error(request, "staff only")
+    return JsonResponse({"t": list(Article.objects.values("title"))})
+
+
+def staff_titles(request):
+    titles = Article.objects.filter(category="public")
+    if request.user.is_staff:
+        titles = Article.objects.all()
+    return HttpResponse(", ".join(a.title for a in titles))
+"""
+
+IDLE_URLS = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [path("export/", views.export_titles), path("titles/", views.staff_titles)]
+"""
+
+
+def test_a_check_that_lets_everyone_through_keeps_the_finding_high(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Red-team round 3 (c5): a staff test whose branch only adds a message is no adaptation."""
+    result = scan(
+        tmp_path_factory.mktemp("idle"),
+        {"app/models.py": MODELS, "app/views.py": IDLE_VIEWS, "proj/urls.py": IDLE_URLS},
+    )
+    found = {
+        (f.view or "").rsplit(".", 1)[-1]: f.severity
+        for f in result.findings
+        if f.rule_id == "MG101"
+    }
+    assert found["export_titles"] is Severity.HIGH
+    assert found["staff_titles"] is Severity.LOW  # the branch changes what is shown: adaptive

@@ -289,19 +289,18 @@ class LazyBodyFacts:
 
     @property
     def containers(self) -> frozenset[str]:
-        """Local names only ever holding an in-memory dict, set or list (``context``).
-
-        (:func:`mtlsguard.scan.facts.containers.container_names`).
-        """
+        """Local names only holding an in-memory dict, set or list (:mod:`.facts.containers`)."""
         return cast("frozenset[str]", self._later("containers") or frozenset())
 
     @property
     def account_attributes(self) -> frozenset[str]:
-        """Attributes read or called on ``request.user`` (``email``, ``set_password``).
-
-        (:func:`mtlsguard.scan.facts.account_reads.account_attributes`).
-        """
+        """What is read or called on ``request.user`` (``email``; :mod:`.facts.account_reads`)."""
         return frozenset(cast("frozenset[str]", self._later("account_attributes") or ()))
+
+    @property
+    def idle_user_tests(self) -> tuple[int, ...]:
+        """Lines of tests of ``request.user`` whose branch refuses and changes nothing."""
+        return cast("tuple[int, ...]", self._later("idle_user_tests") or ())
 
     @property
     def caller_keys(self) -> tuple[tuple[str, str, str], ...]:

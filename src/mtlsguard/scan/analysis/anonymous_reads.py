@@ -19,7 +19,9 @@ the reason, never hidden):
   cache). Looking at ``request.user`` does not count against it: a read-only view that does
   (``Document.objects.visible(request.user)``, ``if request.user.is_staff: ...``) adapts what
   it shows to the caller, and an anonymous caller gets the public part; on the reviewed projects
-  55 of 58 such views were public pages (``projects.md``, sessions of 2026-12-06);
+  55 of 58 such views were public pages (``projects.md``, sessions of 2026-12-06); unless a
+  test of the account leads to a branch that neither refuses nor changes anything (``if not
+  request.user.is_staff: messages.error(...)``): a refusal that was meant and is missing;
 * it fetches no record related to a user by a caller-chosen key (:attr:`Exposure.keyed_lookup`:
   even an author's record, such as an attachment an ``uploaded_by`` names, may be private);
 * no model it serves or queries belongs to a user or an account (a query naming the caller,
@@ -120,6 +122,8 @@ def public_shaped_read(
         return ""  # it changes data
     if any(f.facts.account_attributes - _CALLER_FLAGS for f in functions):
         return ""  # it shows or changes the caller's account (request.user.email)
+    if any(f.facts.idle_user_tests for f in functions):
+        return ""  # if not request.user.is_staff: messages.error(...) -- a check that lets through
     models = _read_models(project, analysis, functions)
     owners = {model: _private(project, model) for model in models}
     if "user" in owners.values() or any(owners.get(m) for m in _keyed_models(functions)):

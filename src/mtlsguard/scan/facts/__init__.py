@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from mtlsguard.scan.body_records import NO_LOOKUP_FACTS
 from mtlsguard.scan.facts import collectors as _collectors  # noqa: F401  (registers them)
-from mtlsguard.scan.facts.account_reads import account_attributes
+from mtlsguard.scan.facts.account_reads import account_attributes, idle_user_tests
 from mtlsguard.scan.facts.auth_guards import auth_guard
 from mtlsguard.scan.facts.branches import permission_branches
 from mtlsguard.scan.facts.caller_keys import caller_keys
@@ -195,6 +195,7 @@ def analyze_function(
             "predicate_gates": lambda: predicate_gates(func, walk.callee),
             "containers": lambda: container_names(func),
             "account_attributes": lambda: account_attributes(func) if mentions_user else (),
+            "idle_user_tests": lambda: idle_user_tests(func) if mentions_user else (),
             "caller_keys": lambda: caller_keys(func) if mentions_user else (),
             "public_filter": lambda: (
                 public_filter(func)

@@ -16,7 +16,7 @@ import ast
 
 from mtlsguard.scan.facts.syntax import FunctionNode, is_request_user, own_nodes
 
-__all__ = ["account_attributes"]
+__all__ = ["account_attributes", "idle_user_tests"]
 
 
 def account_attributes(func: FunctionNode) -> frozenset[str]:
@@ -44,3 +44,34 @@ def account_attributes(func: FunctionNode) -> frozenset[str]:
 
 def _the_user(node: ast.expr, aliases: set[str]) -> bool:
     return is_request_user(node) or (isinstance(node, ast.Name) and node.id in aliases)
+
+
+def idle_user_tests(func: FunctionNode) -> tuple[int, ...]:
+    """Lines of ``if`` tests of the caller's account with a branch that refuses and changes nothing.
+
+    ``if not request.user.is_staff: messages.error(request, "staff only")`` and then the data:
+    a check that was meant to refuse and does not. A branch that returns, raises or assigns
+    (``qs = qs.filter(public=True)``: what a caller sees depends on it) is not idle.
+    """
+    found: list[int] = []
+    for node in own_nodes(func):
+        if not isinstance(node, ast.If) or not _tests_user(node.test):
+            continue
+        for branch in (node.body, node.orelse):
+            if branch and all(_idle(stmt) for stmt in branch):
+                found.append(node.lineno)
+                break
+    return tuple(found)
+
+
+def _tests_user(test: ast.expr) -> bool:
+    return any(isinstance(n, ast.Attribute) and is_request_user(n.value) for n in ast.walk(test))
+
+
+def _idle(stmt: ast.stmt) -> bool:
+    """A statement that neither ends the request nor binds anything (a message, a log line)."""
+    if isinstance(stmt, ast.Pass):
+        return True
+    return isinstance(stmt, ast.Expr) and not any(
+        isinstance(n, ast.Yield | ast.YieldFrom | ast.Await | ast.NamedExpr) for n in ast.walk(stmt)
+    )
