@@ -49,7 +49,7 @@ class IsOrganisationAdmin(BasePermission):
 class IsSignedIn(BasePermission):
     def has_permission(self, request, view):
         organisation_pk = view.kwargs.get("organisation_pk")
-        return bool(organisation_pk) and request.user.is_authenticated
+        return bool(organisation_pk) and request.user.is_authenticated and request.user.is_staff
 """
 
 VIEWS = """\
@@ -127,7 +127,7 @@ def test_a_permission_asking_the_user_about_the_parent_scopes_the_list(result: S
     assert not [f for f in found if f.severity >= Severity.MEDIUM]
 
 
-def test_a_permission_reading_only_the_sign_in_state_scopes_nothing(result: ScanResult) -> None:
+def test_a_permission_reading_only_the_account_flags_scopes_nothing(result: ScanResult) -> None:
     found = {
         f.rule_id
         for f in result.findings

@@ -44,16 +44,16 @@ from __future__ import annotations
 from mtlsguard.scan.analysis.caller_owned import caller_scoped
 from mtlsguard.scan.analysis.exposure import Exposure, view_functions
 from mtlsguard.scan.analysis.ownership import (
-    attribution,
     child_of_private,
     is_user_model,
     owner_fields,
     points_at_user,
-    shared_relation,
     tenant_paths,
 )
+from mtlsguard.scan.analysis.relation_names import attribution, shared_relation
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
+from mtlsguard.scan.facts.account_reads import ACCOUNT_FLAGS
 from mtlsguard.scan.knowledge import ORM_WRITES, SAFE_METHODS, SYNDICATION_FEED
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel
 
@@ -63,21 +63,14 @@ __all__ = ["public_shaped_read"]
 _MANAGERS = (".objects", "._default_manager", "._base_manager")
 _MAX_DEPTH = 2
 _INDIRECT_CALLS = frozenset({"getattr", "map", "methodcaller"})
-_CALLER_FLAGS = frozenset(
-    {
-        "is_authenticated",
-        "is_anonymous",
-        "is_staff",
-        "is_superuser",
-        "is_active",
-        "pk",
-        "id",
-        "has_perm",
-        "has_perms",
-        "has_module_perms",
-        "groups",
-    }
-)
+_CALLER_FLAGS = ACCOUNT_FLAGS | {
+    "pk",
+    "id",
+    "has_perm",
+    "has_perms",
+    "has_module_perms",
+    "groups",
+}
 """What a page deciding per caller reads of ``request.user``: flags, its key, permissions."""
 _CACHES = ("django.core.cache.cache", "django.core.cache.caches")
 """Calls that call a method by a name or reference the scan does not resolve."""

@@ -16,7 +16,13 @@ import ast
 
 from mtlsguard.scan.facts.syntax import FunctionNode, is_request_user, own_nodes
 
-__all__ = ["account_attributes", "idle_user_tests"]
+__all__ = ["ACCOUNT_FLAGS", "account_attributes", "idle_user_tests"]
+
+ACCOUNT_FLAGS = frozenset(
+    {"is_authenticated", "is_anonymous", "is_active", "is_staff", "is_superuser"}
+)
+"""What the caller's account says of itself (signed in, active, staff): nothing about any
+object a view or a permission class is asked about."""
 
 
 def account_attributes(func: FunctionNode) -> frozenset[str]:

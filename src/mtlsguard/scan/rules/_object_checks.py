@@ -19,6 +19,7 @@ from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.expressions import refs
+from mtlsguard.scan.facts.account_reads import ACCOUNT_FLAGS
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import (
     Call,
@@ -89,7 +90,7 @@ def permission_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: Clas
     asks ``Member.objects.has_role(project_id, request.user, ...)``; Flagsmith's asks the user
     (``request.user.is_organisation_admin(Organisation.objects.get(pk=organisation_pk))``): the
     object the URL names was checked, so fetching it (or scoping by it) by that key is no IDOR.
-    Reading only the user's sign-in state (``is_authenticated``) checks nothing about it.
+    Reading only the account's flags (``is_authenticated``, ``is_staff``) checks nothing about it.
     """
     declared = view_permission_classes(ctx.project, analysis.route, cls)
     perms = declared[0] if declared is not None else ctx.analyzer.configuration.default_permissions
@@ -106,15 +107,12 @@ def permission_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: Clas
                 if helper is not None:
                     methods.append(helper[1])
         if any(
-            m.facts.capabilities.user_calls or m.facts.account_attributes - _STATE_FLAGS
+            m.facts.capabilities.user_calls or m.facts.account_attributes - ACCOUNT_FLAGS
             for m in methods
         ):
             keys.update(k for m in methods for k in m.facts.capabilities.view_kwargs)
     return keys
 
-
-_STATE_FLAGS = frozenset({"is_authenticated", "is_anonymous", "is_active"})
-"""What a permission reads of ``request.user`` without asking about any object."""
 
 _OBJECT_PERMISSION_DECORATORS = frozenset(
     {"permission_required_or_403", "permission_required_or_404"}
