@@ -20,7 +20,6 @@ from mtlsguard.scan.project_model import Call, ClassModel, Const, Expr, ProjectM
 
 __all__ = [
     "TENANT_NAMES",
-    "attribution",
     "belongs_to_owned",
     "child_of_private",
     "forget_project",
@@ -29,7 +28,6 @@ __all__ = [
     "owner_fields",
     "points_at_user",
     "relation_target",
-    "shared_relation",
     "tenant_paths",
     "user_owner_fields",
 ]

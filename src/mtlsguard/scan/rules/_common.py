@@ -8,7 +8,8 @@ from dataclasses import replace
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.scan.analysis.caller_owned import caller_scoped
-from mtlsguard.scan.analysis.ownership import shared_relation, tenant_paths
+from mtlsguard.scan.analysis.ownership import tenant_paths
+from mtlsguard.scan.analysis.relation_names import shared_relation
 from mtlsguard.scan.analysis.roles import RoleGate
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
