@@ -95,11 +95,14 @@ organisations_router.register(r"projects", views.ProjectViewSet, basename="proje
 organisations_router.register(r"api-keys", views.ApiKeyViewSet, basename="api-key")
 projects_router = routers.NestedSimpleRouter(organisations_router, r"projects", lookup="project")
 projects_router.register(r"keys", views.ApiKeyViewSet, basename="project-key")
+unnamed_router = routers.NestedSimpleRouter(organisations_router, r"api-keys")
+unnamed_router.register(r"uses", views.ApiKeyViewSet, basename="key-use")
 
 urlpatterns = [
     path("api/", include(router.urls)),
     path("api/", include(organisations_router.urls)),
     path("api/", include(projects_router.urls)),
+    path("api/", include(unnamed_router.urls)),
 ]
 """
 
@@ -120,6 +123,8 @@ def test_nested_routes_carry_the_parent_keyword(result: ScanResult) -> None:
     assert "api/organisations/<organisation_pk>/projects/" in patterns
     assert "api/organisations/<organisation_pk>/api-keys/<prefix>/" in patterns
     assert "api/organisations/<organisation_pk>/projects/<project_pk>/keys/" in patterns
+    # no lookup=: drf-nested-routers names the keyword nested_<level> (the second level here)
+    assert "api/organisations/<organisation_pk>/api-keys/<nested_2_prefix>/uses/" in patterns
 
 
 def test_a_permission_asking_the_user_about_the_parent_scopes_the_list(result: ScanResult) -> None:

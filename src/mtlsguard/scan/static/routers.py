@@ -126,7 +126,7 @@ class RouterRoutes:
             if not shape.routes:
                 self.unreadable.add(dotted)
         router = _Router(shape or RouterClass(), _trailing_slash(made))
-        nested = self._nested_prefix(owner, made, 0) if made is not None else ""
+        nested = self._nested_prefix(owner, made, 0)[0] if made is not None else ""
         for where, call in calls:
             route_prefix, viewset_node = call.args[0], call.args[1]
             assert isinstance(route_prefix, ast.Constant)
@@ -148,25 +148,22 @@ class RouterRoutes:
             )
         return routes
 
-    def _nested_prefix(self, module: ParsedModule, made: ast.Call, depth: int) -> str:
+    def _nested_prefix(self, module: ParsedModule, made: ast.Call, depth: int) -> tuple[str, int]:
         """``organisations/<organisation_pk>/`` of a drf-nested-routers ``Nested*Router``.
 
         ``NestedSimpleRouter(parent, "organisations", lookup="organisation")`` (public API of
         ``rest_framework_nested.routers``) puts its routes under the parent router's
         registration of that prefix and its lookup, named ``<lookup>_<lookup field>``; a
-        nested router's parent may be nested too. ``""`` for any other router.
+        nested router's parent may be nested too. With its nesting level (the default lookup is
+        ``nested_<level>``); ``("", 0)`` for any other router.
         """
         if _short(made.func) not in _NESTED_ROUTERS or len(made.args) < 2 or depth > 4:
-            return ""
+            return "", 0
         parent, prefix = made.args[0], made.args[1]
         if not (isinstance(prefix, ast.Constant) and isinstance(prefix.value, str)):
-            return ""
-        lookup = f"nested_{depth + 1}"
-        for keyword in made.keywords:
-            if keyword.arg == "lookup" and isinstance(keyword.value, ast.Constant):
-                lookup = str(keyword.value.value)
+            return "", 0
         field = "pk"
-        outer = ""
+        outer, level = "", 0
         dotted = self.tree.dotted_of(module, parent) or ""
         found = self.tree.lookup(dotted) if dotted else None
         if found is not None:
@@ -178,9 +175,13 @@ class RouterRoutes:
                     if isinstance(built, ClassModel):
                         field = self._shape(built).lookup.strip("<>").split(">/<")[-1]
             if isinstance(found[1], ast.Call):
-                outer = self._nested_prefix(where, found[1], depth + 1)
+                outer, level = self._nested_prefix(where, found[1], depth + 1)
+        lookup = f"nested_{level + 1}"
+        for keyword in made.keywords:
+            if keyword.arg == "lookup" and isinstance(keyword.value, ast.Constant):
+                lookup = str(keyword.value.value)
         segment = f"{prefix.value}/<{lookup}_{field}>/".lstrip("/")
-        return outer + segment
+        return outer + segment, level + 1
 
     def _note_problems(self, shape: RouterClass) -> None:
         for item, reason, cls in shape.problems:
