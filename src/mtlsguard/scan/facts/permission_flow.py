@@ -79,6 +79,9 @@ def _from_request_context(subs: list[ast.AST]) -> bool:
     )
 
 
+_SINGLE = frozenset({"get", "get_object_or_404"})
+
+
 def _record_keys(keys: tuple[str, ...]) -> bool:
     """Keys that pick one record (``pk``, ``request.POST['plugin_id']``), not a search (``q``)."""
     return any(
@@ -150,7 +153,8 @@ class _Flow:
             None,
         )
         helper = _self_method(value) if isinstance(value, ast.Call) else ""
-        if (lookup is not None and _record_keys(lookup.url_kwargs)) or (
+        # a get() names one record by any key (slug, api_key); a filter() by an id only
+        if (lookup is not None and (lookup.kind in _SINGLE or _record_keys(lookup.url_kwargs))) or (
             helper and self._keyed_call(value)
         ):
             keys = lookup.url_kwargs if lookup is not None else self._keys(value)

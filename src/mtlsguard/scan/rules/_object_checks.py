@@ -42,6 +42,9 @@ __all__ = [
     "privileged_account_destroy",
     "rebound",
     "unchecked_object_findings",
+    "vouch",
+    "vouched",
+    "vouchers",
 ]
 
 
@@ -129,6 +132,45 @@ def rebound(handler: FunctionModel, lookup: ObjectLookup) -> bool:
     return any(
         name in lookup.url_kwargs and first <= lookup.line <= last
         for name, first, last in handler.facts.rebound_params
+    )
+
+
+_SINGLE = frozenset({"get", "get_object_or_404"})
+_OWN_KEYS = frozenset({"pk", "id"})
+
+
+def vouchers(lookups: tuple[ObjectLookup, ...]) -> dict[str, int]:
+    """Values from the request that named one object the view scoped by the user or checked.
+
+    ``directory = get_object_or_404(Directory, pk=id, owner=request.user)`` (or a fetch followed
+    by ``if not directory.allow_edit_by(request.user): raise PermissionDenied``) vouches for
+    ``id``: value -> line of the first such fetch.
+    """
+    found: dict[str, int] = {}
+    for lookup in lookups:
+        if lookup.user_scoped:
+            vouch(found, lookup)
+    return found
+
+
+def vouch(found: dict[str, int], lookup: ObjectLookup) -> None:
+    """Record that ``lookup`` (a single-object fetch the view checked) vouches for its values."""
+    if lookup.kind in _SINGLE:
+        for key in lookup.url_kwargs:
+            found.setdefault(key, lookup.line)
+
+
+def vouched(lookup: ObjectLookup, found: dict[str, int]) -> bool:
+    """``lookup`` keys records by a relation to an object checked before, with the same value.
+
+    ``AcctEntry.objects.filter(object_id=id)`` after ``id`` named an invoice the view checked:
+    the records of that invoice. ``Entry.objects.get(pk=id)`` is not: it names another record by
+    the checked object's number.
+    """
+    return (
+        bool(lookup.url_kwargs)
+        and all(found.get(key, lookup.line) < lookup.line for key in lookup.url_kwargs)
+        and not any(field.split("__")[0] in _OWN_KEYS for field in lookup.caller_fields)
     )
 
 

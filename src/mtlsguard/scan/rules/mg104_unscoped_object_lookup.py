@@ -124,6 +124,9 @@ from mtlsguard.scan.rules._object_checks import (
     privileged_account_destroy,
     rebound,
     unchecked_object_findings,
+    vouch,
+    vouched,
+    vouchers,
 )
 
 RULE_ID = "MG104"
@@ -216,13 +219,14 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 route_downgrade if gate is not None else permission_downgrade(own)
             )
             checked = decorator_checked_keys(ctx, analysis, handler)
+            vouching = vouchers(handler.facts.lookups)
             for lookup in lookups:
                 if (
                     lookup.url_kwargs
                     and set(lookup.url_kwargs) <= checked
                     and not rebound(handler, lookup)
-                ):
-                    continue  # the object a decorator checked, named by the same URL key
+                ) or vouched(lookup, vouching):
+                    continue  # the object a decorator or an earlier check vouched for
                 owners = ctx.owner_fields(lookup.model)
                 user_record = not owners and is_user_model(ctx.project, lookup.model)
                 if not owners and not user_record:
@@ -246,6 +250,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 ) or checked_by_object_method(ctx.project, handler, lookup):
                     # self.resolve(request, uri, task) refuses unless task allows the user;
                     # so does obj.raise_not_editable(request.user), a method of obj's model
+                    vouch(vouching, lookup)
                     continue
                 found_sev, found_conf, found_note = severity, confidence, note
                 capability = _capability(ctx, analysis, handler, lookup)
