@@ -42,7 +42,8 @@ def test_getter_model_is_the_class_it_returns(medialib: ScanResult) -> None:
 
 def test_wrapper_of_get_user_model_is_the_user_model(medialib: ScanResult) -> None:
     (finding,) = _lookups(medialib, "library.views.member_card")
-    assert (finding.severity, finding.confidence) == (Severity.MEDIUM, Confidence.LOW)
+    # a read of another account: low (a public profile is by design); a write stays medium
+    assert (finding.severity, finding.confidence) == (Severity.LOW, Confidence.LOW)
     assert "the user model" in finding.evidence
 
 

@@ -138,7 +138,7 @@ def test_staff_session_gate_on_the_class_silences_mg103(tmp_path: Path) -> None:
 def test_global_permission_gate_downgrades_mg103_and_mg104(tmp_path: Path) -> None:
     found = _findings(tmp_path, "permission", "management_access")
     assert found == {
-        "MG103": (Severity.MEDIUM, Confidence.LOW),
+        "MG103": (Severity.LOW, Confidence.LOW),
         "MG104": (Severity.MEDIUM, Confidence.LOW),
     }
 
@@ -169,7 +169,7 @@ def test_the_role_gate_of_a_route_is_computed_once_for_every_rule(
     monkeypatch.setattr(context, "role_gate", counting)
     found = _findings(tmp_path, "permission", "management_access")
     assert found == {
-        "MG103": (Severity.MEDIUM, Confidence.LOW),
+        "MG103": (Severity.LOW, Confidence.LOW),
         "MG104": (Severity.MEDIUM, Confidence.LOW),
     }
     assert sorted(calls) == ["sessions/", "sessions/<int:pk>/"]

@@ -82,7 +82,7 @@ def test_rules_object_permission_is_no_unscoped_queryset(result: ScanResult) -> 
 
 
 def test_django_global_permission_stays_reported(result: ScanResult) -> None:
-    assert _mg103(result, "GlobalSite") == {Severity.MEDIUM}
+    assert _mg103(result, "GlobalSite") == {Severity.LOW}
 
 
 def test_unread_base_lowers_and_names_it(result: ScanResult) -> None:

@@ -57,7 +57,7 @@ from mtlsguard.scan.facts.account_reads import ACCOUNT_FLAGS
 from mtlsguard.scan.knowledge import ORM_WRITES, SAFE_METHODS, SYNDICATION_FEED
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel
 
-__all__ = ["public_shaped_read"]
+__all__ = ["public_shaped_read", "writes_records"]
 
 
 _MANAGERS = (".objects", "._default_manager", "._base_manager")
@@ -111,7 +111,7 @@ def public_shaped_read(
     functions, cut = _reached(project, view_functions(project, analysis), analysis.klass)
     if cut:
         return ""  # its calls go deeper than read: a write may be further down
-    if any(_writes(f) for f in functions):
+    if any(writes_records(f) for f in functions):
         return ""  # it changes data
     if any(f.facts.account_attributes - _CALLER_FLAGS for f in functions):
         return ""  # it shows or changes the caller's account (request.user.email)
@@ -171,7 +171,7 @@ def _callee(project: ProjectModel, name: str, cls: ClassModel | None) -> Functio
     return project.function_named(name, parse=False)
 
 
-def _writes(func: FunctionModel) -> bool:
+def writes_records(func: FunctionModel) -> bool:
     """``func`` writes through the ORM (or saves a form), or calls a method it does not name.
 
     ``getattr(a, "delete")()``, ``map(Article.delete, qs)``, ``methodcaller("delete")``: the

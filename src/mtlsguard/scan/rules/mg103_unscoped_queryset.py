@@ -25,11 +25,13 @@ fetches it refers to ``request.user``; that it really refuses is assumed, not pr
 staff reach (``is_staff``/``is_superuser``/staff-session guards in a decorator, ``dispatch()`` or
 an ``as_view()`` override, ``staff_member_required``, ``IsAdminUser``) are not reported; views
 behind a global permission (``has_perm("app.codename")`` with no object, ``permission_required``)
-are reported with low confidence and medium severity, since whether ordinary users hold that
-permission is data, not code. A detail view behind django-guardian's object permission
-(``permission_required(perm, (Model, "pk", "pk"))``, ``guardian.mixins.PermissionRequiredMixin``)
-is checked on the object the URL names: not reported, or info with ``accept_global_perms=True``
-(holders of the global permission pass too, by design). A detail view keyed by a
+are reported low, with low confidence: a global permission to view or change a model is
+Django's way of saying "every record of it" (on the hand-reviewed real projects such lists were
+staff tools by design, 12 of 13), and who holds it is data, not code. A detail view behind
+django-guardian's object permission (``permission_required(perm, (Model, "pk", "pk"))``,
+``guardian.mixins.PermissionRequiredMixin``) is checked on the object the URL names: not
+reported, or info with ``accept_global_perms=True`` (holders of the global permission pass too,
+by design). A detail view keyed by a
 ``<uuid:...>`` URL parameter is reported with low confidence and medium severity (a random key
 cannot be enumerated; the link itself is the capability), and as info when the model's primary
 key is generated at random (``default=uuid4``) and every handler of the view that changes data
@@ -268,6 +270,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if gate is not None and gate.role in ("staff", "superuser"):
             continue  # staff-only view: seeing every user's objects is its purpose
         severity, confidence, note = permission_downgrade(gate)
+        if gate is not None:
+            severity = Severity.LOW  # "may view every Invoice": the list is what it grants
         guardian = None if _lists(analysis, cls) else object_permission_gate(ctx.project, analysis)
         if guardian is not None:
             if guardian.accepts_global is False:

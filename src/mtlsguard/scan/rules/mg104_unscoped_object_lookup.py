@@ -43,14 +43,16 @@ check the handler makes through a method of its view) are not reported: a superu
 permission. Staff-only views (``is_staff``, ``staff_member_required``, the admin site) are, with low
 severity and confidence: ``is_staff`` admits a user to the admin, it grants no permission on the
 object, so a staff user without it reaches any record by id. Views behind a global
-permission, lookups keyed by a ``<uuid:...>`` URL parameter and records of the user model
-itself (a public profile is by design, changing another account is not) get low confidence
-and medium severity (see MG103); lookups keyed by a secret from the link (a token) are not
-reported. Nor are: an object then checked with the caller's token (``if not
-default_token_generator.check_token(user, token): return ...``, Django's
-``PasswordResetTokenGenerator``); an object handed to a method of the view that checks it
-against the user and refuses (``return self.resolve(request, uri, task)`` with ``if not
-instance.has_permission(request.user): return Response(status=403)``); an object handed the user
+permission and lookups keyed by a ``<uuid:...>`` URL parameter get low confidence and medium
+severity; records of the user model itself get low confidence, and low severity unless the
+handler writes (a public profile is by design, changing another account is not: on the
+hand-reviewed real projects three in four were public profiles or the caller's own relations);
+lookups keyed by a secret from the link (a token) are not reported. Nor are: an object then
+checked with the caller's token (``if not default_token_generator.check_token(user, token):
+return ...``, Django's ``PasswordResetTokenGenerator``); an object handed to a method of the
+view that checks it against the user and refuses (``return self.resolve(request, uri, task)``
+with ``if not instance.has_permission(request.user): return Response(status=403)``); an object
+handed the user
 by a method of its own model that refuses unless it allows them (``obj.raise_not_editable(
 request.user)``, or ``form.save(request)`` of a form on ``instance=obj`` calling it); a record
 used only as a filter value of a second lookup scoped by the user or a parent checked against
@@ -93,6 +95,7 @@ from dataclasses import replace
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.anonymous_reads import writes_records
 from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
 from mtlsguard.scan.analysis.handoffs import handed_to_check
 from mtlsguard.scan.analysis.object_methods import checked_by_object_method
@@ -257,7 +260,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 if capability == "checked token":
                     continue  # a capability link, and what changes data checks the user
                 if user_record:
-                    found_sev, found_conf = at_most_medium(found_sev), Confidence.LOW
+                    found_sev = at_most_medium(found_sev) if writes_records(handler) else None
+                    found_sev, found_conf = found_sev or Severity.LOW, Confidence.LOW
                     found_note += USER_RECORD_NOTE
                 elif lookup.url_parent_keys:
                     found_note += (
