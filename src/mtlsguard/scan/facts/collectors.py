@@ -103,6 +103,8 @@ def _name_hints(walk: FunctionWalk, nodes: list[ast.Name]) -> None:
             walk.hints.add("denied")
         elif "trusted" in node.id.lower():
             walk.hints.add("trusted")
+        elif "perm" in node.id:
+            walk.hints.add("auth")  # has_perm(request.user, "app.codename"): a project helper
 
 
 @collects(ast.Constant)

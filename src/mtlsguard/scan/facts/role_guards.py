@@ -9,6 +9,7 @@ session); Django's ``is_staff`` flag ``"staff"``; a permission asked about no ob
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 
 from mtlsguard.scan import walking
@@ -18,6 +19,8 @@ from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
 __all__ = ["admin_role", "role_branch_lines", "role_guard"]
 
 _STAFF_WORDS = ("staff", "superuser", "is_admin")
+_CODENAME = re.compile(r"\w+\.\w+")
+"""A permission's name, ``app_label.codename``."""
 
 
 def _staff_test(test: ast.expr) -> bool:
@@ -29,13 +32,35 @@ def _staff_test(test: ast.expr) -> bool:
 
 
 def _global_permission_test(test: ast.expr) -> bool:
-    """``user.has_perm("management.use")``: a permission asked about no object."""
+    """``user.has_perm("management.use")``: a permission asked about no object.
+
+    So is a project helper named for permissions given the user and a permission's name only
+    (``has_perm(request.user, "newsletters.view_newsletter")``).
+    """
     return any(
         isinstance(n, ast.Call)
-        and isinstance(n.func, ast.Attribute)
-        and n.func.attr in ("has_perm", "has_perms")
-        and len(n.args) + len(n.keywords) == 1
+        and (
+            (
+                isinstance(n.func, ast.Attribute)
+                and n.func.attr in ("has_perm", "has_perms")
+                and len(n.args) + len(n.keywords) == 1
+            )
+            or _permission_helper(n)
+        )
         for n in walking.walk(test)
+    )
+
+
+def _permission_helper(call: ast.Call) -> bool:
+    """``has_perm(user, "app.codename")``: a function named for permissions, no object given."""
+    name = call.func.id if isinstance(call.func, ast.Name) else ""
+    if "perm" not in name or len(call.args) != 2 or call.keywords:
+        return False
+    perm = call.args[1]
+    return (
+        isinstance(perm, ast.Constant)
+        and isinstance(perm.value, str)
+        and _CODENAME.fullmatch(perm.value) is not None
     )
 
 
