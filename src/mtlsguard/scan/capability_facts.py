@@ -67,7 +67,10 @@ class CapabilityFacts:
     AuthenticationFailed``), before any ``return``."""
     view_kwargs: tuple[str, ...] = ()
     """URL keywords read off a view handed in (``view.kwargs.get("project_id")``): what a
-    permission class's check is about."""
+    permission class's check is about; in a property of a view, those it reads off ``self``."""
+    view_attributes: tuple[str, ...] = ()
+    """Attributes read off a view handed in (``view.workspace_slug``): a property of the view
+    class may read the URL keyword for the permission (``return self.kwargs.get("slug")``)."""
     secret_answer: bool = False
     """A predicate that says yes only when a secret the caller presents matched
     (``if sent == settings.HOOK_SECRET: return True``; :func:`~mtlsguard.scan.facts.

@@ -86,7 +86,12 @@ def capability_facts(
         ),
         reads_user_state="auth" in hints,
         secret_answer="secret" in hints and secret_answer(func),
-        view_kwargs=_view_kwargs(func) if len(func.args.args) >= 3 else (),
+        view_kwargs=(
+            _view_kwargs(func)
+            if len(func.args.args) >= 3 or _property(func) or func.name == "get_queryset"
+            else ()
+        ),
+        view_attributes=_view_attributes(func) if len(func.args.args) >= 3 else (),
         user_param_calls=_user_param_calls(func, callee),
         refuses_without_credential=func.name == "authenticate"
         and _refuses_without_credential(func),
@@ -148,9 +153,34 @@ def _refuses_without_credential(func: FunctionNode) -> bool:
     return False
 
 
+def _property(func: FunctionNode) -> bool:
+    """``@property def workspace_slug(self)``: an attribute computed from the object."""
+    return len(func.args.args) == 1 and any(
+        isinstance(d, ast.Name) and d.id in ("property", "cached_property")
+        for d in func.decorator_list
+    )
+
+
+def _view_attributes(func: FunctionNode) -> tuple[str, ...]:
+    """``workspace_slug`` for ``view.workspace_slug`` in ``has_permission(self, request, view)``."""
+    view = func.args.args[2].arg
+    found = (
+        node.attr
+        for node in own_nodes(func)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == view
+        and node.attr != "kwargs"
+    )
+    return tuple(dict.fromkeys(found))
+
+
 def _view_kwargs(func: FunctionNode) -> tuple[str, ...]:
-    """Constant keys read from ``view.kwargs`` (``[...]`` or ``.get(...)``), ``view`` a param."""
-    params = {a.arg for a in func.args.args[1:]}
+    """Constant keys read from ``view.kwargs`` (``[...]`` or ``.get(...)``), ``view`` a param.
+
+    In a property or ``get_queryset(self)``, ``self`` is the view (``self.kwargs.get("slug")``).
+    """
+    params = {a.arg for a in func.args.args[1:]} or {"self"}
     found = (
         key
         for node in own_nodes(func)

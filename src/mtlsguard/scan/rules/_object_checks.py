@@ -31,16 +31,19 @@ from mtlsguard.scan.project_model import (
     Ref,
     Seq,
 )
-from mtlsguard.scan.rules._common import where
+from mtlsguard.scan.rules._common import ATTRIBUTION_NOTE, where
 
 __all__ = [
     "CALLER_RELATION_NOTE",
     "USER_RECORD_NOTE",
+    "attribution_lowered",
+    "caller_relation_lowered",
     "decorator_checked_keys",
     "lookup_remediation",
     "permission_checked_keys",
     "privileged_account_destroy",
     "rebound",
+    "scoped_by_checked",
     "unchecked_object_findings",
     "vouch",
     "vouched",
@@ -69,7 +72,9 @@ def decorator_checked_keys(
             # @can_read_note: its wrapper refuses unless a check of request.user and
             # kwargs["noteid"] says yes (an object check of what that URL key names).
             func = ctx.project.function_named(deco.name, parse=False)
-            keys.update(func.facts.checked_url_keys if func is not None else ())
+            if func is not None:
+                keys.update(func.facts.checked_url_keys)
+                keys.update(_membership_keys(func))
             continue
         if not (isinstance(deco, Call) and isinstance(deco.func, Ref)):
             continue
@@ -81,9 +86,21 @@ def decorator_checked_keys(
             keys.update(_strings(deco))
         if func is not None:
             keys.update(func.facts.checked_url_keys)
+            keys.update(_membership_keys(func))
     if analysis.klass is not None and analysis.framework == "drf":
         keys.update(permission_checked_keys(ctx, analysis, analysis.klass))
     return keys
+
+
+def _membership_keys(func: FunctionModel) -> Iterator[str]:
+    """URL keys a decorator factory's wrapper looks up together with the caller.
+
+    Plane's ``@allow_permission([...])``: ``ProjectMember.objects.filter(member=request.user,
+    project_id=kwargs["project_id"]).exists()`` decides whether the view runs, else 403.
+    """
+    for lookup in func.facts.lookups:
+        if lookup.user_scoped and not lookup.checked and lookup.server_keys:
+            yield from lookup.url_kwargs
 
 
 def permission_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> set[str]:
@@ -114,7 +131,30 @@ def permission_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: Clas
             for m in methods
         ):
             keys.update(k for m in methods for k in m.facts.capabilities.view_kwargs)
+            keys.update(_attribute_keys(ctx, cls, methods))
     return keys
+
+
+def _attribute_keys(
+    ctx: RuleContext, cls: ClassModel, methods: list[FunctionModel]
+) -> Iterator[str]:
+    """URL keys behind the view's properties a permission reads (``view.workspace_slug``)."""
+    for name in {a for m in methods for a in m.facts.capabilities.view_attributes}:
+        hit = ctx.project.method(cls, name)
+        if hit is not None:
+            yield from hit[1].facts.capabilities.view_kwargs
+
+
+def scoped_by_checked(lookup: ObjectLookup, checked: set[str]) -> bool:
+    """The lookup names its records through a parent whose URL key a check vouched for.
+
+    ``Issue.objects.get(workspace__slug=slug, project_id=project_id, pk=pk)`` when a permission
+    class checked the caller's membership of ``project_id``: ``pk`` must be that project's.
+    """
+    return bool(set(lookup.url_kwargs) & checked) and any(
+        "__" in field or (field.endswith("_id") and field.split("__")[0] not in _OWN_KEYS)
+        for field in lookup.caller_fields
+    )
 
 
 _OBJECT_PERMISSION_DECORATORS = frozenset(
@@ -321,3 +361,23 @@ def privileged_account_destroy(
             "return HttpResponseForbidden()."
         ),
     )
+
+
+def attribution_lowered(
+    attribution: bool, found: tuple[Severity | None, Confidence | None, str]
+) -> tuple[Severity | None, Confidence | None, str]:
+    """``found`` lowered to low when the model's only user relations are attributions."""
+    if not attribution:
+        return found
+    return Severity.LOW, Confidence.LOW, found[2] + ATTRIBUTION_NOTE
+
+
+def caller_relation_lowered(
+    handler: FunctionModel,
+    lookup: ObjectLookup,
+    found: tuple[Severity | None, Confidence | None, str],
+) -> tuple[Severity | None, Confidence | None, str]:
+    """``found`` lowered to info when the object only names a relation of the caller."""
+    if lookup.line not in handler.facts.caller_relation_lines:
+        return found
+    return Severity.INFO, Confidence.LOW, found[2] + CALLER_RELATION_NOTE

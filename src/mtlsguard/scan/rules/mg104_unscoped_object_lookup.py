@@ -111,7 +111,6 @@ from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, ObjectLookup, Ref
 from mtlsguard.scan.rules._common import (
-    ATTRIBUTION_NOTE,
     UUID_NOTE,
     at_most_medium,
     attribution_only,
@@ -120,12 +119,14 @@ from mtlsguard.scan.rules._common import (
     where,
 )
 from mtlsguard.scan.rules._object_checks import (
-    CALLER_RELATION_NOTE,
     USER_RECORD_NOTE,
+    attribution_lowered,
+    caller_relation_lowered,
     decorator_checked_keys,
     lookup_remediation,
     privileged_account_destroy,
     rebound,
+    scoped_by_checked,
     unchecked_object_findings,
     vouch,
     vouched,
@@ -225,10 +226,14 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             vouching = vouchers(handler.facts.lookups)
             for lookup in lookups:
                 if (
-                    lookup.url_kwargs
-                    and set(lookup.url_kwargs) <= checked
-                    and not rebound(handler, lookup)
-                ) or vouched(lookup, vouching):
+                    (
+                        lookup.url_kwargs
+                        and set(lookup.url_kwargs) <= checked
+                        and not rebound(handler, lookup)
+                    )
+                    or vouched(lookup, vouching)
+                    or scoped_by_checked(lookup, checked)
+                ):
                     continue  # the object a decorator or an earlier check vouched for
                 owners = ctx.owner_fields(lookup.model)
                 user_record = not owners and is_user_model(ctx.project, lookup.model)
@@ -276,8 +281,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                         found_sev, found_conf = Severity.INFO, Confidence.LOW
                     found_note += _CAPABILITY_NOTES[capability]
                 attribution = attribution_only(ctx.project, lookup.model, owners)
-                found_sev, found_conf, found_note = _caller_relation(
-                    handler, lookup, _attribution(attribution, (found_sev, found_conf, found_note))
+                found_sev, found_conf, found_note = caller_relation_lowered(
+                    handler,
+                    lookup,
+                    attribution_lowered(attribution, (found_sev, found_conf, found_note)),
                 )
                 owned = f"owned via {', '.join(owners)}" if owners else "the user model"
                 yield meta.finding(
@@ -294,26 +301,6 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                     ),
                     remediation=lookup_remediation(lookup.model, owners),
                 )
-
-
-def _attribution(
-    attribution: bool, found: tuple[Severity | None, Confidence | None, str]
-) -> tuple[Severity | None, Confidence | None, str]:
-    """``found`` lowered to low when the model's only user relations are attributions."""
-    if not attribution:
-        return found
-    return Severity.LOW, Confidence.LOW, found[2] + ATTRIBUTION_NOTE
-
-
-def _caller_relation(
-    handler: FunctionModel,
-    lookup: ObjectLookup,
-    found: tuple[Severity | None, Confidence | None, str],
-) -> tuple[Severity | None, Confidence | None, str]:
-    """``found`` lowered to info when the object only names a relation of the caller."""
-    if lookup.line not in handler.facts.caller_relation_lines:
-        return found
-    return Severity.INFO, Confidence.LOW, found[2] + CALLER_RELATION_NOTE
 
 
 def _model(ctx: RuleContext, model: str | None, cls: ClassModel | None) -> str | None:
