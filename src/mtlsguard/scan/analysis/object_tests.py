@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from mtlsguard.scan.analysis.dispatch import gate_tests
 from mtlsguard.scan.analysis.ownership import relation_target
-from mtlsguard.scan.facts.object_tests import OWNER_COMPARISON
+from mtlsguard.scan.facts.object_tests import OWNER_COMPARISON, USER_ASKED
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.linearisation import Linearisation
 from mtlsguard.scan.project_model import Call, ClassModel, Const, ProjectModel
@@ -46,7 +46,7 @@ def object_tested_by_gate(
 
 def _decides(project: ProjectModel, model: str | None, test: str) -> bool:
     """``test`` (a comparison, or a method of the object reached through relations) can say no."""
-    if test == OWNER_COMPARISON:
+    if test in (OWNER_COMPARISON, USER_ASKED):
         return True
     *steps, method = test.split(".")
     cls = project.class_named(model) if model else None

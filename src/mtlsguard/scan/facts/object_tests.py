@@ -11,12 +11,14 @@ Django's ``UserPassesTestMixin`` (and a project's own ``AccessMixin`` doing the 
         obj = self.get_object()
         return obj.operator.id == self.request.user.id or is_manager(self.request.user)
 
-Each answer is recorded as what it asks of the object: ``"project.user_can_edit"`` (a method
-reached through the object's attributes, handed the user: whether it decides anything is the
-model's business) or ``"=="`` (a comparison of the object's own value with the user). Every
-``return`` must be such a test (or ``False``); an ``or`` may add tests of the user alone (a role
-that sees every object), any other alternative (``True``, ``obj.is_public``) lets callers through
-without the object check, and then nothing is recorded.
+Each answer is recorded as what it asks of the object: ``"project.user_can_edit"`` (a method reached
+through the object's attributes, handed the user: whether it decides anything is the model's
+business), :data:`USER_ASKED` (the user, or a check handed the user, asked about the object:
+``user.has_study_perms(perm, self.get_object())``; also through a local) or ``"=="`` (a comparison
+of the object's own value with the user). Every ``return`` must be such a test (or ``False``); an
+``or`` may add tests of the user alone (a role that sees every object), any other alternative
+(``True``, ``obj.is_public``) lets callers through without the object check, and then nothing is
+recorded.
 """
 
 from __future__ import annotations
@@ -26,10 +28,13 @@ import ast
 from mtlsguard.scan.facts.owner_guards import requester, user_aliases
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
 
-__all__ = ["OWNER_COMPARISON", "object_tests"]
+__all__ = ["OWNER_COMPARISON", "USER_ASKED", "object_tests"]
 
 OWNER_COMPARISON = "=="
 """What :func:`object_tests` records for ``obj.owner == request.user``."""
+USER_ASKED = "user(obj)"
+"""What :func:`object_tests` records for ``user.has_study_perms(perm, obj)`` or
+``can_edit(request.user, obj)``: the user (or a check given it) asked about the object."""
 _MATCH = (ast.Eq, ast.Is, ast.In)
 
 
@@ -37,13 +42,20 @@ def object_tests(func: FunctionNode) -> tuple[str, ...]:
     """What every answer of ``func`` asks of ``self.get_object()`` about the user (or ``()``)."""
     objects = _object_locals(func)
     users = user_aliases(func)
+    tested: dict[str, tuple[str, ...]] = {}
+    for node in own_nodes(func):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            answer = _tests(node.value, objects, users, tested)
+            if isinstance(target, ast.Name) and answer:
+                tested[target.id] = tuple(answer)
     found: list[str] = []
     returns = [node for node in own_nodes(func) if isinstance(node, ast.Return)]
     for node in returns:
         value = node.value
         if isinstance(value, ast.Constant) and value.value is False:
             continue
-        tests = _tests(value, objects, users) if value is not None else None
+        tests = _tests(value, objects, users, tested) if value is not None else None
         if not tests:
             return ()
         found.extend(tests)
@@ -101,10 +113,18 @@ def _is_user(node: ast.expr, users: frozenset[str]) -> bool:
     return requester(node, users)
 
 
-def _tests(node: ast.expr, objects: frozenset[str], users: frozenset[str]) -> list[str] | None:
-    """What ``node`` asks of the object about the user; None when it is no such test."""
+def _tests(
+    node: ast.expr,
+    objects: frozenset[str],
+    users: frozenset[str],
+    tested: dict[str, tuple[str, ...]],
+) -> list[str] | None:
+    """What ``node`` asks of the object about the user; None when it is no such test.
+
+    ``tested``: locals assigned such a test (``has_perms = user.has_study_perms(perm, obj)``).
+    """
     if isinstance(node, ast.BoolOp):
-        parts = [_tests(value, objects, users) for value in node.values]
+        parts = [_tests(value, objects, users, tested) for value in node.values]
         found = [t for part in parts if part for t in part]
         if not found:
             return None
@@ -129,6 +149,14 @@ def _tests(node: ast.expr, objects: frozenset[str], users: frozenset[str]) -> li
         given = [*node.args, *(kw.value for kw in node.keywords)]
         if reached and any(_is_user(arg, users) for arg in given):
             return [".".join(reached)]
+        if any(_on_object(arg, objects) == [] for arg in given) and (
+            (isinstance(node.func, ast.Attribute) and _is_user(node.func.value, users))
+            or any(_is_user(arg, users) for arg in given)
+        ):
+            # user.has_study_perms(perm, study), can_edit(request.user, study)
+            return [USER_ASKED]
+    if isinstance(node, ast.Name) and node.id in tested:
+        return list(tested[node.id])
     return None
 
 

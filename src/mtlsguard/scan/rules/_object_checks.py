@@ -141,7 +141,10 @@ def _attribute_keys(
     """URL keys behind the view's properties a permission reads (``view.workspace_slug``)."""
     for name in {a for m in methods for a in m.facts.capabilities.view_attributes}:
         hit = ctx.project.method(cls, name)
-        if hit is not None:
+        if hit is not None and any(
+            isinstance(d, Ref) and d.short in ("property", "cached_property")
+            for d in hit[1].decorators
+        ):
             yield from hit[1].facts.capabilities.view_kwargs
 
 
