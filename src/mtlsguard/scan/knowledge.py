@@ -75,9 +75,15 @@ KNOWN_PACKAGES = (
     "knox.",
 )
 
-DRF_VIEW_PACKAGES = ("rest_framework.", "rest_framework_simplejwt.views.")
-"""Prefixes of view classes built on DRF: DRF's own, and djangorestframework-simplejwt's views
-(documented subclasses of ``rest_framework.generics.GenericAPIView``)."""
+DRF_VIEW_PACKAGES = (
+    "rest_framework.",
+    "rest_framework_simplejwt.views.",
+    "rest_framework_json_api.views.",
+)
+"""Prefixes of view classes built on DRF: DRF's own, djangorestframework-simplejwt's views
+(documented subclasses of ``rest_framework.generics.GenericAPIView``) and
+django-rest-framework-json-api's (``ModelViewSet``, ``ReadOnlyModelViewSet``,
+``RelationshipView``: DRF viewsets and generic views that keep DRF's permission handling)."""
 
 OPEN_DRF_VIEWS = ("rest_framework_simplejwt.views.",)
 """External DRF views whose ``permission_classes`` and ``authentication_classes`` are ``()``:

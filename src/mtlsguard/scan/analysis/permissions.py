@@ -87,6 +87,21 @@ def view_permission_classes(
     given = route.initkwarg("permission_classes")
     if given is not None:
         return given, "as_view(permission_classes=...)"
+    for entry in cls.mro:
+        # @permission_classes((IsAuthenticated,)) on a class sets the attribute after its body
+        local = project.class_named(entry)
+        if local is None:
+            break
+        for deco in local.decorators:
+            if (
+                isinstance(deco, Call)
+                and isinstance(deco.func, Ref)
+                and deco.func.name == "rest_framework.decorators.permission_classes"
+                and deco.args
+            ):
+                return deco.args[0], f"@permission_classes on {short_of(local.qualname)}"
+        if "permission_classes" in local.attributes:
+            break
     found = project.attribute(cls, "permission_classes")
     if found is not None:
         return found[1], f"{short_of(found[0].qualname)}.permission_classes"
