@@ -2,9 +2,10 @@
 
 Lookit's study views: ``test_func = user_can_edit_study`` (a method under a second name), whose
 answer is ``user.is_researcher and user.has_study_perms(perm, self.get_object())``, or the same
-through locals (``has_perms = ...; return is_researcher and has_perms``): the object the view
-serves passed a check given the user. The twins: a test about the user alone (a role: low), and
-one that hands the object to a predicate that never sees the user (still high).
+through locals (``user: User = self.request.user``, ``has_perms = ...; return is_researcher and
+has_perms``): the object the view serves passed a check given the user. The twins: a test about the
+user alone (a role: low), and one that hands the object to a predicate that never sees the user
+(still high).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class S1(LoginRequiredMixin, UserPassesTestMixin, DetailView):
     model = Study
 
     def test_func(self):
-        user = self.request.user
+        user: object = self.request.user
         study = self.get_object()
         return user.is_researcher and user.has_study_perms("READ", study)
 

@@ -105,16 +105,18 @@ def owner_locals(func: FunctionNode) -> frozenset[str]:
 
 
 def user_aliases(func: FunctionNode) -> frozenset[str]:
-    """Locals holding the requesting user (``current = request.user``)."""
-    return frozenset(
-        target.id
-        for node in own_nodes(func)
-        if isinstance(node, ast.Assign)
-        and requester(node.value)
-        and _root(node.value)[-1] == "user"
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    )
+    """Locals holding the requesting user (``current = request.user``; ``user: User = ...``)."""
+    found: set[str] = set()
+    for node in own_nodes(func):
+        if isinstance(node, ast.Assign):
+            value, targets = node.value, node.targets
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            value, targets = node.value, [node.target]
+        else:
+            continue
+        if requester(value) and _root(value)[-1] == "user":
+            found.update(t.id for t in targets if isinstance(t, ast.Name))
+    return frozenset(found)
 
 
 def _mismatch(
