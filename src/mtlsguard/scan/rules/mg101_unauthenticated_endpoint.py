@@ -20,40 +20,39 @@ that turns the ``PermissionDenied`` of a helper given the request into a refusal
 redirect_to_login(...)``), is protected. A DRF view whose
 permissions sit in a misspelt attribute (``permissions = [...]``) says so.
 
-**Severity.** High when the view reads a model owned by a user (directly or through a tenant),
-looks at ``request.user``, or fetches a user's record by a caller-chosen key. Views that touch
-no user data (a constant page, a public model) and sign-in, sign-out, password-reset, signup,
-health, schema, autoconfig and version endpoints are reported as ``info``, with the reason in
-the evidence; so are reads a view opens with ``AllowAny`` itself over a queryset computed per
-user by code that looks at the user (``get_events_for_user(request.user)``: a public API);
-views that read no model owned by a user and look at ``request.user`` only to choose what a
-signed-in or anonymous caller sees (``if request.user.is_authenticated:``); and views whose
-records are named by a random token field the server generated (``code =
-UUIDField(default=uuid4)``, not the primary key: a capability link); so are routes that only read
-a queryset narrowed by a constant public-visibility filter (``filter(is_public=True)``,
-``exclude(privacy="private")``: records their owners published). A project middleware that
-refuses after a user check, but only under a condition it computes at run time (``if
-request.admin_namespace: return self.check_admin(request)``), leaves the route's authentication
-undecided: at most ``medium`` with low confidence.
-A view of a reusable app that no URLconf the scan read routes (listed as ``<unrouted>/...``:
-the site, or code such as ``AppConfig.get_urls()`` that the scanner cannot resolve, mounts it)
-is ``low`` with low confidence: a ``login_required()`` applied where it is routed is not seen.
-A create view (no URL parameters) whose ``form_valid()``/``perform_create()`` sets the owner
-foreign key to ``request.user`` before saving is ``medium``: it fails for an anonymous caller and
-its ``GET`` is an empty form, so only the login wall is missing. A DRF route that serves single
-objects through DRF's own ``get_object()`` behind a permission class that allows every request
-but checks each object against the user in ``has_object_permission`` is ``info``: the object
-check decides (a list, or a ``get_object()`` override that never calls
-``check_object_permissions()``, stays high). A route that only reads (every open method is
-``GET``/``HEAD``/``OPTIONS``, or a function view whose code writes nothing through the ORM),
-fetches no record related to a user by a caller-chosen key, and reads only models that belong to
-no user or account (at most an author or a role: ``creator``, ``*_by``, ``lead``,
+**Severity.** High when the view reads a model owned by a user (directly or through a tenant), looks
+at ``request.user``, or fetches a user's record by a caller-chosen key. Views that touch no user
+data (a constant page, a public model) and sign-in, sign-out, password-reset, signup, health,
+schema, autoconfig and version endpoints are reported as ``info``, with the reason in the evidence;
+so are reads a view opens with ``AllowAny`` itself over a queryset computed per user by code that
+looks at the user (``get_events_for_user(request.user)``: a public API); views that read no model
+owned by a user and look at ``request.user`` only to choose what a signed-in or anonymous caller
+sees (``if request.user.is_authenticated:``); and views whose records are named by a random token
+field the server generated (``code = UUIDField(default=uuid4)``, not the primary key: a capability
+link) or only by fields named as secrets (``activation_key``, ``token``, ``secret``, ``guid``); so
+are routes that only read a queryset narrowed by a constant public-visibility filter
+(``filter(is_public=True)``, ``exclude(privacy="private")``: records their owners published). A
+project middleware that refuses after a user check, but only under a condition it computes at run
+time (``if request.admin_namespace: return self.check_admin(request)``), leaves the route's
+authentication undecided: at most ``medium`` with low confidence. A view of a reusable app that no
+URLconf the scan read routes (listed as ``<unrouted>/...``: the site, or code such as
+``AppConfig.get_urls()`` that the scanner cannot resolve, mounts it) is ``low`` with low confidence:
+a ``login_required()`` applied where it is routed is not seen. A create view (no URL parameters)
+whose ``form_valid()``/``perform_create()`` sets the owner foreign key to ``request.user`` before
+saving is ``medium``: it fails for an anonymous caller and its ``GET`` is an empty form, so only the
+login wall is missing. A DRF route that serves single objects through DRF's own ``get_object()``
+behind a permission class that allows every request but checks each object against the user in
+``has_object_permission`` is ``info``: the object check decides (a list, or a ``get_object()``
+override that never calls ``check_object_permissions()``, stays high). A route that only reads
+(every open method is ``GET``/``HEAD``/``OPTIONS``, or a function view whose code writes nothing
+through the ORM), fetches no record related to a user by a caller-chosen key, and reads only models
+that belong to no user or account (at most an author or a role: ``creator``, ``*_by``, ``lead``,
 ``assigned_to``) is ``low``: the shape of public content (catalogues, articles, search, feeds),
-which on the hand-reviewed real projects was public by design far more often than not. So is
-such a route that looks at ``request.user`` only to adapt what it shows (a visibility filter, an
-``is_staff`` branch; not one that shows the account's data such as ``request.user.email``), and
-one whose records belong only to a tenant (with its own reason). The evidence says so; if the
-records are private the remedy is the same.
+which on the hand-reviewed real projects was public by design far more often than not. So is such a
+route that looks at ``request.user`` only to adapt what it shows (a visibility filter, an
+``is_staff`` branch; not one that shows the account's data such as ``request.user.email``), and one
+whose records belong only to a tenant (with its own reason). The evidence says so; if the records
+are private the remedy is the same.
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application

@@ -1,0 +1,90 @@
+"""An open view naming its record only by a field named as a secret is a capability link.
+
+``get_object_or_404(Registration, activation_key=activation_key)`` (Nitrate's account
+activation), ``get_object_or_404(MachineGroup, key=key)`` (Sal's 128-character machine key):
+whoever holds the link or the key was handed it, whatever default the scan can or cannot see
+(the value is set in ``save()`` or by a manager). Informational, as for a random token field.
+The twin names the record by its primary key: still high.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mtlsguard.findings.model import ScanResult, Severity
+from tests.scan.projects import scan
+
+FILES = {
+    "app/models.py": """\
+from django.conf import settings
+from django.db import models
+
+
+class Registration(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE)
+    activation_key = models.CharField(max_length=64)
+    confirmed = models.BooleanField(default=False)
+
+
+class MachineGroup(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE)
+    key = models.CharField(max_length=128)
+    name = models.CharField(max_length=50)
+""",
+    "app/views.py": """\
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+
+from app.models import MachineGroup, Registration
+
+
+def confirm(request, activation_key):
+    registration = get_object_or_404(Registration, activation_key=activation_key)
+    registration.confirmed = True
+    registration.save()
+    return HttpResponse("ok")
+
+
+def usage(request, key):
+    group = get_object_or_404(MachineGroup, key=key)
+    return HttpResponse(group.name)
+
+
+def group_by_id(request, pk):
+    group = get_object_or_404(MachineGroup, pk=pk)
+    return HttpResponse(group.name)
+""",
+    "proj/urls.py": """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [
+    path("confirm/<str:activation_key>/", views.confirm),
+    path("usage/<str:key>/", views.usage),
+    path("groups/<int:pk>/", views.group_by_id),
+]
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
+    return scan(Path(tmp_path_factory.mktemp("secret_named_lookups")), FILES)
+
+
+def _mg101(result: ScanResult) -> dict[str, Severity]:
+    return {f.view.rsplit(".", 1)[-1]: f.severity for f in result.findings if f.rule_id == "MG101"}
+
+
+def test_records_named_only_by_a_secret_field_are_informational(result: ScanResult) -> None:
+    found = _mg101(result)
+    assert found["confirm"] is Severity.INFO
+    assert found["usage"] is Severity.INFO
+
+
+def test_records_named_by_their_id_stay_high(result: ScanResult) -> None:
+    found = _mg101(result)
+    assert found["group_by_id"] is Severity.HIGH
