@@ -3,14 +3,16 @@
 wger's base viewset loads each ``(Model, key)`` listed by ``self.get_owner_objects()`` from
 ``request.data`` and raises ``PermissionDenied`` unless its owner is ``request.user``; each
 concrete viewset lists its keys. The posted ids are checked: no finding. The same viewset
-without the refusal, and a plain ``ModelViewSet``, keep their high finding.
+without the refusal, and a plain ``ModelViewSet``, keep their high finding. Behind
+``DjangoModelPermissions`` (a subclass too) writes need the model's global ``add``/``change``
+permission, as behind ``permission_required``: medium, low confidence, saying so.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mtlsguard.findings.model import Finding, Severity
+from mtlsguard.findings.model import Confidence, Finding, Severity
 from tests.scan.projects import scan
 
 MODELS = """\
@@ -37,7 +39,7 @@ class SessionSerializer(serializers.ModelSerializer):
 
 VIEWS = """\
 from rest_framework import exceptions, viewsets
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from app.models import Session, Workout
 from app.serializers import SessionSerializer
 
@@ -88,6 +90,18 @@ class PlainSessions(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return Session.objects.filter(workout__user=self.request.user)
+
+
+class StaffModelPermissions(DjangoModelPermissions):
+    pass
+
+
+class ModelPermissionSessions(viewsets.ModelViewSet):
+    serializer_class = SessionSerializer
+    permission_classes = [IsAuthenticated, StaffModelPermissions]
+
+    def get_queryset(self):
+        return Session.objects.filter(workout__user=self.request.user)
 """
 
 URLS = """\
@@ -98,6 +112,7 @@ router = DefaultRouter()
 router.register("checked", views.CheckedSessions, basename="checked")
 router.register("unrefused", views.UnrefusedSessions, basename="unrefused")
 router.register("plain", views.PlainSessions, basename="plain")
+router.register("model-perms", views.ModelPermissionSessions, basename="model-perms")
 urlpatterns = router.urls
 """
 
@@ -124,3 +139,9 @@ def test_unchecked_twins_stay_high(tmp_path: Path) -> None:
     for name in ("UnrefusedSessions", "PlainSessions"):
         assert found[name].severity is Severity.HIGH, name
         assert "SessionSerializer.workout accepts the id of any Workout" in found[name].evidence
+
+
+def test_model_permission_writes_are_a_global_permission_gate(tmp_path: Path) -> None:
+    found = _mg108(tmp_path)["ModelPermissionSessions"]
+    assert (found.severity, found.confidence) == (Severity.MEDIUM, Confidence.LOW)
+    assert "only users with a global permission reach it (StaffModelPermissions)" in found.evidence

@@ -18,6 +18,10 @@ one user (an ``owner``/``user`` foreign key; audit columns such as ``created_by`
   relation, ``When(documents__id__in=ids, ...)`` in an annotation — with no ``if`` that
   compares the ids with something computed from the user and refuses.
 
+Staff-only views are not reported. Behind a global permission (``permission_required``, or a
+``DjangoModelPermissions`` every request must pass: writes then need the model's ``add``/
+``change`` permission) the finding is medium with low confidence, saying so.
+
 **Why.** Authorization bypass through a user-controlled key (CWE-639): the view checks who may
 call it, not which objects the ids name. Any user creates a share link for someone else's
 document, attaches another tenant's object to their own, or reads data about records they
@@ -53,15 +57,17 @@ from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan import walking
 from mtlsguard.scan.analysis.body_ids import IdListLookup, id_list_lookups
 from mtlsguard.scan.analysis.ownership import is_user_model, relation_target, user_owner_fields
+from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.relations import ModelSources, child_relation
+from mtlsguard.scan.analysis.roles import RoleGate
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.serializer_fields import WritableRelation, writable_relations
 from mtlsguard.scan.analysis.sources import SourceFunctions
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.facts.syntax import strings
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
-from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, Ref
-from mtlsguard.scan.rules._common import user_reachable, where
+from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, Ref, Seq
+from mtlsguard.scan.rules._common import permission_downgrade, user_reachable, where
 
 RULE_ID = "MG108"
 _WRITES = frozenset({"POST", "PUT", "PATCH"})
@@ -87,6 +93,11 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if reachable is None:
             continue  # anonymous (MG101's finding), staff-only or not a view of ours
         severity, confidence, note = reachable
+        if severity is None:
+            model_permissions = _model_permission_class(ctx, analysis)
+            if model_permissions:
+                gate = RoleGate("permission", model_permissions)
+                severity, confidence, note = permission_downgrade(gate)
         for location, evidence, remediation in [
             *_serializer_relations(ctx, sources, models, analysis, relations),
             *_id_lists(ctx, sources, models, analysis, lookups),
@@ -101,6 +112,30 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 evidence=f"{where(analysis)}: {evidence}{note}",
                 remediation=remediation,
             )
+
+
+_MODEL_PERMISSIONS = "rest_framework.permissions.DjangoModelPermissions"
+
+
+def _model_permission_class(ctx: RuleContext, analysis: RouteAnalysis) -> str:
+    """A ``DjangoModelPermissions`` (or subclass) every request must pass, or ``""``.
+
+    Writes then need the global ``add_``/``change_`` permission of the model: who may pick
+    which records is who holds it (staff roles, as a rule), as behind ``permission_required``.
+    """
+    cls = analysis.klass
+    if cls is None or analysis.framework != "drf":
+        return ""
+    declared = view_permission_classes(ctx.project, analysis.route, cls)
+    perms = declared[0] if declared is not None else ctx.analyzer.configuration.default_permissions
+    for item in perms.items if isinstance(perms, Seq) else ():
+        if not isinstance(item, Ref):
+            continue
+        perm = ctx.project.class_named(item.name)
+        mro = perm.mro if perm is not None else (item.name,)
+        if any(entry.startswith(_MODEL_PERMISSIONS) for entry in mro):
+            return short_of(item.name)
+    return ""
 
 
 def _owned(ctx: RuleContext, model: str | None) -> tuple[str, ...]:
