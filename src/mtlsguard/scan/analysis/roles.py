@@ -29,6 +29,7 @@ from mtlsguard.scan.facts.role_guards import admin_role
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.linearisation import Linearisation
 from mtlsguard.scan.project_model import (
+    BinOp,
     Call,
     ClassModel,
     Const,
@@ -288,11 +289,28 @@ def role_gate(
             # Only classes every request must pass (a list is an AND); IsAdminUser | AllowAny
             # restricts nobody.
             for item in perms.items:
-                base = item.func if isinstance(item, Call) else item
-                if isinstance(base, Ref) and short_of(base.name) in _STAFF_NAMES:
-                    found.append(RoleGate("staff", short_of(base.name)))
+                staff = _staff_class(item)
+                if staff:
+                    found.append(RoleGate("staff", staff))
     found.extend(_decorator_gates(project, decorators))
     return _strongest(found)
+
+
+def _staff_class(item: Expr) -> str:
+    """The staff class every request passing ``item`` must pass (``IsAdminUser``), or ``""``.
+
+    ``IsAdminUser & DjangoModelPermissions`` requires it; ``IsAdminUser | ReadOnly`` only when
+    both sides do.
+    """
+    if isinstance(item, BinOp) and item.op in ("&", "|"):
+        left, right = _staff_class(item.left), _staff_class(item.right)
+        if item.op == "&":
+            return left or right
+        return left if left and right else ""
+    base = item.func if isinstance(item, Call) else item
+    if isinstance(base, Ref) and short_of(base.name) in _STAFF_NAMES:
+        return short_of(base.name)
+    return ""
 
 
 def decorator_gate(project: ProjectModel, decorators: tuple[Expr, ...]) -> RoleGate | None:

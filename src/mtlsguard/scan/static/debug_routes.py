@@ -15,7 +15,7 @@ from dataclasses import replace
 from mtlsguard.scan.project_model import RouteModel
 from mtlsguard.scan.static.modules import ModuleFiles
 
-__all__ = ["mark_debug_only"]
+__all__ = ["debug_only_since", "mark_debug_only"]
 
 
 def mark_debug_only(
@@ -43,6 +43,22 @@ def mark_debug_only(
             route = replace(route, debug_only=True)
         marked.append(route)
     return marked
+
+
+def debug_only_since(
+    routes: list[RouteModel], start: int, stmt: ast.If, holds: bool | None
+) -> None:
+    """Mark ``routes[start:]`` debug-only when ``stmt`` added them under a DEBUG test.
+
+    ``if settings.DEBUG: urlpatterns += debug_urls.urlpatterns`` (or ``include(...)``): routes
+    declared in another module, development-only because of where they are added. When both
+    branches were taken (the settings' DEBUG unknown) and there is an ``else``, the body's routes
+    cannot be told from the others: none is marked.
+    """
+    if holds is False or not _debug_test(stmt.test) or (holds is None and stmt.orelse):
+        return
+    for index in range(start, len(routes)):
+        routes[index] = replace(routes[index], debug_only=True)
 
 
 def _debug_blocks(body: list[ast.stmt]) -> Iterator[tuple[int, int]]:

@@ -21,6 +21,7 @@ from mtlsguard.scan.static.admin_site import AdminSiteRoutes
 from mtlsguard.scan.static.app_hooks import CMS_PAGE, cms_apphook_urls, hook_definitions
 from mtlsguard.scan.static.builder import ModelBuilder
 from mtlsguard.scan.static.conditions import StaticValues
+from mtlsguard.scan.static.debug_routes import debug_only_since
 from mtlsguard.scan.static.factories import FactoryWalker
 from mtlsguard.scan.static.routers import RouterRoutes, join_route
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
@@ -228,8 +229,10 @@ class UrlConfWalker(FactoryWalker):
             # The branch the evaluated settings take; both when it cannot be known.
             holds = self.values.truth(module, stmt.test) if self.values is not None else None
             taken = {True: stmt.body, False: stmt.orelse, None: stmt.body + stmt.orelse}[holds]
+            start = len(self.routes)
             for sub in taken:
                 self._statement(module, sub, scope)
+            debug_only_since(self.routes, start, stmt, holds)
         elif isinstance(stmt, ast.Try):
             for sub in stmt.body + stmt.orelse:
                 self._statement(module, sub, scope)
