@@ -347,6 +347,8 @@ class SettingsModel:
     """Where the settings module (or one it star-imports) hands its own namespace to code
     (``helper(globals())``, ``globals().update(...)``), as ``path:line call()``: names the
     source never assigns may still be set at run time, so an absent setting is unknown."""
+    configuration: str = ""
+    """The django-configurations class whose attributes are the settings, if any."""
 
     def get(self, name: str) -> SettingValue | None:
         """The setting ``name``, if assigned."""

@@ -250,6 +250,12 @@ def build_static_project(root: Path, resolution: Resolution | None = None) -> St
     if settings is not None:
         urlconf = run.urlconf(settings)
         run.want_settings_code(settings)
+        if settings.configuration:
+            run.assumptions.append(
+                f"{settings.module} is a django-configurations module: the settings of class "
+                f"{settings.configuration} were used (a production one when it has one; "
+                "DJANGO_CONFIGURATION picks another at run time)"
+            )
         for name in ("INSTALLED_APPS", "MIDDLEWARE"):
             found = settings.get(name)
             if found is not None and isinstance(found.value, Unknown):

@@ -15,17 +15,15 @@ from mtlsguard.findings.model import Location, Unresolved
 from mtlsguard.scan import walking
 from mtlsguard.scan.project_model import (
     BinOp,
-    Call,
     Const,
     Expr,
-    IfExpr,
     Mapping,
-    Ref,
     Seq,
     SettingsModel,
     SettingValue,
     Unknown,
 )
+from mtlsguard.scan.static.configurations import configuration_bodies
 from mtlsguard.scan.static.folding import fold_string, static_string
 from mtlsguard.scan.static.layout import (
     SKIP_DIRS,
@@ -47,6 +45,7 @@ from mtlsguard.scan.static.settings_values import (
     comprehension,
     copied,
     env_schema,
+    is_conditional,
     spliced,
     with_schema_default,
 )
@@ -80,10 +79,14 @@ def evaluate_settings(
         return None
     evaluator = _Evaluator(tree, notes if notes is not None else [])
     evaluator.module(module, conditional=False)
+    configuration, bodies = configuration_bodies(tree, module) or ("", [])
+    for body in bodies:
+        evaluator.statements(module, body, conditional=False)
     return SettingsModel(
         module=module_name,
         values=evaluator.values,
         injected_by=tuple(dict.fromkeys(evaluator.injections)),
+        configuration=configuration,
     )
 
 
@@ -204,7 +207,7 @@ class _Evaluator:
         if isinstance(target, ast.Name) and target.id.isupper():
             value = self.value(module, node)
             self.values[target.id] = SettingValue(
-                value, module.location(stmt), conditional or _is_conditional(value)
+                value, module.location(stmt), conditional or is_conditional(value)
             )
         elif isinstance(target, ast.Name):
             if isinstance(node, ast.Call) and self.tree.dotted_of(module, node.func) in ENV_SCHEMAS:
@@ -434,14 +437,3 @@ def _reads_environment(node: ast.expr) -> bool:
         and not (isinstance(n.func, ast.Attribute) and n.func.attr == "format")
         for n in walking.walk(node)
     )
-
-
-def _is_conditional(value: Expr) -> bool:
-    if isinstance(value, IfExpr):
-        return True
-    if isinstance(value, Call) and isinstance(value.func, Ref):
-        # os.environ.get(...), env.bool(...), config(...): decided at deploy time.
-        return True
-    if isinstance(value, Seq):
-        return any(_is_conditional(v) for v in value.items)
-    return False

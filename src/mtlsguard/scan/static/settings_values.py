@@ -20,13 +20,14 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from mtlsguard.scan.project_model import Call, Const, Expr, Ref, Seq, Unknown
+from mtlsguard.scan.project_model import Call, Const, Expr, IfExpr, Ref, Seq, Unknown
 
 __all__ = [
     "ENV_SCHEMAS",
     "comprehension",
     "copied",
     "env_schema",
+    "is_conditional",
     "spliced",
     "with_schema_default",
 ]
@@ -124,3 +125,15 @@ def _keeps(test: ast.expr, name: str, item: Expr, value: Value) -> bool | None:
         inside = any(isinstance(i, Const) and i.value == item.value for i in right.items)
         return inside == isinstance(op, ast.In)
     return None
+
+
+def is_conditional(value: Expr) -> bool:
+    """A value decided at deploy time (``a if x else b``, ``env.bool(...)``, a list of one)."""
+    if isinstance(value, IfExpr):
+        return True
+    if isinstance(value, Call) and isinstance(value.func, Ref):
+        # os.environ.get(...), env.bool(...), config(...): decided at deploy time.
+        return True
+    if isinstance(value, Seq):
+        return any(is_conditional(v) for v in value.items)
+    return False
