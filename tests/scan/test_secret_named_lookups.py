@@ -1,10 +1,11 @@
 """An open view naming its record only by a field named as a secret is a capability link.
 
 ``get_object_or_404(Registration, activation_key=activation_key)`` (Nitrate's account
-activation), ``get_object_or_404(MachineGroup, key=key)`` (Sal's 128-character machine key):
-whoever holds the link or the key was handed it, whatever default the scan can or cannot see
-(the value is set in ``save()`` or by a manager). Informational, as for a random token field.
-The twin names the record by its primary key: still high.
+activation), ``get_object_or_404(MachineGroup, api_key=api_key)``: whoever holds the link or the
+key was handed it, whatever default the scan can or cannot see (the value is set in ``save()`` or
+by a manager). Informational, as for a random token field. The twins name the record by its
+primary key, or by a bare ``key`` (an issue key such as ``PROJ-12`` is an identifier anyone can
+read): still high.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ class Registration(models.Model):
 
 class MachineGroup(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE)
-    key = models.CharField(max_length=128)
+    api_key = models.CharField(max_length=128)
+    key = models.CharField(max_length=20)
     name = models.CharField(max_length=50)
 """,
     "app/views.py": """\
@@ -47,7 +49,12 @@ def confirm(request, activation_key):
     return HttpResponse("ok")
 
 
-def usage(request, key):
+def usage(request, api_key):
+    group = get_object_or_404(MachineGroup, api_key=api_key)
+    return HttpResponse(group.name)
+
+
+def group_by_key(request, key):
     group = get_object_or_404(MachineGroup, key=key)
     return HttpResponse(group.name)
 
@@ -63,7 +70,8 @@ from app import views
 
 urlpatterns = [
     path("confirm/<str:activation_key>/", views.confirm),
-    path("usage/<str:key>/", views.usage),
+    path("usage/<str:api_key>/", views.usage),
+    path("by-key/<str:key>/", views.group_by_key),
     path("groups/<int:pk>/", views.group_by_id),
 ]
 """,
@@ -85,6 +93,7 @@ def test_records_named_only_by_a_secret_field_are_informational(result: ScanResu
     assert found["usage"] is Severity.INFO
 
 
-def test_records_named_by_their_id_stay_high(result: ScanResult) -> None:
+def test_records_named_by_id_or_a_bare_key_stay_high(result: ScanResult) -> None:
     found = _mg101(result)
     assert found["group_by_id"] is Severity.HIGH
+    assert found["group_by_key"] is Severity.HIGH

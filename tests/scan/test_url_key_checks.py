@@ -7,7 +7,8 @@ wrapper looks the caller's membership up with ``kwargs["slug"]``/``kwargs["proje
 answers 403 otherwise (``@allow_permission([...])``). Querysets and lookups scoped by those
 same URL keys (``super().get_queryset().filter(project_id=self.kwargs.get("project_id"))``,
 ``Issue.objects.get(workspace__slug=slug, project_id=project_id, pk=pk)``) serve the checked
-project's records. The twins: the same viewset with no check, and one whose decorator only logs.
+project's records. The twins: the same viewset with no check, one whose decorator only logs, and
+one whose decorator looks the membership up but never refuses.
 """
 
 from __future__ import annotations
@@ -105,6 +106,21 @@ def allow_permission(allowed_roles, level="PROJECT"):
     return decorator
 
 
+def track_membership(name):
+    def decorator(view_func):
+        def _wrapped_view(instance, request, *args, **kwargs):
+            request.is_member = ProjectMember.objects.filter(
+                member=request.user,
+                project__workspace__slug=kwargs["slug"],
+                project_id=kwargs["project_id"],
+            ).exists()
+            return view_func(instance, request, *args, **kwargs)
+
+        return _wrapped_view
+
+    return decorator
+
+
 def log_calls(name):
     def decorator(view_func):
         def _wrapped_view(instance, request, *args, **kwargs):
@@ -189,7 +205,7 @@ class DecoratedIssueViewSet(BaseViewSet):
         return Response({"name": issue.name})
 
 
-from app.decorators import log_calls
+from app.decorators import log_calls, track_membership
 
 
 class LoggedIssueViewSet(BaseViewSet):
@@ -206,6 +222,24 @@ class LoggedIssueViewSet(BaseViewSet):
         )
 
     @log_calls("list")
+    def list(self, request, slug, project_id):
+        return Response([i.name for i in self.get_queryset()])
+
+
+class TrackedIssueViewSet(BaseViewSet):
+    model = Issue
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .filter(
+                workspace__slug=self.kwargs.get("slug"),
+                project_id=self.kwargs.get("project_id"),
+            )
+        )
+
+    @track_membership("list")
     def list(self, request, slug, project_id):
         return Response([i.name for i in self.get_queryset()])
 """,
@@ -245,6 +279,10 @@ urlpatterns += [
     path(
         "log/<str:slug>/projects/<int:project_id>/issues/",
         views.LoggedIssueViewSet.as_view({"get": "list"}),
+    ),
+    path(
+        "tracked/<str:slug>/projects/<int:project_id>/issues/",
+        views.TrackedIssueViewSet.as_view({"get": "list"}),
     ),
 ]
 """,
@@ -289,3 +327,5 @@ def test_unchecked_and_merely_decorated_viewsets_stay_reported(result: ScanResul
     found = _found(result)
     assert {("MG103", "OpenIssueViewSet"), ("MG104", "OpenIssueViewSet")} <= found
     assert ("MG103", "LoggedIssueViewSet") in found
+    # a decorator that looks the membership up but lets every request through checks nothing
+    assert ("MG103", "TrackedIssueViewSet") in found

@@ -42,8 +42,13 @@ _VERSION_INFO = re.compile(
 name, so ``document_version`` (a user's record) is not one."""
 _VIEW_ACTIONS = ("list", "create", "retrieve", "update", "partial_update", "destroy")
 _MAX_DEPTH = 2
-_SECRET_FIELD = re.compile(r"(^|_)(token|secret|signature|key|hash|guid|activation)s?($|_)")
-"""Field names that say the value is a secret handed to its holder (``pk`` does not match)."""
+_SECRET_FIELD = re.compile(
+    r"(^|_)(token|secret|signature|guid)s?$"
+    r"|(^|_)(api|access|activation|auth|private|invite|invitation|confirmation|reset|share"
+    r"|unsubscribe)_key$"
+)
+"""Field names that say the value is a secret handed to its holder. A bare ``key`` or ``hash``
+does not (an issue key such as ``PROJ-12`` or a commit hash is an identifier anyone can read)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +185,8 @@ def _token_keyed(project: ProjectModel, lookup: ObjectLookup) -> bool:
 
     The caller names the record by a token the server generated (not the primary key, an
     identifier shown in lists): whoever has the link was handed it, as MG104 judges. So does a
-    lookup only by fields named as secrets (``activation_key``, ``token``, ``secret``, ``guid``,
-    ``hash``), whose default the scan may not see (set in ``save()``, by a manager).
+    lookup only by fields named as secrets (``activation_key``, ``token``, ``secret``, ``guid``),
+    whose default the scan may not see (set in ``save()``, by a manager).
     """
     fields = random_fields(project, lookup.model)
     heads = {key.split("__")[0] for key in lookup.caller_fields}

@@ -8,10 +8,12 @@ a permission check about another object (as what it is asked about) but never on
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule
+from mtlsguard.scan import walking
 from mtlsguard.scan.analysis.object_checks import owning_class
 from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_user_model
 from mtlsguard.scan.analysis.permissions import view_permission_classes
@@ -20,6 +22,7 @@ from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.facts.account_reads import ACCOUNT_FLAGS
+from mtlsguard.scan.facts.guards import denies
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import (
     Call,
@@ -74,7 +77,7 @@ def decorator_checked_keys(
             func = ctx.project.function_named(deco.name, parse=False)
             if func is not None:
                 keys.update(func.facts.checked_url_keys)
-                keys.update(_membership_keys(func))
+                keys.update(_membership_keys(ctx, func))
             continue
         if not (isinstance(deco, Call) and isinstance(deco.func, Ref)):
             continue
@@ -86,18 +89,27 @@ def decorator_checked_keys(
             keys.update(_strings(deco))
         if func is not None:
             keys.update(func.facts.checked_url_keys)
-            keys.update(_membership_keys(func))
+            keys.update(_membership_keys(ctx, func))
     if analysis.klass is not None and analysis.framework == "drf":
         keys.update(permission_checked_keys(ctx, analysis, analysis.klass))
     return keys
 
 
-def _membership_keys(func: FunctionModel) -> Iterator[str]:
-    """URL keys a decorator factory's wrapper looks up together with the caller.
+def _membership_keys(ctx: RuleContext, func: FunctionModel) -> Iterator[str]:
+    """URL keys a decorator factory's wrapper looks up together with the caller, then refuses.
 
     Plane's ``@allow_permission([...])``: ``ProjectMember.objects.filter(member=request.user,
-    project_id=kwargs["project_id"]).exists()`` decides whether the view runs, else 403.
+    project_id=kwargs["project_id"]).exists()`` decides whether the view runs, else 403. A
+    decorator that only records or reads such a row and lets every request through checks
+    nothing: its body must refuse somewhere (a ``raise``, a 401/403/404 or redirect returned).
     """
+    if not any(lk.user_scoped and lk.server_keys for lk in func.facts.lookups):
+        return
+    node = ctx.sources().node(func.location.path, func.location.line)
+    if node is None or not any(
+        isinstance(stmt, ast.stmt) and denies(stmt) for stmt in walking.walk(node)
+    ):
+        return
     for lookup in func.facts.lookups:
         if lookup.user_scoped and not lookup.checked and lookup.server_keys:
             yield from lookup.url_kwargs
