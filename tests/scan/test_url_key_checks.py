@@ -149,39 +149,29 @@ class BaseViewSet(viewsets.ModelViewSet):
         return self.kwargs.get("project_id", None)
 
 
-class IssueViewSet(BaseViewSet):
+class FilteredIssues(BaseViewSet):
+    model = Issue
+
+    def get_queryset(self):
+        return Issue.objects.filter(
+            workspace__slug=self.kwargs.get("slug"),
+            project_id=self.kwargs.get("project_id"),
+        )
+
+    def retrieve(self, request, slug, project_id, pk):
+        issue = Issue.objects.get(workspace__slug=slug, project_id=project_id, pk=pk)
+        return Response({"name": issue.name})
+
+
+class IssueViewSet(FilteredIssues):
     permission_classes = [ProjectEntityPermission]
-    model = Issue
-
-    def get_queryset(self):
-        return Issue.objects.filter(
-            workspace__slug=self.kwargs.get("slug"),
-            project_id=self.kwargs.get("project_id"),
-        )
-
-    def retrieve(self, request, slug, project_id, pk):
-        issue = Issue.objects.get(workspace__slug=slug, project_id=project_id, pk=pk)
-        return Response({"name": issue.name})
 
 
-class OpenIssueViewSet(BaseViewSet):
-    model = Issue
-
-    def get_queryset(self):
-        return Issue.objects.filter(
-            workspace__slug=self.kwargs.get("slug"),
-            project_id=self.kwargs.get("project_id"),
-        )
-
-    def retrieve(self, request, slug, project_id, pk):
-        issue = Issue.objects.get(workspace__slug=slug, project_id=project_id, pk=pk)
-        return Response({"name": issue.name})
+class OpenIssueViewSet(FilteredIssues):
+    pass
 
 
-from app.decorators import allow_permission
-
-
-class DecoratedIssueViewSet(BaseViewSet):
+class NarrowedIssues(BaseViewSet):
     model = Issue
 
     def get_queryset(self):
@@ -194,6 +184,11 @@ class DecoratedIssueViewSet(BaseViewSet):
             )
         )
 
+
+from app.decorators import allow_permission, log_calls, track_membership
+
+
+class DecoratedIssueViewSet(NarrowedIssues):
     @allow_permission(["ADMIN", "MEMBER"])
     def list(self, request, slug, project_id):
         issues = self.get_queryset()
@@ -205,40 +200,13 @@ class DecoratedIssueViewSet(BaseViewSet):
         return Response({"name": issue.name})
 
 
-from app.decorators import log_calls, track_membership
-
-
-class LoggedIssueViewSet(BaseViewSet):
-    model = Issue
-
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .filter(
-                workspace__slug=self.kwargs.get("slug"),
-                project_id=self.kwargs.get("project_id"),
-            )
-        )
-
+class LoggedIssueViewSet(NarrowedIssues):
     @log_calls("list")
     def list(self, request, slug, project_id):
         return Response([i.name for i in self.get_queryset()])
 
 
-class TrackedIssueViewSet(BaseViewSet):
-    model = Issue
-
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .filter(
-                workspace__slug=self.kwargs.get("slug"),
-                project_id=self.kwargs.get("project_id"),
-            )
-        )
-
+class TrackedIssueViewSet(NarrowedIssues):
     @track_membership("list")
     def list(self, request, slug, project_id):
         return Response([i.name for i in self.get_queryset()])

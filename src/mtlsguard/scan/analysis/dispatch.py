@@ -136,13 +136,11 @@ def predicate(
     """
     if not name.endswith("()"):
         found = project.method(cls, name)
-        if found is None:
+        alias = project.attribute(cls, name) if found is None else None
+        if alias is not None and isinstance(alias[1], Ref) and "." not in alias[1].name:
             # test_func = user_can_edit_study: a method of the class under a second name
-            alias = project.attribute(cls, name)
-            value = alias[1] if alias is not None else None
-            if isinstance(value, Ref) and "." not in value.name:
-                found = project.method(alias[0], value.name) if alias is not None else None
-                name = value.name if found is not None else name
+            found = project.method(alias[0], alias[1].name)
+            name = alias[1].name if found is not None else name
         return (name, found[1]) if found is not None else None
     getter = project.method(cls, name[:-2])
     if getter is None:

@@ -17,11 +17,13 @@ from mtlsguard.scan.facts.syntax import MANAGERS, mentions_user, own_nodes, thro
 from mtlsguard.scan.facts.walk import FunctionWalk, collects, on_call
 from mtlsguard.scan.project_model import ObjectLookup, Ref
 
-__all__ = ["caller_key"]
+__all__ = ["SINGLE_FETCHES", "caller_key"]
 
 _CHAINED = (ast.Attribute, ast.Call)
 """Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
 
+SINGLE_FETCHES = frozenset({"get", "get_object_or_404"})
+"""``ObjectLookup.kind`` values fetching one record, by any key (a ``filter`` may list many)."""
 _OWNER_WORDS = ("user", "owner", "author", "created_by", "account_holder", "member", "customer")
 
 

@@ -18,7 +18,7 @@ import operator
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import REQUEST_INPUT
-from mtlsguard.scan.facts.lookups import caller_key
+from mtlsguard.scan.facts.lookups import SINGLE_FETCHES, caller_key
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user, own_nodes
 from mtlsguard.scan.project_model import ObjectFlow, ObjectLookup
 
@@ -77,9 +77,6 @@ def _from_request_context(subs: list[ast.AST]) -> bool:
     return any(n.id == "request" for n in names) and not any(
         isinstance(n, ast.Attribute) and n.attr in REQUEST_INPUT for n in subs
     )
-
-
-_SINGLE = frozenset({"get", "get_object_or_404"})
 
 
 def _record_keys(keys: tuple[str, ...]) -> bool:
@@ -154,9 +151,10 @@ class _Flow:
         )
         helper = _self_method(value) if isinstance(value, ast.Call) else ""
         # a get() names one record by any key (slug, api_key); a filter() by an id only
-        if (lookup is not None and (lookup.kind in _SINGLE or _record_keys(lookup.url_kwargs))) or (
-            helper and self._keyed_call(value)
-        ):
+        if (
+            lookup is not None
+            and (lookup.kind in SINGLE_FETCHES or _record_keys(lookup.url_kwargs))
+        ) or (helper and self._keyed_call(value)):
             keys = lookup.url_kwargs if lookup is not None else self._keys(value)
             request = any(k in self.tainted or k.startswith("request.") for k in keys)
             for name in names:

@@ -9,12 +9,21 @@ from dataclasses import replace
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.scan.analysis.caller_owned import caller_scoped
 from mtlsguard.scan.analysis.ownership import tenant_paths
+from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.relation_names import shared_relation
 from mtlsguard.scan.analysis.roles import RoleGate
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import BinOp, Const, Expr, IfExpr, ProjectModel, Unary
+from mtlsguard.scan.project_model import (
+    BinOp,
+    ClassModel,
+    Const,
+    Expr,
+    IfExpr,
+    ProjectModel,
+    Unary,
+)
 
 __all__ = [
     "ATTRIBUTION_NOTE",
@@ -22,6 +31,7 @@ __all__ = [
     "at_most_medium",
     "attribution_only",
     "describe_protections",
+    "effective_permissions",
     "number",
     "permission_downgrade",
     "test_suite_settings",
@@ -195,6 +205,16 @@ def test_suite_settings(ctx: RuleContext, findings: Iterable[Finding]) -> Iterat
             "reusable app's), not a deployment's: informational"
         )
         yield replace(found, severity=Severity.INFO, evidence=found.evidence + note)
+
+
+def effective_permissions(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> Expr:
+    """The permission classes DRF runs for ``analysis``: the view's own, else the settings'.
+
+    ``as_view(permission_classes=...)``, the class attribute along the MRO or a
+    ``@permission_classes`` class decorator; without any, ``DEFAULT_PERMISSION_CLASSES``.
+    """
+    declared = view_permission_classes(ctx.project, analysis.route, cls)
+    return declared[0] if declared is not None else ctx.analyzer.configuration.default_permissions
 
 
 def user_reachable(

@@ -16,13 +16,13 @@ from mtlsguard.findings.registry import Rule
 from mtlsguard.scan import walking
 from mtlsguard.scan.analysis.object_checks import owning_class
 from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_user_model
-from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.facts.account_reads import ACCOUNT_FLAGS
 from mtlsguard.scan.facts.guards import denies
+from mtlsguard.scan.facts.lookups import SINGLE_FETCHES
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import (
     Call,
@@ -34,7 +34,7 @@ from mtlsguard.scan.project_model import (
     Ref,
     Seq,
 )
-from mtlsguard.scan.rules._common import ATTRIBUTION_NOTE, where
+from mtlsguard.scan.rules._common import ATTRIBUTION_NOTE, effective_permissions, where
 
 __all__ = [
     "CALLER_RELATION_NOTE",
@@ -103,16 +103,17 @@ def _membership_keys(ctx: RuleContext, func: FunctionModel) -> Iterator[str]:
     decorator that only records or reads such a row and lets every request through checks
     nothing: its body must refuse somewhere (a ``raise``, a 401/403/404 or redirect returned).
     """
-    if not any(lk.user_scoped and lk.server_keys for lk in func.facts.lookups):
-        return
-    node = ctx.sources().node(func.location.path, func.location.line)
-    if node is None or not any(
+    keys = [
+        key
+        for lookup in func.facts.lookups
+        if lookup.user_scoped and not lookup.checked and lookup.server_keys
+        for key in lookup.url_kwargs
+    ]
+    node = ctx.sources().node(func.location.path, func.location.line) if keys else None
+    if node is not None and any(
         isinstance(stmt, ast.stmt) and denies(stmt) for stmt in walking.walk(node)
     ):
-        return
-    for lookup in func.facts.lookups:
-        if lookup.user_scoped and not lookup.checked and lookup.server_keys:
-            yield from lookup.url_kwargs
+        yield from keys
 
 
 def permission_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> set[str]:
@@ -124,10 +125,8 @@ def permission_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: Clas
     object the URL names was checked, so fetching it (or scoping by it) by that key is no IDOR.
     Reading only the account's flags (``is_authenticated``, ``is_staff``) checks nothing about it.
     """
-    declared = view_permission_classes(ctx.project, analysis.route, cls)
-    perms = declared[0] if declared is not None else ctx.analyzer.configuration.default_permissions
     keys: set[str] = set()
-    for ref in refs(perms):
+    for ref in refs(effective_permissions(ctx, analysis, cls)):
         perm = ctx.project.class_named(ref.name)
         hit = ctx.project.method(perm, "has_permission") if perm is not None else None
         if perm is None or hit is None:
@@ -190,7 +189,6 @@ def rebound(handler: FunctionModel, lookup: ObjectLookup) -> bool:
     )
 
 
-_SINGLE = frozenset({"get", "get_object_or_404"})
 _OWN_KEYS = frozenset({"pk", "id"})
 
 
@@ -210,7 +208,7 @@ def vouchers(lookups: tuple[ObjectLookup, ...]) -> dict[str, int]:
 
 def vouch(found: dict[str, int], lookup: ObjectLookup) -> None:
     """Record that ``lookup`` (a single-object fetch the view checked) vouches for its values."""
-    if lookup.kind in _SINGLE:
+    if lookup.kind in SINGLE_FETCHES:
         for key in lookup.url_kwargs:
             found.setdefault(key, lookup.line)
 

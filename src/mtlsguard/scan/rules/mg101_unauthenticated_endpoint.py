@@ -96,7 +96,6 @@ from mtlsguard.scan.analysis.object_permission_flow import (
 )
 from mtlsguard.scan.analysis.owner_create import owner_set_on_create
 from mtlsguard.scan.analysis.ownership import user_owner_fields
-from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.public_api import public_api_note
 from mtlsguard.scan.analysis.public_data import public_note, public_reads
 from mtlsguard.scan.analysis.route import RouteAnalysis
@@ -105,7 +104,12 @@ from mtlsguard.scan.analysis.unseen_bases import unseen_bases, unseen_note
 from mtlsguard.scan.analysis.visibility import visibility_helper
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import SAFE_METHODS
-from mtlsguard.scan.rules._common import describe_protections, typo_note, where
+from mtlsguard.scan.rules._common import (
+    describe_protections,
+    effective_permissions,
+    typo_note,
+    where,
+)
 
 RULE_ID = "MG101"
 
@@ -153,8 +157,7 @@ def _object_checker(ctx: RuleContext, analysis: RouteAnalysis) -> tuple[str, str
     cls = analysis.klass
     if cls is None or analysis.framework != "drf":
         return "", ""
-    declared = view_permission_classes(ctx.project, analysis.route, cls)
-    perms = declared[0] if declared is not None else ctx.analyzer.configuration.default_permissions
+    perms = effective_permissions(ctx, analysis, cls)
     return (
         deciding_object_permission(ctx.project, analysis, perms),
         bypassed_object_permission(ctx.project, analysis, perms),

@@ -38,7 +38,7 @@ medium severity (a random key cannot be enumerated; the link itself is the capab
 when the model's primary key is generated at random (``default=uuid4``) and every handler of the
 view that changes data checks the user. A route that only reads (a list route may also create) a
 queryset narrowed by a constant public-visibility filter (``filter(is_public=True)``,
-``exclude(archive_policy= PRIVATE)``) serves published records: info; its update/destroy routes are
+``exclude(archive_policy=PRIVATE)``) serves published records: info; its update/destroy routes are
 judged as before.
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, BOLA/IDOR): any
@@ -203,11 +203,12 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
 
 
 def _checked_parent_scope(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> bool:
-    """``get_queryset()`` filters by a URL key a DRF permission class checks the user on.
+    """``get_queryset()`` filters by URL keys checked against the user before every handler.
 
     doccano's ``LabelList.get_queryset`` is ``filter(project=self.kwargs["project_id"])`` and
     ``IsProjectMember.has_permission`` asks whether the user has a role in that project: the
-    list is the checked project's. Every fetch of ``get_queryset()`` must use such a key.
+    list is the checked project's. Every fetch of ``get_queryset()`` must use such a key; a
+    ``super().get_queryset().filter(...)`` (no fetch of its own) may read only such keys.
     """
     if analysis.framework != "drf":
         return False
@@ -220,9 +221,9 @@ def _checked_parent_scope(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassM
     if not lookups and not reads:
         return False
     keys = _handler_checked_keys(ctx, analysis, cls)
-    if not lookups:
-        return bool(keys) and reads <= keys
-    return bool(keys) and all(set(lk.url_kwargs) & keys for lk in lookups)
+    if not keys:
+        return False
+    return all(set(lk.url_kwargs) & keys for lk in lookups) if lookups else reads <= keys
 
 
 def _handler_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> set[str]:

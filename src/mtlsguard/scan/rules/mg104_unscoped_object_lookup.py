@@ -3,63 +3,59 @@
 **What.** A view that loads one object with ``get_object_or_404(Model, pk=pk)`` or
 ``Model.objects.get(pk=...)`` using a key the caller chose — a URL keyword argument (also
 ``kwargs.get("pk")``), an id of the request body or query string (``request.data["id"]``,
-``request.GET.get("invoice_id")``), or searches ``Model.objects.filter(name__icontains=q)`` by
-the caller's criteria — where ``Model`` belongs to a user or to a tenant (see MG103) and
-neither the lookup nor its queryset is scoped: by ``request.user``, by a tenant the request
-carries (``organizer=request.organizer``), by a parent the view fetched with the user or
-checked against it (``Note.objects.get(id=..., document=doc)`` after ``has_perm(user, doc)``),
-by ``self.get_object()``, or by a later ``qs.filter(...)`` on the user. An object checked after
-the fetch (``if doc.owner != request.user: raise PermissionDenied``, ``if not
-obj.can_view(request.user): return HttpResponseForbidden()``, a reset-token check) is not
-reported, and so is one asked through a permission tester built from it and the user (``perms
-= page.permissions_for_user(request.user)``, then ``if not perms.can_edit(): raise
-PermissionDenied``); nor is a lookup by a parent named in the URL (``workspace__slug=slug``)
-when a decorator or the handler checks that parent against the user, unless the records are
-picked by ids the caller lists (``filter(id__in=issue_ids)`` with ``issue_ids`` taken from
-``request.data``). A class-based view's ``self.pk`` is the URL's key. A model named through a
-swappable-model getter (``get_object_or_404(get_image_model(), id=image_id)``, a project
-function returning ``apps.get_model(...)`` of a setting with a string default) is the model
-the site's setting or the default names; so is a model imported inside the view function. A
-model kept on ``self`` (``model = Invoice``, ``self.model = get_image_model()`` in a method,
-``self.model_class = resolve_model_string(self.model)`` or a property returning it) is read for
-the concrete view class serving the route, also in a lookup inherited from a mixin
-(``self.model_class.objects.get(pk=pk)`` in a shared ``get_object()``); an object kept on
-the view (``self.object = ...``) and checked counts as checked, and ``get_object()`` is not
-reported when ``dispatch()``/``setup()`` (or every handler) checks the ``self.object`` it
-gave against the user, or every handler replaces it with an object it fetches and checks.
-Records
-of a model class the view took from a parent
-it checked against the user (``cls = self.page.get_submission_class()``, then
+``request.GET.get("invoice_id")``), or searches ``Model.objects.filter(name__icontains=q)`` by the
+caller's criteria — where ``Model`` belongs to a user or to a tenant (see MG103) and neither the
+lookup nor its queryset is scoped: by ``request.user``, by a tenant the request carries
+(``organizer=request.organizer``), by a parent the view fetched with the user or checked against it
+(``Note.objects.get(id=..., document=doc)`` after ``has_perm(user, doc)``), by
+``self.get_object()``, or by a later ``qs.filter(...)`` on the user. An object checked after the
+fetch (``if doc.owner != request.user: raise PermissionDenied``, ``if not
+obj.can_view(request.user): return HttpResponseForbidden()``, a reset-token check) is not reported,
+and so is one asked through a permission tester built from it and the user (``perms =
+page.permissions_for_user(request.user)``, then ``if not perms.can_edit(): raise
+PermissionDenied``); nor is a lookup by a parent named in the URL (``workspace__slug=slug``) when a
+decorator or the handler checks that parent against the user, unless the records are picked by ids
+the caller lists (``filter(id__in=issue_ids)`` with ``issue_ids`` taken from ``request.data``). A
+class-based view's ``self.pk`` is the URL's key. A model named through a swappable-model getter
+(``get_object_or_404(get_image_model(), id=image_id)``, a project function returning
+``apps.get_model(...)`` of a setting with a string default) is the model the site's setting or the
+default names; so is a model imported inside the view function. A model kept on ``self`` (``model =
+Invoice``, ``self.model = get_image_model()`` in a method, ``self.model_class =
+resolve_model_string(self.model)`` or a property returning it) is read for the concrete view class
+serving the route, also in a lookup inherited from a mixin (``self.model_class.objects.get(pk=pk)``
+in a shared ``get_object()``); an object kept on the view (``self.object = ...``) and checked counts
+as checked, and ``get_object()`` is not reported when ``dispatch()``/``setup()`` (or every handler)
+checks the ``self.object`` it gave against the user, or every handler replaces it with an object it
+fetches and checks. Records of a model class the view took from a parent it checked against the user
+(``cls = self.page.get_submission_class()``, then
 ``cls._default_manager.filter(id__in=request.GET.getlist("selected"))``, in a handler,
 ``dispatch()`` or a method they call) are reported unless reached through that parent
-(``self.page.get_submissions().filter(...)``). A form given the user validates the fields it
-cleans (a pre-fill ``Page.objects.get(id=request.POST["parent"])`` replaced by
-``form.cleaned_data["parent"]`` is not reported), not the objects handed to it:
-``if form.is_valid()`` is no check of ``page`` in ``Form(request.POST, user=request.user,
-page=page)``. A DRF viewset over the
-user model that deletes with DRF's own ``destroy()`` is reported too (medium severity, low
-confidence): whoever may delete users deletes superusers as well. Superuser-only views (also by a
-check the handler makes through a method of its view) are not reported: a superuser holds every
-permission. Staff-only views (``is_staff``, ``staff_member_required``, the admin site) are, with low
-severity and confidence: ``is_staff`` admits a user to the admin, it grants no permission on the
-object, so a staff user without it reaches any record by id. Views behind a global
-permission and lookups keyed by a ``<uuid:...>`` URL parameter get low confidence and medium
-severity; records of the user model itself get low confidence, and low severity unless the
-handler writes (a public profile is by design, changing another account is not: on the
-hand-reviewed real projects three in four were public profiles or the caller's own relations);
-lookups keyed by a secret from the link (a token) are not reported. Nor are: an object then
-checked with the caller's token (``if not default_token_generator.check_token(user, token):
-return ...``, Django's ``PasswordResetTokenGenerator``); an object handed to a method of the
-view that checks it against the user and refuses (``return self.resolve(request, uri, task)``
-with ``if not instance.has_permission(request.user): return Response(status=403)``); an object
-handed the user
-by a method of its own model that refuses unless it allows them (``obj.raise_not_editable(
-request.user)``, or ``form.save(request)`` of a form on ``instance=obj`` calling it); a record
-used only as a filter value of a second lookup scoped by the user or a parent checked against
-the user (``get_object_or_404(Membership, user=user, team=team)``); and a lookup by a field whose
-model default is a random token (``get_random_string``, ``secrets.token_*``, ``uuid4``) when
-every handler of the view that changes data checks the user (a capability link). Such a
-lookup whose changing handlers check nothing is lowered to info; a random primary key alone
+(``self.page.get_submissions().filter(...)``). A form given the user validates the fields it cleans
+(a pre-fill ``Page.objects.get(id=request.POST["parent"])`` replaced by
+``form.cleaned_data["parent"]`` is not reported), not the objects handed to it: ``if
+form.is_valid()`` is no check of ``page`` in ``Form(request.POST, user=request.user, page=page)``. A
+DRF viewset over the user model that deletes with DRF's own ``destroy()`` is reported too (medium
+severity, low confidence): whoever may delete users deletes superusers as well. Superuser-only views
+(also by a check the handler makes through a method of its view) are not reported: a superuser holds
+every permission. Staff-only views (``is_staff``, ``staff_member_required``, the admin site) are,
+with low severity and confidence: ``is_staff`` admits a user to the admin, it grants no permission
+on the object, so a staff user without it reaches any record by id. Views behind a global permission
+and lookups keyed by a ``<uuid:...>`` URL parameter get low confidence and medium severity; records
+of the user model itself get low confidence, and low severity unless the handler writes (a public
+profile is by design, changing another account is not: on the hand-reviewed real projects three in
+four were public profiles or the caller's own relations); lookups keyed by a secret from the link (a
+token) are not reported. Nor are: an object then checked with the caller's token (``if not
+default_token_generator.check_token(user, token): return ...``, Django's
+``PasswordResetTokenGenerator``); an object handed to a method of the view that checks it against
+the user and refuses (``return self.resolve(request, uri, task)`` with ``if not
+instance.has_permission(request.user): return Response(status=403)``); an object handed the user by
+a method of its own model that refuses unless it allows them
+(``obj.raise_not_editable(request.user)``, or ``form.save(request)`` of a form on ``instance=obj``
+calling it); a record used only as a filter value of a second lookup scoped by the user or a parent
+checked against the user (``get_object_or_404(Membership, user=user, team=team)``); and a lookup by
+a field whose model default is a random token (``get_random_string``, ``secrets.token_*``,
+``uuid4``) when every handler of the view that changes data checks the user (a capability link).
+Such a lookup whose changing handlers check nothing is lowered to info; a random primary key alone
 lowers only a read.
 
 It also reports (medium) an object fetched by a caller-chosen id that a permission check sees
@@ -265,8 +261,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 if capability == "checked token":
                     continue  # a capability link, and what changes data checks the user
                 if user_record:
-                    found_sev = at_most_medium(found_sev) if writes_records(handler) else None
-                    found_sev, found_conf = found_sev or Severity.LOW, Confidence.LOW
+                    # a public profile is by design; changing another account is not
+                    writes = writes_records(handler)
+                    found_sev = at_most_medium(found_sev) if writes else Severity.LOW
+                    found_conf = Confidence.LOW
                     found_note += USER_RECORD_NOTE
                 elif lookup.url_parent_keys:
                     found_note += (

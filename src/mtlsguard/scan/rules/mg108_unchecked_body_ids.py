@@ -57,7 +57,6 @@ from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan import walking
 from mtlsguard.scan.analysis.body_ids import IdListLookup, id_list_lookups
 from mtlsguard.scan.analysis.ownership import is_user_model, relation_target, user_owner_fields
-from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.relations import ModelSources, child_relation
 from mtlsguard.scan.analysis.roles import RoleGate
 from mtlsguard.scan.analysis.route import RouteAnalysis
@@ -67,7 +66,12 @@ from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.facts.syntax import strings
 from mtlsguard.scan.knowledge import HTTP_METHODS, short_of
 from mtlsguard.scan.project_model import Call, ClassModel, FunctionModel, Ref, Seq
-from mtlsguard.scan.rules._common import permission_downgrade, user_reachable, where
+from mtlsguard.scan.rules._common import (
+    effective_permissions,
+    permission_downgrade,
+    user_reachable,
+    where,
+)
 
 RULE_ID = "MG108"
 _WRITES = frozenset({"POST", "PUT", "PATCH"})
@@ -126,8 +130,7 @@ def _model_permission_class(ctx: RuleContext, analysis: RouteAnalysis) -> str:
     cls = analysis.klass
     if cls is None or analysis.framework != "drf":
         return ""
-    declared = view_permission_classes(ctx.project, analysis.route, cls)
-    perms = declared[0] if declared is not None else ctx.analyzer.configuration.default_permissions
+    perms = effective_permissions(ctx, analysis, cls)
     for item in perms.items if isinstance(perms, Seq) else ():
         if not isinstance(item, Ref):
             continue

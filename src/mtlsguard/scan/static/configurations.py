@@ -1,12 +1,12 @@
 """django-configurations: settings written as class attributes of a ``Configuration`` subclass.
 
-A settings module built with `django-configurations <https://django-configurations.
-readthedocs.io/>`_ holds ``class Base(Configuration): DEBUG = False; ROOT_URLCONF = ...`` and
-subclasses per environment (``class Production(Base)``); ``DJANGO_CONFIGURATION`` picks one at
-run time and its MRO's class attributes become the settings. The scan reads the class a
-production deployment runs: one named ``Production`` when the module has it, else the most
-derived configuration class, and says so in the report's assumptions. ``values.XValue(default,
-...)`` stands for its default (the environment may override it, as for django-environ).
+A settings module built with django-configurations (https://django-configurations.readthedocs.io/)
+holds ``class Base(Configuration): DEBUG = False; ROOT_URLCONF = ...`` and subclasses per
+environment (``class Production(Base)``); ``DJANGO_CONFIGURATION`` picks one at run time and its
+MRO's class attributes become the settings. The scan reads the class a production deployment runs:
+one named ``Production`` when the module has it, else the most derived configuration class, and says
+so in the report's assumptions. ``values.XValue(default, ...)`` stands for its default (the
+environment may override it, as for django-environ).
 """
 
 from __future__ import annotations

@@ -45,17 +45,14 @@ def mark_debug_only(
     return marked
 
 
-def debug_only_since(
-    routes: list[RouteModel], start: int, stmt: ast.If, holds: bool | None
-) -> None:
-    """Mark ``routes[start:]`` debug-only when ``stmt`` added them under a DEBUG test.
+def debug_only_since(routes: list[RouteModel], start: int, test: ast.expr) -> None:
+    """Mark ``routes[start:]`` debug-only when the body of an ``if test:`` added them.
 
     ``if settings.DEBUG: urlpatterns += debug_urls.urlpatterns`` (or ``include(...)``): routes
-    declared in another module, development-only because of where they are added. When both
-    branches were taken (the settings' DEBUG unknown) and there is an ``else``, the body's routes
-    cannot be told from the others: none is marked.
+    declared in another module, development-only because of where they are added (those
+    declared inside such a block are marked by :func:`mark_debug_only` from their line).
     """
-    if holds is False or not _debug_test(stmt.test) or (holds is None and stmt.orelse):
+    if not _debug_test(test):
         return
     for index in range(start, len(routes)):
         routes[index] = replace(routes[index], debug_only=True)

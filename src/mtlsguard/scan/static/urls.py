@@ -228,11 +228,12 @@ class UrlConfWalker(FactoryWalker):
         elif isinstance(stmt, ast.If):
             # The branch the evaluated settings take; both when it cannot be known.
             holds = self.values.truth(module, stmt.test) if self.values is not None else None
-            taken = {True: stmt.body, False: stmt.orelse, None: stmt.body + stmt.orelse}[holds]
             start = len(self.routes)
-            for sub in taken:
+            for sub in stmt.body if holds is not False else ():
                 self._statement(module, sub, scope)
-            debug_only_since(self.routes, start, stmt, holds)
+            debug_only_since(self.routes, start, stmt.test)
+            for sub in stmt.orelse if holds is not True else ():
+                self._statement(module, sub, scope)
         elif isinstance(stmt, ast.Try):
             for sub in stmt.body + stmt.orelse:
                 self._statement(module, sub, scope)
