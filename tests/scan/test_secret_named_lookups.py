@@ -3,7 +3,9 @@
 ``get_object_or_404(Registration, activation_key=activation_key)`` (Nitrate's account
 activation), ``get_object_or_404(MachineGroup, api_key=api_key)``: whoever holds the link or the
 key was handed it, whatever default the scan can or cannot see (the value is set in ``save()`` or
-by a manager). Informational, as for a random token field. The twins name the record by its
+by a manager). So does a lookup that needs such a field besides the id (``get_object_or_404(
+Donation, pk=id, guid=guid)``: a receipt link). Informational, as for a random token field. The
+twins name the record by its
 primary key, or by a bare ``key`` (an issue key such as ``PROJ-12`` is an identifier anyone can
 read): still high.
 """
@@ -32,6 +34,7 @@ class Registration(models.Model):
 class MachineGroup(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE)
     api_key = models.CharField(max_length=128)
+    guid = models.CharField(max_length=50)
     key = models.CharField(max_length=20)
     name = models.CharField(max_length=50)
 """,
@@ -59,6 +62,11 @@ def group_by_key(request, key):
     return HttpResponse(group.name)
 
 
+def receipt(request, pk, guid):
+    group = get_object_or_404(MachineGroup, pk=pk, guid=guid)
+    return HttpResponse(group.name)
+
+
 def group_by_id(request, pk):
     group = get_object_or_404(MachineGroup, pk=pk)
     return HttpResponse(group.name)
@@ -73,6 +81,7 @@ urlpatterns = [
     path("usage/<str:api_key>/", views.usage),
     path("by-key/<str:key>/", views.group_by_key),
     path("groups/<int:pk>/", views.group_by_id),
+    path("receipt/<int:pk>/<str:guid>/", views.receipt),
 ]
 """,
 }
@@ -91,6 +100,10 @@ def test_records_named_only_by_a_secret_field_are_informational(result: ScanResu
     found = _mg101(result)
     assert found["confirm"] is Severity.INFO
     assert found["usage"] is Severity.INFO
+
+
+def test_records_named_by_id_and_a_secret_field_are_informational(result: ScanResult) -> None:
+    assert _mg101(result)["receipt"] is Severity.INFO
 
 
 def test_records_named_by_id_or_a_bare_key_stay_high(result: ScanResult) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from mtlsguard.scan.analysis.secrets import secret_gate
 from mtlsguard.scan.knowledge import (
     AUTH_DECORATORS,
     EXEMPT_DECORATORS,
@@ -194,6 +195,10 @@ class DecoratorReader:
             return
         if facts.capabilities.credential_guard:
             effects.add_auth(label + " resolves a credential the caller sends", method_name)
+            return
+        secret = "secret-token check" if facts.secret_guard else secret_gate(self.project, func)
+        if secret:
+            effects.add_auth(f"{label} refuses without a secret: {secret}", method_name)
             return
         wrapped = self._wrapped_auth(func, depth) or self._built_auth(func, depth)
         if wrapped is not None:

@@ -185,13 +185,14 @@ def _token_keyed(project: ProjectModel, lookup: ObjectLookup) -> bool:
 
     The caller names the record by a token the server generated (not the primary key, an
     identifier shown in lists): whoever has the link was handed it, as MG104 judges. So does a
-    lookup only by fields named as secrets (``activation_key``, ``token``, ``secret``, ``guid``),
-    whose default the scan may not see (set in ``save()``, by a manager).
+    lookup by a field named as a secret (``activation_key``, ``token``, ``secret``, ``guid``),
+    alone or besides the id (``get(pk=id, guid=guid)``), whose default the scan may not see (set
+    in ``save()``, by a manager).
     """
     fields = random_fields(project, lookup.model)
     heads = {key.split("__")[0] for key in lookup.caller_fields}
-    if heads and all(_SECRET_FIELD.search(head) for head in heads):
-        return True  # get(activation_key=key), filter(token=token): the name says it is a secret
+    if any(_SECRET_FIELD.search(head) for head in heads):
+        return True  # get(pk=id, guid=guid): the caller must know the secret besides the id
     return any(not fields[name] for name in heads & fields.keys())
 
 

@@ -30,6 +30,7 @@ from mtlsguard.scan.facts.syntax import (
     keyed_read,
     mentions_user,
     own_nodes,
+    returned_wrappers,
     through_objects,
 )
 from mtlsguard.scan.project_model import Expr, Ref
@@ -227,7 +228,10 @@ def _lockout(func: FunctionNode) -> bool:
 
 
 def _guard_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple[str, ...]:
-    """Names of calls in the test of an ``if`` (at the top of the body) that refuses."""
+    """Names of calls in the test of an ``if`` (at the top of the body) that refuses.
+
+    A decorator's are those of the wrapper it returns (:func:`.syntax.returned_wrappers`).
+    """
     names: dict[int, str] = {}
 
     def callee_of(call: ast.Call) -> str:
@@ -237,6 +241,7 @@ def _guard_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple
             names[key] = callee(call)
         return names[key]
 
+    wrapped = tuple(n for inner in returned_wrappers(func) for n in _guard_calls(inner, callee))
     tested: dict[str, None] = {}
     for stmt in _top_statements(func.body):
         if isinstance(stmt, ast.If):
@@ -244,7 +249,7 @@ def _guard_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple
                 if isinstance(node, ast.Call) and (name := callee_of(node)):
                     tested.setdefault(name)
     if not tested:
-        return ()
+        return wrapped
 
     called: dict[int, frozenset[str]] = {}
 
@@ -260,7 +265,8 @@ def _guard_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple
     def calls(name: str) -> Callable[[ast.expr], bool]:
         return lambda test: name in called_in(test)
 
-    return tuple(name for name in tested if guard_blocks(func.body, calls(name)))
+    own = tuple(name for name in tested if guard_blocks(func.body, calls(name)))
+    return tuple(dict.fromkeys(own + wrapped)) if wrapped else own
 
 
 def _top_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:

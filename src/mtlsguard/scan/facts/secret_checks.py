@@ -10,6 +10,7 @@ thing it opens as a password would.
 from __future__ import annotations
 
 import ast
+import functools
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import exits, guard_blocks
@@ -19,8 +20,43 @@ from mtlsguard.scan.knowledge import SECRET_CHECKS, SECRET_FIELDS, settings_secr
 __all__ = ["secret_answer", "secret_guard", "secret_test"]
 
 
-def _secret_operand(node: ast.expr) -> bool:
-    """A stored secret: ``invite.token``, ``channel.make_token()``, ``settings.METRICS_KEY``."""
+_NO_LOCALS: frozenset[str] = frozenset()
+
+
+def _settings_secret_in(node: ast.AST) -> bool:
+    """``node`` reads a secret setting (``settings.MAILGUN_ACCESS_KEY.encode()``) somewhere."""
+    return any(
+        isinstance(n, ast.Attribute)
+        and isinstance(n.value, ast.Name)
+        and n.value.id == "settings"
+        and settings_secret(n.attr)
+        for n in walking.walk(node)
+    )
+
+
+def secret_locals(func: FunctionNode) -> frozenset[str]:
+    """Locals computed from a secret setting: ``expected = hmac.new(settings.HOOK_KEY, ...)``.
+
+    Comparing the caller's value with one (``return signature == expected``) checks the shared
+    secret as comparing with the setting itself would: a signed webhook.
+    """
+    names = {
+        target.id
+        for stmt in walking.walk(func)
+        if isinstance(stmt, ast.Assign) and _settings_secret_in(stmt.value)
+        for target in stmt.targets
+        if isinstance(target, ast.Name)
+    }
+    return frozenset(names) if names else _NO_LOCALS
+
+
+def _secret_operand(node: ast.expr, local: frozenset[str] = _NO_LOCALS) -> bool:
+    """A stored secret: ``invite.token``, ``channel.make_token()``, ``settings.METRICS_KEY``.
+
+    Or a local in ``local``, computed from a secret setting (:func:`secret_locals`).
+    """
+    if isinstance(node, ast.Name):
+        return node.id in local
     if isinstance(node, ast.Call) and not node.args and not node.keywords:
         node = node.func
     if not isinstance(node, ast.Attribute):
@@ -30,19 +66,22 @@ def _secret_operand(node: ast.expr) -> bool:
     return any(w in node.attr.lower() for w in SECRET_FIELDS)
 
 
-def _secret_compare(node: ast.Compare) -> bool:
+def _secret_compare(node: ast.Compare, local: frozenset[str] = _NO_LOCALS) -> bool:
     """``invite.token != token``: the object's secret against one the caller must present."""
     operands = [node.left, *node.comparators]
-    secrets = [o for o in operands if _secret_operand(o)]
+    secrets = [o for o in operands if _secret_operand(o, local)]
     return bool(secrets) and any(
         o not in secrets and not isinstance(o, ast.Constant) for o in operands
     )
 
 
-def secret_test(test: ast.expr) -> bool:
-    """The test compares a secret the caller presents (``invite.token != token``)."""
+def secret_test(test: ast.expr, local: frozenset[str] = _NO_LOCALS) -> bool:
+    """The test compares a secret the caller presents (``invite.token != token``).
+
+    ``local``: the function's locals computed from a secret setting (:func:`secret_locals`).
+    """
     for node in walking.walk(test):
-        if isinstance(node, ast.Compare) and _secret_compare(node):
+        if isinstance(node, ast.Compare) and _secret_compare(node, local):
             return True
         if isinstance(node, ast.Call):
             func = node.func
@@ -59,7 +98,8 @@ def secret_guard(func: FunctionNode) -> bool:
     HttpResponseForbidden()``: whoever passes holds the link's secret, which authenticates the
     request for that one object as a password would.
     """
-    if guard_blocks(func.body, secret_test, either=True):
+    local = secret_locals(func)
+    if guard_blocks(func.body, functools.partial(secret_test, local=local), either=True):
         return True
     # ``if channel.make_token() == token: <the work>; return ...`` and then only the answer
     # for a wrong token: nothing runs unless the secret matched.
@@ -69,7 +109,7 @@ def secret_guard(func: FunctionNode) -> bool:
         and isinstance(body[-1], ast.Return)
         and isinstance(body[-2], ast.If)
         and not body[-2].orelse
-        and secret_test(body[-2].test)
+        and secret_test(body[-2].test, local)
         and exits(body[-2].body)
         and all(_reads_only(stmt) for stmt in body[:-2])
     )
@@ -100,24 +140,29 @@ def secret_answer(func: FunctionNode) -> bool:
     its polarity read from ``==``/``!=``/``not``), and there is such an answer.
     """
     answers: list[bool] = []
-    return _answers(func.body, passed=False, answers=answers) and any(answers)
+    local = secret_locals(func)
+    return _answers(func.body, passed=False, answers=answers, local=local) and any(answers)
 
 
-def _answers(body: list[ast.stmt], *, passed: bool, answers: list[bool]) -> bool:
+def _answers(
+    body: list[ast.stmt], *, passed: bool, answers: list[bool], local: frozenset[str]
+) -> bool:
     """False if a yes of ``body`` can come without a secret matching; yeses go to ``answers``."""
     for stmt in body:
         if isinstance(stmt, ast.Return):
             value = stmt.value
             if value is None or (isinstance(value, ast.Constant) and not value.value):
                 continue
-            if not (passed or secret_test(value)):
+            if not (passed or secret_test(value, local)):
                 return False
             answers.append(True)
         elif isinstance(stmt, ast.If):
-            polarity = _polarity(stmt.test) if secret_test(stmt.test) else None
+            polarity = _polarity(stmt.test, local) if secret_test(stmt.test, local) else None
             if not (
-                _answers(stmt.body, passed=passed or polarity is True, answers=answers)
-                and _answers(stmt.orelse, passed=passed or polarity is False, answers=answers)
+                _answers(stmt.body, passed=passed or polarity is True, answers=answers, local=local)
+                and _answers(
+                    stmt.orelse, passed=passed or polarity is False, answers=answers, local=local
+                )
             ):
                 return False
             if polarity is False and exits(stmt.body):
@@ -126,22 +171,22 @@ def _answers(body: list[ast.stmt], *, passed: bool, answers: list[bool]) -> bool
             inner = [*stmt.body, *getattr(stmt, "orelse", []), *getattr(stmt, "finalbody", [])]
             for handler in getattr(stmt, "handlers", []):
                 inner.extend(handler.body)
-            if not _answers(inner, passed=passed, answers=answers):
+            if not _answers(inner, passed=passed, answers=answers, local=local):
                 return False
     return True
 
 
-def _polarity(test: ast.expr) -> bool | None:
+def _polarity(test: ast.expr, local: frozenset[str]) -> bool | None:
     """True when the test holds only if the secret matched; False when only if it did not."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = _polarity(test.operand)
+        inner = _polarity(test.operand, local)
         return None if inner is None else not inner
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and _secret_compare(test):
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and _secret_compare(test, local):
         return isinstance(test.ops[0], ast.Eq | ast.Is | ast.In)
     if isinstance(test, ast.Call):
-        return True if secret_test(test) else None
+        return True if secret_test(test, local) else None
     if isinstance(test, ast.BoolOp):
-        parts = [_polarity(v) for v in test.values if secret_test(v)]
+        parts = [_polarity(v, local) for v in test.values if secret_test(v, local)]
         wanted = isinstance(test.op, ast.And)
         # ``a and secret == x`` holds only if it matched; ``a or secret != x`` only if it did not.
         return wanted if wanted in parts else None

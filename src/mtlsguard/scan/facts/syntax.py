@@ -22,6 +22,7 @@ __all__ = [
     "mentions_user",
     "mentions_user_data",
     "own_nodes",
+    "returned_wrappers",
     "strings",
     "subtree",
     "through_objects",
@@ -288,3 +289,18 @@ def bound_names(nodes: Sequence[ast.AST]) -> set[str]:
             elif isinstance(inner, ast.ExceptHandler) and inner.name:
                 found.add(inner.name)
     return found
+
+
+def returned_wrappers(func: FunctionNode) -> Iterator[FunctionNode]:
+    """The functions a decorator defines and returns (``def wrapper(...): ...; return wrapper``).
+
+    The wrapper is what runs for each request: its refusals guard the view it wraps.
+    """
+    returned = {
+        stmt.value.id
+        for stmt in func.body
+        if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Name)
+    }
+    for stmt in func.body if returned else ():
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name in returned:
+            yield stmt

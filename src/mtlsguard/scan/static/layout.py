@@ -18,7 +18,14 @@ from mtlsguard.scan import walking
 from mtlsguard.scan.static.folding import fold_string
 from mtlsguard.scan.static.parsing import parse_python
 
-__all__ = ["SKIP_DIRS", "ProjectLayout", "discover", "dotted_for", "settings_candidates"]
+__all__ = [
+    "SKIP_DIRS",
+    "ProjectLayout",
+    "discover",
+    "dotted_for",
+    "importable",
+    "settings_candidates",
+]
 
 SKIP_DIRS = frozenset(
     {
@@ -88,6 +95,16 @@ def _walk(root: Path) -> tuple[list[Path], list[Path], list[Path], int]:
     return entries, settings, configs, python_files
 
 
+def importable(parts: list[str] | tuple[str, ...]) -> bool:
+    """Each part names a module ``importlib`` can load: an identifier, or one with hyphens.
+
+    ``DJANGO_SETTINGS_MODULE = "adhocracy-plus.config.settings"`` works, because Django loads it
+    with ``import_module()``, which takes any directory name; only the ``import`` statement needs
+    identifiers.
+    """
+    return bool(parts) and all(p.replace("-", "_").isidentifier() for p in parts)
+
+
 def _is_settings_key(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value == "DJANGO_SETTINGS_MODULE"
 
@@ -118,7 +135,7 @@ def settings_from_entry(path: Path) -> str | None:
                 value = node.value
         if value is not None:
             folded = fold_string(value, constants)
-            if folded and all(p.isidentifier() for p in folded.split(".")):
+            if folded and importable(folded.split(".")):
                 return folded
     return None
 
@@ -200,7 +217,7 @@ def dotted_for(path: Path, search_roots: list[Path]) -> str | None:
         parts = list(rel.with_suffix("").parts)
         if parts and parts[-1] == "__init__":
             parts = parts[:-1]
-        if parts and all(p.isidentifier() for p in parts):
+        if importable(parts):
             return ".".join(parts)
     return None
 

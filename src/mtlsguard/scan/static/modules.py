@@ -17,6 +17,7 @@ from pathlib import Path
 
 from mtlsguard.findings.model import Location, ScanError
 from mtlsguard.scan.project_model import CREDENTIAL_CALL_HINT
+from mtlsguard.scan.static.layout import importable
 from mtlsguard.scan.static.parsing import parse_module
 
 __all__ = ["HINT_WORDS", "MAX_FILE_BYTES", "ModuleFiles", "ParsedModule", "absolute_import"]
@@ -168,7 +169,7 @@ class ModuleFiles:
 
     def _find(self, dotted: str) -> tuple[Path, bool] | None:
         parts = dotted.split(".")
-        if not all(p.isidentifier() for p in parts):
+        if not importable(parts):
             return None
         # Plain strings, not Path objects: this runs for every dotted prefix the scan meets
         # (thousands on pretix), most of them misses.
