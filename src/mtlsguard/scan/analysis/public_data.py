@@ -21,7 +21,7 @@ import ast
 from collections.abc import Sequence
 
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.facts.public_filter import keyword_publishes
+from mtlsguard.scan.facts.public_filter import keyword_publishes, manager_publishes
 from mtlsguard.scan.knowledge import ORM_WRITES, SAFE_METHODS, short_of
 from mtlsguard.scan.project_model import (
     Call,
@@ -56,12 +56,19 @@ def _as_ast(value: Expr) -> ast.expr | None:
 
 
 def _expr_filter(value: Expr | None) -> str:
-    """``Model.objects.exclude(privacy="private").order_by(...)``: the publishing filter."""
+    """``Model.objects.exclude(privacy="private").order_by(...)``: the publishing filter.
+
+    Or the manager named for public records (``Job.objects.visible()``, ``Post.published``).
+    """
     for _ in range(_MAX_CHAIN):
         if not isinstance(value, Call):
             return ""
         func = value.func
         method = short_of(func.name) if isinstance(func, Ref) else ""
+        bare = not value.args and not value.kwargs
+        manager = manager_publishes(func.name, called_bare=bare) if isinstance(func, Ref) else ""
+        if manager:
+            return manager
         if method in ("filter", "exclude"):
             for key, arg in value.kwargs:
                 node = _as_ast(arg)
@@ -124,7 +131,8 @@ def public_reads(project: ProjectModel, analysis: RouteAnalysis, methods: Sequen
 def public_note(found: str) -> str:
     """Evidence note for a route that reads only public records."""
     return (
-        f"; its queryset is narrowed by {found}, a constant public-visibility filter, and the "
+        f"; its queryset is narrowed by {found}, a constant public-visibility filter or a "
+        "manager named for public records, and the "
         "route only reads it (a list route may also create a record): it serves records their "
         "owners made public, public by design: informational"
     )

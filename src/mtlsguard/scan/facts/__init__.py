@@ -64,7 +64,7 @@ from mtlsguard.scan.facts.permission_flow import (
     permission_name,
 )
 from mtlsguard.scan.facts.predicates import admits_anonymous
-from mtlsguard.scan.facts.public_filter import public_filter
+from mtlsguard.scan.facts.public_filter import PUBLIC_FILTER_CALLS, public_filter
 from mtlsguard.scan.facts.random_fills import self_fills
 from mtlsguard.scan.facts.refusals import (
     gate_calls,
@@ -199,7 +199,7 @@ def analyze_function(
             "caller_keys": lambda: caller_keys(func) if mentions_user else (),
             "public_filter": lambda: (
                 public_filter(func)
-                if any(n.endswith((".filter", ".exclude")) for n in walk.called)
+                if any(n.endswith(PUBLIC_FILTER_CALLS) for n in walk.called)
                 else ""
             ),
         },

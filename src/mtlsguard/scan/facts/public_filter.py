@@ -20,7 +20,7 @@ import ast
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user
 from mtlsguard.scan.walking import walk
 
-__all__ = ["keyword_publishes", "public_filter"]
+__all__ = ["PUBLIC_FILTER_CALLS", "keyword_publishes", "manager_publishes", "public_filter"]
 
 _BOOLEAN_PUBLIC = frozenset(
     {"is_public", "public", "published", "is_published", "visible", "is_visible", "is_listed"}
@@ -35,6 +35,19 @@ _PUBLIC_LEVELS = frozenset({"public", "unlisted"})
 ``public`` itself."""
 _PRIVATE_LEVELS = frozenset({"private", "direct", "followers", "hidden"})
 _FILTERS = frozenset({"filter", "exclude"})
+_PUBLIC_MANAGERS = frozenset({"published", "public", "visible", "live", "listed", "searchable"})
+"""Manager and queryset methods named for what the public may see: ``Post.published.all()``
+(the custom-manager idiom of Django's documentation), ``Job.objects.visible()``,
+``Event.objects.public()``. Called without arguments: one given the user
+(``visible(request.user)``) decides per caller, which :mod:`.analysis.visibility` judges."""
+PUBLIC_FILTER_CALLS = (
+    ".filter",
+    ".exclude",
+    *(f".{name}" for name in sorted(_PUBLIC_MANAGERS)),
+    *(f".{name}.all" for name in sorted(_PUBLIC_MANAGERS)),
+)
+"""Endings of the resolved callees that may narrow to public records: the walk looks no further
+unless one was called."""
 _TRAILING = frozenset({"value", "name"})
 """``ArchivePolicy.private.value``: the member's payload, not its name."""
 
@@ -86,13 +99,38 @@ def keyword_publishes(key: str, value: ast.expr | bool | str | None, *, exclude:
     return level in _PRIVATE_LEVELS if exclude else level == "public"
 
 
+def manager_publishes(dotted: str, *, called_bare: bool) -> str:
+    """``Job.objects.visible`` called with no argument, ``FoiRequest.published.all``: the name.
+
+    ``dotted`` is the callee of a call, ``called_bare`` whether it got no argument; ``""``
+    unless the queryset comes from a manager or method named for public records.
+    """
+    parts = dotted.split(".")
+    on_manager = len(parts) >= 2 and (parts[-2] == "objects" or parts[-2][:1].isupper())
+    if called_bare and on_manager and parts[-1] in _PUBLIC_MANAGERS:
+        return f"{'.'.join(parts[-3:])}()"  # Job.objects.visible(), not job.visible()
+    for index in range(1, len(parts) - 1):
+        if parts[index] in _PUBLIC_MANAGERS and parts[index - 1][:1].isupper():
+            return f"{parts[index - 1]}.{parts[index]}"  # FoiRequest.published.filter(...)
+    return ""
+
+
 def _filter_call(node: ast.AST) -> str:
-    """``.filter(is_public=True)`` -> ``"filter(is_public=True)"`` when it publishes."""
+    """``.filter(is_public=True)`` -> ``"filter(is_public=True)"`` when it publishes.
+
+    So does a manager or queryset method named for public records (:func:`manager_publishes`).
+    """
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
         return ""
     method = node.func.attr
-    if method not in _FILTERS:
-        return ""
+    try:
+        dotted = ast.unparse(node.func)
+    except (ValueError, RecursionError):
+        dotted = "("
+    bare = not node.args and not node.keywords
+    manager = manager_publishes(dotted, called_bare=bare) if "(" not in dotted else ""
+    if method not in _FILTERS or manager:
+        return manager
     for keyword in node.keywords:
         if keyword.arg and keyword_publishes(
             keyword.arg, keyword.value, exclude=method == "exclude"
