@@ -28,7 +28,7 @@ from mtlsguard.scan.project_model import (
     Ref,
 )
 
-__all__ = ["model_on_view", "object_checked_by_view"]
+__all__ = ["model_on_view", "object_checked_by_view", "scoped_get_object"]
 
 _MAX_DEPTH = 4
 _PROPERTIES = ("property", "cached_property")
@@ -194,3 +194,71 @@ def _refetched(project: ProjectModel, gate: FunctionModel, model: str) -> bool:
         if (found.qualname if found is not None else lk.model) == model:
             return True
     return False
+
+
+def scoped_get_object(project: ProjectModel, cls: ClassModel) -> str:
+    """The view's own ``get_object()``, which fetches the object scoped to the caller, or ``""``.
+
+    A detail view serves what ``get_object()`` returns, not its ``queryset``: OpenCVE's
+    ``get_object_or_404(View, id=self.kwargs["view_id"], organization=
+    self.request.current_organization)``; ``return self.project`` where ``dispatch()`` (or
+    another gate) set ``self.project = get_object_or_404(Project, organization=
+    self.request.current_organization, name=...)``; or a fetch narrowed by such a parent
+    (``get_object_or_404(Notification, project=self.project, name=...)``). Every lookup must be
+    scoped so; one through ``super().get_object()`` or ``self.get_queryset()`` uses the queryset
+    and proves nothing.
+    """
+    hit = project.method(cls, "get_object")
+    if hit is None:
+        return ""
+    facts = hit[1].facts
+    if "get_object" in facts.super_calls or any(
+        c.rsplit(".", 1)[-1] == "get_queryset" for c in facts.calls
+    ):
+        return ""
+    name = f"{hit[1].qualname.rsplit('.', 2)[-2]}.get_object()"
+    if facts.lookups:
+        if all(lk.user_scoped for lk in facts.lookups):
+            return name
+        parents = [_self_attributes(r) for r in facts.returns]
+        if len(facts.lookups) == len(facts.returns) and all(
+            any(_set_by_scoped_gate(project, cls, a) for a in attrs) for attrs in parents
+        ):
+            return f"{name} narrowed by a parent a gate fetched scoped"
+        return ""
+    kept = [r.name[len("self.") :] for r in facts.returns if isinstance(r, Ref)]
+    if not kept or len(kept) != len(facts.returns):
+        return ""
+    if all(_set_by_scoped_gate(project, cls, attr) for attr in kept):
+        return f"{name} returning what a gate fetched scoped"
+    return ""
+
+
+def _self_attributes(value: Expr) -> list[str]:
+    """``get_object_or_404(Model, project=self.project, ...)`` -> ``["project"]``."""
+    if not isinstance(value, Call):
+        return []
+    return [
+        arg.name[len("self.") :]
+        for _, arg in value.kwargs
+        if isinstance(arg, Ref) and arg.name.startswith("self.") and arg.name.count(".") == 1
+    ]
+
+
+def _set_by_scoped_gate(project: ProjectModel, cls: ClassModel, attr: str) -> bool:
+    """``self.<attr>`` is set only by gates (``dispatch()``...) whose lookups are all scoped."""
+    if not attr.isidentifier():
+        return False
+    setters = [
+        method
+        for qual in cls.mro
+        if (owner := project.class_named(qual)) is not None
+        for method in owner.methods.values()
+        if method.may_write_self(attr) and any(w.name == attr for w in method.facts.self_writes)
+    ]
+    return bool(setters) and all(
+        method.qualname.rsplit(".", 1)[-1] in _GATES
+        and bool(method.facts.lookups)
+        and all(lk.user_scoped for lk in method.facts.lookups)
+        for method in setters
+    )

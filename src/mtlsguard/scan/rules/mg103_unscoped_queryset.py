@@ -76,7 +76,7 @@ from mtlsguard.scan.analysis.public_data import public_note, public_reads
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import empty_queryset, object_check_delegates, served_model
 from mtlsguard.scan.analysis.unseen_bases import unseen_bases, unseen_note
-from mtlsguard.scan.analysis.view_models import object_checked_by_view
+from mtlsguard.scan.analysis.view_models import object_checked_by_view, scoped_get_object
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import BinOp, ClassModel, Expr, Ref, Seq
@@ -282,8 +282,9 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         if not _lists(analysis, cls) and (
             object_checked_by_view(ctx.project, cls, [], model)
             or object_tested_by_gate(ctx.project, cls, model, ctx.analyzer.django.linearisation)
+            or scoped_get_object(ctx.project, cls)
         ):
-            continue  # dispatch() checks the object against request.user and refuses
+            continue  # dispatch() checks the object, or get_object() fetches it scoped
         owners = ctx.owner_fields(model)
         if not owners:
             continue
