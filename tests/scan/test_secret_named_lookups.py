@@ -4,10 +4,11 @@
 activation), ``get_object_or_404(MachineGroup, api_key=api_key)``: whoever holds the link or the
 key was handed it, whatever default the scan can or cannot see (the value is set in ``save()`` or
 by a manager). So does a lookup that needs such a field besides the id (``get_object_or_404(
-Donation, pk=id, guid=guid)``: a receipt link). Informational, as for a random token field. The
-twins name the record by its
-primary key, or by a bare ``key`` (an issue key such as ``PROJ-12`` is an identifier anyone can
-read): still high.
+Donation, pk=id, guid=guid)``: a receipt link) or at the end of a JSON path
+(``configuration__extras__confirmation_token=token``). Informational, as for a random token
+field. The twins name the record by its primary key, by a bare ``key`` (an issue key such as
+``PROJ-12`` is an identifier anyone can read) or by a JSON path ending in a plain setting: still
+high.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class MachineGroup(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE)
     api_key = models.CharField(max_length=128)
     guid = models.CharField(max_length=50)
+    configuration = models.JSONField(default=dict)
     key = models.CharField(max_length=20)
     name = models.CharField(max_length=50)
 """,
@@ -67,6 +69,16 @@ def receipt(request, pk, guid):
     return HttpResponse(group.name)
 
 
+def confirm_group(request, token):
+    group = MachineGroup.objects.filter(configuration__extras__confirmation_token=token).first()
+    return HttpResponse(group.name if group else "")
+
+
+def group_by_setting(request, value):
+    group = MachineGroup.objects.filter(configuration__extras__colour=value).first()
+    return HttpResponse(group.name if group else "")
+
+
 def group_by_id(request, pk):
     group = get_object_or_404(MachineGroup, pk=pk)
     return HttpResponse(group.name)
@@ -82,6 +94,8 @@ urlpatterns = [
     path("by-key/<str:key>/", views.group_by_key),
     path("groups/<int:pk>/", views.group_by_id),
     path("receipt/<int:pk>/<str:guid>/", views.receipt),
+    path("confirm-group/<str:token>/", views.confirm_group),
+    path("by-setting/<str:value>/", views.group_by_setting),
 ]
 """,
 }
@@ -104,6 +118,12 @@ def test_records_named_only_by_a_secret_field_are_informational(result: ScanResu
 
 def test_records_named_by_id_and_a_secret_field_are_informational(result: ScanResult) -> None:
     assert _mg101(result)["receipt"] is Severity.INFO
+
+
+def test_a_secret_at_the_end_of_a_json_path_is_a_capability(result: ScanResult) -> None:
+    found = _mg101(result)
+    assert found["confirm_group"] is Severity.INFO
+    assert found["group_by_setting"] is Severity.HIGH
 
 
 def test_records_named_by_id_or_a_bare_key_stay_high(result: ScanResult) -> None:

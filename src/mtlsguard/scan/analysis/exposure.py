@@ -186,12 +186,15 @@ def _token_keyed(project: ProjectModel, lookup: ObjectLookup) -> bool:
     The caller names the record by a token the server generated (not the primary key, an
     identifier shown in lists): whoever has the link was handed it, as MG104 judges. So does a
     lookup by a field named as a secret (``activation_key``, ``token``, ``secret``, ``guid``),
-    alone or besides the id (``get(pk=id, guid=guid)``), whose default the scan may not see (set
-    in ``save()``, by a manager).
+    alone, besides the id (``get(pk=id, guid=guid)``) or at the end of a relation or JSON path
+    (``configuration__extras__confirmation_token=token``), whose default the scan may not see
+    (set in ``save()``, by a manager).
     """
     fields = random_fields(project, lookup.model)
     heads = {key.split("__")[0] for key in lookup.caller_fields}
-    if any(_SECRET_FIELD.search(head) for head in heads):
+    # configuration__extras__confirmation_token=token: the secret may sit in a JSON path
+    names = {name for key in lookup.caller_fields for name in key.split("__")}
+    if any(_SECRET_FIELD.search(name) for name in names):
         return True  # get(pk=id, guid=guid): the caller must know the secret besides the id
     return any(not fields[name] for name in heads & fields.keys())
 

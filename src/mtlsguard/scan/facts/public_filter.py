@@ -35,11 +35,12 @@ _PUBLIC_LEVELS = frozenset({"public", "unlisted"})
 ``public`` itself."""
 _PRIVATE_LEVELS = frozenset({"private", "direct", "followers", "hidden"})
 _FILTERS = frozenset({"filter", "exclude"})
-_PUBLIC_MANAGERS = frozenset({"published", "public", "visible", "live", "listed", "searchable"})
+_PUBLIC_MANAGERS = frozenset({"published", "public", "visible", "listed", "searchable"})
 """Manager and queryset methods named for what the public may see: ``Post.published.all()``
 (the custom-manager idiom of Django's documentation), ``Job.objects.visible()``,
 ``Event.objects.public()``. Called without arguments: one given the user
-(``visible(request.user)``) decides per caller, which :mod:`.analysis.visibility` judges."""
+(``visible(request.user)``) decides per caller, which :mod:`.analysis.visibility` judges. Not
+Wagtail's ``live()``: a live page may still be restricted to some viewers."""
 PUBLIC_FILTER_CALLS = (
     ".filter",
     ".exclude",

@@ -1,12 +1,14 @@
 """MG106 — Login endpoint without throttling or lockout (CWE-307).
 
 **What.** A view that checks passwords — Django's ``LoginView``, DRF's ``ObtainAuthToken``,
-SimpleJWT's ``TokenObtainPairView``, or any view calling ``authenticate()`` — with no
-rate limit (``@ratelimit``, DRF ``throttle_classes`` or ``DEFAULT_THROTTLE_CLASSES``, or a
-rate-limit call such as ``check_rate_limit(...)`` in the view's methods or in its
-``form_class``) and no lockout app (django-axes, django-defender) installed. A view that creates
-the account (``create_user``/``set_password``) before authenticating with the password it was
-just given is a registration, not a login.
+SimpleJWT's ``TokenObtainPairView``, or any view calling ``authenticate()`` — with no rate limit
+(``@ratelimit``, DRF ``throttle_classes`` or ``DEFAULT_THROTTLE_CLASSES``, or a rate-limit call
+such as ``check_rate_limit(...)`` in the view's methods or in its ``form_class``) and no lockout
+app (django-axes, django-defender) installed. django-allauth's ``LoginView`` (and subclasses)
+limits failed logins itself unless the settings switch it off (``ACCOUNT_RATE_LIMITS = False``,
+``"login_failed": None``, ``ACCOUNT_LOGIN_ATTEMPTS_LIMIT = None``). A view that creates the account
+(``create_user``/``set_password``) before authenticating with the password it was just given is a
+registration, not a login.
 
 **Why.** Improper restriction of excessive authentication attempts (CWE-307): passwords can be
 guessed online at full speed; an mTLS certificate does not limit how often its holder tries
@@ -232,6 +234,34 @@ def _locks_out(project: ProjectModel, analysis: RouteAnalysis) -> bool:
     return any(func.facts.capabilities.lockout for func in functions)
 
 
+_ALLAUTH_LOGIN = "allauth.account.views.LoginView"
+
+
+def _allauth_limited(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
+    """django-allauth's ``LoginView`` (or a subclass), whose rate limits the settings keep.
+
+    allauth limits failed logins by default: ``ACCOUNT_RATE_LIMITS`` (``"login_failed"``,
+    enforced by the account adapter before it authenticates) since 0.54, and
+    ``ACCOUNT_LOGIN_ATTEMPTS_LIMIT`` (5 failures) before. ``ACCOUNT_RATE_LIMITS = False``, a
+    ``"login_failed": None`` entry or ``ACCOUNT_LOGIN_ATTEMPTS_LIMIT = None`` switch it off.
+    """
+    bases = analysis.klass.mro if analysis.klass is not None else ()
+    if analysis.view != _ALLAUTH_LOGIN and _ALLAUTH_LOGIN not in bases:
+        return False
+    limits = ctx.setting("ACCOUNT_RATE_LIMITS")
+    value = limits.value if limits is not None else None
+    if isinstance(value, Const) and not value.value:
+        return False
+    if isinstance(value, Mapping):
+        failed = value.get("login_failed")
+        if isinstance(failed, Const) and not failed.value:
+            return False
+    attempts = ctx.setting("ACCOUNT_LOGIN_ATTEMPTS_LIMIT")
+    return not (
+        attempts is not None and isinstance(attempts.value, Const) and not attempts.value.value
+    )
+
+
 def _methods(project: ProjectModel, cls: ClassModel) -> list[FunctionModel]:
     found: list[FunctionModel] = []
     for entry in cls.mro:
@@ -259,6 +289,8 @@ def _throttled(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     if any(word in text for word in _RATELIMIT):
         return True
     if _limits_in_code(ctx, analysis) or _locks_out(ctx.project, analysis):
+        return True
+    if _allauth_limited(ctx, analysis):
         return True
     if (
         analysis.framework == "drf"

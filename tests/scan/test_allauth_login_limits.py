@@ -1,0 +1,58 @@
+"""django-allauth's login limits failed attempts itself (MG106; OpenCVE, Open Humans, MediaCMS).
+
+allauth's ``LoginView`` runs the account adapter's rate limit (``ACCOUNT_RATE_LIMITS``,
+``"login_failed"`` by default since 0.54; ``ACCOUNT_LOGIN_ATTEMPTS_LIMIT = 5`` before): a
+project's subclass of it is throttled unless the settings switch the limit off. The twins do
+(``ACCOUNT_RATE_LIMITS = False``, ``{"login_failed": None}``, ``ACCOUNT_LOGIN_ATTEMPTS_LIMIT =
+None``), and Django's own ``LoginView`` next to it is not limited by allauth: all reported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.scan.projects import scan
+
+FILES = {
+    "app/views.py": """\
+from allauth.account.views import LoginView
+
+
+class MemberLoginView(LoginView):
+    template_name = "login.html"
+""",
+    "proj/urls.py": """\
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from app.views import MemberLoginView
+
+urlpatterns = [
+    path("account/login/", MemberLoginView.as_view()),
+    path("admin-login/", auth_views.LoginView.as_view()),
+]
+""",
+}
+
+
+def _mg106_routes(tmp_path: Path, settings_extra: str) -> set[str]:
+    result = scan(tmp_path, FILES, settings_extra=settings_extra)
+    return {f.route or "" for f in result.findings if f.rule_id == "MG106"}
+
+
+def test_allauth_login_is_limited_by_default(tmp_path: Path) -> None:
+    assert _mg106_routes(tmp_path, "") == {"admin-login/"}
+
+
+@pytest.mark.parametrize(
+    "settings_extra",
+    [
+        "ACCOUNT_RATE_LIMITS = False\n",
+        'ACCOUNT_RATE_LIMITS = {"login_failed": None}\n',
+        "ACCOUNT_LOGIN_ATTEMPTS_LIMIT = None\n",
+    ],
+)
+def test_allauth_limits_switched_off_are_reported(tmp_path: Path, settings_extra: str) -> None:
+    assert _mg106_routes(tmp_path, settings_extra) == {"account/login/", "admin-login/"}
