@@ -71,6 +71,12 @@ class CapabilityFacts:
     view_attributes: tuple[str, ...] = ()
     """Attributes read off a view handed in (``view.workspace_slug``): a property of the view
     class may read the URL keyword for the permission (``return self.kwargs.get("slug")``)."""
+    principal_writes: tuple[str, ...] = ()
+    """In a middleware hook: request attributes set for a signed-in caller only
+    (:func:`~mtlsguard.scan.facts.request_principals.principal_writes`)."""
+    request_refusals: tuple[str, ...] = ()
+    """Request attributes without which the body (or a decorator's wrapper) refuses
+    (``if not request.current_organization: return redirect(...)``)."""
     secret_answer: bool = False
     """A predicate that says yes only when a secret the caller presents matched
     (``if sent == settings.HOOK_SECRET: return True``; :func:`~mtlsguard.scan.facts.

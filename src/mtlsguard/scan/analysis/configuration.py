@@ -13,7 +13,7 @@ authentication off.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from mtlsguard.scan.body_records import PathCond
 from mtlsguard.scan.knowledge import AUTH_DECORATORS, LOGIN_REQUIRED_MIDDLEWARE, short_of
@@ -72,6 +72,10 @@ class ProjectConfiguration:
     """The DRF default is decided at run time (an ``if``, an environment lookup)."""
     default_auth_disabled: bool = False
     """``DEFAULT_AUTHENTICATION_CLASSES = []``."""
+    request_principals: tuple[tuple[str, str], ...] = ()
+    """(attribute, middleware): request attributes a project middleware sets for signed-in
+    callers only (``request.current_organization``): a gate refusing without one refuses
+    anonymous callers (:mod:`mtlsguard.scan.facts.request_principals`)."""
 
     @classmethod
     def of(cls, project: ProjectModel) -> ProjectConfiguration:
@@ -97,6 +101,7 @@ class ProjectConfiguration:
             default_permission_source=drf.source,
             default_conditional=drf.conditional,
             default_auth_disabled=drf.auth_disabled,
+            request_principals=tuple(gates.principals.items()),
         )
 
     def with_defaults(self, expr: Expr) -> Expr:
@@ -138,6 +143,7 @@ class _MiddlewareGates:
     paths: PathCond | None = None
     cert: tuple[str, str] | None = None
     conditional: tuple[str, str] | None = None
+    principals: dict[str, str] = field(default_factory=dict)
 
     def read(self, project: ProjectModel, names: Iterable[str]) -> None:
         for name in names:
@@ -156,6 +162,8 @@ class _MiddlewareGates:
                 if method is None:
                     continue
                 facts = method[1].facts
+                for attribute in facts.capabilities.principal_writes:
+                    self.principals.setdefault(attribute, name)
                 # ``return login_required(view_func)(request, ...)``: the middleware applies an
                 # authenticating decorator itself (weblate's RequireLoginMiddleware).
                 wraps = any(short_of(c) in AUTH_DECORATORS for c in facts.calls)

@@ -76,11 +76,32 @@ class DecoratorEffects:
 class DecoratorReader:
     """Reads decorator expressions of one project into :class:`DecoratorEffects`."""
 
-    def __init__(self, project: ProjectModel, exemptions: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        project: ProjectModel,
+        exemptions: frozenset[str] = frozenset(),
+        principals: Iterable[tuple[str, str]] = (),
+    ) -> None:
         self.project = project
         self.exemptions = exemptions
         """Marks the project's login middleware lets through (a decorator recording a view in
         one of them exempts it, like ``@login_not_required``)."""
+        self.principals = dict(principals)
+        """Request attributes a middleware sets for signed-in callers only -> that middleware."""
+
+    def principal_gate(self, func: FunctionModel) -> str:
+        """Why ``func`` refuses anonymous callers through a request principal, or ``""``.
+
+        ``if not request.current_organization: return redirect(...)`` where a middleware sets
+        ``request.current_organization`` only once the caller signed in.
+        """
+        for name in func.facts.capabilities.request_refusals:
+            if name in self.principals:
+                return (
+                    f"refuses without request.{name}, which {self.principals[name]} sets for "
+                    "signed-in callers only"
+                )
+        return ""
 
     def effects(self, decorators: Iterable[Expr]) -> DecoratorEffects:
         """The combined effect of ``decorators`` (outermost first)."""
@@ -195,6 +216,10 @@ class DecoratorReader:
             return
         if facts.capabilities.credential_guard:
             effects.add_auth(label + " resolves a credential the caller sends", method_name)
+            return
+        principal = self.principal_gate(func)
+        if principal:
+            effects.add_auth(f"{label} {principal}", method_name)
             return
         secret = "secret-token check" if facts.secret_guard else secret_gate(self.project, func)
         if secret:

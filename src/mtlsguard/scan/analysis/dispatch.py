@@ -107,6 +107,9 @@ def _local_dispatch(
         chain.auth.append(f"request.user check in {owner}.dispatch()")
     if facts.secret_guard:
         chain.auth.append(f"secret-token check in {owner}.dispatch()")
+    principal = decorators.principal_gate(dispatch)
+    if principal:
+        chain.auth.append(f"{owner}.dispatch() {principal}")
     secret = secret_gate(project, dispatch)
     if secret:
         chain.auth.append(f"{owner}.dispatch(): {secret}")

@@ -30,7 +30,11 @@ class ProtectionAnalyzer:
         self.project = project
         self.configuration = ProjectConfiguration.of(project)
         """What the settings decide for every route (middleware, DRF defaults)."""
-        self.decorators = DecoratorReader(project, self.configuration.local_auth_exemptions)
+        self.decorators = DecoratorReader(
+            project,
+            self.configuration.local_auth_exemptions,
+            self.configuration.request_principals,
+        )
         self.permissions = PermissionAlgebra(project)
         self.django = DjangoViews(project, self.configuration, self.decorators)
         self.drf = DrfViews(self.django, self.permissions)

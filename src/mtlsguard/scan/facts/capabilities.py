@@ -23,6 +23,7 @@ from mtlsguard.scan.capability_facts import CapabilityFacts, KeyLookup
 from mtlsguard.scan.facts.bearer_gates import required_credentials, resolved_credentials
 from mtlsguard.scan.facts.credentials import credential_guard
 from mtlsguard.scan.facts.guards import denies, guard_blocks
+from mtlsguard.scan.facts.request_principals import principal_writes, request_refusals
 from mtlsguard.scan.facts.secret_checks import secret_answer
 from mtlsguard.scan.facts.syntax import (
     FunctionNode,
@@ -87,6 +88,8 @@ def capability_facts(
         ),
         reads_user_state="auth" in hints,
         secret_answer="secret" in hints and secret_answer(func),
+        principal_writes=principal_writes(func),
+        request_refusals=request_refusals(func),
         view_kwargs=(
             _view_kwargs(func)
             if len(func.args.args) >= 3 or _property(func) or func.name == "get_queryset"

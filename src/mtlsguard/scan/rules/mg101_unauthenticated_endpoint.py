@@ -6,18 +6,19 @@ explicitly, through a composition such as ``IsAuthenticated | AllowAny``, throug
 permission whose ``has_permission`` returns ``True``, or through DRF's *implicit* default when
 ``REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]`` is not set — and no login-required middleware.
 ``IsAuthenticatedOrReadOnly`` is reported when the reads expose a model that belongs to a user
-(``queryset``, ``model`` or what ``get_queryset()`` returns). ``django.views.static.serve`` under
-a media/uploads prefix (``MEDIA_ROOT``) is reported: it hands out every user's uploads (low when
-the URLconf declares the route only under ``if settings.DEBUG:``). A
-middleware counts as a login wall only if it refuses (returns a redirect or 403, raises, or
-wraps the view in ``login_required``); one that only reads ``request.user.is_authenticated``
-and passes the request on protects nothing. ``initial()``/``check_permissions()``/
-``dispatch()`` overrides that refuse without a user check protect the view. A handler that
-refuses unless the caller presents an object's secret (``if not constant_time_compare(
-invite.token, request.GET["token"]): return HttpResponseForbidden()``: a capability link), or
-that turns the ``PermissionDenied`` of a helper given the request into a refusal (``try: ticket
-= ticket_with_authorisation(request, pk) except PermissionDenied: return
-redirect_to_login(...)``), is protected. A DRF view whose
+(``queryset``, ``model`` or what ``get_queryset()`` returns). ``django.views.static.serve`` under a
+media/uploads prefix (``MEDIA_ROOT``) is reported: it hands out every user's uploads (low when the
+URLconf declares the route only under ``if settings.DEBUG:``). A middleware counts as a login wall
+only if it refuses (returns a redirect or 403, raises, or wraps the view in ``login_required``);
+one that only reads ``request.user.is_authenticated`` and passes the request on protects nothing.
+``initial()``/``check_permissions()``/``dispatch()`` overrides that refuse without a user check
+protect the view. So does a ``dispatch()`` or decorator that refuses without a request attribute a
+middleware in ``MIDDLEWARE`` sets only for signed-in callers (``if not
+request.current_organization: return redirect(...)``). A handler that refuses unless the caller
+presents an object's secret (``if not constant_time_compare(invite.token, request.GET["token"]):
+return HttpResponseForbidden()``: a capability link), or that turns the ``PermissionDenied`` of a
+helper given the request into a refusal (``try: ticket = ticket_with_authorisation(request, pk)
+except PermissionDenied: return redirect_to_login(...)``), is protected. A DRF view whose
 permissions sit in a misspelt attribute (``permissions = [...]``) says so.
 
 **Severity.** High when the view reads a model owned by a user (directly or through a tenant), looks

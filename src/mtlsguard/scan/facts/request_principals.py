@@ -1,0 +1,126 @@
+"""Request attributes a middleware sets for signed-in callers only, and gates that require one.
+
+A project middleware may resolve what the signed-in caller belongs to and attach it to the
+request (OpenCVE's ``OrganizationMiddleware``)::
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request.current_organization = None
+        if not request.user.is_authenticated:
+            return
+        ...
+        request.current_organization = organization
+
+A mixin that refuses without it (``if not request.current_organization: return
+redirect("list_organizations")``) then refuses every anonymous caller: a login gate, whatever
+the attribute is called. :func:`principal_writes` finds the attributes such a hook sets only
+after it let anonymous callers go (or from ``request.user`` itself);
+:func:`request_refusals` finds the request attributes a body refuses without. The analysis
+layer joins the two through the project's ``MIDDLEWARE``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+
+from mtlsguard.scan import walking
+from mtlsguard.scan.facts.guards import guard_blocks
+from mtlsguard.scan.facts.syntax import FunctionNode, is_request_user, returned_wrappers
+
+__all__ = ["MIDDLEWARE_HOOKS", "principal_writes", "request_refusals"]
+
+MIDDLEWARE_HOOKS = frozenset({"__call__", "process_request", "process_view"})
+"""The middleware methods that run before the view."""
+_NOT_PRINCIPALS = frozenset({"user", "session", "auth", "method", "path", "path_info", "urlconf"})
+
+
+def _request_attribute(node: ast.AST) -> str:
+    """``request.X`` or ``self.request.X`` -> ``"X"`` (``""`` otherwise)."""
+    if not isinstance(node, ast.Attribute):
+        return ""
+    base = node.value
+    if isinstance(base, ast.Name) and base.id == "request":
+        return node.attr
+    if isinstance(base, ast.Attribute) and base.attr == "request":
+        return node.attr
+    return ""
+
+
+def _mentions_request_user(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.expr) and is_request_user(n) for n in walking.walk(node))
+
+
+def _anonymous_exit(stmt: ast.stmt) -> bool:
+    """``if not request.user.is_authenticated: return`` (or any user test that ends the hook)."""
+    return (
+        isinstance(stmt, ast.If)
+        and _mentions_request_user(stmt.test)
+        and bool(stmt.body)
+        and isinstance(stmt.body[-1], ast.Return | ast.Raise)
+    )
+
+
+def _falsy(value: ast.expr) -> bool:
+    """``None``, ``False``, ``[]``, ``{}``: the default an anonymous caller keeps."""
+    if isinstance(value, ast.Constant):
+        return not value.value
+    if isinstance(value, ast.List | ast.Tuple | ast.Set):
+        return not value.elts
+    return isinstance(value, ast.Dict) and not value.keys
+
+
+def principal_writes(func: FunctionNode) -> tuple[str, ...]:
+    """Request attributes ``func`` (a middleware hook) sets for a signed-in caller only.
+
+    Set at the top level after a user test that ended the hook (anonymous callers left with
+    the falsy default), or to a value computed from ``request.user`` itself (``request.member =
+    Member.objects.filter(user=request.user).first()``). A falsy constant is a default, not a
+    principal.
+    """
+    if func.name not in MIDDLEWARE_HOOKS:
+        return ()
+    found: dict[str, None] = {}
+    after_exit = False
+    for stmt in func.body:
+        if _anonymous_exit(stmt):
+            after_exit = True
+            continue
+        if not isinstance(stmt, ast.Assign) or _falsy(stmt.value):
+            continue
+        for target in stmt.targets:
+            name = _request_attribute(target)
+            principal = name and name not in _NOT_PRINCIPALS and not name.startswith("_")
+            if principal and (after_exit or _mentions_request_user(stmt.value)):
+                found.setdefault(name)
+    return tuple(found)
+
+
+def _tested(body: list[ast.stmt]) -> Iterator[str]:
+    for stmt in body:
+        if isinstance(stmt, ast.If):
+            for node in walking.walk(stmt.test):
+                name = _request_attribute(node)
+                if name and name not in _NOT_PRINCIPALS:
+                    yield name
+
+
+def request_refusals(func: FunctionNode) -> tuple[str, ...]:
+    """Request attributes without which ``func`` (or the wrapper a decorator returns) refuses.
+
+    ``if not request.current_organization: return redirect(...)`` -> ``current_organization``.
+    """
+    found: dict[str, None] = {}
+    for body in (func.body, *(w.body for w in returned_wrappers(func))):
+        for name in dict.fromkeys(_tested(body)):
+            if guard_blocks(body, _tests(name)):
+                found.setdefault(name)
+    return tuple(found)
+
+
+def _tests(name: str) -> Callable[[ast.expr], bool]:
+    """A test reading ``request.<name>``."""
+
+    def reads(test: ast.expr) -> bool:
+        return any(_request_attribute(node) == name for node in walking.walk(test))
+
+    return reads
