@@ -67,3 +67,15 @@ def test_hyphenated_settings_and_urlconf_are_resolved(tmp_path: Path) -> None:
     assert [r.pattern for r in result.routes] == ["notes/<int:pk>/"]
     # The project's LoginRequiredMiddleware is read, so the view is not reported as open.
     assert not [f for f in result.findings if f.rule_id == "MG101" and f.severity >= Severity.LOW]
+
+
+def test_a_hyphenated_folder_is_no_settings_candidate(tmp_path: Path) -> None:
+    """Only a name the project gives loads a hyphenated package: a demo's settings never win."""
+    files = {
+        "manage.py": "import sys\n",
+        "a-demo/__init__.py": "",
+        "a-demo/settings.py": 'ROOT_URLCONF = "proj.urls"\nINSTALLED_APPS = ["app"]\n',
+        "proj/urls.py": "urlpatterns = []\n",
+    }
+    result = scan(tmp_path, files)
+    assert result.settings_module == "proj.settings"

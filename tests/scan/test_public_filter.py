@@ -234,6 +234,12 @@ def test_optional_or_writing_function_views_stay_high(result: ScanResult) -> Non
         ("is_public", "request.GET['public']", False, False),
         ("privacy", "level", False, False),
         ("name", "'public'", False, False),
+        ("status", "'published'", False, True),
+        ("status", "Post.Status.PUBLISHED", False, True),
+        ("state", "'approved'", False, True),
+        ("status", "'draft'", False, False),
+        ("status", "'published'", True, False),
+        ("status__in", "['published', 'draft']", False, False),
     ],
 )
 def test_keyword_judgement(key: str, value: str, exclude: bool, expected: bool) -> None:

@@ -1,11 +1,14 @@
 """Reads through a manager named for public records (issue 12 precision: public content).
 
-``Job.objects.visible()``, ``Event.objects.public()``, ``FoiRequest.published.all()`` (a custom
-manager, the idiom of Django's own documentation) serve what the project chose to publish, as a
-constant ``filter(is_public=True)`` does: an open route that only reads through one is
-informational, with the reason. The twins keep their severity: the plain manager, a write
-through the public manager, and an instance method of the same name used as a test
-(``job.visible()``), which narrows nothing.
+``queryset = Job.objects.visible()``, ``Event.objects.public()``, ``Post.published.all()`` (a
+custom manager, the idiom of Django's own documentation) serve what the project chose to
+publish, as a constant ``filter(is_public=True)`` does: an open class-based view that only reads
+through one is informational, with the reason. A manager or queryset method the project defines
+is judged by its body, not its name (``filter(status="published")`` publishes; ``visible()``
+meaning "not archived" does not). The twins keep their severity: the plain manager, a write
+through the public manager, a ``visible()`` that only hides archived rows, an instance method of
+the same name used as a test (``job.visible()``), and a function view that reads a public
+manager for a side box next to every user's records.
 """
 
 from __future__ import annotations
@@ -28,6 +31,14 @@ class JobQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(status="approved")
 
+    def current(self):
+        return self.filter(archived=False)
+
+
+class TaskQuerySet(models.QuerySet):
+    def visible(self):
+        return self.filter(archived=False)
+
 
 class PublishedManager(models.Manager):
     def get_queryset(self):
@@ -35,9 +46,9 @@ class PublishedManager(models.Manager):
 
 
 class Job(models.Model):
-    creator = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE)
     status = models.CharField(max_length=20)
+    archived = models.BooleanField(default=False)
     title = models.CharField(max_length=100)
 
     objects = JobQuerySet.as_manager()
@@ -45,20 +56,36 @@ class Job(models.Model):
 
     def visible(self):
         return self.status == "approved"
+
+
+class Task(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE)
+    archived = models.BooleanField(default=False)
+    title = models.CharField(max_length=100)
+
+    objects = TaskQuerySet.as_manager()
 """,
     "app/views.py": """\
 from django.http import HttpResponse, JsonResponse
 from django.views.generic import ListView
 
-from app.models import Job
+from app.models import Job, Task
 
 
-def job_list(request):
-    return JsonResponse({"jobs": [j.title for j in Job.objects.visible()]})
+class VisibleJobs(ListView):
+    queryset = Job.objects.visible()
 
 
-def job_all(request):
-    return JsonResponse({"jobs": [j.title for j in Job.objects.all()]})
+class PublishedJobs(ListView):
+    queryset = Job.published.all()
+
+
+class AllJobs(ListView):
+    queryset = Job.objects.all()
+
+
+class VisibleTasks(ListView):
+    queryset = Task.objects.visible()
 
 
 def job_touch(request):
@@ -73,8 +100,9 @@ def job_if_visible(request):
     return JsonResponse({"jobs": jobs})
 
 
-class PublishedJobs(ListView):
-    queryset = Job.published.all()
+def dashboard(request):
+    tasks = list(Task.objects.values("title", "owner__email"))
+    return JsonResponse({"tasks": tasks, "jobs": Job.objects.visible().count()})
 """,
     "proj/urls.py": """\
 from django.urls import path
@@ -82,11 +110,13 @@ from django.urls import path
 from app import views
 
 urlpatterns = [
-    path("jobs/", views.job_list),
-    path("jobs/all/", views.job_all),
+    path("jobs/", views.VisibleJobs.as_view()),
+    path("jobs/published/", views.PublishedJobs.as_view()),
+    path("jobs/all/", views.AllJobs.as_view()),
+    path("tasks/", views.VisibleTasks.as_view()),
     path("jobs/touch/", views.job_touch),
     path("jobs/if-visible/", views.job_if_visible),
-    path("jobs/published/", views.PublishedJobs.as_view()),
+    path("dashboard/", views.dashboard),
 ]
 """,
 }
@@ -108,8 +138,10 @@ def test_reads_through_a_public_manager_are_informational(result: ScanResult, ro
     assert "manager named for public records" in finding.evidence
 
 
-@pytest.mark.parametrize("route", ["jobs/all/", "jobs/touch/", "jobs/if-visible/"])
-def test_plain_reads_writes_and_instance_tests_stay_high(result: ScanResult, route: str) -> None:
+@pytest.mark.parametrize(
+    "route", ["jobs/all/", "tasks/", "jobs/touch/", "jobs/if-visible/", "dashboard/"]
+)
+def test_plain_archived_writing_or_side_reads_stay_high(result: ScanResult, route: str) -> None:
     assert _mg101(result)[route] is Severity.HIGH
 
 

@@ -41,6 +41,7 @@ class MachineGroup(models.Model):
     name = models.CharField(max_length=50)
 """,
     "app/views.py": """\
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
@@ -79,6 +80,16 @@ def group_by_setting(request, value):
     return HttpResponse(group.name if group else "")
 
 
+def receipt_either(request, pk, guid):
+    group = MachineGroup.objects.get(Q(pk=pk) | Q(guid=guid))
+    return HttpResponse(group.name)
+
+
+def receipt_prefix(request, pk, guid):
+    group = MachineGroup.objects.filter(pk=pk, guid__startswith=guid).first()
+    return HttpResponse(group.name if group else "")
+
+
 def group_by_id(request, pk):
     group = get_object_or_404(MachineGroup, pk=pk)
     return HttpResponse(group.name)
@@ -95,6 +106,8 @@ urlpatterns = [
     path("groups/<int:pk>/", views.group_by_id),
     path("receipt/<int:pk>/<str:guid>/", views.receipt),
     path("confirm-group/<str:token>/", views.confirm_group),
+    path("either/<int:pk>/<str:guid>/", views.receipt_either),
+    path("prefix/<int:pk>/<str:guid>/", views.receipt_prefix),
     path("by-setting/<str:value>/", views.group_by_setting),
 ]
 """,
@@ -128,5 +141,8 @@ def test_a_secret_at_the_end_of_a_json_path_is_a_capability(result: ScanResult) 
 
 def test_records_named_by_id_or_a_bare_key_stay_high(result: ScanResult) -> None:
     found = _mg101(result)
+    # Q(pk=pk) | Q(guid=guid) matches by the id alone; guid__startswith by an empty prefix
+    assert found["receipt_either"] is Severity.HIGH
+    assert found["receipt_prefix"] is Severity.HIGH
     assert found["group_by_id"] is Severity.HIGH
     assert found["group_by_key"] is Severity.HIGH

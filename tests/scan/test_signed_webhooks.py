@@ -8,8 +8,10 @@ password would authenticate it. The helper compares the caller's signature with 
 computed into a local from the secret setting (``expected = hmac.new(settings.MAILGUN_KEY,
 ...).hexdigest()``; ``return signature == expected and fresh``).
 
-The twins compute the digest with a key the caller sends, or verify nothing before the work:
-still reported as open.
+The twins compute the digest with a key the caller sends, verify nothing before the work,
+compare a count with a setting (``count < settings.API_KEY_RATE_LIMIT``: no secret is
+presented), or compare with ``settings.PARTNER_API_KEY_MAP.get(...)`` (``None`` for an unknown
+partner, which a missing header matches): still reported as open.
 """
 
 from __future__ import annotations
@@ -64,6 +66,16 @@ def _verify_with_sent_key(post):
     return post.get("signature") == expected
 
 
+def _under_limit(request):
+    limit = settings.API_KEY_RATE_LIMIT
+    return int(request.POST.get("count", "0")) < limit
+
+
+def _partner_ok(request):
+    expected = settings.PARTNER_API_KEY_MAP.get(request.GET.get("partner"))
+    return request.headers.get("X-Api-Key") == expected
+
+
 def mailgun_verify(function):
     @wraps(function)
     def wrapper(request):
@@ -109,6 +121,18 @@ def route_mail_sent_key(request):
 
 def upload_unverified(request):
     return _store(request)
+
+
+def upload_rate_limited(request):
+    if not _under_limit(request):
+        return HttpResponseForbidden()
+    return _store(request)
+
+
+def upload_partner(request):
+    if not _partner_ok(request):
+        return HttpResponseForbidden()
+    return _store(request)
 """,
     "proj/urls.py": """\
 from django.urls import path
@@ -120,6 +144,8 @@ urlpatterns = [
     path("hooks/route/", hooks.route_mail),
     path("hooks/route-sent-key/", hooks.route_mail_sent_key),
     path("hooks/unverified/", hooks.upload_unverified),
+    path("hooks/rate-limited/", hooks.upload_rate_limited),
+    path("hooks/partner/", hooks.upload_partner),
 ]
 """,
 }
@@ -143,7 +169,10 @@ def test_signature_checked_by_a_decorator_wrapper_authenticates(result: ScanResu
     assert "@mailgun_verify" in found.detail
 
 
-@pytest.mark.parametrize("pattern", ["hooks/route-sent-key/", "hooks/unverified/"])
+@pytest.mark.parametrize(
+    "pattern",
+    ["hooks/route-sent-key/", "hooks/unverified/", "hooks/rate-limited/", "hooks/partner/"],
+)
 def test_a_key_the_caller_sends_or_no_check_stays_open(result: ScanResult, pattern: str) -> None:
     assert protections(result, pattern)["*"].authenticated is False
     assert any(f.rule_id == "MG101" and f.route == pattern for f in result.findings), pattern

@@ -50,6 +50,8 @@ class ObjectLookup:
     checked: bool = False
     """:attr:`user_scoped` because a check of the fetched object follows (an ownership test, an
     object permission), not because the query itself names the caller."""
+    alternatives: bool = False
+    """Some keywords sit in ``Q(...) | Q(...)``: a match needs only some of them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -192,11 +192,25 @@ def _token_keyed(project: ProjectModel, lookup: ObjectLookup) -> bool:
     """
     fields = random_fields(project, lookup.model)
     heads = {key.split("__")[0] for key in lookup.caller_fields}
-    # configuration__extras__confirmation_token=token: the secret may sit in a JSON path
-    names = {name for key in lookup.caller_fields for name in key.split("__")}
-    if any(_SECRET_FIELD.search(name) for name in names):
+    # configuration__extras__confirmation_token=token: the secret may end a JSON path
+    names = {_last_field(key) for key in lookup.caller_fields}
+    secrets = [bool(_SECRET_FIELD.search(name)) for name in names]
+    # Q(pk=pk) | Q(share_token=token): the id alone matches, every field must be a secret
+    if secrets and (all(secrets) if lookup.alternatives else any(secrets)):
         return True  # get(pk=id, guid=guid): the caller must know the secret besides the id
     return any(not fields[name] for name in heads & fields.keys())
+
+
+def _last_field(key: str) -> str:
+    """``configuration__extras__confirmation_token__exact`` -> ``confirmation_token``.
+
+    A lookup other than equality (``share_token__startswith``) is no field: an empty or partial
+    value matches without the secret.
+    """
+    parts = key.split("__")
+    if len(parts) > 1 and parts[-1] in ("exact", "iexact"):
+        parts.pop()
+    return parts[-1]
 
 
 def _words(name: str) -> str:

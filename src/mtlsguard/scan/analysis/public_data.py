@@ -21,7 +21,11 @@ import ast
 from collections.abc import Sequence
 
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.facts.public_filter import keyword_publishes, manager_publishes
+from mtlsguard.scan.facts.public_filter import (
+    PUBLIC_MANAGERS,
+    keyword_publishes,
+    manager_publishes,
+)
 from mtlsguard.scan.knowledge import ORM_WRITES, SAFE_METHODS, short_of
 from mtlsguard.scan.project_model import (
     Call,
@@ -55,7 +59,7 @@ def _as_ast(value: Expr) -> ast.expr | None:
     return None
 
 
-def _expr_filter(value: Expr | None) -> str:
+def _expr_filter(project: ProjectModel, value: Expr | None) -> str:
     """``Model.objects.exclude(privacy="private").order_by(...)``: the publishing filter.
 
     Or the manager named for public records (``Job.objects.visible()``, ``Post.published``).
@@ -67,8 +71,8 @@ def _expr_filter(value: Expr | None) -> str:
         method = short_of(func.name) if isinstance(func, Ref) else ""
         bare = not value.args and not value.kwargs
         manager = manager_publishes(func.name, called_bare=bare) if isinstance(func, Ref) else ""
-        if manager:
-            return manager
+        if manager and isinstance(func, Ref):
+            return manager if _manager_publishes(project, func.name) else ""
         if method in ("filter", "exclude"):
             for key, arg in value.kwargs:
                 node = _as_ast(arg)
@@ -78,17 +82,59 @@ def _expr_filter(value: Expr | None) -> str:
     return ""
 
 
+def _manager_publishes(project: ProjectModel, dotted: str) -> bool:
+    """The manager or queryset method ``dotted`` names filters to public records.
+
+    ``dotted`` is ``app.models.Job.objects.visible`` or ``app.models.Post.published.all``. A
+    method the project defines is judged by its body (``return self.filter(is_public=True)``,
+    ``filter(status=Post.Status.PUBLISHED)``), not by its name: ``visible()`` may mean "not
+    archived". A manager or method the scan cannot read (a package's) is taken by its name.
+    """
+    parts = dotted.split(".")
+    model = None
+    index = len(parts)
+    for index in range(1, len(parts)):  # the shortest: Job.published names the manager's class
+        model = project.class_named(".".join(parts[:index]))
+        if model is not None:
+            break
+    rest = parts[index:]
+    if model is None or not rest:
+        return True  # a model outside the project: the name is all there is
+    if rest[0] in PUBLIC_MANAGERS:
+        attribute, method = rest[0], "get_queryset"
+    elif len(rest) > 1 and rest[1] in PUBLIC_MANAGERS:
+        attribute, method = rest[0], rest[1]
+    else:
+        return False
+    found = project.attribute(model, attribute)
+    value = found[1] if found is not None else None
+    if not (isinstance(value, Call) and isinstance(value.func, Ref)):
+        return found is not None  # objects = Manager.from_queryset(...)(): not read
+    name = value.func.name.removesuffix(".as_manager")
+    manager = project.class_named(name)
+    hit = project.method(manager, method) if manager is not None else None
+    if hit is None:
+        return True  # a package's manager, or a method it inherits from one
+    return bool(hit[1].facts.public_filter)
+
+
 def _class_filter(project: ProjectModel, cls: ClassModel) -> str:
     """The publishing filter of ``cls``'s served queryset, or ``""``."""
     hit = project.method(cls, "get_queryset")
     if hit is not None:
         facts = hit[1].facts
-        if facts.public_filter:
+        if facts.public_filter and not facts.public_filter.startswith(("filter(", "exclude(")):
+            # Job.objects.visible(): the project's own visible() must publish
+            tail = facts.public_filter.rstrip("()")
+            calls = [c for c in facts.calls if c == tail or c.endswith("." + tail)]
+            if calls and all(_manager_publishes(project, c) for c in calls):
+                return facts.public_filter
+        elif facts.public_filter:
             return facts.public_filter
-        returned = [_expr_filter(value) for value in facts.returns]
+        returned = [_expr_filter(project, value) for value in facts.returns]
         return returned[0] if returned and all(returned) else ""
     found = project.attribute(cls, "queryset")
-    return _expr_filter(found[1]) if found is not None else ""
+    return _expr_filter(project, found[1]) if found is not None else ""
 
 
 def _reads_only(analysis: RouteAnalysis, methods: Sequence[str]) -> bool:

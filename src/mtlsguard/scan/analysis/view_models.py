@@ -220,8 +220,8 @@ def scoped_get_object(project: ProjectModel, cls: ClassModel) -> str:
     if facts.lookups:
         if all(lk.user_scoped for lk in facts.lookups):
             return name
-        parents = [_self_attributes(r) for r in facts.returns]
-        if len(facts.lookups) == len(facts.returns) and all(
+        parents = [_self_attributes(r) for r in facts.returns if _fetch(r)]
+        if len(parents) == len(facts.returns) == len(facts.lookups) and all(
             any(_set_by_scoped_gate(project, cls, a) for a in attrs) for attrs in parents
         ):
             return f"{name} narrowed by a parent a gate fetched scoped"
@@ -250,15 +250,32 @@ def _set_by_scoped_gate(project: ProjectModel, cls: ClassModel, attr: str) -> bo
     if not attr.isidentifier():
         return False
     setters = [
-        method
+        (method, [w for w in method.facts.self_writes if w.name == attr])
         for qual in cls.mro
         if (owner := project.class_named(qual)) is not None
         for method in owner.methods.values()
-        if method.may_write_self(attr) and any(w.name == attr for w in method.facts.self_writes)
+        if method.may_write_self(attr)
     ]
+    setters = [(method, writes) for method, writes in setters if writes]
     return bool(setters) and all(
         method.qualname.rsplit(".", 1)[-1] in _GATES
+        and all(_fetch(w.value) for w in writes)
         and bool(method.facts.lookups)
         and all(lk.user_scoped for lk in method.facts.lookups)
-        for method in setters
+        for method, writes in setters
+    )
+
+
+_FETCHES = frozenset({"get_object_or_404", "get", "first", "last"})
+
+
+def _fetch(value: Expr | None) -> bool:
+    """``get_object_or_404(...)``, ``Model.objects.get(...)``: the value is a fetch itself.
+
+    Not a helper's result (``load_project(name)``), whose lookup the method's facts do not hold.
+    """
+    return (
+        isinstance(value, Call)
+        and isinstance(value.func, Ref)
+        and value.func.name.rsplit(".", 1)[-1] in _FETCHES
     )

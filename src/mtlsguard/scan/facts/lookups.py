@@ -204,6 +204,12 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
             tuple(server),
             tuple(url_parents),
             tuple(chosen),
+            alternatives=any(
+                isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.BitOr)
+                for c in (call, *outer)
+                for arg in c.args
+                for sub in walking.walk(arg)
+            ),
         )
     )
 

@@ -20,7 +20,13 @@ import ast
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user
 from mtlsguard.scan.walking import walk
 
-__all__ = ["PUBLIC_FILTER_CALLS", "keyword_publishes", "manager_publishes", "public_filter"]
+__all__ = [
+    "PUBLIC_FILTER_CALLS",
+    "PUBLIC_MANAGERS",
+    "keyword_publishes",
+    "manager_publishes",
+    "public_filter",
+]
 
 _BOOLEAN_PUBLIC = frozenset(
     {"is_public", "public", "published", "is_published", "visible", "is_visible", "is_listed"}
@@ -34,8 +40,12 @@ _PUBLIC_LEVELS = frozenset({"public", "unlisted"})
 """Levels anyone may read (``unlisted``: public, only left out of feeds); equality needs
 ``public`` itself."""
 _PRIVATE_LEVELS = frozenset({"private", "direct", "followers", "hidden"})
+_STATUS_FIELDS = frozenset({"status", "state"})
+_PUBLISHED_STATUSES = frozenset({"published", "public", "approved", "status_published"})
+"""A workflow status anyone may read (``filter(status=Post.Status.PUBLISHED)``, the published
+manager of Django's tutorial; ``status=Job.STATUS_PUBLISHED``)."""
 _FILTERS = frozenset({"filter", "exclude"})
-_PUBLIC_MANAGERS = frozenset({"published", "public", "visible", "listed", "searchable"})
+PUBLIC_MANAGERS = frozenset({"published", "public", "visible", "listed", "searchable"})
 """Manager and queryset methods named for what the public may see: ``Post.published.all()``
 (the custom-manager idiom of Django's documentation), ``Job.objects.visible()``,
 ``Event.objects.public()``. Called without arguments: one given the user
@@ -44,8 +54,8 @@ Wagtail's ``live()``: a live page may still be restricted to some viewers."""
 PUBLIC_FILTER_CALLS = (
     ".filter",
     ".exclude",
-    *(f".{name}" for name in sorted(_PUBLIC_MANAGERS)),
-    *(f".{name}.all" for name in sorted(_PUBLIC_MANAGERS)),
+    *(f".{name}" for name in sorted(PUBLIC_MANAGERS)),
+    *(f".{name}.all" for name in sorted(PUBLIC_MANAGERS)),
 )
 """Endings of the resolved callees that may narrow to public records: the walk looks no further
 unless one was called."""
@@ -86,6 +96,8 @@ def keyword_publishes(key: str, value: ast.expr | bool | str | None, *, exclude:
         if not (isinstance(node, ast.Constant) and isinstance(node.value, bool)):
             return False
         return (name in _BOOLEAN_PUBLIC) is (node.value is not exclude)
+    if name in _STATUS_FIELDS and lookup != "in" and not exclude:
+        return _level(node) in _PUBLISHED_STATUSES  # filter(status=Post.Status.PUBLISHED)
     if name not in _LEVEL_FIELDS:
         return False
     if lookup == "in":
@@ -108,18 +120,19 @@ def manager_publishes(dotted: str, *, called_bare: bool) -> str:
     """
     parts = dotted.split(".")
     on_manager = len(parts) >= 2 and (parts[-2] == "objects" or parts[-2][:1].isupper())
-    if called_bare and on_manager and parts[-1] in _PUBLIC_MANAGERS:
+    if called_bare and on_manager and parts[-1] in PUBLIC_MANAGERS:
         return f"{'.'.join(parts[-3:])}()"  # Job.objects.visible(), not job.visible()
     for index in range(1, len(parts) - 1):
-        if parts[index] in _PUBLIC_MANAGERS and parts[index - 1][:1].isupper():
+        if parts[index] in PUBLIC_MANAGERS and parts[index - 1][:1].isupper():
             return f"{parts[index - 1]}.{parts[index]}"  # FoiRequest.published.filter(...)
     return ""
 
 
-def _filter_call(node: ast.AST) -> str:
+def _filter_call(node: ast.AST, *, managers: bool = True) -> str:
     """``.filter(is_public=True)`` -> ``"filter(is_public=True)"`` when it publishes.
 
-    So does a manager or queryset method named for public records (:func:`manager_publishes`).
+    So does a manager or queryset method named for public records (:func:`manager_publishes`),
+    with ``managers``.
     """
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
         return ""
@@ -129,7 +142,7 @@ def _filter_call(node: ast.AST) -> str:
     except (ValueError, RecursionError):
         dotted = "("
     bare = not node.args and not node.keywords
-    manager = manager_publishes(dotted, called_bare=bare) if "(" not in dotted else ""
+    manager = manager_publishes(dotted, called_bare=bare) if managers and "(" not in dotted else ""
     if method not in _FILTERS or manager:
         return manager
     for keyword in node.keywords:
@@ -148,24 +161,29 @@ def public_filter(func: FunctionNode) -> str:
     branch exists; a queryset made inside the block (``if term: qs = M.objects.filter(...)``)
     is narrowed on every path that uses it. Under a user test (``if not
     request.user.is_superuser:``) it narrows what ordinary callers get and counts. Nested
-    functions are not read.
+    functions are not read. A manager named for public records (``Job.objects.visible()``)
+    counts only in ``get_queryset()``, which returns what the view serves: a function view may
+    read it for a side box next to private records.
     """
-    return _search(func.body, defined=set(), outer=None)
+    managers = func.name == "get_queryset"
+    return _search(func.body, defined=set(), outer=None, managers=managers)
 
 
-def _search(body: list[ast.stmt], *, defined: set[str], outer: frozenset[str] | None) -> str:
+def _search(
+    body: list[ast.stmt], *, defined: set[str], outer: frozenset[str] | None, managers: bool
+) -> str:
     """``outer``: names bound before the innermost optional block (None: not in one)."""
     for stmt in body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
         if isinstance(stmt, (ast.If, ast.While)):
             if mentions_user(stmt.test):
-                found = _search(stmt.body, defined=defined, outer=outer)
+                found = _search(stmt.body, defined=defined, outer=outer, managers=managers)
             elif stmt.orelse:
                 found = ""  # either branch may serve the unfiltered queryset
             else:
                 inner = frozenset(defined) if outer is None else outer
-                found = _search(stmt.body, defined=defined, outer=inner)
+                found = _search(stmt.body, defined=defined, outer=inner, managers=managers)
             if found:
                 return found
             continue
@@ -174,13 +192,13 @@ def _search(body: list[ast.stmt], *, defined: set[str], outer: frozenset[str] | 
             heads += [
                 getattr(item, "context_expr", ast.Pass()) for item in getattr(stmt, "items", [])
             ]
-            found = "" if outer is not None else _in_expressions(heads)
+            found = "" if outer is not None else _in_expressions(heads, managers)
             for block in (stmt.body, getattr(stmt, "finalbody", [])):
-                found = found or _search(block, defined=defined, outer=outer)
+                found = found or _search(block, defined=defined, outer=outer, managers=managers)
             if found:
                 return found
             continue
-        found = _in_expressions([stmt])
+        found = _in_expressions([stmt], managers)
         if found and (outer is None or _binds_new(stmt, outer)):
             return found
         defined.update(_bound(stmt))
@@ -200,12 +218,12 @@ def _binds_new(stmt: ast.stmt, outer: frozenset[str]) -> bool:
     return bool(names) and not names & outer
 
 
-def _in_expressions(nodes: list[ast.AST]) -> str:
+def _in_expressions(nodes: list[ast.AST], managers: bool) -> str:
     for top in nodes:
         for node in walk(top):
             if isinstance(node, ast.IfExp | ast.Lambda | ast.BoolOp):
                 continue  # its parts are conditional; the walk still visits them, judged below
-            found = _filter_call(node)
+            found = _filter_call(node, managers=managers)
             if found and not _under_condition(top, node):
                 return found
     return ""

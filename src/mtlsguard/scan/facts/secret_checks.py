@@ -23,27 +23,45 @@ __all__ = ["secret_answer", "secret_guard", "secret_test"]
 _NO_LOCALS: frozenset[str] = frozenset()
 
 
-def _settings_secret_in(node: ast.AST) -> bool:
-    """``node`` reads a secret setting (``settings.MAILGUN_ACCESS_KEY.encode()``) somewhere."""
-    return any(
-        isinstance(n, ast.Attribute)
-        and isinstance(n.value, ast.Name)
-        and n.value.id == "settings"
-        and settings_secret(n.attr)
-        for n in walking.walk(node)
-    )
+_DIGESTS = frozenset(
+    {"new", "digest", "hexdigest", "HMAC", "encode", "sha1", "sha256", "sha512", "b64encode"}
+)
+"""Calls that turn a secret into what the caller must match: ``hmac.new(key, ...).hexdigest()``,
+``settings.KEY.encode()``; not ``settings.KEY_MAP.get(...)`` (``None`` for an unknown key) or
+``int(settings.TOKEN_MAX_AGE)``."""
+
+
+def _secret_value(node: ast.expr) -> bool:
+    """``settings.HOOK_KEY`` itself, or a digest built from it."""
+    if isinstance(node, ast.Attribute):
+        return (
+            isinstance(node.value, ast.Name)
+            and node.value.id == "settings"
+            and settings_secret(node.attr)
+        )
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if name not in _DIGESTS:
+        return False
+    parts = [*node.args, *(k.value for k in node.keywords)]
+    if isinstance(func, ast.Attribute):
+        parts.append(func.value)
+    return any(_secret_value(part) for part in parts)
 
 
 def secret_locals(func: FunctionNode) -> frozenset[str]:
-    """Locals computed from a secret setting: ``expected = hmac.new(settings.HOOK_KEY, ...)``.
+    """Locals holding a secret setting or a digest of it (``expected = hmac.new(...)``).
 
-    Comparing the caller's value with one (``return signature == expected``) checks the shared
-    secret as comparing with the setting itself would: a signed webhook.
+    ``expected = hmac.new(settings.KEY.encode(), msg, sha256).hexdigest()``: comparing the
+    caller's value with one (``return signature == expected``) checks the shared secret as
+    comparing with the setting itself would: a signed webhook.
     """
     names = {
         target.id
         for stmt in walking.walk(func)
-        if isinstance(stmt, ast.Assign) and _settings_secret_in(stmt.value)
+        if isinstance(stmt, ast.Assign) and _secret_value(stmt.value)
         for target in stmt.targets
         if isinstance(target, ast.Name)
     }
@@ -66,8 +84,16 @@ def _secret_operand(node: ast.expr, local: frozenset[str] = _NO_LOCALS) -> bool:
     return any(w in node.attr.lower() for w in SECRET_FIELDS)
 
 
+_EQUALITY = (ast.Eq, ast.NotEq, ast.Is, ast.IsNot, ast.In, ast.NotIn)
+
+
 def _secret_compare(node: ast.Compare, local: frozenset[str] = _NO_LOCALS) -> bool:
-    """``invite.token != token``: the object's secret against one the caller must present."""
+    """``invite.token != token``: the object's secret against one the caller must present.
+
+    Only equality says the caller holds the secret: ``age < settings.TOKEN_MAX_AGE`` does not.
+    """
+    if not all(isinstance(op, _EQUALITY) for op in node.ops):
+        return False
     operands = [node.left, *node.comparators]
     secrets = [o for o in operands if _secret_operand(o, local)]
     return bool(secrets) and any(

@@ -235,6 +235,7 @@ def _locks_out(project: ProjectModel, analysis: RouteAnalysis) -> bool:
 
 
 _ALLAUTH_LOGIN = "allauth.account.views.LoginView"
+_DIRECT_AUTHENTICATE = frozenset({"django.contrib.auth.authenticate", "authenticate"})
 
 
 def _allauth_limited(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
@@ -243,22 +244,45 @@ def _allauth_limited(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     allauth limits failed logins by default: ``ACCOUNT_RATE_LIMITS`` (``"login_failed"``,
     enforced by the account adapter before it authenticates) since 0.54, and
     ``ACCOUNT_LOGIN_ATTEMPTS_LIMIT`` (5 failures) before. ``ACCOUNT_RATE_LIMITS = False``, a
-    ``"login_failed": None`` entry or ``ACCOUNT_LOGIN_ATTEMPTS_LIMIT = None`` switch it off.
+    ``"login_failed": None`` entry, ``ACCOUNT_LOGIN_ATTEMPTS_LIMIT = None`` or
+    ``ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT = 0`` switch it off, and a value the scan cannot read may;
+    a subclass (or its ``form_class``) calling Django's ``authenticate()`` itself skips the
+    adapter.
     """
-    bases = analysis.klass.mro if analysis.klass is not None else ()
-    if analysis.view != _ALLAUTH_LOGIN and _ALLAUTH_LOGIN not in bases:
+    cls = analysis.klass
+    if analysis.view != _ALLAUTH_LOGIN and (cls is None or _ALLAUTH_LOGIN not in cls.mro):
         return False
     limits = ctx.setting("ACCOUNT_RATE_LIMITS")
-    value = limits.value if limits is not None else None
-    if isinstance(value, Const) and not value.value:
-        return False
-    if isinstance(value, Mapping):
-        failed = value.get("login_failed")
-        if isinstance(failed, Const) and not failed.value:
+    value = limits.value if limits is not None else Mapping(())
+    if isinstance(value, Const):
+        if not value.value:
             return False
-    attempts = ctx.setting("ACCOUNT_LOGIN_ATTEMPTS_LIMIT")
-    return not (
-        attempts is not None and isinstance(attempts.value, Const) and not attempts.value.value
+    elif not isinstance(value, Mapping):
+        return False  # decided at run time
+    else:
+        failed = value.get("login_failed")
+        if failed is not None and not (isinstance(failed, Const) and failed.value):
+            return False
+    for name in ("ACCOUNT_LOGIN_ATTEMPTS_LIMIT", "ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT"):
+        setting = ctx.setting(name)
+        if setting is not None and not (isinstance(setting.value, Const) and setting.value.value):
+            return False
+    return not _authenticates_itself(ctx.project, cls)
+
+
+def _authenticates_itself(project: ProjectModel, cls: ClassModel | None) -> bool:
+    """The view's project classes, or its project ``form_class``, call ``authenticate()``."""
+    if cls is None:
+        return False
+    classes = [cls]
+    found = project.attribute(cls, "form_class")
+    form = project.class_named(found[1].name) if found and isinstance(found[1], Ref) else None
+    classes += [form] if form is not None else []
+    return any(
+        call in _DIRECT_AUTHENTICATE
+        for owner in classes
+        for method in _methods(project, owner)
+        for call in method.facts.calls
     )
 
 

@@ -217,7 +217,9 @@ def dotted_for(path: Path, search_roots: list[Path]) -> str | None:
         parts = list(rel.with_suffix("").parts)
         if parts and parts[-1] == "__init__":
             parts = parts[:-1]
-        if importable(parts):
+        # Identifiers only: a hyphenated folder (a demo, a docs build) is loaded only when a
+        # setting names it (DJANGO_SETTINGS_MODULE, ROOT_URLCONF), never found as a candidate.
+        if parts and all(p.isidentifier() for p in parts):
             return ".".join(parts)
     return None
 
