@@ -226,7 +226,11 @@ def scoped_get_object(project: ProjectModel, cls: ClassModel) -> str:
         ):
             return f"{name} narrowed by a parent a gate fetched scoped"
         return ""
-    kept = [r.name[len("self.") :] for r in facts.returns if isinstance(r, Ref)]
+    kept = [
+        r.name.removeprefix("self.")
+        for r in facts.returns
+        if isinstance(r, Ref) and r.name.startswith("self.")
+    ]
     if not kept or len(kept) != len(facts.returns):
         return ""
     if all(_set_by_scoped_gate(project, cls, attr) for attr in kept):
@@ -239,7 +243,7 @@ def _self_attributes(value: Expr) -> list[str]:
     if not isinstance(value, Call):
         return []
     return [
-        arg.name[len("self.") :]
+        arg.name.removeprefix("self.")
         for _, arg in value.kwargs
         if isinstance(arg, Ref) and arg.name.startswith("self.") and arg.name.count(".") == 1
     ]

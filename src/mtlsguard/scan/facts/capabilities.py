@@ -27,6 +27,8 @@ from mtlsguard.scan.facts.request_principals import principal_writes, request_re
 from mtlsguard.scan.facts.secret_checks import secret_answer
 from mtlsguard.scan.facts.syntax import (
     FunctionNode,
+    is_request,
+    is_request_user,
     keyed_owner,
     keyed_read,
     mentions_user,
@@ -384,17 +386,11 @@ def _caller_value(value: ast.expr, inputs: set[str]) -> bool:
             return True
         if isinstance(node, ast.Attribute) and (
             node.attr in _VALIDATED
-            or (node.attr in _REQUEST_INPUT and _is_request(node.value))
+            or (node.attr in _REQUEST_INPUT and is_request(node.value))
             or (node.attr == "kwargs" and _is_self(node.value))
         ):
             return True
     return False
-
-
-def _is_request(node: ast.expr) -> bool:
-    return (isinstance(node, ast.Name) and node.id == "request") or (
-        isinstance(node, ast.Attribute) and node.attr == "request"
-    )
 
 
 def _is_self(node: ast.expr) -> bool:
@@ -406,16 +402,12 @@ def _user_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple[
     found: dict[str, None] = {}
     for node in own_nodes(func):
         if isinstance(node, ast.Call) and any(
-            _request_user(arg) for arg in [*node.args, *(kw.value for kw in node.keywords)]
+            is_request_user(arg) for arg in [*node.args, *(kw.value for kw in node.keywords)]
         ):
             name = callee(node)
             if name:
                 found.setdefault(name)
     return tuple(found)
-
-
-def _request_user(node: ast.expr) -> bool:
-    return isinstance(node, ast.Attribute) and node.attr == "user" and _is_request(node.value)
 
 
 def _ends(body: list[ast.stmt]) -> bool:

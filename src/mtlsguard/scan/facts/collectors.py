@@ -12,7 +12,13 @@ from collections.abc import Iterator, Sequence
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.facts import lookups as _lookups  # noqa: F401  (registers first)
-from mtlsguard.scan.facts.syntax import MANAGERS, REQUEST_PRINCIPALS, mentions_user, strings
+from mtlsguard.scan.facts.syntax import (
+    MANAGERS,
+    REQUEST_PRINCIPALS,
+    is_request,
+    mentions_user,
+    strings,
+)
 from mtlsguard.scan.facts.walk import CALL_COLLECTORS, FunctionWalk, collects, on_call
 from mtlsguard.scan.knowledge import (
     SAFE_METHODS,
@@ -173,9 +179,7 @@ def _is_user_slot(target: ast.expr) -> bool:
     """``request.user = ...``, ``self.request.user = ...``, ``request.session[...] = ...``."""
     if isinstance(target, ast.Attribute) and target.attr in ("user", "_cached_user"):
         base = target.value
-        return (isinstance(base, ast.Name) and base.id == "request") or (
-            isinstance(base, ast.Attribute) and base.attr == "request"
-        )
+        return is_request(base)
     if isinstance(target, ast.Subscript):
         base = target.value
         return isinstance(base, ast.Attribute) and base.attr == "session"

@@ -13,7 +13,13 @@ from __future__ import annotations
 import ast
 
 from mtlsguard.scan import walking
-from mtlsguard.scan.facts.syntax import MANAGERS, mentions_user, own_nodes, through_objects
+from mtlsguard.scan.facts.syntax import (
+    MANAGERS,
+    is_request,
+    mentions_user,
+    own_nodes,
+    through_objects,
+)
 from mtlsguard.scan.facts.walk import FunctionWalk, collects, on_call
 from mtlsguard.scan.project_model import ObjectLookup, Ref
 
@@ -291,9 +297,7 @@ def _request_context(value: ast.expr) -> bool:
             node = node.func
             continue
         base = node.value
-        if (isinstance(base, ast.Name) and base.id == "request") or (
-            isinstance(base, ast.Attribute) and base.attr == "request"
-        ):
+        if is_request(base):
             return node.attr not in _REQUEST_INPUT and node.attr != "user"
         node = base
     return False

@@ -29,7 +29,13 @@ from collections.abc import Callable, Sequence
 
 from mtlsguard.scan.body_records import PathCond, PathTest
 from mtlsguard.scan.facts.guards import denies
-from mtlsguard.scan.facts.syntax import FunctionNode, bound_names, own_nodes
+from mtlsguard.scan.facts.syntax import (
+    FunctionNode,
+    bound_names,
+    is_request,
+    is_request_user,
+    own_nodes,
+)
 from mtlsguard.scan.facts.walk import Resolver
 from mtlsguard.scan.project_model import Call, Const, Expr, Ref, Seq
 
@@ -103,11 +109,11 @@ class _Reader:
         if isinstance(node, ast.Name) and node.id in self.aliases:
             return True, self.aliases[node.id]
         if isinstance(node, ast.Attribute) and node.attr in _PATH_ATTRS:
-            return _is_request(node.value), None
+            return is_request(node.value), None
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             attr, owner = node.func.attr, node.func.value
             if attr in _PATH_CALLS:
-                return _is_request(owner), None
+                return is_request(owner), None
             if attr == "lstrip" and len(node.args) == 1:
                 inner, _ = self.path_of(owner)
                 arg = node.args[0]
@@ -185,7 +191,7 @@ class _Reader:
             return _not(self.cond(node.operand))
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
             return self.compare(node.left, node.ops[0], node.comparators[0])
-        if isinstance(node, ast.Attribute) and _about_user(node.value):
+        if isinstance(node, ast.Attribute) and is_request_user(node.value):
             if node.attr in _ANON_TRUE:
                 return TRUE
             if node.attr in _ANON_FALSE:
@@ -216,7 +222,7 @@ class _Reader:
             return self.any_of(node.args[0])
         if isinstance(func, ast.Name) and func.id == "hasattr" and len(node.args) == 2:
             owner, attr = node.args
-            if _is_request(owner) and isinstance(attr, ast.Constant) and attr.value == "user":
+            if is_request(owner) and isinstance(attr, ast.Constant) and attr.value == "user":
                 return TRUE
             return UNKNOWN
         if not isinstance(func, ast.Attribute):
@@ -230,7 +236,7 @@ class _Reader:
         if func.attr in _REGEX and len(node.args) == 1:
             # ``COMPILED.match(path)``: a module-level ``re.compile(...)``.
             return self.test(func.attr, func.value, node.args[0], listed=False)
-        if _about_user(func.value) and func.attr in _ANON_FALSE | _ANON_TRUE:
+        if is_request_user(func.value) and func.attr in _ANON_FALSE | _ANON_TRUE:
             return TRUE if func.attr in _ANON_TRUE else FALSE
         return UNKNOWN
 
@@ -349,16 +355,6 @@ def _return(stmt: ast.Return) -> PathCond:
         if name in _PASS_THROUGH:
             return FALSE
     return TRUE if denies(stmt) else UNKNOWN
-
-
-def _is_request(node: ast.expr) -> bool:
-    return (isinstance(node, ast.Name) and node.id == "request") or (
-        isinstance(node, ast.Attribute) and node.attr == "request"
-    )
-
-
-def _about_user(node: ast.expr) -> bool:
-    return isinstance(node, ast.Attribute) and node.attr == "user" and _is_request(node.value)
 
 
 def _is_re(node: ast.expr) -> bool:

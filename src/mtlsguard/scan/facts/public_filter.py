@@ -128,6 +128,18 @@ def manager_publishes(dotted: str, *, called_bare: bool) -> str:
     return ""
 
 
+def _dotted(node: ast.expr) -> str:
+    """``Job.objects.visible`` for a chain of names; ``""`` when a call sits in it."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
 def _filter_call(node: ast.AST, *, managers: bool = True) -> str:
     """``.filter(is_public=True)`` -> ``"filter(is_public=True)"`` when it publishes.
 
@@ -137,12 +149,9 @@ def _filter_call(node: ast.AST, *, managers: bool = True) -> str:
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
         return ""
     method = node.func.attr
-    try:
-        dotted = ast.unparse(node.func)
-    except (ValueError, RecursionError):
-        dotted = "("
+    dotted = _dotted(node.func) if managers else ""
     bare = not node.args and not node.keywords
-    manager = manager_publishes(dotted, called_bare=bare) if managers and "(" not in dotted else ""
+    manager = manager_publishes(dotted, called_bare=bare) if dotted else ""
     if method not in _FILTERS or manager:
         return manager
     for keyword in node.keywords:

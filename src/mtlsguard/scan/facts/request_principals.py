@@ -25,7 +25,12 @@ from collections.abc import Callable, Iterator
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import guard_blocks
-from mtlsguard.scan.facts.syntax import FunctionNode, is_request_user, returned_wrappers
+from mtlsguard.scan.facts.syntax import (
+    FunctionNode,
+    is_request,
+    is_request_user,
+    returned_wrappers,
+)
 
 __all__ = ["MIDDLEWARE_HOOKS", "principal_writes", "request_refusals"]
 
@@ -36,14 +41,7 @@ _NOT_PRINCIPALS = frozenset({"user", "session", "auth", "method", "path", "path_
 
 def _request_attribute(node: ast.AST) -> str:
     """``request.X`` or ``self.request.X`` -> ``"X"`` (``""`` otherwise)."""
-    if not isinstance(node, ast.Attribute):
-        return ""
-    base = node.value
-    if isinstance(base, ast.Name) and base.id == "request":
-        return node.attr
-    if isinstance(base, ast.Attribute) and base.attr == "request":
-        return node.attr
-    return ""
+    return node.attr if isinstance(node, ast.Attribute) and is_request(node.value) else ""
 
 
 def _mentions_request_user(node: ast.AST) -> bool:

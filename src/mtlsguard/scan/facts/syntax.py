@@ -13,6 +13,7 @@ __all__ = [
     "REQUEST_PRINCIPALS",
     "FunctionNode",
     "bound_names",
+    "is_request",
     "is_request_user",
     "keep_own_nodes",
     "key_access",
@@ -141,14 +142,16 @@ def strings(node: ast.AST) -> Iterator[str]:
             yield sub.value
 
 
+def is_request(node: ast.expr) -> bool:
+    """``node`` is ``request`` or ``self.request``."""
+    return (isinstance(node, ast.Name) and node.id == "request") or (
+        isinstance(node, ast.Attribute) and node.attr == "request"
+    )
+
+
 def is_request_user(node: ast.expr) -> bool:
     """``node`` is ``request.user`` or ``self.request.user``."""
-    if not (isinstance(node, ast.Attribute) and node.attr == "user"):
-        return False
-    base = node.value
-    if isinstance(base, ast.Name):
-        return base.id == "request"
-    return isinstance(base, ast.Attribute) and base.attr == "request"
+    return isinstance(node, ast.Attribute) and node.attr == "user" and is_request(node.value)
 
 
 def mentions_attr(node: ast.AST, names: frozenset[str]) -> bool:

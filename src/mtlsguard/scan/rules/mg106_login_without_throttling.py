@@ -6,7 +6,9 @@ SimpleJWT's ``TokenObtainPairView``, or any view calling ``authenticate()`` — 
 such as ``check_rate_limit(...)`` in the view's methods or in its ``form_class``) and no lockout
 app (django-axes, django-defender) installed. django-allauth's ``LoginView`` (and subclasses)
 limits failed logins itself unless the settings switch it off (``ACCOUNT_RATE_LIMITS = False``,
-``"login_failed": None``, ``ACCOUNT_LOGIN_ATTEMPTS_LIMIT = None``). A view that creates the account
+``"login_failed": None``, ``ACCOUNT_LOGIN_ATTEMPTS_LIMIT = None``,
+``ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT = 0``, or a value decided at run time) or a subclass, or its
+``form_class``, calls Django's ``authenticate()`` itself. A view that creates the account
 (``create_user``/``set_password``) before authenticating with the password it was just given is a
 registration, not a login.
 
