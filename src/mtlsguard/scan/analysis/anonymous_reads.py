@@ -54,7 +54,7 @@ from mtlsguard.scan.analysis.relation_names import attribution, shared_relation
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.facts.account_reads import ACCOUNT_FLAGS
-from mtlsguard.scan.knowledge import ORM_WRITES, SAFE_METHODS, SYNDICATION_FEED
+from mtlsguard.scan.knowledge import ORM_WRITES, SAFE_METHODS, SYNDICATION_FEED, short_of
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel
 
 __all__ = ["public_shaped_read", "writes_records"]
@@ -99,33 +99,55 @@ def public_shaped_read(
     analysis: RouteAnalysis,
     open_methods: list[str] | tuple[str, ...],
     found: Exposure,
-) -> str:
-    """Evidence note when the open route only reads unowned records, else ``""``."""
-    if (analysis.function is None and analysis.klass is None) or found.keyed_lookup:
-        return ""  # the view's code was not read, or it fetches a record by the caller's key
+) -> tuple[str, str]:
+    """``(note, "")`` when the open route only reads unowned records, else ``("", reason)``.
+
+    ``reason`` says what keeps the route's finding high (``it writes through the ORM:
+    Ticket.save() in close_ticket()``), for the evidence: a reader sees why the rule bets on it.
+    """
+    if analysis.function is None and analysis.klass is None:
+        return "", "the view's code was not read"
+    if found.keyed_lookup:
+        return "", "it fetches a record related to a user by a key the caller chooses"
     methods = {m for m in open_methods if m != "*"}
-    if methods - SAFE_METHODS:
-        return ""
+    if writing := sorted(methods - SAFE_METHODS):
+        return "", f"anonymous callers may send {', '.join(writing)}"
     if "*" in open_methods and analysis.function is None and not _feed(analysis.klass):
-        return ""  # a class view open to every method: its writes are not all in sight
+        return "", "it is a class view open to every HTTP method (its writes are not all in sight)"
     functions, cut = _reached(project, view_functions(project, analysis), analysis.klass)
     if cut:
-        return ""  # its calls go deeper than read: a write may be further down
-    if any(writes_records(f) for f in functions):
-        return ""  # it changes data
-    if any(f.facts.account_attributes - _CALLER_FLAGS for f in functions):
-        return ""  # it shows or changes the caller's account (request.user.email)
+        return "", "its calls go deeper than the scan follows, so a write may be further down"
+    if writer := next((f for f in functions if writes_records(f)), None):
+        return "", f"it changes data ({short_of(writer.qualname)}() writes through the ORM)"
+    account = sorted({a for f in functions for a in f.facts.account_attributes} - _CALLER_FLAGS)
+    if account:
+        return "", f"it shows or changes the caller's account (request.user.{account[0]})"
     if any(f.facts.idle_user_tests for f in functions):
-        return ""  # if not request.user.is_staff: messages.error(...) -- a check that lets through
+        return "", "it tests the caller's account and goes on when the test fails"
     models = _read_models(project, analysis, functions)
     owners = {model: _private(project, model) for model in models}
-    if "user" in owners.values() or any(owners.get(m) for m in _keyed_models(functions)):
-        return ""  # a user's data, or a tenant's record fetched by the caller's key
+    if owned := sorted(m for m, whose in owners.items() if whose == "user"):
+        return "", f"it reads {_whose(project, owned[0])}"
+    if keyed := sorted(m for m in _keyed_models(functions) if owners.get(m)):
+        model = short_of(keyed[0])
+        return "", f"it fetches {model} (a tenant's record) by a key the caller chooses"
     paths = [p for f in functions for p in f.facts.related_paths]
-    if any(_through_user(project, models, path) for path in paths):
-        return ""  # values("author__email"): the author's account fields
+    if through := next((p for p in paths if _through_user(project, models, p)), None):
+        return "", f"it reads a user's fields through {through}"
     shown = ", ".join(sorted({m.rsplit(".", 1)[-1] for m in models})) or "no model"
-    return (TENANT_NOTE if "tenant" in owners.values() else NOTE).format(f"reads {shown}")
+    return (TENANT_NOTE if "tenant" in owners.values() else NOTE).format(f"reads {shown}"), ""
+
+
+def _whose(project: ProjectModel, model: str) -> str:
+    """``Event, which belongs to a user (owner)``: why a read of ``model`` is a user's data."""
+    if model == "?":
+        return "records of a model the scan cannot name"
+    if is_user_model(project, model):
+        return f"{short_of(model)}, the user model"
+    if project.class_named(model) is None:
+        return f"{short_of(model)}, a model the scan cannot read"
+    fields = ", ".join(owner_fields(project, model)) or "an owner relation"
+    return f"{short_of(model)}, whose records belong to a user or account ({fields})"
 
 
 def _keyed_models(functions: list[FunctionModel]) -> set[str]:

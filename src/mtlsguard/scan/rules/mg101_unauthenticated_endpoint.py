@@ -56,7 +56,10 @@ which on the hand-reviewed real projects was public by design far more often tha
 route that looks at ``request.user`` only to adapt what it shows (a visibility filter, an
 ``is_staff`` branch; not one that shows the account's data such as ``request.user.email``), and one
 whose records belong only to a tenant (with its own reason). The evidence says so; if the records
-are private the remedy is the same.
+are private the remedy is the same. A finding that stays high says why in its evidence (``high
+because it reads Invoice, whose records belong to a user or account (owner)``, ``... it changes
+data``, ``... anonymous callers may send POST``): the fact the rule bets on, for the reader to
+confirm or refute.
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application
@@ -279,8 +282,9 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             note = _anonymous_create_note(ctx, analysis)
             severity = Severity.MEDIUM if note else severity
         if severity is Severity.HIGH and not note:
-            note = public_shaped_read(ctx.project, analysis, open_methods, found)
+            note, why = public_shaped_read(ctx.project, analysis, open_methods, found)
             severity = Severity.LOW if note else severity
+            note = note or f"; high because {why}"
         yield meta.finding(
             location=analysis.location,
             route=analysis.route.pattern,
