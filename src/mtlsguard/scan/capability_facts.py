@@ -74,6 +74,10 @@ class CapabilityFacts:
     principal_writes: tuple[str, ...] = ()
     """In a middleware hook: request attributes set for a signed-in caller only
     (:func:`~mtlsguard.scan.facts.request_principals.principal_writes`)."""
+    credential_calls: tuple[str, ...] = ()
+    """In a middleware hook: ``self`` methods called only when the caller sent a credential
+    (``if key: self.authenticate(request, key)``; :func:`~mtlsguard.scan.facts.
+    request_principals.credential_calls`): their refusals spare a caller who sent none."""
     request_refusals: tuple[str, ...] = ()
     """Request attributes without which the body (or a decorator's wrapper) refuses
     (``if not request.current_organization: return redirect(...)``)."""

@@ -23,7 +23,11 @@ from mtlsguard.scan.capability_facts import CapabilityFacts, KeyLookup
 from mtlsguard.scan.facts.bearer_gates import required_credentials, resolved_credentials
 from mtlsguard.scan.facts.credentials import credential_guard
 from mtlsguard.scan.facts.guards import denies, guard_blocks
-from mtlsguard.scan.facts.request_principals import principal_writes, request_refusals
+from mtlsguard.scan.facts.request_principals import (
+    credential_calls,
+    principal_writes,
+    request_refusals,
+)
 from mtlsguard.scan.facts.secret_checks import secret_answer
 from mtlsguard.scan.facts.syntax import (
     FunctionNode,
@@ -91,6 +95,7 @@ def capability_facts(
         reads_user_state="auth" in hints,
         secret_answer="secret" in hints and secret_answer(func),
         principal_writes=principal_writes(func),
+        credential_calls=credential_calls(func),
         request_refusals=request_refusals(func),
         view_kwargs=(
             _view_kwargs(func)

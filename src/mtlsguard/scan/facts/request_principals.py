@@ -32,11 +32,13 @@ from mtlsguard.scan.facts.syntax import (
     returned_wrappers,
 )
 
-__all__ = ["MIDDLEWARE_HOOKS", "principal_writes", "request_refusals"]
+__all__ = ["MIDDLEWARE_HOOKS", "credential_calls", "principal_writes", "request_refusals"]
 
 MIDDLEWARE_HOOKS = frozenset({"__call__", "process_request", "process_view"})
 """The middleware methods that run before the view."""
 _NOT_PRINCIPALS = frozenset({"user", "session", "auth", "method", "path", "path_info", "urlconf"})
+_CREDENTIAL_SOURCES = frozenset({"headers", "META", "COOKIES", "GET", "query_params"})
+"""Where a caller may present a credential, or leave it out."""
 
 
 def _request_attribute(node: ast.AST) -> str:
@@ -122,3 +124,60 @@ def _tests(name: str) -> Callable[[ast.expr], bool]:
         return any(_request_attribute(node) == name for node in walking.walk(test))
 
     return reads
+
+
+def credential_calls(func: FunctionNode) -> tuple[str, ...]:
+    """Methods a middleware hook calls only when the caller presents a credential.
+
+    Tecken's ``APITokenAuthenticationMiddleware``: ``key = request.headers.get("Auth-Token")``
+    then ``if key: self.authenticate(request, key)`` (which raises ``PermissionDenied`` for a
+    bad token); a caller that sends no header is never refused, so the refusal in
+    ``authenticate`` makes no login wall. Only an ``if`` with no ``else`` counts (``if key:
+    ... else: return HttpResponse(status=401)`` refuses the caller without one).
+    """
+    if func.name not in MIDDLEWARE_HOOKS:
+        return ()
+    sent = {
+        target.id
+        for stmt in func.body
+        if isinstance(stmt, ast.Assign) and _presented(stmt.value)
+        for target in stmt.targets
+        if isinstance(target, ast.Name)
+    }
+    found: dict[str, None] = {}
+    for node in walking.walk(func):
+        if not isinstance(node, ast.If) or node.orelse or not _credential_test(node.test, sent):
+            continue
+        for stmt in node.body:
+            for call in walking.walk(stmt):
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and isinstance(call.func.value, ast.Name)
+                    and call.func.value.id == "self"
+                ):
+                    found.setdefault(call.func.attr)
+    return tuple(found)
+
+
+def _presented(value: ast.expr) -> bool:
+    """``request.headers.get("Auth-Token")``, ``request.META["HTTP_X_KEY"]``: a sent value."""
+    return any(
+        isinstance(node, ast.Attribute)
+        and node.attr in _CREDENTIAL_SOURCES
+        and is_request(node.value)
+        for node in walking.walk(value)
+    )
+
+
+def _credential_test(test: ast.expr, sent: set[str]) -> bool:
+    """``if key:`` / ``if key is not None:`` / ``if "Auth-Token" in request.headers:``."""
+    if isinstance(test, ast.Name):
+        return test.id in sent
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, right = test.left, test.comparators[0]
+        if isinstance(test.ops[0], ast.IsNot) and isinstance(right, ast.Constant):
+            return isinstance(left, ast.Name) and left.id in sent
+        if isinstance(test.ops[0], ast.In):
+            return _presented(right)
+    return _presented(test) and not isinstance(test, ast.UnaryOp)
