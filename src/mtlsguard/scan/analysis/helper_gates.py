@@ -11,6 +11,10 @@ the authentication layer attached (``allow_browse_users_list(request.user_acl)``
 statement (its result dropped: it matters only by raising), made unconditionally, and the
 helper must test the very parameter that received the user before raising
 (:func:`mtlsguard.scan.facts.refusals.gate_calls`, ``refusing_params``).
+
+A check the body skips only for a record its owner made public (``if not (task.public or
+task.project.public): check_project_perms(request, task.project)``) counts as made: what it
+lets through is public (:func:`mtlsguard.scan.facts.public_filter.private_unless_public`).
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ def helper_gate(
     if depth >= _MAX_DEPTH:
         return ""
     for name in facts.request_calls:
-        for target, owner in _targets(project, name, cls):
+        for target, owner in _targets(project, name, cls, parse=depth > 0):
             found = helper_gate(project, target, owner, depth + 1)
             if found:
                 return found
@@ -85,13 +89,17 @@ def _function(
 
 
 def _targets(
-    project: ProjectModel, name: str, cls: ClassModel | None
+    project: ProjectModel, name: str, cls: ClassModel | None, *, parse: bool = False
 ) -> list[tuple[FunctionModel, ClassModel | None]]:
-    """What calling ``name`` runs, with the class ``self`` is there."""
-    # Only files the scan has read already: every view hands the request to something, and
-    # reading each callee's module would parse half the project (and change what other
-    # analyses that look only at read files conclude).
-    func = _function(project, name, cls, parse=False)
+    """What calling ``name`` runs, with the class ``self`` is there.
+
+    Only files the scan has read already, unless ``parse``: every view hands the request to
+    something, and reading each callee's module would parse half the project (and change what
+    other analyses that look only at read files conclude). A helper the view's own helper
+    hands the request on to (WebODM's ``get_and_check_task()`` calling
+    ``check_project_perms(request, task.project)`` in ``app/api/common.py``) is read.
+    """
+    func = _function(project, name, cls, parse=parse)
     attr = _on_self(name)
     if func is not None:
         return [(func, cls if attr is not None else None)]

@@ -55,7 +55,7 @@ _MAX_CACHED_TEXT = 64
 
 
 _DENIED_NAMES = frozenset(
-    {"PermissionDenied", "NotAuthenticated", "AuthenticationFailed", "Http404"}
+    {"PermissionDenied", "NotAuthenticated", "AuthenticationFailed", "Http404", "NotFound"}
 )
 
 

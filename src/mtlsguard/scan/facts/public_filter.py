@@ -25,6 +25,7 @@ __all__ = [
     "PUBLIC_MANAGERS",
     "keyword_publishes",
     "manager_publishes",
+    "private_unless_public",
     "public_filter",
 ]
 
@@ -79,6 +80,29 @@ def _items(value: ast.expr) -> list[ast.expr] | None:
     if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
         return list(value.elts)
     return None
+
+
+def private_unless_public(test: ast.expr) -> bool:
+    """``not (task.public or task.project.public)`` / ``doc.is_private``: the record is private.
+
+    The test of an ``if`` whose body checks the caller only for records their owner did not
+    make public (WebODM's ``if not (task.public or task.project.public):
+    check_project_perms(request, task.project)``).
+    """
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _flags(test.operand, _BOOLEAN_PUBLIC)
+    return _flags(test, _BOOLEAN_PRIVATE)
+
+
+def _flags(test: ast.expr, names: frozenset[str]) -> bool:
+    """``test`` reads only flags named ``names`` off records, joined by ``or``/``and``."""
+    if isinstance(test, ast.BoolOp):
+        return all(_flags(value, names) for value in test.values)
+    return (
+        isinstance(test, ast.Attribute)
+        and test.attr in names
+        and isinstance(test.value, ast.Name | ast.Attribute)
+    )
 
 
 def keyword_publishes(key: str, value: ast.expr | bool | str | None, *, exclude: bool) -> bool:

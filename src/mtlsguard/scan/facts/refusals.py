@@ -24,6 +24,7 @@ import ast
 from collections.abc import Callable
 
 from mtlsguard.scan import walking
+from mtlsguard.scan.facts.public_filter import private_unless_public
 from mtlsguard.scan.facts.syntax import FunctionNode, mentions_user_data, own_nodes
 
 __all__ = [
@@ -40,9 +41,17 @@ _CALL_STATEMENTS = (ast.Expr, ast.Assign)
 """Checked with ``isinstance`` in a hot loop (a tuple: no union built per call)."""
 
 REFUSAL_ERRORS = frozenset(
-    {"PermissionDenied", "NotAuthenticated", "NotAuthorized", "AuthenticationFailed", "Http404"}
+    {
+        "PermissionDenied",
+        "NotAuthenticated",
+        "NotAuthorized",
+        "AuthenticationFailed",
+        "Http404",
+        "NotFound",
+    }
 )
-"""Exceptions Django and DRF answer with 401/403/404."""
+"""Exceptions Django and DRF answer with 401/403/404 (DRF's ``NotFound`` as Django's
+``Http404``: WebODM's ``check_project_perms()`` hides what the caller may not see)."""
 
 
 def _refusal_raise(stmt: ast.stmt) -> bool:
@@ -171,11 +180,14 @@ def request_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tupl
     ``thread = self.get_thread(request, pk).unwrap()``, ``model = ForumThread(request, pk)``,
     ``return self.thread(request, pk, slug)``: statements of the body itself (an expression,
     an assignment or a ``return``); a method chained on the result counts as the inner call.
+    So do calls a record's public flag alone spares (``if not (task.public or
+    task.project.public): check_project_perms(request, task.project)``): what they do not
+    check, its owner published.
     Such a call may refuse by raising (a "view model" checking the user's ACL on what it
     loads), which :mod:`mtlsguard.scan.analysis.helper_gates` decides.
     """
     found: list[str] = []
-    for stmt in func.body:
+    for stmt in _unless_public(func.body):
         value = stmt.value if isinstance(stmt, ast.Expr | ast.Assign | ast.Return) else None
         while (
             isinstance(value, ast.Call)
@@ -188,6 +200,16 @@ def request_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tupl
             if name:
                 found.append(name)
     return tuple(dict.fromkeys(found))
+
+
+def _unless_public(body: list[ast.stmt]) -> list[ast.stmt]:
+    """``body``, with the statements of each ``if <record is private>:`` (no ``else``) in it."""
+    found: list[ast.stmt] = []
+    for stmt in body:
+        found.append(stmt)
+        if isinstance(stmt, ast.If) and not stmt.orelse and private_unless_public(stmt.test):
+            found.extend(stmt.body)
+    return found
 
 
 def _predicate(test: ast.expr, callee: Callable[[ast.Call], str]) -> str:
