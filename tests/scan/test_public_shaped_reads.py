@@ -162,6 +162,27 @@ class ArticleFeed(Feed):
         return Article.objects.order_by("-pk")[:10]
 
 
+class PublicInvoiceList(ListView):
+    model = Invoice
+
+
+def public_invoice(request, pk):
+    return HttpResponse(str(Invoice.objects.get(pk=pk).total))
+
+
+def invoice_totals(request):
+    return HttpResponse(", ".join(str(i.total) for i in Invoice.objects.all()))
+
+
+def public_retitle(request):
+    Article.objects.filter(category="old").update(title="archived")
+    return HttpResponse("ok")
+
+
+def suggest_public_body(request, pk):
+    return HttpResponse(str(Invoice.objects.get(pk=pk).total))
+
+
 class InvoiceFeed(Feed):
     title = "Invoices"
     link = "/invoices/"
@@ -170,10 +191,20 @@ class InvoiceFeed(Feed):
         return Invoice.objects.all()
 """
 
+PUBLIC_API = """\
+from django.http import HttpResponse
+
+from app.models import Invoice
+
+
+def totals(request):
+    return HttpResponse(", ".join(str(i.total) for i in Invoice.objects.all()))
+"""
+
 URLS = """\
 from django.urls import path
 
-from app import views
+from app import public_api, views
 
 urlpatterns = [
     path("articles/", views.ArticleList.as_view()),
@@ -193,6 +224,12 @@ urlpatterns = [
     path("retitle/", views.retitle),
     path("feeds/articles/", views.ArticleFeed()),
     path("feeds/invoices/", views.InvoiceFeed()),
+    path("invoices/open/", views.PublicInvoiceList.as_view()),
+    path("invoices/<int:pk>/", views.public_invoice),
+    path("api/public/totals/", views.invoice_totals),
+    path("api/totals/", public_api.totals),
+    path("public/retitle/", views.public_retitle),
+    path("invoices/<int:pk>/suggest/", views.suggest_public_body),
 ]
 """
 
@@ -201,7 +238,12 @@ urlpatterns = [
 def severities(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Severity, str]]:
     result: ScanResult = scan(
         tmp_path_factory.mktemp("public_reads"),
-        {"app/models.py": MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS},
+        {
+            "app/models.py": MODELS,
+            "app/views.py": VIEWS,
+            "app/public_api.py": PUBLIC_API,
+            "proj/urls.py": URLS,
+        },
     )
     return {
         (f.view or "").rsplit(".", 1)[-1]: (f.severity, f.evidence)
@@ -323,3 +365,41 @@ def test_a_check_that_lets_everyone_through_keeps_the_finding_high(
     }
     assert found["export_titles"] is Severity.HIGH
     assert found["staff_titles"] is Severity.LOW  # the branch changes what is shown: adaptive
+
+
+@pytest.mark.parametrize(
+    ("view", "named"),
+    [
+        ("PublicInvoiceList", "its view is named public (PublicInvoiceList)"),
+        ("public_invoice", "its view is named public (public_invoice)"),
+        ("invoice_totals", "its URL has a public segment (api/public/totals/)"),
+        ("totals", "its module is named public (public_api)"),
+    ],
+)
+def test_reads_of_private_records_on_a_route_named_public_are_low(
+    severities: dict[str, tuple[Severity, str]], view: str, named: str
+) -> None:
+    """Its authors named it public: on the reviewed projects 0 of 28 such routes was a bug.
+
+    The evidence keeps what the read would expose if the records were not public.
+    """
+    severity, evidence = severities[view]
+    assert severity is Severity.LOW, evidence
+    assert f"and {named}: its authors published it on purpose, low" in evidence
+    assert "But it reads Invoice" in evidence or "But it fetches a record" in evidence
+
+
+@pytest.mark.parametrize(
+    ("view", "why"),
+    [
+        ("public_retitle", "it changes data (public_retitle() writes"),
+        # "public body" (a government agency), not a public route
+        ("suggest_public_body", "it fetches a record related to a user by a key"),
+    ],
+)
+def test_a_public_name_does_not_excuse_writes_or_other_words(
+    severities: dict[str, tuple[Severity, str]], view: str, why: str
+) -> None:
+    severity, evidence = severities[view]
+    assert severity is Severity.HIGH, evidence
+    assert f"; high because {why}" in evidence

@@ -41,6 +41,8 @@ fetches by key, and reads of code the scan could not read.
 
 from __future__ import annotations
 
+import re
+
 from mtlsguard.scan.analysis.caller_owned import caller_scoped
 from mtlsguard.scan.analysis.exposure import Exposure, view_functions
 from mtlsguard.scan.analysis.ownership import (
@@ -57,7 +59,7 @@ from mtlsguard.scan.facts.account_reads import ACCOUNT_FLAGS
 from mtlsguard.scan.knowledge import ORM_WRITES, SAFE_METHODS, SYNDICATION_FEED, short_of
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel
 
-__all__ = ["public_shaped_read", "writes_records"]
+__all__ = ["public_name", "public_shaped_read", "writes_records"]
 
 
 _MANAGERS = (".objects", "._default_manager", "._base_manager")
@@ -84,6 +86,13 @@ NOTE = (
 )
 
 
+NAMED_NOTE = (
+    "; it only reads (no open method changes data and its code writes nothing through the "
+    "ORM), and {0}: its authors published it on purpose, low. But {1}: check that it serves "
+    "nothing its owners did not make public"
+)
+
+
 TENANT_NOTE = (
     "; it only reads (no open method changes data and its code writes nothing through the "
     "ORM) and fetches nothing by a caller-chosen key; what it reads belongs to a tenant (an "
@@ -104,11 +113,11 @@ def public_shaped_read(
 
     ``reason`` says what keeps the route's finding high (``it writes through the ORM:
     Ticket.save() in close_ticket()``), for the evidence: a reader sees why the rule bets on it.
+    A route that only reads but reads a user's records is low all the same when its authors
+    named it public (:func:`public_name`), with that reason.
     """
     if analysis.function is None and analysis.klass is None:
         return "", "the view's code was not read"
-    if found.keyed_lookup:
-        return "", "it fetches a record related to a user by a key the caller chooses"
     methods = {m for m in open_methods if m != "*"}
     if writing := sorted(methods - SAFE_METHODS):
         return "", f"anonymous callers may send {', '.join(writing)}"
@@ -126,16 +135,58 @@ def public_shaped_read(
         return "", "it tests the caller's account and goes on when the test fails"
     models = _read_models(project, analysis, functions)
     owners = {model: _private(project, model) for model in models}
-    if owned := sorted(m for m, whose in owners.items() if whose == "user"):
-        return "", f"it reads {_whose(project, owned[0])}"
-    if keyed := sorted(m for m in _keyed_models(functions) if owners.get(m)):
-        model = short_of(keyed[0])
-        return "", f"it fetches {model} (a tenant's record) by a key the caller chooses"
-    paths = [p for f in functions for p in f.facts.related_paths]
-    if through := next((p for p in paths if _through_user(project, models, p)), None):
-        return "", f"it reads a user's fields through {through}"
+    why = _private_read(project, models, owners, functions, keyed=found.keyed_lookup)
+    if why:
+        named = public_name(analysis)
+        return (NAMED_NOTE.format(named, why), "") if named else ("", why)
     shown = ", ".join(sorted({m.rsplit(".", 1)[-1] for m in models})) or "no model"
     return (TENANT_NOTE if "tenant" in owners.values() else NOTE).format(f"reads {shown}"), ""
+
+
+def _private_read(
+    project: ProjectModel,
+    models: list[str],
+    owners: dict[str, str],
+    functions: list[FunctionModel],
+    *,
+    keyed: bool,
+) -> str:
+    """What the route reads that may be private (a user's records, by key...), or ``""``."""
+    if keyed:
+        return "it fetches a record related to a user by a key the caller chooses"
+    if owned := sorted(m for m, whose in owners.items() if whose == "user"):
+        return f"it reads {_whose(project, owned[0])}"
+    if found := sorted(m for m in _keyed_models(functions) if owners.get(m)):
+        return f"it fetches {short_of(found[0])} (a tenant's record) by a key the caller chooses"
+    paths = [p for f in functions for p in f.facts.related_paths]
+    if through := next((p for p in paths if _through_user(project, models, p)), None):
+        return f"it reads a user's fields through {through}"
+    return ""
+
+
+_ROUTE_SYNTAX = re.compile(r"[\^$()?]")
+
+
+def public_name(analysis: RouteAnalysis) -> str:
+    """How the route's authors named it public, or ``""``.
+
+    A URL segment ``public`` (``api/public/datafiles/``), a module of the view named so
+    (``kolibri_public.views``, ``app.views.public``, ``public_api``), or the view itself
+    (``PublicIndexView``, ``public_profile``). On the hand-reviewed real projects no open route
+    so named was a vulnerability: 24 of 28 served public data by design, 4 were defensible
+    (a minor leak; ``benchmarks/realworld/projects.md``).
+    """
+    segments = _ROUTE_SYNTAX.sub("", analysis.route.pattern).lower().split("/")
+    if "public" in segments:
+        return f"its URL has a public segment ({analysis.route.pattern})"
+    parts = (analysis.view or "").split(".")
+    for module in parts[:-1]:
+        if module == "public" or module.startswith("public_") or module.endswith("_public"):
+            return f"its module is named public ({module})"
+    name = parts[-1]
+    if re.match(r"Public[A-Z]", name) or name.startswith("public_"):
+        return f"its view is named public ({name})"
+    return ""
 
 
 def _whose(project: ProjectModel, model: str) -> str:

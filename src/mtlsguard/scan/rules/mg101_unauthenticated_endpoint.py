@@ -55,8 +55,13 @@ that belong to no user or account (at most an author or a role: ``creator``, ``*
 which on the hand-reviewed real projects was public by design far more often than not. So is such a
 route that looks at ``request.user`` only to adapt what it shows (a visibility filter, an
 ``is_staff`` branch; not one that shows the account's data such as ``request.user.email``), and one
-whose records belong only to a tenant (with its own reason). The evidence says so; if the records
-are private the remedy is the same. A finding that stays high says why in its evidence (``high
+whose records belong only to a tenant (with its own reason). So is a route that only reads but reads
+a user's records, or fetches one by a key the caller chooses, when its authors named it public: a
+``public`` URL segment (``api/public/datafiles/``), a module (``kolibri_public.views``,
+``app.views.public``) or the view itself (``PublicIndexView``, ``public_profile``); on the
+hand-reviewed real projects none of 28 such routes was a vulnerability (24 public by design, 4
+defensible). The evidence says so, and names what the route would expose; if the records are
+private the remedy is the same. A finding that stays high says why in its evidence (``high
 because it reads Invoice, whose records belong to a user or account (owner)``, ``... it changes
 data``, ``... anonymous callers may send POST``): the fact the rule bets on, for the reader to
 confirm or refute.
