@@ -47,6 +47,16 @@ class Report(models.Model):
     body = models.TextField()
 
 
+class Team(models.Model):
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL)
+    is_public = models.BooleanField(default=False)
+
+
+class Thread(models.Model):
+    participants = models.ManyToManyField(settings.AUTH_USER_MODEL)
+    subject = models.CharField(max_length=100)
+
+
 class Attachment(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     data = models.BinaryField()
@@ -58,7 +68,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.views.generic import ListView
 
-from app.models import Article, Attachment, Invoice, Report
+from app.models import Article, Attachment, Invoice, Organization, Report, Team, Thread
 
 
 class ArticleList(ListView):
@@ -162,6 +172,18 @@ class ArticleFeed(Feed):
         return Article.objects.order_by("-pk")[:10]
 
 
+def organizations(request):
+    return HttpResponse(", ".join(o.name for o in Organization.objects.all()))
+
+
+def teams(request):
+    return HttpResponse(", ".join(str(t.pk) for t in Team.objects.all()))
+
+
+def threads(request):
+    return HttpResponse(", ".join(t.subject for t in Thread.objects.all()))
+
+
 class PublicInvoiceList(ListView):
     model = Invoice
 
@@ -224,6 +246,9 @@ urlpatterns = [
     path("retitle/", views.retitle),
     path("feeds/articles/", views.ArticleFeed()),
     path("feeds/invoices/", views.InvoiceFeed()),
+    path("organizations/", views.organizations),
+    path("threads/", views.threads),
+    path("teams/", views.teams),
     path("invoices/open/", views.PublicInvoiceList.as_view()),
     path("invoices/<int:pk>/", views.public_invoice),
     path("api/public/totals/", views.invoice_totals),
@@ -403,3 +428,29 @@ def test_a_public_name_does_not_excuse_writes_or_other_words(
     severity, evidence = severities[view]
     assert severity is Severity.HIGH, evidence
     assert f"; high because {why}" in evidence
+
+
+def test_a_tenants_own_records_read_openly_are_low(
+    severities: dict[str, tuple[Severity, str]],
+) -> None:
+    """An organisation's own page (name, imprint) is its public face: low, with the tenant
+    reason (ReMo's events, adhocracy+'s organisation pages: no field hides any of them)."""
+    severity, evidence = severities["organizations"]
+    assert severity is Severity.LOW, evidence
+    assert "what it reads belongs to a tenant" in evidence
+
+
+@pytest.mark.parametrize(
+    ("view", "model", "owners"),
+    [
+        ("teams", "Team", "members"),  # is_public: some teams are not for everyone
+        ("threads", "Thread", "participants"),  # joined, but not named like a tenant
+    ],
+)
+def test_joined_records_some_of_which_are_private_stay_high(
+    severities: dict[str, tuple[Severity, str]], view: str, model: str, owners: str
+) -> None:
+    severity, evidence = severities[view]
+    assert severity is Severity.HIGH, evidence
+    reason = f"high because it reads {model}, whose records belong to a user or account ({owners})"
+    assert reason in evidence

@@ -46,7 +46,9 @@ import re
 from mtlsguard.scan.analysis.caller_owned import caller_scoped
 from mtlsguard.scan.analysis.exposure import Exposure, view_functions
 from mtlsguard.scan.analysis.ownership import (
+    TENANT_NAMES,
     child_of_private,
+    is_tenant,
     is_user_model,
     owner_fields,
     points_at_user,
@@ -56,6 +58,7 @@ from mtlsguard.scan.analysis.relation_names import attribution, shared_relation
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.facts.account_reads import ACCOUNT_FLAGS
+from mtlsguard.scan.facts.public_filter import VISIBILITY_FIELDS
 from mtlsguard.scan.knowledge import ORM_WRITES, SAFE_METHODS, SYNDICATION_FEED, short_of
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel
 
@@ -96,7 +99,8 @@ NAMED_NOTE = (
 TENANT_NOTE = (
     "; it only reads (no open method changes data and its code writes nothing through the "
     "ORM) and fetches nothing by a caller-chosen key; what it reads belongs to a tenant (an "
-    "organization, project, team...) or hangs off a record one owns, never to a user account "
+    "organization, project, team...), is one (its own page), or hangs off a record one owns, "
+    "never to a user account "
     "({0}). On the reviewed real projects such open pages were public listings (32 of 34), "
     "low. If these records are private to their tenant, add the login wall and scope the "
     "query to the caller's tenants"
@@ -311,6 +315,16 @@ def _through_user(project: ProjectModel, models: list[str], path: str) -> bool:
     return False
 
 
+def _visibility_field(project: ProjectModel, cls: ClassModel) -> str:
+    """A field of ``cls`` (or a base) saying whether a record is public (``is_public``)."""
+    for entry in cls.mro:
+        owner = project.class_named(entry)
+        for name in owner.attributes if owner is not None else ():
+            if name in VISIBILITY_FIELDS:
+                return name
+    return ""
+
+
 def _private(project: ProjectModel, model: str) -> str:
     """Whose data a read of ``model`` may hand out.
 
@@ -321,6 +335,15 @@ def _private(project: ProjectModel, model: str) -> str:
     cls = project.class_named(model) if model != "?" else None
     if cls is None or is_user_model(project, model):
         return "user"
+    if (
+        short_of(model).lower() in TENANT_NAMES
+        and not _visibility_field(project, cls)
+        and is_tenant(project, model)
+    ):
+        # A tenant's own record (an organisation's name, imprint, terms; an event) is its
+        # public face: when no field keeps some of them from the public, none is private.
+        # Only one named so: a thread its participants join is no storefront.
+        return "tenant"
     tenants = tenant_paths(project, cls)
     owners = owner_fields(project, model)
     if any(

@@ -23,6 +23,7 @@ from mtlsguard.scan.walking import walk
 __all__ = [
     "PUBLIC_FILTER_CALLS",
     "PUBLIC_MANAGERS",
+    "VISIBILITY_FIELDS",
     "keyword_publishes",
     "manager_publishes",
     "private_unless_public",
@@ -41,6 +42,14 @@ _PUBLIC_LEVELS = frozenset({"public", "unlisted"})
 """Levels anyone may read (``unlisted``: public, only left out of feeds); equality needs
 ``public`` itself."""
 _PRIVATE_LEVELS = frozenset({"private", "direct", "followers", "hidden"})
+VISIBILITY_FIELDS = (
+    _BOOLEAN_PUBLIC
+    | _BOOLEAN_PRIVATE
+    | _LEVEL_FIELDS
+    | {"is_draft", "draft", "access", "is_active", "active", "is_archived", "archived"}
+)
+"""Fields that say whether a record may be shown to everyone: a model with one keeps some
+records from the public (a query that ignores it may serve them)."""
 _STATUS_FIELDS = frozenset({"status", "state"})
 _PUBLISHED_STATUSES = frozenset({"published", "public", "approved", "status_published"})
 """A workflow status anyone may read (``filter(status=Post.Status.PUBLISHED)``, the published

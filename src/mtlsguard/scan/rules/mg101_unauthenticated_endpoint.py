@@ -21,9 +21,9 @@ helper given the request into a refusal (``try: ticket = ticket_with_authorisati
 except PermissionDenied: return redirect_to_login(...)``), is protected. A DRF view whose
 permissions sit in a misspelt attribute (``permissions = [...]``) says so.
 
-**Severity.** High when the view reads a model owned by a user (directly or through a tenant),
-looks at ``request.user``, or fetches a user's record by a caller-chosen key. Views that touch no
-user data (a constant page, a public model) and sign-in, sign-out, password-reset, signup, health,
+**Severity.** High when the view reads a model owned by a user (directly or through a tenant), looks
+at ``request.user``, or fetches a user's record by a caller-chosen key. Views that touch no user
+data (a constant page, a public model) and sign-in, sign-out, password-reset, signup, health,
 schema, autoconfig and version endpoints are reported as ``info``, with the reason in the evidence;
 so are reads a view opens with ``AllowAny`` itself over a queryset computed per user by code that
 looks at the user (``get_events_for_user(request.user)``: a public API); views that read no model
@@ -32,20 +32,20 @@ sees (``if request.user.is_authenticated:``); and views whose records are named 
 field the server generated (``code = UUIDField(default=uuid4)``, not the primary key: a capability
 link) or only by fields named as secrets (``activation_key``, ``token``, ``secret``, ``guid``); so
 are routes that only read a queryset narrowed by a constant public-visibility filter
-(``filter(is_public=True)``, ``exclude(privacy="private")``, ``filter(status="published")``:
-records their owners published), or, in a class-based view, read through a manager named for public
-records whose code the project does not show otherwise (``queryset = Post.published.all()``,
-``Job.objects.visible()`` where ``visible()`` filters so). A project middleware that refuses after
-a user check, but only under a condition it computes at run time (``if request.admin_namespace:
-return self.check_admin(request)``), leaves the route's authentication undecided: at most
-``medium`` with low confidence. A view of a reusable app that no URLconf the scan read routes
-(listed as ``<unrouted>/...``: the site, or code such as ``AppConfig.get_urls()`` that the scanner
-cannot resolve, mounts it) is ``low`` with low confidence: a ``login_required()`` applied where it
-is routed is not seen. A create view (no URL parameters) whose
-``form_valid()``/``perform_create()`` sets the owner foreign key to ``request.user`` before saving
-is ``medium``: it fails for an anonymous caller and its ``GET`` is an empty form, so only the login
-wall is missing. A DRF route that serves single objects through DRF's own ``get_object()`` behind a
-permission class that allows every request but checks each object against the user in
+(``filter(is_public=True)``, ``exclude(privacy="private")``, ``filter(status="published")``: records
+their owners published), or, in a class-based view, read through a manager named for public records
+whose code the project does not show otherwise (``queryset = Post.published.all()``,
+``Job.objects.visible()`` where ``visible()`` filters so). A project middleware that refuses after a
+user check, but only under a condition it computes at run time
+(``if request.admin_namespace: return self.check_admin(request)``), leaves the route's
+authentication undecided: at most ``medium`` with low confidence. A view of a reusable app that no
+URLconf the scan read routes (listed as ``<unrouted>/...``: the site, or code such as
+``AppConfig.get_urls()`` that the scanner cannot resolve, mounts it) is ``low`` with low confidence:
+a ``login_required()`` applied where it is routed is not seen. A create view (no URL parameters)
+whose ``form_valid()``/``perform_create()`` sets the owner foreign key to ``request.user`` before
+saving is ``medium``: it fails for an anonymous caller and its ``GET`` is an empty form, so only the
+login wall is missing. A DRF route that serves single objects through DRF's own ``get_object()``
+behind a permission class that allows every request but checks each object against the user in
 ``has_object_permission`` is ``info``: the object check decides (a list, or a ``get_object()``
 override that never calls ``check_object_permissions()``, stays high). A route that only reads
 (every open method is ``GET``/``HEAD``/``OPTIONS``, or a function view whose code writes nothing
@@ -55,16 +55,18 @@ that belong to no user or account (at most an author or a role: ``creator``, ``*
 which on the hand-reviewed real projects was public by design far more often than not. So is such a
 route that looks at ``request.user`` only to adapt what it shows (a visibility filter, an
 ``is_staff`` branch; not one that shows the account's data such as ``request.user.email``), and one
-whose records belong only to a tenant (with its own reason). So is a route that only reads but reads
-a user's records, or fetches one by a key the caller chooses, when its authors named it public: a
-``public`` URL segment (``api/public/datafiles/``), a module (``kolibri_public.views``,
+whose records belong only to a tenant, or are the records of a model named like a tenant that users
+join and that has no field hiding some of them (``is_public``, ``visibility``, ``is_draft``...): an
+organisation's own page (its name, imprint, terms), with its own reason. So is a route that only
+reads but reads a user's records, or fetches one by a key the caller chooses, when its authors named
+it public: a ``public`` URL segment (``api/public/datafiles/``), a module (``kolibri_public.views``,
 ``app.views.public``) or the view itself (``PublicIndexView``, ``public_profile``); on the
 hand-reviewed real projects none of 28 such routes was a vulnerability (24 public by design, 4
-defensible). The evidence says so, and names what the route would expose; if the records are
-private the remedy is the same. A finding that stays high says why in its evidence (``high
-because it reads Invoice, whose records belong to a user or account (owner)``, ``... it changes
-data``, ``... anonymous callers may send POST``): the fact the rule bets on, for the reader to
-confirm or refute.
+defensible). The evidence says so, and names what the route would expose; if the records are private
+the remedy is the same. A finding that stays high says why in its evidence
+(``high because it reads Invoice, whose records belong to a user or account (owner)``,
+``... it changes data``, ``... anonymous callers may send POST``): the fact the rule bets on, for
+the reader to confirm or refute.
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application
