@@ -364,6 +364,13 @@ def staff_titles(request):
     if request.user.is_staff:
         titles = Article.objects.all()
     return HttpResponse(", ".join(a.title for a in titles))
+
+
+def search_titles(request):
+    parts = ["news"]
+    if request.user.is_authenticated:
+        parts.append("members")
+    return HttpResponse(", ".join(a.title for a in Article.objects.filter(category__in=parts)))
 """
 
 IDLE_URLS = """\
@@ -371,7 +378,11 @@ from django.urls import path
 
 from app import views
 
-urlpatterns = [path("export/", views.export_titles), path("titles/", views.staff_titles)]
+urlpatterns = [
+    path("export/", views.export_titles),
+    path("titles/", views.staff_titles),
+    path("search/", views.search_titles),
+]
 """
 
 
@@ -390,6 +401,8 @@ def test_a_check_that_lets_everyone_through_keeps_the_finding_high(
     }
     assert found["export_titles"] is Severity.HIGH
     assert found["staff_titles"] is Severity.LOW  # the branch changes what is shown: adaptive
+    # OpenCVE's search: the branch adds to a local the view goes on to use (adaptive, too)
+    assert found["search_titles"] is Severity.LOW
 
 
 @pytest.mark.parametrize(

@@ -60,11 +60,14 @@ def idle_user_tests(func: FunctionNode) -> tuple[int, ...]:
     (``qs = qs.filter(public=True)``: what a caller sees depends on it) is not idle.
     """
     found: list[int] = []
+    local: set[str] | None = None
     for node in own_nodes(func):
         if not isinstance(node, ast.If) or not _tests_user(node.test):
             continue
+        if local is None:
+            local = _bound_names(func)
         for branch in (node.body, node.orelse):
-            if branch and all(_idle(stmt) for stmt in branch):
+            if branch and all(_idle(stmt, local) for stmt in branch):
                 found.append(node.lineno)
                 break
     return tuple(found)
@@ -74,10 +77,34 @@ def _tests_user(test: ast.expr) -> bool:
     return any(isinstance(n, ast.Attribute) and is_request_user(n.value) for n in ast.walk(test))
 
 
-def _idle(stmt: ast.stmt) -> bool:
-    """A statement that neither ends the request nor binds anything (a message, a log line)."""
+def _bound_names(func: FunctionNode) -> set[str]:
+    """Names ``func`` binds by plain assignment (its locals holding values it builds)."""
+    return {
+        target.id
+        for node in own_nodes(func)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def _idle(stmt: ast.stmt, local: set[str]) -> bool:
+    """A statement that neither ends the request nor binds anything (a message, a log line).
+
+    Not a method call on a local the body built (OpenCVE's ``if tag and
+    request.user.is_authenticated: parts.append(f"userTag:{tag}")`` adds to the search it
+    runs): it changes what the view does next.
+    """
     if isinstance(stmt, ast.Pass):
         return True
+    if (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and isinstance(stmt.value.func, ast.Attribute)
+        and isinstance(stmt.value.func.value, ast.Name)
+        and stmt.value.func.value.id in local
+    ):
+        return False
     return isinstance(stmt, ast.Expr) and not any(
         isinstance(n, ast.Yield | ast.YieldFrom | ast.Await | ast.NamedExpr) for n in ast.walk(stmt)
     )
