@@ -5,7 +5,9 @@ A read-only view that only hands ``request.user`` to a visibility filter
 public content to the caller. One that reads the account's data (``request.user.email``,
 ``request.user.orders``) or calls its methods (``request.user.set_password(...)``) is made for a
 signed-in caller: without a login wall it is what MG101 reports. So does one that prints the
-account (``f"orders of {request.user}"``, ``__str__`` among the attributes).
+account (``f"orders of {request.user}"``, ``__str__`` among the attributes). What it reads only
+for a signed-in caller (``if request.user.is_authenticated: ... request.user.member``) or
+writes to a log shows an anonymous caller nothing and is left out.
 :func:`account_attributes` names what is read, through ``request.user``, ``self.request.user``
 and plain aliases of them (``user = request.user``).
 """
@@ -37,8 +39,11 @@ def account_attributes(func: FunctionNode) -> frozenset[str]:
             and isinstance(node.targets[0], ast.Name)
         ):
             aliases.add(node.targets[0].id)
+    spared = _signed_in_only(nodes, aliases)
     found: set[str] = set()
     for node in nodes:
+        if id(node) in spared:
+            continue
         if isinstance(node, ast.FormattedValue) and _the_user(node.value, aliases):
             found.add("__str__")  # f"orders of {request.user}": the account shown as text
         if not isinstance(node, ast.Attribute):
@@ -46,6 +51,53 @@ def account_attributes(func: FunctionNode) -> frozenset[str]:
         if _the_user(node.value, aliases):
             found.add(node.attr)
     return frozenset(found)
+
+
+def _signed_in_only(nodes: list[ast.AST], aliases: set[str]) -> set[int]:
+    """Nodes an anonymous caller never reaches, or that show it nothing (by ``id()``).
+
+    The branch of ``if request.user.is_authenticated:`` (``if not ...is_anonymous:``; the
+    ``else`` of the negated tests): Open Humans' project catalogue hides the projects the
+    signed-in member joined (``member=self.request.user.member``) and shows the rest to
+    everyone. A log line (``logger.info(f"... {request.user}")``) shows the caller nothing.
+    """
+    spared: set[int] = set()
+    for node in nodes:
+        branch: list[ast.stmt] = []
+        if isinstance(node, ast.If):
+            signed_in = _signed_in_test(node.test, aliases)
+            branch = node.body if signed_in else node.orelse if signed_in is False else []
+        elif isinstance(node, ast.Call) and _logs(node.func):
+            spared.update(id(n) for n in ast.walk(node))
+        for stmt in branch:
+            spared.update(id(n) for n in ast.walk(stmt))
+    return spared
+
+
+def _signed_in_test(test: ast.expr, aliases: set[str]) -> bool | None:
+    """True: ``test`` holds only for a signed-in caller; False: only for an anonymous one."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return True if any(_signed_in_test(v, aliases) for v in test.values) else None
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    if negated:
+        assert isinstance(test, ast.UnaryOp)
+        test = test.operand
+    if not (isinstance(test, ast.Attribute) and _the_user(test.value, aliases)):
+        return None
+    if test.attr == "is_authenticated":
+        return not negated
+    if test.attr == "is_anonymous":
+        return negated
+    return None
+
+
+def _logs(func: ast.expr) -> bool:
+    """``logger.info`` / ``logging.warning`` / ``log.debug``: a call writing a log line."""
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and "log" in func.value.id.lower()
+    )
 
 
 def _the_user(node: ast.expr, aliases: set[str]) -> bool:
