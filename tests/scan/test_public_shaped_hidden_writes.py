@@ -1,7 +1,7 @@
 """An open route is "public-shaped, low" only when every write and read is in sight (red team 2).
 
-A write three calls down (past the depth read; a helper in a file the scan has not read is
-not followed yet), ``getattr(a, "delete")()``, ``map(Article.delete,
+A write four calls down (past the depth read; a helper in a file the scan has not read is
+not followed yet), one three calls down, ``getattr(a, "delete")()``, ``map(Article.delete,
 qs)`` or ``methodcaller("delete")`` hide what the code changes; ``values("author__email")``
 hands out the author's account fields although the record is only authored. Each keeps MG101
 high; the plain catalogue read stays low.
@@ -64,14 +64,35 @@ def level2():
 
 
 def level3():
+    level4()
+
+
+def level4():
     Article.objects.all().delete()
+
+
+def third():
+    level4()
+
+
+def read1():
+    return read2()
+
+
+def read2():
+    return read3()
+
+
+def read3():
+    return list(Article.objects.values_list("title", flat=True))
 
 
 def view(request):
 """
 
 BODIES = {
-    "deep": "    level1()\n",
+    "deep": "    level1()\n",  # the write is four calls down: past the depth read
+    "third": "    level2()\n",  # three calls down: read, and a write
     "dyn": '    for a in Article.objects.all():\n        getattr(a, "delete")()\n',
     "mapped": "    list(map(Article.delete, Article.objects.all()))\n",
     "caller": '    list(map(operator.methodcaller("delete"), Article.objects.all()))\n',
@@ -81,6 +102,8 @@ BODIES = {
 SAFE = {
     "plain": "    list(Article.objects.values_list('title', flat=True))\n",
     "helper": "    services.shallow()\n",
+    # three calls down, all read (patchew's search, WebODM's public task JSON)
+    "helper3": "    read1()\n",
     "author_id": '    list(Article.objects.values("title", "author_id"))\n',
 }
 _RETURN = '    return JsonResponse({"t": [a.title for a in Article.objects.all()]})\n'

@@ -12,7 +12,7 @@ users to ignore the rule.
 the reason, never hidden):
 
 * every open method is a read (``GET``/``HEAD``/``OPTIONS``), or it is a function view or a
-  syndication ``Feed``; and its code, with the project functions and view methods it calls (two
+  syndication ``Feed``; and its code, with the project functions and view methods it calls (three
   levels), makes no call that may write (:data:`~mtlsguard.scan.knowledge.ORM_WRITES`:
   ``save()``, ``delete()``, ``update()``, ``create()``, many-to-many ``add()``, raw SQL...;
   not ``update()``/``add()`` of a local dict or set such as a template context, nor Django's
@@ -66,7 +66,7 @@ __all__ = ["public_name", "public_shaped_read", "writes_records"]
 
 
 _MANAGERS = (".objects", "._default_manager", "._base_manager")
-_MAX_DEPTH = 2
+_MAX_DEPTH = 3
 _INDIRECT_CALLS = frozenset({"getattr", "map", "methodcaller"})
 _CALLER_FLAGS = ACCOUNT_FLAGS | {
     "pk",
@@ -218,7 +218,7 @@ def _keyed_models(functions: list[FunctionModel]) -> set[str]:
 def _reached(
     project: ProjectModel, functions: list[FunctionModel], cls: ClassModel | None
 ) -> tuple[list[FunctionModel], bool]:
-    """``functions`` and what they call, two levels deep; whether a deeper callee was left.
+    """``functions`` and what they call, three levels deep; whether a deeper callee was left.
 
     Project functions of the files read so far, and methods of the view class ``cls``
     (``self.cleanup()``).
