@@ -2,9 +2,10 @@
 
 A write four calls down (past the depth read; a helper in a file the scan has not read is
 not followed yet), one three calls down, ``getattr(a, "delete")()``, ``map(Article.delete,
-qs)`` or ``methodcaller("delete")`` hide what the code changes; ``values("author__email")``
-hands out the author's account fields although the record is only authored. Each keeps MG101
-high; the plain catalogue read stays low.
+qs)``, ``methodcaller("delete")`` or a method named at run time (``getattr(a, name)()``) hide
+what the code changes (``getattr(a, field)`` read as a value and ``map(str, rows)`` do not);
+``values("author__email")`` hands out the author's account fields although the record is only
+authored. Each keeps MG101 high; the plain catalogue read stays low.
 """
 
 from __future__ import annotations
@@ -96,6 +97,11 @@ BODIES = {
     "dyn": '    for a in Article.objects.all():\n        getattr(a, "delete")()\n',
     "mapped": "    list(map(Article.delete, Article.objects.all()))\n",
     "caller": '    list(map(operator.methodcaller("delete"), Article.objects.all()))\n',
+    # a method named by the caller: any of them
+    "dyn_name": '    for a in Article.objects.all():\n        getattr(a, request.GET["m"])()\n',
+    "caller_name": (
+        '    list(map(operator.methodcaller(request.GET["m"]), Article.objects.all()))\n'
+    ),
     "emails": '    list(Article.objects.values("title", "author__email", "author__password"))\n',
     "nested": '    list(Article.objects.values("author__profile__phone"))\n',
 }
@@ -105,6 +111,11 @@ SAFE = {
     # three calls down, all read (patchew's search, WebODM's public task JSON)
     "helper3": "    read1()\n",
     "author_id": '    list(Article.objects.values("title", "author_id"))\n',
+    # an attribute read by name, a function mapped over rows (Kolibri Studio's serializers)
+    "getattr_value": (
+        '    [{f: getattr(a, f) for f in ("title",)} for a in Article.objects.all()]\n'
+    ),
+    "map_value": "    list(map(str, Article.objects.all()))\n",
 }
 _RETURN = '    return JsonResponse({"t": [a.title for a in Article.objects.all()]})\n'
 URLS = (

@@ -58,6 +58,12 @@ ORM_WRITES = frozenset(
 ``save()``, many-to-many ``add``/``remove``/``clear``/``set``, raw SQL. A ``dict.update()`` or a
 ``set.add()`` reads the same: a body making one is not counted as read-only (the safe side)."""
 
+INDIRECT_CALL = "<indirect call>"
+"""Recorded among a body's calls for a method called by a name the scan cannot see, or one that
+may write: ``getattr(a, "delete")()``, ``getattr(a, name)()``, ``map(Article.delete, qs)``,
+``methodcaller("delete")`` (:func:`mtlsguard.scan.facts.collectors.indirect_call`). Not for
+``getattr(user, field)`` read as a value or ``map(self.row, items)``."""
+
 SYNDICATION_FEED = "django.contrib.syndication.views.Feed"
 """Django's feed view: an instance is the view, ``items()``/``get_object()`` serve it."""
 

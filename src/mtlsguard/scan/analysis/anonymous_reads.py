@@ -59,7 +59,13 @@ from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.facts.account_reads import ACCOUNT_FLAGS
 from mtlsguard.scan.facts.public_filter import VISIBILITY_FIELDS
-from mtlsguard.scan.knowledge import ORM_WRITES, SAFE_METHODS, SYNDICATION_FEED, short_of
+from mtlsguard.scan.knowledge import (
+    INDIRECT_CALL,
+    ORM_WRITES,
+    SAFE_METHODS,
+    SYNDICATION_FEED,
+    short_of,
+)
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel
 
 __all__ = ["public_name", "public_shaped_read", "writes_records"]
@@ -67,7 +73,6 @@ __all__ = ["public_name", "public_shaped_read", "writes_records"]
 
 _MANAGERS = (".objects", "._default_manager", "._base_manager")
 _MAX_DEPTH = 3
-_INDIRECT_CALLS = frozenset({"getattr", "map", "methodcaller"})
 _CALLER_FLAGS = ACCOUNT_FLAGS | {
     "pk",
     "id",
@@ -259,7 +264,7 @@ def writes_records(func: FunctionModel) -> bool:
     containers = None
     for name in func.facts.calls:
         receiver, dot, short = name.rpartition(".")
-        if short in _INDIRECT_CALLS:
+        if name == INDIRECT_CALL:
             return True
         if short not in ORM_WRITES or not dot or receiver.startswith(_CACHES):
             continue  # set(): the builtin; ".update": a method of an expression (a write)

@@ -21,6 +21,8 @@ from mtlsguard.scan.facts.syntax import (
 )
 from mtlsguard.scan.facts.walk import CALL_COLLECTORS, FunctionWalk, collects, on_call
 from mtlsguard.scan.knowledge import (
+    INDIRECT_CALL,
+    ORM_WRITES,
     SAFE_METHODS,
     SECRET_CHECKS,
     SECRET_FIELDS,
@@ -239,6 +241,8 @@ def _calls(walk: FunctionWalk, nodes: list[ast.Call]) -> None:
         if name:
             walk.called.append(name)
         short = name.rsplit(".", 1)[-1]
+        if (short in _DYNAMIC or type(node.func) is ast.Call) and indirect_call(node):
+            walk.called.append(INDIRECT_CALL)
         for collect in wanted.get(short, ()):
             collect(walk, node, name)
         hint = memo.get(short)
@@ -246,6 +250,46 @@ def _calls(walk: FunctionWalk, nodes: list[ast.Call]) -> None:
             hint = memo[short] = _callee_hint(short)
         if hint:
             walk.hints.add(hint)
+
+
+_DYNAMIC = frozenset({"getattr", "map", "methodcaller", "filter"})
+
+
+def indirect_call(node: ast.Call) -> bool:
+    """``node`` calls a method by a name the scan cannot see, or by one that may write.
+
+    ``getattr(a, name)()`` and ``methodcaller(name)``; ``getattr(a, "delete")``,
+    ``methodcaller("delete")``, ``map(Article.delete, qs)``: recorded as
+    :data:`~mtlsguard.scan.knowledge.INDIRECT_CALL`. Not ``getattr(user, field)`` taken as a
+    value (Kolibri Studio's ``{field: getattr(user, field) ...}``) nor ``map(self.row, items)``.
+    """
+    func = node.func
+    if isinstance(func, ast.Call):  # getattr(a, name)(), methodcaller(name)(a)
+        inner = func.func
+        return isinstance(inner, ast.Name) and inner.id in ("getattr", "methodcaller")
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+    args = node.args
+    if name == "getattr":
+        return len(args) >= 2 and _writing_name(args[1], constant=True)
+    if name == "methodcaller":
+        return not args or _writing_name(args[0], constant=True, unknown=True)
+    if name in ("map", "filter") and isinstance(func, ast.Name):
+        return bool(args) and _writing_name(args[0], constant=False)
+    return False
+
+
+def _writing_name(node: ast.expr, *, constant: bool, unknown: bool = False) -> bool:
+    """``"delete"`` (``constant``) or ``Article.delete`` / ``delete``: a name that may write.
+
+    ``unknown``: a name not written as a constant counts too (``methodcaller(action)``).
+    """
+    if constant:
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, str) and node.value in ORM_WRITES
+        return unknown
+    if isinstance(node, ast.Attribute):
+        return node.attr in ORM_WRITES
+    return isinstance(node, ast.Name) and node.id in ORM_WRITES
 
 
 @collects(ast.Call)
