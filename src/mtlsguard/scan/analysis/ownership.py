@@ -101,7 +101,9 @@ TENANT_NAMES = frozenset(
 """Model names that are tenants in real Django SaaS code (users belong to them)."""
 
 
-def tenant_paths(project: ProjectModel, cls: ClassModel, depth: int = 0) -> tuple[str, ...]:
+def tenant_paths(
+    project: ProjectModel, cls: ClassModel, depth: int = 0, origin: str = ""
+) -> tuple[str, ...]:
     """Paths from ``cls`` to a tenant, up to two relations deep (``project__organization``).
 
     A tenant is a model users join: one with a many-to-many relation to the user model, one a
@@ -112,12 +114,13 @@ def tenant_paths(project: ProjectModel, cls: ClassModel, depth: int = 0) -> tupl
     paths: list[str] = []
     for name, target in _relations(project, cls, _any_relation):
         tenant = _target_class(project, cls, target)
-        if tenant is None or tenant.qualname == cls.qualname:
-            continue
+        if tenant is None or tenant.qualname in (cls.qualname, origin):
+            continue  # a path back to the record itself (latest_revision__recipe) owns nothing
         if _is_tenant(project, tenant):
             paths.append(name)
         elif depth == 0:
-            paths.extend(f"{name}__{sub}" for sub in tenant_paths(project, tenant, 1))
+            found = tenant_paths(project, tenant, 1, cls.qualname)
+            paths.extend(f"{name}__{sub}" for sub in found)
     return tuple(dict.fromkeys(paths))
 
 
