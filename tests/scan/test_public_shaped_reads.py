@@ -47,6 +47,16 @@ class Report(models.Model):
     body = models.TextField()
 
 
+class Account(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    iban = models.CharField(max_length=34)
+
+
+class Workspace(models.Model):
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL)
+    name = models.CharField(max_length=100)
+
+
 class Team(models.Model):
     members = models.ManyToManyField(settings.AUTH_USER_MODEL)
     is_public = models.BooleanField(default=False)
@@ -70,7 +80,17 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.views.generic import ListView
 
-from app.models import Article, Attachment, Invoice, Organization, Report, Team, Thread
+from app.models import (
+    Account,
+    Article,
+    Attachment,
+    Invoice,
+    Organization,
+    Report,
+    Team,
+    Thread,
+    Workspace,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +208,14 @@ def organizations(request):
     return HttpResponse(", ".join(o.name for o in Organization.objects.all()))
 
 
+def accounts(request):
+    return HttpResponse(", ".join(a.iban for a in Account.objects.all()))
+
+
+def workspaces(request):
+    return HttpResponse(", ".join(w.name for w in Workspace.objects.all()))
+
+
 def teams(request):
     return HttpResponse(", ".join(str(t.pk) for t in Team.objects.all()))
 
@@ -262,6 +290,8 @@ urlpatterns = [
     path("organizations/", views.organizations),
     path("threads/", views.threads),
     path("teams/", views.teams),
+    path("accounts/", views.accounts),
+    path("workspaces/", views.workspaces),
     path("invoices/open/", views.PublicInvoiceList.as_view()),
     path("invoices/<int:pk>/", views.public_invoice),
     path("api/public/totals/", views.invoice_totals),
@@ -473,6 +503,8 @@ def test_a_tenants_own_records_read_openly_are_low(
     [
         ("teams", "Team", "members"),  # is_public: some teams are not for everyone
         ("threads", "Thread", "participants"),  # joined, but not named like a tenant
+        ("accounts", "Account", "owner"),  # a tenant name, but one owner: a bank account
+        ("workspaces", "Workspace", "members"),  # a SaaS customer's own data, no storefront
     ],
 )
 def test_joined_records_some_of_which_are_private_stay_high(

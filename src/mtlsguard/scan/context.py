@@ -110,7 +110,8 @@ class RuleContext:
             shared = self._shared
             if shared.linearisation is None:
                 shared.linearisation = Linearisation(self.project)
-            gate = role_gate(self.project, analysis, shared.linearisation)
+            defaults = self.analyzer.configuration.default_permissions
+            gate = role_gate(self.project, analysis, shared.linearisation, defaults)
             cached = cache[id(analysis)] = (analysis, gate)
         return cached[1]
 

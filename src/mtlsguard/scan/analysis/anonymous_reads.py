@@ -46,10 +46,10 @@ import re
 from mtlsguard.scan.analysis.caller_owned import caller_scoped
 from mtlsguard.scan.analysis.exposure import Exposure, view_functions
 from mtlsguard.scan.analysis.ownership import (
-    TENANT_NAMES,
     child_of_private,
     is_tenant,
     is_user_model,
+    joined_by_many,
     owner_fields,
     points_at_user,
     tenant_paths,
@@ -320,6 +320,15 @@ def _through_user(project: ProjectModel, models: list[str], path: str) -> bool:
     return False
 
 
+_STOREFRONTS = frozenset(
+    {"organization", "organisation", "org", "team", "project", "event", "course"}
+)
+"""Tenants whose own page is usually public: a community many users join. Not a workspace,
+an account or a household (a customer's or a family's own data), nor a model users join that
+is named otherwise (a message thread and its participants), nor one a single user owns (a bank
+``Account`` with an ``owner``)."""
+
+
 def _visibility_field(project: ProjectModel, cls: ClassModel) -> str:
     """A field of ``cls`` (or a base) saying whether a record is public (``is_public``)."""
     for entry in cls.mro:
@@ -341,13 +350,13 @@ def _private(project: ProjectModel, model: str) -> str:
     if cls is None or is_user_model(project, model):
         return "user"
     if (
-        short_of(model).lower() in TENANT_NAMES
+        short_of(model).lower() in _STOREFRONTS
         and not _visibility_field(project, cls)
+        and joined_by_many(project, model)
         and is_tenant(project, model)
     ):
-        # A tenant's own record (an organisation's name, imprint, terms; an event) is its
+        # A community's own record (an organisation's name, imprint, terms; an event) is its
         # public face: when no field keeps some of them from the public, none is private.
-        # Only one named so: a thread its participants join is no storefront.
         return "tenant"
     tenants = tenant_paths(project, cls)
     owners = owner_fields(project, model)

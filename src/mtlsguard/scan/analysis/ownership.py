@@ -334,6 +334,14 @@ def is_user_model(project: ProjectModel, model: str | None) -> bool:
     return cls is not None and any(short_of(e) in _USER_BASES for e in cls.mro)
 
 
+def joined_by_many(project: ProjectModel, model: str) -> bool:
+    """``model`` relates to many users at once (``members = ManyToManyField(User)``)."""
+    cls = project.class_named(model)
+    if cls is None:
+        return False
+    return any(_many(value) for _name, value in _relations(project, cls, _is_user_relation))
+
+
 def is_tenant(project: ProjectModel, model: str | None) -> bool:
     """``model`` is a tenant users join (an organization, workspace, team, project...)."""
     cls = project.class_named(model) if model else None

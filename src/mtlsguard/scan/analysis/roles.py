@@ -248,11 +248,15 @@ def _action_role(func: FunctionModel) -> str:
 
 
 def role_gate(
-    project: ProjectModel, analysis: RouteAnalysis, linearisation: Linearisation | None = None
+    project: ProjectModel,
+    analysis: RouteAnalysis,
+    linearisation: Linearisation | None = None,
+    defaults: Expr | None = None,
 ) -> RoleGate | None:
     """The strongest role gate in front of ``analysis``'s view (staff beats permission).
 
-    ``linearisation``: the project's, shared by the routes (each class's MRO merged once).
+    ``linearisation``: the project's, shared by the routes (each class's MRO merged once);
+    ``defaults``: DRF's ``DEFAULT_PERMISSION_CLASSES``, for a view that sets none.
     """
     found: list[RoleGate] = []
     if analysis.framework == "admin":
@@ -285,6 +289,8 @@ def role_gate(
                 found.append(RoleGate(role, f"dispatch() asks {owner}.{name}()"))
         declared = view_permission_classes(project, analysis.route, cls)
         perms = declared[0] if declared is not None else None
+        if perms is None and analysis.framework == "drf":
+            perms = defaults
         if isinstance(perms, Seq):
             # Only classes every request must pass (a list is an AND); IsAdminUser | AllowAny
             # restricts nobody.
@@ -292,8 +298,24 @@ def role_gate(
                 staff = _staff_class(item)
                 if staff:
                     found.append(RoleGate("staff", staff))
+                elif label := _permission_class(project, item):
+                    found.append(RoleGate("permission", label))
     found.extend(_decorator_gates(project, decorators))
     return _strongest(found)
+
+
+def _permission_class(project: ProjectModel, item: Expr) -> str:
+    """``IsSystemTokenOrUser.has_permission()`` when that answers with a global permission.
+
+    A project permission class whose ``has_permission`` returns ``request.user.has_perm(perm)``
+    (:func:`~mtlsguard.scan.facts.role_guards.role_guard`): only holders of the permission
+    (or of a service key it also checks) pass, as behind ``DjangoModelPermissions``.
+    """
+    cls = project.class_named(item.name) if isinstance(item, Ref) else None
+    found = project.method(cls, "has_permission") if cls is not None else None
+    if found is None or found[1].facts.role_guard != "permission":
+        return ""
+    return f"{short_of(found[0].qualname)}.has_permission()"
 
 
 def _staff_class(item: Expr) -> str:

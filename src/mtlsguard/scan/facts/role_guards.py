@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import guard_blocks, is_negative
-from mtlsguard.scan.facts.syntax import FunctionNode, own_nodes
+from mtlsguard.scan.facts.syntax import FunctionNode, is_request, own_nodes
 
 __all__ = ["admin_role", "role_branch_lines", "role_guard"]
 
@@ -96,7 +96,58 @@ def role_guard(func: FunctionNode, *, nested: bool) -> str:
             if role == "staff":
                 return admin_role(a for body in bodies for a in _role_attrs(body))
             return role
+    if func.name == "has_permission" and _answers_global_permission(func):
+        return "permission"
     return ""
+
+
+def _answers_global_permission(func: FunctionNode) -> bool:
+    """A permission class's ``has_permission`` answering with a global permission.
+
+    LibreTime's ``IsSystemTokenOrUser``: ``return request.user.has_perm(perm)`` (``perm`` named
+    after the view's model and the HTTP method), as DRF's ``DjangoModelPermissions`` does. Every
+    other ``return`` says ``False``, checks a service key (a call given the request,
+    ``check_authorization_header(request)``), or says ``True`` under a test of something other
+    than the HTTP method (``if perm == "view_apiroot"``); ``if request.method in SAFE_METHODS:
+    return True`` lets every reader through and ``return True`` at the end everybody.
+    """
+    answers: list[ast.expr | None] = []
+    for stmt in func.body:
+        if isinstance(stmt, ast.Return) and _yes(stmt.value):
+            return False  # says yes to everybody
+        for node in walking.walk(stmt):
+            if (
+                isinstance(node, ast.If)
+                and _method_test(node.test)
+                and any(isinstance(n, ast.Return) and _yes(n.value) for n in walking.walk(node))
+            ):
+                return False  # reads (or some methods) open to anybody
+            if isinstance(node, ast.Return):
+                answers.append(node.value)
+    if not any(a is not None and _global_permission_test(a) for a in answers):
+        return False
+    return all(
+        a is not None
+        and (
+            (isinstance(a, ast.Call) and _global_permission_test(a))
+            or isinstance(a, ast.Constant)
+            or (isinstance(a, ast.Call) and any(is_request(arg) for arg in a.args))
+        )
+        for a in answers
+    )
+
+
+def _yes(value: ast.expr | None) -> bool:
+    return isinstance(value, ast.Constant) and value.value is True
+
+
+def _method_test(test: ast.expr) -> bool:
+    """A test of the HTTP method (``request.method in SAFE_METHODS``)."""
+    return any(
+        (isinstance(n, ast.Attribute) and n.attr in ("method", "SAFE_METHODS"))
+        or (isinstance(n, ast.Name) and n.id == "SAFE_METHODS")
+        for n in walking.walk(test)
+    )
 
 
 def _role_attrs(body: list[ast.stmt]) -> list[str]:
