@@ -6,8 +6,8 @@ HTTP method (``view_file``, ``change_show``), and a service only with the statio
 DRF's ``DjangoModelPermissions`` does. Who holds which permission is data (LibreTime's roles), so
 an unscoped list behind it is low, as behind ``DjangoModelPermissions`` or
 ``permission_required``, not a high "any signed-in user reads everyone's records". The twins
-stay high: a class that lets every reader through (``if request.method in SAFE_METHODS: return
-True``) and one that ends by saying yes.
+stay high: a class that lets every reader or lister through (``if request.method in SAFE_METHODS:
+return True``, ``if view.action == "list": return True``) and one that ends by saying yes.
 """
 
 from __future__ import annotations
@@ -59,6 +59,13 @@ class ReadersOrPermission(BasePermission):
         return request.user.has_perm(f"change_{view.model_permission_name}")
 
 
+class ListersOrPermission(BasePermission):
+    def has_permission(self, request, view):
+        if view.action == "list":
+            return True
+        return request.user.has_perm(f"change_{view.model_permission_name}")
+
+
 class PermissionOrAnybody(BasePermission):
     def has_permission(self, request, view):
         if request.user.has_perm("app.manage_file"):
@@ -71,7 +78,7 @@ from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from app.models import File
-from app.permissions import PermissionOrAnybody, ReadersOrPermission
+from app.permissions import ListersOrPermission, PermissionOrAnybody, ReadersOrPermission
 
 
 class FileViewSet(viewsets.ModelViewSet):
@@ -82,6 +89,12 @@ class FileViewSet(viewsets.ModelViewSet):
 class ReadersViewSet(viewsets.ModelViewSet):
     queryset = File.objects.all()
     permission_classes = [IsAuthenticated, ReadersOrPermission]
+    model_permission_name = "file"
+
+
+class ListersViewSet(viewsets.ModelViewSet):
+    queryset = File.objects.all()
+    permission_classes = [IsAuthenticated, ListersOrPermission]
     model_permission_name = "file"
 
 
@@ -99,6 +112,7 @@ router = DefaultRouter()
 router.register("files", views.FileViewSet)
 router.register("readers", views.ReadersViewSet, basename="readers")
 router.register("anybody", views.AnybodyViewSet, basename="anybody")
+router.register("listers", views.ListersViewSet, basename="listers")
 urlpatterns = router.urls
 """
 
@@ -140,7 +154,7 @@ def test_a_default_class_answering_with_a_global_permission_makes_the_list_low(
     assert "IsSystemTokenOrUser.has_permission()" in found[0][1]
 
 
-@pytest.mark.parametrize("view", ["ReadersViewSet", "AnybodyViewSet"])
+@pytest.mark.parametrize("view", ["ReadersViewSet", "ListersViewSet", "AnybodyViewSet"])
 def test_a_class_that_also_says_yes_to_readers_or_anybody_is_no_gate(
     result: ScanResult, view: str
 ) -> None:

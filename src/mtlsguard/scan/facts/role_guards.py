@@ -108,8 +108,9 @@ def _answers_global_permission(func: FunctionNode) -> bool:
     after the view's model and the HTTP method), as DRF's ``DjangoModelPermissions`` does. Every
     other ``return`` says ``False``, checks a service key (a call given the request,
     ``check_authorization_header(request)``), or says ``True`` under a test of something other
-    than the HTTP method (``if perm == "view_apiroot"``); ``if request.method in SAFE_METHODS:
-    return True`` lets every reader through and ``return True`` at the end everybody.
+    than what is asked (``if perm == "view_apiroot"``); ``if request.method in SAFE_METHODS:
+    return True`` lets every reader through, ``if view.action == "list": return True`` every
+    lister, and ``return True`` at the end everybody.
     """
     answers: list[ast.expr | None] = []
     for stmt in func.body:
@@ -142,9 +143,9 @@ def _yes(value: ast.expr | None) -> bool:
 
 
 def _method_test(test: ast.expr) -> bool:
-    """A test of the HTTP method (``request.method in SAFE_METHODS``)."""
+    """A test of what is asked (``request.method in SAFE_METHODS``, ``view.action == "list"``)."""
     return any(
-        (isinstance(n, ast.Attribute) and n.attr in ("method", "SAFE_METHODS"))
+        (isinstance(n, ast.Attribute) and n.attr in ("method", "action", "SAFE_METHODS"))
         or (isinstance(n, ast.Name) and n.id == "SAFE_METHODS")
         for n in walking.walk(test)
     )
