@@ -174,6 +174,12 @@ def catalogue(request):
     return HttpResponse(", ".join(a.title for a in articles))
 
 
+def address_catalog(request):
+    catalog = ["news"]
+    catalog.append(request.user.email)
+    return HttpResponse(", ".join(catalog))
+
+
 def my_email(request):
     return HttpResponse(request.user.email)
 
@@ -282,6 +288,7 @@ urlpatterns = [
     path("visible/", views.visible_articles),
     path("me/email/", views.my_email),
     path("catalogue/", views.catalogue),
+    path("catalog/", views.address_catalog),
     path("me/password/<str:token>/", views.change_password),
     path("me/invoices/", views.my_invoices),
     path("retitle/", views.retitle),
@@ -353,6 +360,8 @@ def test_reads_of_authored_records_are_low_and_say_why(
         # a user's records: a page made for a signed-in user
         ("my_invoices", "it reads Invoice, whose records belong to a user or account (owner)"),
         ("my_email", "it shows or changes the caller's account (request.user.email)"),
+        # a local named like a log is no logger: the address is shown
+        ("address_catalog", "it shows or changes the caller's account (request.user.email)"),
         ("change_password", "it shows or changes the caller's account (request.user.set_password)"),
         ("retitle", "it changes data (retitle() writes"),  # update() of a local queryset
     ],

@@ -91,13 +91,21 @@ def _signed_in_test(test: ast.expr, aliases: set[str]) -> bool | None:
     return None
 
 
+_LOG_LEVELS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
+)
+
+
 def _logs(func: ast.expr) -> bool:
-    """``logger.info`` / ``logging.warning`` / ``log.debug``: a call writing a log line."""
-    return (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and "log" in func.value.id.lower()
-    )
+    """``logger.info`` / ``logging.warning`` / ``log.debug``: a call writing a log line.
+
+    Not ``catalog.append(...)``: the receiver must be named as a logger, the method a level.
+    """
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return False
+    receiver = func.value.id.lower().lstrip("_")
+    named = receiver in ("log", "logging") or receiver.endswith("logger")
+    return named and func.attr in _LOG_LEVELS
 
 
 def _the_user(node: ast.expr, aliases: set[str]) -> bool:

@@ -24,6 +24,7 @@ from mtlsguard.scan.facts.bearer_gates import required_credentials, resolved_cre
 from mtlsguard.scan.facts.credentials import credential_guard
 from mtlsguard.scan.facts.guards import denies, guard_blocks
 from mtlsguard.scan.facts.request_principals import (
+    CREDENTIAL_SOURCES,
     credential_calls,
     principal_writes,
     request_refusals,
@@ -134,7 +135,7 @@ def _user_param_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> 
     return tuple(found)
 
 
-_REQUEST_INPUTS = frozenset({"headers", "META", "COOKIES", "GET", "query_params", "data"})
+_REQUEST_INPUTS = CREDENTIAL_SOURCES | {"data"}
 
 
 def _refuses_without_credential(func: FunctionNode) -> bool:

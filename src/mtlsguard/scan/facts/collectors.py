@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.facts import lookups as _lookups  # noqa: F401  (registers first)
+from mtlsguard.scan.facts.refusals import REFUSAL_ERRORS
 from mtlsguard.scan.facts.syntax import (
     MANAGERS,
     REQUEST_PRINCIPALS,
@@ -56,9 +57,8 @@ _MAX_CACHED_TEXT = 64
 # --- hints from names, attributes and literals ---------------------------------------------
 
 
-_DENIED_NAMES = frozenset(
-    {"PermissionDenied", "NotAuthenticated", "AuthenticationFailed", "Http404", "NotFound"}
-)
+_DENIED_NAMES = REFUSAL_ERRORS
+"""A refusal exception named in the body: the guards that look for one are worth computing."""
 
 
 def _attribute_hint(attr: str) -> str:

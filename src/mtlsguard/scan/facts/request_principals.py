@@ -32,12 +32,18 @@ from mtlsguard.scan.facts.syntax import (
     returned_wrappers,
 )
 
-__all__ = ["MIDDLEWARE_HOOKS", "credential_calls", "principal_writes", "request_refusals"]
+__all__ = [
+    "CREDENTIAL_SOURCES",
+    "MIDDLEWARE_HOOKS",
+    "credential_calls",
+    "principal_writes",
+    "request_refusals",
+]
 
 MIDDLEWARE_HOOKS = frozenset({"__call__", "process_request", "process_view"})
 """The middleware methods that run before the view."""
 _NOT_PRINCIPALS = frozenset({"user", "session", "auth", "method", "path", "path_info", "urlconf"})
-_CREDENTIAL_SOURCES = frozenset({"headers", "META", "COOKIES", "GET", "query_params"})
+CREDENTIAL_SOURCES = frozenset({"headers", "META", "COOKIES", "GET", "query_params"})
 """Where a caller may present a credential, or leave it out."""
 
 
@@ -164,7 +170,7 @@ def _presented(value: ast.expr) -> bool:
     """``request.headers.get("Auth-Token")``, ``request.META["HTTP_X_KEY"]``: a sent value."""
     return any(
         isinstance(node, ast.Attribute)
-        and node.attr in _CREDENTIAL_SOURCES
+        and node.attr in CREDENTIAL_SOURCES
         and is_request(node.value)
         for node in walking.walk(value)
     )
