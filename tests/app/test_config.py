@@ -51,6 +51,26 @@ severity = { MG101 = "critical", MG301 = "low" }
     assert config.source == str(tmp_path / "pyproject.toml")
 
 
+def test_guards_and_public_are_parsed_and_handed_to_the_scan(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        """
+[tool.mtlsguard]
+guards = ["acl.decorators.member_required", "acl.mixins.*Required*"]
+public = ["shop.views.pricing", "/api/status"]
+""",
+    )
+    config = load_config(tmp_path)
+    assert config.guards == ("acl.decorators.member_required", "acl.mixins.*Required*")
+    assert config.public == ("shop.views.pricing", "/api/status")
+    declared = config.declared_access()
+    assert declared.source == str(tmp_path / "pyproject.toml")
+    assert declared.guard("acl.mixins.MemberRequiredMixin") == "acl.mixins.*Required*"
+    assert declared.guard("acl.mixins.Member") == ""
+    # one scan's record of what was used starts empty each time
+    assert config.declared_access().used == set()
+
+
 def test_missing_file_or_table_gives_defaults(tmp_path: Path) -> None:
     assert load_config(tmp_path) == ProjectConfig()
     write(tmp_path, '[project]\nname = "x"\n')
@@ -72,6 +92,10 @@ def test_missing_file_or_table_gives_defaults(tmp_path: Path) -> None:
         ('[tool.mtlsguard]\nseverity = "high"', "'severity' must be a table"),
         ('[tool.mtlsguard]\nseverity = { MG101 = "urgent" }', "severity.MG101"),
         ('[tool]\nmtlsguard = "on"', "'tool.mtlsguard' must be a table"),
+        ('[tool.mtlsguard]\nguards = "acl.member_required"', "'guards' must be a list of strings"),
+        ('[tool.mtlsguard]\nguards = ["acl member"]', "which is not a dotted name"),
+        ('[tool.mtlsguard]\nguards = [""]', "which is not a dotted name"),
+        ('[tool.mtlsguard]\npublic = [" "]', "'public' has an empty entry"),
         ('tool = "x"', "'tool' must be a table"),
     ],
 )
@@ -158,7 +182,9 @@ toml_values = st.one_of(
     st.dictionaries(st.sampled_from(["MG101", "mg2", "x y", ""]), toml_scalars, max_size=2),
 )
 tables = st.dictionaries(
-    st.sampled_from(["fail-on", "exclude", "disable", "severity", "other", "fail_on"]),
+    st.sampled_from(
+        ["fail-on", "exclude", "disable", "severity", "guards", "public", "other", "fail_on"]
+    ),
     toml_values,
     max_size=4,
 )
@@ -176,8 +202,9 @@ def test_parse_config_accepts_or_raises_config_error_only(table: dict[str, objec
     if error is not None:
         assert error.startswith("[tool.mtlsguard]: ")
         return
-    assert set(table) <= {"fail-on", "exclude", "disable", "severity"}
+    assert set(table) <= {"fail-on", "exclude", "disable", "severity", "guards", "public"}
     assert all(isinstance(pattern, str) for pattern in config.exclude)
+    assert all(isinstance(name, str) and name for name in config.guards + config.public)
     assert all(isinstance(s, Severity) for s in config.severity_overrides.values())
 
 

@@ -25,7 +25,7 @@ def test_docs_rules_is_up_to_date_with_the_rule_docstrings() -> None:
 
 def test_every_rule_has_a_page_and_an_index_row() -> None:
     pages = render_rule_docs(builtin_rules())
-    ids = {rule.rule_id for rule in static_rules()} | {"MG001", "MG002"}
+    ids = {rule.rule_id for rule in static_rules()} | {"MG001", "MG002", "MG003"}
     ids |= {rule.rule_id for rule in probe_rules()}  # MG4xx: mtlsguard probe
     assert set(pages) == {f"{rule_id}.md" for rule_id in ids} | {"README.md"}
     for rule in static_rules():

@@ -7,6 +7,8 @@ Keys (all optional)::
     exclude = ["legacy/**", "*/tests/*"]  # globs over paths relative to the project root
     disable = ["MG205"]                 # rule ids (or prefixes) that never run
     severity = { MG101 = "critical" }   # per-rule severity overrides
+    guards = ["accounts.decorators.member_required"]  # the project's own refusing code
+    public = ["shop.views.pricing", "api/status"]       # views/routes open by design
 
     [tool.mtlsguard.options.MG202]      # per-rule options (``mtlsguard`` docs list them)
     max-age-seconds = 43200
@@ -18,7 +20,9 @@ root.
 
 A malformed file or an unknown key is a :class:`ConfigError` that names the file and the key;
 it is never silently ignored, because a typo in ``exclude`` or ``disable`` would otherwise
-change what the scan reports.
+change what the scan reports. ``guards`` and ``public`` are what the project declares about its
+own access model (:mod:`mtlsguard.scan.declared`); an entry that matches nothing is reported
+(MG003).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from types import MappingProxyType
 
 from mtlsguard.findings.model import Finding, ScanResult, Severity
 from mtlsguard.findings.registry import RuleSelection
+from mtlsguard.scan.declared import DeclaredAccess
 
 __all__ = [
     "ConfigError",
@@ -44,7 +49,8 @@ __all__ = [
     "parse_config",
 ]
 
-_KEYS = ("fail-on", "exclude", "disable", "severity", "options")
+_KEYS = ("fail-on", "exclude", "disable", "severity", "options", "guards", "public")
+_DOTTED = re.compile(r"^[A-Za-z_*?\[\]][\w*?\[\]!-]*(\.[\w*?\[\]!-]+)*$")
 _RULE_ID = re.compile(r"^[A-Z]+[0-9]+$")
 
 
@@ -74,8 +80,16 @@ class ProjectConfig:
     """Rule id to the severity the project wants instead of the rule's own."""
     rule_options: Mapping[str, Mapping[str, object]] = field(default_factory=_empty_options)
     """Rule id to option values (``[tool.mtlsguard.options.MG202]``), checked by the rule."""
+    guards: tuple[str, ...] = ()
+    """Dotted names (or globs) of the project's own refusing decorators, classes, middleware."""
+    public: tuple[str, ...] = ()
+    """Views or routes (or globs) open to anonymous callers by design."""
     source: str | None = None
     """The file this came from, for messages; ``None`` when there was none."""
+
+    def declared_access(self) -> DeclaredAccess:
+        """The ``guards`` and ``public`` declarations, for one scan (it records their use)."""
+        return DeclaredAccess(self.guards, self.public, self.source or "[tool.mtlsguard]")
 
     def selection(self) -> RuleSelection:
         """The rules this configuration lets run (``disable``) and their options."""
@@ -150,6 +164,16 @@ def parse_config(table: Mapping[str, object], source: str = "[tool.mtlsguard]") 
         for name, value in raw.items():
             rule_id = _rule_id(str(name), "severity", where)
             overrides[rule_id] = _severity(value, f"severity.{name}", where)
+    guards = _string_list(table["guards"], "guards", where) if "guards" in table else ()
+    for name in guards:
+        if not _DOTTED.match(name):
+            raise ConfigError(
+                f"{where}: 'guards' has {name!r}, which is not a dotted name like "
+                "'accounts.decorators.member_required' (globs allowed)"
+            )
+    public = _string_list(table["public"], "public", where) if "public" in table else ()
+    if any(not entry.strip() for entry in public):
+        raise ConfigError(f"{where}: 'public' has an empty entry")
     options: dict[str, Mapping[str, object]] = {}
     if "options" in table:
         raw = table["options"]
@@ -166,6 +190,8 @@ def parse_config(table: Mapping[str, object], source: str = "[tool.mtlsguard]") 
         disabled_rules=disabled,
         severity_overrides=MappingProxyType(overrides),
         rule_options=MappingProxyType(options),
+        guards=guards,
+        public=public,
         source=source,
     )
 

@@ -27,6 +27,7 @@ from mtlsguard.app.triage import TriagedScan, triage_routes, triage_scan
 from mtlsguard.findings.assessment import Assessment, RouteInventory, RunKind
 from mtlsguard.findings.model import Finding, Route, ScanResult, Severity
 from mtlsguard.findings.registry import EVERY_RULE, Rule, RuleKind, RuleSelection
+from mtlsguard.scan.declared import DeclaredAccess
 from mtlsguard.scan.engine import Progress, Resolution, scan_project
 from mtlsguard.scan.excerpt import read_excerpts
 from mtlsguard.scan.rules import static_rules
@@ -51,19 +52,25 @@ __all__ = [
     "suppression_rule_ids",
 ]
 
-Engine = Callable[[Path, Sequence[Rule], Progress | None], ScanResult]
+Engine = Callable[[Path, Sequence[Rule], Progress | None, DeclaredAccess], ScanResult]
 """Builds the raw result of a project root with the given rules (static or runtime)."""
 
 
-def _static_engine(root: Path, rules: Sequence[Rule], progress: Progress | None) -> ScanResult:
-    return scan_project(root, rules=rules, progress=progress)
+def _static_engine(
+    root: Path, rules: Sequence[Rule], progress: Progress | None, declared: DeclaredAccess
+) -> ScanResult:
+    return scan_project(root, rules=rules, progress=progress, declared=declared)
 
 
 def static_engine(resolution: Resolution) -> Engine:
     """The static front-end with ``resolution``'s overrides (``--settings``, ``--urlconf``...)."""
 
-    def engine(root: Path, rules: Sequence[Rule], progress: Progress | None) -> ScanResult:
-        return scan_project(root, rules=rules, progress=progress, resolution=resolution)
+    def engine(
+        root: Path, rules: Sequence[Rule], progress: Progress | None, declared: DeclaredAccess
+    ) -> ScanResult:
+        return scan_project(
+            root, rules=rules, progress=progress, resolution=resolution, declared=declared
+        )
 
     return engine
 
@@ -197,7 +204,7 @@ def scan_raw(run: StaticRun, root: Path, config: ProjectConfig) -> ScanResult:
     """
     rules = selected_rules(config, run.selection)
     try:
-        raw = run.engine(root, rules, run.progress)
+        raw = run.engine(root, rules, run.progress, config.declared_access())
     except OSError as exc:
         raise RunError(f"cannot scan {root}: {exc}") from exc
     if not run.allow_partial:

@@ -20,6 +20,7 @@ from mtlsguard.scan.analysis.ownership import forget_project
 from mtlsguard.scan.analysis.protection import ProtectionAnalyzer
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
+from mtlsguard.scan.declared import DeclaredAccess, apply_declarations
 from mtlsguard.scan.project_model import ProjectModel
 from mtlsguard.scan.rules import static_rules
 from mtlsguard.scan.static.frontend import Resolution, build_static_project
@@ -149,6 +150,7 @@ def scan_project(
     rules: Sequence[Rule] | None = None,
     progress: Progress | None = None,
     resolution: Resolution | None = None,
+    declared: DeclaredAccess | None = None,
 ) -> ScanResult:
     """Statically scan the Django project under ``root`` (never imports it).
 
@@ -160,16 +162,23 @@ def scan_project(
     (:meth:`~mtlsguard.findings.registry.RuleSelection.apply`); ``None`` runs every static
     rule with its defaults. Routes and errors do not depend on the rules.
 
+    ``declared`` is what the project says about its own access model (``[tool.mtlsguard]``
+    ``guards`` and ``public``, :mod:`mtlsguard.scan.declared`).
+
     Unreadable or unparsable files become :class:`ScanError` entries; the scan goes on.
     A missing or non-directory ``root`` is reported the same way (nothing scanned).
     """
     selected = tuple(rules) if rules is not None else static_rules()
     with _collector_paused():
-        return _scan(Path(root), selected, progress, resolution)
+        return _scan(Path(root), selected, progress, resolution, declared or DeclaredAccess())
 
 
 def _scan(
-    root: Path, rules: tuple[Rule, ...], progress: Progress | None, resolution: Resolution | None
+    root: Path,
+    rules: tuple[Rule, ...],
+    progress: Progress | None,
+    resolution: Resolution | None,
+    declared: DeclaredAccess,
 ) -> ScanResult:
     if not root.is_dir():
         return ScanResult(
@@ -178,6 +187,7 @@ def _scan(
         )
     total = len(rules) + 1
     static = build_static_project(root, resolution)
+    static.model.declared = declared
     if progress is not None:
         progress(1, total)
     context = analyze(static.model)
@@ -185,6 +195,7 @@ def _scan(
         findings = run_rules(context, rules, progress=progress, offset=1, total=total)
     finally:
         forget_project()
+    findings = apply_declarations(findings, declared, root)
     return ScanResult(
         root=str(root.resolve()),
         findings=findings,

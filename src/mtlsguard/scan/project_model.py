@@ -27,6 +27,7 @@ from mtlsguard.scan.body_records import (
     UserChecks,
 )
 from mtlsguard.scan.capability_facts import NO_CAPABILITIES, CapabilityFacts
+from mtlsguard.scan.declared import DeclaredAccess
 from mtlsguard.scan.expressions import (
     BinOp,
     Call,
@@ -377,6 +378,8 @@ class ProjectModel:
     parsed_definition: Callable[[str, int], object] | None = field(default=None, repr=False)
     """Front-end hook: the ``def``/``class`` statement at (path, line) of a module it parsed
     (None if it has none); rules that re-read a definition take it instead of parsing again."""
+    declared: DeclaredAccess = field(default_factory=DeclaredAccess, repr=False)
+    """The project's own ``guards`` and ``public`` declarations (``[tool.mtlsguard]``)."""
     relating_classes: Callable[[str], tuple[str, ...]] | None = field(default=None, repr=False)
     """Front-end hook: dotted paths of the top-level classes of the modules it parsed with a
     class-level call naming the class ``name`` (``ForeignKey(Event)``, ``"events.Event"``):

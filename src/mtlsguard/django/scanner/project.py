@@ -40,6 +40,7 @@ from mtlsguard.django.scanner.values import (
 )
 from mtlsguard.findings.model import Location, ScanResult
 from mtlsguard.findings.registry import Rule
+from mtlsguard.scan.declared import DeclaredAccess, apply_declarations
 from mtlsguard.scan.engine import Progress, analyze, run_rules
 from mtlsguard.scan.project_model import (
     ClassModel,
@@ -280,6 +281,7 @@ def introspect_project(
     root: Path,
     rules: Sequence[Rule] | None = None,
     progress: Progress | None = None,
+    declared: DeclaredAccess | None = None,
     *,
     urlconf: str | None = None,
 ) -> ScanResult:
@@ -287,11 +289,13 @@ def introspect_project(
 
     The runtime twin of :func:`mtlsguard.scan.engine.scan_project`, with the signature of the
     run layer's engine (:data:`mtlsguard.app.static.Engine`); ``urlconf`` replaces the
-    settings' ``ROOT_URLCONF``.
+    settings' ``ROOT_URLCONF``; ``declared`` is the project's ``guards`` and ``public``.
     """
+    declared = declared or DeclaredAccess()
     runtime = build_runtime_project(root, urlconf)
+    runtime.model.declared = declared
     context = analyze(runtime.model)
-    findings = run_rules(context, rules, progress=progress)
+    findings = apply_declarations(run_rules(context, rules, progress=progress), declared, root)
     return ScanResult(
         root=str(Path(root).resolve()),
         findings=findings,

@@ -48,6 +48,9 @@ class ProjectConfiguration:
 
     login_middleware: str | None = None
     """A known login-required middleware in ``MIDDLEWARE`` (covers Django views, not DRF)."""
+    guard_middleware: str | None = None
+    """A middleware the project declares a guard (``[tool.mtlsguard] guards``): every view,
+    DRF's too, counts as authenticated behind it."""
     local_auth_middleware: str | None = None
     """A project middleware whose request hook refuses anonymous users."""
     local_auth_exemptions: frozenset[str] = frozenset()
@@ -90,7 +93,8 @@ class ProjectConfiguration:
                 gates.read(project, string_constants(entry.value))
         drf = _DrfDefaults.of(settings.get("REST_FRAMEWORK"))
         return cls(
-            login_middleware=gates.login,
+            login_middleware=gates.login or gates.declared,
+            guard_middleware=gates.declared,
             local_auth_middleware=gates.local,
             local_auth_exemptions=gates.exemptions,
             local_auth_partial=gates.partial,
@@ -137,6 +141,7 @@ class _MiddlewareGates:
     """Gates found in ``MIDDLEWARE`` so far (a later entry of a kind replaces an earlier one)."""
 
     login: str | None = None
+    declared: str | None = None
     local: str | None = None
     exemptions: frozenset[str] = frozenset()
     partial: bool = False
@@ -149,6 +154,10 @@ class _MiddlewareGates:
         for name in names:
             if name in LOGIN_REQUIRED_MIDDLEWARE:
                 self.login = name
+                continue
+            declared = project.declared.guard(name)
+            if declared:
+                self.declared = f"{name} (declared guard {declared!r})"
                 continue
             cls = project.class_named(name)
             if cls is None:

@@ -120,6 +120,10 @@ class DecoratorReader:
             return
         if not isinstance(func, Ref):
             return
+        declared = self.project.declared.guard(func.name)
+        if declared:
+            effects.add_auth(f"@{func.short} (declared guard {declared!r})", method_name)
+            return
         local = self.project.function_named(func.name)
         if local is not None and depth < _MAX_DEPTH and external_short(func.name) is None:
             self._local_decorator(local, effects, depth, method_name)

@@ -70,6 +70,9 @@ def dispatch_chain(
     order = (linearisation or Linearisation(project)).of(cls)
     overrides: list[tuple[ClassModel, FunctionModel]] = []
     for entry in order:
+        guard = project.declared.guard(entry) if reached else ""
+        if guard:
+            chain.auth.append(f"{short_of(entry)} (declared guard {guard!r})")
         local = project.class_named(entry)
         if local is not None:
             if reached and "dispatch" in local.methods:

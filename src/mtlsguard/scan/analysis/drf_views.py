@@ -89,6 +89,8 @@ class DrfViews:
         cert = False
         for method in effects.api_view or ("GET",):
             gate = function_gate(method, effects, func, self.project)
+            if gate is None and config.guard_middleware:
+                gate = Protection(method, True, "middleware", config.guard_middleware)
             if gate is not None:
                 protections.append(gate)
                 continue
@@ -123,6 +125,8 @@ class DrfViews:
         chain = dispatch_chain(self.project, self.decorators, cls, self.linearisation)
         deco_auth.extend(chain.auth)
         deco_auth.extend(self._hook_checks(cls))
+        if self.configuration.guard_middleware:
+            deco_auth.append(self.configuration.guard_middleware)
         pairs = self._methods(route, cls)
         public = is_login_view(self.project, cls)
         protections: list[Protection] = []

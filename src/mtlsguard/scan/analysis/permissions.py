@@ -170,6 +170,9 @@ class PermissionAlgebra:
 
     def _class(self, name: str, method: str, depth: int) -> Verdict:
         short = short_of(name)
+        guard = self.project.declared.guard(name)
+        if guard:
+            return Verdict(False, f"{short} (declared guard {guard!r})")
         cls = self.project.class_named(name)
         if cls is None:
             return _known_class(short, method)

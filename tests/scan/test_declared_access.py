@@ -1,0 +1,164 @@
+"""A project's own access model, declared (``[tool.mtlsguard]`` ``guards`` and ``public``).
+
+The guards here live in a package outside the scanned tree (``acl``, as a private package a
+company installs), so the scan cannot read them: without a declaration each view is open
+(MG101); with one, the view counts as authenticated and the evidence names the declaration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mtlsguard.findings.model import ScanResult, Severity
+from mtlsguard.scan.declared import DeclaredAccess
+from mtlsguard.scan.engine import scan_project
+from tests.scan.projects import OWNED_NOTE_MODELS, protections, write_project
+
+VIEWS = """\
+from acl.decorators import election_admin
+from acl.mixins import MemberRequiredMixin
+from acl.permissions import PlatformPermission
+from django.http import JsonResponse
+from django.views import View
+from rest_framework.views import APIView
+from rest_framework.response import Response
+
+from app.models import Note
+
+
+@election_admin(frozen=True)
+def close(request, pk):
+    Note.objects.filter(pk=pk).delete()
+    return JsonResponse({})
+
+
+class NoteView(MemberRequiredMixin, View):
+    def get(self, request, pk):
+        return JsonResponse({"text": Note.objects.get(pk=pk).text})
+
+
+class NoteApi(APIView):
+    permission_classes = [PlatformPermission]
+
+    def get(self, request):
+        return Response([n.text for n in Note.objects.all()])
+
+
+def homepage(request):
+    return JsonResponse({"notes": [n.text for n in Note.objects.all()[:3]]})
+"""
+
+URLS = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [
+    path("close/<int:pk>/", views.close),
+    path("notes/<int:pk>/", views.NoteView.as_view()),
+    path("api/notes/", views.NoteApi.as_view()),
+    path("", views.homepage),
+]
+"""
+
+FILES = {"app/models.py": OWNED_NOTE_MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS}
+DRF = 'INSTALLED_APPS += ["rest_framework"]\n'
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_project(tmp_path_factory.mktemp("declared"), FILES, settings_extra=DRF)
+
+
+def _mg101(result: ScanResult) -> dict[str, Severity]:
+    return {f.view or "": f.severity for f in result.findings if f.rule_id == "MG101"}
+
+
+def test_undeclared_guards_leave_every_view_open(root: Path) -> None:
+    """The premise: the scan cannot see what the outside package's guards do."""
+    result = scan_project(root)
+    found = _mg101(result)
+    assert set(found) == {"app.views.close", "app.views.NoteView", "app.views.homepage"}
+    assert found["app.views.close"] >= Severity.HIGH
+    # A permission class the scan cannot read leaves the question open (no finding either way).
+    assert protections(result, "api/notes/")["GET"].authenticated is None
+
+
+def test_declared_decorator_mixin_and_permission_class_authenticate(root: Path) -> None:
+    declared = DeclaredAccess(
+        guards=(
+            "acl.decorators.election_admin",
+            "acl.mixins.*",
+            "acl.permissions.PlatformPermission",
+        )
+    )
+    result = scan_project(root, declared=declared)
+    assert set(_mg101(result)) == {"app.views.homepage"}
+    close = protections(result, "close/<int:pk>/")["*"]
+    assert close.authenticated is True
+    assert "declared guard 'acl.decorators.election_admin'" in close.detail
+    assert "declared guard 'acl.mixins.*'" in protections(result, "notes/<int:pk>/")["GET"].detail
+    api = protections(result, "api/notes/")["GET"]
+    assert api.authenticated is True
+    assert "PlatformPermission (declared guard" in api.detail
+    assert not [f for f in result.findings if f.rule_id == "MG003"]
+
+
+def test_declared_guard_does_not_scope_objects(root: Path) -> None:
+    """A guard signs the caller in; which records the caller may read is another question."""
+    declared = DeclaredAccess(guards=("acl.mixins.MemberRequiredMixin",))
+    result = scan_project(root, declared=declared)
+    object_rules = {f.rule_id for f in result.findings if f.view == "app.views.NoteView"}
+    assert "MG101" not in object_rules
+    assert object_rules & {"MG103", "MG104"}
+
+
+def test_declared_middleware_covers_django_and_drf_views(tmp_path: Path) -> None:
+    settings = DRF + 'MIDDLEWARE = ["gateway.IdentityMiddleware"]\n'
+    root = write_project(tmp_path, FILES, settings_extra=settings)
+    assert len(_mg101(scan_project(root))) == 3
+    declared = DeclaredAccess(guards=("gateway.IdentityMiddleware",))
+    result = scan_project(root, declared=declared)
+    assert _mg101(result) == {}
+    detail = protections(result, "api/notes/")["GET"].detail
+    assert detail == "gateway.IdentityMiddleware (declared guard 'gateway.IdentityMiddleware')"
+    assert protections(result, "")["*"].decided_by == "middleware"
+
+
+def test_declared_public_view_is_info_and_says_so(root: Path) -> None:
+    result = scan_project(root, declared=DeclaredAccess(public=("app.views.homepage",)))
+    (home,) = [
+        f for f in result.findings if f.view == "app.views.homepage" and f.rule_id == "MG101"
+    ]
+    assert home.severity == Severity.INFO
+    assert home.evidence.startswith("declared public ('app.views.homepage' in [tool.mtlsguard]")
+    # Only the declared view changes.
+    assert _mg101(result)["app.views.close"] >= Severity.HIGH
+
+
+@pytest.mark.parametrize("entry", ["/notes/*", "notes/<int:pk>/", "app.views.Note*"])
+def test_public_matches_routes_with_or_without_slash_and_globs(root: Path, entry: str) -> None:
+    result = scan_project(root, declared=DeclaredAccess(public=(entry,)))
+    assert _mg101(result)["app.views.NoteView"] == Severity.INFO
+
+
+def test_unused_declarations_are_reported(root: Path) -> None:
+    """A typo must not read as if the project had told the scanner something."""
+    config = root / "pyproject.toml"
+    declared = DeclaredAccess(
+        guards=("acl.decorators.election_admni", "acl.decorators.election_admin"),
+        public=("app.views.hompage",),
+        source=str(config),
+    )
+    result = scan_project(root, declared=declared)
+    unused = [f for f in result.findings if f.rule_id == "MG003"]
+    assert [f.evidence for f in unused] == [
+        f"guards = ['acl.decorators.election_admni'] in {config} matches no decorator, view "
+        "base class, permission class or middleware the scan read",
+        f"public = ['app.views.hompage'] in {config} matches no view or route of the scan",
+    ]
+    assert {f.severity for f in unused} == {Severity.LOW}
+    assert {f.location.path for f in unused if f.location} == {"pyproject.toml"}
+    assert "app.views.close" not in _mg101(result)  # the correct entry still applies
