@@ -162,3 +162,10 @@ def test_unused_declarations_are_reported(root: Path) -> None:
     assert {f.severity for f in unused} == {Severity.LOW}
     assert {f.location.path for f in unused if f.location} == {"pyproject.toml"}
     assert "app.views.close" not in _mg101(result)  # the correct entry still applies
+
+
+def test_a_public_view_without_a_finding_to_lower_is_not_unused(root: Path) -> None:
+    """``NoteApi`` has no MG101 (its permission class is unread); the entry still names it."""
+    result = scan_project(root, declared=DeclaredAccess(public=("app.views.NoteApi", "api/nope")))
+    (unused,) = [f.evidence for f in result.findings if f.rule_id == "MG003"]
+    assert unused.startswith("public = ['api/nope']")

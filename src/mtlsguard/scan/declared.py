@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mtlsguard.findings.model import Confidence, Finding, Location, Severity
+from mtlsguard.findings.model import Confidence, Finding, Location, Route, Severity
 from mtlsguard.scan.rules.mg003_unused_declaration import RULE as UNUSED_DECLARATION
 
 __all__ = ["UNUSED_DECLARATION", "DeclaredAccess", "apply_declarations"]
@@ -122,17 +122,20 @@ def _config_file(declared: DeclaredAccess, root: Path) -> str | None:
 
 
 def apply_declarations(
-    findings: Sequence[Finding], declared: DeclaredAccess, root: Path
+    findings: Sequence[Finding], declared: DeclaredAccess, root: Path, routes: Sequence[Route]
 ) -> tuple[Finding, ...]:
     """``findings`` with the declarations applied: MG101 at info on declared-public views.
 
     Adds one :data:`UNUSED_DECLARATION` finding per declaration that matched nothing (located
     in the declaring file when it lies under the scanned ``root``). Call it once the rules have
-    run: guards are used while routes are analysed, public entries here.
+    run: guards are used while routes are analysed; a public entry is used when it names one of
+    ``routes`` (or their views), whether or not that route has a finding to lower.
     """
     if not declared.guards and not declared.public:
         return tuple(findings)
     kept = [_public(f, declared) for f in findings]
+    for route in routes:
+        declared.public_entry(route.view, (route.pattern,))
     config_file = _config_file(declared, root)
     rule = UNUSED_DECLARATION
     for key, entry in declared.unused():

@@ -195,11 +195,12 @@ def _scan(
         findings = run_rules(context, rules, progress=progress, offset=1, total=total)
     finally:
         forget_project()
-    findings = apply_declarations(findings, declared, root)
+    routes = tuple(r.to_route() for r in context.routes)
+    findings = apply_declarations(findings, declared, root, routes)
     return ScanResult(
         root=str(root.resolve()),
         findings=findings,
-        routes=tuple(r.to_route() for r in context.routes),
+        routes=routes,
         errors=tuple(static.errors),
         files_scanned=static.files_scanned,
         lines_scanned=static.lines_scanned,

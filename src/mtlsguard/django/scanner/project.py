@@ -295,11 +295,12 @@ def introspect_project(
     runtime = build_runtime_project(root, urlconf)
     runtime.model.declared = declared
     context = analyze(runtime.model)
-    findings = apply_declarations(run_rules(context, rules, progress=progress), declared, root)
+    routes = tuple(r.to_route() for r in context.routes)
+    findings = run_rules(context, rules, progress=progress)
     return ScanResult(
         root=str(Path(root).resolve()),
-        findings=findings,
-        routes=tuple(r.to_route() for r in context.routes),
+        findings=apply_declarations(findings, declared, root, routes),
+        routes=routes,
         errors=tuple(runtime.tree.errors),
         files_scanned=runtime.tree.files_scanned,
         lines_scanned=runtime.tree.lines_scanned,
