@@ -9,6 +9,10 @@ Run from the repository root with the development virtualenv::
     .venv/bin/python benchmarks/realworld/review.py --trees /work/holdout-trees \
         --only netbox --only healthchecks --only misago --only archery
 
+``--declarations benchmarks/realworld/declarations`` scans each project that has a
+``<project>.toml`` there with it as its configuration (``--config``): the ``guards`` and
+``public`` views a maintainer declared after reading the first report (the second-run measure).
+
 ``--only NAME`` takes any subdirectory of ``--trees`` (default: the six projects of
 ``projects.py``), so held-out trees exported from other projects are reviewed the same way;
 their verdicts live in ``review.json`` under the same NAME.
@@ -123,10 +127,17 @@ class ProjectResult:
         return self.findings / self.routes if self.routes else 0.0
 
 
-def scan(python: str, tree: Path) -> tuple[int, dict[str, Any] | None, str]:
-    """Run the scanner on ``tree``: exit code, parsed JSON report (None on failure), stderr."""
+def scan(
+    python: str, tree: Path, config: Path | None = None
+) -> tuple[int, dict[str, Any] | None, str]:
+    """Run the scanner on ``tree``: exit code, parsed JSON report (None on failure), stderr.
+
+    ``config`` is a ``[tool.mtlsguard]`` file to scan with (``--config``), else the tree's own.
+    """
     command = [python, "-m", "mtlsguard", "scan", str(tree), "--allow-partial"]
     command += ["--format", "json"]
+    if config is not None:
+        command += ["--config", str(config)]
     proc = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
     try:
         report = json.loads(proc.stdout) if proc.stdout.strip() else None
@@ -380,6 +391,13 @@ def main(argv: list[str] | None = None) -> int:
         help="also print the measure on a seeded sample of N error/warning findings per project",
     )
     parser.add_argument("--seed", type=int, default=12, help="seed of --sample (default 12)")
+    parser.add_argument(
+        "--declarations",
+        type=Path,
+        metavar="DIR",
+        help="scan a project with DIR/<project>.toml as its [tool.mtlsguard] (--config) when "
+        "that file exists: the guards and public views its maintainers would declare",
+    )
     args = parser.parse_args(argv)
 
     verdicts = load_verdicts(args.verdicts)
@@ -391,7 +409,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(ProjectResult(name, error=f"no tree at {tree}"))
             failed = True
             continue
-        code, report, stderr = scan(args.python, tree)
+        declared = args.declarations / f"{name}.toml" if args.declarations else None
+        config = declared if declared is not None and declared.is_file() else None
+        code, report, stderr = scan(args.python, tree, config)
         if report is None or code not in (0, 1):
             tail = stderr.splitlines()[-1] if stderr else "no JSON report"
             results.append(ProjectResult(name, exit_code=code, error=f"exit {code}: {tail}"))
