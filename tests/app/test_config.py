@@ -95,6 +95,8 @@ def test_missing_file_or_table_gives_defaults(tmp_path: Path) -> None:
         ('[tool.mtlsguard]\nguards = "acl.member_required"', "'guards' must be a list of strings"),
         ('[tool.mtlsguard]\nguards = ["acl member"]', "which is not a dotted name"),
         ('[tool.mtlsguard]\nguards = [""]', "which is not a dotted name"),
+        ('[tool.mtlsguard]\nguards = ["*"]', "a glob must start with a package name"),
+        ('[tool.mtlsguard]\nguards = ["*.mixins.Member"]', "a glob must start with a package"),
         ('[tool.mtlsguard]\npublic = [" "]', "'public' has an empty entry"),
         ('tool = "x"', "'tool' must be a table"),
     ],

@@ -169,3 +169,13 @@ def test_a_public_view_without_a_finding_to_lower_is_not_unused(root: Path) -> N
     result = scan_project(root, declared=DeclaredAccess(public=("app.views.NoteApi", "api/nope")))
     (unused,) = [f.evidence for f in result.findings if f.rule_id == "MG003"]
     assert unused.startswith("public = ['api/nope']")
+
+
+def test_a_glob_never_makes_a_guard_of_django_or_drf_names() -> None:
+    """``rest_framework.permissions.*`` would otherwise turn ``AllowAny`` into a guard."""
+    declared = DeclaredAccess(guards=("rest_framework.permissions.*", "django.views.*", "acl.*"))
+    assert declared.guard("rest_framework.permissions.AllowAny") == ""
+    assert declared.guard("django.views.generic.View") == ""
+    assert declared.guard("acl.mixins.MemberRequiredMixin") == "acl.*"
+    exact = DeclaredAccess(guards=("rest_framework.permissions.IsAdminUser",))
+    assert exact.guard("rest_framework.permissions.IsAdminUser") != ""

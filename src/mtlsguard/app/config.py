@@ -171,6 +171,11 @@ def parse_config(table: Mapping[str, object], source: str = "[tool.mtlsguard]") 
                 f"{where}: 'guards' has {name!r}, which is not a dotted name like "
                 "'accounts.decorators.member_required' (globs allowed)"
             )
+        if set("*?[") & set(name.split(".", 1)[0]):
+            raise ConfigError(
+                f"{where}: 'guards' has {name!r}: a glob must start with a package name "
+                "('acl.mixins.*'), so that it cannot make a guard of every name"
+            )
     public = _string_list(table["public"], "public", where) if "public" in table else ()
     if any(not entry.strip() for entry in public):
         raise ConfigError(f"{where}: 'public' has an empty entry")

@@ -40,6 +40,9 @@ __all__ = ["UNUSED_DECLARATION", "DeclaredAccess", "apply_declarations"]
 
 _GLOB = frozenset("*?[")
 _UNAUTHENTICATED = "MG101"
+_FRAMEWORKS = ("django.", "rest_framework.")
+"""A glob never makes a guard of Django's or DRF's own names (``rest_framework.permissions.*``
+would turn ``AllowAny`` into one): those are named exactly or not at all."""
 
 
 def _split(patterns: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -74,6 +77,8 @@ class DeclaredAccess:
         if name in self._exact:
             self.used.add(name)
             return name
+        if name.startswith(_FRAMEWORKS):
+            return ""
         for pattern in self._globs:
             if fnmatch.fnmatchcase(name, pattern):
                 self.used.add(pattern)
