@@ -179,3 +179,14 @@ def test_a_glob_never_makes_a_guard_of_django_or_drf_names() -> None:
     assert declared.guard("acl.mixins.MemberRequiredMixin") == "acl.*"
     exact = DeclaredAccess(guards=("rest_framework.permissions.IsAdminUser",))
     assert exact.guard("rest_framework.permissions.IsAdminUser") != ""
+
+
+def test_a_regex_route_names_itself_despite_its_brackets(tmp_path: Path) -> None:
+    urls = URLS.replace('path("notes/<int:pk>/"', 're_path(r"^notes/(?P<pk>[0-9]+)/$"').replace(
+        "import path", "import path, re_path"
+    )
+    root = write_project(tmp_path, {**FILES, "proj/urls.py": urls}, settings_extra=DRF)
+    declared = DeclaredAccess(public=("^notes/(?P<pk>[0-9]+)/$",))
+    result = scan_project(root, declared=declared)
+    assert _mg101(result)["app.views.NoteView"] == Severity.INFO
+    assert not [f for f in result.findings if f.rule_id == "MG003"]

@@ -92,7 +92,11 @@ class DeclaredAccess:
             candidates += [route, route.removeprefix("/")]
         for pattern in self.public:
             bare = pattern.removeprefix("/")
-            if any(fnmatch.fnmatchcase(c, p) for c in candidates for p in {pattern, bare}):
+            # A route written as the URLconf writes it (``^notes/(?P<pk>[0-9]+)/$``) names
+            # itself even where its brackets read as a glob's character class.
+            if any(
+                c == p or fnmatch.fnmatchcase(c, p) for c in candidates for p in {pattern, bare}
+            ):
                 self.used.add(pattern)
                 return pattern
         return ""
