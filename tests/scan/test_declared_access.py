@@ -190,3 +190,60 @@ def test_a_regex_route_names_itself_despite_its_brackets(tmp_path: Path) -> None
     result = scan_project(root, declared=declared)
     assert _mg101(result)["app.views.NoteView"] == Severity.INFO
     assert not [f for f in result.findings if f.rule_id == "MG003"]
+
+
+HINTED = """\
+from acl.decorators import election_admin, json_view
+from django.http import JsonResponse
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from app.models import Note
+
+
+@csrf_exempt
+@json_view
+@election_admin(frozen=True)
+def close(request, pk):
+    Note.objects.filter(pk=pk).delete()
+    return JsonResponse({})
+
+
+class Base(View):
+    def dispatch(self, request, *args, **kwargs):
+        self.note = Note.objects.first()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class Edit(Base):
+    def post(self, request):
+        Note.objects.filter(pk=request.POST["pk"]).delete()
+        return JsonResponse({})
+"""
+
+
+def test_open_view_names_its_own_uncredited_gates_and_how_to_declare_them(tmp_path: Path) -> None:
+    """The reader of a false MG101 sees first the project code that probably guards it."""
+    urls = (
+        "from django.urls import path\nfrom app import views\n"
+        'urlpatterns = [path("close/<int:pk>/", views.close),\n'
+        '               path("edit/", views.Edit.as_view())]\n'
+    )
+    files = {"app/models.py": OWNED_NOTE_MODELS, "app/views.py": HINTED, "proj/urls.py": urls}
+    result = scan_project(write_project(tmp_path, files))
+    by_view = {f.view: f for f in result.findings if f.rule_id == "MG101"}
+    close = by_view["app.views.close"]
+    # gate-like names first; Django's own decorators (csrf_exempt) are the scan's knowledge
+    assert close.evidence.endswith(
+        "; the view's own code not credited as a gate: "
+        "acl.decorators.election_admin, acl.decorators.json_view"
+    )
+    assert close.remediation.endswith(
+        "If election_admin refuses callers who are not signed in (code the scan cannot "
+        "follow), declare it once: [tool.mtlsguard] guards = ['acl.decorators.election_admin']."
+    )
+    assert by_view["app.views.Edit"].evidence.endswith("not credited as a gate: app.views.Base")
+    # once declared, the hint has done its work: the finding is gone
+    declared = DeclaredAccess(guards=("acl.decorators.election_admin",))
+    again = scan_project(tmp_path, declared=declared)
+    assert "app.views.close" not in {f.view for f in again.findings if f.rule_id == "MG101"}

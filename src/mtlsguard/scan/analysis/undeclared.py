@@ -1,0 +1,93 @@
+"""The project's own gates on an open view that the scan saw but could not show refusing.
+
+An open view decorated by ``@election_admin(frozen=True)``, or a class view whose project base
+overrides ``dispatch()``, is often guarded in a way static analysis cannot follow (a factory
+that loads the object of the URL and raises the project's own ``Http403``). MG101 names these
+candidates, so the reader knows where to look first, and says how to declare one that does
+refuse (``[tool.mtlsguard] guards``, :mod:`mtlsguard.scan.declared`).
+
+A candidate is a decorator of the view (in the URLconf, on the function or class, on a handler,
+or inside ``method_decorator``) or a project base class of a class view that overrides one of
+the hooks a guard lives in, whose dotted name is not Django's, DRF's or a documentation
+package's own (those the scan knows, or knows to be no gate) nor a builtin. Names that read
+like a gate (``superuser_required``, ``election_admin``, ``key_auth_required``) come first.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.knowledge import short_of
+from mtlsguard.scan.project_model import Call, Expr, ProjectModel, Ref, Seq
+
+__all__ = ["undeclared_gates"]
+
+_KNOWN_PACKAGES = (
+    "django.",
+    "rest_framework.",
+    "drf_spectacular.",
+    "drf_yasg.",
+    "functools.",
+    "builtins.",
+    "typing.",
+    "contextlib.",
+)
+"""Decorators of these packages are the scanner's own knowledge (a gate or no gate)."""
+_BUILTINS = frozenset({"staticmethod", "classmethod", "property", "cached_property"})
+_HOOKS = ("dispatch", "initial", "check_permissions", "setup", "get_object")
+"""Methods of a base class where a project's own guard usually sits."""
+_HANDLERS = ("dispatch", "get", "post", "put", "patch", "delete", "list", "retrieve")
+_MAX = 3
+_GUARD_WORDS = re.compile(
+    r"auth|login|perm|admin|staff|superuser|required|member|access|owner|group|role|allow"
+    r"|can_|check|secur|protect|restrict|private|token|key",
+    re.IGNORECASE,
+)
+"""Names that read like a gate come first (``superuser_required`` before ``is_enabled``)."""
+
+
+def _decorator_names(expr: Expr, out: list[str]) -> None:
+    """The dotted names ``expr`` (a decorator expression) applies, factories by their name."""
+    func = expr.func if isinstance(expr, Call) else expr
+    if isinstance(func, Call):  # permission_required("x")(view) written in urls.py
+        _decorator_names(func, out)
+        return
+    if not isinstance(func, Ref):
+        return
+    if func.short == "method_decorator" and isinstance(expr, Call) and expr.args:
+        inner = expr.args[0]
+        for item in inner.items if isinstance(inner, Seq) else (inner,):
+            _decorator_names(item, out)
+        return
+    out.append(func.name)
+
+
+def _candidate(name: str) -> bool:
+    return "." in name and not name.startswith(_KNOWN_PACKAGES) and short_of(name) not in _BUILTINS
+
+
+def undeclared_gates(project: ProjectModel, analysis: RouteAnalysis) -> tuple[str, ...]:
+    """Up to three dotted names of the view's own possible gates the scan did not credit."""
+    names: list[str] = []
+    for deco in analysis.route.wrappers:
+        _decorator_names(deco, names)
+    if analysis.function is not None:
+        for deco in analysis.function.decorators:
+            _decorator_names(deco, names)
+    cls = analysis.klass
+    if cls is not None:
+        for deco in cls.decorators:
+            _decorator_names(deco, names)
+        for handler in _HANDLERS:
+            found = project.method(cls, handler)
+            if found is not None:
+                for deco in found[1].decorators:
+                    _decorator_names(deco, names)
+        for entry in cls.mro[1:]:
+            base = project.class_named(entry)
+            if base is not None and any(hook in base.methods for hook in _HOOKS):
+                names.append(entry)
+    kept = [n for n in dict.fromkeys(names) if _candidate(n)]
+    kept.sort(key=lambda n: not _GUARD_WORDS.search(short_of(n)))  # stable: source order kept
+    return tuple(kept[:_MAX])
