@@ -53,6 +53,7 @@ class Optional(BaseAuthentication):
 
 VIEWS = """\
 from rest_framework import viewsets
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -74,6 +75,23 @@ class Docs(viewsets.ViewSet):
 
 class Plugin(APIView):
     authentication_classes = [PluginToken]
+    permission_classes = []
+
+    def get(self, request):
+        return Response({"n": list(Doc.objects.values("text"))})
+
+
+class Layered(APIView):
+    # healthsites: session and basic auth return None for an anonymous caller, the key class raises
+    authentication_classes = [SessionAuthentication, BasicAuthentication, PluginToken]
+    permission_classes = []
+
+    def get(self, request):
+        return Response({"n": list(Doc.objects.values("text"))})
+
+
+class LayeredLoose(APIView):
+    authentication_classes = [SessionAuthentication, Optional]
     permission_classes = []
 
     def get(self, request):
@@ -111,6 +129,8 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("plugin/", views.Plugin.as_view()),
     path("loose/", views.Loose.as_view()),
+    path("layered/", views.Layered.as_view()),
+    path("layered-loose/", views.LayeredLoose.as_view()),
 ]
 """
 
@@ -127,12 +147,13 @@ def _mg101(result: ScanResult, view: str) -> list[Severity]:
     return [f.severity for f in result.findings if f.rule_id == "MG101" and f.view == name]
 
 
-@pytest.mark.parametrize("view", ["Docs", "Plugin"])
+@pytest.mark.parametrize("view", ["Docs", "Plugin", "Layered"])
 def test_authenticators_refusing_a_missing_credential_authenticate(
     result: ScanResult, view: str
 ) -> None:
     assert not _mg101(result, view)
 
 
-def test_authenticator_returning_none_leaves_the_view_open(result: ScanResult) -> None:
-    assert _mg101(result, "Loose") == [Severity.HIGH]
+@pytest.mark.parametrize("view", ["Loose", "LayeredLoose"])
+def test_authenticator_returning_none_leaves_the_view_open(result: ScanResult, view: str) -> None:
+    assert _mg101(result, view) == [Severity.HIGH]

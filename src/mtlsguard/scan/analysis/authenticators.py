@@ -5,9 +5,13 @@ and when all do the request goes on as anonymous; one raising ``AuthenticationFa
 ``NotAuthenticated``) ends it with 401. Grafana OnCall's ``PluginAuthentication`` raises when
 the token is missing or wrong, and La Suite Docs' ``ServerToServerAuthentication`` (set by
 ``@action(authentication_classes=[...], permission_classes=[])``) too: such a view is
-authenticated whatever its permission classes say. Only when every class is a project class
-whose ``authenticate()`` raises first thing when the header (cookie, query value) it read is
-missing; one that returns ``None`` for a missing credential lets anonymous callers through.
+authenticated whatever its permission classes say. One such class is enough, wherever it stands
+in the list: an anonymous caller sends no session and no credential, so every class before it
+returns ``None`` and it raises (healthsites' ``(SessionAuthentication, BasicAuthentication,
+APIKeyAuthentication)``, whose last class raises ``'api-key is needed'``). It must be a project
+class whose ``authenticate()`` raises first thing when the header (cookie, query value) it read
+is missing; one that returns ``None`` for a missing credential lets anonymous callers through,
+and DRF's own classes all do.
 """
 
 from __future__ import annotations
@@ -20,16 +24,19 @@ __all__ = ["refusing_authentication"]
 
 
 def refusing_authentication(project: ProjectModel, authentication: Expr | None) -> str:
-    """``"X.authenticate() refuses ..."`` when every class of ``authentication`` refuses."""
+    """``"X.authenticate() refuses ..."`` when a class of ``authentication`` refuses anonymous.
+
+    The refusing class raises on a missing credential; the classes before it return ``None``
+    for a caller who sends none.
+    """
     if not isinstance(authentication, Seq) or not authentication.items:
         return ""
     names: list[str] = []
     for ref in refs(authentication):
         cls = project.class_named(ref.name)
         hit = project.method(cls, "authenticate") if cls is not None else None
-        if hit is None or not _refuses(hit[1]):
-            return ""
-        names.append(short_of(ref.name))
+        if hit is not None and _refuses(hit[1]):
+            names.append(short_of(ref.name))
     if not names:
         return ""
     return (
