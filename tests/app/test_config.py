@@ -56,12 +56,16 @@ def test_guards_and_public_are_parsed_and_handed_to_the_scan(tmp_path: Path) -> 
         tmp_path,
         """
 [tool.mtlsguard]
-guards = ["acl.decorators.member_required", "acl.mixins.*Required*"]
+guards = ["acl.decorators.member_required", "acl.mixins.*Required*", "élan.décorateurs.membre"]
 public = ["shop.views.pricing", "/api/status"]
 """,
     )
     config = load_config(tmp_path)
-    assert config.guards == ("acl.decorators.member_required", "acl.mixins.*Required*")
+    assert config.guards == (
+        "acl.decorators.member_required",
+        "acl.mixins.*Required*",
+        "élan.décorateurs.membre",
+    )
     assert config.public == ("shop.views.pricing", "/api/status")
     declared = config.declared_access()
     assert declared.source == str(tmp_path / "pyproject.toml")
@@ -97,7 +101,10 @@ def test_missing_file_or_table_gives_defaults(tmp_path: Path) -> None:
         ('[tool.mtlsguard]\nguards = [""]', "which is not a dotted name"),
         ('[tool.mtlsguard]\nguards = ["*"]', "a glob must start with a package name"),
         ('[tool.mtlsguard]\nguards = ["*.mixins.Member"]', "a glob must start with a package"),
-        ('[tool.mtlsguard]\npublic = [" "]', "'public' has an empty entry"),
+        ('[tool.mtlsguard]\npublic = [" "]', "would declare every view public"),
+        ('[tool.mtlsguard]\npublic = ["/*"]', "would declare every view public"),
+        ('[tool.mtlsguard]\nguards = ["member_required"]', "which is not a dotted name"),
+        ('[tool.mtlsguard]\nguards = ["django.views.View"]', "are the scanner's knowledge"),
         ('tool = "x"', "'tool' must be a table"),
     ],
 )

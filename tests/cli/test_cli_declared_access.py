@@ -74,3 +74,23 @@ def test_a_declaration_matching_nothing_is_reported_not_ignored(
     assert code == EXIT_OK  # low, below the default threshold: a typo fails safe
     code, _, _ = run(capsys, "scan", project, "--fail-on", "low")
     assert code == EXIT_FINDINGS
+
+
+def test_unused_declarations_follow_the_selection_and_the_baseline_per_entry(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = project / "pyproject.toml"
+    config.write_text('[tool.mtlsguard]\nguards = ["acl.old_name"]\n', encoding="utf-8")
+    _, out, _ = run(capsys, "scan", project, "-f", "json", "--ignore", "MG003")
+    assert "MG003" not in {f["rule_id"] for f in json.loads(out)["findings"]}
+    baseline = tmp_path / "baseline.json"
+    run(capsys, "scan", project, "--write-baseline", baseline)
+    # a later typo is a new finding, not hidden by the baselined one
+    config.write_text(
+        '[tool.mtlsguard]\nguards = [\n  "acl.old_name",\n  "acl.decorators.election_admn",\n]\n',
+        encoding="utf-8",
+    )
+    _, out, _ = run(capsys, "scan", project, "-f", "json", "--baseline", baseline)
+    (typo,) = [f for f in json.loads(out)["findings"] if f["rule_id"] == "MG003"]
+    assert typo["view"] == "guards acl.decorators.election_admn"
+    assert (typo["location"]["path"], typo["location"]["line"]) == ("pyproject.toml", 4)

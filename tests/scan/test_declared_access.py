@@ -155,9 +155,11 @@ def test_unused_declarations_are_reported(root: Path) -> None:
     result = scan_project(root, declared=declared)
     unused = [f for f in result.findings if f.rule_id == "MG003"]
     assert [f.evidence for f in unused] == [
-        f"guards = ['acl.decorators.election_admni'] in {config} matches no decorator, view "
-        "base class, permission class or middleware the scan read",
-        f"public = ['app.views.hompage'] in {config} matches no view or route of the scan",
+        f"guards = ['acl.decorators.election_admni'] in {config} changes nothing: it names no "
+        "decorator, view base class, DRF permission class or (exactly) middleware of the scanned "
+        "views whose code the scan could not judge itself (a declaration never overrides what "
+        "the code shows)",
+        f"public = ['app.views.hompage'] in {config} names no view or route of the scan",
     ]
     assert {f.severity for f in unused} == {Severity.LOW}
     assert {f.location.path for f in unused if f.location} == {"pyproject.toml"}
@@ -247,3 +249,152 @@ def test_open_view_names_its_own_uncredited_gates_and_how_to_declare_them(tmp_pa
     declared = DeclaredAccess(guards=("acl.decorators.election_admin",))
     again = scan_project(tmp_path, declared=declared)
     assert "app.views.close" not in {f.view for f in again.findings if f.rule_id == "MG101"}
+
+
+# --- A declaration fills a gap; it never overrides what the code shows (red-team, round 13) ---
+
+LOGIN_MIDDLEWARE = """\
+import re
+
+from django.shortcuts import redirect
+
+EXEMPT = [re.compile(r"^open/")]
+
+
+class LoginRequiredMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            if not any(p.match(request.path_info.lstrip("/")) for p in EXEMPT):
+                return redirect("/login/")
+        return self.get_response(request)
+"""
+
+OVERRIDES_VIEWS = """\
+from acl.permissions import AllowAny
+from django.http import JsonResponse
+from django.views import View
+from rest_framework.permissions import BasePermission, SAFE_METHODS
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from app.models import Note
+
+
+def wipe(request):
+    Note.objects.all().delete()
+    return JsonResponse({})
+
+
+class MemberOrReadOnly(BasePermission):
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        return request.user.is_authenticated
+
+
+class Notes(APIView):
+    permission_classes = [MemberOrReadOnly]
+
+    def get(self, request):
+        return Response([n.text for n in Note.objects.all()])
+
+
+class Reexported(APIView):
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        Note.objects.all().delete()
+        return Response({})
+
+
+class Plain(View):
+    def post(self, request):
+        Note.objects.all().delete()
+        return JsonResponse({})
+"""
+
+OVERRIDES_URLS = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [
+    path("open/wipe/", views.wipe),
+    path("internal/wipe/", views.wipe),
+    path("notes/", views.Notes.as_view()),
+    path("reexported/", views.Reexported.as_view()),
+    path("open/plain/", views.Plain.as_view()),
+    path("", views.wipe),
+]
+"""
+
+
+@pytest.fixture(scope="module")
+def overrides(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    files = {
+        "app/models.py": OWNED_NOTE_MODELS,
+        "app/views.py": OVERRIDES_VIEWS,
+        "app/middleware.py": LOGIN_MIDDLEWARE,
+        "proj/urls.py": OVERRIDES_URLS,
+    }
+    middleware = (
+        'MIDDLEWARE = ["django.contrib.auth.middleware.AuthenticationMiddleware",\n'
+        '              "app.middleware.LoginRequiredMiddleware", "acl.middleware.Timezone"]\n'
+    )
+    return write_project(
+        tmp_path_factory.mktemp("overrides"), files, settings_extra=DRF + middleware
+    )
+
+
+def test_a_declared_middleware_keeps_the_allow_list_the_scan_read(overrides: Path) -> None:
+    declared = DeclaredAccess(guards=("app.middleware.LoginRequiredMiddleware",))
+    result = scan_project(overrides, declared=declared)
+    assert protections(result, "open/wipe/")["*"].authenticated is False
+    assert (
+        protections(result, "open/wipe/")["*"]
+        == protections(scan_project(overrides), "open/wipe/")["*"]
+    )
+
+
+def test_a_declared_permission_class_keeps_the_readers_its_code_lets_in(overrides: Path) -> None:
+    declared = DeclaredAccess(guards=("app.views.MemberOrReadOnly",))
+    assert (
+        protections(scan_project(overrides, declared=declared), "notes/")["GET"].authenticated
+        is False
+    )
+
+
+def test_a_glob_names_no_middleware_no_view_and_no_known_open_class(overrides: Path) -> None:
+    result = scan_project(overrides, declared=DeclaredAccess(guards=("acl.*", "app.*")))
+    for route, method in (("open/wipe/", "*"), ("reexported/", "POST"), ("open/plain/", "POST")):
+        assert protections(result, route)[method].authenticated is False, route
+    exact = DeclaredAccess(guards=("acl.middleware.Timezone",))  # named exactly, it applies
+    assert protections(scan_project(overrides, declared=exact), "open/wipe/")["*"].authenticated
+
+
+def test_a_route_entry_speaks_for_its_route_only(overrides: Path) -> None:
+    """``wipe`` is served at open/wipe/, internal/wipe/ and the root: one entry lowers nothing."""
+    one = scan_project(overrides, declared=DeclaredAccess(public=("internal/wipe/",)))
+    assert _mg101(one)["app.views.wipe"] >= Severity.HIGH
+    every = DeclaredAccess(public=("internal/wipe/", "/", "open/*"))
+    (wipe,) = [
+        f
+        for f in scan_project(overrides, declared=every).findings
+        if f.view == "app.views.wipe" and f.rule_id == "MG101"
+    ]
+    assert wipe.severity == Severity.INFO
+    assert "high because" not in wipe.evidence
+    assert wipe.remediation.startswith("Declared public by the project")
+
+
+def test_every_matching_entry_is_used_and_each_unused_one_has_its_own_key(root: Path) -> None:
+    declared = DeclaredAccess(
+        guards=("acl.decorators.*", "acl.*", "acl.decorators.election_admin", "acl.typo.one"),
+        public=("app.views.homepage", "", "app.views.home*", "acl.typo.two"),
+    )
+    unused = [f for f in scan_project(root, declared=declared).findings if f.rule_id == "MG003"]
+    assert [f.view for f in unused] == ["guards acl.typo.one", "public acl.typo.two"]
+    assert len({f.fingerprint for f in unused}) == 2

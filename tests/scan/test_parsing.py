@@ -225,6 +225,23 @@ def test_a_project_on_new_syntax_is_scanned_in_full(tmp_path: Path) -> None:
     assert (finding.location.path, finding.location.line) == ("app/views.py", 7)
 
 
+def test_a_project_on_old_syntax_is_scanned_in_full(tmp_path: Path) -> None:
+    """Cadasta (Python 3.5) names a list of URL patterns ``async``: a keyword since 3.7."""
+    urls = (
+        "from django.urls import include, path\nfrom app import views\n"
+        'async = [path("open/", views.open_view)]\n'
+        'urlpatterns = [path("", include(async))]\n'
+    )
+    views = (
+        "from django.http import JsonResponse\n\n"
+        "def open_view(request):\n    return JsonResponse({})\n"
+    )
+    root = write_project(tmp_path, {"proj/urls.py": urls, "app/views.py": views})
+    result = scan_project(root)
+    assert not result.errors
+    assert [(r.pattern, r.view) for r in result.routes] == [("open/", "app.views.open_view")]
+
+
 _TOKENS = st.sampled_from(
     [
         "def",

@@ -50,7 +50,9 @@ __all__ = [
 ]
 
 _KEYS = ("fail-on", "exclude", "disable", "severity", "options", "guards", "public")
-_DOTTED = re.compile(r"^[A-Za-z_*?\[\]][\w*?\[\]!-]*(\.[\w*?\[\]!-]+)*$")
+_PART = r"[\w*?\[\]!-]+"
+_DOTTED = re.compile(rf"^{_PART}(\.{_PART})+$")
+"""A dotted name (two parts at least), ``fnmatch`` characters allowed; any identifier letters."""
 _RULE_ID = re.compile(r"^[A-Z]+[0-9]+$")
 
 
@@ -166,19 +168,28 @@ def parse_config(table: Mapping[str, object], source: str = "[tool.mtlsguard]") 
             overrides[rule_id] = _severity(value, f"severity.{name}", where)
     guards = _string_list(table["guards"], "guards", where) if "guards" in table else ()
     for name in guards:
-        if not _DOTTED.match(name):
-            raise ConfigError(
-                f"{where}: 'guards' has {name!r}, which is not a dotted name like "
-                "'accounts.decorators.member_required' (globs allowed)"
-            )
         if set("*?[") & set(name.split(".", 1)[0]):
             raise ConfigError(
                 f"{where}: 'guards' has {name!r}: a glob must start with a package name "
                 "('acl.mixins.*'), so that it cannot make a guard of every name"
             )
+        if not _DOTTED.match(name):
+            raise ConfigError(
+                f"{where}: 'guards' has {name!r}, which is not a dotted name like "
+                "'accounts.decorators.member_required' (two parts at least; globs allowed)"
+            )
+        if name.startswith(("django.", "rest_framework.")):
+            raise ConfigError(
+                f"{where}: 'guards' has {name!r}: Django's and DRF's own classes and decorators "
+                "are the scanner's knowledge, not a project's declaration"
+            )
     public = _string_list(table["public"], "public", where) if "public" in table else ()
-    if any(not entry.strip() for entry in public):
-        raise ConfigError(f"{where}: 'public' has an empty entry")
+    for entry in public:
+        if not entry.strip("*?/[]!. "):
+            raise ConfigError(
+                f"{where}: 'public' has {entry!r}, which would declare every view public; "
+                "name views ('shop.views.pricing') or routes ('api/status/', 'docs/*')"
+            )
     options: dict[str, Mapping[str, object]] = {}
     if "options" in table:
         raw = table["options"]

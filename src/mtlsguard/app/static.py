@@ -10,7 +10,7 @@ decides what fails.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mtlsguard.app.baseline import Baseline, BaselineError, BaselineKind, load_baseline
@@ -27,7 +27,7 @@ from mtlsguard.app.triage import TriagedScan, triage_routes, triage_scan
 from mtlsguard.findings.assessment import Assessment, RouteInventory, RunKind
 from mtlsguard.findings.model import Finding, Route, ScanResult, Severity
 from mtlsguard.findings.registry import EVERY_RULE, Rule, RuleKind, RuleSelection
-from mtlsguard.scan.declared import DeclaredAccess
+from mtlsguard.scan.declared import UNUSED_DECLARATION, DeclaredAccess
 from mtlsguard.scan.engine import Progress, Resolution, scan_project
 from mtlsguard.scan.excerpt import read_excerpts
 from mtlsguard.scan.rules import static_rules
@@ -207,6 +207,9 @@ def scan_raw(run: StaticRun, root: Path, config: ProjectConfig) -> ScanResult:
         raw = run.engine(root, rules, run.progress, config.declared_access())
     except OSError as exc:
         raise RunError(f"cannot scan {root}: {exc}") from exc
+    if not run.selection.allows(UNUSED_DECLARATION.rule_id):  # --select / --ignore
+        kept = tuple(f for f in raw.findings if f.rule_id != UNUSED_DECLARATION.rule_id)
+        raw = replace(raw, findings=kept)
     if not run.allow_partial:
         require_complete(apply_config(raw, config), root)
     return raw

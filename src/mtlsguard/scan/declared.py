@@ -29,7 +29,7 @@ reader believing something the scan no longer does.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -42,7 +42,7 @@ _GLOB = frozenset("*?[")
 _UNAUTHENTICATED = "MG101"
 _FRAMEWORKS = ("django.", "rest_framework.")
 """A glob never makes a guard of Django's or DRF's own names (``rest_framework.permissions.*``
-would turn ``AllowAny`` into one): those are named exactly or not at all."""
+would turn ``AllowAny`` into one); the configuration refuses them named exactly."""
 
 
 def _split(patterns: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -50,9 +50,20 @@ def _split(patterns: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...]]:
     return exact, tuple(p for p in patterns if _GLOB.intersection(p))
 
 
+def _matches(candidate: str, pattern: str) -> bool:
+    # A route written as the URLconf writes it (``^notes/(?P<pk>[0-9]+)/$``) names itself even
+    # where its brackets read as a glob's character class.
+    return candidate == pattern or fnmatch.fnmatchcase(candidate, pattern)
+
+
 @dataclass(frozen=True)
 class DeclaredAccess:
-    """The project's ``guards`` and ``public`` declarations, and which of them were used."""
+    """The project's ``guards`` and ``public`` declarations, and which of them were used.
+
+    A declaration fills a gap the scan could not decide; it never overrides what the scan read
+    for certain in the code (a permission class answering ``True`` to readers, a middleware's
+    allow-list): callers ask :meth:`guard` only where their own reading found no answer.
+    """
 
     guards: tuple[str, ...] = ()
     """Dotted names or globs of the project's own refusing decorators, classes, middleware."""
@@ -70,55 +81,72 @@ class DeclaredAccess:
         object.__setattr__(self, "_exact", exact)
         object.__setattr__(self, "_globs", globs)
 
-    def guard(self, name: str) -> str:
-        """The declaration naming ``name`` (a dotted path) as a guard, or ``""``."""
+    def guard(self, name: str, *, exact: bool = False) -> str:
+        """The declaration naming ``name`` (a dotted path) as a guard, or ``""``.
+
+        Every declaration that names it counts as used. With ``exact``, globs do not apply
+        (middleware, which gates every route, is declared by its exact name).
+        """
         if not self.guards:
             return ""
+        found = ""
         if name in self._exact:
             self.used.add(name)
-            return name
-        if name.startswith(_FRAMEWORKS):
-            return ""
+            found = name
+        if exact or name.startswith(_FRAMEWORKS):
+            return found
         for pattern in self._globs:
             if fnmatch.fnmatchcase(name, pattern):
                 self.used.add(pattern)
-                return pattern
-        return ""
+                found = found or pattern
+        return found
 
-    def public_entry(self, view: str | None, routes: Iterable[str]) -> str:
-        """The declaration naming ``view`` or one of ``routes`` public, or ``""``."""
-        candidates = [view] if view else []
-        for route in routes:
-            candidates += [route, route.removeprefix("/")]
+    def public_entry(self, view: str | None, routes: Sequence[str]) -> str:
+        """The declaration naming ``view``, or else every one of ``routes``, public, or ``""``.
+
+        A route entry speaks for its route only: a view served at ``public/wipe/`` and at
+        ``internal/wipe/`` is public when both are declared (or the view is). Every declaration
+        that names the view or a route counts as used.
+        """
+        found = by_route = ""
+        covered: set[str] = set()
         for pattern in self.public:
-            bare = pattern.removeprefix("/")
-            # A route written as the URLconf writes it (``^notes/(?P<pk>[0-9]+)/$``) names
-            # itself even where its brackets read as a glob's character class.
-            if any(
-                c == p or fnmatch.fnmatchcase(c, p) for c in candidates for p in {pattern, bare}
-            ):
+            forms = {pattern, pattern.removeprefix("/")}
+            if view and _matches(view, pattern):
                 self.used.add(pattern)
-                return pattern
-        return ""
+                found = found or pattern
+            for route in routes:
+                if any(_matches(c, p) for c in (route, route.removeprefix("/")) for p in forms):
+                    self.used.add(pattern)
+                    covered.add(route)
+                    by_route = by_route or pattern
+        if found:
+            return found
+        return by_route if routes and covered == set(routes) else ""
 
     def unused(self) -> list[tuple[str, str]]:
         """``(key, declaration)`` of every declaration that matched nothing, in file order."""
-        return [("guards", g) for g in self.guards if g not in self.used] + [
-            ("public", p) for p in self.public if p not in self.used
-        ]
+        unused = [("guards", g) for g in self.guards if g not in self.used]
+        unused += [("public", p) for p in self.public if p not in self.used]
+        return list(dict.fromkeys(unused))
 
 
 def _public(finding: Finding, declared: DeclaredAccess) -> Finding:
     if finding.rule_id != _UNAUTHENTICATED or finding.severity == Severity.INFO:
         return finding
-    routes = (r for r in (finding.route, *finding.also_routes) if r)
+    routes = [r for r in (finding.route, *finding.also_routes) if r is not None]
     entry = declared.public_entry(finding.view, routes)
     if not entry:
         return finding
+    evidence = finding.evidence.split("; high because ", 1)[0]
     return replace(
         finding,
         severity=Severity.INFO,
-        evidence=f"declared public ({entry!r} in {declared.source} public); {finding.evidence}",
+        evidence=f"declared public ({entry!r} in {declared.source} public); {evidence}",
+        remediation=(
+            "Declared public by the project: keep it serving only what anonymous callers may "
+            "see, and remove the declaration if that changes."
+        ),
     )
 
 
@@ -128,6 +156,18 @@ def _config_file(declared: DeclaredAccess, root: Path) -> str | None:
         return Path(declared.source).resolve().relative_to(root.resolve()).as_posix()
     except (ValueError, OSError):
         return None
+
+
+def _entry_line(source: str, entry: str) -> int:
+    """The line of ``entry`` (as a TOML string) in the file ``source``, else 1."""
+    try:
+        lines = Path(source).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    for number, line in enumerate(lines, 1):
+        if f'"{entry}"' in line or f"'{entry}'" in line:
+            return number
+    return 1
 
 
 def apply_declarations(
@@ -149,10 +189,13 @@ def apply_declarations(
     rule = UNUSED_DECLARATION
     for key, entry in declared.unused():
         what = (
-            "no decorator, view base class, permission class or middleware the scan read"
+            "changes nothing: it names no decorator, view base class, DRF permission class or "
+            "(exactly) middleware of the scanned views whose code the scan could not judge "
+            "itself (a declaration never overrides what the code shows)"
             if key == "guards"
-            else "no view or route of the scan"
+            else "names no view or route of the scan"
         )
+        line = _entry_line(declared.source, entry) if config_file else 1
         kept.append(
             Finding(
                 rule_id=rule.rule_id,
@@ -160,9 +203,10 @@ def apply_declarations(
                 cwe=rule.cwe,
                 severity=rule.severity,
                 confidence=Confidence.HIGH,
-                location=Location(config_file, 1) if config_file else None,
-                view=None,
-                evidence=f"{key} = [{entry!r}] in {declared.source} matches {what}",
+                location=Location(config_file, line) if config_file else None,
+                # One finding per entry, each its own baseline key ("MG003:guards acl.x:").
+                view=f"{key} {entry}",
+                evidence=f"{key} = [{entry!r}] in {declared.source} {what}",
                 remediation=(
                     f"Correct the name (a dotted path, e.g. 'app.decorators.member_required', "
                     f"or a glob) or remove the entry from '{key}'."

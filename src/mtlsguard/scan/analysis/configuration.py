@@ -155,53 +155,57 @@ class _MiddlewareGates:
             if name in LOGIN_REQUIRED_MIDDLEWARE:
                 self.login = name
                 continue
-            declared = project.declared.guard(name)
-            if declared:
-                self.declared = f"{name} (declared guard {declared!r})"
-                continue
             cls = project.class_named(name)
-            if cls is None:
+            if cls is None or not self._read_hooks(project, name, cls):
+                # Nothing the scan could read decides: a declaration (exact name) may.
+                declared = project.declared.guard(name, exact=True)
+                if declared:
+                    self.declared = f"{name} (declared guard {declared!r})"
                 continue
-            guard = cert = partial = False
-            paths: PathCond | None = None
-            keys: list[str] = []
-            checker = ""
-            for hook in _MIDDLEWARE_HOOKS:
-                method = project.method(cls, hook)
-                if method is None:
-                    continue
-                facts = method[1].facts
-                for attribute in facts.capabilities.principal_writes:
-                    self.principals.setdefault(attribute, name)
-                # ``return login_required(view_func)(request, ...)``: the middleware applies an
-                # authenticating decorator itself (weblate's RequireLoginMiddleware).
-                wraps = any(short_of(c) in AUTH_DECORATORS for c in facts.calls)
-                # Read as anonymous, every exit of the hook lets the caller through: its user
-                # check refuses signed-in users only (an email-consent redirect).
-                passes = facts.login_paths == _NEVER_REFUSES
-                own = (facts.auth_guard or wraps) and not passes
-                guard = guard or own or _helper_guard(project, cls, facts)
-                partial = partial or (facts.path_dependent and not passes)
-                # ``if not user.is_authenticated and path not in EXEMPT: return redirect(...)``:
-                # refuses by path (even when the refusal sits in a nested ``if``).
-                paths = paths or (None if passes else facts.login_paths)
-                checker = checker or _user_checker(project, cls, facts)
-                if facts.cert_guard:
-                    cert = True
-                    keys.extend(facts.cert_keys)
-            if guard or paths is not None:
-                self.local = name
-                self.exemptions = frozenset(
-                    mark
-                    for method in cls.methods.values()
-                    for mark in method.facts.exemption_marks.tests
-                )
-                self.partial = partial or paths is not None
-                self.paths = paths
-            elif checker:
-                self.conditional = (name, checker)
-            elif cert:
-                self.cert = (name, ", ".join(dict.fromkeys(keys)))
+
+    def _read_hooks(self, project: ProjectModel, name: str, cls: ClassModel) -> bool:
+        """Read one project middleware's request hooks; True if they decided anything."""
+        guard = cert = partial = False
+        paths: PathCond | None = None
+        keys: list[str] = []
+        checker = ""
+        for hook in _MIDDLEWARE_HOOKS:
+            method = project.method(cls, hook)
+            if method is None:
+                continue
+            facts = method[1].facts
+            for attribute in facts.capabilities.principal_writes:
+                self.principals.setdefault(attribute, name)
+            # ``return login_required(view_func)(request, ...)``: the middleware applies an
+            # authenticating decorator itself (weblate's RequireLoginMiddleware).
+            wraps = any(short_of(c) in AUTH_DECORATORS for c in facts.calls)
+            # Read as anonymous, every exit of the hook lets the caller through: its user
+            # check refuses signed-in users only (an email-consent redirect).
+            passes = facts.login_paths == _NEVER_REFUSES
+            own = (facts.auth_guard or wraps) and not passes
+            guard = guard or own or _helper_guard(project, cls, facts)
+            partial = partial or (facts.path_dependent and not passes)
+            # ``if not user.is_authenticated and path not in EXEMPT: return redirect(...)``:
+            # refuses by path (even when the refusal sits in a nested ``if``).
+            paths = paths or (None if passes else facts.login_paths)
+            checker = checker or _user_checker(project, cls, facts)
+            if facts.cert_guard:
+                cert = True
+                keys.extend(facts.cert_keys)
+        if guard or paths is not None:
+            self.local = name
+            self.exemptions = frozenset(
+                mark
+                for method in cls.methods.values()
+                for mark in method.facts.exemption_marks.tests
+            )
+            self.partial = partial or paths is not None
+            self.paths = paths
+        elif checker:
+            self.conditional = (name, checker)
+        elif cert:
+            self.cert = (name, ", ".join(dict.fromkeys(keys)))
+        return bool(guard or paths is not None or checker or cert)
 
 
 def _helper_guard(project: ProjectModel, cls: ClassModel, facts: FunctionFacts) -> bool:

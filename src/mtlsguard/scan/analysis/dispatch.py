@@ -70,7 +70,8 @@ def dispatch_chain(
     order = (linearisation or Linearisation(project)).of(cls)
     overrides: list[tuple[ClassModel, FunctionModel]] = []
     for entry in order:
-        guard = project.declared.guard(entry) if reached else ""
+        # The view's bases, never the view itself: a declaration names a guard it inherits.
+        guard = project.declared.guard(entry) if reached and entry != cls.qualname else ""
         if guard:
             chain.auth.append(f"{short_of(entry)} (declared guard {guard!r})")
         local = project.class_named(entry)

@@ -169,10 +169,16 @@ class PermissionAlgebra:
         return Verdict(None, "unknown permission value", certain=False)
 
     def _class(self, name: str, method: str, depth: int) -> Verdict:
-        short = short_of(name)
+        verdict = self._read_class(name, method, depth)
+        if verdict.allows_anon is False or (verdict.allows_anon and verdict.certain):
+            return verdict  # the code answers; a declaration only fills what it leaves open
         guard = self.project.declared.guard(name)
         if guard:
-            return Verdict(False, f"{short} (declared guard {guard!r})")
+            return Verdict(False, f"{short_of(name)} (declared guard {guard!r})")
+        return verdict
+
+    def _read_class(self, name: str, method: str, depth: int) -> Verdict:
+        short = short_of(name)
         cls = self.project.class_named(name)
         if cls is None:
             return _known_class(short, method)

@@ -1,11 +1,13 @@
 """MG003 — Unused access declaration.
 
 **What.** An entry of ``[tool.mtlsguard] guards`` or ``public`` (the project's own refusing
-code and public views, see "Declaring your project's own guards" in the rule index) that
-matched nothing in the scan: no decorator, view base
-class, DRF permission class or middleware the scan read has that dotted name, or no view or
-route of the scan is the declared public one. Usually a typo, or a guard or view that has since
-been renamed or removed.
+code and public views, see "Declaring your project's own guards" in the rule index) that changed
+nothing in the scan: no decorator, view base class or DRF permission class of the scanned views
+has that dotted name, nor (by its exact name) a middleware, where the scan could not judge the
+code itself (a declaration never overrides a permission class that lets readers in, or a
+middleware's allow-list); or no view or route of the scan is the declared public one. Usually a
+typo, or a guard or view that has since been renamed or removed. One finding per entry, on its
+line of the file.
 
 **Why.** A declaration changes what the scan reports: a guard makes the views behind it count as
 authenticated, a public entry lowers MG101 to info. One that has stopped matching changes

@@ -4,7 +4,9 @@ Every module the scanner reads goes through :func:`parse_python`, so that the sy
 scanner understands is decided in one place. Source the running interpreter rejects is
 parsed again with LibCST, which knows every version's grammar, and the newer constructs are
 lowered (:mod:`mtlsguard.scan.static.lowering`) with their lines kept: a project written for
-Python 3.14 is scanned in full by a scanner running on 3.11.
+Python 3.14 is scanned in full by a scanner running on 3.11. Source of an older Python whose
+names became keywords (``async``/``await`` before 3.7: Cadasta's URLconf builds a list named
+``async``) is parsed with that grammar (``feature_version``), exactly, nothing rewritten.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import importlib.util
 import warnings
 
 __all__ = ["parse_module", "parse_python"]
+
+_OLDEST = (3, 6)
+"""The grammar tried when the running interpreter's fails: ``async`` and ``await`` are names."""
 
 
 def parse_python(source: str | bytes, filename: str = "<unknown>") -> ast.Module:
@@ -34,6 +39,10 @@ def parse_module(source: str | bytes, filename: str = "<unknown>") -> tuple[ast.
         try:
             return ast.parse(source, filename=filename), False
         except SyntaxError as error:
+            try:
+                return ast.parse(source, filename=filename, feature_version=_OLDEST), False
+            except SyntaxError:
+                pass
             lowered = _lowered(source)
             if lowered is None:
                 raise
