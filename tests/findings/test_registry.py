@@ -35,9 +35,11 @@ def test_every_rule_has_metadata_and_documentation() -> None:
     ids = [r.rule_id for r in rules]
     assert ids == sorted(ids)
     assert len(set(ids)) == len(ids)
-    assert {r.rule_id for r in static} | {r.rule_id for r in probes} | {"MG001", "MG002"} == set(
-        ids
-    )
+    assert {r.rule_id for r in static} | {r.rule_id for r in probes} | {
+        "MG001",
+        "MG002",
+        "MG003",
+    } == set(ids)
     for meta in rules:
         expected = {RuleKind.TOOL: "MG0", RuleKind.STATIC: "MG", RuleKind.PROBE: "MG4"}[meta.kind]
         assert meta.rule_id.startswith(expected)
