@@ -58,9 +58,11 @@ def test_guards_and_public_are_parsed_and_handed_to_the_scan(tmp_path: Path) -> 
 [tool.mtlsguard]
 guards = ["acl.decorators.member_required", "acl.mixins.*Required*", "élan.décorateurs.membre"]
 public = ["shop.views.pricing", "/api/status"]
+object-guards = ["core.mixins.LoginPermissionRequiredMixin"]
 """,
     )
     config = load_config(tmp_path)
+    assert config.object_guards == ("core.mixins.LoginPermissionRequiredMixin",)
     assert config.guards == (
         "acl.decorators.member_required",
         "acl.mixins.*Required*",
@@ -105,6 +107,7 @@ def test_missing_file_or_table_gives_defaults(tmp_path: Path) -> None:
         ('[tool.mtlsguard]\npublic = ["/*"]', "would declare every view public"),
         ('[tool.mtlsguard]\nguards = ["member_required"]', "which is not a dotted name"),
         ('[tool.mtlsguard]\nguards = ["django.views.View"]', "are the scanner's knowledge"),
+        ('[tool.mtlsguard]\nobject-guards = ["*.Mixin"]', "'object-guards' has '*.Mixin': a glob"),
         ('tool = "x"', "'tool' must be a table"),
     ],
 )
@@ -192,7 +195,17 @@ toml_values = st.one_of(
 )
 tables = st.dictionaries(
     st.sampled_from(
-        ["fail-on", "exclude", "disable", "severity", "guards", "public", "other", "fail_on"]
+        [
+            "fail-on",
+            "exclude",
+            "disable",
+            "severity",
+            "guards",
+            "object-guards",
+            "public",
+            "other",
+            "fail_on",
+        ]
     ),
     toml_values,
     max_size=4,
@@ -211,7 +224,8 @@ def test_parse_config_accepts_or_raises_config_error_only(table: dict[str, objec
     if error is not None:
         assert error.startswith("[tool.mtlsguard]: ")
         return
-    assert set(table) <= {"fail-on", "exclude", "disable", "severity", "guards", "public"}
+    keys = {"fail-on", "exclude", "disable", "severity", "guards", "object-guards", "public"}
+    assert set(table) <= keys
     assert all(isinstance(pattern, str) for pattern in config.exclude)
     assert all(isinstance(name, str) and name for name in config.guards + config.public)
     assert all(isinstance(s, Severity) for s in config.severity_overrides.values())

@@ -398,3 +398,27 @@ def test_every_matching_entry_is_used_and_each_unused_one_has_its_own_key(root: 
     unused = [f for f in scan_project(root, declared=declared).findings if f.rule_id == "MG003"]
     assert [f.view for f in unused] == ["guards acl.typo.one", "public acl.typo.two"]
     assert len({f.fingerprint for f in unused}) == 2
+
+
+def test_an_object_guard_also_answers_for_the_record_the_route_names(root: Path) -> None:
+    """django-tutelary's mixin checks the caller's right to the URL's record (Cadasta, set 24C)."""
+    # a plain guard signs the caller in and leaves the lookup to the object rules
+    plain = DeclaredAccess(guards=("acl.mixins.MemberRequiredMixin",))
+    kept = {(f.rule_id, f.view): f for f in scan_project(root, declared=plain).findings}
+    assert kept[("MG104", "app.views.NoteView")].severity == Severity.HIGH
+    declared = DeclaredAccess(object_guards=("acl.mixins.MemberRequiredMixin",))
+    after = {(f.rule_id, f.view): f for f in scan_project(root, declared=declared).findings}
+    assert ("MG101", "app.views.NoteView") not in after  # an object guard is a guard
+    lookup = after[("MG104", "app.views.NoteView")]
+    assert lookup.severity == Severity.INFO
+    assert lookup.evidence.startswith(
+        "checked by a declared object guard ('acl.mixins.MemberRequiredMixin' in "
+        "[tool.mtlsguard] object-guards); "
+    )
+    assert after[("MG101", "app.views.close")].severity == Severity.HIGH  # other views unchanged
+
+
+def test_an_unused_object_guard_is_reported(root: Path) -> None:
+    declared = DeclaredAccess(object_guards=("acl.mixins.MemberRequired",))
+    (unused,) = [f for f in scan_project(root, declared=declared).findings if f.rule_id == "MG003"]
+    assert unused.view == "object-guards acl.mixins.MemberRequired"

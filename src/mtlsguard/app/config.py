@@ -9,6 +9,7 @@ Keys (all optional)::
     severity = { MG101 = "critical" }   # per-rule severity overrides
     guards = ["accounts.decorators.member_required"]  # the project's own refusing code
     public = ["shop.views.pricing", "api/status"]       # views/routes open by design
+    object-guards = ["acl.decorators.owner_required"]   # guards checking the URL's record too
 
     [tool.mtlsguard.options.MG202]      # per-rule options (``mtlsguard`` docs list them)
     max-age-seconds = 43200
@@ -21,8 +22,8 @@ root.
 A malformed file or an unknown key is a :class:`ConfigError` that names the file and the key;
 it is never silently ignored, because a typo in ``exclude`` or ``disable`` would otherwise
 change what the scan reports. ``guards`` and ``public`` are what the project declares about its
-own access model (:mod:`mtlsguard.scan.declared`); an entry that matches nothing is reported
-(MG003).
+own access model, with ``object-guards`` (:mod:`mtlsguard.scan.declared`); an entry that
+matches nothing is reported (MG003).
 """
 
 from __future__ import annotations
@@ -49,7 +50,16 @@ __all__ = [
     "parse_config",
 ]
 
-_KEYS = ("fail-on", "exclude", "disable", "severity", "options", "guards", "public")
+_KEYS = (
+    "fail-on",
+    "exclude",
+    "disable",
+    "severity",
+    "options",
+    "guards",
+    "object-guards",
+    "public",
+)
 _PART = r"[\w*?\[\]!-]+"
 _DOTTED = re.compile(rf"^{_PART}(\.{_PART})+$")
 """A dotted name (two parts at least), ``fnmatch`` characters allowed; any identifier letters."""
@@ -86,12 +96,19 @@ class ProjectConfig:
     """Dotted names (or globs) of the project's own refusing decorators, classes, middleware."""
     public: tuple[str, ...] = ()
     """Views or routes (or globs) open to anonymous callers by design."""
+    object_guards: tuple[str, ...] = ()
+    """Guards that also check the caller's right to the record the route names."""
     source: str | None = None
     """The file this came from, for messages; ``None`` when there was none."""
 
     def declared_access(self) -> DeclaredAccess:
         """The ``guards`` and ``public`` declarations, for one scan (it records their use)."""
-        return DeclaredAccess(self.guards, self.public, self.source or "[tool.mtlsguard]")
+        return DeclaredAccess(
+            self.guards,
+            self.public,
+            self.object_guards,
+            source=self.source or "[tool.mtlsguard]",
+        )
 
     def selection(self) -> RuleSelection:
         """The rules this configuration lets run (``disable``) and their options."""
@@ -138,6 +155,28 @@ def _severity(value: object, key: str, where: str) -> Severity:
         raise ConfigError(f"{where}: '{key}': {exc}") from None
 
 
+def _guard_names(table: Mapping[str, object], key: str, where: str) -> tuple[str, ...]:
+    """``guards`` or ``object-guards``: dotted names or globs of the project's own code."""
+    names = _string_list(table[key], key, where) if key in table else ()
+    for name in names:
+        if set("*?[") & set(name.split(".", 1)[0]):
+            raise ConfigError(
+                f"{where}: '{key}' has {name!r}: a glob must start with a package name "
+                "('acl.mixins.*'), so that it cannot make a guard of every name"
+            )
+        if not _DOTTED.match(name):
+            raise ConfigError(
+                f"{where}: '{key}' has {name!r}, which is not a dotted name like "
+                "'accounts.decorators.member_required' (two parts at least; globs allowed)"
+            )
+        if name.startswith(("django.", "rest_framework.")):
+            raise ConfigError(
+                f"{where}: '{key}' has {name!r}: Django's and DRF's own classes and decorators "
+                "are the scanner's knowledge, not a project's declaration"
+            )
+    return names
+
+
 def parse_config(table: Mapping[str, object], source: str = "[tool.mtlsguard]") -> ProjectConfig:
     """Validate a ``[tool.mtlsguard]`` table already loaded from TOML.
 
@@ -166,23 +205,8 @@ def parse_config(table: Mapping[str, object], source: str = "[tool.mtlsguard]") 
         for name, value in raw.items():
             rule_id = _rule_id(str(name), "severity", where)
             overrides[rule_id] = _severity(value, f"severity.{name}", where)
-    guards = _string_list(table["guards"], "guards", where) if "guards" in table else ()
-    for name in guards:
-        if set("*?[") & set(name.split(".", 1)[0]):
-            raise ConfigError(
-                f"{where}: 'guards' has {name!r}: a glob must start with a package name "
-                "('acl.mixins.*'), so that it cannot make a guard of every name"
-            )
-        if not _DOTTED.match(name):
-            raise ConfigError(
-                f"{where}: 'guards' has {name!r}, which is not a dotted name like "
-                "'accounts.decorators.member_required' (two parts at least; globs allowed)"
-            )
-        if name.startswith(("django.", "rest_framework.")):
-            raise ConfigError(
-                f"{where}: 'guards' has {name!r}: Django's and DRF's own classes and decorators "
-                "are the scanner's knowledge, not a project's declaration"
-            )
+    guards = _guard_names(table, "guards", where)
+    object_guards = _guard_names(table, "object-guards", where)
     public = _string_list(table["public"], "public", where) if "public" in table else ()
     for entry in public:
         if not entry.strip("*?/[]!. "):
@@ -208,6 +232,7 @@ def parse_config(table: Mapping[str, object], source: str = "[tool.mtlsguard]") 
         rule_options=MappingProxyType(options),
         guards=guards,
         public=public,
+        object_guards=object_guards,
         source=source,
     )
 

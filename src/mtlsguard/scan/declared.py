@@ -1,4 +1,4 @@
-"""What a project declares about its own access model (``[tool.mtlsguard]`` ``guards``, ``public``).
+"""What a project declares about its own access model (``[tool.mtlsguard]`` guards, public).
 
 Static analysis cannot know every project's own way of refusing a caller: a decorator factory
 that loads the object of the URL and raises ``Http403`` unless the user administers it, a
@@ -16,6 +16,10 @@ meant to be open. A maintainer who has triaged one report says so once, in ``pyp
   ``login_required``, ``LoginRequiredMixin``, ``IsAuthenticated`` or Django's
   ``LoginRequiredMiddleware``; its object-level findings (MG103, MG104...) stay, because a guard
   that signs the caller in says nothing about which records the caller may see.
+* ``object-guards``: guards that also check the caller's right to the record the route names
+  (``@election_admin`` loads the election of the URL and refuses unless the caller administers
+  it; django-tutelary's ``PermissionRequiredMixin``). They authenticate as ``guards`` do, and the
+  view's MG104 and MG107 findings are reported at info, saying so.
 * ``public``: views (their dotted names, as findings spell them) or routes (URL patterns as
   findings spell them, with or without the leading ``/``), globs allowed, that are open to
   anonymous callers by design. MG101 reports them at info, saying the project declared them.
@@ -29,7 +33,7 @@ reader believing something the scan no longer does.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -40,6 +44,9 @@ __all__ = ["UNUSED_DECLARATION", "DeclaredAccess", "apply_declarations"]
 
 _GLOB = frozenset("*?[")
 _UNAUTHENTICATED = "MG101"
+_OBJECT_RULES = frozenset({"MG104", "MG107"})
+"""Lookups of the record a route names, and collections listed from it: what an object guard
+checks. Lists of every record (MG103) and ids in a body (MG108) are other records."""
 _FRAMEWORKS = ("django.", "rest_framework.")
 """A glob never makes a guard of Django's or DRF's own names (``rest_framework.permissions.*``
 would turn ``AllowAny`` into one); the configuration refuses them named exactly."""
@@ -69,6 +76,9 @@ class DeclaredAccess:
     """Dotted names or globs of the project's own refusing decorators, classes, middleware."""
     public: tuple[str, ...] = ()
     """Views or routes (or globs) open to anonymous callers by design."""
+    object_guards: tuple[str, ...] = ()
+    """Guards that also check the caller's right to the record the route names (a decorator
+    factory loading the URL's object and refusing unless the caller may act on it)."""
     source: str = "[tool.mtlsguard]"
     """Where the declarations come from (the ``pyproject.toml``), for evidence and messages."""
     used: set[str] = field(default_factory=set, compare=False, repr=False)
@@ -77,7 +87,7 @@ class DeclaredAccess:
     _globs: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        exact, globs = _split(self.guards)
+        exact, globs = _split(self.guards + self.object_guards)
         object.__setattr__(self, "_exact", exact)
         object.__setattr__(self, "_globs", globs)
 
@@ -87,7 +97,7 @@ class DeclaredAccess:
         Every declaration that names it counts as used. With ``exact``, globs do not apply
         (middleware, which gates every route, is declared by its exact name).
         """
-        if not self.guards:
+        if not self._exact and not self._globs:
             return ""
         found = ""
         if name in self._exact:
@@ -99,6 +109,23 @@ class DeclaredAccess:
             if fnmatch.fnmatchcase(name, pattern):
                 self.used.add(pattern)
                 found = found or pattern
+        return found
+
+    def object_guard(self, names: Sequence[str]) -> str:
+        """The ``object-guards`` entry naming one of ``names``, or ``""``.
+
+        ``names`` are a view's decorators, bases and permission classes; every entry naming one
+        counts as used.
+        """
+        found = ""
+        for pattern in self.object_guards:
+            glob = bool(_GLOB.intersection(pattern))
+            for name in names:
+                if name == pattern or (
+                    glob and not name.startswith(_FRAMEWORKS) and fnmatch.fnmatchcase(name, pattern)
+                ):
+                    self.used.add(pattern)
+                    found = found or pattern
         return found
 
     def public_entry(self, view: str | None, routes: Sequence[str]) -> str:
@@ -127,6 +154,7 @@ class DeclaredAccess:
     def unused(self) -> list[tuple[str, str]]:
         """``(key, declaration)`` of every declaration that matched nothing, in file order."""
         unused = [("guards", g) for g in self.guards if g not in self.used]
+        unused += [("object-guards", g) for g in self.object_guards if g not in self.used]
         unused += [("public", p) for p in self.public if p not in self.used]
         return list(dict.fromkeys(unused))
 
@@ -170,8 +198,32 @@ def _entry_line(source: str, entry: str) -> int:
     return 1
 
 
+def _object_checked(finding: Finding, guarded: Mapping[str, str], source: str) -> Finding:
+    if finding.rule_id not in _OBJECT_RULES or finding.severity == Severity.INFO:
+        return finding
+    entry = guarded.get(finding.view or "")
+    if not entry:
+        return finding
+    return replace(
+        finding,
+        severity=Severity.INFO,
+        evidence=(
+            f"checked by a declared object guard ({entry!r} in {source} object-guards); "
+            f"{finding.evidence}"
+        ),
+        remediation=(
+            f"The project declares that {entry} checks the caller's right to the record this "
+            "route names: keep the lookup behind it, and remove the declaration if that changes."
+        ),
+    )
+
+
 def apply_declarations(
-    findings: Sequence[Finding], declared: DeclaredAccess, root: Path, routes: Sequence[Route]
+    findings: Sequence[Finding],
+    declared: DeclaredAccess,
+    root: Path,
+    routes: Sequence[Route],
+    guarded: Mapping[str, str] | None = None,
 ) -> tuple[Finding, ...]:
     """``findings`` with the declarations applied: MG101 at info on declared-public views.
 
@@ -179,10 +231,12 @@ def apply_declarations(
     in the declaring file when it lies under the scanned ``root``). Call it once the rules have
     run: guards are used while routes are analysed; a public entry is used when it names one of
     ``routes`` (or their views), whether or not that route has a finding to lower.
+    ``guarded`` maps a view to the ``object-guards`` entry naming one of its guards: its MG104
+    and MG107 findings are reported at info, saying so.
     """
-    if not declared.guards and not declared.public:
+    if not declared.guards and not declared.public and not declared.object_guards:
         return tuple(findings)
-    kept = [_public(f, declared) for f in findings]
+    kept = [_object_checked(_public(f, declared), guarded or {}, declared.source) for f in findings]
     for route in routes:
         declared.public_entry(route.view, (route.pattern,))
     config_file = _config_file(declared, root)

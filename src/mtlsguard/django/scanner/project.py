@@ -40,6 +40,7 @@ from mtlsguard.django.scanner.values import (
 )
 from mtlsguard.findings.model import Location, ScanResult
 from mtlsguard.findings.registry import Rule
+from mtlsguard.scan.analysis.undeclared import object_guarded
 from mtlsguard.scan.declared import DeclaredAccess, apply_declarations
 from mtlsguard.scan.engine import Progress, analyze, run_rules
 from mtlsguard.scan.project_model import (
@@ -297,9 +298,10 @@ def introspect_project(
     context = analyze(runtime.model)
     routes = tuple(r.to_route() for r in context.routes)
     findings = run_rules(context, rules, progress=progress)
+    guarded = object_guarded(runtime.model, context.routes, declared)
     return ScanResult(
         root=str(Path(root).resolve()),
-        findings=apply_declarations(findings, declared, root, routes),
+        findings=apply_declarations(findings, declared, root, routes, guarded),
         routes=routes,
         errors=tuple(runtime.tree.errors),
         files_scanned=runtime.tree.files_scanned,

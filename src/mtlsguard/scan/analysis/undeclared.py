@@ -16,12 +16,15 @@ like a gate (``superuser_required``, ``election_admin``, ``key_auth_required``) 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.declared import DeclaredAccess
+from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Call, Expr, ProjectModel, Ref, Seq
 
-__all__ = ["undeclared_gates"]
+__all__ = ["object_guarded", "undeclared_gates", "view_code_names"]
 
 _KNOWN_PACKAGES = (
     "django.",
@@ -67,8 +70,8 @@ def _candidate(name: str) -> bool:
     return "." in name and not name.startswith(_KNOWN_PACKAGES) and short_of(name) not in _BUILTINS
 
 
-def undeclared_gates(project: ProjectModel, analysis: RouteAnalysis) -> tuple[str, ...]:
-    """Up to three dotted names of the view's own possible gates the scan did not credit."""
+def _decorators(project: ProjectModel, analysis: RouteAnalysis) -> list[str]:
+    """Dotted names of every decorator of the view: URLconf, function, class and handlers."""
     names: list[str] = []
     for deco in analysis.route.wrappers:
         _decorator_names(deco, names)
@@ -84,6 +87,29 @@ def undeclared_gates(project: ProjectModel, analysis: RouteAnalysis) -> tuple[st
             if found is not None:
                 for deco in found[1].decorators:
                     _decorator_names(deco, names)
+    return names
+
+
+def view_code_names(project: ProjectModel, analysis: RouteAnalysis) -> list[str]:
+    """Every name a guard of the view may have.
+
+    Its decorators, its bases (not the view's own class) and its ``permission_classes``.
+    """
+    names = _decorators(project, analysis)
+    cls = analysis.klass
+    if cls is not None:
+        names.extend(cls.mro[1:])
+        found = project.attribute(cls, "permission_classes")
+        if found is not None:
+            names.extend(ref.name for ref in refs(found[1]))
+    return list(dict.fromkeys(names))
+
+
+def undeclared_gates(project: ProjectModel, analysis: RouteAnalysis) -> tuple[str, ...]:
+    """Up to three dotted names of the view's own possible gates the scan did not credit."""
+    names = _decorators(project, analysis)
+    cls = analysis.klass
+    if cls is not None:
         for entry in cls.mro[1:]:
             base = project.class_named(entry)
             if base is not None and any(hook in base.methods for hook in _HOOKS):
@@ -91,3 +117,18 @@ def undeclared_gates(project: ProjectModel, analysis: RouteAnalysis) -> tuple[st
     kept = [n for n in dict.fromkeys(names) if _candidate(n)]
     kept.sort(key=lambda n: not _GUARD_WORDS.search(short_of(n)))  # stable: source order kept
     return tuple(kept[:_MAX])
+
+
+def object_guarded(
+    project: ProjectModel, analyses: Iterable[RouteAnalysis], declared: DeclaredAccess
+) -> dict[str, str]:
+    """View -> the ``object-guards`` entry naming one of its guards (only views with one)."""
+    guarded: dict[str, str] = {}
+    if not declared.object_guards:
+        return guarded
+    for analysis in analyses:
+        if analysis.view and analysis.view not in guarded:
+            entry = declared.object_guard(view_code_names(project, analysis))
+            if entry:
+                guarded[analysis.view] = entry
+    return guarded
