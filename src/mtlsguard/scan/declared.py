@@ -65,7 +65,7 @@ def _matches(candidate: str, pattern: str) -> bool:
 
 @dataclass(frozen=True)
 class DeclaredAccess:
-    """The project's ``guards`` and ``public`` declarations, and which of them were used.
+    """The project's ``guards``, ``object-guards`` and ``public``, and which were used.
 
     A declaration fills a gap the scan could not decide; it never overrides what the scan read
     for certain in the code (a permission class answering ``True`` to readers, a middleware's
