@@ -242,7 +242,8 @@ def test_open_view_names_its_own_uncredited_gates_and_how_to_declare_them(tmp_pa
     )
     assert close.remediation.endswith(
         "If election_admin refuses callers who are not signed in (code the scan cannot "
-        "follow), declare it once: [tool.mtlsguard] guards = ['acl.decorators.election_admin']."
+        "follow), declare it once: [tool.mtlsguard] guards = ['acl.decorators.election_admin'] "
+        "(object-guards if it also checks the record the route names)."
     )
     assert by_view["app.views.Edit"].evidence.endswith("not credited as a gate: app.views.Base")
     # once declared, the hint has done its work: the finding is gone

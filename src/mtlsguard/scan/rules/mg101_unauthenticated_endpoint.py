@@ -304,7 +304,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             note += f"; the view's own code not credited as a gate: {', '.join(gates)}"
             remediation += (
                 f" If {short_of(gates[0])} refuses callers who are not signed in (code the scan "
-                f"cannot follow), declare it once: [tool.mtlsguard] guards = ['{gates[0]}']."
+                f"cannot follow), declare it once: [tool.mtlsguard] guards = ['{gates[0]}'] "
+                "(object-guards if it also checks the record the route names)."
             )
         yield meta.finding(
             location=analysis.location,
