@@ -318,3 +318,22 @@ def test_views_wrapped_without_functools_wraps_are_found_in_the_closure() -> Non
     # two functions in the closure: the one taking ``request`` is the view
     assert routes["checked/"]["view"] == "shelf.views.reader"
     assert routes["login/"]["view"] == "shelf.views.reader"  # wraps above, closure below
+
+
+def test_manage_py_scan_applies_the_projects_declarations(tmp_path: Path) -> None:
+    """``[tool.mtlsguard] public`` and an unused guard through the live resolver's engine."""
+    project, settings_module = EXAMPLE_PROJECTS[0]
+    config = tmp_path / "mtlsguard.toml"
+    config.write_text(
+        '[tool.mtlsguard]\npublic = ["bank.views.AccountList"]\nguards = ["bank.nothing.here"]\n',
+        encoding="utf-8",
+    )
+    done = command(project, settings_module, "scan", "-f", "json", "--config", str(config))
+    findings = json.loads(done.stdout)["findings"]
+    (accounts,) = [
+        f for f in findings if f["rule_id"] == "MG101" and f["view"] == "bank.views.AccountList"
+    ]
+    assert accounts["severity"] == "info"
+    assert accounts["evidence"].startswith("declared public ('bank.views.AccountList' in ")
+    (unused,) = [f for f in findings if f["rule_id"] == "MG003"]
+    assert unused["view"] == "guards bank.nothing.here"
