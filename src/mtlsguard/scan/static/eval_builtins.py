@@ -38,12 +38,15 @@ _STR_METHODS = frozenset(
         "startswith",
         "endswith",
         "split",
+        "rsplit",
+        "partition",
+        "rpartition",
         "removeprefix",
         "removesuffix",
     }
 )
 _DICT_METHODS = frozenset({"keys", "values", "items", "get", "copy", "update", "pop", "setdefault"})
-_LIST_MUTATORS = frozenset({"append", "extend", "insert"})
+_LIST_MUTATORS = frozenset({"append", "extend", "insert", "pop"})
 _FUNCTIONS = frozenset({"list", "tuple", "len", "str", "sorted", "reversed", "bool", "dict"})
 
 Iterate = Callable[[Any], list[Any]]
@@ -83,6 +86,8 @@ def call_builtin(func: Builtin, args: list[Any], kwargs: dict[str, Any], iterate
             )
         elif func.name == "insert" and len(args) == 2 and isinstance(args[0], int):
             receiver.insert(args[0], args[1])
+        elif func.name == "pop" and receiver and all(isinstance(a, int) for a in args[:1]):
+            return receiver.pop(*args[:1])  # ``app.rsplit(".", 1).pop()``: the last part
         else:
             raise NotStatic(func.name)
         return None

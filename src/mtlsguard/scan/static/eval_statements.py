@@ -16,12 +16,23 @@ from mtlsguard.scan import walking
 from mtlsguard.scan.static.eval_builtins import truth
 from mtlsguard.scan.static.eval_values import Code, Frame, Instance, NotStatic, Splice, Unknown
 
-__all__ = ["MAX_ITERATIONS", "StatementRunner"]
+__all__ = ["MAX_ITERATIONS", "ImportFailed", "StatementRunner"]
 
 MAX_ITERATIONS = 500
 """Iterations of one loop or comprehension."""
 MAX_CALL_DEPTH = 6
 _MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse"})
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+class ImportFailed(Exception):
+    """``import_module(name)`` of a module neither the project nor the environment has.
+
+    Raised only inside a ``try`` whose handler catches it (a loop over the installed apps that
+    includes the ``urls`` of those that have one): the handler runs, as it would at run time.
+    """
 
 
 class _Return(Exception):
@@ -43,6 +54,8 @@ class StatementRunner(ABC):
 
     max_depth = MAX_CALL_DEPTH
     """Nested calls (and module constants read through one another) before it stops."""
+    import_guards = 0
+    """How many ``try`` bodies with a handler catching ``ImportError`` are running."""
 
     @abstractmethod
     def eval(self, frame: Frame, node: ast.expr) -> Any:
@@ -162,7 +175,7 @@ class StatementRunner(ABC):
         elif isinstance(stmt, ast.With):
             self.run(frame, stmt.body)  # ``with suppress(ImportError):`` and the like
         elif isinstance(stmt, ast.Try):
-            self.run(frame, stmt.body + stmt.orelse + stmt.finalbody)
+            self._try(frame, stmt)
         elif isinstance(stmt, ast.Import | ast.ImportFrom):
             self.import_names(frame, stmt)
         elif isinstance(stmt, ast.Break):
@@ -174,6 +187,22 @@ class StatementRunner(ABC):
             frame.local[stmt.name] = Unknown(f"{stmt.name} defined in a function")
         elif not isinstance(stmt, ast.Pass):
             raise NotStatic(type(stmt).__name__)
+
+    def _try(self, frame: Frame, stmt: ast.Try) -> None:
+        """The body, then ``else``; a handler only for a failed import it catches."""
+        handler = next((h for h in stmt.handlers if _catches_import(h.type)), None)
+        self.import_guards += handler is not None
+        try:
+            self.run(frame, stmt.body)
+        except ImportFailed:
+            if handler is None:
+                raise
+            self.run(frame, handler.body)
+        else:
+            self.run(frame, stmt.orelse)
+        finally:
+            self.import_guards -= handler is not None
+        self.run(frame, stmt.finalbody)
 
     def _augmented(self, frame: Frame, stmt: ast.AugAssign) -> None:
         if not (isinstance(stmt.target, ast.Name) and isinstance(stmt.op, ast.Add)):
@@ -231,6 +260,17 @@ class StatementRunner(ABC):
         if any(isinstance(v, Splice) for v in value):
             raise NotStatic("items not known")
         return list(value)
+
+
+def _catches_import(kind: ast.expr | None) -> bool:
+    """``except:``, ``except ImportError``, ``except (ImportError, X)``, ``except Exception``."""
+    if kind is None:
+        return True
+    kinds = kind.elts if isinstance(kind, ast.Tuple) else [kind]
+    return any(
+        (k.id if isinstance(k, ast.Name) else getattr(k, "attr", "")) in _IMPORT_ERRORS
+        for k in kinds
+    )
 
 
 def _inert(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

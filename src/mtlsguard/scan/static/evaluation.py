@@ -30,6 +30,7 @@ from mtlsguard.scan.static.eval_names import (
     decorator_name,
     known,
 )
+from mtlsguard.scan.static.eval_statements import ImportFailed
 from mtlsguard.scan.static.eval_values import (
     Builtin,
     Code,
@@ -62,6 +63,7 @@ _IMPORTERS = frozenset(
     {"importlib.import_module", "django.utils.module_loading.import_string", "import_string"}
 )
 _FIND_SPEC = frozenset({"importlib.util.find_spec"})
+_SETTINGS = "django.conf.settings"
 _TRANSLATION = "django.utils.translation."
 """Django's documented i18n functions: a label's value is its message (untranslated)."""
 _MESSAGE_ARGUMENT = {"gettext": 0, "gettext_lazy": 0, "ugettext": 0, "ugettext_lazy": 0}
@@ -86,8 +88,18 @@ class UrlFactoryEvaluator(NameResolver):
         self.max_steps = MAX_STEPS
         self.imported: list[str] = []
         """Modules the last :meth:`loop` imported (``importlib.import_module``)."""
+        self.apps_exact = False
+        """The settings spell ``INSTALLED_APPS`` out whole (a list of strings, unconditional)."""
 
     # --- entry points --------------------------------------------------------------------
+
+    def attribute(self, frame: Frame, base: Any, attr: str) -> Any:
+        """``base.attr``; ``settings.INSTALLED_APPS`` is the evaluated settings' list."""
+        if attr == "INSTALLED_APPS" and isinstance(base, Ref) and base.dotted == _SETTINGS:
+            if not (self.apps_exact and self.installed_apps):  # built at run time
+                raise NotStatic("INSTALLED_APPS not spelled out in the settings")
+            return list(self.installed_apps)
+        return super().attribute(frame, base, attr)
 
     def call(self, tree: SourceTree, module: ParsedModule, node: ast.Call) -> list[Any]:
         """The items of the list ``node`` returns (raises :class:`NotStatic`)."""
@@ -290,6 +302,8 @@ class UrlFactoryEvaluator(NameResolver):
         if dotted in _IMPORTERS and args and isinstance(args[0], str):
             if any(t.module_path(args[0]) for t in self.trees):
                 self.imported.append(args[0])
+            elif self.import_guards:
+                raise ImportFailed(args[0])
             return self.reference(args[0], frame.depth)
         if dotted.startswith(_TRANSLATION) and (
             (index := _MESSAGE_ARGUMENT.get(dotted.removeprefix(_TRANSLATION), -1)) >= 0

@@ -13,6 +13,7 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from mtlsguard.scan import walking
+from mtlsguard.scan.expressions import Const, Seq
 from mtlsguard.scan.static.admin_site import app_package
 from mtlsguard.scan.static.app_hooks import hook_function_names, hook_returns, runs_effects
 from mtlsguard.scan.static.folding import static_string
@@ -44,6 +45,16 @@ class FactoryWalker(EntryWalker):
             hooks = (lambda hook: hook_function_names(site, hook)) if site is not None else None
             self._evaluator = RegistryEvaluator(trees, apps, hooks)
             settings = site.settings if site is not None else None
+            installed = settings.values.get("INSTALLED_APPS") if settings is not None else None
+            # ``settings.INSTALLED_APPS`` is believed only when the settings spell it out whole.
+            self._evaluator.apps_exact = (
+                installed is not None
+                and not installed.conditional
+                and isinstance(installed.value, Seq)
+                and all(
+                    isinstance(i, Const) and isinstance(i.value, str) for i in installed.value.items
+                )
+            )
             for name, entry in settings.values.items() if settings is not None else ():
                 text = static_string(entry.value)
                 if text is not None and not entry.conditional:
