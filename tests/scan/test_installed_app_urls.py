@@ -47,10 +47,17 @@ FILES = {
 
 
 def test_the_loop_includes_each_installed_app_that_has_urls(tmp_path: Path) -> None:
-    settings = 'INSTALLED_APPS = ["plain", "app", "nested.missing"]\n'
+    settings = 'INSTALLED_APPS = ["plain", "app"]\n'
     result = scan_project(write_project(tmp_path, FILES, settings_extra=settings))
     assert not result.unresolved
     assert sorted(r.pattern for r in result.routes) == ["^api/app/x/", "health/x/"]
+
+
+def test_an_app_the_scan_cannot_read_is_not_taken_for_one_without_urls(tmp_path: Path) -> None:
+    """A dependency not installed where the scan runs may well have ``urls``: say so."""
+    settings = 'INSTALLED_APPS = ["plain", "app", "thirdparty.app"]\n'
+    result = scan_project(write_project(tmp_path, FILES, settings_extra=settings))
+    assert [u.item for u in result.unresolved] == ["thirdparty.app.urls"]
 
 
 @pytest.mark.parametrize(
@@ -67,3 +74,25 @@ def test_installed_apps_built_at_run_time_leave_the_loop_unresolved(
     result = scan_project(write_project(tmp_path, FILES, settings_extra=settings))
     assert [u.item for u in result.unresolved] == ["for app in settings.INSTALLED_APPS"]
     assert [r.pattern for r in result.routes] == ["health/x/"]
+
+
+def test_import_string_of_a_class_in_a_guarded_try_still_resolves(tmp_path: Path) -> None:
+    """Wagtail's ``get_viewset_cls``: ``import_string`` names a view in a module, not a module;
+    its handler (``raise ImproperlyConfigured``) must not run."""
+    urls = (
+        "from django.core.exceptions import ImproperlyConfigured\n"
+        "from django.urls import path\n"
+        "from django.utils.module_loading import import_string\n"
+        "urlpatterns = []\n"
+        'for name in ["app.views.x"]:\n'
+        "    try:\n"
+        "        view = import_string(name)\n"
+        "    except (AttributeError, ImportError) as e:\n"
+        "        raise ImproperlyConfigured(name) from e\n"
+        '    urlpatterns.append(path("y/", view))\n'
+    )
+    settings = 'INSTALLED_APPS = ["app"]\n'
+    root = write_project(tmp_path, {**FILES, "proj/urls.py": urls}, settings_extra=settings)
+    result = scan_project(root)
+    assert not result.unresolved
+    assert [(r.pattern, r.view) for r in result.routes] == [("y/", "app.views.x")]

@@ -64,6 +64,8 @@ _IMPORTERS = frozenset(
 )
 _FIND_SPEC = frozenset({"importlib.util.find_spec"})
 _SETTINGS = "django.conf.settings"
+_IMPORT_MODULE = "importlib.import_module"
+"""Only a module: ``import_string`` names a class or function in one."""
 _TRANSLATION = "django.utils.translation."
 """Django's documented i18n functions: a label's value is its message (untranslated)."""
 _MESSAGE_ARGUMENT = {"gettext": 0, "gettext_lazy": 0, "ugettext": 0, "ugettext_lazy": 0}
@@ -138,6 +140,10 @@ class UrlFactoryEvaluator(NameResolver):
         with python_errors():
             self.run(frame, above)
             return self.eval(frame, node)
+
+    def _parent_found(self, dotted: str) -> bool:
+        parent = dotted.rpartition(".")[0]
+        return bool(parent) and any(t.module_path(parent) for t in self.trees)
 
     # --- expressions ---------------------------------------------------------------------
 
@@ -302,7 +308,9 @@ class UrlFactoryEvaluator(NameResolver):
         if dotted in _IMPORTERS and args and isinstance(args[0], str):
             if any(t.module_path(args[0]) for t in self.trees):
                 self.imported.append(args[0])
-            elif self.import_guards:
+            elif dotted == _IMPORT_MODULE and self.import_guards and self._parent_found(args[0]):
+                # the package is read, its submodule is not: missing at run time too (an
+                # app without ``urls``); a package not read may be a dependency not installed
                 raise ImportFailed(args[0])
             return self.reference(args[0], frame.depth)
         if dotted.startswith(_TRANSLATION) and (
