@@ -388,6 +388,8 @@ class ProjectModel:
         field(default_factory=dict, init=False, repr=False, compare=False)
     )
     """:meth:`method`'s answers by (``id()`` of the class, name), kept with the class."""
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict, init=False, repr=False)
+    """Answers an analysis keeps for one scan, keyed by its name and the ``id()`` of models."""
 
     def methods_named(self, name: str) -> list[FunctionModel]:
         """Project methods called ``name`` (``visible_for``) in the files read so far."""

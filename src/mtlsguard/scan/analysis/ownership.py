@@ -111,6 +111,17 @@ def tenant_paths(
     (organization, workspace, team, project, space, event...). Objects of a tenant belong to
     its members; a tenant itself belongs to its members too.
     """
+    key = ("tenant_paths", id(cls), depth, origin)
+    found = project.memo.get(key)
+    if found is None:
+        found = project.memo[key] = _tenant_paths(project, cls, depth, origin)
+    assert isinstance(found, tuple)
+    return found
+
+
+def _tenant_paths(
+    project: ProjectModel, cls: ClassModel, depth: int, origin: str
+) -> tuple[str, ...]:
     paths: list[str] = []
     for name, target in _relations(project, cls, _any_relation):
         tenant = _target_class(project, cls, target)

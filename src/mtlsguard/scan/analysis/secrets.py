@@ -65,6 +65,14 @@ reset or activation link), as Django's ``default_token_generator.check_token`` i
 
 def secret_gate(project: ProjectModel, func: FunctionModel) -> str:
     """Why ``func`` only serves a caller holding a secret (evidence text), or ``""``."""
+    key = ("secret_gate", id(func))  # asked once per route and method: many share a handler
+    found = project.memo.get(key)
+    if found is None:
+        found = project.memo[key] = _secret_gate(project, func)
+    return str(found)
+
+
+def _secret_gate(project: ProjectModel, func: FunctionModel) -> str:
     name = signature_check(project, func)
     if name:
         return f"signature check {short_of(name)}() in {short_of(func.qualname)}()"
