@@ -423,3 +423,34 @@ def test_an_unused_object_guard_is_reported(root: Path) -> None:
     declared = DeclaredAccess(object_guards=("acl.mixins.MemberRequired",))
     (unused,) = [f for f in scan_project(root, declared=declared).findings if f.rule_id == "MG003"]
     assert unused.view == "object-guards acl.mixins.MemberRequired"
+
+
+def test_an_object_finding_names_the_views_own_code_it_did_not_credit(root: Path) -> None:
+    """Cadasta's MG104s sat behind a project mixin: the finding says where to look first."""
+    plain = DeclaredAccess(guards=("acl.mixins.MemberRequiredMixin",))
+    by_key = {(f.rule_id, f.view): f for f in scan_project(root, declared=plain).findings}
+    lookup = by_key[("MG104", "app.views.NoteView")]
+    assert lookup.evidence.endswith(
+        "; the view's own code not credited as an object check: acl.mixins.MemberRequiredMixin"
+    )
+    assert lookup.remediation.endswith(
+        "declare it once: [tool.mtlsguard] object-guards = ['acl.mixins.MemberRequiredMixin']."
+    )
+
+
+def test_a_view_built_only_from_frameworks_gets_no_object_hint(tmp_path: Path) -> None:
+    views = (
+        "from django.http import JsonResponse\nfrom django.contrib.auth.mixins import "
+        "LoginRequiredMixin\nfrom django.views import View\nfrom app.models import Note\n\n"
+        "class NoteView(LoginRequiredMixin, View):\n    def get(self, request, pk):\n"
+        '        return JsonResponse({"t": Note.objects.get(pk=pk).text})\n'
+    )
+    urls = (
+        "from django.urls import path\nfrom app import views\n"
+        'urlpatterns = [path("notes/<int:pk>/", views.NoteView.as_view())]\n'
+    )
+    files = {"app/models.py": OWNED_NOTE_MODELS, "app/views.py": views, "proj/urls.py": urls}
+    (lookup,) = [
+        f for f in scan_project(write_project(tmp_path, files)).findings if f.rule_id == "MG104"
+    ]
+    assert "not credited" not in lookup.evidence

@@ -19,7 +19,7 @@ from mtlsguard.scan.analysis.idle import idle_note
 from mtlsguard.scan.analysis.ownership import forget_project
 from mtlsguard.scan.analysis.protection import ProtectionAnalyzer
 from mtlsguard.scan.analysis.route import RouteAnalysis
-from mtlsguard.scan.analysis.undeclared import object_guarded
+from mtlsguard.scan.analysis.undeclared import hint_object_gates, object_guarded
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.declared import DeclaredAccess, apply_declarations
 from mtlsguard.scan.project_model import ProjectModel
@@ -197,6 +197,7 @@ def _scan(
     finally:
         forget_project()
     routes = tuple(r.to_route() for r in context.routes)
+    findings = hint_object_gates(static.model, context.routes, findings)
     guarded = object_guarded(static.model, context.routes, declared)
     findings = apply_declarations(findings, declared, root, routes, guarded)
     return ScanResult(

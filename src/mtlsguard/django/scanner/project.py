@@ -40,7 +40,7 @@ from mtlsguard.django.scanner.values import (
 )
 from mtlsguard.findings.model import Location, ScanResult
 from mtlsguard.findings.registry import Rule
-from mtlsguard.scan.analysis.undeclared import object_guarded
+from mtlsguard.scan.analysis.undeclared import hint_object_gates, object_guarded
 from mtlsguard.scan.declared import DeclaredAccess, apply_declarations
 from mtlsguard.scan.engine import Progress, analyze, run_rules
 from mtlsguard.scan.project_model import (
@@ -297,7 +297,9 @@ def introspect_project(
     runtime.model.declared = declared
     context = analyze(runtime.model)
     routes = tuple(r.to_route() for r in context.routes)
-    findings = run_rules(context, rules, progress=progress)
+    findings = hint_object_gates(
+        runtime.model, context.routes, run_rules(context, rules, progress=progress)
+    )
     guarded = object_guarded(runtime.model, context.routes, declared)
     return ScanResult(
         root=str(Path(root).resolve()),

@@ -16,15 +16,19 @@ like a gate (``superuser_required``, ``election_admin``, ``key_auth_required``) 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
+from mtlsguard.findings.model import Finding, Severity
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.declared import DeclaredAccess
 from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Call, Expr, ProjectModel, Ref, Seq
 
-__all__ = ["object_guarded", "undeclared_gates", "view_code_names"]
+__all__ = ["hint_object_gates", "object_guarded", "undeclared_gates", "view_code_names"]
+
+_OBJECT_RULES = frozenset({"MG104", "MG107"})
 
 _KNOWN_PACKAGES = (
     "django.",
@@ -35,8 +39,11 @@ _KNOWN_PACKAGES = (
     "builtins.",
     "typing.",
     "contextlib.",
+    "mtlsguard.",
+    "guardian.",
+    "rules.",
 )
-"""Decorators of these packages are the scanner's own knowledge (a gate or no gate)."""
+"""These packages' decorators and classes are the scanner's own knowledge (a gate or not)."""
 _BUILTINS = frozenset({"staticmethod", "classmethod", "property", "cached_property"})
 _HOOKS = ("dispatch", "initial", "check_permissions", "setup", "get_object")
 """Methods of a base class where a project's own guard usually sits."""
@@ -132,3 +139,47 @@ def object_guarded(
             if entry:
                 guarded[analysis.view] = entry
     return guarded
+
+
+def _object_gates(project: ProjectModel, analysis: RouteAnalysis) -> tuple[str, ...]:
+    """Up to three names of the view's own code that may check the record, gate-like first.
+
+    Its decorators, its project (or unknown-package) bases and its permission classes.
+    """
+    kept = [n for n in view_code_names(project, analysis) if _candidate(n)]
+    kept.sort(key=lambda n: not _GUARD_WORDS.search(short_of(n)))
+    return tuple(kept[:_MAX])
+
+
+def hint_object_gates(
+    project: ProjectModel, analyses: Sequence[RouteAnalysis], findings: Sequence[Finding]
+) -> tuple[Finding, ...]:
+    """``findings``, each MG104/MG107 one above info naming the view's own uncredited code.
+
+    The evidence lists the names; the fix says how to declare one that does check the record
+    the route names (``object-guards``).
+    """
+    by_view = {a.view: a for a in analyses if a.view}
+    gates: dict[str, tuple[str, ...]] = {}
+    out: list[Finding] = []
+    for finding in findings:
+        view = finding.view or ""
+        if (
+            finding.rule_id in _OBJECT_RULES
+            and finding.severity > Severity.INFO
+            and view in by_view
+        ):
+            if view not in gates:
+                gates[view] = _object_gates(project, by_view[view])
+            names = gates[view]
+            if names:
+                finding = replace(
+                    finding,
+                    evidence=f"{finding.evidence}; the view's own code not credited as an "
+                    f"object check: {', '.join(names)}",
+                    remediation=f"{finding.remediation} If {short_of(names[0])} checks the "
+                    "caller's right to the record the route names (code the scan cannot follow), "
+                    f"declare it once: [tool.mtlsguard] object-guards = ['{names[0]}'].",
+                )
+        out.append(finding)
+    return tuple(out)
