@@ -10,7 +10,7 @@ one, followed a few calls deep. ``user_passes_test(lambda u: True)`` protects no
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from mtlsguard.scan.analysis.secrets import secret_gate
@@ -31,7 +31,7 @@ from mtlsguard.scan.project_model import (
     Seq,
 )
 
-__all__ = ["DecoratorEffects", "DecoratorReader"]
+__all__ = ["DecoratorEffects", "DecoratorReader", "unwrapped"]
 
 _MAX_DEPTH = 4
 """How deep project decorators are followed (a decorator wrapping a decorator...)."""
@@ -281,3 +281,18 @@ class DecoratorReader:
 def _method_names(methods: Seq) -> tuple[str, ...]:
     """``["get", "post"]`` -> ``("GET", "POST")``."""
     return tuple(str(m.value).upper() for m in methods.items if isinstance(m, Const))
+
+
+def unwrapped(decorators: Iterable[Expr]) -> Iterator[Expr]:
+    """Each decorator, ``method_decorator(x)`` (Django's public adapter) replaced by ``x``."""
+    for deco in decorators:
+        if (
+            isinstance(deco, Call)
+            and isinstance(deco.func, Ref)
+            and deco.func.short == "method_decorator"
+            and deco.args
+        ):
+            inner = deco.args[0]
+            yield from inner.items if isinstance(inner, Seq) else (inner,)
+        else:
+            yield deco

@@ -20,11 +20,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from mtlsguard.findings.model import Finding, Severity
+from mtlsguard.scan.analysis.decorators import unwrapped
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.declared import DeclaredAccess
 from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import Call, Expr, ProjectModel, Ref, Seq
+from mtlsguard.scan.project_model import Call, Expr, ProjectModel, Ref
 
 __all__ = ["hint_object_gates", "object_guarded", "undeclared_gates", "view_code_names"]
 
@@ -59,18 +60,12 @@ _GUARD_WORDS = re.compile(
 
 def _decorator_names(expr: Expr, out: list[str]) -> None:
     """The dotted names ``expr`` (a decorator expression) applies, factories by their name."""
-    func = expr.func if isinstance(expr, Call) else expr
-    if isinstance(func, Call):  # permission_required("x")(view) written in urls.py
-        _decorator_names(func, out)
-        return
-    if not isinstance(func, Ref):
-        return
-    if func.short == "method_decorator" and isinstance(expr, Call) and expr.args:
-        inner = expr.args[0]
-        for item in inner.items if isinstance(inner, Seq) else (inner,):
-            _decorator_names(item, out)
-        return
-    out.append(func.name)
+    for deco in unwrapped((expr,)):
+        func = deco.func if isinstance(deco, Call) else deco
+        if isinstance(func, Call):  # permission_required("x")(view) written in urls.py
+            _decorator_names(func, out)
+        elif isinstance(func, Ref):
+            out.append(func.name)
 
 
 def _candidate(name: str) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from mtlsguard.findings.model import Confidence, Finding, Location, Severity
 from mtlsguard.findings.registry import Rule
 from mtlsguard.scan import walking
+from mtlsguard.scan.analysis.decorators import unwrapped
 from mtlsguard.scan.analysis.object_checks import owning_class
 from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_user_model
 from mtlsguard.scan.analysis.route import RouteAnalysis
@@ -70,7 +71,7 @@ def decorator_checked_keys(
     if analysis.klass is not None:
         decorators.extend(_class_decorators(ctx, analysis.klass, short_of(handler.qualname)))
     keys: set[str] = set()
-    for deco in _unwrapped(decorators):
+    for deco in unwrapped(decorators):
         if isinstance(deco, Ref):
             # @can_read_note: its wrapper refuses unless a check of request.user and
             # kwargs["noteid"] says yes (an object check of what that URL key names).
@@ -244,21 +245,6 @@ def _class_decorators(ctx: RuleContext, cls: ClassModel, handler: str) -> Iterat
         dispatch = local.methods.get("dispatch")
         if dispatch is not None:
             yield from dispatch.decorators
-
-
-def _unwrapped(decorators: list[Expr]) -> Iterator[Expr]:
-    """Each decorator, ``method_decorator(x)`` (Django's public adapter) replaced by ``x``."""
-    for deco in decorators:
-        if (
-            isinstance(deco, Call)
-            and isinstance(deco.func, Ref)
-            and deco.func.short == "method_decorator"
-            and deco.args
-        ):
-            inner = deco.args[0]
-            yield from inner.items if isinstance(inner, Seq) else (inner,)
-        else:
-            yield deco
 
 
 def _strings(deco: Call) -> Iterator[str]:
