@@ -454,3 +454,24 @@ def test_a_view_built_only_from_frameworks_gets_no_object_hint(tmp_path: Path) -
         f for f in scan_project(write_project(tmp_path, files)).findings if f.rule_id == "MG104"
     ]
     assert "not credited" not in lookup.evidence
+
+
+def test_a_project_app_named_like_a_library_is_still_named_in_the_hint(tmp_path: Path) -> None:
+    """django-rules lives in ``rules.contrib``; a project's own ``rules`` app is project code."""
+    views = HINTED.replace("from acl.decorators import election_admin, json_view", "").replace(
+        "@json_view\n@election_admin(frozen=True)", "@can_close"
+    )
+    files = {
+        "app/models.py": OWNED_NOTE_MODELS,
+        "app/views.py": "from rules.checks import can_close\n" + views,
+        "rules/__init__.py": "",
+        "rules/checks.py": "def can_close(view):\n    return view\n",
+        "proj/urls.py": (
+            "from django.urls import path\nfrom app import views\n"
+            'urlpatterns = [path("close/<int:pk>/", views.close)]\n'
+        ),
+    }
+    (close,) = [
+        f for f in scan_project(write_project(tmp_path, files)).findings if f.rule_id == "MG101"
+    ]
+    assert close.evidence.endswith("not credited as a gate: rules.checks.can_close")

@@ -42,7 +42,7 @@ _KNOWN_PACKAGES = (
     "contextlib.",
     "mtlsguard.",
     "guardian.",
-    "rules.",
+    "rules.contrib.",  # django-rules; a project may well have an app called rules
 )
 """These packages' decorators and classes are the scanner's own knowledge (a gate or not)."""
 _BUILTINS = frozenset({"staticmethod", "classmethod", "property", "cached_property"})
