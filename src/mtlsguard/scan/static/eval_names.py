@@ -10,6 +10,7 @@ whose ``name`` is the app.
 from __future__ import annotations
 
 import ast
+import builtins
 import dataclasses
 from abc import abstractmethod
 from typing import Any
@@ -66,6 +67,11 @@ class NameResolver(StatementRunner):
         module = frame.module
         dotted = frame.tree.resolve_name(module, name)
         if dotted == name and name not in module.imports:
+            if not hasattr(builtins, name) and any(t.module_path(name) for t in self.trees):
+                # A project package by its absolute name: the walker hands calls over with
+                # absolute names (``radius.api.urls.get_api_urls(None)``) to evaluate in a
+                # module that never imported ``radius`` itself.
+                return Ref(name)
             return Builtin(name)
         if name in module.assigns and dotted == f"{module.name}.{name}":
             return self._global(frame.tree, dotted, module, module.assigns[name], frame.depth)

@@ -9,6 +9,7 @@ bodies, and calls for their effect on the evaluator's own lists. Anything else r
 from __future__ import annotations
 
 import ast
+import dataclasses
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -141,8 +142,11 @@ class StatementRunner(ABC):
 
     def run(self, frame: Frame, body: list[ast.stmt]) -> None:
         """Execute ``body`` in ``frame``."""
-        for stmt in body:
-            self._statement(frame, stmt)
+        for index, stmt in enumerate(body):
+            if isinstance(stmt, ast.If):
+                self._if(frame, stmt, body[index + 1 :])
+            else:
+                self._statement(frame, stmt)
 
     def _statement(self, frame: Frame, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Expr):
@@ -167,7 +171,7 @@ class StatementRunner(ABC):
         elif isinstance(stmt, ast.AugAssign):
             self._augmented(frame, stmt)
         elif isinstance(stmt, ast.If):
-            self.run(frame, stmt.body if self.truth(self.eval(frame, stmt.test)) else stmt.orelse)
+            self._if(frame, stmt, [])
         elif isinstance(stmt, ast.For):
             self._loop(frame, stmt)
         elif isinstance(stmt, ast.Return):
@@ -187,6 +191,32 @@ class StatementRunner(ABC):
             frame.local[stmt.name] = Unknown(f"{stmt.name} defined in a function")
         elif not isinstance(stmt, ast.Pass):
             raise NotStatic(type(stmt).__name__)
+
+    def _if(self, frame: Frame, stmt: ast.If, rest: list[ast.stmt]) -> None:
+        """The branch Python would take; both, when the test is unknown and both return lists.
+
+        ``if app_settings.RADIUS_API: return [path(...)] else: return []``, or ``if not
+        app_settings.SOCIAL_LOGIN: return []`` then ``return [path(...)]`` (``rest``: the
+        statements after the ``if`` in its block), with a flag read from the settings at run
+        time: as the URLconf walker does with a branch decided at deploy time, every route
+        either branch may serve is walked (never fewer than Django's).
+        """
+        try:
+            taken = self.truth(self.eval(frame, stmt.test))
+        except NotStatic:
+            otherwise = stmt.orelse or rest
+            if not (_returns(stmt.body) and _returns(otherwise)):
+                raise
+            patterns: list[Any] = []
+            for branch in (stmt.body, otherwise):
+                try:
+                    self.run(dataclasses.replace(frame, local=dict(frame.local)), branch)
+                except _Return as returned:
+                    if not isinstance(returned.value, list | tuple):
+                        raise NotStatic("a branch decided at run time") from None
+                    patterns.extend(returned.value)
+            raise _Return(patterns) from None
+        self.run(frame, stmt.body if taken else stmt.orelse)
 
     def _try(self, frame: Frame, stmt: ast.Try) -> None:
         """The body, then ``else``; a handler only for a failed import it catches."""
@@ -308,3 +338,8 @@ def _returned_parameter(func: ast.FunctionDef) -> str | None:
 def _names(node: ast.AugAssign | ast.Subscript, name: str) -> bool:
     target = node.target if isinstance(node, ast.AugAssign) else node.value
     return isinstance(target, ast.Name) and target.id == name
+
+
+def _returns(body: list[ast.stmt]) -> bool:
+    """``body`` ends in ``return <value>`` (as the branches of a URL factory's ``if`` do)."""
+    return bool(body) and isinstance(body[-1], ast.Return) and body[-1].value is not None

@@ -373,7 +373,9 @@ class UrlConfWalker(FactoryWalker):
         arg = node.args[0]
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
             self._module(arg.value, scope)
-        elif isinstance(arg, ast.Tuple | ast.List) and arg.elts:
+        elif isinstance(arg, ast.Tuple | ast.List):
+            if not arg.elts:
+                return  # include([]): a factory whose feature is off serves nothing
             first = arg.elts[0]
             if (
                 isinstance(arg, ast.Tuple)
@@ -382,9 +384,8 @@ class UrlConfWalker(FactoryWalker):
             ):
                 self._module(first.value, scope)  # include(("app.urls", "app_name"))
                 return
-            if isinstance(arg, ast.Tuple) and isinstance(
-                first, ast.List | ast.Name | ast.Attribute | ast.BinOp
-            ):
+            kinds = ast.List | ast.Name | ast.Attribute | ast.BinOp | ast.Call  # or a factory's
+            if isinstance(arg, ast.Tuple) and isinstance(first, kinds):
                 self._patterns(module, first, scope, skip_self=False)
             else:
                 self._patterns(module, arg, scope)
