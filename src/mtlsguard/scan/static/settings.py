@@ -46,6 +46,7 @@ from mtlsguard.scan.static.settings_values import (
     copied,
     env_schema,
     is_conditional,
+    removed,
     spliced,
     with_schema_default,
 )
@@ -298,7 +299,12 @@ class _Evaluator:
             self.mapping_mutation(module, stmt, call, name, conditional)
             return
         if func.attr in ("remove", "pop", "clear", "discard", "popitem"):
-            self.unknown(module, stmt, name, f".{func.attr}()")
+            gone = self.value(module, call.args[0]) if len(call.args) == 1 else None
+            kept = removed(old, gone, module.location(stmt), conditional) if gone else None
+            if kept is None or func.attr not in ("remove", "discard"):
+                self.unknown(module, stmt, name, f".{func.attr}()")
+            else:
+                self.values[name] = kept
             return
         if not call.args:
             return

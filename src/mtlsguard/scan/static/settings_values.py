@@ -20,7 +20,17 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from mtlsguard.scan.project_model import Call, Const, Expr, IfExpr, Ref, Seq, Unknown
+from mtlsguard.findings.model import Location
+from mtlsguard.scan.project_model import (
+    Call,
+    Const,
+    Expr,
+    IfExpr,
+    Ref,
+    Seq,
+    SettingValue,
+    Unknown,
+)
 
 __all__ = [
     "ENV_SCHEMAS",
@@ -28,6 +38,7 @@ __all__ = [
     "copied",
     "env_schema",
     "is_conditional",
+    "removed",
     "spliced",
     "with_schema_default",
 ]
@@ -137,3 +148,20 @@ def is_conditional(value: Expr) -> bool:
     if isinstance(value, Seq):
         return any(is_conditional(v) for v in value.items)
     return False
+
+
+def removed(old: SettingValue, gone: Expr, where: Location, cond: bool) -> SettingValue | None:
+    """``MIDDLEWARE.remove(CSRF_MIDDLEWARE)`` (or ``.discard``) of a known string: the rest.
+
+    None when either is not known (the setting is then unknown from there on).
+
+    Under an ``if`` (Mozilla Experimenter drops the CSRF middleware for CI runs only) what
+    stays is certain and the item may or may not be there: the value is the list without it
+    (a removed login middleware no longer counts) and stays conditional, so that an allow-list
+    read from it is not believed complete.
+    """
+    if not (isinstance(old.value, Seq) and isinstance(gone, Const) and type(gone.value) is str):
+        return None
+    kept = tuple(item for item in old.value.items if item != gone)
+    conditional = cond or old.conditional
+    return SettingValue(Seq(kept), where, conditional, additive=not cond and old.additive)

@@ -27,6 +27,7 @@ from mtlsguard.scan.static.url_helpers import list_wrapper
 
 __all__ = [
     "DYNAMIC",
+    "LOOP_NOTE",
     "MAX_INCLUDE_DEPTH",
     "NOT_FOUND",
     "NOT_STATIC",
@@ -34,6 +35,7 @@ __all__ = [
     "EntryWalker",
     "UrlScope",
     "excerpt",
+    "loop_header",
     "without_dynamic_twins",
 ]
 
@@ -53,6 +55,19 @@ def excerpt(node: ast.AST) -> str:
     """``node``'s source, shortened to one line of at most 80 characters."""
     text = ast.unparse(node)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+LOOP_NOTE = (
+    "routes added by a loop at run time (installed apps or plugins discovered when the project "
+    "runs); `manage.py mtlsguard` sees them"
+)
+
+
+def loop_header(loop: ast.For | ast.While) -> str:
+    """``for x in y`` / ``while cond``: how a loop that adds routes is named in a report."""
+    if isinstance(loop, ast.For):
+        return f"for {excerpt(loop.target)} in {excerpt(loop.iter)}"
+    return f"while {excerpt(loop.test)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,16 @@ from dataclasses import dataclass
 from mtlsguard.scan import walking
 from mtlsguard.scan.project_model import Const, SettingsModel
 from mtlsguard.scan.static.folding import static_string
+from mtlsguard.scan.static.modules import ParsedModule
 
-__all__ = ["DEV_ONLY_HELPERS", "DEV_ONLY_PACKAGES", "ListWrapper", "list_wrapper", "loop_wrapper"]
+__all__ = [
+    "DEV_ONLY_HELPERS",
+    "DEV_ONLY_PACKAGES",
+    "ListWrapper",
+    "earlier_binding",
+    "list_wrapper",
+    "loop_wrapper",
+]
 
 DEV_ONLY_HELPERS = frozenset({"static", "staticfiles_urlpatterns", "debug_toolbar_urls"})
 """Calls that add development-only patterns (static files, the debug toolbar): no routes
@@ -203,3 +211,25 @@ def list_mutations(
             if mutation is not None:
                 found.append(mutation)
     return found
+
+
+def earlier_binding(module: ParsedModule, name: ast.expr) -> ast.expr | None:
+    """The list ``name`` held before the module-level assignment of ``value`` that reads it.
+
+    JumpServer: ``user_permission_urlpatterns = [path("users/", include(
+    user_permission_urlpatterns)), ...]`` mounts the list of that name assigned further up, not
+    itself. None when ``name`` is not read inside its own assignment or nothing came before.
+    """
+    value = module.assigns.get(name.id) if isinstance(name, ast.Name) else None
+    if value is None or not any(node is name for node in walking.walk(value)):
+        return None
+    assert isinstance(name, ast.Name)
+    earlier: ast.expr | None = None
+    for stmt in module.tree.body:
+        if isinstance(stmt, ast.Assign) and stmt.value is value:
+            return earlier
+        if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name.id for t in stmt.targets
+        ):
+            earlier = stmt.value
+    return None

@@ -26,12 +26,14 @@ from mtlsguard.scan.static.factories import FactoryWalker
 from mtlsguard.scan.static.routers import RouterRoutes, join_route
 from mtlsguard.scan.static.source import ParsedModule, SourceTree
 from mtlsguard.scan.static.url_entries import (
+    LOOP_NOTE,
     MAX_INCLUDE_DEPTH,
     NOT_FOUND,
     NOT_STATIC,
     PATH_FUNCS,
     UrlScope,
     excerpt,
+    loop_header,
     without_dynamic_twins,
 )
 from mtlsguard.scan.static.url_helpers import (
@@ -39,6 +41,7 @@ from mtlsguard.scan.static.url_helpers import (
     DEV_ONLY_PACKAGES,
     adds_routes_at_run_time,
     development_route,
+    earlier_binding,
     hook_loop,
     list_mutations,
     list_wrapper,
@@ -46,17 +49,6 @@ from mtlsguard.scan.static.url_helpers import (
 )
 
 __all__ = ["UrlConfWalker"]
-
-_LOOP = (
-    "routes added by a loop at run time (installed apps or plugins discovered when the project "
-    "runs); `manage.py mtlsguard` sees them"
-)
-
-
-def _loop_header(loop: ast.For | ast.While) -> str:
-    if isinstance(loop, ast.For):
-        return f"for {excerpt(loop.target)} in {excerpt(loop.iter)}"
-    return f"while {excerpt(loop.test)}"
 
 
 class UrlConfWalker(FactoryWalker):
@@ -247,7 +239,7 @@ class UrlConfWalker(FactoryWalker):
             elif adds_routes_at_run_time(stmt) and not (
                 isinstance(stmt, ast.For) and self._loop_settled(module, stmt, scope)
             ):
-                self._note("urlpatterns", _loop_header(stmt), _LOOP, module.location(stmt))
+                self._note("urlpatterns", loop_header(stmt), LOOP_NOTE, module.location(stmt))
 
     def _patterns(
         self,
@@ -338,11 +330,14 @@ class UrlConfWalker(FactoryWalker):
                 if not (
                     isinstance(loop, ast.For) and self._loop_patterns(module, loop, name, scope)
                 ):
-                    self._note("urlpatterns", _loop_header(loop), _LOOP, where)
+                    self._note("urlpatterns", loop_header(loop), LOOP_NOTE, where)
             else:
                 self._patterns(module, mutation.value, scope, single=mutation.single)
 
     def _named_patterns(self, module: ParsedModule, node: ast.expr, scope: UrlScope) -> None:
+        earlier = earlier_binding(module, node)  # ``x = [path("a/", include(x))]``: x before
+        if earlier is not None:
+            return self._patterns(module, earlier, scope.deeper(module.location(node)))
         dotted = self.tree.dotted_of(module, node)
         if dotted is None:
             self._note("urlpatterns", excerpt(node), NOT_STATIC, module.location(node))
