@@ -78,6 +78,10 @@ class CapabilityFacts:
     """In a middleware hook: ``self`` methods called only when the caller sent a credential
     (``if key: self.authenticate(request, key)``; :func:`~mtlsguard.scan.facts.
     request_principals.credential_calls`): their refusals spare a caller who sent none."""
+    header_sign_in: tuple[str, bool] = ("", False)
+    """In a middleware hook: the request header without which it refuses and from which it sets
+    ``request.user``, and whether the value names the user (:func:`~mtlsguard.scan.facts.
+    request_principals.header_sign_in`); ``("", False)`` for any other body."""
     request_refusals: tuple[str, ...] = ()
     """Request attributes without which the body (or a decorator's wrapper) refuses
     (``if not request.current_organization: return redirect(...)``)."""

@@ -182,7 +182,10 @@ class _MiddlewareGates:
             # Read as anonymous, every exit of the hook lets the caller through: its user
             # check refuses signed-in users only (an email-consent redirect).
             passes = facts.login_paths == _NEVER_REFUSES
-            own = (facts.auth_guard or wraps) and not passes
+            # ``if email is None: return 401`` then ``request.user = ...``: the caller is signed
+            # in from a header the proxy sets (MG301 says whether a client could send it too).
+            header = bool(facts.capabilities.header_sign_in[0])
+            own = (facts.auth_guard or wraps or header) and not passes
             guard = guard or own or _helper_guard(project, cls, facts)
             partial = partial or (facts.path_dependent and not passes)
             # ``if not user.is_authenticated and path not in EXEMPT: return redirect(...)``:

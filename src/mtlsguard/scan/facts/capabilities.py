@@ -26,6 +26,7 @@ from mtlsguard.scan.facts.guards import denies, guard_blocks
 from mtlsguard.scan.facts.request_principals import (
     CREDENTIAL_SOURCES,
     credential_calls,
+    header_sign_in,
     principal_writes,
     request_refusals,
 )
@@ -97,6 +98,7 @@ def capability_facts(
         secret_answer="secret" in hints and secret_answer(func),
         principal_writes=principal_writes(func),
         credential_calls=credential_calls(func),
+        header_sign_in=header_sign_in(func),
         request_refusals=request_refusals(func),
         view_kwargs=(
             _view_kwargs(func)

@@ -370,11 +370,16 @@ def cert_guard(
 
 
 def safe_methods_shortcut(func: FunctionNode) -> bool:
-    """``if request.method in SAFE_METHODS: return True`` (read access for anybody)."""
+    """``if request.method in SAFE_METHODS: return True`` (read access for anybody).
+
+    A shortcut for ``OPTIONS`` alone (JumpServer's ``if raw_action in ["metadata", "OPTIONS"]:
+    return True``) lets everybody read DRF's metadata, not the records: no read shortcut.
+    """
     for node in own_nodes(func):
         if not isinstance(node, ast.If):
             continue
-        if "SAFE_METHODS" in ast.unparse(node.test) or set(strings(node.test)) & SAFE_METHODS:
+        named = set(strings(node.test)) & SAFE_METHODS
+        if "SAFE_METHODS" in ast.unparse(node.test) or named - {"OPTIONS"}:
             for stmt in node.body:
                 if (
                     isinstance(stmt, ast.Return)

@@ -36,6 +36,7 @@ __all__ = [
     "CREDENTIAL_SOURCES",
     "MIDDLEWARE_HOOKS",
     "credential_calls",
+    "header_sign_in",
     "principal_writes",
     "request_refusals",
 ]
@@ -187,3 +188,79 @@ def _credential_test(test: ast.expr, sent: set[str]) -> bool:
         if isinstance(test.ops[0], ast.In):
             return _presented(right)
     return _presented(test) and not isinstance(test, ast.UnaryOp)
+
+
+_IDENTITY_KEYWORDS = frozenset({"username", "email", "username__iexact", "email__iexact"})
+
+
+def header_sign_in(func: FunctionNode) -> tuple[str, bool]:
+    """A middleware hook that refuses a request without a header and signs the caller in from it.
+
+    Mozilla Experimenter's ``OpenIDCAuthMiddleware``: ``email = request.META.get(settings.
+    OPENIDC_EMAIL_HEADER, ...)``, ``if email is None: return HttpResponse(status=401)``, then
+    ``request.user = User.objects.get(username=email)``: a login wall whose identity the proxy
+    in front asserts. Returns the header as written (``""`` if the hook is no such wall) and
+    whether its value names the user (a ``username``/``email`` lookup: anyone who reaches the
+    app without the proxy names whom they like) rather than being a secret looked up.
+    """
+    if func.name not in MIDDLEWARE_HOOKS:
+        return "", False
+    sent: dict[str, ast.expr] = {}
+    refused = ""
+    for stmt in func.body:
+        if isinstance(stmt, ast.Assign) and _presented(stmt.value):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    sent[target.id] = stmt.value
+        elif isinstance(stmt, ast.If) and not refused:
+            missing = _missing(stmt.test, sent)
+            if missing and stmt.body and _refusal(stmt.body[-1]):
+                refused = missing
+        elif refused and _signs_in(stmt):
+            value = sent[refused]
+            header = value.args[0] if isinstance(value, ast.Call) and value.args else value
+            identity = any(
+                isinstance(node, ast.keyword)
+                and node.arg in _IDENTITY_KEYWORDS
+                and isinstance(node.value, ast.Name)
+                and node.value.id == refused
+                for node in walking.walk(func)
+            )
+            return ast.unparse(header), identity
+    return "", False
+
+
+def _missing(test: ast.expr, sent: dict[str, ast.expr]) -> str:
+    """``not value`` / ``value is None`` over a sent value: its name (``""`` otherwise)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+        return test.id if isinstance(test, ast.Name) and test.id in sent else ""
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Is)
+        and isinstance(test.left, ast.Name)
+        and test.left.id in sent
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        return test.left.id
+    return ""
+
+
+def _refusal(stmt: ast.stmt) -> bool:
+    """``raise ...`` or ``return <a response>`` that is not the next layer's."""
+    if isinstance(stmt, ast.Raise):
+        return True
+    value = stmt.value if isinstance(stmt, ast.Return) else None
+    return isinstance(value, ast.Call) and not (
+        isinstance(value.func, ast.Attribute) and value.func.attr == "get_response"
+    )
+
+
+def _signs_in(stmt: ast.stmt) -> bool:
+    """``request.user = ...`` (at the top level, or inside a ``try``)."""
+    return any(
+        isinstance(node, ast.Assign) and any(_request_attribute(t) == "user" for t in node.targets)
+        for node in walking.walk(stmt)
+    )

@@ -6,7 +6,9 @@ client-certificate header or environ key (``HTTP_X_SSL_CLIENT_S_DN``, ``X-Forwar
 first checking that the request came from a trusted proxy (``REMOTE_ADDR`` against an
 allow-list, a trusted-proxies setting). A ``RemoteUserMiddleware`` whose ``header`` is a request
 header (``HTTP_REMOTE_USER``, ``HTTP_X_FORWARDED_USER``) instead of the server's
-``REMOTE_USER`` environ is the same bug.
+``REMOTE_USER`` environ is the same bug, and so is a project middleware that refuses requests
+without an identity header an SSO proxy sets and signs in the user it names (``request.user =
+User.objects.get(username=request.META.get(settings.OPENIDC_EMAIL_HEADER))``).
 
 **Why.** Authentication bypass by spoofing (CWE-290, CWE-287): any client that reaches the app
 without the proxy (another pod, a misrouted port, a second ingress) sends
@@ -89,6 +91,9 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             for meth in owner.methods.values():
                 keys.extend(meth.facts.cert_keys)
                 trusted = trusted or meth.facts.trusted_proxy_check
+                header, names_user = meth.facts.capabilities.header_sign_in
+                if names_user:
+                    keys.append(f"{header} (the user it names is signed in)")
         if not keys:
             keys.extend(_forwarded_remote_user(ctx, cls))
         if not keys or trusted:
