@@ -34,6 +34,9 @@ from mtlsguard.scan.project_model import (
 
 __all__ = ["DjangoViews", "FunctionView", "function_gate"]
 
+_PROCESS_FORM = "django.views.generic.edit.ProcessFormView"
+"""Django's form views answer PUT with ``self.post()``: the gates of ``post()`` hold for PUT."""
+
 
 @dataclass(slots=True)
 class _ClassGates:
@@ -264,6 +267,8 @@ class DjangoViews:
         # run to the next (set order follows the per-process string hash seed).
         for method in sorted(gates.handlers):
             found = self.project.method(cls, method.lower())
+            if found is None and method == "PUT" and _PROCESS_FORM in self.linearisation.of(cls):
+                found = self.project.method(cls, "post")  # ProcessFormView.put(): self.post()
             if found is None:
                 continue
             meth = found[1]

@@ -104,10 +104,16 @@ class UrlFactoryEvaluator(NameResolver):
         return super().attribute(frame, base, attr)
 
     def call(self, tree: SourceTree, module: ParsedModule, node: ast.Call) -> list[Any]:
-        """The items of the list ``node`` returns (raises :class:`NotStatic`)."""
+        """The items of the list ``node`` returns (raises :class:`NotStatic`).
+
+        A single pattern (respa's ``admin_url(pattern, view, name)`` returning ``url(pattern,
+        admin_login_required(view), name=name)`` as an item of ``urlpatterns``) is one item.
+        """
         self._steps = 0
         with python_errors():
             value = self._call(Frame(tree, module, {}), node, run_opaque=False)
+        if isinstance(value, Code):
+            return [value]
         if not isinstance(value, list | tuple):
             raise NotStatic("not a list")
         return list(value)

@@ -331,27 +331,46 @@ def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
                 yield from _module_level(block)
 
 
-def _registrations(module: ParsedModule, var: str) -> Iterator[ast.Call]:
+def _registrations(
+    module: ParsedModule, var: str, seen: frozenset[str] = frozenset()
+) -> Iterator[ast.Call]:
     """``var.register("prefix", ViewSet, ...)`` calls at the top level of ``module``.
 
     Registrations under a module-level condition (``if settings.API_ENABLED:``) count: the
-    URLconf includes the router under the same condition, and the scan reads every branch.
+    URLconf includes the router under the same condition, and the scan reads every branch. So
+    do those whose result is kept (``signals = router.register(...)``, for nested routes), and
+    those of another router of the module whose registry ``var`` takes over
+    (``base_router.registry.extend(private_router.registry)``, Amsterdam Signals).
     """
     for stmt in _module_level(module.tree.body):
-        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        call = stmt.value if isinstance(stmt, ast.Expr | ast.Assign) else None
+        if not isinstance(call, ast.Call):
             continue
-        call = stmt.value
         func = call.func
+        if not (
+            isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name | ast.Attribute)
+        ):
+            continue
+        owner = func.value
         if (
-            isinstance(func, ast.Attribute)
-            and func.attr == "register"
-            and isinstance(func.value, ast.Name)
-            and func.value.id == var
+            func.attr == "register"
+            and isinstance(owner, ast.Name)
+            and owner.id == var
             and len(call.args) >= 2
             and isinstance(call.args[0], ast.Constant)
             and isinstance(call.args[0].value, str)
         ):
             yield call
+        taken = _registry_of(call.args[0]) if len(call.args) == 1 else ""
+        if func.attr == "extend" and _registry_of(owner) == var and taken and taken not in seen:
+            yield from _registrations(module, taken, seen | {var})
+
+
+def _registry_of(node: ast.expr) -> str:
+    """``router.registry`` -> ``"router"`` (``""`` for anything else)."""
+    if isinstance(node, ast.Attribute) and node.attr == "registry":
+        return node.value.id if isinstance(node.value, ast.Name) else ""
+    return ""
 
 
 def _action_spec(deco: Expr, method: str) -> _ExtraAction | None:

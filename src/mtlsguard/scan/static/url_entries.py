@@ -149,10 +149,24 @@ class EntryWalker(ABC):
             return node.attr
         return ""
 
+    def _path_func(self, module: ParsedModule, node: ast.expr) -> bool:
+        """``path``/``re_path``/``url`` by what the name is, not what it is called here.
+
+        respa's ``from .auth import admin_url as url`` is a project function (it wraps the view
+        in a login check), its ``from django.conf.urls import url as unauthorized_url`` is
+        Django's ``url``; Django's own, read from site-packages, stays Django's.
+        """
+        if not isinstance(node, ast.Name):
+            return self._short(module, node) in PATH_FUNCS
+        dotted = self.tree.resolve_name(module, node.id)
+        if dotted != node.id and self.tree.is_local(dotted) and dotted[:7] != "django.":
+            return False
+        return dotted.rpartition(".")[2] in PATH_FUNCS
+
     # --- one entry -----------------------------------------------------------------------
 
     def _entry(self, module: ParsedModule, node: ast.expr, scope: UrlScope) -> None:
-        if not isinstance(node, ast.Call) or self._short(module, node.func) not in PATH_FUNCS:
+        if not isinstance(node, ast.Call) or not self._path_func(module, node.func):
             if isinstance(node, ast.Call | ast.Name | ast.Attribute | ast.BinOp):
                 self._patterns(module, node, scope)
             return

@@ -30,7 +30,6 @@ from mtlsguard.scan.static.url_entries import (
     MAX_INCLUDE_DEPTH,
     NOT_FOUND,
     NOT_STATIC,
-    PATH_FUNCS,
     UrlScope,
     excerpt,
     loop_header,
@@ -284,7 +283,7 @@ class UrlConfWalker(FactoryWalker):
             short = self._short(module, node.func)
             if short in ("i18n_patterns", "format_suffix_patterns", "patterns"):
                 self._listed(module, node, scope, short)
-            elif short in PATH_FUNCS:
+            elif self._path_func(module, node.func):
                 self._entry(module, node, scope)
             else:
                 self._call_patterns(module, node, scope, skip_self=skip_self)
