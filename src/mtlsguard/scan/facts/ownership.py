@@ -97,6 +97,7 @@ def _checked_names(func: FunctionNode, nodes: list[ast.AST], aliases: set[str]) 
             bodies.append(n.body)
             if isinstance(n, ast.If) and n.orelse:
                 bodies.append(n.orelse)
+    following = _following(func.body)
     for body in bodies:
         for index, stmt in enumerate(body):
             if not isinstance(stmt, ast.If):
@@ -107,7 +108,7 @@ def _checked_names(func: FunctionNode, nodes: list[ast.AST], aliases: set[str]) 
             )
             if not via and not _ownership_test(stmt.test, aliases):
                 continue
-            after = body[index + 1] if index + 1 < len(body) else None
+            after = body[index + 1] if index + 1 < len(body) else following.get(id(body))
             if any(denies(s) for s in stmt.body + stmt.orelse) or (
                 after is not None and denies(after)
             ):
@@ -123,6 +124,23 @@ def _checked_names(func: FunctionNode, nodes: list[ast.AST], aliases: set[str]) 
     checked |= _refined(nodes, aliases, checked)
     checked |= _fetched_with_user(nodes, aliases)
     return checked
+
+
+def _following(body: list[ast.stmt]) -> dict[int, ast.stmt]:
+    """The statement run after the last one of each ``with``/``try`` body nested in ``body``.
+
+    zds-site's ``PostEdit.dispatch``: ``with transaction.atomic(): ... if is_author or
+    has_perm: return super().dispatch(...)`` then ``raise PermissionDenied`` after the block.
+    """
+    found: dict[int, ast.stmt] = {}
+    for index, stmt in enumerate(body):
+        if isinstance(stmt, ast.With) or (
+            isinstance(stmt, ast.Try) and not stmt.orelse and not stmt.finalbody
+        ):
+            if index + 1 < len(body):
+                found[id(stmt.body)] = body[index + 1]
+            found.update(_following(stmt.body))
+    return found
 
 
 def _self_attributes(node: ast.expr) -> set[str]:
@@ -212,6 +230,21 @@ def _testers(nodes: list[ast.AST], aliases: set[str]) -> dict[str, set[str]]:
     """
     testers: dict[str, set[str]] = {}
     for node in nodes:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Compare):
+            # ``is_author = self.object.author == request.user`` (zds-site's PostEdit)
+            sides = [node.value.left, *node.value.comparators]
+            if any(_refers_to_user(side, aliases) for side in sides):
+                others = [side for side in sides if not _refers_to_user(side, aliases)]
+                objects = set().union(*(_self_attributes(side) for side in others)) | {
+                    n.id
+                    for side in others
+                    for n in walking.walk(side)
+                    if isinstance(n, ast.Name) and n.id not in aliases and n.id != "self"
+                }
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and objects:
+                        testers[target.id] = objects
+            continue
         if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
             continue
         call = node.value
