@@ -21,6 +21,7 @@ from mtlsguard.scan.static.parsing import parse_python
 __all__ = [
     "SKIP_DIRS",
     "ProjectLayout",
+    "added_paths",
     "discover",
     "dotted_for",
     "importable",
@@ -191,6 +192,8 @@ def discover(root: Path) -> ProjectLayout:
     if (root / "src").is_dir():
         roots.append(root / "src")
     roots.append(root)
+    for path in [*entries, *settings]:
+        roots.extend(added_paths(path, root))
     layout.search_roots = list(dict.fromkeys(p.resolve() for p in roots))
     for _rank, module, where in sorted(named, key=lambda n: n[:2]):
         layout.settings_modules.append(module)
@@ -244,3 +247,63 @@ def settings_candidates(layout: ProjectLayout) -> list[str]:
         if dotted:
             names.append(dotted)
     return list(dict.fromkeys(names))
+
+
+_SYS_PATH = re.compile(rb"sys\.path\.(?:insert|append)\(")
+
+
+def added_paths(path: Path, root: Path) -> list[Path]:
+    """Directories a settings module or entry point puts on ``sys.path`` (ynr's ``apps``).
+
+    ``sys.path.insert(0, root("apps"))``, ``sys.path.append(os.path.join(BASE_DIR, "apps"))``,
+    ``sys.path.insert(0, str(BASE_DIR / "apps"))``: the path is built at run time, so it is
+    not evaluated; its last string literal names the directory, taken where it exists nearest
+    the file (its folder, then each parent up to the scanned root) and holds a package. The
+    roots the layout found first keep precedence.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    if _SYS_PATH.search(data) is None:
+        return []
+    try:
+        tree = parse_python(data, str(path))
+    except (SyntaxError, ValueError):
+        return []
+    found: list[Path] = []
+    for node in walking.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("insert", "append")
+            and ast.unparse(node.func.value) == "sys.path"
+            and node.args
+        ):
+            continue
+        names = [
+            n.value
+            for n in walking.walk(node.args[-1])
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.isidentifier()
+        ]
+        if names:
+            hit = _nearest_package_dir(path.parent, names[-1], root)
+            if hit is not None:
+                found.append(hit)
+    return found
+
+
+def _nearest_package_dir(start: Path, name: str, root: Path) -> Path | None:
+    """``start/name``, else the same under each parent of ``start`` up to ``root``.
+
+    Only a directory that holds a package (a subdirectory with ``__init__.py``) counts.
+    """
+    folder = start.resolve()
+    top = root.resolve()
+    while True:
+        candidate = folder / name
+        if candidate.is_dir() and any((s / "__init__.py").is_file() for s in candidate.iterdir()):
+            return candidate
+        if folder == top or top not in folder.parents:
+            return None
+        folder = folder.parent

@@ -9,6 +9,7 @@ formatting. Finding the settings module is :mod:`.layout`'s job (re-exported her
 from __future__ import annotations
 
 import ast
+from functools import partial
 from pathlib import Path
 
 from mtlsguard.findings.model import Location, Unresolved
@@ -46,6 +47,7 @@ from mtlsguard.scan.static.settings_values import (
     copied,
     env_schema,
     is_conditional,
+    path_value,
     removed,
     spliced,
     with_schema_default,
@@ -396,6 +398,9 @@ class _Evaluator:
             return spliced(node, lambda elt: self.value(module, elt))
         if isinstance(node, ast.ListComp | ast.GeneratorExp):
             return comprehension(node, lambda elt: self.value(module, elt))
+        read, resolve = partial(self.value, module), partial(self.tree.dotted_of, module)
+        if (path := path_value(node, module.path, read, resolve)) is not None:
+            return path
         if isinstance(node, ast.Call):
             found = copied(node, lambda elt: self.value(module, elt))
             if found is not None:

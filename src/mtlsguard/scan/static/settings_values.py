@@ -18,7 +18,9 @@ helpers here turn those into plain values; what they cannot follow stays unknown
 from __future__ import annotations
 
 import ast
+import os.path
 from collections.abc import Callable
+from pathlib import Path
 
 from mtlsguard.findings.model import Location
 from mtlsguard.scan.project_model import (
@@ -38,6 +40,7 @@ __all__ = [
     "copied",
     "env_schema",
     "is_conditional",
+    "path_value",
     "removed",
     "spliced",
     "with_schema_default",
@@ -165,3 +168,36 @@ def removed(old: SettingValue, gone: Expr, where: Location, cond: bool) -> Setti
     kept = tuple(item for item in old.value.items if item != gone)
     conditional = cond or old.conditional
     return SettingValue(Seq(kept), where, conditional, additive=not cond and old.additive)
+
+
+_PATH_FUNCTIONS: dict[str, Callable[..., str]] = {
+    "os.path.abspath": os.path.abspath,
+    "os.path.realpath": os.path.realpath,
+    "os.path.normpath": os.path.normpath,
+    "os.path.dirname": os.path.dirname,
+    "os.path.basename": os.path.basename,
+    "os.path.join": os.path.join,
+}
+
+
+def path_value(
+    node: ast.expr, file: Path, value: Value, dotted: Callable[[ast.expr], str | None]
+) -> Expr | None:
+    """``__file__`` and ``os.path`` functions of known strings, as the settings module computes.
+
+    edX ecommerce: ``DJANGO_ROOT = dirname(dirname(abspath(__file__)))``, ``SITE_NAME =
+    basename(DJANGO_ROOT)``, ``ROOT_URLCONF = "{}.urls".format(SITE_NAME)``: the package
+    folder's name is the URLconf's. None for anything else.
+    """
+    if isinstance(node, ast.Name) and node.id == "__file__":
+        return Const(str(file))
+    if not isinstance(node, ast.Call) or node.keywords:
+        return None
+    function = _PATH_FUNCTIONS.get(dotted(node.func) or "")
+    if function is None:
+        return None
+    args = [value(arg) for arg in node.args]
+    texts = [a.value for a in args if isinstance(a, Const) and isinstance(a.value, str)]
+    if not texts or len(texts) != len(args):
+        return None
+    return Const(str(function(*texts)))

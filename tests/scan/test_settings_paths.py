@@ -1,0 +1,99 @@
+"""Settings that compute paths from ``__file__`` (edX ecommerce, Democracy Club's ynr).
+
+ynr's settings put its ``apps`` folder on ``sys.path`` (``sys.path.insert(0, root("apps"))``)
+and include ``parties.urls``, ``candidates.urls``...: the scan looked for them at the root only
+and saw 50 of 341 routes. ecommerce names its URLconf after its package folder
+(``SITE_NAME = basename(dirname(dirname(abspath(__file__))))``, ``ROOT_URLCONF =
+"{}.urls".format(SITE_NAME)``): the scan found no URLconf at all. The twins: without the
+``sys.path`` line the include stays unresolved (reported), and a URLconf read from the
+environment stays unknown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mtlsguard.scan.engine import scan_project
+from tests.scan.projects import write_project
+
+APPS = {
+    "apps/notes/__init__.py": "",
+    "apps/notes/views.py": """\
+        from django.contrib.auth.decorators import login_required
+        from django.http import HttpResponse
+
+
+        @login_required
+        def index(request):
+            return HttpResponse("notes")
+        """,
+    "apps/notes/urls.py": """\
+        from django.urls import path
+
+        from notes import views
+
+        urlpatterns = [path("", views.index)]
+        """,
+    "proj/urls.py": """\
+        from django.urls import include, path
+
+        urlpatterns = [path("notes/", include("notes.urls"))]
+        """,
+}
+
+SYS_PATH = """
+import os
+import sys
+from os.path import abspath, dirname, join
+
+
+def root(*path):
+    return abspath(join(dirname(dirname(abspath(__file__))), *path))
+
+
+sys.path.insert(0, root("apps"))
+"""
+
+
+@pytest.mark.parametrize("added", [True, False])
+def test_a_folder_the_settings_put_on_sys_path_is_searched(tmp_path: Path, added: bool) -> None:
+    root = write_project(tmp_path, APPS, settings_extra=SYS_PATH if added else "")
+    result = scan_project(root)
+    patterns = [route.pattern for route in result.routes]
+    if added:
+        assert patterns == ["notes/"]
+        assert result.unresolved == ()
+    else:
+        assert patterns == []
+        assert [u.item for u in result.unresolved] == ["notes.urls"]
+
+
+NAMED_URLCONF = """
+import os
+from os.path import abspath, basename, dirname
+
+DJANGO_ROOT = dirname(dirname(abspath(__file__)))
+SITE_NAME = basename(dirname(abspath(__file__)))
+ROOT_URLCONF = {urlconf}
+"""
+
+
+@pytest.mark.parametrize(
+    ("urlconf", "found"),
+    [('"{}.urls".format(SITE_NAME)', "proj.urls"), ('os.environ["URLCONF"]', None)],
+)
+def test_a_urlconf_named_after_the_settings_folder(
+    tmp_path: Path, urlconf: str, found: str | None
+) -> None:
+    files = {
+        "app/views.py": "from django.http import HttpResponse\n\n\n"
+        "def home(request):\n    return HttpResponse('hi')\n",
+        "proj/urls.py": "from django.urls import path\n\nfrom app import views\n\n"
+        "urlpatterns = [path('', views.home)]\n",
+    }
+    root = write_project(tmp_path, files, settings_extra=NAMED_URLCONF.format(urlconf=urlconf))
+    result = scan_project(root)
+    assert result.urlconf == found
+    assert [route.pattern for route in result.routes] == ([""] if found else [])
