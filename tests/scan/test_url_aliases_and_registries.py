@@ -126,3 +126,20 @@ def test_a_router_that_takes_over_other_registries_serves_their_viewsets(tmp_pat
     patterns = {route.pattern for route in result.routes}
     assert {"v1/public/notes/", "v1/private/notes/", "v1/private/notes/<pk>/"} <= patterns
     assert protections(result, "v1/private/notes/<pk>/")["DELETE"].authenticated is True
+
+
+def test_a_copied_url_list_serves_the_same_routes(tmp_path: Path) -> None:
+    """edX registrar: ``api/v2/urls.py`` is ``urlpatterns = v1_urlpatterns.copy()``."""
+    files = {
+        "app/views.py": "from django.http import HttpResponse\n\n\n"
+        "def programs(request):\n    return HttpResponse('p')\n",
+        "app/v1.py": "from django.urls import path\n\nfrom app import views\n\n"
+        "urlpatterns = [path('programs/', views.programs)]\n",
+        "app/v2.py": "from app.v1 import urlpatterns as v1_urlpatterns\n\n"
+        "urlpatterns = v1_urlpatterns.copy()\n",
+        "proj/urls.py": "from django.urls import include, path\n\n"
+        "urlpatterns = [path('v1/', include('app.v1')), path('v2/', include('app.v2'))]\n",
+    }
+    result = scan(tmp_path, files)
+    assert result.unresolved == ()
+    assert sorted(route.pattern for route in result.routes) == ["v1/programs/", "v2/programs/"]

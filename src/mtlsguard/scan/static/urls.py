@@ -285,6 +285,8 @@ class UrlConfWalker(FactoryWalker):
                 self._listed(module, node, scope, short)
             elif self._path_func(module, node.func):
                 self._entry(module, node, scope)
+            elif short == "copy" and isinstance(node.func, ast.Attribute) and not node.args:
+                self._patterns(module, node.func.value, scope)  # v1_urlpatterns.copy()
             else:
                 self._call_patterns(module, node, scope, skip_self=skip_self)
         else:
