@@ -10,7 +10,9 @@ Now a removal of a known item keeps the rest of the list, and such a middleware 
 since anyone who reaches the app without the proxy can send the header and name the user they
 like, MG301 reports the middleware (it never checks the peer). The twins: a removal of the
 login middleware itself leaves no wall, a middleware that signs in only callers who send the
-header is no wall, and a bearer token looked up by its key is a wall but names nobody (no MG301).
+header is no wall, a bearer token looked up by its key is a wall but names nobody (no MG301),
+and a client-certificate header stays what it was, a certificate gate (MG102): a certificate
+is no application login.
 """
 
 from __future__ import annotations
@@ -41,6 +43,14 @@ HOOKS = {
         if not token:
             return HttpResponse(status=401)
         request.user = Token.objects.get(key=token).user
+        return self.get_response(request)
+""",
+    "CertificateHeader": """
+    def __call__(self, request):
+        dn = request.META.get("HTTP_X_SSL_CLIENT_S_DN")
+        if not dn:
+            return HttpResponse(status=403)
+        request.user = User.objects.get(username=dn)
         return self.get_response(request)
 """,
     "OptionalHeader": """
@@ -141,3 +151,11 @@ def test_signing_in_only_callers_who_send_the_header_is_no_wall(tmp_path: Path) 
 def test_a_wall_removed_under_a_condition_no_longer_counts(tmp_path: Path, hook: str) -> None:
     result = _scan(tmp_path, hook, removed="PROXY_AUTH")
     assert all(p.authenticated is False for p in protections(result, "notes/").values())
+
+
+def test_a_certificate_header_middleware_stays_a_certificate_gate(tmp_path: Path) -> None:
+    result = _scan(tmp_path, "CertificateHeader")
+    assert all(p.authenticated is False for p in protections(result, "notes/").values())
+    rules = {f.rule_id for f in result.findings if f.view in ("app.views.notes", None)}
+    assert "MG102" in {f.rule_id for f in result.findings}, rules
+    assert "MG301" in {f.rule_id for f in result.findings}

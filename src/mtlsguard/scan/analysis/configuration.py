@@ -184,7 +184,8 @@ class _MiddlewareGates:
             passes = facts.login_paths == _NEVER_REFUSES
             # ``if email is None: return 401`` then ``request.user = ...``: the caller is signed
             # in from a header the proxy sets (MG301 says whether a client could send it too).
-            header = bool(facts.capabilities.header_sign_in[0])
+            # A certificate header stays a certificate gate (MG102): the certificate is no login.
+            header = bool(facts.capabilities.header_sign_in[0]) and not facts.cert_keys
             own = (facts.auth_guard or wraps or header) and not passes
             guard = guard or own or _helper_guard(project, cls, facts)
             partial = partial or (facts.path_dependent and not passes)
