@@ -111,8 +111,9 @@ def _name_hints(walk: FunctionWalk, nodes: list[ast.Name]) -> None:
             walk.hints.add("denied")
         elif "trusted" in node.id.lower():
             walk.hints.add("trusted")
-        elif "perm" in node.id:
-            walk.hints.add("auth")  # has_perm(request.user, "app.codename"): a project helper
+        elif "perm" in node.id or "group" in node.id.lower():
+            # has_perm(request.user, "app.codename"), user_in_group(request.user, NAME): helpers
+            walk.hints.add("auth")
 
 
 @collects(ast.Constant)

@@ -46,8 +46,37 @@ def _global_permission_test(test: ast.expr) -> bool:
                 and len(n.args) + len(n.keywords) == 1
             )
             or _permission_helper(n)
+            or _group_membership(n)
         )
         for n in walking.walk(test)
+    )
+
+
+def _group_membership(call: ast.Call) -> bool:
+    """A role over no object: the user's Django groups.
+
+    ``request.user.groups.filter(name="editors").exists()``, or a helper named for groups given
+    the user and a group (ynr's ``user_in_group(request.user, self.required_group_name)``).
+    """
+    func = call.func
+    if isinstance(func, ast.Name):
+        return (
+            "group" in func.id.lower()
+            and len(call.args) == 2
+            and any(_names_user(arg) for arg in call.args)
+        )
+    node: ast.expr = func
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Attribute) and node.attr == "groups" and _names_user(node.value):
+            return True
+        node = node.value if isinstance(node, ast.Attribute) else node.func
+    return False
+
+
+def _names_user(node: ast.expr) -> bool:
+    """``request.user``, ``self.request.user`` or a name ``user``."""
+    return (isinstance(node, ast.Attribute) and node.attr == "user") or (
+        isinstance(node, ast.Name) and node.id == "user"
     )
 
 
