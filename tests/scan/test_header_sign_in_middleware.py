@@ -53,6 +53,46 @@ HOOKS = {
         request.user = User.objects.get(username=dn)
         return self.get_response(request)
 """,
+    # Red-team cases: a user id is an identity too; a swallowed lookup, a hand-on to the next
+    # layer and a default that is never missing make no wall.
+    "UserIdHeader": """
+    def __call__(self, request):
+        user_id = request.headers.get("X-User-Id")
+        if not user_id:
+            return HttpResponse(status=401)
+        request.user = User.objects.get(pk=user_id)
+        return self.get_response(request)
+""",
+    "SwallowedKey": """
+    def __call__(self, request):
+        key = request.headers.get("X-Api-Key")
+        if not key:
+            return HttpResponse(status=401)
+        try:
+            request.user = Token.objects.get(key=key).user
+        except Token.DoesNotExist:
+            pass
+        return self.get_response(request)
+""",
+    "HandsOn": """
+    def __call__(self, request):
+        email = request.META.get(settings.OPENIDC_EMAIL_HEADER)
+        if not email:
+            return self.process(request)
+        request.user = User.objects.get(email=email)
+        return self.get_response(request)
+
+    def process(self, request):
+        return self.get_response(request)
+""",
+    "NeverMissing": """
+    def __call__(self, request):
+        email = request.META.get(settings.OPENIDC_EMAIL_HEADER, "")
+        if email is None:
+            return HttpResponse(status=401)
+        request.user = User.objects.get(email=email)
+        return self.get_response(request)
+""",
     "OptionalHeader": """
     def __call__(self, request):
         email = request.META.get(settings.OPENIDC_EMAIL_HEADER)
@@ -131,7 +171,7 @@ def test_an_identity_header_middleware_is_a_wall_that_mg301_reports(tmp_path: Pa
     mg301 = [f for f in result.findings if f.rule_id == "MG301"]
     assert [f.view for f in mg301] == ["app.middleware.ProxyAuthMiddleware"]
     assert "settings.OPENIDC_EMAIL_HEADER" in mg301[0].evidence
-    assert "signed in" in mg301[0].evidence
+    assert "signs the caller in" in mg301[0].evidence
 
 
 def test_a_bearer_token_middleware_is_a_wall_that_names_nobody(tmp_path: Path) -> None:
@@ -142,9 +182,20 @@ def test_a_bearer_token_middleware_is_a_wall_that_names_nobody(tmp_path: Path) -
     assert "MG301" not in {f.rule_id for f in result.findings}
 
 
-def test_signing_in_only_callers_who_send_the_header_is_no_wall(tmp_path: Path) -> None:
-    result = _scan(tmp_path, "OptionalHeader")
+@pytest.mark.parametrize("hook", ["OptionalHeader", "SwallowedKey", "HandsOn", "NeverMissing"])
+def test_a_hook_that_lets_callers_without_the_header_through_is_no_wall(
+    tmp_path: Path, hook: str
+) -> None:
+    result = _scan(tmp_path, hook)
     assert all(p.authenticated is False for p in protections(result, "notes/").values())
+    assert [f.rule_id for f in result.findings if f.view == "app.views.notes"] == ["MG101"]
+
+
+def test_a_user_id_header_is_an_identity_mg301_reports(tmp_path: Path) -> None:
+    result = _scan(tmp_path, "UserIdHeader")
+    assert [f.view for f in result.findings if f.rule_id == "MG301"] == [
+        "app.middleware.ProxyAuthMiddleware"
+    ]
 
 
 @pytest.mark.parametrize("hook", ["IdentityHeader", "BearerToken"])

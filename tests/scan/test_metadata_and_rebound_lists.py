@@ -27,7 +27,7 @@ from rest_framework import permissions
 class RBACPermission(permissions.BasePermission):
     def has_permission(self, request, view):
         raw_action = getattr(view, "raw_action", request.method)
-        if raw_action in [{shortcut}]:
+        if raw_action in [{shortcut}] or getattr(view, "action", None) in [{shortcut}]:
             return True
         if not request.user or request.user.is_anonymous:
             return False
@@ -70,7 +70,7 @@ REST_FRAMEWORK = {"DEFAULT_PERMISSION_CLASSES": ["app.permissions.RBACPermission
 
 @pytest.mark.parametrize(
     ("shortcut", "open_reads"),
-    [('"metadata", "OPTIONS"', False), ('"GET", "OPTIONS"', True)],
+    [('"metadata", "OPTIONS"', False), ('"GET", "OPTIONS"', True), ('"OPTIONS", "list"', True)],
 )
 def test_a_metadata_shortcut_opens_no_reads(
     tmp_path: Path, shortcut: str, open_reads: bool
@@ -132,3 +132,24 @@ def test_a_list_rebound_around_itself_mounts_the_earlier_list(tmp_path: Path) ->
     patterns = sorted(route.pattern for route in result.routes)
     assert patterns == ["perms/user-groups/<uuid:pk>/assets/", "perms/users/<str:user>/assets/"]
     assert result.unresolved == ()
+
+
+def test_what_was_added_to_a_rebound_list_is_mounted_too(tmp_path: Path) -> None:
+    """Red-team case: ``urlpatterns.append(c)`` before ``urlpatterns = [path("api/",
+    include(urlpatterns)), b]`` serves ``api/c/`` too."""
+    files = {
+        "app/views.py": "from django.http import HttpResponse\n\n\n"
+        "def page(request):\n    return HttpResponse('p')\n",
+        "proj/urls.py": """\
+            from django.urls import include, path
+
+            from app import views
+
+            urlpatterns = [path("a/", views.page)]
+            urlpatterns.append(path("c/", views.page))
+            urlpatterns = [path("api/", include(urlpatterns)), path("b/", views.page)]
+            """,
+    }
+    result = scan(tmp_path, files)
+    patterns = {route.pattern for route in result.routes}
+    assert {"api/a/", "api/c/", "b/"} <= patterns

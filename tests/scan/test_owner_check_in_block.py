@@ -76,3 +76,40 @@ def test_an_owner_check_decided_inside_a_block(
     result = scan(tmp_path, files)
     mg104 = [f for f in result.findings if f.rule_id == "MG104" and f.view == "app.views.NoteEdit"]
     assert bool(mg104) is reported, mg104
+
+
+def test_a_block_whose_last_test_does_not_refuse_checks_nothing(tmp_path: Path) -> None:
+    """Red-team case: the note is saved first; the ``if`` only notifies; the redirect after the
+    block is no refusal of the edit."""
+    files = {
+        "app/models.py": OWNED_NOTE_MODELS,
+        "app/notify.py": "def notify(user, text):\n    pass\n",
+        "app/views.py": """\
+            from django.contrib.auth.decorators import login_required
+            from django.db import transaction
+            from django.shortcuts import get_object_or_404, redirect
+
+            from app.models import Note
+            from app.notify import notify
+
+
+            @login_required
+            def edit_note(request, pk):
+                with transaction.atomic():
+                    note = get_object_or_404(Note, pk=pk)
+                    note.text = request.POST["text"]
+                    note.save()
+                    if note.owner != request.user:
+                        notify(note.owner, "your note was edited")
+                return redirect("/notes/")
+            """,
+        "proj/urls.py": """\
+            from django.urls import path
+
+            from app import views
+
+            urlpatterns = [path("notes/<int:pk>/edit/", views.edit_note)]
+            """,
+    }
+    result = scan(tmp_path, files)
+    assert [f.rule_id for f in result.findings if f.view == "app.views.edit_note"] == ["MG104"]

@@ -97,3 +97,27 @@ def test_a_urlconf_named_after_the_settings_folder(
     result = scan_project(root)
     assert result.urlconf == found
     assert [route.pattern for route in result.routes] == ([""] if found else [])
+
+
+def test_a_test_suites_sys_path_folder_is_not_searched(tmp_path: Path) -> None:
+    """Red-team case: only the settings a deployment runs count, not a test suite's stubs."""
+    files = {
+        "proj/urls.py": """\
+            from django.urls import include, path
+
+            urlpatterns = [path("billing/", include("billing.urls"))]
+            """,
+        "tests/__init__.py": "",
+        "tests/settings.py": """\
+            import os
+            import sys
+
+            from proj.settings import *  # noqa: F403
+
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "stubs"))
+            """,
+        "tests/stubs/billing/__init__.py": "",
+        "tests/stubs/billing/urls.py": "urlpatterns = []\n",
+    }
+    result = scan_project(write_project(tmp_path, files))
+    assert [u.item for u in result.unresolved] == ["billing.urls"]

@@ -15,6 +15,7 @@ from mtlsguard.scan import walking
 from mtlsguard.scan.facts.collectors import AUTH_ATTRS
 from mtlsguard.scan.facts.syntax import (
     FunctionNode,
+    compared_strings,
     mentions_attr,
     mentions_user,
     mentions_user_data,
@@ -372,14 +373,15 @@ def cert_guard(
 def safe_methods_shortcut(func: FunctionNode) -> bool:
     """``if request.method in SAFE_METHODS: return True`` (read access for anybody).
 
-    A shortcut for ``OPTIONS`` alone (JumpServer's ``if raw_action in ["metadata", "OPTIONS"]:
-    return True``) lets everybody read DRF's metadata, not the records: no read shortcut.
+    ``OPTIONS`` alone (JumpServer's ``raw_action in ["metadata", "OPTIONS"]``) opens no record.
     """
     for node in own_nodes(func):
         if not isinstance(node, ast.If):
             continue
-        named = set(strings(node.test)) & SAFE_METHODS
-        if "SAFE_METHODS" in ast.unparse(node.test) or named - {"OPTIONS"}:
+        compared = compared_strings(node.test)
+        metadata_only = bool(compared) and compared <= {"OPTIONS", "metadata"}
+        named = set(strings(node.test)) & SAFE_METHODS and not metadata_only
+        if "SAFE_METHODS" in ast.unparse(node.test) or named:
             for stmt in node.body:
                 if (
                     isinstance(stmt, ast.Return)

@@ -108,7 +108,10 @@ def _checked_names(func: FunctionNode, nodes: list[ast.AST], aliases: set[str]) 
             )
             if not via and not _ownership_test(stmt.test, aliases):
                 continue
-            after = body[index + 1] if index + 1 < len(body) else following.get(id(body))
+            # After a block: only when the if itself hands on (``if ok: return super()...``)
+            exits = bool(stmt.body) and isinstance(stmt.body[-1], ast.Return | ast.Raise)
+            after = body[index + 1] if index + 1 < len(body) else None
+            after = following.get(id(body)) if after is None and exits else after
             if any(denies(s) for s in stmt.body + stmt.orelse) or (
                 after is not None and denies(after)
             ):

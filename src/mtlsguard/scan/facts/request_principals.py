@@ -190,7 +190,9 @@ def _credential_test(test: ast.expr, sent: set[str]) -> bool:
     return _presented(test) and not isinstance(test, ast.UnaryOp)
 
 
-_IDENTITY_KEYWORDS = frozenset({"username", "email", "username__iexact", "email__iexact"})
+_SECRET_KEYWORDS = frozenset({"key", "token", "secret", "api_key", "key__exact", "token__exact"})
+"""Lookup keywords that check a value the caller presents against a stored secret."""
+_RESPONSES = frozenset({"redirect", "redirect_to_login", "render", "Response"})
 
 
 def header_sign_in(func: FunctionNode) -> tuple[str, bool]:
@@ -200,8 +202,10 @@ def header_sign_in(func: FunctionNode) -> tuple[str, bool]:
     OPENIDC_EMAIL_HEADER, ...)``, ``if email is None: return HttpResponse(status=401)``, then
     ``request.user = User.objects.get(username=email)``: a login wall whose identity the proxy
     in front asserts. Returns the header as written (``""`` if the hook is no such wall) and
-    whether its value names the user (a ``username``/``email`` lookup: anyone who reaches the
-    app without the proxy names whom they like) rather than being a secret looked up.
+    whether the header names the user: anything but a stored secret looked up with ``.get()``
+    by its value (``Token.objects.get(key=token)``) is a value any client that reaches the app
+    without the proxy may send (a user id, an e-mail, any value at all), which MG301 reports.
+    A sign-in whose failed lookup is swallowed (``except ...: pass``) signs nobody in: no wall.
     """
     if func.name not in MIDDLEWARE_HOOKS:
         return "", False
@@ -217,24 +221,49 @@ def header_sign_in(func: FunctionNode) -> tuple[str, bool]:
             if missing and stmt.body and _refusal(stmt.body[-1]):
                 refused = missing
         elif refused and _signs_in(stmt):
+            if _swallowed(stmt):
+                return "", False
             value = sent[refused]
             header = value.args[0] if isinstance(value, ast.Call) and value.args else value
-            identity = any(
-                isinstance(node, ast.keyword)
-                and node.arg in _IDENTITY_KEYWORDS
-                and isinstance(node.value, ast.Name)
-                and node.value.id == refused
-                for node in walking.walk(func)
-            )
-            return ast.unparse(header), identity
+            return ast.unparse(header), not _secret_lookup(func, refused)
     return "", False
 
 
+def _secret_lookup(func: FunctionNode, name: str) -> bool:
+    """``Token.objects.get(key=name)`` (or ``get_object_or_404``): ``name`` is checked."""
+    return any(
+        isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Attribute) and node.func.attr == "get")
+            or (isinstance(node.func, ast.Name) and node.func.id == "get_object_or_404")
+        )
+        and any(
+            kw.arg in _SECRET_KEYWORDS and isinstance(kw.value, ast.Name) and kw.value.id == name
+            for kw in node.keywords
+        )
+        for node in walking.walk(func)
+    )
+
+
+def _swallowed(stmt: ast.stmt) -> bool:
+    """A ``try`` one of whose handlers neither returns nor raises (the request goes on)."""
+    return isinstance(stmt, ast.Try) and any(
+        not handler.body or not isinstance(handler.body[-1], ast.Return | ast.Raise)
+        for handler in stmt.handlers
+    )
+
+
 def _missing(test: ast.expr, sent: dict[str, ast.expr]) -> str:
-    """``not value`` / ``value is None`` over a sent value: its name (``""`` otherwise)."""
+    """``not value`` / ``value is None`` over a sent value that may be missing: its name.
+
+    A default that is never missing (``request.META.get("HTTP_X_EMAIL", "")`` tested with
+    ``is None``, ``.get("HTTP_X_EMAIL", "anonymous")`` with ``not``) refuses nobody: ``""``.
+    """
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test = test.operand
-        return test.id if isinstance(test, ast.Name) and test.id in sent else ""
+        name = test.operand.id if isinstance(test.operand, ast.Name) else ""
+        default = _default(sent[name]) if name in sent else None
+        truthy = isinstance(default, ast.Constant) and bool(default.value)
+        return name if name in sent and not truthy else ""
     if (
         isinstance(test, ast.Compare)
         and len(test.ops) == 1
@@ -244,18 +273,29 @@ def _missing(test: ast.expr, sent: dict[str, ast.expr]) -> str:
         and isinstance(test.comparators[0], ast.Constant)
         and test.comparators[0].value is None
     ):
-        return test.left.id
+        default = _default(sent[test.left.id])
+        never = isinstance(default, ast.Constant) and default.value is not None
+        return "" if never else test.left.id
     return ""
 
 
+def _default(value: ast.expr) -> ast.expr | None:
+    """The default of ``request.META.get(name, default)`` (None when there is none)."""
+    if isinstance(value, ast.Call) and len(value.args) > 1:
+        return value.args[1]
+    return None
+
+
 def _refusal(stmt: ast.stmt) -> bool:
-    """``raise ...`` or ``return <a response>`` that is not the next layer's."""
+    """``raise ...`` or ``return`` of a response the hook builds (not the next layer's)."""
     if isinstance(stmt, ast.Raise):
         return True
     value = stmt.value if isinstance(stmt, ast.Return) else None
-    return isinstance(value, ast.Call) and not (
-        isinstance(value.func, ast.Attribute) and value.func.attr == "get_response"
-    )
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in _RESPONSES or name.endswith("Response") or name.startswith("HttpResponse")
 
 
 def _signs_in(stmt: ast.stmt) -> bool:

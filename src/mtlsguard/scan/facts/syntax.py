@@ -13,6 +13,7 @@ __all__ = [
     "REQUEST_PRINCIPALS",
     "FunctionNode",
     "bound_names",
+    "compared_strings",
     "is_request",
     "is_request_user",
     "keep_own_nodes",
@@ -140,6 +141,19 @@ def strings(node: ast.AST) -> Iterator[str]:
     for sub in walking.walk(node):
         if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
             yield sub.value
+
+
+def compared_strings(test: ast.expr) -> set[str]:
+    """Strings a comparison in ``test`` compares with (``x in ("list", "OPTIONS")``)."""
+    found: set[str] = set()
+    for node in walking.walk(test):
+        if isinstance(node, ast.Compare):
+            for side in (node.left, *node.comparators):
+                items = side.elts if isinstance(side, ast.List | ast.Tuple | ast.Set) else [side]
+                found.update(
+                    i.value for i in items if isinstance(i, ast.Constant) and type(i.value) is str
+                )
+    return found
 
 
 def is_request(node: ast.expr) -> bool:

@@ -93,7 +93,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 trusted = trusted or meth.facts.trusted_proxy_check
                 header, names_user = meth.facts.capabilities.header_sign_in
                 if names_user:
-                    keys.append(f"{header} (the user it names is signed in)")
+                    keys.append(f"{header} (it signs the caller in from it)")
         if not keys:
             keys.extend(_forwarded_remote_user(ctx, cls))
         if not keys or trusted:

@@ -192,7 +192,13 @@ def discover(root: Path) -> ProjectLayout:
     if (root / "src").is_dir():
         roots.append(root / "src")
     roots.append(root)
+    # Only the entry points and the settings they name (else any but a test's or an example's).
+    declared = [module for rank, module, _ in named if rank < _CONFIG_PREFERENCE]
+    resolved = [p.resolve() for p in roots]
     for path in [*entries, *settings]:
+        dotted = dotted_for(path, resolved) if path not in entries else ""
+        if dotted is None or (dotted and not _deployed(dotted, declared)):
+            continue
         roots.extend(added_paths(path, root))
     layout.search_roots = list(dict.fromkeys(p.resolve() for p in roots))
     for _rank, module, where in sorted(named, key=lambda n: n[:2]):
@@ -200,6 +206,23 @@ def discover(root: Path) -> ProjectLayout:
         layout.declared_in.setdefault(module, _relative(where, root))
     layout.settings_files = settings
     return layout
+
+
+_NOT_DEPLOYED = frozenset({"tests", "test", "testing", "example", "examples", "docs", "stubs"})
+
+
+def _deployed(dotted: str, declared: list[str]) -> bool:
+    """The settings module ``dotted`` may be the one a deployment runs.
+
+    One an entry point names, or a module of its package; when none is named, any but a test
+    suite's, an example's or the documentation's.
+    """
+    if declared:
+        packages = {m.rsplit(".", 1)[0] if "." in m else m for m in declared}
+        return any(dotted == m or dotted.startswith(m + ".") for m in declared) or any(
+            dotted.startswith(p + ".") for p in packages
+        )
+    return not _NOT_DEPLOYED.intersection(dotted.split("."))
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -337,8 +337,9 @@ class UrlConfWalker(FactoryWalker):
 
     def _named_patterns(self, module: ParsedModule, node: ast.expr, scope: UrlScope) -> None:
         earlier = earlier_binding(module, node)  # ``x = [path("a/", include(x))]``: x before
-        if earlier is not None:
-            return self._patterns(module, earlier, scope.deeper(module.location(node)))
+        if earlier is not None and isinstance(node, ast.Name):  # with x.append(), x += (a superset)
+            self._patterns(module, earlier, scope.deeper(module.location(node)))
+            return self._extended(module, node.id, scope.deeper(module.location(node)))
         dotted = self.tree.dotted_of(module, node)
         if dotted is None:
             self._note("urlpatterns", excerpt(node), NOT_STATIC, module.location(node))
