@@ -41,6 +41,10 @@ BASE = SETTINGS.replace("{name}", "LoginRequiredMiddleware") + "MIDDLEWARE = lis
         "_drop = print\n_drop(items=MIDDLEWARE)\n",
         "MIDDLEWARE.__delitem__(2)\n",
         "def _drop():\n    global MIDDLEWARE\n    MIDDLEWARE = []\n",
+        # round 14 (red team): a lower-case copy the wall is removed from, assigned back
+        '_mw_list = list(MIDDLEWARE)\n_mw_list.remove("app.mw.LoginRequiredMiddleware")\n'
+        "MIDDLEWARE = _mw_list\n",
+        "_mw_list = list(MIDDLEWARE)\n_mw_list.pop()\nMIDDLEWARE = _mw_list\n",
     ],
 )
 def test_a_mutated_middleware_list_protects_nothing(tmp_path: Path, mutation: str) -> None:

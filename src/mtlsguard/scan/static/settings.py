@@ -43,10 +43,12 @@ from mtlsguard.scan.static.settings_handoffs import (
 )
 from mtlsguard.scan.static.settings_values import (
     ENV_SCHEMAS,
+    LOCAL_MUTATIONS,
     comprehension,
     copied,
     env_schema,
     is_conditional,
+    mutated_local,
     path_value,
     removed,
     spliced,
@@ -284,15 +286,9 @@ class _Evaluator:
         if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
             return
         name = func.value.id
-        if name in self.locals and func.attr in ("append", "insert", "extend") and call.args:
-            current = self.locals[name]
-            added = self.value(module, call.args[-1])
-            grown = added.items if isinstance(added, Seq) else (Unknown("extend"),)
-            items = grown if func.attr == "extend" else (added,)
-            if func.attr == "insert" and isinstance(current, Seq):
-                self.locals[name] = Seq((*items, *current.items))
-            elif isinstance(current, Seq):
-                self.locals[name] = _append(current, items)
+        if name in self.locals and func.attr in LOCAL_MUTATIONS:
+            args = [self.value(module, arg) for arg in call.args]
+            self.locals[name] = mutated_local(self.locals[name], func.attr, args)
             return
         old = self.values.get(name)
         if old is None:

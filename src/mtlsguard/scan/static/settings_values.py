@@ -36,10 +36,12 @@ from mtlsguard.scan.project_model import (
 
 __all__ = [
     "ENV_SCHEMAS",
+    "LOCAL_MUTATIONS",
     "comprehension",
     "copied",
     "env_schema",
     "is_conditional",
+    "mutated_local",
     "path_value",
     "removed",
     "spliced",
@@ -201,3 +203,38 @@ def path_value(
     if not texts or len(texts) != len(args):
         return None
     return Const(str(function(*texts)))
+
+
+LOCAL_MUTATIONS = frozenset(
+    {"append", "insert", "extend", "remove", "discard", "pop", "clear", "reverse", "sort"}
+)
+"""List methods of a lower-case local of the settings module (``middleware = [...]``)."""
+
+
+def mutated_local(current: Expr, method: str, args: list[Expr]) -> Expr:
+    """The local list ``current`` after ``current.<method>(*args)``.
+
+    ``append``/``insert``/``extend`` add what they are given; ``remove``/``discard`` of a known
+    string leave the rest (``_middleware.remove("...LoginRequiredMiddleware")`` before
+    ``MIDDLEWARE = _middleware``: the login wall is gone); ``sort``/``reverse`` keep the items;
+    anything else (``pop()``, ``clear()``, a removal of what the scan cannot tell) leaves a list
+    the scan does not know.
+    """
+    if not isinstance(current, Seq):
+        return (
+            current
+            if method in ("append", "insert", "extend", "sort", "reverse")
+            else (Unknown(f".{method}()"))
+        )
+    if method in ("sort", "reverse"):
+        return current
+    if method in ("append", "insert", "extend") and args:
+        added = args[-1]
+        grown = added.items if isinstance(added, Seq) else (Unknown("extend"),)
+        items = grown if method == "extend" else (added,)
+        return Seq((*items, *current.items)) if method == "insert" else Seq(current.items + items)
+    if method in ("remove", "discard") and len(args) == 1:
+        gone = args[0]
+        if isinstance(gone, Const) and type(gone.value) is str:
+            return Seq(tuple(item for item in current.items if item != gone))
+    return Unknown(f".{method}()")
