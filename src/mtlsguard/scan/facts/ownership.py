@@ -233,39 +233,41 @@ def _testers(nodes: list[ast.AST], aliases: set[str]) -> dict[str, set[str]]:
     """
     testers: dict[str, set[str]] = {}
     for node in nodes:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Compare):
-            # ``is_author = self.object.author == request.user`` (zds-site's PostEdit)
-            sides = [node.value.left, *node.value.comparators]
-            if any(_refers_to_user(side, aliases) for side in sides):
-                others = [side for side in sides if not _refers_to_user(side, aliases)]
-                objects = set().union(*(_self_attributes(side) for side in others)) | {
-                    n.id
-                    for side in others
-                    for n in walking.walk(side)
-                    if isinstance(n, ast.Name) and n.id not in aliases and n.id != "self"
-                }
-                for target in node.targets:
-                    if isinstance(target, ast.Name) and objects:
-                        testers[target.id] = objects
+        if not isinstance(node, ast.Assign):
             continue
-        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
-            continue
-        call = node.value
-        args = [*call.args, *(kw.value for kw in call.keywords)]
-        if not any(_refers_to_user(a, aliases) for a in args):
-            continue
-        objects = {
-            n.id
-            for part in [call.func, *args]
-            for n in walking.walk(part)
-            if isinstance(n, ast.Name) and n.id not in aliases and n.id not in ("request", "self")
-        }
-        if isinstance(call.func, ast.Name):
-            objects.discard(call.func.id)
+        objects = _tested_objects(node.value, aliases)
         for target in node.targets:
             if isinstance(target, ast.Name) and objects:
                 testers[target.id] = objects
     return testers
+
+
+def _tested_objects(value: ast.expr, aliases: set[str]) -> set[str]:
+    """What a test of the user assigned to a local asks about (empty if it is no such test).
+
+    A call given the user (its callee and arguments), or a comparison with the user (its other
+    sides: ``is_author = self.object.author == request.user``, zds-site's ``PostEdit``).
+    """
+    if isinstance(value, ast.Compare):
+        sides = [value.left, *value.comparators]
+        parts = [side for side in sides if not _refers_to_user(side, aliases)]
+        found = set().union(*(_self_attributes(part) for part in parts))
+    elif isinstance(value, ast.Call):
+        sides = [*value.args, *(kw.value for kw in value.keywords)]
+        parts, found = [value.func, *sides], set()
+    else:
+        return set()
+    if not any(_refers_to_user(side, aliases) for side in sides):
+        return set()
+    found |= {
+        n.id
+        for part in parts
+        for n in walking.walk(part)
+        if isinstance(n, ast.Name) and n.id not in aliases and n.id not in ("request", "self")
+    }
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        found.discard(value.func.id)
+    return found
 
 
 def _asserted(nodes: list[ast.AST], aliases: set[str]) -> set[str]:

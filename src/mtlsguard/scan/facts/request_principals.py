@@ -24,13 +24,14 @@ import ast
 from collections.abc import Callable, Iterator
 
 from mtlsguard.scan import walking
-from mtlsguard.scan.facts.guards import guard_blocks
+from mtlsguard.scan.facts.guards import denies, guard_blocks
 from mtlsguard.scan.facts.syntax import (
     FunctionNode,
     is_request,
     is_request_user,
     returned_wrappers,
 )
+from mtlsguard.scan.knowledge import SECRET_FIELDS
 
 __all__ = [
     "CREDENTIAL_SOURCES",
@@ -190,11 +191,6 @@ def _credential_test(test: ast.expr, sent: set[str]) -> bool:
     return _presented(test) and not isinstance(test, ast.UnaryOp)
 
 
-_SECRET_KEYWORDS = frozenset({"key", "token", "secret", "api_key", "key__exact", "token__exact"})
-"""Lookup keywords that check a value the caller presents against a stored secret."""
-_RESPONSES = frozenset({"redirect", "redirect_to_login", "render", "Response"})
-
-
 def header_sign_in(func: FunctionNode) -> tuple[str, bool]:
     """A middleware hook that refuses a request without a header and signs the caller in from it.
 
@@ -218,7 +214,7 @@ def header_sign_in(func: FunctionNode) -> tuple[str, bool]:
                     sent[target.id] = stmt.value
         elif isinstance(stmt, ast.If) and not refused:
             missing = _missing(stmt.test, sent)
-            if missing and stmt.body and _refusal(stmt.body[-1]):
+            if missing and stmt.body and denies(stmt.body[-1]):
                 refused = missing
         elif refused and _signs_in(stmt):
             if _swallowed(stmt):
@@ -238,11 +234,17 @@ def _secret_lookup(func: FunctionNode, name: str) -> bool:
             or (isinstance(node.func, ast.Name) and node.func.id == "get_object_or_404")
         )
         and any(
-            kw.arg in _SECRET_KEYWORDS and isinstance(kw.value, ast.Name) and kw.value.id == name
+            _secret_keyword(kw.arg) and isinstance(kw.value, ast.Name) and kw.value.id == name
             for kw in node.keywords
         )
         for node in walking.walk(func)
     )
+
+
+def _secret_keyword(arg: str | None) -> bool:
+    """``key=``, ``api_key=``, ``token__exact=``: a field holding a stored secret."""
+    field = (arg or "").removesuffix("__exact")
+    return field in SECRET_FIELDS or field == "key" or field.endswith(("_key", "_token"))
 
 
 def _swallowed(stmt: ast.stmt) -> bool:
@@ -284,18 +286,6 @@ def _default(value: ast.expr) -> ast.expr | None:
     if isinstance(value, ast.Call) and len(value.args) > 1:
         return value.args[1]
     return None
-
-
-def _refusal(stmt: ast.stmt) -> bool:
-    """``raise ...`` or ``return`` of a response the hook builds (not the next layer's)."""
-    if isinstance(stmt, ast.Raise):
-        return True
-    value = stmt.value if isinstance(stmt, ast.Return) else None
-    if not isinstance(value, ast.Call):
-        return False
-    func = value.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return name in _RESPONSES or name.endswith("Response") or name.startswith("HttpResponse")
 
 
 def _signs_in(stmt: ast.stmt) -> bool:

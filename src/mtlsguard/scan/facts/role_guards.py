@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import guard_blocks, is_negative
-from mtlsguard.scan.facts.syntax import FunctionNode, is_request, own_nodes
+from mtlsguard.scan.facts.syntax import FunctionNode, is_request, is_request_user, own_nodes
 
 __all__ = ["admin_role", "role_branch_lines", "role_guard"]
 
@@ -74,10 +74,8 @@ def _group_membership(call: ast.Call) -> bool:
 
 
 def _names_user(node: ast.expr) -> bool:
-    """``request.user``, ``self.request.user`` or a name ``user``."""
-    return (isinstance(node, ast.Attribute) and node.attr == "user") or (
-        isinstance(node, ast.Name) and node.id == "user"
-    )
+    """``request.user``, ``self.request.user`` or a name ``user`` (not another record's user)."""
+    return is_request_user(node) or (isinstance(node, ast.Name) and node.id == "user")
 
 
 def _permission_helper(call: ast.Call) -> bool:

@@ -192,14 +192,15 @@ def discover(root: Path) -> ProjectLayout:
     if (root / "src").is_dir():
         roots.append(root / "src")
     roots.append(root)
-    # Only the entry points and the settings they name (else any but a test's or an example's).
+    # The entry points, and the settings a deployment may run (not a test's or an example's).
     declared = [module for rank, module, _ in named if rank < _CONFIG_PREFERENCE]
     resolved = [p.resolve() for p in roots]
-    for path in [*entries, *settings]:
-        dotted = dotted_for(path, resolved) if path not in entries else ""
-        if dotted is None or (dotted and not _deployed(dotted, declared)):
-            continue
-        roots.extend(added_paths(path, root))
+    for entry in entries:
+        roots.extend(added_paths(entry, root))
+    for path in settings:
+        dotted = dotted_for(path, resolved)
+        if dotted is not None and _deployed(dotted, declared):
+            roots.extend(added_paths(path, root))
     layout.search_roots = list(dict.fromkeys(p.resolve() for p in roots))
     for _rank, module, where in sorted(named, key=lambda n: n[:2]):
         layout.settings_modules.append(module)
@@ -214,15 +215,16 @@ _NOT_DEPLOYED = frozenset({"tests", "test", "testing", "example", "examples", "d
 def _deployed(dotted: str, declared: list[str]) -> bool:
     """The settings module ``dotted`` may be the one a deployment runs.
 
-    One an entry point names, or a module of its package; when none is named, any but a test
-    suite's, an example's or the documentation's.
+    Never a test suite's, an example's or the documentation's; when an entry point names a
+    settings module, only that one, a module of it, or a sibling in its settings package
+    (``proj.settings.base`` beside a named ``proj.settings.production``).
     """
-    if declared:
-        packages = {m.rsplit(".", 1)[0] if "." in m else m for m in declared}
-        return any(dotted == m or dotted.startswith(m + ".") for m in declared) or any(
-            dotted.startswith(p + ".") for p in packages
-        )
-    return not _NOT_DEPLOYED.intersection(dotted.split("."))
+    if _NOT_DEPLOYED.intersection(dotted.split(".")):
+        return False
+    siblings = {m.rpartition(".")[0] for m in declared if "settings" in m.rpartition(".")[0]}
+    return not declared or any(
+        dotted == m or dotted.startswith(m + ".") for m in [*declared, *siblings]
+    )
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -297,9 +297,11 @@ class _Evaluator:
             self.mapping_mutation(module, stmt, call, name, conditional)
             return
         if func.attr in ("remove", "pop", "clear", "discard", "popitem"):
-            gone = self.value(module, call.args[0]) if len(call.args) == 1 else None
-            kept = removed(old, gone, module.location(stmt), conditional) if gone else None
-            if kept is None or func.attr not in ("remove", "discard"):
+            kept = None
+            if func.attr in ("remove", "discard") and len(call.args) == 1:
+                gone = self.value(module, call.args[0])
+                kept = removed(old, gone, module.location(stmt), conditional)
+            if kept is None:
                 self.unknown(module, stmt, name, f".{func.attr}()")
             else:
                 self.values[name] = kept

@@ -165,11 +165,18 @@ def removed(old: SettingValue, gone: Expr, where: Location, cond: bool) -> Setti
     (a removed login middleware no longer counts) and stays conditional, so that an allow-list
     read from it is not believed complete.
     """
-    if not (isinstance(old.value, Seq) and isinstance(gone, Const) and type(gone.value) is str):
+    kept = _without(old.value, gone)
+    if kept is None:
         return None
-    kept = tuple(item for item in old.value.items if item != gone)
     conditional = cond or old.conditional
-    return SettingValue(Seq(kept), where, conditional, additive=not cond and old.additive)
+    return SettingValue(kept, where, conditional, additive=not cond and old.additive)
+
+
+def _without(current: Expr, gone: Expr) -> Seq | None:
+    """The list ``current`` without the known string ``gone``; None if either is not known."""
+    if not (isinstance(current, Seq) and isinstance(gone, Const) and type(gone.value) is str):
+        return None
+    return Seq(tuple(item for item in current.items if item != gone))
 
 
 _PATH_FUNCTIONS: dict[str, Callable[..., str]] = {
@@ -220,21 +227,16 @@ def mutated_local(current: Expr, method: str, args: list[Expr]) -> Expr:
     anything else (``pop()``, ``clear()``, a removal of what the scan cannot tell) leaves a list
     the scan does not know.
     """
-    if not isinstance(current, Seq):
-        return (
-            current
-            if method in ("append", "insert", "extend", "sort", "reverse")
-            else (Unknown(f".{method}()"))
-        )
     if method in ("sort", "reverse"):
         return current
-    if method in ("append", "insert", "extend") and args:
+    if method in ("append", "insert", "extend"):
+        if not (isinstance(current, Seq) and args):
+            return current
         added = args[-1]
         grown = added.items if isinstance(added, Seq) else (Unknown("extend"),)
         items = grown if method == "extend" else (added,)
         return Seq((*items, *current.items)) if method == "insert" else Seq(current.items + items)
-    if method in ("remove", "discard") and len(args) == 1:
-        gone = args[0]
-        if isinstance(gone, Const) and type(gone.value) is str:
-            return Seq(tuple(item for item in current.items if item != gone))
-    return Unknown(f".{method}()")
+    kept = (
+        _without(current, args[0]) if method in ("remove", "discard") and len(args) == 1 else None
+    )
+    return kept if kept is not None else Unknown(f".{method}()")

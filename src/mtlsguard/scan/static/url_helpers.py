@@ -213,17 +213,16 @@ def list_mutations(
     return found
 
 
-def earlier_binding(module: ParsedModule, name: ast.expr) -> ast.expr | None:
+def earlier_binding(module: ParsedModule, name: ast.Name) -> ast.expr | None:
     """The list ``name`` held before the module-level assignment of ``value`` that reads it.
 
     JumpServer: ``user_permission_urlpatterns = [path("users/", include(
     user_permission_urlpatterns)), ...]`` mounts the list of that name assigned further up, not
     itself. None when ``name`` is not read inside its own assignment or nothing came before.
     """
-    value = module.assigns.get(name.id) if isinstance(name, ast.Name) else None
+    value = module.assigns.get(name.id)
     if value is None or not any(node is name for node in walking.walk(value)):
         return None
-    assert isinstance(name, ast.Name)
     earlier: ast.expr | None = None
     for stmt in module.tree.body:
         if isinstance(stmt, ast.Assign) and stmt.value is value:

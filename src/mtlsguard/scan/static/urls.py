@@ -336,8 +336,8 @@ class UrlConfWalker(FactoryWalker):
                 self._patterns(module, mutation.value, scope, single=mutation.single)
 
     def _named_patterns(self, module: ParsedModule, node: ast.expr, scope: UrlScope) -> None:
-        earlier = earlier_binding(module, node)  # ``x = [path("a/", include(x))]``: x before
-        if earlier is not None and isinstance(node, ast.Name):  # with x.append(), x += (a superset)
+        # ``x = [path("a/", include(x))]``: the x before, with what x.append(), x += added
+        if isinstance(node, ast.Name) and (earlier := earlier_binding(module, node)) is not None:
             self._patterns(module, earlier, scope.deeper(module.location(node)))
             return self._extended(module, node.id, scope.deeper(module.location(node)))
         dotted = self.tree.dotted_of(module, node)
