@@ -236,11 +236,7 @@ class LazyBodyFacts:
 
     @property
     def role_guard(self) -> str:
-        """A guard (here or in a nested wrapper) refusing users without a role.
-
-        ``"staff"`` (a staff flag or session) or ``"permission"`` (a global
-        ``has_perm("app.perm")``); else ``""``.
-        """
+        """A guard refusing users without a role: ``"staff"``, ``"permission"`` or ``""``."""
         return cast(str, self._later("role_guard") or "")
 
     @property
@@ -259,6 +255,11 @@ class LazyBodyFacts:
         return bool(self._later("raises_refusal"))
 
     @property
+    def may_refuse(self) -> bool:
+        """A statement here or in a nested function refuses (raises, answers 403, redirects)."""
+        return bool(self._later("may_refuse"))
+
+    @property
     def refusing_params(self) -> tuple[int, ...]:
         """Positions (``self`` not counted) of parameters an ``if`` tests before refusing."""
         return cast("tuple[int, ...]", self._later("refusing_params") or ())
@@ -275,18 +276,12 @@ class LazyBodyFacts:
 
     @property
     def checked_url_keys(self) -> tuple[str, ...]:
-        """URL keys a nested wrapper checks against the user before the view runs.
-
-        (:func:`mtlsguard.scan.facts.decorator_checks.checked_url_keys`).
-        """
+        """URL keys a nested wrapper checks against the user before the view runs."""
         return cast("tuple[str, ...]", self._later("checked_url_keys") or ())
 
     @property
     def admits_anonymous(self) -> bool:
-        """The ``user_passes_test(pred)`` the body returns certainly lets anonymous users through.
-
-        (:func:`mtlsguard.scan.facts.decorator_checks.predicate_admits_anonymous`).
-        """
+        """The ``user_passes_test(pred)`` the body returns certainly lets anonymous users in."""
         return bool(self._later("admits_anonymous"))
 
     @property

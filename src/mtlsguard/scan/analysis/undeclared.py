@@ -27,7 +27,13 @@ from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Call, Expr, ProjectModel, Ref
 
-__all__ = ["hint_object_gates", "object_guarded", "undeclared_gates", "view_code_names"]
+__all__ = [
+    "hint_object_gates",
+    "may_refuse",
+    "object_guarded",
+    "undeclared_gates",
+    "view_code_names",
+]
 
 _OBJECT_RULES = frozenset({"MG104", "MG107"})
 
@@ -105,6 +111,32 @@ def view_code_names(project: ProjectModel, analysis: RouteAnalysis) -> list[str]
         if found is not None:
             names.extend(ref.name for ref in refs(found[1]))
     return list(dict.fromkeys(names))
+
+
+_REFUSING_HOOKS = (*_HOOKS, "has_permission", "has_object_permission", "test_func")
+
+
+def may_refuse(project: ProjectModel, name: str) -> bool:
+    """Whether the project's own code ``name`` (a decorator or a class) may refuse a caller.
+
+    A function (or a factory: its nested wrapper counts) with a statement that refuses, a
+    class whose hooks (``dispatch()``, ``has_permission()``...) have one, or code the scan
+    could not read at all (another package, a name it cannot resolve). Code read in full that
+    never says no (a decorator that only logs), or whose refusal the scan understood (a
+    ``dispatch()`` refusing whoever does not own the object), is no unknown gate.
+    """
+    func = project.function_named(name)
+    if func is not None:
+        return func.facts.may_refuse
+    cls = project.class_named(name)
+    if cls is None:
+        return True
+    return any(
+        (method := cls.methods.get(hook)) is not None
+        and method.facts.may_refuse
+        and not method.facts.object_owner_guard  # read, and known to refuse only non-owners
+        for hook in _REFUSING_HOOKS
+    )
 
 
 def undeclared_gates(project: ProjectModel, analysis: RouteAnalysis) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from mtlsguard.scan.facts.decorator_checks import (
     predicate_admits_anonymous,
     predicate_role,
     rebound_params,
+    refuses_anywhere,
 )
 from mtlsguard.scan.facts.exemption_marks import exemption_marks
 from mtlsguard.scan.facts.field_paths import related_paths
@@ -258,6 +259,7 @@ def _guard_facts(
         "user_check_params": lambda: user_check_params(func) if refuses() else (),
         "super_delegates": lambda: super_delegates(func) if walk.supers else (),
         "raises_refusal": refuses,
+        "may_refuse": lambda: refuses_anywhere(func),
         "refusing_params": lambda: refusing_params(func) if refuses() else (),
         "object_owner_guard": lambda: bool(
             user_hint

@@ -16,7 +16,9 @@ as "checks the user":
   object check of what that URL key names: :func:`checked_url_keys`.
 
 Both are syntax only; a predicate or wrapper of any other shape answers ``""``/``()``
-(unknown stays unknown).
+(unknown stays unknown). What the scan cannot read this way it can still ask of a decorator or
+a base class's hook: whether it refuses *anybody* (:func:`refuses_anywhere`): a project's own
+code that may say no, which MG101 and MG104 name and weigh as a gate the scan could not follow.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from mtlsguard.scan import walking
-from mtlsguard.scan.facts.guards import guard_blocks
+from mtlsguard.scan.facts.guards import denies, guard_blocks
 from mtlsguard.scan.facts.owner_guards import requester
 from mtlsguard.scan.facts.predicates import admits_anonymous, role_of
 from mtlsguard.scan.facts.syntax import FunctionNode, key_access, own_nodes
@@ -43,6 +45,7 @@ __all__ = [
     "predicate_admits_anonymous",
     "predicate_role",
     "rebound_params",
+    "refuses_anywhere",
 ]
 
 
@@ -222,3 +225,12 @@ def _assigned(stmt: ast.stmt) -> list[str]:
     used = {n.id for n in walking.walk(value) if isinstance(n, ast.Name)}
     bound = (n.id for t in targets for n in walking.walk(t) if isinstance(n, ast.Name))
     return [name for name in bound if name not in used]
+
+
+def refuses_anywhere(func: FunctionNode) -> bool:
+    """A statement of ``func`` or of a function nested in it refuses (:func:`.guards.denies`).
+
+    A ``raise``, or a ``return`` of a 403, a 401 or a redirect: whether the code *can* say no,
+    not to whom.
+    """
+    return any(isinstance(n, ast.stmt) and denies(n) for n in own_nodes(func, nested=True))
