@@ -168,6 +168,39 @@ def test_settings_module_from_entry_points_and_test_runner_configuration(tmp_pat
         assert scan_project(root).settings_module == "conf.live", config
 
 
+def test_manage_py_inside_its_package_puts_the_folder_above_on_the_path(tmp_path: Path) -> None:
+    """Baserow's ``backend/src/baserow/manage.py``: ``baserow`` is found from ``backend/src``."""
+    files = {
+        "backend/pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = baserow.config.settings\n",
+        "backend/src/baserow/__init__.py": "",
+        "backend/src/baserow/manage.py": "import sys\n",
+        "backend/src/baserow/config/__init__.py": "",
+        "backend/src/baserow/config/settings.py": (
+            'ROOT_URLCONF = "baserow.config.urls"\n'
+            'INSTALLED_APPS = ["django.contrib.auth", "baserow.notes"]\n'
+        ),
+        "backend/src/baserow/config/urls.py": (
+            "from django.urls import path\nfrom baserow.notes.views import notes\n"
+            'urlpatterns = [path("notes/", notes)]\n'
+        ),
+        "backend/src/baserow/notes/__init__.py": "",
+        "backend/src/baserow/notes/views.py": (
+            "from django.http import JsonResponse\n"
+            "def notes(request):\n    return JsonResponse({})\n"
+        ),
+    }
+    for name, body in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(body)
+    result = scan_project(tmp_path)
+    assert result.unresolved == ()
+    assert (result.settings_module, result.urlconf) == (
+        "baserow.config.settings",
+        "baserow.config.urls",
+    )
+    assert [r.pattern for r in result.routes] == ["notes/"]
+
+
 def test_unresolved_urlpatterns_calls_are_listed_and_dev_helpers_are_not(tmp_path: Path) -> None:
     root = write_project(
         tmp_path,

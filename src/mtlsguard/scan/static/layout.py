@@ -181,6 +181,8 @@ def discover(root: Path) -> ProjectLayout:
     for entry in entries:
         if entry.name == "manage.py":
             roots.append(entry.parent)
+        if above := _above_package(entry.parent, root):
+            roots.append(above)
         module = settings_from_entry(entry)
         if module:
             named.append((_ENTRY_PREFERENCE[entry.name], module, entry))
@@ -210,6 +212,22 @@ def discover(root: Path) -> ProjectLayout:
 
 
 _NOT_DEPLOYED = frozenset({"tests", "test", "testing", "example", "examples", "docs", "stubs"})
+
+
+def _above_package(folder: Path, root: Path) -> Path | None:
+    """The folder above the outermost package holding ``folder``, if ``folder`` is a package.
+
+    Baserow keeps ``manage.py`` inside its package (``backend/src/baserow/manage.py``, settings
+    ``baserow.config.settings``): Python finds ``baserow`` from ``backend/src``, the folder
+    above the outermost ``__init__.py``, never searched otherwise. Stays within ``root``.
+    """
+    if not (folder / "__init__.py").is_file():
+        return None
+    top = root.resolve()
+    package = folder.resolve()
+    while package != top and (package.parent / "__init__.py").is_file():
+        package = package.parent
+    return package.parent if package != top else None
 
 
 def _deployed(dotted: str, declared: list[str]) -> bool:
