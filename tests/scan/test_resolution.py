@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mtlsguard.findings.model import Confidence, Protection, ScanResult, Severity
 from mtlsguard.scan.engine import Resolution, scan_project
-from tests.scan.projects import scan, write_project
+from tests.scan.projects import OWNED_NOTE_MODELS, scan, write_project
 
 CORPUS = Path(__file__).parent / "resolution_corpus"
 SITE = CORPUS / "_site"
@@ -455,6 +455,39 @@ def test_conditional_pattern_lists_and_the_default_router_root(tmp_path: Path) -
         ("api/items/<pk>/", "app.views.ItemViewSet"),
         ("metrics/", "app.views.metrics"),
     ]
+
+
+def test_router_get_urls_lists_what_router_urls_would(tmp_path: Path) -> None:
+    """EveryElection: ``routes = router.get_urls()`` of a project DefaultRouter subclass."""
+    urls = """\
+        from django.urls import include, re_path
+        from rest_framework import routers, viewsets
+
+        from app.models import Note
+
+
+        class NoteViewSet(viewsets.ModelViewSet):
+            queryset = Note.objects.all()
+
+
+        class AppRouter(routers.DefaultRouter):
+            def get_lookup_regex(self, viewset, lookup_prefix=""):
+                return r"(?P<pk>[0-9]+)"
+
+
+        router = AppRouter()
+        router.register(r"notes", NoteViewSet)
+        routes = router.get_urls()
+
+        urlpatterns = [re_path(r"^api/", include(routes))]
+        """
+    files = {"app/models.py": OWNED_NOTE_MODELS, "proj/urls.py": urls}
+    settings = 'INSTALLED_APPS += ["rest_framework"]\n'
+    result = scan_project(write_project(tmp_path, files, settings_extra=settings))
+    assert result.unresolved == ()
+    patterns = {r.pattern for r in result.routes}
+    assert {"^api/notes/", "^api/notes/<pk>/"} <= patterns, patterns
+    assert any(f.rule_id == "MG101" and f.view == "proj.urls.NoteViewSet" for f in result.findings)
 
 
 def test_a_named_pattern_list_extended_later_in_its_module_is_followed(tmp_path: Path) -> None:

@@ -90,6 +90,15 @@ class RouterRoutes:
         """Modules a loop over the installed apps imports: they may register on a router
         they import (``from app.api.urls import router; router.register(...)``)."""
 
+    def called(
+        self, module: ParsedModule, call: ast.Call, prefix: str, wrappers: tuple[Expr, ...]
+    ) -> list[RouteModel]:
+        """Routes of ``router.get_urls()`` (DRF's method behind ``router.urls``), else ``[]``."""
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if receiver is None or call.args or call.keywords:
+            return []
+        return self.routes(module, receiver, prefix, wrappers)
+
     def routes(
         self, module: ParsedModule, node: ast.expr, prefix: str, wrappers: tuple[Expr, ...]
     ) -> list[RouteModel]:

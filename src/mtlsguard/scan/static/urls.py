@@ -4,7 +4,7 @@ Understands ``path``/``re_path``/``url``, ``include()`` of modules, module objec
 ``(patterns, app_name)`` tuples, lists and ``admin.site.urls``, ``urlpatterns +=``/``.append``/
 ``.extend``/list concatenation, ``i18n_patterns``/``format_suffix_patterns``, views wrapped by
 decorators in urls.py, ``View.as_view(**initkwargs)``, ``ViewSet.as_view({...})`` and DRF
-routers' ``router.urls`` (whose routes :mod:`~mtlsguard.scan.static.routers` derives), URL-level
+routers' ``router.urls``/``router.get_urls()`` (whose routes :mod:`~mtlsguard.scan.static.routers` derives), URL-level
 wrappers (:mod:`.url_helpers`) and ``include()`` of installed packages (through a second walker
 over the environment's ``site-packages``). Whatever it cannot follow is recorded as
 :class:`~mtlsguard.findings.model.Unresolved` with the reason: nothing is dropped silently.
@@ -312,6 +312,10 @@ class UrlConfWalker(FactoryWalker):
             self._development_routes(module, node, scope)
         elif short == "get_app_patterns" and self.admin_site is not None:
             self._apphook_routes(scope)
+        elif short == "get_urls" and (
+            routed := self._routers.called(module, node, scope.prefix, scope.wrappers)
+        ):
+            self.routes.extend(routed)  # router.get_urls(): what router.urls would list
         else:
             stopped = self._factory_patterns(module, node, scope)
             if stopped is not None:
@@ -411,9 +415,8 @@ class UrlConfWalker(FactoryWalker):
 
     def _is_external(self, module: ParsedModule, dotted: str) -> bool:
         """``dotted`` is imported by ``module`` from outside the project (not installed)."""
-        root = dotted.split(".", 1)[0]
         imported = {target.split(".", 1)[0] for target in module.imports.values()}
-        return root in imported and not self.tree.is_local(dotted)
+        return dotted.split(".", 1)[0] in imported and not self.tree.is_local(dotted)
 
     def _router(self, module: ParsedModule, node: ast.expr, scope: UrlScope) -> None:
         """``router.urls``: the routes of every viewset registered on ``router``."""
