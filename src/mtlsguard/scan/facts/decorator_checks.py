@@ -13,7 +13,8 @@ as "checks the user":
 * a wrapper that refuses unless a check handed the user *and* a URL keyword says yes
   (``if user_can_read(request.user, kwargs["noteid"]): return view(...) else: raise
   PermissionDenied``), the callee named as a permission check (not ``RATE.allow(...)``): an
-  object check of what that URL key names: :func:`checked_url_keys`.
+  object check of what that URL key names: :func:`checked_url_keys`; handed every keyword
+  (``_user_has_permission(request.user, request, rules, **kwargs)``), of what each names.
 
 Both are syntax only; a predicate or wrapper of any other shape answers ``""``/``()``
 (unknown stays unknown). What the scan cannot read this way it can still ask of a decorator or
@@ -41,6 +42,7 @@ _CHECK_NAME = re.compile(
 ``check``, ``has_quota`` or ``allowed`` name no permission (a rate limiter, a quota)."""
 
 __all__ = [
+    "EVERY_URL_KEY",
     "checked_url_keys",
     "predicate_admits_anonymous",
     "predicate_role",
@@ -135,7 +137,14 @@ def checked_url_keys(func: FunctionNode) -> tuple[str, ...]:
             names = frozenset(n for n, k in aliases.items() if k == key)
             if guard_blocks(node.body, _asks(request, kwargs, key, names)):
                 found.append(key)
+        if guard_blocks(node.body, _asks(request, kwargs, EVERY_URL_KEY, frozenset())):
+            found.append(EVERY_URL_KEY)
     return tuple(found)
+
+
+EVERY_URL_KEY = "**"
+"""What :func:`checked_url_keys` answers for a check handed every URL keyword: getgov's
+``if not _user_has_permission(request.user, request, rules, **kwargs): raise PermissionDenied``."""
 
 
 def _kwarg_key(node: object, kwargs: str) -> str:
@@ -179,7 +188,13 @@ def _asks(request: str, kwargs: str, key: str, names: frozenset[str]) -> Callabl
                 given = [*node.args, *(kw.value for kw in node.keywords)]
                 if not _CHECK_NAME.search(_callee(node).lower()):
                     continue  # RATE.allow(request.user, pk), log(user, pk): no permission asked
-                if any(user(arg) for arg in given) and any(keyed(arg) for arg in given):
+                if key == EVERY_URL_KEY:
+                    keys = any(
+                        kw.arg is None and _is_name(kw.value, kwargs) for kw in node.keywords
+                    )
+                else:
+                    keys = any(keyed(arg) for arg in given)
+                if keys and any(user(arg) for arg in given):
                     return True
         return False
 

@@ -36,6 +36,7 @@ __all__ = [
     "permission_downgrade",
     "test_suite_settings",
     "typo_note",
+    "url_keywords",
     "user_reachable",
     "uuid_keyed",
     "where",
@@ -95,6 +96,11 @@ def number(value: Expr) -> float | None:
         except (ZeroDivisionError, OverflowError):
             return None
     return None
+
+
+def url_keywords(pattern: str) -> set[str]:
+    """The keyword arguments a route's pattern hands its view (``<int:pk>``, ``(?P<pk>...)``)."""
+    return {m.group("name") for m in _CONVERTER.finditer(pattern)}
 
 
 def uuid_keyed(pattern: str, names: tuple[str, ...] | None = None) -> bool:

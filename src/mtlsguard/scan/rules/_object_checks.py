@@ -22,6 +22,7 @@ from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.facts.account_reads import ACCOUNT_FLAGS
+from mtlsguard.scan.facts.decorator_checks import EVERY_URL_KEY
 from mtlsguard.scan.facts.guards import denies
 from mtlsguard.scan.facts.lookups import SINGLE_FETCHES
 from mtlsguard.scan.knowledge import short_of
@@ -35,7 +36,12 @@ from mtlsguard.scan.project_model import (
     Ref,
     Seq,
 )
-from mtlsguard.scan.rules._common import ATTRIBUTION_NOTE, effective_permissions, where
+from mtlsguard.scan.rules._common import (
+    ATTRIBUTION_NOTE,
+    effective_permissions,
+    url_keywords,
+    where,
+)
 
 __all__ = [
     "CALLER_RELATION_NOTE",
@@ -56,20 +62,23 @@ __all__ = [
 
 
 def decorator_checked_keys(
-    ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel
+    ctx: RuleContext, analysis: RouteAnalysis, handler: FunctionModel | None
 ) -> set[str]:
     """URL keys a decorator checks the user's permission on the object of.
 
-    ``@user_is_authorized(Product, Permissions.Product_Edit, "pid")``, django-guardian's
+    ``handler`` is the project's handler whose own decorators count too (None when Django's
+    serves the route). ``@user_is_authorized(Product, Permissions.Product_Edit, "pid")``,
+    django-guardian's
     ``@permission_required_or_403("app.change_product", (Product, "pk", "pid"))``: a project
     decorator that checks the user (or a known object-permission one) is given the name of
     the URL keyword; a lookup by that key fetches the object it checked.
     """
-    decorators = [*analysis.route.wrappers, *handler.decorators]
+    decorators = [*analysis.route.wrappers, *(handler.decorators if handler else ())]
     if analysis.function is not None and analysis.function is not handler:
         decorators.extend(analysis.function.decorators)
     if analysis.klass is not None:
-        decorators.extend(_class_decorators(ctx, analysis.klass, short_of(handler.qualname)))
+        name = short_of(handler.qualname) if handler is not None else "dispatch"
+        decorators.extend(_class_decorators(ctx, analysis.klass, name))
     keys: set[str] = set()
     for deco in unwrapped(decorators):
         if isinstance(deco, Ref):
@@ -93,6 +102,9 @@ def decorator_checked_keys(
             keys.update(_membership_keys(ctx, func))
     if analysis.klass is not None and analysis.framework == "drf":
         keys.update(permission_checked_keys(ctx, analysis, analysis.klass))
+    if EVERY_URL_KEY in keys:  # a check handed **kwargs: whatever the URL names
+        keys.discard(EVERY_URL_KEY)
+        keys.update(url_keywords(analysis.route.pattern))
     return keys
 
 
@@ -232,7 +244,10 @@ def _class_decorators(ctx: RuleContext, cls: ClassModel, handler: str) -> Iterat
     """Decorators of the view's classes that wrap ``dispatch()`` or ``handler``.
 
     ``@method_decorator(can_read_note, name="dispatch")`` on the class, or any decorator of a
-    project ``dispatch()`` along the MRO: each runs with the URL kwargs before the handler.
+    project ``dispatch()`` along the MRO: each runs with the URL kwargs before the handler. So
+    does a project decorator of the class itself whose wrapper takes the view's ``**kwargs``
+    (getgov's ``@grant_access(...)`` replaces ``dispatch`` with a checking wrapper): it counts
+    through what its wrapper checks (:attr:`~.FunctionFacts.checked_url_keys`), nothing else.
     """
     for entry in cls.mro:
         local = ctx.project.class_named(entry)
@@ -242,6 +257,8 @@ def _class_decorators(ctx: RuleContext, cls: ClassModel, handler: str) -> Iterat
             target = deco.kwarg("name") if isinstance(deco, Call) else None
             if isinstance(target, Const) and target.value in ("dispatch", handler):
                 yield deco
+            elif isinstance(deco, Call) and isinstance(deco.func, Ref):
+                yield Ref(deco.func.name)  # its wrapper's checks, not its arguments
         dispatch = local.methods.get("dispatch")
         if dispatch is not None:
             yield from dispatch.decorators

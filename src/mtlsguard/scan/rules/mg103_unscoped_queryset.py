@@ -91,6 +91,7 @@ from mtlsguard.scan.rules._common import (
     attribution_only,
     permission_downgrade,
     typo_note,
+    url_keywords,
     uuid_keyed,
     where,
 )
@@ -247,6 +248,19 @@ def _handler_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassM
     return keys | set.intersection(*checked)
 
 
+def _url_object_checked(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> bool:
+    """A decorator checked the caller against every keyword of the URL, the object's key too.
+
+    getgov's ``@grant_access(IS_DOMAIN_REQUEST_REQUESTER)`` on a ``DetailView`` at
+    ``domain-request/<int:domain_request_pk>``: its wrapper hands the user and ``**kwargs`` to
+    a permission check and refuses otherwise, before ``get_object()`` fetches that record.
+    """
+    keys = url_keywords(analysis.route.pattern)
+    hit = ctx.project.method(cls, "dispatch") or ctx.project.method(cls, "get")
+    handler = hit[1] if hit is not None else None
+    return bool(keys) and keys <= decorator_checked_keys(ctx, analysis, handler)
+
+
 def _guardian_note(gate: ObjectPermissionGate) -> str:
     """Evidence note for a view behind a guardian object permission that accepts global ones."""
     return (
@@ -288,6 +302,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             object_checked_by_view(ctx.project, cls, [], model)
             or object_tested_by_gate(ctx.project, cls, model, ctx.analyzer.django.linearisation)
             or scoped_get_object(ctx.project, cls)
+            or _url_object_checked(ctx, analysis, cls)
         ):
             continue  # dispatch() checks the object, or get_object() fetches it scoped
         owners = ctx.owner_fields(model)

@@ -3,8 +3,8 @@
 Understands ``path``/``re_path``/``url``, ``include()`` of modules, module objects,
 ``(patterns, app_name)`` tuples, lists and ``admin.site.urls``, ``urlpatterns +=``/``.append``/
 ``.extend``/list concatenation, ``i18n_patterns``/``format_suffix_patterns``, views wrapped by
-decorators in urls.py, ``View.as_view(**initkwargs)``, ``ViewSet.as_view({...})`` and DRF
-routers' ``router.urls``/``router.get_urls()`` (whose routes :mod:`~mtlsguard.scan.static.routers` derives), URL-level
+decorators in urls.py, ``View.as_view(**initkwargs)``, ``ViewSet.as_view({...})``, routers'
+``router.urls``/``get_urls()`` (routes derived by :mod:`~mtlsguard.scan.static.routers`), URL-level
 wrappers (:mod:`.url_helpers`) and ``include()`` of installed packages (through a second walker
 over the environment's ``site-packages``). Whatever it cannot follow is recorded as
 :class:`~mtlsguard.findings.model.Unresolved` with the reason: nothing is dropped silently.
