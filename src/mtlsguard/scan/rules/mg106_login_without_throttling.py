@@ -10,7 +10,9 @@ limits failed logins itself unless the settings switch it off (``ACCOUNT_RATE_LI
 ``ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT = 0``, or a value decided at run time) or a subclass, or its
 ``form_class``, calls Django's ``authenticate()`` itself. A view that creates the account
 (``create_user``/``set_password``) before authenticating with the password it was just given is a
-registration, not a login.
+registration, not a login. Nothing is reported when ``AUTHENTICATION_BACKENDS`` names only
+backends that take no password (single sign-on, a project backend without ``password``):
+``authenticate()`` then checks no password an attacker could guess.
 
 **Why.** Improper restriction of excessive authentication attempts (CWE-307): passwords can be
 guessed online at full speed; an mTLS certificate does not limit how often its holder tries
@@ -37,6 +39,7 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
+from mtlsguard.scan.analysis.password_backends import passwordless_backends
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
@@ -342,6 +345,8 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report password-checking endpoints with no rate limit and no lockout app."""
     if any(ctx.installed(app) for app in _LOCKOUT_APPS):
         return
+    if passwordless_backends(ctx.project, ctx.setting("AUTHENTICATION_BACKENDS")):
+        return  # no backend checks a password: nothing to guess (analysis.password_backends)
     for analysis in ctx.routes:
         if not _is_login(ctx, analysis) or _throttled(ctx, analysis):
             continue

@@ -8,6 +8,9 @@ that option is reported with low confidence, since its minimum is code the scan 
 When the settings module (or one it star-imports) hands its ``globals()`` to a call
 (``SettingNamespace(globals()).update_globals()``, ``globals().update(...)``), an unassigned
 ``AUTH_PASSWORD_VALIDATORS`` is unknown rather than unset: reported as info, low confidence.
+When ``AUTHENTICATION_BACKENDS`` names only backends that take no password (OpenID Connect,
+SAML, CAS, an OAuth client, a project backend whose ``authenticate()`` has no ``password``),
+the finding is info: there is no password to validate.
 
 **Why.** Weak password requirements (CWE-521): users can choose ``1234``; behind mTLS, the
 password is often the only thing separating one certificate holder from another user's account.
@@ -30,9 +33,11 @@ password is often the only thing separating one certificate holder from another 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, RuleOption, rule
+from mtlsguard.scan.analysis.password_backends import passwordless_backends
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.project_model import Const, Mapping, Seq, Unknown
 from mtlsguard.scan.rules._common import number, test_suite_settings
@@ -57,7 +62,20 @@ _FIX = (
 )
 def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Check ``AUTH_PASSWORD_VALIDATORS`` (informational in a test suite's settings)."""
-    yield from test_suite_settings(ctx, _check(ctx, meta))
+    backends = passwordless_backends(ctx.project, ctx.setting("AUTHENTICATION_BACKENDS"))
+    for finding in test_suite_settings(ctx, _check(ctx, meta)):
+        if backends and finding.severity > Severity.INFO:
+            finding = replace(
+                finding,
+                severity=Severity.INFO,
+                evidence=(
+                    f"{finding.evidence}; but no backend in AUTHENTICATION_BACKENDS checks a "
+                    f"password ({', '.join(backends)}): sign-in goes through an identity "
+                    "provider or a token, so there is no password to validate (informational; "
+                    "it matters again if ModelBackend is added)"
+                ),
+            )
+        yield finding
 
 
 def _check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
