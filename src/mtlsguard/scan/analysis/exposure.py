@@ -23,7 +23,7 @@ from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.body_records import ObjectLookup
 from mtlsguard.scan.knowledge import HTTP_METHODS, LOGIN_FLOW_CALLS, short_of
-from mtlsguard.scan.project_model import FunctionModel, ProjectModel
+from mtlsguard.scan.project_model import Const, FunctionModel, ProjectModel, Ref
 
 __all__ = ["Exposure", "exposure", "view_functions"]
 
@@ -72,6 +72,9 @@ class Exposure:
     """It reads no model owned by a user and looks at ``request.user`` only to decide what the
     caller sees (``if request.user.is_authenticated:``), without refusing anyone: a page made
     for anonymous and signed-in callers alike, whose user data is the caller's own."""
+    caller_object: bool = False
+    """Its ``get_object()`` returns ``request.user`` and it fetches nothing else: the record it
+    serves is the caller's own account, an ``AnonymousUser`` for an anonymous caller."""
 
     @property
     def informational(self) -> bool:
@@ -82,7 +85,9 @@ class Exposure:
         """
         if self.keyed_lookup:
             return False
-        return bool(self.auth_flow or self.version) or self.capability or not self.touches_user_data
+        if self.auth_flow or self.version or self.capability or self.caller_object:
+            return True
+        return not self.touches_user_data
 
     def note(self) -> str:
         """Evidence suffix saying why the finding is informational (``""`` otherwise)."""
@@ -102,6 +107,12 @@ class Exposure:
             return (
                 f"; {marks} a sign-in/sign-out, password-reset, signup, health "
                 "or schema endpoint, public by design: informational"
+            )
+        if self.caller_object:
+            return (
+                "; its get_object() returns request.user and it fetches nothing else: each "
+                "caller gets their own account, an anonymous one the AnonymousUser (a 'who am "
+                "I' endpoint), so nothing of anyone else's: informational"
             )
         if self.per_caller:
             return (
@@ -147,7 +158,7 @@ def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
         bool(lookups)
         and all(lk.user_scoped or id(lk) in tokens for lk in lookups)
         and not any(f.facts.mentions_user for f in functions)
-    )
+    ) or (not lookups and _token_lookup_field(project, analysis))
     per_caller = (
         touches
         and not owned
@@ -155,10 +166,57 @@ def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
         and not any(_touches(project, f, 0, user=False) for f in functions)
         and any(_reads_user_state(project, f, 0) for f in functions)
     )
+    caller_object = not lookups and _returns_caller(project, analysis)
     # What a second sign-in step fetches is gated by the session's user, not open.
     return Exposure(
-        touches and not per_caller, flow, keyed and not step, capability, version, per_caller
+        touches and not per_caller,
+        flow,
+        keyed and not step,
+        capability,
+        version,
+        per_caller,
+        caller_object,
     )
+
+
+_CALLER = frozenset({"self.request.user", "request.user"})
+
+
+def _returns_caller(project: ProjectModel, analysis: RouteAnalysis) -> bool:
+    """A DRF view's own ``get_object()`` returns ``request.user`` and nothing else.
+
+    DRF only: a syndication ``Feed`` hands what ``get_object()`` returns to ``items()``, which
+    reads records of its own.
+    """
+    cls = analysis.klass
+    hit = project.method(cls, "get_object") if cls and analysis.framework == "drf" else None
+    returns = hit[1].facts.returns if hit is not None else ()
+    return bool(returns) and all(isinstance(r, Ref) and r.name in _CALLER for r in returns)
+
+
+def _token_lookup_field(project: ProjectModel, analysis: RouteAnalysis) -> bool:
+    """A DRF detail route whose (DRF's own) ``get_object()`` fetches by a random token field.
+
+    mitxonline's certificate viewsets: ``lookup_field = "uuid"`` on ``RetrieveModelMixin``
+    with ``uuid = UUIDField(default=uuid4)`` (not the primary key), every route of the view
+    keyed by it (no list action): the shareable link is the record's only name. So is its
+    e-mail change confirmation, updated by a ``code`` defaulting to ``uuid4().hex``.
+    """
+    cls = analysis.klass
+    if cls is None or analysis.framework != "drf" or project.method(cls, "get_object"):
+        return False
+    found = project.attribute(cls, "lookup_field")
+    value = found[1] if found is not None else None
+    if not (isinstance(value, Const) and isinstance(value.value, str)):
+        return False
+    actions = {action for _, action in analysis.method_actions}
+    if not actions or actions - _DETAIL_ACTIONS:
+        return False
+    fields = random_fields(project, served_model(project, cls))
+    return fields.get(value.value) is False  # a random field, not the primary key
+
+
+_DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})
 
 
 def view_functions(project: ProjectModel, analysis: RouteAnalysis) -> list[FunctionModel]:

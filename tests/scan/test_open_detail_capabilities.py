@@ -1,0 +1,167 @@
+"""Open DRF routes that serve a record named by a random token, or the caller's own account.
+
+mitxonline (set 29A): certificate viewsets open to anyone, retrieving by ``lookup_field =
+"uuid"`` where ``uuid = UUIDField(default=uuid4)`` is not the primary key (the shareable
+certificate link), an e-mail change confirmed by a ``code`` defaulting to ``uuid4().hex``, and a
+"who am I" viewset whose ``get_object()`` returns ``request.user``. None serves anyone else's
+data to an anonymous caller: MG101 says so at info. The twins stay high: the same viewset with a
+list action, a lookup field without a random default, and a ``get_object()`` fetching a user by
+the URL's key.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mtlsguard.findings.model import Finding, Severity
+from tests.scan.projects import scan
+
+MODELS = """\
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+def new_code():
+    return uuid.uuid4().hex
+
+
+class Certificate(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    uuid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    number = models.CharField(max_length=20)
+
+
+class EmailChange(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    code = models.CharField(max_length=32, default=new_code, unique=True)
+    confirmed = models.BooleanField(default=False)
+"""
+
+VIEWS = """\
+from django.contrib.auth import get_user_model
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.permissions import AllowAny
+
+from app.models import Certificate, EmailChange
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Certificate
+        fields = ["uuid"]
+
+
+class EmailChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EmailChange
+        fields = ["confirmed"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ["username", "email"]
+
+
+class CertificateViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [AllowAny]
+    queryset = Certificate.objects.all()
+    serializer_class = CertificateSerializer
+    lookup_field = "uuid"
+
+
+class CertificateListViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [AllowAny]
+    queryset = Certificate.objects.all()
+    serializer_class = CertificateSerializer
+    lookup_field = "uuid"
+
+
+class CertificateByNumber(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [AllowAny]
+    queryset = Certificate.objects.all()
+    serializer_class = CertificateSerializer
+    lookup_field = "number"
+
+
+class EmailChangeViewSet(mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    permission_classes = [AllowAny]
+    queryset = EmailChange.objects.all()
+    serializer_class = EmailChangeSerializer
+    lookup_field = "code"
+
+
+class CurrentUserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = []
+    serializer_class = UserSerializer
+
+    def get_object(self):
+        return self.request.user
+
+
+class AnyUserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = []
+    serializer_class = UserSerializer
+
+    def get_object(self):
+        return get_user_model().objects.get(pk=self.kwargs["pk"])
+"""
+
+URLS = """\
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from app import views
+
+router = SimpleRouter()
+router.register("certificates", views.CertificateViewSet, basename="certificate")
+router.register("all-certificates", views.CertificateListViewSet, basename="all")
+router.register("by-number", views.CertificateByNumber, basename="number")
+router.register("email-changes", views.EmailChangeViewSet, basename="email")
+
+urlpatterns = router.urls + [
+    path("me/", views.CurrentUserViewSet.as_view({"get": "retrieve"})),
+    path("users/<int:pk>/", views.AnyUserViewSet.as_view({"get": "retrieve"})),
+]
+"""
+
+
+@pytest.fixture(scope="module")
+def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Finding]:
+    files = {"app/models.py": MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS}
+    result = scan(
+        tmp_path_factory.mktemp("capabilities"),
+        files,
+        settings_extra='INSTALLED_APPS += ["rest_framework"]\n',
+    )
+    assert result.errors == ()
+    worst: dict[str, Finding] = {}
+    for f in result.findings:
+        view = (f.view or "").rsplit(".", 1)[-1]
+        if f.rule_id == "MG101" and (view not in worst or f.severity > worst[view].severity):
+            worst[view] = f
+    return worst
+
+
+@pytest.mark.parametrize(
+    ("view", "says"),
+    [
+        ("CertificateViewSet", "named by a random token field the server generated"),
+        ("EmailChangeViewSet", "named by a random token field the server generated"),
+        ("CurrentUserViewSet", "its get_object() returns request.user"),
+    ],
+)
+def test_token_named_and_caller_only_routes_are_informational(
+    found: dict[str, Finding], view: str, says: str
+) -> None:
+    assert found[view].severity is Severity.INFO
+    assert says in found[view].evidence
+
+
+@pytest.mark.parametrize(
+    "view", ["CertificateListViewSet", "CertificateByNumber", "AnyUserViewSet"]
+)
+def test_lists_plain_keys_and_other_users_stay_high(found: dict[str, Finding], view: str) -> None:
+    assert found[view].severity is Severity.HIGH
