@@ -4,15 +4,19 @@ On the hand-reviewed real projects, an open view carrying a project decorator or
 whose hook can refuse (``raise PermissionDenied``, ``return redirect(...)``) but which the scan
 could not tie to the signed-in user was protected, or public by design, far more often than not.
 Such a finding is ``low`` with the code named and the way to declare it; code the scan read in
-full that never refuses (a decorator that only logs, a ``dispatch()`` that only loads) is no
-gate and the finding stays ``high``.
+full that never refuses (a decorator that only logs, a ``dispatch()`` that only loads), or
+refuses only a kind of request (``if request.method != "POST"``), is no gate and the finding
+stays ``high``.
 """
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
+from mtlsguard.scan.facts.decorator_checks import refuses_anywhere
 from tests.scan.projects import OWNED_NOTE_MODELS, scan
 
 GATES = """\
@@ -51,6 +55,16 @@ def audited(func):
     return wrapper
 
 
+def post_only(func):
+    @functools.wraps(func)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "POST":
+            raise PermissionDenied("POST only")
+        return func(request, *args, **kwargs)
+
+    return wrapper
+
+
 class ProfileRequired:
     def dispatch(self, request, *args, **kwargs):
         if not request.session.get("profile_id"):
@@ -68,7 +82,7 @@ VIEWS = """\
 from django.http import JsonResponse
 from django.views import View
 
-from app.gates import Loaded, ProfileRequired, audited, election_admin
+from app.gates import Loaded, ProfileRequired, audited, election_admin, post_only
 from app.models import Note
 
 
@@ -80,6 +94,12 @@ def close(request, pk):
 
 @audited
 def purge(request, pk):
+    Note.objects.filter(pk=pk).delete()
+    return JsonResponse({})
+
+
+@post_only
+def wipe(request, pk):
     Note.objects.filter(pk=pk).delete()
     return JsonResponse({})
 
@@ -104,6 +124,7 @@ from app import views
 urlpatterns = [
     path("close/<int:pk>/", views.close),
     path("purge/<int:pk>/", views.purge),
+    path("wipe/<int:pk>/", views.wipe),
     path("edit/<int:pk>/", views.Edit.as_view()),
     path("drop/<int:pk>/", views.Drop.as_view()),
 ]
@@ -139,7 +160,13 @@ def test_refusing_code_the_scan_cannot_credit_makes_the_finding_low(
 
 
 @pytest.mark.parametrize(
-    ("view", "code"), [("purge", "app.gates.audited"), ("Drop", "app.gates.Loaded")]
+    ("view", "code"),
+    [
+        ("purge", "app.gates.audited"),
+        ("Drop", "app.gates.Loaded"),
+        # refuses a kind of request (GET), never a caller
+        ("wipe", "app.gates.post_only"),
+    ],
 )
 def test_code_read_in_full_that_never_refuses_keeps_the_finding_high(
     found: dict[str, Finding], view: str, code: str
@@ -149,3 +176,21 @@ def test_code_read_in_full_that_never_refuses_keeps_the_finding_high(
     assert f"not credited as a gate: {code}" in finding.evidence
     assert "; high because " in finding.evidence
     assert "code that can refuse" not in finding.evidence
+
+
+@pytest.mark.parametrize(
+    ("test", "refuses"),
+    [
+        ('request.method != "POST"', False),
+        ("not request.headers.get('X-Requested-With')", False),
+        ("not can_read(obj, self.request)", True),  # froide: the request handed to a check
+        ("not request.session.get('voter')", True),
+    ],
+)
+def test_a_refusal_under_a_test_of_the_request_shape_alone_refuses_no_caller(
+    test: str, refuses: bool
+) -> None:
+    func = ast.parse(f"def hook(self, request, obj):\n    if {test}:\n        raise Http404\n")
+    node = func.body[0]
+    assert isinstance(node, ast.FunctionDef)
+    assert refuses_anywhere(node) is refuses

@@ -246,6 +246,56 @@ def refuses_anywhere(func: FunctionNode) -> bool:
     """A statement of ``func`` or of a function nested in it refuses (:func:`.guards.denies`).
 
     A ``raise``, or a ``return`` of a 403, a 401 or a redirect: whether the code *can* say no,
-    not to whom.
+    not to whom; but not under a test of the request's shape alone (``if request.method !=
+    "POST": return HttpResponseNotAllowed(...)``, ``if not request.is_ajax(): raise
+    SuspiciousOperation``): that refuses a kind of request, never a caller.
     """
-    return any(isinstance(n, ast.stmt) and denies(n) for n in own_nodes(func, nested=True))
+    return _refuses(func.body)
+
+
+def _refuses(body: list[ast.stmt]) -> bool:
+    for stmt in body:
+        if isinstance(stmt, ast.If):
+            if not _shape_test(stmt.test) and (_refuses(stmt.body) or _refuses(stmt.orelse)):
+                return True
+            continue
+        if denies(stmt):
+            return True
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner and _refuses(_statements(inner)):
+                return True
+    return False
+
+
+def _statements(block: list[ast.AST]) -> list[ast.stmt]:
+    """The statements of a block (an ``except`` handler's body for a list of handlers)."""
+    out: list[ast.stmt] = []
+    for item in block:
+        if isinstance(item, ast.ExceptHandler):
+            out.extend(item.body)
+        elif isinstance(item, ast.stmt):
+            out.append(item)
+    return out
+
+
+_SHAPE_ATTRS = frozenset({"method", "is_ajax", "headers", "META", "content_type", "is_secure"})
+_READS = frozenset({"request", "get", "lower", "upper", "startswith", "endswith"})
+
+
+def _shape_test(test: ast.expr) -> bool:
+    """A test reading only how the request is made (its method, headers), nothing of who."""
+    attrs = [n.attr for n in walking.walk(test) if isinstance(n, ast.Attribute)]
+    handed = any(  # can_read_foiproject(obj, self.request): the request handed to a check
+        isinstance(n, ast.Call) and any(_names_request(a) for a in n.args)
+        for n in walking.walk(test)
+    )
+    shape = any(a in _SHAPE_ATTRS for a in attrs)
+    neutral = _SHAPE_ATTRS | _READS
+    return shape and not handed and all(a in neutral for a in attrs)
+
+
+def _names_request(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Name) and node.id == "request") or (
+        isinstance(node, ast.Attribute) and node.attr == "request"
+    )

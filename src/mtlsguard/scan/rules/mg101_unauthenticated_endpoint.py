@@ -77,7 +77,11 @@ nested wrapper or the base's ``dispatch()``/``has_permission()``...) or could no
 (another package), the finding is ``low`` with low confidence, and the evidence says what would
 have made it high: on the hand-reviewed real projects 97 of 103 such high findings were false
 (the code did refuse, or the page was public by design). Code read in full that never refuses
-(a decorator that only logs) is no gate, and the finding keeps its severity.
+(a decorator that only logs), or refuses only a kind of request (``if request.method !=
+"POST"``), is no gate, and the finding keeps its severity. A DRF view whose ``get_object()``
+returns ``request.user`` and fetches nothing else is ``info`` (each caller gets their own
+account; an anonymous one the ``AnonymousUser``), and so is a DRF detail route whose own
+``get_object()`` fetches by a ``lookup_field`` with a random default (a capability link).
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application
