@@ -120,3 +120,43 @@ def test_rate_limit_in_the_login_form_counts(tmp_path: Path) -> None:
 
 def test_login_form_without_a_limit_is_still_reported(tmp_path: Path) -> None:
     assert "app.views.SiteLoginView" in _mg106(tmp_path, "        pass")
+
+
+PROVIDER_PICKER = """\
+from django.contrib.auth import authenticate, login
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views.generic import TemplateView, View
+
+
+class LoginView(TemplateView):
+    template_name = "login.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("idp"):
+            return redirect("social:begin", request.GET["idp"])
+        return super().get(request, *args, **kwargs)
+
+
+class PasswordLoginView(View):
+    def post(self, request):
+        user = authenticate(
+            request, username=request.POST["username"], password=request.POST["password"]
+        )
+        if user is None:
+            return JsonResponse({}, status=401)
+        login(request, user)
+        return JsonResponse({})
+"""
+
+
+def test_a_project_view_named_login_view_is_judged_by_what_it_does(tmp_path: Path) -> None:
+    """tunnistamo's ``LoginView(TemplateView)`` lists identity providers: no password in it."""
+    urls = (
+        "from django.urls import path\nfrom app import views\n"
+        'urlpatterns = [path("accounts/login/", views.LoginView.as_view()),\n'
+        '               path("api/login/", views.PasswordLoginView.as_view())]\n'
+    )
+    root = write_project(tmp_path, {"app/views.py": PROVIDER_PICKER, "proj/urls.py": urls})
+    reported = {f.view for f in scan_project(root).findings if f.rule_id == "MG106"}
+    assert reported == {"app.views.PasswordLoginView"}

@@ -169,9 +169,27 @@ def _remote_login(name: str) -> bool:
     return name.startswith(_REMOTE_LOGIN_PACKAGES)
 
 
+_NO_POST_BASES = frozenset(
+    {"View", "TemplateView", "RedirectView", "TemplateResponseMixin", "ContextMixin", "object"}
+)
+"""Django views that answer no POST: a class built only on them reads no submitted password."""
+
+
+def _answers_posts(ctx: RuleContext, cls: ClassModel) -> bool:
+    """``cls`` has a POST path: a project ``post()``/``form_valid()``, or a base that has one."""
+    if any(ctx.project.method(cls, name) for name in ("post", "put", "form_valid", "create")):
+        return True
+    return any(
+        ctx.project.class_named(e) is None and short_of(e) not in _NO_POST_BASES
+        for e in cls.mro[1:]
+    )
+
+
 def _is_login(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
     if analysis.view and short_of(analysis.view) in _LOGIN_VIEWS:
-        return not _remote_login(analysis.view)
+        # tunnistamo's LoginView is a TemplateView listing identity providers: no POST at all
+        cls = analysis.klass
+        return not _remote_login(analysis.view) and (cls is None or _answers_posts(ctx, cls))
     if analysis.klass is not None:
         bases = [e for e in analysis.klass.mro if short_of(e) in _LOGIN_VIEWS]
         if bases:
