@@ -2,49 +2,53 @@
 
 **What.** A DRF generic view or viewset, or a Django ``DetailView``/``UpdateView``/
 ``DeleteView``/``ListView``, that requires a logged-in user but serves ``Model.objects.all()``
-(``queryset``, ``model = Model`` or a ``get_queryset()`` returning it) for a model that belongs to
-a user (a ``ForeignKey``/``OneToOneField`` to the user model, or an ``owner``/``user``-style
-relation) or to a tenant users join (an organization, workspace, team, project, space or event; a
-model with a many-to-many to users or a membership model; followed two relations deep,
+(``queryset``, ``model = Model`` or a ``get_queryset()`` returning it) for a model that belongs to a
+user (a ``ForeignKey``/``OneToOneField`` to the user model, or an ``owner``/``user``-style relation)
+or to a tenant users join (an organization, workspace, team, project, space or event; a model with a
+many-to-many to users or a membership model; followed two relations deep,
 ``project__organization``), with no ``get_queryset()``/``filter_queryset()`` that filters by
 ``request.user`` (directly, through a helper method, or through a parent object the view fetched
-with a user check, such as ``self.project.font_set`` after
-``self.project = parse_path(request, ...)``) and no object-level permission that checks the user
-(on the view or in DRF's ``DEFAULT_PERMISSION_CLASSES``, also when extended as
-``DEFAULT_PERMISSION_CLASSES + [...]``; one that delegates to a model method returning a constant
-``True`` is no check), no filter backend that scopes the list
-(``filter_backends``/``DEFAULT_FILTER_BACKENDS``: a project backend whose ``filter_queryset`` looks
-at the user, or a package one named for permissions or ownership), and no scoping by the request's
-tenant (``self.request.event.orders``, a parent fetched by ``organizer=self.request.organizer``).
-``get_queryset()`` is followed through ``super()``, also from a helper of the view that reads
-``super().get_queryset()``; an override of another queryset hook of the framework
-(``alter_queryset(self, request)`` taking ``super().alter_queryset(request)``) that filters by
-``request.user`` scopes the view too; ``queryset = Model.objects.none()`` serves nothing. A
-``get_queryset()`` filtered by URL keys (``project_id=self.kwargs.get("project_id")``) is scoped
+with a user check, such as ``self.project.font_set`` after ``self.project = parse_path(request,
+...)``) and no object-level permission that checks the user (on the view or in DRF's
+``DEFAULT_PERMISSION_CLASSES``, also when extended as ``DEFAULT_PERMISSION_CLASSES + [...]``; one
+that delegates to a model method returning a constant ``True`` is no check), no filter backend that
+scopes the list (``filter_backends``/``DEFAULT_FILTER_BACKENDS``: a project backend whose
+``filter_queryset`` looks at the user, or a package one named for permissions or ownership), and no
+scoping by the request's tenant (``self.request.event.orders``, a parent fetched by
+``organizer=self.request.organizer``). ``get_queryset()`` is followed through ``super()``, also from
+a helper of the view that reads ``super().get_queryset()``; an override of another queryset hook of
+the framework (``alter_queryset(self, request)`` taking ``super().alter_queryset(request)``) that
+filters by ``request.user`` scopes the view too; ``queryset = Model.objects.none()`` serves nothing.
+A ``get_queryset()`` filtered by URL keys (``project_id=self.kwargs.get("project_id")``) is scoped
 when those keys are checked against the user before every handler of the route: by a permission
-class (also through a property of the view it reads, ``view.project_id``), or by a decorator on
-each handler that looks the caller's membership up with them (``@allow_permission([...])``). A
-parent counts as checked when the code that fetches it refers to ``request.user``; that it really
-refuses is assumed, not proven. Views only staff reach (``is_staff``/``is_superuser``/staff-session
-guards in a decorator, ``dispatch()`` or an ``as_view()`` override, ``staff_member_required``,
-``IsAdminUser``) are not reported; views behind a global permission (``has_perm("app.codename")``
-with no object, ``permission_required``) are reported low, with low confidence: a global permission
-to view or change a model is Django's way of saying "every record of it" (on the hand-reviewed real
-projects such lists were staff tools by design, 12 of 13), and who holds it is data, not code. A
-detail view behind django-guardian's object permission
-(``permission_required(perm, (Model, "pk", "pk"))``, ``guardian.mixins.PermissionRequiredMixin``)
-is checked on the object the URL names: not reported, or info with ``accept_global_perms=True``
-(holders of the global permission pass too, by design). A detail view keyed by a ``<uuid:...>`` URL
-parameter is reported with low confidence and medium severity (a random key cannot be enumerated;
-the link itself is the capability), and as info when the model's primary key is generated at random
-(``default=uuid4``) and every handler of the view that changes data checks the user. A detail view
-whose own ``get_object()`` fetches the object scoped (every lookup by the user or the request's
-tenant, or a parent ``self.project`` that ``dispatch()`` set from such a lookup) serves that
-object, not the queryset: not reported. A route that only reads (a list route may also create) a
-queryset narrowed by a constant public-visibility filter (``filter(is_public=True)``,
-``exclude(archive_policy=PRIVATE)``, ``filter(status="published")``) or a manager named for public
-records (``Post.published.all()``, judged by its code when the project defines it) serves published
-records: info; its update/destroy routes are judged as before.
+class (also through a property of the view it reads, ``view.project_id``), or by a decorator on each
+handler that looks the caller's membership up with them (``@allow_permission([...])``). A
+single-object view whose URL keywords a decorator hands, with the user, to a permission check that
+refuses otherwise (getgov's ``@grant_access(...)`` calling ``_user_has_permission(request.user,
+request, rules, **kwargs)``) serves a checked object; so does a detail route whose every action is a
+write whose ``perform_destroy()``/``perform_update()`` refuses unless the object's owner is the
+caller. A parent counts as checked when the code that fetches it refers to ``request.user``; that it
+really refuses is assumed, not proven. Views only staff reach
+(``is_staff``/``is_superuser``/staff-session guards in a decorator, ``dispatch()`` or an
+``as_view()`` override, ``staff_member_required``, ``IsAdminUser``) are not reported; views behind a
+global permission (``has_perm("app.codename")`` with no object, ``permission_required``) are
+reported low, with low confidence: a global permission to view or change a model is Django's way of
+saying "every record of it" (on the hand-reviewed real projects such lists were staff tools by
+design, 12 of 13), and who holds it is data, not code. A detail view behind django-guardian's object
+permission (``permission_required(perm, (Model, "pk", "pk"))``,
+``guardian.mixins.PermissionRequiredMixin``) is checked on the object the URL names: not reported,
+or info with ``accept_global_perms=True`` (holders of the global permission pass too, by design). A
+detail view keyed by a ``<uuid:...>`` URL parameter is reported with low confidence and medium
+severity (a random key cannot be enumerated; the link itself is the capability), and as info when
+the model's primary key is generated at random (``default=uuid4``) and every handler of the view
+that changes data checks the user. A detail view whose own ``get_object()`` fetches the object
+scoped (every lookup by the user or the request's tenant, or a parent ``self.project`` that
+``dispatch()`` set from such a lookup) serves that object, not the queryset: not reported. A route
+that only reads (a list route may also create) a queryset narrowed by a constant public-visibility
+filter (``filter(is_public=True)``, ``exclude(archive_policy=PRIVATE)``,
+``filter(status="published")``) or a manager named for public records (``Post.published.all()``,
+judged by its code when the project defines it) serves published records: info; its update/destroy
+routes are judged as before.
 
 **Why.** Authorization bypass through a user-controlled key (CWE-639, BOLA/IDOR): any
 authenticated user — behind mTLS, any certificate holder mapped to a user — reads or changes

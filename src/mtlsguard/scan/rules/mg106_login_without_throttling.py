@@ -12,7 +12,8 @@ limits failed logins itself unless the settings switch it off (``ACCOUNT_RATE_LI
 (``create_user``/``set_password``) before authenticating with the password it was just given is a
 registration, not a login. Nothing is reported when ``AUTHENTICATION_BACKENDS`` names only
 backends that take no password (single sign-on, a project backend without ``password``):
-``authenticate()`` then checks no password an attacker could guess.
+``authenticate()`` then checks no password an attacker could guess. A project view named like a
+login view that answers no POST (a ``TemplateView`` listing identity providers) checks none either.
 
 **Why.** Improper restriction of excessive authentication attempts (CWE-307): passwords can be
 guessed online at full speed; an mTLS certificate does not limit how often its holder tries
