@@ -2,11 +2,12 @@
 
 mitxonline (set 29A): certificate viewsets open to anyone, retrieving by ``lookup_field =
 "uuid"`` where ``uuid = UUIDField(default=uuid4)`` is not the primary key (the shareable
-certificate link), an e-mail change confirmed by a ``code`` defaulting to ``uuid4().hex``, and a
-"who am I" viewset whose ``get_object()`` returns ``request.user``. None serves anyone else's
-data to an anonymous caller: MG101 says so at info. The twins stay high: the same viewset with a
-list action, a lookup field without a random default, and a ``get_object()`` fetching a user by
-the URL's key.
+certificate link), and a "who am I" viewset whose ``get_object()`` returns ``request.user``.
+Neither serves anyone else's data to an anonymous caller: MG101 says so at info. The twins stay
+high: a list action, a lookup field without a random default, a ``get_object()`` fetching a
+user by the URL's key, an update by a token (mitxonline's e-mail change; a red-team review
+showed writes by a weak code), a six-digit random code, and a list beside a ``get_object()``
+returning the caller.
 """
 
 from __future__ import annotations
@@ -21,16 +22,27 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.crypto import get_random_string
 
 
 def new_code():
     return uuid.uuid4().hex
 
 
+def new_pin():
+    return get_random_string(6, allowed_chars="0123456789")
+
+
 class Certificate(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     uuid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
     number = models.CharField(max_length=20)
+
+
+class Pickup(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    pin = models.CharField(max_length=6, default=new_pin, unique=True)
+    address = models.TextField()
 
 
 class EmailChange(models.Model):
@@ -41,10 +53,11 @@ class EmailChange(models.Model):
 
 VIEWS = """\
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import AllowAny
 
-from app.models import Certificate, EmailChange
+from app.models import Certificate, EmailChange, Pickup
 
 
 class CertificateSerializer(serializers.ModelSerializer):
@@ -93,6 +106,28 @@ class EmailChangeViewSet(mixins.UpdateModelMixin, viewsets.GenericViewSet):
     lookup_field = "code"
 
 
+class PickupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Pickup
+        fields = ["address"]
+
+
+class PickupByPin(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [AllowAny]
+    queryset = Pickup.objects.all()
+    serializer_class = PickupSerializer
+    lookup_field = "pin"
+
+
+class UserListViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [AllowAny]
+    queryset = User.objects.all()
+    serializer_class = UserSerializer
+
+    def get_object(self):
+        return self.request.user
+
+
 class CurrentUserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = []
     serializer_class = UserSerializer
@@ -120,6 +155,8 @@ router.register("certificates", views.CertificateViewSet, basename="certificate"
 router.register("all-certificates", views.CertificateListViewSet, basename="all")
 router.register("by-number", views.CertificateByNumber, basename="number")
 router.register("email-changes", views.EmailChangeViewSet, basename="email")
+router.register("pickups", views.PickupByPin, basename="pickup")
+router.register("users", views.UserListViewSet, basename="users")
 
 urlpatterns = router.urls + [
     path("me/", views.CurrentUserViewSet.as_view({"get": "retrieve"})),
@@ -149,7 +186,6 @@ def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Finding]:
     ("view", "says"),
     [
         ("CertificateViewSet", "named by a random token field the server generated"),
-        ("EmailChangeViewSet", "named by a random token field the server generated"),
         ("CurrentUserViewSet", "its get_object() returns request.user"),
     ],
 )
@@ -161,7 +197,15 @@ def test_token_named_and_caller_only_routes_are_informational(
 
 
 @pytest.mark.parametrize(
-    "view", ["CertificateListViewSet", "CertificateByNumber", "AnyUserViewSet"]
+    "view",
+    [
+        "CertificateListViewSet",
+        "CertificateByNumber",
+        "AnyUserViewSet",
+        "EmailChangeViewSet",  # a write by token keeps its finding
+        "PickupByPin",  # a six-digit code can be counted
+        "UserListViewSet",  # the list never calls get_object()
+    ],
 )
 def test_lists_plain_keys_and_other_users_stay_high(found: dict[str, Finding], view: str) -> None:
     assert found[view].severity is Severity.HIGH

@@ -34,6 +34,12 @@ class PasswordBackend:
         return None
 
 
+class ActiveDirectoryBackend:
+    def authenticate(self, request, username=None, **kwargs):
+        secret = kwargs.get("password")
+        return self.bind(username, secret)
+
+
 class AuditedModelBackend(ModelBackend):
     def authenticate(self, request, **kwargs):
         print("login", kwargs.get("username"))
@@ -82,6 +88,8 @@ def test_no_password_backend_means_nothing_to_validate_or_guess(
         'AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]\n',
         'AUTHENTICATION_BACKENDS = ["app.backends.PasswordBackend"]\n',
         'AUTHENTICATION_BACKENDS = ["app.backends.AuditedModelBackend"]\n',
+        # red-team: a directory backend reading the password from **kwargs
+        'AUTHENTICATION_BACKENDS = ["app.backends.ActiveDirectoryBackend"]\n',
         'AUTHENTICATION_BACKENDS = ["django_auth_ldap.backend.LDAPBackend"]\n',
         # an SSO package's ModelBackend (Helsinki's helusers) still checks passwords
         'AUTHENTICATION_BACKENDS = ["helusers.tunnistamo_oidc.TunnistamoOIDCAuth", '
@@ -94,6 +102,7 @@ def test_no_password_backend_means_nothing_to_validate_or_guess(
         "model-backend",
         "password-param",
         "super-authenticate",
+        "kwargs-password",
         "unknown",
         "sso-package-model-backend",
         "if",
@@ -105,3 +114,37 @@ def test_a_backend_that_may_check_a_password_keeps_the_findings(
     found = _findings(tmp_path, backends)
     assert found["MG201"].severity is Severity.MEDIUM
     assert found["MG106"].severity is Severity.MEDIUM
+
+
+MOBILE = """\
+from django.contrib.auth.models import User
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+class MobileLoginView(APIView):
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        user = User.objects.get(username=request.data["username"])
+        if not user.check_password(request.data["password"]):
+            return Response(status=401)
+        return Response({"token": "..."})
+"""
+
+
+def test_a_view_checking_passwords_itself_keeps_both_findings(tmp_path: Path) -> None:
+    """Red-team: single sign-on for staff, and a hand-written password login for the app."""
+    urls = (
+        "from django.urls import path\nfrom app.views import MobileLoginView\n"
+        'urlpatterns = [path("api/mobile/login/", MobileLoginView.as_view())]\n'
+    )
+    settings = (
+        NO_VALIDATORS
+        + 'INSTALLED_APPS += ["rest_framework"]\n'
+        + 'AUTHENTICATION_BACKENDS = ["mozilla_django_oidc.auth.OIDCAuthenticationBackend"]\n'
+    )
+    result = scan(tmp_path, {"app/views.py": MOBILE, "proj/urls.py": urls}, settings_extra=settings)
+    found = {f.rule_id: f.severity for f in result.findings if f.rule_id in ("MG106", "MG201")}
+    assert found == {"MG106": Severity.MEDIUM, "MG201": Severity.MEDIUM}

@@ -58,6 +58,17 @@ class Unchecked(mixins.DestroyModelMixin, viewsets.GenericViewSet):
         instance.delete()
 
 
+class CheckedNewValue(mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated]
+    queryset = Device.objects.all()
+    serializer_class = DeviceSerializer
+
+    def perform_update(self, serializer):
+        if serializer.validated_data.get("user", self.request.user) != self.request.user:
+            raise PermissionDenied()
+        serializer.save()
+
+
 class CheckedButReadable(
     mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
@@ -80,6 +91,7 @@ router = SimpleRouter()
 router.register("checked", views.Checked, basename="checked")
 router.register("unchecked", views.Unchecked, basename="unchecked")
 router.register("readable", views.CheckedButReadable, basename="readable")
+router.register("new-value", views.CheckedNewValue, basename="new-value")
 urlpatterns = router.urls
 """
 
@@ -104,6 +116,7 @@ def test_a_destroy_only_route_checked_in_perform_destroy_is_scoped(reported: set
     assert "Checked" not in reported
 
 
-@pytest.mark.parametrize("view", ["Unchecked", "CheckedButReadable"])
+# red-team: perform_update testing the new value, not the current owner
+@pytest.mark.parametrize("view", ["Unchecked", "CheckedButReadable", "CheckedNewValue"])
 def test_unchecked_or_readable_twins_keep_the_finding(reported: set[str], view: str) -> None:
     assert view in reported

@@ -22,7 +22,9 @@ from tests.scan.projects import OWNED_NOTE_MODELS, scan
 GATES = """\
 import functools
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 
 from app.models import Note
@@ -65,6 +67,39 @@ def post_only(func):
     return wrapper
 
 
+def log_exceptions(func):
+    @functools.wraps(func)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return func(request, *args, **kwargs)
+        except Exception:
+            print("failed", request.path)
+            raise
+
+    return wrapper
+
+
+def feature_required(flag):
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(request, *args, **kwargs):
+            if not settings.FEATURES.get(flag):
+                raise Http404
+            return func(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+class SoftDeleted:
+    def dispatch(self, request, *args, **kwargs):
+        note = Note.objects.get(pk=kwargs["pk"])
+        if note.is_deleted:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
 class ProfileRequired:
     def dispatch(self, request, *args, **kwargs):
         if not request.session.get("profile_id"):
@@ -82,7 +117,18 @@ VIEWS = """\
 from django.http import JsonResponse
 from django.views import View
 
-from app.gates import Loaded, ProfileRequired, audited, election_admin, post_only
+from django_ratelimit.decorators import ratelimit
+
+from app.gates import (
+    Loaded,
+    ProfileRequired,
+    SoftDeleted,
+    audited,
+    election_admin,
+    feature_required,
+    log_exceptions,
+    post_only,
+)
 from app.models import Note
 
 
@@ -102,6 +148,30 @@ def purge(request, pk):
 def wipe(request, pk):
     Note.objects.filter(pk=pk).delete()
     return JsonResponse({})
+
+
+@log_exceptions
+def logged(request, pk):
+    Note.objects.filter(pk=pk).delete()
+    return JsonResponse({})
+
+
+@feature_required("notes")
+def flagged(request, pk):
+    Note.objects.filter(pk=pk).delete()
+    return JsonResponse({})
+
+
+@ratelimit(key="ip", rate="30/m", block=True)
+def limited(request, pk):
+    Note.objects.filter(pk=pk).delete()
+    return JsonResponse({})
+
+
+class Shown(SoftDeleted, View):
+    def post(self, request, pk):
+        Note.objects.filter(pk=pk).delete()
+        return JsonResponse({})
 
 
 class Edit(ProfileRequired, View):
@@ -125,6 +195,10 @@ urlpatterns = [
     path("close/<int:pk>/", views.close),
     path("purge/<int:pk>/", views.purge),
     path("wipe/<int:pk>/", views.wipe),
+    path("logged/<int:pk>/", views.logged),
+    path("flagged/<int:pk>/", views.flagged),
+    path("limited/<int:pk>/", views.limited),
+    path("shown/<int:pk>/", views.Shown.as_view()),
     path("edit/<int:pk>/", views.Edit.as_view()),
     path("drop/<int:pk>/", views.Drop.as_view()),
 ]
@@ -166,6 +240,12 @@ def test_refusing_code_the_scan_cannot_credit_makes_the_finding_low(
         ("Drop", "app.gates.Loaded"),
         # refuses a kind of request (GET), never a caller
         ("wipe", "app.gates.post_only"),
+        # a red-team review's cases: a re-raise, a settings flag, a record's state, and an
+        # unread decorator not named like a gate (a rate limit is no authentication)
+        ("logged", "app.gates.log_exceptions"),
+        ("flagged", "app.gates.feature_required"),
+        ("Shown", "app.gates.SoftDeleted"),
+        ("limited", "django_ratelimit.decorators.ratelimit"),
     ],
 )
 def test_code_read_in_full_that_never_refuses_keeps_the_finding_high(

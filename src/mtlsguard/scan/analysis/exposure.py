@@ -23,7 +23,7 @@ from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.body_records import ObjectLookup
 from mtlsguard.scan.knowledge import HTTP_METHODS, LOGIN_FLOW_CALLS, short_of
-from mtlsguard.scan.project_model import Const, FunctionModel, ProjectModel, Ref
+from mtlsguard.scan.project_model import Call, Const, FunctionModel, ProjectModel, Ref
 
 __all__ = ["Exposure", "exposure", "view_functions"]
 
@@ -189,6 +189,9 @@ def _returns_caller(project: ProjectModel, analysis: RouteAnalysis) -> bool:
     reads records of its own.
     """
     cls = analysis.klass
+    actions = {action for _, action in analysis.method_actions}
+    if not actions or actions - _DETAIL_ACTIONS:
+        return False  # a list (or a custom action) never goes through get_object()
     hit = project.method(cls, "get_object") if cls and analysis.framework == "drf" else None
     returns = hit[1].facts.returns if hit is not None else ()
     return bool(returns) and all(isinstance(r, Ref) and r.name in _CALLER for r in returns)
@@ -199,8 +202,8 @@ def _token_lookup_field(project: ProjectModel, analysis: RouteAnalysis) -> bool:
 
     mitxonline's certificate viewsets: ``lookup_field = "uuid"`` on ``RetrieveModelMixin``
     with ``uuid = UUIDField(default=uuid4)`` (not the primary key), every route of the view
-    keyed by it (no list action): the shareable link is the record's only name. So is its
-    e-mail change confirmation, updated by a ``code`` defaulting to ``uuid4().hex``.
+    keyed by it (no list action): the shareable link is the record's only name. Reads only: a
+    write by token, or a token that is no UUID (a six-digit code can be counted), keeps it.
     """
     cls = analysis.klass
     if cls is None or analysis.framework != "drf" or project.method(cls, "get_object"):
@@ -210,10 +213,25 @@ def _token_lookup_field(project: ProjectModel, analysis: RouteAnalysis) -> bool:
     if not (isinstance(value, Const) and isinstance(value.value, str)):
         return False
     actions = {action for _, action in analysis.method_actions}
-    if not actions or actions - _DETAIL_ACTIONS:
-        return False
-    fields = random_fields(project, served_model(project, cls))
-    return fields.get(value.value) is False  # a random field, not the primary key
+    if not actions or actions - {"retrieve"}:
+        return False  # a write by token keeps its finding (a short code can be counted)
+    model = served_model(project, cls)
+    fields = random_fields(project, model)
+    # a random field, not the primary key, and a UUID (a short random code can be counted)
+    return fields.get(value.value) is False and _uuid_field(project, model, value.value)
+
+
+def _uuid_field(project: ProjectModel, model: str | None, name: str) -> bool:
+    """``name`` is a ``UUIDField`` of ``model`` (or a base): 122 random bits, not a PIN."""
+    cls = project.class_named(model) if model else None
+    for entry in cls.mro if cls is not None else ():
+        owner = project.class_named(entry)
+        field = owner.attributes.get(name) if owner is not None else None
+        if field is not None:
+            return (
+                isinstance(field, Call) and short_of(getattr(field.func, "name", "")) == "UUIDField"
+            )
+    return False
 
 
 _DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})

@@ -8,7 +8,8 @@ tock, adjutant) every such finding was false.
 
 A backend checks passwords when it is Django's ``ModelBackend`` family (or a project subclass
 that keeps its ``authenticate()``), when the project's own ``authenticate()`` takes a
-``password`` or calls ``check_password()``/``super().authenticate()``, or when the scan cannot
+``password``, reads one (``kwargs.get("password")``) or calls
+``check_password()``/``super().authenticate()``, or when the scan cannot
 tell (a package it does not know: ``django_auth_ldap``, ``allauth``). The answer is "yes" unless
 every backend is known to take no password, and always "yes" when the setting is absent
 (Django's default is ``ModelBackend``) or assigned conditionally.
@@ -16,10 +17,15 @@ every backend is known to take no password, and always "yes" when the setting is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from mtlsguard.scan.analysis.exposure import view_functions
+from mtlsguard.scan.analysis.route import RouteAnalysis
+from mtlsguard.scan.analysis.sources import SourceFunctions
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Const, IfExpr, ProjectModel, Seq, SettingValue
 
-__all__ = ["passwordless_backends"]
+__all__ = ["checks_password_itself", "passwordless_backends"]
 
 _NO_PASSWORD = frozenset(
     {
@@ -49,14 +55,34 @@ token, never a password of this site."""
 _PASSWORD_CALLS = frozenset({"check_password", "acheck_password", "authenticate"})
 
 
-def passwordless_backends(project: ProjectModel, setting: SettingValue | None) -> tuple[str, ...]:
-    """The configured backends when none of them checks a password, else ``()``."""
+def passwordless_backends(
+    project: ProjectModel,
+    setting: SettingValue | None,
+    sources: SourceFunctions,
+    routes: Iterable[RouteAnalysis] = (),
+) -> tuple[str, ...]:
+    """The configured backends when none of them checks a password, else ``()``.
+
+    Also ``()`` when a view of ``routes`` checks a password itself, past the backends
+    (``user.check_password(request.data["password"])``).
+    """
     if setting is None or setting.conditional:
         return ()
     names = _names(setting.value)
-    if names is None or not all(_passwordless(project, name) for name in names):
+    if names is None or not all(_passwordless(project, sources, name) for name in names):
+        return ()
+    if any(checks_password_itself(project, analysis) for analysis in routes):
         return ()
     return tuple(names) or ("(none)",)
+
+
+def checks_password_itself(project: ProjectModel, analysis: RouteAnalysis) -> bool:
+    """The route's view calls ``check_password()`` itself (not through ``authenticate()``)."""
+    return any(
+        short_of(call) in ("check_password", "acheck_password")
+        for func in view_functions(project, analysis)
+        for call in func.facts.calls
+    )
 
 
 def _names(value: object) -> list[str] | None:
@@ -73,7 +99,7 @@ def _names(value: object) -> list[str] | None:
     return names
 
 
-def _passwordless(project: ProjectModel, name: str) -> bool:
+def _passwordless(project: ProjectModel, sources: SourceFunctions, name: str) -> bool:
     if short_of(name).endswith("ModelBackend"):
         return False  # helusers.auth.HelusersModelBackend: Django's, under another name
     if name in _NO_PASSWORD or name.startswith(_SSO_PACKAGES):
@@ -89,5 +115,8 @@ def _passwordless(project: ProjectModel, name: str) -> bool:
         )
     method = found[1]
     if "password" in method.params:
+        return False
+    where = method.location  # authenticate(self, request, **kwargs): kwargs.get("password")
+    if sources.mentions(where.path, where.line, ("password",)):
         return False
     return not any(short_of(call) in _PASSWORD_CALLS for call in method.facts.calls)

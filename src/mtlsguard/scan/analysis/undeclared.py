@@ -121,7 +121,8 @@ def may_refuse(project: ProjectModel, name: str) -> bool:
 
     A function (or a factory: its nested wrapper counts) with a statement that refuses, a
     class whose hooks (``dispatch()``, ``has_permission()``...) have one, or code the scan
-    could not read at all (another package, a name it cannot resolve). Code read in full that
+    could not read at all (another package, a name it cannot resolve) named like a gate
+    (``election_admin``, not ``ratelimit``). Code read in full that
     never says no (a decorator that only logs), or whose refusal the scan understood (a
     ``dispatch()`` refusing whoever does not own the object), is no unknown gate.
     """
@@ -129,8 +130,8 @@ def may_refuse(project: ProjectModel, name: str) -> bool:
     if func is not None:
         return func.facts.may_refuse
     cls = project.class_named(name)
-    if cls is None:
-        return True
+    if cls is None:  # unread: only its name can say (ratelimit, cache_page are no gate)
+        return bool(_GUARD_WORDS.search(short_of(name)))
     return any(
         (method := cls.methods.get(hook)) is not None
         and method.facts.may_refuse

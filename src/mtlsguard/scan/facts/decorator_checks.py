@@ -137,14 +137,23 @@ def checked_url_keys(func: FunctionNode) -> tuple[str, ...]:
             names = frozenset(n for n, k in aliases.items() if k == key)
             if guard_blocks(node.body, _asks(request, kwargs, key, names)):
                 found.append(key)
-        if guard_blocks(node.body, _asks(request, kwargs, EVERY_URL_KEY, frozenset())):
-            found.append(EVERY_URL_KEY)
+        handed = {
+            _callee(call)
+            for call in walking.walk(node)
+            if isinstance(call, ast.Call)
+            and any(kw.arg is None and _is_name(kw.value, kwargs) for kw in call.keywords)
+        }
+        for callee in sorted(handed):
+            if guard_blocks(node.body, _asks(request, kwargs, EVERY_URL_KEY + callee, frozenset())):
+                found.append(EVERY_URL_KEY + callee)
     return tuple(found)
 
 
 EVERY_URL_KEY = "**"
-"""What :func:`checked_url_keys` answers for a check handed every URL keyword: getgov's
-``if not _user_has_permission(request.user, request, rules, **kwargs): raise PermissionDenied``."""
+"""The prefix of what :func:`checked_url_keys` answers for a check handed every URL keyword,
+followed by the check's name: getgov's ``if not _user_has_permission(request.user, request,
+rules, **kwargs): raise PermissionDenied`` gives ``"**_user_has_permission"``. Which keywords
+that check reads is for the caller to find out (its code names them)."""
 
 
 def _kwarg_key(node: object, kwargs: str) -> str:
@@ -188,8 +197,8 @@ def _asks(request: str, kwargs: str, key: str, names: frozenset[str]) -> Callabl
                 given = [*node.args, *(kw.value for kw in node.keywords)]
                 if not _CHECK_NAME.search(_callee(node).lower()):
                     continue  # RATE.allow(request.user, pk), log(user, pk): no permission asked
-                if key == EVERY_URL_KEY:
-                    keys = any(
+                if key.startswith(EVERY_URL_KEY):
+                    keys = _callee(node) == key[len(EVERY_URL_KEY) :] and any(
                         kw.arg is None and _is_name(kw.value, kwargs) for kw in node.keywords
                     )
                 else:
@@ -243,56 +252,80 @@ def _assigned(stmt: ast.stmt) -> list[str]:
 
 
 def refuses_anywhere(func: FunctionNode) -> bool:
-    """A statement of ``func`` or of a function nested in it refuses (:func:`.guards.denies`).
+    """A statement of ``func`` or of a function nested in it refuses a caller.
 
-    A ``raise``, or a ``return`` of a 403, a 401 or a redirect: whether the code *can* say no,
-    not to whom; but not under a test of the request's shape alone (``if request.method !=
-    "POST": return HttpResponseNotAllowed(...)``, ``if not request.is_ajax(): raise
-    SuspiciousOperation``): that refuses a kind of request, never a caller.
+    A ``raise``, or a ``return`` of a 403, a 401 or a redirect (:func:`.guards.denies`), under a
+    test of who calls: the user, the session, a value the request carries (``request.GET``,
+    ``request.data``), a local computed from the request (``user = get_user(request)``), or a
+    check handed the request (``can_read_foiproject(obj, self.request)``); or unconditional.
+    Not a refusal tested only on the request's shape (``if request.method != "POST"``), on the
+    settings or a record (``if obj.is_deleted: raise Http404``), nor a re-raise in an
+    ``except`` block: those refuse a kind of request or a record, never a caller.
     """
-    return _refuses(func.body)
+    return _refuses(func.body, _request_locals(func), guarded=False, conditional=False)
 
 
-def _refuses(body: list[ast.stmt]) -> bool:
+def _request_locals(func: FunctionNode) -> frozenset[str]:
+    """Locals assigned from something the request carries (``voter = get_voter(request)``)."""
+    found: set[str] = set()
+    for node in walking.walk(func):
+        if isinstance(node, ast.Assign) and _mentions_caller(node.value, frozenset()):
+            found.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return frozenset(found)
+
+
+def _refuses(
+    body: list[ast.stmt], callers: frozenset[str], *, guarded: bool, conditional: bool
+) -> bool:
     for stmt in body:
         if isinstance(stmt, ast.If):
-            if not _shape_test(stmt.test) and (_refuses(stmt.body) or _refuses(stmt.orelse)):
+            inner = guarded or _caller_test(stmt.test, callers)
+            if any(
+                _refuses(block, callers, guarded=inner, conditional=True)
+                for block in (stmt.body, stmt.orelse)
+            ):
                 return True
             continue
-        if denies(stmt):
+        if isinstance(stmt, ast.Raise) and stmt.exc is None:
+            continue  # a re-raise hands on someone else's error
+        if denies(stmt) and (guarded or not conditional):
             return True
-        for field in ("body", "orelse", "finalbody", "handlers"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list) and inner and _refuses(_statements(inner)):
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            if _refuses(stmt.body, callers, guarded=False, conditional=False):
+                return True
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, field, None)
+            if not (isinstance(block, list) and block and isinstance(block[0], ast.stmt)):
+                continue
+            if _refuses(block, callers, guarded=guarded, conditional=conditional):
+                return True
+        for handler in getattr(stmt, "handlers", ()):
+            if _refuses(handler.body, callers, guarded=guarded, conditional=True):
                 return True
     return False
 
 
-def _statements(block: list[ast.AST]) -> list[ast.stmt]:
-    """The statements of a block (an ``except`` handler's body for a list of handlers)."""
-    out: list[ast.stmt] = []
-    for item in block:
-        if isinstance(item, ast.ExceptHandler):
-            out.extend(item.body)
-        elif isinstance(item, ast.stmt):
-            out.append(item)
-    return out
+_CALLER_ATTRS = frozenset(
+    {"user", "session", "COOKIES", "auth", "GET", "POST", "data", "query_params"}
+)
+"""What a request carries about who sends it (not how: its method, its headers)."""
 
 
-_SHAPE_ATTRS = frozenset({"method", "is_ajax", "headers", "META", "content_type", "is_secure"})
-_READS = frozenset({"request", "get", "lower", "upper", "startswith", "endswith"})
+def _caller_test(test: ast.expr, callers: frozenset[str]) -> bool:
+    """A test of who calls: the user, the session, a request value, a check given the request."""
+    return _mentions_caller(test, callers)
 
 
-def _shape_test(test: ast.expr) -> bool:
-    """A test reading only how the request is made (its method, headers), nothing of who."""
-    attrs = [n.attr for n in walking.walk(test) if isinstance(n, ast.Attribute)]
-    handed = any(  # can_read_foiproject(obj, self.request): the request handed to a check
-        isinstance(n, ast.Call) and any(_names_request(a) for a in n.args)
-        for n in walking.walk(test)
-    )
-    shape = any(a in _SHAPE_ATTRS for a in attrs)
-    neutral = _SHAPE_ATTRS | _READS
-    return shape and not handed and all(a in neutral for a in attrs)
+def _mentions_caller(node: ast.expr, callers: frozenset[str]) -> bool:
+    for n in walking.walk(node):
+        if isinstance(n, ast.Attribute) and n.attr in _CALLER_ATTRS:
+            return True
+        if isinstance(n, ast.Name) and (n.id in callers or "user" in n.id.lower()):
+            return True
+        if isinstance(n, ast.Call) and any(_names_request(a) for a in n.args):
+            return True  # can_read_foiproject(obj, self.request), get_user(request)
+    return False
 
 
 def _names_request(node: ast.expr) -> bool:

@@ -86,7 +86,7 @@ def decorator_checked_keys(
             # kwargs["noteid"] says yes (an object check of what that URL key names).
             func = ctx.project.function_named(deco.name, parse=False)
             if func is not None:
-                keys.update(func.facts.checked_url_keys)
+                keys.update(_wrapper_keys(ctx, analysis, func))
                 keys.update(_membership_keys(ctx, func))
             continue
         if not (isinstance(deco, Call) and isinstance(deco.func, Ref)):
@@ -98,13 +98,40 @@ def decorator_checked_keys(
         if checks:
             keys.update(_strings(deco))
         if func is not None:
-            keys.update(func.facts.checked_url_keys)
+            keys.update(_wrapper_keys(ctx, analysis, func))
             keys.update(_membership_keys(ctx, func))
     if analysis.klass is not None and analysis.framework == "drf":
         keys.update(permission_checked_keys(ctx, analysis, analysis.klass))
-    if EVERY_URL_KEY in keys:  # a check handed **kwargs: whatever the URL names
-        keys.discard(EVERY_URL_KEY)
-        keys.update(url_keywords(analysis.route.pattern))
+    return keys
+
+
+def _wrapper_keys(ctx: RuleContext, analysis: RouteAnalysis, func: FunctionModel) -> set[str]:
+    """URL keys a decorator's wrapper checks; for a check handed ``**kwargs``, those it names.
+
+    getgov's ``_user_has_permission(user, request, rules, **kwargs)`` reads
+    ``kwargs.get("member_pk")``: the route's ``member_pk`` was checked. A check that reads only
+    ``org_id`` vouches for nothing else the route names (``pk``).
+    """
+    keys: set[str] = set()
+    module = func.qualname.rpartition(".")[0]
+    for entry in func.facts.checked_url_keys:
+        if not entry.startswith(EVERY_URL_KEY):
+            keys.add(entry)
+            continue
+        name = entry[len(EVERY_URL_KEY) :]
+        check = ctx.project.function_named(f"{module}.{name}") or ctx.project.function_named(name)
+        if check is None:
+            continue  # unread: which keys it reads is unknown
+        # the check and the project functions it calls (``_resolve_portfolio(request, **kwargs)``)
+        readers = [check, *filter(None, map(ctx.project.function_named, check.facts.calls))]
+        keys.update(
+            key
+            for key in url_keywords(analysis.route.pattern)
+            for reader in readers
+            if ctx.sources().mentions(
+                reader.location.path, reader.location.line, (f'"{key}"', f"'{key}'")
+            )
+        )
     return keys
 
 

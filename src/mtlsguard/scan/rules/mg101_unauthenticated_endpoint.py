@@ -72,13 +72,16 @@ overriding ``dispatch()``), the evidence names it, gate-like names first (``the 
 credited as a gate: helios.security.election_admin``), and the fix says how to declare it once if
 it does refuse callers (``[tool.mtlsguard] guards``; on the reviewed projects the first name was the
 guard the reviewer cited for 69 of the 145 false findings carrying such a list). When that code
-can refuse (a ``raise``, or a ``return`` of a 403, a 401 or a redirect, in the decorator, its
-nested wrapper or the base's ``dispatch()``/``has_permission()``...) or could not be read at all
-(another package), the finding is ``low`` with low confidence, and the evidence says what would
-have made it high: on the hand-reviewed real projects 97 of 103 such high findings were false
-(the code did refuse, or the page was public by design). Code read in full that never refuses
-(a decorator that only logs), or refuses only a kind of request (``if request.method !=
-"POST"``), is no gate, and the finding keeps its severity. A DRF view whose ``get_object()``
+refuses a caller (a ``raise``, or a ``return`` of a 403, a 401 or a redirect, in the decorator,
+its nested wrapper or the base's ``dispatch()``/``has_permission()``..., under a test of the
+user, the session, a request value or a check handed the request, or unconditionally), or could
+not be read at all and is named like a gate (``acl.election_admin``, not ``ratelimit``), the
+finding is ``low`` with low confidence, and the evidence says what would have made it high: on
+the hand-reviewed real projects 68 of 69 such high findings were false (the code did refuse, or
+the page was public by design). Code read in full that never refuses (a decorator that only
+logs, or re-raises), or refuses only a kind of request or record (``if request.method !=
+"POST"``, a feature flag, ``if obj.is_deleted: raise Http404``), is no gate, and the finding
+keeps its severity. A DRF view whose ``get_object()``
 returns ``request.user`` and fetches nothing else is ``info`` (each caller gets their own
 account; an anonymous one the ``AnonymousUser``), and so is a DRF detail route whose own
 ``get_object()`` fetches by a ``lookup_field`` with a random default (a capability link).
@@ -174,7 +177,7 @@ def _sensitive_reads(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
 
 _UNCREDITED_NOTE = (
     " (code that can refuse, or that the scan could not read: on the hand-reviewed real "
-    "projects 97 of 103 such high findings were false: the code refused, or the page was "
+    "projects 68 of 69 such high findings were false: the code refused, or the page was "
     "public by design), low until it is declared a gate or shown to let callers through"
 )
 

@@ -26,16 +26,15 @@ handler that looks the caller's membership up with them (``@allow_permission([..
 single-object view whose URL keywords a decorator hands, with the user, to a permission check that
 refuses otherwise (getgov's ``@grant_access(...)`` calling ``_user_has_permission(request.user,
 request, rules, **kwargs)``) serves a checked object; so does a detail route whose every action is a
-write whose ``perform_destroy()``/``perform_update()`` refuses unless the object's owner is the
-caller. A parent counts as checked when the code that fetches it refers to ``request.user``; that it
-really refuses is assumed, not proven. Views only staff reach
-(``is_staff``/``is_superuser``/staff-session guards in a decorator, ``dispatch()`` or an
-``as_view()`` override, ``staff_member_required``, ``IsAdminUser``) are not reported; views behind a
-global permission (``has_perm("app.codename")`` with no object, ``permission_required``) are
-reported low, with low confidence: a global permission to view or change a model is Django's way of
-saying "every record of it" (on the hand-reviewed real projects such lists were staff tools by
-design, 12 of 13), and who holds it is data, not code. A detail view behind django-guardian's object
-permission (``permission_required(perm, (Model, "pk", "pk"))``,
+destroy whose ``perform_destroy()`` refuses unless the object's owner is the caller. A parent counts
+as checked when the code that fetches it refers to ``request.user``; that it really refuses is
+assumed, not proven. Views only staff reach (``is_staff``/``is_superuser``/staff-session guards in a
+decorator, ``dispatch()`` or an ``as_view()`` override, ``staff_member_required``, ``IsAdminUser``)
+are not reported; views behind a global permission (``has_perm("app.codename")`` with no object,
+``permission_required``) are reported low, with low confidence: a global permission to view or
+change a model is Django's way of saying "every record of it" (on the hand-reviewed real projects
+such lists were staff tools by design, 12 of 13), and who holds it is data, not code. A detail view
+behind django-guardian's object permission (``permission_required(perm, (Model, "pk", "pk"))``,
 ``guardian.mixins.PermissionRequiredMixin``) is checked on the object the URL names: not reported,
 or info with ``accept_global_perms=True`` (holders of the global permission pass too, by design). A
 detail view keyed by a ``<uuid:...>`` URL parameter is reported with low confidence and medium
@@ -252,12 +251,12 @@ def _handler_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassM
     return keys | set.intersection(*checked)
 
 
-_PERFORM = {"destroy": "perform_destroy", "update": "perform_update"}
-_PERFORM["partial_update"] = "perform_update"
+_PERFORM = {"destroy": "perform_destroy"}
+"""``perform_update(serializer)`` may test the new values rather than the current owner."""
 
 
 def _writes_checked(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> bool:
-    """Every action of the route is a write whose ``perform_*()`` checks the object's owner.
+    """Every action of the route is a destroy whose ``perform_destroy()`` checks the owner.
 
     tunnistamo's ``UserDeviceViewSet`` routes only ``destroy`` on its detail URL, and
     ``perform_destroy(self, instance)`` raises ``PermissionDenied`` unless ``instance.user ==

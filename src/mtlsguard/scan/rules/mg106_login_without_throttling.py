@@ -40,7 +40,10 @@ from collections.abc import Iterator
 
 from mtlsguard.findings.model import Confidence, Finding, Severity
 from mtlsguard.findings.registry import Rule, rule
-from mtlsguard.scan.analysis.password_backends import passwordless_backends
+from mtlsguard.scan.analysis.password_backends import (
+    checks_password_itself,
+    passwordless_backends,
+)
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
@@ -364,11 +367,14 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Report password-checking endpoints with no rate limit and no lockout app."""
     if any(ctx.installed(app) for app in _LOCKOUT_APPS):
         return
-    if passwordless_backends(ctx.project, ctx.setting("AUTHENTICATION_BACKENDS")):
-        return  # no backend checks a password: nothing to guess (analysis.password_backends)
+    passwordless = passwordless_backends(
+        ctx.project, ctx.setting("AUTHENTICATION_BACKENDS"), ctx.sources()
+    )
     for analysis in ctx.routes:
         if not _is_login(ctx, analysis) or _throttled(ctx, analysis):
             continue
+        if passwordless and not checks_password_itself(ctx.project, analysis):
+            continue  # authenticate() reaches no backend that checks a password
         yield meta.finding(
             location=analysis.location,
             route=analysis.route.pattern,

@@ -62,7 +62,9 @@ _FIX = (
 )
 def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
     """Check ``AUTH_PASSWORD_VALIDATORS`` (informational in a test suite's settings)."""
-    backends = passwordless_backends(ctx.project, ctx.setting("AUTHENTICATION_BACKENDS"))
+    backends = passwordless_backends(
+        ctx.project, ctx.setting("AUTHENTICATION_BACKENDS"), ctx.sources(), ctx.routes
+    )
     for finding in test_suite_settings(ctx, _check(ctx, meta)):
         if backends and finding.severity > Severity.INFO:
             finding = replace(
