@@ -224,14 +224,9 @@ def _token_lookup_field(project: ProjectModel, analysis: RouteAnalysis) -> bool:
 def _uuid_field(project: ProjectModel, model: str | None, name: str) -> bool:
     """``name`` is a ``UUIDField`` of ``model`` (or a base): 122 random bits, not a PIN."""
     cls = project.class_named(model) if model else None
-    for entry in cls.mro if cls is not None else ():
-        owner = project.class_named(entry)
-        field = owner.attributes.get(name) if owner is not None else None
-        if field is not None:
-            return (
-                isinstance(field, Call) and short_of(getattr(field.func, "name", "")) == "UUIDField"
-            )
-    return False
+    found = project.attribute(cls, name) if cls is not None else None
+    field = found[1] if found is not None else None
+    return isinstance(field, Call) and short_of(getattr(field.func, "name", "")) == "UUIDField"
 
 
 _DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})

@@ -32,7 +32,7 @@ from mtlsguard.scan import walking
 from mtlsguard.scan.facts.guards import denies, guard_blocks
 from mtlsguard.scan.facts.owner_guards import requester
 from mtlsguard.scan.facts.predicates import admits_anonymous, role_of
-from mtlsguard.scan.facts.syntax import FunctionNode, key_access, own_nodes
+from mtlsguard.scan.facts.syntax import FunctionNode, is_request, key_access, own_nodes
 
 _CHECK_NAME = re.compile(
     r"^(?:can|user_can|may)_|perm|access|owner|member|view|edit|read|write|authori[sz]"
@@ -115,6 +115,11 @@ def _is_name(node: object, name: str) -> bool:
     return isinstance(node, ast.Name) and node.id == name
 
 
+def _hands_kwargs(call: ast.Call, kwargs: str) -> bool:
+    """``check(..., **kwargs)``: the call is handed every URL keyword the wrapper received."""
+    return any(kw.arg is None and _is_name(kw.value, kwargs) for kw in call.keywords)
+
+
 def checked_url_keys(func: FunctionNode) -> tuple[str, ...]:
     """URL keys a wrapper defined in ``func`` checks against the user before the view runs.
 
@@ -140,8 +145,7 @@ def checked_url_keys(func: FunctionNode) -> tuple[str, ...]:
         handed = {
             _callee(call)
             for call in walking.walk(node)
-            if isinstance(call, ast.Call)
-            and any(kw.arg is None and _is_name(kw.value, kwargs) for kw in call.keywords)
+            if isinstance(call, ast.Call) and _hands_kwargs(call, kwargs)
         }
         for callee in sorted(handed):
             if guard_blocks(node.body, _asks(request, kwargs, EVERY_URL_KEY + callee, frozenset())):
@@ -198,8 +202,8 @@ def _asks(request: str, kwargs: str, key: str, names: frozenset[str]) -> Callabl
                 if not _CHECK_NAME.search(_callee(node).lower()):
                     continue  # RATE.allow(request.user, pk), log(user, pk): no permission asked
                 if key.startswith(EVERY_URL_KEY):
-                    keys = _callee(node) == key[len(EVERY_URL_KEY) :] and any(
-                        kw.arg is None and _is_name(kw.value, kwargs) for kw in node.keywords
+                    keys = _callee(node) == key[len(EVERY_URL_KEY) :] and _hands_kwargs(
+                        node, kwargs
                     )
                 else:
                     keys = any(keyed(arg) for arg in given)
@@ -279,7 +283,7 @@ def _refuses(
 ) -> bool:
     for stmt in body:
         if isinstance(stmt, ast.If):
-            inner = guarded or _caller_test(stmt.test, callers)
+            inner = guarded or _mentions_caller(stmt.test, callers)
             if any(
                 _refuses(block, callers, guarded=inner, conditional=True)
                 for block in (stmt.body, stmt.orelse)
@@ -312,23 +316,13 @@ _CALLER_ATTRS = frozenset(
 """What a request carries about who sends it (not how: its method, its headers)."""
 
 
-def _caller_test(test: ast.expr, callers: frozenset[str]) -> bool:
-    """A test of who calls: the user, the session, a request value, a check given the request."""
-    return _mentions_caller(test, callers)
-
-
 def _mentions_caller(node: ast.expr, callers: frozenset[str]) -> bool:
+    """``node`` reads who calls: the user, the session, a request value, or a check given it."""
     for n in walking.walk(node):
         if isinstance(n, ast.Attribute) and n.attr in _CALLER_ATTRS:
             return True
         if isinstance(n, ast.Name) and (n.id in callers or "user" in n.id.lower()):
             return True
-        if isinstance(n, ast.Call) and any(_names_request(a) for a in n.args):
+        if isinstance(n, ast.Call) and any(is_request(a) for a in n.args):
             return True  # can_read_foiproject(obj, self.request), get_user(request)
     return False
-
-
-def _names_request(node: ast.expr) -> bool:
-    return (isinstance(node, ast.Name) and node.id == "request") or (
-        isinstance(node, ast.Attribute) and node.attr == "request"
-    )

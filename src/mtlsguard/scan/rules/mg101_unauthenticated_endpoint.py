@@ -36,55 +36,54 @@ are routes that only read a queryset narrowed by a constant public-visibility fi
 their owners published), or, in a class-based view, read through a manager named for public records
 whose code the project does not show otherwise (``queryset = Post.published.all()``,
 ``Job.objects.visible()`` where ``visible()`` filters so). A project middleware that refuses after a
-user check, but only under a condition it computes at run time
-(``if request.admin_namespace: return self.check_admin(request)``), leaves the route's
-authentication undecided: at most ``medium`` with low confidence. A view of a reusable app that no
-URLconf the scan read routes (listed as ``<unrouted>/...``: the site, or code such as
-``AppConfig.get_urls()`` that the scanner cannot resolve, mounts it) is ``low`` with low confidence:
-a ``login_required()`` applied where it is routed is not seen. A create view (no URL parameters)
-whose ``form_valid()``/``perform_create()`` sets the owner foreign key to ``request.user`` before
-saving is ``medium``: it fails for an anonymous caller and its ``GET`` is an empty form, so only the
-login wall is missing. A DRF route that serves single objects through DRF's own ``get_object()``
-behind a permission class that allows every request but checks each object against the user in
-``has_object_permission`` is ``info``: the object check decides (a list, or a ``get_object()``
-override that never calls ``check_object_permissions()``, stays high). A route that only reads
-(every open method is ``GET``/``HEAD``/``OPTIONS``, or a function view whose code writes nothing
-through the ORM), fetches no record related to a user by a caller-chosen key, and reads only models
-that belong to no user or account (at most an author or a role: ``creator``, ``*_by``, ``lead``,
-``assigned_to``) is ``low``: the shape of public content (catalogues, articles, search, feeds),
-which on the hand-reviewed real projects was public by design far more often than not. So is such a
-route that looks at ``request.user`` only to adapt what it shows (a visibility filter, an
-``is_staff`` branch; not one that shows the account's data such as ``request.user.email``), and one
-whose records belong only to a tenant, or are the records of a model named like a tenant that users
-join and that has no field hiding some of them (``is_public``, ``visibility``, ``is_draft``...): an
-organisation's own page (its name, imprint, terms), with its own reason. So is a route that only
-reads but reads a user's records, or fetches one by a key the caller chooses, when its authors named
-it public: a ``public`` URL segment (``api/public/datafiles/``), a module (``kolibri_public.views``,
-``app.views.public``) or the view itself (``PublicIndexView``, ``public_profile``); on the
-hand-reviewed real projects none of 28 such routes was a vulnerability (24 public by design, 4
-defensible). The evidence says so, and names what the route would expose; if the records are private
-the remedy is the same. A finding that stays high says why in its evidence
-(``high because it reads Invoice, whose records belong to a user or account (owner)``,
-``... it changes data``, ``... anonymous callers may send POST``): the fact the rule bets on, for
-the reader to confirm or refute. When the view carries the project's own code the scan did not
-credit as a gate (a decorator such as ``@election_admin(frozen=True)``, a project base class
-overriding ``dispatch()``), the evidence names it, gate-like names first (``the view's own code not
-credited as a gate: helios.security.election_admin``), and the fix says how to declare it once if
-it does refuse callers (``[tool.mtlsguard] guards``; on the reviewed projects the first name was the
-guard the reviewer cited for 69 of the 145 false findings carrying such a list). When that code
-refuses a caller (a ``raise``, or a ``return`` of a 403, a 401 or a redirect, in the decorator,
-its nested wrapper or the base's ``dispatch()``/``has_permission()``..., under a test of the
-user, the session, a request value or a check handed the request, or unconditionally), or could
-not be read at all and is named like a gate (``acl.election_admin``, not ``ratelimit``), the
-finding is ``low`` with low confidence, and the evidence says what would have made it high: on
-the hand-reviewed real projects 68 of 69 such high findings were false (the code did refuse, or
-the page was public by design). Code read in full that never refuses (a decorator that only
-logs, or re-raises), or refuses only a kind of request or record (``if request.method !=
-"POST"``, a feature flag, ``if obj.is_deleted: raise Http404``), is no gate, and the finding
-keeps its severity. A DRF view whose ``get_object()``
-returns ``request.user`` and fetches nothing else is ``info`` (each caller gets their own
-account; an anonymous one the ``AnonymousUser``), and so is a DRF detail route whose own
-``get_object()`` fetches by a ``lookup_field`` with a random default (a capability link).
+user check, but only under a condition it computes at run time (``if request.admin_namespace: return
+self.check_admin(request)``), leaves the route's authentication undecided: at most ``medium`` with
+low confidence. A view of a reusable app that no URLconf the scan read routes (listed as
+``<unrouted>/...``: the site, or code such as ``AppConfig.get_urls()`` that the scanner cannot
+resolve, mounts it) is ``low`` with low confidence: a ``login_required()`` applied where it is
+routed is not seen. A create view (no URL parameters) whose ``form_valid()``/``perform_create()``
+sets the owner foreign key to ``request.user`` before saving is ``medium``: it fails for an
+anonymous caller and its ``GET`` is an empty form, so only the login wall is missing. A DRF route
+that serves single objects through DRF's own ``get_object()`` behind a permission class that allows
+every request but checks each object against the user in ``has_object_permission`` is ``info``: the
+object check decides (a list, or a ``get_object()`` override that never calls
+``check_object_permissions()``, stays high). A route that only reads (every open method is
+``GET``/``HEAD``/``OPTIONS``, or a function view whose code writes nothing through the ORM), fetches
+no record related to a user by a caller-chosen key, and reads only models that belong to no user or
+account (at most an author or a role: ``creator``, ``*_by``, ``lead``, ``assigned_to``) is ``low``:
+the shape of public content (catalogues, articles, search, feeds), which on the hand-reviewed real
+projects was public by design far more often than not. So is such a route that looks at
+``request.user`` only to adapt what it shows (a visibility filter, an ``is_staff`` branch; not one
+that shows the account's data such as ``request.user.email``), and one whose records belong only to
+a tenant, or are the records of a model named like a tenant that users join and that has no field
+hiding some of them (``is_public``, ``visibility``, ``is_draft``...): an organisation's own page
+(its name, imprint, terms), with its own reason. So is a route that only reads but reads a user's
+records, or fetches one by a key the caller chooses, when its authors named it public: a ``public``
+URL segment (``api/public/datafiles/``), a module (``kolibri_public.views``, ``app.views.public``)
+or the view itself (``PublicIndexView``, ``public_profile``); on the hand-reviewed real projects
+none of 28 such routes was a vulnerability (24 public by design, 4 defensible). The evidence says
+so, and names what the route would expose; if the records are private the remedy is the same. A
+finding that stays high says why in its evidence (``high because it reads Invoice, whose records
+belong to a user or account (owner)``, ``... it changes data``, ``... anonymous callers may send
+POST``): the fact the rule bets on, for the reader to confirm or refute. When the view carries the
+project's own code the scan did not credit as a gate (a decorator such as
+``@election_admin(frozen=True)``, a project base class overriding ``dispatch()``), the evidence
+names it, gate-like names first (``the view's own code not credited as a gate:
+helios.security.election_admin``), and the fix says how to declare it once if it does refuse callers
+(``[tool.mtlsguard] guards``; on the reviewed projects the first name was the guard the reviewer
+cited for 69 of the 145 false findings carrying such a list). When that code refuses a caller (a
+``raise``, or a ``return`` of a 403, a 401 or a redirect, in the decorator, its nested wrapper or
+the base's ``dispatch()``/``has_permission()``..., under a test of the user, the session, a request
+value or a check handed the request, or unconditionally), or could not be read at all and is named
+like a gate (``acl.election_admin``, not ``ratelimit``), the finding is ``low`` with low confidence,
+and the evidence says what would have made it high: on the hand-reviewed real projects 68 of 69 such
+high findings were false (the code did refuse, or the page was public by design). Code read in full
+that never refuses (a decorator that only logs, or re-raises), or refuses only a kind of request or
+record (``if request.method != "POST"``, a feature flag, ``if obj.is_deleted: raise Http404``), is
+no gate, and the finding keeps its severity. A DRF view whose ``get_object()`` returns
+``request.user`` and fetches nothing else is ``info`` (each caller gets their own account; an
+anonymous one the ``AnonymousUser``), and so is a DRF detail route whose own ``get_object()``
+fetches by a ``lookup_field`` with a random default (a capability link).
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
 trusted CA reaches these views. A certificate says who the machine is, not which application
