@@ -7,6 +7,8 @@ Names are matched on their last component within a known package (``django.``,
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "AUTH_DECORATORS",
     "AUTH_MIXINS",
@@ -15,6 +17,7 @@ __all__ = [
     "DRF_VIEWSET_ACTIONS",
     "DRF_VIEW_PACKAGES",
     "EXEMPT_DECORATORS",
+    "GATE_WORDS",
     "HTTP_METHODS",
     "LOGIN_REQUIRED_MIDDLEWARE",
     "OPEN_DRF_VIEWS",
@@ -283,6 +286,17 @@ def is_cert_key(text: str) -> bool:
     if key.startswith("HTTP_"):
         key = key[5:]
     return key.startswith(_CERT_PREFIXES)
+
+
+GATE_WORDS = re.compile(
+    r"auth|login|perm|admin|staff|superuser|required|member|access|owner|group|role|allow"
+    r"|can_|check|secur|protect|restrict|private|token|key",
+    re.IGNORECASE,
+)
+"""Words of a function's name that read like a gate (``superuser_required``, ``ensure_login``).
+
+Only ever a hint: which unread code to name first, or to read at all; never a credit.
+"""
 
 
 def short_of(name: str) -> str:

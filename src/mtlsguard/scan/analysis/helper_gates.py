@@ -19,7 +19,7 @@ lets through is public (:func:`mtlsguard.scan.facts.public_filter.private_unless
 
 from __future__ import annotations
 
-from mtlsguard.scan.knowledge import short_of
+from mtlsguard.scan.knowledge import GATE_WORDS, short_of
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, Ref
 
 __all__ = ["helper_gate"]
@@ -50,7 +50,8 @@ def helper_gate(
     if depth >= _MAX_DEPTH:
         return ""
     for name in facts.request_calls:
-        for target, owner in _targets(project, name, cls, parse=depth > 0):
+        parse = depth > 0 or bool(GATE_WORDS.search(short_of(name)))
+        for target, owner in _targets(project, name, cls, parse=parse):
             found = helper_gate(project, target, owner, depth + 1)
             if found:
                 return found
@@ -97,7 +98,9 @@ def _targets(
     something, and reading each callee's module would parse half the project (and change what
     other analyses that look only at read files conclude). A helper the view's own helper
     hands the request on to (WebODM's ``get_and_check_task()`` calling
-    ``check_project_perms(request, task.project)`` in ``app/api/common.py``) is read.
+    ``check_project_perms(request, task.project)`` in ``app/api/common.py``) is read, and so is
+    one the view calls whose name reads like a gate (``ensure_login(request)`` imported from
+    ``app/helpers.py``, :data:`~mtlsguard.scan.knowledge.GATE_WORDS`).
     """
     func = _function(project, name, cls, parse=parse)
     attr = _on_self(name)

@@ -15,7 +15,6 @@ like a gate (``superuser_required``, ``election_admin``, ``key_auth_required``) 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -24,7 +23,7 @@ from mtlsguard.scan.analysis.decorators import unwrapped
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.declared import DeclaredAccess
 from mtlsguard.scan.expressions import refs
-from mtlsguard.scan.knowledge import short_of
+from mtlsguard.scan.knowledge import GATE_WORDS, short_of
 from mtlsguard.scan.project_model import Call, Expr, ProjectModel, Ref
 
 __all__ = [
@@ -56,12 +55,6 @@ _HOOKS = ("dispatch", "initial", "check_permissions", "setup", "get_object")
 """Methods of a base class where a project's own guard usually sits."""
 _HANDLERS = ("dispatch", "get", "post", "put", "patch", "delete", "list", "retrieve")
 _MAX = 3
-_GUARD_WORDS = re.compile(
-    r"auth|login|perm|admin|staff|superuser|required|member|access|owner|group|role|allow"
-    r"|can_|check|secur|protect|restrict|private|token|key",
-    re.IGNORECASE,
-)
-"""Names that read like a gate come first (``superuser_required`` before ``is_enabled``)."""
 
 
 def _decorator_names(expr: Expr, out: list[str]) -> None:
@@ -131,7 +124,7 @@ def may_refuse(project: ProjectModel, name: str) -> bool:
         return func.facts.may_refuse
     cls = project.class_named(name)
     if cls is None:  # unread: only its name can say (ratelimit, cache_page are no gate)
-        return bool(_GUARD_WORDS.search(short_of(name)))
+        return bool(GATE_WORDS.search(short_of(name)))
     return any(
         (method := cls.methods.get(hook)) is not None
         and method.facts.may_refuse
@@ -150,7 +143,7 @@ def undeclared_gates(project: ProjectModel, analysis: RouteAnalysis) -> tuple[st
             if base is not None and any(hook in base.methods for hook in _HOOKS):
                 names.append(entry)
     kept = [n for n in dict.fromkeys(names) if _candidate(n)]
-    kept.sort(key=lambda n: not _GUARD_WORDS.search(short_of(n)))  # stable: source order kept
+    kept.sort(key=lambda n: not GATE_WORDS.search(short_of(n)))  # stable: source order kept
     return tuple(kept[:_MAX])
 
 
@@ -175,7 +168,7 @@ def _object_gates(project: ProjectModel, analysis: RouteAnalysis) -> tuple[str, 
     Its decorators, its project (or unknown-package) bases and its permission classes.
     """
     kept = [n for n in view_code_names(project, analysis) if _candidate(n)]
-    kept.sort(key=lambda n: not _GUARD_WORDS.search(short_of(n)))
+    kept.sort(key=lambda n: not GATE_WORDS.search(short_of(n)))
     return tuple(kept[:_MAX])
 
 

@@ -65,18 +65,39 @@ class Resolution:
 
 @dataclass(slots=True)
 class StaticProject:
-    """The model plus the bookkeeping of the files it came from."""
+    """The model plus the bookkeeping of the files it came from.
+
+    The analysis parses more modules as it reads them (a base class, a permission's module),
+    so the errors and counts are read from the source trees when asked, not copied here once.
+    """
 
     model: ProjectModel
-    errors: list[ScanError]
-    files_scanned: int
-    lines_scanned: int
+    tree: SourceTree
+    """The project's own source tree."""
+    environment: SourceTree | None
+    """Installed packages read beside it (``--site-packages``, the interpreter's)."""
     urlconf: str | None = None
     """The root URLconf walked."""
     unresolved: list[Unresolved] = field(default_factory=list)
     """What could not be resolved, with the reason."""
     assumptions: list[str] = field(default_factory=list)
     """What was assumed where the project did not say."""
+
+    @property
+    def errors(self) -> list[ScanError]:
+        """Every file that could not be read or parsed so far, the project's then the rest."""
+        environment = self.environment
+        return self.tree.errors + (environment.errors if environment is not None else [])
+
+    @property
+    def files_scanned(self) -> int:
+        """The project's files parsed so far."""
+        return self.tree.files_scanned
+
+    @property
+    def lines_scanned(self) -> int:
+        """Their lines."""
+        return self.tree.lines_scanned
 
 
 def _pick_settings(
@@ -234,10 +255,6 @@ class _Resolver:
             self.project.routes = app_views(self.tree, self.builder, self.root)
             self.assumptions.append("the app has no URLconf: each view is listed as <unrouted>")
 
-    def errors(self) -> list[ScanError]:
-        environment = self.environment
-        return self.tree.errors + (environment.errors if environment is not None else [])
-
 
 def build_static_project(root: Path, resolution: Resolution | None = None) -> StaticProject:
     """Parse what the settings and URLconf of the project under ``root`` reach."""
@@ -288,12 +305,10 @@ def build_static_project(root: Path, resolution: Resolution | None = None) -> St
             )
     run.project.routes = mark_debug_only(run.project.routes, [run.tree, run.environment])
     run.builder.drain()
-    tree = run.tree
     return StaticProject(
         run.project,
-        run.errors(),
-        tree.files_scanned,
-        tree.lines_scanned,
+        run.tree,
+        run.environment,
         urlconf=urlconf,
         unresolved=run.unresolved,
         assumptions=run.assumptions,
