@@ -22,7 +22,7 @@ from __future__ import annotations
 from mtlsguard.scan.knowledge import GATE_WORDS, short_of
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, Ref
 
-__all__ = ["helper_gate"]
+__all__ = ["body_gate_candidates", "helper_gate"]
 
 
 def helper_gate(
@@ -52,10 +52,36 @@ def helper_gate(
     for name in facts.request_calls:
         parse = depth > 0 or bool(GATE_WORDS.search(short_of(name)))
         for target, owner in _targets(project, name, cls, parse=parse):
+            declared = project.declared.guard(target.qualname)
+            if declared:
+                return f"{short_of(target.qualname)}() (declared guard {declared!r})"
             found = helper_gate(project, target, owner, depth + 1)
             if found:
                 return found
     return ""
+
+
+def body_gate_candidates(
+    project: ProjectModel, func: FunctionModel, cls: ClassModel | None = None
+) -> list[str]:
+    """Dotted names of the project helpers ``func`` hands the request that read like a gate.
+
+    Called unconditionally before the body goes on (:attr:`FunctionFacts.request_calls`),
+    named like a gate (``require_admin(request)``, ``self.check_access(request)``) and able to
+    refuse a caller by raising (:attr:`FunctionFacts.may_refuse` and ``raises_refusal``), but
+    not credited: the scan could not show whom they refuse (helios's ``require_admin()`` tests
+    the user its own session helper loads). A helper that only *returns* a redirect or a 403
+    refuses nobody: the view takes the response for its value and goes on (django-helpdesk's
+    ``ticket = get_ticket_from_request_with_authorisation(...)``, fixed in its PR 1134).
+    """
+    found: list[str] = []
+    for name in func.facts.request_calls:
+        if not GATE_WORDS.search(short_of(name)):
+            continue
+        for target, _owner in _targets(project, name, cls, parse=True):
+            if target.facts.may_refuse and target.facts.raises_refusal:
+                found.append(target.qualname)
+    return found
 
 
 _MAX_DEPTH = 3

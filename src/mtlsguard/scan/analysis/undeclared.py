@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from mtlsguard.findings.model import Finding, Severity
 from mtlsguard.scan.analysis.decorators import unwrapped
+from mtlsguard.scan.analysis.helper_gates import body_gate_candidates
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.declared import DeclaredAccess
 from mtlsguard.scan.expressions import refs
@@ -134,14 +135,24 @@ def may_refuse(project: ProjectModel, name: str) -> bool:
 
 
 def undeclared_gates(project: ProjectModel, analysis: RouteAnalysis) -> tuple[str, ...]:
-    """Up to three dotted names of the view's own possible gates the scan did not credit."""
+    """Up to three dotted names of the view's own possible gates the scan did not credit.
+
+    Its decorators, its project bases that override a hook, and the helpers its body hands
+    the request to first whose names read like a gate (:func:`.helper_gates.body_gate_candidates`).
+    """
     names = _decorators(project, analysis)
     cls = analysis.klass
+    if analysis.function is not None:
+        names.extend(body_gate_candidates(project, analysis.function))
     if cls is not None:
         for entry in cls.mro[1:]:
             base = project.class_named(entry)
             if base is not None and any(hook in base.methods for hook in _HOOKS):
                 names.append(entry)
+        for handler in _HANDLERS:
+            found = project.method(cls, handler)
+            if found is not None:
+                names.extend(body_gate_candidates(project, found[1], cls))
     kept = [n for n in dict.fromkeys(names) if _candidate(n)]
     kept.sort(key=lambda n: not GATE_WORDS.search(short_of(n)))  # stable: source order kept
     return tuple(kept[:_MAX])

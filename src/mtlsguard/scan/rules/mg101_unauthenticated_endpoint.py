@@ -67,16 +67,18 @@ finding that stays high says why in its evidence (``high because it reads Invoic
 belong to a user or account (owner)``, ``... it changes data``, ``... anonymous callers may send
 POST``): the fact the rule bets on, for the reader to confirm or refute. When the view carries the
 project's own code the scan did not credit as a gate (a decorator such as
-``@election_admin(frozen=True)``, a project base class overriding ``dispatch()``), the evidence
+``@election_admin(frozen=True)``, a project base class overriding ``dispatch()``, a helper named
+like a gate that the body hands the request first, ``user = require_admin(request)``), the evidence
 names it, gate-like names first (``the view's own code not credited as a gate:
 helios.security.election_admin``), and the fix says how to declare it once if it does refuse callers
 (``[tool.mtlsguard] guards``; on the reviewed projects the first name was the guard the reviewer
 cited for 69 of the 145 false findings carrying such a list). When that code refuses a caller (a
-``raise``, or a ``return`` of a 403, a 401 or a redirect, in the decorator, its nested wrapper or
-the base's ``dispatch()``/``has_permission()``..., under a test of the user, the session, a request
-value or a check handed the request, or unconditionally), or could not be read at all and is named
+``raise``, or a ``return`` of a 403, a 401 or a redirect, in the decorator, its nested wrapper,
+the base's ``dispatch()``/``has_permission()``... or the helper, under a test of the user, the
+session, a request value or a check handed the request, or unconditionally), or could not be read
+at all and is named
 like a gate (``acl.election_admin``, not ``ratelimit``), the finding is ``low`` with low confidence,
-and the evidence says what would have made it high: on the hand-reviewed real projects 68 of 69 such
+and the evidence says what would have made it high: on the hand-reviewed real projects 74 of 75 such
 high findings were false (the code did refuse, or the page was public by design). Code read in full
 that never refuses (a decorator that only logs, or re-raises), or refuses only a kind of request or
 record (``if request.method != "POST"``, a feature flag, ``if obj.is_deleted: raise Http404``), is
@@ -176,7 +178,7 @@ def _sensitive_reads(ctx: RuleContext, analysis: RouteAnalysis) -> bool:
 
 _UNCREDITED_NOTE = (
     " (code that can refuse, or that the scan could not read: on the hand-reviewed real "
-    "projects 68 of 69 such high findings were false: the code refused, or the page was "
+    "projects 74 of 75 such high findings were false: the code refused, or the page was "
     "public by design), low until it is declared a gate or shown to let callers through"
 )
 
