@@ -100,7 +100,7 @@ def decorator_checked_keys(
         if func is not None:
             keys.update(_wrapper_keys(ctx, analysis, func))
             keys.update(_membership_keys(ctx, func))
-    if analysis.klass is not None and analysis.framework == "drf":
+    if analysis.framework == "drf":
         keys.update(permission_checked_keys(ctx, analysis, analysis.klass))
     return keys
 
@@ -156,7 +156,9 @@ def _membership_keys(ctx: RuleContext, func: FunctionModel) -> Iterator[str]:
         yield from keys
 
 
-def permission_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> set[str]:
+def permission_checked_keys(
+    ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel | None
+) -> set[str]:
     """URL keys a project permission class checks the user against.
 
     doccano's ``IsProjectMember.has_permission`` reads ``view.kwargs.get("project_id")`` and
@@ -164,9 +166,15 @@ def permission_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: Clas
     (``request.user.is_organisation_admin(Organisation.objects.get(pk=organisation_pk))``): the
     object the URL names was checked, so fetching it (or scoping by it) by that key is no IDOR.
     Reading only the account's flags (``is_authenticated``, ``is_staff``) checks nothing about it.
+    ``cls`` is None for an ``@api_view`` function: its ``@permission_classes`` decorator, else
+    ``DEFAULT_PERMISSION_CLASSES``.
     """
     keys: set[str] = set()
-    for ref in refs(effective_permissions(ctx, analysis, cls)):
+    if cls is not None:
+        permissions = effective_permissions(ctx, analysis, cls)
+    else:
+        permissions = _function_permissions(ctx, analysis.function)
+    for ref in refs(permissions):
         perm = ctx.project.class_named(ref.name)
         hit = ctx.project.method(perm, "has_permission") if perm is not None else None
         if perm is None or hit is None:
@@ -182,8 +190,21 @@ def permission_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: Clas
             for m in methods
         ):
             keys.update(k for m in methods for k in m.facts.capabilities.view_kwargs)
-            keys.update(_attribute_keys(ctx, cls, methods))
+            if cls is not None:
+                keys.update(_attribute_keys(ctx, cls, methods))
     return keys
+
+
+_PERMISSION_CLASSES = "rest_framework.decorators.permission_classes"
+
+
+def _function_permissions(ctx: RuleContext, func: FunctionModel | None) -> Expr:
+    """What ``@permission_classes(...)`` gives an ``@api_view`` function, else the default."""
+    for deco in func.decorators if func is not None else ():
+        call = deco if isinstance(deco, Call) and deco.args else None
+        if call is not None and getattr(call.func, "name", "") == _PERMISSION_CLASSES:
+            return call.args[0]
+    return ctx.analyzer.configuration.default_permissions
 
 
 def _attribute_keys(

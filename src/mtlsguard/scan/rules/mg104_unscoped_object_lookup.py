@@ -14,13 +14,14 @@ obj.can_view(request.user): return HttpResponseForbidden()``, a reset-token chec
 and so is one asked through a permission tester built from it and the user (``perms =
 page.permissions_for_user(request.user)``, then ``if not perms.can_edit(): raise
 PermissionDenied``); nor is a lookup by a parent named in the URL (``workspace__slug=slug``) when a
-decorator or the handler checks that parent against the user, unless the records are picked by ids
-the caller lists (``filter(id__in=issue_ids)`` with ``issue_ids`` taken from ``request.data``). A
-class-based view's ``self.pk`` is the URL's key. A model named through a swappable-model getter
-(``get_object_or_404(get_image_model(), id=image_id)``, a project function returning
-``apps.get_model(...)`` of a setting with a string default) is the model the site's setting or the
-default names; so is a model imported inside the view function. A model kept on ``self`` (``model =
-Invoice``, ``self.model = get_image_model()`` in a method, ``self.model_class =
+decorator, a DRF permission class (of a class view, or of an ``@api_view`` function through
+``@permission_classes``) or the handler checks that parent against the user, unless the records are
+picked by ids the caller lists (``filter(id__in=issue_ids)`` with ``issue_ids`` taken from
+``request.data``). A class-based view's ``self.pk`` is the URL's key. A model named through a
+swappable-model getter (``get_object_or_404(get_image_model(), id=image_id)``, a project function
+returning ``apps.get_model(...)`` of a setting with a string default) is the model the site's
+setting or the default names; so is a model imported inside the view function. A model kept on
+``self`` (``model = Invoice``, ``self.model = get_image_model()`` in a method, ``self.model_class =
 resolve_model_string(self.model)`` or a property returning it) is read for the concrete view class
 serving the route, also in a lookup inherited from a mixin (``self.model_class.objects.get(pk=pk)``
 in a shared ``get_object()``); an object kept on the view (``self.object = ...``) and checked counts
