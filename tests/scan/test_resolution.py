@@ -12,6 +12,8 @@ import shutil
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from mtlsguard.findings.model import Confidence, Protection, ScanResult, Severity
 from mtlsguard.scan.engine import Resolution, scan_project
 from tests.scan.projects import OWNED_NOTE_MODELS, scan, write_project
@@ -166,6 +168,34 @@ def test_settings_module_from_entry_points_and_test_runner_configuration(tmp_pat
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(textwrap.dedent(body))
         assert scan_project(root).settings_module == "conf.live", config
+
+
+@pytest.mark.parametrize(
+    ("declared", "chosen"),
+    [
+        # EvalAI: manage.py names the ``settings`` package (no ROOT_URLCONF of its own) and
+        # setup.cfg the test settings; the deployment's settings files come first
+        ("settings.test", "settings.common"),
+        ("settings.prod", "settings.prod"),  # a runner naming a deployment's settings keeps it
+    ],
+)
+def test_a_test_runners_test_settings_come_after_the_deployments(
+    tmp_path: Path, declared: str, chosen: str
+) -> None:
+    files = {
+        "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")\n',
+        "setup.cfg": f"[tool:pytest]\nDJANGO_SETTINGS_MODULE = {declared}\n",
+        "settings/__init__.py": "",
+        "settings/common.py": 'ROOT_URLCONF = "site_urls"\nINSTALLED_APPS = []\n',
+        "settings/prod.py": "from .common import *  # noqa: F403\nDEBUG = False\n",
+        "settings/test.py": 'from .common import *  # noqa: F403\nROOT_URLCONF = "test_urls"\n',
+        "site_urls.py": "urlpatterns = []\n",
+        "test_urls.py": "urlpatterns = []\n",
+    }
+    for name, body in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(body)
+    assert scan_project(tmp_path).settings_module == chosen
 
 
 def test_manage_py_inside_its_package_puts_the_folder_above_on_the_path(tmp_path: Path) -> None:
@@ -1089,3 +1119,18 @@ def test_a_conditional_root_urlconf_is_named_among_the_assumptions(tmp_path: Pat
         "ROOT_URLCONF is assigned under a condition" in a and "--urlconf" in a
         for a in result.assumptions
     ), result.assumptions
+
+
+def test_urlpatterns_written_as_a_set_are_walked(tmp_path: Path) -> None:
+    """ma-cantine's API URLconf is a set literal (``urlpatterns = {path(...), ...}``), which
+    Django iterates like a list: its 78 routes were not seen."""
+    files = {
+        "app/views.py": "from django.http import HttpResponse\n\n\n"
+        "def a(request):\n    return HttpResponse('a')\n\n\n"
+        "def b(request):\n    return HttpResponse('b')\n",
+        "proj/urls.py": "from django.urls import path\n\nfrom app import views\n\n"
+        "urlpatterns = {path('a/', views.a), path('b/', views.b)}\n",
+    }
+    result = scan(tmp_path, files)
+    assert sorted(route.pattern for route in result.routes) == ["a/", "b/"]
+    assert result.unresolved == ()

@@ -283,13 +283,34 @@ def _settings_rank(path: Path) -> tuple[int, str]:
 
 
 def settings_candidates(layout: ProjectLayout) -> list[str]:
-    """Settings module names to try, best first (declared ones, then files named so)."""
-    names = list(layout.settings_modules)
-    for path in sorted(layout.settings_files, key=_settings_rank):
-        dotted = dotted_for(path, layout.search_roots)
-        if dotted:
-            names.append(dotted)
+    """Settings module names to try, best first (declared ones, then files named so).
+
+    The modules of a declared package that are no test's come after the declared modules that
+    are no test's, before a test run's: EvalAI's ``manage.py`` names the ``settings`` package,
+    which sets no ``ROOT_URLCONF`` itself, and its ``setup.cfg`` the test run's
+    ``settings.test``; ``settings.common`` is tried before that.
+    """
+    files = [
+        (dotted, path)
+        for path in sorted(layout.settings_files, key=_settings_rank)
+        if (dotted := dotted_for(path, layout.search_roots))
+    ]
+    declared = [m for m in layout.settings_modules if not _is_test_module(m)]
+    names = list(declared)
+    for module in declared:
+        names.extend(
+            dotted
+            for dotted, path in files
+            if dotted.startswith(module + ".") and _settings_rank(path)[0] < 3
+        )
+    names.extend(layout.settings_modules)
+    names.extend(dotted for dotted, _ in files)
     return list(dict.fromkeys(names))
+
+
+def _is_test_module(dotted: str) -> bool:
+    """``settings.test``, ``proj.settings_test``, ``tests.settings``: a test run's settings."""
+    return any("test" in part for part in dotted.split("."))
 
 
 _SYS_PATH = re.compile(rb"sys\.path\.(?:insert|append)\(")
@@ -299,9 +320,10 @@ def added_paths(path: Path, root: Path) -> list[Path]:
     """Directories a settings module or entry point puts on ``sys.path`` (ynr's ``apps``).
 
     ``sys.path.insert(0, root("apps"))``, ``sys.path.append(os.path.join(BASE_DIR, "apps"))``,
-    ``sys.path.insert(0, str(BASE_DIR / "apps"))``: the path is built at run time, so it is
-    not evaluated; its last string literal names the directory, taken where it exists nearest
-    the file (its folder, then each parent up to the scanned root) and holds a package. The
+    ``sys.path.insert(0, str(BASE_DIR / "apps"))``, ``sys.path.append(APPS_DIR)`` after a
+    module-level ``APPS_DIR = os.path.join(BASE_DIR, "apps")``: the path is built at run time,
+    so it is not evaluated; its last string literal names the directory, taken where it exists
+    nearest the file (its folder, then each parent up to the scanned root) and holds a package. The
     roots the layout found first keep precedence.
     """
     try:
@@ -315,6 +337,11 @@ def added_paths(path: Path, root: Path) -> list[Path]:
     except (SyntaxError, ValueError):
         return []
     found: list[Path] = []
+    assigned = {
+        stmt.targets[0].id: stmt.value
+        for stmt in tree.body
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)
+    }
     for node in walking.walk(tree):
         if not (
             isinstance(node, ast.Call)
@@ -324,9 +351,12 @@ def added_paths(path: Path, root: Path) -> list[Path]:
             and node.args
         ):
             continue
+        added = node.args[-1]
+        if isinstance(added, ast.Name):  # APPS_DIR = os.path.join(BASE_DIR, "apps") (EvalAI)
+            added = assigned.get(added.id, added)
         names = [
             n.value
-            for n in walking.walk(node.args[-1])
+            for n in walking.walk(added)
             if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.isidentifier()
         ]
         if names:

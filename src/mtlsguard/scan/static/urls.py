@@ -253,7 +253,7 @@ class UrlConfWalker(FactoryWalker):
             return  # self-including or absurdly nested URLconf
         if single:
             self._entry(module, node, scope)
-        elif isinstance(node, ast.List | ast.Tuple):
+        elif isinstance(node, ast.List | ast.Tuple | ast.Set):  # a set: ma-cantine's API
             for elt in node.elts:
                 if isinstance(elt, ast.Starred):
                     self._patterns(module, elt.value, scope)
