@@ -5,7 +5,8 @@
 id the caller sends is accepted. A field declared with a queryset scoped to the user, a
 ``validate_<field>()`` (or a ``validate()`` naming the field) that looks at the user, or an
 ``__init__`` that narrows ``self.fields[...].queryset`` (by the user or the request's tenant),
-checks it.
+checks it. A many-to-many field with its own ``through`` model is generated read-only (DRF's
+``get_relation_kwargs``), so it takes no id.
 
 The ``Meta`` inner class is read from the serializer's source (the project model keeps only
 class-level assignments).
@@ -223,6 +224,8 @@ def _target(
             editable = value.kwarg("editable")
             if editable is not None and getattr(editable, "value", True) is False:
                 return None
+            if value.func.short == "ManyToManyField" and value.kwarg("through") is not None:
+                return None  # DRF generates a read-only field for it (dejacode's ``licenses``)
             target = relation_target(project, owner, value)
             return target.qualname if target is not None else None
     return None

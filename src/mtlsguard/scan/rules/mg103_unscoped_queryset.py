@@ -9,7 +9,8 @@ many-to-many to users or a membership model; followed two relations deep,
 ``project__organization``), with no ``get_queryset()``/``filter_queryset()`` that filters by
 ``request.user`` (directly, through a helper method, or through a parent object the view fetched
 with a user check, such as ``self.project.font_set`` after ``self.project = parse_path(request,
-...)``) and no object-level permission that checks the user (on the view or in DRF's
+...)``) and no object-level permission that checks the user (``has_object_permission()``, or a
+``has_permission()`` asking about the user and ``view.get_object()``; on the view or in DRF's
 ``DEFAULT_PERMISSION_CLASSES``, also when extended as ``DEFAULT_PERMISSION_CLASSES + [...]``; one
 that delegates to a model method returning a constant ``True`` is no check), no filter backend that
 scopes the list (``filter_backends``/``DEFAULT_FILTER_BACKENDS``: a project backend whose
@@ -87,7 +88,7 @@ from mtlsguard.scan.analysis.unseen_bases import unseen_bases, unseen_note
 from mtlsguard.scan.analysis.view_models import object_checked_by_view, scoped_get_object
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import BinOp, ClassModel, Expr, Ref, Seq
+from mtlsguard.scan.project_model import BinOp, ClassModel, Expr, FunctionModel, Ref, Seq
 from mtlsguard.scan.rules._common import (
     ATTRIBUTION_NOTE,
     UUID_NOTE,
@@ -197,6 +198,9 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
         perm_cls = ctx.project.class_named(name)
         if perm_cls is None:
             continue
+        gate = ctx.project.method(perm_cls, "has_permission")
+        if gate is not None and _checks_view_object(gate[1]):
+            return True
         found_meth = ctx.project.method(perm_cls, "has_object_permission")
         if found_meth is None:
             continue
@@ -209,6 +213,21 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
             # IsOwnerOrReadOnly lets reads through: MG105 reports that.
             return not facts.safe_methods_shortcut
     return None
+
+
+def _checks_view_object(gate: FunctionModel) -> bool:
+    """``has_permission()`` fetches the route's object and asks about the user and it.
+
+    varfish's ``CaseCommentsApiPermission``: ``casecomment = view.get_object()``, then
+    ``return request.user.has_perm(perm, casecomment)``: the object check, made before the
+    handler runs, on every method (no shortcut for reads).
+    """
+    facts = gate.facts
+    return (
+        any(short_of(c) == "get_object" for c in facts.calls)
+        and facts.mentions_user
+        and not facts.safe_methods_shortcut
+    )
 
 
 def _checked_parent_scope(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> bool:

@@ -6,7 +6,8 @@ one user (an ``owner``/``user`` foreign key; audit columns such as ``created_by`
 
 * a DRF ``ModelSerializer`` used by a view that creates or updates (POST, PUT, PATCH) has a
   writable relation — a foreign key or many-to-many of ``Meta.fields`` (DRF builds
-  ``PrimaryKeyRelatedField(queryset=Document.objects.all())`` for it), or a declared
+  ``PrimaryKeyRelatedField(queryset=Document.objects.all())`` for it; not a many-to-many with
+  its own ``through`` model, which DRF makes read-only), or a declared
   ``PrimaryKeyRelatedField``/``SlugRelatedField`` whose ``queryset`` does not name the user —
   with no ``validate_<field>()`` (nor a ``validate()`` naming the field) that looks at the user
   and no ``__init__`` that narrows ``self.fields[...].queryset`` by the user, and no
