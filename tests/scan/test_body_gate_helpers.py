@@ -52,6 +52,11 @@ def get_note_with_authorisation(request, pk):
     return Note.objects.get(pk=pk)
 
 
+def check_honeypot(request):
+    if request.POST.get("website"):
+        raise PermissionDenied()
+
+
 def check_origin(request):
     print("origin", request.META.get("HTTP_ORIGIN"))
 """
@@ -61,7 +66,13 @@ from django.http import JsonResponse
 from django.views import View
 
 from app.models import Note
-from app.security import check_origin, get_note_with_authorisation, load_stats, require_admin
+from app.security import (
+    check_honeypot,
+    check_origin,
+    get_note_with_authorisation,
+    load_stats,
+    require_admin,
+)
 
 
 def stats(request):
@@ -78,6 +89,12 @@ def counts(request):
 
 def purge(request):
     check_origin(request)
+    Note.objects.all().delete()
+    return JsonResponse({})
+
+
+def contact(request):
+    check_honeypot(request)
     Note.objects.all().delete()
     return JsonResponse({})
 
@@ -115,6 +132,7 @@ urlpatterns = [
     path("purge/", views.purge),
     path("panel/", views.Panel.as_view()),
     path("edit/<int:pk>/", views.edit),
+    path("contact/", views.contact),
 ]
 """
 
@@ -156,6 +174,8 @@ def test_a_refusing_gate_the_body_calls_first_makes_the_finding_low(
     [
         "counts",
         "purge",
+        # refuses a kind of request (a honeypot field), not a caller: not named for who calls
+        "contact",
         # django-helpdesk before its PR 1134: the helper *returns* a redirect, which the view
         # takes for the ticket and goes on to update
         "edit",

@@ -19,6 +19,8 @@ lets through is public (:func:`mtlsguard.scan.facts.public_filter.private_unless
 
 from __future__ import annotations
 
+import re
+
 from mtlsguard.scan.knowledge import GATE_WORDS, short_of
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, Ref
 
@@ -67,7 +69,8 @@ def body_gate_candidates(
     """Dotted names of the project helpers ``func`` hands the request that read like a gate.
 
     Called unconditionally before the body goes on (:attr:`FunctionFacts.request_calls`),
-    named like a gate (``require_admin(request)``, ``self.check_access(request)``) and able to
+    named for who may call (``require_admin(request)``, ``self.check_access(request)``; not
+    ``check_honeypot(request)``) and able to
     refuse a caller by raising (:attr:`FunctionFacts.may_refuse` and ``raises_refusal``), but
     not credited: the scan could not show whom they refuse (helios's ``require_admin()`` tests
     the user its own session helper loads). A helper that only *returns* a redirect or a 403
@@ -76,7 +79,7 @@ def body_gate_candidates(
     """
     found: list[str] = []
     for name in func.facts.request_calls:
-        if not GATE_WORDS.search(short_of(name)):
+        if not _CALLER_GATE_WORDS.search(short_of(name)):
             continue
         for target, _owner in _targets(project, name, cls, parse=True):
             if target.facts.may_refuse and target.facts.raises_refusal:
@@ -85,6 +88,11 @@ def body_gate_candidates(
 
 
 _MAX_DEPTH = 3
+_CALLER_GATE_WORDS = re.compile(
+    r"auth|login|perm|admin|staff|superuser|member|access|owner|role|allow|can_", re.IGNORECASE
+)
+"""Names of helpers that decide who may call, not what the request may carry: not a bare
+``check_``/``verify_`` (``check_honeypot(request)`` refuses a kind of request)."""
 
 
 def _reads_user(predicate: FunctionModel) -> bool:
