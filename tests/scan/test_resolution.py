@@ -174,8 +174,9 @@ def test_settings_module_from_entry_points_and_test_runner_configuration(tmp_pat
     ("declared", "chosen"),
     [
         # EvalAI: manage.py names the ``settings`` package (no ROOT_URLCONF of its own) and
-        # setup.cfg the test settings; the deployment's settings files come first
-        ("settings.test", "settings.common"),
+        # setup.cfg the test settings; the deployment's settings files come first, production's
+        # before the common base
+        ("settings.test", "settings.prod"),
         ("settings.prod", "settings.prod"),  # a runner naming a deployment's settings keeps it
     ],
 )

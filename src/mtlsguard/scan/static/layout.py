@@ -288,7 +288,9 @@ def settings_candidates(layout: ProjectLayout) -> list[str]:
     The modules of a declared package that are no test's come after the declared modules that
     are no test's, before a test run's: EvalAI's ``manage.py`` names the ``settings`` package,
     which sets no ``ROOT_URLCONF`` itself, and its ``setup.cfg`` the test run's
-    ``settings.test``; ``settings.common`` is tried before that.
+    ``settings.test``; ``settings.prod`` (a production module first, a developer's last) is
+    tried before that: the settings a deployment runs decide which routes exist (EvalAI mounts
+    its DRF login page only ``if settings.DEBUG``).
     """
     files = [
         (dotted, path)
@@ -298,14 +300,25 @@ def settings_candidates(layout: ProjectLayout) -> list[str]:
     declared = [m for m in layout.settings_modules if not _is_test_module(m)]
     names = list(declared)
     for module in declared:
-        names.extend(
+        children = [
             dotted
             for dotted, path in files
             if dotted.startswith(module + ".") and _settings_rank(path)[0] < 3
-        )
+        ]
+        names.extend(sorted(children, key=_deployment_rank))
     names.extend(layout.settings_modules)
     names.extend(dotted for dotted, _ in files)
     return list(dict.fromkeys(names))
+
+
+_PRODUCTION = re.compile(r"prod|live|deploy")
+_DEVELOPMENT = re.compile(r"dev|local")
+
+
+def _deployment_rank(dotted: str) -> int:
+    """A production module first (``settings.prod``), a developer's last (``settings.dev``)."""
+    last = dotted.rsplit(".", 1)[-1]
+    return 0 if _PRODUCTION.search(last) else 2 if _DEVELOPMENT.search(last) else 1
 
 
 def _is_test_module(dotted: str) -> bool:
