@@ -110,7 +110,7 @@ def _checked_names(func: FunctionNode, nodes: list[ast.AST], aliases: set[str]) 
                 continue
             # After a block: only when the if itself hands on (``if ok: return super()...``)
             exits = bool(stmt.body) and isinstance(stmt.body[-1], ast.Return | ast.Raise)
-            after = body[index + 1] if index + 1 < len(body) else None
+            after = _next_effect(body, index + 1)
             after = following.get(id(body)) if after is None and exits else after
             if any(denies(s) for s in stmt.body + stmt.orelse) or (
                 after is not None and denies(after)
@@ -127,6 +127,35 @@ def _checked_names(func: FunctionNode, nodes: list[ast.AST], aliases: set[str]) 
     checked |= _refined(nodes, aliases, checked)
     checked |= _fetched_with_user(nodes, aliases)
     return checked
+
+
+def _next_effect(body: list[ast.stmt], start: int) -> ast.stmt | None:
+    """The first statement from ``start`` on that does more than name a literal or log.
+
+    EvalAI's ``get_submission_by_pk`` ends ``if owner or host: ...`` with ``response_data =
+    {"error": "Sorry, you are not authorized..."}`` and then ``return Response(response_data,
+    status=HTTP_401_UNAUTHORIZED)``: the refusal is the statement after the message.
+    """
+    for stmt in body[start:]:
+        if isinstance(stmt, ast.Assign | ast.AnnAssign) and not any(
+            isinstance(n, ast.Call) for n in walking.walk(stmt)
+        ):
+            continue  # response_data = {"error": "..."}
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if isinstance(call, ast.Call) and _logs(call):
+            continue  # logger.warning("denied %s", user)
+        return stmt
+    return None
+
+
+def _logs(call: ast.Call) -> bool:
+    func = call.func
+    while isinstance(func, ast.Attribute):
+        owner = func.value
+        if isinstance(owner, ast.Name) and owner.id in ("logger", "log", "logging", "LOGGER"):
+            return True
+        func = owner
+    return False
 
 
 def _following(body: list[ast.stmt]) -> dict[int, ast.stmt]:
