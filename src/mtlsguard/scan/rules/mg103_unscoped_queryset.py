@@ -21,17 +21,19 @@ a helper of the view that reads ``super().get_queryset()``; an override of anoth
 the framework (``alter_queryset(self, request)`` taking ``super().alter_queryset(request)``) that
 filters by ``request.user`` scopes the view too; ``queryset = Model.objects.none()`` serves nothing.
 A ``get_queryset()`` filtered by URL keys (``project_id=self.kwargs.get("project_id")``) is scoped
-when those keys are checked against the user before every handler of the route: by a permission
-class (also through a property of the view it reads, ``view.project_id``), or by a decorator on each
-handler that looks the caller's membership up with them (``@allow_permission([...])``). A
-single-object view whose URL keywords a decorator hands, with the user, to a permission check that
-refuses otherwise (getgov's ``@grant_access(...)`` calling ``_user_has_permission(request.user,
-request, rules, **kwargs)``) serves a checked object; so does a detail route whose every action is a
-destroy whose ``perform_destroy()`` refuses unless the object's owner is the caller. A parent counts
-as checked when the code that fetches it refers to ``request.user``; that it really refuses is
-assumed, not proven. Views only staff reach (``is_staff``/``is_superuser``/staff-session guards in a
-decorator, ``dispatch()`` or an ``as_view()`` override, ``staff_member_required``, ``IsAdminUser``)
-are not reported; views behind a global permission (``has_perm("app.codename")`` with no object,
+when those keys are checked against the user before every handler of the route (so is one filtered,
+or a ``get_object()`` fetching, by a parent a helper of the view fetched by such keys: ``canteen =
+self._get_canteen()``, then ``filter(canteen=canteen)``): by a permission class (also through a
+property of the view it reads, ``view.project_id``), or by a decorator on each handler that looks
+the caller's membership up with them (``@allow_permission([...])``). A single-object view whose URL
+keywords a decorator hands, with the user, to a permission check that refuses otherwise (getgov's
+``@grant_access(...)`` calling ``_user_has_permission(request.user, request, rules, **kwargs)``)
+serves a checked object; so does a detail route whose every action is a destroy whose
+``perform_destroy()`` refuses unless the object's owner is the caller. A parent counts as checked
+when the code that fetches it refers to ``request.user``; that it really refuses is assumed, not
+proven. Views only staff reach (``is_staff``/``is_superuser``/staff-session guards in a decorator,
+``dispatch()`` or an ``as_view()`` override, ``staff_member_required``, ``IsAdminUser``) are not
+reported; views behind a global permission (``has_perm("app.codename")`` with no object,
 ``permission_required``) are reported low, with low confidence: a global permission to view or
 change a model is Django's way of saying "every record of it" (on the hand-reviewed real projects
 such lists were staff tools by design, 12 of 13), and who holds it is data, not code. A detail view
@@ -80,6 +82,7 @@ from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
 from mtlsguard.scan.analysis.guardian import ObjectPermissionGate, object_permission_gate
 from mtlsguard.scan.analysis.object_tests import object_tested_by_gate
+from mtlsguard.scan.analysis.owned_queryset import filtered_by_checked_parent
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.public_data import public_note, public_reads
 from mtlsguard.scan.analysis.route import RouteAnalysis
@@ -246,12 +249,24 @@ def _checked_parent_scope(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassM
     lookups = hit[1].facts.lookups
     # super().get_queryset().filter(project_id=self.kwargs.get("project_id")): the URL keys read
     reads = set(hit[1].facts.capabilities.view_kwargs)
-    if not lookups and not reads:
-        return False
-    keys = _handler_checked_keys(ctx, analysis, cls)
+    keys = (
+        _handler_checked_keys(ctx, analysis, cls)
+        if lookups or reads or hit[1].facts.calls
+        else set()
+    )
     if not keys:
         return False
+    if not lookups and not reads:  # canteen = self._get_canteen(); ...filter(canteen=canteen)
+        return filtered_by_checked_parent(ctx.project, ctx.sources(), cls, keys)
     return all(set(lk.url_kwargs) & keys for lk in lookups) if lookups else reads <= keys
+
+
+def _checked_parent_object(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> bool:
+    """``get_object()`` fetches within a parent its helper fetched by checked URL keys."""
+    if analysis.framework != "drf" or ctx.project.method(cls, "get_object") is None:
+        return False
+    keys = _handler_checked_keys(ctx, analysis, cls)
+    return filtered_by_checked_parent(ctx.project, ctx.sources(), cls, keys, "get_object")
 
 
 def _handler_checked_keys(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> set[str]:
@@ -341,6 +356,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             or object_tested_by_gate(ctx.project, cls, model, ctx.analyzer.django.linearisation)
             or scoped_get_object(ctx.project, cls)
             or _url_object_checked(ctx, analysis, cls)
+            or _checked_parent_object(ctx, analysis, cls)
         ):
             continue  # dispatch() checks the object, or get_object() fetches it scoped
         owners = ctx.owner_fields(model)
