@@ -223,7 +223,7 @@ class SourceTree(NameResolver):
             root = f"{module.name}.{name}"
         else:
             root = module.imports.get(name, name)
-        dotted = ".".join([root, *reversed(attrs)])
+        dotted = ".".join([root, *reversed(attrs)]) if attrs else root
         ref = self._refs.get(dotted)
         if ref is None:
             ref = self._refs[dotted] = Ref(dotted)  # names repeat (15k reads, 3k names on pretix)
