@@ -214,10 +214,11 @@ def _indented_span(lines: list[str], line: int) -> Span | None:
     for number in range(line, len(lines) + 1):
         row = lines[number - 1]
         body = row.strip()
+        if not body:
+            continue  # a blank line neither ends the block nor opens a bracket
         if (
-            number > line
-            and body
-            and depth == 0
+            depth == 0
+            and number > line
             and not body.startswith("#")
             and len(row) - len(row.lstrip()) <= indent
         ):
@@ -226,8 +227,7 @@ def _indented_span(lines: list[str], line: int) -> Span | None:
             depth += row.count("(") + row.count("[") + row.count("{")
             depth -= row.count(")") + row.count("]") + row.count("}")
             depth = max(depth, 0)
-        if body:
-            last = number
+        last = number
     return line, last, indent
 
 
