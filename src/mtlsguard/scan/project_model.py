@@ -273,6 +273,11 @@ class ClassModel:
     methods: dict[str, FunctionModel] = field(default_factory=dict)
     decorators: tuple[Expr, ...] = ()
     """Class decorators, outermost first."""
+    found_methods: dict[str, tuple[ClassModel, FunctionModel] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """:meth:`ProjectModel.method`'s answers by name (the rules ask each route's class for
+    every handler name: tens of thousands of questions on a large project)."""
 
 
 # --- routes and settings -------------------------------------------------------------------
@@ -384,10 +389,6 @@ class ProjectModel:
     """Front-end hook: dotted paths of the top-level classes of the modules it parsed with a
     class-level call naming the class ``name`` (``ForeignKey(Event)``, ``"events.Event"``):
     the models that may relate to it, modelled or not."""
-    _methods: dict[tuple[int, str], tuple[ClassModel, tuple[ClassModel, FunctionModel] | None]] = (
-        field(default_factory=dict, init=False, repr=False, compare=False)
-    )
-    """:meth:`method`'s answers by (``id()`` of the class, name), kept with the class."""
     memo: dict[tuple[object, ...], object] = field(default_factory=dict, init=False, repr=False)
     """Answers an analysis keeps for one scan, keyed by its name and the ``id()`` of models."""
 
@@ -422,20 +423,20 @@ class ProjectModel:
     def method(self, cls: ClassModel, name: str) -> tuple[ClassModel, FunctionModel] | None:
         """Find ``name`` along ``cls``'s MRO among project classes (first definer wins).
 
-        Memoised: a class is modelled once, with its methods and MRO, and the classes of its
-        MRO are modelled (or known not to be the project's) by the first search.
+        Memoised (:attr:`ClassModel.found_methods`): a class is modelled once, with its methods
+        and MRO, and the classes of its MRO are modelled (or known not to be the project's) by
+        the first search.
         """
-        key = (id(cls), name)
-        cached = self._methods.get(key)
-        if cached is not None and cached[0] is cls:
-            return cached[1]
+        known = cls.found_methods
+        if name in known:
+            return known[name]
         found = None
         for qual in cls.mro:
             owner = self.class_named(qual)
             if owner is not None and name in owner.methods:
                 found = owner, owner.methods[name]
                 break
-        self._methods[key] = (cls, found)
+        known[name] = found
         return found
 
     def attribute(self, cls: ClassModel, name: str) -> tuple[ClassModel, Expr] | None:

@@ -54,6 +54,7 @@ _SECRET_WORDS = frozenset({"token", "secret", "key", "nonce", "passphrase", "sig
 _REQUEST_INPUT = frozenset(
     {"data", "GET", "POST", "query_params", "body", "headers", "META", "COOKIES"}
 )
+_REQUEST_INPUTS = CREDENTIAL_SOURCES | {"data"}
 _VALIDATED = frozenset({"validated_data", "cleaned_data"})
 """Request input after a serializer or form checked its shape."""
 _NOT_PARAMS = frozenset({"self", "cls", "request", "format"})
@@ -87,32 +88,33 @@ def capability_facts(
     return CapabilityFacts(
         guard_calls=_guard_calls(func, callee),
         key_lookups=tuple(_key_lookups(func, resolve)) if shorts & _LOOKUPS else (),
-        user_calls=_user_calls(func, callee) if "user" in hints else (),
         # A credential lookup goes through a model manager: no manager read, no lookup.
         credential_guard="manager" in hints and credential_guard(func),
-        lockout=_lockout(func),
-        authenticate_keywords=(
-            _authenticate_keywords(func, callee) if shorts & _AUTHENTICATE else ()
-        ),
         reads_user_state="auth" in hints,
-        secret_answer="secret" in hints and secret_answer(func),
-        principal_writes=principal_writes(func),
-        credential_calls=credential_calls(func),
-        header_sign_in=header_sign_in(func),
-        request_refusals=request_refusals(func),
-        view_kwargs=(
-            _view_kwargs(func)
-            if len(func.args.args) >= 3 or _property(func) or func.name == "get_queryset"
-            else ()
-        ),
-        view_attributes=_view_attributes(func) if len(func.args.args) >= 3 else (),
-        user_param_calls=_user_param_calls(func, callee),
-        refuses_without_credential=func.name == "authenticate"
-        and _refuses_without_credential(func),
-        required_credentials=required_credentials(func) if func.name == "dispatch" else (),
-        resolved_credentials=(
-            resolved_credentials(func) if func.name == "dispatch" and "manager" in hints else ()
-        ),
+        later={
+            "user_calls": lambda: _user_calls(func, callee) if "user" in hints else (),
+            "lockout": lambda: _lockout(func),
+            "authenticate_keywords": lambda: (
+                _authenticate_keywords(func, callee) if shorts & _AUTHENTICATE else ()
+            ),
+            "secret_answer": lambda: "secret" in hints and secret_answer(func),
+            "principal_writes": lambda: principal_writes(func),
+            "credential_calls": lambda: credential_calls(func),
+            "header_sign_in": lambda: header_sign_in(func),
+            "request_refusals": lambda: request_refusals(func),
+            "view_kwargs": lambda: _view_kwargs(func),
+            "view_attributes": lambda: _view_attributes(func) if len(func.args.args) >= 3 else (),
+            "user_param_calls": lambda: _user_param_calls(func, callee),
+            "refuses_without_credential": lambda: (
+                func.name == "authenticate" and _refuses_without_credential(func)
+            ),
+            "required_credentials": lambda: (
+                required_credentials(func) if func.name == "dispatch" else ()
+            ),
+            "resolved_credentials": lambda: (
+                resolved_credentials(func) if func.name == "dispatch" and "manager" in hints else ()
+            ),
+        },
     )
 
 
@@ -135,9 +137,6 @@ def _user_param_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> 
             if name:
                 found.setdefault(name)
     return tuple(found)
-
-
-_REQUEST_INPUTS = CREDENTIAL_SOURCES | {"data"}
 
 
 def _refuses_without_credential(func: FunctionNode) -> bool:
@@ -194,6 +193,8 @@ def _view_kwargs(func: FunctionNode) -> tuple[str, ...]:
 
     In a property or ``get_queryset(self)``, ``self`` is the view (``self.kwargs.get("slug")``).
     """
+    if len(func.args.args) < 3 and not _property(func) and func.name != "get_queryset":
+        return ()  # neither a permission check handed a view nor a method of the view
     params = {a.arg for a in func.args.args[1:]} or {"self"}
     found = (
         key

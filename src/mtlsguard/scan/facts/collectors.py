@@ -102,18 +102,35 @@ def _attribute_hints(walk: FunctionWalk, nodes: list[ast.Attribute]) -> None:
             hints.add("manager")
 
 
+def _name_hint(name: str) -> str:
+    """The hint a bare name gives, or ``""`` (the first matching kind wins)."""
+    if name == "SAFE_METHODS":
+        return "safe"
+    if name in _DENIED_NAMES:
+        return "denied"
+    if "trusted" in name.lower():
+        return "trusted"
+    if "perm" in name or "group" in name.lower():
+        # has_perm(request.user, "app.codename"), user_in_group(request.user, NAME): helpers
+        return "auth"
+    return ""
+
+
+_NAME_HINTS: dict[str, str] = {}
+"""Memo of :func:`_name_hint`: a body reads the same few names (``request``, ``self``) over
+and over."""
+
+
 @collects(ast.Name)
 def _name_hints(walk: FunctionWalk, nodes: list[ast.Name]) -> None:
+    hints = walk.hints
+    memo = _NAME_HINTS
     for node in nodes:
-        if node.id == "SAFE_METHODS":
-            walk.hints.add("safe")
-        elif node.id in _DENIED_NAMES:
-            walk.hints.add("denied")
-        elif "trusted" in node.id.lower():
-            walk.hints.add("trusted")
-        elif "perm" in node.id or "group" in node.id.lower():
-            # has_perm(request.user, "app.codename"), user_in_group(request.user, NAME): helpers
-            walk.hints.add("auth")
+        hint = memo.get(node.id)
+        if hint is None:
+            hint = memo[node.id] = _name_hint(node.id)
+        if hint:
+            hints.add(hint)
 
 
 @collects(ast.Constant)

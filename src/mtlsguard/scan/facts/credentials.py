@@ -100,19 +100,27 @@ def _sent_names(func: FunctionNode, assigns: list[ast.Assign]) -> tuple[set[str]
     """
     sent = _functions_params(func)
     secret: set[str] = set()
+    # What an assignment's value says does not change from one round to the next: each is
+    # read once (by id: whether a string of it is named like a secret, whether it reads input).
+    candidates = [a for a in assigns if not mentions_user(a.value)]
+    shapes: dict[int, tuple[bool, bool]] = {}
     changed = True
     while changed:
         changed = False
-        for assign in assigns:
-            if mentions_user(assign.value) or not _caller_value(assign.value, sent):
+        for assign in candidates:
+            if not _caller_value(assign.value, sent):
                 continue
             for target in assign.targets:
                 if not isinstance(target, ast.Name) or target.id in secret:
                     continue
-                named = _secret_named(target.id) or any(
-                    _secret_named(s) for s in strings(assign.value)
-                )
-                direct = any(_request_input(n) for n in subtree(assign.value))
+                shape = shapes.get(id(assign))
+                if shape is None:
+                    shape = shapes[id(assign)] = (
+                        any(_secret_named(s) for s in strings(assign.value)),
+                        any(_request_input(n) for n in subtree(assign.value)),
+                    )
+                named = _secret_named(target.id) or shape[0]
+                direct = shape[1]
                 if (named and direct) or _names_in(assign.value) & secret:
                     secret.add(target.id)
                     changed = True

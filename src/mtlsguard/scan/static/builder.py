@@ -226,7 +226,7 @@ class ModelBuilder:
             scope = with_function_imports(module, node)
             return analyze_function(
                 node,
-                lambda expr: self.tree.expr(scope, expr, shallow=True),
+                self.tree.shallow_resolver(scope),
                 lambda name: self._constant(module, name),
                 lambda name: self._growth(module, name),
             )

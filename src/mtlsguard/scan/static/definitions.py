@@ -53,10 +53,22 @@ def _definitions(tree: ast.Module) -> dict[int, Definition]:
     """Definitions by first line (decorators excluded), in statement blocks only."""
     found: dict[int, Definition] = {}
     stack: list[ast.AST] = list(tree.body)
+    pop = stack.pop
+    push_all = stack.extend
+    blocks_of = _BLOCKS_OF
     while stack:
-        node = stack.pop()
+        node = pop()
+        kind = type(node)
         if isinstance(node, _DEFINITIONS):
             found[node.lineno] = node
-        for name in _BLOCKS:
-            stack.extend(getattr(node, name, ()))
+        blocks = blocks_of.get(kind)
+        if blocks is None:
+            blocks = blocks_of[kind] = tuple(b for b in _BLOCKS if b in kind._fields)
+        for name in blocks:
+            push_all(getattr(node, name, ()))
     return found
+
+
+_BLOCKS_OF: dict[type, tuple[str, ...]] = {}
+"""Node type -> which of :data:`_BLOCKS` it has: most statements have none (every statement
+of a module passes here, those of its function bodies too)."""

@@ -25,10 +25,9 @@ def function_imports(module: ParsedModule, node: FunctionDef) -> dict[str, str]:
     """Local name -> dotted target of every ``import``/``from ... import`` in ``node``'s body."""
     found: dict[str, str] = {}
     stack: list[ast.AST] = list(node.body)
+    blocks_of = _BLOCKS_OF
     while stack:
         stmt = stack.pop()
-        if isinstance(stmt, ast.ClassDef):
-            continue
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if alias.asname:
@@ -42,12 +41,29 @@ def function_imports(module: ParsedModule, node: FunctionDef) -> dict[str, str]:
                 if alias.name != "*":
                     target = f"{base}.{alias.name}" if base else alias.name
                     found[alias.asname or alias.name] = target
-        elif isinstance(stmt, ast.stmt):
-            # The statements among its children, as ``ast.iter_child_nodes`` orders them
-            # (handlers and match cases are no statements: their bodies are not entered).
-            for field in _STATEMENT_FIELDS:
+        else:
+            kind = type(stmt)
+            blocks = blocks_of.get(kind)
+            if blocks is None:
+                blocks = blocks_of[kind] = _blocks(kind)
+            for field in blocks:
                 stack.extend(getattr(stmt, field, ()))
     return found
+
+
+def _blocks(kind: type) -> tuple[str, ...]:
+    """The fields of a statement of type ``kind`` whose statements are entered.
+
+    As ``ast.iter_child_nodes`` orders them; none for a class (its body binds names in its own
+    scope) or for what is no statement (handlers and match cases: their bodies are not entered).
+    """
+    if not issubclass(kind, ast.stmt) or issubclass(kind, ast.ClassDef):
+        return ()
+    return tuple(field for field in _STATEMENT_FIELDS if field in kind._fields)
+
+
+_BLOCKS_OF: dict[type, tuple[str, ...]] = {}
+"""Memo of :func:`_blocks`: every statement of every analysed body passes here."""
 
 
 def with_function_imports(module: ParsedModule, node: FunctionDef) -> ParsedModule:
