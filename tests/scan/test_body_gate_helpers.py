@@ -24,6 +24,7 @@ from tests.scan.projects import OWNED_NOTE_MODELS, write_project
 SECURITY = """\
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 from app.models import Note
 
@@ -52,6 +53,23 @@ def get_note_with_authorisation(request, pk):
     return Note.objects.get(pk=pk)
 
 
+def get_member(request, username):
+    user = request.session.get("users", {}).get(username)
+    if user is None:
+        raise Http404("No such member")
+    return user
+
+
+def throttle_access(request):
+    if request.session.get("hits", 0) > 100:
+        raise PermissionDenied()
+
+
+def scan_payload(request):
+    if "<script" in request.POST.get("text", ""):
+        raise PermissionDenied()
+
+
 def check_honeypot(request):
     if request.POST.get("website"):
         raise PermissionDenied()
@@ -67,6 +85,9 @@ from django.views import View
 
 from app.models import Note
 from app.security import (
+    get_member,
+    scan_payload,
+    throttle_access,
     check_honeypot,
     check_origin,
     get_note_with_authorisation,
@@ -89,6 +110,24 @@ def counts(request):
 
 def purge(request):
     check_origin(request)
+    Note.objects.all().delete()
+    return JsonResponse({})
+
+
+def member_notes(request, username):
+    member = get_member(request, username)
+    Note.objects.all().delete()
+    return JsonResponse({"member": member})
+
+
+def throttled(request):
+    throttle_access(request)
+    Note.objects.all().delete()
+    return JsonResponse({})
+
+
+def scanned(request):
+    scan_payload(request)
     Note.objects.all().delete()
     return JsonResponse({})
 
@@ -133,6 +172,9 @@ urlpatterns = [
     path("panel/", views.Panel.as_view()),
     path("edit/<int:pk>/", views.edit),
     path("contact/", views.contact),
+    path("members/<str:username>/notes/", views.member_notes),
+    path("throttled/", views.throttled),
+    path("scanned/", views.scanned),
 ]
 """
 
@@ -176,6 +218,11 @@ def test_a_refusing_gate_the_body_calls_first_makes_the_finding_low(
         "purge",
         # refuses a kind of request (a honeypot field), not a caller: not named for who calls
         "contact",
+        # a red-team review's cases: a 404 for a record that does not exist (named for a
+        # member), a rate limit and a content filter ("can_" inside "scan_")
+        "member_notes",
+        "throttled",
+        "scanned",
         # django-helpdesk before its PR 1134: the helper *returns* a redirect, which the view
         # takes for the ticket and goes on to update
         "edit",
@@ -190,8 +237,12 @@ def test_a_helper_named_like_no_gate_or_refusing_nobody_keeps_the_finding_high(
 
 
 def test_declaring_the_body_gate_credits_it(root: Path) -> None:
-    declared = DeclaredAccess(guards=("app.security.require_admin", "app.views.Panel.*"))
+    declared = DeclaredAccess(
+        guards=("app.security.require_admin", "app.views.Panel.check_access", "app.security.*")
+    )
     found = _mg101(root, declared)
     assert "stats" not in found, found
     assert "Panel" not in found, found
     assert "counts" in found  # the declaration names only the gates
+    # a glob names decorators, mixins and permission classes, not the helpers of a module
+    assert "purge" in found

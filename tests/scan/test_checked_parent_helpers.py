@@ -5,7 +5,8 @@ and asks whether the caller manages that canteen; the view's ``_get_canteen()`` 
 the same key and ``get_queryset()`` returns ``Purchase.objects.filter(canteen=canteen)`` (or
 ``get_object()`` fetches ``get_object_or_404(Diagnostic, pk=pk, canteen=canteen)``): only the
 checked canteen's records are served (4 false findings). The twins stay reported: the helper's
-result left unused, and a permission class that never asks about the user.
+result left unused, a permission class that never asks about the user or lets reads through,
+a branch returning ``super().get_queryset()``, and a query the parent does not filter.
 """
 
 from __future__ import annotations
@@ -41,6 +42,14 @@ class IsCanteenManagerUrlParam(permissions.BasePermission):
         return canteen.managers.filter(id=request.user.id).exists()
 
 
+class IsCanteenManagerOrReadOnly(permissions.BasePermission):
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        canteen = get_object_or_404(Canteen, pk=view.kwargs.get("canteen_pk"))
+        return canteen.managers.filter(id=request.user.id).exists()
+
+
 class HasCanteenParam(permissions.BasePermission):
     def has_permission(self, request, view):
         return bool(view.kwargs.get("canteen_pk"))
@@ -72,6 +81,33 @@ class UncheckedDetail(PurchaseDetail):
     permission_classes = [permissions.IsAuthenticated, HasCanteenParam]
 
 
+class EscapeHatch(CanteenMixin, generics.ListAPIView):
+    permission_classes = [permissions.IsAuthenticated, IsCanteenManagerUrlParam]
+    queryset = Purchase.objects.all()
+
+    def get_queryset(self):
+        canteen = self._get_canteen()
+        if self.request.query_params.get("all"):
+            return super().get_queryset()
+        return Purchase.objects.filter(canteen=canteen)
+
+
+class Unrelated(CanteenMixin, generics.ListAPIView):
+    permission_classes = [permissions.IsAuthenticated, IsCanteenManagerUrlParam]
+
+    def get_queryset(self):
+        canteen = self._get_canteen()
+        return Purchase.objects.select_related("canteen")
+
+
+class ReadsForAll(CanteenMixin, generics.ListAPIView):
+    permission_classes = [permissions.IsAuthenticated, IsCanteenManagerOrReadOnly]
+
+    def get_queryset(self):
+        canteen = self._get_canteen()
+        return Purchase.objects.filter(canteen=canteen)
+
+
 class UnusedParent(CanteenMixin, generics.ListAPIView):
     permission_classes = [permissions.IsAuthenticated, IsCanteenManagerUrlParam]
 
@@ -98,6 +134,9 @@ urlpatterns = [
     path("canteens/<int:canteen_pk>/purchases/<int:pk>", views.PurchaseDetail.as_view()),
     path("canteens/<int:canteen_pk>/unchecked/<int:pk>", views.UncheckedDetail.as_view()),
     path("canteens/<int:canteen_pk>/unused/", views.UnusedParent.as_view()),
+    path("canteens/<int:canteen_pk>/hatch/", views.EscapeHatch.as_view()),
+    path("canteens/<int:canteen_pk>/unrelated/", views.Unrelated.as_view()),
+    path("canteens/<int:canteen_pk>/read/", views.ReadsForAll.as_view()),
     path("canteens/<int:canteen_pk>/unchecked/", views.UncheckedParent.as_view()),
 ]
 """
@@ -119,6 +158,11 @@ def mg103(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
         ("UncheckedDetail", True),
         ("UnusedParent", True),
         ("UncheckedParent", True),
+        # a red-team review's cases: super().get_queryset() on a branch, a query the parent
+        # does not filter, a permission that lets every read through
+        ("EscapeHatch", True),
+        ("Unrelated", True),
+        ("ReadsForAll", True),
     ],
 )
 def test_records_of_a_parent_fetched_by_a_checked_key(

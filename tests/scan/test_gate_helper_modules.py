@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from mtlsguard.findings.model import Severity
 from tests.scan.projects import OWNED_NOTE_MODELS, scan
 
 VIEW = """\
@@ -95,3 +96,51 @@ def test_a_module_read_during_the_analysis_is_counted_and_its_errors_reported(
     readable = scan(tmp_path / "ok", _files("ensure_login", REFUSING))
     # settings, urls, views, models and the helper, each read once
     assert readable.files_scanned == result.files_scanned + 1
+
+
+WRITES_ONLY = """\
+from django.core.exceptions import PermissionDenied
+
+
+def require_login(request):
+    if request.method == "POST" and not request.user.is_authenticated:
+        raise PermissionDenied
+"""
+
+GATE_AFTER_WRITE = """\
+from app.helpers import require_login
+from app.models import Note
+
+
+def note(request, pk):
+    if request.method == "POST":
+        Note.objects.filter(pk=pk).update(text=request.POST["text"])
+        return None
+    require_login(request)
+    return Note.objects.get(pk=pk)
+"""
+
+
+@pytest.mark.parametrize(
+    ("helper", "view"),
+    [
+        # a red-team review's cases: the helper refuses anonymous writes only; the view calls
+        # the gate after a branch that has already written and answered
+        (WRITES_ONLY, VIEW.replace("{name}", "require_login")),
+        (REFUSING.replace("{name}", "require_login"), GATE_AFTER_WRITE),
+    ],
+)
+def test_a_gate_that_spares_some_requests_is_no_gate(
+    tmp_path: Path, helper: str, view: str
+) -> None:
+    files = {
+        "app/models.py": OWNED_NOTE_MODELS,
+        "app/helpers.py": helper,
+        "app/views.py": view,
+        "proj/urls.py": URLS,
+    }
+    result = scan(tmp_path, files)
+    assert result.errors == ()
+    mg101 = [f for f in result.findings if f.rule_id == "MG101" and f.view == "app.views.note"]
+    assert mg101, result.findings
+    assert mg101[0].severity is Severity.HIGH, mg101[0].evidence

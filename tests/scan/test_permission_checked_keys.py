@@ -42,7 +42,7 @@ class Example(models.Model):
 VIEWS = """\
 from django.shortcuts import get_object_or_404
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -56,6 +56,14 @@ class IsProjectMember(BasePermission):
 
     def has_permission(self, request, view):
         project_id = self.get_project_id(request, view)
+        return Member.objects.filter(project_id=project_id, user=request.user).exists()
+
+
+class IsProjectMemberOrReadOnly(BasePermission):
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        project_id = view.kwargs.get("project_id")
         return Member.objects.filter(project_id=project_id, user=request.user).exists()
 
 
@@ -99,6 +107,12 @@ def example_text(request, project_id, example_id):
     return Response({"text": get_object_or_404(Example, pk=example_id).text})
 
 
+@api_view(["GET", "PUT"])
+@permission_classes([IsAuthenticated, IsProjectMemberOrReadOnly])
+def readable_stats(request, project_id):
+    return Response({"name": get_object_or_404(Project, pk=project_id).name})
+
+
 @api_view(["GET"])
 @permission_classes([IsAuthenticated, HasProjectHeader])
 def unchecked_stats(request, project_id):
@@ -117,6 +131,7 @@ urlpatterns = [
     path("fn/<int:project_id>/stats", views.project_stats),
     path("fn/<int:project_id>/examples/<int:example_id>", views.example_text),
     path("fn/<int:project_id>/unchecked", views.unchecked_stats),
+    path("fn/<int:project_id>/readable", views.readable_stats),
 ]
 """
 
@@ -143,6 +158,8 @@ def test_the_parent_the_permission_class_checked_is_no_idor(result: ScanResult, 
         "app.views.UncheckedStats",
         "app.views.example_text",
         "app.views.unchecked_stats",
+        # a red-team review's case: reads let through before the key is checked
+        "app.views.readable_stats",
     ],
 )
 def test_other_keys_and_unchecked_permissions_stay_reported(result: ScanResult, view: str) -> None:

@@ -19,8 +19,10 @@ lets through is public (:func:`mtlsguard.scan.facts.public_filter.private_unless
 
 from __future__ import annotations
 
+import ast
 import re
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.knowledge import GATE_WORDS, short_of
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, Ref
 
@@ -47,14 +49,15 @@ def helper_gate(
         helper = _function(project, name, cls)
         if helper is not None and _reads_user(helper):
             return f"{short_of(helper.qualname)}() decides whether the requesting user may proceed"
-    if depth and facts.auth_guard and facts.raises_refusal:
+    if depth and facts.auth_guard and facts.raises_refusal and not _reads_method(project, func):
         return f"request.user check in {short_of(func.qualname)}()"
     if depth >= _MAX_DEPTH:
         return ""
     for name in facts.request_calls:
         parse = depth > 0 or bool(GATE_WORDS.search(short_of(name)))
         for target, owner in _targets(project, name, cls, parse=parse):
-            declared = project.declared.guard(target.qualname)
+            # the view's own helper, declared by its exact name (a glob names decorators)
+            declared = "" if depth else project.declared.guard(target.qualname, exact=True)
             if declared:
                 return f"{short_of(target.qualname)}() (declared guard {declared!r})"
             found = helper_gate(project, target, owner, depth + 1)
@@ -79,20 +82,85 @@ def body_gate_candidates(
     """
     found: list[str] = []
     for name in func.facts.request_calls:
-        if not _CALLER_GATE_WORDS.search(short_of(name)):
+        if not _names_caller_gate(short_of(name)):
             continue
         for target, _owner in _targets(project, name, cls, parse=True):
-            if target.facts.may_refuse and target.facts.raises_refusal:
+            if (
+                target.facts.may_refuse
+                and _refuses_caller(project, target)
+                and not _reads_method(project, target)
+            ):
                 found.append(target.qualname)
     return found
 
 
 _MAX_DEPTH = 3
-_CALLER_GATE_WORDS = re.compile(
-    r"auth|login|perm|admin|staff|superuser|member|access|owner|role|allow|can_", re.IGNORECASE
+_CALLER_WORDS = frozenset(
+    {
+        "auth", "authenticated", "authenticate", "authorize", "authorise", "authorized",
+        "authorised", "authorization", "authorisation", "login", "logged", "signin", "perm",
+        "perms", "permission", "permissions", "permitted", "admin", "staff", "superuser",
+        "member", "membership", "access", "owner", "role", "roles", "allow", "allowed", "can",
+    }
+)  # fmt: skip
+"""Words (between underscores) of a helper deciding who may call: ``require_admin``,
+``check_access``, ``can_edit``; not a bare ``check_``/``verify_``."""
+_REQUEST_WORDS = frozenset(
+    {
+        "ip", "ips", "throttle", "throttled", "rate", "limit", "ratelimit", "honeypot",
+        "captcha", "spam", "csrf", "origin", "referer", "scan", "payload", "block", "blocked",
+        "blocklist", "filter", "size", "format",
+    }
+)  # fmt: skip
+"""Words of a helper about what the request carries or how often it comes (``check_ip_allowed``,
+``throttle_access``): it refuses a kind of request, not a caller."""
+_CALLER_REFUSALS = re.compile(
+    r"Permission|Denied|Forbidden|Unauthori|NotAuthenticated|Login|40[13]"
 )
-"""Names of helpers that decide who may call, not what the request may carry: not a bare
-``check_``/``verify_`` (``check_honeypot(request)`` refuses a kind of request)."""
+"""What a refusal of a caller raises (``PermissionDenied``, ``NotAuthenticated``, a project's
+``Http403``); ``Http404`` alone refuses a record that does not exist as often as a caller."""
+
+
+def _reads_method(project: ProjectModel, func: FunctionModel) -> bool:
+    """``func`` reads ``request.method``: its refusal may spare some methods (writes only)."""
+    node = _definition(project, func)
+    return node is None or any(
+        isinstance(sub, ast.Attribute) and sub.attr == "method" and _is_request(sub.value)
+        for sub in walking.walk(node)
+    )
+
+
+def _is_request(expr: ast.expr) -> bool:
+    return (isinstance(expr, ast.Name) and expr.id == "request") or (
+        isinstance(expr, ast.Attribute) and expr.attr == "request"
+    )
+
+
+def _definition(
+    project: ProjectModel, func: FunctionModel
+) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    hook = project.parsed_definition
+    node = hook(func.location.path, func.location.line) if hook is not None else None
+    return node if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else None
+
+
+def _names_caller_gate(name: str) -> bool:
+    words = set(re.split(r"[^a-z0-9]+", name.lower()))
+    return bool(words & _CALLER_WORDS) and not words & _REQUEST_WORDS
+
+
+def _refuses_caller(project: ProjectModel, func: FunctionModel) -> bool:
+    """``func`` raises a refusal of a caller (not only ``Http404``) somewhere in its body."""
+    node = _definition(project, func) if func.facts.raises_refusal else None
+    if node is None:
+        return False
+    for sub in walking.walk(node):
+        if isinstance(sub, ast.Raise) and sub.exc is not None:
+            exc = sub.exc.func if isinstance(sub.exc, ast.Call) else sub.exc
+            name = exc.attr if isinstance(exc, ast.Attribute) else getattr(exc, "id", "")
+            if _CALLER_REFUSALS.search(name):
+                return True
+    return False
 
 
 def _reads_user(predicate: FunctionModel) -> bool:

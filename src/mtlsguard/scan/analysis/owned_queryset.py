@@ -22,10 +22,10 @@ from mtlsguard.scan import walking
 from mtlsguard.scan.analysis.ownership import relation_target, user_owner_fields
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.analysis.sources import SourceFunctions
-from mtlsguard.scan.facts.syntax import is_request_user
+from mtlsguard.scan.facts.syntax import FunctionNode, is_request_user
 from mtlsguard.scan.project_model import Call, ClassModel, ProjectModel, Ref
 
-__all__ = ["filtered_by_checked_parent", "owner_filtered"]
+__all__ = ["checks_fetched_object", "filtered_by_checked_parent", "owner_filtered"]
 
 _FORWARD = frozenset({"ForeignKey", "OneToOneField"})
 
@@ -79,28 +79,122 @@ def filtered_by_checked_parent(
     keys: set[str],
     method: str = "get_queryset",
 ) -> bool:
-    """Every query of ``cls.<method>()`` is filtered by a checked parent.
+    """Every value ``cls.<method>()`` returns is filtered by a checked parent.
 
-    A parent is a local assigned from ``self.<helper>()`` whose every lookup is by URL keys in
-    ``keys`` (checked against the user before the handler runs). Each ``Model.objects.<query>``
-    (or ``get_object_or_404(...)``) of the body must be ``filter``/``get`` with a keyword whose
-    value is such a parent (``get_object_or_404(Diagnostic, pk=pk, canteen=canteen)``).
+    A parent is a local assigned only from ``self.<helper>()`` whose every lookup is by URL keys
+    in ``keys`` (checked against the user before the handler runs). Each returned value must be
+    a query chain rooted at ``Model.objects.filter/get(...)`` or ``get_object_or_404(...)`` with
+    a keyword whose value is such a parent, or a local assigned only such chains (``queryset =
+    Purchase.objects.filter(canteen=canteen)``, then ``queryset = queryset.filter(...)``): not
+    ``super().get_queryset()``, ``self.queryset`` or ``Model.objects.select_related(...)``.
     """
     hit = project.method(cls, method)
     node = sources.node(hit[1].location.path, hit[1].location.line) if hit else None
     if node is None or not keys:
         return False
-    parents: set[str] = set()
-    queries: list[ast.Call] = []
+    assigned: dict[str, list[ast.expr]] = {}
+    returns: list[ast.expr | None] = []
     for sub in walking.walk(node):
-        if isinstance(sub, ast.Assign) and _checked_fetch(project, cls, sub.value, keys):
-            parents.update(t.id for t in sub.targets if isinstance(t, ast.Name))
-        elif isinstance(sub, ast.Call) and _query(sub.func):
-            queries.append(sub)
-    return bool(parents and queries) and all(
-        _query(q.func) in ("filter", "get", "get_object_or_404")
-        and any(isinstance(k.value, ast.Name) and k.value.id in parents for k in q.keywords)
-        for q in queries
+        if isinstance(sub, ast.Assign):
+            for target in sub.targets:
+                if isinstance(target, ast.Name):
+                    assigned.setdefault(target.id, []).append(sub.value)
+        elif isinstance(sub, ast.Return):
+            returns.append(sub.value)
+    parents = {
+        name
+        for name, values in assigned.items()
+        if all(_checked_fetch(project, cls, value, keys) for value in values)
+    }
+    scoped = set(assigned) - parents
+    changed = True
+    while changed:  # a local is scoped when every value given to it is
+        changed = False
+        for name in list(scoped):
+            if not all(_scoped_query(v, parents, scoped) for v in assigned[name]):
+                scoped.discard(name)
+                changed = True
+    return bool(parents and returns) and all(
+        value is not None and _scoped_query(value, parents, scoped) for value in returns
+    )
+
+
+def _scoped_query(expr: ast.expr, parents: set[str], scoped: set[str]) -> bool:
+    """``expr`` is a query chain rooted at a parent-filtered query or a scoped local."""
+    while True:
+        if isinstance(expr, ast.Name):
+            return expr.id in scoped
+        if not isinstance(expr, ast.Call):
+            return False
+        kind = _query(expr.func)
+        if kind:
+            return kind in ("filter", "get", "get_object_or_404") and any(
+                isinstance(k.value, ast.Name) and k.value.id in parents for k in expr.keywords
+            )
+        if not isinstance(expr.func, ast.Attribute):
+            return False
+        expr = expr.func.value  # .order_by(...), .filter(...) on the chain
+
+
+def _checked_fetch(project: ProjectModel, cls: ClassModel, value: ast.expr, keys: set[str]) -> bool:
+    """``self.<helper>()`` whose every lookup is by URL keys in ``keys`` (at least one)."""
+    if not (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and isinstance(value.func.value, ast.Name)
+        and value.func.value.id == "self"
+    ):
+        return False
+    hit = project.method(cls, value.func.attr)
+    lookups = hit[1].facts.lookups if hit is not None else ()
+    return bool(lookups) and all(lk.url_kwargs and set(lk.url_kwargs) <= keys for lk in lookups)
+
+
+def checks_fetched_object(node: FunctionNode) -> bool:
+    """A permission hook that asks about the user and ``view.get_object()`` whatever the method.
+
+    ``return request.user.has_perm(perm, view.get_object())`` (or the object kept in a local
+    first), or ``view.get_object().owner == request.user``; not a hook that reads
+    ``request.method`` (it answers some methods without the object).
+    """
+    objects: set[str] = set()
+    for sub in walking.walk(node):
+        if isinstance(sub, ast.Attribute) and sub.attr == "method" and _is_request(sub.value):
+            return False
+        if isinstance(sub, ast.Assign) and _fetches_object(sub.value):
+            objects.update(t.id for t in sub.targets if isinstance(t, ast.Name))
+
+    def is_object(expr: ast.expr) -> bool:
+        return _fetches_object(expr) or (isinstance(expr, ast.Name) and expr.id in objects)
+
+    for sub in walking.walk(node):
+        if (
+            isinstance(sub, ast.Call)
+            and isinstance(sub.func, ast.Attribute)
+            and is_request_user(sub.func.value)
+            and any(is_object(a) for a in [*sub.args, *(k.value for k in sub.keywords)])
+        ):
+            return True  # request.user.has_perm(perm, casecomment)
+        if isinstance(sub, ast.Compare) and len(sub.comparators) == 1:
+            sides = (sub.left, sub.comparators[0])
+            if any(is_request_user(x) for x in sides) and any(
+                isinstance(x, ast.Attribute) and is_object(x.value) for x in sides
+            ):
+                return True  # view.get_object().owner == request.user
+    return False
+
+
+def _fetches_object(expr: ast.expr) -> bool:
+    return (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == "get_object"
+    )
+
+
+def _is_request(expr: ast.expr) -> bool:
+    return (isinstance(expr, ast.Name) and expr.id == "request") or (
+        isinstance(expr, ast.Attribute) and expr.attr == "request"
     )
 
 
@@ -116,17 +210,3 @@ def _query(func: ast.expr) -> str:
     ):
         return func.attr
     return ""
-
-
-def _checked_fetch(project: ProjectModel, cls: ClassModel, value: ast.expr, keys: set[str]) -> bool:
-    """``self.<helper>()`` whose every lookup is by URL keys in ``keys`` (at least one)."""
-    if not (
-        isinstance(value, ast.Call)
-        and isinstance(value.func, ast.Attribute)
-        and isinstance(value.func.value, ast.Name)
-        and value.func.value.id == "self"
-    ):
-        return False
-    hit = project.method(cls, value.func.attr)
-    lookups = hit[1].facts.lookups if hit is not None else ()
-    return bool(lookups) and all(lk.url_kwargs and set(lk.url_kwargs) <= keys for lk in lookups)

@@ -179,7 +179,9 @@ def request_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tupl
 
     ``thread = self.get_thread(request, pk).unwrap()``, ``model = ForumThread(request, pk)``,
     ``return self.thread(request, pk, slug)``: statements of the body itself (an expression,
-    an assignment or a ``return``); a method chained on the result counts as the inner call.
+    an assignment or a ``return``) before the first ``if request.method ...`` a branch of which
+    returns (what that method is answered never reaches the calls after it); a method chained
+    on the result counts as the inner call.
     So do calls a record's public flag alone spares (``if not (task.public or
     task.project.public): check_project_perms(request, task.project)``): what they do not
     check, its owner published.
@@ -188,6 +190,12 @@ def request_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tupl
     """
     found: list[str] = []
     for stmt in _unless_public(func.body):
+        if (
+            isinstance(stmt, ast.If)
+            and "method" in ast.unparse(stmt.test)
+            and any(isinstance(n, ast.Return) for b in (stmt.body, stmt.orelse) for n in b)
+        ):
+            break  # ``if request.method == "POST": ... return``: later calls gate the rest only
         value = stmt.value if isinstance(stmt, ast.Expr | ast.Assign | ast.Return) else None
         while (
             isinstance(value, ast.Call)

@@ -20,8 +20,6 @@ from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_user_model
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
 from mtlsguard.scan.context import RuleContext
-from mtlsguard.scan.expressions import refs
-from mtlsguard.scan.facts.account_reads import ACCOUNT_FLAGS
 from mtlsguard.scan.facts.decorator_checks import EVERY_URL_KEY
 from mtlsguard.scan.facts.guards import denies
 from mtlsguard.scan.facts.lookups import SINGLE_FETCHES
@@ -38,10 +36,10 @@ from mtlsguard.scan.project_model import (
 )
 from mtlsguard.scan.rules._common import (
     ATTRIBUTION_NOTE,
-    effective_permissions,
     url_keywords,
     where,
 )
+from mtlsguard.scan.rules._permission_keys import permission_checked_keys
 
 __all__ = [
     "CALLER_RELATION_NOTE",
@@ -50,7 +48,6 @@ __all__ = [
     "caller_relation_lowered",
     "decorator_checked_keys",
     "lookup_remediation",
-    "permission_checked_keys",
     "privileged_account_destroy",
     "rebound",
     "scoped_by_checked",
@@ -154,70 +151,6 @@ def _membership_keys(ctx: RuleContext, func: FunctionModel) -> Iterator[str]:
         isinstance(stmt, ast.stmt) and denies(stmt) for stmt in walking.walk(node)
     ):
         yield from keys
-
-
-def permission_checked_keys(
-    ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel | None
-) -> set[str]:
-    """URL keys a project permission class checks the user against.
-
-    doccano's ``IsProjectMember.has_permission`` reads ``view.kwargs.get("project_id")`` and
-    asks ``Member.objects.has_role(project_id, request.user, ...)``; Flagsmith's asks the user
-    (``request.user.is_organisation_admin(Organisation.objects.get(pk=organisation_pk))``): the
-    object the URL names was checked, so fetching it (or scoping by it) by that key is no IDOR.
-    Reading only the account's flags (``is_authenticated``, ``is_staff``) checks nothing about it.
-    ``cls`` is None for an ``@api_view`` function: its ``@permission_classes`` decorator, else
-    ``DEFAULT_PERMISSION_CLASSES``.
-    """
-    keys: set[str] = set()
-    if cls is not None:
-        permissions = effective_permissions(ctx, analysis, cls)
-    else:
-        permissions = _function_permissions(ctx, analysis.function)
-    for ref in refs(permissions):
-        perm = ctx.project.class_named(ref.name)
-        hit = ctx.project.method(perm, "has_permission") if perm is not None else None
-        if perm is None or hit is None:
-            continue
-        methods = [hit[1]]
-        for name in hit[1].facts.calls:
-            if name.startswith(("self.", "cls.", ".")):
-                helper = ctx.project.method(perm, short_of(name))
-                if helper is not None:
-                    methods.append(helper[1])
-        if any(
-            m.facts.capabilities.user_calls or m.facts.account_attributes - ACCOUNT_FLAGS
-            for m in methods
-        ):
-            keys.update(k for m in methods for k in m.facts.capabilities.view_kwargs)
-            if cls is not None:
-                keys.update(_attribute_keys(ctx, cls, methods))
-    return keys
-
-
-_PERMISSION_CLASSES = "rest_framework.decorators.permission_classes"
-
-
-def _function_permissions(ctx: RuleContext, func: FunctionModel | None) -> Expr:
-    """What ``@permission_classes(...)`` gives an ``@api_view`` function, else the default."""
-    for deco in func.decorators if func is not None else ():
-        call = deco if isinstance(deco, Call) and deco.args else None
-        if call is not None and getattr(call.func, "name", "") == _PERMISSION_CLASSES:
-            return call.args[0]
-    return ctx.analyzer.configuration.default_permissions
-
-
-def _attribute_keys(
-    ctx: RuleContext, cls: ClassModel, methods: list[FunctionModel]
-) -> Iterator[str]:
-    """URL keys behind the view's properties a permission reads (``view.workspace_slug``)."""
-    for name in {a for m in methods for a in m.facts.capabilities.view_attributes}:
-        hit = ctx.project.method(cls, name)
-        if hit is not None and any(
-            isinstance(d, Ref) and d.short in ("property", "cached_property")
-            for d in hit[1].decorators
-        ):
-            yield from hit[1].facts.capabilities.view_kwargs
 
 
 def scoped_by_checked(lookup: ObjectLookup, checked: set[str]) -> bool:

@@ -82,7 +82,7 @@ from mtlsguard.findings.registry import Rule, rule
 from mtlsguard.scan.analysis.capabilities import mutations_checked, random_fields
 from mtlsguard.scan.analysis.guardian import ObjectPermissionGate, object_permission_gate
 from mtlsguard.scan.analysis.object_tests import object_tested_by_gate
-from mtlsguard.scan.analysis.owned_queryset import filtered_by_checked_parent
+from mtlsguard.scan.analysis.owned_queryset import checks_fetched_object, filtered_by_checked_parent
 from mtlsguard.scan.analysis.permissions import view_permission_classes
 from mtlsguard.scan.analysis.public_data import public_note, public_reads
 from mtlsguard.scan.analysis.route import RouteAnalysis
@@ -102,7 +102,8 @@ from mtlsguard.scan.rules._common import (
     uuid_keyed,
     where,
 )
-from mtlsguard.scan.rules._object_checks import decorator_checked_keys, permission_checked_keys
+from mtlsguard.scan.rules._object_checks import decorator_checked_keys
+from mtlsguard.scan.rules._permission_keys import permission_checked_keys
 
 RULE_ID = "MG103"
 _CAPABILITY_NOTE = (
@@ -202,7 +203,7 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
         if perm_cls is None:
             continue
         gate = ctx.project.method(perm_cls, "has_permission")
-        if gate is not None and _checks_view_object(gate[1]):
+        if gate is not None and _checks_view_object(ctx, gate[1]):
             return True
         found_meth = ctx.project.method(perm_cls, "has_object_permission")
         if found_meth is None:
@@ -218,19 +219,20 @@ def object_permission_checks_user(ctx: RuleContext, analysis: RouteAnalysis) -> 
     return None
 
 
-def _checks_view_object(gate: FunctionModel) -> bool:
-    """``has_permission()`` fetches the route's object and asks about the user and it.
+def _checks_view_object(ctx: RuleContext, gate: FunctionModel) -> bool:
+    """``has_permission()`` asks about the user and the route's object, on every method.
 
     varfish's ``CaseCommentsApiPermission``: ``casecomment = view.get_object()``, then
-    ``return request.user.has_perm(perm, casecomment)``: the object check, made before the
-    handler runs, on every method (no shortcut for reads).
+    ``return request.user.has_perm(perm, casecomment)``. The object must reach the question: a
+    call on ``request.user`` given it, or a comparison of one of its attributes with the user
+    (``view.get_object().owner == request.user``); and the method must not decide by the HTTP
+    method (an owner check for ``DELETE`` only lets every other method through).
     """
     facts = gate.facts
-    return (
-        any(short_of(c) == "get_object" for c in facts.calls)
-        and facts.mentions_user
-        and not facts.safe_methods_shortcut
-    )
+    if not any(short_of(c) == "get_object" for c in facts.calls) or not facts.mentions_user:
+        return False
+    node = ctx.sources().node(gate.location.path, gate.location.line)
+    return node is not None and checks_fetched_object(node)
 
 
 def _checked_parent_scope(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> bool:

@@ -311,19 +311,25 @@ def settings_candidates(layout: ProjectLayout) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-_PRODUCTION = re.compile(r"prod|live|deploy")
-_DEVELOPMENT = re.compile(r"dev|local")
+_PRODUCTION = frozenset({"prod", "production", "live", "deploy", "deployment"})
+_DEVELOPMENT = frozenset({"dev", "development", "local"})
+_TESTS = frozenset({"test", "tests", "testing"})
+
+
+def _words(dotted: str) -> set[str]:
+    """``{"settings", "test"}`` for ``proj.settings_test`` (not ``contest`` or ``delivery``)."""
+    return set(re.split(r"[._]+", dotted.lower()))
 
 
 def _deployment_rank(dotted: str) -> int:
     """A production module first (``settings.prod``), a developer's last (``settings.dev``)."""
-    last = dotted.rsplit(".", 1)[-1]
-    return 0 if _PRODUCTION.search(last) else 2 if _DEVELOPMENT.search(last) else 1
+    last = _words(dotted.rsplit(".", 1)[-1])
+    return 0 if last & _PRODUCTION else 2 if last & _DEVELOPMENT else 1
 
 
 def _is_test_module(dotted: str) -> bool:
     """``settings.test``, ``proj.settings_test``, ``tests.settings``: a test run's settings."""
-    return any("test" in part for part in dotted.split("."))
+    return bool(_words(dotted) & _TESTS)
 
 
 _SYS_PATH = re.compile(rb"sys\.path\.(?:insert|append)\(")
