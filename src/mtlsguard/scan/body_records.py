@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
+from mtlsguard.scan.capability_facts import later_fact
+
 __all__ = [
     "NO_EXEMPTION_MARKS",
     "NO_FLOW",
@@ -198,11 +200,7 @@ class LazyBodyFacts:
 
     def _later(self, name: str) -> object:
         """The fact ``name`` of :attr:`later` (computed once; None if absent)."""
-        later = self.later
-        value = later.get(name)
-        if callable(value):
-            value = later[name] = value()
-        return value
+        return later_fact(self.later, name)
 
     @property
     def auth_guard(self) -> bool:

@@ -12,7 +12,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
-__all__ = ["NO_CAPABILITIES", "CapabilityFacts", "KeyLookup"]
+
+def later_fact(later: dict[str, object], name: str) -> object:
+    """The fact ``name`` of ``later``, computed on first read and kept (None if absent).
+
+    ``later`` maps a fact's name to its value or to what computes it: the lazy facts of
+    :class:`CapabilityFacts` and of :class:`mtlsguard.scan.body_records.LazyBodyFacts`.
+    """
+    value = later.get(name)
+    if callable(value):
+        value = later[name] = value()
+    return value
+
+
+__all__ = ["NO_CAPABILITIES", "CapabilityFacts", "KeyLookup", "later_fact"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +70,7 @@ class CapabilityFacts:
 
     def _later(self, name: str) -> object:
         """The fact ``name`` of :attr:`later` (computed once; None if absent)."""
-        later = self.later
-        value = later.get(name)
-        if callable(value):
-            value = later[name] = value()
-        return value
+        return later_fact(self.later, name)
 
     @property
     def user_calls(self) -> tuple[str, ...]:
