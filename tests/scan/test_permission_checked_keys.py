@@ -67,6 +67,14 @@ class IsProjectMemberOrReadOnly(BasePermission):
         return Member.objects.filter(project_id=project_id, user=request.user).exists()
 
 
+class ProjectIsOpen(BasePermission):
+    def has_permission(self, request, view):
+        project = Project.objects.filter(pk=view.kwargs["project_id"]).first()
+        if project is None:
+            return False
+        return request.user.has_perm("app.change_project")
+
+
 class HasProjectHeader(BasePermission):
     def has_permission(self, request, view):
         return bool(view.kwargs.get("project_id"))
@@ -114,6 +122,12 @@ def readable_stats(request, project_id):
 
 
 @api_view(["GET"])
+@permission_classes([IsAuthenticated, ProjectIsOpen])
+def open_stats(request, project_id):
+    return Response({"name": get_object_or_404(Project, pk=project_id).name})
+
+
+@api_view(["GET"])
 @permission_classes([IsAuthenticated, HasProjectHeader])
 def unchecked_stats(request, project_id):
     return Response({"name": get_object_or_404(Project, pk=project_id).name})
@@ -132,6 +146,7 @@ urlpatterns = [
     path("fn/<int:project_id>/examples/<int:example_id>", views.example_text),
     path("fn/<int:project_id>/unchecked", views.unchecked_stats),
     path("fn/<int:project_id>/readable", views.readable_stats),
+    path("fn/<int:project_id>/open", views.open_stats),
 ]
 """
 
@@ -158,8 +173,10 @@ def test_the_parent_the_permission_class_checked_is_no_idor(result: ScanResult, 
         "app.views.UncheckedStats",
         "app.views.example_text",
         "app.views.unchecked_stats",
-        # a red-team review's case: reads let through before the key is checked
+        # a red-team review's cases: reads let through before the key is checked, and a key
+        # read but only a model-wide permission asked
         "app.views.readable_stats",
+        "app.views.open_stats",
     ],
 )
 def test_other_keys_and_unchecked_permissions_stay_reported(result: ScanResult, view: str) -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.facts.account_reads import ACCOUNT_FLAGS
+from mtlsguard.scan.facts.syntax import is_request_user
 from mtlsguard.scan.knowledge import short_of
 from mtlsguard.scan.project_model import Call, ClassModel, Expr, FunctionModel, Ref
 from mtlsguard.scan.rules._common import effective_permissions
@@ -31,8 +33,9 @@ def permission_checked_keys(
     asks ``Member.objects.has_role(project_id, request.user, ...)``; Flagsmith's asks the user
     (``request.user.is_organisation_admin(Organisation.objects.get(pk=organisation_pk))``): the
     object the URL names was checked, so fetching it (or scoping by it) by that key is no IDOR.
-    Reading only the account's flags (``is_authenticated``, ``is_staff``) checks nothing about it,
-    and a class that lets every read through (``IsOwnerOrReadOnly``) vouches for no key.
+    Reading only the account's flags (``is_authenticated``, ``is_staff``) or asking it for a
+    model-wide permission (``request.user.has_perm("app.change_project")``) checks nothing about
+    it, and a class that lets every read through (``IsOwnerOrReadOnly``) vouches for no key.
     ``cls`` is None for an ``@api_view`` function: its ``@permission_classes`` decorator, else
     ``DEFAULT_PERMISSION_CLASSES``.
     """
@@ -53,7 +56,8 @@ def permission_checked_keys(
                 if helper is not None:
                     methods.append(helper[1])
         if any(
-            m.facts.capabilities.user_calls or m.facts.account_attributes - ACCOUNT_FLAGS
+            m.facts.capabilities.user_calls
+            or (m.facts.account_attributes - ACCOUNT_FLAGS and _asks_about_a_record(ctx, m))
             for m in methods
         ):
             keys.update(k for m in methods for k in m.facts.capabilities.view_kwargs)
@@ -63,6 +67,46 @@ def permission_checked_keys(
 
 
 _PERMISSION_CLASSES = "rest_framework.decorators.permission_classes"
+
+
+def _asks_about_a_record(ctx: RuleContext, hook: FunctionModel) -> bool:
+    """The account is asked about something, not only for a global permission.
+
+    ``request.user.is_project_admin(project)`` or ``filter(id=request.user.id)`` ties the user to
+    a record; ``request.user.has_perm("app.change_project")`` (constant arguments only) grants a
+    model-wide permission and says nothing about the record the URL names.
+    """
+    node = ctx.sources().node(hook.location.path, hook.location.line)
+    if node is None:
+        return True  # unread: as before, the account's attributes count
+
+    def is_user(value: ast.expr) -> bool:
+        """``request.user``, ``request.user.id``, or a local holding one of them."""
+        if isinstance(value, ast.Attribute) and is_request_user(value.value):
+            return True
+        return is_request_user(value) or (isinstance(value, ast.Name) and value.id in aliases)
+
+    aliases: set[str] = set()
+    for sub in walking.walk(node):
+        if isinstance(sub, ast.Assign) and is_user(sub.value):
+            aliases.update(t.id for t in sub.targets if isinstance(t, ast.Name))
+    for sub in walking.walk(node):
+        if isinstance(sub, ast.Compare) and len(sub.comparators) == 1:
+            sides = (sub.left, sub.comparators[0])
+            if any(is_user(x) for x in sides) and not any(
+                isinstance(x, ast.Constant) for x in sides
+            ):
+                return True  # page.owned_by_id == user_id
+        if not isinstance(sub, ast.Call):
+            continue
+        values = [*sub.args, *(k.value for k in sub.keywords)]
+        owner = sub.func.value if isinstance(sub.func, ast.Attribute) else None
+        if owner is not None and is_user(owner):
+            if any(not isinstance(v, ast.Constant) for v in values):
+                return True  # request.user.is_project_admin(project)
+        elif any(is_user(v) for v in values):
+            return True  # managers.filter(id=request.user.id)
+    return False
 
 
 def _lets_reads_through(ctx: RuleContext, hook: FunctionModel) -> bool:
