@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from mtlsguard.findings.model import Severity
+from mtlsguard.scan.engine import analyze
+from mtlsguard.scan.static.frontend import build_static_project
 from tests.scan.projects import OWNED_NOTE_MODELS, scan
 
 VIEW = """\
@@ -144,3 +146,15 @@ def test_a_gate_that_spares_some_requests_is_no_gate(
     mg101 = [f for f in result.findings if f.rule_id == "MG101" and f.view == "app.views.note"]
     assert mg101, result.findings
     assert mg101[0].severity is Severity.HIGH, mg101[0].evidence
+
+
+def test_a_gate_helper_is_read_without_the_parsers_definitions(tmp_path: Path) -> None:
+    """The runtime front-end (``manage.py mtlsguard``) keeps no parsed modules: the helper's
+    definition is read from its file, and its ``request.user`` check still authenticates."""
+    root = tmp_path / "runtime"
+    scan(root, _files("ensure_login", REFUSING))  # writes the project
+    static = build_static_project(root)
+    static.model.parsed_definition = None
+    context = analyze(static.model)
+    [note] = [a for a in context.routes if a.view == "app.views.note"]
+    assert all(p.authenticated for p in note.protections), note.protections

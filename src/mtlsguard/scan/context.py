@@ -20,7 +20,7 @@ from mtlsguard.scan.analysis.relations import ModelSources
 from mtlsguard.scan.analysis.roles import RoleGate, role_gate
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import queryset_scope
-from mtlsguard.scan.analysis.sources import SourceFunctions
+from mtlsguard.scan.analysis.sources import SourceFunctions, project_sources
 from mtlsguard.scan.linearisation import Linearisation
 from mtlsguard.scan.project_model import (
     ClassModel,
@@ -46,7 +46,6 @@ class _Shared:
     components: tuple[tuple[str, ClassModel], ...] | None = None
     unchecked: dict[tuple[str, str], tuple[UncheckedObject, ...]] = field(default_factory=dict)
     """By (view class, handler): a handler inherited by many viewsets is followed once each."""
-    sources: SourceFunctions | None = None
     model_sources: ModelSources | None = None
     linearisation: Linearisation | None = None
     """Every route's role gate merges its view's MRO with this one (each class once)."""
@@ -124,10 +123,7 @@ class RuleContext:
 
     def sources(self) -> SourceFunctions:
         """Definitions re-read from their files, shared by the rules (each file read once)."""
-        if self._shared.sources is None:
-            project = self.project
-            self._shared.sources = SourceFunctions(project.root, project.parsed_definition)
-        return self._shared.sources
+        return project_sources(self.project)
 
     def model_sources(self) -> ModelSources:
         """The project's model modules by text, shared by the rules (each file read once)."""

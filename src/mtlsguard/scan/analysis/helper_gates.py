@@ -23,6 +23,8 @@ import ast
 import re
 
 from mtlsguard.scan import walking
+from mtlsguard.scan.analysis.sources import project_sources
+from mtlsguard.scan.facts.syntax import FunctionNode, reads_request_method
 from mtlsguard.scan.knowledge import GATE_WORDS, short_of
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, Ref
 
@@ -122,26 +124,16 @@ _CALLER_REFUSALS = re.compile(
 
 
 def _reads_method(project: ProjectModel, func: FunctionModel) -> bool:
-    """``func`` reads ``request.method``: its refusal may spare some methods (writes only)."""
+    """``func`` reads ``request.method``: its refusal may spare some methods (writes only).
+
+    Unreadable code counts as reading it (no credit for what the scan cannot see).
+    """
     node = _definition(project, func)
-    return node is None or any(
-        isinstance(sub, ast.Attribute) and sub.attr == "method" and _is_request(sub.value)
-        for sub in walking.walk(node)
-    )
+    return node is None or reads_request_method(node)
 
 
-def _is_request(expr: ast.expr) -> bool:
-    return (isinstance(expr, ast.Name) and expr.id == "request") or (
-        isinstance(expr, ast.Attribute) and expr.attr == "request"
-    )
-
-
-def _definition(
-    project: ProjectModel, func: FunctionModel
-) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    hook = project.parsed_definition
-    node = hook(func.location.path, func.location.line) if hook is not None else None
-    return node if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else None
+def _definition(project: ProjectModel, func: FunctionModel) -> FunctionNode | None:
+    return project_sources(project).node(func.location.path, func.location.line)
 
 
 def _names_caller_gate(name: str) -> bool:

@@ -22,7 +22,7 @@ from mtlsguard.scan import walking
 from mtlsguard.scan.analysis.ownership import relation_target, user_owner_fields
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.analysis.sources import SourceFunctions
-from mtlsguard.scan.facts.syntax import FunctionNode, is_request_user
+from mtlsguard.scan.facts.syntax import FunctionNode, is_request_user, reads_request_method
 from mtlsguard.scan.project_model import Call, ClassModel, ProjectModel, Ref
 
 __all__ = ["checks_fetched_object", "filtered_by_checked_parent", "owner_filtered"]
@@ -157,10 +157,10 @@ def checks_fetched_object(node: FunctionNode) -> bool:
     first), or ``view.get_object().owner == request.user``; not a hook that reads
     ``request.method`` (it answers some methods without the object).
     """
+    if reads_request_method(node):
+        return False
     objects: set[str] = set()
     for sub in walking.walk(node):
-        if isinstance(sub, ast.Attribute) and sub.attr == "method" and _is_request(sub.value):
-            return False
         if isinstance(sub, ast.Assign) and _fetches_object(sub.value):
             objects.update(t.id for t in sub.targets if isinstance(t, ast.Name))
 
@@ -189,12 +189,6 @@ def _fetches_object(expr: ast.expr) -> bool:
         isinstance(expr, ast.Call)
         and isinstance(expr.func, ast.Attribute)
         and expr.func.attr == "get_object"
-    )
-
-
-def _is_request(expr: ast.expr) -> bool:
-    return (isinstance(expr, ast.Name) and expr.id == "request") or (
-        isinstance(expr, ast.Attribute) and expr.attr == "request"
     )
 
 

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mtlsguard.scan.facts.syntax import FunctionNode
+from mtlsguard.scan.project_model import ProjectModel
 
-__all__ = ["MAX_FILE_BYTES", "SourceFunctions"]
+__all__ = ["MAX_FILE_BYTES", "SourceFunctions", "project_sources"]
 
 _COOKIE = re.compile(rb"coding[:=][ \t]*([-\w.]+)")
 _UTF8 = frozenset({b"utf-8", b"utf8", b"utf_8"})
@@ -251,3 +252,19 @@ def _parse_span(lines: list[str], span: Span) -> Definition | None:
         body = body[0].body
     node = body[0] if body else None
     return node if isinstance(node, Definition) else None
+
+
+def project_sources(project: ProjectModel) -> SourceFunctions:
+    """The project's one :class:`SourceFunctions`, kept in ``project.memo``.
+
+    Shared by the rules (:meth:`mtlsguard.scan.context.RuleContext.sources`) and the analyses
+    that re-read a definition, so each file is read once; with the runtime front-end, which
+    keeps no parsed modules (no ``parsed_definition``), definitions are read from their files.
+    """
+    found = project.memo.get(_SOURCES)
+    if not isinstance(found, SourceFunctions):
+        found = project.memo[_SOURCES] = SourceFunctions(project.root, project.parsed_definition)
+    return found
+
+
+_SOURCES = ("sources",)

@@ -25,6 +25,7 @@ __all__ = [
     "mentions_user",
     "mentions_user_data",
     "own_nodes",
+    "reads_request_method",
     "returned_wrappers",
     "strings",
     "subtree",
@@ -162,6 +163,14 @@ def is_request(node: ast.expr) -> bool:
     """``node`` is ``request`` or ``self.request``."""
     return (isinstance(node, ast.Name) and node.id == "request") or (
         isinstance(node, ast.Attribute) and node.attr == "request"
+    )
+
+
+def reads_request_method(node: ast.AST) -> bool:
+    """``node`` reads ``request.method`` (or ``self.request.method``) somewhere."""
+    return any(
+        isinstance(sub, ast.Attribute) and sub.attr == "method" and is_request(sub.value)
+        for sub in walking.walk(node)
     )
 
 
