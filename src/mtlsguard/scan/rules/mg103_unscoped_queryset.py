@@ -241,26 +241,22 @@ def _checked_parent_scope(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassM
     doccano's ``LabelList.get_queryset`` is ``filter(project=self.kwargs["project_id"])`` and
     ``IsProjectMember.has_permission`` asks whether the user has a role in that project: the
     list is the checked project's. Every fetch of ``get_queryset()`` must use such a key; a
-    ``super().get_queryset().filter(...)`` (no fetch of its own) may read only such keys.
+    ``super().get_queryset().filter(...)`` (no fetch of its own) may read only such keys; one
+    that reads no key itself must filter by a parent a helper fetched by them
+    (:func:`~mtlsguard.scan.analysis.owned_queryset.filtered_by_checked_parent`).
     """
-    if analysis.framework != "drf":
-        return False
-    hit = ctx.project.method(cls, "get_queryset")
-    if hit is None:
+    hit = ctx.project.method(cls, "get_queryset") if analysis.framework == "drf" else None
+    keys = _handler_checked_keys(ctx, analysis, cls) if hit is not None else set()
+    if hit is None or not keys:
         return False
     lookups = hit[1].facts.lookups
+    if lookups:
+        return all(set(lk.url_kwargs) & keys for lk in lookups)
     # super().get_queryset().filter(project_id=self.kwargs.get("project_id")): the URL keys read
     reads = set(hit[1].facts.capabilities.view_kwargs)
-    keys = (
-        _handler_checked_keys(ctx, analysis, cls)
-        if lookups or reads or hit[1].facts.calls
-        else set()
-    )
-    if not keys:
-        return False
-    if not lookups and not reads:  # canteen = self._get_canteen(); ...filter(canteen=canteen)
-        return filtered_by_checked_parent(ctx.project, ctx.sources(), cls, keys)
-    return all(set(lk.url_kwargs) & keys for lk in lookups) if lookups else reads <= keys
+    if reads:
+        return reads <= keys
+    return filtered_by_checked_parent(ctx.project, ctx.sources(), cls, keys)
 
 
 def _checked_parent_object(ctx: RuleContext, analysis: RouteAnalysis, cls: ClassModel) -> bool:
