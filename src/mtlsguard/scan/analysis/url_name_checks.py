@@ -1,0 +1,247 @@
+"""A middleware that checks each route by its URL name, from a registry (DefectDojo).
+
+Some projects keep their view permissions in one table keyed by URL name and enforce it in a
+middleware, instead of decorating every view::
+
+    URL_PERMISSIONS = {
+        "view_product": [("object", Product, "view", "pid")],
+        "add_product_type": [("global", "add")],
+    }
+
+    class AuthorizationMiddleware:
+        def process_view(self, request, view_func, view_args, view_kwargs):
+            checks = URL_PERMISSIONS.get(request.resolver_match.url_name)
+            ...
+            obj = get_object_or_404(model, pk=view_kwargs.get(arg_name))
+            user_has_permission_or_403(request.user, obj, permission)
+
+A route whose URL name has an entry is checked before its view runs, and the URL keywords the
+entry names (``pid``) name objects the middleware checked the caller's permission on: a lookup
+by that keyword fetches a checked object, as after a decorator that checks it
+(:func:`mtlsguard.scan.rules._object_checks.decorator_checked_keys`).
+
+Only a middleware in ``MIDDLEWARE`` counts, and only when its hook looks the registry up by the
+route's URL name, reads ``view_kwargs`` by a key it does not spell out (the registry's), and
+refuses (a ``raise``, a refusing return, or a ``*_or_403``/``*_or_404`` call). The registry must
+be a dictionary literal assigned at the top of a project module, with string keys: an entry the
+scan cannot read vouches for nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mtlsguard.scan.analysis.sources import MAX_FILE_BYTES, project_sources
+from mtlsguard.scan.facts.guards import denies
+from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, string_constants
+
+__all__ = ["UrlNameChecks", "url_name_checks"]
+
+_HOOKS = ("process_view", "__call__", "process_request")
+_NAME_ATTRS = frozenset({"url_name", "view_name"})
+_REFUSING_SUFFIXES = ("_or_403", "_or_404", "_or_401")
+
+
+@dataclass(frozen=True, slots=True)
+class UrlNameChecks:
+    """The routes a middleware checks by URL name, and the URL keywords each entry names."""
+
+    middleware: str
+    registry: str
+    """Dotted name of the registry (``dojo.authorization.url_permissions.URL_PERMISSIONS``)."""
+    entries: dict[str, frozenset[str]] = field(default_factory=dict)
+    """URL name -> the strings its checks name (URL keywords among them)."""
+
+    def keys(self, url_name: str | None, keywords: set[str]) -> set[str]:
+        """The URL keywords of a route named ``url_name`` that the middleware checks."""
+        named = self.entries.get(url_name or "")
+        return set(named & keywords) if named else set()
+
+
+def url_name_checks(project: ProjectModel) -> UrlNameChecks | None:
+    """The project's URL-name permission middleware, if ``MIDDLEWARE`` has one (memoised)."""
+    key = ("url_name_checks",)
+    if key not in project.memo:
+        project.memo[key] = _find(project)
+    found = project.memo[key]
+    return found if isinstance(found, UrlNameChecks) else None
+
+
+def _find(project: ProjectModel) -> UrlNameChecks | None:
+    settings = project.settings
+    if settings is None:
+        return None
+    for setting in ("MIDDLEWARE", "MIDDLEWARE_CLASSES"):
+        entry = settings.get(setting)
+        for name in string_constants(entry.value) if entry is not None else ():
+            cls = project.class_named(name)
+            if cls is None:
+                continue
+            for hook in _HOOKS:
+                hit = project.method(cls, hook)
+                found = _registry(project, cls, hit[1]) if hit is not None else None
+                if found is not None:
+                    return UrlNameChecks(name, found[0], found[1])
+    return None
+
+
+def _registry(
+    project: ProjectModel, cls: ClassModel, hook: FunctionModel
+) -> tuple[str, dict[str, frozenset[str]]] | None:
+    """(registry, entries) the hook looks up by URL name and enforces, or None."""
+    sources = project_sources(project)
+    path, line = hook.location.path, hook.location.line
+    if not sources.mentions(path, line, tuple(_NAME_ATTRS)):
+        return None
+    node = sources.node(path, line)
+    if node is None or len(node.args.args) < 5:
+        return None
+    kwargs = node.args.args[4].arg  # (self, request, view_func, view_args, view_kwargs)
+    names = _url_name_locals(node)
+    table = next((t for n in ast.walk(node) if (t := _looked_up(n, names))), "")
+    if not table or not _reads_by_variable(node, kwargs) or not _refuses(node):
+        return None
+    dotted = next((c[: -len(".get")] for c in hook.facts.calls if c.endswith(f".{table}.get")), "")
+    module, _, constant = dotted.rpartition(".")
+    entries = _entries(project, cls, hook, module, constant) if module else None
+    return (dotted, entries) if entries else None
+
+
+def _url_name_locals(node: ast.AST) -> set[str]:
+    """Locals assigned the route's URL name (``url_name = request.resolver_match.url_name``)."""
+    return {
+        target.id
+        for stmt in ast.walk(node)
+        if isinstance(stmt, ast.Assign) and _is_url_name(stmt.value, set())
+        for target in stmt.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def _is_url_name(expr: ast.expr, names: set[str]) -> bool:
+    if isinstance(expr, ast.Attribute):
+        return expr.attr in _NAME_ATTRS
+    return isinstance(expr, ast.Name) and expr.id in names
+
+
+def _looked_up(node: ast.AST, names: set[str]) -> str:
+    """``TABLE.get(url_name)`` or ``TABLE[url_name]``: the table's local name, else ``""``."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and isinstance(node.func.value, ast.Name)
+        and node.args
+        and _is_url_name(node.args[0], names)
+    ):
+        return node.func.value.id
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and _is_url_name(node.slice, names)
+    ):
+        return node.value.id
+    return ""
+
+
+def _reads_by_variable(node: ast.AST, kwargs: str) -> bool:
+    """``view_kwargs.get(arg_name)``/``view_kwargs[arg_name]``: a key the registry gives."""
+    for sub in ast.walk(node):
+        if (
+            isinstance(sub, ast.Call)
+            and isinstance(sub.func, ast.Attribute)
+            and sub.func.attr == "get"
+            and isinstance(sub.func.value, ast.Name)
+            and sub.func.value.id == kwargs
+            and sub.args
+            and not isinstance(sub.args[0], ast.Constant)
+        ):
+            return True
+        if (
+            isinstance(sub, ast.Subscript)
+            and isinstance(sub.value, ast.Name)
+            and sub.value.id == kwargs
+            and not isinstance(sub.slice, ast.Constant)
+        ):
+            return True
+    return False
+
+
+def _refuses(node: ast.AST) -> bool:
+    """A ``raise``/refusing return, or a ``*_or_403(...)`` call, somewhere in the hook."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.stmt) and denies(sub):
+            return True
+        if isinstance(sub, ast.Call):
+            func = sub.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name.endswith(_REFUSING_SUFFIXES):
+                return True
+    return False
+
+
+def _entries(
+    project: ProjectModel, cls: ClassModel, hook: FunctionModel, module: str, constant: str
+) -> dict[str, frozenset[str]] | None:
+    """The registry's entries, read from the top of ``module``'s file (None if unreadable)."""
+    tree = _module_tree(project, cls, hook, module)
+    for stmt in tree.body if tree is not None else ():
+        target = (
+            stmt.targets[0]
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+            else stmt.target
+            if isinstance(stmt, ast.AnnAssign)
+            else None
+        )
+        value = stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign) else None
+        if not (isinstance(target, ast.Name) and target.id == constant):
+            continue
+        if not isinstance(value, ast.Dict):
+            return None
+        entries: dict[str, frozenset[str]] = {}
+        for name, checks in zip(value.keys, value.values, strict=True):
+            if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+                return None  # a ``**other`` or computed key: the table is not all in sight
+            strings = frozenset(
+                n.value
+                for n in ast.walk(checks)
+                if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            )
+            if _checks_something(checks):
+                entries[name.value] = strings
+        return entries
+    return None
+
+
+def _checks_something(checks: ast.expr) -> bool:
+    """An entry with at least one check (``[]`` or ``None`` lets the route through)."""
+    if isinstance(checks, ast.List | ast.Tuple | ast.Set):
+        return bool(checks.elts)
+    return not (isinstance(checks, ast.Constant) and not checks.value)
+
+
+def _module_tree(
+    project: ProjectModel, cls: ClassModel, hook: FunctionModel, module: str
+) -> ast.Module | None:
+    """``module``'s syntax tree, found beside the middleware's own module."""
+    own = cls.qualname.rpartition(".")[0].replace(".", "/")
+    path = hook.location.path
+    base = ""
+    for suffix in (f"{own}.py", f"{own}/__init__.py"):
+        if path == suffix or path.endswith(f"/{suffix}"):
+            base = path[: len(path) - len(suffix)]
+            break
+    else:
+        return None
+    root = Path(project.root)
+    for candidate in (f"{module.replace('.', '/')}.py", f"{module.replace('.', '/')}/__init__.py"):
+        file = root / base / candidate
+        try:
+            if file.stat().st_size > MAX_FILE_BYTES:
+                return None
+            return ast.parse(file.read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            continue
+    return None
