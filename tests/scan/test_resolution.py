@@ -423,6 +423,35 @@ def test_include_wrappers_apply_to_every_included_route(tmp_path: Path) -> None:
         assert "login_required" in protection.detail
 
 
+def test_include_of_a_router_plus_a_list_mounts_both(tmp_path: Path) -> None:
+    """Helsinki's MVJ: ``include(router.urls + additional_api_paths)`` (was unresolved)."""
+    root = write_project(
+        tmp_path,
+        {
+            "proj/urls.py": """\
+                from django.urls import include, path
+                from rest_framework import routers, viewsets
+                from app import views
+                router = routers.DefaultRouter()
+                router.register("leases", views.LeaseViewSet)
+                extra = [path("pdf/", views.pdf)]
+                urlpatterns = [path("v1/", include(router.urls + extra))]
+            """,
+            "app/views.py": """\
+                from rest_framework import viewsets
+                class LeaseViewSet(viewsets.ModelViewSet):
+                    queryset = None
+                def pdf(request):
+                    return None
+            """,
+        },
+    )
+    result = scan_project(root)
+    assert result.unresolved == ()
+    patterns = {r.pattern for r in result.routes}
+    assert {"v1/pdf/", "v1/leases/", "v1/leases/<pk>/"} <= patterns, patterns
+
+
 def test_development_static_routes_follow_debug_and_routes_fold_module_constants(
     tmp_path: Path,
 ) -> None:
