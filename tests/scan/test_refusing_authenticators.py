@@ -43,6 +43,44 @@ class PluginToken(BaseAuthentication):
         raise AuthenticationFailed("Invalid token.")
 
 
+class TokenMissing(Exception):
+    # lite-api's PermissionDeniedError: any exception from authenticate() ends the request
+    pass
+
+
+class HeaderBase(BaseAuthentication):
+    def header_data(self, request):
+        if request.META.get("HTTP_EXPORTER_USER_TOKEN"):
+            return request.META.get("HTTP_EXPORTER_USER_TOKEN"), request.META.get("HTTP_ORG")
+        else:
+            raise TokenMissing("You must supply the correct token in your headers")
+
+
+class Exporter(HeaderBase):
+    # lite-api's ExporterAuthentication: a helper called first thing raises on a missing token
+    def authenticate(self, request):
+        token, organisation = self.header_data(request)
+        return token, organisation
+
+
+class Gov(BaseAuthentication):
+    # lite-api's GovAuthentication: if the header is there go on, else raise
+    def authenticate(self, request):
+        if request.META.get("HTTP_GOV_USER_TOKEN"):
+            token = request.META.get("HTTP_GOV_USER_TOKEN")
+        else:
+            raise TokenMissing("You must supply the correct token in your headers")
+        return token, None
+
+
+class ExporterMaybe(HeaderBase):
+    # the helper runs only when a token was sent: a caller with none goes on as anonymous
+    def authenticate(self, request):
+        if request.META.get("HTTP_X"):
+            return self.header_data(request)
+        return None
+
+
 class Optional(BaseAuthentication):
     def authenticate(self, request):
         header = request.headers.get("X-Key")
@@ -58,7 +96,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from app.auth import Optional, PluginToken, ServerToServer
+from app.auth import Exporter, ExporterMaybe, Gov, Optional, PluginToken, ServerToServer
 from app.models import Doc
 
 
@@ -98,6 +136,27 @@ class LayeredLoose(APIView):
         return Response({"n": list(Doc.objects.values("text"))})
 
 
+class ExporterView(APIView):
+    authentication_classes = (Exporter,)
+
+    def get(self, request):
+        return Response({"n": list(Doc.objects.values("text"))})
+
+
+class GovView(APIView):
+    authentication_classes = (Gov,)
+
+    def get(self, request):
+        return Response({"n": list(Doc.objects.values("text"))})
+
+
+class MaybeView(APIView):
+    authentication_classes = (ExporterMaybe,)
+
+    def get(self, request):
+        return Response({"n": list(Doc.objects.values("text"))})
+
+
 class Loose(APIView):
     authentication_classes = [Optional]
     permission_classes = []
@@ -129,6 +188,9 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("plugin/", views.Plugin.as_view()),
     path("loose/", views.Loose.as_view()),
+    path("exporter/", views.ExporterView.as_view()),
+    path("gov/", views.GovView.as_view()),
+    path("maybe/", views.MaybeView.as_view()),
     path("layered/", views.Layered.as_view()),
     path("layered-loose/", views.LayeredLoose.as_view()),
 ]
@@ -147,13 +209,13 @@ def _mg101(result: ScanResult, view: str) -> list[Severity]:
     return [f.severity for f in result.findings if f.rule_id == "MG101" and f.view == name]
 
 
-@pytest.mark.parametrize("view", ["Docs", "Plugin", "Layered"])
+@pytest.mark.parametrize("view", ["Docs", "Plugin", "Layered", "ExporterView", "GovView"])
 def test_authenticators_refusing_a_missing_credential_authenticate(
     result: ScanResult, view: str
 ) -> None:
     assert not _mg101(result, view)
 
 
-@pytest.mark.parametrize("view", ["Loose", "LayeredLoose"])
+@pytest.mark.parametrize("view", ["Loose", "LayeredLoose", "MaybeView"])
 def test_authenticator_returning_none_leaves_the_view_open(result: ScanResult, view: str) -> None:
     assert _mg101(result, view) == [Severity.HIGH]

@@ -123,6 +123,15 @@ class CapabilityFacts:
         return cast("tuple[str, ...]", self._later("user_param_calls") or ())
 
     @property
+    def credential_helpers(self) -> tuple[str, ...]:
+        """Methods an ``authenticate()`` calls on ``self`` for every request, before it returns.
+
+        A helper among them that refuses without the credential
+        (:attr:`refuses_without_credential`) makes the class refuse anonymous requests.
+        """
+        return cast("tuple[str, ...]", self._later("credential_helpers") or ())
+
+    @property
     def refuses_without_credential(self) -> bool:
         """An ``authenticate()`` refusing when a credential it read is missing.
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from mtlsguard.scan.expressions import refs
 from mtlsguard.scan.knowledge import short_of
-from mtlsguard.scan.project_model import Expr, FunctionModel, ProjectModel, Seq
+from mtlsguard.scan.project_model import ClassModel, Expr, FunctionModel, ProjectModel, Seq
 
 __all__ = ["refusing_authentication"]
 
@@ -35,7 +35,7 @@ def refusing_authentication(project: ProjectModel, authentication: Expr | None) 
     for ref in refs(authentication):
         cls = project.class_named(ref.name)
         hit = project.method(cls, "authenticate") if cls is not None else None
-        if hit is not None and _refuses(hit[1]):
+        if hit is not None and (_refuses(hit[1]) or _helper_refuses(project, cls, hit[1])):
             names.append(short_of(ref.name))
     if not names:
         return ""
@@ -45,8 +45,24 @@ def refusing_authentication(project: ProjectModel, authentication: Expr | None) 
     )
 
 
+def _helper_refuses(project: ProjectModel, cls: ClassModel | None, func: FunctionModel) -> bool:
+    """A method ``authenticate()`` calls first thing raises when the credential is missing.
+
+    lite-api's ``ExporterAuthentication.authenticate()`` starts with
+    ``self.get_header_data(request)``, which raises unless ``request.META`` has the token
+    header. Any exception raised there ends the request before the view runs.
+    """
+    for name in func.facts.capabilities.credential_helpers:
+        hit = project.method(cls, name) if cls is not None else None
+        if hit is not None and hit[1].facts.capabilities.refuses_without_credential:
+            return True
+    return False
+
+
 def _refuses(func: FunctionModel) -> bool:
-    facts = func.facts
-    if not facts.raises_refusal:
-        return False
-    return facts.capabilities.refuses_without_credential
+    """``authenticate()`` raises when the credential it read is missing.
+
+    Any exception, not only DRF's ``AuthenticationFailed``: raised from ``authenticate()`` it
+    ends the request before the view runs (lite-api's ``PermissionDeniedError``).
+    """
+    return func.facts.capabilities.refuses_without_credential
