@@ -42,13 +42,22 @@ urlpatterns = [
     path("cert/", views.cert_only, name="cert"),
 ]
 """
+MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Order(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    total = models.IntegerField()
+"""
 VIEWS = """\
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseForbidden
-
+from shop.models import Order
 
 def orders(request):
-    return HttpResponse(f"all orders, for {request.user}")
+    return HttpResponse(", ".join(str(order.total) for order in Order.objects.all()))
 
 
 def invoices(request):  # mtlsguard: ignore[MG101] -- served behind the SSO gateway
@@ -77,6 +86,7 @@ def project(tmp_path: Path) -> Path:
         "proj/urls.py": URLS,
         "shop/__init__.py": "",
         "shop/views.py": VIEWS,
+        "shop/models.py": MODELS,
     }.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,7 +110,7 @@ def add_view(project: Path, name: str, *, lines_above: int = 0) -> None:
     views.write_text(
         "\n" * lines_above
         + text
-        + f"\n\ndef {name}(request):\n    return HttpResponse(f'x for {{request.user}}')\n"
+        + f"\n\ndef {name}(request):\n    return HttpResponse(str(Order.objects.count()))\n"
     )
     urls = project / "proj" / "urls.py"
     urls.write_text(urls.read_text().replace("]\n", f'    path("{name}/", views.{name}),\n]\n'))

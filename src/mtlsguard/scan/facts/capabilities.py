@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from mtlsguard.scan import walking
 from mtlsguard.scan.capability_facts import CapabilityFacts, KeyLookup
 from mtlsguard.scan.facts.bearer_gates import required_credentials, resolved_credentials
+from mtlsguard.scan.facts.credential_refusals import leading_self_calls, refuses_without_credential
 from mtlsguard.scan.facts.credentials import credential_guard
 from mtlsguard.scan.facts.guards import denies, guard_blocks
 from mtlsguard.scan.facts.request_principals import (
@@ -105,9 +106,9 @@ def capability_facts(
             "view_kwargs": lambda: _view_kwargs(func),
             "view_attributes": lambda: _view_attributes(func) if len(func.args.args) >= 3 else (),
             "user_param_calls": lambda: _user_param_calls(func, callee),
-            "refuses_without_credential": lambda: _refuses_without_credential(func),
+            "refuses_without_credential": lambda: refuses_without_credential(func),
             "credential_helpers": lambda: (
-                _leading_self_calls(func) if func.name == "authenticate" else ()
+                leading_self_calls(func) if func.name == "authenticate" else ()
             ),
             "required_credentials": lambda: (
                 required_credentials(func) if func.name == "dispatch" else ()
@@ -117,40 +118,6 @@ def capability_facts(
             ),
         },
     )
-
-
-def _reads_request_input(test: ast.expr) -> bool:
-    """``request.META.get(H)`` or ``request.headers.get(H)``: tests of the credential's presence."""
-    return (
-        isinstance(test, ast.Call)
-        and isinstance(test.func, ast.Attribute)
-        and test.func.attr == "get"
-        and isinstance(test.func.value, ast.Attribute)
-        and test.func.value.attr in _REQUEST_INPUTS
-    )
-
-
-def _leading_self_calls(func: FunctionNode) -> tuple[str, ...]:
-    """Methods of its class ``func`` calls in top-level statements before any ``return``.
-
-    ``exporter_user_token, user_id = self.get_header_data(request)`` as a statement of the body,
-    not under an ``if``: it runs for every request, so a helper that raises on a missing
-    credential refuses every request without one.
-    """
-    found: list[str] = []
-    for stmt in func.body:
-        if isinstance(stmt, ast.Return):
-            break
-        if not isinstance(stmt, ast.Assign | ast.Expr) or not isinstance(stmt.value, ast.Call):
-            continue
-        target = stmt.value.func
-        if (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Name)
-            and target.value.id == "self"
-        ):
-            found.append(target.attr)
-    return tuple(found)
 
 
 def _user_param_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> tuple[str, ...]:
@@ -172,41 +139,6 @@ def _user_param_calls(func: FunctionNode, callee: Callable[[ast.Call], str]) -> 
             if name:
                 found.setdefault(name)
     return tuple(found)
-
-
-def _refuses_without_credential(func: FunctionNode) -> bool:
-    """``value = request.headers.get(...)`` then ``if not value: raise ...``.
-
-    Or ``if request.META.get(...): ... else: raise ...`` (lite-api's ``get_header_data()``).
-    Nothing may be returned before: a ``return None`` there lets an anonymous request through.
-    """
-    read: set[str] = set()
-    for stmt in func.body:
-        if isinstance(stmt, ast.Return):
-            return False
-        if (
-            isinstance(stmt, ast.If)
-            and stmt.orelse
-            and isinstance(stmt.orelse[-1], ast.Raise)
-            and _reads_request_input(stmt.test)
-        ):
-            return True
-        if isinstance(stmt, ast.Assign) and any(
-            (isinstance(n, ast.Attribute) and n.attr in _REQUEST_INPUTS)
-            # DRF's rest_framework.authentication.get_authorization_header(request)
-            or (isinstance(n, ast.Name) and n.id == "get_authorization_header")
-            for n in walking.walk(stmt.value)
-        ):
-            read.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
-            continue
-        if not isinstance(stmt, ast.If):
-            continue
-        test = stmt.test
-        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-        target = test.operand if isinstance(test, ast.UnaryOp) else test
-        if negated and isinstance(target, ast.Name) and target.id in read:
-            return bool(stmt.body) and isinstance(stmt.body[-1], ast.Raise)
-    return False
 
 
 def _property(func: FunctionNode) -> bool:

@@ -408,8 +408,7 @@ class UrlConfWalker(FactoryWalker):
                 self._module(dotted, scope)
             else:
                 self._named_patterns(module, arg, scope)
-        elif isinstance(arg, ast.Call | ast.BinOp):
-            # include(required(login_required, patterns)); include(router.urls + extra_paths)
+        elif isinstance(arg, ast.Call | ast.BinOp):  # include(required(...)), include(a + b)
             self._patterns(module, arg, scope)
         else:
             self._note("include", excerpt(node), NOT_STATIC, scope.at)
