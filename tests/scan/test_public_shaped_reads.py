@@ -189,6 +189,15 @@ def change_password(request, token):
     return HttpResponse("ok")
 
 
+def cached_profile(request, user_id):
+    return HttpResponse(f"{request.user.username}: {cache.get(f'profile:{user_id}')}")
+
+
+def invoice_file(request):
+    name = request.GET["user"]
+    return HttpResponse(f"{request.user.username}: " + open(f"/srv/{name}.pdf").read())
+
+
 def my_invoices(request):
     return HttpResponse(", ".join(str(i.total) for i in Invoice.objects.filter(owner=request.user)))
 
@@ -287,6 +296,8 @@ urlpatterns = [
     path("context/", views.ArticleContext.as_view()),
     path("visible/", views.visible_articles),
     path("me/email/", views.my_email),
+    path("profiles/<int:user_id>/", views.cached_profile),
+    path("invoice-file/", views.invoice_file),
     path("catalogue/", views.catalogue),
     path("catalog/", views.address_catalog),
     path("me/password/<str:token>/", views.change_password),
@@ -360,6 +371,12 @@ def test_reads_of_authored_records_are_low_and_say_why(
         # a user's records: a page made for a signed-in user
         ("my_invoices", "it reads Invoice, whose records belong to a user or account (owner)"),
         ("change_password", "it changes the caller's account (request.user.set_password)"),
+        # the account and a key the caller picks: a cache entry or a file may be anyone's
+        (
+            "cached_profile",
+            "it shows the caller's account (request.user.username) and takes a key from its URL",
+        ),
+        ("invoice_file", "it shows the caller's account (request.user.username) and reads request"),
         ("retitle", "it changes data (retitle() writes"),  # update() of a local queryset
     ],
 )

@@ -73,6 +73,35 @@ class Gov(BaseAuthentication):
         return token, None
 
 
+class ReadsPass(HeaderBase):
+    # reads go on as anonymous before the refusing helper runs
+    def authenticate(self, request):
+        if request.method == "GET":
+            return None
+        token, organisation = self.header_data(request)
+        return token, organisation
+
+
+class GuestDefault(BaseAuthentication):
+    # the default makes the test always true: nobody is refused
+    def authenticate(self, request):
+        if request.META.get("HTTP_GOV_USER_TOKEN", "guest"):
+            token = request.META.get("HTTP_GOV_USER_TOKEN")
+        else:
+            raise TokenMissing("never")
+        return token, None
+
+
+class AnyBrowser(BaseAuthentication):
+    # every client sends a User-Agent: no credential is asked for
+    def authenticate(self, request):
+        if request.META.get("HTTP_USER_AGENT"):
+            agent = request.META.get("HTTP_USER_AGENT")
+        else:
+            raise TokenMissing("no agent")
+        return agent, None
+
+
 class ExporterMaybe(HeaderBase):
     # the helper runs only when a token was sent: a caller with none goes on as anonymous
     def authenticate(self, request):
@@ -96,7 +125,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from app.auth import Exporter, ExporterMaybe, Gov, Optional, PluginToken, ServerToServer
+from app.auth import (
+    AnyBrowser,
+    Exporter,
+    ExporterMaybe,
+    Gov,
+    GuestDefault,
+    Optional,
+    PluginToken,
+    ReadsPass,
+    ServerToServer,
+)
 from app.models import Doc
 
 
@@ -157,6 +196,27 @@ class MaybeView(APIView):
         return Response({"n": list(Doc.objects.values("text"))})
 
 
+class ReadsPassView(APIView):
+    authentication_classes = (ReadsPass,)
+
+    def get(self, request):
+        return Response({"n": list(Doc.objects.values("text"))})
+
+
+class GuestView(APIView):
+    authentication_classes = (GuestDefault,)
+
+    def get(self, request):
+        return Response({"n": list(Doc.objects.values("text"))})
+
+
+class BrowserView(APIView):
+    authentication_classes = (AnyBrowser,)
+
+    def get(self, request):
+        return Response({"n": list(Doc.objects.values("text"))})
+
+
 class Loose(APIView):
     authentication_classes = [Optional]
     permission_classes = []
@@ -191,6 +251,9 @@ urlpatterns = [
     path("exporter/", views.ExporterView.as_view()),
     path("gov/", views.GovView.as_view()),
     path("maybe/", views.MaybeView.as_view()),
+    path("reads-pass/", views.ReadsPassView.as_view()),
+    path("guest/", views.GuestView.as_view()),
+    path("browser/", views.BrowserView.as_view()),
     path("layered/", views.Layered.as_view()),
     path("layered-loose/", views.LayeredLoose.as_view()),
 ]
@@ -216,6 +279,8 @@ def test_authenticators_refusing_a_missing_credential_authenticate(
     assert not _mg101(result, view)
 
 
-@pytest.mark.parametrize("view", ["Loose", "LayeredLoose", "MaybeView"])
+@pytest.mark.parametrize(
+    "view", ["Loose", "LayeredLoose", "MaybeView", "ReadsPassView", "GuestView", "BrowserView"]
+)
 def test_authenticator_returning_none_leaves_the_view_open(result: ScanResult, view: str) -> None:
     assert _mg101(result, view) == [Severity.HIGH]

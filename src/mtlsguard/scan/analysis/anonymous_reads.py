@@ -62,6 +62,7 @@ from mtlsguard.scan.analysis.ownership import (
 from mtlsguard.scan.analysis.relation_names import attribution, shared_relation
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
+from mtlsguard.scan.analysis.sources import project_sources
 from mtlsguard.scan.facts.account_reads import ACCOUNT_FLAGS
 from mtlsguard.scan.facts.public_filter import VISIBILITY_FIELDS
 from mtlsguard.scan.knowledge import (
@@ -169,8 +170,28 @@ def public_shaped_read(
         return (NAMED_NOTE.format(named, why), "") if named else ("", why)
     shown = ", ".join(sorted({m.rsplit(".", 1)[-1] for m in models})) or "no model"
     if account and not models:
+        if taken := _caller_input(project, analysis, functions):
+            # a cache entry or a file named by the caller's key may be anyone's: not in sight
+            return "", f"it shows the caller's account (request.user.{account[0]}) and {taken}"
         return ACCOUNT_NOTE.format(account[0]), ""
     return (TENANT_NOTE if "tenant" in owners.values() else NOTE).format(f"reads {shown}"), ""
+
+
+_URL_KEY = re.compile(r"<(?:\w+:)?(\w+)>|\((?!\?)")
+_REQUEST_INPUTS = (".GET", ".POST", ".data", "query_params", ".body", ".FILES", ".COOKIES")
+
+
+def _caller_input(
+    project: ProjectModel, analysis: RouteAnalysis, functions: list[FunctionModel]
+) -> str:
+    """What the caller hands the view besides its account: a URL key or request data."""
+    if found := _URL_KEY.search(analysis.route.pattern):
+        return f"takes a key from its URL ({found.group(1) or 'a positional group'})"
+    sources = project_sources(project)
+    for func in functions:
+        if sources.mentions(func.location.path, func.location.line, _REQUEST_INPUTS):
+            return f"reads request data ({short_of(func.qualname)}())"
+    return ""
 
 
 def _changes_account(attribute: str) -> bool:

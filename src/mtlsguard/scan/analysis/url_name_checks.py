@@ -35,11 +35,14 @@ from pathlib import Path
 
 from mtlsguard.scan.analysis.sources import MAX_FILE_BYTES, project_sources
 from mtlsguard.scan.facts.guards import denies
+from mtlsguard.scan.facts.refusals import REFUSAL_ERRORS
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, string_constants
 
 __all__ = ["UrlNameChecks", "url_name_checks"]
 
 _HOOKS = ("process_view", "__call__", "process_request")
+Check = tuple[frozenset[str], frozenset[str]]
+"""One check of an entry: the strings it names (URL keywords among them), the models."""
 _NAME_ATTRS = frozenset({"url_name", "view_name"})
 _REFUSING_SUFFIXES = ("_or_403", "_or_404", "_or_401")
 
@@ -51,13 +54,27 @@ class UrlNameChecks:
     middleware: str
     registry: str
     """Dotted name of the registry (``dojo.authorization.url_permissions.URL_PERMISSIONS``)."""
-    entries: dict[str, frozenset[str]] = field(default_factory=dict)
-    """URL name -> the strings its checks name (URL keywords among them)."""
+    entries: dict[str, tuple[Check, ...]] = field(default_factory=dict)
+    """URL name -> its checks the hook runs: (the strings, the model names) of each."""
 
-    def keys(self, url_name: str | None, keywords: set[str]) -> set[str]:
-        """The URL keywords of a route named ``url_name`` that the middleware checks."""
-        named = self.entries.get(url_name or "")
-        return set(named & keywords) if named else set()
+    def keys(
+        self, url_name: str | None, keywords: set[str], fetched: dict[str, set[str]]
+    ) -> set[str]:
+        """The URL keywords of a route named ``url_name`` whose object the middleware checks.
+
+        ``fetched``: keyword -> short names of the models the view fetches by it. A check naming
+        ``Product`` vouches for ``pid`` only if the view fetches a ``Product`` by ``pid`` (or
+        nothing): an ``Order`` fetched by the key a ``Product`` check read is not the object
+        checked. Records filtered by the checked product (``Objects_Product`` by ``product=pid``)
+        beside it are scoped through their checked parent.
+        """
+        found: set[str] = set()
+        for strings, models in self.entries.get(url_name or "", ()):
+            for key in strings & keywords:
+                took = fetched.get(key, set())
+                if not models or not took or took & models:
+                    found.add(key)
+        return found
 
 
 def url_name_checks(project: ProjectModel) -> UrlNameChecks | None:
@@ -89,7 +106,7 @@ def _find(project: ProjectModel) -> UrlNameChecks | None:
 
 def _registry(
     project: ProjectModel, cls: ClassModel, hook: FunctionModel
-) -> tuple[str, dict[str, frozenset[str]]] | None:
+) -> tuple[str, dict[str, tuple[Check, ...]]] | None:
     """(registry, entries) the hook looks up by URL name and enforces, or None."""
     sources = project_sources(project)
     path, line = hook.location.path, hook.location.line
@@ -103,9 +120,13 @@ def _registry(
     table = next((t for n in ast.walk(node) if (t := _looked_up(n, names))), "")
     if not table or not _reads_by_variable(node, kwargs) or not _refuses(node):
         return None
+    if _skips_some_callers(node):
+        return None
     dotted = next((c[: -len(".get")] for c in hook.facts.calls if c.endswith(f".{table}.get")), "")
     module, _, constant = dotted.rpartition(".")
-    entries = _entries(project, cls, hook, module, constant) if module else None
+    entries = (
+        _entries(project, cls, hook, module, constant, _compared_kinds(node)) if module else None
+    )
     return (dotted, entries) if entries else None
 
 
@@ -170,21 +191,84 @@ def _reads_by_variable(node: ast.AST, kwargs: str) -> bool:
 
 
 def _refuses(node: ast.AST) -> bool:
-    """A ``raise``/refusing return, or a ``*_or_403(...)`` call, somewhere in the hook."""
+    """A refusal in the hook: ``raise PermissionDenied``, a 403 returned, ``*_or_403(user, ...)``.
+
+    Not any ``raise``: a ``RuntimeError`` for a route missing from the table refuses nobody's
+    request for an object it may not see.
+    """
     for sub in ast.walk(node):
-        if isinstance(sub, ast.stmt) and denies(sub):
+        if isinstance(sub, ast.Raise) and _refusal_name(sub):
+            return True
+        if isinstance(sub, ast.Return) and denies(sub):
             return True
         if isinstance(sub, ast.Call):
             func = sub.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name.endswith(_REFUSING_SUFFIXES):
+            if name.endswith(_REFUSING_SUFFIXES) and _hands_the_user(sub):
+                return True  # user_has_permission_or_403(request.user, ...), not a 404 fetch
+    return False
+
+
+def _hands_the_user(call: ast.Call) -> bool:
+    return any(
+        isinstance(n, ast.Attribute) and n.attr == "user"
+        for arg in [*call.args, *(k.value for k in call.keywords)]
+        for n in ast.walk(arg)
+    )
+
+
+def _refusal_name(stmt: ast.Raise) -> bool:
+    exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+    name = exc.attr if isinstance(exc, ast.Attribute) else getattr(exc, "id", "")
+    return name in REFUSAL_ERRORS
+
+
+_CALLER_ATTRS = frozenset(
+    {"method", "user", "META", "headers", "GET", "POST", "COOKIES", "session", "data"}
+)
+"""What an ``if`` that lets a request through unchecked may not test: a way for some callers
+(a GET, a non-staff user, a header) to skip the table's checks."""
+
+
+def _skips_some_callers(node: ast.AST) -> bool:
+    """An ``if`` of the hook returns (lets the request through) for some callers only.
+
+    ``if request.path.startswith("/api/"): return`` and ``if not checks: return`` skip routes;
+    ``if request.method == "GET": return`` or ``if not request.user.is_staff: return None``
+    skip callers of a checked route.
+    """
+    for sub in ast.walk(node):
+        if not isinstance(sub, ast.If) or not any(
+            isinstance(stmt, ast.Return) and not denies(stmt) for stmt in sub.body
+        ):
+            continue
+        for part in ast.walk(sub.test):
+            if isinstance(part, ast.Attribute) and (
+                part.attr in _CALLER_ATTRS or part.attr.startswith("is_")
+            ):
                 return True
     return False
 
 
+def _compared_kinds(node: ast.AST) -> frozenset[str]:
+    """Strings the hook compares with (``check[0] == "object"``): the kinds of check it runs."""
+    return frozenset(
+        c.value
+        for sub in ast.walk(node)
+        if isinstance(sub, ast.Compare)
+        for c in [sub.left, *sub.comparators]
+        if isinstance(c, ast.Constant) and isinstance(c.value, str)
+    )
+
+
 def _entries(
-    project: ProjectModel, cls: ClassModel, hook: FunctionModel, module: str, constant: str
-) -> dict[str, frozenset[str]] | None:
+    project: ProjectModel,
+    cls: ClassModel,
+    hook: FunctionModel,
+    module: str,
+    constant: str,
+    kinds: frozenset[str],
+) -> dict[str, tuple[Check, ...]] | None:
     """The registry's entries, read from the top of ``module``'s file (None if unreadable)."""
     tree = _module_tree(project, cls, hook, module)
     for stmt in tree.body if tree is not None else ():
@@ -200,26 +284,48 @@ def _entries(
             continue
         if not isinstance(value, ast.Dict):
             return None
-        entries: dict[str, frozenset[str]] = {}
+        entries: dict[str, tuple[Check, ...]] = {}
         for name, checks in zip(value.keys, value.values, strict=True):
             if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
                 return None  # a ``**other`` or computed key: the table is not all in sight
-            strings = frozenset(
-                n.value
-                for n in ast.walk(checks)
-                if isinstance(n, ast.Constant) and isinstance(n.value, str)
-            )
-            if _checks_something(checks):
-                entries[name.value] = strings
+            found = tuple(c for item in _checks(checks) if (c := _check(item, kinds)))
+            if found:
+                entries[name.value] = found
         return entries
     return None
 
 
-def _checks_something(checks: ast.expr) -> bool:
-    """An entry with at least one check (``[]`` or ``None`` lets the route through)."""
-    if isinstance(checks, ast.List | ast.Tuple | ast.Set):
-        return bool(checks.elts)
-    return not (isinstance(checks, ast.Constant) and not checks.value)
+def _checks(value: ast.expr) -> list[ast.expr]:
+    """An entry's checks: the items of a list of tuples, or the entry itself."""
+    if isinstance(value, ast.List | ast.Tuple | ast.Set) and all(
+        isinstance(item, ast.Tuple | ast.List) for item in value.elts
+    ):
+        return list(value.elts)
+    return [value]
+
+
+def _check(check: ast.expr, kinds: frozenset[str]) -> Check | None:
+    """(strings, model names) of one check; None for a kind of check the hook never runs.
+
+    The hook runs ``("object", Product, "view", "pid")`` when it compares ``check[0]`` with
+    ``"object"``; an ``("audit", "pk")`` entry it never compares with is not enforced.
+    """
+    items = check.elts if isinstance(check, ast.Tuple | ast.List) else []
+    if not items:
+        return None
+    first = items[0]
+    kind = first.value if isinstance(first, ast.Constant) else None
+    if kinds and not (isinstance(kind, str) and kind in kinds):
+        return None
+    strings = frozenset(
+        n.value for n in items if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    )
+    models = frozenset(
+        n.id if isinstance(n, ast.Name) else n.attr
+        for n in items
+        if isinstance(n, ast.Name | ast.Attribute)
+    )
+    return strings, models
 
 
 def _module_tree(

@@ -20,15 +20,55 @@ __all__ = ["leading_self_calls", "refuses_without_credential"]
 _REQUEST_INPUTS = CREDENTIAL_SOURCES | {"data"}
 
 
+_CREDENTIAL_WORDS = (
+    "token",
+    "auth",
+    "key",
+    "secret",
+    "signature",
+    "session",
+    "cookie",
+    "credential",
+    "password",
+    "jwt",
+    "bearer",
+    "hawk",
+)
+"""What a header's name (or the constant holding it) says when it carries a credential."""
+
+
 def _reads_request_input(test: ast.expr) -> bool:
-    """``request.META.get(H)`` or ``request.headers.get(H)``: tests of the credential's presence."""
-    return (
+    """``request.META.get(TOKEN_HEADER)``: a test of whether a credential header was sent.
+
+    No default (``get(H, "guest")`` is always true), and a name that reads like a credential
+    (a ``User-Agent`` every client sends is none).
+    """
+    if not (
         isinstance(test, ast.Call)
         and isinstance(test.func, ast.Attribute)
         and test.func.attr == "get"
         and isinstance(test.func.value, ast.Attribute)
         and test.func.value.attr in _REQUEST_INPUTS
-    )
+        and len(test.args) == 1
+        and not test.keywords
+    ):
+        return False
+    key = test.args[0]
+    name = (
+        key.value
+        if isinstance(key, ast.Constant) and isinstance(key.value, str)
+        else key.id
+        if isinstance(key, ast.Name)
+        else key.attr
+        if isinstance(key, ast.Attribute)
+        else ""
+    ).lower()
+    return any(word in name for word in _CREDENTIAL_WORDS)
+
+
+def _returns(stmt: ast.stmt) -> bool:
+    """``stmt`` may return (``if request.method == "GET": return None``)."""
+    return any(isinstance(node, ast.Return) for node in walking.walk(stmt))
 
 
 def leading_self_calls(func: FunctionNode) -> tuple[str, ...]:
@@ -40,8 +80,8 @@ def leading_self_calls(func: FunctionNode) -> tuple[str, ...]:
     """
     found: list[str] = []
     for stmt in func.body:
-        if isinstance(stmt, ast.Return):
-            break
+        if _returns(stmt):
+            break  # a caller this statement lets through never reaches the calls after it
         if not isinstance(stmt, ast.Assign | ast.Expr) or not isinstance(stmt.value, ast.Call):
             continue
         target = stmt.value.func
@@ -58,19 +98,22 @@ def refuses_without_credential(func: FunctionNode) -> bool:
     """``value = request.headers.get(...)`` then ``if not value: raise ...``.
 
     Or ``if request.META.get(...): ... else: raise ...`` (lite-api's ``get_header_data()``).
-    Nothing may be returned before: a ``return None`` there lets an anonymous request through.
+    Nothing may return before: ``if request.method in SAFE_METHODS: return None`` there lets an
+    anonymous request through.
     """
     read: set[str] = set()
     for stmt in func.body:
-        if isinstance(stmt, ast.Return):
+        if isinstance(stmt, ast.If):
+            raises = bool(stmt.orelse) and isinstance(stmt.orelse[-1], ast.Raise)
+            if raises and _reads_request_input(stmt.test):
+                return True
+            test = stmt.test
+            negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+            target = test.operand if isinstance(test, ast.UnaryOp) else test
+            if negated and isinstance(target, ast.Name) and target.id in read:
+                return bool(stmt.body) and isinstance(stmt.body[-1], ast.Raise)
+        if _returns(stmt):
             return False
-        if (
-            isinstance(stmt, ast.If)
-            and stmt.orelse
-            and isinstance(stmt.orelse[-1], ast.Raise)
-            and _reads_request_input(stmt.test)
-        ):
-            return True
         if isinstance(stmt, ast.Assign) and any(
             (isinstance(n, ast.Attribute) and n.attr in _REQUEST_INPUTS)
             # DRF's rest_framework.authentication.get_authorization_header(request)
@@ -78,12 +121,4 @@ def refuses_without_credential(func: FunctionNode) -> bool:
             for n in walking.walk(stmt.value)
         ):
             read.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
-            continue
-        if not isinstance(stmt, ast.If):
-            continue
-        test = stmt.test
-        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-        target = test.operand if isinstance(test, ast.UnaryOp) else test
-        if negated and isinstance(target, ast.Name) and target.id in read:
-            return bool(stmt.body) and isinstance(stmt.body[-1], ast.Raise)
     return False

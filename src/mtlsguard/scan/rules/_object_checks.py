@@ -103,7 +103,13 @@ def decorator_checked_keys(
     registry = url_name_checks(ctx.project)
     if registry is not None:
         # DefectDojo's AuthorizationMiddleware: URL_PERMISSIONS[url_name] names the keys.
-        keys.update(registry.keys(analysis.route.name, url_keywords(analysis.route.pattern)))
+        fetched: dict[str, set[str]] = {}
+        for func in {id(f): f for f in (handler, analysis.function) if f}.values():
+            for lookup in func.facts.lookups:
+                for key in lookup.url_kwargs:
+                    fetched.setdefault(key, set()).add(short_of(lookup.model or "?"))
+        pattern = analysis.route.pattern
+        keys.update(registry.keys(analysis.route.name, url_keywords(pattern), fetched))
     return keys
 
 
