@@ -3,8 +3,10 @@
 :func:`ast.walk` builds two generators per node (``iter_child_nodes`` over ``iter_fields``)
 and looks at every field, names and numbers included. :func:`walk` keeps, per node type, the
 fields that can hold a node and reads them directly; what it yields, and in which order
-(breadth first, ``node`` itself first), is exactly what :func:`ast.walk` yields, so a
-``next(...)``/first-match over it picks the same node.
+(breadth first, ``node`` itself first), is what :func:`ast.walk` yields less the expression
+contexts and operators (``Load``, ``Add``, ``Eq``: one on every name, and only ever asked about
+through ``.ctx``/``.op``/``.ops`` of their owner), so a ``next(...)``/first-match over it picks
+the same node.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 def _fields(kind: type) -> tuple[str, ...]:
     fields: tuple[str, ...] = getattr(kind, "_fields", ())
-    return tuple(f for f in fields if f not in NEVER_NODES)
+    return tuple(f for f in fields if f not in _WALK_LEAVES)
 
 
 def walk(node: ast.AST) -> Iterator[ast.AST]:
