@@ -38,13 +38,15 @@ from app.authz import user_has_permission_or_403
 from app.table import URL_PERMISSIONS
 
 
-class AuthorizationMiddleware:
+class Passthrough:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         return self.get_response(request)
 
+
+class AuthorizationMiddleware(Passthrough):
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.path.startswith("/api/"):
             return
@@ -73,13 +75,7 @@ class ReadsPass(AuthorizationMiddleware):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
 
-class StaffOnly:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
+class StaffOnly(Passthrough):
     def process_view(self, request, view_func, view_args, view_kwargs):
         checks = URL_PERMISSIONS.get(request.resolver_match.url_name)
         if not checks or not request.user.is_staff:
@@ -89,13 +85,7 @@ class StaffOnly:
             user_has_permission_or_403(request.user, obj, check[2])
 
 
-class WarnsOnly:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
+class WarnsOnly(Passthrough):
     def process_view(self, request, view_func, view_args, view_kwargs):
         checks = URL_PERMISSIONS.get(request.resolver_match.url_name)
         if checks is None:
@@ -106,13 +96,7 @@ class WarnsOnly:
                 print("denied, but served", obj)
 
 
-class LogsOnly:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
+class LogsOnly(Passthrough):
     def process_view(self, request, view_func, view_args, view_kwargs):
         checks = URL_PERMISSIONS.get(request.resolver_match.url_name)
         for check in checks or ():
