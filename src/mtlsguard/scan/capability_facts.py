@@ -133,11 +133,12 @@ class CapabilityFacts:
 
     @property
     def refuses_without_credential(self) -> bool:
-        """An ``authenticate()`` refusing when a credential it read is missing.
+        """The body raises when a credential it reads is missing, before anything may return.
 
-        Its first top-level ``if`` on a request header, cookie or query value it read refuses
-        when the value is missing (``if not auth_header: raise AuthenticationFailed``), before
-        any ``return``.
+        ``if not auth_header: raise ...`` on a header, cookie or query value it read, or
+        ``if request.META.get(TOKEN): ... else: raise ...``
+        (:func:`~mtlsguard.scan.facts.credential_refusals.refuses_without_credential`): an
+        ``authenticate()`` or a helper it calls first thing.
         """
         return bool(self._later("refuses_without_credential"))
 

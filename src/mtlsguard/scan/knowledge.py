@@ -20,6 +20,7 @@ __all__ = [
     "GATE_WORDS",
     "HTTP_METHODS",
     "LOGIN_REQUIRED_MIDDLEWARE",
+    "MIDDLEWARE_HOOKS",
     "OPEN_DRF_VIEWS",
     "ORM_WRITES",
     "PUBLIC_VIEWS",
@@ -137,6 +138,9 @@ AUTH_MIXINS = frozenset(
 USER_SCOPING_MIXINS = frozenset({"mtlsguard.drf.mixins.OwnerScopedQuerysetMixin"})
 """Mixins (full dotted names) whose ``get_queryset()`` filters by ``request.user``; they live
 outside the scanned tree, so their code is never parsed."""
+
+MIDDLEWARE_HOOKS = ("__call__", "process_request", "process_view")
+"""The methods of a middleware class that see a request before its view runs."""
 
 LOGIN_REQUIRED_MIDDLEWARE = frozenset(
     {

@@ -22,11 +22,11 @@ the reason, never hidden):
   55 of 58 such views were public pages (``projects.md``, sessions of 2026-12-06); unless a
   test of the account leads to a branch that neither refuses nor changes anything (``if not
   request.user.is_staff: messages.error(...)``): a refusal that was meant and is missing.
-  Nor does reading the caller's own account (``request.user.email``, ``request.user.profile``):
-  an anonymous caller has none, a signed-in one sees its own (17 of 19 such open pages on the
-  reviewed projects were public pages; the two true ones also fetched a record by a
-  caller-chosen key, which keeps them high). Changing it does (``request.user.set_password()``,
-  ``.save()``);
+  Nor does reading the caller's own account (``request.user.email``, ``request.user.profile``)
+  in a view that takes nothing else from the caller: an anonymous caller has none, a signed-in
+  one sees its own (the 6 such high findings on the reviewed projects were all false). Changing
+  it does (``request.user.set_password()``, ``.save()``), and so does a URL key or request data
+  beside it (a cache entry or a file it names may be anyone's);
 * it fetches no record related to a user by a caller-chosen key (:attr:`Exposure.keyed_lookup`:
   even an author's record, such as an attachment an ``uploaded_by`` names, may be private);
 * no model it serves or queries belongs to a user or an account (a query naming the caller,
@@ -111,7 +111,7 @@ ACCOUNT_NOTE = (
     "; it only reads (no open method changes data and its code writes nothing through the "
     "ORM), reads no model, and what it shows of an account is the caller's own "
     "(request.user.{0}): an anonymous caller has none to show (on the reviewed real projects "
-    "17 of 19 such open pages were public pages), low. If the page is meant for signed-in "
+    "all 6 such open pages were public pages), low. If the page is meant for signed-in "
     "callers only, add the login wall"
 )
 

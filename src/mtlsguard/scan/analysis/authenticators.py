@@ -35,7 +35,7 @@ def refusing_authentication(project: ProjectModel, authentication: Expr | None) 
     for ref in refs(authentication):
         cls = project.class_named(ref.name)
         hit = project.method(cls, "authenticate") if cls is not None else None
-        if hit is not None and (_refuses(hit[1]) or _helper_refuses(project, cls, hit[1])):
+        if cls is not None and hit is not None and _refuses(project, cls, hit[1]):
             names.append(short_of(ref.name))
     if not names:
         return ""
@@ -45,24 +45,19 @@ def refusing_authentication(project: ProjectModel, authentication: Expr | None) 
     )
 
 
-def _helper_refuses(project: ProjectModel, cls: ClassModel | None, func: FunctionModel) -> bool:
-    """A method ``authenticate()`` calls first thing raises when the credential is missing.
+def _refuses(project: ProjectModel, cls: ClassModel, func: FunctionModel) -> bool:
+    """``authenticate()`` raises when the credential it reads is missing, or a helper does.
 
-    lite-api's ``ExporterAuthentication.authenticate()`` starts with
-    ``self.get_header_data(request)``, which raises unless ``request.META`` has the token
-    header. Any exception raised there ends the request before the view runs.
+    Any exception, not only DRF's ``AuthenticationFailed``: raised from ``authenticate()`` it
+    ends the request before the view runs (lite-api's ``PermissionDeniedError``). The helper is
+    a method of the class it calls first thing (lite-api's ``ExporterAuthentication`` starts
+    with ``self.get_header_data(request)``, which raises unless ``request.META`` has the token).
     """
-    for name in func.facts.capabilities.credential_helpers:
-        hit = project.method(cls, name) if cls is not None else None
+    caps = func.facts.capabilities
+    if caps.refuses_without_credential:
+        return True
+    for name in caps.credential_helpers:
+        hit = project.method(cls, name)
         if hit is not None and hit[1].facts.capabilities.refuses_without_credential:
             return True
     return False
-
-
-def _refuses(func: FunctionModel) -> bool:
-    """``authenticate()`` raises when the credential it read is missing.
-
-    Any exception, not only DRF's ``AuthenticationFailed``: raised from ``authenticate()`` it
-    ends the request before the view runs (lite-api's ``PermissionDeniedError``).
-    """
-    return func.facts.capabilities.refuses_without_credential

@@ -15,8 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from mtlsguard.scan.analysis.url_name_checks import UrlNameChecks, find_url_name_checks
 from mtlsguard.scan.body_records import PathCond
-from mtlsguard.scan.knowledge import AUTH_DECORATORS, LOGIN_REQUIRED_MIDDLEWARE, short_of
+from mtlsguard.scan.knowledge import (
+    AUTH_DECORATORS,
+    LOGIN_REQUIRED_MIDDLEWARE,
+    MIDDLEWARE_HOOKS,
+    short_of,
+)
 from mtlsguard.scan.project_model import (
     BinOp,
     ClassModel,
@@ -35,7 +41,6 @@ from mtlsguard.scan.project_model import (
 
 __all__ = ["ProjectConfiguration"]
 
-_MIDDLEWARE_HOOKS = ("__call__", "process_request", "process_view")
 _NEVER_REFUSES = PathCond("const", value=False)
 _ALLOW_ANY: Expr = Ref("rest_framework.permissions.AllowAny")
 API_SETTINGS = "rest_framework.settings.api_settings."
@@ -80,6 +85,10 @@ class ProjectConfiguration:
     callers only (``request.current_organization``): a gate refusing without one refuses
     anonymous callers (:mod:`mtlsguard.scan.facts.request_principals`)."""
 
+    url_name_checks: UrlNameChecks | None = None
+    """A middleware enforcing a permission table keyed by URL name (DefectDojo's
+    ``URL_PERMISSIONS``): the URL keywords whose objects it checks, per route name."""
+
     @classmethod
     def of(cls, project: ProjectModel) -> ProjectConfiguration:
         """Read the configuration from ``project``'s settings (defaults without settings)."""
@@ -87,10 +96,12 @@ class ProjectConfiguration:
         if settings is None:
             return cls()
         gates = _MiddlewareGates()
+        middleware: list[str] = []
         for key in ("MIDDLEWARE", "MIDDLEWARE_CLASSES"):
             entry = settings.get(key)
             if entry is not None:
-                gates.read(project, string_constants(entry.value))
+                middleware.extend(string_constants(entry.value))
+        gates.read(project, middleware)
         drf = _DrfDefaults.of(settings.get("REST_FRAMEWORK"))
         return cls(
             login_middleware=gates.login or gates.declared,
@@ -106,6 +117,7 @@ class ProjectConfiguration:
             default_conditional=drf.conditional,
             default_auth_disabled=drf.auth_disabled,
             request_principals=tuple(gates.principals.items()),
+            url_name_checks=find_url_name_checks(project, middleware),
         )
 
     def with_defaults(self, expr: Expr) -> Expr:
@@ -169,7 +181,7 @@ class _MiddlewareGates:
         paths: PathCond | None = None
         keys: list[str] = []
         checker = ""
-        for hook in _MIDDLEWARE_HOOKS:
+        for hook in MIDDLEWARE_HOOKS:
             method = project.method(cls, hook)
             if method is None:
                 continue

@@ -102,6 +102,20 @@ class SourceFunctions:
             answer = self._answers[question] = any(word in text for word in words)
         return answer
 
+    def module_tree(self, path: str) -> ast.Module | None:
+        """The whole syntax tree of the file ``path`` (relative to the root), or None.
+
+        For a question about a module's top level (a registry a middleware reads), not a
+        definition; the file is read once, with the same limits as the definitions.
+        """
+        lines = self._read(path)[0]
+        if not lines:
+            return None
+        try:
+            return ast.parse("\n".join(lines))
+        except (SyntaxError, ValueError):
+            return None
+
     def _indented(self, path: str, lines: list[str], line: int) -> Span | None:
         """:func:`_indented_span`, found once per definition (its text, then its node)."""
         key = (path, line)

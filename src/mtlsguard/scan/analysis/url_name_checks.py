@@ -20,27 +20,31 @@ entry names (``pid``) name objects the middleware checked the caller's permissio
 by that keyword fetches a checked object, as after a decorator that checks it
 (:func:`mtlsguard.scan.rules._object_checks.decorator_checked_keys`).
 
-Only a middleware in ``MIDDLEWARE`` counts, and only when its hook looks the registry up by the
-route's URL name, reads ``view_kwargs`` by a key it does not spell out (the registry's), and
-refuses (a ``raise``, a refusing return, or a ``*_or_403``/``*_or_404`` call). The registry must
-be a dictionary literal assigned at the top of a project module, with string keys: an entry the
-scan cannot read vouches for nothing.
+Only a middleware in ``MIDDLEWARE`` counts (read with the rest of the settings by
+:class:`~mtlsguard.scan.analysis.configuration.ProjectConfiguration`), and only when its hook
+looks the registry up by the route's URL name, reads ``view_kwargs`` by a key it does not spell
+out (the registry's), refuses (``raise PermissionDenied``, a refusing return, or a
+``*_or_403(request.user, ...)`` call; not a ``get_object_or_404`` fetch), and never lets a
+request through on a test of the caller (``if request.method == "GET": return``). The registry
+must be a dictionary literal assigned at the top of a project module, with string keys: an entry
+the scan cannot read vouches for nothing. A check of a kind the hook never compares with
+(``("audit", "pk")`` when it runs only ``check[0] == "object"``) is not enforced, and one naming a
+model vouches only for a keyword by which the view fetches that model.
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from mtlsguard.scan.analysis.sources import MAX_FILE_BYTES, project_sources
+from mtlsguard.scan.analysis.sources import project_sources
 from mtlsguard.scan.facts.guards import denies
-from mtlsguard.scan.facts.refusals import REFUSAL_ERRORS
-from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel, string_constants
+from mtlsguard.scan.facts.refusals import refusal_raise
+from mtlsguard.scan.knowledge import MIDDLEWARE_HOOKS
+from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel
 
-__all__ = ["UrlNameChecks", "url_name_checks"]
+__all__ = ["UrlNameChecks", "find_url_name_checks"]
 
-_HOOKS = ("process_view", "__call__", "process_request")
 Check = tuple[frozenset[str], frozenset[str]]
 """One check of an entry: the strings it names (URL keywords among them), the models."""
 _NAME_ATTRS = frozenset({"url_name", "view_name"})
@@ -77,30 +81,17 @@ class UrlNameChecks:
         return found
 
 
-def url_name_checks(project: ProjectModel) -> UrlNameChecks | None:
-    """The project's URL-name permission middleware, if ``MIDDLEWARE`` has one (memoised)."""
-    key = ("url_name_checks",)
-    if key not in project.memo:
-        project.memo[key] = _find(project)
-    found = project.memo[key]
-    return found if isinstance(found, UrlNameChecks) else None
-
-
-def _find(project: ProjectModel) -> UrlNameChecks | None:
-    settings = project.settings
-    if settings is None:
-        return None
-    for setting in ("MIDDLEWARE", "MIDDLEWARE_CLASSES"):
-        entry = settings.get(setting)
-        for name in string_constants(entry.value) if entry is not None else ():
-            cls = project.class_named(name)
-            if cls is None:
-                continue
-            for hook in _HOOKS:
-                hit = project.method(cls, hook)
-                found = _registry(project, cls, hit[1]) if hit is not None else None
-                if found is not None:
-                    return UrlNameChecks(name, found[0], found[1])
+def find_url_name_checks(project: ProjectModel, middleware: list[str]) -> UrlNameChecks | None:
+    """The first of ``middleware`` (``MIDDLEWARE``'s names) that enforces a URL-name registry."""
+    for name in middleware:
+        cls = project.class_named(name)
+        if cls is None:
+            continue
+        for hook in MIDDLEWARE_HOOKS:
+            hit = project.method(cls, hook)
+            found = _registry(project, cls, hit[1]) if hit is not None else None
+            if found is not None:
+                return UrlNameChecks(name, found[0], found[1])
     return None
 
 
@@ -197,7 +188,7 @@ def _refuses(node: ast.AST) -> bool:
     request for an object it may not see.
     """
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Raise) and _refusal_name(sub):
+        if isinstance(sub, ast.Raise) and refusal_raise(sub):
             return True
         if isinstance(sub, ast.Return) and denies(sub):
             return True
@@ -215,12 +206,6 @@ def _hands_the_user(call: ast.Call) -> bool:
         for arg in [*call.args, *(k.value for k in call.keywords)]
         for n in ast.walk(arg)
     )
-
-
-def _refusal_name(stmt: ast.Raise) -> bool:
-    exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
-    name = exc.attr if isinstance(exc, ast.Attribute) else getattr(exc, "id", "")
-    return name in REFUSAL_ERRORS
 
 
 _CALLER_ATTRS = frozenset(
@@ -334,20 +319,15 @@ def _module_tree(
     """``module``'s syntax tree, found beside the middleware's own module."""
     own = cls.qualname.rpartition(".")[0].replace(".", "/")
     path = hook.location.path
-    base = ""
     for suffix in (f"{own}.py", f"{own}/__init__.py"):
         if path == suffix or path.endswith(f"/{suffix}"):
             base = path[: len(path) - len(suffix)]
             break
     else:
         return None
-    root = Path(project.root)
+    sources = project_sources(project)
     for candidate in (f"{module.replace('.', '/')}.py", f"{module.replace('.', '/')}/__init__.py"):
-        file = root / base / candidate
-        try:
-            if file.stat().st_size > MAX_FILE_BYTES:
-                return None
-            return ast.parse(file.read_bytes())
-        except (OSError, SyntaxError, ValueError):
-            continue
+        tree = sources.module_tree(base + candidate)
+        if tree is not None:
+            return tree
     return None

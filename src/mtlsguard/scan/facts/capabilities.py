@@ -25,7 +25,6 @@ from mtlsguard.scan.facts.credential_refusals import leading_self_calls, refuses
 from mtlsguard.scan.facts.credentials import credential_guard
 from mtlsguard.scan.facts.guards import denies, guard_blocks
 from mtlsguard.scan.facts.request_principals import (
-    CREDENTIAL_SOURCES,
     credential_calls,
     header_sign_in,
     principal_writes,
@@ -55,7 +54,6 @@ _SECRET_WORDS = frozenset({"token", "secret", "key", "nonce", "passphrase", "sig
 _REQUEST_INPUT = frozenset(
     {"data", "GET", "POST", "query_params", "body", "headers", "META", "COOKIES"}
 )
-_REQUEST_INPUTS = CREDENTIAL_SOURCES | {"data"}
 _VALIDATED = frozenset({"validated_data", "cleaned_data"})
 """Request input after a serializer or form checked its shape."""
 _NOT_PARAMS = frozenset({"self", "cls", "request", "format"})

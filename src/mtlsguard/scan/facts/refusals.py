@@ -32,6 +32,7 @@ __all__ = [
     "gate_calls",
     "predicate_gates",
     "raises_refusal",
+    "refusal_raise",
     "refusing_params",
     "request_calls",
     "unsafe_only_refusal",
@@ -54,7 +55,7 @@ REFUSAL_ERRORS = frozenset(
 ``Http404``: WebODM's ``check_project_perms()`` hides what the caller may not see)."""
 
 
-def _refusal_raise(stmt: ast.stmt) -> bool:
+def refusal_raise(stmt: ast.stmt) -> bool:
     """``raise PermissionDenied(...)`` / ``raise exceptions.NotAuthenticated``."""
     if not isinstance(stmt, ast.Raise) or stmt.exc is None:
         return False
@@ -65,7 +66,7 @@ def _refusal_raise(stmt: ast.stmt) -> bool:
 
 def raises_refusal(func: FunctionNode) -> bool:
     """The body raises a refusal somewhere (not in a nested function)."""
-    return any(isinstance(n, ast.Raise) and _refusal_raise(n) for n in own_nodes(func))
+    return any(isinstance(n, ast.Raise) and refusal_raise(n) for n in own_nodes(func))
 
 
 def _refusing_ifs(body: list[ast.stmt]) -> list[ast.If]:
@@ -75,7 +76,7 @@ def _refusing_ifs(body: list[ast.stmt]) -> list[ast.If]:
         if isinstance(stmt, ast.Try | ast.With):
             found.extend(_refusing_ifs(stmt.body))
         elif isinstance(stmt, ast.If):
-            if any(_refusal_raise(s) for s in stmt.body + stmt.orelse):
+            if any(refusal_raise(s) for s in stmt.body + stmt.orelse):
                 found.append(stmt)
             found.extend(_refusing_ifs(stmt.body + stmt.orelse))
     return found

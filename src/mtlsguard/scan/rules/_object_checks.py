@@ -19,7 +19,6 @@ from mtlsguard.scan.analysis.object_checks import owning_class
 from mtlsguard.scan.analysis.ownership import TENANT_NAMES, is_user_model
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import model_of, served_model, user_aware
-from mtlsguard.scan.analysis.url_name_checks import url_name_checks
 from mtlsguard.scan.context import RuleContext
 from mtlsguard.scan.facts.decorator_checks import EVERY_URL_KEY
 from mtlsguard.scan.facts.guards import denies
@@ -100,7 +99,7 @@ def decorator_checked_keys(
             keys.update(_membership_keys(ctx, func))
     if analysis.framework == "drf":
         keys.update(permission_checked_keys(ctx, analysis, analysis.klass))
-    registry = url_name_checks(ctx.project)
+    registry = ctx.analyzer.configuration.url_name_checks
     if registry is not None:
         # DefectDojo's AuthorizationMiddleware: URL_PERMISSIONS[url_name] names the keys.
         fetched: dict[str, set[str]] = {}
