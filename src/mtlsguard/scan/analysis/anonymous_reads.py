@@ -40,13 +40,21 @@ hang off a record a user or a tenant owns is low too, with its own reason (:data
 on the reviewed projects (sets 1-14) 32 of 34 such open pages were public listings. Fetching
 such a record by a caller-chosen key keeps the finding.
 
-Anything else keeps its severity: anonymous writes, reads of a user's records or accounts,
-fetches by key, and reads of code the scan could not read.
+What is left is weak evidence (:data:`WEAK_NOTE`): a route that writes nothing the scan can see
+and fetches no user's record by a caller-chosen key, but reads a user's records, the user model
+or a model the scan cannot read, fetches a tenant's record by key, or has code the scan cannot
+see whole (a class view answering every method, calls deeper than it follows). On the
+hand-reviewed real projects 35 of 214 such high findings were true or defensible (reviews of
+``benchmarks/realworld/review.json`` on the scanner of 2026-12-07): low with low confidence,
+the evidence saying what would have made it high. Anonymous writes, a user's record fetched by
+a caller-chosen key, a user's fields read through a relation, changes to the caller's account
+and account tests that let the caller through keep the finding high.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from mtlsguard.scan.analysis.caller_owned import caller_scoped
 from mtlsguard.scan.analysis.exposure import Exposure, view_functions
@@ -59,6 +67,7 @@ from mtlsguard.scan.analysis.ownership import (
     points_at_user,
     tenant_paths,
 )
+from mtlsguard.scan.analysis.public_data import public_name
 from mtlsguard.scan.analysis.relation_names import attribution, shared_relation
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
@@ -74,7 +83,7 @@ from mtlsguard.scan.knowledge import (
 )
 from mtlsguard.scan.project_model import ClassModel, FunctionModel, ProjectModel
 
-__all__ = ["public_name", "public_shaped_read", "writes_records"]
+__all__ = ["ReadShape", "public_shaped_read", "writes_records"]
 
 
 _MANAGERS = (".objects", "._default_manager", "._base_manager")
@@ -132,49 +141,83 @@ TENANT_NOTE = (
 )
 
 
+WEAK_NOTE = (
+    "; it would be high because {0}; but it writes nothing the scan can see and fetches no "
+    "user's record by a key the caller chooses, and that alone does not tell private data "
+    "from public: on the hand-reviewed real projects 35 of 214 such high findings were true "
+    "or defensible (the rest public pages by design, or code that refused), low with low "
+    "confidence. If these records are not meant for every certificate holder, add the login "
+    "wall"
+)
+
+
+class ReadShape(NamedTuple):
+    """What an open route's code says about the data it hands an anonymous caller."""
+
+    note: str
+    """Evidence suffix of a low finding (public-shaped, or only weak evidence), else ``""``."""
+    why: str
+    """What keeps the finding high (``it changes data (...)``), when ``note`` is empty."""
+    weak: bool = False
+    """The note reports weak evidence: low with low confidence (:data:`WEAK_NOTE`)."""
+
+
 def public_shaped_read(
     project: ProjectModel,
     analysis: RouteAnalysis,
     open_methods: list[str] | tuple[str, ...],
     found: Exposure,
-) -> tuple[str, str]:
-    """``(note, "")`` when the open route only reads unowned records, else ``("", reason)``.
+) -> ReadShape:
+    """The shape of what an open route reads: public content, weak evidence, or a strong bet.
 
-    ``reason`` says what keeps the route's finding high (``it writes through the ORM:
+    ``why`` says what keeps the route's finding high (``it writes through the ORM:
     Ticket.save() in close_ticket()``), for the evidence: a reader sees why the rule bets on it.
     A route that only reads but reads a user's records is low all the same when its authors
-    named it public (:func:`public_name`), with that reason.
+    named it public (:func:`public_name`), with that reason. When all the scan has is weak
+    evidence (:data:`WEAK_NOTE`), the note says so and the finding is low with low confidence.
     """
     if analysis.function is None and analysis.klass is None:
-        return "", "the view's code was not read"
+        return ReadShape("", "the view's code was not read")
     methods = {m for m in open_methods if m != "*"}
     if writing := sorted(methods - SAFE_METHODS):
-        return "", f"anonymous callers may send {', '.join(writing)}"
+        return ReadShape("", f"anonymous callers may send {', '.join(writing)}")
+    unsure = ""
     if "*" in open_methods and analysis.function is None and not _feed(analysis.klass):
-        return "", "it is a class view open to every HTTP method (its writes are not all in sight)"
+        unsure = "it is a class view open to every HTTP method (its writes are not all in sight)"
     functions, cut = _reached(project, view_functions(project, analysis), analysis.klass)
     if cut:
-        return "", "its calls go deeper than the scan follows, so a write may be further down"
+        unsure = (
+            unsure or "its calls go deeper than the scan follows, so a write may be further down"
+        )
     if writer := next((f for f in functions if writes_records(f)), None):
-        return "", f"it changes data ({short_of(writer.qualname)}() writes through the ORM)"
+        return ReadShape(
+            "", f"it changes data ({short_of(writer.qualname)}() writes through the ORM)"
+        )
     account = sorted({a for f in functions for a in f.facts.account_attributes} - _CALLER_FLAGS)
     if changes := [a for a in account if _changes_account(a)]:
-        return "", f"it changes the caller's account (request.user.{changes[0]})"
+        return ReadShape("", f"it changes the caller's account (request.user.{changes[0]})")
     if any(f.facts.idle_user_tests for f in functions):
-        return "", "it tests the caller's account and goes on when the test fails"
+        return ReadShape("", "it tests the caller's account and goes on when the test fails")
     models = _read_models(project, analysis, functions)
     owners = {model: _private(project, model) for model in models}
-    why = _private_read(project, models, owners, functions, keyed=found.keyed_lookup)
+    why, weak = _private_read(project, models, owners, functions, keyed=found.keyed_lookup)
     if why:
-        named = public_name(analysis)
-        return (NAMED_NOTE.format(named, why), "") if named else ("", why)
+        if named := public_name(analysis):
+            return ReadShape(NAMED_NOTE.format(named, why), "")
+        if not weak:
+            return ReadShape("", why)
+    if why or unsure:
+        return ReadShape(WEAK_NOTE.format(why or unsure), "", weak=True)
     shown = ", ".join(sorted({m.rsplit(".", 1)[-1] for m in models})) or "no model"
     if account and not models:
         if taken := _caller_input(project, analysis, functions):
             # a cache entry or a file named by the caller's key may be anyone's: not in sight
-            return "", f"it shows the caller's account (request.user.{account[0]}) and {taken}"
-        return ACCOUNT_NOTE.format(account[0]), ""
-    return (TENANT_NOTE if "tenant" in owners.values() else NOTE).format(f"reads {shown}"), ""
+            return ReadShape(
+                "", f"it shows the caller's account (request.user.{account[0]}) and {taken}"
+            )
+        return ReadShape(ACCOUNT_NOTE.format(account[0]), "")
+    note = TENANT_NOTE if "tenant" in owners.values() else NOTE
+    return ReadShape(note.format(f"reads {shown}"), "")
 
 
 _URL_KEY = re.compile(r"<(?:\w+:)?(\w+)>|\((?!\?)")
@@ -206,43 +249,27 @@ def _private_read(
     functions: list[FunctionModel],
     *,
     keyed: bool,
-) -> str:
-    """What the route reads that may be private (a user's records, by key...), or ``""``."""
+) -> tuple[str, bool]:
+    """What the route reads that may be private, and whether that is weak evidence.
+
+    ``("", False)``: nothing private in sight. A user's record fetched by a caller-chosen key,
+    or a user's fields read through a relation, is strong; a read of a user's records, of the
+    user model or of a model the scan cannot read, and a tenant's record fetched by key, are
+    weak (:data:`WEAK_NOTE`).
+    """
     if keyed:
-        return "it fetches a record related to a user by a key the caller chooses"
+        return "it fetches a record related to a user by a key the caller chooses", False
     if owned := sorted(m for m, whose in owners.items() if whose == "user"):
-        return f"it reads {_whose(project, owned[0])}"
+        return f"it reads {_whose(project, owned[0])}", True
     if found := sorted(m for m in _keyed_models(functions) if owners.get(m)):
-        return f"it fetches {short_of(found[0])} (a tenant's record) by a key the caller chooses"
+        return (
+            f"it fetches {short_of(found[0])} (a tenant's record) by a key the caller chooses",
+            True,
+        )
     paths = [p for f in functions for p in f.facts.related_paths]
     if through := next((p for p in paths if _through_user(project, models, p)), None):
-        return f"it reads a user's fields through {through}"
-    return ""
-
-
-_ROUTE_SYNTAX = re.compile(r"[\^$()?]")
-
-
-def public_name(analysis: RouteAnalysis) -> str:
-    """How the route's authors named it public, or ``""``.
-
-    A URL segment ``public`` (``api/public/datafiles/``), a module of the view named so
-    (``kolibri_public.views``, ``app.views.public``, ``public_api``), or the view itself
-    (``PublicIndexView``, ``public_profile``). On the hand-reviewed real projects no open route
-    so named was a vulnerability: 24 of 28 served public data by design, 4 were defensible
-    (a minor leak; ``benchmarks/realworld/projects.md``).
-    """
-    segments = _ROUTE_SYNTAX.sub("", analysis.route.pattern).lower().split("/")
-    if "public" in segments:
-        return f"its URL has a public segment ({analysis.route.pattern})"
-    parts = (analysis.view or "").split(".")
-    for module in parts[:-1]:
-        if module == "public" or module.startswith("public_") or module.endswith("_public"):
-            return f"its module is named public ({module})"
-    name = parts[-1]
-    if re.match(r"Public[A-Z]", name) or name.startswith("public_"):
-        return f"its view is named public ({name})"
-    return ""
+        return f"it reads a user's fields through {through}", False
+    return "", False
 
 
 def _whose(project: ProjectModel, model: str) -> str:

@@ -18,6 +18,7 @@ A write through such a view (``update``/``destroy`` of someone's public record) 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 
 from mtlsguard.scan.analysis.route import RouteAnalysis
@@ -38,7 +39,7 @@ from mtlsguard.scan.project_model import (
     Seq,
 )
 
-__all__ = ["public_note", "public_reads"]
+__all__ = ["public_name", "public_note", "public_reads"]
 
 _MAX_CHAIN = 12
 
@@ -182,3 +183,28 @@ def public_note(found: str) -> str:
         "route only reads it (a list route may also create a record): it serves records their "
         "owners made public, public by design: informational"
     )
+
+
+_ROUTE_SYNTAX = re.compile(r"[\^$()?]")
+
+
+def public_name(analysis: RouteAnalysis) -> str:
+    """How the route's authors named it public, or ``""``.
+
+    A URL segment ``public`` (``api/public/datafiles/``), a module of the view named so
+    (``kolibri_public.views``, ``app.views.public``, ``public_api``), or the view itself
+    (``PublicIndexView``, ``public_profile``). On the hand-reviewed real projects no open route
+    so named was a vulnerability: 24 of 28 served public data by design, 4 were defensible
+    (a minor leak; ``benchmarks/realworld/projects.md``).
+    """
+    segments = _ROUTE_SYNTAX.sub("", analysis.route.pattern).lower().split("/")
+    if "public" in segments:
+        return f"its URL has a public segment ({analysis.route.pattern})"
+    parts = (analysis.view or "").split(".")
+    for module in parts[:-1]:
+        if module == "public" or module.startswith("public_") or module.endswith("_public"):
+            return f"its module is named public ({module})"
+    name = parts[-1]
+    if re.match(r"Public[A-Z]", name) or name.startswith("public_"):
+        return f"its view is named public ({name})"
+    return ""

@@ -63,9 +63,15 @@ URL segment (``api/public/datafiles/``), a module (``kolibri_public.views``, ``a
 or the view itself (``PublicIndexView``, ``public_profile``); on the hand-reviewed real projects
 none of 28 such routes was a vulnerability (24 public by design, 4 defensible). The evidence says
 so, and names what the route would expose; if the records are private the remedy is the same. A
-finding that stays high says why in its evidence (``high because it reads Invoice, whose records
-belong to a user or account (owner)``, ``... it changes data``, ``... anonymous callers may send
-POST``): the fact the rule bets on, for the reader to confirm or refute. When the view carries the
+finding that stays high says why in its evidence (``high because it changes data``, ``...
+anonymous callers may send POST``, ``... it fetches a record related to a user by a key the
+caller chooses``): the fact the rule bets on, for the reader to confirm or refute. A route whose
+only evidence is weak (it writes nothing the scan can see and fetches no user's record by a
+caller-chosen key, but reads a user's records, the user model or a model the scan cannot read,
+fetches a tenant's record by key, or has code the scan cannot see whole) is ``low`` with low
+confidence, its evidence saying what would have made it high (``it would be high because it
+reads Invoice, whose records belong to a user or account (owner)``): on the hand-reviewed real
+projects 35 of 214 such high findings were true or defensible. When the view carries the
 project's own code the scan did not credit as a gate (a decorator such as
 ``@election_admin(frozen=True)``, a project base class overriding ``dispatch()``, a helper named
 like a gate that the body hands the request first, ``user = require_admin(request)``), the evidence
@@ -315,9 +321,10 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
             note = _anonymous_create_note(ctx, analysis)
             severity = Severity.MEDIUM if note else severity
         if severity is Severity.HIGH and not note:
-            note, why = public_shaped_read(ctx.project, analysis, open_methods, found)
-            severity = Severity.LOW if note else severity
-            note = note or f"; high because {why}"
+            shape = public_shaped_read(ctx.project, analysis, open_methods, found)
+            severity = Severity.LOW if shape.note else severity
+            confidence = Confidence.LOW if shape.weak else confidence
+            note = shape.note or f"; high because {shape.why}"
         remediation = _remediation(analysis)
         gates = undeclared_gates(ctx.project, analysis) if severity > Severity.INFO else ()
         if gates:
