@@ -121,8 +121,9 @@ class FunctionFacts(LazyBodyFacts):
     """Compares ``REMOTE_ADDR``/peer address or a trusted-proxy setting before believing."""
     calls_login: bool = False
     """Calls ``django.contrib.auth.login``."""
-    sets_user: bool = False
-    """Assigns ``request.user`` or ``request.session[...]`` from request data."""
+    writes_session: bool = False
+    """Assigns ``request.session[...]`` (a login by hand stores the user there; assigning only
+    ``request.user`` authenticates one request and leaves no session to fix)."""
     cycles_session: bool = False
     """Calls ``request.session.cycle_key()``/``flush()`` (or ``login()``, which does)."""
     authenticates: bool = False

@@ -124,7 +124,7 @@ def analyze_function(
         cert_guard=bool(walk.cert_keys) and cert_guard(func, constant, auth_guard=guarded()),
         trusted_proxy_check="trusted" in hints,
         calls_login=walk.calls_login,
-        sets_user=walk.sets_user,
+        writes_session=walk.writes_session,
         cycles_session=walk.cycles or walk.calls_login,
         authenticates=walk.authenticates,
         jwt_decodes=tuple(walk.jwts),

@@ -16,7 +16,6 @@ from mtlsguard.scan.facts.refusals import REFUSAL_ERRORS
 from mtlsguard.scan.facts.syntax import (
     MANAGERS,
     REQUEST_PRINCIPALS,
-    is_request,
     mentions_user,
     strings,
 )
@@ -187,19 +186,16 @@ def _self_reads(walk: FunctionWalk, nodes: list[ast.Attribute]) -> None:
 
 @collects(ast.Assign, ast.AnnAssign)
 def _assignments(walk: FunctionWalk, nodes: list[ast.Assign | ast.AnnAssign]) -> None:
-    """``request.user = ...`` (a user from request data) and ``self.x = ...`` (a parent)."""
+    """``request.session[...] = ...`` (a login by hand) and ``self.x = ...`` (a parent)."""
     for node in nodes:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        walk.sets_user = walk.sets_user or any(_is_user_slot(t) for t in targets)
+        walk.writes_session = walk.writes_session or any(_is_session_slot(t) for t in targets)
         if node.value is not None:
             walk.self_writes.extend(_self_writes(walk, targets, node.value))
 
 
-def _is_user_slot(target: ast.expr) -> bool:
-    """``request.user = ...``, ``self.request.user = ...``, ``request.session[...] = ...``."""
-    if isinstance(target, ast.Attribute) and target.attr in ("user", "_cached_user"):
-        base = target.value
-        return is_request(base)
+def _is_session_slot(target: ast.expr) -> bool:
+    """``request.session[...] = ...``, ``self.request.session[...] = ...``."""
     if isinstance(target, ast.Subscript):
         base = target.value
         return isinstance(base, ast.Attribute) and base.attr == "session"

@@ -68,9 +68,9 @@ class FunctionWalk:
         "returns",
         "self_reads",
         "self_writes",
-        "sets_user",
         "supers",
         "url_params",
+        "writes_session",
     )
 
     def __init__(
@@ -94,7 +94,7 @@ class FunctionWalk:
         self.hints: set[str] = set()
         """Cheap signs seen on the way (:data:`HINTS`); some decide whether a costlier check
         of the body is worth running."""
-        self.has_nested = self.sets_user = self.calls_login = self.cycles = False
+        self.has_nested = self.writes_session = self.calls_login = self.cycles = False
         self.authenticates = self.object_checked = False
         self.cert_keys: list[str] = []
         self.lookups: list[ObjectLookup] = []

@@ -3,7 +3,11 @@
 **What.** Code that checks a password (``authenticate()``/``check_password()``) and then marks
 the session as logged in by hand (``request.session["user_id"] = user.pk``) without calling
 ``request.session.cycle_key()`` (or ``flush()``), and without Django's ``login()``, which
-rotates the key itself.
+rotates the key itself. Assigning only ``request.user`` (a per-request login, such as HTTP Basic
+authentication) stores nothing in the session and is not reported. Neither is an
+``authenticate()`` function or method: an authentication backend (or a replacement of
+``django.contrib.auth.authenticate``) checks credentials for a login view, and that view's
+``login()`` rotates the key after it, keeping what the backend stored (a second-factor flag).
 
 **Why.** Session fixation (CWE-384): an attacker who planted a session id before login shares
 the victim's authenticated session afterwards.
@@ -54,17 +58,17 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         ):
             continue
         facts = func.facts
-        if not (facts.authenticates and facts.sets_user) or facts.cycles_session:
+        if not (facts.authenticates and facts.writes_session) or facts.cycles_session:
             continue
-        if _helper_logs_in(ctx, func, 0):
+        if func.qualname.rsplit(".", 1)[-1] == "authenticate" or _helper_logs_in(ctx, func, 0):
             continue
         view_kind = "function"
         yield meta.finding(
             location=func.location,
             view=func.qualname,
             view_kind=view_kind,
-            evidence=f"{func.qualname} checks a password and writes request.session/request.user "
-            "without cycle_key() or login()",
+            evidence=f"{func.qualname} checks a password and writes request.session without "
+            "cycle_key() or login()",
             remediation="Call django.contrib.auth.login(request, user) (it rotates the session "
             "key), or request.session.cycle_key() before storing the user in the session.",
         )
