@@ -8,7 +8,10 @@ then serves a collection hanging off it, unscoped:
 
 * the parent was restricted to the user, and the collection is not owned by it: a property or
   method of the model computing a queryset (``group.members``), a many-to-many to a model that
-  belongs to users or tenants, or any collection of a parent whose model the scan cannot see;
+  belongs to users or tenants (``low`` with low confidence: the records an object names, such
+  as its authors or assignees, are usually what its page shows; on the hand-reviewed real
+  projects none of 12 such findings was true), or any collection of a parent whose model the
+  scan cannot see;
   the children of a reverse foreign key (``project.task_set``) belong to the parent and are not
   reported;
 * the request carries a tenant (``self.request.event``, ``request.organization``: an object a
@@ -241,19 +244,30 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
                 reason = _reason(ctx, views, analysis, func, child, fetch)
                 if reason is None:
                     continue
+                linked = _LINKED in reason
                 yield meta.finding(
-                    severity=severity,
-                    confidence=confidence,
+                    severity=Severity.LOW if linked else severity,
+                    confidence=Confidence.LOW if linked else confidence,
                     location=Location(func.location.path, child.line),
                     route=analysis.route.pattern,
                     view=_view(analysis, func),
                     view_kind=analysis.view_kind,
                     evidence=(
                         f"{where(analysis)}: {child.text} in {short_of(func.qualname)}() {reason}"
-                        f"{note}"
+                        f"{_LINKED_NOTE if linked else ''}{note}"
                     ),
                     remediation=_remediation(child, reason),
                 )
+
+
+_LINKED = "many-to-many: not owned by"
+_LINKED_NOTE = (
+    "; but a many-to-many links the checked object to records of others that it names (its "
+    "authors, assignees, members, licences): usually what the object's own page shows. On "
+    "the hand-reviewed real projects none of 12 such findings was true (2 defensible), low "
+    "with low confidence: check that the listed records are shown only as far as the object "
+    "names them"
+)
 
 
 def _view(analysis: RouteAnalysis, func: FunctionModel) -> str | None:
