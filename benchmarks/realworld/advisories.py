@@ -25,7 +25,9 @@ rule for a missing login, an authorization rule for an IDOR...); the same number
 of any rule are printed beside them ("any rule"), since a finding on the right view for the
 wrong reason does not survive a fix any better than noise. Totals: detection rate over the
 in-scope advisories whose trees were obtained and scanned, gone-at-fixed rate over the detected
-ones. Nothing is compared with a stored answer: every
+ones. A counted finding may be ``low`` (a SARIF note, which a CI gate on high or medium does not
+stop for): ``detected_at_error_warning`` counts the advisories detected by a ``medium`` or
+higher finding. Nothing is compared with a stored answer: every
 number comes from the scans of this run.
 """
 
@@ -306,6 +308,10 @@ def _rate(part: Sequence[object], whole: Sequence[object]) -> float | None:
     return round(len(part) / len(whole), 3) if whole else None
 
 
+_ERROR_WARNING = frozenset({"critical", "high", "medium"})
+"""Severities SARIF reports as ``error``/``warning`` (``low``/``info`` are notes)."""
+
+
 def totals(results: Sequence[AdvisoryResult]) -> dict[str, Any]:
     """Detection and gone-at-fixed rates over the in-scope advisories that were scanned."""
     in_scope = [r for r in results if r.in_scope]
@@ -319,12 +325,20 @@ def totals(results: Sequence[AdvisoryResult]) -> dict[str, Any]:
     out_detected = [r for r in results if not r.in_scope and r.detected_any]
     published = [r for r in scanned if r.published]
     published_detected = [r for r in published if r.detected]
+    # what a CI gate on error/warning (high or medium) sees: a low matching finding is a note
+    loud = [
+        r
+        for r in detected
+        if any(m.get("severity") in _ERROR_WARNING for m in r.vulnerable.matched)
+    ]
     return {
         "advisories": len(results),
         "in_scope": len(in_scope),
         "in_scope_scanned": len(scanned),
         "detected": len(detected),
         "detection_rate": _rate(detected, scanned),
+        "detected_at_error_warning": len(loud),
+        "detection_rate_at_error_warning": _rate(loud, scanned),
         "gone_judged": len(judged),
         "gone": len(gone),
         "gone_rate": _rate(gone, judged),
