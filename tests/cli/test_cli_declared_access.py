@@ -19,9 +19,24 @@ public = ["app.views.homepage"]
 """
 
 
+# The homepage fetches a user's note by a key the caller chooses: an open route MG101 reports
+# high (strong evidence) until it is declared public. A homepage that only listed notes would
+# be low with low confidence (weak evidence), below the default fail-on threshold.
+_LISTED = """\
+def homepage(request):
+    return JsonResponse({"notes": [n.text for n in Note.objects.all()[:3]]})
+"""
+_KEYED = """\
+def homepage(request):
+    return JsonResponse({"note": Note.objects.get(pk=request.GET["note"]).text})
+"""
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = write_project(tmp_path / "site", FILES, settings_extra=DRF)
+    assert _LISTED in FILES["app/views.py"]
+    files = {**FILES, "app/views.py": FILES["app/views.py"].replace(_LISTED, _KEYED)}
+    root = write_project(tmp_path / "site", files, settings_extra=DRF)
     (root / ".git").mkdir()
     return root
 
@@ -39,6 +54,7 @@ def test_declarations_in_pyproject_change_the_scan_and_say_so(
     code, out, _ = run(capsys, "scan", project, "-f", "json")
     assert code == EXIT_FINDINGS
     before = _findings(out)
+    assert before["MG101 app.views.homepage"][0] == "high"  # the open keyed fetch fails it
     severity, evidence = before["MG101 app.views.close"]
     assert severity == "low"  # its decorator lives in a package the scan cannot read
     assert "not credited as a gate: acl.decorators.election_admin" in evidence

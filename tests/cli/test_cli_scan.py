@@ -57,7 +57,7 @@ from django.http import HttpResponse, HttpResponseForbidden
 from shop.models import Order
 
 def orders(request):
-    return HttpResponse(", ".join(str(order.total) for order in Order.objects.all()))
+    return HttpResponse(str(Order.objects.get(pk=request.GET["order"]).total))
 
 
 def invoices(request):  # mtlsguard: ignore[MG101] -- served behind the SSO gateway
@@ -110,7 +110,8 @@ def add_view(project: Path, name: str, *, lines_above: int = 0) -> None:
     views.write_text(
         "\n" * lines_above
         + text
-        + f"\n\ndef {name}(request):\n    return HttpResponse(str(Order.objects.count()))\n"
+        + f"\n\ndef {name}(request):\n"
+        + '    return HttpResponse(str(Order.objects.get(pk=request.GET["order"]).total))\n'
     )
     urls = project / "proj" / "urls.py"
     urls.write_text(urls.read_text().replace("]\n", f'    path("{name}/", views.{name}),\n]\n'))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
-from mtlsguard.findings.model import Protection, ScanResult
+from mtlsguard.findings.model import Confidence, Finding, Protection, ScanResult, Severity
 from mtlsguard.scan.engine import scan_project
 
 SETTINGS = """\
@@ -68,3 +69,36 @@ def protections(result: ScanResult, pattern: str) -> dict[str, Protection]:
 def rule_ids(result: ScanResult, view: str | None = None) -> set[str]:
     """Rule ids found (optionally only for ``view``)."""
     return {f.rule_id for f in result.findings if view is None or f.view == view}
+
+
+_WEAK = re.compile(
+    r"; it would be high because (?P<why>.+?); but it writes nothing the scan can see and "
+    r"fetches no user's record by a key the caller chooses"
+)
+
+
+def weak_reason(finding: Finding) -> str | None:
+    """Why MG101 would have made ``finding`` high, when it is low only for weak evidence.
+
+    ``None`` unless the finding is MG101, low with low confidence, and its evidence carries the
+    weak-evidence note (the route writes nothing the scan can see and fetches no user's record
+    by a caller-chosen key, so what it reads alone is not enough for high). Other demotions
+    (uncredited gates, public-shaped reads, visibility helpers...) say something else.
+    """
+    if finding.rule_id != "MG101":
+        return None
+    if (finding.severity, finding.confidence) != (Severity.LOW, Confidence.LOW):
+        return None
+    match = _WEAK.search(finding.evidence)
+    return match["why"] if match else None
+
+
+def reported_open(finding: Finding | None) -> bool:
+    """``finding`` reports an open MG101 route that no protection demoted.
+
+    High, or low only because the route's evidence is weak (:func:`weak_reason`). A finding
+    demoted by a mechanism (a gate, a refusing helper, a public filter...) or missing is not.
+    """
+    if finding is None or finding.rule_id != "MG101":
+        return False
+    return finding.severity is Severity.HIGH or weak_reason(finding) is not None

@@ -2,8 +2,9 @@
 
 DRF's default ``AllowAny`` on a viewset whose ``get_queryset()`` returns ``none()`` for an
 anonymous caller and ``filter(user=request.user)`` otherwise: an anonymous caller gets nothing
-of anyone else's, so MG101 says the login wall is missing, low. The twins stay high: the same
-viewset with a custom action fetching by id, and one whose queryset ignores the user.
+of anyone else's, so MG101 says the login wall is missing, low. The twins are not taken for
+it: the same viewset with a custom action fetching by id stays high, and one whose queryset
+ignores the user stays reported as open (it only reads: low with low confidence, weak evidence).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mtlsguard.findings.model import Finding, ScanResult, Severity
-from tests.scan.projects import scan
+from tests.scan.projects import reported_open, scan
 
 MODELS = """\
 from django.conf import settings
@@ -102,5 +103,8 @@ def test_custom_action_fetching_by_id_keeps_it_high(result: ScanResult) -> None:
     assert Severity.HIGH in {f.severity for f in _mg101(result, "OwnTasksWithPeek")}
 
 
-def test_queryset_ignoring_the_user_stays_high(result: ScanResult) -> None:
-    assert {f.severity for f in _mg101(result, "AllTasks")} == {Severity.HIGH}
+def test_queryset_ignoring_the_user_stays_open(result: ScanResult) -> None:
+    found = _mg101(result, "AllTasks")
+    assert found
+    assert all(reported_open(f) for f in found)
+    assert not any("filters by request.user" in f.evidence for f in found)

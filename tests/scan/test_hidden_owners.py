@@ -7,7 +7,8 @@
 * A role or endorsement relation (``Portfolio.manager``, ``Draft.authors``, ``Team.lead``,
   ``Project.contributors``) the project itself fetches one record by, with the caller
   (``get_object_or_404(Portfolio, pk=pk, manager=request.user)``), is the owner: a fetch by id
-  elsewhere that forgets it stays high, an open listing is no public page, and a model joined
+  elsewhere that forgets it stays high, an open listing is no public page (low with low
+  confidence, weak evidence, but for reading the owner's records), and a model joined
   that way is a tenant. A relation only used to list "my records"
   (``filter(lead=request.user)``, django-helpdesk's tickets assigned to the caller) or never
   used keeps its current, low, result, unless the model is named like a tenant (a Project
@@ -19,8 +20,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mtlsguard.findings.model import ScanResult, Severity
-from tests.scan.projects import scan
+from mtlsguard.findings.model import Finding, ScanResult, Severity
+from tests.scan.projects import scan, weak_reason
 
 _ORG_MODELS = """\
 from django.db import models
@@ -69,6 +70,12 @@ urlpatterns = [path("invoices/<int:pk>/", views.invoice)]
 
 def _severities(result: ScanResult, rule: str, view: str) -> list[Severity]:
     return [f.severity for f in result.findings if f.rule_id == rule and f.view == view]
+
+
+def _mg101(result: ScanResult, view: str) -> Finding:
+    found = [f for f in result.findings if f.rule_id == "MG101" and f.view == view]
+    assert len(found) == 1, found
+    return found[0]
 
 
 def test_membership_in_an_unimported_app_keeps_the_tenant(tmp_path: Path) -> None:
@@ -189,10 +196,18 @@ def test_role_relations_the_project_scopes_by_the_caller_are_owners(tmp_path: Pa
     result = scan(tmp_path, files)
     assert _severities(result, "MG104", "app.views.portfolio") == [Severity.HIGH]
     assert _severities(result, "MG104", "app.views.draft") == [Severity.HIGH]
-    assert _severities(result, "MG101", "app.views.all_portfolios") == [Severity.HIGH]
+    # An open listing of the managers' portfolios: only reads, so weak evidence (low with low
+    # confidence), but it reads a user's records, not public content.
+    listing = _mg101(result, "app.views.all_portfolios")
+    assert weak_reason(listing) == (
+        "it reads Portfolio, whose records belong to a user or account (manager)"
+    )
     # The safe twin: a lead only used to list "my engagements" stays a colleague's role.
     assert _severities(result, "MG104", "app.views.engagement") == [Severity.LOW]
-    assert _severities(result, "MG101", "app.views.all_engagements") == [Severity.LOW]
+    public = _mg101(result, "app.views.all_engagements")
+    assert public.severity is Severity.LOW
+    assert weak_reason(public) is None
+    assert "belongs to no user, tenant or account (reads Engagement)" in public.evidence
 
 
 _TEAM_MODELS = """\

@@ -5,8 +5,9 @@ but refuses private lists to non-members in ``has_object_permission``. DRF's own
 ``get_object()`` runs that check on every object a detail route serves, so the detail view is no
 "allows all" finding (info, public objects by design); the same class in
 ``DEFAULT_PERMISSION_CLASSES`` covers a viewset's detail routes. A list never runs it, and a
-``get_object()`` override that fetches the object itself never does either: both stay high,
-the override with the reason.
+``get_object()`` override that fetches the object itself never does either: both keep their
+finding. The override, a fetch of a user's record by the caller's key, stays high with the
+reason; a list only reads, weak evidence: low with low confidence, saying why it would be high.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mtlsguard.findings.model import Finding, Severity
-from tests.scan.projects import scan
+from tests.scan.projects import scan, weak_reason
 
 MODELS = """\
 from django.db import models
@@ -129,15 +130,22 @@ def test_default_permission_classes_cover_viewset_detail_routes(tmp_path: Path) 
     detail = found["GroupRetrieveViewSet rv/<pk>/"]
     assert detail.severity is Severity.INFO
     assert "get_object() runs PublicOrMember.has_object_permission" in detail.evidence
-    # The list route never runs the object check: the viewset's finding stays high.
+    # The list route never runs the object check: the viewset keeps its finding (the list
+    # only reads the owners' groups: weak evidence, low with low confidence).
     listed = found["GroupViewSet vs/"]
-    assert listed.severity is Severity.HIGH
+    assert weak_reason(listed) == _READS_GROUPS
+    assert "has_object_permission" not in listed.evidence
     assert listed.also_routes == ("vs/<pk>/",)
 
 
-def test_lists_and_own_fetches_stay_high(tmp_path: Path) -> None:
+_READS_GROUPS = "it reads Group, whose records belong to a user or account (owner)"
+
+
+def test_lists_keep_their_finding_and_own_fetches_stay_high(tmp_path: Path) -> None:
     found = _mg101(tmp_path)
-    assert found["GroupList d/"].severity is Severity.HIGH
+    listed = found["GroupList d/"]
+    assert weak_reason(listed) == _READS_GROUPS
+    assert "has_object_permission" not in listed.evidence
     own = found["GroupDetailOwnFetch b/<int:pk>/"]
     assert own.severity is Severity.HIGH
     assert "PublicOrMember.has_object_permission never runs" in own.evidence

@@ -2,9 +2,11 @@
 
 ``Template.objects.filter(is_public=True)`` or ``List.objects.exclude(privacy="private")`` serves
 only what the owners made public: MG101/MG103 say ``info`` with the reason, for routes that only
-read. The unprotected twins keep their severity: the same queryset without the filter, a
+read. The unprotected twins keep their finding: the same queryset without the filter, a
 filter on a value the caller chooses, a filter the caller can skip, and writes through the
-public queryset.
+public queryset. Writes stay high; an open MG101 route that only reads a user's records (no
+filter, or one the caller can skip) is weak evidence: low with low confidence, its evidence
+saying why it would be high.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pytest
 
 from mtlsguard.findings.model import Finding, ScanResult, Severity
 from mtlsguard.scan.facts.public_filter import keyword_publishes, public_filter
-from tests.scan.projects import scan
+from tests.scan.projects import scan, weak_reason
 
 MODELS = """\
 from django.conf import settings
@@ -177,8 +179,15 @@ def test_open_list_excluding_private_records_is_informational(result: ScanResult
     assert public.severity is Severity.INFO
     assert "exclude(privacy='private')" in public.evidence
     assert "public by design" in public.evidence
-    # The same list without the filter hands out every user's archives.
-    assert _one(result, "MG101", "api.AllArchives").severity is Severity.HIGH
+    # The same list without the filter hands out every user's archives: it only reads, weak
+    # evidence (low with low confidence), but not a public filter.
+    everything = _one(result, "MG101", "api.AllArchives")
+    assert weak_reason(everything) == _READS_ARCHIVES
+    assert "public by design" not in everything.evidence
+
+
+_READS_ARCHIVES = "it reads Archive, whose records belong to a user or account (owner)"
+_READS_TEMPLATES = "it reads Template, whose records belong to a user or account (owner)"
 
 
 def test_write_through_a_public_queryset_stays_reported(result: ScanResult) -> None:
@@ -211,9 +220,13 @@ def test_function_view_narrowed_for_ordinary_users_is_informational(result: Scan
     assert "filter(is_public=True)" in names.evidence
 
 
-def test_optional_or_writing_function_views_stay_high(result: ScanResult) -> None:
-    assert _one(result, "MG101", "views.optional_public_names").severity is Severity.HIGH
-    assert _one(result, "MG101", "views.rename_public").severity is Severity.HIGH
+def test_optional_filter_keeps_the_finding_and_writes_stay_high(result: ScanResult) -> None:
+    optional = _one(result, "MG101", "views.optional_public_names")
+    assert weak_reason(optional) == _READS_TEMPLATES
+    assert "public by design" not in optional.evidence
+    rename = _one(result, "MG101", "views.rename_public")
+    assert rename.severity is Severity.HIGH
+    assert "; high because it changes data (rename_public() writes" in rename.evidence
 
 
 @pytest.mark.parametrize(

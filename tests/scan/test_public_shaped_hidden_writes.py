@@ -5,7 +5,9 @@ not followed yet), one three calls down, ``getattr(a, "delete")()``, ``map(Artic
 qs)``, ``methodcaller("delete")`` or a method named at run time (``getattr(a, name)()``) hide
 what the code changes (``getattr(a, field)`` read as a value and ``map(str, rows)`` do not);
 ``values("author__email")`` hands out the author's account fields although the record is only
-authored. Each keeps MG101 high; the plain catalogue read stays low.
+authored. Each keeps MG101 high but the first: a call chain deeper than the scan follows may
+hide a write, which is weak evidence (low with low confidence, saying it would be high because
+the calls go deeper). The plain catalogue read stays low, public-shaped.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from mtlsguard.findings.model import Severity
-from tests.scan.projects import scan
+from mtlsguard.findings.model import Finding, Severity
+from tests.scan.projects import scan, weak_reason
 
 MODELS = """\
 from django.conf import settings
@@ -91,8 +93,8 @@ def read3():
 def view(request):
 """
 
+DEEP = "    level1()\n"  # the write is four calls down: past the depth read
 BODIES = {
-    "deep": "    level1()\n",  # the write is four calls down: past the depth read
     "third": "    level2()\n",  # three calls down: read, and a write
     "dyn": '    for a in Article.objects.all():\n        getattr(a, "delete")()\n',
     "mapped": "    list(map(Article.delete, Article.objects.all()))\n",
@@ -124,7 +126,7 @@ URLS = (
 )
 
 
-def _severity(tmp_path: Path, body: str) -> Severity:
+def _finding(tmp_path: Path, body: str) -> Finding:
     files = {
         "app/models.py": MODELS,
         "app/services.py": SERVICES,
@@ -133,14 +135,25 @@ def _severity(tmp_path: Path, body: str) -> Severity:
     }
     result = scan(tmp_path, files)
     (found,) = [f for f in result.findings if f.rule_id == "MG101"]
-    return found.severity
+    return found
 
 
 @pytest.mark.parametrize("body", BODIES.values(), ids=list(BODIES))
 def test_hidden_writes_and_account_reads_stay_high(tmp_path: Path, body: str) -> None:
-    assert _severity(tmp_path, body) == Severity.HIGH
+    assert _finding(tmp_path, body).severity == Severity.HIGH
+
+
+def test_calls_deeper_than_followed_are_weak_evidence_not_public(tmp_path: Path) -> None:
+    finding = _finding(tmp_path, DEEP)
+    assert weak_reason(finding) == (
+        "its calls go deeper than the scan follows, so a write may be further down"
+    )
+    assert "the shape of public content" not in finding.evidence
 
 
 @pytest.mark.parametrize("body", SAFE.values(), ids=list(SAFE))
 def test_a_plain_catalogue_read_stays_low(tmp_path: Path, body: str) -> None:
-    assert _severity(tmp_path, body) == Severity.LOW
+    finding = _finding(tmp_path, body)
+    assert finding.severity == Severity.LOW
+    assert weak_reason(finding) is None
+    assert "the shape of public content" in finding.evidence

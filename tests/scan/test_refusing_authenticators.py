@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from mtlsguard.findings.model import ScanResult, Severity
-from tests.scan.projects import scan
+from mtlsguard.findings.model import Finding, ScanResult
+from tests.scan.projects import reported_open, scan
 
 AUTH = """\
 from django.conf import settings
@@ -267,9 +267,9 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
     return scan(root, {**files, "proj/urls.py": URLS})
 
 
-def _mg101(result: ScanResult, view: str) -> list[Severity]:
+def _mg101(result: ScanResult, view: str) -> list[Finding]:
     name = f"app.views.{view}"
-    return [f.severity for f in result.findings if f.rule_id == "MG101" and f.view == name]
+    return [f for f in result.findings if f.rule_id == "MG101" and f.view == name]
 
 
 @pytest.mark.parametrize("view", ["Docs", "Plugin", "Layered", "ExporterView", "GovView"])
@@ -283,4 +283,5 @@ def test_authenticators_refusing_a_missing_credential_authenticate(
     "view", ["Loose", "LayeredLoose", "MaybeView", "ReadsPassView", "GuestView", "BrowserView"]
 )
 def test_authenticator_returning_none_leaves_the_view_open(result: ScanResult, view: str) -> None:
-    assert _mg101(result, view) == [Severity.HIGH]
+    # reported open: high, or low only because the view just reads the docs (weak evidence)
+    assert [reported_open(f) for f in _mg101(result, view)] == [True]

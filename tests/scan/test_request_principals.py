@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mtlsguard.findings.model import ScanResult, Severity
-from tests.scan.projects import OWNED_NOTE_MODELS, scan
+from mtlsguard.findings.model import ScanResult
+from tests.scan.projects import OWNED_NOTE_MODELS, reported_open, scan
 
 DECORATORS = """\
 from functools import wraps
@@ -78,4 +78,5 @@ def test_refusing_without_a_resolved_principal_authenticates(result: ScanResult)
 
 def test_reading_the_principal_without_refusing_stays_open(result: ScanResult) -> None:
     found = [f for f in result.findings if f.view == "app.views.maybe" and f.rule_id == "MG101"]
-    assert [f.severity for f in found] == [Severity.HIGH]
+    # reported open: high, or low only because it just reads the notes (weak evidence)
+    assert [reported_open(f) for f in found] == [True]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from mtlsguard.findings.model import ScanResult, Severity
-from tests.scan.projects import protections, scan
+from mtlsguard.findings.model import ScanResult
+from tests.scan.projects import protections, reported_open, scan
 
 _AUTHENTICATE = """
     def authenticate(self, request, key):
@@ -140,8 +140,9 @@ def test_a_middleware_checking_only_sent_tokens_leaves_routes_open(
 ) -> None:
     result = _scan(tmp_path, middleware)
     assert all(p.authenticated is False for p in protections(result, "symbols/").values())
-    high = [f for f in result.findings if f.rule_id == "MG101" and f.view == "app.views.symbols"]
-    assert [f.severity for f in high] == [Severity.HIGH], high
+    found = [f for f in result.findings if f.rule_id == "MG101" and f.view == "app.views.symbols"]
+    # reported open: high, or low only because it just reads the symbols (weak evidence)
+    assert [reported_open(f) for f in found] == [True], found
 
 
 @pytest.mark.parametrize("middleware", ["RequiredTokenElse", "RequiredTokenFirst", "EveryRequest"])

@@ -3,8 +3,9 @@ data ... informational, not high"; held-out set 10, CourtListener).
 
 ``get_object_or_404(Court, pk=court)`` fetches a model that relates to no user, no tenant and no
 owned record: public reference data as far as the scan can tell, so MG101 is ``info``. The
-twins stay high: a record that belongs to an owned parent (a user's channel's notification),
-and the owned record itself.
+twins keep their finding: the owned record itself, fetched by the caller's key, stays high; a
+record that belongs to an owned parent (a user's channel's notification) fetched by key is a
+tenant's record, weak evidence: low with low confidence, saying why it would be high.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from mtlsguard.findings.model import ScanResult, Severity
-from tests.scan.projects import scan
+from mtlsguard.findings.model import Finding, ScanResult, Severity
+from tests.scan.projects import scan, weak_reason
 
 MODELS = """\
 from django.conf import settings
@@ -73,17 +74,31 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
     return scan(root, {"app/models.py": MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS})
 
 
-def _mg101(result: ScanResult, view: str) -> Severity:
+def _finding(result: ScanResult, view: str) -> Finding:
     (found,) = [
         f for f in result.findings if f.rule_id == "MG101" and f.view == f"app.views.{view}"
     ]
-    return found.severity
+    return found
+
+
+def _mg101(result: ScanResult, view: str) -> Severity:
+    return _finding(result, view).severity
 
 
 def test_a_read_of_unowned_reference_data_is_informational(result: ScanResult) -> None:
     assert _mg101(result, "court") is Severity.INFO
 
 
-@pytest.mark.parametrize("view", ["notification", "channel"])
-def test_owned_records_and_their_children_stay_high(result: ScanResult, view: str) -> None:
-    assert _mg101(result, view) is Severity.HIGH
+def test_an_owned_record_fetched_by_key_stays_high(result: ScanResult) -> None:
+    found = _finding(result, "channel")
+    assert found.severity is Severity.HIGH
+    assert "; high because it fetches a record related to a user by a key the caller chooses" in (
+        found.evidence
+    )
+
+
+def test_a_child_of_an_owned_record_fetched_by_key_is_weak_evidence(result: ScanResult) -> None:
+    found = _finding(result, "notification")
+    assert weak_reason(found) == (
+        "it fetches Notification (a tenant's record) by a key the caller chooses"
+    )
