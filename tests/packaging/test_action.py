@@ -83,7 +83,10 @@ def test_vulnerable_project_fails_with_sarif_summary_and_outputs(
     assert done.outputs["probe-sarif-file"] == ""
     assert int(done.outputs["findings"]) == len(results)
     high_or_critical = [r for r in results if r["properties"]["severity"] in {"critical", "high"}]
-    assert int(done.outputs["failing"]) == len(high_or_critical) >= 3
+    # The header-trusting BillingView (critical); the open account views read only, so the
+    # static scan calls them weak evidence (low) and the probe confirms them.
+    assert int(done.outputs["failing"]) == len(high_or_critical) >= 1
+    assert len(results) > len(high_or_critical)  # the low findings are in the SARIF too
     assert done.outputs["exit-code"] == "1"
 
 

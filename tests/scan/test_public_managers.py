@@ -143,12 +143,16 @@ def test_reads_through_a_public_manager_are_informational(result: ScanResult, ro
     "route", ["jobs/all/", "tasks/", "jobs/touch/", "jobs/if-visible/", "dashboard/"]
 )
 def test_plain_archived_writing_or_side_reads_stay_reported(result: ScanResult, route: str) -> None:
-    # dashboard/ also reads owner__email (a user's field through a relation, strong evidence),
-    # yet is low/weak as of c0ffa41: a read of an owned model is judged weak before the relation
-    # is looked at. Reported open either way.
     finding = next(f for f in result.findings if f.rule_id == "MG101" and f.route == route)
     assert reported_open(finding)
     assert "manager named for public records" not in finding.evidence
+
+
+def test_a_users_fields_read_through_a_relation_stay_high(result: ScanResult) -> None:
+    """dashboard/ reads owner__email: strong evidence, whatever else it reads."""
+    finding = next(f for f in result.findings if f.rule_id == "MG101" and f.route == "dashboard/")
+    assert finding.severity is Severity.HIGH
+    assert "high because it reads a user's fields through owner__email" in finding.evidence
 
 
 @pytest.mark.parametrize(

@@ -149,13 +149,18 @@ from app.models import Ticket
 
 def area_index(request):
     return JsonResponse({"titles": [t.title for t in Ticket.objects.all()]})
+
+
+def area_close(request, pk):
+    Ticket.objects.filter(pk=pk).update(title="closed")
+    return JsonResponse({"closed": pk})
 """
 
 TICKET_URLS = """\
 from django.urls import path
 from app import views
 
-urlpatterns = [path("area/", views.area_index)]
+urlpatterns = [path("area/", views.area_index), path("area/<int:pk>/close/", views.area_close)]
 """
 
 WITH_MIDDLEWARE = """\
@@ -181,9 +186,17 @@ def test_middleware_refusing_under_a_run_time_condition_leaves_the_route_undecid
     gated = _mg101(
         scan(tmp_path / "gated", files, settings_extra=WITH_MIDDLEWARE), "app.views.area_index"
     )
-    assert (gated.severity, gated.confidence) == (Severity.MEDIUM, Confidence.LOW)
+    # A read that would be low open is low behind the undecided middleware too; a write
+    # behind it is medium (never ranked above the same route with no middleware at all).
+    assert (gated.severity, gated.confidence) == (Severity.LOW, Confidence.LOW)
     assert "app.middleware.AreaAuthMiddleware refuses when is_area_authorized()" in gated.evidence
     assert "undecided" in gated.evidence
+    assert "a middleware may refuse it" in gated.evidence
+    writer = _mg101(
+        scan(tmp_path / "gated-w", files, settings_extra=WITH_MIDDLEWARE), "app.views.area_close"
+    )
+    assert (writer.severity, writer.confidence) == (Severity.MEDIUM, Confidence.LOW)
+    assert "medium with low confidence until the middleware's reach is known" in writer.evidence
     # Without the middleware nothing stands in the way: reported open, as an open read of the
     # owners' tickets (weak evidence: low with low confidence, saying why it would be high).
     bare = _mg101(scan(tmp_path / "bare", files), "app.views.area_index")

@@ -64,9 +64,9 @@ from mtlsguard.scan.analysis.ownership import (
     is_user_model,
     joined_by_many,
     owner_fields,
-    points_at_user,
     tenant_paths,
 )
+from mtlsguard.scan.analysis.private_fields import reads_private_fields
 from mtlsguard.scan.analysis.public_data import public_name
 from mtlsguard.scan.analysis.relation_names import attribution, shared_relation
 from mtlsguard.scan.analysis.route import RouteAnalysis
@@ -259,6 +259,9 @@ def _private_read(
     """
     if keyed:
         return "it fetches a record related to a user by a key the caller chooses", False
+    paths = [p for f in functions for p in f.facts.related_paths]
+    if through := next((p for p in paths if reads_private_fields(project, models, p)), None):
+        return f"it reads a user's fields through {through}", False
     if owned := sorted(m for m, whose in owners.items() if whose == "user"):
         return f"it reads {_whose(project, owned[0])}", True
     if found := sorted(m for m in _keyed_models(functions) if owners.get(m)):
@@ -266,9 +269,6 @@ def _private_read(
             f"it fetches {short_of(found[0])} (a tenant's record) by a key the caller chooses",
             True,
         )
-    paths = [p for f in functions for p in f.facts.related_paths]
-    if through := next((p for p in paths if _through_user(project, models, p)), None):
-        return f"it reads a user's fields through {through}", False
     return "", False
 
 
@@ -376,22 +376,6 @@ def _read_models(
             if owner and owner != "self.model":  # self.model: the served model
                 found[owner] = None
     return list(found)
-
-
-def _through_user(project: ProjectModel, models: list[str], path: str) -> bool:
-    """``path`` (``author__email``) reads a user's fields through a relation of a read model.
-
-    Two relations or more (``article__author__email``) are not followed: taken as private.
-    """
-    parts = path.split("__")
-    if len(parts) > 2:
-        return True
-    for model in models:
-        cls = project.class_named(model) if model != "?" else None
-        hit = project.attribute(cls, parts[0]) if cls is not None else None
-        if hit is not None and points_at_user(parts[0], hit[1]):
-            return True
-    return False
 
 
 _STOREFRONTS = frozenset(

@@ -164,6 +164,10 @@ def _object_lookup(walk: FunctionWalk, call: ast.Call, name: str) -> None:
     )
     model_expr = _model_expr(source)
     value = walk.resolve(model_expr)
+    if isinstance(model_expr, ast.Call) and not model_expr.args:
+        called = walk.resolve(model_expr.func)
+        if isinstance(called, Ref) and called.name.endswith("get_user_model"):
+            value = called  # get_user_model().objects.get(pk=...): the user model
     model = _model_source(walk, model_expr) or (value.name if isinstance(value, Ref) else None)
     if not used or (short == "filter" and _only_tested(walk, outermost)):
         return

@@ -284,6 +284,13 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         ):
             severity, confidence = min(severity, Severity.MEDIUM), Confidence.LOW
             note = ": medium with low confidence until the middleware's reach is known"
+            if public_shaped_read(ctx.project, analysis, open_methods, found).note:
+                severity = Severity.LOW
+                note = (
+                    ": low with low confidence: a middleware may refuse it, under a condition "
+                    "the scan cannot decide, and even open it would be low (it writes nothing "
+                    "the scan can see, and what it reads is public-shaped or weak evidence)"
+                )
         elif analysis.route.debug_only:
             severity = Severity.LOW
             note = (

@@ -1,0 +1,80 @@
+"""MG101: a user's private fields read through a relation are strong evidence; a name is not.
+
+``Task.objects.values("owner__email")`` hands an anonymous caller a user's e-mail address,
+whatever else the route reads: high. ``author__username`` or ``user__profile`` is the name a
+public page shows beside what someone wrote (nitrate's search pages, codalab's forums on the
+reviewed projects): it adds nothing to the weak evidence of an open read.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mtlsguard.findings.model import Confidence, Severity
+from tests.scan.projects import scan, weak_reason
+
+MODELS = """\
+from django.conf import settings
+from django.db import models
+
+
+class Task(models.Model):
+    title = models.CharField(max_length=100)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+"""
+
+VIEWS = """\
+from django.http import JsonResponse
+
+from app.models import Task
+
+
+def task_emails(request):
+    return JsonResponse({"rows": list(Task.objects.values("title", "owner__email"))})
+
+
+def task_names(request):
+    return JsonResponse({"rows": list(Task.objects.values("title", "owner__username"))})
+
+
+def task_phones(request):
+    return JsonResponse({"rows": list(Task.objects.values("title", "owner__profile__phone"))})
+"""
+
+URLS = """\
+from django.urls import path
+
+from app import views
+
+urlpatterns = [
+    path("emails/", views.task_emails),
+    path("names/", views.task_names),
+    path("phones/", views.task_phones),
+]
+"""
+
+
+@pytest.fixture(scope="module")
+def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    root = tmp_path_factory.mktemp("private_fields")
+    result = scan(root, {"app/models.py": MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS})
+    return {f.route: f for f in result.findings if f.rule_id == "MG101"}
+
+
+@pytest.mark.parametrize(
+    ("route", "path"), [("emails/", "owner__email"), ("phones/", "owner__profile__phone")]
+)
+def test_a_users_private_field_through_a_relation_is_high(
+    found: dict[str, object], route: str, path: str
+) -> None:
+    finding = found[route]
+    assert finding.severity is Severity.HIGH  # type: ignore[attr-defined]
+    assert f"high because it reads a user's fields through {path}" in finding.evidence  # type: ignore[attr-defined]
+
+
+def test_a_users_name_through_a_relation_is_no_private_field(found: dict[str, object]) -> None:
+    finding = found["names/"]
+    assert finding.confidence is Confidence.LOW  # type: ignore[attr-defined]
+    assert weak_reason(finding) == (  # type: ignore[arg-type]
+        "it reads Task, whose records belong to a user or account (owner)"
+    )
