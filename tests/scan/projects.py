@@ -72,8 +72,8 @@ def rule_ids(result: ScanResult, view: str | None = None) -> set[str]:
 
 
 _WEAK = re.compile(
-    r"; it would be high because (?P<why>.+?); but it writes nothing the scan can see and "
-    r"fetches no user's record by a key the caller chooses"
+    r"; it would be high because (?P<why>.+?); but the view's own code writes nothing the scan "
+    r"can see and fetches no user's record by a key the caller chooses"
 )
 
 

@@ -408,7 +408,7 @@ def test_reads_of_a_users_records_are_weak_evidence_and_say_why(
     assert "the shape of public content" not in evidence
     assert (
         "; it would be high because it reads Invoice, whose records belong to a user or account "
-        "(owner); but it writes nothing the scan can see"
+        "(owner); but the view's own code writes nothing the scan can see"
     ) in evidence
 
 
@@ -572,7 +572,10 @@ def test_joined_records_some_of_which_are_private_are_no_public_content(
     assert "the shape of public content" not in evidence
     assert "belongs to a tenant" not in evidence
     reason = f"it would be high because it reads {model}, whose records belong to a user or account"
-    assert f"; {reason} ({owners}); but it writes nothing the scan can see" in evidence
+    assert (
+        f"; {reason} ({owners}); but the view's own code writes nothing the scan can see"
+        in evidence
+    )
 
 
 WEAK_MODELS = (
@@ -697,8 +700,9 @@ def test_weak_evidence_is_low_with_low_confidence_and_says_why(
     finding = weak_or_strong[view]
     assert (finding.severity, finding.confidence) == (Severity.LOW, Confidence.LOW), finding
     assert weak_reason(finding) == why
-    assert f"; it would be high because {why}; but it writes nothing the scan can see" in (
-        finding.evidence
+    assert (
+        f"; it would be high because {why}; but the view's own code writes nothing the scan can see"
+        in (finding.evidence)
     )
     assert "35 of 214 such high findings were true or defensible" in finding.evidence
     assert "; high because" not in finding.evidence

@@ -142,9 +142,11 @@ TENANT_NOTE = (
 
 
 WEAK_NOTE = (
-    "; it would be high because {0}; but it writes nothing the scan can see and fetches no "
-    "user's record by a key the caller chooses, and that alone does not tell private data "
-    "from public: on the hand-reviewed real projects 35 of 214 such high findings were true "
+    "; it would be high because {0}; but the view's own code writes nothing the scan can see "
+    "and fetches no user's record by a key the caller chooses (a detail route served by the "
+    "framework's get_object() is not counted as such: 2 of the 33 judged were true or "
+    "defensible), and that alone does not tell private data from public: on the "
+    "hand-reviewed real projects 35 of 214 such high findings were true "
     "or defensible (the rest public pages by design, or code that refused), low with low "
     "confidence. If these records are not meant for every certificate holder, add the login "
     "wall"
