@@ -138,6 +138,30 @@ class CurrentUserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return self.request.user
 
 
+class MySettingsViewSet(
+    mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    permission_classes = ()
+    serializer_class = UserSerializer
+    queryset = Certificate.objects.all()
+
+    def get_object(self):
+        obj, created = self.queryset.get_or_create(user=self.request.user)
+        return obj
+
+
+class AnySettingsViewSet(
+    mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    permission_classes = ()
+    serializer_class = UserSerializer
+    queryset = Certificate.objects.all()
+
+    def get_object(self):
+        obj, created = self.queryset.get_or_create(user_id=self.request.data["user"])
+        return obj
+
+
 class AnyUserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = []
     serializer_class = UserSerializer
@@ -162,6 +186,14 @@ router.register("users", views.UserListViewSet, basename="users")
 
 urlpatterns = router.urls + [
     path("me/", views.CurrentUserViewSet.as_view({"get": "retrieve"})),
+    path(
+        "my-settings/",
+        views.MySettingsViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+    ),
+    path(
+        "any-settings/",
+        views.AnySettingsViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+    ),
     path("users/<int:pk>/", views.AnyUserViewSet.as_view({"get": "retrieve"})),
 ]
 """
@@ -188,7 +220,9 @@ def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Finding]:
     ("view", "says"),
     [
         ("CertificateViewSet", "named by a random token field the server generated"),
-        ("CurrentUserViewSet", "its get_object() returns request.user"),
+        ("CurrentUserViewSet", "its get_object() returns the caller's own record"),
+        # get_or_create(user=self.request.user): data-hub's reminder subscriptions (set 34A)
+        ("MySettingsViewSet", "its get_object() returns the caller's own record"),
     ],
 )
 def test_token_named_and_caller_only_routes_are_informational(
@@ -217,7 +251,7 @@ def test_lists_plain_keys_and_other_users_are_no_capability(
     finding = found[view]
     assert reported_open(finding)
     assert "a capability link" not in finding.evidence
-    assert "its get_object() returns request.user" not in finding.evidence
+    assert "its get_object() returns the caller's own record" not in finding.evidence
 
 
 def test_a_write_by_token_stays_high(found: dict[str, Finding]) -> None:
@@ -256,3 +290,12 @@ def test_a_user_fetched_by_the_urls_key_through_get_user_model_is_high(
     assert "high because it fetches a record related to a user by a key the caller chooses" in (
         finding.evidence
     )
+
+
+def test_a_record_chosen_by_request_data_is_not_the_callers_own(
+    found: dict[str, Finding],
+) -> None:
+    """get_or_create(user_id=request.data["user"]): anyone's settings, an open write."""
+    finding = found["AnySettingsViewSet"]
+    assert finding.severity is Severity.HIGH, finding.evidence
+    assert "the caller's own record" not in finding.evidence

@@ -73,8 +73,8 @@ class Exposure:
     caller sees (``if request.user.is_authenticated:``), without refusing anyone: a page made
     for anonymous and signed-in callers alike, whose user data is the caller's own."""
     caller_object: bool = False
-    """Its ``get_object()`` returns ``request.user`` and it fetches nothing else: the record it
-    serves is the caller's own account, an ``AnonymousUser`` for an anonymous caller."""
+    """Its ``get_object()`` returns ``request.user``, or a record fetched by it, and it fetches
+    nothing else: the record it serves is the caller's own, none for an anonymous caller."""
 
     @property
     def informational(self) -> bool:
@@ -110,9 +110,10 @@ class Exposure:
             )
         if self.caller_object:
             return (
-                "; its get_object() returns request.user and it fetches nothing else: each "
-                "caller gets their own account, an anonymous one the AnonymousUser (a 'who am "
-                "I' endpoint), so nothing of anyone else's: informational"
+                "; its get_object() returns the caller's own record (request.user, or one its "
+                "queryset fetches by request.user) and it fetches nothing else: each caller "
+                "gets their own, an anonymous one the AnonymousUser or an error (a 'who am "
+                "I' or 'my settings' endpoint), so nothing of anyone else's: informational"
             )
         if self.per_caller:
             return (
@@ -183,7 +184,11 @@ _CALLER = frozenset({"self.request.user", "request.user"})
 
 
 def _returns_caller(project: ProjectModel, analysis: RouteAnalysis) -> bool:
-    """A DRF view's own ``get_object()`` returns ``request.user`` and nothing else.
+    """A DRF view's own ``get_object()`` returns the caller's own record and nothing else.
+
+    ``request.user`` itself, or a record its queryset fetches by the caller
+    (``self.queryset.get_or_create(adviser=self.request.user)``: data-hub's reminder
+    subscriptions, set 34A).
 
     DRF only: a syndication ``Feed`` hands what ``get_object()`` returns to ``items()``, which
     reads records of its own.
@@ -193,7 +198,13 @@ def _returns_caller(project: ProjectModel, analysis: RouteAnalysis) -> bool:
     if not actions or actions - _DETAIL_ACTIONS:
         return False  # a list (or a custom action) never goes through get_object()
     hit = project.method(cls, "get_object") if cls and analysis.framework == "drf" else None
-    returns = hit[1].facts.returns if hit is not None else ()
+    if hit is None:
+        return False
+    facts = hit[1].facts
+    if facts.user_scoped_queryset and all(lk.user_scoped for lk in facts.lookups):
+        # get_or_create(adviser=self.request.user): the caller's own settings record
+        return True
+    returns = facts.returns
     return bool(returns) and all(isinstance(r, Ref) and r.name in _CALLER for r in returns)
 
 

@@ -89,8 +89,10 @@ high findings were false (the code did refuse, or the page was public by design)
 that never refuses (a decorator that only logs, or re-raises), or refuses only a kind of request or
 record (``if request.method != "POST"``, a feature flag, ``if obj.is_deleted: raise Http404``), is
 no gate, and the finding keeps its severity. A DRF view whose ``get_object()`` returns
-``request.user`` and fetches nothing else is ``info`` (each caller gets their own account; an
-anonymous one the ``AnonymousUser``), and so is a DRF detail route whose own ``get_object()``
+``request.user``, or a record its queryset fetches by it (``get_or_create(adviser=
+self.request.user)``: the caller's settings), and fetches nothing else is ``info`` (each caller
+gets their own; an anonymous one the ``AnonymousUser`` or an error), and so is a DRF detail route
+whose own ``get_object()``
 fetches by a ``lookup_field`` with a random default (a capability link).
 
 **Why.** Behind an mTLS-terminating proxy every client that holds *any* certificate from the
