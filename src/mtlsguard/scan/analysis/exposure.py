@@ -201,8 +201,14 @@ def _returns_caller(project: ProjectModel, analysis: RouteAnalysis) -> bool:
     if hit is None:
         return False
     facts = hit[1].facts
-    if facts.user_scoped_queryset and all(lk.user_scoped for lk in facts.lookups):
-        # get_or_create(adviser=self.request.user): the caller's own settings record
+    if (
+        facts.user_scoped_queryset
+        and facts.mentions_user
+        and all(lk.user_scoped for lk in facts.lookups)
+        and not any(call.endswith(".exclude") for call in facts.calls)
+    ):
+        # get_or_create(adviser=self.request.user): the caller's own settings record (not
+        # filter(user__is_staff=True), which names no caller; not exclude(user=request.user))
         return True
     returns = facts.returns
     return bool(returns) and all(isinstance(r, Ref) and r.name in _CALLER for r in returns)
