@@ -12,6 +12,7 @@ os.path.join(BASE_DIR, "apps")``, then ``sys.path.append(APPS_DIR)``): 46 of 357
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,53 @@ def test_a_test_suites_sys_path_folder_is_not_searched(tmp_path: Path) -> None:
     }
     result = scan_project(write_project(tmp_path, files))
     assert [u.item for u in result.unresolved] == ["billing.urls"]
+
+
+def test_a_settings_base_under_the_entry_points_src_folder_adds_its_folder(
+    tmp_path: Path,
+) -> None:
+    """codabench: ``manage.py`` runs ``sys.path.append('src')`` with ``settings.develop``,
+    whose ``from .base import *`` brings ``sys.path.insert(0, os.path.join(BASE_DIR, 'apps'))``.
+
+    ``src/settings/base.py`` is ``settings.base`` under ``src`` (a sibling of the declared
+    settings), not ``src.settings.base`` under the checkout: 36 of 315 routes were seen.
+    """
+    files = {
+        "manage.py": """\
+            import os
+            import sys
+
+            if __name__ == "__main__":
+                sys.path.append("src")
+                os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.develop")
+            """,
+        "src/settings/__init__.py": "",
+        "src/settings/base.py": """\
+            import os
+            import sys
+
+            BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            sys.path.insert(0, os.path.join(BASE_DIR, "apps"))
+
+            SECRET_KEY = "x"
+            INSTALLED_APPS = ["django.contrib.auth", "notes"]
+            ROOT_URLCONF = "urls"
+            """,
+        "src/settings/develop.py": "from .base import *  # noqa: F403\n",
+        "src/urls.py": """\
+            from django.urls import include, path
+
+            urlpatterns = [path("notes/", include("notes.urls"))]
+            """,
+        "src/apps/notes/__init__.py": "",
+        "src/apps/notes/views.py": APPS["apps/notes/views.py"],
+        "src/apps/notes/urls.py": APPS["apps/notes/urls.py"],
+    }
+    for name, text in files.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text))
+    result = scan_project(tmp_path)
+    assert result.settings_module == "settings.develop"
+    assert [route.pattern for route in result.routes] == ["notes/"]
+    assert result.unresolved == ()

@@ -200,8 +200,10 @@ def discover(root: Path) -> ProjectLayout:
     for entry in entries:
         roots.extend(added_paths(entry, root))
     for path in settings:
-        dotted = dotted_for(path, resolved)
-        if dotted is not None and _deployed(dotted, declared):
+        # under every root that holds it: manage.py's folder may hold src/ whose sys.path entry
+        # names the settings settings.base, not src.settings.base (codabench)
+        names = {d for base in resolved if (d := dotted_for(path, [base])) is not None}
+        if any(_deployed(dotted, declared) for dotted in names):
             roots.extend(added_paths(path, root))
     layout.search_roots = list(dict.fromkeys(p.resolve() for p in roots))
     for _rank, module, where in sorted(named, key=lambda n: n[:2]):
