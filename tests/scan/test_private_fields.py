@@ -24,9 +24,30 @@ class Task(models.Model):
 """
 
 VIEWS = """\
-from django.http import JsonResponse
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
 
 from app.models import Task
+
+
+def _key(user_id):
+    return _prefixed(user_id)
+
+
+def _prefixed(user_id):
+    return _scoped(f"profile:{user_id}")
+
+
+def _scoped(key):
+    return _versioned(key)
+
+
+def _versioned(key):
+    return key + ":v1"
+
+
+def cached_profile(request, user_id):
+    return HttpResponse(f"{request.user.username}: {cache.get(_key(user_id))}")
 
 
 def task_emails(request):
@@ -50,6 +71,7 @@ urlpatterns = [
     path("emails/", views.task_emails),
     path("names/", views.task_names),
     path("phones/", views.task_phones),
+    path("profiles/<int:user_id>/", views.cached_profile),
 ]
 """
 
@@ -77,4 +99,16 @@ def test_a_users_name_through_a_relation_is_no_private_field(found: dict[str, ob
     assert finding.confidence is Confidence.LOW  # type: ignore[attr-defined]
     assert weak_reason(finding) == (  # type: ignore[arg-type]
         "it reads Task, whose records belong to a user or account (owner)"
+    )
+
+
+def test_the_callers_account_beside_a_url_key_stays_high_past_deep_calls(
+    found: dict[str, object],
+) -> None:
+    """The caller's account shown beside a key from the URL (a cache entry anyone may name) is
+    strong evidence, checked before the weak evidence of calls deeper than the scan follows."""
+    finding = found["profiles/<int:user_id>/"]
+    assert finding.severity is Severity.HIGH  # type: ignore[attr-defined]
+    assert "high because it shows the caller's account (request.user.username) and takes a key" in (
+        finding.evidence  # type: ignore[attr-defined]
     )

@@ -208,15 +208,16 @@ def public_shaped_read(
             return ReadShape(NAMED_NOTE.format(named, why), "")
         if not weak:
             return ReadShape("", why)
+    taken = _caller_input(project, analysis, functions) if account and not models else ""
+    if taken:
+        # a cache entry or a file named by the caller's key may be anyone's: not in sight
+        return ReadShape(
+            "", f"it shows the caller's account (request.user.{account[0]}) and {taken}"
+        )
     if why or unsure:
         return ReadShape(WEAK_NOTE.format(why or unsure), "", weak=True)
     shown = ", ".join(sorted({m.rsplit(".", 1)[-1] for m in models})) or "no model"
     if account and not models:
-        if taken := _caller_input(project, analysis, functions):
-            # a cache entry or a file named by the caller's key may be anyone's: not in sight
-            return ReadShape(
-                "", f"it shows the caller's account (request.user.{account[0]}) and {taken}"
-            )
         return ReadShape(ACCOUNT_NOTE.format(account[0]), "")
     note = TENANT_NOTE if "tenant" in owners.values() else NOTE
     return ReadShape(note.format(f"reads {shown}"), "")
