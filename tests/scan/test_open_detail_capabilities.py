@@ -180,6 +180,31 @@ class OthersSettingsViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return self.queryset.exclude(user=self.request.user).first()
 
 
+class LoggedCertificateViewSet(
+    mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    permission_classes = ()
+    serializer_class = UserSerializer
+    queryset = Certificate.objects.all()
+
+    def get_object(self):
+        obj = super().get_object()
+        print("fetched", obj.pk, "for", self.request.user)
+        return obj
+
+
+class ActiveCertificateViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = ()
+    serializer_class = UserSerializer
+    queryset = Certificate.objects.all()
+
+    def get_object(self):
+        obj = self.queryset.get(pk=self.kwargs["pk"])
+        if not obj.user.is_active:
+            raise ValueError("gone")
+        return obj
+
+
 class AnyUserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = []
     serializer_class = UserSerializer
@@ -209,6 +234,11 @@ urlpatterns = router.urls + [
         views.MySettingsViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
     ),
     path("staff-settings/", views.StaffSettingsViewSet.as_view({"get": "retrieve"})),
+    path(
+        "logged/<int:pk>/",
+        views.LoggedCertificateViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
+    ),
+    path("active/<int:pk>/", views.ActiveCertificateViewSet.as_view({"get": "retrieve"})),
     path("others-settings/", views.OthersSettingsViewSet.as_view({"get": "retrieve"})),
     path(
         "any-settings/",
@@ -318,6 +348,10 @@ def test_a_user_fetched_by_the_urls_key_through_get_user_model_is_high(
         "AnySettingsViewSet",  # get_or_create(user_id=request.data["user"]): anyone's
         "StaffSettingsViewSet",  # filter(user__is_staff=True): names no caller
         "OthersSettingsViewSet",  # exclude(user=request.user): everyone else's
+        # red team (round 18): DRF's own fetch by the URL's key, the user only logged
+        "LoggedCertificateViewSet",
+        # red team (round 18): a fetch by self.kwargs["pk"], then obj.user looked at
+        "ActiveCertificateViewSet",
     ],
 )
 def test_a_record_not_fetched_by_the_caller_is_not_the_callers_own(

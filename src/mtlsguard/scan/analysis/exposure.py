@@ -9,9 +9,11 @@ at ``request.user`` has nothing to leak. :func:`exposure` tells them apart so th
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
+from mtlsguard.scan import walking
 from mtlsguard.scan.analysis.capabilities import random_fields
 from mtlsguard.scan.analysis.ownership import (
     authored_record,
@@ -21,6 +23,7 @@ from mtlsguard.scan.analysis.ownership import (
 )
 from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
+from mtlsguard.scan.analysis.sources import project_sources
 from mtlsguard.scan.body_records import ObjectLookup
 from mtlsguard.scan.knowledge import HTTP_METHODS, LOGIN_FLOW_CALLS, short_of
 from mtlsguard.scan.project_model import Call, Const, FunctionModel, ProjectModel, Ref
@@ -200,18 +203,44 @@ def _returns_caller(project: ProjectModel, analysis: RouteAnalysis) -> bool:
     hit = project.method(cls, "get_object") if cls and analysis.framework == "drf" else None
     if hit is None:
         return False
-    facts = hit[1].facts
-    if (
-        facts.user_scoped_queryset
-        and facts.mentions_user
-        and all(lk.user_scoped for lk in facts.lookups)
-        and not any(call.endswith(".exclude") for call in facts.calls)
-    ):
-        # get_or_create(adviser=self.request.user): the caller's own settings record (not
-        # filter(user__is_staff=True), which names no caller; not exclude(user=request.user))
+    func = hit[1]
+    if _fetches_by_caller(project, func):
         return True
-    returns = facts.returns
+    returns = func.facts.returns
     return bool(returns) and all(isinstance(r, Ref) and r.name in _CALLER for r in returns)
+
+
+_QUERIES = frozenset({"get", "get_or_create", "update_or_create", "filter"})
+_CALLER_KEYS = frozenset({"self.request.user", "request.user"})
+_CALLER_INPUTS = ("kwargs", "data", "GET", "POST", "query_params", "body")
+
+
+def _fetches_by_caller(project: ProjectModel, func: FunctionModel) -> bool:
+    """``get_object()`` fetches the one record its query names by the caller, and nothing else.
+
+    ``self.queryset.get_or_create(adviser=self.request.user)``: a keyword of a ``get``/
+    ``filter``... call is the caller itself. Not when it calls ``super()`` (DRF's own fetch by
+    the URL's key), reads the URL's kwargs or request data, or excludes anything.
+    """
+    node = project_sources(project).node(func.location.path, func.location.line)
+    if node is None:
+        return False
+    by_caller = False
+    for sub in walking.walk(node):
+        if isinstance(sub, ast.Attribute) and sub.attr in _CALLER_INPUTS:
+            return False  # self.kwargs["pk"], request.data[...]: a key the caller chooses
+        if not isinstance(sub, ast.Call):
+            continue
+        callee = sub.func
+        if isinstance(callee, ast.Name) and callee.id == "super":
+            return False
+        if isinstance(callee, ast.Attribute) and callee.attr == "exclude":
+            return False
+        if isinstance(callee, ast.Attribute) and callee.attr in _QUERIES:
+            by_caller = by_caller or any(
+                ast.unparse(kw.value) in _CALLER_KEYS for kw in sub.keywords if kw.arg
+            )
+    return by_caller
 
 
 def _token_lookup_field(project: ProjectModel, analysis: RouteAnalysis) -> bool:

@@ -195,11 +195,23 @@ def _assignments(walk: FunctionWalk, nodes: list[ast.Assign | ast.AnnAssign]) ->
 
 
 def _is_session_slot(target: ast.expr) -> bool:
-    """``request.session[...] = ...``, ``self.request.session[...] = ...``."""
-    if isinstance(target, ast.Subscript):
-        base = target.value
-        return isinstance(base, ast.Attribute) and base.attr == "session"
-    return False
+    """``request.session[...] = ...``, ``self.request.session[...] = ...``, ``session[...]``."""
+    return isinstance(target, ast.Subscript) and _is_session(target.value)
+
+
+def _is_session(node: ast.expr) -> bool:
+    """``request.session`` (any ``.session``), or a local named ``session`` (its alias)."""
+    return (isinstance(node, ast.Attribute) and node.attr == "session") or (
+        isinstance(node, ast.Name) and node.id == "session"
+    )
+
+
+@on_call("update", "setdefault")
+def _session_update(walk: FunctionWalk, call: ast.Call, _name: str) -> None:
+    """``request.session.update({"uid": user.pk})``, ``session.setdefault(...)``."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and _is_session(func.value):
+        walk.writes_session = True
 
 
 def _self_writes(

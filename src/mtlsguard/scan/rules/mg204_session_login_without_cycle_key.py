@@ -5,9 +5,12 @@ the session as logged in by hand (``request.session["user_id"] = user.pk``) with
 ``request.session.cycle_key()`` (or ``flush()``), and without Django's ``login()``, which
 rotates the key itself. Assigning only ``request.user`` (a per-request login, such as HTTP Basic
 authentication) stores nothing in the session and is not reported. Neither is an
-``authenticate()`` function or method: an authentication backend (or a replacement of
-``django.contrib.auth.authenticate``) checks credentials for a login view, and that view's
-``login()`` rotates the key after it, keeping what the backend stored (a second-factor flag).
+``authenticate()`` of an authentication backend (a class named ``*Backend`` or built on Django's
+backends) or a module-level replacement of ``django.contrib.auth.authenticate``: it checks
+credentials for a login view whose ``login()`` rotates the key after it, keeping what the
+backend stored (a second-factor flag). A view's own ``authenticate()`` method is the login and
+stays reported; so do ``request.session.update(...)``/``setdefault(...)`` and writes through a
+local ``session`` alias.
 
 **Why.** Session fixation (CWE-384): an attacker who planted a session id before login shares
 the victim's authenticated session afterwards.
@@ -60,7 +63,7 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
         facts = func.facts
         if not (facts.authenticates and facts.writes_session) or facts.cycles_session:
             continue
-        if func.qualname.rsplit(".", 1)[-1] == "authenticate" or _helper_logs_in(ctx, func, 0):
+        if _backend_authenticate(ctx, func) or _helper_logs_in(ctx, func, 0):
             continue
         view_kind = "function"
         yield meta.finding(
@@ -75,6 +78,26 @@ def check(ctx: RuleContext, meta: Rule) -> Iterator[Finding]:
 
 
 _MAX_DEPTH = 2
+_BACKENDS = frozenset(
+    {"BaseBackend", "ModelBackend", "RemoteUserBackend", "AllowAllUsersModelBackend"}
+)
+
+
+def _backend_authenticate(ctx: RuleContext, func: FunctionModel) -> bool:
+    """An authentication backend's ``authenticate()``, or a module-level ``authenticate()``.
+
+    Django calls a backend from ``django.contrib.auth.authenticate()`` for a login view whose
+    ``login()`` rotates the key afterwards. A view's own method named ``authenticate`` (called
+    from its ``post()``) is the login itself and stays reported.
+    """
+    owner, _, name = func.qualname.rpartition(".")
+    if name != "authenticate":
+        return False
+    cls = ctx.project.class_named(owner)
+    if cls is None:
+        return True  # a module-level function: a replacement of django's authenticate()
+    shorts = {entry.rsplit(".", 1)[-1] for entry in cls.mro}
+    return bool(shorts & _BACKENDS) or cls.qualname.endswith("Backend")
 
 
 def _helper_logs_in(ctx: RuleContext, func: FunctionModel, depth: int) -> bool:
