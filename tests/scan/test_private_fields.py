@@ -18,6 +18,16 @@ from django.conf import settings
 from django.db import models
 
 
+class Gift(models.Model):
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+
+class Ticket(models.Model):
+    seat = models.CharField(max_length=10)
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    gift = models.ForeignKey(Gift, on_delete=models.CASCADE)
+
+
 class Task(models.Model):
     title = models.CharField(max_length=100)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
@@ -27,7 +37,7 @@ VIEWS = """\
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 
-from app.models import Task
+from app.models import Task, Ticket
 
 
 def _key(user_id):
@@ -58,6 +68,10 @@ def task_names(request):
     return JsonResponse({"rows": list(Task.objects.values("title", "owner__username"))})
 
 
+def ticket_mails(request):
+    return JsonResponse({"rows": list(Ticket.objects.values("seat", "gift__recipient__email"))})
+
+
 def task_phones(request):
     return JsonResponse({"rows": list(Task.objects.values("title", "owner__profile__phone"))})
 """
@@ -71,6 +85,7 @@ urlpatterns = [
     path("emails/", views.task_emails),
     path("names/", views.task_names),
     path("phones/", views.task_phones),
+    path("tickets/", views.ticket_mails),
     path("profiles/<int:user_id>/", views.cached_profile),
 ]
 """
@@ -84,7 +99,13 @@ def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(
-    ("route", "path"), [("emails/", "owner__email"), ("phones/", "owner__profile__phone")]
+    ("route", "path"),
+    [
+        ("emails/", "owner__email"),
+        ("phones/", "owner__profile__phone"),
+        # red team (round 18): followed through the models, whatever the relations are called
+        ("tickets/", "gift__recipient__email"),
+    ],
 )
 def test_a_users_private_field_through_a_relation_is_high(
     found: dict[str, object], route: str, path: str

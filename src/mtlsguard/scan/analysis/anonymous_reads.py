@@ -58,6 +58,7 @@ from typing import NamedTuple
 
 from mtlsguard.scan.analysis.caller_owned import caller_scoped
 from mtlsguard.scan.analysis.exposure import Exposure, view_functions
+from mtlsguard.scan.analysis.model_writes import model_method_writer
 from mtlsguard.scan.analysis.ownership import (
     child_of_private,
     is_tenant,
@@ -195,12 +196,14 @@ def public_shaped_read(
         return ReadShape(
             "", f"it changes data ({short_of(writer.qualname)}() writes through the ORM)"
         )
+    models = _read_models(project, analysis, functions)
+    if method := model_method_writer(project, models, functions, writes_records):
+        return ReadShape("", f"it changes data ({method} writes through the ORM)")
     account = sorted({a for f in functions for a in f.facts.account_attributes} - _CALLER_FLAGS)
     if changes := [a for a in account if _changes_account(a)]:
         return ReadShape("", f"it changes the caller's account (request.user.{changes[0]})")
     if any(f.facts.idle_user_tests for f in functions):
         return ReadShape("", "it tests the caller's account and goes on when the test fails")
-    models = _read_models(project, analysis, functions)
     owners = {model: _private(project, model) for model in models}
     why, weak = _private_read(project, models, owners, functions, keyed=found.keyed_lookup)
     if why:

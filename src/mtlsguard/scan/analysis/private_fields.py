@@ -8,8 +8,8 @@ wrote (``author__username``, ``user__profile``) are not.
 
 from __future__ import annotations
 
-from mtlsguard.scan.analysis.ownership import points_at_user
-from mtlsguard.scan.project_model import ProjectModel
+from mtlsguard.scan.analysis.ownership import points_at_user, relation_target
+from mtlsguard.scan.project_model import Call, ProjectModel
 
 __all__ = ["reads_private_fields"]
 
@@ -18,19 +18,27 @@ def reads_private_fields(project: ProjectModel, models: list[str], path: str) ->
     """``path`` (``owner__email``) reads a user's private fields through a relation.
 
     Not a public identity (``author__username``, ``user__profile``, ``creator__name``: the
-    names a page shows beside what someone wrote). Three parts or more
-    (``article__owner__email``) are not followed: a user's when a part names a user relation.
+    names a page shows beside what someone wrote). A longer path is followed through the read
+    models' relations (``gift__recipient__email``: ``recipient`` points at the user model);
+    where the scan cannot follow it, a part named for a user relation (``owner``, ``*_by``)
+    counts.
     """
     parts = path.split("__")
     if parts[-1] in _PUBLIC_IDENTITY:
         return False
-    if len(parts) > 2:
-        return any(part in _USER_RELATIONS or part.endswith("_by") for part in parts[:-1])
+    followed = False
     for model in models:
         cls = project.class_named(model) if model != "?" else None
-        hit = project.attribute(cls, parts[0]) if cls is not None else None
-        if hit is not None and points_at_user(parts[0], hit[1]):
-            return True
+        for part in parts[:-1]:
+            hit = project.attribute(cls, part) if cls is not None else None
+            if hit is None or not isinstance(hit[1], Call):
+                break
+            followed = True
+            if points_at_user(part, hit[1]):
+                return True
+            cls = relation_target(project, cls, hit[1]) if cls is not None else None
+    if len(parts) > 2 and not followed:
+        return any(part in _USER_RELATIONS or part.endswith("_by") for part in parts[:-1])
     return False
 
 
