@@ -326,6 +326,18 @@ def test_open_lists_only_read_so_they_are_weak_evidence(
     assert weak_reason(found[view]) == why
 
 
+def test_an_own_get_object_fetching_its_queryset_by_the_urls_key_is_high(
+    found: dict[str, Finding],
+) -> None:
+    """self.queryset.get(pk=self.kwargs["pk"]) is the view's own fetch by the URL's key (red
+    team, round 18): strong evidence, unlike DRF's own get_object()."""
+    finding = found["ActiveCertificateViewSet"]
+    assert finding.severity is Severity.HIGH, finding.evidence
+    assert "high because it fetches a record related to a user by a key the caller chooses" in (
+        finding.evidence
+    )
+
+
 def test_a_user_fetched_by_the_urls_key_through_get_user_model_is_high(
     found: dict[str, Finding],
 ) -> None:

@@ -156,7 +156,7 @@ def exposure(project: ProjectModel, analysis: RouteAnalysis) -> Exposure:
         owner_fields(project, lk.model) or is_user_model(project, lk.model)
         for lk in lookups
         if not lk.user_scoped and id(lk) not in tokens
-    )
+    ) or (owned and _own_fetch_by_url_key(project, analysis))
     touches = owned or keyed or any(_touches(project, f, 0) for f in functions)
     capability = (
         bool(lookups)
@@ -241,6 +241,37 @@ def _fetches_by_caller(project: ProjectModel, func: FunctionModel) -> bool:
                 ast.unparse(kw.value) in _CALLER_KEYS for kw in sub.keywords if kw.arg
             )
     return by_caller
+
+
+_OWN_QUERYSETS = frozenset({"self.queryset", "self.get_queryset()"})
+
+
+def _own_fetch_by_url_key(project: ProjectModel, analysis: RouteAnalysis) -> bool:
+    """The view's own ``get_object()`` fetches from its queryset by the URL's kwargs.
+
+    ``self.queryset.get(pk=self.kwargs["pk"])``, ``get_object_or_404(self.get_queryset(),
+    pk=self.kwargs["pk"])``: the view's own code, the same fetch as ``get_object_or_404(Invoice,
+    pk=pk)`` (red team, round 18), unlike DRF's own ``get_object()``.
+    """
+    hit = project.method(analysis.klass, "get_object") if analysis.klass is not None else None
+    node = (
+        project_sources(project).node(hit[1].location.path, hit[1].location.line)
+        if hit is not None
+        else None
+    )
+    for sub in walking.walk(node) if node is not None else ():
+        if not isinstance(sub, ast.Call) or "self.kwargs" not in ast.unparse(sub):
+            continue
+        func = sub.func
+        if isinstance(func, ast.Attribute) and func.attr in ("get", "filter"):
+            source: ast.expr | None = func.value
+        elif isinstance(func, ast.Name) and func.id == "get_object_or_404" and sub.args:
+            source = sub.args[0]
+        else:
+            source = None
+        if source is not None and ast.unparse(source) in _OWN_QUERYSETS:
+            return True
+    return False
 
 
 def _token_lookup_field(project: ProjectModel, analysis: RouteAnalysis) -> bool:
