@@ -66,6 +66,12 @@ def protections(result: ScanResult, pattern: str) -> dict[str, Protection]:
     raise AssertionError(f"no route {pattern!r} in {[r.pattern for r in result.routes]}")
 
 
+def mg101_by_route(root: Path, files: dict[str, str]) -> dict[str, Finding]:
+    """Scan ``files`` as a project at ``root``; its MG101 findings by route."""
+    result = scan(root, files)
+    return {f.route or "": f for f in result.findings if f.rule_id == "MG101"}
+
+
 def rule_ids(result: ScanResult, view: str | None = None) -> set[str]:
     """Rule ids found (optionally only for ``view``)."""
     return {f.rule_id for f in result.findings if view is None or f.view == view}

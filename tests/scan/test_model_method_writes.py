@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from mtlsguard.findings.model import Finding, Severity
-from tests.scan.projects import scan, weak_reason
+from tests.scan.projects import mg101_by_route, weak_reason
 
 MODELS = """\
 from django.conf import settings
@@ -76,9 +76,8 @@ urlpatterns = [
 
 @pytest.fixture(scope="module")
 def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Finding]:
-    root = tmp_path_factory.mktemp("model_writes")
-    result = scan(root, {"app/models.py": MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS})
-    return {f.route or "": f for f in result.findings if f.rule_id == "MG101"}
+    files = {"app/models.py": MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS}
+    return mg101_by_route(tmp_path_factory.mktemp("model_writes"), files)
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from mtlsguard.findings.model import Confidence, Severity
-from tests.scan.projects import scan, weak_reason
+from mtlsguard.findings.model import Confidence, Finding, Severity
+from tests.scan.projects import mg101_by_route, weak_reason
 
 MODELS = """\
 from django.conf import settings
@@ -92,10 +92,9 @@ urlpatterns = [
 
 
 @pytest.fixture(scope="module")
-def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    root = tmp_path_factory.mktemp("private_fields")
-    result = scan(root, {"app/models.py": MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS})
-    return {f.route: f for f in result.findings if f.rule_id == "MG101"}
+def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Finding]:
+    files = {"app/models.py": MODELS, "app/views.py": VIEWS, "proj/urls.py": URLS}
+    return mg101_by_route(tmp_path_factory.mktemp("private_fields"), files)
 
 
 @pytest.mark.parametrize(
@@ -108,28 +107,28 @@ def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     ],
 )
 def test_a_users_private_field_through_a_relation_is_high(
-    found: dict[str, object], route: str, path: str
+    found: dict[str, Finding], route: str, path: str
 ) -> None:
     finding = found[route]
-    assert finding.severity is Severity.HIGH  # type: ignore[attr-defined]
-    assert f"high because it reads a user's fields through {path}" in finding.evidence  # type: ignore[attr-defined]
+    assert finding.severity is Severity.HIGH
+    assert f"high because it reads a user's fields through {path}" in finding.evidence
 
 
-def test_a_users_name_through_a_relation_is_no_private_field(found: dict[str, object]) -> None:
+def test_a_users_name_through_a_relation_is_no_private_field(found: dict[str, Finding]) -> None:
     finding = found["names/"]
-    assert finding.confidence is Confidence.LOW  # type: ignore[attr-defined]
-    assert weak_reason(finding) == (  # type: ignore[arg-type]
+    assert finding.confidence is Confidence.LOW
+    assert weak_reason(finding) == (
         "it reads Task, whose records belong to a user or account (owner)"
     )
 
 
 def test_the_callers_account_beside_a_url_key_stays_high_past_deep_calls(
-    found: dict[str, object],
+    found: dict[str, Finding],
 ) -> None:
     """The caller's account shown beside a key from the URL (a cache entry anyone may name) is
     strong evidence, checked before the weak evidence of calls deeper than the scan follows."""
     finding = found["profiles/<int:user_id>/"]
-    assert finding.severity is Severity.HIGH  # type: ignore[attr-defined]
+    assert finding.severity is Severity.HIGH
     assert "high because it shows the caller's account (request.user.username) and takes a key" in (
-        finding.evidence  # type: ignore[attr-defined]
+        finding.evidence
     )

@@ -25,8 +25,9 @@ from mtlsguard.scan.analysis.route import RouteAnalysis
 from mtlsguard.scan.analysis.scoping import served_model
 from mtlsguard.scan.analysis.sources import project_sources
 from mtlsguard.scan.body_records import ObjectLookup
+from mtlsguard.scan.facts.syntax import FunctionNode
 from mtlsguard.scan.knowledge import HTTP_METHODS, LOGIN_FLOW_CALLS, short_of
-from mtlsguard.scan.project_model import Call, Const, FunctionModel, ProjectModel, Ref
+from mtlsguard.scan.project_model import Call, ClassModel, Const, FunctionModel, ProjectModel, Ref
 
 __all__ = ["Exposure", "exposure", "view_functions"]
 
@@ -203,26 +204,31 @@ def _returns_caller(project: ProjectModel, analysis: RouteAnalysis) -> bool:
     hit = project.method(cls, "get_object") if cls and analysis.framework == "drf" else None
     if hit is None:
         return False
-    func = hit[1]
-    if _fetches_by_caller(project, func):
+    if _fetches_by_caller(_own_get_object(project, cls)):
         return True
-    returns = func.facts.returns
+    returns = hit[1].facts.returns
     return bool(returns) and all(isinstance(r, Ref) and r.name in _CALLER for r in returns)
 
 
+def _own_get_object(project: ProjectModel, cls: ClassModel | None) -> FunctionNode | None:
+    """The syntax of the project's ``get_object()`` of ``cls`` (or a project base), if any."""
+    hit = project.method(cls, "get_object") if cls is not None else None
+    if hit is None:
+        return None
+    return project_sources(project).node(hit[1].location.path, hit[1].location.line)
+
+
 _QUERIES = frozenset({"get", "get_or_create", "update_or_create", "filter"})
-_CALLER_KEYS = frozenset({"self.request.user", "request.user"})
 _CALLER_INPUTS = ("kwargs", "data", "GET", "POST", "query_params", "body")
 
 
-def _fetches_by_caller(project: ProjectModel, func: FunctionModel) -> bool:
+def _fetches_by_caller(node: FunctionNode | None) -> bool:
     """``get_object()`` fetches the one record its query names by the caller, and nothing else.
 
     ``self.queryset.get_or_create(adviser=self.request.user)``: a keyword of a ``get``/
     ``filter``... call is the caller itself. Not when it calls ``super()`` (DRF's own fetch by
     the URL's key), reads the URL's kwargs or request data, or excludes anything.
     """
-    node = project_sources(project).node(func.location.path, func.location.line)
     if node is None:
         return False
     by_caller = False
@@ -238,7 +244,7 @@ def _fetches_by_caller(project: ProjectModel, func: FunctionModel) -> bool:
             return False
         if isinstance(callee, ast.Attribute) and callee.attr in _QUERIES:
             by_caller = by_caller or any(
-                ast.unparse(kw.value) in _CALLER_KEYS for kw in sub.keywords if kw.arg
+                ast.unparse(kw.value) in _CALLER for kw in sub.keywords if kw.arg
             )
     return by_caller
 
@@ -253,12 +259,7 @@ def _own_fetch_by_url_key(project: ProjectModel, analysis: RouteAnalysis) -> boo
     pk=self.kwargs["pk"])``: the view's own code, the same fetch as ``get_object_or_404(Invoice,
     pk=pk)`` (red team, round 18), unlike DRF's own ``get_object()``.
     """
-    hit = project.method(analysis.klass, "get_object") if analysis.klass is not None else None
-    node = (
-        project_sources(project).node(hit[1].location.path, hit[1].location.line)
-        if hit is not None
-        else None
-    )
+    node = _own_get_object(project, analysis.klass)
     for sub in walking.walk(node) if node is not None else ():
         if not isinstance(sub, ast.Call) or "self.kwargs" not in ast.unparse(sub):
             continue
